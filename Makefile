@@ -1,0 +1,44 @@
+# ustack — thin wrapper over CMake. See README.md.
+BUILD      ?= build
+TEST_BUILD ?= build-test
+FUZZ_BUILD ?= build-fuzz
+JOBS       ?= $(shell nproc 2>/dev/null || echo 2)
+PREFIX     ?= /usr/local
+PY         := /usr/bin/python3
+
+.PHONY: all build test demo bench fuzz soak install deps clean
+
+all: build
+
+build:
+	@cmake -S . -B $(BUILD) -DCMAKE_BUILD_TYPE=RelWithDebInfo -DUSTACK_TESTS=OFF \
+		-DCMAKE_INSTALL_PREFIX=$(PREFIX) >/dev/null
+	@cmake --build $(BUILD) -j $(JOBS)
+
+deps:
+	@bash scripts/deps.sh
+
+# Installs missing packages, builds with ASan+UBSan, runs unit, simulation,
+# fuzz-corpus and interop tests; ends with "N passed, N failed[, N skipped]".
+test: deps
+	@cmake -S . -B $(TEST_BUILD) -DCMAKE_BUILD_TYPE=Debug -DUSTACK_SANITIZE=ON >/dev/null
+	@cmake --build $(TEST_BUILD) -j $(JOBS)
+	@$(PY) tests/run_all.py --build $(TEST_BUILD)
+
+demo: build
+	@./$(BUILD)/ustack demo
+
+bench: build
+	@bash bench/run.sh $(BUILD)
+
+fuzz: deps
+	@bash scripts/fuzz.sh $(FUZZ_BUILD)
+
+soak: build
+	@bash scripts/soak.sh $(BUILD)
+
+install: build
+	@cmake --install $(BUILD)
+
+clean:
+	rm -rf $(BUILD) $(TEST_BUILD) $(FUZZ_BUILD)

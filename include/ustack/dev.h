@@ -1,0 +1,82 @@
+/* ustack — network devices: drivers (TAP, TUN, loopback, simulated,
+ * application-supplied) and middleware (packet capture, traffic shaper).
+ * A device belongs to one stack; the stack frees it. */
+#ifndef USTACK_DEV_H
+#define USTACK_DEV_H
+
+#include "stats.h"
+#include "types.h"
+
+struct ust_stack;
+struct ust_dev;
+
+enum ust_link_type {
+    UST_LINK_ETHERNET, /* frames carry an Ethernet II header; ARP resolves */
+    UST_LINK_IP,       /* frames are bare IPv4 datagrams (TUN-like); no ARP */
+};
+
+/* What a driver provides. Only `transmit` is required. */
+struct ust_dev_ops {
+    /* Sends one frame (without FCS). Returns 0, or a negative ust_err if it
+     * was dropped (counted in tx_drops). Must not call back into the stack. */
+    int (*transmit)(void *ctx, ust_time_t now, const uint8_t *frame, size_t len);
+    /* Optional: a file descriptor that becomes readable when frames wait. */
+    int (*fd)(void *ctx);
+    /* Optional: reads up to `budget` waiting frames and hands each to
+     * ust_dev_input(). Returns the number handed in, or a negative ust_err. */
+    int (*poll_rx)(void *ctx, struct ust_dev *dev, ust_time_t now, unsigned budget);
+    /* Optional: releases ctx when the device is freed. */
+    void (*close)(void *ctx);
+};
+
+/* Creates an application-supplied device. mac may be NULL for a random
+ * locally administered address (from the stack's PRNG). mtu is the IP MTU. */
+struct ust_dev *ust_dev_new(struct ust_stack *st, const char *name, enum ust_link_type type,
+                            const struct ust_mac *mac, unsigned mtu,
+                            const struct ust_dev_ops *ops, void *ctx);
+/* Hands a received frame to the stack. The frame is only borrowed for the
+ * duration of the call. Returns 0 or a negative ust_err (the frame was
+ * dropped and counted). */
+int ust_dev_input(struct ust_dev *dev, ust_time_t now, const uint8_t *frame, size_t len);
+
+const char *ust_dev_name(const struct ust_dev *dev);
+enum ust_link_type ust_dev_link_type(const struct ust_dev *dev);
+const struct ust_mac *ust_dev_mac(const struct ust_dev *dev);
+unsigned ust_dev_mtu(const struct ust_dev *dev);
+void ust_dev_set_mtu(struct ust_dev *dev, unsigned mtu);
+int ust_dev_fd(const struct ust_dev *dev);
+struct ust_stack *ust_dev_stack(const struct ust_dev *dev);
+const struct ust_link_stats *ust_dev_stats(const struct ust_dev *dev);
+/* Calls the driver's poll_rx (no-op without one). */
+int ust_dev_poll_rx(struct ust_dev *dev, ust_time_t now, unsigned budget);
+
+/* ---- drivers ----------------------------------------------------------- */
+/* Opens (creating if needed) the Linux TAP device `ifname` with
+ * IFF_TAP|IFF_NO_PI, non-blocking. On failure returns NULL and sets *err
+ * (UST_ERR_PERM without CAP_NET_ADMIN or /dev/net/tun access). */
+struct ust_dev *ust_dev_tap_open(struct ust_stack *st, const char *ifname, unsigned mtu, int *err);
+/* Same for a TUN device (IFF_TUN|IFF_NO_PI): an IP-only link. */
+struct ust_dev *ust_dev_tun_open(struct ust_stack *st, const char *ifname, unsigned mtu, int *err);
+/* Configures the Linux side of a TAP/TUN device (in the current network
+ * namespace): address host_addr/prefix_len, MTU, and link up. */
+int ust_dev_host_config(const char *ifname, ust_ip4_t host_addr, int prefix_len, unsigned mtu);
+/* A loopback device: what it transmits it receives back on the next poll. */
+struct ust_dev *ust_dev_loopback_new(struct ust_stack *st);
+
+/* ---- middleware -------------------------------------------------------- */
+/* Captures every frame the device sends or receives into a pcap file
+ * (LINKTYPE_ETHERNET or LINKTYPE_RAW for IP links, nanosecond timestamps).
+ * path "-" writes to standard output. Returns 0 or a negative ust_err. */
+int ust_dev_pcap_open(struct ust_dev *dev, const char *path);
+/* Same onto an already open FILE* (not closed by the stack). */
+int ust_dev_pcap_attach(struct ust_dev *dev, void *file);
+void ust_dev_pcap_close(struct ust_dev *dev);
+
+/* Token-bucket shaper on the transmit side: rate in bits per second, burst
+ * in bytes, and a bounded queue (queue_bytes) for frames waiting for
+ * tokens; frames that do not fit are dropped and counted (shaper_drops). */
+int ust_dev_shaper_attach(struct ust_dev *dev, uint64_t rate_bps, size_t burst_bytes,
+                          size_t queue_bytes);
+void ust_dev_shaper_detach(struct ust_dev *dev);
+
+#endif

@@ -1,0 +1,65 @@
+/* ustack — the simulated network: many stacks and Ethernet switches in one
+ * process, driven by a virtual clock. Faults (loss, duplication,
+ * reordering, corruption, delay with jitter, bandwidth, MTU) come from a
+ * seeded PRNG: the same seed gives the same run, frame for frame. */
+#ifndef USTACK_SIM_H
+#define USTACK_SIM_H
+
+#include "types.h"
+
+struct ust_stack;
+struct ust_dev;
+struct ust_sim;
+struct ust_sim_switch;
+
+struct ust_sim *ust_sim_new(uint64_t seed);
+/* Frees the simulator and its switches (not the stacks). */
+void ust_sim_free(struct ust_sim *sim);
+ust_time_t ust_sim_now(const struct ust_sim *sim);
+
+/* Registers a stack: the simulator drives its timers and installs its
+ * virtual clock and a waiter so blocking socket calls run the simulation. */
+int ust_sim_add_stack(struct ust_sim *sim, struct ust_stack *st);
+
+/* A learning Ethernet switch with any number of ports. */
+struct ust_sim_switch *ust_sim_switch_new(struct ust_sim *sim, const char *name);
+/* Creates a simulated NIC in `st` plugged into a new port of `sw`. mac NULL
+ * picks a deterministic one. The NIC appends an Ethernet FCS (CRC-32) on
+ * transmit and checks it on receive (bad frames -> rx_crc_errors). */
+struct ust_dev *ust_sim_attach(struct ust_sim_switch *sw, struct ust_stack *st, const char *ifname,
+                               const struct ust_mac *mac, unsigned mtu);
+
+struct ust_sim_faults {
+    double loss;        /* probability a frame is lost, 0..1 */
+    double duplicate;   /* probability a frame is delivered twice */
+    double reorder;     /* probability a frame is held back by reorder_delay */
+    double corrupt;     /* probability one bit of the frame is flipped */
+    ust_time_t delay;   /* fixed propagation delay */
+    ust_time_t jitter;  /* uniform extra delay 0..jitter (frames stay in order
+                           unless reorder hits) */
+    ust_time_t reorder_delay; /* extra delay of a reordered frame (default 1 ms) */
+    uint64_t rate_bps;  /* link bandwidth, 0 = unlimited; serialisation counts
+                           preamble+SFD (8), FCS (4) and inter-frame gap (12) */
+    unsigned mtu;       /* frames with a payload over this are dropped (0 = none) */
+};
+enum ust_sim_dir {
+    UST_SIM_TX, /* frames the NIC sends into the switch */
+    UST_SIM_RX, /* frames the switch delivers to the NIC */
+};
+/* Sets the faults of one direction of a simulated NIC's cable. */
+int ust_sim_set_faults(struct ust_dev *dev, enum ust_sim_dir dir, const struct ust_sim_faults *f);
+
+/* Advances the virtual clock, delivering frames and running timers, until
+ * `t` (absolute). */
+void ust_sim_run_until(struct ust_sim *sim, ust_time_t t);
+/* Runs while pred(ctx) is true and the clock is before `deadline`. Returns
+ * true if pred became false (the condition was met). */
+bool ust_sim_run_while(struct ust_sim *sim, bool (*pred)(void *ctx), void *ctx,
+                       ust_time_t deadline);
+/* Executes at most one event step (<= deadline). Returns false when no event
+ * is pending before the deadline. */
+bool ust_sim_step(struct ust_sim *sim, ust_time_t deadline);
+/* Frames still in flight in the simulator. */
+size_t ust_sim_frames_in_flight(const struct ust_sim *sim);
+
+#endif

@@ -1,0 +1,46 @@
+/* ustack — the BSD-style socket API. Same argument shapes, return values
+ * and errno values as POSIX/Linux: calls return -1 and set errno on error.
+ * Descriptors are small integers private to one stack.
+ *
+ * Blocking calls keep the stack running while they wait, through the
+ * waiter installed by the event loop (ust_loop or ust_sim). Sockets created
+ * with SOCK_NONBLOCK in `type` (or switched with ust_set_nonblock) return
+ * EAGAIN / EINPROGRESS instead. */
+#ifndef USTACK_SOCKET_H
+#define USTACK_SOCKET_H
+
+#include <netinet/in.h>
+#include <poll.h>
+#include <sys/socket.h>
+#include <sys/types.h>
+
+struct ust_stack;
+
+/* domain AF_INET; type SOCK_DGRAM or SOCK_STREAM, optionally | SOCK_NONBLOCK;
+ * protocol 0, IPPROTO_UDP or IPPROTO_TCP. */
+int ust_socket(struct ust_stack *st, int domain, int type, int protocol);
+int ust_bind(struct ust_stack *st, int fd, const struct sockaddr *addr, socklen_t len);
+int ust_connect(struct ust_stack *st, int fd, const struct sockaddr *addr, socklen_t len);
+int ust_listen(struct ust_stack *st, int fd, int backlog);
+int ust_accept(struct ust_stack *st, int fd, struct sockaddr *addr, socklen_t *len);
+ssize_t ust_send(struct ust_stack *st, int fd, const void *buf, size_t len, int flags);
+ssize_t ust_write(struct ust_stack *st, int fd, const void *buf, size_t len);
+ssize_t ust_recv(struct ust_stack *st, int fd, void *buf, size_t len, int flags);
+ssize_t ust_read(struct ust_stack *st, int fd, void *buf, size_t len);
+ssize_t ust_sendto(struct ust_stack *st, int fd, const void *buf, size_t len, int flags,
+                   const struct sockaddr *to, socklen_t tolen);
+ssize_t ust_recvfrom(struct ust_stack *st, int fd, void *buf, size_t len, int flags,
+                     struct sockaddr *from, socklen_t *fromlen);
+int ust_shutdown(struct ust_stack *st, int fd, int how);
+int ust_close(struct ust_stack *st, int fd);
+int ust_getsockname(struct ust_stack *st, int fd, struct sockaddr *addr, socklen_t *len);
+int ust_getpeername(struct ust_stack *st, int fd, struct sockaddr *addr, socklen_t *len);
+int ust_setsockopt(struct ust_stack *st, int fd, int level, int name, const void *val,
+                   socklen_t len);
+int ust_getsockopt(struct ust_stack *st, int fd, int level, int name, void *val, socklen_t *len);
+int ust_set_nonblock(struct ust_stack *st, int fd, int on);
+/* Like poll(2) over ustack descriptors; timeout in milliseconds (-1 = for
+ * ever, 0 = just look). Runs the stack while it waits. */
+int ust_poll(struct ust_stack *st, struct pollfd *fds, nfds_t nfds, int timeout_ms);
+
+#endif

@@ -1,0 +1,61 @@
+/* ustack — per-layer counters in the spirit of the SNMP MIBs (RFC 1213,
+ * RFC 4293). Each list is an X-macro so that the struct, the names printed
+ * by the CLI and ust_stats_foreach() can never disagree. */
+#ifndef USTACK_STATS_H
+#define USTACK_STATS_H
+
+#include <stdint.h>
+
+#define UST_LINK_COUNTERS(X) \
+    X(rx_frames) X(rx_bytes) X(tx_frames) X(tx_bytes) \
+    X(rx_crc_errors) X(rx_truncated) X(rx_not_for_us) X(rx_unknown_type) \
+    X(rx_vlan) X(tx_drops) X(shaper_drops) X(shaper_queued)
+
+#define UST_ARP_COUNTERS(X) \
+    X(in_packets) X(in_errors) X(in_requests) X(in_replies) \
+    X(out_requests) X(out_replies) X(gratuitous_sent) \
+    X(unsolicited_ignored) X(resolve_failed) X(queue_drops) X(entries_evicted)
+
+#define UST_IP_COUNTERS(X) \
+    X(InReceives) X(InHdrErrors) X(InTruncatedPkts) X(InCsumErrors) \
+    X(InBadOptions) X(InAddrErrors) X(InUnknownProtos) X(InDiscards) \
+    X(InDelivers) X(OutRequests) X(OutDiscards) X(OutNoRoutes) \
+    X(ForwDatagrams) X(InTtlExceeded) X(ReasmReqds) X(ReasmOKs) X(ReasmFails) \
+    X(ReasmTimeout) X(ReasmOverlaps) X(ReasmMemDrops) X(FragOKs) X(FragFails) \
+    X(FragCreates)
+
+#define UST_ICMP_COUNTERS(X) \
+    X(InMsgs) X(InErrors) X(InCsumErrors) X(InDestUnreachs) X(InTimeExcds) \
+    X(InEchos) X(InEchoReps) X(InFragNeeded) X(InOther) \
+    X(OutMsgs) X(OutErrors) X(OutDestUnreachs) X(OutTimeExcds) \
+    X(OutEchos) X(OutEchoReps) X(OutRateLimited)
+
+#define UST_UDP_COUNTERS(X) \
+    X(InDatagrams) X(NoPorts) X(InErrors) X(InCsumErrors) X(RcvbufErrors) \
+    X(OutDatagrams) X(OutErrors)
+
+#define UST_TCP_COUNTERS(X) \
+    X(ActiveOpens) X(PassiveOpens) X(AttemptFails) X(EstabResets) X(CurrEstab) \
+    X(InSegs) X(OutSegs) X(RetransSegs) X(InErrs) X(InCsumErrors) X(OutRsts) \
+    X(InRsts) X(ChallengeAcks) X(FastRetrans) X(Timeouts) X(OfoQueued) \
+    X(OfoDrops) X(SynDrops) X(AcceptQueueDrops)
+
+#define UST_COUNTER_FIELD(name) uint64_t name;
+
+struct ust_link_stats { UST_LINK_COUNTERS(UST_COUNTER_FIELD) };
+struct ust_arp_stats { UST_ARP_COUNTERS(UST_COUNTER_FIELD) };
+struct ust_ip_stats { UST_IP_COUNTERS(UST_COUNTER_FIELD) };
+struct ust_icmp_stats { UST_ICMP_COUNTERS(UST_COUNTER_FIELD) };
+struct ust_udp_stats { UST_UDP_COUNTERS(UST_COUNTER_FIELD) };
+struct ust_tcp_stats { UST_TCP_COUNTERS(UST_COUNTER_FIELD) };
+
+struct ust_stats {
+    struct ust_link_stats link; /* sum over all devices of the stack */
+    struct ust_arp_stats arp;
+    struct ust_ip_stats ip;
+    struct ust_icmp_stats icmp;
+    struct ust_udp_stats udp;
+    struct ust_tcp_stats tcp;
+};
+
+#endif

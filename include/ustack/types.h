@@ -1,0 +1,72 @@
+/* ustack — basic public types: time, addresses, error codes. */
+#ifndef USTACK_TYPES_H
+#define USTACK_TYPES_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+/* Time is a 64-bit count of nanoseconds on a monotonic clock chosen by the
+ * caller (real or virtual). The stack never reads a clock itself. */
+typedef uint64_t ust_time_t;
+#define UST_NSEC ((ust_time_t)1)
+#define UST_USEC ((ust_time_t)1000)
+#define UST_MSEC ((ust_time_t)1000000)
+#define UST_SEC ((ust_time_t)1000000000)
+#define UST_TIME_NEVER UINT64_MAX
+
+/* IPv4 address in host byte order (203.0.113.1 == 0xcb007101). */
+typedef uint32_t ust_ip4_t;
+#define UST_IP4(a, b, c, d) \
+    ((ust_ip4_t)(((uint32_t)(a) << 24) | ((uint32_t)(b) << 16) | ((uint32_t)(c) << 8) | (uint32_t)(d)))
+
+struct ust_mac {
+    uint8_t b[6];
+};
+
+/* Library error codes: negative values returned by functions that are not
+ * part of the POSIX-shaped socket API (that one returns -1 and sets errno). */
+enum ust_err {
+    UST_OK = 0,
+    UST_ERR_NOMEM = -1,    /* allocation failed or a bounded table is full */
+    UST_ERR_INVAL = -2,    /* bad argument */
+    UST_ERR_AGAIN = -3,    /* would block / try later */
+    UST_ERR_NOROUTE = -4,  /* no route to the destination */
+    UST_ERR_HOSTUNREACH = -5, /* neighbour did not answer ARP */
+    UST_ERR_MSGSIZE = -6,  /* too large (and DF set / over 65535) */
+    UST_ERR_ADDRINUSE = -7,
+    UST_ERR_NOTCONN = -8,
+    UST_ERR_CONNREFUSED = -9,
+    UST_ERR_CONNRESET = -10,
+    UST_ERR_TIMEDOUT = -11,
+    UST_ERR_PIPE = -12,
+    UST_ERR_IO = -13,      /* device / system call failure */
+    UST_ERR_PERM = -14,    /* missing privilege (e.g. /dev/net/tun) */
+    UST_ERR_NOTSUP = -15,
+    UST_ERR_EXIST = -16,
+    UST_ERR_NOENT = -17,
+    UST_ERR_ADDRNOTAVAIL = -18,
+    UST_ERR_BADF = -19,
+    UST_ERR_ISCONN = -20,
+    UST_ERR_INPROGRESS = -21,
+    UST_ERR_ALREADY = -22,
+    UST_ERR_NETUNREACH = -23,
+    UST_ERR_PROTOUNREACH = -24,
+};
+
+/* Human-readable text for an enum ust_err value. */
+const char *ust_strerror(int err);
+/* The errno value (EAGAIN, ECONNREFUSED, ...) matching an enum ust_err. */
+int ust_err_to_errno(int err);
+
+/* "203.0.113.7" -> address. Returns 0 or UST_ERR_INVAL. */
+int ust_ip4_parse(const char *s, ust_ip4_t *out);
+/* "203.0.113.7/24" -> address and prefix length. A missing "/N" is an error. */
+int ust_cidr_parse(const char *s, ust_ip4_t *addr, int *prefix_len);
+/* Formats an address into buf (at least 16 bytes); returns buf. */
+char *ust_ip4_str(ust_ip4_t addr, char buf[16]);
+/* "52:54:00:12:34:56" formatting (buf at least 18 bytes) and parsing. */
+char *ust_mac_str(const struct ust_mac *mac, char buf[18]);
+int ust_mac_parse(const char *s, struct ust_mac *out);
+
+#endif

@@ -1,0 +1,43 @@
+/* One contiguous outgoing packet with headroom: upper layers write their
+ * payload, then each layer below prepends its header with pkt_push(). */
+#ifndef UST_PKT_H
+#define UST_PKT_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+/* Room for Ethernet+VLAN (18) + IPv4 with options (60) + TCP with options (60). */
+#define PKT_HEADROOM 160
+
+struct pkt {
+    uint8_t *data;   /* first byte of the packet */
+    size_t len;      /* bytes from data */
+    size_t cap;      /* bytes in mem */
+    struct pkt *next; /* for queues (ARP pending, loopback, shaper) */
+    uint8_t mem[];
+};
+
+/* A packet with `headroom` free bytes in front of `len` payload bytes
+ * (uninitialised). NULL on allocation failure. */
+struct pkt *pkt_alloc(size_t headroom, size_t len);
+void pkt_free(struct pkt *p);
+/* Prepends n bytes; returns the new start or NULL without headroom. */
+uint8_t *pkt_push(struct pkt *p, size_t n);
+/* Removes n bytes from the front (n <= len). */
+void pkt_pull(struct pkt *p, size_t n);
+/* Drops bytes at the end so that len == n (n <= len). */
+void pkt_trim(struct pkt *p, size_t n);
+size_t pkt_headroom(const struct pkt *p);
+/* A copy of the bytes [data, data+len) with PKT_HEADROOM in front. */
+struct pkt *pkt_copy(const uint8_t *data, size_t len);
+
+/* FIFO of packets with a byte and count total. */
+struct pkt_queue {
+    struct pkt *head, *tail;
+    size_t count, bytes;
+};
+void pkt_queue_push(struct pkt_queue *q, struct pkt *p);
+struct pkt *pkt_queue_pop(struct pkt_queue *q);
+void pkt_queue_clear(struct pkt_queue *q);
+
+#endif

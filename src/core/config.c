@@ -1,0 +1,26 @@
+#include "ustack/config.h"
+
+#include <string.h>
+
+void ust_config_default(struct ust_config *c)
+{
+    memset(c, 0, sizeof(*c));
+    c->seed = 1;
+    c->arp_reachable_time = 30 * UST_SEC;
+    c->arp_stale_time = 60 * UST_SEC;
+    c->arp_retry_interval = 1 * UST_SEC;
+    c->arp_max_requests = 3;
+    c->arp_queue_len = 3;
+    c->arp_max_entries = 256;
+    c->ip_default_ttl = 64;
+    c->ip_forwarding = false;
+    c->ip_reasm_timeout = 30 * UST_SEC;
+    c->ip_reasm_mem_max = 256 * 1024;
+    c->ip_reasm_max = 64;
+    c->icmp_err_rate = 100;
+    c->icmp_err_burst = 50;
+    c->ephemeral_lo = 49152;
+    c->ephemeral_hi = 65535;
+    c->udp_rcvbuf = 212992;
+    c->max_sockets = 4096;
+}

@@ -1,0 +1,152 @@
+/* The ust_stack object: creation, time, polling, interfaces. */
+#include <stdlib.h>
+#include <string.h>
+
+#include "dev/dev_impl.h"
+#include "stack_impl.h"
+#include "trace.h"
+
+struct ust_stack *ust_stack_new(const struct ust_config *cfg)
+{
+    struct ust_stack *st = calloc(1, sizeof(*st));
+    if (!st)
+        return NULL;
+    if (cfg)
+        st->cfg = *cfg;
+    else
+        ust_config_default(&st->cfg);
+    rng_seed(&st->rng, st->cfg.seed);
+    st->ip_next_id = (uint16_t)rng_next(&st->rng);
+    if (arp_init(st) != UST_OK || udp_init(st) != UST_OK || tcp_init(st) != UST_OK) {
+        ust_stack_free(st);
+        return NULL;
+    }
+    return st;
+}
+
+void ust_stack_free(struct ust_stack *st)
+{
+    if (!st)
+        return;
+    sock_table_destroy(st);
+    tcp_destroy(st);
+    udp_destroy(st);
+    reasm_destroy(st);
+    arp_destroy(st);
+    for (unsigned i = 0; i < st->ndevs; i++)
+        dev_free(st->devs[i]);
+    timer_heap_free(&st->timers);
+    free(st);
+}
+
+const struct ust_config *ust_stack_config(const struct ust_stack *st) { return &st->cfg; }
+
+void ust_stack_set_clock(struct ust_stack *st, ust_clock_fn fn, void *ctx)
+{
+    st->clock_fn = fn;
+    st->clock_ctx = ctx;
+}
+
+void ust_stack_set_waiter(struct ust_stack *st, ust_wait_fn fn, void *ctx)
+{
+    st->wait_fn = fn;
+    st->wait_ctx = ctx;
+}
+
+ust_time_t ust_stack_now(struct ust_stack *st)
+{
+    if (st->clock_fn)
+        stack_set_now(st, st->clock_fn(st->clock_ctx));
+    return st->now;
+}
+
+void ust_stack_poll(struct ust_stack *st, ust_time_t now)
+{
+    stack_set_now(st, now);
+    timer_run(st, st->now);
+    for (unsigned i = 0; i < st->ndevs; i++)
+        dev_poll(st->devs[i], st->now);
+}
+
+ust_time_t ust_stack_poll_at(const struct ust_stack *st)
+{
+    ust_time_t next = timer_next(st);
+    for (unsigned i = 0; i < st->ndevs; i++) {
+        ust_time_t d = dev_poll_at(st->devs[i]);
+        if (d < next)
+            next = d;
+    }
+    return next;
+}
+
+int stack_add_dev(struct ust_stack *st, struct ust_dev *dev)
+{
+    if (st->ndevs == UST_MAX_DEVS)
+        return UST_ERR_NOMEM;
+    st->devs[st->ndevs++] = dev;
+    return UST_OK;
+}
+
+static ust_ip4_t prefix_mask(int len) { return len ? (ust_ip4_t)(0xffffffffu << (32 - len)) : 0; }
+
+int ust_iface_add(struct ust_stack *st, struct ust_dev *dev, ust_ip4_t addr, int prefix_len)
+{
+    if (!dev || dev->st != st || prefix_len < 0 || prefix_len > 32 || addr == 0)
+        return UST_ERR_INVAL;
+    if (dev->ifindex >= 0 || iface_by_addr(st, addr))
+        return UST_ERR_EXIST;
+    if (st->nifaces == UST_MAX_IFACES)
+        return UST_ERR_NOMEM;
+    struct ust_iface *ifc = &st->ifaces[st->nifaces];
+    ifc->dev = dev;
+    ifc->addr = addr;
+    ifc->prefix_len = prefix_len;
+    ifc->mask = prefix_mask(prefix_len);
+    ifc->index = (int)st->nifaces;
+    dev->ifindex = ifc->index;
+    st->nifaces++;
+    struct route r = {.dst = addr & ifc->mask, .mask = ifc->mask, .gateway = 0,
+                      .prefix_len = prefix_len, .ifindex = ifc->index};
+    int rc = route_insert(&st->routes, &r);
+    if (rc != UST_OK)
+        return rc;
+    char a[16];
+    TRACE(st, "if", "%s up %s/%d mtu %u", dev->name, IP4STR(addr, a), prefix_len, dev->mtu);
+    if (dev->type == UST_LINK_ETHERNET)
+        arp_announce(st, ifc);
+    return ifc->index;
+}
+
+int ust_iface_count(const struct ust_stack *st) { return (int)st->nifaces; }
+
+int ust_iface_info(const struct ust_stack *st, int ifindex, ust_ip4_t *addr, int *prefix_len,
+                   struct ust_dev **dev)
+{
+    if (ifindex < 0 || (unsigned)ifindex >= st->nifaces)
+        return UST_ERR_NOENT;
+    const struct ust_iface *ifc = &st->ifaces[ifindex];
+    if (addr)
+        *addr = ifc->addr;
+    if (prefix_len)
+        *prefix_len = ifc->prefix_len;
+    if (dev)
+        *dev = ifc->dev;
+    return UST_OK;
+}
+
+struct ust_iface *iface_by_addr(struct ust_stack *st, ust_ip4_t addr)
+{
+    for (unsigned i = 0; i < st->nifaces; i++)
+        if (st->ifaces[i].addr == addr)
+            return &st->ifaces[i];
+    return NULL;
+}
+
+struct ust_iface *iface_by_index(struct ust_stack *st, int index)
+{
+    if (index < 0 || (unsigned)index >= st->nifaces)
+        return NULL;
+    return &st->ifaces[index];
+}
+
+void ust_stack_set_forwarding(struct ust_stack *st, bool on) { st->cfg.ip_forwarding = on; }

@@ -1,0 +1,70 @@
+/* struct ust_stack: everything one stack owns. No module keeps state
+ * anywhere else, so several stacks can share a process. */
+#ifndef UST_STACK_IMPL_H
+#define UST_STACK_IMPL_H
+
+#include "buf/pkt.h"
+#include "core/rand.h"
+#include "core/timer.h"
+#include "link/link.h"
+#include "net/net.h"
+#include "socket/sock.h"
+#include "transport/transport.h"
+#include "ustack/config.h"
+#include "ustack/stack.h"
+#include "ustack/stats.h"
+
+struct tcp_state;
+
+struct ust_iface {
+    struct ust_dev *dev;
+    ust_ip4_t addr;
+    ust_ip4_t mask;
+    int prefix_len;
+    int index;
+};
+
+struct ust_stack {
+    struct ust_config cfg;
+    ust_time_t now;           /* last time seen at an entry point */
+    struct ust_rng rng;
+    struct timer_heap timers;
+    struct ust_stats stats;
+
+    ust_trace_fn trace_fn;
+    void *trace_ctx;
+    ust_clock_fn clock_fn;
+    void *clock_ctx;
+    ust_wait_fn wait_fn;
+    void *wait_ctx;
+
+    struct ust_dev *devs[UST_MAX_DEVS];
+    unsigned ndevs;
+    struct ust_iface ifaces[UST_MAX_IFACES];
+    unsigned nifaces;
+
+    struct arp_table arp;
+    struct route_table routes;
+    struct pmtu_cache pmtu;
+    struct reasm_table reasm;
+    struct icmp_state icmp;
+    uint16_t ip_next_id;      /* IPv4 identification counter */
+
+    struct udp_state udp;
+    struct tcp_state *tcp;
+    struct sock_table socks;
+};
+
+/* Updates st->now from an entry point (time never runs backwards). */
+static inline void stack_set_now(struct ust_stack *st, ust_time_t now)
+{
+    if (now > st->now)
+        st->now = now;
+}
+/* The interface that owns `addr`, or NULL. */
+struct ust_iface *iface_by_addr(struct ust_stack *st, ust_ip4_t addr);
+struct ust_iface *iface_by_index(struct ust_stack *st, int index);
+/* Registers a device in the stack (called by the drivers). */
+int stack_add_dev(struct ust_stack *st, struct ust_dev *dev);
+
+#endif

@@ -1,0 +1,56 @@
+/* Counter enumeration and printing, generated from the X-macro lists. */
+#include <stdio.h>
+#include <string.h>
+
+#include "stack_impl.h"
+
+void ust_stats_foreach(const struct ust_stack *st, ust_counter_fn fn, void *ctx)
+{
+    const struct ust_stats *s = &st->stats;
+#define EMIT(layer, group, name) fn(ctx, layer, #name, s->group.name);
+#define LINK(n) EMIT("link", link, n)
+#define ARP(n) EMIT("arp", arp, n)
+#define IP(n) EMIT("ip", ip, n)
+#define ICMP(n) EMIT("icmp", icmp, n)
+#define UDP(n) EMIT("udp", udp, n)
+#define TCP(n) EMIT("tcp", tcp, n)
+    UST_LINK_COUNTERS(LINK)
+    UST_ARP_COUNTERS(ARP)
+    UST_IP_COUNTERS(IP)
+    UST_ICMP_COUNTERS(ICMP)
+    UST_UDP_COUNTERS(UDP)
+    UST_TCP_COUNTERS(TCP)
+#undef EMIT
+#undef LINK
+#undef ARP
+#undef IP
+#undef ICMP
+#undef UDP
+#undef TCP
+}
+
+struct print_ctx {
+    FILE *out;
+    bool all;
+    const char *layer;
+};
+
+static void print_counter(void *vctx, const char *layer, const char *name, uint64_t v)
+{
+    struct print_ctx *c = vctx;
+    if (!v && !c->all)
+        return;
+    if (!c->layer || strcmp(c->layer, layer) != 0) {
+        fprintf(c->out, "%s:\n", layer);
+        c->layer = layer;
+    }
+    fprintf(c->out, "    %-22s %llu\n", name, (unsigned long long)v);
+}
+
+void ust_stats_print(const struct ust_stack *st, FILE *out, bool all)
+{
+    struct print_ctx c = {out, all, NULL};
+    ust_stats_foreach(st, print_counter, &c);
+}
+
+const struct ust_stats *ust_stack_stats(const struct ust_stack *st) { return &st->stats; }

@@ -1,0 +1,38 @@
+/* Timers: a binary min-heap of intrusive timer records, so the next
+ * deadline is found in O(1) and arm/cancel cost O(log n), without scanning
+ * every connection. A timer is embedded in the object it belongs to. */
+#ifndef UST_TIMER_H
+#define UST_TIMER_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "ustack/types.h"
+
+struct ust_stack;
+struct ust_timer;
+typedef void (*ust_timer_fn)(struct ust_stack *st, struct ust_timer *t, ust_time_t now);
+
+struct ust_timer {
+    ust_time_t when;
+    ust_timer_fn fn;
+    size_t slot; /* heap index + 1; 0 when not armed */
+};
+
+struct timer_heap {
+    struct ust_timer **v;
+    size_t n, cap;
+};
+
+void timer_init(struct ust_timer *t, ust_timer_fn fn);
+/* (Re)arms t to fire at `when`. Returns 0 or UST_ERR_NOMEM. */
+int timer_arm(struct ust_stack *st, struct ust_timer *t, ust_time_t when);
+void timer_cancel(struct ust_stack *st, struct ust_timer *t);
+static inline bool timer_armed(const struct ust_timer *t) { return t->slot != 0; }
+/* Earliest deadline or UST_TIME_NEVER. */
+ust_time_t timer_next(const struct ust_stack *st);
+/* Fires every timer with when <= now (a callback may re-arm). */
+void timer_run(struct ust_stack *st, ust_time_t now);
+void timer_heap_free(struct timer_heap *h);
+
+#endif

@@ -1,0 +1,119 @@
+/* Device core: creation, receive entry point, transmit through the
+ * middleware chain (pcap, shaper) to the driver. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "core/stack_impl.h"
+#include "core/trace.h"
+#include "dev_impl.h"
+#include "link/link.h"
+
+struct ust_dev *ust_dev_new(struct ust_stack *st, const char *name, enum ust_link_type type,
+                            const struct ust_mac *mac, unsigned mtu,
+                            const struct ust_dev_ops *ops, void *ctx)
+{
+    if (!st || !ops || !ops->transmit || mtu < 68 || mtu > 65535)
+        return NULL;
+    struct ust_dev *dev = calloc(1, sizeof(*dev));
+    if (!dev)
+        return NULL;
+    dev->st = st;
+    snprintf(dev->name, sizeof(dev->name), "%s", name ? name : "dev");
+    dev->type = type;
+    dev->mtu = mtu;
+    dev->ops = *ops;
+    dev->ctx = ctx;
+    dev->ifindex = -1;
+    if (mac) {
+        dev->mac = *mac;
+    } else {
+        /* Locally administered unicast address from the stack's PRNG. */
+        rng_bytes(&st->rng, dev->mac.b, 6);
+        dev->mac.b[0] = (uint8_t)((dev->mac.b[0] & 0xfe) | 0x02);
+    }
+    if (stack_add_dev(st, dev) != UST_OK) {
+        free(dev);
+        return NULL;
+    }
+    return dev;
+}
+
+void dev_free(struct ust_dev *dev)
+{
+    if (!dev)
+        return;
+    if (dev->shaper)
+        shaper_free(dev->shaper);
+    if (dev->pcap)
+        pcap_writer_free(dev->pcap);
+    if (dev->ops.close)
+        dev->ops.close(dev->ctx);
+    free(dev);
+}
+
+int ust_dev_input(struct ust_dev *dev, ust_time_t now, const uint8_t *frame, size_t len)
+{
+    stack_set_now(dev->st, now);
+    dev->stats.rx_frames++;
+    dev->stats.rx_bytes += len;
+    dev->st->stats.link.rx_frames++;
+    dev->st->stats.link.rx_bytes += len;
+    if (dev->pcap)
+        pcap_write_frame(dev->pcap, dev->st->now, frame, len);
+    return link_input(dev, dev->st->now, frame, len);
+}
+
+int dev_driver_transmit(struct ust_dev *dev, ust_time_t now, struct pkt *p)
+{
+    int rc = dev->ops.transmit(dev->ctx, now, p->data, p->len);
+    if (rc < 0) {
+        dev->stats.tx_drops++;
+        dev->st->stats.link.tx_drops++;
+    } else {
+        dev->stats.tx_frames++;
+        dev->stats.tx_bytes += p->len;
+        dev->st->stats.link.tx_frames++;
+        dev->st->stats.link.tx_bytes += p->len;
+    }
+    pkt_free(p);
+    return rc < 0 ? rc : UST_OK;
+}
+
+int dev_transmit(struct ust_dev *dev, ust_time_t now, struct pkt *p)
+{
+    /* Capture sees the frame as the stack sent it, before any shaping. */
+    if (dev->pcap)
+        pcap_write_frame(dev->pcap, now, p->data, p->len);
+    if (dev->shaper)
+        return shaper_enqueue(dev, now, p);
+    return dev_driver_transmit(dev, now, p);
+}
+
+ust_time_t dev_poll_at(const struct ust_dev *dev)
+{
+    return dev->shaper ? shaper_poll_at(dev->shaper) : UST_TIME_NEVER;
+}
+
+void dev_poll(struct ust_dev *dev, ust_time_t now)
+{
+    if (dev->shaper)
+        shaper_poll(dev, now);
+}
+
+int ust_dev_poll_rx(struct ust_dev *dev, ust_time_t now, unsigned budget)
+{
+    if (!dev->ops.poll_rx)
+        return 0;
+    stack_set_now(dev->st, now);
+    return dev->ops.poll_rx(dev->ctx, dev, now, budget);
+}
+
+const char *ust_dev_name(const struct ust_dev *dev) { return dev->name; }
+enum ust_link_type ust_dev_link_type(const struct ust_dev *dev) { return dev->type; }
+const struct ust_mac *ust_dev_mac(const struct ust_dev *dev) { return &dev->mac; }
+unsigned ust_dev_mtu(const struct ust_dev *dev) { return dev->mtu; }
+void ust_dev_set_mtu(struct ust_dev *dev, unsigned mtu) { dev->mtu = mtu; }
+int ust_dev_fd(const struct ust_dev *dev) { return dev->ops.fd ? dev->ops.fd(dev->ctx) : -1; }
+struct ust_stack *ust_dev_stack(const struct ust_dev *dev) { return dev->st; }
+const struct ust_link_stats *ust_dev_stats(const struct ust_dev *dev) { return &dev->stats; }

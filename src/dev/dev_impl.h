@@ -1,0 +1,46 @@
+/* Device internals shared by the drivers, middleware and the stack. */
+#ifndef UST_DEV_IMPL_H
+#define UST_DEV_IMPL_H
+
+#include "buf/pkt.h"
+#include "ustack/dev.h"
+
+struct pcap_writer;
+struct shaper;
+
+struct ust_dev {
+    struct ust_stack *st;
+    char name[16];
+    enum ust_link_type type;
+    struct ust_mac mac;
+    unsigned mtu;            /* IP MTU */
+    struct ust_dev_ops ops;
+    void *ctx;
+    int ifindex;             /* interface using this device, -1 none */
+    struct ust_link_stats stats;
+    struct pcap_writer *pcap; /* capture middleware, NULL when off */
+    struct shaper *shaper;    /* transmit shaper, NULL when off */
+};
+
+/* Sends a complete frame (link header included). Consumes p. Passes it
+ * through pcap and the shaper, then the driver. Returns 0 or a negative
+ * ust_err (the frame was dropped and counted). */
+int dev_transmit(struct ust_dev *dev, ust_time_t now, struct pkt *p);
+/* Work queued inside the device's middleware (shaper): next deadline and
+ * the call that releases it. */
+ust_time_t dev_poll_at(const struct ust_dev *dev);
+void dev_poll(struct ust_dev *dev, ust_time_t now);
+void dev_free(struct ust_dev *dev);
+
+/* pcap middleware (dev_pcap.c) */
+void pcap_write_frame(struct pcap_writer *w, ust_time_t now, const uint8_t *frame, size_t len);
+void pcap_writer_free(struct pcap_writer *w);
+/* shaper middleware (dev_shaper.c): takes p if it returns 0 */
+int shaper_enqueue(struct ust_dev *dev, ust_time_t now, struct pkt *p);
+ust_time_t shaper_poll_at(const struct shaper *s);
+void shaper_poll(struct ust_dev *dev, ust_time_t now);
+void shaper_free(struct shaper *s);
+/* Hands a frame to the driver, after middleware. Consumes p. */
+int dev_driver_transmit(struct ust_dev *dev, ust_time_t now, struct pkt *p);
+
+#endif

@@ -1,0 +1,107 @@
+/* Network layer: IPv4 input/output, routing, fragmentation and
+ * reassembly, ICMP. */
+#ifndef UST_NET_H
+#define UST_NET_H
+
+#include "buf/pkt.h"
+#include "ustack/config.h"
+#include "ustack/stack.h"
+#include "wire/ipv4.h"
+
+struct ust_stack;
+struct ust_iface;
+struct reasm;
+
+/* What the transport layer asks ipv4_output for. */
+struct ipv4_out {
+    ust_ip4_t src;   /* 0: the address of the outgoing interface */
+    ust_ip4_t dst;
+    uint8_t proto;
+    uint8_t ttl;     /* 0: the configured default */
+    uint8_t tos;
+    bool df;         /* don't fragment */
+};
+
+/* Receives the IPv4 datagram buf[0..len) from ifc; link_bcast says the
+ * frame was a link-layer broadcast (RFC 1122 2.4). */
+void ipv4_input(struct ust_stack *st, struct ust_iface *ifc, const uint8_t *buf, size_t len,
+                bool link_bcast);
+/* Sends p (consumed), which holds the transport header and payload: route
+ * lookup, header, checksum, fragmentation, next hop. Returns 0 or a
+ * negative ust_err (UST_ERR_NOROUTE, UST_ERR_MSGSIZE with DF, ...). */
+int ipv4_output(struct ust_stack *st, const struct ipv4_out *o, struct pkt *p);
+/* The source address ipv4_output would use for dst (0 when no route). */
+ust_ip4_t ipv4_source_for(const struct ust_stack *st, ust_ip4_t dst);
+/* Largest transport payload+header that goes to dst without fragmenting
+ * (path MTU - IP header), for TCP's MSS and UDP's EMSGSIZE. */
+unsigned ipv4_mtu_for(const struct ust_stack *st, ust_ip4_t dst);
+/* Is `a` one of our addresses / a broadcast address for us? */
+bool ipv4_is_local(const struct ust_stack *st, ust_ip4_t a);
+bool ipv4_is_broadcast(const struct ust_stack *st, ust_ip4_t a);
+
+/* ---- routing (route.c) ------------------------------------------------ */
+struct route {
+    ust_ip4_t dst, mask, gateway;
+    int prefix_len;
+    int ifindex;
+};
+struct route_table {
+    struct route r[UST_MAX_ROUTES]; /* kept sorted by prefix_len, longest first */
+    unsigned n;
+};
+/* Longest-prefix match. */
+const struct route *route_lookup(const struct route_table *t, ust_ip4_t dst);
+int route_insert(struct route_table *t, const struct route *r);
+int route_remove(struct route_table *t, ust_ip4_t dst, int prefix_len);
+
+/* ---- path MTU cache (RFC 1191), fed by ICMP fragmentation-needed ------- */
+#define PMTU_CACHE_SIZE 64
+struct pmtu_entry {
+    ust_ip4_t dst;
+    unsigned mtu;
+    ust_time_t expires;
+};
+struct pmtu_cache {
+    struct pmtu_entry e[PMTU_CACHE_SIZE];
+};
+void pmtu_update(struct ust_stack *st, ust_ip4_t dst, unsigned mtu);
+unsigned pmtu_get(const struct ust_stack *st, ust_ip4_t dst); /* 0 = none */
+
+/* ---- reassembly (frag.c) ----------------------------------------------- */
+struct reasm_table {
+    struct reasm *list;  /* datagrams being reassembled */
+    unsigned count;
+    size_t mem;          /* bytes held, bounded by cfg.ip_reasm_mem_max */
+};
+/* Feeds a fragment (whole datagram bytes, header parsed into h). When it
+ * completes a datagram, returns 1 and sets *out and *out_len to the reassembled
+ * datagram (header + payload; freed by the caller with free()). Returns 0
+ * while incomplete and a negative value if the fragment was dropped. */
+int reasm_input(struct ust_stack *st, const struct ipv4_hdr *h, const uint8_t *buf,
+                uint8_t **out, size_t *out_len);
+void reasm_destroy(struct ust_stack *st);
+/* Splits datagram p (header already built, hdr_len bytes) to fit mtu and
+ * passes each fragment to ifc/next_hop. Consumes p. */
+int ipv4_fragment(struct ust_stack *st, struct ust_iface *ifc, ust_ip4_t next_hop, struct pkt *p,
+                  unsigned mtu);
+
+/* ---- ICMP (icmp.c) ------------------------------------------------------ */
+struct icmp_state {
+    ust_ping_fn ping_fn;
+    void *ping_ctx;
+    double tokens;          /* error rate limiter (token bucket) */
+    ust_time_t tokens_at;
+};
+void icmp_input(struct ust_stack *st, struct ust_iface *ifc, const struct ipv4_hdr *ip,
+                const uint8_t *dgram, size_t dgram_len, bool link_bcast);
+/* Sends an ICMP error about the datagram orig[0..orig_len) (header and at
+ * least 8 payload bytes are quoted). Suppressed per RFC 1122 3.2.2: never
+ * about an ICMP error, a broadcast/multicast, a non-first fragment, or a
+ * datagram whose source is not a unicast host; rate-limited. `extra` is the
+ * second header word (next-hop MTU for fragmentation needed). */
+void icmp_send_error(struct ust_stack *st, uint8_t type, uint8_t code, uint32_t extra,
+                     const uint8_t *orig, size_t orig_len);
+/* Reports a local delivery failure (ARP gave up) for the queued datagram. */
+void icmp_local_unreachable(struct ust_stack *st, const uint8_t *dgram, size_t len);
+
+#endif

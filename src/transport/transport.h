@@ -1,0 +1,41 @@
+/* Transport-layer entry points called by IPv4 and ICMP. */
+#ifndef UST_TRANSPORT_H
+#define UST_TRANSPORT_H
+
+#include <stdint.h>
+#include <stddef.h>
+
+#include "wire/ipv4.h"
+
+struct ust_stack;
+struct udp_pcb;
+struct tcp_state;
+
+/* A datagram for us: ip is its parsed header, seg/seg_len the transport
+ * segment, dgram/dgram_len the whole datagram (for ICMP quoting). */
+void udp_input(struct ust_stack *st, const struct ipv4_hdr *ip, const uint8_t *seg,
+               size_t seg_len, const uint8_t *dgram, size_t dgram_len, bool link_bcast);
+void tcp_input(struct ust_stack *st, const struct ipv4_hdr *ip, const uint8_t *seg,
+               size_t seg_len, const uint8_t *dgram, size_t dgram_len);
+
+/* An ICMP error arrived about a datagram we sent: `orig` is the quoted IP
+ * header and `l4`/`l4_len` the quoted transport bytes (at least 8). */
+void udp_icmp_error(struct ust_stack *st, uint8_t type, uint8_t code, const struct ipv4_hdr *orig,
+                    const uint8_t *l4, size_t l4_len);
+void tcp_icmp_error(struct ust_stack *st, uint8_t type, uint8_t code, uint32_t extra,
+                    const struct ipv4_hdr *orig, const uint8_t *l4, size_t l4_len);
+
+struct udp_state {
+    struct udp_pcb **ports; /* bound sockets (hash or list); owned by udp.c */
+    unsigned count, cap;
+    uint16_t next_ephemeral;
+};
+int udp_init(struct ust_stack *st);
+void udp_destroy(struct ust_stack *st);
+
+/* TCP (next issue): until then a stub answers every segment to us with a
+ * RST, as for a closed port (RFC 9293 3.10.7.1). */
+int tcp_init(struct ust_stack *st);
+void tcp_destroy(struct ust_stack *st);
+
+#endif

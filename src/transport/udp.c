@@ -1,0 +1,10 @@
+/* STUB: UDP (to be implemented). */
+#include "core/stack_impl.h"
+#include "socket/sock.h"
+#include "transport.h"
+
+int udp_init(struct ust_stack *st) { (void)st; return UST_OK; }
+void udp_destroy(struct ust_stack *st) { (void)st; }
+void udp_input(struct ust_stack *st, const struct ipv4_hdr *ip, const uint8_t *s, size_t sl, const uint8_t *d, size_t dl, bool bc) { (void)st; (void)ip; (void)s; (void)sl; (void)d; (void)dl; (void)bc; }
+void udp_icmp_error(struct ust_stack *st, uint8_t t, uint8_t c, const struct ipv4_hdr *o, const uint8_t *l4, size_t l) { (void)st; (void)t; (void)c; (void)o; (void)l4; (void)l; }
+const struct sock_ops udp_sock_ops = {0};

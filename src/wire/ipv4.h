@@ -1,0 +1,44 @@
+/* IPv4 header (RFC 791). */
+#ifndef UST_WIRE_IPV4_H
+#define UST_WIRE_IPV4_H
+
+#include "wire.h"
+
+#define IPV4_HDR_LEN 20
+#define IPV4_MAX_HDR_LEN 60
+#define IPV4_MAX_LEN 65535
+#define IPV4_PROTO_ICMP 1
+#define IPV4_PROTO_TCP 6
+#define IPV4_PROTO_UDP 17
+#define IPV4_OPT_EOL 0
+#define IPV4_OPT_NOP 1
+
+struct ipv4_hdr {
+    uint8_t hdr_len;    /* bytes (IHL * 4) */
+    uint8_t tos;
+    uint16_t total_len;
+    uint16_t id;
+    bool df, mf;
+    uint16_t frag_off;  /* bytes (field * 8) */
+    uint8_t ttl;
+    uint8_t proto;
+    uint16_t csum;      /* as received */
+    uint32_t src, dst;  /* host order */
+    uint8_t opt_len;    /* bytes of options after the fixed header */
+    bool has_source_route; /* LSRR/SSRR present (we never forward those) */
+};
+
+/* Validates in this order: len >= 20, version 4, IHL >= 5, header length
+ * <= total length <= len, header checksum (if verify_csum), options
+ * well-formed (type/length pairs inside the header; length 0/1 rejected).
+ * Options are otherwise ignored. Bytes beyond total_len (Ethernet padding)
+ * are not part of the datagram. */
+int ipv4_parse(const uint8_t *buf, size_t len, bool verify_csum, struct ipv4_hdr *h);
+/* Writes a header of h->hdr_len bytes (20 + opt_len; options, if any, must
+ * already be in buf[20..]) and computes the checksum. Returns hdr_len or
+ * WIRE_NOSPACE / WIRE_BAD_HLEN. */
+int ipv4_emit(const struct ipv4_hdr *h, uint8_t *buf, size_t cap);
+/* Validates the option list in opts[0..len) (exposed for tests). */
+int ipv4_check_options(const uint8_t *opts, size_t len, bool *has_source_route);
+
+#endif
