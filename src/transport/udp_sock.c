@@ -246,8 +246,13 @@ static int udp_sock_setsockopt(struct ust_sock *s, int level, int name, const vo
                                size_t len)
 {
     struct udp_pcb *pcb = UDP_PCB(s);
-    if (level == SOL_SOCKET)
-        return UST_OK; /* generic options: socket.c keeps them, we read them */
+    if (level == SOL_SOCKET) {
+        /* socket.c keeps the generic options in struct ust_sock (read from
+         * there when needed); nothing else at this level exists for UDP. */
+        bool generic = name == SO_RCVBUF || name == SO_SNDBUF || name == SO_REUSEADDR ||
+                       name == SO_BROADCAST;
+        return generic ? UST_OK : SOCK_ERR_NOPROTOOPT;
+    }
     if (level != IPPROTO_IP)
         return SOCK_ERR_NOPROTOOPT;
     if (name != IP_TTL && name != IP_TOS)
