@@ -14,6 +14,7 @@
 
 #include "core/stack_impl.h"
 #include "dev/dev_impl.h"
+#include "dev/sim_impl.h"
 #include "ustack/ustack.h"
 #include "wire/wbuf.h"
 
@@ -139,6 +140,12 @@ static void test_default_macs_and_padding(void **state)
     assert_memory_equal(ust_dev_mac(n.dev[1])->b, m1, 6);
     send_raw(&n, 0, bcast, 7, 20); /* short: padded to 60 on the wire */
     assert_int_equal(ust_sim_frames_in_flight(n.sim), 1);
+    /* On the wire: 60 bytes + FCS, CRC-32 little-endian (reference value
+     * computed independently with zlib.crc32). */
+    const struct sim_event *ev = n.sim->heap[0];
+    assert_int_equal(ev->len, 64);
+    const uint8_t fcs[4] = {0x88, 0x42, 0x27, 0xdf};
+    assert_memory_equal(ev->data + 60, fcs, 4);
     ust_sim_run_until(n.sim, UST_MSEC);
     assert_int_equal(ust_sim_now(n.sim), UST_MSEC); /* time advances to the target */
     assert_int_equal(ust_sim_frames_in_flight(n.sim), 0);
