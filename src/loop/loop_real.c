@@ -19,6 +19,7 @@ struct ust_loop {
     int epfd;
     struct ust_dev *watched[UST_MAX_DEVS]; /* devices registered with epoll */
     unsigned nwatched;
+    unsigned seen_ndevs; /* st->ndevs at the last refresh */
 };
 
 ust_time_t ust_clock_monotonic(void)
@@ -67,6 +68,7 @@ int ust_loop_refresh(struct ust_loop *loop)
             return UST_ERR_IO;
         loop->watched[loop->nwatched++] = dev;
     }
+    loop->seen_ndevs = st->ndevs;
     return UST_OK;
 }
 
@@ -116,6 +118,8 @@ static int timeout_ms(ust_time_t wait)
 int ust_loop_run_once(struct ust_loop *loop, ust_time_t max_wait)
 {
     struct ust_stack *st = loop->st;
+    if (st->ndevs != loop->seen_ndevs && ust_loop_refresh(loop) != UST_OK)
+        return UST_ERR_IO; /* a device added since: watch it too */
     ust_time_t now = ust_clock_monotonic();
     ust_time_t next = ust_stack_poll_at(st);
     ust_time_t wait = next == UST_TIME_NEVER ? UST_TIME_NEVER : next > now ? next - now : 0;

@@ -99,6 +99,13 @@ static void test_loop_reads_ready_devices_with_budget(void **state)
     assert_int_equal(dev->stats.rx_frames, 3 + 64);
     assert_int_equal(ust_loop_run_once(loop, UST_SEC), 0);
     assert_int_equal(dev->stats.rx_frames, 103);
+    /* A device added after the loop was created is watched as well. */
+    struct pair_dev p2 = {0};
+    struct ust_dev *dev2 = pair_new(st, &p2);
+    pair_inject(&p2, 2);
+    assert_int_equal(ust_loop_run_once(loop, UST_SEC), 0);
+    assert_int_equal(dev2->stats.rx_frames, 2);
+    close(p2.peer);
     /* Nothing ready and no deadline, max_wait 0: returns at once. */
     assert_int_equal(ust_loop_run_once(loop, 0), 0);
     ust_time_t t0 = ust_clock_monotonic();
