@@ -12,7 +12,10 @@
  * SO_RCVTIMEO (recv, accept) / SO_SNDTIMEO (send, connect) deadline passes:
  * then it fails with EAGAIN (connect: EINPROGRESS), as on Linux. With no
  * waiter installed nothing can make progress, so a blocking call that would
- * block fails with EAGAIN at once, and ust_poll returns 0 at once.
+ * block fails with EAGAIN at once, and ust_poll returns 0 at once. The same
+ * happens when the waiter answers UST_ERR_TIMEDOUT (the simulator: nothing
+ * can happen before the deadline, or ever). A waiter answering
+ * UST_ERR_AGAIN (the real loop interrupted by a signal) gives EINTR.
  * MSG_DONTWAIT makes one call non-blocking.
  *
  * Options (SOL_SOCKET) kept by the socket layer: SO_REUSEADDR,

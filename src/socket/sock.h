@@ -43,6 +43,7 @@ enum sock_err {
     SOCK_ERR_ACCES = -102,       /* EACCES: broadcast without SO_BROADCAST */
     SOCK_ERR_PROTO = -103,       /* EPROTO: ICMP parameter problem */
     SOCK_ERR_HOSTDOWN = -104,    /* EHOSTDOWN */
+    SOCK_ERR_INTR = -105,        /* EINTR: the waiter was interrupted */
 };
 
 struct sock_addr {

@@ -27,10 +27,12 @@ struct sock_wait {
     ust_time_t timeo;    /* SO_RCVTIMEO / SO_SNDTIMEO; 0 = none */
     ust_time_t deadline;
     bool started;
+    bool expired;        /* the waiter said nothing happens before it */
 };
-/* Runs the stack's waiter once until the deadline. Returns 0 to retry,
- * UST_ERR_AGAIN when the deadline passed or no waiter is installed, or the
- * waiter's own negative error. */
+/* Runs the stack's waiter once until the deadline. Returns 0 to retry the
+ * operation, UST_ERR_AGAIN when the deadline passed or no waiter is
+ * installed, SOCK_ERR_INTR when the waiter was interrupted (a signal in
+ * the real loop), or the waiter's own negative error. */
 int sock_wait_once(struct ust_stack *st, struct sock_wait *w);
 /* now + d without overflow. */
 ust_time_t sock_time_add(ust_time_t now, ust_time_t d);

@@ -30,6 +30,8 @@ int sock_errno(int err)
         return EPROTO;
     case SOCK_ERR_HOSTDOWN:
         return EHOSTDOWN;
+    case SOCK_ERR_INTR:
+        return EINTR;
     default:
         return ust_err_to_errno(err);
     }
@@ -44,7 +46,7 @@ int sock_wait_once(struct ust_stack *st, struct sock_wait *w)
 {
     /* Without a waiter nobody can run the network for us: a blocking call
      * that would block fails with EAGAIN (documented in socket.h). */
-    if (!st->wait_fn)
+    if (!st->wait_fn || w->expired)
         return UST_ERR_AGAIN;
     ust_time_t now = ust_stack_now(st);
     if (!w->started) {
@@ -54,7 +56,18 @@ int sock_wait_once(struct ust_stack *st, struct sock_wait *w)
     if (now >= w->deadline)
         return UST_ERR_AGAIN;
     int rc = st->wait_fn(st->wait_ctx, w->deadline);
-    return rc < 0 ? rc : 0;
+    switch (rc) {
+    case UST_ERR_TIMEDOUT:
+        /* Nothing will happen before the deadline (the simulator has moved
+         * its clock there, or nothing can ever happen): one more try of the
+         * operation, then give up, even without a deadline, not hang. */
+        w->expired = true;
+        return 0;
+    case UST_ERR_AGAIN:
+        return SOCK_ERR_INTR; /* the real loop's epoll_wait saw a signal */
+    default:
+        return rc < 0 ? rc : 0;
+    }
 }
 
 /* ---- descriptor table ------------------------------------------------ */

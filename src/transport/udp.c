@@ -208,6 +208,12 @@ void udp_input(struct ust_stack *st, const struct ipv4_hdr *ip, const uint8_t *s
     size_t len = (size_t)h.len - UDP_HDR_LEN;
     TRACE(st, "udp", "rx %s:%u->%s:%u len %zu", IP4STR(ip->src, a), h.sport, IP4STR(ip->dst, b),
           h.dport, len);
+    /* RFC 1122 4.1.3.6: a broadcast or multicast source is invalid. */
+    if (ip->src == 0xffffffffu || is_multicast(ip->src) || ipv4_is_broadcast(st, ip->src)) {
+        st->stats.udp.InErrors++;
+        TRACE(st, "udp", "drop: invalid source %s", IP4STR(ip->src, a));
+        return;
+    }
     bool bcast = link_bcast || is_multicast(ip->dst) || ipv4_is_broadcast(st, ip->dst);
     if (h.dport == 0) {
         /* Port 0 is reserved: nobody can be bound to it. */
@@ -257,7 +263,11 @@ ssize_t udp_output(struct ust_stack *st, struct udp_pcb *pcb, ust_ip4_t dst, uin
     char a[16], b[16];
     /* The checksum covers the pseudo-header, so the source address must be
      * known now: the bound one, else the one routing would choose. */
-    ust_ip4_t src = pcb->laddr ? pcb->laddr : ipv4_source_for(st, dst);
+    ust_ip4_t src = pcb->laddr;
+    /* RFC 1122 4.1.3.6: only a valid unicast source goes out, even from a
+     * socket bound to a broadcast/multicast address to hear those. */
+    if (src == 0 || src == 0xffffffffu || is_multicast(src) || ipv4_is_broadcast(st, src))
+        src = ipv4_source_for(st, dst);
     if (src == 0) {
         st->stats.udp.OutErrors++;
         TRACE(st, "udp", "tx to %s: no route", IP4STR(dst, a));

@@ -60,10 +60,10 @@ static int th_wait(void *ctx, ust_time_t deadline)
     if (h->waits == h->inject_on_wait) {
         udp_th_inject(h, UDP_TH_PEER, h->inject_sport, UDP_TH_LOCAL, h->inject_dport,
                       h->inject_data, h->inject_len);
-        return 0;
+        return h->wait_rc;
     }
     h->clock += h->wait_step;
-    return 0;
+    return h->wait_rc;
 }
 
 void udp_th_install_waiter(struct udp_th *h) { ust_stack_set_waiter(h->st, th_wait, h); }

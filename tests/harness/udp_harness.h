@@ -33,6 +33,7 @@ struct udp_th {
     ust_time_t last_deadline;
     unsigned inject_on_wait;
     ust_time_t wait_step;
+    int wait_rc;            /* what the waiter returns (0 by default) */
     uint16_t inject_sport, inject_dport;
     uint8_t inject_data[64];
     size_t inject_len;

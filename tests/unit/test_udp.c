@@ -354,6 +354,23 @@ static void test_closed_port_counted(void **state)
     assert_true(udp_th_traced(h, "udp: no socket on port 9"));
 }
 
+static void test_invalid_source_dropped(void **state)
+{
+    struct udp_th *h = *state;
+    int fd = udp_th_socket_bound(h, 0, 7);
+    udp_th_inject(h, UST_IP4(255, 255, 255, 255), 1, LOCAL, 7, "b", 1);
+    udp_th_inject(h, UST_IP4(224, 0, 0, 1), 1, LOCAL, 7, "m", 1);
+    const struct ust_udp_stats *u = &ust_stack_stats(h->st)->udp;
+    assert_int_equal(u->InErrors, 2);
+    assert_int_equal(u->NoPorts, 0);
+    assert_true(udp_th_traced(h, "udp: drop: invalid source 224.0.0.1"));
+    char buf[4];
+    assert_int_equal(ust_recv(h->st, fd, buf, sizeof(buf), MSG_DONTWAIT), -1);
+    /* 0.0.0.0 is a valid source (a host that does not know its address). */
+    udp_th_inject(h, 0, 68, LOCAL, 7, "z", 1);
+    assert_int_equal(ust_recv(h->st, fd, buf, sizeof(buf), MSG_DONTWAIT), 1);
+}
+
 static void test_bound_address_filters(void **state)
 {
     struct udp_th *h = *state;
@@ -694,6 +711,34 @@ static void test_rcvtimeo_expires(void **state)
     assert_int_equal(h->clock, 6 * UST_SEC + 200 * UST_MSEC);
 }
 
+static void test_waiter_timedout_and_interrupted(void **state)
+{
+    struct udp_th *h = *state;
+    int fd = udp_th_socket_bound(h, 0, 7);
+    udp_th_install_waiter(h);
+    char buf[8];
+    /* The simulator's "nothing will ever happen": give up, do not hang. */
+    h->wait_rc = UST_ERR_TIMEDOUT;
+    assert_int_equal(ust_recv(h->st, fd, buf, sizeof(buf), 0), -1);
+    assert_int_equal(errno, EAGAIN);
+    assert_int_equal(h->waits, 1);
+    struct pollfd p = {.fd = fd, .events = POLLIN};
+    assert_int_equal(ust_poll(h->st, &p, 1, -1), 0);
+    assert_int_equal(h->waits, 2);
+    /* ... but what arrived during that last step is still taken. */
+    h->inject_on_wait = 3;
+    h->inject_sport = 1;
+    h->inject_dport = 7;
+    h->inject_len = 2;
+    assert_int_equal(ust_recv(h->st, fd, buf, sizeof(buf), 0), 2);
+    /* The real loop interrupted by a signal: EINTR, as recv(2). */
+    h->wait_rc = UST_ERR_AGAIN;
+    assert_int_equal(ust_recv(h->st, fd, buf, sizeof(buf), 0), -1);
+    assert_int_equal(errno, EINTR);
+    assert_int_equal(ust_poll(h->st, &p, 1, 100), -1);
+    assert_int_equal(errno, EINTR);
+}
+
 static void test_poll_readiness(void **state)
 {
     struct udp_th *h = *state;
@@ -777,6 +822,7 @@ int main(void)
         T(test_bad_length_dropped),
         T(test_trailing_bytes_after_length_ignored),
         T(test_closed_port_counted),
+        T(test_invalid_source_dropped),
         T(test_bound_address_filters),
         T(test_broadcast_reaches_every_wildcard_socket),
         T(test_broadcast_to_closed_port_no_icmp),
@@ -793,6 +839,7 @@ int main(void)
         T(test_blocking_without_waiter_is_eagain),
         T(test_blocking_recv_waits),
         T(test_rcvtimeo_expires),
+        T(test_waiter_timedout_and_interrupted),
         T(test_poll_readiness),
         T(test_poll_waits_and_times_out),
         T(test_event_fd_signalled),
