@@ -22,6 +22,11 @@ static int poll_scan(struct ust_stack *st, struct pollfd *fds, nfds_t nfds)
         } else if (s->ops->poll) {
             /* POLLERR and POLLHUP are reported even when not asked for. */
             short m = s->ops->poll(s);
+            /* The "normal data" bits mean the same for us. */
+            if (m & POLLIN)
+                m |= POLLRDNORM;
+            if (m & POLLOUT)
+                m |= POLLWRNORM;
             fds[i].revents = (short)(m & (fds[i].events | POLLERR | POLLHUP));
         }
         if (fds[i].revents)

@@ -17,42 +17,44 @@
 int udp_init(struct ust_stack *st)
 {
     memset(&st->udp, 0, sizeof(st->udp));
+    st->udp.ports = calloc(UDP_HASH_SIZE, sizeof(*st->udp.ports));
+    if (!st->udp.ports)
+        return UST_ERR_NOMEM;
+    st->udp.cap = UDP_HASH_SIZE;
     return UST_OK;
 }
 
 void udp_destroy(struct ust_stack *st)
 {
     /* The pcbs belong to their sockets (freed by sock_table_destroy, which
-     * runs first); only the table itself is ours. */
+     * runs first); only the buckets are ours. */
     free(st->udp.ports);
     memset(&st->udp, 0, sizeof(st->udp));
 }
 
-/* ---- port table ---------------------------------------------------------- */
+/* ---- port table: hash by local port, newest socket first in a chain ----- */
+
+static struct udp_pcb **bucket(const struct ust_stack *st, uint16_t port)
+{
+    return &st->udp.ports[port & (UDP_HASH_SIZE - 1)];
+}
 
 int udp_port_insert(struct ust_stack *st, struct udp_pcb *pcb)
 {
-    struct udp_state *u = &st->udp;
-    if (u->count == u->cap) {
-        unsigned cap = u->cap ? u->cap * 2 : 16;
-        struct udp_pcb **v = realloc(u->ports, cap * sizeof(*v));
-        if (!v)
-            return UST_ERR_NOMEM;
-        u->ports = v;
-        u->cap = cap;
-    }
-    u->ports[u->count++] = pcb;
+    struct udp_pcb **b = bucket(st, pcb->lport);
+    pcb->hnext = *b;
+    *b = pcb;
+    st->udp.count++;
     return UST_OK;
 }
 
 void udp_port_remove(struct ust_stack *st, struct udp_pcb *pcb)
 {
-    struct udp_state *u = &st->udp;
-    for (unsigned i = 0; i < u->count; i++) {
-        if (u->ports[i] == pcb) {
-            /* Keep insertion order: delivery ties go to the newest socket. */
-            memmove(&u->ports[i], &u->ports[i + 1], (u->count - i - 1) * sizeof(*u->ports));
-            u->count--;
+    for (struct udp_pcb **pp = bucket(st, pcb->lport); *pp; pp = &(*pp)->hnext) {
+        if (*pp == pcb) {
+            *pp = pcb->hnext;
+            pcb->hnext = NULL;
+            st->udp.count--;
             return;
         }
     }
@@ -61,9 +63,7 @@ void udp_port_remove(struct ust_stack *st, struct udp_pcb *pcb)
 bool udp_port_conflict(struct ust_stack *st, const struct udp_pcb *self, ust_ip4_t laddr,
                        uint16_t lport)
 {
-    const struct udp_state *u = &st->udp;
-    for (unsigned i = 0; i < u->count; i++) {
-        const struct udp_pcb *o = u->ports[i];
+    for (const struct udp_pcb *o = *bucket(st, lport); o; o = o->hnext) {
         if (o == self || o->lport != lport)
             continue;
         if (o->laddr != 0 && laddr != 0 && o->laddr != laddr)
@@ -75,10 +75,10 @@ bool udp_port_conflict(struct ust_stack *st, const struct udp_pcb *self, ust_ip4
     return false;
 }
 
-static bool port_in_use(const struct udp_state *u, uint16_t port)
+static bool port_in_use(const struct ust_stack *st, uint16_t port)
 {
-    for (unsigned i = 0; i < u->count; i++)
-        if (u->ports[i]->lport == port)
+    for (const struct udp_pcb *o = *bucket(st, port); o; o = o->hnext)
+        if (o->lport == port)
             return true;
     return false;
 }
@@ -93,14 +93,11 @@ int udp_bind_ephemeral(struct ust_stack *st, struct udp_pcb *pcb, ust_ip4_t ladd
     for (uint32_t i = 0; i < n; i++) {
         uint16_t port = (uint16_t)(lo + (start + i) % n);
         /* An ephemeral port is never shared, even with SO_REUSEADDR. */
-        if (port_in_use(&st->udp, port))
+        if (port_in_use(st, port))
             continue;
         pcb->laddr = laddr;
         pcb->lport = port;
-        int rc = udp_port_insert(st, pcb);
-        if (rc != UST_OK)
-            pcb->lport = 0;
-        return rc;
+        return udp_port_insert(st, pcb);
     }
     return UST_ERR_ADDRINUSE;
 }
@@ -121,18 +118,18 @@ static bool pcb_matches(const struct udp_pcb *p, ust_ip4_t src, uint16_t sport, 
 }
 
 /* The most specific socket for a unicast datagram: connected beats bound
- * to a specific address beats wildcard; ties go to the newest. */
+ * to a specific address beats wildcard; ties go to the newest (first in
+ * the chain). */
 static struct udp_pcb *lookup_unicast(struct ust_stack *st, ust_ip4_t src, uint16_t sport,
                                       ust_ip4_t dst, uint16_t dport)
 {
     struct udp_pcb *best = NULL;
     int best_score = -1;
-    for (unsigned i = 0; i < st->udp.count; i++) {
-        struct udp_pcb *p = st->udp.ports[i];
+    for (struct udp_pcb *p = *bucket(st, dport); p; p = p->hnext) {
         if (!pcb_matches(p, src, sport, dst, dport))
             continue;
         int score = (p->connected ? 2 : 0) + (p->laddr != 0 ? 1 : 0);
-        if (score >= best_score) {
+        if (score > best_score) {
             best = p;
             best_score = score;
         }
@@ -148,14 +145,17 @@ static void deliver(struct ust_stack *st, struct udp_pcb *p, ust_ip4_t src, uint
 {
     size_t charge = len + UDP_DGRAM_OVERHEAD;
     size_t limit = p->sock->rcvbuf > 0 ? (size_t)p->sock->rcvbuf : 0;
-    struct udp_dgram *d = NULL;
-    if (p->queued == 0 || p->queued_bytes + charge <= limit)
-        d = malloc(sizeof(*d) + len);
-    if (!d) {
+    if (p->queued > 0 && p->queued_bytes + charge > limit) {
         st->stats.udp.RcvbufErrors++;
         st->stats.udp.InErrors++;
         TRACE(st, "udp", "drop: receive buffer of fd %d full (%zu bytes queued)", p->sock->fd,
               p->queued_bytes);
+        return;
+    }
+    struct udp_dgram *d = malloc(sizeof(*d) + len);
+    if (!d) {
+        st->stats.udp.InErrors++;
+        TRACE(st, "udp", "drop: out of memory");
         return;
     }
     d->next = NULL;
@@ -231,8 +231,7 @@ void udp_input(struct ust_stack *st, const struct ipv4_hdr *ip, const uint8_t *s
     }
     /* Broadcast/multicast: every matching socket gets a copy. */
     unsigned n = 0;
-    for (unsigned i = 0; i < st->udp.count; i++) {
-        struct udp_pcb *p = st->udp.ports[i];
+    for (struct udp_pcb *p = *bucket(st, h.dport); p; p = p->hnext) {
         if (pcb_matches(p, ip->src, h.sport, ip->dst, h.dport)) {
             deliver(st, p, ip->src, h.sport, data, len);
             n++;
@@ -342,8 +341,7 @@ void udp_icmp_error(struct ust_stack *st, uint8_t type, uint8_t code, const stru
         return;
     /* Like Linux without IP_RECVERR, only a connected socket hears about it:
      * an unconnected one cannot tell which of its sends failed. */
-    for (unsigned i = 0; i < st->udp.count; i++) {
-        struct udp_pcb *p = st->udp.ports[i];
+    for (struct udp_pcb *p = *bucket(st, sport); p; p = p->hnext) {
         if (!p->connected || p->lport != sport || p->raddr != orig->dst || p->rport != dport)
             continue;
         if (p->laddr != 0 && p->laddr != orig->src)

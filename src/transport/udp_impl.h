@@ -28,8 +28,12 @@ struct udp_dgram {
     uint8_t data[];
 };
 
+/* Buckets of the port hash (a power of two). */
+#define UDP_HASH_SIZE 256
+
 struct udp_pcb {
     struct ust_sock *sock;
+    struct udp_pcb *hnext; /* next in the port hash bucket (newest first) */
     ust_ip4_t laddr;     /* 0 = wildcard */
     uint16_t lport;      /* 0 = not bound yet */
     ust_ip4_t raddr;     /* peer when connected */

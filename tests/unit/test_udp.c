@@ -156,6 +156,53 @@ static void test_close_frees_port(void **state)
     assert_int_equal(errno, EAGAIN);
 }
 
+static void test_ports_sharing_a_hash_bucket(void **state)
+{
+    struct udp_th *h = *state;
+    /* 7, 263 and 519 fall in the same bucket of the 256-entry hash. */
+    int a = udp_th_socket_bound(h, 0, 7);
+    int b = udp_th_socket_bound(h, 0, 263);
+    int c = udp_th_socket_bound(h, 0, 519);
+    udp_th_inject(h, PEER, 1, LOCAL, 263, "b", 1);
+    udp_th_inject(h, PEER, 1, LOCAL, 7, "a", 1);
+    char buf[4];
+    assert_int_equal(ust_recv(h->st, a, buf, sizeof(buf), MSG_DONTWAIT), 1);
+    assert_int_equal(buf[0], 'a');
+    assert_int_equal(ust_recv(h->st, b, buf, sizeof(buf), MSG_DONTWAIT), 1);
+    assert_int_equal(buf[0], 'b');
+    /* Removing the middle of a chain keeps the others reachable. */
+    assert_int_equal(ust_close(h->st, b), 0);
+    udp_th_inject(h, PEER, 1, LOCAL, 263, "x", 1);
+    udp_th_inject(h, PEER, 1, LOCAL, 519, "c", 1);
+    udp_th_inject(h, PEER, 1, LOCAL, 7, "a", 1);
+    assert_int_equal(ust_stack_stats(h->st)->udp.NoPorts, 1);
+    assert_int_equal(ust_recv(h->st, c, buf, sizeof(buf), MSG_DONTWAIT), 1);
+    assert_int_equal(ust_recv(h->st, a, buf, sizeof(buf), MSG_DONTWAIT), 1);
+}
+
+static void test_many_ephemeral_ports_unique(void **state)
+{
+    (void)state;
+    struct ust_config cfg;
+    ust_config_default(&cfg);
+    cfg.ephemeral_lo = 40000;
+    cfg.ephemeral_hi = 40599;
+    struct udp_th *h = udp_th_new(&cfg);
+    static uint8_t seen[600];
+    memset(seen, 0, sizeof(seen));
+    for (int i = 0; i < 600; i++) {
+        int fd = udp_th_socket_bound(h, 0, 0);
+        uint16_t p = local_port(h, fd);
+        assert_true(p >= 40000 && p <= 40599);
+        assert_int_equal(seen[p - 40000], 0);
+        seen[p - 40000] = 1;
+    }
+    int fd = ust_socket(h->st, AF_INET, SOCK_DGRAM, 0);
+    assert_int_equal(bind_fd(h, fd, 0, 0), -1);
+    assert_int_equal(errno, EADDRINUSE);
+    udp_th_free(h);
+}
+
 /* ---- input ------------------------------------------------------------- */
 
 static void test_receive_with_source_and_trace(void **state)
@@ -759,6 +806,9 @@ static void test_poll_readiness(void **state)
     assert_int_equal(ust_poll(h->st, p, 2, 0), 2);
     assert_int_equal(p[0].revents, POLLIN);
     assert_int_equal(p[1].revents, POLLOUT);
+    p[0].events = POLLRDNORM | POLLWRNORM;
+    assert_int_equal(ust_poll(h->st, p, 1, 0), 1);
+    assert_int_equal(p[0].revents, POLLRDNORM | POLLWRNORM);
 }
 
 static void test_poll_waits_and_times_out(void **state)
@@ -811,6 +861,8 @@ int main(void)
         T(test_bind_addrinuse_and_reuseaddr),
         T(test_bind_addrnotavail),
         T(test_close_frees_port),
+        T(test_ports_sharing_a_hash_bucket),
+        T(test_many_ephemeral_ports_unique),
         T(test_receive_with_source_and_trace),
         T(test_datagram_boundaries_preserved),
         T(test_msg_peek),
