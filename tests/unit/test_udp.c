@@ -12,6 +12,7 @@
 #include <sys/time.h>
 #include <unistd.h>
 
+#include "core/rand.h"
 #include "core/stack_impl.h"
 #include "transport/transport.h"
 #include "../harness/udp_harness.h"
@@ -387,6 +388,59 @@ static void test_trailing_bytes_after_length_ignored(void **state)
     udp_input(h->st, &ip, seg, n - 20 + 6, d, n, false);
     char buf[16];
     assert_int_equal(ust_recv(h->st, fd, buf, sizeof(buf), 0), 4);
+}
+
+/* Hostile input: random segments, some made well-formed, never crash and
+ * every one is accounted for in exactly one counter. */
+static void test_random_segments_accounted(void **state)
+{
+    struct udp_th *h = *state;
+    int fd = udp_th_socket_bound(h, 0, 7);
+    struct ust_rng r;
+    rng_seed(&r, 42);
+    struct ipv4_hdr ip = {.hdr_len = 20, .ttl = 64, .proto = IPV4_PROTO_UDP, .src = PEER,
+                          .dst = LOCAL};
+    uint8_t seg[80], buf[80];
+    enum { N = 20000 };
+    for (int i = 0; i < N; i++) {
+        size_t len = (size_t)rng_below(&r, sizeof(seg) + 1);
+        rng_bytes(&r, seg, len);
+        if (len >= 8 && rng_below(&r, 2)) {
+            /* Mostly valid: right length, port 7 or not, checksum or none. */
+            size_t ulen = len - (size_t)rng_below(&r, 3);
+            if (ulen < 8)
+                ulen = 8;
+            seg[4] = (uint8_t)(ulen >> 8);
+            seg[5] = (uint8_t)ulen;
+            if (rng_below(&r, 2)) {
+                seg[2] = 0;
+                seg[3] = 7;
+            }
+            uint16_t sport = (uint16_t)((seg[0] << 8) | seg[1]);
+            uint16_t dport = (uint16_t)((seg[2] << 8) | seg[3]);
+            uint64_t kind = rng_below(&r, 4);
+            if (kind == 0) {
+                seg[6] = seg[7] = 0; /* no checksum */
+            } else {
+                memcpy(buf + 8, seg + 8, ulen - 8);
+                assert_int_equal(udp_emit(sport, dport, PEER, LOCAL, buf, sizeof(buf), ulen - 8),
+                                 8);
+                memcpy(seg, buf, 8);
+                if (kind == 1)
+                    seg[0] ^= 0x40; /* corrupted after the checksum */
+            }
+        }
+        ip.total_len = (uint16_t)(20 + len);
+        udp_input(h->st, &ip, seg, len, seg, len, false);
+        while (ust_recv(h->st, fd, buf, sizeof(buf), MSG_DONTWAIT) >= 0)
+            ;
+    }
+    const struct ust_udp_stats *u = &ust_stack_stats(h->st)->udp;
+    assert_int_equal(u->InDatagrams + u->InErrors + u->NoPorts, N);
+    assert_true(u->InDatagrams > 1000);
+    assert_true(u->NoPorts > 1000);
+    assert_true(u->InCsumErrors > 1000);
+    assert_int_equal(u->RcvbufErrors, 0);
 }
 
 static void test_closed_port_counted(void **state)
@@ -873,6 +927,7 @@ int main(void)
         T(test_zero_checksum_accepted),
         T(test_bad_length_dropped),
         T(test_trailing_bytes_after_length_ignored),
+        T(test_random_segments_accounted),
         T(test_closed_port_counted),
         T(test_invalid_source_dropped),
         T(test_bound_address_filters),
