@@ -31,6 +31,18 @@
  * already doubled). IPPROTO_IP: IP_TTL (1..255, -1 = default), IP_TOS.
  * Anything else is passed to the protocol; unknown options: ENOPROTOOPT.
  *
+ * UDP (SOCK_DGRAM) as on Linux: one recv returns (the start of) one
+ * datagram, the rest of a longer one is discarded, and with MSG_TRUNC the
+ * call returns the datagram's real length; MSG_PEEK leaves it queued.
+ * sendto over 65507 bytes: EMSGSIZE; larger than the MTU: fragmented. An
+ * unbound socket gets an ephemeral port (cfg.ephemeral_lo..hi) on its
+ * first send or connect. ICMP errors (port unreachable -> ECONNREFUSED,
+ * host/net unreachable, a local ARP failure -> EHOSTUNREACH) reach only a
+ * connected socket, as a pending error returned once by the next send or
+ * recv (and by SO_ERROR, POLLERR). A unicast datagram goes to the most
+ * specific socket (connected, then bound to the address, then wildcard;
+ * the newest on a tie), a broadcast one to every matching socket.
+ *
  * Descriptors: the lowest free one first, starting at 0; at most
  * cfg.max_sockets (EMFILE). */
 #ifndef USTACK_SOCKET_H
