@@ -17,13 +17,15 @@ static const uint8_t eth_bcast[ETH_ALEN] = {0xff, 0xff, 0xff, 0xff, 0xff, 0xff};
 static void arp_xmit(struct ust_stack *st, struct ust_dev *dev, const struct arp_pkt *a,
                      const uint8_t *dst_mac)
 {
-    struct pkt *p = pkt_alloc(PKT_HEADROOM, ARP_LEN);
+    /* Tailroom for the Ethernet minimum-frame padding. */
+    struct pkt *p = pkt_alloc(PKT_HEADROOM, ETH_MIN_FRAME - ETH_HDR_LEN);
     if (!p)
         return;
     if (arp_emit(a, p->data, p->len) != ARP_LEN) {
         pkt_free(p);
         return;
     }
+    pkt_trim(p, ARP_LEN);
     eth_output(st, dev, p, dst_mac, ETH_TYPE_ARP);
 }
 

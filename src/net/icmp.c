@@ -62,7 +62,7 @@ static void icmp_error_in(struct ust_stack *st, const struct ipv4_hdr *ip,
     size_t l4_len;
     char s[16];
     if (ipv4_parse_quoted(quote, qlen, &orig, &l4, &l4_len) < 0 || l4_len < 8 ||
-        !ipv4_is_local(st, orig.src)) {
+        !ipv4_is_local(st, orig.src) || orig.frag_off != 0) {
         st->stats.icmp.InErrors++;
         TRACE(st, "icmp", "drop: error type %u with a bad quote", h->type);
         return;

@@ -132,17 +132,24 @@ void icmp_notify_upper(struct ust_stack *st, uint8_t type, uint8_t code, uint32_
     }
 }
 
-/* RFC 1122 2.3.2.2 / 2.4: ARP gave up. The sender learns "host
- * unreachable" through the same path as a received error, but nothing is
- * sent on the wire. */
+/* RFC 1122 2.3.2.2 / 2.4: ARP gave up. For our own datagram the sender
+ * learns "host unreachable" through the same path as a received error, and
+ * nothing is sent on the wire. A datagram we were forwarding belongs to
+ * another host: as a router we tell it with a real ICMP host unreachable
+ * (RFC 1812 5.2.7.1). Non-first fragments carry no transport header and
+ * are only dropped. */
 void icmp_local_unreachable(struct ust_stack *st, const uint8_t *dgram, size_t len)
 {
     struct ipv4_hdr h;
     const uint8_t *l4;
     size_t l4_len;
-    if (ipv4_parse_quoted(dgram, len, &h, &l4, &l4_len) < 0)
+    if (ipv4_parse_quoted(dgram, len, &h, &l4, &l4_len) < 0 || h.frag_off != 0)
         return;
     char d[16];
+    if (!ipv4_is_local(st, h.src)) {
+        icmp_send_error(st, ICMP_DEST_UNREACH, ICMP_UNREACH_HOST, 0, dgram, len);
+        return;
+    }
     TRACE(st, "icmp", "local host unreachable %s", IP4STR(h.dst, d));
     icmp_notify_upper(st, ICMP_DEST_UNREACH, ICMP_UNREACH_HOST, 0, h.src, dgram, len,
                       UST_PING_LOCAL_ERROR);

@@ -177,6 +177,26 @@ static void test_no_route_net_unreachable(void **state)
     nh_net_free(t.n);
 }
 
+static void test_router_arp_failure_host_unreachable(void **state)
+{
+    (void)state;
+    struct topo t;
+    topo_init(&t, 1500, true);
+    ust_ping_send(t.a, UST_IP4(198, 51, 100, 77), 1, 1, 8, 0);
+    nh_run_until(t.n, 3 * UST_SEC - 1);
+    assert_int_equal(t.pings.n, 0);
+    nh_run_until(t.n, 4 * UST_SEC);
+    /* R gave up on ARP for a datagram it was forwarding: that one is
+     * reported on the wire to its source (RFC 1812), unlike our own. */
+    assert_int_equal(ust_stack_stats(t.r)->arp.resolve_failed, 1);
+    assert_int_equal(t.pings.n, 1);
+    assert_int_equal(t.pings.r[0].event, UST_PING_UNREACHABLE);
+    assert_int_equal(t.pings.r[0].code, ICMP_UNREACH_HOST);
+    assert_int_equal(t.pings.r[0].from, R_ADDR0);
+    assert_int_equal(t.pings.r[0].at, 3 * UST_SEC);
+    nh_net_free(t.n);
+}
+
 static void test_host_mode_never_forwards(void **state)
 {
     (void)state;
@@ -225,6 +245,7 @@ int main(void)
         cmocka_unit_test(test_ttl_expiry_time_exceeded),
         cmocka_unit_test(test_df_frag_needed_and_pmtu),
         cmocka_unit_test(test_no_route_net_unreachable),
+        cmocka_unit_test(test_router_arp_failure_host_unreachable),
         cmocka_unit_test(test_host_mode_never_forwards),
         cmocka_unit_test(test_source_route_not_forwarded),
     };
