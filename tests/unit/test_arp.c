@@ -379,6 +379,36 @@ static void test_arp_malformed_and_conflict(void **state)
     nh_net_free(n);
 }
 
+static void test_broadcast_next_hop_without_arp(void **state)
+{
+    (void)state;
+    struct ust_stack *st;
+    struct nh_net *n = setup(NULL, &st);
+    nh_tx_clear(n, 0);
+    /* Multicast needs a route, as on Linux. */
+    assert_int_equal(ust_route_add(st, UST_IP4(224, 0, 0, 0), 4, 0, 0), 0);
+    const ust_ip4_t dsts[3] = {UST_IP4(203, 0, 113, 255), 0xffffffffu, UST_IP4(224, 0, 0, 251)};
+    for (int i = 0; i < 3; i++) {
+        struct pkt *p = pkt_alloc(PKT_HEADROOM, 8);
+        memset(p->data, 0, 8);
+        struct ipv4_out o = {.dst = dsts[i], .proto = IPV4_PROTO_UDP, .ttl = 1};
+        assert_int_equal(ipv4_output(st, &o, p), 0);
+    }
+    assert_int_equal(nh_tx_count(n, 0), 3);
+    assert_memory_equal(nh_tx(n, 0, 0)->data, BCAST, 6);
+    assert_memory_equal(nh_tx(n, 0, 1)->data, BCAST, 6);
+    /* RFC 1112 6.4 mapping for multicast. */
+    assert_memory_equal(nh_tx(n, 0, 2)->data, "\x01\x00\x5e\x00\x00\xfb", 6);
+    assert_int_equal(ust_stack_stats(st)->arp.out_requests, 0);
+    assert_int_equal(st->arp.count, 0);
+    size_t len;
+    const uint8_t *ip = nh_tx_ipv4(n, 0, 1, &len);
+    struct ipv4_hdr h;
+    assert_int_equal(ipv4_parse(ip, len, true, &h), 0);
+    assert_int_equal(h.src, A1);
+    nh_net_free(n);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -394,6 +424,7 @@ int main(void)
         cmocka_unit_test(test_flush_and_dump),
         cmocka_unit_test(test_ethernet_filtering),
         cmocka_unit_test(test_arp_malformed_and_conflict),
+        cmocka_unit_test(test_broadcast_next_hop_without_arp),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

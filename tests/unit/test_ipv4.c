@@ -12,7 +12,9 @@
 #include <string.h>
 
 #include "../harness/net_harness.h"
+#include "core/rand.h"
 #include "core/stack_impl.h"
+#include "wire/csum.h"
 #include "wire/eth.h"
 #include "wire/icmp.h"
 #include "wire/ipv4.h"
@@ -311,6 +313,86 @@ static void test_no_interface_drops(void **state)
     nh_net_free(n);
 }
 
+/* Hostile input: valid frames of every kind with random bytes changed and
+ * random truncation, into a router with two Ethernet interfaces. Nothing
+ * may crash or leak (ASan), and every table stays within its bounds. */
+static void test_mutated_input_never_crashes(void **state)
+{
+    (void)state;
+    struct ust_config cfg;
+    ust_config_default(&cfg);
+    cfg.ip_forwarding = true;
+    cfg.arp_max_entries = 16;
+    cfg.ip_reasm_max = 8;
+    cfg.ip_reasm_mem_max = 16384;
+    struct nh_net *n = nh_net_new();
+    struct ust_stack *st = nh_stack(n, &cfg);
+    nh_host(n, st, NH_NO_WIRE, 1, ME, 24, 1500);
+    nh_host(n, st, NH_NO_WIRE, 2, UST_IP4(198, 51, 100, 1), 24, 576);
+    const uint8_t mac1[6] = {0x02, 0, 0, 0, 0, 1}, peer[6] = {0x02, 0, 0, 0, 0, 9};
+    const uint8_t zero[6] = {0}, bcast[6] = {0xff, 0xff, 0xff, 0xff, 0xff, 0xff};
+    uint8_t base[6][700];
+    size_t blen[6];
+    uint8_t pl[600], d[700];
+    for (int i = 0; i < 600; i++)
+        pl[i] = (uint8_t)i;
+    blen[0] = nh_build_arp(base[0], 700, 1, bcast, peer, PEER, zero, ME);
+    size_t dl = echo_request(d, sizeof(d), PEER, ME);
+    blen[1] = nh_build_eth(base[1], 700, mac1, peer, ETH_TYPE_IPV4, d, dl);
+    struct nh_ip ip = {.src = PEER, .dst = ME, .proto = IPV4_PROTO_ICMP, .id = 3, .mf = true};
+    dl = nh_build_ipv4(d, sizeof(d), &ip, pl, 64);
+    blen[2] = nh_build_eth(base[2], 700, mac1, peer, ETH_TYPE_IPV4, d, dl);
+    ip = (struct nh_ip){.src = PEER, .dst = FAR, .proto = IPV4_PROTO_UDP, .ttl = 5};
+    dl = nh_build_ipv4(d, sizeof(d), &ip, pl, 600);
+    blen[3] = nh_build_eth(base[3], 700, mac1, peer, ETH_TYPE_IPV4, d, dl);
+    uint8_t icmp[100];
+    size_t il = nh_build_icmp(icmp, sizeof(icmp), ICMP_DEST_UNREACH, 4, 300, d, 28);
+    ip = (struct nh_ip){.src = PEER, .dst = ME, .proto = IPV4_PROTO_ICMP};
+    dl = nh_build_ipv4(d, sizeof(d), &ip, icmp, il);
+    blen[4] = nh_build_eth(base[4], 700, mac1, peer, ETH_TYPE_IPV4, d, dl);
+    static const uint8_t opts[8] = {0x82, 4, 1, 2, 0x07, 3, 4, 0};
+    ip = (struct nh_ip){.src = PEER, .dst = ME, .proto = IPV4_PROTO_TCP, .opts = opts,
+                        .opt_len = 8, .frag_off = 64};
+    dl = nh_build_ipv4(d, sizeof(d), &ip, pl, 40);
+    blen[5] = nh_build_eth(base[5], 700, mac1, peer, ETH_TYPE_IPV4, d, dl);
+    struct ust_rng r;
+    rng_seed(&r, 42);
+    uint8_t f[700];
+    for (int i = 0; i < 50000; i++) {
+        int k = (int)rng_below(&r, 6);
+        size_t len = blen[k];
+        memcpy(f, base[k], len);
+        int flips = 1 + (int)rng_below(&r, 4);
+        for (int j = 0; j < flips; j++) {
+            /* Mostly in the headers, where parsing decisions are made. */
+            size_t at = rng_below(&r, 4) ? 14 + rng_below(&r, 40) : rng_below(&r, len);
+            if (at < len)
+                f[at] = (uint8_t)rng_next(&r);
+        }
+        /* Half the time repair the header checksum, so that the mutation
+         * reaches the checks behind it. */
+        size_t ihl = (size_t)(f[14] & 0x0f) * 4;
+        if (k != 0 && rng_below(&r, 2) && ihl >= 20 && 14 + ihl <= len) {
+            put_be16(f + 24, 0);
+            put_be16(f + 24, csum_buf(f + 14, ihl));
+        }
+        if (rng_below(&r, 8) == 0)
+            len = rng_below(&r, len + 1);
+        nh_inject(n, rng_below(&r, 4) ? 0 : 1, f, len);
+        if (i % 500 == 0)
+            nh_run_until(n, n->now + 3 * UST_SEC);
+        assert_true(st->arp.count <= cfg.arp_max_entries);
+        assert_true(st->reasm.count <= cfg.ip_reasm_max);
+        assert_true(st->reasm.mem <= cfg.ip_reasm_mem_max);
+    }
+    nh_run_until(n, n->now + 120 * UST_SEC);
+    assert_int_equal(st->reasm.count, 0);
+    assert_true(ust_stack_stats(st)->ip.InReceives > 10000);
+    if (getenv("NH_PRINT"))
+        ust_stats_print(st, stdout, false);
+    nh_net_free(n);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -323,6 +405,7 @@ int main(void)
         cmocka_unit_test(test_output_header_route_and_limits),
         cmocka_unit_test(test_loopback_ping_own_address),
         cmocka_unit_test(test_no_interface_drops),
+        cmocka_unit_test(test_mutated_input_never_crashes),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
