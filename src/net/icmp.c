@@ -72,7 +72,10 @@ static void icmp_error_in(struct ust_stack *st, const struct ipv4_hdr *ip,
         pmtu_update(st, orig.dst, h->mtu ? h->mtu : pmtu_plateau_below(orig.total_len));
     }
     TRACE(st, "icmp", "error type %u code %u from %s", h->type, h->code, IP4STR(ip->src, s));
-    int event = h->type == ICMP_TIME_EXCEEDED ? UST_PING_TIME_EXCEEDED : UST_PING_UNREACHABLE;
+    /* The ping API reports unreachables and time exceeded only. */
+    int event = h->type == ICMP_TIME_EXCEEDED  ? UST_PING_TIME_EXCEEDED
+                : h->type == ICMP_DEST_UNREACH ? UST_PING_UNREACHABLE
+                                               : -1;
     uint32_t extra = h->code == ICMP_UNREACH_FRAG_NEEDED ? h->mtu : h->rest;
     icmp_notify_upper(st, h->type, h->code, extra, ip->src, quote, qlen, event);
 }

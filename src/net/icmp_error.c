@@ -101,7 +101,7 @@ static void icmp_notify_ping(struct ust_stack *st, uint8_t code, ust_ip4_t from,
                              const uint8_t *l4, size_t l4_len, int event)
 {
     struct icmp_hdr req;
-    if (!st->icmp.ping_fn || icmp_parse(l4, l4_len, false, &req) < 0 ||
+    if (event < 0 || !st->icmp.ping_fn || icmp_parse(l4, l4_len, false, &req) < 0 ||
         req.type != ICMP_ECHO_REQUEST)
         return;
     struct ust_ping_result r = {.event = (enum ust_ping_event)event, .from = from, .id = req.id,

@@ -27,15 +27,18 @@ struct ipv4_out {
 void ipv4_input(struct ust_stack *st, struct ust_iface *ifc, const uint8_t *buf, size_t len,
                 bool link_bcast);
 /* Sends p (consumed), which holds the transport header and payload: route
- * lookup, header, checksum, fragmentation, next hop. Returns 0 or a
- * negative ust_err (UST_ERR_NOROUTE, UST_ERR_MSGSIZE with DF, ...). */
+ * lookup, header, checksum, fragmentation, next hop. A destination that is
+ * ours is queued for delivery by the next ust_stack_poll. Returns 0 (also
+ * when the datagram waits for ARP) or a negative ust_err (UST_ERR_NOROUTE,
+ * UST_ERR_MSGSIZE over 65535 or over the MTU with DF, ...). */
 int ipv4_output(struct ust_stack *st, const struct ipv4_out *o, struct pkt *p);
 /* The source address ipv4_output would use for dst (0 when no route). */
 ust_ip4_t ipv4_source_for(const struct ust_stack *st, ust_ip4_t dst);
 /* Largest transport payload+header that goes to dst without fragmenting
  * (path MTU - IP header), for TCP's MSS and UDP's EMSGSIZE. */
 unsigned ipv4_mtu_for(const struct ust_stack *st, ust_ip4_t dst);
-/* Is `a` one of our addresses / a broadcast address for us? */
+/* Is `a` one of our addresses (an interface address or 127.0.0.0/8) / a
+ * broadcast address for us (limited, or directed on one of our subnets)? */
 bool ipv4_is_local(const struct ust_stack *st, ust_ip4_t a);
 bool ipv4_is_broadcast(const struct ust_stack *st, ust_ip4_t a);
 /* Broadcast for this interface: limited (255.255.255.255) or its directed
@@ -156,7 +159,8 @@ void icmp_local_unreachable(struct ust_stack *st, const uint8_t *dgram, size_t l
 /* Token bucket check for outgoing errors: true if one may be sent now. */
 bool icmp_err_allowed(struct ust_stack *st);
 /* Passes an ICMP error about a datagram we sent to whoever sent it: UDP,
- * TCP or the ping handler. `event` is used for echo requests. */
+ * TCP or the ping handler. `event` (an enum ust_ping_event, or -1 for
+ * "not reported to ping") is used for echo requests. */
 void icmp_notify_upper(struct ust_stack *st, uint8_t type, uint8_t code, uint32_t extra,
                        ust_ip4_t from, const uint8_t *quote, size_t quote_len, int event);
 /* The ping payload pattern byte at index i (i >= 8; bytes 0-7 = send time). */
