@@ -308,11 +308,6 @@ static bool check_syn(struct tcb *t, const struct seg *s)
     if (!(s->flags & TCP_SYN))
         return true;
     if (t->state == UST_TCP_SYN_RECEIVED && (t->flags & TF_PASSIVE)) {
-        if (s->seq == t->irs && !(s->flags & TCP_ACK)) {
-            /* the peer repeats its SYN: our SYN,ACK was lost, send it again */
-            t->snd_nxt = t->iss;
-            return false;
-        }
         tcp_set_state(t, UST_TCP_CLOSED); /* RFC 9293: back to LISTEN */
         return false;
     }
@@ -577,6 +572,11 @@ static void check_fin(struct tcb *t, const struct seg *s)
 
 static void synchronized_input(struct tcb *t, const struct ipv4_hdr *ip, struct seg *s)
 {
+    if (t->state == UST_TCP_SYN_RECEIVED && s->flags == TCP_SYN && s->seq == t->irs) {
+        /* the peer repeats its SYN: our SYN,ACK was lost, send it again */
+        t->snd_nxt = t->iss;
+        return;
+    }
     if (!check_seq(t, s))
         return;
     t->last_rcv = t->st->now;
