@@ -49,6 +49,19 @@ enum ust_sim_dir {
 /* Sets the faults of one direction of a simulated NIC's cable. */
 int ust_sim_set_faults(struct ust_dev *dev, enum ust_sim_dir dir, const struct ust_sim_faults *f);
 
+/* What one direction of a simulated cable did to the frames it carried. */
+struct ust_sim_link_stats {
+    uint64_t frames;     /* frames offered to this direction */
+    uint64_t lost;       /* dropped by the loss fault */
+    uint64_t duplicated; /* extra copies delivered */
+    uint64_t reordered;  /* held back by reorder_delay */
+    uint64_t corrupted;  /* frames with a bit flipped */
+    uint64_t mtu_drops;  /* payload over the cable's mtu */
+};
+/* Reads the counters of one direction of a simulated NIC's cable. */
+int ust_sim_get_link_stats(const struct ust_dev *dev, enum ust_sim_dir dir,
+                           struct ust_sim_link_stats *out);
+
 /* Advances the virtual clock, delivering frames and running timers, until
  * `t` (absolute). */
 void ust_sim_run_until(struct ust_sim *sim, ust_time_t t);

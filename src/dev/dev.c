@@ -92,13 +92,21 @@ int dev_transmit(struct ust_dev *dev, ust_time_t now, struct pkt *p)
 
 ust_time_t dev_poll_at(const struct ust_dev *dev)
 {
-    return dev->shaper ? shaper_poll_at(dev->shaper) : UST_TIME_NEVER;
+    ust_time_t next = dev->shaper ? shaper_poll_at(dev->shaper) : UST_TIME_NEVER;
+    if (dev->drv_poll) {
+        ust_time_t d = dev->drv_poll->poll_at(dev->ctx);
+        if (d < next)
+            next = d;
+    }
+    return next;
 }
 
 void dev_poll(struct ust_dev *dev, ust_time_t now)
 {
     if (dev->shaper)
         shaper_poll(dev, now);
+    if (dev->drv_poll && dev->drv_poll->poll_at(dev->ctx) <= now)
+        dev->drv_poll->poll(dev->ctx, dev, now);
 }
 
 int ust_dev_poll_rx(struct ust_dev *dev, ust_time_t now, unsigned budget)

@@ -8,6 +8,16 @@
 struct pcap_writer;
 struct shaper;
 
+/* Driver-internal work that the stack's poll drives (e.g. the loopback
+ * queue): not part of the public ops, so application drivers never see it. */
+struct dev_poll_ops {
+    /* Earliest time the driver has work, UST_TIME_NEVER if none. A time at
+     * or before `now` means "due now". */
+    ust_time_t (*poll_at)(void *ctx);
+    /* Does the due work; may call ust_dev_input(). */
+    void (*poll)(void *ctx, struct ust_dev *dev, ust_time_t now);
+};
+
 struct ust_dev {
     struct ust_stack *st;
     char name[16];
@@ -20,6 +30,7 @@ struct ust_dev {
     struct ust_link_stats stats;
     struct pcap_writer *pcap; /* capture middleware, NULL when off */
     struct shaper *shaper;    /* transmit shaper, NULL when off */
+    const struct dev_poll_ops *drv_poll; /* driver-internal poll, NULL none */
 };
 
 /* Sends a complete frame (link header included). Consumes p. Passes it
@@ -32,9 +43,18 @@ ust_time_t dev_poll_at(const struct ust_dev *dev);
 void dev_poll(struct ust_dev *dev, ust_time_t now);
 void dev_free(struct ust_dev *dev);
 
+/* Counts a drop in the device and in the stack's link counters. */
+#define DEV_COUNT(dev, field)                 \
+    do {                                      \
+        (dev)->stats.field++;                 \
+        (dev)->st->stats.link.field++;        \
+    } while (0)
+
 /* pcap middleware (dev_pcap.c) */
 void pcap_write_frame(struct pcap_writer *w, ust_time_t now, const uint8_t *frame, size_t len);
 void pcap_writer_free(struct pcap_writer *w);
+/* Write failures since the capture was attached (capture stops at the first). */
+uint64_t pcap_write_errors(const struct ust_dev *dev);
 /* shaper middleware (dev_shaper.c): takes p if it returns 0 */
 int shaper_enqueue(struct ust_dev *dev, ust_time_t now, struct pkt *p);
 ust_time_t shaper_poll_at(const struct shaper *s);

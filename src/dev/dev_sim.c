@@ -1,0 +1,379 @@
+/* Simulated Ethernet: NICs plugged into learning switches, with faults on
+ * each direction of each cable, all driven by the simulator's virtual
+ * clock and seeded PRNG (the same seed gives the same run, byte for byte).
+ *
+ * Like real hardware, a NIC pads short frames to 60 bytes and appends the
+ * FCS (CRC-32) on transmit, and checks the FCS on receive: a corrupted
+ * frame is dropped there and counted as rx_crc_errors. The switch forwards
+ * cut-through (it does not check the FCS), learns source addresses per
+ * port, sends known unicast to one port and floods the rest. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "core/stack_impl.h"
+#include "core/trace.h"
+#include "dev_impl.h"
+#include "sim_impl.h"
+#include "wire/wbuf.h"
+
+#define ETH_HDR_LEN 14
+#define ETH_MIN_FRAME 60 /* without FCS (IEEE 802.3 minimum 64 with it) */
+#define ETH_FCS_LEN 4
+#define ETH_WIRE_OVERHEAD 20 /* preamble+SFD (8) and inter-frame gap (12) */
+#define SIM_MAX_FRAME (ETH_HDR_LEN + 65535)
+#define SIM_MAC_TABLE 1024
+#define SIM_DEFAULT_REORDER_DELAY UST_MSEC
+
+struct sim_dir {
+    struct ust_sim_faults f;
+    ust_time_t busy_until;   /* the cable is serialising until then */
+    ust_time_t last_arrival; /* jitter never reorders: arrivals stay monotonic */
+    struct ust_sim_link_stats stats;
+};
+
+struct sim_nic {
+    struct ust_sim *sim; /* NULL once the simulator is gone */
+    struct ust_sim_switch *sw;
+    unsigned port;
+    struct ust_dev *dev;
+    struct sim_dir dir[2];
+};
+
+struct mac_entry {
+    uint8_t mac[6];
+    unsigned port;
+};
+
+struct ust_sim_switch {
+    struct ust_sim *sim;
+    char name[16];
+    unsigned index; /* 1-based, used in default MAC addresses */
+    struct sim_nic **ports;
+    unsigned nports, capports;
+    struct mac_entry table[SIM_MAC_TABLE];
+    unsigned nentries, next_evict;
+};
+
+/* ---- FCS ------------------------------------------------------------- */
+
+/* TEMPORARY private CRC-32 (IEEE 802.3, reflected 0xEDB88320) until
+ * crc32_ieee() from wire/csum.c lands; nibble table, const. */
+static uint32_t sim_crc32(const uint8_t *p, size_t len)
+{
+    static const uint32_t t[16] = {
+        0x00000000, 0x1db71064, 0x3b6e20c8, 0x26d930ac, 0x76dc4190, 0x6b6b51f4,
+        0x4db26158, 0x5005713c, 0xedb88320, 0xf00f9344, 0xd6d6a3e8, 0xcb61b38c,
+        0x9b64c2b0, 0x86d3d2d4, 0xa00ae278, 0xbdbdf21c,
+    };
+    uint32_t c = 0xffffffffu;
+    for (size_t i = 0; i < len; i++) {
+        c ^= p[i];
+        c = (c >> 4) ^ t[c & 15];
+        c = (c >> 4) ^ t[c & 15];
+    }
+    return ~c;
+}
+
+/* ---- helpers ----------------------------------------------------------- */
+
+static bool chance(struct ust_sim *sim, double p)
+{
+    /* Draw only for an active fault, so enabling one fault does not shift
+     * the random sequence of a run that never uses it. */
+    return p > 0 && rng_unit(&sim->rng) < p;
+}
+
+static bool mac_is_group(const uint8_t *mac) { return mac[0] & 1; }
+
+static struct sim_nic *port_nic(const struct ust_sim_switch *sw, unsigned port)
+{
+    return port < sw->nports ? sw->ports[port] : NULL;
+}
+
+/* ---- one direction of a cable ------------------------------------------ */
+
+static ust_time_t serialisation_time(uint64_t rate_bps, size_t wire_len)
+{
+    if (!rate_bps)
+        return 0;
+    uint64_t bits = (uint64_t)(wire_len + ETH_WIRE_OVERHEAD) * 8;
+    return (bits * UST_SEC + rate_bps - 1) / rate_bps;
+}
+
+static ust_time_t arrival_time(struct ust_sim *sim, struct sim_dir *d, bool *reordered)
+{
+    ust_time_t t = d->busy_until + d->f.delay;
+    if (d->f.jitter)
+        t += rng_below(&sim->rng, d->f.jitter + 1);
+    *reordered = chance(sim, d->f.reorder);
+    if (*reordered)
+        return t + (d->f.reorder_delay ? d->f.reorder_delay : SIM_DEFAULT_REORDER_DELAY);
+    if (t < d->last_arrival)
+        t = d->last_arrival;
+    d->last_arrival = t;
+    return t;
+}
+
+static void trace_fault(struct sim_nic *nic, int dir, const char *what, size_t len)
+{
+    if (nic->dev)
+        TRACE(nic->dev->st, "sim", "%s %s %s len %zu", nic->dev->name,
+              dir == UST_SIM_TX ? "tx" : "rx", what, len);
+}
+
+/* Puts wire bytes on one direction of nic's cable: the frame reaches the
+ * far end (switch for TX, NIC for RX) after serialisation, delay, jitter,
+ * unless a fault drops it. frame_len is the length before padding and FCS. */
+static void cable_send(struct sim_nic *nic, int dir, const uint8_t *wire, size_t wire_len,
+                       size_t frame_len)
+{
+    struct ust_sim *sim = nic->sim;
+    struct sim_dir *d = &nic->dir[dir];
+    d->stats.frames++;
+    if (d->f.mtu && frame_len > ETH_HDR_LEN + (size_t)d->f.mtu) {
+        d->stats.mtu_drops++;
+        trace_fault(nic, dir, "mtu drop", frame_len);
+        return;
+    }
+    /* A lost frame still occupied the wire while it was sent. */
+    ust_time_t start = d->busy_until > sim->now ? d->busy_until : sim->now;
+    d->busy_until = start + serialisation_time(d->f.rate_bps, wire_len);
+    if (chance(sim, d->f.loss)) {
+        d->stats.lost++;
+        trace_fault(nic, dir, "lost", frame_len);
+        return;
+    }
+    int copies = 1;
+    if (chance(sim, d->f.duplicate)) {
+        copies = 2;
+        d->stats.duplicated++;
+        trace_fault(nic, dir, "duplicated", frame_len);
+    }
+    for (int c = 0; c < copies; c++) {
+        struct sim_event *ev = sim_event_new(wire_len);
+        if (!ev) {
+            sim->event_drops++;
+            return;
+        }
+        memcpy(ev->data, wire, wire_len);
+        if (chance(sim, d->f.corrupt)) {
+            uint64_t bit = rng_below(&sim->rng, (uint64_t)wire_len * 8);
+            ev->data[bit / 8] ^= (uint8_t)(1u << (bit % 8));
+            d->stats.corrupted++;
+            trace_fault(nic, dir, "corrupted", frame_len);
+        }
+        bool reordered;
+        ev->when = arrival_time(sim, d, &reordered);
+        if (reordered) {
+            d->stats.reordered++;
+            trace_fault(nic, dir, "reordered", frame_len);
+        }
+        ev->kind = dir == UST_SIM_TX ? SIM_EV_TO_SWITCH : SIM_EV_TO_NIC;
+        ev->sw = nic->sw;
+        ev->port = nic->port;
+        sim_schedule(sim, ev);
+    }
+}
+
+/* ---- the NIC driver ---------------------------------------------------- */
+
+static int sim_nic_transmit(void *ctx, ust_time_t now, const uint8_t *frame, size_t len)
+{
+    (void)now; /* the cable runs on the simulator's clock */
+    struct sim_nic *nic = ctx;
+    if (!nic->sim || !nic->sw)
+        return UST_ERR_IO; /* unplugged */
+    if (len < ETH_HDR_LEN || len > SIM_MAX_FRAME)
+        return UST_ERR_INVAL;
+    size_t padded = len < ETH_MIN_FRAME ? ETH_MIN_FRAME : len;
+    uint8_t *wire = malloc(padded + ETH_FCS_LEN);
+    if (!wire)
+        return UST_ERR_NOMEM;
+    memcpy(wire, frame, len);
+    memset(wire + len, 0, padded - len);
+    put_le32(wire + padded, sim_crc32(wire, padded));
+    cable_send(nic, UST_SIM_TX, wire, padded + ETH_FCS_LEN, len);
+    free(wire);
+    return UST_OK;
+}
+
+static void sim_nic_close(void *ctx)
+{
+    struct sim_nic *nic = ctx;
+    if (nic->sw && nic->port < nic->sw->nports)
+        nic->sw->ports[nic->port] = NULL;
+    free(nic);
+}
+
+static const struct ust_dev_ops sim_nic_ops = {
+    .transmit = sim_nic_transmit,
+    .close = sim_nic_close,
+};
+
+/* A frame reaches the NIC: check the FCS like the hardware does. */
+static void nic_receive(struct ust_sim *sim, struct sim_nic *nic, const uint8_t *wire, size_t len)
+{
+    struct ust_dev *dev = nic->dev;
+    if (len < ETH_MIN_FRAME + ETH_FCS_LEN)
+        return;
+    size_t flen = len - ETH_FCS_LEN;
+    if (sim_crc32(wire, flen) != get_le32(wire + flen)) {
+        DEV_COUNT(dev, rx_crc_errors);
+        TRACE(dev->st, "sim", "%s rx FCS error len %zu: dropped", dev->name, flen);
+        return;
+    }
+    ust_dev_input(dev, sim->now, wire, flen);
+}
+
+/* ---- the switch -------------------------------------------------------- */
+
+static struct mac_entry *mac_lookup(struct ust_sim_switch *sw, const uint8_t *mac)
+{
+    for (unsigned i = 0; i < sw->nentries; i++)
+        if (memcmp(sw->table[i].mac, mac, 6) == 0)
+            return &sw->table[i];
+    return NULL;
+}
+
+static void mac_learn(struct ust_sim_switch *sw, const uint8_t *mac, unsigned port)
+{
+    if (mac_is_group(mac))
+        return; /* a group address is never a source */
+    struct mac_entry *e = mac_lookup(sw, mac);
+    if (!e) {
+        if (sw->nentries < SIM_MAC_TABLE) {
+            e = &sw->table[sw->nentries++];
+        } else {
+            e = &sw->table[sw->next_evict]; /* bounded: overwrite round-robin */
+            sw->next_evict = (sw->next_evict + 1) % SIM_MAC_TABLE;
+        }
+        memcpy(e->mac, mac, 6);
+    }
+    e->port = port; /* a station that moved is re-learned */
+}
+
+static void switch_forward(struct ust_sim_switch *sw, unsigned in_port, const uint8_t *wire,
+                           size_t len)
+{
+    if (len < ETH_HDR_LEN + ETH_FCS_LEN)
+        return;
+    mac_learn(sw, wire + 6, in_port);
+    size_t frame_len = len - ETH_FCS_LEN;
+    struct mac_entry *e = mac_is_group(wire) ? NULL : mac_lookup(sw, wire);
+    if (e) {
+        struct sim_nic *out = port_nic(sw, e->port);
+        if (e->port != in_port && out)
+            cable_send(out, UST_SIM_RX, wire, len, frame_len);
+        return;
+    }
+    for (unsigned p = 0; p < sw->nports; p++) {
+        struct sim_nic *out = port_nic(sw, p);
+        if (p != in_port && out)
+            cable_send(out, UST_SIM_RX, wire, len, frame_len);
+    }
+}
+
+void sim_deliver(struct ust_sim *sim, struct sim_event *ev)
+{
+    if (ev->kind == SIM_EV_TO_SWITCH) {
+        switch_forward(ev->sw, ev->port, ev->data, ev->len);
+        return;
+    }
+    struct sim_nic *nic = port_nic(ev->sw, ev->port);
+    if (nic)
+        nic_receive(sim, nic, ev->data, ev->len);
+}
+
+struct ust_sim_switch *ust_sim_switch_new(struct ust_sim *sim, const char *name)
+{
+    if (!sim)
+        return NULL;
+    if (sim->nswitches == sim->capswitches) {
+        size_t cap = sim->capswitches ? sim->capswitches * 2 : 4;
+        struct ust_sim_switch **v = realloc(sim->switches, cap * sizeof(*v));
+        if (!v)
+            return NULL;
+        sim->switches = v;
+        sim->capswitches = cap;
+    }
+    struct ust_sim_switch *sw = calloc(1, sizeof(*sw));
+    if (!sw)
+        return NULL;
+    sw->sim = sim;
+    snprintf(sw->name, sizeof(sw->name), "%s", name ? name : "sw");
+    sw->index = (unsigned)sim->nswitches + 1;
+    sim->switches[sim->nswitches++] = sw;
+    return sw;
+}
+
+void sim_switch_free(struct ust_sim_switch *sw)
+{
+    /* NICs live as long as their devices: unplug them, they outlive us. */
+    for (unsigned p = 0; p < sw->nports; p++) {
+        if (sw->ports[p]) {
+            sw->ports[p]->sim = NULL;
+            sw->ports[p]->sw = NULL;
+        }
+    }
+    free(sw->ports);
+    free(sw);
+}
+
+struct ust_dev *ust_sim_attach(struct ust_sim_switch *sw, struct ust_stack *st, const char *ifname,
+                               const struct ust_mac *mac, unsigned mtu)
+{
+    if (!sw || !st || ust_sim_add_stack(sw->sim, st) != UST_OK)
+        return NULL;
+    if (sw->nports == sw->capports) {
+        unsigned cap = sw->capports ? sw->capports * 2 : 8;
+        struct sim_nic **v = realloc(sw->ports, cap * sizeof(*v));
+        if (!v)
+            return NULL;
+        sw->ports = v;
+        sw->capports = cap;
+    }
+    struct sim_nic *nic = calloc(1, sizeof(*nic));
+    if (!nic)
+        return NULL;
+    nic->sim = sw->sim;
+    nic->sw = sw;
+    nic->port = sw->nports;
+    struct ust_mac def = {{0x02, 0, 0, 0, (uint8_t)sw->index, (uint8_t)(nic->port + 1)}};
+    nic->dev = ust_dev_new(st, ifname, UST_LINK_ETHERNET, mac ? mac : &def, mtu, &sim_nic_ops, nic);
+    if (!nic->dev) {
+        free(nic);
+        return NULL;
+    }
+    sw->ports[sw->nports++] = nic;
+    return nic->dev;
+}
+
+static struct sim_nic *sim_nic_of(const struct ust_dev *dev, enum ust_sim_dir dir)
+{
+    if (!dev || dev->ops.transmit != sim_nic_transmit || (dir != UST_SIM_TX && dir != UST_SIM_RX))
+        return NULL;
+    return dev->ctx;
+}
+
+int ust_sim_set_faults(struct ust_dev *dev, enum ust_sim_dir dir, const struct ust_sim_faults *f)
+{
+    struct sim_nic *nic = sim_nic_of(dev, dir);
+    if (!nic || !f)
+        return UST_ERR_INVAL;
+    if (!(f->loss >= 0 && f->loss <= 1) || !(f->duplicate >= 0 && f->duplicate <= 1) ||
+        !(f->reorder >= 0 && f->reorder <= 1) || !(f->corrupt >= 0 && f->corrupt <= 1))
+        return UST_ERR_INVAL;
+    nic->dir[dir].f = *f;
+    return UST_OK;
+}
+
+int ust_sim_get_link_stats(const struct ust_dev *dev, enum ust_sim_dir dir,
+                           struct ust_sim_link_stats *out)
+{
+    struct sim_nic *nic = sim_nic_of(dev, dir);
+    if (!nic || !out)
+        return UST_ERR_INVAL;
+    *out = nic->dir[dir].stats;
+    return UST_OK;
+}
