@@ -13,12 +13,19 @@ struct ust_sim;
 struct ust_sim_switch;
 
 struct ust_sim *ust_sim_new(uint64_t seed);
-/* Frees the simulator and its switches (not the stacks). */
+/* Frees the simulator and its switches (not the stacks). Stacks and sim may
+ * be freed in either order, but once a registered stack is freed the
+ * simulator must not be run again (it polls every registered stack). The
+ * NICs of freed switches stay in their stacks, unplugged (transmit fails). */
 void ust_sim_free(struct ust_sim *sim);
 ust_time_t ust_sim_now(const struct ust_sim *sim);
 
 /* Registers a stack: the simulator drives its timers and installs its
- * virtual clock and a waiter so blocking socket calls run the simulation. */
+ * virtual clock and a waiter so blocking socket calls run the simulation.
+ * The waiter executes one event step (ust_sim_step) up to its deadline and
+ * returns 0; when nothing is pending before the deadline it moves the clock
+ * to the deadline and returns UST_ERR_TIMEDOUT (also for a deadline of
+ * UST_TIME_NEVER with nothing pending: nothing can ever happen then). */
 int ust_sim_add_stack(struct ust_sim *sim, struct ust_stack *st);
 
 /* A learning Ethernet switch with any number of ports. */
@@ -63,7 +70,11 @@ int ust_sim_get_link_stats(const struct ust_dev *dev, enum ust_sim_dir dir,
                            struct ust_sim_link_stats *out);
 
 /* Advances the virtual clock, delivering frames and running timers, until
- * `t` (absolute). */
+ * `t` (absolute). Each step jumps to the earliest of the next frame arrival
+ * and every stack's ust_stack_poll_at(), delivers the frames due then and
+ * polls every stack. Livelock guard: after 10000 steps without the clock
+ * moving (a deadline that stays due however often it is polled), the clock
+ * moves on to the next later event; a run call also stops after 2e8 steps. */
 void ust_sim_run_until(struct ust_sim *sim, ust_time_t t);
 /* Runs while pred(ctx) is true and the clock is before `deadline`. Returns
  * true if pred became false (the condition was met). */

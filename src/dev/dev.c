@@ -68,8 +68,8 @@ int dev_driver_transmit(struct ust_dev *dev, ust_time_t now, struct pkt *p)
 {
     int rc = dev->ops.transmit(dev->ctx, now, p->data, p->len);
     if (rc < 0) {
-        dev->stats.tx_drops++;
-        dev->st->stats.link.tx_drops++;
+        DEV_COUNT(dev, tx_drops);
+        TRACE(dev->st, "dev", "%s tx drop len %zu: %s", dev->name, p->len, ust_strerror(rc));
     } else {
         dev->stats.tx_frames++;
         dev->stats.tx_bytes += p->len;

@@ -15,6 +15,7 @@
 #include "core/trace.h"
 #include "dev_impl.h"
 #include "sim_impl.h"
+#include "wire/csum.h"
 #include "wire/wbuf.h"
 
 #define ETH_HDR_LEN 14
@@ -54,26 +55,6 @@ struct ust_sim_switch {
     struct mac_entry table[SIM_MAC_TABLE];
     unsigned nentries, next_evict;
 };
-
-/* ---- FCS ------------------------------------------------------------- */
-
-/* TEMPORARY private CRC-32 (IEEE 802.3, reflected 0xEDB88320) until
- * crc32_ieee() from wire/csum.c lands; nibble table, const. */
-static uint32_t sim_crc32(const uint8_t *p, size_t len)
-{
-    static const uint32_t t[16] = {
-        0x00000000, 0x1db71064, 0x3b6e20c8, 0x26d930ac, 0x76dc4190, 0x6b6b51f4,
-        0x4db26158, 0x5005713c, 0xedb88320, 0xf00f9344, 0xd6d6a3e8, 0xcb61b38c,
-        0x9b64c2b0, 0x86d3d2d4, 0xa00ae278, 0xbdbdf21c,
-    };
-    uint32_t c = 0xffffffffu;
-    for (size_t i = 0; i < len; i++) {
-        c ^= p[i];
-        c = (c >> 4) ^ t[c & 15];
-        c = (c >> 4) ^ t[c & 15];
-    }
-    return ~c;
-}
 
 /* ---- helpers ----------------------------------------------------------- */
 
@@ -192,7 +173,7 @@ static int sim_nic_transmit(void *ctx, ust_time_t now, const uint8_t *frame, siz
         return UST_ERR_NOMEM;
     memcpy(wire, frame, len);
     memset(wire + len, 0, padded - len);
-    put_le32(wire + padded, sim_crc32(wire, padded));
+    put_le32(wire + padded, crc32_ieee(wire, padded));
     cable_send(nic, UST_SIM_TX, wire, padded + ETH_FCS_LEN, len);
     free(wire);
     return UST_OK;
@@ -218,7 +199,7 @@ static void nic_receive(struct ust_sim *sim, struct sim_nic *nic, const uint8_t 
     if (len < ETH_MIN_FRAME + ETH_FCS_LEN)
         return;
     size_t flen = len - ETH_FCS_LEN;
-    if (sim_crc32(wire, flen) != get_le32(wire + flen)) {
+    if (crc32_ieee(wire, flen) != get_le32(wire + flen)) {
         DEV_COUNT(dev, rx_crc_errors);
         TRACE(dev->st, "sim", "%s rx FCS error len %zu: dropped", dev->name, flen);
         return;

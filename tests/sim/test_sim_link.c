@@ -14,6 +14,7 @@
 
 #include "core/stack_impl.h"
 #include "dev/dev_impl.h"
+#include "dev/sim_impl.h"
 #include "ustack/ustack.h"
 #include "wire/wbuf.h"
 
@@ -139,6 +140,12 @@ static void test_default_macs_and_padding(void **state)
     assert_memory_equal(ust_dev_mac(n.dev[1])->b, m1, 6);
     send_raw(&n, 0, bcast, 7, 20); /* short: padded to 60 on the wire */
     assert_int_equal(ust_sim_frames_in_flight(n.sim), 1);
+    /* On the wire: 60 bytes + FCS, CRC-32 little-endian (reference value
+     * computed independently with zlib.crc32). */
+    const struct sim_event *ev = n.sim->heap[0];
+    assert_int_equal(ev->len, 64);
+    const uint8_t fcs[4] = {0x88, 0x42, 0x27, 0xdf};
+    assert_memory_equal(ev->data + 60, fcs, 4);
     ust_sim_run_until(n.sim, UST_MSEC);
     assert_int_equal(ust_sim_now(n.sim), UST_MSEC); /* time advances to the target */
     assert_int_equal(ust_sim_frames_in_flight(n.sim), 0);
@@ -489,6 +496,53 @@ static void test_teardown_with_frames_in_flight(void **state)
     ust_sim_free(n.sim);
 }
 
+/* A driver whose deadline stays due however often it is polled must not
+ * freeze the virtual clock: the guard moves time on, frames still arrive. */
+static ust_time_t stuck_poll_at(void *ctx)
+{
+    (void)ctx;
+    return 0;
+}
+static void stuck_poll(void *ctx, struct ust_dev *dev, ust_time_t now)
+{
+    (void)dev;
+    (void)now;
+    (*(unsigned *)ctx)++;
+}
+static const struct dev_poll_ops stuck_ops = {.poll_at = stuck_poll_at, .poll = stuck_poll};
+static int drop_transmit(void *ctx, ust_time_t now, const uint8_t *f, size_t len)
+{
+    (void)ctx;
+    (void)now;
+    (void)f;
+    (void)len;
+    return 0;
+}
+
+static void test_livelock_guard(void **state)
+{
+    (void)state;
+    struct net n;
+    net_up(&n, 1, 2);
+    unsigned polls = 0;
+    const struct ust_dev_ops ops = {.transmit = drop_transmit};
+    struct ust_dev *stuck = ust_dev_new(n.st[0], "stuck", UST_LINK_IP, NULL, 1500, &ops, &polls);
+    stuck->drv_poll = &stuck_ops;
+    struct ust_sim_faults f = {.delay = 5 * UST_MSEC};
+    ust_sim_set_faults(n.dev[0], UST_SIM_TX, &f);
+    send_raw(&n, 0, bcast, 1, 60);
+    ust_sim_run_until(n.sim, UST_SEC);
+    assert_int_equal(ust_sim_now(n.sim), UST_SEC);
+    assert_int_equal(n.dev[1]->stats.rx_frames, 1);
+    struct rec r[1];
+    assert_int_equal(read_rx(&n, 1, r, 1), 1);
+    assert_int_equal(r[0].t, 5 * UST_MSEC); /* on time despite the stuck stack */
+    assert_true(n.sim->livelock_breaks > 0);
+    assert_true(polls > 0);
+    stuck->drv_poll = NULL;
+    net_down(&n);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -506,6 +560,7 @@ int main(void)
         cmocka_unit_test(test_waiter_drives_network),
         cmocka_unit_test(test_run_while),
         cmocka_unit_test(test_teardown_with_frames_in_flight),
+        cmocka_unit_test(test_livelock_guard),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

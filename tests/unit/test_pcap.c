@@ -9,6 +9,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <fcntl.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "core/stack_impl.h"
@@ -158,6 +160,41 @@ static void test_pcap_write_failure_stops_capture(void **state)
     fclose(f);
 }
 
+/* "-" streams to standard output, flushed after every frame so a live
+ * reader (tshark -r - / -i -) sees each one at once. */
+static void test_pcap_stdout_streams(void **state)
+{
+    (void)state;
+    char path[] = "/tmp/ustack_pcap_stdout_XXXXXX";
+    int fd = mkstemp(path);
+    assert_true(fd >= 0);
+    fflush(stdout);
+    int saved = dup(1);
+    assert_true(dup2(fd, 1) == 1);
+    struct ust_stack *st = ust_stack_new(NULL);
+    struct ust_dev *dev = ust_dev_new(st, "app0", UST_LINK_ETHERNET, NULL, 1500, &sink_ops, NULL);
+    int rc = ust_dev_pcap_open(dev, "-");
+    send_frame(dev, 2 * UST_SEC + 5, 0x77, 64);
+    struct stat sb;
+    int frc = fstat(fd, &sb); /* before any close: the frame is already out */
+    ust_dev_pcap_close(dev); /* must not close stdout */
+    fflush(stdout);
+    dup2(saved, 1);
+    close(saved);
+    assert_int_equal(rc, 0);
+    assert_int_equal(frc, 0);
+    assert_int_equal(sb.st_size, 24 + 16 + 64);
+    assert_true(fcntl(1, F_GETFD) != -1);
+    uint8_t buf[256];
+    assert_int_equal(pread(fd, buf, sizeof(buf), 0), 24 + 16 + 64);
+    assert_memory_equal(buf, global_eth, 24);
+    assert_int_equal(le32(buf + 24), 2);
+    assert_int_equal(le32(buf + 28), 5);
+    close(fd);
+    unlink(path);
+    ust_stack_free(st);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -165,6 +202,7 @@ int main(void)
         cmocka_unit_test(test_pcap_raw_ip_file),
         cmocka_unit_test(test_pcap_open_bad_path),
         cmocka_unit_test(test_pcap_write_failure_stops_capture),
+        cmocka_unit_test(test_pcap_stdout_streams),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -93,13 +93,12 @@ static void test_shaper_burst_then_rate(void **state)
  *   ceil((S_k * 8e9 - burst * 8e9) / rate)  ns
  * where S_k is the cumulative byte count through k; the long-run rate is
  * the configured one within one frame of granularity. */
-static void test_shaper_exact_long_run_rate(void **state)
+static void check_long_run_rate(uint64_t rate)
 {
-    (void)state;
-    struct recorder rec = {0};
+    static struct recorder rec;
+    memset(&rec, 0, sizeof(rec));
     struct ust_stack *st = ust_stack_new(NULL);
     struct ust_dev *dev = ust_dev_new(st, "app0", UST_LINK_ETHERNET, NULL, 1500, &rec_ops, &rec);
-    const uint64_t rate = 1000000000;
     const uint64_t burst = 4000;
     assert_int_equal(ust_dev_shaper_attach(dev, rate, burst, 1 << 20), 0);
     static const size_t sizes[] = {60, 1514, 577, 1514, 1000, 99};
@@ -131,6 +130,14 @@ static void test_shaper_exact_long_run_rate(void **state)
     assert_true(sent_bits <= lo + 1514 * 8);
     assert_true(sent_bits + 1514 * 8 >= lo);
     ust_stack_free(st);
+}
+
+static void test_shaper_exact_long_run_rate(void **state)
+{
+    (void)state;
+    check_long_run_rate(1000000000); /* departures on whole nanoseconds */
+    check_long_run_rate(999999937);  /* departures rounded up, never early */
+    check_long_run_rate(3000000);
 }
 
 /* After an idle period the bucket is full again, but never more than the burst. */

@@ -1,0 +1,183 @@
+/* Linux TAP and TUN drivers (/dev/net/tun, IFF_NO_PI, non-blocking), and
+ * configuration of the kernel side of such an interface through ioctls on
+ * an AF_INET datagram socket, in the caller's network namespace. */
+#include <errno.h>
+#include <fcntl.h>
+#include <linux/if_tun.h>
+#include <net/if.h>
+#include <netinet/in.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include "core/stack_impl.h"
+#include "core/trace.h"
+#include "dev_impl.h"
+
+/* Largest frame a TAP/TUN read can return: Ethernet header + 64 KiB. */
+#define TAP_BUF_LEN (14 + 65536)
+
+struct tap {
+    int fd;
+    uint8_t buf[TAP_BUF_LEN];
+};
+
+static int errno_to_ust(int e)
+{
+    return (e == EPERM || e == EACCES) ? UST_ERR_PERM : UST_ERR_IO;
+}
+
+static int tap_transmit(void *ctx, ust_time_t now, const uint8_t *frame, size_t len)
+{
+    (void)now;
+    struct tap *t = ctx;
+    ssize_t n = write(t->fd, frame, len);
+    if (n < 0)
+        return (errno == EAGAIN || errno == EWOULDBLOCK) ? UST_ERR_AGAIN : UST_ERR_IO;
+    return (size_t)n == len ? UST_OK : UST_ERR_IO;
+}
+
+static int tap_fd(void *ctx) { return ((struct tap *)ctx)->fd; }
+
+/* Reads until the kernel queue is empty (EAGAIN) or the budget is spent:
+ * several frames per wake-up. */
+static int tap_poll_rx(void *ctx, struct ust_dev *dev, ust_time_t now, unsigned budget)
+{
+    struct tap *t = ctx;
+    int got = 0;
+    while ((unsigned)got < budget) {
+        ssize_t n = read(t->fd, t->buf, sizeof(t->buf));
+        if (n < 0) {
+            if (errno == EAGAIN || errno == EWOULDBLOCK)
+                break;
+            if (errno == EINTR)
+                continue;
+            return got ? got : UST_ERR_IO;
+        }
+        if (n == 0)
+            break;
+        ust_dev_input(dev, now, t->buf, (size_t)n);
+        got++;
+    }
+    return got;
+}
+
+static void tap_close(void *ctx)
+{
+    struct tap *t = ctx;
+    close(t->fd);
+    free(t);
+}
+
+static const struct ust_dev_ops tap_ops = {
+    .transmit = tap_transmit,
+    .fd = tap_fd,
+    .poll_rx = tap_poll_rx,
+    .close = tap_close,
+};
+
+static struct ust_dev *tuntap_open(struct ust_stack *st, const char *ifname, unsigned mtu,
+                                   short kind, int *err)
+{
+    int dummy;
+    if (!err)
+        err = &dummy;
+    if (!st || !ifname || strlen(ifname) >= IFNAMSIZ) {
+        *err = UST_ERR_INVAL;
+        return NULL;
+    }
+    int fd = open("/dev/net/tun", O_RDWR | O_NONBLOCK | O_CLOEXEC);
+    if (fd < 0) {
+        *err = errno_to_ust(errno);
+        return NULL;
+    }
+    struct ifreq ifr;
+    memset(&ifr, 0, sizeof(ifr));
+    ifr.ifr_flags = (short)(kind | IFF_NO_PI);
+    snprintf(ifr.ifr_name, sizeof(ifr.ifr_name), "%s", ifname);
+    if (ioctl(fd, TUNSETIFF, &ifr) < 0) {
+        *err = errno_to_ust(errno);
+        close(fd);
+        return NULL;
+    }
+    struct tap *t = malloc(sizeof(*t));
+    if (!t) {
+        close(fd);
+        *err = UST_ERR_NOMEM;
+        return NULL;
+    }
+    t->fd = fd;
+    /* TAP: our side gets a random locally administered MAC (mac NULL). */
+    enum ust_link_type type = kind == IFF_TAP ? UST_LINK_ETHERNET : UST_LINK_IP;
+    struct ust_dev *dev = ust_dev_new(st, ifr.ifr_name, type, NULL, mtu, &tap_ops, t);
+    if (!dev) {
+        tap_close(t);
+        *err = UST_ERR_NOMEM;
+        return NULL;
+    }
+    TRACE(st, "dev", "%s: %s open fd %d mtu %u", dev->name, kind == IFF_TAP ? "tap" : "tun", fd,
+          mtu);
+    *err = UST_OK;
+    return dev;
+}
+
+struct ust_dev *ust_dev_tap_open(struct ust_stack *st, const char *ifname, unsigned mtu, int *err)
+{
+    return tuntap_open(st, ifname, mtu, IFF_TAP, err);
+}
+
+struct ust_dev *ust_dev_tun_open(struct ust_stack *st, const char *ifname, unsigned mtu, int *err)
+{
+    return tuntap_open(st, ifname, mtu, IFF_TUN, err);
+}
+
+static void set_sockaddr_in(struct sockaddr *sa, ust_ip4_t addr)
+{
+    struct sockaddr_in sin;
+    memset(&sin, 0, sizeof(sin));
+    sin.sin_family = AF_INET;
+    sin.sin_addr.s_addr = htonl(addr);
+    memcpy(sa, &sin, sizeof(sin));
+}
+
+static int ifreq_ioctl(int sock, unsigned long req, struct ifreq *ifr)
+{
+    return ioctl(sock, req, ifr) < 0 ? errno_to_ust(errno) : UST_OK;
+}
+
+int ust_dev_host_config(const char *ifname, ust_ip4_t host_addr, int prefix_len, unsigned mtu)
+{
+    if (!ifname || strlen(ifname) >= IFNAMSIZ || prefix_len < 0 || prefix_len > 32)
+        return UST_ERR_INVAL;
+    int sock = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+    if (sock < 0)
+        return errno_to_ust(errno);
+    struct ifreq ifr;
+    memset(&ifr, 0, sizeof(ifr));
+    snprintf(ifr.ifr_name, sizeof(ifr.ifr_name), "%s", ifname);
+    int rc = UST_OK;
+    if (host_addr) {
+        set_sockaddr_in(&ifr.ifr_addr, host_addr);
+        rc = ifreq_ioctl(sock, SIOCSIFADDR, &ifr);
+        if (rc == UST_OK) {
+            ust_ip4_t mask = prefix_len ? (ust_ip4_t)(0xffffffffu << (32 - prefix_len)) : 0;
+            set_sockaddr_in(&ifr.ifr_netmask, mask);
+            rc = ifreq_ioctl(sock, SIOCSIFNETMASK, &ifr);
+        }
+    }
+    if (rc == UST_OK && mtu) {
+        ifr.ifr_mtu = (int)mtu; /* the kernel side matches our MTU */
+        rc = ifreq_ioctl(sock, SIOCSIFMTU, &ifr);
+    }
+    if (rc == UST_OK)
+        rc = ifreq_ioctl(sock, SIOCGIFFLAGS, &ifr);
+    if (rc == UST_OK) {
+        ifr.ifr_flags = (short)(ifr.ifr_flags | IFF_UP | IFF_RUNNING);
+        rc = ifreq_ioctl(sock, SIOCSIFFLAGS, &ifr);
+    }
+    close(sock);
+    return rc;
+}

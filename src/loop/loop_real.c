@@ -1,0 +1,147 @@
+/* The real event loop: epoll over the devices' descriptors, sleeping
+ * exactly until the stack's next deadline, on CLOCK_MONOTONIC. This file
+ * and src/dev are the only places that read a clock. */
+#include <errno.h>
+#include <stdlib.h>
+#include <sys/epoll.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "core/stack_impl.h"
+#include "dev/dev_impl.h"
+#include "ustack/loop.h"
+
+#define LOOP_RX_BUDGET 64 /* frames per device per wake-up: fairness between devices */
+#define LOOP_MAX_EVENTS UST_MAX_DEVS
+
+struct ust_loop {
+    struct ust_stack *st;
+    int epfd;
+    struct ust_dev *watched[UST_MAX_DEVS]; /* devices registered with epoll */
+    unsigned nwatched;
+    unsigned seen_ndevs; /* st->ndevs at the last refresh */
+};
+
+ust_time_t ust_clock_monotonic(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (ust_time_t)ts.tv_sec * UST_SEC + (ust_time_t)ts.tv_nsec;
+}
+
+static ust_time_t loop_clock(void *ctx)
+{
+    (void)ctx;
+    return ust_clock_monotonic();
+}
+
+/* A blocking socket call waits here: process the network until the
+ * deadline or until something happened. */
+static int loop_wait(void *ctx, ust_time_t deadline)
+{
+    struct ust_loop *loop = ctx;
+    ust_time_t now = ust_clock_monotonic();
+    ust_time_t max_wait = deadline == UST_TIME_NEVER ? UST_TIME_NEVER
+                          : deadline > now           ? deadline - now
+                                                     : 0;
+    return ust_loop_run_once(loop, max_wait);
+}
+
+static bool loop_watches(const struct ust_loop *loop, const struct ust_dev *dev)
+{
+    for (unsigned i = 0; i < loop->nwatched; i++)
+        if (loop->watched[i] == dev)
+            return true;
+    return false;
+}
+
+int ust_loop_refresh(struct ust_loop *loop)
+{
+    struct ust_stack *st = loop->st;
+    for (unsigned i = 0; i < st->ndevs; i++) {
+        struct ust_dev *dev = st->devs[i];
+        int fd = ust_dev_fd(dev);
+        if (fd < 0 || loop_watches(loop, dev) || loop->nwatched == UST_MAX_DEVS)
+            continue;
+        struct epoll_event ev = {.events = EPOLLIN, .data.ptr = dev};
+        if (epoll_ctl(loop->epfd, EPOLL_CTL_ADD, fd, &ev) < 0)
+            return UST_ERR_IO;
+        loop->watched[loop->nwatched++] = dev;
+    }
+    loop->seen_ndevs = st->ndevs;
+    return UST_OK;
+}
+
+struct ust_loop *ust_loop_new(struct ust_stack *st)
+{
+    if (!st)
+        return NULL;
+    struct ust_loop *loop = calloc(1, sizeof(*loop));
+    if (!loop)
+        return NULL;
+    loop->st = st;
+    loop->epfd = epoll_create1(EPOLL_CLOEXEC);
+    if (loop->epfd < 0 || ust_loop_refresh(loop) != UST_OK) {
+        ust_loop_free(loop);
+        return NULL;
+    }
+    ust_stack_set_clock(st, loop_clock, loop);
+    ust_stack_set_waiter(st, loop_wait, loop);
+    return loop;
+}
+
+void ust_loop_free(struct ust_loop *loop)
+{
+    if (!loop)
+        return;
+    if (loop->st->wait_ctx == loop) {
+        ust_stack_set_waiter(loop->st, NULL, NULL);
+        ust_stack_set_clock(loop->st, NULL, NULL);
+    }
+    if (loop->epfd >= 0)
+        close(loop->epfd);
+    free(loop);
+}
+
+int ust_loop_fd(const struct ust_loop *loop) { return loop->epfd; }
+
+/* epoll's timeout in milliseconds, rounded up so that we never wake before
+ * the deadline and spin. */
+static int timeout_ms(ust_time_t wait)
+{
+    if (wait == UST_TIME_NEVER)
+        return -1;
+    ust_time_t ms = (wait + UST_MSEC - 1) / UST_MSEC;
+    return ms > 1000000 ? 1000000 : (int)ms;
+}
+
+int ust_loop_run_once(struct ust_loop *loop, ust_time_t max_wait)
+{
+    struct ust_stack *st = loop->st;
+    if (st->ndevs != loop->seen_ndevs && ust_loop_refresh(loop) != UST_OK)
+        return UST_ERR_IO; /* a device added since: watch it too */
+    ust_time_t now = ust_clock_monotonic();
+    ust_time_t next = ust_stack_poll_at(st);
+    ust_time_t wait = next == UST_TIME_NEVER ? UST_TIME_NEVER : next > now ? next - now : 0;
+    if (max_wait < wait)
+        wait = max_wait;
+    struct epoll_event evs[LOOP_MAX_EVENTS];
+    int n = epoll_wait(loop->epfd, evs, LOOP_MAX_EVENTS, timeout_ms(wait));
+    if (n < 0)
+        return errno == EINTR ? UST_ERR_AGAIN : UST_ERR_IO;
+    now = ust_clock_monotonic();
+    for (int i = 0; i < n; i++)
+        ust_dev_poll_rx(evs[i].data.ptr, now, LOOP_RX_BUDGET);
+    ust_stack_poll(st, ust_clock_monotonic());
+    return UST_OK;
+}
+
+int ust_loop_run(struct ust_loop *loop, volatile int *stop)
+{
+    while (!stop || !*stop) {
+        int rc = ust_loop_run_once(loop, UST_TIME_NEVER);
+        if (rc != UST_OK && rc != UST_ERR_AGAIN)
+            return rc;
+    }
+    return UST_OK;
+}

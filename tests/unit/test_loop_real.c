@@ -1,0 +1,313 @@
+/* The real event loop (epoll + CLOCK_MONOTONIC) over an application device
+ * backed by a socketpair, and the TAP/TUN drivers against the Linux kernel
+ * inside a private network namespace (skipped without the privilege).
+ * No fixed sleeps: every wait is on a condition or a deadline. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include <errno.h>
+#include <net/if.h>
+#include <netinet/in.h>
+#include <sched.h>
+#include <signal.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/socket.h>
+#include <sys/time.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "core/stack_impl.h"
+#include "dev/dev_impl.h"
+#include "ustack/ustack.h"
+#include "wire/wbuf.h"
+
+/* ---- an application device on a SOCK_SEQPACKET pair (one read = one frame) ---- */
+struct pair_dev {
+    int ours, peer;
+    volatile int *stop_on_rx;
+    unsigned sent;
+};
+
+static int pair_transmit(void *ctx, ust_time_t now, const uint8_t *frame, size_t len)
+{
+    (void)now;
+    struct pair_dev *p = ctx;
+    p->sent++;
+    return write(p->ours, frame, len) == (ssize_t)len ? 0 : UST_ERR_IO;
+}
+
+static int pair_fd(void *ctx) { return ((struct pair_dev *)ctx)->ours; }
+
+static int pair_poll_rx(void *ctx, struct ust_dev *dev, ust_time_t now, unsigned budget)
+{
+    struct pair_dev *p = ctx;
+    uint8_t buf[2048];
+    int got = 0;
+    while ((unsigned)got < budget) {
+        ssize_t n = recv(p->ours, buf, sizeof(buf), MSG_DONTWAIT);
+        if (n <= 0)
+            break;
+        ust_dev_input(dev, now, buf, (size_t)n);
+        got++;
+    }
+    if (got && p->stop_on_rx)
+        *p->stop_on_rx = 1;
+    return got;
+}
+
+static const struct ust_dev_ops pair_ops = {
+    .transmit = pair_transmit, .fd = pair_fd, .poll_rx = pair_poll_rx};
+
+static struct ust_dev *pair_new(struct ust_stack *st, struct pair_dev *p)
+{
+    int sv[2];
+    assert_int_equal(socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv), 0);
+    p->ours = sv[0];
+    p->peer = sv[1];
+    return ust_dev_new(st, "pair0", UST_LINK_ETHERNET, NULL, 1500, &pair_ops, p);
+}
+
+static void pair_inject(struct pair_dev *p, int count)
+{
+    uint8_t frame[60];
+    memset(frame, 0xee, sizeof(frame));
+    for (int i = 0; i < count; i++)
+        assert_int_equal(write(p->peer, frame, sizeof(frame)), (ssize_t)sizeof(frame));
+}
+
+static void test_loop_reads_ready_devices_with_budget(void **state)
+{
+    (void)state;
+    struct ust_stack *st = ust_stack_new(NULL);
+    struct pair_dev p = {0};
+    struct ust_dev *dev = pair_new(st, &p);
+    struct ust_loop *loop = ust_loop_new(st);
+    assert_non_null(loop);
+    assert_true(ust_loop_fd(loop) >= 0);
+    assert_non_null(st->clock_fn);
+    assert_non_null(st->wait_fn);
+    pair_inject(&p, 3);
+    assert_int_equal(ust_loop_run_once(loop, UST_SEC), 0);
+    assert_int_equal(dev->stats.rx_frames, 3);
+    pair_inject(&p, 100); /* more than one budget: the rest on the next wake-up */
+    assert_int_equal(ust_loop_run_once(loop, UST_SEC), 0);
+    assert_int_equal(dev->stats.rx_frames, 3 + 64);
+    assert_int_equal(ust_loop_run_once(loop, UST_SEC), 0);
+    assert_int_equal(dev->stats.rx_frames, 103);
+    /* A device added after the loop was created is watched as well. */
+    struct pair_dev p2 = {0};
+    struct ust_dev *dev2 = pair_new(st, &p2);
+    pair_inject(&p2, 2);
+    assert_int_equal(ust_loop_run_once(loop, UST_SEC), 0);
+    assert_int_equal(dev2->stats.rx_frames, 2);
+    close(p2.peer);
+    /* Nothing ready and no deadline, max_wait 0: returns at once. */
+    assert_int_equal(ust_loop_run_once(loop, 0), 0);
+    ust_time_t t0 = ust_clock_monotonic();
+    assert_true(ust_stack_now(st) >= t0); /* the monotonic clock is installed */
+    ust_loop_free(loop);
+    assert_null(st->wait_fn);
+    ust_stack_free(st);
+    close(p.peer);
+}
+
+/* The loop sleeps exactly until the stack's next deadline: a shaped frame
+ * is released by the first wake-up after its tokens arrive. */
+static void test_loop_wakes_for_deadline(void **state)
+{
+    (void)state;
+    struct ust_stack *st = ust_stack_new(NULL);
+    struct pair_dev p = {0};
+    struct ust_dev *dev = pair_new(st, &p);
+    struct ust_loop *loop = ust_loop_new(st);
+    /* 1000 bytes at 4 Mbit/s with a 1000-byte burst: the second frame
+     * waits 2 ms for its tokens. */
+    assert_int_equal(ust_dev_shaper_attach(dev, 4000000, 1000, 10000), 0);
+    for (int i = 0; i < 2; i++) {
+        struct pkt *pk = pkt_alloc(PKT_HEADROOM, 1000);
+        memset(pk->data, i, 1000);
+        dev_transmit(dev, ust_clock_monotonic(), pk);
+    }
+    assert_int_equal(p.sent, 1);
+    ust_time_t due = ust_stack_poll_at(st);
+    assert_true(due != UST_TIME_NEVER);
+    for (int i = 0; i < 100 && p.sent < 2; i++)
+        assert_int_equal(ust_loop_run_once(loop, UST_TIME_NEVER), 0);
+    assert_int_equal(p.sent, 2);
+    assert_true(ust_clock_monotonic() >= due); /* never early */
+    ust_loop_free(loop);
+    ust_stack_free(st);
+    close(p.peer);
+}
+
+static void test_loop_run_until_stop(void **state)
+{
+    (void)state;
+    struct ust_stack *st = ust_stack_new(NULL);
+    volatile int stop = 0;
+    struct pair_dev p = {.stop_on_rx = &stop};
+    struct ust_dev *dev = pair_new(st, &p);
+    struct ust_loop *loop = ust_loop_new(st);
+    pair_inject(&p, 1);
+    assert_int_equal(ust_loop_run(loop, &stop), 0);
+    assert_int_equal(dev->stats.rx_frames, 1);
+    ust_loop_free(loop);
+    ust_stack_free(st);
+    close(p.peer);
+}
+
+static void on_alarm(int sig) { (void)sig; }
+
+static void test_loop_interrupted_by_signal(void **state)
+{
+    (void)state;
+    struct ust_stack *st = ust_stack_new(NULL);
+    struct ust_loop *loop = ust_loop_new(st);
+    struct sigaction sa, old;
+    memset(&sa, 0, sizeof(sa));
+    sa.sa_handler = on_alarm; /* no SA_RESTART: epoll_wait returns EINTR */
+    sigaction(SIGALRM, &sa, &old);
+    struct itimerval it = {.it_value = {.tv_sec = 0, .tv_usec = 10000}};
+    setitimer(ITIMER_REAL, &it, NULL);
+    assert_int_equal(ust_loop_run_once(loop, UST_TIME_NEVER), UST_ERR_AGAIN);
+    sigaction(SIGALRM, &old, NULL);
+    ust_loop_free(loop);
+    ust_stack_free(st);
+}
+
+/* ---- TAP/TUN against the kernel in a private network namespace ---- */
+#define SKIP_CODE 77
+
+static int child_check(bool ok, int code) { return ok ? 0 : code; }
+
+/* ARP request from 203.0.113.2 for the kernel's 203.0.113.1. */
+static size_t build_arp_request(uint8_t *f, const uint8_t mac[6])
+{
+    memset(f, 0, 42);
+    memset(f, 0xff, 6);
+    memcpy(f + 6, mac, 6);
+    put_be16(f + 12, 0x0806);
+    put_be16(f + 14, 1);
+    put_be16(f + 16, 0x0800);
+    f[18] = 6;
+    f[19] = 4;
+    put_be16(f + 20, 1);
+    memcpy(f + 22, mac, 6);
+    put_be32(f + 28, UST_IP4(203, 0, 113, 2));
+    put_be32(f + 38, UST_IP4(203, 0, 113, 1));
+    return 42;
+}
+
+/* Scans a capture for a received ARP reply from the kernel. */
+static bool capture_has_arp_reply(FILE *cap)
+{
+    fflush(cap);
+    long end = ftell(cap);
+    uint8_t buf[1 << 16];
+    rewind(cap);
+    size_t n = fread(buf, 1, sizeof(buf), cap);
+    fseek(cap, end, SEEK_SET);
+    for (size_t off = 24; off + 16 <= n;) {
+        uint32_t incl = get_le32(buf + off + 8);
+        const uint8_t *fr = buf + off + 16;
+        if (off + 16 + incl > n)
+            break;
+        if (incl >= 42 && get_be16(fr + 12) == 0x0806 && get_be16(fr + 20) == 2 &&
+            get_be32(fr + 28) == UST_IP4(203, 0, 113, 1))
+            return true;
+        off += 16 + incl;
+    }
+    return false;
+}
+
+static int tap_child(void)
+{
+    if (unshare(CLONE_NEWNET) != 0)
+        return SKIP_CODE;
+    struct ust_stack *st = ust_stack_new(NULL);
+    int err = 0;
+    struct ust_dev *dev = ust_dev_tap_open(st, "ustap0", 1400, &err);
+    if (!dev)
+        return err == UST_ERR_PERM ? SKIP_CODE : 10;
+    if (ust_dev_link_type(dev) != UST_LINK_ETHERNET || (ust_dev_mac(dev)->b[0] & 3) != 2)
+        return 11;
+    if (ust_dev_host_config("ustap0", UST_IP4(203, 0, 113, 1), 24, 1400) != 0)
+        return 12;
+    int s = socket(AF_INET, SOCK_DGRAM, 0);
+    struct ifreq ifr;
+    memset(&ifr, 0, sizeof(ifr));
+    snprintf(ifr.ifr_name, sizeof(ifr.ifr_name), "ustap0");
+    int rc = child_check(ioctl(s, SIOCGIFMTU, &ifr) == 0 && ifr.ifr_mtu == 1400, 13);
+    if (!rc)
+        rc = child_check(ioctl(s, SIOCGIFFLAGS, &ifr) == 0 && (ifr.ifr_flags & IFF_UP), 14);
+    if (!rc) {
+        struct sockaddr_in sin;
+        rc = child_check(ioctl(s, SIOCGIFADDR, &ifr) == 0, 15);
+        memcpy(&sin, &ifr.ifr_addr, sizeof(sin));
+        if (!rc)
+            rc = child_check(ntohl(sin.sin_addr.s_addr) == UST_IP4(203, 0, 113, 1), 16);
+    }
+    close(s);
+    if (rc)
+        return rc;
+    FILE *cap = tmpfile();
+    ust_dev_pcap_attach(dev, cap);
+    struct ust_loop *loop = ust_loop_new(st);
+    uint8_t f[42];
+    struct pkt *p = pkt_copy(f, build_arp_request(f, ust_dev_mac(dev)->b));
+    if (dev_transmit(dev, ust_clock_monotonic(), p) != 0)
+        return 17;
+    ust_time_t deadline = ust_clock_monotonic() + 5 * UST_SEC;
+    bool replied = false;
+    while (!replied && ust_clock_monotonic() < deadline) {
+        ust_loop_run_once(loop, 100 * UST_MSEC);
+        replied = capture_has_arp_reply(cap);
+    }
+    if (!replied)
+        return 18;
+    /* TUN: an IP-only link. */
+    struct ust_dev *tun = ust_dev_tun_open(st, "ustun0", 1500, &err);
+    if (!tun || ust_dev_link_type(tun) != UST_LINK_IP || ust_dev_fd(tun) < 0)
+        return 19;
+    if (ust_dev_host_config("ustun0", UST_IP4(198, 51, 100, 1), 24, 1500) != 0)
+        return 20;
+    if (ust_dev_host_config("nosuchif0", UST_IP4(198, 51, 100, 9), 24, 1500) != UST_ERR_IO)
+        return 21;
+    ust_loop_free(loop);
+    ust_stack_free(st);
+    fclose(cap);
+    return 0;
+}
+
+static void test_tap_against_kernel(void **state)
+{
+    (void)state;
+    fflush(stdout);
+    pid_t pid = fork();
+    assert_true(pid >= 0);
+    if (pid == 0)
+        _exit(tap_child());
+    int status = 0;
+    assert_int_equal(waitpid(pid, &status, 0), pid);
+    assert_true(WIFEXITED(status));
+    if (WEXITSTATUS(status) == SKIP_CODE)
+        skip();
+    assert_int_equal(WEXITSTATUS(status), 0);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_loop_reads_ready_devices_with_budget),
+        cmocka_unit_test(test_loop_wakes_for_deadline),
+        cmocka_unit_test(test_loop_run_until_stop),
+        cmocka_unit_test(test_loop_interrupted_by_signal),
+        cmocka_unit_test(test_tap_against_kernel),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
