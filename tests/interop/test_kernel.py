@@ -207,3 +207,26 @@ def test_unwritable_pcap_is_a_usage_error(netns):
     assert rc == 2, err
     assert out == ""
     assert err.count("\n") == 1 and err.startswith("ustack: --pcap /nonexistent-dir/x.pcap: "), err
+
+
+def ustack_ping_via_linux(netns, dst, *args):
+    return netns.run([USTACK, "ping", "-c", "1", "-W", "3", *args, "--tap", "tapA",
+                      "--addr", f"{US}/24", "--host-addr", f"{LINUX}/24", "--gateway", LINUX, dst])
+
+
+def test_time_exceeded_from_linux_router(netns):
+    """-t 1 through Linux as a router: Linux answers Time Exceeded, which
+    ustack ping reports like iputils (exit 1: no reply)."""
+    netns.run(["sysctl", "-q", "-w", "net.ipv4.ip_forward=1"], check=True)
+    netns.serve("tapB", "198.51.100.2/24", host_addr="198.51.100.1/24", gateway="198.51.100.1")
+    rc, out, err = ustack_ping_via_linux(netns, "198.51.100.2", "-t", "1")
+    assert rc == 1, out + err
+    assert re.search(rf"^From {LINUX} icmp_seq=1 Time to live exceeded$", out, re.M), out
+    assert "1 packets transmitted, 0 received, +1 errors, 100% packet loss" in out
+
+
+def test_net_unreachable_from_linux_router(netns):
+    netns.run(["sysctl", "-q", "-w", "net.ipv4.ip_forward=1"], check=True)
+    rc, out, err = ustack_ping_via_linux(netns, "198.51.100.7")
+    assert rc == 1, out + err
+    assert re.search(rf"^From {LINUX} icmp_seq=1 Destination Net Unreachable$", out, re.M), out
