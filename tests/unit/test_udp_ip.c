@@ -274,6 +274,28 @@ static void test_icmp_port_unreachable_through_ip(void **state)
     assert_int_equal(errno, EHOSTUNREACH);
 }
 
+static void test_loopback_and_own_address(void **state)
+{
+    struct udp_th *h = *state;
+    int lo = udp_th_socket_bound(h, UST_IP4(127, 0, 0, 1), 7);
+    int own = udp_th_socket_bound(h, LOCAL, 8);
+    int cli = ust_socket(h->st, AF_INET, SOCK_DGRAM, 0);
+    assert_int_equal(send_to(h, cli, UST_IP4(127, 0, 0, 1), 7, "lo", 2), 2);
+    assert_int_equal(send_to(h, cli, LOCAL, 8, "me", 2), 2);
+    assert_int_equal(h->ntx, 0); /* nothing leaves through t0 */
+    /* Local delivery happens when the stack is polled (loopback). */
+    ust_stack_poll(h->st, h->clock);
+    char buf[4];
+    struct sockaddr_in from;
+    socklen_t flen = sizeof(from);
+    assert_int_equal(ust_recvfrom(h->st, lo, buf, sizeof(buf), 0, (struct sockaddr *)&from, &flen),
+                     2);
+    assert_memory_equal(buf, "lo", 2);
+    assert_int_equal(from.sin_addr.s_addr, htonl(UST_IP4(127, 0, 0, 1)));
+    assert_int_equal(ust_recv(h->st, own, buf, sizeof(buf), 0), 2);
+    assert_memory_equal(buf, "me", 2);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -288,6 +310,7 @@ int main(void)
         T(test_full_path_receive),
         T(test_closed_port_sends_port_unreachable),
         T(test_icmp_port_unreachable_through_ip),
+        T(test_loopback_and_own_address),
 #undef T
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
