@@ -39,6 +39,34 @@ struct ust_config {
     uint16_t ephemeral_hi;          /* 65535 */
     size_t udp_rcvbuf;              /* bytes queued per UDP socket (212992) */
     unsigned max_sockets;           /* socket table size (4096) */
+
+    /* TCP (RFC 9293). Times in nanoseconds like every ust_time_t. */
+    size_t tcp_sndbuf;              /* send buffer per connection (262144) */
+    size_t tcp_rcvbuf;              /* receive buffer per connection (262144); also
+                                       bounds the out-of-order data held */
+    bool tcp_window_scaling;        /* offer/accept RFC 7323 window scale (true) */
+    unsigned tcp_initial_cwnd;      /* initial window in segments (10, RFC 6928) */
+    ust_time_t tcp_rto_initial;     /* RTO before the first sample (1 s, RFC 6298 2.1) */
+    ust_time_t tcp_rto_min;         /* lower bound on the RTO (200 ms, as Linux;
+                                       RFC 6298 2.4 suggests 1 s) */
+    ust_time_t tcp_rto_max;         /* upper bound on the RTO and on back-off (60 s,
+                                       RFC 6298 2.5) */
+    unsigned tcp_syn_retries;       /* SYN / SYN-ACK retransmissions before giving up
+                                       (7: about 4 min, RFC 9293 MUST-23 >= 3 min) */
+    unsigned tcp_retries;           /* data retransmissions before ETIMEDOUT (15,
+                                       Linux tcp_retries2; RFC 9293 3.8.3 R2) */
+    ust_time_t tcp_delack;          /* delayed-ACK timeout (40 ms; RFC 9293 MUST-40
+                                       < 500 ms; clamped to 200 ms) */
+    ust_time_t tcp_msl;             /* maximum segment lifetime (30 s): TIME-WAIT
+                                       lasts 2 x MSL = 60 s (as Linux) */
+    ust_time_t tcp_fin_timeout;     /* an orphaned FIN-WAIT-2 connection is dropped
+                                       after (60 s, Linux tcp_fin_timeout) */
+    ust_time_t tcp_keepidle;        /* keepalive idle time (7200 s, RFC 1122 4.2.3.6) */
+    ust_time_t tcp_keepintvl;       /* between unanswered probes (75 s) */
+    unsigned tcp_keepcnt;           /* unanswered probes before the reset (9) */
+    unsigned tcp_max_backlog;       /* cap on listen() backlog (4096, as somaxconn) */
+    unsigned tcp_challenge_ack_limit; /* RFC 5961 7: challenge ACKs per second per
+                                       stack (1000) */
 };
 
 void ust_config_default(struct ust_config *cfg);

@@ -38,7 +38,11 @@
     X(ActiveOpens) X(PassiveOpens) X(AttemptFails) X(EstabResets) X(CurrEstab) \
     X(InSegs) X(OutSegs) X(RetransSegs) X(InErrs) X(InCsumErrors) X(OutRsts) \
     X(InRsts) X(ChallengeAcks) X(FastRetrans) X(Timeouts) X(OfoQueued) \
-    X(OfoDrops) X(SynDrops) X(AcceptQueueDrops)
+    X(OfoDrops) X(SynDrops) X(AcceptQueueDrops) \
+    X(InBadAddr) X(OutOfWindow) X(DupAcks) X(PartialAcks) X(DelayedAcks) \
+    X(ZeroWindowProbes) X(KeepAliveProbes) X(AbortOnData) X(AbortOnClose) \
+    X(AbortOnTimeout) X(AbortOnLinger) X(TimeWaitExpired) X(RstUnacceptable) \
+    X(AckTooNew) X(AckTooOld) X(IcmpErrors)
 
 #define UST_COUNTER_FIELD(name) uint64_t name;
 

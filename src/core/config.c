@@ -23,4 +23,21 @@ void ust_config_default(struct ust_config *c)
     c->ephemeral_hi = 65535;
     c->udp_rcvbuf = 212992;
     c->max_sockets = 4096;
+    c->tcp_sndbuf = 262144;
+    c->tcp_rcvbuf = 262144;
+    c->tcp_window_scaling = true;
+    c->tcp_initial_cwnd = 10;
+    c->tcp_rto_initial = 1 * UST_SEC;
+    c->tcp_rto_min = 200 * UST_MSEC;
+    c->tcp_rto_max = 60 * UST_SEC;
+    c->tcp_syn_retries = 7;
+    c->tcp_retries = 15;
+    c->tcp_delack = 40 * UST_MSEC;
+    c->tcp_msl = 30 * UST_SEC;
+    c->tcp_fin_timeout = 60 * UST_SEC;
+    c->tcp_keepidle = 7200 * UST_SEC;
+    c->tcp_keepintvl = 75 * UST_SEC;
+    c->tcp_keepcnt = 9;
+    c->tcp_max_backlog = 4096;
+    c->tcp_challenge_ack_limit = 1000;
 }

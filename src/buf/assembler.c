@@ -1,0 +1,77 @@
+/* Out-of-order range bookkeeping (see assembler.h). Ranges are few and
+ * bounded, so a sorted array with linear merging is both simple and fast. */
+#include "assembler.h"
+
+#include <string.h>
+
+#include "ustack/types.h"
+
+void asm_init(struct assembler *a)
+{
+    memset(a, 0, sizeof(*a));
+}
+
+static void remove_at(struct assembler *a, unsigned i, unsigned count)
+{
+    memmove(&a->r[i], &a->r[i + count], (a->n - i - count) * sizeof(a->r[0]));
+    a->n -= count;
+}
+
+int asm_add(struct assembler *a, uint32_t off, uint32_t len)
+{
+    if (len == 0)
+        return UST_OK;
+    uint32_t start = off, end = off + len;
+    /* first range that ends at or after `start` (touching counts) */
+    unsigned i = 0;
+    while (i < a->n && a->r[i].end < start)
+        i++;
+    /* ranges i..j-1 overlap or touch [start, end) */
+    unsigned j = i;
+    while (j < a->n && a->r[j].start <= end)
+        j++;
+    if (i == j) { /* a new, separate range at index i */
+        if (a->n == ASM_MAX_RANGES)
+            return UST_ERR_NOMEM;
+        memmove(&a->r[i + 1], &a->r[i], (a->n - i) * sizeof(a->r[0]));
+        a->r[i].start = start;
+        a->r[i].end = end;
+        a->n++;
+    } else {
+        if (a->r[i].start < start)
+            start = a->r[i].start;
+        if (a->r[j - 1].end > end)
+            end = a->r[j - 1].end;
+        a->r[i].start = start;
+        a->r[i].end = end;
+        remove_at(a, i + 1, j - i - 1);
+    }
+    a->last = i;
+    return UST_OK;
+}
+
+uint32_t asm_front(const struct assembler *a)
+{
+    return a->n && a->r[0].start == 0 ? a->r[0].end : 0;
+}
+
+void asm_advance(struct assembler *a, uint32_t n)
+{
+    unsigned drop = 0;
+    while (drop < a->n && a->r[drop].end <= n)
+        drop++;
+    remove_at(a, 0, drop);
+    a->last = a->last >= drop ? a->last - drop : 0;
+    for (unsigned i = 0; i < a->n; i++) {
+        a->r[i].start = a->r[i].start > n ? a->r[i].start - n : 0;
+        a->r[i].end -= n;
+    }
+}
+
+uint32_t asm_bytes(const struct assembler *a)
+{
+    uint32_t total = 0;
+    for (unsigned i = 0; i < a->n; i++)
+        total += a->r[i].end - a->r[i].start;
+    return total;
+}

@@ -1,0 +1,39 @@
+/* Congestion control behind an ops table (as FreeBSD's cc/ modules), so
+ * NewReno, CUBIC and others are separate files. The generic loss recovery
+ * (duplicate-ACK counting, the NewReno "recover" point, which segment to
+ * retransmit) lives in tcp_input.c; an algorithm only decides cwnd and
+ * ssthresh. All quantities are bytes. */
+#ifndef UST_TCP_CC_H
+#define UST_TCP_CC_H
+
+#include <stdint.h>
+
+struct cc_state {
+    uint32_t cwnd;
+    uint32_t ssthresh;
+    uint32_t mss;            /* SMSS the algorithm counts in */
+    uint32_t bytes_acked;    /* congestion-avoidance byte counter (RFC 5681 3.1) */
+};
+
+struct cc_ops {
+    const char *name;
+    /* Connection established: initial window of iw_segs segments. */
+    void (*init)(struct cc_state *cc, uint32_t mss, uint32_t iw_segs);
+    /* `acked` bytes of new data acknowledged outside fast recovery. */
+    void (*on_ack)(struct cc_state *cc, uint32_t acked);
+    /* Third duplicate ACK: fast retransmit starts (RFC 5681 3.2 steps 2-3). */
+    void (*enter_recovery)(struct cc_state *cc, uint32_t flight);
+    /* A further duplicate ACK during recovery (RFC 5681 3.2 step 4). */
+    void (*on_dupack)(struct cc_state *cc);
+    /* A partial ACK of `acked` bytes during recovery (RFC 6582 3.2 step 5). */
+    void (*on_partial_ack)(struct cc_state *cc, uint32_t acked);
+    /* A full ACK ends recovery; `flight` is what is still outstanding
+     * (RFC 6582 3.2 step 3). */
+    void (*exit_recovery)(struct cc_state *cc, uint32_t flight);
+    /* The retransmission timer expired (RFC 5681 3.1 equation 4). */
+    void (*on_rto)(struct cc_state *cc, uint32_t flight);
+};
+
+extern const struct cc_ops cc_newreno;
+
+#endif

@@ -1,0 +1,299 @@
+/* TCB life cycle, the connection tables and the state writer.
+ *
+ * Two tables: `hash` finds a connection by its 4-tuple in O(1) (chains
+ * keyed with SipHash so a peer cannot aim at one bucket); `ports` holds
+ * every TCB with a local port, for bind conflicts, ephemeral ports and
+ * listener lookup. Listener children are full TCBs owned by their listener
+ * until accepted. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "core/stack_impl.h"
+#include "core/trace.h"
+#include "tcp.h"
+#include "wire/wbuf.h"
+
+static const char *const state_names[] = {
+    "CLOSED", "LISTEN", "SYN-SENT", "SYN-RECEIVED", "ESTABLISHED", "FIN-WAIT-1",
+    "FIN-WAIT-2", "CLOSE-WAIT", "CLOSING", "LAST-ACK", "TIME-WAIT",
+};
+
+const char *ust_tcp_state_name(int s)
+{
+    if (s < 0 || (size_t)s >= sizeof(state_names) / sizeof(state_names[0]))
+        return "?";
+    return state_names[s];
+}
+
+int tcp_init(struct ust_stack *st)
+{
+    st->tcp = calloc(1, sizeof(*st->tcp));
+    if (!st->tcp)
+        return UST_ERR_NOMEM;
+    rng_bytes(&st->rng, st->tcp->secret, sizeof(st->tcp->secret));
+    return UST_OK;
+}
+
+void tcp_destroy(struct ust_stack *st)
+{
+    if (!st->tcp)
+        return;
+    while (st->tcp->all) {
+        struct tcb *t = st->tcp->all;
+        if (t->sock) /* the socket table is already gone */
+            t->sock = NULL;
+        tcb_free(t);
+    }
+    free(st->tcp);
+    st->tcp = NULL;
+}
+
+static unsigned tuple_hash(const struct ust_stack *st, ust_ip4_t laddr, uint16_t lport,
+                           ust_ip4_t raddr, uint16_t rport)
+{
+    uint8_t msg[12];
+    put_be32(msg, laddr);
+    put_be32(msg + 4, raddr);
+    put_be16(msg + 8, lport);
+    put_be16(msg + 10, rport);
+    return (unsigned)siphash24(st->tcp->secret, msg, sizeof(msg)) & (TCP_HASH_BUCKETS - 1);
+}
+
+static unsigned port_bucket(uint16_t port) { return port & (TCP_PORT_BUCKETS - 1); }
+
+struct tcb *tcb_new(struct ust_stack *st)
+{
+    struct tcb *t = calloc(1, sizeof(*t));
+    if (!t)
+        return NULL;
+    const struct ust_config *c = &st->cfg;
+    t->st = st;
+    t->state = UST_TCP_CLOSED;
+    ring_init(&t->sndbuf, c->tcp_sndbuf);
+    ring_init(&t->rcvbuf, c->tcp_rcvbuf);
+    asm_init(&t->ooo);
+    tcp_rtt_init(&t->rtt, c->tcp_rto_initial, c->tcp_rto_min, c->tcp_rto_max);
+    t->cc_ops = &cc_newreno;
+    t->keepidle = c->tcp_keepidle;
+    t->keepintvl = c->tcp_keepintvl;
+    t->keepcnt = c->tcp_keepcnt;
+    t->peer_mss = TCP_DEFAULT_MSS;
+    t->mss = TCP_DEFAULT_MSS;
+    tcp_timers_init(t);
+    t->all_next = st->tcp->all;
+    if (t->all_next)
+        t->all_next->all_prev = t;
+    st->tcp->all = t;
+    st->tcp->ntcbs++;
+    return t;
+}
+
+static void ports_remove(struct tcb *t)
+{
+    if (!t->in_ports)
+        return;
+    struct tcb **pp = &t->st->tcp->ports[port_bucket(t->lport)];
+    while (*pp && *pp != t)
+        pp = &(*pp)->pnext;
+    if (*pp)
+        *pp = t->pnext;
+    t->in_ports = false;
+}
+
+static void ports_insert(struct tcb *t)
+{
+    struct tcb **head = &t->st->tcp->ports[port_bucket(t->lport)];
+    t->pnext = *head;
+    *head = t;
+    t->in_ports = true;
+}
+
+void tcb_free(struct tcb *t)
+{
+    struct tcp_state *ts = t->st->tcp;
+    /* a listener's children go with it */
+    while (t->synq)
+        tcb_free(t->synq);
+    while (t->acceptq)
+        tcb_free(t->acceptq);
+    if (t->listener)
+        tcp_listener_remove_child(t);
+    tcp_timers_cancel(t);
+    tcb_hash_remove(t);
+    ports_remove(t);
+    ring_free(&t->sndbuf);
+    ring_free(&t->rcvbuf);
+    if (t->all_prev)
+        t->all_prev->all_next = t->all_next;
+    else
+        ts->all = t->all_next;
+    if (t->all_next)
+        t->all_next->all_prev = t->all_prev;
+    ts->ntcbs--;
+    free(t);
+}
+
+const char *tcb_str(const struct tcb *t, char *buf, size_t len)
+{
+    char l[16], r[16];
+    snprintf(buf, len, "%s:%u->%s:%u", ust_ip4_str(t->laddr, l), t->lport,
+             ust_ip4_str(t->raddr, r), t->rport);
+    return buf;
+}
+
+static bool counts_as_established(enum ust_tcp_state s)
+{
+    /* RFC 1213 tcpCurrEstab: ESTABLISHED or CLOSE-WAIT */
+    return s == UST_TCP_ESTABLISHED || s == UST_TCP_CLOSE_WAIT;
+}
+
+void tcp_set_state(struct tcb *t, enum ust_tcp_state s)
+{
+    enum ust_tcp_state old = t->state;
+    if (old == s)
+        return;
+    struct ust_tcp_stats *ts = &t->st->stats.tcp;
+    char b[64];
+    TCB_TRACE(t, "%s %s -> %s", tcb_str(t, b, sizeof(b)), ust_tcp_state_name(old),
+              ust_tcp_state_name(s));
+    if (counts_as_established(old) && !counts_as_established(s) && ts->CurrEstab)
+        ts->CurrEstab--;
+    if (counts_as_established(s) && !counts_as_established(old))
+        ts->CurrEstab++;
+    if (old == UST_TCP_CLOSED && s == UST_TCP_SYN_SENT)
+        ts->ActiveOpens++;
+    if ((old == UST_TCP_SYN_SENT || old == UST_TCP_SYN_RECEIVED) && s == UST_TCP_CLOSED)
+        ts->AttemptFails++;
+    if (s == UST_TCP_ESTABLISHED)
+        t->flags |= TF_WAS_CONNECTED;
+    t->state = s;
+    if (s == UST_TCP_CLOSED) {
+        tcp_timers_cancel(t);
+        tcb_hash_remove(t);
+        t->flags &= ~(TF_ACK_NOW | TF_DELACK);
+    }
+}
+
+bool tcb_reap(struct tcb *t)
+{
+    if (t->state != UST_TCP_CLOSED || !(t->flags & TF_ORPHAN))
+        return false;
+    tcb_free(t);
+    return true;
+}
+
+struct tcb *tcb_lookup(struct ust_stack *st, ust_ip4_t laddr, uint16_t lport, ust_ip4_t raddr,
+                       uint16_t rport)
+{
+    struct tcb *t = st->tcp->hash[tuple_hash(st, laddr, lport, raddr, rport)];
+    for (; t; t = t->hnext)
+        if (t->lport == lport && t->rport == rport && t->laddr == laddr && t->raddr == raddr)
+            return t;
+    return NULL;
+}
+
+struct tcb *tcb_lookup_listener(struct ust_stack *st, ust_ip4_t laddr, uint16_t lport)
+{
+    struct tcb *wild = NULL;
+    for (struct tcb *t = st->tcp->ports[port_bucket(lport)]; t; t = t->pnext) {
+        if (t->lport != lport || t->state != UST_TCP_LISTEN)
+            continue;
+        if (t->laddr == laddr)
+            return t;
+        if (t->laddr == 0)
+            wild = t;
+    }
+    return wild;
+}
+
+int tcb_hash_insert(struct tcb *t)
+{
+    if (t->in_hash)
+        return UST_OK;
+    if (tcb_lookup(t->st, t->laddr, t->lport, t->raddr, t->rport))
+        return UST_ERR_ADDRINUSE;
+    struct tcb **head = &t->st->tcp->hash[tuple_hash(t->st, t->laddr, t->lport, t->raddr, t->rport)];
+    t->hnext = *head;
+    *head = t;
+    t->in_hash = true;
+    return UST_OK;
+}
+
+void tcb_hash_remove(struct tcb *t)
+{
+    if (!t->in_hash)
+        return;
+    struct tcb **pp = &t->st->tcp->hash[tuple_hash(t->st, t->laddr, t->lport, t->raddr, t->rport)];
+    while (*pp && *pp != t)
+        pp = &(*pp)->hnext;
+    if (*pp)
+        *pp = t->hnext;
+    t->in_hash = false;
+}
+
+/* Another TCB holds lport on an overlapping address. SO_REUSEADDR lets a
+ * socket bind next to connections that are not listening (TIME-WAIT). */
+static bool port_conflict(const struct tcb *self, ust_ip4_t laddr, uint16_t lport, bool reuse)
+{
+    for (const struct tcb *t = self->st->tcp->ports[port_bucket(lport)]; t; t = t->pnext) {
+        if (t == self || t->lport != lport || t->listener)
+            continue;
+        if (t->laddr != 0 && laddr != 0 && t->laddr != laddr)
+            continue;
+        if (reuse && t->state != UST_TCP_LISTEN)
+            continue;
+        return true;
+    }
+    return false;
+}
+
+static bool port_used(const struct ust_stack *st, uint16_t lport)
+{
+    for (const struct tcb *t = st->tcp->ports[port_bucket(lport)]; t; t = t->pnext)
+        if (t->lport == lport)
+            return true;
+    return false;
+}
+
+int tcb_bind(struct tcb *t, ust_ip4_t laddr, uint16_t lport, bool reuse)
+{
+    if (t->in_ports)
+        return UST_ERR_INVAL;
+    if (lport == 0)
+        return tcb_bind_ephemeral(t, laddr);
+    if (port_conflict(t, laddr, lport, reuse))
+        return UST_ERR_ADDRINUSE;
+    t->laddr = laddr;
+    t->lport = lport;
+    ports_insert(t);
+    return UST_OK;
+}
+
+int tcb_bind_ephemeral(struct tcb *t, ust_ip4_t laddr)
+{
+    struct ust_stack *st = t->st;
+    uint16_t lo = st->cfg.ephemeral_lo, hi = st->cfg.ephemeral_hi;
+    if (lo == 0 || hi < lo)
+        return UST_ERR_ADDRNOTAVAIL;
+    uint32_t n = (uint32_t)(hi - lo) + 1;
+    uint32_t start = (uint32_t)rng_below(&st->rng, n);
+    for (uint32_t i = 0; i < n; i++) {
+        uint16_t port = (uint16_t)(lo + (start + i) % n);
+        if (!port_used(st, port)) {
+            t->laddr = laddr;
+            t->lport = port;
+            ports_insert(t);
+            return UST_OK;
+        }
+    }
+    return UST_ERR_ADDRNOTAVAIL;
+}
+
+/* Listener children share the listener's port without a conflict check. */
+void tcb_bind_child(struct tcb *child, ust_ip4_t laddr, uint16_t lport)
+{
+    child->laddr = laddr;
+    child->lport = lport;
+    ports_insert(child);
+}

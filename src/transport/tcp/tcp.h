@@ -1,0 +1,242 @@
+/* TCP internals (RFC 9293): the transmission control block, the
+ * connection tables and the functions the TCP files share.
+ *
+ * Files, one concern each:
+ *   tcb.c        TCB life cycle, 4-tuple and port tables, tcp_set_state
+ *   tcp_input.c  segment arrival, RFC 9293 3.10.7 step by step
+ *   tcp_output.c the only builder of segments (data, SYN, FIN, ACK, RST)
+ *   tcp_timer.c  retransmit, persist, delayed ACK, keepalive, TIME-WAIT
+ *   tcp_rtt.c    RTT estimator and RTO (RFC 6298)
+ *   tcp_isn.c    initial sequence numbers (RFC 6528, SipHash-2-4)
+ *   tcp_user.c   the socket-facing operations (tcp_sock_ops)
+ *   cc.h, cc_newreno.c  congestion control behind an ops table
+ */
+#ifndef UST_TCP_H
+#define UST_TCP_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "buf/assembler.h"
+#include "buf/ring.h"
+#include "cc.h"
+#include "core/timer.h"
+#include "tcp_rtt.h"
+#include "ustack/socket.h"
+#include "ustack/types.h"
+#include "wire/tcp.h"
+
+struct ust_stack;
+struct ust_sock;
+struct ipv4_out;
+struct pkt;
+
+#define TCP_HASH_BUCKETS 4096   /* 4-tuple table buckets (power of two) */
+#define TCP_PORT_BUCKETS 1024   /* local-port table buckets (power of two) */
+#define TCP_DEFAULT_MSS 536     /* RFC 9293 3.7.1 MUST-15: no MSS option, IPv4 */
+#define TCP_MAX_WSCALE 14       /* RFC 7323 2.3 */
+#define TCP_DELACK_MAX (200 * UST_MSEC)
+
+/* Things input (or the user) asks output to do: input never builds a
+ * segment itself. */
+enum {
+    TF_ACK_NOW = 1u << 0,     /* send an ACK at the next tcp_output */
+    TF_DELACK = 1u << 1,      /* an ACK is owed, the delayed-ACK timer runs */
+    TF_FIN_QUEUED = 1u << 2,  /* the application closed the send side */
+    TF_FIN_SENT = 1u << 3,    /* a FIN has been transmitted (maybe not acked) */
+    TF_FIN_RCVD = 1u << 4,    /* the peer's FIN arrived in order: EOF */
+    TF_NODELAY = 1u << 5,     /* TCP_NODELAY: no Nagle */
+    TF_KEEPALIVE = 1u << 6,   /* SO_KEEPALIVE */
+    TF_PASSIVE = 1u << 7,     /* opened by a listener (RFC 9293 MUST-11) */
+    TF_RD_SHUT = 1u << 8,     /* the application will not read any more */
+    TF_ORPHAN = 1u << 9,      /* no socket any more: the TCB lives on alone */
+    TF_WSCALE_OK = 1u << 10,  /* both sides sent the window scale option */
+    TF_FORCE_PROBE = 1u << 11, /* persist timer: send one byte beyond the window */
+    TF_IN_RECOVERY = 1u << 12, /* NewReno fast recovery (RFC 6582) */
+    TF_WAS_CONNECTED = 1u << 13, /* reached ESTABLISHED once */
+    TF_SYN_RETRANSMITTED = 1u << 14, /* RFC 6298 5.7: RTO 3 s after the handshake */
+    TF_RCV_SHUT_RST = 1u << 15,
+};
+
+struct tcb {
+    struct ust_stack *st;
+    enum ust_tcp_state state;
+    unsigned flags;
+    int err;                    /* pending error for the socket (negative ust_err) */
+    int soft_err;               /* last ICMP soft error (RFC 9293 MUST-47) */
+    struct ust_sock *sock;      /* NULL while a listener child or an orphan */
+
+    /* identity */
+    ust_ip4_t laddr, raddr;     /* laddr 0 = wildcard (listener / unbound) */
+    uint16_t lport, rport;
+    struct tcb *all_next, *all_prev; /* every TCB of the stack */
+    struct tcb *hnext;          /* 4-tuple hash chain */
+    struct tcb *pnext;          /* local-port hash chain */
+    bool in_hash, in_ports;
+
+    /* listener: children in SYN-RECEIVED and established ones to accept */
+    struct tcb *listener;       /* for a child: its listener */
+    struct tcb *qnext;          /* next in the listener's queue */
+    struct tcb *synq, *acceptq, *acceptq_tail;
+    unsigned nsyn, naccept, backlog;
+
+    /* send sequence space (RFC 9293 3.3.1) */
+    uint32_t iss, snd_una, snd_nxt, snd_max; /* snd_max: highest sent + 1 */
+    uint32_t snd_wnd;           /* scaled */
+    uint32_t max_snd_wnd;       /* largest window the peer offered (SWS, RFC 5961) */
+    uint32_t snd_wl1, snd_wl2;
+    uint32_t snd_up;
+    uint8_t snd_wscale, rcv_wscale;
+    bool wscale_offered;        /* our SYN carried the window scale option */
+    struct ring sndbuf;         /* bytes from the first unacked data byte on */
+    uint32_t fin_seq;           /* sequence number of our FIN, once queued */
+
+    /* receive sequence space */
+    uint32_t irs, rcv_nxt;
+    uint32_t rcv_adv;           /* right edge of the window we advertised */
+    uint32_t rcv_up;            /* urgent pointer (first octet after urgent data) */
+    bool urg_valid;
+    uint32_t rcv_unacked;       /* in-order bytes received since our last ACK */
+    struct ring rcvbuf;         /* in-order unread bytes; free space holds
+                                   out-of-order data */
+    struct assembler ooo;       /* out-of-order ranges beyond rcv_nxt */
+    uint32_t rd_seq;            /* sequence number of the next byte the app reads */
+
+    /* segment sizes */
+    uint16_t mss;               /* effective send MSS (RFC 9293 3.7.1 MUST-16) */
+    uint16_t peer_mss;          /* from the peer's MSS option (536 without) */
+    uint16_t rcv_mss;           /* the MSS we advertised */
+    uint16_t user_mss;          /* TCP_MAXSEG (0 = none) */
+
+    /* reliability */
+    struct tcp_rtt rtt;
+    bool rtt_timing;            /* a segment is being timed (Karn: none retransmitted) */
+    uint32_t rtt_seq;
+    ust_time_t rtt_start;
+    unsigned retries;           /* consecutive retransmission timeouts */
+    unsigned persist_backoff;
+    unsigned dupacks;
+    uint32_t recover;           /* RFC 6582 "recover" (exclusive: snd_max at entry) */
+
+    /* congestion control */
+    const struct cc_ops *cc_ops;
+    struct cc_state cc;
+
+    /* keepalive (RFC 1122 4.2.3.6) */
+    ust_time_t keepidle, keepintvl;
+    unsigned keepcnt, keep_probes;
+    ust_time_t last_rcv;        /* when the last segment arrived */
+
+    /* SO_LINGER */
+    bool linger_on;
+    unsigned linger_sec;
+
+    /* timers, embedded (src/core/timer.h) */
+    struct ust_timer t_rexmt;   /* retransmission (SYN, data, FIN) */
+    struct ust_timer t_persist; /* zero-window probes */
+    struct ust_timer t_delack;
+    struct ust_timer t_keep;
+    struct ust_timer t_wait;    /* TIME-WAIT 2 x MSL; orphaned FIN-WAIT-2 */
+
+    /* counters for UST_TCP_INFO */
+    uint64_t bytes_acked, bytes_received;
+    uint32_t total_retrans;
+};
+
+/* Per-stack TCP state (st->tcp). */
+struct tcp_state {
+    struct tcb *hash[TCP_HASH_BUCKETS];   /* connections by 4-tuple */
+    struct tcb *ports[TCP_PORT_BUCKETS];  /* every TCB with a local port */
+    uint8_t secret[16];                   /* ISN / hash key (RFC 6528) */
+    struct tcb *all;                      /* every TCB (for tcp_destroy) */
+    unsigned ntcbs;
+    /* RFC 5961 7: challenge ACK rate limit */
+    ust_time_t chal_window_start;
+    unsigned chal_count;
+    /* Test seam: when set, segments go here instead of ipv4_output. */
+    int (*tx_hook)(void *ctx, const struct ipv4_out *o, struct pkt *p);
+    void *tx_hook_ctx;
+};
+
+/* ---- tcb.c ----------------------------------------------------------- */
+struct tcb *tcb_new(struct ust_stack *st);
+/* Frees a TCB: out of every table, timers cancelled, buffers released. */
+void tcb_free(struct tcb *tcb);
+/* The only writer of tcb->state; emits the trace line of the transition
+ * and keeps the tables and counters in step. */
+void tcp_set_state(struct tcb *tcb, enum ust_tcp_state s);
+/* Frees the TCB if it reached CLOSED and nobody (socket, listener) holds it.
+ * Entry points call it last. Returns true when freed. */
+bool tcb_reap(struct tcb *tcb);
+struct tcb *tcb_lookup(struct ust_stack *st, ust_ip4_t laddr, uint16_t lport, ust_ip4_t raddr,
+                       uint16_t rport);
+struct tcb *tcb_lookup_listener(struct ust_stack *st, ust_ip4_t laddr, uint16_t lport);
+int tcb_hash_insert(struct tcb *tcb);
+void tcb_hash_remove(struct tcb *tcb);
+/* Binds the TCB to a local address/port (0 = pick an ephemeral port). */
+int tcb_bind(struct tcb *tcb, ust_ip4_t laddr, uint16_t lport, bool reuse);
+/* Picks an ephemeral port that makes the 4-tuple unique. */
+int tcb_bind_ephemeral(struct tcb *tcb, ust_ip4_t laddr);
+void tcb_bind_child(struct tcb *child, ust_ip4_t laddr, uint16_t lport);
+/* Inherits listener settings and initialises sizes of a new connection. */
+void tcb_init_conn(struct tcb *tcb);
+/* "203.0.113.1:40000->203.0.113.2:80" */
+const char *tcb_str(const struct tcb *tcb, char *buf, size_t len);
+
+/* ---- tcp_isn.c ------------------------------------------------------- */
+uint64_t siphash24(const uint8_t key[16], const uint8_t *msg, size_t len);
+uint32_t tcp_isn(struct ust_stack *st, ust_ip4_t laddr, uint16_t lport, ust_ip4_t raddr,
+                 uint16_t rport, ust_time_t now);
+
+/* ---- tcp_output.c ---------------------------------------------------- */
+/* Sends whatever the state, windows, Nagle and pending flags allow. */
+void tcp_output(struct tcb *tcb);
+/* Retransmits one segment from SND.UNA (fast retransmit, partial ACK). */
+void tcp_retransmit_first(struct tcb *tcb);
+/* Sends RST (+ACK) for an abort: <SEQ=SND.NXT><ACK=RCV.NXT><CTL=RST,ACK>. */
+void tcp_send_reset(struct tcb *tcb);
+/* Keepalive probe: <SEQ=SND.UNA-1><ACK=RCV.NXT> without data. */
+void tcp_send_keepalive(struct tcb *tcb);
+/* RST in answer to a segment that has no connection (RFC 9293 3.10.7.1). */
+void tcp_reply_reset(struct ust_stack *st, ust_ip4_t src, ust_ip4_t dst, const struct tcp_hdr *h,
+                     uint32_t seg_len);
+/* Window to put in the header (unscaled bytes, receiver-side SWS avoided). */
+uint32_t tcp_rcv_window(const struct tcb *tcb);
+/* Bytes sent and not acknowledged / queued and not yet sent. */
+uint32_t tcp_flight(const struct tcb *tcb);
+/* Sequence number of the first data byte held in sndbuf. */
+uint32_t tcp_snd_data_seq(const struct tcb *tcb);
+/* Computes the effective send MSS (RFC 9293 3.7.1) into tcb->mss. */
+void tcp_update_mss(struct tcb *tcb);
+/* The MSS to advertise in our SYN. */
+uint16_t tcp_adv_mss(const struct tcb *tcb);
+
+/* ---- tcp_input.c ----------------------------------------------------- */
+/* Aborts the connection with error err (RST sent when `send_rst`). */
+void tcp_drop(struct tcb *tcb, int err, bool send_rst);
+
+/* ---- tcp_timer.c ----------------------------------------------------- */
+void tcp_timers_init(struct tcb *tcb);
+void tcp_timers_cancel(struct tcb *tcb);
+/* (Re)starts the retransmission timer at the current RTO. */
+void tcp_rexmt_restart(struct tcb *tcb);
+/* Arms the retransmit or persist timer as the send state needs. */
+void tcp_timer_update(struct tcb *tcb);
+void tcp_delack_schedule(struct tcb *tcb);
+void tcp_keepalive_reset(struct tcb *tcb);
+void tcp_timewait_start(struct tcb *tcb);
+void tcp_fin_wait_2_timeout(struct tcb *tcb);
+
+/* ---- tcp_user.c ------------------------------------------------------ */
+void tcp_accept_queue_push(struct tcb *listener, struct tcb *child);
+void tcp_listener_remove_child(struct tcb *child);
+void tcp_fill_info(const struct tcb *tcb, struct ust_tcp_info *info);
+
+#define TCB_TRACE(tcb, ...) TRACE((tcb)->st, "tcp", __VA_ARGS__)
+
+static inline bool tcp_state_synchronized(enum ust_tcp_state s)
+{
+    return s >= UST_TCP_ESTABLISHED;
+}
+
+#endif

@@ -1,0 +1,651 @@
+/* Segment arrival, in the order of RFC 9293 3.10.7: a segment for no
+ * connection (3.10.7.1), LISTEN (3.10.7.2), SYN-SENT (3.10.7.3), then for
+ * the other states (3.10.7.4) the sequence check, RST, SYN, ACK, URG, text
+ * and FIN steps, each a function below. Input never builds a segment: it
+ * records in tcb->flags what must be sent, and tcp_output() does it once
+ * the whole segment has been processed (MUST-58/59: ACKs coalesced). */
+#include <string.h>
+
+#include "core/stack_impl.h"
+#include "core/trace.h"
+#include "net/net.h"
+#include "tcp.h"
+#include "wire/seq.h"
+
+/* A received segment, trimmed to the receive window as the steps go. */
+struct seg {
+    const struct tcp_hdr *h;
+    uint32_t seq, ack;
+    uint8_t flags;
+    uint32_t wnd;            /* raw header field */
+    const uint8_t *data;
+    uint32_t len;            /* payload bytes */
+};
+
+/* SEG.LEN: payload plus SYN and FIN */
+static uint32_t seg_seqlen(const struct seg *s)
+{
+    return s->len + ((s->flags & TCP_SYN) ? 1 : 0) + ((s->flags & TCP_FIN) ? 1 : 0);
+}
+
+static void ack_now(struct tcb *t) { t->flags |= TF_ACK_NOW; }
+
+/* RFC 5961 7: challenge ACKs are rate-limited per stack. */
+static void challenge_ack(struct tcb *t)
+{
+    struct ust_stack *st = t->st;
+    struct tcp_state *ts = st->tcp;
+    if (st->now - ts->chal_window_start >= UST_SEC) {
+        ts->chal_window_start = st->now;
+        ts->chal_count = 0;
+    }
+    if (ts->chal_count >= st->cfg.tcp_challenge_ack_limit)
+        return;
+    ts->chal_count++;
+    st->stats.tcp.ChallengeAcks++;
+    ack_now(t);
+}
+
+void tcp_drop(struct tcb *t, int err, bool send_rst)
+{
+    if (send_rst && tcp_state_synchronized(t->state) && t->state != UST_TCP_TIME_WAIT)
+        tcp_send_reset(t);
+    if (t->state == UST_TCP_ESTABLISHED || t->state == UST_TCP_CLOSE_WAIT)
+        t->st->stats.tcp.EstabResets++;
+    t->err = err;
+    tcp_set_state(t, UST_TCP_CLOSED);
+}
+
+/* ---- options and windows ---------------------------------------------- */
+
+/* Options of a SYN: MSS (MUST-14/15) and window scale (RFC 7323). */
+static void take_syn_options(struct tcb *t, const struct tcp_hdr *h)
+{
+    t->peer_mss = h->opts.has_mss && h->opts.mss ? h->opts.mss : TCP_DEFAULT_MSS;
+    bool ws = t->st->cfg.tcp_window_scaling && h->opts.has_wscale;
+    if (t->state == UST_TCP_SYN_SENT)
+        ws = ws && t->wscale_offered;
+    if (ws) {
+        t->flags |= TF_WSCALE_OK;
+        t->snd_wscale = h->opts.wscale > TCP_MAX_WSCALE ? TCP_MAX_WSCALE : h->opts.wscale;
+    } else {
+        t->flags &= ~TF_WSCALE_OK;
+        t->snd_wscale = 0;
+        t->rcv_wscale = 0;
+    }
+    tcp_update_mss(t);
+}
+
+static void set_snd_wnd(struct tcb *t, uint32_t wnd)
+{
+    t->snd_wnd = wnd;
+    if (wnd > t->max_snd_wnd)
+        t->max_snd_wnd = wnd;
+    if (wnd)
+        t->persist_backoff = 0;
+}
+
+/* Connection established: congestion control starts (RFC 5681 3.1). */
+static void conn_established(struct tcb *t)
+{
+    t->cc_ops->init(&t->cc, t->mss, t->st->cfg.tcp_initial_cwnd);
+    t->recover = t->snd_una;
+    if (t->flags & TF_SYN_RETRANSMITTED)
+        tcp_rtt_after_syn_loss(&t->rtt);
+    t->retries = 0;
+    t->last_rcv = t->st->now;
+    tcp_keepalive_reset(t);
+}
+
+/* ---- 3.10.7.2 LISTEN ---------------------------------------------------- */
+
+static void listen_input(struct tcb *l, const struct ipv4_hdr *ip, const struct seg *s)
+{
+    struct ust_stack *st = l->st;
+    if (s->flags & TCP_RST)
+        return; /* first: an incoming RST is ignored */
+    if (s->flags & TCP_ACK) { /* second: <SEQ=SEG.ACK><CTL=RST> */
+        tcp_reply_reset(st, ip->src, ip->dst, s->h, seg_seqlen(s));
+        return;
+    }
+    if (!(s->flags & TCP_SYN))
+        return; /* fourth: anything else is dropped */
+    /* third: a SYN. MUST-57: never for a broadcast/multicast destination
+     * (checked in tcp_input). Bounded SYN queue. */
+    if (l->nsyn >= l->backlog || l->naccept >= l->backlog) {
+        st->stats.tcp.SynDrops++;
+        TRACE(st, "tcp", "listen port %u: queue full, SYN dropped", l->lport);
+        return;
+    }
+    struct tcb *c = tcb_new(st);
+    if (!c) {
+        st->stats.tcp.SynDrops++;
+        return;
+    }
+    c->listener = l;
+    c->flags |= TF_PASSIVE | TF_ORPHAN | (l->flags & (TF_NODELAY | TF_KEEPALIVE));
+    c->user_mss = l->user_mss;
+    c->keepidle = l->keepidle;
+    c->keepintvl = l->keepintvl;
+    c->keepcnt = l->keepcnt;
+    ring_set_cap(&c->sndbuf, l->sndbuf.cap);
+    ring_set_cap(&c->rcvbuf, l->rcvbuf.cap);
+    c->raddr = ip->src;
+    c->rport = s->h->sport;
+    tcb_bind_child(c, ip->dst, l->lport);
+    if (tcb_hash_insert(c) != UST_OK) {
+        tcb_free(c);
+        return;
+    }
+    c->qnext = l->synq;
+    l->synq = c;
+    l->nsyn++;
+    tcb_init_conn(c);
+    c->irs = s->seq;
+    c->rcv_nxt = s->seq + 1;
+    c->rcv_adv = c->rcv_nxt;
+    c->rd_seq = c->rcv_nxt;
+    c->iss = tcp_isn(st, c->laddr, c->lport, c->raddr, c->rport, st->now);
+    c->snd_una = c->snd_nxt = c->snd_max = c->iss;
+    c->recover = c->iss;
+        tcp_set_state(c, UST_TCP_SYN_RECEIVED);
+    take_syn_options(c, s->h);
+    /* the SYN's window is never scaled (RFC 7323 2.2) */
+    set_snd_wnd(c, s->wnd);
+    c->snd_wl1 = s->seq;
+    c->snd_wl2 = c->iss;
+    c->last_rcv = st->now;
+    st->stats.tcp.PassiveOpens++;
+    /* Data or FIN on the SYN is not taken: it is not acknowledged, so the
+     * peer sends it again once the connection is established. */
+    tcp_output(c);
+}
+
+/* ---- 3.10.7.3 SYN-SENT ---------------------------------------------------- */
+
+static void syn_sent_input(struct tcb *t, const struct ipv4_hdr *ip, const struct seg *s)
+{
+    struct ust_stack *st = t->st;
+    bool ack_ok = false;
+    if (s->flags & TCP_ACK) { /* first: the ACK must cover our SYN exactly */
+        if (seq_le(s->ack, t->iss) || seq_gt(s->ack, t->snd_max)) {
+            if (!(s->flags & TCP_RST))
+                tcp_reply_reset(st, ip->src, ip->dst, s->h, seg_seqlen(s));
+            return;
+        }
+        ack_ok = seq_lt(t->snd_una, s->ack) && seq_le(s->ack, t->snd_max);
+    }
+    if (s->flags & TCP_RST) { /* second */
+        if (ack_ok) {
+            st->stats.tcp.InRsts++;
+            tcp_drop(t, UST_ERR_CONNREFUSED, false);
+        }
+        return;
+    }
+    if (!(s->flags & TCP_SYN))
+        return; /* fifth: neither SYN nor RST */
+    /* fourth: the SYN */
+    t->irs = s->seq;
+    t->rcv_nxt = s->seq + 1;
+    t->rcv_adv = t->rcv_nxt;
+    t->rd_seq = t->rcv_nxt;
+    take_syn_options(t, s->h);
+    set_snd_wnd(t, s->wnd);
+    t->snd_wl1 = s->seq;
+    if (ack_ok) {
+        t->snd_una = s->ack;
+        t->snd_wl2 = s->ack;
+        if (t->rtt_timing && seq_gt(s->ack, t->rtt_seq)) {
+            tcp_rtt_sample(&t->rtt, st->now - t->rtt_start);
+            t->rtt_timing = false;
+        }
+        timer_cancel(st, &t->t_rexmt);
+        tcp_set_state(t, UST_TCP_ESTABLISHED);
+        conn_established(t);
+        ack_now(t);
+        return;
+    }
+    /* simultaneous open (RFC 9293 3.5 figure 8): SYN-RECEIVED, send
+     * <SEQ=ISS><ACK=RCV.NXT><CTL=SYN,ACK> */
+    t->snd_wl2 = t->iss;
+    tcp_set_state(t, UST_TCP_SYN_RECEIVED);
+    t->snd_nxt = t->iss;
+    t->rtt_timing = false; /* the SYN goes again: Karn */
+}
+
+/* ---- 3.10.7.4 the other states ------------------------------------------ */
+
+/* First: sequence number acceptability; the segment is trimmed to the
+ * window. Returns false when it must be dropped (after an ACK if due). */
+static bool check_seq(struct tcb *t, struct seg *s)
+{
+    uint32_t wnd = seq_gt(t->rcv_adv, t->rcv_nxt) ? t->rcv_adv - t->rcv_nxt : 0;
+    /* Simultaneous open: the peer's SYN,ACK repeats the SYN we already
+     * took; its SYN lies before RCV.NXT and is trimmed like old data. */
+    if ((s->flags & TCP_SYN) && s->seq == t->irs && (s->flags & TCP_ACK) &&
+        t->state == UST_TCP_SYN_RECEIVED && !(t->flags & TF_PASSIVE)) {
+        s->flags &= (uint8_t)~TCP_SYN;
+        s->seq++;
+    }
+    uint32_t len = seg_seqlen(s);
+    bool ok;
+    if (len == 0)
+        ok = wnd == 0 ? s->seq == t->rcv_nxt : seq_in(s->seq, t->rcv_nxt, t->rcv_nxt + wnd);
+    else
+        ok = wnd != 0 && (seq_in(s->seq, t->rcv_nxt, t->rcv_nxt + wnd) ||
+                          seq_in(s->seq + len - 1, t->rcv_nxt, t->rcv_nxt + wnd));
+    /* MUST-66: a zero window still lets RST and URG through at RCV.NXT */
+    if (!ok && wnd == 0 && s->seq == t->rcv_nxt && (s->flags & (TCP_RST | TCP_URG)))
+        ok = true;
+    if (!ok) {
+        if (!(s->flags & TCP_RST)) {
+            t->st->stats.tcp.OutOfWindow++;
+            ack_now(t);
+            if (t->state == UST_TCP_TIME_WAIT && (s->flags & TCP_FIN))
+                tcp_timewait_start(t); /* a retransmitted FIN: restart 2 MSL */
+        }
+        return false;
+    }
+    /* trim the front: bytes (and a SYN) before RCV.NXT are old */
+    if (seq_lt(s->seq, t->rcv_nxt)) {
+        uint32_t skip = t->rcv_nxt - s->seq;
+        if (s->flags & TCP_SYN) {
+            s->flags &= (uint8_t)~TCP_SYN;
+            skip--;
+            s->seq++;
+        }
+        if (skip > s->len)
+            skip = s->len;
+        s->data += skip;
+        s->len -= skip;
+        s->seq += skip;
+    }
+    /* trim the tail beyond the window (a FIN there is lost with it) */
+    if (s->len && seq_gt(s->seq + s->len, t->rcv_nxt + wnd)) {
+        uint32_t keep = t->rcv_nxt + wnd - s->seq;
+        s->len = keep;
+        s->flags &= (uint8_t)~TCP_FIN;
+    }
+    return true;
+}
+
+/* Second: RST (RFC 5961 3.2). Returns false to stop processing. */
+static bool check_rst(struct tcb *t, const struct seg *s)
+{
+    if (!(s->flags & TCP_RST))
+        return true;
+    struct ust_stack *st = t->st;
+    if (s->seq != t->rcv_nxt) { /* in the window but not exact: challenge */
+        st->stats.tcp.RstUnacceptable++;
+        challenge_ack(t);
+        return false;
+    }
+    st->stats.tcp.InRsts++;
+    switch (t->state) {
+    case UST_TCP_SYN_RECEIVED:
+        if (t->flags & TF_PASSIVE) { /* back to LISTEN: the child goes away */
+            tcp_set_state(t, UST_TCP_CLOSED);
+            return false;
+        }
+        tcp_drop(t, UST_ERR_CONNREFUSED, false);
+        return false;
+    case UST_TCP_ESTABLISHED:
+    case UST_TCP_FIN_WAIT_1:
+    case UST_TCP_FIN_WAIT_2:
+    case UST_TCP_CLOSE_WAIT:
+        tcp_drop(t, UST_ERR_CONNRESET, false);
+        return false;
+    default: /* CLOSING, LAST-ACK, TIME-WAIT */
+        tcp_set_state(t, UST_TCP_CLOSED);
+        return false;
+    }
+}
+
+/* Fourth: SYN in a synchronized state (RFC 5961 4). Third (security) has
+ * nothing to check without compartments. */
+static bool check_syn(struct tcb *t, const struct seg *s)
+{
+    if (!(s->flags & TCP_SYN))
+        return true;
+    if (t->state == UST_TCP_SYN_RECEIVED && (t->flags & TF_PASSIVE)) {
+        tcp_set_state(t, UST_TCP_CLOSED); /* RFC 9293: back to LISTEN */
+        return false;
+    }
+    challenge_ack(t);
+    return false;
+}
+
+/* New data acknowledged: advance SND.UNA, free the send ring, RTT, CC. */
+static void ack_new_data(struct tcb *t, const struct seg *s)
+{
+    struct ust_stack *st = t->st;
+    uint32_t acked = s->ack - t->snd_una;
+    uint32_t data_seq = tcp_snd_data_seq(t);
+    uint32_t data_acked = seq_gt(s->ack, data_seq) ? s->ack - data_seq : 0;
+    if (data_acked > ring_len(&t->sndbuf))
+        data_acked = (uint32_t)ring_len(&t->sndbuf); /* the rest is our FIN */
+    ring_drop(&t->sndbuf, data_acked);
+    t->bytes_acked += data_acked;
+    t->snd_una = s->ack;
+    if (seq_lt(t->snd_nxt, t->snd_una))
+        t->snd_nxt = t->snd_una;
+    /* RFC 6298 / Karn: a sample only from a segment never retransmitted */
+    if (t->rtt_timing && seq_gt(s->ack, t->rtt_seq)) {
+        tcp_rtt_sample(&t->rtt, st->now - t->rtt_start);
+        t->rtt_timing = false;
+    }
+    t->retries = 0;
+    if (t->flags & TF_IN_RECOVERY) {
+        if (seq_ge(s->ack, t->recover)) { /* full ACK: recovery over (RFC 6582 3.2 step 3) */
+            t->flags &= ~TF_IN_RECOVERY;
+            t->cc_ops->exit_recovery(&t->cc, tcp_flight(t));
+        } else {                           /* partial ACK: next hole (step 4) */
+            st->stats.tcp.PartialAcks++;
+            tcp_retransmit_first(t);
+            t->cc_ops->on_partial_ack(&t->cc, acked);
+        }
+    } else {
+        t->cc_ops->on_ack(&t->cc, acked);
+    }
+    t->dupacks = 0;
+    /* RFC 6298 5.2 / 5.3: stop the timer when all is acked, else restart */
+    if (t->snd_una == t->snd_max)
+        timer_cancel(st, &t->t_rexmt);
+    else
+        tcp_rexmt_restart(t);
+}
+
+/* RFC 5681 2: a duplicate ACK; the third starts fast retransmit. */
+static void ack_duplicate(struct tcb *t, const struct seg *s, uint32_t old_wnd)
+{
+    struct ust_stack *st = t->st;
+    bool dup = s->ack == t->snd_una && s->len == 0 && !(s->flags & (TCP_SYN | TCP_FIN)) &&
+               t->snd_max != t->snd_una && (uint32_t)s->wnd << t->snd_wscale == old_wnd;
+    if (!dup) {
+        t->dupacks = 0;
+        return;
+    }
+    st->stats.tcp.DupAcks++;
+    t->dupacks++;
+    if (t->flags & TF_IN_RECOVERY) {
+        t->cc_ops->on_dupack(&t->cc); /* inflate: a segment left the network */
+        return;
+    }
+    /* RFC 6582 3.2 step 2: not for data sent before the last recovery/RTO */
+    if (t->dupacks == 3 && seq_ge(t->snd_una, t->recover)) {
+        st->stats.tcp.FastRetrans++;
+        char b[64];
+        TCB_TRACE(t, "%s fast retransmit at %u", tcb_str(t, b, sizeof(b)), t->snd_una);
+        t->recover = t->snd_max;
+        t->flags |= TF_IN_RECOVERY;
+        t->cc_ops->enter_recovery(&t->cc, tcp_flight(t));
+        tcp_retransmit_first(t);
+        tcp_rexmt_restart(t);
+    }
+}
+
+/* Fifth: the ACK field. Returns false to stop processing. */
+static bool check_ack(struct tcb *t, const struct ipv4_hdr *ip, const struct seg *s)
+{
+    struct ust_stack *st = t->st;
+    if (!(s->flags & TCP_ACK))
+        return false;
+    if (t->state == UST_TCP_SYN_RECEIVED) {
+        if (!(seq_lt(t->snd_una, s->ack) && seq_le(s->ack, t->snd_max))) {
+            tcp_reply_reset(st, ip->src, ip->dst, s->h, seg_seqlen(s));
+            return false;
+        }
+        if (t->listener) {
+            struct tcb *l = t->listener;
+            if (l->naccept >= l->backlog) { /* accept queue full: drop, the SYN,ACK repeats */
+                st->stats.tcp.AcceptQueueDrops++;
+                return false;
+            }
+            tcp_accept_queue_push(l, t);
+        }
+        tcp_set_state(t, UST_TCP_ESTABLISHED);
+        set_snd_wnd(t, (uint32_t)s->wnd << t->snd_wscale);
+        t->snd_wl1 = s->seq;
+        t->snd_wl2 = s->ack;
+        conn_established(t);
+        if (t->flags & TF_FIN_QUEUED) /* closed while in SYN-RECEIVED */
+            tcp_set_state(t, UST_TCP_FIN_WAIT_1);
+    }
+    /* RFC 5961 5.2: acceptable if SND.UNA - MAX.SND.WND <= SEG.ACK <= SND.NXT */
+    uint32_t max_wnd = t->max_snd_wnd;
+    if (seq_gt(s->ack, t->snd_max)) {
+        st->stats.tcp.AckTooNew++;
+        ack_now(t);
+        return false;
+    }
+    if (seq_lt(s->ack, t->snd_una - max_wnd)) {
+        st->stats.tcp.AckTooOld++;
+        challenge_ack(t);
+        return false;
+    }
+    uint32_t old_wnd = t->snd_wnd;
+    if (seq_gt(s->ack, t->snd_una))
+        ack_new_data(t, s);
+    else
+        ack_duplicate(t, s, old_wnd);
+    /* window update (RFC 9293 3.10.7.4, SND.WL1/WL2 rule) */
+    if (seq_lt(t->snd_wl1, s->seq) || (t->snd_wl1 == s->seq && seq_le(t->snd_wl2, s->ack))) {
+        set_snd_wnd(t, (uint32_t)s->wnd << t->snd_wscale);
+        t->snd_wl1 = s->seq;
+        t->snd_wl2 = s->ack;
+    }
+    bool fin_acked = (t->flags & TF_FIN_SENT) && seq_gt(t->snd_una, t->fin_seq);
+    switch (t->state) {
+    case UST_TCP_FIN_WAIT_1:
+        if (fin_acked) {
+            tcp_set_state(t, UST_TCP_FIN_WAIT_2);
+            tcp_fin_wait_2_timeout(t);
+        }
+        break;
+    case UST_TCP_CLOSING:
+        if (fin_acked) {
+            tcp_set_state(t, UST_TCP_TIME_WAIT);
+            tcp_timewait_start(t);
+        }
+        return false;
+    case UST_TCP_LAST_ACK:
+        if (fin_acked) {
+            tcp_set_state(t, UST_TCP_CLOSED);
+            return false;
+        }
+        break;
+    case UST_TCP_TIME_WAIT:
+        /* only a retransmitted FIN can arrive: acknowledged at the FIN step */
+        break;
+    default:
+        break;
+    }
+    return true;
+}
+
+/* Sixth: URG. The pointer is kept (in the right place, bounded by what
+ * arrived) and reported; the urgent bytes stay in the stream (as
+ * SO_OOBINLINE), so any length works (MUST-31). */
+static void check_urg(struct tcb *t, const struct seg *s)
+{
+    if (!(s->flags & TCP_URG) || s->h->urp == 0)
+        return;
+    if (t->state != UST_TCP_ESTABLISHED && t->state != UST_TCP_FIN_WAIT_1 &&
+        t->state != UST_TCP_FIN_WAIT_2)
+        return;
+    uint32_t up = s->seq + s->h->urp; /* MUST-62: first octet after the urgent data */
+    if (!t->urg_valid || seq_gt(up, t->rcv_up)) {
+        t->rcv_up = up;
+        t->urg_valid = true;
+        char b[64];
+        TCB_TRACE(t, "%s urgent pointer %u", tcb_str(t, b, sizeof(b)), up);
+    }
+}
+
+/* Seventh: segment text, into the receive ring or the out-of-order area. */
+static bool take_text(struct tcb *t, const struct seg *s)
+{
+    struct ust_stack *st = t->st;
+    if (s->len == 0)
+        return true;
+    if (t->state != UST_TCP_ESTABLISHED && t->state != UST_TCP_FIN_WAIT_1 &&
+        t->state != UST_TCP_FIN_WAIT_2)
+        return true; /* the peer already sent its FIN: ignore */
+    if (t->flags & TF_ORPHAN) {
+        /* RFC 1122 4.2.2.13 / RFC 9293 SHLD-3: nobody will read it */
+        st->stats.tcp.AbortOnData++;
+        tcp_drop(t, UST_ERR_CONNRESET, true);
+        return false;
+    }
+    uint32_t off = s->seq - t->rcv_nxt;
+    long stored = ring_write_at(&t->rcvbuf, off, s->data, s->len);
+    if (stored < (long)s->len) { /* cannot happen inside the window; be safe */
+        st->stats.tcp.OfoDrops++;
+        ack_now(t);
+        return true;
+    }
+    if (off > 0) { /* out of order: keep it, ACK at once (RFC 5681 4.2) */
+        if (asm_add(&t->ooo, off, s->len) != UST_OK) {
+            st->stats.tcp.OfoDrops++;
+        } else {
+            st->stats.tcp.OfoQueued++;
+        }
+        ack_now(t);
+        return true;
+    }
+    bool filled_hole = !asm_empty(&t->ooo);
+    asm_add(&t->ooo, 0, s->len); /* merges with what follows; never a new range */
+    uint32_t n = asm_front(&t->ooo);
+    if (n < s->len) /* the table was full: the in-order bytes still count */
+        n = s->len;
+    asm_advance(&t->ooo, n);
+    ring_commit(&t->rcvbuf, n);
+    t->rcv_nxt += n;
+    t->bytes_received += n;
+    t->rcv_unacked += n;
+    if (filled_hole || t->rcv_unacked >= 2u * t->rcv_mss) /* MUST-58, SHLD-19 */
+        ack_now(t);
+    else
+        tcp_delack_schedule(t);
+    return true;
+}
+
+/* Eighth: FIN, only once every byte before it has arrived. */
+static void check_fin(struct tcb *t, const struct seg *s)
+{
+    if (!(s->flags & TCP_FIN) || s->seq + s->len != t->rcv_nxt)
+        return;
+    if (t->flags & TF_FIN_RCVD) {
+        ack_now(t);
+        if (t->state == UST_TCP_TIME_WAIT)
+            tcp_timewait_start(t);
+        return;
+    }
+    t->flags |= TF_FIN_RCVD;
+    t->rcv_nxt++;
+    ack_now(t);
+    bool fin_acked = (t->flags & TF_FIN_SENT) && seq_gt(t->snd_una, t->fin_seq);
+    switch (t->state) {
+    case UST_TCP_SYN_RECEIVED:
+    case UST_TCP_ESTABLISHED:
+        tcp_set_state(t, UST_TCP_CLOSE_WAIT);
+        break;
+    case UST_TCP_FIN_WAIT_1:
+        if (fin_acked) {
+            tcp_set_state(t, UST_TCP_TIME_WAIT);
+            tcp_timewait_start(t);
+        } else {
+            tcp_set_state(t, UST_TCP_CLOSING); /* simultaneous close */
+        }
+        break;
+    case UST_TCP_FIN_WAIT_2:
+        tcp_set_state(t, UST_TCP_TIME_WAIT);
+        tcp_timewait_start(t);
+        break;
+    case UST_TCP_TIME_WAIT:
+        tcp_timewait_start(t);
+        break;
+    default:
+        break;
+    }
+}
+
+static void synchronized_input(struct tcb *t, const struct ipv4_hdr *ip, struct seg *s)
+{
+    if (t->state == UST_TCP_SYN_RECEIVED && s->flags == TCP_SYN && s->seq == t->irs) {
+        /* the peer repeats its SYN: our SYN,ACK was lost, send it again */
+        t->snd_nxt = t->iss;
+        return;
+    }
+    if (!check_seq(t, s))
+        return;
+    t->last_rcv = t->st->now;
+    t->keep_probes = 0;
+    if (!check_rst(t, s) || !check_syn(t, s) || !check_ack(t, ip, s))
+        return;
+    check_urg(t, s);
+    if (!take_text(t, s))
+        return;
+    check_fin(t, s);
+}
+
+/* ---- entry point ------------------------------------------------------- */
+
+static bool bad_address(const struct ust_stack *st, const struct ipv4_hdr *ip)
+{
+    /* MUST-57 / MUST-63: nothing to or from broadcast or multicast, no
+     * unspecified source */
+    uint32_t d = ip->dst, s = ip->src;
+    if ((d >> 28) == 0xe || d == 0xffffffffu || ipv4_is_broadcast(st, d))
+        return true;
+    return s == 0 || (s >> 28) == 0xe || s == 0xffffffffu || ipv4_is_broadcast(st, s);
+}
+
+void tcp_input(struct ust_stack *st, const struct ipv4_hdr *ip, const uint8_t *buf, size_t len,
+               const uint8_t *dgram, size_t dgram_len)
+{
+    (void)dgram;
+    (void)dgram_len;
+    struct ust_tcp_stats *ts = &st->stats.tcp;
+    struct tcp_hdr h;
+    ts->InSegs++;
+    int rc = tcp_parse(buf, len, ip->src, ip->dst, true, &h);
+    char a[16], b[16];
+    if (rc < 0) {
+        if (rc == WIRE_BAD_CSUM)
+            ts->InCsumErrors++;
+        ts->InErrs++;
+        TRACE(st, "tcp", "drop from %s: %s", ust_ip4_str(ip->src, a), wire_strerror(rc));
+        return;
+    }
+    if (bad_address(st, ip)) {
+        ts->InBadAddr++;
+        TRACE(st, "tcp", "drop %s->%s: broadcast/multicast address", ust_ip4_str(ip->src, a),
+              ust_ip4_str(ip->dst, b));
+        return;
+    }
+    struct seg s = {.h = &h, .seq = h.seq, .ack = h.ack, .flags = h.flags, .wnd = h.wnd,
+                    .data = buf + h.hdr_len, .len = (uint32_t)(len - h.hdr_len)};
+    struct tcb *t = tcb_lookup(st, ip->dst, h.dport, ip->src, h.sport);
+    if (!t)
+        t = tcb_lookup_listener(st, ip->dst, h.dport);
+    if (!t || t->state == UST_TCP_CLOSED) { /* 3.10.7.1 */
+        TRACE(st, "tcp", "rx %s:%u->%s:%u no connection", ust_ip4_str(ip->src, a), h.sport,
+              ust_ip4_str(ip->dst, b), h.dport);
+        tcp_reply_reset(st, ip->src, ip->dst, &h, seg_seqlen(&s));
+        return;
+    }
+    if (t->state == UST_TCP_LISTEN) {
+        listen_input(t, ip, &s);
+        return;
+    }
+    char tb[64];
+    TCB_TRACE(t, "rx %s %s flags 0x%02x seq %u ack %u len %u win %u", tcb_str(t, tb, sizeof(tb)),
+              ust_tcp_state_name(t->state), h.flags, h.seq, h.ack, s.len, h.wnd);
+    if (t->state == UST_TCP_SYN_SENT)
+        syn_sent_input(t, ip, &s);
+    else
+        synchronized_input(t, ip, &s);
+    tcp_output(t);
+    tcb_reap(t);
+}

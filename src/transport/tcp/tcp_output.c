@@ -1,0 +1,321 @@
+/* tcp_output: the only place that builds TCP segments. Input and the
+ * timers record what must be sent (flags, snd_nxt pulled back); this
+ * decides what may go now — send window, congestion window, Nagle
+ * (RFC 9293 3.7.4), sender-side silly-window avoidance (3.8.6.2.1), MSS —
+ * and reads the bytes straight out of the send ring. */
+#include <string.h>
+
+#include "core/stack_impl.h"
+#include "core/trace.h"
+#include "net/net.h"
+#include "tcp.h"
+#include "wire/seq.h"
+
+#define TCP_MIN_SND_MSS 48 /* floor for a peer announcing a tiny MSS (as Linux) */
+
+uint32_t tcp_snd_data_seq(const struct tcb *t)
+{
+    /* until the SYN is acknowledged it occupies SND.UNA */
+    bool syn_unacked = t->state == UST_TCP_SYN_SENT || t->state == UST_TCP_SYN_RECEIVED;
+    return t->snd_una + (syn_unacked ? 1 : 0);
+}
+
+uint32_t tcp_flight(const struct tcb *t) { return t->snd_max - t->snd_una; }
+
+uint16_t tcp_adv_mss(const struct tcb *t)
+{
+    /* RFC 9293 3.7.1 MUST-67: at most MMS_R - 20; path MTU of the route */
+    unsigned mtu = ipv4_mtu_for(t->st, t->raddr);
+    unsigned mss = mtu > TCP_HDR_LEN ? mtu - TCP_HDR_LEN : TCP_DEFAULT_MSS;
+    if (t->user_mss && t->user_mss < mss)
+        mss = t->user_mss;
+    return (uint16_t)(mss > 65535 ? 65535 : mss);
+}
+
+void tcp_update_mss(struct tcb *t)
+{
+    /* RFC 9293 3.7.1 MUST-16: min(SendMSS + 20, MMS_S) - TCPhdr - IPopts;
+     * we send no TCP options after the SYN, so that is min(SendMSS, MMS_S - 20). */
+    unsigned mtu = ipv4_mtu_for(t->st, t->raddr);
+    unsigned mss = t->peer_mss;
+    if (mtu > TCP_HDR_LEN && mtu - TCP_HDR_LEN < mss)
+        mss = mtu - TCP_HDR_LEN;
+    if (t->user_mss && t->user_mss < mss)
+        mss = t->user_mss;
+    if (mss < TCP_MIN_SND_MSS)
+        mss = TCP_MIN_SND_MSS;
+    t->mss = (uint16_t)mss;
+    t->cc.mss = mss;
+}
+
+uint32_t tcp_rcv_window(const struct tcb *t)
+{
+    uint32_t space = (uint32_t)ring_space(&t->rcvbuf);
+    uint32_t cur = seq_gt(t->rcv_adv, t->rcv_nxt) ? t->rcv_adv - t->rcv_nxt : 0;
+    uint32_t wnd = space;
+    /* RFC 9293 3.8.6.2.2 (MUST-39): move the right edge only by at least
+     * min(buffer / 2, MSS), never by dribs. */
+    uint32_t step = (uint32_t)(t->rcvbuf.cap / 2);
+    if (t->rcv_mss && t->rcv_mss < step)
+        step = t->rcv_mss;
+    if (space > cur && space - cur < step)
+        wnd = cur;
+    uint32_t max = (uint32_t)65535 << t->rcv_wscale;
+    return wnd > max ? max : wnd;
+}
+
+static void flags_str(uint8_t f, char out[8])
+{
+    int n = 0;
+    if (f & TCP_SYN) out[n++] = 'S';
+    if (f & TCP_FIN) out[n++] = 'F';
+    if (f & TCP_RST) out[n++] = 'R';
+    if (f & TCP_PSH) out[n++] = 'P';
+    if (f & TCP_URG) out[n++] = 'U';
+    if (f & TCP_ACK) out[n++] = '.';
+    out[n] = 0;
+}
+
+/* Hands a finished segment to IP (or to the test seam). */
+static int tcp_send_pkt(struct ust_stack *st, ust_ip4_t src, ust_ip4_t dst, struct pkt *p)
+{
+    struct ipv4_out o = {.src = src, .dst = dst, .proto = IPV4_PROTO_TCP, .df = true};
+    st->stats.tcp.OutSegs++;
+    if (st->tcp->tx_hook)
+        return st->tcp->tx_hook(st->tcp->tx_hook_ctx, &o, p);
+    return ipv4_output(st, &o, p);
+}
+
+/* Builds and sends one segment of this connection: `len` payload bytes
+ * read from the send ring at `data_off`. */
+static int tcp_xmit(struct tcb *t, uint32_t seq, uint8_t flags, uint32_t data_off, uint32_t len)
+{
+    struct ust_stack *st = t->st;
+    struct pkt *p = pkt_alloc(PKT_HEADROOM, len);
+    if (!p)
+        return UST_ERR_NOMEM;
+    if (len)
+        ring_peek(&t->sndbuf, data_off, p->data, len);
+    struct tcp_hdr h;
+    memset(&h, 0, sizeof(h));
+    h.sport = t->lport;
+    h.dport = t->rport;
+    h.seq = seq;
+    h.flags = flags;
+    uint32_t wnd = (flags & TCP_RST) ? 0 : tcp_rcv_window(t);
+    if (flags & TCP_SYN) {
+        /* MSS on every SYN (MAY-3); window scale offered (RFC 7323 1.3) */
+        h.opts.has_mss = true;
+        h.opts.mss = t->rcv_mss = tcp_adv_mss(t);
+        bool ws = t->state == UST_TCP_SYN_SENT ? t->wscale_offered : (t->flags & TF_WSCALE_OK) != 0;
+        if (ws) {
+            h.opts.has_wscale = true;
+            h.opts.wscale = t->rcv_wscale;
+        }
+        h.wnd = (uint16_t)(wnd > 65535 ? 65535 : wnd); /* never scaled in a SYN */
+        wnd = h.wnd;
+    } else {
+        h.wnd = (uint16_t)(wnd >> t->rcv_wscale);
+        wnd = (uint32_t)h.wnd << t->rcv_wscale;
+    }
+    if (flags & TCP_ACK) {
+        h.ack = t->rcv_nxt;
+        if (seq_gt(t->rcv_nxt + wnd, t->rcv_adv))
+            t->rcv_adv = t->rcv_nxt + wnd;
+        t->flags &= ~(TF_ACK_NOW | TF_DELACK);
+        t->rcv_unacked = 0;
+        timer_cancel(st, &t->t_delack);
+    }
+    size_t hl = TCP_HDR_LEN + tcp_opts_len(&h.opts);
+    uint8_t *hdr = pkt_push(p, hl);
+    if (!hdr || tcp_emit(&h, t->laddr, t->raddr, hdr, hl + len, len) < 0) {
+        pkt_free(p);
+        return UST_ERR_NOMEM;
+    }
+    char b[64], fs[8];
+    flags_str(flags, fs);
+    TCB_TRACE(t, "tx %s [%s] seq %u ack %u len %u win %u", tcb_str(t, b, sizeof(b)), fs, seq,
+              h.ack, len, h.wnd);
+    return tcp_send_pkt(st, t->laddr, t->raddr, p);
+}
+
+static void start_rtt_timing(struct tcb *t, uint32_t seq)
+{
+    if (t->rtt_timing)
+        return;
+    t->rtt_timing = true;
+    t->rtt_seq = seq;
+    t->rtt_start = t->st->now;
+}
+
+/* SYN-SENT / SYN-RECEIVED: (re)send our SYN, or an ACK if one is owed. */
+static void output_handshake(struct tcb *t)
+{
+    if (t->snd_nxt == t->iss) {
+        uint8_t flags = TCP_SYN | (t->state == UST_TCP_SYN_RECEIVED ? TCP_ACK : 0);
+        if (seq_lt(t->snd_nxt, t->snd_max)) {
+            t->st->stats.tcp.RetransSegs++;
+            t->total_retrans++;
+        } else {
+            start_rtt_timing(t, t->iss);
+        }
+        tcp_xmit(t, t->iss, flags, 0, 0);
+        t->snd_nxt = t->iss + 1;
+        t->snd_max = seq_max(t->snd_max, t->snd_nxt);
+    } else if ((t->flags & TF_ACK_NOW) && t->state == UST_TCP_SYN_RECEIVED) {
+        tcp_xmit(t, t->snd_nxt, TCP_ACK, 0, 0);
+    }
+    tcp_timer_update(t);
+}
+
+/* May we send our FIN after this segment? */
+static bool fin_fits(const struct tcb *t, uint32_t seg_end)
+{
+    if (!(t->flags & TF_FIN_QUEUED) || seg_end != t->fin_seq)
+        return false;
+    return t->state == UST_TCP_FIN_WAIT_1 || t->state == UST_TCP_CLOSING ||
+           t->state == UST_TCP_LAST_ACK;
+}
+
+/* Nagle (RFC 9293 3.7.4) and sender SWS avoidance (3.8.6.2.1): may a
+ * segment of `len` bytes go now? */
+static bool worth_sending(const struct tcb *t, uint32_t len, uint32_t off, bool fin, bool force)
+{
+    if (len == 0)
+        return fin;
+    if (len >= t->mss || force || fin)
+        return true;
+    if (seq_lt(t->snd_nxt, t->snd_max))
+        return true; /* retransmission: already decided once */
+    bool all_queued = off + len == ring_len(&t->sndbuf);
+    bool idle = t->snd_max == t->snd_una;
+    if (all_queued && ((t->flags & TF_NODELAY) || idle))
+        return true;
+    return t->max_snd_wnd && len >= t->max_snd_wnd / 2;
+}
+
+/* Sends data and FIN segments while the windows allow. */
+static void output_data(struct tcb *t)
+{
+    for (;;) {
+        uint32_t data_seq = tcp_snd_data_seq(t);
+        uint32_t off = t->snd_nxt - data_seq;
+        uint32_t queued = (uint32_t)ring_len(&t->sndbuf);
+        uint32_t avail = off < queued ? queued - off : 0;
+        uint32_t wnd = t->snd_wnd < t->cc.cwnd ? t->snd_wnd : t->cc.cwnd;
+        uint32_t edge = t->snd_una + wnd;
+        uint32_t usable = seq_lt(t->snd_nxt, edge) ? edge - t->snd_nxt : 0;
+        bool force = t->flags & TF_FORCE_PROBE;
+        uint32_t len = avail < usable ? avail : usable;
+        if (len > t->mss)
+            len = t->mss;
+        if (force && len == 0 && avail > 0)
+            len = 1; /* zero-window probe: one byte beyond the window */
+        bool fin = fin_fits(t, t->snd_nxt + len);
+        if (!worth_sending(t, len, off, fin, force))
+            break;
+        uint8_t flags = TCP_ACK | (fin ? TCP_FIN : 0);
+        if (len && off + len == queued)
+            flags |= TCP_PSH; /* MUST-61: PSH on the segment that empties the queue */
+        if (seq_lt(t->snd_nxt, t->snd_max)) {
+            t->st->stats.tcp.RetransSegs++;
+            t->total_retrans++;
+        } else {
+            start_rtt_timing(t, t->snd_nxt);
+        }
+        tcp_xmit(t, t->snd_nxt, flags, off, len);
+        t->snd_nxt += len + (fin ? 1 : 0);
+        t->snd_max = seq_max(t->snd_max, t->snd_nxt);
+        if (fin)
+            t->flags |= TF_FIN_SENT;
+        if (force) {
+            t->flags &= ~TF_FORCE_PROBE;
+            break;
+        }
+    }
+}
+
+void tcp_output(struct tcb *t)
+{
+    switch (t->state) {
+    case UST_TCP_CLOSED:
+    case UST_TCP_LISTEN:
+        return;
+    case UST_TCP_SYN_SENT:
+    case UST_TCP_SYN_RECEIVED:
+        output_handshake(t);
+        return;
+    case UST_TCP_TIME_WAIT:
+        if (t->flags & TF_ACK_NOW)
+            tcp_xmit(t, t->snd_nxt, TCP_ACK, 0, 0);
+        return;
+    default:
+        break;
+    }
+    output_data(t);
+    if (t->flags & TF_ACK_NOW)
+        tcp_xmit(t, t->snd_nxt, TCP_ACK, 0, 0);
+    tcp_timer_update(t);
+}
+
+void tcp_retransmit_first(struct tcb *t)
+{
+    uint32_t data_seq = tcp_snd_data_seq(t);
+    uint32_t off = t->snd_una - data_seq;
+    uint32_t queued = (uint32_t)ring_len(&t->sndbuf);
+    uint32_t len = off < queued ? queued - off : 0;
+    if (len > t->mss)
+        len = t->mss;
+    bool fin = fin_fits(t, t->snd_una + len) && seq_lt(t->snd_una + len, t->snd_max);
+    if (len == 0 && !fin)
+        return;
+    t->rtt_timing = false; /* Karn: never time a retransmitted segment */
+    t->st->stats.tcp.RetransSegs++;
+    t->total_retrans++;
+    uint8_t flags = TCP_ACK | (fin ? TCP_FIN : 0) | (len && off + len == queued ? TCP_PSH : 0);
+    tcp_xmit(t, t->snd_una, flags, off, len);
+}
+
+void tcp_send_reset(struct tcb *t)
+{
+    t->st->stats.tcp.OutRsts++;
+    tcp_xmit(t, t->snd_nxt, TCP_RST | TCP_ACK, 0, 0);
+}
+
+void tcp_send_keepalive(struct tcb *t)
+{
+    /* RFC 1122 4.2.3.6: an old sequence number makes the peer answer with
+     * an ACK; no garbage octet (SHLD-12). */
+    tcp_xmit(t, t->snd_una - 1, TCP_ACK, 0, 0);
+}
+
+void tcp_reply_reset(struct ust_stack *st, ust_ip4_t src, ust_ip4_t dst, const struct tcp_hdr *in,
+                     uint32_t seg_len)
+{
+    if (in->flags & TCP_RST)
+        return; /* never answer a reset */
+    struct tcp_hdr h;
+    memset(&h, 0, sizeof(h));
+    h.sport = in->dport;
+    h.dport = in->sport;
+    if (in->flags & TCP_ACK) { /* <SEQ=SEG.ACK><CTL=RST> */
+        h.seq = in->ack;
+        h.flags = TCP_RST;
+    } else {                   /* <SEQ=0><ACK=SEG.SEQ+SEG.LEN><CTL=RST,ACK> */
+        h.ack = in->seq + seg_len;
+        h.flags = TCP_RST | TCP_ACK;
+    }
+    struct pkt *p = pkt_alloc(PKT_HEADROOM, 0);
+    if (!p)
+        return;
+    uint8_t *hdr = pkt_push(p, TCP_HDR_LEN);
+    if (!hdr || tcp_emit(&h, dst, src, hdr, TCP_HDR_LEN, 0) < 0) {
+        pkt_free(p);
+        return;
+    }
+    char a[16], b[16];
+    TRACE(st, "tcp", "tx RST %s:%u->%s:%u seq %u ack %u (no connection)", ust_ip4_str(dst, a),
+          h.sport, ust_ip4_str(src, b), h.dport, h.seq, h.ack);
+    st->stats.tcp.OutRsts++;
+    tcp_send_pkt(st, dst, src, p);
+}

@@ -1,0 +1,231 @@
+/* The per-connection timers, embedded in the TCB (src/core/timer.h):
+ *   t_rexmt    retransmission of SYN, data and FIN (RFC 6298, RFC 9293 3.8.3)
+ *   t_persist  zero-window probes (RFC 9293 3.8.6.1)
+ *   t_delack   delayed ACK (RFC 9293 3.8.6.3, at most 200 ms here)
+ *   t_keep     keepalive (RFC 1122 4.2.3.6)
+ *   t_wait     TIME-WAIT 2 x MSL (RFC 9293 3.6.1), orphaned FIN-WAIT-2
+ * Every callback ends with tcb_reap: a connection that reached CLOSED
+ * without a socket is freed there and nowhere else. */
+#include <stddef.h>
+
+#include "core/stack_impl.h"
+#include "core/trace.h"
+#include "tcp.h"
+#include "wire/seq.h"
+
+#define TCB_OF(t, field) ((struct tcb *)((char *)(t) - offsetof(struct tcb, field)))
+
+static bool has_unsent(const struct tcb *t)
+{
+    uint32_t data_end = tcp_snd_data_seq(t) + (uint32_t)ring_len(&t->sndbuf);
+    if (seq_lt(t->snd_max, data_end))
+        return true;
+    return (t->flags & TF_FIN_QUEUED) && !(t->flags & TF_FIN_SENT);
+}
+
+void tcp_rexmt_restart(struct tcb *t)
+{
+    timer_arm(t->st, &t->t_rexmt, t->st->now + tcp_rtt_rto(&t->rtt));
+}
+
+static ust_time_t persist_interval(const struct tcb *t)
+{
+    /* RFC 9293 3.8.6.1 SHLD-29/30: first probe after one RTO, then
+     * exponentially further apart, capped at the maximum RTO. */
+    ust_time_t v = tcp_rtt_rto(&t->rtt);
+    for (unsigned i = 0; i < t->persist_backoff && v < t->rtt.rto_max; i++)
+        v *= 2;
+    return v > t->rtt.rto_max ? t->rtt.rto_max : v;
+}
+
+void tcp_timer_update(struct tcb *t)
+{
+    struct ust_stack *st = t->st;
+    if (t->state == UST_TCP_CLOSED || t->state == UST_TCP_LISTEN || t->state == UST_TCP_TIME_WAIT)
+        return;
+    bool outstanding = t->snd_max != t->snd_una;
+    bool unsent = has_unsent(t);
+    if (t->snd_wnd == 0 && timer_armed(&t->t_persist) && (unsent || outstanding))
+        return; /* probing a zero window: probes are not retransmissions */
+    if (outstanding) {
+        timer_cancel(st, &t->t_persist);
+        if (!timer_armed(&t->t_rexmt))
+            tcp_rexmt_restart(t);
+        return;
+    }
+    timer_cancel(st, &t->t_rexmt);
+    if (unsent && tcp_state_synchronized(t->state)) {
+        if (!timer_armed(&t->t_persist)) {
+            t->persist_backoff = 0;
+            timer_arm(st, &t->t_persist, st->now + persist_interval(t));
+        }
+    } else {
+        timer_cancel(st, &t->t_persist);
+    }
+}
+
+static void on_rexmt(struct ust_stack *st, struct ust_timer *tm, ust_time_t now)
+{
+    struct tcb *t = TCB_OF(tm, t_rexmt);
+    (void)now;
+    if (t->snd_max == t->snd_una)
+        return;
+    bool handshake = t->state == UST_TCP_SYN_SENT || t->state == UST_TCP_SYN_RECEIVED;
+    unsigned limit = handshake ? st->cfg.tcp_syn_retries : st->cfg.tcp_retries;
+    char b[64];
+    if (++t->retries > limit) {
+        /* RFC 9293 3.8.3 R2 reached: give up (ETIMEDOUT, or the ICMP soft
+         * error that explains it) */
+        TCB_TRACE(t, "%s gave up after %u retransmissions", tcb_str(t, b, sizeof(b)), limit);
+        st->stats.tcp.AbortOnTimeout++;
+        tcp_drop(t, t->soft_err ? t->soft_err : UST_ERR_TIMEDOUT, !handshake);
+        tcb_reap(t);
+        return;
+    }
+    st->stats.tcp.Timeouts++;
+    tcp_rtt_backoff(&t->rtt); /* RFC 6298 5.5 */
+    t->rtt_timing = false;    /* Karn */
+    if (handshake) {
+        t->flags |= TF_SYN_RETRANSMITTED;
+    } else {
+        t->cc_ops->on_rto(&t->cc, tcp_flight(t));
+        t->flags &= ~TF_IN_RECOVERY;
+        t->recover = t->snd_max; /* RFC 6582 4.1: no fast retransmit for old data */
+        t->dupacks = 0;
+    }
+    TCB_TRACE(t, "%s retransmission timeout #%u, rto %llu ms", tcb_str(t, b, sizeof(b)),
+              t->retries, (unsigned long long)(tcp_rtt_rto(&t->rtt) / UST_MSEC));
+    t->snd_nxt = t->snd_una; /* go back: resend from the oldest unacked byte */
+    if (handshake)
+        t->snd_nxt = t->iss;
+    tcp_rexmt_restart(t);     /* RFC 6298 5.6 */
+    tcp_output(t);
+    tcb_reap(t);
+}
+
+static void on_persist(struct ust_stack *st, struct ust_timer *tm, ust_time_t now)
+{
+    struct tcb *t = TCB_OF(tm, t_persist);
+    (void)now;
+    if (!tcp_state_synchronized(t->state))
+        return;
+    st->stats.tcp.ZeroWindowProbes++;
+    t->snd_nxt = t->snd_una; /* the previous probe byte, if unacknowledged, goes again */
+    t->flags |= TF_FORCE_PROBE;
+    if (t->persist_backoff < 16)
+        t->persist_backoff++;
+    timer_arm(st, &t->t_persist, st->now + persist_interval(t));
+    tcp_output(t);
+    tcb_reap(t);
+}
+
+static void on_delack(struct ust_stack *st, struct ust_timer *tm, ust_time_t now)
+{
+    struct tcb *t = TCB_OF(tm, t_delack);
+    (void)now;
+    if (!(t->flags & TF_DELACK))
+        return;
+    st->stats.tcp.DelayedAcks++;
+    t->flags |= TF_ACK_NOW;
+    tcp_output(t);
+    tcb_reap(t);
+}
+
+void tcp_delack_schedule(struct tcb *t)
+{
+    ust_time_t d = t->st->cfg.tcp_delack;
+    if (d > TCP_DELACK_MAX)
+        d = TCP_DELACK_MAX;
+    t->flags |= TF_DELACK;
+    if (!timer_armed(&t->t_delack))
+        timer_arm(t->st, &t->t_delack, t->st->now + d);
+}
+
+void tcp_keepalive_reset(struct tcb *t)
+{
+    t->keep_probes = 0;
+    if ((t->flags & TF_KEEPALIVE) && tcp_state_synchronized(t->state) &&
+        t->state != UST_TCP_TIME_WAIT && !timer_armed(&t->t_keep))
+        timer_arm(t->st, &t->t_keep, t->last_rcv + t->keepidle);
+    if (!(t->flags & TF_KEEPALIVE))
+        timer_cancel(t->st, &t->t_keep);
+}
+
+static void on_keepalive(struct ust_stack *st, struct ust_timer *tm, ust_time_t now)
+{
+    struct tcb *t = TCB_OF(tm, t_keep);
+    if (!(t->flags & TF_KEEPALIVE) || !tcp_state_synchronized(t->state) ||
+        t->state == UST_TCP_TIME_WAIT)
+        return;
+    /* MUST-26: only when idle — nothing outstanding and nothing received
+     * for the idle time (segments arriving only move last_rcv). */
+    ust_time_t due = t->keep_probes ? t->last_rcv + t->keepidle + t->keep_probes * t->keepintvl
+                                    : t->last_rcv + t->keepidle;
+    if (t->snd_max != t->snd_una || has_unsent(t)) {
+        timer_arm(st, &t->t_keep, now + t->keepidle);
+        return;
+    }
+    if (now < due) {
+        timer_arm(st, &t->t_keep, due);
+        return;
+    }
+    if (t->keep_probes >= t->keepcnt) {
+        char b[64];
+        TCB_TRACE(t, "%s keepalive: %u probes unanswered", tcb_str(t, b, sizeof(b)), t->keepcnt);
+        st->stats.tcp.AbortOnTimeout++;
+        tcp_drop(t, UST_ERR_TIMEDOUT, true);
+        tcb_reap(t);
+        return;
+    }
+    t->keep_probes++;
+    st->stats.tcp.KeepAliveProbes++;
+    tcp_send_keepalive(t);
+    timer_arm(st, &t->t_keep, now + t->keepintvl);
+}
+
+static void on_wait(struct ust_stack *st, struct ust_timer *tm, ust_time_t now)
+{
+    struct tcb *t = TCB_OF(tm, t_wait);
+    (void)now;
+    if (t->state == UST_TCP_TIME_WAIT)
+        st->stats.tcp.TimeWaitExpired++;
+    else if (t->state != UST_TCP_FIN_WAIT_2)
+        return;
+    tcp_set_state(t, UST_TCP_CLOSED);
+    tcb_reap(t);
+}
+
+void tcp_timewait_start(struct tcb *t)
+{
+    struct ust_stack *st = t->st;
+    timer_cancel(st, &t->t_rexmt);
+    timer_cancel(st, &t->t_persist);
+    timer_cancel(st, &t->t_keep);
+    timer_cancel(st, &t->t_delack);
+    timer_arm(st, &t->t_wait, st->now + 2 * st->cfg.tcp_msl);
+}
+
+void tcp_fin_wait_2_timeout(struct tcb *t)
+{
+    if (t->state == UST_TCP_FIN_WAIT_2 && (t->flags & TF_ORPHAN))
+        timer_arm(t->st, &t->t_wait, t->st->now + t->st->cfg.tcp_fin_timeout);
+}
+
+void tcp_timers_init(struct tcb *t)
+{
+    timer_init(&t->t_rexmt, on_rexmt);
+    timer_init(&t->t_persist, on_persist);
+    timer_init(&t->t_delack, on_delack);
+    timer_init(&t->t_keep, on_keepalive);
+    timer_init(&t->t_wait, on_wait);
+}
+
+void tcp_timers_cancel(struct tcb *t)
+{
+    struct ust_stack *st = t->st;
+    timer_cancel(st, &t->t_rexmt);
+    timer_cancel(st, &t->t_persist);
+    timer_cancel(st, &t->t_delack);
+    timer_cancel(st, &t->t_keep);
+    timer_cancel(st, &t->t_wait);
+}

@@ -1,0 +1,614 @@
+/* The user side of TCP (RFC 9293 3.10.1-3.10.6): the operations the socket
+ * layer calls through tcp_sock_ops. None of them blocks: they return
+ * UST_ERR_AGAIN / UST_ERR_INPROGRESS and socket.c waits (blocking sockets)
+ * on the poll mask.
+ *
+ * Contract with socket.c:
+ *  - connect returns UST_ERR_INPROGRESS after sending the SYN; completion
+ *    shows as POLLOUT (or POLLERR) and take_error gives the outcome (0,
+ *    UST_ERR_CONNREFUSED, UST_ERR_TIMEDOUT, ...).
+ *  - accept takes over child->pcb (a blank TCB that init may have put
+ *    there is freed).
+ *  - close never blocks: the TCB lives on alone (orphan) until it has sent
+ *    its data and FIN and reached CLOSED. */
+#include <netinet/tcp.h>
+#include <poll.h>
+#include <string.h>
+#include <sys/socket.h>
+
+#include "core/stack_impl.h"
+#include "core/trace.h"
+#include "net/net.h"
+#include "socket/sock.h"
+#include "tcp.h"
+#include "wire/seq.h"
+
+#define TCP_BUF_MIN 2048
+#define TCP_BUF_MAX (64u << 20)
+
+void tcb_init_conn(struct tcb *t)
+{
+    const struct ust_config *c = &t->st->cfg;
+    uint8_t ws = 0;
+    /* RFC 7323 2.2: the smallest shift that lets us offer the whole buffer */
+    while (c->tcp_window_scaling && ws < TCP_MAX_WSCALE && (t->rcvbuf.cap >> ws) > 65535)
+        ws++;
+    t->rcv_wscale = ws;
+    t->rcv_mss = tcp_adv_mss(t);
+    tcp_update_mss(t);
+    t->cc_ops->init(&t->cc, t->mss, c->tcp_initial_cwnd);
+}
+
+/* ---- listener queues ------------------------------------------------------ */
+
+static bool unlink_from(struct tcb **head, struct tcb *c)
+{
+    for (struct tcb **pp = head; *pp; pp = &(*pp)->qnext) {
+        if (*pp == c) {
+            *pp = c->qnext;
+            c->qnext = NULL;
+            return true;
+        }
+    }
+    return false;
+}
+
+void tcp_listener_remove_child(struct tcb *c)
+{
+    struct tcb *l = c->listener;
+    if (!l)
+        return;
+    if (unlink_from(&l->synq, c)) {
+        l->nsyn--;
+    } else if (unlink_from(&l->acceptq, c)) {
+        l->naccept--;
+        l->acceptq_tail = NULL;
+        for (struct tcb *x = l->acceptq; x; x = x->qnext)
+            l->acceptq_tail = x;
+    }
+    c->listener = NULL;
+}
+
+void tcp_accept_queue_push(struct tcb *l, struct tcb *c)
+{
+    if (unlink_from(&l->synq, c))
+        l->nsyn--;
+    c->qnext = NULL;
+    if (l->acceptq_tail)
+        l->acceptq_tail->qnext = c;
+    else
+        l->acceptq = c;
+    l->acceptq_tail = c;
+    l->naccept++;
+}
+
+/* ---- operations ----------------------------------------------------------- */
+
+static struct tcb *tcb_of(struct ust_sock *s) { return s->pcb; }
+
+static int tcp_op_init(struct ust_sock *s)
+{
+    struct tcb *t = tcb_new(s->st);
+    if (!t)
+        return UST_ERR_NOMEM;
+    t->sock = s;
+    s->pcb = t;
+    return UST_OK;
+}
+
+static int tcp_op_bind(struct ust_sock *s, const struct sock_addr *a)
+{
+    struct tcb *t = tcb_of(s);
+    if (t->state != UST_TCP_CLOSED || t->in_ports)
+        return UST_ERR_INVAL;
+    if (a->addr != 0 && !iface_by_addr(s->st, a->addr))
+        return UST_ERR_ADDRNOTAVAIL;
+    return tcb_bind(t, a->addr, a->port, s->reuseaddr);
+}
+
+static bool bad_destination(const struct ust_stack *st, ust_ip4_t a)
+{
+    /* RFC 9293 MUST-46: no connection to a broadcast or multicast address */
+    return a == 0 || a == 0xffffffffu || (a >> 28) == 0xe || ipv4_is_broadcast(st, a);
+}
+
+static int tcp_op_connect(struct ust_sock *s, const struct sock_addr *a)
+{
+    struct tcb *t = tcb_of(s);
+    struct ust_stack *st = s->st;
+    if (t->state == UST_TCP_SYN_SENT || t->state == UST_TCP_SYN_RECEIVED)
+        return UST_ERR_ALREADY;
+    if (t->state != UST_TCP_CLOSED || (t->flags & TF_WAS_CONNECTED))
+        return UST_ERR_ISCONN;
+    if (bad_destination(st, a->addr))
+        return UST_ERR_NETUNREACH;
+    if (a->port == 0)
+        return UST_ERR_INVAL;
+    ust_ip4_t src = t->laddr ? t->laddr : ipv4_source_for(st, a->addr); /* MUST-44 */
+    if (src == 0)
+        return UST_ERR_NETUNREACH;
+    int rc = t->in_ports ? UST_OK : tcb_bind_ephemeral(t, src);
+    if (rc != UST_OK)
+        return rc;
+    t->laddr = src; /* MUST-45: this address for the whole connection */
+    t->raddr = a->addr;
+    t->rport = a->port;
+    rc = tcb_hash_insert(t);
+    if (rc != UST_OK)
+        return rc;
+    t->err = 0;
+    tcb_init_conn(t);
+    t->iss = tcp_isn(st, t->laddr, t->lport, t->raddr, t->rport, st->now);
+    t->snd_una = t->snd_nxt = t->snd_max = t->iss;
+    t->recover = t->iss;
+    t->wscale_offered = st->cfg.tcp_window_scaling;
+    t->retries = 0;
+    tcp_set_state(t, UST_TCP_SYN_SENT);
+    tcp_output(t);
+    return UST_ERR_INPROGRESS;
+}
+
+static int tcp_op_listen(struct ust_sock *s, int backlog)
+{
+    struct tcb *t = tcb_of(s);
+    unsigned max = s->st->cfg.tcp_max_backlog;
+    unsigned b = backlog < 1 ? 1 : (unsigned)backlog;
+    if (b > max)
+        b = max;
+    if (t->state == UST_TCP_LISTEN) {
+        t->backlog = b;
+        return UST_OK;
+    }
+    if (t->state != UST_TCP_CLOSED || (t->flags & TF_WAS_CONNECTED))
+        return UST_ERR_INVAL;
+    if (!t->in_ports) {
+        int rc = tcb_bind_ephemeral(t, 0);
+        if (rc != UST_OK)
+            return rc;
+    }
+    /* MUST-41/42: a listener never touches existing connections on its port */
+    struct tcb *other = tcb_lookup_listener(s->st, t->laddr, t->lport);
+    if (other && other->laddr == t->laddr)
+        return UST_ERR_ADDRINUSE;
+    t->backlog = b;
+    tcp_set_state(t, UST_TCP_LISTEN);
+    return UST_OK;
+}
+
+static int tcp_op_accept(struct ust_sock *s, struct ust_sock *child, struct sock_addr *peer)
+{
+    struct tcb *l = tcb_of(s);
+    if (l->state != UST_TCP_LISTEN)
+        return UST_ERR_INVAL;
+    struct tcb *c = l->acceptq;
+    if (!c)
+        return UST_ERR_AGAIN;
+    tcp_listener_remove_child(c);
+    struct tcb *blank = child->pcb;
+    if (blank && blank != c) {
+        blank->sock = NULL;
+        tcb_free(blank);
+    }
+    c->flags &= ~TF_ORPHAN;
+    c->sock = child;
+    child->pcb = c;
+    if (peer) {
+        peer->addr = c->raddr;
+        peer->port = c->rport;
+    }
+    return UST_OK;
+}
+
+static ssize_t tcp_op_send(struct ust_sock *s, const void *buf, size_t len, int flags,
+                           const struct sock_addr *to)
+{
+    struct tcb *t = tcb_of(s);
+    (void)to;
+    if (flags & MSG_OOB)
+        return UST_ERR_NOTSUP;
+    if (t->err) {
+        int e = t->err;
+        t->err = 0;
+        return e;
+    }
+    if (t->flags & TF_FIN_QUEUED)
+        return UST_ERR_PIPE;
+    switch (t->state) {
+    case UST_TCP_SYN_SENT:
+    case UST_TCP_SYN_RECEIVED:
+        return UST_ERR_AGAIN; /* wait for the handshake */
+    case UST_TCP_ESTABLISHED:
+    case UST_TCP_CLOSE_WAIT:
+        break;
+    case UST_TCP_CLOSED:
+    case UST_TCP_LISTEN:
+        return (t->flags & TF_WAS_CONNECTED) ? UST_ERR_PIPE : UST_ERR_NOTCONN;
+    default:
+        return UST_ERR_PIPE;
+    }
+    if (len == 0)
+        return 0;
+    long n = ring_write(&t->sndbuf, buf, len);
+    if (n < 0)
+        return n;
+    if (n == 0)
+        return UST_ERR_AGAIN;
+    tcp_output(t);
+    return n;
+}
+
+/* After the application read: tell the peer if the window opened enough
+ * (receiver SWS avoidance decides what "enough" is). */
+static void window_update(struct tcb *t)
+{
+    if (!tcp_state_synchronized(t->state) || (t->flags & TF_FIN_RCVD))
+        return;
+    uint32_t cur = seq_gt(t->rcv_adv, t->rcv_nxt) ? t->rcv_adv - t->rcv_nxt : 0;
+    uint32_t now = tcp_rcv_window(t);
+    if (now > cur && (cur == 0 || now >= 2 * cur)) {
+        t->flags |= TF_ACK_NOW;
+        tcp_output(t);
+    }
+}
+
+static ssize_t tcp_op_recv(struct ust_sock *s, void *buf, size_t len, int flags,
+                           struct sock_addr *from)
+{
+    struct tcb *t = tcb_of(s);
+    if (from) {
+        from->addr = t->raddr;
+        from->port = t->rport;
+    }
+    if (flags & MSG_OOB)
+        return UST_ERR_NOTSUP; /* urgent data stays inline */
+    if (ring_len(&t->rcvbuf)) {
+        if (len == 0)
+            return 0;
+        if (flags & MSG_PEEK)
+            return (ssize_t)ring_peek(&t->rcvbuf, 0, buf, len);
+        size_t n = ring_read(&t->rcvbuf, buf, len);
+        t->rd_seq += (uint32_t)n;
+        if (t->urg_valid && seq_ge(t->rd_seq, t->rcv_up))
+            t->urg_valid = false;
+        window_update(t);
+        return (ssize_t)n;
+    }
+    if (t->flags & (TF_FIN_RCVD | TF_RD_SHUT))
+        return 0;
+    if (t->err) {
+        int e = t->err;
+        t->err = 0;
+        return e;
+    }
+    switch (t->state) {
+    case UST_TCP_CLOSED:
+        return (t->flags & TF_WAS_CONNECTED) ? 0 : UST_ERR_NOTCONN;
+    case UST_TCP_LISTEN:
+        return UST_ERR_NOTCONN;
+    default:
+        return UST_ERR_AGAIN;
+    }
+}
+
+/* CLOSE / shutdown(SHUT_WR): queue the FIN behind the data (RFC 9293 3.10.4). */
+static void queue_fin(struct tcb *t)
+{
+    if (t->flags & TF_FIN_QUEUED)
+        return;
+    t->fin_seq = tcp_snd_data_seq(t) + (uint32_t)ring_len(&t->sndbuf);
+    t->flags |= TF_FIN_QUEUED;
+    if (t->state == UST_TCP_ESTABLISHED)
+        tcp_set_state(t, UST_TCP_FIN_WAIT_1);
+    else if (t->state == UST_TCP_CLOSE_WAIT)
+        tcp_set_state(t, UST_TCP_LAST_ACK);
+    /* SYN-RECEIVED: FIN-WAIT-1 once established (tcp_input) */
+    tcp_output(t);
+}
+
+static int tcp_op_shutdown(struct ust_sock *s, int how)
+{
+    struct tcb *t = tcb_of(s);
+    if (how != SHUT_RD && how != SHUT_WR && how != SHUT_RDWR)
+        return UST_ERR_INVAL;
+    if (t->state == UST_TCP_CLOSED || t->state == UST_TCP_LISTEN || t->state == UST_TCP_SYN_SENT)
+        return UST_ERR_NOTCONN;
+    if (how != SHUT_WR)
+        t->flags |= TF_RD_SHUT;
+    if (how != SHUT_RD)
+        queue_fin(t);
+    tcb_reap(t);
+    return UST_OK;
+}
+
+static void close_listener(struct tcb *l)
+{
+    /* connections nobody accepted are reset (as Linux does) */
+    while (l->acceptq) {
+        struct tcb *c = l->acceptq;
+        tcp_listener_remove_child(c);
+        c->flags |= TF_ORPHAN;
+        tcp_drop(c, UST_ERR_CONNRESET, true);
+        tcb_reap(c);
+    }
+    tcb_free(l);
+}
+
+static void tcp_op_close(struct ust_sock *s)
+{
+    struct tcb *t = tcb_of(s);
+    if (!t)
+        return;
+    s->pcb = NULL;
+    t->sock = NULL;
+    t->flags |= TF_ORPHAN;
+    struct ust_tcp_stats *ts = &t->st->stats.tcp;
+    switch (t->state) {
+    case UST_TCP_LISTEN:
+        close_listener(t);
+        return;
+    case UST_TCP_CLOSED:
+    case UST_TCP_SYN_SENT:
+        tcp_set_state(t, UST_TCP_CLOSED);
+        tcb_reap(t);
+        return;
+    default:
+        break;
+    }
+    bool unread = ring_len(&t->rcvbuf) > 0 || !asm_empty(&t->ooo);
+    bool linger0 = t->linger_on && t->linger_sec == 0;
+    if ((unread || linger0) && t->state != UST_TCP_TIME_WAIT) {
+        /* RFC 1122 4.2.2.13 / RFC 9293 SHLD-3: data would be lost, say so */
+        if (unread)
+            ts->AbortOnClose++;
+        else
+            ts->AbortOnLinger++;
+        tcp_drop(t, UST_ERR_CONNRESET, true);
+        tcb_reap(t);
+        return;
+    }
+    queue_fin(t);
+    tcp_fin_wait_2_timeout(t);
+    tcb_reap(t);
+}
+
+static short tcp_op_poll(struct ust_sock *s)
+{
+    struct tcb *t = tcb_of(s);
+    short m = 0;
+    if (t->state == UST_TCP_LISTEN)
+        return t->acceptq ? POLLIN : 0;
+    if (ring_len(&t->rcvbuf) || (t->flags & (TF_FIN_RCVD | TF_RD_SHUT)))
+        m |= POLLIN;
+    if (t->err)
+        m |= POLLERR | POLLIN | POLLOUT;
+    if ((t->state == UST_TCP_ESTABLISHED || t->state == UST_TCP_CLOSE_WAIT) &&
+        !(t->flags & TF_FIN_QUEUED) && ring_space(&t->sndbuf) > 0)
+        m |= POLLOUT;
+    if (t->state == UST_TCP_CLOSED && (t->flags & TF_WAS_CONNECTED))
+        m |= POLLHUP | POLLIN;
+    if ((t->flags & TF_FIN_RCVD) && (t->flags & TF_FIN_QUEUED))
+        m |= POLLHUP;
+    return m;
+}
+
+static int tcp_op_getname(struct ust_sock *s, bool peer, struct sock_addr *a)
+{
+    struct tcb *t = tcb_of(s);
+    if (peer) {
+        if (!t->rport || !(t->state != UST_TCP_CLOSED || (t->flags & TF_WAS_CONNECTED)))
+            return UST_ERR_NOTCONN;
+        a->addr = t->raddr;
+        a->port = t->rport;
+    } else {
+        a->addr = t->laddr;
+        a->port = t->lport;
+    }
+    return UST_OK;
+}
+
+static int set_buf(struct ring *r, int v)
+{
+    if (v < 0)
+        return UST_ERR_INVAL;
+    size_t n = (size_t)v;
+    if (n < TCP_BUF_MIN)
+        n = TCP_BUF_MIN;
+    if (n > TCP_BUF_MAX)
+        n = TCP_BUF_MAX;
+    return ring_set_cap(r, n);
+}
+
+static int sol_socket_set(struct tcb *t, int name, const void *val, size_t len)
+{
+    if (name == SO_LINGER) {
+        struct linger lg;
+        if (len < sizeof(lg))
+            return UST_ERR_INVAL;
+        memcpy(&lg, val, sizeof(lg));
+        t->linger_on = lg.l_onoff != 0;
+        t->linger_sec = lg.l_linger < 0 ? 0 : (unsigned)lg.l_linger;
+        return UST_OK;
+    }
+    int v;
+    if (len < sizeof(v))
+        return UST_ERR_INVAL;
+    memcpy(&v, val, sizeof(v));
+    switch (name) {
+    case SO_KEEPALIVE:
+        if (v)
+            t->flags |= TF_KEEPALIVE;
+        else
+            t->flags &= ~TF_KEEPALIVE;
+        tcp_keepalive_reset(t);
+        return UST_OK;
+    case SO_SNDBUF:
+        return set_buf(&t->sndbuf, v);
+    case SO_RCVBUF:
+        if (tcp_state_synchronized(t->state) || !asm_empty(&t->ooo))
+            return UST_ERR_INVAL; /* the window scale is already fixed */
+        return set_buf(&t->rcvbuf, v);
+    default:
+        return UST_ERR_NOTSUP;
+    }
+}
+
+static int sol_tcp_set(struct tcb *t, int name, const void *val, size_t len)
+{
+    int v;
+    if (len < sizeof(v))
+        return UST_ERR_INVAL;
+    memcpy(&v, val, sizeof(v));
+    switch (name) {
+    case TCP_NODELAY: /* MUST-17 */
+        if (v)
+            t->flags |= TF_NODELAY;
+        else
+            t->flags &= ~TF_NODELAY;
+        if (v)
+            tcp_output(t);
+        return UST_OK;
+    case TCP_MAXSEG:
+        if (v < 0 || v > 65535 || (v && v < 88))
+            return UST_ERR_INVAL;
+        t->user_mss = (uint16_t)v;
+        if (tcp_state_synchronized(t->state))
+            tcp_update_mss(t);
+        return UST_OK;
+    case TCP_KEEPIDLE:
+    case TCP_KEEPINTVL:
+        if (v < 1 || v > 32767)
+            return UST_ERR_INVAL;
+        if (name == TCP_KEEPIDLE)
+            t->keepidle = (ust_time_t)v * UST_SEC;
+        else
+            t->keepintvl = (ust_time_t)v * UST_SEC;
+        timer_cancel(t->st, &t->t_keep);
+        tcp_keepalive_reset(t);
+        return UST_OK;
+    case TCP_KEEPCNT:
+        if (v < 1 || v > 127)
+            return UST_ERR_INVAL;
+        t->keepcnt = (unsigned)v;
+        return UST_OK;
+    default:
+        return UST_ERR_NOTSUP;
+    }
+}
+
+static int tcp_op_setsockopt(struct ust_sock *s, int level, int name, const void *val, size_t len)
+{
+    struct tcb *t = tcb_of(s);
+    if (!val)
+        return UST_ERR_INVAL;
+    if (level == SOL_SOCKET)
+        return sol_socket_set(t, name, val, len);
+    if (level == IPPROTO_TCP)
+        return sol_tcp_set(t, name, val, len);
+    return UST_ERR_NOTSUP;
+}
+
+static uint32_t us32(ust_time_t v)
+{
+    ust_time_t us = v / UST_USEC;
+    return us > UINT32_MAX ? UINT32_MAX : (uint32_t)us;
+}
+
+void tcp_fill_info(const struct tcb *t, struct ust_tcp_info *i)
+{
+    memset(i, 0, sizeof(*i));
+    i->state = (uint8_t)t->state;
+    i->snd_wscale = t->snd_wscale;
+    i->rcv_wscale = t->rcv_wscale;
+    i->backoff = (uint8_t)t->rtt.backoff;
+    i->rtt_us = us32(t->rtt.srtt);
+    i->rttvar_us = us32(t->rtt.rttvar);
+    i->rto_us = us32(tcp_rtt_rto(&t->rtt));
+    i->snd_mss = t->mss;
+    i->rcv_mss = t->rcv_mss;
+    i->cwnd = t->cc.cwnd;
+    i->ssthresh = t->cc.ssthresh;
+    i->snd_wnd = t->snd_wnd;
+    i->rcv_wnd = seq_gt(t->rcv_adv, t->rcv_nxt) ? t->rcv_adv - t->rcv_nxt : 0;
+    i->unacked = t->snd_max - t->snd_una;
+    i->retransmits = t->retries;
+    i->total_retrans = t->total_retrans;
+    i->urg_pending = t->urg_valid && seq_gt(t->rcv_up, t->rd_seq) ? t->rcv_up - t->rd_seq : 0;
+    i->bytes_acked = t->bytes_acked;
+    i->bytes_received = t->bytes_received;
+}
+
+static int put_int(void *val, size_t *len, int v)
+{
+    if (*len < sizeof(v))
+        return UST_ERR_INVAL;
+    memcpy(val, &v, sizeof(v));
+    *len = sizeof(v);
+    return UST_OK;
+}
+
+static int tcp_op_getsockopt(struct ust_sock *s, int level, int name, void *val, size_t *len)
+{
+    struct tcb *t = tcb_of(s);
+    if (!val || !len)
+        return UST_ERR_INVAL;
+    if (level == SOL_SOCKET) {
+        switch (name) {
+        case SO_KEEPALIVE: return put_int(val, len, (t->flags & TF_KEEPALIVE) != 0);
+        case SO_SNDBUF: return put_int(val, len, (int)t->sndbuf.cap);
+        case SO_RCVBUF: return put_int(val, len, (int)t->rcvbuf.cap);
+        case SO_LINGER: {
+            struct linger lg = {.l_onoff = t->linger_on, .l_linger = (int)t->linger_sec};
+            if (*len < sizeof(lg))
+                return UST_ERR_INVAL;
+            memcpy(val, &lg, sizeof(lg));
+            *len = sizeof(lg);
+            return UST_OK;
+        }
+        default: return UST_ERR_NOTSUP;
+        }
+    }
+    if (level != IPPROTO_TCP)
+        return UST_ERR_NOTSUP;
+    switch (name) {
+    case TCP_NODELAY: return put_int(val, len, (t->flags & TF_NODELAY) != 0);
+    case TCP_MAXSEG: return put_int(val, len, tcp_state_synchronized(t->state) ? t->mss
+                                              : (t->user_mss ? t->user_mss : TCP_DEFAULT_MSS));
+    case TCP_KEEPIDLE: return put_int(val, len, (int)(t->keepidle / UST_SEC));
+    case TCP_KEEPINTVL: return put_int(val, len, (int)(t->keepintvl / UST_SEC));
+    case TCP_KEEPCNT: return put_int(val, len, (int)t->keepcnt);
+    case UST_TCP_INFO: {
+        struct ust_tcp_info info;
+        tcp_fill_info(t, &info);
+        size_t n = *len < sizeof(info) ? *len : sizeof(info);
+        memcpy(val, &info, n);
+        *len = n;
+        return UST_OK;
+    }
+    default: return UST_ERR_NOTSUP;
+    }
+}
+
+static int tcp_op_take_error(struct ust_sock *s)
+{
+    struct tcb *t = tcb_of(s);
+    int e = t->err;
+    t->err = 0;
+    return e;
+}
+
+const struct sock_ops tcp_sock_ops = {
+    .init = tcp_op_init,
+    .bind = tcp_op_bind,
+    .connect = tcp_op_connect,
+    .listen = tcp_op_listen,
+    .accept = tcp_op_accept,
+    .send = tcp_op_send,
+    .recv = tcp_op_recv,
+    .shutdown = tcp_op_shutdown,
+    .close = tcp_op_close,
+    .poll = tcp_op_poll,
+    .getname = tcp_op_getname,
+    .setsockopt = tcp_op_setsockopt,
+    .getsockopt = tcp_op_getsockopt,
+    .take_error = tcp_op_take_error,
+};

@@ -1,0 +1,90 @@
+/* TCP state harness: one stack (203.0.113.1) talking to a scripted peer
+ * (203.0.113.2). The test plays the peer with seg_in(), checks every
+ * segment the stack emits with seg_expect() / seg_expect_nothing(), and
+ * moves virtual time explicitly with th_advance(). Sockets are driven
+ * through tcp_sock_ops directly, so the harness tests exactly the TCP
+ * code and its socket contract. */
+#ifndef TCP_HARNESS_H
+#define TCP_HARNESS_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "socket/sock.h"
+#include "ustack/ustack.h"
+#include "wire/tcp.h"
+
+#define TH_LOCAL UST_IP4(203, 0, 113, 1)
+#define TH_PEER UST_IP4(203, 0, 113, 2)
+#define TH_LPORT 40000
+#define TH_RPORT 80
+#define PEER_ISS 1000u     /* the peer's initial sequence number */
+#define TH_RTT (100 * UST_MSEC) /* handshake round trip of th_open_active */
+
+/* flags shorthands */
+#define S TCP_SYN
+#define A TCP_ACK
+#define F TCP_FIN
+#define R TCP_RST
+#define P TCP_PSH
+#define U TCP_URG
+
+struct th_seg {
+    ust_ip4_t src, dst;
+    uint16_t sport, dport;
+    uint8_t flags;
+    uint32_t seq, ack;
+    uint16_t wnd, urp;
+    struct tcp_opts opts;
+    uint8_t data[2048];
+    size_t len;
+};
+
+struct th {
+    struct ust_stack *st;
+    struct ust_dev *dev;
+    ust_time_t now;
+    struct th_seg *q;  /* every captured segment; q[qhead..qn) not yet checked */
+    unsigned qhead, qn, qcap;
+    uint32_t iss;      /* the stack's ISS, learned from its SYN or SYN,ACK */
+    uint16_t lport, rport; /* stack-side and peer-side port of seg_in */
+    struct ust_sock *socks[32];
+    unsigned nsocks;
+};
+
+struct th *th_new(const struct ust_config *cfg);
+void th_free(struct th *h);
+/* Moves the clock forward by dt and runs the timers that expired. */
+void th_advance(struct th *h, ust_time_t dt);
+
+/* A fresh TCP socket (closed with th_free unless th_close'd before). */
+struct ust_sock *th_socket(struct th *h);
+void th_close(struct th *h, struct ust_sock *s);
+int th_state(struct ust_sock *s);
+struct ust_tcp_info th_info(struct ust_sock *s);
+int th_setopt_int(struct ust_sock *s, int level, int name, int v);
+
+/* The peer sends a segment to the stack (from TH_PEER:h->rport to
+ * TH_LOCAL:h->lport). */
+void seg_in(struct th *h, uint8_t flags, uint32_t seq, uint32_t ack, uint16_t wnd,
+            const void *data, size_t len);
+void seg_in_opts(struct th *h, uint8_t flags, uint32_t seq, uint32_t ack, uint16_t wnd,
+                 const struct tcp_opts *opts, uint16_t urp, const void *data, size_t len);
+/* The next segment the stack sent must have exactly these flags, seq and
+ * ack (ack is not compared when the ACK flag is off). Returns it. */
+const struct th_seg *seg_expect(struct th *h, uint8_t flags, uint32_t seq, uint32_t ack);
+/* Nothing (more) was sent. */
+void seg_expect_nothing(struct th *h);
+unsigned th_pending(const struct th *h);
+
+/* Active open from TH_LOCAL:TH_LPORT to TH_PEER:TH_RPORT; expects the SYN
+ * (h->iss learned). */
+struct ust_sock *th_connect(struct th *h);
+/* Full active handshake: the peer answers after TH_RTT with SYN,ACK
+ * (MSS 1460, no window scale, window `peer_wnd`). */
+struct ust_sock *th_open_active(struct th *h, uint16_t peer_wnd);
+/* Listener on TH_LOCAL:TH_RPORT... the peer connects from TH_PEER:40000;
+ * returns the accepted socket (and *listener if not NULL). */
+struct ust_sock *th_open_passive(struct th *h, struct ust_sock **listener);
+
+#endif

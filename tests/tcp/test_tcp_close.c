@@ -1,0 +1,261 @@
+/* Closing (RFC 9293 3.6, 3.10.4, 3.10.7.4 FIN step): active, passive,
+ * simultaneous and half close, TIME-WAIT (2 x MSL), and the aborts of RFC
+ * 1122 4.2.2.13 (unread data, SO_LINGER 0, data after close). */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include <netinet/in.h>
+#include <string.h>
+#include <sys/socket.h>
+
+#include "../harness/tcp_harness.h"
+#include "core/stack_impl.h"
+#include "transport/tcp/tcp.h"
+
+/* State of the connection under test, whether or not a socket holds it
+ * (-1: the TCB is gone). */
+static int conn_state(struct th *h)
+{
+    struct tcb *t = tcb_lookup(h->st, TH_LOCAL, h->lport, TH_PEER, h->rport);
+    return t ? (int)t->state : -1;
+}
+
+static void test_active_close_time_wait(void **state)
+{
+    (void)state;
+    struct th *h = th_new(NULL);
+    struct ust_sock *s = th_open_active(h, 65535);
+    uint32_t i = h->iss + 1, p = PEER_ISS + 1;
+    th_close(h, s);
+    seg_expect(h, F | A, i, p);
+    assert_int_equal(conn_state(h), UST_TCP_FIN_WAIT_1);
+    seg_in(h, A, p, i + 1, 65535, NULL, 0);
+    seg_expect_nothing(h);
+    assert_int_equal(conn_state(h), UST_TCP_FIN_WAIT_2);
+    seg_in(h, F | A, p, i + 1, 65535, NULL, 0);
+    seg_expect(h, A, i + 1, p + 1);
+    assert_int_equal(conn_state(h), UST_TCP_TIME_WAIT);
+    /* a retransmitted FIN is acknowledged and restarts the 2 MSL wait */
+    th_advance(h, 30 * UST_SEC);
+    seg_in(h, F | A, p, i + 1, 65535, NULL, 0);
+    seg_expect(h, A, i + 1, p + 1);
+    th_advance(h, 59 * UST_SEC);
+    assert_int_equal(conn_state(h), UST_TCP_TIME_WAIT);
+    /* MUST-13: 2 x MSL (default MSL 30 s) */
+    th_advance(h, 1 * UST_SEC);
+    assert_int_equal(conn_state(h), -1);
+    assert_int_equal(h->st->tcp->ntcbs, 0);
+    assert_int_equal(h->st->stats.tcp.TimeWaitExpired, 1);
+    seg_expect_nothing(h);
+    th_free(h);
+}
+
+static void test_time_wait_configurable(void **state)
+{
+    (void)state;
+    struct ust_config c;
+    ust_config_default(&c);
+    c.tcp_msl = 2 * UST_SEC;
+    struct th *h = th_new(&c);
+    struct ust_sock *s = th_open_active(h, 65535);
+    uint32_t i = h->iss + 1, p = PEER_ISS + 1;
+    assert_int_equal(tcp_sock_ops.shutdown(s, SHUT_WR), UST_OK);
+    seg_expect(h, F | A, i, p);
+    /* FIN,ACK acking our FIN in FIN-WAIT-1: straight to TIME-WAIT */
+    seg_in(h, F | A, p, i + 1, 65535, NULL, 0);
+    seg_expect(h, A, i + 1, p + 1);
+    assert_int_equal(th_state(s), UST_TCP_TIME_WAIT);
+    th_advance(h, 3999 * UST_MSEC);
+    assert_int_equal(th_state(s), UST_TCP_TIME_WAIT);
+    th_advance(h, 1 * UST_MSEC);
+    assert_int_equal(th_state(s), UST_TCP_CLOSED);
+    char b[4];
+    assert_int_equal(tcp_sock_ops.recv(s, b, sizeof(b), 0, NULL), 0);
+    th_free(h);
+}
+
+static void test_passive_close(void **state)
+{
+    (void)state;
+    struct th *h = th_new(NULL);
+    struct ust_sock *s = th_open_passive(h, NULL);
+    uint32_t i = h->iss + 1, p = PEER_ISS + 1;
+    seg_in(h, F | A, p, i, 65535, NULL, 0);
+    seg_expect(h, A, i, p + 1); /* a FIN is acknowledged at once */
+    assert_int_equal(th_state(s), UST_TCP_CLOSE_WAIT);
+    assert_true(tcp_sock_ops.poll(s) & POLLIN);
+    char b[8];
+    assert_int_equal(tcp_sock_ops.recv(s, b, sizeof(b), 0, NULL), 0); /* EOF: graceful (MUST-12) */
+    /* the send side still works */
+    assert_int_equal(tcp_sock_ops.send(s, "bye", 3, 0, NULL), 3);
+    seg_expect(h, A | P, i, p + 1);
+    seg_in(h, A, p + 1, i + 3, 65535, NULL, 0);
+    th_close(h, s);
+    seg_expect(h, F | A, i + 3, p + 1);
+    assert_int_equal(conn_state(h), UST_TCP_LAST_ACK);
+    /* an ACK that does not cover the FIN changes nothing */
+    seg_in(h, A, p + 1, i + 3, 65535, NULL, 0);
+    assert_int_equal(conn_state(h), UST_TCP_LAST_ACK);
+    seg_in(h, A, p + 1, i + 4, 65535, NULL, 0);
+    assert_int_equal(conn_state(h), -1);
+    seg_expect_nothing(h);
+    th_free(h);
+}
+
+static void test_simultaneous_close(void **state)
+{
+    (void)state;
+    struct th *h = th_new(NULL);
+    struct ust_sock *s = th_open_active(h, 65535);
+    uint32_t i = h->iss + 1, p = PEER_ISS + 1;
+    assert_int_equal(tcp_sock_ops.shutdown(s, SHUT_WR), UST_OK);
+    seg_expect(h, F | A, i, p);
+    /* the peer's FIN crosses ours: it does not acknowledge our FIN */
+    seg_in(h, F | A, p, i, 65535, NULL, 0);
+    seg_expect(h, A, i + 1, p + 1);
+    assert_int_equal(th_state(s), UST_TCP_CLOSING);
+    seg_in(h, A, p + 1, i + 1, 65535, NULL, 0);
+    assert_int_equal(th_state(s), UST_TCP_TIME_WAIT);
+    seg_expect_nothing(h);
+    th_advance(h, 60 * UST_SEC);
+    assert_int_equal(th_state(s), UST_TCP_CLOSED);
+    th_free(h);
+}
+
+static void test_half_close(void **state)
+{
+    (void)state;
+    struct th *h = th_new(NULL);
+    struct ust_sock *s = th_open_active(h, 65535);
+    uint32_t i = h->iss + 1, p = PEER_ISS + 1;
+    assert_int_equal(tcp_sock_ops.shutdown(s, SHUT_WR), UST_OK);
+    seg_expect(h, F | A, i, p);
+    assert_int_equal(tcp_sock_ops.send(s, "x", 1, 0, NULL), UST_ERR_PIPE);
+    seg_in(h, A, p, i + 1, 65535, NULL, 0);
+    assert_int_equal(th_state(s), UST_TCP_FIN_WAIT_2);
+    /* we keep reading */
+    seg_in(h, A | P, p, i + 1, 65535, "hello", 5);
+    seg_expect_nothing(h);
+    th_advance(h, 40 * UST_MSEC); /* delayed ACK */
+    seg_expect(h, A, i + 1, p + 5);
+    char b[16];
+    assert_int_equal(tcp_sock_ops.recv(s, b, sizeof(b), 0, NULL), 5);
+    assert_memory_equal(b, "hello", 5);
+    assert_int_equal(tcp_sock_ops.recv(s, b, sizeof(b), 0, NULL), UST_ERR_AGAIN);
+    seg_in(h, F | A | P, p + 5, i + 1, 65535, "world", 5);
+    seg_expect(h, A, i + 1, p + 11);
+    assert_int_equal(th_state(s), UST_TCP_TIME_WAIT);
+    assert_int_equal(tcp_sock_ops.recv(s, b, sizeof(b), 0, NULL), 5);
+    assert_memory_equal(b, "world", 5);
+    assert_int_equal(tcp_sock_ops.recv(s, b, sizeof(b), 0, NULL), 0);
+    th_free(h);
+}
+
+static void test_close_sends_queued_data_then_fin(void **state)
+{
+    (void)state;
+    struct th *h = th_new(NULL);
+    struct ust_sock *s = th_open_active(h, 100); /* a small peer window */
+    uint32_t i = h->iss + 1, p = PEER_ISS + 1;
+    uint8_t data[300];
+    for (int k = 0; k < 300; k++)
+        data[k] = (uint8_t)k;
+    assert_int_equal(tcp_sock_ops.send(s, data, sizeof(data), 0, NULL), 300);
+    const struct th_seg *d = seg_expect(h, A, i, p);
+    assert_int_equal(d->len, 100);
+    th_close(h, s);
+    seg_expect_nothing(h); /* the FIN waits behind the data */
+    seg_in(h, A, p, i + 100, 200, NULL, 0);
+    d = seg_expect(h, F | P | A, i + 100, p);
+    assert_int_equal(d->len, 200);
+    assert_memory_equal(d->data, data + 100, 200);
+    seg_in(h, A, p, i + 301, 200, NULL, 0);
+    assert_int_equal(conn_state(h), UST_TCP_FIN_WAIT_2);
+    /* orphaned FIN-WAIT-2 does not last for ever (tcp_fin_timeout) */
+    th_advance(h, 60 * UST_SEC);
+    assert_int_equal(conn_state(h), -1);
+    th_free(h);
+}
+
+static void test_close_with_unread_data_resets(void **state)
+{
+    (void)state;
+    struct th *h = th_new(NULL);
+    struct ust_sock *s = th_open_active(h, 65535);
+    uint32_t i = h->iss + 1, p = PEER_ISS + 1;
+    seg_in(h, A | P, p, i, 65535, "unread", 6);
+    th_close(h, s);
+    seg_expect(h, R | A, i, p + 6);
+    seg_expect_nothing(h);
+    assert_int_equal(conn_state(h), -1);
+    assert_int_equal(h->st->stats.tcp.AbortOnClose, 1);
+    th_free(h);
+}
+
+static void test_linger_zero_resets(void **state)
+{
+    (void)state;
+    struct th *h = th_new(NULL);
+    struct ust_sock *s = th_open_active(h, 65535);
+    struct linger lg = {.l_onoff = 1, .l_linger = 0};
+    assert_int_equal(tcp_sock_ops.setsockopt(s, SOL_SOCKET, SO_LINGER, &lg, sizeof(lg)), UST_OK);
+    th_close(h, s);
+    seg_expect(h, R | A, h->iss + 1, PEER_ISS + 1);
+    assert_int_equal(conn_state(h), -1);
+    th_free(h);
+}
+
+static void test_data_after_close_resets(void **state)
+{
+    (void)state;
+    struct th *h = th_new(NULL);
+    struct ust_sock *s = th_open_active(h, 65535);
+    uint32_t i = h->iss + 1, p = PEER_ISS + 1;
+    th_close(h, s);
+    seg_expect(h, F | A, i, p);
+    seg_in(h, A, p, i + 1, 65535, NULL, 0);
+    assert_int_equal(conn_state(h), UST_TCP_FIN_WAIT_2);
+    seg_in(h, A | P, p, i + 1, 65535, "late", 4);
+    seg_expect(h, R | A, i + 1, p);
+    assert_int_equal(conn_state(h), -1);
+    assert_int_equal(h->st->stats.tcp.AbortOnData, 1);
+    th_free(h);
+}
+
+static void test_peer_reset_reported(void **state)
+{
+    (void)state;
+    struct th *h = th_new(NULL);
+    struct ust_sock *s = th_open_active(h, 65535);
+    seg_in(h, R, PEER_ISS + 1, 0, 0, NULL, 0);
+    seg_expect_nothing(h);
+    assert_int_equal(th_state(s), UST_TCP_CLOSED);
+    /* MUST-12: an abort is distinguishable from a FIN */
+    char b[4];
+    assert_true(tcp_sock_ops.poll(s) & POLLERR);
+    assert_int_equal(tcp_sock_ops.recv(s, b, sizeof(b), 0, NULL), UST_ERR_CONNRESET);
+    assert_int_equal(tcp_sock_ops.recv(s, b, sizeof(b), 0, NULL), 0);
+    assert_int_equal(tcp_sock_ops.send(s, b, 1, 0, NULL), UST_ERR_PIPE);
+    assert_int_equal(h->st->stats.tcp.EstabResets, 1);
+    th_free(h);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_active_close_time_wait),
+        cmocka_unit_test(test_time_wait_configurable),
+        cmocka_unit_test(test_passive_close),
+        cmocka_unit_test(test_simultaneous_close),
+        cmocka_unit_test(test_half_close),
+        cmocka_unit_test(test_close_sends_queued_data_then_fin),
+        cmocka_unit_test(test_close_with_unread_data_resets),
+        cmocka_unit_test(test_linger_zero_resets),
+        cmocka_unit_test(test_data_after_close_resets),
+        cmocka_unit_test(test_peer_reset_reported),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
