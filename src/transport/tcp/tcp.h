@@ -86,6 +86,7 @@ struct tcb {
     uint32_t max_snd_wnd;       /* largest window the peer offered (SWS, RFC 5961) */
     uint32_t snd_wl1, snd_wl2;
     uint32_t snd_up;
+    uint32_t snd_sml;           /* end of the last small segment sent (Nagle/Minshall) */
     uint8_t snd_wscale, rcv_wscale;
     bool wscale_offered;        /* our SYN carried the window scale option */
     struct ring sndbuf;         /* bytes from the first unacked data byte on */

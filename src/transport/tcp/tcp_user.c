@@ -139,7 +139,7 @@ static int tcp_op_connect(struct ust_sock *s, const struct sock_addr *a)
     t->err = 0;
     tcb_init_conn(t);
     t->iss = tcp_isn(st, t->laddr, t->lport, t->raddr, t->rport, st->now);
-    t->snd_una = t->snd_nxt = t->snd_max = t->iss;
+    t->snd_una = t->snd_nxt = t->snd_max = t->snd_sml = t->iss;
     t->recover = t->iss;
     t->wscale_offered = st->cfg.tcp_window_scaling;
     t->retries = 0;
