@@ -1,8 +1,11 @@
-/* The table of subcommands. */
+/* The table of subcommands: one file per command (cmd_*.c). */
 #include <stddef.h>
 
 #include "cli.h"
 
 const struct cli_command cli_commands[] = {
+    {"demo", cmd_demo},
+    {"serve", cmd_serve},
+    {"ping", cmd_ping},
     {NULL, NULL},
 };

@@ -20,7 +20,7 @@ static void usage(FILE *out)
 int main(int argc, char **argv)
 {
     if (argc < 2) {
-        usage(stderr);
+        fprintf(stderr, "ustack: missing command (try 'ustack --help')\n");
         return 2;
     }
     const char *cmd = argv[1];

@@ -5,7 +5,46 @@
  * Blocking calls keep the stack running while they wait, through the
  * waiter installed by the event loop (ust_loop or ust_sim). Sockets created
  * with SOCK_NONBLOCK in `type` (or switched with ust_set_nonblock) return
- * EAGAIN / EINPROGRESS instead. */
+ * EAGAIN / EINPROGRESS instead.
+ *
+ * Blocking: when an operation would block, the call runs the stack through
+ * the waiter (ust_stack_set_waiter) and retries, until it succeeds or the
+ * SO_RCVTIMEO (recv, accept) / SO_SNDTIMEO (send, connect) deadline passes:
+ * then it fails with EAGAIN (connect: EINPROGRESS), as on Linux. With no
+ * waiter installed nothing can make progress, so a blocking call that would
+ * block fails with EAGAIN at once, and ust_poll returns 0 at once. The same
+ * happens when the waiter answers UST_ERR_TIMEDOUT (the simulator: nothing
+ * can happen before the deadline, or ever). A waiter answering
+ * UST_ERR_AGAIN (the real loop interrupted by a signal) gives EINTR.
+ * MSG_DONTWAIT makes one call non-blocking.
+ *
+ * Options (SOL_SOCKET) kept by the socket layer: SO_REUSEADDR,
+ * SO_BROADCAST, SO_RCVTIMEO/SO_SNDTIMEO (struct timeval; {0,0} = none,
+ * tv_usec outside 0..999999 = EDOM), SO_ERROR (pending error, cleared),
+ * SO_TYPE, SO_RCVBUF/SO_SNDBUF. Like Linux, SO_RCVBUF/SO_SNDBUF store the
+ * requested value doubled (requests capped at 4 MiB, results at least 2304
+ * / 4608 bytes) and getsockopt returns the stored value. For UDP the
+ * stored SO_RCVBUF bounds the receive queue: each queued datagram costs its
+ * payload + 64 bytes, and a datagram that would push the queue past the
+ * limit is dropped (counted in RcvbufErrors), except that an empty queue
+ * always takes one datagram. The UDP default is cfg.udp_rcvbuf (as if
+ * already doubled). IPPROTO_IP: IP_TTL (1..255, -1 = default), IP_TOS.
+ * Anything else is passed to the protocol; unknown options: ENOPROTOOPT.
+ *
+ * UDP (SOCK_DGRAM) as on Linux: one recv returns (the start of) one
+ * datagram, the rest of a longer one is discarded, and with MSG_TRUNC the
+ * call returns the datagram's real length; MSG_PEEK leaves it queued.
+ * sendto over 65507 bytes: EMSGSIZE; larger than the MTU: fragmented. An
+ * unbound socket gets an ephemeral port (cfg.ephemeral_lo..hi) on its
+ * first send or connect. ICMP errors (port unreachable -> ECONNREFUSED,
+ * host/net unreachable, a local ARP failure -> EHOSTUNREACH) reach only a
+ * connected socket, as a pending error returned once by the next send or
+ * recv (and by SO_ERROR, POLLERR). A unicast datagram goes to the most
+ * specific socket (connected, then bound to the address, then wildcard;
+ * the newest on a tie), a broadcast one to every matching socket.
+ *
+ * Descriptors: the lowest free one first, starting at 0; at most
+ * cfg.max_sockets (EMFILE). */
 #ifndef USTACK_SOCKET_H
 #define USTACK_SOCKET_H
 
@@ -85,5 +124,15 @@ int ust_set_nonblock(struct ust_stack *st, int fd, int on);
 /* Like poll(2) over ustack descriptors; timeout in milliseconds (-1 = for
  * ever, 0 = just look). Runs the stack while it waits. */
 int ust_poll(struct ust_stack *st, struct pollfd *fds, nfds_t nfds, int timeout_ms);
+
+/* Readiness notification for applications with their own epoll loop: an
+ * eventfd (created on the first call, owned and closed by the stack) that
+ * the stack signals whenever the readiness of some socket may have changed
+ * (data or a connection arrived, an error was set, a peer closed). It is a
+ * hint, not a level: when it becomes readable, read its 8-byte counter to
+ * reset it, then ask ust_poll(..., 0) which sockets are ready. Alongside it
+ * the loop must still feed the devices and call ust_stack_poll at
+ * ust_stack_poll_at. Returns the fd, or -1 with errno set. */
+int ust_stack_event_fd(struct ust_stack *st);
 
 #endif

@@ -32,6 +32,7 @@ void ust_stack_free(struct ust_stack *st)
     tcp_destroy(st);
     udp_destroy(st);
     reasm_destroy(st);
+    ipv4_local_destroy(st);
     arp_destroy(st);
     for (unsigned i = 0; i < st->ndevs; i++)
         dev_free(st->devs[i]);
@@ -64,12 +65,15 @@ void ust_stack_poll(struct ust_stack *st, ust_time_t now)
 {
     stack_set_now(st, now);
     timer_run(st, st->now);
+    ipv4_local_poll(st);
     for (unsigned i = 0; i < st->ndevs; i++)
         dev_poll(st->devs[i], st->now);
 }
 
 ust_time_t ust_stack_poll_at(const struct ust_stack *st)
 {
+    if (ipv4_local_pending(st))
+        return st->now; /* datagrams to ourselves wait for the next poll */
     ust_time_t next = timer_next(st);
     for (unsigned i = 0; i < st->ndevs; i++) {
         ust_time_t d = dev_poll_at(st->devs[i]);

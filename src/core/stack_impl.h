@@ -49,6 +49,7 @@ struct ust_stack {
     struct reasm_table reasm;
     struct icmp_state icmp;
     uint16_t ip_next_id;      /* IPv4 identification counter */
+    struct pkt_queue ip_local; /* datagrams to ourselves, delivered by poll */
 
     struct udp_state udp;
     struct tcp_state *tcp;

@@ -1,11 +1,278 @@
-/* STUB: ARP neighbour cache (to be implemented). */
-#include "core/stack_impl.h"
-#include "link.h"
+/* ARP protocol (RFC 826, RFC 1122 2.3.2): requests, replies, the merge
+ * rule, resolution of outgoing datagrams with a bounded wait queue, request
+ * retries with the one-per-interval rate limit, and entry ageing. The cache
+ * itself (storage, eviction) is in arp_cache.c. */
+#include <stddef.h>
+#include <string.h>
 
-int arp_init(struct ust_stack *st) { (void)st; return UST_OK; }
-void arp_destroy(struct ust_stack *st) { (void)st; }
-void arp_input(struct ust_stack *st, struct ust_dev *dev, const uint8_t *b, size_t l) { (void)st; (void)dev; (void)b; (void)l; }
-int arp_output(struct ust_stack *st, struct ust_iface *ifc, ust_ip4_t nh, struct pkt *p) { (void)st; (void)ifc; (void)nh; pkt_free(p); return UST_ERR_NOTSUP; }
-void arp_announce(struct ust_stack *st, struct ust_iface *ifc) { (void)st; (void)ifc; }
-void ust_arp_flush(struct ust_stack *st) { (void)st; }
-void ust_arp_dump(const struct ust_stack *st, FILE *out) { (void)st; (void)out; }
+#include "core/stack_impl.h"
+#include "core/trace.h"
+#include "dev/dev_impl.h"
+#include "link.h"
+#include "wire/arp.h"
+#include "wire/eth.h"
+
+static const uint8_t eth_bcast[ETH_ALEN] = {0xff, 0xff, 0xff, 0xff, 0xff, 0xff};
+
+static void arp_xmit(struct ust_stack *st, struct ust_dev *dev, const struct arp_pkt *a,
+                     const uint8_t *dst_mac)
+{
+    /* Tailroom for the Ethernet minimum-frame padding. */
+    struct pkt *p = pkt_alloc(PKT_HEADROOM, ETH_MIN_FRAME - ETH_HDR_LEN);
+    if (!p)
+        return;
+    if (arp_emit(a, p->data, p->len) != ARP_LEN) {
+        pkt_free(p);
+        return;
+    }
+    pkt_trim(p, ARP_LEN);
+    eth_output(st, dev, p, dst_mac, ETH_TYPE_ARP);
+}
+
+static void arp_fill(struct arp_pkt *a, uint16_t op, const struct ust_iface *ifc)
+{
+    memset(a, 0, sizeof(*a));
+    a->htype = ARP_HTYPE_ETHER;
+    a->ptype = ETH_TYPE_IPV4;
+    a->hlen = ETH_ALEN;
+    a->plen = 4;
+    a->op = op;
+    memcpy(a->sha, ifc->dev->mac.b, ETH_ALEN);
+    a->spa = ifc->addr;
+}
+
+void arp_send_request(struct ust_stack *st, struct ust_iface *ifc, ust_ip4_t target,
+                      const uint8_t *dst_mac)
+{
+    struct arp_pkt a;
+    arp_fill(&a, ARP_OP_REQUEST, ifc);
+    a.tpa = target;
+    char t[16], s[16];
+    TRACE(st, "arp", "who-has %s tell %s%s", IP4STR(target, t), IP4STR(ifc->addr, s),
+          dst_mac ? " (unicast)" : "");
+    st->stats.arp.out_requests++;
+    arp_xmit(st, ifc->dev, &a, dst_mac ? dst_mac : eth_bcast);
+}
+
+/* RFC 5227 2.3 announcement: a request with sender = target = our address,
+ * so that neighbours holding an old mapping update it (RFC 826 merge). */
+void arp_announce(struct ust_stack *st, struct ust_iface *ifc)
+{
+    struct arp_pkt a;
+    arp_fill(&a, ARP_OP_REQUEST, ifc);
+    a.tpa = ifc->addr;
+    char s[16];
+    TRACE(st, "arp", "gratuitous %s", IP4STR(ifc->addr, s));
+    st->stats.arp.gratuitous_sent++;
+    arp_xmit(st, ifc->dev, &a, eth_bcast);
+}
+
+static void arp_send_reply(struct ust_stack *st, struct ust_iface *ifc, const struct arp_pkt *req)
+{
+    struct arp_pkt a;
+    arp_fill(&a, ARP_OP_REPLY, ifc);
+    memcpy(a.tha, req->sha, ETH_ALEN);
+    a.tpa = req->spa;
+    char s[16], m[18];
+    TRACE(st, "arp", "reply %s is-at %s", IP4STR(ifc->addr, s), ust_mac_str(&ifc->dev->mac, m));
+    st->stats.arp.out_replies++;
+    arp_xmit(st, ifc->dev, &a, req->sha);
+}
+
+void arp_confirm(struct ust_stack *st, struct arp_entry *e, const uint8_t mac[6])
+{
+    bool was_incomplete = e->state == ARP_INCOMPLETE;
+    memcpy(e->mac.b, mac, ETH_ALEN);
+    e->state = ARP_REACHABLE;
+    e->confirmed = st->now;
+    e->requests = 0;
+    timer_arm(st, &e->timer, st->now + st->cfg.arp_reachable_time);
+    if (!was_incomplete)
+        return;
+    struct ust_iface *ifc = iface_by_index(st, e->ifindex);
+    struct pkt *p;
+    while ((p = pkt_queue_pop(&e->pending))) {
+        if (ifc)
+            eth_output(st, ifc->dev, p, e->mac.b, ETH_TYPE_IPV4);
+        else
+            pkt_free(p);
+    }
+}
+
+/* Resolution failed after cfg.arp_max_requests requests: the waiting
+ * datagrams are dropped and each sender is told "host unreachable" locally
+ * (RFC 1122 2.3.2.2 / 2.4: never as a packet on the wire). The entry is
+ * removed before anyone is told, so a handler that sends again starts a
+ * fresh resolution instead of touching a dying entry. */
+static void arp_give_up(struct ust_stack *st, struct arp_entry *e)
+{
+    struct pkt_queue q = e->pending;
+    memset(&e->pending, 0, sizeof(e->pending));
+    char a[16];
+    TRACE(st, "arp", "%s unreachable after %u requests, %zu packets dropped",
+          IP4STR(e->ip, a), e->requests, q.count);
+    st->stats.arp.resolve_failed++;
+    arp_remove(st, e);
+    struct pkt *p;
+    while ((p = pkt_queue_pop(&q))) {
+        icmp_local_unreachable(st, p->data, p->len);
+        pkt_free(p);
+    }
+}
+
+void arp_timer_fired(struct ust_stack *st, struct ust_timer *t, ust_time_t now)
+{
+    struct arp_entry *e = (struct arp_entry *)((char *)t - offsetof(struct arp_entry, timer));
+    char a[16];
+    switch (e->state) {
+    case ARP_INCOMPLETE: {
+        struct ust_iface *ifc = iface_by_index(st, e->ifindex);
+        if (!ifc || e->requests >= st->cfg.arp_max_requests) {
+            arp_give_up(st, e);
+            return;
+        }
+        arp_send_request(st, ifc, e->ip, NULL);
+        e->requests++;
+        e->last_request = now;
+        timer_arm(st, &e->timer, now + st->cfg.arp_retry_interval);
+        return;
+    }
+    case ARP_REACHABLE:
+        TRACE(st, "arp", "%s stale", IP4STR(e->ip, a));
+        e->state = ARP_STALE;
+        timer_arm(st, &e->timer, now + st->cfg.arp_stale_time);
+        return;
+    case ARP_STALE:
+        TRACE(st, "arp", "%s expired", IP4STR(e->ip, a));
+        arp_remove(st, e);
+        return;
+    }
+}
+
+/* RFC 1122 2.3.2.2: keep at least the latest packet; the oldest goes. */
+static void arp_enqueue(struct ust_stack *st, struct arp_entry *e, struct pkt *p)
+{
+    if (st->cfg.arp_queue_len == 0) {
+        st->stats.arp.queue_drops++;
+        pkt_free(p);
+        return;
+    }
+    while (e->pending.count >= st->cfg.arp_queue_len) {
+        st->stats.arp.queue_drops++;
+        pkt_free(pkt_queue_pop(&e->pending));
+    }
+    pkt_queue_push(&e->pending, p);
+}
+
+/* A STALE mapping is still used, and revalidated by a unicast request at
+ * most once per retry interval (RFC 1122 2.3.2.1 "unicast poll"). */
+static void arp_revalidate(struct ust_stack *st, struct ust_iface *ifc, struct arp_entry *e)
+{
+    if (e->last_request && e->last_request + st->cfg.arp_retry_interval > st->now)
+        return;
+    e->last_request = st->now;
+    arp_send_request(st, ifc, e->ip, e->mac.b);
+}
+
+int arp_output(struct ust_stack *st, struct ust_iface *ifc, ust_ip4_t next_hop, struct pkt *p)
+{
+    struct arp_entry *e = arp_lookup(st, next_hop);
+    if (e && e->state != ARP_INCOMPLETE) {
+        if (e->state == ARP_STALE)
+            arp_revalidate(st, ifc, e);
+        return eth_output(st, ifc->dev, p, e->mac.b, ETH_TYPE_IPV4);
+    }
+    if (e) {
+        /* Already asking: the retry timer paces requests (the flood limit). */
+        arp_enqueue(st, e, p);
+        return UST_OK;
+    }
+    e = arp_create(st, next_hop, ifc->index);
+    if (!e) {
+        char a[16];
+        TRACE(st, "arp", "cache full, drop packet for %s", IP4STR(next_hop, a));
+        st->stats.arp.queue_drops++;
+        pkt_free(p);
+        return UST_ERR_NOMEM;
+    }
+    arp_enqueue(st, e, p);
+    arp_send_request(st, ifc, next_hop, NULL);
+    e->requests = 1;
+    e->last_request = st->now;
+    timer_arm(st, &e->timer, st->now + st->cfg.arp_retry_interval);
+    return UST_OK;
+}
+
+/* Addresses that may never be learnt as a neighbour. */
+static bool arp_sender_ok(struct ust_stack *st, const struct ust_iface *ifc, const struct arp_pkt *a)
+{
+    char s[16];
+    if (eth_is_multicast(a->sha) || !memcmp(a->sha, ifc->dev->mac.b, ETH_ALEN)) {
+        TRACE(st, "arp", "drop: bad sender hardware address");
+        return false;
+    }
+    if (a->spa == ifc->addr) {
+        TRACE(st, "arp", "drop: address conflict on %s", IP4STR(a->spa, s));
+        return false;
+    }
+    if (ipv4_is_multicast(a->spa) || ipv4_is_iface_broadcast(ifc, a->spa)) {
+        TRACE(st, "arp", "drop: bad sender address %s", IP4STR(a->spa, s));
+        return false;
+    }
+    return true;
+}
+
+/* RFC 826 "Packet Reception", with the RFC 1122 2.3.2.1 care against
+ * poisoning: an existing entry is updated from any packet whose sender it
+ * names; a new entry is created only for a request to our address (we are
+ * about to talk to that host anyway). A reply nobody asked for is ignored.
+ * We answer only for the address of the interface the request came in on. */
+void arp_input(struct ust_stack *st, struct ust_dev *dev, const uint8_t *buf, size_t len)
+{
+    struct arp_pkt a;
+    st->stats.arp.in_packets++;
+    int rc = arp_parse(buf, len, &a);
+    if (rc < 0) {
+        st->stats.arp.in_errors++;
+        TRACE(st, "arp", "drop: %s", wire_strerror(rc));
+        return;
+    }
+    if (a.op == ARP_OP_REQUEST)
+        st->stats.arp.in_requests++;
+    else
+        st->stats.arp.in_replies++;
+    struct ust_iface *ifc = iface_by_index(st, dev->ifindex);
+    if (!ifc)
+        return; /* no address on this device: nothing to answer or learn */
+    if (!arp_sender_ok(st, ifc, &a)) {
+        st->stats.arp.in_errors++;
+        return;
+    }
+    char s[16], t[16];
+    bool probe = a.spa == 0; /* RFC 5227 probe: answer, learn nothing */
+    struct arp_entry *e = probe ? NULL : arp_lookup(st, a.spa);
+    bool merged = e != NULL;
+    if (e)
+        arp_confirm(st, e, a.sha);
+    if (a.tpa != ifc->addr) {
+        if (!merged && a.op == ARP_OP_REPLY) {
+            st->stats.arp.unsolicited_ignored++;
+            TRACE(st, "arp", "ignore unsolicited reply %s", IP4STR(a.spa, s));
+        }
+        return;
+    }
+    if (a.op != ARP_OP_REQUEST) {
+        if (!merged) {
+            st->stats.arp.unsolicited_ignored++;
+            TRACE(st, "arp", "ignore unsolicited reply %s", IP4STR(a.spa, s));
+        }
+        return;
+    }
+    TRACE(st, "arp", "request who-has %s tell %s", IP4STR(a.tpa, t), IP4STR(a.spa, s));
+    if (!merged && !probe) {
+        e = arp_create(st, a.spa, ifc->index);
+        if (e)
+            arp_confirm(st, e, a.sha);
+    }
+    arp_send_reply(st, ifc, &a);
+}

@@ -1,8 +1,127 @@
-/* STUB: Ethernet input/output (to be implemented). */
+/* Ethernet II input/output (RFC 894) and the link side of IPv4 output. */
+#include <string.h>
+
 #include "core/stack_impl.h"
+#include "core/trace.h"
 #include "dev/dev_impl.h"
 #include "link.h"
+#include "wire/eth.h"
 
-int link_input(struct ust_dev *dev, ust_time_t now, const uint8_t *frame, size_t len) { (void)dev; (void)now; (void)frame; (void)len; return UST_ERR_NOTSUP; }
-int eth_output(struct ust_stack *st, struct ust_dev *dev, struct pkt *p, const uint8_t dst[6], uint16_t type) { (void)st; (void)dev; (void)dst; (void)type; pkt_free(p); return UST_ERR_NOTSUP; }
-int link_output_ip(struct ust_stack *st, struct ust_iface *ifc, ust_ip4_t nh, struct pkt *p) { (void)st; (void)ifc; (void)nh; pkt_free(p); return UST_ERR_NOTSUP; }
+static const uint8_t eth_bcast[ETH_ALEN] = {0xff, 0xff, 0xff, 0xff, 0xff, 0xff};
+
+/* Frames for us: our unicast address and broadcast. Multicast is refused
+ * because we join no group (no IGMP). */
+static bool eth_for_us(const struct ust_dev *dev, const struct eth_hdr *h, bool *bcast)
+{
+    *bcast = eth_is_broadcast(h->dst);
+    return *bcast || !memcmp(h->dst, dev->mac.b, ETH_ALEN);
+}
+
+static int eth_input(struct ust_dev *dev, const uint8_t *frame, size_t len)
+{
+    struct ust_stack *st = dev->st;
+    struct eth_hdr h;
+    int rc = eth_parse(frame, len, &h);
+    if (rc < 0) {
+        LINK_COUNT(dev, rx_truncated);
+        TRACE(st, "eth", "%s drop: %s", dev->name, wire_strerror(rc));
+        return UST_ERR_INVAL;
+    }
+    /* VID 0 is a priority tag only (IEEE 802.1Q): the frame is untagged
+     * for us. Any real VLAN is one we are not a member of. */
+    if (h.has_vlan && (h.vlan_tci & 0x0fff) != 0) {
+        LINK_COUNT(dev, rx_vlan);
+        TRACE(st, "eth", "%s drop: vlan %u", dev->name, h.vlan_tci & 0x0fff);
+        return UST_ERR_INVAL;
+    }
+    bool bcast;
+    if (!eth_for_us(dev, &h, &bcast)) {
+        LINK_COUNT(dev, rx_not_for_us);
+        return UST_ERR_INVAL;
+    }
+    const uint8_t *payload = frame + h.hdr_len;
+    size_t plen = len - h.hdr_len;
+    switch (h.type) {
+    case ETH_TYPE_ARP:
+        arp_input(st, dev, payload, plen);
+        return UST_OK;
+    case ETH_TYPE_IPV4:
+        /* RFC 1122 2.4: IP must know whether the frame was a broadcast. */
+        ipv4_input(st, iface_by_index(st, dev->ifindex), payload, plen, bcast);
+        return UST_OK;
+    default:
+        LINK_COUNT(dev, rx_unknown_type);
+        TRACE(st, "eth", "%s drop: ethertype 0x%04x", dev->name, h.type);
+        return UST_ERR_NOTSUP;
+    }
+}
+
+int link_input(struct ust_dev *dev, ust_time_t now, const uint8_t *frame, size_t len)
+{
+    (void)now; /* the device layer has already advanced st->now */
+    if (dev->type == UST_LINK_IP) {
+        ipv4_input(dev->st, iface_by_index(dev->st, dev->ifindex), frame, len, false);
+        return UST_OK;
+    }
+    return eth_input(dev, frame, len);
+}
+
+int eth_output(struct ust_stack *st, struct ust_dev *dev, struct pkt *p, const uint8_t dst[6],
+               uint16_t ethertype)
+{
+    struct eth_hdr h = {.type = ethertype, .hdr_len = ETH_HDR_LEN};
+    memcpy(h.dst, dst, ETH_ALEN);
+    memcpy(h.src, dev->mac.b, ETH_ALEN);
+    size_t frame_len = p->len + ETH_HDR_LEN;
+    size_t tailroom = p->cap - pkt_headroom(p) - p->len;
+    if (frame_len < ETH_MIN_FRAME && tailroom < ETH_MIN_FRAME - frame_len) {
+        struct pkt *q = pkt_alloc(PKT_HEADROOM, ETH_MIN_FRAME);
+        if (!q) {
+            pkt_free(p);
+            LINK_COUNT(dev, tx_drops);
+            return UST_ERR_NOMEM;
+        }
+        memcpy(q->data, p->data, p->len);
+        pkt_trim(q, p->len);
+        pkt_free(p);
+        p = q;
+    }
+    uint8_t *hdr = pkt_push(p, ETH_HDR_LEN);
+    if (!hdr || eth_emit(&h, hdr, ETH_HDR_LEN) != ETH_HDR_LEN) {
+        pkt_free(p);
+        LINK_COUNT(dev, tx_drops);
+        return UST_ERR_NOMEM;
+    }
+    if (p->len < ETH_MIN_FRAME) {
+        /* Pad with zeros: the receiver trims by the IP total length. */
+        memset(p->data + p->len, 0, ETH_MIN_FRAME - p->len);
+        p->len = ETH_MIN_FRAME;
+    }
+    return dev_transmit(dev, st->now, p);
+}
+
+/* RFC 1112 6.4: IPv4 multicast maps to 01:00:5e + the low 23 bits. */
+static void ipv4_mcast_mac(ust_ip4_t a, uint8_t mac[6])
+{
+    mac[0] = 0x01;
+    mac[1] = 0x00;
+    mac[2] = 0x5e;
+    mac[3] = (uint8_t)((a >> 16) & 0x7f);
+    mac[4] = (uint8_t)(a >> 8);
+    mac[5] = (uint8_t)a;
+}
+
+int link_output_ip(struct ust_stack *st, struct ust_iface *ifc, ust_ip4_t next_hop, struct pkt *p)
+{
+    struct ust_dev *dev = ifc->dev;
+    if (dev->type == UST_LINK_IP)
+        return dev_transmit(dev, st->now, p);
+    if (ipv4_is_iface_broadcast(ifc, next_hop))
+        return eth_output(st, dev, p, eth_bcast, ETH_TYPE_IPV4);
+    if (ipv4_is_multicast(next_hop)) {
+        uint8_t mac[ETH_ALEN];
+        ipv4_mcast_mac(next_hop, mac);
+        return eth_output(st, dev, p, mac, ETH_TYPE_IPV4);
+    }
+    return arp_output(st, ifc, next_hop, p);
+}

@@ -3,28 +3,61 @@
 #define UST_LINK_H
 
 #include "buf/pkt.h"
+#include "core/timer.h"
 #include "ustack/types.h"
 
 struct ust_stack;
 struct ust_dev;
 struct ust_iface;
-struct arp_entry;
 
-/* Receive entry point for a frame from a device (Ethernet or IP-only). */
+/* Counts a link event on the device and on the stack-wide sum. */
+#define LINK_COUNT(dev, field)              \
+    do {                                    \
+        (dev)->stats.field++;               \
+        (dev)->st->stats.link.field++;      \
+    } while (0)
+
+/* Receive entry point for a frame from a device (Ethernet or IP-only).
+ * Ethernet policy: frames to our MAC and to the broadcast address are
+ * accepted; multicast and other unicast frames are dropped (rx_not_for_us:
+ * we join no multicast group). 802.1Q: a priority tag (VID 0) is handled
+ * as untagged (IEEE 802.1Q); a frame tagged with any other VLAN is dropped
+ * and counted in rx_vlan (we are not a member of any VLAN). */
 int link_input(struct ust_dev *dev, ust_time_t now, const uint8_t *frame, size_t len);
-/* Sends an Ethernet frame: prepends the header to p (consumed). */
+/* Sends an Ethernet frame: prepends the header to p (consumed) and pads
+ * it to the 60-byte minimum. */
 int eth_output(struct ust_stack *st, struct ust_dev *dev, struct pkt *p, const uint8_t dst[6],
                uint16_t ethertype);
 /* Sends IPv4 datagram p (consumed) to next_hop over iface: straight out on
- * an IP-only link, otherwise through ARP (queued while resolving). */
+ * an IP-only link, otherwise through ARP (queued while resolving); a
+ * broadcast next hop goes to ff:ff:ff:ff:ff:ff without ARP. */
 int link_output_ip(struct ust_stack *st, struct ust_iface *ifc, ust_ip4_t next_hop, struct pkt *p);
 
-/* ---- ARP neighbour cache (arp.c) ----------------------------------- */
+/* ---- ARP neighbour cache (arp.c, arp_cache.c) -------------------------- */
+enum arp_state {
+    ARP_INCOMPLETE, /* request sent, no answer yet; packets wait in `pending` */
+    ARP_REACHABLE,  /* confirmed within cfg.arp_reachable_time */
+    ARP_STALE,      /* still used; refreshed by a unicast request on use */
+};
+
+struct arp_entry {
+    ust_ip4_t ip;
+    int ifindex;
+    struct ust_mac mac;
+    enum arp_state state;
+    unsigned requests;         /* requests sent while INCOMPLETE */
+    ust_time_t confirmed;      /* last time the mapping was confirmed */
+    ust_time_t last_request;   /* for the one-request-per-interval limit */
+    struct pkt_queue pending;  /* datagrams waiting for resolution (bounded) */
+    struct ust_timer timer;    /* retry (INCOMPLETE) or ageing (REACHABLE/STALE) */
+};
+
 struct arp_table {
-    struct arp_entry **v; /* open hash on the IPv4 address, or a vector */
+    struct arp_entry **v; /* unordered vector; bounded by cfg.arp_max_entries */
     unsigned count;
     unsigned cap;
 };
+
 int arp_init(struct ust_stack *st);
 void arp_destroy(struct ust_stack *st);
 void arp_input(struct ust_stack *st, struct ust_dev *dev, const uint8_t *buf, size_t len);
@@ -33,5 +66,21 @@ void arp_input(struct ust_stack *st, struct ust_dev *dev, const uint8_t *buf, si
 int arp_output(struct ust_stack *st, struct ust_iface *ifc, ust_ip4_t next_hop, struct pkt *p);
 /* Gratuitous ARP announcing ifc's address (RFC 5227 style request). */
 void arp_announce(struct ust_stack *st, struct ust_iface *ifc);
+/* Sends a request for `target` out of ifc; dst_mac NULL = broadcast. */
+void arp_send_request(struct ust_stack *st, struct ust_iface *ifc, ust_ip4_t target,
+                      const uint8_t *dst_mac);
+
+/* Cache primitives (arp_cache.c). */
+struct arp_entry *arp_lookup(struct ust_stack *st, ust_ip4_t ip);
+/* A new INCOMPLETE entry; evicts the oldest STALE (then REACHABLE) entry
+ * when the cache is full. NULL when nothing can be evicted. */
+struct arp_entry *arp_create(struct ust_stack *st, ust_ip4_t ip, int ifindex);
+/* Records a confirmed mapping: REACHABLE, ageing timer restarted, waiting
+ * packets sent. */
+void arp_confirm(struct ust_stack *st, struct arp_entry *e, const uint8_t mac[6]);
+/* Unlinks e from the table and frees it (waiting packets dropped). */
+void arp_remove(struct ust_stack *st, struct arp_entry *e);
+/* The timer callback for all entry states (arp.c). */
+void arp_timer_fired(struct ust_stack *st, struct ust_timer *t, ust_time_t now);
 
 #endif

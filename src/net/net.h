@@ -27,17 +27,59 @@ struct ipv4_out {
 void ipv4_input(struct ust_stack *st, struct ust_iface *ifc, const uint8_t *buf, size_t len,
                 bool link_bcast);
 /* Sends p (consumed), which holds the transport header and payload: route
- * lookup, header, checksum, fragmentation, next hop. Returns 0 or a
- * negative ust_err (UST_ERR_NOROUTE, UST_ERR_MSGSIZE with DF, ...). */
+ * lookup, header, checksum, fragmentation, next hop. A destination that is
+ * ours is queued for delivery by the next ust_stack_poll. Returns 0 (also
+ * when the datagram waits for ARP) or a negative ust_err (UST_ERR_NOROUTE,
+ * UST_ERR_MSGSIZE over 65535 or over the MTU with DF, ...). */
 int ipv4_output(struct ust_stack *st, const struct ipv4_out *o, struct pkt *p);
 /* The source address ipv4_output would use for dst (0 when no route). */
 ust_ip4_t ipv4_source_for(const struct ust_stack *st, ust_ip4_t dst);
 /* Largest transport payload+header that goes to dst without fragmenting
  * (path MTU - IP header), for TCP's MSS and UDP's EMSGSIZE. */
 unsigned ipv4_mtu_for(const struct ust_stack *st, ust_ip4_t dst);
-/* Is `a` one of our addresses / a broadcast address for us? */
+/* Is `a` one of our addresses (an interface address or 127.0.0.0/8) / a
+ * broadcast address for us (limited, or directed on one of our subnets)? */
 bool ipv4_is_local(const struct ust_stack *st, ust_ip4_t a);
 bool ipv4_is_broadcast(const struct ust_stack *st, ust_ip4_t a);
+/* Broadcast for this interface: limited (255.255.255.255) or its directed
+ * broadcast (subnet | ~mask, for prefixes up to /30). */
+bool ipv4_is_iface_broadcast(const struct ust_iface *ifc, ust_ip4_t a);
+/* Multicast (224.0.0.0/4). */
+static inline bool ipv4_is_multicast(ust_ip4_t a) { return (a & 0xf0000000u) == 0xe0000000u; }
+/* RFC 1122 3.2.1.3: may this address be the source of a datagram? (not 0,
+ * loopback, broadcast, multicast, class E, or one of our subnet broadcasts) */
+bool ipv4_is_valid_source(const struct ust_stack *st, ust_ip4_t a);
+/* Transmits a finished datagram p (header built) towards next_hop over
+ * ifc, fragmenting it to `mtu` when allowed (DF clear). Consumes p. */
+int ipv4_transmit(struct ust_stack *st, struct ust_iface *ifc, ust_ip4_t next_hop, struct pkt *p,
+                  unsigned mtu);
+/* "ICMP", "UDP", "TCP" or the number, for trace lines. */
+const char *ipv4_proto_name(uint8_t proto, char buf[8]);
+/* Delivers a validated datagram addressed to us to its protocol. */
+void ipv4_deliver(struct ust_stack *st, struct ust_iface *ifc, const struct ipv4_hdr *h,
+                  const uint8_t *dgram, bool link_bcast);
+
+/* Datagrams to our own addresses (loopback semantics, ipv4_local.c): output
+ * queues them and ust_stack_poll delivers them, so output never re-enters
+ * input. Bounded by IPV4_LOCAL_QUEUE_MAX packets. */
+#define IPV4_LOCAL_QUEUE_MAX 256
+int ipv4_local_enqueue(struct ust_stack *st, struct pkt *p);
+/* Input of a datagram from the local queue (no source checks: it is ours). */
+void ipv4_input_local(struct ust_stack *st, const uint8_t *buf, size_t len);
+void ipv4_local_poll(struct ust_stack *st);
+bool ipv4_local_pending(const struct ust_stack *st);
+void ipv4_local_destroy(struct ust_stack *st);
+
+/* Router mode (ipv4_forward.c): forwards a datagram not addressed to us. */
+void ipv4_forward(struct ust_stack *st, struct ust_iface *in, const struct ipv4_hdr *h,
+                  const uint8_t *dgram);
+
+/* Parses the IPv4 header quoted inside an ICMP error (or of a datagram
+ * waiting for ARP): the quote holds the header and at least 8 more bytes
+ * but usually not the whole datagram, so total_len is not checked against
+ * the buffer. l4 and l4_len receive the quoted transport bytes. */
+int ipv4_parse_quoted(const uint8_t *buf, size_t len, struct ipv4_hdr *h, const uint8_t **l4,
+                      size_t *l4_len);
 
 /* ---- routing (route.c) ------------------------------------------------ */
 struct route {
@@ -56,9 +98,10 @@ int route_remove(struct route_table *t, ust_ip4_t dst, int prefix_len);
 
 /* ---- path MTU cache (RFC 1191), fed by ICMP fragmentation-needed ------- */
 #define PMTU_CACHE_SIZE 64
+#define PMTU_AGE (10 * 60 * UST_SEC) /* RFC 1191 6.3: raise the estimate after 10 min */
 struct pmtu_entry {
     ust_ip4_t dst;
-    unsigned mtu;
+    unsigned mtu;          /* 0 = free slot */
     ust_time_t expires;
 };
 struct pmtu_cache {
@@ -66,8 +109,18 @@ struct pmtu_cache {
 };
 void pmtu_update(struct ust_stack *st, ust_ip4_t dst, unsigned mtu);
 unsigned pmtu_get(const struct ust_stack *st, ust_ip4_t dst); /* 0 = none */
+unsigned pmtu_plateau_below(unsigned len);
 
-/* ---- reassembly (frag.c) ----------------------------------------------- */
+/* ---- reassembly (frag.c) -----------------------------------------------
+ * Overlap policy (as Linux for IPv4 since 4.19, RFC 5722 in spirit): an
+ * exact duplicate of a fragment already held (same offset and length) is
+ * ignored; any other overlap drops the whole datagram (ReasmOverlaps), so
+ * overlapping data can never be used to rewrite headers checked earlier.
+ * A fragment extending past the end fixed by the last fragment, or a second
+ * "last" fragment with a different end, also drops the datagram. Memory
+ * policy: a fragment that would start a datagram beyond cfg.ip_reasm_max, or
+ * push the total past cfg.ip_reasm_mem_max, is refused (ReasmMemDrops);
+ * datagrams already in progress are kept until they complete or time out. */
 struct reasm_table {
     struct reasm *list;  /* datagrams being reassembled */
     unsigned count;
@@ -89,8 +142,10 @@ int ipv4_fragment(struct ust_stack *st, struct ust_iface *ifc, ust_ip4_t next_ho
 struct icmp_state {
     ust_ping_fn ping_fn;
     void *ping_ctx;
-    double tokens;          /* error rate limiter (token bucket) */
-    ust_time_t tokens_at;
+    /* Error rate limiter: a token bucket written as GCRA (the "theoretical
+     * arrival time" of the next error), integer and deterministic. Starts
+     * full: cfg.icmp_err_burst errors, then cfg.icmp_err_rate per second. */
+    ust_time_t err_tat;
 };
 void icmp_input(struct ust_stack *st, struct ust_iface *ifc, const struct ipv4_hdr *ip,
                 const uint8_t *dgram, size_t dgram_len, bool link_bcast);
@@ -103,5 +158,14 @@ void icmp_send_error(struct ust_stack *st, uint8_t type, uint8_t code, uint32_t 
                      const uint8_t *orig, size_t orig_len);
 /* Reports a local delivery failure (ARP gave up) for the queued datagram. */
 void icmp_local_unreachable(struct ust_stack *st, const uint8_t *dgram, size_t len);
+/* Token bucket check for outgoing errors: true if one may be sent now. */
+bool icmp_err_allowed(struct ust_stack *st);
+/* Passes an ICMP error about a datagram we sent to whoever sent it: UDP,
+ * TCP or the ping handler. `event` (an enum ust_ping_event, or -1 for
+ * "not reported to ping") is used for echo requests. */
+void icmp_notify_upper(struct ust_stack *st, uint8_t type, uint8_t code, uint32_t extra,
+                       ust_ip4_t from, const uint8_t *quote, size_t quote_len, int event);
+/* The ping payload pattern byte at index i (i >= 8; bytes 0-7 = send time). */
+static inline uint8_t ping_pattern(size_t i) { return (uint8_t)(i & 0xff); }
 
 #endif

@@ -1,12 +1,128 @@
-/* STUB: routing table (to be implemented). */
+/* IPv4 routing table: longest-prefix match over a small sorted array
+ * (connected routes from ust_iface_add, static routes, default route). */
+#include <string.h>
+
 #include "core/stack_impl.h"
+#include "core/trace.h"
+#include "dev/dev_impl.h"
 #include "net.h"
 
-const struct route *route_lookup(const struct route_table *t, ust_ip4_t dst) { (void)t; (void)dst; return NULL; }
-int route_insert(struct route_table *t, const struct route *r) { (void)t; (void)r; return UST_OK; }
-int route_remove(struct route_table *t, ust_ip4_t dst, int len) { (void)t; (void)dst; (void)len; return UST_ERR_NOENT; }
-int ust_route_add(struct ust_stack *st, ust_ip4_t dst, int len, ust_ip4_t gw, int ifindex) { (void)st; (void)dst; (void)len; (void)gw; (void)ifindex; return UST_ERR_NOTSUP; }
-int ust_route_del(struct ust_stack *st, ust_ip4_t dst, int len) { (void)st; (void)dst; (void)len; return UST_ERR_NOTSUP; }
-int ust_route_default(struct ust_stack *st, ust_ip4_t gw) { (void)st; (void)gw; return UST_ERR_NOTSUP; }
-int ust_route_lookup(const struct ust_stack *st, ust_ip4_t dst, int *ifi, ust_ip4_t *nh) { (void)st; (void)dst; (void)ifi; (void)nh; return UST_ERR_NOROUTE; }
-void ust_route_dump(const struct ust_stack *st, FILE *out) { (void)st; (void)out; }
+static ust_ip4_t mask_of(int prefix_len)
+{
+    return prefix_len ? (ust_ip4_t)(0xffffffffu << (32 - prefix_len)) : 0;
+}
+
+const struct route *route_lookup(const struct route_table *t, ust_ip4_t dst)
+{
+    /* Sorted longest prefix first: the first match is the longest. */
+    for (unsigned i = 0; i < t->n; i++)
+        if ((dst & t->r[i].mask) == t->r[i].dst)
+            return &t->r[i];
+    return NULL;
+}
+
+int route_insert(struct route_table *t, const struct route *r)
+{
+    for (unsigned i = 0; i < t->n; i++)
+        if (t->r[i].dst == r->dst && t->r[i].prefix_len == r->prefix_len)
+            return UST_ERR_EXIST;
+    if (t->n == UST_MAX_ROUTES)
+        return UST_ERR_NOMEM;
+    unsigned pos = 0;
+    while (pos < t->n && t->r[pos].prefix_len >= r->prefix_len)
+        pos++;
+    memmove(&t->r[pos + 1], &t->r[pos], (t->n - pos) * sizeof(t->r[0]));
+    t->r[pos] = *r;
+    t->n++;
+    return UST_OK;
+}
+
+int route_remove(struct route_table *t, ust_ip4_t dst, int prefix_len)
+{
+    for (unsigned i = 0; i < t->n; i++) {
+        if (t->r[i].dst == dst && t->r[i].prefix_len == prefix_len) {
+            memmove(&t->r[i], &t->r[i + 1], (t->n - i - 1) * sizeof(t->r[0]));
+            t->n--;
+            return UST_OK;
+        }
+    }
+    return UST_ERR_NOENT;
+}
+
+/* The interface whose subnet holds `a` (a gateway must be on-link). */
+static int iface_for_gateway(const struct ust_stack *st, ust_ip4_t a)
+{
+    for (unsigned i = 0; i < st->nifaces; i++)
+        if ((a & st->ifaces[i].mask) == (st->ifaces[i].addr & st->ifaces[i].mask))
+            return (int)i;
+    return -1;
+}
+
+int ust_route_add(struct ust_stack *st, ust_ip4_t dst, int prefix_len, ust_ip4_t gateway,
+                  int ifindex)
+{
+    if (prefix_len < 0 || prefix_len > 32)
+        return UST_ERR_INVAL;
+    ust_ip4_t mask = mask_of(prefix_len);
+    if (dst & ~mask)
+        return UST_ERR_INVAL; /* host bits set: almost certainly a typo */
+    if (ifindex < 0) {
+        if (!gateway)
+            return UST_ERR_INVAL;
+        ifindex = iface_for_gateway(st, gateway);
+        if (ifindex < 0)
+            return UST_ERR_NETUNREACH;
+    } else if ((unsigned)ifindex >= st->nifaces) {
+        return UST_ERR_NOENT;
+    }
+    struct route r = {.dst = dst, .mask = mask, .gateway = gateway, .prefix_len = prefix_len,
+                      .ifindex = ifindex};
+    int rc = route_insert(&st->routes, &r);
+    char d[16], g[16];
+    if (rc == UST_OK)
+        TRACE(st, "route", "add %s/%d via %s if %d", IP4STR(dst, d), prefix_len,
+              IP4STR(gateway, g), ifindex);
+    return rc;
+}
+
+int ust_route_del(struct ust_stack *st, ust_ip4_t dst, int prefix_len)
+{
+    if (prefix_len < 0 || prefix_len > 32)
+        return UST_ERR_INVAL;
+    return route_remove(&st->routes, dst & mask_of(prefix_len), prefix_len);
+}
+
+int ust_route_default(struct ust_stack *st, ust_ip4_t gateway)
+{
+    return ust_route_add(st, 0, 0, gateway, -1);
+}
+
+int ust_route_lookup(const struct ust_stack *st, ust_ip4_t dst, int *ifindex,
+                     ust_ip4_t *next_hop)
+{
+    const struct route *r = route_lookup(&st->routes, dst);
+    if (!r)
+        return UST_ERR_NOROUTE;
+    if (ifindex)
+        *ifindex = r->ifindex;
+    if (next_hop)
+        *next_hop = r->gateway ? r->gateway : dst;
+    return UST_OK;
+}
+
+void ust_route_dump(const struct ust_stack *st, FILE *out)
+{
+    for (unsigned i = 0; i < st->routes.n; i++) {
+        const struct route *r = &st->routes.r[i];
+        const struct ust_iface *ifc =
+            (unsigned)r->ifindex < st->nifaces ? &st->ifaces[r->ifindex] : NULL;
+        char d[16], g[16];
+        if (r->prefix_len == 0)
+            fprintf(out, "default");
+        else
+            fprintf(out, "%s/%d", ust_ip4_str(r->dst, d), r->prefix_len);
+        if (r->gateway)
+            fprintf(out, " via %s", ust_ip4_str(r->gateway, g));
+        fprintf(out, " dev %s\n", ifc ? ifc->dev->name : "?");
+    }
+}

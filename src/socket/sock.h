@@ -1,7 +1,29 @@
 /* The socket layer: descriptor table, blocking and errno mapping in
  * socket.c; each protocol provides a struct sock_ops. Protocol operations
  * return a byte count or a negative ust_err and never block: socket.c
- * turns UST_ERR_AGAIN into a wait (blocking sockets) or EAGAIN. */
+ * turns UST_ERR_AGAIN into a wait (blocking sockets) or EAGAIN.
+ *
+ * Contract for protocol implementers:
+ *  - `init` is required: a protocol whose ops have no init is reported as
+ *    not available (EPROTONOSUPPORT). Every other op may be NULL; socket.c
+ *    then answers EOPNOTSUPP (ENOPROTOOPT for options, 0 for take_error,
+ *    "nothing ready" for poll, just free for close).
+ *  - socket.c validates descriptors, pointers, sockaddr lengths and
+ *    families, and converts sockaddr_in to struct sock_addr (host order).
+ *  - connect: a == NULL means AF_UNSPEC (dissolve the association).
+ *    On a blocking socket, UST_ERR_INPROGRESS makes socket.c wait until
+ *    poll() reports POLLOUT/POLLERR/POLLHUP, then it returns take_error()
+ *    (0 = connected); SO_SNDTIMEO expiry gives EINPROGRESS as on Linux.
+ *  - send: `to` is NULL when the caller gave no address.
+ *  - recv with MSG_TRUNC returns the datagram's real length (Linux).
+ *  - Whenever a socket's readiness may have changed (data queued, error
+ *    set, connection established or closed), call sock_notify(st).
+ *  - Generic SOL_SOCKET options are kept in struct ust_sock by socket.c;
+ *    after it stored SO_RCVBUF/SO_SNDBUF/SO_REUSEADDR/SO_BROADCAST it also
+ *    calls ops->setsockopt(s, SOL_SOCKET, name, &int_value, sizeof(int))
+ *    so that the protocol can react (e.g. resize a ring); the protocol
+ *    returns 0 or SOCK_ERR_NOPROTOOPT (both ignored there) or a real error.
+ *  - init may overwrite the defaults socket.c put in s->rcvbuf/s->sndbuf. */
 #ifndef UST_SOCK_H
 #define UST_SOCK_H
 
@@ -13,9 +35,20 @@
 struct ust_stack;
 struct ust_sock;
 
+/* Error codes of the socket layer that have no enum ust_err equivalent.
+ * Protocol ops may return them; socket.c maps them to errno. */
+enum sock_err {
+    SOCK_ERR_NOPROTOOPT = -100,  /* ENOPROTOOPT: unknown option */
+    SOCK_ERR_DESTADDRREQ = -101, /* EDESTADDRREQ: send without address */
+    SOCK_ERR_ACCES = -102,       /* EACCES: broadcast without SO_BROADCAST */
+    SOCK_ERR_PROTO = -103,       /* EPROTO: ICMP parameter problem */
+    SOCK_ERR_HOSTDOWN = -104,    /* EHOSTDOWN */
+    SOCK_ERR_INTR = -105,        /* EINTR: the waiter was interrupted */
+};
+
 struct sock_addr {
-    ust_ip4_t addr;
-    uint16_t port;
+    ust_ip4_t addr; /* host order */
+    uint16_t port;  /* host order */
 };
 
 struct sock_ops {
@@ -44,9 +77,12 @@ struct ust_sock {
     int fd;
     int type;            /* SOCK_DGRAM / SOCK_STREAM */
     bool nonblock;
-    bool reuseaddr;
+    bool reuseaddr;      /* SO_REUSEADDR */
+    bool broadcast;      /* SO_BROADCAST */
     ust_time_t rcvtimeo; /* 0 = none */
     ust_time_t sndtimeo;
+    int rcvbuf;          /* SO_RCVBUF as stored (requested value doubled) */
+    int sndbuf;          /* SO_SNDBUF as stored */
     const struct sock_ops *ops;
     void *pcb;           /* the protocol's control block */
 };
@@ -55,10 +91,14 @@ struct sock_table {
     struct ust_sock **v; /* indexed by fd; NULL = free */
     unsigned cap;
     unsigned used;
+    int event_fd;        /* readiness eventfd (valid when has_event_fd) */
+    bool has_event_fd;
 };
 void sock_table_destroy(struct ust_stack *st);
+/* Signals the readiness eventfd (if an application asked for it). */
+void sock_notify(struct ust_stack *st);
 
-extern const struct sock_ops udp_sock_ops; /* transport/udp.c */
+extern const struct sock_ops udp_sock_ops; /* transport/udp_sock.c */
 extern const struct sock_ops tcp_sock_ops; /* transport/tcp/tcp_user.c */
 
 #endif

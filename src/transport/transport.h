@@ -26,8 +26,9 @@ void tcp_icmp_error(struct ust_stack *st, uint8_t type, uint8_t code, uint32_t e
                     const struct ipv4_hdr *orig, const uint8_t *l4, size_t l4_len);
 
 struct udp_state {
-    struct udp_pcb **ports; /* bound sockets (hash or list); owned by udp.c */
-    unsigned count, cap;
+    struct udp_pcb **ports; /* bound sockets: cap hash buckets by local port,
+                               chained through the pcbs; owned by udp.c */
+    unsigned count, cap;    /* bound sockets, buckets */
     uint16_t next_ephemeral;
 };
 int udp_init(struct ust_stack *st);

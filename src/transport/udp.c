@@ -1,10 +1,355 @@
-/* STUB: UDP (to be implemented). */
+/* UDP (RFC 768, RFC 1122 4.1): port table, input demultiplexing, output,
+ * and ICMP errors handed up to sockets. The socket operations are in
+ * udp_sock.c. */
+#include <stdlib.h>
+#include <string.h>
+
 #include "core/stack_impl.h"
+#include "core/trace.h"
+#include "net/net.h"
 #include "socket/sock.h"
 #include "transport.h"
+#include "udp_impl.h"
+#include "wire/icmp.h"
+#include "wire/udp.h"
+#include "wire/wbuf.h"
 
-int udp_init(struct ust_stack *st) { (void)st; return UST_OK; }
-void udp_destroy(struct ust_stack *st) { (void)st; }
-void udp_input(struct ust_stack *st, const struct ipv4_hdr *ip, const uint8_t *s, size_t sl, const uint8_t *d, size_t dl, bool bc) { (void)st; (void)ip; (void)s; (void)sl; (void)d; (void)dl; (void)bc; }
-void udp_icmp_error(struct ust_stack *st, uint8_t t, uint8_t c, const struct ipv4_hdr *o, const uint8_t *l4, size_t l) { (void)st; (void)t; (void)c; (void)o; (void)l4; (void)l; }
-const struct sock_ops udp_sock_ops = {0};
+int udp_init(struct ust_stack *st)
+{
+    memset(&st->udp, 0, sizeof(st->udp));
+    st->udp.ports = calloc(UDP_HASH_SIZE, sizeof(*st->udp.ports));
+    if (!st->udp.ports)
+        return UST_ERR_NOMEM;
+    st->udp.cap = UDP_HASH_SIZE;
+    return UST_OK;
+}
+
+void udp_destroy(struct ust_stack *st)
+{
+    /* The pcbs belong to their sockets (freed by sock_table_destroy, which
+     * runs first); only the buckets are ours. */
+    free(st->udp.ports);
+    memset(&st->udp, 0, sizeof(st->udp));
+}
+
+/* ---- port table: hash by local port, newest socket first in a chain ----- */
+
+static struct udp_pcb **bucket(const struct ust_stack *st, uint16_t port)
+{
+    return &st->udp.ports[port & (UDP_HASH_SIZE - 1)];
+}
+
+int udp_port_insert(struct ust_stack *st, struct udp_pcb *pcb)
+{
+    struct udp_pcb **b = bucket(st, pcb->lport);
+    pcb->hnext = *b;
+    *b = pcb;
+    st->udp.count++;
+    return UST_OK;
+}
+
+void udp_port_remove(struct ust_stack *st, struct udp_pcb *pcb)
+{
+    for (struct udp_pcb **pp = bucket(st, pcb->lport); *pp; pp = &(*pp)->hnext) {
+        if (*pp == pcb) {
+            *pp = pcb->hnext;
+            pcb->hnext = NULL;
+            st->udp.count--;
+            return;
+        }
+    }
+}
+
+bool udp_port_conflict(struct ust_stack *st, const struct udp_pcb *self, ust_ip4_t laddr,
+                       uint16_t lport)
+{
+    for (const struct udp_pcb *o = *bucket(st, lport); o; o = o->hnext) {
+        if (o == self || o->lport != lport)
+            continue;
+        if (o->laddr != 0 && laddr != 0 && o->laddr != laddr)
+            continue; /* different specific addresses may share a port */
+        if (o->sock->reuseaddr && self->sock->reuseaddr)
+            continue;
+        return true;
+    }
+    return false;
+}
+
+static bool port_in_use(const struct ust_stack *st, uint16_t port)
+{
+    for (const struct udp_pcb *o = *bucket(st, port); o; o = o->hnext)
+        if (o->lport == port)
+            return true;
+    return false;
+}
+
+int udp_bind_ephemeral(struct ust_stack *st, struct udp_pcb *pcb, ust_ip4_t laddr)
+{
+    uint16_t lo = st->cfg.ephemeral_lo, hi = st->cfg.ephemeral_hi;
+    if (lo == 0 || hi < lo)
+        return UST_ERR_ADDRINUSE;
+    uint32_t n = (uint32_t)hi - lo + 1;
+    uint32_t start = (uint32_t)rng_below(&st->rng, n);
+    for (uint32_t i = 0; i < n; i++) {
+        uint16_t port = (uint16_t)(lo + (start + i) % n);
+        /* An ephemeral port is never shared, even with SO_REUSEADDR. */
+        if (port_in_use(st, port))
+            continue;
+        pcb->laddr = laddr;
+        pcb->lport = port;
+        return udp_port_insert(st, pcb);
+    }
+    return UST_ERR_ADDRINUSE;
+}
+
+/* ---- input ------------------------------------------------------------- */
+
+static bool pcb_matches(const struct udp_pcb *p, ust_ip4_t src, uint16_t sport, ust_ip4_t dst,
+                        uint16_t dport)
+{
+    if (p->lport != dport)
+        return false;
+    if (p->laddr != 0 && p->laddr != dst)
+        return false;
+    /* A connected socket only hears its peer. */
+    if (p->connected && (p->raddr != src || p->rport != sport))
+        return false;
+    return true;
+}
+
+/* The most specific socket for a unicast datagram: connected beats bound
+ * to a specific address beats wildcard; ties go to the newest (first in
+ * the chain). */
+static struct udp_pcb *lookup_unicast(struct ust_stack *st, ust_ip4_t src, uint16_t sport,
+                                      ust_ip4_t dst, uint16_t dport)
+{
+    struct udp_pcb *best = NULL;
+    int best_score = -1;
+    for (struct udp_pcb *p = *bucket(st, dport); p; p = p->hnext) {
+        if (!pcb_matches(p, src, sport, dst, dport))
+            continue;
+        int score = (p->connected ? 2 : 0) + (p->laddr != 0 ? 1 : 0);
+        if (score > best_score) {
+            best = p;
+            best_score = score;
+        }
+    }
+    return best;
+}
+
+/* Queues a copy of the payload; bounded by the socket's receive buffer. An
+ * empty queue takes any one datagram (as Linux does), so a small buffer
+ * still receives large datagrams. */
+static void deliver(struct ust_stack *st, struct udp_pcb *p, ust_ip4_t src, uint16_t sport,
+                    const uint8_t *data, size_t len)
+{
+    size_t charge = len + UDP_DGRAM_OVERHEAD;
+    size_t limit = p->sock->rcvbuf > 0 ? (size_t)p->sock->rcvbuf : 0;
+    if (p->queued > 0 && p->queued_bytes + charge > limit) {
+        st->stats.udp.RcvbufErrors++;
+        st->stats.udp.InErrors++;
+        TRACE(st, "udp", "drop: receive buffer of fd %d full (%zu bytes queued)", p->sock->fd,
+              p->queued_bytes);
+        return;
+    }
+    struct udp_dgram *d = malloc(sizeof(*d) + len);
+    if (!d) {
+        st->stats.udp.InErrors++;
+        TRACE(st, "udp", "drop: out of memory");
+        return;
+    }
+    d->next = NULL;
+    d->src = src;
+    d->sport = sport;
+    d->len = len;
+    if (len)
+        memcpy(d->data, data, len);
+    if (p->tail)
+        p->tail->next = d;
+    else
+        p->head = d;
+    p->tail = d;
+    p->queued++;
+    p->queued_bytes += charge;
+    st->stats.udp.InDatagrams++;
+    sock_notify(st);
+}
+
+static void no_port(struct ust_stack *st, uint16_t dport, bool bcast, const uint8_t *dgram,
+                    size_t dgram_len)
+{
+    st->stats.udp.NoPorts++;
+    /* RFC 1122 4.1.3.1: port unreachable SHOULD be sent, but never about a
+     * broadcast or multicast datagram (3.2.2). */
+    if (!bcast)
+        icmp_send_error(st, ICMP_DEST_UNREACH, ICMP_UNREACH_PORT, 0, dgram, dgram_len);
+    TRACE(st, "udp", "no socket on port %u%s", dport, bcast ? " (broadcast: no ICMP)" : "");
+}
+
+void udp_input(struct ust_stack *st, const struct ipv4_hdr *ip, const uint8_t *seg,
+               size_t seg_len, const uint8_t *dgram, size_t dgram_len, bool link_bcast)
+{
+    struct udp_hdr h;
+    char a[16], b[16];
+    int rc = udp_parse(seg, seg_len, ip->src, ip->dst, true, &h);
+    if (rc != WIRE_OK) {
+        /* RFC 1122 4.1.3.4: a bad checksum is dropped silently (counted). */
+        if (rc == WIRE_BAD_CSUM)
+            st->stats.udp.InCsumErrors++;
+        st->stats.udp.InErrors++;
+        TRACE(st, "udp", "drop %s->%s: %s", IP4STR(ip->src, a), IP4STR(ip->dst, b),
+              wire_strerror(rc));
+        return;
+    }
+    /* Bytes past the UDP length field (IP padding) are not data. */
+    const uint8_t *data = seg + UDP_HDR_LEN;
+    size_t len = (size_t)h.len - UDP_HDR_LEN;
+    TRACE(st, "udp", "rx %s:%u->%s:%u len %zu", IP4STR(ip->src, a), h.sport, IP4STR(ip->dst, b),
+          h.dport, len);
+    /* RFC 1122 4.1.3.6: a broadcast or multicast source is invalid. */
+    if (ip->src == 0xffffffffu || ipv4_is_multicast(ip->src) || ipv4_is_broadcast(st, ip->src)) {
+        st->stats.udp.InErrors++;
+        TRACE(st, "udp", "drop: invalid source %s", IP4STR(ip->src, a));
+        return;
+    }
+    bool bcast = link_bcast || ipv4_is_multicast(ip->dst) || ipv4_is_broadcast(st, ip->dst);
+    if (h.dport == 0) {
+        /* Port 0 is reserved: nobody can be bound to it. */
+        no_port(st, h.dport, bcast, dgram, dgram_len);
+        return;
+    }
+    if (!bcast) {
+        struct udp_pcb *p = lookup_unicast(st, ip->src, h.sport, ip->dst, h.dport);
+        if (!p) {
+            no_port(st, h.dport, false, dgram, dgram_len);
+            return;
+        }
+        deliver(st, p, ip->src, h.sport, data, len);
+        return;
+    }
+    /* Broadcast/multicast: every matching socket gets a copy. */
+    unsigned n = 0;
+    for (struct udp_pcb *p = *bucket(st, h.dport); p; p = p->hnext) {
+        if (pcb_matches(p, ip->src, h.sport, ip->dst, h.dport)) {
+            deliver(st, p, ip->src, h.sport, data, len);
+            n++;
+        }
+    }
+    if (n == 0)
+        no_port(st, h.dport, true, dgram, dgram_len);
+}
+
+void udp_queue_clear(struct udp_pcb *pcb)
+{
+    struct udp_dgram *d = pcb->head;
+    while (d) {
+        struct udp_dgram *next = d->next;
+        free(d);
+        d = next;
+    }
+    pcb->head = pcb->tail = NULL;
+    pcb->queued = 0;
+    pcb->queued_bytes = 0;
+}
+
+/* ---- output ------------------------------------------------------------ */
+
+ssize_t udp_output(struct ust_stack *st, struct udp_pcb *pcb, ust_ip4_t dst, uint16_t dport,
+                   const void *buf, size_t len)
+{
+    char a[16], b[16];
+    /* The checksum covers the pseudo-header, so the source address must be
+     * known now: the bound one, else the one routing would choose. */
+    ust_ip4_t src = pcb->laddr;
+    /* RFC 1122 4.1.3.6: only a valid unicast source goes out, even from a
+     * socket bound to a broadcast/multicast address to hear those. */
+    if (src == 0 || src == 0xffffffffu || ipv4_is_multicast(src) || ipv4_is_broadcast(st, src))
+        src = ipv4_source_for(st, dst);
+    if (src == 0) {
+        st->stats.udp.OutErrors++;
+        TRACE(st, "udp", "tx to %s: no route", IP4STR(dst, a));
+        return UST_ERR_NETUNREACH;
+    }
+    struct pkt *p = pkt_alloc(PKT_HEADROOM, UDP_HDR_LEN + len);
+    if (!p) {
+        st->stats.udp.OutErrors++;
+        return UST_ERR_NOMEM;
+    }
+    if (len)
+        memcpy(p->data + UDP_HDR_LEN, buf, len);
+    /* RFC 1122 4.1.3.4: the checksum is always generated. */
+    udp_emit(pcb->lport, dport, src, dst, p->data, p->len, len);
+    struct ipv4_out o = {.src = src, .dst = dst, .proto = IPV4_PROTO_UDP,
+                         .ttl = pcb->ttl > 0 ? (uint8_t)pcb->ttl : 0, .tos = (uint8_t)pcb->tos};
+    TRACE(st, "udp", "tx %s:%u->%s:%u len %zu", IP4STR(src, a), pcb->lport, IP4STR(dst, b), dport,
+          len);
+    int rc = ipv4_output(st, &o, p);
+    if (rc < 0) {
+        st->stats.udp.OutErrors++;
+        TRACE(st, "udp", "tx to %s failed: %s", IP4STR(dst, a), ust_strerror(rc));
+        /* "Try later" from below is not a reason for the socket to block. */
+        return rc == UST_ERR_AGAIN ? UST_ERR_NOMEM : rc;
+    }
+    st->stats.udp.OutDatagrams++;
+    return (ssize_t)len;
+}
+
+/* ---- ICMP errors ------------------------------------------------------- */
+
+/* The error reported to the application for an ICMP message (RFC 1122
+ * 4.1.3.3: UDP MUST pass ICMP errors up), or 0 to ignore it. */
+static int icmp_to_err(uint8_t type, uint8_t code)
+{
+    if (type == ICMP_PARAM_PROBLEM)
+        return SOCK_ERR_PROTO;
+    if (type == ICMP_TIME_EXCEEDED)
+        return UST_ERR_HOSTUNREACH;
+    if (type != ICMP_DEST_UNREACH)
+        return 0; /* source quench (RFC 6633), redirect: nothing to report */
+    switch (code) {
+    case ICMP_UNREACH_NET:
+    case 6:  /* destination network unknown */
+    case 9:  /* network administratively prohibited */
+    case 11: /* network unreachable for TOS */
+        return UST_ERR_NETUNREACH;
+    case ICMP_UNREACH_PROTO:
+        return UST_ERR_PROTOUNREACH;
+    case ICMP_UNREACH_PORT:
+        return UST_ERR_CONNREFUSED;
+    case ICMP_UNREACH_FRAG_NEEDED:
+        return 0; /* path MTU is the IP layer's business; UDP does not resend */
+    case ICMP_UNREACH_SRC_ROUTE:
+        return UST_ERR_NOTSUP;
+    case 7: /* destination host unknown */
+        return SOCK_ERR_HOSTDOWN;
+    default: /* host unreachable, prohibited, filtered, precedence */
+        return UST_ERR_HOSTUNREACH;
+    }
+}
+
+void udp_icmp_error(struct ust_stack *st, uint8_t type, uint8_t code, const struct ipv4_hdr *orig,
+                    const uint8_t *l4, size_t l4_len)
+{
+    char a[16];
+    if (!orig || !l4 || l4_len < 4)
+        return;
+    uint16_t sport = get_be16(l4), dport = get_be16(l4 + 2);
+    int err = icmp_to_err(type, code);
+    if (err == 0)
+        return;
+    /* Like Linux without IP_RECVERR, only a connected socket hears about it:
+     * an unconnected one cannot tell which of its sends failed. */
+    for (struct udp_pcb *p = *bucket(st, sport); p; p = p->hnext) {
+        if (!p->connected || p->lport != sport || p->raddr != orig->dst || p->rport != dport)
+            continue;
+        if (p->laddr != 0 && p->laddr != orig->src)
+            continue;
+        p->pending_err = err;
+        TRACE(st, "udp", "icmp type %u code %u for fd %d (peer %s:%u): %s", type, code,
+              p->sock->fd, IP4STR(orig->dst, a), dport, ust_strerror(err));
+        sock_notify(st);
+        return;
+    }
+    TRACE(st, "udp", "icmp type %u code %u about %s:%u: no connected socket", type, code,
+          IP4STR(orig->dst, a), dport);
+}

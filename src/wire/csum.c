@@ -81,29 +81,30 @@ static uint64_t sum_native(const uint8_t *p, size_t len)
     return a0 + a1 + a2 + a3;
 }
 
+/* The folded sum of p[0..n) as big-endian words (n <= 1 GiB). */
+static inline uint16_t block_sum(const uint8_t *p, size_t n)
+{
+    uint16_t s = fold64(sum_native(p, n));
+#if !CSUM_BIG_ENDIAN
+    s = (uint16_t)((s >> 8) | (s << 8));
+#endif
+    return s;
+}
+
 uint32_t csum_partial(const void *data, size_t len, uint32_t sum)
 {
     const uint8_t *p = data;
     uint64_t acc = sum;
-    const size_t block = (size_t)1 << 30;
+    const size_t block = (size_t)1 << 30; /* even, so word boundaries hold */
     while (len > block) {
-        uint16_t s = fold64(sum_native(p, block));
-#if !CSUM_BIG_ENDIAN
-        s = (uint16_t)((s >> 8) | (s << 8));
-#endif
-        acc += s;
+        acc += block_sum(p, block);
         p += block;
         len -= block;
     }
-    uint16_t s = fold64(sum_native(p, len));
-#if !CSUM_BIG_ENDIAN
-    s = (uint16_t)((s >> 8) | (s << 8));
-#endif
-    acc += s;
-    /* Keep the result a 32-bit accumulator with the carries folded in. */
-    acc = (acc & 0xffffffffu) + (acc >> 32);
-    acc = (acc & 0xffffffffu) + (acc >> 32);
-    return (uint32_t)acc;
+    acc += block_sum(p, len);
+    /* Return the sum folded to 16 bits: still a valid accumulator, and
+     * callers may add a few more such values without overflowing. */
+    return fold64(acc);
 }
 
 uint16_t csum_fold(uint32_t sum)

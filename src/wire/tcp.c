@@ -3,9 +3,9 @@
 
 #include "csum.h"
 #include "ipv4.h"
+#include "tcp_opt.h"
 #include "wbuf.h"
 
-size_t tcp_emit_options(const struct tcp_opts *o, uint8_t *p); /* tcp_opt.c */
 
 int tcp_parse(const uint8_t *buf, size_t len, uint32_t src, uint32_t dst, bool verify_csum,
               struct tcp_hdr *h)

@@ -2,6 +2,7 @@
 #include <string.h>
 
 #include "tcp.h"
+#include "tcp_opt.h"
 #include "wbuf.h"
 
 #define TCP_OPT_SPACE 40 /* 60-byte maximum header minus the fixed 20 */
@@ -131,8 +132,6 @@ size_t tcp_opts_len(const struct tcp_opts *o)
     return fixed_opts_len(o) + (n ? 4 + n * SACK_BLOCK_LEN : 0);
 }
 
-/* Writes the options into p (tcp_opts_len(o) bytes); used by tcp_emit. */
-size_t tcp_emit_options(const struct tcp_opts *o, uint8_t *p);
 size_t tcp_emit_options(const struct tcp_opts *o, uint8_t *p)
 {
     uint8_t *start = p;

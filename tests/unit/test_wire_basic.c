@@ -111,6 +111,21 @@ static void test_tcp_golden(void **state)
     assert_memory_equal(out, tcp_syn, sizeof(tcp_syn));
 }
 
+static void test_strerror(void **state)
+{
+    (void)state;
+    const char *seen[9];
+    for (int e = 0; e >= WIRE_NOSPACE; e--) {
+        const char *m = wire_strerror(e);
+        assert_non_null(m);
+        assert_string_not_equal(m, wire_strerror(-100));
+        for (int k = 0; k < -e; k++)
+            assert_string_not_equal(m, seen[k]);
+        seen[-e] = m;
+    }
+    assert_string_equal(wire_strerror(WIRE_BAD_CSUM), "bad checksum");
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -118,6 +133,7 @@ int main(void)
         cmocka_unit_test(test_icmp_golden),
         cmocka_unit_test(test_udp_golden),
         cmocka_unit_test(test_tcp_golden),
+        cmocka_unit_test(test_strerror),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

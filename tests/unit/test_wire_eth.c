@@ -107,6 +107,23 @@ static void test_8023_length_passed_through(void **state)
     assert_false(h.has_vlan);
 }
 
+/* Only one tag is recognised: a second one shows up as EtherType 0x8100
+ * for the link layer to reject. */
+static void test_nested_tag_not_unwrapped(void **state)
+{
+    (void)state;
+    uint8_t f[ETH_VLAN_HDR_LEN + 4];
+    memcpy(f, eth_vlan, ETH_VLAN_HDR_LEN);
+    f[16] = 0x81;
+    f[17] = 0x00;
+    memcpy(f + 18, "\x00\x05\x08\x00", 4);
+    struct eth_hdr h;
+    assert_int_equal(eth_parse(f, sizeof(f), &h), WIRE_OK);
+    assert_true(h.has_vlan);
+    assert_int_equal(h.type, ETH_TYPE_VLAN);
+    assert_int_equal(h.hdr_len, ETH_VLAN_HDR_LEN);
+}
+
 static void test_emit_arp_broadcast(void **state)
 {
     (void)state;
@@ -132,6 +149,7 @@ int main(void)
         cmocka_unit_test(test_vlan_tag),
         cmocka_unit_test(test_truncated_every_length),
         cmocka_unit_test(test_8023_length_passed_through),
+        cmocka_unit_test(test_nested_tag_not_unwrapped),
         cmocka_unit_test(test_emit_arp_broadcast),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -388,6 +388,47 @@ static void test_validation_order(void **state)
     assert_int_equal(parse_copy(b, sizeof(b), false, &h), WIRE_BAD_OPTION);
 }
 
+static uint64_t rng_state = 791;
+static uint32_t rng32(void)
+{
+    rng_state ^= rng_state << 13;
+    rng_state ^= rng_state >> 7;
+    rng_state ^= rng_state << 17;
+    return (uint32_t)rng_state;
+}
+
+/* Random headers (with NOP-filled options) survive emit then parse. */
+static void test_random_round_trip(void **state)
+{
+    (void)state;
+    for (int i = 0; i < 5000; i++) {
+        uint8_t opt_len = (uint8_t)(4 * (rng32() % 11));
+        struct ipv4_hdr h = {
+            .hdr_len = (uint8_t)(20 + opt_len), .opt_len = opt_len, .tos = (uint8_t)rng32(),
+            .id = (uint16_t)rng32(), .df = rng32() & 1, .mf = rng32() & 1,
+            .frag_off = (uint16_t)(8 * (rng32() % 8192)), .ttl = (uint8_t)rng32(),
+            .proto = (uint8_t)rng32(), .src = rng32(), .dst = rng32()};
+        h.total_len = (uint16_t)(h.hdr_len + rng32() % 64);
+        uint8_t b[60 + 64];
+        memset(b + 20, IPV4_OPT_NOP, opt_len);
+        assert_int_equal(ipv4_emit(&h, b, sizeof(b)), h.hdr_len);
+        struct ipv4_hdr back;
+        assert_int_equal(parse_copy(b, h.total_len, true, &back), WIRE_OK);
+        assert_int_equal(back.hdr_len, h.hdr_len);
+        assert_int_equal(back.opt_len, h.opt_len);
+        assert_int_equal(back.tos, h.tos);
+        assert_int_equal(back.total_len, h.total_len);
+        assert_int_equal(back.id, h.id);
+        assert_int_equal(back.df, h.df);
+        assert_int_equal(back.mf, h.mf);
+        assert_int_equal(back.frag_off, h.frag_off);
+        assert_int_equal(back.ttl, h.ttl);
+        assert_int_equal(back.proto, h.proto);
+        assert_int_equal(back.src, h.src);
+        assert_int_equal(back.dst, h.dst);
+    }
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -408,6 +449,7 @@ int main(void)
         cmocka_unit_test(test_option_past_header),
         cmocka_unit_test(test_option_eol_ends_list),
         cmocka_unit_test(test_validation_order),
+        cmocka_unit_test(test_random_round_trip),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -457,6 +457,70 @@ static void test_emit_nospace(void **state)
     assert_int_equal(out[12], 0x60);
 }
 
+static uint64_t rng_state = 9293;
+static uint32_t rng32(void)
+{
+    rng_state ^= rng_state << 13;
+    rng_state ^= rng_state >> 7;
+    rng_state ^= rng_state << 17;
+    return (uint32_t)rng_state;
+}
+
+/* Random headers, options and payloads survive emit then parse. */
+static void test_random_round_trip(void **state)
+{
+    (void)state;
+    uint8_t b[60 + 100];
+    for (int i = 0; i < 5000; i++) {
+        struct tcp_hdr h = {.sport = (uint16_t)rng32(), .dport = (uint16_t)rng32(),
+                            .seq = rng32(), .ack = rng32(), .flags = (uint8_t)rng32(),
+                            .wnd = (uint16_t)rng32(), .urp = (uint16_t)rng32()};
+        uint32_t m = rng32();
+        h.opts.has_mss = m & 1;
+        h.opts.mss = (uint16_t)rng32();
+        h.opts.has_wscale = (m >> 1) & 1;
+        h.opts.wscale = (uint8_t)rng32();
+        h.opts.sack_permitted = (m >> 2) & 1;
+        h.opts.has_timestamp = (m >> 3) & 1;
+        h.opts.ts_val = rng32();
+        h.opts.ts_ecr = rng32();
+        h.opts.num_sack = (uint8_t)((m >> 4) % 5);
+        for (int k = 0; k < TCP_MAX_SACK_BLOCKS; k++) {
+            h.opts.sack[k].left = rng32();
+            h.opts.sack[k].right = rng32();
+        }
+        size_t hl = TCP_HDR_LEN + tcp_opts_len(&h.opts);
+        size_t payload = rng32() % 100;
+        for (size_t k = 0; k < payload; k++)
+            b[hl + k] = (uint8_t)rng32();
+        assert_int_equal(tcp_emit(&h, A1, A2, b, hl + payload, payload), (int)hl);
+        struct tcp_hdr back;
+        assert_int_equal(parse_copy(b, hl + payload, true, &back), WIRE_OK);
+        assert_int_equal(back.hdr_len, hl);
+        assert_true(back.sport == h.sport && back.dport == h.dport);
+        assert_true(back.seq == h.seq && back.ack == h.ack && back.flags == h.flags);
+        assert_true(back.wnd == h.wnd && back.urp == h.urp);
+        assert_int_equal(back.opts.has_mss, h.opts.has_mss);
+        if (h.opts.has_mss)
+            assert_int_equal(back.opts.mss, h.opts.mss);
+        assert_int_equal(back.opts.has_wscale, h.opts.has_wscale);
+        if (h.opts.has_wscale)
+            assert_int_equal(back.opts.wscale, h.opts.wscale);
+        assert_int_equal(back.opts.sack_permitted, h.opts.sack_permitted);
+        assert_int_equal(back.opts.has_timestamp, h.opts.has_timestamp);
+        if (h.opts.has_timestamp)
+            assert_true(back.opts.ts_val == h.opts.ts_val && back.opts.ts_ecr == h.opts.ts_ecr);
+        /* SACK blocks are cut to what fits the 40 option bytes. */
+        size_t fixed = (h.opts.has_mss ? 4u : 0u) + (h.opts.has_wscale ? 4u : 0u) +
+                       (h.opts.has_timestamp ? 12u : h.opts.sack_permitted ? 4u : 0u);
+        size_t fit = (40 - fixed - 4) / 8;
+        assert_int_equal(back.opts.num_sack, h.opts.num_sack < fit ? h.opts.num_sack : fit);
+        for (int k = 0; k < back.opts.num_sack; k++)
+            assert_true(back.opts.sack[k].left == h.opts.sack[k].left &&
+                        back.opts.sack[k].right == h.opts.sack[k].right);
+    }
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -475,6 +539,7 @@ int main(void)
         cmocka_unit_test(test_wrong_length_known_options_ignored),
         cmocka_unit_test(test_unknown_and_eol),
         cmocka_unit_test(test_emit_nospace),
+        cmocka_unit_test(test_random_round_trip),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -1,0 +1,135 @@
+/* ARP neighbour cache: entries, bounded size, eviction, ageing state,
+ * flush and dump (RFC 826, RFC 1122 2.3.2.1). The protocol side (packets,
+ * timers' actions) is in arp.c. */
+#include <stddef.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "core/stack_impl.h"
+#include "core/trace.h"
+#include "dev/dev_impl.h"
+#include "link.h"
+
+static const char *const arp_state_names[] = {"INCOMPLETE", "REACHABLE", "STALE"};
+
+int arp_init(struct ust_stack *st)
+{
+    memset(&st->arp, 0, sizeof(st->arp));
+    return UST_OK;
+}
+
+static void arp_entry_free(struct ust_stack *st, struct arp_entry *e)
+{
+    timer_cancel(st, &e->timer);
+    pkt_queue_clear(&e->pending);
+    free(e);
+}
+
+void arp_destroy(struct ust_stack *st)
+{
+    for (unsigned i = 0; i < st->arp.count; i++)
+        arp_entry_free(st, st->arp.v[i]);
+    free(st->arp.v);
+    memset(&st->arp, 0, sizeof(st->arp));
+}
+
+struct arp_entry *arp_lookup(struct ust_stack *st, ust_ip4_t ip)
+{
+    for (unsigned i = 0; i < st->arp.count; i++)
+        if (st->arp.v[i]->ip == ip)
+            return st->arp.v[i];
+    return NULL;
+}
+
+void arp_remove(struct ust_stack *st, struct arp_entry *e)
+{
+    struct arp_table *t = &st->arp;
+    for (unsigned i = 0; i < t->count; i++) {
+        if (t->v[i] == e) {
+            t->v[i] = t->v[--t->count];
+            break;
+        }
+    }
+    st->stats.arp.queue_drops += e->pending.count;
+    arp_entry_free(st, e);
+}
+
+/* The entry to sacrifice when the cache is full: the least recently
+ * confirmed STALE entry, else the least recently confirmed REACHABLE one.
+ * INCOMPLETE entries are never evicted (they hold packets and a retry
+ * schedule); if every entry is INCOMPLETE the new one is refused. */
+static struct arp_entry *arp_victim(struct ust_stack *st)
+{
+    struct arp_entry *best = NULL;
+    for (unsigned i = 0; i < st->arp.count; i++) {
+        struct arp_entry *e = st->arp.v[i];
+        if (e->state == ARP_INCOMPLETE)
+            continue;
+        if (!best || (e->state == ARP_STALE && best->state != ARP_STALE) ||
+            (e->state == best->state && e->confirmed < best->confirmed))
+            best = e;
+    }
+    return best;
+}
+
+static int arp_table_grow(struct arp_table *t)
+{
+    if (t->count < t->cap)
+        return UST_OK;
+    unsigned cap = t->cap ? t->cap * 2 : 16;
+    struct arp_entry **v = realloc(t->v, cap * sizeof(*v));
+    if (!v)
+        return UST_ERR_NOMEM;
+    t->v = v;
+    t->cap = cap;
+    return UST_OK;
+}
+
+struct arp_entry *arp_create(struct ust_stack *st, ust_ip4_t ip, int ifindex)
+{
+    if (st->arp.count >= st->cfg.arp_max_entries) {
+        struct arp_entry *victim = arp_victim(st);
+        if (!victim)
+            return NULL;
+        char a[16];
+        TRACE(st, "arp", "cache full: evict %s", IP4STR(victim->ip, a));
+        st->stats.arp.entries_evicted++;
+        arp_remove(st, victim);
+    }
+    if (st->arp.count >= st->cfg.arp_max_entries || arp_table_grow(&st->arp) != UST_OK)
+        return NULL;
+    struct arp_entry *e = calloc(1, sizeof(*e));
+    if (!e)
+        return NULL;
+    e->ip = ip;
+    e->ifindex = ifindex;
+    e->state = ARP_INCOMPLETE;
+    e->confirmed = st->now;
+    timer_init(&e->timer, arp_timer_fired);
+    st->arp.v[st->arp.count++] = e;
+    return e;
+}
+
+void ust_arp_flush(struct ust_stack *st)
+{
+    TRACE(st, "arp", "flush %u entries", st->arp.count);
+    while (st->arp.count)
+        arp_remove(st, st->arp.v[st->arp.count - 1]);
+}
+
+void ust_arp_dump(const struct ust_stack *st, FILE *out)
+{
+    for (unsigned i = 0; i < st->arp.count; i++) {
+        const struct arp_entry *e = st->arp.v[i];
+        char a[16], m[18];
+        const struct ust_iface *ifc =
+            e->ifindex >= 0 && (unsigned)e->ifindex < st->nifaces ? &st->ifaces[e->ifindex] : NULL;
+        ust_time_t left = timer_armed(&e->timer) && e->timer.when > st->now
+                              ? e->timer.when - st->now : 0;
+        fprintf(out, "%-15s %-17s %-10s %-8s %llu.%03llus\n", ust_ip4_str(e->ip, a),
+                e->state == ARP_INCOMPLETE ? "(incomplete)" : ust_mac_str(&e->mac, m),
+                arp_state_names[e->state], ifc ? ifc->dev->name : "?",
+                (unsigned long long)(left / UST_SEC),
+                (unsigned long long)(left % UST_SEC / UST_MSEC));
+    }
+}

@@ -1,0 +1,156 @@
+/* ICMP error generation (RFC 792, RFC 1122 3.2.2) with the suppression
+ * rules and a rate limit, and the delivery of errors (received or local)
+ * to the layer that sent the offending datagram. */
+#include <string.h>
+
+#include "core/stack_impl.h"
+#include "core/trace.h"
+#include "net.h"
+#include "wire/icmp.h"
+
+/* Quote up to this much of the offending datagram, so that the error fits
+ * in the 576 bytes every host accepts (as Linux does). */
+#define ICMP_QUOTE_MAX (576 - IPV4_HDR_LEN - ICMP_HDR_LEN)
+
+/* RFC 1122 3.2.2: never an error about an ICMP error, a datagram to a
+ * broadcast or multicast address, a non-initial fragment, or a datagram
+ * whose source does not name a single host. */
+static bool icmp_error_permitted(const struct ust_stack *st, const struct ipv4_hdr *h,
+                                 const uint8_t *l4, size_t l4_len)
+{
+    if (h->frag_off != 0)
+        return false;
+    if (ipv4_is_broadcast(st, h->dst) || ipv4_is_multicast(h->dst))
+        return false;
+    if (!ipv4_is_valid_source(st, h->src))
+        return false;
+    if (h->proto == IPV4_PROTO_ICMP && (l4_len < 1 || icmp_is_error(l4[0])))
+        return false;
+    return true;
+}
+
+/* GCRA form of a token bucket: err_tat is when the bucket would be full
+ * again; each error costs one interval; up to `burst` may be owed. A rate
+ * of 0 disables the limit. */
+bool icmp_err_allowed(struct ust_stack *st)
+{
+    if (st->cfg.icmp_err_rate == 0)
+        return true;
+    ust_time_t interval = UST_SEC / st->cfg.icmp_err_rate;
+    ust_time_t burst = st->cfg.icmp_err_burst ? st->cfg.icmp_err_burst : 1;
+    ust_time_t now = st->now;
+    ust_time_t tat = st->icmp.err_tat > now ? st->icmp.err_tat : now;
+    if (tat - now + interval > burst * interval)
+        return false;
+    st->icmp.err_tat = tat + interval;
+    return true;
+}
+
+static void icmp_count_out_error(struct ust_stack *st, uint8_t type)
+{
+    st->stats.icmp.OutMsgs++;
+    if (type == ICMP_DEST_UNREACH)
+        st->stats.icmp.OutDestUnreachs++;
+    else if (type == ICMP_TIME_EXCEEDED)
+        st->stats.icmp.OutTimeExcds++;
+}
+
+void icmp_send_error(struct ust_stack *st, uint8_t type, uint8_t code, uint32_t extra,
+                     const uint8_t *orig, size_t orig_len)
+{
+    struct ipv4_hdr h;
+    const uint8_t *l4;
+    size_t l4_len;
+    if (ipv4_parse_quoted(orig, orig_len, &h, &l4, &l4_len) < 0 ||
+        !icmp_error_permitted(st, &h, l4, l4_len)) {
+        TRACE(st, "icmp", "suppress error type %u code %u", type, code);
+        return;
+    }
+    if (!icmp_err_allowed(st)) {
+        st->stats.icmp.OutRateLimited++;
+        TRACE(st, "icmp", "rate limit: error type %u code %u not sent", type, code);
+        return;
+    }
+    size_t qlen = h.hdr_len + l4_len;
+    if (qlen > ICMP_QUOTE_MAX)
+        qlen = ICMP_QUOTE_MAX;
+    struct pkt *p = pkt_alloc(PKT_HEADROOM, ICMP_HDR_LEN + qlen);
+    if (!p) {
+        st->stats.icmp.OutErrors++;
+        return;
+    }
+    memcpy(p->data + ICMP_HDR_LEN, orig, qlen);
+    struct icmp_hdr ih = {.type = type, .code = code};
+    if (type == ICMP_DEST_UNREACH && code == ICMP_UNREACH_FRAG_NEEDED)
+        ih.mtu = (uint16_t)extra;
+    else
+        ih.rest = extra;
+    icmp_emit(&ih, p->data, p->len, qlen);
+    /* From the address the datagram was sent to when it is ours, else
+     * (router) from the interface towards the sender. */
+    bool to_us = iface_by_addr(st, h.dst) != NULL;
+    struct ipv4_out o = {.src = to_us ? h.dst : 0, .dst = h.src, .proto = IPV4_PROTO_ICMP};
+    char d[16];
+    TRACE(st, "icmp", "error type %u code %u to %s", type, code, IP4STR(h.src, d));
+    icmp_count_out_error(st, type);
+    if (ipv4_output(st, &o, p) < 0)
+        st->stats.icmp.OutErrors++;
+}
+
+static void icmp_notify_ping(struct ust_stack *st, uint8_t code, ust_ip4_t from,
+                             const uint8_t *l4, size_t l4_len, int event)
+{
+    struct icmp_hdr req;
+    if (event < 0 || !st->icmp.ping_fn || icmp_parse(l4, l4_len, false, &req) < 0 ||
+        req.type != ICMP_ECHO_REQUEST)
+        return;
+    struct ust_ping_result r = {.event = (enum ust_ping_event)event, .from = from, .id = req.id,
+                                .seq = req.seq, .code = code, .at = st->now};
+    st->icmp.ping_fn(st->icmp.ping_ctx, &r);
+}
+
+void icmp_notify_upper(struct ust_stack *st, uint8_t type, uint8_t code, uint32_t extra,
+                       ust_ip4_t from, const uint8_t *quote, size_t quote_len, int event)
+{
+    struct ipv4_hdr orig;
+    const uint8_t *l4;
+    size_t l4_len;
+    if (ipv4_parse_quoted(quote, quote_len, &orig, &l4, &l4_len) < 0 || l4_len < 8)
+        return;
+    switch (orig.proto) {
+    case IPV4_PROTO_UDP:
+        udp_icmp_error(st, type, code, &orig, l4, l4_len);
+        return;
+    case IPV4_PROTO_TCP:
+        tcp_icmp_error(st, type, code, extra, &orig, l4, l4_len);
+        return;
+    case IPV4_PROTO_ICMP:
+        icmp_notify_ping(st, code, from, l4, l4_len, event);
+        return;
+    default:
+        return;
+    }
+}
+
+/* RFC 1122 2.3.2.2 / 2.4: ARP gave up. For our own datagram the sender
+ * learns "host unreachable" through the same path as a received error, and
+ * nothing is sent on the wire. A datagram we were forwarding belongs to
+ * another host: as a router we tell it with a real ICMP host unreachable
+ * (RFC 1812 5.2.7.1). Non-first fragments carry no transport header and
+ * are only dropped. */
+void icmp_local_unreachable(struct ust_stack *st, const uint8_t *dgram, size_t len)
+{
+    struct ipv4_hdr h;
+    const uint8_t *l4;
+    size_t l4_len;
+    if (ipv4_parse_quoted(dgram, len, &h, &l4, &l4_len) < 0 || h.frag_off != 0)
+        return;
+    char d[16];
+    if (!ipv4_is_local(st, h.src)) {
+        icmp_send_error(st, ICMP_DEST_UNREACH, ICMP_UNREACH_HOST, 0, dgram, len);
+        return;
+    }
+    TRACE(st, "icmp", "local host unreachable %s", IP4STR(h.dst, d));
+    icmp_notify_upper(st, ICMP_DEST_UNREACH, ICMP_UNREACH_HOST, 0, h.src, dgram, len,
+                      UST_PING_LOCAL_ERROR);
+}

@@ -1,0 +1,144 @@
+/* IPv4 output (RFC 791, RFC 1122 3.3): route, source address, header,
+ * MTU and fragmentation, local (loopback) delivery. */
+#include <stdio.h>
+
+#include "core/stack_impl.h"
+#include "core/trace.h"
+#include "dev/dev_impl.h"
+#include "net.h"
+
+/* Route and next hop for dst. The limited broadcast goes out of the
+ * interface owning the chosen source, else the route's, else the first. */
+static struct ust_iface *ipv4_select_route(struct ust_stack *st, const struct ipv4_out *o,
+                                           ust_ip4_t *next_hop)
+{
+    const struct route *r = route_lookup(&st->routes, o->dst);
+    if (o->dst == 0xffffffffu) {
+        *next_hop = o->dst;
+        struct ust_iface *ifc = o->src ? iface_by_addr(st, o->src) : NULL;
+        if (!ifc && r)
+            ifc = iface_by_index(st, r->ifindex);
+        if (!ifc && st->nifaces)
+            ifc = &st->ifaces[0];
+        return ifc;
+    }
+    if (!r)
+        return NULL;
+    *next_hop = r->gateway ? r->gateway : o->dst;
+    return iface_by_index(st, r->ifindex);
+}
+
+static unsigned ipv4_path_mtu(const struct ust_stack *st, const struct ust_iface *ifc,
+                              ust_ip4_t dst)
+{
+    unsigned mtu = ifc->dev->mtu;
+    unsigned pm = pmtu_get(st, dst);
+    return pm && pm < mtu ? pm : mtu;
+}
+
+static int ipv4_push_header(struct ust_stack *st, const struct ipv4_out *o, ust_ip4_t src,
+                            struct pkt *p)
+{
+    uint8_t *b = pkt_push(p, IPV4_HDR_LEN);
+    if (!b)
+        return UST_ERR_NOMEM;
+    struct ipv4_hdr h = {
+        .hdr_len = IPV4_HDR_LEN,
+        .tos = o->tos,
+        .total_len = (uint16_t)p->len,
+        .id = st->ip_next_id++,
+        .df = o->df,
+        .ttl = o->ttl ? o->ttl : st->cfg.ip_default_ttl,
+        .proto = o->proto,
+        .src = src,
+        .dst = o->dst,
+    };
+    return ipv4_emit(&h, b, IPV4_HDR_LEN) == IPV4_HDR_LEN ? UST_OK : UST_ERR_INVAL;
+}
+
+int ipv4_transmit(struct ust_stack *st, struct ust_iface *ifc, ust_ip4_t next_hop, struct pkt *p,
+                  unsigned mtu)
+{
+    if (p->len <= mtu)
+        return link_output_ip(st, ifc, next_hop, p);
+    struct ipv4_hdr h;
+    if (ipv4_parse(p->data, p->len, false, &h) != WIRE_OK) {
+        pkt_free(p);
+        return UST_ERR_INVAL;
+    }
+    if (h.df) {
+        st->stats.ip.FragFails++;
+        TRACE(st, "ip", "drop: %zu bytes > mtu %u with DF", p->len, mtu);
+        pkt_free(p);
+        return UST_ERR_MSGSIZE;
+    }
+    return ipv4_fragment(st, ifc, next_hop, p, mtu);
+}
+
+int ipv4_output(struct ust_stack *st, const struct ipv4_out *o, struct pkt *p)
+{
+    char s[16], d[16];
+    st->stats.ip.OutRequests++;
+    if (p->len > IPV4_MAX_LEN - IPV4_HDR_LEN) {
+        st->stats.ip.OutDiscards++;
+        TRACE(st, "ip", "drop: datagram of %zu bytes exceeds 65535", p->len + IPV4_HDR_LEN);
+        pkt_free(p);
+        return UST_ERR_MSGSIZE;
+    }
+    if (ipv4_is_local(st, o->dst)) {
+        /* Loopback semantics: queued, delivered by ust_stack_poll. */
+        int rc = ipv4_push_header(st, o, o->src ? o->src : o->dst, p);
+        if (rc != UST_OK) {
+            st->stats.ip.OutDiscards++;
+            pkt_free(p);
+            return rc;
+        }
+        TRACE(st, "ip", "tx local %s->%s len %zu", IP4STR(o->src ? o->src : o->dst, s),
+              IP4STR(o->dst, d), p->len);
+        return ipv4_local_enqueue(st, p);
+    }
+    ust_ip4_t next_hop = 0;
+    struct ust_iface *ifc = ipv4_select_route(st, o, &next_hop);
+    if (!ifc) {
+        st->stats.ip.OutNoRoutes++;
+        TRACE(st, "ip", "drop: no route to %s", IP4STR(o->dst, d));
+        pkt_free(p);
+        return UST_ERR_NOROUTE;
+    }
+    ust_ip4_t src = o->src ? o->src : ifc->addr;
+    int rc = ipv4_push_header(st, o, src, p);
+    if (rc != UST_OK) {
+        st->stats.ip.OutDiscards++;
+        pkt_free(p);
+        return rc;
+    }
+    char pn[8];
+    TRACE(st, "ip", "tx %s->%s proto %s len %zu ttl %u", IP4STR(src, s), IP4STR(o->dst, d),
+          ipv4_proto_name(o->proto, pn), p->len, o->ttl ? o->ttl : st->cfg.ip_default_ttl);
+    rc = ipv4_transmit(st, ifc, next_hop, p, ipv4_path_mtu(st, ifc, o->dst));
+    if (rc < 0 && rc != UST_ERR_MSGSIZE)
+        st->stats.ip.OutDiscards++;
+    return rc;
+}
+
+ust_ip4_t ipv4_source_for(const struct ust_stack *st, ust_ip4_t dst)
+{
+    if (ipv4_is_local(st, dst))
+        return dst;
+    const struct route *r = route_lookup(&st->routes, dst);
+    if (r && (unsigned)r->ifindex < st->nifaces)
+        return st->ifaces[r->ifindex].addr;
+    if (dst == 0xffffffffu && st->nifaces)
+        return st->ifaces[0].addr;
+    return 0;
+}
+
+unsigned ipv4_mtu_for(const struct ust_stack *st, ust_ip4_t dst)
+{
+    if (ipv4_is_local(st, dst))
+        return IPV4_MAX_LEN - IPV4_HDR_LEN;
+    const struct route *r = route_lookup(&st->routes, dst);
+    if (!r || (unsigned)r->ifindex >= st->nifaces)
+        return 576 - IPV4_HDR_LEN; /* RFC 1122 3.3.3: everyone accepts 576 */
+    return ipv4_path_mtu(st, &st->ifaces[r->ifindex], dst) - IPV4_HDR_LEN;
+}

@@ -1,0 +1,40 @@
+/* Helpers shared by the files of the socket layer (socket.c, sockopt.c,
+ * poll.c); not for protocols. */
+#ifndef UST_SOCK_IMPL_H
+#define UST_SOCK_IMPL_H
+
+#include <errno.h>
+
+#include "sock.h"
+
+struct ust_stack;
+
+/* The descriptor's socket, or NULL (EBADF). */
+struct ust_sock *sock_get(struct ust_stack *st, int fd);
+/* errno for a negative ust_err or sock_err. */
+int sock_errno(int err);
+
+/* Sets errno and returns -1: the POSIX error convention. */
+static inline int sock_fail(int eno)
+{
+    errno = eno;
+    return -1;
+}
+static inline int sock_fail_err(int err) { return sock_fail(sock_errno(err)); }
+
+/* One blocking call's wait: the deadline is fixed on the first wait. */
+struct sock_wait {
+    ust_time_t timeo;    /* SO_RCVTIMEO / SO_SNDTIMEO; 0 = none */
+    ust_time_t deadline;
+    bool started;
+    bool expired;        /* the waiter said nothing happens before it */
+};
+/* Runs the stack's waiter once until the deadline. Returns 0 to retry the
+ * operation, UST_ERR_AGAIN when the deadline passed or no waiter is
+ * installed, SOCK_ERR_INTR when the waiter was interrupted (a signal in
+ * the real loop), or the waiter's own negative error. */
+int sock_wait_once(struct ust_stack *st, struct sock_wait *w);
+/* now + d without overflow. */
+ust_time_t sock_time_add(ust_time_t now, ust_time_t d);
+
+#endif

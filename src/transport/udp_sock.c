@@ -1,0 +1,303 @@
+/* UDP socket operations (struct sock_ops): bind, connect, send, receive,
+ * options. Semantics follow Linux where RFC 768/1122 leave room. */
+#include <netinet/in.h>
+#include <poll.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+
+#include "core/stack_impl.h"
+#include "core/trace.h"
+#include "net/net.h"
+#include "socket/sock.h"
+#include "udp_impl.h"
+
+#define UDP_PCB(s) ((struct udp_pcb *)(s)->pcb)
+
+static bool is_broadcast(struct ust_stack *st, ust_ip4_t a)
+{
+    return a == 0xffffffffu || ipv4_is_broadcast(st, a);
+}
+
+static int udp_sock_init(struct ust_sock *s)
+{
+    struct udp_pcb *pcb = calloc(1, sizeof(*pcb));
+    if (!pcb)
+        return UST_ERR_NOMEM;
+    pcb->sock = s;
+    pcb->ttl = -1;
+    s->pcb = pcb;
+    return UST_OK;
+}
+
+static int udp_sock_bind(struct ust_sock *s, const struct sock_addr *a)
+{
+    struct udp_pcb *pcb = UDP_PCB(s);
+    struct ust_stack *st = s->st;
+    if (pcb->lport != 0)
+        return UST_ERR_INVAL; /* already bound (explicitly or by a send) */
+    /* RFC 1122 4.1.3.5: the local address is a wildcard or one of ours
+     * (interfaces and 127/8; broadcast/multicast addresses select what a
+     * socket hears). */
+    if (a->addr != 0 && !ipv4_is_local(st, a->addr) && !is_broadcast(st, a->addr) &&
+        !ipv4_is_multicast(a->addr))
+        return UST_ERR_ADDRNOTAVAIL;
+    int rc;
+    if (a->port == 0) {
+        rc = udp_bind_ephemeral(st, pcb, a->addr);
+    } else if (udp_port_conflict(st, pcb, a->addr, a->port)) {
+        rc = UST_ERR_ADDRINUSE;
+    } else {
+        pcb->laddr = a->addr;
+        pcb->lport = a->port;
+        rc = udp_port_insert(st, pcb);
+        if (rc != UST_OK)
+            pcb->lport = 0;
+    }
+    if (rc != UST_OK)
+        return rc;
+    pcb->addr_locked = a->addr != 0;
+    pcb->port_locked = a->port != 0;
+    char b[16];
+    TRACE(st, "udp", "fd %d bound to %s:%u", s->fd, IP4STR(pcb->laddr, b), pcb->lport);
+    return UST_OK;
+}
+
+/* connect(AF_UNSPEC): forget the peer and whatever connect chose itself. */
+static int udp_disconnect(struct ust_sock *s)
+{
+    struct udp_pcb *pcb = UDP_PCB(s);
+    pcb->connected = false;
+    pcb->raddr = 0;
+    pcb->rport = 0;
+    if (!pcb->addr_locked)
+        pcb->laddr = 0;
+    if (!pcb->port_locked && pcb->lport != 0) {
+        udp_port_remove(s->st, pcb);
+        pcb->lport = 0;
+    }
+    return UST_OK;
+}
+
+static int udp_sock_connect(struct ust_sock *s, const struct sock_addr *a)
+{
+    struct udp_pcb *pcb = UDP_PCB(s);
+    struct ust_stack *st = s->st;
+    if (!a)
+        return udp_disconnect(s);
+    if (a->addr == 0)
+        return UST_ERR_NETUNREACH;
+    if (is_broadcast(st, a->addr) && !s->broadcast)
+        return SOCK_ERR_ACCES;
+    ust_ip4_t src = pcb->laddr ? pcb->laddr : ipv4_source_for(st, a->addr);
+    if (src == 0)
+        return UST_ERR_NETUNREACH;
+    if (pcb->lport == 0) {
+        int rc = udp_bind_ephemeral(st, pcb, 0);
+        if (rc != UST_OK)
+            return rc;
+    }
+    /* Linux fixes a wildcard local address to the routed source here, so
+     * that getsockname() tells which address is used (RFC 1122 4.1.3.5). */
+    if (pcb->laddr == 0 && !is_broadcast(st, src))
+        pcb->laddr = src;
+    pcb->raddr = a->addr;
+    pcb->rport = a->port;
+    pcb->connected = true;
+    char b[16], c[16];
+    TRACE(st, "udp", "fd %d connected %s:%u->%s:%u", s->fd, IP4STR(pcb->laddr, b), pcb->lport,
+          IP4STR(pcb->raddr, c), pcb->rport);
+    return UST_OK;
+}
+
+static int take_pending(struct udp_pcb *pcb)
+{
+    int e = pcb->pending_err;
+    pcb->pending_err = 0;
+    return e;
+}
+
+static ssize_t udp_sock_send(struct ust_sock *s, const void *buf, size_t len, int flags,
+                             const struct sock_addr *to)
+{
+    struct udp_pcb *pcb = UDP_PCB(s);
+    struct ust_stack *st = s->st;
+    if (flags & MSG_OOB)
+        return UST_ERR_NOTSUP;
+    if (len > UDP_MAX_PAYLOAD)
+        return UST_ERR_MSGSIZE;
+    ust_ip4_t dst;
+    uint16_t dport;
+    if (to) {
+        if (to->port == 0)
+            return UST_ERR_INVAL;
+        dst = to->addr;
+        dport = to->port;
+    } else if (pcb->connected) {
+        dst = pcb->raddr;
+        dport = pcb->rport;
+    } else {
+        return SOCK_ERR_DESTADDRREQ;
+    }
+    /* A pending ICMP error is reported by the next call (Linux), once. */
+    if (pcb->pending_err)
+        return take_pending(pcb);
+    if (pcb->shut_wr)
+        return UST_ERR_PIPE;
+    if (dst == 0)
+        return UST_ERR_NETUNREACH;
+    if (is_broadcast(st, dst) && !s->broadcast)
+        return SOCK_ERR_ACCES;
+    if (pcb->lport == 0) {
+        int rc = udp_bind_ephemeral(st, pcb, 0);
+        if (rc != UST_OK)
+            return rc;
+    }
+    return udp_output(st, pcb, dst, dport, buf, len);
+}
+
+static ssize_t udp_sock_recv(struct ust_sock *s, void *buf, size_t len, int flags,
+                             struct sock_addr *from)
+{
+    struct udp_pcb *pcb = UDP_PCB(s);
+    if (flags & MSG_OOB)
+        return UST_ERR_NOTSUP;
+    if (pcb->pending_err)
+        return take_pending(pcb);
+    struct udp_dgram *d = pcb->head;
+    if (!d)
+        return pcb->shut_rd ? 0 : UST_ERR_AGAIN;
+    /* Datagram boundaries are kept: one call returns (part of) one
+     * datagram and the rest of a truncated one is lost, as in Linux. */
+    size_t n = d->len < len ? d->len : len;
+    if (n)
+        memcpy(buf, d->data, n);
+    if (from) {
+        from->addr = d->src;
+        from->port = d->sport;
+    }
+    size_t real = d->len;
+    if (!(flags & MSG_PEEK)) {
+        pcb->head = d->next;
+        if (!pcb->head)
+            pcb->tail = NULL;
+        pcb->queued--;
+        pcb->queued_bytes -= d->len + UDP_DGRAM_OVERHEAD;
+        free(d);
+    }
+    return (ssize_t)((flags & MSG_TRUNC) ? real : n);
+}
+
+static int udp_sock_shutdown(struct ust_sock *s, int how)
+{
+    struct udp_pcb *pcb = UDP_PCB(s);
+    if (how == SHUT_RD || how == SHUT_RDWR)
+        pcb->shut_rd = true;
+    if (how == SHUT_WR || how == SHUT_RDWR)
+        pcb->shut_wr = true;
+    sock_notify(s->st);
+    /* Linux records the shutdown but still answers ENOTCONN when the
+     * socket is not connected. */
+    return pcb->connected ? UST_OK : UST_ERR_NOTCONN;
+}
+
+static void udp_sock_close(struct ust_sock *s)
+{
+    struct udp_pcb *pcb = UDP_PCB(s);
+    if (!pcb)
+        return;
+    udp_queue_clear(pcb);
+    if (pcb->lport != 0)
+        udp_port_remove(s->st, pcb);
+    free(pcb);
+    s->pcb = NULL;
+}
+
+static short udp_sock_poll(struct ust_sock *s)
+{
+    struct udp_pcb *pcb = UDP_PCB(s);
+    short m = POLLOUT; /* datagrams go out at once: always writable */
+    if (pcb->head || pcb->shut_rd)
+        m |= POLLIN;
+    if (pcb->pending_err)
+        m |= POLLERR;
+    if (pcb->shut_rd && pcb->shut_wr)
+        m |= POLLHUP;
+    return m;
+}
+
+static int udp_sock_getname(struct ust_sock *s, bool peer, struct sock_addr *a)
+{
+    struct udp_pcb *pcb = UDP_PCB(s);
+    if (peer) {
+        if (!pcb->connected)
+            return UST_ERR_NOTCONN;
+        a->addr = pcb->raddr;
+        a->port = pcb->rport;
+    } else {
+        a->addr = pcb->laddr;
+        a->port = pcb->lport;
+    }
+    return UST_OK;
+}
+
+static int udp_sock_setsockopt(struct ust_sock *s, int level, int name, const void *val,
+                               size_t len)
+{
+    struct udp_pcb *pcb = UDP_PCB(s);
+    if (level == SOL_SOCKET) {
+        /* socket.c keeps the generic options in struct ust_sock (read from
+         * there when needed); nothing else at this level exists for UDP. */
+        bool generic = name == SO_RCVBUF || name == SO_SNDBUF || name == SO_REUSEADDR ||
+                       name == SO_BROADCAST;
+        return generic ? UST_OK : SOCK_ERR_NOPROTOOPT;
+    }
+    if (level != IPPROTO_IP)
+        return SOCK_ERR_NOPROTOOPT;
+    if (name != IP_TTL && name != IP_TOS)
+        return SOCK_ERR_NOPROTOOPT;
+    if (len < sizeof(int))
+        return UST_ERR_INVAL;
+    int v;
+    memcpy(&v, val, sizeof(v));
+    if (name == IP_TTL) {
+        /* RFC 1122 4.1.4: the application can set the TTL; -1 = default. */
+        if (v != -1 && (v < 1 || v > 255))
+            return UST_ERR_INVAL;
+        pcb->ttl = v;
+    } else {
+        pcb->tos = v & 0xff;
+    }
+    return UST_OK;
+}
+
+static int udp_sock_getsockopt(struct ust_sock *s, int level, int name, void *val, size_t *len)
+{
+    struct udp_pcb *pcb = UDP_PCB(s);
+    if (level != IPPROTO_IP || (name != IP_TTL && name != IP_TOS))
+        return SOCK_ERR_NOPROTOOPT;
+    int v = name == IP_TOS ? pcb->tos : pcb->ttl > 0 ? pcb->ttl : s->st->cfg.ip_default_ttl;
+    size_t n = *len < sizeof(int) ? *len : sizeof(int);
+    memcpy(val, &v, n);
+    *len = n;
+    return UST_OK;
+}
+
+static int udp_sock_take_error(struct ust_sock *s) { return take_pending(UDP_PCB(s)); }
+
+const struct sock_ops udp_sock_ops = {
+    .init = udp_sock_init,
+    .bind = udp_sock_bind,
+    .connect = udp_sock_connect,
+    .listen = NULL, /* EOPNOTSUPP, as Linux */
+    .accept = NULL,
+    .send = udp_sock_send,
+    .recv = udp_sock_recv,
+    .shutdown = udp_sock_shutdown,
+    .close = udp_sock_close,
+    .poll = udp_sock_poll,
+    .getname = udp_sock_getname,
+    .setsockopt = udp_sock_setsockopt,
+    .getsockopt = udp_sock_getsockopt,
+    .take_error = udp_sock_take_error,
+};

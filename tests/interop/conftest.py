@@ -1,0 +1,233 @@
+"""Fixtures for running ustack against the Linux kernel.
+
+Every test that needs the kernel gets a fresh network namespace (`ip netns add
+ust-<random>`); ustack runs INSIDE it on a TAP device and Linux talks to it from
+the namespace's side of the TAP. Nothing is configured in the root namespace.
+Only 203.0.113.0/24 and 198.51.100.0/24 (documentation ranges) are used.
+
+Without root or /dev/net/tun the kernel tests are skipped, unless CI=true, where
+they fail instead (a CI run must not silently test nothing).
+"""
+import os
+import re
+import secrets
+import select
+import shutil
+import signal
+import subprocess
+import time
+
+import pytest
+
+ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+BUILD = os.environ.get("USTACK_BUILD", os.path.join(ROOT, "build-test"))
+USTACK = os.path.join(BUILD, "ustack")
+ARTIFACTS = os.path.join(ROOT, "tests", "interop", "artifacts")
+
+# ASan's leak checker runs at exit: a leak makes the exit code non-zero, which
+# the tests check.
+os.environ.setdefault("ASAN_OPTIONS", "detect_leaks=1")
+
+
+def skip_or_fail(reason):
+    if os.environ.get("CI") == "true":
+        pytest.fail(f"{reason} (CI=true: kernel tests must run)")
+    pytest.skip(reason)
+
+
+def require_kernel_access():
+    if os.geteuid() != 0:
+        skip_or_fail("needs root: creates network namespaces and TAP devices")
+    if not os.path.exists("/dev/net/tun"):
+        skip_or_fail("/dev/net/tun is missing (no TUN/TAP support)")
+    if not shutil.which("ip"):
+        skip_or_fail("the 'ip' command (iproute2) is missing")
+
+
+def require_tool(name):
+    if not shutil.which(name):
+        skip_or_fail(f"'{name}' is not installed (make deps installs it)")
+
+
+@pytest.fixture(scope="session")
+def ustack_bin():
+    if not os.access(USTACK, os.X_OK):
+        pytest.fail(f"{USTACK} not built (set USTACK_BUILD to the build directory)")
+    return USTACK
+
+
+def wait_until(pred, timeout, what):
+    """Polls pred() until it returns a true value or the deadline passes."""
+    deadline = time.monotonic() + timeout
+    while True:
+        value = pred()
+        if value:
+            return value
+        if time.monotonic() >= deadline:
+            raise AssertionError(f"timed out after {timeout} s waiting for {what}")
+        time.sleep(0.02)
+
+
+def stop_process(proc, timeout=10.0):
+    """SIGINT, then SIGKILL if it has not exited by the deadline. Returns the
+    exit code (negative for a signal)."""
+    if proc.poll() is None:
+        proc.send_signal(signal.SIGINT)
+        try:
+            proc.wait(timeout=timeout)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait(timeout=timeout)
+    return proc.returncode
+
+
+class UstackProc:
+    """A long-running ustack (serve) inside a namespace."""
+
+    def __init__(self, proc, name, log_path):
+        self.proc = proc
+        self.name = name
+        self.log_path = log_path
+        self.banner = ""
+        self.stdout = ""
+        self.returncode = None
+
+    def wait_ready(self, timeout=15.0):
+        """Reads stdout until the 'ready' line, with a deadline."""
+        deadline = time.monotonic() + timeout
+        buf = b""
+        fd = self.proc.stdout.fileno()
+        while b"ready" not in buf:
+            left = deadline - time.monotonic()
+            if left <= 0:
+                raise AssertionError(f"{self.name}: no 'ready' within {timeout} s; "
+                                     f"stdout {buf!r}; stderr {self.stderr_text()!r}")
+            r, _, _ = select.select([fd], [], [], left)
+            if r:
+                chunk = os.read(fd, 4096)
+                if not chunk:
+                    raise AssertionError(f"{self.name} exited early (rc {self.proc.wait()}): "
+                                         f"{self.stderr_text()}")
+                buf += chunk
+        self.banner = buf.decode(errors="replace")
+        return self
+
+    def stderr_text(self):
+        try:
+            with open(self.log_path, encoding="utf-8", errors="replace") as f:
+                return f.read()
+        except OSError:
+            return ""
+
+    def stop(self):
+        """Stops the process (SIGINT) and returns its exit code; the counters
+        it prints on the way out end up in self.stdout."""
+        if self.returncode is None:
+            self.returncode = stop_process(self.proc)
+            rest = self.proc.stdout.read() if self.proc.stdout else b""
+            self.stdout = self.banner + rest.decode(errors="replace")
+            self.proc.stdout.close()
+        return self.returncode
+
+
+class Netns:
+    """One test's network namespace and the processes started in it."""
+
+    def __init__(self, name, artifact_prefix):
+        self.name = name
+        self.artifact_prefix = artifact_prefix
+        self.procs = []
+
+    def cmd(self, argv):
+        return ["ip", "netns", "exec", self.name] + list(argv)
+
+    def run(self, argv, timeout=60, check=False, input=None):
+        p = subprocess.run(self.cmd(argv), input=input, stdout=subprocess.PIPE,
+                           stderr=subprocess.PIPE, timeout=timeout)
+        out = p.stdout.decode(errors="replace")
+        err = p.stderr.decode(errors="replace")
+        if check and p.returncode != 0:
+            raise AssertionError(f"{' '.join(argv)} failed (rc {p.returncode}):\n{out}\n{err}")
+        return p.returncode, out, err
+
+    def run_bytes(self, argv, data, timeout=60):
+        """Runs argv with `data` on stdin; returns its stdout bytes (rc must be 0)."""
+        p = subprocess.run(self.cmd(argv), input=data, stdout=subprocess.PIPE,
+                           stderr=subprocess.PIPE, timeout=timeout)
+        assert p.returncode == 0, p.stderr.decode(errors="replace")
+        return p.stdout
+
+    def artifact(self, suffix):
+        os.makedirs(ARTIFACTS, exist_ok=True)
+        return f"{self.artifact_prefix}-{suffix}"
+
+    def serve(self, tap, addr, host_addr=None, gateway=None, extra=(), pcap=True):
+        """Starts `ustack serve` on `tap` and waits until it says it is ready."""
+        argv = [USTACK, "serve", "--tap", tap, "--addr", addr]
+        if host_addr:
+            argv += ["--host-addr", host_addr]
+        if gateway:
+            argv += ["--gateway", gateway]
+        pcap_path = None
+        if pcap:
+            pcap_path = self.artifact(f"{tap}.pcap")
+            argv += ["--pcap", pcap_path]
+        argv += list(extra)
+        log = self.artifact(f"{tap}.stderr")
+        with open(log, "wb") as errf:
+            proc = subprocess.Popen(self.cmd(argv), stdout=subprocess.PIPE, stderr=errf)
+        u = UstackProc(proc, f"ustack serve on {tap}", log)
+        u.pcap = pcap_path
+        self.procs.append(u)
+        return u.wait_ready()
+
+    def cleanup(self):
+        for u in self.procs:
+            try:
+                u.stop()
+            except Exception:  # noqa: BLE001 - cleanup must go on
+                if u.proc.poll() is None:
+                    u.proc.kill()
+                    u.proc.wait()
+
+
+@pytest.fixture
+def netns(request):
+    require_kernel_access()
+    name = "ust-" + secrets.token_hex(4)
+    test = re.sub(r"[^A-Za-z0-9_.-]", "_", request.node.name)
+    os.makedirs(ARTIFACTS, exist_ok=True)
+    subprocess.run(["ip", "netns", "add", name], check=True)
+    ns = Netns(name, os.path.join(ARTIFACTS, test))
+    try:
+        ns.run(["ip", "link", "set", "lo", "up"], check=True)
+        yield ns
+    finally:
+        ns.cleanup()
+        subprocess.run(["ip", "netns", "del", name], check=False)
+
+
+def tshark_problems(pcap):
+    """Frames tshark calls malformed, or flags at warning level or worse
+    (bad checksums included), with checksum validation switched on."""
+    require_tool("tshark")
+    base = ["tshark", "-n", "-r", pcap,
+            "-o", "ip.check_checksum:TRUE",
+            "-o", "udp.check_checksum:TRUE",
+            "-o", "tcp.check_checksum:TRUE"]
+    total = subprocess.run(base, stdout=subprocess.PIPE, stderr=subprocess.PIPE, timeout=60)
+    assert total.returncode == 0, total.stderr.decode(errors="replace")
+    frames = [l for l in total.stdout.decode(errors="replace").splitlines() if l.strip()]
+    bad = subprocess.run(base + ["-Y", "_ws.malformed || _ws.expert.severity >= warning "
+                                       "|| ip.checksum.status == 0 || icmp.checksum.status == 0 "
+                                       "|| udp.checksum.status == 0"],
+                         stdout=subprocess.PIPE, stderr=subprocess.PIPE, timeout=60)
+    assert bad.returncode == 0, bad.stderr.decode(errors="replace")
+    problems = [l for l in bad.stdout.decode(errors="replace").splitlines() if l.strip()]
+    return frames, problems
+
+
+def assert_pcap_clean(pcap, min_frames=1):
+    frames, problems = tshark_problems(pcap)
+    assert len(frames) >= min_frames, f"{pcap}: only {len(frames)} frames captured"
+    assert not problems, f"{pcap}: tshark flags these frames:\n" + "\n".join(problems)

@@ -1,0 +1,86 @@
+"""The ustack command without the kernel: usage errors (one line on stderr,
+exit 2) and the simulated demo (deterministic, clean capture). No root needed,
+except the TAP permission case, which drops root to test it."""
+import os
+import shutil
+import subprocess
+
+import pytest
+
+from conftest import USTACK  # noqa: F401 - the fixtures need the build
+
+A = ["--tap", "ustbad0", "--addr", "203.0.113.2/24"]
+
+BAD_ARGS = [
+    ([], "missing command"),
+    (["frobnicate"], "unknown command 'frobnicate'"),
+    (["serve", "--tap", "ustbad0", "--addr", "1.2.3"],
+     "--addr: '1.2.3' is not an IPv4 address/prefix (e.g. 203.0.113.2/24)"),
+    (["serve", "--tap", "ustbad0", "--addr", "203.0.113.2"], "--addr: '203.0.113.2' is not"),
+    (["serve", "--tap", "ustbad0", "--addr", "203.0.113.300/24"], "is not an IPv4 address"),
+    (["serve", "--tap", "ustbad0"], "--addr A.B.C.D/N is required"),
+    (["serve", "--addr", "203.0.113.2/24"], "--tap NAME is required"),
+    (["serve", "--tap"], "--tap: missing value"),
+    (["serve"] + A + ["--bogus"], "unknown option '--bogus'"),
+    (["serve"] + A + ["extra"], "unexpected argument 'extra'"),
+    (["serve"] + A + ["--mtu", "12"], "--mtu: '12' is not a number"),
+    (["serve"] + A + ["--gateway", "203.0.113"], "--gateway: '203.0.113' is not an IPv4"),
+    (["serve"] + A + ["--host-addr", "x/24"], "--host-addr: 'x/24' is not"),
+    (["serve"] + A + ["--shape", "fast"], "--shape: 'fast' is not RATE[,BURST]"),
+    (["serve"] + A + ["--udp-echo", "0"], "--udp-echo: '0' is not a number"),
+    (["serve"] + A + ["--udp-echo"], "--udp-echo: missing value"),
+    (["ping", "203.0.113.1", "--tap", "ustbad0", "--addr", "1.2.3"],
+     "--addr: '1.2.3' is not an IPv4 address/prefix (e.g. 203.0.113.2/24)"),
+    (["ping", "203.0.113.1", "--tap", "ustbad0", "--addr", "203.0.113.2/24", "--pcap"],
+     "--pcap: missing value"),
+    (["ping"] + A, "destination address missing"),
+    (["ping", "example.org"] + A, "'example.org' is not an IPv4 address"),
+    (["ping", "203.0.113.1", "-c"] + A, "-c: '--tap' is not a number"),
+    (["ping", "203.0.113.1", "-c", "0"] + A, "-c: '0' is not a number"),
+    (["ping", "203.0.113.1", "-i", "soon"] + A, "-i: 'soon' is not a number of seconds"),
+    (["ping", "203.0.113.1", "-s", "70000"] + A, "-s: '70000' is not a number"),
+    (["ping", "203.0.113.1", "-t", "0"] + A, "-t: '0' is not a number"),
+    (["ping", "203.0.113.1", "-q"] + A, "unknown option '-q'"),
+    (["ping", "203.0.113.1"], "--tap NAME is required"),
+    (["demo", "--seed", "x"], "--seed: 'x' is not a number"),
+    (["demo", "--loss", "150"], "--loss: '150' is not a percentage"),
+    (["demo", "--loss"], "--loss: missing value"),
+    (["demo", "--frobnicate"], "unknown option '--frobnicate'"),
+]
+
+
+@pytest.mark.parametrize("args,message", BAD_ARGS, ids=[" ".join(a) or "(none)" for a, _ in BAD_ARGS])
+def test_bad_arguments_give_one_line_and_exit_2(ustack_bin, args, message):
+    p = subprocess.run([ustack_bin] + args, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                       timeout=30)
+    err = p.stderr.decode()
+    assert p.returncode == 2, err
+    assert p.stdout == b""
+    lines = err.splitlines()
+    assert len(lines) == 1, err
+    assert lines[0].startswith("ustack: ")
+    assert message in lines[0]
+
+
+def test_tap_permission_denied_exits_2(ustack_bin):
+    """Without CAP_NET_ADMIN the TAP cannot be opened: one line, exit 2.
+    As root we drop to 'nobody' (no capabilities) to see it."""
+    argv = [ustack_bin, "ping", "--tap", "ustperm0", "--addr", "203.0.113.2/24", "203.0.113.1"]
+    if os.geteuid() == 0:
+        if not shutil.which("setpriv"):
+            pytest.skip("setpriv (util-linux) is needed to drop root")
+        argv = ["setpriv", "--reuid=65534", "--regid=65534", "--clear-groups",
+                "--inh-caps=-all", "--bounding-set=-all"] + argv
+    p = subprocess.run(argv, stdout=subprocess.PIPE, stderr=subprocess.PIPE, timeout=30)
+    err = p.stderr.decode()
+    assert p.returncode == 2, err
+    lines = err.splitlines()
+    assert len(lines) == 1, err
+    assert lines[0].startswith("ustack: --tap ustperm0: permission denied"), err
+
+
+def test_help_exits_0(ustack_bin):
+    for cmd in (["--help"], ["serve", "--help"], ["ping", "--help"], ["demo", "--help"]):
+        p = subprocess.run([ustack_bin] + cmd, stdout=subprocess.PIPE, timeout=30)
+        assert p.returncode == 0
+        assert b"usage:" in p.stdout

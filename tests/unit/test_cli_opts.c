@@ -1,0 +1,158 @@
+/* The CLI's option parsing (tools/link_opts.c): rates, sizes, numbers and
+ * the link options shared by serve and ping. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+/* The parser is part of the ustack command, not of the library: compile
+ * it into this test directly. */
+#include "../../tools/link_opts.c"
+
+static void test_rates(void **state)
+{
+    (void)state;
+    uint64_t bps = 0;
+    assert_int_equal(parse_rate("10mbit", &bps), 0);
+    assert_true(bps == 10000000u);
+    assert_int_equal(parse_rate("1gbit", &bps), 0);
+    assert_true(bps == 1000000000u);
+    assert_int_equal(parse_rate("500kbit", &bps), 0);
+    assert_true(bps == 500000u);
+    assert_int_equal(parse_rate("64000", &bps), 0);
+    assert_true(bps == 64000u);
+    assert_int_equal(parse_rate("10xbit", &bps), -1);
+    assert_int_equal(parse_rate("0mbit", &bps), -1);
+    assert_int_equal(parse_rate("mbit", &bps), -1);
+    assert_int_equal(parse_rate("-5mbit", &bps), -1);
+    assert_int_equal(parse_rate("99999999999999gbit", &bps), -1);
+}
+
+static void test_bytes(void **state)
+{
+    (void)state;
+    size_t b = 0;
+    assert_int_equal(parse_bytes("15k", &b), 0);
+    assert_int_equal(b, 15 * 1024);
+    assert_int_equal(parse_bytes("1500", &b), 0);
+    assert_int_equal(b, 1500);
+    assert_int_equal(parse_bytes("1m", &b), 0);
+    assert_int_equal(b, 1024 * 1024);
+    assert_int_equal(parse_bytes("15q", &b), -1);
+    assert_int_equal(parse_bytes("", &b), -1);
+    assert_int_equal(parse_bytes("1000m", &b), -1); /* over the 64 MiB bound */
+}
+
+static int parse_all(struct link_opts *o, int argc, char **argv)
+{
+    link_opts_init(o);
+    for (int i = 0; i < argc; i++) {
+        int r = link_opts_parse(o, argc, argv, &i);
+        if (r <= 0)
+            return r == 0 ? i + 100 : -1; /* i+100: index of a foreign argument */
+    }
+    return 0;
+}
+
+static void test_link_opts_full(void **state)
+{
+    (void)state;
+    char *argv[] = {"--tap", "tap7", "--addr=203.0.113.2/24", "--gateway", "203.0.113.1",
+                    "--host-addr", "203.0.113.1/24", "--mtu", "1400", "--pcap", "-",
+                    "--trace", "--shape", "10mbit,15k"};
+    struct link_opts o;
+    assert_int_equal(parse_all(&o, 14, argv), 0);
+    assert_string_equal(o.tap, "tap7");
+    assert_true(o.have_addr);
+    assert_int_equal(o.addr, UST_IP4(203, 0, 113, 2));
+    assert_int_equal(o.prefix_len, 24);
+    assert_true(o.have_gateway);
+    assert_int_equal(o.gateway, UST_IP4(203, 0, 113, 1));
+    assert_true(o.have_host_addr);
+    assert_int_equal(o.host_addr, UST_IP4(203, 0, 113, 1));
+    assert_int_equal(o.host_prefix_len, 24);
+    assert_int_equal(o.mtu, 1400);
+    assert_string_equal(o.pcap, "-");
+    assert_true(o.trace);
+    assert_true(o.have_shape);
+    assert_true(o.shape_rate_bps == 10000000u);
+    assert_int_equal(o.shape_burst, 15 * 1024);
+    assert_int_equal(link_opts_check(&o), 0);
+}
+
+static void test_link_opts_defaults_and_foreign(void **state)
+{
+    (void)state;
+    char *argv[] = {"--tap", "t0", "--addr", "198.51.100.2/24", "--shape", "1gbit", "-c", "3"};
+    struct link_opts o;
+    assert_int_equal(parse_all(&o, 8, argv), 6 + 100); /* "-c" is not a link option */
+    assert_int_equal(o.mtu, 1500);
+    assert_false(o.have_gateway);
+    assert_false(o.trace);
+    assert_int_equal(o.shape_burst, 1000000000u / 8 / 100); /* 10 ms worth */
+    char *argv2[] = {"--tapx", "t0"};
+    assert_int_equal(parse_all(&o, 2, argv2), 100);
+}
+
+static void test_link_opts_errors(void **state)
+{
+    (void)state;
+    struct link_opts o;
+    char *bad_addr[] = {"--addr", "1.2.3"};
+    assert_int_equal(parse_all(&o, 2, bad_addr), -1);
+    char *no_prefix[] = {"--addr", "203.0.113.2"};
+    assert_int_equal(parse_all(&o, 2, no_prefix), -1);
+    char *prefix_33[] = {"--addr", "203.0.113.2/33"};
+    assert_int_equal(parse_all(&o, 2, prefix_33), -1);
+    char *missing[] = {"--tap"};
+    assert_int_equal(parse_all(&o, 1, missing), -1);
+    char *long_name[] = {"--tap", "abcdefghijklmnop"};
+    assert_int_equal(parse_all(&o, 2, long_name), -1);
+    char *mtu[] = {"--mtu", "70000"};
+    assert_int_equal(parse_all(&o, 2, mtu), -1);
+    char *gw[] = {"--gateway", "203.0.113"};
+    assert_int_equal(parse_all(&o, 2, gw), -1);
+    char *shape[] = {"--shape", "fast"};
+    assert_int_equal(parse_all(&o, 2, shape), -1);
+    char *nothing[] = {"--trace"};
+    assert_int_equal(parse_all(&o, 1, nothing), 0);
+    assert_int_equal(link_opts_check(&o), -1); /* --tap missing */
+    char *same[] = {"--tap", "t", "--addr", "203.0.113.2/24", "--host-addr", "203.0.113.2/24"};
+    assert_int_equal(parse_all(&o, 6, same), 0);
+    assert_int_equal(link_opts_check(&o), -1);
+}
+
+static void test_numbers(void **state)
+{
+    (void)state;
+    unsigned long n = 0;
+    ust_time_t t = 0;
+    assert_int_equal(parse_uint("-c", "5", 1, 10, &n), 0);
+    assert_int_equal(n, 5);
+    assert_int_equal(parse_uint("-c", "11", 1, 10, &n), -1);
+    assert_int_equal(parse_uint("-c", "-1", 0, 10, &n), -1);
+    assert_int_equal(parse_uint("-c", "3x", 0, 10, &n), -1);
+    assert_int_equal(parse_seconds("-i", "0.2", 0.001, 10, &t), 0);
+    assert_true(t == 200 * UST_MSEC);
+    assert_int_equal(parse_seconds("-i", "nan", 0.001, 10, &t), -1);
+    assert_int_equal(parse_seconds("-i", "0", 0.001, 10, &t), -1);
+    char *short_joined[] = {"-c5"};
+    int i = 0;
+    const char *v = NULL;
+    assert_int_equal(opt_value(1, short_joined, &i, "-c", &v), 1);
+    assert_string_equal(v, "5");
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_rates),
+        cmocka_unit_test(test_bytes),
+        cmocka_unit_test(test_link_opts_full),
+        cmocka_unit_test(test_link_opts_defaults_and_foreign),
+        cmocka_unit_test(test_link_opts_errors),
+        cmocka_unit_test(test_numbers),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}

@@ -1,0 +1,250 @@
+/* Option parsing shared by the subcommands: one-line usage errors, numeric
+ * values, rates and sizes, and the link options (--tap, --addr, ...). */
+#include <errno.h>
+#include <math.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cli.h"
+
+int cli_usage_error(const char *fmt, ...)
+{
+    va_list ap;
+    fputs("ustack: ", stderr);
+    va_start(ap, fmt);
+    vfprintf(stderr, fmt, ap);
+    va_end(ap);
+    fputc('\n', stderr);
+    return CLI_EXIT_USAGE;
+}
+
+int opt_value(int argc, char **argv, int *i, const char *name, const char **val)
+{
+    const char *arg = argv[*i];
+    size_t n = strlen(name);
+    if (strncmp(arg, name, n) != 0)
+        return 0;
+    bool is_long = name[1] == '-';
+    if (arg[n] == '=' && is_long) { /* --mtu=1400 */
+        *val = arg + n + 1;
+        return 1;
+    }
+    if (arg[n] != '\0' && !is_long) { /* -c5 */
+        *val = arg + n;
+        return 1;
+    }
+    if (arg[n] != '\0')
+        return 0; /* --mtux is some other option */
+    if (*i + 1 >= argc) {
+        cli_usage_error("%s: missing value", name);
+        return -1;
+    }
+    *val = argv[++*i];
+    return 1;
+}
+
+int parse_uint(const char *opt, const char *s, unsigned long lo, unsigned long hi,
+               unsigned long *out)
+{
+    char *end;
+    errno = 0;
+    unsigned long v = strtoul(s, &end, 10);
+    if (*s < '0' || *s > '9' || *end != '\0' || errno || v < lo || v > hi) {
+        cli_usage_error("%s: '%s' is not a number from %lu to %lu", opt, s, lo, hi);
+        return -1;
+    }
+    *out = v;
+    return 0;
+}
+
+int parse_seconds(const char *opt, const char *s, double lo, double hi, ust_time_t *out)
+{
+    char *end;
+    errno = 0;
+    double v = strtod(s, &end);
+    if (end == s || *end != '\0' || errno || !isfinite(v) || v < lo || v > hi) {
+        cli_usage_error("%s: '%s' is not a number of seconds from %g to %g", opt, s, lo, hi);
+        return -1;
+    }
+    *out = (ust_time_t)llround(v * (double)UST_SEC);
+    return 0;
+}
+
+/* Splits "<number><suffix>" and returns the suffix's multiplier, 0 if the
+ * suffix is not in the table. */
+struct unit {
+    const char *suffix;
+    uint64_t mult;
+};
+
+static uint64_t scaled(const char *s, const struct unit *units, uint64_t *num)
+{
+    char *end;
+    errno = 0;
+    if (*s < '0' || *s > '9')
+        return 0;
+    unsigned long long v = strtoull(s, &end, 10);
+    if (errno)
+        return 0;
+    for (const struct unit *u = units; u->suffix; u++)
+        if (!strcmp(end, u->suffix)) {
+            if (v == 0 || v > UINT64_MAX / u->mult)
+                return 0;
+            *num = v;
+            return u->mult;
+        }
+    return 0;
+}
+
+int parse_rate(const char *s, uint64_t *bps)
+{
+    static const struct unit units[] = {
+        {"", 1}, {"bit", 1}, {"kbit", 1000}, {"mbit", 1000000}, {"gbit", 1000000000},
+        {"k", 1000}, {"m", 1000000}, {"g", 1000000000}, {NULL, 0},
+    };
+    uint64_t v = 0, mult = scaled(s, units, &v);
+    if (!mult)
+        return -1;
+    *bps = v * mult;
+    return 0;
+}
+
+int parse_bytes(const char *s, size_t *bytes)
+{
+    static const struct unit units[] = {
+        {"", 1}, {"b", 1}, {"k", 1024}, {"kb", 1024}, {"m", 1024 * 1024}, {"mb", 1024 * 1024},
+        {NULL, 0},
+    };
+    uint64_t v = 0, mult = scaled(s, units, &v);
+    if (!mult || v * mult > (64u << 20))
+        return -1;
+    *bytes = (size_t)(v * mult);
+    return 0;
+}
+
+void link_opts_init(struct link_opts *o)
+{
+    memset(o, 0, sizeof(*o));
+    o->mtu = 1500;
+}
+
+static int parse_cidr_opt(const char *opt, const char *s, ust_ip4_t *addr, int *len)
+{
+    if (ust_cidr_parse(s, addr, len) != UST_OK || *len == 0 || *len == 32 ||
+        (*addr >> 24) == 0 || (*addr >> 24) >= 224) {
+        cli_usage_error("%s: '%s' is not an IPv4 address/prefix (e.g. 203.0.113.2/24)", opt, s);
+        return -1;
+    }
+    return 0;
+}
+
+static int parse_shape(const char *s, struct link_opts *o)
+{
+    char rate[64];
+    const char *comma = strchr(s, ',');
+    size_t n = comma ? (size_t)(comma - s) : strlen(s);
+    if (n >= sizeof(rate))
+        goto bad;
+    memcpy(rate, s, n);
+    rate[n] = '\0';
+    if (parse_rate(rate, &o->shape_rate_bps) != 0)
+        goto bad;
+    /* Default burst: 10 ms worth of traffic, at least two full frames. */
+    o->shape_burst = (size_t)(o->shape_rate_bps / 8 / 100);
+    if (o->shape_burst < 2 * 1514)
+        o->shape_burst = 2 * 1514;
+    if (comma && parse_bytes(comma + 1, &o->shape_burst) != 0)
+        goto bad;
+    o->have_shape = true;
+    return 0;
+bad:
+    cli_usage_error("--shape: '%s' is not RATE[,BURST] (e.g. 10mbit,15k)", s);
+    return -1;
+}
+
+int link_opts_parse(struct link_opts *o, int argc, char **argv, int *i)
+{
+    const char *v;
+    int r;
+    if (!strcmp(argv[*i], "--trace")) {
+        o->trace = true;
+        return 1;
+    }
+    if ((r = opt_value(argc, argv, i, "--tap", &v)) != 0) {
+        if (r < 0)
+            return -1;
+        if (v[0] == '\0' || strlen(v) >= 16 || strchr(v, '/') || strchr(v, ' ')) {
+            cli_usage_error("--tap: '%s' is not a valid interface name (1-15 characters)", v);
+            return -1;
+        }
+        o->tap = v;
+        return r;
+    }
+    if ((r = opt_value(argc, argv, i, "--addr", &v)) != 0) {
+        if (r < 0)
+            return -1;
+        if (parse_cidr_opt("--addr", v, &o->addr, &o->prefix_len) != 0)
+            return -1;
+        o->have_addr = true;
+        return r;
+    }
+    if ((r = opt_value(argc, argv, i, "--host-addr", &v)) != 0) {
+        if (r < 0)
+            return -1;
+        if (parse_cidr_opt("--host-addr", v, &o->host_addr, &o->host_prefix_len) != 0)
+            return -1;
+        o->have_host_addr = true;
+        return r;
+    }
+    if ((r = opt_value(argc, argv, i, "--gateway", &v)) != 0) {
+        if (r < 0)
+            return -1;
+        if (ust_ip4_parse(v, &o->gateway) != UST_OK) {
+            cli_usage_error("--gateway: '%s' is not an IPv4 address (e.g. 203.0.113.1)", v);
+            return -1;
+        }
+        o->have_gateway = true;
+        return r;
+    }
+    if ((r = opt_value(argc, argv, i, "--mtu", &v)) != 0) {
+        if (r < 0)
+            return -1;
+        unsigned long mtu;
+        if (parse_uint("--mtu", v, 576, 9000, &mtu) != 0)
+            return -1;
+        o->mtu = (unsigned)mtu;
+        return r;
+    }
+    if ((r = opt_value(argc, argv, i, "--pcap", &v)) != 0) {
+        if (r < 0)
+            return -1;
+        if (v[0] == '\0') {
+            cli_usage_error("--pcap: empty file name");
+            return -1;
+        }
+        o->pcap = v;
+        return r;
+    }
+    if ((r = opt_value(argc, argv, i, "--shape", &v)) != 0)
+        return r < 0 || parse_shape(v, o) != 0 ? -1 : 1;
+    return 0;
+}
+
+int link_opts_check(const struct link_opts *o)
+{
+    if (!o->tap) {
+        cli_usage_error("--tap NAME is required (the TAP device to run on)");
+        return -1;
+    }
+    if (!o->have_addr) {
+        cli_usage_error("--addr A.B.C.D/N is required (e.g. --addr 203.0.113.2/24)");
+        return -1;
+    }
+    if (o->have_host_addr && o->host_addr == o->addr) {
+        cli_usage_error("--host-addr: the Linux side needs an address other than --addr");
+        return -1;
+    }
+    return 0;
+}

@@ -1,0 +1,128 @@
+/* A stack on a real TAP device, set up from the link options; the trace
+ * sink; signal handling. */
+#include <signal.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/random.h>
+
+#include "cli.h"
+
+void cli_trace_fn(void *ctx, ust_time_t now, const char *layer, const char *msg)
+{
+    struct cli_trace *t = ctx;
+    if (t->muted)
+        return;
+    ust_time_t rel = now >= t->t0 ? now - t->t0 : 0;
+    fprintf(t->out, "  +%llu.%06llu %s%s%-5s %s\n", (unsigned long long)(rel / UST_SEC),
+            (unsigned long long)(rel % UST_SEC / UST_USEC), t->who ? t->who : "",
+            t->who ? " " : "", layer, msg);
+}
+
+/* Opens the TAP device; on failure says why in one line. */
+static int open_tap(const struct link_opts *o, struct link_ctx *c)
+{
+    int err = 0;
+    c->dev = ust_dev_tap_open(c->st, o->tap, o->mtu, &err);
+    if (c->dev)
+        return 0;
+    if (err == UST_ERR_PERM)
+        return cli_usage_error("--tap %s: permission denied (needs root or CAP_NET_ADMIN, and "
+                               "access to /dev/net/tun)", o->tap);
+    return cli_usage_error("--tap %s: cannot open the TAP device: %s", o->tap, ust_strerror(err));
+}
+
+/* Everything after the device exists: Linux side, capture, address,
+ * gateway, shaper. */
+static int configure(const struct link_opts *o, struct link_ctx *c)
+{
+    char a[16], b[16];
+    int rc;
+    /* The Linux side first: writes to a TAP whose interface is down fail,
+     * and the gratuitous ARP sent by ust_iface_add should reach Linux. */
+    if (o->have_host_addr &&
+        (rc = ust_dev_host_config(o->tap, o->host_addr, o->host_prefix_len, o->mtu)) != UST_OK)
+        return cli_usage_error("--host-addr %s/%d: cannot configure %s on the Linux side: %s",
+                               ust_ip4_str(o->host_addr, a), o->host_prefix_len, o->tap,
+                               ust_strerror(rc));
+    if (o->pcap && (rc = ust_dev_pcap_open(c->dev, o->pcap)) != UST_OK)
+        return cli_usage_error("--pcap %s: cannot write the capture: %s", o->pcap,
+                               ust_strerror(rc));
+    if ((rc = ust_iface_add(c->st, c->dev, o->addr, o->prefix_len)) < 0)
+        return cli_usage_error("--addr %s/%d: cannot add the address: %s",
+                               ust_ip4_str(o->addr, a), o->prefix_len, ust_strerror(rc));
+    if (o->have_gateway && (rc = ust_route_default(c->st, o->gateway)) != UST_OK)
+        return cli_usage_error("--gateway %s: not reachable on %s/%d: %s",
+                               ust_ip4_str(o->gateway, a), ust_ip4_str(o->addr, b), o->prefix_len,
+                               ust_strerror(rc));
+    if (o->have_shape &&
+        (rc = ust_dev_shaper_attach(c->dev, o->shape_rate_bps, o->shape_burst,
+                                    o->shape_burst * 4)) != UST_OK)
+        return cli_usage_error("--shape: cannot attach the shaper: %s", ust_strerror(rc));
+    return 0;
+}
+
+int link_open(const struct link_opts *o, struct link_ctx *c)
+{
+    memset(c, 0, sizeof(*c));
+    /* On a real network the stack's PRNG (MAC address, IP IDs, ephemeral
+     * ports, TCP sequence numbers) must differ from run to run and from
+     * instance to instance: seed it from the kernel. */
+    struct ust_config cfg;
+    ust_config_default(&cfg);
+    if (getrandom(&cfg.seed, sizeof(cfg.seed), 0) != (ssize_t)sizeof(cfg.seed))
+        return cli_usage_error("cannot read random bytes for the stack's seed");
+    c->st = ust_stack_new(&cfg);
+    if (!c->st)
+        return cli_usage_error("out of memory");
+    c->out = o->pcap && !strcmp(o->pcap, "-") ? stderr : stdout;
+    c->trace.out = stderr;
+    c->trace.t0 = ust_clock_monotonic();
+    if (o->trace)
+        ust_stack_set_trace(c->st, cli_trace_fn, &c->trace);
+    int rc = open_tap(o, c);
+    /* The loop installs the monotonic clock: create it before anything is
+     * sent, so that the first frames (gratuitous ARP) carry real times. */
+    if (rc == 0 && !(c->loop = ust_loop_new(c->st)))
+        rc = cli_usage_error("cannot create the event loop");
+    if (rc == 0) {
+        /* ust_iface_add stamps its gratuitous ARP with the stack's last
+         * known time: bring that up to date first. */
+        (void)ust_stack_now(c->st);
+        rc = configure(o, c);
+    }
+    if (rc != 0)
+        link_close(c);
+    return rc;
+}
+
+void link_close(struct link_ctx *c)
+{
+    if (c->loop)
+        ust_loop_free(c->loop);
+    if (c->st)
+        ust_stack_free(c->st);
+    memset(c, 0, sizeof(*c));
+}
+
+/* A signal handler has no context argument: this pointer is the one piece
+ * of process-wide state the command keeps. */
+static volatile int *stop_flag;
+
+static void on_signal(int sig)
+{
+    (void)sig;
+    if (stop_flag)
+        *stop_flag = 1;
+}
+
+void cli_catch_signals(volatile int *flag)
+{
+    stop_flag = flag;
+    struct sigaction sa;
+    memset(&sa, 0, sizeof(sa));
+    sa.sa_handler = on_signal;
+    sigemptyset(&sa.sa_mask);
+    sa.sa_flags = 0; /* no SA_RESTART: epoll_wait returns EINTR */
+    sigaction(SIGINT, &sa, NULL);
+    sigaction(SIGTERM, &sa, NULL);
+}
