@@ -72,9 +72,14 @@ struct th *th_new(const struct ust_config *cfg)
     h->dev = ust_dev_new(h->st, "th0", UST_LINK_IP, NULL, 1500, &ops, h);
     assert_non_null(h->dev);
     assert_true(ust_iface_add(h->st, h->dev, TH_LOCAL, 24) >= 0);
-    /* Segments are taken where TCP hands them to IP. */
-    h->st->tcp->tx_hook = tx_hook;
-    h->st->tcp->tx_hook_ctx = h;
+    /* Segments travel the real path: ipv4_output -> the IP-only device
+     * (captured), and in through ust_dev_input -> ipv4_input -> tcp_input.
+     * TH_DIRECT=1 takes them where TCP hands them to IP instead. */
+    if (getenv("TH_DIRECT")) {
+        h->st->tcp->tx_hook = tx_hook;
+        h->st->tcp->tx_hook_ctx = h;
+        h->direct = true;
+    }
     h->now = 1000 * UST_SEC;
     ust_stack_poll(h->st, h->now);
     h->lport = TH_LPORT;
@@ -165,10 +170,19 @@ void seg_in_opts(struct th *h, uint8_t flags, uint32_t seq, uint32_t ack, uint16
     ip.hdr_len = IPV4_HDR_LEN;
     ip.total_len = (uint16_t)(IPV4_HDR_LEN + hl + len);
     ip.ttl = 64;
+    ip.df = true;
+    ip.id = (uint16_t)h->qn;
     ip.proto = IPV4_PROTO_TCP;
     ip.src = TH_PEER;
     ip.dst = TH_LOCAL;
-    tcp_input(h->st, &ip, buf, hl + len, NULL, 0);
+    if (h->direct) {
+        tcp_input(h->st, &ip, buf, hl + len, NULL, 0);
+        return;
+    }
+    uint8_t dgram[IPV4_HDR_LEN + sizeof(buf)];
+    memcpy(dgram + IPV4_HDR_LEN, buf, hl + len);
+    assert_int_equal(ipv4_emit(&ip, dgram, sizeof(dgram)), IPV4_HDR_LEN);
+    assert_int_equal(ust_dev_input(h->dev, h->now, dgram, ip.total_len), 0);
 }
 
 void seg_in(struct th *h, uint8_t flags, uint32_t seq, uint32_t ack, uint16_t wnd,

@@ -48,6 +48,7 @@ struct th {
     unsigned qhead, qn, qcap;
     uint32_t iss;      /* the stack's ISS, learned from its SYN or SYN,ACK */
     uint16_t lport, rport; /* stack-side and peer-side port of seg_in */
+    bool direct;       /* TH_DIRECT: bypass IP (tcp_input / tx hook) */
     struct ust_sock *socks[32];
     unsigned nsocks;
 };

@@ -660,5 +660,6 @@ void tcp_input(struct ust_stack *st, const struct ipv4_hdr *ip, const uint8_t *b
     else
         synchronized_input(t, ip, &s);
     tcp_output(t);
+    tcp_notify(t);
     tcb_reap(t);
 }
