@@ -108,6 +108,37 @@ static void test_passive_open(void **state)
     th_free(h);
 }
 
+static void test_data_before_accept(void **state)
+{
+    (void)state;
+    struct th *h = th_new(NULL);
+    struct ust_sock *l = th_socket(h);
+    struct sock_addr la = {.addr = 0, .port = TH_RPORT};
+    assert_int_equal(tcp_sock_ops.bind(l, &la), UST_OK);
+    assert_int_equal(tcp_sock_ops.listen(l, 4), UST_OK);
+    h->lport = TH_RPORT;
+    h->rport = TH_LPORT;
+    seg_in(h, S, PEER_ISS, 0, 8192, NULL, 0);
+    h->iss = h->q[h->qhead].seq;
+    seg_expect(h, S | A, h->iss, PEER_ISS + 1);
+    uint32_t i = h->iss + 1, p = PEER_ISS + 1;
+    /* the handshake's ACK carries data, more follows, then a FIN: all
+     * before the application accepts */
+    seg_in(h, A | P, p, i, 8192, "GET ", 4);
+    seg_in(h, A | P, p + 4, i, 8192, "/\r\n", 3);
+    seg_expect_nothing(h); /* small segments: the ACK is delayed */
+    seg_in(h, F | A, p + 7, i, 8192, NULL, 0);
+    seg_expect(h, A, i, p + 8);
+    struct ust_sock *c = th_socket(h);
+    assert_int_equal(tcp_sock_ops.accept(l, c, NULL), UST_OK);
+    assert_int_equal(th_state(c), UST_TCP_CLOSE_WAIT);
+    char b[16];
+    assert_int_equal(tcp_sock_ops.recv(c, b, sizeof(b), 0, NULL), 7);
+    assert_memory_equal(b, "GET /\r\n", 7);
+    assert_int_equal(tcp_sock_ops.recv(c, b, sizeof(b), 0, NULL), 0);
+    th_free(h);
+}
+
 static void test_closed_port_rst(void **state)
 {
     (void)state;
@@ -281,6 +312,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_active_open),
         cmocka_unit_test(test_passive_open),
+        cmocka_unit_test(test_data_before_accept),
         cmocka_unit_test(test_closed_port_rst),
         cmocka_unit_test(test_listen_segments),
         cmocka_unit_test(test_syn_sent_corner_cases),

@@ -504,8 +504,9 @@ static bool take_text(struct tcb *t, const struct seg *s)
     if (t->state != UST_TCP_ESTABLISHED && t->state != UST_TCP_FIN_WAIT_1 &&
         t->state != UST_TCP_FIN_WAIT_2)
         return true; /* the peer already sent its FIN: ignore */
-    if (t->flags & TF_ORPHAN) {
-        /* RFC 1122 4.2.2.13 / RFC 9293 SHLD-3: nobody will read it */
+    if ((t->flags & TF_ORPHAN) && !t->listener) {
+        /* RFC 1122 4.2.2.13 / RFC 9293 SHLD-3: nobody will read it (a
+         * listener's child is not an orphan: accept will read it) */
         st->stats.tcp.AbortOnData++;
         tcp_drop(t, UST_ERR_CONNRESET, true);
         return false;

@@ -156,6 +156,7 @@ static void output_handshake(struct tcb *t)
         if (seq_lt(t->snd_nxt, t->snd_max)) {
             t->st->stats.tcp.RetransSegs++;
             t->total_retrans++;
+            t->rtt_timing = false;
         } else {
             start_rtt_timing(t, t->iss);
         }
@@ -223,6 +224,7 @@ static void output_data(struct tcb *t)
         if (seq_lt(t->snd_nxt, t->snd_max)) {
             t->st->stats.tcp.RetransSegs++;
             t->total_retrans++;
+            t->rtt_timing = false; /* Karn: an ACK could be for either copy */
         } else {
             start_rtt_timing(t, t->snd_nxt);
         }
