@@ -139,6 +139,40 @@ static void test_data_before_accept(void **state)
     th_free(h);
 }
 
+static void test_window_scaling_switch(void **state)
+{
+    (void)state;
+    /* off: no option, windows capped at 65535 */
+    struct ust_config c;
+    ust_config_default(&c);
+    c.tcp_window_scaling = false;
+    struct th *h = th_new(&c);
+    struct ust_sock *s = th_connect(h);
+    assert_false(h->q[h->qhead - 1].opts.has_wscale);
+    struct tcp_opts o = {.has_mss = true, .mss = 1460, .has_wscale = true, .wscale = 7};
+    seg_in_opts(h, S | A, PEER_ISS, h->iss + 1, 1000, &o, 0, NULL, 0);
+    assert_int_equal(seg_expect(h, A, h->iss + 1, PEER_ISS + 1)->wnd, 65535);
+    struct ust_tcp_info i = th_info(s);
+    assert_int_equal(i.snd_wscale, 0);
+    assert_int_equal(i.rcv_wscale, 0);
+    th_free(h);
+    /* on with a 4 MiB buffer: shift 7; a peer's shift above 14 is taken as 14 */
+    ust_config_default(&c);
+    c.tcp_rcvbuf = 4 << 20;
+    h = th_new(&c);
+    s = th_connect(h);
+    assert_int_equal(h->q[h->qhead - 1].opts.wscale, 7);
+    o.wscale = 15;
+    seg_in_opts(h, S | A, PEER_ISS, h->iss + 1, 1000, &o, 0, NULL, 0);
+    assert_int_equal(seg_expect(h, A, h->iss + 1, PEER_ISS + 1)->wnd, (4 << 20) >> 7);
+    i = th_info(s);
+    assert_int_equal(i.snd_wscale, 14);
+    assert_int_equal(i.rcv_wscale, 7);
+    seg_in(h, A, PEER_ISS + 1, h->iss + 1, 1, NULL, 0);
+    assert_int_equal(th_info(s).snd_wnd, 1u << 14);
+    th_free(h);
+}
+
 static void test_closed_port_rst(void **state)
 {
     (void)state;
@@ -313,6 +347,7 @@ int main(void)
         cmocka_unit_test(test_active_open),
         cmocka_unit_test(test_passive_open),
         cmocka_unit_test(test_data_before_accept),
+        cmocka_unit_test(test_window_scaling_switch),
         cmocka_unit_test(test_closed_port_rst),
         cmocka_unit_test(test_listen_segments),
         cmocka_unit_test(test_syn_sent_corner_cases),
