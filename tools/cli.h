@@ -95,11 +95,17 @@ int link_opts_check(const struct link_opts *o);
 /* ---- trace sink (link_setup.c) --------------------------------------------
  * Prints "  +0.001234 hostA ip    rx ..." lines: time relative to t0, an
  * optional name (the demo runs several stacks), the layer and the message. */
+enum cli_trace_filter {
+    TRACE_ALL,          /* every line */
+    TRACE_TCP,          /* only the tcp layer */
+    TRACE_TCP_EVENTS,   /* only tcp state changes and retransmissions */
+};
 struct cli_trace {
     FILE *out;
     ust_time_t t0;
     const char *who;    /* NULL: no name column */
     bool muted;         /* temporarily silent (the demo mutes some phases) */
+    enum cli_trace_filter filter;
 };
 void cli_trace_fn(void *ctx, ust_time_t now, const char *layer, const char *msg);
 

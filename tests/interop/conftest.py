@@ -220,7 +220,13 @@ def tshark_problems(pcap, allow=()):
     base = ["tshark", "-n", "-r", pcap,
             "-o", "ip.check_checksum:TRUE",
             "-o", "udp.check_checksum:TRUE",
-            "-o", "tcp.check_checksum:TRUE"]
+            "-o", "tcp.check_checksum:TRUE",
+            # No HTTP dissection: after a loss, tshark's reassembly of HTTP
+            # bodies reports retransmitted segments that reach past an
+            # already completed body as "New fragment overlaps old data".
+            # Payload integrity is checked by the tests themselves (sha256);
+            # TCP itself is still analysed.
+            "--disable-protocol", "http"]
     total = subprocess.run(base, stdout=subprocess.PIPE, stderr=subprocess.PIPE, timeout=60)
     assert total.returncode == 0, total.stderr.decode(errors="replace")
     frames = [l for l in total.stdout.decode(errors="replace").splitlines() if l.strip()]

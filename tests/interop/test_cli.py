@@ -67,6 +67,8 @@ BAD_ARGS = [
     (["demo", "--loss", "150"], "--loss: '150' is not a percentage"),
     (["demo", "--loss"], "--loss: missing value"),
     (["demo", "--frobnicate"], "unknown option '--frobnicate'"),
+    (["demo", "--bytes", "0"], "--bytes: '0' is not a byte count"),
+    (["demo", "--bytes", "1t"], "--bytes: '1t' is not a byte count"),
 ]
 
 
