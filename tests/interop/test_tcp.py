@@ -158,6 +158,10 @@ def test_http_status_codes_and_path_safety(netns, tmp_path):
         ("GARBAGE\\r\\n\\r\\n", "HTTP/1.1 400 Bad Request"),
         (f"GET {'/a' * 1100} HTTP/1.1\\r\\n{host}\\r\\n", "HTTP/1.1 414 URI Too Long"),
         (f"GET /{'a' * 9000}", "HTTP/1.1 414 URI Too Long"),
+        (f"GET / HTTP/1.1\\r\\n{host}X-Big: {'b' * 9000}\\r\\n\\r\\n",
+         "HTTP/1.1 431 Request Header Fields Too Large"),
+        (f"GET / HTTP/1.1\\r\\n{host}Content-Length: 5\\r\\n\\r\\nhello",
+         "HTTP/1.1 400 Bad Request"),
         (f"GET / HTTP/1.1\\r\\n{host}Transfer-Encoding: chunked\\r\\n\\r\\n",
          "HTTP/1.1 501 Not Implemented"),
     ]
@@ -189,6 +193,12 @@ def test_http_head_keep_alive_and_pipelining(netns, tmp_path):
     # HTTP/1.0 closes unless asked to keep the connection.
     resp = http(netns, "GET / HTTP/1.0\\r\\n\\r\\n")
     assert status_of(resp) == "HTTP/1.1 200 OK" and "Connection: close\r\n" in resp
+    # ... and keeps it when asked to.
+    resp = http(netns, "GET / HTTP/1.0\\r\\nConnection: keep-alive\\r\\n\\r\\n"
+                       "GET /sub/ HTTP/1.0\\r\\n\\r\\n")
+    parts = resp.split("HTTP/1.1 200 OK\r\n")
+    assert len(parts) == 3, resp
+    assert "Connection: keep-alive\r\n" in parts[1] and parts[2].endswith("sub index\n")
     stop_clean(u)
 
 
