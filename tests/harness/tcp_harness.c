@@ -93,6 +93,8 @@ struct th *th_new(const struct ust_config *cfg)
 
 void th_free(struct th *h)
 {
+    if (!h->allow_unchecked)
+        seg_expect_nothing(h); /* every segment sent was checked by the test */
     for (unsigned i = 0; i < h->nsocks; i++) {
         if (h->socks[i]) {
             if (h->socks[i]->pcb)

@@ -49,11 +49,14 @@ struct th {
     uint32_t iss;      /* the stack's ISS, learned from its SYN or SYN,ACK */
     uint16_t lport, rport; /* stack-side and peer-side port of seg_in */
     bool direct;       /* TH_DIRECT: bypass IP (tcp_input / tx hook) */
+    bool allow_unchecked; /* th_free does not insist that every segment was checked */
     struct ust_sock *socks[32];
     unsigned nsocks;
 };
 
 struct th *th_new(const struct ust_config *cfg);
+/* Frees everything; fails if a segment the stack sent was not checked
+ * (unless h->allow_unchecked). */
 void th_free(struct th *h);
 /* Moves the clock forward by dt and runs the timers that expired. */
 void th_advance(struct th *h, ust_time_t dt);

@@ -523,6 +523,10 @@ static bool take_text(struct tcb *t, const struct seg *s)
             st->stats.tcp.OfoDrops++;
         } else {
             st->stats.tcp.OfoQueued++;
+            if (s->flags & TCP_FIN) { /* remembered: EOF once the hole fills */
+                t->flags |= TF_OOO_FIN;
+                t->ooo_fin_seq = s->seq + s->len;
+            }
         }
         ack_now(t);
         return true;
@@ -547,8 +551,11 @@ static bool take_text(struct tcb *t, const struct seg *s)
 /* Eighth: FIN, only once every byte before it has arrived. */
 static void check_fin(struct tcb *t, const struct seg *s)
 {
-    if (!(s->flags & TCP_FIN) || s->seq + s->len != t->rcv_nxt)
+    bool in_order = (s->flags & TCP_FIN) && s->seq + s->len == t->rcv_nxt;
+    bool queued = (t->flags & TF_OOO_FIN) && t->ooo_fin_seq == t->rcv_nxt && s->len;
+    if (!in_order && !queued)
         return;
+    t->flags &= ~TF_OOO_FIN;
     if (t->flags & TF_FIN_RCVD) {
         ack_now(t);
         if (t->state == UST_TCP_TIME_WAIT)
