@@ -195,6 +195,17 @@ void seg_in(struct th *h, uint8_t flags, uint32_t seq, uint32_t ack, uint16_t wn
     seg_in_opts(h, flags, seq, ack, wnd, NULL, 0, data, len);
 }
 
+void seg_in_raw(struct th *h, ust_ip4_t src, ust_ip4_t dst, const uint8_t *tcp, size_t len)
+{
+    uint8_t d[IPV4_HDR_LEN + 2048];
+    assert_true(len <= sizeof(d) - IPV4_HDR_LEN);
+    struct ipv4_hdr ip = {.hdr_len = IPV4_HDR_LEN, .total_len = (uint16_t)(IPV4_HDR_LEN + len),
+                          .ttl = 64, .proto = IPV4_PROTO_TCP, .src = src, .dst = dst};
+    assert_int_equal(ipv4_emit(&ip, d, sizeof(d)), IPV4_HDR_LEN);
+    memcpy(d + IPV4_HDR_LEN, tcp, len);
+    ust_dev_input(h->dev, h->now, d, IPV4_HDR_LEN + len);
+}
+
 void icmp_in(struct th *h, uint8_t type, uint8_t code, uint16_t mtu, uint32_t seq)
 {
     /* IP(peer -> us) / ICMP / quoted IP(us -> peer, TCP, 1500 bytes) / 8 TCP bytes */

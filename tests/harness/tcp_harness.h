@@ -74,6 +74,9 @@ void seg_in(struct th *h, uint8_t flags, uint32_t seq, uint32_t ack, uint16_t wn
             const void *data, size_t len);
 void seg_in_opts(struct th *h, uint8_t flags, uint32_t seq, uint32_t ack, uint16_t wnd,
                  const struct tcp_opts *opts, uint16_t urp, const void *data, size_t len);
+/* Wraps raw TCP bytes (checksum as given) in IPv4 from src to dst and
+ * hands the datagram to the stack. */
+void seg_in_raw(struct th *h, ust_ip4_t src, ust_ip4_t dst, const uint8_t *tcp, size_t len);
 /* An ICMP error from the peer about a segment of ours (sequence number
  * `seq`): type/code, and the next-hop MTU for fragmentation needed. */
 void icmp_in(struct th *h, uint8_t type, uint8_t code, uint16_t mtu, uint32_t seq);
