@@ -39,6 +39,8 @@ static void capture(struct th *h, const struct ipv4_out *o, const uint8_t *seg, 
     s->ack = t.ack;
     s->wnd = t.wnd;
     s->urp = t.urp;
+    s->tos = o->tos;
+    s->ttl = o->ttl;
     s->opts = t.opts;
     s->len = len - t.hdr_len;
     assert_true(s->len <= sizeof(s->data));
@@ -59,7 +61,8 @@ static int dev_transmit(void *ctx, ust_time_t now, const uint8_t *frame, size_t 
     assert_int_equal(ipv4_parse(frame, len, true, &ip), WIRE_OK);
     if (ip.proto != IPV4_PROTO_TCP)
         return 0;
-    struct ipv4_out o = {.src = ip.src, .dst = ip.dst, .proto = ip.proto};
+    struct ipv4_out o = {.src = ip.src, .dst = ip.dst, .proto = ip.proto, .tos = ip.tos,
+                         .ttl = ip.ttl};
     capture(ctx, &o, frame + ip.hdr_len, ip.total_len - ip.hdr_len);
     return 0;
 }

@@ -35,6 +35,7 @@ struct th_seg {
     uint8_t flags;
     uint32_t seq, ack;
     uint16_t wnd, urp;
+    uint8_t tos, ttl;  /* of the IPv4 header (0 with TH_DIRECT) */
     struct tcp_opts opts;
     uint8_t data[2048];
     size_t len;

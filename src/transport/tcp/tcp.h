@@ -129,6 +129,9 @@ struct tcb {
     unsigned keepcnt, keep_probes;
     ust_time_t last_rcv;        /* when the last segment arrived */
 
+    /* IP_TOS / IP_TTL (RFC 9293 MUST-48): handed to IP unchanged; ttl 0 = default */
+    uint8_t tos, ttl;
+
     /* SO_LINGER */
     bool linger_on;
     unsigned linger_sec;

@@ -125,6 +125,8 @@ static void listen_input(struct tcb *l, const struct ipv4_hdr *ip, const struct 
     c->listener = l;
     c->flags |= TF_PASSIVE | TF_ORPHAN | (l->flags & (TF_NODELAY | TF_KEEPALIVE));
     c->user_mss = l->user_mss;
+    c->tos = l->tos;
+    c->ttl = l->ttl;
     c->keepidle = l->keepidle;
     c->keepintvl = l->keepintvl;
     c->keepcnt = l->keepcnt;
@@ -622,6 +624,23 @@ static bool bad_address(const struct ust_stack *st, const struct ipv4_hdr *ip)
     return s == 0 || (s >> 28) == 0xe || s == 0xffffffffu || ipv4_is_broadcast(st, s);
 }
 
+/* RFC 9293 3.6.1 MAY-2 (as RFC 1122 4.2.2.13): a new SYN above RCV.NXT may
+ * reopen a connection in TIME-WAIT when someone listens on the port; the
+ * old incarnation ends and the listener takes the SYN. */
+static struct tcb *time_wait_reopen(struct tcb *t, const struct seg *s, const struct ipv4_hdr *ip)
+{
+    if ((s->flags & (TCP_SYN | TCP_ACK | TCP_RST)) != TCP_SYN || !seq_gt(s->seq, t->rcv_nxt))
+        return t;
+    struct tcb *l = tcb_lookup_listener(t->st, ip->dst, s->h->dport);
+    if (!l)
+        return t;
+    char b[64];
+    TCB_TRACE(t, "%s TIME-WAIT ends: new SYN", tcb_str(t, b, sizeof(b)));
+    tcp_set_state(t, UST_TCP_CLOSED);
+    tcb_reap(t);
+    return l;
+}
+
 void tcp_input(struct ust_stack *st, const struct ipv4_hdr *ip, const uint8_t *buf, size_t len,
                const uint8_t *dgram, size_t dgram_len)
 {
@@ -648,6 +667,8 @@ void tcp_input(struct ust_stack *st, const struct ipv4_hdr *ip, const uint8_t *b
     struct seg s = {.h = &h, .seq = h.seq, .ack = h.ack, .flags = h.flags, .wnd = h.wnd,
                     .data = buf + h.hdr_len, .len = (uint32_t)(len - h.hdr_len)};
     struct tcb *t = tcb_lookup(st, ip->dst, h.dport, ip->src, h.sport);
+    if (t && t->state == UST_TCP_TIME_WAIT)
+        t = time_wait_reopen(t, &s, ip);
     if (!t)
         t = tcb_lookup_listener(st, ip->dst, h.dport);
     if (!t || t->state == UST_TCP_CLOSED) { /* 3.10.7.1 */
