@@ -248,9 +248,9 @@ static void print_ping_line(struct demo *d)
     char a[16];
     const struct ust_ping_result *r = &d->ping.result;
     if (r->event != UST_PING_REPLY) {
-        fprintf(d->out, "From %s icmp_seq=%u %s\n", ust_ip4_str(r->from, a), r->seq,
-                r->event == UST_PING_TIME_EXCEEDED ? "Time to live exceeded"
-                                                   : "Destination Host Unreachable");
+        ust_ip4_t from = r->from ? r->from : host_specs[HOST_A].nic[0].addr;
+        fprintf(d->out, "From %s icmp_seq=%u %s\n", ust_ip4_str(from, a), r->seq,
+                ping_error_text(r));
         return;
     }
     fprintf(d->out, "%zu bytes from %s: icmp_seq=%u ttl=%u time=%.3f ms%s\n", r->len + 8,

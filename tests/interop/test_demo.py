@@ -38,3 +38,9 @@ def test_demo_tells_the_story(ustack_bin, tmp_path):
     for word in (" arp ", " ip ", " icmp "):
         assert word in out
     assert_pcap_clean(str(tmp_path / "demo.pcap"))
+
+
+def test_demo_survives_heavy_loss(ustack_bin, tmp_path):
+    out, _ = run_demo(tmp_path, "--seed", "5", "--loss", "40")
+    assert "20 packets transmitted, " in out
+    assert "== 5. what each stack counted ==" in out

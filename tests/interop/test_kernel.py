@@ -1,9 +1,13 @@
 """ustack against the Linux kernel over TAP devices, each test in its own
 network namespace (see conftest.py). Every capture ustack writes is read back
 by tshark: no malformed frames, no bad checksums."""
+import os
 import re
+import select
+import signal
+import subprocess
 
-from conftest import USTACK, assert_pcap_clean, require_tool
+from conftest import USTACK, assert_pcap_clean, require_tool, stop_process, wait_until
 
 US = "203.0.113.2"      # ustack
 LINUX = "203.0.113.1"   # the Linux side of the TAP
@@ -159,3 +163,70 @@ def test_mtu_shape_and_trace_options(netns):
     trace = u.stderr_text()
     assert re.search(r"^\s+\+\d+\.\d{6} icmp\s+echo", trace, re.M), trace[:2000]
     assert re.search(r"^\s+\+\d+\.\d{6} arp\s", trace, re.M), trace[:2000]
+
+
+def test_ping_until_interrupted_prints_statistics(netns):
+    """Without -c, ustack ping runs until SIGINT, then prints its statistics
+    like iputils ping and exits 0 (replies arrived)."""
+    proc = subprocess.Popen(netns.cmd([USTACK, "ping", "-i", "0.1", "--tap", "tap0",
+                                       "--addr", f"{US}/24", "--host-addr", f"{LINUX}/24",
+                                       LINUX]),
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    netns.procs_raw.append(proc)
+    seen = []
+
+    def two_replies():
+        # Raw reads, only when data is there: the deadline is always checked.
+        fd = proc.stdout.fileno()
+        if select.select([fd], [], [], 0.1)[0]:
+            seen.append(os.read(fd, 4096))
+        return b"".join(seen).count(b"bytes from") >= 2
+    wait_until(two_replies, 15, "two ping replies")
+    assert stop_process(proc) == 0
+    rest = b""
+    while chunk := os.read(proc.stdout.fileno(), 4096):
+        rest += chunk
+    out = (b"".join(seen) + rest).decode()
+    assert f"--- {LINUX} ping statistics ---" in out
+    m = re.search(r"^(\d+) packets transmitted, (\d+) received", out, re.M)
+    assert m, out
+    sent, received = int(m.group(1)), int(m.group(2))
+    assert received >= 2 and sent - received <= 1, out  # the last may be in flight
+
+
+def test_serve_stops_on_sigterm(netns):
+    u = serve_default(netns)
+    u.proc.send_signal(signal.SIGTERM)
+    assert u.proc.wait(timeout=10) == 0
+    assert "--- ustack serve counters ---" in u.proc.stdout.read().decode()
+
+
+def test_unwritable_pcap_is_a_usage_error(netns):
+    rc, out, err = netns.run([USTACK, "serve", "--tap", "tap0", "--addr", f"{US}/24",
+                              "--pcap", "/nonexistent-dir/x.pcap"])
+    assert rc == 2, err
+    assert out == ""
+    assert err.count("\n") == 1 and err.startswith("ustack: --pcap /nonexistent-dir/x.pcap: "), err
+
+
+def ustack_ping_via_linux(netns, dst, *args):
+    return netns.run([USTACK, "ping", "-c", "1", "-W", "3", *args, "--tap", "tapA",
+                      "--addr", f"{US}/24", "--host-addr", f"{LINUX}/24", "--gateway", LINUX, dst])
+
+
+def test_time_exceeded_from_linux_router(netns):
+    """-t 1 through Linux as a router: Linux answers Time Exceeded, which
+    ustack ping reports like iputils (exit 1: no reply)."""
+    netns.run(["sysctl", "-q", "-w", "net.ipv4.ip_forward=1"], check=True)
+    netns.serve("tapB", "198.51.100.2/24", host_addr="198.51.100.1/24", gateway="198.51.100.1")
+    rc, out, err = ustack_ping_via_linux(netns, "198.51.100.2", "-t", "1")
+    assert rc == 1, out + err
+    assert re.search(rf"^From {LINUX} icmp_seq=1 Time to live exceeded$", out, re.M), out
+    assert "1 packets transmitted, 0 received, +1 errors, 100% packet loss" in out
+
+
+def test_net_unreachable_from_linux_router(netns):
+    netns.run(["sysctl", "-q", "-w", "net.ipv4.ip_forward=1"], check=True)
+    rc, out, err = ustack_ping_via_linux(netns, "198.51.100.7")
+    assert rc == 1, out + err
+    assert re.search(rf"^From {LINUX} icmp_seq=1 Destination Net Unreachable$", out, re.M), out
