@@ -117,6 +117,7 @@ struct tcb {
     ust_time_t rtt_start;
     unsigned retries;           /* consecutive retransmission timeouts */
     unsigned persist_backoff;
+    unsigned persist_probes;    /* zero-window probes since the peer last answered */
     unsigned dupacks;
     uint32_t recover;           /* RFC 6582 "recover" (exclusive: snd_max at entry) */
 

@@ -480,6 +480,7 @@ static bool check_ack(struct tcb *t, const struct ipv4_hdr *ip, const struct seg
         challenge_ack(t);
         return false;
     }
+    t->persist_probes = 0; /* the peer answers */
     uint32_t old_wnd = t->snd_wnd;
     if (seq_gt(s->ack, t->snd_una))
         ack_new_data(t, s);

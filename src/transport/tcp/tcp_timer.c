@@ -51,6 +51,7 @@ void tcp_timer_update(struct tcb *t)
         timer_cancel(st, &t->t_rexmt);
         if (!timer_armed(&t->t_persist)) {
             t->retries = 0;
+            t->persist_probes = 0;
             t->persist_backoff = 0;
             timer_arm(st, &t->t_persist, st->now + persist_interval(t));
         }
@@ -118,8 +119,13 @@ static void on_persist(struct ust_stack *st, struct ust_timer *tm, ust_time_t no
     (void)now;
     if (!tcp_state_synchronized(t->state))
         return;
-    /* An orphan (no application any more) does not probe for ever. */
-    if ((t->flags & TF_ORPHAN) && !t->listener && ++t->retries > st->cfg.tcp_retries) {
+    /* MUST-37 keeps a connection open while its probes are answered; a
+     * peer that answers none of tcp_retries probes is gone, and an orphan
+     * (nobody would ever read a result) stops after tcp_retries probes
+     * without progress, answered or not (as Linux). */
+    bool orphan = (t->flags & TF_ORPHAN) && !t->listener;
+    unsigned n = orphan ? ++t->retries : ++t->persist_probes;
+    if (n > st->cfg.tcp_retries) {
         st->stats.tcp.AbortOnTimeout++;
         tcp_drop(t, UST_ERR_TIMEDOUT, true);
         tcb_reap(t);
