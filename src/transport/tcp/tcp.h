@@ -56,6 +56,7 @@ enum {
     TF_WAS_CONNECTED = 1u << 13, /* reached ESTABLISHED once */
     TF_SYN_RETRANSMITTED = 1u << 14, /* RFC 6298 5.7: RTO 3 s after the handshake */
     TF_OOO_FIN = 1u << 15,    /* a FIN arrived beyond a hole (at ooo_fin_seq) */
+    TF_TS_OK = 1u << 16,      /* both sides sent timestamps (RFC 7323 3) */
 };
 
 struct tcb {
@@ -89,6 +90,10 @@ struct tcb {
     uint32_t snd_sml;           /* end of the last small segment sent (Nagle/Minshall) */
     uint8_t snd_wscale, rcv_wscale;
     bool wscale_offered;        /* our SYN carried the window scale option */
+    bool ts_offered;            /* our SYN carried the timestamps option */
+    uint32_t ts_offset;         /* random per-connection TSval offset (RFC 7323 7.1) */
+    uint32_t ts_recent;         /* TS.Recent (RFC 7323 4.3) */
+    uint32_t last_ack_sent;     /* Last.ACK.sent: RCV.NXT in our latest ACK */
     struct ring sndbuf;         /* bytes from the first unacked data byte on */
     uint32_t fin_seq;           /* sequence number of our FIN, once queued */
 
@@ -212,6 +217,8 @@ uint32_t tcp_rcv_window(const struct tcb *tcb);
 uint32_t tcp_flight(const struct tcb *tcb);
 /* Sequence number of the first data byte held in sndbuf. */
 uint32_t tcp_snd_data_seq(const struct tcb *tcb);
+/* Our TSval now: a 1 ms clock plus the connection's offset. */
+uint32_t tcp_ts_now(const struct tcb *tcb);
 /* Computes the effective send MSS (RFC 9293 3.7.1) into tcb->mss. */
 void tcp_update_mss(struct tcb *tcb);
 /* The MSS to advertise in our SYN. */

@@ -73,6 +73,15 @@ static void take_syn_options(struct tcb *t, const struct tcp_hdr *h)
         t->snd_wscale = 0;
         t->rcv_wscale = 0;
     }
+    bool ts = t->st->cfg.tcp_timestamps && h->opts.has_timestamp;
+    if (t->state == UST_TCP_SYN_SENT)
+        ts = ts && t->ts_offered;
+    if (ts) {
+        t->flags |= TF_TS_OK;
+        t->ts_recent = h->opts.ts_val;
+    } else {
+        t->flags &= ~TF_TS_OK;
+    }
     tcp_update_mss(t);
 }
 
@@ -159,6 +168,7 @@ static void listen_input(struct tcb *l, const struct ipv4_hdr *ip, const struct 
     c->rcv_adv = c->rcv_nxt;
     c->rd_seq = c->rcv_nxt;
     c->iss = tcp_isn(st, c->laddr, c->lport, c->raddr, c->rport, st->now);
+    c->ts_offset = (uint32_t)rng_next(&st->rng);
     c->snd_una = c->snd_nxt = c->snd_max = c->snd_sml = c->iss;
     c->recover = c->iss;
     tcp_set_state(c, UST_TCP_SYN_RECEIVED);
@@ -342,8 +352,15 @@ static void ack_new_data(struct tcb *t, const struct seg *s)
     t->snd_una = s->ack;
     if (seq_lt(t->snd_nxt, t->snd_una))
         t->snd_nxt = t->snd_una;
-    /* RFC 6298 / Karn: a sample only from a segment never retransmitted */
-    if (t->rtt_timing && seq_gt(s->ack, t->rtt_seq)) {
+    if ((t->flags & TF_TS_OK) && s->h->opts.has_timestamp && s->h->opts.ts_ecr) {
+        /* RFC 7323 4: the echoed timestamp times the segment that
+         * advanced the edge, retransmitted or not */
+        uint32_t ms = tcp_ts_now(t) - s->h->opts.ts_ecr;
+        if (ms < 0x7fffffffu)
+            tcp_rtt_sample(&t->rtt, (ust_time_t)ms * UST_MSEC);
+        t->rtt_timing = false;
+    } else if (t->rtt_timing && seq_gt(s->ack, t->rtt_seq)) {
+        /* RFC 6298 / Karn: a sample only from a segment never retransmitted */
         tcp_rtt_sample(&t->rtt, st->now - t->rtt_start);
         t->rtt_timing = false;
     }
@@ -614,6 +631,29 @@ static void check_fin(struct tcb *t, const struct seg *s)
     }
 }
 
+/* RFC 7323 5.3 R1 (PAWS): a segment whose TSval is older than TS.Recent
+ * is an old duplicate: ACK and drop (a RST is not subject to it). */
+static bool check_paws(struct tcb *t, const struct seg *s)
+{
+    if (!(t->flags & TF_TS_OK) || !s->h->opts.has_timestamp || (s->flags & TCP_RST))
+        return true;
+    if (!seq_lt(s->h->opts.ts_val, t->ts_recent))
+        return true;
+    t->st->stats.tcp.PawsDrops++;
+    ack_now(t);
+    return false;
+}
+
+/* RFC 7323 4.3 (2): TS.Recent follows the segment that covers the last
+ * ACK we sent. */
+static void update_ts_recent(struct tcb *t, const struct seg *s)
+{
+    if (!(t->flags & TF_TS_OK) || !s->h->opts.has_timestamp)
+        return;
+    if (seq_le(s->seq, t->last_ack_sent) && seq_ge(s->h->opts.ts_val, t->ts_recent))
+        t->ts_recent = s->h->opts.ts_val;
+}
+
 static void synchronized_input(struct tcb *t, const struct ipv4_hdr *ip, struct seg *s)
 {
     if (t->state == UST_TCP_SYN_RECEIVED && s->flags == TCP_SYN && s->seq == t->irs) {
@@ -621,8 +661,9 @@ static void synchronized_input(struct tcb *t, const struct ipv4_hdr *ip, struct 
         t->snd_nxt = t->iss;
         return;
     }
-    if (!check_seq(t, s))
+    if (!check_paws(t, s) || !check_seq(t, s))
         return;
+    update_ts_recent(t, s);
     t->last_rcv = t->st->now;
     t->keep_probes = 0;
     if (!check_rst(t, s) || !check_syn(t, s) || !check_ack(t, ip, s))

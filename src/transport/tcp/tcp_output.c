@@ -32,14 +32,28 @@ uint16_t tcp_adv_mss(const struct tcb *t)
     return (uint16_t)(mss > 65535 ? 65535 : mss);
 }
 
+uint32_t tcp_ts_now(const struct tcb *t)
+{
+    /* RFC 7323 5.4: a clock between 1 ms and 1 s per tick; 1 ms */
+    return (uint32_t)(t->st->now / UST_MSEC) + t->ts_offset;
+}
+
+/* Bytes of TCP options on every segment after the SYN. */
+static unsigned tcp_opt_overhead(const struct tcb *t)
+{
+    return (t->flags & TF_TS_OK) ? 12 : 0; /* NOP, NOP, TS (RFC 7323 appendix A) */
+}
+
 void tcp_update_mss(struct tcb *t)
 {
     /* RFC 9293 3.7.1 MUST-16: min(SendMSS + 20, MMS_S) - TCPhdr - IPopts;
-     * we send no TCP options after the SYN, so that is min(SendMSS, MMS_S - 20). */
+     * the timestamps option is the only one we send after the SYN. */
     unsigned mtu = ipv4_mtu_for(t->st, t->raddr);
     unsigned mss = t->peer_mss;
     if (mtu > TCP_HDR_LEN && mtu - TCP_HDR_LEN < mss)
         mss = mtu - TCP_HDR_LEN;
+    if (mss > tcp_opt_overhead(t))
+        mss -= tcp_opt_overhead(t);
     if (t->user_mss && t->user_mss < mss)
         mss = t->user_mss;
     if (mss < TCP_MIN_SND_MSS)
@@ -116,12 +130,25 @@ static int tcp_xmit(struct tcb *t, uint32_t seq, uint8_t flags, uint32_t data_of
         }
         h.wnd = (uint16_t)(wnd > 65535 ? 65535 : wnd); /* never scaled in a SYN */
         wnd = h.wnd;
+        bool ts = t->state == UST_TCP_SYN_SENT ? t->ts_offered : (t->flags & TF_TS_OK) != 0;
+        if (ts) {
+            h.opts.has_timestamp = true;
+            h.opts.ts_val = tcp_ts_now(t);
+            h.opts.ts_ecr = (flags & TCP_ACK) ? t->ts_recent : 0;
+        }
     } else {
         h.wnd = (uint16_t)(wnd >> t->rcv_wscale);
         wnd = (uint32_t)h.wnd << t->rcv_wscale;
     }
+    if ((t->flags & TF_TS_OK) && !(flags & (TCP_SYN | TCP_RST))) {
+        /* RFC 7323 3.2: on every segment but a RST */
+        h.opts.has_timestamp = true;
+        h.opts.ts_val = tcp_ts_now(t);
+        h.opts.ts_ecr = t->ts_recent;
+    }
     if (flags & TCP_ACK) {
         h.ack = t->rcv_nxt;
+        t->last_ack_sent = t->rcv_nxt;
         if (seq_gt(t->rcv_nxt + wnd, t->rcv_adv))
             t->rcv_adv = t->rcv_nxt + wnd;
         t->flags &= ~(TF_ACK_NOW | TF_DELACK);

@@ -151,6 +151,8 @@ static int tcp_op_connect(struct ust_sock *s, const struct sock_addr *a)
     t->snd_una = t->snd_nxt = t->snd_max = t->snd_sml = t->iss;
     t->recover = t->iss;
     t->wscale_offered = st->cfg.tcp_window_scaling;
+    t->ts_offered = st->cfg.tcp_timestamps;
+    t->ts_offset = (uint32_t)rng_next(&st->rng);
     t->retries = 0;
     tcp_set_state(t, UST_TCP_SYN_SENT);
     tcp_output(t);
