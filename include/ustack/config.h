@@ -47,6 +47,7 @@ struct ust_config {
     bool tcp_window_scaling;        /* offer/accept RFC 7323 window scale (true) */
     bool tcp_timestamps;            /* offer/accept RFC 7323 timestamps: RTTM and
                                        PAWS (true) */
+    bool tcp_sack;                  /* offer/accept RFC 2018 selective ACKs (true) */
     unsigned tcp_initial_cwnd;      /* initial window in segments (10, RFC 6928) */
     ust_time_t tcp_rto_initial;     /* RTO before the first sample (1 s, RFC 6298 2.1) */
     ust_time_t tcp_rto_min;         /* lower bound on the RTO (200 ms, as Linux;

@@ -73,6 +73,7 @@ struct tcb *tcb_new(struct ust_stack *st)
     ring_init(&t->sndbuf, c->tcp_sndbuf);
     ring_init(&t->rcvbuf, c->tcp_rcvbuf);
     asm_init(&t->ooo);
+    asm_init(&t->sacked);
     tcp_rtt_init(&t->rtt, c->tcp_rto_initial, c->tcp_rto_min, c->tcp_rto_max);
     t->cc_ops = &cc_newreno;
     t->keepidle = c->tcp_keepidle;

@@ -57,6 +57,7 @@ enum {
     TF_SYN_RETRANSMITTED = 1u << 14, /* RFC 6298 5.7: RTO 3 s after the handshake */
     TF_OOO_FIN = 1u << 15,    /* a FIN arrived beyond a hole (at ooo_fin_seq) */
     TF_TS_OK = 1u << 16,      /* both sides sent timestamps (RFC 7323 3) */
+    TF_SACK_OK = 1u << 17,    /* both sides sent SACK-permitted (RFC 2018) */
 };
 
 struct tcb {
@@ -91,6 +92,10 @@ struct tcb {
     uint8_t snd_wscale, rcv_wscale;
     bool wscale_offered;        /* our SYN carried the window scale option */
     bool ts_offered;            /* our SYN carried the timestamps option */
+    bool sack_offered;          /* our SYN carried SACK-permitted */
+    struct assembler sacked;    /* SACK scoreboard: ranges the peer holds, as
+                                   offsets from SND.UNA */
+    uint32_t sack_next;         /* holes below this were retransmitted in this recovery */
     uint32_t ts_offset;         /* random per-connection TSval offset (RFC 7323 7.1) */
     uint32_t ts_recent;         /* TS.Recent (RFC 7323 4.3) */
     uint32_t last_ack_sent;     /* Last.ACK.sent: RCV.NXT in our latest ACK */
@@ -204,6 +209,8 @@ uint32_t tcp_isn(struct ust_stack *st, ust_ip4_t laddr, uint16_t lport, ust_ip4_
 void tcp_output(struct tcb *tcb);
 /* Retransmits one segment from SND.UNA (fast retransmit, partial ACK). */
 void tcp_retransmit_first(struct tcb *tcb);
+/* Retransmits up to `max` bytes (at most one MSS) from sequence number seq. */
+void tcp_retransmit_at(struct tcb *tcb, uint32_t seq, uint32_t max);
 /* Sends RST (+ACK) for an abort: <SEQ=SND.NXT><ACK=RCV.NXT><CTL=RST,ACK>. */
 void tcp_send_reset(struct tcb *tcb);
 /* Keepalive probe: <SEQ=SND.UNA-1><ACK=RCV.NXT> without data. */
@@ -223,6 +230,18 @@ uint32_t tcp_ts_now(const struct tcb *tcb);
 void tcp_update_mss(struct tcb *tcb);
 /* The MSS to advertise in our SYN. */
 uint16_t tcp_adv_mss(const struct tcb *tcb);
+
+/* ---- tcp_sack.c ------------------------------------------------------ */
+/* Records the SACK blocks of an acceptable ACK in the scoreboard. */
+void tcp_sack_update(struct tcb *tcb, const struct tcp_opts *o);
+/* The ACK advanced SND.UNA by n bytes. */
+void tcp_sack_advance(struct tcb *tcb, uint32_t n);
+/* Retransmits the next hole below SACKed data, if any. Returns true if
+ * a segment went out. */
+bool tcp_sack_retransmit_hole(struct tcb *tcb);
+/* Fills up to `max` SACK blocks describing our out-of-order data, the
+ * most recent first (RFC 2018 4). Returns the count. */
+unsigned tcp_sack_blocks(const struct tcb *tcb, struct tcp_sack_block *b, unsigned max);
 
 /* ---- tcp_input.c ----------------------------------------------------- */
 /* Aborts the connection with error err (RST sent when `send_rst`). */

@@ -73,6 +73,13 @@ static void take_syn_options(struct tcb *t, const struct tcp_hdr *h)
         t->snd_wscale = 0;
         t->rcv_wscale = 0;
     }
+    bool sack = t->st->cfg.tcp_sack && h->opts.sack_permitted;
+    if (t->state == UST_TCP_SYN_SENT)
+        sack = sack && t->sack_offered;
+    if (sack)
+        t->flags |= TF_SACK_OK;
+    else
+        t->flags &= ~TF_SACK_OK;
     bool ts = t->st->cfg.tcp_timestamps && h->opts.has_timestamp;
     if (t->state == UST_TCP_SYN_SENT)
         ts = ts && t->ts_offered;
@@ -169,6 +176,7 @@ static void listen_input(struct tcb *l, const struct ipv4_hdr *ip, const struct 
     c->rd_seq = c->rcv_nxt;
     c->iss = tcp_isn(st, c->laddr, c->lport, c->raddr, c->rport, st->now);
     c->ts_offset = (uint32_t)rng_next(&st->rng);
+    asm_init(&c->sacked);
     c->snd_una = c->snd_nxt = c->snd_max = c->snd_sml = c->iss;
     c->recover = c->iss;
     tcp_set_state(c, UST_TCP_SYN_RECEIVED);
@@ -349,6 +357,7 @@ static void ack_new_data(struct tcb *t, const struct seg *s)
         data_acked = (uint32_t)ring_len(&t->sndbuf); /* the rest is our FIN */
     ring_drop(&t->sndbuf, data_acked);
     t->bytes_acked += data_acked;
+    tcp_sack_advance(t, acked);
     t->snd_una = s->ack;
     if (seq_lt(t->snd_nxt, t->snd_una))
         t->snd_nxt = t->snd_una;
@@ -371,7 +380,10 @@ static void ack_new_data(struct tcb *t, const struct seg *s)
             t->cc_ops->exit_recovery(&t->cc, tcp_flight(t));
         } else {                           /* partial ACK: next hole (step 4) */
             st->stats.tcp.PartialAcks++;
-            tcp_retransmit_first(t);
+            if (seq_lt(t->sack_next, t->snd_una))
+                t->sack_next = t->snd_una;
+            if (!tcp_sack_retransmit_hole(t) && t->sack_next == t->snd_una)
+                tcp_retransmit_first(t);
             t->cc_ops->on_partial_ack(&t->cc, acked);
         }
     } else {
@@ -400,6 +412,7 @@ static void ack_duplicate(struct tcb *t, const struct seg *s, uint32_t old_wnd)
     t->dupacks++;
     if (t->flags & TF_IN_RECOVERY) {
         t->cc_ops->on_dupack(&t->cc); /* inflate: a segment left the network */
+        tcp_sack_retransmit_hole(t);   /* and with SACK, the next hole goes */
         return;
     }
     /* RFC 6582 3.2 step 2: not for data sent before the last recovery/RTO */
@@ -410,7 +423,9 @@ static void ack_duplicate(struct tcb *t, const struct seg *s, uint32_t old_wnd)
         t->recover = t->snd_max;
         t->flags |= TF_IN_RECOVERY;
         t->cc_ops->enter_recovery(&t->cc, tcp_flight(t));
-        tcp_retransmit_first(t);
+        t->sack_next = t->snd_una;
+        if (!tcp_sack_retransmit_hole(t))
+            tcp_retransmit_first(t);
         tcp_rexmt_restart(t);
     }
 }
@@ -498,6 +513,7 @@ static bool check_ack(struct tcb *t, const struct ipv4_hdr *ip, const struct seg
         return false;
     }
     t->persist_probes = 0; /* the peer answers */
+    tcp_sack_update(t, &s->h->opts);
     uint32_t old_wnd = t->snd_wnd;
     if (seq_gt(s->ack, t->snd_una))
         ack_new_data(t, s);

@@ -102,6 +102,27 @@ static int tcp_send_pkt(struct ust_stack *st, ust_ip4_t src, ust_ip4_t dst, uint
     return ipv4_output(st, &o, p);
 }
 
+/* SACK blocks on an ACK, as many as fit in 40 option bytes and, on a data
+ * segment, within the MSS the segment was cut for. */
+static void add_sack_blocks(const struct tcb *t, struct tcp_opts *o, uint32_t len)
+{
+    unsigned used = o->has_timestamp ? 12 : 0;
+    unsigned room = TCP_MAX_HDR_LEN - TCP_HDR_LEN - used;
+    if (len) { /* the segment was sized for MSS + our usual options */
+        unsigned budget = t->mss + tcp_opt_overhead(t);
+        unsigned need = len + used;
+        room = need < budget ? budget - need : 0;
+        if (room > TCP_MAX_HDR_LEN - TCP_HDR_LEN - used)
+            room = TCP_MAX_HDR_LEN - TCP_HDR_LEN - used;
+    }
+    if (room < 2 + 8)
+        return;
+    unsigned max = (room - 2) / 8;
+    if (max > TCP_MAX_SACK_BLOCKS)
+        max = TCP_MAX_SACK_BLOCKS;
+    o->num_sack = (uint8_t)tcp_sack_blocks(t, o->sack, max);
+}
+
 /* Builds and sends one segment of this connection: `len` payload bytes
  * read from the send ring at `data_off`. */
 static int tcp_xmit(struct tcb *t, uint32_t seq, uint8_t flags, uint32_t data_off, uint32_t len)
@@ -130,6 +151,8 @@ static int tcp_xmit(struct tcb *t, uint32_t seq, uint8_t flags, uint32_t data_of
         }
         h.wnd = (uint16_t)(wnd > 65535 ? 65535 : wnd); /* never scaled in a SYN */
         wnd = h.wnd;
+        h.opts.sack_permitted =
+            t->state == UST_TCP_SYN_SENT ? t->sack_offered : (t->flags & TF_SACK_OK) != 0;
         bool ts = t->state == UST_TCP_SYN_SENT ? t->ts_offered : (t->flags & TF_TS_OK) != 0;
         if (ts) {
             h.opts.has_timestamp = true;
@@ -146,6 +169,8 @@ static int tcp_xmit(struct tcb *t, uint32_t seq, uint8_t flags, uint32_t data_of
         h.opts.ts_val = tcp_ts_now(t);
         h.opts.ts_ecr = t->ts_recent;
     }
+    if ((flags & TCP_ACK) && !(flags & (TCP_SYN | TCP_RST)))
+        add_sack_blocks(t, &h.opts, len);
     if (flags & TCP_ACK) {
         h.ack = t->rcv_nxt;
         t->last_ack_sent = t->rcv_nxt;
@@ -294,23 +319,27 @@ void tcp_output(struct tcb *t)
     tcp_timer_update(t);
 }
 
-void tcp_retransmit_first(struct tcb *t)
+void tcp_retransmit_at(struct tcb *t, uint32_t seq, uint32_t max)
 {
     uint32_t data_seq = tcp_snd_data_seq(t);
-    uint32_t off = t->snd_una - data_seq;
+    uint32_t off = seq - data_seq;
     uint32_t queued = (uint32_t)ring_len(&t->sndbuf);
     uint32_t len = off < queued ? queued - off : 0;
     if (len > t->mss)
         len = t->mss;
-    bool fin = fin_fits(t, t->snd_una + len) && seq_lt(t->snd_una + len, t->snd_max);
+    if (len > max)
+        len = max;
+    bool fin = fin_fits(t, seq + len) && seq_lt(seq + len, t->snd_max);
     if (len == 0 && !fin)
         return;
     t->rtt_timing = false; /* Karn: never time a retransmitted segment */
     t->st->stats.tcp.RetransSegs++;
     t->total_retrans++;
     uint8_t flags = TCP_ACK | (fin ? TCP_FIN : 0) | (len && off + len == queued ? TCP_PSH : 0);
-    tcp_xmit(t, t->snd_una, flags, off, len);
+    tcp_xmit(t, seq, flags, off, len);
 }
+
+void tcp_retransmit_first(struct tcb *t) { tcp_retransmit_at(t, t->snd_una, UINT32_MAX); }
 
 void tcp_send_reset(struct tcb *t)
 {

@@ -102,6 +102,7 @@ static void on_rexmt(struct ust_stack *st, struct ust_timer *tm, ust_time_t now)
         t->flags &= ~TF_IN_RECOVERY;
         t->recover = t->snd_max; /* RFC 6582 4.1: no fast retransmit for old data */
         t->dupacks = 0;
+        asm_init(&t->sacked); /* RFC 2018 8: the receiver may have reneged */
     }
     TCB_TRACE(t, "%s retransmission timeout #%u, rto %llu ms", tcb_str(t, b, sizeof(b)),
               t->retries, (unsigned long long)(tcp_rtt_rto(&t->rtt) / UST_MSEC));

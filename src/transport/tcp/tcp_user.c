@@ -152,6 +152,7 @@ static int tcp_op_connect(struct ust_sock *s, const struct sock_addr *a)
     t->recover = t->iss;
     t->wscale_offered = st->cfg.tcp_window_scaling;
     t->ts_offered = st->cfg.tcp_timestamps;
+    t->sack_offered = st->cfg.tcp_sack;
     t->ts_offset = (uint32_t)rng_next(&st->rng);
     t->retries = 0;
     tcp_set_state(t, UST_TCP_SYN_SENT);
