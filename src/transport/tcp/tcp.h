@@ -8,6 +8,8 @@
  *   tcp_timer.c  retransmit, persist, delayed ACK, keepalive, TIME-WAIT
  *   tcp_rtt.c    RTT estimator and RTO (RFC 6298)
  *   tcp_isn.c    initial sequence numbers (RFC 6528, SipHash-2-4)
+ *   tcp_sack.c   SACK blocks we send, the scoreboard of those we receive
+ *   tcp_icmp.c   ICMP errors about our segments (RFC 5927)
  *   tcp_user.c   the socket-facing operations (tcp_sock_ops)
  *   cc.h, cc_newreno.c  congestion control behind an ops table
  */
