@@ -48,7 +48,7 @@ bool ipv4_is_valid_source(const struct ust_stack *st, ust_ip4_t a)
            !ipv4_is_broadcast(st, a);
 }
 
-static const char *proto_name(uint8_t proto, char buf[8])
+const char *ipv4_proto_name(uint8_t proto, char buf[8])
 {
     switch (proto) {
     case IPV4_PROTO_ICMP: return "ICMP";
@@ -122,7 +122,7 @@ void ipv4_deliver(struct ust_stack *st, struct ust_iface *ifc, const struct ipv4
         return;
     default:
         st->stats.ip.InUnknownProtos++;
-        TRACE(st, "ip", "drop: unknown protocol %s", proto_name(h->proto, pn));
+        TRACE(st, "ip", "drop: unknown protocol %s", ipv4_proto_name(h->proto, pn));
         /* RFC 1122 3.2.2.1: protocol unreachable (suppressed for broadcasts). */
         icmp_send_error(st, ICMP_DEST_UNREACH, ICMP_UNREACH_PROTO, 0, dgram, h->total_len);
         return;
@@ -190,7 +190,7 @@ void ipv4_input(struct ust_stack *st, struct ust_iface *ifc, const uint8_t *buf,
     }
     char s[16], d[16], pn[8];
     TRACE(st, "ip", "rx %s->%s proto %s len %u ttl %u", IP4STR(h.src, s), IP4STR(h.dst, d),
-          proto_name(h.proto, pn), h.total_len, h.ttl);
+          ipv4_proto_name(h.proto, pn), h.total_len, h.ttl);
     if (!ifc) {
         st->stats.ip.InDiscards++;
         TRACE(st, "ip", "drop: device has no address");
@@ -219,7 +219,7 @@ void ipv4_input_local(struct ust_stack *st, const uint8_t *buf, size_t len)
     }
     char s[16], d[16], pn[8];
     TRACE(st, "ip", "rx local %s->%s proto %s len %u", IP4STR(h.src, s), IP4STR(h.dst, d),
-          proto_name(h.proto, pn), h.total_len);
+          ipv4_proto_name(h.proto, pn), h.total_len);
     struct ust_iface *ifc = iface_by_addr(st, h.dst);
     if (!ifc && st->nifaces)
         ifc = &st->ifaces[0];

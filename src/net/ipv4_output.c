@@ -112,8 +112,9 @@ int ipv4_output(struct ust_stack *st, const struct ipv4_out *o, struct pkt *p)
         pkt_free(p);
         return rc;
     }
-    TRACE(st, "ip", "tx %s->%s proto %u len %zu ttl %u", IP4STR(src, s), IP4STR(o->dst, d),
-          o->proto, p->len, o->ttl ? o->ttl : st->cfg.ip_default_ttl);
+    char pn[8];
+    TRACE(st, "ip", "tx %s->%s proto %s len %zu ttl %u", IP4STR(src, s), IP4STR(o->dst, d),
+          ipv4_proto_name(o->proto, pn), p->len, o->ttl ? o->ttl : st->cfg.ip_default_ttl);
     rc = ipv4_transmit(st, ifc, next_hop, p, ipv4_path_mtu(st, ifc, o->dst));
     if (rc < 0 && rc != UST_ERR_MSGSIZE)
         st->stats.ip.OutDiscards++;

@@ -53,6 +53,8 @@ bool ipv4_is_valid_source(const struct ust_stack *st, ust_ip4_t a);
  * ifc, fragmenting it to `mtu` when allowed (DF clear). Consumes p. */
 int ipv4_transmit(struct ust_stack *st, struct ust_iface *ifc, ust_ip4_t next_hop, struct pkt *p,
                   unsigned mtu);
+/* "ICMP", "UDP", "TCP" or the number, for trace lines. */
+const char *ipv4_proto_name(uint8_t proto, char buf[8]);
 /* Delivers a validated datagram addressed to us to its protocol. */
 void ipv4_deliver(struct ust_stack *st, struct ust_iface *ifc, const struct ipv4_hdr *h,
                   const uint8_t *dgram, bool link_bcast);

@@ -393,6 +393,39 @@ static void test_mutated_input_never_crashes(void **state)
     nh_net_free(n);
 }
 
+struct trace_log {
+    char lines[16][160];
+    int n;
+};
+
+static void collect_trace(void *ctx, ust_time_t now, const char *layer, const char *msg)
+{
+    (void)now;
+    struct trace_log *t = ctx;
+    if (t->n < 16)
+        snprintf(t->lines[t->n++], sizeof(t->lines[0]), "%s %s", layer, msg);
+}
+
+static void test_trace_lines(void **state)
+{
+    (void)state;
+    struct ust_stack *st;
+    struct nh_net *n = setup_ip(&st, 1500);
+    struct trace_log log = {0};
+    ust_stack_set_trace(st, collect_trace, &log);
+    uint8_t d[128];
+    size_t len = echo_request(d, sizeof(d), PEER, ME);
+    nh_inject(n, 0, d, len);
+    d[10] ^= 1;
+    nh_inject(n, 0, d, len);
+    assert_int_equal(log.n, 4);
+    assert_string_equal(log.lines[0], "ip rx 203.0.113.2->203.0.113.1 proto ICMP len 36 ttl 64");
+    assert_string_equal(log.lines[1], "icmp echo reply to 203.0.113.2 id 4660 seq 1 len 8");
+    assert_string_equal(log.lines[2], "ip tx 203.0.113.1->203.0.113.2 proto ICMP len 36 ttl 64");
+    assert_string_equal(log.lines[3], "ip drop: bad checksum");
+    nh_net_free(n);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -406,6 +439,7 @@ int main(void)
         cmocka_unit_test(test_loopback_ping_own_address),
         cmocka_unit_test(test_no_interface_drops),
         cmocka_unit_test(test_mutated_input_never_crashes),
+        cmocka_unit_test(test_trace_lines),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
