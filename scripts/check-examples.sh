@@ -189,13 +189,13 @@ if [ -n "$tap_reason" ]; then
     finish
 fi
 
-new_ns() { # prints the name of a fresh namespace with lo up
-    local ns
-    ns=ustex-$$-$RANDOM
-    ip netns add "$ns" || return 1
-    NETNS+=("$ns")
-    ip -n "$ns" link set lo up
-    echo "$ns"
+# new_ns: a fresh namespace with lo up, its name in $NS (not printed: a
+# command substitution would run in a subshell and the cleanup list with it).
+new_ns() {
+    NS=ustex-$$-$((${#NETNS[@]} + 1))
+    ip netns add "$NS" || return 1
+    NETNS+=("$NS")
+    ip -n "$NS" link set lo up
 }
 # start NAME NS COMMAND...: runs COMMAND in NS in the background, output in
 # $TMP/NAME.log; its PID in $LAST_PID.
@@ -222,7 +222,8 @@ printf 'hello\nworld\n' >"$TMP/text.txt"
 # echo_server on a TAP; a Linux socat client sends text, then 200 KB.
 check_echo_server() {
     local ns out=$TMP/srv-out
-    ns=$(new_ns) || { fail tap-echo-server "cannot create a namespace"; return; }
+    new_ns || { fail tap-echo-server "cannot create a namespace"; return; }
+    ns=$NS
     start echo_server "$ns" "$BIN/echo_server" --tap ust0 --addr 203.0.113.2/24 \
         --host-addr 203.0.113.1/24
     local pid=$LAST_PID ok=1 rc
@@ -244,7 +245,8 @@ check_echo_server() {
 # echo_client on a TAP against a Linux echo server (socat).
 check_echo_client() {
     local ns out=$TMP/cli-out
-    ns=$(new_ns) || { fail tap-echo-client "cannot create a namespace"; return; }
+    new_ns || { fail tap-echo-client "cannot create a namespace"; return; }
+    ns=$NS
     start linux_echo "$ns" socat TCP-LISTEN:7,reuseaddr,fork PIPE
     local spid=$LAST_PID ok=1
     wait_for 10 listening "$ns" 7 || ok=0
@@ -266,7 +268,8 @@ check_echo_client() {
 # Two ustack processes on two TAPs joined by a Linux bridge.
 check_bridge() {
     local ns out=$TMP/br-out
-    ns=$(new_ns) || { fail tap-echo-bridge "cannot create a namespace"; return; }
+    new_ns || { fail tap-echo-bridge "cannot create a namespace"; return; }
+    ns=$NS
     ip -n "$ns" link add br0 type bridge &&
         ip -n "$ns" tuntap add usts mode tap && ip -n "$ns" tuntap add ustc mode tap &&
         ip -n "$ns" link set usts master br0 && ip -n "$ns" link set ustc master br0 &&
@@ -291,7 +294,8 @@ check_bridge() {
 # clean exit on SIGTERM through its signalfd.
 check_epoll_loop() {
     local ns out=$TMP/ep-out
-    ns=$(new_ns) || { fail tap-epoll-loop "cannot create a namespace"; return; }
+    new_ns || { fail tap-epoll-loop "cannot create a namespace"; return; }
+    ns=$NS
     start epoll_loop "$ns" "$BIN/epoll_loop" --tap ust0 --addr 203.0.113.2/24 \
         --host-addr 203.0.113.1/24 --stats 1
     local pid=$LAST_PID udp=1 tcp=1 rc
