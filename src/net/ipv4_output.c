@@ -24,8 +24,7 @@ static struct ust_iface *ipv4_select_route(struct ust_stack *st, const struct ip
     }
     if (!r)
         return NULL;
-    *next_hop = r->gateway ? r->gateway : o->dst;
-    return iface_by_index(st, r->ifindex);
+    return route_next_hop(st, o->dst, next_hop);
 }
 
 static unsigned ipv4_path_mtu(const struct ust_stack *st, const struct ust_iface *ifc,
@@ -84,6 +83,13 @@ int ipv4_output(struct ust_stack *st, const struct ipv4_out *o, struct pkt *p)
         TRACE(st, "ip", "drop: datagram of %zu bytes exceeds 65535", p->len + IPV4_HDR_LEN);
         pkt_free(p);
         return UST_ERR_MSGSIZE;
+    }
+    if (o->src && !ipv4_is_local(st, o->src)) {
+        /* RFC 1122 3.2.1.3: the source must be one of our addresses. */
+        st->stats.ip.OutDiscards++;
+        TRACE(st, "ip", "drop: source %s is not ours", IP4STR(o->src, s));
+        pkt_free(p);
+        return UST_ERR_ADDRNOTAVAIL;
     }
     if (ipv4_is_local(st, o->dst)) {
         /* Loopback semantics: queued, delivered by ust_stack_poll. */
