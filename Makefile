@@ -13,7 +13,7 @@ all: build
 build:
 	@cmake -S . -B $(BUILD) -DCMAKE_BUILD_TYPE=RelWithDebInfo -DUSTACK_TESTS=OFF \
 		-DCMAKE_INSTALL_PREFIX=$(PREFIX) >/dev/null
-	@cmake --build $(BUILD) -j $(JOBS)
+	@cmake --build $(BUILD) -j $(JOBS) > $(BUILD)/build.log 2>&1 || { cat $(BUILD)/build.log; exit 1; }
 
 deps:
 	@bash scripts/deps.sh
@@ -22,7 +22,7 @@ deps:
 # fuzz-corpus and interop tests; ends with "N passed, N failed[, N skipped]".
 test: deps
 	@cmake -S . -B $(TEST_BUILD) -DCMAKE_BUILD_TYPE=Debug -DUSTACK_SANITIZE=ON >/dev/null
-	@cmake --build $(TEST_BUILD) -j $(JOBS)
+	@cmake --build $(TEST_BUILD) -j $(JOBS) > $(TEST_BUILD)/build.log 2>&1 || { cat $(TEST_BUILD)/build.log; exit 1; }
 	@$(PY) tests/run_all.py --build $(TEST_BUILD)
 
 demo: build

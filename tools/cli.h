@@ -111,6 +111,9 @@ struct link_ctx {
 int link_open(const struct link_opts *o, struct link_ctx *out);
 void link_close(struct link_ctx *c);
 
+/* "Time to live exceeded", "Destination Host Unreachable", ... (ping_text.c) */
+const char *ping_error_text(const struct ust_ping_result *r);
+
 /* Installs SIGINT/SIGTERM handlers that set *flag (without SA_RESTART, so a
  * waiting event loop wakes up). */
 void cli_catch_signals(volatile int *flag);

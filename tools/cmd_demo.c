@@ -248,9 +248,9 @@ static void print_ping_line(struct demo *d)
     char a[16];
     const struct ust_ping_result *r = &d->ping.result;
     if (r->event != UST_PING_REPLY) {
-        fprintf(d->out, "From %s icmp_seq=%u %s\n", ust_ip4_str(r->from, a), r->seq,
-                r->event == UST_PING_TIME_EXCEEDED ? "Time to live exceeded"
-                                                   : "Destination Host Unreachable");
+        ust_ip4_t from = r->from ? r->from : host_specs[HOST_A].nic[0].addr;
+        fprintf(d->out, "From %s icmp_seq=%u %s\n", ust_ip4_str(from, a), r->seq,
+                ping_error_text(r));
         return;
     }
     fprintf(d->out, "%zu bytes from %s: icmp_seq=%u ttl=%u time=%.3f ms%s\n", r->len + 8,
@@ -295,7 +295,13 @@ static int scene_network(struct demo *d)
             "gives the same run. Trace lines: virtual time, stack, layer, what it did.\n\n",
             d->o.loss_pct, (double)lan_delay[LAN1] / UST_MSEC, (double)lan_delay[LAN2] / UST_MSEC,
             (unsigned long long)d->o.seed);
-    return 0;
+    int rc = build_network(d);
+    if (rc == 0) {
+        ust_ping_set_handler(d->host[HOST_A].st, on_ping, d);
+        if (d->o.trace)
+            fputc('\n', d->out);
+    }
+    return rc;
 }
 
 static int scene_arp(struct demo *d)
@@ -449,17 +455,19 @@ int cmd_demo(int argc, char **argv)
     fprintf(d.out, "ustack demo: how a packet travels through a TCP/IP stack (seed %llu, "
                    "loss %g%%)\n\n",
             (unsigned long long)d.o.seed, d.o.loss_pct);
-    rc = build_network(&d);
-    if (rc == 0) {
-        ust_ping_set_handler(d.host[HOST_A].st, on_ping, &d);
-        for (size_t i = 0; rc == 0 && i < sizeof(scenes) / sizeof(scenes[0]); i++) {
-            fprintf(d.out, "== %zu. %s ==\n\n", i, scenes[i].title);
-            rc = scenes[i].run(&d);
-            fflush(d.out);
-        }
+    /* Scene 0 builds the network; every later scene runs on it. */
+    for (size_t i = 0; rc < 0 && i < sizeof(scenes) / sizeof(scenes[0]); i++) {
+        fprintf(d.out, "== %zu. %s ==\n\n", i, scenes[i].title);
+        int src = scenes[i].run(&d);
+        fflush(d.out);
+        if (src != 0)
+            rc = src;
+    }
+    if (rc < 0) {
         fprintf(d.out, "Capture of host A's NIC (virtual timestamps) written to %s\n"
                        "  (read it with: tshark -r %s   or wireshark)\n",
                 d.o.pcap, d.o.pcap);
+        rc = CLI_EXIT_OK;
     }
     free_network(&d);
     return rc;

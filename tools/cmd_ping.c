@@ -126,20 +126,6 @@ static void print_time(FILE *out, double ms)
         fprintf(out, " time=%.3f ms", ms);
 }
 
-static const char *unreach_text(uint8_t code)
-{
-    static const char *const text[] = {
-        "Destination Net Unreachable", "Destination Host Unreachable",
-        "Destination Protocol Unreachable", "Destination Port Unreachable",
-        "Frag needed and DF set", "Source Route Failed", "Destination Net Unknown",
-        "Destination Host Unknown", "Source Host Isolated", "Destination Net Prohibited",
-        "Destination Host Prohibited", "Destination Net Unreachable for Type of Service",
-        "Destination Host Unreachable for Type of Service", "Packet filtered",
-        "Precedence Violation", "Precedence Cutoff",
-    };
-    return code < sizeof(text) / sizeof(text[0]) ? text[code] : "Dest Unreachable, Bad Code";
-}
-
 static void mark_answered(struct ping_run *p, uint16_t seq)
 {
     if (!p->answered_seq[seq]) {
@@ -173,14 +159,8 @@ static void on_error(struct ping_run *p, const struct ust_ping_result *r)
 {
     char a[16];
     ust_ip4_t from = r->event == UST_PING_LOCAL_ERROR || r->from == 0 ? p->self : r->from;
-    fprintf(p->out, "From %s icmp_seq=%u ", ust_ip4_str(from, a), r->seq);
-    if (r->event == UST_PING_TIME_EXCEEDED)
-        fprintf(p->out, "%s\n", r->code == 1 ? "Frag reassembly time exceeded"
-                                             : "Time to live exceeded");
-    else if (r->event == UST_PING_LOCAL_ERROR)
-        fprintf(p->out, "Destination Host Unreachable\n");
-    else
-        fprintf(p->out, "%s\n", unreach_text(r->code));
+    fprintf(p->out, "From %s icmp_seq=%u %s\n", ust_ip4_str(from, a), r->seq,
+            ping_error_text(r));
     if (!p->answered_seq[r->seq])
         p->errors++;
     mark_answered(p, r->seq);

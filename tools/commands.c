@@ -5,6 +5,7 @@
 
 const struct cli_command cli_commands[] = {
     {"demo", cmd_demo},
+    {"serve", cmd_serve},
     {"ping", cmd_ping},
     {NULL, NULL},
 };

@@ -186,8 +186,6 @@ static void no_port(struct ust_stack *st, uint16_t dport, bool bcast, const uint
     TRACE(st, "udp", "no socket on port %u%s", dport, bcast ? " (broadcast: no ICMP)" : "");
 }
 
-static bool is_multicast(ust_ip4_t a) { return (a >> 28) == 0xe; }
-
 void udp_input(struct ust_stack *st, const struct ipv4_hdr *ip, const uint8_t *seg,
                size_t seg_len, const uint8_t *dgram, size_t dgram_len, bool link_bcast)
 {
@@ -209,12 +207,12 @@ void udp_input(struct ust_stack *st, const struct ipv4_hdr *ip, const uint8_t *s
     TRACE(st, "udp", "rx %s:%u->%s:%u len %zu", IP4STR(ip->src, a), h.sport, IP4STR(ip->dst, b),
           h.dport, len);
     /* RFC 1122 4.1.3.6: a broadcast or multicast source is invalid. */
-    if (ip->src == 0xffffffffu || is_multicast(ip->src) || ipv4_is_broadcast(st, ip->src)) {
+    if (ip->src == 0xffffffffu || ipv4_is_multicast(ip->src) || ipv4_is_broadcast(st, ip->src)) {
         st->stats.udp.InErrors++;
         TRACE(st, "udp", "drop: invalid source %s", IP4STR(ip->src, a));
         return;
     }
-    bool bcast = link_bcast || is_multicast(ip->dst) || ipv4_is_broadcast(st, ip->dst);
+    bool bcast = link_bcast || ipv4_is_multicast(ip->dst) || ipv4_is_broadcast(st, ip->dst);
     if (h.dport == 0) {
         /* Port 0 is reserved: nobody can be bound to it. */
         no_port(st, h.dport, bcast, dgram, dgram_len);
@@ -265,7 +263,7 @@ ssize_t udp_output(struct ust_stack *st, struct udp_pcb *pcb, ust_ip4_t dst, uin
     ust_ip4_t src = pcb->laddr;
     /* RFC 1122 4.1.3.6: only a valid unicast source goes out, even from a
      * socket bound to a broadcast/multicast address to hear those. */
-    if (src == 0 || src == 0xffffffffu || is_multicast(src) || ipv4_is_broadcast(st, src))
+    if (src == 0 || src == 0xffffffffu || ipv4_is_multicast(src) || ipv4_is_broadcast(st, src))
         src = ipv4_source_for(st, dst);
     if (src == 0) {
         st->stats.udp.OutErrors++;

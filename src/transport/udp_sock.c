@@ -14,8 +14,6 @@
 
 #define UDP_PCB(s) ((struct udp_pcb *)(s)->pcb)
 
-static bool is_multicast(ust_ip4_t a) { return (a >> 28) == 0xe; }
-
 static bool is_broadcast(struct ust_stack *st, ust_ip4_t a)
 {
     return a == 0xffffffffu || ipv4_is_broadcast(st, a);
@@ -39,9 +37,10 @@ static int udp_sock_bind(struct ust_sock *s, const struct sock_addr *a)
     if (pcb->lport != 0)
         return UST_ERR_INVAL; /* already bound (explicitly or by a send) */
     /* RFC 1122 4.1.3.5: the local address is a wildcard or one of ours
-     * (broadcast/multicast addresses select what a socket hears). */
-    if (a->addr != 0 && !iface_by_addr(st, a->addr) && !is_broadcast(st, a->addr) &&
-        !is_multicast(a->addr))
+     * (interfaces and 127/8; broadcast/multicast addresses select what a
+     * socket hears). */
+    if (a->addr != 0 && !ipv4_is_local(st, a->addr) && !is_broadcast(st, a->addr) &&
+        !ipv4_is_multicast(a->addr))
         return UST_ERR_ADDRNOTAVAIL;
     int rc;
     if (a->port == 0) {

@@ -15,7 +15,9 @@
 #include "core/stack_impl.h"
 #include "transport/tcp/tcp.h"
 #include "transport/transport.h"
+#include "wire/icmp.h"
 #include "wire/ipv4.h"
+#include "wire/wbuf.h"
 
 static void capture(struct th *h, const struct ipv4_out *o, const uint8_t *seg, size_t len)
 {
@@ -72,9 +74,14 @@ struct th *th_new(const struct ust_config *cfg)
     h->dev = ust_dev_new(h->st, "th0", UST_LINK_IP, NULL, 1500, &ops, h);
     assert_non_null(h->dev);
     assert_true(ust_iface_add(h->st, h->dev, TH_LOCAL, 24) >= 0);
-    /* Segments are taken where TCP hands them to IP. */
-    h->st->tcp->tx_hook = tx_hook;
-    h->st->tcp->tx_hook_ctx = h;
+    /* Segments travel the real path: ipv4_output -> the IP-only device
+     * (captured), and in through ust_dev_input -> ipv4_input -> tcp_input.
+     * TH_DIRECT=1 takes them where TCP hands them to IP instead. */
+    if (getenv("TH_DIRECT")) {
+        h->st->tcp->tx_hook = tx_hook;
+        h->st->tcp->tx_hook_ctx = h;
+        h->direct = true;
+    }
     h->now = 1000 * UST_SEC;
     ust_stack_poll(h->st, h->now);
     h->lport = TH_LPORT;
@@ -165,16 +172,45 @@ void seg_in_opts(struct th *h, uint8_t flags, uint32_t seq, uint32_t ack, uint16
     ip.hdr_len = IPV4_HDR_LEN;
     ip.total_len = (uint16_t)(IPV4_HDR_LEN + hl + len);
     ip.ttl = 64;
+    ip.df = true;
+    ip.id = (uint16_t)h->qn;
     ip.proto = IPV4_PROTO_TCP;
     ip.src = TH_PEER;
     ip.dst = TH_LOCAL;
-    tcp_input(h->st, &ip, buf, hl + len, NULL, 0);
+    if (h->direct) {
+        tcp_input(h->st, &ip, buf, hl + len, NULL, 0);
+        return;
+    }
+    uint8_t dgram[IPV4_HDR_LEN + sizeof(buf)];
+    memcpy(dgram + IPV4_HDR_LEN, buf, hl + len);
+    assert_int_equal(ipv4_emit(&ip, dgram, sizeof(dgram)), IPV4_HDR_LEN);
+    assert_int_equal(ust_dev_input(h->dev, h->now, dgram, ip.total_len), 0);
 }
 
 void seg_in(struct th *h, uint8_t flags, uint32_t seq, uint32_t ack, uint16_t wnd,
             const void *data, size_t len)
 {
     seg_in_opts(h, flags, seq, ack, wnd, NULL, 0, data, len);
+}
+
+void icmp_in(struct th *h, uint8_t type, uint8_t code, uint16_t mtu, uint32_t seq)
+{
+    /* IP(peer -> us) / ICMP / quoted IP(us -> peer, TCP, 1500 bytes) / 8 TCP bytes */
+    uint8_t d[IPV4_HDR_LEN + ICMP_HDR_LEN + IPV4_HDR_LEN + 8];
+    uint8_t *icmp = d + IPV4_HDR_LEN, *q = icmp + ICMP_HDR_LEN;
+    struct ipv4_hdr qh = {.hdr_len = IPV4_HDR_LEN, .total_len = 1500, .ttl = 64, .df = true,
+                          .proto = IPV4_PROTO_TCP, .src = TH_LOCAL, .dst = TH_PEER};
+    assert_int_equal(ipv4_emit(&qh, q, IPV4_HDR_LEN), IPV4_HDR_LEN);
+    put_be16(q + IPV4_HDR_LEN, h->lport);
+    put_be16(q + IPV4_HDR_LEN + 2, h->rport);
+    put_be32(q + IPV4_HDR_LEN + 4, seq);
+    struct icmp_hdr ih = {.type = type, .code = code, .mtu = mtu};
+    assert_int_equal(icmp_emit(&ih, icmp, ICMP_HDR_LEN + IPV4_HDR_LEN + 8, IPV4_HDR_LEN + 8),
+                     ICMP_HDR_LEN);
+    struct ipv4_hdr ip = {.hdr_len = IPV4_HDR_LEN, .total_len = sizeof(d), .ttl = 64,
+                          .proto = IPV4_PROTO_ICMP, .src = TH_PEER, .dst = TH_LOCAL};
+    assert_int_equal(ipv4_emit(&ip, d, sizeof(d)), IPV4_HDR_LEN);
+    assert_int_equal(ust_dev_input(h->dev, h->now, d, sizeof(d)), 0);
 }
 
 unsigned th_pending(const struct th *h) { return h->qn - h->qhead; }

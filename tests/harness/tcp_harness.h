@@ -48,6 +48,7 @@ struct th {
     unsigned qhead, qn, qcap;
     uint32_t iss;      /* the stack's ISS, learned from its SYN or SYN,ACK */
     uint16_t lport, rport; /* stack-side and peer-side port of seg_in */
+    bool direct;       /* TH_DIRECT: bypass IP (tcp_input / tx hook) */
     struct ust_sock *socks[32];
     unsigned nsocks;
 };
@@ -70,6 +71,9 @@ void seg_in(struct th *h, uint8_t flags, uint32_t seq, uint32_t ack, uint16_t wn
             const void *data, size_t len);
 void seg_in_opts(struct th *h, uint8_t flags, uint32_t seq, uint32_t ack, uint16_t wnd,
                  const struct tcp_opts *opts, uint16_t urp, const void *data, size_t len);
+/* An ICMP error from the peer about a segment of ours (sequence number
+ * `seq`): type/code, and the next-hop MTU for fragmentation needed. */
+void icmp_in(struct th *h, uint8_t type, uint8_t code, uint16_t mtu, uint32_t seq);
 /* The next segment the stack sent must have exactly these flags, seq and
  * ack (ack is not compared when the ACK flag is off). Returns it. */
 const struct th_seg *seg_expect(struct th *h, uint8_t flags, uint32_t seq, uint32_t ack);

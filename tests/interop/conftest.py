@@ -136,7 +136,8 @@ class Netns:
     def __init__(self, name, artifact_prefix):
         self.name = name
         self.artifact_prefix = artifact_prefix
-        self.procs = []
+        self.procs = []       # UstackProc objects (serve)
+        self.procs_raw = []   # other Popen objects a test started
 
     def cmd(self, argv):
         return ["ip", "netns", "exec", self.name] + list(argv)
@@ -182,6 +183,9 @@ class Netns:
         return u.wait_ready()
 
     def cleanup(self):
+        for p in self.procs_raw:
+            if p.poll() is None:
+                stop_process(p)
         for u in self.procs:
             try:
                 u.stop()

@@ -14,6 +14,21 @@ A = ["--tap", "ustbad0", "--addr", "203.0.113.2/24"]
 BAD_ARGS = [
     ([], "missing command"),
     (["frobnicate"], "unknown command 'frobnicate'"),
+    (["serve", "--tap", "ustbad0", "--addr", "1.2.3"],
+     "--addr: '1.2.3' is not an IPv4 address/prefix (e.g. 203.0.113.2/24)"),
+    (["serve", "--tap", "ustbad0", "--addr", "203.0.113.2"], "--addr: '203.0.113.2' is not"),
+    (["serve", "--tap", "ustbad0", "--addr", "203.0.113.300/24"], "is not an IPv4 address"),
+    (["serve", "--tap", "ustbad0"], "--addr A.B.C.D/N is required"),
+    (["serve", "--addr", "203.0.113.2/24"], "--tap NAME is required"),
+    (["serve", "--tap"], "--tap: missing value"),
+    (["serve"] + A + ["--bogus"], "unknown option '--bogus'"),
+    (["serve"] + A + ["extra"], "unexpected argument 'extra'"),
+    (["serve"] + A + ["--mtu", "12"], "--mtu: '12' is not a number"),
+    (["serve"] + A + ["--gateway", "203.0.113"], "--gateway: '203.0.113' is not an IPv4"),
+    (["serve"] + A + ["--host-addr", "x/24"], "--host-addr: 'x/24' is not"),
+    (["serve"] + A + ["--shape", "fast"], "--shape: 'fast' is not RATE[,BURST]"),
+    (["serve"] + A + ["--udp-echo", "0"], "--udp-echo: '0' is not a number"),
+    (["serve"] + A + ["--udp-echo"], "--udp-echo: missing value"),
     (["ping", "203.0.113.1", "--tap", "ustbad0", "--addr", "1.2.3"],
      "--addr: '1.2.3' is not an IPv4 address/prefix (e.g. 203.0.113.2/24)"),
     (["ping", "203.0.113.1", "--tap", "ustbad0", "--addr", "203.0.113.2/24", "--pcap"],
@@ -65,7 +80,7 @@ def test_tap_permission_denied_exits_2(ustack_bin):
 
 
 def test_help_exits_0(ustack_bin):
-    for cmd in (["--help"], ["ping", "--help"], ["demo", "--help"]):
+    for cmd in (["--help"], ["serve", "--help"], ["ping", "--help"], ["demo", "--help"]):
         p = subprocess.run([ustack_bin] + cmd, stdout=subprocess.PIPE, timeout=30)
         assert p.returncode == 0
         assert b"usage:" in p.stdout

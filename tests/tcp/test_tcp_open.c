@@ -108,6 +108,71 @@ static void test_passive_open(void **state)
     th_free(h);
 }
 
+static void test_data_before_accept(void **state)
+{
+    (void)state;
+    struct th *h = th_new(NULL);
+    struct ust_sock *l = th_socket(h);
+    struct sock_addr la = {.addr = 0, .port = TH_RPORT};
+    assert_int_equal(tcp_sock_ops.bind(l, &la), UST_OK);
+    assert_int_equal(tcp_sock_ops.listen(l, 4), UST_OK);
+    h->lport = TH_RPORT;
+    h->rport = TH_LPORT;
+    seg_in(h, S, PEER_ISS, 0, 8192, NULL, 0);
+    h->iss = h->q[h->qhead].seq;
+    seg_expect(h, S | A, h->iss, PEER_ISS + 1);
+    uint32_t i = h->iss + 1, p = PEER_ISS + 1;
+    /* the handshake's ACK carries data, more follows, then a FIN: all
+     * before the application accepts */
+    seg_in(h, A | P, p, i, 8192, "GET ", 4);
+    seg_in(h, A | P, p + 4, i, 8192, "/\r\n", 3);
+    seg_expect_nothing(h); /* small segments: the ACK is delayed */
+    seg_in(h, F | A, p + 7, i, 8192, NULL, 0);
+    seg_expect(h, A, i, p + 8);
+    struct ust_sock *c = th_socket(h);
+    assert_int_equal(tcp_sock_ops.accept(l, c, NULL), UST_OK);
+    assert_int_equal(th_state(c), UST_TCP_CLOSE_WAIT);
+    char b[16];
+    assert_int_equal(tcp_sock_ops.recv(c, b, sizeof(b), 0, NULL), 7);
+    assert_memory_equal(b, "GET /\r\n", 7);
+    assert_int_equal(tcp_sock_ops.recv(c, b, sizeof(b), 0, NULL), 0);
+    th_free(h);
+}
+
+static void test_window_scaling_switch(void **state)
+{
+    (void)state;
+    /* off: no option, windows capped at 65535 */
+    struct ust_config c;
+    ust_config_default(&c);
+    c.tcp_window_scaling = false;
+    struct th *h = th_new(&c);
+    struct ust_sock *s = th_connect(h);
+    assert_false(h->q[h->qhead - 1].opts.has_wscale);
+    struct tcp_opts o = {.has_mss = true, .mss = 1460, .has_wscale = true, .wscale = 7};
+    seg_in_opts(h, S | A, PEER_ISS, h->iss + 1, 1000, &o, 0, NULL, 0);
+    assert_int_equal(seg_expect(h, A, h->iss + 1, PEER_ISS + 1)->wnd, 65535);
+    struct ust_tcp_info i = th_info(s);
+    assert_int_equal(i.snd_wscale, 0);
+    assert_int_equal(i.rcv_wscale, 0);
+    th_free(h);
+    /* on with a 4 MiB buffer: shift 7; a peer's shift above 14 is taken as 14 */
+    ust_config_default(&c);
+    c.tcp_rcvbuf = 4 << 20;
+    h = th_new(&c);
+    s = th_connect(h);
+    assert_int_equal(h->q[h->qhead - 1].opts.wscale, 7);
+    o.wscale = 15;
+    seg_in_opts(h, S | A, PEER_ISS, h->iss + 1, 1000, &o, 0, NULL, 0);
+    assert_int_equal(seg_expect(h, A, h->iss + 1, PEER_ISS + 1)->wnd, (4 << 20) >> 7);
+    i = th_info(s);
+    assert_int_equal(i.snd_wscale, 14);
+    assert_int_equal(i.rcv_wscale, 7);
+    seg_in(h, A, PEER_ISS + 1, h->iss + 1, 1, NULL, 0);
+    assert_int_equal(th_info(s).snd_wnd, 1u << 14);
+    th_free(h);
+}
+
 static void test_closed_port_rst(void **state)
 {
     (void)state;
@@ -281,6 +346,8 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_active_open),
         cmocka_unit_test(test_passive_open),
+        cmocka_unit_test(test_data_before_accept),
+        cmocka_unit_test(test_window_scaling_switch),
         cmocka_unit_test(test_closed_port_rst),
         cmocka_unit_test(test_listen_segments),
         cmocka_unit_test(test_syn_sent_corner_cases),

@@ -168,11 +168,18 @@ void tcp_set_state(struct tcb *t, enum ust_tcp_state s)
     if (s == UST_TCP_ESTABLISHED)
         t->flags |= TF_WAS_CONNECTED;
     t->state = s;
+    tcp_notify(t);
     if (s == UST_TCP_CLOSED) {
         tcp_timers_cancel(t);
         tcb_hash_remove(t);
         t->flags &= ~(TF_ACK_NOW | TF_DELACK);
     }
+}
+
+void tcp_notify(struct tcb *t)
+{
+    if (t->sock || t->listener)
+        sock_notify(t->st);
 }
 
 bool tcb_reap(struct tcb *t)

@@ -55,7 +55,6 @@ enum {
     TF_IN_RECOVERY = 1u << 12, /* NewReno fast recovery (RFC 6582) */
     TF_WAS_CONNECTED = 1u << 13, /* reached ESTABLISHED once */
     TF_SYN_RETRANSMITTED = 1u << 14, /* RFC 6298 5.7: RTO 3 s after the handshake */
-    TF_RCV_SHUT_RST = 1u << 15,
 };
 
 struct tcb {
@@ -86,6 +85,7 @@ struct tcb {
     uint32_t max_snd_wnd;       /* largest window the peer offered (SWS, RFC 5961) */
     uint32_t snd_wl1, snd_wl2;
     uint32_t snd_up;
+    uint32_t snd_sml;           /* end of the last small segment sent (Nagle/Minshall) */
     uint8_t snd_wscale, rcv_wscale;
     bool wscale_offered;        /* our SYN carried the window scale option */
     struct ring sndbuf;         /* bytes from the first unacked data byte on */
@@ -231,6 +231,9 @@ void tcp_fin_wait_2_timeout(struct tcb *tcb);
 void tcp_accept_queue_push(struct tcb *listener, struct tcb *child);
 void tcp_listener_remove_child(struct tcb *child);
 void tcp_fill_info(const struct tcb *tcb, struct ust_tcp_info *info);
+
+/* Tells the socket layer that readiness may have changed. */
+void tcp_notify(struct tcb *tcb);
 
 #define TCB_TRACE(tcb, ...) TRACE((tcb)->st, "tcp", __VA_ARGS__)
 

@@ -146,7 +146,7 @@ static void listen_input(struct tcb *l, const struct ipv4_hdr *ip, const struct 
     c->rcv_adv = c->rcv_nxt;
     c->rd_seq = c->rcv_nxt;
     c->iss = tcp_isn(st, c->laddr, c->lport, c->raddr, c->rport, st->now);
-    c->snd_una = c->snd_nxt = c->snd_max = c->iss;
+    c->snd_una = c->snd_nxt = c->snd_max = c->snd_sml = c->iss;
     c->recover = c->iss;
         tcp_set_state(c, UST_TCP_SYN_RECEIVED);
     take_syn_options(c, s->h);
@@ -360,7 +360,8 @@ static void ack_duplicate(struct tcb *t, const struct seg *s, uint32_t old_wnd)
 {
     struct ust_stack *st = t->st;
     bool dup = s->ack == t->snd_una && s->len == 0 && !(s->flags & (TCP_SYN | TCP_FIN)) &&
-               t->snd_max != t->snd_una && (uint32_t)s->wnd << t->snd_wscale == old_wnd;
+               t->snd_max != t->snd_una && (uint32_t)s->wnd << t->snd_wscale == old_wnd &&
+               old_wnd != 0; /* answers to zero-window probes are not loss signals */
     if (!dup) {
         t->dupacks = 0;
         return;
@@ -403,6 +404,14 @@ static bool check_ack(struct tcb *t, const struct ipv4_hdr *ip, const struct seg
             }
             tcp_accept_queue_push(l, t);
         }
+        /* our SYN is acknowledged: it leaves the sequence space first, so
+         * that the send ring lines up with SND.UNA from here on */
+        t->snd_una = t->iss + 1;
+        if (t->rtt_timing && seq_gt(s->ack, t->rtt_seq)) {
+            tcp_rtt_sample(&t->rtt, st->now - t->rtt_start);
+            t->rtt_timing = false;
+        }
+        timer_cancel(st, &t->t_rexmt);
         tcp_set_state(t, UST_TCP_ESTABLISHED);
         set_snd_wnd(t, (uint32_t)s->wnd << t->snd_wscale);
         t->snd_wl1 = s->seq;
@@ -430,7 +439,11 @@ static bool check_ack(struct tcb *t, const struct ipv4_hdr *ip, const struct seg
         ack_duplicate(t, s, old_wnd);
     /* window update (RFC 9293 3.10.7.4, SND.WL1/WL2 rule) */
     if (seq_lt(t->snd_wl1, s->seq) || (t->snd_wl1 == s->seq && seq_le(t->snd_wl2, s->ack))) {
-        set_snd_wnd(t, (uint32_t)s->wnd << t->snd_wscale);
+        uint32_t wnd = (uint32_t)s->wnd << t->snd_wscale;
+        if (t->snd_wnd == 0 && wnd != 0 && seq_gt(t->snd_nxt, t->snd_una))
+            t->snd_nxt = t->snd_una; /* the window reopens: what went into the
+                                        closed window (probes) goes again */
+        set_snd_wnd(t, wnd);
         t->snd_wl1 = s->seq;
         t->snd_wl2 = s->ack;
     }
@@ -491,8 +504,9 @@ static bool take_text(struct tcb *t, const struct seg *s)
     if (t->state != UST_TCP_ESTABLISHED && t->state != UST_TCP_FIN_WAIT_1 &&
         t->state != UST_TCP_FIN_WAIT_2)
         return true; /* the peer already sent its FIN: ignore */
-    if (t->flags & TF_ORPHAN) {
-        /* RFC 1122 4.2.2.13 / RFC 9293 SHLD-3: nobody will read it */
+    if ((t->flags & TF_ORPHAN) && !t->listener) {
+        /* RFC 1122 4.2.2.13 / RFC 9293 SHLD-3: nobody will read it (a
+         * listener's child is not an orphan: accept will read it) */
         st->stats.tcp.AbortOnData++;
         tcp_drop(t, UST_ERR_CONNRESET, true);
         return false;
@@ -647,5 +661,6 @@ void tcp_input(struct ust_stack *st, const struct ipv4_hdr *ip, const uint8_t *b
     else
         synchronized_input(t, ip, &s);
     tcp_output(t);
+    tcp_notify(t);
     tcb_reap(t);
 }

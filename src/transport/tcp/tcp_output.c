@@ -156,6 +156,7 @@ static void output_handshake(struct tcb *t)
         if (seq_lt(t->snd_nxt, t->snd_max)) {
             t->st->stats.tcp.RetransSegs++;
             t->total_retrans++;
+            t->rtt_timing = false;
         } else {
             start_rtt_timing(t, t->iss);
         }
@@ -187,9 +188,12 @@ static bool worth_sending(const struct tcb *t, uint32_t len, uint32_t off, bool 
         return true;
     if (seq_lt(t->snd_nxt, t->snd_max))
         return true; /* retransmission: already decided once */
+    /* Nagle with Minshall's refinement (as Linux): a small segment waits
+     * only while an earlier small segment is unacknowledged, so the tail
+     * of a large write is not held for an RTT. */
     bool all_queued = off + len == ring_len(&t->sndbuf);
-    bool idle = t->snd_max == t->snd_una;
-    if (all_queued && ((t->flags & TF_NODELAY) || idle))
+    bool small_outstanding = seq_gt(t->snd_sml, t->snd_una);
+    if (all_queued && ((t->flags & TF_NODELAY) || !small_outstanding))
         return true;
     return t->max_snd_wnd && len >= t->max_snd_wnd / 2;
 }
@@ -220,12 +224,15 @@ static void output_data(struct tcb *t)
         if (seq_lt(t->snd_nxt, t->snd_max)) {
             t->st->stats.tcp.RetransSegs++;
             t->total_retrans++;
+            t->rtt_timing = false; /* Karn: an ACK could be for either copy */
         } else {
             start_rtt_timing(t, t->snd_nxt);
         }
         tcp_xmit(t, t->snd_nxt, flags, off, len);
         t->snd_nxt += len + (fin ? 1 : 0);
         t->snd_max = seq_max(t->snd_max, t->snd_nxt);
+        if (len < t->mss && !force)
+            t->snd_sml = t->snd_nxt;
         if (fin)
             t->flags |= TF_FIN_SENT;
         if (force) {

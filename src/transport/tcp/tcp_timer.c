@@ -45,8 +45,17 @@ void tcp_timer_update(struct tcb *t)
         return;
     bool outstanding = t->snd_max != t->snd_una;
     bool unsent = has_unsent(t);
-    if (t->snd_wnd == 0 && timer_armed(&t->t_persist) && (unsent || outstanding))
-        return; /* probing a zero window: probes are not retransmissions */
+    if (t->snd_wnd == 0 && (unsent || outstanding) && tcp_state_synchronized(t->state)) {
+        /* a zero window is probed by the persist timer, not retransmitted:
+         * probes do not count towards giving up (MUST-35/37, SHLD-17) */
+        timer_cancel(st, &t->t_rexmt);
+        t->retries = 0;
+        if (!timer_armed(&t->t_persist)) {
+            t->persist_backoff = 0;
+            timer_arm(st, &t->t_persist, st->now + persist_interval(t));
+        }
+        return;
+    }
     if (outstanding) {
         timer_cancel(st, &t->t_persist);
         if (!timer_armed(&t->t_rexmt))

@@ -93,6 +93,8 @@ static int tcp_op_init(struct ust_sock *s)
         return UST_ERR_NOMEM;
     t->sock = s;
     s->pcb = t;
+    s->sndbuf = (int)t->sndbuf.cap;
+    s->rcvbuf = (int)t->rcvbuf.cap;
     return UST_OK;
 }
 
@@ -116,6 +118,13 @@ static int tcp_op_connect(struct ust_sock *s, const struct sock_addr *a)
 {
     struct tcb *t = tcb_of(s);
     struct ust_stack *st = s->st;
+    if (!a) { /* AF_UNSPEC: dissolve the association (Linux aborts it) */
+        if (t->state == UST_TCP_LISTEN)
+            return UST_ERR_INVAL;
+        if (t->state != UST_TCP_CLOSED)
+            tcp_drop(t, 0, true);
+        return UST_OK;
+    }
     if (t->state == UST_TCP_SYN_SENT || t->state == UST_TCP_SYN_RECEIVED)
         return UST_ERR_ALREADY;
     if (t->state != UST_TCP_CLOSED || (t->flags & TF_WAS_CONNECTED))
@@ -139,7 +148,7 @@ static int tcp_op_connect(struct ust_sock *s, const struct sock_addr *a)
     t->err = 0;
     tcb_init_conn(t);
     t->iss = tcp_isn(st, t->laddr, t->lport, t->raddr, t->rport, st->now);
-    t->snd_una = t->snd_nxt = t->snd_max = t->iss;
+    t->snd_una = t->snd_nxt = t->snd_max = t->snd_sml = t->iss;
     t->recover = t->iss;
     t->wscale_offered = st->cfg.tcp_window_scaling;
     t->retries = 0;
@@ -192,6 +201,8 @@ static int tcp_op_accept(struct ust_sock *s, struct ust_sock *child, struct sock
     c->flags &= ~TF_ORPHAN;
     c->sock = child;
     child->pcb = c;
+    child->sndbuf = (int)c->sndbuf.cap;
+    child->rcvbuf = (int)c->rcvbuf.cap;
     if (peer) {
         peer->addr = c->raddr;
         peer->port = c->rport;
@@ -406,7 +417,10 @@ static int tcp_op_getname(struct ust_sock *s, bool peer, struct sock_addr *a)
     return UST_OK;
 }
 
-static int set_buf(struct ring *r, int v)
+/* SO_SNDBUF / SO_RCVBUF (socket.c already applied Linux's doubling and
+ * floor). The ring is resized while it holds nothing; later requests are
+ * accepted and ignored, as the buffer is in use. */
+static int set_buf(struct ust_sock *s, struct ring *r, int v, int *stored)
 {
     if (v < 0)
         return UST_ERR_INVAL;
@@ -415,7 +429,9 @@ static int set_buf(struct ring *r, int v)
         n = TCP_BUF_MIN;
     if (n > TCP_BUF_MAX)
         n = TCP_BUF_MAX;
-    return ring_set_cap(r, n);
+    if (ring_set_cap(r, n) == UST_OK && stored && s)
+        *stored = (int)n;
+    return UST_OK;
 }
 
 static int sol_socket_set(struct tcb *t, int name, const void *val, size_t len)
@@ -442,13 +458,16 @@ static int sol_socket_set(struct tcb *t, int name, const void *val, size_t len)
         tcp_keepalive_reset(t);
         return UST_OK;
     case SO_SNDBUF:
-        return set_buf(&t->sndbuf, v);
+        return set_buf(t->sock, &t->sndbuf, v, t->sock ? &t->sock->sndbuf : NULL);
     case SO_RCVBUF:
-        if (tcp_state_synchronized(t->state) || !asm_empty(&t->ooo))
-            return UST_ERR_INVAL; /* the window scale is already fixed */
-        return set_buf(&t->rcvbuf, v);
+        if (t->state != UST_TCP_CLOSED && t->state != UST_TCP_LISTEN)
+            return UST_OK; /* the window scale is already fixed */
+        return set_buf(t->sock, &t->rcvbuf, v, t->sock ? &t->sock->rcvbuf : NULL);
+    case SO_REUSEADDR:
+    case SO_BROADCAST:
+        return UST_OK; /* kept by socket.c */
     default:
-        return UST_ERR_NOTSUP;
+        return SOCK_ERR_NOPROTOOPT;
     }
 }
 
@@ -491,7 +510,7 @@ static int sol_tcp_set(struct tcb *t, int name, const void *val, size_t len)
         t->keepcnt = (unsigned)v;
         return UST_OK;
     default:
-        return UST_ERR_NOTSUP;
+        return SOCK_ERR_NOPROTOOPT;
     }
 }
 
@@ -504,7 +523,7 @@ static int tcp_op_setsockopt(struct ust_sock *s, int level, int name, const void
         return sol_socket_set(t, name, val, len);
     if (level == IPPROTO_TCP)
         return sol_tcp_set(t, name, val, len);
-    return UST_ERR_NOTSUP;
+    return SOCK_ERR_NOPROTOOPT;
 }
 
 static uint32_t us32(ust_time_t v)
@@ -554,8 +573,6 @@ static int tcp_op_getsockopt(struct ust_sock *s, int level, int name, void *val,
     if (level == SOL_SOCKET) {
         switch (name) {
         case SO_KEEPALIVE: return put_int(val, len, (t->flags & TF_KEEPALIVE) != 0);
-        case SO_SNDBUF: return put_int(val, len, (int)t->sndbuf.cap);
-        case SO_RCVBUF: return put_int(val, len, (int)t->rcvbuf.cap);
         case SO_LINGER: {
             struct linger lg = {.l_onoff = t->linger_on, .l_linger = (int)t->linger_sec};
             if (*len < sizeof(lg))
@@ -564,11 +581,11 @@ static int tcp_op_getsockopt(struct ust_sock *s, int level, int name, void *val,
             *len = sizeof(lg);
             return UST_OK;
         }
-        default: return UST_ERR_NOTSUP;
+        default: return SOCK_ERR_NOPROTOOPT;
         }
     }
     if (level != IPPROTO_TCP)
-        return UST_ERR_NOTSUP;
+        return SOCK_ERR_NOPROTOOPT;
     switch (name) {
     case TCP_NODELAY: return put_int(val, len, (t->flags & TF_NODELAY) != 0);
     case TCP_MAXSEG: return put_int(val, len, tcp_state_synchronized(t->state) ? t->mss
@@ -584,7 +601,7 @@ static int tcp_op_getsockopt(struct ust_sock *s, int level, int name, void *val,
         *len = n;
         return UST_OK;
     }
-    default: return UST_ERR_NOTSUP;
+    default: return SOCK_ERR_NOPROTOOPT;
     }
 }
 
