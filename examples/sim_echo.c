@@ -147,23 +147,85 @@ static void client_step(struct client *c)
 }
 
 /* ---- setup ---- */
-static struct ust_stack *new_stack(struct ust_sim *sim, struct ust_sim_switch *sw,
-                                   uint64_t seed, ust_ip4_t addr, double loss, bool trace)
+struct host {
+    struct ust_stack *st;
+    struct ust_dev *nic;
+};
+
+/* A stack with one simulated NIC on switch sw; loss applies to what it
+ * sends, so with two hosts both directions lose frames. */
+static int host_new(struct host *h, struct ust_sim *sim, struct ust_sim_switch *sw,
+                    uint64_t seed, ust_ip4_t addr, double loss, bool trace)
 {
     struct ust_config cfg;
     ust_config_default(&cfg);
     cfg.seed = seed; /* each stack its own PRNG stream, reproducible */
-    struct ust_stack *st = ust_stack_new(&cfg);
-    if (!st || ust_sim_add_stack(sim, st) != UST_OK)
-        return NULL;
+    h->st = ust_stack_new(&cfg);
+    if (!h->st || ust_sim_add_stack(sim, h->st) != UST_OK)
+        return -1;
     if (trace) /* what every layer does with every packet, on stderr */
-        ust_stack_set_trace(st, ust_trace_to_file, stderr);
-    struct ust_dev *nic = ust_sim_attach(sw, st, "eth0", NULL, 1500);
-    if (!nic || ust_iface_add(st, nic, addr, 24) < 0)
-        return NULL;
+        ust_stack_set_trace(h->st, ust_trace_to_file, stderr);
+    h->nic = ust_sim_attach(sw, h->st, "eth0", NULL, 1500);
+    if (!h->nic || ust_iface_add(h->st, h->nic, addr, 24) < 0)
+        return -1;
     struct ust_sim_faults f = {.loss = loss, .delay = 1 * UST_MSEC};
-    ust_sim_set_faults(nic, UST_SIM_TX, &f);
-    return st;
+    return ust_sim_set_faults(h->nic, UST_SIM_TX, &f);
+}
+
+/* Server: a non-blocking listening socket on addr port 7. */
+static int server_open(struct server *s, struct ust_stack *st, const struct sockaddr_in *sa)
+{
+    *s = (struct server){.st = st, .conn_fd = -1};
+    s->listen_fd = ust_socket(st, AF_INET, SOCK_STREAM | SOCK_NONBLOCK, 0);
+    if (s->listen_fd < 0 || ust_bind(st, s->listen_fd, (const struct sockaddr *)sa,
+                                     sizeof(*sa)) < 0 ||
+        ust_listen(st, s->listen_fd, 4) < 0) {
+        perror("sim_echo: server socket");
+        return -1;
+    }
+    return 0;
+}
+
+/* Client: a non-blocking connect answers EINPROGRESS at once; the rest of
+ * the handshake happens while the simulation runs. */
+static int client_open(struct client *c, struct ust_stack *st, const struct sockaddr_in *sa)
+{
+    c->st = st;
+    c->fd = ust_socket(st, AF_INET, SOCK_STREAM | SOCK_NONBLOCK, 0);
+    if (c->fd < 0 || (ust_connect(st, c->fd, (const struct sockaddr *)sa, sizeof(*sa)) < 0 &&
+                      errno != EINPROGRESS)) {
+        perror("sim_echo: client connect");
+        return -1;
+    }
+    return 0;
+}
+
+/* Both applications act, then the simulation runs one event; until the
+ * exchange is over. Returns false if nothing could happen any more. */
+static bool run(struct ust_sim *sim, struct server *s, struct client *c)
+{
+    while (!(c->done && s->done) && !c->failed) {
+        server_step(s);
+        client_step(c);
+        if (!(c->done && s->done) && !ust_sim_step(sim, TIME_LIMIT))
+            return false;
+    }
+    return true;
+}
+
+/* Frames the cables lost and segments TCP sent again, for the summary. */
+static void loss_figures(const struct host *h, size_t n, unsigned long long *frames,
+                         unsigned long long *lost, unsigned long long *retrans)
+{
+    *frames = *lost = *retrans = 0;
+    for (size_t i = 0; i < n; i++) {
+        struct ust_sim_link_stats ls;
+        if (ust_sim_get_link_stats(h[i].nic, UST_SIM_TX, &ls) == UST_OK) {
+            *frames += ls.frames;
+            *lost += ls.lost;
+        }
+        *retrans += ust_stack_stats(h[i].st)->tcp.RetransSegs;
+    }
 }
 
 static int usage(const char *msg, const char *arg)
@@ -222,64 +284,43 @@ int main(int argc, char **argv)
     if (rc)
         return rc;
 
+    /* Host 0 (A) runs the client, host 1 (B) the server. */
     struct ust_sim *sim = ust_sim_new(seed);
     struct ust_sim_switch *sw = sim ? ust_sim_switch_new(sim, "sw0") : NULL;
-    ust_ip4_t addr_a = UST_IP4(198, 51, 100, 1), addr_b = UST_IP4(198, 51, 100, 2);
-    struct ust_stack *a = sw ? new_stack(sim, sw, seed * 2 + 1, addr_a, loss, trace) : NULL;
-    struct ust_stack *b = a ? new_stack(sim, sw, seed * 2 + 2, addr_b, loss, trace) : NULL;
-    static struct client c; /* large buffers: not on the stack */
-    if (!b) {
+    struct host h[2] = {{0}};
+    ust_ip4_t addr_b = UST_IP4(198, 51, 100, 2);
+    if (!sw || host_new(&h[0], sim, sw, seed * 2 + 1, UST_IP4(198, 51, 100, 1), loss, trace) ||
+        host_new(&h[1], sim, sw, seed * 2 + 2, addr_b, loss, trace)) {
         fprintf(stderr, "sim_echo: cannot set up the simulated network\n");
         return 1;
     }
-
-    /* Server on B: a non-blocking listening socket on port 7. */
-    struct server s = {.st = b, .conn_fd = -1};
     struct sockaddr_in sa = {.sin_family = AF_INET, .sin_port = htons(ECHO_PORT),
                              .sin_addr.s_addr = htonl(addr_b)};
-    s.listen_fd = ust_socket(b, AF_INET, SOCK_STREAM | SOCK_NONBLOCK, 0);
-    if (s.listen_fd < 0 || ust_bind(b, s.listen_fd, (struct sockaddr *)&sa, sizeof(sa)) < 0 ||
-        ust_listen(b, s.listen_fd, 4) < 0) {
-        perror("sim_echo: server socket");
-        return 1;
-    }
-
-    /* Client on A: a non-blocking connect answers EINPROGRESS at once. */
-    c.st = a;
+    struct server s;
+    static struct client c; /* large buffers: not on the stack */
     c.total_msgs = msgs;
     c.max_size = size;
-    c.fd = ust_socket(a, AF_INET, SOCK_STREAM | SOCK_NONBLOCK, 0);
-    if (c.fd < 0 || (ust_connect(a, c.fd, (struct sockaddr *)&sa, sizeof(sa)) < 0 &&
-                     errno != EINPROGRESS)) {
-        perror("sim_echo: client connect");
+    if (server_open(&s, h[1].st, &sa) < 0 || client_open(&c, h[0].st, &sa) < 0)
         return 1;
-    }
 
-    /* The main loop: both applications act, then one simulation event. */
-    bool stalled = false;
-    while (!(c.done && s.done) && !c.failed) {
-        server_step(&s);
-        client_step(&c);
-        if (!(c.done && s.done) && !ust_sim_step(sim, TIME_LIMIT)) {
-            stalled = true; /* nothing can happen any more before the limit */
-            break;
-        }
-    }
+    bool progressed = run(sim, &s, &c);
     ust_time_t elapsed = ust_sim_now(sim);
-    ust_close(b, s.listen_fd);
+    ust_close(h[1].st, s.listen_fd);
     /* Let the closing handshake finish (TIME-WAIT costs no real time). */
     ust_sim_run_until(sim, ust_sim_now(sim) + 5 * UST_SEC);
 
-    if (stalled)
+    unsigned long long frames, lost, retrans;
+    loss_figures(h, 2, &frames, &lost, &retrans);
+    bool ok = progressed && c.done && s.done && !c.failed;
+    if (!progressed)
         fprintf(stderr, "sim_echo: no progress after %u of %u messages (virtual time %.3f s)\n",
                 c.sent_msgs, msgs, (double)elapsed / UST_SEC);
-    bool ok = c.done && s.done && !stalled && !c.failed;
     if (ok)
-        printf("sim_echo: OK %u messages, %llu bytes echoed byte for byte, loss %.2f, seed %llu, "
-               "virtual time %.3f s\n",
-               c.sent_msgs, c.bytes, loss, seed, (double)elapsed / UST_SEC);
+        printf("sim_echo: OK %u messages, %llu bytes echoed byte for byte; %llu of %llu frames "
+               "lost, %llu segments retransmitted; seed %llu, virtual time %.3f s\n",
+               c.sent_msgs, c.bytes, lost, frames, retrans, seed, (double)elapsed / UST_SEC);
     ust_sim_free(sim);
-    ust_stack_free(a);
-    ust_stack_free(b);
+    ust_stack_free(h[0].st);
+    ust_stack_free(h[1].st);
     return ok ? 0 : 1;
 }
