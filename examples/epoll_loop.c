@@ -215,6 +215,35 @@ static void print_stats(const struct app *a, const char *when)
     fflush(stdout);
 }
 
+/* The application's loop: one epoll_wait over everything, then the
+ * stack, then the sockets. Returns 0 after SIGINT/SIGTERM, 1 on error. */
+static int event_loop(struct app *a, struct ust_loop *loop, int ep, int timer_fd, int event_fd)
+{
+    for (;;) {
+        struct epoll_event evs[4];
+        int n = epoll_wait(ep, evs, 4, timeout_ms(a->st));
+        if (n < 0 && errno != EINTR) {
+            perror("epoll_loop: epoll_wait");
+            return 1;
+        }
+        a->wakeups++;
+        for (int i = 0; i < n; i++) {
+            if (evs[i].data.u32 == TAG_SIGNAL)
+                return 0;
+            if (evs[i].data.u32 == TAG_TIMER && drain(timer_fd))
+                print_stats(a, "stats");
+            /* TAG_STACK: handled below, together with expired deadlines.
+             * TAG_SOCKETS: the counter is read below, after the stack ran. */
+        }
+        /* Frames waiting or a deadline passed: let the stack work, without
+         * blocking (max_wait 0). */
+        ust_loop_run_once(loop, 0);
+        /* The event fd also catches what that run just changed. */
+        if (drain(event_fd) || output_pending(a))
+            serve(a);
+    }
+}
+
 static int usage(void)
 {
     fprintf(stderr, "usage: epoll_loop " TAP_USAGE " [--port P] [--stats SECONDS]\n");
@@ -274,31 +303,7 @@ int main(int argc, char **argv)
     printf("epoll_loop: echo on %s port %lu (udp and tcp)\n", ust_ip4_str(o.addr, s), port);
     fflush(stdout);
 
-    bool stop = false;
-    while (!stop) {
-        struct epoll_event evs[4];
-        int n = epoll_wait(ep, evs, 4, timeout_ms(a.st));
-        if (n < 0 && errno != EINTR) {
-            perror("epoll_loop: epoll_wait");
-            rc = 1;
-            break;
-        }
-        a.wakeups++;
-        for (int i = 0; i < n; i++) {
-            if (evs[i].data.u32 == TAG_TIMER && drain(timer_fd))
-                print_stats(&a, "stats");
-            else if (evs[i].data.u32 == TAG_SIGNAL)
-                stop = true;
-            /* TAG_STACK: handled below, together with expired deadlines.
-             * TAG_SOCKETS: the counter is read below, after the stack ran. */
-        }
-        /* Frames waiting or a deadline passed: let the stack work, without
-         * blocking (max_wait 0). */
-        ust_loop_run_once(ts.loop, 0);
-        /* The event fd also catches what that run just changed. */
-        if (drain(event_fd) || output_pending(&a))
-            serve(&a);
-    }
+    rc = event_loop(&a, ts.loop, ep, timer_fd, event_fd);
     print_stats(&a, "exit");
     close(ep);
     close(timer_fd);
