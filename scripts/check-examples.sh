@@ -24,13 +24,7 @@ set -u
 # Checks that fail because of known bugs outside examples/ (name: reason).
 # A failure of one of these is reported as XFAIL and does not fail the run;
 # a pass says XPASS: then delete the entry.
-# sim-echo-heavy-loss: after an RTO (SND.NXT back to SND.UNA) a pure ACK
-# carries SEQ=SND.NXT, below the peer's RCV.NXT. When both ends time out at
-# once, each drops the other's segments as old (RFC 9293 3.10.7.4, first
-# check) without looking at their ACK field; they ACK each other until a
-# frame is lost and both give up with ETIMEDOUT.
 XFAIL=(
-    "sim-echo-heavy-loss: TCP pure ACKs after an RTO carry SND.NXT instead of SND.MAX (tcp_output.c)"
 )
 
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
