@@ -12,6 +12,7 @@
 #include <string.h>
 
 #include "../harness/net_harness.h"
+#include "../harness/tcp_harness.h"
 #include "core/stack_impl.h"
 #include "wire/arp.h"
 #include "wire/eth.h"
@@ -291,6 +292,26 @@ static void test_icmp_error_needs_header_and_8_octets(void **state)
     nh_net_free(n);
 }
 
+/* ICMP-21 (3.2.2.3) and IP-96 (3.4): a received Source Quench is passed up
+ * to the transport that sent the quoted datagram. Through IP input, a
+ * Source Quench about an established TCP connection reaches TCP (counted in
+ * its IcmpErrors), which then ignores it as RFC 9293 MUST-55 and RFC 6633
+ * require: the connection stays ESTABLISHED and nothing is sent. */
+static void test_source_quench_reaches_transport(void **state)
+{
+    (void)state;
+    struct th *h = th_new(NULL);
+    struct ust_sock *s = th_open_active(h, 65535);
+    icmp_in(h, ICMP_SOURCE_QUENCH, 0, 0, h->iss + 1);
+    const struct ust_stats *st = ust_stack_stats(h->st);
+    assert_int_equal(st->icmp.InMsgs, 1);
+    assert_int_equal(st->icmp.InErrors, 0);
+    assert_int_equal(st->tcp.IcmpErrors, 1);
+    assert_int_equal(th_state(s), UST_TCP_ESTABLISHED);
+    seg_expect_nothing(h);
+    th_free(h);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -302,6 +323,7 @@ int main(void)
         cmocka_unit_test(test_echo_reply_source_is_request_destination),
         cmocka_unit_test(test_param_problem_and_time_exceeded_reach_socket),
         cmocka_unit_test(test_icmp_error_needs_header_and_8_octets),
+        cmocka_unit_test(test_source_quench_reaches_transport),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
