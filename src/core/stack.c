@@ -115,6 +115,9 @@ int ust_iface_add(struct ust_stack *st, struct ust_dev *dev, ust_ip4_t addr, int
     if (rc != UST_OK)
         return rc;
     char a[16];
+    /* An API call, not an input: refresh the time from the installed clock
+     * so the gratuitous ARP and its capture carry the real time. */
+    ust_stack_now(st);
     TRACE(st, "if", "%s up %s/%d mtu %u", dev->name, IP4STR(addr, a), prefix_len, dev->mtu);
     if (dev->type == UST_LINK_ETHERNET)
         arp_announce(st, ifc);

@@ -55,6 +55,7 @@ enum {
     TF_IN_RECOVERY = 1u << 12, /* NewReno fast recovery (RFC 6582) */
     TF_WAS_CONNECTED = 1u << 13, /* reached ESTABLISHED once */
     TF_SYN_RETRANSMITTED = 1u << 14, /* RFC 6298 5.7: RTO 3 s after the handshake */
+    TF_OOO_FIN = 1u << 15,    /* a FIN arrived beyond a hole (at ooo_fin_seq) */
 };
 
 struct tcb {
@@ -101,6 +102,7 @@ struct tcb {
                                    out-of-order data */
     struct assembler ooo;       /* out-of-order ranges beyond rcv_nxt */
     uint32_t rd_seq;            /* sequence number of the next byte the app reads */
+    uint32_t ooo_fin_seq;       /* where an out-of-order FIN sits (TF_OOO_FIN) */
 
     /* segment sizes */
     uint16_t mss;               /* effective send MSS (RFC 9293 3.7.1 MUST-16) */
@@ -126,6 +128,9 @@ struct tcb {
     ust_time_t keepidle, keepintvl;
     unsigned keepcnt, keep_probes;
     ust_time_t last_rcv;        /* when the last segment arrived */
+
+    /* IP_TOS / IP_TTL (RFC 9293 MUST-48): handed to IP unchanged; ttl 0 = default */
+    uint8_t tos, ttl;
 
     /* SO_LINGER */
     bool linger_on;

@@ -49,8 +49,8 @@ void tcp_timer_update(struct tcb *t)
         /* a zero window is probed by the persist timer, not retransmitted:
          * probes do not count towards giving up (MUST-35/37, SHLD-17) */
         timer_cancel(st, &t->t_rexmt);
-        t->retries = 0;
         if (!timer_armed(&t->t_persist)) {
+            t->retries = 0;
             t->persist_backoff = 0;
             timer_arm(st, &t->t_persist, st->now + persist_interval(t));
         }
@@ -118,6 +118,13 @@ static void on_persist(struct ust_stack *st, struct ust_timer *tm, ust_time_t no
     (void)now;
     if (!tcp_state_synchronized(t->state))
         return;
+    /* An orphan (no application any more) does not probe for ever. */
+    if ((t->flags & TF_ORPHAN) && !t->listener && ++t->retries > st->cfg.tcp_retries) {
+        st->stats.tcp.AbortOnTimeout++;
+        tcp_drop(t, UST_ERR_TIMEDOUT, true);
+        tcb_reap(t);
+        return;
+    }
     st->stats.tcp.ZeroWindowProbes++;
     t->snd_nxt = t->snd_una; /* the previous probe byte, if unacknowledged, goes again */
     t->flags |= TF_FORCE_PROBE;

@@ -514,6 +514,28 @@ static int sol_tcp_set(struct tcb *t, int name, const void *val, size_t len)
     }
 }
 
+static int sol_ip_set(struct tcb *t, int name, const void *val, size_t len)
+{
+    int v;
+    if (len < sizeof(v))
+        return UST_ERR_INVAL;
+    memcpy(&v, val, sizeof(v));
+    switch (name) {
+    case IP_TOS: /* MUST-48, SHLD-21/22: passed to IP as given, changeable any time */
+        if (v < 0 || v > 255)
+            return UST_ERR_INVAL;
+        t->tos = (uint8_t)v;
+        return UST_OK;
+    case IP_TTL:
+        if (v < -1 || v == 0 || v > 255)
+            return UST_ERR_INVAL;
+        t->ttl = v == -1 ? 0 : (uint8_t)v;
+        return UST_OK;
+    default:
+        return SOCK_ERR_NOPROTOOPT;
+    }
+}
+
 static int tcp_op_setsockopt(struct ust_sock *s, int level, int name, const void *val, size_t len)
 {
     struct tcb *t = tcb_of(s);
@@ -521,6 +543,8 @@ static int tcp_op_setsockopt(struct ust_sock *s, int level, int name, const void
         return UST_ERR_INVAL;
     if (level == SOL_SOCKET)
         return sol_socket_set(t, name, val, len);
+    if (level == IPPROTO_IP)
+        return sol_ip_set(t, name, val, len);
     if (level == IPPROTO_TCP)
         return sol_tcp_set(t, name, val, len);
     return SOCK_ERR_NOPROTOOPT;
@@ -584,6 +608,10 @@ static int tcp_op_getsockopt(struct ust_sock *s, int level, int name, void *val,
         default: return SOCK_ERR_NOPROTOOPT;
         }
     }
+    if (level == IPPROTO_IP && name == IP_TOS)
+        return put_int(val, len, t->tos);
+    if (level == IPPROTO_IP && name == IP_TTL)
+        return put_int(val, len, t->ttl ? t->ttl : t->st->cfg.ip_default_ttl);
     if (level != IPPROTO_TCP)
         return SOCK_ERR_NOPROTOOPT;
     switch (name) {
