@@ -20,7 +20,9 @@ struct ust_config {
     ust_time_t arp_retry_interval;  /* request retransmission interval (1 s); also
                                        the per-address request rate limit */
     unsigned arp_max_requests;      /* requests before giving up (3) */
-    unsigned arp_queue_len;         /* packets held per unresolved entry (3) */
+    unsigned arp_queue_len;         /* packets held per unresolved entry (64): enough
+                                       for the 45 fragments of a 65535-byte datagram,
+                                       so a first large send is not lost to ARP */
     unsigned arp_max_entries;       /* neighbour cache capacity (256) */
 
     /* IPv4 */

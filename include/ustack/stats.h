@@ -26,7 +26,7 @@
 
 #define UST_ICMP_COUNTERS(X) \
     X(InMsgs) X(InErrors) X(InCsumErrors) X(InDestUnreachs) X(InTimeExcds) \
-    X(InEchos) X(InEchoReps) X(InFragNeeded) X(InOther) \
+    X(InEchos) X(InEchoReps) X(InFragNeeded) X(InRedirects) X(InRedirectsIgnored) X(InOther) \
     X(OutMsgs) X(OutErrors) X(OutDestUnreachs) X(OutTimeExcds) \
     X(OutEchos) X(OutEchoReps) X(OutRateLimited)
 

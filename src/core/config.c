@@ -10,7 +10,7 @@ void ust_config_default(struct ust_config *c)
     c->arp_stale_time = 60 * UST_SEC;
     c->arp_retry_interval = 1 * UST_SEC;
     c->arp_max_requests = 3;
-    c->arp_queue_len = 3;
+    c->arp_queue_len = 64;
     c->arp_max_entries = 256;
     c->ip_default_ttl = 64;
     c->ip_forwarding = false;

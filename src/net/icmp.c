@@ -80,6 +80,22 @@ static void icmp_error_in(struct ust_stack *st, const struct ipv4_hdr *ip,
     icmp_notify_upper(st, h->type, h->code, extra, ip->src, quote, qlen, event);
 }
 
+/* RFC 1122 3.2.2.2: the quote names the datagram, the second header word
+ * the better gateway; redirect.c decides whether to believe it. */
+static void icmp_redirect_in(struct ust_stack *st, const struct ipv4_hdr *ip,
+                             const struct icmp_hdr *h, const uint8_t *quote, size_t qlen)
+{
+    struct ipv4_hdr orig;
+    const uint8_t *l4;
+    size_t l4_len;
+    if (ipv4_parse_quoted(quote, qlen, &orig, &l4, &l4_len) < 0 || l4_len < 8 ||
+        !ipv4_is_local(st, orig.src) || h->code > 3) {
+        st->stats.icmp.InErrors++;
+        return;
+    }
+    redirect_input(st, ip->src, orig.dst, h->rest);
+}
+
 void icmp_input(struct ust_stack *st, struct ust_iface *ifc, const struct ipv4_hdr *ip,
                 const uint8_t *dgram, size_t dgram_len, bool link_bcast)
 {
@@ -118,6 +134,10 @@ void icmp_input(struct ust_stack *st, struct ust_iface *ifc, const struct ipv4_h
     case ICMP_TIME_EXCEEDED:
         st->stats.icmp.InTimeExcds++;
         icmp_error_in(st, ip, &h, body, body_len);
+        return;
+    case ICMP_REDIRECT:
+        st->stats.icmp.InRedirects++;
+        icmp_redirect_in(st, ip, &h, body, body_len);
         return;
     case ICMP_PARAM_PROBLEM:
     case ICMP_SOURCE_QUENCH:

@@ -24,8 +24,7 @@ static struct ust_iface *ipv4_select_route(struct ust_stack *st, const struct ip
     }
     if (!r)
         return NULL;
-    *next_hop = r->gateway ? r->gateway : o->dst;
-    return iface_by_index(st, r->ifindex);
+    return route_next_hop(st, o->dst, next_hop);
 }
 
 static unsigned ipv4_path_mtu(const struct ust_stack *st, const struct ust_iface *ifc,
@@ -75,6 +74,21 @@ int ipv4_transmit(struct ust_stack *st, struct ust_iface *ifc, ust_ip4_t next_ho
     return ipv4_fragment(st, ifc, next_hop, p, mtu);
 }
 
+/* Loopback semantics: queued, delivered by the next ust_stack_poll. */
+static int ipv4_output_local(struct ust_stack *st, const struct ipv4_out *o, struct pkt *p)
+{
+    ust_ip4_t src = o->src ? o->src : o->dst;
+    int rc = ipv4_push_header(st, o, src, p);
+    if (rc != UST_OK) {
+        st->stats.ip.OutDiscards++;
+        pkt_free(p);
+        return rc;
+    }
+    char s[16], d[16];
+    TRACE(st, "ip", "tx local %s->%s len %zu", IP4STR(src, s), IP4STR(o->dst, d), p->len);
+    return ipv4_local_enqueue(st, p);
+}
+
 int ipv4_output(struct ust_stack *st, const struct ipv4_out *o, struct pkt *p)
 {
     char s[16], d[16];
@@ -85,18 +99,15 @@ int ipv4_output(struct ust_stack *st, const struct ipv4_out *o, struct pkt *p)
         pkt_free(p);
         return UST_ERR_MSGSIZE;
     }
-    if (ipv4_is_local(st, o->dst)) {
-        /* Loopback semantics: queued, delivered by ust_stack_poll. */
-        int rc = ipv4_push_header(st, o, o->src ? o->src : o->dst, p);
-        if (rc != UST_OK) {
-            st->stats.ip.OutDiscards++;
-            pkt_free(p);
-            return rc;
-        }
-        TRACE(st, "ip", "tx local %s->%s len %zu", IP4STR(o->src ? o->src : o->dst, s),
-              IP4STR(o->dst, d), p->len);
-        return ipv4_local_enqueue(st, p);
+    if (o->src && !ipv4_is_local(st, o->src)) {
+        /* RFC 1122 3.2.1.3: the source must be one of our addresses. */
+        st->stats.ip.OutDiscards++;
+        TRACE(st, "ip", "drop: source %s is not ours", IP4STR(o->src, s));
+        pkt_free(p);
+        return UST_ERR_ADDRNOTAVAIL;
     }
+    if (ipv4_is_local(st, o->dst))
+        return ipv4_output_local(st, o, p);
     ust_ip4_t next_hop = 0;
     struct ust_iface *ifc = ipv4_select_route(st, o, &next_hop);
     if (!ifc) {

@@ -87,14 +87,31 @@ struct route {
     int prefix_len;
     int ifindex;
 };
+/* Host routes learnt from ICMP redirects (RFC 1122 3.2.2.2), kept apart
+ * from the configured table, bounded and aged like the PMTU cache. */
+#define REDIRECT_CACHE_SIZE 16
+#define REDIRECT_AGE (10 * 60 * UST_SEC)
+struct redirect_entry {
+    ust_ip4_t dst, gateway; /* gateway 0 = free slot */
+    ust_time_t expires;
+};
 struct route_table {
     struct route r[UST_MAX_ROUTES]; /* kept sorted by prefix_len, longest first */
     unsigned n;
+    struct redirect_entry redirects[REDIRECT_CACHE_SIZE];
 };
 /* Longest-prefix match. */
 const struct route *route_lookup(const struct route_table *t, ust_ip4_t dst);
 int route_insert(struct route_table *t, const struct route *r);
 int route_remove(struct route_table *t, ust_ip4_t dst, int prefix_len);
+/* The first hop for dst: route lookup, then a redirect learnt for dst
+ * (only for routes through a gateway). NULL when there is no route. */
+struct ust_iface *route_next_hop(struct ust_stack *st, ust_ip4_t dst, ust_ip4_t *next_hop);
+/* An ICMP redirect from `from` about a datagram we sent to orig_dst says
+ * to use new_gw instead (redirect.c). Validated, then cached. */
+void redirect_input(struct ust_stack *st, ust_ip4_t from, ust_ip4_t orig_dst, ust_ip4_t new_gw);
+/* The redirected gateway for dst, or 0. */
+ust_ip4_t redirect_get(const struct ust_stack *st, ust_ip4_t dst);
 
 /* ---- path MTU cache (RFC 1191), fed by ICMP fragmentation-needed ------- */
 #define PMTU_CACHE_SIZE 64

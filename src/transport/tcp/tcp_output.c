@@ -314,8 +314,11 @@ void tcp_output(struct tcb *t)
         break;
     }
     output_data(t);
+    /* A pure ACK carries SND.MAX, not SND.NXT: after an RTO pulled SND.NXT
+     * back, SND.NXT may lie below the peer's RCV.NXT and the peer would
+     * drop our ACK as an old duplicate (RFC 9293 3.10.7.4 first check). */
     if (t->flags & TF_ACK_NOW)
-        tcp_xmit(t, t->snd_nxt, TCP_ACK, 0, 0);
+        tcp_xmit(t, t->snd_max, TCP_ACK, 0, 0);
     tcp_timer_update(t);
 }
 
