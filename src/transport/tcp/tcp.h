@@ -128,6 +128,8 @@ struct tcb {
     uint32_t rtt_seq;
     ust_time_t rtt_start;
     unsigned retries;           /* consecutive retransmission timeouts */
+    ust_time_t rexmt_since;     /* when the first of them fired */
+    ust_time_t user_timeout;    /* TCP_USER_TIMEOUT: give up after this long (0 = off) */
     unsigned persist_backoff;
     unsigned persist_probes;    /* zero-window probes since the peer last answered */
     unsigned dupacks;

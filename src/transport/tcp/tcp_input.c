@@ -130,6 +130,7 @@ static struct tcb *listener_child_new(struct tcb *l, const struct ipv4_hdr *ip, 
     c->keepidle = l->keepidle;
     c->keepintvl = l->keepintvl;
     c->keepcnt = l->keepcnt;
+    c->user_timeout = l->user_timeout;
     ring_set_cap(&c->sndbuf, l->sndbuf.cap);
     ring_set_cap(&c->rcvbuf, l->rcvbuf.cap);
     c->raddr = ip->src;

@@ -83,7 +83,11 @@ static void on_rexmt(struct ust_stack *st, struct ust_timer *tm, ust_time_t now)
     bool handshake = t->state == UST_TCP_SYN_SENT || t->state == UST_TCP_SYN_RECEIVED;
     unsigned limit = handshake ? st->cfg.tcp_syn_retries : st->cfg.tcp_retries;
     char b[64];
-    if (++t->retries > limit) {
+    if (t->retries == 0)
+        t->rexmt_since = st->now;
+    /* MUST-21: an application-chosen R2, as Linux's TCP_USER_TIMEOUT */
+    bool user_expired = t->user_timeout && st->now - t->rexmt_since >= t->user_timeout;
+    if (++t->retries > limit || user_expired) {
         /* RFC 9293 3.8.3 R2 reached: give up (ETIMEDOUT, or the ICMP soft
          * error that explains it) */
         TCB_TRACE(t, "%s gave up after %u retransmissions", tcb_str(t, b, sizeof(b)), limit);

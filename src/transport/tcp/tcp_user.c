@@ -512,6 +512,11 @@ static int sol_tcp_set(struct tcb *t, int name, const void *val, size_t len)
             return UST_ERR_INVAL;
         t->keepcnt = (unsigned)v;
         return UST_OK;
+    case TCP_USER_TIMEOUT: /* milliseconds, 0 = the retry count decides */
+        if (v < 0)
+            return UST_ERR_INVAL;
+        t->user_timeout = (ust_time_t)v * UST_MSEC;
+        return UST_OK;
     default:
         return SOCK_ERR_NOPROTOOPT;
     }
@@ -624,6 +629,7 @@ static int tcp_op_getsockopt(struct ust_sock *s, int level, int name, void *val,
     case TCP_KEEPIDLE: return put_int(val, len, (int)(t->keepidle / UST_SEC));
     case TCP_KEEPINTVL: return put_int(val, len, (int)(t->keepintvl / UST_SEC));
     case TCP_KEEPCNT: return put_int(val, len, (int)t->keepcnt);
+    case TCP_USER_TIMEOUT: return put_int(val, len, (int)(t->user_timeout / UST_MSEC));
     case UST_TCP_INFO: {
         struct ust_tcp_info info;
         tcp_fill_info(t, &info);
