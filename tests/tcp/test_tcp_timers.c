@@ -205,6 +205,29 @@ static void test_fast_retransmit_newreno(void **state)
     th_free(h);
 }
 
+static void test_congestion_option(void **state)
+{
+    (void)state;
+    struct th *h = th_new(NULL);
+    struct ust_sock *s = th_socket(h);
+    char name[16] = {0};
+    size_t len = sizeof(name);
+    assert_int_equal(tcp_sock_ops.getsockopt(s, IPPROTO_TCP, TCP_CONGESTION, name, &len), UST_OK);
+    assert_string_equal(name, "newreno");
+    assert_int_equal(tcp_sock_ops.setsockopt(s, IPPROTO_TCP, TCP_CONGESTION, "cubic", 5), UST_OK);
+    assert_int_equal(tcp_sock_ops.setsockopt(s, IPPROTO_TCP, TCP_CONGESTION, "vegas", 5),
+                     UST_ERR_NOENT);
+    len = sizeof(name);
+    assert_int_equal(tcp_sock_ops.getsockopt(s, IPPROTO_TCP, TCP_CONGESTION, name, &len), UST_OK);
+    assert_string_equal(name, "cubic");
+    th_close(h, s);
+    /* once established the algorithm stays */
+    s = th_open_active(h, 65535);
+    assert_int_equal(tcp_sock_ops.setsockopt(s, IPPROTO_TCP, TCP_CONGESTION, "cubic", 5),
+                     UST_ERR_ISCONN);
+    th_free(h);
+}
+
 static void test_keepalive(void **state)
 {
     (void)state;
@@ -284,6 +307,7 @@ int main(void)
         cmocka_unit_test(test_syn_retries_default_over_3_minutes),
         cmocka_unit_test(test_rtt_after_syn_loss),
         cmocka_unit_test(test_fast_retransmit_newreno),
+        cmocka_unit_test(test_congestion_option),
         cmocka_unit_test(test_keepalive),
         cmocka_unit_test(test_keepalive_not_while_data_outstanding),
     };

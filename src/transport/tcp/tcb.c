@@ -75,7 +75,9 @@ struct tcb *tcb_new(struct ust_stack *st)
     asm_init(&t->ooo);
     asm_init(&t->sacked);
     tcp_rtt_init(&t->rtt, c->tcp_rto_initial, c->tcp_rto_min, c->tcp_rto_max);
-    t->cc_ops = &cc_newreno;
+    t->cc_ops = cc_find(c->tcp_congestion);
+    if (!t->cc_ops)
+        t->cc_ops = &cc_newreno;
     t->keepidle = c->tcp_keepidle;
     t->keepintvl = c->tcp_keepintvl;
     t->keepcnt = c->tcp_keepcnt;

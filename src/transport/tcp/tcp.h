@@ -11,7 +11,7 @@
  *   tcp_sack.c   SACK blocks we send, the scoreboard of those we receive
  *   tcp_icmp.c   ICMP errors about our segments (RFC 5927)
  *   tcp_user.c   the socket-facing operations (tcp_sock_ops)
- *   cc.h, cc_newreno.c  congestion control behind an ops table
+ *   cc.h, cc.c, cc_newreno.c, cc_cubic.c  congestion control behind an ops table
  */
 #ifndef UST_TCP_H
 #define UST_TCP_H
@@ -272,6 +272,13 @@ void tcp_fill_info(const struct tcb *tcb, struct ust_tcp_info *info);
 void tcp_notify(struct tcb *tcb);
 
 #define TCB_TRACE(tcb, ...) TRACE((tcb)->st, "tcp", __VA_ARGS__)
+
+/* Gives the congestion-control algorithm the time and RTT before a call. */
+static inline void cc_sync(struct tcb *t, ust_time_t now)
+{
+    t->cc.now = now;
+    t->cc.srtt = t->rtt.srtt;
+}
 
 static inline bool tcp_state_synchronized(enum ust_tcp_state s)
 {

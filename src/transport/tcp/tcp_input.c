@@ -104,6 +104,7 @@ static void set_snd_wnd(struct tcb *t, uint32_t wnd)
 /* Connection established: congestion control starts (RFC 5681 3.1). */
 static void conn_established(struct tcb *t)
 {
+    cc_sync(t, t->st->now);
     t->cc_ops->init(&t->cc, t->mss, t->st->cfg.tcp_initial_cwnd);
     t->recover = t->snd_una;
     if (t->flags & TF_SYN_RETRANSMITTED)
@@ -131,6 +132,7 @@ static struct tcb *listener_child_new(struct tcb *l, const struct ipv4_hdr *ip, 
     c->keepintvl = l->keepintvl;
     c->keepcnt = l->keepcnt;
     c->user_timeout = l->user_timeout;
+    c->cc_ops = l->cc_ops;
     ring_set_cap(&c->sndbuf, l->sndbuf.cap);
     ring_set_cap(&c->rcvbuf, l->rcvbuf.cap);
     c->raddr = ip->src;
@@ -375,6 +377,7 @@ static void ack_new_data(struct tcb *t, const struct seg *s)
         t->rtt_timing = false;
     }
     t->retries = 0;
+    cc_sync(t, st->now);
     if (t->flags & TF_IN_RECOVERY) {
         if (seq_ge(s->ack, t->recover)) { /* full ACK: recovery over (RFC 6582 3.2 step 3) */
             t->flags &= ~TF_IN_RECOVERY;
@@ -411,6 +414,7 @@ static void ack_duplicate(struct tcb *t, const struct seg *s, uint32_t old_wnd)
     }
     st->stats.tcp.DupAcks++;
     t->dupacks++;
+    cc_sync(t, st->now);
     if (t->flags & TF_IN_RECOVERY) {
         t->cc_ops->on_dupack(&t->cc); /* inflate: a segment left the network */
         tcp_sack_retransmit_hole(t);   /* and with SACK, the next hole goes */

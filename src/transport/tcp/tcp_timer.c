@@ -102,6 +102,7 @@ static void on_rexmt(struct ust_stack *st, struct ust_timer *tm, ust_time_t now)
     if (handshake) {
         t->flags |= TF_SYN_RETRANSMITTED;
     } else {
+        cc_sync(t, st->now);
         t->cc_ops->on_rto(&t->cc, tcp_flight(t));
         t->flags &= ~TF_IN_RECOVERY;
         t->recover = t->snd_max; /* RFC 6582 4.1: no fast retransmit for old data */
