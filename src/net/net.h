@@ -37,6 +37,9 @@ ust_ip4_t ipv4_source_for(const struct ust_stack *st, ust_ip4_t dst);
 /* Largest transport payload+header that goes to dst without fragmenting
  * (path MTU - IP header), for TCP's MSS and UDP's EMSGSIZE. */
 unsigned ipv4_mtu_for(const struct ust_stack *st, ust_ip4_t dst);
+/* MMS_R (RFC 1122 3.3.2): the largest transport message we can receive,
+ * EMTU_R - 20 = 65515 (ip_sizes.c). */
+unsigned ipv4_mms_r(const struct ust_stack *st);
 /* Is `a` one of our addresses (an interface address or 127.0.0.0/8) / a
  * broadcast address for us (limited, or directed on one of our subnets)? */
 bool ipv4_is_local(const struct ust_stack *st, ust_ip4_t a);
