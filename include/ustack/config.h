@@ -10,6 +10,7 @@
 #define UST_MAX_DEVS 16        /* devices per stack */
 #define UST_MAX_IFACES 16      /* IPv4 interfaces per stack */
 #define UST_MAX_ROUTES 64      /* routing table entries */
+#define UST_DEFAULT_TTL 64     /* cfg.ip_default_ttl default */
 
 struct ust_config {
     uint64_t seed;                  /* PRNG seed (default 1): same seed, same run */
@@ -26,7 +27,8 @@ struct ust_config {
     unsigned arp_max_entries;       /* neighbour cache capacity (256) */
 
     /* IPv4 */
-    uint8_t ip_default_ttl;         /* 64 */
+    uint8_t ip_default_ttl;         /* 64; 0 is replaced by 64 (RFC 1122 3.2.1.7:
+                                       never send TTL 0) */
     bool ip_forwarding;             /* router mode (false; RFC 1122 3.1 default off) */
     ust_time_t ip_reasm_timeout;    /* reassembly timeout (30 s) */
     size_t ip_reasm_mem_max;        /* bytes held by all reassemblies (256 KiB) */

@@ -215,6 +215,39 @@ static void udp_send(struct ust_stack *st, int fd, ust_ip4_t dst, int expect)
     assert_int_equal(ust_sendto(st, fd, "m", 1, 0, (struct sockaddr *)&to, sizeof(to)), expect);
 }
 
+/* IP-21 (3.2.1.7): a host MUST NOT send a datagram with TTL 0. A
+ * configured default TTL of 0 is replaced by 64 in ust_stack_new (the
+ * stack's config says 64 and an echo reply leaves with TTL 64); IP_TTL 0
+ * on a UDP socket is refused with EINVAL (Linux), and a datagram sent
+ * after the refusal still carries 64. */
+static void test_ttl_zero_never_sent(void **state)
+{
+    (void)state;
+    struct ust_config cfg;
+    ust_config_default(&cfg);
+    cfg.ip_default_ttl = 0;
+    struct ust_stack *st;
+    struct nh_net *n = setup_ip(&cfg, &st, 1500);
+    assert_int_equal(ust_stack_config(st)->ip_default_ttl, 64);
+    uint8_t d[128];
+    size_t len = echo_request(d, sizeof(d), ME, 64, NULL, 0);
+    nh_inject(n, 0, d, len);
+    int fd = ust_socket(st, AF_INET, SOCK_DGRAM | SOCK_NONBLOCK, 0);
+    int zero = 0;
+    errno = 0;
+    assert_int_equal(ust_setsockopt(st, fd, IPPROTO_IP, IP_TTL, &zero, sizeof(zero)), -1);
+    assert_int_equal(errno, EINVAL);
+    udp_send(st, fd, PEER, 1);
+    assert_int_equal(nh_tx_count(n, 0), 2);
+    struct ipv4_hdr h;
+    for (size_t i = 0; i < 2; i++) {
+        const uint8_t *r = tx_ip(n, i, &h);
+        assert_int_equal(r[8], 64);
+    }
+    ust_close(st, fd);
+    nh_net_free(n);
+}
+
 /* IP-12, IP-37 (3.2.1.3, 3.3.1.1) and ICMP-47 (3.2.2.9): the statically
  * configured subnet mask decides local vs remote. On 203.0.113.1/26,
  * 203.0.113.10 is on-link (ARP for it); 203.0.113.70 is in the same class C
@@ -288,6 +321,27 @@ static void test_mms_s_known_to_transport(void **state)
     assert_int_equal(ipv4_mtu_for(st, FAR), 980);
     assert_int_equal(ipv4_mtu_for(st, PEER), 1480);
     assert_int_equal(ipv4_mtu_for(st, ME), 65515);
+    nh_net_free(n);
+}
+
+/* IP-58 (3.3.2): the transport layer can learn MMS_R, the largest
+ * transport message this host reassembles: EMTU_R (65535) - 20 = 65515,
+ * through ipv4_mms_r() and GET_MAXSIZES (3.4) = ust_ip_max_sizes(), which
+ * also gives MMS_S for the destination (1480 on a 1500-byte link, 556 with
+ * no route). */
+static void test_mms_r_known_to_transport(void **state)
+{
+    (void)state;
+    struct ust_stack *st;
+    struct nh_net *n = setup_ip(NULL, &st, 1500);
+    assert_int_equal(ipv4_mms_r(st), 65515);
+    unsigned s = 0, r = 0;
+    assert_int_equal(ust_ip_max_sizes(st, PEER, &s, &r), 0);
+    assert_int_equal(s, 1480);
+    assert_int_equal(r, 65515);
+    assert_int_equal(ust_ip_max_sizes(st, FAR, &s, NULL), 0);
+    assert_int_equal(s, 556);
+    assert_int_equal(ust_ip_max_sizes(NULL, FAR, &s, &r), UST_ERR_INVAL);
     nh_net_free(n);
 }
 
@@ -389,6 +443,8 @@ int main(void)
         cmocka_unit_test(test_no_gateway_pinging),
         cmocka_unit_test(test_forwarding_off_with_two_interfaces),
         cmocka_unit_test(test_broadcast_forms_recognised),
+        cmocka_unit_test(test_ttl_zero_never_sent),
+        cmocka_unit_test(test_mms_r_known_to_transport),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
