@@ -30,6 +30,7 @@ demo: build
 
 bench: build
 	@bash bench/run.sh $(BUILD)
+	@if [ -f bench/tcp.sh ]; then bash bench/tcp.sh $(BUILD); fi
 
 fuzz: deps
 	@bash scripts/fuzz.sh $(FUZZ_BUILD)

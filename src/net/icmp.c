@@ -24,6 +24,14 @@ static void icmp_echo_reply(struct ust_stack *st, const struct ipv4_hdr *ip,
     struct icmp_hdr h = {.type = ICMP_ECHO_REPLY, .code = 0, .id = req->id, .seq = req->seq};
     icmp_emit(&h, p->data, p->len, len);
     struct ipv4_out o = {.src = ip->dst, .dst = ip->src, .proto = IPV4_PROTO_ICMP, .tos = ip->tos};
+    /* RFC 1122 3.2.2.6: a source route in the request is reversed and
+     * used for the reply (the route is complete: ipv4_srr_accept). */
+    uint8_t ret[IPV4_MAX_OPT_LEN];
+    int off = ipv4_srr_find(ip->opts, ip->opt_len);
+    if (off >= 0) {
+        o.opt_len = (uint8_t)ipv4_srr_reverse(ip->opts + off, ip->src, ret);
+        o.opts = ret;
+    }
     char d[16];
     TRACE(st, "icmp", "echo reply to %s id %u seq %u len %zu", IP4STR(ip->src, d), req->id,
           req->seq, len);
@@ -80,6 +88,22 @@ static void icmp_error_in(struct ust_stack *st, const struct ipv4_hdr *ip,
     icmp_notify_upper(st, h->type, h->code, extra, ip->src, quote, qlen, event);
 }
 
+/* RFC 1122 3.2.2.2: the quote names the datagram, the second header word
+ * the better gateway; redirect.c decides whether to believe it. */
+static void icmp_redirect_in(struct ust_stack *st, const struct ipv4_hdr *ip,
+                             const struct icmp_hdr *h, const uint8_t *quote, size_t qlen)
+{
+    struct ipv4_hdr orig;
+    const uint8_t *l4;
+    size_t l4_len;
+    if (ipv4_parse_quoted(quote, qlen, &orig, &l4, &l4_len) < 0 || l4_len < 8 ||
+        !ipv4_is_local(st, orig.src) || h->code > 3) {
+        st->stats.icmp.InErrors++;
+        return;
+    }
+    redirect_input(st, ip->src, orig.dst, h->rest);
+}
+
 void icmp_input(struct ust_stack *st, struct ust_iface *ifc, const struct ipv4_hdr *ip,
                 const uint8_t *dgram, size_t dgram_len, bool link_bcast)
 {
@@ -118,6 +142,10 @@ void icmp_input(struct ust_stack *st, struct ust_iface *ifc, const struct ipv4_h
     case ICMP_TIME_EXCEEDED:
         st->stats.icmp.InTimeExcds++;
         icmp_error_in(st, ip, &h, body, body_len);
+        return;
+    case ICMP_REDIRECT:
+        st->stats.icmp.InRedirects++;
+        icmp_redirect_in(st, ip, &h, body, body_len);
         return;
     case ICMP_PARAM_PROBLEM:
     case ICMP_SOURCE_QUENCH:

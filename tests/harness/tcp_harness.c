@@ -39,6 +39,8 @@ static void capture(struct th *h, const struct ipv4_out *o, const uint8_t *seg, 
     s->ack = t.ack;
     s->wnd = t.wnd;
     s->urp = t.urp;
+    s->tos = o->tos;
+    s->ttl = o->ttl;
     s->opts = t.opts;
     s->len = len - t.hdr_len;
     assert_true(s->len <= sizeof(s->data));
@@ -59,7 +61,8 @@ static int dev_transmit(void *ctx, ust_time_t now, const uint8_t *frame, size_t 
     assert_int_equal(ipv4_parse(frame, len, true, &ip), WIRE_OK);
     if (ip.proto != IPV4_PROTO_TCP)
         return 0;
-    struct ipv4_out o = {.src = ip.src, .dst = ip.dst, .proto = ip.proto};
+    struct ipv4_out o = {.src = ip.src, .dst = ip.dst, .proto = ip.proto, .tos = ip.tos,
+                         .ttl = ip.ttl};
     capture(ctx, &o, frame + ip.hdr_len, ip.total_len - ip.hdr_len);
     return 0;
 }
@@ -93,6 +96,8 @@ struct th *th_new(const struct ust_config *cfg)
 
 void th_free(struct th *h)
 {
+    if (!h->allow_unchecked)
+        seg_expect_nothing(h); /* every segment sent was checked by the test */
     for (unsigned i = 0; i < h->nsocks; i++) {
         if (h->socks[i]) {
             if (h->socks[i]->pcb)
@@ -191,6 +196,17 @@ void seg_in(struct th *h, uint8_t flags, uint32_t seq, uint32_t ack, uint16_t wn
             const void *data, size_t len)
 {
     seg_in_opts(h, flags, seq, ack, wnd, NULL, 0, data, len);
+}
+
+void seg_in_raw(struct th *h, ust_ip4_t src, ust_ip4_t dst, const uint8_t *tcp, size_t len)
+{
+    uint8_t d[IPV4_HDR_LEN + 2048];
+    assert_true(len <= sizeof(d) - IPV4_HDR_LEN);
+    struct ipv4_hdr ip = {.hdr_len = IPV4_HDR_LEN, .total_len = (uint16_t)(IPV4_HDR_LEN + len),
+                          .ttl = 64, .proto = IPV4_PROTO_TCP, .src = src, .dst = dst};
+    assert_int_equal(ipv4_emit(&ip, d, sizeof(d)), IPV4_HDR_LEN);
+    memcpy(d + IPV4_HDR_LEN, tcp, len);
+    ust_dev_input(h->dev, h->now, d, IPV4_HDR_LEN + len);
 }
 
 void icmp_in(struct th *h, uint8_t type, uint8_t code, uint16_t mtu, uint32_t seq)

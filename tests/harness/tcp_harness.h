@@ -35,6 +35,7 @@ struct th_seg {
     uint8_t flags;
     uint32_t seq, ack;
     uint16_t wnd, urp;
+    uint8_t tos, ttl;  /* of the IPv4 header (0 with TH_DIRECT) */
     struct tcp_opts opts;
     uint8_t data[2048];
     size_t len;
@@ -49,11 +50,14 @@ struct th {
     uint32_t iss;      /* the stack's ISS, learned from its SYN or SYN,ACK */
     uint16_t lport, rport; /* stack-side and peer-side port of seg_in */
     bool direct;       /* TH_DIRECT: bypass IP (tcp_input / tx hook) */
+    bool allow_unchecked; /* th_free does not insist that every segment was checked */
     struct ust_sock *socks[32];
     unsigned nsocks;
 };
 
 struct th *th_new(const struct ust_config *cfg);
+/* Frees everything; fails if a segment the stack sent was not checked
+ * (unless h->allow_unchecked). */
 void th_free(struct th *h);
 /* Moves the clock forward by dt and runs the timers that expired. */
 void th_advance(struct th *h, ust_time_t dt);
@@ -71,6 +75,9 @@ void seg_in(struct th *h, uint8_t flags, uint32_t seq, uint32_t ack, uint16_t wn
             const void *data, size_t len);
 void seg_in_opts(struct th *h, uint8_t flags, uint32_t seq, uint32_t ack, uint16_t wnd,
                  const struct tcp_opts *opts, uint16_t urp, const void *data, size_t len);
+/* Wraps raw TCP bytes (checksum as given) in IPv4 from src to dst and
+ * hands the datagram to the stack. */
+void seg_in_raw(struct th *h, ust_ip4_t src, ust_ip4_t dst, const uint8_t *tcp, size_t len);
 /* An ICMP error from the peer about a segment of ours (sequence number
  * `seq`): type/code, and the next-hop MTU for fragmentation needed. */
 void icmp_in(struct th *h, uint8_t type, uint8_t code, uint16_t mtu, uint32_t seq);

@@ -107,7 +107,7 @@ static void test_fragmented_datagram_reassembled(void **state)
         big[i] = (uint8_t)(i * 7);
     struct sockaddr_in to = sin_of(B_ADDR, 9);
     set_rcvtimeo(n->b, srv, 5);
-    /* Resolve ARP first: its queue holds only cfg.arp_queue_len (3)
+    /* Resolve ARP first: its queue holds only cfg.arp_queue_len
      * packets, fewer than the 14 fragments. */
     assert_int_equal(ust_sendto(n->a, cli, "a", 1, 0, (struct sockaddr *)&to, sizeof(to)), 1);
     assert_int_equal(ust_recv(n->b, srv, got, sizeof(got), 0), 1);

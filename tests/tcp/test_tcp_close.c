@@ -53,6 +53,31 @@ static void test_active_close_time_wait(void **state)
     th_free(h);
 }
 
+static void test_time_wait_keeps_no_buffers(void **state)
+{
+    (void)state;
+    struct th *h = th_new(NULL);
+    struct ust_sock *s = th_open_active(h, 65535);
+    uint32_t i = h->iss + 1, p = PEER_ISS + 1;
+    assert_int_equal(tcp_sock_ops.send(s, "x", 1, 0, NULL), 1);
+    seg_expect(h, A | P, i, p);
+    seg_in(h, A | P, p, i + 1, 65535, "y", 1);
+    char b[4];
+    assert_int_equal(tcp_sock_ops.recv(s, b, sizeof(b), 0, NULL), 1);
+    struct tcb *t = tcb_lookup(h->st, TH_LOCAL, h->lport, TH_PEER, h->rport);
+    assert_non_null(t->sndbuf.buf);
+    assert_non_null(t->rcvbuf.buf);
+    th_close(h, s);
+    seg_expect(h, F | A, i + 1, p + 1);
+    seg_in(h, F | A, p + 1, i + 2, 65535, NULL, 0);
+    seg_expect(h, A, i + 2, p + 2);
+    assert_int_equal(t->state, UST_TCP_TIME_WAIT);
+    assert_null(t->sndbuf.buf); /* a few hundred bytes per TIME-WAIT, not buffers */
+    assert_null(t->rcvbuf.buf);
+    th_advance(h, 60 * UST_SEC);
+    th_free(h);
+}
+
 static void test_time_wait_configurable(void **state)
 {
     (void)state;
@@ -225,6 +250,97 @@ static void test_data_after_close_resets(void **state)
     th_free(h);
 }
 
+static void test_out_of_order_fin(void **state)
+{
+    (void)state;
+    struct th *h = th_new(NULL);
+    struct ust_sock *s = th_open_active(h, 65535);
+    uint32_t i = h->iss + 1, p = PEER_ISS + 1;
+    seg_in(h, F | A, p + 3, i, 65535, "def", 3); /* beyond a hole */
+    seg_expect(h, A, i, p);
+    assert_int_equal(th_state(s), UST_TCP_ESTABLISHED);
+    seg_in(h, A, p, i, 65535, "abc", 3);           /* fills it: EOF follows */
+    seg_expect(h, A, i, p + 7);
+    assert_int_equal(th_state(s), UST_TCP_CLOSE_WAIT);
+    char b[8];
+    assert_int_equal(tcp_sock_ops.recv(s, b, sizeof(b), 0, NULL), 6);
+    assert_memory_equal(b, "abcdef", 6);
+    assert_int_equal(tcp_sock_ops.recv(s, b, sizeof(b), 0, NULL), 0);
+    th_free(h);
+}
+
+static void test_orphan_does_not_probe_for_ever(void **state)
+{
+    (void)state;
+    struct ust_config c;
+    ust_config_default(&c);
+    c.tcp_retries = 2;
+    struct th *h = th_new(&c);
+    struct ust_sock *s = th_open_active(h, 0);
+    uint32_t i = h->iss + 1, p = PEER_ISS + 1;
+    assert_int_equal(tcp_sock_ops.send(s, "data", 4, 0, NULL), 4);
+    th_close(h, s);
+    seg_expect_nothing(h);
+    /* probes (RTO 300 ms, doubling) answered with a zero window */
+    ust_time_t waits[] = {300 * UST_MSEC, 600 * UST_MSEC};
+    for (int k = 0; k < 2; k++) {
+        th_advance(h, waits[k]);
+        assert_int_equal(seg_expect(h, A, i, p)->len, 1);
+        seg_in(h, A, p, i, 0, NULL, 0);
+        seg_expect_nothing(h);
+    }
+    th_advance(h, 1200 * UST_MSEC); /* an orphan gives up after tcp_retries */
+    seg_expect(h, R | A, i + 1, p);
+    seg_expect_nothing(h);
+    assert_int_equal(conn_state(h), -1);
+    th_free(h);
+}
+
+static void test_time_wait_reopened_by_new_syn(void **state)
+{
+    (void)state;
+    struct th *h = th_new(NULL);
+    struct ust_sock *l;
+    struct ust_sock *s = th_open_passive(h, &l);
+    uint32_t i = h->iss + 1, p = PEER_ISS + 1;
+    /* we close first: TIME-WAIT on the server side */
+    th_close(h, s);
+    seg_expect(h, F | A, i, p);
+    seg_in(h, F | A, p, i + 1, 65535, NULL, 0);
+    seg_expect(h, A, i + 1, p + 1);
+    assert_int_equal(conn_state(h), UST_TCP_TIME_WAIT);
+    /* an old duplicate SYN (below RCV.NXT) only gets an ACK */
+    seg_in(h, S, PEER_ISS, 0, 65535, NULL, 0);
+    seg_expect(h, A, i + 1, p + 1);
+    /* MAY-2: a new SYN above RCV.NXT starts a new connection at once */
+    seg_in(h, S, p + 100000, 0, 65535, NULL, 0);
+    assert_int_equal(th_pending(h), 1);
+    uint32_t iss2 = h->q[h->qhead].seq;
+    seg_expect(h, S | A, iss2, p + 100001);
+    assert_int_equal(conn_state(h), UST_TCP_SYN_RECEIVED);
+    seg_in(h, A, p + 100001, iss2 + 1, 65535, NULL, 0);
+    struct ust_sock *c = th_socket(h);
+    assert_int_equal(tcp_sock_ops.accept(l, c, NULL), UST_OK);
+    assert_int_equal(th_state(c), UST_TCP_ESTABLISHED);
+    th_free(h);
+}
+
+static void test_ip_tos_and_ttl(void **state)
+{
+    (void)state;
+    struct th *h = th_new(NULL);
+    struct ust_sock *s = th_open_active(h, 65535);
+    assert_int_equal(th_setopt_int(s, IPPROTO_IP, IP_TOS, 0x28), UST_OK);
+    assert_int_equal(th_setopt_int(s, IPPROTO_IP, IP_TTL, 7), UST_OK);
+    assert_int_equal(tcp_sock_ops.send(s, "x", 1, 0, NULL), 1);
+    const struct th_seg *d = seg_expect(h, A | P, h->iss + 1, PEER_ISS + 1);
+    if (!h->direct) {
+        assert_int_equal(d->tos, 0x28); /* MUST-48 */
+        assert_int_equal(d->ttl, 7);    /* MUST-49 */
+    }
+    th_free(h);
+}
+
 static void test_peer_reset_reported(void **state)
 {
     (void)state;
@@ -247,6 +363,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_active_close_time_wait),
+        cmocka_unit_test(test_time_wait_keeps_no_buffers),
         cmocka_unit_test(test_time_wait_configurable),
         cmocka_unit_test(test_passive_close),
         cmocka_unit_test(test_simultaneous_close),
@@ -255,6 +372,10 @@ int main(void)
         cmocka_unit_test(test_close_with_unread_data_resets),
         cmocka_unit_test(test_linger_zero_resets),
         cmocka_unit_test(test_data_after_close_resets),
+        cmocka_unit_test(test_out_of_order_fin),
+        cmocka_unit_test(test_orphan_does_not_probe_for_ever),
+        cmocka_unit_test(test_time_wait_reopened_by_new_syn),
+        cmocka_unit_test(test_ip_tos_and_ttl),
         cmocka_unit_test(test_peer_reset_reported),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

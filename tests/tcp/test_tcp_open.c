@@ -173,6 +173,53 @@ static void test_window_scaling_switch(void **state)
     th_free(h);
 }
 
+static size_t build_syn(uint8_t *buf, ust_ip4_t src, ust_ip4_t dst)
+{
+    struct tcp_hdr t;
+    memset(&t, 0, sizeof(t));
+    t.sport = 1234;
+    t.dport = TH_RPORT;
+    t.seq = 77;
+    t.flags = TCP_SYN;
+    t.wnd = 1000;
+    memcpy(buf + TCP_HDR_LEN, "x", 1);
+    assert_int_equal(tcp_emit(&t, src, dst, buf, 64, 1), TCP_HDR_LEN);
+    return TCP_HDR_LEN + 1;
+}
+
+static void test_checksum_and_addresses(void **state)
+{
+    (void)state;
+    struct th *h = th_new(NULL);
+    struct ust_sock *l = th_socket(h);
+    struct sock_addr la = {.addr = 0, .port = TH_RPORT};
+    assert_int_equal(tcp_sock_ops.bind(l, &la), UST_OK);
+    assert_int_equal(tcp_sock_ops.listen(l, 4), UST_OK);
+    uint8_t b[64];
+    /* MUST-3: a bad checksum is dropped and counted, no answer */
+    size_t n = build_syn(b, TH_PEER, TH_LOCAL);
+    b[n - 1] ^= 0x40;
+    seg_in_raw(h, TH_PEER, TH_LOCAL, b, n);
+    seg_expect_nothing(h);
+    assert_int_equal(h->st->stats.tcp.InCsumErrors, 1);
+    /* MUST-57/63: nothing for a multicast / broadcast source or
+     * destination (IP or TCP drops it; either way no SYN,ACK) */
+    n = build_syn(b, UST_IP4(224, 0, 0, 9), TH_LOCAL);
+    seg_in_raw(h, UST_IP4(224, 0, 0, 9), TH_LOCAL, b, n);
+    n = build_syn(b, TH_PEER, UST_IP4(203, 0, 113, 255));
+    seg_in_raw(h, TH_PEER, UST_IP4(203, 0, 113, 255), b, n);
+    n = build_syn(b, TH_PEER, UST_IP4(239, 1, 2, 3));
+    seg_in_raw(h, TH_PEER, UST_IP4(239, 1, 2, 3), b, n);
+    seg_expect_nothing(h);
+    /* the valid one is answered (MUST-2: our checksum verifies in seg_expect) */
+    n = build_syn(b, TH_PEER, TH_LOCAL);
+    seg_in_raw(h, TH_PEER, TH_LOCAL, b, n);
+    assert_int_equal(th_pending(h), 1);
+    h->iss = h->q[h->qhead].seq;
+    seg_expect(h, S | A, h->iss, 78); /* the SYN's data is not acknowledged */
+    th_free(h);
+}
+
 static void test_closed_port_rst(void **state)
 {
     (void)state;
@@ -348,6 +395,7 @@ int main(void)
         cmocka_unit_test(test_passive_open),
         cmocka_unit_test(test_data_before_accept),
         cmocka_unit_test(test_window_scaling_switch),
+        cmocka_unit_test(test_checksum_and_addresses),
         cmocka_unit_test(test_closed_port_rst),
         cmocka_unit_test(test_listen_segments),
         cmocka_unit_test(test_syn_sent_corner_cases),

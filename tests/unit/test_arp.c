@@ -115,7 +115,10 @@ static void test_queue_while_resolving_then_flush_in_order(void **state)
 {
     (void)state;
     struct ust_stack *st;
-    struct nh_net *n = setup(NULL, &st); /* arp_queue_len 3 */
+    struct ust_config cfg;
+    ust_config_default(&cfg);
+    cfg.arp_queue_len = 3;
+    struct nh_net *n = setup(&cfg, &st);
     nh_tx_clear(n, 0);
     for (uint16_t seq = 1; seq <= 5; seq++)
         assert_int_equal(ust_ping_send(st, A2, 7, seq, 16, 0), 0);

@@ -13,6 +13,7 @@
 
 #include "../harness/net_harness.h"
 #include "core/stack_impl.h"
+#include "wire/eth.h"
 #include "wire/icmp.h"
 #include "wire/ipv4.h"
 #include "wire/wbuf.h"
@@ -282,6 +283,84 @@ static void test_frag_needed_lowers_pmtu(void **state)
     nh_net_free(n);
 }
 
+/* Ethernet host 203.0.113.1/24, default via .254, with .254 and .253 in
+ * the ARP cache; returns the destination MAC's last byte of a ping to dst. */
+static int first_hop_of_ping(struct nh_net *n, struct ust_stack *st, ust_ip4_t dst)
+{
+    nh_tx_clear(n, 0);
+    assert_int_equal(ust_ping_send(st, dst, 1, 1, 8, 0), 0);
+    assert_int_equal(nh_tx_count(n, 0), 1);
+    return nh_tx(n, 0, 0)->data[5];
+}
+
+static void inject_redirect(struct nh_net *n, ust_ip4_t from, uint8_t from_mac, ust_ip4_t dst,
+                            ust_ip4_t new_gw, uint8_t code)
+{
+    uint8_t d[128], f[160];
+    size_t len = incoming_error(d, sizeof(d), from, ME, dst, ICMP_REDIRECT, code, new_gw, 36);
+    const uint8_t me[6] = {0x02, 0, 0, 0, 0, 1}, src[6] = {0x02, 0, 0, 0, 0, from_mac};
+    size_t flen = nh_build_eth(f, sizeof(f), me, src, ETH_TYPE_IPV4, d, len);
+    nh_inject(n, 0, f, flen);
+}
+
+static void test_redirect_updates_first_hop(void **state)
+{
+    (void)state;
+    struct nh_net *n = nh_net_new();
+    struct ust_stack *st = nh_stack(n, NULL);
+    nh_host(n, st, NH_NO_WIRE, 1, ME, 24, 1500);
+    ust_route_default(st, ROUTER);
+    const ust_ip4_t other = UST_IP4(203, 0, 113, 253);
+    uint8_t f[64];
+    const uint8_t bc[6] = {0xff, 0xff, 0xff, 0xff, 0xff, 0xff}, z[6] = {0};
+    const uint8_t m254[6] = {2, 0, 0, 0, 0, 0xfe}, m253[6] = {2, 0, 0, 0, 0, 0xfd};
+    nh_inject(n, 0, f, nh_build_arp(f, sizeof(f), 1, bc, m254, ROUTER, z, ME));
+    nh_inject(n, 0, f, nh_build_arp(f, sizeof(f), 1, bc, m253, other, z, ME));
+    assert_int_equal(first_hop_of_ping(n, st, FAR), 0xfe);
+    /* Forged or useless redirects are ignored: from a host that is not our
+     * gateway for FAR, to an off-link gateway, to ourselves, for an on-link
+     * destination, with an unknown code. */
+    inject_redirect(n, other, 0xfd, FAR, other, 1);
+    inject_redirect(n, ROUTER, 0xfe, FAR, UST_IP4(198, 51, 100, 1), 1);
+    inject_redirect(n, ROUTER, 0xfe, FAR, ME, 1);
+    inject_redirect(n, ROUTER, 0xfe, PEER, other, 1);
+    inject_redirect(n, ROUTER, 0xfe, FAR, other, 9);
+    assert_int_equal(first_hop_of_ping(n, st, FAR), 0xfe);
+    const struct ust_stats *s = ust_stack_stats(st);
+    assert_int_equal(s->icmp.InRedirectsIgnored, 4);
+    assert_int_equal(s->icmp.InErrors, 1);
+    /* The real one: FAR (only) now goes through .253. */
+    inject_redirect(n, ROUTER, 0xfe, FAR, other, 1);
+    assert_int_equal(s->icmp.InRedirects, 6);
+    assert_int_equal(first_hop_of_ping(n, st, FAR), 0xfd);
+    assert_int_equal(first_hop_of_ping(n, st, UST_IP4(198, 51, 100, 10)), 0xfe);
+    /* Now only .253 may redirect FAR again. */
+    inject_redirect(n, ROUTER, 0xfe, FAR, ROUTER, 1);
+    assert_int_equal(first_hop_of_ping(n, st, FAR), 0xfd);
+    /* Aged out like a PMTU estimate. */
+    nh_run_until(n, REDIRECT_AGE);
+    nh_inject(n, 0, f, nh_build_arp(f, sizeof(f), 1, bc, m254, ROUTER, z, ME));
+    assert_int_equal(first_hop_of_ping(n, st, FAR), 0xfe);
+    nh_net_free(n);
+}
+
+static void test_router_ignores_redirects(void **state)
+{
+    (void)state;
+    struct ust_config cfg;
+    ust_config_default(&cfg);
+    cfg.ip_forwarding = true;
+    struct ust_stack *st;
+    struct nh_net *n = setup(&st, &cfg);
+    uint8_t d[128];
+    size_t len = incoming_error(d, sizeof(d), ROUTER, ME, FAR, ICMP_REDIRECT, 1,
+                                UST_IP4(203, 0, 113, 253), 36);
+    nh_inject(n, 0, d, len);
+    assert_int_equal(ust_stack_stats(st)->icmp.InRedirectsIgnored, 1);
+    assert_int_equal(redirect_get(st, FAR), 0);
+    nh_net_free(n);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -291,6 +370,8 @@ int main(void)
         cmocka_unit_test(test_incoming_errors_reach_ping_handler),
         cmocka_unit_test(test_echo_reply_matching),
         cmocka_unit_test(test_frag_needed_lowers_pmtu),
+        cmocka_unit_test(test_redirect_updates_first_hop),
+        cmocka_unit_test(test_router_ignores_redirects),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

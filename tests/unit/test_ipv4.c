@@ -245,13 +245,18 @@ static void test_output_header_route_and_limits(void **state)
     struct ipv4_hdr h;
     assert_int_equal(ipv4_parse(f->data, f->len, true, &h), 0);
     /* Explicit source and TTL; the next datagram gets the next id. */
+    nh_port_new(n, st, NH_NO_WIRE, UST_LINK_IP, 2, 1500);
+    assert_int_equal(ust_iface_add(st, nh_dev(n, 1), UST_IP4(198, 51, 100, 50), 32), 1);
     p = pkt_alloc(PKT_HEADROOM, 0);
-    o = (struct ipv4_out){.src = UST_IP4(203, 0, 113, 50), .dst = PEER, .proto = 253, .ttl = 3};
+    o = (struct ipv4_out){.src = UST_IP4(198, 51, 100, 50), .dst = PEER, .proto = 253, .ttl = 3};
     assert_int_equal(ipv4_output(st, &o, p), UST_OK);
     assert_int_equal(ipv4_parse(nh_tx(n, 0, 1)->data, nh_tx(n, 0, 1)->len, true, &h), 0);
     assert_int_equal(h.id, 0x4243);
     assert_int_equal(h.ttl, 3);
-    assert_int_equal(h.src, UST_IP4(203, 0, 113, 50));
+    assert_int_equal(h.src, UST_IP4(198, 51, 100, 50));
+    /* A source that is not ours is refused (RFC 1122 3.2.1.3). */
+    o.src = UST_IP4(203, 0, 113, 50);
+    assert_int_equal(ipv4_output(st, &o, pkt_alloc(PKT_HEADROOM, 0)), UST_ERR_ADDRNOTAVAIL);
     /* No route. */
     o = (struct ipv4_out){.dst = FAR, .proto = 253};
     assert_int_equal(ipv4_output(st, &o, pkt_alloc(PKT_HEADROOM, 4)), UST_ERR_NOROUTE);

@@ -73,6 +73,22 @@ static void take_syn_options(struct tcb *t, const struct tcp_hdr *h)
         t->snd_wscale = 0;
         t->rcv_wscale = 0;
     }
+    bool sack = t->st->cfg.tcp_sack && h->opts.sack_permitted;
+    if (t->state == UST_TCP_SYN_SENT)
+        sack = sack && t->sack_offered;
+    if (sack)
+        t->flags |= TF_SACK_OK;
+    else
+        t->flags &= ~TF_SACK_OK;
+    bool ts = t->st->cfg.tcp_timestamps && h->opts.has_timestamp;
+    if (t->state == UST_TCP_SYN_SENT)
+        ts = ts && t->ts_offered;
+    if (ts) {
+        t->flags |= TF_TS_OK;
+        t->ts_recent = h->opts.ts_val;
+    } else {
+        t->flags &= ~TF_TS_OK;
+    }
     tcp_update_mss(t);
 }
 
@@ -88,6 +104,7 @@ static void set_snd_wnd(struct tcb *t, uint32_t wnd)
 /* Connection established: congestion control starts (RFC 5681 3.1). */
 static void conn_established(struct tcb *t)
 {
+    cc_sync(t, t->st->now);
     t->cc_ops->init(&t->cc, t->mss, t->st->cfg.tcp_initial_cwnd);
     t->recover = t->snd_una;
     if (t->flags & TF_SYN_RETRANSMITTED)
@@ -98,6 +115,39 @@ static void conn_established(struct tcb *t)
 }
 
 /* ---- 3.10.7.2 LISTEN ---------------------------------------------------- */
+
+/* A SYN-RECEIVED child of listener l for the SYN s: it inherits the
+ * listener's options and waits in the SYN queue. NULL when out of memory. */
+static struct tcb *listener_child_new(struct tcb *l, const struct ipv4_hdr *ip, const struct seg *s)
+{
+    struct tcb *c = tcb_new(l->st);
+    if (!c)
+        return NULL;
+    c->listener = l;
+    c->flags |= TF_PASSIVE | TF_ORPHAN | (l->flags & (TF_NODELAY | TF_KEEPALIVE));
+    c->user_mss = l->user_mss;
+    c->tos = l->tos;
+    c->ttl = l->ttl;
+    c->keepidle = l->keepidle;
+    c->keepintvl = l->keepintvl;
+    c->keepcnt = l->keepcnt;
+    c->user_timeout = l->user_timeout;
+    c->cc_ops = l->cc_ops;
+    ring_set_cap(&c->sndbuf, l->sndbuf.cap);
+    ring_set_cap(&c->rcvbuf, l->rcvbuf.cap);
+    c->raddr = ip->src;
+    c->rport = s->h->sport;
+    tcb_bind_child(c, ip->dst, l->lport);
+    if (tcb_hash_insert(c) != UST_OK) {
+        c->listener = NULL;
+        tcb_free(c);
+        return NULL;
+    }
+    c->qnext = l->synq;
+    l->synq = c;
+    l->nsyn++;
+    return c;
+}
 
 static void listen_input(struct tcb *l, const struct ipv4_hdr *ip, const struct seg *s)
 {
@@ -117,38 +167,22 @@ static void listen_input(struct tcb *l, const struct ipv4_hdr *ip, const struct 
         TRACE(st, "tcp", "listen port %u: queue full, SYN dropped", l->lport);
         return;
     }
-    struct tcb *c = tcb_new(st);
+    struct tcb *c = listener_child_new(l, ip, s);
     if (!c) {
         st->stats.tcp.SynDrops++;
         return;
     }
-    c->listener = l;
-    c->flags |= TF_PASSIVE | TF_ORPHAN | (l->flags & (TF_NODELAY | TF_KEEPALIVE));
-    c->user_mss = l->user_mss;
-    c->keepidle = l->keepidle;
-    c->keepintvl = l->keepintvl;
-    c->keepcnt = l->keepcnt;
-    ring_set_cap(&c->sndbuf, l->sndbuf.cap);
-    ring_set_cap(&c->rcvbuf, l->rcvbuf.cap);
-    c->raddr = ip->src;
-    c->rport = s->h->sport;
-    tcb_bind_child(c, ip->dst, l->lport);
-    if (tcb_hash_insert(c) != UST_OK) {
-        tcb_free(c);
-        return;
-    }
-    c->qnext = l->synq;
-    l->synq = c;
-    l->nsyn++;
     tcb_init_conn(c);
     c->irs = s->seq;
     c->rcv_nxt = s->seq + 1;
     c->rcv_adv = c->rcv_nxt;
     c->rd_seq = c->rcv_nxt;
     c->iss = tcp_isn(st, c->laddr, c->lport, c->raddr, c->rport, st->now);
+    c->ts_offset = (uint32_t)rng_next(&st->rng);
+    asm_init(&c->sacked);
     c->snd_una = c->snd_nxt = c->snd_max = c->snd_sml = c->iss;
     c->recover = c->iss;
-        tcp_set_state(c, UST_TCP_SYN_RECEIVED);
+    tcp_set_state(c, UST_TCP_SYN_RECEIVED);
     take_syn_options(c, s->h);
     /* the SYN's window is never scaled (RFC 7323 2.2) */
     set_snd_wnd(c, s->wnd);
@@ -326,22 +360,34 @@ static void ack_new_data(struct tcb *t, const struct seg *s)
         data_acked = (uint32_t)ring_len(&t->sndbuf); /* the rest is our FIN */
     ring_drop(&t->sndbuf, data_acked);
     t->bytes_acked += data_acked;
+    tcp_sack_advance(t, acked);
     t->snd_una = s->ack;
     if (seq_lt(t->snd_nxt, t->snd_una))
         t->snd_nxt = t->snd_una;
-    /* RFC 6298 / Karn: a sample only from a segment never retransmitted */
-    if (t->rtt_timing && seq_gt(s->ack, t->rtt_seq)) {
+    if ((t->flags & TF_TS_OK) && s->h->opts.has_timestamp && s->h->opts.ts_ecr) {
+        /* RFC 7323 4: the echoed timestamp times the segment that
+         * advanced the edge, retransmitted or not */
+        uint32_t ms = tcp_ts_now(t) - s->h->opts.ts_ecr;
+        if (ms < 0x7fffffffu)
+            tcp_rtt_sample(&t->rtt, (ust_time_t)ms * UST_MSEC);
+        t->rtt_timing = false;
+    } else if (t->rtt_timing && seq_gt(s->ack, t->rtt_seq)) {
+        /* RFC 6298 / Karn: a sample only from a segment never retransmitted */
         tcp_rtt_sample(&t->rtt, st->now - t->rtt_start);
         t->rtt_timing = false;
     }
     t->retries = 0;
+    cc_sync(t, st->now);
     if (t->flags & TF_IN_RECOVERY) {
         if (seq_ge(s->ack, t->recover)) { /* full ACK: recovery over (RFC 6582 3.2 step 3) */
             t->flags &= ~TF_IN_RECOVERY;
             t->cc_ops->exit_recovery(&t->cc, tcp_flight(t));
         } else {                           /* partial ACK: next hole (step 4) */
             st->stats.tcp.PartialAcks++;
-            tcp_retransmit_first(t);
+            if (seq_lt(t->sack_next, t->snd_una))
+                t->sack_next = t->snd_una;
+            if (!tcp_sack_retransmit_hole(t) && t->sack_next == t->snd_una)
+                tcp_retransmit_first(t);
             t->cc_ops->on_partial_ack(&t->cc, acked);
         }
     } else {
@@ -368,8 +414,10 @@ static void ack_duplicate(struct tcb *t, const struct seg *s, uint32_t old_wnd)
     }
     st->stats.tcp.DupAcks++;
     t->dupacks++;
+    cc_sync(t, st->now);
     if (t->flags & TF_IN_RECOVERY) {
         t->cc_ops->on_dupack(&t->cc); /* inflate: a segment left the network */
+        tcp_sack_retransmit_hole(t);   /* and with SACK, the next hole goes */
         return;
     }
     /* RFC 6582 3.2 step 2: not for data sent before the last recovery/RTO */
@@ -380,8 +428,73 @@ static void ack_duplicate(struct tcb *t, const struct seg *s, uint32_t old_wnd)
         t->recover = t->snd_max;
         t->flags |= TF_IN_RECOVERY;
         t->cc_ops->enter_recovery(&t->cc, tcp_flight(t));
-        tcp_retransmit_first(t);
+        t->sack_next = t->snd_una;
+        if (!tcp_sack_retransmit_hole(t))
+            tcp_retransmit_first(t);
         tcp_rexmt_restart(t);
+    }
+}
+
+/* SYN-RECEIVED: an ACK of our SYN establishes the connection (a
+ * listener's child moves to the accept queue). Returns false to drop. */
+static bool syn_received_ack(struct tcb *t, const struct ipv4_hdr *ip, const struct seg *s)
+{
+    struct ust_stack *st = t->st;
+    if (!(seq_lt(t->snd_una, s->ack) && seq_le(s->ack, t->snd_max))) {
+        tcp_reply_reset(st, ip->src, ip->dst, s->h, seg_seqlen(s));
+        return false;
+    }
+    if (t->listener) {
+        struct tcb *l = t->listener;
+        if (l->naccept >= l->backlog) { /* accept queue full: drop, the SYN,ACK repeats */
+            st->stats.tcp.AcceptQueueDrops++;
+            return false;
+        }
+        tcp_accept_queue_push(l, t);
+    }
+    /* our SYN is acknowledged: it leaves the sequence space first, so
+     * that the send ring lines up with SND.UNA from here on */
+    t->snd_una = t->iss + 1;
+    if (t->rtt_timing && seq_gt(s->ack, t->rtt_seq)) {
+        tcp_rtt_sample(&t->rtt, st->now - t->rtt_start);
+        t->rtt_timing = false;
+    }
+    timer_cancel(st, &t->t_rexmt);
+    tcp_set_state(t, UST_TCP_ESTABLISHED);
+    set_snd_wnd(t, (uint32_t)s->wnd << t->snd_wscale);
+    t->snd_wl1 = s->seq;
+    t->snd_wl2 = s->ack;
+    conn_established(t);
+    if (t->flags & TF_FIN_QUEUED) /* closed while in SYN-RECEIVED */
+        tcp_set_state(t, UST_TCP_FIN_WAIT_1);
+    return true;
+}
+
+/* The state changes an ACK of our FIN causes. Returns false to stop. */
+static bool ack_of_fin(struct tcb *t)
+{
+    bool fin_acked = (t->flags & TF_FIN_SENT) && seq_gt(t->snd_una, t->fin_seq);
+    switch (t->state) {
+    case UST_TCP_FIN_WAIT_1:
+        if (fin_acked) {
+            tcp_set_state(t, UST_TCP_FIN_WAIT_2);
+            tcp_fin_wait_2_timeout(t);
+        }
+        return true;
+    case UST_TCP_CLOSING:
+        if (fin_acked) {
+            tcp_set_state(t, UST_TCP_TIME_WAIT);
+            tcp_timewait_start(t);
+        }
+        return false;
+    case UST_TCP_LAST_ACK:
+        if (fin_acked) {
+            tcp_set_state(t, UST_TCP_CLOSED);
+            return false;
+        }
+        return true;
+    default: /* TIME-WAIT: only a repeated FIN, acknowledged at the FIN step */
+        return true;
     }
 }
 
@@ -391,47 +504,21 @@ static bool check_ack(struct tcb *t, const struct ipv4_hdr *ip, const struct seg
     struct ust_stack *st = t->st;
     if (!(s->flags & TCP_ACK))
         return false;
-    if (t->state == UST_TCP_SYN_RECEIVED) {
-        if (!(seq_lt(t->snd_una, s->ack) && seq_le(s->ack, t->snd_max))) {
-            tcp_reply_reset(st, ip->src, ip->dst, s->h, seg_seqlen(s));
-            return false;
-        }
-        if (t->listener) {
-            struct tcb *l = t->listener;
-            if (l->naccept >= l->backlog) { /* accept queue full: drop, the SYN,ACK repeats */
-                st->stats.tcp.AcceptQueueDrops++;
-                return false;
-            }
-            tcp_accept_queue_push(l, t);
-        }
-        /* our SYN is acknowledged: it leaves the sequence space first, so
-         * that the send ring lines up with SND.UNA from here on */
-        t->snd_una = t->iss + 1;
-        if (t->rtt_timing && seq_gt(s->ack, t->rtt_seq)) {
-            tcp_rtt_sample(&t->rtt, st->now - t->rtt_start);
-            t->rtt_timing = false;
-        }
-        timer_cancel(st, &t->t_rexmt);
-        tcp_set_state(t, UST_TCP_ESTABLISHED);
-        set_snd_wnd(t, (uint32_t)s->wnd << t->snd_wscale);
-        t->snd_wl1 = s->seq;
-        t->snd_wl2 = s->ack;
-        conn_established(t);
-        if (t->flags & TF_FIN_QUEUED) /* closed while in SYN-RECEIVED */
-            tcp_set_state(t, UST_TCP_FIN_WAIT_1);
-    }
+    if (t->state == UST_TCP_SYN_RECEIVED && !syn_received_ack(t, ip, s))
+        return false;
     /* RFC 5961 5.2: acceptable if SND.UNA - MAX.SND.WND <= SEG.ACK <= SND.NXT */
-    uint32_t max_wnd = t->max_snd_wnd;
     if (seq_gt(s->ack, t->snd_max)) {
         st->stats.tcp.AckTooNew++;
         ack_now(t);
         return false;
     }
-    if (seq_lt(s->ack, t->snd_una - max_wnd)) {
+    if (seq_lt(s->ack, t->snd_una - t->max_snd_wnd)) {
         st->stats.tcp.AckTooOld++;
         challenge_ack(t);
         return false;
     }
+    t->persist_probes = 0; /* the peer answers */
+    tcp_sack_update(t, &s->h->opts);
     uint32_t old_wnd = t->snd_wnd;
     if (seq_gt(s->ack, t->snd_una))
         ack_new_data(t, s);
@@ -447,33 +534,7 @@ static bool check_ack(struct tcb *t, const struct ipv4_hdr *ip, const struct seg
         t->snd_wl1 = s->seq;
         t->snd_wl2 = s->ack;
     }
-    bool fin_acked = (t->flags & TF_FIN_SENT) && seq_gt(t->snd_una, t->fin_seq);
-    switch (t->state) {
-    case UST_TCP_FIN_WAIT_1:
-        if (fin_acked) {
-            tcp_set_state(t, UST_TCP_FIN_WAIT_2);
-            tcp_fin_wait_2_timeout(t);
-        }
-        break;
-    case UST_TCP_CLOSING:
-        if (fin_acked) {
-            tcp_set_state(t, UST_TCP_TIME_WAIT);
-            tcp_timewait_start(t);
-        }
-        return false;
-    case UST_TCP_LAST_ACK:
-        if (fin_acked) {
-            tcp_set_state(t, UST_TCP_CLOSED);
-            return false;
-        }
-        break;
-    case UST_TCP_TIME_WAIT:
-        /* only a retransmitted FIN can arrive: acknowledged at the FIN step */
-        break;
-    default:
-        break;
-    }
-    return true;
+    return ack_of_fin(t);
 }
 
 /* Sixth: URG. The pointer is kept (in the right place, bounded by what
@@ -523,6 +584,10 @@ static bool take_text(struct tcb *t, const struct seg *s)
             st->stats.tcp.OfoDrops++;
         } else {
             st->stats.tcp.OfoQueued++;
+            if (s->flags & TCP_FIN) { /* remembered: EOF once the hole fills */
+                t->flags |= TF_OOO_FIN;
+                t->ooo_fin_seq = s->seq + s->len;
+            }
         }
         ack_now(t);
         return true;
@@ -547,8 +612,11 @@ static bool take_text(struct tcb *t, const struct seg *s)
 /* Eighth: FIN, only once every byte before it has arrived. */
 static void check_fin(struct tcb *t, const struct seg *s)
 {
-    if (!(s->flags & TCP_FIN) || s->seq + s->len != t->rcv_nxt)
+    bool in_order = (s->flags & TCP_FIN) && s->seq + s->len == t->rcv_nxt;
+    bool queued = (t->flags & TF_OOO_FIN) && t->ooo_fin_seq == t->rcv_nxt && s->len;
+    if (!in_order && !queued)
         return;
+    t->flags &= ~TF_OOO_FIN;
     if (t->flags & TF_FIN_RCVD) {
         ack_now(t);
         if (t->state == UST_TCP_TIME_WAIT)
@@ -584,6 +652,29 @@ static void check_fin(struct tcb *t, const struct seg *s)
     }
 }
 
+/* RFC 7323 5.3 R1 (PAWS): a segment whose TSval is older than TS.Recent
+ * is an old duplicate: ACK and drop (a RST is not subject to it). */
+static bool check_paws(struct tcb *t, const struct seg *s)
+{
+    if (!(t->flags & TF_TS_OK) || !s->h->opts.has_timestamp || (s->flags & TCP_RST))
+        return true;
+    if (!seq_lt(s->h->opts.ts_val, t->ts_recent))
+        return true;
+    t->st->stats.tcp.PawsDrops++;
+    ack_now(t);
+    return false;
+}
+
+/* RFC 7323 4.3 (2): TS.Recent follows the segment that covers the last
+ * ACK we sent. */
+static void update_ts_recent(struct tcb *t, const struct seg *s)
+{
+    if (!(t->flags & TF_TS_OK) || !s->h->opts.has_timestamp)
+        return;
+    if (seq_le(s->seq, t->last_ack_sent) && seq_ge(s->h->opts.ts_val, t->ts_recent))
+        t->ts_recent = s->h->opts.ts_val;
+}
+
 static void synchronized_input(struct tcb *t, const struct ipv4_hdr *ip, struct seg *s)
 {
     if (t->state == UST_TCP_SYN_RECEIVED && s->flags == TCP_SYN && s->seq == t->irs) {
@@ -591,8 +682,9 @@ static void synchronized_input(struct tcb *t, const struct ipv4_hdr *ip, struct 
         t->snd_nxt = t->iss;
         return;
     }
-    if (!check_seq(t, s))
+    if (!check_paws(t, s) || !check_seq(t, s))
         return;
+    update_ts_recent(t, s);
     t->last_rcv = t->st->now;
     t->keep_probes = 0;
     if (!check_rst(t, s) || !check_syn(t, s) || !check_ack(t, ip, s))
@@ -613,6 +705,23 @@ static bool bad_address(const struct ust_stack *st, const struct ipv4_hdr *ip)
     if ((d >> 28) == 0xe || d == 0xffffffffu || ipv4_is_broadcast(st, d))
         return true;
     return s == 0 || (s >> 28) == 0xe || s == 0xffffffffu || ipv4_is_broadcast(st, s);
+}
+
+/* RFC 9293 3.6.1 MAY-2 (as RFC 1122 4.2.2.13): a new SYN above RCV.NXT may
+ * reopen a connection in TIME-WAIT when someone listens on the port; the
+ * old incarnation ends and the listener takes the SYN. */
+static struct tcb *time_wait_reopen(struct tcb *t, const struct seg *s, const struct ipv4_hdr *ip)
+{
+    if ((s->flags & (TCP_SYN | TCP_ACK | TCP_RST)) != TCP_SYN || !seq_gt(s->seq, t->rcv_nxt))
+        return t;
+    struct tcb *l = tcb_lookup_listener(t->st, ip->dst, s->h->dport);
+    if (!l)
+        return t;
+    char b[64];
+    TCB_TRACE(t, "%s TIME-WAIT ends: new SYN", tcb_str(t, b, sizeof(b)));
+    tcp_set_state(t, UST_TCP_CLOSED);
+    tcb_reap(t);
+    return l;
 }
 
 void tcp_input(struct ust_stack *st, const struct ipv4_hdr *ip, const uint8_t *buf, size_t len,
@@ -641,6 +750,8 @@ void tcp_input(struct ust_stack *st, const struct ipv4_hdr *ip, const uint8_t *b
     struct seg s = {.h = &h, .seq = h.seq, .ack = h.ack, .flags = h.flags, .wnd = h.wnd,
                     .data = buf + h.hdr_len, .len = (uint32_t)(len - h.hdr_len)};
     struct tcb *t = tcb_lookup(st, ip->dst, h.dport, ip->src, h.sport);
+    if (t && t->state == UST_TCP_TIME_WAIT)
+        t = time_wait_reopen(t, &s, ip);
     if (!t)
         t = tcb_lookup_listener(st, ip->dst, h.dport);
     if (!t || t->state == UST_TCP_CLOSED) { /* 3.10.7.1 */

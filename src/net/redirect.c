@@ -1,0 +1,76 @@
+/* ICMP redirects (RFC 1122 3.2.2.2): a host MUST update its route cache
+ * when its first-hop gateway says another gateway on the same network is
+ * better for a destination. Accepted only with care (a forged redirect
+ * diverts traffic): it must come from the gateway we currently use for
+ * that destination, name an on-link unicast gateway on the same interface
+ * that is not us, and we must not be a router (RFC 1812 5.2.7.2). Network
+ * redirects are treated as host redirects, as RFC 1122 recommends. */
+#include "core/stack_impl.h"
+#include "core/trace.h"
+#include "net.h"
+
+ust_ip4_t redirect_get(const struct ust_stack *st, ust_ip4_t dst)
+{
+    for (unsigned i = 0; i < REDIRECT_CACHE_SIZE; i++) {
+        const struct redirect_entry *e = &st->routes.redirects[i];
+        if (e->gateway && e->dst == dst && e->expires > st->now)
+            return e->gateway;
+    }
+    return 0;
+}
+
+struct ust_iface *route_next_hop(struct ust_stack *st, ust_ip4_t dst, ust_ip4_t *next_hop)
+{
+    const struct route *r = route_lookup(&st->routes, dst);
+    if (!r)
+        return NULL;
+    ust_ip4_t redirected = r->gateway ? redirect_get(st, dst) : 0;
+    *next_hop = redirected ? redirected : r->gateway ? r->gateway : dst;
+    return iface_by_index(st, r->ifindex);
+}
+
+/* Its own slot, else a free or expired one, else the oldest. */
+static struct redirect_entry *redirect_slot(struct ust_stack *st, ust_ip4_t dst)
+{
+    struct redirect_entry *best = &st->routes.redirects[0];
+    for (unsigned i = 0; i < REDIRECT_CACHE_SIZE; i++) {
+        struct redirect_entry *e = &st->routes.redirects[i];
+        if (e->gateway && e->dst == dst)
+            return e;
+        if (!e->gateway || e->expires <= st->now)
+            best = e;
+        else if (best->gateway && best->expires > st->now && e->expires < best->expires)
+            best = e;
+    }
+    return best;
+}
+
+static bool redirect_valid(struct ust_stack *st, ust_ip4_t from, ust_ip4_t orig_dst,
+                           ust_ip4_t new_gw)
+{
+    if (st->cfg.ip_forwarding || !orig_dst || ipv4_is_broadcast(st, orig_dst) ||
+        ipv4_is_multicast(orig_dst) || ipv4_is_local(st, orig_dst))
+        return false;
+    ust_ip4_t current = 0;
+    struct ust_iface *ifc = route_next_hop(st, orig_dst, &current);
+    if (!ifc || current == orig_dst || from != current)
+        return false; /* not from the gateway we use for it */
+    return new_gw != current && (new_gw & ifc->mask) == (ifc->addr & ifc->mask) &&
+           ipv4_is_valid_source(st, new_gw) && !ipv4_is_local(st, new_gw);
+}
+
+void redirect_input(struct ust_stack *st, ust_ip4_t from, ust_ip4_t orig_dst, ust_ip4_t new_gw)
+{
+    char d[16], g[16], f[16];
+    if (!redirect_valid(st, from, orig_dst, new_gw)) {
+        st->stats.icmp.InRedirectsIgnored++;
+        TRACE(st, "icmp", "ignore redirect from %s: %s via %s", IP4STR(from, f),
+              IP4STR(orig_dst, d), IP4STR(new_gw, g));
+        return;
+    }
+    struct redirect_entry *e = redirect_slot(st, orig_dst);
+    e->dst = orig_dst;
+    e->gateway = new_gw;
+    e->expires = st->now + REDIRECT_AGE;
+    TRACE(st, "icmp", "redirect: %s via %s", IP4STR(orig_dst, d), IP4STR(new_gw, g));
+}
