@@ -221,13 +221,15 @@ def tshark_problems(pcap, allow=()):
             "-o", "ip.check_checksum:TRUE",
             "-o", "udp.check_checksum:TRUE",
             "-o", "tcp.check_checksum:TRUE",
-            # Only the layers ustack implements are dissected. Application
-            # payloads are the tests' business (sha256, byte-exact echo):
+            # Only the layers ustack implements are dissected: every TCP and
+            # UDP payload is plain data. Application payloads are the tests'
+            # business (sha256, byte-exact echo):
             # tshark's guesses at them (port 8000 "is" Thrift, random bytes
             # "are" Q.931) and its HTTP body reassembly after a loss ("New
             # fragment overlaps old data") flag frames that are fine.
-            "--disable-protocol", "ALL",
-            "--enable-protocol", "frame,eth,ethertype,arp,ip,icmp,udp,tcp,data"]
+            "-o", "tcp.desegment_tcp_streams:FALSE",
+            "-d", "tcp.port==1-65535,data",
+            "-d", "udp.port==1-65535,data"]
     total = subprocess.run(base, stdout=subprocess.PIPE, stderr=subprocess.PIPE, timeout=60)
     assert total.returncode == 0, total.stderr.decode(errors="replace")
     frames = [l for l in total.stdout.decode(errors="replace").splitlines() if l.strip()]
