@@ -52,8 +52,10 @@ ip netns add "$NS_TAP"
 in_ns "$NS_TAP" ip link set lo up
 mkdir -p "$TMP/www"
 head -c $((TCP_MB * 1024 * 1024)) /dev/zero >"$TMP/www/bulk.bin"
-in_ns "$NS_TAP" "$USTACK" serve --tap tap0 --addr 203.0.113.2/24 --host-addr 203.0.113.1/24 \
-    --discard 9 --http 80 --root "$TMP/www" --ctl "$TMP/ctl.sock" \
+# Not through in_ns: $! must be the process that becomes ustack (ip netns
+# exec execs it), not a subshell, so that cleanup's signal reaches ustack.
+ip netns exec "$NS_TAP" "$USTACK" serve --tap tap0 --addr 203.0.113.2/24 \
+    --host-addr 203.0.113.1/24 --discard 9 --http 80 --root "$TMP/www" --ctl "$TMP/ctl.sock" \
     >"$TMP/serve.out" 2>"$TMP/serve.err" &
 SERVE_PID=$!
 # Wait (with a deadline) until ustack says it is ready.
@@ -127,7 +129,7 @@ BYTES=$((TCP_MB * 1024 * 1024))
 
 # Linux -> Linux: socat into a socat sink over veth
 linux_to_linux() {
-    in_ns "$NS_B" socat -u TCP-LISTEN:5001,reuseaddr OPEN:/dev/null &
+    ip netns exec "$NS_B" socat -u TCP-LISTEN:5001,reuseaddr OPEN:/dev/null &
     local sink=$!
     wait_listen "$NS_B" 5001
     in_ns "$NS_A" socat -u "OPEN:$TMP/www/bulk.bin" TCP:198.51.100.2:5001
@@ -150,7 +152,7 @@ ustack_to_linux_http() {
 }
 # Linux <- Linux: curl from socat serving the file over veth (one connection)
 linux_to_linux_http() {
-    in_ns "$NS_B" socat -u "OPEN:$TMP/www/bulk.bin" TCP-LISTEN:5002,reuseaddr &
+    ip netns exec "$NS_B" socat -u "OPEN:$TMP/www/bulk.bin" TCP-LISTEN:5002,reuseaddr &
     local src=$!
     wait_listen "$NS_B" 5002
     in_ns "$NS_A" socat -u TCP:198.51.100.2:5002 OPEN:/dev/null
