@@ -13,12 +13,35 @@
 
 static bool ipv4_is_loopback(ust_ip4_t a) { return (a >> 24) == 127; }
 
+/* Prefix length of the class (RFC 791) of address a: A 8, B 16, C 24;
+ * 0 for class D/E and for 0/8 and 127/8, which have no network broadcast. */
+static int classful_prefix(ust_ip4_t a)
+{
+    uint8_t top = (uint8_t)(a >> 24);
+    if (top == 0 || top == 127 || top >= 224)
+        return 0;
+    return top < 128 ? 8 : top < 192 ? 16 : 24;
+}
+
 bool ipv4_is_iface_broadcast(const struct ust_iface *ifc, ust_ip4_t a)
 {
     if (a == 0xffffffffu)
         return true;
     /* /31 and /32 have no broadcast address (RFC 3021). */
-    return ifc->prefix_len <= 30 && a == (ifc->addr | ~ifc->mask);
+    if (ifc->prefix_len > 30)
+        return false;
+    if (a == (ifc->addr | ~ifc->mask))
+        return true; /* {<Network>, <Subnet>, -1} */
+    /* RFC 1122 3.3.6: the network-directed {<Network>, -1} and the
+     * all-subnets {<Network>, -1, -1} forms (the same bits) of the classful
+     * network the interface's subnet is part of. Only when the interface
+     * prefix subdivides that network: for a shorter (CIDR) prefix the
+     * classful "broadcast" can be an ordinary host address. */
+    int cp = classful_prefix(ifc->addr);
+    if (cp == 0 || ifc->prefix_len < cp)
+        return false;
+    ust_ip4_t cmask = 0xffffffffu << (32 - cp);
+    return a == (ifc->addr | ~cmask);
 }
 
 bool ipv4_is_broadcast(const struct ust_stack *st, ust_ip4_t a)

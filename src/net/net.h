@@ -78,8 +78,11 @@ unsigned ipv4_mms_r(const struct ust_stack *st);
  * broadcast address for us (limited, or directed on one of our subnets)? */
 bool ipv4_is_local(const struct ust_stack *st, ust_ip4_t a);
 bool ipv4_is_broadcast(const struct ust_stack *st, ust_ip4_t a);
-/* Broadcast for this interface: limited (255.255.255.255) or its directed
- * broadcast (subnet | ~mask, for prefixes up to /30). */
+/* Broadcast for this interface (RFC 1122 3.3.6, every all-ones form):
+ * limited (255.255.255.255), its subnet-directed broadcast (subnet | ~mask),
+ * and the network-directed / all-subnets broadcast of its classful network
+ * when the prefix is at least the class's (e.g. 10.255.255.255 for
+ * 10.1.2.3/16); none of the directed forms for /31 and /32. */
 bool ipv4_is_iface_broadcast(const struct ust_iface *ifc, ust_ip4_t a);
 /* Multicast (224.0.0.0/4). */
 static inline bool ipv4_is_multicast(ust_ip4_t a) { return (a & 0xf0000000u) == 0xe0000000u; }
