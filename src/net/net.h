@@ -4,6 +4,7 @@
 #define UST_NET_H
 
 #include "buf/pkt.h"
+#include "core/timer.h"
 #include "ustack/config.h"
 #include "ustack/stack.h"
 #include "wire/ipv4.h"
@@ -126,32 +127,66 @@ struct route {
     ust_ip4_t dst, mask, gateway;
     int prefix_len;
     int ifindex;
+    unsigned metric;      /* preference among routes for one prefix (lower first) */
+    bool dead;            /* its gateway is believed dead (dead_gw.c) */
+    ust_time_t dead_until; /* ... until then: tried again afterwards */
 };
-/* Host routes learnt from ICMP redirects (RFC 1122 3.2.2.2), kept apart
- * from the configured table, bounded and aged like the PMTU cache. */
-#define REDIRECT_CACHE_SIZE 16
+/* The route cache (RFC 1122 3.3.1.2-3, route_cache.c): per destination,
+ * the first hop in use. Filled from the table on first use; a Redirect
+ * rewrites an entry (aged like the PMTU cache); entries through a gateway
+ * found dead are dropped, so the next lookup picks another; any change of
+ * the table empties it. Bounded, least recently used evicted. */
+#define ROUTE_CACHE_SIZE 64
 #define REDIRECT_AGE (10 * 60 * UST_SEC)
-struct redirect_entry {
-    ust_ip4_t dst, gateway; /* gateway 0 = free slot */
-    ust_time_t expires;
+struct route_cache_entry {
+    ust_ip4_t dst, gateway; /* gateway 0: dst is on-link */
+    int ifindex;
+    bool valid;
+    bool redirected;        /* learnt from an ICMP Redirect */
+    ust_time_t expires;     /* redirected entries only */
+    ust_time_t used;        /* for LRU eviction */
 };
 struct route_table {
-    struct route r[UST_MAX_ROUTES]; /* kept sorted by prefix_len, longest first */
+    struct route r[UST_MAX_ROUTES]; /* sorted by prefix_len, longest first;
+                                       one prefix's routes together, by metric */
     unsigned n;
-    struct redirect_entry redirects[REDIRECT_CACHE_SIZE];
+    struct route_cache_entry cache[ROUTE_CACHE_SIZE];
+    struct ust_timer gw_retry;      /* revives dead gateways (dead_gw.c) */
 };
-/* Longest-prefix match. */
+/* Longest-prefix match; among routes for the same prefix (several default
+ * gateways) the lowest metric whose gateway is not believed dead, or the
+ * lowest metric when all are (RFC 1122 3.3.1.5). */
 const struct route *route_lookup(const struct route_table *t, ust_ip4_t dst);
+/* Adds r; UST_ERR_EXIST for the same prefix and gateway. Empties the
+ * cache (except redirects). */
 int route_insert(struct route_table *t, const struct route *r);
+/* Removes every route for dst/prefix_len. */
 int route_remove(struct route_table *t, ust_ip4_t dst, int prefix_len);
-/* The first hop for dst: route lookup, then a redirect learnt for dst
- * (only for routes through a gateway). NULL when there is no route. */
+/* The first hop for dst through the route cache. NULL when no route. */
 struct ust_iface *route_next_hop(struct ust_stack *st, ust_ip4_t dst, ust_ip4_t *next_hop);
+/* Cache maintenance (route_cache.c). */
+void route_cache_flush(struct route_table *t, bool keep_redirects);
+void route_cache_flush_gateway(struct route_table *t, ust_ip4_t gw);
+/* Makes gw the first hop for dst (a validated Redirect). */
+void route_cache_redirect(struct ust_stack *st, ust_ip4_t dst, ust_ip4_t gw, int ifindex);
 /* An ICMP redirect from `from` about a datagram we sent to orig_dst says
  * to use new_gw instead (redirect.c). Validated, then cached. */
 void redirect_input(struct ust_stack *st, ust_ip4_t from, ust_ip4_t orig_dst, ust_ip4_t new_gw);
 /* The redirected gateway for dst, or 0. */
 ust_ip4_t redirect_get(const struct ust_stack *st, ust_ip4_t dst);
+
+/* ---- dead gateway detection (dead_gw.c, RFC 1122 3.3.1.4) ------------
+ * Advice about a neighbour `gw` (from ARP: resolution failed / succeeded):
+ * when it is the gateway of some route, negative advice marks those
+ * routes dead for cfg.ip_gw_retry (traffic moves to the next default
+ * gateway), positive advice revives them. */
+void ipv4_gateway_advice(struct ust_stack *st, ust_ip4_t gw, bool positive);
+/* ADVISE_DELIVPROB (RFC 1122 3.4) from a transport: advice about delivery
+ * to dst, applied to the gateway dst currently goes through (nothing for
+ * an on-link destination). The hook TCP calls after R1 retransmissions
+ * (negative) or on new ACKs (positive); ust_ip_advise_delivery for
+ * applications. */
+void ipv4_advise_delivery(struct ust_stack *st, ust_ip4_t dst, bool positive);
 
 /* ---- path MTU cache (RFC 1191), fed by ICMP fragmentation-needed ------- */
 #define PMTU_CACHE_SIZE 64
