@@ -51,6 +51,12 @@ struct ust_config {
     size_t tcp_rcvbuf;              /* receive buffer per connection (262144); also
                                        bounds the out-of-order data held */
     bool tcp_window_scaling;        /* offer/accept RFC 7323 window scale (true) */
+    bool tcp_timestamps;            /* offer/accept RFC 7323 timestamps: RTTM and
+                                       PAWS (true) */
+    bool tcp_sack;                  /* offer/accept RFC 2018 selective ACKs (true) */
+    char tcp_congestion[16];        /* congestion control of new connections:
+                                       "newreno" (default, RFC 5681/6582) or "cubic"
+                                       (RFC 9438); per socket: TCP_CONGESTION */
     unsigned tcp_initial_cwnd;      /* initial window in segments (10, RFC 6928) */
     ust_time_t tcp_rto_initial;     /* RTO before the first sample (1 s, RFC 6298 2.1) */
     ust_time_t tcp_rto_min;         /* lower bound on the RTO (200 ms, as Linux;

@@ -169,6 +169,28 @@ struct ust_tcp_info {
     uint64_t bytes_received;  /* bytes received in order */
 };
 
+/* One socket or connection of the stack, as `netstat -tuna` shows it. */
+struct ust_sock_entry {
+    int proto;            /* IPPROTO_TCP or IPPROTO_UDP */
+    int fd;               /* its descriptor, or -1: a TCP connection living on
+                             without one (TIME-WAIT, an orphan closing, a
+                             listener's child not accepted yet) */
+    ust_ip4_t laddr;      /* 0 = any address */
+    uint16_t lport;
+    ust_ip4_t raddr;      /* 0 with rport 0: no peer (listener, unconnected UDP) */
+    uint16_t rport;
+    int state;            /* TCP: enum ust_tcp_state; UDP: UST_TCP_CLOSED */
+    uint32_t recv_q;      /* TCP: unread bytes (listener: connections waiting
+                             for accept); UDP: queued bytes */
+    uint32_t send_q;      /* TCP: bytes not yet acknowledged (listener: the
+                             backlog); UDP: 0 */
+};
+typedef void (*ust_sock_entry_fn)(void *ctx, const struct ust_sock_entry *e);
+/* Read-only snapshot: calls fn for every TCP control block (listeners,
+ * connections, descriptor-less ones) and every bound UDP socket. fn must
+ * not call back into the stack. Returns the number of entries. */
+int ust_netstat(struct ust_stack *st, ust_sock_entry_fn fn, void *ctx);
+
 int ust_set_nonblock(struct ust_stack *st, int fd, int on);
 /* Like poll(2) over ustack descriptors; timeout in milliseconds (-1 = for
  * ever, 0 = just look). Runs the stack while it waits. */

@@ -42,7 +42,7 @@
     X(InBadAddr) X(OutOfWindow) X(DupAcks) X(PartialAcks) X(DelayedAcks) \
     X(ZeroWindowProbes) X(KeepAliveProbes) X(AbortOnData) X(AbortOnClose) \
     X(AbortOnTimeout) X(AbortOnLinger) X(TimeWaitExpired) X(RstUnacceptable) \
-    X(AckTooNew) X(AckTooOld) X(IcmpErrors)
+    X(AckTooNew) X(AckTooOld) X(IcmpErrors) X(PawsDrops) X(SackRetrans)
 
 #define UST_COUNTER_FIELD(name) uint64_t name;
 

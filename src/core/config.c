@@ -27,6 +27,9 @@ void ust_config_default(struct ust_config *c)
     c->tcp_sndbuf = 262144;
     c->tcp_rcvbuf = 262144;
     c->tcp_window_scaling = true;
+    c->tcp_timestamps = true;
+    c->tcp_sack = true;
+    strcpy(c->tcp_congestion, "newreno");
     c->tcp_initial_cwnd = 10;
     c->tcp_rto_initial = 1 * UST_SEC;
     c->tcp_rto_min = 200 * UST_MSEC;

@@ -1,0 +1,139 @@
+/* linux_peer: the TCP benchmark modes (bench_modes.h) on Linux kernel
+ * sockets. It is the Linux end of every comparison: Linux <-> Linux over a
+ * veth pair (linux_peer on both ends) and Linux <-> ustack over a TAP
+ * device (linux_peer against bench_tcp), so both sides of a comparison run
+ * the same client/server code.
+ *
+ *   linux_peer MODE ARGS...      (see bench_modes.h)
+ *
+ * Memory per idle connection (`idle`) is the growth of the kernel slab
+ * caches an established socket lives in (TCP, sock_inode_cache, filp,
+ * dentry, bind buckets; /proc/slabinfo, needs root), divided by two
+ * endpoints: the benchmark runs both ends in this kernel. Idle sockets hold
+ * no buffers (skbs), so this is socket state only. */
+#ifndef _GNU_SOURCE
+#define _GNU_SOURCE
+#endif
+#include <sys/resource.h>
+#include <unistd.h>
+
+#include "bench_modes.h"
+
+static int lx_socket(void *ctx)
+{
+    (void)ctx;
+    return socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+}
+
+static int lx_bind(void *ctx, int fd, const struct sockaddr_in *sa)
+{
+    (void)ctx;
+    return bind(fd, (const struct sockaddr *)sa, sizeof(*sa));
+}
+
+static int lx_listen(void *ctx, int fd, int backlog)
+{
+    (void)ctx;
+    return listen(fd, backlog);
+}
+
+static int lx_accept(void *ctx, int fd)
+{
+    (void)ctx;
+    return accept(fd, NULL, NULL);
+}
+
+static int lx_connect(void *ctx, int fd, const struct sockaddr_in *sa)
+{
+    (void)ctx;
+    return connect(fd, (const struct sockaddr *)sa, sizeof(*sa));
+}
+
+static ssize_t lx_send(void *ctx, int fd, const void *buf, size_t len)
+{
+    (void)ctx;
+    return send(fd, buf, len, MSG_NOSIGNAL);
+}
+
+static ssize_t lx_recv(void *ctx, int fd, void *buf, size_t len)
+{
+    (void)ctx;
+    return recv(fd, buf, len, 0);
+}
+
+static int lx_shutdown_wr(void *ctx, int fd)
+{
+    (void)ctx;
+    return shutdown(fd, SHUT_WR);
+}
+
+static int lx_close(void *ctx, int fd)
+{
+    (void)ctx;
+    return close(fd);
+}
+
+static int lx_setsockopt(void *ctx, int fd, int level, int name, const void *val, socklen_t len)
+{
+    (void)ctx;
+    return setsockopt(fd, level, name, val, len);
+}
+
+static const char *const slab_caches[] = {
+    "TCP", "sock_inode_cache", "filp", "dentry", "tcp_bind_bucket", "tcp_bind2_bucket",
+};
+
+/* Bytes held by the slab caches of a socket: sum of active_objs x objsize. */
+static long long lx_mem_sample(void *ctx)
+{
+    (void)ctx;
+    FILE *f = fopen("/proc/slabinfo", "r");
+    if (!f)
+        return 0;
+    char line[512], name[64];
+    long long total = 0, active, num, objsize;
+    while (fgets(line, sizeof(line), f)) {
+        if (sscanf(line, "%63s %lld %lld %lld", name, &active, &num, &objsize) != 4)
+            continue;
+        for (size_t i = 0; i < sizeof(slab_caches) / sizeof(slab_caches[0]); i++)
+            if (!strcmp(name, slab_caches[i]))
+                total += active * objsize;
+    }
+    fclose(f);
+    return total;
+}
+
+/* Many idle connections need many descriptors. */
+static void raise_fd_limit(void)
+{
+    struct rlimit rl;
+    if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur < rl.rlim_max) {
+        rl.rlim_cur = rl.rlim_max;
+        setrlimit(RLIMIT_NOFILE, &rl);
+    }
+}
+
+int main(int argc, char **argv)
+{
+    raise_fd_limit();
+    struct bench_api api = {
+        .name = "linux_peer",
+        .tcp_socket = lx_socket,
+        .bind = lx_bind,
+        .listen = lx_listen,
+        .accept = lx_accept,
+        .connect = lx_connect,
+        .send = lx_send,
+        .recv = lx_recv,
+        .shutdown_wr = lx_shutdown_wr,
+        .close = lx_close,
+        .setsockopt = lx_setsockopt,
+        .mem_sample = lx_mem_sample,
+        .mem_method = "slabinfo-delta/2",
+        .mem_endpoints = 2,
+    };
+    int rc = bench_main(&api, argc - 1, argv + 1);
+    if (rc == 2)
+        fprintf(stderr, "usage: linux_peer MODE ARGS...\n" BENCH_MODES_USAGE);
+    return rc;
+}

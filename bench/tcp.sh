@@ -1,0 +1,238 @@
+#!/usr/bin/env bash
+# ustack TCP benchmark: Linux <-> ustack over a TAP device next to Linux <->
+# Linux over a veth pair, measured in the same run, in network namespaces
+# this script creates (and removes, whatever happens). Both ends of every
+# comparison run the same client/server code (bench/bench_modes.h):
+# bench_tcp on ustack, linux_peer on kernel sockets.
+#
+# usage: bench/tcp.sh BUILD_DIR        (make bench runs it on build/)
+# env:   BENCH_TCP_SECS   seconds per bulk transfer (default 4)
+#        BENCH_TCP_PP     ping-pong round trips (default 20000)
+#        BENCH_TCP_CONNS  connections for connections/s (default 2000)
+#        BENCH_TCP_IDLE   idle connections for memory (default 1000)
+#        BENCH_TCP_BUF    ustack TCP buffer bytes (default 4194304)
+set -euo pipefail
+
+BUILD=${1:-build}
+BT=$BUILD/bench/bench_tcp
+LP=$BUILD/bench/linux_peer
+SECS=${BENCH_TCP_SECS:-4}
+PP=${BENCH_TCP_PP:-20000}
+CONNS=${BENCH_TCP_CONNS:-2000}
+IDLE=${BENCH_TCP_IDLE:-1000}
+BUF=${BENCH_TCP_BUF:-4194304}
+BULK_BYTES=1000000000000 # the time limit ends the transfer
+
+die() { echo "bench/tcp: $*" >&2; exit 1; }
+[ -x "$BT" ] && [ -x "$LP" ] || die "$BT / $LP not found (build first: make build)"
+[ "$(id -u)" -eq 0 ] || die "needs root (creates network namespaces, TAP and veth devices)"
+[ -e /dev/net/tun ] || die "/dev/net/tun is missing"
+command -v taskset >/dev/null || die "taskset (util-linux) is missing"
+
+suffix=$$-$RANDOM
+NS_TAP=ust-btcp-tap-$suffix # Linux (linux_peer) + ustack (bench_tcp) on a TAP
+NS_A=ust-btcp-a-$suffix     # linux_peer ...
+NS_B=ust-btcp-b-$suffix     # ... to linux_peer over veth
+TMP=$(mktemp -d)
+PIDS=()
+U_ADDR=203.0.113.2   # ustack on the TAP
+H_ADDR=203.0.113.1   # Linux on the TAP
+A_ADDR=198.51.100.1  # veth, namespace A
+B_ADDR=198.51.100.2  # veth, namespace B
+PORT=5000
+# A new server port for every scenario: a 4-tuple still in TIME-WAIT from an
+# earlier scenario would cost a SYN retransmission (1 s) when reused.
+next_port() { PORT=$((PORT + 1)); }
+
+stop_pid() {
+    local pid=$1
+    kill -0 "$pid" 2>/dev/null || { wait "$pid" 2>/dev/null || true; return 0; }
+    kill -TERM "$pid" 2>/dev/null || true
+    for _ in $(seq 100); do kill -0 "$pid" 2>/dev/null || break; sleep 0.02; done
+    kill -KILL "$pid" 2>/dev/null || true
+    wait "$pid" 2>/dev/null || true
+}
+
+cleanup() {
+    for pid in "${PIDS[@]}"; do stop_pid "$pid"; done
+    for ns in "$NS_TAP" "$NS_A" "$NS_B"; do ip netns del "$ns" 2>/dev/null || true; done
+    if [ -n "${BENCH_TCP_KEEP:-}" ]; then echo "bench/tcp: outputs kept in $TMP" >&2; else rm -rf "$TMP"; fi
+}
+trap cleanup EXIT
+trap 'exit 130' INT TERM
+
+in_ns() { local ns=$1; shift; ip netns exec "$ns" "$@"; }
+# A fresh TAP name per run: a deleted TAP may linger while the kernel
+# releases what still refers to it (sockets in TIME-WAIT, routes).
+NTAP=0
+btc() {
+    NTAP=$((NTAP + 1))
+    BTC=("$BT" ${BENCH_TCP_TRACE:+--trace} --tap "ustap$NTAP" --addr $U_ADDR/24 --host-addr $H_ADDR/24 --buf "$BUF")
+}
+
+# server NAME NS CMD...: starts a server in the background and waits (with
+# a deadline) until it prints "ready". Its PID goes into SERVER_PID.
+SERVER_PID=
+server() {
+    local name=$1 ns=$2; shift 2
+    # not through the in_ns function: "func &" would fork a subshell, and
+    # killing that PID would leave the server running
+    ip netns exec "$ns" "$@" >"$TMP/$name.out" 2>"$TMP/$name.err" &
+    SERVER_PID=$!
+    PIDS+=("$SERVER_PID")
+    for _ in $(seq 250); do
+        grep -q '^ready' "$TMP/$name.out" 2>/dev/null && return 0
+        kill -0 "$SERVER_PID" 2>/dev/null || die "$name exited: $(cat "$TMP/$name.err")"
+        sleep 0.02
+    done
+    die "$name not ready after 5 s"
+}
+
+# client NAME NS CMD...: runs a client to completion (bounded by timeout).
+client() {
+    local name=$1 ns=$2; shift 2
+    in_ns "$ns" timeout "${BENCH_TCP_TIMEOUT:-60}" "$@" >"$TMP/$name.out" 2>"$TMP/$name.err" ||
+        die "$name failed: $(cat "$TMP/$name.err")"
+}
+
+# wait_server NAME: waits (bounded) for a server that ends by itself.
+wait_server() {
+    local name=$1 pid=$SERVER_PID
+    for _ in $(seq 500); do kill -0 "$pid" 2>/dev/null || break; sleep 0.02; done
+    stop_pid "$pid"
+}
+
+# field NAME KEY: the value of key=... in the "result" line of NAME's output.
+field() {
+    sed -n "s/^result .*\\b$2=\\([^ ]*\\).*/\\1/p" "$TMP/$1.out" | head -1
+}
+
+# --- namespaces -------------------------------------------------------------
+ip netns add "$NS_TAP"
+in_ns "$NS_TAP" ip link set lo up
+ip netns add "$NS_A"
+ip netns add "$NS_B"
+in_ns "$NS_A" ip link add veth0 type veth peer name veth0 netns "$NS_B"
+for ns in "$NS_A" "$NS_B"; do in_ns "$ns" ip link set lo up; done
+in_ns "$NS_A" ip addr add $A_ADDR/24 dev veth0
+in_ns "$NS_B" ip addr add $B_ADDR/24 dev veth0
+in_ns "$NS_A" ip link set veth0 up
+in_ns "$NS_B" ip link set veth0 up
+
+# --- bulk throughput ----------------------------------------------------------
+bulk() { # NAME SERVER_NS CLIENT_NS SERVER_CMD... -- CLIENT_CMD...
+    local name=$1 sns=$2 cns=$3; shift 3
+    local scmd=() ccmd=()
+    while [ "$1" != -- ]; do scmd+=("$1"); shift; done
+    shift
+    ccmd=("$@")
+    server "$name-sink" "$sns" "${scmd[@]}"
+    client "$name-source" "$cns" "${ccmd[@]}"
+    wait_server "$name-sink"
+}
+
+echo "bench/tcp: bulk transfers (${SECS} s each) ..." >&2
+btc
+next_port
+bulk u-in "$NS_TAP" "$NS_TAP" "${BTC[@]}" sink $PORT -- "$LP" source $U_ADDR $PORT $BULK_BYTES "$SECS"
+btc
+next_port
+bulk u-out "$NS_TAP" "$NS_TAP" "$LP" sink $PORT -- "${BTC[@]}" source $H_ADDR $PORT $BULK_BYTES "$SECS"
+next_port
+bulk l-ab "$NS_B" "$NS_A" "$LP" sink $PORT -- "$LP" source $B_ADDR $PORT $BULK_BYTES "$SECS"
+next_port
+bulk l-ba "$NS_A" "$NS_B" "$LP" sink $PORT -- "$LP" source $A_ADDR $PORT $BULK_BYTES "$SECS"
+
+# --- request/response latency, both ends on CPU 0 -----------------------------
+echo "bench/tcp: ping-pong ($PP round trips) ..." >&2
+pingpong() { # NAME SERVER_NS CLIENT_NS HOST SERVER_CMD...
+    local name=$1 sns=$2 cns=$3 host=$4; shift 4
+    server "$name-echo" "$sns" taskset -c 0 "$@" echo $PORT
+    client "$name-pp" "$cns" taskset -c 0 "$LP" pingpong "$host" $PORT "$PP"
+    wait_server "$name-echo"
+}
+btc
+next_port
+pingpong u-pp "$NS_TAP" "$NS_TAP" $U_ADDR "${BTC[@]}"
+next_port
+pingpong l-pp "$NS_B" "$NS_A" $B_ADDR "$LP"
+# ustack as the client: the echo server is Linux, the client bench_tcp.
+next_port
+server u-pp2-echo "$NS_TAP" taskset -c 0 "$LP" echo $PORT
+btc
+client u-pp2-pp "$NS_TAP" taskset -c 0 "${BTC[@]}" pingpong $H_ADDR $PORT "$PP"
+wait_server u-pp2-echo
+
+# --- connections per second ---------------------------------------------------
+echo "bench/tcp: connections/s ($CONNS each) ..." >&2
+conns() { # NAME SERVER_NS CLIENT_NS HOST SERVER_CMD... -- CLIENT_CMD...
+    local name=$1 sns=$2 cns=$3 host=$4; shift 4
+    local scmd=()
+    while [ "$1" != -- ]; do scmd+=("$1"); shift; done
+    shift
+    server "$name-acc" "$sns" "${scmd[@]}" accept $PORT
+    client "$name-conn" "$cns" "$@" connect "$host" $PORT "$CONNS"
+    stop_pid "$SERVER_PID"
+}
+btc
+next_port
+conns u-cin "$NS_TAP" "$NS_TAP" $U_ADDR "${BTC[@]}" -- "$LP"
+btc
+next_port
+conns u-cout "$NS_TAP" "$NS_TAP" $H_ADDR "$LP" -- "${BTC[@]}"
+next_port
+conns l-c "$NS_B" "$NS_A" $B_ADDR "$LP" -- "$LP"
+
+# --- memory per idle connection -----------------------------------------------
+echo "bench/tcp: idle connections ($IDLE) ..." >&2
+next_port
+server u-hold "$NS_TAP" "$LP" hold $PORT
+btc
+client u-idle "$NS_TAP" "${BTC[@]}" idle $H_ADDR $PORT "$IDLE"
+stop_pid "$SERVER_PID"
+next_port
+server l-hold "$NS_B" "$LP" hold $PORT
+client l-idle "$NS_A" "$LP" idle $B_ADDR $PORT "$IDLE"
+stop_pid "$SERVER_PID"
+
+# --- the table ----------------------------------------------------------------
+row() { # LABEL USTACK LINUX UNIT HIGHER_IS_BETTER
+    local ratio
+    ratio=$(awk -v u="$2" -v l="$3" 'BEGIN { printf "%.2f", (l > 0 ? u / l : 0) }')
+    printf "%-46s %12s %12s %7s  %s\n" "$1" "$2" "$3" "$ratio" "$4"
+}
+echo
+printf "TCP: ustack on a TAP device vs Linux over a veth pair, same run, same client/server code\n\n"
+printf "%-46s %12s %12s %7s  %s\n" "scenario" "ustack" "Linux(veth)" "ratio" "unit"
+row "bulk Linux -> ustack (ustack receives)" "$(field u-in-sink gbps)" "$(field l-ab-sink gbps)" "Gbit/s"
+row "bulk ustack -> Linux (ustack sends)" "$(field u-out-sink gbps)" "$(field l-ba-sink gbps)" "Gbit/s"
+row "1-byte ping-pong, Linux client, mean" "$(field u-pp-pp mean_us)" "$(field l-pp-pp mean_us)" "us"
+row "1-byte ping-pong, Linux client, p99" "$(field u-pp-pp p99_us)" "$(field l-pp-pp p99_us)" "us"
+row "1-byte ping-pong, ustack client, mean" "$(field u-pp2-pp mean_us)" "$(field l-pp-pp mean_us)" "us"
+row "connections/s, Linux client -> ustack server" "$(field u-cin-conn per_sec)" \
+    "$(field l-c-conn per_sec)" "conn/s"
+row "connections/s, ustack client -> Linux server" "$(field u-cout-conn per_sec)" \
+    "$(field l-c-conn per_sec)" "conn/s"
+row "memory per idle connection (one endpoint)" "$(field u-idle bytes_per_conn)" \
+    "$(field l-idle bytes_per_conn)" "bytes"
+cat <<EOF
+
+notes:
+- Linux column: linux_peer on both ends of a veth pair between two namespaces.
+  ustack column: bench_tcp (ustack on TAP) against linux_peer on the Linux side
+  of the TAP; a TAP-crossing path involves the kernel stack at the other end,
+  so the ustack column measures ustack + Linux + one TAP syscall per frame.
+- bulk: ${SECS} s per transfer, Gbit/s of payload counted by the receiver from its
+  first byte to EOF; ustack TCP buffers ${BUF} bytes (window scaling on);
+  MTU 1500 everywhere, no offloads on the TAP (one read/write per frame).
+- ping-pong: ${PP} round trips of 1 byte with TCP_NODELAY after 200 warm-up
+  ones, both processes pinned to CPU 0 (taskset -c 0); ratio > 1 = slower.
+- connections/s: ${CONNS} x (connect, wait for the server's FIN, close), the
+  server accepts and closes at once (and keeps the TIME-WAIT).
+- memory: ustack = growth of malloc'd bytes in use (mallinfo2) per connection
+  for ${IDLE} idle connections (rings are allocated on first data, so this is
+  TCB + socket + malloc overhead); Linux = growth of the slab caches TCP,
+  sock_inode_cache, filp, dentry, tcp_bind*_bucket (/proc/slabinfo, system-wide)
+  divided by the two endpoints of each connection; no buffers either side.
+- ratio = ustack / Linux.
+EOF
