@@ -64,6 +64,8 @@
 #include <sys/socket.h>
 #include <sys/types.h>
 
+#include "types.h"
+
 struct ust_stack;
 
 /* domain AF_INET; type SOCK_DGRAM or SOCK_STREAM, optionally | SOCK_NONBLOCK;
