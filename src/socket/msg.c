@@ -83,6 +83,8 @@ static void put_control(struct msghdr *m, const struct sock_meta *meta)
         m->msg_controllen = 0;
     if (meta->has_pktinfo)
         cmsg_pktinfo(m, &used, meta);
+    if (meta->has_tos)
+        cmsg_put(m, &used, IP_TOS, &meta->tos, 1);
     if (meta->has_opts)
         cmsg_put(m, &used, IP_RECVOPTS, meta->opts, meta->opt_len);
     if (meta->has_retopts)

@@ -61,6 +61,8 @@ struct sock_meta {
     int ifindex;            /* receiving interface, -1 = none */
     ust_ip4_t spec_dst;     /* specific destination (RFC 1122 3.3.4.2) */
     ust_ip4_t dst;          /* IP header destination */
+    bool has_tos;           /* IP_RECVTOS: the TOS as received */
+    uint8_t tos;
     bool has_opts;          /* IP_RECVOPTS: options as received */
     uint8_t opt_len;
     uint8_t opts[40];

@@ -149,6 +149,7 @@ static struct udp_dgram *dgram_new(const struct udp_rx *rx, const uint8_t *data,
     d->dst = rx->ip->dst;
     d->spec_dst = rx->spec_dst;
     d->ifindex = rx->ifindex;
+    d->tos = rx->ip->tos;
     d->opt_len = rx->ip->opts ? rx->ip->opt_len : 0;
     if (d->opt_len)
         memcpy(d->opts, rx->ip->opts, d->opt_len);

@@ -33,6 +33,7 @@ struct udp_dgram {
     ust_ip4_t dst;        /* IP destination (IP_PKTINFO ipi_addr) */
     ust_ip4_t spec_dst;   /* specific destination (3.3.4.2, ipi_spec_dst) */
     int ifindex;          /* receiving interface, -1 = none (local) */
+    uint8_t tos;          /* IP TOS as received (IP_RECVTOS) */
     uint8_t opt_len;      /* IP options as received */
     uint8_t opts[IPV4_MAX_OPT_LEN];
     size_t len;
@@ -68,6 +69,7 @@ struct udp_pcb {
     bool recv_pktinfo;   /* IP_PKTINFO */
     bool recv_opts;      /* IP_RECVOPTS */
     bool recv_retopts;   /* IP_RETOPTS */
+    bool recv_tos;       /* IP_RECVTOS */
     bool recv_err;       /* IP_RECVERR: ICMP errors queued (udp_errq.c) */
     struct udp_err *errq_head, *errq_tail;
     unsigned errq_len;

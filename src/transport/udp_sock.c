@@ -170,6 +170,10 @@ static void fill_meta(const struct udp_pcb *pcb, const struct udp_dgram *d,
         m->spec_dst = d->spec_dst;
         m->dst = d->dst;
     }
+    if (pcb->recv_tos) {
+        m->has_tos = true;
+        m->tos = d->tos;
+    }
     if (pcb->recv_opts && d->opt_len) {
         m->has_opts = true;
         m->opt_len = d->opt_len;

@@ -248,6 +248,45 @@ static void test_recvmsg_pktinfo_and_options(void **state)
     nh_net_free(n);
 }
 
+/* IP-19 (3.2.1.6: the received TOS is handed up) and UDP-19 (4.1.4: UDP
+ * MAY pass it to the application): with IP_RECVTOS, ust_recvmsg gives a
+ * one-byte IP_TOS control message holding the TOS of the datagram (0xb8,
+ * then 0); without it, none. */
+static void test_recvmsg_tos(void **state)
+{
+    (void)state;
+    struct ust_stack *st;
+    struct nh_net *n = setup_stack(&st, false);
+    int fd = udp_socket(st, 5000);
+    set_int(st, fd, IP_RECVTOS, 1);
+    const uint8_t tos[2] = {0xb8, 0};
+    for (int i = 0; i < 3; i++) {
+        uint8_t seg[16], d[64];
+        memcpy(seg + UDP_HDR_LEN, "t", 1);
+        udp_emit(4000, 5000, PEER, ME, seg, UDP_HDR_LEN + 1, 1);
+        struct nh_ip ip = {.src = PEER, .dst = ME, .proto = IPV4_PROTO_UDP,
+                           .tos = i < 2 ? tos[i] : 0x20};
+        nh_inject(n, 0, d, nh_build_ipv4(d, sizeof(d), &ip, seg, UDP_HDR_LEN + 1));
+    }
+    for (int i = 0; i < 2; i++) {
+        struct rx r;
+        do_recvmsg(st, fd, &r, sizeof(r.ctl), 0);
+        assert_int_equal(r.rc, 1);
+        size_t len;
+        const uint8_t *c = cmsg_data(&r, IP_TOS, &len);
+        assert_non_null(c);
+        assert_int_equal(len, 1);
+        assert_int_equal(c[0], tos[i]);
+    }
+    set_int(st, fd, IP_RECVTOS, 0);
+    struct rx r;
+    do_recvmsg(st, fd, &r, sizeof(r.ctl), 0);
+    assert_int_equal(r.rc, 1);
+    assert_int_equal(r.m.msg_controllen, 0);
+    ust_close(st, fd);
+    nh_net_free(n);
+}
+
 /* IP-33 (3.2.1.8c: a host can originate a source route), UDP-3: with
  * IP_OPTIONS = LSRR {G1, G2}, a datagram to FAR leaves for G1 (the IP
  * destination) carrying {>>G2, FAR}, as case (A) of 3.2.1.8c says, padded
@@ -528,6 +567,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_udp_ip_options_sent),
         cmocka_unit_test(test_recvmsg_pktinfo_and_options),
+        cmocka_unit_test(test_recvmsg_tos),
         cmocka_unit_test(test_source_route_originated),
         cmocka_unit_test(test_unfinished_source_route_refused),
         cmocka_unit_test(test_completed_route_handed_up_and_reversed),
