@@ -107,7 +107,9 @@ int ipv4_parse_quoted(const uint8_t *buf, size_t len, struct ipv4_hdr *h, const 
     memcpy(tmp, buf, hl);
     put_be16(tmp + 2, (uint16_t)hl);
     int rc = ipv4_parse(tmp, hl, false, h);
-    if (rc < 0)
+    if (rc == WIRE_BAD_OPTION)
+        h->has_source_route = false; /* quoted for its addresses only */
+    else if (rc < 0)
         return rc;
     h->total_len = get_be16(buf + 2);
     h->opts = h->opt_len ? buf + IPV4_HDR_LEN : NULL; /* not into tmp */
@@ -205,6 +207,22 @@ static void ipv4_dispatch(struct ust_stack *st, struct ust_iface *ifc, const str
     ipv4_forward(st, ifc, h, buf);
 }
 
+/* RFC 1122 3.2.2.5: a host SHOULD generate Parameter Problem. For a
+ * malformed option list in a datagram addressed to us (the header checksum
+ * and lengths were good), pointing at the octet in error. Broadcasts, bad
+ * sources and ICMP errors are suppressed by icmp_send_error. */
+static void ipv4_bad_option_error(struct ust_stack *st, const struct ipv4_hdr *h,
+                                  const uint8_t *buf)
+{
+    if (!ipv4_is_local(st, h->dst) || ipv4_is_local(st, h->src))
+        return;
+    int off = ipv4_opts_bad_offset(buf + IPV4_HDR_LEN, h->opt_len);
+    if (off < 0)
+        return;
+    uint32_t pointer = (uint32_t)(IPV4_HDR_LEN + off);
+    icmp_send_error(st, ICMP_PARAM_PROBLEM, 0, pointer << 24, buf, h->total_len);
+}
+
 void ipv4_input(struct ust_stack *st, struct ust_iface *ifc, const uint8_t *buf, size_t len,
                 bool link_bcast)
 {
@@ -214,6 +232,8 @@ void ipv4_input(struct ust_stack *st, struct ust_iface *ifc, const uint8_t *buf,
     if (rc < 0) {
         ipv4_count_parse_error(st, rc);
         TRACE(st, "ip", "drop: %s", wire_strerror(rc));
+        if (rc == WIRE_BAD_OPTION && ifc)
+            ipv4_bad_option_error(st, &h, buf);
         return;
     }
     char s[16], d[16], pn[8];

@@ -59,6 +59,23 @@ int ipv4_opts_from_user(const uint8_t *in, size_t len, uint8_t out[IPV4_MAX_OPT_
     return (int)n;
 }
 
+int ipv4_opts_bad_offset(const uint8_t *opts, size_t len)
+{
+    size_t i = 0;
+    while (i < len && opts[i] != IPV4_OPT_EOL) {
+        if (opts[i] == IPV4_OPT_NOP) {
+            i++;
+            continue;
+        }
+        if (len - i < 2)
+            return (int)i; /* a type with no room for its length */
+        if (opts[i + 1] < 2 || opts[i + 1] > len - i)
+            return (int)(i + 1);
+        i += opts[i + 1];
+    }
+    return -1;
+}
+
 int ipv4_opts_for_output(const uint8_t *opts, size_t len, ust_ip4_t final_dst,
                          uint8_t out[IPV4_MAX_OPT_LEN], ust_ip4_t *hdr_dst)
 {

@@ -39,6 +39,9 @@ int ipv4_opts_from_user(const uint8_t *in, size_t len, uint8_t out[IPV4_MAX_OPT_
  * RFC 1122 3.2.1.8c case (A); *hdr_dst = the first hop (or final_dst). */
 int ipv4_opts_for_output(const uint8_t *opts, size_t len, ust_ip4_t final_dst,
                          uint8_t out[IPV4_MAX_OPT_LEN], ust_ip4_t *hdr_dst);
+/* Offset, in opts[0..len), of the octet that makes the list malformed
+ * (a missing or bad length octet), or -1 when it is well formed. */
+int ipv4_opts_bad_offset(const uint8_t *opts, size_t len);
 /* Offset of the LSRR/SSRR option in opts[0..len), or -1. */
 int ipv4_srr_find(const uint8_t *opts, size_t len);
 /* Where a datagram to dst with these options (application form) goes
@@ -118,7 +121,9 @@ void ipv4_forward(struct ust_stack *st, struct ust_iface *in, const struct ipv4_
 /* Parses the IPv4 header quoted inside an ICMP error (or of a datagram
  * waiting for ARP): the quote holds the header and at least 8 more bytes
  * but usually not the whole datagram, so total_len is not checked against
- * the buffer. l4 and l4_len receive the quoted transport bytes. */
+ * the buffer, nor are the options (so that a Parameter Problem can quote a
+ * datagram with bad ones). l4 and l4_len receive the quoted transport
+ * bytes. */
 int ipv4_parse_quoted(const uint8_t *buf, size_t len, struct ipv4_hdr *h, const uint8_t **l4,
                       size_t *l4_len);
 

@@ -112,14 +112,21 @@ static void test_malformed_headers_counted(void **state)
     assert_int_equal(s->ip.InCsumErrors, 1);
     assert_int_equal(s->ip.InBadOptions, 1);
     assert_int_equal(s->ip.InDelivers, 0);
-    assert_int_equal(nh_tx_count(n, 0), 0);
+    /* Only the bad option is answered: Parameter Problem pointing at its
+     * length octet (RFC 1122 3.2.2.5), quoting the datagram. */
+    assert_int_equal(nh_tx_count(n, 0), 1);
+    const uint8_t *pp = nh_tx(n, 0, 0)->data;
+    assert_int_equal(pp[20], ICMP_PARAM_PROBLEM);
+    assert_int_equal(pp[21], 0);
+    assert_int_equal(pp[24], 21);
+    assert_memory_equal(pp + 28, d, 24);
     /* And the good one still works (also with 30 bytes of trailing junk). */
     memcpy(d, good, len);
     memset(d + len, 0xee, 30);
     nh_inject(n, 0, d, len + 30);
     assert_int_equal(s->ip.InDelivers, 1);
-    assert_int_equal(nh_tx_count(n, 0), 1);
-    assert_int_equal(nh_tx(n, 0, 0)->len, len);
+    assert_int_equal(nh_tx_count(n, 0), 2);
+    assert_int_equal(nh_tx(n, 0, 1)->len, len);
     nh_net_free(n);
 }
 
