@@ -125,7 +125,7 @@ void icmp_input(struct ust_stack *st, struct ust_iface *ifc, const struct ipv4_h
     switch (h.type) {
     case ICMP_ECHO_REQUEST:
         st->stats.icmp.InEchos++;
-        if (link_bcast || ipv4_is_broadcast(st, ip->dst) || ipv4_is_multicast(ip->dst)) {
+        if (link_bcast || ipv4_is_broadcast_in(st, ip->dst) || ipv4_is_multicast(ip->dst)) {
             TRACE(st, "icmp", "ignore echo request to broadcast");
             return;
         }

@@ -54,6 +54,32 @@ bool ipv4_is_broadcast(const struct ust_stack *st, ust_ip4_t a)
     return false;
 }
 
+/* The non-standard 0 forms (4.2BSD) of this interface's broadcasts:
+ * {net, subnet, 0}, and {net, 0} when the prefix subdivides the class. */
+static bool ipv4_is_iface_zero_broadcast(const struct ust_iface *ifc, ust_ip4_t a)
+{
+    if (ifc->prefix_len > 30)
+        return false;
+    if (a == (ifc->addr & ifc->mask))
+        return true;
+    int cp = classful_prefix(ifc->addr);
+    return cp != 0 && ifc->prefix_len >= cp && a == (ifc->addr & (0xffffffffu << (32 - cp)));
+}
+
+/* RFC 1122 3.3.6: "All hosts SHOULD recognize and accept any of these
+ * non-standard broadcast addresses as the destination address of an
+ * incoming datagram": on input only; output and source checks use
+ * ipv4_is_broadcast, so 0 forms are never sent. */
+bool ipv4_is_broadcast_in(const struct ust_stack *st, ust_ip4_t a)
+{
+    if (a == 0 || ipv4_is_broadcast(st, a))
+        return true;
+    for (unsigned i = 0; i < st->nifaces; i++)
+        if (ipv4_is_iface_zero_broadcast(&st->ifaces[i], a))
+            return true;
+    return false;
+}
+
 /* Ours: an interface address, or anything in 127.0.0.0/8 (loopback). */
 bool ipv4_is_local(const struct ust_stack *st, ust_ip4_t a)
 {
@@ -138,7 +164,7 @@ void ipv4_deliver(struct ust_stack *st, struct ust_iface *ifc, const struct ipv4
         return;
     case IPV4_PROTO_TCP:
         /* TCP is unicast only (RFC 9293 3.9.1: no broadcast/multicast). */
-        if (link_bcast || ipv4_is_broadcast(st, h->dst) || ipv4_is_multicast(h->dst)) {
+        if (link_bcast || ipv4_is_broadcast_in(st, h->dst) || ipv4_is_multicast(h->dst)) {
             st->stats.ip.InAddrErrors++;
             TRACE(st, "ip", "drop: TCP to a broadcast address");
             return;
@@ -182,14 +208,14 @@ static void ipv4_dispatch(struct ust_stack *st, struct ust_iface *ifc, const str
                           const uint8_t *buf, bool link_bcast)
 {
     char d[16];
-    bool ip_bcast = ipv4_is_broadcast(st, h->dst);
+    bool ip_bcast = ipv4_is_broadcast_in(st, h->dst);
     if (link_bcast && !ip_bcast && !ipv4_is_multicast(h->dst)) {
         /* A link-layer broadcast must carry an IP broadcast/multicast. */
         st->stats.ip.InAddrErrors++;
         TRACE(st, "ip", "drop: link broadcast to unicast %s", IP4STR(h->dst, d));
         return;
     }
-    if (ipv4_is_loopback(h->dst) || h->dst == 0) {
+    if (ipv4_is_loopback(h->dst)) {
         st->stats.ip.InAddrErrors++;
         TRACE(st, "ip", "drop: martian destination %s", IP4STR(h->dst, d));
         return;

@@ -82,6 +82,10 @@ unsigned ipv4_mms_r(const struct ust_stack *st);
  * broadcast address for us (limited, or directed on one of our subnets)? */
 bool ipv4_is_local(const struct ust_stack *st, ust_ip4_t a);
 bool ipv4_is_broadcast(const struct ust_stack *st, ust_ip4_t a);
+/* ipv4_is_broadcast, plus the non-standard 0 forms that RFC 1122 3.3.6
+ * says to accept on input (0.0.0.0, {net, subnet, 0}, {net, 0}): for
+ * classifying received datagrams only. */
+bool ipv4_is_broadcast_in(const struct ust_stack *st, ust_ip4_t a);
 /* Broadcast for this interface (RFC 1122 3.3.6, every all-ones form):
  * limited (255.255.255.255), its subnet-directed broadcast (subnet | ~mask),
  * and the network-directed / all-subnets broadcast of its classful network

@@ -202,6 +202,21 @@ static void no_port(struct ust_stack *st, uint16_t dport, bool bcast, const uint
     TRACE(st, "udp", "no socket on port %u%s", dport, bcast ? " (broadcast: no ICMP)" : "");
 }
 
+/* Broadcast/multicast: every matching socket gets a copy. Returns how
+ * many did. */
+static unsigned deliver_to_all(struct ust_stack *st, const struct udp_rx *rx, uint16_t dport,
+                               const uint8_t *data, size_t len)
+{
+    unsigned n = 0;
+    for (struct udp_pcb *p = *bucket(st, dport); p; p = p->hnext) {
+        if (pcb_matches(p, rx->ip->src, rx->sport, rx->ip->dst, dport)) {
+            deliver(st, p, rx, data, len);
+            n++;
+        }
+    }
+    return n;
+}
+
 /* RFC 1122 3.3.4.2: the specific destination is the IP destination,
  * unless that is a broadcast or multicast address: then the address of the
  * interface the datagram came in on. */
@@ -239,7 +254,7 @@ void udp_input(struct ust_stack *st, const struct ipv4_hdr *ip, const uint8_t *s
         TRACE(st, "udp", "drop: invalid source %s", IP4STR(ip->src, a));
         return;
     }
-    bool bcast = link_bcast || ipv4_is_multicast(ip->dst) || ipv4_is_broadcast(st, ip->dst);
+    bool bcast = link_bcast || ipv4_is_multicast(ip->dst) || ipv4_is_broadcast_in(st, ip->dst);
     struct udp_rx rx = {.ip = ip, .sport = h.sport, .ifindex = ifindex,
                         .spec_dst = spec_dst_of(st, ip->dst, bcast, ifindex)};
     if (h.dport == 0) {
@@ -256,15 +271,7 @@ void udp_input(struct ust_stack *st, const struct ipv4_hdr *ip, const uint8_t *s
         deliver(st, p, &rx, data, len);
         return;
     }
-    /* Broadcast/multicast: every matching socket gets a copy. */
-    unsigned n = 0;
-    for (struct udp_pcb *p = *bucket(st, h.dport); p; p = p->hnext) {
-        if (pcb_matches(p, ip->src, h.sport, ip->dst, h.dport)) {
-            deliver(st, p, &rx, data, len);
-            n++;
-        }
-    }
-    if (n == 0)
+    if (deliver_to_all(st, &rx, h.dport, data, len) == 0)
         no_port(st, h.dport, true, dgram, dgram_len);
 }
 

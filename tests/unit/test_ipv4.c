@@ -142,13 +142,14 @@ static void test_bad_sources_and_destinations(void **state)
         size_t len = echo_request(d, sizeof(d), bad_src[i], ME);
         nh_inject(n, 0, d, len);
     }
-    const ust_ip4_t bad_dst[] = {FAR, UST_IP4(127, 0, 0, 1), UST_IP4(224, 0, 0, 1), 0};
+    /* (0.0.0.0 is a broadcast form on input, RFC 1122 3.3.6: not here.) */
+    const ust_ip4_t bad_dst[] = {FAR, UST_IP4(127, 0, 0, 1), UST_IP4(224, 0, 0, 1)};
     for (size_t i = 0; i < sizeof(bad_dst) / sizeof(bad_dst[0]); i++) {
         size_t len = echo_request(d, sizeof(d), PEER, bad_dst[i]);
         nh_inject(n, 0, d, len);
     }
     const struct ust_stats *s = ust_stack_stats(st);
-    assert_int_equal(s->ip.InAddrErrors, 11);
+    assert_int_equal(s->ip.InAddrErrors, 10);
     assert_int_equal(s->ip.InDelivers, 0);
     assert_int_equal(s->ip.ForwDatagrams, 0);
     assert_int_equal(nh_tx_count(n, 0), 0);

@@ -492,6 +492,55 @@ static void test_classful_broadcast_forms_recognised(void **state)
     nh_net_free(n);
 }
 
+/* IP-81 (3.3.6): the non-standard 0 broadcast forms are accepted on input
+ * too. On 203.0.113.70/26: {0, 0} 0.0.0.0, {net, subnet, 0} 203.0.113.64
+ * and {net, 0} 203.0.113.0 reach a wildcard UDP socket as broadcasts (the
+ * specific destination is the interface address); an echo request to
+ * 203.0.113.64 is not answered (broadcast), and a datagram to an unbound
+ * port draws no Port Unreachable. */
+static void test_zero_broadcast_forms_accepted(void **state)
+{
+    (void)state;
+    const ust_ip4_t me = UST_IP4(203, 0, 113, 70);
+    struct nh_net *n = nh_net_new();
+    struct ust_stack *st = nh_stack(n, NULL);
+    assert_int_equal(nh_port_new(n, st, NH_NO_WIRE, UST_LINK_IP, 1, 1500), 0);
+    assert_int_equal(ust_iface_add(st, nh_dev(n, 0), me, 26), 0);
+    int fd = ust_socket(st, AF_INET, SOCK_DGRAM | SOCK_NONBLOCK, 0);
+    struct sockaddr_in any = {.sin_family = AF_INET, .sin_port = htons(5000)};
+    assert_int_equal(ust_bind(st, fd, (struct sockaddr *)&any, sizeof(any)), 0);
+    int one = 1;
+    assert_int_equal(ust_setsockopt(st, fd, IPPROTO_IP, IP_PKTINFO, &one, sizeof(one)), 0);
+    const ust_ip4_t dst[3] = {0, UST_IP4(203, 0, 113, 64), UST_IP4(203, 0, 113, 0)};
+    const char *msg[3] = {"00", "s0", "n0"};
+    for (int i = 0; i < 3; i++)
+        inject_udp5000(n, 0, PEER, dst[i], msg[i]);
+    for (int i = 0; i < 3; i++) {
+        char buf[8];
+        uint8_t ctl[64];
+        struct iovec iov = {.iov_base = buf, .iov_len = sizeof(buf)};
+        struct msghdr m = {.msg_iov = &iov, .msg_iovlen = 1, .msg_control = ctl,
+                           .msg_controllen = sizeof(ctl)};
+        assert_int_equal(ust_recvmsg(st, fd, &m, 0), 2);
+        assert_memory_equal(buf, msg[i], 2);
+        struct in_pktinfo pi;
+        memcpy(&pi, CMSG_DATA(CMSG_FIRSTHDR(&m)), sizeof(pi));
+        assert_int_equal(ntohl(pi.ipi_spec_dst.s_addr), me);
+        assert_int_equal(ntohl(pi.ipi_addr.s_addr), dst[i]);
+    }
+    uint8_t d[128];
+    nh_inject(n, 0, d, echo_request(d, sizeof(d), UST_IP4(203, 0, 113, 64), 64, NULL, 0));
+    uint8_t seg[16];
+    udp_emit(4000, 9, PEER, UST_IP4(203, 0, 113, 64), seg, UDP_HDR_LEN, 0);
+    struct nh_ip ip = {.src = PEER, .dst = UST_IP4(203, 0, 113, 64), .proto = IPV4_PROTO_UDP};
+    nh_inject(n, 0, d, nh_build_ipv4(d, sizeof(d), &ip, seg, UDP_HDR_LEN));
+    assert_int_equal(nh_tx_count(n, 0), 0);
+    assert_int_equal(ust_stack_stats(st)->icmp.InEchos, 1);
+    assert_int_equal(ust_stack_stats(st)->udp.NoPorts, 1);
+    ust_close(st, fd);
+    nh_net_free(n);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -509,6 +558,7 @@ int main(void)
         cmocka_unit_test(test_ttl_zero_never_sent),
         cmocka_unit_test(test_mms_r_known_to_transport),
         cmocka_unit_test(test_classful_broadcast_forms_recognised),
+        cmocka_unit_test(test_zero_broadcast_forms_accepted),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
