@@ -11,10 +11,15 @@
 #define IPV4_OPT_STREAM_ID 136
 
 /* A source route as an application gives it (the form Linux accepts):
- * pointer 4 and at least one 4-byte address. */
+ * pointer 4 and at least one 4-byte address, each a unicast address. */
 static bool srr_user_ok(const uint8_t *o, size_t olen)
 {
-    return olen >= 7 && (olen - 3) % 4 == 0 && o[2] == 4;
+    if (olen < 7 || (olen - 3) % 4 != 0 || o[2] != 4)
+        return false;
+    for (size_t a = 3; a < olen; a += 4)
+        if (!ipv4_srr_hop_ok(get_be32(o + a)))
+            return false;
+    return true;
 }
 
 /* One option at in[i] (not EOL/NOP): its length, or UST_ERR_INVAL. */

@@ -42,6 +42,12 @@ int ipv4_opts_for_output(const uint8_t *opts, size_t len, ust_ip4_t final_dst,
 /* Offset, in opts[0..len), of the octet that makes the list malformed
  * (a missing or bad length octet), or -1 when it is well formed. */
 int ipv4_opts_bad_offset(const uint8_t *opts, size_t len);
+/* Can `a` be a hop of a source route: a unicast address (not 0, 127/8,
+ * multicast, class E or 255.255.255.255)? */
+static inline bool ipv4_srr_hop_ok(ust_ip4_t a)
+{
+    return a != 0 && (a >> 24) != 127 && a < 0xe0000000u;
+}
 /* Offset of the LSRR/SSRR option in opts[0..len), or -1. */
 int ipv4_srr_find(const uint8_t *opts, size_t len);
 /* Where a datagram to dst with these options (application form) goes

@@ -16,6 +16,7 @@
 #include <string.h>
 
 #include "../harness/net_harness.h"
+#include "core/rand.h"
 #include "core/stack_impl.h"
 #include "net/net.h"
 #include "wire/icmp.h"
@@ -133,8 +134,8 @@ static const uint8_t *cmsg_data(struct rx *r, int type, size_t *len)
  * gives IP options with IP_OPTIONS; UDP passes them to IP, which sends them
  * on every datagram, padded with EOL to a 32-bit boundary; they can be
  * changed between datagrams and removed (empty value). getsockopt returns
- * them. Malformed lists, a second source route (IP-36) and the Stream
- * Identifier (IP-29) are refused with EINVAL. */
+ * them. Malformed lists, a second source route (IP-36), a route through
+ * 127.0.0.1 and the Stream Identifier (IP-29) are refused with EINVAL. */
 static void test_udp_ip_options_sent(void **state)
 {
     (void)state;
@@ -175,10 +176,11 @@ static void test_udp_ip_options_sent(void **state)
     const uint8_t two_sr[16] = {131, 7, 4, 1, 2, 3, 4, 137, 7, 4, 1, 2, 3, 4, 0, 0};
     const uint8_t sid[4] = {136, 4, 0, 1};
     const uint8_t sr_ptr[8] = {131, 7, 8, 1, 2, 3, 4, 0};
+    const uint8_t sr_loop[8] = {131, 7, 4, 127, 0, 0, 1, 0};
     uint8_t big[41] = {0};
-    const uint8_t *bad[] = {bad_len, two_sr, sid, sr_ptr, big};
-    const size_t bad_n[] = {4, 16, 4, 8, 41};
-    for (size_t i = 0; i < 5; i++) {
+    const uint8_t *bad[] = {bad_len, two_sr, sid, sr_ptr, sr_loop, big};
+    const size_t bad_n[] = {4, 16, 4, 8, 8, 41};
+    for (size_t i = 0; i < 6; i++) {
         errno = 0;
         assert_int_equal(ust_setsockopt(st, fd, IPPROTO_IP, IP_OPTIONS, bad[i], bad_n[i]), -1);
         assert_int_equal(errno, EINVAL);
@@ -562,6 +564,63 @@ static void test_sendmsg_gathers(void **state)
     nh_net_free(n);
 }
 
+/* Hostile option bytes (seeded PRNG, 3000 rounds): biased towards source
+ * routes with random lengths and pointers. As IP_OPTIONS they are either
+ * refused with EINVAL or sent; in received datagrams (UDP to a socket
+ * asking for every control message, echo requests) they are delivered,
+ * answered or dropped, never read out of bounds (ASan). A source route
+ * accepted by IP_OPTIONS always leaves with its first hop, a unicast
+ * address, as destination. */
+static void test_random_options_never_crash(void **state)
+{
+    (void)state;
+    struct ust_stack *st;
+    struct nh_net *n = setup_stack(&st, false);
+    assert_int_equal(ust_route_default(st, PEER), 0);
+    int fd = udp_socket(st, 5000);
+    set_int(st, fd, IP_PKTINFO, 1);
+    set_int(st, fd, IP_RECVOPTS, 1);
+    set_int(st, fd, IP_RETOPTS, 1);
+    struct ust_rng r;
+    rng_seed(&r, 42);
+    for (int i = 0; i < 3000; i++) {
+        uint8_t opts[44];
+        size_t len = (size_t)rng_below(&r, 41);
+        rng_bytes(&r, opts, len);
+        if (len >= 3 && rng_below(&r, 2)) {
+            opts[0] = rng_below(&r, 2) ? IPV4_OPT_LSRR : IPV4_OPT_SSRR;
+            opts[1] = (uint8_t)rng_below(&r, len + 2);
+            opts[2] = (uint8_t)(rng_below(&r, 3) ? 4 * rng_below(&r, 11) : rng_below(&r, 256));
+        }
+        nh_tx_clear(n, 0);
+        if (ust_setsockopt(st, fd, IPPROTO_IP, IP_OPTIONS, opts, (socklen_t)len) == 0) {
+            assert_int_equal(send_to(st, fd, FAR, 9, "r"), 1);
+            struct ipv4_hdr h;
+            sent(n, 0, &h);
+            assert_int_equal(h.dst, ipv4_first_hop(opts, len, FAR));
+            assert_true(ipv4_srr_hop_ok(h.dst));
+        } else {
+            assert_int_equal(errno, EINVAL);
+        }
+        uint8_t padded[44] = {0};
+        memcpy(padded, opts, len);
+        uint8_t olen = (uint8_t)((len + 3) & ~3u);
+        inject_udp(n, 0, PEER, ME, ME, 5000, "in", padded, olen);
+        struct rx rx;
+        do_recvmsg(st, fd, &rx, sizeof(rx.ctl), 0);
+        uint8_t icmp[16], d[96];
+        size_t il = nh_build_icmp(icmp, sizeof(icmp), ICMP_ECHO_REQUEST, 0, 1, NULL, 0);
+        struct nh_ip ip = {.src = PEER, .dst = ME, .proto = IPV4_PROTO_ICMP, .opts = padded,
+                           .opt_len = olen};
+        nh_inject(n, 0, d, nh_build_ipv4(d, sizeof(d), &ip, icmp, il));
+        nh_run_until(n, n->now + UST_SEC); /* keep the ICMP rate limit out of the way */
+    }
+    assert_true(ust_stack_stats(st)->udp.InDatagrams > 0);
+    assert_true(ust_stack_stats(st)->ip.InSrcRouteFails > 0);
+    ust_close(st, fd);
+    nh_net_free(n);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -574,6 +633,7 @@ int main(void)
         cmocka_unit_test(test_echo_reply_reverses_source_route),
         cmocka_unit_test(test_icmp_errors_reach_unconnected_socket),
         cmocka_unit_test(test_sendmsg_gathers),
+        cmocka_unit_test(test_random_options_never_crash),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
