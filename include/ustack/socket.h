@@ -112,7 +112,12 @@ int ust_setsockopt(struct ust_stack *st, int fd, int level, int name, const void
  * TCP sockets: data only (no control messages). */
 ssize_t ust_recvmsg(struct ust_stack *st, int fd, struct msghdr *msg, int flags);
 /* sendmsg(2): gathers msg_iov into one datagram sent to msg_name (or the
- * connected peer). Control messages are not supported (EINVAL). */
+ * connected peer). Control messages (level IPPROTO_IP, UDP only, for this
+ * datagram alone, RFC 1122 4.1.4): IP_TTL (int, 1..255), IP_TOS (int or
+ * one byte), IP_PKTINFO (struct in_pktinfo: ipi_spec_dst, if not 0, is the
+ * source address, which must be ours; ipi_ifindex and ipi_addr are
+ * ignored). Anything else, or any control message on a TCP socket:
+ * EINVAL. */
 ssize_t ust_sendmsg(struct ust_stack *st, int fd, const struct msghdr *msg, int flags);
 
 /* The error queued for MSG_ERRQUEUE; the same layout as Linux's struct

@@ -15,6 +15,7 @@ struct ust_stack;
 struct ust_sock;
 struct sock_addr;
 struct sock_meta;
+struct sock_tx_meta;
 struct udp_err;
 
 /* Largest UDP payload: 65535 - 20 (IPv4 header) - 8 (UDP header). */
@@ -90,9 +91,11 @@ bool udp_port_conflict(struct ust_stack *st, const struct udp_pcb *self, ust_ip4
  * random start from the stack PRNG, then sequential search (RFC 6056 alg. 1). */
 int udp_bind_ephemeral(struct ust_stack *st, struct udp_pcb *pcb, ust_ip4_t laddr);
 
-/* Sends one datagram from pcb to dst:dport. Returns len or a negative error. */
+/* Sends one datagram from pcb to dst:dport; tx (may be NULL) overrides the
+ * socket's TTL, TOS and source for this datagram. Returns len or a
+ * negative error. */
 ssize_t udp_output(struct ust_stack *st, struct udp_pcb *pcb, ust_ip4_t dst, uint16_t dport,
-                   const void *buf, size_t len);
+                   const void *buf, size_t len, const struct sock_tx_meta *tx);
 /* ICMP error queue (udp_errq.c), for IP_RECVERR. */
 #define UDP_ERRQ_MAX 32
 struct udp_icmp {        /* one ICMP error about a datagram we sent */

@@ -537,29 +537,73 @@ static void test_icmp_errors_reach_unconnected_socket(void **state)
     nh_net_free(n);
 }
 
-/* ust_sendmsg gathers its iovecs into one datagram; control data is
- * refused (EINVAL). */
-static void test_sendmsg_gathers(void **state)
+/* Appends a control message to buf at *used. */
+static void put_cmsg(uint8_t *buf, size_t *used, int type, const void *data, size_t len)
+{
+    struct cmsghdr c = {.cmsg_len = CMSG_LEN(len), .cmsg_level = IPPROTO_IP, .cmsg_type = type};
+    memcpy(buf + *used, &c, sizeof(c));
+    memcpy(buf + *used + CMSG_LEN(0), data, len);
+    *used += CMSG_SPACE(len);
+}
+
+/* UDP-18 (4.1.4: TTL, TOS per datagram): ust_sendmsg gathers its iovecs
+ * into one datagram, and its control messages set TTL 7, TOS 0x28 (as one
+ * byte) and, with IP_PKTINFO, the source 198.51.100.1 for that datagram
+ * only; the next one has the socket's values again (64, 0, 203.0.113.1).
+ * TTL 0, an unknown type and a source that is not ours are refused. */
+static void test_sendmsg_per_datagram_settings(void **state)
 {
     (void)state;
     struct ust_stack *st;
-    struct nh_net *n = setup_stack(&st, false);
+    struct nh_net *n = setup_stack(&st, true);
     int fd = udp_socket(st, 5000);
     struct sockaddr_in to = {.sin_family = AF_INET, .sin_port = htons(7),
                              .sin_addr.s_addr = htonl(PEER)};
     struct iovec iov[2] = {{.iov_base = "gat", .iov_len = 3}, {.iov_base = "her", .iov_len = 3}};
+    _Alignas(struct cmsghdr) uint8_t ctl[128] = {0};
+    size_t used = 0;
+    int ttl = 7;
+    uint8_t tos = 0x28;
+    struct in_pktinfo pi = {.ipi_spec_dst.s_addr = htonl(ME2)};
+    put_cmsg(ctl, &used, IP_TTL, &ttl, sizeof(ttl));
+    put_cmsg(ctl, &used, IP_TOS, &tos, 1);
+    put_cmsg(ctl, &used, IP_PKTINFO, &pi, sizeof(pi));
     struct msghdr m = {.msg_name = &to, .msg_namelen = sizeof(to), .msg_iov = iov,
-                       .msg_iovlen = 2};
+                       .msg_iovlen = 2, .msg_control = ctl, .msg_controllen = used};
     assert_int_equal(ust_sendmsg(st, fd, &m, 0), 6);
+    m.msg_control = NULL;
+    m.msg_controllen = 0;
+    assert_int_equal(ust_sendmsg(st, fd, &m, 0), 6);
+    assert_int_equal(nh_tx_count(n, 0), 2);
     struct ipv4_hdr h;
     const uint8_t *d = sent(n, 0, &h);
     assert_memory_equal(d + 28, "gather", 6);
-    uint8_t ctl[32] = {0};
-    m.msg_control = ctl;
-    m.msg_controllen = sizeof(ctl);
-    errno = 0;
-    assert_int_equal(ust_sendmsg(st, fd, &m, 0), -1);
-    assert_int_equal(errno, EINVAL);
+    assert_int_equal(h.ttl, 7);
+    assert_int_equal(h.tos, 0x28);
+    assert_int_equal(h.src, ME2);
+    struct udp_hdr u;
+    assert_int_equal(udp_parse(d + 20, h.total_len - 20, ME2, PEER, true, &u), 0);
+    sent(n, 1, &h);
+    assert_int_equal(h.ttl, 64);
+    assert_int_equal(h.tos, 0);
+    assert_int_equal(h.src, ME);
+    const int zero = 0;
+    const struct in_pktinfo far = {.ipi_spec_dst.s_addr = htonl(FAR)};
+    const int types[3] = {IP_TTL, IP_RECVERR, IP_PKTINFO};
+    const void *vals[3] = {&zero, &zero, &far};
+    const size_t lens[3] = {sizeof(int), sizeof(int), sizeof(far)};
+    const int eno[3] = {EINVAL, EINVAL, EADDRNOTAVAIL};
+    for (int i = 0; i < 3; i++) {
+        memset(ctl, 0, sizeof(ctl));
+        used = 0;
+        put_cmsg(ctl, &used, types[i], vals[i], lens[i]);
+        m.msg_control = ctl;
+        m.msg_controllen = used;
+        errno = 0;
+        assert_int_equal(ust_sendmsg(st, fd, &m, 0), -1);
+        assert_int_equal(errno, eno[i]);
+    }
+    assert_int_equal(nh_tx_count(n, 0), 2);
     ust_close(st, fd);
     nh_net_free(n);
 }
@@ -632,7 +676,7 @@ int main(void)
         cmocka_unit_test(test_completed_route_handed_up_and_reversed),
         cmocka_unit_test(test_echo_reply_reverses_source_route),
         cmocka_unit_test(test_icmp_errors_reach_unconnected_socket),
-        cmocka_unit_test(test_sendmsg_gathers),
+        cmocka_unit_test(test_sendmsg_per_datagram_settings),
         cmocka_unit_test(test_random_options_never_crash),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
