@@ -265,6 +265,11 @@ void icmp_send_error(struct ust_stack *st, uint8_t type, uint8_t code, uint32_t 
                      const uint8_t *orig, size_t orig_len);
 /* Reports a local delivery failure (ARP gave up) for the queued datagram. */
 void icmp_local_unreachable(struct ust_stack *st, const uint8_t *dgram, size_t len);
+/* The options of the echo reply to request ip (RFC 1122 3.2.2.6): its
+ * source route reversed, its Record Route / Timestamp updated with us and
+ * reflected (echo_options.c); in IP_OPTIONS form. Returns the length. */
+size_t icmp_echo_reply_options(const struct ust_stack *st, const struct ipv4_hdr *ip,
+                               uint8_t out[IPV4_MAX_OPT_LEN]);
 /* Token bucket check for outgoing errors: true if one may be sent now. */
 bool icmp_err_allowed(struct ust_stack *st);
 /* Passes an ICMP error about a datagram we sent to whoever sent it: UDP,

@@ -665,6 +665,46 @@ static void test_random_options_never_crash(void **state)
     nh_net_free(n);
 }
 
+/* ICMP-34 (3.2.2.6): Record Route and Timestamp options of an echo request
+ * are updated with this host and reflected in the reply. At 1.234 s: RR
+ * with two free slots gets 203.0.113.1 in the first (pointer 4 -> 8); TS
+ * with flag 1 (address + time) gets 203.0.113.1 and the time, 1234 ms with
+ * the high-order bit set (no UT clock, RFC 791), pointer 5 -> 13. A full
+ * RR is reflected unchanged, a full TS with its overflow count raised. */
+static void test_echo_reply_reflects_rr_and_ts(void **state)
+{
+    (void)state;
+    struct ust_stack *st;
+    struct nh_net *n = setup_stack(&st, false);
+    nh_run_until(n, 1234 * UST_MSEC);
+    uint8_t req1[24] = {7, 11, 4, 0, 0, 0, 0, 0, 0, 0, 0, 68, 12, 5, 0x01};
+    uint8_t req2[12] = {7, 7, 8, 198, 51, 100, 1, 68, 4, 5, 0x00, 0};
+    const uint8_t *reqs[2] = {req1, req2};
+    const uint8_t lens[2] = {24, 12};
+    for (int i = 0; i < 2; i++) {
+        uint8_t icmp[16], d[96];
+        size_t il = nh_build_icmp(icmp, sizeof(icmp), ICMP_ECHO_REQUEST, 0, 0x00090001,
+                                  (const uint8_t *)"rr", 2);
+        struct nh_ip ip = {.src = PEER, .dst = ME, .proto = IPV4_PROTO_ICMP, .opts = reqs[i],
+                           .opt_len = lens[i]};
+        nh_inject(n, 0, d, nh_build_ipv4(d, sizeof(d), &ip, icmp, il));
+    }
+    assert_int_equal(nh_tx_count(n, 0), 2);
+    uint8_t want1[24] = {7, 11, 8, 203, 0, 113, 1, 0, 0, 0, 0,
+                         68, 12, 13, 0x01, 203, 0, 113, 1, 0x80, 0, 0x04, 0xd2, 0};
+    uint8_t want2[12] = {7, 7, 8, 198, 51, 100, 1, 68, 4, 5, 0x10, 0};
+    const uint8_t *want[2] = {want1, want2};
+    for (int i = 0; i < 2; i++) {
+        struct ipv4_hdr h;
+        const uint8_t *r = sent(n, (size_t)i, &h);
+        assert_int_equal(h.hdr_len, 20 + lens[i]);
+        assert_int_equal(h.dst, PEER);
+        assert_memory_equal(r + 20, want[i], lens[i]);
+        assert_int_equal(r[20 + lens[i]], ICMP_ECHO_REPLY);
+    }
+    nh_net_free(n);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -675,6 +715,7 @@ int main(void)
         cmocka_unit_test(test_unfinished_source_route_refused),
         cmocka_unit_test(test_completed_route_handed_up_and_reversed),
         cmocka_unit_test(test_echo_reply_reverses_source_route),
+        cmocka_unit_test(test_echo_reply_reflects_rr_and_ts),
         cmocka_unit_test(test_icmp_errors_reach_unconnected_socket),
         cmocka_unit_test(test_sendmsg_per_datagram_settings),
         cmocka_unit_test(test_random_options_never_crash),
