@@ -6,7 +6,8 @@
 # bench_tcp on ustack, linux_peer on kernel sockets.
 #
 # usage: bench/tcp.sh BUILD_DIR        (make bench runs it on build/)
-# env:   BENCH_TCP_SECS   seconds per bulk transfer (default 4)
+# env:   BENCH_TCP_SECS   seconds per bulk transfer (default 3)
+#        BENCH_TCP_REPS   repetitions of each bulk transfer (default 3; median shown)
 #        BENCH_TCP_PP     ping-pong round trips (default 20000)
 #        BENCH_TCP_CONNS  connections for connections/s (default 2000)
 #        BENCH_TCP_IDLE   idle connections for memory (default 1000)
@@ -16,7 +17,8 @@ set -euo pipefail
 BUILD=${1:-build}
 BT=$BUILD/bench/bench_tcp
 LP=$BUILD/bench/linux_peer
-SECS=${BENCH_TCP_SECS:-4}
+SECS=${BENCH_TCP_SECS:-3}
+REPS=${BENCH_TCP_REPS:-3}
 PP=${BENCH_TCP_PP:-20000}
 CONNS=${BENCH_TCP_CONNS:-2000}
 IDLE=${BENCH_TCP_IDLE:-1000}
@@ -131,17 +133,36 @@ bulk() { # NAME SERVER_NS CLIENT_NS SERVER_CMD... -- CLIENT_CMD...
     wait_server "$name-sink"
 }
 
-echo "bench/tcp: bulk transfers (${SECS} s each) ..." >&2
-btc
-next_port
-bulk u-in "$NS_TAP" "$NS_TAP" "${BTC[@]}" sink $PORT -- "$LP" source $U_ADDR $PORT $BULK_BYTES "$SECS"
-btc
-next_port
-bulk u-out "$NS_TAP" "$NS_TAP" "$LP" sink $PORT -- "${BTC[@]}" source $H_ADDR $PORT $BULK_BYTES "$SECS"
-next_port
-bulk l-ab "$NS_B" "$NS_A" "$LP" sink $PORT -- "$LP" source $B_ADDR $PORT $BULK_BYTES "$SECS"
-next_port
-bulk l-ba "$NS_A" "$NS_B" "$LP" sink $PORT -- "$LP" source $A_ADDR $PORT $BULK_BYTES "$SECS"
+# Each transfer REPS times, the four interleaved so that a burst of load on
+# the machine hits all of them alike; the table shows the median.
+echo "bench/tcp: bulk transfers ($REPS x 4 x ${SECS} s) ..." >&2
+for r in $(seq "$REPS"); do
+    btc
+    next_port
+    bulk u-in-$r "$NS_TAP" "$NS_TAP" "${BTC[@]}" sink $PORT -- "$LP" source $U_ADDR $PORT $BULK_BYTES "$SECS"
+    btc
+    next_port
+    bulk u-out-$r "$NS_TAP" "$NS_TAP" "$LP" sink $PORT -- "${BTC[@]}" source $H_ADDR $PORT $BULK_BYTES "$SECS"
+    next_port
+    bulk l-ab-$r "$NS_B" "$NS_A" "$LP" sink $PORT -- "$LP" source $B_ADDR $PORT $BULK_BYTES "$SECS"
+    next_port
+    bulk l-ba-$r "$NS_A" "$NS_B" "$LP" sink $PORT -- "$LP" source $A_ADDR $PORT $BULK_BYTES "$SECS"
+done
+
+# median NAME: median over the repetitions of the receiver's Gbit/s; also
+# checks that the receiver counted every byte the sender sent.
+median() {
+    local name=$1 vals=() r sent got
+    for r in $(seq "$REPS"); do
+        sent=$(field "$name-$r-source" bytes)
+        got=$(field "$name-$r-sink" bytes)
+        [ "$sent" = "$got" ] || die "$name-$r: sent $sent bytes, received $got"
+        vals+=("$(field "$name-$r-sink" gbps)")
+    done
+    printf "%s\n" "${vals[@]}" | sort -g | awk '{ v[NR] = $1 } END { print v[int((NR + 1) / 2)] }'
+}
+ALL_IN=$(for r in $(seq "$REPS"); do field "u-in-$r-sink" gbps; done | xargs)
+ALL_OUT=$(for r in $(seq "$REPS"); do field "u-out-$r-sink" gbps; done | xargs)
 
 # --- request/response latency, both ends on CPU 0 -----------------------------
 echo "bench/tcp: ping-pong ($PP round trips) ..." >&2
@@ -204,8 +225,8 @@ row() { # LABEL USTACK LINUX UNIT HIGHER_IS_BETTER
 echo
 printf "TCP: ustack on a TAP device vs Linux over a veth pair, same run, same client/server code\n\n"
 printf "%-46s %12s %12s %7s  %s\n" "scenario" "ustack" "Linux(veth)" "ratio" "unit"
-row "bulk Linux -> ustack (ustack receives)" "$(field u-in-sink gbps)" "$(field l-ab-sink gbps)" "Gbit/s"
-row "bulk ustack -> Linux (ustack sends)" "$(field u-out-sink gbps)" "$(field l-ba-sink gbps)" "Gbit/s"
+row "bulk Linux -> ustack (ustack receives)" "$(median u-in)" "$(median l-ab)" "Gbit/s"
+row "bulk ustack -> Linux (ustack sends)" "$(median u-out)" "$(median l-ba)" "Gbit/s"
 row "1-byte ping-pong, Linux client, mean" "$(field u-pp-pp mean_us)" "$(field l-pp-pp mean_us)" "us"
 row "1-byte ping-pong, Linux client, p99" "$(field u-pp-pp p99_us)" "$(field l-pp-pp p99_us)" "us"
 row "1-byte ping-pong, ustack client, mean" "$(field u-pp2-pp mean_us)" "$(field l-pp-pp mean_us)" "us"
@@ -222,8 +243,9 @@ notes:
   ustack column: bench_tcp (ustack on TAP) against linux_peer on the Linux side
   of the TAP; a TAP-crossing path involves the kernel stack at the other end,
   so the ustack column measures ustack + Linux + one TAP syscall per frame.
-- bulk: ${SECS} s per transfer, Gbit/s of payload counted by the receiver from its
-  first byte to EOF; ustack TCP buffers ${BUF} bytes (window scaling on);
+- bulk: median of ${REPS} transfers of ${SECS} s, Gbit/s of payload counted by the
+  receiver from its first byte to EOF (every run: ustack in ${ALL_IN},
+  out ${ALL_OUT}); ustack TCP buffers ${BUF} bytes (window scaling on);
   MTU 1500 everywhere, no offloads on the TAP (one read/write per frame).
 - ping-pong: ${PP} round trips of 1 byte with TCP_NODELAY after 200 warm-up
   ones, both processes pinned to CPU 0 (taskset -c 0); ratio > 1 = slower.
