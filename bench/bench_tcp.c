@@ -3,7 +3,7 @@
  * modes on kernel sockets) on the Linux side of the TAP.
  *
  *   bench_tcp --tap NAME --addr A.B.C.D/N --host-addr A.B.C.D/N
- *             [--buf BYTES] [--no-wscale] [--trace] MODE ARGS...
+ *             [--buf BYTES] [--mtu N] [--no-wscale] [--trace] MODE ARGS...
  *
  * --buf sets the TCP send and receive buffer of every connection
  * (cfg.tcp_sndbuf / tcp_rcvbuf; default 4 MiB, about what Linux autotuning
@@ -101,6 +101,7 @@ struct opts {
     ust_ip4_t addr, host_addr;
     int prefix, host_prefix;
     size_t buf;
+    unsigned mtu;
     bool wscale;
     bool trace;
 };
@@ -108,7 +109,7 @@ struct opts {
 static int usage(void)
 {
     fprintf(stderr, "usage: bench_tcp --tap NAME --addr A.B.C.D/N --host-addr A.B.C.D/N\n"
-                    "                 [--buf BYTES] [--no-wscale] [--trace] MODE ARGS...\n" BENCH_MODES_USAGE);
+                    "                 [--buf BYTES] [--mtu N] [--no-wscale] [--trace] MODE ARGS...\n" BENCH_MODES_USAGE);
     return 2;
 }
 
@@ -138,10 +139,14 @@ static int parse_opts(int argc, char **argv, struct opts *o)
             continue;
         else if (!strcmp(opt, "--buf"))
             o->buf = strtoul(val, NULL, 0);
+        else if (!strcmp(opt, "--mtu"))
+            o->mtu = (unsigned)strtoul(val, NULL, 0);
         else
             return -1;
     }
-    return o->tap && o->addr && o->host_addr && o->buf >= 4096 && i < argc ? i : -1;
+    bool ok = o->tap && o->addr && o->host_addr && o->buf >= 4096 && o->mtu >= 576 &&
+              o->mtu <= 65535;
+    return ok && i < argc ? i : -1;
 }
 
 static int open_stack(const struct opts *o, struct ust_ctx *u)
@@ -159,7 +164,7 @@ static int open_stack(const struct opts *o, struct ust_ctx *u)
     if (o->trace)
         ust_stack_set_trace(u->st, ust_trace_to_file, stderr);
     int err = 0;
-    struct ust_dev *dev = ust_dev_tap_open(u->st, o->tap, 1500, &err);
+    struct ust_dev *dev = ust_dev_tap_open(u->st, o->tap, o->mtu, &err);
     if (!dev) {
         fprintf(stderr, "bench_tcp: --tap %s: %s\n", o->tap, ust_strerror(err));
         return -1;
@@ -168,7 +173,7 @@ static int open_stack(const struct opts *o, struct ust_ctx *u)
     if (!u->loop)
         return -1;
     /* the Linux side must be up before our gratuitous ARP goes out */
-    int rc = ust_dev_host_config(o->tap, o->host_addr, o->host_prefix, 1500);
+    int rc = ust_dev_host_config(o->tap, o->host_addr, o->host_prefix, o->mtu);
     if (rc != UST_OK) {
         fprintf(stderr, "bench_tcp: configuring %s: %s\n", o->tap, ust_strerror(rc));
         return -1;
@@ -184,7 +189,7 @@ static int open_stack(const struct opts *o, struct ust_ctx *u)
 
 int main(int argc, char **argv)
 {
-    struct opts o = {.buf = 4u << 20, .wscale = true};
+    struct opts o = {.buf = 4u << 20, .mtu = 1500, .wscale = true};
     int mi = parse_opts(argc, argv, &o);
     if (mi < 0)
         return usage();
