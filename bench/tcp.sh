@@ -38,7 +38,8 @@ NS_TAP=ust-btcp-tap-$suffix # Linux (linux_peer) + ustack (bench_tcp) on a TAP
 NS_A=ust-btcp-a-$suffix     # linux_peer ...
 NS_B=ust-btcp-b-$suffix     # ... to linux_peer over veth
 TMP=$(mktemp -d)
-PIDS=()
+SERVER_PID= # the one server running, if any
+CLIENT_PID= # the one client running, if any
 U_ADDR=203.0.113.2   # ustack on the TAP
 H_ADDR=203.0.113.1   # Linux on the TAP
 A_ADDR=198.51.100.1  # veth, namespace A
@@ -58,7 +59,9 @@ stop_pid() {
 }
 
 cleanup() {
-    for pid in "${PIDS[@]}"; do stop_pid "$pid"; done
+    # only processes not yet reaped: a reaped PID may belong to someone else
+    [ -z "$CLIENT_PID" ] || stop_pid "$CLIENT_PID"
+    [ -z "$SERVER_PID" ] || stop_pid "$SERVER_PID"
     for ns in "$NS_TAP" "$NS_A" "$NS_B"; do ip netns del "$ns" 2>/dev/null || true; done
     if [ -n "${BENCH_TCP_KEEP:-}" ]; then echo "bench/tcp: outputs kept in $TMP" >&2; else rm -rf "$TMP"; fi
 }
@@ -77,14 +80,12 @@ btc() { # [MTU]
 
 # server NAME NS CMD...: starts a server in the background and waits (with
 # a deadline) until it prints "ready". Its PID goes into SERVER_PID.
-SERVER_PID=
 server() {
     local name=$1 ns=$2; shift 2
     # not through the in_ns function: "func &" would fork a subshell, and
     # killing that PID would leave the server running
     ip netns exec "$ns" "$@" >"$TMP/$name.out" 2>"$TMP/$name.err" &
     SERVER_PID=$!
-    PIDS+=("$SERVER_PID")
     for _ in $(seq 250); do
         grep -q '^ready' "$TMP/$name.out" 2>/dev/null && return 0
         kill -0 "$SERVER_PID" 2>/dev/null || die "$name exited: $(cat "$TMP/$name.err")"
@@ -94,23 +95,36 @@ server() {
 }
 
 # client NAME NS CMD...: runs a client to completion (bounded by timeout).
+# In the background and waited for, so that cleanup can stop it too
+# (timeout passes the TERM on to the client).
 client() {
-    local name=$1 ns=$2; shift 2
-    in_ns "$ns" timeout "${BENCH_TCP_TIMEOUT:-60}" "$@" >"$TMP/$name.out" 2>"$TMP/$name.err" ||
-        die "$name failed: $(cat "$TMP/$name.err")"
+    local name=$1 ns=$2 pid rc=0; shift 2
+    ip netns exec "$ns" timeout "${BENCH_TCP_TIMEOUT:-60}" "$@" \
+        >"$TMP/$name.out" 2>"$TMP/$name.err" &
+    pid=$!
+    CLIENT_PID=$pid
+    wait "$pid" || rc=$?
+    CLIENT_PID=
+    [ "$rc" -eq 0 ] || die "$name failed (exit $rc): $(cat "$TMP/$name.err")"
 }
 
-# wait_server NAME: waits (bounded) for a server that ends by itself.
+stop_server() {
+    stop_pid "$SERVER_PID"
+    SERVER_PID=
+}
+
+# wait_server: waits (bounded) for a server that ends by itself.
 wait_server() {
-    local name=$1 pid=$SERVER_PID
-    for _ in $(seq 500); do kill -0 "$pid" 2>/dev/null || break; sleep 0.02; done
-    stop_pid "$pid"
+    for _ in $(seq 500); do kill -0 "$SERVER_PID" 2>/dev/null || break; sleep 0.02; done
+    stop_server
 }
 
 # field NAME KEY: the value of key=... in the "result" line of NAME's output.
 field() {
     sed -n "s/^result .*\\b$2=\\([^ ]*\\).*/\\1/p" "$TMP/$1.out" | head -1
 }
+
+LOAD_START=$(cut -d' ' -f1-3 /proc/loadavg)
 
 # --- namespaces -------------------------------------------------------------
 ip netns add "$NS_TAP"
@@ -133,7 +147,7 @@ bulk() { # NAME SERVER_NS CLIENT_NS SERVER_CMD... -- CLIENT_CMD...
     ccmd=("$@")
     server "$name-sink" "$sns" "${scmd[@]}"
     client "$name-source" "$cns" "${ccmd[@]}"
-    wait_server "$name-sink"
+    wait_server
 }
 
 # Each transfer REPS times, the four interleaved so that a burst of load on
@@ -179,7 +193,7 @@ pingpong() { # NAME SERVER_NS CLIENT_NS HOST SERVER_CMD...
     local name=$1 sns=$2 cns=$3 host=$4; shift 4
     server "$name-echo" "$sns" taskset -c 0 "$@" echo $PORT
     client "$name-pp" "$cns" taskset -c 0 "$LP" pingpong "$host" $PORT "$PP"
-    wait_server "$name-echo"
+    wait_server
 }
 btc
 next_port
@@ -191,7 +205,7 @@ next_port
 server u-pp2-echo "$NS_TAP" taskset -c 0 "$LP" echo $PORT
 btc
 client u-pp2-pp "$NS_TAP" taskset -c 0 "${BTC[@]}" pingpong $H_ADDR $PORT "$PP"
-wait_server u-pp2-echo
+wait_server
 
 # --- connections per second ---------------------------------------------------
 echo "bench/tcp: connections/s ($CONNS each) ..." >&2
@@ -202,7 +216,7 @@ conns() { # NAME SERVER_NS CLIENT_NS HOST SERVER_CMD... -- CLIENT_CMD...
     shift
     server "$name-acc" "$sns" "${scmd[@]}" accept $PORT
     client "$name-conn" "$cns" "$@" connect "$host" $PORT "$CONNS"
-    stop_pid "$SERVER_PID"
+    stop_server
 }
 btc
 next_port
@@ -219,11 +233,11 @@ next_port
 server u-hold "$NS_TAP" "$LP" hold $PORT
 btc
 client u-idle "$NS_TAP" "${BTC[@]}" idle $H_ADDR $PORT "$IDLE"
-stop_pid "$SERVER_PID"
+stop_server
 next_port
 server l-hold "$NS_B" "$LP" hold $PORT
 client l-idle "$NS_A" "$LP" idle $B_ADDR $PORT "$IDLE"
-stop_pid "$SERVER_PID"
+stop_server
 
 # --- the table ----------------------------------------------------------------
 row() { # LABEL USTACK LINUX UNIT HIGHER_IS_BETTER
@@ -272,5 +286,7 @@ notes:
   TCB + socket + malloc overhead); Linux = growth of the slab caches TCP,
   sock_inode_cache, filp, dentry, tcp_bind*_bucket (/proc/slabinfo, system-wide)
   divided by the two endpoints of each connection; no buffers either side.
-- ratio = ustack / Linux.
+- ratio = ustack / Linux. Load average at start: $LOAD_START, at the end:
+  $(cut -d' ' -f1-3 /proc/loadavg) (2 vCPUs: other work on the machine shows
+  in the numbers, most in the bulk rows).
 EOF

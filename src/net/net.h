@@ -123,6 +123,8 @@ struct pmtu_entry {
 };
 struct pmtu_cache {
     struct pmtu_entry e[PMTU_CACHE_SIZE];
+    ust_time_t max_expires; /* latest expiry of any entry: a cheap "none valid"
+                               answer on every transmitted datagram */
 };
 void pmtu_update(struct ust_stack *st, ust_ip4_t dst, unsigned mtu);
 unsigned pmtu_get(const struct ust_stack *st, ust_ip4_t dst); /* 0 = none */
