@@ -25,6 +25,10 @@ extern const struct cli_command cli_commands[];
 int cmd_serve(int argc, char **argv);
 int cmd_ping(int argc, char **argv);
 int cmd_demo(int argc, char **argv);
+int cmd_netstat(int argc, char **argv);
+int cmd_get(int argc, char **argv);
+int cmd_send(int argc, char **argv);
+int cmd_recv(int argc, char **argv);
 
 /* ---- error reporting (link_opts.c) ---------------------------------------
  * Every usage error is ONE line on stderr, "ustack: ...", and exit code 2. */
@@ -65,6 +69,7 @@ struct link_opts {
     bool have_shape;        /* --shape RATE[,BURST] */
     uint64_t shape_rate_bps;
     size_t shape_burst;
+    const char *ctl;        /* --ctl PATH (default /run/ustack/<pid>.sock) */
 };
 
 #define LINK_OPTS_HELP                                                                     \
@@ -76,7 +81,9 @@ struct link_opts {
     "  --mtu N              link MTU (default 1500)\n"                                     \
     "  --pcap FILE|-        capture every frame into FILE (- = stdout)\n"                  \
     "  --trace              print what each layer does with each packet (stderr)\n"        \
-    "  --shape RATE[,BURST] token-bucket shaper on transmit, e.g. 10mbit,15k\n"
+    "  --shape RATE[,BURST] token-bucket shaper on transmit, e.g. 10mbit,15k\n" \
+    "  --ctl PATH           control socket for 'ustack netstat' (default\n"          \
+    "                       /run/ustack/<pid>.sock)\n"
 
 void link_opts_init(struct link_opts *o);
 /* Consumes argv[*i] if it is a link option. Returns 1 if consumed, 0 if it
@@ -88,13 +95,58 @@ int link_opts_check(const struct link_opts *o);
 /* ---- trace sink (link_setup.c) --------------------------------------------
  * Prints "  +0.001234 hostA ip    rx ..." lines: time relative to t0, an
  * optional name (the demo runs several stacks), the layer and the message. */
+enum cli_trace_filter {
+    TRACE_ALL,          /* every line */
+    TRACE_TCP,          /* only the tcp layer */
+    TRACE_TCP_EVENTS,   /* only tcp state changes and retransmissions */
+};
 struct cli_trace {
     FILE *out;
     ust_time_t t0;
     const char *who;    /* NULL: no name column */
     bool muted;         /* temporarily silent (the demo mutes some phases) */
+    enum cli_trace_filter filter;
 };
 void cli_trace_fn(void *ctx, ust_time_t now, const char *layer, const char *msg);
+
+/* ---- the control socket (ctl.c) -------------------------------------------
+ * Serves a snapshot of the stack (sockets, counters) to `ustack netstat`. */
+#define CTL_DIR "/run/ustack"
+struct ctl_server {
+    int fd;                 /* listening Unix socket, -1 when closed */
+    bool bound;             /* path exists and is ours: unlink on close */
+    char path[108];
+    struct ust_stack *st;
+    struct ust_loop *loop;
+};
+/* Creates the socket (path NULL: CTL_DIR/<pid>.sock, creating CTL_DIR)
+ * and registers it with the loop. Returns 0, or -1 with errno set. */
+int ctl_open(struct ctl_server *c, const char *path, struct ust_stack *st, struct ust_loop *loop);
+void ctl_close(struct ctl_server *c);
+
+/* ---- netstat table (netstat_fmt.c) ------------------------------------------ */
+/* "Proto Recv-Q Send-Q Local Address ... State PID/Program name" */
+void netstat_print_header(FILE *out, bool with_pid);
+/* "ESTABLISHED", "TIME_WAIT", "SYN_RECV": netstat's spelling. */
+const char *netstat_state_name(int state);
+/* One row as `netstat -tunap` prints it; prog NULL: no PID column. */
+void netstat_print_row(FILE *out, const struct ust_sock_entry *e, const char *prog);
+
+/* ---- TCP services of `ustack serve` (serve_tcp.c) ------------------------- */
+enum tcpsrv_kind {
+    TCPSRV_ECHO,    /* RFC 862: send back what arrives */
+    TCPSRV_DISCARD, /* RFC 863: read and drop */
+    TCPSRV_HTTP,    /* static files over HTTP/1.1 (GET, HEAD) */
+};
+struct tcp_server;
+/* http_root: realpath() of the document root (NULL without --http). */
+struct tcp_server *tcp_server_new(struct ust_stack *st, const char *http_root);
+/* Listens on port on every address. 0, or -1 with errno set. */
+int tcp_server_listen(struct tcp_server *s, enum tcpsrv_kind kind, uint16_t port);
+/* Polls every listener and connection once and serves what is ready.
+ * Returns true if something happened (the caller should not sleep). */
+bool tcp_server_turn(struct tcp_server *s);
+void tcp_server_free(struct tcp_server *s);
 
 /* ---- a stack on a real TAP device (link_setup.c) ------------------------- */
 struct link_ctx {
@@ -104,12 +156,39 @@ struct link_ctx {
     struct ust_stack *st;
     struct ust_dev *dev;
     struct ust_loop *loop;
+    struct ctl_server ctl;
 };
 /* Creates the stack, opens and configures the TAP device as the options
  * say, and the real event loop. Returns 0, or an exit code after printing
  * one error line (everything created so far is freed). */
 int link_open(const struct link_opts *o, struct link_ctx *out);
 void link_close(struct link_ctx *c);
+
+/* ---- TCP clients (client.c) -------------------------------------------------- */
+/* A blocking TCP connection to ip:port within `timeout`; on failure prints
+ * "ustack: connect A.B.C.D:P: Connection refused" and returns -1. */
+int client_connect(struct ust_stack *st, ust_ip4_t ip, uint16_t port, ust_time_t timeout);
+/* Runs the stack until every TCP connection has finished closing (or sits
+ * in TIME-WAIT), at most `timeout`: our last FIN/ACK reach the peer before
+ * the process and its TAP device go away. */
+void client_linger(struct link_ctx *c, ust_time_t timeout);
+
+/* ---- progress bar and rates (progress.c) ------------------------------------ */
+struct progress {
+    bool tty;            /* stderr is a terminal: draw the bar */
+    bool drawn;
+    uint64_t total;      /* 0: unknown */
+    uint64_t done;
+    ust_time_t start, last_draw;
+};
+void progress_start(struct progress *p, uint64_t total, ust_time_t now);
+void progress_update(struct progress *p, uint64_t done, ust_time_t now);
+/* Draws the final state and ends the line (terminal only). */
+void progress_finish(struct progress *p, ust_time_t now);
+/* "20.0 MiB", "512 B" */
+const char *format_bytes(uint64_t n, char buf[32]);
+/* "123.45 Mbit/s" */
+const char *format_rate(uint64_t bytes, ust_time_t elapsed, char buf[48]);
 
 /* "Time to live exceeded", "Destination Host Unreachable", ... (ping_text.c) */
 const char *ping_error_text(const struct ust_ping_result *r);

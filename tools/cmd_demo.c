@@ -13,33 +13,9 @@
 
 #include "cli.h"
 
-#define DEMO_PING_ID 0x5354 /* "ST": the story pings */
-#define DEMO_BULK_ID 0x5355 /* the ping series, numbered from 1 like ping(8) */
-#define DEMO_BIG_PING 3000  /* payload bytes: three fragments on lan1 */
-#define DEMO_BULK_PINGS 20
-#define DEMO_TRIES 5        /* story pings are retried when a link drops them */
+#include "demo.h"
 
-enum { LAN1, LAN2, NLANS };
-enum { HOST_A, ROUTER, HOST_B, NHOSTS };
-
-/* Topology: who sits on which switch with which address. */
-struct nic_spec {
-    int lan;
-    const char *ifname;
-    ust_ip4_t addr;
-    int prefix_len;
-    unsigned mtu;
-};
-struct host_spec {
-    const char *name;  /* trace column, padded */
-    const char *title; /* in the narration */
-    struct nic_spec nic[2];
-    int nnics;
-    ust_ip4_t gateway; /* 0: none */
-    bool forwarding;
-};
-
-static const struct host_spec host_specs[NHOSTS] = {
+const struct host_spec host_specs[NHOSTS] = {
     [HOST_A] = {"A", "host A", {{LAN1, "eth0", UST_IP4(203, 0, 113, 10), 24, 1500}}, 1,
                 UST_IP4(203, 0, 113, 1), false},
     [ROUTER] = {"R", "router R",
@@ -54,60 +30,27 @@ static const char *const lan_names[NLANS] = {"lan1", "lan2"};
 static const ust_time_t lan_delay[NLANS] = {500 * UST_USEC, 1500 * UST_USEC};
 static const ust_time_t lan_jitter[NLANS] = {100 * UST_USEC, 300 * UST_USEC};
 
-struct demo_opts {
-    uint64_t seed;
-    double loss_pct;
-    bool trace;
-    const char *pcap;
-};
-
-struct demo_host {
-    const struct host_spec *spec;
-    struct ust_stack *st;
-    struct ust_dev *nic[2];
-    struct cli_trace trace;
-};
-
-/* The last answer to the ping being waited for. */
-struct demo_ping {
-    uint16_t id, seq;
-    bool answered;
-    struct ust_ping_result result;
-    ust_time_t sent_at;
-};
-
-struct demo {
-    struct demo_opts o;
-    FILE *out;
-    struct ust_sim *sim;
-    struct ust_sim_switch *sw[NLANS];
-    struct demo_host host[NHOSTS];
-    struct demo_ping ping;
-    uint16_t next_seq;
-};
-
-struct demo_scene {
-    const char *title;
-    int (*run)(struct demo *d); /* 0, or an exit code */
-};
 
 /* ---- options --------------------------------------------------------------- */
 
 static void demo_usage(FILE *out)
 {
     fprintf(out,
-            "usage: ustack demo [--seed N] [--loss PCT] [--trace] [--pcap FILE]\n"
+            "usage: ustack demo [--seed N] [--loss PCT] [--bytes N] [--trace] [--pcap FILE]\n"
             "Runs a simulated network (two hosts, a router, two lossy switched links) in\n"
-            "this process and narrates ARP, routing, fragmentation and ping. No root needed.\n"
+            "this process and narrates ARP, routing, fragmentation, ping and a TCP\n"
+            "connection (handshake, transfer, close). No root needed.\n"
             "  --seed N      seed of the simulation (default 1): same seed, same output\n"
             "  --loss PCT    percentage of frames each cable drops (default 2)\n"
-            "  --trace       also trace set-up and the ping series, not only the story\n"
+            "  --bytes N     bytes the TCP connection carries (default 200000)\n"
+            "  --trace       trace everything: set-up, the ping series, every TCP segment\n"
             "  --pcap FILE   capture host A's NIC into FILE (default ustack-demo.pcap)\n");
 }
 
 static int demo_parse(int argc, char **argv, struct demo_opts *o)
 {
-    *o = (struct demo_opts){.seed = 1, .loss_pct = 2.0, .pcap = "ustack-demo.pcap"};
+    *o = (struct demo_opts){.seed = 1, .loss_pct = 2.0, .pcap = "ustack-demo.pcap",
+                            .bytes = DEMO_TCP_BYTES};
     for (int i = 1; i < argc; i++) {
         const char *v;
         int r;
@@ -129,6 +72,11 @@ static int demo_parse(int argc, char **argv, struct demo_opts *o)
             o->loss_pct = strtod(v, &end);
             if (end == v || *end || !(o->loss_pct >= 0 && o->loss_pct <= 100))
                 return cli_usage_error("--loss: '%s' is not a percentage from 0 to 100", v);
+        } else if ((r = opt_value(argc, argv, &i, "--bytes", &v)) != 0) {
+            if (r < 0)
+                return CLI_EXIT_USAGE;
+            if (parse_bytes(v, &o->bytes) != 0 || o->bytes == 0)
+                return cli_usage_error("--bytes: '%s' is not a byte count from 1 to 64m", v);
         } else if ((r = opt_value(argc, argv, &i, "--pcap", &v)) != 0) {
             if (r < 0)
                 return CLI_EXIT_USAGE;
@@ -148,10 +96,12 @@ static int demo_parse(int argc, char **argv, struct demo_opts *o)
 
 /* ---- building the network ---------------------------------------------------- */
 
-static void mute_all(struct demo *d, bool muted)
+void demo_mute_all(struct demo *d, bool muted)
 {
-    for (int h = 0; h < NHOSTS; h++)
+    for (int h = 0; h < NHOSTS; h++) {
         d->host[h].trace.muted = muted;
+        d->host[h].trace.filter = TRACE_ALL;
+    }
 }
 
 static int build_host(struct demo *d, int h)
@@ -278,7 +228,16 @@ static int story_ping(struct demo *d, ust_ip4_t dst, size_t size)
 
 /* ---- the scenes ------------------------------------------------------------ */
 
-static void say(struct demo *d, const char *text) { fprintf(d->out, "%s\n\n", text); }
+void demo_say(struct demo *d, const char *text) { fprintf(d->out, "%s\n\n", text); }
+#define say demo_say
+
+void demo_trace_all(struct demo *d, enum cli_trace_filter f)
+{
+    for (int h = 0; h < NHOSTS; h++) {
+        d->host[h].trace.muted = false;
+        d->host[h].trace.filter = f;
+    }
+}
 
 static int scene_network(struct demo *d)
 {
@@ -312,9 +271,9 @@ static int scene_arp(struct demo *d)
            "datagram waits in the ARP queue while A broadcasts \"who has 203.0.113.1?\".\n"
            "The router answers with its MAC; the waiting datagram leaves. Going UP the\n"
            "router's stack: Ethernet -> IP (it is for me) -> ICMP, which answers.");
-    mute_all(d, false);
+    demo_mute_all(d, false);
     int rc = story_ping(d, host_specs[ROUTER].nic[0].addr, 56);
-    mute_all(d, !d->o.trace);
+    demo_mute_all(d, !d->o.trace);
     return rc;
 }
 
@@ -326,9 +285,9 @@ static int scene_routing(struct demo *d)
            "The router forwards: decrements the TTL, looks up 198.51.100.0/24 (its lan2),\n"
            "asks lan2 who has 198.51.100.20, and sends the datagram on. B answers the same\n"
            "way back; the reply arrives with ttl=63: one router on the path.");
-    mute_all(d, false);
+    demo_mute_all(d, false);
     int rc = story_ping(d, host_specs[HOST_B].nic[0].addr, 56);
-    mute_all(d, !d->o.trace);
+    demo_mute_all(d, !d->o.trace);
     return rc;
 }
 
@@ -340,9 +299,9 @@ static int scene_fragments(struct demo *d)
            "only 1000 bytes, so the router cuts the first fragments again. Only B puts the\n"
            "pieces back together (reassembly), then answers with 3000 bytes of its own,\n"
            "fragmented to fit lan2; A reassembles those.");
-    mute_all(d, false);
+    demo_mute_all(d, false);
     int rc = story_ping(d, host_specs[HOST_B].nic[0].addr, DEMO_BIG_PING);
-    mute_all(d, !d->o.trace);
+    demo_mute_all(d, !d->o.trace);
     return rc;
 }
 
@@ -420,6 +379,7 @@ static int scene_counters(struct demo *d)
         }
         fputc('\n', d->out);
     }
+    demo_tcp_counters(d);
     fprintf(d->out, "%-26s", "frames the cables lost");
     for (int h = 0; h < NHOSTS; h++) {
         uint64_t lost = 0;
@@ -441,6 +401,9 @@ static const struct demo_scene scenes[] = {
     {"host A pings host B on another network (routing)", scene_routing},
     {"a big ping is fragmented and reassembled", scene_fragments},
     {"a series of pings over lossy links", scene_bulk},
+    {"A opens a TCP connection to B (three-way handshake)", scene_tcp_open},
+    {"A sends a stream of bytes to B (TCP data transfer)", scene_tcp_transfer},
+    {"A and B close the connection (four-way close)", scene_tcp_close},
     {"what each stack counted", scene_counters},
 };
 
@@ -448,6 +411,7 @@ int cmd_demo(int argc, char **argv)
 {
     struct demo d;
     memset(&d, 0, sizeof(d));
+    d.tcp.listen_fd = d.tcp.client_fd = d.tcp.server_fd = -1;
     int rc = demo_parse(argc, argv, &d.o);
     if (rc >= 0)
         return rc;

@@ -1,28 +1,95 @@
-/* `ustack serve`: answers ARP and ping, echoes UDP on the given ports, runs
- * until SIGINT/SIGTERM, then prints its counters. */
+/* `ustack serve`: answers ARP and ping, echoes UDP on the given ports,
+ * serves TCP echo, discard and HTTP (serve_tcp.c), runs until
+ * SIGINT/SIGTERM, then prints its counters. */
 #include <errno.h>
+#include <limits.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include "cli.h"
 
 #define SERVE_MAX_PORTS 16
 #define ECHO_BATCH 64 /* datagrams echoed per port per loop turn (fairness) */
 
+struct tcp_port {
+    enum tcpsrv_kind kind;
+    uint16_t port;
+};
+
 struct serve_opts {
     struct link_opts link;
     uint16_t ports[SERVE_MAX_PORTS];
     unsigned nports;
+    struct tcp_port tcp[SERVE_MAX_PORTS];
+    unsigned ntcp;
+    const char *root;         /* --root DIR */
+    char root_real[PATH_MAX];
+};
+
+static const char *const tcp_kind_opt[] = {
+    [TCPSRV_ECHO] = "--tcp-echo", [TCPSRV_DISCARD] = "--discard", [TCPSRV_HTTP] = "--http",
 };
 
 static void serve_usage(FILE *out)
 {
     fprintf(out,
-            "usage: ustack serve --tap NAME --addr A.B.C.D/N [--udp-echo PORT]... [link options]\n"
-            "Answers ARP and ping (and serves UDP echo on each PORT) until SIGINT/SIGTERM,\n"
-            "then prints the stack's counters.\n"
-            "  --udp-echo PORT      echo UDP datagrams sent to PORT (repeatable)\n"
+            "usage: ustack serve --tap NAME --addr A.B.C.D/N [service options] [link options]\n"
+            "Answers ARP and ping, and serves the services below, until SIGINT/SIGTERM,\n"
+            "then prints the stack's counters. Every service option is repeatable.\n"
+            "  --udp-echo PORT      echo UDP datagrams sent to PORT\n"
+            "  --tcp-echo PORT      TCP echo (RFC 862): send back every byte received\n"
+            "  --discard PORT       TCP discard (RFC 863): read and drop\n"
+            "  --http PORT          HTTP/1.1 static files (GET, HEAD) from --root\n"
+            "  --root DIR           document root of --http (required with it)\n"
             LINK_OPTS_HELP);
+}
+
+/* --tcp-echo / --discard / --http PORT. 1 consumed, 0 not ours, -1 error. */
+static int parse_tcp_opt(struct serve_opts *o, int argc, char **argv, int *i)
+{
+    for (int k = TCPSRV_ECHO; k <= TCPSRV_HTTP; k++) {
+        const char *v;
+        int r = opt_value(argc, argv, i, tcp_kind_opt[k], &v);
+        if (r == 0)
+            continue;
+        unsigned long port;
+        if (r < 0 || parse_uint(tcp_kind_opt[k], v, 1, 65535, &port) != 0)
+            return -1;
+        if (o->ntcp == SERVE_MAX_PORTS) {
+            cli_usage_error("%s: at most %d TCP ports", tcp_kind_opt[k], SERVE_MAX_PORTS);
+            return -1;
+        }
+        for (unsigned j = 0; j < o->ntcp; j++)
+            if (o->tcp[j].port == port) {
+                cli_usage_error("%s %lu: port already used by %s", tcp_kind_opt[k], port,
+                                tcp_kind_opt[o->tcp[j].kind]);
+                return -1;
+            }
+        o->tcp[o->ntcp++] = (struct tcp_port){(enum tcpsrv_kind)k, (uint16_t)port};
+        return 1;
+    }
+    return 0;
+}
+
+/* --http needs --root, a directory; the server compares every file's real
+ * path against the root's. */
+static int check_root(struct serve_opts *o)
+{
+    bool http = false;
+    for (unsigned j = 0; j < o->ntcp; j++)
+        http |= o->tcp[j].kind == TCPSRV_HTTP;
+    if (!http)
+        return o->root ? cli_usage_error("--root: only meaningful with --http PORT") : -1;
+    if (!o->root)
+        return cli_usage_error("--http: --root DIR is required (the directory to serve)");
+    struct stat sb;
+    if (!realpath(o->root, o->root_real) || stat(o->root_real, &sb) < 0)
+        return cli_usage_error("--root %s: %s", o->root, strerror(errno));
+    if (!S_ISDIR(sb.st_mode))
+        return cli_usage_error("--root %s: not a directory", o->root);
+    return -1;
 }
 
 /* Returns -1 to continue, or an exit code. */
@@ -50,13 +117,26 @@ static int serve_parse(int argc, char **argv, struct serve_opts *o)
             o->ports[o->nports++] = (uint16_t)port;
             continue;
         }
+        if ((r = parse_tcp_opt(o, argc, argv, &i)) != 0) {
+            if (r < 0)
+                return CLI_EXIT_USAGE;
+            continue;
+        }
+        if ((r = opt_value(argc, argv, &i, "--root", &v)) != 0) {
+            if (r < 0)
+                return CLI_EXIT_USAGE;
+            o->root = v;
+            continue;
+        }
         if (argv[i][0] == '-')
             return cli_usage_error("serve: unknown option '%s' (try 'ustack serve --help')",
                                    argv[i]);
         return cli_usage_error("serve: unexpected argument '%s' (try 'ustack serve --help')",
                                argv[i]);
     }
-    return link_opts_check(&o->link) ? CLI_EXIT_USAGE : -1;
+    if (link_opts_check(&o->link))
+        return CLI_EXIT_USAGE;
+    return check_root(o);
 }
 
 /* Opens a non-blocking UDP socket bound to port on every address. */
@@ -103,6 +183,15 @@ static void print_banner(const struct serve_opts *o, const struct link_ctx *c, c
     for (unsigned i = 0; i < o->nports; i++)
         if (fds[i] >= 0)
             fprintf(c->out, "%s%u", i ? "," : ", udp echo on ", o->ports[i]);
+    static const char *const names[] = {
+        [TCPSRV_ECHO] = "tcp echo", [TCPSRV_DISCARD] = "discard", [TCPSRV_HTTP] = "http",
+    };
+    for (unsigned i = 0; i < o->ntcp; i++)
+        fprintf(c->out, ", %s on %u", names[o->tcp[i].kind], o->tcp[i].port);
+    if (o->root)
+        fprintf(c->out, " (root %s)", o->root_real);
+    if (c->ctl.bound)
+        fprintf(c->out, "\ncontrol socket %s", c->ctl.path);
     fprintf(c->out, "\nready (Ctrl-C to stop)\n");
     fflush(c->out);
 }
@@ -124,16 +213,34 @@ int cmd_serve(int argc, char **argv)
             return rc;
         }
     }
+    struct tcp_server *srv = tcp_server_new(c.st, o.root ? o.root_real : NULL);
+    if (!srv) {
+        link_close(&c);
+        return cli_usage_error("out of memory");
+    }
+    for (unsigned i = 0; i < o.ntcp; i++) {
+        if (tcp_server_listen(srv, o.tcp[i].kind, o.tcp[i].port) < 0) {
+            rc = cli_usage_error("%s %u: %s", tcp_kind_opt[o.tcp[i].kind], o.tcp[i].port,
+                                 strerror(errno));
+            tcp_server_free(srv);
+            link_close(&c);
+            return rc;
+        }
+    }
     volatile int stop = 0;
     cli_catch_signals(&stop);
     print_banner(&o, &c, fds);
+    bool busy = false;
     while (!stop) {
         /* Bounded wait: a signal that lands just before the wait starts
-         * is still noticed within this time. */
-        ust_loop_run_once(c.loop, 200 * UST_MSEC);
+         * is still noticed within this time. No wait at all while the
+         * services still have work the last turn left (budgets). */
+        ust_loop_run_once(c.loop, busy ? 0 : 200 * UST_MSEC);
         for (unsigned i = 0; i < o.nports; i++)
             echo_drain(c.st, fds[i]);
+        busy = tcp_server_turn(srv);
     }
+    tcp_server_free(srv);
     fprintf(c.out, "\n--- ustack serve counters ---\n");
     ust_stats_print(c.st, c.out, false);
     fflush(c.out);

@@ -7,5 +7,9 @@ const struct cli_command cli_commands[] = {
     {"demo", cmd_demo},
     {"serve", cmd_serve},
     {"ping", cmd_ping},
+    {"get", cmd_get},
+    {"send", cmd_send},
+    {"recv", cmd_recv},
+    {"netstat", cmd_netstat},
     {NULL, NULL},
 };

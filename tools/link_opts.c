@@ -227,6 +227,16 @@ int link_opts_parse(struct link_opts *o, int argc, char **argv, int *i)
         o->pcap = v;
         return r;
     }
+    if ((r = opt_value(argc, argv, i, "--ctl", &v)) != 0) {
+        if (r < 0)
+            return -1;
+        if (v[0] == '\0' || strlen(v) >= 108) {
+            cli_usage_error("--ctl: '%s' is not a usable socket path (1-107 characters)", v);
+            return -1;
+        }
+        o->ctl = v;
+        return r;
+    }
     if ((r = opt_value(argc, argv, i, "--shape", &v)) != 0)
         return r < 0 || parse_shape(v, o) != 0 ? -1 : 1;
     return 0;

@@ -1,5 +1,6 @@
 /* A stack on a real TAP device, set up from the link options; the trace
  * sink; signal handling. */
+#include <errno.h>
 #include <signal.h>
 #include <stdio.h>
 #include <string.h>
@@ -11,6 +12,11 @@ void cli_trace_fn(void *ctx, ust_time_t now, const char *layer, const char *msg)
 {
     struct cli_trace *t = ctx;
     if (t->muted)
+        return;
+    if (t->filter != TRACE_ALL && strcmp(layer, "tcp") != 0)
+        return;
+    if (t->filter == TRACE_TCP_EVENTS && !strstr(msg, " -> ") && !strstr(msg, "retransmi") &&
+        !strstr(msg, "gave up"))
         return;
     ust_time_t rel = now >= t->t0 ? now - t->t0 : 0;
     fprintf(t->out, "  +%llu.%06llu %s%s%-5s %s\n", (unsigned long long)(rel / UST_SEC),
@@ -61,9 +67,25 @@ static int configure(const struct link_opts *o, struct link_ctx *c)
     return 0;
 }
 
+/* The control socket for `ustack netstat`. An explicit --ctl that cannot
+ * be created is an error; the default one (needs /run writable) only
+ * warrants a warning: the stack works without it. */
+static int open_ctl(const struct link_opts *o, struct link_ctx *c)
+{
+    if (ctl_open(&c->ctl, o->ctl, c->st, c->loop) == 0)
+        return 0;
+    if (o->ctl)
+        return cli_usage_error("--ctl %s: cannot create the control socket: %s", o->ctl,
+                               strerror(errno));
+    fprintf(stderr, "ustack: warning: no control socket in %s (%s): 'ustack netstat' will not "
+                    "see this instance\n", CTL_DIR, strerror(errno));
+    return 0;
+}
+
 int link_open(const struct link_opts *o, struct link_ctx *c)
 {
     memset(c, 0, sizeof(*c));
+    c->ctl.fd = -1;
     /* On a real network the stack's PRNG (MAC address, IP IDs, ephemeral
      * ports, TCP sequence numbers) must differ from run to run and from
      * instance to instance: seed it from the kernel. */
@@ -90,6 +112,8 @@ int link_open(const struct link_opts *o, struct link_ctx *c)
         (void)ust_stack_now(c->st);
         rc = configure(o, c);
     }
+    if (rc == 0)
+        rc = open_ctl(o, c);
     if (rc != 0)
         link_close(c);
     return rc;
@@ -97,11 +121,13 @@ int link_open(const struct link_opts *o, struct link_ctx *c)
 
 void link_close(struct link_ctx *c)
 {
+    ctl_close(&c->ctl);
     if (c->loop)
         ust_loop_free(c->loop);
     if (c->st)
         ust_stack_free(c->st);
     memset(c, 0, sizeof(*c));
+    c->ctl.fd = -1;
 }
 
 /* A signal handler has no context argument: this pointer is the one piece

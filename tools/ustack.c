@@ -11,8 +11,12 @@ static void usage(FILE *out)
             "usage: ustack COMMAND [OPTIONS]\n"
             "commands:\n"
             "  demo        run the simulated network story (no root needed)\n"
-            "  serve       answer ARP/ping and serve UDP echo on a TAP device\n"
+            "  serve       answer ARP/ping, serve UDP/TCP echo, discard and HTTP on a TAP device\n"
             "  ping DEST   send ICMP echo requests\n"
+            "  get URL     download a file over HTTP/1.1\n"
+            "  send HOST PORT  send bytes over TCP and report throughput\n"
+            "  recv        accept one TCP connection, count its bytes, report\n"
+            "  netstat     list the sockets (or counters) of every running ustack\n"
             "  version     print the version\n"
             "Run 'ustack COMMAND --help' for the options of a command.\n");
 }

@@ -10,6 +10,7 @@
 #define UST_MAX_DEVS 16        /* devices per stack */
 #define UST_MAX_IFACES 16      /* IPv4 interfaces per stack */
 #define UST_MAX_ROUTES 64      /* routing table entries */
+#define UST_DEFAULT_TTL 64     /* cfg.ip_default_ttl default */
 
 struct ust_config {
     uint64_t seed;                  /* PRNG seed (default 1): same seed, same run */
@@ -26,7 +27,8 @@ struct ust_config {
     unsigned arp_max_entries;       /* neighbour cache capacity (256) */
 
     /* IPv4 */
-    uint8_t ip_default_ttl;         /* 64 */
+    uint8_t ip_default_ttl;         /* 64; 0 is replaced by 64 (RFC 1122 3.2.1.7:
+                                       never send TTL 0) */
     bool ip_forwarding;             /* router mode (false; RFC 1122 3.1 default off) */
     ust_time_t ip_reasm_timeout;    /* reassembly timeout (30 s) */
     size_t ip_reasm_mem_max;        /* bytes held by all reassemblies (256 KiB) */
@@ -47,6 +49,12 @@ struct ust_config {
     size_t tcp_rcvbuf;              /* receive buffer per connection (262144); also
                                        bounds the out-of-order data held */
     bool tcp_window_scaling;        /* offer/accept RFC 7323 window scale (true) */
+    bool tcp_timestamps;            /* offer/accept RFC 7323 timestamps: RTTM and
+                                       PAWS (true) */
+    bool tcp_sack;                  /* offer/accept RFC 2018 selective ACKs (true) */
+    char tcp_congestion[16];        /* congestion control of new connections:
+                                       "newreno" (default, RFC 5681/6582) or "cubic"
+                                       (RFC 9438); per socket: TCP_CONGESTION */
     unsigned tcp_initial_cwnd;      /* initial window in segments (10, RFC 6928) */
     ust_time_t tcp_rto_initial;     /* RTO before the first sample (1 s, RFC 6298 2.1) */
     ust_time_t tcp_rto_min;         /* lower bound on the RTO (200 ms, as Linux;

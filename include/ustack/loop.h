@@ -25,6 +25,15 @@ int ust_loop_run(struct ust_loop *loop, volatile int *stop);
  * application with its own loop waits on it (with ust_stack_poll_at() as
  * timeout) and then calls ust_loop_run_once(loop, 0). */
 int ust_loop_fd(const struct ust_loop *loop);
+/* Watches an application descriptor (a control socket, a pipe, ...) in
+ * the same epoll set: when it becomes readable, ust_loop_run_once calls
+ * fn(ctx, fd, epoll events) after processing the frames and timers of that
+ * turn. At most 16 descriptors. The loop does not own fd: remove it with
+ * ust_loop_del_fd before closing it. Returns 0 or a negative ust_err
+ * (UST_ERR_EXIST: already watched, UST_ERR_NOMEM: table full). */
+typedef void (*ust_loop_fd_fn)(void *ctx, int fd, uint32_t events);
+int ust_loop_add_fd(struct ust_loop *loop, int fd, ust_loop_fd_fn fn, void *ctx);
+int ust_loop_del_fd(struct ust_loop *loop, int fd);
 /* Current CLOCK_MONOTONIC time in nanoseconds. */
 ust_time_t ust_clock_monotonic(void);
 

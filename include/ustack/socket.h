@@ -28,8 +28,16 @@
  * payload + 64 bytes, and a datagram that would push the queue past the
  * limit is dropped (counted in RcvbufErrors), except that an empty queue
  * always takes one datagram. The UDP default is cfg.udp_rcvbuf (as if
- * already doubled). IPPROTO_IP: IP_TTL (1..255, -1 = default), IP_TOS.
- * Anything else is passed to the protocol; unknown options: ENOPROTOOPT.
+ * already doubled). IPPROTO_IP: IP_TTL (1..255, -1 = default; 0: EINVAL),
+ * IP_TOS. UDP also has, as on Linux: IP_OPTIONS (at most 40 bytes of IP
+ * options sent on every datagram until changed; an empty value removes
+ * them; malformed lists, two source routes or a Stream Identifier: EINVAL.
+ * A source route lists the gateways to pass: the datagram goes to the
+ * first, and the destination given to sendto is put at the end of the
+ * route, RFC 1122 3.2.1.8c), IP_PKTINFO / IP_RECVOPTS / IP_RETOPTS /
+ * IP_RECVERR (int flags, see ust_recvmsg), IP_MTU (read-only, connected
+ * sockets: the path MTU). Anything else is passed to the protocol; unknown
+ * options: ENOPROTOOPT.
  *
  * UDP (SOCK_DGRAM) as on Linux: one recv returns (the start of) one
  * datagram, the rest of a longer one is discarded, and with MSG_TRUNC the
@@ -39,7 +47,9 @@
  * first send or connect. ICMP errors (port unreachable -> ECONNREFUSED,
  * host/net unreachable, a local ARP failure -> EHOSTUNREACH) reach only a
  * connected socket, as a pending error returned once by the next send or
- * recv (and by SO_ERROR, POLLERR). A unicast datagram goes to the most
+ * recv (and by SO_ERROR, POLLERR); fragmentation needed gives EMSGSIZE.
+ * With IP_RECVERR every such error is also queued for MSG_ERRQUEUE, for
+ * unconnected sockets too (at most 32, the oldest dropped first). A unicast datagram goes to the most
  * specific socket (connected, then bound to the address, then wildcard;
  * the newest on a tie), a broadcast one to every matching socket.
  *
@@ -50,6 +60,7 @@
 
 #include <netinet/in.h>
 #include <poll.h>
+#include <stdint.h>
 #include <sys/socket.h>
 #include <sys/types.h>
 
@@ -76,6 +87,44 @@ int ust_getsockname(struct ust_stack *st, int fd, struct sockaddr *addr, socklen
 int ust_getpeername(struct ust_stack *st, int fd, struct sockaddr *addr, socklen_t *len);
 int ust_setsockopt(struct ust_stack *st, int fd, int level, int name, const void *val,
                    socklen_t len);
+/* recvmsg(2): scatter into msg_iov, source in msg_name, and control
+ * messages (level IPPROTO_IP) in msg_control for a UDP socket that enabled
+ * them with setsockopt (int 1), as on Linux:
+ *   IP_PKTINFO  -> IP_PKTINFO, struct in_pktinfo: ipi_ifindex = the ustack
+ *                  interface index + 1 (0 = delivered locally), ipi_addr =
+ *                  the IP destination, ipi_spec_dst = the specific
+ *                  destination (RFC 1122 3.3.4.2: the interface address
+ *                  when the destination was a broadcast);
+ *   IP_RECVOPTS -> IP_RECVOPTS, the IP options exactly as received;
+ *   IP_RETOPTS  -> IP_RETOPTS, options for a reply to the sender, ready for
+ *                  IP_OPTIONS: the received source route reversed (RFC 1122
+ *                  3.2.1.8c; absent when there is none);
+ *   IP_RECVERR  -> errors, see MSG_ERRQUEUE below.
+ * msg_flags gets MSG_TRUNC (datagram cut) and MSG_CTRUNC (control data did
+ * not fit). MSG_ERRQUEUE (with IP_RECVERR on) reads one queued ICMP error
+ * instead, never blocking (EAGAIN when none): the data is the returned
+ * datagram's UDP payload as quoted, msg_name its destination, and one
+ * control message IP_RECVERR holding struct ust_sock_extended_err followed
+ * by a struct sockaddr_in naming the reporter (SO_EE_OFFENDER in Linux).
+ * TCP sockets: data only (no control messages). */
+ssize_t ust_recvmsg(struct ust_stack *st, int fd, struct msghdr *msg, int flags);
+/* sendmsg(2): gathers msg_iov into one datagram sent to msg_name (or the
+ * connected peer). Control messages are not supported (EINVAL). */
+ssize_t ust_sendmsg(struct ust_stack *st, int fd, const struct msghdr *msg, int flags);
+
+/* The error queued for MSG_ERRQUEUE; the same layout as Linux's struct
+ * sock_extended_err (linux/errqueue.h). */
+struct ust_sock_extended_err {
+    uint32_t ee_errno;  /* errno value: ECONNREFUSED, EHOSTUNREACH, EMSGSIZE... */
+    uint8_t ee_origin;  /* UST_SO_EE_ORIGIN_ICMP (2) or _LOCAL (1) */
+    uint8_t ee_type;    /* ICMP type */
+    uint8_t ee_code;    /* ICMP code */
+    uint8_t ee_pad;
+    uint32_t ee_info;   /* next-hop MTU for fragmentation needed */
+    uint32_t ee_data;
+};
+#define UST_SO_EE_ORIGIN_LOCAL 1
+#define UST_SO_EE_ORIGIN_ICMP 2
 int ust_getsockopt(struct ust_stack *st, int fd, int level, int name, void *val, socklen_t *len);
 /* TCP connection states (RFC 9293 3.3.2), as reported by UST_TCP_INFO. */
 enum ust_tcp_state {
@@ -119,6 +168,28 @@ struct ust_tcp_info {
     uint64_t bytes_acked;     /* bytes of ours the peer acknowledged */
     uint64_t bytes_received;  /* bytes received in order */
 };
+
+/* One socket or connection of the stack, as `netstat -tuna` shows it. */
+struct ust_sock_entry {
+    int proto;            /* IPPROTO_TCP or IPPROTO_UDP */
+    int fd;               /* its descriptor, or -1: a TCP connection living on
+                             without one (TIME-WAIT, an orphan closing, a
+                             listener's child not accepted yet) */
+    ust_ip4_t laddr;      /* 0 = any address */
+    uint16_t lport;
+    ust_ip4_t raddr;      /* 0 with rport 0: no peer (listener, unconnected UDP) */
+    uint16_t rport;
+    int state;            /* TCP: enum ust_tcp_state; UDP: UST_TCP_CLOSED */
+    uint32_t recv_q;      /* TCP: unread bytes (listener: connections waiting
+                             for accept); UDP: queued bytes */
+    uint32_t send_q;      /* TCP: bytes not yet acknowledged (listener: the
+                             backlog); UDP: 0 */
+};
+typedef void (*ust_sock_entry_fn)(void *ctx, const struct ust_sock_entry *e);
+/* Read-only snapshot: calls fn for every TCP control block (listeners,
+ * connections, descriptor-less ones) and every bound UDP socket. fn must
+ * not call back into the stack. Returns the number of entries. */
+int ust_netstat(struct ust_stack *st, ust_sock_entry_fn fn, void *ctx);
 
 int ust_set_nonblock(struct ust_stack *st, int fd, int on);
 /* Like poll(2) over ustack descriptors; timeout in milliseconds (-1 = for

@@ -59,6 +59,13 @@ int ust_route_default(struct ust_stack *st, ust_ip4_t gateway);
 int ust_route_lookup(const struct ust_stack *st, ust_ip4_t dst, int *ifindex,
                      ust_ip4_t *next_hop);
 void ust_route_dump(const struct ust_stack *st, FILE *out);
+/* GET_MAXSIZES of RFC 1122 3.4: *mms_s = the largest transport message
+ * (transport header + data) that goes to dst without fragmentation (path
+ * MTU - 20; 556 without a route), *mms_r = the largest one this host can
+ * receive (MMS_R = EMTU_R - 20 = 65515, RFC 1122 3.3.2). Either pointer may
+ * be NULL. Returns 0 or UST_ERR_INVAL. */
+int ust_ip_max_sizes(const struct ust_stack *st, ust_ip4_t dst, unsigned *mms_s,
+                     unsigned *mms_r);
 /* Router mode: forward datagrams not addressed to us (off by default). */
 void ust_stack_set_forwarding(struct ust_stack *st, bool on);
 

@@ -22,7 +22,7 @@
     X(InDelivers) X(OutRequests) X(OutDiscards) X(OutNoRoutes) \
     X(ForwDatagrams) X(InTtlExceeded) X(ReasmReqds) X(ReasmOKs) X(ReasmFails) \
     X(ReasmTimeout) X(ReasmOverlaps) X(ReasmMemDrops) X(FragOKs) X(FragFails) \
-    X(FragCreates)
+    X(FragCreates) X(InSrcRouteFails)
 
 #define UST_ICMP_COUNTERS(X) \
     X(InMsgs) X(InErrors) X(InCsumErrors) X(InDestUnreachs) X(InTimeExcds) \
@@ -42,7 +42,7 @@
     X(InBadAddr) X(OutOfWindow) X(DupAcks) X(PartialAcks) X(DelayedAcks) \
     X(ZeroWindowProbes) X(KeepAliveProbes) X(AbortOnData) X(AbortOnClose) \
     X(AbortOnTimeout) X(AbortOnLinger) X(TimeWaitExpired) X(RstUnacceptable) \
-    X(AckTooNew) X(AckTooOld) X(IcmpErrors)
+    X(AckTooNew) X(AckTooOld) X(IcmpErrors) X(PawsDrops) X(SackRetrans)
 
 #define UST_COUNTER_FIELD(name) uint64_t name;
 

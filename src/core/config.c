@@ -12,7 +12,7 @@ void ust_config_default(struct ust_config *c)
     c->arp_max_requests = 3;
     c->arp_queue_len = 64;
     c->arp_max_entries = 256;
-    c->ip_default_ttl = 64;
+    c->ip_default_ttl = UST_DEFAULT_TTL;
     c->ip_forwarding = false;
     c->ip_reasm_timeout = 30 * UST_SEC;
     c->ip_reasm_mem_max = 256 * 1024;
@@ -26,6 +26,9 @@ void ust_config_default(struct ust_config *c)
     c->tcp_sndbuf = 262144;
     c->tcp_rcvbuf = 262144;
     c->tcp_window_scaling = true;
+    c->tcp_timestamps = true;
+    c->tcp_sack = true;
+    strcpy(c->tcp_congestion, "newreno");
     c->tcp_initial_cwnd = 10;
     c->tcp_rto_initial = 1 * UST_SEC;
     c->tcp_rto_min = 200 * UST_MSEC;

@@ -15,6 +15,10 @@ struct ust_stack *ust_stack_new(const struct ust_config *cfg)
         st->cfg = *cfg;
     else
         ust_config_default(&st->cfg);
+    /* RFC 1122 3.2.1.7: a host MUST NOT send a datagram with TTL 0, so a
+     * default TTL of 0 is replaced by the documented default (64). */
+    if (st->cfg.ip_default_ttl == 0)
+        st->cfg.ip_default_ttl = UST_DEFAULT_TTL;
     rng_seed(&st->rng, st->cfg.seed);
     st->ip_next_id = (uint16_t)rng_next(&st->rng);
     if (arp_init(st) != UST_OK || udp_init(st) != UST_OK || tcp_init(st) != UST_OK) {

@@ -12,7 +12,15 @@
 #include "ustack/loop.h"
 
 #define LOOP_RX_BUDGET 64 /* frames per device per wake-up: fairness between devices */
-#define LOOP_MAX_EVENTS UST_MAX_DEVS
+#define LOOP_MAX_FDS 16 /* application descriptors (ust_loop_add_fd) */
+#define LOOP_MAX_EVENTS (UST_MAX_DEVS + LOOP_MAX_FDS)
+
+/* An application descriptor watched next to the devices. */
+struct loop_fd {
+    int fd;               /* -1: free slot */
+    ust_loop_fd_fn fn;
+    void *ctx;
+};
 
 struct ust_loop {
     struct ust_stack *st;
@@ -20,7 +28,12 @@ struct ust_loop {
     struct ust_dev *watched[UST_MAX_DEVS]; /* devices registered with epoll */
     unsigned nwatched;
     unsigned seen_ndevs; /* st->ndevs at the last refresh */
+    struct loop_fd fds[LOOP_MAX_FDS];
 };
+
+/* epoll_event.data.u64 says what woke us: a device index below
+ * LOOP_TAG_FD, an application descriptor slot from LOOP_TAG_FD on. */
+#define LOOP_TAG_FD 1024u
 
 ust_time_t ust_clock_monotonic(void)
 {
@@ -63,7 +76,7 @@ int ust_loop_refresh(struct ust_loop *loop)
         int fd = ust_dev_fd(dev);
         if (fd < 0 || loop_watches(loop, dev) || loop->nwatched == UST_MAX_DEVS)
             continue;
-        struct epoll_event ev = {.events = EPOLLIN, .data.ptr = dev};
+        struct epoll_event ev = {.events = EPOLLIN, .data.u64 = loop->nwatched};
         if (epoll_ctl(loop->epfd, EPOLL_CTL_ADD, fd, &ev) < 0)
             return UST_ERR_IO;
         loop->watched[loop->nwatched++] = dev;
@@ -80,6 +93,8 @@ struct ust_loop *ust_loop_new(struct ust_stack *st)
     if (!loop)
         return NULL;
     loop->st = st;
+    for (unsigned i = 0; i < LOOP_MAX_FDS; i++)
+        loop->fds[i].fd = -1;
     loop->epfd = epoll_create1(EPOLL_CLOEXEC);
     if (loop->epfd < 0 || ust_loop_refresh(loop) != UST_OK) {
         ust_loop_free(loop);
@@ -130,10 +145,57 @@ int ust_loop_run_once(struct ust_loop *loop, ust_time_t max_wait)
     if (n < 0)
         return errno == EINTR ? UST_ERR_AGAIN : UST_ERR_IO;
     now = ust_clock_monotonic();
-    for (int i = 0; i < n; i++)
-        ust_dev_poll_rx(evs[i].data.ptr, now, LOOP_RX_BUDGET);
+    for (int i = 0; i < n; i++) {
+        uint64_t tag = evs[i].data.u64;
+        if (tag < LOOP_TAG_FD && tag < loop->nwatched)
+            ust_dev_poll_rx(loop->watched[tag], now, LOOP_RX_BUDGET);
+    }
     ust_stack_poll(st, ust_clock_monotonic());
+    /* Application descriptors last: their callbacks see the stack's state
+     * after this turn's frames and timers. */
+    for (int i = 0; i < n; i++) {
+        uint64_t tag = evs[i].data.u64;
+        if (tag < LOOP_TAG_FD || tag - LOOP_TAG_FD >= LOOP_MAX_FDS)
+            continue;
+        struct loop_fd *f = &loop->fds[tag - LOOP_TAG_FD];
+        if (f->fd >= 0)
+            f->fn(f->ctx, f->fd, evs[i].events);
+    }
     return UST_OK;
+}
+
+int ust_loop_add_fd(struct ust_loop *loop, int fd, ust_loop_fd_fn fn, void *ctx)
+{
+    if (!loop || fd < 0 || !fn)
+        return UST_ERR_INVAL;
+    for (unsigned i = 0; i < LOOP_MAX_FDS; i++) {
+        if (loop->fds[i].fd == fd)
+            return UST_ERR_EXIST;
+    }
+    for (unsigned i = 0; i < LOOP_MAX_FDS; i++) {
+        if (loop->fds[i].fd >= 0)
+            continue;
+        struct epoll_event ev = {.events = EPOLLIN, .data.u64 = LOOP_TAG_FD + i};
+        if (epoll_ctl(loop->epfd, EPOLL_CTL_ADD, fd, &ev) < 0)
+            return UST_ERR_IO;
+        loop->fds[i] = (struct loop_fd){.fd = fd, .fn = fn, .ctx = ctx};
+        return UST_OK;
+    }
+    return UST_ERR_NOMEM;
+}
+
+int ust_loop_del_fd(struct ust_loop *loop, int fd)
+{
+    if (!loop || fd < 0)
+        return UST_ERR_INVAL;
+    for (unsigned i = 0; i < LOOP_MAX_FDS; i++) {
+        if (loop->fds[i].fd != fd)
+            continue;
+        (void)epoll_ctl(loop->epfd, EPOLL_CTL_DEL, fd, NULL);
+        loop->fds[i].fd = -1;
+        return UST_OK;
+    }
+    return UST_ERR_NOENT;
 }
 
 int ust_loop_run(struct ust_loop *loop, volatile int *stop)

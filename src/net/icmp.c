@@ -24,6 +24,14 @@ static void icmp_echo_reply(struct ust_stack *st, const struct ipv4_hdr *ip,
     struct icmp_hdr h = {.type = ICMP_ECHO_REPLY, .code = 0, .id = req->id, .seq = req->seq};
     icmp_emit(&h, p->data, p->len, len);
     struct ipv4_out o = {.src = ip->dst, .dst = ip->src, .proto = IPV4_PROTO_ICMP, .tos = ip->tos};
+    /* RFC 1122 3.2.2.6: a source route in the request is reversed and
+     * used for the reply (the route is complete: ipv4_srr_accept). */
+    uint8_t ret[IPV4_MAX_OPT_LEN];
+    int off = ipv4_srr_find(ip->opts, ip->opt_len);
+    if (off >= 0) {
+        o.opt_len = (uint8_t)ipv4_srr_reverse(ip->opts + off, ip->src, ret);
+        o.opts = ret;
+    }
     char d[16];
     TRACE(st, "icmp", "echo reply to %s id %u seq %u len %zu", IP4STR(ip->src, d), req->id,
           req->seq, len);

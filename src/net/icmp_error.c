@@ -119,7 +119,7 @@ void icmp_notify_upper(struct ust_stack *st, uint8_t type, uint8_t code, uint32_
         return;
     switch (orig.proto) {
     case IPV4_PROTO_UDP:
-        udp_icmp_error(st, type, code, &orig, l4, l4_len);
+        udp_icmp_error(st, type, code, extra, from, &orig, l4, l4_len);
         return;
     case IPV4_PROTO_TCP:
         tcp_icmp_error(st, type, code, extra, &orig, l4, l4_len);

@@ -87,6 +87,7 @@ int ipv4_parse_quoted(const uint8_t *buf, size_t len, struct ipv4_hdr *h, const 
     if (rc < 0)
         return rc;
     h->total_len = get_be16(buf + 2);
+    h->opts = h->opt_len ? buf + IPV4_HDR_LEN : NULL; /* not into tmp */
     size_t avail = len - hl;
     if (h->total_len >= hl && avail > (size_t)h->total_len - hl)
         avail = (size_t)h->total_len - hl;
@@ -108,7 +109,7 @@ void ipv4_deliver(struct ust_stack *st, struct ust_iface *ifc, const struct ipv4
         return;
     case IPV4_PROTO_UDP:
         st->stats.ip.InDelivers++;
-        udp_input(st, h, seg, seg_len, dgram, h->total_len, link_bcast);
+        udp_input(st, h, seg, seg_len, dgram, h->total_len, link_bcast, ifc ? ifc->index : -1);
         return;
     case IPV4_PROTO_TCP:
         /* TCP is unicast only (RFC 9293 3.9.1: no broadcast/multicast). */
@@ -133,6 +134,10 @@ void ipv4_deliver(struct ust_stack *st, struct ust_iface *ifc, const struct ipv4
 static void ipv4_local_in(struct ust_stack *st, struct ust_iface *ifc, const struct ipv4_hdr *h,
                           const uint8_t *buf, bool link_bcast)
 {
+    /* Options are processed before reassembly (every fragment carries a
+     * copy of a source route, RFC 1122 3.2.1.8c). */
+    if (h->has_source_route && !ipv4_srr_accept(st, h, buf))
+        return;
     if (!h->mf && h->frag_off == 0) {
         ipv4_deliver(st, ifc, h, buf, link_bcast);
         return;

@@ -1,6 +1,7 @@
 /* IPv4 output (RFC 791, RFC 1122 3.3): route, source address, header,
  * MTU and fragmentation, local (loopback) delivery. */
 #include <stdio.h>
+#include <string.h>
 
 #include "core/stack_impl.h"
 #include "core/trace.h"
@@ -35,14 +36,19 @@ static unsigned ipv4_path_mtu(const struct ust_stack *st, const struct ust_iface
     return pm && pm < mtu ? pm : mtu;
 }
 
+/* Pushes the header with the options o->opts (already in wire form,
+ * a multiple of 4 bytes). */
 static int ipv4_push_header(struct ust_stack *st, const struct ipv4_out *o, ust_ip4_t src,
                             struct pkt *p)
 {
-    uint8_t *b = pkt_push(p, IPV4_HDR_LEN);
+    size_t hl = (size_t)IPV4_HDR_LEN + o->opt_len;
+    uint8_t *b = pkt_push(p, hl);
     if (!b)
         return UST_ERR_NOMEM;
+    if (o->opt_len)
+        memcpy(b + IPV4_HDR_LEN, o->opts, o->opt_len);
     struct ipv4_hdr h = {
-        .hdr_len = IPV4_HDR_LEN,
+        .hdr_len = (uint8_t)hl,
         .tos = o->tos,
         .total_len = (uint16_t)p->len,
         .id = st->ip_next_id++,
@@ -51,8 +57,9 @@ static int ipv4_push_header(struct ust_stack *st, const struct ipv4_out *o, ust_
         .proto = o->proto,
         .src = src,
         .dst = o->dst,
+        .opt_len = o->opt_len,
     };
-    return ipv4_emit(&h, b, IPV4_HDR_LEN) == IPV4_HDR_LEN ? UST_OK : UST_ERR_INVAL;
+    return ipv4_emit(&h, b, hl) == (int)hl ? UST_OK : UST_ERR_INVAL;
 }
 
 int ipv4_transmit(struct ust_stack *st, struct ust_iface *ifc, ust_ip4_t next_hop, struct pkt *p,
@@ -89,23 +96,11 @@ static int ipv4_output_local(struct ust_stack *st, const struct ipv4_out *o, str
     return ipv4_local_enqueue(st, p);
 }
 
-int ipv4_output(struct ust_stack *st, const struct ipv4_out *o, struct pkt *p)
+/* ipv4_output once the options are in wire form and o->dst is the
+ * header's destination (the first hop of a source route). */
+static int ipv4_output_wire(struct ust_stack *st, const struct ipv4_out *o, struct pkt *p)
 {
     char s[16], d[16];
-    st->stats.ip.OutRequests++;
-    if (p->len > IPV4_MAX_LEN - IPV4_HDR_LEN) {
-        st->stats.ip.OutDiscards++;
-        TRACE(st, "ip", "drop: datagram of %zu bytes exceeds 65535", p->len + IPV4_HDR_LEN);
-        pkt_free(p);
-        return UST_ERR_MSGSIZE;
-    }
-    if (o->src && !ipv4_is_local(st, o->src)) {
-        /* RFC 1122 3.2.1.3: the source must be one of our addresses. */
-        st->stats.ip.OutDiscards++;
-        TRACE(st, "ip", "drop: source %s is not ours", IP4STR(o->src, s));
-        pkt_free(p);
-        return UST_ERR_ADDRNOTAVAIL;
-    }
     if (ipv4_is_local(st, o->dst))
         return ipv4_output_local(st, o, p);
     ust_ip4_t next_hop = 0;
@@ -130,6 +125,45 @@ int ipv4_output(struct ust_stack *st, const struct ipv4_out *o, struct pkt *p)
     if (rc < 0 && rc != UST_ERR_MSGSIZE)
         st->stats.ip.OutDiscards++;
     return rc;
+}
+
+static int ipv4_output_drop(struct ust_stack *st, struct pkt *p, int err)
+{
+    st->stats.ip.OutDiscards++;
+    pkt_free(p);
+    return err;
+}
+
+int ipv4_output(struct ust_stack *st, const struct ipv4_out *o, struct pkt *p)
+{
+    char s[16];
+    st->stats.ip.OutRequests++;
+    /* RFC 1122 3.2.1.8: options from the transport; a source route sends
+     * the datagram to its first gateway (3.2.1.8c). */
+    uint8_t opts[IPV4_MAX_OPT_LEN];
+    struct ipv4_out w = *o;
+    w.opts = NULL;
+    w.opt_len = 0;
+    if (o->opt_len) {
+        int n = ipv4_opts_for_output(o->opts, o->opt_len, o->dst, opts, &w.dst);
+        if (n < 0) {
+            TRACE(st, "ip", "drop: bad options from the transport");
+            return ipv4_output_drop(st, p, n);
+        }
+        w.opts = opts;
+        w.opt_len = (uint8_t)n;
+    }
+    if (p->len > (size_t)IPV4_MAX_LEN - IPV4_HDR_LEN - w.opt_len) {
+        TRACE(st, "ip", "drop: datagram of %zu bytes exceeds 65535",
+              p->len + IPV4_HDR_LEN + w.opt_len);
+        return ipv4_output_drop(st, p, UST_ERR_MSGSIZE);
+    }
+    if (o->src && !ipv4_is_local(st, o->src)) {
+        /* RFC 1122 3.2.1.3: the source must be one of our addresses. */
+        TRACE(st, "ip", "drop: source %s is not ours", IP4STR(o->src, s));
+        return ipv4_output_drop(st, p, UST_ERR_ADDRNOTAVAIL);
+    }
+    return ipv4_output_wire(st, &w, p);
 }
 
 ust_ip4_t ipv4_source_for(const struct ust_stack *st, ust_ip4_t dst)

@@ -20,7 +20,41 @@ struct ipv4_out {
     uint8_t ttl;     /* 0: the configured default */
     uint8_t tos;
     bool df;         /* don't fragment */
+    /* IP options (RFC 1122 3.2.1.8), in the form IP_OPTIONS takes: at most
+     * 40 bytes; a source route lists the gateways to pass, and ipv4_output
+     * sends to the first with the final destination (dst) at the end of
+     * the route (ipv4_opts_for_output). NULL/0: none. */
+    const uint8_t *opts;
+    uint8_t opt_len;
 };
+
+/* ---- IP options (ipv4_options.c, source_route.c) ------------------------ */
+/* Validates options an application or transport gives (well-formed, at
+ * most one source route with pointer 4, no Stream Identifier) and copies
+ * them padded with EOL to a multiple of 4. Returns the length or
+ * UST_ERR_INVAL. */
+int ipv4_opts_from_user(const uint8_t *in, size_t len, uint8_t out[IPV4_MAX_OPT_LEN]);
+/* The options as sent: from_user, then a source route put in the form of
+ * RFC 1122 3.2.1.8c case (A); *hdr_dst = the first hop (or final_dst). */
+int ipv4_opts_for_output(const uint8_t *opts, size_t len, ust_ip4_t final_dst,
+                         uint8_t out[IPV4_MAX_OPT_LEN], ust_ip4_t *hdr_dst);
+/* Offset of the LSRR/SSRR option in opts[0..len), or -1. */
+int ipv4_srr_find(const uint8_t *opts, size_t len);
+/* Where a datagram to dst with these options (application form) goes
+ * first: the first gateway of a source route, else dst. For choosing the
+ * source address before ipv4_output. */
+ust_ip4_t ipv4_first_hop(const uint8_t *opts, size_t len, ust_ip4_t dst);
+/* Is the source route at opt complete (pointer past the last address)? */
+bool ipv4_srr_complete(const uint8_t *opt);
+/* Rewrites a route in application form (gateways G1..Gn) into the sent
+ * form {G2..Gn, final_dst}; returns G1, the IP destination to use. */
+ust_ip4_t ipv4_srr_originate(uint8_t *opt, ust_ip4_t final_dst);
+/* The return route for a received (completed) route from src, in
+ * application form, without src or repeated hops; 0 = none. */
+size_t ipv4_srr_reverse(const uint8_t *opt, ust_ip4_t src, uint8_t out[IPV4_MAX_OPT_LEN]);
+/* A datagram to us with a source route: true to deliver (complete route or
+ * none); false when it was refused with Destination Unreachable code 5. */
+bool ipv4_srr_accept(struct ust_stack *st, const struct ipv4_hdr *h, const uint8_t *dgram);
 
 /* Receives the IPv4 datagram buf[0..len) from ifc; link_bcast says the
  * frame was a link-layer broadcast (RFC 1122 2.4). */
@@ -37,6 +71,9 @@ ust_ip4_t ipv4_source_for(const struct ust_stack *st, ust_ip4_t dst);
 /* Largest transport payload+header that goes to dst without fragmenting
  * (path MTU - IP header), for TCP's MSS and UDP's EMSGSIZE. */
 unsigned ipv4_mtu_for(const struct ust_stack *st, ust_ip4_t dst);
+/* MMS_R (RFC 1122 3.3.2): the largest transport message we can receive,
+ * EMTU_R - 20 = 65515 (ip_sizes.c). */
+unsigned ipv4_mms_r(const struct ust_stack *st);
 /* Is `a` one of our addresses (an interface address or 127.0.0.0/8) / a
  * broadcast address for us (limited, or directed on one of our subnets)? */
 bool ipv4_is_local(const struct ust_stack *st, ust_ip4_t a);

@@ -30,6 +30,7 @@
 #include <stdbool.h>
 #include <sys/types.h>
 
+#include "ustack/socket.h"
 #include "ustack/types.h"
 
 struct ust_stack;
@@ -51,6 +52,29 @@ struct sock_addr {
     uint16_t port;  /* host order */
 };
 
+/* Ancillary data of one received message, for ust_recvmsg (msg.c turns
+ * it into control messages). The protocol fills what the socket's options
+ * asked for and leaves the rest zero. */
+struct sock_meta {
+    size_t full_len;        /* the message's real length (datagrams) */
+    bool has_pktinfo;       /* IP_PKTINFO (RFC 1122 3.4, 4.1.3.5) */
+    int ifindex;            /* receiving interface, -1 = none */
+    ust_ip4_t spec_dst;     /* specific destination (RFC 1122 3.3.4.2) */
+    ust_ip4_t dst;          /* IP header destination */
+    bool has_opts;          /* IP_RECVOPTS: options as received */
+    uint8_t opt_len;
+    uint8_t opts[40];
+    bool has_retopts;       /* IP_RETOPTS: options for a reply */
+    uint8_t retopt_len;
+    uint8_t retopts[40];
+    bool has_err;           /* MSG_ERRQUEUE: an error from the queue */
+    int err;                /* negative ust_err / sock_err (msg.c: errno) */
+    uint8_t err_origin;     /* UST_SO_EE_ORIGIN_* */
+    uint8_t err_type, err_code;
+    uint32_t err_info;      /* next-hop MTU for fragmentation needed */
+    ust_ip4_t offender;     /* who reported it (ICMP source) */
+};
+
 struct sock_ops {
     int (*init)(struct ust_sock *s); /* allocate s->pcb */
     int (*bind)(struct ust_sock *s, const struct sock_addr *a);
@@ -62,6 +86,10 @@ struct sock_ops {
     ssize_t (*send)(struct ust_sock *s, const void *buf, size_t len, int flags,
                     const struct sock_addr *to);
     ssize_t (*recv)(struct ust_sock *s, void *buf, size_t len, int flags, struct sock_addr *from);
+    /* recv with ancillary data (ust_recvmsg); MSG_ERRQUEUE reads the error
+     * queue and never blocks. NULL: ust_recvmsg uses recv, no control data. */
+    ssize_t (*recvmsg)(struct ust_sock *s, void *buf, size_t len, int flags,
+                       struct sock_addr *from, struct sock_meta *meta);
     int (*shutdown)(struct ust_sock *s, int how);
     void (*close)(struct ust_sock *s); /* frees s->pcb (may linger internally) */
     short (*poll)(struct ust_sock *s); /* POLLIN | POLLOUT | POLLERR | POLLHUP */

@@ -5,23 +5,28 @@
 #include <stdint.h>
 #include <stddef.h>
 
+#include "ustack/types.h"
 #include "wire/ipv4.h"
 
 struct ust_stack;
 struct udp_pcb;
 struct tcp_state;
 
-/* A datagram for us: ip is its parsed header, seg/seg_len the transport
- * segment, dgram/dgram_len the whole datagram (for ICMP quoting). */
+/* A datagram for us: ip is its parsed header (with ip->opts, the received
+ * options), seg/seg_len the transport segment, dgram/dgram_len the whole
+ * datagram (for ICMP quoting); ifindex the receiving interface (-1 = none,
+ * e.g. local delivery), RFC 1122 3.4. */
 void udp_input(struct ust_stack *st, const struct ipv4_hdr *ip, const uint8_t *seg,
-               size_t seg_len, const uint8_t *dgram, size_t dgram_len, bool link_bcast);
+               size_t seg_len, const uint8_t *dgram, size_t dgram_len, bool link_bcast,
+               int ifindex);
 void tcp_input(struct ust_stack *st, const struct ipv4_hdr *ip, const uint8_t *seg,
                size_t seg_len, const uint8_t *dgram, size_t dgram_len);
 
 /* An ICMP error arrived about a datagram we sent: `orig` is the quoted IP
  * header and `l4`/`l4_len` the quoted transport bytes (at least 8). */
-void udp_icmp_error(struct ust_stack *st, uint8_t type, uint8_t code, const struct ipv4_hdr *orig,
-                    const uint8_t *l4, size_t l4_len);
+void udp_icmp_error(struct ust_stack *st, uint8_t type, uint8_t code, uint32_t extra,
+                    ust_ip4_t from, const struct ipv4_hdr *orig, const uint8_t *l4,
+                    size_t l4_len);
 void tcp_icmp_error(struct ust_stack *st, uint8_t type, uint8_t code, uint32_t extra,
                     const struct ipv4_hdr *orig, const uint8_t *l4, size_t l4_len);
 

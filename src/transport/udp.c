@@ -137,10 +137,31 @@ static struct udp_pcb *lookup_unicast(struct ust_stack *st, ust_ip4_t src, uint1
     return best;
 }
 
+/* The datagram's record: payload and what IP told about it. */
+static struct udp_dgram *dgram_new(const struct udp_rx *rx, const uint8_t *data, size_t len)
+{
+    struct udp_dgram *d = malloc(sizeof(*d) + len);
+    if (!d)
+        return NULL;
+    d->next = NULL;
+    d->src = rx->ip->src;
+    d->sport = rx->sport;
+    d->dst = rx->ip->dst;
+    d->spec_dst = rx->spec_dst;
+    d->ifindex = rx->ifindex;
+    d->opt_len = rx->ip->opts ? rx->ip->opt_len : 0;
+    if (d->opt_len)
+        memcpy(d->opts, rx->ip->opts, d->opt_len);
+    d->len = len;
+    if (len)
+        memcpy(d->data, data, len);
+    return d;
+}
+
 /* Queues a copy of the payload; bounded by the socket's receive buffer. An
  * empty queue takes any one datagram (as Linux does), so a small buffer
  * still receives large datagrams. */
-static void deliver(struct ust_stack *st, struct udp_pcb *p, ust_ip4_t src, uint16_t sport,
+static void deliver(struct ust_stack *st, struct udp_pcb *p, const struct udp_rx *rx,
                     const uint8_t *data, size_t len)
 {
     size_t charge = len + UDP_DGRAM_OVERHEAD;
@@ -152,18 +173,12 @@ static void deliver(struct ust_stack *st, struct udp_pcb *p, ust_ip4_t src, uint
               p->queued_bytes);
         return;
     }
-    struct udp_dgram *d = malloc(sizeof(*d) + len);
+    struct udp_dgram *d = dgram_new(rx, data, len);
     if (!d) {
         st->stats.udp.InErrors++;
         TRACE(st, "udp", "drop: out of memory");
         return;
     }
-    d->next = NULL;
-    d->src = src;
-    d->sport = sport;
-    d->len = len;
-    if (len)
-        memcpy(d->data, data, len);
     if (p->tail)
         p->tail->next = d;
     else
@@ -186,8 +201,19 @@ static void no_port(struct ust_stack *st, uint16_t dport, bool bcast, const uint
     TRACE(st, "udp", "no socket on port %u%s", dport, bcast ? " (broadcast: no ICMP)" : "");
 }
 
+/* RFC 1122 3.3.4.2: the specific destination is the IP destination,
+ * unless that is a broadcast or multicast address: then the address of the
+ * interface the datagram came in on. */
+static ust_ip4_t spec_dst_of(const struct ust_stack *st, ust_ip4_t dst, bool bcast, int ifindex)
+{
+    if (!bcast)
+        return dst;
+    return ifindex >= 0 && (unsigned)ifindex < st->nifaces ? st->ifaces[ifindex].addr : 0;
+}
+
 void udp_input(struct ust_stack *st, const struct ipv4_hdr *ip, const uint8_t *seg,
-               size_t seg_len, const uint8_t *dgram, size_t dgram_len, bool link_bcast)
+               size_t seg_len, const uint8_t *dgram, size_t dgram_len, bool link_bcast,
+               int ifindex)
 {
     struct udp_hdr h;
     char a[16], b[16];
@@ -213,6 +239,8 @@ void udp_input(struct ust_stack *st, const struct ipv4_hdr *ip, const uint8_t *s
         return;
     }
     bool bcast = link_bcast || ipv4_is_multicast(ip->dst) || ipv4_is_broadcast(st, ip->dst);
+    struct udp_rx rx = {.ip = ip, .sport = h.sport, .ifindex = ifindex,
+                        .spec_dst = spec_dst_of(st, ip->dst, bcast, ifindex)};
     if (h.dport == 0) {
         /* Port 0 is reserved: nobody can be bound to it. */
         no_port(st, h.dport, bcast, dgram, dgram_len);
@@ -224,14 +252,14 @@ void udp_input(struct ust_stack *st, const struct ipv4_hdr *ip, const uint8_t *s
             no_port(st, h.dport, false, dgram, dgram_len);
             return;
         }
-        deliver(st, p, ip->src, h.sport, data, len);
+        deliver(st, p, &rx, data, len);
         return;
     }
     /* Broadcast/multicast: every matching socket gets a copy. */
     unsigned n = 0;
     for (struct udp_pcb *p = *bucket(st, h.dport); p; p = p->hnext) {
         if (pcb_matches(p, ip->src, h.sport, ip->dst, h.dport)) {
-            deliver(st, p, ip->src, h.sport, data, len);
+            deliver(st, p, &rx, data, len);
             n++;
         }
     }
@@ -264,7 +292,7 @@ ssize_t udp_output(struct ust_stack *st, struct udp_pcb *pcb, ust_ip4_t dst, uin
     /* RFC 1122 4.1.3.6: only a valid unicast source goes out, even from a
      * socket bound to a broadcast/multicast address to hear those. */
     if (src == 0 || src == 0xffffffffu || ipv4_is_multicast(src) || ipv4_is_broadcast(st, src))
-        src = ipv4_source_for(st, dst);
+        src = ipv4_source_for(st, ipv4_first_hop(pcb->opts, pcb->opt_len, dst));
     if (src == 0) {
         st->stats.udp.OutErrors++;
         TRACE(st, "udp", "tx to %s: no route", IP4STR(dst, a));
@@ -279,8 +307,12 @@ ssize_t udp_output(struct ust_stack *st, struct udp_pcb *pcb, ust_ip4_t dst, uin
         memcpy(p->data + UDP_HDR_LEN, buf, len);
     /* RFC 1122 4.1.3.4: the checksum is always generated. */
     udp_emit(pcb->lport, dport, src, dst, p->data, p->len, len);
+    /* RFC 1122 4.1.3.2: UDP passes the application's IP options to IP. The
+     * checksum above used the final destination, also behind a source
+     * route (RFC 768 pseudo-header). */
     struct ipv4_out o = {.src = src, .dst = dst, .proto = IPV4_PROTO_UDP,
-                         .ttl = pcb->ttl > 0 ? (uint8_t)pcb->ttl : 0, .tos = (uint8_t)pcb->tos};
+                         .ttl = pcb->ttl > 0 ? (uint8_t)pcb->ttl : 0, .tos = (uint8_t)pcb->tos,
+                         .opts = pcb->opts, .opt_len = pcb->opt_len};
     TRACE(st, "udp", "tx %s:%u->%s:%u len %zu", IP4STR(src, a), pcb->lport, IP4STR(dst, b), dport,
           len);
     int rc = ipv4_output(st, &o, p);
@@ -297,7 +329,8 @@ ssize_t udp_output(struct ust_stack *st, struct udp_pcb *pcb, ust_ip4_t dst, uin
 /* ---- ICMP errors ------------------------------------------------------- */
 
 /* The error reported to the application for an ICMP message (RFC 1122
- * 4.1.3.3: UDP MUST pass ICMP errors up), or 0 to ignore it. */
+ * 4.1.3.3: UDP MUST pass ICMP errors up), or 0 to ignore it (only Source
+ * Quench, which RFC 6633 deprecates: transports ignore it). */
 static int icmp_to_err(uint8_t type, uint8_t code)
 {
     if (type == ICMP_PARAM_PROBLEM)
@@ -305,7 +338,7 @@ static int icmp_to_err(uint8_t type, uint8_t code)
     if (type == ICMP_TIME_EXCEEDED)
         return UST_ERR_HOSTUNREACH;
     if (type != ICMP_DEST_UNREACH)
-        return 0; /* source quench (RFC 6633), redirect: nothing to report */
+        return 0; /* source quench: ignored by transports (RFC 6633 3) */
     switch (code) {
     case ICMP_UNREACH_NET:
     case 6:  /* destination network unknown */
@@ -317,7 +350,9 @@ static int icmp_to_err(uint8_t type, uint8_t code)
     case ICMP_UNREACH_PORT:
         return UST_ERR_CONNREFUSED;
     case ICMP_UNREACH_FRAG_NEEDED:
-        return 0; /* path MTU is the IP layer's business; UDP does not resend */
+        /* IP lowered its path MTU estimate (pmtu.c); the application
+         * learns that its datagram was too big, as on Linux. */
+        return UST_ERR_MSGSIZE;
     case ICMP_UNREACH_SRC_ROUTE:
         return UST_ERR_NOTSUP;
     case 7: /* destination host unknown */
@@ -327,8 +362,27 @@ static int icmp_to_err(uint8_t type, uint8_t code)
     }
 }
 
-void udp_icmp_error(struct ust_stack *st, uint8_t type, uint8_t code, const struct ipv4_hdr *orig,
-                    const uint8_t *l4, size_t l4_len)
+/* The socket that sent the quoted datagram: the connected one for that
+ * peer first, else one bound to the port (and address) that asked for
+ * errors with IP_RECVERR. */
+static struct udp_pcb *icmp_owner(struct ust_stack *st, const struct ipv4_hdr *orig,
+                                  uint16_t sport, uint16_t dport)
+{
+    struct udp_pcb *best = NULL;
+    for (struct udp_pcb *p = *bucket(st, sport); p; p = p->hnext) {
+        if (p->lport != sport || (p->laddr != 0 && p->laddr != orig->src))
+            continue;
+        if (p->connected && p->raddr == orig->dst && p->rport == dport)
+            return p;
+        if (!p->connected && p->recv_err && !best)
+            best = p;
+    }
+    return best;
+}
+
+void udp_icmp_error(struct ust_stack *st, uint8_t type, uint8_t code, uint32_t extra,
+                    ust_ip4_t from, const struct ipv4_hdr *orig, const uint8_t *l4,
+                    size_t l4_len)
 {
     char a[16];
     if (!orig || !l4 || l4_len < 4)
@@ -337,19 +391,23 @@ void udp_icmp_error(struct ust_stack *st, uint8_t type, uint8_t code, const stru
     int err = icmp_to_err(type, code);
     if (err == 0)
         return;
-    /* Like Linux without IP_RECVERR, only a connected socket hears about it:
-     * an unconnected one cannot tell which of its sends failed. */
-    for (struct udp_pcb *p = *bucket(st, sport); p; p = p->hnext) {
-        if (!p->connected || p->lport != sport || p->raddr != orig->dst || p->rport != dport)
-            continue;
-        if (p->laddr != 0 && p->laddr != orig->src)
-            continue;
-        p->pending_err = err;
-        TRACE(st, "udp", "icmp type %u code %u for fd %d (peer %s:%u): %s", type, code,
-              p->sock->fd, IP4STR(orig->dst, a), dport, ust_strerror(err));
-        sock_notify(st);
+    struct udp_pcb *p = icmp_owner(st, orig, sport, dport);
+    if (!p) {
+        TRACE(st, "udp", "icmp type %u code %u about %s:%u: no socket to tell", type, code,
+              IP4STR(orig->dst, a), dport);
         return;
     }
-    TRACE(st, "udp", "icmp type %u code %u about %s:%u: no connected socket", type, code,
-          IP4STR(orig->dst, a), dport);
+    TRACE(st, "udp", "icmp type %u code %u for fd %d (peer %s:%u): %s", type, code, p->sock->fd,
+          IP4STR(orig->dst, a), dport, ust_strerror(err));
+    if (p->recv_err) {
+        struct udp_icmp ie = {.err = err, .type = type, .code = code, .extra = extra,
+                              .from = from, .orig = orig, .l4 = l4, .l4_len = l4_len};
+        udp_errq_push(st, p, &ie);
+    }
+    /* A connected socket also gets it as the pending error of its next
+     * call (Linux); an unconnected one only through the queue. */
+    if (p->connected) {
+        p->pending_err = err;
+        sock_notify(st);
+    }
 }

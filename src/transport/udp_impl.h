@@ -9,9 +9,13 @@
 #include <sys/types.h>
 
 #include "ustack/types.h"
+#include "wire/ipv4.h"
 
 struct ust_stack;
 struct ust_sock;
+struct sock_addr;
+struct sock_meta;
+struct udp_err;
 
 /* Largest UDP payload: 65535 - 20 (IPv4 header) - 8 (UDP header). */
 #define UDP_MAX_PAYLOAD 65507
@@ -24,8 +28,23 @@ struct udp_dgram {
     struct udp_dgram *next;
     ust_ip4_t src;
     uint16_t sport;
+    /* What IP knew about it (RFC 1122 3.4, 4.1.3.2, 4.1.3.5), handed to
+     * the application by ust_recvmsg when the socket asks for it. */
+    ust_ip4_t dst;        /* IP destination (IP_PKTINFO ipi_addr) */
+    ust_ip4_t spec_dst;   /* specific destination (3.3.4.2, ipi_spec_dst) */
+    int ifindex;          /* receiving interface, -1 = none (local) */
+    uint8_t opt_len;      /* IP options as received */
+    uint8_t opts[IPV4_MAX_OPT_LEN];
     size_t len;
     uint8_t data[];
+};
+
+/* Where a datagram arrived (udp_input -> deliver). */
+struct udp_rx {
+    const struct ipv4_hdr *ip;
+    uint16_t sport;
+    int ifindex;
+    ust_ip4_t spec_dst;
 };
 
 /* Buckets of the port hash (a power of two). */
@@ -44,6 +63,14 @@ struct udp_pcb {
     bool shut_rd, shut_wr;
     int ttl;             /* IP_TTL; -1 = stack default */
     int tos;             /* IP_TOS */
+    uint8_t opt_len;     /* IP_OPTIONS, as given (validated, padded) */
+    uint8_t opts[IPV4_MAX_OPT_LEN];
+    bool recv_pktinfo;   /* IP_PKTINFO */
+    bool recv_opts;      /* IP_RECVOPTS */
+    bool recv_retopts;   /* IP_RETOPTS */
+    bool recv_err;       /* IP_RECVERR: ICMP errors queued (udp_errq.c) */
+    struct udp_err *errq_head, *errq_tail;
+    unsigned errq_len;
     int pending_err;     /* negative ust_err from ICMP, reported once */
     struct udp_dgram *head, *tail;
     size_t queued;       /* datagrams in the queue */
@@ -64,6 +91,27 @@ int udp_bind_ephemeral(struct ust_stack *st, struct udp_pcb *pcb, ust_ip4_t ladd
 /* Sends one datagram from pcb to dst:dport. Returns len or a negative error. */
 ssize_t udp_output(struct ust_stack *st, struct udp_pcb *pcb, ust_ip4_t dst, uint16_t dport,
                    const void *buf, size_t len);
+/* ICMP error queue (udp_errq.c), for IP_RECVERR. */
+#define UDP_ERRQ_MAX 32
+struct udp_icmp {        /* one ICMP error about a datagram we sent */
+    int err;             /* negative ust_err it means for the application */
+    uint8_t type, code;
+    uint32_t extra;      /* next-hop MTU for fragmentation needed */
+    ust_ip4_t from;      /* who sent the ICMP message (ourselves: local) */
+    const struct ipv4_hdr *orig; /* the quoted header */
+    const uint8_t *l4;   /* the quoted UDP header and payload */
+    size_t l4_len;
+};
+void udp_errq_push(struct ust_stack *st, struct udp_pcb *pcb, const struct udp_icmp *ie);
+ssize_t udp_errq_recv(struct udp_pcb *pcb, void *buf, size_t len, int flags,
+                      struct sock_addr *from, struct sock_meta *meta);
+void udp_errq_clear(struct udp_pcb *pcb);
+
+/* IPPROTO_IP options of a UDP socket (udp_opt.c). */
+int udp_ip_setsockopt(struct ust_stack *st, struct udp_pcb *pcb, int name, const void *val,
+                      size_t len);
+int udp_ip_getsockopt(struct ust_stack *st, struct udp_pcb *pcb, int name, void *val,
+                      size_t *len);
 /* Frees every queued datagram. */
 void udp_queue_clear(struct udp_pcb *pcb);
 

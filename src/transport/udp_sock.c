@@ -89,7 +89,9 @@ static int udp_sock_connect(struct ust_sock *s, const struct sock_addr *a)
         return UST_ERR_NETUNREACH;
     if (is_broadcast(st, a->addr) && !s->broadcast)
         return SOCK_ERR_ACCES;
-    ust_ip4_t src = pcb->laddr ? pcb->laddr : ipv4_source_for(st, a->addr);
+    ust_ip4_t src = pcb->laddr ? pcb->laddr
+                               : ipv4_source_for(st, ipv4_first_hop(pcb->opts, pcb->opt_len,
+                                                                    a->addr));
     if (src == 0)
         return UST_ERR_NETUNREACH;
     if (pcb->lport == 0) {
@@ -156,12 +158,48 @@ static ssize_t udp_sock_send(struct ust_sock *s, const void *buf, size_t len, in
     return udp_output(st, pcb, dst, dport, buf, len);
 }
 
-static ssize_t udp_sock_recv(struct ust_sock *s, void *buf, size_t len, int flags,
-                             struct sock_addr *from)
+/* What the socket asked to learn about a datagram (RFC 1122 3.4: the
+ * receiving interface, the specific destination, the IP options). */
+static void fill_meta(const struct udp_pcb *pcb, const struct udp_dgram *d,
+                      struct sock_meta *m)
+{
+    m->full_len = d->len;
+    if (pcb->recv_pktinfo) {
+        m->has_pktinfo = true;
+        m->ifindex = d->ifindex;
+        m->spec_dst = d->spec_dst;
+        m->dst = d->dst;
+    }
+    if (pcb->recv_opts && d->opt_len) {
+        m->has_opts = true;
+        m->opt_len = d->opt_len;
+        memcpy(m->opts, d->opts, d->opt_len);
+    }
+    int off = pcb->recv_retopts ? ipv4_srr_find(d->opts, d->opt_len) : -1;
+    if (off >= 0) {
+        m->retopt_len = (uint8_t)ipv4_srr_reverse(d->opts + off, d->src, m->retopts);
+        m->has_retopts = m->retopt_len > 0;
+    }
+}
+
+static void dequeue(struct udp_pcb *pcb, struct udp_dgram *d)
+{
+    pcb->head = d->next;
+    if (!pcb->head)
+        pcb->tail = NULL;
+    pcb->queued--;
+    pcb->queued_bytes -= d->len + UDP_DGRAM_OVERHEAD;
+    free(d);
+}
+
+static ssize_t udp_sock_recvmsg(struct ust_sock *s, void *buf, size_t len, int flags,
+                                struct sock_addr *from, struct sock_meta *meta)
 {
     struct udp_pcb *pcb = UDP_PCB(s);
     if (flags & MSG_OOB)
         return UST_ERR_NOTSUP;
+    if (flags & MSG_ERRQUEUE)
+        return udp_errq_recv(pcb, buf, len, flags, from, meta);
     if (pcb->pending_err)
         return take_pending(pcb);
     struct udp_dgram *d = pcb->head;
@@ -176,16 +214,18 @@ static ssize_t udp_sock_recv(struct ust_sock *s, void *buf, size_t len, int flag
         from->addr = d->src;
         from->port = d->sport;
     }
+    if (meta)
+        fill_meta(pcb, d, meta);
     size_t real = d->len;
-    if (!(flags & MSG_PEEK)) {
-        pcb->head = d->next;
-        if (!pcb->head)
-            pcb->tail = NULL;
-        pcb->queued--;
-        pcb->queued_bytes -= d->len + UDP_DGRAM_OVERHEAD;
-        free(d);
-    }
+    if (!(flags & MSG_PEEK))
+        dequeue(pcb, d);
     return (ssize_t)((flags & MSG_TRUNC) ? real : n);
+}
+
+static ssize_t udp_sock_recv(struct ust_sock *s, void *buf, size_t len, int flags,
+                             struct sock_addr *from)
+{
+    return udp_sock_recvmsg(s, buf, len, flags, from, NULL);
 }
 
 static int udp_sock_shutdown(struct ust_sock *s, int how)
@@ -207,6 +247,7 @@ static void udp_sock_close(struct ust_sock *s)
     if (!pcb)
         return;
     udp_queue_clear(pcb);
+    udp_errq_clear(pcb);
     if (pcb->lport != 0)
         udp_port_remove(s->st, pcb);
     free(pcb);
@@ -219,8 +260,8 @@ static short udp_sock_poll(struct ust_sock *s)
     short m = POLLOUT; /* datagrams go out at once: always writable */
     if (pcb->head || pcb->shut_rd)
         m |= POLLIN;
-    if (pcb->pending_err)
-        m |= POLLERR;
+    if (pcb->pending_err || pcb->errq_head)
+        m |= POLLERR; /* Linux: also while the error queue is not empty */
     if (pcb->shut_rd && pcb->shut_wr)
         m |= POLLHUP;
     return m;
@@ -254,33 +295,14 @@ static int udp_sock_setsockopt(struct ust_sock *s, int level, int name, const vo
     }
     if (level != IPPROTO_IP)
         return SOCK_ERR_NOPROTOOPT;
-    if (name != IP_TTL && name != IP_TOS)
-        return SOCK_ERR_NOPROTOOPT;
-    if (len < sizeof(int))
-        return UST_ERR_INVAL;
-    int v;
-    memcpy(&v, val, sizeof(v));
-    if (name == IP_TTL) {
-        /* RFC 1122 4.1.4: the application can set the TTL; -1 = default. */
-        if (v != -1 && (v < 1 || v > 255))
-            return UST_ERR_INVAL;
-        pcb->ttl = v;
-    } else {
-        pcb->tos = v & 0xff;
-    }
-    return UST_OK;
+    return udp_ip_setsockopt(s->st, pcb, name, val, len);
 }
 
 static int udp_sock_getsockopt(struct ust_sock *s, int level, int name, void *val, size_t *len)
 {
-    struct udp_pcb *pcb = UDP_PCB(s);
-    if (level != IPPROTO_IP || (name != IP_TTL && name != IP_TOS))
+    if (level != IPPROTO_IP)
         return SOCK_ERR_NOPROTOOPT;
-    int v = name == IP_TOS ? pcb->tos : pcb->ttl > 0 ? pcb->ttl : s->st->cfg.ip_default_ttl;
-    size_t n = *len < sizeof(int) ? *len : sizeof(int);
-    memcpy(val, &v, n);
-    *len = n;
-    return UST_OK;
+    return udp_ip_getsockopt(s->st, UDP_PCB(s), name, val, len);
 }
 
 static int udp_sock_take_error(struct ust_sock *s) { return take_pending(UDP_PCB(s)); }
@@ -293,6 +315,7 @@ const struct sock_ops udp_sock_ops = {
     .accept = NULL,
     .send = udp_sock_send,
     .recv = udp_sock_recv,
+    .recvmsg = udp_sock_recvmsg,
     .shutdown = udp_sock_shutdown,
     .close = udp_sock_close,
     .poll = udp_sock_poll,

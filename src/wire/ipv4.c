@@ -4,8 +4,6 @@
 #include "csum.h"
 #include "wbuf.h"
 
-#define IPV4_OPT_LSRR 131
-#define IPV4_OPT_SSRR 137
 #define IPV4_FLAG_DF 0x4000
 #define IPV4_FLAG_MF 0x2000
 #define IPV4_FRAG_MASK 0x1fff
@@ -55,6 +53,7 @@ static void ipv4_fill(const uint8_t *buf, struct ipv4_hdr *h)
     h->src = get_be32(buf + 12);
     h->dst = get_be32(buf + 16);
     h->opt_len = h->hdr_len >= IPV4_HDR_LEN ? (uint8_t)(h->hdr_len - IPV4_HDR_LEN) : 0;
+    h->opts = h->opt_len ? buf + IPV4_HDR_LEN : NULL;
     h->has_source_route = false;
 }
 

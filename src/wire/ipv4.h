@@ -12,6 +12,9 @@
 #define IPV4_PROTO_UDP 17
 #define IPV4_OPT_EOL 0
 #define IPV4_OPT_NOP 1
+#define IPV4_OPT_LSRR 131
+#define IPV4_OPT_SSRR 137
+#define IPV4_MAX_OPT_LEN 40
 
 struct ipv4_hdr {
     uint8_t hdr_len;    /* bytes (IHL * 4) */
@@ -25,6 +28,8 @@ struct ipv4_hdr {
     uint16_t csum;      /* as received */
     uint32_t src, dst;  /* host order */
     uint8_t opt_len;    /* bytes of options after the fixed header */
+    const uint8_t *opts; /* the options inside the parsed buffer (NULL when
+                            opt_len is 0): valid as long as that buffer */
     bool has_source_route; /* LSRR/SSRR present (we never forward those) */
 };
 

@@ -91,7 +91,7 @@ void udp_th_deliver(struct udp_th *h, const uint8_t *dgram, size_t len, bool lin
     if (ipv4_parse(dgram, len, true, &ip) < 0)
         abort();
     udp_input(h->st, &ip, dgram + ip.hdr_len, ip.total_len - ip.hdr_len, dgram, ip.total_len,
-              link_bcast);
+              link_bcast, 0);
 }
 
 void udp_th_inject(struct udp_th *h, ust_ip4_t src, uint16_t sport, ust_ip4_t dst, uint16_t dport,

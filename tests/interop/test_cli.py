@@ -42,10 +42,33 @@ BAD_ARGS = [
     (["ping", "203.0.113.1", "-t", "0"] + A, "-t: '0' is not a number"),
     (["ping", "203.0.113.1", "-q"] + A, "unknown option '-q'"),
     (["ping", "203.0.113.1"], "--tap NAME is required"),
+    (["serve"] + A + ["--http", "80"], "--http: --root DIR is required"),
+    (["serve"] + A + ["--http", "80", "--root", "/nonexistent-root"], "--root /nonexistent-root: "),
+    (["serve"] + A + ["--http", "80", "--root", "/etc/hostname"], "not a directory"),
+    (["serve"] + A + ["--root", "/tmp"], "--root: only meaningful with --http PORT"),
+    (["serve"] + A + ["--tcp-echo", "7", "--discard", "7"], "--discard 7: port already used"),
+    (["serve"] + A + ["--tcp-echo", "70000"], "--tcp-echo: '70000' is not a number"),
+    (["serve"] + A + ["--ctl", ""], "--ctl: '' is not a usable socket path"),
+    (["get"] + A, "get: URL missing"),
+    (["get", "ftp://203.0.113.1/x"] + A, "only http:// URLs are supported"),
+    (["get", "203.0.113.1/x"] + A, "is not a URL"),
+    (["get", "http://example.org/"] + A, "'example.org' is a host name"),
+    (["get", "http://203.0.113.1:0/"] + A, "bad port"),
+    (["get", "http://203.0.113.1/a b"] + A, "must be percent-encoded"),
+    (["get", "http://203.0.113.1/", "http://203.0.113.1/"] + A, "unexpected argument"),
+    (["get", "http://203.0.113.1/", "--pcap", "-"] + A, "--pcap - needs -o FILE"),
+    (["send"] + A, "HOST and PORT are required"),
+    (["send", "host", "80"] + A, "'host' is not an IPv4 address"),
+    (["send", "203.0.113.1", "80", "--bytes", "lots"] + A, "--bytes: 'lots' is not a byte count"),
+    (["recv"] + A, "--port PORT is required"),
+    (["recv", "--port", "0"] + A, "--port: '0' is not a number"),
+    (["netstat", "--bogus"], "unknown option '--bogus'"),
     (["demo", "--seed", "x"], "--seed: 'x' is not a number"),
     (["demo", "--loss", "150"], "--loss: '150' is not a percentage"),
     (["demo", "--loss"], "--loss: missing value"),
     (["demo", "--frobnicate"], "unknown option '--frobnicate'"),
+    (["demo", "--bytes", "0"], "--bytes: '0' is not a byte count"),
+    (["demo", "--bytes", "1t"], "--bytes: '1t' is not a byte count"),
 ]
 
 
@@ -80,7 +103,8 @@ def test_tap_permission_denied_exits_2(ustack_bin):
 
 
 def test_help_exits_0(ustack_bin):
-    for cmd in (["--help"], ["serve", "--help"], ["ping", "--help"], ["demo", "--help"]):
+    for cmd in (["--help"], ["serve", "--help"], ["ping", "--help"], ["demo", "--help"],
+                ["get", "--help"], ["send", "--help"], ["recv", "--help"], ["netstat", "--help"]):
         p = subprocess.run([ustack_bin] + cmd, stdout=subprocess.PIPE, timeout=30)
         assert p.returncode == 0
         assert b"usage:" in p.stdout

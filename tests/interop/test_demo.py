@@ -1,5 +1,6 @@
 """`ustack demo`: the simulated network story is deterministic, tells its
 story and writes a capture tshark reads without complaint. No root needed."""
+import re
 import subprocess
 
 from conftest import USTACK, assert_pcap_clean
@@ -40,7 +41,50 @@ def test_demo_tells_the_story(ustack_bin, tmp_path):
     assert_pcap_clean(str(tmp_path / "demo.pcap"))
 
 
+def test_demo_tells_the_tcp_story(ustack_bin, tmp_path):
+    out, _ = run_demo(tmp_path, "--loss", "0", "--bytes", "100k")
+    for section in ("== 5. A opens a TCP connection to B (three-way handshake) ==",
+                    "== 6. A sends a stream of bytes to B (TCP data transfer) ==",
+                    "== 7. A and B close the connection (four-way close) =="):
+        assert section in out
+    # Every state change of both ends, in the order RFC 9293 3.5 describes.
+    states = re.findall(r"^\s+\+[\d.]+ ([AB]) tcp\s+\S+ (\S+) -> (\S+)$", out, re.M)
+    assert states == [
+        ("B", "CLOSED", "LISTEN"),
+        ("A", "CLOSED", "SYN-SENT"),
+        ("B", "CLOSED", "SYN-RECEIVED"),
+        ("A", "SYN-SENT", "ESTABLISHED"),
+        ("B", "SYN-RECEIVED", "ESTABLISHED"),
+        ("A", "ESTABLISHED", "FIN-WAIT-1"),
+        ("B", "ESTABLISHED", "CLOSE-WAIT"),
+        ("B", "CLOSE-WAIT", "LAST-ACK"),
+        ("A", "FIN-WAIT-1", "FIN-WAIT-2"),
+        ("A", "FIN-WAIT-2", "TIME-WAIT"),
+        ("B", "LAST-ACK", "CLOSED"),
+        ("A", "TIME-WAIT", "CLOSED"),
+    ], states
+    assert "  [##############################] 100%  102400/102400 bytes" in out
+    assert ("B received 102400 of 102400 bytes in " in out and
+            "every byte in order and intact." in out)
+    assert re.search(r"^A's TCP \(TCP_INFO\): 0 segments retransmitted", out, re.M), out
+    assert re.search(r"^tcp\s+0\s+0 203\.0\.113\.10:\d+\s+198\.51\.100\.20:5001\s+TIME_WAIT",
+                     out, re.M), out
+    assert re.search(r"^tcp\s+0\s+\d+ 0\.0\.0\.0:5001\s+0\.0\.0\.0:\*\s+LISTEN", out, re.M), out
+    assert re.search(r"^TCP connections opened\s+1\s+0\s+0$", out, re.M), out
+    assert re.search(r"^TCP connections accepted\s+0\s+0\s+1$", out, re.M), out
+    assert_pcap_clean(str(tmp_path / "demo.pcap"))
+
+
+def test_demo_tcp_recovers_from_loss(ustack_bin, tmp_path):
+    out, _ = run_demo(tmp_path, "--seed", "3", "--loss", "5")
+    assert "B received 200000 of 200000 bytes" in out, out
+    assert "every byte in order and intact." in out
+    m = re.search(r"^A's TCP \(TCP_INFO\): (\d+) segments retransmitted", out, re.M)
+    assert m and int(m.group(1)) > 0, out
+    assert "A's connection is gone too" in out
+
+
 def test_demo_survives_heavy_loss(ustack_bin, tmp_path):
     out, _ = run_demo(tmp_path, "--seed", "5", "--loss", "40")
     assert "20 packets transmitted, " in out
-    assert "== 5. what each stack counted ==" in out
+    assert "== 8. what each stack counted ==" in out

@@ -53,6 +53,31 @@ static void test_active_close_time_wait(void **state)
     th_free(h);
 }
 
+static void test_time_wait_keeps_no_buffers(void **state)
+{
+    (void)state;
+    struct th *h = th_new(NULL);
+    struct ust_sock *s = th_open_active(h, 65535);
+    uint32_t i = h->iss + 1, p = PEER_ISS + 1;
+    assert_int_equal(tcp_sock_ops.send(s, "x", 1, 0, NULL), 1);
+    seg_expect(h, A | P, i, p);
+    seg_in(h, A | P, p, i + 1, 65535, "y", 1);
+    char b[4];
+    assert_int_equal(tcp_sock_ops.recv(s, b, sizeof(b), 0, NULL), 1);
+    struct tcb *t = tcb_lookup(h->st, TH_LOCAL, h->lport, TH_PEER, h->rport);
+    assert_non_null(t->sndbuf.buf);
+    assert_non_null(t->rcvbuf.buf);
+    th_close(h, s);
+    seg_expect(h, F | A, i + 1, p + 1);
+    seg_in(h, F | A, p + 1, i + 2, 65535, NULL, 0);
+    seg_expect(h, A, i + 2, p + 2);
+    assert_int_equal(t->state, UST_TCP_TIME_WAIT);
+    assert_null(t->sndbuf.buf); /* a few hundred bytes per TIME-WAIT, not buffers */
+    assert_null(t->rcvbuf.buf);
+    th_advance(h, 60 * UST_SEC);
+    th_free(h);
+}
+
 static void test_time_wait_configurable(void **state)
 {
     (void)state;
@@ -338,6 +363,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_active_close_time_wait),
+        cmocka_unit_test(test_time_wait_keeps_no_buffers),
         cmocka_unit_test(test_time_wait_configurable),
         cmocka_unit_test(test_passive_close),
         cmocka_unit_test(test_simultaneous_close),

@@ -304,6 +304,28 @@ static void test_zero_window_persist(void **state)
     th_free(h);
 }
 
+static void test_unanswered_probes_give_up(void **state)
+{
+    (void)state;
+    struct ust_config c;
+    ust_config_default(&c);
+    c.tcp_retries = 3;
+    struct th *h = th_new(&c);
+    struct ust_sock *s = th_open_active(h, 0);
+    uint32_t i = h->iss + 1, p = PEER_ISS + 1;
+    assert_int_equal(tcp_sock_ops.send(s, pattern, 10, 0, NULL), 10);
+    ust_time_t waits[] = {300 * UST_MSEC, 600 * UST_MSEC, 1200 * UST_MSEC};
+    for (int k = 0; k < 3; k++) {
+        th_advance(h, waits[k]);
+        assert_int_equal(seg_expect(h, A, i, p)->len, 1);
+    }
+    th_advance(h, 2400 * UST_MSEC); /* the peer vanished */
+    seg_expect(h, R | A, i + 1, p);
+    assert_int_equal(th_state(s), UST_TCP_CLOSED);
+    assert_int_equal(tcp_sock_ops.take_error(s), UST_ERR_TIMEDOUT);
+    th_free(h);
+}
+
 static void test_window_closes_with_data_in_flight(void **state)
 {
     (void)state;
@@ -363,6 +385,7 @@ int main(void)
         cmocka_unit_test(test_ooo_memory_bounded),
         cmocka_unit_test(test_window_update_and_receiver_sws),
         cmocka_unit_test(test_zero_window_persist),
+        cmocka_unit_test(test_unanswered_probes_give_up),
         cmocka_unit_test(test_window_closes_with_data_in_flight),
         cmocka_unit_test(test_urgent_pointer),
     };

@@ -75,6 +75,19 @@ static void random_segment(struct th *h, struct ust_rng *r, struct peer *p)
         o.has_wscale = rng_below(r, 2);
         o.wscale = (uint8_t)rng_below(r, 20);
     }
+    if (rng_below(r, 3) == 0) {
+        o.has_timestamp = true;
+        o.ts_val = rng_below(r, 4) ? 100000 + (uint32_t)rng_below(r, 1000) : (uint32_t)rng_next(r);
+        o.ts_ecr = (uint32_t)rng_next(r);
+    }
+    if (rng_below(r, 3) == 0) {
+        o.sack_permitted = rng_below(r, 2);
+        o.num_sack = (uint8_t)rng_below(r, o.has_timestamp ? 4 : 5);
+        for (unsigned k = 0; k < o.num_sack; k++) {
+            o.sack[k].left = near(r, p->ack - 3000);
+            o.sack[k].right = o.sack[k].left + (uint32_t)rng_below(r, 3000);
+        }
+    }
     uint16_t wnd = rng_below(r, 8) ? (uint16_t)rng_next(r) : 0;
     seg_in_opts(h, flags, near(r, p->seq), near(r, p->ack), wnd, &o,
                 (uint16_t)rng_next(r), payload, len);
@@ -120,6 +133,8 @@ static void run_seed(uint64_t seed)
     c.tcp_rcvbuf = 8192 << (seed % 4);
     c.tcp_sndbuf = 4096 << (seed % 3);
     c.tcp_window_scaling = seed % 5 != 0;
+    c.tcp_timestamps = seed % 3 != 0;
+    c.tcp_sack = seed % 7 != 0;
     struct th *h = th_new(&c);
     struct ust_rng r;
     rng_seed(&r, seed * 7919);
@@ -156,7 +171,7 @@ static void run_seed(uint64_t seed)
 static void test_random_peer(void **state)
 {
     (void)state;
-    for (uint64_t seed = 1; seed <= 40; seed++)
+    for (uint64_t seed = 1; seed <= 60; seed++)
         run_seed(seed);
 }
 

@@ -86,6 +86,26 @@ static void test_give_up_after_retries(void **state)
     th_free(h);
 }
 
+static void test_user_timeout(void **state)
+{
+    (void)state;
+    struct th *h = th_new(NULL);
+    struct ust_sock *s = th_open_active(h, 65535);
+    uint32_t i = h->iss + 1, p = PEER_ISS + 1;
+    /* MUST-21: R2 per connection (TCP_USER_TIMEOUT, ms) */
+    assert_int_equal(th_setopt_int(s, IPPROTO_TCP, TCP_USER_TIMEOUT, 1000), UST_OK);
+    assert_int_equal(tcp_sock_ops.send(s, data, 100, 0, NULL), 100);
+    seg_expect(h, A | P, i, p);
+    th_advance(h, 300 * MS); /* first timeout: the clock starts */
+    seg_expect(h, A | P, i, p);
+    th_advance(h, 600 * MS);
+    seg_expect(h, A | P, i, p);
+    th_advance(h, 1200 * MS); /* 1.8 s since the first timeout >= 1 s */
+    seg_expect(h, R | A, i + 100, p);
+    assert_int_equal(tcp_sock_ops.take_error(s), UST_ERR_TIMEDOUT);
+    th_free(h);
+}
+
 static void test_syn_retransmission(void **state)
 {
     (void)state;
@@ -185,6 +205,29 @@ static void test_fast_retransmit_newreno(void **state)
     th_free(h);
 }
 
+static void test_congestion_option(void **state)
+{
+    (void)state;
+    struct th *h = th_new(NULL);
+    struct ust_sock *s = th_socket(h);
+    char name[16] = {0};
+    size_t len = sizeof(name);
+    assert_int_equal(tcp_sock_ops.getsockopt(s, IPPROTO_TCP, TCP_CONGESTION, name, &len), UST_OK);
+    assert_string_equal(name, "newreno");
+    assert_int_equal(tcp_sock_ops.setsockopt(s, IPPROTO_TCP, TCP_CONGESTION, "cubic", 5), UST_OK);
+    assert_int_equal(tcp_sock_ops.setsockopt(s, IPPROTO_TCP, TCP_CONGESTION, "vegas", 5),
+                     UST_ERR_NOENT);
+    len = sizeof(name);
+    assert_int_equal(tcp_sock_ops.getsockopt(s, IPPROTO_TCP, TCP_CONGESTION, name, &len), UST_OK);
+    assert_string_equal(name, "cubic");
+    th_close(h, s);
+    /* once established the algorithm stays */
+    s = th_open_active(h, 65535);
+    assert_int_equal(tcp_sock_ops.setsockopt(s, IPPROTO_TCP, TCP_CONGESTION, "cubic", 5),
+                     UST_ERR_ISCONN);
+    th_free(h);
+}
+
 static void test_keepalive(void **state)
 {
     (void)state;
@@ -259,10 +302,12 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_rto_backoff_and_recovery),
         cmocka_unit_test(test_give_up_after_retries),
+        cmocka_unit_test(test_user_timeout),
         cmocka_unit_test(test_syn_retransmission),
         cmocka_unit_test(test_syn_retries_default_over_3_minutes),
         cmocka_unit_test(test_rtt_after_syn_loss),
         cmocka_unit_test(test_fast_retransmit_newreno),
+        cmocka_unit_test(test_congestion_option),
         cmocka_unit_test(test_keepalive),
         cmocka_unit_test(test_keepalive_not_while_data_outstanding),
     };

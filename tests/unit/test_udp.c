@@ -362,13 +362,13 @@ static void test_bad_length_dropped(void **state)
     struct ipv4_hdr ip;
     assert_int_equal(ipv4_parse(d, n, true, &ip), 0);
     /* Segment shorter than a UDP header. */
-    udp_input(h->st, &ip, d + 20, 7, d, n, false);
+    udp_input(h->st, &ip, d + 20, 7, d, n, false, 0);
     /* Length field larger than the segment. */
     d[20 + 5] = 40;
-    udp_input(h->st, &ip, d + 20, n - 20, d, n, false);
+    udp_input(h->st, &ip, d + 20, n - 20, d, n, false, 0);
     /* Length field below 8. */
     d[20 + 5] = 4;
-    udp_input(h->st, &ip, d + 20, n - 20, d, n, false);
+    udp_input(h->st, &ip, d + 20, n - 20, d, n, false, 0);
     const struct ust_udp_stats *u = &ust_stack_stats(h->st)->udp;
     assert_int_equal(u->InErrors, 3);
     assert_int_equal(u->InDatagrams, 0);
@@ -385,7 +385,7 @@ static void test_trailing_bytes_after_length_ignored(void **state)
     uint8_t seg[32];
     memcpy(seg, d + 20, n - 20);
     memset(seg + (n - 20), 0xee, 6); /* padding beyond the UDP length */
-    udp_input(h->st, &ip, seg, n - 20 + 6, d, n, false);
+    udp_input(h->st, &ip, seg, n - 20 + 6, d, n, false, 0);
     char buf[16];
     assert_int_equal(ust_recv(h->st, fd, buf, sizeof(buf), 0), 4);
 }
@@ -431,7 +431,7 @@ static void test_random_segments_accounted(void **state)
             }
         }
         ip.total_len = (uint16_t)(20 + len);
-        udp_input(h->st, &ip, seg, len, seg, len, false);
+        udp_input(h->st, &ip, seg, len, seg, len, false, 0);
         while (ust_recv(h->st, fd, buf, sizeof(buf), MSG_DONTWAIT) >= 0)
             ;
     }
@@ -613,7 +613,7 @@ static void icmp_about(struct udp_th *h, uint8_t type, uint8_t code, uint16_t sp
     size_t n = udp_th_build(d, sizeof(d), LOCAL, sport, PEER, dport, "q", 1);
     struct ipv4_hdr orig;
     assert_int_equal(ipv4_parse(d, n, true, &orig), 0);
-    udp_icmp_error(h->st, type, code, &orig, d + 20, 8);
+    udp_icmp_error(h->st, type, code, 0, PEER, &orig, d + 20, 8);
 }
 
 static void test_port_unreachable_gives_econnrefused(void **state)
@@ -663,10 +663,13 @@ static void test_icmp_errors_mapped_and_so_error(void **state)
         assert_int_equal(err, cases[i].eno);
         assert_int_equal(len, sizeof(int));
     }
-    /* Fragmentation needed and source quench are not the application's. */
+    /* Fragmentation needed: EMSGSIZE (as Linux; RFC 1122 4.1.3.3, UDP-5),
+     * once. Source quench is ignored (RFC 6633). */
     icmp_about(h, ICMP_DEST_UNREACH, ICMP_UNREACH_FRAG_NEEDED, 7, 5353);
-    icmp_about(h, ICMP_SOURCE_QUENCH, 0, 7, 5353);
     char buf[4];
+    assert_int_equal(ust_recv(h->st, fd, buf, sizeof(buf), MSG_DONTWAIT), -1);
+    assert_int_equal(errno, EMSGSIZE);
+    icmp_about(h, ICMP_SOURCE_QUENCH, 0, 7, 5353);
     assert_int_equal(ust_recv(h->st, fd, buf, sizeof(buf), MSG_DONTWAIT), -1);
     assert_int_equal(errno, EAGAIN);
 }
@@ -688,7 +691,7 @@ static void test_icmp_error_ignored_when_not_matching(void **state)
     size_t n = udp_th_build(d, sizeof(d), LOCAL, 7, PEER, 5353, "q", 1);
     struct ipv4_hdr orig;
     assert_int_equal(ipv4_parse(d, n, true, &orig), 0);
-    udp_icmp_error(h->st, ICMP_DEST_UNREACH, ICMP_UNREACH_PORT, &orig, d + 20, 3);
+    udp_icmp_error(h->st, ICMP_DEST_UNREACH, ICMP_UNREACH_PORT, 0, PEER, &orig, d + 20, 3);
     assert_int_equal(ust_recv(h->st, fd, buf, sizeof(buf), MSG_DONTWAIT), -1);
     assert_int_equal(errno, EAGAIN);
 }

@@ -8,11 +8,16 @@
 
 #include <stdint.h>
 
+#include "ustack/types.h"
+
 struct cc_state {
     uint32_t cwnd;
     uint32_t ssthresh;
     uint32_t mss;            /* SMSS the algorithm counts in */
     uint32_t bytes_acked;    /* congestion-avoidance byte counter (RFC 5681 3.1) */
+    ust_time_t now;          /* set by TCP before every call */
+    ust_time_t srtt;         /* smoothed RTT (0 before the first sample) */
+    double priv[8];          /* the algorithm's own state */
 };
 
 struct cc_ops {
@@ -35,5 +40,9 @@ struct cc_ops {
 };
 
 extern const struct cc_ops cc_newreno;
+extern const struct cc_ops cc_cubic;
+
+/* The algorithm called `name` ("newreno", "cubic"), or NULL. */
+const struct cc_ops *cc_find(const char *name);
 
 #endif

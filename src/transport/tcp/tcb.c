@@ -73,8 +73,11 @@ struct tcb *tcb_new(struct ust_stack *st)
     ring_init(&t->sndbuf, c->tcp_sndbuf);
     ring_init(&t->rcvbuf, c->tcp_rcvbuf);
     asm_init(&t->ooo);
+    asm_init(&t->sacked);
     tcp_rtt_init(&t->rtt, c->tcp_rto_initial, c->tcp_rto_min, c->tcp_rto_max);
-    t->cc_ops = &cc_newreno;
+    t->cc_ops = cc_find(c->tcp_congestion);
+    if (!t->cc_ops)
+        t->cc_ops = &cc_newreno;
     t->keepidle = c->tcp_keepidle;
     t->keepintvl = c->tcp_keepintvl;
     t->keepcnt = c->tcp_keepcnt;
@@ -148,6 +151,24 @@ static bool counts_as_established(enum ust_tcp_state s)
     return s == UST_TCP_ESTABLISHED || s == UST_TCP_CLOSE_WAIT;
 }
 
+/* Once nothing more will be sent (FIN-WAIT-2, TIME-WAIT, CLOSED) the send
+ * ring's storage goes; the receive ring's too when nobody can read it or it
+ * is empty. A server with many connections in TIME-WAIT keeps a few
+ * hundred bytes for each, not its buffers. (Rings allocate lazily again
+ * if ever written.) */
+static void tcb_trim_memory(struct tcb *t)
+{
+    if (ring_len(&t->sndbuf) == 0)
+        ring_free(&t->sndbuf);
+    bool nobody_reads = (t->flags & TF_ORPHAN) && !t->listener;
+    if (nobody_reads || (ring_len(&t->rcvbuf) == 0 && asm_empty(&t->ooo))) {
+        if (t->state == UST_TCP_TIME_WAIT || t->state == UST_TCP_CLOSED) {
+            ring_free(&t->rcvbuf);
+            asm_init(&t->ooo);
+        }
+    }
+}
+
 void tcp_set_state(struct tcb *t, enum ust_tcp_state s)
 {
     enum ust_tcp_state old = t->state;
@@ -168,6 +189,8 @@ void tcp_set_state(struct tcb *t, enum ust_tcp_state s)
     if (s == UST_TCP_ESTABLISHED)
         t->flags |= TF_WAS_CONNECTED;
     t->state = s;
+    if (s == UST_TCP_FIN_WAIT_2 || s == UST_TCP_TIME_WAIT || s == UST_TCP_CLOSED)
+        tcb_trim_memory(t);
     tcp_notify(t);
     if (s == UST_TCP_CLOSED) {
         tcp_timers_cancel(t);

@@ -8,8 +8,10 @@
  *   tcp_timer.c  retransmit, persist, delayed ACK, keepalive, TIME-WAIT
  *   tcp_rtt.c    RTT estimator and RTO (RFC 6298)
  *   tcp_isn.c    initial sequence numbers (RFC 6528, SipHash-2-4)
+ *   tcp_sack.c   SACK blocks we send, the scoreboard of those we receive
+ *   tcp_icmp.c   ICMP errors about our segments (RFC 5927)
  *   tcp_user.c   the socket-facing operations (tcp_sock_ops)
- *   cc.h, cc_newreno.c  congestion control behind an ops table
+ *   cc.h, cc.c, cc_newreno.c, cc_cubic.c  congestion control behind an ops table
  */
 #ifndef UST_TCP_H
 #define UST_TCP_H
@@ -56,6 +58,8 @@ enum {
     TF_WAS_CONNECTED = 1u << 13, /* reached ESTABLISHED once */
     TF_SYN_RETRANSMITTED = 1u << 14, /* RFC 6298 5.7: RTO 3 s after the handshake */
     TF_OOO_FIN = 1u << 15,    /* a FIN arrived beyond a hole (at ooo_fin_seq) */
+    TF_TS_OK = 1u << 16,      /* both sides sent timestamps (RFC 7323 3) */
+    TF_SACK_OK = 1u << 17,    /* both sides sent SACK-permitted (RFC 2018) */
 };
 
 struct tcb {
@@ -89,6 +93,14 @@ struct tcb {
     uint32_t snd_sml;           /* end of the last small segment sent (Nagle/Minshall) */
     uint8_t snd_wscale, rcv_wscale;
     bool wscale_offered;        /* our SYN carried the window scale option */
+    bool ts_offered;            /* our SYN carried the timestamps option */
+    bool sack_offered;          /* our SYN carried SACK-permitted */
+    struct assembler sacked;    /* SACK scoreboard: ranges the peer holds, as
+                                   offsets from SND.UNA */
+    uint32_t sack_next;         /* holes below this were retransmitted in this recovery */
+    uint32_t ts_offset;         /* random per-connection TSval offset (RFC 7323 7.1) */
+    uint32_t ts_recent;         /* TS.Recent (RFC 7323 4.3) */
+    uint32_t last_ack_sent;     /* Last.ACK.sent: RCV.NXT in our latest ACK */
     struct ring sndbuf;         /* bytes from the first unacked data byte on */
     uint32_t fin_seq;           /* sequence number of our FIN, once queued */
 
@@ -116,7 +128,10 @@ struct tcb {
     uint32_t rtt_seq;
     ust_time_t rtt_start;
     unsigned retries;           /* consecutive retransmission timeouts */
+    ust_time_t rexmt_since;     /* when the first of them fired */
+    ust_time_t user_timeout;    /* TCP_USER_TIMEOUT: give up after this long (0 = off) */
     unsigned persist_backoff;
+    unsigned persist_probes;    /* zero-window probes since the peer last answered */
     unsigned dupacks;
     uint32_t recover;           /* RFC 6582 "recover" (exclusive: snd_max at entry) */
 
@@ -198,6 +213,8 @@ uint32_t tcp_isn(struct ust_stack *st, ust_ip4_t laddr, uint16_t lport, ust_ip4_
 void tcp_output(struct tcb *tcb);
 /* Retransmits one segment from SND.UNA (fast retransmit, partial ACK). */
 void tcp_retransmit_first(struct tcb *tcb);
+/* Retransmits up to `max` bytes (at most one MSS) from sequence number seq. */
+void tcp_retransmit_at(struct tcb *tcb, uint32_t seq, uint32_t max);
 /* Sends RST (+ACK) for an abort: <SEQ=SND.NXT><ACK=RCV.NXT><CTL=RST,ACK>. */
 void tcp_send_reset(struct tcb *tcb);
 /* Keepalive probe: <SEQ=SND.UNA-1><ACK=RCV.NXT> without data. */
@@ -211,10 +228,24 @@ uint32_t tcp_rcv_window(const struct tcb *tcb);
 uint32_t tcp_flight(const struct tcb *tcb);
 /* Sequence number of the first data byte held in sndbuf. */
 uint32_t tcp_snd_data_seq(const struct tcb *tcb);
+/* Our TSval now: a 1 ms clock plus the connection's offset. */
+uint32_t tcp_ts_now(const struct tcb *tcb);
 /* Computes the effective send MSS (RFC 9293 3.7.1) into tcb->mss. */
 void tcp_update_mss(struct tcb *tcb);
 /* The MSS to advertise in our SYN. */
 uint16_t tcp_adv_mss(const struct tcb *tcb);
+
+/* ---- tcp_sack.c ------------------------------------------------------ */
+/* Records the SACK blocks of an acceptable ACK in the scoreboard. */
+void tcp_sack_update(struct tcb *tcb, const struct tcp_opts *o);
+/* The ACK advanced SND.UNA by n bytes. */
+void tcp_sack_advance(struct tcb *tcb, uint32_t n);
+/* Retransmits the next hole below SACKed data, if any. Returns true if
+ * a segment went out. */
+bool tcp_sack_retransmit_hole(struct tcb *tcb);
+/* Fills up to `max` SACK blocks describing our out-of-order data, the
+ * most recent first (RFC 2018 4). Returns the count. */
+unsigned tcp_sack_blocks(const struct tcb *tcb, struct tcp_sack_block *b, unsigned max);
 
 /* ---- tcp_input.c ----------------------------------------------------- */
 /* Aborts the connection with error err (RST sent when `send_rst`). */
@@ -241,6 +272,13 @@ void tcp_fill_info(const struct tcb *tcb, struct ust_tcp_info *info);
 void tcp_notify(struct tcb *tcb);
 
 #define TCB_TRACE(tcb, ...) TRACE((tcb)->st, "tcp", __VA_ARGS__)
+
+/* Gives the congestion-control algorithm the time and RTT before a call. */
+static inline void cc_sync(struct tcb *t, ust_time_t now)
+{
+    t->cc.now = now;
+    t->cc.srtt = t->rtt.srtt;
+}
 
 static inline bool tcp_state_synchronized(enum ust_tcp_state s)
 {

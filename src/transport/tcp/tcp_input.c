@@ -73,6 +73,22 @@ static void take_syn_options(struct tcb *t, const struct tcp_hdr *h)
         t->snd_wscale = 0;
         t->rcv_wscale = 0;
     }
+    bool sack = t->st->cfg.tcp_sack && h->opts.sack_permitted;
+    if (t->state == UST_TCP_SYN_SENT)
+        sack = sack && t->sack_offered;
+    if (sack)
+        t->flags |= TF_SACK_OK;
+    else
+        t->flags &= ~TF_SACK_OK;
+    bool ts = t->st->cfg.tcp_timestamps && h->opts.has_timestamp;
+    if (t->state == UST_TCP_SYN_SENT)
+        ts = ts && t->ts_offered;
+    if (ts) {
+        t->flags |= TF_TS_OK;
+        t->ts_recent = h->opts.ts_val;
+    } else {
+        t->flags &= ~TF_TS_OK;
+    }
     tcp_update_mss(t);
 }
 
@@ -88,6 +104,7 @@ static void set_snd_wnd(struct tcb *t, uint32_t wnd)
 /* Connection established: congestion control starts (RFC 5681 3.1). */
 static void conn_established(struct tcb *t)
 {
+    cc_sync(t, t->st->now);
     t->cc_ops->init(&t->cc, t->mss, t->st->cfg.tcp_initial_cwnd);
     t->recover = t->snd_una;
     if (t->flags & TF_SYN_RETRANSMITTED)
@@ -114,6 +131,8 @@ static struct tcb *listener_child_new(struct tcb *l, const struct ipv4_hdr *ip, 
     c->keepidle = l->keepidle;
     c->keepintvl = l->keepintvl;
     c->keepcnt = l->keepcnt;
+    c->user_timeout = l->user_timeout;
+    c->cc_ops = l->cc_ops;
     ring_set_cap(&c->sndbuf, l->sndbuf.cap);
     ring_set_cap(&c->rcvbuf, l->rcvbuf.cap);
     c->raddr = ip->src;
@@ -159,6 +178,8 @@ static void listen_input(struct tcb *l, const struct ipv4_hdr *ip, const struct 
     c->rcv_adv = c->rcv_nxt;
     c->rd_seq = c->rcv_nxt;
     c->iss = tcp_isn(st, c->laddr, c->lport, c->raddr, c->rport, st->now);
+    c->ts_offset = (uint32_t)rng_next(&st->rng);
+    asm_init(&c->sacked);
     c->snd_una = c->snd_nxt = c->snd_max = c->snd_sml = c->iss;
     c->recover = c->iss;
     tcp_set_state(c, UST_TCP_SYN_RECEIVED);
@@ -339,22 +360,34 @@ static void ack_new_data(struct tcb *t, const struct seg *s)
         data_acked = (uint32_t)ring_len(&t->sndbuf); /* the rest is our FIN */
     ring_drop(&t->sndbuf, data_acked);
     t->bytes_acked += data_acked;
+    tcp_sack_advance(t, acked);
     t->snd_una = s->ack;
     if (seq_lt(t->snd_nxt, t->snd_una))
         t->snd_nxt = t->snd_una;
-    /* RFC 6298 / Karn: a sample only from a segment never retransmitted */
-    if (t->rtt_timing && seq_gt(s->ack, t->rtt_seq)) {
+    if ((t->flags & TF_TS_OK) && s->h->opts.has_timestamp && s->h->opts.ts_ecr) {
+        /* RFC 7323 4: the echoed timestamp times the segment that
+         * advanced the edge, retransmitted or not */
+        uint32_t ms = tcp_ts_now(t) - s->h->opts.ts_ecr;
+        if (ms < 0x7fffffffu)
+            tcp_rtt_sample(&t->rtt, (ust_time_t)ms * UST_MSEC);
+        t->rtt_timing = false;
+    } else if (t->rtt_timing && seq_gt(s->ack, t->rtt_seq)) {
+        /* RFC 6298 / Karn: a sample only from a segment never retransmitted */
         tcp_rtt_sample(&t->rtt, st->now - t->rtt_start);
         t->rtt_timing = false;
     }
     t->retries = 0;
+    cc_sync(t, st->now);
     if (t->flags & TF_IN_RECOVERY) {
         if (seq_ge(s->ack, t->recover)) { /* full ACK: recovery over (RFC 6582 3.2 step 3) */
             t->flags &= ~TF_IN_RECOVERY;
             t->cc_ops->exit_recovery(&t->cc, tcp_flight(t));
         } else {                           /* partial ACK: next hole (step 4) */
             st->stats.tcp.PartialAcks++;
-            tcp_retransmit_first(t);
+            if (seq_lt(t->sack_next, t->snd_una))
+                t->sack_next = t->snd_una;
+            if (!tcp_sack_retransmit_hole(t) && t->sack_next == t->snd_una)
+                tcp_retransmit_first(t);
             t->cc_ops->on_partial_ack(&t->cc, acked);
         }
     } else {
@@ -381,8 +414,10 @@ static void ack_duplicate(struct tcb *t, const struct seg *s, uint32_t old_wnd)
     }
     st->stats.tcp.DupAcks++;
     t->dupacks++;
+    cc_sync(t, st->now);
     if (t->flags & TF_IN_RECOVERY) {
         t->cc_ops->on_dupack(&t->cc); /* inflate: a segment left the network */
+        tcp_sack_retransmit_hole(t);   /* and with SACK, the next hole goes */
         return;
     }
     /* RFC 6582 3.2 step 2: not for data sent before the last recovery/RTO */
@@ -393,7 +428,9 @@ static void ack_duplicate(struct tcb *t, const struct seg *s, uint32_t old_wnd)
         t->recover = t->snd_max;
         t->flags |= TF_IN_RECOVERY;
         t->cc_ops->enter_recovery(&t->cc, tcp_flight(t));
-        tcp_retransmit_first(t);
+        t->sack_next = t->snd_una;
+        if (!tcp_sack_retransmit_hole(t))
+            tcp_retransmit_first(t);
         tcp_rexmt_restart(t);
     }
 }
@@ -480,6 +517,8 @@ static bool check_ack(struct tcb *t, const struct ipv4_hdr *ip, const struct seg
         challenge_ack(t);
         return false;
     }
+    t->persist_probes = 0; /* the peer answers */
+    tcp_sack_update(t, &s->h->opts);
     uint32_t old_wnd = t->snd_wnd;
     if (seq_gt(s->ack, t->snd_una))
         ack_new_data(t, s);
@@ -613,6 +652,29 @@ static void check_fin(struct tcb *t, const struct seg *s)
     }
 }
 
+/* RFC 7323 5.3 R1 (PAWS): a segment whose TSval is older than TS.Recent
+ * is an old duplicate: ACK and drop (a RST is not subject to it). */
+static bool check_paws(struct tcb *t, const struct seg *s)
+{
+    if (!(t->flags & TF_TS_OK) || !s->h->opts.has_timestamp || (s->flags & TCP_RST))
+        return true;
+    if (!seq_lt(s->h->opts.ts_val, t->ts_recent))
+        return true;
+    t->st->stats.tcp.PawsDrops++;
+    ack_now(t);
+    return false;
+}
+
+/* RFC 7323 4.3 (2): TS.Recent follows the segment that covers the last
+ * ACK we sent. */
+static void update_ts_recent(struct tcb *t, const struct seg *s)
+{
+    if (!(t->flags & TF_TS_OK) || !s->h->opts.has_timestamp)
+        return;
+    if (seq_le(s->seq, t->last_ack_sent) && seq_ge(s->h->opts.ts_val, t->ts_recent))
+        t->ts_recent = s->h->opts.ts_val;
+}
+
 static void synchronized_input(struct tcb *t, const struct ipv4_hdr *ip, struct seg *s)
 {
     if (t->state == UST_TCP_SYN_RECEIVED && s->flags == TCP_SYN && s->seq == t->irs) {
@@ -620,8 +682,9 @@ static void synchronized_input(struct tcb *t, const struct ipv4_hdr *ip, struct 
         t->snd_nxt = t->iss;
         return;
     }
-    if (!check_seq(t, s))
+    if (!check_paws(t, s) || !check_seq(t, s))
         return;
+    update_ts_recent(t, s);
     t->last_rcv = t->st->now;
     t->keep_probes = 0;
     if (!check_rst(t, s) || !check_syn(t, s) || !check_ack(t, ip, s))

@@ -32,14 +32,28 @@ uint16_t tcp_adv_mss(const struct tcb *t)
     return (uint16_t)(mss > 65535 ? 65535 : mss);
 }
 
+uint32_t tcp_ts_now(const struct tcb *t)
+{
+    /* RFC 7323 5.4: a clock between 1 ms and 1 s per tick; 1 ms */
+    return (uint32_t)(t->st->now / UST_MSEC) + t->ts_offset;
+}
+
+/* Bytes of TCP options on every segment after the SYN. */
+static unsigned tcp_opt_overhead(const struct tcb *t)
+{
+    return (t->flags & TF_TS_OK) ? 12 : 0; /* NOP, NOP, TS (RFC 7323 appendix A) */
+}
+
 void tcp_update_mss(struct tcb *t)
 {
     /* RFC 9293 3.7.1 MUST-16: min(SendMSS + 20, MMS_S) - TCPhdr - IPopts;
-     * we send no TCP options after the SYN, so that is min(SendMSS, MMS_S - 20). */
+     * the timestamps option is the only one we send after the SYN. */
     unsigned mtu = ipv4_mtu_for(t->st, t->raddr);
     unsigned mss = t->peer_mss;
     if (mtu > TCP_HDR_LEN && mtu - TCP_HDR_LEN < mss)
         mss = mtu - TCP_HDR_LEN;
+    if (mss > tcp_opt_overhead(t))
+        mss -= tcp_opt_overhead(t);
     if (t->user_mss && t->user_mss < mss)
         mss = t->user_mss;
     if (mss < TCP_MIN_SND_MSS)
@@ -88,6 +102,27 @@ static int tcp_send_pkt(struct ust_stack *st, ust_ip4_t src, ust_ip4_t dst, uint
     return ipv4_output(st, &o, p);
 }
 
+/* SACK blocks on an ACK, as many as fit in 40 option bytes and, on a data
+ * segment, within the MSS the segment was cut for. */
+static void add_sack_blocks(const struct tcb *t, struct tcp_opts *o, uint32_t len)
+{
+    unsigned used = o->has_timestamp ? 12 : 0;
+    unsigned room = TCP_MAX_HDR_LEN - TCP_HDR_LEN - used;
+    if (len) { /* the segment was sized for MSS + our usual options */
+        unsigned budget = t->mss + tcp_opt_overhead(t);
+        unsigned need = len + used;
+        room = need < budget ? budget - need : 0;
+        if (room > TCP_MAX_HDR_LEN - TCP_HDR_LEN - used)
+            room = TCP_MAX_HDR_LEN - TCP_HDR_LEN - used;
+    }
+    if (room < 2 + 8)
+        return;
+    unsigned max = (room - 2) / 8;
+    if (max > TCP_MAX_SACK_BLOCKS)
+        max = TCP_MAX_SACK_BLOCKS;
+    o->num_sack = (uint8_t)tcp_sack_blocks(t, o->sack, max);
+}
+
 /* Builds and sends one segment of this connection: `len` payload bytes
  * read from the send ring at `data_off`. */
 static int tcp_xmit(struct tcb *t, uint32_t seq, uint8_t flags, uint32_t data_off, uint32_t len)
@@ -116,12 +151,29 @@ static int tcp_xmit(struct tcb *t, uint32_t seq, uint8_t flags, uint32_t data_of
         }
         h.wnd = (uint16_t)(wnd > 65535 ? 65535 : wnd); /* never scaled in a SYN */
         wnd = h.wnd;
+        h.opts.sack_permitted =
+            t->state == UST_TCP_SYN_SENT ? t->sack_offered : (t->flags & TF_SACK_OK) != 0;
+        bool ts = t->state == UST_TCP_SYN_SENT ? t->ts_offered : (t->flags & TF_TS_OK) != 0;
+        if (ts) {
+            h.opts.has_timestamp = true;
+            h.opts.ts_val = tcp_ts_now(t);
+            h.opts.ts_ecr = (flags & TCP_ACK) ? t->ts_recent : 0;
+        }
     } else {
         h.wnd = (uint16_t)(wnd >> t->rcv_wscale);
         wnd = (uint32_t)h.wnd << t->rcv_wscale;
     }
+    if ((t->flags & TF_TS_OK) && !(flags & (TCP_SYN | TCP_RST))) {
+        /* RFC 7323 3.2: on every segment but a RST */
+        h.opts.has_timestamp = true;
+        h.opts.ts_val = tcp_ts_now(t);
+        h.opts.ts_ecr = t->ts_recent;
+    }
+    if ((flags & TCP_ACK) && !(flags & (TCP_SYN | TCP_RST)))
+        add_sack_blocks(t, &h.opts, len);
     if (flags & TCP_ACK) {
         h.ack = t->rcv_nxt;
+        t->last_ack_sent = t->rcv_nxt;
         if (seq_gt(t->rcv_nxt + wnd, t->rcv_adv))
             t->rcv_adv = t->rcv_nxt + wnd;
         t->flags &= ~(TF_ACK_NOW | TF_DELACK);
@@ -270,23 +322,27 @@ void tcp_output(struct tcb *t)
     tcp_timer_update(t);
 }
 
-void tcp_retransmit_first(struct tcb *t)
+void tcp_retransmit_at(struct tcb *t, uint32_t seq, uint32_t max)
 {
     uint32_t data_seq = tcp_snd_data_seq(t);
-    uint32_t off = t->snd_una - data_seq;
+    uint32_t off = seq - data_seq;
     uint32_t queued = (uint32_t)ring_len(&t->sndbuf);
     uint32_t len = off < queued ? queued - off : 0;
     if (len > t->mss)
         len = t->mss;
-    bool fin = fin_fits(t, t->snd_una + len) && seq_lt(t->snd_una + len, t->snd_max);
+    if (len > max)
+        len = max;
+    bool fin = fin_fits(t, seq + len) && seq_lt(seq + len, t->snd_max);
     if (len == 0 && !fin)
         return;
     t->rtt_timing = false; /* Karn: never time a retransmitted segment */
     t->st->stats.tcp.RetransSegs++;
     t->total_retrans++;
     uint8_t flags = TCP_ACK | (fin ? TCP_FIN : 0) | (len && off + len == queued ? TCP_PSH : 0);
-    tcp_xmit(t, t->snd_una, flags, off, len);
+    tcp_xmit(t, seq, flags, off, len);
 }
+
+void tcp_retransmit_first(struct tcb *t) { tcp_retransmit_at(t, t->snd_una, UINT32_MAX); }
 
 void tcp_send_reset(struct tcb *t)
 {

@@ -51,6 +51,7 @@ void tcp_timer_update(struct tcb *t)
         timer_cancel(st, &t->t_rexmt);
         if (!timer_armed(&t->t_persist)) {
             t->retries = 0;
+            t->persist_probes = 0;
             t->persist_backoff = 0;
             timer_arm(st, &t->t_persist, st->now + persist_interval(t));
         }
@@ -82,7 +83,11 @@ static void on_rexmt(struct ust_stack *st, struct ust_timer *tm, ust_time_t now)
     bool handshake = t->state == UST_TCP_SYN_SENT || t->state == UST_TCP_SYN_RECEIVED;
     unsigned limit = handshake ? st->cfg.tcp_syn_retries : st->cfg.tcp_retries;
     char b[64];
-    if (++t->retries > limit) {
+    if (t->retries == 0)
+        t->rexmt_since = st->now;
+    /* MUST-21: an application-chosen R2, as Linux's TCP_USER_TIMEOUT */
+    bool user_expired = t->user_timeout && st->now - t->rexmt_since >= t->user_timeout;
+    if (++t->retries > limit || user_expired) {
         /* RFC 9293 3.8.3 R2 reached: give up (ETIMEDOUT, or the ICMP soft
          * error that explains it) */
         TCB_TRACE(t, "%s gave up after %u retransmissions", tcb_str(t, b, sizeof(b)), limit);
@@ -97,10 +102,12 @@ static void on_rexmt(struct ust_stack *st, struct ust_timer *tm, ust_time_t now)
     if (handshake) {
         t->flags |= TF_SYN_RETRANSMITTED;
     } else {
+        cc_sync(t, st->now);
         t->cc_ops->on_rto(&t->cc, tcp_flight(t));
         t->flags &= ~TF_IN_RECOVERY;
         t->recover = t->snd_max; /* RFC 6582 4.1: no fast retransmit for old data */
         t->dupacks = 0;
+        asm_init(&t->sacked); /* RFC 2018 8: the receiver may have reneged */
     }
     TCB_TRACE(t, "%s retransmission timeout #%u, rto %llu ms", tcb_str(t, b, sizeof(b)),
               t->retries, (unsigned long long)(tcp_rtt_rto(&t->rtt) / UST_MSEC));
@@ -118,8 +125,13 @@ static void on_persist(struct ust_stack *st, struct ust_timer *tm, ust_time_t no
     (void)now;
     if (!tcp_state_synchronized(t->state))
         return;
-    /* An orphan (no application any more) does not probe for ever. */
-    if ((t->flags & TF_ORPHAN) && !t->listener && ++t->retries > st->cfg.tcp_retries) {
+    /* MUST-37 keeps a connection open while its probes are answered; a
+     * peer that answers none of tcp_retries probes is gone, and an orphan
+     * (nobody would ever read a result) stops after tcp_retries probes
+     * without progress, answered or not (as Linux). */
+    bool orphan = (t->flags & TF_ORPHAN) && !t->listener;
+    unsigned n = orphan ? ++t->retries : ++t->persist_probes;
+    if (n > st->cfg.tcp_retries) {
         st->stats.tcp.AbortOnTimeout++;
         tcp_drop(t, UST_ERR_TIMEDOUT, true);
         tcb_reap(t);

@@ -151,6 +151,9 @@ static int tcp_op_connect(struct ust_sock *s, const struct sock_addr *a)
     t->snd_una = t->snd_nxt = t->snd_max = t->snd_sml = t->iss;
     t->recover = t->iss;
     t->wscale_offered = st->cfg.tcp_window_scaling;
+    t->ts_offered = st->cfg.tcp_timestamps;
+    t->sack_offered = st->cfg.tcp_sack;
+    t->ts_offset = (uint32_t)rng_next(&st->rng);
     t->retries = 0;
     tcp_set_state(t, UST_TCP_SYN_SENT);
     tcp_output(t);
@@ -471,8 +474,27 @@ static int sol_socket_set(struct tcb *t, int name, const void *val, size_t len)
     }
 }
 
+/* TCP_CONGESTION: by name, before the connection is established (the
+ * window state of one algorithm means nothing to another). */
+static int set_congestion(struct tcb *t, const void *val, size_t len)
+{
+    char name[16];
+    size_t n = len < sizeof(name) - 1 ? len : sizeof(name) - 1;
+    memcpy(name, val, n);
+    name[n] = 0;
+    const struct cc_ops *ops = cc_find(name);
+    if (!ops)
+        return UST_ERR_NOENT;
+    if (tcp_state_synchronized(t->state) && ops != t->cc_ops)
+        return UST_ERR_ISCONN;
+    t->cc_ops = ops;
+    return UST_OK;
+}
+
 static int sol_tcp_set(struct tcb *t, int name, const void *val, size_t len)
 {
+    if (name == TCP_CONGESTION)
+        return set_congestion(t, val, len);
     int v;
     if (len < sizeof(v))
         return UST_ERR_INVAL;
@@ -508,6 +530,11 @@ static int sol_tcp_set(struct tcb *t, int name, const void *val, size_t len)
         if (v < 1 || v > 127)
             return UST_ERR_INVAL;
         t->keepcnt = (unsigned)v;
+        return UST_OK;
+    case TCP_USER_TIMEOUT: /* milliseconds, 0 = the retry count decides */
+        if (v < 0)
+            return UST_ERR_INVAL;
+        t->user_timeout = (ust_time_t)v * UST_MSEC;
         return UST_OK;
     default:
         return SOCK_ERR_NOPROTOOPT;
@@ -621,6 +648,15 @@ static int tcp_op_getsockopt(struct ust_sock *s, int level, int name, void *val,
     case TCP_KEEPIDLE: return put_int(val, len, (int)(t->keepidle / UST_SEC));
     case TCP_KEEPINTVL: return put_int(val, len, (int)(t->keepintvl / UST_SEC));
     case TCP_KEEPCNT: return put_int(val, len, (int)t->keepcnt);
+    case TCP_USER_TIMEOUT: return put_int(val, len, (int)(t->user_timeout / UST_MSEC));
+    case TCP_CONGESTION: {
+        size_t n = strlen(t->cc_ops->name) + 1;
+        if (n > *len)
+            n = *len;
+        memcpy(val, t->cc_ops->name, n);
+        *len = n;
+        return UST_OK;
+    }
     case UST_TCP_INFO: {
         struct ust_tcp_info info;
         tcp_fill_info(t, &info);

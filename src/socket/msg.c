@@ -1,0 +1,178 @@
+/* ust_recvmsg / ust_sendmsg: scatter/gather over msg_iov and the control
+ * messages that carry what IP knows about a datagram (RFC 1122 3.4: the
+ * receiving interface, the specific destination, the IP options, ICMP
+ * errors) to the application. */
+#include <stdlib.h>
+#include <string.h>
+
+#include "core/stack_impl.h"
+#include "sock_impl.h"
+#include "ustack/socket.h"
+
+static size_t iov_total(const struct iovec *iov, size_t n)
+{
+    size_t t = 0;
+    for (size_t i = 0; i < n; i++)
+        t += iov[i].iov_len;
+    return t;
+}
+
+static void iov_scatter(const struct iovec *iov, size_t n, const uint8_t *src, size_t len)
+{
+    for (size_t i = 0; i < n && len; i++) {
+        size_t c = iov[i].iov_len < len ? iov[i].iov_len : len;
+        memcpy(iov[i].iov_base, src, c);
+        src += c;
+        len -= c;
+    }
+}
+
+static void iov_gather(const struct iovec *iov, size_t n, uint8_t *dst)
+{
+    for (size_t i = 0; i < n; i++) {
+        if (iov[i].iov_len)
+            memcpy(dst, iov[i].iov_base, iov[i].iov_len);
+        dst += iov[i].iov_len;
+    }
+}
+
+/* Appends one control message; MSG_CTRUNC when it does not fit. */
+static void cmsg_put(struct msghdr *m, size_t *used, int type, const void *data, size_t len)
+{
+    if (*used + CMSG_SPACE(len) > m->msg_controllen) {
+        m->msg_flags |= MSG_CTRUNC;
+        return;
+    }
+    struct cmsghdr c = {.cmsg_len = CMSG_LEN(len), .cmsg_level = IPPROTO_IP, .cmsg_type = type};
+    uint8_t *at = (uint8_t *)m->msg_control + *used;
+    memset(at, 0, CMSG_SPACE(len));
+    memcpy(at, &c, sizeof(c));
+    memcpy(at + CMSG_LEN(0), data, len);
+    *used += CMSG_SPACE(len);
+}
+
+static void cmsg_pktinfo(struct msghdr *m, size_t *used, const struct sock_meta *meta)
+{
+    struct in_pktinfo pi = {.ipi_ifindex = meta->ifindex >= 0 ? meta->ifindex + 1 : 0};
+    pi.ipi_spec_dst.s_addr = htonl(meta->spec_dst);
+    pi.ipi_addr.s_addr = htonl(meta->dst);
+    cmsg_put(m, used, IP_PKTINFO, &pi, sizeof(pi));
+}
+
+static void cmsg_err(struct msghdr *m, size_t *used, const struct sock_meta *meta)
+{
+    struct {
+        struct ust_sock_extended_err ee;
+        struct sockaddr_in offender;
+    } e;
+    memset(&e, 0, sizeof(e));
+    e.ee.ee_errno = (uint32_t)sock_errno(meta->err);
+    e.ee.ee_origin = meta->err_origin;
+    e.ee.ee_type = meta->err_type;
+    e.ee.ee_code = meta->err_code;
+    e.ee.ee_info = meta->err_info;
+    e.offender.sin_family = AF_INET;
+    e.offender.sin_addr.s_addr = htonl(meta->offender);
+    cmsg_put(m, used, IP_RECVERR, &e, sizeof(e));
+}
+
+static void put_control(struct msghdr *m, const struct sock_meta *meta)
+{
+    size_t used = 0;
+    if (!m->msg_control)
+        m->msg_controllen = 0;
+    if (meta->has_pktinfo)
+        cmsg_pktinfo(m, &used, meta);
+    if (meta->has_opts)
+        cmsg_put(m, &used, IP_RECVOPTS, meta->opts, meta->opt_len);
+    if (meta->has_retopts)
+        cmsg_put(m, &used, IP_RETOPTS, meta->retopts, meta->retopt_len);
+    if (meta->has_err)
+        cmsg_err(m, &used, meta);
+    m->msg_controllen = used;
+}
+
+static void name_to_user(struct msghdr *m, const struct sock_addr *a, bool dgram)
+{
+    if (!m->msg_name)
+        return;
+    if (!dgram) {
+        m->msg_namelen = 0;
+        return;
+    }
+    struct sockaddr_in sin;
+    memset(&sin, 0, sizeof(sin));
+    sin.sin_family = AF_INET;
+    sin.sin_addr.s_addr = htonl(a->addr);
+    sin.sin_port = htons(a->port);
+    size_t n = m->msg_namelen < sizeof(sin) ? m->msg_namelen : sizeof(sin);
+    memcpy(m->msg_name, &sin, n);
+    m->msg_namelen = sizeof(sin);
+}
+
+/* One protocol call, blocking as ust_recvfrom does (never for the error
+ * queue). MSG_TRUNC is asked for so that the real length is known. */
+static ssize_t recv_wait(struct ust_stack *st, struct ust_sock *s, void *buf, size_t len,
+                         int flags, struct sock_addr *a, struct sock_meta *meta)
+{
+    bool nonblock = s->nonblock || (flags & (MSG_DONTWAIT | MSG_ERRQUEUE));
+    struct sock_wait w = {.timeo = s->rcvtimeo};
+    for (;;) {
+        ssize_t rc = s->ops->recvmsg ? s->ops->recvmsg(s, buf, len, flags, a, meta)
+                                     : s->ops->recv(s, buf, len, flags, a);
+        if (rc >= 0 || rc != UST_ERR_AGAIN || nonblock)
+            return rc;
+        int wr = sock_wait_once(st, &w);
+        if (wr < 0)
+            return wr;
+    }
+}
+
+ssize_t ust_recvmsg(struct ust_stack *st, int fd, struct msghdr *m, int flags)
+{
+    struct ust_sock *s = sock_get(st, fd);
+    if (!s)
+        return sock_fail(EBADF);
+    if (!m || (!m->msg_iov && m->msg_iovlen))
+        return sock_fail(EFAULT);
+    if (!s->ops->recv && !s->ops->recvmsg)
+        return sock_fail(EOPNOTSUPP);
+    size_t len = iov_total(m->msg_iov, m->msg_iovlen);
+    uint8_t *buf = len ? malloc(len) : NULL;
+    if (len && !buf)
+        return sock_fail(ENOMEM);
+    struct sock_addr a = {0, 0};
+    struct sock_meta meta;
+    memset(&meta, 0, sizeof(meta));
+    bool dgram = s->type == SOCK_DGRAM;
+    ssize_t rc = recv_wait(st, s, buf, len, flags | (dgram ? MSG_TRUNC : 0), &a, &meta);
+    if (rc < 0) {
+        free(buf);
+        return sock_fail_err((int)rc);
+    }
+    size_t got = (size_t)rc < len ? (size_t)rc : len;
+    iov_scatter(m->msg_iov, m->msg_iovlen, buf, got);
+    free(buf);
+    m->msg_flags = dgram && (size_t)rc > len ? MSG_TRUNC : 0;
+    name_to_user(m, &a, dgram);
+    put_control(m, &meta);
+    return (flags & MSG_TRUNC) || !dgram ? rc : (ssize_t)got;
+}
+
+ssize_t ust_sendmsg(struct ust_stack *st, int fd, const struct msghdr *m, int flags)
+{
+    if (!sock_get(st, fd))
+        return sock_fail(EBADF);
+    if (!m || (!m->msg_iov && m->msg_iovlen))
+        return sock_fail(EFAULT);
+    if (m->msg_controllen)
+        return sock_fail(EINVAL); /* no control messages for sending */
+    size_t len = iov_total(m->msg_iov, m->msg_iovlen);
+    uint8_t *buf = len ? malloc(len) : NULL;
+    if (len && !buf)
+        return sock_fail(ENOMEM);
+    iov_gather(m->msg_iov, m->msg_iovlen, buf);
+    ssize_t rc = ust_sendto(st, fd, buf, len, flags, m->msg_name, m->msg_namelen);
+    free(buf);
+    return rc;
+}

@@ -1,0 +1,76 @@
+/* Selective acknowledgments (RFC 2018). Receiving side: our ACKs carry
+ * blocks describing the out-of-order data held (the assembler's ranges,
+ * the most recently changed first). Sending side: a scoreboard of what
+ * the peer reported holding (another assembler, offsets from SND.UNA), so
+ * that fast recovery retransmits the holes below SACKed data rather than
+ * only SND.UNA. Windows stay NewReno's (cc ops); this only chooses what to
+ * resend. */
+#include "core/stack_impl.h"
+#include "core/trace.h"
+#include "tcp.h"
+#include "wire/seq.h"
+
+void tcp_sack_update(struct tcb *t, const struct tcp_opts *o)
+{
+    if (!(t->flags & TF_SACK_OK))
+        return;
+    for (unsigned i = 0; i < o->num_sack && i < TCP_MAX_SACK_BLOCKS; i++) {
+        uint32_t l = o->sack[i].left, r = o->sack[i].right;
+        /* only blocks inside what is outstanding (RFC 2018 is no licence
+         * to believe anything else) */
+        if (seq_lt(l, t->snd_una))
+            l = t->snd_una;
+        if (seq_gt(r, t->snd_max))
+            r = t->snd_max;
+        if (!seq_lt(l, r))
+            continue;
+        asm_add(&t->sacked, l - t->snd_una, r - l); /* full table: the block is ignored */
+    }
+}
+
+void tcp_sack_advance(struct tcb *t, uint32_t n)
+{
+    asm_advance(&t->sacked, n);
+}
+
+bool tcp_sack_retransmit_hole(struct tcb *t)
+{
+    if (!(t->flags & TF_SACK_OK) || asm_empty(&t->sacked))
+        return false;
+    uint32_t off = seq_gt(t->sack_next, t->snd_una) ? t->sack_next - t->snd_una : 0;
+    for (unsigned i = 0; i < t->sacked.n; i++) {
+        const struct asm_range *r = &t->sacked.r[i];
+        if (off < r->start) {
+            /* [off, r->start) is a hole with SACKed data above: lost */
+            uint32_t len = r->start - off;
+            tcp_retransmit_at(t, t->snd_una + off, len);
+            uint32_t sent = len < t->mss ? len : t->mss;
+            t->sack_next = t->snd_una + off + sent;
+            t->st->stats.tcp.SackRetrans++;
+            return true;
+        }
+        if (off < r->end)
+            off = r->end;
+    }
+    return false;
+}
+
+unsigned tcp_sack_blocks(const struct tcb *t, struct tcp_sack_block *b, unsigned max)
+{
+    const struct assembler *a = &t->ooo;
+    unsigned n = 0;
+    if (!(t->flags & TF_SACK_OK) || asm_empty(a) || max == 0)
+        return 0;
+    unsigned first = a->last < a->n ? a->last : 0;
+    b[n].left = t->rcv_nxt + a->r[first].start;
+    b[n].right = t->rcv_nxt + a->r[first].end;
+    n++;
+    for (unsigned i = 0; i < a->n && n < max; i++) {
+        if (i == first)
+            continue;
+        b[n].left = t->rcv_nxt + a->r[i].start;
+        b[n].right = t->rcv_nxt + a->r[i].end;
+        n++;
+    }
+    return n;
+}

@@ -1,0 +1,135 @@
+/* Selective acknowledgments (RFC 2018): blocks on our ACKs for
+ * out-of-order data (most recent first), and fast recovery that resends
+ * the holes the peer's blocks reveal. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include <string.h>
+
+#include "../harness/tcp_harness.h"
+#include "core/stack_impl.h"
+#include "transport/tcp/tcp.h"
+
+static uint8_t data[16384];
+
+/* Active open; the peer permits SACK (no timestamps, to keep 4 blocks). */
+static struct ust_sock *open_sack(struct th *h, bool peer_sack)
+{
+    struct ust_sock *s = th_connect(h);
+    assert_true(h->q[h->qhead - 1].opts.sack_permitted); /* offered by default */
+    struct tcp_opts o = {.has_mss = true, .mss = 1460, .sack_permitted = peer_sack};
+    th_advance(h, TH_RTT);
+    seg_in_opts(h, S | A, PEER_ISS, h->iss + 1, 65535, &o, 0, NULL, 0);
+    seg_expect(h, A, h->iss + 1, PEER_ISS + 1);
+    return s;
+}
+
+static void expect_blocks(const struct th_seg *a, const uint32_t *lr, unsigned n)
+{
+    assert_int_equal(a->opts.num_sack, n);
+    for (unsigned k = 0; k < n; k++) {
+        assert_int_equal(a->opts.sack[k].left, lr[2 * k]);
+        assert_int_equal(a->opts.sack[k].right, lr[2 * k + 1]);
+    }
+}
+
+static void test_receiver_blocks(void **state)
+{
+    (void)state;
+    struct th *h = th_new(NULL);
+    struct ust_sock *s = open_sack(h, true);
+    uint32_t i = h->iss + 1, p = PEER_ISS + 1;
+    seg_in(h, A, p + 1000, i, 65535, data, 100);
+    expect_blocks(seg_expect(h, A, i, p), (uint32_t[]){p + 1000, p + 1100}, 1);
+    seg_in(h, A, p + 2000, i, 65535, data, 100);
+    expect_blocks(seg_expect(h, A, i, p), (uint32_t[]){p + 2000, p + 2100, p + 1000, p + 1100}, 2);
+    seg_in(h, A, p + 1100, i, 65535, data, 100); /* the older range grows: it is first */
+    expect_blocks(seg_expect(h, A, i, p), (uint32_t[]){p + 1000, p + 1200, p + 2000, p + 2100}, 2);
+    seg_in(h, A, p, i, 65535, data, 1200);        /* front filled */
+    expect_blocks(seg_expect(h, A, i, p + 1200), (uint32_t[]){p + 2000, p + 2100}, 1);
+    seg_in(h, A, p + 1200, i, 65535, data, 800);
+    expect_blocks(seg_expect(h, A, i, p + 2100), NULL, 0);
+    char b[4096];
+    assert_int_equal(tcp_sock_ops.recv(s, b, sizeof(b), 0, NULL), 2100);
+    th_free(h);
+}
+
+static void test_no_blocks_without_permission(void **state)
+{
+    (void)state;
+    struct th *h = th_new(NULL);
+    open_sack(h, false);
+    uint32_t i = h->iss + 1, p = PEER_ISS + 1;
+    seg_in(h, A, p + 1000, i, 65535, data, 100);
+    expect_blocks(seg_expect(h, A, i, p), NULL, 0);
+    th_free(h);
+}
+
+static void test_recovery_fills_holes(void **state)
+{
+    (void)state;
+    struct th *h = th_new(NULL);
+    struct ust_sock *s = open_sack(h, true);
+    uint32_t i = h->iss + 1, p = PEER_ISS + 1;
+    const uint32_t M = 1460;
+    assert_int_equal(tcp_sock_ops.send(s, data, 6 * M, 0, NULL), 6 * M);
+    for (uint32_t k = 0; k < 6; k++)
+        seg_expect(h, k == 5 ? A | P : A, i + k * M, p);
+    /* segments 2 and 5 lost: the peer holds 3-4, then 6 */
+    seg_in(h, A, p, i + M, 65535, NULL, 0);
+    struct tcp_opts o = {.num_sack = 1, .sack = {{i + 2 * M, i + 4 * M}}};
+    seg_in_opts(h, A, p, i + M, 65535, &o, 0, NULL, 0);
+    seg_in_opts(h, A, p, i + M, 65535, &o, 0, NULL, 0);
+    seg_expect_nothing(h);
+    o.num_sack = 2;
+    o.sack[0] = (struct tcp_sack_block){i + 5 * M, i + 6 * M};
+    o.sack[1] = (struct tcp_sack_block){i + 2 * M, i + 4 * M};
+    seg_in_opts(h, A, p, i + M, 65535, &o, 0, NULL, 0); /* 3rd duplicate */
+    assert_int_equal(seg_expect(h, A, i + M, p)->len, M);
+    seg_in_opts(h, A, p, i + M, 65535, &o, 0, NULL, 0); /* 4th: the next hole */
+    assert_int_equal(seg_expect(h, A, i + 4 * M, p)->len, M);
+    seg_in_opts(h, A, p, i + M, 65535, &o, 0, NULL, 0); /* no hole left: nothing */
+    seg_expect_nothing(h);
+    /* the partial ACK finds the remaining hole already resent */
+    o.num_sack = 1;
+    seg_in_opts(h, A, p, i + 4 * M, 65535, &o, 0, NULL, 0);
+    seg_expect_nothing(h);
+    seg_in(h, A, p, i + 6 * M, 65535, NULL, 0);
+    assert_int_equal(th_info(s).unacked, 0);
+    assert_int_equal(h->st->stats.tcp.SackRetrans, 2);
+    assert_int_equal(h->st->stats.tcp.RetransSegs, 2);
+    th_free(h);
+}
+
+static void test_bogus_blocks_ignored(void **state)
+{
+    (void)state;
+    struct th *h = th_new(NULL);
+    struct ust_sock *s = open_sack(h, true);
+    uint32_t i = h->iss + 1, p = PEER_ISS + 1;
+    assert_int_equal(tcp_sock_ops.send(s, data, 2000, 0, NULL), 2000);
+    seg_expect(h, A, i, p);
+    seg_expect(h, A | P, i + 1460, p);
+    /* blocks outside what is in flight, or reversed, change nothing */
+    struct tcp_opts o = {.num_sack = 3,
+                         .sack = {{i + 5000, i + 6000}, {i - 100, i}, {i + 1500, i + 1400}}};
+    for (int k = 0; k < 4; k++)
+        seg_in_opts(h, A, p, i, 65535, &o, 0, NULL, 0);
+    assert_int_equal(seg_expect(h, A, i, p)->len, 1460); /* plain fast retransmit */
+    seg_expect_nothing(h);
+    th_free(h);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_receiver_blocks),
+        cmocka_unit_test(test_no_blocks_without_permission),
+        cmocka_unit_test(test_recovery_fills_holes),
+        cmocka_unit_test(test_bogus_blocks_ignored),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
