@@ -63,6 +63,7 @@
 #include <stdint.h>
 #include <sys/socket.h>
 #include <sys/types.h>
+#include "types.h"
 
 struct ust_stack;
 
