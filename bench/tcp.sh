@@ -11,6 +11,7 @@
 #        BENCH_TCP_PP     ping-pong round trips (default 20000)
 #        BENCH_TCP_CONNS  connections for connections/s (default 2000)
 #        BENCH_TCP_IDLE   idle connections for memory (default 1000)
+#        BENCH_TCP_CONN_SECS  time limit of each connections/s run (default 10)
 #        BENCH_TCP_BUF    ustack TCP buffer bytes (default 4194304)
 #        BENCH_TCP_JUMBO_MTU  TAP MTU of the extra large-frame rows (default 65000)
 set -euo pipefail
@@ -23,6 +24,7 @@ REPS=${BENCH_TCP_REPS:-3}
 PP=${BENCH_TCP_PP:-20000}
 CONNS=${BENCH_TCP_CONNS:-2000}
 IDLE=${BENCH_TCP_IDLE:-1000}
+CONN_SECS=${BENCH_TCP_CONN_SECS:-10}
 BUF=${BENCH_TCP_BUF:-4194304}
 JUMBO=${BENCH_TCP_JUMBO_MTU:-65000}
 BULK_BYTES=1000000000000 # the time limit ends the transfer
@@ -215,7 +217,7 @@ conns() { # NAME SERVER_NS CLIENT_NS HOST SERVER_CMD... -- CLIENT_CMD...
     while [ "$1" != -- ]; do scmd+=("$1"); shift; done
     shift
     server "$name-acc" "$sns" "${scmd[@]}" accept $PORT
-    client "$name-conn" "$cns" "$@" connect "$host" $PORT "$CONNS"
+    client "$name-conn" "$cns" "$@" connect "$host" $PORT "$CONNS" "$CONN_SECS"
     stop_server
 }
 btc
@@ -279,8 +281,10 @@ notes:
   much as a veth GSO packet. Not an offload; shown next to the 1500-byte rows.
 - ping-pong: ${PP} round trips of 1 byte with TCP_NODELAY after 200 warm-up
   ones, both processes pinned to CPU 0 (taskset -c 0); ratio > 1 = slower.
-- connections/s: ${CONNS} x (connect, wait for the server's FIN, close), the
-  server accepts and closes at once (and keeps the TIME-WAIT).
+- connections/s: ${CONNS} x (connect, wait for the server's FIN, close), or as
+  many as fit in ${CONN_SECS} s; the server accepts and closes at once (and keeps
+  the TIME-WAIT). Done: Linux client $(field u-cin-conn conns), ustack client $(field u-cout-conn conns),
+  veth $(field l-c-conn conns).
 - memory: ustack = growth of malloc'd bytes in use (mallinfo2) per connection
   for ${IDLE} idle connections (rings are allocated on first data, so this is
   TCB + socket + malloc overhead); Linux = growth of the slab caches TCP,
