@@ -3,7 +3,8 @@
  * modes on kernel sockets) on the Linux side of the TAP.
  *
  *   bench_tcp --tap NAME --addr A.B.C.D/N --host-addr A.B.C.D/N
- *             [--buf BYTES] [--mtu N] [--no-wscale] [--trace] MODE ARGS...
+ *             [--buf BYTES] [--mtu N] [--no-wscale] [--no-timestamps] [--trace]
+ *             MODE ARGS...
  *
  * --buf sets the TCP send and receive buffer of every connection
  * (cfg.tcp_sndbuf / tcp_rcvbuf; default 4 MiB, about what Linux autotuning
@@ -103,13 +104,15 @@ struct opts {
     size_t buf;
     unsigned mtu;
     bool wscale;
+    bool timestamps;
     bool trace;
 };
 
 static int usage(void)
 {
     fprintf(stderr, "usage: bench_tcp --tap NAME --addr A.B.C.D/N --host-addr A.B.C.D/N\n"
-                    "                 [--buf BYTES] [--mtu N] [--no-wscale] [--trace] MODE ARGS...\n" BENCH_MODES_USAGE);
+                    "                 [--buf BYTES] [--mtu N] [--no-wscale] [--no-timestamps]\n"
+                    "                 [--trace] MODE ARGS...\n" BENCH_MODES_USAGE);
     return 2;
 }
 
@@ -121,6 +124,10 @@ static int parse_opts(int argc, char **argv, struct opts *o)
         const char *opt = argv[i];
         if (!strcmp(opt, "--no-wscale")) {
             o->wscale = false;
+            continue;
+        }
+        if (!strcmp(opt, "--no-timestamps")) {
+            o->timestamps = false;
             continue;
         }
         if (!strcmp(opt, "--trace")) {
@@ -158,6 +165,7 @@ static int open_stack(const struct opts *o, struct ust_ctx *u)
     cfg.tcp_sndbuf = o->buf;
     cfg.tcp_rcvbuf = o->buf;
     cfg.tcp_window_scaling = o->wscale;
+    cfg.tcp_timestamps = o->timestamps;
     u->st = ust_stack_new(&cfg);
     if (!u->st)
         return -1;
@@ -189,7 +197,7 @@ static int open_stack(const struct opts *o, struct ust_ctx *u)
 
 int main(int argc, char **argv)
 {
-    struct opts o = {.buf = 4u << 20, .mtu = 1500, .wscale = true};
+    struct opts o = {.buf = 4u << 20, .mtu = 1500, .wscale = true, .timestamps = true};
     int mi = parse_opts(argc, argv, &o);
     if (mi < 0)
         return usage();
