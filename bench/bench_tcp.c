@@ -9,6 +9,9 @@
  * --buf sets the TCP send and receive buffer of every connection
  * (cfg.tcp_sndbuf / tcp_rcvbuf; default 4 MiB, about what Linux autotuning
  * reaches on this path); the window scale follows from it (RFC 7323).
+ * --mtu sets the IP MTU of the TAP link on both sides (default 1500).
+ * --no-wscale / --no-timestamps turn those RFC 7323 options off.
+ * --trace prints every layer's trace lines on stderr (slow).
  *
  * Memory per idle connection (`idle`): the growth of the C heap in use
  * (mallinfo2().uordblks, including malloc's per-chunk overhead) while N
