@@ -63,7 +63,6 @@
 #include <stdint.h>
 #include <sys/socket.h>
 #include <sys/types.h>
-#include "types.h"
 
 #include "types.h"
 
