@@ -10,7 +10,8 @@
  *   echo PORT                 1-byte ping-pong server (TCP_NODELAY)
  *   pingpong HOST PORT N      1-byte ping-pong client: N round trips
  *   accept PORT               accept + close, for ever
- *   connect HOST PORT N       N x (connect, wait for the server's FIN, close)
+ *   connect HOST PORT N [SECS]  N x (connect, wait for the server's FIN, close),
+ *                             or as many as fit in SECS
  *   hold PORT                 accept connections and keep them open, for ever
  *   idle HOST PORT N          open N connections, report memory per connection
  */
@@ -300,17 +301,19 @@ static int mode_accept(const struct bench_api *api, const char *port)
 }
 
 static int mode_connect(const struct bench_api *api, const char *host, const char *port,
-                        const char *n_s)
+                        const char *n_s, const char *secs_s)
 {
     struct sockaddr_in sa;
     long n = strtol(n_s, NULL, 10);
+    double limit = secs_s ? strtod(secs_s, NULL) : 0;
     if (bench_parse_addr(host, port, &sa) < 0 || n <= 0) {
-        fprintf(stderr, "%s: connect HOST PORT N\n", api->name);
+        fprintf(stderr, "%s: connect HOST PORT N [SECS]\n", api->name);
         return 2;
     }
     char c;
     double t0 = bench_now();
-    for (long i = 0; i < n; i++) {
+    long i = 0;
+    for (; i < n && !(limit > 0 && bench_now() - t0 >= limit); i++) {
         int fd = bench_connect(api, &sa);
         if (fd < 0)
             return bench_fail(api, "connect");
@@ -320,7 +323,7 @@ static int mode_connect(const struct bench_api *api, const char *host, const cha
         api->close(api->ctx, fd);
     }
     double secs = bench_now() - t0;
-    printf("result mode=connect conns=%ld secs=%.6f per_sec=%.0f\n", n, secs, (double)n / secs);
+    printf("result mode=connect conns=%ld secs=%.6f per_sec=%.0f\n", i, secs, (double)i / secs);
     return 0;
 }
 
@@ -377,8 +380,8 @@ static int bench_main(const struct bench_api *api, int argc, char **argv)
         return mode_pingpong(api, argv[1], argv[2], argv[3]);
     if (!strcmp(m, "accept") && argc == 2)
         return mode_accept(api, argv[1]);
-    if (!strcmp(m, "connect") && argc == 4)
-        return mode_connect(api, argv[1], argv[2], argv[3]);
+    if (!strcmp(m, "connect") && (argc == 4 || argc == 5))
+        return mode_connect(api, argv[1], argv[2], argv[3], argc == 5 ? argv[4] : NULL);
     if (!strcmp(m, "hold") && argc == 2)
         return mode_hold(api, argv[1]);
     if (!strcmp(m, "idle") && argc == 4)
@@ -388,6 +391,6 @@ static int bench_main(const struct bench_api *api, int argc, char **argv)
 
 #define BENCH_MODES_USAGE                                                              \
     "  sink PORT | source HOST PORT BYTES [SECS] | echo PORT | pingpong HOST PORT N |\n" \
-    "  accept PORT | connect HOST PORT N | hold PORT | idle HOST PORT N\n"
+    "  accept PORT | connect HOST PORT N [SECS] | hold PORT | idle HOST PORT N\n"
 
 #endif

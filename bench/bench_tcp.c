@@ -3,11 +3,15 @@
  * modes on kernel sockets) on the Linux side of the TAP.
  *
  *   bench_tcp --tap NAME --addr A.B.C.D/N --host-addr A.B.C.D/N
- *             [--buf BYTES] [--no-wscale] [--trace] MODE ARGS...
+ *             [--buf BYTES] [--mtu N] [--no-wscale] [--no-timestamps] [--trace]
+ *             MODE ARGS...
  *
  * --buf sets the TCP send and receive buffer of every connection
  * (cfg.tcp_sndbuf / tcp_rcvbuf; default 4 MiB, about what Linux autotuning
  * reaches on this path); the window scale follows from it (RFC 7323).
+ * --mtu sets the IP MTU of the TAP link on both sides (default 1500).
+ * --no-wscale / --no-timestamps turn those RFC 7323 options off.
+ * --trace prints every layer's trace lines on stderr (slow).
  *
  * Memory per idle connection (`idle`): the growth of the C heap in use
  * (mallinfo2().uordblks, including malloc's per-chunk overhead) while N
@@ -101,14 +105,17 @@ struct opts {
     ust_ip4_t addr, host_addr;
     int prefix, host_prefix;
     size_t buf;
+    unsigned mtu;
     bool wscale;
+    bool timestamps;
     bool trace;
 };
 
 static int usage(void)
 {
     fprintf(stderr, "usage: bench_tcp --tap NAME --addr A.B.C.D/N --host-addr A.B.C.D/N\n"
-                    "                 [--buf BYTES] [--no-wscale] [--trace] MODE ARGS...\n" BENCH_MODES_USAGE);
+                    "                 [--buf BYTES] [--mtu N] [--no-wscale] [--no-timestamps]\n"
+                    "                 [--trace] MODE ARGS...\n" BENCH_MODES_USAGE);
     return 2;
 }
 
@@ -120,6 +127,10 @@ static int parse_opts(int argc, char **argv, struct opts *o)
         const char *opt = argv[i];
         if (!strcmp(opt, "--no-wscale")) {
             o->wscale = false;
+            continue;
+        }
+        if (!strcmp(opt, "--no-timestamps")) {
+            o->timestamps = false;
             continue;
         }
         if (!strcmp(opt, "--trace")) {
@@ -138,10 +149,14 @@ static int parse_opts(int argc, char **argv, struct opts *o)
             continue;
         else if (!strcmp(opt, "--buf"))
             o->buf = strtoul(val, NULL, 0);
+        else if (!strcmp(opt, "--mtu"))
+            o->mtu = (unsigned)strtoul(val, NULL, 0);
         else
             return -1;
     }
-    return o->tap && o->addr && o->host_addr && o->buf >= 4096 && i < argc ? i : -1;
+    bool ok = o->tap && o->addr && o->host_addr && o->buf >= 4096 && o->mtu >= 576 &&
+              o->mtu <= 65535;
+    return ok && i < argc ? i : -1;
 }
 
 static int open_stack(const struct opts *o, struct ust_ctx *u)
@@ -153,13 +168,14 @@ static int open_stack(const struct opts *o, struct ust_ctx *u)
     cfg.tcp_sndbuf = o->buf;
     cfg.tcp_rcvbuf = o->buf;
     cfg.tcp_window_scaling = o->wscale;
+    cfg.tcp_timestamps = o->timestamps;
     u->st = ust_stack_new(&cfg);
     if (!u->st)
         return -1;
     if (o->trace)
         ust_stack_set_trace(u->st, ust_trace_to_file, stderr);
     int err = 0;
-    struct ust_dev *dev = ust_dev_tap_open(u->st, o->tap, 1500, &err);
+    struct ust_dev *dev = ust_dev_tap_open(u->st, o->tap, o->mtu, &err);
     if (!dev) {
         fprintf(stderr, "bench_tcp: --tap %s: %s\n", o->tap, ust_strerror(err));
         return -1;
@@ -168,7 +184,7 @@ static int open_stack(const struct opts *o, struct ust_ctx *u)
     if (!u->loop)
         return -1;
     /* the Linux side must be up before our gratuitous ARP goes out */
-    int rc = ust_dev_host_config(o->tap, o->host_addr, o->host_prefix, 1500);
+    int rc = ust_dev_host_config(o->tap, o->host_addr, o->host_prefix, o->mtu);
     if (rc != UST_OK) {
         fprintf(stderr, "bench_tcp: configuring %s: %s\n", o->tap, ust_strerror(rc));
         return -1;
@@ -184,7 +200,7 @@ static int open_stack(const struct opts *o, struct ust_ctx *u)
 
 int main(int argc, char **argv)
 {
-    struct opts o = {.buf = 4u << 20, .wscale = true};
+    struct opts o = {.buf = 4u << 20, .mtu = 1500, .wscale = true, .timestamps = true};
     int mi = parse_opts(argc, argv, &o);
     if (mi < 0)
         return usage();

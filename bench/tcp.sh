@@ -6,21 +6,27 @@
 # bench_tcp on ustack, linux_peer on kernel sockets.
 #
 # usage: bench/tcp.sh BUILD_DIR        (make bench runs it on build/)
-# env:   BENCH_TCP_SECS   seconds per bulk transfer (default 4)
+# env:   BENCH_TCP_SECS   seconds per bulk transfer (default 3)
+#        BENCH_TCP_REPS   repetitions of each bulk transfer (default 3; median shown)
 #        BENCH_TCP_PP     ping-pong round trips (default 20000)
 #        BENCH_TCP_CONNS  connections for connections/s (default 2000)
 #        BENCH_TCP_IDLE   idle connections for memory (default 1000)
+#        BENCH_TCP_CONN_SECS  time limit of each connections/s run (default 10)
 #        BENCH_TCP_BUF    ustack TCP buffer bytes (default 4194304)
+#        BENCH_TCP_JUMBO_MTU  TAP MTU of the extra large-frame rows (default 65000)
 set -euo pipefail
 
 BUILD=${1:-build}
 BT=$BUILD/bench/bench_tcp
 LP=$BUILD/bench/linux_peer
-SECS=${BENCH_TCP_SECS:-4}
+SECS=${BENCH_TCP_SECS:-3}
+REPS=${BENCH_TCP_REPS:-3}
 PP=${BENCH_TCP_PP:-20000}
 CONNS=${BENCH_TCP_CONNS:-2000}
 IDLE=${BENCH_TCP_IDLE:-1000}
+CONN_SECS=${BENCH_TCP_CONN_SECS:-10}
 BUF=${BENCH_TCP_BUF:-4194304}
+JUMBO=${BENCH_TCP_JUMBO_MTU:-65000}
 BULK_BYTES=1000000000000 # the time limit ends the transfer
 
 die() { echo "bench/tcp: $*" >&2; exit 1; }
@@ -34,7 +40,8 @@ NS_TAP=ust-btcp-tap-$suffix # Linux (linux_peer) + ustack (bench_tcp) on a TAP
 NS_A=ust-btcp-a-$suffix     # linux_peer ...
 NS_B=ust-btcp-b-$suffix     # ... to linux_peer over veth
 TMP=$(mktemp -d)
-PIDS=()
+SERVER_PID= # the one server running, if any
+CLIENT_PID= # the one client running, if any
 U_ADDR=203.0.113.2   # ustack on the TAP
 H_ADDR=203.0.113.1   # Linux on the TAP
 A_ADDR=198.51.100.1  # veth, namespace A
@@ -54,7 +61,9 @@ stop_pid() {
 }
 
 cleanup() {
-    for pid in "${PIDS[@]}"; do stop_pid "$pid"; done
+    # only processes not yet reaped: a reaped PID may belong to someone else
+    [ -z "$CLIENT_PID" ] || stop_pid "$CLIENT_PID"
+    [ -z "$SERVER_PID" ] || stop_pid "$SERVER_PID"
     for ns in "$NS_TAP" "$NS_A" "$NS_B"; do ip netns del "$ns" 2>/dev/null || true; done
     if [ -n "${BENCH_TCP_KEEP:-}" ]; then echo "bench/tcp: outputs kept in $TMP" >&2; else rm -rf "$TMP"; fi
 }
@@ -65,21 +74,20 @@ in_ns() { local ns=$1; shift; ip netns exec "$ns" "$@"; }
 # A fresh TAP name per run: a deleted TAP may linger while the kernel
 # releases what still refers to it (sockets in TIME-WAIT, routes).
 NTAP=0
-btc() {
+btc() { # [MTU]
     NTAP=$((NTAP + 1))
-    BTC=("$BT" ${BENCH_TCP_TRACE:+--trace} --tap "ustap$NTAP" --addr $U_ADDR/24 --host-addr $H_ADDR/24 --buf "$BUF")
+    BTC=("$BT" ${BENCH_TCP_TRACE:+--trace} --tap "ustap$NTAP" --addr $U_ADDR/24 --host-addr $H_ADDR/24
+         --buf "$BUF" --mtu "${1:-1500}")
 }
 
 # server NAME NS CMD...: starts a server in the background and waits (with
 # a deadline) until it prints "ready". Its PID goes into SERVER_PID.
-SERVER_PID=
 server() {
     local name=$1 ns=$2; shift 2
     # not through the in_ns function: "func &" would fork a subshell, and
     # killing that PID would leave the server running
     ip netns exec "$ns" "$@" >"$TMP/$name.out" 2>"$TMP/$name.err" &
     SERVER_PID=$!
-    PIDS+=("$SERVER_PID")
     for _ in $(seq 250); do
         grep -q '^ready' "$TMP/$name.out" 2>/dev/null && return 0
         kill -0 "$SERVER_PID" 2>/dev/null || die "$name exited: $(cat "$TMP/$name.err")"
@@ -89,23 +97,36 @@ server() {
 }
 
 # client NAME NS CMD...: runs a client to completion (bounded by timeout).
+# In the background and waited for, so that cleanup can stop it too
+# (timeout passes the TERM on to the client).
 client() {
-    local name=$1 ns=$2; shift 2
-    in_ns "$ns" timeout "${BENCH_TCP_TIMEOUT:-60}" "$@" >"$TMP/$name.out" 2>"$TMP/$name.err" ||
-        die "$name failed: $(cat "$TMP/$name.err")"
+    local name=$1 ns=$2 pid rc=0; shift 2
+    ip netns exec "$ns" timeout "${BENCH_TCP_TIMEOUT:-60}" "$@" \
+        >"$TMP/$name.out" 2>"$TMP/$name.err" &
+    pid=$!
+    CLIENT_PID=$pid
+    wait "$pid" || rc=$?
+    CLIENT_PID=
+    [ "$rc" -eq 0 ] || die "$name failed (exit $rc): $(cat "$TMP/$name.err")"
 }
 
-# wait_server NAME: waits (bounded) for a server that ends by itself.
+stop_server() {
+    stop_pid "$SERVER_PID"
+    SERVER_PID=
+}
+
+# wait_server: waits (bounded) for a server that ends by itself.
 wait_server() {
-    local name=$1 pid=$SERVER_PID
-    for _ in $(seq 500); do kill -0 "$pid" 2>/dev/null || break; sleep 0.02; done
-    stop_pid "$pid"
+    for _ in $(seq 500); do kill -0 "$SERVER_PID" 2>/dev/null || break; sleep 0.02; done
+    stop_server
 }
 
 # field NAME KEY: the value of key=... in the "result" line of NAME's output.
 field() {
     sed -n "s/^result .*\\b$2=\\([^ ]*\\).*/\\1/p" "$TMP/$1.out" | head -1
 }
+
+LOAD_START=$(cut -d' ' -f1-3 /proc/loadavg)
 
 # --- namespaces -------------------------------------------------------------
 ip netns add "$NS_TAP"
@@ -128,20 +149,45 @@ bulk() { # NAME SERVER_NS CLIENT_NS SERVER_CMD... -- CLIENT_CMD...
     ccmd=("$@")
     server "$name-sink" "$sns" "${scmd[@]}"
     client "$name-source" "$cns" "${ccmd[@]}"
-    wait_server "$name-sink"
+    wait_server
 }
 
-echo "bench/tcp: bulk transfers (${SECS} s each) ..." >&2
-btc
-next_port
-bulk u-in "$NS_TAP" "$NS_TAP" "${BTC[@]}" sink $PORT -- "$LP" source $U_ADDR $PORT $BULK_BYTES "$SECS"
-btc
-next_port
-bulk u-out "$NS_TAP" "$NS_TAP" "$LP" sink $PORT -- "${BTC[@]}" source $H_ADDR $PORT $BULK_BYTES "$SECS"
-next_port
-bulk l-ab "$NS_B" "$NS_A" "$LP" sink $PORT -- "$LP" source $B_ADDR $PORT $BULK_BYTES "$SECS"
-next_port
-bulk l-ba "$NS_A" "$NS_B" "$LP" sink $PORT -- "$LP" source $A_ADDR $PORT $BULK_BYTES "$SECS"
+# Each transfer REPS times, the four interleaved so that a burst of load on
+# the machine hits all of them alike; the table shows the median.
+echo "bench/tcp: bulk transfers ($REPS x 6 x ${SECS} s) ..." >&2
+for r in $(seq "$REPS"); do
+    btc
+    next_port
+    bulk u-in-$r "$NS_TAP" "$NS_TAP" "${BTC[@]}" sink $PORT -- "$LP" source $U_ADDR $PORT $BULK_BYTES "$SECS"
+    btc
+    next_port
+    bulk u-out-$r "$NS_TAP" "$NS_TAP" "$LP" sink $PORT -- "${BTC[@]}" source $H_ADDR $PORT $BULK_BYTES "$SECS"
+    btc "$JUMBO"
+    next_port
+    bulk j-in-$r "$NS_TAP" "$NS_TAP" "${BTC[@]}" sink $PORT -- "$LP" source $U_ADDR $PORT $BULK_BYTES "$SECS"
+    btc "$JUMBO"
+    next_port
+    bulk j-out-$r "$NS_TAP" "$NS_TAP" "$LP" sink $PORT -- "${BTC[@]}" source $H_ADDR $PORT $BULK_BYTES "$SECS"
+    next_port
+    bulk l-ab-$r "$NS_B" "$NS_A" "$LP" sink $PORT -- "$LP" source $B_ADDR $PORT $BULK_BYTES "$SECS"
+    next_port
+    bulk l-ba-$r "$NS_A" "$NS_B" "$LP" sink $PORT -- "$LP" source $A_ADDR $PORT $BULK_BYTES "$SECS"
+done
+
+# median NAME: median over the repetitions of the receiver's Gbit/s; also
+# checks that the receiver counted every byte the sender sent.
+median() {
+    local name=$1 vals=() r sent got
+    for r in $(seq "$REPS"); do
+        sent=$(field "$name-$r-source" bytes)
+        got=$(field "$name-$r-sink" bytes)
+        [ "$sent" = "$got" ] || die "$name-$r: sent $sent bytes, received $got"
+        vals+=("$(field "$name-$r-sink" gbps)")
+    done
+    printf "%s\n" "${vals[@]}" | sort -g | awk '{ v[NR] = $1 } END { print v[int((NR + 1) / 2)] }'
+}
+ALL_IN=$(for r in $(seq "$REPS"); do field "u-in-$r-sink" gbps; done | xargs)
+ALL_OUT=$(for r in $(seq "$REPS"); do field "u-out-$r-sink" gbps; done | xargs)
 
 # --- request/response latency, both ends on CPU 0 -----------------------------
 echo "bench/tcp: ping-pong ($PP round trips) ..." >&2
@@ -149,7 +195,7 @@ pingpong() { # NAME SERVER_NS CLIENT_NS HOST SERVER_CMD...
     local name=$1 sns=$2 cns=$3 host=$4; shift 4
     server "$name-echo" "$sns" taskset -c 0 "$@" echo $PORT
     client "$name-pp" "$cns" taskset -c 0 "$LP" pingpong "$host" $PORT "$PP"
-    wait_server "$name-echo"
+    wait_server
 }
 btc
 next_port
@@ -161,7 +207,7 @@ next_port
 server u-pp2-echo "$NS_TAP" taskset -c 0 "$LP" echo $PORT
 btc
 client u-pp2-pp "$NS_TAP" taskset -c 0 "${BTC[@]}" pingpong $H_ADDR $PORT "$PP"
-wait_server u-pp2-echo
+wait_server
 
 # --- connections per second ---------------------------------------------------
 echo "bench/tcp: connections/s ($CONNS each) ..." >&2
@@ -171,8 +217,8 @@ conns() { # NAME SERVER_NS CLIENT_NS HOST SERVER_CMD... -- CLIENT_CMD...
     while [ "$1" != -- ]; do scmd+=("$1"); shift; done
     shift
     server "$name-acc" "$sns" "${scmd[@]}" accept $PORT
-    client "$name-conn" "$cns" "$@" connect "$host" $PORT "$CONNS"
-    stop_pid "$SERVER_PID"
+    client "$name-conn" "$cns" "$@" connect "$host" $PORT "$CONNS" "$CONN_SECS"
+    stop_server
 }
 btc
 next_port
@@ -189,11 +235,11 @@ next_port
 server u-hold "$NS_TAP" "$LP" hold $PORT
 btc
 client u-idle "$NS_TAP" "${BTC[@]}" idle $H_ADDR $PORT "$IDLE"
-stop_pid "$SERVER_PID"
+stop_server
 next_port
 server l-hold "$NS_B" "$LP" hold $PORT
 client l-idle "$NS_A" "$LP" idle $B_ADDR $PORT "$IDLE"
-stop_pid "$SERVER_PID"
+stop_server
 
 # --- the table ----------------------------------------------------------------
 row() { # LABEL USTACK LINUX UNIT HIGHER_IS_BETTER
@@ -204,8 +250,10 @@ row() { # LABEL USTACK LINUX UNIT HIGHER_IS_BETTER
 echo
 printf "TCP: ustack on a TAP device vs Linux over a veth pair, same run, same client/server code\n\n"
 printf "%-46s %12s %12s %7s  %s\n" "scenario" "ustack" "Linux(veth)" "ratio" "unit"
-row "bulk Linux -> ustack (ustack receives)" "$(field u-in-sink gbps)" "$(field l-ab-sink gbps)" "Gbit/s"
-row "bulk ustack -> Linux (ustack sends)" "$(field u-out-sink gbps)" "$(field l-ba-sink gbps)" "Gbit/s"
+row "bulk Linux -> ustack (ustack receives)" "$(median u-in)" "$(median l-ab)" "Gbit/s"
+row "bulk ustack -> Linux (ustack sends)" "$(median u-out)" "$(median l-ba)" "Gbit/s"
+row "bulk Linux -> ustack, TAP MTU $JUMBO" "$(median j-in)" "$(median l-ab)" "Gbit/s"
+row "bulk ustack -> Linux, TAP MTU $JUMBO" "$(median j-out)" "$(median l-ba)" "Gbit/s"
 row "1-byte ping-pong, Linux client, mean" "$(field u-pp-pp mean_us)" "$(field l-pp-pp mean_us)" "us"
 row "1-byte ping-pong, Linux client, p99" "$(field u-pp-pp p99_us)" "$(field l-pp-pp p99_us)" "us"
 row "1-byte ping-pong, ustack client, mean" "$(field u-pp2-pp mean_us)" "$(field l-pp-pp mean_us)" "us"
@@ -222,17 +270,27 @@ notes:
   ustack column: bench_tcp (ustack on TAP) against linux_peer on the Linux side
   of the TAP; a TAP-crossing path involves the kernel stack at the other end,
   so the ustack column measures ustack + Linux + one TAP syscall per frame.
-- bulk: ${SECS} s per transfer, Gbit/s of payload counted by the receiver from its
-  first byte to EOF; ustack TCP buffers ${BUF} bytes (window scaling on);
-  MTU 1500 everywhere, no offloads on the TAP (one read/write per frame).
+- bulk: median of ${REPS} transfers of ${SECS} s, Gbit/s of payload counted by the
+  receiver from its first byte to EOF (every run: ustack in ${ALL_IN},
+  out ${ALL_OUT}); ustack TCP buffers ${BUF} bytes (window scaling on);
+  MTU 1500 on the TAP and the veth; no offloads on the TAP (one read or write
+  per frame, no checksum offload, no TSO/GRO); the veth has Linux's default
+  offloads (TSO/GSO/GRO: it moves up to 64 KB per packet internally).
+- "TAP MTU $JUMBO" rows: the same with large frames on the TAP link (both sides
+  of the TAP, MSS follows): what per-frame costs leave when a frame carries as
+  much as a veth GSO packet. Not an offload; shown next to the 1500-byte rows.
 - ping-pong: ${PP} round trips of 1 byte with TCP_NODELAY after 200 warm-up
   ones, both processes pinned to CPU 0 (taskset -c 0); ratio > 1 = slower.
-- connections/s: ${CONNS} x (connect, wait for the server's FIN, close), the
-  server accepts and closes at once (and keeps the TIME-WAIT).
+- connections/s: ${CONNS} x (connect, wait for the server's FIN, close), or as
+  many as fit in ${CONN_SECS} s; the server accepts and closes at once (and keeps
+  the TIME-WAIT). Done: Linux client $(field u-cin-conn conns), ustack client $(field u-cout-conn conns),
+  veth $(field l-c-conn conns).
 - memory: ustack = growth of malloc'd bytes in use (mallinfo2) per connection
   for ${IDLE} idle connections (rings are allocated on first data, so this is
   TCB + socket + malloc overhead); Linux = growth of the slab caches TCP,
   sock_inode_cache, filp, dentry, tcp_bind*_bucket (/proc/slabinfo, system-wide)
   divided by the two endpoints of each connection; no buffers either side.
-- ratio = ustack / Linux.
+- ratio = ustack / Linux. Load average at start: $LOAD_START, at the end:
+  $(cut -d' ' -f1-3 /proc/loadavg) (2 vCPUs: other work on the machine shows
+  in the numbers, most in the bulk rows).
 EOF

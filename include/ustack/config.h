@@ -33,6 +33,8 @@ struct ust_config {
     ust_time_t ip_reasm_timeout;    /* reassembly timeout (30 s) */
     size_t ip_reasm_mem_max;        /* bytes held by all reassemblies (256 KiB) */
     unsigned ip_reasm_max;          /* datagrams being reassembled at once (64) */
+    ust_time_t ip_gw_retry;         /* a gateway believed dead is tried again after
+                                       (60 s; RFC 1122 3.3.1.4) */
 
     /* ICMP */
     unsigned icmp_err_rate;         /* error messages per second (100) ... */

@@ -34,8 +34,8 @@
  * them; malformed lists, two source routes or a Stream Identifier: EINVAL.
  * A source route lists the gateways to pass: the datagram goes to the
  * first, and the destination given to sendto is put at the end of the
- * route, RFC 1122 3.2.1.8c), IP_PKTINFO / IP_RECVOPTS / IP_RETOPTS /
- * IP_RECVERR (int flags, see ust_recvmsg), IP_MTU (read-only, connected
+ * route, RFC 1122 3.2.1.8c), IP_PKTINFO / IP_RECVTOS / IP_RECVOPTS /
+ * IP_RETOPTS / IP_RECVERR (int flags, see ust_recvmsg), IP_MTU (read-only, connected
  * sockets: the path MTU). Anything else is passed to the protocol; unknown
  * options: ENOPROTOOPT.
  *
@@ -97,6 +97,7 @@ int ust_setsockopt(struct ust_stack *st, int fd, int level, int name, const void
  *                  the IP destination, ipi_spec_dst = the specific
  *                  destination (RFC 1122 3.3.4.2: the interface address
  *                  when the destination was a broadcast);
+ *   IP_RECVTOS  -> IP_TOS, one byte: the TOS as received (RFC 1122 4.1.4);
  *   IP_RECVOPTS -> IP_RECVOPTS, the IP options exactly as received;
  *   IP_RETOPTS  -> IP_RETOPTS, options for a reply to the sender, ready for
  *                  IP_OPTIONS: the received source route reversed (RFC 1122
@@ -111,7 +112,12 @@ int ust_setsockopt(struct ust_stack *st, int fd, int level, int name, const void
  * TCP sockets: data only (no control messages). */
 ssize_t ust_recvmsg(struct ust_stack *st, int fd, struct msghdr *msg, int flags);
 /* sendmsg(2): gathers msg_iov into one datagram sent to msg_name (or the
- * connected peer). Control messages are not supported (EINVAL). */
+ * connected peer). Control messages (level IPPROTO_IP, UDP only, for this
+ * datagram alone, RFC 1122 4.1.4): IP_TTL (int, 1..255), IP_TOS (int or
+ * one byte), IP_PKTINFO (struct in_pktinfo: ipi_spec_dst, if not 0, is the
+ * source address, which must be ours; ipi_ifindex and ipi_addr are
+ * ignored). Anything else, or any control message on a TCP socket:
+ * EINVAL. */
 ssize_t ust_sendmsg(struct ust_stack *st, int fd, const struct msghdr *msg, int flags);
 
 /* The error queued for MSG_ERRQUEUE; the same layout as Linux's struct

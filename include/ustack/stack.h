@@ -53,8 +53,21 @@ int ust_iface_info(const struct ust_stack *st, int ifindex, ust_ip4_t *addr, int
 int ust_route_add(struct ust_stack *st, ust_ip4_t dst, int prefix_len, ust_ip4_t gateway,
                   int ifindex);
 int ust_route_del(struct ust_stack *st, ust_ip4_t dst, int prefix_len);
-/* Shorthand for ust_route_add(st, 0, 0, gateway, -1). */
+/* The same with a preference: several routes for one prefix may coexist
+ * (different gateways); the lowest metric whose gateway is not believed
+ * dead is used (RFC 1122 3.3.1.4-5). ust_route_add uses metric 0. */
+int ust_route_add_metric(struct ust_stack *st, ust_ip4_t dst, int prefix_len, ust_ip4_t gateway,
+                         int ifindex, unsigned metric);
+/* Adds a default gateway (0.0.0.0/0 via gateway). Several may be added
+ * (RFC 1122 3.3.1.2): each is preferred less than the ones before it. When
+ * ARP cannot resolve the gateway in use (or ust_ip_advise_delivery gives
+ * negative advice) it is believed dead and the next one is used; it is
+ * tried again after cfg.ip_gw_retry or as soon as it answers ARP. */
 int ust_route_default(struct ust_stack *st, ust_ip4_t gateway);
+/* ADVISE_DELIVPROB (RFC 1122 3.4): an application (or transport) tells IP
+ * that delivery to dst is failing (positive = false) or working; the
+ * advice applies to the gateway dst goes through (none for on-link dst). */
+void ust_ip_advise_delivery(struct ust_stack *st, ust_ip4_t dst, bool positive);
 /* Longest-prefix-match lookup: on success fills ifindex and next hop. */
 int ust_route_lookup(const struct ust_stack *st, ust_ip4_t dst, int *ifindex,
                      ust_ip4_t *next_hop);

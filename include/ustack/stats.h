@@ -22,7 +22,7 @@
     X(InDelivers) X(OutRequests) X(OutDiscards) X(OutNoRoutes) \
     X(ForwDatagrams) X(InTtlExceeded) X(ReasmReqds) X(ReasmOKs) X(ReasmFails) \
     X(ReasmTimeout) X(ReasmOverlaps) X(ReasmMemDrops) X(FragOKs) X(FragFails) \
-    X(FragCreates) X(InSrcRouteFails)
+    X(FragCreates) X(InSrcRouteFails) X(DeadGateways)
 
 #define UST_ICMP_COUNTERS(X) \
     X(InMsgs) X(InErrors) X(InCsumErrors) X(InDestUnreachs) X(InTimeExcds) \

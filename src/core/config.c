@@ -17,6 +17,7 @@ void ust_config_default(struct ust_config *c)
     c->ip_reasm_timeout = 30 * UST_SEC;
     c->ip_reasm_mem_max = 256 * 1024;
     c->ip_reasm_max = 64;
+    c->ip_gw_retry = 60 * UST_SEC;
     c->icmp_err_rate = 100;
     c->icmp_err_burst = 50;
     c->ephemeral_lo = 49152;

@@ -89,6 +89,9 @@ void arp_confirm(struct ust_stack *st, struct arp_entry *e, const uint8_t mac[6]
     timer_arm(st, &e->timer, st->now + st->cfg.arp_reachable_time);
     if (!was_incomplete)
         return;
+    /* RFC 1122 3.3.1.4: a resolution that succeeded is positive advice
+     * about a gateway (revives it if it was believed dead). */
+    ipv4_gateway_advice(st, e->ip, true);
     struct ust_iface *ifc = iface_by_index(st, e->ifindex);
     struct pkt *p;
     while ((p = pkt_queue_pop(&e->pending))) {
@@ -112,7 +115,11 @@ static void arp_give_up(struct ust_stack *st, struct arp_entry *e)
     TRACE(st, "arp", "%s unreachable after %u requests, %zu packets dropped",
           IP4STR(e->ip, a), e->requests, q.count);
     st->stats.arp.resolve_failed++;
+    ust_ip4_t ip = e->ip;
     arp_remove(st, e);
+    /* RFC 1122 3.3.1.4: the link layer's negative advice. When the address
+     * is a gateway, traffic moves to the next default gateway. */
+    ipv4_gateway_advice(st, ip, false);
     struct pkt *p;
     while ((p = pkt_queue_pop(&q))) {
         icmp_local_unreachable(st, p->data, p->len);

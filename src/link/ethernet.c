@@ -1,4 +1,5 @@
-/* Ethernet II input/output (RFC 894) and the link side of IPv4 output. */
+/* Ethernet II input/output (RFC 894; RFC 1042 frames are accepted on
+ * input, llc_snap.c) and the link side of IPv4 output. */
 #include <string.h>
 
 #include "core/stack_impl.h"
@@ -15,6 +16,25 @@ static bool eth_for_us(const struct ust_dev *dev, const struct eth_hdr *h, bool 
 {
     *bcast = eth_is_broadcast(h->dst);
     return *bcast || !memcmp(h->dst, dev->mac.b, ETH_ALEN);
+}
+
+static int eth_dispatch(struct ust_dev *dev, uint16_t type, const uint8_t *payload, size_t plen,
+                        bool bcast)
+{
+    struct ust_stack *st = dev->st;
+    switch (type) {
+    case ETH_TYPE_ARP:
+        arp_input(st, dev, payload, plen);
+        return UST_OK;
+    case ETH_TYPE_IPV4:
+        /* RFC 1122 2.4: IP must know whether the frame was a broadcast. */
+        ipv4_input(st, iface_by_index(st, dev->ifindex), payload, plen, bcast);
+        return UST_OK;
+    default:
+        LINK_COUNT(dev, rx_unknown_type);
+        TRACE(st, "eth", "%s drop: ethertype 0x%04x", dev->name, type);
+        return UST_ERR_NOTSUP;
+    }
 }
 
 static int eth_input(struct ust_dev *dev, const uint8_t *frame, size_t len)
@@ -41,19 +61,14 @@ static int eth_input(struct ust_dev *dev, const uint8_t *frame, size_t len)
     }
     const uint8_t *payload = frame + h.hdr_len;
     size_t plen = len - h.hdr_len;
-    switch (h.type) {
-    case ETH_TYPE_ARP:
-        arp_input(st, dev, payload, plen);
-        return UST_OK;
-    case ETH_TYPE_IPV4:
-        /* RFC 1122 2.4: IP must know whether the frame was a broadcast. */
-        ipv4_input(st, iface_by_index(st, dev->ifindex), payload, plen, bcast);
-        return UST_OK;
-    default:
+    uint16_t type = h.type;
+    /* RFC 1122 2.3.3: RFC 1042 (802.3 + LLC/SNAP) frames are received too. */
+    if (type <= 1500 && llc_snap_unwrap(type, payload, plen, &type, &payload, &plen) != WIRE_OK) {
         LINK_COUNT(dev, rx_unknown_type);
-        TRACE(st, "eth", "%s drop: ethertype 0x%04x", dev->name, h.type);
+        TRACE(st, "eth", "%s drop: 802.3 frame that is not LLC/SNAP", dev->name);
         return UST_ERR_NOTSUP;
     }
+    return eth_dispatch(dev, type, payload, plen, bcast);
 }
 
 int link_input(struct ust_dev *dev, ust_time_t now, const uint8_t *frame, size_t len)

@@ -20,10 +20,17 @@ struct ust_iface;
 /* Receive entry point for a frame from a device (Ethernet or IP-only).
  * Ethernet policy: frames to our MAC and to the broadcast address are
  * accepted; multicast and other unicast frames are dropped (rx_not_for_us:
- * we join no multicast group). 802.1Q: a priority tag (VID 0) is handled
+ * we join no multicast group). Ethernet II and RFC 1042 (LLC/SNAP) frames
+ * are understood; other 802.3 frames count as rx_unknown_type. 802.1Q: a priority tag (VID 0) is handled
  * as untagged (IEEE 802.1Q); a frame tagged with any other VLAN is dropped
  * and counted in rx_vlan (we are not a member of any VLAN). */
 int link_input(struct ust_dev *dev, ust_time_t now, const uint8_t *frame, size_t len);
+/* RFC 1042 framing (llc_snap.c): for an 802.3 frame (len_field <= 1500)
+ * carrying LLC/SNAP with OUI 0, the EtherType inside and the payload it
+ * frames (the 802.3 length, without padding). WIRE_BAD_LEN / _UNSUPPORTED
+ * otherwise. */
+int llc_snap_unwrap(uint16_t len_field, const uint8_t *payload, size_t plen, uint16_t *type,
+                    const uint8_t **inner, size_t *inner_len);
 /* Sends an Ethernet frame: prepends the header to p (consumed) and pads
  * it to the 60-byte minimum. */
 int eth_output(struct ust_stack *st, struct ust_dev *dev, struct pkt *p, const uint8_t dst[6],

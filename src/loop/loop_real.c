@@ -11,7 +11,8 @@
 #include "dev/dev_impl.h"
 #include "ustack/loop.h"
 
-#define LOOP_RX_BUDGET 64 /* frames per device per wake-up: fairness between devices */
+#define LOOP_RX_BUDGET 64 /* frames per device per round: fairness between devices */
+#define LOOP_RX_ROUNDS 16 /* rounds per wake-up before timers run */
 #define LOOP_MAX_FDS 16 /* application descriptors (ust_loop_add_fd) */
 #define LOOP_MAX_EVENTS (UST_MAX_DEVS + LOOP_MAX_FDS)
 
@@ -144,11 +145,20 @@ int ust_loop_run_once(struct ust_loop *loop, ust_time_t max_wait)
     int n = epoll_wait(loop->epfd, evs, LOOP_MAX_EVENTS, timeout_ms(wait));
     if (n < 0)
         return errno == EINTR ? UST_ERR_AGAIN : UST_ERR_IO;
-    now = ust_clock_monotonic();
-    for (int i = 0; i < n; i++) {
-        uint64_t tag = evs[i].data.u64;
-        if (tag < LOOP_TAG_FD && tag < loop->nwatched)
-            ust_dev_poll_rx(loop->watched[tag], now, LOOP_RX_BUDGET);
+    /* Drain input before timers, round-robin between devices: an ACK
+     * already waiting in a device must be seen before the retransmission
+     * timer concludes it is missing (spurious RTOs under load otherwise).
+     * LOOP_RX_ROUNDS bounds the work of one turn. */
+    bool more = true;
+    for (int round = 0; more && round < LOOP_RX_ROUNDS; round++) {
+        more = false;
+        now = ust_clock_monotonic();
+        for (int i = 0; i < n; i++) {
+            uint64_t tag = evs[i].data.u64;
+            if (tag < LOOP_TAG_FD && tag < loop->nwatched &&
+                ust_dev_poll_rx(loop->watched[tag], now, LOOP_RX_BUDGET) == LOOP_RX_BUDGET)
+                more = true;
+        }
     }
     ust_stack_poll(st, ust_clock_monotonic());
     /* Application descriptors last: their callbacks see the stack's state

@@ -25,13 +25,11 @@ static void icmp_echo_reply(struct ust_stack *st, const struct ipv4_hdr *ip,
     icmp_emit(&h, p->data, p->len, len);
     struct ipv4_out o = {.src = ip->dst, .dst = ip->src, .proto = IPV4_PROTO_ICMP, .tos = ip->tos};
     /* RFC 1122 3.2.2.6: a source route in the request is reversed and
-     * used for the reply (the route is complete: ipv4_srr_accept). */
+     * used for the reply (the route is complete: ipv4_srr_accept); Record
+     * Route and Timestamp are updated and reflected. */
     uint8_t ret[IPV4_MAX_OPT_LEN];
-    int off = ipv4_srr_find(ip->opts, ip->opt_len);
-    if (off >= 0) {
-        o.opt_len = (uint8_t)ipv4_srr_reverse(ip->opts + off, ip->src, ret);
-        o.opts = ret;
-    }
+    o.opt_len = (uint8_t)icmp_echo_reply_options(st, ip, ret);
+    o.opts = ret;
     char d[16];
     TRACE(st, "icmp", "echo reply to %s id %u seq %u len %zu", IP4STR(ip->src, d), req->id,
           req->seq, len);
@@ -125,7 +123,7 @@ void icmp_input(struct ust_stack *st, struct ust_iface *ifc, const struct ipv4_h
     switch (h.type) {
     case ICMP_ECHO_REQUEST:
         st->stats.icmp.InEchos++;
-        if (link_bcast || ipv4_is_broadcast(st, ip->dst) || ipv4_is_multicast(ip->dst)) {
+        if (link_bcast || ipv4_is_broadcast_in(st, ip->dst) || ipv4_is_multicast(ip->dst)) {
             TRACE(st, "icmp", "ignore echo request to broadcast");
             return;
         }

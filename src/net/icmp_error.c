@@ -20,7 +20,7 @@ static bool icmp_error_permitted(const struct ust_stack *st, const struct ipv4_h
 {
     if (h->frag_off != 0)
         return false;
-    if (ipv4_is_broadcast(st, h->dst) || ipv4_is_multicast(h->dst))
+    if (ipv4_is_broadcast_in(st, h->dst) || ipv4_is_multicast(h->dst))
         return false;
     if (!ipv4_is_valid_source(st, h->src))
         return false;

@@ -13,12 +13,35 @@
 
 static bool ipv4_is_loopback(ust_ip4_t a) { return (a >> 24) == 127; }
 
+/* Prefix length of the class (RFC 791) of address a: A 8, B 16, C 24;
+ * 0 for class D/E and for 0/8 and 127/8, which have no network broadcast. */
+static int classful_prefix(ust_ip4_t a)
+{
+    uint8_t top = (uint8_t)(a >> 24);
+    if (top == 0 || top == 127 || top >= 224)
+        return 0;
+    return top < 128 ? 8 : top < 192 ? 16 : 24;
+}
+
 bool ipv4_is_iface_broadcast(const struct ust_iface *ifc, ust_ip4_t a)
 {
     if (a == 0xffffffffu)
         return true;
     /* /31 and /32 have no broadcast address (RFC 3021). */
-    return ifc->prefix_len <= 30 && a == (ifc->addr | ~ifc->mask);
+    if (ifc->prefix_len > 30)
+        return false;
+    if (a == (ifc->addr | ~ifc->mask))
+        return true; /* {<Network>, <Subnet>, -1} */
+    /* RFC 1122 3.3.6: the network-directed {<Network>, -1} and the
+     * all-subnets {<Network>, -1, -1} forms (the same bits) of the classful
+     * network the interface's subnet is part of. Only when the interface
+     * prefix subdivides that network: for a shorter (CIDR) prefix the
+     * classful "broadcast" can be an ordinary host address. */
+    int cp = classful_prefix(ifc->addr);
+    if (cp == 0 || ifc->prefix_len < cp)
+        return false;
+    ust_ip4_t cmask = 0xffffffffu << (32 - cp);
+    return a == (ifc->addr | ~cmask);
 }
 
 bool ipv4_is_broadcast(const struct ust_stack *st, ust_ip4_t a)
@@ -27,6 +50,32 @@ bool ipv4_is_broadcast(const struct ust_stack *st, ust_ip4_t a)
         return true;
     for (unsigned i = 0; i < st->nifaces; i++)
         if (ipv4_is_iface_broadcast(&st->ifaces[i], a))
+            return true;
+    return false;
+}
+
+/* The non-standard 0 forms (4.2BSD) of this interface's broadcasts:
+ * {net, subnet, 0}, and {net, 0} when the prefix subdivides the class. */
+static bool ipv4_is_iface_zero_broadcast(const struct ust_iface *ifc, ust_ip4_t a)
+{
+    if (ifc->prefix_len > 30)
+        return false;
+    if (a == (ifc->addr & ifc->mask))
+        return true;
+    int cp = classful_prefix(ifc->addr);
+    return cp != 0 && ifc->prefix_len >= cp && a == (ifc->addr & (0xffffffffu << (32 - cp)));
+}
+
+/* RFC 1122 3.3.6: "All hosts SHOULD recognize and accept any of these
+ * non-standard broadcast addresses as the destination address of an
+ * incoming datagram": on input only; output and source checks use
+ * ipv4_is_broadcast, so 0 forms are never sent. */
+bool ipv4_is_broadcast_in(const struct ust_stack *st, ust_ip4_t a)
+{
+    if (a == 0 || ipv4_is_broadcast(st, a))
+        return true;
+    for (unsigned i = 0; i < st->nifaces; i++)
+        if (ipv4_is_iface_zero_broadcast(&st->ifaces[i], a))
             return true;
     return false;
 }
@@ -84,7 +133,9 @@ int ipv4_parse_quoted(const uint8_t *buf, size_t len, struct ipv4_hdr *h, const 
     memcpy(tmp, buf, hl);
     put_be16(tmp + 2, (uint16_t)hl);
     int rc = ipv4_parse(tmp, hl, false, h);
-    if (rc < 0)
+    if (rc == WIRE_BAD_OPTION)
+        h->has_source_route = false; /* quoted for its addresses only */
+    else if (rc < 0)
         return rc;
     h->total_len = get_be16(buf + 2);
     h->opts = h->opt_len ? buf + IPV4_HDR_LEN : NULL; /* not into tmp */
@@ -113,7 +164,7 @@ void ipv4_deliver(struct ust_stack *st, struct ust_iface *ifc, const struct ipv4
         return;
     case IPV4_PROTO_TCP:
         /* TCP is unicast only (RFC 9293 3.9.1: no broadcast/multicast). */
-        if (link_bcast || ipv4_is_broadcast(st, h->dst) || ipv4_is_multicast(h->dst)) {
+        if (link_bcast || ipv4_is_broadcast_in(st, h->dst) || ipv4_is_multicast(h->dst)) {
             st->stats.ip.InAddrErrors++;
             TRACE(st, "ip", "drop: TCP to a broadcast address");
             return;
@@ -157,14 +208,14 @@ static void ipv4_dispatch(struct ust_stack *st, struct ust_iface *ifc, const str
                           const uint8_t *buf, bool link_bcast)
 {
     char d[16];
-    bool ip_bcast = ipv4_is_broadcast(st, h->dst);
+    bool ip_bcast = ipv4_is_broadcast_in(st, h->dst);
     if (link_bcast && !ip_bcast && !ipv4_is_multicast(h->dst)) {
         /* A link-layer broadcast must carry an IP broadcast/multicast. */
         st->stats.ip.InAddrErrors++;
         TRACE(st, "ip", "drop: link broadcast to unicast %s", IP4STR(h->dst, d));
         return;
     }
-    if (ipv4_is_loopback(h->dst) || h->dst == 0) {
+    if (ipv4_is_loopback(h->dst)) {
         st->stats.ip.InAddrErrors++;
         TRACE(st, "ip", "drop: martian destination %s", IP4STR(h->dst, d));
         return;
@@ -182,6 +233,22 @@ static void ipv4_dispatch(struct ust_stack *st, struct ust_iface *ifc, const str
     ipv4_forward(st, ifc, h, buf);
 }
 
+/* RFC 1122 3.2.2.5: a host SHOULD generate Parameter Problem. For a
+ * malformed option list in a datagram addressed to us (the header checksum
+ * and lengths were good), pointing at the octet in error. Broadcasts, bad
+ * sources and ICMP errors are suppressed by icmp_send_error. */
+static void ipv4_bad_option_error(struct ust_stack *st, const struct ipv4_hdr *h,
+                                  const uint8_t *buf)
+{
+    if (!ipv4_is_local(st, h->dst) || ipv4_is_local(st, h->src))
+        return;
+    int off = ipv4_opts_bad_offset(buf + IPV4_HDR_LEN, h->opt_len);
+    if (off < 0)
+        return;
+    uint32_t pointer = (uint32_t)(IPV4_HDR_LEN + off);
+    icmp_send_error(st, ICMP_PARAM_PROBLEM, 0, pointer << 24, buf, h->total_len);
+}
+
 void ipv4_input(struct ust_stack *st, struct ust_iface *ifc, const uint8_t *buf, size_t len,
                 bool link_bcast)
 {
@@ -191,6 +258,8 @@ void ipv4_input(struct ust_stack *st, struct ust_iface *ifc, const uint8_t *buf,
     if (rc < 0) {
         ipv4_count_parse_error(st, rc);
         TRACE(st, "ip", "drop: %s", wire_strerror(rc));
+        if (rc == WIRE_BAD_OPTION && ifc)
+            ipv4_bad_option_error(st, &h, buf);
         return;
     }
     char s[16], d[16], pn[8];

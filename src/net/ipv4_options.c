@@ -11,10 +11,15 @@
 #define IPV4_OPT_STREAM_ID 136
 
 /* A source route as an application gives it (the form Linux accepts):
- * pointer 4 and at least one 4-byte address. */
+ * pointer 4 and at least one 4-byte address, each a unicast address. */
 static bool srr_user_ok(const uint8_t *o, size_t olen)
 {
-    return olen >= 7 && (olen - 3) % 4 == 0 && o[2] == 4;
+    if (olen < 7 || (olen - 3) % 4 != 0 || o[2] != 4)
+        return false;
+    for (size_t a = 3; a < olen; a += 4)
+        if (!ipv4_srr_hop_ok(get_be32(o + a)))
+            return false;
+    return true;
 }
 
 /* One option at in[i] (not EOL/NOP): its length, or UST_ERR_INVAL. */
@@ -57,6 +62,23 @@ int ipv4_opts_from_user(const uint8_t *in, size_t len, uint8_t out[IPV4_MAX_OPT_
     while (n % 4)
         out[n++] = IPV4_OPT_EOL;
     return (int)n;
+}
+
+int ipv4_opts_bad_offset(const uint8_t *opts, size_t len)
+{
+    size_t i = 0;
+    while (i < len && opts[i] != IPV4_OPT_EOL) {
+        if (opts[i] == IPV4_OPT_NOP) {
+            i++;
+            continue;
+        }
+        if (len - i < 2)
+            return (int)i; /* a type with no room for its length */
+        if (opts[i + 1] < 2 || opts[i + 1] > len - i)
+            return (int)(i + 1);
+        i += opts[i + 1];
+    }
+    return -1;
 }
 
 int ipv4_opts_for_output(const uint8_t *opts, size_t len, ust_ip4_t final_dst,

@@ -4,6 +4,7 @@
 #define UST_NET_H
 
 #include "buf/pkt.h"
+#include "core/timer.h"
 #include "ustack/config.h"
 #include "ustack/stack.h"
 #include "wire/ipv4.h"
@@ -38,6 +39,15 @@ int ipv4_opts_from_user(const uint8_t *in, size_t len, uint8_t out[IPV4_MAX_OPT_
  * RFC 1122 3.2.1.8c case (A); *hdr_dst = the first hop (or final_dst). */
 int ipv4_opts_for_output(const uint8_t *opts, size_t len, ust_ip4_t final_dst,
                          uint8_t out[IPV4_MAX_OPT_LEN], ust_ip4_t *hdr_dst);
+/* Offset, in opts[0..len), of the octet that makes the list malformed
+ * (a missing or bad length octet), or -1 when it is well formed. */
+int ipv4_opts_bad_offset(const uint8_t *opts, size_t len);
+/* Can `a` be a hop of a source route: a unicast address (not 0, 127/8,
+ * multicast, class E or 255.255.255.255)? */
+static inline bool ipv4_srr_hop_ok(ust_ip4_t a)
+{
+    return a != 0 && (a >> 24) != 127 && a < 0xe0000000u;
+}
 /* Offset of the LSRR/SSRR option in opts[0..len), or -1. */
 int ipv4_srr_find(const uint8_t *opts, size_t len);
 /* Where a datagram to dst with these options (application form) goes
@@ -78,8 +88,15 @@ unsigned ipv4_mms_r(const struct ust_stack *st);
  * broadcast address for us (limited, or directed on one of our subnets)? */
 bool ipv4_is_local(const struct ust_stack *st, ust_ip4_t a);
 bool ipv4_is_broadcast(const struct ust_stack *st, ust_ip4_t a);
-/* Broadcast for this interface: limited (255.255.255.255) or its directed
- * broadcast (subnet | ~mask, for prefixes up to /30). */
+/* ipv4_is_broadcast, plus the non-standard 0 forms that RFC 1122 3.3.6
+ * says to accept on input (0.0.0.0, {net, subnet, 0}, {net, 0}): for
+ * classifying received datagrams only. */
+bool ipv4_is_broadcast_in(const struct ust_stack *st, ust_ip4_t a);
+/* Broadcast for this interface (RFC 1122 3.3.6, every all-ones form):
+ * limited (255.255.255.255), its subnet-directed broadcast (subnet | ~mask),
+ * and the network-directed / all-subnets broadcast of its classful network
+ * when the prefix is at least the class's (e.g. 10.255.255.255 for
+ * 10.1.2.3/16); none of the directed forms for /31 and /32. */
 bool ipv4_is_iface_broadcast(const struct ust_iface *ifc, ust_ip4_t a);
 /* Multicast (224.0.0.0/4). */
 static inline bool ipv4_is_multicast(ust_ip4_t a) { return (a & 0xf0000000u) == 0xe0000000u; }
@@ -114,7 +131,9 @@ void ipv4_forward(struct ust_stack *st, struct ust_iface *in, const struct ipv4_
 /* Parses the IPv4 header quoted inside an ICMP error (or of a datagram
  * waiting for ARP): the quote holds the header and at least 8 more bytes
  * but usually not the whole datagram, so total_len is not checked against
- * the buffer. l4 and l4_len receive the quoted transport bytes. */
+ * the buffer, nor are the options (so that a Parameter Problem can quote a
+ * datagram with bad ones). l4 and l4_len receive the quoted transport
+ * bytes. */
 int ipv4_parse_quoted(const uint8_t *buf, size_t len, struct ipv4_hdr *h, const uint8_t **l4,
                       size_t *l4_len);
 
@@ -123,32 +142,66 @@ struct route {
     ust_ip4_t dst, mask, gateway;
     int prefix_len;
     int ifindex;
+    unsigned metric;      /* preference among routes for one prefix (lower first) */
+    bool dead;            /* its gateway is believed dead (dead_gw.c) */
+    ust_time_t dead_until; /* ... until then: tried again afterwards */
 };
-/* Host routes learnt from ICMP redirects (RFC 1122 3.2.2.2), kept apart
- * from the configured table, bounded and aged like the PMTU cache. */
-#define REDIRECT_CACHE_SIZE 16
+/* The route cache (RFC 1122 3.3.1.2-3, route_cache.c): per destination,
+ * the first hop in use. Filled from the table on first use; a Redirect
+ * rewrites an entry (aged like the PMTU cache); entries through a gateway
+ * found dead are dropped, so the next lookup picks another; any change of
+ * the table empties it. Bounded, least recently used evicted. */
+#define ROUTE_CACHE_SIZE 64
 #define REDIRECT_AGE (10 * 60 * UST_SEC)
-struct redirect_entry {
-    ust_ip4_t dst, gateway; /* gateway 0 = free slot */
-    ust_time_t expires;
+struct route_cache_entry {
+    ust_ip4_t dst, gateway; /* gateway 0: dst is on-link */
+    int ifindex;
+    bool valid;
+    bool redirected;        /* learnt from an ICMP Redirect */
+    ust_time_t expires;     /* redirected entries only */
+    ust_time_t used;        /* for LRU eviction */
 };
 struct route_table {
-    struct route r[UST_MAX_ROUTES]; /* kept sorted by prefix_len, longest first */
+    struct route r[UST_MAX_ROUTES]; /* sorted by prefix_len, longest first;
+                                       one prefix's routes together, by metric */
     unsigned n;
-    struct redirect_entry redirects[REDIRECT_CACHE_SIZE];
+    struct route_cache_entry cache[ROUTE_CACHE_SIZE];
+    struct ust_timer gw_retry;      /* revives dead gateways (dead_gw.c) */
 };
-/* Longest-prefix match. */
+/* Longest-prefix match; among routes for the same prefix (several default
+ * gateways) the lowest metric whose gateway is not believed dead, or the
+ * lowest metric when all are (RFC 1122 3.3.1.5). */
 const struct route *route_lookup(const struct route_table *t, ust_ip4_t dst);
+/* Adds r; UST_ERR_EXIST for the same prefix and gateway. Empties the
+ * cache (except redirects). */
 int route_insert(struct route_table *t, const struct route *r);
+/* Removes every route for dst/prefix_len. */
 int route_remove(struct route_table *t, ust_ip4_t dst, int prefix_len);
-/* The first hop for dst: route lookup, then a redirect learnt for dst
- * (only for routes through a gateway). NULL when there is no route. */
+/* The first hop for dst through the route cache. NULL when no route. */
 struct ust_iface *route_next_hop(struct ust_stack *st, ust_ip4_t dst, ust_ip4_t *next_hop);
+/* Cache maintenance (route_cache.c). */
+void route_cache_flush(struct route_table *t, bool keep_redirects);
+void route_cache_flush_gateway(struct route_table *t, ust_ip4_t gw);
+/* Makes gw the first hop for dst (a validated Redirect). */
+void route_cache_redirect(struct ust_stack *st, ust_ip4_t dst, ust_ip4_t gw, int ifindex);
 /* An ICMP redirect from `from` about a datagram we sent to orig_dst says
  * to use new_gw instead (redirect.c). Validated, then cached. */
 void redirect_input(struct ust_stack *st, ust_ip4_t from, ust_ip4_t orig_dst, ust_ip4_t new_gw);
 /* The redirected gateway for dst, or 0. */
 ust_ip4_t redirect_get(const struct ust_stack *st, ust_ip4_t dst);
+
+/* ---- dead gateway detection (dead_gw.c, RFC 1122 3.3.1.4) ------------
+ * Advice about a neighbour `gw` (from ARP: resolution failed / succeeded):
+ * when it is the gateway of some route, negative advice marks those
+ * routes dead for cfg.ip_gw_retry (traffic moves to the next default
+ * gateway), positive advice revives them. */
+void ipv4_gateway_advice(struct ust_stack *st, ust_ip4_t gw, bool positive);
+/* ADVISE_DELIVPROB (RFC 1122 3.4) from a transport: advice about delivery
+ * to dst, applied to the gateway dst currently goes through (nothing for
+ * an on-link destination). The hook TCP calls after R1 retransmissions
+ * (negative) or on new ACKs (positive); ust_ip_advise_delivery for
+ * applications. */
+void ipv4_advise_delivery(struct ust_stack *st, ust_ip4_t dst, bool positive);
 
 /* ---- path MTU cache (RFC 1191), fed by ICMP fragmentation-needed ------- */
 #define PMTU_CACHE_SIZE 64
@@ -160,6 +213,8 @@ struct pmtu_entry {
 };
 struct pmtu_cache {
     struct pmtu_entry e[PMTU_CACHE_SIZE];
+    ust_time_t max_expires; /* latest expiry of any entry: a cheap "none valid"
+                               answer on every transmitted datagram */
 };
 void pmtu_update(struct ust_stack *st, ust_ip4_t dst, unsigned mtu);
 unsigned pmtu_get(const struct ust_stack *st, ust_ip4_t dst); /* 0 = none */
@@ -212,6 +267,11 @@ void icmp_send_error(struct ust_stack *st, uint8_t type, uint8_t code, uint32_t 
                      const uint8_t *orig, size_t orig_len);
 /* Reports a local delivery failure (ARP gave up) for the queued datagram. */
 void icmp_local_unreachable(struct ust_stack *st, const uint8_t *dgram, size_t len);
+/* The options of the echo reply to request ip (RFC 1122 3.2.2.6): its
+ * source route reversed, its Record Route / Timestamp updated with us and
+ * reflected (echo_options.c); in IP_OPTIONS form. Returns the length. */
+size_t icmp_echo_reply_options(const struct ust_stack *st, const struct ipv4_hdr *ip,
+                               uint8_t out[IPV4_MAX_OPT_LEN]);
 /* Token bucket check for outgoing errors: true if one may be sent now. */
 bool icmp_err_allowed(struct ust_stack *st);
 /* Passes an ICMP error about a datagram we sent to whoever sent it: UDP,

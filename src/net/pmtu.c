@@ -7,6 +7,10 @@
 
 unsigned pmtu_get(const struct ust_stack *st, ust_ip4_t dst)
 {
+    /* Called for every datagram sent: without a valid entry (the usual
+     * case) do not scan the table. */
+    if (st->pmtu.max_expires <= st->now)
+        return 0;
     for (unsigned i = 0; i < PMTU_CACHE_SIZE; i++) {
         const struct pmtu_entry *e = &st->pmtu.e[i];
         if (e->mtu && e->dst == dst && e->expires > st->now)
@@ -57,6 +61,8 @@ void pmtu_update(struct ust_stack *st, ust_ip4_t dst, unsigned mtu)
     e->dst = dst;
     e->mtu = mtu;
     e->expires = st->now + PMTU_AGE;
+    if (e->expires > st->pmtu.max_expires)
+        st->pmtu.max_expires = e->expires;
     TRACE(st, "ip", "pmtu %s = %u", IP4STR(dst, d), mtu);
 }
 

@@ -4,46 +4,11 @@
  * diverts traffic): it must come from the gateway we currently use for
  * that destination, name an on-link unicast gateway on the same interface
  * that is not us, and we must not be a router (RFC 1812 5.2.7.2). Network
- * redirects are treated as host redirects, as RFC 1122 recommends. */
+ * redirects are treated as host redirects, as RFC 1122 recommends. The
+ * new first hop goes into the route cache (route_cache.c). */
 #include "core/stack_impl.h"
 #include "core/trace.h"
 #include "net.h"
-
-ust_ip4_t redirect_get(const struct ust_stack *st, ust_ip4_t dst)
-{
-    for (unsigned i = 0; i < REDIRECT_CACHE_SIZE; i++) {
-        const struct redirect_entry *e = &st->routes.redirects[i];
-        if (e->gateway && e->dst == dst && e->expires > st->now)
-            return e->gateway;
-    }
-    return 0;
-}
-
-struct ust_iface *route_next_hop(struct ust_stack *st, ust_ip4_t dst, ust_ip4_t *next_hop)
-{
-    const struct route *r = route_lookup(&st->routes, dst);
-    if (!r)
-        return NULL;
-    ust_ip4_t redirected = r->gateway ? redirect_get(st, dst) : 0;
-    *next_hop = redirected ? redirected : r->gateway ? r->gateway : dst;
-    return iface_by_index(st, r->ifindex);
-}
-
-/* Its own slot, else a free or expired one, else the oldest. */
-static struct redirect_entry *redirect_slot(struct ust_stack *st, ust_ip4_t dst)
-{
-    struct redirect_entry *best = &st->routes.redirects[0];
-    for (unsigned i = 0; i < REDIRECT_CACHE_SIZE; i++) {
-        struct redirect_entry *e = &st->routes.redirects[i];
-        if (e->gateway && e->dst == dst)
-            return e;
-        if (!e->gateway || e->expires <= st->now)
-            best = e;
-        else if (best->gateway && best->expires > st->now && e->expires < best->expires)
-            best = e;
-    }
-    return best;
-}
 
 static bool redirect_valid(struct ust_stack *st, ust_ip4_t from, ust_ip4_t orig_dst,
                            ust_ip4_t new_gw)
@@ -68,9 +33,8 @@ void redirect_input(struct ust_stack *st, ust_ip4_t from, ust_ip4_t orig_dst, us
               IP4STR(orig_dst, d), IP4STR(new_gw, g));
         return;
     }
-    struct redirect_entry *e = redirect_slot(st, orig_dst);
-    e->dst = orig_dst;
-    e->gateway = new_gw;
-    e->expires = st->now + REDIRECT_AGE;
+    ust_ip4_t current = 0;
+    struct ust_iface *ifc = route_next_hop(st, orig_dst, &current);
+    route_cache_redirect(st, orig_dst, new_gw, ifc->index);
     TRACE(st, "icmp", "redirect: %s via %s", IP4STR(orig_dst, d), IP4STR(new_gw, g));
 }

@@ -58,7 +58,8 @@ ust_ip4_t ipv4_srr_originate(uint8_t *opt, ust_ip4_t final_dst)
  * S is reversed into the gateways {Gn, ..., G1} to S. "It MUST be correctly
  * formed even if the recorded route included the source host" (case B,
  * {S, G1, ..., Gn}): S itself, and a repeat of the previous hop, are not
- * kept (no redundant hops). The result is in the application form
+ * kept (no redundant hops), nor are addresses that cannot be a hop (0,
+ * loopback, multicast: a hostile sender's garbage). The result is in the application form
  * (ipv4_srr_originate() appends S). Returns its length, 0 = no route. */
 size_t ipv4_srr_reverse(const uint8_t *opt, ust_ip4_t src, uint8_t out[IPV4_MAX_OPT_LEN])
 {
@@ -70,8 +71,8 @@ size_t ipv4_srr_reverse(const uint8_t *opt, ust_ip4_t src, uint8_t out[IPV4_MAX_
     ust_ip4_t prev = 0;
     for (size_t a = end; a >= 3 + 4; a -= 4) {
         ust_ip4_t hop = get_be32(opt + a - 4);
-        if (hop == src || hop == prev || hop == 0)
-            continue;
+        if (hop == src || hop == prev || !ipv4_srr_hop_ok(hop))
+            continue; /* redundant, or nothing a reply could go through */
         put_be32(out + n, hop);
         n += 4;
         prev = hop;

@@ -83,6 +83,8 @@ static void put_control(struct msghdr *m, const struct sock_meta *meta)
         m->msg_controllen = 0;
     if (meta->has_pktinfo)
         cmsg_pktinfo(m, &used, meta);
+    if (meta->has_tos)
+        cmsg_put(m, &used, IP_TOS, &meta->tos, 1);
     if (meta->has_opts)
         cmsg_put(m, &used, IP_RECVOPTS, meta->opts, meta->opt_len);
     if (meta->has_retopts)
@@ -159,20 +161,75 @@ ssize_t ust_recvmsg(struct ust_stack *st, int fd, struct msghdr *m, int flags)
     return (flags & MSG_TRUNC) || !dgram ? rc : (ssize_t)got;
 }
 
+/* An int (or, for IP_TOS, a single byte as Linux also takes) control
+ * message value; -1 when malformed. */
+static int cmsg_int(const struct cmsghdr *c, bool byte_ok)
+{
+    int v;
+    if (c->cmsg_len == CMSG_LEN(sizeof(int))) {
+        memcpy(&v, CMSG_DATA(c), sizeof(v));
+        return v;
+    }
+    if (byte_ok && c->cmsg_len == CMSG_LEN(1))
+        return *CMSG_DATA(c);
+    return -1;
+}
+
+/* One sending control message into tx; an errno when refused. */
+static int tx_one(const struct cmsghdr *c, struct sock_tx_meta *tx)
+{
+    if (c->cmsg_level != IPPROTO_IP)
+        return EINVAL;
+    switch (c->cmsg_type) {
+    case IP_TTL: /* RFC 1122 3.2.1.7: never 0 */
+        tx->ttl = cmsg_int(c, false);
+        return tx->ttl >= 1 && tx->ttl <= 255 ? 0 : EINVAL;
+    case IP_TOS:
+        tx->tos = cmsg_int(c, true);
+        return tx->tos >= 0 && tx->tos <= 255 ? 0 : EINVAL;
+    case IP_PKTINFO: {
+        struct in_pktinfo pi;
+        if (c->cmsg_len != CMSG_LEN(sizeof(pi)))
+            return EINVAL;
+        memcpy(&pi, CMSG_DATA(c), sizeof(pi));
+        tx->src = ntohl(pi.ipi_spec_dst.s_addr);
+        return 0;
+    }
+    default:
+        return EINVAL;
+    }
+}
+
+static int tx_from_control(const struct msghdr *m, struct sock_tx_meta *tx)
+{
+    struct msghdr copy = *m; /* the CMSG macros want a mutable header */
+    for (struct cmsghdr *c = CMSG_FIRSTHDR(&copy); c; c = CMSG_NXTHDR(&copy, c)) {
+        int eno = tx_one(c, tx);
+        if (eno)
+            return eno;
+    }
+    return 0;
+}
+
 ssize_t ust_sendmsg(struct ust_stack *st, int fd, const struct msghdr *m, int flags)
 {
     if (!sock_get(st, fd))
         return sock_fail(EBADF);
-    if (!m || (!m->msg_iov && m->msg_iovlen))
+    if (!m || (!m->msg_iov && m->msg_iovlen) || (!m->msg_control && m->msg_controllen))
         return sock_fail(EFAULT);
-    if (m->msg_controllen)
-        return sock_fail(EINVAL); /* no control messages for sending */
+    struct sock_tx_meta tx = {.ttl = -1, .tos = -1, .src = 0};
+    if (m->msg_controllen) {
+        int eno = tx_from_control(m, &tx);
+        if (eno)
+            return sock_fail(eno);
+    }
     size_t len = iov_total(m->msg_iov, m->msg_iovlen);
     uint8_t *buf = len ? malloc(len) : NULL;
     if (len && !buf)
         return sock_fail(ENOMEM);
     iov_gather(m->msg_iov, m->msg_iovlen, buf);
-    ssize_t rc = ust_sendto(st, fd, buf, len, flags, m->msg_name, m->msg_namelen);
+    ssize_t rc = sock_sendto_tx(st, fd, buf, len, flags, m->msg_name, m->msg_namelen,
+                                m->msg_controllen ? &tx : NULL);
     free(buf);
     return rc;
 }

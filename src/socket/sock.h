@@ -61,6 +61,8 @@ struct sock_meta {
     int ifindex;            /* receiving interface, -1 = none */
     ust_ip4_t spec_dst;     /* specific destination (RFC 1122 3.3.4.2) */
     ust_ip4_t dst;          /* IP header destination */
+    bool has_tos;           /* IP_RECVTOS: the TOS as received */
+    uint8_t tos;
     bool has_opts;          /* IP_RECVOPTS: options as received */
     uint8_t opt_len;
     uint8_t opts[40];
@@ -75,6 +77,15 @@ struct sock_meta {
     ust_ip4_t offender;     /* who reported it (ICMP source) */
 };
 
+/* Per-message settings from ust_sendmsg's control messages (RFC 1122
+ * 4.1.4: TTL, TOS per datagram; IP_PKTINFO's source). ttl/tos -1 and src
+ * 0 leave the socket's own settings. */
+struct sock_tx_meta {
+    int ttl;
+    int tos;
+    ust_ip4_t src;
+};
+
 struct sock_ops {
     int (*init)(struct ust_sock *s); /* allocate s->pcb */
     int (*bind)(struct ust_sock *s, const struct sock_addr *a);
@@ -85,6 +96,10 @@ struct sock_ops {
     int (*accept)(struct ust_sock *s, struct ust_sock *child, struct sock_addr *peer);
     ssize_t (*send)(struct ust_sock *s, const void *buf, size_t len, int flags,
                     const struct sock_addr *to);
+    /* send with per-message settings (ust_sendmsg control messages); NULL:
+     * control messages are refused (EINVAL). */
+    ssize_t (*sendmsg)(struct ust_sock *s, const void *buf, size_t len, int flags,
+                       const struct sock_addr *to, const struct sock_tx_meta *tx);
     ssize_t (*recv)(struct ust_sock *s, void *buf, size_t len, int flags, struct sock_addr *from);
     /* recv with ancillary data (ust_recvmsg); MSG_ERRQUEUE reads the error
      * queue and never blocks. NULL: ust_recvmsg uses recv, no control data. */

@@ -34,6 +34,9 @@ struct sock_wait {
  * installed, SOCK_ERR_INTR when the waiter was interrupted (a signal in
  * the real loop), or the waiter's own negative error. */
 int sock_wait_once(struct ust_stack *st, struct sock_wait *w);
+/* ust_sendto with per-message settings (tx may be NULL): msg.c. */
+ssize_t sock_sendto_tx(struct ust_stack *st, int fd, const void *buf, size_t len, int flags,
+                       const struct sockaddr *to, socklen_t tolen, const struct sock_tx_meta *tx);
 /* now + d without overflow. */
 ust_time_t sock_time_add(ust_time_t now, ust_time_t d);
 

@@ -76,6 +76,10 @@ struct ust_sock *sock_get(struct ust_stack *st, int fd)
 {
     if (!st || fd < 0 || (unsigned)fd >= st->socks.cap)
         return NULL;
+    /* Every socket call is an entry point: bring the stack's time up to
+     * the installed clock, so what the call sends (a SYN, data, timers it
+     * arms) carries the current time, not that of the last poll. */
+    ust_stack_now(st);
     return st->socks.v[fd];
 }
 
@@ -375,6 +379,12 @@ int ust_accept(struct ust_stack *st, int fd, struct sockaddr *addr, socklen_t *l
 ssize_t ust_sendto(struct ust_stack *st, int fd, const void *buf, size_t len, int flags,
                    const struct sockaddr *to, socklen_t tolen)
 {
+    return sock_sendto_tx(st, fd, buf, len, flags, to, tolen, NULL);
+}
+
+ssize_t sock_sendto_tx(struct ust_stack *st, int fd, const void *buf, size_t len, int flags,
+                       const struct sockaddr *to, socklen_t tolen, const struct sock_tx_meta *tx)
+{
     struct ust_sock *s = sock_get(st, fd);
     if (!s)
         return sock_fail(EBADF);
@@ -390,10 +400,13 @@ ssize_t ust_sendto(struct ust_stack *st, int fd, const void *buf, size_t len, in
     }
     if (!s->ops->send)
         return sock_fail(EOPNOTSUPP);
+    if (tx && !s->ops->sendmsg)
+        return sock_fail(EINVAL);
     bool nonblock = s->nonblock || (flags & MSG_DONTWAIT);
     struct sock_wait w = {.timeo = s->sndtimeo};
     for (;;) {
-        ssize_t rc = s->ops->send(s, buf, len, flags, ap);
+        ssize_t rc = tx ? s->ops->sendmsg(s, buf, len, flags, ap, tx)
+                        : s->ops->send(s, buf, len, flags, ap);
         if (rc >= 0)
             return rc;
         if (rc != UST_ERR_AGAIN || nonblock)

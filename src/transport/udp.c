@@ -149,6 +149,7 @@ static struct udp_dgram *dgram_new(const struct udp_rx *rx, const uint8_t *data,
     d->dst = rx->ip->dst;
     d->spec_dst = rx->spec_dst;
     d->ifindex = rx->ifindex;
+    d->tos = rx->ip->tos;
     d->opt_len = rx->ip->opts ? rx->ip->opt_len : 0;
     if (d->opt_len)
         memcpy(d->opts, rx->ip->opts, d->opt_len);
@@ -201,6 +202,21 @@ static void no_port(struct ust_stack *st, uint16_t dport, bool bcast, const uint
     TRACE(st, "udp", "no socket on port %u%s", dport, bcast ? " (broadcast: no ICMP)" : "");
 }
 
+/* Broadcast/multicast: every matching socket gets a copy. Returns how
+ * many did. */
+static unsigned deliver_to_all(struct ust_stack *st, const struct udp_rx *rx, uint16_t dport,
+                               const uint8_t *data, size_t len)
+{
+    unsigned n = 0;
+    for (struct udp_pcb *p = *bucket(st, dport); p; p = p->hnext) {
+        if (pcb_matches(p, rx->ip->src, rx->sport, rx->ip->dst, dport)) {
+            deliver(st, p, rx, data, len);
+            n++;
+        }
+    }
+    return n;
+}
+
 /* RFC 1122 3.3.4.2: the specific destination is the IP destination,
  * unless that is a broadcast or multicast address: then the address of the
  * interface the datagram came in on. */
@@ -238,7 +254,7 @@ void udp_input(struct ust_stack *st, const struct ipv4_hdr *ip, const uint8_t *s
         TRACE(st, "udp", "drop: invalid source %s", IP4STR(ip->src, a));
         return;
     }
-    bool bcast = link_bcast || ipv4_is_multicast(ip->dst) || ipv4_is_broadcast(st, ip->dst);
+    bool bcast = link_bcast || ipv4_is_multicast(ip->dst) || ipv4_is_broadcast_in(st, ip->dst);
     struct udp_rx rx = {.ip = ip, .sport = h.sport, .ifindex = ifindex,
                         .spec_dst = spec_dst_of(st, ip->dst, bcast, ifindex)};
     if (h.dport == 0) {
@@ -255,15 +271,7 @@ void udp_input(struct ust_stack *st, const struct ipv4_hdr *ip, const uint8_t *s
         deliver(st, p, &rx, data, len);
         return;
     }
-    /* Broadcast/multicast: every matching socket gets a copy. */
-    unsigned n = 0;
-    for (struct udp_pcb *p = *bucket(st, h.dport); p; p = p->hnext) {
-        if (pcb_matches(p, ip->src, h.sport, ip->dst, h.dport)) {
-            deliver(st, p, &rx, data, len);
-            n++;
-        }
-    }
-    if (n == 0)
+    if (deliver_to_all(st, &rx, h.dport, data, len) == 0)
         no_port(st, h.dport, true, dgram, dgram_len);
 }
 
@@ -282,17 +290,27 @@ void udp_queue_clear(struct udp_pcb *pcb)
 
 /* ---- output ------------------------------------------------------------ */
 
-ssize_t udp_output(struct ust_stack *st, struct udp_pcb *pcb, ust_ip4_t dst, uint16_t dport,
-                   const void *buf, size_t len)
+/* The source address: the one asked for this datagram, else the bound
+ * one, else the one routing would choose (the checksum covers the
+ * pseudo-header, so it must be known now). RFC 1122 4.1.3.6: only a valid
+ * unicast source goes out, even from a socket bound to a broadcast or
+ * multicast address to hear those. 0 when there is no route. */
+static ust_ip4_t udp_source(struct ust_stack *st, const struct udp_pcb *pcb, ust_ip4_t dst,
+                            const struct sock_tx_meta *tx)
 {
-    char a[16], b[16];
-    /* The checksum covers the pseudo-header, so the source address must be
-     * known now: the bound one, else the one routing would choose. */
+    if (tx && tx->src)
+        return tx->src; /* ipv4_output refuses one that is not ours */
     ust_ip4_t src = pcb->laddr;
-    /* RFC 1122 4.1.3.6: only a valid unicast source goes out, even from a
-     * socket bound to a broadcast/multicast address to hear those. */
     if (src == 0 || src == 0xffffffffu || ipv4_is_multicast(src) || ipv4_is_broadcast(st, src))
         src = ipv4_source_for(st, ipv4_first_hop(pcb->opts, pcb->opt_len, dst));
+    return src;
+}
+
+ssize_t udp_output(struct ust_stack *st, struct udp_pcb *pcb, ust_ip4_t dst, uint16_t dport,
+                   const void *buf, size_t len, const struct sock_tx_meta *tx)
+{
+    char a[16], b[16];
+    ust_ip4_t src = udp_source(st, pcb, dst, tx);
     if (src == 0) {
         st->stats.udp.OutErrors++;
         TRACE(st, "udp", "tx to %s: no route", IP4STR(dst, a));
@@ -307,11 +325,13 @@ ssize_t udp_output(struct ust_stack *st, struct udp_pcb *pcb, ust_ip4_t dst, uin
         memcpy(p->data + UDP_HDR_LEN, buf, len);
     /* RFC 1122 4.1.3.4: the checksum is always generated. */
     udp_emit(pcb->lport, dport, src, dst, p->data, p->len, len);
-    /* RFC 1122 4.1.3.2: UDP passes the application's IP options to IP. The
-     * checksum above used the final destination, also behind a source
-     * route (RFC 768 pseudo-header). */
+    /* RFC 1122 4.1.3.2, 4.1.4: UDP passes the application's TTL, TOS and IP
+     * options to IP. The checksum above used the final destination, also
+     * behind a source route (RFC 768 pseudo-header). */
+    int ttl = tx && tx->ttl > 0 ? tx->ttl : pcb->ttl;
+    int tos = tx && tx->tos >= 0 ? tx->tos : pcb->tos;
     struct ipv4_out o = {.src = src, .dst = dst, .proto = IPV4_PROTO_UDP,
-                         .ttl = pcb->ttl > 0 ? (uint8_t)pcb->ttl : 0, .tos = (uint8_t)pcb->tos,
+                         .ttl = ttl > 0 ? (uint8_t)ttl : 0, .tos = (uint8_t)tos,
                          .opts = pcb->opts, .opt_len = pcb->opt_len};
     TRACE(st, "udp", "tx %s:%u->%s:%u len %zu", IP4STR(src, a), pcb->lport, IP4STR(dst, b), dport,
           len);

@@ -15,6 +15,7 @@ struct ust_stack;
 struct ust_sock;
 struct sock_addr;
 struct sock_meta;
+struct sock_tx_meta;
 struct udp_err;
 
 /* Largest UDP payload: 65535 - 20 (IPv4 header) - 8 (UDP header). */
@@ -33,6 +34,7 @@ struct udp_dgram {
     ust_ip4_t dst;        /* IP destination (IP_PKTINFO ipi_addr) */
     ust_ip4_t spec_dst;   /* specific destination (3.3.4.2, ipi_spec_dst) */
     int ifindex;          /* receiving interface, -1 = none (local) */
+    uint8_t tos;          /* IP TOS as received (IP_RECVTOS) */
     uint8_t opt_len;      /* IP options as received */
     uint8_t opts[IPV4_MAX_OPT_LEN];
     size_t len;
@@ -68,6 +70,7 @@ struct udp_pcb {
     bool recv_pktinfo;   /* IP_PKTINFO */
     bool recv_opts;      /* IP_RECVOPTS */
     bool recv_retopts;   /* IP_RETOPTS */
+    bool recv_tos;       /* IP_RECVTOS */
     bool recv_err;       /* IP_RECVERR: ICMP errors queued (udp_errq.c) */
     struct udp_err *errq_head, *errq_tail;
     unsigned errq_len;
@@ -88,9 +91,11 @@ bool udp_port_conflict(struct ust_stack *st, const struct udp_pcb *self, ust_ip4
  * random start from the stack PRNG, then sequential search (RFC 6056 alg. 1). */
 int udp_bind_ephemeral(struct ust_stack *st, struct udp_pcb *pcb, ust_ip4_t laddr);
 
-/* Sends one datagram from pcb to dst:dport. Returns len or a negative error. */
+/* Sends one datagram from pcb to dst:dport; tx (may be NULL) overrides the
+ * socket's TTL, TOS and source for this datagram. Returns len or a
+ * negative error. */
 ssize_t udp_output(struct ust_stack *st, struct udp_pcb *pcb, ust_ip4_t dst, uint16_t dport,
-                   const void *buf, size_t len);
+                   const void *buf, size_t len, const struct sock_tx_meta *tx);
 /* ICMP error queue (udp_errq.c), for IP_RECVERR. */
 #define UDP_ERRQ_MAX 32
 struct udp_icmp {        /* one ICMP error about a datagram we sent */

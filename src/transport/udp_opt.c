@@ -1,8 +1,8 @@
 /* IPPROTO_IP options of a UDP socket: what RFC 1122 4.1.4 asks UDP to
  * give the application (the IP interface of Section 3.4): TTL, TOS and IP
  * options for sending (IP_TTL, IP_TOS, IP_OPTIONS), and what IP knows about
- * received datagrams (IP_PKTINFO, IP_RECVOPTS, IP_RETOPTS), ICMP errors
- * for unconnected sockets (IP_RECVERR, 4.1.3.3), plus the path MTU of a
+ * received datagrams (IP_PKTINFO, IP_RECVOPTS, IP_RETOPTS, IP_RECVTOS),
+ * ICMP errors for unconnected sockets (IP_RECVERR, 4.1.3.3), plus the path MTU of a
  * connected socket (IP_MTU, GET_MAXSIZES). */
 #include <netinet/in.h>
 #include <string.h>
@@ -40,6 +40,7 @@ static bool *flag_of(struct udp_pcb *pcb, int name)
     case IP_RECVOPTS: return &pcb->recv_opts;
     case IP_RETOPTS: return &pcb->recv_retopts;
     case IP_RECVERR: return &pcb->recv_err;
+    case IP_RECVTOS: return &pcb->recv_tos;
     default: return NULL;
     }
 }

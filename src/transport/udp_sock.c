@@ -119,8 +119,8 @@ static int take_pending(struct udp_pcb *pcb)
     return e;
 }
 
-static ssize_t udp_sock_send(struct ust_sock *s, const void *buf, size_t len, int flags,
-                             const struct sock_addr *to)
+static ssize_t udp_sock_sendmsg(struct ust_sock *s, const void *buf, size_t len, int flags,
+                                const struct sock_addr *to, const struct sock_tx_meta *tx)
 {
     struct udp_pcb *pcb = UDP_PCB(s);
     struct ust_stack *st = s->st;
@@ -155,7 +155,13 @@ static ssize_t udp_sock_send(struct ust_sock *s, const void *buf, size_t len, in
         if (rc != UST_OK)
             return rc;
     }
-    return udp_output(st, pcb, dst, dport, buf, len);
+    return udp_output(st, pcb, dst, dport, buf, len, tx);
+}
+
+static ssize_t udp_sock_send(struct ust_sock *s, const void *buf, size_t len, int flags,
+                             const struct sock_addr *to)
+{
+    return udp_sock_sendmsg(s, buf, len, flags, to, NULL);
 }
 
 /* What the socket asked to learn about a datagram (RFC 1122 3.4: the
@@ -169,6 +175,10 @@ static void fill_meta(const struct udp_pcb *pcb, const struct udp_dgram *d,
         m->ifindex = d->ifindex;
         m->spec_dst = d->spec_dst;
         m->dst = d->dst;
+    }
+    if (pcb->recv_tos) {
+        m->has_tos = true;
+        m->tos = d->tos;
     }
     if (pcb->recv_opts && d->opt_len) {
         m->has_opts = true;
@@ -314,6 +324,7 @@ const struct sock_ops udp_sock_ops = {
     .listen = NULL, /* EOPNOTSUPP, as Linux */
     .accept = NULL,
     .send = udp_sock_send,
+    .sendmsg = udp_sock_sendmsg,
     .recv = udp_sock_recv,
     .recvmsg = udp_sock_recvmsg,
     .shutdown = udp_sock_shutdown,

@@ -112,14 +112,21 @@ static void test_malformed_headers_counted(void **state)
     assert_int_equal(s->ip.InCsumErrors, 1);
     assert_int_equal(s->ip.InBadOptions, 1);
     assert_int_equal(s->ip.InDelivers, 0);
-    assert_int_equal(nh_tx_count(n, 0), 0);
+    /* Only the bad option is answered: Parameter Problem pointing at its
+     * length octet (RFC 1122 3.2.2.5), quoting the datagram. */
+    assert_int_equal(nh_tx_count(n, 0), 1);
+    const uint8_t *pp = nh_tx(n, 0, 0)->data;
+    assert_int_equal(pp[20], ICMP_PARAM_PROBLEM);
+    assert_int_equal(pp[21], 0);
+    assert_int_equal(pp[24], 21);
+    assert_memory_equal(pp + 28, d, 24);
     /* And the good one still works (also with 30 bytes of trailing junk). */
     memcpy(d, good, len);
     memset(d + len, 0xee, 30);
     nh_inject(n, 0, d, len + 30);
     assert_int_equal(s->ip.InDelivers, 1);
-    assert_int_equal(nh_tx_count(n, 0), 1);
-    assert_int_equal(nh_tx(n, 0, 0)->len, len);
+    assert_int_equal(nh_tx_count(n, 0), 2);
+    assert_int_equal(nh_tx(n, 0, 1)->len, len);
     nh_net_free(n);
 }
 
@@ -135,13 +142,14 @@ static void test_bad_sources_and_destinations(void **state)
         size_t len = echo_request(d, sizeof(d), bad_src[i], ME);
         nh_inject(n, 0, d, len);
     }
-    const ust_ip4_t bad_dst[] = {FAR, UST_IP4(127, 0, 0, 1), UST_IP4(224, 0, 0, 1), 0};
+    /* (0.0.0.0 is a broadcast form on input, RFC 1122 3.3.6: not here.) */
+    const ust_ip4_t bad_dst[] = {FAR, UST_IP4(127, 0, 0, 1), UST_IP4(224, 0, 0, 1)};
     for (size_t i = 0; i < sizeof(bad_dst) / sizeof(bad_dst[0]); i++) {
         size_t len = echo_request(d, sizeof(d), PEER, bad_dst[i]);
         nh_inject(n, 0, d, len);
     }
     const struct ust_stats *s = ust_stack_stats(st);
-    assert_int_equal(s->ip.InAddrErrors, 11);
+    assert_int_equal(s->ip.InAddrErrors, 10);
     assert_int_equal(s->ip.InDelivers, 0);
     assert_int_equal(s->ip.ForwDatagrams, 0);
     assert_int_equal(nh_tx_count(n, 0), 0);

@@ -94,11 +94,10 @@ static void test_loop_reads_ready_devices_with_budget(void **state)
     pair_inject(&p, 3);
     assert_int_equal(ust_loop_run_once(loop, UST_SEC), 0);
     assert_int_equal(dev->stats.rx_frames, 3);
-    pair_inject(&p, 100); /* more than one budget: the rest on the next wake-up */
-    assert_int_equal(ust_loop_run_once(loop, UST_SEC), 0);
-    assert_int_equal(dev->stats.rx_frames, 3 + 64);
+    pair_inject(&p, 100); /* more than one budget: drained in rounds before timers run */
     assert_int_equal(ust_loop_run_once(loop, UST_SEC), 0);
     assert_int_equal(dev->stats.rx_frames, 103);
+
     /* A device added after the loop was created is watched as well. */
     struct pair_dev p2 = {0};
     struct ust_dev *dev2 = pair_new(st, &p2);

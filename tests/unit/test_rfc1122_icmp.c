@@ -312,6 +312,47 @@ static void test_source_quench_reaches_transport(void **state)
     th_free(h);
 }
 
+/* ICMP-24 (3.2.2.5): Parameter Problem is generated. Echo requests to us
+ * with malformed option lists (checksum correct) draw Parameter Problem
+ * code 0 whose pointer names the octet in error: a length of 1 (octet 21)
+ * and a type with no room for its length (NOPs, then type 148 in the last
+ * octet: 23); the error quotes the datagram. The same datagram sent to the
+ * subnet broadcast draws nothing (3.2.2). */
+static void test_param_problem_generated_for_bad_options(void **state)
+{
+    (void)state;
+    struct ust_stack *st;
+    struct nh_net *n = setup_ip(&st);
+    const uint8_t len1[4] = {148, 1, 0, 0};
+    const uint8_t no_len[4] = {IPV4_OPT_NOP, IPV4_OPT_NOP, IPV4_OPT_NOP, 148};
+    const uint8_t *opts[3] = {len1, no_len, len1};
+    const ust_ip4_t dst[3] = {ME, ME, UST_IP4(203, 0, 113, 255)};
+    uint8_t d[3][96];
+    for (int i = 0; i < 3; i++) {
+        uint8_t icmp[16];
+        size_t il = nh_build_icmp(icmp, sizeof(icmp), ICMP_ECHO_REQUEST, 0, 0x00070001, NULL, 0);
+        struct nh_ip ip = {.src = PEER, .dst = dst[i], .proto = IPV4_PROTO_ICMP,
+                           .opts = opts[i], .opt_len = 4};
+        nh_inject(n, 0, d[i], nh_build_ipv4(d[i], sizeof(d[i]), &ip, icmp, il));
+    }
+    assert_int_equal(ust_stack_stats(st)->ip.InBadOptions, 3);
+    assert_int_equal(nh_tx_count(n, 0), 2);
+    const uint8_t pointer[2] = {21, 23};
+    for (int i = 0; i < 2; i++) {
+        const struct nh_frame *f = nh_tx(n, 0, (size_t)i);
+        struct ipv4_hdr h;
+        assert_int_equal(ipv4_parse(f->data, f->len, true, &h), 0);
+        assert_int_equal(h.dst, PEER);
+        assert_int_equal(h.src, ME);
+        assert_int_equal(f->data[20], ICMP_PARAM_PROBLEM);
+        assert_int_equal(f->data[21], 0);
+        assert_int_equal(f->data[24], pointer[i]);
+        assert_memory_equal(f->data + 25, "\0\0\0", 3);
+        assert_memory_equal(f->data + 28, d[i], 32);
+    }
+    nh_net_free(n);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -324,6 +365,7 @@ int main(void)
         cmocka_unit_test(test_param_problem_and_time_exceeded_reach_socket),
         cmocka_unit_test(test_icmp_error_needs_header_and_8_octets),
         cmocka_unit_test(test_source_quench_reaches_transport),
+        cmocka_unit_test(test_param_problem_generated_for_bad_options),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

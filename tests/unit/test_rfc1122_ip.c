@@ -429,6 +429,118 @@ static void test_broadcast_forms_recognised(void **state)
     nh_net_free(n);
 }
 
+/* A datagram src:4000 -> dst:5000 with payload msg, injected on port. */
+static void inject_udp5000(struct nh_net *n, int port, ust_ip4_t src, ust_ip4_t dst,
+                           const char *msg)
+{
+    uint8_t seg[32], d[64];
+    size_t len = strlen(msg);
+    memcpy(seg + UDP_HDR_LEN, msg, len);
+    udp_emit(4000, 5000, src, dst, seg, UDP_HDR_LEN + len, len);
+    struct nh_ip ip = {.src = src, .dst = dst, .proto = IPV4_PROTO_UDP};
+    nh_inject(n, port, d, nh_build_ipv4(d, sizeof(d), &ip, seg, UDP_HDR_LEN + len));
+}
+
+/* IP-84 (3.3.6): every broadcast form is recognised on input. On
+ * 203.0.113.1/26 (a subnet of the class C network 203.0.113.0): the
+ * subnet-directed {net, subnet, -1} 203.0.113.63 and the network-directed /
+ * all-subnets {net, -1} = {net, -1, -1} 203.0.113.255 both reach a wildcard
+ * socket as broadcasts: IP_PKTINFO's specific destination is the interface
+ * address, not the header's (3.3.4.2). Under CIDR the classful form only
+ * counts when the prefix subdivides the class: on 198.51.100.1/23,
+ * 198.51.100.255 is an ordinary address of another host (dropped as not
+ * ours, InAddrErrors). */
+static void test_classful_broadcast_forms_recognised(void **state)
+{
+    (void)state;
+    struct nh_net *n = nh_net_new();
+    struct ust_stack *st = nh_stack(n, NULL);
+    assert_int_equal(nh_port_new(n, st, NH_NO_WIRE, UST_LINK_IP, 1, 1500), 0);
+    assert_int_equal(nh_port_new(n, st, NH_NO_WIRE, UST_LINK_IP, 2, 1500), 1);
+    assert_int_equal(ust_iface_add(st, nh_dev(n, 0), ME, 26), 0);
+    assert_int_equal(ust_iface_add(st, nh_dev(n, 1), UST_IP4(198, 51, 100, 1), 23), 1);
+    int fd = ust_socket(st, AF_INET, SOCK_DGRAM | SOCK_NONBLOCK, 0);
+    struct sockaddr_in any = {.sin_family = AF_INET, .sin_port = htons(5000)};
+    assert_int_equal(ust_bind(st, fd, (struct sockaddr *)&any, sizeof(any)), 0);
+    int one = 1;
+    assert_int_equal(ust_setsockopt(st, fd, IPPROTO_IP, IP_PKTINFO, &one, sizeof(one)), 0);
+    inject_udp5000(n, 0, UST_IP4(203, 0, 113, 2), UST_IP4(203, 0, 113, 63), "sub");
+    inject_udp5000(n, 0, UST_IP4(203, 0, 113, 2), UST_IP4(203, 0, 113, 255), "net");
+    inject_udp5000(n, 1, UST_IP4(198, 51, 100, 2), UST_IP4(198, 51, 100, 255), "cidr");
+    const char *want[2] = {"sub", "net"};
+    for (int i = 0; i < 2; i++) {
+        char buf[8];
+        uint8_t ctl[64];
+        struct iovec iov = {.iov_base = buf, .iov_len = sizeof(buf)};
+        struct msghdr m = {.msg_iov = &iov, .msg_iovlen = 1, .msg_control = ctl,
+                           .msg_controllen = sizeof(ctl)};
+        assert_int_equal(ust_recvmsg(st, fd, &m, 0), 3);
+        assert_memory_equal(buf, want[i], 3);
+        struct cmsghdr *c = CMSG_FIRSTHDR(&m);
+        assert_non_null(c);
+        assert_int_equal(c->cmsg_type, IP_PKTINFO);
+        struct in_pktinfo pi;
+        memcpy(&pi, CMSG_DATA(c), sizeof(pi));
+        assert_int_equal(ntohl(pi.ipi_spec_dst.s_addr), ME);
+    }
+    char buf[8];
+    assert_int_equal(ust_recv(st, fd, buf, sizeof(buf), 0), -1);
+    assert_int_equal(ust_stack_stats(st)->udp.InDatagrams, 2);
+    assert_int_equal(ust_stack_stats(st)->ip.InAddrErrors, 1);
+    assert_int_equal(nh_tx_count(n, 0) + nh_tx_count(n, 1), 0);
+    ust_close(st, fd);
+    nh_net_free(n);
+}
+
+/* IP-81 (3.3.6): the non-standard 0 broadcast forms are accepted on input
+ * too. On 203.0.113.70/26: {0, 0} 0.0.0.0, {net, subnet, 0} 203.0.113.64
+ * and {net, 0} 203.0.113.0 reach a wildcard UDP socket as broadcasts (the
+ * specific destination is the interface address); an echo request to
+ * 203.0.113.64 is not answered (broadcast), and a datagram to an unbound
+ * port draws no Port Unreachable. */
+static void test_zero_broadcast_forms_accepted(void **state)
+{
+    (void)state;
+    const ust_ip4_t me = UST_IP4(203, 0, 113, 70);
+    struct nh_net *n = nh_net_new();
+    struct ust_stack *st = nh_stack(n, NULL);
+    assert_int_equal(nh_port_new(n, st, NH_NO_WIRE, UST_LINK_IP, 1, 1500), 0);
+    assert_int_equal(ust_iface_add(st, nh_dev(n, 0), me, 26), 0);
+    int fd = ust_socket(st, AF_INET, SOCK_DGRAM | SOCK_NONBLOCK, 0);
+    struct sockaddr_in any = {.sin_family = AF_INET, .sin_port = htons(5000)};
+    assert_int_equal(ust_bind(st, fd, (struct sockaddr *)&any, sizeof(any)), 0);
+    int one = 1;
+    assert_int_equal(ust_setsockopt(st, fd, IPPROTO_IP, IP_PKTINFO, &one, sizeof(one)), 0);
+    const ust_ip4_t dst[3] = {0, UST_IP4(203, 0, 113, 64), UST_IP4(203, 0, 113, 0)};
+    const char *msg[3] = {"00", "s0", "n0"};
+    for (int i = 0; i < 3; i++)
+        inject_udp5000(n, 0, PEER, dst[i], msg[i]);
+    for (int i = 0; i < 3; i++) {
+        char buf[8];
+        uint8_t ctl[64];
+        struct iovec iov = {.iov_base = buf, .iov_len = sizeof(buf)};
+        struct msghdr m = {.msg_iov = &iov, .msg_iovlen = 1, .msg_control = ctl,
+                           .msg_controllen = sizeof(ctl)};
+        assert_int_equal(ust_recvmsg(st, fd, &m, 0), 2);
+        assert_memory_equal(buf, msg[i], 2);
+        struct in_pktinfo pi;
+        memcpy(&pi, CMSG_DATA(CMSG_FIRSTHDR(&m)), sizeof(pi));
+        assert_int_equal(ntohl(pi.ipi_spec_dst.s_addr), me);
+        assert_int_equal(ntohl(pi.ipi_addr.s_addr), dst[i]);
+    }
+    uint8_t d[128];
+    nh_inject(n, 0, d, echo_request(d, sizeof(d), UST_IP4(203, 0, 113, 64), 64, NULL, 0));
+    uint8_t seg[16];
+    udp_emit(4000, 9, PEER, UST_IP4(203, 0, 113, 64), seg, UDP_HDR_LEN, 0);
+    struct nh_ip ip = {.src = PEER, .dst = UST_IP4(203, 0, 113, 64), .proto = IPV4_PROTO_UDP};
+    nh_inject(n, 0, d, nh_build_ipv4(d, sizeof(d), &ip, seg, UDP_HDR_LEN));
+    assert_int_equal(nh_tx_count(n, 0), 0);
+    assert_int_equal(ust_stack_stats(st)->icmp.InEchos, 1);
+    assert_int_equal(ust_stack_stats(st)->udp.NoPorts, 1);
+    ust_close(st, fd);
+    nh_net_free(n);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -445,6 +557,8 @@ int main(void)
         cmocka_unit_test(test_broadcast_forms_recognised),
         cmocka_unit_test(test_ttl_zero_never_sent),
         cmocka_unit_test(test_mms_r_known_to_transport),
+        cmocka_unit_test(test_classful_broadcast_forms_recognised),
+        cmocka_unit_test(test_zero_broadcast_forms_accepted),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

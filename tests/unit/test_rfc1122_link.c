@@ -195,6 +195,43 @@ static void test_tos_reaches_link_layer(void **state)
     nh_net_free(n);
 }
 
+/* LINK-8 (2.3.3): RFC 1042 framing is received mixed with RFC 894: an echo
+ * request in an 802.3 frame (length field) with LLC/SNAP (AA AA 03, OUI 0,
+ * type 0x0800) is answered, in Ethernet II framing (LINK-9: never sent).
+ * Other 802.2 frames (an STP BPDU, SAP 0x42) and an 802.3 length longer
+ * than the frame are dropped and counted (rx_unknown_type). */
+static void test_rfc1042_snap_frames_received(void **state)
+{
+    (void)state;
+    struct ust_stack *st;
+    struct nh_net *n = setup(NULL, &st);
+    learn_peer(n);
+    nh_tx_clear(n, 0);
+    uint8_t icmp[32], d[80], f[128];
+    size_t ilen = nh_build_icmp(icmp, sizeof(icmp), ICMP_ECHO_REQUEST, 0, 0x00070002,
+                                (const uint8_t *)"rfc1042!", 8);
+    struct nh_ip ip = {.src = PEER, .dst = ME, .proto = IPV4_PROTO_ICMP, .ttl = 64, .id = 10};
+    const uint8_t snap[8] = {0xaa, 0xaa, 0x03, 0, 0, 0, 0x08, 0x00};
+    memcpy(d, snap, 8);
+    size_t dlen = 8 + nh_build_ipv4(d + 8, sizeof(d) - 8, &ip, icmp, ilen);
+    nh_inject(n, 0, f, nh_build_eth(f, sizeof(f), MY_MAC, PEER_MAC, (uint16_t)dlen, d, dlen));
+    assert_int_equal(nh_tx_count(n, 0), 1);
+    const struct nh_frame *rep = nh_tx(n, 0, 0);
+    assert_int_equal(get_be16(rep->data + 12), ETH_TYPE_IPV4);
+    assert_int_equal(rep->data[14 + 20], ICMP_ECHO_REPLY);
+    assert_memory_equal(rep->data + 14 + 28, "rfc1042!", 8);
+    const struct ust_link_stats *ls = &ust_stack_stats(st)->link;
+    uint64_t unknown = ls->rx_unknown_type;
+    d[0] = d[1] = 0x42; /* STP */
+    nh_inject(n, 0, f, nh_build_eth(f, sizeof(f), MY_MAC, PEER_MAC, (uint16_t)dlen, d, dlen));
+    d[0] = d[1] = 0xaa;
+    nh_inject(n, 0, f, nh_build_eth(f, sizeof(f), MY_MAC, PEER_MAC, (uint16_t)(dlen + 40), d,
+                                    dlen));
+    assert_int_equal(ls->rx_unknown_type, unknown + 2);
+    assert_int_equal(nh_tx_count(n, 0), 1);
+    nh_net_free(n);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -202,6 +239,7 @@ int main(void)
         cmocka_unit_test(test_arp_timeout_configurable),
         cmocka_unit_test(test_arp_miss_is_not_unreachable),
         cmocka_unit_test(test_tos_reaches_link_layer),
+        cmocka_unit_test(test_rfc1042_snap_frames_received),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

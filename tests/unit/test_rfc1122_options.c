@@ -16,6 +16,7 @@
 #include <string.h>
 
 #include "../harness/net_harness.h"
+#include "core/rand.h"
 #include "core/stack_impl.h"
 #include "net/net.h"
 #include "wire/icmp.h"
@@ -133,8 +134,8 @@ static const uint8_t *cmsg_data(struct rx *r, int type, size_t *len)
  * gives IP options with IP_OPTIONS; UDP passes them to IP, which sends them
  * on every datagram, padded with EOL to a 32-bit boundary; they can be
  * changed between datagrams and removed (empty value). getsockopt returns
- * them. Malformed lists, a second source route (IP-36) and the Stream
- * Identifier (IP-29) are refused with EINVAL. */
+ * them. Malformed lists, a second source route (IP-36), a route through
+ * 127.0.0.1 and the Stream Identifier (IP-29) are refused with EINVAL. */
 static void test_udp_ip_options_sent(void **state)
 {
     (void)state;
@@ -175,10 +176,11 @@ static void test_udp_ip_options_sent(void **state)
     const uint8_t two_sr[16] = {131, 7, 4, 1, 2, 3, 4, 137, 7, 4, 1, 2, 3, 4, 0, 0};
     const uint8_t sid[4] = {136, 4, 0, 1};
     const uint8_t sr_ptr[8] = {131, 7, 8, 1, 2, 3, 4, 0};
+    const uint8_t sr_loop[8] = {131, 7, 4, 127, 0, 0, 1, 0};
     uint8_t big[41] = {0};
-    const uint8_t *bad[] = {bad_len, two_sr, sid, sr_ptr, big};
-    const size_t bad_n[] = {4, 16, 4, 8, 41};
-    for (size_t i = 0; i < 5; i++) {
+    const uint8_t *bad[] = {bad_len, two_sr, sid, sr_ptr, sr_loop, big};
+    const size_t bad_n[] = {4, 16, 4, 8, 8, 41};
+    for (size_t i = 0; i < 6; i++) {
         errno = 0;
         assert_int_equal(ust_setsockopt(st, fd, IPPROTO_IP, IP_OPTIONS, bad[i], bad_n[i]), -1);
         assert_int_equal(errno, EINVAL);
@@ -244,6 +246,45 @@ static void test_recvmsg_pktinfo_and_options(void **state)
     assert_memory_equal(r.data, "tr", 2);
     assert_int_equal(r.m.msg_flags, MSG_TRUNC | MSG_CTRUNC);
     assert_int_equal(r.m.msg_controllen, CMSG_SPACE(sizeof(struct in_pktinfo)));
+    ust_close(st, fd);
+    nh_net_free(n);
+}
+
+/* IP-19 (3.2.1.6: the received TOS is handed up) and UDP-19 (4.1.4: UDP
+ * MAY pass it to the application): with IP_RECVTOS, ust_recvmsg gives a
+ * one-byte IP_TOS control message holding the TOS of the datagram (0xb8,
+ * then 0); without it, none. */
+static void test_recvmsg_tos(void **state)
+{
+    (void)state;
+    struct ust_stack *st;
+    struct nh_net *n = setup_stack(&st, false);
+    int fd = udp_socket(st, 5000);
+    set_int(st, fd, IP_RECVTOS, 1);
+    const uint8_t tos[2] = {0xb8, 0};
+    for (int i = 0; i < 3; i++) {
+        uint8_t seg[16], d[64];
+        memcpy(seg + UDP_HDR_LEN, "t", 1);
+        udp_emit(4000, 5000, PEER, ME, seg, UDP_HDR_LEN + 1, 1);
+        struct nh_ip ip = {.src = PEER, .dst = ME, .proto = IPV4_PROTO_UDP,
+                           .tos = i < 2 ? tos[i] : 0x20};
+        nh_inject(n, 0, d, nh_build_ipv4(d, sizeof(d), &ip, seg, UDP_HDR_LEN + 1));
+    }
+    for (int i = 0; i < 2; i++) {
+        struct rx r;
+        do_recvmsg(st, fd, &r, sizeof(r.ctl), 0);
+        assert_int_equal(r.rc, 1);
+        size_t len;
+        const uint8_t *c = cmsg_data(&r, IP_TOS, &len);
+        assert_non_null(c);
+        assert_int_equal(len, 1);
+        assert_int_equal(c[0], tos[i]);
+    }
+    set_int(st, fd, IP_RECVTOS, 0);
+    struct rx r;
+    do_recvmsg(st, fd, &r, sizeof(r.ctl), 0);
+    assert_int_equal(r.rc, 1);
+    assert_int_equal(r.m.msg_controllen, 0);
     ust_close(st, fd);
     nh_net_free(n);
 }
@@ -496,30 +537,171 @@ static void test_icmp_errors_reach_unconnected_socket(void **state)
     nh_net_free(n);
 }
 
-/* ust_sendmsg gathers its iovecs into one datagram; control data is
- * refused (EINVAL). */
-static void test_sendmsg_gathers(void **state)
+/* Appends a control message to buf at *used. */
+static void put_cmsg(uint8_t *buf, size_t *used, int type, const void *data, size_t len)
+{
+    struct cmsghdr c = {.cmsg_len = CMSG_LEN(len), .cmsg_level = IPPROTO_IP, .cmsg_type = type};
+    memcpy(buf + *used, &c, sizeof(c));
+    memcpy(buf + *used + CMSG_LEN(0), data, len);
+    *used += CMSG_SPACE(len);
+}
+
+/* UDP-18 (4.1.4: TTL, TOS per datagram): ust_sendmsg gathers its iovecs
+ * into one datagram, and its control messages set TTL 7, TOS 0x28 (as one
+ * byte) and, with IP_PKTINFO, the source 198.51.100.1 for that datagram
+ * only; the next one has the socket's values again (64, 0, 203.0.113.1).
+ * TTL 0, an unknown type and a source that is not ours are refused. */
+static void test_sendmsg_per_datagram_settings(void **state)
 {
     (void)state;
     struct ust_stack *st;
-    struct nh_net *n = setup_stack(&st, false);
+    struct nh_net *n = setup_stack(&st, true);
     int fd = udp_socket(st, 5000);
     struct sockaddr_in to = {.sin_family = AF_INET, .sin_port = htons(7),
                              .sin_addr.s_addr = htonl(PEER)};
     struct iovec iov[2] = {{.iov_base = "gat", .iov_len = 3}, {.iov_base = "her", .iov_len = 3}};
+    _Alignas(struct cmsghdr) uint8_t ctl[128] = {0};
+    size_t used = 0;
+    int ttl = 7;
+    uint8_t tos = 0x28;
+    struct in_pktinfo pi = {.ipi_spec_dst.s_addr = htonl(ME2)};
+    put_cmsg(ctl, &used, IP_TTL, &ttl, sizeof(ttl));
+    put_cmsg(ctl, &used, IP_TOS, &tos, 1);
+    put_cmsg(ctl, &used, IP_PKTINFO, &pi, sizeof(pi));
     struct msghdr m = {.msg_name = &to, .msg_namelen = sizeof(to), .msg_iov = iov,
-                       .msg_iovlen = 2};
+                       .msg_iovlen = 2, .msg_control = ctl, .msg_controllen = used};
     assert_int_equal(ust_sendmsg(st, fd, &m, 0), 6);
+    m.msg_control = NULL;
+    m.msg_controllen = 0;
+    assert_int_equal(ust_sendmsg(st, fd, &m, 0), 6);
+    assert_int_equal(nh_tx_count(n, 0), 2);
     struct ipv4_hdr h;
     const uint8_t *d = sent(n, 0, &h);
     assert_memory_equal(d + 28, "gather", 6);
-    uint8_t ctl[32] = {0};
-    m.msg_control = ctl;
-    m.msg_controllen = sizeof(ctl);
-    errno = 0;
-    assert_int_equal(ust_sendmsg(st, fd, &m, 0), -1);
-    assert_int_equal(errno, EINVAL);
+    assert_int_equal(h.ttl, 7);
+    assert_int_equal(h.tos, 0x28);
+    assert_int_equal(h.src, ME2);
+    struct udp_hdr u;
+    assert_int_equal(udp_parse(d + 20, h.total_len - 20, ME2, PEER, true, &u), 0);
+    sent(n, 1, &h);
+    assert_int_equal(h.ttl, 64);
+    assert_int_equal(h.tos, 0);
+    assert_int_equal(h.src, ME);
+    const int zero = 0;
+    const struct in_pktinfo far = {.ipi_spec_dst.s_addr = htonl(FAR)};
+    const int types[3] = {IP_TTL, IP_RECVERR, IP_PKTINFO};
+    const void *vals[3] = {&zero, &zero, &far};
+    const size_t lens[3] = {sizeof(int), sizeof(int), sizeof(far)};
+    const int eno[3] = {EINVAL, EINVAL, EADDRNOTAVAIL};
+    for (int i = 0; i < 3; i++) {
+        memset(ctl, 0, sizeof(ctl));
+        used = 0;
+        put_cmsg(ctl, &used, types[i], vals[i], lens[i]);
+        m.msg_control = ctl;
+        m.msg_controllen = used;
+        errno = 0;
+        assert_int_equal(ust_sendmsg(st, fd, &m, 0), -1);
+        assert_int_equal(errno, eno[i]);
+    }
+    assert_int_equal(nh_tx_count(n, 0), 2);
     ust_close(st, fd);
+    nh_net_free(n);
+}
+
+/* Hostile option bytes (seeded PRNG, 3000 rounds): biased towards source
+ * routes with random lengths and pointers. As IP_OPTIONS they are either
+ * refused with EINVAL or sent; in received datagrams (UDP to a socket
+ * asking for every control message, echo requests) they are delivered,
+ * answered or dropped, never read out of bounds (ASan). A source route
+ * accepted by IP_OPTIONS always leaves with its first hop, a unicast
+ * address, as destination. */
+static void test_random_options_never_crash(void **state)
+{
+    (void)state;
+    struct ust_stack *st;
+    struct nh_net *n = setup_stack(&st, false);
+    assert_int_equal(ust_route_default(st, PEER), 0);
+    int fd = udp_socket(st, 5000);
+    set_int(st, fd, IP_PKTINFO, 1);
+    set_int(st, fd, IP_RECVOPTS, 1);
+    set_int(st, fd, IP_RETOPTS, 1);
+    struct ust_rng r;
+    rng_seed(&r, 42);
+    for (int i = 0; i < 3000; i++) {
+        uint8_t opts[44];
+        size_t len = (size_t)rng_below(&r, 41);
+        rng_bytes(&r, opts, len);
+        if (len >= 3 && rng_below(&r, 2)) {
+            opts[0] = rng_below(&r, 2) ? IPV4_OPT_LSRR : IPV4_OPT_SSRR;
+            opts[1] = (uint8_t)rng_below(&r, len + 2);
+            opts[2] = (uint8_t)(rng_below(&r, 3) ? 4 * rng_below(&r, 11) : rng_below(&r, 256));
+        }
+        nh_tx_clear(n, 0);
+        if (ust_setsockopt(st, fd, IPPROTO_IP, IP_OPTIONS, opts, (socklen_t)len) == 0) {
+            assert_int_equal(send_to(st, fd, FAR, 9, "r"), 1);
+            struct ipv4_hdr h;
+            sent(n, 0, &h);
+            assert_int_equal(h.dst, ipv4_first_hop(opts, len, FAR));
+            assert_true(ipv4_srr_hop_ok(h.dst));
+        } else {
+            assert_int_equal(errno, EINVAL);
+        }
+        uint8_t padded[44] = {0};
+        memcpy(padded, opts, len);
+        uint8_t olen = (uint8_t)((len + 3) & ~3u);
+        inject_udp(n, 0, PEER, ME, ME, 5000, "in", padded, olen);
+        struct rx rx;
+        do_recvmsg(st, fd, &rx, sizeof(rx.ctl), 0);
+        uint8_t icmp[16], d[96];
+        size_t il = nh_build_icmp(icmp, sizeof(icmp), ICMP_ECHO_REQUEST, 0, 1, NULL, 0);
+        struct nh_ip ip = {.src = PEER, .dst = ME, .proto = IPV4_PROTO_ICMP, .opts = padded,
+                           .opt_len = olen};
+        nh_inject(n, 0, d, nh_build_ipv4(d, sizeof(d), &ip, icmp, il));
+        nh_run_until(n, n->now + UST_SEC); /* keep the ICMP rate limit out of the way */
+    }
+    assert_true(ust_stack_stats(st)->udp.InDatagrams > 0);
+    assert_true(ust_stack_stats(st)->ip.InSrcRouteFails > 0);
+    ust_close(st, fd);
+    nh_net_free(n);
+}
+
+/* ICMP-34 (3.2.2.6): Record Route and Timestamp options of an echo request
+ * are updated with this host and reflected in the reply. At 1.234 s: RR
+ * with two free slots gets 203.0.113.1 in the first (pointer 4 -> 8); TS
+ * with flag 1 (address + time) gets 203.0.113.1 and the time, 1234 ms with
+ * the high-order bit set (no UT clock, RFC 791), pointer 5 -> 13. A full
+ * RR is reflected unchanged, a full TS with its overflow count raised. */
+static void test_echo_reply_reflects_rr_and_ts(void **state)
+{
+    (void)state;
+    struct ust_stack *st;
+    struct nh_net *n = setup_stack(&st, false);
+    nh_run_until(n, 1234 * UST_MSEC);
+    uint8_t req1[24] = {7, 11, 4, 0, 0, 0, 0, 0, 0, 0, 0, 68, 12, 5, 0x01};
+    uint8_t req2[12] = {7, 7, 8, 198, 51, 100, 1, 68, 4, 5, 0x00, 0};
+    const uint8_t *reqs[2] = {req1, req2};
+    const uint8_t lens[2] = {24, 12};
+    for (int i = 0; i < 2; i++) {
+        uint8_t icmp[16], d[96];
+        size_t il = nh_build_icmp(icmp, sizeof(icmp), ICMP_ECHO_REQUEST, 0, 0x00090001,
+                                  (const uint8_t *)"rr", 2);
+        struct nh_ip ip = {.src = PEER, .dst = ME, .proto = IPV4_PROTO_ICMP, .opts = reqs[i],
+                           .opt_len = lens[i]};
+        nh_inject(n, 0, d, nh_build_ipv4(d, sizeof(d), &ip, icmp, il));
+    }
+    assert_int_equal(nh_tx_count(n, 0), 2);
+    uint8_t want1[24] = {7, 11, 8, 203, 0, 113, 1, 0, 0, 0, 0,
+                         68, 12, 13, 0x01, 203, 0, 113, 1, 0x80, 0, 0x04, 0xd2, 0};
+    uint8_t want2[12] = {7, 7, 8, 198, 51, 100, 1, 68, 4, 5, 0x10, 0};
+    const uint8_t *want[2] = {want1, want2};
+    for (int i = 0; i < 2; i++) {
+        struct ipv4_hdr h;
+        const uint8_t *r = sent(n, (size_t)i, &h);
+        assert_int_equal(h.hdr_len, 20 + lens[i]);
+        assert_int_equal(h.dst, PEER);
+        assert_memory_equal(r + 20, want[i], lens[i]);
+        assert_int_equal(r[20 + lens[i]], ICMP_ECHO_REPLY);
+    }
     nh_net_free(n);
 }
 
@@ -528,12 +710,15 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_udp_ip_options_sent),
         cmocka_unit_test(test_recvmsg_pktinfo_and_options),
+        cmocka_unit_test(test_recvmsg_tos),
         cmocka_unit_test(test_source_route_originated),
         cmocka_unit_test(test_unfinished_source_route_refused),
         cmocka_unit_test(test_completed_route_handed_up_and_reversed),
         cmocka_unit_test(test_echo_reply_reverses_source_route),
+        cmocka_unit_test(test_echo_reply_reflects_rr_and_ts),
         cmocka_unit_test(test_icmp_errors_reach_unconnected_socket),
-        cmocka_unit_test(test_sendmsg_gathers),
+        cmocka_unit_test(test_sendmsg_per_datagram_settings),
+        cmocka_unit_test(test_random_options_never_crash),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
