@@ -22,16 +22,6 @@ static ust_ip4_t addr_b(void) { return host_specs[HOST_B].nic[0].addr; }
 /* The byte at offset i of the stream: B checks every one of them. */
 static uint8_t pattern(uint64_t i) { return (uint8_t)(i * 7 + i / 251); }
 
-/* The socket calls stamp what they send with the stack's last known time;
- * bring every stack up to the simulator's clock before the applications
- * act, or a segment sent after a quiet stretch would carry an old time
- * (and its RTT sample would include the quiet stretch). */
-static void sync_clocks(struct demo *d)
-{
-    for (int h = 0; h < NHOSTS; h++)
-        (void)ust_stack_now(d->host[h].st);
-}
-
 static double vsecs(struct demo *d, ust_time_t since)
 {
     return (double)(ust_sim_now(d->sim) - since) / (double)UST_SEC;
@@ -104,7 +94,6 @@ int scene_tcp_open(struct demo *d)
                 "SYN or SYN+ACK is sent again when the retransmission timer (1 s) expires.\n"
                 "Trace lines from here on: only TCP (--trace shows every layer).");
     demo_trace_all(d, d->o.trace ? TRACE_ALL : TRACE_TCP);
-    sync_clocks(d);
     int rc = open_listener(d);
     if (rc)
         return rc;
@@ -122,7 +111,7 @@ int scene_tcp_open(struct demo *d)
         ;
     /* Let B's side settle too (its ACK may still be on the way). */
     int afd = -1;
-    while (sync_clocks(d), (afd = ust_accept(stack_b(d), d->tcp.listen_fd, NULL, NULL)) < 0 &&
+    while ((afd = ust_accept(stack_b(d), d->tcp.listen_fd, NULL, NULL)) < 0 &&
            ust_sim_step(d->sim, deadline))
         ;
     demo_mute_all(d, !d->o.trace);
@@ -250,8 +239,7 @@ int scene_tcp_transfer(struct demo *d)
     ust_time_t deadline = x.start + TCP_DEADLINE;
     bool eof = false;
     while (x.received < x.total && !eof) {
-        sync_clocks(d);
-        size_t s = pump_send(d, &x);
+            size_t s = pump_send(d, &x);
         long r = pump_recv(d, &x);
         eof = r < 0;
         if (!s && r <= 0 && !ust_sim_step(d->sim, deadline))
@@ -284,8 +272,7 @@ static bool b_sees_eof(struct demo *d, ust_time_t deadline)
 {
     uint8_t buf[4096];
     for (;;) {
-        sync_clocks(d);
-        ssize_t n = ust_recv(stack_b(d), d->tcp.server_fd, buf, sizeof(buf), 0);
+            ssize_t n = ust_recv(stack_b(d), d->tcp.server_fd, buf, sizeof(buf), 0);
         if (n == 0 || (n < 0 && errno != EAGAIN))
             return n == 0;
         if (n < 0 && !ust_sim_step(d->sim, deadline))
@@ -306,11 +293,9 @@ int scene_tcp_close(struct demo *d)
                 "cannot be taken for part of a new connection; B's TCB is gone (CLOSED).");
     demo_trace_all(d, d->o.trace ? TRACE_ALL : TRACE_TCP);
     ust_time_t start = ust_sim_now(d->sim), deadline = start + TCP_DEADLINE;
-    sync_clocks(d);
     ust_close(stack_a(d), d->tcp.client_fd);
     d->tcp.client_fd = -1;
     bool eof = b_sees_eof(d, deadline);
-    sync_clocks(d);
     ust_close(stack_b(d), d->tcp.server_fd);
     d->tcp.server_fd = -1;
     struct close_wait w = {d, UST_TCP_TIME_WAIT};
