@@ -249,6 +249,8 @@ static void syn_sent_input(struct tcb *t, const struct ipv4_hdr *ip, const struc
 
 /* ---- 3.10.7.4 the other states ------------------------------------------ */
 
+static void update_ts_recent(struct tcb *t, const struct seg *s);
+
 /* First: sequence number acceptability; the segment is trimmed to the
  * window. Returns false when it must be dropped (after an ACK if due). */
 static bool check_seq(struct tcb *t, struct seg *s)
@@ -274,6 +276,21 @@ static bool check_seq(struct tcb *t, struct seg *s)
     if (!ok) {
         if (!(s->flags & TCP_RST)) {
             t->st->stats.tcp.OutOfWindow++;
+            /* A full duplicate: the peer retransmitted, our ACK was
+             * lost. RFC 7323 4.3 rule (2) dropped RFC 1323's upper bound
+             * and Appendix D applies it in the sequence check, before the
+             * ACK-and-drop, so this ACK echoes the copy that arrived (with
+             * timestamps Karn's ambiguity is gone, 4.1 / Appendix H); else
+             * the peer's RTT sample holds every RTO backoff. Linux only
+             * takes duplicates reaching RCV.WUP (tcp_sequence), missing an
+             * RTO resend of the first of two segments whose delayed ACK
+             * was lost. Bounded to a receive buffer below RCV.NXT (like
+             * RFC 5961 5.2 for ACKs): a blind forgery must hit a window,
+             * as for in-window data, to push TS.Recent up so that PAWS
+             * drops the peer's segments. */
+            if (seq_le(s->seq + len, t->rcv_nxt) &&
+                seq_ge(s->seq, t->rcv_nxt - (uint32_t)t->rcvbuf.cap))
+                update_ts_recent(t, s);
             ack_now(t);
             if (t->state == UST_TCP_TIME_WAIT && (s->flags & TCP_FIN))
                 tcp_timewait_start(t); /* a retransmitted FIN: restart 2 MSL */
