@@ -418,10 +418,29 @@ static void ack_new_data(struct tcb *t, const struct seg *s)
         tcp_rexmt_restart(t);
 }
 
+/* RFC 2883 4: an ACK whose SACK blocks all lie at or below its cumulative
+ * ACK reports only data received twice (D-SACK), e.g. our spurious
+ * retransmission: it SACKs no new data, so with SACK in use it is no
+ * DupAck (RFC 6675 2) and says nothing about loss. */
+static bool dsack_only(const struct tcb *t, const struct seg *s)
+{
+    const struct tcp_opts *o = &s->h->opts;
+    if (!(t->flags & TF_SACK_OK) || o->num_sack == 0)
+        return false;
+    for (unsigned i = 0; i < o->num_sack && i < TCP_MAX_SACK_BLOCKS; i++)
+        if (seq_gt(o->sack[i].right, s->ack))
+            return false;
+    return true;
+}
+
 /* RFC 5681 2: a duplicate ACK; the third starts fast retransmit. */
 static void ack_duplicate(struct tcb *t, const struct seg *s, uint32_t old_wnd)
 {
     struct ust_stack *st = t->st;
+    if (dsack_only(t, s)) { /* neither counted nor resetting the count */
+        TCB_TRACE(t, "D-SACK only ack %u: not a duplicate ack", s->ack);
+        return;
+    }
     bool dup = s->ack == t->snd_una && s->len == 0 && !(s->flags & (TCP_SYN | TCP_FIN)) &&
                t->snd_max != t->snd_una && (uint32_t)s->wnd << t->snd_wscale == old_wnd &&
                old_wnd != 0; /* answers to zero-window probes are not loss signals */
