@@ -220,23 +220,26 @@ int scene_tcp_transfer(struct demo *d)
         demo_say(d, "(skipped: no connection)");
         return 0;
     }
+    struct ust_tcp_info ti;
+    socklen_t tlen = sizeof(ti);
+    ust_getsockopt(stack_a(d), d->tcp.client_fd, IPPROTO_TCP, UST_TCP_INFO, &ti, &tlen);
     fprintf(d->out,
             "A writes %zu bytes. write() only copies them into A's send buffer (like\n"
             "the kernel's socket buffer); TCP cuts the buffer into segments of at most\n"
-            "one MSS (here 960 bytes: lan2's MTU of 1000 minus the IP and TCP headers),\n"
+            "%u bytes (lan2's MTU of 1000 minus the IP and TCP headers and options),\n"
             "sends as many as the smaller of B's receive window and A's congestion window\n"
             "allow, and keeps every byte until B acknowledges it. A lost segment is sent\n"
             "again: after three duplicate ACKs (fast retransmit) or when the retransmission\n"
             "timer expires; the congestion window shrinks each time. B's TCP puts\n"
             "out-of-order segments aside until the gap is filled, so B's read() always gets\n"
             "the bytes in order. Shown: state changes and retransmissions only.\n\n",
-            d->o.bytes);
+            d->o.bytes, ti.snd_mss);
     struct transfer x = {.total = d->o.bytes, .start = ust_sim_now(d->sim)};
     demo_trace_all(d, d->o.trace ? TRACE_ALL : TRACE_TCP_EVENTS);
     ust_time_t deadline = x.start + TCP_DEADLINE;
     bool eof = false;
     while (x.received < x.total && !eof) {
-        size_t s = pump_send(d, &x);
+            size_t s = pump_send(d, &x);
         long r = pump_recv(d, &x);
         eof = r < 0;
         if (!s && r <= 0 && !ust_sim_step(d->sim, deadline))
@@ -269,7 +272,7 @@ static bool b_sees_eof(struct demo *d, ust_time_t deadline)
 {
     uint8_t buf[4096];
     for (;;) {
-        ssize_t n = ust_recv(stack_b(d), d->tcp.server_fd, buf, sizeof(buf), 0);
+            ssize_t n = ust_recv(stack_b(d), d->tcp.server_fd, buf, sizeof(buf), 0);
         if (n == 0 || (n < 0 && errno != EAGAIN))
             return n == 0;
         if (n < 0 && !ust_sim_step(d->sim, deadline))

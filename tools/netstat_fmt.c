@@ -7,8 +7,8 @@
 
 void netstat_print_header(FILE *out, bool with_pid)
 {
-    fprintf(out, "Proto Recv-Q Send-Q %-*s %-*s %-11s%s\n", ADDR_W, "Local Address", ADDR_W,
-            "Foreign Address", "State", with_pid ? " PID/Program name" : "");
+    fprintf(out, "Proto Recv-Q Send-Q %-*s %-*s %-*s%s\n", ADDR_W, "Local Address", ADDR_W,
+            "Foreign Address", with_pid ? 11 : 0, "State", with_pid ? " PID/Program name" : "");
 }
 
 static const char *endpoint(ust_ip4_t addr, uint16_t port, char buf[32])
@@ -42,7 +42,8 @@ void netstat_print_row(FILE *out, const struct ust_sock_entry *e, const char *pr
     char l[32], r[32];
     bool tcp = e->proto == IPPROTO_TCP;
     const char *state = tcp ? netstat_state_name(e->state) : "";
-    fprintf(out, "%-5s %6u %6u %-*s %-*s %-11s%s%s\n", tcp ? "tcp" : "udp", e->recv_q, e->send_q,
+    /* no trailing blanks: pad the state only when a PID column follows */
+    fprintf(out, "%-5s %6u %6u %-*s %-*s %-*s%s%s\n", tcp ? "tcp" : "udp", e->recv_q, e->send_q,
             ADDR_W, endpoint(e->laddr, e->lport, l), ADDR_W, endpoint(e->raddr, e->rport, r),
-            state, prog ? " " : "", prog ? prog : "");
+            prog ? 11 : 0, state, prog ? " " : "", prog ? prog : "");
 }

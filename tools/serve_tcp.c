@@ -20,7 +20,10 @@
 #define TCPSRV_OUT_CAP 16384    /* response head / file chunk / echo bytes */
 #define TCPSRV_TURN_BUDGET 65536 /* bytes moved per connection per turn */
 #define TCPSRV_ACCEPTS 64       /* connections accepted per listener per turn */
-#define TCPSRV_IDLE (60 * UST_SEC)  /* keep-alive connection with no request */
+#define TCPSRV_IDLE (60 * UST_SEC)  /* keep-alive connection with no request; a
+                                       response the client stops reading */
+#define TCPSRV_REQUEST (30 * UST_SEC) /* from a request's first byte to its blank
+                                         line (slow clients cannot hold a slot) */
 #define TCPSRV_DRAIN (5 * UST_SEC)  /* lingering close: wait for the peer's FIN */
 
 enum conn_phase {
@@ -35,7 +38,7 @@ struct conn {
     enum conn_phase phase;
     bool peer_eof;
     bool keep_alive;
-    ust_time_t deadline;       /* idle / drain limit */
+    ust_time_t deadline;       /* http: idle, request, stalled send or drain limit */
     char in[HTTP_MAX_HEAD];    /* http: request bytes; echo: bytes to send back */
     size_t in_len;
     char out[TCPSRV_OUT_CAP];  /* http: head and file chunks */
@@ -284,6 +287,8 @@ static void http_try_request(struct tcp_server *s, struct conn *c)
     } else if (hl > 0) {
         http_start(s, c, (size_t)hl);
     }
+    if (c->phase == PH_SEND)
+        c->deadline = ust_stack_now(s->st) + TCPSRV_IDLE;
 }
 
 /* Refills out[] from the file. Returns false on a read error. */
@@ -337,6 +342,7 @@ static bool http_send(struct tcp_server *s, struct conn *c)
             return errno == EAGAIN;
         c->out_off += (size_t)w;
         moved += (size_t)w;
+        c->deadline = ust_stack_now(s->st) + TCPSRV_IDLE;
     }
     return true;
 }
@@ -350,9 +356,12 @@ static bool http_step(struct tcp_server *s, struct conn *c, short rev)
         ssize_t r = conn_read(s, c);
         return r > 0 || r == -1;
     }
+    bool fresh = c->in_len == 0;
     ssize_t r = conn_read(s, c);
     if (r == -2)
         return false;
+    if (r > 0 && fresh)
+        c->deadline = ust_stack_now(s->st) + TCPSRV_REQUEST;
     if (r > 0)
         http_try_request(s, c);
     if (c->phase == PH_SEND)
@@ -392,9 +401,10 @@ bool tcp_server_turn(struct tcp_server *s)
         if (rev) {
             busy = true;
             alive = conn_step(s, c, rev);
-        } else if (c->kind == TCPSRV_HTTP && now >= c->deadline &&
-                   (c->phase == PH_DRAIN || (c->phase == PH_READ && c->in_len == 0))) {
-            alive = false; /* idle keep-alive or a peer that never closes */
+        } else if (c->kind == TCPSRV_HTTP && now >= c->deadline) {
+            /* idle keep-alive, a request that never ends, a client that
+             * stopped reading, or a peer that never closes */
+            alive = false;
         }
         if (!alive)
             conn_free(s, i);

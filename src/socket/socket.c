@@ -76,6 +76,10 @@ struct ust_sock *sock_get(struct ust_stack *st, int fd)
 {
     if (!st || fd < 0 || (unsigned)fd >= st->socks.cap)
         return NULL;
+    /* Every socket call is an entry point: bring the stack's time up to
+     * the installed clock, so what the call sends (a SYN, data, timers it
+     * arms) carries the current time, not that of the last poll. */
+    ust_stack_now(st);
     return st->socks.v[fd];
 }
 
