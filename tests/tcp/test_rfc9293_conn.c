@@ -339,6 +339,35 @@ static void test_no_keepalive_with_data_outstanding(void **state)
     th_free(h);
 }
 
+/* MUST-24 (3.8.4): keep-alives are switched on and off per connection:
+ * on for one of two connections, only it probes; switched off again, it
+ * stops. */
+static void test_keepalive_on_off_per_connection(void **state)
+{
+    (void)state;
+    struct th *h = th_new(NULL);
+    struct ust_sock *a = th_open_active(h, 65535);
+    uint32_t i = h->iss + 1, p = PEER_ISS + 1;
+    struct ust_sock *b = th_open_passive(h, NULL); /* the other one stays silent */
+    assert_int_equal(th_setopt_int(a, IPPROTO_TCP, TCP_KEEPIDLE, 10), UST_OK);
+    assert_int_equal(th_setopt_int(b, IPPROTO_TCP, TCP_KEEPIDLE, 10), UST_OK);
+    h->lport = TH_LPORT; /* segments of connection a */
+    h->rport = TH_RPORT;
+    assert_int_equal(th_setopt_int(a, SOL_SOCKET, SO_KEEPALIVE, 1), UST_OK);
+    th_advance(h, 10 * UST_SEC);
+    const struct th_seg *k = seg_expect(h, A, i - 1, p);
+    assert_int_equal(k->sport, TH_LPORT);
+    seg_expect_nothing(h);
+    seg_in(h, A, p, i, 65535, NULL, 0);
+    assert_int_equal(th_setopt_int(a, SOL_SOCKET, SO_KEEPALIVE, 0), UST_OK);
+    th_advance(h, 3600 * UST_SEC);
+    seg_expect_nothing(h);
+    assert_int_equal(h->st->stats.tcp.KeepAliveProbes, 1);
+    assert_int_equal(th_state(a), UST_TCP_ESTABLISHED);
+    assert_int_equal(th_state(b), UST_TCP_ESTABLISHED);
+    th_free(h);
+}
+
 /* SHLD-11 (3.8.3): with the default settings, R2 (giving up on an
  * unacknowledged segment) is at least 100 seconds. */
 static void test_default_r2_at_least_100_s(void **state)
@@ -420,6 +449,7 @@ int main(void)
         cmocka_unit_test(test_soft_icmp_errors_never_abort),
         cmocka_unit_test(test_source_quench_discarded),
         cmocka_unit_test(test_no_keepalive_with_data_outstanding),
+        cmocka_unit_test(test_keepalive_on_off_per_connection),
         cmocka_unit_test(test_default_r2_at_least_100_s),
         cmocka_unit_test(test_rst_with_data_accepted),
         cmocka_unit_test(test_ip_options_ignored_by_tcp),
