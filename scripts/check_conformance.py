@@ -11,8 +11,14 @@ A requirement table is a Markdown table whose header starts with
     defined in that file (and registered with cmocka when the file is a
     cmocka test), `tests/...py::function` a `def function` in that file.
 It also checks that the IDs are unique, that the "## Summary" tables hold the
-counts computed from the rows, and that the "Open MUST / MUST NOT rows" list
-names exactly the MUST / MUST NOT rows that are not met.
+counts computed from the rows, that every count line ("RFC 9293 MUST / MUST
+NOT rows: 70; met and tested: ...", in the Summary and in an RFC's closing
+note) matches the rows of that RFC, and that the "Open MUST / MUST NOT rows"
+list names exactly the MUST / MUST NOT rows that are not met.
+
+Every "## RFC nnnn ..." section holds the rows of one RFC (RFC 1122, RFC
+9293); a Level cell may carry a bracketed remark after the level, e.g.
+"MUST (fn 1)" or "SHOULD (body: MAY)", which is not part of the level.
 
 Usage: check_conformance.py [--doc PATH] [--summary]
   --summary prints the Summary section computed from the rows (paste it in
@@ -28,13 +34,17 @@ LEVELS = ["MUST", "MUST NOT", "SHOULD", "SHOULD NOT", "MAY"]
 STATUSES = ["met (tested)", "not met", "N/A", "decision"]
 REF_RE = re.compile(r"(tests/[A-Za-z0-9_./-]+?\.(?:c|py))(::|:)([A-Za-z_][A-Za-z0-9_]*)")
 OPEN_HEADING = "## Open MUST / MUST NOT rows"
+COUNT_RE = re.compile(r"RFC (\d+) MUST / MUST NOT rows: (\d+); met and tested: (\d+); "
+                      r"not met: (\d+); N/A: (\d+)")
 
 
 class Row:
-    def __init__(self, line_no, table, rid, level, feature, section, cell):
-        self.line_no, self.table, self.id = line_no, table, rid
+    def __init__(self, line_no, rfc, table, rid, level, feature, section, cell):
+        self.line_no, self.rfc, self.table, self.id = line_no, rfc, table, rid
         self.level_text, self.feature, self.section, self.cell = level, feature, section, cell
-        self.level = re.sub(r"\s*\(fn \d+\)\s*$", "", level).strip()
+        # "MUST (fn 1)", "SHOULD (body: MAY)": the bracket is a remark
+        self.level = re.sub(r"\s*\((?:fn \d+|body: (?:MUST NOT|MUST|SHOULD NOT|SHOULD|MAY))\)\s*$",
+                            "", level).strip()
 
     @property
     def status(self):
@@ -61,11 +71,13 @@ def split_cells(line):
 def parse(text):
     """Returns (rows, errors). Rows carry the ### heading they sit under."""
     rows, errors = [], []
-    h3 = ""
+    h3 = rfc = ""
     header = None
     for no, line in enumerate(text.splitlines(), 1):
         if line.startswith("## "):
             h3 = line[3:].strip()
+            m = re.match(r"RFC (\d+)\b", h3)
+            rfc = m.group(1) if m else ""
             header = None
         elif line.startswith("### "):
             h3 = line[4:].strip()
@@ -84,7 +96,9 @@ def parse(text):
         if len(cells) != len(header):
             errors.append(f"line {no}: {len(cells)} cells, the header has {len(header)}")
             continue
-        rows.append(Row(no, h3, cells[0], cells[1], cells[2], cells[3], cells[-1]))
+        if not rfc:
+            errors.append(f"line {no}: requirement row outside an '## RFC nnnn' section")
+        rows.append(Row(no, rfc, h3, cells[0], cells[1], cells[2], cells[3], cells[-1]))
     return rows, errors
 
 
@@ -175,12 +189,47 @@ def summary_markdown(rows):
         out.append(f"| **Total** | {sum(total.values())} | " + " | ".join(str(total[s]) for s in STATUSES) + " |")
         return "\n".join(out)
 
-    tables = []
+    tables, rfcs = [], []
     for r in rows:
         if r.table not in tables:
             tables.append(r.table)
-    return (table("Level", counts(rows, lambda r: r.level), LEVELS) + "\n\n" +
-            table("Table", counts(rows, lambda r: r.table), tables))
+        if r.rfc not in rfcs:
+            rfcs.append(r.rfc)
+    parts = [table(f"RFC {rfc} level", counts([r for r in rows if r.rfc == rfc], lambda r: r.level),
+                   LEVELS) for rfc in rfcs]
+    parts.append(table("Table", counts(rows, lambda r: r.table), tables))
+    parts.append("\n".join(count_line(rows, rfc) for rfc in rfcs))
+    return "\n\n".join(parts)
+
+
+def mandatory_counts(rows, rfc):
+    mand = [r for r in rows if r.rfc == rfc and r.mandatory]
+    return (len(mand), sum(r.status == "met (tested)" for r in mand),
+            sum(r.status == "not met" for r in mand), sum(r.status == "N/A" for r in mand))
+
+
+def count_line(rows, rfc):
+    n, met, notmet, na = mandatory_counts(rows, rfc)
+    return (f"RFC {rfc} MUST / MUST NOT rows: {n}; met and tested: {met}; not met: {notmet}; "
+            f"N/A: {na}.")
+
+
+def check_count_lines(text, rows):
+    """Every count line anywhere in the document matches the rows."""
+    errors = []
+    rfcs = {r.rfc for r in rows}
+    for no, line in enumerate(text.splitlines(), 1):
+        for m in COUNT_RE.finditer(line):
+            rfc = m.group(1)
+            if rfc not in rfcs:
+                errors.append(f"line {no}: count line for RFC {rfc}, which has no rows")
+                continue
+            got = tuple(int(g) for g in m.groups()[1:])
+            want = mandatory_counts(rows, rfc)
+            if got != want:
+                errors.append(f"line {no}: RFC {rfc} counts {got} differ from the rows {want} "
+                              "(MUST / MUST NOT rows; met and tested; not met; N/A)")
+    return errors
 
 
 def section(text, heading):
@@ -235,17 +284,19 @@ def main():
         errors.append("no requirement rows found")
     errors += check_rows(rows)
     errors += check_summary(text, rows)
+    errors += check_count_lines(text, rows)
     errors += check_open_list(text, rows)
     shown = os.path.relpath(args.doc, ROOT)
     if shown.startswith(".."):
         shown = args.doc
     for e in errors:
         print(f"{shown}: {e}")
-    mand = [r for r in rows if r.mandatory]
-    print(f"{len(rows)} rows ({len(mand)} MUST / MUST NOT: "
-          f"{sum(r.status == 'met (tested)' for r in mand)} met and tested, "
-          f"{sum(r.status == 'not met' for r in mand)} not met, "
-          f"{sum(r.status == 'N/A' for r in mand)} N/A); {len(errors)} problem(s)")
+    per_rfc = []
+    for rfc in sorted({r.rfc for r in rows}):
+        n, met, notmet, na = mandatory_counts(rows, rfc)
+        per_rfc.append(f"RFC {rfc}: {n} MUST / MUST NOT, {met} met and tested, {notmet} not met, "
+                       f"{na} N/A")
+    print(f"{len(rows)} rows ({'; '.join(per_rfc)}); {len(errors)} problem(s)")
     return 1 if errors else 0
 
 
