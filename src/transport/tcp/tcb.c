@@ -320,6 +320,29 @@ int tcb_bind_ephemeral(struct tcb *t, ust_ip4_t laddr)
     return UST_ERR_ADDRNOTAVAIL;
 }
 
+int tcb_bind_connect(struct tcb *t, ust_ip4_t laddr, ust_ip4_t raddr, uint16_t rport)
+{
+    struct ust_stack *st = t->st;
+    uint16_t lo = st->cfg.ephemeral_lo, hi = st->cfg.ephemeral_hi;
+    if (lo == 0 || hi < lo)
+        return UST_ERR_ADDRNOTAVAIL;
+    uint32_t n = (uint32_t)(hi - lo) + 1;
+    uint32_t offset = tcp_port_offset(st, laddr, raddr, rport);
+    uint16_t *next = &st->tcp->port_table[tcp_port_table_index(st, laddr, raddr, rport)];
+    for (uint32_t i = 0; i < n; i++) {
+        uint16_t port = (uint16_t)(lo + (offset + *next) % n);
+        (*next)++;
+        /* stricter than RFC 6056's 4-tuple check: a port serves one TCB */
+        if (!port_used(st, port)) {
+            t->laddr = laddr;
+            t->lport = port;
+            ports_insert(t);
+            return UST_OK;
+        }
+    }
+    return UST_ERR_ADDRNOTAVAIL;
+}
+
 /* Listener children share the listener's port without a conflict check. */
 void tcb_bind_child(struct tcb *child, ust_ip4_t laddr, uint16_t lport)
 {

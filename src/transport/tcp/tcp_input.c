@@ -178,7 +178,7 @@ static void listen_input(struct tcb *l, const struct ipv4_hdr *ip, const struct 
     c->rcv_adv = c->rcv_nxt;
     c->rd_seq = c->rcv_nxt;
     c->iss = tcp_isn(st, c->laddr, c->lport, c->raddr, c->rport, st->now);
-    c->ts_offset = (uint32_t)rng_next(&st->rng);
+    c->ts_offset = tcp_ts_offset(st, c->laddr, c->lport, c->raddr, c->rport);
     asm_init(&c->sacked);
     c->snd_una = c->snd_nxt = c->snd_max = c->snd_sml = c->iss;
     c->recover = c->iss;
