@@ -170,6 +170,10 @@ static void test_window_scaling_switch(void **state)
     assert_int_equal(i.rcv_wscale, 7);
     seg_in(h, A, PEER_ISS + 1, h->iss + 1, 1, NULL, 0);
     assert_int_equal(th_info(s).snd_wnd, 1u << 14);
+    /* the peer's FIN takes a sequence number, not buffer space: the right
+     * edge stays, and the scaled field is not rounded down to 32767 */
+    seg_in(h, F | A, PEER_ISS + 1, h->iss + 1, 1, NULL, 0);
+    assert_int_equal(seg_expect(h, A, h->iss + 1, PEER_ISS + 2)->wnd, (4 << 20) >> 7);
     th_free(h);
 }
 

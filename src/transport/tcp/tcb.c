@@ -122,6 +122,7 @@ void tcb_free(struct tcb *t)
         tcb_free(t->acceptq);
     if (t->listener)
         tcp_listener_remove_child(t);
+    tcp_ack_list_remove(t);
     tcp_timers_cancel(t);
     tcb_hash_remove(t);
     ports_remove(t);
@@ -195,7 +196,7 @@ void tcp_set_state(struct tcb *t, enum ust_tcp_state s)
     if (s == UST_TCP_CLOSED) {
         tcp_timers_cancel(t);
         tcb_hash_remove(t);
-        t->flags &= ~(TF_ACK_NOW | TF_DELACK);
+        t->flags &= ~(TF_ACK_NOW | TF_DELACK | TF_ACK_BATCH);
     }
 }
 
@@ -213,13 +214,27 @@ bool tcb_reap(struct tcb *t)
     return true;
 }
 
+static bool tcb_is(const struct tcb *t, ust_ip4_t laddr, uint16_t lport, ust_ip4_t raddr,
+                   uint16_t rport)
+{
+    return t->lport == lport && t->rport == rport && t->laddr == laddr && t->raddr == raddr;
+}
+
 struct tcb *tcb_lookup(struct ust_stack *st, ust_ip4_t laddr, uint16_t lport, ust_ip4_t raddr,
                        uint16_t rport)
 {
+    /* Segments come in trains of one connection: the last hit saves the
+     * SipHash of most lookups. It only ever holds a TCB in the table
+     * (tcb_hash_remove forgets it). */
+    struct tcb *last = st->tcp->last;
+    if (last && tcb_is(last, laddr, lport, raddr, rport))
+        return last;
     struct tcb *t = st->tcp->hash[tuple_hash(st, laddr, lport, raddr, rport)];
     for (; t; t = t->hnext)
-        if (t->lport == lport && t->rport == rport && t->laddr == laddr && t->raddr == raddr)
+        if (tcb_is(t, laddr, lport, raddr, rport)) {
+            st->tcp->last = t;
             return t;
+        }
     return NULL;
 }
 
@@ -254,6 +269,8 @@ void tcb_hash_remove(struct tcb *t)
 {
     if (!t->in_hash)
         return;
+    if (t->st->tcp->last == t)
+        t->st->tcp->last = NULL;
     struct tcb **pp = &t->st->tcp->hash[tuple_hash(t->st, t->laddr, t->lport, t->raddr, t->rport)];
     while (*pp && *pp != t)
         pp = &(*pp)->hnext;

@@ -61,6 +61,7 @@ enum {
     TF_OOO_FIN = 1u << 15,    /* a FIN arrived beyond a hole (at ooo_fin_seq) */
     TF_TS_OK = 1u << 16,      /* both sides sent timestamps (RFC 7323 3) */
     TF_SACK_OK = 1u << 17,    /* both sides sent SACK-permitted (RFC 2018) */
+    TF_ACK_BATCH = 1u << 18,  /* an ACK is owed at the end of the receive batch */
 };
 
 struct tcb {
@@ -76,6 +77,8 @@ struct tcb {
     uint16_t lport, rport;
     struct tcb *all_next, *all_prev; /* every TCB of the stack */
     struct tcb *hnext;          /* 4-tuple hash chain */
+    struct tcb *ack_next;       /* in tcp_state.ack_list (in_ack_list) */
+    bool in_ack_list;
     struct tcb *pnext;          /* local-port hash chain */
     bool in_hash, in_ports;
 
@@ -171,6 +174,8 @@ struct tcp_state {
     uint8_t secret[16];                   /* ISN / hash key (RFC 6528) */
     uint16_t port_table[TCP_PORT_TABLE];  /* RFC 6056 3.3.4 "table" of counters */
     struct tcb *all;                      /* every TCB (for tcp_destroy) */
+    struct tcb *last;                     /* the last TCB tcb_lookup found */
+    struct tcb *ack_list;                 /* ACKs deferred to the batch end */
     unsigned ntcbs;
     /* RFC 5961 7: challenge ACK rate limit */
     ust_time_t chal_window_start;
@@ -262,6 +267,8 @@ bool tcp_sack_retransmit_hole(struct tcb *tcb);
 unsigned tcp_sack_blocks(const struct tcb *tcb, struct tcp_sack_block *b, unsigned max);
 
 /* ---- tcp_input.c ----------------------------------------------------- */
+/* Drops t from the deferred-ACK list (before it is freed). */
+void tcp_ack_list_remove(struct tcb *t);
 /* Aborts the connection with error err (RST sent when `send_rst`). */
 void tcp_drop(struct tcb *tcb, int err, bool send_rst);
 
