@@ -78,6 +78,21 @@ uint32_t tcp_rcv_window(const struct tcb *t)
     return wnd > max ? max : wnd;
 }
 
+/* The window field of a scaled window. Rounding down would pull the right
+ * edge up to 2^shift - 1 bytes left of the one already advertised (after a
+ * FIN, which takes a sequence number but no buffer, 32768 became 32767):
+ * when the edge is held (SHLD-14) and the buffer has the room, round up
+ * instead (as Linux does). */
+static uint16_t scaled_window(const struct tcb *t, uint32_t wnd)
+{
+    uint32_t field = wnd >> t->rcv_wscale;
+    uint32_t mask = (1u << t->rcv_wscale) - 1;
+    if ((wnd & mask) && field < 65535 && seq_lt(t->rcv_nxt + (field << t->rcv_wscale), t->rcv_adv) &&
+        (field + 1) << t->rcv_wscale <= ring_space(&t->rcvbuf))
+        field++;
+    return (uint16_t)field;
+}
+
 static void flags_str(uint8_t f, char out[8])
 {
     int n = 0;
@@ -128,7 +143,7 @@ static void add_sack_blocks(const struct tcb *t, struct tcp_opts *o, uint32_t le
 static int tcp_xmit(struct tcb *t, uint32_t seq, uint8_t flags, uint32_t data_off, uint32_t len)
 {
     struct ust_stack *st = t->st;
-    struct pkt *p = pkt_alloc(PKT_HEADROOM, len);
+    struct pkt *p = pkt_pool_alloc(&st->pkt_pool, PKT_HEADROOM, len);
     if (!p)
         return UST_ERR_NOMEM;
     if (len)
@@ -160,7 +175,7 @@ static int tcp_xmit(struct tcb *t, uint32_t seq, uint8_t flags, uint32_t data_of
             h.opts.ts_ecr = (flags & TCP_ACK) ? t->ts_recent : 0;
         }
     } else {
-        h.wnd = (uint16_t)(wnd >> t->rcv_wscale);
+        h.wnd = scaled_window(t, wnd);
         wnd = (uint32_t)h.wnd << t->rcv_wscale;
     }
     if ((t->flags & TF_TS_OK) && !(flags & (TCP_SYN | TCP_RST))) {
@@ -176,7 +191,7 @@ static int tcp_xmit(struct tcb *t, uint32_t seq, uint8_t flags, uint32_t data_of
         t->last_ack_sent = t->rcv_nxt;
         if (seq_gt(t->rcv_nxt + wnd, t->rcv_adv))
             t->rcv_adv = t->rcv_nxt + wnd;
-        t->flags &= ~(TF_ACK_NOW | TF_DELACK);
+        t->flags &= ~(TF_ACK_NOW | TF_DELACK | TF_ACK_BATCH);
         t->rcv_unacked = 0;
         timer_cancel(st, &t->t_delack);
     }
