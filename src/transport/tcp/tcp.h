@@ -168,6 +168,7 @@ struct tcp_state {
     struct tcb *hash[TCP_HASH_BUCKETS];   /* connections by 4-tuple */
     struct tcb *ports[TCP_PORT_BUCKETS];  /* every TCB with a local port */
     uint8_t secret[16];                   /* ISN / hash key (RFC 6528) */
+    bool secret_set;                      /* installed by ust_stack_set_secret (tcp_secret.c) */
     struct tcb *all;                      /* every TCB (for tcp_destroy) */
     unsigned ntcbs;
     /* RFC 5961 7: challenge ACK rate limit */
