@@ -68,6 +68,9 @@ struct tcb {
     unsigned flags;
     int err;                    /* pending error for the socket (negative ust_err) */
     int soft_err;               /* last ICMP soft error (RFC 9293 MUST-47) */
+    int soft_report;            /* soft error SO_ERROR reports (tcp_advice.c) */
+    bool r1_reached;            /* R1 negative advice given (RFC 9293 3.8.3) */
+    ust_time_t advice_at;       /* last positive delivery advice */
     struct ust_sock *sock;      /* NULL while a listener child or an orphan */
 
     /* identity */
@@ -273,6 +276,13 @@ void tcp_fill_info(const struct tcb *tcb, struct ust_tcp_info *info);
 void tcp_notify(struct tcb *tcb);
 
 #define TCB_TRACE(tcb, ...) TRACE((tcb)->st, "tcp", __VA_ARGS__)
+
+/* ---- tcp_advice.c: R1 threshold and delivery advice (RFC 9293 3.8.3) --- */
+void tcp_advice_r1(struct tcb *tcb);
+void tcp_advice_ack(struct tcb *tcb);
+void tcp_advice_established(struct tcb *tcb);
+/* The pending soft error (R1, ICMP), cleared by reading; 0 if none. */
+int tcp_take_soft_error(struct tcb *tcb);
 
 /* Gives the congestion-control algorithm the time and RTT before a call. */
 static inline void cc_sync(struct tcb *t, ust_time_t now)

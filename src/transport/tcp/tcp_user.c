@@ -674,6 +674,8 @@ static int tcp_op_take_error(struct ust_sock *s)
     struct tcb *t = tcb_of(s);
     int e = t->err;
     t->err = 0;
+    if (!e) /* Linux: SO_ERROR reports (and clears) a soft error too */
+        e = tcp_take_soft_error(t);
     return e;
 }
 

@@ -1,0 +1,53 @@
+/* Delivery advice and the R1 threshold (RFC 9293 3.8.3, RFC 1122 3.3.1.4).
+ *
+ * R1: after cfg.tcp_retries1 consecutive retransmission timeouts (data or
+ * SYN, MUST-20 / MUST-22; default 3, SHLD-10) TCP tells IP that delivery
+ * to the peer is failing (negative advice: IP may then try another
+ * gateway) and raises a soft error the application can see before R2
+ * closes the connection (SHLD-9): SO_ERROR returns it, without closing
+ * the connection, and clears it (as Linux's soft error). New ACKs are
+ * positive advice: at once after R1, otherwise at most once per
+ * TCP_ADVICE_INTERVAL so that a busy connection does not flood IP. */
+#include "core/stack_impl.h"
+#include "core/trace.h"
+#include "net/net.h"
+#include "tcp.h"
+
+#define TCP_ADVICE_INTERVAL UST_SEC
+
+void tcp_advice_r1(struct tcb *t)
+{
+    char b[64];
+    TCB_TRACE(t, "%s R1 reached after %u retransmissions: negative advice to IP",
+              tcb_str(t, b, sizeof(b)), t->retries);
+    t->r1_reached = true;
+    ipv4_advise_delivery(t->st, t->raddr, false);
+    /* an ICMP soft error explains the trouble better than a bare timeout */
+    t->soft_report = t->soft_err ? t->soft_err : UST_ERR_TIMEDOUT;
+    tcp_notify(t);
+}
+
+void tcp_advice_ack(struct tcb *t)
+{
+    struct ust_stack *st = t->st;
+    if (!t->r1_reached && t->advice_at && st->now - t->advice_at < TCP_ADVICE_INTERVAL)
+        return;
+    char b[64];
+    TCB_TRACE(t, "%s new ACK: positive advice to IP", tcb_str(t, b, sizeof(b)));
+    t->r1_reached = false;
+    t->advice_at = st->now ? st->now : 1;
+    ipv4_advise_delivery(st, t->raddr, true);
+}
+
+void tcp_advice_established(struct tcb *t)
+{
+    t->soft_report = 0; /* the handshake's trouble is over */
+    tcp_advice_ack(t);
+}
+
+int tcp_take_soft_error(struct tcb *t)
+{
+    int e = t->soft_report;
+    t->soft_report = 0;
+    return e;
+}
