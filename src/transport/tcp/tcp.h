@@ -93,6 +93,7 @@ struct tcb {
     uint32_t max_snd_wnd;       /* largest window the peer offered (SWS, RFC 5961) */
     uint32_t snd_wl1, snd_wl2;
     uint32_t snd_up;
+    bool snd_urg;               /* SND.UP is set (tcp_urg.c) */
     uint32_t snd_sml;           /* end of the last small segment sent (Nagle/Minshall) */
     uint8_t snd_wscale, rcv_wscale;
     bool wscale_offered;        /* our SYN carried the window scale option */
@@ -276,6 +277,14 @@ void tcp_fill_info(const struct tcb *tcb, struct ust_tcp_info *info);
 void tcp_notify(struct tcb *tcb);
 
 #define TCB_TRACE(tcb, ...) TRACE((tcb)->st, "tcp", __VA_ARGS__)
+
+/* ---- tcp_urg.c: urgent data (RFC 9293 3.8.5) --------------------------- */
+/* send(MSG_OOB): SND.UP = the octet after the data queued so far. */
+void tcp_urg_mark(struct tcb *tcb);
+/* URG and the urgent pointer on a segment while SEG.SEQ < SND.UP. */
+void tcp_urg_apply(struct tcb *tcb, struct tcp_hdr *h);
+/* POLLPRI while received urgent data lies beyond the read position. */
+short tcp_urg_poll(const struct tcb *tcb);
 
 /* ---- tcp_advice.c: R1 threshold and delivery advice (RFC 9293 3.8.3) --- */
 void tcp_advice_r1(struct tcb *tcb);

@@ -171,6 +171,7 @@ static int tcp_xmit(struct tcb *t, uint32_t seq, uint8_t flags, uint32_t data_of
     }
     if ((flags & TCP_ACK) && !(flags & (TCP_SYN | TCP_RST)))
         add_sack_blocks(t, &h.opts, len);
+    tcp_urg_apply(t, &h); /* RFC 9293 3.8.5 (MUST-30) */
     if (flags & TCP_ACK) {
         h.ack = t->rcv_nxt;
         t->last_ack_sent = t->rcv_nxt;
@@ -187,7 +188,7 @@ static int tcp_xmit(struct tcb *t, uint32_t seq, uint8_t flags, uint32_t data_of
         return UST_ERR_NOMEM;
     }
     char b[64], fs[8];
-    flags_str(flags, fs);
+    flags_str(h.flags, fs);
     TCB_TRACE(t, "tx %s [%s] seq %u ack %u len %u win %u", tcb_str(t, b, sizeof(b)), fs, seq,
               h.ack, len, h.wnd);
     return tcp_send_pkt(st, t->laddr, t->raddr, t->tos, t->ttl, p);

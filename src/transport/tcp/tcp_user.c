@@ -218,8 +218,6 @@ static ssize_t tcp_op_send(struct ust_sock *s, const void *buf, size_t len, int 
 {
     struct tcb *t = tcb_of(s);
     (void)to;
-    if (flags & MSG_OOB)
-        return UST_ERR_NOTSUP;
     if (t->err) {
         int e = t->err;
         t->err = 0;
@@ -247,6 +245,8 @@ static ssize_t tcp_op_send(struct ust_sock *s, const void *buf, size_t len, int 
         return n;
     if (n == 0)
         return UST_ERR_AGAIN;
+    if (flags & MSG_OOB)
+        tcp_urg_mark(t); /* RFC 9293 3.10.2: SND.UP = SND.NXT-to-be (MUST-30) */
     tcp_output(t);
     return n;
 }
@@ -395,6 +395,7 @@ static short tcp_op_poll(struct ust_sock *s)
         m |= POLLIN;
     if (t->err)
         m |= POLLERR | POLLIN | POLLOUT;
+    m |= tcp_urg_poll(t); /* MUST-32 */
     if ((t->state == UST_TCP_ESTABLISHED || t->state == UST_TCP_CLOSE_WAIT) &&
         !(t->flags & TF_FIN_QUEUED) && ring_space(&t->sndbuf) > 0)
         m |= POLLOUT;
