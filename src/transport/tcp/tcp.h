@@ -286,6 +286,11 @@ void tcp_urg_apply(struct tcb *tcb, struct tcp_hdr *h);
 /* POLLPRI while received urgent data lies beyond the read position. */
 short tcp_urg_poll(const struct tcb *tcb);
 
+/* ---- tcp_rwnd.c: scaled window field (RFC 7323 2.3, RFC 9293 SHLD-14) -- */
+/* The window field for `wnd` octets: rounded down to the scale unit,
+ * but never offering less than the right edge already offered. */
+uint16_t tcp_wnd_field(const struct tcb *tcb, uint32_t wnd);
+
 /* ---- tcp_advice.c: R1 threshold and delivery advice (RFC 9293 3.8.3) --- */
 void tcp_advice_r1(struct tcb *tcb);
 void tcp_advice_ack(struct tcb *tcb);

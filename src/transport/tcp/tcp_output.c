@@ -160,7 +160,7 @@ static int tcp_xmit(struct tcb *t, uint32_t seq, uint8_t flags, uint32_t data_of
             h.opts.ts_ecr = (flags & TCP_ACK) ? t->ts_recent : 0;
         }
     } else {
-        h.wnd = (uint16_t)(wnd >> t->rcv_wscale);
+        h.wnd = tcp_wnd_field(t, wnd); /* never left of the offered edge (SHLD-14) */
         wnd = (uint32_t)h.wnd << t->rcv_wscale;
     }
     if ((t->flags & TF_TS_OK) && !(flags & (TCP_SYN | TCP_RST))) {
