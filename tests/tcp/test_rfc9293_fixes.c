@@ -10,6 +10,7 @@
 #include <stdint.h>
 #include <cmocka.h>
 
+#include <netinet/in.h>
 #include <poll.h>
 #include <string.h>
 #include <sys/socket.h>
@@ -302,6 +303,54 @@ static void test_scaled_window_edge_never_moves_left(void **state)
     th_free(h);
 }
 
+/* MUST-47 (3.9.1.8), SHLD-25 (3.9.2.2): ICMP soft errors and R1 are made
+ * available to the application without closing the connection: always
+ * through SO_ERROR; with IP_RECVERR asynchronously too (POLLERR, the
+ * readiness notification, and the next recv/send returns the error once,
+ * as Linux). */
+static void test_soft_errors_reported(void **state)
+{
+    (void)state;
+    struct ust_config c;
+    ust_config_default(&c);
+    c.tcp_retries1 = 1;
+    struct th *h = th_new(&c);
+    struct ust_sock *s = th_open_active(h, 65535);
+    uint32_t i = h->iss + 1, p = PEER_ISS + 1;
+    int efd = ust_stack_event_fd(h->st);
+    assert_int_equal(tcp_sock_ops.send(s, data, 10, 0, NULL), 10);
+    seg_expect(h, A | P, i, p);
+    /* default: kept for SO_ERROR, not signalled */
+    icmp_in(h, 3, 1, 0, i); /* host unreachable */
+    assert_int_equal(th_state(s), UST_TCP_ESTABLISHED);
+    assert_false(tcp_sock_ops.poll(s) & POLLERR);
+    assert_int_equal(tcp_sock_ops.take_error(s), UST_ERR_HOSTUNREACH);
+    assert_int_equal(tcp_sock_ops.take_error(s), 0);
+    /* IP_RECVERR: POLLERR and the notification, recv reports it once */
+    assert_int_equal(th_setopt_int(s, IPPROTO_IP, IP_RECVERR, 1), UST_OK);
+    event_fd_drain(efd);
+    icmp_in(h, 3, 0, 0, i); /* net unreachable */
+    assert_true(event_fd_drain(efd));
+    assert_true(tcp_sock_ops.poll(s) & POLLERR);
+    char b[4];
+    assert_int_equal(tcp_sock_ops.recv(s, b, sizeof(b), 0, NULL), UST_ERR_NETUNREACH);
+    assert_false(tcp_sock_ops.poll(s) & POLLERR);
+    assert_int_equal(tcp_sock_ops.recv(s, b, sizeof(b), 0, NULL), UST_ERR_AGAIN);
+    assert_int_equal(th_state(s), UST_TCP_ESTABLISHED);
+    /* R1 (one timeout here) with IP_RECVERR: POLLERR, send reports it once */
+    th_advance(h, 300 * MS);
+    seg_expect(h, A | P, i, p);
+    assert_true(tcp_sock_ops.poll(s) & POLLERR);
+    assert_int_equal(tcp_sock_ops.send(s, data, 5, 0, NULL), UST_ERR_NETUNREACH);
+    assert_int_equal(tcp_sock_ops.send(s, data, 5, 0, NULL), 5);
+    assert_false(tcp_sock_ops.poll(s) & POLLERR);
+    seg_in(h, A, p, i + 10, 65535, NULL, 0);
+    seg_expect(h, A | P, i + 10, p);
+    seg_in(h, A, p, i + 15, 65535, NULL, 0);
+    assert_int_equal(th_state(s), UST_TCP_ESTABLISHED);
+    th_free(h);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -312,6 +361,7 @@ int main(void)
         cmocka_unit_test(test_send_urgent_data),
         cmocka_unit_test(test_urgent_notification),
         cmocka_unit_test(test_scaled_window_edge_never_moves_left),
+        cmocka_unit_test(test_soft_errors_reported),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

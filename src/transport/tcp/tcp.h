@@ -70,6 +70,7 @@ struct tcb {
     int soft_err;               /* last ICMP soft error (RFC 9293 MUST-47) */
     int soft_report;            /* soft error SO_ERROR reports (tcp_advice.c) */
     bool r1_reached;            /* R1 negative advice given (RFC 9293 3.8.3) */
+    bool recverr;               /* IP_RECVERR: soft errors show as POLLERR (MUST-47) */
     ust_time_t advice_at;       /* last positive delivery advice */
     struct ust_sock *sock;      /* NULL while a listener child or an orphan */
 
@@ -297,6 +298,12 @@ void tcp_advice_ack(struct tcb *tcb);
 void tcp_advice_established(struct tcb *tcb);
 /* The pending soft error (R1, ICMP), cleared by reading; 0 if none. */
 int tcp_take_soft_error(struct tcb *tcb);
+/* An ICMP soft error arrived (RFC 9293 3.9.2.2, SHLD-25). */
+void tcp_soft_error(struct tcb *tcb, int err);
+/* With IP_RECVERR, a pending soft error of a synchronized connection:
+ * POLLERR from poll, and recv/send return (and clear) it once; else 0. */
+short tcp_soft_poll(const struct tcb *tcb);
+int tcp_soft_error_due(struct tcb *tcb);
 
 /* Gives the congestion-control algorithm the time and RTT before a call. */
 static inline void cc_sync(struct tcb *t, ust_time_t now)

@@ -7,7 +7,17 @@
  * closes the connection (SHLD-9): SO_ERROR returns it, without closing
  * the connection, and clears it (as Linux's soft error). New ACKs are
  * positive advice: at once after R1, otherwise at most once per
- * TCP_ADVICE_INTERVAL so that a busy connection does not flood IP. */
+ * TCP_ADVICE_INTERVAL so that a busy connection does not flood IP.
+ *
+ * Soft errors (R1 and ICMP soft errors, RFC 9293 3.9.1.8 MUST-47, 3.9.2.2
+ * SHLD-25) never close the connection. By default they are only reported
+ * when asked for (SO_ERROR). With IP_RECVERR they are reported
+ * asynchronously, as Linux does for TCP: the connection polls POLLERR and
+ * the next recv or send returns the error once. Not while connecting: the
+ * outcome of connect() is not a soft error (it reads the pending error
+ * when the socket polls POLLERR). */
+#include <poll.h>
+
 #include "core/stack_impl.h"
 #include "core/trace.h"
 #include "net/net.h"
@@ -50,4 +60,22 @@ int tcp_take_soft_error(struct tcb *t)
     int e = t->soft_report;
     t->soft_report = 0;
     return e;
+}
+
+void tcp_soft_error(struct tcb *t, int err)
+{
+    t->soft_err = err;    /* explains a later R2 */
+    t->soft_report = err; /* SO_ERROR; POLLERR with IP_RECVERR */
+    if (t->recverr)
+        tcp_notify(t);
+}
+
+short tcp_soft_poll(const struct tcb *t)
+{
+    return t->recverr && t->soft_report && tcp_state_synchronized(t->state) ? POLLERR : 0;
+}
+
+int tcp_soft_error_due(struct tcb *t)
+{
+    return tcp_soft_poll(t) ? tcp_take_soft_error(t) : 0;
 }

@@ -218,6 +218,9 @@ static ssize_t tcp_op_send(struct ust_sock *s, const void *buf, size_t len, int 
 {
     struct tcb *t = tcb_of(s);
     (void)to;
+    int soft = tcp_soft_error_due(t);
+    if (soft)
+        return soft;
     if (t->err) {
         int e = t->err;
         t->err = 0;
@@ -275,6 +278,9 @@ static ssize_t tcp_op_recv(struct ust_sock *s, void *buf, size_t len, int flags,
     }
     if (flags & MSG_OOB)
         return UST_ERR_NOTSUP; /* urgent data stays inline */
+    int soft = tcp_soft_error_due(t);
+    if (soft)
+        return soft;
     if (ring_len(&t->rcvbuf)) {
         if (len == 0)
             return 0;
@@ -395,7 +401,8 @@ static short tcp_op_poll(struct ust_sock *s)
         m |= POLLIN;
     if (t->err)
         m |= POLLERR | POLLIN | POLLOUT;
-    m |= tcp_urg_poll(t); /* MUST-32 */
+    m |= tcp_urg_poll(t);  /* MUST-32 */
+    m |= tcp_soft_poll(t); /* MUST-47 with IP_RECVERR */
     if ((t->state == UST_TCP_ESTABLISHED || t->state == UST_TCP_CLOSE_WAIT) &&
         !(t->flags & TF_FIN_QUEUED) && ring_space(&t->sndbuf) > 0)
         m |= POLLOUT;
@@ -559,6 +566,9 @@ static int sol_ip_set(struct tcb *t, int name, const void *val, size_t len)
             return UST_ERR_INVAL;
         t->ttl = v == -1 ? 0 : (uint8_t)v;
         return UST_OK;
+    case IP_RECVERR: /* MUST-47: soft errors reported asynchronously */
+        t->recverr = v != 0;
+        return UST_OK;
     default:
         return SOCK_ERR_NOPROTOOPT;
     }
@@ -640,6 +650,8 @@ static int tcp_op_getsockopt(struct ust_sock *s, int level, int name, void *val,
         return put_int(val, len, t->tos);
     if (level == IPPROTO_IP && name == IP_TTL)
         return put_int(val, len, t->ttl ? t->ttl : t->st->cfg.ip_default_ttl);
+    if (level == IPPROTO_IP && name == IP_RECVERR)
+        return put_int(val, len, t->recverr);
     if (level != IPPROTO_TCP)
         return SOCK_ERR_NOPROTOOPT;
     switch (name) {
