@@ -71,6 +71,8 @@ struct tcb {
     int soft_report;            /* soft error SO_ERROR reports (tcp_advice.c) */
     bool r1_reached;            /* R1 negative advice given (RFC 9293 3.8.3) */
     bool recverr;               /* IP_RECVERR: soft errors show as POLLERR (MUST-47) */
+    uint8_t ip_opts[40];        /* IP_OPTIONS, on every segment (tcp_ipopt.c) */
+    uint8_t ip_opt_len;
     ust_time_t advice_at;       /* last positive delivery advice */
     struct ust_sock *sock;      /* NULL while a listener child or an orphan */
 
@@ -291,6 +293,14 @@ short tcp_urg_poll(const struct tcb *tcb);
 /* The window field for `wnd` octets: rounded down to the scale unit,
  * but never offering less than the right edge already offered. */
 uint16_t tcp_wnd_field(const struct tcb *tcb, uint32_t wnd);
+
+/* ---- tcp_ipopt.c: IP options (RFC 9293 3.9.2.1) ------------------------ */
+struct ipv4_hdr;
+int tcp_ipopt_set(struct tcb *tcb, const void *val, size_t len);
+int tcp_ipopt_get(const struct tcb *tcb, void *val, size_t *len);
+/* A listener's child: the listener's options, else the reversed source
+ * route of the SYN. */
+void tcp_ipopt_inherit(struct tcb *child, const struct tcb *l, const struct ipv4_hdr *ip);
 
 /* ---- tcp_advice.c: R1 threshold and delivery advice (RFC 9293 3.8.3) --- */
 void tcp_advice_r1(struct tcb *tcb);

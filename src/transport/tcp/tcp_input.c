@@ -129,6 +129,7 @@ static struct tcb *listener_child_new(struct tcb *l, const struct ipv4_hdr *ip, 
     c->user_mss = l->user_mss;
     c->tos = l->tos;
     c->ttl = l->ttl;
+    tcp_ipopt_inherit(c, l, ip); /* MUST-52, MUST-53 */
     c->keepidle = l->keepidle;
     c->keepintvl = l->keepintvl;
     c->keepcnt = l->keepcnt;

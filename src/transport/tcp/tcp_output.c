@@ -41,7 +41,8 @@ uint32_t tcp_ts_now(const struct tcb *t)
 /* Bytes of TCP options on every segment after the SYN. */
 static unsigned tcp_opt_overhead(const struct tcb *t)
 {
-    return (t->flags & TF_TS_OK) ? 12 : 0; /* NOP, NOP, TS (RFC 7323 appendix A) */
+    /* NOP, NOP, TS (RFC 7323 appendix A); IP options (MUST-16, tcp_ipopt.c) */
+    return ((t->flags & TF_TS_OK) ? 12 : 0) + t->ip_opt_len;
 }
 
 void tcp_update_mss(struct tcb *t)
@@ -92,10 +93,11 @@ static void flags_str(uint8_t f, char out[8])
 
 /* Hands a finished segment to IP (or to the test seam). */
 static int tcp_send_pkt(struct ust_stack *st, ust_ip4_t src, ust_ip4_t dst, uint8_t tos,
-                        uint8_t ttl, struct pkt *p)
+                        uint8_t ttl, const uint8_t *opts, uint8_t opt_len, struct pkt *p)
 {
     struct ipv4_out o = {.src = src, .dst = dst, .proto = IPV4_PROTO_TCP, .df = true,
-                         .tos = tos, .ttl = ttl};
+                         .tos = tos, .ttl = ttl, .opts = opt_len ? opts : NULL,
+                         .opt_len = opt_len};
     st->stats.tcp.OutSegs++;
     if (st->tcp->tx_hook)
         return st->tcp->tx_hook(st->tcp->tx_hook_ctx, &o, p);
@@ -191,7 +193,7 @@ static int tcp_xmit(struct tcb *t, uint32_t seq, uint8_t flags, uint32_t data_of
     flags_str(h.flags, fs);
     TCB_TRACE(t, "tx %s [%s] seq %u ack %u len %u win %u", tcb_str(t, b, sizeof(b)), fs, seq,
               h.ack, len, h.wnd);
-    return tcp_send_pkt(st, t->laddr, t->raddr, t->tos, t->ttl, p);
+    return tcp_send_pkt(st, t->laddr, t->raddr, t->tos, t->ttl, t->ip_opts, t->ip_opt_len, p);
 }
 
 static void start_rtt_timing(struct tcb *t, uint32_t seq)
@@ -386,5 +388,5 @@ void tcp_reply_reset(struct ust_stack *st, ust_ip4_t src, ust_ip4_t dst, const s
     TRACE(st, "tcp", "tx RST %s:%u->%s:%u seq %u ack %u (no connection)", ust_ip4_str(dst, a),
           h.sport, ust_ip4_str(src, b), h.dport, h.seq, h.ack);
     st->stats.tcp.OutRsts++;
-    tcp_send_pkt(st, dst, src, 0, 0, p);
+    tcp_send_pkt(st, dst, src, 0, 0, NULL, 0, p);
 }

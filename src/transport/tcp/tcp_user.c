@@ -551,6 +551,8 @@ static int sol_tcp_set(struct tcb *t, int name, const void *val, size_t len)
 
 static int sol_ip_set(struct tcb *t, int name, const void *val, size_t len)
 {
+    if (name == IP_OPTIONS) /* MUST-51: e.g. a source route for the active OPEN */
+        return tcp_ipopt_set(t, val, len);
     int v;
     if (len < sizeof(v))
         return UST_ERR_INVAL;
@@ -650,6 +652,8 @@ static int tcp_op_getsockopt(struct ust_sock *s, int level, int name, void *val,
         return put_int(val, len, t->tos);
     if (level == IPPROTO_IP && name == IP_TTL)
         return put_int(val, len, t->ttl ? t->ttl : t->st->cfg.ip_default_ttl);
+    if (level == IPPROTO_IP && name == IP_OPTIONS)
+        return tcp_ipopt_get(t, val, len);
     if (level == IPPROTO_IP && name == IP_RECVERR)
         return put_int(val, len, t->recverr);
     if (level != IPPROTO_TCP)
