@@ -11,6 +11,11 @@
  *   tcp_sack.c   SACK blocks we send, the scoreboard of those we receive
  *   tcp_icmp.c   ICMP errors about our segments (RFC 5927)
  *   tcp_user.c   the socket-facing operations (tcp_sock_ops)
+ *   tcp_secret.c the ISN / hash key, ust_stack_set_secret (MUST-9)
+ *   tcp_advice.c R1, delivery advice to IP, soft errors (MUST-20/22/47)
+ *   tcp_urg.c    sending urgent data, POLLPRI (MUST-30/32)
+ *   tcp_rwnd.c   the scaled window field (SHLD-14)
+ *   tcp_ipopt.c  IP options, the return source route (MUST-51/52/53)
  *   cc.h, cc.c, cc_newreno.c, cc_cubic.c  congestion control behind an ops table
  */
 #ifndef UST_TCP_H
