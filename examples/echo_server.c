@@ -14,6 +14,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/time.h>
 
 #include "tap_setup.h"
 
@@ -119,6 +120,10 @@ int main(int argc, char **argv)
         tap_stack_close(&ts);
         return 1;
     }
+    /* A signal that lands between the `stop` check and the wait inside
+     * ust_accept() would be missed: wake up twice a second to look again. */
+    struct timeval tick = {.tv_sec = 0, .tv_usec = 500000};
+    ust_setsockopt(st, lfd, SOL_SOCKET, SO_RCVTIMEO, &tick, sizeof(tick));
     char a[16];
     printf("echo_server: listening on %s port %lu\n", ust_ip4_str(o.addr, a), port);
     fflush(stdout);
@@ -129,12 +134,14 @@ int main(int argc, char **argv)
         socklen_t plen = sizeof(peer);
         int fd = ust_accept(st, lfd, (struct sockaddr *)&peer, &plen);
         if (fd < 0) {
-            if (errno == EINTR)
-                continue; /* a signal: the loop condition decides */
+            if (errno == EINTR || errno == EAGAIN)
+                continue; /* a signal or the tick: the loop condition decides */
             perror("echo_server: accept");
             rc = 1;
             break;
         }
+        struct timeval forever = {0, 0}; /* the tick is the listener's, not the connection's */
+        ust_setsockopt(st, fd, SOL_SOCKET, SO_RCVTIMEO, &forever, sizeof(forever));
         char name[32];
         snprintf(name, sizeof(name), "%s:%u", ust_ip4_str(ntohl(peer.sin_addr.s_addr), a),
                  ntohs(peer.sin_port));

@@ -47,7 +47,11 @@ void ust_dev_set_mtu(struct ust_dev *dev, unsigned mtu);
 int ust_dev_fd(const struct ust_dev *dev);
 struct ust_stack *ust_dev_stack(const struct ust_dev *dev);
 const struct ust_link_stats *ust_dev_stats(const struct ust_dev *dev);
-/* Calls the driver's poll_rx (no-op without one). */
+/* Calls the driver's poll_rx (no-op without one). The frames it delivers
+ * form one receive batch: TCP acknowledges their in-order data once, when
+ * the call returns, instead of every second segment (out-of-order data is
+ * still acknowledged at once). Frames given one by one to ust_dev_input
+ * are acknowledged as they come. */
 int ust_dev_poll_rx(struct ust_dev *dev, ust_time_t now, unsigned budget);
 
 /* ---- drivers ----------------------------------------------------------- */

@@ -18,6 +18,49 @@ struct pkt *pkt_alloc(size_t headroom, size_t len)
 
 void pkt_free(struct pkt *p) { free(p); }
 
+struct pkt *pkt_pool_alloc(struct pkt_pool *pool, size_t headroom, size_t len)
+{
+    if (headroom + len > PKT_POOL_CAP)
+        return pkt_alloc(headroom, len);
+    struct pkt *p = pool->free;
+    if (p) {
+        pool->free = p->next;
+        pool->n--;
+    } else {
+        p = malloc(sizeof(*p) + PKT_POOL_CAP);
+        if (!p)
+            return NULL;
+        p->cap = PKT_POOL_CAP;
+    }
+    p->data = p->mem + headroom;
+    p->len = len;
+    p->next = NULL;
+    return p;
+}
+
+void pkt_pool_free(struct pkt_pool *pool, struct pkt *p)
+{
+    if (!p)
+        return;
+    if (p->cap != PKT_POOL_CAP || pool->n >= PKT_POOL_MAX) {
+        free(p);
+        return;
+    }
+    p->next = pool->free;
+    pool->free = p;
+    pool->n++;
+}
+
+void pkt_pool_clear(struct pkt_pool *pool)
+{
+    while (pool->free) {
+        struct pkt *p = pool->free;
+        pool->free = p->next;
+        free(p);
+    }
+    pool->n = 0;
+}
+
 uint8_t *pkt_push(struct pkt *p, size_t n)
 {
     if ((size_t)(p->data - p->mem) < n)

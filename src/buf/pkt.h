@@ -31,6 +31,22 @@ size_t pkt_headroom(const struct pkt *p);
 /* A copy of the bytes [data, data+len) with PKT_HEADROOM in front. */
 struct pkt *pkt_copy(const uint8_t *data, size_t len);
 
+/* A few spare packets of one size (PKT_POOL_CAP bytes: headroom + a 1500
+ * byte frame and then some), so that a sender does not call malloc and
+ * free for every frame. Pool packets are ordinary packets: pkt_free works
+ * on them too (they are then simply not reused). */
+#define PKT_POOL_CAP 2048
+#define PKT_POOL_MAX 64
+struct pkt_pool {
+    struct pkt *free;
+    unsigned n;
+};
+/* As pkt_alloc; from the pool when headroom + len fits PKT_POOL_CAP. */
+struct pkt *pkt_pool_alloc(struct pkt_pool *pool, size_t headroom, size_t len);
+/* Returns p to the pool (or frees it). */
+void pkt_pool_free(struct pkt_pool *pool, struct pkt *p);
+void pkt_pool_clear(struct pkt_pool *pool);
+
 /* FIFO of packets with a byte and count total. */
 struct pkt_queue {
     struct pkt *head, *tail;

@@ -41,6 +41,7 @@ void ust_stack_free(struct ust_stack *st)
     for (unsigned i = 0; i < st->ndevs; i++)
         dev_free(st->devs[i]);
     timer_heap_free(&st->timers);
+    pkt_pool_clear(&st->pkt_pool);
     free(st);
 }
 
@@ -65,9 +66,12 @@ ust_time_t ust_stack_now(struct ust_stack *st)
     return st->now;
 }
 
+void stack_rx_batch_end(struct ust_stack *st) { tcp_rx_batch_end(st); }
+
 void ust_stack_poll(struct ust_stack *st, ust_time_t now)
 {
     stack_set_now(st, now);
+    tcp_rx_batch_end(st); /* nothing should be left: a driver forgot the end */
     timer_run(st, st->now);
     ipv4_local_poll(st);
     for (unsigned i = 0; i < st->ndevs; i++)
@@ -76,8 +80,8 @@ void ust_stack_poll(struct ust_stack *st, ust_time_t now)
 
 ust_time_t ust_stack_poll_at(const struct ust_stack *st)
 {
-    if (ipv4_local_pending(st))
-        return st->now; /* datagrams to ourselves wait for the next poll */
+    if (ipv4_local_pending(st) || tcp_acks_pending(st))
+        return st->now; /* datagrams to ourselves / deferred ACKs wait for the next poll */
     ust_time_t next = timer_next(st);
     for (unsigned i = 0; i < st->ndevs; i++) {
         ust_time_t d = dev_poll_at(st->devs[i]);

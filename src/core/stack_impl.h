@@ -53,6 +53,10 @@ struct ust_stack {
 
     struct udp_state udp;
     struct tcp_state *tcp;
+    /* Inside ust_dev_poll_rx (a batch of frames read together): TCP may
+     * hold in-order ACKs until the batch ends (stack_rx_batch_end). */
+    unsigned rx_batch;
+    struct pkt_pool pkt_pool; /* spare frame-sized packets for transmit */
     struct sock_table socks;
 };
 
@@ -65,6 +69,8 @@ static inline void stack_set_now(struct ust_stack *st, ust_time_t now)
 /* The interface that owns `addr`, or NULL. */
 struct ust_iface *iface_by_addr(struct ust_stack *st, ust_ip4_t addr);
 struct ust_iface *iface_by_index(struct ust_stack *st, int index);
+/* The end of a batch of received frames: deferred ACKs go out. */
+void stack_rx_batch_end(struct ust_stack *st);
 /* Registers a device in the stack (called by the drivers). */
 int stack_add_dev(struct ust_stack *st, struct ust_dev *dev);
 

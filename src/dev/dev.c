@@ -76,7 +76,7 @@ int dev_driver_transmit(struct ust_dev *dev, ust_time_t now, struct pkt *p)
         dev->st->stats.link.tx_frames++;
         dev->st->stats.link.tx_bytes += p->len;
     }
-    pkt_free(p);
+    pkt_pool_free(&dev->st->pkt_pool, p);
     return rc < 0 ? rc : UST_OK;
 }
 
@@ -114,7 +114,13 @@ int ust_dev_poll_rx(struct ust_dev *dev, ust_time_t now, unsigned budget)
     if (!dev->ops.poll_rx)
         return 0;
     stack_set_now(dev->st, now);
-    return dev->ops.poll_rx(dev->ctx, dev, now, budget);
+    /* The frames of one poll are one batch: TCP acknowledges in-order data
+     * once at the end rather than every second segment. */
+    dev->st->rx_batch++;
+    int rc = dev->ops.poll_rx(dev->ctx, dev, now, budget);
+    if (--dev->st->rx_batch == 0)
+        stack_rx_batch_end(dev->st);
+    return rc;
 }
 
 const char *ust_dev_name(const struct ust_dev *dev) { return dev->name; }

@@ -41,6 +41,9 @@ void udp_destroy(struct ust_stack *st);
 
 /* TCP (next issue): until then a stub answers every segment to us with a
  * RST, as for a closed port (RFC 9293 3.10.7.1). */
+/* A batch of received frames ended: send the ACKs input deferred to it. */
+void tcp_rx_batch_end(struct ust_stack *st);
+bool tcp_acks_pending(const struct ust_stack *st);
 int tcp_init(struct ust_stack *st);
 void tcp_destroy(struct ust_stack *st);
 

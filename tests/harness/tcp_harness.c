@@ -67,13 +67,35 @@ static int dev_transmit(void *ctx, ust_time_t now, const uint8_t *frame, size_t 
     return 0;
 }
 
+/* The device's receive poll: whatever th_batch's function sends with
+ * seg_in arrives inside one ust_dev_poll_rx, as frames a driver read in
+ * one go. */
+static int dev_poll_rx(void *ctx, struct ust_dev *dev, ust_time_t now, unsigned budget)
+{
+    struct th *h = ctx;
+    (void)dev;
+    (void)now;
+    (void)budget;
+    if (h->batch_fn)
+        h->batch_fn(h, h->batch_ctx);
+    return 0;
+}
+
+void th_batch(struct th *h, void (*fn)(struct th *h, void *ctx), void *ctx)
+{
+    h->batch_fn = fn;
+    h->batch_ctx = ctx;
+    ust_dev_poll_rx(h->dev, h->now, 64);
+    h->batch_fn = NULL;
+}
+
 struct th *th_new(const struct ust_config *cfg)
 {
     struct th *h = calloc(1, sizeof(*h));
     assert_non_null(h);
     h->st = ust_stack_new(cfg);
     assert_non_null(h->st);
-    static const struct ust_dev_ops ops = {.transmit = dev_transmit};
+    static const struct ust_dev_ops ops = {.transmit = dev_transmit, .poll_rx = dev_poll_rx};
     h->dev = ust_dev_new(h->st, "th0", UST_LINK_IP, NULL, 1500, &ops, h);
     assert_non_null(h->dev);
     assert_true(ust_iface_add(h->st, h->dev, TH_LOCAL, 24) >= 0);

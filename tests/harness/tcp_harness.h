@@ -53,6 +53,8 @@ struct th {
     bool allow_unchecked; /* th_free does not insist that every segment was checked */
     struct ust_sock *socks[32];
     unsigned nsocks;
+    void (*batch_fn)(struct th *h, void *ctx); /* th_batch */
+    void *batch_ctx;
 };
 
 struct th *th_new(const struct ust_config *cfg);
@@ -87,6 +89,9 @@ const struct th_seg *seg_expect(struct th *h, uint8_t flags, uint32_t seq, uint3
 /* Nothing (more) was sent. */
 void seg_expect_nothing(struct th *h);
 unsigned th_pending(const struct th *h);
+/* Runs fn, whose seg_in calls arrive as one receive batch (the frames a
+ * driver reads in one ust_dev_poll_rx); the batch ends when fn returns. */
+void th_batch(struct th *h, void (*fn)(struct th *h, void *ctx), void *ctx);
 
 /* Active open from TH_LOCAL:TH_LPORT to TH_PEER:TH_RPORT; expects the SYN
  * (h->iss learned). */

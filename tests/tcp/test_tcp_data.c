@@ -143,6 +143,64 @@ static void test_delayed_ack(void **state)
     th_free(h);
 }
 
+/* Segments of one receive batch: peer offsets (from PEER_ISS + 1) in
+ * units of 1460 bytes. */
+struct batch {
+    uint32_t i;
+    const unsigned *segs;
+    unsigned n;
+};
+
+static void send_batch(struct th *h, void *ctx)
+{
+    const struct batch *b = ctx;
+    for (unsigned k = 0; k < b->n; k++)
+        seg_in(h, A, PEER_ISS + 1 + b->segs[k] * 1460, b->i, 65535, pattern, 1460);
+}
+
+/* In-order data read in one batch is acknowledged once, at the end of the
+ * batch (a stretch ACK, capped); out-of-order data and a filled hole are
+ * still acknowledged at once (RFC 5681 4.2). */
+static void test_ack_per_receive_batch(void **state)
+{
+    (void)state;
+    struct ust_config c;
+    ust_config_default(&c);
+    c.tcp_rcvbuf = 32768; /* stretch cap: a quarter of the buffer, 8192 bytes */
+    struct th *h = th_new(&c);
+    struct ust_sock *s = th_open_active(h, 65535);
+    uint32_t i = h->iss + 1, p = PEER_ISS + 1;
+    static const unsigned four[] = {0, 1, 2, 3};
+    struct batch b = {.i = i, .segs = four, .n = 4};
+    th_batch(h, send_batch, &b);
+    seg_expect(h, A, i, p + 4 * 1460); /* one ACK for four segments */
+    seg_expect_nothing(h);
+    /* the cap: 6 segments reach 8192 bytes unacknowledged, ACK at once */
+    static const unsigned eight[] = {4, 5, 6, 7, 8, 9, 10, 11};
+    b.segs = eight;
+    b.n = 8;
+    th_batch(h, send_batch, &b);
+    seg_expect(h, A, i, p + 10 * 1460);
+    seg_expect(h, A, i, p + 12 * 1460); /* the rest at the end */
+    seg_expect_nothing(h);
+    char buf[32768];
+    assert_int_equal(tcp_sock_ops.recv(s, buf, sizeof(buf), 0, NULL), 12 * 1460);
+    seg_expect(h, A, i, p + 12 * 1460); /* the window update of the read */
+    /* a hole: the segment beyond it and the one filling it are ACKed at
+     * once; what follows in order waits for the end of the batch */
+    static const unsigned hole[] = {12, 14, 13, 15, 16};
+    b.segs = hole;
+    b.n = 5;
+    th_batch(h, send_batch, &b);
+    seg_expect(h, A, i, p + 13 * 1460); /* duplicate ACK for 14 */
+    seg_expect(h, A, i, p + 15 * 1460); /* 13 filled the hole */
+    seg_expect(h, A, i, p + 17 * 1460);
+    seg_expect_nothing(h);
+    th_advance(h, 1 * UST_SEC);
+    seg_expect_nothing(h); /* no delayed ACK left behind */
+    th_free(h);
+}
+
 static void test_delack_capped_at_200ms(void **state)
 {
     (void)state;
@@ -380,6 +438,7 @@ int main(void)
         cmocka_unit_test(test_peer_window_respected),
         cmocka_unit_test(test_nagle_and_nodelay),
         cmocka_unit_test(test_delayed_ack),
+        cmocka_unit_test(test_ack_per_receive_batch),
         cmocka_unit_test(test_delack_capped_at_200ms),
         cmocka_unit_test(test_out_of_order_and_overlap),
         cmocka_unit_test(test_ooo_memory_bounded),

@@ -170,6 +170,10 @@ static void test_window_scaling_switch(void **state)
     assert_int_equal(i.rcv_wscale, 7);
     seg_in(h, A, PEER_ISS + 1, h->iss + 1, 1, NULL, 0);
     assert_int_equal(th_info(s).snd_wnd, 1u << 14);
+    /* the peer's FIN takes a sequence number, not buffer space: the right
+     * edge stays, and the scaled field is not rounded down to 32767 */
+    seg_in(h, F | A, PEER_ISS + 1, h->iss + 1, 1, NULL, 0);
+    assert_int_equal(seg_expect(h, A, h->iss + 1, PEER_ISS + 2)->wnd, (4 << 20) >> 7);
     th_free(h);
 }
 
@@ -388,6 +392,46 @@ static void test_bind_conflicts(void **state)
     th_free(h);
 }
 
+/* RFC 6056 Algorithm 4: connects to one destination walk the ephemeral
+ * range from a secret offset, so a port that was just used (and may sit in
+ * TIME-WAIT at the peer) is not picked again until the range wraps. */
+static void test_ephemeral_ports_walk_the_range(void **state)
+{
+    (void)state;
+    struct ust_config c;
+    ust_config_default(&c);
+    c.ephemeral_lo = 50000;
+    c.ephemeral_hi = 50009; /* ten ports: the walk wraps */
+    struct th *h = th_new(&c);
+    h->allow_unchecked = true;
+    uint16_t first = 0, prev = 0;
+    for (unsigned n = 0; n < 25; n++) {
+        struct ust_sock *s = th_socket(h);
+        struct sock_addr ra = {.addr = TH_PEER, .port = TH_RPORT};
+        assert_int_equal(tcp_sock_ops.connect(s, &ra), UST_ERR_INPROGRESS);
+        assert_int_equal(th_pending(h), 1);
+        uint16_t port = h->q[h->qhead++].sport;
+        assert_in_range(port, 50000, 50009);
+        if (n == 0)
+            first = port;
+        else
+            assert_int_equal(port, prev == 50009 ? 50000 : prev + 1);
+        prev = port;
+        th_close(h, s); /* SYN-SENT -> CLOSED: the port is free at once */
+        assert_int_equal(h->st->tcp->ntcbs, 0);
+    }
+    assert_int_equal(prev, 50000 + (first - 50000 + 24) % 10);
+    /* a port still held is skipped */
+    struct ust_sock *held = th_socket(h);
+    struct sock_addr la = {.addr = TH_LOCAL, .port = prev == 50009 ? 50000 : prev + 1};
+    assert_int_equal(tcp_sock_ops.bind(held, &la), UST_OK);
+    struct ust_sock *s = th_socket(h);
+    struct sock_addr ra = {.addr = TH_PEER, .port = TH_RPORT};
+    assert_int_equal(tcp_sock_ops.connect(s, &ra), UST_ERR_INPROGRESS);
+    assert_int_equal(h->q[h->qhead++].sport, la.port == 50009 ? 50000 : la.port + 1);
+    th_free(h);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -403,6 +447,7 @@ int main(void)
         cmocka_unit_test(test_syn_received_rst_returns_to_listen),
         cmocka_unit_test(test_backlog_bounded),
         cmocka_unit_test(test_bind_conflicts),
+        cmocka_unit_test(test_ephemeral_ports_walk_the_range),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

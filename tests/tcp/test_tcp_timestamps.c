@@ -123,6 +123,37 @@ static void test_paws(void **state)
     th_free(h);
 }
 
+/* The connection-rate bug the benchmark found: Linux keeps TS.Recent of a
+ * closed 4-tuple in TIME-WAIT and refuses (PAWS) a new SYN on that 4-tuple
+ * whose TSval is lower. Every incarnation of a 4-tuple must continue its
+ * timestamp clock: the SYN's TSval is the last FIN's plus the time between. */
+static void test_ts_monotonic_across_reuse(void **state)
+{
+    (void)state;
+    struct th *h = th_new(NULL);
+    uint32_t last_fin_ts = 0;
+    for (unsigned n = 0; n < 20; n++) {
+        uint32_t ts;
+        struct ust_sock *s = open_ts(h, &ts);
+        uint32_t syn_ts = ts - 100; /* open_ts checked: SYN 100 ms before the ACK */
+        if (n > 0)
+            assert_int_equal(syn_ts - last_fin_ts, n % 5); /* ms since the last FIN */
+        uint32_t i = h->iss + 1, p = PEER_ISS + 1;
+        /* the peer closes first (as the Linux server of the benchmark) */
+        struct tcp_opts o = {.has_timestamp = true, .ts_val = 5001, .ts_ecr = ts};
+        seg_in_opts(h, F | A, p, i, 65535, &o, 0, NULL, 0);
+        seg_expect(h, A, i, p + 1);
+        th_close(h, s);
+        last_fin_ts = seg_expect(h, F | A, i, p + 1)->opts.ts_val;
+        o.ts_val = 5002;
+        o.ts_ecr = last_fin_ts;
+        seg_in_opts(h, A, p + 1, i + 1, 65535, &o, 0, NULL, 0);
+        assert_int_equal(h->st->tcp->ntcbs, 0); /* LAST-ACK -> CLOSED: the port is free */
+        th_advance(h, (n + 1) % 5 * UST_MSEC);
+    }
+    th_free(h);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -130,6 +161,7 @@ int main(void)
         cmocka_unit_test(test_not_without_peer),
         cmocka_unit_test(test_rtt_from_echo_even_after_retransmission),
         cmocka_unit_test(test_paws),
+        cmocka_unit_test(test_ts_monotonic_across_reuse),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

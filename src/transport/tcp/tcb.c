@@ -122,6 +122,7 @@ void tcb_free(struct tcb *t)
         tcb_free(t->acceptq);
     if (t->listener)
         tcp_listener_remove_child(t);
+    tcp_ack_list_remove(t);
     tcp_timers_cancel(t);
     tcb_hash_remove(t);
     ports_remove(t);
@@ -195,7 +196,7 @@ void tcp_set_state(struct tcb *t, enum ust_tcp_state s)
     if (s == UST_TCP_CLOSED) {
         tcp_timers_cancel(t);
         tcb_hash_remove(t);
-        t->flags &= ~(TF_ACK_NOW | TF_DELACK);
+        t->flags &= ~(TF_ACK_NOW | TF_DELACK | TF_ACK_BATCH);
     }
 }
 
@@ -213,13 +214,27 @@ bool tcb_reap(struct tcb *t)
     return true;
 }
 
+static bool tcb_is(const struct tcb *t, ust_ip4_t laddr, uint16_t lport, ust_ip4_t raddr,
+                   uint16_t rport)
+{
+    return t->lport == lport && t->rport == rport && t->laddr == laddr && t->raddr == raddr;
+}
+
 struct tcb *tcb_lookup(struct ust_stack *st, ust_ip4_t laddr, uint16_t lport, ust_ip4_t raddr,
                        uint16_t rport)
 {
+    /* Segments come in trains of one connection: the last hit saves the
+     * SipHash of most lookups. It only ever holds a TCB in the table
+     * (tcb_hash_remove forgets it). */
+    struct tcb *last = st->tcp->last;
+    if (last && tcb_is(last, laddr, lport, raddr, rport))
+        return last;
     struct tcb *t = st->tcp->hash[tuple_hash(st, laddr, lport, raddr, rport)];
     for (; t; t = t->hnext)
-        if (t->lport == lport && t->rport == rport && t->laddr == laddr && t->raddr == raddr)
+        if (tcb_is(t, laddr, lport, raddr, rport)) {
+            st->tcp->last = t;
             return t;
+        }
     return NULL;
 }
 
@@ -254,6 +269,8 @@ void tcb_hash_remove(struct tcb *t)
 {
     if (!t->in_hash)
         return;
+    if (t->st->tcp->last == t)
+        t->st->tcp->last = NULL;
     struct tcb **pp = &t->st->tcp->hash[tuple_hash(t->st, t->laddr, t->lport, t->raddr, t->rport)];
     while (*pp && *pp != t)
         pp = &(*pp)->hnext;
@@ -310,6 +327,29 @@ int tcb_bind_ephemeral(struct tcb *t, ust_ip4_t laddr)
     uint32_t start = (uint32_t)rng_below(&st->rng, n);
     for (uint32_t i = 0; i < n; i++) {
         uint16_t port = (uint16_t)(lo + (start + i) % n);
+        if (!port_used(st, port)) {
+            t->laddr = laddr;
+            t->lport = port;
+            ports_insert(t);
+            return UST_OK;
+        }
+    }
+    return UST_ERR_ADDRNOTAVAIL;
+}
+
+int tcb_bind_connect(struct tcb *t, ust_ip4_t laddr, ust_ip4_t raddr, uint16_t rport)
+{
+    struct ust_stack *st = t->st;
+    uint16_t lo = st->cfg.ephemeral_lo, hi = st->cfg.ephemeral_hi;
+    if (lo == 0 || hi < lo)
+        return UST_ERR_ADDRNOTAVAIL;
+    uint32_t n = (uint32_t)(hi - lo) + 1;
+    uint32_t offset = tcp_port_offset(st, laddr, raddr, rport);
+    uint16_t *next = &st->tcp->port_table[tcp_port_table_index(st, laddr, raddr, rport)];
+    for (uint32_t i = 0; i < n; i++) {
+        uint16_t port = (uint16_t)(lo + (offset + *next) % n);
+        (*next)++;
+        /* stricter than RFC 6056's 4-tuple check: a port serves one TCB */
         if (!port_used(st, port)) {
             t->laddr = laddr;
             t->lport = port;

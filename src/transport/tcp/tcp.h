@@ -43,6 +43,7 @@ struct pkt;
 #define TCP_DEFAULT_MSS 536     /* RFC 9293 3.7.1 MUST-15: no MSS option, IPv4 */
 #define TCP_MAX_WSCALE 14       /* RFC 7323 2.3 */
 #define TCP_DELACK_MAX (200 * UST_MSEC)
+#define TCP_PORT_TABLE 256      /* RFC 6056 Algorithm 4 counters (power of two) */
 
 /* Things input (or the user) asks output to do: input never builds a
  * segment itself. */
@@ -65,6 +66,7 @@ enum {
     TF_OOO_FIN = 1u << 15,    /* a FIN arrived beyond a hole (at ooo_fin_seq) */
     TF_TS_OK = 1u << 16,      /* both sides sent timestamps (RFC 7323 3) */
     TF_SACK_OK = 1u << 17,    /* both sides sent SACK-permitted (RFC 2018) */
+    TF_ACK_BATCH = 1u << 18,  /* an ACK is owed at the end of the receive batch */
 };
 
 struct tcb {
@@ -86,6 +88,8 @@ struct tcb {
     uint16_t lport, rport;
     struct tcb *all_next, *all_prev; /* every TCB of the stack */
     struct tcb *hnext;          /* 4-tuple hash chain */
+    struct tcb *ack_next;       /* in tcp_state.ack_list (in_ack_list) */
+    bool in_ack_list;
     struct tcb *pnext;          /* local-port hash chain */
     bool in_hash, in_ports;
 
@@ -181,7 +185,10 @@ struct tcp_state {
     struct tcb *ports[TCP_PORT_BUCKETS];  /* every TCB with a local port */
     uint8_t secret[16];                   /* ISN / hash key (RFC 6528) */
     bool secret_set;                      /* installed by ust_stack_set_secret (tcp_secret.c) */
+    uint16_t port_table[TCP_PORT_TABLE];  /* RFC 6056 3.3.4 "table" of counters */
     struct tcb *all;                      /* every TCB (for tcp_destroy) */
+    struct tcb *last;                     /* the last TCB tcb_lookup found */
+    struct tcb *ack_list;                 /* ACKs deferred to the batch end */
     unsigned ntcbs;
     /* RFC 5961 7: challenge ACK rate limit */
     ust_time_t chal_window_start;
@@ -208,8 +215,12 @@ int tcb_hash_insert(struct tcb *tcb);
 void tcb_hash_remove(struct tcb *tcb);
 /* Binds the TCB to a local address/port (0 = pick an ephemeral port). */
 int tcb_bind(struct tcb *tcb, ust_ip4_t laddr, uint16_t lport, bool reuse);
-/* Picks an ephemeral port that makes the 4-tuple unique. */
+/* Picks a free ephemeral port at random (bind/listen without a port). */
 int tcb_bind_ephemeral(struct tcb *tcb, ust_ip4_t laddr);
+/* Picks the ephemeral port of a connect to raddr:rport (RFC 6056
+ * Algorithm 4): successive connections to one destination walk the range,
+ * so a port just used is not chosen again until the range wraps. */
+int tcb_bind_connect(struct tcb *tcb, ust_ip4_t laddr, ust_ip4_t raddr, uint16_t rport);
 void tcb_bind_child(struct tcb *child, ust_ip4_t laddr, uint16_t lport);
 /* Inherits listener settings and initialises sizes of a new connection. */
 void tcb_init_conn(struct tcb *tcb);
@@ -220,6 +231,14 @@ const char *tcb_str(const struct tcb *tcb, char *buf, size_t len);
 uint64_t siphash24(const uint8_t key[16], const uint8_t *msg, size_t len);
 uint32_t tcp_isn(struct ust_stack *st, ust_ip4_t laddr, uint16_t lport, ust_ip4_t raddr,
                  uint16_t rport, ust_time_t now);
+/* TSval offset of a 4-tuple: the same for every incarnation (RFC 7323 7.1). */
+uint32_t tcp_ts_offset(const struct ust_stack *st, ust_ip4_t laddr, uint16_t lport,
+                       ust_ip4_t raddr, uint16_t rport);
+/* RFC 6056 Algorithm 4: offset F() and table index G() of a destination. */
+uint32_t tcp_port_offset(const struct ust_stack *st, ust_ip4_t laddr, ust_ip4_t raddr,
+                         uint16_t rport);
+unsigned tcp_port_table_index(const struct ust_stack *st, ust_ip4_t laddr, ust_ip4_t raddr,
+                              uint16_t rport);
 
 /* ---- tcp_output.c ---------------------------------------------------- */
 /* Sends whatever the state, windows, Nagle and pending flags allow. */
@@ -261,6 +280,8 @@ bool tcp_sack_retransmit_hole(struct tcb *tcb);
 unsigned tcp_sack_blocks(const struct tcb *tcb, struct tcp_sack_block *b, unsigned max);
 
 /* ---- tcp_input.c ----------------------------------------------------- */
+/* Drops t from the deferred-ACK list (before it is freed). */
+void tcp_ack_list_remove(struct tcb *t);
 /* Aborts the connection with error err (RST sent when `send_rst`). */
 void tcp_drop(struct tcb *tcb, int err, bool send_rst);
 

@@ -180,7 +180,7 @@ static void listen_input(struct tcb *l, const struct ipv4_hdr *ip, const struct 
     c->rcv_adv = c->rcv_nxt;
     c->rd_seq = c->rcv_nxt;
     c->iss = tcp_isn(st, c->laddr, c->lport, c->raddr, c->rport, st->now);
-    c->ts_offset = (uint32_t)rng_next(&st->rng);
+    c->ts_offset = tcp_ts_offset(st, c->laddr, c->lport, c->raddr, c->rport);
     asm_init(&c->sacked);
     c->snd_una = c->snd_nxt = c->snd_max = c->snd_sml = c->iss;
     c->recover = c->iss;
@@ -251,6 +251,8 @@ static void syn_sent_input(struct tcb *t, const struct ipv4_hdr *ip, const struc
 
 /* ---- 3.10.7.4 the other states ------------------------------------------ */
 
+static void update_ts_recent(struct tcb *t, const struct seg *s);
+
 /* First: sequence number acceptability; the segment is trimmed to the
  * window. Returns false when it must be dropped (after an ACK if due). */
 static bool check_seq(struct tcb *t, struct seg *s)
@@ -276,6 +278,21 @@ static bool check_seq(struct tcb *t, struct seg *s)
     if (!ok) {
         if (!(s->flags & TCP_RST)) {
             t->st->stats.tcp.OutOfWindow++;
+            /* A full duplicate: the peer retransmitted, our ACK was
+             * lost. RFC 7323 4.3 rule (2) dropped RFC 1323's upper bound
+             * and Appendix D applies it in the sequence check, before the
+             * ACK-and-drop, so this ACK echoes the copy that arrived (with
+             * timestamps Karn's ambiguity is gone, 4.1 / Appendix H); else
+             * the peer's RTT sample holds every RTO backoff. Linux only
+             * takes duplicates reaching RCV.WUP (tcp_sequence), missing an
+             * RTO resend of the first of two segments whose delayed ACK
+             * was lost. Bounded to a receive buffer below RCV.NXT (like
+             * RFC 5961 5.2 for ACKs): a blind forgery must hit a window,
+             * as for in-window data, to push TS.Recent up so that PAWS
+             * drops the peer's segments. */
+            if (seq_le(s->seq + len, t->rcv_nxt) &&
+                seq_ge(s->seq, t->rcv_nxt - (uint32_t)t->rcvbuf.cap))
+                update_ts_recent(t, s);
             ack_now(t);
             if (t->state == UST_TCP_TIME_WAIT && (s->flags & TCP_FIN))
                 tcp_timewait_start(t); /* a retransmitted FIN: restart 2 MSL */
@@ -404,10 +421,29 @@ static void ack_new_data(struct tcb *t, const struct seg *s)
         tcp_rexmt_restart(t);
 }
 
+/* RFC 2883 4: an ACK whose SACK blocks all lie at or below its cumulative
+ * ACK reports only data received twice (D-SACK), e.g. our spurious
+ * retransmission: it SACKs no new data, so with SACK in use it is no
+ * DupAck (RFC 6675 2) and says nothing about loss. */
+static bool dsack_only(const struct tcb *t, const struct seg *s)
+{
+    const struct tcp_opts *o = &s->h->opts;
+    if (!(t->flags & TF_SACK_OK) || o->num_sack == 0)
+        return false;
+    for (unsigned i = 0; i < o->num_sack && i < TCP_MAX_SACK_BLOCKS; i++)
+        if (seq_gt(o->sack[i].right, s->ack))
+            return false;
+    return true;
+}
+
 /* RFC 5681 2: a duplicate ACK; the third starts fast retransmit. */
 static void ack_duplicate(struct tcb *t, const struct seg *s, uint32_t old_wnd)
 {
     struct ust_stack *st = t->st;
+    if (dsack_only(t, s)) { /* neither counted nor resetting the count */
+        TCB_TRACE(t, "D-SACK only ack %u: not a duplicate ack", s->ack);
+        return;
+    }
     bool dup = s->ack == t->snd_una && s->len == 0 && !(s->flags & (TCP_SYN | TCP_FIN)) &&
                t->snd_max != t->snd_una && (uint32_t)s->wnd << t->snd_wscale == old_wnd &&
                old_wnd != 0; /* answers to zero-window probes are not loss signals */
@@ -559,6 +595,82 @@ static void check_urg(struct tcb *t, const struct seg *s)
     }
 }
 
+/* ---- ACKs of in-order data ------------------------------------------------
+
+ * RFC 5681 4.2 / RFC 9293 SHLD-19: an ACK at least every second full-sized
+ * segment, else within the delayed-ACK time (MUST-40). Frames that a
+ * driver reads in one batch (ust_dev_poll_rx) were all in the host at the
+ * same moment, so one ACK at the end of the batch tells the sender what
+ * one every two segments would, without a write() per two frames (half
+ * the receiver's time went there). This is a stretch ACK, a deliberate
+ * departure from the SHOULD, as Linux acknowledges a GRO packet of up to
+ * 64 KB with one ACK: capped at min(64 KB, a quarter of the receive
+ * buffer), and never for out-of-order data or a filled hole, which are
+ * acknowledged at once (RFC 5681 4.2 MUST, RFC 9293 MUST-58/59: the ACKs
+ * of a batch are coalesced, none is lost). */
+
+static uint32_t stretch_ack_cap(const struct tcb *t)
+{
+    uint32_t cap = (uint32_t)(t->rcvbuf.cap / 4);
+    if (cap > 65536)
+        cap = 65536;
+    return cap > 2u * t->rcv_mss ? cap : 2u * t->rcv_mss;
+}
+
+static void ack_at_batch_end(struct tcb *t)
+{
+    t->flags |= TF_ACK_BATCH;
+    if (t->in_ack_list)
+        return;
+    struct tcp_state *ts = t->st->tcp;
+    t->ack_next = ts->ack_list;
+    ts->ack_list = t;
+    t->in_ack_list = true;
+}
+
+static void ack_in_order_data(struct tcb *t, bool filled_hole)
+{
+    if (filled_hole)
+        ack_now(t);
+    else if (t->rcv_unacked < 2u * t->rcv_mss)
+        tcp_delack_schedule(t);
+    else if (t->st->rx_batch && t->rcv_unacked < stretch_ack_cap(t))
+        ack_at_batch_end(t);
+    else
+        ack_now(t);
+}
+
+void tcp_ack_list_remove(struct tcb *t)
+{
+    if (!t->in_ack_list)
+        return;
+    struct tcb **pp = &t->st->tcp->ack_list;
+    while (*pp && *pp != t)
+        pp = &(*pp)->ack_next;
+    if (*pp)
+        *pp = t->ack_next;
+    t->in_ack_list = false;
+    t->flags &= ~TF_ACK_BATCH;
+}
+
+bool tcp_acks_pending(const struct ust_stack *st) { return st->tcp && st->tcp->ack_list; }
+
+void tcp_rx_batch_end(struct ust_stack *st)
+{
+    struct tcp_state *ts = st->tcp;
+    if (!ts)
+        return;
+    struct tcb *t;
+    while ((t = ts->ack_list)) {
+        ts->ack_list = t->ack_next;
+        t->in_ack_list = false;
+        if (!(t->flags & TF_ACK_BATCH))
+            continue; /* a segment carried it meanwhile */
+        t->flags = (t->flags & ~TF_ACK_BATCH) | TF_ACK_NOW;
+        tcp_output(t);
+    }
+}
+
 /* Seventh: segment text, into the receive ring or the out-of-order area. */
 static bool take_text(struct tcb *t, const struct seg *s)
 {
@@ -605,10 +717,7 @@ static bool take_text(struct tcb *t, const struct seg *s)
     t->rcv_nxt += n;
     t->bytes_received += n;
     t->rcv_unacked += n;
-    if (filled_hole || t->rcv_unacked >= 2u * t->rcv_mss) /* MUST-58, SHLD-19 */
-        ack_now(t);
-    else
-        tcp_delack_schedule(t);
+    ack_in_order_data(t, filled_hole);
     return true;
 }
 

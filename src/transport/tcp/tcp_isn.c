@@ -3,7 +3,11 @@
  * M is a 4-microsecond clock (MUST-8), F is SipHash-2-4 keyed with a
  * per-stack secret drawn from the stack PRNG at start-up, so an outside
  * observer cannot compute it (MUST-9). SipHash also keys the connection
- * hash table against collision flooding. */
+ * hash table against collision flooding.
+ *
+ * The same keyed function (with a different input, so the values are
+ * unrelated) gives the timestamp offset of a 4-tuple (RFC 7323 7.1) and the
+ * ephemeral port offset of a destination (RFC 6056 3.3.4). */
 #include <string.h>
 
 #include "core/stack_impl.h"
@@ -50,6 +54,49 @@ uint64_t siphash24(const uint8_t key[16], const uint8_t *msg, size_t len)
     for (int i = 0; i < 4; i++)
         SIPROUND(v0, v1, v2, v3);
     return v0 ^ v1 ^ v2 ^ v3;
+}
+
+/* F(4-tuple, secret) with a one-byte tag naming its use. */
+static uint32_t tuple_prf(const struct ust_stack *st, ust_ip4_t laddr, uint16_t lport,
+                          ust_ip4_t raddr, uint16_t rport, uint8_t tag)
+{
+    uint8_t msg[13];
+    put_be32(msg, laddr);
+    put_be32(msg + 4, raddr);
+    put_be16(msg + 8, lport);
+    put_be16(msg + 10, rport);
+    msg[12] = tag;
+    return (uint32_t)siphash24(st->tcp->secret, msg, sizeof(msg));
+}
+
+/* RFC 7323 7.1 asks for a TSval clock that does not reveal the host's
+ * uptime; a random offset per connection (what we did first) breaks a
+ * reused 4-tuple: the new SYN's TSval may be lower than the one the peer
+ * remembers in TIME-WAIT, and the peer then refuses it as an old duplicate
+ * (PAWS, RFC 7323 5; Linux answers with a bare ACK and the SYN waits for
+ * its retransmission). A keyed hash of the 4-tuple keeps the clock of one
+ * 4-tuple monotonic across its incarnations while different 4-tuples still
+ * see unrelated values (as Linux's secure_tcp_ts_off). */
+uint32_t tcp_ts_offset(const struct ust_stack *st, ust_ip4_t laddr, uint16_t lport,
+                       ust_ip4_t raddr, uint16_t rport)
+{
+    return tuple_prf(st, laddr, lport, raddr, rport, 'T');
+}
+
+/* RFC 6056 3.3.4 (Algorithm 4, double-hash): F(laddr, raddr, rport) is
+ * where the search for a destination starts in the ephemeral range. */
+uint32_t tcp_port_offset(const struct ust_stack *st, ust_ip4_t laddr, ust_ip4_t raddr,
+                         uint16_t rport)
+{
+    return tuple_prf(st, laddr, 0, raddr, rport, 'P');
+}
+
+/* RFC 6056 3.3.4: G(laddr, raddr, rport) picks which of the stack's
+ * counters advances, so one destination's rate says nothing of another's. */
+unsigned tcp_port_table_index(const struct ust_stack *st, ust_ip4_t laddr, ust_ip4_t raddr,
+                              uint16_t rport)
+{
+    return tuple_prf(st, laddr, 0, raddr, rport, 'G') & (TCP_PORT_TABLE - 1);
 }
 
 uint32_t tcp_isn(struct ust_stack *st, ust_ip4_t laddr, uint16_t lport, ust_ip4_t raddr,

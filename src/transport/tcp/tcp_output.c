@@ -130,7 +130,7 @@ static void add_sack_blocks(const struct tcb *t, struct tcp_opts *o, uint32_t le
 static int tcp_xmit(struct tcb *t, uint32_t seq, uint8_t flags, uint32_t data_off, uint32_t len)
 {
     struct ust_stack *st = t->st;
-    struct pkt *p = pkt_alloc(PKT_HEADROOM, len);
+    struct pkt *p = pkt_pool_alloc(&st->pkt_pool, PKT_HEADROOM, len);
     if (!p)
         return UST_ERR_NOMEM;
     if (len)
@@ -179,7 +179,7 @@ static int tcp_xmit(struct tcb *t, uint32_t seq, uint8_t flags, uint32_t data_of
         t->last_ack_sent = t->rcv_nxt;
         if (seq_gt(t->rcv_nxt + wnd, t->rcv_adv))
             t->rcv_adv = t->rcv_nxt + wnd;
-        t->flags &= ~(TF_ACK_NOW | TF_DELACK);
+        t->flags &= ~(TF_ACK_NOW | TF_DELACK | TF_ACK_BATCH);
         t->rcv_unacked = 0;
         timer_cancel(st, &t->t_delack);
     }

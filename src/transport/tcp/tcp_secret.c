@@ -26,6 +26,7 @@ static void install_key(struct ust_stack *st, const uint8_t key[16])
 {
     struct tcp_state *ts = st->tcp;
     memset(ts->hash, 0, sizeof(ts->hash));
+    ts->last = NULL; /* tcb_lookup's cache holds only TCBs in the table */
     memcpy(ts->secret, key, 16);
     for (struct tcb *t = ts->all; t; t = t->all_next) {
         if (t->in_hash) {

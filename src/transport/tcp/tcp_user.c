@@ -136,7 +136,7 @@ static int tcp_op_connect(struct ust_sock *s, const struct sock_addr *a)
     ust_ip4_t src = t->laddr ? t->laddr : ipv4_source_for(st, a->addr); /* MUST-44 */
     if (src == 0)
         return UST_ERR_NETUNREACH;
-    int rc = t->in_ports ? UST_OK : tcb_bind_ephemeral(t, src);
+    int rc = t->in_ports ? UST_OK : tcb_bind_connect(t, src, a->addr, a->port);
     if (rc != UST_OK)
         return rc;
     t->laddr = src; /* MUST-45: this address for the whole connection */
@@ -153,7 +153,7 @@ static int tcp_op_connect(struct ust_sock *s, const struct sock_addr *a)
     t->wscale_offered = st->cfg.tcp_window_scaling;
     t->ts_offered = st->cfg.tcp_timestamps;
     t->sack_offered = st->cfg.tcp_sack;
-    t->ts_offset = (uint32_t)rng_next(&st->rng);
+    t->ts_offset = tcp_ts_offset(st, t->laddr, t->lport, t->raddr, t->rport);
     t->retries = 0;
     tcp_set_state(t, UST_TCP_SYN_SENT);
     tcp_output(t);
