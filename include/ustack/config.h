@@ -67,6 +67,9 @@ struct ust_config {
                                        (7: about 4 min, RFC 9293 MUST-23 >= 3 min) */
     unsigned tcp_retries;           /* data retransmissions before ETIMEDOUT (15,
                                        Linux tcp_retries2; RFC 9293 3.8.3 R2) */
+    unsigned tcp_retries1;          /* timeouts (data or SYN) before negative advice
+                                       to IP and a soft error (3, RFC 9293 3.8.3 R1;
+                                       0 = never) */
     ust_time_t tcp_delack;          /* delayed-ACK timeout (40 ms; RFC 9293 MUST-40
                                        < 500 ms; clamped to 200 ms) */
     ust_time_t tcp_msl;             /* maximum segment lifetime (30 s): TIME-WAIT

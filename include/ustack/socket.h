@@ -53,6 +53,19 @@
  * specific socket (connected, then bound to the address, then wildcard;
  * the newest on a tie), a broadcast one to every matching socket.
  *
+ * TCP (SOCK_STREAM) extras (RFC 9293): send with MSG_OOB makes the data
+ * just queued urgent (URG and the urgent pointer go out until it is
+ * acknowledged); received urgent data stays in the stream (as
+ * SO_OOBINLINE; recv MSG_OOB: EOPNOTSUPP) and the socket polls POLLPRI
+ * while some lies unread. Soft errors (ICMP host/net unreachable and the
+ * like, and cfg.tcp_retries1 retransmission timeouts in a row: ETIMEDOUT)
+ * never close the connection: SO_ERROR returns and clears the last one;
+ * with IP_RECVERR the socket also polls POLLERR and the next recv or send
+ * returns it once (as Linux). IP_OPTIONS as for UDP, sent on every
+ * segment and counted in the MSS; a connection accepted from a SYN that
+ * came over a source route answers over the reversed route, unless the
+ * listener has IP options of its own.
+ *
  * Descriptors: the lowest free one first, starting at 0; at most
  * cfg.max_sockets (EMFILE). */
 #ifndef USTACK_SOCKET_H

@@ -40,6 +40,17 @@ void ust_stack_poll(struct ust_stack *st, ust_time_t now);
  * an event loop may sleep exactly until then. */
 ust_time_t ust_stack_poll_at(const struct ust_stack *st);
 
+/* ---- secret key ------------------------------------------------------ */
+/* Installs the secret that keys the TCP initial-sequence-number function
+ * and the connection hash (RFC 9293 3.4.1 MUST-9, RFC 6528): any length,
+ * folded into a 128-bit key. Without it the key is drawn from the stack
+ * PRNG, which is reproducible from cfg.seed (what the simulator wants).
+ * The real event loop (ust_loop_new) installs a key from the kernel's
+ * random source unless one was set. Returns 0 or UST_ERR_INVAL. */
+int ust_stack_set_secret(struct ust_stack *st, const void *key, size_t len);
+/* True once ust_stack_set_secret() succeeded on this stack. */
+bool ust_stack_has_secret(const struct ust_stack *st);
+
 /* ---- interfaces and routes ------------------------------------------- */
 /* Gives device `dev` the IPv4 address addr/prefix_len and adds the
  * connected route. Sends a gratuitous ARP on Ethernet links. Returns the

@@ -36,6 +36,7 @@ void ust_config_default(struct ust_config *c)
     c->tcp_rto_max = 60 * UST_SEC;
     c->tcp_syn_retries = 7;
     c->tcp_retries = 15;
+    c->tcp_retries1 = 3;
     c->tcp_delack = 40 * UST_MSEC;
     c->tcp_msl = 30 * UST_SEC;
     c->tcp_fin_timeout = 60 * UST_SEC;

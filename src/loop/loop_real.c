@@ -4,6 +4,7 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <sys/epoll.h>
+#include <sys/random.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -86,6 +87,26 @@ int ust_loop_refresh(struct ust_loop *loop)
     return UST_OK;
 }
 
+/* RFC 9293 3.4.1 MUST-9: on a real network the ISN key must not be
+ * derivable from the (default, constant) PRNG seed. Keep a key the
+ * application installed; otherwise take one from the kernel. */
+static int install_random_secret(struct ust_stack *st)
+{
+    if (ust_stack_has_secret(st))
+        return UST_OK;
+    uint8_t key[16];
+    size_t got = 0;
+    while (got < sizeof(key)) {
+        ssize_t n = getrandom(key + got, sizeof(key) - got, 0);
+        if (n < 0 && errno == EINTR)
+            continue;
+        if (n <= 0)
+            return UST_ERR_IO;
+        got += (size_t)n;
+    }
+    return ust_stack_set_secret(st, key, sizeof(key));
+}
+
 struct ust_loop *ust_loop_new(struct ust_stack *st)
 {
     if (!st)
@@ -94,6 +115,10 @@ struct ust_loop *ust_loop_new(struct ust_stack *st)
     if (!loop)
         return NULL;
     loop->st = st;
+    if (install_random_secret(st) != UST_OK) {
+        free(loop);
+        return NULL;
+    }
     for (unsigned i = 0; i < LOOP_MAX_FDS; i++)
         loop->fds[i].fd = -1;
     loop->epfd = epoll_create1(EPOLL_CLOEXEC);

@@ -11,6 +11,11 @@
  *   tcp_sack.c   SACK blocks we send, the scoreboard of those we receive
  *   tcp_icmp.c   ICMP errors about our segments (RFC 5927)
  *   tcp_user.c   the socket-facing operations (tcp_sock_ops)
+ *   tcp_secret.c the ISN / hash key, ust_stack_set_secret (MUST-9)
+ *   tcp_advice.c R1, delivery advice to IP, soft errors (MUST-20/22/47)
+ *   tcp_urg.c    sending urgent data, POLLPRI (MUST-30/32)
+ *   tcp_rwnd.c   the scaled window field (SHLD-14)
+ *   tcp_ipopt.c  IP options, the return source route (MUST-51/52/53)
  *   cc.h, cc.c, cc_newreno.c, cc_cubic.c  congestion control behind an ops table
  */
 #ifndef UST_TCP_H
@@ -70,6 +75,12 @@ struct tcb {
     unsigned flags;
     int err;                    /* pending error for the socket (negative ust_err) */
     int soft_err;               /* last ICMP soft error (RFC 9293 MUST-47) */
+    int soft_report;            /* soft error SO_ERROR reports (tcp_advice.c) */
+    bool r1_reached;            /* R1 negative advice given (RFC 9293 3.8.3) */
+    bool recverr;               /* IP_RECVERR: soft errors show as POLLERR (MUST-47) */
+    uint8_t ip_opts[40];        /* IP_OPTIONS, on every segment (tcp_ipopt.c) */
+    uint8_t ip_opt_len;
+    ust_time_t advice_at;       /* last positive delivery advice */
     struct ust_sock *sock;      /* NULL while a listener child or an orphan */
 
     /* identity */
@@ -94,6 +105,7 @@ struct tcb {
     uint32_t max_snd_wnd;       /* largest window the peer offered (SWS, RFC 5961) */
     uint32_t snd_wl1, snd_wl2;
     uint32_t snd_up;
+    bool snd_urg;               /* SND.UP is set (tcp_urg.c) */
     uint32_t snd_sml;           /* end of the last small segment sent (Nagle/Minshall) */
     uint8_t snd_wscale, rcv_wscale;
     bool wscale_offered;        /* our SYN carried the window scale option */
@@ -172,6 +184,7 @@ struct tcp_state {
     struct tcb *hash[TCP_HASH_BUCKETS];   /* connections by 4-tuple */
     struct tcb *ports[TCP_PORT_BUCKETS];  /* every TCB with a local port */
     uint8_t secret[16];                   /* ISN / hash key (RFC 6528) */
+    bool secret_set;                      /* installed by ust_stack_set_secret (tcp_secret.c) */
     uint16_t port_table[TCP_PORT_TABLE];  /* RFC 6056 3.3.4 "table" of counters */
     struct tcb *all;                      /* every TCB (for tcp_destroy) */
     struct tcb *last;                     /* the last TCB tcb_lookup found */
@@ -293,6 +306,40 @@ void tcp_fill_info(const struct tcb *tcb, struct ust_tcp_info *info);
 void tcp_notify(struct tcb *tcb);
 
 #define TCB_TRACE(tcb, ...) TRACE((tcb)->st, "tcp", __VA_ARGS__)
+
+/* ---- tcp_urg.c: urgent data (RFC 9293 3.8.5) --------------------------- */
+/* send(MSG_OOB): SND.UP = the octet after the data queued so far. */
+void tcp_urg_mark(struct tcb *tcb);
+/* URG and the urgent pointer on a segment while SEG.SEQ < SND.UP. */
+void tcp_urg_apply(struct tcb *tcb, struct tcp_hdr *h);
+/* POLLPRI while received urgent data lies beyond the read position. */
+short tcp_urg_poll(const struct tcb *tcb);
+
+/* ---- tcp_rwnd.c: scaled window field (RFC 7323 2.3, RFC 9293 SHLD-14) -- */
+/* The window field for `wnd` octets: rounded down to the scale unit,
+ * but never offering less than the right edge already offered. */
+uint16_t tcp_wnd_field(const struct tcb *tcb, uint32_t wnd);
+
+/* ---- tcp_ipopt.c: IP options (RFC 9293 3.9.2.1) ------------------------ */
+struct ipv4_hdr;
+int tcp_ipopt_set(struct tcb *tcb, const void *val, size_t len);
+int tcp_ipopt_get(const struct tcb *tcb, void *val, size_t *len);
+/* A listener's child: the listener's options, else the reversed source
+ * route of the SYN. */
+void tcp_ipopt_inherit(struct tcb *child, const struct tcb *l, const struct ipv4_hdr *ip);
+
+/* ---- tcp_advice.c: R1 threshold and delivery advice (RFC 9293 3.8.3) --- */
+void tcp_advice_r1(struct tcb *tcb);
+void tcp_advice_ack(struct tcb *tcb);
+void tcp_advice_established(struct tcb *tcb);
+/* The pending soft error (R1, ICMP), cleared by reading; 0 if none. */
+int tcp_take_soft_error(struct tcb *tcb);
+/* An ICMP soft error arrived (RFC 9293 3.9.2.2, SHLD-25). */
+void tcp_soft_error(struct tcb *tcb, int err);
+/* With IP_RECVERR, a pending soft error of a synchronized connection:
+ * POLLERR from poll, and recv/send return (and clear) it once; else 0. */
+short tcp_soft_poll(const struct tcb *tcb);
+int tcp_soft_error_due(struct tcb *tcb);
 
 /* Gives the congestion-control algorithm the time and RTT before a call. */
 static inline void cc_sync(struct tcb *t, ust_time_t now)

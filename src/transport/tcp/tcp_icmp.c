@@ -59,5 +59,5 @@ void tcp_icmp_error(struct ust_stack *st, uint8_t type, uint8_t code, uint32_t e
         tcb_reap(t);
         return;
     }
-    t->soft_err = err;
+    tcp_soft_error(t, err); /* SHLD-25: kept, reported, not fatal */
 }

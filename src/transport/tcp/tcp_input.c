@@ -110,6 +110,7 @@ static void conn_established(struct tcb *t)
     if (t->flags & TF_SYN_RETRANSMITTED)
         tcp_rtt_after_syn_loss(&t->rtt);
     t->retries = 0;
+    tcp_advice_established(t);
     t->last_rcv = t->st->now;
     tcp_keepalive_reset(t);
 }
@@ -128,6 +129,7 @@ static struct tcb *listener_child_new(struct tcb *l, const struct ipv4_hdr *ip, 
     c->user_mss = l->user_mss;
     c->tos = l->tos;
     c->ttl = l->ttl;
+    tcp_ipopt_inherit(c, l, ip); /* MUST-52, MUST-53 */
     c->keepidle = l->keepidle;
     c->keepintvl = l->keepintvl;
     c->keepcnt = l->keepcnt;
@@ -394,6 +396,7 @@ static void ack_new_data(struct tcb *t, const struct seg *s)
         t->rtt_timing = false;
     }
     t->retries = 0;
+    tcp_advice_ack(t); /* RFC 1122 3.3.1.4: positive advice */
     cc_sync(t, st->now);
     if (t->flags & TF_IN_RECOVERY) {
         if (seq_ge(s->ack, t->recover)) { /* full ACK: recovery over (RFC 6582 3.2 step 3) */

@@ -41,7 +41,8 @@ uint32_t tcp_ts_now(const struct tcb *t)
 /* Bytes of TCP options on every segment after the SYN. */
 static unsigned tcp_opt_overhead(const struct tcb *t)
 {
-    return (t->flags & TF_TS_OK) ? 12 : 0; /* NOP, NOP, TS (RFC 7323 appendix A) */
+    /* NOP, NOP, TS (RFC 7323 appendix A); IP options (MUST-16, tcp_ipopt.c) */
+    return ((t->flags & TF_TS_OK) ? 12 : 0) + t->ip_opt_len;
 }
 
 void tcp_update_mss(struct tcb *t)
@@ -78,21 +79,6 @@ uint32_t tcp_rcv_window(const struct tcb *t)
     return wnd > max ? max : wnd;
 }
 
-/* The window field of a scaled window. Rounding down would pull the right
- * edge up to 2^shift - 1 bytes left of the one already advertised (after a
- * FIN, which takes a sequence number but no buffer, 32768 became 32767):
- * when the edge is held (SHLD-14) and the buffer has the room, round up
- * instead (as Linux does). */
-static uint16_t scaled_window(const struct tcb *t, uint32_t wnd)
-{
-    uint32_t field = wnd >> t->rcv_wscale;
-    uint32_t mask = (1u << t->rcv_wscale) - 1;
-    if ((wnd & mask) && field < 65535 && seq_lt(t->rcv_nxt + (field << t->rcv_wscale), t->rcv_adv) &&
-        (field + 1) << t->rcv_wscale <= ring_space(&t->rcvbuf))
-        field++;
-    return (uint16_t)field;
-}
-
 static void flags_str(uint8_t f, char out[8])
 {
     int n = 0;
@@ -107,10 +93,11 @@ static void flags_str(uint8_t f, char out[8])
 
 /* Hands a finished segment to IP (or to the test seam). */
 static int tcp_send_pkt(struct ust_stack *st, ust_ip4_t src, ust_ip4_t dst, uint8_t tos,
-                        uint8_t ttl, struct pkt *p)
+                        uint8_t ttl, const uint8_t *opts, uint8_t opt_len, struct pkt *p)
 {
     struct ipv4_out o = {.src = src, .dst = dst, .proto = IPV4_PROTO_TCP, .df = true,
-                         .tos = tos, .ttl = ttl};
+                         .tos = tos, .ttl = ttl, .opts = opt_len ? opts : NULL,
+                         .opt_len = opt_len};
     st->stats.tcp.OutSegs++;
     if (st->tcp->tx_hook)
         return st->tcp->tx_hook(st->tcp->tx_hook_ctx, &o, p);
@@ -175,7 +162,7 @@ static int tcp_xmit(struct tcb *t, uint32_t seq, uint8_t flags, uint32_t data_of
             h.opts.ts_ecr = (flags & TCP_ACK) ? t->ts_recent : 0;
         }
     } else {
-        h.wnd = scaled_window(t, wnd);
+        h.wnd = tcp_wnd_field(t, wnd); /* never left of the offered edge (SHLD-14) */
         wnd = (uint32_t)h.wnd << t->rcv_wscale;
     }
     if ((t->flags & TF_TS_OK) && !(flags & (TCP_SYN | TCP_RST))) {
@@ -186,6 +173,7 @@ static int tcp_xmit(struct tcb *t, uint32_t seq, uint8_t flags, uint32_t data_of
     }
     if ((flags & TCP_ACK) && !(flags & (TCP_SYN | TCP_RST)))
         add_sack_blocks(t, &h.opts, len);
+    tcp_urg_apply(t, &h); /* RFC 9293 3.8.5 (MUST-30) */
     if (flags & TCP_ACK) {
         h.ack = t->rcv_nxt;
         t->last_ack_sent = t->rcv_nxt;
@@ -202,10 +190,10 @@ static int tcp_xmit(struct tcb *t, uint32_t seq, uint8_t flags, uint32_t data_of
         return UST_ERR_NOMEM;
     }
     char b[64], fs[8];
-    flags_str(flags, fs);
+    flags_str(h.flags, fs);
     TCB_TRACE(t, "tx %s [%s] seq %u ack %u len %u win %u", tcb_str(t, b, sizeof(b)), fs, seq,
               h.ack, len, h.wnd);
-    return tcp_send_pkt(st, t->laddr, t->raddr, t->tos, t->ttl, p);
+    return tcp_send_pkt(st, t->laddr, t->raddr, t->tos, t->ttl, t->ip_opts, t->ip_opt_len, p);
 }
 
 static void start_rtt_timing(struct tcb *t, uint32_t seq)
@@ -400,5 +388,5 @@ void tcp_reply_reset(struct ust_stack *st, ust_ip4_t src, ust_ip4_t dst, const s
     TRACE(st, "tcp", "tx RST %s:%u->%s:%u seq %u ack %u (no connection)", ust_ip4_str(dst, a),
           h.sport, ust_ip4_str(src, b), h.dport, h.seq, h.ack);
     st->stats.tcp.OutRsts++;
-    tcp_send_pkt(st, dst, src, 0, 0, p);
+    tcp_send_pkt(st, dst, src, 0, 0, NULL, 0, p);
 }

@@ -96,6 +96,8 @@ static void on_rexmt(struct ust_stack *st, struct ust_timer *tm, ust_time_t now)
         tcb_reap(t);
         return;
     }
+    if (t->retries == st->cfg.tcp_retries1)
+        tcp_advice_r1(t); /* RFC 9293 3.8.3 R1 (MUST-20, MUST-22) */
     st->stats.tcp.Timeouts++;
     tcp_rtt_backoff(&t->rtt); /* RFC 6298 5.5 */
     t->rtt_timing = false;    /* Karn */

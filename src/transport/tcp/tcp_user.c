@@ -218,8 +218,9 @@ static ssize_t tcp_op_send(struct ust_sock *s, const void *buf, size_t len, int 
 {
     struct tcb *t = tcb_of(s);
     (void)to;
-    if (flags & MSG_OOB)
-        return UST_ERR_NOTSUP;
+    int soft = tcp_soft_error_due(t);
+    if (soft)
+        return soft;
     if (t->err) {
         int e = t->err;
         t->err = 0;
@@ -247,6 +248,8 @@ static ssize_t tcp_op_send(struct ust_sock *s, const void *buf, size_t len, int 
         return n;
     if (n == 0)
         return UST_ERR_AGAIN;
+    if (flags & MSG_OOB)
+        tcp_urg_mark(t); /* RFC 9293 3.10.2: SND.UP = SND.NXT-to-be (MUST-30) */
     tcp_output(t);
     return n;
 }
@@ -275,6 +278,9 @@ static ssize_t tcp_op_recv(struct ust_sock *s, void *buf, size_t len, int flags,
     }
     if (flags & MSG_OOB)
         return UST_ERR_NOTSUP; /* urgent data stays inline */
+    int soft = tcp_soft_error_due(t);
+    if (soft)
+        return soft;
     if (ring_len(&t->rcvbuf)) {
         if (len == 0)
             return 0;
@@ -395,6 +401,8 @@ static short tcp_op_poll(struct ust_sock *s)
         m |= POLLIN;
     if (t->err)
         m |= POLLERR | POLLIN | POLLOUT;
+    m |= tcp_urg_poll(t);  /* MUST-32 */
+    m |= tcp_soft_poll(t); /* MUST-47 with IP_RECVERR */
     if ((t->state == UST_TCP_ESTABLISHED || t->state == UST_TCP_CLOSE_WAIT) &&
         !(t->flags & TF_FIN_QUEUED) && ring_space(&t->sndbuf) > 0)
         m |= POLLOUT;
@@ -543,6 +551,8 @@ static int sol_tcp_set(struct tcb *t, int name, const void *val, size_t len)
 
 static int sol_ip_set(struct tcb *t, int name, const void *val, size_t len)
 {
+    if (name == IP_OPTIONS) /* MUST-51: e.g. a source route for the active OPEN */
+        return tcp_ipopt_set(t, val, len);
     int v;
     if (len < sizeof(v))
         return UST_ERR_INVAL;
@@ -557,6 +567,9 @@ static int sol_ip_set(struct tcb *t, int name, const void *val, size_t len)
         if (v < -1 || v == 0 || v > 255)
             return UST_ERR_INVAL;
         t->ttl = v == -1 ? 0 : (uint8_t)v;
+        return UST_OK;
+    case IP_RECVERR: /* MUST-47: soft errors reported asynchronously */
+        t->recverr = v != 0;
         return UST_OK;
     default:
         return SOCK_ERR_NOPROTOOPT;
@@ -639,6 +652,10 @@ static int tcp_op_getsockopt(struct ust_sock *s, int level, int name, void *val,
         return put_int(val, len, t->tos);
     if (level == IPPROTO_IP && name == IP_TTL)
         return put_int(val, len, t->ttl ? t->ttl : t->st->cfg.ip_default_ttl);
+    if (level == IPPROTO_IP && name == IP_OPTIONS)
+        return tcp_ipopt_get(t, val, len);
+    if (level == IPPROTO_IP && name == IP_RECVERR)
+        return put_int(val, len, t->recverr);
     if (level != IPPROTO_TCP)
         return SOCK_ERR_NOPROTOOPT;
     switch (name) {
@@ -674,6 +691,8 @@ static int tcp_op_take_error(struct ust_sock *s)
     struct tcb *t = tcb_of(s);
     int e = t->err;
     t->err = 0;
+    if (!e) /* Linux: SO_ERROR reports (and clears) a soft error too */
+        e = tcp_take_soft_error(t);
     return e;
 }
 
