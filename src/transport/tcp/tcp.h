@@ -267,6 +267,14 @@ void tcp_update_mss(struct tcb *tcb);
 /* The MSS to advertise in our SYN. */
 uint16_t tcp_adv_mss(const struct tcb *tcb);
 
+/* ---- tcp_recovery.c -------------------------------------------------- */
+/* Bytes the peer reported (SACK) holding above SND.UNA. */
+uint32_t tcp_sacked_bytes(const struct tcb *tcb);
+/* RFC 6675 IsLost(SND.UNA): enough SACKed above it to call it lost. */
+bool tcp_recovery_snd_una_lost(const struct tcb *tcb);
+/* RFC 3042: bytes beyond cwnd that new data may use now. */
+uint32_t tcp_limited_transmit_allowance(const struct tcb *tcb);
+
 /* ---- tcp_sack.c ------------------------------------------------------ */
 /* Records the SACK blocks of an acceptable ACK in the scoreboard. */
 void tcp_sack_update(struct tcb *tcb, const struct tcp_opts *o);

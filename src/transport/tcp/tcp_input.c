@@ -460,7 +460,8 @@ static void ack_duplicate(struct tcb *t, const struct seg *s, uint32_t old_wnd)
         return;
     }
     /* RFC 6582 3.2 step 2: not for data sent before the last recovery/RTO */
-    if (t->dupacks == 3 && seq_ge(t->snd_una, t->recover)) {
+    bool lost = t->dupacks >= 3 || tcp_recovery_snd_una_lost(t); /* RFC 6675 5 */
+    if (lost && !(t->flags & TF_IN_RECOVERY) && seq_ge(t->snd_una, t->recover)) {
         st->stats.tcp.FastRetrans++;
         char b[64];
         TCB_TRACE(t, "%s fast retransmit at %u", tcb_str(t, b, sizeof(b)), t->snd_una);

@@ -1,0 +1,128 @@
+/* Loss recovery beyond plain fast retransmit: Limited Transmit (RFC 3042)
+ * and SACK-based loss detection (RFC 6675 IsLost), which let a small
+ * window start recovery instead of waiting for a retransmission timeout. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include <string.h>
+
+#include "../harness/tcp_harness.h"
+#include "core/stack_impl.h"
+#include "transport/tcp/tcp.h"
+
+static uint8_t data[32768];
+static const uint32_t M = 1460;
+
+/* Active open; the peer permits SACK or not (no timestamps). */
+static struct ust_sock *open_conn(struct th *h, bool peer_sack)
+{
+    struct ust_sock *s = th_connect(h);
+    struct tcp_opts o = {.has_mss = true, .mss = 1460, .sack_permitted = peer_sack};
+    th_advance(h, TH_RTT);
+    seg_in_opts(h, S | A, PEER_ISS, h->iss + 1, 65535, &o, 0, NULL, 0);
+    seg_expect(h, A, h->iss + 1, PEER_ISS + 1);
+    return s;
+}
+
+/* Sends n full segments (the initial window) and checks each went out. */
+static void send_window(struct th *h, struct ust_sock *s, uint32_t queued, uint32_t n)
+{
+    uint32_t i = h->iss + 1, p = PEER_ISS + 1;
+    assert_int_equal(tcp_sock_ops.send(s, data, queued, 0, NULL), queued);
+    for (uint32_t k = 0; k < n; k++)
+        assert_int_equal(seg_expect(h, k * M + M == queued ? A | P : A, i + k * M, p)->len, M);
+    seg_expect_nothing(h);
+}
+
+static void test_limited_transmit(void **state)
+{
+    (void)state;
+    struct th *h = th_new(NULL);
+    struct ust_sock *s = open_conn(h, false);
+    uint32_t i = h->iss + 1, p = PEER_ISS + 1;
+    uint32_t iw = h->st->cfg.tcp_initial_cwnd;
+    send_window(h, s, (iw + 3) * M, iw); /* cwnd full, 3 segments wait */
+    uint32_t cwnd = th_info(s).cwnd;
+    /* the first segment is lost: each of the first two duplicate ACKs
+     * releases one new segment (RFC 3042 2) */
+    seg_in(h, A, p, i, 65535, NULL, 0);
+    assert_int_equal(seg_expect(h, A, i + iw * M, p)->len, M);
+    seg_expect_nothing(h);
+    seg_in(h, A, p, i, 65535, NULL, 0);
+    assert_int_equal(seg_expect(h, A, i + (iw + 1) * M, p)->len, M);
+    seg_expect_nothing(h);
+    assert_int_equal(th_info(s).cwnd, cwnd); /* cwnd not raised */
+    assert_int_equal(h->st->stats.tcp.FastRetrans, 0);
+    /* the third is fast retransmit of the first segment */
+    seg_in(h, A, p, i, 65535, NULL, 0);
+    assert_int_equal(seg_expect(h, A, i, p)->len, M);
+    assert_int_equal(h->st->stats.tcp.FastRetrans, 1);
+    th_free(h);
+}
+
+static void test_limited_transmit_respects_peer_window(void **state)
+{
+    (void)state;
+    struct th *h = th_new(NULL);
+    struct ust_sock *s = open_conn(h, false);
+    uint32_t i = h->iss + 1, p = PEER_ISS + 1;
+    /* the peer's window is exactly 4 segments: nothing beyond it goes */
+    seg_in(h, A, p, i, 4 * M, NULL, 0);
+    send_window(h, s, 6 * M, 4);
+    seg_in(h, A, p, i, 4 * M, NULL, 0);
+    seg_in(h, A, p, i, 4 * M, NULL, 0);
+    seg_expect_nothing(h);
+    th_free(h);
+}
+
+static void test_sack_islost_starts_recovery(void **state)
+{
+    (void)state;
+    struct th *h = th_new(NULL);
+    struct ust_sock *s = open_conn(h, true);
+    uint32_t i = h->iss + 1, p = PEER_ISS + 1;
+    send_window(h, s, 5 * M, 5);
+    /* segment 1 lost and the first ACKs lost too: one duplicate ACK
+     * SACKing segments 2-4 (3 SMSS > (DupThresh-1) SMSS) marks SND.UNA
+     * lost (RFC 6675 4 IsLost), so recovery starts at once */
+    struct tcp_opts o = {.num_sack = 1, .sack = {{i + M, i + 4 * M}}};
+    seg_in_opts(h, A, p, i, 65535, &o, 0, NULL, 0);
+    assert_int_equal(seg_expect(h, A, i, p)->len, M);
+    seg_expect_nothing(h);
+    assert_int_equal(h->st->stats.tcp.FastRetrans, 1);
+    assert_int_equal(h->st->stats.tcp.Timeouts, 0);
+    seg_in(h, A, p, i + 5 * M, 65535, NULL, 0);
+    assert_int_equal(th_info(s).unacked, 0);
+    assert_int_equal(h->st->stats.tcp.RetransSegs, 1);
+    th_free(h);
+}
+
+static void test_sack_two_smss_not_lost(void **state)
+{
+    (void)state;
+    struct th *h = th_new(NULL);
+    struct ust_sock *s = open_conn(h, true);
+    uint32_t i = h->iss + 1, p = PEER_ISS + 1;
+    send_window(h, s, 3 * M, 3);
+    /* only 2 SMSS SACKed above SND.UNA: reordering, not yet loss */
+    struct tcp_opts o = {.num_sack = 1, .sack = {{i + M, i + 3 * M}}};
+    seg_in_opts(h, A, p, i, 65535, &o, 0, NULL, 0);
+    seg_in_opts(h, A, p, i, 65535, &o, 0, NULL, 0);
+    seg_expect_nothing(h);
+    assert_int_equal(h->st->stats.tcp.FastRetrans, 0);
+    th_free(h);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_limited_transmit),
+        cmocka_unit_test(test_limited_transmit_respects_peer_window),
+        cmocka_unit_test(test_sack_islost_starts_recovery),
+        cmocka_unit_test(test_sack_two_smss_not_lost),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
