@@ -116,6 +116,48 @@ static void test_sack_two_smss_not_lost(void **state)
     th_free(h);
 }
 
+static void test_sack_recovery_repairs_window_in_one_rtt(void **state)
+{
+    (void)state;
+    struct th *h = th_new(NULL);
+    struct ust_sock *s = open_conn(h, true);
+    uint32_t i = h->iss + 1, p = PEER_ISS + 1;
+    uint32_t iw = h->st->cfg.tcp_initial_cwnd;
+    assert_int_equal(iw, 10);
+    send_window(h, s, 14 * M, 10);
+    /* segments 0, 3 and 6 lost; one ACK reports the rest */
+    struct tcp_opts o = {.num_sack = 3,
+                         .sack = {{i + 7 * M, i + 10 * M}, {i + 4 * M, i + 6 * M}, {i + M, i + 3 * M}}};
+    seg_in_opts(h, A, p, i, 65535, &o, 0, NULL, 0);
+    /* RFC 6675: cwnd = ssthresh = FlightSize/2 = 5 SMSS; all three holes
+     * go at once (pipe 1, 2, 3 SMSS), then two new segments fill the
+     * window (pipe 5 SMSS) */
+    assert_int_equal(th_info(s).cwnd, 5 * M);
+    assert_int_equal(seg_expect(h, A, i, p)->len, M);
+    assert_int_equal(seg_expect(h, A, i + 3 * M, p)->len, M);
+    assert_int_equal(seg_expect(h, A, i + 6 * M, p)->len, M);
+    assert_int_equal(seg_expect(h, A, i + 10 * M, p)->len, M);
+    assert_int_equal(seg_expect(h, A, i + 11 * M, p)->len, M);
+    seg_expect_nothing(h);
+    assert_int_equal(h->st->stats.tcp.FastRetrans, 1);
+    assert_int_equal(h->st->stats.tcp.RetransSegs, 3);
+    /* a partial ACK up to the retransmitted segment 6, the rest SACKed:
+     * only that retransmission is in the network (pipe 1 SMSS), so the
+     * last two new segments go */
+    o.num_sack = 1;
+    o.sack[0] = (struct tcp_sack_block){i + 7 * M, i + 12 * M};
+    seg_in_opts(h, A, p, i + 6 * M, 65535, &o, 0, NULL, 0);
+    assert_int_equal(seg_expect(h, A, i + 12 * M, p)->len, M);
+    assert_int_equal(seg_expect(h, A | P, i + 13 * M, p)->len, M);
+    seg_expect_nothing(h);
+    assert_int_equal(h->st->stats.tcp.PartialAcks, 1);
+    seg_in(h, A, p, i + 14 * M, 65535, NULL, 0); /* full ACK: recovery ends */
+    assert_int_equal(th_info(s).unacked, 0);
+    assert_int_equal(h->st->stats.tcp.RetransSegs, 3);
+    assert_int_equal(h->st->stats.tcp.Timeouts, 0);
+    th_free(h);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -123,6 +165,7 @@ int main(void)
         cmocka_unit_test(test_limited_transmit_respects_peer_window),
         cmocka_unit_test(test_sack_islost_starts_recovery),
         cmocka_unit_test(test_sack_two_smss_not_lost),
+        cmocka_unit_test(test_sack_recovery_repairs_window_in_one_rtt),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

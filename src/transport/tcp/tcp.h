@@ -274,6 +274,14 @@ uint32_t tcp_sacked_bytes(const struct tcb *tcb);
 bool tcp_recovery_snd_una_lost(const struct tcb *tcb);
 /* RFC 3042: bytes beyond cwnd that new data may use now. */
 uint32_t tcp_limited_transmit_allowance(const struct tcb *tcb);
+/* In fast recovery with SACK (RFC 6675 rather than RFC 6582). */
+bool tcp_sack_recovery(const struct tcb *tcb);
+/* RFC 6675 "pipe": bytes estimated still in the network. */
+uint32_t tcp_recovery_pipe(const struct tcb *tcb);
+/* RFC 6675 5 (C): retransmits lost holes while cwnd - pipe allows. */
+void tcp_recovery_send(struct tcb *tcb);
+/* The sequence number congestion control lets new data reach (exclusive). */
+uint32_t tcp_cc_send_edge(const struct tcb *tcb);
 
 /* ---- tcp_sack.c ------------------------------------------------------ */
 /* Records the SACK blocks of an acceptable ACK in the scoreboard. */

@@ -406,9 +406,13 @@ static void ack_new_data(struct tcb *t, const struct seg *s)
             st->stats.tcp.PartialAcks++;
             if (seq_lt(t->sack_next, t->snd_una))
                 t->sack_next = t->snd_una;
-            if (!tcp_sack_retransmit_hole(t) && t->sack_next == t->snd_una)
-                tcp_retransmit_first(t);
-            t->cc_ops->on_partial_ack(&t->cc, acked);
+            if (tcp_sack_recovery(t)) { /* RFC 6675 5: pipe, no deflation */
+                tcp_recovery_send(t);
+            } else {
+                if (!tcp_sack_retransmit_hole(t) && t->sack_next == t->snd_una)
+                    tcp_retransmit_first(t);
+                t->cc_ops->on_partial_ack(&t->cc, acked);
+            }
         }
     } else {
         t->cc_ops->on_ack(&t->cc, acked);
@@ -454,6 +458,10 @@ static void ack_duplicate(struct tcb *t, const struct seg *s, uint32_t old_wnd)
     st->stats.tcp.DupAcks++;
     t->dupacks++;
     cc_sync(t, st->now);
+    if (tcp_sack_recovery(t)) { /* RFC 6675 5 (C): pipe counts what left */
+        tcp_recovery_send(t);
+        return;
+    }
     if (t->flags & TF_IN_RECOVERY) {
         t->cc_ops->on_dupack(&t->cc); /* inflate: a segment left the network */
         tcp_sack_retransmit_hole(t);   /* and with SACK, the next hole goes */
@@ -469,8 +477,16 @@ static void ack_duplicate(struct tcb *t, const struct seg *s, uint32_t old_wnd)
         t->flags |= TF_IN_RECOVERY;
         t->cc_ops->enter_recovery(&t->cc, tcp_flight(t));
         t->sack_next = t->snd_una;
-        if (!tcp_sack_retransmit_hole(t))
+        if (!tcp_sack_retransmit_hole(t)) {
             tcp_retransmit_first(t);
+            t->sack_next = t->snd_una + t->mss; /* not again when SACKs come */
+        }
+        if (t->flags & TF_SACK_OK) {
+            /* RFC 6675 5 step (4.2): cwnd = ssthresh, no inflation; pipe
+             * lets the rest of the holes and new data go */
+            t->cc.cwnd = t->cc.ssthresh;
+            tcp_recovery_send(t);
+        }
         tcp_rexmt_restart(t);
     }
 }

@@ -263,9 +263,8 @@ static void output_data(struct tcb *t)
         uint32_t off = t->snd_nxt - data_seq;
         uint32_t queued = (uint32_t)ring_len(&t->sndbuf);
         uint32_t avail = off < queued ? queued - off : 0;
-        uint32_t cwnd = t->cc.cwnd + tcp_limited_transmit_allowance(t);
-        uint32_t wnd = t->snd_wnd < cwnd ? t->snd_wnd : cwnd;
-        uint32_t edge = t->snd_una + wnd;
+        uint32_t cc_edge = tcp_cc_send_edge(t), rwnd_edge = t->snd_una + t->snd_wnd;
+        uint32_t edge = seq_lt(cc_edge, rwnd_edge) ? cc_edge : rwnd_edge;
         uint32_t usable = seq_lt(t->snd_nxt, edge) ? edge - t->snd_nxt : 0;
         bool force = t->flags & TF_FORCE_PROBE;
         uint32_t len = avail < usable ? avail : usable;

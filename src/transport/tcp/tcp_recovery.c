@@ -39,3 +39,48 @@ uint32_t tcp_limited_transmit_allowance(const struct tcb *t)
         return 0;
     return t->dupacks * t->mss;
 }
+
+bool tcp_sack_recovery(const struct tcb *t)
+{
+    return (t->flags & TF_IN_RECOVERY) && (t->flags & TF_SACK_OK);
+}
+
+uint32_t tcp_recovery_pipe(const struct tcb *t)
+{
+    /* RFC 6675 4 SetPipe, with every hole below the highest SACKed byte
+     * taken as lost (as tcp_sack_retransmit_hole treats them): an unSACKed
+     * byte is in the network unless it lies in such a hole and was not
+     * retransmitted yet (holes below sack_next were). */
+    uint32_t flight = tcp_flight(t);
+    uint32_t sacked = tcp_sacked_bytes(t);
+    uint32_t done = seq_gt(t->sack_next, t->snd_una) ? t->sack_next - t->snd_una : 0;
+    uint32_t lost = 0, off = 0;
+    for (unsigned i = 0; i < t->sacked.n; i++) {
+        const struct asm_range *r = &t->sacked.r[i];
+        uint32_t from = off > done ? off : done;
+        if (from < r->start)
+            lost += r->start - from;
+        off = r->end;
+    }
+    uint32_t gone = sacked + lost;
+    return flight > gone ? flight - gone : 0;
+}
+
+void tcp_recovery_send(struct tcb *t)
+{
+    /* RFC 6675 5 step (C): while cwnd - pipe >= 1 SMSS, NextSeg() rule 1
+     * (the next lost hole) goes here; rules 2 (new data) is output_data's,
+     * through tcp_cc_send_edge(). Each retransmission raises pipe, so
+     * the loop ends. */
+    while (tcp_recovery_pipe(t) + t->mss <= t->cc.cwnd && tcp_sack_retransmit_hole(t))
+        ;
+}
+
+uint32_t tcp_cc_send_edge(const struct tcb *t)
+{
+    if (tcp_sack_recovery(t)) {
+        uint32_t pipe = tcp_recovery_pipe(t);
+        return t->snd_nxt + (t->cc.cwnd > pipe ? t->cc.cwnd - pipe : 0);
+    }
+    return t->snd_una + t->cc.cwnd + tcp_limited_transmit_allowance(t);
+}
