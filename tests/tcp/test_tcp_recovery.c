@@ -158,6 +158,43 @@ static void test_sack_recovery_repairs_window_in_one_rtt(void **state)
     th_free(h);
 }
 
+static void test_lost_retransmission_sent_again(void **state)
+{
+    (void)state;
+    struct th *h = th_new(NULL);
+    struct ust_sock *s = open_conn(h, true);
+    uint32_t i = h->iss + 1, p = PEER_ISS + 1;
+    send_window(h, s, 14 * M, 10);
+    struct tcp_opts o = {.num_sack = 1, .sack = {{i + M, i + 4 * M}}};
+    seg_in_opts(h, A, p, i, 65535, &o, 0, NULL, 0); /* IsLost: recovery */
+    assert_int_equal(seg_expect(h, A, i, p)->len, M);
+    seg_expect_nothing(h);                         /* pipe 7 SMSS > cwnd 5 */
+    o.sack[0].right = i + 10 * M;                  /* pipe 1 SMSS: new data */
+    seg_in_opts(h, A, p, i, 65535, &o, 0, NULL, 0);
+    for (uint32_t k = 10; k < 14; k++)
+        assert_int_equal(seg_expect(h, k == 13 ? A | P : A, i + k * M, p)->len, M);
+    seg_expect_nothing(h);
+    /* the retransmission of segment 0 is lost: what was sent after it
+     * arrives; at more than 2 SMSS above it, it goes again */
+    o.sack[0].right = i + 11 * M;
+    seg_in_opts(h, A, p, i, 65535, &o, 0, NULL, 0);
+    o.sack[0].right = i + 12 * M;
+    seg_in_opts(h, A, p, i, 65535, &o, 0, NULL, 0);
+    seg_expect_nothing(h);
+    o.sack[0].right = i + 13 * M;
+    seg_in_opts(h, A, p, i, 65535, &o, 0, NULL, 0);
+    assert_int_equal(seg_expect(h, A, i, p)->len, M);
+    seg_expect_nothing(h);
+    o.sack[0].right = i + 14 * M;                   /* not a third time */
+    seg_in_opts(h, A, p, i, 65535, &o, 0, NULL, 0);
+    seg_expect_nothing(h);
+    assert_int_equal(h->st->stats.tcp.RetransSegs, 2);
+    assert_int_equal(h->st->stats.tcp.Timeouts, 0);
+    seg_in(h, A, p, i + 14 * M, 65535, NULL, 0);
+    assert_int_equal(th_info(s).unacked, 0);
+    th_free(h);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -166,6 +203,7 @@ int main(void)
         cmocka_unit_test(test_sack_islost_starts_recovery),
         cmocka_unit_test(test_sack_two_smss_not_lost),
         cmocka_unit_test(test_sack_recovery_repairs_window_in_one_rtt),
+        cmocka_unit_test(test_lost_retransmission_sent_again),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -114,6 +114,8 @@ struct tcb {
     struct assembler sacked;    /* SACK scoreboard: ranges the peer holds, as
                                    offsets from SND.UNA */
     uint32_t sack_next;         /* holes below this were retransmitted in this recovery */
+    uint32_t una_rexmit_high;   /* SND.MAX when SND.UNA was last retransmitted (or
+                                   later): SACKs above it show that copy lost */
     uint32_t ts_offset;         /* random per-connection TSval offset (RFC 7323 7.1) */
     uint32_t ts_recent;         /* TS.Recent (RFC 7323 4.3) */
     uint32_t last_ack_sent;     /* Last.ACK.sent: RCV.NXT in our latest ACK */

@@ -407,6 +407,9 @@ static void ack_new_data(struct tcb *t, const struct seg *s)
             if (seq_lt(t->sack_next, t->snd_una))
                 t->sack_next = t->snd_una;
             if (tcp_sack_recovery(t)) { /* RFC 6675 5: pipe, no deflation */
+                /* the new front hole went, if at all, before now: a
+                 * conservative mark for lost-retransmission detection */
+                t->una_rexmit_high = t->snd_max;
                 tcp_recovery_send(t);
             } else {
                 if (!tcp_sack_retransmit_hole(t) && t->sack_next == t->snd_una)
@@ -480,6 +483,7 @@ static void ack_duplicate(struct tcb *t, const struct seg *s, uint32_t old_wnd)
         if (!tcp_sack_retransmit_hole(t)) {
             tcp_retransmit_first(t);
             t->sack_next = t->snd_una + t->mss; /* not again when SACKs come */
+            t->una_rexmit_high = t->snd_max;
         }
         if (t->flags & TF_SACK_OK) {
             /* RFC 6675 5 step (4.2): cwnd = ssthresh, no inflation; pipe

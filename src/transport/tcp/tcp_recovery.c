@@ -66,8 +66,41 @@ uint32_t tcp_recovery_pipe(const struct tcb *t)
     return flight > gone ? flight - gone : 0;
 }
 
+/* SACKed bytes above sequence number `seq`. */
+static uint32_t sacked_above(const struct tcb *t, uint32_t seq)
+{
+    uint32_t from = seq_gt(seq, t->snd_una) ? seq - t->snd_una : 0, n = 0;
+    for (unsigned i = 0; i < t->sacked.n; i++) {
+        const struct asm_range *r = &t->sacked.r[i];
+        uint32_t s = r->start > from ? r->start : from;
+        if (s < r->end)
+            n += r->end - s;
+    }
+    return n;
+}
+
+/* A retransmission of SND.UNA lost again: data sent after it arrived
+ * (more than (DupThresh - 1) * SMSS of it SACKed, the IsLost test of
+ * RFC 6675 4 applied to the retransmission), yet SND.UNA is still a hole.
+ * It goes once more rather than waiting for the RTO (the idea of RACK,
+ * RFC 8985, with send order in place of send time). */
+static void lost_retransmission(struct tcb *t)
+{
+    if (!seq_gt(t->sack_next, t->snd_una) || asm_empty(&t->sacked) ||
+        t->sacked.r[0].start == 0)
+        return;
+    if (sacked_above(t, t->una_rexmit_high) <= (DUP_THRESH - 1) * t->mss)
+        return;
+    TCB_TRACE(t, "retransmission of %u lost: sending it again", t->snd_una);
+    t->st->stats.tcp.SackRetrans++;
+    uint32_t hole = t->sacked.r[0].start;
+    tcp_retransmit_at(t, t->snd_una, hole < t->mss ? hole : t->mss);
+    t->una_rexmit_high = t->snd_max;
+}
+
 void tcp_recovery_send(struct tcb *t)
 {
+    lost_retransmission(t);
     /* RFC 6675 5 step (C): while cwnd - pipe >= 1 SMSS, NextSeg() rule 1
      * (the next lost hole) goes here; rules 2 (new data) is output_data's,
      * through tcp_cc_send_edge(). Each retransmission raises pipe, so

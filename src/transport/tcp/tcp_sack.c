@@ -46,6 +46,8 @@ bool tcp_sack_retransmit_hole(struct tcb *t)
             tcp_retransmit_at(t, t->snd_una + off, len);
             uint32_t sent = len < t->mss ? len : t->mss;
             t->sack_next = t->snd_una + off + sent;
+            if (off == 0)
+                t->una_rexmit_high = t->snd_max;
             t->st->stats.tcp.SackRetrans++;
             return true;
         }
