@@ -195,6 +195,44 @@ static void test_lost_retransmission_sent_again(void **state)
     th_free(h);
 }
 
+/* Advances the clock until the retransmission timer sends something. */
+static void until_rto(struct th *h)
+{
+    for (int k = 0; k < 1000 && th_pending(h) == 0; k++)
+        th_advance(h, 10 * UST_MSEC);
+    assert_int_equal(h->st->stats.tcp.Timeouts, 1);
+}
+
+static void test_rto_resend_skips_sacked(void **state)
+{
+    (void)state;
+    struct th *h = th_new(NULL);
+    struct ust_sock *s = open_conn(h, true);
+    uint32_t i = h->iss + 1, p = PEER_ISS + 1;
+    send_window(h, s, 6 * M, 6);
+    /* 0 and 2 lost, 1 and 3 arrive (too little SACKed to call 0 lost),
+     * the later ACKs are lost: the timer expires */
+    struct tcp_opts o = {.num_sack = 2, .sack = {{i + 3 * M, i + 4 * M}, {i + M, i + 2 * M}}};
+    seg_in_opts(h, A, p, i, 65535, &o, 0, NULL, 0);
+    seg_expect_nothing(h);
+    until_rto(h);
+    assert_int_equal(seg_expect(h, A, i, p)->len, M); /* cwnd 1 SMSS */
+    seg_expect_nothing(h);
+    /* the ACK of 0-1 still SACKs 3: going back, segment 2 goes and 3 is
+     * skipped (RFC 6675 5.1), though cwnd (2 SMSS) would allow it */
+    o.num_sack = 1;
+    seg_in_opts(h, A, p, i + 2 * M, 65535, &o, 0, NULL, 0);
+    assert_int_equal(seg_expect(h, A, i + 2 * M, p)->len, M);
+    seg_expect_nothing(h);
+    seg_in(h, A, p, i + 4 * M, 65535, NULL, 0);
+    assert_int_equal(seg_expect(h, A, i + 4 * M, p)->len, M);
+    assert_int_equal(seg_expect(h, A | P, i + 5 * M, p)->len, M);
+    seg_in(h, A, p, i + 6 * M, 65535, NULL, 0);
+    assert_int_equal(th_info(s).unacked, 0);
+    assert_int_equal(h->st->stats.tcp.RetransSegs, 4);
+    th_free(h);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -204,6 +242,7 @@ int main(void)
         cmocka_unit_test(test_sack_two_smss_not_lost),
         cmocka_unit_test(test_sack_recovery_repairs_window_in_one_rtt),
         cmocka_unit_test(test_lost_retransmission_sent_again),
+        cmocka_unit_test(test_rto_resend_skips_sacked),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -293,6 +293,8 @@ void tcp_sack_advance(struct tcb *tcb, uint32_t n);
 /* Retransmits the next hole below SACKed data, if any. Returns true if
  * a segment went out. */
 bool tcp_sack_retransmit_hole(struct tcb *tcb);
+/* Going back after an RTO: moves SND.NXT past data the peer SACKed. */
+void tcp_sack_skip_held(struct tcb *tcb);
 /* Fills up to `max` SACK blocks describing our out-of-order data, the
  * most recent first (RFC 2018 4). Returns the count. */
 unsigned tcp_sack_blocks(const struct tcb *tcb, struct tcp_sack_block *b, unsigned max);

@@ -259,6 +259,7 @@ static bool worth_sending(const struct tcb *t, uint32_t len, uint32_t off, bool 
 static void output_data(struct tcb *t)
 {
     for (;;) {
+        tcp_sack_skip_held(t);
         uint32_t data_seq = tcp_snd_data_seq(t);
         uint32_t off = t->snd_nxt - data_seq;
         uint32_t queued = (uint32_t)ring_len(&t->sndbuf);

@@ -76,3 +76,20 @@ unsigned tcp_sack_blocks(const struct tcb *t, struct tcp_sack_block *b, unsigned
     }
     return n;
 }
+
+void tcp_sack_skip_held(struct tcb *t)
+{
+    /* RFC 6675 5.1: after an RTO, resend only what the peer does not
+     * report holding (SACKs that came since the timeout). */
+    if (!(t->flags & TF_SACK_OK) || !seq_lt(t->snd_nxt, t->snd_max) ||
+        !seq_ge(t->snd_nxt, t->snd_una))
+        return;
+    uint32_t off = t->snd_nxt - t->snd_una;
+    for (unsigned i = 0; i < t->sacked.n; i++) {
+        const struct asm_range *r = &t->sacked.r[i];
+        if (off >= r->start && off < r->end) {
+            t->snd_nxt = t->snd_una + r->end;
+            return;
+        }
+    }
+}
