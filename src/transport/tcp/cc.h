@@ -1,8 +1,10 @@
 /* Congestion control behind an ops table (as FreeBSD's cc/ modules), so
  * NewReno, CUBIC and others are separate files. The generic loss recovery
  * (duplicate-ACK counting, the NewReno "recover" point, which segment to
- * retransmit) lives in tcp_input.c; an algorithm only decides cwnd and
- * ssthresh. All quantities are bytes. */
+ * retransmit) lives in tcp_input.c and tcp_recovery.c; an algorithm only
+ * decides cwnd and ssthresh. With SACK (RFC 6675) recovery sets cwnd to
+ * ssthresh after enter_recovery and uses pipe instead of on_dupack /
+ * on_partial_ack. All quantities are bytes. */
 #ifndef UST_TCP_CC_H
 #define UST_TCP_CC_H
 

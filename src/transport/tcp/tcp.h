@@ -9,6 +9,8 @@
  *   tcp_rtt.c    RTT estimator and RTO (RFC 6298)
  *   tcp_isn.c    initial sequence numbers (RFC 6528, SipHash-2-4)
  *   tcp_sack.c   SACK blocks we send, the scoreboard of those we receive
+ *   tcp_recovery.c  Limited Transmit (RFC 3042), SACK loss recovery: IsLost,
+ *                pipe, lost retransmissions (RFC 6675)
  *   tcp_icmp.c   ICMP errors about our segments (RFC 5927)
  *   tcp_user.c   the socket-facing operations (tcp_sock_ops)
  *   tcp_secret.c the ISN / hash key, ust_stack_set_secret (MUST-9)

@@ -3,8 +3,8 @@
  * the most recently changed first). Sending side: a scoreboard of what
  * the peer reported holding (another assembler, offsets from SND.UNA), so
  * that fast recovery retransmits the holes below SACKed data rather than
- * only SND.UNA. Windows stay NewReno's (cc ops); this only chooses what to
- * resend. */
+ * only SND.UNA, and going back after an RTO skips what the peer holds.
+ * How much may be sent during recovery (pipe) is tcp_recovery.c's. */
 #include "core/stack_impl.h"
 #include "core/trace.h"
 #include "tcp.h"
