@@ -350,13 +350,23 @@ static int scene_bulk(struct demo *d)
     return 0;
 }
 
+void demo_print_counter_rows(struct demo *d, const struct demo_counter_row *rows, size_t n)
+{
+    for (size_t i = 0; i < n; i++) {
+        fprintf(d->out, "%-26s", rows[i].label);
+        for (int h = 0; h < NHOSTS; h++) {
+            const uint8_t *base = (const uint8_t *)ust_stack_stats(d->host[h].st);
+            uint64_t v;
+            memcpy(&v, base + rows[i].off, sizeof(v));
+            fprintf(d->out, " %10llu", (unsigned long long)v);
+        }
+        fputc('\n', d->out);
+    }
+}
+
 static int scene_counters(struct demo *d)
 {
-    struct row {
-        const char *label;
-        size_t off; /* offset of the counter in struct ust_stats */
-    };
-    static const struct row rows[] = {
+    static const struct demo_counter_row rows[] = {
         {"frames sent", offsetof(struct ust_stats, link.tx_frames)},
         {"frames received", offsetof(struct ust_stats, link.rx_frames)},
         {"ARP requests sent", offsetof(struct ust_stats, arp.out_requests)},
@@ -369,16 +379,7 @@ static int scene_counters(struct demo *d)
         {"ICMP echo replies in", offsetof(struct ust_stats, icmp.InEchoReps)},
     };
     fprintf(d->out, "%-26s %10s %10s %10s\n", "", "host A", "router R", "host B");
-    for (size_t i = 0; i < sizeof(rows) / sizeof(rows[0]); i++) {
-        fprintf(d->out, "%-26s", rows[i].label);
-        for (int h = 0; h < NHOSTS; h++) {
-            const uint8_t *base = (const uint8_t *)ust_stack_stats(d->host[h].st);
-            uint64_t v;
-            memcpy(&v, base + rows[i].off, sizeof(v));
-            fprintf(d->out, " %10llu", (unsigned long long)v);
-        }
-        fputc('\n', d->out);
-    }
+    demo_print_counter_rows(d, rows, sizeof(rows) / sizeof(rows[0]));
     demo_tcp_counters(d);
     fprintf(d->out, "%-26s", "frames the cables lost");
     for (int h = 0; h < NHOSTS; h++) {

@@ -99,4 +99,13 @@ int scene_tcp_close(struct demo *d);
 /* TCP rows of the counters table */
 void demo_tcp_counters(struct demo *d);
 
+/* One row of the counters table: a label and where the counter sits in
+ * struct ust_stats. */
+struct demo_counter_row {
+    const char *label;
+    size_t off;
+};
+/* Prints each row with one column per stack of the demo. */
+void demo_print_counter_rows(struct demo *d, const struct demo_counter_row *rows, size_t n);
+
 #endif

@@ -323,11 +323,7 @@ int scene_tcp_close(struct demo *d)
 
 void demo_tcp_counters(struct demo *d)
 {
-    struct row {
-        const char *label;
-        size_t off;
-    };
-    static const struct row rows[] = {
+    static const struct demo_counter_row rows[] = {
         {"TCP connections opened", offsetof(struct ust_stats, tcp.ActiveOpens)},
         {"TCP connections accepted", offsetof(struct ust_stats, tcp.PassiveOpens)},
         {"TCP segments sent", offsetof(struct ust_stats, tcp.OutSegs)},
@@ -336,14 +332,5 @@ void demo_tcp_counters(struct demo *d)
         {"TCP fast retransmits", offsetof(struct ust_stats, tcp.FastRetrans)},
         {"TCP retransmit timeouts", offsetof(struct ust_stats, tcp.Timeouts)},
     };
-    for (size_t i = 0; i < sizeof(rows) / sizeof(rows[0]); i++) {
-        fprintf(d->out, "%-26s", rows[i].label);
-        for (int h = 0; h < NHOSTS; h++) {
-            const uint8_t *base = (const uint8_t *)ust_stack_stats(d->host[h].st);
-            uint64_t v;
-            memcpy(&v, base + rows[i].off, sizeof(v));
-            fprintf(d->out, " %10llu", (unsigned long long)v);
-        }
-        fputc('\n', d->out);
-    }
+    demo_print_counter_rows(d, rows, sizeof(rows) / sizeof(rows[0]));
 }

@@ -91,6 +91,18 @@ static void flags_str(uint8_t f, char out[8])
     out[n] = 0;
 }
 
+/* The per-segment trace line; nothing is formatted while tracing is off
+ * (this runs for every frame sent). */
+static void trace_tx(const struct tcb *t, const struct tcp_hdr *h, uint32_t len)
+{
+    if (!t->st->trace_fn)
+        return;
+    char b[64], fs[8];
+    flags_str(h->flags, fs);
+    TCB_TRACE(t, "tx %s [%s] seq %u ack %u len %u win %u", tcb_str(t, b, sizeof(b)), fs, h->seq,
+              h->ack, len, h->wnd);
+}
+
 /* Hands a finished segment to IP (or to the test seam). */
 static int tcp_send_pkt(struct ust_stack *st, ust_ip4_t src, ust_ip4_t dst, uint8_t tos,
                         uint8_t ttl, const uint8_t *opts, uint8_t opt_len, struct pkt *p)
@@ -189,10 +201,7 @@ static int tcp_xmit(struct tcb *t, uint32_t seq, uint8_t flags, uint32_t data_of
         pkt_free(p);
         return UST_ERR_NOMEM;
     }
-    char b[64], fs[8];
-    flags_str(h.flags, fs);
-    TCB_TRACE(t, "tx %s [%s] seq %u ack %u len %u win %u", tcb_str(t, b, sizeof(b)), fs, seq,
-              h.ack, len, h.wnd);
+    trace_tx(t, &h, len);
     return tcp_send_pkt(st, t->laddr, t->raddr, t->tos, t->ttl, t->ip_opts, t->ip_opt_len, p);
 }
 
