@@ -313,12 +313,18 @@ struct ust_sock *th_open_active(struct th *h, uint16_t peer_wnd)
     return s;
 }
 
-struct ust_sock *th_open_passive(struct th *h, struct ust_sock **listener)
+struct ust_sock *th_listen(struct th *h, ust_ip4_t addr, int backlog)
 {
     struct ust_sock *l = th_socket(h);
-    struct sock_addr la = {.addr = 0, .port = TH_RPORT};
+    struct sock_addr la = {.addr = addr, .port = TH_RPORT};
     assert_int_equal(tcp_sock_ops.bind(l, &la), UST_OK);
-    assert_int_equal(tcp_sock_ops.listen(l, 8), UST_OK);
+    assert_int_equal(tcp_sock_ops.listen(l, backlog), UST_OK);
+    return l;
+}
+
+struct ust_sock *th_open_passive(struct th *h, struct ust_sock **listener)
+{
+    struct ust_sock *l = th_listen(h, 0, 8);
     h->lport = TH_RPORT;
     h->rport = TH_LPORT;
     struct tcp_opts o = {.has_mss = true, .mss = 1460};

@@ -93,6 +93,10 @@ unsigned th_pending(const struct th *h);
  * driver reads in one ust_dev_poll_rx); the batch ends when fn returns. */
 void th_batch(struct th *h, void (*fn)(struct th *h, void *ctx), void *ctx);
 
+/* A listener bound to addr:TH_RPORT with this backlog (bind and listen
+ * must succeed). Does not change h->lport / h->rport. */
+struct ust_sock *th_listen(struct th *h, ust_ip4_t addr, int backlog);
+
 /* Active open from TH_LOCAL:TH_LPORT to TH_PEER:TH_RPORT; expects the SYN
  * (h->iss learned). */
 struct ust_sock *th_connect(struct th *h);

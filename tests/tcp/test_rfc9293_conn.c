@@ -225,10 +225,7 @@ static void test_invalid_addresses_ignored(void **state)
 {
     (void)state;
     struct th *h = th_new(NULL);
-    struct ust_sock *l = th_socket(h);
-    struct sock_addr la = {.addr = 0, .port = TH_RPORT};
-    assert_int_equal(tcp_sock_ops.bind(l, &la), UST_OK);
-    assert_int_equal(tcp_sock_ops.listen(l, 8), UST_OK);
+    struct ust_sock *l = th_listen(h, 0, 8);
     uint8_t b[64];
     const ust_ip4_t bad_src[] = {0, UST_IP4(255, 255, 255, 255), UST_IP4(203, 0, 113, 255),
                                  UST_IP4(224, 0, 0, 5)};

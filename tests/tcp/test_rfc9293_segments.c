@@ -86,10 +86,7 @@ static void test_syn_mss_option_unaligned(void **state)
 {
     (void)state;
     struct th *h = th_new(NULL);
-    struct ust_sock *l = th_socket(h);
-    struct sock_addr la = {.addr = 0, .port = TH_RPORT};
-    assert_int_equal(tcp_sock_ops.bind(l, &la), UST_OK);
-    assert_int_equal(tcp_sock_ops.listen(l, 4), UST_OK);
+    struct ust_sock *l = th_listen(h, 0, 4);
     h->lport = TH_RPORT;
     h->rport = TH_LPORT;
     /* NOP, MSS 1000 at offset 1, NOP, NOP, WS 0 at offset 7 ... EOL */

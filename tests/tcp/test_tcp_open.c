@@ -66,10 +66,7 @@ static void test_passive_open(void **state)
 {
     (void)state;
     struct th *h = th_new(NULL);
-    struct ust_sock *l = th_socket(h);
-    struct sock_addr la = {.addr = 0, .port = TH_RPORT};
-    assert_int_equal(tcp_sock_ops.bind(l, &la), UST_OK);
-    assert_int_equal(tcp_sock_ops.listen(l, 4), UST_OK);
+    struct ust_sock *l = th_listen(h, 0, 4);
     assert_int_equal(th_state(l), UST_TCP_LISTEN);
     struct ust_sock *c = th_socket(h);
     assert_int_equal(tcp_sock_ops.accept(l, c, NULL), UST_ERR_AGAIN);
@@ -112,10 +109,7 @@ static void test_data_before_accept(void **state)
 {
     (void)state;
     struct th *h = th_new(NULL);
-    struct ust_sock *l = th_socket(h);
-    struct sock_addr la = {.addr = 0, .port = TH_RPORT};
-    assert_int_equal(tcp_sock_ops.bind(l, &la), UST_OK);
-    assert_int_equal(tcp_sock_ops.listen(l, 4), UST_OK);
+    struct ust_sock *l = th_listen(h, 0, 4);
     h->lport = TH_RPORT;
     h->rport = TH_LPORT;
     seg_in(h, S, PEER_ISS, 0, 8192, NULL, 0);
@@ -195,10 +189,7 @@ static void test_checksum_and_addresses(void **state)
 {
     (void)state;
     struct th *h = th_new(NULL);
-    struct ust_sock *l = th_socket(h);
-    struct sock_addr la = {.addr = 0, .port = TH_RPORT};
-    assert_int_equal(tcp_sock_ops.bind(l, &la), UST_OK);
-    assert_int_equal(tcp_sock_ops.listen(l, 4), UST_OK);
+    th_listen(h, 0, 4);
     uint8_t b[64];
     /* MUST-3: a bad checksum is dropped and counted, no answer */
     size_t n = build_syn(b, TH_PEER, TH_LOCAL);
@@ -251,10 +242,7 @@ static void test_listen_segments(void **state)
 {
     (void)state;
     struct th *h = th_new(NULL);
-    struct ust_sock *l = th_socket(h);
-    struct sock_addr la = {.addr = TH_LOCAL, .port = TH_RPORT};
-    assert_int_equal(tcp_sock_ops.bind(l, &la), UST_OK);
-    assert_int_equal(tcp_sock_ops.listen(l, 4), UST_OK);
+    struct ust_sock *l = th_listen(h, TH_LOCAL, 4);
     h->lport = TH_RPORT;
     h->rport = TH_LPORT;
     seg_in(h, R, 1, 0, 0, NULL, 0);           /* RST: ignored */
@@ -324,10 +312,7 @@ static void test_syn_received_rst_returns_to_listen(void **state)
 {
     (void)state;
     struct th *h = th_new(NULL);
-    struct ust_sock *l = th_socket(h);
-    struct sock_addr la = {.addr = 0, .port = TH_RPORT};
-    assert_int_equal(tcp_sock_ops.bind(l, &la), UST_OK);
-    assert_int_equal(tcp_sock_ops.listen(l, 4), UST_OK);
+    struct ust_sock *l = th_listen(h, 0, 4);
     h->lport = TH_RPORT;
     h->rport = TH_LPORT;
     seg_in(h, S, PEER_ISS, 0, 1000, NULL, 0);
@@ -354,10 +339,7 @@ static void test_backlog_bounded(void **state)
 {
     (void)state;
     struct th *h = th_new(NULL);
-    struct ust_sock *l = th_socket(h);
-    struct sock_addr la = {.addr = 0, .port = TH_RPORT};
-    assert_int_equal(tcp_sock_ops.bind(l, &la), UST_OK);
-    assert_int_equal(tcp_sock_ops.listen(l, 2), UST_OK);
+    th_listen(h, 0, 2);
     h->lport = TH_RPORT;
     for (uint16_t p = 1; p <= 2; p++) {
         h->rport = p;

@@ -63,10 +63,7 @@ static void test_not_without_peer(void **state)
     h = th_new(&c);
     h->lport = TH_RPORT;
     h->rport = TH_LPORT;
-    struct ust_sock *l = th_socket(h);
-    struct sock_addr la = {.addr = 0, .port = TH_RPORT};
-    assert_int_equal(tcp_sock_ops.bind(l, &la), UST_OK);
-    assert_int_equal(tcp_sock_ops.listen(l, 1), UST_OK);
+    th_listen(h, 0, 1);
     struct tcp_opts o = {.has_timestamp = true, .ts_val = 1};
     seg_in_opts(h, S, PEER_ISS, 0, 65535, &o, 0, NULL, 0);
     assert_int_equal(th_pending(h), 1);
