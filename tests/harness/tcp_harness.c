@@ -322,6 +322,14 @@ struct ust_sock *th_listen(struct th *h, ust_ip4_t addr, int backlog)
     return l;
 }
 
+const struct th_seg *th_syn_in(struct th *h, uint16_t wnd)
+{
+    seg_in(h, TCP_SYN, PEER_ISS, 0, wnd, NULL, 0);
+    assert_true(th_pending(h) > 0);
+    h->iss = h->q[h->qhead].seq;
+    return seg_expect(h, TCP_SYN | TCP_ACK, h->iss, PEER_ISS + 1);
+}
+
 struct ust_sock *th_open_passive(struct th *h, struct ust_sock **listener)
 {
     struct ust_sock *l = th_listen(h, 0, 8);

@@ -97,6 +97,11 @@ void th_batch(struct th *h, void (*fn)(struct th *h, void *ctx), void *ctx);
  * must succeed). Does not change h->lport / h->rport. */
 struct ust_sock *th_listen(struct th *h, ust_ip4_t addr, int backlog);
 
+/* The peer's SYN (seq PEER_ISS, window wnd, no options) reaches a
+ * listener; expects the SYN,ACK <SEQ=ISS><ACK=PEER_ISS+1> (h->iss learned)
+ * and returns it. */
+const struct th_seg *th_syn_in(struct th *h, uint16_t wnd);
+
 /* Active open from TH_LOCAL:TH_LPORT to TH_PEER:TH_RPORT; expects the SYN
  * (h->iss learned). */
 struct ust_sock *th_connect(struct th *h);

@@ -73,9 +73,7 @@ static void test_passive_open(void **state)
     h->lport = TH_RPORT;
     h->rport = TH_LPORT;
     /* no MSS option: 536 is assumed (MUST-15); no window scale: none used */
-    seg_in(h, S, PEER_ISS, 0, 8192, NULL, 0);
-    h->iss = h->q[h->qhead].seq;
-    const struct th_seg *sa = seg_expect(h, S | A, h->iss, PEER_ISS + 1);
+    const struct th_seg *sa = th_syn_in(h, 8192);
     assert_true(sa->opts.has_mss);
     assert_int_equal(sa->opts.mss, 1460);
     assert_false(sa->opts.has_wscale);
@@ -112,9 +110,7 @@ static void test_data_before_accept(void **state)
     struct ust_sock *l = th_listen(h, 0, 4);
     h->lport = TH_RPORT;
     h->rport = TH_LPORT;
-    seg_in(h, S, PEER_ISS, 0, 8192, NULL, 0);
-    h->iss = h->q[h->qhead].seq;
-    seg_expect(h, S | A, h->iss, PEER_ISS + 1);
+    th_syn_in(h, 8192);
     uint32_t i = h->iss + 1, p = PEER_ISS + 1;
     /* the handshake's ACK carries data, more follows, then a FIN: all
      * before the application accepts */
@@ -315,9 +311,7 @@ static void test_syn_received_rst_returns_to_listen(void **state)
     struct ust_sock *l = th_listen(h, 0, 4);
     h->lport = TH_RPORT;
     h->rport = TH_LPORT;
-    seg_in(h, S, PEER_ISS, 0, 1000, NULL, 0);
-    h->iss = h->q[h->qhead].seq;
-    seg_expect(h, S | A, h->iss, PEER_ISS + 1);
+    th_syn_in(h, 1000);
     /* a repeated SYN gets the SYN,ACK again */
     seg_in(h, S, PEER_ISS, 0, 1000, NULL, 0);
     seg_expect(h, S | A, h->iss, PEER_ISS + 1);
