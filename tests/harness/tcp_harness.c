@@ -286,18 +286,23 @@ void seg_expect_nothing(struct th *h)
     }
 }
 
-struct ust_sock *th_connect(struct th *h)
+const struct th_seg *th_connect_sock(struct th *h, struct ust_sock *s)
 {
-    struct ust_sock *s = th_socket(h);
     struct sock_addr la = {.addr = TH_LOCAL, .port = TH_LPORT};
     assert_int_equal(tcp_sock_ops.bind(s, &la), UST_OK);
     struct sock_addr ra = {.addr = TH_PEER, .port = TH_RPORT};
     assert_int_equal(tcp_sock_ops.connect(s, &ra), UST_ERR_INPROGRESS);
-    h->lport = TH_LPORT;
-    h->rport = TH_RPORT;
     assert_int_equal(th_pending(h), 1);
     h->iss = h->q[h->qhead].seq;
-    seg_expect(h, TCP_SYN, h->iss, 0);
+    return seg_expect(h, TCP_SYN, h->iss, 0);
+}
+
+struct ust_sock *th_connect(struct th *h)
+{
+    struct ust_sock *s = th_socket(h);
+    h->lport = TH_LPORT;
+    h->rport = TH_RPORT;
+    th_connect_sock(h, s);
     return s;
 }
 

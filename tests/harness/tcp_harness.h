@@ -102,6 +102,10 @@ struct ust_sock *th_listen(struct th *h, ust_ip4_t addr, int backlog);
  * and returns it. */
 const struct th_seg *th_syn_in(struct th *h, uint16_t wnd);
 
+/* Binds s (already configured by the caller) to TH_LOCAL:TH_LPORT and
+ * connects it to TH_PEER:TH_RPORT; expects the SYN (h->iss learned) and
+ * returns it. Does not change h->lport / h->rport. */
+const struct th_seg *th_connect_sock(struct th *h, struct ust_sock *s);
 /* Active open from TH_LOCAL:TH_LPORT to TH_PEER:TH_RPORT; expects the SYN
  * (h->iss learned). */
 struct ust_sock *th_connect(struct th *h);

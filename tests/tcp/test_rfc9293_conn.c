@@ -77,12 +77,7 @@ static void test_listen_next_to_syn_sent(void **state)
     struct th *h = th_new(NULL);
     struct ust_sock *s = th_socket(h);
     s->reuseaddr = true;
-    struct sock_addr la = {.addr = TH_LOCAL, .port = TH_LPORT};
-    struct sock_addr ra = {.addr = TH_PEER, .port = TH_RPORT};
-    assert_int_equal(tcp_sock_ops.bind(s, &la), UST_OK);
-    assert_int_equal(tcp_sock_ops.connect(s, &ra), UST_ERR_INPROGRESS);
-    h->iss = h->q[h->qhead].seq;
-    seg_expect(h, S, h->iss, 0);
+    th_connect_sock(h, s);
     struct ust_sock *l = th_socket(h);
     l->reuseaddr = true;
     struct sock_addr any = {.addr = 0, .port = TH_LPORT};

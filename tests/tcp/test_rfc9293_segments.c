@@ -366,12 +366,7 @@ static void test_zero_window_still_takes_urg(void **state)
     struct th *h = th_new(NULL);
     struct ust_sock *s = th_socket(h);
     assert_int_equal(th_setopt_int(s, SOL_SOCKET, SO_RCVBUF, 2048), UST_OK);
-    struct sock_addr la = {.addr = TH_LOCAL, .port = TH_LPORT};
-    struct sock_addr ra = {.addr = TH_PEER, .port = TH_RPORT};
-    assert_int_equal(tcp_sock_ops.bind(s, &la), UST_OK);
-    assert_int_equal(tcp_sock_ops.connect(s, &ra), UST_ERR_INPROGRESS);
-    h->iss = h->q[h->qhead].seq;
-    seg_expect(h, S, h->iss, 0);
+    th_connect_sock(h, s);
     uint32_t i = h->iss + 1, p = PEER_ISS + 1;
     seg_in(h, S | A, PEER_ISS, i, 65535, NULL, 0);
     seg_expect(h, A, i, p);

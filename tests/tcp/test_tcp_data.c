@@ -59,12 +59,7 @@ static void test_user_mss(void **state)
     struct th *h = th_new(NULL);
     struct ust_sock *s = th_socket(h);
     assert_int_equal(th_setopt_int(s, IPPROTO_TCP, TCP_MAXSEG, 500), UST_OK);
-    struct sock_addr la = {.addr = TH_LOCAL, .port = TH_LPORT};
-    struct sock_addr ra = {.addr = TH_PEER, .port = TH_RPORT};
-    assert_int_equal(tcp_sock_ops.bind(s, &la), UST_OK);
-    assert_int_equal(tcp_sock_ops.connect(s, &ra), UST_ERR_INPROGRESS);
-    h->iss = h->q[h->qhead].seq;
-    const struct th_seg *syn = seg_expect(h, S, h->iss, 0);
+    const struct th_seg *syn = th_connect_sock(h, s);
     assert_int_equal(syn->opts.mss, 500);
     uint32_t i = h->iss + 1, p = PEER_ISS + 1;
     struct tcp_opts o = {.has_mss = true, .mss = 1460};
@@ -275,12 +270,7 @@ static struct ust_sock *open_small_rcvbuf(struct th *h, int rcvbuf)
 {
     struct ust_sock *s = th_socket(h);
     assert_int_equal(th_setopt_int(s, SOL_SOCKET, SO_RCVBUF, rcvbuf), UST_OK);
-    struct sock_addr la = {.addr = TH_LOCAL, .port = TH_LPORT};
-    struct sock_addr ra = {.addr = TH_PEER, .port = TH_RPORT};
-    assert_int_equal(tcp_sock_ops.bind(s, &la), UST_OK);
-    assert_int_equal(tcp_sock_ops.connect(s, &ra), UST_ERR_INPROGRESS);
-    h->iss = h->q[h->qhead].seq;
-    seg_expect(h, S, h->iss, 0);
+    th_connect_sock(h, s);
     struct tcp_opts o = {.has_mss = true, .mss = 1460};
     seg_in_opts(h, S | A, PEER_ISS, h->iss + 1, 65535, &o, 0, NULL, 0);
     seg_expect(h, A, h->iss + 1, PEER_ISS + 1);
