@@ -10,23 +10,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/rand.h"
 #include "wire/csum.h"
-
-/* xorshift64: deterministic test data, independent of the stack's PRNG. */
-static uint64_t rng_state;
-static void rng_seed(uint64_t s) { rng_state = s ? s : 1; }
-static uint64_t rng64(void)
-{
-    rng_state ^= rng_state << 13;
-    rng_state ^= rng_state >> 7;
-    rng_state ^= rng_state << 17;
-    return rng_state;
-}
-static void fill_random(uint8_t *p, size_t n)
-{
-    for (size_t i = 0; i < n; i++)
-        p[i] = (uint8_t)rng64();
-}
 
 /* RFC 1071 in its plainest form: big-endian 16-bit words, one at a time. */
 static uint16_t ref_sum16(const uint8_t *p, size_t n)
@@ -76,9 +61,10 @@ static void test_odd_lengths_all_alignments(void **state)
     enum { MAXLEN = 2100 };
     uint8_t *buf = malloc(MAXLEN + 8);
     assert_non_null(buf);
-    rng_seed(1071);
+    struct ust_rng r;
+    rng_seed(&r, 1071);
     for (size_t align = 0; align < 8; align++) {
-        fill_random(buf, MAXLEN + 8);
+        rng_bytes(&r, buf, MAXLEN + 8);
         for (size_t n = 0; n <= MAXLEN; n++) {
             uint16_t got = csum_buf(buf + align, n);
             uint16_t want = ref_csum(buf + align, n);
@@ -101,8 +87,9 @@ static void test_all_ones_and_large(void **state)
     assert_int_equal(csum_buf(buf, n), ref_csum(buf, n));
     assert_int_equal(csum_buf(buf + 1, n), ref_csum(buf + 1, n));
     assert_int_equal(csum_buf(buf, n - 1), ref_csum(buf, n - 1));
-    rng_seed(7);
-    fill_random(buf, n + 1);
+    struct ust_rng r;
+    rng_seed(&r, 7);
+    rng_bytes(&r, buf, n + 1);
     assert_int_equal(csum_buf(buf + 3, n - 5), ref_csum(buf + 3, n - 5));
     free(buf);
 }
@@ -113,12 +100,13 @@ static void test_chaining(void **state)
 {
     (void)state;
     uint8_t buf[1500];
-    rng_seed(42);
+    struct ust_rng r;
+    rng_seed(&r, 42);
     for (int round = 0; round < 2000; round++) {
-        fill_random(buf, sizeof(buf));
-        size_t n = (size_t)(rng64() % sizeof(buf));
-        size_t cut1 = (size_t)(rng64() % (n + 1)) & ~(size_t)1;
-        size_t cut2 = cut1 + ((size_t)(rng64() % (n - cut1 + 1)) & ~(size_t)1);
+        rng_bytes(&r, buf, sizeof(buf));
+        size_t n = (size_t)(rng_next(&r) % sizeof(buf));
+        size_t cut1 = (size_t)(rng_next(&r) % (n + 1)) & ~(size_t)1;
+        size_t cut2 = cut1 + ((size_t)(rng_next(&r) % (n - cut1 + 1)) & ~(size_t)1);
         uint32_t s = csum_partial(buf, cut1, 0);
         s = csum_partial(buf + cut1, cut2 - cut1, s);
         s = csum_partial(buf + cut2, n - cut2, s);
@@ -154,30 +142,31 @@ static void test_incremental_update(void **state)
 {
     (void)state;
     uint8_t hdr[60];
-    rng_seed(1624);
+    struct ust_rng r;
+    rng_seed(&r, 1624);
     for (int round = 0; round < 20000; round++) {
-        size_t n = 20 + 2 * (size_t)(rng64() % 21);
-        fill_random(hdr, n);
+        size_t n = 20 + 2 * (size_t)(rng_next(&r) % 21);
+        rng_bytes(&r, hdr, n);
         hdr[10] = hdr[11] = 0;
         uint16_t c = csum_buf(hdr, n);
         hdr[10] = (uint8_t)(c >> 8);
         hdr[11] = (uint8_t)c;
-        if (rng64() & 1) {
-            size_t off = 2 * (size_t)(rng64() % (n / 2));
+        if (rng_next(&r) & 1) {
+            size_t off = 2 * (size_t)(rng_next(&r) % (n / 2));
             if (off == 10)
                 off = 12;
             uint16_t old = (uint16_t)(hdr[off] << 8 | hdr[off + 1]);
-            uint16_t nw = (uint16_t)rng64();
+            uint16_t nw = (uint16_t)rng_next(&r);
             if (round % 7 == 0)
                 nw = (uint16_t)(old - 1); /* e.g. TTL decrement */
             hdr[off] = (uint8_t)(nw >> 8);
             hdr[off + 1] = (uint8_t)nw;
             c = csum_update16(c, old, nw);
         } else {
-            size_t off = 12 + 4 * (size_t)(rng64() % ((n - 12) / 4));
+            size_t off = 12 + 4 * (size_t)(rng_next(&r) % ((n - 12) / 4));
             uint32_t old = (uint32_t)hdr[off] << 24 | (uint32_t)hdr[off + 1] << 16 |
                            (uint32_t)hdr[off + 2] << 8 | hdr[off + 3];
-            uint32_t nw = (uint32_t)rng64();
+            uint32_t nw = (uint32_t)rng_next(&r);
             hdr[off] = (uint8_t)(nw >> 24);
             hdr[off + 1] = (uint8_t)(nw >> 16);
             hdr[off + 2] = (uint8_t)(nw >> 8);
@@ -210,9 +199,10 @@ static void test_crc32(void **state)
     assert_int_equal(crc32_ieee("123456789", 9), 0xCBF43926u);
     assert_int_equal(crc32_ieee("", 0), 0);
     uint8_t buf[300];
-    rng_seed(802);
+    struct ust_rng r;
+    rng_seed(&r, 802);
     for (size_t align = 0; align < 8; align++) {
-        fill_random(buf, sizeof(buf));
+        rng_bytes(&r, buf, sizeof(buf));
         for (size_t n = 0; n + align <= sizeof(buf); n++)
             assert_int_equal(crc32_ieee(buf + align, n), ref_crc32(buf + align, n));
     }
@@ -224,8 +214,9 @@ static void test_crc32_residue(void **state)
 {
     (void)state;
     uint8_t frame[64];
-    rng_seed(3);
-    fill_random(frame, 60);
+    struct ust_rng r;
+    rng_seed(&r, 3);
+    rng_bytes(&r, frame, 60);
     uint32_t fcs = crc32_ieee(frame, 60);
     frame[60] = (uint8_t)fcs;
     frame[61] = (uint8_t)(fcs >> 8);

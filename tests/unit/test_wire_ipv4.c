@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/rand.h"
 #include "wire/csum.h"
 #include "wire/ipv4.h"
 
@@ -388,27 +389,25 @@ static void test_validation_order(void **state)
     assert_int_equal(parse_copy(b, sizeof(b), false, &h), WIRE_BAD_OPTION);
 }
 
-static uint64_t rng_state = 791;
-static uint32_t rng32(void)
-{
-    rng_state ^= rng_state << 13;
-    rng_state ^= rng_state >> 7;
-    rng_state ^= rng_state << 17;
-    return (uint32_t)rng_state;
-}
-
 /* Random headers (with NOP-filled options) survive emit then parse. */
 static void test_random_round_trip(void **state)
 {
     (void)state;
+    struct ust_rng r;
+    rng_seed(&r, 791);
     for (int i = 0; i < 5000; i++) {
-        uint8_t opt_len = (uint8_t)(4 * (rng32() % 11));
-        struct ipv4_hdr h = {
-            .hdr_len = (uint8_t)(20 + opt_len), .opt_len = opt_len, .tos = (uint8_t)rng32(),
-            .id = (uint16_t)rng32(), .df = rng32() & 1, .mf = rng32() & 1,
-            .frag_off = (uint16_t)(8 * (rng32() % 8192)), .ttl = (uint8_t)rng32(),
-            .proto = (uint8_t)rng32(), .src = rng32(), .dst = rng32()};
-        h.total_len = (uint16_t)(h.hdr_len + rng32() % 64);
+        uint8_t opt_len = (uint8_t)(4 * (rng_next(&r) % 11));
+        struct ipv4_hdr h = {.hdr_len = (uint8_t)(20 + opt_len), .opt_len = opt_len};
+        h.tos = (uint8_t)rng_next(&r);
+        h.id = (uint16_t)rng_next(&r);
+        h.df = rng_next(&r) & 1;
+        h.mf = rng_next(&r) & 1;
+        h.frag_off = (uint16_t)(8 * (rng_next(&r) % 8192));
+        h.ttl = (uint8_t)rng_next(&r);
+        h.proto = (uint8_t)rng_next(&r);
+        h.src = (uint32_t)rng_next(&r);
+        h.dst = (uint32_t)rng_next(&r);
+        h.total_len = (uint16_t)(h.hdr_len + rng_next(&r) % 64);
         uint8_t b[60 + 64];
         memset(b + 20, IPV4_OPT_NOP, opt_len);
         assert_int_equal(ipv4_emit(&h, b, sizeof(b)), h.hdr_len);

@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/rand.h"
 #include "wire/csum.h"
 #include "wire/tcp.h"
 
@@ -457,42 +458,36 @@ static void test_emit_nospace(void **state)
     assert_int_equal(out[12], 0x60);
 }
 
-static uint64_t rng_state = 9293;
-static uint32_t rng32(void)
-{
-    rng_state ^= rng_state << 13;
-    rng_state ^= rng_state >> 7;
-    rng_state ^= rng_state << 17;
-    return (uint32_t)rng_state;
-}
-
 /* Random headers, options and payloads survive emit then parse. */
 static void test_random_round_trip(void **state)
 {
     (void)state;
+    struct ust_rng r;
+    rng_seed(&r, 9293);
     uint8_t b[60 + 100];
     for (int i = 0; i < 5000; i++) {
-        struct tcp_hdr h = {.sport = (uint16_t)rng32(), .dport = (uint16_t)rng32(),
-                            .seq = rng32(), .ack = rng32(), .flags = (uint8_t)rng32(),
-                            .wnd = (uint16_t)rng32(), .urp = (uint16_t)rng32()};
-        uint32_t m = rng32();
+        struct tcp_hdr h = {.sport = (uint16_t)rng_next(&r), .dport = (uint16_t)rng_next(&r),
+                            .seq = (uint32_t)rng_next(&r), .ack = (uint32_t)rng_next(&r),
+                            .flags = (uint8_t)rng_next(&r),
+                            .wnd = (uint16_t)rng_next(&r), .urp = (uint16_t)rng_next(&r)};
+        uint32_t m = (uint32_t)rng_next(&r);
         h.opts.has_mss = m & 1;
-        h.opts.mss = (uint16_t)rng32();
+        h.opts.mss = (uint16_t)rng_next(&r);
         h.opts.has_wscale = (m >> 1) & 1;
-        h.opts.wscale = (uint8_t)rng32();
+        h.opts.wscale = (uint8_t)rng_next(&r);
         h.opts.sack_permitted = (m >> 2) & 1;
         h.opts.has_timestamp = (m >> 3) & 1;
-        h.opts.ts_val = rng32();
-        h.opts.ts_ecr = rng32();
+        h.opts.ts_val = (uint32_t)rng_next(&r);
+        h.opts.ts_ecr = (uint32_t)rng_next(&r);
         h.opts.num_sack = (uint8_t)((m >> 4) % 5);
         for (int k = 0; k < TCP_MAX_SACK_BLOCKS; k++) {
-            h.opts.sack[k].left = rng32();
-            h.opts.sack[k].right = rng32();
+            h.opts.sack[k].left = (uint32_t)rng_next(&r);
+            h.opts.sack[k].right = (uint32_t)rng_next(&r);
         }
         size_t hl = TCP_HDR_LEN + tcp_opts_len(&h.opts);
-        size_t payload = rng32() % 100;
+        size_t payload = (uint32_t)rng_next(&r) % 100;
         for (size_t k = 0; k < payload; k++)
-            b[hl + k] = (uint8_t)rng32();
+            b[hl + k] = (uint8_t)rng_next(&r);
         assert_int_equal(tcp_emit(&h, A1, A2, b, hl + payload, payload), (int)hl);
         struct tcp_hdr back;
         assert_int_equal(parse_copy(b, hl + payload, true, &back), WIRE_OK);
