@@ -263,6 +263,15 @@ static int scene_network(struct demo *d)
     return rc;
 }
 
+/* A story ping with every stack's trace shown, whatever --trace says. */
+static int story_ping_traced(struct demo *d, ust_ip4_t dst, size_t size)
+{
+    demo_mute_all(d, false);
+    int rc = story_ping(d, dst, size);
+    demo_mute_all(d, !d->o.trace);
+    return rc;
+}
+
 static int scene_arp(struct demo *d)
 {
     say(d, "A runs 'ping 203.0.113.1'. Going DOWN A's stack: ICMP builds an echo request,\n"
@@ -271,10 +280,7 @@ static int scene_arp(struct demo *d)
            "datagram waits in the ARP queue while A broadcasts \"who has 203.0.113.1?\".\n"
            "The router answers with its MAC; the waiting datagram leaves. Going UP the\n"
            "router's stack: Ethernet -> IP (it is for me) -> ICMP, which answers.");
-    demo_mute_all(d, false);
-    int rc = story_ping(d, host_specs[ROUTER].nic[0].addr, 56);
-    demo_mute_all(d, !d->o.trace);
-    return rc;
+    return story_ping_traced(d, host_specs[ROUTER].nic[0].addr, 56);
 }
 
 static int scene_routing(struct demo *d)
@@ -285,10 +291,7 @@ static int scene_routing(struct demo *d)
            "The router forwards: decrements the TTL, looks up 198.51.100.0/24 (its lan2),\n"
            "asks lan2 who has 198.51.100.20, and sends the datagram on. B answers the same\n"
            "way back; the reply arrives with ttl=63: one router on the path.");
-    demo_mute_all(d, false);
-    int rc = story_ping(d, host_specs[HOST_B].nic[0].addr, 56);
-    demo_mute_all(d, !d->o.trace);
-    return rc;
+    return story_ping_traced(d, host_specs[HOST_B].nic[0].addr, 56);
 }
 
 static int scene_fragments(struct demo *d)
@@ -299,10 +302,7 @@ static int scene_fragments(struct demo *d)
            "only 1000 bytes, so the router cuts the first fragments again. Only B puts the\n"
            "pieces back together (reassembly), then answers with 3000 bytes of its own,\n"
            "fragmented to fit lan2; A reassembles those.");
-    demo_mute_all(d, false);
-    int rc = story_ping(d, host_specs[HOST_B].nic[0].addr, DEMO_BIG_PING);
-    demo_mute_all(d, !d->o.trace);
-    return rc;
+    return story_ping_traced(d, host_specs[HOST_B].nic[0].addr, DEMO_BIG_PING);
 }
 
 static void bulk_summary(struct demo *d, unsigned sent, unsigned received, double *rtt,
