@@ -66,6 +66,16 @@
  * came over a source route answers over the reversed route, unless the
  * listener has IP options of its own.
  *
+ * TCP SO_LINGER (struct linger), as Linux: l_onoff with l_linger 0 makes
+ * close abort the connection with a RST. With l_linger > 0 close waits
+ * until the peer has acknowledged every byte and our FIN (FIN-WAIT-2,
+ * TIME-WAIT or CLOSED) or l_linger seconds have passed, then returns 0
+ * either way; after a timeout the close goes on in the background. Like
+ * Linux (and unlike BSD) it waits on an O_NONBLOCK socket too. Data
+ * arriving while it waits resets the connection, as data after close
+ * does. A negative l_linger waits without limit. Accepted sockets inherit
+ * the listener's SO_LINGER.
+ *
  * Descriptors: the lowest free one first, starting at 0; at most
  * cfg.max_sockets (EMFILE). */
 #ifndef USTACK_SOCKET_H

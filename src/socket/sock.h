@@ -106,6 +106,12 @@ struct sock_ops {
     ssize_t (*recvmsg)(struct ust_sock *s, void *buf, size_t len, int flags,
                        struct sock_addr *from, struct sock_meta *meta);
     int (*shutdown)(struct ust_sock *s, int how);
+    /* SO_LINGER with a time, before close (Linux tcp_close): starts the
+     * orderly close and returns UST_ERR_AGAIN, with the linger time in
+     * *timeo, while what we sent (data, FIN) is not all acknowledged;
+     * socket.c waits and asks again, then calls close. UST_OK: nothing to
+     * wait for. NULL: close never waits. */
+    int (*linger)(struct ust_sock *s, ust_time_t *timeo);
     void (*close)(struct ust_sock *s); /* frees s->pcb (may linger internally) */
     short (*poll)(struct ust_sock *s); /* POLLIN | POLLOUT | POLLERR | POLLHUP */
     int (*getname)(struct ust_sock *s, bool peer, struct sock_addr *a);

@@ -485,11 +485,27 @@ int ust_shutdown(struct ust_stack *st, int fd, int how)
     return rc < 0 ? sock_fail_err(rc) : 0;
 }
 
+/* SO_LINGER with a time (socket(7)): close returns once the peer has
+ * acknowledged all we sent and our FIN, or when the linger time is over
+ * (Linux sk_stream_wait_close; the close then goes on in the background
+ * and close still returns 0, as after an interrupted wait). Linux waits
+ * on O_NONBLOCK sockets too, unlike BSD, and so does ustack. */
+static void close_linger(struct ust_stack *st, struct ust_sock *s)
+{
+    ust_time_t timeo = 0;
+    if (!s->ops->linger || s->ops->linger(s, &timeo) != UST_ERR_AGAIN)
+        return;
+    struct sock_wait w = {.timeo = timeo};
+    while (sock_wait_once(st, &w) == 0 && s->ops->linger(s, &timeo) == UST_ERR_AGAIN)
+        ;
+}
+
 int ust_close(struct ust_stack *st, int fd)
 {
     struct ust_sock *s = sock_get(st, fd);
     if (!s)
         return sock_fail(EBADF);
+    close_linger(st, s);
     if (s->ops->close)
         s->ops->close(s);
     sock_release(st, s);

@@ -69,6 +69,7 @@ enum {
     TF_TS_OK = 1u << 16,      /* both sides sent timestamps (RFC 7323 3) */
     TF_SACK_OK = 1u << 17,    /* both sides sent SACK-permitted (RFC 2018) */
     TF_ACK_BATCH = 1u << 18,  /* an ACK is owed at the end of the receive batch */
+    TF_LINGERING = 1u << 19,  /* close() waits (SO_LINGER): closed for the user */
 };
 
 struct tcb {
@@ -167,7 +168,8 @@ struct tcb {
     /* IP_TOS / IP_TTL (RFC 9293 MUST-48): handed to IP unchanged; ttl 0 = default */
     uint8_t tos, ttl;
 
-    /* SO_LINGER */
+    /* SO_LINGER (tcp_user.c): l_linger as given, a negative one read as
+     * unsigned (Linux: no limit in practice) */
     bool linger_on;
     unsigned linger_sec;
 

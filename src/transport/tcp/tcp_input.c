@@ -126,6 +126,8 @@ static struct tcb *listener_child_new(struct tcb *l, const struct ipv4_hdr *ip, 
         return NULL;
     c->listener = l;
     c->flags |= TF_PASSIVE | TF_ORPHAN | (l->flags & (TF_NODELAY | TF_KEEPALIVE));
+    c->linger_on = l->linger_on; /* socket options an accepted socket keeps (Linux) */
+    c->linger_sec = l->linger_sec;
     c->user_mss = l->user_mss;
     c->tos = l->tos;
     c->ttl = l->ttl;
@@ -701,9 +703,10 @@ static bool take_text(struct tcb *t, const struct seg *s)
     if (t->state != UST_TCP_ESTABLISHED && t->state != UST_TCP_FIN_WAIT_1 &&
         t->state != UST_TCP_FIN_WAIT_2)
         return true; /* the peer already sent its FIN: ignore */
-    if ((t->flags & TF_ORPHAN) && !t->listener) {
+    if (((t->flags & TF_ORPHAN) && !t->listener) || (t->flags & TF_LINGERING)) {
         /* RFC 1122 4.2.2.13 / RFC 9293 SHLD-3: nobody will read it (a
-         * listener's child is not an orphan: accept will read it) */
+         * listener's child is not an orphan: accept will read it; a socket
+         * whose close waits under SO_LINGER is closed, as in Linux) */
         st->stats.tcp.AbortOnData++;
         tcp_drop(t, UST_ERR_CONNRESET, true);
         return false;

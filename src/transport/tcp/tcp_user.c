@@ -10,7 +10,9 @@
  *  - accept takes over child->pcb (a blank TCB that init may have put
  *    there is freed).
  *  - close never blocks: the TCB lives on alone (orphan) until it has sent
- *    its data and FIN and reached CLOSED. */
+ *    its data and FIN and reached CLOSED. With SO_LINGER and a time,
+ *    socket.c first calls linger, which starts the close, and waits while
+ *    it answers UST_ERR_AGAIN. */
 #include <netinet/tcp.h>
 #include <poll.h>
 #include <string.h>
@@ -353,6 +355,51 @@ static void close_listener(struct tcb *l)
     tcb_free(l);
 }
 
+/* CLOSE of a connection (RFC 9293 3.10.4, as Linux tcp_close): a reset
+ * when data would be lost or SO_LINGER is 0, else the FIN behind the data.
+ * Calling it again changes nothing. */
+static void close_begin(struct tcb *t)
+{
+    struct ust_tcp_stats *ts = &t->st->stats.tcp;
+    bool unread = ring_len(&t->rcvbuf) > 0 || !asm_empty(&t->ooo);
+    bool linger0 = t->linger_on && t->linger_sec == 0;
+    if ((unread || linger0) && t->state != UST_TCP_TIME_WAIT) {
+        /* RFC 1122 4.2.2.13 / RFC 9293 SHLD-3: data would be lost, say so */
+        if (unread)
+            ts->AbortOnClose++;
+        else
+            ts->AbortOnLinger++;
+        tcp_drop(t, UST_ERR_CONNRESET, true);
+        return;
+    }
+    queue_fin(t);
+}
+
+/* Our FIN (and so every byte before it) is not acknowledged yet: the
+ * states Linux's close waits in under SO_LINGER (sk_stream_closing). */
+static bool fin_unacked(const struct tcb *t)
+{
+    return t->state == UST_TCP_FIN_WAIT_1 || t->state == UST_TCP_CLOSING ||
+           t->state == UST_TCP_LAST_ACK;
+}
+
+/* SO_LINGER with a time (Linux tcp_close + sk_stream_wait_close): the
+ * close starts now and the socket counts as closed (data arriving resets
+ * the connection, tcp_input take_text); the caller waits while our FIN is
+ * unacknowledged, up to the linger time. */
+static int tcp_op_linger(struct ust_sock *s, ust_time_t *timeo)
+{
+    struct tcb *t = tcb_of(s);
+    if (!t->linger_on || t->linger_sec == 0 || !tcp_state_synchronized(t->state))
+        return UST_OK;
+    if (!(t->flags & TF_LINGERING)) {
+        t->flags |= TF_LINGERING;
+        close_begin(t);
+    }
+    *timeo = (ust_time_t)t->linger_sec * UST_SEC;
+    return fin_unacked(t) ? UST_ERR_AGAIN : UST_OK;
+}
+
 static void tcp_op_close(struct ust_sock *s)
 {
     struct tcb *t = tcb_of(s);
@@ -361,7 +408,6 @@ static void tcp_op_close(struct ust_sock *s)
     s->pcb = NULL;
     t->sock = NULL;
     t->flags |= TF_ORPHAN;
-    struct ust_tcp_stats *ts = &t->st->stats.tcp;
     switch (t->state) {
     case UST_TCP_LISTEN:
         close_listener(t);
@@ -374,19 +420,7 @@ static void tcp_op_close(struct ust_sock *s)
     default:
         break;
     }
-    bool unread = ring_len(&t->rcvbuf) > 0 || !asm_empty(&t->ooo);
-    bool linger0 = t->linger_on && t->linger_sec == 0;
-    if ((unread || linger0) && t->state != UST_TCP_TIME_WAIT) {
-        /* RFC 1122 4.2.2.13 / RFC 9293 SHLD-3: data would be lost, say so */
-        if (unread)
-            ts->AbortOnClose++;
-        else
-            ts->AbortOnLinger++;
-        tcp_drop(t, UST_ERR_CONNRESET, true);
-        tcb_reap(t);
-        return;
-    }
-    queue_fin(t);
+    close_begin(t);
     tcp_fin_wait_2_timeout(t);
     tcb_reap(t);
 }
@@ -453,7 +487,7 @@ static int sol_socket_set(struct tcb *t, int name, const void *val, size_t len)
             return UST_ERR_INVAL;
         memcpy(&lg, val, sizeof(lg));
         t->linger_on = lg.l_onoff != 0;
-        t->linger_sec = lg.l_linger < 0 ? 0 : (unsigned)lg.l_linger;
+        t->linger_sec = (unsigned)lg.l_linger; /* negative: no limit (Linux) */
         return UST_OK;
     }
     int v;
@@ -705,6 +739,7 @@ const struct sock_ops tcp_sock_ops = {
     .send = tcp_op_send,
     .recv = tcp_op_recv,
     .shutdown = tcp_op_shutdown,
+    .linger = tcp_op_linger,
     .close = tcp_op_close,
     .poll = tcp_op_poll,
     .getname = tcp_op_getname,
