@@ -119,6 +119,9 @@ struct sock_ops {
     int (*getsockopt)(struct ust_sock *s, int level, int name, void *val, size_t *len);
     /* Pending asynchronous error for SO_ERROR (cleared by reading). */
     int (*take_error)(struct ust_sock *s);
+    /* sockatmark(3): 1 when the next byte to read is the urgent mark, else
+     * 0. NULL: ENOTTY (as Linux for sockets without the notion). */
+    int (*atmark)(struct ust_sock *s);
 };
 
 struct ust_sock {

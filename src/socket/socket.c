@@ -437,7 +437,8 @@ ssize_t ust_recvfrom(struct ust_stack *st, int fd, void *buf, size_t len, int fl
         return sock_fail(EFAULT);
     if (!s->ops->recv)
         return sock_fail(EOPNOTSUPP);
-    bool nonblock = s->nonblock || (flags & MSG_DONTWAIT);
+    /* MSG_OOB never waits (Linux, BSD): the urgent octet is not here yet */
+    bool nonblock = s->nonblock || (flags & (MSG_DONTWAIT | MSG_OOB));
     struct sock_wait w = {.timeo = s->rcvtimeo};
     struct sock_addr a = {0, 0};
     ssize_t rc;
@@ -538,6 +539,17 @@ int ust_getsockname(struct ust_stack *st, int fd, struct sockaddr *addr, socklen
 int ust_getpeername(struct ust_stack *st, int fd, struct sockaddr *addr, socklen_t *len)
 {
     return getname(st, fd, true, addr, len);
+}
+
+int ust_sockatmark(struct ust_stack *st, int fd)
+{
+    struct ust_sock *s = sock_get(st, fd);
+    if (!s)
+        return sock_fail(EBADF);
+    if (!s->ops->atmark)
+        return sock_fail(ENOTTY); /* Linux: SIOCATMARK on a UDP socket */
+    int rc = s->ops->atmark(s);
+    return rc < 0 ? sock_fail_err(rc) : rc;
 }
 
 int ust_set_nonblock(struct ust_stack *st, int fd, int on)

@@ -4,7 +4,8 @@
  * the linger time when the peer stays silent (returning 0, the close going
  * on in the background), on O_NONBLOCK sockets too (as Linux, measured on
  * 6.18); data arriving while close waits resets the connection. The links
- * have a fixed 1 ms delay and no bandwidth limit, so times are exact. */
+ * have a fixed 1 ms delay and no bandwidth limit (tcp_pair.h), so times
+ * are exact. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -14,20 +15,18 @@
 #include <errno.h>
 #include <string.h>
 
+#include "../harness/tcp_pair.h"
 #include "core/stack_impl.h"
 #include "transport/tcp/tcp.h"
 #include "ustack/ustack.h"
 
-#define A_ADDR UST_IP4(203, 0, 113, 1)
-#define B_ADDR UST_IP4(203, 0, 113, 2)
-#define PORT 7070
 #define MS UST_MSEC
 
 struct net {
+    struct tp_net p;      /* A's socket c connected to B's s */
     struct ust_sim *sim;
     struct ust_stack *a, *b;
-    struct ust_dev *da, *db;
-    int c, s;             /* A's connected socket, B's accepted one */
+    int c, s;
     ust_time_t fw2_at;    /* when A's connection entered FIN-WAIT-2 */
 };
 
@@ -39,61 +38,21 @@ static void on_trace(void *ctx, ust_time_t now, const char *layer, const char *m
         n->fw2_at = now;
 }
 
-static void set_loss(struct ust_dev *d, double loss)
-{
-    struct ust_sim_faults f = {.loss = loss, .delay = 1 * MS};
-    assert_int_equal(ust_sim_set_faults(d, UST_SIM_TX, &f), 0);
-}
-
-static struct sockaddr_in sin_of(ust_ip4_t a, uint16_t port)
-{
-    struct sockaddr_in sin;
-    memset(&sin, 0, sizeof(sin));
-    sin.sin_family = AF_INET;
-    sin.sin_addr.s_addr = htonl(a);
-    sin.sin_port = htons(port);
-    return sin;
-}
-
-/* Two stacks, a connection A (n->c, `type` flags) -> B (n->s). */
 static void net_up(struct net *n, int type)
 {
     memset(n, 0, sizeof(*n));
-    n->sim = ust_sim_new(11);
-    struct ust_sim_switch *sw = ust_sim_switch_new(n->sim, "sw0");
-    struct ust_config cfg;
-    ust_config_default(&cfg);
-    n->a = ust_stack_new(&cfg);
-    n->b = ust_stack_new(&cfg);
-    assert_int_equal(ust_sim_add_stack(n->sim, n->a), 0);
-    assert_int_equal(ust_sim_add_stack(n->sim, n->b), 0);
-    n->da = ust_sim_attach(sw, n->a, "eth0", NULL, 1500);
-    n->db = ust_sim_attach(sw, n->b, "eth0", NULL, 1500);
-    assert_true(ust_iface_add(n->a, n->da, A_ADDR, 24) >= 0);
-    assert_true(ust_iface_add(n->b, n->db, B_ADDR, 24) >= 0);
-    set_loss(n->da, 0);
-    set_loss(n->db, 0);
+    tp_up(&n->p, 11, 0);
+    n->sim = n->p.sim;
+    n->a = n->p.a;
+    n->b = n->p.b;
+    n->c = n->p.c;
+    n->s = n->p.s;
     ust_stack_set_trace(n->a, on_trace, n);
-    int l = ust_socket(n->b, AF_INET, SOCK_STREAM, 0);
-    struct sockaddr_in sin = sin_of(0, PORT);
-    assert_int_equal(ust_bind(n->b, l, (struct sockaddr *)&sin, sizeof(sin)), 0);
-    assert_int_equal(ust_listen(n->b, l, 4), 0);
-    n->c = ust_socket(n->a, AF_INET, SOCK_STREAM, 0);
-    sin = sin_of(B_ADDR, PORT);
-    assert_int_equal(ust_connect(n->a, n->c, (struct sockaddr *)&sin, sizeof(sin)), 0);
-    n->s = ust_accept(n->b, l, NULL, NULL);
-    assert_true(n->s >= 0);
-    assert_int_equal(ust_close(n->b, l), 0);
     if (type & SOCK_NONBLOCK)
         assert_int_equal(ust_set_nonblock(n->a, n->c, 1), 0);
 }
 
-static void net_down(struct net *n)
-{
-    ust_sim_free(n->sim);
-    ust_stack_free(n->a);
-    ust_stack_free(n->b);
-}
+static void net_down(struct net *n) { tp_down(&n->p); }
 
 static void set_linger(struct net *n, int onoff, int secs)
 {
@@ -194,7 +153,7 @@ static void test_linger_timeout_then_background(void **state)
     (void)state;
     struct net n;
     net_up(&n, SOCK_STREAM);
-    set_loss(n.db, 1.0); /* nothing from B reaches A */
+    tp_set_loss(n.p.db, 1.0); /* nothing from B reaches A */
     assert_int_equal(ust_send(n.a, n.c, "tail", 4, 0), 4);
     set_linger(&n, 1, 3);
     ust_time_t t0 = ust_sim_now(n.sim);
@@ -203,7 +162,7 @@ static void test_linger_timeout_then_background(void **state)
     struct ust_sock_entry e = a_conn(&n);
     assert_int_equal(e.state, UST_TCP_FIN_WAIT_1);
     assert_int_equal(e.send_q, 4);
-    set_loss(n.db, 0);
+    tp_set_loss(n.p.db, 0);
     char b[8];
     assert_int_equal(ust_recv(n.b, n.s, b, sizeof(b), 0), 4);
     assert_memory_equal(b, "tail", 4);
