@@ -55,7 +55,13 @@ int sock_wait_once(struct ust_stack *st, struct sock_wait *w)
     }
     if (now >= w->deadline)
         return UST_ERR_AGAIN;
+    /* What this call has sent so far goes out before we sleep, and the
+     * network's work during the wait forms bursts of its own. */
+    unsigned hold = st->tx_hold;
+    st->tx_hold = 0;
+    stack_tx_flush(st);
     int rc = st->wait_fn(st->wait_ctx, w->deadline);
+    st->tx_hold = hold;
     switch (rc) {
     case UST_ERR_TIMEDOUT:
         /* Nothing will happen before the deadline (the simulator has moved
@@ -382,6 +388,25 @@ ssize_t ust_sendto(struct ust_stack *st, int fd, const void *buf, size_t len, in
     return sock_sendto_tx(st, fd, buf, len, flags, to, tolen, NULL);
 }
 
+static ssize_t send_blocking(struct ust_stack *st, struct ust_sock *s, const void *buf,
+                             size_t len, int flags, const struct sock_addr *ap,
+                             const struct sock_tx_meta *tx)
+{
+    bool nonblock = s->nonblock || (flags & MSG_DONTWAIT);
+    struct sock_wait w = {.timeo = s->sndtimeo};
+    for (;;) {
+        ssize_t rc = tx ? s->ops->sendmsg(s, buf, len, flags, ap, tx)
+                        : s->ops->send(s, buf, len, flags, ap);
+        if (rc >= 0)
+            return rc;
+        if (rc != UST_ERR_AGAIN || nonblock)
+            return sock_fail_err((int)rc);
+        int wr = sock_wait_once(st, &w);
+        if (wr < 0)
+            return sock_fail_err(wr);
+    }
+}
+
 ssize_t sock_sendto_tx(struct ust_stack *st, int fd, const void *buf, size_t len, int flags,
                        const struct sockaddr *to, socklen_t tolen, const struct sock_tx_meta *tx)
 {
@@ -402,19 +427,11 @@ ssize_t sock_sendto_tx(struct ust_stack *st, int fd, const void *buf, size_t len
         return sock_fail(EOPNOTSUPP);
     if (tx && !s->ops->sendmsg)
         return sock_fail(EINVAL);
-    bool nonblock = s->nonblock || (flags & MSG_DONTWAIT);
-    struct sock_wait w = {.timeo = s->sndtimeo};
-    for (;;) {
-        ssize_t rc = tx ? s->ops->sendmsg(s, buf, len, flags, ap, tx)
-                        : s->ops->send(s, buf, len, flags, ap);
-        if (rc >= 0)
-            return rc;
-        if (rc != UST_ERR_AGAIN || nonblock)
-            return sock_fail_err((int)rc);
-        int wr = sock_wait_once(st, &w);
-        if (wr < 0)
-            return sock_fail_err(wr);
-    }
+    /* The segments of one send call are one burst of output. */
+    stack_tx_hold(st);
+    ssize_t rc = send_blocking(st, s, buf, len, flags, ap, tx);
+    stack_tx_release(st);
+    return rc;
 }
 
 ssize_t ust_send(struct ust_stack *st, int fd, const void *buf, size_t len, int flags)
