@@ -64,12 +64,12 @@ int ust_dev_input(struct ust_dev *dev, ust_time_t now, const uint8_t *frame, siz
     return link_input(dev, dev->st->now, frame, len);
 }
 
-/* A driver with a transmit queue takes the packet itself, and may hold it
- * until the burst ends. */
+/* A driver with a transmit queue may hold the frame until the burst ends. */
 static int driver_queue(struct ust_dev *dev, struct pkt *p)
 {
     size_t len = p->len;
-    int rc = dev->txq->transmit(dev->ctx, dev, p);
+    int rc = dev->txq->transmit(dev->ctx, dev, p->data, p->len);
+    pkt_pool_free(&dev->st->pkt_pool, p);
     if (rc < 0) {
         DEV_COUNT(dev, tx_drops);
         TRACE(dev->st, "dev", "%s tx drop len %zu: %s", dev->name, len, ust_strerror(rc));

@@ -18,12 +18,12 @@ struct dev_poll_ops {
     void (*poll)(void *ctx, struct ust_dev *dev, ust_time_t now);
 };
 
-/* Driver-internal transmit queue (TAP/TUN over io_uring): the driver
- * takes the packet itself instead of a copy, and may hold it until the
- * stack's burst of output ends (stack_tx_release) and flush is called. */
+/* Driver-internal transmit queue (TAP/TUN over io_uring): the driver may
+ * hold frames until the stack's burst of output ends (stack_tx_release)
+ * and flush is called. */
 struct dev_txq_ops {
-    /* Consumes p. 0, or a negative ust_err if it was dropped. */
-    int (*transmit)(void *ctx, struct ust_dev *dev, struct pkt *p);
+    /* Queues a copy of the frame. 0, or a negative ust_err if dropped. */
+    int (*transmit)(void *ctx, struct ust_dev *dev, const uint8_t *frame, size_t len);
     /* Hands every held frame to the kernel. */
     void (*flush)(void *ctx, struct ust_dev *dev);
 };

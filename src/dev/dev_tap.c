@@ -78,9 +78,9 @@ static void tap_close(void *ctx)
     free(t);
 }
 
-static int tap_queue(void *ctx, struct ust_dev *dev, struct pkt *p)
+static int tap_queue(void *ctx, struct ust_dev *dev, const uint8_t *frame, size_t len)
 {
-    return tap_txq_transmit(((struct tap *)ctx)->txq, dev, p);
+    return tap_txq_transmit(((struct tap *)ctx)->txq, dev, frame, len);
 }
 
 static void tap_flush(void *ctx, struct ust_dev *dev)
@@ -166,7 +166,7 @@ int ust_dev_tap_set_tx(struct ust_dev *dev, enum ust_tap_tx mode)
     if (t->txq)
         return UST_OK;
     int err;
-    t->txq = tap_txq_new(t->fd, &err);
+    t->txq = tap_txq_new(t->fd, dev->mtu, &err);
     if (!t->txq) {
         TRACE(dev->st, "dev", "%s: io_uring unavailable (%s): one write() per frame", dev->name,
               strerror(-err));

@@ -16,12 +16,13 @@
  * request, a handshake) and nothing is in flight, straight through
  * write(): waking the polling thread costs more than the write itself,
  * and frames keep their order because a direct write only happens when
- * the ring is empty. The packet itself is the write buffer: it goes back
- * to the pool when its completion is reaped. */
+ * the ring is empty. Each frame is copied into a buffer of the queue,
+ * where it stays until its completion is reaped. */
 #include "dev_tap_txq.h"
 
 #include <errno.h>
 #include <stdlib.h>
+#include <string.h>
 #include <unistd.h>
 
 #include "core/stack_impl.h"
@@ -29,61 +30,73 @@
 #include "dev_impl.h"
 #include "uring.h"
 
-#define TXQ_ENTRIES 256            /* frames queued or in flight at most */
+#define TXQ_ENTRIES 256             /* submission entries; frames in flight at most */
+#define TXQ_MIN_SLOTS 16
+#define TXQ_SLOT_BUDGET (1024 * 1024) /* bytes of frame buffers per device */
 #define TXQ_BURST_BYTES (16 * 1024) /* a burst this large goes to the ring */
-#define TXQ_IDLE_MS 2              /* the polling thread sleeps after this */
+#define TXQ_IDLE_MS 2               /* the polling thread sleeps after this */
 
 struct tap_txq {
     struct uring ring;
     int fd;
-    struct ust_dev *dev;               /* for counters while reaping */
-    struct pkt *slot[TXQ_ENTRIES];     /* frame of each entry in use */
+    struct ust_dev *dev;            /* for counters while reaping */
+    uint8_t *buf;                   /* nslots buffers of slot_len bytes */
+    size_t slot_len;
+    unsigned nslots;
+    uint32_t len[TXQ_ENTRIES];      /* frame length in each slot in use */
     unsigned free_slot[TXQ_ENTRIES];
     unsigned nfree;
-    unsigned inflight;                 /* published, completion not reaped */
-    size_t held_bytes;                 /* filled, not yet published */
+    unsigned inflight;              /* published, completion not reaped */
+    size_t held_bytes;              /* filled, not yet published */
 };
 
-struct tap_txq *tap_txq_new(int fd, int *err)
+/* Slots hold a copy of each frame: a buffer allocated once and reused
+ * stays in the cache and never goes back to the allocator, where large
+ * frames would make the heap shrink and grow (page faults, and TLB
+ * shootdowns reaching the polling thread's CPU). Up to TXQ_ENTRIES of
+ * them, within TXQ_SLOT_BUDGET bytes. */
+static size_t slot_len_for(unsigned mtu) { return ((size_t)mtu + 18 + 63) & ~(size_t)63; }
+
+struct tap_txq *tap_txq_new(int fd, unsigned mtu, int *err)
 {
     struct tap_txq *q = calloc(1, sizeof(*q));
     if (!q) {
         *err = -ENOMEM;
         return NULL;
     }
-    int rc = uring_init(&q->ring, TXQ_ENTRIES, TXQ_IDLE_MS);
+    q->slot_len = slot_len_for(mtu);
+    size_t n = TXQ_SLOT_BUDGET / q->slot_len;
+    q->nslots = n > TXQ_ENTRIES ? TXQ_ENTRIES : n < TXQ_MIN_SLOTS ? TXQ_MIN_SLOTS : (unsigned)n;
+    q->buf = aligned_alloc(64, q->slot_len * q->nslots);
+    int rc = q->buf ? uring_init(&q->ring, TXQ_ENTRIES, TXQ_IDLE_MS) : -ENOMEM;
     if (rc < 0) {
+        free(q->buf);
         free(q);
         *err = rc;
         return NULL;
     }
     q->fd = fd;
-    for (unsigned i = 0; i < TXQ_ENTRIES; i++)
+    for (unsigned i = 0; i < q->nslots; i++)
         q->free_slot[i] = i;
-    q->nfree = TXQ_ENTRIES;
+    q->nfree = q->nslots;
     *err = 0;
     return q;
 }
 
-static void release_slot(struct tap_txq *q, unsigned s)
-{
-    pkt_pool_free(&q->dev->st->pkt_pool, q->slot[s]);
-    q->slot[s] = NULL;
-    q->free_slot[q->nfree++] = s;
-}
+static uint8_t *slot_buf(const struct tap_txq *q, unsigned s) { return q->buf + s * q->slot_len; }
 
 static void on_completion(void *ctx, uint64_t user_data, int32_t res)
 {
     struct tap_txq *q = ctx;
     unsigned s = (unsigned)user_data;
-    if (s >= TXQ_ENTRIES || !q->slot[s])
+    if (s >= q->nslots)
         return; /* not ours: cannot happen, but never trust an index */
-    if (res < 0 || (size_t)res != q->slot[s]->len) {
+    if (res < 0 || (uint32_t)res != q->len[s]) {
         DEV_COUNT(q->dev, tx_drops);
-        TRACE(q->dev->st, "dev", "%s async tx drop len %zu: res %d", q->dev->name,
-              q->slot[s]->len, (int)res);
+        TRACE(q->dev->st, "dev", "%s async tx drop len %u: res %d", q->dev->name,
+              (unsigned)q->len[s], (int)res);
     }
-    release_slot(q, s);
+    q->free_slot[q->nfree++] = s;
     q->inflight--;
 }
 
@@ -106,17 +119,21 @@ static void publish(struct tap_txq *q)
         TRACE(q->dev->st, "dev", "%s: waking the io_uring thread failed", q->dev->name);
 }
 
+static void write_frame(struct tap_txq *q, const uint8_t *frame, size_t len)
+{
+    ssize_t n = write(q->fd, frame, len);
+    if (n < 0 || (size_t)n != len)
+        DEV_COUNT(q->dev, tx_drops);
+}
+
 /* A small burst with nothing in flight: one write() per frame, in order. */
 static void write_held(struct tap_txq *q)
 {
     struct uring *u = &q->ring;
     for (unsigned i = *u->sq_tail; i != u->local_tail; i++) {
         unsigned s = (unsigned)u->sqes[i & *u->sq_mask].user_data;
-        struct pkt *p = q->slot[s];
-        ssize_t n = write(q->fd, p->data, p->len);
-        if (n < 0 || (size_t)n != p->len)
-            DEV_COUNT(q->dev, tx_drops);
-        release_slot(q, s);
+        write_frame(q, slot_buf(q, s), q->len[s]);
+        q->free_slot[q->nfree++] = s;
     }
     uring_unfill(u);
     q->held_bytes = 0;
@@ -124,7 +141,8 @@ static void write_held(struct tap_txq *q)
 
 /* Waits until a slot (a completion reaped) and an SQE are free. Each wait
  * waits for what can come: a completion only while frames are in flight
- * (every slot is), an SQE only once everything is published. */
+ * (publish makes every held frame so), an SQE only once everything is
+ * published. */
 static int make_room(struct tap_txq *q, struct ust_dev *dev)
 {
     reap(q, dev);
@@ -142,26 +160,36 @@ static int make_room(struct tap_txq *q, struct ust_dev *dev)
     return UST_OK;
 }
 
-int tap_txq_transmit(struct tap_txq *q, struct ust_dev *dev, struct pkt *p)
+/* Everything held goes out and every completion is reaped. */
+static void drain(struct tap_txq *q, struct ust_dev *dev)
 {
-    if (make_room(q, dev) != UST_OK) {
-        pkt_pool_free(&dev->st->pkt_pool, p);
-        return UST_ERR_IO;
+    tap_txq_flush(q, dev);
+    while (q->inflight > 0 && uring_wait_cqe(&q->ring) == 0)
+        reap(q, dev);
+}
+
+int tap_txq_transmit(struct tap_txq *q, struct ust_dev *dev, const uint8_t *frame, size_t len)
+{
+    if (len > q->slot_len) { /* the MTU grew since: after the others, directly */
+        drain(q, dev);
+        write_frame(q, frame, len);
+        return UST_OK;
     }
+    if (make_room(q, dev) != UST_OK)
+        return UST_ERR_IO;
     struct io_uring_sqe *sqe = uring_get_sqe(&q->ring);
-    if (!sqe) { /* make_room saw one free: cannot happen */
-        pkt_pool_free(&dev->st->pkt_pool, p);
-        return UST_ERR_IO;
-    }
+    if (!sqe)
+        return UST_ERR_IO; /* make_room saw one free: cannot happen */
     unsigned s = q->free_slot[--q->nfree];
-    q->slot[s] = p;
+    memcpy(slot_buf(q, s), frame, len);
+    q->len[s] = (uint32_t)len;
     sqe->opcode = IORING_OP_WRITE;
     sqe->fd = q->fd;
-    sqe->addr = (uint64_t)(uintptr_t)p->data;
-    sqe->len = (uint32_t)p->len;
+    sqe->addr = (uint64_t)(uintptr_t)slot_buf(q, s);
+    sqe->len = (uint32_t)len;
     sqe->off = 0; /* a TAP descriptor has no file position */
     sqe->user_data = s;
-    q->held_bytes += p->len;
+    q->held_bytes += len;
     if (q->held_bytes >= TXQ_BURST_BYTES || q->inflight > 0)
         publish(q); /* a burst is on: let the polling thread start on it */
     return UST_OK;
@@ -182,13 +210,8 @@ void tap_txq_free(struct tap_txq *q, struct ust_dev *dev)
 {
     if (!q)
         return;
-    tap_txq_flush(q, dev);
-    while (q->inflight > 0 && uring_wait_cqe(&q->ring) == 0)
-        reap(q, dev);
-    for (unsigned s = 0; s < TXQ_ENTRIES; s++) {
-        if (q->slot[s])
-            pkt_pool_free(&dev->st->pkt_pool, q->slot[s]);
-    }
+    drain(q, dev);
     uring_free(&q->ring);
+    free(q->buf);
     free(q);
 }

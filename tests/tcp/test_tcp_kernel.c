@@ -379,8 +379,20 @@ static void test_free_right_after_send_delivers_everything(void **state)
     static uint8_t buf[32768];
     for (size_t i = 0; i < sizeof(buf); i++)
         buf[i] = (uint8_t)(i * 13);
+    /* Quiet first (everything acknowledged), no Nagle: the 32 KiB and the
+     * FIN then all go to the device at once (cwnd is large by now). */
+    struct ust_tcp_info ti;
+    socklen_t tl = sizeof(ti);
+    do {
+        pump(&k);
+        assert_int_equal(ust_getsockopt(k.st, c, IPPROTO_TCP, UST_TCP_INFO, &ti, &tl), 0);
+    } while (ti.unacked > 0);
+    int one = 1;
+    assert_int_equal(ust_setsockopt(k.st, c, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one)), 0);
     assert_int_equal(ust_send(k.st, c, buf, sizeof(buf), 0), (ssize_t)sizeof(buf));
     assert_int_equal(ust_shutdown(k.st, c, SHUT_WR), 0);
+    assert_int_equal(ust_getsockopt(k.st, c, IPPROTO_TCP, UST_TCP_INFO, &ti, &tl), 0);
+    assert_int_equal(ti.unacked, sizeof(buf) + 1); /* all of it and the FIN are out */
     ust_loop_free(k.loop);
     ust_stack_free(k.st); /* at once: no loop turn in between */
     size_t got = 0;
