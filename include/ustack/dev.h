@@ -67,9 +67,10 @@ struct ust_dev *ust_dev_tun_open(struct ust_stack *st, const char *ifname, unsig
  * moves to a kernel thread on another CPU and bursts need no system call
  * per frame.
  *   UST_TAP_TX_AUTO   io_uring for bursts of output (16 KiB and more)
- *                     through a kernel polling thread (io_uring SQPOLL,
- *                     asleep after 2 ms without work), write() for small
- *                     bursts when nothing is queued (lowest latency);
+ *                     through a kernel polling thread (io_uring SQPOLL; it
+ *                     spins while busy and sleeps after 1 ms without work),
+ *                     write() for small bursts when nothing is queued
+ *                     (lowest latency, no thread to wake);
  *                     plain write() if the kernel refuses io_uring.
  *                     The default of ust_dev_tap_open/ust_dev_tun_open.
  *   UST_TAP_TX_WRITE  one write() per frame, in the caller's thread.

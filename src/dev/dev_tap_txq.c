@@ -34,7 +34,7 @@
 #define TXQ_MIN_SLOTS 16
 #define TXQ_SLOT_BUDGET (1024 * 1024) /* bytes of frame buffers per device */
 #define TXQ_BURST_BYTES (16 * 1024) /* a burst this large goes to the ring */
-#define TXQ_IDLE_MS 2               /* the polling thread sleeps after this */
+#define TXQ_IDLE_MS 1               /* the polling thread sleeps after this (ms; it spins until then) */
 
 struct tap_txq {
     struct uring ring;
