@@ -215,6 +215,27 @@ static ust_time_t reo_wnd(const struct tcb *t)
     return w < t->rtt.srtt ? w : t->rtt.srtt; /* bounded by SRTT (6.2) */
 }
 
+/* Resends a lost segment. The RTO restarts when it is the first one
+ * outstanding (as RFC 6675 4.3 and Linux do), so that it times this
+ * copy rather than the one already given up. */
+static uint32_t retransmit_seg(struct tcb *t, const struct rack_seg *g)
+{
+    bool first = g->start == t->snd_una;
+    uint32_t sent = tcp_retransmit_at(t, g->start, g->end - g->start);
+    if (sent && first)
+        tcp_rexmt_restart(t);
+    return sent;
+}
+
+/* The lowest lost segment goes now, whatever pipe says: at the start of
+ * fast recovery (RFC 6675 5 (4.3)) and on an RTO (RFC 6298 5.4). */
+static void retransmit_first_lost(struct tcb *t)
+{
+    struct rack_seg *g = sendmap_first_lost(&t->rack.map);
+    if (!g || !retransmit_seg(t, g))
+        tcp_retransmit_first(t);
+}
+
 struct lost {
     unsigned n;        /* segments newly marked */
     bool rexmit;       /* one of them was a retransmission */
@@ -266,6 +287,7 @@ static void on_losses(struct tcb *t, const struct lost *lo)
         tcp_cc_reduce(t, tcp_flight(t));
         tcp_tlp_reset(t);
         r->cwr_round_on = false;
+        retransmit_first_lost(t);
         return;
     }
     if (!lo->rexmit || !(t->flags & TF_IN_RECOVERY) ||
@@ -383,10 +405,7 @@ void tcp_rack_rto(struct tcb *t)
         if (g->start == t->snd_una || g->xmit_ts + r->rtt + wnd <= now)
             g->flags |= RS_LOST;
     }
-    /* RFC 6298 5.4: the earliest one goes now, whatever pipe says */
-    struct rack_seg *g = sendmap_first_lost(m);
-    if (!g || !tcp_retransmit_at(t, g->start, g->end - g->start))
-        tcp_retransmit_first(t);
+    retransmit_first_lost(t);
 }
 
 void tcp_rack_send_lost(struct tcb *t)
@@ -399,7 +418,7 @@ void tcp_rack_send_lost(struct tcb *t)
         struct rack_seg *g = sendmap_first_lost(&t->rack.map);
         if (!g)
             return;
-        uint32_t sent = tcp_retransmit_at(t, g->start, g->end - g->start);
+        uint32_t sent = retransmit_seg(t, g);
         if (!sent)
             return;
         pipe += sent;
