@@ -109,12 +109,14 @@ struct opts {
     bool wscale;
     bool timestamps;
     bool trace;
+    enum ust_tap_tx tap_tx;
 };
 
 static int usage(void)
 {
     fprintf(stderr, "usage: bench_tcp --tap NAME --addr A.B.C.D/N --host-addr A.B.C.D/N\n"
                     "                 [--buf BYTES] [--mtu N] [--no-wscale] [--no-timestamps]\n"
+                    "                 [--tap-tx auto|write|uring]\n"
                     "                 [--trace] MODE ARGS...\n" BENCH_MODES_USAGE);
     return 2;
 }
@@ -151,6 +153,12 @@ static int parse_opts(int argc, char **argv, struct opts *o)
             o->buf = strtoul(val, NULL, 0);
         else if (!strcmp(opt, "--mtu"))
             o->mtu = (unsigned)strtoul(val, NULL, 0);
+        else if (!strcmp(opt, "--tap-tx") && !strcmp(val, "auto"))
+            o->tap_tx = UST_TAP_TX_AUTO;
+        else if (!strcmp(opt, "--tap-tx") && !strcmp(val, "write"))
+            o->tap_tx = UST_TAP_TX_WRITE;
+        else if (!strcmp(opt, "--tap-tx") && !strcmp(val, "uring"))
+            o->tap_tx = UST_TAP_TX_URING;
         else
             return -1;
     }
@@ -178,6 +186,10 @@ static int open_stack(const struct opts *o, struct ust_ctx *u)
     struct ust_dev *dev = ust_dev_tap_open(u->st, o->tap, o->mtu, &err);
     if (!dev) {
         fprintf(stderr, "bench_tcp: --tap %s: %s\n", o->tap, ust_strerror(err));
+        return -1;
+    }
+    if ((err = ust_dev_tap_set_tx(dev, o->tap_tx)) != UST_OK) {
+        fprintf(stderr, "bench_tcp: --tap-tx: %s\n", ust_strerror(err));
         return -1;
     }
     u->loop = ust_loop_new(u->st);

@@ -74,10 +74,10 @@ in_ns() { local ns=$1; shift; ip netns exec "$ns" "$@"; }
 # A fresh TAP name per run: a deleted TAP may linger while the kernel
 # releases what still refers to it (sockets in TIME-WAIT, routes).
 NTAP=0
-btc() { # [MTU]
+btc() { # [MTU [TAP_TX]]
     NTAP=$((NTAP + 1))
     BTC=("$BT" ${BENCH_TCP_TRACE:+--trace} --tap "ustap$NTAP" --addr $U_ADDR/24 --host-addr $H_ADDR/24
-         --buf "$BUF" --mtu "${1:-1500}")
+         --buf "$BUF" --mtu "${1:-1500}" --tap-tx "${2:-auto}")
 }
 
 # server NAME NS CMD...: starts a server in the background and waits (with
@@ -154,7 +154,7 @@ bulk() { # NAME SERVER_NS CLIENT_NS SERVER_CMD... -- CLIENT_CMD...
 
 # Each transfer REPS times, the four interleaved so that a burst of load on
 # the machine hits all of them alike; the table shows the median.
-echo "bench/tcp: bulk transfers ($REPS x 6 x ${SECS} s) ..." >&2
+echo "bench/tcp: bulk transfers ($REPS x 7 x ${SECS} s) ..." >&2
 for r in $(seq "$REPS"); do
     btc
     next_port
@@ -162,6 +162,9 @@ for r in $(seq "$REPS"); do
     btc
     next_port
     bulk u-out-$r "$NS_TAP" "$NS_TAP" "$LP" sink $PORT -- "${BTC[@]}" source $H_ADDR $PORT $BULK_BYTES "$SECS"
+    btc 1500 write
+    next_port
+    bulk w-out-$r "$NS_TAP" "$NS_TAP" "$LP" sink $PORT -- "${BTC[@]}" source $H_ADDR $PORT $BULK_BYTES "$SECS"
     btc "$JUMBO"
     next_port
     bulk j-in-$r "$NS_TAP" "$NS_TAP" "${BTC[@]}" sink $PORT -- "$LP" source $U_ADDR $PORT $BULK_BYTES "$SECS"
@@ -252,6 +255,7 @@ printf "TCP: ustack on a TAP device vs Linux over a veth pair, same run, same cl
 printf "%-46s %12s %12s %7s  %s\n" "scenario" "ustack" "Linux(veth)" "ratio" "unit"
 row "bulk Linux -> ustack (ustack receives)" "$(median u-in)" "$(median l-ab)" "Gbit/s"
 row "bulk ustack -> Linux (ustack sends)" "$(median u-out)" "$(median l-ba)" "Gbit/s"
+row "bulk ustack -> Linux, --tap-tx write" "$(median w-out)" "$(median l-ba)" "Gbit/s"
 row "bulk Linux -> ustack, TAP MTU $JUMBO" "$(median j-in)" "$(median l-ab)" "Gbit/s"
 row "bulk ustack -> Linux, TAP MTU $JUMBO" "$(median j-out)" "$(median l-ba)" "Gbit/s"
 row "1-byte ping-pong, Linux client, mean" "$(field u-pp-pp mean_us)" "$(field l-pp-pp mean_us)" "us"
@@ -269,12 +273,17 @@ notes:
 - Linux column: linux_peer on both ends of a veth pair between two namespaces.
   ustack column: bench_tcp (ustack on TAP) against linux_peer on the Linux side
   of the TAP; a TAP-crossing path involves the kernel stack at the other end,
-  so the ustack column measures ustack + Linux + one TAP syscall per frame.
+  so the ustack column measures ustack + Linux's own receive path for every
+  frame written to the TAP.
+- ustack sends through io_uring by default (--tap-tx auto): bursts of frames go
+  to a kernel polling thread (io_uring SQPOLL), which runs that Linux receive
+  path on the other CPU instead of the sending thread; the "--tap-tx write" row
+  is the same transfer with one write() per frame in ustack's thread.
 - bulk: median of ${REPS} transfers of ${SECS} s, Gbit/s of payload counted by the
   receiver from its first byte to EOF (every run: ustack in ${ALL_IN},
   out ${ALL_OUT}); ustack TCP buffers ${BUF} bytes (window scaling on);
-  MTU 1500 on the TAP and the veth; no offloads on the TAP (one read or write
-  per frame, no checksum offload, no TSO/GRO); the veth has Linux's default
+  MTU 1500 on the TAP and the veth; no offloads on the TAP (every frame is
+  one 1514-byte write, no checksum offload, no TSO/GRO); the veth has Linux's default
   offloads (TSO/GSO/GRO: it moves up to 64 KB per packet internally).
 - "TAP MTU $JUMBO" rows: the same with large frames on the TAP link (both sides
   of the TAP, MSS follows): what per-frame costs leave when a frame carries as

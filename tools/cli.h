@@ -70,6 +70,7 @@ struct link_opts {
     uint64_t shape_rate_bps;
     size_t shape_burst;
     const char *ctl;        /* --ctl PATH (default /run/ustack/<pid>.sock) */
+    enum ust_tap_tx tap_tx; /* --tap-tx auto|write|uring (default auto) */
 };
 
 #define LINK_OPTS_HELP                                                                     \
@@ -83,7 +84,9 @@ struct link_opts {
     "  --trace              print what each layer does with each packet (stderr)\n"        \
     "  --shape RATE[,BURST] token-bucket shaper on transmit, e.g. 10mbit,15k\n" \
     "  --ctl PATH           control socket for 'ustack netstat' (default\n"          \
-    "                       /run/ustack/<pid>.sock)\n"
+    "                       /run/ustack/<pid>.sock)\n"                                  \
+    "  --tap-tx MODE        how frames reach the kernel: auto (io_uring for bursts,\n" \
+    "                       write() for single frames; the default), write, uring\n"
 
 void link_opts_init(struct link_opts *o);
 /* Consumes argv[*i] if it is a link option. Returns 1 if consumed, 0 if it

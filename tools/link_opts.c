@@ -237,6 +237,21 @@ int link_opts_parse(struct link_opts *o, int argc, char **argv, int *i)
         o->ctl = v;
         return r;
     }
+    if ((r = opt_value(argc, argv, i, "--tap-tx", &v)) != 0) {
+        if (r < 0)
+            return -1;
+        if (!strcmp(v, "auto"))
+            o->tap_tx = UST_TAP_TX_AUTO;
+        else if (!strcmp(v, "write"))
+            o->tap_tx = UST_TAP_TX_WRITE;
+        else if (!strcmp(v, "uring"))
+            o->tap_tx = UST_TAP_TX_URING;
+        else {
+            cli_usage_error("--tap-tx: '%s' is not auto, write or uring", v);
+            return -1;
+        }
+        return r;
+    }
     if ((r = opt_value(argc, argv, i, "--shape", &v)) != 0)
         return r < 0 || parse_shape(v, o) != 0 ? -1 : 1;
     return 0;

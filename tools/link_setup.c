@@ -29,8 +29,13 @@ static int open_tap(const struct link_opts *o, struct link_ctx *c)
 {
     int err = 0;
     c->dev = ust_dev_tap_open(c->st, o->tap, o->mtu, &err);
-    if (c->dev)
+    if (c->dev) {
+        int rc = ust_dev_tap_set_tx(c->dev, o->tap_tx);
+        if (rc != UST_OK)
+            return cli_usage_error("--tap-tx: the kernel refuses io_uring here (%s); "
+                                   "use --tap-tx write", ust_strerror(rc));
         return 0;
+    }
     if (err == UST_ERR_PERM)
         return cli_usage_error("--tap %s: permission denied (needs root or CAP_NET_ADMIN, and "
                                "access to /dev/net/tun)", o->tap);

@@ -61,6 +61,30 @@ int ust_dev_poll_rx(struct ust_dev *dev, ust_time_t now, unsigned budget);
 struct ust_dev *ust_dev_tap_open(struct ust_stack *st, const char *ifname, unsigned mtu, int *err);
 /* Same for a TUN device (IFF_TUN|IFF_NO_PI): an IP-only link. */
 struct ust_dev *ust_dev_tun_open(struct ust_stack *st, const char *ifname, unsigned mtu, int *err);
+/* How a TAP/TUN device hands frames to the kernel. A write() on a TAP
+ * descriptor runs the kernel's receive path for the frame (its IP, its
+ * TCP, waking the reader) in the writer's thread; with io_uring that work
+ * moves to a kernel thread on another CPU and bursts need no system call
+ * per frame.
+ *   UST_TAP_TX_AUTO   io_uring for bursts of output (16 KiB and more)
+ *                     through a kernel polling thread (io_uring SQPOLL,
+ *                     asleep after 2 ms without work), write() for small
+ *                     bursts when nothing is queued (lowest latency);
+ *                     plain write() if the kernel refuses io_uring.
+ *                     The default of ust_dev_tap_open/ust_dev_tun_open.
+ *   UST_TAP_TX_WRITE  one write() per frame, in the caller's thread.
+ *   UST_TAP_TX_URING  as AUTO, but fails (UST_ERR_NOTSUP) without io_uring.
+ * Frames keep their order in every mode. */
+enum ust_tap_tx {
+    UST_TAP_TX_AUTO,
+    UST_TAP_TX_WRITE,
+    UST_TAP_TX_URING,
+};
+/* Switches mode (frames already queued go out first). UST_ERR_INVAL on a
+ * device that is not a TAP/TUN. */
+int ust_dev_tap_set_tx(struct ust_dev *dev, enum ust_tap_tx mode);
+/* The mode in effect: UST_TAP_TX_URING or UST_TAP_TX_WRITE. */
+enum ust_tap_tx ust_dev_tap_tx(const struct ust_dev *dev);
 /* Configures the Linux side of a TAP/TUN device (in the current network
  * namespace): address host_addr/prefix_len, MTU, and link up. */
 int ust_dev_host_config(const char *ifname, ust_ip4_t host_addr, int prefix_len, unsigned mtu);

@@ -55,16 +55,42 @@
  *
  * TCP (SOCK_STREAM) extras (RFC 9293): send with MSG_OOB makes the data
  * just queued urgent (URG and the urgent pointer go out until it is
- * acknowledged); received urgent data stays in the stream (as
- * SO_OOBINLINE; recv MSG_OOB: EOPNOTSUPP) and the socket polls POLLPRI
- * while some lies unread. Soft errors (ICMP host/net unreachable and the
- * like, and cfg.tcp_retries1 retransmission timeouts in a row: ETIMEDOUT)
- * never close the connection: SO_ERROR returns and clears the last one;
+ * acknowledged). Receiving urgent data works as on Linux (and BSD): the
+ * last urgent byte, the one before the urgent pointer, is "the mark".
+ * Without SO_OOBINLINE it is out of band: recv(MSG_OOB) returns it (1
+ * byte, once; MSG_PEEK leaves it; a 0-byte read consumes it) and ordinary
+ * reads skip it; with SO_OOBINLINE (int, SOL_SOCKET) it stays in the
+ * stream. Either way a read never crosses the mark: it stops before it,
+ * and the next read starts there; ust_sockatmark says whether the next
+ * byte is the mark. A newer urgent pointer replaces the mark (an earlier
+ * out-of-band byte not yet read becomes data); once a read has passed the
+ * mark, the out-of-band byte is gone. recv(MSG_OOB) never waits: EINVAL
+ * with SO_OOBINLINE, when there is no mark or its byte was already read;
+ * EAGAIN while the pointer has arrived but its byte not yet; 0 after the
+ * peer's FIN; ENOTCONN once reset. The socket polls POLLPRI from the
+ * pointer's arrival until the byte is read (or passed), and POLLIN only
+ * when there is data besides an out-of-band byte (Linux raises SIGURG at
+ * the pointer, POLLPRI once the byte is there; ustack has no signals).
+ * Accepted sockets inherit SO_OOBINLINE.
+ *
+ * TCP soft errors (ICMP host/net unreachable and the like, and
+ * cfg.tcp_retries1 retransmission timeouts in a row: ETIMEDOUT) never
+ * close the connection: SO_ERROR returns and clears the last one;
  * with IP_RECVERR the socket also polls POLLERR and the next recv or send
  * returns it once (as Linux). IP_OPTIONS as for UDP, sent on every
  * segment and counted in the MSS; a connection accepted from a SYN that
  * came over a source route answers over the reversed route, unless the
  * listener has IP options of its own.
+ *
+ * TCP SO_LINGER (struct linger), as Linux: l_onoff with l_linger 0 makes
+ * close abort the connection with a RST. With l_linger > 0 close waits
+ * until the peer has acknowledged every byte and our FIN (FIN-WAIT-2,
+ * TIME-WAIT or CLOSED) or l_linger seconds have passed, then returns 0
+ * either way; after a timeout the close goes on in the background. Like
+ * Linux (and unlike BSD) it waits on an O_NONBLOCK socket too. Data
+ * arriving while it waits resets the connection, as data after close
+ * does. A negative l_linger waits without limit. Accepted sockets inherit
+ * the listener's SO_LINGER.
  *
  * Descriptors: the lowest free one first, starting at 0; at most
  * cfg.max_sockets (EMFILE). */
@@ -213,6 +239,10 @@ typedef void (*ust_sock_entry_fn)(void *ctx, const struct ust_sock_entry *e);
 int ust_netstat(struct ust_stack *st, ust_sock_entry_fn fn, void *ctx);
 
 int ust_set_nonblock(struct ust_stack *st, int fd, int on);
+/* sockatmark(3): 1 when the next byte an ordinary read would return is the
+ * urgent mark (the last urgent byte, see MSG_OOB above), 0 when not, -1
+ * with errno EBADF, or ENOTTY for a socket without urgent data (UDP). */
+int ust_sockatmark(struct ust_stack *st, int fd);
 /* Like poll(2) over ustack descriptors; timeout in milliseconds (-1 = for
  * ever, 0 = just look). Runs the stack while it waits. */
 int ust_poll(struct ust_stack *st, struct pollfd *fds, nfds_t nfds, int timeout_ms);

@@ -68,14 +68,28 @@ ust_time_t ust_stack_now(struct ust_stack *st)
 
 void stack_rx_batch_end(struct ust_stack *st) { tcp_rx_batch_end(st); }
 
+void stack_tx_flush(struct ust_stack *st)
+{
+    for (unsigned i = 0; i < st->ndevs; i++)
+        dev_tx_flush(st->devs[i]);
+}
+
+void stack_tx_release(struct ust_stack *st)
+{
+    if (st->tx_hold > 0 && --st->tx_hold == 0)
+        stack_tx_flush(st);
+}
+
 void ust_stack_poll(struct ust_stack *st, ust_time_t now)
 {
     stack_set_now(st, now);
+    stack_tx_hold(st); /* retransmissions of one timer round are one burst */
     tcp_rx_batch_end(st); /* nothing should be left: a driver forgot the end */
     timer_run(st, st->now);
     ipv4_local_poll(st);
     for (unsigned i = 0; i < st->ndevs; i++)
         dev_poll(st->devs[i], st->now);
+    stack_tx_release(st);
 }
 
 ust_time_t ust_stack_poll_at(const struct ust_stack *st)

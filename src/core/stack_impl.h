@@ -56,6 +56,10 @@ struct ust_stack {
     /* Inside ust_dev_poll_rx (a batch of frames read together): TCP may
      * hold in-order ACKs until the batch ends (stack_rx_batch_end). */
     unsigned rx_batch;
+    /* Inside a burst of output (a receive batch, a timer round, one send
+     * call): drivers with a transmit queue may hold frames until the
+     * outermost burst ends (stack_tx_release) or the stack waits. */
+    unsigned tx_hold;
     struct pkt_pool pkt_pool; /* spare frame-sized packets for transmit */
     struct sock_table socks;
 };
@@ -71,6 +75,11 @@ struct ust_iface *iface_by_addr(struct ust_stack *st, ust_ip4_t addr);
 struct ust_iface *iface_by_index(struct ust_stack *st, int index);
 /* The end of a batch of received frames: deferred ACKs go out. */
 void stack_rx_batch_end(struct ust_stack *st);
+/* Bursts of output: frames held by queueing drivers go out when the
+ * outermost hold is released, and before any wait (stack_tx_flush). */
+static inline void stack_tx_hold(struct ust_stack *st) { st->tx_hold++; }
+void stack_tx_release(struct ust_stack *st);
+void stack_tx_flush(struct ust_stack *st);
 /* Registers a device in the stack (called by the drivers). */
 int stack_add_dev(struct ust_stack *st, struct ust_dev *dev);
 

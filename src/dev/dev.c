@@ -64,8 +64,36 @@ int ust_dev_input(struct ust_dev *dev, ust_time_t now, const uint8_t *frame, siz
     return link_input(dev, dev->st->now, frame, len);
 }
 
+/* A driver with a transmit queue takes the packet itself, and may hold it
+ * until the burst ends. */
+static int driver_queue(struct ust_dev *dev, struct pkt *p)
+{
+    size_t len = p->len;
+    int rc = dev->txq->transmit(dev->ctx, dev, p);
+    if (rc < 0) {
+        DEV_COUNT(dev, tx_drops);
+        TRACE(dev->st, "dev", "%s tx drop len %zu: %s", dev->name, len, ust_strerror(rc));
+        return rc;
+    }
+    dev->stats.tx_frames++;
+    dev->stats.tx_bytes += len;
+    dev->st->stats.link.tx_frames++;
+    dev->st->stats.link.tx_bytes += len;
+    if (dev->st->tx_hold == 0)
+        dev->txq->flush(dev->ctx, dev);
+    return UST_OK;
+}
+
+void dev_tx_flush(struct ust_dev *dev)
+{
+    if (dev->txq)
+        dev->txq->flush(dev->ctx, dev);
+}
+
 int dev_driver_transmit(struct ust_dev *dev, ust_time_t now, struct pkt *p)
 {
+    if (dev->txq)
+        return driver_queue(dev, p);
     int rc = dev->ops.transmit(dev->ctx, now, p->data, p->len);
     if (rc < 0) {
         DEV_COUNT(dev, tx_drops);
@@ -117,9 +145,11 @@ int ust_dev_poll_rx(struct ust_dev *dev, ust_time_t now, unsigned budget)
     /* The frames of one poll are one batch: TCP acknowledges in-order data
      * once at the end rather than every second segment. */
     dev->st->rx_batch++;
+    stack_tx_hold(dev->st); /* and what they make us send is one burst */
     int rc = dev->ops.poll_rx(dev->ctx, dev, now, budget);
     if (--dev->st->rx_batch == 0)
         stack_rx_batch_end(dev->st);
+    stack_tx_release(dev->st);
     return rc;
 }
 

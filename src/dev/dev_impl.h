@@ -18,6 +18,16 @@ struct dev_poll_ops {
     void (*poll)(void *ctx, struct ust_dev *dev, ust_time_t now);
 };
 
+/* Driver-internal transmit queue (TAP/TUN over io_uring): the driver
+ * takes the packet itself instead of a copy, and may hold it until the
+ * stack's burst of output ends (stack_tx_release) and flush is called. */
+struct dev_txq_ops {
+    /* Consumes p. 0, or a negative ust_err if it was dropped. */
+    int (*transmit)(void *ctx, struct ust_dev *dev, struct pkt *p);
+    /* Hands every held frame to the kernel. */
+    void (*flush)(void *ctx, struct ust_dev *dev);
+};
+
 struct ust_dev {
     struct ust_stack *st;
     char name[16];
@@ -31,6 +41,7 @@ struct ust_dev {
     struct pcap_writer *pcap; /* capture middleware, NULL when off */
     struct shaper *shaper;    /* transmit shaper, NULL when off */
     const struct dev_poll_ops *drv_poll; /* driver-internal poll, NULL none */
+    const struct dev_txq_ops *txq; /* driver transmit queue, NULL: ops.transmit */
 };
 
 /* Sends a complete frame (link header included). Consumes p. Passes it
@@ -42,6 +53,8 @@ int dev_transmit(struct ust_dev *dev, ust_time_t now, struct pkt *p);
 ust_time_t dev_poll_at(const struct ust_dev *dev);
 void dev_poll(struct ust_dev *dev, ust_time_t now);
 void dev_free(struct ust_dev *dev);
+/* Sends what the driver's transmit queue holds (no-op without one). */
+void dev_tx_flush(struct ust_dev *dev);
 
 /* Counts a drop in the device and in the stack's link counters. */
 #define DEV_COUNT(dev, field)                 \

@@ -1,6 +1,8 @@
 /* Linux TAP and TUN drivers (/dev/net/tun, IFF_NO_PI, non-blocking), and
  * configuration of the kernel side of such an interface through ioctls on
- * an AF_INET datagram socket, in the caller's network namespace. */
+ * an AF_INET datagram socket, in the caller's network namespace. Frames
+ * go to the kernel through write(), or in bursts through io_uring
+ * (dev_tap_txq.c): ust_dev_tap_set_tx(). */
 #include <errno.h>
 #include <fcntl.h>
 #include <linux/if_tun.h>
@@ -16,12 +18,15 @@
 #include "core/stack_impl.h"
 #include "core/trace.h"
 #include "dev_impl.h"
+#include "dev_tap_txq.h"
 
 /* Largest frame a TAP/TUN read can return: Ethernet header + 64 KiB. */
 #define TAP_BUF_LEN (14 + 65536)
 
 struct tap {
     int fd;
+    struct ust_dev *dev;
+    struct tap_txq *txq; /* NULL: one write() per frame */
     uint8_t buf[TAP_BUF_LEN];
 };
 
@@ -68,9 +73,22 @@ static int tap_poll_rx(void *ctx, struct ust_dev *dev, ust_time_t now, unsigned 
 static void tap_close(void *ctx)
 {
     struct tap *t = ctx;
+    tap_txq_free(t->txq, t->dev);
     close(t->fd);
     free(t);
 }
+
+static int tap_queue(void *ctx, struct ust_dev *dev, struct pkt *p)
+{
+    return tap_txq_transmit(((struct tap *)ctx)->txq, dev, p);
+}
+
+static void tap_flush(void *ctx, struct ust_dev *dev)
+{
+    tap_txq_flush(((struct tap *)ctx)->txq, dev);
+}
+
+static const struct dev_txq_ops tap_txq_ops = {.transmit = tap_queue, .flush = tap_flush};
 
 static const struct ust_dev_ops tap_ops = {
     .transmit = tap_transmit,
@@ -110,6 +128,7 @@ static struct ust_dev *tuntap_open(struct ust_stack *st, const char *ifname, uns
         return NULL;
     }
     t->fd = fd;
+    t->txq = NULL;
     /* TAP: our side gets a random locally administered MAC (mac NULL). */
     enum ust_link_type type = kind == IFF_TAP ? UST_LINK_ETHERNET : UST_LINK_IP;
     struct ust_dev *dev = ust_dev_new(st, ifr.ifr_name, type, NULL, mtu, &tap_ops, t);
@@ -118,10 +137,51 @@ static struct ust_dev *tuntap_open(struct ust_stack *st, const char *ifname, uns
         *err = UST_ERR_NOMEM;
         return NULL;
     }
+    t->dev = dev;
     TRACE(st, "dev", "%s: %s open fd %d mtu %u", dev->name, kind == IFF_TAP ? "tap" : "tun", fd,
           mtu);
+    (void)ust_dev_tap_set_tx(dev, UST_TAP_TX_AUTO);
     *err = UST_OK;
     return dev;
+}
+
+static struct tap *tap_of(const struct ust_dev *dev)
+{
+    return dev && dev->ops.transmit == tap_transmit ? dev->ctx : NULL;
+}
+
+int ust_dev_tap_set_tx(struct ust_dev *dev, enum ust_tap_tx mode)
+{
+    struct tap *t = tap_of(dev);
+    if (!t || (mode != UST_TAP_TX_AUTO && mode != UST_TAP_TX_WRITE && mode != UST_TAP_TX_URING))
+        return UST_ERR_INVAL;
+    if (mode == UST_TAP_TX_WRITE) {
+        if (t->txq) {
+            dev->txq = NULL;
+            tap_txq_free(t->txq, dev); /* what it holds goes out first */
+            t->txq = NULL;
+        }
+        return UST_OK;
+    }
+    if (t->txq)
+        return UST_OK;
+    int err;
+    t->txq = tap_txq_new(t->fd, &err);
+    if (!t->txq) {
+        TRACE(dev->st, "dev", "%s: io_uring unavailable (%s): one write() per frame", dev->name,
+              strerror(-err));
+        return mode == UST_TAP_TX_URING ? (err == -ENOMEM ? UST_ERR_NOMEM : UST_ERR_NOTSUP)
+                                        : UST_OK;
+    }
+    dev->txq = &tap_txq_ops;
+    TRACE(dev->st, "dev", "%s: bursts go to the kernel through io_uring", dev->name);
+    return UST_OK;
+}
+
+enum ust_tap_tx ust_dev_tap_tx(const struct ust_dev *dev)
+{
+    struct tap *t = tap_of(dev);
+    return t && t->txq ? UST_TAP_TX_URING : UST_TAP_TX_WRITE;
 }
 
 struct ust_dev *ust_dev_tap_open(struct ust_stack *st, const char *ifname, unsigned mtu, int *err)

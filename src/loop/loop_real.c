@@ -161,6 +161,7 @@ int ust_loop_run_once(struct ust_loop *loop, ust_time_t max_wait)
     struct ust_stack *st = loop->st;
     if (st->ndevs != loop->seen_ndevs && ust_loop_refresh(loop) != UST_OK)
         return UST_ERR_IO; /* a device added since: watch it too */
+    stack_tx_flush(st); /* nothing waits in a transmit queue while we sleep */
     ust_time_t now = ust_clock_monotonic();
     ust_time_t next = ust_stack_poll_at(st);
     ust_time_t wait = next == UST_TIME_NEVER ? UST_TIME_NEVER : next > now ? next - now : 0;

@@ -117,7 +117,7 @@ static void name_to_user(struct msghdr *m, const struct sock_addr *a, bool dgram
 static ssize_t recv_wait(struct ust_stack *st, struct ust_sock *s, void *buf, size_t len,
                          int flags, struct sock_addr *a, struct sock_meta *meta)
 {
-    bool nonblock = s->nonblock || (flags & (MSG_DONTWAIT | MSG_ERRQUEUE));
+    bool nonblock = s->nonblock || (flags & (MSG_DONTWAIT | MSG_ERRQUEUE | MSG_OOB));
     struct sock_wait w = {.timeo = s->rcvtimeo};
     for (;;) {
         ssize_t rc = s->ops->recvmsg ? s->ops->recvmsg(s, buf, len, flags, a, meta)
@@ -156,6 +156,8 @@ ssize_t ust_recvmsg(struct ust_stack *st, int fd, struct msghdr *m, int flags)
     iov_scatter(m->msg_iov, m->msg_iovlen, buf, got);
     free(buf);
     m->msg_flags = dgram && (size_t)rc > len ? MSG_TRUNC : 0;
+    if (!dgram && (flags & MSG_OOB))
+        m->msg_flags |= len ? MSG_OOB : MSG_OOB | MSG_TRUNC; /* as Linux */
     name_to_user(m, &a, dgram);
     put_control(m, &meta);
     return (flags & MSG_TRUNC) || !dgram ? rc : (ssize_t)got;

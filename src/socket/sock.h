@@ -106,6 +106,12 @@ struct sock_ops {
     ssize_t (*recvmsg)(struct ust_sock *s, void *buf, size_t len, int flags,
                        struct sock_addr *from, struct sock_meta *meta);
     int (*shutdown)(struct ust_sock *s, int how);
+    /* SO_LINGER with a time, before close (Linux tcp_close): starts the
+     * orderly close and returns UST_ERR_AGAIN, with the linger time in
+     * *timeo, while what we sent (data, FIN) is not all acknowledged;
+     * socket.c waits and asks again, then calls close. UST_OK: nothing to
+     * wait for. NULL: close never waits. */
+    int (*linger)(struct ust_sock *s, ust_time_t *timeo);
     void (*close)(struct ust_sock *s); /* frees s->pcb (may linger internally) */
     short (*poll)(struct ust_sock *s); /* POLLIN | POLLOUT | POLLERR | POLLHUP */
     int (*getname)(struct ust_sock *s, bool peer, struct sock_addr *a);
@@ -113,6 +119,9 @@ struct sock_ops {
     int (*getsockopt)(struct ust_sock *s, int level, int name, void *val, size_t *len);
     /* Pending asynchronous error for SO_ERROR (cleared by reading). */
     int (*take_error)(struct ust_sock *s);
+    /* sockatmark(3): 1 when the next byte to read is the urgent mark, else
+     * 0. NULL: ENOTTY (as Linux for sockets without the notion). */
+    int (*atmark)(struct ust_sock *s);
 };
 
 struct ust_sock {

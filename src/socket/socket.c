@@ -55,7 +55,13 @@ int sock_wait_once(struct ust_stack *st, struct sock_wait *w)
     }
     if (now >= w->deadline)
         return UST_ERR_AGAIN;
+    /* What this call has sent so far goes out before we sleep, and the
+     * network's work during the wait forms bursts of its own. */
+    unsigned hold = st->tx_hold;
+    st->tx_hold = 0;
+    stack_tx_flush(st);
     int rc = st->wait_fn(st->wait_ctx, w->deadline);
+    st->tx_hold = hold;
     switch (rc) {
     case UST_ERR_TIMEDOUT:
         /* Nothing will happen before the deadline (the simulator has moved
@@ -382,6 +388,25 @@ ssize_t ust_sendto(struct ust_stack *st, int fd, const void *buf, size_t len, in
     return sock_sendto_tx(st, fd, buf, len, flags, to, tolen, NULL);
 }
 
+static ssize_t send_blocking(struct ust_stack *st, struct ust_sock *s, const void *buf,
+                             size_t len, int flags, const struct sock_addr *ap,
+                             const struct sock_tx_meta *tx)
+{
+    bool nonblock = s->nonblock || (flags & MSG_DONTWAIT);
+    struct sock_wait w = {.timeo = s->sndtimeo};
+    for (;;) {
+        ssize_t rc = tx ? s->ops->sendmsg(s, buf, len, flags, ap, tx)
+                        : s->ops->send(s, buf, len, flags, ap);
+        if (rc >= 0)
+            return rc;
+        if (rc != UST_ERR_AGAIN || nonblock)
+            return sock_fail_err((int)rc);
+        int wr = sock_wait_once(st, &w);
+        if (wr < 0)
+            return sock_fail_err(wr);
+    }
+}
+
 ssize_t sock_sendto_tx(struct ust_stack *st, int fd, const void *buf, size_t len, int flags,
                        const struct sockaddr *to, socklen_t tolen, const struct sock_tx_meta *tx)
 {
@@ -402,19 +427,11 @@ ssize_t sock_sendto_tx(struct ust_stack *st, int fd, const void *buf, size_t len
         return sock_fail(EOPNOTSUPP);
     if (tx && !s->ops->sendmsg)
         return sock_fail(EINVAL);
-    bool nonblock = s->nonblock || (flags & MSG_DONTWAIT);
-    struct sock_wait w = {.timeo = s->sndtimeo};
-    for (;;) {
-        ssize_t rc = tx ? s->ops->sendmsg(s, buf, len, flags, ap, tx)
-                        : s->ops->send(s, buf, len, flags, ap);
-        if (rc >= 0)
-            return rc;
-        if (rc != UST_ERR_AGAIN || nonblock)
-            return sock_fail_err((int)rc);
-        int wr = sock_wait_once(st, &w);
-        if (wr < 0)
-            return sock_fail_err(wr);
-    }
+    /* The segments of one send call are one burst of output. */
+    stack_tx_hold(st);
+    ssize_t rc = send_blocking(st, s, buf, len, flags, ap, tx);
+    stack_tx_release(st);
+    return rc;
 }
 
 ssize_t ust_send(struct ust_stack *st, int fd, const void *buf, size_t len, int flags)
@@ -437,7 +454,8 @@ ssize_t ust_recvfrom(struct ust_stack *st, int fd, void *buf, size_t len, int fl
         return sock_fail(EFAULT);
     if (!s->ops->recv)
         return sock_fail(EOPNOTSUPP);
-    bool nonblock = s->nonblock || (flags & MSG_DONTWAIT);
+    /* MSG_OOB never waits (Linux, BSD): the urgent octet is not here yet */
+    bool nonblock = s->nonblock || (flags & (MSG_DONTWAIT | MSG_OOB));
     struct sock_wait w = {.timeo = s->rcvtimeo};
     struct sock_addr a = {0, 0};
     ssize_t rc;
@@ -485,11 +503,27 @@ int ust_shutdown(struct ust_stack *st, int fd, int how)
     return rc < 0 ? sock_fail_err(rc) : 0;
 }
 
+/* SO_LINGER with a time (socket(7)): close returns once the peer has
+ * acknowledged all we sent and our FIN, or when the linger time is over
+ * (Linux sk_stream_wait_close; the close then goes on in the background
+ * and close still returns 0, as after an interrupted wait). Linux waits
+ * on O_NONBLOCK sockets too, unlike BSD, and so does ustack. */
+static void close_linger(struct ust_stack *st, struct ust_sock *s)
+{
+    ust_time_t timeo = 0;
+    if (!s->ops->linger || s->ops->linger(s, &timeo) != UST_ERR_AGAIN)
+        return;
+    struct sock_wait w = {.timeo = timeo};
+    while (sock_wait_once(st, &w) == 0 && s->ops->linger(s, &timeo) == UST_ERR_AGAIN)
+        ;
+}
+
 int ust_close(struct ust_stack *st, int fd)
 {
     struct ust_sock *s = sock_get(st, fd);
     if (!s)
         return sock_fail(EBADF);
+    close_linger(st, s);
     if (s->ops->close)
         s->ops->close(s);
     sock_release(st, s);
@@ -522,6 +556,17 @@ int ust_getsockname(struct ust_stack *st, int fd, struct sockaddr *addr, socklen
 int ust_getpeername(struct ust_stack *st, int fd, struct sockaddr *addr, socklen_t *len)
 {
     return getname(st, fd, true, addr, len);
+}
+
+int ust_sockatmark(struct ust_stack *st, int fd)
+{
+    struct ust_sock *s = sock_get(st, fd);
+    if (!s)
+        return sock_fail(EBADF);
+    if (!s->ops->atmark)
+        return sock_fail(ENOTTY); /* Linux: SIOCATMARK on a UDP socket */
+    int rc = s->ops->atmark(s);
+    return rc < 0 ? sock_fail_err(rc) : rc;
 }
 
 int ust_set_nonblock(struct ust_stack *st, int fd, int on)

@@ -71,6 +71,19 @@ def cmd_hold(host, port):
     sys.stdin.readline()
 
 
+def cmd_urgent(host, port):
+    """Sends 'abc', then 'XYZ' with MSG_OOB (Linux marks its last byte
+    urgent), then 'def' to an echo service, half-closes, and prints what
+    came back (Python repr)."""
+    s = connect(host, port)
+    s.sendall(b"abc")
+    s.send(b"XYZ", socket.MSG_OOB)
+    s.sendall(b"def")
+    s.shutdown(socket.SHUT_WR)
+    print(repr(read_all(s)))
+    s.close()
+
+
 def cmd_sink(port):
     """Accepts one connection, reads until EOF, answers 'got N\\n', closes."""
     ls = socket.socket()

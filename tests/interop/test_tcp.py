@@ -1,7 +1,7 @@
 """ustack's TCP against the Linux kernel, each test in its own namespace:
 HTTP both ways (curl <- ustack serve --http, ustack get <- python http.server),
-echo/discard with socat, refused connections both ways, half-close both
-ways, 200 parallel requests, bulk send/recv, and `ustack netstat` against
+echo/discard with socat, urgent data from Linux, refused connections both
+ways, half-close both ways, 200 parallel requests, bulk send/recv, and `ustack netstat` against
 `ss`. Every capture must pass tshark's checks (TCP checksums included)."""
 import hashlib
 import os
@@ -252,6 +252,17 @@ def test_tcp_echo_and_discard_with_socat(netns, tmp_path):
     # Flow control at work: socat writes faster than the echo comes back.
     counters = stop_clean(u, allow=["tcp.analysis.zero_window", "tcp.analysis.window_full"])
     assert re.search(r"^\s+PassiveOpens\s+4$", counters, re.M), counters
+
+
+def test_linux_urgent_byte_leaves_ustack_stream(netns):
+    """Linux sends 'abc', 'XYZ' with MSG_OOB, 'def' to ustack's echo. Its
+    urgent pointer points past 'Z', so 'Z' is the out-of-band byte: ustack
+    (no SO_OOBINLINE) keeps it out of the stream and echoes 'abcXYdef', as
+    a Linux echo server would. One byte off in reading the pointer would
+    drop another byte."""
+    u = serve(netns, "--tcp-echo", "7")
+    assert nsclient(netns, "urgent", US, "7").strip() == repr(b"abcXYdef")
+    stop_clean(u)
 
 
 def test_linux_connect_to_closed_ustack_port_is_refused(netns):

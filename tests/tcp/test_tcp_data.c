@@ -404,7 +404,8 @@ static void test_urgent_pointer(void **state)
     struct th *h = th_new(NULL);
     struct ust_sock *s = th_open_active(h, 65535);
     uint32_t i = h->iss + 1, p = PEER_ISS + 1;
-    /* urgent pointer 3: bytes 0..2 urgent (MUST-62), data stays inline */
+    assert_int_equal(th_setopt_int(s, SOL_SOCKET, SO_OOBINLINE, 1), UST_OK);
+    /* urgent pointer 3: bytes 0..2 urgent (MUST-62), all inline */
     seg_in_opts(h, A | U, p, i, 65535, NULL, 3, "abcdef", 6);
     assert_int_equal(th_info(s).urg_pending, 3); /* MUST-33 */
     char b[8];

@@ -18,7 +18,7 @@
  *   tcp_user.c   the socket-facing operations (tcp_sock_ops)
  *   tcp_secret.c the ISN / hash key, ust_stack_set_secret (MUST-9)
  *   tcp_advice.c R1, delivery advice to IP, soft errors (MUST-20/22/47)
- *   tcp_urg.c    sending urgent data, POLLPRI (MUST-30/32)
+ *   tcp_urg.c    urgent data: sending, the mark, MSG_OOB, POLLPRI (MUST-30..33)
  *   tcp_rwnd.c   the scaled window field (SHLD-14)
  *   tcp_ipopt.c  IP options, the return source route (MUST-51/52/53)
  *   cc.h, cc.c, cc_newreno.c, cc_cubic.c  congestion control behind an ops table
@@ -74,8 +74,9 @@ enum {
     TF_TS_OK = 1u << 16,      /* both sides sent timestamps (RFC 7323 3) */
     TF_SACK_OK = 1u << 17,    /* both sides sent SACK-permitted (RFC 2018) */
     TF_ACK_BATCH = 1u << 18,  /* an ACK is owed at the end of the receive batch */
-    TF_RACK = 1u << 19,       /* RACK-TLP detects losses (RFC 8985; needs SACK) */
-    TF_RTO_RECOVERY = 1u << 20, /* RACK: after an RTO, until SND.UNA passes recover */
+    TF_LINGERING = 1u << 19,  /* close() waits (SO_LINGER): closed for the user */
+    TF_RACK = 1u << 20,       /* RACK-TLP detects losses (RFC 8985; needs SACK) */
+    TF_RTO_RECOVERY = 1u << 21, /* RACK: after an RTO, until SND.UNA passes recover */
 };
 
 struct tcb {
@@ -138,7 +139,9 @@ struct tcb {
     uint32_t irs, rcv_nxt;
     uint32_t rcv_adv;           /* right edge of the window we advertised */
     uint32_t rcv_up;            /* urgent pointer (first octet after urgent data) */
-    bool urg_valid;
+    uint8_t urg_state;          /* TCP_URG_*: the mark RCV.UP - 1 (tcp_urg.c) */
+    uint8_t urg_byte;           /* the mark's octet, once TCP_URG_VALID */
+    bool oobinline;             /* SO_OOBINLINE: the mark's octet stays data */
     uint32_t rcv_unacked;       /* in-order bytes received since our last ACK */
     struct ring rcvbuf;         /* in-order unread bytes; free space holds
                                    out-of-order data */
@@ -177,7 +180,8 @@ struct tcb {
     /* IP_TOS / IP_TTL (RFC 9293 MUST-48): handed to IP unchanged; ttl 0 = default */
     uint8_t tos, ttl;
 
-    /* SO_LINGER */
+    /* SO_LINGER (tcp_user.c): l_linger as given, a negative one read as
+     * unsigned (Linux: no limit in practice) */
     bool linger_on;
     unsigned linger_sec;
 
@@ -417,11 +421,33 @@ void tcp_notify(struct tcb *tcb);
 #define TCB_OF(tm, field) ((struct tcb *)((char *)(tm) - offsetof(struct tcb, field)))
 
 /* ---- tcp_urg.c: urgent data (RFC 9293 3.8.5) --------------------------- */
+/* Received urgent pointer state (Linux urg_data): */
+enum {
+    TCP_URG_NONE = 0, /* no mark ahead of the reader */
+    TCP_URG_NOTYET,   /* the pointer arrived, the mark's octet not yet */
+    TCP_URG_VALID,    /* the octet is here (urg_byte), not fetched */
+    TCP_URG_READ,     /* recv(MSG_OOB) fetched it */
+};
 /* send(MSG_OOB): SND.UP = the octet after the data queued so far. */
 void tcp_urg_mark(struct tcb *tcb);
 /* URG and the urgent pointer on a segment while SEG.SEQ < SND.UP. */
 void tcp_urg_apply(struct tcb *tcb, struct tcp_hdr *h);
-/* POLLPRI while received urgent data lies beyond the read position. */
+/* Sixth step of segment arrival: a new or advanced pointer sets the mark. */
+void tcp_urg_input(struct tcb *tcb, uint32_t seq, uint16_t urp);
+/* After the segment text: keeps the mark's octet once it arrived in order. */
+void tcp_urg_capture(struct tcb *tcb);
+/* What an ordinary read may take from the read position: it stops at the
+ * mark; *skip = 1 when it must first step over the out-of-band octet. */
+size_t tcp_urg_readable(const struct tcb *tcb, size_t *skip);
+/* After a read moved rd_seq: forgets a mark the reader passed. */
+void tcp_urg_consumed(struct tcb *tcb);
+/* recv(MSG_OOB): the out-of-band octet (1), 0, or a negative ust_err. */
+ssize_t tcp_urg_recv_oob(struct tcb *tcb, void *buf, size_t len, int flags);
+/* sockatmark(3): 1 when the next octet to read is the mark. */
+int tcp_urg_at_mark(const struct tcb *tcb);
+/* Octets up to the urgent pointer not read yet (UST_TCP_INFO, MUST-33). */
+uint32_t tcp_urg_pending(const struct tcb *tcb);
+/* POLLPRI from the pointer's arrival until the octet is fetched (MUST-32). */
 short tcp_urg_poll(const struct tcb *tcb);
 
 /* ---- tcp_rwnd.c: scaled window field (RFC 7323 2.3, RFC 9293 SHLD-14) -- */

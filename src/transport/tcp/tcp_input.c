@@ -127,6 +127,9 @@ static struct tcb *listener_child_new(struct tcb *l, const struct ipv4_hdr *ip, 
         return NULL;
     c->listener = l;
     c->flags |= TF_PASSIVE | TF_ORPHAN | (l->flags & (TF_NODELAY | TF_KEEPALIVE));
+    c->linger_on = l->linger_on; /* socket options an accepted socket keeps (Linux) */
+    c->linger_sec = l->linger_sec;
+    c->oobinline = l->oobinline;
     c->user_mss = l->user_mss;
     c->tos = l->tos;
     c->ttl = l->ttl;
@@ -618,23 +621,17 @@ static bool check_ack(struct tcb *t, const struct ipv4_hdr *ip, const struct seg
     return ack_of_fin(t);
 }
 
-/* Sixth: URG. The pointer is kept (in the right place, bounded by what
- * arrived) and reported; the urgent bytes stay in the stream (as
- * SO_OOBINLINE), so any length works (MUST-31). */
+/* Sixth: URG. The pointer sets the mark (tcp_urg.c); urgent octets stay in
+ * the stream, only the last one may be read out of band, so urgent data
+ * of any length works (MUST-31). */
 static void check_urg(struct tcb *t, const struct seg *s)
 {
-    if (!(s->flags & TCP_URG) || s->h->urp == 0)
+    if (!(s->flags & TCP_URG))
         return;
     if (t->state != UST_TCP_ESTABLISHED && t->state != UST_TCP_FIN_WAIT_1 &&
         t->state != UST_TCP_FIN_WAIT_2)
         return;
-    uint32_t up = s->seq + s->h->urp; /* MUST-62: first octet after the urgent data */
-    if (!t->urg_valid || seq_gt(up, t->rcv_up)) {
-        t->rcv_up = up;
-        t->urg_valid = true;
-        char b[64];
-        TCB_TRACE(t, "%s urgent pointer %u", tcb_str(t, b, sizeof(b)), up);
-    }
+    tcp_urg_input(t, s->h->seq, s->h->urp); /* urp counts from the untrimmed SEG.SEQ */
 }
 
 /* ---- ACKs of in-order data ------------------------------------------------
@@ -722,9 +719,10 @@ static bool take_text(struct tcb *t, const struct seg *s)
     if (t->state != UST_TCP_ESTABLISHED && t->state != UST_TCP_FIN_WAIT_1 &&
         t->state != UST_TCP_FIN_WAIT_2)
         return true; /* the peer already sent its FIN: ignore */
-    if ((t->flags & TF_ORPHAN) && !t->listener) {
+    if (((t->flags & TF_ORPHAN) && !t->listener) || (t->flags & TF_LINGERING)) {
         /* RFC 1122 4.2.2.13 / RFC 9293 SHLD-3: nobody will read it (a
-         * listener's child is not an orphan: accept will read it) */
+         * listener's child is not an orphan: accept will read it; a socket
+         * whose close waits under SO_LINGER is closed, as in Linux) */
         st->stats.tcp.AbortOnData++;
         tcp_drop(t, UST_ERR_CONNRESET, true);
         return false;
@@ -846,6 +844,7 @@ static void synchronized_input(struct tcb *t, const struct ipv4_hdr *ip, struct 
     check_urg(t, s);
     if (!take_text(t, s))
         return;
+    tcp_urg_capture(t);
     check_fin(t, s);
 }
 

@@ -10,7 +10,9 @@
  *  - accept takes over child->pcb (a blank TCB that init may have put
  *    there is freed).
  *  - close never blocks: the TCB lives on alone (orphan) until it has sent
- *    its data and FIN and reached CLOSED. */
+ *    its data and FIN and reached CLOSED. With SO_LINGER and a time,
+ *    socket.c first calls linger, which starts the close, and waits while
+ *    it answers UST_ERR_AGAIN. */
 #include <netinet/tcp.h>
 #include <poll.h>
 #include <string.h>
@@ -268,6 +270,17 @@ static void window_update(struct tcb *t)
     }
 }
 
+/* Consumes `skip` octets (the out-of-band one) and then up to n into buf. */
+static size_t take_stream(struct tcb *t, void *buf, size_t n, size_t skip)
+{
+    ring_drop(&t->rcvbuf, skip);
+    n = ring_read(&t->rcvbuf, buf, n);
+    t->rd_seq += (uint32_t)(skip + n);
+    tcp_urg_consumed(t);
+    window_update(t);
+    return n;
+}
+
 static ssize_t tcp_op_recv(struct ust_sock *s, void *buf, size_t len, int flags,
                            struct sock_addr *from)
 {
@@ -277,22 +290,22 @@ static ssize_t tcp_op_recv(struct ust_sock *s, void *buf, size_t len, int flags,
         from->port = t->rport;
     }
     if (flags & MSG_OOB)
-        return UST_ERR_NOTSUP; /* urgent data stays inline */
+        return tcp_urg_recv_oob(t, buf, len, flags);
     int soft = tcp_soft_error_due(t);
     if (soft)
         return soft;
-    if (ring_len(&t->rcvbuf)) {
+    size_t skip;
+    size_t avail = tcp_urg_readable(t, &skip); /* never across the urgent mark */
+    if (avail) {
         if (len == 0)
             return 0;
+        size_t n = len < avail ? len : avail;
         if (flags & MSG_PEEK)
-            return (ssize_t)ring_peek(&t->rcvbuf, 0, buf, len);
-        size_t n = ring_read(&t->rcvbuf, buf, len);
-        t->rd_seq += (uint32_t)n;
-        if (t->urg_valid && seq_ge(t->rd_seq, t->rcv_up))
-            t->urg_valid = false;
-        window_update(t);
-        return (ssize_t)n;
+            return (ssize_t)ring_peek(&t->rcvbuf, skip, buf, n);
+        return (ssize_t)take_stream(t, buf, n, skip);
     }
+    if (skip && !(flags & MSG_PEEK))
+        take_stream(t, NULL, 0, skip); /* the out-of-band octet alone: passed (Linux) */
     if (t->flags & (TF_FIN_RCVD | TF_RD_SHUT))
         return 0;
     if (t->err) {
@@ -353,6 +366,51 @@ static void close_listener(struct tcb *l)
     tcb_free(l);
 }
 
+/* CLOSE of a connection (RFC 9293 3.10.4, as Linux tcp_close): a reset
+ * when data would be lost or SO_LINGER is 0, else the FIN behind the data.
+ * Calling it again changes nothing. */
+static void close_begin(struct tcb *t)
+{
+    struct ust_tcp_stats *ts = &t->st->stats.tcp;
+    bool unread = ring_len(&t->rcvbuf) > 0 || !asm_empty(&t->ooo);
+    bool linger0 = t->linger_on && t->linger_sec == 0;
+    if ((unread || linger0) && t->state != UST_TCP_TIME_WAIT) {
+        /* RFC 1122 4.2.2.13 / RFC 9293 SHLD-3: data would be lost, say so */
+        if (unread)
+            ts->AbortOnClose++;
+        else
+            ts->AbortOnLinger++;
+        tcp_drop(t, UST_ERR_CONNRESET, true);
+        return;
+    }
+    queue_fin(t);
+}
+
+/* Our FIN (and so every byte before it) is not acknowledged yet: the
+ * states Linux's close waits in under SO_LINGER (sk_stream_closing). */
+static bool fin_unacked(const struct tcb *t)
+{
+    return t->state == UST_TCP_FIN_WAIT_1 || t->state == UST_TCP_CLOSING ||
+           t->state == UST_TCP_LAST_ACK;
+}
+
+/* SO_LINGER with a time (Linux tcp_close + sk_stream_wait_close): the
+ * close starts now and the socket counts as closed (data arriving resets
+ * the connection, tcp_input take_text); the caller waits while our FIN is
+ * unacknowledged, up to the linger time. */
+static int tcp_op_linger(struct ust_sock *s, ust_time_t *timeo)
+{
+    struct tcb *t = tcb_of(s);
+    if (!t->linger_on || t->linger_sec == 0 || !tcp_state_synchronized(t->state))
+        return UST_OK;
+    if (!(t->flags & TF_LINGERING)) {
+        t->flags |= TF_LINGERING;
+        close_begin(t);
+    }
+    *timeo = (ust_time_t)t->linger_sec * UST_SEC;
+    return fin_unacked(t) ? UST_ERR_AGAIN : UST_OK;
+}
+
 static void tcp_op_close(struct ust_sock *s)
 {
     struct tcb *t = tcb_of(s);
@@ -361,7 +419,6 @@ static void tcp_op_close(struct ust_sock *s)
     s->pcb = NULL;
     t->sock = NULL;
     t->flags |= TF_ORPHAN;
-    struct ust_tcp_stats *ts = &t->st->stats.tcp;
     switch (t->state) {
     case UST_TCP_LISTEN:
         close_listener(t);
@@ -374,19 +431,7 @@ static void tcp_op_close(struct ust_sock *s)
     default:
         break;
     }
-    bool unread = ring_len(&t->rcvbuf) > 0 || !asm_empty(&t->ooo);
-    bool linger0 = t->linger_on && t->linger_sec == 0;
-    if ((unread || linger0) && t->state != UST_TCP_TIME_WAIT) {
-        /* RFC 1122 4.2.2.13 / RFC 9293 SHLD-3: data would be lost, say so */
-        if (unread)
-            ts->AbortOnClose++;
-        else
-            ts->AbortOnLinger++;
-        tcp_drop(t, UST_ERR_CONNRESET, true);
-        tcb_reap(t);
-        return;
-    }
-    queue_fin(t);
+    close_begin(t);
     tcp_fin_wait_2_timeout(t);
     tcb_reap(t);
 }
@@ -397,8 +442,9 @@ static short tcp_op_poll(struct ust_sock *s)
     short m = 0;
     if (t->state == UST_TCP_LISTEN)
         return t->acceptq ? POLLIN : 0;
-    if (ring_len(&t->rcvbuf) || (t->flags & (TF_FIN_RCVD | TF_RD_SHUT)))
-        m |= POLLIN;
+    size_t skip;
+    if (tcp_urg_readable(t, &skip) || (t->flags & (TF_FIN_RCVD | TF_RD_SHUT)))
+        m |= POLLIN; /* (not for an out-of-band octet alone, as Linux) */
     if (t->err)
         m |= POLLERR | POLLIN | POLLOUT;
     m |= tcp_urg_poll(t);  /* MUST-32 */
@@ -453,7 +499,7 @@ static int sol_socket_set(struct tcb *t, int name, const void *val, size_t len)
             return UST_ERR_INVAL;
         memcpy(&lg, val, sizeof(lg));
         t->linger_on = lg.l_onoff != 0;
-        t->linger_sec = lg.l_linger < 0 ? 0 : (unsigned)lg.l_linger;
+        t->linger_sec = (unsigned)lg.l_linger; /* negative: no limit (Linux) */
         return UST_OK;
     }
     int v;
@@ -474,6 +520,9 @@ static int sol_socket_set(struct tcb *t, int name, const void *val, size_t len)
         if (t->state != UST_TCP_CLOSED && t->state != UST_TCP_LISTEN)
             return UST_OK; /* the window scale is already fixed */
         return set_buf(t->sock, &t->rcvbuf, v, t->sock ? &t->sock->rcvbuf : NULL);
+    case SO_OOBINLINE: /* the urgent mark's octet stays in the stream */
+        t->oobinline = v != 0;
+        return UST_OK;
     case SO_REUSEADDR:
     case SO_BROADCAST:
         return UST_OK; /* kept by socket.c */
@@ -615,7 +664,7 @@ void tcp_fill_info(const struct tcb *t, struct ust_tcp_info *i)
     i->unacked = t->snd_max - t->snd_una;
     i->retransmits = t->retries;
     i->total_retrans = t->total_retrans;
-    i->urg_pending = t->urg_valid && seq_gt(t->rcv_up, t->rd_seq) ? t->rcv_up - t->rd_seq : 0;
+    i->urg_pending = tcp_urg_pending(t);
     i->bytes_acked = t->bytes_acked;
     i->bytes_received = t->bytes_received;
 }
@@ -637,6 +686,7 @@ static int tcp_op_getsockopt(struct ust_sock *s, int level, int name, void *val,
     if (level == SOL_SOCKET) {
         switch (name) {
         case SO_KEEPALIVE: return put_int(val, len, (t->flags & TF_KEEPALIVE) != 0);
+        case SO_OOBINLINE: return put_int(val, len, t->oobinline);
         case SO_LINGER: {
             struct linger lg = {.l_onoff = t->linger_on, .l_linger = (int)t->linger_sec};
             if (*len < sizeof(lg))
@@ -686,6 +736,8 @@ static int tcp_op_getsockopt(struct ust_sock *s, int level, int name, void *val,
     }
 }
 
+static int tcp_op_atmark(struct ust_sock *s) { return tcp_urg_at_mark(tcb_of(s)); }
+
 static int tcp_op_take_error(struct ust_sock *s)
 {
     struct tcb *t = tcb_of(s);
@@ -705,10 +757,12 @@ const struct sock_ops tcp_sock_ops = {
     .send = tcp_op_send,
     .recv = tcp_op_recv,
     .shutdown = tcp_op_shutdown,
+    .linger = tcp_op_linger,
     .close = tcp_op_close,
     .poll = tcp_op_poll,
     .getname = tcp_op_getname,
     .setsockopt = tcp_op_setsockopt,
     .getsockopt = tcp_op_getsockopt,
     .take_error = tcp_op_take_error,
+    .atmark = tcp_op_atmark,
 };

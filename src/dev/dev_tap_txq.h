@@ -1,0 +1,21 @@
+/* The TAP/TUN transmit queue over io_uring (dev_tap_txq.c). */
+#ifndef UST_DEV_TAP_TXQ_H
+#define UST_DEV_TAP_TXQ_H
+
+#include "buf/pkt.h"
+#include "ustack/dev.h"
+
+struct tap_txq;
+
+/* A queue writing to descriptor fd. NULL with *err set (a negative errno
+ * from io_uring_setup, or -ENOMEM) when the kernel or memory refuses. */
+struct tap_txq *tap_txq_new(int fd, int *err);
+/* Hands every held frame to the kernel, waits until the kernel has taken
+ * them all, then frees the queue. */
+void tap_txq_free(struct tap_txq *q, struct ust_dev *dev);
+/* Takes p: holds it, or hands it to the kernel. 0 or a negative ust_err. */
+int tap_txq_transmit(struct tap_txq *q, struct ust_dev *dev, struct pkt *p);
+/* The end of a burst: every held frame goes to the kernel now. */
+void tap_txq_flush(struct tap_txq *q, struct ust_dev *dev);
+
+#endif

@@ -1,0 +1,224 @@
+/* The io_uring transmit queue of the TAP driver (src/dev/dev_tap_txq.c)
+ * and the ring under it (src/dev/uring.c), driven on a pipe instead of a
+ * TAP descriptor: no privilege needed, and the bytes that come out of the
+ * pipe show exactly what was written and in which order. Skipped where
+ * the kernel refuses io_uring, except under CI=true where that fails. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "core/stack_impl.h"
+#include "dev/dev_impl.h"
+#include "dev/dev_tap_txq.h"
+#include "dev/uring.h"
+#include "ustack/ustack.h"
+
+struct fixture {
+    struct ust_stack *st;
+    struct ust_dev *dev; /* owns the counters the queue updates */
+    int rfd, wfd;        /* the pipe standing in for the TAP */
+    struct tap_txq *q;
+};
+
+static int drop_frame(void *ctx, ust_time_t now, const uint8_t *frame, size_t len)
+{
+    (void)ctx, (void)now, (void)frame, (void)len;
+    return UST_OK;
+}
+
+static void no_uring(int err)
+{
+    if (getenv("CI") && !strcmp(getenv("CI"), "true"))
+        fail_msg("io_uring unavailable under CI: %s", strerror(-err));
+    skip();
+}
+
+static int setup(void **state)
+{
+    struct fixture *f = calloc(1, sizeof(*f));
+    static const struct ust_dev_ops ops = {.transmit = drop_frame};
+    f->st = ust_stack_new(NULL);
+    f->dev = ust_dev_new(f->st, "q0", UST_LINK_ETHERNET, NULL, 1500, &ops, NULL);
+    int fds[2];
+    if (!f->dev || pipe2(fds, O_NONBLOCK | O_CLOEXEC) < 0)
+        return -1;
+    f->rfd = fds[0];
+    f->wfd = fds[1];
+    (void)fcntl(f->wfd, F_SETPIPE_SZ, 1 << 20); /* room for every test's bytes */
+    *state = f;
+    return 0;
+}
+
+static int teardown(void **state)
+{
+    struct fixture *f = *state;
+    tap_txq_free(f->q, f->dev);
+    close(f->rfd);
+    close(f->wfd);
+    ust_stack_free(f->st);
+    free(f);
+    return 0;
+}
+
+static void open_queue(struct fixture *f)
+{
+    int err = 0;
+    f->q = tap_txq_new(f->wfd, &err);
+    if (!f->q)
+        no_uring(err);
+}
+
+/* Frame number i: `len` bytes, each (i * 7 + k) mod 251. */
+static uint8_t frame_byte(unsigned i, size_t k) { return (uint8_t)((i * 7 + k) % 251); }
+
+static void send_frame(struct fixture *f, unsigned i, size_t len)
+{
+    struct pkt *p = pkt_pool_alloc(&f->st->pkt_pool, PKT_HEADROOM, len);
+    assert_non_null(p);
+    for (size_t k = 0; k < len; k++)
+        p->data[k] = frame_byte(i, k);
+    assert_int_equal(tap_txq_transmit(f->q, f->dev, p), UST_OK);
+}
+
+/* Reads n frames of len bytes from the pipe (flushing and reaping while
+ * waiting, with a deadline) and checks every byte and the order. */
+static void expect_frames(struct fixture *f, unsigned first, unsigned n, size_t len)
+{
+    uint8_t buf[4096];
+    size_t want = (size_t)n * len, got = 0;
+    ust_time_t deadline = ust_clock_monotonic() + 10 * UST_SEC; /* a failure bound only */
+    while (got < want) {
+        size_t room = want - got < sizeof(buf) ? want - got : sizeof(buf);
+        ssize_t r = read(f->rfd, buf, room);
+        if (r < 0) {
+            assert_int_equal(errno, EAGAIN);
+            assert_true(ust_clock_monotonic() < deadline);
+            tap_txq_flush(f->q, f->dev);
+            continue;
+        }
+        for (ssize_t k = 0; k < r; k++) {
+            size_t at = got + (size_t)k;
+            unsigned i = first + (unsigned)(at / len);
+            if (buf[k] != frame_byte(i, at % len))
+                fail_msg("byte %zu (frame %u) out of place", at, i);
+        }
+        got += (size_t)r;
+    }
+    assert_int_equal(read(f->rfd, buf, 1), -1); /* and nothing more */
+}
+
+static void test_small_burst_is_written_directly_at_flush(void **state)
+{
+    struct fixture *f = *state;
+    open_queue(f);
+    for (unsigned i = 0; i < 3; i++)
+        send_frame(f, i, 100);
+    uint8_t b;
+    assert_int_equal(read(f->rfd, &b, 1), -1); /* held until the burst ends */
+    assert_int_equal(errno, EAGAIN);
+    tap_txq_flush(f->q, f->dev);
+    expect_frames(f, 0, 3, 100);
+    assert_int_equal(f->dev->stats.tx_uring, 0); /* write(), no ring */
+}
+
+static void test_large_burst_goes_through_the_ring_in_order(void **state)
+{
+    struct fixture *f = *state;
+    open_queue(f);
+    for (unsigned i = 0; i < 64; i++)
+        send_frame(f, i, 1000);
+    tap_txq_flush(f->q, f->dev);
+    expect_frames(f, 0, 64, 1000);
+    /* the first 16 KiB (17 frames) are published together, later frames
+     * follow through the ring while earlier ones are in flight */
+    assert_true(f->dev->stats.tx_uring >= 17);
+    assert_int_equal(f->dev->stats.tx_drops, 0);
+}
+
+static void test_more_frames_than_entries_wait_for_completions(void **state)
+{
+    struct fixture *f = *state;
+    open_queue(f);
+    for (unsigned i = 0; i < 1000; i++) /* 256 entries: transmit must wait */
+        send_frame(f, i, 200);
+    tap_txq_flush(f->q, f->dev);
+    expect_frames(f, 0, 1000, 200);
+    assert_int_equal(f->dev->stats.tx_drops, 0);
+}
+
+static void test_free_sends_and_waits_for_everything(void **state)
+{
+    struct fixture *f = *state;
+    open_queue(f);
+    for (unsigned i = 0; i < 40; i++)
+        send_frame(f, i, 1000);
+    send_frame(f, 40, 10); /* held (not yet published) when free comes */
+    tap_txq_free(f->q, f->dev);
+    f->q = NULL;
+    /* everything is in the pipe when free returns: no flush, no wait */
+    uint8_t buf[40 * 1000 + 10];
+    assert_int_equal(read(f->rfd, buf, sizeof(buf)), (ssize_t)sizeof(buf));
+    for (size_t at = 0; at < 40000; at++)
+        assert_int_equal(buf[at], frame_byte((unsigned)(at / 1000), at % 1000));
+    assert_int_equal(buf[40000], frame_byte(40, 0));
+}
+
+static void count_cqe(void *ctx, uint64_t user_data, int32_t res)
+{
+    (void)user_data;
+    assert_int_equal(res, 0);
+    (*(unsigned *)ctx)++;
+}
+
+static void test_ring_full_until_the_kernel_consumes(void **state)
+{
+    (void)state;
+    struct uring u;
+    int rc = uring_init(&u, 8, 2);
+    if (rc < 0)
+        no_uring(rc);
+    for (unsigned i = 0; i < u.entries; i++) {
+        struct io_uring_sqe *sqe = uring_get_sqe(&u);
+        assert_non_null(sqe);
+        sqe->opcode = IORING_OP_NOP;
+        sqe->user_data = i;
+    }
+    assert_true(uring_sq_full(&u));
+    assert_null(uring_get_sqe(&u));
+    assert_int_equal(uring_unpublished(&u), u.entries);
+    assert_int_equal(uring_publish(&u), 0);
+    assert_int_equal(uring_unpublished(&u), 0);
+    assert_int_equal(uring_wait_sq(&u), 0);
+    unsigned done = 0;
+    while (done < u.entries) {
+        assert_int_equal(uring_wait_cqe(&u), 0);
+        uring_reap(&u, count_cqe, &done);
+    }
+    assert_int_equal(done, u.entries);
+    assert_false(uring_sq_full(&u));
+    uring_free(&u);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test_setup_teardown(test_small_burst_is_written_directly_at_flush, setup,
+                                        teardown),
+        cmocka_unit_test_setup_teardown(test_large_burst_goes_through_the_ring_in_order, setup,
+                                        teardown),
+        cmocka_unit_test_setup_teardown(test_more_frames_than_entries_wait_for_completions,
+                                        setup, teardown),
+        cmocka_unit_test_setup_teardown(test_free_sends_and_waits_for_everything, setup,
+                                        teardown),
+        cmocka_unit_test_setup_teardown(test_ring_full_until_the_kernel_consumes, setup, teardown),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
