@@ -82,10 +82,15 @@ void tcp_rack_sent(struct tcb *t, uint32_t seq, uint32_t len, bool new_data)
 
 uint32_t tcp_rack_pipe(const struct tcb *t) { return sendmap_pipe(&t->rack.map); }
 
-/* RFC 8985 6.2 RACK_sent_after: t1/s1 was sent after t2/s2. */
-static bool sent_after(ust_time_t t1, uint32_t s1, ust_time_t t2, uint32_t s2)
+/* RFC 8985 6.2 RACK_sent_after: t1/n1 was sent after t2/n2. The RFC
+ * breaks a tie of equal times with the end sequence number; here every
+ * transmission has its number in send order, which also orders a
+ * retransmission sent in the same clock tick after new data (on the
+ * virtual clock such ties are common, and the RFC's rule would call
+ * that retransmission lost as soon as the new data is SACKed). */
+static bool sent_after(ust_time_t t1, uint32_t n1, ust_time_t t2, uint32_t n2)
 {
-    return t1 > t2 || (t1 == t2 && seq_gt(s1, s2));
+    return t1 > t2 || (t1 == t2 && seq_gt(n1, n2));
 }
 
 /* ---- steps 1-4: what an ACK delivered ---------------------------------- */
@@ -166,7 +171,7 @@ void tcp_rack_ack(struct tcb *t, const struct tcp_hdr *h)
     mark_sacked(t, &h->opts, ack, dsack);
     bool found = false;
     ust_time_t x = 0;
-    uint32_t e = 0;
+    uint32_t xn = 0, e = 0;
     for (unsigned i = 0; i < m->n; i++) {
         struct rack_seg *g = &m->s[i];
         bool newly = g->flags & RS_NEWLY;
@@ -176,16 +181,18 @@ void tcp_rack_ack(struct tcb *t, const struct tcp_hdr *h)
         note_reordering(t, g);
         if (ack_ambiguous(t, g, h))
             continue;
-        if (!found || sent_after(g->xmit_ts, g->end, x, e)) {
+        if (!found || sent_after(g->xmit_ts, g->xmit_no, x, xn)) {
             found = true;
             x = g->xmit_ts;
+            xn = g->xmit_no;
             e = g->end;
         }
     }
     if (found) { /* step 2: RACK.rtt, and the newest delivered transmission */
         r->rtt = t->st->now - x;
-        if (!r->have_seg || sent_after(x, e, r->xmit_ts, r->end_seq)) {
+        if (!r->have_seg || sent_after(x, xn, r->xmit_ts, r->xmit_no)) {
             r->xmit_ts = x;
+            r->xmit_no = xn;
             r->end_seq = e;
         }
         r->have_seg = true;
@@ -253,7 +260,8 @@ static ust_time_t detect_loss(struct tcb *t, struct lost *lo)
         return 0;
     for (unsigned i = 0; i < m->n; i++) {
         struct rack_seg *g = &m->s[i];
-        if ((g->flags & (RS_SACKED | RS_LOST)) || !sent_after(r->xmit_ts, r->end_seq, g->xmit_ts, g->end))
+        if ((g->flags & (RS_SACKED | RS_LOST)) ||
+            !sent_after(r->xmit_ts, r->xmit_no, g->xmit_ts, g->xmit_no))
             continue;
         ust_time_t due = g->xmit_ts + r->rtt + wnd;
         if (due > now) {

@@ -27,12 +27,14 @@ enum {
 struct rack_seg {
     uint32_t start, end;  /* sequence space [start, end), a FIN included */
     ust_time_t xmit_ts;   /* last transmission (RFC 8985 Segment.xmit_ts) */
+    uint32_t xmit_no;     /* its place in the order of transmissions */
     uint8_t flags;        /* RS_* */
 };
 
 struct sendmap {
     struct rack_seg *s;   /* s[0..n): sorted, contiguous */
     unsigned n, cap;
+    uint32_t next_no;     /* xmit_no of the next transmission */
 };
 
 struct tcp_rack {
@@ -40,6 +42,7 @@ struct tcp_rack {
     /* RACK (RFC 8985 5.2): the most recently sent segment delivered */
     bool have_seg;            /* RACK.xmit_ts / end_seq / rtt are valid */
     ust_time_t xmit_ts;       /* RACK.xmit_ts */
+    uint32_t xmit_no;         /* ... and its transmission's place in send order */
     uint32_t end_seq;         /* RACK.end_seq */
     ust_time_t rtt;           /* RACK.rtt */
     uint32_t fack;            /* RACK.fack: highest end_seq delivered */

@@ -60,7 +60,8 @@ bool sendmap_split(struct sendmap *m, uint32_t seq)
 }
 
 /* New data [seq, end) goes after the last record. */
-static void sendmap_append(struct sendmap *m, uint32_t seq, uint32_t end, ust_time_t now)
+static void sendmap_append(struct sendmap *m, uint32_t seq, uint32_t end, ust_time_t now,
+                           uint32_t no)
 {
     if (m->n && seq_lt(m->s[m->n - 1].end, seq))
         seq = m->s[m->n - 1].end; /* keep the map contiguous */
@@ -70,15 +71,16 @@ static void sendmap_append(struct sendmap *m, uint32_t seq, uint32_t end, ust_ti
         struct rack_seg *r = &m->s[m->n - 1];
         r->end = end;
         r->xmit_ts = now;
+        r->xmit_no = no;
         r->flags &= (uint8_t)~(RS_SACKED | RS_LOST);
         return;
     }
-    m->s[m->n++] = (struct rack_seg){.start = seq, .end = end, .xmit_ts = now};
+    m->s[m->n++] = (struct rack_seg){.start = seq, .end = end, .xmit_ts = now, .xmit_no = no};
 }
 
 void sendmap_sent(struct sendmap *m, uint32_t seq, uint32_t len, ust_time_t now)
 {
-    uint32_t end = seq + len;
+    uint32_t end = seq + len, no = m->next_no++;
     if (len == 0)
         return;
     uint32_t top = m->n ? m->s[m->n - 1].end : seq;
@@ -91,11 +93,12 @@ void sendmap_sent(struct sendmap *m, uint32_t seq, uint32_t len, ust_time_t now)
             if (seq_le(r->end, seq) || !seq_lt(r->start, end))
                 continue;
             r->xmit_ts = now;
+            r->xmit_no = no;
             r->flags = (uint8_t)((r->flags & ~RS_LOST) | RS_RETRANS);
         }
     }
     if (!m->n || seq_gt(end, top))
-        sendmap_append(m, m->n && seq_lt(seq, top) ? top : seq, end, now);
+        sendmap_append(m, m->n && seq_lt(seq, top) ? top : seq, end, now, no);
 }
 
 void sendmap_ack(struct sendmap *m, uint32_t ack)
