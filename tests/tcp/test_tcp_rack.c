@@ -158,6 +158,51 @@ static void test_no_probe_with_rack_off(void **state)
     th_free(h);
 }
 
+static void test_no_rack_without_sack(void **state)
+{
+    (void)state;
+    struct th *h = th_rack(true);
+    struct ust_sock *s = th_connect(h);
+    uint32_t i = h->iss + 1, p = PEER_ISS + 1;
+    struct tcp_opts o = {.has_mss = true, .mss = 1460}; /* no SACK-permitted */
+    th_advance(h, TH_RTT);
+    seg_in_opts(h, S | A, PEER_ISS, i, 65535, &o, 0, NULL, 0);
+    seg_expect(h, A, i, p);
+    /* RFC 8985 4: RACK-TLP needs SACK; without it, RFC 6298 / 5681 */
+    assert_false(tcb_of(h)->flags & TF_RACK);
+    send_segs(h, s, 3 * M, 0, 3);
+    th_advance(h, 299 * MS);
+    seg_expect_nothing(h);
+    th_advance(h, 1 * MS);
+    assert_int_equal(seg_expect(h, A, i, p)->len, M);
+    assert_int_equal(STAT(h, TlpProbes), 0);
+    assert_int_equal(STAT(h, Timeouts), 1);
+    th_free(h);
+}
+
+static void test_probe_after_one_second_without_srtt(void **state)
+{
+    (void)state;
+    struct th *h = th_rack(true);
+    struct ust_sock *s = th_connect(h);
+    uint32_t i = h->iss + 1, p = PEER_ISS + 1;
+    th_advance(h, 1 * UST_SEC);
+    seg_expect(h, S, h->iss, 0); /* the SYN again: Karn, no RTT sample */
+    struct tcp_opts o = {.has_mss = true, .mss = 1460, .sack_permitted = true};
+    seg_in_opts(h, S | A, PEER_ISS, i, 65535, &o, 0, NULL, 0);
+    seg_expect(h, A, i, p);
+    assert_int_equal(th_info(s).rto_us, 3000000); /* RFC 6298 5.7 */
+    send_segs(h, s, 3 * M, 0, 3);
+    /* no SRTT: the PTO is 1 s (RFC 8985 7.2), well before the RTO */
+    th_advance(h, 999 * MS);
+    seg_expect_nothing(h);
+    th_advance(h, 1 * MS);
+    assert_int_equal(seg_expect(h, A | P, i + 2 * M, p)->len, M);
+    assert_int_equal(STAT(h, TlpProbes), 1);
+    assert_int_equal(STAT(h, Timeouts), 1); /* the SYN's */
+    th_free(h);
+}
+
 /* The tail segment is lost; the probe repairs it. */
 static void probe_and_ack(struct th *h, struct ust_sock *s)
 {
@@ -362,6 +407,34 @@ static void test_dsack_widens_reordering_window(void **state)
     th_free(h);
 }
 
+static void test_reordering_window_bounded_by_srtt(void **state)
+{
+    (void)state;
+    struct th *h = th_rack(true);
+    struct ust_sock *s = open_conn(h);
+    uint32_t i = h->iss + 1, p = PEER_ISS + 1;
+    /* four round trips, each with a D-SACK: reo_wnd_mult 5, which would
+     * be 5 * 100 / 4 = 125 ms */
+    for (unsigned k = 0; k < 4; k++, i += M) {
+        send_segs(h, s, M, k, 1);
+        th_advance(h, 100 * MS);
+        sack_in(h, i + M, i, i + M, 0, 0);
+    }
+    assert_int_equal(tcb_of(h)->rack.reo_wnd_mult, 5);
+    assert_int_equal(th_info(s).rtt_us, 100000);
+    assert_int_equal(tcp_sock_ops.send(s, data, 4 * M, 0, NULL), 4 * M);
+    for (uint32_t k = 0; k < 4; k++)
+        seg_expect(h, k == 3 ? A | P : A, i + k * M, p);
+    th_advance(h, 100 * MS);
+    sack_in(h, i, i + M, i + 2 * M, 0, 0);
+    /* RFC 8985 3.3.2: bounded by SRTT, 100 ms */
+    th_advance(h, 99 * MS);
+    seg_expect_nothing(h);
+    th_advance(h, 1 * MS);
+    assert_int_equal(seg_expect(h, A, i, p)->len, M);
+    th_free(h);
+}
+
 /* ---- the SACK scoreboard across an RTO --------------------------------- */
 
 static void test_rto_resends_only_what_is_not_sacked(void **state)
@@ -436,6 +509,8 @@ int main(void)
         cmocka_unit_test(test_probe_sends_new_data_first),
         cmocka_unit_test(test_probe_for_one_segment_waits_for_delayed_ack),
         cmocka_unit_test(test_no_probe_with_rack_off),
+        cmocka_unit_test(test_no_rack_without_sack),
+        cmocka_unit_test(test_probe_after_one_second_without_srtt),
         cmocka_unit_test(test_probe_that_repaired_a_loss_reduces_cwnd),
         cmocka_unit_test(test_probe_reported_as_duplicate_keeps_cwnd),
         cmocka_unit_test(test_lost_after_reordering_window_without_dupthresh),
@@ -443,6 +518,7 @@ int main(void)
         cmocka_unit_test(test_reordering_is_not_loss),
         cmocka_unit_test(test_lost_retransmission_found_and_resent),
         cmocka_unit_test(test_dsack_widens_reordering_window),
+        cmocka_unit_test(test_reordering_window_bounded_by_srtt),
         cmocka_unit_test(test_rto_resends_only_what_is_not_sacked),
         cmocka_unit_test(test_reneged_sacks_are_dropped_at_rto),
     };
