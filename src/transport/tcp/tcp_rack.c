@@ -96,10 +96,11 @@ static bool sent_after(ust_time_t t1, uint32_t n1, ust_time_t t2, uint32_t n2)
 /* ---- steps 1-4: what an ACK delivered ---------------------------------- */
 
 /* Step 1: records the ACK's SACK blocks (a D-SACK first block aside) on
- * the map, marking what they newly cover. */
-static void mark_sacked(struct tcb *t, const struct tcp_opts *o, uint32_t ack, bool dsack)
+ * the map, marking what they newly cover. Returns true if any. */
+static bool mark_sacked(struct tcb *t, const struct tcp_opts *o, uint32_t ack, bool dsack)
 {
     struct sendmap *m = &t->rack.map;
+    bool any = false;
     for (unsigned i = dsack ? 1 : 0; i < o->num_sack && i < TCP_MAX_SACK_BLOCKS; i++) {
         uint32_t l = seq_max(o->sack[i].left, seq_max(ack, t->snd_una));
         uint32_t r = seq_min(o->sack[i].right, t->snd_max);
@@ -109,10 +110,13 @@ static void mark_sacked(struct tcb *t, const struct tcp_opts *o, uint32_t ack, b
         sendmap_split(m, r);
         for (unsigned k = 0; k < m->n; k++) {
             struct rack_seg *g = &m->s[k];
-            if (seq_ge(g->start, l) && seq_le(g->end, r) && !(g->flags & RS_SACKED))
+            if (seq_ge(g->start, l) && seq_le(g->end, r) && !(g->flags & RS_SACKED)) {
                 g->flags = (uint8_t)((g->flags & ~RS_LOST) | RS_SACKED | RS_NEWLY);
+                any = true;
+            }
         }
     }
+    return any;
 }
 
 /* Step 2's checks: a retransmitted segment's ACK may have been caused by
@@ -168,12 +172,14 @@ void tcp_rack_ack(struct tcb *t, const struct tcp_hdr *h)
     struct sendmap *m = &r->map;
     uint32_t ack = h->ack;
     bool dsack = tcp_sack_is_dsack(&h->opts, ack);
-    mark_sacked(t, &h->opts, ack, dsack);
-    bool found = false;
+    bool sacked = mark_sacked(t, &h->opts, ack, dsack);
+    bool found = false, rexmit = false;
     ust_time_t x = 0;
     uint32_t xn = 0, e = 0;
     for (unsigned i = 0; i < m->n; i++) {
         struct rack_seg *g = &m->s[i];
+        if (!sacked && !seq_le(g->end, ack))
+            break; /* nothing newly SACKed: only the cumulative part counts */
         bool newly = g->flags & RS_NEWLY;
         g->flags &= (uint8_t)~RS_NEWLY;
         if (!newly && (!seq_le(g->end, ack) || (g->flags & RS_SACKED)))
@@ -186,6 +192,7 @@ void tcp_rack_ack(struct tcb *t, const struct tcp_hdr *h)
             x = g->xmit_ts;
             xn = g->xmit_no;
             e = g->end;
+            rexmit = g->flags & RS_RETRANS;
         }
     }
     if (found) { /* step 2: RACK.rtt, and the newest delivered transmission */
@@ -194,6 +201,7 @@ void tcp_rack_ack(struct tcb *t, const struct tcp_hdr *h)
             r->xmit_ts = x;
             r->xmit_no = xn;
             r->end_seq = e;
+            r->ref_rexmit = rexmit;
         }
         r->have_seg = true;
     }
@@ -260,6 +268,11 @@ static ust_time_t detect_loss(struct tcb *t, struct lost *lo)
         return 0;
     for (unsigned i = 0; i < m->n; i++) {
         struct rack_seg *g = &m->s[i];
+        /* New data goes out in sequence order and a retransmission is later
+         * still: past RACK.end_seq nothing was sent before RACK's segment,
+         * unless that segment was itself a retransmission. */
+        if (!r->ref_rexmit && seq_ge(g->start, r->end_seq))
+            break;
         if ((g->flags & (RS_SACKED | RS_LOST)) ||
             !sent_after(r->xmit_ts, r->xmit_no, g->xmit_ts, g->xmit_no))
             continue;

@@ -16,7 +16,7 @@
 
 #include "ustack/types.h"
 
-#define SENDMAP_MAX 4096 /* records per connection */
+#define SENDMAP_MAX 1024 /* records per connection (24 KiB) */
 
 enum {
     RS_SACKED = 1u << 0,  /* the peer selectively acknowledged all of it */
@@ -44,6 +44,7 @@ struct tcp_rack {
     ust_time_t xmit_ts;       /* RACK.xmit_ts */
     uint32_t xmit_no;         /* ... and its transmission's place in send order */
     uint32_t end_seq;         /* RACK.end_seq */
+    bool ref_rexmit;          /* that segment was a retransmission */
     ust_time_t rtt;           /* RACK.rtt */
     uint32_t fack;            /* RACK.fack: highest end_seq delivered */
     bool reordering_seen;     /* RACK.reordering_seen */
