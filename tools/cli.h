@@ -101,7 +101,7 @@ int link_opts_check(const struct link_opts *o);
 enum cli_trace_filter {
     TRACE_ALL,          /* every line */
     TRACE_TCP,          /* only the tcp layer */
-    TRACE_TCP_EVENTS,   /* only tcp state changes and retransmissions */
+    TRACE_TCP_EVENTS,   /* only tcp state changes, retransmissions, loss probes */
 };
 struct cli_trace {
     FILE *out;

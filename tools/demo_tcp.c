@@ -229,10 +229,12 @@ int scene_tcp_transfer(struct demo *d)
             "%u bytes (lan2's MTU of 1000 minus the IP and TCP headers and options),\n"
             "sends as many as the smaller of B's receive window and A's congestion window\n"
             "allow, and keeps every byte until B acknowledges it. A lost segment is sent\n"
-            "again: after three duplicate ACKs (fast retransmit) or when the retransmission\n"
-            "timer expires; the congestion window shrinks each time. B's TCP puts\n"
-            "out-of-order segments aside until the gap is filled, so B's read() always gets\n"
-            "the bytes in order. Shown: state changes and retransmissions only.\n\n",
+            "again (fast retransmit) once B's selective ACKs show that segments sent after\n"
+            "it arrived and it is overdue (RACK); a tail loss probe makes B report the end\n"
+            "of a flight; the retransmission timer is the last resort. The congestion\n"
+            "window shrinks each time. B's TCP puts out-of-order segments aside until the\n"
+            "gap is filled, so B's read() always gets the bytes in order. Shown: state\n"
+            "changes, retransmissions and loss probes only.\n\n",
             d->o.bytes, ti.snd_mss);
     struct transfer x = {.total = d->o.bytes, .start = ust_sim_now(d->sim)};
     demo_trace_all(d, d->o.trace ? TRACE_ALL : TRACE_TCP_EVENTS);
@@ -330,6 +332,8 @@ void demo_tcp_counters(struct demo *d)
         {"TCP segments received", offsetof(struct ust_stats, tcp.InSegs)},
         {"TCP segments retransmitted", offsetof(struct ust_stats, tcp.RetransSegs)},
         {"TCP fast retransmits", offsetof(struct ust_stats, tcp.FastRetrans)},
+        {"TCP losses found by RACK", offsetof(struct ust_stats, tcp.RackLost)},
+        {"TCP tail loss probes", offsetof(struct ust_stats, tcp.TlpProbes)},
         {"TCP retransmit timeouts", offsetof(struct ust_stats, tcp.Timeouts)},
     };
     demo_print_counter_rows(d, rows, sizeof(rows) / sizeof(rows[0]));

@@ -16,7 +16,7 @@ void cli_trace_fn(void *ctx, ust_time_t now, const char *layer, const char *msg)
     if (t->filter != TRACE_ALL && strcmp(layer, "tcp") != 0)
         return;
     if (t->filter == TRACE_TCP_EVENTS && !strstr(msg, " -> ") && !strstr(msg, "retransmi") &&
-        !strstr(msg, "gave up"))
+        !strstr(msg, "loss probe") && !strstr(msg, "gave up"))
         return;
     ust_time_t rel = now >= t->t0 ? now - t->t0 : 0;
     fprintf(t->out, "  +%llu.%06llu %s%s%-5s %s\n", (unsigned long long)(rel / UST_SEC),

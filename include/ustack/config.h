@@ -54,6 +54,13 @@ struct ust_config {
     bool tcp_timestamps;            /* offer/accept RFC 7323 timestamps: RTTM and
                                        PAWS (true) */
     bool tcp_sack;                  /* offer/accept RFC 2018 selective ACKs (true) */
+    bool tcp_rack;                  /* RFC 8985 RACK-TLP loss detection on connections
+                                       that negotiated SACK (true): time-based loss
+                                       marks and tail loss probes; false keeps the
+                                       duplicate-ACK rules (RFC 5681/6582/6675) */
+    ust_time_t tcp_tlp_max_ack_delay; /* RFC 8985 7.2 TLP.max_ack_delay: added to the
+                                       probe timeout when one segment is in flight
+                                       (200 ms, the worst-case delayed ACK) */
     char tcp_congestion[16];        /* congestion control of new connections:
                                        "newreno" (default, RFC 5681/6582) or "cubic"
                                        (RFC 9438); per socket: TCP_CONGESTION */

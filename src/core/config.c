@@ -29,6 +29,8 @@ void ust_config_default(struct ust_config *c)
     c->tcp_window_scaling = true;
     c->tcp_timestamps = true;
     c->tcp_sack = true;
+    c->tcp_rack = true;
+    c->tcp_tlp_max_ack_delay = 200 * UST_MSEC;
     strcpy(c->tcp_congestion, "newreno");
     c->tcp_initial_cwnd = 10;
     c->tcp_rto_initial = 1 * UST_SEC;

@@ -16,6 +16,17 @@
 static uint8_t data[32768];
 static const uint32_t M = 1460;
 
+/* These are the duplicate-ACK rules (RFC 3042, RFC 6675 IsLost and its
+ * lost-retransmission check): RACK-TLP, which replaces them when on, is
+ * tested in test_tcp_rack.c. */
+static struct th *th_dupack_rules(void)
+{
+    struct ust_config c;
+    ust_config_default(&c);
+    c.tcp_rack = false;
+    return th_new(&c);
+}
+
 /* Active open; the peer permits SACK or not (no timestamps). */
 static struct ust_sock *open_conn(struct th *h, bool peer_sack)
 {
@@ -40,7 +51,7 @@ static void send_window(struct th *h, struct ust_sock *s, uint32_t queued, uint3
 static void test_limited_transmit(void **state)
 {
     (void)state;
-    struct th *h = th_new(NULL);
+    struct th *h = th_dupack_rules();
     struct ust_sock *s = open_conn(h, false);
     uint32_t i = h->iss + 1, p = PEER_ISS + 1;
     uint32_t iw = h->st->cfg.tcp_initial_cwnd;
@@ -66,7 +77,7 @@ static void test_limited_transmit(void **state)
 static void test_limited_transmit_respects_peer_window(void **state)
 {
     (void)state;
-    struct th *h = th_new(NULL);
+    struct th *h = th_dupack_rules();
     struct ust_sock *s = open_conn(h, false);
     uint32_t i = h->iss + 1, p = PEER_ISS + 1;
     /* the peer's window is exactly 4 segments: nothing beyond it goes */
@@ -81,7 +92,7 @@ static void test_limited_transmit_respects_peer_window(void **state)
 static void test_sack_islost_starts_recovery(void **state)
 {
     (void)state;
-    struct th *h = th_new(NULL);
+    struct th *h = th_dupack_rules();
     struct ust_sock *s = open_conn(h, true);
     uint32_t i = h->iss + 1, p = PEER_ISS + 1;
     send_window(h, s, 5 * M, 5);
@@ -103,7 +114,7 @@ static void test_sack_islost_starts_recovery(void **state)
 static void test_sack_two_smss_not_lost(void **state)
 {
     (void)state;
-    struct th *h = th_new(NULL);
+    struct th *h = th_dupack_rules();
     struct ust_sock *s = open_conn(h, true);
     uint32_t i = h->iss + 1, p = PEER_ISS + 1;
     send_window(h, s, 3 * M, 3);
@@ -119,7 +130,7 @@ static void test_sack_two_smss_not_lost(void **state)
 static void test_sack_recovery_repairs_window_in_one_rtt(void **state)
 {
     (void)state;
-    struct th *h = th_new(NULL);
+    struct th *h = th_dupack_rules();
     struct ust_sock *s = open_conn(h, true);
     uint32_t i = h->iss + 1, p = PEER_ISS + 1;
     uint32_t iw = h->st->cfg.tcp_initial_cwnd;
@@ -161,7 +172,7 @@ static void test_sack_recovery_repairs_window_in_one_rtt(void **state)
 static void test_lost_retransmission_sent_again(void **state)
 {
     (void)state;
-    struct th *h = th_new(NULL);
+    struct th *h = th_dupack_rules();
     struct ust_sock *s = open_conn(h, true);
     uint32_t i = h->iss + 1, p = PEER_ISS + 1;
     send_window(h, s, 14 * M, 10);
@@ -206,7 +217,7 @@ static void until_rto(struct th *h)
 static void test_rto_resend_skips_sacked(void **state)
 {
     (void)state;
-    struct th *h = th_new(NULL);
+    struct th *h = th_dupack_rules();
     struct ust_sock *s = open_conn(h, true);
     uint32_t i = h->iss + 1, p = PEER_ISS + 1;
     send_window(h, s, 6 * M, 6);

@@ -68,10 +68,20 @@ static void test_no_blocks_without_permission(void **state)
     th_free(h);
 }
 
+/* Fast recovery by duplicate ACKs (RFC 6675) rather than RACK-TLP (whose
+ * time-based rules are tested in test_tcp_rack.c). */
+static struct th *th_dupack_rules(void)
+{
+    struct ust_config c;
+    ust_config_default(&c);
+    c.tcp_rack = false;
+    return th_new(&c);
+}
+
 static void test_recovery_fills_holes(void **state)
 {
     (void)state;
-    struct th *h = th_new(NULL);
+    struct th *h = th_dupack_rules();
     struct ust_sock *s = open_sack(h, true);
     uint32_t i = h->iss + 1, p = PEER_ISS + 1;
     const uint32_t M = 1460;
@@ -107,7 +117,7 @@ static void test_recovery_fills_holes(void **state)
 static void test_bogus_blocks_ignored(void **state)
 {
     (void)state;
-    struct th *h = th_new(NULL);
+    struct th *h = th_new(NULL); /* RACK on: it falls back to DupThresh here */
     struct ust_sock *s = open_sack(h, true);
     uint32_t i = h->iss + 1, p = PEER_ISS + 1;
     assert_int_equal(tcp_sock_ops.send(s, data, 2000, 0, NULL), 2000);

@@ -128,6 +128,7 @@ void tcb_free(struct tcb *t)
     ports_remove(t);
     ring_free(&t->sndbuf);
     ring_free(&t->rcvbuf);
+    tcp_rack_free(t);
     if (t->all_prev)
         t->all_prev->all_next = t->all_next;
     else
@@ -159,8 +160,10 @@ static bool counts_as_established(enum ust_tcp_state s)
  * if ever written.) */
 static void tcb_trim_memory(struct tcb *t)
 {
-    if (ring_len(&t->sndbuf) == 0)
+    if (ring_len(&t->sndbuf) == 0) {
         ring_free(&t->sndbuf);
+        tcp_rack_free(t); /* nothing outstanding: no send map either */
+    }
     bool nobody_reads = (t->flags & TF_ORPHAN) && !t->listener;
     if (nobody_reads || (ring_len(&t->rcvbuf) == 0 && asm_empty(&t->ooo))) {
         if (t->state == UST_TCP_TIME_WAIT || t->state == UST_TCP_CLOSED) {

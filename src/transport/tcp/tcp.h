@@ -11,6 +11,9 @@
  *   tcp_sack.c   SACK blocks we send, the scoreboard of those we receive
  *   tcp_recovery.c  Limited Transmit (RFC 3042), SACK loss recovery: IsLost,
  *                pipe, lost retransmissions (RFC 6675)
+ *   tcp_sendmap.c  per-segment transmit records (time, SACKed, lost)
+ *   tcp_rack.c   RACK time-based loss detection and its recovery (RFC 8985 6)
+ *   tcp_tlp.c    tail loss probes (RFC 8985 7)
  *   tcp_icmp.c   ICMP errors about our segments (RFC 5927)
  *   tcp_user.c   the socket-facing operations (tcp_sock_ops)
  *   tcp_secret.c the ISN / hash key, ust_stack_set_secret (MUST-9)
@@ -24,12 +27,14 @@
 #define UST_TCP_H
 
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 
 #include "buf/assembler.h"
 #include "buf/ring.h"
 #include "cc.h"
 #include "core/timer.h"
+#include "tcp_rack.h"
 #include "tcp_rtt.h"
 #include "ustack/socket.h"
 #include "ustack/types.h"
@@ -70,6 +75,8 @@ enum {
     TF_SACK_OK = 1u << 17,    /* both sides sent SACK-permitted (RFC 2018) */
     TF_ACK_BATCH = 1u << 18,  /* an ACK is owed at the end of the receive batch */
     TF_LINGERING = 1u << 19,  /* close() waits (SO_LINGER): closed for the user */
+    TF_RACK = 1u << 20,       /* RACK-TLP detects losses (RFC 8985; needs SACK) */
+    TF_RTO_RECOVERY = 1u << 21, /* RACK: after an RTO, until SND.UNA passes recover */
 };
 
 struct tcb {
@@ -119,6 +126,9 @@ struct tcb {
     uint32_t sack_next;         /* holes below this were retransmitted in this recovery */
     uint32_t una_rexmit_high;   /* SND.MAX when SND.UNA was last retransmitted (or
                                    later): SACKs above it show that copy lost */
+    bool sack_reneged;          /* the peer dropped data it had SACKed (RFC 2018 8):
+                                   the scoreboard goes at the next RTO */
+    struct tcp_rack rack;       /* RACK-TLP (tcp_rack.c, tcp_tlp.c) when TF_RACK */
     uint32_t ts_offset;         /* random per-connection TSval offset (RFC 7323 7.1) */
     uint32_t ts_recent;         /* TS.Recent (RFC 7323 4.3) */
     uint32_t last_ack_sent;     /* Last.ACK.sent: RCV.NXT in our latest ACK */
@@ -181,6 +191,8 @@ struct tcb {
     struct ust_timer t_delack;
     struct ust_timer t_keep;
     struct ust_timer t_wait;    /* TIME-WAIT 2 x MSL; orphaned FIN-WAIT-2 */
+    struct ust_timer t_rack;    /* RACK reordering timer (RFC 8985 6.2) */
+    struct ust_timer t_tlp;     /* tail loss probe timeout, PTO (RFC 8985 7.2) */
 
     /* counters for UST_TCP_INFO */
     uint64_t bytes_acked, bytes_received;
@@ -253,8 +265,9 @@ unsigned tcp_port_table_index(const struct ust_stack *st, ust_ip4_t laddr, ust_i
 void tcp_output(struct tcb *tcb);
 /* Retransmits one segment from SND.UNA (fast retransmit, partial ACK). */
 void tcp_retransmit_first(struct tcb *tcb);
-/* Retransmits up to `max` bytes (at most one MSS) from sequence number seq. */
-void tcp_retransmit_at(struct tcb *tcb, uint32_t seq, uint32_t max);
+/* Retransmits up to `max` bytes (at most one MSS) from sequence number seq.
+ * Returns the sequence space sent (data and FIN), 0 if nothing went. */
+uint32_t tcp_retransmit_at(struct tcb *tcb, uint32_t seq, uint32_t max);
 /* Sends RST (+ACK) for an abort: <SEQ=SND.NXT><ACK=RCV.NXT><CTL=RST,ACK>. */
 void tcp_send_reset(struct tcb *tcb);
 /* Keepalive probe: <SEQ=SND.UNA-1><ACK=RCV.NXT> without data. */
@@ -290,6 +303,11 @@ uint32_t tcp_recovery_pipe(const struct tcb *tcb);
 void tcp_recovery_send(struct tcb *tcb);
 /* The sequence number congestion control lets new data reach (exclusive). */
 uint32_t tcp_cc_send_edge(const struct tcb *tcb);
+/* A congestion response outside the duplicate-ACK path (RACK fast recovery,
+ * a lost retransmission, a loss repaired by a tail loss probe): the
+ * algorithm's multiplicative decrease for `flight`, then cwnd = ssthresh
+ * as RFC 6675 5 (4.2); cwnd never grows from it. */
+void tcp_cc_reduce(struct tcb *tcb, uint32_t flight);
 
 /* ---- tcp_sack.c ------------------------------------------------------ */
 /* Records the SACK blocks of an acceptable ACK in the scoreboard. */
@@ -301,9 +319,76 @@ void tcp_sack_advance(struct tcb *tcb, uint32_t n);
 bool tcp_sack_retransmit_hole(struct tcb *tcb);
 /* Going back after an RTO: moves SND.NXT past data the peer SACKed. */
 void tcp_sack_skip_held(struct tcb *tcb);
+/* RFC 2883 4: the first SACK block of this ACK is a D-SACK (it lies below
+ * the cumulative ACK, or inside the second block). */
+bool tcp_sack_is_dsack(const struct tcp_opts *o, uint32_t ack);
+/* After an ACK: SACKed data at SND.UNA that the cumulative ACK did not
+ * cover means the receiver reneged (RFC 2018 8); remembered for the RTO. */
+void tcp_sack_check_reneging(struct tcb *tcb);
+/* An RTO: the scoreboard stays valid across it (RFC 6675 5.1) unless the
+ * receiver reneged, and then it is discarded. */
+void tcp_sack_on_rto(struct tcb *tcb);
 /* Fills up to `max` SACK blocks describing our out-of-order data, the
  * most recent first (RFC 2018 4). Returns the count. */
 unsigned tcp_sack_blocks(const struct tcb *tcb, struct tcp_sack_block *b, unsigned max);
+
+/* ---- tcp_sendmap.c: per-segment transmit records (tcp_rack.h) --------- */
+void sendmap_free(struct sendmap *m);
+/* [seq, seq + len) went at `now`: new data is appended, a retransmission
+ * updates (and splits) the records it covers. */
+void sendmap_sent(struct sendmap *m, uint32_t seq, uint32_t len, ust_time_t now);
+/* Everything below `ack` is acknowledged: those records go. */
+void sendmap_ack(struct sendmap *m, uint32_t ack);
+/* Makes `seq` a record boundary; false when the map is full. */
+bool sendmap_split(struct sendmap *m, uint32_t seq);
+/* Bytes neither SACKed nor marked lost: RFC 6675 pipe with RACK's marks. */
+uint32_t sendmap_pipe(const struct sendmap *m);
+/* Records with any of `flag` set. */
+unsigned sendmap_count(const struct sendmap *m, uint8_t flag);
+/* The lowest record marked lost and not SACKed, or NULL. */
+struct rack_seg *sendmap_first_lost(struct sendmap *m);
+void sendmap_clear_flag(struct sendmap *m, uint8_t flag);
+
+/* ---- tcp_rack.c: RACK loss detection (RFC 8985 6) --------------------- */
+static inline bool tcp_rack_on(const struct tcb *t) { return (t->flags & TF_RACK) != 0; }
+/* In RACK's fast or RTO recovery. */
+static inline bool tcp_rack_recovery(const struct tcb *t)
+{
+    return (t->flags & TF_RACK) && (t->flags & (TF_IN_RECOVERY | TF_RTO_RECOVERY));
+}
+/* Connection established: RACK-TLP on when configured and SACK agreed. */
+void tcp_rack_start(struct tcb *tcb);
+void tcp_rack_free(struct tcb *tcb);
+/* Output sent [seq, seq + len) of sequence space (data and FIN). */
+void tcp_rack_sent(struct tcb *tcb, uint32_t seq, uint32_t len, bool new_data);
+/* An RTT measurement of RFC 6298 / RFC 7323 (RACK.min_RTT). */
+void tcp_rack_rtt_sample(struct tcb *tcb, ust_time_t rtt);
+/* An acceptable ACK, before SND.UNA moves: what it delivered (RFC 8985
+ * 6.2 steps 1-4). */
+void tcp_rack_ack(struct tcb *tcb, const struct tcp_hdr *h);
+/* SND.UNA advanced by `acked`: congestion control and recovery exit. */
+void tcp_rack_new_ack(struct tcb *tcb, uint32_t acked);
+/* After the ACK: the probe episode, loss detection (step 5), recovery. */
+void tcp_rack_ack_done(struct tcb *tcb, const struct tcp_hdr *h, bool advanced, bool dupack);
+/* The retransmission timer expired (RFC 8985 6.3). */
+void tcp_rack_rto(struct tcb *tcb);
+/* Output: lost segments go first while cwnd - pipe allows (RFC 6675 5 (C)). */
+void tcp_rack_send_lost(struct tcb *tcb);
+/* RFC 6675 pipe with RACK's loss marks. */
+uint32_t tcp_rack_pipe(const struct tcb *tcb);
+void tcp_rack_reo_timeout(struct ust_stack *st, struct ust_timer *tm, ust_time_t now);
+
+/* ---- tcp_tlp.c: tail loss probes (RFC 8985 7) ------------------------- */
+/* End of output: (re)starts or stops the PTO as RFC 8985 7.2 says. */
+void tcp_tlp_schedule(struct tcb *tcb);
+void tcp_tlp_timeout(struct ust_stack *st, struct ust_timer *tm, ust_time_t now);
+/* The RTO fires while the probe, capped at the RTO's time, is also due:
+ * the probe goes in its place (RFC 8985 7.2). Returns true if it did. */
+bool tcp_tlp_instead_of_rto(struct tcb *tcb);
+/* RFC 8985 7.4.2 TLP_process_ack. */
+void tcp_tlp_ack(struct tcb *tcb, const struct tcp_hdr *h, bool dupack);
+/* Fast or RTO recovery starts: no probe episode any more (7.1). */
+void tcp_tlp_reset(struct tcb *tcb);
 
 /* ---- tcp_input.c ----------------------------------------------------- */
 /* Drops t from the deferred-ACK list (before it is freed). */
@@ -332,6 +417,8 @@ void tcp_fill_info(const struct tcb *tcb, struct ust_tcp_info *info);
 void tcp_notify(struct tcb *tcb);
 
 #define TCB_TRACE(tcb, ...) TRACE((tcb)->st, "tcp", __VA_ARGS__)
+/* The TCB a timer embedded in it belongs to. */
+#define TCB_OF(tm, field) ((struct tcb *)((char *)(tm) - offsetof(struct tcb, field)))
 
 /* ---- tcp_urg.c: urgent data (RFC 9293 3.8.5) --------------------------- */
 /* Received urgent pointer state (Linux urg_data): */

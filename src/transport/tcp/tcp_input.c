@@ -110,6 +110,7 @@ static void conn_established(struct tcb *t)
     if (t->flags & TF_SYN_RETRANSMITTED)
         tcp_rtt_after_syn_loss(&t->rtt);
     t->retries = 0;
+    tcp_rack_start(t); /* RFC 8985 when configured and SACK agreed */
     tcp_advice_established(t);
     t->last_rcv = t->st->now;
     tcp_keepalive_reset(t);
@@ -371,36 +372,11 @@ static bool check_syn(struct tcb *t, const struct seg *s)
     return false;
 }
 
-/* New data acknowledged: advance SND.UNA, free the send ring, RTT, CC. */
-static void ack_new_data(struct tcb *t, const struct seg *s)
+/* Congestion control and recovery for an ACK of new data (RFC 5681,
+ * RFC 6582, RFC 6675); tcp_rack_new_ack replaces it under RACK. */
+static void ack_recovery(struct tcb *t, const struct seg *s, uint32_t acked)
 {
     struct ust_stack *st = t->st;
-    uint32_t acked = s->ack - t->snd_una;
-    uint32_t data_seq = tcp_snd_data_seq(t);
-    uint32_t data_acked = seq_gt(s->ack, data_seq) ? s->ack - data_seq : 0;
-    if (data_acked > ring_len(&t->sndbuf))
-        data_acked = (uint32_t)ring_len(&t->sndbuf); /* the rest is our FIN */
-    ring_drop(&t->sndbuf, data_acked);
-    t->bytes_acked += data_acked;
-    tcp_sack_advance(t, acked);
-    t->snd_una = s->ack;
-    if (seq_lt(t->snd_nxt, t->snd_una))
-        t->snd_nxt = t->snd_una;
-    if ((t->flags & TF_TS_OK) && s->h->opts.has_timestamp && s->h->opts.ts_ecr) {
-        /* RFC 7323 4: the echoed timestamp times the segment that
-         * advanced the edge, retransmitted or not */
-        uint32_t ms = tcp_ts_now(t) - s->h->opts.ts_ecr;
-        if (ms < 0x7fffffffu)
-            tcp_rtt_sample(&t->rtt, (ust_time_t)ms * UST_MSEC);
-        t->rtt_timing = false;
-    } else if (t->rtt_timing && seq_gt(s->ack, t->rtt_seq)) {
-        /* RFC 6298 / Karn: a sample only from a segment never retransmitted */
-        tcp_rtt_sample(&t->rtt, st->now - t->rtt_start);
-        t->rtt_timing = false;
-    }
-    t->retries = 0;
-    tcp_advice_ack(t); /* RFC 1122 3.3.1.4: positive advice */
-    cc_sync(t, st->now);
     if (t->flags & TF_IN_RECOVERY) {
         if (seq_ge(s->ack, t->recover)) { /* full ACK: recovery over (RFC 6582 3.2 step 3) */
             t->flags &= ~TF_IN_RECOVERY;
@@ -423,6 +399,45 @@ static void ack_new_data(struct tcb *t, const struct seg *s)
     } else {
         t->cc_ops->on_ack(&t->cc, acked);
     }
+}
+
+/* New data acknowledged: advance SND.UNA, free the send ring, RTT, CC. */
+static void ack_new_data(struct tcb *t, const struct seg *s)
+{
+    struct ust_stack *st = t->st;
+    uint32_t acked = s->ack - t->snd_una;
+    uint32_t data_seq = tcp_snd_data_seq(t);
+    uint32_t data_acked = seq_gt(s->ack, data_seq) ? s->ack - data_seq : 0;
+    if (data_acked > ring_len(&t->sndbuf))
+        data_acked = (uint32_t)ring_len(&t->sndbuf); /* the rest is our FIN */
+    ring_drop(&t->sndbuf, data_acked);
+    t->bytes_acked += data_acked;
+    tcp_sack_advance(t, acked);
+    t->snd_una = s->ack;
+    if (seq_lt(t->snd_nxt, t->snd_una))
+        t->snd_nxt = t->snd_una;
+    if ((t->flags & TF_TS_OK) && s->h->opts.has_timestamp && s->h->opts.ts_ecr) {
+        /* RFC 7323 4: the echoed timestamp times the segment that
+         * advanced the edge, retransmitted or not */
+        uint32_t ms = tcp_ts_now(t) - s->h->opts.ts_ecr;
+        if (ms < 0x7fffffffu) {
+            tcp_rtt_sample(&t->rtt, (ust_time_t)ms * UST_MSEC);
+            tcp_rack_rtt_sample(t, (ust_time_t)ms * UST_MSEC);
+        }
+        t->rtt_timing = false;
+    } else if (t->rtt_timing && seq_gt(s->ack, t->rtt_seq)) {
+        /* RFC 6298 / Karn: a sample only from a segment never retransmitted */
+        tcp_rtt_sample(&t->rtt, st->now - t->rtt_start);
+        tcp_rack_rtt_sample(t, st->now - t->rtt_start);
+        t->rtt_timing = false;
+    }
+    t->retries = 0;
+    tcp_advice_ack(t); /* RFC 1122 3.3.1.4: positive advice */
+    cc_sync(t, st->now);
+    if (tcp_rack_on(t))
+        tcp_rack_new_ack(t, acked);
+    else
+        ack_recovery(t, s, acked);
     t->dupacks = 0;
     /* RFC 6298 5.2 / 5.3: stop the timer when all is acked, else restart */
     if (t->snd_una == t->snd_max)
@@ -464,6 +479,8 @@ static void ack_duplicate(struct tcb *t, const struct seg *s, uint32_t old_wnd)
     st->stats.tcp.DupAcks++;
     t->dupacks++;
     cc_sync(t, st->now);
+    if (tcp_rack_on(t))
+        return; /* RACK decides about loss by time (tcp_rack_ack_done) */
     if (tcp_sack_recovery(t)) { /* RFC 6675 5 (C): pipe counts what left */
         tcp_recovery_send(t);
         return;
@@ -582,11 +599,15 @@ static bool check_ack(struct tcb *t, const struct ipv4_hdr *ip, const struct seg
     }
     t->persist_probes = 0; /* the peer answers */
     tcp_sack_update(t, &s->h->opts);
+    tcp_rack_ack(t, s->h); /* RFC 8985 6.2: what this ACK delivered */
     uint32_t old_wnd = t->snd_wnd;
-    if (seq_gt(s->ack, t->snd_una))
+    bool advanced = seq_gt(s->ack, t->snd_una);
+    if (advanced)
         ack_new_data(t, s);
     else
         ack_duplicate(t, s, old_wnd);
+    tcp_sack_check_reneging(t);
+    tcp_rack_ack_done(t, s->h, advanced, !advanced && s->len == 0);
     /* window update (RFC 9293 3.10.7.4, SND.WL1/WL2 rule) */
     if (seq_lt(t->snd_wl1, s->seq) || (t->snd_wl1 == s->seq && seq_le(t->snd_wl2, s->ack))) {
         uint32_t wnd = (uint32_t)s->wnd << t->snd_wscale;

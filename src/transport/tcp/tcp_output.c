@@ -250,8 +250,8 @@ static bool worth_sending(const struct tcb *t, uint32_t len, uint32_t off, bool 
 {
     if (len == 0)
         return fin;
-    if (len >= t->mss || force || fin)
-        return true;
+    if (len >= t->mss || force || fin || t->rack.tlp_probing)
+        return true; /* a loss probe goes whole or small (RFC 8985 7.3) */
     if (seq_lt(t->snd_nxt, t->snd_max))
         return true; /* retransmission: already decided once */
     /* Nagle with Minshall's refinement (as Linux): a small segment waits
@@ -267,6 +267,7 @@ static bool worth_sending(const struct tcb *t, uint32_t len, uint32_t off, bool 
 /* Sends data and FIN segments while the windows allow. */
 static void output_data(struct tcb *t)
 {
+    tcp_rack_send_lost(t); /* RACK recovery: lost segments before new data */
     for (;;) {
         tcp_sack_skip_held(t);
         uint32_t data_seq = tcp_snd_data_seq(t);
@@ -288,7 +289,8 @@ static void output_data(struct tcb *t)
         uint8_t flags = TCP_ACK | (fin ? TCP_FIN : 0);
         if (len && off + len == queued)
             flags |= TCP_PSH; /* MUST-61: PSH on the segment that empties the queue */
-        if (seq_lt(t->snd_nxt, t->snd_max)) {
+        bool rexmit = seq_lt(t->snd_nxt, t->snd_max);
+        if (rexmit) {
             t->st->stats.tcp.RetransSegs++;
             t->total_retrans++;
             t->rtt_timing = false; /* Karn: an ACK could be for either copy */
@@ -296,6 +298,7 @@ static void output_data(struct tcb *t)
             start_rtt_timing(t, t->snd_nxt);
         }
         tcp_xmit(t, t->snd_nxt, flags, off, len);
+        tcp_rack_sent(t, t->snd_nxt, len + (fin ? 1 : 0), !rexmit);
         t->snd_nxt += len + (fin ? 1 : 0);
         t->snd_max = seq_max(t->snd_max, t->snd_nxt);
         if (len < t->mss && !force)
@@ -306,6 +309,8 @@ static void output_data(struct tcb *t)
             t->flags &= ~TF_FORCE_PROBE;
             break;
         }
+        if (t->rack.tlp_probing)
+            break; /* a loss probe is one segment */
     }
 }
 
@@ -333,9 +338,10 @@ void tcp_output(struct tcb *t)
     if (t->flags & TF_ACK_NOW)
         tcp_xmit(t, t->snd_max, TCP_ACK, 0, 0);
     tcp_timer_update(t);
+    tcp_tlp_schedule(t);
 }
 
-void tcp_retransmit_at(struct tcb *t, uint32_t seq, uint32_t max)
+uint32_t tcp_retransmit_at(struct tcb *t, uint32_t seq, uint32_t max)
 {
     uint32_t data_seq = tcp_snd_data_seq(t);
     uint32_t off = seq - data_seq;
@@ -347,12 +353,14 @@ void tcp_retransmit_at(struct tcb *t, uint32_t seq, uint32_t max)
         len = max;
     bool fin = fin_fits(t, seq + len) && seq_lt(seq + len, t->snd_max);
     if (len == 0 && !fin)
-        return;
+        return 0;
     t->rtt_timing = false; /* Karn: never time a retransmitted segment */
     t->st->stats.tcp.RetransSegs++;
     t->total_retrans++;
     uint8_t flags = TCP_ACK | (fin ? TCP_FIN : 0) | (len && off + len == queued ? TCP_PSH : 0);
     tcp_xmit(t, seq, flags, off, len);
+    tcp_rack_sent(t, seq, len + (fin ? 1 : 0), false);
+    return len + (fin ? 1 : 0);
 }
 
 void tcp_retransmit_first(struct tcb *t) { tcp_retransmit_at(t, t->snd_una, UINT32_MAX); }

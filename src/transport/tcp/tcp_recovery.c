@@ -33,7 +33,8 @@ uint32_t tcp_limited_transmit_allowance(const struct tcb *t)
     /* RFC 3042 2: on each of the first DupThresh - 1 duplicate ACKs one
      * new segment may go beyond cwnd (cwnd itself is not raised), as long
      * as the peer's window allows; never a retransmission. */
-    if ((t->flags & TF_IN_RECOVERY) || t->dupacks == 0 || t->dupacks >= DUP_THRESH)
+    if ((t->flags & (TF_IN_RECOVERY | TF_RTO_RECOVERY)) || t->dupacks == 0 ||
+        t->dupacks >= DUP_THRESH)
         return 0;
     if (t->snd_nxt != t->snd_max)
         return 0;
@@ -111,9 +112,23 @@ void tcp_recovery_send(struct tcb *t)
 
 uint32_t tcp_cc_send_edge(const struct tcb *t)
 {
+    if (tcp_rack_recovery(t)) { /* RFC 6675 5 (C) rule 2, RACK's pipe */
+        uint32_t pipe = tcp_rack_pipe(t);
+        return t->snd_nxt + (t->cc.cwnd > pipe ? t->cc.cwnd - pipe : 0);
+    }
+    if (t->rack.tlp_probing) /* RFC 8985 7.3: one new segment, cwnd aside */
+        return t->snd_nxt + t->mss;
     if (tcp_sack_recovery(t)) {
         uint32_t pipe = tcp_recovery_pipe(t);
         return t->snd_nxt + (t->cc.cwnd > pipe ? t->cc.cwnd - pipe : 0);
     }
     return t->snd_una + t->cc.cwnd + tcp_limited_transmit_allowance(t);
+}
+
+void tcp_cc_reduce(struct tcb *t, uint32_t flight)
+{
+    uint32_t cwnd = t->cc.cwnd;
+    cc_sync(t, t->st->now);
+    t->cc_ops->enter_recovery(&t->cc, flight);
+    t->cc.cwnd = t->cc.ssthresh < cwnd ? t->cc.ssthresh : cwnd;
 }

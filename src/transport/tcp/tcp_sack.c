@@ -93,3 +93,34 @@ void tcp_sack_skip_held(struct tcb *t)
         }
     }
 }
+
+bool tcp_sack_is_dsack(const struct tcp_opts *o, uint32_t ack)
+{
+    if (o->num_sack == 0)
+        return false;
+    const struct tcp_sack_block *b = &o->sack[0];
+    if (seq_lt(b->left, ack))
+        return true;
+    return o->num_sack > 1 && seq_ge(b->left, o->sack[1].left) && seq_le(b->right, o->sack[1].right);
+}
+
+void tcp_sack_check_reneging(struct tcb *t)
+{
+    /* The scoreboard counts from SND.UNA: a range at offset 0 is data the
+     * receiver reported holding, yet its cumulative ACK stops before it. */
+    if (!(t->flags & TF_SACK_OK) || asm_empty(&t->sacked) || t->sacked.r[0].start != 0 ||
+        t->sack_reneged)
+        return;
+    t->sack_reneged = true;
+    t->st->stats.tcp.SackReneging++;
+    TCB_TRACE(t, "receiver reneged on SACKed data at %u", t->snd_una);
+}
+
+void tcp_sack_on_rto(struct tcb *t)
+{
+    if (!t->sack_reneged)
+        return; /* RFC 6675 5.1: still valid, resending skips what the peer holds */
+    asm_init(&t->sacked); /* RFC 2018 8: forget it all */
+    sendmap_clear_flag(&t->rack.map, RS_SACKED);
+    t->sack_reneged = false;
+}

@@ -4,6 +4,8 @@
  *   t_delack   delayed ACK (RFC 9293 3.8.6.3, at most 200 ms here)
  *   t_keep     keepalive (RFC 1122 4.2.3.6)
  *   t_wait     TIME-WAIT 2 x MSL (RFC 9293 3.6.1), orphaned FIN-WAIT-2
+ *   t_rack     RACK reordering timer (RFC 8985 6.2, tcp_rack.c)
+ *   t_tlp      tail loss probe timeout (RFC 8985 7.2, tcp_tlp.c)
  * Every callback ends with tcb_reap: a connection that reached CLOSED
  * without a socket is freed there and nowhere else. */
 #include <stddef.h>
@@ -12,8 +14,6 @@
 #include "core/trace.h"
 #include "tcp.h"
 #include "wire/seq.h"
-
-#define TCB_OF(t, field) ((struct tcb *)((char *)(t) - offsetof(struct tcb, field)))
 
 static bool has_unsent(const struct tcb *t)
 {
@@ -80,6 +80,10 @@ static void on_rexmt(struct ust_stack *st, struct ust_timer *tm, ust_time_t now)
     (void)now;
     if (t->snd_max == t->snd_una)
         return;
+    if (tcp_tlp_instead_of_rto(t)) { /* RFC 8985 7.2: the probe goes first */
+        tcb_reap(t);
+        return;
+    }
     bool handshake = t->state == UST_TCP_SYN_SENT || t->state == UST_TCP_SYN_RECEIVED;
     unsigned limit = handshake ? st->cfg.tcp_syn_retries : st->cfg.tcp_retries;
     char b[64];
@@ -109,13 +113,16 @@ static void on_rexmt(struct ust_stack *st, struct ust_timer *tm, ust_time_t now)
         t->flags &= ~TF_IN_RECOVERY;
         t->recover = t->snd_max; /* RFC 6582 4.1: no fast retransmit for old data */
         t->dupacks = 0;
-        asm_init(&t->sacked); /* RFC 2018 8: the receiver may have reneged */
+        tcp_sack_on_rto(t); /* kept unless the receiver reneged (RFC 6675 5.1) */
     }
     TCB_TRACE(t, "%s retransmission timeout #%u, rto %llu ms", tcb_str(t, b, sizeof(b)),
               t->retries, (unsigned long long)(tcp_rtt_rto(&t->rtt) / UST_MSEC));
-    t->snd_nxt = t->snd_una; /* go back: resend from the oldest unacked byte */
     if (handshake)
         t->snd_nxt = t->iss;
+    else if (tcp_rack_on(t))
+        tcp_rack_rto(t);         /* RFC 8985 6.3: resend what is lost, nothing else */
+    else
+        t->snd_nxt = t->snd_una; /* go back: resend from the oldest unacked byte */
     tcp_rexmt_restart(t);     /* RFC 6298 5.6 */
     tcp_output(t);
     tcb_reap(t);
@@ -232,6 +239,8 @@ void tcp_timewait_start(struct tcb *t)
     timer_cancel(st, &t->t_persist);
     timer_cancel(st, &t->t_keep);
     timer_cancel(st, &t->t_delack);
+    timer_cancel(st, &t->t_rack);
+    timer_cancel(st, &t->t_tlp);
     timer_arm(st, &t->t_wait, st->now + 2 * st->cfg.tcp_msl);
 }
 
@@ -248,6 +257,8 @@ void tcp_timers_init(struct tcb *t)
     timer_init(&t->t_delack, on_delack);
     timer_init(&t->t_keep, on_keepalive);
     timer_init(&t->t_wait, on_wait);
+    timer_init(&t->t_rack, tcp_rack_reo_timeout);
+    timer_init(&t->t_tlp, tcp_tlp_timeout);
 }
 
 void tcp_timers_cancel(struct tcb *t)
@@ -258,4 +269,6 @@ void tcp_timers_cancel(struct tcb *t)
     timer_cancel(st, &t->t_delack);
     timer_cancel(st, &t->t_keep);
     timer_cancel(st, &t->t_wait);
+    timer_cancel(st, &t->t_rack);
+    timer_cancel(st, &t->t_tlp);
 }

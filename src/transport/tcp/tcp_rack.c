@@ -1,0 +1,447 @@
+/* RACK: time-based loss detection (RFC 8985 6). A segment is lost when
+ * one sent after it has been delivered (cumulatively or selectively
+ * acknowledged) and it is overdue by a reordering window:
+ *     xmit_ts(segment) + RACK.rtt + reo_wnd <= now.
+ * So a small window, a lost retransmission or a lost tail is repaired
+ * without three duplicate ACKs and without waiting for the RTO.
+ *
+ * The per-segment times are the send map's (tcp_sendmap.c). Recovery with
+ * RACK follows RFC 6675's sending rules with RACK's loss marks in place of
+ * IsLost(): lost segments go first while cwnd - pipe allows, then new
+ * data (tcp_cc_send_edge). Fast recovery starts when RACK marks a loss;
+ * after an RTO, "RTO recovery" resends only the lost segments, skips what
+ * the peer SACKed, and keeps detecting losses among its retransmissions.
+ * Congestion control keeps its own ops (cc.h): enter_recovery once per
+ * recovery, on_rto, on_ack; a lost retransmission is one more
+ * multiplicative decrease per window (RFC 8985 9.3).
+ *
+ * The reordering window adapts to D-SACKs (RFC 2883) the peer reports:
+ * each round trip that sees one widens it by min_RTT / 4, for the next 16
+ * recoveries (RFC 8985 6.2 step 4). */
+#include <string.h>
+
+#include "core/stack_impl.h"
+#include "core/trace.h"
+#include "tcp.h"
+#include "wire/seq.h"
+
+#define DUP_THRESH 3u               /* RFC 8985 6.2 step 4, as RFC 6675 */
+#define REO_WND_PERSIST 16          /* recoveries a widened window lasts */
+#define REO_WND_MULT_MAX 64         /* the window is bounded by SRTT anyway */
+#define MIN_RTT_WINDOW (300 * UST_SEC) /* min_RTT filter (as Linux tcp_min_rtt_wlen) */
+#define RS_NEWLY (1u << 7)          /* scratch: SACKed by the ACK being processed */
+
+void tcp_rack_start(struct tcb *t)
+{
+    struct tcp_rack *r = &t->rack;
+    sendmap_free(&r->map);
+    memset(r, 0, sizeof(*r));
+    t->flags &= ~(TF_RACK | TF_RTO_RECOVERY);
+    /* RFC 8985 4: RACK-TLP needs SACK and a per-connection scoreboard */
+    if (!t->st->cfg.tcp_rack || !(t->flags & TF_SACK_OK))
+        return;
+    r->reo_wnd_mult = 1;
+    r->fack = t->snd_una;
+    r->min_rtt_prev = r->min_rtt_cur = UST_TIME_NEVER;
+    r->min_rtt_since = t->st->now;
+    if (t->rtt.has_sample) /* the handshake's */
+        tcp_rack_rtt_sample(t, t->rtt.srtt);
+    t->flags |= TF_RACK;
+}
+
+void tcp_rack_free(struct tcb *t) { sendmap_free(&t->rack.map); }
+
+static ust_time_t rack_min_rtt(const struct tcp_rack *r)
+{
+    return r->min_rtt_prev < r->min_rtt_cur ? r->min_rtt_prev : r->min_rtt_cur;
+}
+
+void tcp_rack_rtt_sample(struct tcb *t, ust_time_t rtt)
+{
+    /* RFC 8985 6.2: a windowed minimum that can follow a move to a longer
+     * path: the smaller of the minima of two consecutive half windows. */
+    struct tcp_rack *r = &t->rack;
+    if (t->st->now - r->min_rtt_since >= MIN_RTT_WINDOW / 2) {
+        r->min_rtt_prev = r->min_rtt_cur;
+        r->min_rtt_cur = UST_TIME_NEVER;
+        r->min_rtt_since = t->st->now;
+    }
+    if (rtt < r->min_rtt_cur)
+        r->min_rtt_cur = rtt;
+}
+
+void tcp_rack_sent(struct tcb *t, uint32_t seq, uint32_t len, bool new_data)
+{
+    if (!tcp_rack_on(t))
+        return;
+    sendmap_sent(&t->rack.map, seq, len, t->st->now);
+    /* RFC 8985 7.2: new data (not itself a probe) restarts the PTO */
+    if (new_data && !t->rack.tlp_probing)
+        t->rack.tlp_rearm = true;
+}
+
+uint32_t tcp_rack_pipe(const struct tcb *t) { return sendmap_pipe(&t->rack.map); }
+
+/* RFC 8985 6.2 RACK_sent_after: t1/n1 was sent after t2/n2. The RFC
+ * breaks a tie of equal times with the end sequence number; here every
+ * transmission has its number in send order, which also orders a
+ * retransmission sent in the same clock tick after new data (on the
+ * virtual clock such ties are common, and the RFC's rule would call
+ * that retransmission lost as soon as the new data is SACKed). */
+static bool sent_after(ust_time_t t1, uint32_t n1, ust_time_t t2, uint32_t n2)
+{
+    return t1 > t2 || (t1 == t2 && seq_gt(n1, n2));
+}
+
+/* ---- steps 1-4: what an ACK delivered ---------------------------------- */
+
+/* Step 1: records the ACK's SACK blocks (a D-SACK first block aside) on
+ * the map, marking what they newly cover. Returns true if any. */
+static bool mark_sacked(struct tcb *t, const struct tcp_opts *o, uint32_t ack, bool dsack)
+{
+    struct sendmap *m = &t->rack.map;
+    bool any = false;
+    for (unsigned i = dsack ? 1 : 0; i < o->num_sack && i < TCP_MAX_SACK_BLOCKS; i++) {
+        uint32_t l = seq_max(o->sack[i].left, seq_max(ack, t->snd_una));
+        uint32_t r = seq_min(o->sack[i].right, t->snd_max);
+        if (!seq_lt(l, r))
+            continue; /* outside what is outstanding: believed for nothing */
+        sendmap_split(m, l); /* full map: partly covered records stay unSACKed */
+        sendmap_split(m, r);
+        for (unsigned k = 0; k < m->n; k++) {
+            struct rack_seg *g = &m->s[k];
+            if (seq_ge(g->start, l) && seq_le(g->end, r) && !(g->flags & RS_SACKED)) {
+                g->flags = (uint8_t)((g->flags & ~RS_LOST) | RS_SACKED | RS_NEWLY);
+                any = true;
+            }
+        }
+    }
+    return any;
+}
+
+/* Step 2's checks: a retransmitted segment's ACK may have been caused by
+ * the earlier copy (its echoed timestamp is older than the retransmission,
+ * or it came back sooner than any round trip can). */
+static bool ack_ambiguous(const struct tcb *t, const struct rack_seg *g, const struct tcp_hdr *h)
+{
+    if (!(g->flags & RS_RETRANS))
+        return false;
+    if ((t->flags & TF_TS_OK) && h->opts.has_timestamp) {
+        uint32_t tsval = (uint32_t)(g->xmit_ts / UST_MSEC) + t->ts_offset;
+        if (seq_lt(h->opts.ts_ecr, tsval))
+            return true;
+    }
+    ust_time_t min = rack_min_rtt(&t->rack);
+    return min != UST_TIME_NEVER && t->st->now - g->xmit_ts < min;
+}
+
+/* Step 3: a never-retransmitted segment delivered below RACK.fack arrived
+ * out of order. */
+static void note_reordering(struct tcb *t, const struct rack_seg *g)
+{
+    struct tcp_rack *r = &t->rack;
+    if (!(g->flags & RS_RETRANS) && seq_lt(g->end, r->fack) && !r->reordering_seen) {
+        r->reordering_seen = true;
+        TCB_TRACE(t, "RACK: reordering seen (%u delivered below %u)", g->end, r->fack);
+    }
+    if (seq_gt(g->end, r->fack))
+        r->fack = g->end;
+}
+
+/* Step 4, first half: each round trip with a D-SACK widens reo_wnd. */
+static void dsack_round(struct tcb *t, uint32_t ack, bool dsack)
+{
+    struct tcp_rack *r = &t->rack;
+    if (r->dsack_round_on && seq_ge(ack, r->dsack_round))
+        r->dsack_round_on = false;
+    if (r->dsack_round_on || !dsack)
+        return;
+    r->dsack_round_on = true;
+    r->dsack_round = t->snd_max;
+    if (r->reo_wnd_mult < REO_WND_MULT_MAX)
+        r->reo_wnd_mult++;
+    r->reo_wnd_persist = REO_WND_PERSIST;
+    TCB_TRACE(t, "RACK: D-SACK, reordering window %u x min_rtt/4", r->reo_wnd_mult);
+}
+
+void tcp_rack_ack(struct tcb *t, const struct tcp_hdr *h)
+{
+    if (!tcp_rack_on(t))
+        return;
+    struct tcp_rack *r = &t->rack;
+    struct sendmap *m = &r->map;
+    uint32_t ack = h->ack;
+    bool dsack = tcp_sack_is_dsack(&h->opts, ack);
+    bool sacked = mark_sacked(t, &h->opts, ack, dsack);
+    bool found = false, rexmit = false;
+    ust_time_t x = 0;
+    uint32_t xn = 0, e = 0;
+    for (unsigned i = 0; i < m->n; i++) {
+        struct rack_seg *g = &m->s[i];
+        if (!sacked && !seq_le(g->end, ack))
+            break; /* nothing newly SACKed: only the cumulative part counts */
+        bool newly = g->flags & RS_NEWLY;
+        g->flags &= (uint8_t)~RS_NEWLY;
+        if (!newly && (!seq_le(g->end, ack) || (g->flags & RS_SACKED)))
+            continue; /* not delivered by this ACK */
+        note_reordering(t, g);
+        if (ack_ambiguous(t, g, h))
+            continue;
+        if (!found || sent_after(g->xmit_ts, g->xmit_no, x, xn)) {
+            found = true;
+            x = g->xmit_ts;
+            xn = g->xmit_no;
+            e = g->end;
+            rexmit = g->flags & RS_RETRANS;
+        }
+    }
+    if (found) { /* step 2: RACK.rtt, and the newest delivered transmission */
+        r->rtt = t->st->now - x;
+        if (!r->have_seg || sent_after(x, xn, r->xmit_ts, r->xmit_no)) {
+            r->xmit_ts = x;
+            r->xmit_no = xn;
+            r->end_seq = e;
+            r->ref_rexmit = rexmit;
+        }
+        r->have_seg = true;
+    }
+    if (seq_gt(ack, t->snd_una))
+        sendmap_ack(m, ack);
+    dsack_round(t, ack, dsack);
+}
+
+/* ---- step 4-5: the reordering window and loss detection ---------------- */
+
+static ust_time_t reo_wnd(const struct tcb *t)
+{
+    const struct tcp_rack *r = &t->rack;
+    if (!r->reordering_seen) {
+        /* no reordering so far: as quick as DupThresh in recovery or once
+         * three segments are SACKed */
+        if (t->flags & (TF_IN_RECOVERY | TF_RTO_RECOVERY))
+            return 0;
+        if (sendmap_count(&r->map, RS_SACKED) >= DUP_THRESH)
+            return 0;
+    }
+    ust_time_t min = rack_min_rtt(r);
+    if (min == UST_TIME_NEVER)
+        return 0;
+    ust_time_t w = r->reo_wnd_mult * min / 4;
+    return w < t->rtt.srtt ? w : t->rtt.srtt; /* bounded by SRTT (6.2) */
+}
+
+/* Resends a lost segment. The RTO restarts when it is the first one
+ * outstanding (as RFC 6675 4.3 and Linux do), so that it times this
+ * copy rather than the one already given up. */
+static uint32_t retransmit_seg(struct tcb *t, const struct rack_seg *g)
+{
+    bool first = g->start == t->snd_una;
+    uint32_t sent = tcp_retransmit_at(t, g->start, g->end - g->start);
+    if (sent && first)
+        tcp_rexmt_restart(t);
+    return sent;
+}
+
+/* The lowest lost segment goes now, whatever pipe says: at the start of
+ * fast recovery (RFC 6675 5 (4.3)) and on an RTO (RFC 6298 5.4). */
+static void retransmit_first_lost(struct tcb *t)
+{
+    struct rack_seg *g = sendmap_first_lost(&t->rack.map);
+    if (!g || !retransmit_seg(t, g))
+        tcp_retransmit_first(t);
+}
+
+struct lost {
+    unsigned n;        /* segments newly marked */
+    bool rexmit;       /* one of them was a retransmission */
+    uint32_t first;    /* the lowest of them */
+};
+
+/* Step 5 RACK_detect_loss: returns how long until the next segment sent
+ * before RACK.xmit_ts becomes overdue (0: none waits). */
+static ust_time_t detect_loss(struct tcb *t, struct lost *lo)
+{
+    struct tcp_rack *r = &t->rack;
+    struct sendmap *m = &r->map;
+    ust_time_t now = t->st->now, wnd = reo_wnd(t), timeout = 0;
+    if (!r->have_seg)
+        return 0;
+    for (unsigned i = 0; i < m->n; i++) {
+        struct rack_seg *g = &m->s[i];
+        /* New data goes out in sequence order and a retransmission is later
+         * still: past RACK.end_seq nothing was sent before RACK's segment,
+         * unless that segment was itself a retransmission. */
+        if (!r->ref_rexmit && seq_ge(g->start, r->end_seq))
+            break;
+        if ((g->flags & (RS_SACKED | RS_LOST)) ||
+            !sent_after(r->xmit_ts, r->xmit_no, g->xmit_ts, g->xmit_no))
+            continue;
+        ust_time_t due = g->xmit_ts + r->rtt + wnd;
+        if (due > now) {
+            if (due - now > timeout)
+                timeout = due - now;
+            continue;
+        }
+        g->flags |= RS_LOST;
+        if (lo->n++ == 0)
+            lo->first = g->start;
+        lo->rexmit |= (g->flags & RS_RETRANS) != 0;
+        t->st->stats.tcp.RackLost++;
+    }
+    return timeout;
+}
+
+/* Losses found: fast recovery starts (one reduction per recovery), or a
+ * lost retransmission during it reduces once more per window (9.3). */
+static void on_losses(struct tcb *t, const struct lost *lo)
+{
+    struct tcp_rack *r = &t->rack;
+    char b[64];
+    if (!lo->n)
+        return;
+    if (!(t->flags & (TF_IN_RECOVERY | TF_RTO_RECOVERY))) {
+        t->st->stats.tcp.FastRetrans++;
+        TCB_TRACE(t, "%s fast retransmit at %u (RACK: %u lost)", tcb_str(t, b, sizeof(b)),
+                  lo->first, lo->n);
+        t->recover = t->snd_max;
+        t->flags |= TF_IN_RECOVERY;
+        tcp_cc_reduce(t, tcp_flight(t));
+        tcp_tlp_reset(t);
+        r->cwr_round_on = false;
+        retransmit_first_lost(t);
+        return;
+    }
+    if (!lo->rexmit || !(t->flags & TF_IN_RECOVERY) ||
+        (r->cwr_round_on && seq_lt(t->snd_una, r->cwr_round)))
+        return;
+    TCB_TRACE(t, "%s RACK: retransmission lost, cwnd reduced again", tcb_str(t, b, sizeof(b)));
+    tcp_cc_reduce(t, t->cc.cwnd);
+    r->cwr_round_on = true;
+    r->cwr_round = t->snd_max;
+}
+
+/* RACK_detect_loss_and_arm_timer (6.2 step 5). */
+static void detect_and_arm(struct tcb *t)
+{
+    struct lost lo = {0};
+    ust_time_t timeout = detect_loss(t, &lo);
+    on_losses(t, &lo);
+    if (timeout)
+        timer_arm(t->st, &t->t_rack, t->st->now + timeout);
+    else
+        timer_cancel(t->st, &t->t_rack);
+}
+
+/* ---- the ACK, the timers ----------------------------------------------- */
+
+static void recovery_over(struct tcb *t)
+{
+    /* RFC 8985 6.2 step 4: a widened window lasts REO_WND_PERSIST recoveries */
+    struct tcp_rack *r = &t->rack;
+    if (r->reo_wnd_persist && --r->reo_wnd_persist == 0)
+        r->reo_wnd_mult = 1;
+    r->cwr_round_on = false;
+}
+
+void tcp_rack_new_ack(struct tcb *t, uint32_t acked)
+{
+    bool fast = t->flags & TF_IN_RECOVERY;
+    if ((t->flags & (TF_IN_RECOVERY | TF_RTO_RECOVERY)) && seq_ge(t->snd_una, t->recover)) {
+        t->flags &= ~(TF_IN_RECOVERY | TF_RTO_RECOVERY);
+        recovery_over(t);
+        if (fast) { /* RFC 6582 3.2 step 3 / RFC 6675: the algorithm's exit */
+            t->cc_ops->exit_recovery(&t->cc, tcp_flight(t));
+            return;
+        }
+    } else if (fast) {
+        /* RFC 6675 5: during fast recovery pipe, not cwnd, moves */
+        t->st->stats.tcp.PartialAcks++;
+        return;
+    }
+    /* open, or RTO recovery: slow start / congestion avoidance (RFC 5681) */
+    t->cc_ops->on_ack(&t->cc, acked);
+}
+
+/* Duplicate ACKs that SACK nothing (a path that strips the option, or
+ * blocks that make no sense) give RACK nothing to time: the third one
+ * marks SND.UNA lost as DupThresh would (RFC 5681 3.2). */
+static void dupthresh_fallback(struct tcb *t, bool dupack)
+{
+    struct sendmap *m = &t->rack.map;
+    if (!dupack || t->dupacks < DUP_THRESH || (t->flags & (TF_IN_RECOVERY | TF_RTO_RECOVERY)) ||
+        m->n == 0 || sendmap_count(m, RS_SACKED | RS_LOST))
+        return;
+    m->s[0].flags |= RS_LOST;
+    struct lost lo = {.n = 1, .first = m->s[0].start};
+    on_losses(t, &lo);
+}
+
+void tcp_rack_ack_done(struct tcb *t, const struct tcp_hdr *h, bool advanced, bool dupack)
+{
+    if (!tcp_rack_on(t))
+        return;
+    cc_sync(t, t->st->now);
+    tcp_tlp_ack(t, h, dupack);
+    if (advanced) /* RFC 8985 7.2: a cumulative ACK restarts the PTO */
+        t->rack.tlp_rearm = true;
+    if (t->snd_una == t->snd_max) {
+        timer_cancel(t->st, &t->t_rack);
+        return;
+    }
+    dupthresh_fallback(t, dupack);
+    detect_and_arm(t);
+}
+
+void tcp_rack_reo_timeout(struct ust_stack *st, struct ust_timer *tm, ust_time_t now)
+{
+    struct tcb *t = TCB_OF(tm, t_rack);
+    (void)now;
+    if (!tcp_rack_on(t) || !tcp_state_synchronized(t->state) || t->snd_una == t->snd_max)
+        return;
+    st->stats.tcp.RackReoTimeouts++;
+    cc_sync(t, st->now);
+    detect_and_arm(t);
+    tcp_output(t);
+    tcb_reap(t);
+}
+
+void tcp_rack_rto(struct tcb *t)
+{
+    struct tcp_rack *r = &t->rack;
+    struct sendmap *m = &r->map;
+    ust_time_t now = t->st->now, wnd;
+    t->flags = (t->flags & ~TF_IN_RECOVERY) | TF_RTO_RECOVERY;
+    t->recover = t->snd_max;
+    r->cwr_round_on = false;
+    tcp_tlp_reset(t);
+    timer_cancel(t->st, &t->t_rack);
+    /* RFC 8985 6.3: the first segment was sent an RTO ago and is lost;
+     * the others only if overdue by RACK.rtt + reo_wnd (sent recently,
+     * they may still arrive). SACKed ones stay SACKed (RFC 6675 5.1). */
+    wnd = reo_wnd(t);
+    for (unsigned i = 0; i < m->n; i++) {
+        struct rack_seg *g = &m->s[i];
+        if (g->flags & RS_SACKED)
+            continue;
+        if (g->start == t->snd_una || g->xmit_ts + r->rtt + wnd <= now)
+            g->flags |= RS_LOST;
+    }
+    retransmit_first_lost(t);
+}
+
+void tcp_rack_send_lost(struct tcb *t)
+{
+    if (!tcp_rack_recovery(t))
+        return;
+    /* RFC 6675 5 (C), NextSeg() rule 1 with RACK's loss marks */
+    uint32_t pipe = tcp_rack_pipe(t);
+    while (pipe + t->mss <= t->cc.cwnd) {
+        struct rack_seg *g = sendmap_first_lost(&t->rack.map);
+        if (!g)
+            return;
+        uint32_t sent = retransmit_seg(t, g);
+        if (!sent)
+            return;
+        pipe += sent;
+    }
+}

@@ -1,0 +1,72 @@
+/* RACK-TLP state (RFC 8985): the send map of per-segment transmit
+ * records RACK needs, and the per-connection RACK and TLP variables.
+ *
+ * The send ring still holds the bytes (retransmission re-reads it); the
+ * send map only remembers, for each segment in [SND.UNA, SND.MAX), when it
+ * was last sent and what the peer said about it. It is an array sorted by
+ * sequence number, contiguous from SND.UNA to SND.MAX, allocated on demand
+ * and bounded (SENDMAP_MAX records): when full, a new transmission is
+ * merged into the last record, which only makes loss detection later,
+ * never wrong. */
+#ifndef UST_TCP_RACK_H
+#define UST_TCP_RACK_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "ustack/types.h"
+
+#define SENDMAP_MAX 1024 /* records per connection (24 KiB) */
+
+enum {
+    RS_SACKED = 1u << 0,  /* the peer selectively acknowledged all of it */
+    RS_LOST = 1u << 1,    /* RACK (or the RTO) marked it lost; not resent yet */
+    RS_RETRANS = 1u << 2, /* sent more than once (RFC 8985 Segment.retransmitted) */
+};
+
+struct rack_seg {
+    uint32_t start, end;  /* sequence space [start, end), a FIN included */
+    ust_time_t xmit_ts;   /* last transmission (RFC 8985 Segment.xmit_ts) */
+    uint32_t xmit_no;     /* its place in the order of transmissions */
+    uint8_t flags;        /* RS_* */
+};
+
+struct sendmap {
+    struct rack_seg *s;   /* s[0..n): sorted, contiguous */
+    unsigned n, cap;
+    uint32_t next_no;     /* xmit_no of the next transmission */
+};
+
+struct tcp_rack {
+    struct sendmap map;
+    /* RACK (RFC 8985 5.2): the most recently sent segment delivered */
+    bool have_seg;            /* RACK.xmit_ts / end_seq / rtt are valid */
+    ust_time_t xmit_ts;       /* RACK.xmit_ts */
+    uint32_t xmit_no;         /* ... and its transmission's place in send order */
+    uint32_t end_seq;         /* RACK.end_seq */
+    bool ref_rexmit;          /* that segment was a retransmission */
+    ust_time_t rtt;           /* RACK.rtt */
+    uint32_t fack;            /* RACK.fack: highest end_seq delivered */
+    bool reordering_seen;     /* RACK.reordering_seen */
+    ust_time_t min_rtt_prev;  /* RACK.min_RTT is the smaller of the minima of */
+    ust_time_t min_rtt_cur;   /* the previous and the current half window
+                                 (UST_TIME_NEVER: no sample) */
+    ust_time_t min_rtt_since; /* when the current half began */
+    unsigned reo_wnd_mult;    /* RACK.reo_wnd_mult */
+    unsigned reo_wnd_persist; /* RACK.reo_wnd_persist */
+    bool dsack_round_on;      /* RACK.dsack_round is set */
+    uint32_t dsack_round;     /* RACK.dsack_round */
+    uint32_t cwr_round;       /* after a lost retransmission's response: no
+                                 other until SND.UNA passes this (RFC 8985 9.3) */
+    bool cwr_round_on;
+    /* TLP (RFC 8985 7.1) */
+    bool tlp_on;              /* TLP.end_seq is set: a probe episode is open */
+    uint32_t tlp_end_seq;     /* TLP.end_seq */
+    bool tlp_is_retrans;      /* TLP.is_retrans */
+    bool tlp_rearm;           /* new data went / an ACK advanced SND.UNA:
+                                 (re)start the PTO when output is done */
+    bool tlp_probing;         /* the probe may send one segment beyond cwnd
+                                 and past Nagle (RFC 8985 7.3) */
+};
+
+#endif

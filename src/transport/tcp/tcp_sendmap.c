@@ -1,0 +1,147 @@
+/* The send map: one record per segment in [SND.UNA, SND.MAX) with the
+ * time it was last sent (RFC 8985 4: "for each data segment sent, the
+ * sender MUST store its most recent transmission time") and what is known
+ * about it (SACKed, lost, retransmitted). The bytes stay in the send ring.
+ *
+ * Records are kept sorted and contiguous, so a record is found by a scan
+ * and a transmission or SACK block that starts or ends inside a record
+ * splits it. Memory is bounded: the array grows by doubling up to
+ * SENDMAP_MAX records; past that, new data joins the last record (its
+ * time moves forward, so RACK calls it lost later, never sooner) and a
+ * split that does not fit is skipped (the record is treated as a whole). */
+#include <stdlib.h>
+#include <string.h>
+
+#include "tcp.h"
+#include "wire/seq.h"
+
+#define SENDMAP_INITIAL 16
+
+void sendmap_free(struct sendmap *m)
+{
+    free(m->s);
+    memset(m, 0, sizeof(*m));
+}
+
+/* Room for one more record. */
+static bool sendmap_room(struct sendmap *m)
+{
+    if (m->n < m->cap)
+        return true;
+    if (m->cap >= SENDMAP_MAX)
+        return false;
+    unsigned cap = m->cap ? 2 * m->cap : SENDMAP_INITIAL;
+    struct rack_seg *s = realloc(m->s, cap * sizeof(*s));
+    if (!s)
+        return false;
+    m->s = s;
+    m->cap = cap;
+    return true;
+}
+
+bool sendmap_split(struct sendmap *m, uint32_t seq)
+{
+    for (unsigned i = 0; i < m->n; i++) {
+        struct rack_seg *r = &m->s[i];
+        if (!seq_lt(r->start, seq))
+            return true; /* a boundary already (or before the map) */
+        if (seq_lt(seq, r->end)) {
+            if (!sendmap_room(m))
+                return false;
+            r = &m->s[i]; /* the array may have moved */
+            memmove(&m->s[i + 1], &m->s[i], (m->n - i) * sizeof(*r));
+            m->n++;
+            r->end = seq;
+            m->s[i + 1].start = seq;
+            return true;
+        }
+    }
+    return true; /* beyond the map */
+}
+
+/* New data [seq, end) goes after the last record. */
+static void sendmap_append(struct sendmap *m, uint32_t seq, uint32_t end, ust_time_t now,
+                           uint32_t no)
+{
+    if (m->n && seq_lt(m->s[m->n - 1].end, seq))
+        seq = m->s[m->n - 1].end; /* keep the map contiguous */
+    if (!sendmap_room(m)) {
+        /* full: the last record grows and counts as sent now; what was
+         * known about it is given up (it is in flight again) */
+        struct rack_seg *r = &m->s[m->n - 1];
+        r->end = end;
+        r->xmit_ts = now;
+        r->xmit_no = no;
+        r->flags &= (uint8_t)~(RS_SACKED | RS_LOST);
+        return;
+    }
+    m->s[m->n++] = (struct rack_seg){.start = seq, .end = end, .xmit_ts = now, .xmit_no = no};
+}
+
+void sendmap_sent(struct sendmap *m, uint32_t seq, uint32_t len, ust_time_t now)
+{
+    uint32_t end = seq + len, no = m->next_no++;
+    if (len == 0)
+        return;
+    uint32_t top = m->n ? m->s[m->n - 1].end : seq;
+    if (m->n && seq_lt(seq, top)) {
+        /* a retransmission (RFC 8985 6.1): new time, no longer lost */
+        sendmap_split(m, seq);
+        sendmap_split(m, seq_min(end, top));
+        for (unsigned i = 0; i < m->n; i++) {
+            struct rack_seg *r = &m->s[i];
+            if (seq_le(r->end, seq) || !seq_lt(r->start, end))
+                continue;
+            r->xmit_ts = now;
+            r->xmit_no = no;
+            r->flags = (uint8_t)((r->flags & ~RS_LOST) | RS_RETRANS);
+        }
+    }
+    if (!m->n || seq_gt(end, top))
+        sendmap_append(m, m->n && seq_lt(seq, top) ? top : seq, end, now, no);
+}
+
+void sendmap_ack(struct sendmap *m, uint32_t ack)
+{
+    unsigned drop = 0;
+    while (drop < m->n && seq_le(m->s[drop].end, ack))
+        drop++;
+    if (drop) {
+        memmove(m->s, m->s + drop, (m->n - drop) * sizeof(*m->s));
+        m->n -= drop;
+    }
+    if (m->n && seq_lt(m->s[0].start, ack))
+        m->s[0].start = ack; /* a partly acknowledged segment */
+}
+
+uint32_t sendmap_pipe(const struct sendmap *m)
+{
+    uint32_t n = 0;
+    for (unsigned i = 0; i < m->n; i++)
+        if (!(m->s[i].flags & (RS_SACKED | RS_LOST)))
+            n += m->s[i].end - m->s[i].start;
+    return n;
+}
+
+unsigned sendmap_count(const struct sendmap *m, uint8_t flag)
+{
+    unsigned n = 0;
+    for (unsigned i = 0; i < m->n; i++)
+        if (m->s[i].flags & flag)
+            n++;
+    return n;
+}
+
+struct rack_seg *sendmap_first_lost(struct sendmap *m)
+{
+    for (unsigned i = 0; i < m->n; i++)
+        if ((m->s[i].flags & (RS_LOST | RS_SACKED)) == RS_LOST)
+            return &m->s[i];
+    return NULL;
+}
+
+void sendmap_clear_flag(struct sendmap *m, uint8_t flag)
+{
+    for (unsigned i = 0; i < m->n; i++)
+        m->s[i].flags &= (uint8_t)~flag;
+}

@@ -1,0 +1,157 @@
+/* Tail loss probes (RFC 8985 7). When the last segments of a flight are
+ * lost no ACK comes back to tell, and only the RTO would notice. Instead,
+ * a probe timeout (PTO) of about two round trips after the last new data
+ * or ACK sends one segment: new data if there is some, else the highest
+ * segment again. Its ACK carries SACK blocks, so RACK finds the losses
+ * and fast recovery repairs them; if the probe itself repaired the only
+ * loss, the episode's ACKs show it (7.4) and congestion control reacts
+ * as to any loss. One probe per episode; the RTO stays the last resort. */
+#include "core/stack_impl.h"
+#include "core/trace.h"
+#include "tcp.h"
+#include "wire/seq.h"
+
+/* RFC 8985 7.2: a PTO runs only in the open state (not in fast or RTO
+ * recovery), with nothing SACKed, something outstanding and the peer's
+ * window open (a zero window is the persist timer's business). */
+static bool tlp_allowed(const struct tcb *t)
+{
+    return tcp_rack_on(t) && tcp_state_synchronized(t->state) && t->state != UST_TCP_TIME_WAIT &&
+           t->snd_una != t->snd_max && t->snd_wnd != 0 &&
+           !(t->flags & (TF_IN_RECOVERY | TF_RTO_RECOVERY)) &&
+           sendmap_count(&t->rack.map, RS_SACKED) == 0;
+}
+
+/* Floor of 2 * SRTT in the PTO (the RACK drafts before RFC 8985 had one
+ * of 10 ms). On a fast path SRTT says little about when the next ACK
+ * comes: samples from timestamps (RFC 7323) count whole milliseconds, so
+ * SRTT can read 0; a receiver may hold an ACK for its delayed-ACK timer
+ * (40 ms in Linux and in ustack) when fewer than two full segments reach
+ * it; a loaded host delays its ACKs by tens of milliseconds. A probe
+ * sooner than that is mostly spurious (the interop tests saw D-SACKs for
+ * them with 10 and 25 ms), so 50 ms: still a quarter of the minimum RTO. */
+#define TLP_MIN_PTO (50 * UST_MSEC)
+
+/* RFC 8985 7.2 TLP_calc_PTO. */
+static ust_time_t tlp_pto(const struct tcb *t)
+{
+    ust_time_t now = t->st->now, pto = UST_SEC; /* no SRTT yet: 1 s */
+    if (t->rtt.has_sample) {
+        pto = 2 * t->rtt.srtt;
+        if (pto < TLP_MIN_PTO)
+            pto = TLP_MIN_PTO;
+        if (tcp_flight(t) <= t->mss) /* one segment: its ACK may be delayed */
+            pto += t->st->cfg.tcp_tlp_max_ack_delay;
+    }
+    if (timer_armed(&t->t_rexmt) && now + pto > t->t_rexmt.when)
+        pto = t->t_rexmt.when > now ? t->t_rexmt.when - now : 0; /* never after the RTO */
+    return pto;
+}
+
+void tcp_tlp_schedule(struct tcb *t)
+{
+    if (!t->rack.tlp_rearm)
+        return;
+    t->rack.tlp_rearm = false;
+    if (!tlp_allowed(t)) {
+        timer_cancel(t->st, &t->t_tlp);
+        return;
+    }
+    timer_arm(t->st, &t->t_tlp, t->st->now + tlp_pto(t));
+}
+
+void tcp_tlp_reset(struct tcb *t)
+{
+    t->rack.tlp_on = false;
+    timer_cancel(t->st, &t->t_tlp);
+}
+
+/* The highest segment sent so far goes again (at most one MSS of it).
+ * Returns its first sequence number, or snd_max if nothing went. */
+static uint32_t probe_retransmit(struct tcb *t)
+{
+    const struct sendmap *m = &t->rack.map;
+    if (m->n == 0)
+        return t->snd_max;
+    const struct rack_seg *g = &m->s[m->n - 1];
+    uint32_t len = g->end - g->start;
+    uint32_t seq = len > t->mss ? g->end - t->mss : g->start;
+    return tcp_retransmit_at(t, seq, g->end - seq) ? seq : t->snd_max;
+}
+
+/* RFC 8985 7.3: sends the probe and arms the RTO. */
+static void send_probe(struct tcb *t)
+{
+    struct tcp_rack *r = &t->rack;
+    char b[64];
+    if (r->tlp_on)
+        return; /* one probe per episode: its outcome is still open (7.4) */
+    uint32_t top = t->snd_max, seq = t->snd_nxt;
+    r->tlp_probing = true; /* new data first: one segment, cwnd and Nagle aside */
+    tcp_output(t);
+    r->tlp_probing = false;
+    bool rexmit = t->snd_max == top;
+    if (rexmit)
+        seq = probe_retransmit(t);
+    if (seq != t->snd_max) {
+        r->tlp_on = true;
+        r->tlp_end_seq = t->snd_max;
+        r->tlp_is_retrans = rexmit;
+        t->st->stats.tcp.TlpProbes++;
+        TCB_TRACE(t, "%s tail loss probe: %s at %u", tcb_str(t, b, sizeof(b)),
+                  rexmit ? "retransmission" : "new data", seq);
+    }
+    /* the RTO, not the PTO, runs from here, probe or not */
+    tcp_rexmt_restart(t);
+}
+
+void tcp_tlp_timeout(struct ust_stack *st, struct ust_timer *tm, ust_time_t now)
+{
+    struct tcb *t = TCB_OF(tm, t_tlp);
+    (void)st;
+    (void)now;
+    if (!tlp_allowed(t) || t->rack.tlp_on)
+        return; /* an episode is open: the RTO (still armed) decides */
+    send_probe(t);
+    tcb_reap(t);
+}
+
+bool tcp_tlp_instead_of_rto(struct tcb *t)
+{
+    /* The PTO is capped at the RTO's time (7.2): when both are due the
+     * probe goes in the RTO's place and the RTO starts again from it. */
+    if (!timer_armed(&t->t_tlp) || t->t_tlp.when > t->st->now || t->rack.tlp_on ||
+        !tlp_allowed(t))
+        return false;
+    timer_cancel(t->st, &t->t_tlp);
+    send_probe(t);
+    return true;
+}
+
+void tcp_tlp_ack(struct tcb *t, const struct tcp_hdr *h, bool dupack)
+{
+    struct tcp_rack *r = &t->rack;
+    const struct tcp_opts *o = &h->opts;
+    char b[64];
+    if (!r->tlp_on || seq_lt(h->ack, r->tlp_end_seq))
+        return;
+    if (!r->tlp_is_retrans) { /* the new data of the probe arrived */
+        r->tlp_on = false;
+        return;
+    }
+    if (tcp_sack_is_dsack(o, h->ack) && o->sack[0].right == r->tlp_end_seq) {
+        r->tlp_on = false; /* 7.4.1 case 1: the probe only duplicated the original */
+        return;
+    }
+    if (seq_gt(h->ack, r->tlp_end_seq)) {
+        /* 7.4.2: no D-SACK came for the probe, so it repaired a loss (of
+         * the original or of its ACK): react as to a loss, once */
+        r->tlp_on = false;
+        t->st->stats.tcp.TlpRecoveries++;
+        TCB_TRACE(t, "%s tail loss probe repaired a loss: cwnd reduced", tcb_str(t, b, sizeof(b)));
+        tcp_cc_reduce(t, t->cc.cwnd);
+        return;
+    }
+    if (dupack && o->num_sack == 0)
+        r->tlp_on = false; /* 7.4.1 case 2: both arrived, the peer has no D-SACK */
+}

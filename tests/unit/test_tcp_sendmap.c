@@ -1,0 +1,117 @@
+/* The send map of RACK (src/transport/tcp/tcp_sendmap.c): per-segment
+ * transmit records, split by retransmissions and SACK edges, trimmed by
+ * cumulative ACKs, bounded whatever the peer's blocks ask for. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include "transport/tcp/tcp.h"
+
+#define T0 ((ust_time_t)1000)
+
+static void expect_seg(const struct sendmap *m, unsigned i, uint32_t start, uint32_t end,
+                       ust_time_t ts, uint8_t flags)
+{
+    assert_true(i < m->n);
+    assert_int_equal(m->s[i].start, start);
+    assert_int_equal(m->s[i].end, end);
+    assert_int_equal(m->s[i].xmit_ts, ts);
+    assert_int_equal(m->s[i].flags, flags);
+}
+
+static void test_new_data_and_retransmission(void **state)
+{
+    (void)state;
+    struct sendmap m = {0};
+    sendmap_sent(&m, 100, 10, T0);
+    sendmap_sent(&m, 110, 10, T0 + 1);
+    sendmap_sent(&m, 120, 5, T0 + 2);
+    assert_int_equal(m.n, 3);
+    assert_int_equal(sendmap_pipe(&m), 25);
+    /* a retransmission of 105..115 splits two records and marks the
+     * middle pieces; its number in send order is the newest */
+    m.s[0].flags = RS_LOST;
+    sendmap_sent(&m, 105, 10, T0 + 3);
+    assert_int_equal(m.n, 5);
+    expect_seg(&m, 0, 100, 105, T0, RS_LOST);
+    expect_seg(&m, 1, 105, 110, T0 + 3, RS_RETRANS);
+    expect_seg(&m, 2, 110, 115, T0 + 3, RS_RETRANS);
+    expect_seg(&m, 3, 115, 120, T0 + 1, 0);
+    expect_seg(&m, 4, 120, 125, T0 + 2, 0);
+    assert_true(m.s[1].xmit_no > m.s[4].xmit_no);
+    assert_int_equal(m.s[1].xmit_no, m.s[2].xmit_no);
+    assert_int_equal(sendmap_pipe(&m), 20); /* the lost 5 bytes are not in flight */
+    assert_ptr_equal(sendmap_first_lost(&m), &m.s[0]);
+    /* a retransmission that runs past the map appends the new part */
+    sendmap_sent(&m, 120, 10, T0 + 4);
+    assert_int_equal(m.n, 6);
+    expect_seg(&m, 4, 120, 125, T0 + 4, RS_RETRANS);
+    expect_seg(&m, 5, 125, 130, T0 + 4, 0);
+    sendmap_free(&m);
+}
+
+static void test_ack_trims(void **state)
+{
+    (void)state;
+    struct sendmap m = {0};
+    for (uint32_t k = 0; k < 4; k++)
+        sendmap_sent(&m, 1000 + k * 100, 100, T0 + k);
+    sendmap_ack(&m, 1150); /* one whole record, half of the next */
+    assert_int_equal(m.n, 3);
+    expect_seg(&m, 0, 1150, 1200, T0 + 1, 0);
+    sendmap_ack(&m, 1400);
+    assert_int_equal(m.n, 0);
+    assert_int_equal(sendmap_pipe(&m), 0);
+    sendmap_free(&m);
+}
+
+static void test_sequence_wrap(void **state)
+{
+    (void)state;
+    struct sendmap m = {0};
+    sendmap_sent(&m, 0xffffff00u, 0x100, T0);
+    sendmap_sent(&m, 0, 0x100, T0 + 1);
+    assert_true(sendmap_split(&m, 0xffffff80u));
+    assert_int_equal(m.n, 3);
+    m.s[1].flags = RS_SACKED;
+    assert_int_equal(sendmap_pipe(&m), 0x180);
+    sendmap_ack(&m, 0x80);
+    assert_int_equal(m.n, 1);
+    expect_seg(&m, 0, 0x80, 0x100, T0 + 1, 0);
+    sendmap_free(&m);
+}
+
+static void test_bounded(void **state)
+{
+    (void)state;
+    struct sendmap m = {0};
+    for (uint32_t k = 0; k < SENDMAP_MAX; k++)
+        sendmap_sent(&m, k * 10, 10, T0 + k);
+    assert_int_equal(m.n, SENDMAP_MAX);
+    /* full: a split (a peer's SACK edge) does not fit, nothing moves */
+    assert_false(sendmap_split(&m, 5));
+    expect_seg(&m, 0, 0, 10, T0, 0);
+    /* new data joins the last record, which counts as sent now and is no
+     * longer SACKed: later loss detection, never a wrong one */
+    m.s[SENDMAP_MAX - 1].flags = RS_SACKED;
+    sendmap_sent(&m, SENDMAP_MAX * 10, 10, T0 + 5000);
+    assert_int_equal(m.n, SENDMAP_MAX);
+    expect_seg(&m, SENDMAP_MAX - 1, (SENDMAP_MAX - 1) * 10, (SENDMAP_MAX + 1) * 10, T0 + 5000, 0);
+    assert_int_equal(m.cap, SENDMAP_MAX);
+    sendmap_free(&m);
+    assert_int_equal(m.n, 0);
+    assert_null(m.s);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_new_data_and_retransmission),
+        cmocka_unit_test(test_ack_trims),
+        cmocka_unit_test(test_sequence_wrap),
+        cmocka_unit_test(test_bounded),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
