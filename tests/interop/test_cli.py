@@ -27,6 +27,7 @@ BAD_ARGS = [
     (["serve"] + A + ["--gateway", "203.0.113"], "--gateway: '203.0.113' is not an IPv4"),
     (["serve"] + A + ["--host-addr", "x/24"], "--host-addr: 'x/24' is not"),
     (["serve"] + A + ["--shape", "fast"], "--shape: 'fast' is not RATE[,BURST]"),
+    (["serve"] + A + ["--tap-tx", "fast"], "--tap-tx: 'fast' is not auto, write or uring"),
     (["serve"] + A + ["--udp-echo", "0"], "--udp-echo: '0' is not a number"),
     (["serve"] + A + ["--udp-echo"], "--udp-echo: missing value"),
     (["ping", "203.0.113.1", "--tap", "ustbad0", "--addr", "1.2.3"],

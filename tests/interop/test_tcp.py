@@ -71,16 +71,26 @@ def stop_clean(u, allow=()):
 
 # ---- HTTP ----------------------------------------------------------------------
 
-def test_curl_downloads_20mb_byte_exact(netns, tmp_path):
+@pytest.mark.parametrize("tap_tx", ["auto", "write"])
+def test_curl_downloads_20mb_byte_exact(netns, tmp_path, tap_tx):
+    """Both ways of handing frames to the kernel: io_uring bursts (the
+    default; the link counter tx_uring shows the ring was used) and one
+    write() per frame (tx_uring stays 0)."""
     require_tool("curl")
     root = make_root(tmp_path, big=20 * 1024 * 1024)
-    u = serve(netns, "--http", "80", "--root", str(root))
+    u = serve(netns, "--http", "80", "--root", str(root), "--tap-tx", tap_tx)
     out = tmp_path / "got.bin"
     rc, so, se = netns.run(["curl", "-sS", "--fail", "-o", str(out), f"http://{US}/big.bin"],
                            timeout=120)
     assert rc == 0, so + se
     assert sha256(out) == sha256(root / "big.bin")
-    stop_clean(u)
+    counters = stop_clean(u)
+    m = re.search(r"^\s+tx_uring\s+(\d+)$", counters, re.M)
+    ring = int(m.group(1)) if m else 0
+    if tap_tx == "auto":
+        assert ring > 10000, counters  # 20 MiB is about 14500 frames
+    else:
+        assert ring == 0, counters
 
 
 def test_ustack_get_from_linux_http_server(netns, tmp_path):
