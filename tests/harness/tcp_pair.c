@@ -8,21 +8,12 @@
 #include <string.h>
 
 #include "tcp_pair.h"
+#include "sin.h"
 
 void tp_set_loss(struct ust_dev *dev, double loss)
 {
     struct ust_sim_faults f = {.loss = loss, .delay = 1 * UST_MSEC};
     assert_int_equal(ust_sim_set_faults(dev, UST_SIM_TX, &f), 0);
-}
-
-static struct sockaddr_in sin_of(ust_ip4_t a, uint16_t port)
-{
-    struct sockaddr_in sin;
-    memset(&sin, 0, sizeof(sin));
-    sin.sin_family = AF_INET;
-    sin.sin_addr.s_addr = htonl(a);
-    sin.sin_port = htons(port);
-    return sin;
 }
 
 static struct ust_stack *add_stack(struct tp_net *n, struct ust_sim_switch *sw, ust_ip4_t addr,

@@ -16,6 +16,7 @@
 #include <string.h>
 
 #include "ustack/ustack.h"
+#include "../harness/sin.h"
 
 #define A_ADDR UST_IP4(203, 0, 113, 1)
 #define B_ADDR UST_IP4(203, 0, 113, 2)
@@ -53,16 +54,6 @@ static void net_up(struct net2 *n, uint64_t seed, double loss, ust_time_t delay,
     assert_int_equal(ust_sim_set_faults(db, UST_SIM_TX, &f), 0);
     if (getenv("RACK_SIM_TRACE"))
         ust_stack_set_trace(n->a, ust_trace_to_file, stderr);
-}
-
-static struct sockaddr_in sin_of(ust_ip4_t a, uint16_t port)
-{
-    struct sockaddr_in sin;
-    memset(&sin, 0, sizeof(sin));
-    sin.sin_family = AF_INET;
-    sin.sin_addr.s_addr = htonl(a);
-    sin.sin_port = htons(port);
-    return sin;
 }
 
 static uint8_t byte_at(size_t k) { return (uint8_t)((k * 2654435761u) >> 13); }

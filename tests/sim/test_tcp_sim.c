@@ -17,6 +17,7 @@
 #include "core/stack_impl.h"
 #include "transport/tcp/tcp.h"
 #include "ustack/ustack.h"
+#include "../harness/sin.h"
 
 #define A_ADDR UST_IP4(203, 0, 113, 1)
 #define B_ADDR UST_IP4(203, 0, 113, 2)
@@ -57,16 +58,6 @@ static void net_down(struct net2 *n)
     ust_sim_free(n->sim);
     ust_stack_free(n->a);
     ust_stack_free(n->b);
-}
-
-static struct sockaddr_in sin_of(ust_ip4_t a, uint16_t port)
-{
-    struct sockaddr_in sin;
-    memset(&sin, 0, sizeof(sin));
-    sin.sin_family = AF_INET;
-    sin.sin_addr.s_addr = htonl(a);
-    sin.sin_port = htons(port);
-    return sin;
 }
 
 static int listener(struct ust_stack *st, uint16_t port, int type)

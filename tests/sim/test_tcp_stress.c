@@ -24,6 +24,7 @@
 #include <string.h>
 
 #include "ustack/ustack.h"
+#include "../harness/sin.h"
 
 #define MAX_HOSTS 8
 #define SERVER_ADDR UST_IP4(203, 0, 113, 1)
@@ -200,16 +201,6 @@ static void assert_all_closed(struct net *n)
         assert_int_equal(t->CurrEstab, 0);
     }
     assert_int_equal(ust_sim_frames_in_flight(n->sim), 0);
-}
-
-static struct sockaddr_in sin_of(ust_ip4_t a, uint16_t port)
-{
-    struct sockaddr_in sin;
-    memset(&sin, 0, sizeof(sin));
-    sin.sin_family = AF_INET;
-    sin.sin_addr.s_addr = htonl(a);
-    sin.sin_port = htons(port);
-    return sin;
 }
 
 static int listener(struct ust_stack *st, int backlog)

@@ -13,6 +13,7 @@
 #include <sys/time.h>
 
 #include "ustack/ustack.h"
+#include "../harness/sin.h"
 
 #define A_ADDR UST_IP4(203, 0, 113, 1)
 #define B_ADDR UST_IP4(203, 0, 113, 2)
@@ -49,16 +50,6 @@ static int teardown(void **state)
     ust_stack_free(n->b);
     free(n);
     return 0;
-}
-
-static struct sockaddr_in sin_of(ust_ip4_t a, uint16_t port)
-{
-    struct sockaddr_in sin;
-    memset(&sin, 0, sizeof(sin));
-    sin.sin_family = AF_INET;
-    sin.sin_addr.s_addr = htonl(a);
-    sin.sin_port = htons(port);
-    return sin;
 }
 
 static int bound(struct ust_stack *st, uint16_t port)

@@ -21,6 +21,7 @@
 #include <unistd.h>
 
 #include "ustack/ustack.h"
+#include "../harness/sin.h"
 
 /* Each test has its own /28 (and its own TAP device), so a test that
  * fails half-way (leaving its device behind) cannot disturb the next. */
@@ -36,16 +37,6 @@ struct kenv {
     struct ust_loop *loop;
     ust_time_t deadline;
 };
-
-static struct sockaddr_in sin_of(ust_ip4_t a, uint16_t port)
-{
-    struct sockaddr_in sin;
-    memset(&sin, 0, sizeof(sin));
-    sin.sin_family = AF_INET;
-    sin.sin_addr.s_addr = htonl(a);
-    sin.sin_port = htons(port);
-    return sin;
-}
 
 static void kenv_up(struct kenv *k, const char *ifname, unsigned subnet)
 {

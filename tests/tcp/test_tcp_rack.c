@@ -381,6 +381,22 @@ static void test_lost_retransmission_found_and_resent(void **state)
     th_free(h);
 }
 
+/* Four segments from i; 100 ms later the peer SACKs the second: RACK
+ * declares the first lost exactly `reo` (the reordering window) after. */
+static void expect_first_lost_after(struct th *h, struct ust_sock *s, uint32_t i, uint32_t p,
+                                    ust_time_t reo)
+{
+    assert_int_equal(tcp_sock_ops.send(s, data, 4 * M, 0, NULL), 4 * M);
+    for (uint32_t k = 0; k < 4; k++)
+        seg_expect(h, k == 3 ? A | P : A, i + k * M, p);
+    th_advance(h, 100 * MS);
+    sack_in(h, i, i + M, i + 2 * M, 0, 0);
+    th_advance(h, reo - 1 * MS);
+    seg_expect_nothing(h);
+    th_advance(h, 1 * MS);
+    assert_int_equal(seg_expect(h, A, i, p)->len, M);
+}
+
 static void test_dsack_widens_reordering_window(void **state)
 {
     (void)state;
@@ -394,16 +410,8 @@ static void test_dsack_widens_reordering_window(void **state)
     assert_int_equal(tcb_of(h)->rack.reo_wnd_mult, 2);
     assert_int_equal(tcb_of(h)->rack.reo_wnd_persist, 16);
     i += 2 * M;
-    assert_int_equal(tcp_sock_ops.send(s, data, 4 * M, 0, NULL), 4 * M);
-    for (uint32_t k = 0; k < 4; k++)
-        seg_expect(h, k == 3 ? A | P : A, i + k * M, p);
-    th_advance(h, 100 * MS);
-    sack_in(h, i, i + M, i + 2 * M, 0, 0);
     /* reo_wnd = 2 * min_RTT / 4 = 50 ms, no longer 25 */
-    th_advance(h, 49 * MS);
-    seg_expect_nothing(h);
-    th_advance(h, 1 * MS);
-    assert_int_equal(seg_expect(h, A, i, p)->len, M);
+    expect_first_lost_after(h, s, i, p, 50 * MS);
     th_free(h);
 }
 
@@ -422,16 +430,8 @@ static void test_reordering_window_bounded_by_srtt(void **state)
     }
     assert_int_equal(tcb_of(h)->rack.reo_wnd_mult, 5);
     assert_int_equal(th_info(s).rtt_us, 100000);
-    assert_int_equal(tcp_sock_ops.send(s, data, 4 * M, 0, NULL), 4 * M);
-    for (uint32_t k = 0; k < 4; k++)
-        seg_expect(h, k == 3 ? A | P : A, i + k * M, p);
-    th_advance(h, 100 * MS);
-    sack_in(h, i, i + M, i + 2 * M, 0, 0);
     /* RFC 8985 3.3.2: bounded by SRTT, 100 ms */
-    th_advance(h, 99 * MS);
-    seg_expect_nothing(h);
-    th_advance(h, 1 * MS);
-    assert_int_equal(seg_expect(h, A, i, p)->len, M);
+    expect_first_lost_after(h, s, i, p, 100 * MS);
     th_free(h);
 }
 

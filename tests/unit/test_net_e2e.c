@@ -15,6 +15,7 @@
 #include <string.h>
 
 #include "../harness/net_harness.h"
+#include "../harness/sin.h"
 
 #define A_ADDR UST_IP4(203, 0, 113, 1)
 #define R_ADDR0 UST_IP4(203, 0, 113, 254)
@@ -44,13 +45,6 @@ static void topo_init(struct topo *t, unsigned mtu1)
     ust_route_default(t->a, R_ADDR0);
     ust_route_default(t->b, R_ADDR1);
     ust_stack_set_forwarding(t->r, true);
-}
-
-static struct sockaddr_in sin_of(ust_ip4_t a, uint16_t port)
-{
-    struct sockaddr_in s = {.sin_family = AF_INET, .sin_port = htons(port),
-                            .sin_addr.s_addr = htonl(a)};
-    return s;
 }
 
 static int udp_socket(struct ust_stack *st, ust_ip4_t addr, uint16_t port)
