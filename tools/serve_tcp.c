@@ -343,6 +343,13 @@ static bool http_send(struct tcp_server *s, struct conn *c)
         c->out_off += (size_t)w;
         moved += (size_t)w;
         c->deadline = ust_stack_now(s->st) + TCPSRV_IDLE;
+        if (c->out_off == c->out_len && c->file_left == 0) {
+            /* The last byte is queued: the FIN follows it now, not a turn
+             * later, when a client that stops at Content-Length may
+             * already have closed first. */
+            http_done(s, c); /* keep-alive: the next request may go on */
+            continue;
+        }
     }
     return true;
 }
