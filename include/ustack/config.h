@@ -64,6 +64,12 @@ struct ust_config {
     char tcp_congestion[16];        /* congestion control of new connections:
                                        "newreno" (default, RFC 5681/6582) or "cubic"
                                        (RFC 9438); per socket: TCP_CONGESTION */
+    unsigned tcp_ecn;               /* Explicit Congestion Notification (RFC 3168), as
+                                       Linux net.ipv4.tcp_ecn: 0 off, 1 request it on
+                                       connections we open and accept it on those we
+                                       accept, 2 (default) accept it only when the
+                                       peer asks; other values act as 2. Per socket:
+                                       UST_TCP_ECN before connect/listen */
     unsigned tcp_initial_cwnd;      /* initial window in segments (10, RFC 6928) */
     ust_time_t tcp_rto_initial;     /* RTO before the first sample (1 s, RFC 6298 2.1) */
     ust_time_t tcp_rto_min;         /* lower bound on the RTO (200 ms, as Linux;

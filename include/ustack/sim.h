@@ -1,6 +1,6 @@
 /* ustack — the simulated network: many stacks and Ethernet switches in one
  * process, driven by a virtual clock. Faults (loss, duplication,
- * reordering, corruption, delay with jitter, bandwidth, MTU) come from a
+ * reordering, corruption, delay with jitter, bandwidth, MTU, ECN CE marks) come from a
  * seeded PRNG: the same seed gives the same run, frame for frame. */
 #ifndef USTACK_SIM_H
 #define USTACK_SIM_H
@@ -48,6 +48,10 @@ struct ust_sim_faults {
     uint64_t rate_bps;  /* link bandwidth, 0 = unlimited; serialisation counts
                            preamble+SFD (8), FCS (4) and inter-frame gap (12) */
     unsigned mtu;       /* frames with a payload over this are dropped (0 = none) */
+    double ce_mark;     /* probability that an ECN-capable IPv4 packet (ECT(0) or
+                           ECT(1)) is marked CE instead of being dropped, as an
+                           AQM router does (RFC 3168 5); the header checksum
+                           and the FCS are updated */
 };
 enum ust_sim_dir {
     UST_SIM_TX, /* frames the NIC sends into the switch */
@@ -64,6 +68,7 @@ struct ust_sim_link_stats {
     uint64_t reordered;  /* held back by reorder_delay */
     uint64_t corrupted;  /* frames with a bit flipped */
     uint64_t mtu_drops;  /* payload over the cable's mtu */
+    uint64_t ce_marked;  /* ECT packets marked CE by the ce_mark fault */
 };
 /* Reads the counters of one direction of a simulated NIC's cable. */
 int ust_sim_get_link_stats(const struct ust_dev *dev, enum ust_sim_dir dir,

@@ -214,7 +214,13 @@ struct ust_tcp_info {
     uint32_t urg_pending;     /* urgent bytes not yet read (RFC 9293 MUST-33) */
     uint64_t bytes_acked;     /* bytes of ours the peer acknowledged */
     uint64_t bytes_received;  /* bytes received in order */
+    uint8_t ecn;              /* 1: ECN negotiated on this connection (RFC 3168) */
 };
+
+/* setsockopt(fd, IPPROTO_TCP, UST_TCP_ECN, &int, sizeof(int)): this socket's
+ * ECN mode, as cfg.tcp_ecn (0 off, 1 request and accept, 2 accept only);
+ * read by connect and by a listener's new connections. */
+#define UST_TCP_ECN 0x5502
 
 /* One socket or connection of the stack, as `netstat -tuna` shows it. */
 struct ust_sock_entry {

@@ -32,6 +32,7 @@ void ust_config_default(struct ust_config *c)
     c->tcp_rack = true;
     c->tcp_tlp_max_ack_delay = 200 * UST_MSEC;
     strcpy(c->tcp_congestion, "newreno");
+    c->tcp_ecn = 2; /* accept only, as Linux: requesting it is left to the user */
     c->tcp_initial_cwnd = 10;
     c->tcp_rto_initial = 1 * UST_SEC;
     c->tcp_rto_min = 200 * UST_MSEC;

@@ -103,6 +103,30 @@ static void trace_fault(struct sim_nic *nic, int dir, const char *what, size_t l
               dir == UST_SIM_TX ? "tx" : "rx", what, len);
 }
 
+/* The ECN field of an IPv4 packet in an untagged Ethernet frame (wire:
+ * padded frame + FCS), or -1 when the frame holds none. */
+static int frame_ecn(const uint8_t *wire, size_t wire_len)
+{
+    if (wire_len < ETH_HDR_LEN + 20 + ETH_FCS_LEN || get_be16(wire + 12) != 0x0800)
+        return -1;
+    if ((wire[ETH_HDR_LEN] >> 4) != 4 || (wire[ETH_HDR_LEN] & 0x0f) < 5)
+        return -1;
+    return wire[ETH_HDR_LEN + 1] & 0x3;
+}
+
+/* Marks the packet CE (RFC 3168 5: ECN field 11) as a congested router
+ * would: the header checksum follows incrementally (RFC 1624, so a bad one
+ * stays bad), then the FCS is recomputed, as the router sends a new frame. */
+static void mark_ce(uint8_t *wire, size_t wire_len)
+{
+    uint8_t *ip = wire + ETH_HDR_LEN;
+    uint16_t old_word = get_be16(ip);
+    ip[1] |= 0x3;
+    put_be16(ip + 10, csum_update16(get_be16(ip + 10), old_word, get_be16(ip)));
+    size_t flen = wire_len - ETH_FCS_LEN;
+    put_le32(wire + flen, crc32_ieee(wire, flen));
+}
+
 /* Puts wire bytes on one direction of nic's cable: the frame reaches the
  * far end (switch for TX, NIC for RX) after serialisation, delay, jitter,
  * unless a fault drops it. frame_len is the length before padding and FCS. */
@@ -125,6 +149,13 @@ static void cable_send(struct sim_nic *nic, int dir, const uint8_t *wire, size_t
         trace_fault(nic, dir, "lost", frame_len);
         return;
     }
+    /* an ECT packet is marked CE instead of dropped (draws only for ECT) */
+    int ecn = d->f.ce_mark > 0 ? frame_ecn(wire, wire_len) : -1;
+    bool ce = (ecn == 1 || ecn == 2) && chance(sim, d->f.ce_mark);
+    if (ce) {
+        d->stats.ce_marked++;
+        trace_fault(nic, dir, "CE marked", frame_len);
+    }
     int copies = 1;
     if (chance(sim, d->f.duplicate)) {
         copies = 2;
@@ -138,6 +169,8 @@ static void cable_send(struct sim_nic *nic, int dir, const uint8_t *wire, size_t
             return;
         }
         memcpy(ev->data, wire, wire_len);
+        if (ce)
+            mark_ce(ev->data, wire_len);
         if (chance(sim, d->f.corrupt)) {
             uint64_t bit = rng_below(&sim->rng, (uint64_t)wire_len * 8);
             ev->data[bit / 8] ^= (uint8_t)(1u << (bit % 8));
@@ -343,7 +376,8 @@ int ust_sim_set_faults(struct ust_dev *dev, enum ust_sim_dir dir, const struct u
     if (!nic || !f)
         return UST_ERR_INVAL;
     if (!(f->loss >= 0 && f->loss <= 1) || !(f->duplicate >= 0 && f->duplicate <= 1) ||
-        !(f->reorder >= 0 && f->reorder <= 1) || !(f->corrupt >= 0 && f->corrupt <= 1))
+        !(f->reorder >= 0 && f->reorder <= 1) || !(f->corrupt >= 0 && f->corrupt <= 1) ||
+        !(f->ce_mark >= 0 && f->ce_mark <= 1))
         return UST_ERR_INVAL;
     nic->dir[dir].f = *f;
     return UST_OK;

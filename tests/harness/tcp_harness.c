@@ -199,6 +199,7 @@ void seg_in_opts(struct th *h, uint8_t flags, uint32_t seq, uint32_t ack, uint16
     ip.hdr_len = IPV4_HDR_LEN;
     ip.total_len = (uint16_t)(IPV4_HDR_LEN + hl + len);
     ip.ttl = 64;
+    ip.tos = h->in_tos;
     ip.df = true;
     ip.id = (uint16_t)h->qn;
     ip.proto = IPV4_PROTO_TCP;
@@ -255,9 +256,9 @@ unsigned th_pending(const struct th *h) { return h->qn - h->qhead; }
 
 static const char *fl(uint8_t f, char *b)
 {
-    snprintf(b, 16, "%s%s%s%s%s%s", f & TCP_SYN ? "S" : "", f & TCP_FIN ? "F" : "",
+    snprintf(b, 16, "%s%s%s%s%s%s%s%s", f & TCP_SYN ? "S" : "", f & TCP_FIN ? "F" : "",
              f & TCP_RST ? "R" : "", f & TCP_PSH ? "P" : "", f & TCP_URG ? "U" : "",
-             f & TCP_ACK ? "." : "");
+             f & TCP_ECE ? "E" : "", f & TCP_CWR ? "W" : "", f & TCP_ACK ? "." : "");
     return b;
 }
 

@@ -28,6 +28,8 @@
 #define R TCP_RST
 #define P TCP_PSH
 #define U TCP_URG
+#define E TCP_ECE
+#define W TCP_CWR
 
 struct th_seg {
     ust_ip4_t src, dst;
@@ -51,6 +53,7 @@ struct th {
     uint16_t lport, rport; /* stack-side and peer-side port of seg_in */
     bool direct;       /* TH_DIRECT: bypass IP (tcp_input / tx hook) */
     bool allow_unchecked; /* th_free does not insist that every segment was checked */
+    uint8_t in_tos;    /* TOS octet of the datagrams seg_in sends (ECN field: CE = 3) */
     struct ust_sock *socks[32];
     unsigned nsocks;
     void (*batch_fn)(struct th *h, void *ctx); /* th_batch */

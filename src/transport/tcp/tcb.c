@@ -78,6 +78,7 @@ struct tcb *tcb_new(struct ust_stack *st)
     t->cc_ops = cc_find(c->tcp_congestion);
     if (!t->cc_ops)
         t->cc_ops = &cc_newreno;
+    t->ecn_mode = (uint8_t)(c->tcp_ecn <= 2 ? c->tcp_ecn : 2);
     t->keepidle = c->tcp_keepidle;
     t->keepintvl = c->tcp_keepintvl;
     t->keepcnt = c->tcp_keepcnt;

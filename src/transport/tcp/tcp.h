@@ -21,6 +21,7 @@
  *   tcp_urg.c    urgent data: sending, the mark, MSG_OOB, POLLPRI (MUST-30..33)
  *   tcp_rwnd.c   the scaled window field (SHLD-14)
  *   tcp_ipopt.c  IP options, the return source route (MUST-51/52/53)
+ *   tcp_ecn.c    Explicit Congestion Notification (RFC 3168, SHLD-8)
  *   cc.h, cc.c, cc_newreno.c, cc_cubic.c  congestion control behind an ops table
  */
 #ifndef UST_TCP_H
@@ -177,8 +178,18 @@ struct tcb {
     unsigned keepcnt, keep_probes;
     ust_time_t last_rcv;        /* when the last segment arrived */
 
-    /* IP_TOS / IP_TTL (RFC 9293 MUST-48): handed to IP unchanged; ttl 0 = default */
+    /* IP_TOS / IP_TTL (RFC 9293 MUST-48): handed to IP unchanged, but for
+     * the two ECN bits, which TCP owns (tcp_ecn.c); ttl 0 = default */
     uint8_t tos, ttl;
+
+    /* ECN (RFC 3168, tcp_ecn.c) */
+    uint8_t ecn_mode;           /* cfg.tcp_ecn or UST_TCP_ECN: 0, 1, 2 */
+    bool ecn_offered;           /* our SYN was an ECN-setup SYN */
+    bool ecn_ok;                /* negotiated: ECT on new data, ECE/CWR meaningful */
+    bool ecn_echo;              /* receiver: CE seen, ECE on every ACK until CWR */
+    bool ecn_cwr;               /* sender: the next new data segment carries CWR */
+    uint32_t ecn_high;          /* sender: SND.MAX at the last reduction; ECE on
+                                   ACKs not beyond it belongs to that window */
 
     /* SO_LINGER (tcp_user.c): l_linger as given, a negative one read as
      * unsigned (Linux: no limit in practice) */
@@ -454,6 +465,33 @@ short tcp_urg_poll(const struct tcb *tcb);
 /* The window field for `wnd` octets: rounded down to the scale unit,
  * but never offering less than the right edge already offered. */
 uint16_t tcp_wnd_field(const struct tcb *tcb, uint32_t wnd);
+
+/* ---- tcp_ecn.c: Explicit Congestion Notification (RFC 3168) ------------ */
+#define TCP_ECN_NOT_ECT 0x0 /* the ECN field, the low two bits of the TOS octet */
+#define TCP_ECN_ECT0 0x2
+#define TCP_ECN_CE 0x3
+#define TCP_ECN_MASK 0x3
+/* Active open: decide whether our SYN asks for ECN (mode 1). */
+void tcp_ecn_connect(struct tcb *tcb);
+/* ECE/CWR for our SYN or SYN,ACK; a retransmitted SYN falls back to a
+ * plain one (RFC 3168 6.1.1.1), and ECN is then off. */
+uint8_t tcp_ecn_syn_flags(struct tcb *tcb, bool retransmission);
+/* The peer's SYN (passive open, simultaneous open) or SYN,ACK (active
+ * open, `synack`): is ECN agreed? */
+void tcp_ecn_syn_in(struct tcb *tcb, uint8_t flags, bool synack);
+/* The connection reached ESTABLISHED (counts a negotiated ECN). */
+void tcp_ecn_established(struct tcb *tcb);
+/* Receiver side of an acceptable segment with `len` payload bytes and the
+ * IP TOS octet `tos`: CWR ends the echo, CE starts it. Returns true when
+ * an ACK should go at once (the first CE). */
+bool tcp_ecn_rx(struct tcb *tcb, uint8_t tos, uint8_t flags, uint32_t len);
+/* Sender side of an acceptable ACK, after SND.UNA moved: an ECE reduces
+ * cwnd at most once per window of data (RFC 3168 6.1.2). */
+/* `flight` is what was outstanding before the ACK. */
+void tcp_ecn_ack(struct tcb *tcb, uint8_t flags, uint32_t flight);
+/* An outgoing segment (not SYN): ECE/CWR flags added to *flags, and the
+ * TOS octet to send, whose ECN bits say ECT(0) only on new data. */
+uint8_t tcp_ecn_tx(struct tcb *tcb, uint8_t *flags, uint32_t seq, uint32_t len);
 
 /* ---- tcp_ipopt.c: IP options (RFC 9293 3.9.2.1) ------------------------ */
 struct ipv4_hdr;

@@ -111,6 +111,7 @@ static void conn_established(struct tcb *t)
         tcp_rtt_after_syn_loss(&t->rtt);
     t->retries = 0;
     tcp_rack_start(t); /* RFC 8985 when configured and SACK agreed */
+    tcp_ecn_established(t);
     tcp_advice_established(t);
     t->last_rcv = t->st->now;
     tcp_keepalive_reset(t);
@@ -132,6 +133,7 @@ static struct tcb *listener_child_new(struct tcb *l, const struct ipv4_hdr *ip, 
     c->oobinline = l->oobinline;
     c->user_mss = l->user_mss;
     c->tos = l->tos;
+    c->ecn_mode = l->ecn_mode;
     c->ttl = l->ttl;
     tcp_ipopt_inherit(c, l, ip); /* MUST-52, MUST-53 */
     c->keepidle = l->keepidle;
@@ -190,6 +192,7 @@ static void listen_input(struct tcb *l, const struct ipv4_hdr *ip, const struct 
     c->recover = c->iss;
     tcp_set_state(c, UST_TCP_SYN_RECEIVED);
     take_syn_options(c, s->h);
+    tcp_ecn_syn_in(c, s->flags, false); /* RFC 3168 6.1.1 */
     /* the SYN's window is never scaled (RFC 7323 2.2) */
     set_snd_wnd(c, s->wnd);
     c->snd_wl1 = s->seq;
@@ -230,6 +233,7 @@ static void syn_sent_input(struct tcb *t, const struct ipv4_hdr *ip, const struc
     t->rcv_adv = t->rcv_nxt;
     t->rd_seq = t->rcv_nxt;
     take_syn_options(t, s->h);
+    tcp_ecn_syn_in(t, s->flags, ack_ok); /* RFC 3168 6.1.1 */
     set_snd_wnd(t, s->wnd);
     t->snd_wl1 = s->seq;
     if (ack_ok) {
@@ -600,7 +604,7 @@ static bool check_ack(struct tcb *t, const struct ipv4_hdr *ip, const struct seg
     t->persist_probes = 0; /* the peer answers */
     tcp_sack_update(t, &s->h->opts);
     tcp_rack_ack(t, s->h); /* RFC 8985 6.2: what this ACK delivered */
-    uint32_t old_wnd = t->snd_wnd;
+    uint32_t old_wnd = t->snd_wnd, old_flight = tcp_flight(t);
     bool advanced = seq_gt(s->ack, t->snd_una);
     if (advanced)
         ack_new_data(t, s);
@@ -608,6 +612,7 @@ static bool check_ack(struct tcb *t, const struct ipv4_hdr *ip, const struct seg
         ack_duplicate(t, s, old_wnd);
     tcp_sack_check_reneging(t);
     tcp_rack_ack_done(t, s->h, advanced, !advanced && s->len == 0);
+    tcp_ecn_ack(t, s->flags, old_flight); /* RFC 3168 6.1.2 */
     /* window update (RFC 9293 3.10.7.4, SND.WL1/WL2 rule) */
     if (seq_lt(t->snd_wl1, s->seq) || (t->snd_wl1 == s->seq && seq_le(t->snd_wl2, s->ack))) {
         uint32_t wnd = (uint32_t)s->wnd << t->snd_wscale;
@@ -841,6 +846,8 @@ static void synchronized_input(struct tcb *t, const struct ipv4_hdr *ip, struct 
     t->keep_probes = 0;
     if (!check_rst(t, s) || !check_syn(t, s) || !check_ack(t, ip, s))
         return;
+    if (tcp_ecn_rx(t, ip->tos, s->flags, s->len)) /* RFC 3168 6.1.3 */
+        ack_now(t);
     check_urg(t, s);
     if (!take_text(t, s))
         return;

@@ -79,7 +79,7 @@ uint32_t tcp_rcv_window(const struct tcb *t)
     return wnd > max ? max : wnd;
 }
 
-static void flags_str(uint8_t f, char out[8])
+static void flags_str(uint8_t f, char out[12])
 {
     int n = 0;
     if (f & TCP_SYN) out[n++] = 'S';
@@ -87,6 +87,8 @@ static void flags_str(uint8_t f, char out[8])
     if (f & TCP_RST) out[n++] = 'R';
     if (f & TCP_PSH) out[n++] = 'P';
     if (f & TCP_URG) out[n++] = 'U';
+    if (f & TCP_ECE) out[n++] = 'E';
+    if (f & TCP_CWR) out[n++] = 'W';
     if (f & TCP_ACK) out[n++] = '.';
     out[n] = 0;
 }
@@ -97,7 +99,7 @@ static void trace_tx(const struct tcb *t, const struct tcp_hdr *h, uint32_t len)
 {
     if (!t->st->trace_fn)
         return;
-    char b[64], fs[8];
+    char b[64], fs[12];
     flags_str(h->flags, fs);
     TCB_TRACE(t, "tx %s [%s] seq %u ack %u len %u win %u", tcb_str(t, b, sizeof(b)), fs, h->seq,
               h->ack, len, h->wnd);
@@ -152,6 +154,7 @@ static int tcp_xmit(struct tcb *t, uint32_t seq, uint8_t flags, uint32_t data_of
     h.sport = t->lport;
     h.dport = t->rport;
     h.seq = seq;
+    uint8_t tos = tcp_ecn_tx(t, &flags, seq, len); /* RFC 3168: ECE, CWR, ECT */
     h.flags = flags;
     uint32_t wnd = (flags & TCP_RST) ? 0 : tcp_rcv_window(t);
     if (flags & TCP_SYN) {
@@ -202,7 +205,7 @@ static int tcp_xmit(struct tcb *t, uint32_t seq, uint8_t flags, uint32_t data_of
         return UST_ERR_NOMEM;
     }
     trace_tx(t, &h, len);
-    return tcp_send_pkt(st, t->laddr, t->raddr, t->tos, t->ttl, t->ip_opts, t->ip_opt_len, p);
+    return tcp_send_pkt(st, t->laddr, t->raddr, tos, t->ttl, t->ip_opts, t->ip_opt_len, p);
 }
 
 static void start_rtt_timing(struct tcb *t, uint32_t seq)
@@ -219,7 +222,9 @@ static void output_handshake(struct tcb *t)
 {
     if (t->snd_nxt == t->iss) {
         uint8_t flags = TCP_SYN | (t->state == UST_TCP_SYN_RECEIVED ? TCP_ACK : 0);
-        if (seq_lt(t->snd_nxt, t->snd_max)) {
+        bool rexmit = seq_lt(t->snd_nxt, t->snd_max);
+        flags |= tcp_ecn_syn_flags(t, rexmit); /* RFC 3168 6.1.1 */
+        if (rexmit) {
             t->st->stats.tcp.RetransSegs++;
             t->total_retrans++;
             t->rtt_timing = false;

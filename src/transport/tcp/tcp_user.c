@@ -155,6 +155,7 @@ static int tcp_op_connect(struct ust_sock *s, const struct sock_addr *a)
     t->wscale_offered = st->cfg.tcp_window_scaling;
     t->ts_offered = st->cfg.tcp_timestamps;
     t->sack_offered = st->cfg.tcp_sack;
+    tcp_ecn_connect(t);
     t->ts_offset = tcp_ts_offset(st, t->laddr, t->lport, t->raddr, t->rport);
     t->retries = 0;
     tcp_set_state(t, UST_TCP_SYN_SENT);
@@ -593,6 +594,11 @@ static int sol_tcp_set(struct tcb *t, int name, const void *val, size_t len)
             return UST_ERR_INVAL;
         t->user_timeout = (ust_time_t)v * UST_MSEC;
         return UST_OK;
+    case UST_TCP_ECN: /* RFC 3168: read by connect and by a listener's SYNs */
+        if (v < 0 || v > 2)
+            return UST_ERR_INVAL;
+        t->ecn_mode = (uint8_t)v;
+        return UST_OK;
     default:
         return SOCK_ERR_NOPROTOOPT;
     }
@@ -667,6 +673,7 @@ void tcp_fill_info(const struct tcb *t, struct ust_tcp_info *i)
     i->urg_pending = tcp_urg_pending(t);
     i->bytes_acked = t->bytes_acked;
     i->bytes_received = t->bytes_received;
+    i->ecn = t->ecn_ok;
 }
 
 static int put_int(void *val, size_t *len, int v)
@@ -716,6 +723,7 @@ static int tcp_op_getsockopt(struct ust_sock *s, int level, int name, void *val,
     case TCP_KEEPINTVL: return put_int(val, len, (int)(t->keepintvl / UST_SEC));
     case TCP_KEEPCNT: return put_int(val, len, (int)t->keepcnt);
     case TCP_USER_TIMEOUT: return put_int(val, len, (int)(t->user_timeout / UST_MSEC));
+    case UST_TCP_ECN: return put_int(val, len, t->ecn_mode);
     case TCP_CONGESTION: {
         size_t n = strlen(t->cc_ops->name) + 1;
         if (n > *len)

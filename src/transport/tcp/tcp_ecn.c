@@ -1,0 +1,120 @@
+/* Explicit Congestion Notification for TCP (RFC 3168; RFC 9293 3.8.2,
+ * SHLD-8), as Linux does it with net.ipv4.tcp_ecn:
+ *
+ * - negotiation (6.1.1): an ECN-setup SYN carries ECE and CWR, the
+ *   ECN-setup SYN,ACK ECE alone; no SYN or SYN,ACK is ever ECT. A SYN that
+ *   goes again falls back to a plain SYN (6.1.1.1: a middlebox may drop the
+ *   ECN-setup one), and ECN is then off for the connection;
+ * - the sender marks new data segments ECT(0) in the IP header, never pure
+ *   ACKs, retransmissions or window probes (6.1.4, 6.1.5, 6.1.6);
+ * - the receiver that gets a CE-marked data segment sets ECE on every
+ *   segment it sends until a segment with CWR arrives (6.1.3);
+ * - the sender answers an ECE as a loss, through the congestion-control
+ *   ops (tcp_cc_reduce), at most once per window of data, and sets CWR on
+ *   the next new data segment (6.1.2). It does not retransmit anything.
+ *
+ * The ECN field is the low two bits of the TOS octet: TCP owns them, the
+ * rest (DSCP) is what the socket chose with IP_TOS. */
+#include "core/stack_impl.h"
+#include "core/trace.h"
+#include "tcp.h"
+#include "wire/seq.h"
+
+#define ECN_SETUP_SYN (TCP_ECE | TCP_CWR)
+
+void tcp_ecn_connect(struct tcb *t)
+{
+    t->ecn_ok = false;
+    t->ecn_offered = t->ecn_mode == 1;
+}
+
+uint8_t tcp_ecn_syn_flags(struct tcb *t, bool retransmission)
+{
+    if (t->state == UST_TCP_SYN_SENT) {
+        if (retransmission && t->ecn_offered) {
+            TCB_TRACE(t, "SYN retransmitted: no ECN-setup SYN any more (RFC 3168 6.1.1.1)");
+            t->ecn_offered = false;
+        }
+        return t->ecn_offered ? ECN_SETUP_SYN : 0;
+    }
+    return t->ecn_ok ? TCP_ECE : 0; /* SYN,ACK: ECE without CWR */
+}
+
+void tcp_ecn_syn_in(struct tcb *t, uint8_t flags, bool synack)
+{
+    uint8_t e = flags & ECN_SETUP_SYN;
+    if (synack) /* an ECN-setup SYN,ACK answers our ECN-setup SYN */
+        t->ecn_ok = t->ecn_offered && e == TCP_ECE;
+    else if (t->state == UST_TCP_SYN_SENT) /* simultaneous open: both asked */
+        t->ecn_ok = t->ecn_offered && e == ECN_SETUP_SYN;
+    else /* a peer's SYN to a listener: accepted in modes 1 and 2 */
+        t->ecn_ok = t->ecn_mode != 0 && e == ECN_SETUP_SYN;
+}
+
+void tcp_ecn_established(struct tcb *t)
+{
+    t->ecn_echo = t->ecn_cwr = false;
+    t->ecn_high = t->snd_una - 1; /* the first ECE always counts */
+    if (!t->ecn_ok)
+        return;
+    t->st->stats.tcp.EcnNegotiated++;
+    char b[64];
+    TCB_TRACE(t, "%s ECN negotiated", tcb_str(t, b, sizeof(b)));
+}
+
+bool tcp_ecn_rx(struct tcb *t, uint8_t tos, uint8_t flags, uint32_t len)
+{
+    if (!t->ecn_ok)
+        return false;
+    /* 6.1.3: CWR ends the echo; CE on this same segment starts it again */
+    if (flags & TCP_CWR)
+        t->ecn_echo = false;
+    if ((tos & TCP_ECN_MASK) != TCP_ECN_CE || len == 0)
+        return false;
+    t->st->stats.tcp.EcnCeReceived++;
+    if (t->ecn_echo)
+        return false;
+    t->ecn_echo = true;
+    TCB_TRACE(t, "CE received: ECE on our ACKs until CWR");
+    /* as Linux: acknowledge at once, the sender's window may be small */
+    return true;
+}
+
+void tcp_ecn_ack(struct tcb *t, uint8_t flags, uint32_t flight)
+{
+    if (!t->ecn_ok || !(flags & TCP_ECE))
+        return;
+    t->st->stats.tcp.EcnEceReceived++;
+    /* 6.1.2: once per window: ECE on ACKs up to the SND.MAX of the last
+     * reduction still echoes CE marks of the data sent before our CWR */
+    if (!seq_gt(t->snd_una, t->ecn_high))
+        return;
+    t->ecn_high = t->snd_max;
+    t->ecn_cwr = true;
+    if (t->flags & (TF_IN_RECOVERY | TF_RTO_RECOVERY))
+        return; /* loss recovery already reduced cwnd for this window */
+    t->st->stats.tcp.EcnCwndReductions++;
+    tcp_cc_reduce(t, flight);
+    TCB_TRACE(t, "ECE: cwnd %u ssthresh %u, CWR on the next new data", t->cc.cwnd,
+              t->cc.ssthresh);
+}
+
+uint8_t tcp_ecn_tx(struct tcb *t, uint8_t *flags, uint32_t seq, uint32_t len)
+{
+    uint8_t tos = (uint8_t)(t->tos & ~TCP_ECN_MASK);
+    if (!t->ecn_ok || (*flags & (TCP_SYN | TCP_RST)))
+        return tos;
+    if (t->ecn_echo)
+        *flags |= TCP_ECE;
+    /* ECT only on new data: not on pure ACKs (6.1.4), retransmissions
+     * (6.1.5) or window probes (6.1.6) */
+    bool new_data = len > 0 && !seq_lt(seq, t->snd_max) && !(t->flags & TF_FORCE_PROBE);
+    if (!new_data)
+        return tos;
+    if (t->ecn_cwr) {
+        *flags |= TCP_CWR;
+        t->ecn_cwr = false;
+        t->st->stats.tcp.EcnCwrSent++;
+    }
+    return (uint8_t)(tos | TCP_ECN_ECT0);
+}
