@@ -128,6 +128,7 @@ void link_opts_init(struct link_opts *o)
 {
     memset(o, 0, sizeof(*o));
     o->mtu = 1500;
+    o->ecn = -1;
 }
 
 static int parse_cidr_opt(const char *opt, const char *s, ust_ip4_t *addr, int *len)
@@ -250,6 +251,13 @@ int link_opts_parse(struct link_opts *o, int argc, char **argv, int *i)
             cli_usage_error("--tap-tx: '%s' is not auto, write or uring", v);
             return -1;
         }
+        return r;
+    }
+    if ((r = opt_value(argc, argv, i, "--ecn", &v)) != 0) {
+        unsigned long n;
+        if (r < 0 || parse_uint("--ecn", v, 0, 2, &n) != 0)
+            return -1;
+        o->ecn = (int)n;
         return r;
     }
     if ((r = opt_value(argc, argv, i, "--shape", &v)) != 0)

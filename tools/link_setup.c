@@ -98,6 +98,8 @@ int link_open(const struct link_opts *o, struct link_ctx *c)
     ust_config_default(&cfg);
     if (getrandom(&cfg.seed, sizeof(cfg.seed), 0) != (ssize_t)sizeof(cfg.seed))
         return cli_usage_error("cannot read random bytes for the stack's seed");
+    if (o->ecn >= 0)
+        cfg.tcp_ecn = (unsigned)o->ecn;
     c->st = ust_stack_new(&cfg);
     if (!c->st)
         return cli_usage_error("out of memory");
