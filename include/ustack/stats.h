@@ -43,7 +43,8 @@
     X(ZeroWindowProbes) X(KeepAliveProbes) X(AbortOnData) X(AbortOnClose) \
     X(AbortOnTimeout) X(AbortOnLinger) X(TimeWaitExpired) X(RstUnacceptable) \
     X(AckTooNew) X(AckTooOld) X(IcmpErrors) X(PawsDrops) X(SackRetrans) \
-    X(RackLost) X(RackReoTimeouts) X(TlpProbes) X(TlpRecoveries) X(SackReneging)
+    X(RackLost) X(RackReoTimeouts) X(TlpProbes) X(TlpRecoveries) X(SackReneging) \
+    X(TimeWaitReopens) X(TimeWaitSynDrops) X(DsackOldSent) X(DsackOfoSent)
 
 #define UST_COUNTER_FIELD(name) uint64_t name;
 
