@@ -54,6 +54,8 @@ struct ust_config {
     bool tcp_timestamps;            /* offer/accept RFC 7323 timestamps: RTTM and
                                        PAWS (true) */
     bool tcp_sack;                  /* offer/accept RFC 2018 selective ACKs (true) */
+    bool tcp_dsack;                 /* report duplicate data in the first SACK block
+                                       (RFC 2883 D-SACK) when SACK was agreed (true) */
     bool tcp_rack;                  /* RFC 8985 RACK-TLP loss detection on connections
                                        that negotiated SACK (true): time-based loss
                                        marks and tail loss probes; false keeps the

@@ -44,6 +44,7 @@
     X(AbortOnTimeout) X(AbortOnLinger) X(TimeWaitExpired) X(RstUnacceptable) \
     X(AckTooNew) X(AckTooOld) X(IcmpErrors) X(PawsDrops) X(SackRetrans) \
     X(RackLost) X(RackReoTimeouts) X(TlpProbes) X(TlpRecoveries) X(SackReneging) \
+    X(TimeWaitReopens) X(TimeWaitSynDrops) X(DsackOldSent) X(DsackOfoSent) \
     X(EcnNegotiated) X(EcnCeReceived) X(EcnEceReceived) X(EcnCwndReductions) X(EcnCwrSent)
 
 #define UST_COUNTER_FIELD(name) uint64_t name;

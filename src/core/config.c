@@ -29,6 +29,7 @@ void ust_config_default(struct ust_config *c)
     c->tcp_window_scaling = true;
     c->tcp_timestamps = true;
     c->tcp_sack = true;
+    c->tcp_dsack = true;
     c->tcp_rack = true;
     c->tcp_tlp_max_ack_delay = 200 * UST_MSEC;
     strcpy(c->tcp_congestion, "newreno");

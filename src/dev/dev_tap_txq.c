@@ -48,6 +48,7 @@ struct tap_txq {
     unsigned nfree;
     unsigned inflight;              /* published, completion not reaped */
     size_t held_bytes;              /* filled, not yet published */
+    bool broken;                    /* the ring failed: write() from now on */
 };
 
 /* Slots hold a copy of each frame: a buffer allocated once and reused
@@ -168,15 +169,26 @@ static void drain(struct tap_txq *q, struct ust_dev *dev)
         reap(q, dev);
 }
 
+/* The kernel stopped serving the ring (io_uring_enter fails): the frames
+ * it holds are lost to us, the rest goes out with write(), not dropped. */
+static void give_up_ring(struct tap_txq *q, struct ust_dev *dev)
+{
+    TRACE(dev->st, "dev", "%s: io_uring failed, one write() per frame from now on", dev->name);
+    q->broken = true;
+    if (uring_unpublished(&q->ring) > 0)
+        write_held(q);
+}
+
 int tap_txq_transmit(struct tap_txq *q, struct ust_dev *dev, const uint8_t *frame, size_t len)
 {
-    if (len > q->slot_len) { /* the MTU grew since: after the others, directly */
+    if (len > q->slot_len && !q->broken) /* the MTU grew since: after the others */
         drain(q, dev);
+    if (!q->broken && len <= q->slot_len && make_room(q, dev) != UST_OK)
+        give_up_ring(q, dev);
+    if (q->broken || len > q->slot_len) {
         write_frame(q, frame, len);
         return UST_OK;
     }
-    if (make_room(q, dev) != UST_OK)
-        return UST_ERR_IO;
     struct io_uring_sqe *sqe = uring_get_sqe(&q->ring);
     if (!sqe)
         return UST_ERR_IO; /* make_room saw one free: cannot happen */

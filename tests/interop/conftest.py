@@ -240,11 +240,64 @@ def _tshark_env():
     return _TSHARK_ENV
 
 
-def tshark_problems(pcap, allow=()):
+# Where ustack runs in the interop tests (test_tcp.py, test_kernel.py).
+USTACK_ADDRS = ("203.0.113.2", "198.51.100.2")
+
+
+def _signed32(x):
+    x &= 0xFFFFFFFF
+    return x - (1 << 32) if x & 0x80000000 else x
+
+
+def justified_dsacks(pcap, senders):
+    """Frame numbers of D-SACKs (RFC 2883) sent from an address in `senders`
+    whose reported range the capture shows arriving at least twice before
+    the D-SACK: the report is then true, not a fault. (A peer's spurious
+    retransmission, e.g. a Linux tail loss probe whose original was not
+    lost, makes ustack send one.)"""
+    out = subprocess.run(
+        ["tshark", "-n", "-r", pcap, "-o", "tcp.relative_sequence_numbers:FALSE",
+         "-Y", "tcp.len > 0 || tcp.options.sack.dsack", "-T", "fields",
+         "-e", "frame.number", "-e", "ip.src", "-e", "ip.dst", "-e", "tcp.srcport",
+         "-e", "tcp.dstport", "-e", "tcp.seq", "-e", "tcp.len",
+         "-e", "tcp.options.sack.dsack_le", "-e", "tcp.options.sack.dsack_re"],
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE, timeout=60, env=_tshark_env())
+    assert out.returncode == 0, out.stderr.decode(errors="replace")
+    data = {}  # (src, sport, dst, dport) -> [(frame, seq, len)]
+    ok = []
+    for line in out.stdout.decode(errors="replace").splitlines():
+        f = line.split("\t")
+        if len(f) < 9 or not f[0]:
+            continue
+        num, src, dst, sport, dport = int(f[0]), f[1], f[2], f[3], f[4]
+        if f[6] and int(f[6]) > 0:
+            data.setdefault((src, sport, dst, dport), []).append((num, int(f[5]), int(f[6])))
+        if not f[7] or src not in senders:
+            continue
+        le, re_ = int(f[7].split(",")[0]), int(f[8].split(",")[0])
+        width = _signed32(re_ - le)
+        if width <= 0:
+            continue
+        cover = [0] * width if width <= 65536 else None
+        if cover is None:
+            continue
+        for _, seq, ln in data.get((dst, dport, src, sport), []):
+            lo = max(0, _signed32(seq - le))
+            hi = min(width, _signed32(seq + ln - le))
+            for i in range(lo, hi):
+                cover[i] += 1
+        if min(cover) >= 2:
+            ok.append(num)
+    return ok
+
+
+def tshark_problems(pcap, allow=(), dsack_by=USTACK_ADDRS):
     """Frames tshark calls malformed, or flags at warning level or worse
     (bad checksums included), with checksum validation switched on. `allow`
     lists expert-info fields that are expected in this capture (e.g.
-    "tcp.analysis.zero_window" when a test fills a receive window on purpose)."""
+    "tcp.analysis.zero_window" when a test fills a receive window on purpose).
+    D-SACKs sent from `dsack_by` pass when the capture shows the duplicate
+    (justified_dsacks)."""
     require_tool("tshark")
     base = ["tshark", "-n", "-r", pcap,
             "-o", "ip.check_checksum:TRUE",
@@ -270,6 +323,10 @@ def tshark_problems(pcap, allow=()):
     allowed = ["tcp.checksum.ffff", "tcp.analysis.window_full", "tcp.analysis.zero_window",
                "tcp.analysis.zero_window_probe", "tcp.analysis.zero_window_probe_ack",
                "tcp.analysis.window_update"] + list(allow)
+    justified = justified_dsacks(pcap, dsack_by) if dsack_by else []
+    if justified:
+        allowed.append("(tcp.options.sack.dsack && frame.number in {%s})"
+                       % ", ".join(map(str, justified)))
     flt = (f"_ws.malformed || ip.checksum.status == 0 || icmp.checksum.status == 0 "
            f"|| udp.checksum.status == 0 || (tcp.checksum.status == 0 && !tcp.checksum.ffff) "
            f"|| (_ws.expert.severity >= warning && !({' || '.join(allowed)}))")
@@ -280,7 +337,7 @@ def tshark_problems(pcap, allow=()):
     return frames, problems
 
 
-def assert_pcap_clean(pcap, min_frames=1, allow=()):
-    frames, problems = tshark_problems(pcap, allow)
+def assert_pcap_clean(pcap, min_frames=1, allow=(), dsack_by=USTACK_ADDRS):
+    frames, problems = tshark_problems(pcap, allow, dsack_by)
     assert len(frames) >= min_frames, f"{pcap}: only {len(frames)} frames captured"
     assert not problems, f"{pcap}: tshark flags these frames:\n" + "\n".join(problems)

@@ -8,7 +8,8 @@
  *   tcp_timer.c  retransmit, persist, delayed ACK, keepalive, TIME-WAIT
  *   tcp_rtt.c    RTT estimator and RTO (RFC 6298)
  *   tcp_isn.c    initial sequence numbers (RFC 6528, SipHash-2-4)
- *   tcp_sack.c   SACK blocks we send, the scoreboard of those we receive
+ *   tcp_sack.c   SACK and D-SACK blocks we send, the scoreboard of those
+ *                we receive
  *   tcp_recovery.c  Limited Transmit (RFC 3042), SACK loss recovery: IsLost,
  *                pipe, lost retransmissions (RFC 6675)
  *   tcp_sendmap.c  per-segment transmit records (time, SACKed, lost)
@@ -149,6 +150,8 @@ struct tcb {
     struct assembler ooo;       /* out-of-order ranges beyond rcv_nxt */
     uint32_t rd_seq;            /* sequence number of the next byte the app reads */
     uint32_t ooo_fin_seq;       /* where an out-of-order FIN sits (TF_OOO_FIN) */
+    bool dsack_pending;         /* RFC 2883: the next ACK reports [dsack_left, */
+    uint32_t dsack_left, dsack_right; /* dsack_right) as received twice */
 
     /* segment sizes */
     uint16_t mss;               /* effective send MSS (RFC 9293 3.7.1 MUST-16) */
@@ -339,10 +342,16 @@ void tcp_sack_check_reneging(struct tcb *tcb);
 /* An RTO: the scoreboard stays valid across it (RFC 6675 5.1) unless the
  * receiver reneged, and then it is discarded. */
 void tcp_sack_on_rto(struct tcb *tcb);
-/* Fills up to `max` SACK blocks describing our out-of-order data, the
- * most recent first (RFC 2018 4). Returns the count. */
-unsigned tcp_sack_blocks(const struct tcb *tcb, struct tcp_sack_block *b, unsigned max);
-
+/* Fills up to `max` SACK blocks: a pending D-SACK (RFC 2883 4; it is
+ * sent once, followed by the out-of-order range holding it), then the
+ * out-of-order data, the most recent first (RFC 2018 4). Returns the count. */
+unsigned tcp_sack_blocks(struct tcb *tcb, struct tcp_sack_block *b, unsigned max);
+/* RFC 2883: [left, right) arrived a second time; the next ACK reports it
+ * (when SACK was agreed and cfg.tcp_dsack is on). */
+void tcp_dsack_note(struct tcb *tcb, uint32_t left, uint32_t right);
+/* New data [off, off + len) (offsets from RCV.NXT) overlaps out-of-order
+ * data already held: the first overlap is reported as a D-SACK. */
+void tcp_dsack_note_ooo(struct tcb *tcb, uint32_t off, uint32_t len);
 /* ---- tcp_sendmap.c: per-segment transmit records (tcp_rack.h) --------- */
 void sendmap_free(struct sendmap *m);
 /* [seq, seq + len) went at `now`: new data is appended, a retransmission

@@ -20,6 +20,8 @@ struct seg {
     uint32_t wnd;            /* raw header field */
     const uint8_t *data;
     uint32_t len;            /* payload bytes */
+    bool tw_reopen;          /* a SYN that ended a TIME-WAIT incarnation ... */
+    uint32_t tw_snd_max;     /* ... whose SND.MAX this was */
 };
 
 /* SEG.LEN: payload plus SYN and FIN */
@@ -186,6 +188,14 @@ static void listen_input(struct tcb *l, const struct ipv4_hdr *ip, const struct 
     c->rcv_adv = c->rcv_nxt;
     c->rd_seq = c->rcv_nxt;
     c->iss = tcp_isn(st, c->laddr, c->lport, c->raddr, c->rport, st->now);
+    if (s->tw_reopen && !seq_gt(c->iss, s->tw_snd_max)) {
+        /* RFC 9293 3.6.1 MAY-2 (1): a new incarnation's ISS lies above
+         * the old one's sequence space, so that the peer cannot take an
+         * old segment of ours for new data. The RFC 6528 clock does not
+         * ensure it after a fast transfer; the ISN's low bits keep the
+         * offset unknown to anyone off the old connection's path. */
+        c->iss = s->tw_snd_max + 1 + (c->iss & 0xffff);
+    }
     c->ts_offset = tcp_ts_offset(st, c->laddr, c->lport, c->raddr, c->rport);
     asm_init(&c->sacked);
     c->snd_una = c->snd_nxt = c->snd_max = c->snd_sml = c->iss;
@@ -261,6 +271,17 @@ static void syn_sent_input(struct tcb *t, const struct ipv4_hdr *ip, const struc
 
 static void update_ts_recent(struct tcb *t, const struct seg *s);
 
+/* RFC 2883 4: the segment's data below RCV.NXT arrived before: the ACK
+ * that answers it reports those bytes in a D-SACK block. */
+static void dsack_below_rcv_nxt(struct tcb *t, const struct seg *s)
+{
+    uint32_t from = s->seq + ((s->flags & TCP_SYN) ? 1 : 0);
+    if (s->len == 0 || !seq_lt(from, t->rcv_nxt))
+        return;
+    uint32_t to = seq_lt(from + s->len, t->rcv_nxt) ? from + s->len : t->rcv_nxt;
+    tcp_dsack_note(t, from, to);
+}
+
 /* First: sequence number acceptability; the segment is trimmed to the
  * window. Returns false when it must be dropped (after an ACK if due). */
 static bool check_seq(struct tcb *t, struct seg *s)
@@ -301,6 +322,7 @@ static bool check_seq(struct tcb *t, struct seg *s)
             if (seq_le(s->seq + len, t->rcv_nxt) &&
                 seq_ge(s->seq, t->rcv_nxt - (uint32_t)t->rcvbuf.cap))
                 update_ts_recent(t, s);
+            dsack_below_rcv_nxt(t, s);
             ack_now(t);
             if (t->state == UST_TCP_TIME_WAIT && (s->flags & TCP_FIN))
                 tcp_timewait_start(t); /* a retransmitted FIN: restart 2 MSL */
@@ -309,6 +331,7 @@ static bool check_seq(struct tcb *t, struct seg *s)
     }
     /* trim the front: bytes (and a SYN) before RCV.NXT are old */
     if (seq_lt(s->seq, t->rcv_nxt)) {
+        dsack_below_rcv_nxt(t, s);
         uint32_t skip = t->rcv_nxt - s->seq;
         if (s->flags & TCP_SYN) {
             s->flags &= (uint8_t)~TCP_SYN;
@@ -739,6 +762,7 @@ static bool take_text(struct tcb *t, const struct seg *s)
         ack_now(t);
         return true;
     }
+    tcp_dsack_note_ooo(t, off, s->len); /* some of it held already? */
     if (off > 0) { /* out of order: keep it, ACK at once (RFC 5681 4.2) */
         if (asm_add(&t->ooo, off, s->len) != UST_OK) {
             st->stats.tcp.OfoDrops++;
@@ -818,6 +842,7 @@ static bool check_paws(struct tcb *t, const struct seg *s)
     if (!seq_lt(s->h->opts.ts_val, t->ts_recent))
         return true;
     t->st->stats.tcp.PawsDrops++;
+    dsack_below_rcv_nxt(t, s); /* an old duplicate: its data, if any, came before */
     ack_now(t);
     return false;
 }
@@ -867,18 +892,50 @@ static bool bad_address(const struct ust_stack *st, const struct ipv4_hdr *ip)
     return s == 0 || (s >> 28) == 0xe || s == 0xffffffffu || ipv4_is_broadcast(st, s);
 }
 
-/* RFC 9293 3.6.1 MAY-2 (as RFC 1122 4.2.2.13): a new SYN above RCV.NXT may
- * reopen a connection in TIME-WAIT when someone listens on the port; the
- * old incarnation ends and the listener takes the SYN. */
-static struct tcb *time_wait_reopen(struct tcb *t, const struct seg *s, const struct ipv4_hdr *ip)
+/* RFC 6191 2 (RFC 9293 SHLD-4), with RFC 1122 4.2.2.13 / RFC 9293 MAY-2
+ * as its fallback: may the SYN s start a new incarnation of t, a
+ * connection in TIME-WAIT? With timestamps on the new incarnation (the
+ * SYN carries them and we take them), a TSval above the last one seen
+ * (TS.Recent) says the SYN is new; an equal one needs a sequence number
+ * above the old ones too. Without timestamps on it, only a sequence
+ * number above the old incarnation's (RCV.NXT) does. An old incarnation
+ * without timestamps has no TSval to compare: a SYN with them is new. */
+static bool time_wait_syn_is_new(const struct tcb *t, const struct seg *s)
 {
-    if ((s->flags & (TCP_SYN | TCP_ACK | TCP_RST)) != TCP_SYN || !seq_gt(s->seq, t->rcv_nxt))
+    bool seq_newer = seq_gt(s->seq, t->rcv_nxt);
+    bool new_ts = t->st->cfg.tcp_timestamps && s->h->opts.has_timestamp;
+    if (!new_ts)
+        return seq_newer;
+    if (!(t->flags & TF_TS_OK))
+        return true;
+    uint32_t tsval = s->h->opts.ts_val;
+    return seq_gt(tsval, t->ts_recent) || (tsval == t->ts_recent && seq_newer);
+}
+
+/* A SYN for a connection in TIME-WAIT. A new one (above) ends the old
+ * incarnation when someone listens on the port, and the listener takes
+ * the SYN; *old_snd_max keeps the old send sequence space for the new ISS
+ * (listen_input). RFC 6191 2: any other SYN is silently dropped, and
+ * TIME-WAIT goes on (returns NULL). Without a listener the SYN takes the
+ * ordinary TIME-WAIT path (an ACK). */
+static struct tcb *time_wait_syn(struct tcb *t, struct seg *s, const struct ipv4_hdr *ip)
+{
+    struct ust_stack *st = t->st;
+    char b[64];
+    if ((s->flags & (TCP_SYN | TCP_ACK | TCP_RST)) != TCP_SYN)
         return t;
-    struct tcb *l = tcb_lookup_listener(t->st, ip->dst, s->h->dport);
+    struct tcb *l = tcb_lookup_listener(st, ip->dst, s->h->dport);
     if (!l)
         return t;
-    char b[64];
-    TCB_TRACE(t, "%s TIME-WAIT ends: new SYN", tcb_str(t, b, sizeof(b)));
+    if (!time_wait_syn_is_new(t, s)) {
+        st->stats.tcp.TimeWaitSynDrops++;
+        TCB_TRACE(t, "%s TIME-WAIT: old SYN seq %u dropped", tcb_str(t, b, sizeof(b)), s->seq);
+        return NULL;
+    }
+    TCB_TRACE(t, "%s TIME-WAIT ends: new SYN seq %u", tcb_str(t, b, sizeof(b)), s->seq);
+    st->stats.tcp.TimeWaitReopens++;
+    s->tw_reopen = true;
+    s->tw_snd_max = t->snd_max;
     tcp_set_state(t, UST_TCP_CLOSED);
     tcb_reap(t);
     return l;
@@ -910,8 +967,11 @@ void tcp_input(struct ust_stack *st, const struct ipv4_hdr *ip, const uint8_t *b
     struct seg s = {.h = &h, .seq = h.seq, .ack = h.ack, .flags = h.flags, .wnd = h.wnd,
                     .data = buf + h.hdr_len, .len = (uint32_t)(len - h.hdr_len)};
     struct tcb *t = tcb_lookup(st, ip->dst, h.dport, ip->src, h.sport);
-    if (t && t->state == UST_TCP_TIME_WAIT)
-        t = time_wait_reopen(t, &s, ip);
+    if (t && t->state == UST_TCP_TIME_WAIT && (h.flags & TCP_SYN)) {
+        t = time_wait_syn(t, &s, ip);
+        if (!t)
+            return;
+    }
     if (!t)
         t = tcb_lookup_listener(st, ip->dst, h.dport);
     if (!t || t->state == UST_TCP_CLOSED) { /* 3.10.7.1 */

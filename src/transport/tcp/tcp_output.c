@@ -120,7 +120,7 @@ static int tcp_send_pkt(struct ust_stack *st, ust_ip4_t src, ust_ip4_t dst, uint
 
 /* SACK blocks on an ACK, as many as fit in 40 option bytes and, on a data
  * segment, within the MSS the segment was cut for. */
-static void add_sack_blocks(const struct tcb *t, struct tcp_opts *o, uint32_t len)
+static void add_sack_blocks(struct tcb *t, struct tcp_opts *o, uint32_t len)
 {
     unsigned used = o->has_timestamp ? 12 : 0;
     unsigned room = TCP_MAX_HDR_LEN - TCP_HDR_LEN - used;

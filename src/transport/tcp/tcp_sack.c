@@ -1,6 +1,7 @@
 /* Selective acknowledgments (RFC 2018). Receiving side: our ACKs carry
  * blocks describing the out-of-order data held (the assembler's ranges,
- * the most recently changed first). Sending side: a scoreboard of what
+ * the most recently changed first), after a D-SACK block (RFC 2883) when
+ * a segment brought data we already had. Sending side: a scoreboard of what
  * the peer reported holding (another assembler, offsets from SND.UNA), so
  * that fast recovery retransmits the holes below SACKed data rather than
  * only SND.UNA, and going back after an RTO skips what the peer holds.
@@ -57,18 +58,86 @@ bool tcp_sack_retransmit_hole(struct tcb *t)
     return false;
 }
 
-unsigned tcp_sack_blocks(const struct tcb *t, struct tcp_sack_block *b, unsigned max)
+void tcp_dsack_note(struct tcb *t, uint32_t left, uint32_t right)
+{
+    if (!(t->flags & TF_SACK_OK) || !t->st->cfg.tcp_dsack || !seq_lt(left, right))
+        return;
+    /* one pending report: the latest duplicate replaces an older one that
+     * no ACK carried (RFC 2883 4: each duplicate is reported at most once) */
+    t->dsack_pending = true;
+    t->dsack_left = left;
+    t->dsack_right = right;
+    TCB_TRACE(t, "D-SACK %u-%u: received twice", left, right);
+}
+
+void tcp_dsack_note_ooo(struct tcb *t, uint32_t off, uint32_t len)
+{
+    /* the first held range the new bytes overlap: that part is a duplicate */
+    const struct assembler *a = &t->ooo;
+    for (unsigned i = 0; i < a->n; i++) {
+        uint32_t lo = off > a->r[i].start ? off : a->r[i].start;
+        uint32_t hi = off + len < a->r[i].end ? off + len : a->r[i].end;
+        if (lo < hi) {
+            tcp_dsack_note(t, t->rcv_nxt + lo, t->rcv_nxt + hi);
+            return;
+        }
+    }
+}
+
+/* The out-of-order range holding the pending D-SACK, or -1 (RFC 2883 4:
+ * it follows the D-SACK as the second block). */
+static int dsack_container(const struct tcb *t)
 {
     const struct assembler *a = &t->ooo;
+    for (unsigned i = 0; i < a->n; i++)
+        if (seq_le(t->rcv_nxt + a->r[i].start, t->dsack_left) &&
+            seq_ge(t->rcv_nxt + a->r[i].end, t->dsack_right))
+            return (int)i;
+    return -1;
+}
+
+/* The D-SACK block first, and the range holding it second; it is sent
+ * once. Returns the blocks filled and sets *skip to the range used. */
+static unsigned take_dsack(struct tcb *t, struct tcp_sack_block *b, unsigned max, int *skip)
+{
     unsigned n = 0;
-    if (!(t->flags & TF_SACK_OK) || asm_empty(a) || max == 0)
+    *skip = -1;
+    if (!t->dsack_pending)
         return 0;
-    unsigned first = a->last < a->n ? a->last : 0;
-    b[n].left = t->rcv_nxt + a->r[first].start;
-    b[n].right = t->rcv_nxt + a->r[first].end;
+    t->dsack_pending = false;
+    b[n].left = t->dsack_left;
+    b[n].right = t->dsack_right;
     n++;
-    for (unsigned i = 0; i < a->n && n < max; i++) {
-        if (i == first)
+    if (seq_le(t->dsack_right, t->rcv_nxt)) {
+        t->st->stats.tcp.DsackOldSent++;
+        return n;
+    }
+    t->st->stats.tcp.DsackOfoSent++;
+    *skip = dsack_container(t);
+    if (*skip >= 0 && n < max) {
+        b[n].left = t->rcv_nxt + t->ooo.r[*skip].start;
+        b[n].right = t->rcv_nxt + t->ooo.r[*skip].end;
+        n++;
+    }
+    return n;
+}
+
+unsigned tcp_sack_blocks(struct tcb *t, struct tcp_sack_block *b, unsigned max)
+{
+    const struct assembler *a = &t->ooo;
+    if (!(t->flags & TF_SACK_OK) || max == 0)
+        return 0;
+    int skip;
+    unsigned n = take_dsack(t, b, max, &skip);
+    if (asm_empty(a))
+        return n;
+    /* RFC 2018 4: the range the latest segment changed first, then the
+     * others (a range already sent as the D-SACK's second block is not
+     * repeated, RFC 2883 4) */
+    unsigned first = a->last < a->n ? a->last : 0;
+    for (unsigned k = 0; k <= a->n && n < max; k++) {
+        unsigned i = k == 0 ? first : k - 1;
+        if ((k > 0 && i == first) || (int)i == skip)
             continue;
         b[n].left = t->rcv_nxt + a->r[i].start;
         b[n].right = t->rcv_nxt + a->r[i].end;
