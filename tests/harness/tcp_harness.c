@@ -319,6 +319,27 @@ struct ust_sock *th_open_active(struct th *h, uint16_t peer_wnd)
     return s;
 }
 
+struct ust_sock *th_open_sack(struct th *h, bool peer_sack)
+{
+    struct ust_sock *s = th_connect(h);
+    if (h->st->cfg.tcp_sack)
+        assert_true(h->q[h->qhead - 1].opts.sack_permitted);
+    struct tcp_opts o = {.has_mss = true, .mss = 1460, .sack_permitted = peer_sack};
+    th_advance(h, TH_RTT);
+    seg_in_opts(h, TCP_SYN | TCP_ACK, PEER_ISS, h->iss + 1, 65535, &o, 0, NULL, 0);
+    seg_expect(h, TCP_ACK, h->iss + 1, PEER_ISS + 1);
+    return s;
+}
+
+void th_expect_sack_blocks(const struct th_seg *a, const uint32_t *lr, unsigned n)
+{
+    assert_int_equal(a->opts.num_sack, n);
+    for (unsigned k = 0; k < n; k++) {
+        assert_int_equal(a->opts.sack[k].left, lr[2 * k]);
+        assert_int_equal(a->opts.sack[k].right, lr[2 * k + 1]);
+    }
+}
+
 struct ust_sock *th_listen(struct th *h, ust_ip4_t addr, int backlog)
 {
     struct ust_sock *l = th_socket(h);

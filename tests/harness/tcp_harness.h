@@ -115,6 +115,12 @@ struct ust_sock *th_connect(struct th *h);
 /* Full active handshake: the peer answers after TH_RTT with SYN,ACK
  * (MSS 1460, no window scale, window `peer_wnd`). */
 struct ust_sock *th_open_active(struct th *h, uint16_t peer_wnd);
+/* Full active handshake with SACK (RFC 2018): our SYN offers it (checked
+ * when cfg.tcp_sack is on); the peer answers after TH_RTT with SYN,ACK
+ * (MSS 1460, window 65535) permitting it if peer_sack. */
+struct ust_sock *th_open_sack(struct th *h, bool peer_sack);
+/* The ACK `a` carries exactly n SACK blocks: left/right pairs in lr. */
+void th_expect_sack_blocks(const struct th_seg *a, const uint32_t *lr, unsigned n);
 /* Listener on TH_LOCAL:TH_RPORT... the peer connects from TH_PEER:40000;
  * returns the accepted socket (and *listener if not NULL). */
 struct ust_sock *th_open_passive(struct th *h, struct ust_sock **listener);

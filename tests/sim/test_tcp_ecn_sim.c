@@ -20,6 +20,7 @@
 
 #include "ustack/ustack.h"
 #include "../harness/sin.h"
+#include "../harness/stream.h"
 
 #define A_ADDR UST_IP4(203, 0, 113, 1)
 #define B_ADDR UST_IP4(203, 0, 113, 2)
@@ -62,43 +63,6 @@ static void net_up(struct net2 *n, uint64_t seed, unsigned a_ecn, double ce_mark
         ust_stack_set_trace(n->a, ust_trace_to_file, stderr);
 }
 
-static uint8_t byte_at(size_t k) { return (uint8_t)((k * 2654435761u) >> 13); }
-
-static bool pump_send(struct net2 *n, int c, size_t *sent)
-{
-    uint8_t chunk[4096];
-    while (*sent < TOTAL) {
-        size_t want = TOTAL - *sent < sizeof(chunk) ? TOTAL - *sent : sizeof(chunk);
-        for (size_t k = 0; k < want; k++)
-            chunk[k] = byte_at(*sent + k);
-        ssize_t w = ust_send(n->a, c, chunk, want, 0);
-        if (w < 0)
-            assert_int_equal(errno, EAGAIN);
-        if (w <= 0)
-            return false;
-        *sent += (size_t)w;
-    }
-    return true;
-}
-
-static bool pump_recv(struct net2 *n, int s, size_t *got)
-{
-    uint8_t chunk[4096];
-    for (;;) {
-        ssize_t r = ust_recv(n->b, s, chunk, sizeof(chunk), 0);
-        if (r == 0)
-            return true;
-        if (r < 0) {
-            assert_int_equal(errno, EAGAIN);
-            return false;
-        }
-        for (ssize_t k = 0; k < r; k++)
-            if (chunk[k] != byte_at(*got + (size_t)k))
-                fail_msg("byte %zu differs", *got + (size_t)k);
-        *got += (size_t)r;
-    }
-}
-
 static struct run transfer(uint64_t seed, unsigned a_ecn, double ce_mark)
 {
     struct net2 n;
@@ -118,12 +82,12 @@ static struct run transfer(uint64_t seed, unsigned a_ecn, double ce_mark)
         ust_sim_run_until(n.sim, ust_sim_now(n.sim) + 1 * UST_MSEC);
         if (s < 0 && (s = ust_accept(n.b, l, NULL, NULL)) >= 0)
             assert_int_equal(ust_set_nonblock(n.b, s, 1), 0);
-        if (pump_send(&n, c, &sent) && !closed) {
+        if (stream_send(n.a, c, &sent, TOTAL) && !closed) {
             assert_int_equal(ust_shutdown(n.a, c, SHUT_WR), 0);
             closed = true;
         }
         if (s >= 0)
-            eof = pump_recv(&n, s, &got);
+            eof = stream_recv(n.b, s, &got);
     }
     if (!eof)
         fail_msg("seed %llu ecn %u: %zu of %u bytes", (unsigned long long)seed, a_ecn, got, TOTAL);

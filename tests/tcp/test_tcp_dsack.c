@@ -17,46 +17,27 @@
 static uint8_t data[4096];
 
 /* Active open; the peer permits SACK (no timestamps: room for 4 blocks). */
-static struct ust_sock *open_sack(struct th *h, bool peer_sack)
-{
-    struct ust_sock *s = th_connect(h);
-    struct tcp_opts o = {.has_mss = true, .mss = 1460, .sack_permitted = peer_sack};
-    th_advance(h, TH_RTT);
-    seg_in_opts(h, S | A, PEER_ISS, h->iss + 1, 65535, &o, 0, NULL, 0);
-    seg_expect(h, A, h->iss + 1, PEER_ISS + 1);
-    return s;
-}
-
-static void expect_blocks(const struct th_seg *a, const uint32_t *lr, unsigned n)
-{
-    assert_int_equal(a->opts.num_sack, n);
-    for (unsigned k = 0; k < n; k++) {
-        assert_int_equal(a->opts.sack[k].left, lr[2 * k]);
-        assert_int_equal(a->opts.sack[k].right, lr[2 * k + 1]);
-    }
-}
-
 static void test_duplicate_below_rcv_nxt(void **state)
 {
     (void)state;
     struct th *h = th_new(NULL);
-    open_sack(h, true);
+    th_open_sack(h, true);
     uint32_t i = h->iss + 1, p = PEER_ISS + 1;
     seg_in(h, A | P, p, i, 65535, data, 100);
     th_advance(h, 200 * UST_MSEC); /* delayed ACK */
-    expect_blocks(seg_expect(h, A, i, p + 100), NULL, 0);
+    th_expect_sack_blocks(seg_expect(h, A, i, p + 100), NULL, 0);
     /* the peer resends it (its RTO; our ACK was slow): answered at once */
     seg_in(h, A | P, p, i, 65535, data, 100);
-    expect_blocks(seg_expect(h, A, i, p + 100), (uint32_t[]){p, p + 100}, 1);
+    th_expect_sack_blocks(seg_expect(h, A, i, p + 100), (uint32_t[]){p, p + 100}, 1);
     assert_int_equal(h->st->stats.tcp.DsackOldSent, 1);
     /* reported once: the next ACK carries no D-SACK */
     seg_in(h, A | P, p + 100, i, 65535, data, 100);
     th_advance(h, 200 * UST_MSEC);
-    expect_blocks(seg_expect(h, A, i, p + 200), NULL, 0);
+    th_expect_sack_blocks(seg_expect(h, A, i, p + 200), NULL, 0);
     /* partly old, partly new: the old part is the D-SACK */
     seg_in(h, A | P, p + 150, i, 65535, data, 100);
     th_advance(h, 200 * UST_MSEC);
-    expect_blocks(seg_expect(h, A, i, p + 250), (uint32_t[]){p + 150, p + 200}, 1);
+    th_expect_sack_blocks(seg_expect(h, A, i, p + 250), (uint32_t[]){p + 150, p + 200}, 1);
     assert_int_equal(h->st->stats.tcp.DsackOldSent, 2);
     assert_int_equal(h->st->stats.tcp.DsackOfoSent, 0);
     th_free(h);
@@ -66,26 +47,26 @@ static void test_duplicate_out_of_order(void **state)
 {
     (void)state;
     struct th *h = th_new(NULL);
-    open_sack(h, true);
+    th_open_sack(h, true);
     uint32_t i = h->iss + 1, p = PEER_ISS + 1;
     seg_in(h, A, p + 1000, i, 65535, data, 100);
-    expect_blocks(seg_expect(h, A, i, p), (uint32_t[]){p + 1000, p + 1100}, 1);
+    th_expect_sack_blocks(seg_expect(h, A, i, p), (uint32_t[]){p + 1000, p + 1100}, 1);
     seg_in(h, A, p + 2000, i, 65535, data, 100);
-    expect_blocks(seg_expect(h, A, i, p), (uint32_t[]){p + 2000, p + 2100, p + 1000, p + 1100}, 2);
+    th_expect_sack_blocks(seg_expect(h, A, i, p), (uint32_t[]){p + 2000, p + 2100, p + 1000, p + 1100}, 2);
     /* the first again: D-SACK, the block holding it, then the others */
     seg_in(h, A, p + 1000, i, 65535, data, 100);
-    expect_blocks(seg_expect(h, A, i, p),
+    th_expect_sack_blocks(seg_expect(h, A, i, p),
                   (uint32_t[]){p + 1000, p + 1100, p + 1000, p + 1100, p + 2000, p + 2100}, 3);
     assert_int_equal(h->st->stats.tcp.DsackOfoSent, 1);
     /* overlapping the end of a held block and growing it: the overlap is
      * the D-SACK, the grown block second, never repeated after it */
     seg_in(h, A, p + 2050, i, 65535, data, 150);
-    expect_blocks(seg_expect(h, A, i, p),
+    th_expect_sack_blocks(seg_expect(h, A, i, p),
                   (uint32_t[]){p + 2050, p + 2100, p + 2000, p + 2200, p + 1000, p + 1100}, 3);
     assert_int_equal(h->st->stats.tcp.DsackOfoSent, 2);
     /* an ordinary out-of-order segment afterwards: plain SACK blocks */
     seg_in(h, A, p + 3000, i, 65535, data, 100);
-    expect_blocks(seg_expect(h, A, i, p),
+    th_expect_sack_blocks(seg_expect(h, A, i, p),
                   (uint32_t[]){p + 3000, p + 3100, p + 1000, p + 1100, p + 2000, p + 2200}, 3);
     assert_int_equal(h->st->stats.tcp.DsackOldSent, 0);
     th_free(h);
@@ -95,14 +76,14 @@ static void test_hole_filled_over_held_data(void **state)
 {
     (void)state;
     struct th *h = th_new(NULL);
-    open_sack(h, true);
+    th_open_sack(h, true);
     uint32_t i = h->iss + 1, p = PEER_ISS + 1;
     seg_in(h, A, p + 100, i, 65535, data, 100);
-    expect_blocks(seg_expect(h, A, i, p), (uint32_t[]){p + 100, p + 200}, 1);
+    th_expect_sack_blocks(seg_expect(h, A, i, p), (uint32_t[]){p + 100, p + 200}, 1);
     /* the hole and the held bytes again in one segment: below the new
      * cumulative ACK, so no second block */
     seg_in(h, A, p, i, 65535, data, 200);
-    expect_blocks(seg_expect(h, A, i, p + 200), (uint32_t[]){p + 100, p + 200}, 1);
+    th_expect_sack_blocks(seg_expect(h, A, i, p + 200), (uint32_t[]){p + 100, p + 200}, 1);
     assert_int_equal(h->st->stats.tcp.DsackOldSent, 1);
     th_free(h);
 }
@@ -111,28 +92,28 @@ static void test_only_with_sack_and_switch(void **state)
 {
     (void)state;
     struct th *h = th_new(NULL);
-    open_sack(h, false); /* SACK not agreed: no blocks at all */
+    th_open_sack(h, false); /* SACK not agreed: no blocks at all */
     uint32_t i = h->iss + 1, p = PEER_ISS + 1;
     seg_in(h, A | P, p, i, 65535, data, 100);
     th_advance(h, 200 * UST_MSEC);
     seg_expect(h, A, i, p + 100);
     seg_in(h, A | P, p, i, 65535, data, 100);
-    expect_blocks(seg_expect(h, A, i, p + 100), NULL, 0);
+    th_expect_sack_blocks(seg_expect(h, A, i, p + 100), NULL, 0);
     th_free(h);
 
     struct ust_config c;
     ust_config_default(&c);
     c.tcp_dsack = false; /* SACK blocks, but no D-SACK */
     h = th_new(&c);
-    open_sack(h, true);
+    th_open_sack(h, true);
     seg_in(h, A, p + 1000, i = h->iss + 1, 65535, data, 100);
-    expect_blocks(seg_expect(h, A, i, p), (uint32_t[]){p + 1000, p + 1100}, 1);
+    th_expect_sack_blocks(seg_expect(h, A, i, p), (uint32_t[]){p + 1000, p + 1100}, 1);
     seg_in(h, A, p + 1000, i, 65535, data, 100);
-    expect_blocks(seg_expect(h, A, i, p), (uint32_t[]){p + 1000, p + 1100}, 1);
+    th_expect_sack_blocks(seg_expect(h, A, i, p), (uint32_t[]){p + 1000, p + 1100}, 1);
     seg_in(h, A | P, p, i, 65535, data, 100);
-    expect_blocks(seg_expect(h, A, i, p + 100), (uint32_t[]){p + 1000, p + 1100}, 1);
+    th_expect_sack_blocks(seg_expect(h, A, i, p + 100), (uint32_t[]){p + 1000, p + 1100}, 1);
     seg_in(h, A | P, p, i, 65535, data, 100);
-    expect_blocks(seg_expect(h, A, i, p + 100), (uint32_t[]){p + 1000, p + 1100}, 1);
+    th_expect_sack_blocks(seg_expect(h, A, i, p + 100), (uint32_t[]){p + 1000, p + 1100}, 1);
     assert_int_equal(h->st->stats.tcp.DsackOldSent + h->st->stats.tcp.DsackOfoSent, 0);
     th_free(h);
 }

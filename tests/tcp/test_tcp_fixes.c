@@ -107,11 +107,7 @@ static void test_far_duplicate_keeps_ts_recent(void **state)
 /* Active open, the peer permits SACK; 6 segments out, 2 acknowledged. */
 static struct ust_sock *open_sack_and_send(struct th *h)
 {
-    struct ust_sock *s = th_connect(h);
-    struct tcp_opts so = {.has_mss = true, .mss = 1460, .sack_permitted = true};
-    th_advance(h, TH_RTT);
-    seg_in_opts(h, S | A, PEER_ISS, h->iss + 1, 65535, &so, 0, NULL, 0);
-    seg_expect(h, A, h->iss + 1, PEER_ISS + 1);
+    struct ust_sock *s = th_open_sack(h, true);
     uint32_t i = h->iss + 1, p = PEER_ISS + 1;
     const uint32_t M = 1460;
     assert_int_equal(tcp_sock_ops.send(s, data, 6 * M, 0, NULL), 6 * M);

@@ -32,17 +32,6 @@ static struct th *th_rack(bool on)
     return th_new(&c);
 }
 
-/* Active open; the peer permits SACK (no timestamps). */
-static struct ust_sock *open_conn(struct th *h)
-{
-    struct ust_sock *s = th_connect(h);
-    struct tcp_opts o = {.has_mss = true, .mss = 1460, .sack_permitted = true};
-    th_advance(h, TH_RTT);
-    seg_in_opts(h, S | A, PEER_ISS, h->iss + 1, 65535, &o, 0, NULL, 0);
-    seg_expect(h, A, h->iss + 1, PEER_ISS + 1);
-    return s;
-}
-
 static struct tcb *tcb_of(struct th *h)
 {
     return tcb_lookup(h->st, TH_LOCAL, h->lport, TH_PEER, h->rport);
@@ -75,7 +64,7 @@ static void test_probe_resends_last_segment_after_pto(void **state)
 {
     (void)state;
     struct th *h = th_rack(true);
-    struct ust_sock *s = open_conn(h);
+    struct ust_sock *s = th_open_sack(h, true);
     uint32_t i = h->iss + 1, p = PEER_ISS + 1;
     send_segs(h, s, 3 * M, 0, 3);
     /* no ACK: at PTO = 2 * SRTT the highest segment goes again (nothing
@@ -103,7 +92,7 @@ static void test_probe_sends_new_data_first(void **state)
 {
     (void)state;
     struct th *h = th_rack(true);
-    struct ust_sock *s = open_conn(h);
+    struct ust_sock *s = th_open_sack(h, true);
     uint32_t i = h->iss + 1, p = PEER_ISS + 1;
     send_segs(h, s, 11 * M, 0, 10); /* cwnd 10 segments: the 11th waits */
     th_advance(h, 199 * MS);
@@ -121,7 +110,7 @@ static void test_probe_for_one_segment_waits_for_delayed_ack(void **state)
 {
     (void)state;
     struct th *h = th_rack(true);
-    struct ust_sock *s = open_conn(h);
+    struct ust_sock *s = th_open_sack(h, true);
     uint32_t i = h->iss + 1, p = PEER_ISS + 1;
     send_segs(h, s, M, 0, 1);
     /* one segment: PTO = 2 * SRTT + 200 ms (its ACK may be delayed) =
@@ -146,7 +135,7 @@ static void test_no_probe_with_rack_off(void **state)
 {
     (void)state;
     struct th *h = th_rack(false);
-    struct ust_sock *s = open_conn(h);
+    struct ust_sock *s = th_open_sack(h, true);
     uint32_t i = h->iss + 1, p = PEER_ISS + 1;
     send_segs(h, s, 3 * M, 0, 3);
     th_advance(h, 299 * MS);
@@ -227,7 +216,7 @@ static void test_probe_that_repaired_a_loss_reduces_cwnd(void **state)
 {
     (void)state;
     struct th *h = th_rack(true);
-    struct ust_sock *s = open_conn(h);
+    struct ust_sock *s = th_open_sack(h, true);
     uint32_t i = h->iss + 1, p = PEER_ISS + 1;
     probe_and_ack(h, s);
     /* the probe's ACK, no D-SACK: was the original lost, or its ACK? Not
@@ -252,7 +241,7 @@ static void test_probe_reported_as_duplicate_keeps_cwnd(void **state)
 {
     (void)state;
     struct th *h = th_rack(true);
-    struct ust_sock *s = open_conn(h);
+    struct ust_sock *s = th_open_sack(h, true);
     uint32_t i = h->iss + 1, p = PEER_ISS + 1;
     probe_and_ack(h, s);
     /* only the ACK was lost: the peer got the segment twice and says so
@@ -273,7 +262,7 @@ static void test_lost_after_reordering_window_without_dupthresh(void **state)
 {
     (void)state;
     struct th *h = th_rack(true);
-    struct ust_sock *s = open_conn(h);
+    struct ust_sock *s = th_open_sack(h, true);
     uint32_t i = h->iss + 1, p = PEER_ISS + 1;
     send_segs(h, s, 4 * M, 0, 4);
     /* one duplicate ACK SACKing segment 1, sent together with 0: segment
@@ -304,7 +293,7 @@ static void test_three_sacked_is_loss_at_once(void **state)
 {
     (void)state;
     struct th *h = th_rack(true);
-    struct ust_sock *s = open_conn(h);
+    struct ust_sock *s = th_open_sack(h, true);
     uint32_t i = h->iss + 1, p = PEER_ISS + 1;
     send_segs(h, s, 4 * M, 0, 4);
     /* no reordering seen and three segments SACKed: reo_wnd = 0 */
@@ -321,7 +310,7 @@ static void test_reordering_is_not_loss(void **state)
 {
     (void)state;
     struct th *h = th_rack(true);
-    struct ust_sock *s = open_conn(h);
+    struct ust_sock *s = th_open_sack(h, true);
     uint32_t i = h->iss + 1, p = PEER_ISS + 1;
     send_segs(h, s, 8 * M, 0, 8);
     th_advance(h, 100 * MS);
@@ -351,7 +340,7 @@ static void test_lost_retransmission_found_and_resent(void **state)
 {
     (void)state;
     struct th *h = th_rack(true);
-    struct ust_sock *s = open_conn(h);
+    struct ust_sock *s = th_open_sack(h, true);
     uint32_t i = h->iss + 1, p = PEER_ISS + 1;
     send_segs(h, s, 12 * M, 0, 10);
     th_advance(h, 100 * MS);
@@ -401,7 +390,7 @@ static void test_dsack_widens_reordering_window(void **state)
 {
     (void)state;
     struct th *h = th_rack(true);
-    struct ust_sock *s = open_conn(h);
+    struct ust_sock *s = th_open_sack(h, true);
     uint32_t i = h->iss + 1, p = PEER_ISS + 1;
     send_segs(h, s, 2 * M, 0, 2);
     th_advance(h, 100 * MS);
@@ -419,7 +408,7 @@ static void test_reordering_window_bounded_by_srtt(void **state)
 {
     (void)state;
     struct th *h = th_rack(true);
-    struct ust_sock *s = open_conn(h);
+    struct ust_sock *s = th_open_sack(h, true);
     uint32_t i = h->iss + 1, p = PEER_ISS + 1;
     /* four round trips, each with a D-SACK: reo_wnd_mult 5, which would
      * be 5 * 100 / 4 = 125 ms */
@@ -441,7 +430,7 @@ static void test_rto_resends_only_what_is_not_sacked(void **state)
 {
     (void)state;
     struct th *h = th_rack(true);
-    struct ust_sock *s = open_conn(h);
+    struct ust_sock *s = th_open_sack(h, true);
     uint32_t i = h->iss + 1, p = PEER_ISS + 1;
     send_segs(h, s, 4 * M, 0, 4);
     th_advance(h, 100 * MS);
@@ -478,7 +467,7 @@ static void test_reneged_sacks_are_dropped_at_rto(void **state)
 {
     (void)state;
     struct th *h = th_rack(true);
-    struct ust_sock *s = open_conn(h);
+    struct ust_sock *s = th_open_sack(h, true);
     uint32_t i = h->iss + 1, p = PEER_ISS + 1;
     send_segs(h, s, 4 * M, 0, 4);
     th_advance(h, 100 * MS);

@@ -16,44 +16,24 @@
 static uint8_t data[16384];
 
 /* Active open; the peer permits SACK (no timestamps, to keep 4 blocks). */
-static struct ust_sock *open_sack(struct th *h, bool peer_sack)
-{
-    struct ust_sock *s = th_connect(h);
-    assert_true(h->q[h->qhead - 1].opts.sack_permitted); /* offered by default */
-    struct tcp_opts o = {.has_mss = true, .mss = 1460, .sack_permitted = peer_sack};
-    th_advance(h, TH_RTT);
-    seg_in_opts(h, S | A, PEER_ISS, h->iss + 1, 65535, &o, 0, NULL, 0);
-    seg_expect(h, A, h->iss + 1, PEER_ISS + 1);
-    return s;
-}
-
-static void expect_blocks(const struct th_seg *a, const uint32_t *lr, unsigned n)
-{
-    assert_int_equal(a->opts.num_sack, n);
-    for (unsigned k = 0; k < n; k++) {
-        assert_int_equal(a->opts.sack[k].left, lr[2 * k]);
-        assert_int_equal(a->opts.sack[k].right, lr[2 * k + 1]);
-    }
-}
-
 static void test_receiver_blocks(void **state)
 {
     (void)state;
     struct th *h = th_new(NULL);
-    struct ust_sock *s = open_sack(h, true);
+    struct ust_sock *s = th_open_sack(h, true);
     uint32_t i = h->iss + 1, p = PEER_ISS + 1;
     seg_in(h, A, p + 1000, i, 65535, data, 100);
-    expect_blocks(seg_expect(h, A, i, p), (uint32_t[]){p + 1000, p + 1100}, 1);
+    th_expect_sack_blocks(seg_expect(h, A, i, p), (uint32_t[]){p + 1000, p + 1100}, 1);
     seg_in(h, A, p + 2000, i, 65535, data, 100);
-    expect_blocks(seg_expect(h, A, i, p), (uint32_t[]){p + 2000, p + 2100, p + 1000, p + 1100}, 2);
+    th_expect_sack_blocks(seg_expect(h, A, i, p), (uint32_t[]){p + 2000, p + 2100, p + 1000, p + 1100}, 2);
     seg_in(h, A, p + 1100, i, 65535, data, 100); /* the older range grows: it is first */
-    expect_blocks(seg_expect(h, A, i, p), (uint32_t[]){p + 1000, p + 1200, p + 2000, p + 2100}, 2);
+    th_expect_sack_blocks(seg_expect(h, A, i, p), (uint32_t[]){p + 1000, p + 1200, p + 2000, p + 2100}, 2);
     seg_in(h, A, p, i, 65535, data, 1200);        /* front filled */
     /* its last 200 bytes were held already: a D-SACK (RFC 2883) first */
-    expect_blocks(seg_expect(h, A, i, p + 1200),
+    th_expect_sack_blocks(seg_expect(h, A, i, p + 1200),
                   (uint32_t[]){p + 1000, p + 1200, p + 2000, p + 2100}, 2);
     seg_in(h, A, p + 1200, i, 65535, data, 800);
-    expect_blocks(seg_expect(h, A, i, p + 2100), NULL, 0);
+    th_expect_sack_blocks(seg_expect(h, A, i, p + 2100), NULL, 0);
     char b[4096];
     assert_int_equal(tcp_sock_ops.recv(s, b, sizeof(b), 0, NULL), 2100);
     th_free(h);
@@ -63,10 +43,10 @@ static void test_no_blocks_without_permission(void **state)
 {
     (void)state;
     struct th *h = th_new(NULL);
-    open_sack(h, false);
+    th_open_sack(h, false);
     uint32_t i = h->iss + 1, p = PEER_ISS + 1;
     seg_in(h, A, p + 1000, i, 65535, data, 100);
-    expect_blocks(seg_expect(h, A, i, p), NULL, 0);
+    th_expect_sack_blocks(seg_expect(h, A, i, p), NULL, 0);
     th_free(h);
 }
 
@@ -84,7 +64,7 @@ static void test_recovery_fills_holes(void **state)
 {
     (void)state;
     struct th *h = th_dupack_rules();
-    struct ust_sock *s = open_sack(h, true);
+    struct ust_sock *s = th_open_sack(h, true);
     uint32_t i = h->iss + 1, p = PEER_ISS + 1;
     const uint32_t M = 1460;
     assert_int_equal(tcp_sock_ops.send(s, data, 6 * M, 0, NULL), 6 * M);
@@ -120,7 +100,7 @@ static void test_bogus_blocks_ignored(void **state)
 {
     (void)state;
     struct th *h = th_new(NULL); /* RACK on: it falls back to DupThresh here */
-    struct ust_sock *s = open_sack(h, true);
+    struct ust_sock *s = th_open_sack(h, true);
     uint32_t i = h->iss + 1, p = PEER_ISS + 1;
     assert_int_equal(tcp_sock_ops.send(s, data, 2000, 0, NULL), 2000);
     seg_expect(h, A, i, p);
