@@ -426,6 +426,29 @@ static void test_ece_during_recovery_no_second_cut(void **state)
     th_free(h);
 }
 
+/* A loss found in the window an ECE already reduced cwnd for is repaired
+ * without a second reduction (RFC 3168 6.1.2; Linux's CWR state). */
+static void test_loss_after_ece_same_window_no_second_cut(void **state)
+{
+    (void)state;
+    struct th *h = th_ecn(1);
+    struct ust_sock *s = open_active(h, -1, S | E | W, E);
+    uint32_t i = h->iss + 1, p = PEER_ISS + 1;
+    send_bytes(s, 10 * M);
+    for (uint32_t k = 0; k < 10; k++)
+        expect_seg(h, k == 9 ? A | P : A, i + k * M, p, M, ECT0);
+    seg_in(h, A | E, p, i + 2 * M, 65535, NULL, 0); /* ECE: flight was 10 M */
+    assert_int_equal(th_info(s).ssthresh, 5 * M);
+    assert_int_equal(STAT(h, EcnCwndReductions), 1);
+    for (int d = 0; d < 3; d++) /* segment 2 lost, in the same window */
+        seg_in(h, A | E, p, i + 2 * M, 65535, NULL, 0);
+    expect_seg(h, A, i + 2 * M, p, M, NOT_ECT); /* fast retransmit */
+    assert_int_equal(STAT(h, FastRetrans), 1);
+    assert_int_equal(th_info(s).ssthresh, 5 * M); /* not cut again to 8 M / 2 */
+    h->allow_unchecked = true; /* what the recovery sends next: not the point */
+    th_free(h);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -442,6 +465,7 @@ int main(void)
         cmocka_unit_test(test_ce_ignored_without_ecn),
         cmocka_unit_test(test_ece_reduces_once_per_window),
         cmocka_unit_test(test_ece_during_recovery_no_second_cut),
+        cmocka_unit_test(test_loss_after_ece_same_window_no_second_cut),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

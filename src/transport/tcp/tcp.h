@@ -191,6 +191,7 @@ struct tcb {
     bool ecn_ok;                /* negotiated: ECT on new data, ECE/CWR meaningful */
     bool ecn_echo;              /* receiver: CE seen, ECE on every ACK until CWR */
     bool ecn_cwr;               /* sender: the next new data segment carries CWR */
+    bool ecn_cut;               /* sender: an ECE reduced cwnd for data up to ecn_high */
     uint32_t ecn_high;          /* sender: SND.MAX at the last reduction; ECE on
                                    ACKs not beyond it belongs to that window */
 
@@ -501,6 +502,9 @@ void tcp_ecn_ack(struct tcb *tcb, uint8_t flags, uint32_t flight);
 /* An outgoing segment (not SYN): ECE/CWR flags added to *flags, and the
  * TOS octet to send, whose ECN bits say ECT(0) only on new data. */
 uint8_t tcp_ecn_tx(struct tcb *tcb, uint8_t *flags, uint32_t seq, uint32_t len);
+/* True while the window of an ECN reduction is not yet acknowledged: a
+ * loss found in it does not reduce cwnd a second time (RFC 3168 6.1.2). */
+bool tcp_ecn_window_reduced(const struct tcb *tcb);
 
 /* ---- tcp_ipopt.c: IP options (RFC 9293 3.9.2.1) ------------------------ */
 struct ipv4_hdr;

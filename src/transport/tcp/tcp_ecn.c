@@ -53,7 +53,7 @@ void tcp_ecn_syn_in(struct tcb *t, uint8_t flags, bool synack)
 
 void tcp_ecn_established(struct tcb *t)
 {
-    t->ecn_echo = t->ecn_cwr = false;
+    t->ecn_echo = t->ecn_cwr = t->ecn_cut = false;
     t->ecn_high = t->snd_una - 1; /* the first ECE always counts */
     if (!t->ecn_ok)
         return;
@@ -94,9 +94,17 @@ void tcp_ecn_ack(struct tcb *t, uint8_t flags, uint32_t flight)
     if (t->flags & (TF_IN_RECOVERY | TF_RTO_RECOVERY))
         return; /* loss recovery already reduced cwnd for this window */
     t->st->stats.tcp.EcnCwndReductions++;
+    t->ecn_cut = true;
     tcp_cc_reduce(t, flight);
     TCB_TRACE(t, "ECE: cwnd %u ssthresh %u, CWR on the next new data", t->cc.cwnd,
               t->cc.ssthresh);
+}
+
+bool tcp_ecn_window_reduced(const struct tcb *t)
+{
+    /* 6.1.2: "should not decrease ... ssthresh if it has been decreased
+     * within the last round trip time" (Linux: its CWR state) */
+    return t->ecn_cut && !seq_gt(t->snd_una, t->ecn_high);
 }
 
 uint8_t tcp_ecn_tx(struct tcb *t, uint8_t *flags, uint32_t seq, uint32_t len)

@@ -525,7 +525,8 @@ static void ack_duplicate(struct tcb *t, const struct seg *s, uint32_t old_wnd)
         TCB_TRACE(t, "%s fast retransmit at %u", tcb_str(t, b, sizeof(b)), t->snd_una);
         t->recover = t->snd_max;
         t->flags |= TF_IN_RECOVERY;
-        t->cc_ops->enter_recovery(&t->cc, tcp_flight(t));
+        if (!tcp_ecn_window_reduced(t)) /* else ECN already cut for this window */
+            t->cc_ops->enter_recovery(&t->cc, tcp_flight(t));
         t->sack_next = t->snd_una;
         if (!tcp_sack_retransmit_hole(t)) {
             tcp_retransmit_first(t);

@@ -305,7 +305,8 @@ static void on_losses(struct tcb *t, const struct lost *lo)
                   lo->first, lo->n);
         t->recover = t->snd_max;
         t->flags |= TF_IN_RECOVERY;
-        tcp_cc_reduce(t, tcp_flight(t));
+        if (!tcp_ecn_window_reduced(t)) /* else ECN already cut for this window */
+            tcp_cc_reduce(t, tcp_flight(t));
         tcp_tlp_reset(t);
         r->cwr_round_on = false;
         retransmit_first_lost(t);
