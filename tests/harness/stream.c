@@ -7,6 +7,7 @@
 
 #include <errno.h>
 
+#include "sin.h"
 #include "stream.h"
 
 uint8_t stream_byte(size_t k) { return (uint8_t)((k * 2654435761u) >> 13); }
@@ -44,4 +45,50 @@ bool stream_recv(struct ust_stack *st, int fd, size_t *got)
                 fail_msg("byte %zu differs", *got + (size_t)k);
         *got += (size_t)r;
     }
+}
+
+/* B's listener and A's connecting socket. */
+static void stream_connect(struct ust_stack *a, struct ust_stack *b, ust_ip4_t b_addr,
+                           uint16_t port, struct stream_xfer *x)
+{
+    x->l = ust_socket(b, AF_INET, SOCK_STREAM | SOCK_NONBLOCK, 0);
+    struct sockaddr_in any = sin_of(0, port), to = sin_of(b_addr, port);
+    assert_int_equal(ust_bind(b, x->l, (struct sockaddr *)&any, sizeof(any)), 0);
+    assert_int_equal(ust_listen(b, x->l, 4), 0);
+    x->c = ust_socket(a, AF_INET, SOCK_STREAM | SOCK_NONBLOCK, 0);
+    assert_int_equal(ust_connect(a, x->c, (struct sockaddr *)&to, sizeof(to)), -1);
+    assert_int_equal(errno, EINPROGRESS);
+    x->s = -1;
+}
+
+void stream_transfer(struct ust_sim *sim, struct ust_stack *a, struct ust_stack *b,
+                     ust_ip4_t b_addr, uint16_t port, size_t total, ust_time_t limit,
+                     const char *what, struct stream_xfer *x)
+{
+    stream_connect(a, b, b_addr, port, x);
+    ust_time_t start = ust_sim_now(sim), deadline = start + limit;
+    size_t sent = 0, got = 0;
+    bool closed = false, eof = false;
+    while (!eof && ust_sim_now(sim) < deadline) {
+        ust_sim_run_until(sim, ust_sim_now(sim) + 1 * UST_MSEC);
+        if (x->s < 0 && (x->s = ust_accept(b, x->l, NULL, NULL)) >= 0)
+            assert_int_equal(ust_set_nonblock(b, x->s, 1), 0);
+        if (stream_send(a, x->c, &sent, total) && !closed) {
+            assert_int_equal(ust_shutdown(a, x->c, SHUT_WR), 0);
+            closed = true;
+        }
+        if (x->s >= 0)
+            eof = stream_recv(b, x->s, &got);
+    }
+    if (!eof)
+        fail_msg("%s: %zu of %zu bytes by the deadline", what, got, total);
+    assert_int_equal(got, total);
+    x->took = ust_sim_now(sim) - start;
+}
+
+void stream_xfer_close(struct ust_stack *a, struct ust_stack *b, const struct stream_xfer *x)
+{
+    ust_close(b, x->s);
+    ust_close(a, x->c);
+    ust_close(b, x->l);
 }

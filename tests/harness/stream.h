@@ -17,4 +17,19 @@ bool stream_send(struct ust_stack *st, int fd, size_t *sent, size_t total);
 /* Reads what is there, checking every byte; returns true at EOF. */
 bool stream_recv(struct ust_stack *st, int fd, size_t *got);
 
+/* One transfer between two stacks of a simulator: A's socket c connects
+ * to B's listener l on b_addr:port, sends `total` pattern bytes and
+ * half-closes; B's accepted socket s reads them to EOF. All non-blocking,
+ * the simulator stepped 1 ms at a time. The test fails (naming `what`)
+ * unless every byte arrives within `limit` of virtual time. */
+struct stream_xfer {
+    int c, s, l;
+    ust_time_t took; /* virtual time from connect to B's EOF */
+};
+void stream_transfer(struct ust_sim *sim, struct ust_stack *a, struct ust_stack *b,
+                     ust_ip4_t b_addr, uint16_t port, size_t total, ust_time_t limit,
+                     const char *what, struct stream_xfer *x);
+/* Closes the three sockets. */
+void stream_xfer_close(struct ust_stack *a, struct ust_stack *b, const struct stream_xfer *x);
+
 #endif

@@ -13,13 +13,11 @@
 #include <stdint.h>
 #include <cmocka.h>
 
-#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "ustack/ustack.h"
-#include "../harness/sin.h"
 #include "../harness/stream.h"
 
 #define A_ADDR UST_IP4(203, 0, 113, 1)
@@ -67,40 +65,18 @@ static struct run transfer(uint64_t seed, unsigned a_ecn, double ce_mark)
 {
     struct net2 n;
     net_up(&n, seed, a_ecn, ce_mark);
-    int l = ust_socket(n.b, AF_INET, SOCK_STREAM | SOCK_NONBLOCK, 0);
-    struct sockaddr_in any = sin_of(0, 5001), to = sin_of(B_ADDR, 5001);
-    assert_int_equal(ust_bind(n.b, l, (struct sockaddr *)&any, sizeof(any)), 0);
-    assert_int_equal(ust_listen(n.b, l, 4), 0);
-    int c = ust_socket(n.a, AF_INET, SOCK_STREAM | SOCK_NONBLOCK, 0);
-    assert_int_equal(ust_connect(n.a, c, (struct sockaddr *)&to, sizeof(to)), -1);
-    assert_int_equal(errno, EINPROGRESS);
-    ust_time_t deadline = ust_sim_now(n.sim) + 600 * UST_SEC;
-    int s = -1;
-    size_t sent = 0, got = 0;
-    bool closed = false, eof = false;
-    while (!eof && ust_sim_now(n.sim) < deadline) {
-        ust_sim_run_until(n.sim, ust_sim_now(n.sim) + 1 * UST_MSEC);
-        if (s < 0 && (s = ust_accept(n.b, l, NULL, NULL)) >= 0)
-            assert_int_equal(ust_set_nonblock(n.b, s, 1), 0);
-        if (stream_send(n.a, c, &sent, TOTAL) && !closed) {
-            assert_int_equal(ust_shutdown(n.a, c, SHUT_WR), 0);
-            closed = true;
-        }
-        if (s >= 0)
-            eof = stream_recv(n.b, s, &got);
-    }
-    if (!eof)
-        fail_msg("seed %llu ecn %u: %zu of %u bytes", (unsigned long long)seed, a_ecn, got, TOTAL);
-    assert_int_equal(got, TOTAL);
+    char what[64];
+    snprintf(what, sizeof(what), "seed %llu ecn %u", (unsigned long long)seed, a_ecn);
+    struct stream_xfer x;
+    stream_transfer(n.sim, n.a, n.b, B_ADDR, 5001, TOTAL, 600 * UST_SEC, what, &x);
+    int c = x.c;
     struct run r;
     socklen_t len = sizeof(r.info);
     assert_int_equal(ust_getsockopt(n.a, c, IPPROTO_TCP, UST_TCP_INFO, &r.info, &len), 0);
     r.a = *ust_stack_stats(n.a);
     r.b = *ust_stack_stats(n.b);
     assert_int_equal(ust_sim_get_link_stats(n.da, UST_SIM_TX, &r.cable), 0);
-    ust_close(n.b, s);
-    ust_close(n.a, c);
-    ust_close(n.b, l);
+    stream_xfer_close(n.a, n.b, &x);
     ust_sim_free(n.sim);
     ust_stack_free(n.a);
     ust_stack_free(n.b);

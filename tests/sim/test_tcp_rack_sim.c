@@ -10,13 +10,11 @@
 #include <stdint.h>
 #include <cmocka.h>
 
-#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "ustack/ustack.h"
-#include "../harness/sin.h"
 #include "../harness/stream.h"
 
 #define A_ADDR UST_IP4(203, 0, 113, 1)
@@ -62,36 +60,13 @@ static struct run transfer(uint64_t seed, double loss, ust_time_t delay, size_t 
 {
     struct net2 n;
     net_up(&n, seed, loss, delay, rack);
-    int l = ust_socket(n.b, AF_INET, SOCK_STREAM | SOCK_NONBLOCK, 0);
-    struct sockaddr_in any = sin_of(0, 5001), to = sin_of(B_ADDR, 5001);
-    assert_int_equal(ust_bind(n.b, l, (struct sockaddr *)&any, sizeof(any)), 0);
-    assert_int_equal(ust_listen(n.b, l, 4), 0);
-    int c = ust_socket(n.a, AF_INET, SOCK_STREAM | SOCK_NONBLOCK, 0);
-    assert_int_equal(ust_connect(n.a, c, (struct sockaddr *)&to, sizeof(to)), -1);
-    assert_int_equal(errno, EINPROGRESS);
-    ust_time_t start = ust_sim_now(n.sim), deadline = start + 900 * UST_SEC;
-    int s = -1;
-    size_t sent = 0, got = 0;
-    bool closed = false, eof = false;
-    while (!eof && ust_sim_now(n.sim) < deadline) {
-        ust_sim_run_until(n.sim, ust_sim_now(n.sim) + 1 * UST_MSEC);
-        if (s < 0 && (s = ust_accept(n.b, l, NULL, NULL)) >= 0)
-            assert_int_equal(ust_set_nonblock(n.b, s, 1), 0);
-        if (stream_send(n.a, c, &sent, total) && !closed) {
-            assert_int_equal(ust_shutdown(n.a, c, SHUT_WR), 0);
-            closed = true;
-        }
-        if (s >= 0)
-            eof = stream_recv(n.b, s, &got);
-    }
-    if (!eof)
-        fail_msg("seed %llu loss %.2f rack %d: %zu of %zu bytes", (unsigned long long)seed, loss,
-                 rack, got, total);
-    assert_int_equal(got, total);
-    struct run r = {.took = ust_sim_now(n.sim) - start, .a = ust_stack_stats(n.a)->tcp};
-    ust_close(n.b, s);
-    ust_close(n.a, c);
-    ust_close(n.b, l);
+    char what[64];
+    snprintf(what, sizeof(what), "seed %llu loss %.2f rack %d", (unsigned long long)seed, loss,
+             rack);
+    struct stream_xfer x;
+    stream_transfer(n.sim, n.a, n.b, B_ADDR, 5001, total, 900 * UST_SEC, what, &x);
+    struct run r = {.took = x.took, .a = ust_stack_stats(n.a)->tcp};
+    stream_xfer_close(n.a, n.b, &x);
     ust_sim_free(n.sim);
     ust_stack_free(n.a);
     ust_stack_free(n.b);
