@@ -64,26 +64,6 @@ int ust_dev_input(struct ust_dev *dev, ust_time_t now, const uint8_t *frame, siz
     return link_input(dev, dev->st->now, frame, len);
 }
 
-/* A driver with a transmit queue may hold the frame until the burst ends. */
-static int driver_queue(struct ust_dev *dev, struct pkt *p)
-{
-    size_t len = p->len;
-    int rc = dev->txq->transmit(dev->ctx, dev, p->data, p->len);
-    pkt_pool_free(&dev->st->pkt_pool, p);
-    if (rc < 0) {
-        DEV_COUNT(dev, tx_drops);
-        TRACE(dev->st, "dev", "%s tx drop len %zu: %s", dev->name, len, ust_strerror(rc));
-        return rc;
-    }
-    dev->stats.tx_frames++;
-    dev->stats.tx_bytes += len;
-    dev->st->stats.link.tx_frames++;
-    dev->st->stats.link.tx_bytes += len;
-    if (dev->st->tx_hold == 0)
-        dev->txq->flush(dev->ctx, dev);
-    return UST_OK;
-}
-
 void dev_tx_flush(struct ust_dev *dev)
 {
     if (dev->txq)
@@ -92,9 +72,10 @@ void dev_tx_flush(struct ust_dev *dev)
 
 int dev_driver_transmit(struct ust_dev *dev, ust_time_t now, struct pkt *p)
 {
-    if (dev->txq)
-        return driver_queue(dev, p);
-    int rc = dev->ops.transmit(dev->ctx, now, p->data, p->len);
+    /* A driver with a transmit queue copies the frame and may hold it
+     * until the burst ends (stack_tx_release); outside one it goes now. */
+    int rc = dev->txq ? dev->txq->transmit(dev->ctx, dev, p->data, p->len)
+                      : dev->ops.transmit(dev->ctx, now, p->data, p->len);
     if (rc < 0) {
         DEV_COUNT(dev, tx_drops);
         TRACE(dev->st, "dev", "%s tx drop len %zu: %s", dev->name, p->len, ust_strerror(rc));
@@ -105,6 +86,8 @@ int dev_driver_transmit(struct ust_dev *dev, ust_time_t now, struct pkt *p)
         dev->st->stats.link.tx_bytes += p->len;
     }
     pkt_pool_free(&dev->st->pkt_pool, p);
+    if (rc >= 0 && dev->st->tx_hold == 0)
+        dev_tx_flush(dev);
     return rc < 0 ? rc : UST_OK;
 }
 
