@@ -433,7 +433,7 @@ static void tcp_op_close(struct ust_sock *s)
         break;
     }
     close_begin(t);
-    tcp_fin_wait_2_timeout(t);
+    tcp_orphan_begin(t); /* counted, capped, FIN-WAIT-2 bounded */
     tcb_reap(t);
 }
 

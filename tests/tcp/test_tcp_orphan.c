@@ -1,0 +1,84 @@
+/* Orphaned connections (Linux tcp_fin_timeout, tcp_max_orphans): a
+ * connection whose socket the application closed is reclaimed from
+ * FIN-WAIT-2 after cfg.tcp_fin_timeout, however it got there, and orphans
+ * beyond cfg.tcp_max_orphans are reset. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include <netinet/in.h>
+#include <string.h>
+#include <sys/socket.h>
+
+#include "../harness/tcp_harness.h"
+#include "core/stack_impl.h"
+#include "transport/tcp/tcp.h"
+
+/* State of the connection under test, whether or not a socket holds it
+ * (-1: the TCB is gone). */
+static int conn_state(struct th *h)
+{
+    struct tcb *t = tcb_lookup(h->st, TH_LOCAL, h->lport, TH_PEER, h->rport);
+    return t ? (int)t->state : -1;
+}
+
+/* shutdown(SHUT_WR), the FIN acknowledged (FIN-WAIT-2 with the socket
+ * open: a half-close may last, nothing reclaims it), then close(). */
+static void test_shutdown_then_close_reclaimed(void **state)
+{
+    (void)state;
+    struct th *h = th_new(NULL);
+    struct ust_sock *s = th_open_active(h, 65535);
+    uint32_t i = h->iss + 1, p = PEER_ISS + 1;
+    assert_int_equal(tcp_sock_ops.shutdown(s, SHUT_WR), UST_OK);
+    seg_expect(h, F | A, i, p);
+    seg_in(h, A, p, i + 1, 65535, NULL, 0);
+    assert_int_equal(conn_state(h), UST_TCP_FIN_WAIT_2);
+    th_advance(h, 120 * UST_SEC);
+    assert_int_equal(conn_state(h), UST_TCP_FIN_WAIT_2);
+    th_close(h, s);
+    th_advance(h, 59 * UST_SEC);
+    assert_int_equal(conn_state(h), UST_TCP_FIN_WAIT_2);
+    th_advance(h, 1 * UST_SEC);
+    assert_int_equal(conn_state(h), -1);
+    assert_int_equal(h->st->tcp->ntcbs, 0);
+    seg_expect_nothing(h);
+    th_free(h);
+}
+
+/* A server's active close: it answers, shuts down, closes. */
+static void test_server_active_close_reclaimed(void **state)
+{
+    (void)state;
+    struct th *h = th_new(NULL);
+    struct ust_sock *l;
+    struct ust_sock *s = th_open_passive(h, &l);
+    uint32_t i = h->iss + 1, p = PEER_ISS + 1;
+    seg_in(h, A | P, p, i, 65535, "GET", 3);
+    th_advance(h, 40 * UST_MSEC);
+    seg_expect(h, A, i, p + 3);
+    char b[8];
+    assert_int_equal(tcp_sock_ops.recv(s, b, sizeof(b), 0, NULL), 3);
+    assert_int_equal(tcp_sock_ops.send(s, "200", 3, 0, NULL), 3);
+    seg_expect(h, A | P, i, p + 3);
+    assert_int_equal(tcp_sock_ops.shutdown(s, SHUT_WR), UST_OK);
+    seg_expect(h, F | A, i + 3, p + 3);
+    seg_in(h, A, p + 3, i + 4, 65535, NULL, 0);
+    assert_int_equal(conn_state(h), UST_TCP_FIN_WAIT_2);
+    th_close(h, s);
+    th_advance(h, 60 * UST_SEC);
+    assert_int_equal(conn_state(h), -1);
+    seg_expect_nothing(h);
+    th_free(h);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_shutdown_then_close_reclaimed),
+        cmocka_unit_test(test_server_active_close_reclaimed),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
