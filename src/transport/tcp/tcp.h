@@ -458,9 +458,10 @@ void tcp_challenge_ack(struct tcb *tcb);
 bool tcp_rst_allowed(struct ust_stack *st);
 
 /* ---- tcp_orphan.c: closed by the application, still finishing --------- */
-/* The socket was closed: the connection finishes alone (FIN-WAIT-2 ends
- * after tcp_fin_timeout) or, beyond tcp_max_orphans, is reset. */
-void tcp_orphan_begin(struct tcb *tcb);
+/* The socket is being closed: the connection will finish alone, counted,
+ * unless tcp_max_orphans are already doing so; then it is reset at once
+ * and false returned. */
+bool tcp_orphan_begin(struct tcb *tcb);
 /* The connection leaves the orphan count (TIME-WAIT, CLOSED, freed). */
 void tcp_orphan_end(struct tcb *tcb);
 

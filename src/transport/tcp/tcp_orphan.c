@@ -10,27 +10,26 @@
 #include "core/trace.h"
 #include "tcp.h"
 
-void tcp_orphan_begin(struct tcb *t)
+bool tcp_orphan_begin(struct tcb *t)
 {
     struct ust_stack *st = t->st;
     if (t->state == UST_TCP_CLOSED || t->state == UST_TCP_TIME_WAIT ||
         (t->flags & TF_ORPHAN_COUNTED))
-        return;
+        return true;
     unsigned cap = st->cfg.tcp_max_orphans;
     if (cap && st->tcp->norphans >= cap) {
+        /* before the FIN is queued: a RST alone, where Linux sends the
+         * FIN and then the RST */
         char b[64];
         TCB_TRACE(t, "%s too many orphans (%u): reset", tcb_str(t, b, sizeof(b)),
                   st->tcp->norphans);
         st->stats.tcp.AbortOnOrphanLimit++;
         tcp_drop(t, UST_ERR_CONNRESET, true);
-        return;
+        return false;
     }
     t->flags |= TF_ORPHAN_COUNTED;
     st->tcp->norphans++;
-    /* Already in FIN-WAIT-2 (shutdown(SHUT_WR) and the FIN acknowledged
-     * before close): the timeout starts now; else it starts when the ACK
-     * of our FIN arrives (tcp_input ack_of_fin). */
-    tcp_fin_wait_2_timeout(t);
+    return true;
 }
 
 void tcp_orphan_end(struct tcb *t)
