@@ -344,9 +344,10 @@ static bool check_rst(struct tcb *t, const struct seg *s)
         return true;
     struct ust_stack *st = t->st;
     if (t->state == UST_TCP_TIME_WAIT && st->cfg.tcp_rfc1337) {
-        /* RFC 1337 (TIME-WAIT assassination, hazard H1): a RST ending
-         * TIME-WAIT early would let old duplicates reach a new incarnation;
-         * ignored, TIME-WAIT runs its 2 MSL (as Linux tcp_rfc1337 = 1). */
+        /* RFC 1337 (TIME-WAIT assassination, hazards H1-H3): a RST ending
+         * TIME-WAIT early lets old duplicates reach a new incarnation of
+         * the 4-tuple; ignored, TIME-WAIT runs its 2 MSL (Linux with
+         * tcp_rfc1337 = 1). */
         st->stats.tcp.TimeWaitRstIgnored++;
         return false;
     }
