@@ -47,7 +47,8 @@
     X(TimeWaitReopens) X(TimeWaitSynDrops) X(DsackOldSent) X(DsackOfoSent) \
     X(EcnNegotiated) X(EcnCeReceived) X(EcnEceReceived) X(EcnCwndReductions) X(EcnCwrSent) \
     X(AckSkippedSeq) X(AckSkippedPaws) X(AckSkippedUnsent) X(AckSkippedChallenge) \
-    X(ChallengeAckLimited) X(RstRateLimited) X(TimeWaitRstIgnored) X(AbortOnOrphanLimit)
+    X(ChallengeAckLimited) X(RstRateLimited) X(TimeWaitRstIgnored) X(AbortOnOrphanLimit) \
+    X(FinWait2Expired)
 
 #define UST_COUNTER_FIELD(name) uint64_t name;
 

@@ -46,6 +46,7 @@ static void test_close_reclaimed_after_fin_timeout(void **state)
     th_advance(h, 1);
     assert_int_equal(conn_state(h), -1);
     assert_int_equal(h->st->tcp->norphans, 0);
+    assert_int_equal(h->st->stats.tcp.FinWait2Expired, 1);
     seg_expect_nothing(h);
     th_free(h);
 }
@@ -70,6 +71,7 @@ static void test_shutdown_then_close_reclaimed(void **state)
     th_advance(h, 1 * UST_SEC);
     assert_int_equal(conn_state(h), -1);
     assert_int_equal(h->st->tcp->ntcbs, 0);
+    assert_int_equal(h->st->stats.tcp.FinWait2Expired, 1);
     seg_expect_nothing(h);
     th_free(h);
 }
@@ -94,8 +96,11 @@ static void test_server_active_close_reclaimed(void **state)
     seg_in(h, A, p + 3, i + 4, 65535, NULL, 0);
     assert_int_equal(conn_state(h), UST_TCP_FIN_WAIT_2);
     th_close(h, s);
-    th_advance(h, 60 * UST_SEC);
+    th_advance(h, 60 * UST_SEC - 1);
+    assert_int_equal(conn_state(h), UST_TCP_FIN_WAIT_2);
+    th_advance(h, 1);
     assert_int_equal(conn_state(h), -1);
+    assert_int_equal(h->st->stats.tcp.FinWait2Expired, 1);
     seg_expect_nothing(h);
     th_free(h);
 }
