@@ -95,8 +95,30 @@ struct ust_config {
     ust_time_t tcp_keepintvl;       /* between unanswered probes (75 s) */
     unsigned tcp_keepcnt;           /* unanswered probes before the reset (9) */
     unsigned tcp_max_backlog;       /* cap on listen() backlog (4096, as somaxconn) */
-    unsigned tcp_challenge_ack_limit; /* RFC 5961 7: challenge ACKs per second per
-                                       stack (1000) */
+    unsigned tcp_challenge_ack_limit; /* RFC 5961 7: stack-wide challenge ACK
+                                       budget per second (1000). Randomized each
+                                       second to limit/2 + random(limit) (rounding
+                                       up; Linux after CVE-2016-5696), so that the
+                                       budget reveals nothing to a blind attacker;
+                                       0 = no challenge ACKs */
+    ust_time_t tcp_invalid_ratelimit; /* per connection: at most one ACK per this
+                                       time in answer to unacceptable segments
+                                       (out of window, PAWS, ACK of unsent data)
+                                       and challenge ACKs (500 ms, Linux
+                                       tcp_invalid_ratelimit); 0 = no limit */
+    unsigned tcp_rst_rate;          /* RSTs per second answering segments for no
+                                       connection (closed ports), stack-wide token
+                                       bucket (100; FreeBSD icmplim covers RSTs
+                                       too, Linux has no limit); 0 = no limit ... */
+    unsigned tcp_rst_burst;         /* ... with this burst (50) */
+    bool tcp_rfc1337;               /* RFC 1337: a RST received in TIME-WAIT is
+                                       ignored, TIME-WAIT goes on (true; Linux
+                                       tcp_rfc1337, default off there) */
+    unsigned tcp_max_orphans;       /* connections closed by the application and
+                                       still finishing (not TIME-WAIT): beyond this
+                                       a newly closed connection is reset instead
+                                       (4096; Linux tcp_max_orphans, sized from
+                                       memory there); 0 = no limit */
 };
 
 void ust_config_default(struct ust_config *cfg);

@@ -49,4 +49,9 @@ void ust_config_default(struct ust_config *c)
     c->tcp_keepcnt = 9;
     c->tcp_max_backlog = 4096;
     c->tcp_challenge_ack_limit = 1000;
+    c->tcp_invalid_ratelimit = 500 * UST_MSEC;
+    c->tcp_rst_rate = 100;
+    c->tcp_rst_burst = 50;
+    c->tcp_rfc1337 = true;
+    c->tcp_max_orphans = 4096;
 }

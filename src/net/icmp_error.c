@@ -3,6 +3,7 @@
  * to the layer that sent the offending datagram. */
 #include <string.h>
 
+#include "core/ratelimit.h"
 #include "core/stack_impl.h"
 #include "core/trace.h"
 #include "net.h"
@@ -29,21 +30,13 @@ static bool icmp_error_permitted(const struct ust_stack *st, const struct ipv4_h
     return true;
 }
 
-/* GCRA form of a token bucket: err_tat is when the bucket would be full
- * again; each error costs one interval; up to `burst` may be owed. A rate
- * of 0 disables the limit. */
+/* RFC 1812 4.3.2.8 (as Linux icmp_ratelimit): errors are rate-limited by a
+ * stack-wide token bucket (core/ratelimit.c): cfg.icmp_err_burst at once,
+ * then cfg.icmp_err_rate per second; a rate of 0 disables the limit. */
 bool icmp_err_allowed(struct ust_stack *st)
 {
-    if (st->cfg.icmp_err_rate == 0)
-        return true;
-    ust_time_t interval = UST_SEC / st->cfg.icmp_err_rate;
-    ust_time_t burst = st->cfg.icmp_err_burst ? st->cfg.icmp_err_burst : 1;
-    ust_time_t now = st->now;
-    ust_time_t tat = st->icmp.err_tat > now ? st->icmp.err_tat : now;
-    if (tat - now + interval > burst * interval)
-        return false;
-    st->icmp.err_tat = tat + interval;
-    return true;
+    return rate_bucket_take(&st->icmp.err_tat, st->cfg.icmp_err_rate, st->cfg.icmp_err_burst,
+                            st->now);
 }
 
 static void icmp_count_out_error(struct ust_stack *st, uint8_t type)

@@ -254,21 +254,25 @@ def justified_dsacks(pcap, senders=None):
     given, limits this to D-SACKs from those addresses."""
     out = subprocess.run(
         ["tshark", "-n", "-r", pcap, "-o", "tcp.relative_sequence_numbers:FALSE",
-         "-Y", "tcp.len > 0 || tcp.options.sack.dsack", "-T", "fields",
+         "-Y", "tcp.len > 0 || tcp.flags.fin == 1 || tcp.options.sack.dsack", "-T", "fields",
          "-e", "frame.number", "-e", "ip.src", "-e", "ip.dst", "-e", "tcp.srcport",
          "-e", "tcp.dstport", "-e", "tcp.seq", "-e", "tcp.len",
-         "-e", "tcp.options.sack.dsack_le", "-e", "tcp.options.sack.dsack_re"],
+         "-e", "tcp.options.sack.dsack_le", "-e", "tcp.options.sack.dsack_re",
+         "-e", "tcp.flags.fin"],
         stdout=subprocess.PIPE, stderr=subprocess.PIPE, timeout=60, env=_tshark_env())
     assert out.returncode == 0, out.stderr.decode(errors="replace")
     data = {}  # (src, sport, dst, dport) -> [(frame, seq, len)]
     ok = []
     for line in out.stdout.decode(errors="replace").splitlines():
         f = line.split("\t")
-        if len(f) < 9 or not f[0]:
+        if len(f) < 10 or not f[0]:
             continue
         num, src, dst, sport, dport = int(f[0]), f[1], f[2], f[3], f[4]
-        if f[6] and int(f[6]) > 0:
-            data.setdefault((src, sport, dst, dport), []).append((num, int(f[5]), int(f[6])))
+        # sequence space: the payload and a FIN (a D-SACK of a repeated
+        # last segment reaches past its payload by the FIN)
+        seqlen = (int(f[6]) if f[6] else 0) + (1 if f[9] in ("1", "True") else 0)
+        if seqlen > 0:
+            data.setdefault((src, sport, dst, dport), []).append((num, int(f[5]), seqlen))
         if not f[7] or (senders is not None and src not in senders):
             continue
         le, re_ = int(f[7].split(",")[0]), int(f[8].split(",")[0])

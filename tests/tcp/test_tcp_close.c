@@ -53,6 +53,60 @@ static void test_active_close_time_wait(void **state)
     th_free(h);
 }
 
+/* Active close: our FIN, the peer's FIN,ACK, our ACK: TIME-WAIT. */
+static void to_time_wait(struct th *h, struct ust_sock *s)
+{
+    uint32_t i = h->iss + 1, p = PEER_ISS + 1;
+    th_close(h, s);
+    seg_expect(h, F | A, i, p);
+    seg_in(h, F | A, p, i + 1, 65535, NULL, 0);
+    seg_expect(h, A, i + 1, p + 1);
+    assert_int_equal(conn_state(h), UST_TCP_TIME_WAIT);
+}
+
+/* RFC 1337 (cfg.tcp_rfc1337, default on): a RST, even exactly at
+ * RCV.NXT, does not end TIME-WAIT; the 2 MSL run out as usual. */
+static void test_rst_in_time_wait_ignored(void **state)
+{
+    (void)state;
+    struct th *h = th_new(NULL);
+    struct ust_sock *s = th_open_active(h, 65535);
+    uint32_t i = h->iss + 1, p = PEER_ISS + 1;
+    to_time_wait(h, s);
+    th_advance(h, 10 * UST_SEC);
+    seg_in(h, R, p + 1, 0, 0, NULL, 0);
+    seg_in(h, R | A, p + 1, i + 1, 0, NULL, 0);
+    seg_expect_nothing(h);
+    assert_int_equal(conn_state(h), UST_TCP_TIME_WAIT);
+    assert_int_equal(h->st->stats.tcp.TimeWaitRstIgnored, 2);
+    th_advance(h, 49 * UST_SEC);
+    assert_int_equal(conn_state(h), UST_TCP_TIME_WAIT);
+    th_advance(h, 1 * UST_SEC); /* 2 MSL after the FIN */
+    assert_int_equal(conn_state(h), -1);
+    assert_int_equal(h->st->stats.tcp.TimeWaitExpired, 1);
+    th_free(h);
+}
+
+/* cfg.tcp_rfc1337 off: the RFC 9293 3.10.7.4 rule, a RST at RCV.NXT
+ * ends TIME-WAIT at once. */
+static void test_rst_in_time_wait_honoured_without_rfc1337(void **state)
+{
+    (void)state;
+    struct ust_config c;
+    ust_config_default(&c);
+    c.tcp_rfc1337 = false;
+    struct th *h = th_new(&c);
+    struct ust_sock *s = th_open_active(h, 65535);
+    uint32_t p = PEER_ISS + 1;
+    to_time_wait(h, s);
+    seg_in(h, R, p + 1, 0, 0, NULL, 0);
+    seg_expect_nothing(h);
+    assert_int_equal(conn_state(h), -1);
+    assert_int_equal(h->st->stats.tcp.TimeWaitRstIgnored, 0);
+    assert_int_equal(h->st->stats.tcp.TimeWaitExpired, 0);
+    th_free(h);
+}
+
 static void test_time_wait_keeps_no_buffers(void **state)
 {
     (void)state;
@@ -366,6 +420,8 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_active_close_time_wait),
+        cmocka_unit_test(test_rst_in_time_wait_ignored),
+        cmocka_unit_test(test_rst_in_time_wait_honoured_without_rfc1337),
         cmocka_unit_test(test_time_wait_keeps_no_buffers),
         cmocka_unit_test(test_time_wait_configurable),
         cmocka_unit_test(test_passive_close),

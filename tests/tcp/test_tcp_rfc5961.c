@@ -44,11 +44,15 @@ static void test_syn_in_synchronized_state(void **state)
     struct th *h = th_new(NULL);
     struct ust_sock *s = th_open_active(h, 65535);
     uint32_t i = h->iss + 1, p = PEER_ISS + 1;
-    /* RFC 5961 4.2: any SYN, in the window or not, gets a challenge ACK */
+    /* RFC 5961 4.2: any SYN, in the window or not, gets a challenge ACK
+     * (one per tcp_invalid_ratelimit per connection, RFC 5961 10: the SYNs
+     * come 500 ms apart; test_tcp_ratelimit.c tests the limit) */
     seg_in(h, S, p + 10, 0, 1000, NULL, 0);
     seg_expect(h, A, i, p);
+    th_advance(h, 500 * UST_MSEC);
     seg_in(h, S, p + 5000000, 0, 1000, NULL, 0);
     seg_expect(h, A, i, p);
+    th_advance(h, 500 * UST_MSEC);
     seg_in(h, S | A, PEER_ISS, i, 1000, NULL, 0); /* a repeated SYN,ACK */
     seg_expect(h, A, i, p);
     assert_int_equal(th_state(s), UST_TCP_ESTABLISHED);
@@ -100,23 +104,31 @@ static void test_unacceptable_segments_acked(void **state)
     th_free(h);
 }
 
+/* RFC 5961 7: the stack-wide budget alone (the per-connection limit
+ * off). A limit of 1 draws a budget of exactly 1 each second (1/2 rounded
+ * up, plus random(1) = 0); test_tcp_ratelimit.c tests larger, randomized
+ * budgets. */
 static void test_challenge_ack_rate_limit(void **state)
 {
     (void)state;
     struct ust_config c;
     ust_config_default(&c);
-    c.tcp_challenge_ack_limit = 2;
+    c.tcp_challenge_ack_limit = 1;
+    c.tcp_invalid_ratelimit = 0;
     struct th *h = th_new(&c);
     th_open_active(h, 65535);
     uint32_t i = h->iss + 1, p = PEER_ISS + 1;
     for (int k = 0; k < 5; k++)
         seg_in(h, R, p + 1 + (uint32_t)k, 0, 0, NULL, 0);
     seg_expect(h, A, i, p);
-    seg_expect(h, A, i, p);
     seg_expect_nothing(h);
+    assert_int_equal(h->st->stats.tcp.ChallengeAcks, 1);
+    assert_int_equal(h->st->stats.tcp.ChallengeAckLimited, 4);
     th_advance(h, 1 * UST_SEC); /* a new second, a new allowance */
     seg_in(h, R, p + 1, 0, 0, NULL, 0);
     seg_expect(h, A, i, p);
+    seg_in(h, R, p + 1, 0, 0, NULL, 0);
+    seg_expect_nothing(h);
     th_free(h);
 }
 

@@ -236,6 +236,30 @@ static void test_closed_port_sends_port_unreachable(void **state)
     assert_int_equal(ust_stack_stats(h->st)->icmp.OutDestUnreachs, 1);
 }
 
+/* Port unreachables go through the stack-wide ICMP error bucket
+ * (cfg.icmp_err_burst 50 at once, then cfg.icmp_err_rate 100/s): a flood
+ * to a closed port draws 50, the rest are counted as OutRateLimited; 10 ms
+ * later one more may go. */
+static void test_port_unreachable_rate_limited(void **state)
+{
+    struct udp_th *h = *state;
+    uint8_t d[64];
+    size_t n = udp_th_build(d, sizeof(d), PEER, 5353, LOCAL, 9, "nobody", 6);
+    for (int i = 0; i < 60; i++)
+        ust_dev_input(h->dev, h->clock, d, n);
+    const struct ust_stats *st = ust_stack_stats(h->st);
+    assert_int_equal(st->udp.NoPorts, 60);
+    assert_int_equal(st->icmp.OutDestUnreachs, 50); /* (the harness keeps 16 frames) */
+    assert_int_equal(st->link.tx_frames, 50);
+    assert_int_equal(st->icmp.OutRateLimited, 10);
+    h->clock += 10 * UST_MSEC;
+    ust_dev_input(h->dev, h->clock, d, n);
+    ust_dev_input(h->dev, h->clock, d, n);
+    assert_int_equal(st->icmp.OutDestUnreachs, 51);
+    assert_int_equal(st->link.tx_frames, 51);
+    assert_int_equal(st->icmp.OutRateLimited, 11);
+}
+
 /* An ICMP error from PEER quoting transmitted datagram i. */
 static size_t icmp_quoting(struct udp_th *h, unsigned i, uint8_t type, uint8_t code, uint8_t *out,
                            size_t cap)
@@ -309,6 +333,7 @@ int main(void)
         T(test_broadcast_send),
         T(test_full_path_receive),
         T(test_closed_port_sends_port_unreachable),
+        T(test_port_unreachable_rate_limited),
         T(test_icmp_port_unreachable_through_ip),
         T(test_loopback_and_own_address),
 #undef T

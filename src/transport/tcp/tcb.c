@@ -124,6 +124,7 @@ void tcb_free(struct tcb *t)
     if (t->listener)
         tcp_listener_remove_child(t);
     tcp_ack_list_remove(t);
+    tcp_orphan_end(t);
     tcp_timers_cancel(t);
     tcb_hash_remove(t);
     ports_remove(t);
@@ -194,6 +195,8 @@ void tcp_set_state(struct tcb *t, enum ust_tcp_state s)
     if (s == UST_TCP_ESTABLISHED)
         t->flags |= TF_WAS_CONNECTED;
     t->state = s;
+    if (s == UST_TCP_TIME_WAIT || s == UST_TCP_CLOSED)
+        tcp_orphan_end(t);
     if (s == UST_TCP_FIN_WAIT_2 || s == UST_TCP_TIME_WAIT || s == UST_TCP_CLOSED)
         tcb_trim_memory(t);
     tcp_notify(t);

@@ -23,6 +23,9 @@
  *   tcp_rwnd.c   the scaled window field (SHLD-14)
  *   tcp_ipopt.c  IP options, the return source route (MUST-51/52/53)
  *   tcp_ecn.c    Explicit Congestion Notification (RFC 3168, SHLD-8)
+ *   tcp_ratelimit.c  limits on provoked replies: out-of-window and challenge
+ *                ACKs, RSTs to closed ports (RFC 5961 7, 10)
+ *   tcp_orphan.c connections the application closed: count, cap, FIN-WAIT-2
  *   cc.h, cc.c, cc_newreno.c, cc_cubic.c  congestion control behind an ops table
  */
 #ifndef UST_TCP_H
@@ -79,6 +82,7 @@ enum {
     TF_LINGERING = 1u << 19,  /* close() waits (SO_LINGER): closed for the user */
     TF_RACK = 1u << 20,       /* RACK-TLP detects losses (RFC 8985; needs SACK) */
     TF_RTO_RECOVERY = 1u << 21, /* RACK: after an RTO, until SND.UNA passes recover */
+    TF_ORPHAN_COUNTED = 1u << 22, /* counted in tcp_state.norphans (tcp_orphan.c) */
 };
 
 struct tcb {
@@ -209,6 +213,11 @@ struct tcb {
     struct ust_timer t_rack;    /* RACK reordering timer (RFC 8985 6.2) */
     struct ust_timer t_tlp;     /* tail loss probe timeout, PTO (RFC 8985 7.2) */
 
+    /* the last ACK answering an unacceptable segment or challenging one
+     * (tcp_ratelimit.c: one per cfg.tcp_invalid_ratelimit) */
+    ust_time_t oow_ack_at;
+    bool oow_ack_sent;
+
     /* counters for UST_TCP_INFO */
     uint64_t bytes_acked, bytes_received;
     uint32_t total_retrans;
@@ -225,9 +234,16 @@ struct tcp_state {
     struct tcb *last;                     /* the last TCB tcb_lookup found */
     struct tcb *ack_list;                 /* ACKs deferred to the batch end */
     unsigned ntcbs;
-    /* RFC 5961 7: challenge ACK rate limit */
+    /* RFC 5961 7: the stack-wide challenge ACK budget of the current
+     * second, randomized (tcp_ratelimit.c) */
     ust_time_t chal_window_start;
-    unsigned chal_count;
+    unsigned chal_budget;
+    bool chal_started;
+    /* RSTs to closed ports: token bucket (core/ratelimit.h) */
+    ust_time_t rst_tat;
+    /* connections the application closed that are still finishing
+     * (TF_ORPHAN_COUNTED, tcp_orphan.c) */
+    unsigned norphans;
     /* Test seam: when set, segments go here instead of ipv4_output. */
     int (*tx_hook)(void *ctx, const struct ipv4_out *o, struct pkt *p);
     void *tx_hook_ctx;
@@ -428,6 +444,26 @@ void tcp_delack_schedule(struct tcb *tcb);
 void tcp_keepalive_reset(struct tcb *tcb);
 void tcp_timewait_start(struct tcb *tcb);
 void tcp_fin_wait_2_timeout(struct tcb *tcb);
+
+/* ---- tcp_ratelimit.c: replies an attacker can provoke (RFC 5961 10) ---- */
+/* The ACK answering an unacceptable segment (SEG.LEN seqlen, flags):
+ * sent unless the connection answered one within tcp_invalid_ratelimit
+ * (then *skipped counts it). Segments with data and no SYN always are. */
+void tcp_oow_ack(struct tcb *tcb, uint32_t seqlen, uint8_t flags, uint64_t *skipped);
+/* RFC 5961 7 challenge ACK, within the per-connection and the
+ * randomized stack-wide limits. */
+void tcp_challenge_ack(struct tcb *tcb);
+/* May a RST answer a segment for no connection (token bucket)? Counts
+ * RstRateLimited when not. */
+bool tcp_rst_allowed(struct ust_stack *st);
+
+/* ---- tcp_orphan.c: closed by the application, still finishing --------- */
+/* The socket is being closed: the connection will finish alone, counted,
+ * unless tcp_max_orphans are already doing so; then it is reset at once
+ * and false returned. */
+bool tcp_orphan_begin(struct tcb *tcb);
+/* The connection leaves the orphan count (TIME-WAIT, CLOSED, freed). */
+void tcp_orphan_end(struct tcb *tcb);
 
 /* ---- tcp_user.c ------------------------------------------------------ */
 void tcp_accept_queue_push(struct tcb *listener, struct tcb *child);

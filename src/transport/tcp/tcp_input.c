@@ -32,22 +32,6 @@ static uint32_t seg_seqlen(const struct seg *s)
 
 static void ack_now(struct tcb *t) { t->flags |= TF_ACK_NOW; }
 
-/* RFC 5961 7: challenge ACKs are rate-limited per stack. */
-static void challenge_ack(struct tcb *t)
-{
-    struct ust_stack *st = t->st;
-    struct tcp_state *ts = st->tcp;
-    if (st->now - ts->chal_window_start >= UST_SEC) {
-        ts->chal_window_start = st->now;
-        ts->chal_count = 0;
-    }
-    if (ts->chal_count >= st->cfg.tcp_challenge_ack_limit)
-        return;
-    ts->chal_count++;
-    st->stats.tcp.ChallengeAcks++;
-    ack_now(t);
-}
-
 void tcp_drop(struct tcb *t, int err, bool send_rst)
 {
     if (send_rst && tcp_state_synchronized(t->state) && t->state != UST_TCP_TIME_WAIT)
@@ -323,7 +307,7 @@ static bool check_seq(struct tcb *t, struct seg *s)
                 seq_ge(s->seq, t->rcv_nxt - (uint32_t)t->rcvbuf.cap))
                 update_ts_recent(t, s);
             dsack_below_rcv_nxt(t, s);
-            ack_now(t);
+            tcp_oow_ack(t, len, s->flags, &t->st->stats.tcp.AckSkippedSeq); /* RFC 5961 10 */
             if (t->state == UST_TCP_TIME_WAIT && (s->flags & TCP_FIN))
                 tcp_timewait_start(t); /* a retransmitted FIN: restart 2 MSL */
         }
@@ -359,9 +343,17 @@ static bool check_rst(struct tcb *t, const struct seg *s)
     if (!(s->flags & TCP_RST))
         return true;
     struct ust_stack *st = t->st;
+    if (t->state == UST_TCP_TIME_WAIT && st->cfg.tcp_rfc1337) {
+        /* RFC 1337 (TIME-WAIT assassination, hazards H1-H3): a RST ending
+         * TIME-WAIT early lets old duplicates reach a new incarnation of
+         * the 4-tuple; ignored, TIME-WAIT runs its 2 MSL (Linux with
+         * tcp_rfc1337 = 1). */
+        st->stats.tcp.TimeWaitRstIgnored++;
+        return false;
+    }
     if (s->seq != t->rcv_nxt) { /* in the window but not exact: challenge */
         st->stats.tcp.RstUnacceptable++;
-        challenge_ack(t);
+        tcp_challenge_ack(t);
         return false;
     }
     st->stats.tcp.InRsts++;
@@ -395,7 +387,7 @@ static bool check_syn(struct tcb *t, const struct seg *s)
         tcp_set_state(t, UST_TCP_CLOSED); /* RFC 9293: back to LISTEN */
         return false;
     }
-    challenge_ack(t);
+    tcp_challenge_ack(t);
     return false;
 }
 
@@ -617,12 +609,12 @@ static bool check_ack(struct tcb *t, const struct ipv4_hdr *ip, const struct seg
     /* RFC 5961 5.2: acceptable if SND.UNA - MAX.SND.WND <= SEG.ACK <= SND.NXT */
     if (seq_gt(s->ack, t->snd_max)) {
         st->stats.tcp.AckTooNew++;
-        ack_now(t);
+        tcp_oow_ack(t, seg_seqlen(s), s->flags, &st->stats.tcp.AckSkippedUnsent);
         return false;
     }
     if (seq_lt(s->ack, t->snd_una - t->max_snd_wnd)) {
         st->stats.tcp.AckTooOld++;
-        challenge_ack(t);
+        tcp_challenge_ack(t);
         return false;
     }
     t->persist_probes = 0; /* the peer answers */
@@ -844,7 +836,7 @@ static bool check_paws(struct tcb *t, const struct seg *s)
         return true;
     t->st->stats.tcp.PawsDrops++;
     dsack_below_rcv_nxt(t, s); /* an old duplicate: its data, if any, came before */
-    ack_now(t);
+    tcp_oow_ack(t, seg_seqlen(s), s->flags, &t->st->stats.tcp.AckSkippedPaws);
     return false;
 }
 
@@ -978,7 +970,9 @@ void tcp_input(struct ust_stack *st, const struct ipv4_hdr *ip, const uint8_t *b
     if (!t || t->state == UST_TCP_CLOSED) { /* 3.10.7.1 */
         TRACE(st, "tcp", "rx %s:%u->%s:%u no connection", ust_ip4_str(ip->src, a), h.sport,
               ust_ip4_str(ip->dst, b), h.dport);
-        tcp_reply_reset(st, ip->src, ip->dst, &h, seg_seqlen(&s));
+        /* a RST never answers a RST; the others within the bucket */
+        if (!(h.flags & TCP_RST) && tcp_rst_allowed(st))
+            tcp_reply_reset(st, ip->src, ip->dst, &h, seg_seqlen(&s));
         return;
     }
     if (t->state == UST_TCP_LISTEN) {

@@ -226,7 +226,9 @@ static void on_wait(struct ust_stack *st, struct ust_timer *tm, ust_time_t now)
     (void)now;
     if (t->state == UST_TCP_TIME_WAIT)
         st->stats.tcp.TimeWaitExpired++;
-    else if (t->state != UST_TCP_FIN_WAIT_2)
+    else if (t->state == UST_TCP_FIN_WAIT_2)
+        st->stats.tcp.FinWait2Expired++; /* an orphan the peer never closed */
+    else
         return;
     tcp_set_state(t, UST_TCP_CLOSED);
     tcb_reap(t);

@@ -432,8 +432,12 @@ static void tcp_op_close(struct ust_sock *s)
     default:
         break;
     }
-    close_begin(t);
-    tcp_fin_wait_2_timeout(t);
+    if (tcp_orphan_begin(t)) { /* counted, or reset beyond tcp_max_orphans */
+        close_begin(t);
+        /* FIN-WAIT-2 reached before the close (shutdown(SHUT_WR)): the
+         * tcp_fin_timeout starts now; else at the ACK of our FIN */
+        tcp_fin_wait_2_timeout(t);
+    }
     tcb_reap(t);
 }
 
