@@ -218,6 +218,8 @@ struct pmtu_cache {
     struct pmtu_entry e[PMTU_CACHE_SIZE];
     ust_time_t max_expires; /* latest expiry of any entry: a cheap "none valid"
                                answer on every transmitted datagram */
+    unsigned gen;           /* bumped whenever an estimate is lowered: TCP
+                               recomputes its MSS when it differs */
 };
 #define PMTU_MIN 68 /* RFC 791: every link carries 68 bytes */
 /* Lowers the estimate for dst to mtu (at least cfg.ip_min_pmtu); a value

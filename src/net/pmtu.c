@@ -90,6 +90,7 @@ bool pmtu_update(struct ust_stack *st, ust_ip4_t dst, unsigned mtu)
     e->mtu = mtu;
     e->at_floor = at_floor;
     e->expires = st->now + PMTU_AGE;
+    st->pmtu.gen++;
     if (e->expires > st->pmtu.max_expires)
         st->pmtu.max_expires = e->expires;
     TRACE(st, "ip", "pmtu %s = %u", IP4STR(dst, d), mtu);

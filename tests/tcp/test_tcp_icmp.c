@@ -15,6 +15,9 @@
 #include "core/stack_impl.h"
 #include "net/net.h"
 #include "transport/tcp/tcp.h"
+#include "wire/icmp.h"
+#include "wire/ipv4.h"
+#include "wire/wbuf.h"
 
 static uint8_t data[4096];
 
@@ -226,6 +229,41 @@ static void test_soft_errors_do_not_abort(void **state)
     th_free(h);
 }
 
+/* A fragmentation needed about a UDP datagram we sent to the same peer
+ * (no sequence number to check, as Linux: RFC 1191 keeps one estimate per
+ * destination): the connection picks the lower path MTU up before its
+ * next segment (tcp_pmtu_sync), instead of sending 1460-byte segments that
+ * IP refuses with DF for ever. */
+static void test_pmtu_lowered_by_udp_quote_reaches_tcp(void **state)
+{
+    (void)state;
+    fill_pattern();
+    struct th *h = th_new(NULL);
+    struct ust_sock *s = th_open_active(h, 65535);
+    uint32_t i = h->iss + 1, p = PEER_ISS + 1;
+    uint8_t d[IPV4_HDR_LEN + ICMP_HDR_LEN + IPV4_HDR_LEN + 8] = {0};
+    uint8_t *icmp = d + IPV4_HDR_LEN, *q = icmp + ICMP_HDR_LEN;
+    struct ipv4_hdr qh = {.hdr_len = IPV4_HDR_LEN, .total_len = 1500, .ttl = 64,
+                          .proto = IPV4_PROTO_UDP, .src = TH_LOCAL, .dst = TH_PEER};
+    ipv4_emit(&qh, q, IPV4_HDR_LEN);
+    put_be16(q + IPV4_HDR_LEN, 5353);
+    put_be16(q + IPV4_HDR_LEN + 2, 53);
+    struct icmp_hdr ih = {.type = ICMP_DEST_UNREACH, .code = ICMP_UNREACH_FRAG_NEEDED, .mtu = 1000};
+    icmp_emit(&ih, icmp, ICMP_HDR_LEN + IPV4_HDR_LEN + 8, IPV4_HDR_LEN + 8);
+    struct ipv4_hdr ip = {.hdr_len = IPV4_HDR_LEN, .total_len = sizeof(d), .ttl = 64,
+                          .proto = IPV4_PROTO_ICMP, .src = TH_PEER, .dst = TH_LOCAL};
+    ipv4_emit(&ip, d, sizeof(d));
+    assert_int_equal(ust_dev_input(h->dev, h->now, d, sizeof(d)), 0);
+    assert_int_equal(pmtu_get(h->st, TH_PEER), 1000);
+    assert_int_equal(h->st->stats.tcp.IcmpErrors, 0);
+    assert_int_equal(tcp_sock_ops.send(s, data, 2000, 0, NULL), 2000);
+    expect_data(h, A, i, p, 0, 960);
+    expect_data(h, A, i, p, 960, 960);
+    expect_data(h, A | P, i, p, 1920, 80);
+    assert_int_equal(th_info(s).snd_mss, 960);
+    th_free(h);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -234,6 +272,7 @@ int main(void)
         cmocka_unit_test(test_out_of_window_errors_ignored),
         cmocka_unit_test(test_frag_needed_floor_keeps_data_moving),
         cmocka_unit_test(test_frag_needed_zero_mtu_plateau),
+        cmocka_unit_test(test_pmtu_lowered_by_udp_quote_reaches_tcp),
         cmocka_unit_test(test_port_unreachable_refuses_connect),
         cmocka_unit_test(test_soft_errors_do_not_abort),
     };

@@ -48,6 +48,19 @@ static void tcp_icmp_frag_needed(struct tcb *t, uint32_t next_hop_mtu,
     }
 }
 
+/* The path MTU towards the peer may have been lowered by a message about
+ * another datagram (UDP, ICMP: RFC 1191 keeps one estimate per
+ * destination): pick it up before sending, as Linux reads dst_mtu on each
+ * transmission. Otherwise every segment at the old size would be refused
+ * with DF and the connection would stall. O(1) while nothing changed. */
+void tcp_pmtu_sync(struct tcb *t)
+{
+    if (t->pmtu_gen == t->st->pmtu.gen)
+        return;
+    t->pmtu_gen = t->st->pmtu.gen;
+    tcp_update_mss(t);
+}
+
 void tcp_icmp_error(struct ust_stack *st, uint8_t type, uint8_t code, uint32_t extra,
                     const struct ipv4_hdr *orig, const uint8_t *l4, size_t l4_len)
 {
