@@ -44,7 +44,9 @@ struct ust_config {
                                        further (RFC 1191 allows down to 68, which a
                                        forged message could use to cripple TCP); a
                                        path clamped here is sent without DF so a
-                                       smaller real link can still fragment */
+                                       smaller real link can still fragment. Below
+                                       about 128, TCP's 48-byte minimum MSS no
+                                       longer fits such a path */
     ust_time_t ip_gw_retry;         /* a gateway believed dead is tried again after
                                        (60 s; RFC 1122 3.3.1.4) */
 
