@@ -72,6 +72,7 @@ struct link_opts {
     const char *ctl;        /* --ctl PATH (default /run/ustack/<pid>.sock) */
     enum ust_tap_tx tap_tx; /* --tap-tx auto|write|uring (default auto) */
     int ecn;                /* --ecn 0|1|2: cfg.tcp_ecn (-1: the default, 2) */
+    bool accept_source_route; /* --accept-source-route: cfg.ip_accept_source_route */
 };
 
 #define LINK_OPTS_HELP                                                                     \
@@ -89,7 +90,9 @@ struct link_opts {
     "  --tap-tx MODE        how frames reach the kernel: auto (io_uring for bursts,\n" \
     "                       write() for single frames; the default), write, uring\n" \
     "  --ecn 0|1|2          TCP ECN (RFC 3168), as Linux tcp_ecn: 0 off, 1 ask for it\n" \
-    "                       and accept it, 2 accept it when asked (the default)\n"
+    "                       and accept it, 2 accept it when asked (the default)\n" \
+    "  --accept-source-route  accept received LSRR/SSRR options (RFC 1122 3.2.1.8c);\n" \
+    "                       by default they are dropped, as Linux accept_source_route=0\n"
 
 void link_opts_init(struct link_opts *o);
 /* Consumes argv[*i] if it is a link option. Returns 1 if consumed, 0 if it

@@ -173,6 +173,10 @@ int link_opts_parse(struct link_opts *o, int argc, char **argv, int *i)
         o->trace = true;
         return 1;
     }
+    if (!strcmp(argv[*i], "--accept-source-route")) {
+        o->accept_source_route = true;
+        return 1;
+    }
     if ((r = opt_value(argc, argv, i, "--tap", &v)) != 0) {
         if (r < 0)
             return -1;

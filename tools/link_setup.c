@@ -100,6 +100,7 @@ int link_open(const struct link_opts *o, struct link_ctx *c)
         return cli_usage_error("cannot read random bytes for the stack's seed");
     if (o->ecn >= 0)
         cfg.tcp_ecn = (unsigned)o->ecn;
+    cfg.ip_accept_source_route = o->accept_source_route;
     c->st = ust_stack_new(&cfg);
     if (!c->st)
         return cli_usage_error("out of memory");

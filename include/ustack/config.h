@@ -30,9 +30,23 @@ struct ust_config {
     uint8_t ip_default_ttl;         /* 64; 0 is replaced by 64 (RFC 1122 3.2.1.7:
                                        never send TTL 0) */
     bool ip_forwarding;             /* router mode (false; RFC 1122 3.1 default off) */
+    bool ip_accept_source_route;    /* accept received LSRR/SSRR options (false, as
+                                       Linux accept_source_route=0; RFC 7126 4.3-4.4):
+                                       off, such datagrams are dropped (InSrcRtDrops),
+                                       never followed nor reversed into replies; on,
+                                       RFC 1122 3.2.1.8c: a completed route is handed
+                                       up and reversed for echo replies and TCP */
     ust_time_t ip_reasm_timeout;    /* reassembly timeout (30 s) */
     size_t ip_reasm_mem_max;        /* bytes held by all reassemblies (256 KiB) */
     unsigned ip_reasm_max;          /* datagrams being reassembled at once (64) */
+    unsigned ip_min_pmtu;           /* floor of the path MTU (552, as Linux min_pmtu):
+                                       an ICMP fragmentation-needed never lowers it
+                                       further (RFC 1191 allows down to 68, which a
+                                       forged message could use to cripple TCP); a
+                                       path clamped here is sent without DF so a
+                                       smaller real link can still fragment. Below
+                                       about 128, TCP's 48-byte minimum MSS no
+                                       longer fits such a path */
     ust_time_t ip_gw_retry;         /* a gateway believed dead is tried again after
                                        (60 s; RFC 1122 3.3.1.4) */
 

@@ -22,11 +22,12 @@
     X(InDelivers) X(OutRequests) X(OutDiscards) X(OutNoRoutes) \
     X(ForwDatagrams) X(InTtlExceeded) X(ReasmReqds) X(ReasmOKs) X(ReasmFails) \
     X(ReasmTimeout) X(ReasmOverlaps) X(ReasmMemDrops) X(FragOKs) X(FragFails) \
-    X(FragCreates) X(InSrcRouteFails) X(DeadGateways)
+    X(FragCreates) X(InSrcRouteFails) X(DeadGateways) X(InSrcRtDrops)
 
 #define UST_ICMP_COUNTERS(X) \
     X(InMsgs) X(InErrors) X(InCsumErrors) X(InDestUnreachs) X(InTimeExcds) \
-    X(InEchos) X(InEchoReps) X(InFragNeeded) X(InRedirects) X(InRedirectsIgnored) X(InOther) \
+    X(InEchos) X(InEchoReps) X(InFragNeeded) X(InFragNeededIgnored) X(PmtuFloorClamps) \
+    X(InRedirects) X(InRedirectsIgnored) X(InOther) \
     X(OutMsgs) X(OutErrors) X(OutDestUnreachs) X(OutTimeExcds) \
     X(OutEchos) X(OutEchoReps) X(OutRateLimited)
 
@@ -42,7 +43,7 @@
     X(InBadAddr) X(OutOfWindow) X(DupAcks) X(PartialAcks) X(DelayedAcks) \
     X(ZeroWindowProbes) X(KeepAliveProbes) X(AbortOnData) X(AbortOnClose) \
     X(AbortOnTimeout) X(AbortOnLinger) X(TimeWaitExpired) X(RstUnacceptable) \
-    X(AckTooNew) X(AckTooOld) X(IcmpErrors) X(PawsDrops) X(SackRetrans) \
+    X(AckTooNew) X(AckTooOld) X(IcmpErrors) X(OutOfWindowIcmps) X(PawsDrops) X(SackRetrans) \
     X(RackLost) X(RackReoTimeouts) X(TlpProbes) X(TlpRecoveries) X(SackReneging) \
     X(TimeWaitReopens) X(TimeWaitSynDrops) X(DsackOldSent) X(DsackOfoSent) \
     X(EcnNegotiated) X(EcnCeReceived) X(EcnEceReceived) X(EcnCwndReductions) X(EcnCwrSent) \

@@ -14,6 +14,8 @@ void ust_config_default(struct ust_config *c)
     c->arp_max_entries = 256;
     c->ip_default_ttl = UST_DEFAULT_TTL;
     c->ip_forwarding = false;
+    c->ip_accept_source_route = false;
+    c->ip_min_pmtu = 552;
     c->ip_reasm_timeout = 30 * UST_SEC;
     c->ip_reasm_mem_max = 256 * 1024;
     c->ip_reasm_max = 64;

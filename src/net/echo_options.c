@@ -66,7 +66,7 @@ static size_t reply_option(const struct ust_stack *st, const struct ipv4_hdr *ip
         if (*have_sr)
             return n;
         *have_sr = true;
-        return n + ipv4_srr_reverse(o, ip->src, out + n);
+        return n + ipv4_srr_reverse(st, o, ip->src, out + n);
     }
     if (o[0] != IPV4_OPT_RR && o[0] != IPV4_OPT_TS)
         return n;

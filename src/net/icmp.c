@@ -75,7 +75,11 @@ static void icmp_error_in(struct ust_stack *st, const struct ipv4_hdr *ip,
     }
     if (h->type == ICMP_DEST_UNREACH && h->code == ICMP_UNREACH_FRAG_NEEDED) {
         st->stats.icmp.InFragNeeded++;
-        pmtu_update(st, orig.dst, h->mtu ? h->mtu : pmtu_plateau_below(orig.total_len));
+        /* RFC 5927 4.1 / 7.2: TCP first checks that the quote names data
+         * in flight (tcp_icmp.c), then lowers the path MTU; UDP and ICMP
+         * carry nothing to check it against (as Linux). */
+        if (orig.proto != IPV4_PROTO_TCP)
+            pmtu_frag_needed(st, orig.dst, h->mtu, orig.total_len);
     }
     TRACE(st, "icmp", "error type %u code %u from %s", h->type, h->code, IP4STR(ip->src, s));
     /* The ping API reports unreachables and time exceeded only. */

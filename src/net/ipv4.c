@@ -220,6 +220,15 @@ static void ipv4_dispatch(struct ust_stack *st, struct ust_iface *ifc, const str
         TRACE(st, "ip", "drop: martian destination %s", IP4STR(h->dst, d));
         return;
     }
+    if (h->has_source_route && !st->cfg.ip_accept_source_route) {
+        /* RFC 7126 4.3-4.4, Linux accept_source_route=0: a received
+         * LSRR/SSRR is neither followed, reversed nor refused with an
+         * ICMP error (which would itself go where the sender chose). */
+        st->stats.ip.InSrcRtDrops++;
+        TRACE(st, "ip", "drop: source-routed datagram to %s (source routes not accepted)",
+              IP4STR(h->dst, d));
+        return;
+    }
     if (ip_bcast || ipv4_is_local(st, h->dst)) {
         ipv4_local_in(st, ifc, h, buf, link_bcast);
         return;

@@ -163,6 +163,10 @@ int ipv4_output(struct ust_stack *st, const struct ipv4_out *o, struct pkt *p)
         TRACE(st, "ip", "drop: source %s is not ours", IP4STR(o->src, s));
         return ipv4_output_drop(st, p, UST_ERR_ADDRNOTAVAIL);
     }
+    /* A path MTU held at cfg.ip_min_pmtu may be smaller still: let a
+     * router fragment rather than drop (Linux ip_dont_fragment, pmtu.c). */
+    if (w.df && pmtu_at_floor(st, w.dst))
+        w.df = false;
     return ipv4_output_wire(st, &w, p);
 }
 

@@ -60,8 +60,10 @@ bool ipv4_srr_complete(const uint8_t *opt);
  * form {G2..Gn, final_dst}; returns G1, the IP destination to use. */
 ust_ip4_t ipv4_srr_originate(uint8_t *opt, ust_ip4_t final_dst);
 /* The return route for a received (completed) route from src, in
- * application form, without src or repeated hops; 0 = none. */
-size_t ipv4_srr_reverse(const uint8_t *opt, ust_ip4_t src, uint8_t out[IPV4_MAX_OPT_LEN]);
+ * application form, without src or repeated hops; 0 = none, and always 0
+ * while cfg.ip_accept_source_route is off. */
+size_t ipv4_srr_reverse(const struct ust_stack *st, const uint8_t *opt, ust_ip4_t src,
+                        uint8_t out[IPV4_MAX_OPT_LEN]);
 /* A datagram to us with a source route: true to deliver (complete route or
  * none); false when it was refused with Destination Unreachable code 5. */
 bool ipv4_srr_accept(struct ust_stack *st, const struct ipv4_hdr *h, const uint8_t *dgram);
@@ -209,15 +211,26 @@ void ipv4_advise_delivery(struct ust_stack *st, ust_ip4_t dst, bool positive);
 struct pmtu_entry {
     ust_ip4_t dst;
     unsigned mtu;          /* 0 = free slot */
+    bool at_floor;         /* clamped to cfg.ip_min_pmtu: sent without DF */
     ust_time_t expires;
 };
 struct pmtu_cache {
     struct pmtu_entry e[PMTU_CACHE_SIZE];
     ust_time_t max_expires; /* latest expiry of any entry: a cheap "none valid"
                                answer on every transmitted datagram */
+    unsigned gen;           /* bumped whenever an estimate is lowered: TCP
+                               recomputes its MSS when it differs */
 };
-void pmtu_update(struct ust_stack *st, ust_ip4_t dst, unsigned mtu);
+#define PMTU_MIN 68 /* RFC 791: every link carries 68 bytes */
+/* Lowers the estimate for dst to mtu (at least cfg.ip_min_pmtu); a value
+ * below 68 or not below the current MTU is ignored. True if lowered. */
+bool pmtu_update(struct ust_stack *st, ust_ip4_t dst, unsigned mtu);
+/* An ICMP fragmentation-needed for dst: next_hop_mtu from the message
+ * (0 or < 68: estimated from quoted_len, RFC 1191 7). True if lowered. */
+bool pmtu_frag_needed(struct ust_stack *st, ust_ip4_t dst, unsigned next_hop_mtu,
+                      unsigned quoted_len);
 unsigned pmtu_get(const struct ust_stack *st, ust_ip4_t dst); /* 0 = none */
+bool pmtu_at_floor(const struct ust_stack *st, ust_ip4_t dst);
 unsigned pmtu_plateau_below(unsigned len);
 
 /* ---- reassembly (frag.c) -----------------------------------------------

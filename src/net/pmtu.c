@@ -1,22 +1,38 @@
 /* Path MTU cache (RFC 1191): lowered by ICMP fragmentation-needed, aged
- * out after PMTU_AGE so that a larger MTU is tried again (RFC 1191 6.3). */
+ * out after PMTU_AGE so that a larger MTU is tried again (RFC 1191 6.3).
+ * Hardened as Linux (RFC 5927 7.2): never below cfg.ip_min_pmtu (552,
+ * Linux min_pmtu), so a forged message with a tiny or zero MTU cannot
+ * shrink a connection to a crawl; a path held at that floor is sent
+ * without DF (Linux "locked" PMTU), so a real smaller link fragments. */
 #include "core/stack_impl.h"
 #include "core/trace.h"
 #include "dev/dev_impl.h"
 #include "net.h"
 
-unsigned pmtu_get(const struct ust_stack *st, ust_ip4_t dst)
+static const struct pmtu_entry *pmtu_find(const struct ust_stack *st, ust_ip4_t dst)
 {
     /* Called for every datagram sent: without a valid entry (the usual
      * case) do not scan the table. */
     if (st->pmtu.max_expires <= st->now)
-        return 0;
+        return NULL;
     for (unsigned i = 0; i < PMTU_CACHE_SIZE; i++) {
         const struct pmtu_entry *e = &st->pmtu.e[i];
         if (e->mtu && e->dst == dst && e->expires > st->now)
-            return e->mtu;
+            return e;
     }
-    return 0;
+    return NULL;
+}
+
+unsigned pmtu_get(const struct ust_stack *st, ust_ip4_t dst)
+{
+    const struct pmtu_entry *e = pmtu_find(st, dst);
+    return e ? e->mtu : 0;
+}
+
+bool pmtu_at_floor(const struct ust_stack *st, ust_ip4_t dst)
+{
+    const struct pmtu_entry *e = pmtu_find(st, dst);
+    return e && e->at_floor;
 }
 
 /* The MTU we currently use towards dst: cached, else the route's link. */
@@ -48,22 +64,48 @@ static struct pmtu_entry *pmtu_slot(struct ust_stack *st, ust_ip4_t dst)
     return best;
 }
 
-void pmtu_update(struct ust_stack *st, ust_ip4_t dst, unsigned mtu)
+bool pmtu_update(struct ust_stack *st, ust_ip4_t dst, unsigned mtu)
 {
     char d[16];
-    /* RFC 1191 3: never below 68 (RFC 791's minimum) and never raised by
-     * a message: a larger value is ignored. */
-    if (mtu < 68 || mtu >= pmtu_current(st, dst)) {
+    if (mtu < PMTU_MIN) { /* RFC 1191 3: never below 68, RFC 791's minimum */
+        st->stats.icmp.InFragNeededIgnored++;
+        return false;
+    }
+    bool at_floor = false;
+    if (mtu < st->cfg.ip_min_pmtu) {
+        st->stats.icmp.PmtuFloorClamps++;
+        TRACE(st, "ip", "pmtu %s: %u below the floor, %u used", IP4STR(dst, d), mtu,
+              st->cfg.ip_min_pmtu);
+        mtu = st->cfg.ip_min_pmtu;
+        at_floor = true;
+    }
+    /* RFC 1191 5: never raised by a message: a larger value is ignored. */
+    if (mtu >= pmtu_current(st, dst)) {
+        st->stats.icmp.InFragNeededIgnored++;
         TRACE(st, "ip", "pmtu %s: ignore %u", IP4STR(dst, d), mtu);
-        return;
+        return false;
     }
     struct pmtu_entry *e = pmtu_slot(st, dst);
     e->dst = dst;
     e->mtu = mtu;
+    e->at_floor = at_floor;
     e->expires = st->now + PMTU_AGE;
+    st->pmtu.gen++;
     if (e->expires > st->pmtu.max_expires)
         st->pmtu.max_expires = e->expires;
     TRACE(st, "ip", "pmtu %s = %u", IP4STR(dst, d), mtu);
+    return true;
+}
+
+bool pmtu_frag_needed(struct ust_stack *st, ust_ip4_t dst, unsigned next_hop_mtu,
+                      unsigned quoted_len)
+{
+    /* RFC 1191 5 and 7: a router that reports no usable next-hop MTU (0,
+     * an old router, or below 68, which none may report) leaves us to
+     * estimate from the plateau table below the length of the datagram
+     * it refused, as in the quote. */
+    unsigned mtu = next_hop_mtu >= PMTU_MIN ? next_hop_mtu : pmtu_plateau_below(quoted_len);
+    return pmtu_update(st, dst, mtu);
 }
 
 /* RFC 1191 7: a router that sends a zero next-hop MTU leaves us to guess
@@ -74,5 +116,5 @@ unsigned pmtu_plateau_below(unsigned len)
     for (unsigned i = 0; i < sizeof(plateaus) / sizeof(plateaus[0]); i++)
         if (plateaus[i] < len)
             return plateaus[i];
-    return 68;
+    return PMTU_MIN;
 }

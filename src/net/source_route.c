@@ -60,11 +60,15 @@ ust_ip4_t ipv4_srr_originate(uint8_t *opt, ust_ip4_t final_dst)
  * {S, G1, ..., Gn}): S itself, and a repeat of the previous hop, are not
  * kept (no redundant hops), nor are addresses that cannot be a hop (0,
  * loopback, multicast: a hostile sender's garbage). The result is in the application form
- * (ipv4_srr_originate() appends S). Returns its length, 0 = no route. */
-size_t ipv4_srr_reverse(const uint8_t *opt, ust_ip4_t src, uint8_t out[IPV4_MAX_OPT_LEN])
+ * (ipv4_srr_originate() appends S). Returns its length, 0 = no route (also
+ * whenever cfg.ip_accept_source_route is off). */
+size_t ipv4_srr_reverse(const struct ust_stack *st, const uint8_t *opt, ust_ip4_t src,
+                        uint8_t out[IPV4_MAX_OPT_LEN])
 {
     size_t olen = opt[1], ptr = opt[2];
-    if (ptr < 4)
+    /* Input drops such datagrams when source routes are not accepted;
+     * this keeps any other path (local delivery) from following one. */
+    if (ptr < 4 || !st->cfg.ip_accept_source_route)
         return 0;
     size_t end = ptr - 1 < olen ? ptr - 1 : olen; /* recorded part */
     size_t n = 3;

@@ -187,7 +187,8 @@ static void fill_meta(const struct udp_pcb *pcb, const struct udp_dgram *d,
     }
     int off = pcb->recv_retopts ? ipv4_srr_find(d->opts, d->opt_len) : -1;
     if (off >= 0) {
-        m->retopt_len = (uint8_t)ipv4_srr_reverse(d->opts + off, d->src, m->retopts);
+        m->retopt_len =
+            (uint8_t)ipv4_srr_reverse(pcb->sock->st, d->opts + off, d->src, m->retopts);
         m->has_retopts = m->retopt_len > 0;
     }
 }

@@ -234,10 +234,16 @@ void seg_in_raw(struct th *h, ust_ip4_t src, ust_ip4_t dst, const uint8_t *tcp, 
 
 void icmp_in(struct th *h, uint8_t type, uint8_t code, uint16_t mtu, uint32_t seq)
 {
-    /* IP(peer -> us) / ICMP / quoted IP(us -> peer, TCP, 1500 bytes) / 8 TCP bytes */
+    icmp_in_len(h, type, code, mtu, seq, 1500);
+}
+
+void icmp_in_len(struct th *h, uint8_t type, uint8_t code, uint16_t mtu, uint32_t seq,
+                 uint16_t quoted_len)
+{
+    /* IP(peer -> us) / ICMP / quoted IP(us -> peer, TCP, quoted_len bytes) / 8 TCP bytes */
     uint8_t d[IPV4_HDR_LEN + ICMP_HDR_LEN + IPV4_HDR_LEN + 8];
     uint8_t *icmp = d + IPV4_HDR_LEN, *q = icmp + ICMP_HDR_LEN;
-    struct ipv4_hdr qh = {.hdr_len = IPV4_HDR_LEN, .total_len = 1500, .ttl = 64, .df = true,
+    struct ipv4_hdr qh = {.hdr_len = IPV4_HDR_LEN, .total_len = quoted_len, .ttl = 64, .df = true,
                           .proto = IPV4_PROTO_TCP, .src = TH_LOCAL, .dst = TH_PEER};
     assert_int_equal(ipv4_emit(&qh, q, IPV4_HDR_LEN), IPV4_HDR_LEN);
     put_be16(q + IPV4_HDR_LEN, h->lport);

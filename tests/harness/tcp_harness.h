@@ -86,6 +86,9 @@ void seg_in_raw(struct th *h, ust_ip4_t src, ust_ip4_t dst, const uint8_t *tcp, 
 /* An ICMP error from the peer about a segment of ours (sequence number
  * `seq`): type/code, and the next-hop MTU for fragmentation needed. */
 void icmp_in(struct th *h, uint8_t type, uint8_t code, uint16_t mtu, uint32_t seq);
+/* The same with the quoted datagram's total length (1500 above). */
+void icmp_in_len(struct th *h, uint8_t type, uint8_t code, uint16_t mtu, uint32_t seq,
+                 uint16_t quoted_len);
 /* The next segment the stack sent must have exactly these flags, seq and
  * ack (ack is not compared when the ACK flag is off). Returns it. */
 const struct th_seg *seg_expect(struct th *h, uint8_t flags, uint32_t seq, uint32_t ack);

@@ -460,12 +460,16 @@ static void syn_in_via_gw(struct th *h)
 
 /* MUST-53 (3.9.2.1): a passive OPEN whose SYN arrived over a source
  * route answers over the reversed route (SYN,ACK and later segments);
- * MUST-52: a listener with its own IP options uses those instead. */
+ * MUST-52: a listener with its own IP options uses those instead. Both
+ * need received source routes accepted (cfg.ip_accept_source_route). */
 static void test_ip_options_passive_open(void **state)
 {
     (void)state;
+    struct ust_config cfg;
+    ust_config_default(&cfg);
+    cfg.ip_accept_source_route = true;
     for (int own = 0; own < 2; own++) {
-        struct th *h = th_new(NULL);
+        struct th *h = th_new(&cfg);
         struct ipopt_log log = {0};
         h->st->tcp->tx_hook = ipopt_hook;
         h->st->tcp->tx_hook_ctx = &log;
@@ -508,6 +512,28 @@ static void test_ip_options_passive_open(void **state)
     }
 }
 
+/* With cfg.ip_accept_source_route off (the default, RFC 7126 4.3), the
+ * same source-routed SYN is dropped by IP before TCP sees it: no SYN,ACK
+ * (so no return route is ever built), no connection, InSrcRtDrops. */
+static void test_source_routed_syn_dropped_by_default(void **state)
+{
+    (void)state;
+    struct th *h = th_new(NULL);
+    struct ipopt_log log = {0};
+    h->st->tcp->tx_hook = ipopt_hook;
+    h->st->tcp->tx_hook_ctx = &log;
+    struct ust_sock *l = th_socket(h);
+    struct sock_addr la = {.addr = 0, .port = TH_RPORT};
+    assert_int_equal(tcp_sock_ops.bind(l, &la), UST_OK);
+    assert_int_equal(tcp_sock_ops.listen(l, 8), UST_OK);
+    syn_in_via_gw(h);
+    assert_int_equal(log.n, 0);
+    assert_int_equal(h->st->stats.ip.InSrcRtDrops, 1);
+    assert_int_equal(h->st->stats.tcp.InSegs, 0);
+    assert_int_equal(h->st->stats.tcp.PassiveOpens, 0);
+    th_free(h);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -521,6 +547,7 @@ int main(void)
         cmocka_unit_test(test_soft_errors_reported),
         cmocka_unit_test(test_ip_options_active_open),
         cmocka_unit_test(test_ip_options_passive_open),
+        cmocka_unit_test(test_source_routed_syn_dropped_by_default),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -60,9 +60,9 @@ static void test_link_opts_full(void **state)
     (void)state;
     char *argv[] = {"--tap", "tap7", "--addr=203.0.113.2/24", "--gateway", "203.0.113.1",
                     "--host-addr", "203.0.113.1/24", "--mtu", "1400", "--pcap", "-",
-                    "--trace", "--shape", "10mbit,15k"};
+                    "--trace", "--shape", "10mbit,15k", "--accept-source-route"};
     struct link_opts o;
-    assert_int_equal(parse_all(&o, 14, argv), 0);
+    assert_int_equal(parse_all(&o, 15, argv), 0);
     assert_string_equal(o.tap, "tap7");
     assert_true(o.have_addr);
     assert_int_equal(o.addr, UST_IP4(203, 0, 113, 2));
@@ -75,6 +75,7 @@ static void test_link_opts_full(void **state)
     assert_int_equal(o.mtu, 1400);
     assert_string_equal(o.pcap, "-");
     assert_true(o.trace);
+    assert_true(o.accept_source_route);
     assert_true(o.have_shape);
     assert_true(o.shape_rate_bps == 10000000u);
     assert_int_equal(o.shape_burst, 15 * 1024);
@@ -90,6 +91,7 @@ static void test_link_opts_defaults_and_foreign(void **state)
     assert_int_equal(o.mtu, 1500);
     assert_false(o.have_gateway);
     assert_false(o.trace);
+    assert_false(o.accept_source_route);
     assert_int_equal(o.shape_burst, 1000000000u / 8 / 100); /* 10 ms worth */
     char *argv2[] = {"--tapx", "t0"};
     assert_int_equal(parse_all(&o, 2, argv2), 100);

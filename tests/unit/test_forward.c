@@ -211,13 +211,10 @@ static void test_host_mode_never_forwards(void **state)
     nh_net_free(t.n);
 }
 
-static void test_source_route_not_forwarded(void **state)
+/* A ping A -> B through R carrying an unfinished LSRR naming B's side of
+ * R: not a source-route hop we act as. */
+static void inject_routed_ping(struct topo *t)
 {
-    (void)state;
-    struct topo t;
-    topo_init(&t, 1500, true);
-    ust_ping_send(t.a, R_ADDR0, 1, 1, 8, 0); /* A learns R's MAC, R learns A's */
-    nh_run_until(t.n, UST_SEC);
     /* LSRR (131) with one hop, then EOL padding. */
     const uint8_t lsrr[8] = {131, 7, 4, 198, 51, 100, 1, 0};
     uint8_t icmp[16], d[64], f[128];
@@ -227,13 +224,53 @@ static void test_source_route_not_forwarded(void **state)
     size_t dlen = nh_build_ipv4(d, sizeof(d), &ip, icmp, ilen);
     const uint8_t rmac[6] = {0x02, 0, 0, 0, 0, 0xfe}, amac[6] = {0x02, 0, 0, 0, 0, 0x0a};
     size_t flen = nh_build_eth(f, sizeof(f), rmac, amac, ETH_TYPE_IPV4, d, dlen);
-    nh_inject(t.n, t.pr0, f, flen);
+    nh_inject(t->n, t->pr0, f, flen);
+}
+
+/* IP-70/IP-79: with received source routes accepted
+ * (cfg.ip_accept_source_route), a router refuses to forward one with
+ * Destination Unreachable code 5. */
+static void test_source_route_not_forwarded(void **state)
+{
+    (void)state;
+    struct topo t;
+    topo_init(&t, 1500, true);
+    t.r->cfg.ip_accept_source_route = true;
+    ust_ping_send(t.a, R_ADDR0, 1, 1, 8, 0); /* A learns R's MAC, R learns A's */
+    nh_run_until(t.n, UST_SEC);
+    inject_routed_ping(&t);
     nh_run_until(t.n, 2 * UST_SEC);
     assert_int_equal(ust_stack_stats(t.r)->ip.ForwDatagrams, 0);
     assert_int_equal(ust_stack_stats(t.r)->ip.InDiscards, 1);
     assert_int_equal(t.pings.n, 2);
     assert_int_equal(t.pings.r[1].event, UST_PING_UNREACHABLE);
     assert_int_equal(t.pings.r[1].code, ICMP_UNREACH_SRC_ROUTE);
+    nh_net_free(t.n);
+}
+
+/* By default (RFC 7126 4.3, Linux accept_source_route=0) a router drops
+ * the same datagram silently: not forwarded, no error back, InSrcRtDrops;
+ * an ordinary ping through it still works (router mode stays). */
+static void test_source_route_dropped_by_router(void **state)
+{
+    (void)state;
+    struct topo t;
+    topo_init(&t, 1500, true);
+    ust_ping_send(t.a, R_ADDR0, 1, 1, 8, 0);
+    nh_run_until(t.n, UST_SEC);
+    size_t b_frames = nh_tx_count(t.n, t.pr1);
+    inject_routed_ping(&t);
+    nh_run_until(t.n, 2 * UST_SEC);
+    assert_int_equal(ust_stack_stats(t.r)->ip.ForwDatagrams, 0);
+    assert_int_equal(ust_stack_stats(t.r)->ip.InSrcRtDrops, 1);
+    assert_int_equal(ust_stack_stats(t.r)->icmp.OutDestUnreachs, 0);
+    assert_int_equal(nh_tx_count(t.n, t.pr1), b_frames);
+    assert_int_equal(t.pings.n, 1);
+    ust_ping_send(t.a, B_ADDR, 1, 2, 8, 0);
+    nh_run_until(t.n, 4 * UST_SEC);
+    assert_int_equal(t.pings.n, 2);
+    assert_int_equal(t.pings.r[1].event, UST_PING_REPLY);
+    assert_int_equal(ust_stack_stats(t.r)->ip.ForwDatagrams, 2);
     nh_net_free(t.n);
 }
 
@@ -248,6 +285,7 @@ int main(void)
         cmocka_unit_test(test_router_arp_failure_host_unreachable),
         cmocka_unit_test(test_host_mode_never_forwards),
         cmocka_unit_test(test_source_route_not_forwarded),
+        cmocka_unit_test(test_source_route_dropped_by_router),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -243,11 +243,15 @@ static void test_echo_reply_matching(void **state)
     nh_net_free(n);
 }
 
+/* RFC 1191 itself, with the floor at its 68 (cfg.ip_min_pmtu = 68). */
 static void test_frag_needed_lowers_pmtu(void **state)
 {
     (void)state;
     struct ust_stack *st;
-    struct nh_net *n = setup(&st, NULL);
+    struct ust_config cfg;
+    ust_config_default(&cfg);
+    cfg.ip_min_pmtu = 68;
+    struct nh_net *n = setup(&st, &cfg);
     uint8_t d[128];
     assert_int_equal(ipv4_mtu_for(st, FAR), 1480);
     size_t len = incoming_error(d, sizeof(d), ROUTER, ME, FAR, ICMP_DEST_UNREACH,
@@ -256,20 +260,24 @@ static void test_frag_needed_lowers_pmtu(void **state)
     assert_int_equal(pmtu_get(st, FAR), 1200);
     assert_int_equal(ipv4_mtu_for(st, FAR), 1180);
     assert_int_equal(ust_stack_stats(st)->icmp.InFragNeeded, 1);
-    /* Never raised by a message, never below 68. */
+    /* Never raised by a message (RFC 1191 5). */
     len = incoming_error(d, sizeof(d), ROUTER, ME, FAR, ICMP_DEST_UNREACH,
                          ICMP_UNREACH_FRAG_NEEDED, 1300, 1200);
     nh_inject(n, 0, d, len);
     assert_int_equal(pmtu_get(st, FAR), 1200);
+    assert_int_equal(ust_stack_stats(st)->icmp.InFragNeededIgnored, 1);
+    /* An MTU below 68 no router may report: estimated like a zero one, the
+     * plateau below the quoted length (1200 -> 1006), never used as is. */
     len = incoming_error(d, sizeof(d), ROUTER, ME, FAR, ICMP_DEST_UNREACH,
                          ICMP_UNREACH_FRAG_NEEDED, 60, 1200);
     nh_inject(n, 0, d, len);
-    assert_int_equal(pmtu_get(st, FAR), 1200);
+    assert_int_equal(pmtu_get(st, FAR), 1006);
     /* A zero MTU (pre-RFC 1191 router): the plateau below the quoted length. */
     len = incoming_error(d, sizeof(d), ROUTER, ME, FAR, ICMP_DEST_UNREACH,
                          ICMP_UNREACH_FRAG_NEEDED, 0, 1000);
     nh_inject(n, 0, d, len);
     assert_int_equal(pmtu_get(st, FAR), 508);
+    assert_int_equal(ust_stack_stats(st)->icmp.PmtuFloorClamps, 0);
     /* Outgoing datagrams now fit 508. */
     nh_tx_clear(n, 0);
     assert_int_equal(ust_ping_send(st, FAR, 1, 1, 1000, 0), 0);
@@ -280,6 +288,57 @@ static void test_frag_needed_lowers_pmtu(void **state)
     nh_run_until(n, PMTU_AGE);
     assert_int_equal(pmtu_get(st, FAR), 0);
     assert_int_equal(ipv4_mtu_for(st, FAR), 1480);
+    nh_net_free(n);
+}
+
+/* The default floor, cfg.ip_min_pmtu = 552 (Linux min_pmtu): a next-hop
+ * MTU of 100, or 0 with a tiny quoted length (plateau 68), gives 552,
+ * counted in PmtuFloorClamps; a path held there is sent without DF (Linux
+ * "locks" it), so a real link below 552 can still fragment. A larger MTU
+ * later never raises the estimate. */
+static void test_frag_needed_floor(void **state)
+{
+    (void)state;
+    struct ust_stack *st;
+    struct nh_net *n = setup(&st, NULL);
+    uint8_t d[128];
+    size_t len = incoming_error(d, sizeof(d), ROUTER, ME, FAR, ICMP_DEST_UNREACH,
+                                ICMP_UNREACH_FRAG_NEEDED, 100, 1500);
+    nh_inject(n, 0, d, len);
+    assert_int_equal(pmtu_get(st, FAR), 552);
+    assert_true(pmtu_at_floor(st, FAR));
+    assert_int_equal(ipv4_mtu_for(st, FAR), 532);
+    assert_int_equal(ust_stack_stats(st)->icmp.PmtuFloorClamps, 1);
+    len = incoming_error(d, sizeof(d), ROUTER, ME, FAR, ICMP_DEST_UNREACH,
+                         ICMP_UNREACH_FRAG_NEEDED, 0, 40);
+    nh_inject(n, 0, d, len);
+    assert_int_equal(pmtu_get(st, FAR), 552);
+    len = incoming_error(d, sizeof(d), ROUTER, ME, FAR, ICMP_DEST_UNREACH,
+                         ICMP_UNREACH_FRAG_NEEDED, 1400, 1500);
+    nh_inject(n, 0, d, len);
+    assert_int_equal(pmtu_get(st, FAR), 552);
+    assert_int_equal(ust_stack_stats(st)->icmp.InFragNeededIgnored, 2);
+    /* A DF datagram to FAR leaves without DF, at most 552 bytes. */
+    uint8_t data[1000];
+    memset(data, 0x33, sizeof(data));
+    struct pkt *p = pkt_alloc(PKT_HEADROOM, 8 + sizeof(data));
+    nh_build_icmp(p->data, p->len, ICMP_ECHO_REQUEST, 0, 0x00050009, data, sizeof(data));
+    struct ipv4_out o = {.dst = FAR, .proto = IPV4_PROTO_ICMP, .df = true};
+    nh_tx_clear(n, 0);
+    assert_int_equal(ipv4_output(st, &o, p), 0);
+    assert_int_equal(nh_tx_count(n, 0), 2);
+    struct ipv4_hdr h;
+    assert_int_equal(ipv4_parse(nh_tx(n, 0, 0)->data, nh_tx(n, 0, 0)->len, false, &h), 0);
+    assert_false(h.df);
+    assert_true(h.mf);
+    assert_true(nh_tx(n, 0, 0)->len <= 552);
+    /* Another destination keeps DF. */
+    p = pkt_alloc(PKT_HEADROOM, 8);
+    nh_build_icmp(p->data, p->len, ICMP_ECHO_REQUEST, 0, 0x00050009, NULL, 0);
+    o.dst = UST_IP4(198, 51, 100, 10);
+    assert_int_equal(ipv4_output(st, &o, p), 0);
+    assert_int_equal(ipv4_parse(nh_tx(n, 0, 2)->data, nh_tx(n, 0, 2)->len, false, &h), 0);
+    assert_true(h.df);
     nh_net_free(n);
 }
 
@@ -370,6 +429,7 @@ int main(void)
         cmocka_unit_test(test_incoming_errors_reach_ping_handler),
         cmocka_unit_test(test_echo_reply_matching),
         cmocka_unit_test(test_frag_needed_lowers_pmtu),
+        cmocka_unit_test(test_frag_needed_floor),
         cmocka_unit_test(test_redirect_updates_first_hop),
         cmocka_unit_test(test_router_ignores_redirects),
     };

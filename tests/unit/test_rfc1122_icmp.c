@@ -353,6 +353,76 @@ static void test_param_problem_generated_for_bad_options(void **state)
     nh_net_free(n);
 }
 
+/* An IP-in-IP (protocol 4) datagram PEER -> ME in an Ethernet frame, its
+ * inner datagram PEER -> inner_dst an echo request. */
+static size_t ipip_frame(uint8_t *f, size_t cap, uint8_t proto, ust_ip4_t inner_dst)
+{
+    uint8_t icmp[16], inner[64], outer[96];
+    size_t il = nh_build_icmp(icmp, sizeof(icmp), ICMP_ECHO_REQUEST, 0, 0x00090001, NULL, 0);
+    struct nh_ip iip = {.src = PEER, .dst = inner_dst, .proto = IPV4_PROTO_ICMP, .id = 5};
+    size_t inl = nh_build_ipv4(inner, sizeof(inner), &iip, icmp, il);
+    struct nh_ip oip = {.src = PEER, .dst = ME, .proto = proto, .id = 6};
+    size_t ol = nh_build_ipv4(outer, sizeof(outer), &oip, inner, inl);
+    return nh_build_eth(f, cap, MY_MAC, PEER_MAC, ETH_TYPE_IPV4, outer, ol);
+}
+
+/* ICMP-12 (3.2.2.1, RFC 792), ICMP-11: a protocol the stack does not implement
+ * draws a protocol unreachable to the sender, never anything else. An
+ * IP-in-IP datagram (protocol 4) whose inner destination is another host
+ * (203.0.113.77 on the link, 198.51.100.9 beyond it) is not decapsulated
+ * nor forwarded, also in router mode: the only frames out are protocol
+ * unreachables to PEER quoting the outer datagram; no frame and no ARP
+ * request for the inner destination. GRE (47) and IPv6-in-IPv4 (41) the
+ * same. The errors are rate-limited (cfg.icmp_err_rate): of 200 at once,
+ * at most the burst go out, the rest are counted in OutRateLimited. */
+static void test_ipip_protocol_unreachable_not_forwarded(void **state)
+{
+    (void)state;
+    const ust_ip4_t hop = UST_IP4(203, 0, 113, 77);
+    const uint8_t protos[3] = {4, 47, 41};
+    for (int fwd = 0; fwd < 2; fwd++) {
+        struct nh_net *n = nh_net_new();
+        struct ust_stack *st = nh_stack(n, NULL);
+        assert_int_equal(nh_host(n, st, NH_NO_WIRE, 1, ME, 24, 1500), 0);
+        assert_int_equal(ust_route_default(st, PEER), 0);
+        ust_stack_set_forwarding(st, fwd);
+        uint8_t f[128];
+        size_t fl = nh_build_arp(f, sizeof(f), ARP_OP_REQUEST, BCAST, PEER_MAC, PEER, ZERO, ME);
+        nh_inject(n, 0, f, fl); /* we learn PEER: errors go out at once */
+        nh_tx_clear(n, 0);
+        for (int i = 0; i < 3; i++) {
+            nh_inject(n, 0, f, ipip_frame(f, sizeof(f), protos[i], hop));
+            nh_inject(n, 0, f, ipip_frame(f, sizeof(f), protos[i], FAR));
+        }
+        nh_run_until(n, n->now + 3 * UST_SEC);
+        assert_int_equal(nh_tx_count(n, 0), 6);
+        for (size_t i = 0; i < 6; i++) {
+            const struct nh_frame *t = nh_tx(n, 0, i);
+            assert_memory_equal(t->data, PEER_MAC, 6);
+            struct ipv4_hdr h;
+            assert_int_equal(ipv4_parse(t->data + 14, t->len - 14, false, &h), 0);
+            assert_int_equal(h.dst, PEER);
+            assert_int_equal(h.proto, IPV4_PROTO_ICMP);
+            assert_int_equal(t->data[14 + 20], ICMP_DEST_UNREACH);
+            assert_int_equal(t->data[14 + 21], ICMP_UNREACH_PROTO);
+            assert_int_equal(get_be32(t->data + 14 + 28 + 16), ME); /* outer datagram quoted */
+            assert_int_equal(t->data[14 + 28 + 9], protos[i / 2]);
+        }
+        const struct ust_stats *s = ust_stack_stats(st);
+        assert_int_equal(s->ip.InUnknownProtos, 6);
+        assert_int_equal(s->ip.ForwDatagrams, 0);
+        assert_int_equal(s->arp.out_requests, 0);
+        assert_int_equal(s->icmp.OutDestUnreachs, 6);
+        /* rate limit: a burst of 200 */
+        nh_tx_clear(n, 0);
+        for (int i = 0; i < 200; i++)
+            nh_inject(n, 0, f, ipip_frame(f, sizeof(f), 4, hop));
+        assert_true(nh_tx_count(n, 0) <= st->cfg.icmp_err_burst);
+        assert_int_equal(s->icmp.OutRateLimited, 200 - nh_tx_count(n, 0));
+        nh_net_free(n);
+    }
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -366,6 +436,7 @@ int main(void)
         cmocka_unit_test(test_icmp_error_needs_header_and_8_octets),
         cmocka_unit_test(test_source_quench_reaches_transport),
         cmocka_unit_test(test_param_problem_generated_for_bad_options),
+        cmocka_unit_test(test_ipip_protocol_unreachable_not_forwarded),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

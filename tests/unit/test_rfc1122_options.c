@@ -46,6 +46,10 @@ static struct nh_net *setup_stack(struct ust_stack **st, bool two_ifaces)
     return n;
 }
 
+/* Received source routes are dropped unless cfg.ip_accept_source_route
+ * is on (RFC 7126 4.3); the RFC 1122 3.2.1.8c tests turn it on. */
+static void accept_source_routes(struct ust_stack *st) { st->cfg.ip_accept_source_route = true; }
+
 static int udp_socket(struct ust_stack *st, uint16_t port)
 {
     int fd = ust_socket(st, AF_INET, SOCK_DGRAM | SOCK_NONBLOCK, 0);
@@ -326,12 +330,13 @@ static void test_source_route_originated(void **state)
  * whose source route is not finished asks us to forward it, which a host
  * does not do: it is not delivered, and Destination Unreachable code 5
  * (source route failed) goes back, quoting it. Counted in
- * InSrcRouteFails. */
+ * InSrcRouteFails. (Received source routes accepted: cfg.ip_accept_source_route.) */
 static void test_unfinished_source_route_refused(void **state)
 {
     (void)state;
     struct ust_stack *st;
     struct nh_net *n = setup_stack(&st, false);
+    accept_source_routes(st);
     int fd = udp_socket(st, 5000);
     uint8_t sr[8] = {131, 7, 4, 0, 0, 0, 0, 0};
     put_be32(sr + 3, G1);
@@ -361,12 +366,14 @@ static void test_unfinished_source_route_refused(void **state)
  * IP-35: the return route is built correctly, without redundant hops: from
  * {G1, G2} (case A) and from {PEER, G1, G2} (case B, the source in the
  * recorded route) alike, IP_RETOPTS gives LSRR {G2, G1}; set as
- * IP_OPTIONS, the reply to PEER leaves for G2 carrying {>>G1, PEER}. */
+ * IP_OPTIONS, the reply to PEER leaves for G2 carrying {>>G1, PEER}.
+ * (Received source routes accepted: cfg.ip_accept_source_route.) */
 static void test_completed_route_handed_up_and_reversed(void **state)
 {
     (void)state;
     struct ust_stack *st;
     struct nh_net *n = setup_stack(&st, false);
+    accept_source_routes(st);
     int fd = udp_socket(st, 5000);
     set_int(st, fd, IP_RECVOPTS, 1);
     set_int(st, fd, IP_RETOPTS, 1);
@@ -409,12 +416,14 @@ static void test_completed_route_handed_up_and_reversed(void **state)
 /* ICMP-35 (3.2.2.6): the source route of an echo request is reversed and
  * used for the reply. Request PEER -> ME recorded {G1, G2}: the reply goes
  * to G2 with LSRR {>>G1, PEER} (IP-35 again: no redundant hop), exact
- * bytes. A strict route (SSRR) stays strict. */
+ * bytes. A strict route (SSRR) stays strict. (Received source routes
+ * accepted: cfg.ip_accept_source_route.) */
 static void test_echo_reply_reverses_source_route(void **state)
 {
     (void)state;
     struct ust_stack *st;
     struct nh_net *n = setup_stack(&st, false);
+    accept_source_routes(st);
     const uint8_t types[2] = {131, 137};
     for (int i = 0; i < 2; i++) {
         uint8_t sr[12] = {types[i], 11, 12};
@@ -620,6 +629,7 @@ static void test_random_options_never_crash(void **state)
     (void)state;
     struct ust_stack *st;
     struct nh_net *n = setup_stack(&st, false);
+    accept_source_routes(st);
     assert_int_equal(ust_route_default(st, PEER), 0);
     int fd = udp_socket(st, 5000);
     set_int(st, fd, IP_PKTINFO, 1);
@@ -661,6 +671,62 @@ static void test_random_options_never_crash(void **state)
     }
     assert_true(ust_stack_stats(st)->udp.InDatagrams > 0);
     assert_true(ust_stack_stats(st)->ip.InSrcRouteFails > 0);
+    ust_close(st, fd);
+    nh_net_free(n);
+}
+
+/* An echo request PEER -> ME over the completed loose (or strict) route
+ * {G1}, or with an unfinished one naming G1. */
+static void inject_routed_ping(struct nh_net *n, uint8_t type, bool complete)
+{
+    uint8_t sr[8] = {type, 7, complete ? 8 : 4, 0, 0, 0, 0, 0};
+    put_be32(sr + 3, G1);
+    uint8_t icmp[16], d[96];
+    size_t il = nh_build_icmp(icmp, sizeof(icmp), ICMP_ECHO_REQUEST, 0, 0x00420001,
+                              (const uint8_t *)"ping", 4);
+    struct nh_ip ip = {.src = PEER, .dst = ME, .proto = IPV4_PROTO_ICMP, .opts = sr, .opt_len = 8};
+    nh_inject(n, 0, d, nh_build_ipv4(d, sizeof(d), &ip, icmp, il));
+}
+
+/* RFC 7126 4.3-4.4 (as Linux accept_source_route=0): by default a
+ * received LSRR/SSRR is dropped and counted (InSrcRtDrops) whatever its
+ * state: no echo reply over the reversed route towards G1, no "source
+ * route failed" error, no delivery to a UDP socket. With
+ * cfg.ip_accept_source_route on, the same ping is answered via G1
+ * (RFC 1122 3.2.2.6, ICMP-35). */
+static void test_source_routes_dropped_by_default(void **state)
+{
+    (void)state;
+    struct ust_stack *st;
+    struct nh_net *n = setup_stack(&st, false);
+    int fd = udp_socket(st, 5000);
+    inject_routed_ping(n, IPV4_OPT_LSRR, true);
+    inject_routed_ping(n, IPV4_OPT_SSRR, true);
+    inject_routed_ping(n, IPV4_OPT_LSRR, false);
+    uint8_t sr[8] = {IPV4_OPT_LSRR, 7, 8, 0, 0, 0, 0, 0};
+    put_be32(sr + 3, G1);
+    inject_udp(n, 0, PEER, ME, ME, 5000, "udp", sr, 8);
+    nh_run_until(n, n->now + UST_SEC);
+    const struct ust_stats *s = ust_stack_stats(st);
+    assert_int_equal(nh_tx_count(n, 0), 0);
+    assert_int_equal(s->ip.InSrcRtDrops, 4);
+    assert_int_equal(s->ip.InSrcRouteFails, 0);
+    assert_int_equal(s->icmp.InEchos, 0);
+    assert_int_equal(s->icmp.OutMsgs, 0);
+    assert_int_equal(s->udp.InDatagrams, 0);
+    char buf[8];
+    errno = 0;
+    assert_int_equal(ust_recv(st, fd, buf, sizeof(buf), 0), -1);
+    assert_int_equal(errno, EAGAIN);
+
+    accept_source_routes(st);
+    inject_routed_ping(n, IPV4_OPT_LSRR, true);
+    assert_int_equal(nh_tx_count(n, 0), 1);
+    struct ipv4_hdr h;
+    const uint8_t *r = sent(n, 0, &h);
+    assert_int_equal(h.dst, G1);
+    assert_int_equal(r[h.hdr_len], ICMP_ECHO_REPLY);
+    assert_int_equal(s->ip.InSrcRtDrops, 4);
     ust_close(st, fd);
     nh_net_free(n);
 }
@@ -715,6 +781,7 @@ int main(void)
         cmocka_unit_test(test_unfinished_source_route_refused),
         cmocka_unit_test(test_completed_route_handed_up_and_reversed),
         cmocka_unit_test(test_echo_reply_reverses_source_route),
+        cmocka_unit_test(test_source_routes_dropped_by_default),
         cmocka_unit_test(test_echo_reply_reflects_rr_and_ts),
         cmocka_unit_test(test_icmp_errors_reach_unconnected_socket),
         cmocka_unit_test(test_sendmsg_per_datagram_settings),

@@ -162,6 +162,7 @@ struct tcb {
     uint16_t peer_mss;          /* from the peer's MSS option (536 without) */
     uint16_t rcv_mss;           /* the MSS we advertised */
     uint16_t user_mss;          /* TCP_MAXSEG (0 = none) */
+    unsigned pmtu_gen;          /* st->pmtu.gen when mss was last computed (tcp_icmp.c) */
 
     /* reliability */
     struct tcp_rtt rtt;
@@ -316,6 +317,8 @@ uint32_t tcp_snd_data_seq(const struct tcb *tcb);
 uint32_t tcp_ts_now(const struct tcb *tcb);
 /* Computes the effective send MSS (RFC 9293 3.7.1) into tcb->mss. */
 void tcp_update_mss(struct tcb *tcb);
+/* ---- tcp_icmp.c: picks up a path MTU lowered since the MSS was computed */
+void tcp_pmtu_sync(struct tcb *t);
 /* The MSS to advertise in our SYN. */
 uint16_t tcp_adv_mss(const struct tcb *tcb);
 

@@ -1,11 +1,15 @@
 /* ICMP errors about segments we sent (RFC 9293 3.9.2.2, RFC 5927).
  * MUST-54: dispatched to the connection they concern, after checking that
- * the quoted sequence number is one we have in flight (blind attacks).
- * MUST-56: soft errors never abort a connection, they are only
- * remembered for the application (reported if the connection then times
- * out). MUST-55: source quench is ignored. */
+ * the quoted sequence number is one we have in flight (RFC 5927 4.1: blind
+ * attacks; the others are counted in OutOfWindowIcmps, as Linux). MUST-56:
+ * soft errors never abort a connection, they are only remembered for the
+ * application (reported if the connection then times out). MUST-55:
+ * source quench is ignored. Fragmentation needed lowers the path MTU only
+ * once the quote passed that check (RFC 5927 7.2), never below
+ * cfg.ip_min_pmtu (pmtu.c), so the recomputed MSS always carries data. */
 #include "core/stack_impl.h"
 #include "core/trace.h"
+#include "net/net.h"
 #include "tcp.h"
 #include "wire/icmp.h"
 #include "wire/seq.h"
@@ -21,10 +25,45 @@
 #define ICMP_C_PORT 3
 #define ICMP_C_FRAG_NEEDED 4
 
+/* RFC 5927 4.1: SND.UNA <= SEG.SEQ < SND.NXT (the highest sent, SND.MAX
+ * here); with nothing in flight, the next sequence number (a pure ACK or
+ * a window probe's). */
+static bool tcp_icmp_seq_ok(const struct tcb *t, uint32_t seq)
+{
+    return seq_in(seq, t->snd_una, t->snd_max) ||
+           (t->snd_una == t->snd_max && seq == t->snd_una);
+}
+
+/* RFC 1191 6.4 / RFC 9293 3.7.3: a smaller path MTU makes a smaller MSS;
+ * what was in flight at the old size is sent again at the new one. */
+static void tcp_icmp_frag_needed(struct tcb *t, uint32_t next_hop_mtu,
+                                 const struct ipv4_hdr *orig)
+{
+    pmtu_frag_needed(t->st, orig->dst, next_hop_mtu, orig->total_len);
+    uint16_t old = t->mss;
+    tcp_update_mss(t); /* ipv4_mtu_for now reflects the path MTU */
+    if (t->mss < old) {
+        t->snd_nxt = t->snd_una;
+        tcp_output(t);
+    }
+}
+
+/* The path MTU towards the peer may have been lowered by a message about
+ * another datagram (UDP, ICMP: RFC 1191 keeps one estimate per
+ * destination): pick it up before sending, as Linux reads dst_mtu on each
+ * transmission. Otherwise every segment at the old size would be refused
+ * with DF and the connection would stall. O(1) while nothing changed. */
+void tcp_pmtu_sync(struct tcb *t)
+{
+    if (t->pmtu_gen == t->st->pmtu.gen)
+        return;
+    t->pmtu_gen = t->st->pmtu.gen;
+    tcp_update_mss(t);
+}
+
 void tcp_icmp_error(struct ust_stack *st, uint8_t type, uint8_t code, uint32_t extra,
                     const struct ipv4_hdr *orig, const uint8_t *l4, size_t l4_len)
 {
-    (void)extra;
     if (l4_len < 8)
         return;
     uint16_t sport = get_be16(l4), dport = get_be16(l4 + 2);
@@ -32,20 +71,19 @@ void tcp_icmp_error(struct ust_stack *st, uint8_t type, uint8_t code, uint32_t e
     struct tcb *t = tcb_lookup(st, orig->src, sport, orig->dst, dport);
     if (!t || t->state == UST_TCP_LISTEN)
         return;
-    if (!seq_in(seq, t->snd_una, t->snd_max) && !(t->snd_una == t->snd_max && seq == t->snd_una))
-        return; /* not about anything in flight: ignore (RFC 5927 4.1) */
-    st->stats.tcp.IcmpErrors++;
     char b[64];
+    if (!tcp_icmp_seq_ok(t, seq)) {
+        st->stats.tcp.OutOfWindowIcmps++;
+        TCB_TRACE(t, "%s icmp type %u code %u: seq %u not in flight, ignored",
+                  tcb_str(t, b, sizeof(b)), type, code, seq);
+        return;
+    }
+    st->stats.tcp.IcmpErrors++;
     TCB_TRACE(t, "%s icmp type %u code %u", tcb_str(t, b, sizeof(b)), type, code);
     if (type == ICMP_T_QUENCH)
         return;
     if (type == ICMP_T_UNREACH && code == ICMP_C_FRAG_NEEDED) {
-        uint16_t old = t->mss;
-        tcp_update_mss(t); /* ipv4_mtu_for now reflects the path MTU */
-        if (t->mss < old) {
-            t->snd_nxt = t->snd_una;
-            tcp_output(t);
-        }
+        tcp_icmp_frag_needed(t, extra, orig);
         return;
     }
     int err = UST_ERR_HOSTUNREACH;

@@ -50,7 +50,7 @@ void tcp_ipopt_inherit(struct tcb *c, const struct tcb *l, const struct ipv4_hdr
     int off = ip->opts ? ipv4_srr_find(ip->opts, ip->opt_len) : -1;
     if (off < 0)
         return;
-    c->ip_opt_len = (uint8_t)ipv4_srr_reverse(ip->opts + off, ip->src, c->ip_opts);
+    c->ip_opt_len = (uint8_t)ipv4_srr_reverse(c->st, ip->opts + off, ip->src, c->ip_opts);
     if (c->ip_opt_len)
         TRACE(c->st, "tcp", "passive open: return source route of %u bytes kept (MUST-53)",
               c->ip_opt_len);

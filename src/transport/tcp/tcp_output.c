@@ -336,6 +336,7 @@ void tcp_output(struct tcb *t)
     default:
         break;
     }
+    tcp_pmtu_sync(t);
     output_data(t);
     /* A pure ACK carries SND.MAX, not SND.NXT: after an RTO pulled SND.NXT
      * back, SND.NXT may lie below the peer's RCV.NXT and the peer would
