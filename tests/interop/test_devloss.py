@@ -46,29 +46,47 @@ def test_serve_exits_when_its_tap_is_deleted(netns):
     assert re.search(r"^\s+rx_errors\s+1$", stdout, re.M), stdout
 
 
-def test_blocked_recv_exits_when_its_tap_is_deleted(netns, tmp_path):
-    """`ustack recv` sits in a blocking accept(): the loss reaches it as
-    ENETDOWN and it exits with the same one line."""
-    errpath = tmp_path / "recv.stderr"
-    argv = [USTACK, "recv", "--tap", "ustdl1", "--addr", "203.0.113.2/24",
-            "--host-addr", "203.0.113.1/24", "--port", "5001"]
+def start_until(netns, tmp_path, argv, marker, what):
+    """Starts argv in the namespace and reads its stdout until `marker`."""
+    errpath = tmp_path / "stderr"
     with open(errpath, "wb") as errf:
         proc = subprocess.Popen(netns.cmd(argv), stdout=subprocess.PIPE, stderr=errf)
     netns.procs_raw.append(proc)
     buf = b""
 
-    def ready():
+    def seen():
         nonlocal buf
         r, _, _ = select.select([proc.stdout], [], [], 0.2)
         if r:
             chunk = proc.stdout.read1(4096)
             if not chunk:
-                raise AssertionError(f"recv exited early: {errpath.read_text()}")
+                raise AssertionError(f"{what} exited early: {errpath.read_text()}")
             buf += chunk
-        return b"ready" in buf
+        return marker in buf
 
-    wait_until(ready, 15.0, "ustack recv to be ready")
+    wait_until(seen, 15.0, f"{what} to print {marker!r}")
+    return proc, errpath
+
+
+def test_blocked_recv_exits_when_its_tap_is_deleted(netns, tmp_path):
+    """`ustack recv` sits in a blocking accept(): the loss reaches it as
+    ENETDOWN and it exits with the same one line."""
+    argv = [USTACK, "recv", "--tap", "ustdl1", "--addr", "203.0.113.2/24",
+            "--host-addr", "203.0.113.1/24", "--port", "5001"]
+    proc, errpath = start_until(netns, tmp_path, argv, b"ready", "ustack recv")
     netns.run(["ip", "link", "del", "ustdl1"], check=True)
     rc = wait_exit(proc, "ustack recv")
     assert rc == 1, (rc, errpath.read_text())
     assert_one_lost_line(errpath.read_text(), "ustdl1")
+
+
+def test_ping_exits_when_its_tap_is_deleted(netns, tmp_path):
+    """A ping without a count (it would run until Ctrl-C) that has had
+    replies: the loss ends it with exit 1 and the one line."""
+    argv = [USTACK, "ping", "203.0.113.1", "-i", "0.2", "--tap", "ustdl2",
+            "--addr", "203.0.113.2/24", "--host-addr", "203.0.113.1/24"]
+    proc, errpath = start_until(netns, tmp_path, argv, b"bytes from", "ustack ping")
+    netns.run(["ip", "link", "del", "ustdl2"], check=True)
+    rc = wait_exit(proc, "ustack ping")
+    assert rc == 1, (rc, errpath.read_text())
+    assert_one_lost_line(errpath.read_text(), "ustdl2")
