@@ -2,11 +2,12 @@
 BUILD      ?= build
 TEST_BUILD ?= build-test
 FUZZ_BUILD ?= build-fuzz
+COV_BUILD  ?= build-cov
 JOBS       ?= $(shell nproc 2>/dev/null || echo 2)
 PREFIX     ?= /usr/local
 PY         := /usr/bin/python3
 
-.PHONY: all build test demo bench fuzz soak install deps clean
+.PHONY: all build test demo bench fuzz soak coverage install deps clean
 
 all: build
 
@@ -35,6 +36,12 @@ bench: build
 fuzz: deps
 	@bash scripts/fuzz.sh $(FUZZ_BUILD)
 
+# Line coverage of src/ per directory by the C tests and the fuzz corpus
+# replays (clang source-based coverage, no sanitizers, in $(COV_BUILD)).
+coverage:
+	@bash scripts/deps.sh coverage
+	@bash scripts/coverage.sh $(COV_BUILD)
+
 soak: build
 	@bash scripts/soak.sh $(BUILD)
 
@@ -42,4 +49,4 @@ install: build
 	@cmake --install $(BUILD)
 
 clean:
-	rm -rf $(BUILD) $(TEST_BUILD) $(FUZZ_BUILD)
+	rm -rf $(BUILD) $(TEST_BUILD) $(FUZZ_BUILD) $(COV_BUILD)

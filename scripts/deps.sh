@@ -1,8 +1,13 @@
 #!/usr/bin/env bash
 # Installs the Debian packages the build and the tests need, only if missing.
+# usage: scripts/deps.sh [coverage]   (coverage: also llvm-cov/llvm-profdata,
+#                                      for make coverage only)
 set -euo pipefail
 pkgs=(cmake make gcc clang pkg-config libcmocka-dev libclang-rt-14-dev python3-pytest python3-scapy
       tshark socat iputils-ping arping iperf3 iproute2 netcat-openbsd curl procps)
+if [ "${1:-}" = coverage ]; then
+    pkgs+=(llvm)
+fi
 missing=()
 for p in "${pkgs[@]}"; do
     dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

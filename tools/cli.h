@@ -166,17 +166,23 @@ struct link_ctx {
     struct ust_dev *dev;
     struct ust_loop *loop;
     struct ctl_server ctl;
+    bool lost_reported;     /* the "device lost" line was printed */
 };
 /* Creates the stack, opens and configures the TAP device as the options
  * say, and the real event loop. Returns 0, or an exit code after printing
  * one error line (everything created so far is freed). */
 int link_open(const struct link_opts *o, struct link_ctx *out);
 void link_close(struct link_ctx *c);
+/* Has the TAP device failed (deleted under us)? If so prints, once, the
+ * one line "ustack: NAME: device lost: <strerror>" on stderr and returns
+ * true: the command then exits with CLI_EXIT_FAIL instead of printing its
+ * own error for the socket call that failed with ENETDOWN. */
+bool link_lost(struct link_ctx *c);
 
 /* ---- TCP clients (client.c) -------------------------------------------------- */
 /* A blocking TCP connection to ip:port within `timeout`; on failure prints
  * "ustack: connect A.B.C.D:P: Connection refused" and returns -1. */
-int client_connect(struct ust_stack *st, ust_ip4_t ip, uint16_t port, ust_time_t timeout);
+int client_connect(struct link_ctx *c, ust_ip4_t ip, uint16_t port, ust_time_t timeout);
 /* Runs the stack until every TCP connection has finished closing (or sits
  * in TIME-WAIT), at most `timeout`: our last FIN/ACK reach the peer before
  * the process and its TAP device go away. */

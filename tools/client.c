@@ -8,8 +8,9 @@
 
 #include "cli.h"
 
-int client_connect(struct ust_stack *st, ust_ip4_t ip, uint16_t port, ust_time_t timeout)
+int client_connect(struct link_ctx *c, ust_ip4_t ip, uint16_t port, ust_time_t timeout)
 {
+    struct ust_stack *st = c->st;
     char a[16];
     int fd = ust_socket(st, AF_INET, SOCK_STREAM, 0);
     if (fd < 0) {
@@ -24,7 +25,8 @@ int client_connect(struct ust_stack *st, ust_ip4_t ip, uint16_t port, ust_time_t
     if (ust_connect(st, fd, (struct sockaddr *)&sin, sizeof(sin)) < 0) {
         /* SO_SNDTIMEO expiry reports EINPROGRESS, as on Linux */
         int e = errno == EINPROGRESS ? ETIMEDOUT : errno;
-        fprintf(stderr, "ustack: connect %s:%u: %s\n", ust_ip4_str(ip, a), port, strerror(e));
+        if (!link_lost(c))
+            fprintf(stderr, "ustack: connect %s:%u: %s\n", ust_ip4_str(ip, a), port, strerror(e));
         ust_close(st, fd);
         return -1;
     }
@@ -50,7 +52,7 @@ void client_linger(struct link_ctx *c, ust_time_t timeout)
         ust_time_t now = ust_clock_monotonic();
         if (!busy || now >= deadline)
             return;
-        if (ust_loop_run_once(c->loop, deadline - now) == UST_ERR_AGAIN)
-            return; /* interrupted by a signal */
+        if (ust_loop_run_once(c->loop, deadline - now) != UST_OK)
+            return; /* interrupted by a signal, or the device is gone */
     }
 }

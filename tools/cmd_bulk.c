@@ -144,8 +144,9 @@ static int send_all(struct link_ctx *c, int fd, uint64_t total, struct progress 
         ssize_t w = ust_send(c->st, fd, buf, n, MSG_NOSIGNAL);
         if (w <= 0) {
             progress_finish(p, ust_clock_monotonic());
-            fprintf(stderr, "ustack: send: after %llu bytes: %s\n", (unsigned long long)sent,
-                    strerror(errno));
+            if (!link_lost(c))
+                fprintf(stderr, "ustack: send: after %llu bytes: %s\n", (unsigned long long)sent,
+                        strerror(errno));
             free(buf);
             return -1;
         }
@@ -157,8 +158,9 @@ static int send_all(struct link_ctx *c, int fd, uint64_t total, struct progress 
 }
 
 /* Reads until EOF. Returns the byte count, or -1 (printed). */
-static int64_t recv_all(struct ust_stack *st, int fd, struct progress *p, const char *what)
+static int64_t recv_all(struct link_ctx *c, int fd, struct progress *p, const char *what)
 {
+    struct ust_stack *st = c->st;
     char *buf = malloc(BULK_CHUNK);
     int64_t got = 0;
     while (buf) {
@@ -167,8 +169,9 @@ static int64_t recv_all(struct ust_stack *st, int fd, struct progress *p, const 
             break;
         if (n < 0) {
             progress_finish(p, ust_clock_monotonic());
-            fprintf(stderr, "ustack: %s: after %lld bytes: %s\n", what, (long long)got,
-                    strerror(errno));
+            if (!link_lost(c))
+                fprintf(stderr, "ustack: %s: after %lld bytes: %s\n", what, (long long)got,
+                        strerror(errno));
             got = -1;
             break;
         }
@@ -184,7 +187,7 @@ static int run_send(struct bulk_opts *o, struct link_ctx *c)
 {
     char a[16], rate[48], b[32];
     ust_time_t start = ust_clock_monotonic();
-    int fd = client_connect(c->st, o->host, o->port, o->timeout);
+    int fd = client_connect(c, o->host, o->port, o->timeout);
     if (fd < 0)
         return CLI_EXIT_FAIL;
     fprintf(c->out, "connected to %s:%u\n", ust_ip4_str(o->host, a), o->port);
@@ -195,7 +198,7 @@ static int run_send(struct bulk_opts *o, struct link_ctx *c)
     if (rc == 0 && ust_shutdown(c->st, fd, SHUT_WR) < 0)
         rc = -1;
     /* The peer's FIN after ours: everything we sent has arrived. */
-    int64_t back = rc == 0 ? recv_all(c->st, fd, NULL, "send") : -1;
+    int64_t back = rc == 0 ? recv_all(c, fd, NULL, "send") : -1;
     ust_time_t end = ust_clock_monotonic();
     progress_finish(&p, end);
     if (back >= 0) {
@@ -233,7 +236,8 @@ static int run_recv(struct bulk_opts *o, struct link_ctx *c)
     int fd = ust_accept(c->st, lfd, (struct sockaddr *)&peer, &plen);
     ust_close(c->st, lfd); /* one connection only */
     if (fd < 0) {
-        fprintf(stderr, "ustack: recv: accept: %s\n", strerror(errno));
+        if (!link_lost(c))
+            fprintf(stderr, "ustack: recv: accept: %s\n", strerror(errno));
         return CLI_EXIT_FAIL;
     }
     ust_time_t start = ust_clock_monotonic();
@@ -242,7 +246,7 @@ static int run_recv(struct bulk_opts *o, struct link_ctx *c)
     fflush(c->out);
     struct progress p;
     progress_start(&p, 0, start);
-    int64_t got = recv_all(c->st, fd, &p, "recv");
+    int64_t got = recv_all(c, fd, &p, "recv");
     ust_time_t end = ust_clock_monotonic();
     progress_finish(&p, end);
     if (got >= 0) {

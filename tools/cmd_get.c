@@ -192,8 +192,9 @@ static long read_head(struct get_run *g)
         }
         ssize_t n = ust_recv(g->c->st, g->fd, g->buf + g->len, GET_HEAD_MAX - g->len, 0);
         if (n <= 0) {
-            fprintf(stderr, "ustack: get: %s before the response head\n",
-                    n == 0 ? "connection closed" : strerror(errno));
+            if (!link_lost(g->c))
+                fprintf(stderr, "ustack: get: %s before the response head\n",
+                        n == 0 ? "connection closed" : strerror(errno));
             return -1;
         }
         g->len += (size_t)n;
@@ -227,9 +228,10 @@ static int read_body(struct get_run *g, const struct get_resp *r, size_t already
             break;
         if (n <= 0) {
             progress_finish(&p, ust_clock_monotonic());
-            fprintf(stderr, "ustack: get: %s after %llu of %llu body bytes\n",
-                    n == 0 ? "connection closed" : strerror(errno),
-                    (unsigned long long)g->body, (unsigned long long)r->length);
+            if (!link_lost(g->c))
+                fprintf(stderr, "ustack: get: %s after %llu of %llu body bytes\n",
+                        n == 0 ? "connection closed" : strerror(errno),
+                        (unsigned long long)g->body, (unsigned long long)r->length);
             return -1;
         }
         if (write_body(g, g->buf, (size_t)n) < 0)
@@ -248,7 +250,8 @@ static int get_transfer(struct get_run *g)
                      "Connection: close\r\n\r\n",
                      g->o->path, g->o->hostport, USTACK_VERSION);
     if (ust_send(g->c->st, g->fd, req, (size_t)n, MSG_NOSIGNAL) != n) {
-        fprintf(stderr, "ustack: get: sending the request: %s\n", strerror(errno));
+        if (!link_lost(g->c))
+            fprintf(stderr, "ustack: get: sending the request: %s\n", strerror(errno));
         return CLI_EXIT_FAIL;
     }
     long hl = read_head(g);
@@ -306,7 +309,7 @@ int cmd_get(int argc, char **argv)
     struct get_run g = {.o = &o, .c = &c, .out = out, .buf = malloc(GET_CHUNK > GET_HEAD_MAX
                                                                        ? GET_CHUNK : GET_HEAD_MAX)};
     g.start = ust_clock_monotonic();
-    g.fd = g.buf ? client_connect(c.st, o.ip, o.port, o.timeout) : -1;
+    g.fd = g.buf ? client_connect(&c, o.ip, o.port, o.timeout) : -1;
     rc = CLI_EXIT_FAIL;
     if (g.fd >= 0) {
         rc = get_transfer(&g);

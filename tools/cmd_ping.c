@@ -236,6 +236,8 @@ static void ping_loop(struct ping_run *p, struct link_ctx *c, volatile int *stop
             break;
         ust_time_t until = more ? next_send : last_send + o->linger;
         ust_loop_run_once(c->loop, until > now ? until - now : 0);
+        if (link_lost(c))
+            break;
     }
 }
 
@@ -269,7 +271,7 @@ int cmd_ping(int argc, char **argv)
     ping_loop(&p, &c, &stop);
     print_summary(&p, ust_stack_now(c.st) - start);
     ust_ping_set_handler(c.st, NULL, NULL);
-    rc = p.received ? CLI_EXIT_OK : CLI_EXIT_FAIL;
+    rc = p.received && !c.lost_reported ? CLI_EXIT_OK : CLI_EXIT_FAIL;
     free(p.sent_at);
     free(p.answered_seq);
     link_close(&c);

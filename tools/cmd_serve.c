@@ -231,11 +231,16 @@ int cmd_serve(int argc, char **argv)
     cli_catch_signals(&stop);
     print_banner(&o, &c, fds);
     bool busy = false;
+    rc = CLI_EXIT_OK;
     while (!stop) {
         /* Bounded wait: a signal that lands just before the wait starts
          * is still noticed within this time. No wait at all while the
          * services still have work the last turn left (budgets). */
         ust_loop_run_once(c.loop, busy ? 0 : 200 * UST_MSEC);
+        if (link_lost(&c)) {
+            rc = CLI_EXIT_FAIL; /* the TAP was deleted: nothing more to serve */
+            break;
+        }
         for (unsigned i = 0; i < o.nports; i++)
             echo_drain(c.st, fds[i]);
         busy = tcp_server_turn(srv);
@@ -247,5 +252,5 @@ int cmd_serve(int argc, char **argv)
     for (unsigned i = 0; i < o.nports; i++)
         ust_close(c.st, fds[i]);
     link_close(&c);
-    return CLI_EXIT_OK;
+    return rc;
 }

@@ -138,6 +138,17 @@ void link_close(struct link_ctx *c)
     c->ctl.fd = -1;
 }
 
+bool link_lost(struct link_ctx *c)
+{
+    int e = c->dev ? ust_dev_failed(c->dev) : 0;
+    if (!e)
+        return false;
+    if (!c->lost_reported)
+        fprintf(stderr, "ustack: %s: device lost: %s\n", ust_dev_name(c->dev), strerror(e));
+    c->lost_reported = true;
+    return true;
+}
+
 /* A signal handler has no context argument: this pointer is the one piece
  * of process-wide state the command keeps. */
 static volatile int *stop_flag;

@@ -23,7 +23,9 @@ struct ust_dev_ops {
     /* Optional: a file descriptor that becomes readable when frames wait. */
     int (*fd)(void *ctx);
     /* Optional: reads up to `budget` waiting frames and hands each to
-     * ust_dev_input(). Returns the number handed in, or a negative ust_err. */
+     * ust_dev_input(). Returns the number handed in (0 or UST_ERR_AGAIN:
+     * nothing waits), or another negative ust_err when the device can no
+     * longer receive: that marks it failed (ust_dev_failed). */
     int (*poll_rx)(void *ctx, struct ust_dev *dev, ust_time_t now, unsigned budget);
     /* Optional: releases ctx when the device is freed. */
     void (*close)(void *ctx);
@@ -53,6 +55,20 @@ const struct ust_link_stats *ust_dev_stats(const struct ust_dev *dev);
  * still acknowledged at once). Frames given one by one to ust_dev_input
  * are acknowledged as they come. */
 int ust_dev_poll_rx(struct ust_dev *dev, ust_time_t now, unsigned budget);
+
+/* A device that failed for good: its descriptor gives hard errors (a TAP
+ * whose interface was deleted: EBADFD), or its driver's poll_rx returned
+ * an error, or the driver said so with ust_dev_set_failed. From then on
+ * it is not polled (the event loop drops it from its epoll set and
+ * reports it, see loop.h), what the stack sends through it is dropped
+ * (tx_drops and tx_errors), and the link counters rx_errors / dev_lost
+ * record it. ust_dev_failed returns the errno that ended the device (e.g.
+ * EBADFD, EIO), 0 while it works. A failed device stays failed: the
+ * application closes it (frees the stack) or carries on without it. */
+int ust_dev_failed(const struct ust_dev *dev);
+/* For application drivers: declares the device failed with errno errnum
+ * (EIO if not positive). The first call wins; later ones change nothing. */
+void ust_dev_set_failed(struct ust_dev *dev, int errnum);
 
 /* ---- drivers ----------------------------------------------------------- */
 /* Opens (creating if needed) the Linux TAP device `ifname` with

@@ -16,10 +16,16 @@ void ust_loop_free(struct ust_loop *loop);
 /* Re-reads the stack's device list (call after adding a device). */
 int ust_loop_refresh(struct ust_loop *loop);
 /* Waits for frames or the next deadline (at most max_wait, UST_TIME_NEVER =
- * no limit), processes them and runs timers. Returns 0, or UST_ERR_AGAIN
- * if interrupted by a signal. */
+ * no limit), processes them and runs timers. Returns 0, UST_ERR_AGAIN if
+ * interrupted by a signal, or UST_ERR_NETDOWN in the turn in which a
+ * device failed (ust_dev_failed() says which and why; each failure is
+ * reported once). A failed device is no longer watched, so the loop never
+ * spins on it; the others keep working if the application goes on. The
+ * same error reaches a blocking socket call waiting in that turn: it
+ * fails with ENETDOWN. */
 int ust_loop_run_once(struct ust_loop *loop, ust_time_t max_wait);
-/* Runs until *stop becomes non-zero (e.g. set from a signal handler). */
+/* Runs until *stop becomes non-zero (e.g. set from a signal handler), or
+ * returns the error of a turn (UST_ERR_NETDOWN: a device failed). */
 int ust_loop_run(struct ust_loop *loop, volatile int *stop);
 /* The epoll descriptor: readable when the stack has frames to process. An
  * application with its own loop waits on it (with ust_stack_poll_at() as

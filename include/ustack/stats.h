@@ -9,7 +9,8 @@
 #define UST_LINK_COUNTERS(X) \
     X(rx_frames) X(rx_bytes) X(tx_frames) X(tx_bytes) \
     X(rx_crc_errors) X(rx_truncated) X(rx_not_for_us) X(rx_unknown_type) \
-    X(rx_vlan) X(tx_drops) X(shaper_drops) X(shaper_queued) X(tx_uring)
+    X(rx_vlan) X(tx_drops) X(shaper_drops) X(shaper_queued) X(tx_uring) \
+    X(rx_errors) X(tx_errors) X(dev_lost)
 
 #define UST_ARP_COUNTERS(X) \
     X(in_packets) X(in_errors) X(in_requests) X(in_replies) \

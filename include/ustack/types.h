@@ -52,6 +52,7 @@ enum ust_err {
     UST_ERR_ALREADY = -22,
     UST_ERR_NETUNREACH = -23,
     UST_ERR_PROTOUNREACH = -24,
+    UST_ERR_NETDOWN = -25, /* a network device failed or disappeared */
 };
 
 /* Human-readable text for an enum ust_err value. */

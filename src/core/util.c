@@ -100,6 +100,7 @@ static const struct {
     {UST_ERR_ALREADY, EALREADY, "operation already in progress"},
     {UST_ERR_NETUNREACH, ENETUNREACH, "network unreachable"},
     {UST_ERR_PROTOUNREACH, ENOPROTOOPT, "protocol unreachable"},
+    {UST_ERR_NETDOWN, ENETDOWN, "network device lost"},
 };
 
 const char *ust_strerror(int err)

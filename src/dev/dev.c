@@ -1,5 +1,6 @@
 /* Device core: creation, receive entry point, transmit through the
  * middleware chain (pcap, shaper) to the driver. */
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -73,11 +74,15 @@ void dev_tx_flush(struct ust_dev *dev)
 int dev_driver_transmit(struct ust_dev *dev, ust_time_t now, struct pkt *p)
 {
     /* A driver with a transmit queue copies the frame and may hold it
-     * until the burst ends (stack_tx_release); outside one it goes now. */
-    int rc = dev->txq ? dev->txq->transmit(dev->ctx, dev, p->data, p->len)
-                      : dev->ops.transmit(dev->ctx, now, p->data, p->len);
+     * until the burst ends (stack_tx_release); outside one it goes now.
+     * A failed device is not asked again: its descriptor is gone. */
+    int rc = dev->failed ? UST_ERR_NETDOWN
+             : dev->txq  ? dev->txq->transmit(dev->ctx, dev, p->data, p->len)
+                         : dev->ops.transmit(dev->ctx, now, p->data, p->len);
     if (rc < 0) {
         DEV_COUNT(dev, tx_drops);
+        if (dev->failed)
+            DEV_COUNT(dev, tx_errors);
         TRACE(dev->st, "dev", "%s tx drop len %zu: %s", dev->name, p->len, ust_strerror(rc));
     } else {
         dev->stats.tx_frames++;
@@ -124,6 +129,8 @@ int ust_dev_poll_rx(struct ust_dev *dev, ust_time_t now, unsigned budget)
 {
     if (!dev->ops.poll_rx)
         return 0;
+    if (dev->failed)
+        return UST_ERR_NETDOWN;
     stack_set_now(dev->st, now);
     /* The frames of one poll are one batch: TCP acknowledges in-order data
      * once at the end rather than every second segment. */
@@ -133,7 +140,34 @@ int ust_dev_poll_rx(struct ust_dev *dev, ust_time_t now, unsigned budget)
     if (--dev->st->rx_batch == 0)
         stack_rx_batch_end(dev->st);
     stack_tx_release(dev->st);
+    /* A driver error (not "nothing now") ends the device: polling a dead
+     * descriptor again would only fail again, as fast as the CPU goes. */
+    if ((rc < 0 && rc != UST_ERR_AGAIN) || dev->failed) {
+        DEV_COUNT(dev, rx_errors);
+        ust_dev_set_failed(dev, ust_err_to_errno(rc < 0 ? rc : UST_ERR_IO));
+    }
     return rc;
+}
+
+void ust_dev_set_failed(struct ust_dev *dev, int errnum)
+{
+    if (!dev || dev->failed)
+        return;
+    dev->failed = errnum > 0 ? errnum : EIO;
+    DEV_COUNT(dev, dev_lost);
+    TRACE(dev->st, "dev", "%s lost: %s", dev->name, strerror(dev->failed));
+}
+
+int ust_dev_failed(const struct ust_dev *dev) { return dev ? dev->failed : 0; }
+
+bool dev_read_errno_fatal(int e)
+{
+    return e != EAGAIN && e != EWOULDBLOCK && e != EINTR && e != ENOBUFS && e != ENOMEM;
+}
+
+bool dev_write_errno_fatal(int e)
+{
+    return e == EBADFD || e == EBADF || e == ENODEV || e == ENXIO;
 }
 
 const char *ust_dev_name(const struct ust_dev *dev) { return dev->name; }

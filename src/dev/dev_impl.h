@@ -42,6 +42,7 @@ struct ust_dev {
     struct shaper *shaper;    /* transmit shaper, NULL when off */
     const struct dev_poll_ops *drv_poll; /* driver-internal poll, NULL none */
     const struct dev_txq_ops *txq; /* driver transmit queue, NULL: ops.transmit */
+    int failed;              /* errno of the failure that ended the device, 0: working */
 };
 
 /* Sends a complete frame (link header included). Consumes p. Passes it
@@ -55,6 +56,15 @@ void dev_poll(struct ust_dev *dev, ust_time_t now);
 void dev_free(struct ust_dev *dev);
 /* Sends what the driver's transmit queue holds (no-op without one). */
 void dev_tx_flush(struct ust_dev *dev);
+
+/* Is errno `e` from a read() of the driver's descriptor one after which
+ * reading will never succeed again (as opposed to "nothing now" or a
+ * passing shortage)? A deleted TAP interface gives EBADFD. */
+bool dev_read_errno_fatal(int e);
+/* Same for write(): only errors that say the descriptor itself is gone.
+ * A TAP whose interface is down gives EIO and a bad frame EINVAL: those
+ * drop one frame, the device stays. */
+bool dev_write_errno_fatal(int e);
 
 /* Counts a drop in the device and in the stack's link counters. */
 #define DEV_COUNT(dev, field)                 \

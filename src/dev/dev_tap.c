@@ -40,6 +40,8 @@ static int tap_transmit(void *ctx, ust_time_t now, const uint8_t *frame, size_t 
     (void)now;
     struct tap *t = ctx;
     ssize_t n = write(t->fd, frame, len);
+    if (n < 0 && dev_write_errno_fatal(errno))
+        ust_dev_set_failed(t->dev, errno); /* the interface was deleted */
     if (n < 0)
         return (errno == EAGAIN || errno == EWOULDBLOCK) ? UST_ERR_AGAIN : UST_ERR_IO;
     return (size_t)n == len ? UST_OK : UST_ERR_IO;
@@ -48,7 +50,8 @@ static int tap_transmit(void *ctx, ust_time_t now, const uint8_t *frame, size_t 
 static int tap_fd(void *ctx) { return ((struct tap *)ctx)->fd; }
 
 /* Reads until the kernel queue is empty (EAGAIN) or the budget is spent:
- * several frames per wake-up. */
+ * several frames per wake-up. A hard error (EBADFD once the interface is
+ * deleted) ends the device: the kernel will never give us a frame again. */
 static int tap_poll_rx(void *ctx, struct ust_dev *dev, ust_time_t now, unsigned budget)
 {
     struct tap *t = ctx;
@@ -60,6 +63,9 @@ static int tap_poll_rx(void *ctx, struct ust_dev *dev, ust_time_t now, unsigned 
                 break;
             if (errno == EINTR)
                 continue;
+            if (!dev_read_errno_fatal(errno))
+                break; /* ENOBUFS/ENOMEM: try again on the next wake-up */
+            ust_dev_set_failed(dev, errno);
             return got ? got : UST_ERR_IO;
         }
         if (n == 0)

@@ -93,6 +93,8 @@ static void on_completion(void *ctx, uint64_t user_data, int32_t res)
     if (s >= q->nslots)
         return; /* not ours: cannot happen, but never trust an index */
     if (res < 0 || (uint32_t)res != q->len[s]) {
+        if (res < 0 && dev_write_errno_fatal(-res))
+            ust_dev_set_failed(q->dev, -res); /* the interface was deleted */
         DEV_COUNT(q->dev, tx_drops);
         TRACE(q->dev->st, "dev", "%s async tx drop len %u: res %d", q->dev->name,
               (unsigned)q->len[s], (int)res);
@@ -123,6 +125,8 @@ static void publish(struct tap_txq *q)
 static void write_frame(struct tap_txq *q, const uint8_t *frame, size_t len)
 {
     ssize_t n = write(q->fd, frame, len);
+    if (n < 0 && dev_write_errno_fatal(errno))
+        ust_dev_set_failed(q->dev, errno);
     if (n < 0 || (size_t)n != len)
         DEV_COUNT(q->dev, tx_drops);
 }

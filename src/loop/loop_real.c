@@ -30,6 +30,7 @@ struct ust_loop {
     struct ust_dev *watched[UST_MAX_DEVS]; /* devices registered with epoll */
     unsigned nwatched;
     unsigned seen_ndevs; /* st->ndevs at the last refresh */
+    bool lost_reported[UST_MAX_DEVS]; /* by stack device index: failure reported */
     struct loop_fd fds[LOOP_MAX_FDS];
 };
 
@@ -76,7 +77,8 @@ int ust_loop_refresh(struct ust_loop *loop)
     for (unsigned i = 0; i < st->ndevs; i++) {
         struct ust_dev *dev = st->devs[i];
         int fd = ust_dev_fd(dev);
-        if (fd < 0 || loop_watches(loop, dev) || loop->nwatched == UST_MAX_DEVS)
+        if (fd < 0 || ust_dev_failed(dev) || loop_watches(loop, dev) ||
+            loop->nwatched == UST_MAX_DEVS)
             continue;
         struct epoll_event ev = {.events = EPOLLIN, .data.u64 = loop->nwatched};
         if (epoll_ctl(loop->epfd, EPOLL_CTL_ADD, fd, &ev) < 0)
@@ -156,6 +158,37 @@ static int timeout_ms(ust_time_t wait)
     return ms > 1000000 ? 1000000 : (int)ms;
 }
 
+/* A device that failed leaves the epoll set: its dead descriptor would
+ * report an error on every epoll_wait and the loop would spin on it. Each
+ * failure is reported once, as UST_ERR_NETDOWN from the turn that saw it. */
+static int loop_drop_failed(struct ust_loop *loop)
+{
+    struct ust_stack *st = loop->st;
+    int rc = UST_OK;
+    for (unsigned i = 0; i < st->ndevs; i++) {
+        struct ust_dev *dev = st->devs[i];
+        if (!ust_dev_failed(dev) || loop->lost_reported[i])
+            continue;
+        loop->lost_reported[i] = true;
+        int fd = ust_dev_fd(dev);
+        if (fd >= 0 && loop_watches(loop, dev))
+            (void)epoll_ctl(loop->epfd, EPOLL_CTL_DEL, fd, NULL);
+        rc = UST_ERR_NETDOWN;
+    }
+    return rc;
+}
+
+/* Reads one woken device. A descriptor that hung up (a pipe or socket
+ * whose other end closed) and has nothing to read will never have
+ * anything: the device is lost even if its driver does not say so. */
+static bool loop_poll_dev(struct ust_dev *dev, ust_time_t now, uint32_t events, int round)
+{
+    int got = ust_dev_poll_rx(dev, now, LOOP_RX_BUDGET);
+    if (got == 0 && round == 0 && (events & EPOLLHUP))
+        ust_dev_set_failed(dev, EPIPE);
+    return got == LOOP_RX_BUDGET;
+}
+
 int ust_loop_run_once(struct ust_loop *loop, ust_time_t max_wait)
 {
     struct ust_stack *st = loop->st;
@@ -182,7 +215,7 @@ int ust_loop_run_once(struct ust_loop *loop, ust_time_t max_wait)
         for (int i = 0; i < n; i++) {
             uint64_t tag = evs[i].data.u64;
             if (tag < LOOP_TAG_FD && tag < loop->nwatched &&
-                ust_dev_poll_rx(loop->watched[tag], now, LOOP_RX_BUDGET) == LOOP_RX_BUDGET)
+                loop_poll_dev(loop->watched[tag], now, evs[i].events, round))
                 more = true;
         }
     }
@@ -197,7 +230,7 @@ int ust_loop_run_once(struct ust_loop *loop, ust_time_t max_wait)
         if (f->fd >= 0)
             f->fn(f->ctx, f->fd, evs[i].events);
     }
-    return UST_OK;
+    return loop_drop_failed(loop);
 }
 
 int ust_loop_add_fd(struct ust_loop *loop, int fd, ust_loop_fd_fn fn, void *ctx)
@@ -237,7 +270,7 @@ int ust_loop_del_fd(struct ust_loop *loop, int fd)
 int ust_loop_run(struct ust_loop *loop, volatile int *stop)
 {
     while (!stop || !*stop) {
-        int rc = ust_loop_run_once(loop, UST_TIME_NEVER);
+        int rc = ust_loop_run_once(loop, UST_TIME_NEVER); /* UST_ERR_NETDOWN ends it too */
         if (rc != UST_OK && rc != UST_ERR_AGAIN)
             return rc;
     }

@@ -31,6 +31,7 @@ struct pair_dev {
     int ours, peer;
     volatile int *stop_on_rx;
     unsigned sent;
+    unsigned polls; /* poll_rx calls */
 };
 
 static int pair_transmit(void *ctx, ust_time_t now, const uint8_t *frame, size_t len)
@@ -48,6 +49,7 @@ static int pair_poll_rx(void *ctx, struct ust_dev *dev, ust_time_t now, unsigned
     struct pair_dev *p = ctx;
     uint8_t buf[2048];
     int got = 0;
+    p->polls++;
     while ((unsigned)got < budget) {
         ssize_t n = recv(p->ours, buf, sizeof(buf), MSG_DONTWAIT);
         if (n <= 0)
@@ -104,9 +106,9 @@ static void test_loop_reads_ready_devices_with_budget(void **state)
     pair_inject(&p2, 2);
     assert_int_equal(ust_loop_run_once(loop, UST_SEC), 0);
     assert_int_equal(dev2->stats.rx_frames, 2);
-    close(p2.peer);
     /* Nothing ready and no deadline, max_wait 0: returns at once. */
     assert_int_equal(ust_loop_run_once(loop, 0), 0);
+    close(p2.peer);
     ust_time_t t0 = ust_clock_monotonic();
     assert_true(ust_stack_now(st) >= t0); /* the monotonic clock is installed */
     ust_loop_free(loop);
@@ -158,6 +160,173 @@ static void test_loop_run_until_stop(void **state)
     ust_loop_free(loop);
     ust_stack_free(st);
     close(p.peer);
+}
+
+/* ---- a device whose descriptor goes bad ---- */
+/* Its descriptor is a pipe kept readable (a byte nobody reads): once the
+ * driver says the device failed, a loop still watching it would be woken
+ * on every epoll_wait and call poll_rx again. */
+struct bad_dev {
+    int rd, wr;
+    int fail_errno;   /* 0: works (nothing to read); else fails with it */
+    bool set_errno;   /* report through ust_dev_set_failed, not just the return */
+    unsigned polls, sent;
+};
+
+static int bad_transmit(void *ctx, ust_time_t now, const uint8_t *frame, size_t len)
+{
+    (void)now, (void)frame, (void)len;
+    ((struct bad_dev *)ctx)->sent++;
+    return 0;
+}
+
+static int bad_fd(void *ctx) { return ((struct bad_dev *)ctx)->rd; }
+
+static int bad_poll_rx(void *ctx, struct ust_dev *dev, ust_time_t now, unsigned budget)
+{
+    (void)now, (void)budget;
+    struct bad_dev *b = ctx;
+    b->polls++;
+    if (!b->fail_errno)
+        return 0;
+    if (b->set_errno)
+        ust_dev_set_failed(dev, b->fail_errno);
+    return UST_ERR_IO;
+}
+
+static const struct ust_dev_ops bad_ops = {
+    .transmit = bad_transmit, .fd = bad_fd, .poll_rx = bad_poll_rx};
+
+static struct ust_dev *bad_new(struct ust_stack *st, struct bad_dev *b)
+{
+    int fds[2];
+    assert_int_equal(pipe(fds), 0);
+    b->rd = fds[0];
+    b->wr = fds[1];
+    return ust_dev_new(st, "bad0", UST_LINK_ETHERNET, NULL, 1500, &bad_ops, b);
+}
+
+static void bad_free(struct bad_dev *b)
+{
+    close(b->rd);
+    close(b->wr);
+}
+
+/* The descriptor starts failing: the device is marked failed with the
+ * driver's errno and counted, the loop reports it once and never polls it
+ * again although its descriptor stays readable, what the stack sends
+ * through it is dropped without reaching the driver, and the other device
+ * keeps working. */
+static void test_loop_drops_failed_device(void **state)
+{
+    (void)state;
+    struct ust_stack *st = ust_stack_new(NULL);
+    struct bad_dev b = {.set_errno = true};
+    struct ust_dev *bad = bad_new(st, &b);
+    struct pair_dev p = {0};
+    struct ust_dev *good = pair_new(st, &p);
+    struct ust_loop *loop = ust_loop_new(st);
+    assert_non_null(loop);
+    assert_int_equal(ust_loop_run_once(loop, 0), 0);
+    assert_int_equal(ust_dev_failed(bad), 0);
+
+    b.fail_errno = EBADFD;
+    assert_int_equal(write(b.wr, "x", 1), 1); /* readable from now on, for good */
+    assert_int_equal(ust_loop_run_once(loop, UST_SEC), UST_ERR_NETDOWN);
+    assert_int_equal(ust_dev_failed(bad), EBADFD);
+    assert_int_equal(b.polls, 1);
+    assert_int_equal(bad->stats.rx_errors, 1);
+    assert_int_equal(bad->stats.dev_lost, 1);
+    assert_int_equal(st->stats.link.dev_lost, 1);
+    assert_int_equal(ust_dev_failed(good), 0);
+
+    /* Reported once; a readable but dropped descriptor wakes nobody. */
+    for (int i = 0; i < 5; i++)
+        assert_int_equal(ust_loop_run_once(loop, 0), 0);
+    assert_int_equal(b.polls, 1);
+    assert_int_equal(ust_dev_poll_rx(bad, ust_clock_monotonic(), 64), UST_ERR_NETDOWN);
+    assert_int_equal(b.polls, 1);
+
+    struct pkt *pk = pkt_alloc(PKT_HEADROOM, 60);
+    memset(pk->data, 0, 60);
+    assert_int_equal(dev_transmit(bad, ust_clock_monotonic(), pk), UST_ERR_NETDOWN);
+    assert_int_equal(b.sent, 0);
+    assert_int_equal(bad->stats.tx_drops, 1);
+    assert_int_equal(bad->stats.tx_errors, 1);
+
+    pair_inject(&p, 2);
+    assert_int_equal(ust_loop_run_once(loop, UST_SEC), 0);
+    assert_int_equal(good->stats.rx_frames, 2);
+    ust_loop_free(loop);
+    ust_stack_free(st);
+    bad_free(&b);
+    close(p.peer);
+}
+
+/* A driver that only returns an error (no errno) gets EIO; ust_loop_run
+ * returns UST_ERR_NETDOWN instead of running on without its device. */
+static void test_loop_run_returns_when_device_fails(void **state)
+{
+    (void)state;
+    struct ust_stack *st = ust_stack_new(NULL);
+    struct bad_dev b = {.fail_errno = EIO};
+    struct ust_dev *bad = bad_new(st, &b);
+    struct ust_loop *loop = ust_loop_new(st);
+    assert_int_equal(write(b.wr, "x", 1), 1);
+    assert_int_equal(ust_loop_run(loop, NULL), UST_ERR_NETDOWN);
+    assert_int_equal(ust_dev_failed(bad), EIO);
+    assert_int_equal(b.polls, 1);
+    ust_loop_free(loop);
+    ust_stack_free(st);
+    bad_free(&b);
+}
+
+/* A blocking socket call waiting in the loop learns of the loss: ENETDOWN,
+ * instead of waiting for ever on a network that cannot answer. */
+static void test_blocking_call_sees_device_loss(void **state)
+{
+    (void)state;
+    struct ust_stack *st = ust_stack_new(NULL);
+    struct bad_dev b = {.fail_errno = EBADFD, .set_errno = true};
+    struct ust_dev *bad = bad_new(st, &b);
+    struct ust_loop *loop = ust_loop_new(st);
+    int fd = ust_socket(st, AF_INET, SOCK_DGRAM, 0);
+    assert_true(fd >= 0);
+    struct sockaddr_in sin = {.sin_family = AF_INET, .sin_port = htons(9)};
+    assert_int_equal(ust_bind(st, fd, (struct sockaddr *)&sin, sizeof(sin)), 0);
+    assert_int_equal(write(b.wr, "x", 1), 1);
+    char buf[16];
+    assert_int_equal(ust_recv(st, fd, buf, sizeof(buf), 0), -1);
+    assert_int_equal(errno, ENETDOWN);
+    assert_int_equal(ust_dev_failed(bad), EBADFD);
+    ust_close(st, fd);
+    ust_loop_free(loop);
+    ust_stack_free(st);
+    bad_free(&b);
+}
+
+/* A descriptor that hung up (the peer of a socketpair closed) and yields
+ * nothing: the device is lost even though its driver only returns 0. */
+static void test_loop_drops_hung_up_device(void **state)
+{
+    (void)state;
+    struct ust_stack *st = ust_stack_new(NULL);
+    struct pair_dev p = {0};
+    struct ust_dev *dev = pair_new(st, &p);
+    struct ust_loop *loop = ust_loop_new(st);
+    pair_inject(&p, 1);
+    assert_int_equal(ust_loop_run_once(loop, UST_SEC), 0);
+    assert_int_equal(dev->stats.rx_frames, 1);
+    close(p.peer);
+    assert_int_equal(ust_loop_run_once(loop, UST_SEC), UST_ERR_NETDOWN);
+    assert_int_equal(ust_dev_failed(dev), EPIPE);
+    unsigned polls = p.polls;
+    for (int i = 0; i < 5; i++)
+        assert_int_equal(ust_loop_run_once(loop, 0), 0);
+    assert_int_equal(p.polls, polls);
+    assert_int_equal(dev->stats.dev_lost, 1);
+    ust_loop_free(loop);
+    ust_stack_free(st);
 }
 
 static void on_alarm(int sig) { (void)sig; }
@@ -306,6 +475,10 @@ int main(void)
         cmocka_unit_test(test_loop_wakes_for_deadline),
         cmocka_unit_test(test_loop_run_until_stop),
         cmocka_unit_test(test_loop_interrupted_by_signal),
+        cmocka_unit_test(test_loop_drops_failed_device),
+        cmocka_unit_test(test_loop_run_returns_when_device_fails),
+        cmocka_unit_test(test_blocking_call_sees_device_loss),
+        cmocka_unit_test(test_loop_drops_hung_up_device),
         cmocka_unit_test(test_tap_against_kernel),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
