@@ -45,7 +45,9 @@
     X(AckTooNew) X(AckTooOld) X(IcmpErrors) X(PawsDrops) X(SackRetrans) \
     X(RackLost) X(RackReoTimeouts) X(TlpProbes) X(TlpRecoveries) X(SackReneging) \
     X(TimeWaitReopens) X(TimeWaitSynDrops) X(DsackOldSent) X(DsackOfoSent) \
-    X(EcnNegotiated) X(EcnCeReceived) X(EcnEceReceived) X(EcnCwndReductions) X(EcnCwrSent)
+    X(EcnNegotiated) X(EcnCeReceived) X(EcnEceReceived) X(EcnCwndReductions) X(EcnCwrSent) \
+    X(SyncookiesSent) X(SyncookiesRecv) X(SyncookiesFailed) X(ReqQFullDoCookies) \
+    X(SynQueueEvictions)
 
 #define UST_COUNTER_FIELD(name) uint64_t name;
 
