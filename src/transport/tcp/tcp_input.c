@@ -263,9 +263,11 @@ static void cookie_options(struct tcb *c, unsigned mss_idx, const struct syncook
                            const struct tcp_hdr *h)
 {
     c->peer_mss = syncookie_mss_value(mss_idx);
+    c->flags &= ~(TF_WSCALE_OK | TF_SACK_OK | TF_TS_OK);
     if (o->wscale_ok) {
         c->flags |= TF_WSCALE_OK;
         c->snd_wscale = o->wscale;
+        c->rcv_wscale = tcp_rcv_wscale_for(c->st, c->rcvbuf.cap); /* as the cookie offered */
     } else {
         c->snd_wscale = c->rcv_wscale = 0; /* our SYN,ACK offered no scaling */
     }
@@ -277,6 +279,30 @@ static void cookie_options(struct tcb *c, unsigned mss_idx, const struct syncook
     }
     c->ecn_ok = o->ecn_ok;
     tcp_update_mss(c);
+}
+
+/* A half-open child gets an ACK that is not for its SYN,ACK: if it is
+ * for a cookie SYN,ACK that answered an earlier copy of the same SYN
+ * (sent while the SYN queue was full; this copy found room), the peer
+ * took that one, and the child takes over the cookie's ISS and options.
+ * Linux resets such a connection; with a lost, duplicated or reordered
+ * SYN,ACK it happens at the edge of every flood. */
+static bool child_adopt_cookie(struct tcb *t, const struct ipv4_hdr *ip, const struct seg *s)
+{
+    struct tcb *l = t->listener;
+    unsigned mss_idx;
+    struct syncookie_opts o;
+    if (!l || (s->flags & TCP_SYN) || s->seq != t->irs + 1 || !tcp_syncookie_expected(l) ||
+        !tcp_syncookie_accept(l, ip, s->h, &mss_idx, &o))
+        return false;
+    char b[64];
+    TCB_TRACE(t, "%s takes the cookie ISS %u", tcb_str(t, b, sizeof(b)), s->ack - 1);
+    t->iss = s->ack - 1;
+    t->snd_una = t->snd_sml = t->recover = t->snd_wl2 = t->iss;
+    t->snd_nxt = t->snd_max = t->iss + 1;
+    t->rtt_timing = false;
+    cookie_options(t, mss_idx, &o, s->h);
+    return true;
 }
 
 static void synchronized_input(struct tcb *t, const struct ipv4_hdr *ip, struct seg *s);
@@ -319,13 +345,19 @@ static void listen_input(struct tcb *l, const struct ipv4_hdr *ip, const struct 
     if (s->flags & TCP_RST)
         return; /* first: an incoming RST is ignored */
     if (s->flags & TCP_ACK) {
-        /* second: an ACK may complete a SYN cookie handshake; else, and
-         * for a cookie that fails too (as Linux), <SEQ=SEG.ACK><CTL=RST> */
+        /* second: <SEQ=SEG.ACK><CTL=RST>, unless cookies are in use: then
+         * the ACK may complete a cookie handshake, and one that does not
+         * check is dropped without a RST (Linux and FreeBSD reset it).
+         * When the ACK of a cookie SYN,ACK is lost, the peer's next
+         * segments (seq beyond ISN + 1) cannot be checked; dropped, they
+         * come again from ISN + 1 at the peer's RTO and that one checks,
+         * where a RST would kill the connection. Nor does a flood of ACKs
+         * at a listener under attack draw a RST each. */
         unsigned mss_idx;
         struct syncookie_opts o;
-        if (!(s->flags & TCP_SYN) && tcp_syncookie_expected(l) &&
-            tcp_syncookie_accept(l, ip, s->h, &mss_idx, &o)) {
-            listen_cookie_ack(l, ip, s, mss_idx, &o);
+        if (!(s->flags & TCP_SYN) && tcp_syncookie_expected(l)) {
+            if (tcp_syncookie_accept(l, ip, s->h, &mss_idx, &o))
+                listen_cookie_ack(l, ip, s, mss_idx, &o);
             return;
         }
         tcp_reply_reset(st, ip->src, ip->dst, s->h, seg_seqlen(s));
@@ -672,7 +704,8 @@ static void ack_duplicate(struct tcb *t, const struct seg *s, uint32_t old_wnd)
 static bool syn_received_ack(struct tcb *t, const struct ipv4_hdr *ip, const struct seg *s)
 {
     struct ust_stack *st = t->st;
-    if (!(seq_lt(t->snd_una, s->ack) && seq_le(s->ack, t->snd_max))) {
+    if (!(seq_lt(t->snd_una, s->ack) && seq_le(s->ack, t->snd_max)) &&
+        !child_adopt_cookie(t, ip, s)) {
         tcp_reply_reset(st, ip->src, ip->dst, s->h, seg_seqlen(s));
         return false;
     }
