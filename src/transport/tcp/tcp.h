@@ -317,6 +317,8 @@ struct tcp_synack {
     uint8_t wscale;
     uint32_t ts_val, ts_ecr;
     uint8_t tos, ttl;
+    uint8_t ip_opts[40];        /* MUST-52/53 (tcp_ipopt_for_syn) */
+    uint8_t ip_opt_len;
 };
 void tcp_send_synack_stateless(struct ust_stack *st, const struct tcp_synack *sa);
 
@@ -532,6 +534,9 @@ int tcp_ipopt_get(const struct tcb *tcb, void *val, size_t *len);
 /* A listener's child: the listener's options, else the reversed source
  * route of the SYN. */
 void tcp_ipopt_inherit(struct tcb *child, const struct tcb *l, const struct ipv4_hdr *ip);
+/* The same options for an answer to the SYN without a child (a SYN
+ * cookie): their length, written to out (40 bytes). */
+uint8_t tcp_ipopt_for_syn(const struct tcb *l, const struct ipv4_hdr *ip, uint8_t out[40]);
 
 /* ---- tcp_advice.c: R1 threshold and delivery advice (RFC 9293 3.8.3) --- */
 void tcp_advice_r1(struct tcb *tcb);

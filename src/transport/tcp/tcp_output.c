@@ -448,5 +448,5 @@ void tcp_send_synack_stateless(struct ust_stack *st, const struct tcp_synack *sa
     char a[16];
     TRACE(st, "tcp", "tx cookie SYN,ACK %u->%s:%u seq %u ack %u", h.sport,
           ust_ip4_str(sa->raddr, a), h.dport, h.seq, h.ack);
-    tcp_send_pkt(st, sa->laddr, sa->raddr, sa->tos, sa->ttl, NULL, 0, p);
+    tcp_send_pkt(st, sa->laddr, sa->raddr, sa->tos, sa->ttl, sa->ip_opts, sa->ip_opt_len, p);
 }

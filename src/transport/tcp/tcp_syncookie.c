@@ -156,6 +156,7 @@ void tcp_syncookie_send(struct tcb *l, const struct ipv4_hdr *ip, const struct t
         .ts_ecr = h->opts.ts_val,
         .tos = (uint8_t)(l->tos & ~TCP_ECN_MASK), .ttl = l->ttl, /* a SYN,ACK is never ECT */
     };
+    sa.ip_opt_len = tcp_ipopt_for_syn(l, ip, sa.ip_opts); /* MUST-52/53 */
     if (sa.has_timestamp) {
         uint32_t off = tcp_ts_offset(st, t.laddr, t.lport, t.raddr, t.rport);
         sa.ts_val = syncookie_ts_encode((uint32_t)(st->now / UST_MSEC) + off, &o);
