@@ -4,7 +4,9 @@
  * crafted Ethernet/IPv4/TCP SYNs from random spoofed 198.51.100.0/24
  * sources and ports (5000 a second). The server's route to that network
  * goes through the attacker's address, so the SYN,ACKs have a neighbour
- * to go to (and die there: the attacker does not forward).
+ * to go to (and die there: the attacker does not forward). A variant
+ * spoofs sources on the server's own subnet, which nobody answers ARP
+ * for, more of them than the server's ARP cache holds.
  *
  * While the flood goes on, the client connects and sends a pattern stream
  * that must arrive byte for byte; after the flood, a second connection
@@ -40,8 +42,14 @@
 #define BACKLOG 16          /* SYN queue min(16, tcp_max_syn_backlog) */
 #define SYNS_PER_MS 5
 #define TOTAL (512u << 10)
+/* The on-link variant: spoofed sources 203.0.113.100-253, more than the
+ * server's ARP cache holds, none of which answers ARP. */
+#define ONLINK_SPOOF_FIRST UST_IP4(203, 0, 113, 100)
+#define ONLINK_SPOOF_COUNT 154u
+#define ONLINK_ARP_ENTRIES 64
 
 struct net {
+    bool onlink;        /* spoofed sources on the server's own subnet */
     struct ust_sim *sim;
     struct ust_stack *server, *client, *attacker;
     struct ust_dev *atk_dev;
@@ -59,26 +67,29 @@ static uint32_t xorshift(uint64_t *s)
     return (uint32_t)(*s >> 16);
 }
 
-static struct ust_stack *stack_new(uint64_t seed, unsigned cookies)
+static struct ust_stack *stack_new(uint64_t seed, unsigned cookies, unsigned arp_entries)
 {
     struct ust_config c;
     ust_config_default(&c);
     c.seed = seed;
     c.tcp_syncookies = cookies;
+    if (arp_entries)
+        c.arp_max_entries = arp_entries;
     struct ust_stack *st = ust_stack_new(&c);
     assert_non_null(st);
     return st;
 }
 
-static void net_up(struct net *n, uint64_t seed, unsigned cookies)
+static void net_up(struct net *n, uint64_t seed, unsigned cookies, bool onlink)
 {
     memset(n, 0, sizeof(*n));
+    n->onlink = onlink;
     n->rng = seed * 0x9e3779b97f4a7c15ull + 1;
     n->sim = ust_sim_new(seed);
     struct ust_sim_switch *sw = ust_sim_switch_new(n->sim, "sw0");
-    n->server = stack_new(seed * 3 + 1, cookies);
-    n->client = stack_new(seed * 3 + 2, cookies);
-    n->attacker = stack_new(seed * 3 + 3, cookies);
+    n->server = stack_new(seed * 3 + 1, cookies, onlink ? ONLINK_ARP_ENTRIES : 0);
+    n->client = stack_new(seed * 3 + 2, cookies, 0);
+    n->attacker = stack_new(seed * 3 + 3, cookies, 0);
     assert_int_equal(ust_sim_add_stack(n->sim, n->server), 0);
     assert_int_equal(ust_sim_add_stack(n->sim, n->client), 0);
     assert_int_equal(ust_sim_add_stack(n->sim, n->attacker), 0);
@@ -109,7 +120,8 @@ static void net_down(struct net *n)
 static void send_spoofed_syn(struct net *n)
 {
     uint32_t r = xorshift(&n->rng);
-    ust_ip4_t src = SPOOF_NET | (1 + r % 254);
+    ust_ip4_t src = n->onlink ? ONLINK_SPOOF_FIRST + r % ONLINK_SPOOF_COUNT
+                              : SPOOF_NET | (1 + r % 254);
     struct tcp_hdr th = {.sport = (uint16_t)(1024 + (r >> 8) % 60000), .dport = PORT,
                          .seq = xorshift(&n->rng), .flags = TCP_SYN, .wnd = 64240};
     th.opts.has_mss = true;
@@ -196,10 +208,10 @@ static void transfer(struct net *n, int lfd, bool flood)
     ust_close(b, s);
 }
 
-static void flood_run(uint64_t seed, unsigned cookies)
+static void flood_run(uint64_t seed, unsigned cookies, bool onlink)
 {
     struct net n;
-    net_up(&n, seed, cookies);
+    net_up(&n, seed, cookies, onlink);
     int l = ust_socket(n.server, AF_INET, SOCK_STREAM | SOCK_NONBLOCK, 0);
     struct sockaddr_in any = sin_of(0, PORT);
     assert_int_equal(ust_bind(n.server, l, (struct sockaddr *)&any, sizeof(any)), 0);
@@ -211,11 +223,16 @@ static void flood_run(uint64_t seed, unsigned cookies)
         tick(&n, true);
     transfer(&n, l, false); /* right after the flood */
     const struct ust_tcp_stats *t = &ust_stack_stats(n.server)->tcp;
-    print_message("seed %llu cookies %u: %llu spoofed SYNs, half-open max %u, TCBs max %u, "
-                  "cookies sent %llu recv %llu, evictions %llu\n",
-                  (unsigned long long)seed, cookies, (unsigned long long)n.syns_sent,
+    const struct ust_arp_stats *arp = &ust_stack_stats(n.server)->arp;
+    print_message("seed %llu cookies %u%s: %llu spoofed SYNs, half-open max %u, TCBs max %u, "
+                  "cookies sent %llu recv %llu, evictions %llu, ARP evictions %llu\n",
+                  (unsigned long long)seed, cookies, onlink ? " on-link" : "",
+                  (unsigned long long)n.syns_sent,
                   n.max_half_open, n.max_tcp, (unsigned long long)t->SyncookiesSent,
-                  (unsigned long long)t->SyncookiesRecv, (unsigned long long)t->SynQueueEvictions);
+                  (unsigned long long)t->SyncookiesRecv, (unsigned long long)t->SynQueueEvictions,
+                  (unsigned long long)arp->entries_evicted);
+    if (onlink) /* the SYN,ACKs to the spoofed sources overflowed the ARP cache */
+        assert_true(arp->entries_evicted > 0);
     assert_true(n.syns_sent >= 10000);
     /* the SYN queue, and with it the stack's memory, stayed bounded */
     assert_true(n.max_half_open <= BACKLOG);
@@ -236,14 +253,24 @@ static void flood_run(uint64_t seed, unsigned cookies)
 static void test_flood_with_cookies(void **state)
 {
     (void)state;
-    flood_run(1, 1);
-    flood_run(2, 1);
+    flood_run(1, 1, false);
+    flood_run(2, 1, false);
 }
 
 static void test_flood_cookies_off_evicts(void **state)
 {
     (void)state;
-    flood_run(3, 0);
+    flood_run(3, 0, false);
+}
+
+/* Spoofed sources on the server's own subnet: the SYN,ACKs to them wait
+ * for ARP replies that never come, from more addresses than the ARP cache
+ * holds; the client, a neighbour that answers, must keep its entry. */
+static void test_flood_from_onlink_sources(void **state)
+{
+    (void)state;
+    flood_run(4, 1, true);
+    flood_run(5, 0, true);
 }
 
 int main(void)
@@ -251,6 +278,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_flood_with_cookies),
         cmocka_unit_test(test_flood_cookies_off_evicts),
+        cmocka_unit_test(test_flood_from_onlink_sources),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
