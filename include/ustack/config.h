@@ -92,8 +92,12 @@ struct ust_config {
                                        RFC 6298 2.4 suggests 1 s) */
     ust_time_t tcp_rto_max;         /* upper bound on the RTO and on back-off (60 s,
                                        RFC 6298 2.5) */
-    unsigned tcp_syn_retries;       /* SYN / SYN-ACK retransmissions before giving up
-                                       (7: about 4 min, RFC 9293 MUST-23 >= 3 min) */
+    unsigned tcp_syn_retries;       /* SYN retransmissions of a connect before giving
+                                       up (7: about 4 min, RFC 9293 MUST-23 >= 3 min);
+                                       also a simultaneous open's SYN,ACK */
+    unsigned tcp_synack_retries;    /* SYN,ACK retransmissions of a listener's
+                                       half-open child before it is dropped (5: about
+                                       1 min, Linux tcp_synack_retries) */
     unsigned tcp_retries;           /* data retransmissions before ETIMEDOUT (15,
                                        Linux tcp_retries2; RFC 9293 3.8.3 R2) */
     unsigned tcp_retries1;          /* timeouts (data or SYN) before negative advice
@@ -109,6 +113,13 @@ struct ust_config {
     ust_time_t tcp_keepintvl;       /* between unanswered probes (75 s) */
     unsigned tcp_keepcnt;           /* unanswered probes before the reset (9) */
     unsigned tcp_max_backlog;       /* cap on listen() backlog (4096, as somaxconn) */
+    unsigned tcp_max_syn_backlog;   /* cap on a listener's SYN queue (half-open
+                                       children): min(backlog, this) (4096, Linux
+                                       tcp_max_syn_backlog) */
+    unsigned tcp_syncookies;        /* SYN cookies (RFC 4987 3.6), as Linux
+                                       net.ipv4.tcp_syncookies: 0 never (a full SYN
+                                       queue evicts its oldest entry), 1 when the SYN
+                                       queue is full (1), 2 for every SYN */
     unsigned tcp_challenge_ack_limit; /* RFC 5961 7: stack-wide challenge ACK
                                        budget per second (1000). Randomized each
                                        second to limit/2 + random(limit) (rounding

@@ -50,7 +50,9 @@
     X(EcnNegotiated) X(EcnCeReceived) X(EcnEceReceived) X(EcnCwndReductions) X(EcnCwrSent) \
     X(AckSkippedSeq) X(AckSkippedPaws) X(AckSkippedUnsent) X(AckSkippedChallenge) \
     X(ChallengeAckLimited) X(RstRateLimited) X(TimeWaitRstIgnored) X(AbortOnOrphanLimit) \
-    X(FinWait2Expired)
+    X(FinWait2Expired) \
+    X(SyncookiesSent) X(SyncookiesRecv) X(SyncookiesFailed) X(ReqQFullDoCookies) \
+    X(SynQueueEvictions)
 
 #define UST_COUNTER_FIELD(name) uint64_t name;
 

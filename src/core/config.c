@@ -41,6 +41,7 @@ void ust_config_default(struct ust_config *c)
     c->tcp_rto_min = 200 * UST_MSEC;
     c->tcp_rto_max = 60 * UST_SEC;
     c->tcp_syn_retries = 7;
+    c->tcp_synack_retries = 5;
     c->tcp_retries = 15;
     c->tcp_retries1 = 3;
     c->tcp_delack = 40 * UST_MSEC;
@@ -50,6 +51,8 @@ void ust_config_default(struct ust_config *c)
     c->tcp_keepintvl = 75 * UST_SEC;
     c->tcp_keepcnt = 9;
     c->tcp_max_backlog = 4096;
+    c->tcp_max_syn_backlog = 4096;
+    c->tcp_syncookies = 1;
     c->tcp_challenge_ack_limit = 1000;
     c->tcp_invalid_ratelimit = 500 * UST_MSEC;
     c->tcp_rst_rate = 100;

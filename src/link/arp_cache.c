@@ -54,19 +54,26 @@ void arp_remove(struct ust_stack *st, struct arp_entry *e)
     arp_entry_free(st, e);
 }
 
-/* The entry to sacrifice when the cache is full: the least recently
- * confirmed STALE entry, else the least recently confirmed REACHABLE one.
- * INCOMPLETE entries are never evicted (they hold packets and a retry
- * schedule); if every entry is INCOMPLETE the new one is refused. */
+/* Which entries go first when the cache is full (lower first). */
+static int victim_rank(const struct arp_entry *e)
+{
+    return e->state == ARP_INCOMPLETE ? 0 : e->state == ARP_STALE ? 1 : 2;
+}
+
+/* The entry to sacrifice when the cache is full: the oldest INCOMPLETE
+ * one (its queued packets are dropped, counted in queue_drops), else the
+ * least recently confirmed STALE entry, else the least recently confirmed
+ * REACHABLE one. Unanswered resolutions go first: packets to many
+ * addresses that never answer (SYN,ACKs to a SYN flood's spoofed on-link
+ * sources, a scan) create them faster than they time out, and must
+ * neither push out neighbours that answered nor keep new ones out. */
 static struct arp_entry *arp_victim(struct ust_stack *st)
 {
     struct arp_entry *best = NULL;
     for (unsigned i = 0; i < st->arp.count; i++) {
         struct arp_entry *e = st->arp.v[i];
-        if (e->state == ARP_INCOMPLETE)
-            continue;
-        if (!best || (e->state == ARP_STALE && best->state != ARP_STALE) ||
-            (e->state == best->state && e->confirmed < best->confirmed))
+        if (!best || victim_rank(e) < victim_rank(best) ||
+            (victim_rank(e) == victim_rank(best) && e->confirmed < best->confirmed))
             best = e;
     }
     return best;

@@ -79,8 +79,9 @@ void arp_send_request(struct ust_stack *st, struct ust_iface *ifc, ust_ip4_t tar
 
 /* Cache primitives (arp_cache.c). */
 struct arp_entry *arp_lookup(struct ust_stack *st, ust_ip4_t ip);
-/* A new INCOMPLETE entry; evicts the oldest STALE (then REACHABLE) entry
- * when the cache is full. NULL when nothing can be evicted. */
+/* A new INCOMPLETE entry; evicts the oldest INCOMPLETE (then STALE, then
+ * REACHABLE) entry when the cache is full. NULL when nothing can be
+ * evicted (a cache of size 0) or out of memory. */
 struct arp_entry *arp_create(struct ust_stack *st, ust_ip4_t ip, int ifindex);
 /* Records a confirmed mapping: REACHABLE, ageing timer restarted, waiting
  * packets sent. */

@@ -437,14 +437,14 @@ static void test_ip_options_active_open(void **state)
     th_free(h);
 }
 
-/* The peer's SYN from TH_PEER:40000 to TH_LOCAL:80 over a completed loose
- * source route via GW (as GW forwarded it: the route records GW). */
-static void syn_in_via_gw(struct th *h)
+/* A segment of the peer from TH_PEER:40000 to TH_LOCAL:80 over a completed
+ * loose source route via GW (as GW forwarded it: the route records GW). */
+static void seg_in_via_gw(struct th *h, uint8_t flags, uint32_t seq, uint32_t ack)
 {
     uint8_t d[IPV4_HDR_LEN + 8 + TCP_HDR_LEN + 4];
     const uint8_t rr[8] = {IPV4_OPT_LSRR, 7, 8, 203, 0, 113, 9, 0};
-    struct tcp_hdr t = {.sport = TH_LPORT, .dport = TH_RPORT, .seq = PEER_ISS, .flags = S,
-                        .wnd = 65535};
+    struct tcp_hdr t = {.sport = TH_LPORT, .dport = TH_RPORT, .seq = seq, .ack = ack,
+                        .flags = flags, .wnd = 65535};
     t.opts.has_mss = true;
     t.opts.mss = 1460;
     size_t tl = TCP_HDR_LEN + 4;
@@ -460,15 +460,20 @@ static void syn_in_via_gw(struct th *h)
 
 /* MUST-53 (3.9.2.1): a passive OPEN whose SYN arrived over a source
  * route answers over the reversed route (SYN,ACK and later segments);
- * MUST-52: a listener with its own IP options uses those instead. Both
+ * MUST-52: a listener with its own IP options uses those instead. The
+ * same with a SYN cookie (cfg.tcp_syncookies 2): the cookie SYN,ACK
+ * carries them, and the connection takes them from the peer's ACK, which
+ * comes along the same route (a cookie keeps no state, as Linux). All
  * need received source routes accepted (cfg.ip_accept_source_route). */
 static void test_ip_options_passive_open(void **state)
 {
     (void)state;
-    struct ust_config cfg;
-    ust_config_default(&cfg);
-    cfg.ip_accept_source_route = true;
-    for (int own = 0; own < 2; own++) {
+    for (int mode = 0; mode < 4; mode++) {
+        int own = mode & 1, cookie = mode >> 1;
+        struct ust_config cfg;
+        ust_config_default(&cfg);
+        cfg.tcp_syncookies = cookie ? 2 : 1;
+        cfg.ip_accept_source_route = true;
         struct th *h = th_new(&cfg);
         struct ipopt_log log = {0};
         h->st->tcp->tx_hook = ipopt_hook;
@@ -481,7 +486,7 @@ static void test_ip_options_passive_open(void **state)
         struct sock_addr la = {.addr = 0, .port = TH_RPORT};
         assert_int_equal(tcp_sock_ops.bind(l, &la), UST_OK);
         assert_int_equal(tcp_sock_ops.listen(l, 8), UST_OK);
-        syn_in_via_gw(h);
+        seg_in_via_gw(h, S, PEER_ISS, 0);
         assert_int_equal(log.n, 1);
         assert_int_equal(log.seg[0].flags, S | A);
         assert_int_equal(log.seg[0].dst, TH_PEER);
@@ -499,7 +504,11 @@ static void test_ip_options_passive_open(void **state)
         }
         h->lport = TH_RPORT;
         h->rport = TH_LPORT;
-        seg_in(h, A, PEER_ISS + 1, log.seg[0].seq + 1, 65535, NULL, 0);
+        if (cookie)
+            seg_in_via_gw(h, A, PEER_ISS + 1, log.seg[0].seq + 1);
+        else
+            seg_in(h, A, PEER_ISS + 1, log.seg[0].seq + 1, 65535, NULL, 0);
+        assert_int_equal(h->st->stats.tcp.SyncookiesRecv, cookie ? 1 : 0);
         struct ust_sock *c = th_socket(h);
         struct sock_addr peer;
         assert_int_equal(tcp_sock_ops.accept(l, c, &peer), UST_OK);
@@ -526,7 +535,7 @@ static void test_source_routed_syn_dropped_by_default(void **state)
     struct sock_addr la = {.addr = 0, .port = TH_RPORT};
     assert_int_equal(tcp_sock_ops.bind(l, &la), UST_OK);
     assert_int_equal(tcp_sock_ops.listen(l, 8), UST_OK);
-    syn_in_via_gw(h);
+    seg_in_via_gw(h, S, PEER_ISS, 0);
     assert_int_equal(log.n, 0);
     assert_int_equal(h->st->stats.ip.InSrcRtDrops, 1);
     assert_int_equal(h->st->stats.tcp.InSegs, 0);

@@ -342,9 +342,13 @@ static void test_backlog_bounded(void **state)
         seg_expect(h, S | A, h->q[h->qhead].seq, 100 * p + 1);
     }
     h->rport = 3;
-    seg_in(h, S, 300, 0, 1000, NULL, 0); /* SYN queue full: dropped silently */
-    seg_expect_nothing(h);
-    assert_int_equal(h->st->stats.tcp.SynDrops, 1);
+    unsigned tcbs = h->st->tcp->ntcbs;
+    seg_in(h, S, 300, 0, 1000, NULL, 0); /* SYN queue full: a SYN cookie, no state */
+    assert_int_equal(th_pending(h), 1);
+    seg_expect(h, S | A, h->q[h->qhead].seq, 301);
+    assert_int_equal(h->st->tcp->ntcbs, tcbs);
+    assert_int_equal(h->st->stats.tcp.ReqQFullDoCookies, 1);
+    assert_int_equal(h->st->stats.tcp.SynDrops, 0);
     th_free(h);
 }
 

@@ -297,6 +297,35 @@ static void test_cache_bound_evicts_oldest_stale(void **state)
     nh_net_free(n);
 }
 
+/* A full cache of unanswered resolutions (packets to addresses nobody
+ * answers for, e.g. SYN,ACKs to spoofed sources) loses its oldest
+ * INCOMPLETE entry to a new one, and never a neighbour that answered. */
+static void test_cache_full_evicts_incomplete_first(void **state)
+{
+    (void)state;
+    struct ust_config cfg;
+    ust_config_default(&cfg);
+    cfg.arp_max_entries = 4;
+    struct ust_stack *st;
+    struct nh_net *n = setup(&cfg, &st);
+    inject_arp(n, ARP_OP_REQUEST, BCAST, MAC2, A2, ZERO, A1); /* a neighbour that answered */
+    assert_int_equal(arp_lookup(st, A2)->state, ARP_REACHABLE);
+    for (int i = 0; i < 6; i++) {
+        nh_run_until(n, n->now + 100 * UST_MSEC);
+        assert_int_equal(ust_ping_send(st, UST_IP4(203, 0, 113, 50 + i), 7, 1, 16, 0), 0);
+        assert_true(st->arp.count <= 4);
+        assert_non_null(arp_lookup(st, UST_IP4(203, 0, 113, 50 + i))); /* never refused */
+    }
+    assert_int_equal(arp_lookup(st, A2)->state, ARP_REACHABLE);
+    assert_null(arp_lookup(st, UST_IP4(203, 0, 113, 50))); /* the oldest went */
+    assert_null(arp_lookup(st, UST_IP4(203, 0, 113, 51)));
+    assert_null(arp_lookup(st, UST_IP4(203, 0, 113, 52)));
+    assert_non_null(arp_lookup(st, UST_IP4(203, 0, 113, 53)));
+    assert_int_equal(ust_stack_stats(st)->arp.entries_evicted, 3);
+    assert_int_equal(ust_stack_stats(st)->arp.queue_drops, 3); /* their pings */
+    nh_net_free(n);
+}
+
 static void test_flush_and_dump(void **state)
 {
     (void)state;
@@ -424,6 +453,7 @@ int main(void)
         cmocka_unit_test(test_entry_ageing),
         cmocka_unit_test(test_stale_refreshed_by_reply),
         cmocka_unit_test(test_cache_bound_evicts_oldest_stale),
+        cmocka_unit_test(test_cache_full_evicts_incomplete_first),
         cmocka_unit_test(test_flush_and_dump),
         cmocka_unit_test(test_ethernet_filtering),
         cmocka_unit_test(test_arp_malformed_and_conflict),

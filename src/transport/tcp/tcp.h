@@ -18,6 +18,7 @@
  *   tcp_icmp.c   ICMP errors about our segments (RFC 5927)
  *   tcp_user.c   the socket-facing operations (tcp_sock_ops)
  *   tcp_secret.c the ISN / hash key, ust_stack_set_secret (MUST-9)
+ *   tcp_syncookie.c  SYN cookies (RFC 4987 3.6), tcp_syncookie.h
  *   tcp_advice.c R1, delivery advice to IP, soft errors (MUST-20/22/47)
  *   tcp_urg.c    urgent data: sending, the mark, MSG_OOB, POLLPRI (MUST-30..33)
  *   tcp_rwnd.c   the scaled window field (SHLD-14)
@@ -112,8 +113,10 @@ struct tcb {
     /* listener: children in SYN-RECEIVED and established ones to accept */
     struct tcb *listener;       /* for a child: its listener */
     struct tcb *qnext;          /* next in the listener's queue */
-    struct tcb *synq, *acceptq, *acceptq_tail;
+    struct tcb *synq, *acceptq, *acceptq_tail; /* synq: the newest first */
     unsigned nsyn, naccept, backlog;
+    bool cookie_sent;           /* listener: a SYN cookie went out, at ... */
+    ust_time_t cookie_sent_at;  /* ... this time (tcp_syncookie.c) */
 
     /* send sequence space (RFC 9293 3.3.1) */
     uint32_t iss, snd_una, snd_nxt, snd_max; /* snd_max: highest sent + 1 */
@@ -321,6 +324,22 @@ void tcp_update_mss(struct tcb *tcb);
 void tcp_pmtu_sync(struct tcb *t);
 /* The MSS to advertise in our SYN. */
 uint16_t tcp_adv_mss(const struct tcb *tcb);
+/* The same for a peer raddr without a TCB (user_mss 0 = none). */
+uint16_t tcp_adv_mss_to(struct ust_stack *st, ust_ip4_t raddr, uint16_t user_mss);
+/* A SYN,ACK sent without a TCB: a SYN cookie (tcp_syncookie.c). */
+struct tcp_synack {
+    ust_ip4_t laddr, raddr;
+    uint16_t lport, rport;
+    uint32_t iss, ack;
+    uint16_t wnd, mss;
+    bool has_wscale, sack_permitted, has_timestamp, ecn;
+    uint8_t wscale;
+    uint32_t ts_val, ts_ecr;
+    uint8_t tos, ttl;
+    uint8_t ip_opts[40];        /* MUST-52/53 (tcp_ipopt_for_syn) */
+    uint8_t ip_opt_len;
+};
+void tcp_send_synack_stateless(struct ust_stack *st, const struct tcp_synack *sa);
 
 /* ---- tcp_recovery.c -------------------------------------------------- */
 /* Bytes the peer reported (SACK) holding above SND.UNA. */
@@ -469,6 +488,8 @@ bool tcp_orphan_begin(struct tcb *tcb);
 void tcp_orphan_end(struct tcb *tcb);
 
 /* ---- tcp_user.c ------------------------------------------------------ */
+/* RFC 7323 2.2: the window shift that lets us offer a buffer of `cap`. */
+uint8_t tcp_rcv_wscale_for(const struct ust_stack *st, size_t cap);
 void tcp_accept_queue_push(struct tcb *listener, struct tcb *child);
 void tcp_listener_remove_child(struct tcb *child);
 void tcp_fill_info(const struct tcb *tcb, struct ust_tcp_info *info);
@@ -552,6 +573,9 @@ int tcp_ipopt_get(const struct tcb *tcb, void *val, size_t *len);
 /* A listener's child: the listener's options, else the reversed source
  * route of the SYN. */
 void tcp_ipopt_inherit(struct tcb *child, const struct tcb *l, const struct ipv4_hdr *ip);
+/* The same options for an answer to the SYN without a child (a SYN
+ * cookie): their length, written to out (40 bytes). */
+uint8_t tcp_ipopt_for_syn(const struct tcb *l, const struct ipv4_hdr *ip, uint8_t out[40]);
 
 /* ---- tcp_advice.c: R1 threshold and delivery advice (RFC 9293 3.8.3) --- */
 void tcp_advice_r1(struct tcb *tcb);

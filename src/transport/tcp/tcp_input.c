@@ -10,6 +10,7 @@
 #include "core/trace.h"
 #include "net/net.h"
 #include "tcp.h"
+#include "tcp_syncookie.h"
 #include "wire/seq.h"
 
 /* A received segment, trimmed to the receive window as the steps go. */
@@ -143,22 +144,75 @@ static struct tcb *listener_child_new(struct tcb *l, const struct ipv4_hdr *ip, 
     return c;
 }
 
-static void listen_input(struct tcb *l, const struct ipv4_hdr *ip, const struct seg *s)
+/* A new child's sequence spaces and state for the peer's ISN peer_isn and
+ * our ISS (RFC 9293 3.10.7.2 third: SYN-RECEIVED). */
+static void listener_child_start(struct tcb *c, uint32_t peer_isn, uint32_t iss)
+{
+    struct ust_stack *st = c->st;
+    tcb_init_conn(c);
+    c->irs = peer_isn;
+    c->rcv_nxt = peer_isn + 1;
+    c->rcv_adv = c->rcv_nxt;
+    c->rd_seq = c->rcv_nxt;
+    c->iss = iss;
+    c->ts_offset = tcp_ts_offset(st, c->laddr, c->lport, c->raddr, c->rport);
+    asm_init(&c->sacked);
+    c->snd_una = c->snd_nxt = c->snd_max = c->snd_sml = c->iss;
+    c->recover = c->iss;
+    c->snd_wl2 = c->iss;
+    c->last_rcv = st->now;
+    tcp_set_state(c, UST_TCP_SYN_RECEIVED);
+}
+
+/* The SYN queue's bound: min(backlog, cfg.tcp_max_syn_backlog), as Linux
+ * (the request queue counts against the listen backlog). */
+static unsigned syn_queue_limit(const struct tcb *l)
+{
+    unsigned max = l->st->cfg.tcp_max_syn_backlog;
+    unsigned lim = l->backlog < max ? l->backlog : max;
+    return lim ? lim : 1;
+}
+
+/* Cookies off and the SYN queue full: the oldest half-open child (the
+ * queue's tail; it has had the longest to finish and has retransmitted
+ * its SYN,ACK the most) makes room for the new SYN. A flood then only
+ * ages entries out faster, and a real client's handshake, which finishes
+ * in one round trip, is still served while the flood turns the queue
+ * over more slowly than that (RFC 4987 3.4, 3.5). */
+static bool synq_evict(struct tcb *l)
+{
+    struct tcb *oldest = l->synq;
+    while (oldest && oldest->qnext)
+        oldest = oldest->qnext;
+    if (!oldest)
+        return false;
+    char b[64];
+    TCB_TRACE(oldest, "%s evicted from the full SYN queue", tcb_str(oldest, b, sizeof(b)));
+    l->st->stats.tcp.SynQueueEvictions++;
+    tcp_set_state(oldest, UST_TCP_CLOSED);
+    return tcb_reap(oldest);
+}
+
+/* A SYN to a listener: a half-open child in the SYN queue, or a SYN
+ * cookie (RFC 4987 3.6) when cfg.tcp_syncookies asks for one. */
+static void listen_syn(struct tcb *l, const struct ipv4_hdr *ip, const struct seg *s)
 {
     struct ust_stack *st = l->st;
-    if (s->flags & TCP_RST)
-        return; /* first: an incoming RST is ignored */
-    if (s->flags & TCP_ACK) { /* second: <SEQ=SEG.ACK><CTL=RST> */
-        tcp_reply_reset(st, ip->src, ip->dst, s->h, seg_seqlen(s));
+    unsigned cookies = st->cfg.tcp_syncookies;
+    bool full = l->nsyn >= syn_queue_limit(l);
+    if (l->naccept >= l->backlog) { /* nothing could be accepted (Linux drops too) */
+        st->stats.tcp.SynDrops++;
+        TRACE(st, "tcp", "listen port %u: accept queue full, SYN dropped", l->lport);
         return;
     }
-    if (!(s->flags & TCP_SYN))
-        return; /* fourth: anything else is dropped */
-    /* third: a SYN. MUST-57: never for a broadcast/multicast destination
-     * (checked in tcp_input). Bounded SYN queue. */
-    if (l->nsyn >= l->backlog || l->naccept >= l->backlog) {
+    if (cookies >= 2 || (cookies == 1 && full)) {
+        if (cookies == 1)
+            st->stats.tcp.ReqQFullDoCookies++;
+        tcp_syncookie_send(l, ip, s->h);
+        return;
+    }
+    if (full && !synq_evict(l)) {
         st->stats.tcp.SynDrops++;
-        TRACE(st, "tcp", "listen port %u: queue full, SYN dropped", l->lport);
         return;
     }
     struct tcb *c = listener_child_new(l, ip, s);
@@ -166,36 +220,138 @@ static void listen_input(struct tcb *l, const struct ipv4_hdr *ip, const struct 
         st->stats.tcp.SynDrops++;
         return;
     }
-    tcb_init_conn(c);
-    c->irs = s->seq;
-    c->rcv_nxt = s->seq + 1;
-    c->rcv_adv = c->rcv_nxt;
-    c->rd_seq = c->rcv_nxt;
-    c->iss = tcp_isn(st, c->laddr, c->lport, c->raddr, c->rport, st->now);
-    if (s->tw_reopen && !seq_gt(c->iss, s->tw_snd_max)) {
+    uint32_t iss = tcp_isn(st, c->laddr, c->lport, c->raddr, c->rport, st->now);
+    if (s->tw_reopen && !seq_gt(iss, s->tw_snd_max)) {
         /* RFC 9293 3.6.1 MAY-2 (1): a new incarnation's ISS lies above
          * the old one's sequence space, so that the peer cannot take an
          * old segment of ours for new data. The RFC 6528 clock does not
          * ensure it after a fast transfer; the ISN's low bits keep the
          * offset unknown to anyone off the old connection's path. */
-        c->iss = s->tw_snd_max + 1 + (c->iss & 0xffff);
+        iss = s->tw_snd_max + 1 + (iss & 0xffff);
     }
-    c->ts_offset = tcp_ts_offset(st, c->laddr, c->lport, c->raddr, c->rport);
-    asm_init(&c->sacked);
-    c->snd_una = c->snd_nxt = c->snd_max = c->snd_sml = c->iss;
-    c->recover = c->iss;
-    tcp_set_state(c, UST_TCP_SYN_RECEIVED);
+    listener_child_start(c, s->seq, iss);
     take_syn_options(c, s->h);
     tcp_ecn_syn_in(c, s->flags, false); /* RFC 3168 6.1.1 */
     /* the SYN's window is never scaled (RFC 7323 2.2) */
     set_snd_wnd(c, s->wnd);
     c->snd_wl1 = s->seq;
-    c->snd_wl2 = c->iss;
-    c->last_rcv = st->now;
     st->stats.tcp.PassiveOpens++;
     /* Data or FIN on the SYN is not taken: it is not acknowledged, so the
      * peer sends it again once the connection is established. */
     tcp_output(c);
+}
+
+/* The options a valid cookie ACK gives the child: the MSS from the table,
+ * window scale, SACK and ECN from its TSecr (tcp_syncookie.c). */
+static void cookie_options(struct tcb *c, unsigned mss_idx, const struct syncookie_opts *o,
+                           const struct tcp_hdr *h)
+{
+    c->peer_mss = syncookie_mss_value(mss_idx);
+    c->flags &= ~(TF_WSCALE_OK | TF_SACK_OK | TF_TS_OK);
+    if (o->wscale_ok) {
+        c->flags |= TF_WSCALE_OK;
+        c->snd_wscale = o->wscale;
+        c->rcv_wscale = tcp_rcv_wscale_for(c->st, c->rcvbuf.cap); /* as the cookie offered */
+    } else {
+        c->snd_wscale = c->rcv_wscale = 0; /* our SYN,ACK offered no scaling */
+    }
+    if (o->sack_ok)
+        c->flags |= TF_SACK_OK;
+    if (c->st->cfg.tcp_timestamps && h->opts.has_timestamp) {
+        c->flags |= TF_TS_OK;
+        c->ts_recent = h->opts.ts_val;
+    }
+    c->ecn_ok = o->ecn_ok;
+    tcp_update_mss(c);
+}
+
+/* A half-open child gets an ACK that is not for its SYN,ACK: if it is
+ * for a cookie SYN,ACK that answered an earlier copy of the same SYN
+ * (sent while the SYN queue was full; this copy found room), the peer
+ * took that one, and the child takes over the cookie's ISS and options.
+ * Linux resets such a connection; with a lost, duplicated or reordered
+ * SYN,ACK it happens at the edge of every flood. */
+static bool child_adopt_cookie(struct tcb *t, const struct ipv4_hdr *ip, const struct seg *s)
+{
+    struct tcb *l = t->listener;
+    unsigned mss_idx;
+    struct syncookie_opts o;
+    if (!l || (s->flags & TCP_SYN) || s->seq != t->irs + 1 || !tcp_syncookie_expected(l) ||
+        !tcp_syncookie_accept(l, ip, s->h, &mss_idx, &o))
+        return false;
+    char b[64];
+    TCB_TRACE(t, "%s takes the cookie ISS %u", tcb_str(t, b, sizeof(b)), s->ack - 1);
+    t->iss = s->ack - 1;
+    t->snd_una = t->snd_sml = t->recover = t->snd_wl2 = t->iss;
+    t->snd_nxt = t->snd_max = t->iss + 1;
+    t->rtt_timing = false;
+    cookie_options(t, mss_idx, &o, s->h);
+    return true;
+}
+
+static void synchronized_input(struct tcb *t, const struct ipv4_hdr *ip, struct seg *s);
+
+/* RFC 4987 3.6: the ACK completes a handshake whose SYN,ACK was a cookie.
+ * The child starts as if it had sent that SYN,ACK and the ACK then takes
+ * the ordinary SYN-RECEIVED path: onto the accept queue, ESTABLISHED, and
+ * any data or FIN on the ACK is taken. */
+static void listen_cookie_ack(struct tcb *l, const struct ipv4_hdr *ip, const struct seg *s,
+                              unsigned mss_idx, const struct syncookie_opts *o)
+{
+    struct ust_stack *st = l->st;
+    if (l->naccept >= l->backlog) { /* no room: dropped, the peer retransmits */
+        st->stats.tcp.AcceptQueueDrops++;
+        return;
+    }
+    struct tcb *c = listener_child_new(l, ip, s);
+    if (!c) {
+        st->stats.tcp.SynDrops++;
+        return;
+    }
+    listener_child_start(c, s->seq - 1, s->ack - 1);
+    cookie_options(c, mss_idx, o, s->h);
+    c->snd_nxt = c->snd_max = c->iss + 1; /* our SYN,ACK went */
+    /* the window our SYN,ACK offered, unscaled (tcp_syncookie_send) */
+    c->rcv_adv = c->rcv_nxt + (uint32_t)(c->rcvbuf.cap > 65535 ? 65535 : c->rcvbuf.cap);
+    c->last_ack_sent = c->rcv_nxt;
+    c->snd_wl1 = s->seq;
+    st->stats.tcp.PassiveOpens++;
+    struct seg cs = *s;
+    synchronized_input(c, ip, &cs);
+    tcp_output(c);
+    tcp_notify(c);
+    tcb_reap(c);
+}
+
+static void listen_input(struct tcb *l, const struct ipv4_hdr *ip, const struct seg *s)
+{
+    struct ust_stack *st = l->st;
+    if (s->flags & TCP_RST)
+        return; /* first: an incoming RST is ignored */
+    if (s->flags & TCP_ACK) {
+        /* second: <SEQ=SEG.ACK><CTL=RST>, unless cookies are in use: then
+         * the ACK may complete a cookie handshake, and one that does not
+         * check is dropped without a RST (Linux and FreeBSD reset it).
+         * When the ACK of a cookie SYN,ACK is lost, the peer's next
+         * segments (seq beyond ISN + 1) cannot be checked; dropped, they
+         * come again from ISN + 1 at the peer's RTO and that one checks,
+         * where a RST would kill the connection. Nor does a flood of ACKs
+         * at a listener under attack draw a RST each. */
+        unsigned mss_idx;
+        struct syncookie_opts o;
+        if (!(s->flags & TCP_SYN) && tcp_syncookie_expected(l)) {
+            if (tcp_syncookie_accept(l, ip, s->h, &mss_idx, &o))
+                listen_cookie_ack(l, ip, s, mss_idx, &o);
+            return;
+        }
+        tcp_reply_reset(st, ip->src, ip->dst, s->h, seg_seqlen(s));
+        return;
+    }
+    if (!(s->flags & TCP_SYN))
+        return; /* fourth: anything else is dropped */
+    /* third: a SYN. MUST-57: never for a broadcast/multicast destination
+     * (checked in tcp_input). */
+    listen_syn(l, ip, s);
 }
 
 /* ---- 3.10.7.3 SYN-SENT ---------------------------------------------------- */
@@ -540,7 +696,8 @@ static void ack_duplicate(struct tcb *t, const struct seg *s, uint32_t old_wnd)
 static bool syn_received_ack(struct tcb *t, const struct ipv4_hdr *ip, const struct seg *s)
 {
     struct ust_stack *st = t->st;
-    if (!(seq_lt(t->snd_una, s->ack) && seq_le(s->ack, t->snd_max))) {
+    if (!(seq_lt(t->snd_una, s->ack) && seq_le(s->ack, t->snd_max)) &&
+        !child_adopt_cookie(t, ip, s)) {
         tcp_reply_reset(st, ip->src, ip->dst, s->h, seg_seqlen(s));
         return false;
     }

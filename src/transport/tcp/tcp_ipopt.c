@@ -40,18 +40,23 @@ int tcp_ipopt_get(const struct tcb *t, void *val, size_t *len)
     return UST_OK;
 }
 
-void tcp_ipopt_inherit(struct tcb *c, const struct tcb *l, const struct ipv4_hdr *ip)
+uint8_t tcp_ipopt_for_syn(const struct tcb *l, const struct ipv4_hdr *ip,
+                          uint8_t out[IPV4_MAX_OPT_LEN])
 {
     if (l->ip_opt_len) { /* MUST-52: the application's options win */
-        memcpy(c->ip_opts, l->ip_opts, l->ip_opt_len);
-        c->ip_opt_len = l->ip_opt_len;
-        return;
+        memcpy(out, l->ip_opts, l->ip_opt_len);
+        return l->ip_opt_len;
     }
     int off = ip->opts ? ipv4_srr_find(ip->opts, ip->opt_len) : -1;
     if (off < 0)
-        return;
-    c->ip_opt_len = (uint8_t)ipv4_srr_reverse(c->st, ip->opts + off, ip->src, c->ip_opts);
-    if (c->ip_opt_len)
+        return 0;
+    return (uint8_t)ipv4_srr_reverse(l->st, ip->opts + off, ip->src, out);
+}
+
+void tcp_ipopt_inherit(struct tcb *c, const struct tcb *l, const struct ipv4_hdr *ip)
+{
+    c->ip_opt_len = tcp_ipopt_for_syn(l, ip, c->ip_opts);
+    if (c->ip_opt_len && !l->ip_opt_len)
         TRACE(c->st, "tcp", "passive open: return source route of %u bytes kept (MUST-53)",
               c->ip_opt_len);
 }

@@ -22,15 +22,17 @@ uint32_t tcp_snd_data_seq(const struct tcb *t)
 
 uint32_t tcp_flight(const struct tcb *t) { return t->snd_max - t->snd_una; }
 
-uint16_t tcp_adv_mss(const struct tcb *t)
+uint16_t tcp_adv_mss_to(struct ust_stack *st, ust_ip4_t raddr, uint16_t user_mss)
 {
     /* RFC 9293 3.7.1 MUST-67: at most MMS_R - 20; path MTU of the route */
-    unsigned mtu = ipv4_mtu_for(t->st, t->raddr);
+    unsigned mtu = ipv4_mtu_for(st, raddr);
     unsigned mss = mtu > TCP_HDR_LEN ? mtu - TCP_HDR_LEN : TCP_DEFAULT_MSS;
-    if (t->user_mss && t->user_mss < mss)
-        mss = t->user_mss;
+    if (user_mss && user_mss < mss)
+        mss = user_mss;
     return (uint16_t)(mss > 65535 ? 65535 : mss);
 }
+
+uint16_t tcp_adv_mss(const struct tcb *t) { return tcp_adv_mss_to(t->st, t->raddr, t->user_mss); }
 
 uint32_t tcp_ts_now(const struct tcb *t)
 {
@@ -413,4 +415,39 @@ void tcp_reply_reset(struct ust_stack *st, ust_ip4_t src, ust_ip4_t dst, const s
           h.sport, ust_ip4_str(src, b), h.dport, h.seq, h.ack);
     st->stats.tcp.OutRsts++;
     tcp_send_pkt(st, dst, src, 0, 0, NULL, 0, p);
+}
+
+/* A SYN,ACK that no TCB stands behind (RFC 4987 3.6): everything it says
+ * is in `sa`, and what the connection needs later is in its ISS and TSval. */
+void tcp_send_synack_stateless(struct ust_stack *st, const struct tcp_synack *sa)
+{
+    struct tcp_hdr h;
+    memset(&h, 0, sizeof(h));
+    h.sport = sa->lport;
+    h.dport = sa->rport;
+    h.seq = sa->iss;
+    h.ack = sa->ack;
+    h.flags = TCP_SYN | TCP_ACK | (sa->ecn ? TCP_ECE : 0); /* RFC 3168 6.1.1 */
+    h.wnd = sa->wnd;
+    h.opts.has_mss = true;
+    h.opts.mss = sa->mss;
+    h.opts.has_wscale = sa->has_wscale;
+    h.opts.wscale = sa->wscale;
+    h.opts.sack_permitted = sa->sack_permitted;
+    h.opts.has_timestamp = sa->has_timestamp;
+    h.opts.ts_val = sa->ts_val;
+    h.opts.ts_ecr = sa->ts_ecr;
+    struct pkt *p = pkt_pool_alloc(&st->pkt_pool, PKT_HEADROOM, 0);
+    if (!p)
+        return;
+    size_t hl = TCP_HDR_LEN + tcp_opts_len(&h.opts);
+    uint8_t *hdr = pkt_push(p, hl);
+    if (!hdr || tcp_emit(&h, sa->laddr, sa->raddr, hdr, hl, 0) < 0) {
+        pkt_free(p);
+        return;
+    }
+    char a[16];
+    TRACE(st, "tcp", "tx cookie SYN,ACK %u->%s:%u seq %u ack %u", h.sport,
+          ust_ip4_str(sa->raddr, a), h.dport, h.seq, h.ack);
+    tcp_send_pkt(st, sa->laddr, sa->raddr, sa->tos, sa->ttl, sa->ip_opts, sa->ip_opt_len, p);
 }

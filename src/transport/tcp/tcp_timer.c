@@ -86,6 +86,8 @@ static void on_rexmt(struct ust_stack *st, struct ust_timer *tm, ust_time_t now)
     }
     bool handshake = t->state == UST_TCP_SYN_SENT || t->state == UST_TCP_SYN_RECEIVED;
     unsigned limit = handshake ? st->cfg.tcp_syn_retries : st->cfg.tcp_retries;
+    if (t->state == UST_TCP_SYN_RECEIVED && t->listener)
+        limit = st->cfg.tcp_synack_retries; /* a half-open child (Linux) */
     char b[64];
     if (t->retries == 0)
         t->rexmt_since = st->now;

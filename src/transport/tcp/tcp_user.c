@@ -28,14 +28,19 @@
 #define TCP_BUF_MIN 2048
 #define TCP_BUF_MAX (64u << 20)
 
+uint8_t tcp_rcv_wscale_for(const struct ust_stack *st, size_t cap)
+{
+    uint8_t ws = 0;
+    /* RFC 7323 2.2: the smallest shift that lets us offer the whole buffer */
+    while (st->cfg.tcp_window_scaling && ws < TCP_MAX_WSCALE && (cap >> ws) > 65535)
+        ws++;
+    return ws;
+}
+
 void tcb_init_conn(struct tcb *t)
 {
     const struct ust_config *c = &t->st->cfg;
-    uint8_t ws = 0;
-    /* RFC 7323 2.2: the smallest shift that lets us offer the whole buffer */
-    while (c->tcp_window_scaling && ws < TCP_MAX_WSCALE && (t->rcvbuf.cap >> ws) > 65535)
-        ws++;
-    t->rcv_wscale = ws;
+    t->rcv_wscale = tcp_rcv_wscale_for(t->st, t->rcvbuf.cap);
     t->rcv_mss = tcp_adv_mss(t);
     tcp_update_mss(t);
     t->cc_ops->init(&t->cc, t->mss, c->tcp_initial_cwnd);
