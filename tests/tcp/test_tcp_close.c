@@ -282,6 +282,8 @@ static void test_out_of_order_bare_fin(void **state)
     th_expect_sack_blocks(seg_expect(h, A, i, p), (uint32_t[]){p + 3, p + 4}, 1);
     seg_expect_nothing(h);
     assert_int_equal(th_state(s), UST_TCP_ESTABLISHED);
+    seg_in(h, F | A, p + 3, i, 65535, NULL, 0); /* again: a D-SACK of the FIN */
+    th_expect_sack_blocks(seg_expect(h, A, i, p), (uint32_t[]){p + 3, p + 4, p + 3, p + 4}, 2);
     seg_in(h, A, p, i, 65535, "abc", 3); /* fills it: the ACK covers the FIN */
     th_expect_sack_blocks(seg_expect(h, A, i, p + 4), NULL, 0);
     assert_int_equal(th_state(s), UST_TCP_CLOSE_WAIT);
@@ -328,8 +330,8 @@ static void test_out_of_order_fin_with_data_sacked(void **state)
     uint32_t i = h->iss + 1, p = PEER_ISS + 1;
     seg_in(h, F | A, p + 3, i, 65535, "def", 3);
     th_expect_sack_blocks(seg_expect(h, A, i, p), (uint32_t[]){p + 3, p + 7}, 1);
-    seg_in(h, F | A, p + 3, i, 65535, "def", 3); /* resent: a D-SACK, the same block */
-    th_expect_sack_blocks(seg_expect(h, A, i, p), (uint32_t[]){p + 3, p + 6, p + 3, p + 7}, 2);
+    seg_in(h, F | A, p + 3, i, 65535, "def", 3); /* resent: a D-SACK of it all, the block */
+    th_expect_sack_blocks(seg_expect(h, A, i, p), (uint32_t[]){p + 3, p + 7, p + 3, p + 7}, 2);
     seg_in(h, A, p, i, 65535, "abc", 3);
     th_expect_sack_blocks(seg_expect(h, A, i, p + 7), NULL, 0);
     assert_int_equal(th_state(s), UST_TCP_CLOSE_WAIT);

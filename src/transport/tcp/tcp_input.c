@@ -803,6 +803,13 @@ void tcp_rx_batch_end(struct ust_stack *st)
  * filled. check_fin takes it when RCV.NXT reaches it. */
 static void hold_fin(struct tcb *t, uint32_t fin_seq)
 {
+    if ((t->flags & TF_OOO_FIN) && t->ooo_fin_seq == fin_seq) {
+        /* it came twice: a D-SACK covers it, as Linux's covers end_seq */
+        if (t->dsack_pending && t->dsack_right == fin_seq)
+            t->dsack_right++;
+        else
+            tcp_dsack_note(t, fin_seq, fin_seq + 1);
+    }
     t->flags |= TF_OOO_FIN;
     t->ooo_fin_seq = fin_seq;
     tcp_sack_note_ooo(t, fin_seq);
