@@ -282,7 +282,13 @@ def test_linux_connect_to_closed_ustack_port_is_refused(netns):
     u = serve(netns, "--tcp-echo", "7")
     assert nsclient(netns, "refused", US, "81").strip() == "ECONNREFUSED"
     counters = stop_clean(u, allow=["tcp.flags.reset == 1"])
-    assert re.search(r"^\s+OutRsts\s+1$", counters, re.M), counters
+    # one RST per SYN: Linux sends its SYN again if the RST is late (a loaded
+    # machine), and that one is refused too
+    syns = subprocess.run(["tshark", "-n", "-r", u.pcap, "-Y", "tcp.flags.syn == 1 && "
+                           "tcp.flags.ack == 0 && tcp.dstport == 81"], stdout=subprocess.PIPE,
+                          timeout=300).stdout.decode().strip().splitlines()
+    assert len(syns) >= 1, syns
+    assert re.search(rf"^\s+OutRsts\s+{len(syns)}$", counters, re.M), counters
 
 
 def test_half_close_linux_shuts_down_first(netns):
@@ -499,14 +505,18 @@ def test_time_wait_connections_do_not_keep_their_buffers(netns, tmp_path):
     # ustack closed first every time; when Linux picked a port again whose
     # connection ustack still held in TIME-WAIT, the new SYN reopened it
     # (RFC 6191) and that 4-tuple shows once for two connections. On a
-    # loaded machine the run can outlast 2 MSL (60 s): the first ones have
-    # then left TIME-WAIT (TimeWaitExpired, read before and after the
-    # table, between which more may expire).
+    # loaded machine some leave TIME-WAIT early, and that is correct too:
+    # the run can outlast 2 MSL (60 s: TimeWaitExpired, read before and
+    # after the table, between which more may expire), and a late loss
+    # probe of ustack's FIN reaches Linux after its socket is gone, whose
+    # RST then ends ustack's TIME-WAIT (RFC 9293 3.10.7.4; Linux's
+    # tcp_rfc1337=0 does the same): at most one connection per RST taken.
     reopened = tcp_counter(stats, "TimeWaitReopens")
     assert tcp_counter(stats, "PassiveOpens") == 300, stats
-    expired = 300 - reopened - text.count("TIME_WAIT")
-    assert tcp_counter(before_table, "TimeWaitExpired") <= expired, text + before_table
-    assert expired <= tcp_counter(stats, "TimeWaitExpired"), text + stats
+    gone = 300 - reopened - text.count("TIME_WAIT")
+    assert tcp_counter(before_table, "TimeWaitExpired") <= gone, text + before_table
+    assert gone <= tcp_counter(stats, "TimeWaitExpired") + tcp_counter(stats, "InRsts"), \
+        text + stats
     grown = rss_kib(u.proc.pid) - before
     stop_clean(u)
     # 300 connections in TIME-WAIT need a few hundred bytes each, not their buffers.
