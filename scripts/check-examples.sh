@@ -200,10 +200,10 @@ start() {
     LAST_PID=$!
     PIDS+=("$LAST_PID")
 }
-# stop PID: SIGTERM, then the exit status (SIGKILL after 10 s).
+# stop PID: SIGTERM, then the exit status (SIGKILL after 30 s).
 stop() {
     kill -TERM "$1" 2>/dev/null
-    local deadline=$((SECONDS + 10))
+    local deadline=$((SECONDS + 30))
     while kill -0 "$1" 2>/dev/null && [ "$SECONDS" -lt "$deadline" ]; do sleep 0.05; done
     kill -KILL "$1" 2>/dev/null
     wait "$1"
@@ -221,10 +221,10 @@ check_echo_server() {
     start echo_server "$ns" "$BIN/echo_server" --tap ust0 --addr 203.0.113.2/24 \
         --host-addr 203.0.113.1/24
     local pid=$LAST_PID ok=1 rc
-    wait_for 10 grep -q listening "$TMP/echo_server.log" || ok=0
+    wait_for 30 grep -q listening "$TMP/echo_server.log" || ok=0
     for f in text.txt data.bin; do
         [ $ok = 1 ] || break
-        ip netns exec "$ns" timeout 30 socat -t 5 - TCP:203.0.113.2:7 <"$TMP/$f" >"$out" \
+        ip netns exec "$ns" timeout 120 socat -t 60 - TCP:203.0.113.2:7 <"$TMP/$f" >"$out" \
             2>>"$TMP/socat.log" && cmp -s "$TMP/$f" "$out" || ok=0
     done
     stop "$pid"; rc=$?
@@ -243,10 +243,10 @@ check_echo_client() {
     ns=$NS
     start linux_echo "$ns" socat TCP-LISTEN:7,reuseaddr,fork PIPE
     local spid=$LAST_PID ok=1
-    wait_for 10 listening "$ns" 7 || ok=0
+    wait_for 30 listening "$ns" 7 || ok=0
     for f in text.txt data.bin; do
         [ $ok = 1 ] || break
-        ip netns exec "$ns" timeout 60 "$BIN/echo_client" --tap ust0 --addr 203.0.113.2/24 \
+        ip netns exec "$ns" timeout 120 "$BIN/echo_client" --tap ust0 --addr 203.0.113.2/24 \
             --host-addr 203.0.113.1/24 --server 203.0.113.1 <"$TMP/$f" >"$out" \
             2>"$TMP/echo_client.log" && cmp -s "$TMP/$f" "$out" || ok=0
     done
@@ -271,8 +271,8 @@ check_bridge() {
         { fail tap-echo-bridge "cannot set up the bridge"; return; }
     start bridge_server "$ns" "$BIN/echo_server" --tap usts --addr 198.51.100.2/24
     local pid=$LAST_PID ok=1 rc
-    wait_for 10 grep -q listening "$TMP/bridge_server.log" || ok=0
-    [ $ok = 1 ] && ip netns exec "$ns" timeout 60 "$BIN/echo_client" --tap ustc \
+    wait_for 30 grep -q listening "$TMP/bridge_server.log" || ok=0
+    [ $ok = 1 ] && ip netns exec "$ns" timeout 120 "$BIN/echo_client" --tap ustc \
         --addr 198.51.100.1/24 --server 198.51.100.2 <"$TMP/data.bin" >"$out" \
         2>"$TMP/bridge_client.log" && cmp -s "$TMP/data.bin" "$out" || ok=0
     stop "$pid"; rc=$?
@@ -293,19 +293,19 @@ check_epoll_loop() {
     start epoll_loop "$ns" "$BIN/epoll_loop" --tap ust0 --addr 203.0.113.2/24 \
         --host-addr 203.0.113.1/24 --stats 1
     local pid=$LAST_PID udp=1 tcp=1 rc
-    wait_for 10 grep -q "echo on" "$TMP/epoll_loop.log" || { udp=0; tcp=0; }
+    wait_for 30 grep -q "echo on" "$TMP/epoll_loop.log" || { udp=0; tcp=0; }
     # UDP has no end of stream: a client that stops at the first answer.
     [ $udp = 1 ] && ip netns exec "$ns" /usr/bin/python3 -c '
 import socket, sys
 s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
-s.settimeout(10)
+s.settimeout(60)
 msg = b"hello over udp"
 s.sendto(msg, ("203.0.113.2", 7))
 got = s.recv(100)
 sys.exit(0 if got == msg else "udp echo: got %r" % got)' 2>>"$TMP/socat.log" || udp=0
     for f in text.txt data.bin; do
         [ $tcp = 1 ] || break
-        ip netns exec "$ns" timeout 30 socat -t 5 - TCP:203.0.113.2:7 <"$TMP/$f" >"$out" \
+        ip netns exec "$ns" timeout 120 socat -t 60 - TCP:203.0.113.2:7 <"$TMP/$f" >"$out" \
             2>>"$TMP/socat.log" && cmp -s "$TMP/$f" "$out" || tcp=0
     done
     # Three connections at once, each served as far as it can go without
@@ -313,7 +313,7 @@ sys.exit(0 if got == msg else "udp echo: got %r" % got)' 2>>"$TMP/socat.log" || 
     local i pids=()
     for i in 1 2 3; do
         [ $tcp = 1 ] || break
-        ip netns exec "$ns" timeout 30 socat -t 5 - TCP:203.0.113.2:7 <"$TMP/data.bin" \
+        ip netns exec "$ns" timeout 120 socat -t 60 - TCP:203.0.113.2:7 <"$TMP/data.bin" \
             >"$out.$i" 2>>"$TMP/socat.log" &
         pids+=($!)
         PIDS+=($!)
@@ -321,7 +321,7 @@ sys.exit(0 if got == msg else "udp echo: got %r" % got)' 2>>"$TMP/socat.log" || 
     for i in "${!pids[@]}"; do
         wait "${pids[$i]}" && cmp -s "$TMP/data.bin" "$out.$((i + 1))" || tcp=0
     done
-    wait_for 10 grep -q "stats:" "$TMP/epoll_loop.log" || udp=0
+    wait_for 30 grep -q "stats:" "$TMP/epoll_loop.log" || udp=0
     stop "$pid"; rc=$?
     grep -q "^epoll_loop: exit:" "$TMP/epoll_loop.log" || rc=1
     if [ $udp = 1 ] && [ $rc = 0 ]; then

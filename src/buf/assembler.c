@@ -46,7 +46,6 @@ int asm_add(struct assembler *a, uint32_t off, uint32_t len)
         a->r[i].end = end;
         remove_at(a, i + 1, j - i - 1);
     }
-    a->last = i;
     return UST_OK;
 }
 
@@ -61,7 +60,6 @@ void asm_advance(struct assembler *a, uint32_t n)
     while (drop < a->n && a->r[drop].end <= n)
         drop++;
     remove_at(a, 0, drop);
-    a->last = a->last >= drop ? a->last - drop : 0;
     for (unsigned i = 0; i < a->n; i++) {
         a->r[i].start = a->r[i].start > n ? a->r[i].start - n : 0;
         a->r[i].end -= n;

@@ -2,8 +2,9 @@
  * of the stream (for TCP: RCV.NXT). The bytes themselves live in the
  * receive ring (ring_write_at); this only remembers which offsets are
  * held. At most ASM_MAX_RANGES disjoint ranges are kept, so memory is
- * bounded whatever the peer sends; the ranges, most recent first, are
- * also what SACK blocks (RFC 2018) are made of. */
+ * bounded whatever the peer sends. The ranges, in sequence order, are
+ * also what SACK blocks (RFC 2018) are made of; which of them changed
+ * most recently is the SACK code's record (tcp_sack.c), not this one's. */
 #ifndef UST_ASSEMBLER_H
 #define UST_ASSEMBLER_H
 
@@ -19,7 +20,6 @@ struct asm_range {
 struct assembler {
     struct asm_range r[ASM_MAX_RANGES]; /* sorted by start, disjoint, not adjacent */
     unsigned n;
-    unsigned last;     /* index of the range that the last asm_add touched */
 };
 
 void asm_init(struct assembler *a);

@@ -76,7 +76,7 @@ BAD_ARGS = [
 @pytest.mark.parametrize("args,message", BAD_ARGS, ids=[" ".join(a) or "(none)" for a, _ in BAD_ARGS])
 def test_bad_arguments_give_one_line_and_exit_2(ustack_bin, args, message):
     p = subprocess.run([ustack_bin] + args, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                       timeout=30)
+                       timeout=120)
     err = p.stderr.decode()
     assert p.returncode == 2, err
     assert p.stdout == b""
@@ -95,7 +95,7 @@ def test_tap_permission_denied_exits_2(ustack_bin):
             pytest.skip("setpriv (util-linux) is needed to drop root")
         argv = ["setpriv", "--reuid=65534", "--regid=65534", "--clear-groups",
                 "--inh-caps=-all", "--bounding-set=-all"] + argv
-    p = subprocess.run(argv, stdout=subprocess.PIPE, stderr=subprocess.PIPE, timeout=30)
+    p = subprocess.run(argv, stdout=subprocess.PIPE, stderr=subprocess.PIPE, timeout=120)
     err = p.stderr.decode()
     assert p.returncode == 2, err
     lines = err.splitlines()
@@ -106,6 +106,6 @@ def test_tap_permission_denied_exits_2(ustack_bin):
 def test_help_exits_0(ustack_bin):
     for cmd in (["--help"], ["serve", "--help"], ["ping", "--help"], ["demo", "--help"],
                 ["get", "--help"], ["send", "--help"], ["recv", "--help"], ["netstat", "--help"]):
-        p = subprocess.run([ustack_bin] + cmd, stdout=subprocess.PIPE, timeout=30)
+        p = subprocess.run([ustack_bin] + cmd, stdout=subprocess.PIPE, timeout=120)
         assert p.returncode == 0
         assert b"usage:" in p.stdout

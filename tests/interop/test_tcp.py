@@ -41,7 +41,7 @@ def make_root(tmp_path, big=0):
     return root
 
 
-def nsclient(netns, *args, timeout=60):
+def nsclient(netns, *args, timeout=180):
     rc, out, err = netns.run(["/usr/bin/python3", NSCLIENT, *args], timeout=timeout)
     assert rc == 0, f"nsclient {args}: rc {rc}\n{out}\n{err}"
     return out
@@ -97,7 +97,7 @@ def test_ustack_get_from_linux_http_server(netns, tmp_path):
     root = make_root(tmp_path, big=5 * 1024 * 1024 + 17)
     httpd = popen(netns, ["/usr/bin/python3", "-m", "http.server", "8000", "--directory",
                           str(root)])
-    wait_until(lambda: linux_listening(netns, 8000), 15, "python http.server listening")
+    wait_until(lambda: linux_listening(netns, 8000), 60, "python http.server listening")
     out = tmp_path / "got.bin"
     pcap = netns.artifact("get.pcap")
     rc, so, se = netns.run([USTACK, "get", f"http://{LINUX}:8000/big.bin", "-o", str(out),
@@ -115,7 +115,7 @@ def test_ustack_get_from_linux_http_server(netns, tmp_path):
 def test_ustack_get_reports_http_errors(netns, tmp_path):
     root = make_root(tmp_path)
     popen(netns, ["/usr/bin/python3", "-m", "http.server", "8000", "--directory", str(root)])
-    wait_until(lambda: linux_listening(netns, 8000), 15, "python http.server listening")
+    wait_until(lambda: linux_listening(netns, 8000), 60, "python http.server listening")
     rc, so, se = netns.run([USTACK, "get", f"http://{LINUX}:8000/missing"] + LINK)
     assert rc == 1, so + se
     assert se.strip().endswith(f"ustack: get: {LINUX}:8000/missing: HTTP 404 File not found"), se
@@ -130,7 +130,7 @@ def test_ustack_connect_to_closed_linux_port_is_refused(netns):
 
 def test_get_refuses_host_names(ustack_bin):
     p = subprocess.run([ustack_bin, "get", "http://example.org/"] + LINK, capture_output=True,
-                       text=True, timeout=30)
+                       text=True, timeout=120)
     assert p.returncode == 2
     assert "'example.org' is a host name, and ustack cannot resolve names" in p.stderr
 
@@ -246,19 +246,22 @@ def test_tcp_echo_and_discard_with_socat(netns, tmp_path):
     u = serve(netns, "--tcp-echo", "7", "--discard", "9", "--tcp-echo", "7007", "--ctl", ctl)
     for port in (7, 7007):
         msg = f"hello ustack tcp echo on {port}\n".encode()
-        rc, out, err = netns.run(["socat", "-t", "5", "-", f"TCP:{US}:{port}"], input=msg)
+        # -t: how long socat waits for the echo after its input ends; the
+        # echo server closes at once, so a generous bound costs nothing
+        rc, out, err = netns.run(["socat", "-t", "60", "-", f"TCP:{US}:{port}"], input=msg,
+                                 timeout=120)
         assert rc == 0, err
         assert out.encode() == msg
     data = os.urandom(2 * 1024 * 1024)
-    assert netns.run_bytes(["socat", "-t", "10", "-b", "65536", "-", f"TCP:{US}:7"], data,
-                           timeout=120) == data
+    assert netns.run_bytes(["socat", "-t", "120", "-b", "65536", "-", f"TCP:{US}:7"], data,
+                           timeout=240) == data
     rc, out, err = netns.run(["sh", "-c", f"head -c 5000000 /dev/zero | socat -u - TCP:{US}:9"],
                              timeout=120)
     assert rc == 0, err
     # socat is done once the kernel has the bytes: wait until ustack read
     # them all and closed (stopping earlier would reset the connection).
     wait_until(lambda: not [l for l in ustack_netstat(netns, "--ctl", ctl).splitlines()
-                            if f" {US}:9 " in l], 30, "the discard connection to finish")
+                            if f" {US}:9 " in l], 120, "the discard connection to finish")
     # Flow control at work: socat writes faster than the echo comes back.
     counters = stop_clean(u, allow=["tcp.analysis.zero_window", "tcp.analysis.window_full"])
     assert re.search(r"^\s+PassiveOpens\s+4$", counters, re.M), counters
@@ -279,7 +282,13 @@ def test_linux_connect_to_closed_ustack_port_is_refused(netns):
     u = serve(netns, "--tcp-echo", "7")
     assert nsclient(netns, "refused", US, "81").strip() == "ECONNREFUSED"
     counters = stop_clean(u, allow=["tcp.flags.reset == 1"])
-    assert re.search(r"^\s+OutRsts\s+1$", counters, re.M), counters
+    # one RST per SYN: Linux sends its SYN again if the RST is late (a loaded
+    # machine), and that one is refused too
+    syns = subprocess.run(["tshark", "-n", "-r", u.pcap, "-Y", "tcp.flags.syn == 1 && "
+                           "tcp.flags.ack == 0 && tcp.dstport == 81"], stdout=subprocess.PIPE,
+                          timeout=300).stdout.decode().strip().splitlines()
+    assert len(syns) >= 1, syns
+    assert re.search(rf"^\s+OutRsts\s+{len(syns)}$", counters, re.M), counters
 
 
 def test_half_close_linux_shuts_down_first(netns):
@@ -297,12 +306,12 @@ def test_half_close_ustack_shuts_down_first(netns):
     """ustack send half-closes after its data; Linux reads to EOF, then
     answers on the half-open connection and closes."""
     sink = popen(netns, ["/usr/bin/python3", NSCLIENT, "sink", "5001"])
-    wait_until(lambda: linux_listening(netns, 5001), 15, "the Linux sink listening")
+    wait_until(lambda: linux_listening(netns, 5001), 60, "the Linux sink listening")
     pcap = netns.artifact("send.pcap")
     rc, out, err = netns.run([USTACK, "send", LINUX, "5001", "--bytes", "3m", "--pcap", pcap]
                              + LINK, timeout=120)
     assert rc == 0, out + err
-    assert sink.wait(timeout=30) == 0
+    assert sink.wait(timeout=120) == 0
     assert sink.stdout.read().strip().splitlines()[-1] == "got 3145728"
     assert re.search(r"^sent 3145728 bytes \(3\.0 MiB\) in [\d.]+ s: [\d.]+ [kMG]bit/s$", out,
                      re.M), out
@@ -319,11 +328,11 @@ def test_ustack_recv_from_linux(netns):
     require_tool("socat")
     pcap = netns.artifact("recv.pcap")
     p = popen(netns, [USTACK, "recv", "--port", "5002", "--pcap", pcap] + LINK)
-    wait_until(lambda: "ready" in (p.stdout.readline() or "ready"), 15, "ustack recv ready")
+    wait_until(lambda: "ready" in (p.stdout.readline() or "ready"), 60, "ustack recv ready")
     rc, out, err = netns.run(["sh", "-c", f"head -c 10485760 /dev/zero | socat -u - "
                                           f"TCP:{US}:5002"], timeout=120)
     assert rc == 0, err
-    assert p.wait(timeout=30) == 0, p.stderr.read()
+    assert p.wait(timeout=120) == 0, p.stderr.read()
     text = p.stdout.read()
     assert re.search(r"^connection from 203\.0\.113\.1:\d+$", text, re.M), text
     assert re.search(r"^received 10485760 bytes \(10\.0 MiB\) in [\d.]+ s", text, re.M), text
@@ -368,29 +377,29 @@ def test_netstat_agrees_with_ss(netns, tmp_path):
     here, there = f"{US}:7", f"{LINUX}:{lport}"
     assert ss_state(netns, lport) == "ESTAB"
     wait_until(lambda: rows(ustack_netstat(netns, "--ctl", ctl), here, there) == ["ESTABLISHED"],
-               10, "ustack netstat showing ESTABLISHED")
+               60, "ustack netstat showing ESTABLISHED")
     # Linux closes first: TIME-WAIT on Linux, the connection leaves ustack.
     h.stdin.write("close\n")
     h.stdin.flush()
     assert h.stdout.readline().strip() == "closed"
-    wait_until(lambda: ss_state(netns, lport) == "TIME-WAIT", 10, "TIME-WAIT on Linux")
-    wait_until(lambda: rows(ustack_netstat(netns, "--ctl", ctl), here, there) == [], 10,
+    wait_until(lambda: ss_state(netns, lport) == "TIME-WAIT", 60, "TIME-WAIT on Linux")
+    wait_until(lambda: rows(ustack_netstat(netns, "--ctl", ctl), here, there) == [], 60,
                "the connection gone from ustack")
     stop_process(h)
     # ustack closes first (HTTP Connection: close): TIME-WAIT on ustack.
     s = popen(netns, ["/usr/bin/python3", "-c",
                       "import socket,sys\n"
-                      f"s=socket.create_connection(('{US}',80),timeout=10)\n"
+                      f"s=socket.create_connection(('{US}',80),timeout=60)\n"
                       "print(s.getsockname()[1],flush=True)\n"
                       f"s.sendall(b'GET / HTTP/1.1\\r\\nHost: x\\r\\nConnection: close\\r\\n\\r\\n')\n"
                       "while s.recv(4096): pass\n"
                       "s.close()\n"])
     lport = s.stdout.readline().strip()
-    assert s.wait(timeout=20) == 0
+    assert s.wait(timeout=60) == 0
     there = f"{LINUX}:{lport}"
     wait_until(lambda: rows(ustack_netstat(netns, "--ctl", ctl), f"{US}:80", there)
-               == ["TIME_WAIT"], 10, "TIME_WAIT in ustack netstat")
-    wait_until(lambda: ss_state(netns, lport) is None, 10, "the connection gone from Linux")
+               == ["TIME_WAIT"], 60, "TIME_WAIT in ustack netstat")
+    wait_until(lambda: ss_state(netns, lport) is None, 60, "the connection gone from Linux")
     stats = ustack_netstat(netns, "--stats", "--ctl", ctl)
     assert stats.startswith(f"ustack pid {pid}:\n"), stats
     assert re.search(r"^      PassiveOpens\s+2$", stats, re.M), stats
@@ -410,7 +419,7 @@ SAME_PORT_GET = (
     "s=socket.socket()\n"
     "s.setsockopt(socket.SOL_SOCKET,socket.SO_REUSEADDR,1)\n"
     "s.bind(('0.0.0.0',int(sys.argv[2])))\n"
-    "s.settimeout(10)\n"
+    "s.settimeout(60)\n"
     "s.connect((sys.argv[1],80))\n"
     "s.sendall(b'GET / HTTP/1.1\\r\\nHost: x\\r\\nConnection: close\\r\\n\\r\\n')\n"
     "b=b''\n"
@@ -433,11 +442,11 @@ def test_time_wait_reopened_by_linux_reusing_its_port(netns, tmp_path):
     here, there = f"{US}:80", f"{LINUX}:41234"
     for n in range(3):
         rc, out, err = netns.run(["/usr/bin/python3", "-c", SAME_PORT_GET, US, "41234"],
-                                 timeout=30)
+                                 timeout=120)
         assert rc == 0 and out.strip() == "HTTP/1.1 200 OK", out + err
         wait_until(lambda: rows(ustack_netstat(netns, "--ctl", ctl), here, there)
-                   == ["TIME_WAIT"], 10, f"connection {n + 1} in TIME-WAIT")
-        wait_until(lambda: ss_state(netns, 41234) is None, 10, "Linux's side closed")
+                   == ["TIME_WAIT"], 60, f"connection {n + 1} in TIME-WAIT")
+        wait_until(lambda: ss_state(netns, 41234) is None, 60, "Linux's side closed")
     stats = ustack_netstat(netns, "--stats", "--ctl", ctl)
     assert tcp_counter(stats, "PassiveOpens") == 3, stats
     assert tcp_counter(stats, "TimeWaitReopens") == 2, stats
@@ -483,15 +492,31 @@ def test_time_wait_connections_do_not_keep_their_buffers(netns, tmp_path):
     before = rss_kib(u.proc.pid)
     rc, out, err = netns.run(
         ["sh", "-c", f"seq 1 300 | xargs -P 10 -I{{}} curl -sS -o /dev/null "
-                     f"-H 'Connection: close' http://{US}/f.bin"], timeout=180)
+                     f"-H 'Connection: close' http://{US}/f.bin"], timeout=600)
     assert rc == 0, err
+    # curl is gone once it has read everything; its FIN may still be on the
+    # way to ustack (FIN-WAIT-2 until then)
+    wait_until(lambda: not [l for l in ustack_netstat(netns, "--ctl", ctl).splitlines()[1:]
+                            if l.split()[5:6] not in (["LISTEN"], ["TIME_WAIT"])],
+               120, "every connection in TIME-WAIT")
+    before_table = ustack_netstat(netns, "--stats", "--ctl", ctl)
     text = ustack_netstat(netns, "--ctl", ctl)
     stats = ustack_netstat(netns, "--stats", "--ctl", ctl)
     # ustack closed first every time; when Linux picked a port again whose
     # connection ustack still held in TIME-WAIT, the new SYN reopened it
-    # (RFC 6191) and that 4-tuple shows once for two connections.
+    # (RFC 6191) and that 4-tuple shows once for two connections. On a
+    # loaded machine some leave TIME-WAIT early, and that is correct too:
+    # the run can outlast 2 MSL (60 s: TimeWaitExpired, read before and
+    # after the table, between which more may expire), and a late loss
+    # probe of ustack's FIN reaches Linux after its socket is gone, whose
+    # RST then ends ustack's TIME-WAIT (RFC 9293 3.10.7.4; Linux's
+    # tcp_rfc1337=0 does the same): at most one connection per RST taken.
     reopened = tcp_counter(stats, "TimeWaitReopens")
-    assert text.count("TIME_WAIT") + reopened == 300, text + stats
+    assert tcp_counter(stats, "PassiveOpens") == 300, stats
+    gone = 300 - reopened - text.count("TIME_WAIT")
+    assert tcp_counter(before_table, "TimeWaitExpired") <= gone, text + before_table
+    assert gone <= tcp_counter(stats, "TimeWaitExpired") + tcp_counter(stats, "InRsts"), \
+        text + stats
     grown = rss_kib(u.proc.pid) - before
     stop_clean(u)
     # 300 connections in TIME-WAIT need a few hundred bytes each, not their buffers.

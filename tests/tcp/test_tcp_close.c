@@ -323,6 +323,79 @@ static void test_out_of_order_fin(void **state)
     th_free(h);
 }
 
+/* A bare FIN beyond a hole (RFC 9293 SHLD-31, RFC 5681 3.2): acknowledged
+ * at once with a SACK block covering its sequence number (as Linux), and
+ * taken when the hole is filled: the peer need not resend it. */
+static void test_out_of_order_bare_fin(void **state)
+{
+    (void)state;
+    struct th *h = th_new(NULL);
+    struct ust_sock *s = th_open_sack(h, true);
+    uint32_t i = h->iss + 1, p = PEER_ISS + 1;
+    seg_in(h, F | A, p + 3, i, 65535, NULL, 0); /* "abc" before it was lost */
+    th_expect_sack_blocks(seg_expect(h, A, i, p), (uint32_t[]){p + 3, p + 4}, 1);
+    seg_expect_nothing(h);
+    assert_int_equal(th_state(s), UST_TCP_ESTABLISHED);
+    seg_in(h, F | A, p + 3, i, 65535, NULL, 0); /* again: a D-SACK of the FIN */
+    th_expect_sack_blocks(seg_expect(h, A, i, p), (uint32_t[]){p + 3, p + 4, p + 3, p + 4}, 2);
+    seg_in(h, A, p, i, 65535, "abc", 3); /* fills it: the ACK covers the FIN */
+    th_expect_sack_blocks(seg_expect(h, A, i, p + 4), NULL, 0);
+    assert_int_equal(th_state(s), UST_TCP_CLOSE_WAIT);
+    char b[8];
+    assert_int_equal(tcp_sock_ops.recv(s, b, sizeof(b), 0, NULL), 3);
+    assert_memory_equal(b, "abc", 3);
+    assert_int_equal(tcp_sock_ops.recv(s, b, sizeof(b), 0, NULL), 0);
+    th_advance(h, 10 * UST_SEC);
+    seg_expect_nothing(h);
+    th_free(h);
+}
+
+/* The same without SACK, half closed in FIN-WAIT-2: the duplicate ACK at
+ * once, TIME-WAIT once the hole is filled. */
+static void test_out_of_order_bare_fin_in_fin_wait_2(void **state)
+{
+    (void)state;
+    struct th *h = th_new(NULL);
+    struct ust_sock *s = th_open_active(h, 65535);
+    uint32_t i = h->iss + 1, p = PEER_ISS + 1;
+    assert_int_equal(tcp_sock_ops.shutdown(s, SHUT_WR), UST_OK);
+    seg_expect(h, F | A, i, p);
+    seg_in(h, A, p, i + 1, 65535, NULL, 0);
+    assert_int_equal(conn_state(h), UST_TCP_FIN_WAIT_2);
+    seg_in(h, F | A, p + 2, i + 1, 65535, NULL, 0);
+    th_expect_sack_blocks(seg_expect(h, A, i + 1, p), NULL, 0);
+    assert_int_equal(conn_state(h), UST_TCP_FIN_WAIT_2);
+    seg_in(h, A, p, i + 1, 65535, "ab", 2);
+    seg_expect(h, A, i + 1, p + 3);
+    assert_int_equal(conn_state(h), UST_TCP_TIME_WAIT);
+    char b[4];
+    assert_int_equal(tcp_sock_ops.recv(s, b, sizeof(b), 0, NULL), 2);
+    assert_int_equal(tcp_sock_ops.recv(s, b, sizeof(b), 0, NULL), 0);
+    th_free(h);
+}
+
+/* A FIN with data beyond a hole: one SACK block covers the data and the
+ * FIN; filling the hole delivers both and the ACK covers the FIN. */
+static void test_out_of_order_fin_with_data_sacked(void **state)
+{
+    (void)state;
+    struct th *h = th_new(NULL);
+    struct ust_sock *s = th_open_sack(h, true);
+    uint32_t i = h->iss + 1, p = PEER_ISS + 1;
+    seg_in(h, F | A, p + 3, i, 65535, "def", 3);
+    th_expect_sack_blocks(seg_expect(h, A, i, p), (uint32_t[]){p + 3, p + 7}, 1);
+    seg_in(h, F | A, p + 3, i, 65535, "def", 3); /* resent: a D-SACK of it all, the block */
+    th_expect_sack_blocks(seg_expect(h, A, i, p), (uint32_t[]){p + 3, p + 7, p + 3, p + 7}, 2);
+    seg_in(h, A, p, i, 65535, "abc", 3);
+    th_expect_sack_blocks(seg_expect(h, A, i, p + 7), NULL, 0);
+    assert_int_equal(th_state(s), UST_TCP_CLOSE_WAIT);
+    char b[8];
+    assert_int_equal(tcp_sock_ops.recv(s, b, sizeof(b), 0, NULL), 6);
+    assert_memory_equal(b, "abcdef", 6);
+    assert_int_equal(tcp_sock_ops.recv(s, b, sizeof(b), 0, NULL), 0);
+    th_free(h);
+}
+
 static void test_orphan_does_not_probe_for_ever(void **state)
 {
     (void)state;
@@ -432,6 +505,9 @@ int main(void)
         cmocka_unit_test(test_linger_zero_resets),
         cmocka_unit_test(test_data_after_close_resets),
         cmocka_unit_test(test_out_of_order_fin),
+        cmocka_unit_test(test_out_of_order_bare_fin),
+        cmocka_unit_test(test_out_of_order_bare_fin_in_fin_wait_2),
+        cmocka_unit_test(test_out_of_order_fin_with_data_sacked),
         cmocka_unit_test(test_orphan_does_not_probe_for_ever),
         cmocka_unit_test(test_time_wait_reopened_by_new_syn),
         cmocka_unit_test(test_ip_tos_and_ttl),

@@ -304,6 +304,92 @@ static void test_simultaneous_open(void **state)
     th_free(h);
 }
 
+/* RFC 9293 3.10.7.3: text on a SYN,ACK goes on at the sixth step: the
+ * connection is ESTABLISHED, the text readable and acknowledged by the
+ * handshake's ACK. */
+static void test_syn_ack_with_data(void **state)
+{
+    (void)state;
+    struct th *h = th_new(NULL);
+    struct ust_sock *s = th_connect(h);
+    struct tcp_opts o = {.has_mss = true, .mss = 1460};
+    seg_in_opts(h, S | A, PEER_ISS, h->iss + 1, 5000, &o, 0, "hello", 5);
+    seg_expect(h, A, h->iss + 1, PEER_ISS + 1 + 5);
+    seg_expect_nothing(h);
+    assert_int_equal(th_state(s), UST_TCP_ESTABLISHED);
+    char b[8];
+    assert_int_equal(tcp_sock_ops.recv(s, b, sizeof(b), 0, NULL), 5);
+    assert_memory_equal(b, "hello", 5);
+    th_free(h);
+}
+
+/* ... and a FIN on it (the eighth step): CLOSE-WAIT, the ACK covers it. */
+static void test_syn_ack_with_data_and_fin(void **state)
+{
+    (void)state;
+    struct th *h = th_new(NULL);
+    struct ust_sock *s = th_connect(h);
+    struct tcp_opts o = {.has_mss = true, .mss = 1460};
+    seg_in_opts(h, S | A | F, PEER_ISS, h->iss + 1, 5000, &o, 0, "bye", 3);
+    seg_expect(h, A, h->iss + 1, PEER_ISS + 1 + 3 + 1);
+    assert_int_equal(th_state(s), UST_TCP_CLOSE_WAIT);
+    char b[8];
+    assert_int_equal(tcp_sock_ops.recv(s, b, sizeof(b), 0, NULL), 3);
+    assert_memory_equal(b, "bye", 3);
+    assert_int_equal(tcp_sock_ops.recv(s, b, sizeof(b), 0, NULL), 0);
+    th_free(h);
+}
+
+/* Simultaneous open where the peer's SYN carries text (RFC 9293
+ * 3.10.7.3): queued, neither acknowledged nor readable in SYN-RECEIVED,
+ * delivered and acknowledged once the peer's SYN,ACK synchronizes us. */
+static void test_simultaneous_open_with_data(void **state)
+{
+    (void)state;
+    struct th *h = th_new(NULL);
+    struct ust_sock *s = th_connect(h);
+    struct tcp_opts o = {.has_mss = true, .mss = 1460};
+    seg_in_opts(h, S, PEER_ISS, 0, 5000, &o, 0, "hi!", 3);
+    seg_expect(h, S | A, h->iss, PEER_ISS + 1);
+    assert_int_equal(th_state(s), UST_TCP_SYN_RECEIVED);
+    char b[8];
+    assert_int_equal(tcp_sock_ops.recv(s, b, sizeof(b), 0, NULL), UST_ERR_AGAIN);
+    seg_in_opts(h, S | A, PEER_ISS, h->iss + 1, 5000, &o, 0, NULL, 0);
+    assert_int_equal(th_state(s), UST_TCP_ESTABLISHED);
+    seg_expect(h, A, h->iss + 1, PEER_ISS + 1 + 3);
+    seg_expect_nothing(h);
+    assert_int_equal(tcp_sock_ops.recv(s, b, sizeof(b), 0, NULL), 3);
+    assert_memory_equal(b, "hi!", 3);
+    /* the peer's next data follows it */
+    seg_in(h, A | P, PEER_ISS + 4, h->iss + 1, 5000, "more", 4);
+    th_advance(h, UST_SEC);
+    seg_expect(h, A, h->iss + 1, PEER_ISS + 8);
+    assert_int_equal(tcp_sock_ops.recv(s, b, sizeof(b), 0, NULL), 4);
+    assert_memory_equal(b, "more", 4);
+    th_free(h);
+}
+
+/* The peer's SYN,ACK repeats the text its SYN carried, and its FIN: the
+ * text is delivered once, the FIN taken. */
+static void test_simultaneous_open_data_repeated_with_fin(void **state)
+{
+    (void)state;
+    struct th *h = th_new(NULL);
+    struct ust_sock *s = th_connect(h);
+    struct tcp_opts o = {.has_mss = true, .mss = 1460};
+    seg_in_opts(h, S | F, PEER_ISS, 0, 5000, &o, 0, "hi!", 3);
+    seg_expect(h, S | A, h->iss, PEER_ISS + 1);
+    seg_in_opts(h, S | A | F, PEER_ISS, h->iss + 1, 5000, &o, 0, "hi!", 3);
+    seg_expect(h, A, h->iss + 1, PEER_ISS + 1 + 3 + 1);
+    seg_expect_nothing(h);
+    assert_int_equal(th_state(s), UST_TCP_CLOSE_WAIT);
+    char b[8];
+    assert_int_equal(tcp_sock_ops.recv(s, b, sizeof(b), 0, NULL), 3);
+    assert_memory_equal(b, "hi!", 3);
+    assert_int_equal(tcp_sock_ops.recv(s, b, sizeof(b), 0, NULL), 0);
+    th_free(h);
+}
+
 static void test_syn_received_rst_returns_to_listen(void **state)
 {
     (void)state;
@@ -424,6 +510,10 @@ int main(void)
         cmocka_unit_test(test_listen_segments),
         cmocka_unit_test(test_syn_sent_corner_cases),
         cmocka_unit_test(test_simultaneous_open),
+        cmocka_unit_test(test_syn_ack_with_data),
+        cmocka_unit_test(test_syn_ack_with_data_and_fin),
+        cmocka_unit_test(test_simultaneous_open_with_data),
+        cmocka_unit_test(test_simultaneous_open_data_repeated_with_fin),
         cmocka_unit_test(test_syn_received_rst_returns_to_listen),
         cmocka_unit_test(test_backlog_bounded),
         cmocka_unit_test(test_bind_conflicts),

@@ -115,11 +115,75 @@ static void test_bogus_blocks_ignored(void **state)
     th_free(h);
 }
 
+/* More holes than an option has room for (4 blocks without timestamps):
+ * RFC 2018 4, the block holding the latest segment first, then the blocks
+ * the previous ACK reported, in its order; a block that has not been
+ * reported lately only fills what room is left. */
+static void test_blocks_most_recent_first(void **state)
+{
+    (void)state;
+    struct th *h = th_new(NULL);
+    th_open_sack(h, true);
+    uint32_t i = h->iss + 1, p = PEER_ISS + 1;
+    for (uint32_t k = 1; k <= 4; k++) { /* 1000, 3000, 5000, 7000 */
+        seg_in(h, A, p + 2000 * k - 1000, i, 65535, data, 100);
+        seg_expect(h, A, i, p);
+    }
+    seg_in(h, A, p + 9000, i, 65535, data, 100); /* a fifth: the oldest falls out */
+    th_expect_sack_blocks(seg_expect(h, A, i, p),
+                          (uint32_t[]){p + 9000, p + 9100, p + 7000, p + 7100, p + 5000,
+                                       p + 5100, p + 3000, p + 3100}, 4);
+    seg_in(h, A, p + 2000, i, 65535, data, 100); /* a sixth, below the others */
+    th_expect_sack_blocks(seg_expect(h, A, i, p),
+                          (uint32_t[]){p + 2000, p + 2100, p + 9000, p + 9100, p + 7000,
+                                       p + 7100, p + 5000, p + 5100}, 4);
+    seg_in(h, A, p + 7100, i, 65535, data, 100); /* grows a reported block */
+    th_expect_sack_blocks(seg_expect(h, A, i, p),
+                          (uint32_t[]){p + 7000, p + 7200, p + 2000, p + 2100, p + 9000,
+                                       p + 9100, p + 5000, p + 5100}, 4);
+    seg_in(h, A, p + 1100, i, 65535, data, 900); /* joins 1000 and 2000: one block */
+    th_expect_sack_blocks(seg_expect(h, A, i, p),
+                          (uint32_t[]){p + 1000, p + 2100, p + 7000, p + 7200, p + 9000,
+                                       p + 9100, p + 5000, p + 5100}, 4);
+    seg_in(h, A, p, i, 65535, data, 1000); /* the front: 3000 was not reported lately */
+    th_expect_sack_blocks(seg_expect(h, A, i, p + 2100),
+                          (uint32_t[]){p + 7000, p + 7200, p + 9000, p + 9100, p + 5000,
+                                       p + 5100, p + 3000, p + 3100}, 4);
+    th_free(h);
+}
+
+/* With timestamps there is room for 3 blocks: the same order. */
+static void test_blocks_most_recent_first_with_timestamps(void **state)
+{
+    (void)state;
+    struct th *h = th_new(NULL);
+    th_connect(h);
+    struct tcp_opts o = {.has_mss = true, .mss = 1460, .sack_permitted = true,
+                         .has_timestamp = true, .ts_val = 1};
+    th_advance(h, TH_RTT);
+    seg_in_opts(h, S | A, PEER_ISS, h->iss + 1, 65535, &o, 0, NULL, 0);
+    uint32_t i = h->iss + 1, p = PEER_ISS + 1;
+    seg_expect(h, A, i, p);
+    struct tcp_opts d = {.has_timestamp = true, .ts_val = 2};
+    uint32_t at[] = {5000, 1000, 3000, 7000};
+    for (unsigned k = 0; k < 4; k++) {
+        seg_in_opts(h, A, p + at[k], i, 65535, &d, 0, data, 100);
+        const struct th_seg *a = seg_expect(h, A, i, p);
+        assert_int_equal(a->opts.sack[0].left, p + at[k]); /* the newest first */
+    }
+    const struct th_seg *a = &h->q[h->qhead - 1];
+    th_expect_sack_blocks(a, (uint32_t[]){p + 7000, p + 7100, p + 3000, p + 3100, p + 1000,
+                                          p + 1100}, 3);
+    th_free(h);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_receiver_blocks),
         cmocka_unit_test(test_no_blocks_without_permission),
+        cmocka_unit_test(test_blocks_most_recent_first),
+        cmocka_unit_test(test_blocks_most_recent_first_with_timestamps),
         cmocka_unit_test(test_recovery_fills_holes),
         cmocka_unit_test(test_bogus_blocks_ignored),
     };

@@ -159,6 +159,10 @@ struct tcb {
     uint32_t ooo_fin_seq;       /* where an out-of-order FIN sits (TF_OOO_FIN) */
     bool dsack_pending;         /* RFC 2883: the next ACK reports [dsack_left, */
     uint32_t dsack_left, dsack_right; /* dsack_right) as received twice */
+    uint32_t sack_recent[TCP_MAX_SACK_BLOCKS]; /* a sequence number inside each of the
+                                   blocks most recently received or reported,
+                                   the newest first (RFC 2018 4) */
+    uint8_t sack_recent_n;
 
     /* segment sizes */
     uint16_t mss;               /* effective send MSS (RFC 9293 3.7.1 MUST-16) */
@@ -383,7 +387,9 @@ void tcp_sack_check_reneging(struct tcb *tcb);
 void tcp_sack_on_rto(struct tcb *tcb);
 /* Fills up to `max` SACK blocks: a pending D-SACK (RFC 2883 4; it is
  * sent once, followed by the out-of-order range holding it), then the
- * out-of-order data, the most recent first (RFC 2018 4). Returns the count. */
+ * block holding the most recently received segment, then the blocks most
+ * recently reported, then any other (RFC 2018 4). A FIN held out of order
+ * is covered by a block too, as in Linux. Returns the count. */
 unsigned tcp_sack_blocks(struct tcb *tcb, struct tcp_sack_block *b, unsigned max);
 /* RFC 2883: [left, right) arrived a second time; the next ACK reports it
  * (when SACK was agreed and cfg.tcp_dsack is on). */
@@ -391,6 +397,9 @@ void tcp_dsack_note(struct tcb *tcb, uint32_t left, uint32_t right);
 /* New data [off, off + len) (offsets from RCV.NXT) overlaps out-of-order
  * data already held: the first overlap is reported as a D-SACK. */
 void tcp_dsack_note_ooo(struct tcb *tcb, uint32_t off, uint32_t len);
+/* A segment starting at `seq` was just held out of order (data, or a FIN
+ * at its sequence number): its block goes first in the next ACK. */
+void tcp_sack_note_ooo(struct tcb *tcb, uint32_t seq);
 /* ---- tcp_sendmap.c: per-segment transmit records (tcp_rack.h) --------- */
 void sendmap_free(struct sendmap *m);
 /* [seq, seq + len) went at `now`: new data is appended, a retransmission

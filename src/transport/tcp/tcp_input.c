@@ -356,6 +356,60 @@ static void listen_input(struct tcb *l, const struct ipv4_hdr *ip, const struct 
 
 /* ---- 3.10.7.3 SYN-SENT ---------------------------------------------------- */
 
+static void check_urg(struct tcb *t, const struct seg *s);
+static bool take_text(struct tcb *t, const struct seg *s);
+static void check_fin(struct tcb *t, const struct seg *s);
+
+/* What follows the SYN of a segment that synchronized us (RCV.NXT is past
+ * the SYN): its text, trimmed to the window our SYN offered (never
+ * scaled; a FIN beyond it is lost with the text). */
+static struct seg syn_payload(const struct tcb *t, const struct seg *s)
+{
+    struct seg rest = *s;
+    rest.flags &= (uint8_t)~TCP_SYN;
+    rest.seq = t->rcv_nxt;
+    uint32_t wnd = tcp_rcv_window(t);
+    if (wnd > 65535)
+        wnd = 65535;
+    if (rest.len > wnd) {
+        rest.len = wnd;
+        rest.flags &= (uint8_t)~TCP_FIN;
+    }
+    return rest;
+}
+
+/* RFC 9293 3.10.7.3: a SYN,ACK that carries text or other controls goes
+ * on at the sixth step (URG, then text, then FIN) in ESTABLISHED: the
+ * text is delivered and acknowledged with the handshake's ACK. */
+static void syn_ack_text(struct tcb *t, const struct seg *s)
+{
+    struct seg rest = syn_payload(t, s);
+    check_urg(t, &rest);
+    if (!take_text(t, &rest))
+        return;
+    tcp_urg_capture(t);
+    check_fin(t, &rest);
+}
+
+/* RFC 9293 3.10.7.3: text (and a FIN) on a SYN in SYN-SENT is queued for
+ * processing after ESTABLISHED is reached. It waits in the receive ring
+ * at RCV.NXT as the assembler's front range, not acknowledged; take_text
+ * delivers it with the first segment processed in ESTABLISHED (a FIN
+ * with it waits as one held out of order). */
+static void hold_syn_text(struct tcb *t, const struct seg *s)
+{
+    struct seg rest = syn_payload(t, s);
+    if (rest.len && (ring_write_at(&t->rcvbuf, 0, rest.data, rest.len) < (long)rest.len ||
+                     asm_add(&t->ooo, 0, rest.len) != UST_OK)) {
+        t->st->stats.tcp.OfoDrops++;
+        return;
+    }
+    if (rest.flags & TCP_FIN) {
+        t->flags |= TF_OOO_FIN;
+        t->ooo_fin_seq = rest.seq + rest.len;
+    }
+}
+
 static void syn_sent_input(struct tcb *t, const struct ipv4_hdr *ip, const struct seg *s)
 {
     struct ust_stack *st = t->st;
@@ -397,6 +451,7 @@ static void syn_sent_input(struct tcb *t, const struct ipv4_hdr *ip, const struc
         tcp_set_state(t, UST_TCP_ESTABLISHED);
         conn_established(t);
         ack_now(t);
+        syn_ack_text(t, s);
         return;
     }
     /* simultaneous open (RFC 9293 3.5 figure 8): SYN-RECEIVED, send
@@ -405,6 +460,7 @@ static void syn_sent_input(struct tcb *t, const struct ipv4_hdr *ip, const struc
     tcp_set_state(t, UST_TCP_SYN_RECEIVED);
     t->snd_nxt = t->iss;
     t->rtt_timing = false; /* the SYN goes again: Karn */
+    hold_syn_text(t, s);
 }
 
 /* ---- 3.10.7.4 the other states ------------------------------------------ */
@@ -888,15 +944,76 @@ void tcp_rx_batch_end(struct ust_stack *st)
     }
 }
 
-/* Seventh: segment text, into the receive ring or the out-of-order area. */
+/* A FIN beyond a hole (RFC 9293 3.10.7.4 eighth step takes it only in
+ * order): its place is held like data, since it occupies a sequence
+ * number, and covered by a SACK block; an out-of-order segment is
+ * acknowledged at once (RFC 5681 3.2 / 4.2, RFC 9293 SHLD-31), so the
+ * peer learns that it arrived and need not resend it once the hole is
+ * filled. check_fin takes it when RCV.NXT reaches it. */
+static void hold_fin(struct tcb *t, uint32_t fin_seq)
+{
+    if ((t->flags & TF_OOO_FIN) && t->ooo_fin_seq == fin_seq) {
+        /* it came twice: a D-SACK covers it, as Linux's covers end_seq */
+        if (t->dsack_pending && t->dsack_right == fin_seq)
+            t->dsack_right++;
+        else
+            tcp_dsack_note(t, fin_seq, fin_seq + 1);
+    }
+    t->flags |= TF_OOO_FIN;
+    t->ooo_fin_seq = fin_seq;
+    tcp_sack_note_ooo(t, fin_seq);
+}
+
+/* Out-of-order text: kept in the ring's free space, its range recorded. */
+static void hold_text(struct tcb *t, const struct seg *s, uint32_t off)
+{
+    struct ust_stack *st = t->st;
+    if (asm_add(&t->ooo, off, s->len) != UST_OK) {
+        st->stats.tcp.OfoDrops++;
+        return;
+    }
+    st->stats.tcp.OfoQueued++;
+    tcp_sack_note_ooo(t, s->seq);
+    if (s->flags & TCP_FIN) /* remembered: EOF once the hole fills */
+        hold_fin(t, s->seq + s->len);
+}
+
+/* The held text from RCV.NXT on (at least `min` octets just stored
+ * there) becomes readable and RCV.NXT moves past it. */
+static void take_in_order(struct tcb *t, uint32_t min, bool filled_hole)
+{
+    uint32_t n = asm_front(&t->ooo);
+    if (n < min) /* the table was full: the in-order bytes still count */
+        n = min;
+    if (n == 0)
+        return;
+    asm_advance(&t->ooo, n);
+    ring_commit(&t->rcvbuf, n);
+    t->rcv_nxt += n;
+    t->bytes_received += n;
+    t->rcv_unacked += n;
+    ack_in_order_data(t, filled_hole);
+}
+
+/* Seventh: segment text, into the receive ring or the out-of-order area.
+ * Text a SYN brought in a simultaneous open waits at RCV.NXT (held as the
+ * assembler's front range, hold_syn_text) and goes in with the first
+ * segment processed here. */
 static bool take_text(struct tcb *t, const struct seg *s)
 {
     struct ust_stack *st = t->st;
-    if (s->len == 0)
-        return true;
     if (t->state != UST_TCP_ESTABLISHED && t->state != UST_TCP_FIN_WAIT_1 &&
         t->state != UST_TCP_FIN_WAIT_2)
         return true; /* the peer already sent its FIN: ignore */
+    if (s->len == 0) {
+        if ((s->flags & TCP_FIN) && s->seq != t->rcv_nxt) {
+            st->stats.tcp.OfoQueued++;
+            hold_fin(t, s->seq);
+            ack_now(t);
+        }
+        take_in_order(t, 0, true);
+        return true;
+    }
     if (((t->flags & TF_ORPHAN) && !t->listener) || (t->flags & TF_LINGERING)) {
         /* RFC 1122 4.2.2.13 / RFC 9293 SHLD-3: nobody will read it (a
          * listener's child is not an orphan: accept will read it; a socket
@@ -914,37 +1031,23 @@ static bool take_text(struct tcb *t, const struct seg *s)
     }
     tcp_dsack_note_ooo(t, off, s->len); /* some of it held already? */
     if (off > 0) { /* out of order: keep it, ACK at once (RFC 5681 4.2) */
-        if (asm_add(&t->ooo, off, s->len) != UST_OK) {
-            st->stats.tcp.OfoDrops++;
-        } else {
-            st->stats.tcp.OfoQueued++;
-            if (s->flags & TCP_FIN) { /* remembered: EOF once the hole fills */
-                t->flags |= TF_OOO_FIN;
-                t->ooo_fin_seq = s->seq + s->len;
-            }
-        }
+        hold_text(t, s, off);
         ack_now(t);
+        take_in_order(t, 0, true);
         return true;
     }
     bool filled_hole = !asm_empty(&t->ooo);
     asm_add(&t->ooo, 0, s->len); /* merges with what follows; never a new range */
-    uint32_t n = asm_front(&t->ooo);
-    if (n < s->len) /* the table was full: the in-order bytes still count */
-        n = s->len;
-    asm_advance(&t->ooo, n);
-    ring_commit(&t->rcvbuf, n);
-    t->rcv_nxt += n;
-    t->bytes_received += n;
-    t->rcv_unacked += n;
-    ack_in_order_data(t, filled_hole);
+    take_in_order(t, s->len, filled_hole);
     return true;
 }
 
-/* Eighth: FIN, only once every byte before it has arrived. */
+/* Eighth: FIN, only once every byte before it has arrived: on this
+ * segment, or held out of order (hold_fin) and reached now. */
 static void check_fin(struct tcb *t, const struct seg *s)
 {
     bool in_order = (s->flags & TCP_FIN) && s->seq + s->len == t->rcv_nxt;
-    bool queued = (t->flags & TF_OOO_FIN) && t->ooo_fin_seq == t->rcv_nxt && s->len;
+    bool queued = (t->flags & TF_OOO_FIN) && t->ooo_fin_seq == t->rcv_nxt;
     if (!in_order && !queued)
         return;
     t->flags &= ~TF_OOO_FIN;

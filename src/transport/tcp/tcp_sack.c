@@ -1,11 +1,16 @@
 /* Selective acknowledgments (RFC 2018). Receiving side: our ACKs carry
  * blocks describing the out-of-order data held (the assembler's ranges,
- * the most recently changed first), after a D-SACK block (RFC 2883) when
- * a segment brought data we already had. Sending side: a scoreboard of what
+ * and a FIN held out of order), after a D-SACK block (RFC 2883) when a
+ * segment brought data we already had. The block of the latest segment
+ * goes first, then those reported most recently (RFC 2018 4): the
+ * assembler keeps ranges in sequence order, so the TCB keeps that
+ * recency (sack_recent, a few sequence numbers). Sending side: a scoreboard of what
  * the peer reported holding (another assembler, offsets from SND.UNA), so
  * that fast recovery retransmits the holes below SACKed data rather than
  * only SND.UNA, and going back after an RTO skips what the peer holds.
  * How much may be sent during recovery (pipe) is tcp_recovery.c's. */
+#include <string.h>
+
 #include "core/stack_impl.h"
 #include "core/trace.h"
 #include "tcp.h"
@@ -84,24 +89,74 @@ void tcp_dsack_note_ooo(struct tcb *t, uint32_t off, uint32_t len)
     }
 }
 
-/* The out-of-order range holding the pending D-SACK, or -1 (RFC 2883 4:
- * it follows the D-SACK as the second block). */
-static int dsack_container(const struct tcb *t)
+/* ---- the blocks our ACKs carry ------------------------------------------ */
+
+/* Room for every held range and a FIN block of its own. */
+#define HELD_MAX (ASM_MAX_RANGES + 1)
+
+/* What is held beyond RCV.NXT as blocks, in sequence order. A FIN held
+ * out of order occupies its sequence number, and Linux's blocks cover it
+ * (tcp_data_queue_ofo: the block ends at end_seq, past the FIN): the
+ * range ending at it grows by one, or it is a block of its own (a FIN
+ * lies past the data). */
+static unsigned held_blocks(const struct tcb *t, struct tcp_sack_block *b)
 {
     const struct assembler *a = &t->ooo;
-    for (unsigned i = 0; i < a->n; i++)
-        if (seq_le(t->rcv_nxt + a->r[i].start, t->dsack_left) &&
-            seq_ge(t->rcv_nxt + a->r[i].end, t->dsack_right))
+    bool fin = (t->flags & TF_OOO_FIN) && seq_gt(t->ooo_fin_seq, t->rcv_nxt);
+    unsigned n = 0;
+    for (unsigned i = 0; i < a->n; i++, n++) {
+        b[n].left = t->rcv_nxt + a->r[i].start;
+        b[n].right = t->rcv_nxt + a->r[i].end;
+        if (fin && seq_le(b[n].left, t->ooo_fin_seq) && seq_ge(b[n].right, t->ooo_fin_seq)) {
+            if (b[n].right == t->ooo_fin_seq)
+                b[n].right++;
+            fin = false;
+        }
+    }
+    if (fin) {
+        b[n].left = t->ooo_fin_seq;
+        b[n].right = t->ooo_fin_seq + 1;
+        n++;
+    }
+    return n;
+}
+
+/* The held block containing seq, or -1 (consumed, or never held). */
+static int block_of(const struct tcp_sack_block *b, unsigned n, uint32_t seq)
+{
+    for (unsigned i = 0; i < n; i++)
+        if (seq_le(b[i].left, seq) && seq_lt(seq, b[i].right))
             return (int)i;
     return -1;
 }
 
-/* The D-SACK block first, and the range holding it second; it is sent
- * once. Returns the blocks filled and sets *skip to the range used. */
-static unsigned take_dsack(struct tcb *t, struct tcp_sack_block *b, unsigned max, int *skip)
+void tcp_sack_note_ooo(struct tcb *t, uint32_t seq)
+{
+    struct tcp_sack_block held[HELD_MAX];
+    unsigned nh = held_blocks(t, held);
+    int newest = block_of(held, nh, seq);
+    uint32_t keep[TCP_MAX_SACK_BLOCKS];
+    unsigned n = 0;
+    keep[n++] = seq;
+    /* the older records, but not twice the newest block and not what
+     * RCV.NXT passed; the oldest falls off */
+    for (unsigned i = 0; i < t->sack_recent_n && n < TCP_MAX_SACK_BLOCKS; i++) {
+        int k = block_of(held, nh, t->sack_recent[i]);
+        if (k >= 0 && k != newest)
+            keep[n++] = t->sack_recent[i];
+    }
+    memcpy(t->sack_recent, keep, n * sizeof(keep[0]));
+    t->sack_recent_n = (uint8_t)n;
+}
+
+/* The D-SACK block first, and the held block containing it second (RFC
+ * 2883 4); it is sent once. Returns the blocks filled and sets *container
+ * to the held block used, or -1. */
+static unsigned take_dsack(struct tcb *t, const struct tcp_sack_block *held, unsigned nh,
+                           struct tcp_sack_block *b, unsigned max, int *container)
 {
     unsigned n = 0;
-    *skip = -1;
+    *container = -1;
     if (!t->dsack_pending)
         return 0;
     t->dsack_pending = false;
@@ -113,36 +168,59 @@ static unsigned take_dsack(struct tcb *t, struct tcp_sack_block *b, unsigned max
         return n;
     }
     t->st->stats.tcp.DsackOfoSent++;
-    *skip = dsack_container(t);
-    if (*skip >= 0 && n < max) {
-        b[n].left = t->rcv_nxt + t->ooo.r[*skip].start;
-        b[n].right = t->rcv_nxt + t->ooo.r[*skip].end;
-        n++;
+    int k = block_of(held, nh, t->dsack_left);
+    if (k >= 0 && seq_ge(held[k].right, t->dsack_right) && n < max) {
+        b[n++] = held[k];
+        *container = k;
     }
     return n;
 }
 
+/* RFC 2018 4: the next ACK repeats the blocks this one reported, in this
+ * order (the D-SACK itself is reported once), then the older records a
+ * short option had no room for. */
+static void remember_reported(struct tcb *t, const struct tcp_sack_block *held, unsigned nh,
+                              const struct tcp_sack_block *b, unsigned from, unsigned n)
+{
+    uint32_t keep[TCP_MAX_SACK_BLOCKS];
+    unsigned k = 0;
+    for (unsigned i = from; i < n && k < TCP_MAX_SACK_BLOCKS; i++)
+        keep[k++] = b[i].left;
+    for (unsigned i = 0; i < t->sack_recent_n && k < TCP_MAX_SACK_BLOCKS; i++) {
+        int blk = block_of(held, nh, t->sack_recent[i]);
+        if (blk >= 0 && block_of(b + from, n - from, t->sack_recent[i]) < 0)
+            keep[k++] = t->sack_recent[i];
+    }
+    memcpy(t->sack_recent, keep, k * sizeof(keep[0]));
+    t->sack_recent_n = (uint8_t)k;
+}
+
 unsigned tcp_sack_blocks(struct tcb *t, struct tcp_sack_block *b, unsigned max)
 {
-    const struct assembler *a = &t->ooo;
     if (!(t->flags & TF_SACK_OK) || max == 0)
         return 0;
-    int skip;
-    unsigned n = take_dsack(t, b, max, &skip);
-    if (asm_empty(a))
-        return n;
-    /* RFC 2018 4: the range the latest segment changed first, then the
-     * others (a range already sent as the D-SACK's second block is not
-     * repeated, RFC 2883 4) */
-    unsigned first = a->last < a->n ? a->last : 0;
-    for (unsigned k = 0; k <= a->n && n < max; k++) {
-        unsigned i = k == 0 ? first : k - 1;
-        if ((k > 0 && i == first) || (int)i == skip)
-            continue;
-        b[n].left = t->rcv_nxt + a->r[i].start;
-        b[n].right = t->rcv_nxt + a->r[i].end;
-        n++;
+    struct tcp_sack_block held[HELD_MAX];
+    unsigned nh = held_blocks(t, held);
+    bool used[HELD_MAX] = {false};
+    int container;
+    unsigned n = take_dsack(t, held, nh, b, max, &container);
+    unsigned first = n > 0 ? 1 : 0; /* after the D-SACK block */
+    if (container >= 0)
+        used[container] = true;
+    /* RFC 2018 4: the block of the latest segment, then those most
+     * recently reported (the records are in that order), none twice */
+    for (unsigned i = 0; i < t->sack_recent_n && n < max; i++) {
+        int k = block_of(held, nh, t->sack_recent[i]);
+        if (k >= 0 && !used[k]) {
+            b[n++] = held[k];
+            used[k] = true;
+        }
     }
+    /* room left: blocks not reported lately, lowest first */
+    for (unsigned k = 0; k < nh && n < max; k++)
+        if (!used[k])
+            b[n++] = held[k];
+    remember_reported(t, held, nh, b, first, n);
     return n;
 }
 
