@@ -139,6 +139,14 @@ struct ust_config {
     bool tcp_rfc1337;               /* RFC 1337: a RST received in TIME-WAIT is
                                        ignored, TIME-WAIT goes on (true; Linux
                                        tcp_rfc1337, default off there) */
+    unsigned tcp_max_tw_buckets;    /* connections in TIME-WAIT at once (16384;
+                                       Linux tcp_max_tw_buckets): beyond it a new
+                                       one ends TIME-WAIT at once */
+    size_t tcp_ofo_mem_max;         /* out-of-order bytes held by all connections
+                                       together (16 MiB); beyond it new
+                                       out-of-order data is not stored; 0 = no
+                                       limit (each connection is bounded by its
+                                       receive buffer anyway) */
     unsigned tcp_max_orphans;       /* connections closed by the application and
                                        still finishing (not TIME-WAIT): beyond this
                                        a newly closed connection is reset instead

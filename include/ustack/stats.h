@@ -52,7 +52,7 @@
     X(ChallengeAckLimited) X(RstRateLimited) X(TimeWaitRstIgnored) X(AbortOnOrphanLimit) \
     X(FinWait2Expired) \
     X(SyncookiesSent) X(SyncookiesRecv) X(SyncookiesFailed) X(ReqQFullDoCookies) \
-    X(SynQueueEvictions)
+    X(SynQueueEvictions) X(TimeWaitOverflow) X(OfoMemDrops)
 
 #define UST_COUNTER_FIELD(name) uint64_t name;
 

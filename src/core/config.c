@@ -59,4 +59,6 @@ void ust_config_default(struct ust_config *c)
     c->tcp_rst_burst = 50;
     c->tcp_rfc1337 = true;
     c->tcp_max_orphans = 4096;
+    c->tcp_max_tw_buckets = 16384;
+    c->tcp_ofo_mem_max = 16u << 20;
 }

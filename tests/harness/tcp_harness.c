@@ -386,3 +386,17 @@ struct ust_sock *th_open_passive(struct th *h, struct ust_sock **listener)
         *listener = l;
     return c;
 }
+
+struct ust_sock *th_accept_from(struct th *h, struct ust_sock *l, uint16_t rport,
+                                uint32_t *iss)
+{
+    h->rport = rport;
+    th_syn_in(h, 65535);
+    *iss = h->iss;
+    seg_in(h, A, PEER_ISS + 1, h->iss + 1, 65535, NULL, 0);
+    seg_expect_nothing(h);
+    struct ust_sock *c = th_socket(h);
+    struct sock_addr peer;
+    assert_int_equal(tcp_sock_ops.accept(l, c, &peer), UST_OK);
+    return c;
+}

@@ -127,5 +127,10 @@ void th_expect_sack_blocks(const struct th_seg *a, const uint32_t *lr, unsigned 
 /* Listener on TH_LOCAL:TH_RPORT... the peer connects from TH_PEER:40000;
  * returns the accepted socket (and *listener if not NULL). */
 struct ust_sock *th_open_passive(struct th *h, struct ust_sock **listener);
+/* Listener l (on TH_RPORT, h->lport set to it) accepts a connection from
+ * TH_PEER port `rport` (h->rport set to it); returns the accepted socket
+ * and its ISS. */
+struct ust_sock *th_accept_from(struct th *h, struct ust_sock *l, uint16_t rport,
+                                uint32_t *iss);
 
 #endif

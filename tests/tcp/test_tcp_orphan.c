@@ -105,22 +105,6 @@ static void test_server_active_close_reclaimed(void **state)
     th_free(h);
 }
 
-/* Accepts a connection from peer port `rport`; returns its socket and
- * its ISS. */
-static struct ust_sock *accept_from(struct th *h, struct ust_sock *l, uint16_t rport,
-                                    uint32_t *iss)
-{
-    h->rport = rport;
-    th_syn_in(h, 65535);
-    *iss = h->iss;
-    seg_in(h, A, PEER_ISS + 1, h->iss + 1, 65535, NULL, 0);
-    seg_expect_nothing(h);
-    struct ust_sock *c = th_socket(h);
-    struct sock_addr peer;
-    assert_int_equal(tcp_sock_ops.accept(l, c, &peer), UST_OK);
-    return c;
-}
-
 /* cfg.tcp_max_orphans: with two orphans finishing, a third connection
  * closed is reset at once (Linux: "too many orphaned sockets"); once one
  * orphan is gone a close is graceful again. */
@@ -136,7 +120,7 @@ static void test_orphan_cap_resets(void **state)
     uint32_t iss[4];
     struct ust_sock *s[4];
     for (unsigned k = 0; k < 4; k++)
-        s[k] = accept_from(h, l, (uint16_t)(30000 + k), &iss[k]);
+        s[k] = th_accept_from(h, l, (uint16_t)(30000 + k), &iss[k]);
     uint32_t p = PEER_ISS + 1;
     th_close(h, s[0]);
     seg_expect(h, F | A, iss[0] + 1, p);

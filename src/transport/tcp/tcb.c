@@ -125,6 +125,10 @@ void tcb_free(struct tcb *t)
         tcp_listener_remove_child(t);
     tcp_ack_list_remove(t);
     tcp_orphan_end(t);
+    if (t->state == UST_TCP_TIME_WAIT)
+        tcp_tw_leave(t);
+    asm_init(&t->ooo);
+    tcp_ofo_account(t);
     tcp_timers_cancel(t);
     tcb_hash_remove(t);
     ports_remove(t);
@@ -171,6 +175,7 @@ static void tcb_trim_memory(struct tcb *t)
         if (t->state == UST_TCP_TIME_WAIT || t->state == UST_TCP_CLOSED) {
             ring_free(&t->rcvbuf);
             asm_init(&t->ooo);
+            tcp_ofo_account(t);
         }
     }
 }
@@ -194,6 +199,10 @@ void tcp_set_state(struct tcb *t, enum ust_tcp_state s)
         ts->AttemptFails++;
     if (s == UST_TCP_ESTABLISHED)
         t->flags |= TF_WAS_CONNECTED;
+    if (s == UST_TCP_TIME_WAIT)
+        tcp_tw_enter(t);
+    if (old == UST_TCP_TIME_WAIT)
+        tcp_tw_leave(t);
     t->state = s;
     if (s == UST_TCP_TIME_WAIT || s == UST_TCP_CLOSED)
         tcp_orphan_end(t);

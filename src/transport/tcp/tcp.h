@@ -27,6 +27,7 @@
  *   tcp_ratelimit.c  limits on provoked replies: out-of-window and challenge
  *                ACKs, RSTs to closed ports (RFC 5961 7, 10)
  *   tcp_orphan.c connections the application closed: count, cap, FIN-WAIT-2
+ *   tcp_hold.c   stack-wide caps: TIME-WAIT count, out-of-order bytes
  *   cc.h, cc.c, cc_newreno.c, cc_cubic.c  congestion control behind an ops table
  */
 #ifndef UST_TCP_H
@@ -157,6 +158,7 @@ struct tcb {
     struct assembler ooo;       /* out-of-order ranges beyond rcv_nxt */
     uint32_t rd_seq;            /* sequence number of the next byte the app reads */
     uint32_t ooo_fin_seq;       /* where an out-of-order FIN sits (TF_OOO_FIN) */
+    uint32_t ooo_held;          /* asm_bytes(&ooo) as counted in tcp_state.ofo_bytes */
     bool dsack_pending;         /* RFC 2883: the next ACK reports [dsack_left, */
     uint32_t dsack_left, dsack_right; /* dsack_right) as received twice */
     uint32_t sack_recent[TCP_MAX_SACK_BLOCKS]; /* a sequence number inside each of the
@@ -252,6 +254,8 @@ struct tcp_state {
     /* connections the application closed that are still finishing
      * (TF_ORPHAN_COUNTED, tcp_orphan.c) */
     unsigned norphans;
+    unsigned ntimewait;                   /* connections in TIME-WAIT (tcp_hold.c) */
+    size_t ofo_bytes;                     /* out-of-order bytes held by all (tcp_hold.c) */
     /* Test seam: when set, segments go here instead of ipv4_output. */
     int (*tx_hook)(void *ctx, const struct ipv4_out *o, struct pkt *p);
     void *tx_hook_ctx;
@@ -495,6 +499,19 @@ bool tcp_rst_allowed(struct ust_stack *st);
 bool tcp_orphan_begin(struct tcb *tcb);
 /* The connection leaves the orphan count (TIME-WAIT, CLOSED, freed). */
 void tcp_orphan_end(struct tcb *tcb);
+
+/* ---- tcp_hold.c: stack-wide bounds on TIME-WAIT and out-of-order data -- */
+/* The TIME-WAIT count, kept by tcp_set_state / tcb_free. */
+void tcp_tw_enter(struct tcb *tcb);
+void tcp_tw_leave(struct tcb *tcb);
+/* More than cfg.tcp_max_tw_buckets in TIME-WAIT (this one included):
+ * counted (TimeWaitOverflow); the caller ends this one's TIME-WAIT. */
+bool tcp_tw_overflow(struct tcb *tcb);
+/* May len more out-of-order bytes be stored (cfg.tcp_ofo_mem_max)? */
+bool tcp_ofo_room(const struct tcb *tcb, uint32_t len);
+/* Brings the stack-wide out-of-order count up to date after tcb->ooo
+ * changed (every writer of the assembler calls it). */
+void tcp_ofo_account(struct tcb *tcb);
 
 /* ---- tcp_user.c ------------------------------------------------------ */
 /* RFC 7323 2.2: the window shift that lets us offer a buffer of `cap`. */

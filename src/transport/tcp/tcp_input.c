@@ -404,6 +404,7 @@ static void hold_syn_text(struct tcb *t, const struct seg *s)
         t->st->stats.tcp.OfoDrops++;
         return;
     }
+    tcp_ofo_account(t);
     if (rest.flags & TCP_FIN) {
         t->flags |= TF_OOO_FIN;
         t->ooo_fin_seq = rest.seq + rest.len;
@@ -972,6 +973,7 @@ static void hold_text(struct tcb *t, const struct seg *s, uint32_t off)
         st->stats.tcp.OfoDrops++;
         return;
     }
+    tcp_ofo_account(t);
     st->stats.tcp.OfoQueued++;
     tcp_sack_note_ooo(t, s->seq);
     if (s->flags & TCP_FIN) /* remembered: EOF once the hole fills */
@@ -988,6 +990,7 @@ static void take_in_order(struct tcb *t, uint32_t min, bool filled_hole)
     if (n == 0)
         return;
     asm_advance(&t->ooo, n);
+    tcp_ofo_account(t);
     ring_commit(&t->rcvbuf, n);
     t->rcv_nxt += n;
     t->bytes_received += n;
@@ -1023,6 +1026,11 @@ static bool take_text(struct tcb *t, const struct seg *s)
         return false;
     }
     uint32_t off = s->seq - t->rcv_nxt;
+    if (off > 0 && !tcp_ofo_room(t, s->len)) { /* tcp_hold.c: stack-wide cap */
+        st->stats.tcp.OfoMemDrops++;
+        ack_now(t);
+        return true;
+    }
     long stored = ring_write_at(&t->rcvbuf, off, s->data, s->len);
     if (stored < (long)s->len) { /* cannot happen inside the window; be safe */
         st->stats.tcp.OfoDrops++;

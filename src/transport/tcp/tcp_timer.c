@@ -245,7 +245,10 @@ void tcp_timewait_start(struct tcb *t)
     timer_cancel(st, &t->t_delack);
     timer_cancel(st, &t->t_rack);
     timer_cancel(st, &t->t_tlp);
-    timer_arm(st, &t->t_wait, st->now + 2 * st->cfg.tcp_msl);
+    /* beyond tcp_max_tw_buckets: ends on the next timer run, once the ACK
+     * of the peer's FIN has gone (tcp_hold.c) */
+    ust_time_t wait = tcp_tw_overflow(t) ? 0 : 2 * st->cfg.tcp_msl;
+    timer_arm(st, &t->t_wait, st->now + wait);
 }
 
 void tcp_fin_wait_2_timeout(struct tcb *t)
