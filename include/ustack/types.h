@@ -6,6 +6,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "export.h"
+
 /* Time is a 64-bit count of nanoseconds on a monotonic clock chosen by the
  * caller (real or virtual). The stack never reads a clock itself. */
 typedef uint64_t ust_time_t;
@@ -56,18 +58,18 @@ enum ust_err {
 };
 
 /* Human-readable text for an enum ust_err value. */
-const char *ust_strerror(int err);
+UST_API const char *ust_strerror(int err);
 /* The errno value (EAGAIN, ECONNREFUSED, ...) matching an enum ust_err. */
-int ust_err_to_errno(int err);
+UST_API int ust_err_to_errno(int err);
 
 /* "203.0.113.7" -> address. Returns 0 or UST_ERR_INVAL. */
-int ust_ip4_parse(const char *s, ust_ip4_t *out);
+UST_API int ust_ip4_parse(const char *s, ust_ip4_t *out);
 /* "203.0.113.7/24" -> address and prefix length. A missing "/N" is an error. */
-int ust_cidr_parse(const char *s, ust_ip4_t *addr, int *prefix_len);
+UST_API int ust_cidr_parse(const char *s, ust_ip4_t *addr, int *prefix_len);
 /* Formats an address into buf (at least 16 bytes); returns buf. */
-char *ust_ip4_str(ust_ip4_t addr, char buf[16]);
+UST_API char *ust_ip4_str(ust_ip4_t addr, char buf[16]);
 /* "52:54:00:12:34:56" formatting (buf at least 18 bytes) and parsing. */
-char *ust_mac_str(const struct ust_mac *mac, char buf[18]);
-int ust_mac_parse(const char *s, struct ust_mac *out);
+UST_API char *ust_mac_str(const struct ust_mac *mac, char buf[18]);
+UST_API int ust_mac_parse(const char *s, struct ust_mac *out);
 
 #endif
