@@ -73,13 +73,14 @@ UST_API void ust_dev_set_failed(struct ust_dev *dev, int errnum);
 
 /* ---- drivers ----------------------------------------------------------- */
 /* Opens (creating if needed) the Linux TAP device `ifname` with
- * IFF_TAP|IFF_NO_PI, non-blocking. On failure returns NULL and sets *err
- * (UST_ERR_PERM without CAP_NET_ADMIN or /dev/net/tun access). */
-UST_API struct ust_dev *ust_dev_tap_open(struct ust_stack *st, const char *ifname, unsigned mtu,
-                                         int *err);
+ * IFF_TAP|IFF_NO_PI, non-blocking, and stores the device in *dev. Returns 0,
+ * or a negative ust_err with *dev NULL (UST_ERR_PERM without CAP_NET_ADMIN
+ * or /dev/net/tun access, UST_ERR_IO when the kernel refuses otherwise). */
+UST_API int ust_dev_tap_open(struct ust_stack *st, const char *ifname, unsigned mtu,
+                             struct ust_dev **dev);
 /* Same for a TUN device (IFF_TUN|IFF_NO_PI): an IP-only link. */
-UST_API struct ust_dev *ust_dev_tun_open(struct ust_stack *st, const char *ifname, unsigned mtu,
-                                         int *err);
+UST_API int ust_dev_tun_open(struct ust_stack *st, const char *ifname, unsigned mtu,
+                             struct ust_dev **dev);
 /* How a TAP/TUN device hands frames to the kernel. A write() on a TAP
  * descriptor runs the kernel's receive path for the frame (its IP, its
  * TCP, waking the reader) in the writer's thread; with io_uring that work
