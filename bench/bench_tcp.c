@@ -182,9 +182,9 @@ static int open_stack(const struct opts *o, struct ust_ctx *u)
         return -1;
     if (o->trace)
         ust_stack_set_trace(u->st, ust_trace_to_file, stderr);
-    int err = 0;
-    struct ust_dev *dev = ust_dev_tap_open(u->st, o->tap, o->mtu, &err);
-    if (!dev) {
+    struct ust_dev *dev;
+    int err = ust_dev_tap_open(u->st, o->tap, o->mtu, &dev);
+    if (err != UST_OK) {
         fprintf(stderr, "bench_tcp: --tap %s: %s\n", o->tap, ust_strerror(err));
         return -1;
     }

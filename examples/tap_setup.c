@@ -63,9 +63,9 @@ int tap_stack_open(const struct tap_opts *o, struct tap_stack *ts)
     }
     if (o->trace)
         ust_stack_set_trace(ts->st, ust_trace_to_file, stderr);
-    int err = 0;
-    struct ust_dev *dev = ust_dev_tap_open(ts->st, o->tap, 1500, &err);
-    if (!dev) {
+    struct ust_dev *dev;
+    int err = ust_dev_tap_open(ts->st, o->tap, 1500, &dev);
+    if (err != UST_OK) {
         fprintf(stderr, "%s: --tap %s: %s%s\n", o->prog, o->tap, ust_strerror(err),
                 err == UST_ERR_PERM ? " (needs root or CAP_NET_ADMIN)" : "");
         tap_stack_close(ts);

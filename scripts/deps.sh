@@ -3,7 +3,7 @@
 # usage: scripts/deps.sh [coverage]   (coverage: also llvm-cov/llvm-profdata,
 #                                      for make coverage only)
 set -euo pipefail
-pkgs=(cmake make gcc clang pkg-config libcmocka-dev libclang-rt-14-dev python3-pytest python3-scapy
+pkgs=(cmake make gcc clang pkg-config libcmocka-dev libclang-rt-14-dev python3-pytest python3-pytest-timeout python3-scapy
       tshark socat iputils-ping arping iperf3 iproute2 netcat-openbsd curl procps)
 if [ "${1:-}" = coverage ]; then
     pkgs+=(llvm)

@@ -1,49 +1,69 @@
 #!/usr/bin/python3
 """Runs every ustack test and prints one closing line: N passed, N failed, N skipped.
 
-C tests (cmocka) are the executables in BUILD/tests; fuzz-corpus replays are
-BUILD/fuzz/replay_*; interop tests are pytest files in tests/interop. Source
-checks (no clock/randomness in the core) run as tests too.
+The C tests (cmocka binaries, fuzz-corpus replays, the export check) are the
+CTest tests of the build directory: the list, commands and environment come
+from `ctest --show-only=json-v1`, so `ctest --test-dir BUILD [-L unit|sim|tcp|fuzz]`
+runs the same tests on its own. This driver runs them itself to count cmocka
+test cases, prints one line per binary as it finishes, then adds the source
+checks, scripts/check-examples.sh and the interop tests (pytest files in
+tests/interop, one line per test as it finishes, each under a timeout).
 """
 import argparse
+import importlib.util
+import json
 import os
 import re
 import subprocess
 import sys
 import time
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import ThreadPoolExecutor, as_completed
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+# Per-test limit for the interop tests (pytest-timeout): a hung test fails
+# with a traceback instead of stopping make test. Far above what any test
+# needs on a loaded machine; it only catches hangs.
+PYTEST_TIMEOUT = 600
 
 
-def run_cmocka(path):
-    """Returns (passed, failed, skipped, output) of one cmocka binary."""
-    env = dict(os.environ, CMOCKA_MESSAGE_OUTPUT="stdout",
-               ASAN_OPTIONS="detect_leaks=1:abort_on_error=0",
-               UBSAN_OPTIONS="print_stacktrace=1:halt_on_error=1")
+def ctest_list(build):
+    """The CTest tests of BUILD as (name, command, env, cwd) tuples."""
+    p = subprocess.run(["ctest", "--test-dir", build, "--show-only=json-v1"],
+                       stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    if p.returncode != 0:
+        sys.exit(f"run_all: ctest --show-only failed: {p.stderr.decode(errors='replace')}")
+    tests = []
+    for t in json.loads(p.stdout).get("tests", []):
+        props = {q["name"]: q["value"] for q in t.get("properties", [])}
+        env = dict(os.environ)
+        env.update(v.split("=", 1) for v in props.get("ENVIRONMENT", []))
+        tests.append((t["name"], t["command"], env, props.get("WORKING_DIRECTORY", ROOT),
+                      props.get("TIMEOUT", 600)))
+    return tests
+
+
+def run_ctest_test(test):
+    """Returns (passed, failed, skipped, output, seconds) of one CTest test.
+    A cmocka binary counts its test cases; anything else counts as one."""
+    _, cmd, env, cwd, timeout = test
+    env = dict(env, CMOCKA_MESSAGE_OUTPUT="stdout")
     t0 = time.monotonic()
     try:
-        p = subprocess.run([path], cwd=ROOT, env=env, stdout=subprocess.PIPE,
-                           stderr=subprocess.STDOUT, timeout=600)
+        p = subprocess.run(cmd, cwd=cwd, env=env, stdout=subprocess.PIPE,
+                           stderr=subprocess.STDOUT, timeout=timeout)
         out = p.stdout.decode(errors="replace")
         rc = p.returncode
     except subprocess.TimeoutExpired as e:
-        out = (e.stdout or b"").decode(errors="replace") + "\nTIMEOUT after 600 s\n"
+        out = (e.stdout or b"").decode(errors="replace") + f"\nTIMEOUT after {timeout} s\n"
         rc = -1
     passed = sum(int(m) for m in re.findall(r"^\[  PASSED  \] (\d+) test", out, re.M))
     failed = sum(int(m) for m in re.findall(r"^\[  FAILED  \] (\d+) test", out, re.M))
     skipped = sum(int(m) for m in re.findall(r"^\[  SKIPPED \] (\d+) test", out, re.M))
+    if not re.search(r"^\[=+\] \d+ test\(s\) run", out, re.M):
+        passed = 1 if rc == 0 else 0  # not cmocka: one test, its exit status
     if rc != 0 and failed == 0:
         failed = 1  # crashed, sanitizer report, or no summary line
     return passed, failed, skipped, out, time.monotonic() - t0
-
-
-def run_replay(path):
-    corpus = os.path.join(ROOT, "tests", "fuzz", "corpus")
-    p = subprocess.run([path, corpus], cwd=ROOT, stdout=subprocess.PIPE,
-                       stderr=subprocess.STDOUT, timeout=600)
-    out = p.stdout.decode(errors="replace")
-    return (1, 0, 0, out, 0) if p.returncode == 0 else (0, 1, 0, out, 0)
 
 
 def run_source_checks():
@@ -89,81 +109,114 @@ def run_examples(build):
     return (*result, out, time.monotonic() - t0)
 
 
+def report(name, p, f, s, secs=None):
+    status = "FAIL" if f else "ok  " if p or not s else "skip"
+    line = f"{status} {name:40s} {p} passed, {f} failed"
+    if s:
+        line += f", {s} skipped"
+    if secs is not None:
+        line += f" ({secs:.1f}s)"
+    print(line, flush=True)
+
+
+PYTEST_RESULT = re.compile(r"^(\S+::\S+) (PASSED|FAILED|ERROR|SKIPPED|XFAIL|XPASS)\b")
+
+
 def run_pytest(build):
+    """Runs tests/interop under pytest, printing one line per test as it ends.
+    Returns (passed, failed, skipped, output) from pytest's summary line."""
     files = sorted(f for f in os.listdir(os.path.join(ROOT, "tests", "interop"))
                    if f.startswith("test_") and f.endswith(".py"))
     if not files:
-        return 0, 0, 0, "", 0
+        return 0, 0, 0, ""
     env = dict(os.environ, USTACK_BUILD=os.path.abspath(build), PYTHONDONTWRITEBYTECODE="1")
-    cmd = ["/usr/bin/python3", "-m", "pytest", "-q", "-rs", "-p", "no:cacheprovider",
-           os.path.join(ROOT, "tests", "interop")]
-    p = subprocess.run(cmd, cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
-    out = p.stdout.decode(errors="replace")
-    last = [l for l in out.splitlines() if re.search(r"\d+ (passed|failed|skipped|error)", l)]
+    cmd = ["/usr/bin/python3", "-m", "pytest", "-v", "-rs", "-p", "no:cacheprovider"]
+    if importlib.util.find_spec("pytest_timeout"):
+        cmd += [f"--timeout={PYTEST_TIMEOUT}", "--timeout-method=signal"]
+    else:
+        print("warn interop: pytest-timeout is missing (make deps): no per-test timeout",
+              flush=True)
+    cmd.append(os.path.join(ROOT, "tests", "interop"))
+    lines = []
+    t0 = time.monotonic()
+    with subprocess.Popen(cmd, cwd=ROOT, env=env, stdout=subprocess.PIPE,
+                          stderr=subprocess.STDOUT) as proc:
+        for raw in proc.stdout:
+            line = raw.decode(errors="replace").rstrip("\n")
+            lines.append(line)
+            m = PYTEST_RESULT.match(line)
+            if m:
+                res = m.group(2)
+                ok = res in ("PASSED", "XFAIL")
+                skip = res == "SKIPPED"
+                status = "FAIL" if not (ok or skip) else "skip" if skip else "ok  "
+                name = m.group(1).replace("tests/interop/", "interop/")
+                print(f"{status} {name} ({time.monotonic() - t0:.0f}s)", flush=True)
+        rc = proc.wait()
+    out = "\n".join(lines)
+    last = [l for l in lines if re.search(r"\d+ (passed|failed|skipped|error)", l)]
     summary = last[-1] if last else ""
+
     def count(word):
         m = re.search(r"(\d+) " + word, summary)
         return int(m.group(1)) if m else 0
     passed, failed = count("passed"), count("failed") + count("error")
     skipped = count("skipped")
-    if p.returncode not in (0, 5) and failed == 0:
+    if rc not in (0, 5) and failed == 0:
         failed = 1
-    return passed, failed, skipped, out, 0
+    return passed, failed, skipped, out
+
+
+def skip_reasons(out):
+    """pytest's -rs lines: why each skipped test was skipped."""
+    return [l for l in out.splitlines() if l.startswith("SKIPPED")]
 
 
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--build", default="build-test")
     ap.add_argument("--no-interop", action="store_true")
-    ap.add_argument("-k", default="", help="only C test binaries whose name contains this")
+    ap.add_argument("-k", default="", help="only C tests (CTest names) that contain this")
     args = ap.parse_args()
     build = os.path.join(ROOT, args.build) if not os.path.isabs(args.build) else args.build
 
-    jobs = []
-    tdir = os.path.join(build, "tests")
-    if os.path.isdir(tdir):
-        for f in sorted(os.listdir(tdir)):
-            if args.k in f and os.access(os.path.join(tdir, f), os.X_OK):
-                jobs.append((f, run_cmocka, os.path.join(tdir, f)))
-    fdir = os.path.join(build, "fuzz")
-    if os.path.isdir(fdir):
-        for f in sorted(os.listdir(fdir)):
-            if f.startswith("replay_"):
-                jobs.append((f, run_replay, os.path.join(fdir, f)))
-
+    jobs = [(t[0], run_ctest_test, t) for t in ctest_list(build) if args.k in t[0]]
     if args.k in "check-examples":
         jobs.append(("check-examples", run_examples, build))
 
     totals = [0, 0, 0]
     failures = []
+
+    def add(name, result, out):
+        p, f, s = result
+        totals[0] += p; totals[1] += f; totals[2] += s
+        if f:
+            failures.append((name, out))
+
+    # One line per test binary, in the order they finish.
     with ThreadPoolExecutor(max_workers=os.cpu_count() or 2) as ex:
-        futs = [(name, ex.submit(fn, path)) for name, fn, path in jobs]
-        for name, fut in futs:
+        futs = {ex.submit(fn, arg): name for name, fn, arg in jobs}
+        for fut in as_completed(futs):
+            name = futs[fut]
             p, f, s, out, secs = fut.result()
-            totals[0] += p; totals[1] += f; totals[2] += s
-            print(f"{'FAIL' if f else 'ok  '} {name:40s} {p} passed, {f} failed ({secs:.1f}s)")
-            if f:
-                failures.append((name, out))
-            elif s and name == "check-examples":  # say what was skipped and why
+            report(name, p, f, s, secs)
+            add(name, (p, f, s), out)
+            if s and not f and name == "check-examples":  # say what was skipped and why
                 print("\n".join("     " + l for l in out.splitlines()
                                 if l.startswith(("skip", "XFAIL", "check-examples:"))))
     p, f, s, out, _ = run_source_checks()
-    print(f"{'FAIL' if f else 'ok  '} source-check: no clock/randomness in core")
-    totals[0] += p; totals[1] += f
-    if f:
-        failures.append(("source-check", out))
+    print(f"{'FAIL' if f else 'ok  '} source-check: no clock/randomness in core", flush=True)
+    add("source-check", (p, f, 0), out)
     p, f, s, out, _ = run_conformance_check()
-    print(f"{'FAIL' if f else 'ok  '} source-check: docs/conformance.md tests exist")
-    totals[0] += p; totals[1] += f
-    if f:
-        failures.append(("conformance", out))
+    print(f"{'FAIL' if f else 'ok  '} source-check: docs/conformance.md tests exist", flush=True)
+    add("conformance", (p, f, 0), out)
 
     if not args.no_interop:
-        p, f, s, out, _ = run_pytest(build)
-        print(out.rstrip())
-        totals[0] += p; totals[1] += f; totals[2] += s
-        if f:
-            failures.append(("interop", ""))
+        p, f, s, out = run_pytest(build)
+        report("interop (pytest)", p, f, s)
+        for line in skip_reasons(out):
+            print("     " + line)
+        add("interop", (p, f, s), out)
 
     for name, out in failures:
         if out:

@@ -5,6 +5,7 @@
 #ifndef USTACK_CONFIG_H
 #define USTACK_CONFIG_H
 
+#include "export.h"
 #include "types.h"
 
 #define UST_MAX_DEVS 16        /* devices per stack */
@@ -154,6 +155,6 @@ struct ust_config {
                                        memory there); 0 = no limit */
 };
 
-void ust_config_default(struct ust_config *cfg);
+UST_API void ust_config_default(struct ust_config *cfg);
 
 #endif

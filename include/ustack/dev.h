@@ -5,6 +5,7 @@
 #define USTACK_DEV_H
 
 #include "stats.h"
+#include "export.h"
 #include "types.h"
 
 struct ust_stack;
@@ -33,28 +34,28 @@ struct ust_dev_ops {
 
 /* Creates an application-supplied device. mac may be NULL for a random
  * locally administered address (from the stack's PRNG). mtu is the IP MTU. */
-struct ust_dev *ust_dev_new(struct ust_stack *st, const char *name, enum ust_link_type type,
-                            const struct ust_mac *mac, unsigned mtu,
-                            const struct ust_dev_ops *ops, void *ctx);
+UST_API struct ust_dev *ust_dev_new(struct ust_stack *st, const char *name, enum ust_link_type type,
+                                    const struct ust_mac *mac, unsigned mtu,
+                                    const struct ust_dev_ops *ops, void *ctx);
 /* Hands a received frame to the stack. The frame is only borrowed for the
  * duration of the call. Returns 0 or a negative ust_err (the frame was
  * dropped and counted). */
-int ust_dev_input(struct ust_dev *dev, ust_time_t now, const uint8_t *frame, size_t len);
+UST_API int ust_dev_input(struct ust_dev *dev, ust_time_t now, const uint8_t *frame, size_t len);
 
-const char *ust_dev_name(const struct ust_dev *dev);
-enum ust_link_type ust_dev_link_type(const struct ust_dev *dev);
-const struct ust_mac *ust_dev_mac(const struct ust_dev *dev);
-unsigned ust_dev_mtu(const struct ust_dev *dev);
-void ust_dev_set_mtu(struct ust_dev *dev, unsigned mtu);
-int ust_dev_fd(const struct ust_dev *dev);
-struct ust_stack *ust_dev_stack(const struct ust_dev *dev);
-const struct ust_link_stats *ust_dev_stats(const struct ust_dev *dev);
+UST_API const char *ust_dev_name(const struct ust_dev *dev);
+UST_API enum ust_link_type ust_dev_link_type(const struct ust_dev *dev);
+UST_API const struct ust_mac *ust_dev_mac(const struct ust_dev *dev);
+UST_API unsigned ust_dev_mtu(const struct ust_dev *dev);
+UST_API void ust_dev_set_mtu(struct ust_dev *dev, unsigned mtu);
+UST_API int ust_dev_fd(const struct ust_dev *dev);
+UST_API struct ust_stack *ust_dev_stack(const struct ust_dev *dev);
+UST_API const struct ust_link_stats *ust_dev_stats(const struct ust_dev *dev);
 /* Calls the driver's poll_rx (no-op without one). The frames it delivers
  * form one receive batch: TCP acknowledges their in-order data once, when
  * the call returns, instead of every second segment (out-of-order data is
  * still acknowledged at once). Frames given one by one to ust_dev_input
  * are acknowledged as they come. */
-int ust_dev_poll_rx(struct ust_dev *dev, ust_time_t now, unsigned budget);
+UST_API int ust_dev_poll_rx(struct ust_dev *dev, ust_time_t now, unsigned budget);
 
 /* A device that failed for good: its descriptor gives hard errors (a TAP
  * whose interface was deleted: EBADFD), or its driver's poll_rx returned
@@ -65,18 +66,21 @@ int ust_dev_poll_rx(struct ust_dev *dev, ust_time_t now, unsigned budget);
  * record it. ust_dev_failed returns the errno that ended the device (e.g.
  * EBADFD, EIO), 0 while it works. A failed device stays failed: the
  * application closes it (frees the stack) or carries on without it. */
-int ust_dev_failed(const struct ust_dev *dev);
+UST_API int ust_dev_failed(const struct ust_dev *dev);
 /* For application drivers: declares the device failed with errno errnum
  * (EIO if not positive). The first call wins; later ones change nothing. */
-void ust_dev_set_failed(struct ust_dev *dev, int errnum);
+UST_API void ust_dev_set_failed(struct ust_dev *dev, int errnum);
 
 /* ---- drivers ----------------------------------------------------------- */
 /* Opens (creating if needed) the Linux TAP device `ifname` with
- * IFF_TAP|IFF_NO_PI, non-blocking. On failure returns NULL and sets *err
- * (UST_ERR_PERM without CAP_NET_ADMIN or /dev/net/tun access). */
-struct ust_dev *ust_dev_tap_open(struct ust_stack *st, const char *ifname, unsigned mtu, int *err);
+ * IFF_TAP|IFF_NO_PI, non-blocking, and stores the device in *dev. Returns 0,
+ * or a negative ust_err with *dev NULL (UST_ERR_PERM without CAP_NET_ADMIN
+ * or /dev/net/tun access, UST_ERR_IO when the kernel refuses otherwise). */
+UST_API int ust_dev_tap_open(struct ust_stack *st, const char *ifname, unsigned mtu,
+                             struct ust_dev **dev);
 /* Same for a TUN device (IFF_TUN|IFF_NO_PI): an IP-only link. */
-struct ust_dev *ust_dev_tun_open(struct ust_stack *st, const char *ifname, unsigned mtu, int *err);
+UST_API int ust_dev_tun_open(struct ust_stack *st, const char *ifname, unsigned mtu,
+                             struct ust_dev **dev);
 /* How a TAP/TUN device hands frames to the kernel. A write() on a TAP
  * descriptor runs the kernel's receive path for the frame (its IP, its
  * TCP, waking the reader) in the writer's thread; with io_uring that work
@@ -99,29 +103,30 @@ enum ust_tap_tx {
 };
 /* Switches mode (frames already queued go out first). UST_ERR_INVAL on a
  * device that is not a TAP/TUN. */
-int ust_dev_tap_set_tx(struct ust_dev *dev, enum ust_tap_tx mode);
+UST_API int ust_dev_tap_set_tx(struct ust_dev *dev, enum ust_tap_tx mode);
 /* The mode in effect: UST_TAP_TX_URING or UST_TAP_TX_WRITE. */
-enum ust_tap_tx ust_dev_tap_tx(const struct ust_dev *dev);
+UST_API enum ust_tap_tx ust_dev_tap_tx(const struct ust_dev *dev);
 /* Configures the Linux side of a TAP/TUN device (in the current network
  * namespace): address host_addr/prefix_len, MTU, and link up. */
-int ust_dev_host_config(const char *ifname, ust_ip4_t host_addr, int prefix_len, unsigned mtu);
+UST_API int ust_dev_host_config(const char *ifname, ust_ip4_t host_addr, int prefix_len,
+                                unsigned mtu);
 /* A loopback device: what it transmits it receives back on the next poll. */
-struct ust_dev *ust_dev_loopback_new(struct ust_stack *st);
+UST_API struct ust_dev *ust_dev_loopback_new(struct ust_stack *st);
 
 /* ---- middleware -------------------------------------------------------- */
 /* Captures every frame the device sends or receives into a pcap file
  * (LINKTYPE_ETHERNET or LINKTYPE_RAW for IP links, nanosecond timestamps).
  * path "-" writes to standard output. Returns 0 or a negative ust_err. */
-int ust_dev_pcap_open(struct ust_dev *dev, const char *path);
+UST_API int ust_dev_pcap_open(struct ust_dev *dev, const char *path);
 /* Same onto an already open FILE* (not closed by the stack). */
-int ust_dev_pcap_attach(struct ust_dev *dev, void *file);
-void ust_dev_pcap_close(struct ust_dev *dev);
+UST_API int ust_dev_pcap_attach(struct ust_dev *dev, void *file);
+UST_API void ust_dev_pcap_close(struct ust_dev *dev);
 
 /* Token-bucket shaper on the transmit side: rate in bits per second, burst
  * in bytes, and a bounded queue (queue_bytes) for frames waiting for
  * tokens; frames that do not fit are dropped and counted (shaper_drops). */
-int ust_dev_shaper_attach(struct ust_dev *dev, uint64_t rate_bps, size_t burst_bytes,
-                          size_t queue_bytes);
-void ust_dev_shaper_detach(struct ust_dev *dev);
+UST_API int ust_dev_shaper_attach(struct ust_dev *dev, uint64_t rate_bps, size_t burst_bytes,
+                                  size_t queue_bytes);
+UST_API void ust_dev_shaper_detach(struct ust_dev *dev);
 
 #endif

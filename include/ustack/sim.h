@@ -5,6 +5,7 @@
 #ifndef USTACK_SIM_H
 #define USTACK_SIM_H
 
+#include "export.h"
 #include "types.h"
 
 struct ust_stack;
@@ -12,13 +13,13 @@ struct ust_dev;
 struct ust_sim;
 struct ust_sim_switch;
 
-struct ust_sim *ust_sim_new(uint64_t seed);
+UST_API struct ust_sim *ust_sim_new(uint64_t seed);
 /* Frees the simulator and its switches (not the stacks). Stacks and sim may
  * be freed in either order, but once a registered stack is freed the
  * simulator must not be run again (it polls every registered stack). The
  * NICs of freed switches stay in their stacks, unplugged (transmit fails). */
-void ust_sim_free(struct ust_sim *sim);
-ust_time_t ust_sim_now(const struct ust_sim *sim);
+UST_API void ust_sim_free(struct ust_sim *sim);
+UST_API ust_time_t ust_sim_now(const struct ust_sim *sim);
 
 /* Registers a stack: the simulator drives its timers and installs its
  * virtual clock and a waiter so blocking socket calls run the simulation.
@@ -26,15 +27,16 @@ ust_time_t ust_sim_now(const struct ust_sim *sim);
  * returns 0; when nothing is pending before the deadline it moves the clock
  * to the deadline and returns UST_ERR_TIMEDOUT (also for a deadline of
  * UST_TIME_NEVER with nothing pending: nothing can ever happen then). */
-int ust_sim_add_stack(struct ust_sim *sim, struct ust_stack *st);
+UST_API int ust_sim_add_stack(struct ust_sim *sim, struct ust_stack *st);
 
 /* A learning Ethernet switch with any number of ports. */
-struct ust_sim_switch *ust_sim_switch_new(struct ust_sim *sim, const char *name);
+UST_API struct ust_sim_switch *ust_sim_switch_new(struct ust_sim *sim, const char *name);
 /* Creates a simulated NIC in `st` plugged into a new port of `sw`. mac NULL
  * picks a deterministic one. The NIC appends an Ethernet FCS (CRC-32) on
  * transmit and checks it on receive (bad frames -> rx_crc_errors). */
-struct ust_dev *ust_sim_attach(struct ust_sim_switch *sw, struct ust_stack *st, const char *ifname,
-                               const struct ust_mac *mac, unsigned mtu);
+UST_API struct ust_dev *ust_sim_attach(struct ust_sim_switch *sw, struct ust_stack *st,
+                                       const char *ifname,
+                                       const struct ust_mac *mac, unsigned mtu);
 
 struct ust_sim_faults {
     double loss;        /* probability a frame is lost, 0..1 */
@@ -58,7 +60,8 @@ enum ust_sim_dir {
     UST_SIM_RX, /* frames the switch delivers to the NIC */
 };
 /* Sets the faults of one direction of a simulated NIC's cable. */
-int ust_sim_set_faults(struct ust_dev *dev, enum ust_sim_dir dir, const struct ust_sim_faults *f);
+UST_API int ust_sim_set_faults(struct ust_dev *dev, enum ust_sim_dir dir,
+                               const struct ust_sim_faults *f);
 
 /* What one direction of a simulated cable did to the frames it carried. */
 struct ust_sim_link_stats {
@@ -71,8 +74,8 @@ struct ust_sim_link_stats {
     uint64_t ce_marked;  /* ECT packets marked CE by the ce_mark fault */
 };
 /* Reads the counters of one direction of a simulated NIC's cable. */
-int ust_sim_get_link_stats(const struct ust_dev *dev, enum ust_sim_dir dir,
-                           struct ust_sim_link_stats *out);
+UST_API int ust_sim_get_link_stats(const struct ust_dev *dev, enum ust_sim_dir dir,
+                                   struct ust_sim_link_stats *out);
 
 /* Advances the virtual clock, delivering frames and running timers, until
  * `t` (absolute). Each step jumps to the earliest of the next frame arrival
@@ -80,15 +83,15 @@ int ust_sim_get_link_stats(const struct ust_dev *dev, enum ust_sim_dir dir,
  * polls every stack. Livelock guard: after 10000 steps without the clock
  * moving (a deadline that stays due however often it is polled), the clock
  * moves on to the next later event; a run call also stops after 2e8 steps. */
-void ust_sim_run_until(struct ust_sim *sim, ust_time_t t);
+UST_API void ust_sim_run_until(struct ust_sim *sim, ust_time_t t);
 /* Runs while pred(ctx) is true and the clock is before `deadline`. Returns
  * true if pred became false (the condition was met). */
-bool ust_sim_run_while(struct ust_sim *sim, bool (*pred)(void *ctx), void *ctx,
-                       ust_time_t deadline);
+UST_API bool ust_sim_run_while(struct ust_sim *sim, bool (*pred)(void *ctx), void *ctx,
+                               ust_time_t deadline);
 /* Executes at most one event step (<= deadline). Returns false when no event
  * is pending before the deadline. */
-bool ust_sim_step(struct ust_sim *sim, ust_time_t deadline);
+UST_API bool ust_sim_step(struct ust_sim *sim, ust_time_t deadline);
 /* Frames still in flight in the simulator. */
-size_t ust_sim_frames_in_flight(const struct ust_sim *sim);
+UST_API size_t ust_sim_frames_in_flight(const struct ust_sim *sim);
 
 #endif

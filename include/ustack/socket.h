@@ -49,7 +49,8 @@
  * connected socket, as a pending error returned once by the next send or
  * recv (and by SO_ERROR, POLLERR); fragmentation needed gives EMSGSIZE.
  * With IP_RECVERR every such error is also queued for MSG_ERRQUEUE, for
- * unconnected sockets too (at most 32, the oldest dropped first). A unicast datagram goes to the most
+ * unconnected sockets too (at most 32,
+                            the oldest dropped first). A unicast datagram goes to the most
  * specific socket (connected, then bound to the address, then wildcard;
  * the newest on a tie), a broadcast one to every matching socket.
  *
@@ -103,31 +104,32 @@
 #include <sys/socket.h>
 #include <sys/types.h>
 
+#include "export.h"
 #include "types.h"
 
 struct ust_stack;
 
 /* domain AF_INET; type SOCK_DGRAM or SOCK_STREAM, optionally | SOCK_NONBLOCK;
  * protocol 0, IPPROTO_UDP or IPPROTO_TCP. */
-int ust_socket(struct ust_stack *st, int domain, int type, int protocol);
-int ust_bind(struct ust_stack *st, int fd, const struct sockaddr *addr, socklen_t len);
-int ust_connect(struct ust_stack *st, int fd, const struct sockaddr *addr, socklen_t len);
-int ust_listen(struct ust_stack *st, int fd, int backlog);
-int ust_accept(struct ust_stack *st, int fd, struct sockaddr *addr, socklen_t *len);
-ssize_t ust_send(struct ust_stack *st, int fd, const void *buf, size_t len, int flags);
-ssize_t ust_write(struct ust_stack *st, int fd, const void *buf, size_t len);
-ssize_t ust_recv(struct ust_stack *st, int fd, void *buf, size_t len, int flags);
-ssize_t ust_read(struct ust_stack *st, int fd, void *buf, size_t len);
-ssize_t ust_sendto(struct ust_stack *st, int fd, const void *buf, size_t len, int flags,
-                   const struct sockaddr *to, socklen_t tolen);
-ssize_t ust_recvfrom(struct ust_stack *st, int fd, void *buf, size_t len, int flags,
-                     struct sockaddr *from, socklen_t *fromlen);
-int ust_shutdown(struct ust_stack *st, int fd, int how);
-int ust_close(struct ust_stack *st, int fd);
-int ust_getsockname(struct ust_stack *st, int fd, struct sockaddr *addr, socklen_t *len);
-int ust_getpeername(struct ust_stack *st, int fd, struct sockaddr *addr, socklen_t *len);
-int ust_setsockopt(struct ust_stack *st, int fd, int level, int name, const void *val,
-                   socklen_t len);
+UST_API int ust_socket(struct ust_stack *st, int domain, int type, int protocol);
+UST_API int ust_bind(struct ust_stack *st, int fd, const struct sockaddr *addr, socklen_t len);
+UST_API int ust_connect(struct ust_stack *st, int fd, const struct sockaddr *addr, socklen_t len);
+UST_API int ust_listen(struct ust_stack *st, int fd, int backlog);
+UST_API int ust_accept(struct ust_stack *st, int fd, struct sockaddr *addr, socklen_t *len);
+UST_API ssize_t ust_send(struct ust_stack *st, int fd, const void *buf, size_t len, int flags);
+UST_API ssize_t ust_write(struct ust_stack *st, int fd, const void *buf, size_t len);
+UST_API ssize_t ust_recv(struct ust_stack *st, int fd, void *buf, size_t len, int flags);
+UST_API ssize_t ust_read(struct ust_stack *st, int fd, void *buf, size_t len);
+UST_API ssize_t ust_sendto(struct ust_stack *st, int fd, const void *buf, size_t len, int flags,
+                           const struct sockaddr *to, socklen_t tolen);
+UST_API ssize_t ust_recvfrom(struct ust_stack *st, int fd, void *buf, size_t len, int flags,
+                             struct sockaddr *from, socklen_t *fromlen);
+UST_API int ust_shutdown(struct ust_stack *st, int fd, int how);
+UST_API int ust_close(struct ust_stack *st, int fd);
+UST_API int ust_getsockname(struct ust_stack *st, int fd, struct sockaddr *addr, socklen_t *len);
+UST_API int ust_getpeername(struct ust_stack *st, int fd, struct sockaddr *addr, socklen_t *len);
+UST_API int ust_setsockopt(struct ust_stack *st, int fd, int level, int name, const void *val,
+                           socklen_t len);
 /* recvmsg(2): scatter into msg_iov, source in msg_name, and control
  * messages (level IPPROTO_IP) in msg_control for a UDP socket that enabled
  * them with setsockopt (int 1), as on Linux:
@@ -149,7 +151,7 @@ int ust_setsockopt(struct ust_stack *st, int fd, int level, int name, const void
  * control message IP_RECVERR holding struct ust_sock_extended_err followed
  * by a struct sockaddr_in naming the reporter (SO_EE_OFFENDER in Linux).
  * TCP sockets: data only (no control messages). */
-ssize_t ust_recvmsg(struct ust_stack *st, int fd, struct msghdr *msg, int flags);
+UST_API ssize_t ust_recvmsg(struct ust_stack *st, int fd, struct msghdr *msg, int flags);
 /* sendmsg(2): gathers msg_iov into one datagram sent to msg_name (or the
  * connected peer). Control messages (level IPPROTO_IP, UDP only, for this
  * datagram alone, RFC 1122 4.1.4): IP_TTL (int, 1..255), IP_TOS (int or
@@ -157,7 +159,7 @@ ssize_t ust_recvmsg(struct ust_stack *st, int fd, struct msghdr *msg, int flags)
  * source address, which must be ours; ipi_ifindex and ipi_addr are
  * ignored). Anything else, or any control message on a TCP socket:
  * EINVAL. */
-ssize_t ust_sendmsg(struct ust_stack *st, int fd, const struct msghdr *msg, int flags);
+UST_API ssize_t ust_sendmsg(struct ust_stack *st, int fd, const struct msghdr *msg, int flags);
 
 /* The error queued for MSG_ERRQUEUE; the same layout as Linux's struct
  * sock_extended_err (linux/errqueue.h). */
@@ -172,7 +174,8 @@ struct ust_sock_extended_err {
 };
 #define UST_SO_EE_ORIGIN_LOCAL 1
 #define UST_SO_EE_ORIGIN_ICMP 2
-int ust_getsockopt(struct ust_stack *st, int fd, int level, int name, void *val, socklen_t *len);
+UST_API int ust_getsockopt(struct ust_stack *st, int fd, int level, int name, void *val,
+                           socklen_t *len);
 /* TCP connection states (RFC 9293 3.3.2), as reported by UST_TCP_INFO. */
 enum ust_tcp_state {
     UST_TCP_CLOSED = 0,
@@ -188,7 +191,7 @@ enum ust_tcp_state {
     UST_TCP_TIME_WAIT,
 };
 /* "ESTABLISHED", "SYN-SENT", ... */
-const char *ust_tcp_state_name(int state);
+UST_API const char *ust_tcp_state_name(int state);
 
 /* getsockopt(fd, IPPROTO_TCP, UST_TCP_INFO, &info, &len): a snapshot of a
  * TCP connection, in the spirit of Linux TCP_INFO. Times in microseconds,
@@ -242,16 +245,16 @@ typedef void (*ust_sock_entry_fn)(void *ctx, const struct ust_sock_entry *e);
 /* Read-only snapshot: calls fn for every TCP control block (listeners,
  * connections, descriptor-less ones) and every bound UDP socket. fn must
  * not call back into the stack. Returns the number of entries. */
-int ust_netstat(struct ust_stack *st, ust_sock_entry_fn fn, void *ctx);
+UST_API int ust_netstat(struct ust_stack *st, ust_sock_entry_fn fn, void *ctx);
 
-int ust_set_nonblock(struct ust_stack *st, int fd, int on);
+UST_API int ust_set_nonblock(struct ust_stack *st, int fd, int on);
 /* sockatmark(3): 1 when the next byte an ordinary read would return is the
  * urgent mark (the last urgent byte, see MSG_OOB above), 0 when not, -1
  * with errno EBADF, or ENOTTY for a socket without urgent data (UDP). */
-int ust_sockatmark(struct ust_stack *st, int fd);
+UST_API int ust_sockatmark(struct ust_stack *st, int fd);
 /* Like poll(2) over ustack descriptors; timeout in milliseconds (-1 = for
  * ever, 0 = just look). Runs the stack while it waits. */
-int ust_poll(struct ust_stack *st, struct pollfd *fds, nfds_t nfds, int timeout_ms);
+UST_API int ust_poll(struct ust_stack *st, struct pollfd *fds, nfds_t nfds, int timeout_ms);
 
 /* Readiness notification for applications with their own epoll loop: an
  * eventfd (created on the first call, owned and closed by the stack) that
@@ -261,6 +264,6 @@ int ust_poll(struct ust_stack *st, struct pollfd *fds, nfds_t nfds, int timeout_
  * reset it, then ask ust_poll(..., 0) which sockets are ready. Alongside it
  * the loop must still feed the devices and call ust_stack_poll at
  * ust_stack_poll_at. Returns the fd, or -1 with errno set. */
-int ust_stack_event_fd(struct ust_stack *st);
+UST_API int ust_stack_event_fd(struct ust_stack *st);
 
 #endif

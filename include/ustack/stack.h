@@ -7,6 +7,7 @@
 
 #include "config.h"
 #include "stats.h"
+#include "export.h"
 #include "types.h"
 
 struct ust_stack;
@@ -15,30 +16,30 @@ struct ust_dev;
 /* Creates a stack. cfg may be NULL for the defaults. Returns NULL on
  * allocation failure. Everything the stack owns hangs off this object:
  * several stacks can live in one process. */
-struct ust_stack *ust_stack_new(const struct ust_config *cfg);
+UST_API struct ust_stack *ust_stack_new(const struct ust_config *cfg);
 /* Frees the stack with its devices, sockets and queued packets. */
-void ust_stack_free(struct ust_stack *st);
-const struct ust_config *ust_stack_config(const struct ust_stack *st);
+UST_API void ust_stack_free(struct ust_stack *st);
+UST_API const struct ust_config *ust_stack_config(const struct ust_stack *st);
 
 /* ---- time ------------------------------------------------------------ */
 /* The clock the socket API and ping API read when they need "now"; the
  * event loops (real or simulated) install theirs. Without one the stack
  * uses the last time passed to ust_stack_poll()/ust_dev_input(). */
 typedef ust_time_t (*ust_clock_fn)(void *ctx);
-void ust_stack_set_clock(struct ust_stack *st, ust_clock_fn fn, void *ctx);
+UST_API void ust_stack_set_clock(struct ust_stack *st, ust_clock_fn fn, void *ctx);
 /* The driver a blocking call uses to keep the stack running while it
  * waits: run the network until `deadline` or until something happened.
  * Installed by ust_loop (real) and ust_sim (simulated). */
 typedef int (*ust_wait_fn)(void *ctx, ust_time_t deadline);
-void ust_stack_set_waiter(struct ust_stack *st, ust_wait_fn fn, void *ctx);
+UST_API void ust_stack_set_waiter(struct ust_stack *st, ust_wait_fn fn, void *ctx);
 /* Current time as the stack sees it (clock if installed, else last poll). */
-ust_time_t ust_stack_now(struct ust_stack *st);
+UST_API ust_time_t ust_stack_now(struct ust_stack *st);
 
 /* Runs expired timers and flushes internal queues. */
-void ust_stack_poll(struct ust_stack *st, ust_time_t now);
+UST_API void ust_stack_poll(struct ust_stack *st, ust_time_t now);
 /* The earliest deadline of any timer or queued work, or UST_TIME_NEVER:
  * an event loop may sleep exactly until then. */
-ust_time_t ust_stack_poll_at(const struct ust_stack *st);
+UST_API ust_time_t ust_stack_poll_at(const struct ust_stack *st);
 
 /* ---- secret key ------------------------------------------------------ */
 /* Installs the secret that keys the TCP initial-sequence-number function
@@ -47,72 +48,75 @@ ust_time_t ust_stack_poll_at(const struct ust_stack *st);
  * PRNG, which is reproducible from cfg.seed (what the simulator wants).
  * The real event loop (ust_loop_new) installs a key from the kernel's
  * random source unless one was set. Returns 0 or UST_ERR_INVAL. */
-int ust_stack_set_secret(struct ust_stack *st, const void *key, size_t len);
+UST_API int ust_stack_set_secret(struct ust_stack *st, const void *key, size_t len);
 /* True once ust_stack_set_secret() succeeded on this stack. */
-bool ust_stack_has_secret(const struct ust_stack *st);
+UST_API bool ust_stack_has_secret(const struct ust_stack *st);
 
 /* ---- interfaces and routes ------------------------------------------- */
 /* Gives device `dev` the IPv4 address addr/prefix_len and adds the
  * connected route. Sends a gratuitous ARP on Ethernet links. Returns the
  * interface index (>= 0) or a negative ust_err. */
-int ust_iface_add(struct ust_stack *st, struct ust_dev *dev, ust_ip4_t addr, int prefix_len);
-int ust_iface_count(const struct ust_stack *st);
-int ust_iface_info(const struct ust_stack *st, int ifindex, ust_ip4_t *addr, int *prefix_len,
-                   struct ust_dev **dev);
+UST_API int ust_iface_add(struct ust_stack *st, struct ust_dev *dev, ust_ip4_t addr,
+                          int prefix_len);
+UST_API int ust_iface_count(const struct ust_stack *st);
+UST_API int ust_iface_info(const struct ust_stack *st, int ifindex, ust_ip4_t *addr,
+                           int *prefix_len,
+                           struct ust_dev **dev);
 /* Adds a static route dst/prefix_len via gateway (0 = directly connected)
  * out of interface ifindex (-1 = the interface whose subnet holds gateway). */
-int ust_route_add(struct ust_stack *st, ust_ip4_t dst, int prefix_len, ust_ip4_t gateway,
-                  int ifindex);
-int ust_route_del(struct ust_stack *st, ust_ip4_t dst, int prefix_len);
+UST_API int ust_route_add(struct ust_stack *st, ust_ip4_t dst, int prefix_len, ust_ip4_t gateway,
+                          int ifindex);
+UST_API int ust_route_del(struct ust_stack *st, ust_ip4_t dst, int prefix_len);
 /* The same with a preference: several routes for one prefix may coexist
  * (different gateways); the lowest metric whose gateway is not believed
  * dead is used (RFC 1122 3.3.1.4-5). ust_route_add uses metric 0. */
-int ust_route_add_metric(struct ust_stack *st, ust_ip4_t dst, int prefix_len, ust_ip4_t gateway,
-                         int ifindex, unsigned metric);
+UST_API int ust_route_add_metric(struct ust_stack *st, ust_ip4_t dst, int prefix_len,
+                                 ust_ip4_t gateway,
+                                 int ifindex, unsigned metric);
 /* Adds a default gateway (0.0.0.0/0 via gateway). Several may be added
  * (RFC 1122 3.3.1.2): each is preferred less than the ones before it. When
  * ARP cannot resolve the gateway in use (or ust_ip_advise_delivery gives
  * negative advice) it is believed dead and the next one is used; it is
  * tried again after cfg.ip_gw_retry or as soon as it answers ARP. */
-int ust_route_default(struct ust_stack *st, ust_ip4_t gateway);
+UST_API int ust_route_default(struct ust_stack *st, ust_ip4_t gateway);
 /* ADVISE_DELIVPROB (RFC 1122 3.4): an application (or transport) tells IP
  * that delivery to dst is failing (positive = false) or working; the
  * advice applies to the gateway dst goes through (none for on-link dst). */
-void ust_ip_advise_delivery(struct ust_stack *st, ust_ip4_t dst, bool positive);
+UST_API void ust_ip_advise_delivery(struct ust_stack *st, ust_ip4_t dst, bool positive);
 /* Longest-prefix-match lookup: on success fills ifindex and next hop. */
-int ust_route_lookup(const struct ust_stack *st, ust_ip4_t dst, int *ifindex,
-                     ust_ip4_t *next_hop);
-void ust_route_dump(const struct ust_stack *st, FILE *out);
+UST_API int ust_route_lookup(const struct ust_stack *st, ust_ip4_t dst, int *ifindex,
+                             ust_ip4_t *next_hop);
+UST_API void ust_route_dump(const struct ust_stack *st, FILE *out);
 /* GET_MAXSIZES of RFC 1122 3.4: *mms_s = the largest transport message
  * (transport header + data) that goes to dst without fragmentation (path
  * MTU - 20; 556 without a route), *mms_r = the largest one this host can
  * receive (MMS_R = EMTU_R - 20 = 65515, RFC 1122 3.3.2). Either pointer may
  * be NULL. Returns 0 or UST_ERR_INVAL. */
-int ust_ip_max_sizes(const struct ust_stack *st, ust_ip4_t dst, unsigned *mms_s,
-                     unsigned *mms_r);
+UST_API int ust_ip_max_sizes(const struct ust_stack *st, ust_ip4_t dst, unsigned *mms_s,
+                             unsigned *mms_r);
 /* Router mode: forward datagrams not addressed to us (off by default). */
-void ust_stack_set_forwarding(struct ust_stack *st, bool on);
+UST_API void ust_stack_set_forwarding(struct ust_stack *st, bool on);
 
 /* ---- ARP --------------------------------------------------------------- */
 /* Removes every neighbour cache entry (RFC 1122 2.3.2.1: a way to flush). */
-void ust_arp_flush(struct ust_stack *st);
-void ust_arp_dump(const struct ust_stack *st, FILE *out);
+UST_API void ust_arp_flush(struct ust_stack *st);
+UST_API void ust_arp_dump(const struct ust_stack *st, FILE *out);
 
 /* ---- counters -------------------------------------------------------- */
-const struct ust_stats *ust_stack_stats(const struct ust_stack *st);
+UST_API const struct ust_stats *ust_stack_stats(const struct ust_stack *st);
 /* Calls fn for every counter, e.g. ("ip", "InReceives", 12). */
 typedef void (*ust_counter_fn)(void *ctx, const char *layer, const char *name, uint64_t value);
-void ust_stats_foreach(const struct ust_stack *st, ust_counter_fn fn, void *ctx);
+UST_API void ust_stats_foreach(const struct ust_stack *st, ust_counter_fn fn, void *ctx);
 /* Prints the non-zero counters grouped by layer (all if `all`). */
-void ust_stats_print(const struct ust_stack *st, FILE *out, bool all);
+UST_API void ust_stats_print(const struct ust_stack *st, FILE *out, bool all);
 
 /* ---- trace ------------------------------------------------------------- */
 /* When set, each layer reports what it did to each packet, e.g.
  * layer "ip", msg "rx 203.0.113.1->203.0.113.2 proto ICMP len 84 ttl 64". */
 typedef void (*ust_trace_fn)(void *ctx, ust_time_t now, const char *layer, const char *msg);
-void ust_stack_set_trace(struct ust_stack *st, ust_trace_fn fn, void *ctx);
+UST_API void ust_stack_set_trace(struct ust_stack *st, ust_trace_fn fn, void *ctx);
 /* A ready-made trace sink printing "  +12.345678 ip    rx ..." lines to a FILE*. */
-void ust_trace_to_file(void *file, ust_time_t now, const char *layer, const char *msg);
+UST_API void ust_trace_to_file(void *file, ust_time_t now, const char *layer, const char *msg);
 
 /* ---- ICMP echo (ping) ------------------------------------------------- */
 enum ust_ping_event {
@@ -132,11 +136,12 @@ struct ust_ping_result {
     ust_time_t at;         /* when it arrived */
 };
 typedef void (*ust_ping_fn)(void *ctx, const struct ust_ping_result *r);
-void ust_ping_set_handler(struct ust_stack *st, ust_ping_fn fn, void *ctx);
+UST_API void ust_ping_set_handler(struct ust_stack *st, ust_ping_fn fn, void *ctx);
 /* Sends one echo request with `size` payload bytes (a pattern; the first 8
  * bytes carry the send time). Large sizes are fragmented. Returns 0 or a
  * negative ust_err (UST_ERR_NOROUTE, UST_ERR_MSGSIZE, ...). */
-int ust_ping_send(struct ust_stack *st, ust_ip4_t dst, uint16_t id, uint16_t seq, size_t size,
-                  uint8_t ttl);
+UST_API int ust_ping_send(struct ust_stack *st, ust_ip4_t dst, uint16_t id, uint16_t seq,
+                          size_t size,
+                          uint8_t ttl);
 
 #endif

@@ -6,6 +6,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "export.h"
+
 /* Time is a 64-bit count of nanoseconds on a monotonic clock chosen by the
  * caller (real or virtual). The stack never reads a clock itself. */
 typedef uint64_t ust_time_t;
@@ -24,8 +26,18 @@ struct ust_mac {
     uint8_t b[6];
 };
 
-/* Library error codes: negative values returned by functions that are not
- * part of the POSIX-shaped socket API (that one returns -1 and sets errno). */
+/* Library error codes. The error conventions of the public API:
+ *  - The POSIX-shaped socket calls (socket.h) return -1 and set errno.
+ *  - Every other call that can fail returns an int: 0 (or the non-negative
+ *    count or index its comment names) on success, a negative enum ust_err
+ *    on failure. An object made by such a call comes back through an out
+ *    parameter (ust_dev_tap_open). ust_strerror gives the text,
+ *    ust_err_to_errno the matching errno.
+ *  - Constructors whose only failures are memory, resources or a bad
+ *    argument (ust_stack_new, ust_dev_new, ust_loop_new, ust_sim_new, ...)
+ *    return the object or NULL.
+ * Inside the library every layer returns enum ust_err too; socket.c turns
+ * them into errno at the socket API. */
 enum ust_err {
     UST_OK = 0,
     UST_ERR_NOMEM = -1,    /* allocation failed or a bounded table is full */
@@ -53,21 +65,27 @@ enum ust_err {
     UST_ERR_NETUNREACH = -23,
     UST_ERR_PROTOUNREACH = -24,
     UST_ERR_NETDOWN = -25, /* a network device failed or disappeared */
+    UST_ERR_NOPROTOOPT = -26,  /* unknown socket option */
+    UST_ERR_DESTADDRREQ = -27, /* send without a destination address */
+    UST_ERR_ACCES = -28,       /* broadcast without SO_BROADCAST */
+    UST_ERR_PROTO = -29,       /* protocol error (ICMP parameter problem) */
+    UST_ERR_HOSTDOWN = -30,
+    UST_ERR_INTR = -31,        /* a blocking wait was interrupted by a signal */
 };
 
 /* Human-readable text for an enum ust_err value. */
-const char *ust_strerror(int err);
+UST_API const char *ust_strerror(int err);
 /* The errno value (EAGAIN, ECONNREFUSED, ...) matching an enum ust_err. */
-int ust_err_to_errno(int err);
+UST_API int ust_err_to_errno(int err);
 
 /* "203.0.113.7" -> address. Returns 0 or UST_ERR_INVAL. */
-int ust_ip4_parse(const char *s, ust_ip4_t *out);
+UST_API int ust_ip4_parse(const char *s, ust_ip4_t *out);
 /* "203.0.113.7/24" -> address and prefix length. A missing "/N" is an error. */
-int ust_cidr_parse(const char *s, ust_ip4_t *addr, int *prefix_len);
+UST_API int ust_cidr_parse(const char *s, ust_ip4_t *addr, int *prefix_len);
 /* Formats an address into buf (at least 16 bytes); returns buf. */
-char *ust_ip4_str(ust_ip4_t addr, char buf[16]);
+UST_API char *ust_ip4_str(ust_ip4_t addr, char buf[16]);
 /* "52:54:00:12:34:56" formatting (buf at least 18 bytes) and parsing. */
-char *ust_mac_str(const struct ust_mac *mac, char buf[18]);
-int ust_mac_parse(const char *s, struct ust_mac *out);
+UST_API char *ust_mac_str(const struct ust_mac *mac, char buf[18]);
+UST_API int ust_mac_parse(const char *s, struct ust_mac *out);
 
 #endif

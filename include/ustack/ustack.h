@@ -1,4 +1,16 @@
-/* ustack — umbrella header: a user-space TCP/IP stack. */
+/* ustack — umbrella header: a user-space TCP/IP stack.
+ *
+ * Threading contract: a stack (struct ust_stack with its devices, sockets,
+ * loop and simulator) belongs to one thread. Every call that takes that
+ * stack, or one of its devices or sockets, must come from that one thread;
+ * the library takes no locks. Callbacks (device ops, clock, waiter,
+ * trace, counter and ping callbacks, ust_loop_add_fd handlers) run in that
+ * thread from inside a library call: they must not block and must not
+ * free the stack. Different stacks in different threads are fine: the
+ * library has no global state (everything hangs off struct ust_stack).
+ * A thread-safe front for calls from other threads does not exist yet.
+ *
+ * Errors: see the conventions above enum ust_err in types.h. */
 #ifndef USTACK_USTACK_H
 #define USTACK_USTACK_H
 

@@ -101,6 +101,12 @@ static const struct {
     {UST_ERR_NETUNREACH, ENETUNREACH, "network unreachable"},
     {UST_ERR_PROTOUNREACH, ENOPROTOOPT, "protocol unreachable"},
     {UST_ERR_NETDOWN, ENETDOWN, "network device lost"},
+    {UST_ERR_NOPROTOOPT, ENOPROTOOPT, "protocol not available"},
+    {UST_ERR_DESTADDRREQ, EDESTADDRREQ, "destination address required"},
+    {UST_ERR_ACCES, EACCES, "permission denied"},
+    {UST_ERR_PROTO, EPROTO, "protocol error"},
+    {UST_ERR_HOSTDOWN, EHOSTDOWN, "host is down"},
+    {UST_ERR_INTR, EINTR, "interrupted"},
 };
 
 const char *ust_strerror(int err)

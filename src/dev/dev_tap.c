@@ -190,14 +190,25 @@ enum ust_tap_tx ust_dev_tap_tx(const struct ust_dev *dev)
     return t && t->txq ? UST_TAP_TX_URING : UST_TAP_TX_WRITE;
 }
 
-struct ust_dev *ust_dev_tap_open(struct ust_stack *st, const char *ifname, unsigned mtu, int *err)
+/* The public convention: 0 or a negative ust_err, the device through *out. */
+static int tuntap_open_into(struct ust_stack *st, const char *ifname, unsigned mtu, short kind,
+                            struct ust_dev **out)
 {
-    return tuntap_open(st, ifname, mtu, IFF_TAP, err);
+    if (!out)
+        return UST_ERR_INVAL;
+    int err = UST_OK;
+    *out = tuntap_open(st, ifname, mtu, kind, &err);
+    return *out ? UST_OK : err;
 }
 
-struct ust_dev *ust_dev_tun_open(struct ust_stack *st, const char *ifname, unsigned mtu, int *err)
+int ust_dev_tap_open(struct ust_stack *st, const char *ifname, unsigned mtu, struct ust_dev **dev)
 {
-    return tuntap_open(st, ifname, mtu, IFF_TUN, err);
+    return tuntap_open_into(st, ifname, mtu, IFF_TAP, dev);
+}
+
+int ust_dev_tun_open(struct ust_stack *st, const char *ifname, unsigned mtu, struct ust_dev **dev)
+{
+    return tuntap_open_into(st, ifname, mtu, IFF_TUN, dev);
 }
 
 static void set_sockaddr_in(struct sockaddr *sa, ust_ip4_t addr)

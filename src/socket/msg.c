@@ -66,7 +66,7 @@ static void cmsg_err(struct msghdr *m, size_t *used, const struct sock_meta *met
         struct sockaddr_in offender;
     } e;
     memset(&e, 0, sizeof(e));
-    e.ee.ee_errno = (uint32_t)sock_errno(meta->err);
+    e.ee.ee_errno = (uint32_t)ust_err_to_errno(meta->err);
     e.ee.ee_origin = meta->err_origin;
     e.ee.ee_type = meta->err_type;
     e.ee.ee_code = meta->err_code;

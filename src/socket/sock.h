@@ -22,7 +22,7 @@
  *    after it stored SO_RCVBUF/SO_SNDBUF/SO_REUSEADDR/SO_BROADCAST it also
  *    calls ops->setsockopt(s, SOL_SOCKET, name, &int_value, sizeof(int))
  *    so that the protocol can react (e.g. resize a ring); the protocol
- *    returns 0 or SOCK_ERR_NOPROTOOPT (both ignored there) or a real error.
+ *    returns 0 or UST_ERR_NOPROTOOPT (both ignored there) or a real error.
  *  - init may overwrite the defaults socket.c put in s->rcvbuf/s->sndbuf. */
 #ifndef UST_SOCK_H
 #define UST_SOCK_H
@@ -35,17 +35,6 @@
 
 struct ust_stack;
 struct ust_sock;
-
-/* Error codes of the socket layer that have no enum ust_err equivalent.
- * Protocol ops may return them; socket.c maps them to errno. */
-enum sock_err {
-    SOCK_ERR_NOPROTOOPT = -100,  /* ENOPROTOOPT: unknown option */
-    SOCK_ERR_DESTADDRREQ = -101, /* EDESTADDRREQ: send without address */
-    SOCK_ERR_ACCES = -102,       /* EACCES: broadcast without SO_BROADCAST */
-    SOCK_ERR_PROTO = -103,       /* EPROTO: ICMP parameter problem */
-    SOCK_ERR_HOSTDOWN = -104,    /* EHOSTDOWN */
-    SOCK_ERR_INTR = -105,        /* EINTR: the waiter was interrupted */
-};
 
 struct sock_addr {
     ust_ip4_t addr; /* host order */
@@ -70,7 +59,7 @@ struct sock_meta {
     uint8_t retopt_len;
     uint8_t retopts[40];
     bool has_err;           /* MSG_ERRQUEUE: an error from the queue */
-    int err;                /* negative ust_err / sock_err (msg.c: errno) */
+    int err;                /* negative ust_err (msg.c: errno) */
     uint8_t err_origin;     /* UST_SO_EE_ORIGIN_* */
     uint8_t err_type, err_code;
     uint32_t err_info;      /* next-hop MTU for fragmentation needed */

@@ -11,8 +11,6 @@ struct ust_stack;
 
 /* The descriptor's socket, or NULL (EBADF). */
 struct ust_sock *sock_get(struct ust_stack *st, int fd);
-/* errno for a negative ust_err or sock_err. */
-int sock_errno(int err);
 
 /* Sets errno and returns -1: the POSIX error convention. */
 static inline int sock_fail(int eno)
@@ -20,7 +18,7 @@ static inline int sock_fail(int eno)
     errno = eno;
     return -1;
 }
-static inline int sock_fail_err(int err) { return sock_fail(sock_errno(err)); }
+static inline int sock_fail_err(int err) { return sock_fail(ust_err_to_errno(err)); }
 
 /* One blocking call's wait: the deadline is fixed on the first wait. */
 struct sock_wait {
@@ -31,7 +29,7 @@ struct sock_wait {
 };
 /* Runs the stack's waiter once until the deadline. Returns 0 to retry the
  * operation, UST_ERR_AGAIN when the deadline passed or no waiter is
- * installed, SOCK_ERR_INTR when the waiter was interrupted (a signal in
+ * installed, UST_ERR_INTR when the waiter was interrupted (a signal in
  * the real loop), or the waiter's own negative error. */
 int sock_wait_once(struct ust_stack *st, struct sock_wait *w);
 /* ust_sendto with per-message settings (tx may be NULL): msg.c. */

@@ -17,26 +17,6 @@
 #define SOCK_TCP_DEFAULT_RCVBUF 131072
 #define SOCK_TCP_DEFAULT_SNDBUF 16384
 
-int sock_errno(int err)
-{
-    switch (err) {
-    case SOCK_ERR_NOPROTOOPT:
-        return ENOPROTOOPT;
-    case SOCK_ERR_DESTADDRREQ:
-        return EDESTADDRREQ;
-    case SOCK_ERR_ACCES:
-        return EACCES;
-    case SOCK_ERR_PROTO:
-        return EPROTO;
-    case SOCK_ERR_HOSTDOWN:
-        return EHOSTDOWN;
-    case SOCK_ERR_INTR:
-        return EINTR;
-    default:
-        return ust_err_to_errno(err);
-    }
-}
-
 ust_time_t sock_time_add(ust_time_t now, ust_time_t d)
 {
     return d >= UST_TIME_NEVER - now ? UST_TIME_NEVER : now + d;
@@ -70,7 +50,7 @@ int sock_wait_once(struct ust_stack *st, struct sock_wait *w)
         w->expired = true;
         return 0;
     case UST_ERR_AGAIN:
-        return SOCK_ERR_INTR; /* the real loop's epoll_wait saw a signal */
+        return UST_ERR_INTR; /* the real loop's epoll_wait saw a signal */
     default:
         return rc < 0 ? rc : 0;
     }

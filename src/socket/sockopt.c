@@ -57,7 +57,7 @@ static int notify_protocol(struct ust_sock *s, int name, int value)
     if (!s->ops->setsockopt)
         return 0;
     int rc = s->ops->setsockopt(s, SOL_SOCKET, name, &value, sizeof(value));
-    if (rc == UST_OK || rc == SOCK_ERR_NOPROTOOPT || rc == UST_ERR_NOTSUP)
+    if (rc == UST_OK || rc == UST_ERR_NOPROTOOPT || rc == UST_ERR_NOTSUP)
         return 0;
     return sock_fail_err(rc);
 }
@@ -155,7 +155,7 @@ static int get_generic(struct ust_sock *s, int name, void *val, socklen_t *len)
         break;
     default: { /* SO_ERROR: the pending error, cleared by reading */
         int err = s->ops->take_error ? s->ops->take_error(s) : 0;
-        v = err < 0 ? sock_errno(err) : 0;
+        v = err < 0 ? ust_err_to_errno(err) : 0;
         break;
     }
     }

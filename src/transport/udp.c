@@ -354,7 +354,7 @@ ssize_t udp_output(struct ust_stack *st, struct udp_pcb *pcb, ust_ip4_t dst, uin
 static int icmp_to_err(uint8_t type, uint8_t code)
 {
     if (type == ICMP_PARAM_PROBLEM)
-        return SOCK_ERR_PROTO;
+        return UST_ERR_PROTO;
     if (type == ICMP_TIME_EXCEEDED)
         return UST_ERR_HOSTUNREACH;
     if (type != ICMP_DEST_UNREACH)
@@ -376,7 +376,7 @@ static int icmp_to_err(uint8_t type, uint8_t code)
     case ICMP_UNREACH_SRC_ROUTE:
         return UST_ERR_NOTSUP;
     case 7: /* destination host unknown */
-        return SOCK_ERR_HOSTDOWN;
+        return UST_ERR_HOSTDOWN;
     default: /* host unreachable, prohibited, filtered, precedence */
         return UST_ERR_HOSTUNREACH;
     }

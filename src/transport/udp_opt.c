@@ -53,7 +53,7 @@ int udp_ip_setsockopt(struct ust_stack *st, struct udp_pcb *pcb, int name, const
         return set_options(pcb, val, len);
     bool *flag = flag_of(pcb, name);
     if (!flag && name != IP_TTL && name != IP_TOS)
-        return SOCK_ERR_NOPROTOOPT;
+        return UST_ERR_NOPROTOOPT;
     int v;
     int rc = get_int(val, len, &v);
     if (rc != UST_OK)
@@ -110,7 +110,7 @@ int udp_ip_getsockopt(struct ust_stack *st, struct udp_pcb *pcb, int name, void 
         if (rc != UST_OK)
             return rc;
     } else {
-        return SOCK_ERR_NOPROTOOPT;
+        return UST_ERR_NOPROTOOPT;
     }
     return put_bytes(&v, sizeof(v), val, len);
 }

@@ -88,7 +88,7 @@ static int udp_sock_connect(struct ust_sock *s, const struct sock_addr *a)
     if (a->addr == 0)
         return UST_ERR_NETUNREACH;
     if (is_broadcast(st, a->addr) && !s->broadcast)
-        return SOCK_ERR_ACCES;
+        return UST_ERR_ACCES;
     ust_ip4_t src = pcb->laddr ? pcb->laddr
                                : ipv4_source_for(st, ipv4_first_hop(pcb->opts, pcb->opt_len,
                                                                     a->addr));
@@ -139,7 +139,7 @@ static ssize_t udp_sock_sendmsg(struct ust_sock *s, const void *buf, size_t len,
         dst = pcb->raddr;
         dport = pcb->rport;
     } else {
-        return SOCK_ERR_DESTADDRREQ;
+        return UST_ERR_DESTADDRREQ;
     }
     /* A pending ICMP error is reported by the next call (Linux), once. */
     if (pcb->pending_err)
@@ -149,7 +149,7 @@ static ssize_t udp_sock_sendmsg(struct ust_sock *s, const void *buf, size_t len,
     if (dst == 0)
         return UST_ERR_NETUNREACH;
     if (is_broadcast(st, dst) && !s->broadcast)
-        return SOCK_ERR_ACCES;
+        return UST_ERR_ACCES;
     if (pcb->lport == 0) {
         int rc = udp_bind_ephemeral(st, pcb, 0);
         if (rc != UST_OK)
@@ -302,17 +302,17 @@ static int udp_sock_setsockopt(struct ust_sock *s, int level, int name, const vo
          * there when needed); nothing else at this level exists for UDP. */
         bool generic = name == SO_RCVBUF || name == SO_SNDBUF || name == SO_REUSEADDR ||
                        name == SO_BROADCAST;
-        return generic ? UST_OK : SOCK_ERR_NOPROTOOPT;
+        return generic ? UST_OK : UST_ERR_NOPROTOOPT;
     }
     if (level != IPPROTO_IP)
-        return SOCK_ERR_NOPROTOOPT;
+        return UST_ERR_NOPROTOOPT;
     return udp_ip_setsockopt(s->st, pcb, name, val, len);
 }
 
 static int udp_sock_getsockopt(struct ust_sock *s, int level, int name, void *val, size_t *len)
 {
     if (level != IPPROTO_IP)
-        return SOCK_ERR_NOPROTOOPT;
+        return UST_ERR_NOPROTOOPT;
     return udp_ip_getsockopt(s->st, UDP_PCB(s), name, val, len);
 }
 

@@ -45,9 +45,7 @@ static void kenv_up(struct kenv *k, const char *ifname, unsigned subnet)
     memset(k, 0, sizeof(*k));
     k->base = UST_IP4(203, 0, 113, 16 * subnet);
     k->st = ust_stack_new(NULL);
-    int err = 0;
-    k->dev = ust_dev_tap_open(k->st, ifname, 1500, &err);
-    if (!k->dev) {
+    if (ust_dev_tap_open(k->st, ifname, 1500, &k->dev) != UST_OK) {
         ust_stack_free(k->st);
         skip();
     }

@@ -401,9 +401,9 @@ static int tap_child(void)
     if (unshare(CLONE_NEWNET) != 0)
         return SKIP_CODE;
     struct ust_stack *st = ust_stack_new(NULL);
-    int err = 0;
-    struct ust_dev *dev = ust_dev_tap_open(st, "ustap0", 1400, &err);
-    if (!dev)
+    struct ust_dev *dev;
+    int err = ust_dev_tap_open(st, "ustap0", 1400, &dev);
+    if (err != UST_OK)
         return err == UST_ERR_PERM ? SKIP_CODE : 10;
     if (ust_dev_link_type(dev) != UST_LINK_ETHERNET || (ust_dev_mac(dev)->b[0] & 3) != 2)
         return 11;
@@ -442,8 +442,8 @@ static int tap_child(void)
     if (!replied)
         return 18;
     /* TUN: an IP-only link. */
-    struct ust_dev *tun = ust_dev_tun_open(st, "ustun0", 1500, &err);
-    if (!tun || ust_dev_link_type(tun) != UST_LINK_IP || ust_dev_fd(tun) < 0)
+    struct ust_dev *tun;
+    if (ust_dev_tun_open(st, "ustun0", 1500, &tun) != UST_OK || ust_dev_link_type(tun) != UST_LINK_IP || ust_dev_fd(tun) < 0)
         return 19;
     if (ust_dev_host_config("ustun0", UST_IP4(198, 51, 100, 1), 24, 1500) != 0)
         return 20;

@@ -537,7 +537,7 @@ static int sol_socket_set(struct tcb *t, int name, const void *val, size_t len)
     case SO_BROADCAST:
         return UST_OK; /* kept by socket.c */
     default:
-        return SOCK_ERR_NOPROTOOPT;
+        return UST_ERR_NOPROTOOPT;
     }
 }
 
@@ -609,7 +609,7 @@ static int sol_tcp_set(struct tcb *t, int name, const void *val, size_t len)
         t->ecn_mode = (uint8_t)v;
         return UST_OK;
     default:
-        return SOCK_ERR_NOPROTOOPT;
+        return UST_ERR_NOPROTOOPT;
     }
 }
 
@@ -636,7 +636,7 @@ static int sol_ip_set(struct tcb *t, int name, const void *val, size_t len)
         t->recverr = v != 0;
         return UST_OK;
     default:
-        return SOCK_ERR_NOPROTOOPT;
+        return UST_ERR_NOPROTOOPT;
     }
 }
 
@@ -651,7 +651,7 @@ static int tcp_op_setsockopt(struct ust_sock *s, int level, int name, const void
         return sol_ip_set(t, name, val, len);
     if (level == IPPROTO_TCP)
         return sol_tcp_set(t, name, val, len);
-    return SOCK_ERR_NOPROTOOPT;
+    return UST_ERR_NOPROTOOPT;
 }
 
 static uint32_t us32(ust_time_t v)
@@ -711,7 +711,7 @@ static int tcp_op_getsockopt(struct ust_sock *s, int level, int name, void *val,
             *len = sizeof(lg);
             return UST_OK;
         }
-        default: return SOCK_ERR_NOPROTOOPT;
+        default: return UST_ERR_NOPROTOOPT;
         }
     }
     if (level == IPPROTO_IP && name == IP_TOS)
@@ -723,7 +723,7 @@ static int tcp_op_getsockopt(struct ust_sock *s, int level, int name, void *val,
     if (level == IPPROTO_IP && name == IP_RECVERR)
         return put_int(val, len, t->recverr);
     if (level != IPPROTO_TCP)
-        return SOCK_ERR_NOPROTOOPT;
+        return UST_ERR_NOPROTOOPT;
     switch (name) {
     case TCP_NODELAY: return put_int(val, len, (t->flags & TF_NODELAY) != 0);
     case TCP_MAXSEG: return put_int(val, len, tcp_state_synchronized(t->state) ? t->mss
@@ -749,7 +749,7 @@ static int tcp_op_getsockopt(struct ust_sock *s, int level, int name, void *val,
         *len = n;
         return UST_OK;
     }
-    default: return SOCK_ERR_NOPROTOOPT;
+    default: return UST_ERR_NOPROTOOPT;
     }
 }
 
