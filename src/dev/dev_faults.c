@@ -210,16 +210,34 @@ static int fault_copy(struct fault_dir *d, ust_time_t now, const uint8_t *frame,
     return UST_OK;
 }
 
+/* Counts the frame offered and draws its loss. */
+static bool fault_lose(struct fault_dir *d, size_t len)
+{
+    d->stats.frames++;
+    if (!chance(d->fx, d->f.loss))
+        return false;
+    d->stats.lost++;
+    DEV_COUNT(d->fx->layer.dev, fault_lost);
+    trace_fault(d, "lost", len);
+    return true;
+}
+
+/* Nothing but loss can happen to the frame (no fault that copies or holds
+ * it is on, nothing held): it may go on as it is, without a copy. The
+ * draws are the same as on the full path, which draws nothing more for
+ * faults that are off. */
+static bool fault_loss_only(const struct fault_dir *d)
+{
+    const struct ust_dev_faults *f = &d->f;
+    return !d->head && !f->delay && !f->jitter && !(f->reorder > 0) && !(f->duplicate > 0) &&
+           !(f->corrupt > 0);
+}
+
 static int fault_offer(struct fault_dir *d, ust_time_t now, const uint8_t *frame, size_t len)
 {
     struct ust_dev *dev = d->fx->layer.dev;
-    d->stats.frames++;
-    if (chance(d->fx, d->f.loss)) {
-        d->stats.lost++;
-        DEV_COUNT(dev, fault_lost);
-        trace_fault(d, "lost", len);
+    if (fault_lose(d, len))
         return UST_OK; /* the wire took it: the sender cannot tell */
-    }
     int copies = 1;
     if (chance(d->fx, d->f.duplicate)) {
         copies = 2;
@@ -238,16 +256,22 @@ static int fault_offer(struct fault_dir *d, ust_time_t now, const uint8_t *frame
 
 static int faults_transmit(struct dev_layer *l, ust_time_t now, struct pkt *p)
 {
-    struct faults *fx = (struct faults *)l;
-    int rc = fault_offer(&fx->dir[UST_DEV_TX], now, p->data, p->len);
+    struct fault_dir *d = &((struct faults *)l)->dir[UST_DEV_TX];
+    int rc = UST_OK;
+    if (!fault_loss_only(d))
+        rc = fault_offer(d, now, p->data, p->len); /* copies what goes on */
+    else if (!fault_lose(d, p->len))
+        return dev_layer_transmit_below(l, now, p); /* p itself goes on */
     pkt_pool_free(&l->dev->st->pkt_pool, p);
     return rc;
 }
 
 static int faults_input(struct dev_layer *l, ust_time_t now, const uint8_t *frame, size_t len)
 {
-    struct faults *fx = (struct faults *)l;
-    return fault_offer(&fx->dir[UST_DEV_RX], now, frame, len);
+    struct fault_dir *d = &((struct faults *)l)->dir[UST_DEV_RX];
+    if (!fault_loss_only(d))
+        return fault_offer(d, now, frame, len);
+    return fault_lose(d, len) ? UST_OK : dev_layer_input_above(l, now, frame, len);
 }
 
 /* Drops what a direction holds (detach, device freed): counted. */
