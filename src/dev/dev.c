@@ -73,29 +73,39 @@ void dev_tx_flush(struct ust_dev *dev)
         dev->txq->flush(dev->ctx, dev);
 }
 
-int dev_driver_transmit(struct ust_dev *dev, ust_time_t now, struct pkt *p)
+/* Counts a frame the driver took or refused; flushes outside a burst. */
+static int dev_count_tx(struct ust_dev *dev, size_t len, int rc)
 {
-    /* A driver with a transmit queue copies the frame and may hold it
-     * until the burst ends (stack_tx_release); outside one it goes now.
-     * A failed device is not asked again: its descriptor is gone. */
-    int rc = dev->failed ? UST_ERR_NETDOWN
-             : dev->txq  ? dev->txq->transmit(dev->ctx, dev, p->data, p->len)
-                         : dev->ops.transmit(dev->ctx, now, p->data, p->len);
     if (rc < 0) {
         DEV_COUNT(dev, tx_drops);
         if (dev->failed)
             DEV_COUNT(dev, tx_errors);
-        TRACE(dev->st, "dev", "%s tx drop len %zu: %s", dev->name, p->len, ust_strerror(rc));
+        TRACE(dev->st, "dev", "%s tx drop len %zu: %s", dev->name, len, ust_strerror(rc));
     } else {
         dev->stats.tx_frames++;
-        dev->stats.tx_bytes += p->len;
+        dev->stats.tx_bytes += len;
         dev->st->stats.link.tx_frames++;
-        dev->st->stats.link.tx_bytes += p->len;
+        dev->st->stats.link.tx_bytes += len;
     }
-    pkt_pool_free(&dev->st->pkt_pool, p);
     if (rc >= 0 && dev->st->tx_hold == 0)
         dev_tx_flush(dev);
     return rc < 0 ? rc : UST_OK;
+}
+
+int dev_driver_transmit(struct ust_dev *dev, ust_time_t now, struct pkt *p)
+{
+    /* A driver with a transmit queue takes the packet itself (its memory
+     * becomes the transmit buffer) or copies the frame, and may hold it
+     * until the burst ends (stack_tx_release); outside one it goes now.
+     * A failed device is not asked again: its descriptor is gone. */
+    size_t len = p->len;
+    if (!dev->failed && dev->txq && dev->txq->transmit_pkt)
+        return dev_count_tx(dev, len, dev->txq->transmit_pkt(dev->ctx, dev, p)); /* p taken */
+    int rc = dev->failed ? UST_ERR_NETDOWN
+             : dev->txq  ? dev->txq->transmit(dev->ctx, dev, p->data, p->len)
+                         : dev->ops.transmit(dev->ctx, now, p->data, p->len);
+    pkt_pool_free(&dev->st->pkt_pool, p);
+    return dev_count_tx(dev, len, rc);
 }
 
 int dev_transmit(struct ust_dev *dev, ust_time_t now, struct pkt *p)

@@ -52,6 +52,11 @@ struct dev_poll_ops {
 struct dev_txq_ops {
     /* Queues a copy of the frame. 0, or a negative ust_err if dropped. */
     int (*transmit)(void *ctx, struct ust_dev *dev, const uint8_t *frame, size_t len);
+    /* Optional: queues the packet itself (taken, also on error): its
+     * memory is the transmit buffer, so the frame the stack built goes to
+     * the kernel in place, without a copy; the driver returns it to the
+     * stack's packet pool when the kernel is done with it. */
+    int (*transmit_pkt)(void *ctx, struct ust_dev *dev, struct pkt *p);
     /* Hands every held frame to the kernel. */
     void (*flush)(void *ctx, struct ust_dev *dev);
 };
