@@ -165,6 +165,16 @@ void link_opts_init(struct link_opts *o)
     o->fault_seed = 1;
 }
 
+/* A fault option's value parsed (parse_rc 0): 1, the injector is on; or
+ * -1 after the usage error it printed. */
+static int fault_on(struct link_opts *o, int parse_rc)
+{
+    if (parse_rc != 0)
+        return -1;
+    o->have_faults = true;
+    return 1;
+}
+
 /* The fault injector's options. 1 consumed, 0 not ours, -1 error. */
 static int parse_fault_opt(struct link_opts *o, int argc, char **argv, int *i)
 {
@@ -175,12 +185,11 @@ static int parse_fault_opt(struct link_opts *o, int argc, char **argv, int *i)
     int r;
     for (size_t k = 0; k < 4; k++)
         if ((r = opt_value(argc, argv, i, pct_opts[k], &v)) != 0)
-            return r < 0 || parse_percent(pct_opts[k], v, pct_vals[k]) ? -1 : (o->have_faults = 1);
+            return r < 0 ? -1 : fault_on(o, parse_percent(pct_opts[k], v, pct_vals[k]));
     if ((r = opt_value(argc, argv, i, "--delay", &v)) != 0)
-        return r < 0 || parse_duration("--delay", v, &o->faults.delay) ? -1 : (o->have_faults = 1);
+        return r < 0 ? -1 : fault_on(o, parse_duration("--delay", v, &o->faults.delay));
     if ((r = opt_value(argc, argv, i, "--jitter", &v)) != 0)
-        return r < 0 || parse_duration("--jitter", v, &o->faults.jitter) ? -1
-                                                                          : (o->have_faults = 1);
+        return r < 0 ? -1 : fault_on(o, parse_duration("--jitter", v, &o->faults.jitter));
     if ((r = opt_value(argc, argv, i, "--fault-seed", &v)) != 0) {
         unsigned long seed;
         if (r < 0 || parse_uint("--fault-seed", v, 0, 4294967295ul, &seed))
@@ -191,8 +200,11 @@ static int parse_fault_opt(struct link_opts *o, int argc, char **argv, int *i)
     if ((r = opt_value(argc, argv, i, "--faults", &v)) != 0) {
         if (r < 0)
             return -1;
-        unsigned dirs = !strcmp(v, "tx") ? 1u << UST_DEV_TX : !strcmp(v, "rx") ? 1u << UST_DEV_RX
-                        : !strcmp(v, "both") ? (1u << UST_DEV_TX) | (1u << UST_DEV_RX) : 0;
+        const unsigned tx = 1u << UST_DEV_TX, rx = 1u << UST_DEV_RX;
+        unsigned dirs = !strcmp(v, "tx")     ? tx
+                        : !strcmp(v, "rx")   ? rx
+                        : !strcmp(v, "both") ? tx | rx
+                                             : 0;
         if (!dirs)
             return cli_usage_error("--faults: '%s' is not tx, rx or both", v), -1;
         o->fault_dirs = dirs;
