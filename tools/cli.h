@@ -51,6 +51,10 @@ int parse_seconds(const char *opt, const char *s, double lo, double hi, ust_time
 int parse_rate(const char *s, uint64_t *bps);
 /* "15k", "1m", "1500" -> bytes. */
 int parse_bytes(const char *s, size_t *bytes);
+/* "5", "0.5" (percent, 0..100) -> a probability 0..1. -1 (printed) if not. */
+int parse_percent(const char *opt, const char *s, double *prob);
+/* "20ms", "1.5s", "500us", "0" -> nanoseconds (up to 60 s). -1 (printed) if not. */
+int parse_duration(const char *opt, const char *s, ust_time_t *out);
 
 /* ---- link options shared by serve and ping -------------------------------- */
 struct link_opts {
@@ -73,6 +77,10 @@ struct link_opts {
     enum ust_tap_tx tap_tx; /* --tap-tx auto|write|uring (default auto) */
     int ecn;                /* --ecn 0|1|2: cfg.tcp_ecn (-1: the default, 2) */
     bool accept_source_route; /* --accept-source-route: cfg.ip_accept_source_route */
+    bool have_faults;       /* --loss --delay --jitter --reorder --dup --corrupt */
+    struct ust_dev_faults faults;
+    unsigned fault_dirs;    /* --faults tx|rx|both: bit UST_DEV_TX, bit UST_DEV_RX */
+    uint64_t fault_seed;    /* --fault-seed N (default 1: the same faults every run) */
 };
 
 #define LINK_OPTS_HELP                                                                     \
@@ -92,7 +100,17 @@ struct link_opts {
     "  --ecn 0|1|2          TCP ECN (RFC 3168), as Linux tcp_ecn: 0 off, 1 ask for it\n" \
     "                       and accept it, 2 accept it when asked (the default)\n" \
     "  --accept-source-route  accept received LSRR/SSRR options (RFC 1122 3.2.1.8c);\n" \
-    "                       by default they are dropped, as Linux accept_source_route=0\n"
+    "                       by default they are dropped, as Linux accept_source_route=0\n" \
+    "fault injection (a lossy wire, like netem; on what ustack sends unless --faults):\n" \
+    "  --loss PCT           lose PCT%% of the frames (e.g. 5 or 0.5)\n" \
+    "  --delay TIME         delay every frame, e.g. 20ms (units ns, us, ms, s)\n" \
+    "  --jitter TIME        add a uniform 0..TIME to the delay (order is kept)\n" \
+    "  --reorder PCT        hold PCT%% of the frames back 1 ms (later ones overtake)\n" \
+    "  --dup PCT            send PCT%% of the frames twice\n" \
+    "  --corrupt PCT        flip one bit in PCT%% of the frames (checksums catch it)\n" \
+    "  --faults DIR         tx (the default), rx or both: which direction gets them\n" \
+    "  --fault-seed N       seed of the injector's PRNG (default 1: same seed, same\n" \
+    "                       faults on the same frames)\n"
 
 void link_opts_init(struct link_opts *o);
 /* Consumes argv[*i] if it is a link option. Returns 1 if consumed, 0 if it

@@ -66,12 +66,10 @@ static int demo_parse(int argc, char **argv, struct demo_opts *o)
                 return CLI_EXIT_USAGE;
             o->seed = seed;
         } else if ((r = opt_value(argc, argv, &i, "--loss", &v)) != 0) {
-            char *end;
-            if (r < 0)
+            double loss; /* parsed as the link option --loss of serve and ping */
+            if (r < 0 || parse_percent("--loss", v, &loss) != 0)
                 return CLI_EXIT_USAGE;
-            o->loss_pct = strtod(v, &end);
-            if (end == v || *end || !(o->loss_pct >= 0 && o->loss_pct <= 100))
-                return cli_usage_error("--loss: '%s' is not a percentage from 0 to 100", v);
+            o->loss_pct = loss * 100.0;
         } else if ((r = opt_value(argc, argv, &i, "--bytes", &v)) != 0) {
             if (r < 0)
                 return CLI_EXIT_USAGE;

@@ -124,11 +124,93 @@ int parse_bytes(const char *s, size_t *bytes)
     return 0;
 }
 
+int parse_percent(const char *opt, const char *s, double *prob)
+{
+    char *end;
+    errno = 0;
+    double v = strtod(s, &end);
+    if (end == s || *end != '\0' || errno || !(v >= 0 && v <= 100))
+        return cli_usage_error("%s: '%s' is not a percentage from 0 to 100", opt, s), -1;
+    *prob = v / 100.0;
+    return 0;
+}
+
+int parse_duration(const char *opt, const char *s, ust_time_t *out)
+{
+    static const struct {
+        const char *suffix;
+        double mult;
+    } units[] = {{"ns", 1}, {"us", 1e3}, {"ms", 1e6}, {"s", 1e9}};
+    char *end;
+    errno = 0;
+    double v = strtod(s, &end);
+    bool ok = end != s && !errno && isfinite(v) && v >= 0 && *s >= '0' && *s <= '9';
+    double mult = *end == '\0' && v == 0 ? 1 : 0; /* "0" needs no unit */
+    for (size_t k = 0; ok && !mult && k < sizeof(units) / sizeof(units[0]); k++)
+        if (!strcmp(end, units[k].suffix))
+            mult = units[k].mult;
+    if (!ok || !mult || v * mult > 60e9)
+        return cli_usage_error("%s: '%s' is not a time up to 60 s (e.g. 20ms, 500us, 1.5s)",
+                               opt, s), -1;
+    *out = (ust_time_t)llround(v * mult);
+    return 0;
+}
+
 void link_opts_init(struct link_opts *o)
 {
     memset(o, 0, sizeof(*o));
     o->mtu = 1500;
     o->ecn = -1;
+    o->fault_dirs = 1u << UST_DEV_TX;
+    o->fault_seed = 1;
+}
+
+/* A fault option's value parsed (parse_rc 0): 1, the injector is on; or
+ * -1 after the usage error it printed. */
+static int fault_on(struct link_opts *o, int parse_rc)
+{
+    if (parse_rc != 0)
+        return -1;
+    o->have_faults = true;
+    return 1;
+}
+
+/* The fault injector's options. 1 consumed, 0 not ours, -1 error. */
+static int parse_fault_opt(struct link_opts *o, int argc, char **argv, int *i)
+{
+    static const char *const pct_opts[] = {"--loss", "--reorder", "--dup", "--corrupt"};
+    double *const pct_vals[] = {&o->faults.loss, &o->faults.reorder, &o->faults.duplicate,
+                                &o->faults.corrupt};
+    const char *v;
+    int r;
+    for (size_t k = 0; k < 4; k++)
+        if ((r = opt_value(argc, argv, i, pct_opts[k], &v)) != 0)
+            return r < 0 ? -1 : fault_on(o, parse_percent(pct_opts[k], v, pct_vals[k]));
+    if ((r = opt_value(argc, argv, i, "--delay", &v)) != 0)
+        return r < 0 ? -1 : fault_on(o, parse_duration("--delay", v, &o->faults.delay));
+    if ((r = opt_value(argc, argv, i, "--jitter", &v)) != 0)
+        return r < 0 ? -1 : fault_on(o, parse_duration("--jitter", v, &o->faults.jitter));
+    if ((r = opt_value(argc, argv, i, "--fault-seed", &v)) != 0) {
+        unsigned long seed;
+        if (r < 0 || parse_uint("--fault-seed", v, 0, 4294967295ul, &seed))
+            return -1;
+        o->fault_seed = seed;
+        return 1;
+    }
+    if ((r = opt_value(argc, argv, i, "--faults", &v)) != 0) {
+        if (r < 0)
+            return -1;
+        const unsigned tx = 1u << UST_DEV_TX, rx = 1u << UST_DEV_RX;
+        unsigned dirs = !strcmp(v, "tx")     ? tx
+                        : !strcmp(v, "rx")   ? rx
+                        : !strcmp(v, "both") ? tx | rx
+                                             : 0;
+        if (!dirs)
+            return cli_usage_error("--faults: '%s' is not tx, rx or both", v), -1;
+        o->fault_dirs = dirs;
+        return 1;
+    }
+    return 0;
 }
 
 static int parse_cidr_opt(const char *opt, const char *s, ust_ip4_t *addr, int *len)
@@ -266,7 +348,7 @@ int link_opts_parse(struct link_opts *o, int argc, char **argv, int *i)
     }
     if ((r = opt_value(argc, argv, i, "--shape", &v)) != 0)
         return r < 0 || parse_shape(v, o) != 0 ? -1 : 1;
-    return 0;
+    return parse_fault_opt(o, argc, argv, i);
 }
 
 int link_opts_check(const struct link_opts *o)

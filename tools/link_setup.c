@@ -41,8 +41,26 @@ static int open_tap(const struct link_opts *o, struct link_ctx *c)
     return cli_usage_error("--tap %s: cannot open the TAP device: %s", o->tap, ust_strerror(err));
 }
 
+/* The fault injector on the chosen directions, seeded for a repeatable run. */
+static int attach_faults(const struct link_opts *o, struct link_ctx *c)
+{
+    int rc = ust_dev_faults_seed(c->dev, o->fault_seed);
+    for (int d = UST_DEV_TX; rc == UST_OK && d <= UST_DEV_RX; d++)
+        if (o->fault_dirs & (1u << d))
+            rc = ust_dev_faults_set(c->dev, (enum ust_dev_dir)d, &o->faults);
+    if (rc != UST_OK)
+        return cli_usage_error("cannot attach the fault injector: %s", ust_strerror(rc));
+    const struct ust_dev_faults *f = &o->faults;
+    fprintf(c->out, "faults on %s: loss %g%%, delay %gms, jitter %gms, reorder %g%%, dup %g%%, "
+                    "corrupt %g%% (seed %llu)\n",
+            o->fault_dirs == 3 ? "tx and rx" : o->fault_dirs & 1 ? "tx" : "rx", f->loss * 100,
+            (double)f->delay / UST_MSEC, (double)f->jitter / UST_MSEC, f->reorder * 100,
+            f->duplicate * 100, f->corrupt * 100, (unsigned long long)o->fault_seed);
+    return 0;
+}
+
 /* Everything after the device exists: Linux side, capture, address,
- * gateway, shaper. */
+ * gateway, shaper, fault injector. */
 static int configure(const struct link_opts *o, struct link_ctx *c)
 {
     char a[16], b[16];
@@ -68,7 +86,7 @@ static int configure(const struct link_opts *o, struct link_ctx *c)
         (rc = ust_dev_shaper_attach(c->dev, o->shape_rate_bps, o->shape_burst,
                                     o->shape_burst * 4)) != UST_OK)
         return cli_usage_error("--shape: cannot attach the shaper: %s", ust_strerror(rc));
-    return 0;
+    return o->have_faults ? attach_faults(o, c) : 0;
 }
 
 /* The control socket for `ustack netstat`. An explicit --ctl that cannot

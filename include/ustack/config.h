@@ -27,6 +27,12 @@ struct ust_config {
                                        so a first large send is not lost to ARP */
     unsigned arp_max_entries;       /* neighbour cache capacity (256) */
 
+    /* Devices */
+    unsigned dev_fault_queue_len;   /* frames the fault injector (ust_dev_faults_set)
+                                       holds per direction for delay, jitter and
+                                       reordering (2048); a frame that finds it full
+                                       is dropped (link counter fault_queue_drops) */
+
     /* IPv4 */
     uint8_t ip_default_ttl;         /* 64; 0 is replaced by 64 (RFC 1122 3.2.1.7:
                                        never send TTL 0) */

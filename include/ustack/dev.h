@@ -1,5 +1,6 @@
 /* ustack — network devices: drivers (TAP, TUN, loopback, simulated,
- * application-supplied) and middleware (packet capture, traffic shaper).
+ * application-supplied) and middleware that wraps any of them (packet
+ * capture, traffic shaper, fault injector).
  * A device belongs to one stack; the stack frees it. */
 #ifndef USTACK_DEV_H
 #define USTACK_DEV_H
@@ -128,5 +129,55 @@ UST_API void ust_dev_pcap_close(struct ust_dev *dev);
 UST_API int ust_dev_shaper_attach(struct ust_dev *dev, uint64_t rate_bps, size_t burst_bytes,
                                   size_t queue_bytes);
 UST_API void ust_dev_shaper_detach(struct ust_dev *dev);
+
+/* Fault injector: loses, delays (with jitter), reorders, duplicates and
+ * corrupts the frames of one direction of any device (TAP, TUN, loopback,
+ * simulated, application), as a lossy wire would; the Linux netem qdisc
+ * for a user-space stack. It sits nearest the driver: capture and shaper
+ * see the frames the stack sends and gets. Every draw comes from the
+ * injector's own PRNG (xoshiro256**), so a seed gives the same faults on
+ * the same sequence of frames. Held frames wait in a queue of at most
+ * cfg.dev_fault_queue_len frames per direction, released by the stack's
+ * timers (ust_stack_poll_at() covers them). */
+enum ust_dev_dir {
+    UST_DEV_TX, /* frames the stack sends, on their way to the driver */
+    UST_DEV_RX, /* frames the driver received, on their way to the stack */
+};
+struct ust_dev_faults {
+    double loss;        /* probability a frame is lost, 0..1 */
+    double duplicate;   /* probability a frame is passed on twice */
+    double reorder;     /* probability a frame is held back by reorder_delay
+                           (later frames overtake it) */
+    double corrupt;     /* probability one bit of the frame is flipped, after the
+                           Ethernet header (a TAP frame has no FCS: a flipped
+                           MAC address would be misdelivery, not corruption);
+                           the IP or transport checksum then fails upstream */
+    ust_time_t delay;   /* fixed delay */
+    ust_time_t jitter;  /* uniform extra delay 0..jitter; frames stay in order
+                           unless reorder hits */
+    ust_time_t reorder_delay; /* extra delay of a reordered frame (0: 1 ms) */
+};
+/* Sets the faults of one direction, inserting the injector if the device
+ * has none (seeded from the stack's PRNG; ust_dev_faults_seed re-seeds).
+ * All zero passes frames straight through. UST_ERR_INVAL for a bad value. */
+int ust_dev_faults_set(struct ust_dev *dev, enum ust_dev_dir dir, const struct ust_dev_faults *f);
+/* Seeds the injector's PRNG (inserting the injector if needed). */
+int ust_dev_faults_seed(struct ust_dev *dev, uint64_t seed);
+/* Removes the injector; frames it still holds are dropped (fault_queue_drops). */
+void ust_dev_faults_detach(struct ust_dev *dev);
+/* What one direction of the injector did. */
+struct ust_dev_fault_stats {
+    uint64_t frames;      /* frames offered */
+    uint64_t lost;        /* dropped by the loss fault */
+    uint64_t duplicated;  /* extra copies passed on */
+    uint64_t reordered;   /* held back by reorder_delay */
+    uint64_t corrupted;   /* copies with a bit flipped */
+    uint64_t delayed;     /* copies held for a later time */
+    uint64_t queue_drops; /* copies dropped: the queue was full (or detached) */
+    uint64_t held;        /* copies waiting now */
+};
+/* UST_ERR_INVAL if the device has no injector. */
+int ust_dev_faults_stats(const struct ust_dev *dev, enum ust_dev_dir dir,
+                         struct ust_dev_fault_stats *out);
 
 #endif

@@ -10,7 +10,9 @@
     X(rx_frames) X(rx_bytes) X(tx_frames) X(tx_bytes) \
     X(rx_crc_errors) X(rx_truncated) X(rx_not_for_us) X(rx_unknown_type) \
     X(rx_vlan) X(tx_drops) X(shaper_drops) X(shaper_queued) X(tx_uring) \
-    X(rx_errors) X(tx_errors) X(dev_lost)
+    X(rx_errors) X(tx_errors) X(dev_lost) \
+    X(fault_lost) X(fault_duplicated) X(fault_reordered) X(fault_corrupted) \
+    X(fault_delayed) X(fault_queue_drops)
 
 #define UST_ARP_COUNTERS(X) \
     X(in_packets) X(in_errors) X(in_requests) X(in_replies) \

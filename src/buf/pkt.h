@@ -34,9 +34,12 @@ struct pkt *pkt_copy(const uint8_t *data, size_t len);
 /* A few spare packets of one size (PKT_POOL_CAP bytes: headroom + a 1500
  * byte frame and then some), so that a sender does not call malloc and
  * free for every frame. Pool packets are ordinary packets: pkt_free works
- * on them too (they are then simply not reused). */
+ * on them too (they are then simply not reused). Up to PKT_POOL_MAX are
+ * kept: enough for the frames a TAP transmit queue holds in flight in its
+ * packets (256, dev_tap_txq.c) to come back without going to the
+ * allocator, plus some (at most 640 KiB per stack). */
 #define PKT_POOL_CAP 2048
-#define PKT_POOL_MAX 64
+#define PKT_POOL_MAX 320
 struct pkt_pool {
     struct pkt *free;
     unsigned n;

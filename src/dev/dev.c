@@ -1,5 +1,6 @@
 /* Device core: creation, receive entry point, transmit through the
- * middleware chain (pcap, shaper) to the driver. */
+ * middleware chain (dev_layer.c: pcap, shaper, fault injector) to the
+ * driver. */
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -44,10 +45,7 @@ void dev_free(struct ust_dev *dev)
 {
     if (!dev)
         return;
-    if (dev->shaper)
-        shaper_free(dev->shaper);
-    if (dev->pcap)
-        pcap_writer_free(dev->pcap);
+    dev_layers_free(dev);
     if (dev->ops.close)
         dev->ops.close(dev->ctx);
     free(dev);
@@ -60,8 +58,12 @@ int ust_dev_input(struct ust_dev *dev, ust_time_t now, const uint8_t *frame, siz
     dev->stats.rx_bytes += len;
     dev->st->stats.link.rx_frames++;
     dev->st->stats.link.rx_bytes += len;
-    if (dev->pcap)
-        pcap_write_frame(dev->pcap, dev->st->now, frame, len);
+    /* The chain is entered from the driver's side: the bottom layer first. */
+    struct dev_layer *bottom = dev->top;
+    while (bottom && bottom->below)
+        bottom = bottom->below;
+    if (bottom)
+        return bottom->ops->input(bottom, dev->st->now, frame, len);
     return link_input(dev, dev->st->now, frame, len);
 }
 
@@ -71,44 +73,51 @@ void dev_tx_flush(struct ust_dev *dev)
         dev->txq->flush(dev->ctx, dev);
 }
 
-int dev_driver_transmit(struct ust_dev *dev, ust_time_t now, struct pkt *p)
+/* Counts a frame the driver took or refused; flushes outside a burst. */
+static int dev_count_tx(struct ust_dev *dev, size_t len, int rc)
 {
-    /* A driver with a transmit queue copies the frame and may hold it
-     * until the burst ends (stack_tx_release); outside one it goes now.
-     * A failed device is not asked again: its descriptor is gone. */
-    int rc = dev->failed ? UST_ERR_NETDOWN
-             : dev->txq  ? dev->txq->transmit(dev->ctx, dev, p->data, p->len)
-                         : dev->ops.transmit(dev->ctx, now, p->data, p->len);
     if (rc < 0) {
         DEV_COUNT(dev, tx_drops);
         if (dev->failed)
             DEV_COUNT(dev, tx_errors);
-        TRACE(dev->st, "dev", "%s tx drop len %zu: %s", dev->name, p->len, ust_strerror(rc));
+        TRACE(dev->st, "dev", "%s tx drop len %zu: %s", dev->name, len, ust_strerror(rc));
     } else {
         dev->stats.tx_frames++;
-        dev->stats.tx_bytes += p->len;
+        dev->stats.tx_bytes += len;
         dev->st->stats.link.tx_frames++;
-        dev->st->stats.link.tx_bytes += p->len;
+        dev->st->stats.link.tx_bytes += len;
     }
-    pkt_pool_free(&dev->st->pkt_pool, p);
     if (rc >= 0 && dev->st->tx_hold == 0)
         dev_tx_flush(dev);
     return rc < 0 ? rc : UST_OK;
 }
 
+int dev_driver_transmit(struct ust_dev *dev, ust_time_t now, struct pkt *p)
+{
+    /* A driver with a transmit queue takes the packet itself (its memory
+     * becomes the transmit buffer) or copies the frame, and may hold it
+     * until the burst ends (stack_tx_release); outside one it goes now.
+     * A failed device is not asked again: its descriptor is gone. */
+    size_t len = p->len;
+    if (!dev->failed && dev->txq && dev->txq->transmit_pkt)
+        return dev_count_tx(dev, len, dev->txq->transmit_pkt(dev->ctx, dev, p)); /* p taken */
+    int rc = dev->failed ? UST_ERR_NETDOWN
+             : dev->txq  ? dev->txq->transmit(dev->ctx, dev, p->data, p->len)
+                         : dev->ops.transmit(dev->ctx, now, p->data, p->len);
+    pkt_pool_free(&dev->st->pkt_pool, p);
+    return dev_count_tx(dev, len, rc);
+}
+
 int dev_transmit(struct ust_dev *dev, ust_time_t now, struct pkt *p)
 {
-    /* Capture sees the frame as the stack sent it, before any shaping. */
-    if (dev->pcap)
-        pcap_write_frame(dev->pcap, now, p->data, p->len);
-    if (dev->shaper)
-        return shaper_enqueue(dev, now, p);
+    if (dev->top)
+        return dev->top->ops->transmit(dev->top, now, p);
     return dev_driver_transmit(dev, now, p);
 }
 
 ust_time_t dev_poll_at(const struct ust_dev *dev)
 {
-    ust_time_t next = dev->shaper ? shaper_poll_at(dev->shaper) : UST_TIME_NEVER;
+    ust_time_t next = dev_layers_poll_at(dev);
     if (dev->drv_poll) {
         ust_time_t d = dev->drv_poll->poll_at(dev->ctx);
         if (d < next)
@@ -119,8 +128,7 @@ ust_time_t dev_poll_at(const struct ust_dev *dev)
 
 void dev_poll(struct ust_dev *dev, ust_time_t now)
 {
-    if (dev->shaper)
-        shaper_poll(dev, now);
+    dev_layers_poll(dev, now);
     if (dev->drv_poll && dev->drv_poll->poll_at(dev->ctx) <= now)
         dev->drv_poll->poll(dev->ctx, dev, now);
 }

@@ -5,8 +5,36 @@
 #include "buf/pkt.h"
 #include "ustack/dev.h"
 
-struct pcap_writer;
-struct shaper;
+struct dev_layer;
+
+/* A layer that wraps the device below it (middleware: capture, shaper,
+ * fault injector). Layers form a chain between the link layer (above the
+ * top one) and the driver (below the bottom one); each sees the frames the
+ * layer above sends and the frames the layer below receives, exactly as if
+ * the layer below were the device. Ordered by rank, lowest nearest the
+ * stack: capture sees what the stack sends and gets, the shaper paces
+ * what goes towards the wire, the fault injector models the wire. */
+struct dev_layer_ops {
+    const char *name;
+    int rank;
+    /* Sends p (taken) on; calls dev_layer_transmit_below when it passes it. */
+    int (*transmit)(struct dev_layer *l, ust_time_t now, struct pkt *p);
+    /* A received frame (borrowed); calls dev_layer_input_above to pass it. */
+    int (*input)(struct dev_layer *l, ust_time_t now, const uint8_t *frame, size_t len);
+    /* Optional: work held inside the layer that the stack's poll releases
+     * (layers may also arm the stack's timers instead). */
+    ust_time_t (*poll_at)(const struct dev_layer *l);
+    void (*poll)(struct dev_layer *l, ust_time_t now);
+    /* Frees the layer and whatever it holds. */
+    void (*free)(struct dev_layer *l);
+};
+
+struct dev_layer {
+    const struct dev_layer_ops *ops;
+    struct ust_dev *dev;
+    struct dev_layer *above; /* nearer the stack; NULL: the link layer */
+    struct dev_layer *below; /* nearer the driver; NULL: the driver */
+};
 
 /* Driver-internal work that the stack's poll drives (e.g. the loopback
  * queue): not part of the public ops, so application drivers never see it. */
@@ -24,6 +52,11 @@ struct dev_poll_ops {
 struct dev_txq_ops {
     /* Queues a copy of the frame. 0, or a negative ust_err if dropped. */
     int (*transmit)(void *ctx, struct ust_dev *dev, const uint8_t *frame, size_t len);
+    /* Optional: queues the packet itself (taken, also on error): its
+     * memory is the transmit buffer, so the frame the stack built goes to
+     * the kernel in place, without a copy; the driver returns it to the
+     * stack's packet pool when the kernel is done with it. */
+    int (*transmit_pkt)(void *ctx, struct ust_dev *dev, struct pkt *p);
     /* Hands every held frame to the kernel. */
     void (*flush)(void *ctx, struct ust_dev *dev);
 };
@@ -38,18 +71,17 @@ struct ust_dev {
     void *ctx;
     int ifindex;             /* interface using this device, -1 none */
     struct ust_link_stats stats;
-    struct pcap_writer *pcap; /* capture middleware, NULL when off */
-    struct shaper *shaper;    /* transmit shaper, NULL when off */
+    struct dev_layer *top;   /* middleware chain, nearest the stack; NULL none */
     const struct dev_poll_ops *drv_poll; /* driver-internal poll, NULL none */
     const struct dev_txq_ops *txq; /* driver transmit queue, NULL: ops.transmit */
     int failed;              /* errno of the failure that ended the device, 0: working */
 };
 
 /* Sends a complete frame (link header included). Consumes p. Passes it
- * through pcap and the shaper, then the driver. Returns 0 or a negative
+ * through the middleware chain, then the driver. Returns 0 or a negative
  * ust_err (the frame was dropped and counted). */
 int dev_transmit(struct ust_dev *dev, ust_time_t now, struct pkt *p);
-/* Work queued inside the device's middleware (shaper): next deadline and
+/* Work queued inside the device's middleware or driver: next deadline and
  * the call that releases it. */
 ust_time_t dev_poll_at(const struct ust_dev *dev);
 void dev_poll(struct ust_dev *dev, ust_time_t now);
@@ -73,16 +105,27 @@ bool dev_write_errno_fatal(int e);
         (dev)->st->stats.link.field++;        \
     } while (0)
 
+/* ---- the middleware chain (dev_layer.c) ---- */
+/* Inserts l (l->ops set) at its rank's place; a layer of the same ops is
+ * replaced (freed). */
+void dev_layer_insert(struct ust_dev *dev, struct dev_layer *l);
+/* The layer with these ops, NULL if none. */
+struct dev_layer *dev_layer_find(const struct ust_dev *dev, const struct dev_layer_ops *ops);
+/* Unlinks l and frees it. */
+void dev_layer_remove(struct ust_dev *dev, struct dev_layer *l);
+void dev_layers_free(struct ust_dev *dev);
+/* Passes p (taken) to the next layer towards the driver, or the driver. */
+int dev_layer_transmit_below(struct dev_layer *l, ust_time_t now, struct pkt *p);
+/* Passes a received frame to the next layer towards the stack, or the link layer. */
+int dev_layer_input_above(struct dev_layer *l, ust_time_t now, const uint8_t *frame, size_t len);
+ust_time_t dev_layers_poll_at(const struct ust_dev *dev);
+void dev_layers_poll(struct ust_dev *dev, ust_time_t now);
+
 /* pcap middleware (dev_pcap.c) */
-void pcap_write_frame(struct pcap_writer *w, ust_time_t now, const uint8_t *frame, size_t len);
-void pcap_writer_free(struct pcap_writer *w);
 /* Write failures since the capture was attached (capture stops at the first). */
 uint64_t pcap_write_errors(const struct ust_dev *dev);
-/* shaper middleware (dev_shaper.c): takes p if it returns 0 */
-int shaper_enqueue(struct ust_dev *dev, ust_time_t now, struct pkt *p);
-ust_time_t shaper_poll_at(const struct shaper *s);
-void shaper_poll(struct ust_dev *dev, ust_time_t now);
-void shaper_free(struct shaper *s);
+/* Is a capture layer attached? */
+bool pcap_attached(const struct ust_dev *dev);
 /* Hands a frame to the driver, after middleware. Consumes p. */
 int dev_driver_transmit(struct ust_dev *dev, ust_time_t now, struct pkt *p);
 

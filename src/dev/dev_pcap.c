@@ -1,4 +1,6 @@
-/* Packet capture middleware: writes every frame a device sends or receives
+/* Packet capture middleware: a layer at the top of the device's chain (so
+ * it records what the stack sends, before shaping, and what the stack
+ * receives, after the fault injector) that writes every frame a device sends or receives
  * to a pcap file (the classic libpcap format with nanosecond timestamps,
  * magic 0xa1b23c4d, version 2.4), which Wireshark and tshark read.
  * Fields are written with explicit little-endian stores, never through a
@@ -23,6 +25,7 @@
 #define PCAP_RECORD_HDR_LEN 16
 
 struct pcap_writer {
+    struct dev_layer layer; /* first: the layer is the writer */
     FILE *f;
     bool owned;     /* opened by us: closed on detach */
     bool streaming; /* stdout or a pipe reader: flush every record */
@@ -68,7 +71,7 @@ static bool pcap_write_global_header(struct pcap_writer *w, uint32_t linktype)
     return true;
 }
 
-void pcap_write_frame(struct pcap_writer *w, ust_time_t now, const uint8_t *frame, size_t len)
+static void pcap_write_frame(struct pcap_writer *w, ust_time_t now, const uint8_t *frame, size_t len)
 {
     if (!w || w->failed)
         return;
@@ -87,7 +90,7 @@ void pcap_write_frame(struct pcap_writer *w, ust_time_t now, const uint8_t *fram
     }
 }
 
-void pcap_writer_free(struct pcap_writer *w)
+static void pcap_writer_free(struct pcap_writer *w)
 {
     if (!w)
         return;
@@ -98,11 +101,39 @@ void pcap_writer_free(struct pcap_writer *w)
     free(w);
 }
 
+static int pcap_layer_transmit(struct dev_layer *l, ust_time_t now, struct pkt *p)
+{
+    pcap_write_frame((struct pcap_writer *)l, now, p->data, p->len);
+    return dev_layer_transmit_below(l, now, p);
+}
+
+static int pcap_layer_input(struct dev_layer *l, ust_time_t now, const uint8_t *frame, size_t len)
+{
+    pcap_write_frame((struct pcap_writer *)l, now, frame, len);
+    return dev_layer_input_above(l, now, frame, len);
+}
+
+static void pcap_layer_free(struct dev_layer *l) { pcap_writer_free((struct pcap_writer *)l); }
+
+static const struct dev_layer_ops pcap_layer_ops = {
+    .name = "pcap",
+    .rank = 0,
+    .transmit = pcap_layer_transmit,
+    .input = pcap_layer_input,
+    .free = pcap_layer_free,
+};
+
+static struct pcap_writer *pcap_of(const struct ust_dev *dev)
+{
+    return (struct pcap_writer *)dev_layer_find(dev, &pcap_layer_ops);
+}
+
 static int pcap_install(struct ust_dev *dev, FILE *f, bool owned, bool streaming)
 {
     struct pcap_writer *w = calloc(1, sizeof(*w));
     if (!w)
         return UST_ERR_NOMEM;
+    w->layer.ops = &pcap_layer_ops;
     w->f = f;
     w->owned = owned;
     w->streaming = streaming;
@@ -112,8 +143,7 @@ static int pcap_install(struct ust_dev *dev, FILE *f, bool owned, bool streaming
         pcap_writer_free(w);
         return UST_ERR_IO;
     }
-    ust_dev_pcap_close(dev);
-    dev->pcap = w;
+    dev_layer_insert(dev, &w->layer); /* replaces a capture already on */
     TRACE(dev->st, "pcap", "%s: capture on (linktype %u)", dev->name, pcap_linktype(dev));
     return UST_OK;
 }
@@ -143,13 +173,15 @@ int ust_dev_pcap_attach(struct ust_dev *dev, void *file)
 
 void ust_dev_pcap_close(struct ust_dev *dev)
 {
-    if (!dev || !dev->pcap)
-        return;
-    pcap_writer_free(dev->pcap);
-    dev->pcap = NULL;
+    struct pcap_writer *w = dev ? pcap_of(dev) : NULL;
+    if (w)
+        dev_layer_remove(dev, &w->layer);
 }
 
 uint64_t pcap_write_errors(const struct ust_dev *dev)
 {
-    return dev && dev->pcap ? dev->pcap->errors : 0;
+    struct pcap_writer *w = dev ? pcap_of(dev) : NULL;
+    return w ? w->errors : 0;
 }
+
+bool pcap_attached(const struct ust_dev *dev) { return dev && pcap_of(dev); }

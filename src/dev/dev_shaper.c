@@ -1,4 +1,5 @@
-/* Token-bucket traffic shaper on a device's transmit side.
+/* Token-bucket traffic shaper on a device's transmit side: a layer of the
+ * device's middleware chain, below capture and above the fault injector.
  *
  * Credit is kept in exact integer units of 1e-9 bit ("bit-nanoseconds"
  * divided by a second): `rate_bps` units accrue per nanosecond and a frame
@@ -19,6 +20,7 @@
 #define UNITS_PER_BYTE (8 * UST_SEC)
 
 struct shaper {
+    struct dev_layer layer; /* first: the layer is the shaper */
     uint64_t rate_bps;
     uint64_t cap;         /* burst in credit units */
     uint64_t credit;      /* current credit in units */
@@ -53,6 +55,13 @@ static void shaper_refill(struct shaper *s, ust_time_t now)
         s->credit = ceiling;
 }
 
+static const struct dev_layer_ops shaper_layer_ops;
+
+static struct shaper *shaper_of(const struct ust_dev *dev)
+{
+    return (struct shaper *)dev_layer_find(dev, &shaper_layer_ops);
+}
+
 int ust_dev_shaper_attach(struct ust_dev *dev, uint64_t rate_bps, size_t burst_bytes,
                           size_t queue_bytes)
 {
@@ -61,13 +70,14 @@ int ust_dev_shaper_attach(struct ust_dev *dev, uint64_t rate_bps, size_t burst_b
     struct shaper *s = calloc(1, sizeof(*s));
     if (!s)
         return UST_ERR_NOMEM;
+    s->layer.ops = &shaper_layer_ops;
     s->rate_bps = rate_bps;
     s->cap = frame_cost(burst_bytes);
     s->credit = s->cap; /* a fresh bucket starts full: the first burst goes at once */
     s->last = dev->st->now;
     s->queue_limit = queue_bytes;
     ust_dev_shaper_detach(dev);
-    dev->shaper = s;
+    dev_layer_insert(dev, &s->layer);
     TRACE(dev->st, "shaper", "%s: rate %llu bit/s burst %zu queue %zu", dev->name,
           (unsigned long long)rate_bps, burst_bytes, queue_bytes);
     return UST_OK;
@@ -75,31 +85,31 @@ int ust_dev_shaper_attach(struct ust_dev *dev, uint64_t rate_bps, size_t burst_b
 
 void ust_dev_shaper_detach(struct ust_dev *dev)
 {
-    if (!dev || !dev->shaper)
-        return;
-    /* Frames still waiting are dropped: they were promised no later slot. */
-    for (size_t i = 0; i < dev->shaper->q.count; i++)
-        DEV_COUNT(dev, shaper_drops);
-    shaper_free(dev->shaper);
-    dev->shaper = NULL;
-}
-
-void shaper_free(struct shaper *s)
-{
+    struct shaper *s = dev ? shaper_of(dev) : NULL;
     if (!s)
         return;
+    /* Frames still waiting are dropped: they were promised no later slot. */
+    for (size_t i = 0; i < s->q.count; i++)
+        DEV_COUNT(dev, shaper_drops);
+    dev_layer_remove(dev, &s->layer);
+}
+
+static void shaper_free(struct dev_layer *l)
+{
+    struct shaper *s = (struct shaper *)l;
     pkt_queue_clear(&s->q);
     free(s);
 }
 
-int shaper_enqueue(struct ust_dev *dev, ust_time_t now, struct pkt *p)
+static int shaper_enqueue(struct dev_layer *l, ust_time_t now, struct pkt *p)
 {
-    struct shaper *s = dev->shaper;
+    struct shaper *s = (struct shaper *)l;
+    struct ust_dev *dev = l->dev;
     shaper_refill(s, now);
     uint64_t cost = frame_cost(p->len);
     if (!s->q.head && s->credit >= cost) {
         s->credit -= cost;
-        return dev_driver_transmit(dev, now, p);
+        return dev_layer_transmit_below(l, now, p);
     }
     if (s->q.bytes + p->len > s->queue_limit) {
         DEV_COUNT(dev, shaper_drops);
@@ -113,9 +123,10 @@ int shaper_enqueue(struct ust_dev *dev, ust_time_t now, struct pkt *p)
     return UST_OK;
 }
 
-ust_time_t shaper_poll_at(const struct shaper *s)
+static ust_time_t shaper_poll_at(const struct dev_layer *l)
 {
-    if (!s || !s->q.head)
+    const struct shaper *s = (const struct shaper *)l;
+    if (!s->q.head)
         return UST_TIME_NEVER;
     uint64_t cost = frame_cost(s->q.head->len);
     if (s->credit >= cost)
@@ -124,15 +135,31 @@ ust_time_t shaper_poll_at(const struct shaper *s)
     return s->last + (missing + s->rate_bps - 1) / s->rate_bps; /* round up: never early */
 }
 
-void shaper_poll(struct ust_dev *dev, ust_time_t now)
+static void shaper_poll(struct dev_layer *l, ust_time_t now)
 {
-    struct shaper *s = dev->shaper;
+    struct shaper *s = (struct shaper *)l;
     shaper_refill(s, now);
     while (s->q.head && s->credit >= frame_cost(s->q.head->len)) {
         struct pkt *p = pkt_queue_pop(&s->q);
         s->credit -= frame_cost(p->len);
-        dev_driver_transmit(dev, now, p);
+        dev_layer_transmit_below(l, now, p);
         /* The next head may have a higher ceiling than this one. */
         shaper_refill(s, now);
     }
 }
+
+/* Received frames are not shaped. */
+static int shaper_input(struct dev_layer *l, ust_time_t now, const uint8_t *frame, size_t len)
+{
+    return dev_layer_input_above(l, now, frame, len);
+}
+
+static const struct dev_layer_ops shaper_layer_ops = {
+    .name = "shaper",
+    .rank = 1,
+    .transmit = shaper_enqueue,
+    .input = shaper_input,
+    .poll_at = shaper_poll_at,
+    .poll = shaper_poll,
+    .free = shaper_free,
+};

@@ -94,7 +94,13 @@ static void tap_flush(void *ctx, struct ust_dev *dev)
     tap_txq_flush(((struct tap *)ctx)->txq, dev);
 }
 
-static const struct dev_txq_ops tap_txq_ops = {.transmit = tap_queue, .flush = tap_flush};
+static int tap_queue_pkt(void *ctx, struct ust_dev *dev, struct pkt *p)
+{
+    return tap_txq_transmit_pkt(((struct tap *)ctx)->txq, dev, p);
+}
+
+static const struct dev_txq_ops tap_txq_ops = {
+    .transmit = tap_queue, .transmit_pkt = tap_queue_pkt, .flush = tap_flush};
 
 static const struct ust_dev_ops tap_ops = {
     .transmit = tap_transmit,

@@ -16,8 +16,14 @@
  * request, a handshake) and nothing is in flight, straight through
  * write(): waking the polling thread costs more than the write itself,
  * and frames keep their order because a direct write only happens when
- * the ring is empty. Each frame is copied into a buffer of the queue,
- * where it stays until its completion is reaped. */
+ * the ring is empty.
+ *
+ * Buffers: a packet from the stack's pool (the one size every ordinary
+ * frame is built in) is lent to the queue as it is: its memory is the
+ * write's buffer, so the frame goes to the kernel where the stack built
+ * it, and the packet returns to the pool when its completion is reaped.
+ * Any other frame is copied into a buffer of the queue, where it stays
+ * until its completion is reaped. */
 #include "dev_tap_txq.h"
 
 #include <errno.h>
@@ -46,6 +52,7 @@ struct tap_txq {
     uint32_t len[TXQ_ENTRIES];      /* frame length in each slot in use */
     unsigned free_slot[TXQ_ENTRIES];
     unsigned nfree;
+    struct pkt *pkt[TXQ_ENTRIES];   /* a lent packet in the slot (its buffer), or NULL */
     unsigned inflight;              /* published, completion not reaped */
     size_t held_bytes;              /* filled, not yet published */
     bool broken;                    /* the ring failed: write() from now on */
@@ -86,6 +93,22 @@ struct tap_txq *tap_txq_new(int fd, unsigned mtu, int *err)
 
 static uint8_t *slot_buf(const struct tap_txq *q, unsigned s) { return q->buf + s * q->slot_len; }
 
+/* Where slot s's frame is: a lent packet's memory or the slot's buffer. */
+static const uint8_t *slot_data(const struct tap_txq *q, unsigned s)
+{
+    return q->pkt[s] ? q->pkt[s]->data : slot_buf(q, s);
+}
+
+/* The kernel is done with slot s: a lent packet goes back to the pool. */
+static void slot_release(struct tap_txq *q, unsigned s)
+{
+    if (q->pkt[s]) {
+        pkt_pool_free(&q->dev->st->pkt_pool, q->pkt[s]);
+        q->pkt[s] = NULL;
+    }
+    q->free_slot[q->nfree++] = s;
+}
+
 static void on_completion(void *ctx, uint64_t user_data, int32_t res)
 {
     struct tap_txq *q = ctx;
@@ -99,7 +122,7 @@ static void on_completion(void *ctx, uint64_t user_data, int32_t res)
         TRACE(q->dev->st, "dev", "%s async tx drop len %u: res %d", q->dev->name,
               (unsigned)q->len[s], (int)res);
     }
-    q->free_slot[q->nfree++] = s;
+    slot_release(q, s);
     q->inflight--;
 }
 
@@ -137,8 +160,8 @@ static void write_held(struct tap_txq *q)
     struct uring *u = &q->ring;
     for (unsigned i = *u->sq_tail; i != u->local_tail; i++) {
         unsigned s = (unsigned)u->sqes[i & *u->sq_mask].user_data;
-        write_frame(q, slot_buf(q, s), q->len[s]);
-        q->free_slot[q->nfree++] = s;
+        write_frame(q, slot_data(q, s), q->len[s]);
+        slot_release(q, s);
     }
     uring_unfill(u);
     q->held_bytes = 0;
@@ -183,6 +206,8 @@ static void give_up_ring(struct tap_txq *q, struct ust_dev *dev)
         write_held(q);
 }
 
+static int queue_slot(struct tap_txq *q, struct pkt *p, size_t len);
+
 int tap_txq_transmit(struct tap_txq *q, struct ust_dev *dev, const uint8_t *frame, size_t len)
 {
     if (len > q->slot_len && !q->broken) /* the MTU grew since: after the others */
@@ -193,15 +218,42 @@ int tap_txq_transmit(struct tap_txq *q, struct ust_dev *dev, const uint8_t *fram
         write_frame(q, frame, len);
         return UST_OK;
     }
+    memcpy(slot_buf(q, q->free_slot[q->nfree - 1]), frame, len);
+    return queue_slot(q, NULL, len);
+}
+
+int tap_txq_transmit_pkt(struct tap_txq *q, struct ust_dev *dev, struct pkt *p)
+{
+    if (p->cap != PKT_POOL_CAP || q->broken) { /* not a pool packet: copied */
+        int rc = tap_txq_transmit(q, dev, p->data, p->len);
+        pkt_pool_free(&dev->st->pkt_pool, p);
+        return rc;
+    }
+    if (make_room(q, dev) != UST_OK) {
+        give_up_ring(q, dev);
+        write_frame(q, p->data, p->len);
+        pkt_pool_free(&dev->st->pkt_pool, p);
+        return UST_OK;
+    }
+    return queue_slot(q, p, p->len);
+}
+
+/* Fills a write of the next free slot's frame (in lent packet p, or
+ * already copied into the slot's buffer when p is NULL). */
+static int queue_slot(struct tap_txq *q, struct pkt *p, size_t len)
+{
     struct io_uring_sqe *sqe = uring_get_sqe(&q->ring);
-    if (!sqe)
-        return UST_ERR_IO; /* make_room saw one free: cannot happen */
+    if (!sqe) { /* make_room saw one free: cannot happen */
+        if (p)
+            pkt_pool_free(&q->dev->st->pkt_pool, p);
+        return UST_ERR_IO;
+    }
     unsigned s = q->free_slot[--q->nfree];
-    memcpy(slot_buf(q, s), frame, len);
+    q->pkt[s] = p;
     q->len[s] = (uint32_t)len;
     sqe->opcode = IORING_OP_WRITE;
     sqe->fd = q->fd;
-    sqe->addr = (uint64_t)(uintptr_t)slot_buf(q, s);
+    sqe->addr = (uint64_t)(uintptr_t)slot_data(q, s);
     sqe->len = (uint32_t)len;
     sqe->off = 0; /* a TAP descriptor has no file position */
     sqe->user_data = s;
@@ -227,6 +279,9 @@ void tap_txq_free(struct tap_txq *q, struct ust_dev *dev)
     if (!q)
         return;
     drain(q, dev);
+    for (unsigned s = 0; s < q->nslots; s++)
+        if (q->pkt[s]) /* only if the ring failed to complete: never lose a packet */
+            pkt_pool_free(&dev->st->pkt_pool, q->pkt[s]);
     uring_free(&q->ring);
     free(q->buf);
     free(q);

@@ -5,6 +5,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "buf/pkt.h"
 #include "ustack/dev.h"
 
 struct tap_txq;
@@ -20,6 +21,10 @@ void tap_txq_free(struct tap_txq *q, struct ust_dev *dev);
 /* Copies the frame: holds it, or hands it to the kernel. 0 or a negative
  * ust_err. */
 int tap_txq_transmit(struct tap_txq *q, struct ust_dev *dev, const uint8_t *frame, size_t len);
+/* Takes p: a packet of the stack's pool is lent (its memory is written
+ * in place, and it returns to the pool when the kernel is done), another
+ * is copied and freed. 0 or a negative ust_err. */
+int tap_txq_transmit_pkt(struct tap_txq *q, struct ust_dev *dev, struct pkt *p);
 /* The end of a burst: every held frame goes to the kernel now. */
 void tap_txq_flush(struct tap_txq *q, struct ust_dev *dev);
 

@@ -14,7 +14,7 @@
 
 #include "core/stack_impl.h"
 #include "dev/dev_impl.h"
-#include "dev/sim_impl.h"
+#include "sim/sim_impl.h"
 #include "ustack/ustack.h"
 #include "wire/wbuf.h"
 

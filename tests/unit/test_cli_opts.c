@@ -125,6 +125,48 @@ static void test_link_opts_errors(void **state)
     assert_int_equal(link_opts_check(&o), -1);
 }
 
+/* The fault injector's options: percentages become probabilities, times
+ * take a unit, --faults picks the directions, --fault-seed defaults to 1. */
+static void test_fault_opts(void **state)
+{
+    (void)state;
+    char *argv[] = {"--loss", "5", "--delay", "20ms", "--jitter", "500us", "--reorder=1",
+                    "--dup", "0.5", "--corrupt", "100", "--faults", "both", "--fault-seed", "9"};
+    struct link_opts o;
+    assert_int_equal(parse_all(&o, 15, argv), 0);
+    assert_true(o.have_faults);
+    assert_true(o.faults.loss == 0.05);
+    assert_true(o.faults.reorder == 0.01);
+    assert_true(o.faults.duplicate == 0.005);
+    assert_true(o.faults.corrupt == 1.0);
+    assert_int_equal(o.faults.delay, 20 * UST_MSEC);
+    assert_int_equal(o.faults.jitter, 500 * UST_USEC);
+    assert_int_equal(o.fault_dirs, (1u << UST_DEV_TX) | (1u << UST_DEV_RX));
+    assert_int_equal(o.fault_seed, 9);
+    char *dflt[] = {"--delay", "1.5s"};
+    assert_int_equal(parse_all(&o, 2, dflt), 0);
+    assert_int_equal(o.faults.delay, 1500 * UST_MSEC);
+    assert_int_equal(o.fault_dirs, 1u << UST_DEV_TX); /* what ustack sends */
+    assert_int_equal(o.fault_seed, 1);
+    char *none[] = {"--trace"};
+    assert_int_equal(parse_all(&o, 1, none), 0);
+    assert_false(o.have_faults);
+    ust_time_t t;
+    assert_int_equal(parse_duration("--delay", "0", &t), 0);
+    assert_int_equal(t, 0);
+    assert_int_equal(parse_duration("--delay", "250ns", &t), 0);
+    assert_int_equal(t, 250);
+    const char *bad_times[] = {"20", "20 ms", "ms", "-1ms", "61s", "1h", "nan", ""};
+    for (size_t k = 0; k < sizeof(bad_times) / sizeof(bad_times[0]); k++)
+        assert_int_equal(parse_duration("--delay", bad_times[k], &t), -1);
+    double p;
+    const char *bad_pct[] = {"101", "-1", "x", "5%", ""};
+    for (size_t k = 0; k < sizeof(bad_pct) / sizeof(bad_pct[0]); k++)
+        assert_int_equal(parse_percent("--loss", bad_pct[k], &p), -1);
+    char *dir[] = {"--faults", "up"};
+    assert_int_equal(parse_all(&o, 2, dir), -1);
+}
+
 static void test_numbers(void **state)
 {
     (void)state;
@@ -155,6 +197,7 @@ int main(void)
         cmocka_unit_test(test_link_opts_defaults_and_foreign),
         cmocka_unit_test(test_link_opts_errors),
         cmocka_unit_test(test_numbers),
+        cmocka_unit_test(test_fault_opts),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

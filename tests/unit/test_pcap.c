@@ -134,7 +134,7 @@ static void test_pcap_open_bad_path(void **state)
     struct ust_stack *st = ust_stack_new(NULL);
     struct ust_dev *dev = ust_dev_new(st, "app0", UST_LINK_ETHERNET, NULL, 1500, &sink_ops, NULL);
     assert_int_equal(ust_dev_pcap_open(dev, "/nonexistent-dir/x.pcap"), UST_ERR_IO);
-    assert_null(dev->pcap);
+    assert_false(pcap_attached(dev));
     assert_int_equal(ust_dev_pcap_open(dev, ""), UST_ERR_INVAL);
     ust_stack_free(st);
 }

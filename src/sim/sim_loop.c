@@ -5,7 +5,7 @@
 #include <stdlib.h>
 
 #include "core/stack_impl.h"
-#include "dev/sim_impl.h"
+#include "sim_impl.h"
 
 /* ---- event heap ------------------------------------------------------ */
 
@@ -99,11 +99,25 @@ void ust_sim_free(struct ust_sim *sim)
     while (sim->nheap)
         free(heap_pop(sim));
     free(sim->heap);
-    for (size_t i = 0; i < sim->nswitches; i++)
-        sim_switch_free(sim->switches[i]);
-    free(sim->switches);
+    for (size_t i = 0; i < sim->nparts; i++)
+        sim->parts[i].free(sim->parts[i].obj);
+    free(sim->parts);
     free(sim->stacks);
     free(sim);
+}
+
+unsigned sim_own(struct ust_sim *sim, void *obj, void (*free_fn)(void *obj))
+{
+    if (sim->nparts == sim->capparts) {
+        size_t cap = sim->capparts ? sim->capparts * 2 : 4;
+        struct sim_part *v = realloc(sim->parts, cap * sizeof(*v));
+        if (!v)
+            return 0;
+        sim->parts = v;
+        sim->capparts = cap;
+    }
+    sim->parts[sim->nparts++] = (struct sim_part){obj, free_fn};
+    return (unsigned)sim->nparts;
 }
 
 ust_time_t ust_sim_now(const struct ust_sim *sim) { return sim->now; }
@@ -178,7 +192,7 @@ static void sim_deliver_due(struct ust_sim *sim)
     uint64_t seq_limit = sim->next_seq;
     while (sim->nheap && sim->heap[0]->when <= sim->now && sim->heap[0]->seq < seq_limit) {
         struct sim_event *ev = heap_pop(sim);
-        sim_deliver(sim, ev);
+        ev->deliver(sim, ev);
         free(ev);
     }
 }

@@ -1,6 +1,7 @@
 /* Simulated Ethernet: NICs plugged into learning switches, with faults on
- * each direction of each cable, all driven by the simulator's virtual
- * clock and seeded PRNG (the same seed gives the same run, byte for byte).
+ * each direction of each cable (sim_cable.c), all driven by the
+ * simulator's virtual clock (sim_loop.c) and seeded PRNG (the same seed
+ * gives the same run, byte for byte).
  *
  * Like real hardware, a NIC pads short frames to 60 bytes and appends the
  * FCS (CRC-32) on transmit, and checks the FCS on receive: a corrupted
@@ -13,33 +14,13 @@
 
 #include "core/stack_impl.h"
 #include "core/trace.h"
-#include "dev_impl.h"
-#include "sim_impl.h"
+#include "dev/dev_impl.h"
+#include "sim_net.h"
 #include "wire/csum.h"
 #include "wire/wbuf.h"
 
-#define ETH_HDR_LEN 14
-#define ETH_MIN_FRAME 60 /* without FCS (IEEE 802.3 minimum 64 with it) */
-#define ETH_FCS_LEN 4
-#define ETH_WIRE_OVERHEAD 20 /* preamble+SFD (8) and inter-frame gap (12) */
 #define SIM_MAX_FRAME (ETH_HDR_LEN + 65535)
 #define SIM_MAC_TABLE 1024
-#define SIM_DEFAULT_REORDER_DELAY UST_MSEC
-
-struct sim_dir {
-    struct ust_sim_faults f;
-    ust_time_t busy_until;   /* the cable is serialising until then */
-    ust_time_t last_arrival; /* jitter never reorders: arrivals stay monotonic */
-    struct ust_sim_link_stats stats;
-};
-
-struct sim_nic {
-    struct ust_sim *sim; /* NULL once the simulator is gone */
-    struct ust_sim_switch *sw;
-    unsigned port;
-    struct ust_dev *dev;
-    struct sim_dir dir[2];
-};
 
 struct mac_entry {
     uint8_t mac[6];
@@ -58,13 +39,6 @@ struct ust_sim_switch {
 
 /* ---- helpers ----------------------------------------------------------- */
 
-static bool chance(struct ust_sim *sim, double p)
-{
-    /* Draw only for an active fault, so enabling one fault does not shift
-     * the random sequence of a run that never uses it. */
-    return p > 0 && rng_unit(&sim->rng) < p;
-}
-
 static bool mac_is_group(const uint8_t *mac) { return mac[0] & 1; }
 
 static struct sim_nic *port_nic(const struct ust_sim_switch *sw, unsigned port)
@@ -72,125 +46,9 @@ static struct sim_nic *port_nic(const struct ust_sim_switch *sw, unsigned port)
     return port < sw->nports ? sw->ports[port] : NULL;
 }
 
-/* ---- one direction of a cable ------------------------------------------ */
-
-static ust_time_t serialisation_time(uint64_t rate_bps, size_t wire_len)
-{
-    if (!rate_bps)
-        return 0;
-    uint64_t bits = (uint64_t)(wire_len + ETH_WIRE_OVERHEAD) * 8;
-    return (bits * UST_SEC + rate_bps - 1) / rate_bps;
-}
-
-static ust_time_t arrival_time(struct ust_sim *sim, struct sim_dir *d, bool *reordered)
-{
-    ust_time_t t = d->busy_until + d->f.delay;
-    if (d->f.jitter)
-        t += rng_below(&sim->rng, d->f.jitter + 1);
-    *reordered = chance(sim, d->f.reorder);
-    if (*reordered)
-        return t + (d->f.reorder_delay ? d->f.reorder_delay : SIM_DEFAULT_REORDER_DELAY);
-    if (t < d->last_arrival)
-        t = d->last_arrival;
-    d->last_arrival = t;
-    return t;
-}
-
-static void trace_fault(struct sim_nic *nic, int dir, const char *what, size_t len)
-{
-    if (nic->dev)
-        TRACE(nic->dev->st, "sim", "%s %s %s len %zu", nic->dev->name,
-              dir == UST_SIM_TX ? "tx" : "rx", what, len);
-}
-
-/* The ECN field of an IPv4 packet in an untagged Ethernet frame (wire:
- * padded frame + FCS), or -1 when the frame holds none. */
-static int frame_ecn(const uint8_t *wire, size_t wire_len)
-{
-    if (wire_len < ETH_HDR_LEN + 20 + ETH_FCS_LEN || get_be16(wire + 12) != 0x0800)
-        return -1;
-    if ((wire[ETH_HDR_LEN] >> 4) != 4 || (wire[ETH_HDR_LEN] & 0x0f) < 5)
-        return -1;
-    return wire[ETH_HDR_LEN + 1] & 0x3;
-}
-
-/* Marks the packet CE (RFC 3168 5: ECN field 11) as a congested router
- * would: the header checksum follows incrementally (RFC 1624, so a bad one
- * stays bad), then the FCS is recomputed, as the router sends a new frame. */
-static void mark_ce(uint8_t *wire, size_t wire_len)
-{
-    uint8_t *ip = wire + ETH_HDR_LEN;
-    uint16_t old_word = get_be16(ip);
-    ip[1] |= 0x3;
-    put_be16(ip + 10, csum_update16(get_be16(ip + 10), old_word, get_be16(ip)));
-    size_t flen = wire_len - ETH_FCS_LEN;
-    put_le32(wire + flen, crc32_ieee(wire, flen));
-}
-
-/* Puts wire bytes on one direction of nic's cable: the frame reaches the
- * far end (switch for TX, NIC for RX) after serialisation, delay, jitter,
- * unless a fault drops it. frame_len is the length before padding and FCS. */
-static void cable_send(struct sim_nic *nic, int dir, const uint8_t *wire, size_t wire_len,
-                       size_t frame_len)
-{
-    struct ust_sim *sim = nic->sim;
-    struct sim_dir *d = &nic->dir[dir];
-    d->stats.frames++;
-    if (d->f.mtu && frame_len > ETH_HDR_LEN + (size_t)d->f.mtu) {
-        d->stats.mtu_drops++;
-        trace_fault(nic, dir, "mtu drop", frame_len);
-        return;
-    }
-    /* A lost frame still occupied the wire while it was sent. */
-    ust_time_t start = d->busy_until > sim->now ? d->busy_until : sim->now;
-    d->busy_until = start + serialisation_time(d->f.rate_bps, wire_len);
-    if (chance(sim, d->f.loss)) {
-        d->stats.lost++;
-        trace_fault(nic, dir, "lost", frame_len);
-        return;
-    }
-    /* an ECT packet is marked CE instead of dropped (draws only for ECT) */
-    int ecn = d->f.ce_mark > 0 ? frame_ecn(wire, wire_len) : -1;
-    bool ce = (ecn == 1 || ecn == 2) && chance(sim, d->f.ce_mark);
-    if (ce) {
-        d->stats.ce_marked++;
-        trace_fault(nic, dir, "CE marked", frame_len);
-    }
-    int copies = 1;
-    if (chance(sim, d->f.duplicate)) {
-        copies = 2;
-        d->stats.duplicated++;
-        trace_fault(nic, dir, "duplicated", frame_len);
-    }
-    for (int c = 0; c < copies; c++) {
-        struct sim_event *ev = sim_event_new(wire_len);
-        if (!ev) {
-            sim->event_drops++;
-            return;
-        }
-        memcpy(ev->data, wire, wire_len);
-        if (ce)
-            mark_ce(ev->data, wire_len);
-        if (chance(sim, d->f.corrupt)) {
-            uint64_t bit = rng_below(&sim->rng, (uint64_t)wire_len * 8);
-            ev->data[bit / 8] ^= (uint8_t)(1u << (bit % 8));
-            d->stats.corrupted++;
-            trace_fault(nic, dir, "corrupted", frame_len);
-        }
-        bool reordered;
-        ev->when = arrival_time(sim, d, &reordered);
-        if (reordered) {
-            d->stats.reordered++;
-            trace_fault(nic, dir, "reordered", frame_len);
-        }
-        ev->kind = dir == UST_SIM_TX ? SIM_EV_TO_SWITCH : SIM_EV_TO_NIC;
-        ev->sw = nic->sw;
-        ev->port = nic->port;
-        sim_schedule(sim, ev);
-    }
-}
-
 /* ---- the NIC driver ---------------------------------------------------- */
+
+static void frame_arrives(struct ust_sim *sim, struct sim_event *ev);
 
 static int sim_nic_transmit(void *ctx, ust_time_t now, const uint8_t *frame, size_t len)
 {
@@ -207,7 +65,7 @@ static int sim_nic_transmit(void *ctx, ust_time_t now, const uint8_t *frame, siz
     memcpy(wire, frame, len);
     memset(wire + len, 0, padded - len);
     put_le32(wire + padded, crc32_ieee(wire, padded));
-    cable_send(nic, UST_SIM_TX, wire, padded + ETH_FCS_LEN, len);
+    cable_send(nic, UST_SIM_TX, wire, padded + ETH_FCS_LEN, len, frame_arrives);
     free(wire);
     return UST_OK;
 }
@@ -278,17 +136,18 @@ static void switch_forward(struct ust_sim_switch *sw, unsigned in_port, const ui
     if (e) {
         struct sim_nic *out = port_nic(sw, e->port);
         if (e->port != in_port && out)
-            cable_send(out, UST_SIM_RX, wire, len, frame_len);
+            cable_send(out, UST_SIM_RX, wire, len, frame_len, frame_arrives);
         return;
     }
     for (unsigned p = 0; p < sw->nports; p++) {
         struct sim_nic *out = port_nic(sw, p);
         if (p != in_port && out)
-            cable_send(out, UST_SIM_RX, wire, len, frame_len);
+            cable_send(out, UST_SIM_RX, wire, len, frame_len, frame_arrives);
     }
 }
 
-void sim_deliver(struct ust_sim *sim, struct sim_event *ev)
+/* The event engine's callback: a frame reaches the far end of a cable. */
+static void frame_arrives(struct ust_sim *sim, struct sim_event *ev)
 {
     if (ev->kind == SIM_EV_TO_SWITCH) {
         switch_forward(ev->sw, ev->port, ev->data, ev->len);
@@ -299,30 +158,30 @@ void sim_deliver(struct ust_sim *sim, struct sim_event *ev)
         nic_receive(sim, nic, ev->data, ev->len);
 }
 
+static void sim_switch_free(void *obj);
+
 struct ust_sim_switch *ust_sim_switch_new(struct ust_sim *sim, const char *name)
 {
     if (!sim)
         return NULL;
-    if (sim->nswitches == sim->capswitches) {
-        size_t cap = sim->capswitches ? sim->capswitches * 2 : 4;
-        struct ust_sim_switch **v = realloc(sim->switches, cap * sizeof(*v));
-        if (!v)
-            return NULL;
-        sim->switches = v;
-        sim->capswitches = cap;
-    }
     struct ust_sim_switch *sw = calloc(1, sizeof(*sw));
     if (!sw)
         return NULL;
     sw->sim = sim;
     snprintf(sw->name, sizeof(sw->name), "%s", name ? name : "sw");
-    sw->index = (unsigned)sim->nswitches + 1;
-    sim->switches[sim->nswitches++] = sw;
+    /* The simulator frees its switches; their numbers (1, 2, ...) name
+     * the default MAC addresses. */
+    sw->index = sim_own(sim, sw, sim_switch_free);
+    if (!sw->index) {
+        free(sw);
+        return NULL;
+    }
     return sw;
 }
 
-void sim_switch_free(struct ust_sim_switch *sw)
+static void sim_switch_free(void *obj)
 {
+    struct ust_sim_switch *sw = obj;
     /* NICs live as long as their devices: unplug them, they outlive us. */
     for (unsigned p = 0; p < sw->nports; p++) {
         if (sw->ports[p]) {
