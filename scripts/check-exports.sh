@@ -3,6 +3,8 @@
 # defined dynamic symbol starts with ust_ (besides the _init/_fini and
 # linker-made symbols some toolchains add). Internal names such as
 # tcp_input or udp_input would clash with another stack in the same program.
+# And the other way: every function declared in include/ustack/ is exported
+# (a declaration without UST_API would be hidden and fail to link).
 #
 #   scripts/check-exports.sh BUILD/libustack.so
 set -u
@@ -20,4 +22,13 @@ if [ -n "$bad" ]; then
     head -n 50 <<<"$bad" >&2
     exit 1
 fi
-echo "check-exports: $public symbols, all ust_*"
+inc=$(cd "$(dirname "$0")/../include/ustack" && pwd)
+declared=$(grep -hoE '^(UST_API )?[a-z][a-z0-9_ *]*[ *](ust_[a-z0-9_]+)\(' "$inc"/*.h |
+           grep -oE 'ust_[a-z0-9_]+\($' | tr -d '(' | sort -u)
+missing=$(comm -23 <(echo "$declared") <(sort -u <<<"$syms"))
+if [ -n "$missing" ]; then
+    echo "check-exports: declared in include/ustack/ but not exported (UST_API missing?):" >&2
+    echo "$missing" >&2
+    exit 1
+fi
+echo "check-exports: $public symbols, all ust_*; all $(wc -l <<<"$declared") declared functions exported"

@@ -160,11 +160,11 @@ struct ust_dev_faults {
 /* Sets the faults of one direction, inserting the injector if the device
  * has none (seeded from the stack's PRNG; ust_dev_faults_seed re-seeds).
  * All zero passes frames straight through. UST_ERR_INVAL for a bad value. */
-int ust_dev_faults_set(struct ust_dev *dev, enum ust_dev_dir dir, const struct ust_dev_faults *f);
+UST_API int ust_dev_faults_set(struct ust_dev *dev, enum ust_dev_dir dir, const struct ust_dev_faults *f);
 /* Seeds the injector's PRNG (inserting the injector if needed). */
-int ust_dev_faults_seed(struct ust_dev *dev, uint64_t seed);
+UST_API int ust_dev_faults_seed(struct ust_dev *dev, uint64_t seed);
 /* Removes the injector; frames it still holds are dropped (fault_queue_drops). */
-void ust_dev_faults_detach(struct ust_dev *dev);
+UST_API void ust_dev_faults_detach(struct ust_dev *dev);
 /* What one direction of the injector did. */
 struct ust_dev_fault_stats {
     uint64_t frames;      /* frames offered */
@@ -177,7 +177,7 @@ struct ust_dev_fault_stats {
     uint64_t held;        /* copies waiting now */
 };
 /* UST_ERR_INVAL if the device has no injector. */
-int ust_dev_faults_stats(const struct ust_dev *dev, enum ust_dev_dir dir,
+UST_API int ust_dev_faults_stats(const struct ust_dev *dev, enum ust_dev_dir dir,
                          struct ust_dev_fault_stats *out);
 
 #endif
