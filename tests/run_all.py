@@ -73,6 +73,15 @@ def run_conformance_check():
     return (1, 0, 0, out, 0) if p.returncode == 0 else (0, 1, 0, out, 0)
 
 
+def run_include_check():
+    """scripts/check_includes.py: no #include against the layer order beyond
+    the allowlisted (known, counted) edges."""
+    p = subprocess.run(["/usr/bin/python3", os.path.join(ROOT, "scripts", "check_includes.py")],
+                       cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+    out = p.stdout.decode(errors="replace")
+    return (1, 0, 0, out, 0) if p.returncode == 0 else (0, 1, 0, out, 0)
+
+
 def run_examples(build):
     """scripts/check-examples.sh: examples/ built against the installed library
     through pkg-config only, then run (simulator; TAP inside namespaces). One
@@ -157,6 +166,11 @@ def main():
     totals[0] += p; totals[1] += f
     if f:
         failures.append(("conformance", out))
+    p, f, s, out, _ = run_include_check()
+    print(f"{'FAIL' if f else 'ok  '} source-check: include order ({out.splitlines()[0] if out else ''})")
+    totals[0] += p; totals[1] += f
+    if f:
+        failures.append(("include-order", out))
 
     if not args.no_interop:
         p, f, s, out, _ = run_pytest(build)

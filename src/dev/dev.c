@@ -132,13 +132,12 @@ int ust_dev_poll_rx(struct ust_dev *dev, ust_time_t now, unsigned budget)
     if (dev->failed)
         return UST_ERR_NETDOWN;
     stack_set_now(dev->st, now);
-    /* The frames of one poll are one batch: TCP acknowledges in-order data
-     * once at the end rather than every second segment. */
-    dev->st->rx_batch++;
+    /* The frames of one poll are one receive batch: protocols may defer
+     * work to its end (core/defer.h). */
+    stack_rx_batch_begin(dev->st);
     stack_tx_hold(dev->st); /* and what they make us send is one burst */
     int rc = dev->ops.poll_rx(dev->ctx, dev, now, budget);
-    if (--dev->st->rx_batch == 0)
-        stack_rx_batch_end(dev->st);
+    stack_rx_batch_end(dev->st);
     stack_tx_release(dev->st);
     /* A driver error (not "nothing now") ends the device: polling a dead
      * descriptor again would only fail again, as fast as the CPU goes. */

@@ -17,7 +17,8 @@
  *  - send: `to` is NULL when the caller gave no address.
  *  - recv with MSG_TRUNC returns the datagram's real length (Linux).
  *  - Whenever a socket's readiness may have changed (data queued, error
- *    set, connection established or closed), call sock_notify(st).
+ *    set, connection established or closed), call transport_notify(st)
+ *    (transport.h): the upcall sock_register installed, sock_notify.
  *  - Generic SOL_SOCKET options are kept in struct ust_sock by socket.c;
  *    after it stored SO_RCVBUF/SO_SNDBUF/SO_REUSEADDR/SO_BROADCAST it also
  *    calls ops->setsockopt(s, SOL_SOCKET, name, &int_value, sizeof(int))
@@ -149,6 +150,9 @@ struct sock_table {
 void sock_table_destroy(struct ust_stack *st);
 /* Signals the readiness eventfd (if an application asked for it). */
 void sock_notify(struct ust_stack *st);
+/* Installs sock_notify as the transports' readiness upcall (called by
+ * ust_stack_new). */
+void sock_register(struct ust_stack *st);
 
 extern const struct sock_ops udp_sock_ops; /* transport/udp_sock.c */
 extern const struct sock_ops tcp_sock_ops; /* transport/tcp/tcp_user.c */
