@@ -84,7 +84,7 @@ ust_ip4_t ipv4_source_for(const struct ust_stack *st, ust_ip4_t dst);
  * (path MTU - IP header), for TCP's MSS and UDP's EMSGSIZE. */
 unsigned ipv4_mtu_for(const struct ust_stack *st, ust_ip4_t dst);
 /* MMS_R (RFC 1122 3.3.2): the largest transport message we can receive,
- * EMTU_R - 20 = 65515 (ip_sizes.c). */
+ * EMTU_R - 20 = 65515 (ipv4_maxsizes.c). */
 unsigned ipv4_mms_r(const struct ust_stack *st);
 /* Is `a` one of our addresses (an interface address or 127.0.0.0/8) / a
  * broadcast address for us (limited, or directed on one of our subnets)? */
@@ -276,7 +276,7 @@ unsigned pmtu_get(const struct ust_stack *st, ust_ip4_t dst); /* 0 = none */
 bool pmtu_at_floor(const struct ust_stack *st, ust_ip4_t dst);
 unsigned pmtu_plateau_below(unsigned len);
 
-/* ---- reassembly (frag.c) -----------------------------------------------
+/* ---- reassembly (reassembly.c) -----------------------------------------
  * Overlap policy (as Linux for IPv4 since 4.19, RFC 5722 in spirit): an
  * exact duplicate of a fragment already held (same offset and length) is
  * ignored; any other overlap drops the whole datagram (ReasmOverlaps), so
