@@ -11,6 +11,7 @@
  * its batch-end hook, the socket layer its readiness upcall. */
 static int stack_register_protocols(struct ust_stack *st)
 {
+    st->frame_input = link_input;
     int (*const reg[])(struct ust_stack *) = {arp_register,  ipv4_register, icmp_register,
                                               udp_register,  tcp_register};
     for (size_t i = 0; i < sizeof(reg) / sizeof(reg[0]); i++) {

@@ -44,6 +44,9 @@ struct ust_stack {
     struct ust_iface ifaces[UST_MAX_IFACES];
     unsigned nifaces;
 
+    /* Where a device hands each received frame (link_input, set by
+     * ust_stack_new): the device layer does not name the layer above. */
+    int (*frame_input)(struct ust_dev *dev, ust_time_t now, const uint8_t *frame, size_t len);
     /* Demultiplexing, filled by each protocol's register function at
      * creation (ust_stack_new): EtherType -> handler (link), IP protocol
      * -> ops (net). */

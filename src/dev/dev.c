@@ -8,7 +8,6 @@
 #include "core/stack_impl.h"
 #include "core/trace.h"
 #include "dev_impl.h"
-#include "link/link.h"
 
 struct ust_dev *ust_dev_new(struct ust_stack *st, const char *name, enum ust_link_type type,
                             const struct ust_mac *mac, unsigned mtu,
@@ -62,7 +61,7 @@ int ust_dev_input(struct ust_dev *dev, ust_time_t now, const uint8_t *frame, siz
     dev->st->stats.link.rx_bytes += len;
     if (dev->pcap)
         pcap_write_frame(dev->pcap, dev->st->now, frame, len);
-    return link_input(dev, dev->st->now, frame, len);
+    return dev->st->frame_input(dev, dev->st->now, frame, len);
 }
 
 void dev_tx_flush(struct ust_dev *dev)

@@ -9,7 +9,7 @@
 #include "core/stack_impl.h"
 #include "core/trace.h"
 #include "net/net.h"
-#include "socket/sock.h"
+#include "transport/sock_ops.h"
 #include "udp_impl.h"
 
 #define UDP_PCB(s) ((struct udp_pcb *)(s)->pcb)
