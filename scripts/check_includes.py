@@ -12,13 +12,17 @@ count). The check fails on a violation that is not listed (new debt) and on a
 listed edge that no longer exists (burned down: delete its line, the count
 drops), so the list only ever shrinks.
 
-Usage: check_includes.py [--src DIR] [--allowlist FILE] [--list]
-  --list   print every violation in allowlist form (to write the file).
+Usage: check_includes.py [--src DIR] [--allowlist FILE] [--list | --self-test]
+  --list       print every violation in allowlist form (to write the file).
+  --self-test  run the check on a small made-up tree: an edge up the order,
+               a private header and a stale allowlist line must all fail it.
 """
 import argparse
 import os
 import re
+import subprocess
 import sys
+import tempfile
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
@@ -109,12 +113,54 @@ def read_allowlist(path):
     return allowed, count
 
 
+def self_test():
+    """The check fails on what it must fail on and passes a clean tree."""
+    with tempfile.TemporaryDirectory() as tmp:
+        src = os.path.join(tmp, "src")
+        files = {
+            "wire/w.h": "",
+            "net/n.h": '#include "wire/w.h"\n',          # down: fine
+            "net/n.c": '#include "n.h"\n#include "link/l.h"\n',
+            "link/l.h": "",
+            "dev/dev_impl.h": "",
+            "transport/t.c": '#include "net/n.h"\n',
+        }
+        for rel, text in files.items():
+            os.makedirs(os.path.dirname(os.path.join(src, rel)), exist_ok=True)
+            with open(os.path.join(src, rel), "w", encoding="utf-8") as fh:
+                fh.write(text)
+        allow = os.path.join(tmp, "allow.txt")
+
+        def run(allowed):
+            with open(allow, "w", encoding="utf-8") as fh:
+                fh.write(f"count: {len(allowed)}\n" + "".join(f"{a}\n" for a in allowed))
+            return subprocess.run([sys.executable, os.path.abspath(__file__), "--src", src,
+                                   "--allowlist", allow], stdout=subprocess.PIPE).returncode
+
+        results = [("clean tree passes", run([]) == 0)]
+        with open(os.path.join(src, "wire/w.c"), "w", encoding="utf-8") as fh:
+            fh.write('#include "net/n.h"\n')                 # up: wire -> net
+        results.append(("edge up the order fails", run([]) == 1))
+        results.append(("listed edge passes", run(["wire/w.c -> net/n.h"]) == 0))
+        os.remove(os.path.join(src, "wire/w.c"))
+        results.append(("stale allowlist line fails", run(["wire/w.c -> net/n.h"]) == 1))
+        with open(os.path.join(src, "net/p.c"), "w", encoding="utf-8") as fh:
+            fh.write('#include "dev/dev_impl.h"\n')          # private to dev/link/...
+        results.append(("private header fails", run([]) == 1))
+    for name, ok in results:
+        print(f"{'ok  ' if ok else 'FAIL'} {name}")
+    return 0 if all(ok for _, ok in results) else 1
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--src", default=os.path.join(ROOT, "src"))
     ap.add_argument("--allowlist", default=os.path.join(ROOT, "scripts", "include_allowlist.txt"))
     ap.add_argument("--list", action="store_true")
+    ap.add_argument("--self-test", action="store_true")
     args = ap.parse_args()
+    if args.self_test:
+        return self_test()
 
     found = {}
     for frm, to in edges(args.src):

@@ -12,8 +12,8 @@
 static int stack_register_protocols(struct ust_stack *st)
 {
     st->frame_input = link_input;
-    int (*const reg[])(struct ust_stack *) = {arp_register,  ipv4_register, icmp_register,
-                                              udp_register,  tcp_register};
+    int (*const reg[])(struct ust_stack *) = {arp_register, ipv4_register, icmp_register,
+                                              udp_register, tcp_register};
     for (size_t i = 0; i < sizeof(reg) / sizeof(reg[0]); i++) {
         int rc = reg[i](st);
         if (rc != UST_OK)

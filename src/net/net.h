@@ -330,9 +330,10 @@ size_t icmp_echo_reply_options(const struct ust_stack *st, const struct ipv4_hdr
                                uint8_t out[IPV4_MAX_OPT_LEN]);
 /* Token bucket check for outgoing errors: true if one may be sent now. */
 bool icmp_err_allowed(struct ust_stack *st);
-/* Passes an ICMP error about a datagram we sent to whoever sent it: UDP,
- * TCP or the ping handler. `event` (an enum ust_ping_event, or -1 for
- * "not reported to ping") is used for echo requests. */
+/* Passes an ICMP error about a datagram we sent to whoever sent it: the
+ * err_input registered for the quoted protocol (UDP, TCP, ICMP's ping
+ * handler). `event` (an enum ust_ping_event, or -1 for "not reported to
+ * ping") is used for echo requests. */
 void icmp_notify_upper(struct ust_stack *st, uint8_t type, uint8_t code, uint32_t extra,
                        ust_ip4_t from, const uint8_t *quote, size_t quote_len, int event);
 /* ICMP's err_input (icmp_error.c): errors about our echo requests. */
