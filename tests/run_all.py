@@ -93,6 +93,20 @@ def run_conformance_check():
     return (1, 0, 0, out, 0) if p.returncode == 0 else (0, 1, 0, out, 0)
 
 
+def run_include_check():
+    """scripts/check_includes.py: no #include against the layer order beyond
+    the allowlisted (known, counted) edges."""
+    script = os.path.join(ROOT, "scripts", "check_includes.py")
+    selft = subprocess.run(["/usr/bin/python3", script, "--self-test"], cwd=ROOT,
+                           stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+    p = subprocess.run(["/usr/bin/python3", script],
+                       cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+    out = p.stdout.decode(errors="replace")
+    if selft.returncode != 0:  # a check that cannot fail proves nothing
+        return 0, 1, 0, out + "self-test:\n" + selft.stdout.decode(errors="replace"), 0
+    return (1, 0, 0, out, 0) if p.returncode == 0 else (0, 1, 0, out, 0)
+
+
 def run_examples(build):
     """scripts/check-examples.sh: examples/ built against the installed library
     through pkg-config only, then run (simulator; TAP inside namespaces). One
@@ -210,6 +224,9 @@ def main():
     p, f, s, out, _ = run_conformance_check()
     print(f"{'FAIL' if f else 'ok  '} source-check: docs/conformance.md tests exist", flush=True)
     add("conformance", (p, f, 0), out)
+    p, f, s, out, _ = run_include_check()
+    print(f"{'FAIL' if f else 'ok  '} source-check: include order ({out.splitlines()[0] if out else ''})", flush=True)
+    add("include-order", (p, f, 0), out)
 
     if not args.no_interop:
         p, f, s, out = run_pytest(build)

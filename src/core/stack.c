@@ -6,6 +6,23 @@
 #include "stack_impl.h"
 #include "trace.h"
 
+/* The one place that knows every layer: each protocol adds itself to the
+ * demultiplexing tables of the layer below (EtherType, IP protocol), TCP
+ * its batch-end hook, the socket layer its readiness upcall. */
+static int stack_register_protocols(struct ust_stack *st)
+{
+    st->frame_input = link_input;
+    int (*const reg[])(struct ust_stack *) = {arp_register, ipv4_register, icmp_register,
+                                              udp_register, tcp_register};
+    for (size_t i = 0; i < sizeof(reg) / sizeof(reg[0]); i++) {
+        int rc = reg[i](st);
+        if (rc != UST_OK)
+            return rc;
+    }
+    sock_register(st);
+    return UST_OK;
+}
+
 struct ust_stack *ust_stack_new(const struct ust_config *cfg)
 {
     struct ust_stack *st = calloc(1, sizeof(*st));
@@ -21,7 +38,8 @@ struct ust_stack *ust_stack_new(const struct ust_config *cfg)
         st->cfg.ip_default_ttl = UST_DEFAULT_TTL;
     rng_seed(&st->rng, st->cfg.seed);
     st->ip_next_id = (uint16_t)rng_next(&st->rng);
-    if (arp_init(st) != UST_OK || udp_init(st) != UST_OK || tcp_init(st) != UST_OK) {
+    if (arp_init(st) != UST_OK || udp_init(st) != UST_OK || tcp_init(st) != UST_OK ||
+        stack_register_protocols(st) != UST_OK) {
         ust_stack_free(st);
         return NULL;
     }
@@ -66,8 +84,6 @@ ust_time_t ust_stack_now(struct ust_stack *st)
     return st->now;
 }
 
-void stack_rx_batch_end(struct ust_stack *st) { tcp_rx_batch_end(st); }
-
 void stack_tx_flush(struct ust_stack *st)
 {
     for (unsigned i = 0; i < st->ndevs; i++)
@@ -84,7 +100,7 @@ void ust_stack_poll(struct ust_stack *st, ust_time_t now)
 {
     stack_set_now(st, now);
     stack_tx_hold(st); /* retransmissions of one timer round are one burst */
-    tcp_rx_batch_end(st); /* nothing should be left: a driver forgot the end */
+    stack_defer_run(st); /* nothing should be left: a driver forgot the end */
     timer_run(st, st->now);
     ipv4_local_poll(st);
     for (unsigned i = 0; i < st->ndevs; i++)
@@ -94,8 +110,8 @@ void ust_stack_poll(struct ust_stack *st, ust_time_t now)
 
 ust_time_t ust_stack_poll_at(const struct ust_stack *st)
 {
-    if (ipv4_local_pending(st) || tcp_acks_pending(st))
-        return st->now; /* datagrams to ourselves / deferred ACKs wait for the next poll */
+    if (ipv4_local_pending(st) || stack_defer_pending(st))
+        return st->now; /* datagrams to ourselves / deferred work (ACKs) wait for the next poll */
     ust_time_t next = timer_next(st);
     for (unsigned i = 0; i < st->ndevs; i++) {
         ust_time_t d = dev_poll_at(st->devs[i]);

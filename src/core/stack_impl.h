@@ -4,6 +4,7 @@
 #define UST_STACK_IMPL_H
 
 #include "buf/pkt.h"
+#include "core/defer.h"
 #include "core/rand.h"
 #include "core/timer.h"
 #include "link/link.h"
@@ -43,6 +44,15 @@ struct ust_stack {
     struct ust_iface ifaces[UST_MAX_IFACES];
     unsigned nifaces;
 
+    /* Where a device hands each received frame (link_input, set by
+     * ust_stack_new): the device layer does not name the layer above. */
+    int (*frame_input)(struct ust_dev *dev, ust_time_t now, const uint8_t *frame, size_t len);
+    /* Demultiplexing, filled by each protocol's register function at
+     * creation (ust_stack_new): EtherType -> handler (link), IP protocol
+     * -> ops (net). */
+    struct link_proto_table link_protos;
+    struct ip_proto_table ip_protos;
+
     struct arp_table arp;
     struct route_table routes;
     struct pmtu_cache pmtu;
@@ -53,9 +63,14 @@ struct ust_stack {
 
     struct udp_state udp;
     struct tcp_state *tcp;
-    /* Inside ust_dev_poll_rx (a batch of frames read together): TCP may
-     * hold in-order ACKs until the batch ends (stack_rx_batch_end). */
+    /* Readiness upcall the socket layer registers (BSD so_upcall):
+     * transports call it through transport_notify. */
+    transport_upcall_fn sock_upcall;
+    /* Inside ust_dev_poll_rx (a batch of frames read together): protocols
+     * may defer work (TCP: in-order ACKs) to hooks run when it ends
+     * (stack_rx_batch_end, defer.h). */
     unsigned rx_batch;
+    struct stack_defer_list defer;
     /* Inside a burst of output (a receive batch, a timer round, one send
      * call): drivers with a transmit queue may hold frames until the
      * outermost burst ends (stack_tx_release) or the stack waits. */
@@ -73,8 +88,6 @@ static inline void stack_set_now(struct ust_stack *st, ust_time_t now)
 /* The interface that owns `addr`, or NULL. */
 struct ust_iface *iface_by_addr(struct ust_stack *st, ust_ip4_t addr);
 struct ust_iface *iface_by_index(struct ust_stack *st, int index);
-/* The end of a batch of received frames: deferred ACKs go out. */
-void stack_rx_batch_end(struct ust_stack *st);
 /* Bursts of output: frames held by queueing drivers go out when the
  * outermost hold is released, and before any wait (stack_tx_flush). */
 static inline void stack_tx_hold(struct ust_stack *st) { st->tx_hold++; }

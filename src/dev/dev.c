@@ -9,7 +9,6 @@
 #include "core/stack_impl.h"
 #include "core/trace.h"
 #include "dev_impl.h"
-#include "link/link.h"
 
 struct ust_dev *ust_dev_new(struct ust_stack *st, const char *name, enum ust_link_type type,
                             const struct ust_mac *mac, unsigned mtu,
@@ -64,7 +63,7 @@ int ust_dev_input(struct ust_dev *dev, ust_time_t now, const uint8_t *frame, siz
         bottom = bottom->below;
     if (bottom)
         return bottom->ops->input(bottom, dev->st->now, frame, len);
-    return link_input(dev, dev->st->now, frame, len);
+    return dev->st->frame_input(dev, dev->st->now, frame, len);
 }
 
 void dev_tx_flush(struct ust_dev *dev)
@@ -140,13 +139,12 @@ int ust_dev_poll_rx(struct ust_dev *dev, ust_time_t now, unsigned budget)
     if (dev->failed)
         return UST_ERR_NETDOWN;
     stack_set_now(dev->st, now);
-    /* The frames of one poll are one batch: TCP acknowledges in-order data
-     * once at the end rather than every second segment. */
-    dev->st->rx_batch++;
+    /* The frames of one poll are one receive batch: protocols may defer
+     * work to its end (core/defer.h). */
+    stack_rx_batch_begin(dev->st);
     stack_tx_hold(dev->st); /* and what they make us send is one burst */
     int rc = dev->ops.poll_rx(dev->ctx, dev, now, budget);
-    if (--dev->st->rx_batch == 0)
-        stack_rx_batch_end(dev->st);
+    stack_rx_batch_end(dev->st);
     stack_tx_release(dev->st);
     /* A driver error (not "nothing now") ends the device: polling a dead
      * descriptor again would only fail again, as fast as the CPU goes. */

@@ -4,7 +4,6 @@
  * doubly linked list walked from the top. */
 #include "core/stack_impl.h"
 #include "dev_impl.h"
-#include "link/link.h"
 
 static void layer_link_before(struct ust_dev *dev, struct dev_layer *l, struct dev_layer *next,
                               struct dev_layer *prev)
@@ -75,7 +74,7 @@ int dev_layer_input_above(struct dev_layer *l, ust_time_t now, const uint8_t *fr
 {
     if (l->above)
         return l->above->ops->input(l->above, now, frame, len);
-    return link_input(l->dev, now, frame, len);
+    return l->dev->st->frame_input(l->dev, now, frame, len);
 }
 
 ust_time_t dev_layers_poll_at(const struct ust_dev *dev)

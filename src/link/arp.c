@@ -283,3 +283,13 @@ void arp_input(struct ust_stack *st, struct ust_dev *dev, const uint8_t *buf, si
     }
     arp_send_reply(st, ifc, &a);
 }
+
+static void arp_link_input(struct ust_stack *st, struct ust_dev *dev, struct ust_iface *ifc,
+                           const uint8_t *payload, size_t len, bool bcast)
+{
+    (void)ifc; /* ARP answers for the interface of dev itself */
+    (void)bcast;
+    arp_input(st, dev, payload, len);
+}
+
+int arp_register(struct ust_stack *st) { return link_proto_register(st, ETH_TYPE_ARP, arp_link_input); }

@@ -18,23 +18,42 @@ static bool eth_for_us(const struct ust_dev *dev, const struct eth_hdr *h, bool 
     return *bcast || !memcmp(h->dst, dev->mac.b, ETH_ALEN);
 }
 
+int link_proto_register(struct ust_stack *st, uint16_t ethertype, link_rx_fn input)
+{
+    struct link_proto_table *t = &st->link_protos;
+    for (unsigned i = 0; i < t->count; i++)
+        if (t->v[i].type == ethertype)
+            return UST_ERR_EXIST;
+    if (t->count == LINK_MAX_PROTOS)
+        return UST_ERR_NOMEM;
+    t->v[t->count].type = ethertype;
+    t->v[t->count].input = input;
+    t->count++;
+    return UST_OK;
+}
+
+static link_rx_fn link_proto_lookup(const struct ust_stack *st, uint16_t ethertype)
+{
+    const struct link_proto_table *t = &st->link_protos;
+    for (unsigned i = 0; i < t->count; i++)
+        if (t->v[i].type == ethertype)
+            return t->v[i].input;
+    return NULL;
+}
+
 static int eth_dispatch(struct ust_dev *dev, uint16_t type, const uint8_t *payload, size_t plen,
                         bool bcast)
 {
     struct ust_stack *st = dev->st;
-    switch (type) {
-    case ETH_TYPE_ARP:
-        arp_input(st, dev, payload, plen);
-        return UST_OK;
-    case ETH_TYPE_IPV4:
-        /* RFC 1122 2.4: IP must know whether the frame was a broadcast. */
-        ipv4_input(st, iface_by_index(st, dev->ifindex), payload, plen, bcast);
-        return UST_OK;
-    default:
+    link_rx_fn input = link_proto_lookup(st, type);
+    if (!input) {
         LINK_COUNT(dev, rx_unknown_type);
         TRACE(st, "eth", "%s drop: ethertype 0x%04x", dev->name, type);
         return UST_ERR_NOTSUP;
     }
+    /* RFC 1122 2.4: IP must know whether the frame was a broadcast. */
+    input(st, dev, iface_by_index(st, dev->ifindex), payload, plen, bcast);
+    return UST_OK;
 }
 
 static int eth_input(struct ust_dev *dev, const uint8_t *frame, size_t len)
@@ -74,10 +93,8 @@ static int eth_input(struct ust_dev *dev, const uint8_t *frame, size_t len)
 int link_input(struct ust_dev *dev, ust_time_t now, const uint8_t *frame, size_t len)
 {
     (void)now; /* the device layer has already advanced st->now */
-    if (dev->type == UST_LINK_IP) {
-        ipv4_input(dev->st, iface_by_index(dev->st, dev->ifindex), frame, len, false);
-        return UST_OK;
-    }
+    if (dev->type == UST_LINK_IP)
+        return eth_dispatch(dev, ETH_TYPE_IPV4, frame, len, false);
     return eth_input(dev, frame, len);
 }
 

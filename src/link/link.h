@@ -25,6 +25,29 @@ struct ust_iface;
  * as untagged (IEEE 802.1Q); a frame tagged with any other VLAN is dropped
  * and counted in rx_vlan (we are not a member of any VLAN). */
 int link_input(struct ust_dev *dev, ust_time_t now, const uint8_t *frame, size_t len);
+
+/* ---- EtherType demultiplexing (registered at stack creation) ------------ */
+/* Receives the payload of a frame of one EtherType. ifc is the device's
+ * interface (NULL when it has no address yet); bcast says the frame was a
+ * link-layer broadcast (RFC 1122 2.4). The frame is only borrowed. */
+typedef void (*link_rx_fn)(struct ust_stack *st, struct ust_dev *dev, struct ust_iface *ifc,
+                           const uint8_t *payload, size_t len, bool bcast);
+#define LINK_MAX_PROTOS 8
+/* The EtherType -> handler table: a protocol above the link layer adds
+ * itself from its register function (called by ust_stack_new), so adding
+ * one (IPv6, 0x86DD) touches no link code. An IP-only link (TUN) hands
+ * every packet to the ETH_TYPE_IPV4 handler. */
+struct link_proto_table {
+    unsigned count;
+    struct {
+        uint16_t type;
+        link_rx_fn input;
+    } v[LINK_MAX_PROTOS];
+};
+/* UST_ERR_EXIST when the type has a handler, UST_ERR_NOMEM when full. */
+int link_proto_register(struct ust_stack *st, uint16_t ethertype, link_rx_fn input);
+/* ARP (arp.c) as the handler of ETH_TYPE_ARP. */
+int arp_register(struct ust_stack *st);
 /* RFC 1042 framing (llc_snap.c): for an 802.3 frame (len_field <= 1500)
  * carrying LLC/SNAP with OUI 0, the EtherType inside and the payload it
  * frames (the 802.3 length, without padding). WIRE_BAD_LEN / _UNSUPPORTED

@@ -81,18 +81,13 @@ static size_t reply_option(const struct ust_stack *st, const struct ipv4_hdr *ip
 size_t icmp_echo_reply_options(const struct ust_stack *st, const struct ipv4_hdr *ip,
                                uint8_t out[IPV4_MAX_OPT_LEN])
 {
-    size_t n = 0, i = 0;
+    size_t n = 0;
     bool have_sr = false;
-    const uint8_t *opts = ip->opts;
-    while (opts && i < ip->opt_len && opts[i] != IPV4_OPT_EOL) {
-        if (opts[i] == IPV4_OPT_NOP) {
-            i++;
-            continue;
-        }
-        size_t olen = opts[i + 1]; /* >= 2 and inside: ipv4_parse checked */
-        if (olen >= 3 && n + olen <= IPV4_MAX_OPT_LEN)
-            n = reply_option(st, ip, opts + i, out, n, &have_sr);
-        i += olen;
-    }
+    struct ipv4_opt_iter it;
+    struct ipv4_opt o;
+    ipv4_opt_iter_init(&it, ip->opts, ip->opt_len);
+    while (ipv4_opt_next(&it, &o))
+        if (o.len >= 3 && n + o.len <= IPV4_MAX_OPT_LEN)
+            n = reply_option(st, ip, o.p, out, n, &have_sr);
     return n;
 }

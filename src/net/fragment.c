@@ -11,22 +11,15 @@
  * the option area of every fragment after the first. */
 static size_t ipv4_copied_options(const uint8_t *opt, size_t len, uint8_t out[40])
 {
-    size_t i = 0, n = 0;
-    while (i < len && opt[i] != IPV4_OPT_EOL) {
-        if (opt[i] == IPV4_OPT_NOP) {
-            i++;
-            continue;
+    size_t n = 0;
+    struct ipv4_opt_iter it;
+    struct ipv4_opt o;
+    ipv4_opt_iter_init(&it, opt, len); /* a malformed option ends the walk */
+    while (ipv4_opt_next(&it, &o)) {
+        if (o.type & 0x80) {
+            memcpy(out + n, o.p, o.len);
+            n += o.len;
         }
-        if (i + 1 >= len)
-            break;
-        size_t olen = opt[i + 1];
-        if (olen < 2 || i + olen > len)
-            break; /* cannot happen after ipv4_parse, but never overrun */
-        if (opt[i] & 0x80) {
-            memcpy(out + n, opt + i, olen);
-            n += olen;
-        }
-        i += olen;
     }
     while (n % 4)
         out[n++] = IPV4_OPT_EOL;

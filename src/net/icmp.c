@@ -160,3 +160,15 @@ void icmp_input(struct ust_stack *st, struct ust_iface *ifc, const struct ipv4_h
         return;
     }
 }
+
+static void icmp_ip_input(struct ust_stack *st, const struct ip_rx *rx)
+{
+    icmp_input(st, rx->ifc, rx->h, rx->dgram, rx->h->total_len, rx->link_bcast);
+}
+
+static const struct ip_proto_ops icmp_proto = {
+    .input = icmp_ip_input,
+    .err_input = icmp_ping_error,
+};
+
+int icmp_register(struct ust_stack *st) { return ip_proto_register(st, IPV4_PROTO_ICMP, &icmp_proto); }

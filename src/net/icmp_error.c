@@ -90,39 +90,32 @@ void icmp_send_error(struct ust_stack *st, uint8_t type, uint8_t code, uint32_t 
         st->stats.icmp.OutErrors++;
 }
 
-static void icmp_notify_ping(struct ust_stack *st, uint8_t code, ust_ip4_t from,
-                             const uint8_t *l4, size_t l4_len, int event)
+/* ICMP's err_input: an error about one of our echo requests goes to the
+ * ping handler. */
+void icmp_ping_error(struct ust_stack *st, const struct ip_err *e)
 {
     struct icmp_hdr req;
-    if (event < 0 || !st->icmp.ping_fn || icmp_parse(l4, l4_len, false, &req) < 0 ||
+    if (e->event < 0 || !st->icmp.ping_fn || icmp_parse(e->l4, e->l4_len, false, &req) < 0 ||
         req.type != ICMP_ECHO_REQUEST)
         return;
-    struct ust_ping_result r = {.event = (enum ust_ping_event)event, .from = from, .id = req.id,
-                                .seq = req.seq, .code = code, .at = st->now};
+    struct ust_ping_result r = {.event = (enum ust_ping_event)e->event, .from = e->from,
+                                .id = req.id, .seq = req.seq, .code = e->code, .at = st->now};
     st->icmp.ping_fn(st->icmp.ping_ctx, &r);
 }
 
+/* RFC 1122 3.2.2: the error goes to the protocol that sent the datagram,
+ * through its registered err_input. */
 void icmp_notify_upper(struct ust_stack *st, uint8_t type, uint8_t code, uint32_t extra,
                        ust_ip4_t from, const uint8_t *quote, size_t quote_len, int event)
 {
     struct ipv4_hdr orig;
-    const uint8_t *l4;
-    size_t l4_len;
-    if (ipv4_parse_quoted(quote, quote_len, &orig, &l4, &l4_len) < 0 || l4_len < 8)
+    struct ip_err e = {.type = type, .code = code, .extra = extra, .from = from, .orig = &orig,
+                       .event = event};
+    if (ipv4_parse_quoted(quote, quote_len, &orig, &e.l4, &e.l4_len) < 0 || e.l4_len < 8)
         return;
-    switch (orig.proto) {
-    case IPV4_PROTO_UDP:
-        udp_icmp_error(st, type, code, extra, from, &orig, l4, l4_len);
-        return;
-    case IPV4_PROTO_TCP:
-        tcp_icmp_error(st, type, code, extra, &orig, l4, l4_len);
-        return;
-    case IPV4_PROTO_ICMP:
-        icmp_notify_ping(st, code, from, l4, l4_len, event);
-        return;
-    default:
-        return;
-    }
+    const struct ip_proto_ops *ops = st->ip_protos.by_proto[orig.proto];
+    if (ops && ops->err_input)
+        ops->err_input(st, &e);
 }
 
 /* RFC 1122 2.3.2.2 / 2.4: ARP gave up. For our own datagram the sender

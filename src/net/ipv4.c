@@ -7,7 +7,9 @@
 
 #include "core/stack_impl.h"
 #include "core/trace.h"
+#include "link/link.h"
 #include "net.h"
+#include "wire/eth.h"
 #include "wire/icmp.h"
 #include "wire/wbuf.h"
 
@@ -147,38 +149,36 @@ int ipv4_parse_quoted(const uint8_t *buf, size_t len, struct ipv4_hdr *h, const 
     return WIRE_OK;
 }
 
+int ip_proto_register(struct ust_stack *st, uint8_t proto, const struct ip_proto_ops *ops)
+{
+    if (st->ip_protos.by_proto[proto])
+        return UST_ERR_EXIST;
+    st->ip_protos.by_proto[proto] = ops;
+    return UST_OK;
+}
+
 void ipv4_deliver(struct ust_stack *st, struct ust_iface *ifc, const struct ipv4_hdr *h,
                   const uint8_t *dgram, bool link_bcast)
 {
-    const uint8_t *seg = dgram + h->hdr_len;
-    size_t seg_len = (size_t)h->total_len - h->hdr_len;
+    const struct ip_proto_ops *ops = st->ip_protos.by_proto[h->proto];
     char pn[8];
-    switch (h->proto) {
-    case IPV4_PROTO_ICMP:
-        st->stats.ip.InDelivers++;
-        icmp_input(st, ifc, h, dgram, h->total_len, link_bcast);
-        return;
-    case IPV4_PROTO_UDP:
-        st->stats.ip.InDelivers++;
-        udp_input(st, h, seg, seg_len, dgram, h->total_len, link_bcast, ifc ? ifc->index : -1);
-        return;
-    case IPV4_PROTO_TCP:
-        /* TCP is unicast only (RFC 9293 3.9.1: no broadcast/multicast). */
-        if (link_bcast || ipv4_is_broadcast_in(st, h->dst) || ipv4_is_multicast(h->dst)) {
-            st->stats.ip.InAddrErrors++;
-            TRACE(st, "ip", "drop: TCP to a broadcast address");
-            return;
-        }
-        st->stats.ip.InDelivers++;
-        tcp_input(st, h, seg, seg_len, dgram, h->total_len);
-        return;
-    default:
+    if (!ops) {
         st->stats.ip.InUnknownProtos++;
         TRACE(st, "ip", "drop: unknown protocol %s", ipv4_proto_name(h->proto, pn));
         /* RFC 1122 3.2.2.1: protocol unreachable (suppressed for broadcasts). */
         icmp_send_error(st, ICMP_DEST_UNREACH, ICMP_UNREACH_PROTO, 0, dgram, h->total_len);
         return;
     }
+    if (ops->unicast_only &&
+        (link_bcast || ipv4_is_broadcast_in(st, h->dst) || ipv4_is_multicast(h->dst))) {
+        st->stats.ip.InAddrErrors++;
+        TRACE(st, "ip", "drop: %s to a broadcast address", ipv4_proto_name(h->proto, pn));
+        return;
+    }
+    st->stats.ip.InDelivers++;
+    struct ip_rx rx = {.ifc = ifc, .h = h, .dgram = dgram, .seg = dgram + h->hdr_len,
+                       .seg_len = (size_t)h->total_len - h->hdr_len, .link_bcast = link_bcast};
+    ops->input(st, &rx);
 }
 
 /* A datagram addressed to us: reassemble if it is a fragment, deliver. */
@@ -307,4 +307,16 @@ void ipv4_input_local(struct ust_stack *st, const uint8_t *buf, size_t len)
     if (!ifc && st->nifaces)
         ifc = &st->ifaces[0];
     ipv4_deliver(st, ifc, &h, buf, false);
+}
+
+static void ipv4_link_input(struct ust_stack *st, struct ust_dev *dev, struct ust_iface *ifc,
+                            const uint8_t *payload, size_t len, bool bcast)
+{
+    (void)dev; /* IP knows its interfaces, not devices */
+    ipv4_input(st, ifc, payload, len, bcast);
+}
+
+int ipv4_register(struct ust_stack *st)
+{
+    return link_proto_register(st, ETH_TYPE_IPV4, ipv4_link_input);
 }

@@ -4,8 +4,8 @@
  * (ipv4_input drops them first). */
 #include "core/stack_impl.h"
 #include "core/trace.h"
-#include "dev/dev_impl.h"
 #include "net.h"
+#include "ustack/dev.h"
 #include "wire/csum.h"
 #include "wire/icmp.h"
 #include "wire/wbuf.h"
@@ -57,7 +57,7 @@ void ipv4_forward(struct ust_stack *st, struct ust_iface *in, const struct ipv4_
         icmp_send_error(st, ICMP_DEST_UNREACH, ICMP_UNREACH_NET, 0, dgram, h->total_len);
         return;
     }
-    unsigned mtu = out->dev->mtu;
+    unsigned mtu = ust_dev_mtu(out->dev);
     if (h->total_len > mtu && h->df) {
         /* RFC 1191 4: tell the sender the next-hop MTU. */
         st->stats.ip.FragFails++;
@@ -75,6 +75,6 @@ void ipv4_forward(struct ust_stack *st, struct ust_iface *in, const struct ipv4_
     st->stats.ip.ForwDatagrams++;
     ust_ip4_t next_hop = r->gateway ? r->gateway : h->dst;
     TRACE(st, "ip", "fwd %s->%s ttl %u via %s", IP4STR(h->src, s), IP4STR(h->dst, d),
-          h->ttl - 1, out->dev->name);
+          h->ttl - 1, ust_dev_name(out->dev));
     ipv4_transmit(st, out, next_hop, p, mtu);
 }

@@ -22,21 +22,18 @@ static bool srr_user_ok(const uint8_t *o, size_t olen)
     return true;
 }
 
-/* One option at in[i] (not EOL/NOP): its length, or UST_ERR_INVAL. */
-static int opt_check_one(const uint8_t *in, size_t i, size_t len, unsigned *nsrr)
+/* One well-formed option (not EOL/NOP): UST_OK or UST_ERR_INVAL. */
+static int opt_check_one(const struct ipv4_opt *o, unsigned *nsrr)
 {
-    if (len - i < 2 || in[i + 1] < 2 || in[i + 1] > len - i)
-        return UST_ERR_INVAL;
-    uint8_t type = in[i], olen = in[i + 1];
     /* RFC 1122 3.2.1.8b: the Stream Identifier SHOULD NOT be originated. */
-    if (type == IPV4_OPT_STREAM_ID)
+    if (o->type == IPV4_OPT_STREAM_ID)
         return UST_ERR_INVAL;
-    if (type == IPV4_OPT_LSRR || type == IPV4_OPT_SSRR) {
+    if (o->type == IPV4_OPT_LSRR || o->type == IPV4_OPT_SSRR) {
         /* 3.2.1.8c: more than one source route MUST NOT be sent. */
-        if (++*nsrr > 1 || !srr_user_ok(in + i, olen))
+        if (++*nsrr > 1 || !srr_user_ok(o->p, o->len))
             return UST_ERR_INVAL;
     }
-    return olen;
+    return UST_OK;
 }
 
 int ipv4_opts_from_user(const uint8_t *in, size_t len, uint8_t out[IPV4_MAX_OPT_LEN])
@@ -44,20 +41,17 @@ int ipv4_opts_from_user(const uint8_t *in, size_t len, uint8_t out[IPV4_MAX_OPT_
     if (len > IPV4_MAX_OPT_LEN || (len && !in))
         return UST_ERR_INVAL;
     unsigned nsrr = 0;
-    size_t i = 0;
-    while (i < len && in[i] != IPV4_OPT_EOL) {
-        if (in[i] == IPV4_OPT_NOP) {
-            i++;
-            continue;
-        }
-        int olen = opt_check_one(in, i, len, &nsrr);
-        if (olen < 0)
-            return olen;
-        i += (size_t)olen;
-    }
+    struct ipv4_opt_iter it;
+    struct ipv4_opt o;
+    ipv4_opt_iter_init(&it, in, len);
+    while (ipv4_opt_next(&it, &o))
+        if (opt_check_one(&o, &nsrr) != UST_OK)
+            return UST_ERR_INVAL;
+    if (it.err != WIRE_OK)
+        return UST_ERR_INVAL;
     /* What follows EOL is dropped; the list is padded with EOL to a
      * multiple of 4 (RFC 791: the header ends on a 32-bit boundary). */
-    size_t n = i;
+    size_t n = it.off;
     memcpy(out, in, n);
     while (n % 4)
         out[n++] = IPV4_OPT_EOL;
@@ -66,19 +60,12 @@ int ipv4_opts_from_user(const uint8_t *in, size_t len, uint8_t out[IPV4_MAX_OPT_
 
 int ipv4_opts_bad_offset(const uint8_t *opts, size_t len)
 {
-    size_t i = 0;
-    while (i < len && opts[i] != IPV4_OPT_EOL) {
-        if (opts[i] == IPV4_OPT_NOP) {
-            i++;
-            continue;
-        }
-        if (len - i < 2)
-            return (int)i; /* a type with no room for its length */
-        if (opts[i + 1] < 2 || opts[i + 1] > len - i)
-            return (int)(i + 1);
-        i += opts[i + 1];
-    }
-    return -1;
+    struct ipv4_opt_iter it;
+    struct ipv4_opt o;
+    ipv4_opt_iter_init(&it, opts, len);
+    while (ipv4_opt_next(&it, &o))
+        ;
+    return it.err != WIRE_OK ? (int)it.bad_off : -1;
 }
 
 int ipv4_opts_for_output(const uint8_t *opts, size_t len, ust_ip4_t final_dst,

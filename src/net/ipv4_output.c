@@ -5,8 +5,8 @@
 
 #include "core/stack_impl.h"
 #include "core/trace.h"
-#include "dev/dev_impl.h"
 #include "net.h"
+#include "ustack/dev.h"
 
 /* Route and next hop for dst. The limited broadcast goes out of the
  * interface owning the chosen source, else the route's, else the first. */
@@ -31,7 +31,7 @@ static struct ust_iface *ipv4_select_route(struct ust_stack *st, const struct ip
 static unsigned ipv4_path_mtu(const struct ust_stack *st, const struct ust_iface *ifc,
                               ust_ip4_t dst)
 {
-    unsigned mtu = ifc->dev->mtu;
+    unsigned mtu = ust_dev_mtu(ifc->dev);
     unsigned pm = pmtu_get(st, dst);
     return pm && pm < mtu ? pm : mtu;
 }

@@ -84,7 +84,7 @@ ust_ip4_t ipv4_source_for(const struct ust_stack *st, ust_ip4_t dst);
  * (path MTU - IP header), for TCP's MSS and UDP's EMSGSIZE. */
 unsigned ipv4_mtu_for(const struct ust_stack *st, ust_ip4_t dst);
 /* MMS_R (RFC 1122 3.3.2): the largest transport message we can receive,
- * EMTU_R - 20 = 65515 (ip_sizes.c). */
+ * EMTU_R - 20 = 65515 (ipv4_maxsizes.c). */
 unsigned ipv4_mms_r(const struct ust_stack *st);
 /* Is `a` one of our addresses (an interface address or 127.0.0.0/8) / a
  * broadcast address for us (limited, or directed on one of our subnets)? */
@@ -114,6 +114,49 @@ const char *ipv4_proto_name(uint8_t proto, char buf[8]);
 /* Delivers a validated datagram addressed to us to its protocol. */
 void ipv4_deliver(struct ust_stack *st, struct ust_iface *ifc, const struct ipv4_hdr *h,
                   const uint8_t *dgram, bool link_bcast);
+
+/* ---- Protocols above IP (registered at stack creation) ----------------- */
+/* A datagram for us, as ipv4_deliver hands it to its protocol. */
+struct ip_rx {
+    struct ust_iface *ifc;  /* receiving interface; NULL: local delivery */
+    const struct ipv4_hdr *h; /* parsed header, h->opts the received options */
+    const uint8_t *dgram;   /* the whole datagram (h->total_len), for quoting */
+    const uint8_t *seg;     /* the protocol's part (after the IP header) */
+    size_t seg_len;
+    bool link_bcast;        /* arrived in a link-layer broadcast (RFC 1122 2.4) */
+};
+/* An ICMP error (received, or made up when ARP gave up) about a datagram
+ * we sent with protocol orig->proto: orig is the quoted IP header, l4 the
+ * quoted bytes of the protocol (at least 8). */
+struct ip_err {
+    uint8_t type, code;
+    uint32_t extra;         /* the ICMP header's second word (MTU, pointer) */
+    ust_ip4_t from;         /* who reported it */
+    const struct ipv4_hdr *orig;
+    const uint8_t *l4;
+    size_t l4_len;
+    int event;              /* enum ust_ping_event for ping; -1: none */
+};
+/* What a protocol above IP registers (BSD's protosw): its input and the
+ * delivery of ICMP errors about what it sent (err_input, RFC 1122 3.2.2,
+ * may be NULL). unicast_only: datagrams to a broadcast or multicast
+ * address are dropped (InAddrErrors) before input (TCP, RFC 9293 3.9.1). */
+struct ip_proto_ops {
+    void (*input)(struct ust_stack *st, const struct ip_rx *rx);
+    void (*err_input)(struct ust_stack *st, const struct ip_err *e);
+    bool unicast_only;
+};
+/* IP protocol number -> ops. A protocol without ops is unknown:
+ * InUnknownProtos and a protocol unreachable (RFC 1122 3.2.2.1). */
+struct ip_proto_table {
+    const struct ip_proto_ops *by_proto[256];
+};
+/* UST_ERR_EXIST when the protocol has ops already. */
+int ip_proto_register(struct ust_stack *st, uint8_t proto, const struct ip_proto_ops *ops);
+/* IPv4 as the link layer's ETH_TYPE_IPV4 handler (ipv4.c); ICMP as IP
+ * protocol 1 (icmp.c). */
+int ipv4_register(struct ust_stack *st);
+int icmp_register(struct ust_stack *st);
 
 /* Datagrams to our own addresses (loopback semantics, ipv4_local.c): output
  * queues them and ust_stack_poll delivers them, so output never re-enters
@@ -233,7 +276,7 @@ unsigned pmtu_get(const struct ust_stack *st, ust_ip4_t dst); /* 0 = none */
 bool pmtu_at_floor(const struct ust_stack *st, ust_ip4_t dst);
 unsigned pmtu_plateau_below(unsigned len);
 
-/* ---- reassembly (frag.c) -----------------------------------------------
+/* ---- reassembly (reassembly.c) -----------------------------------------
  * Overlap policy (as Linux for IPv4 since 4.19, RFC 5722 in spirit): an
  * exact duplicate of a fragment already held (same offset and length) is
  * ignored; any other overlap drops the whole datagram (ReasmOverlaps), so
@@ -287,11 +330,14 @@ size_t icmp_echo_reply_options(const struct ust_stack *st, const struct ipv4_hdr
                                uint8_t out[IPV4_MAX_OPT_LEN]);
 /* Token bucket check for outgoing errors: true if one may be sent now. */
 bool icmp_err_allowed(struct ust_stack *st);
-/* Passes an ICMP error about a datagram we sent to whoever sent it: UDP,
- * TCP or the ping handler. `event` (an enum ust_ping_event, or -1 for
- * "not reported to ping") is used for echo requests. */
+/* Passes an ICMP error about a datagram we sent to whoever sent it: the
+ * err_input registered for the quoted protocol (UDP, TCP, ICMP's ping
+ * handler). `event` (an enum ust_ping_event, or -1 for "not reported to
+ * ping") is used for echo requests. */
 void icmp_notify_upper(struct ust_stack *st, uint8_t type, uint8_t code, uint32_t extra,
                        ust_ip4_t from, const uint8_t *quote, size_t quote_len, int event);
+/* ICMP's err_input (icmp_error.c): errors about our echo requests. */
+void icmp_ping_error(struct ust_stack *st, const struct ip_err *e);
 /* The ping payload pattern byte at index i (i >= 8; bytes 0-7 = send time). */
 static inline uint8_t ping_pattern(size_t i) { return (uint8_t)(i & 0xff); }
 

@@ -6,8 +6,8 @@
  * without DF (Linux "locked" PMTU), so a real smaller link fragments. */
 #include "core/stack_impl.h"
 #include "core/trace.h"
-#include "dev/dev_impl.h"
 #include "net.h"
+#include "ustack/dev.h"
 
 static const struct pmtu_entry *pmtu_find(const struct ust_stack *st, ust_ip4_t dst)
 {
@@ -43,7 +43,7 @@ static unsigned pmtu_current(const struct ust_stack *st, ust_ip4_t dst)
         return pm;
     const struct route *r = route_lookup(&st->routes, dst);
     if (r && (unsigned)r->ifindex < st->nifaces)
-        return st->ifaces[r->ifindex].dev->mtu;
+        return ust_dev_mtu(st->ifaces[r->ifindex].dev);
     return IPV4_MAX_LEN;
 }
 

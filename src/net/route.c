@@ -4,8 +4,8 @@
 
 #include "core/stack_impl.h"
 #include "core/trace.h"
-#include "dev/dev_impl.h"
 #include "net.h"
+#include "ustack/dev.h"
 
 static ust_ip4_t mask_of(int prefix_len)
 {
@@ -162,7 +162,7 @@ void ust_route_dump(const struct ust_stack *st, FILE *out)
             fprintf(out, "%s/%d", ust_ip4_str(r->dst, d), r->prefix_len);
         if (r->gateway)
             fprintf(out, " via %s", ust_ip4_str(r->gateway, g));
-        fprintf(out, " dev %s", ifc ? ifc->dev->name : "?");
+        fprintf(out, " dev %s", ifc ? ust_dev_name(ifc->dev) : "?");
         if (r->metric)
             fprintf(out, " metric %u", r->metric);
         fprintf(out, "%s\n", r->dead ? " dead" : "");

@@ -14,19 +14,13 @@
 
 int ipv4_srr_find(const uint8_t *opts, size_t len)
 {
-    size_t i = 0;
-    while (i < len && opts[i] != IPV4_OPT_EOL) {
-        if (opts[i] == IPV4_OPT_NOP) {
-            i++;
-            continue;
-        }
-        if (len - i < 2 || opts[i + 1] < 2 || opts[i + 1] > len - i)
-            return -1; /* parse checked this; stay safe anyway */
-        if (opts[i] == IPV4_OPT_LSRR || opts[i] == IPV4_OPT_SSRR)
-            return opts[i + 1] >= 3 ? (int)i : -1;
-        i += opts[i + 1];
-    }
-    return -1;
+    struct ipv4_opt_iter it;
+    struct ipv4_opt o;
+    ipv4_opt_iter_init(&it, opts, len);
+    while (ipv4_opt_next(&it, &o))
+        if (o.type == IPV4_OPT_LSRR || o.type == IPV4_OPT_SSRR)
+            return o.len >= 3 ? (int)o.off : -1;
+    return -1; /* none, or a malformed list (parse checked it; stay safe) */
 }
 
 ust_ip4_t ipv4_first_hop(const uint8_t *opts, size_t len, ust_ip4_t dst)

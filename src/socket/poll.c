@@ -6,6 +6,7 @@
 
 #include "core/stack_impl.h"
 #include "sock_impl.h"
+#include "transport/transport.h"
 #include "ustack/socket.h"
 
 /* One pass over the set: fills revents, returns how many are non-zero. */
@@ -82,3 +83,5 @@ void sock_notify(struct ust_stack *st)
     ssize_t n = write(st->socks.event_fd, &one, sizeof(one));
     (void)n;
 }
+
+void sock_register(struct ust_stack *st) { transport_set_upcall(st, sock_notify); }

@@ -30,6 +30,20 @@ void udp_icmp_error(struct ust_stack *st, uint8_t type, uint8_t code, uint32_t e
 void tcp_icmp_error(struct ust_stack *st, uint8_t type, uint8_t code, uint32_t extra,
                     const struct ipv4_hdr *orig, const uint8_t *l4, size_t l4_len);
 
+/* Registration (called by ust_stack_new): UDP and TCP as IP protocols
+ * 17 and 6 (input and err_input); TCP's batch-end hook. */
+int udp_register(struct ust_stack *st);
+int tcp_register(struct ust_stack *st);
+
+/* Readiness upcall (BSD so_upcall): the socket layer registers the
+ * function that wakes whoever waits for sockets (sock_notify, the event
+ * fd); transports call transport_notify whenever a socket's readiness may
+ * have changed (data queued, error set, connection established or closed)
+ * and so need not know the socket layer's internals. */
+typedef void (*transport_upcall_fn)(struct ust_stack *st);
+void transport_set_upcall(struct ust_stack *st, transport_upcall_fn fn);
+void transport_notify(struct ust_stack *st);
+
 struct udp_state {
     struct udp_pcb **ports; /* bound sockets: cap hash buckets by local port,
                                chained through the pcbs; owned by udp.c */
@@ -39,9 +53,8 @@ struct udp_state {
 int udp_init(struct ust_stack *st);
 void udp_destroy(struct ust_stack *st);
 
-/* TCP (next issue): until then a stub answers every segment to us with a
- * RST, as for a closed port (RFC 9293 3.10.7.1). */
-/* A batch of received frames ended: send the ACKs input deferred to it. */
+/* A batch of received frames ended: send the ACKs input deferred to it
+ * (TCP's batch-end hook, registered by tcp_register). */
 void tcp_rx_batch_end(struct ust_stack *st);
 bool tcp_acks_pending(const struct ust_stack *st);
 int tcp_init(struct ust_stack *st);

@@ -7,7 +7,6 @@
 #include "core/stack_impl.h"
 #include "core/trace.h"
 #include "net/net.h"
-#include "socket/sock.h"
 #include "transport.h"
 #include "udp_impl.h"
 #include "wire/icmp.h"
@@ -188,7 +187,7 @@ static void deliver(struct ust_stack *st, struct udp_pcb *p, const struct udp_rx
     p->queued++;
     p->queued_bytes += charge;
     st->stats.udp.InDatagrams++;
-    sock_notify(st);
+    transport_notify(st);
 }
 
 static void no_port(struct ust_stack *st, uint16_t dport, bool bcast, const uint8_t *dgram,
@@ -428,6 +427,24 @@ void udp_icmp_error(struct ust_stack *st, uint8_t type, uint8_t code, uint32_t e
      * call (Linux); an unconnected one only through the queue. */
     if (p->connected) {
         p->pending_err = err;
-        sock_notify(st);
+        transport_notify(st);
     }
 }
+
+static void udp_ip_input(struct ust_stack *st, const struct ip_rx *rx)
+{
+    udp_input(st, rx->h, rx->seg, rx->seg_len, rx->dgram, rx->h->total_len, rx->link_bcast,
+              rx->ifc ? rx->ifc->index : -1);
+}
+
+static void udp_ip_err_input(struct ust_stack *st, const struct ip_err *e)
+{
+    udp_icmp_error(st, e->type, e->code, e->extra, e->from, e->orig, e->l4, e->l4_len);
+}
+
+static const struct ip_proto_ops udp_proto = {
+    .input = udp_ip_input,
+    .err_input = udp_ip_err_input,
+};
+
+int udp_register(struct ust_stack *st) { return ip_proto_register(st, IPV4_PROTO_UDP, &udp_proto); }

@@ -11,7 +11,6 @@
 #include "core/stack_impl.h"
 #include "core/trace.h"
 #include "net/net.h"
-#include "socket/sock.h"
 #include "udp_impl.h"
 #include "wire/udp.h"
 #include "wire/wbuf.h"
@@ -69,7 +68,7 @@ void udp_errq_push(struct ust_stack *st, struct udp_pcb *pcb, const struct udp_i
     pcb->errq_len++;
     TRACE(st, "udp", "fd %d: icmp type %u code %u queued for MSG_ERRQUEUE", pcb->sock->fd,
           ie->type, ie->code);
-    sock_notify(st);
+    transport_notify(st);
 }
 
 ssize_t udp_errq_recv(struct udp_pcb *pcb, void *buf, size_t len, int flags,

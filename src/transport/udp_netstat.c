@@ -2,7 +2,7 @@
 #include <netinet/in.h>
 
 #include "core/stack_impl.h"
-#include "socket/sock.h"
+#include "transport/sock_ops.h"
 #include "transport/netstat_impl.h"
 #include "udp_impl.h"
 

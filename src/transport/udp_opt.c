@@ -9,7 +9,7 @@
 
 #include "core/stack_impl.h"
 #include "net/net.h"
-#include "socket/sock.h"
+#include "transport/sock_ops.h"
 #include "udp_impl.h"
 
 static int get_int(const void *val, size_t len, int *v)

@@ -9,7 +9,7 @@
 #include "core/stack_impl.h"
 #include "core/trace.h"
 #include "net/net.h"
-#include "socket/sock.h"
+#include "transport/sock_ops.h"
 #include "udp_impl.h"
 
 #define UDP_PCB(s) ((struct udp_pcb *)(s)->pcb)
@@ -246,7 +246,7 @@ static int udp_sock_shutdown(struct ust_sock *s, int how)
         pcb->shut_rd = true;
     if (how == SHUT_WR || how == SHUT_RDWR)
         pcb->shut_wr = true;
-    sock_notify(s->st);
+    transport_notify(s->st);
     /* Linux records the shutdown but still answers ENOTCONN when the
      * socket is not connected. */
     return pcb->connected ? UST_OK : UST_ERR_NOTCONN;

@@ -8,30 +8,19 @@
 #define IPV4_FLAG_MF 0x2000
 #define IPV4_FRAG_MASK 0x1fff
 
-/* RFC 791 3.1 "Options": a single-octet option (EOL, NOP) or a type, a
- * length counting type and length octets (so >= 2), and data. EOL ends the
- * list; what follows it is padding. */
+/* Well-formed (ipv4_opt_next's checks: every type/length pair inside the
+ * list) and whether a source route is among them. */
 int ipv4_check_options(const uint8_t *opts, size_t len, bool *has_source_route)
 {
     bool sr = false;
-    size_t i = 0;
-    while (i < len) {
-        uint8_t type = opts[i];
-        if (type == IPV4_OPT_EOL)
-            break;
-        if (type == IPV4_OPT_NOP) {
-            i++;
-            continue;
-        }
-        if (len - i < 2)
-            return WIRE_BAD_OPTION; /* the length octet is missing */
-        uint8_t olen = opts[i + 1];
-        if (olen < 2 || olen > len - i)
-            return WIRE_BAD_OPTION;
-        if (type == IPV4_OPT_LSRR || type == IPV4_OPT_SSRR)
+    struct ipv4_opt_iter it;
+    struct ipv4_opt o;
+    ipv4_opt_iter_init(&it, opts, len);
+    while (ipv4_opt_next(&it, &o))
+        if (o.type == IPV4_OPT_LSRR || o.type == IPV4_OPT_SSRR)
             sr = true;
-        i += olen;
-    }
+    if (it.err != WIRE_OK)
+        return it.err;
     if (has_source_route)
         *has_source_route = sr;
     return WIRE_OK;

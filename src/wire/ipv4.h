@@ -46,4 +46,37 @@ int ipv4_emit(const struct ipv4_hdr *h, uint8_t *buf, size_t cap);
 /* Validates the option list in opts[0..len) (exposed for tests). */
 int ipv4_check_options(const uint8_t *opts, size_t len, bool *has_source_route);
 
+/* ---- walking an option list (ipv4_opt.c) ---------------------------------
+ * RFC 791 3.1 "Options": a single-octet option (EOL, NOP) or a type, a
+ * length counting the type and length octets (so >= 2), and data. EOL ends
+ * the list; what follows it is padding. The one walk every user of IP
+ * options goes through, with the bounds checks in one place:
+ *
+ *     struct ipv4_opt_iter it;
+ *     struct ipv4_opt o;
+ *     ipv4_opt_iter_init(&it, opts, len);
+ *     while (ipv4_opt_next(&it, &o))
+ *         ... o.type, o.len, o.p[0..o.len) ...
+ *     if (it.err) ... malformed at it.bad_off ...
+ */
+struct ipv4_opt {
+    uint8_t type;
+    uint8_t len;        /* the whole option, type and length octets included */
+    const uint8_t *p;   /* its first octet (the type); p[0..len) is inside */
+    size_t off;         /* offset of p in the list */
+};
+struct ipv4_opt_iter {
+    const uint8_t *opts;
+    size_t len;
+    size_t off;         /* where the walk is: after it ends, the offset of
+                           the EOL or len (the used part of the list) */
+    int err;            /* WIRE_OK, or WIRE_BAD_OPTION: a malformed option */
+    size_t bad_off;     /* then: the octet that makes it malformed (a
+                           missing or bad length octet) */
+};
+void ipv4_opt_iter_init(struct ipv4_opt_iter *it, const uint8_t *opts, size_t len);
+/* The next option other than NOP into *o: true; false at EOL, at the end
+ * of the list, or at a malformed option (it->err set; the walk stops). */
+bool ipv4_opt_next(struct ipv4_opt_iter *it, struct ipv4_opt *o);
+
 #endif

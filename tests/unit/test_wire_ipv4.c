@@ -367,6 +367,99 @@ static void test_option_eol_ends_list(void **state)
 
 /* Checks run in the documented order: version before IHL before lengths
  * before checksum before options. */
+/* The option iterator: NOPs skipped, each option with its type, length,
+ * offset and bytes, the walk ends at EOL (padding after it unread). */
+static void test_opt_iter_walk(void **state)
+{
+    (void)state;
+    /* NOP, RR (len 7), NOP, NOP, LSRR (len 7), EOL, junk that is padding */
+    const uint8_t opts[] = {1, 7, 7, 4, 0, 0, 0, 0, 1, 1, 131, 7, 4, 9, 9, 9, 9, 0, 0xff, 0x01};
+    struct ipv4_opt_iter it;
+    struct ipv4_opt o;
+    ipv4_opt_iter_init(&it, opts, sizeof(opts));
+    assert_true(ipv4_opt_next(&it, &o));
+    assert_int_equal(o.type, 7);
+    assert_int_equal(o.len, 7);
+    assert_int_equal(o.off, 1);
+    assert_ptr_equal(o.p, opts + 1);
+    assert_true(ipv4_opt_next(&it, &o));
+    assert_int_equal(o.type, IPV4_OPT_LSRR);
+    assert_int_equal(o.off, 10);
+    assert_memory_equal(o.p + 3, "\x09\x09\x09\x09", 4);
+    assert_false(ipv4_opt_next(&it, &o));
+    assert_int_equal(it.err, WIRE_OK);
+    assert_int_equal(it.off, 17); /* the EOL: the used part of the list */
+    assert_false(ipv4_opt_next(&it, &o)); /* and it stays ended */
+    /* NULL or empty: nothing, no error; only NOPs: off = len. */
+    ipv4_opt_iter_init(&it, NULL, 8);
+    assert_false(ipv4_opt_next(&it, &o));
+    assert_int_equal(it.err, WIRE_OK);
+    const uint8_t nops[] = {1, 1, 1};
+    ipv4_opt_iter_init(&it, nops, sizeof(nops));
+    assert_false(ipv4_opt_next(&it, &o));
+    assert_int_equal(it.off, 3);
+}
+
+/* The walk as src/ wrote it by hand before the iterator: the oracle. */
+static int ref_check_options(const uint8_t *opts, size_t len)
+{
+    size_t i = 0;
+    while (i < len && opts[i] != IPV4_OPT_EOL) {
+        if (opts[i] == IPV4_OPT_NOP) {
+            i++;
+            continue;
+        }
+        if (len - i < 2 || opts[i + 1] < 2 || opts[i + 1] > len - i)
+            return WIRE_BAD_OPTION;
+        i += opts[i + 1];
+    }
+    return WIRE_OK;
+}
+
+/* Every malformation stops the walk with the offending octet, and no
+ * option is ever returned that reaches past the list. */
+static void test_opt_iter_bounds(void **state)
+{
+    (void)state;
+    struct ipv4_opt_iter it;
+    struct ipv4_opt o;
+    const uint8_t no_len[] = {1, 1, 68}; /* a type with no length octet */
+    ipv4_opt_iter_init(&it, no_len, sizeof(no_len));
+    assert_false(ipv4_opt_next(&it, &o));
+    assert_int_equal(it.err, WIRE_BAD_OPTION);
+    assert_int_equal(it.bad_off, 2);
+    for (uint8_t bad = 0; bad < 2; bad++) { /* length 0 and 1 */
+        const uint8_t short_len[] = {7, 3, 4, 68, bad, 0, 0, 0};
+        ipv4_opt_iter_init(&it, short_len, sizeof(short_len));
+        assert_true(ipv4_opt_next(&it, &o));
+        assert_false(ipv4_opt_next(&it, &o));
+        assert_int_equal(it.err, WIRE_BAD_OPTION);
+        assert_int_equal(it.bad_off, 4);
+    }
+    const uint8_t past[] = {1, 7, 8, 4, 0, 0, 0, 0}; /* 8 octets from offset 1 */
+    ipv4_opt_iter_init(&it, past, sizeof(past));
+    assert_false(ipv4_opt_next(&it, &o));
+    assert_int_equal(it.bad_off, 2);
+    /* Every list of up to 4 octets from a small alphabet: whatever is
+     * returned lies inside, and malformed iff the hand-written walk said so. */
+    const uint8_t alpha[] = {0, 1, 2, 3, 7, 131};
+    uint8_t l[4];
+    for (unsigned n = 0; n <= 4; n++) {
+        unsigned total = 1;
+        for (unsigned k = 0; k < n; k++)
+            total *= sizeof(alpha);
+        for (unsigned v = 0; v < total; v++) {
+            unsigned x = v;
+            for (unsigned k = 0; k < n; k++, x /= sizeof(alpha))
+                l[k] = alpha[x % sizeof(alpha)];
+            ipv4_opt_iter_init(&it, l, n);
+            while (ipv4_opt_next(&it, &o))
+                assert_true(o.off + o.len <= n && o.len >= 2);
+            assert_int_equal(it.err, ref_check_options(l, n));
+        }
+    }
+}
+
 static void test_validation_order(void **state)
 {
     (void)state;
@@ -432,6 +525,8 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_parse_basic),
+        cmocka_unit_test(test_opt_iter_walk),
+        cmocka_unit_test(test_opt_iter_bounds),
         cmocka_unit_test(test_emit_basic),
         cmocka_unit_test(test_fragment_fields),
         cmocka_unit_test(test_options_parse_and_emit),

@@ -11,7 +11,9 @@
 
 #include "core/stack_impl.h"
 #include "core/trace.h"
+#include "net/net.h"
 #include "tcp.h"
+#include "transport/transport.h"
 #include "wire/wbuf.h"
 
 static const char *const state_names[] = {
@@ -33,6 +35,33 @@ int tcp_init(struct ust_stack *st)
         return UST_ERR_NOMEM;
     rng_bytes(&st->rng, st->tcp->secret, sizeof(st->tcp->secret));
     return UST_OK;
+}
+
+static void tcp_ip_input(struct ust_stack *st, const struct ip_rx *rx)
+{
+    tcp_input(st, rx->h, rx->seg, rx->seg_len, rx->dgram, rx->h->total_len);
+}
+
+static void tcp_ip_err_input(struct ust_stack *st, const struct ip_err *e)
+{
+    tcp_icmp_error(st, e->type, e->code, e->extra, e->orig, e->l4, e->l4_len);
+}
+
+/* TCP is unicast only (RFC 9293 3.9.1: no broadcast/multicast). */
+static const struct ip_proto_ops tcp_proto = {
+    .input = tcp_ip_input,
+    .err_input = tcp_ip_err_input,
+    .unicast_only = true,
+};
+
+/* IP protocol 6, and the end of a receive batch sends the in-order ACKs
+ * input deferred to it (one stretch ACK per batch). */
+int tcp_register(struct ust_stack *st)
+{
+    int rc = ip_proto_register(st, IPV4_PROTO_TCP, &tcp_proto);
+    if (rc != UST_OK)
+        return rc;
+    return stack_defer_register(st, tcp_rx_batch_end, tcp_acks_pending);
 }
 
 void tcp_destroy(struct ust_stack *st)
@@ -219,7 +248,7 @@ void tcp_set_state(struct tcb *t, enum ust_tcp_state s)
 void tcp_notify(struct tcb *t)
 {
     if (t->sock || t->listener)
-        sock_notify(t->st);
+        transport_notify(t->st);
 }
 
 bool tcb_reap(struct tcb *t)

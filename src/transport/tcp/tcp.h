@@ -19,9 +19,9 @@
  *   tcp_user.c   the socket-facing operations (tcp_sock_ops)
  *   tcp_secret.c the ISN / hash key, ust_stack_set_secret (MUST-9)
  *   tcp_syncookie.c  SYN cookies (RFC 4987 3.6), tcp_syncookie.h
- *   tcp_advice.c R1, delivery advice to IP, soft errors (MUST-20/22/47)
+ *   tcp_delivery_advice.c R1, delivery advice to IP, soft errors (MUST-20/22/47)
  *   tcp_urg.c    urgent data: sending, the mark, MSG_OOB, POLLPRI (MUST-30..33)
- *   tcp_rwnd.c   the scaled window field (SHLD-14)
+ *   tcp_wnd_field.c the scaled window field (SHLD-14)
  *   tcp_ipopt.c  IP options, the return source route (MUST-51/52/53)
  *   tcp_ecn.c    Explicit Congestion Notification (RFC 3168, SHLD-8)
  *   tcp_ratelimit.c  limits on provoked replies: out-of-window and challenge
@@ -93,7 +93,7 @@ struct tcb {
     unsigned flags;
     int err;                    /* pending error for the socket (negative ust_err) */
     int soft_err;               /* last ICMP soft error (RFC 9293 MUST-47) */
-    int soft_report;            /* soft error SO_ERROR reports (tcp_advice.c) */
+    int soft_report;            /* soft error SO_ERROR reports (tcp_delivery_advice.c) */
     bool r1_reached;            /* R1 negative advice given (RFC 9293 3.8.3) */
     bool recverr;               /* IP_RECVERR: soft errors show as POLLERR (MUST-47) */
     uint8_t ip_opts[40];        /* IP_OPTIONS, on every segment (tcp_ipopt.c) */
@@ -557,7 +557,7 @@ uint32_t tcp_urg_pending(const struct tcb *tcb);
 /* POLLPRI from the pointer's arrival until the octet is fetched (MUST-32). */
 short tcp_urg_poll(const struct tcb *tcb);
 
-/* ---- tcp_rwnd.c: scaled window field (RFC 7323 2.3, RFC 9293 SHLD-14) -- */
+/* ---- tcp_wnd_field.c: scaled window field (RFC 7323 2.3, RFC 9293 SHLD-14) */
 /* The window field for `wnd` octets: rounded down to the scale unit,
  * but never offering less than the right edge already offered. */
 uint16_t tcp_wnd_field(const struct tcb *tcb, uint32_t wnd);
@@ -603,7 +603,7 @@ void tcp_ipopt_inherit(struct tcb *child, const struct tcb *l, const struct ipv4
  * cookie): their length, written to out (40 bytes). */
 uint8_t tcp_ipopt_for_syn(const struct tcb *l, const struct ipv4_hdr *ip, uint8_t out[40]);
 
-/* ---- tcp_advice.c: R1 threshold and delivery advice (RFC 9293 3.8.3) --- */
+/* ---- tcp_delivery_advice.c: R1 threshold, delivery advice (RFC 9293 3.8.3) */
 void tcp_advice_r1(struct tcb *tcb);
 void tcp_advice_ack(struct tcb *tcb);
 void tcp_advice_established(struct tcb *tcb);

@@ -21,7 +21,7 @@
 #include "core/stack_impl.h"
 #include "core/trace.h"
 #include "net/net.h"
-#include "socket/sock.h"
+#include "transport/sock_ops.h"
 #include "tcp.h"
 #include "wire/seq.h"
 

@@ -4,7 +4,7 @@
 #include "net.h"
 
 /* RFC 1122 3.3.2: MMS_R = EMTU_R - 20. Reassembly accepts any datagram up
- * to the IPv4 maximum (frag.c), so EMTU_R is 65535. */
+ * to the IPv4 maximum (reassembly.c), so EMTU_R is 65535. */
 unsigned ipv4_mms_r(const struct ust_stack *st)
 {
     (void)st; /* one value for every interface; kept per stack for later */
