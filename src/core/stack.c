@@ -58,9 +58,21 @@ void ust_stack_free(struct ust_stack *st)
     arp_destroy(st);
     for (unsigned i = 0; i < st->ndevs; i++)
         dev_free(st->devs[i]);
-    timer_heap_free(&st->timers);
+    timer_heap_free(&st->svc.timers);
     pkt_pool_clear(&st->pkt_pool);
     free(st);
+}
+
+const struct ust_stats *ust_stack_stats(const struct ust_stack *st) { return &st->stats; }
+
+struct ust_stats *stack_stats(struct ust_stack *st) { return &st->stats; }
+
+ust_time_t stack_now(const struct ust_stack *st) { return st->now; }
+
+void stack_set_now(struct ust_stack *st, ust_time_t now)
+{
+    if (now > st->now)
+        st->now = now;
 }
 
 const struct ust_config *ust_stack_config(const struct ust_stack *st) { return &st->cfg; }
@@ -89,6 +101,10 @@ void stack_tx_flush(struct ust_stack *st)
     for (unsigned i = 0; i < st->ndevs; i++)
         dev_tx_flush(st->devs[i]);
 }
+
+void stack_tx_hold(struct ust_stack *st) { st->tx_hold++; }
+
+bool stack_tx_held(const struct ust_stack *st) { return st->tx_hold != 0; }
 
 void stack_tx_release(struct ust_stack *st)
 {
@@ -128,6 +144,16 @@ int stack_add_dev(struct ust_stack *st, struct ust_dev *dev)
     st->devs[st->ndevs++] = dev;
     return UST_OK;
 }
+
+int stack_frame_input(struct ust_stack *st, struct ust_dev *dev, ust_time_t now,
+                      const uint8_t *frame, size_t len)
+{
+    return st->frame_input(dev, now, frame, len);
+}
+
+struct pkt_pool *stack_pkt_pool(struct ust_stack *st) { return &st->pkt_pool; }
+
+struct ust_rng *stack_rng(struct ust_stack *st) { return &st->rng; }
 
 static ust_ip4_t prefix_mask(int len) { return len ? (ust_ip4_t)(0xffffffffu << (32 - len)) : 0; }
 

@@ -3,10 +3,14 @@
 #ifndef UST_STACK_IMPL_H
 #define UST_STACK_IMPL_H
 
+#include <stddef.h>
+
 #include "buf/pkt.h"
 #include "core/defer.h"
 #include "core/rand.h"
+#include "core/services.h"
 #include "core/timer.h"
+#include "dev/dev_host.h"
 #include "link/link.h"
 #include "net/net.h"
 #include "socket/sock.h"
@@ -26,14 +30,14 @@ struct ust_iface {
 };
 
 struct ust_stack {
+    /* First: the services reach their state without this header
+     * (core/services.h, stack_services). */
+    struct ust_services svc;
     struct ust_config cfg;
     ust_time_t now;           /* last time seen at an entry point */
     struct ust_rng rng;
-    struct timer_heap timers;
     struct ust_stats stats;
 
-    ust_trace_fn trace_fn;
-    void *trace_ctx;
     ust_clock_fn clock_fn;
     void *clock_ctx;
     ust_wait_fn wait_fn;
@@ -79,21 +83,12 @@ struct ust_stack {
     struct sock_table socks;
 };
 
-/* Updates st->now from an entry point (time never runs backwards). */
-static inline void stack_set_now(struct ust_stack *st, ust_time_t now)
-{
-    if (now > st->now)
-        st->now = now;
-}
+_Static_assert(offsetof(struct ust_stack, svc) == 0, "stack_services() casts the stack");
+
 /* The interface that owns `addr`, or NULL. */
 struct ust_iface *iface_by_addr(struct ust_stack *st, ust_ip4_t addr);
 struct ust_iface *iface_by_index(struct ust_stack *st, int index);
-/* Bursts of output: frames held by queueing drivers go out when the
- * outermost hold is released, and before any wait (stack_tx_flush). */
-static inline void stack_tx_hold(struct ust_stack *st) { st->tx_hold++; }
-void stack_tx_release(struct ust_stack *st);
-void stack_tx_flush(struct ust_stack *st);
-/* Registers a device in the stack (called by the drivers). */
-int stack_add_dev(struct ust_stack *st, struct ust_dev *dev);
+/* Bursts of output (stack_tx_hold, stack_tx_release, stack_tx_flush) and
+ * stack_add_dev: dev/dev_host.h. */
 
 #endif

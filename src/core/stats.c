@@ -2,11 +2,12 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "stack_impl.h"
+#include "ustack/stack.h"
+#include "ustack/stats.h"
 
 void ust_stats_foreach(const struct ust_stack *st, ust_counter_fn fn, void *ctx)
 {
-    const struct ust_stats *s = &st->stats;
+    const struct ust_stats *s = ust_stack_stats(st);
 #define EMIT(layer, group, name) fn(ctx, layer, #name, s->group.name);
 #define LINK(n) EMIT("link", link, n)
 #define ARP(n) EMIT("arp", arp, n)
@@ -52,5 +53,3 @@ void ust_stats_print(const struct ust_stack *st, FILE *out, bool all)
     struct print_ctx c = {out, all, NULL};
     ust_stats_foreach(st, print_counter, &c);
 }
-
-const struct ust_stats *ust_stack_stats(const struct ust_stack *st) { return &st->stats; }

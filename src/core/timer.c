@@ -3,7 +3,7 @@
 
 #include <stdlib.h>
 
-#include "stack_impl.h"
+#include "services.h"
 
 static void heap_set(struct timer_heap *h, size_t i, struct ust_timer *t)
 {
@@ -61,7 +61,7 @@ static void heap_remove(struct timer_heap *h, size_t i)
 
 int timer_arm(struct ust_stack *st, struct ust_timer *t, ust_time_t when)
 {
-    struct timer_heap *h = &st->timers;
+    struct timer_heap *h = &stack_services(st)->timers;
     if (timer_armed(t))
         heap_remove(h, t->slot - 1);
     if (h->n == h->cap) {
@@ -81,17 +81,18 @@ int timer_arm(struct ust_stack *st, struct ust_timer *t, ust_time_t when)
 void timer_cancel(struct ust_stack *st, struct ust_timer *t)
 {
     if (timer_armed(t))
-        heap_remove(&st->timers, t->slot - 1);
+        heap_remove(&stack_services(st)->timers, t->slot - 1);
 }
 
 ust_time_t timer_next(const struct ust_stack *st)
 {
-    return st->timers.n ? st->timers.v[0]->when : UST_TIME_NEVER;
+    const struct timer_heap *h = &stack_services_const(st)->timers;
+    return h->n ? h->v[0]->when : UST_TIME_NEVER;
 }
 
 void timer_run(struct ust_stack *st, ust_time_t now)
 {
-    struct timer_heap *h = &st->timers;
+    struct timer_heap *h = &stack_services(st)->timers;
     while (h->n && h->v[0]->when <= now) {
         struct ust_timer *t = h->v[0];
         heap_remove(h, 0);

@@ -11,13 +11,15 @@ void trace_emit(struct ust_stack *st, const char *layer, const char *fmt, ...)
     va_start(ap, fmt);
     vsnprintf(msg, sizeof(msg), fmt, ap);
     va_end(ap);
-    st->trace_fn(st->trace_ctx, st->now, layer, msg);
+    const struct ust_services *svc = stack_services_const(st);
+    svc->trace_fn(svc->trace_ctx, stack_now(st), layer, msg);
 }
 
 void ust_stack_set_trace(struct ust_stack *st, ust_trace_fn fn, void *ctx)
 {
-    st->trace_fn = fn;
-    st->trace_ctx = ctx;
+    struct ust_services *svc = stack_services(st);
+    svc->trace_fn = fn;
+    svc->trace_ctx = ctx;
 }
 
 void ust_trace_to_file(void *file, ust_time_t now, const char *layer, const char *msg)

@@ -6,8 +6,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "core/stack_impl.h"
+#include "core/rand.h"
 #include "core/trace.h"
+#include "dev_host.h"
 #include "dev_impl.h"
 
 struct ust_dev *ust_dev_new(struct ust_stack *st, const char *name, enum ust_link_type type,
@@ -30,7 +31,7 @@ struct ust_dev *ust_dev_new(struct ust_stack *st, const char *name, enum ust_lin
         dev->mac = *mac;
     } else {
         /* Locally administered unicast address from the stack's PRNG. */
-        rng_bytes(&st->rng, dev->mac.b, 6);
+        rng_bytes(stack_rng(st), dev->mac.b, 6);
         dev->mac.b[0] = (uint8_t)((dev->mac.b[0] & 0xfe) | 0x02);
     }
     if (stack_add_dev(st, dev) != UST_OK) {
@@ -55,15 +56,16 @@ int ust_dev_input(struct ust_dev *dev, ust_time_t now, const uint8_t *frame, siz
     stack_set_now(dev->st, now);
     dev->stats.rx_frames++;
     dev->stats.rx_bytes += len;
-    dev->st->stats.link.rx_frames++;
-    dev->st->stats.link.rx_bytes += len;
+    struct ust_stats *stats = stack_stats(dev->st);
+    stats->link.rx_frames++;
+    stats->link.rx_bytes += len;
     /* The chain is entered from the driver's side: the bottom layer first. */
     struct dev_layer *bottom = dev->top;
     while (bottom && bottom->below)
         bottom = bottom->below;
     if (bottom)
-        return bottom->ops->input(bottom, dev->st->now, frame, len);
-    return dev->st->frame_input(dev, dev->st->now, frame, len);
+        return bottom->ops->input(bottom, stack_now(dev->st), frame, len);
+    return stack_frame_input(dev->st, dev, stack_now(dev->st), frame, len);
 }
 
 void dev_tx_flush(struct ust_dev *dev)
@@ -83,10 +85,11 @@ static int dev_count_tx(struct ust_dev *dev, size_t len, int rc)
     } else {
         dev->stats.tx_frames++;
         dev->stats.tx_bytes += len;
-        dev->st->stats.link.tx_frames++;
-        dev->st->stats.link.tx_bytes += len;
+        struct ust_stats *stats = stack_stats(dev->st);
+        stats->link.tx_frames++;
+        stats->link.tx_bytes += len;
     }
-    if (rc >= 0 && dev->st->tx_hold == 0)
+    if (rc >= 0 && !stack_tx_held(dev->st))
         dev_tx_flush(dev);
     return rc < 0 ? rc : UST_OK;
 }
@@ -103,7 +106,7 @@ int dev_driver_transmit(struct ust_dev *dev, ust_time_t now, struct pkt *p)
     int rc = dev->failed ? UST_ERR_NETDOWN
              : dev->txq  ? dev->txq->transmit(dev->ctx, dev, p->data, p->len)
                          : dev->ops.transmit(dev->ctx, now, p->data, p->len);
-    pkt_pool_free(&dev->st->pkt_pool, p);
+    pkt_pool_free(stack_pkt_pool(dev->st), p);
     return dev_count_tx(dev, len, rc);
 }
 

@@ -17,9 +17,9 @@
 #include <string.h>
 
 #include "core/rand.h"
-#include "core/stack_impl.h"
 #include "core/timer.h"
 #include "core/trace.h"
+#include "dev_host.h"
 #include "dev_impl.h"
 
 #define FAULT_DEFAULT_REORDER_DELAY UST_MSEC
@@ -162,7 +162,7 @@ static void corrupt_bit(struct faults *fx, const struct ust_dev *dev, uint8_t *d
 
 static bool queue_full(const struct fault_dir *d)
 {
-    return d->count >= d->fx->layer.dev->st->cfg.dev_fault_queue_len;
+    return d->count >= ust_stack_config(d->fx->layer.dev->st)->dev_fault_queue_len;
 }
 
 /* One copy of an offered frame: maybe corrupted, then passed on now or held. */
@@ -262,7 +262,7 @@ static int faults_transmit(struct dev_layer *l, ust_time_t now, struct pkt *p)
         rc = fault_offer(d, now, p->data, p->len); /* copies what goes on */
     else if (!fault_lose(d, p->len))
         return dev_layer_transmit_below(l, now, p); /* p itself goes on */
-    pkt_pool_free(&l->dev->st->pkt_pool, p);
+    pkt_pool_free(stack_pkt_pool(l->dev->st), p);
     return rc;
 }
 
@@ -313,7 +313,7 @@ static struct faults *faults_get(struct ust_dev *dev)
     if (!fx)
         return NULL;
     fx->layer.ops = &faults_layer_ops;
-    rng_seed(&fx->rng, rng_next(&dev->st->rng));
+    rng_seed(&fx->rng, rng_next(stack_rng(dev->st)));
     for (int i = 0; i < 2; i++) {
         fx->dir[i].fx = fx;
         fx->dir[i].dir = i;

@@ -3,6 +3,7 @@
 #define UST_DEV_IMPL_H
 
 #include "buf/pkt.h"
+#include "core/services.h" /* stack_stats, for DEV_COUNT */
 #include "ustack/dev.h"
 
 struct dev_layer;
@@ -102,7 +103,7 @@ bool dev_write_errno_fatal(int e);
 #define DEV_COUNT(dev, field)                 \
     do {                                      \
         (dev)->stats.field++;                 \
-        (dev)->st->stats.link.field++;        \
+        stack_stats((dev)->st)->link.field++; \
     } while (0)
 
 /* ---- the middleware chain (dev_layer.c) ---- */

@@ -2,7 +2,7 @@
  * (capture, shaper, fault injector), kept in rank order between the link
  * layer and the driver. A chain is a handful of layers, so it is a plain
  * doubly linked list walked from the top. */
-#include "core/stack_impl.h"
+#include "dev_host.h"
 #include "dev_impl.h"
 
 static void layer_link_before(struct ust_dev *dev, struct dev_layer *l, struct dev_layer *next,
@@ -74,7 +74,7 @@ int dev_layer_input_above(struct dev_layer *l, ust_time_t now, const uint8_t *fr
 {
     if (l->above)
         return l->above->ops->input(l->above, now, frame, len);
-    return l->dev->st->frame_input(l->dev, now, frame, len);
+    return stack_frame_input(l->dev->st, l->dev, now, frame, len);
 }
 
 ust_time_t dev_layers_poll_at(const struct ust_dev *dev)

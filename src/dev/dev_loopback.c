@@ -4,8 +4,8 @@
  * the queue, and ust_stack_poll_at() reports "due now" while frames wait. */
 #include <stdlib.h>
 
-#include "core/stack_impl.h"
 #include "core/trace.h"
+#include "dev_host.h"
 #include "dev_impl.h"
 
 #define LOOPBACK_MTU 65535

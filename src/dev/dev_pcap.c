@@ -10,8 +10,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "core/stack_impl.h"
 #include "core/trace.h"
+#include "dev_host.h"
 #include "dev_impl.h"
 #include "wire/wbuf.h"
 

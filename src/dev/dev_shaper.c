@@ -13,8 +13,8 @@
  * dropped and counted (shaper_drops). */
 #include <stdlib.h>
 
-#include "core/stack_impl.h"
 #include "core/trace.h"
+#include "dev_host.h"
 #include "dev_impl.h"
 
 #define UNITS_PER_BYTE (8 * UST_SEC)
@@ -74,7 +74,7 @@ int ust_dev_shaper_attach(struct ust_dev *dev, uint64_t rate_bps, size_t burst_b
     s->rate_bps = rate_bps;
     s->cap = frame_cost(burst_bytes);
     s->credit = s->cap; /* a fresh bucket starts full: the first burst goes at once */
-    s->last = dev->st->now;
+    s->last = stack_now(dev->st);
     s->queue_limit = queue_bytes;
     ust_dev_shaper_detach(dev);
     dev_layer_insert(dev, &s->layer);

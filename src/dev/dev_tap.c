@@ -15,8 +15,8 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
-#include "core/stack_impl.h"
 #include "core/trace.h"
+#include "dev_host.h"
 #include "dev_impl.h"
 #include "dev_tap_txq.h"
 

@@ -31,8 +31,8 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "core/stack_impl.h"
 #include "core/trace.h"
+#include "dev_host.h"
 #include "dev_impl.h"
 #include "uring.h"
 
@@ -103,7 +103,7 @@ static const uint8_t *slot_data(const struct tap_txq *q, unsigned s)
 static void slot_release(struct tap_txq *q, unsigned s)
 {
     if (q->pkt[s]) {
-        pkt_pool_free(&q->dev->st->pkt_pool, q->pkt[s]);
+        pkt_pool_free(stack_pkt_pool(q->dev->st), q->pkt[s]);
         q->pkt[s] = NULL;
     }
     q->free_slot[q->nfree++] = s;
@@ -140,7 +140,7 @@ static void publish(struct tap_txq *q)
     q->inflight += n;
     q->held_bytes = 0;
     q->dev->stats.tx_uring += n;
-    q->dev->st->stats.link.tx_uring += n;
+    stack_stats(q->dev->st)->link.tx_uring += n;
     if (uring_publish(&q->ring) < 0)
         TRACE(q->dev->st, "dev", "%s: waking the io_uring thread failed", q->dev->name);
 }
@@ -226,13 +226,13 @@ int tap_txq_transmit_pkt(struct tap_txq *q, struct ust_dev *dev, struct pkt *p)
 {
     if (p->cap != PKT_POOL_CAP || q->broken) { /* not a pool packet: copied */
         int rc = tap_txq_transmit(q, dev, p->data, p->len);
-        pkt_pool_free(&dev->st->pkt_pool, p);
+        pkt_pool_free(stack_pkt_pool(dev->st), p);
         return rc;
     }
     if (make_room(q, dev) != UST_OK) {
         give_up_ring(q, dev);
         write_frame(q, p->data, p->len);
-        pkt_pool_free(&dev->st->pkt_pool, p);
+        pkt_pool_free(stack_pkt_pool(dev->st), p);
         return UST_OK;
     }
     return queue_slot(q, p, p->len);
@@ -245,7 +245,7 @@ static int queue_slot(struct tap_txq *q, struct pkt *p, size_t len)
     struct io_uring_sqe *sqe = uring_get_sqe(&q->ring);
     if (!sqe) { /* make_room saw one free: cannot happen */
         if (p)
-            pkt_pool_free(&q->dev->st->pkt_pool, p);
+            pkt_pool_free(stack_pkt_pool(q->dev->st), p);
         return UST_ERR_IO;
     }
     unsigned s = q->free_slot[--q->nfree];
@@ -281,7 +281,7 @@ void tap_txq_free(struct tap_txq *q, struct ust_dev *dev)
     drain(q, dev);
     for (unsigned s = 0; s < q->nslots; s++)
         if (q->pkt[s]) /* only if the ring failed to complete: never lose a packet */
-            pkt_pool_free(&dev->st->pkt_pool, q->pkt[s]);
+            pkt_pool_free(stack_pkt_pool(dev->st), q->pkt[s]);
     uring_free(&q->ring);
     free(q->buf);
     free(q);

@@ -41,7 +41,7 @@ struct seen {
     uint8_t type, code;
     bool waiting; /* the batch-end hook has work */
 };
-static struct seen *seen_of(struct ust_stack *st) { return (struct seen *)st->trace_ctx; }
+static struct seen *seen_of(struct ust_stack *st) { return (struct seen *)st->svc.trace_ctx; }
 
 static void exp_link_input(struct ust_stack *st, struct ust_dev *dev, struct ust_iface *ifc,
                            const uint8_t *payload, size_t len, bool bcast)
@@ -86,7 +86,7 @@ static struct nh_net *setup(struct ust_stack **st, struct seen *s, enum ust_link
     assert_int_equal(ust_iface_add(*st, nh_dev(n, 0), ME, 24), 0);
     memset(s, 0, sizeof(*s));
     s->st = *st;
-    (*st)->trace_ctx = s;
+    (*st)->svc.trace_ctx = s;
     return n;
 }
 
@@ -196,7 +196,7 @@ static void hook_run(struct ust_stack *st)
 }
 static bool hook_pending(const struct ust_stack *st)
 {
-    return ((const struct seen *)st->trace_ctx)->waiting;
+    return ((const struct seen *)st->svc.trace_ctx)->waiting;
 }
 
 /* Batch-end hooks run when the outermost receive batch ends (batches

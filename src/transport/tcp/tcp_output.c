@@ -99,7 +99,7 @@ static void flags_str(uint8_t f, char out[12])
  * (this runs for every frame sent). */
 static void trace_tx(const struct tcb *t, const struct tcp_hdr *h, uint32_t len)
 {
-    if (!t->st->trace_fn)
+    if (!trace_on(t->st))
         return;
     char b[64], fs[12];
     flags_str(h->flags, fs);

@@ -1,0 +1,42 @@
+/* What the core services (timers, trace, counters, the clock) need of the
+ * stack they serve, without seeing struct ust_stack (core/stack_impl.h, the
+ * assembly above every layer).
+ *
+ * The state the services own, struct ust_services, is the first member of
+ * struct ust_stack (C11 6.7.2.1p15: a pointer to a struct, converted,
+ * points to its first member), so reaching it costs no call: TRACE's
+ * disabled case stays one load and a test. Everything else is a function of
+ * core/stack.c, called at most a few times per frame, never per byte. */
+#ifndef UST_SERVICES_H
+#define UST_SERVICES_H
+
+#include <stdbool.h>
+
+#include "core/timer.h"
+#include "ustack/stack.h"
+#include "ustack/stats.h"
+#include "ustack/types.h"
+
+struct ust_services {
+    struct timer_heap timers; /* timer.c */
+    ust_trace_fn trace_fn;    /* trace.h: NULL while tracing is off */
+    void *trace_ctx;
+};
+
+static inline struct ust_services *stack_services(struct ust_stack *st)
+{
+    return (struct ust_services *)(void *)st;
+}
+static inline const struct ust_services *stack_services_const(const struct ust_stack *st)
+{
+    return (const struct ust_services *)(const void *)st;
+}
+
+/* The last time seen at an entry point. */
+ust_time_t stack_now(const struct ust_stack *st);
+/* Updates it from an entry point (time never runs backwards). */
+void stack_set_now(struct ust_stack *st, ust_time_t now);
+/* The stack's counters, to count in (ust_stack_stats is the read-only view). */
+struct ust_stats *stack_stats(struct ust_stack *st);
+
+#endif

@@ -1,0 +1,170 @@
+/* The services' view of the stack (core/services.h) and the drivers' host
+ * interface (dev/dev_host.h) reach the same state the assembly owns: the
+ * bottom of the stack no longer sees struct ust_stack, and must not see
+ * anything different through its accessors. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include <stdio.h>
+#include <string.h>
+
+#include "core/services.h"
+#include "core/stack_impl.h"
+#include "core/timer.h"
+#include "core/trace.h"
+#include "dev/dev_host.h"
+#include "ustack/ustack.h"
+
+struct trace_seen {
+    int lines;
+    ust_time_t at;
+    char layer[8];
+    char msg[32];
+};
+
+static void record_trace(void *ctx, ust_time_t now, const char *layer, const char *msg)
+{
+    struct trace_seen *s = ctx;
+    s->lines++;
+    s->at = now;
+    snprintf(s->layer, sizeof(s->layer), "%s", layer);
+    snprintf(s->msg, sizeof(s->msg), "%s", msg);
+}
+
+/* The cast in stack_services() lands on the stack's own member; the trace
+ * sink installed by the public call is what TRACE tests and calls, with
+ * the stack's time. */
+static void test_trace_through_services(void **state)
+{
+    (void)state;
+    struct ust_stack *st = ust_stack_new(NULL);
+    assert_ptr_equal(stack_services(st), &st->svc);
+    assert_ptr_equal(stack_services_const(st), &st->svc);
+    struct trace_seen seen = {0};
+    assert_false(trace_on(st));
+    TRACE(st, "t", "off %d", 1); /* no sink: nothing is formatted or called */
+    ust_stack_set_trace(st, record_trace, &seen);
+    assert_true(trace_on(st));
+    assert_ptr_equal(st->svc.trace_ctx, &seen);
+    stack_set_now(st, 1234);
+    TRACE(st, "t", "on %d", 2);
+    assert_int_equal(seen.lines, 1);
+    assert_int_equal(seen.at, 1234);
+    assert_string_equal(seen.layer, "t");
+    assert_string_equal(seen.msg, "on 2");
+    ust_stack_set_trace(st, NULL, NULL);
+    assert_false(trace_on(st));
+    TRACE(st, "t", "off %d", 3);
+    assert_int_equal(seen.lines, 1);
+    ust_stack_free(st);
+}
+
+static void on_timer(struct ust_stack *st, struct ust_timer *t, ust_time_t now)
+{
+    (void)st;
+    (void)now;
+    t->when = 0; /* marks it fired */
+}
+
+/* timer.c keeps its heap in the services' member: what it arms is what the
+ * stack polls at and frees. */
+static void test_timers_in_services(void **state)
+{
+    (void)state;
+    struct ust_stack *st = ust_stack_new(NULL);
+    size_t before = st->svc.timers.n;
+    struct ust_timer t;
+    timer_init(&t, on_timer);
+    assert_int_equal(timer_arm(st, &t, 5 * UST_SEC), UST_OK);
+    assert_int_equal(st->svc.timers.n, before + 1);
+    assert_true(timer_next(st) <= 5 * UST_SEC);
+    assert_true(ust_stack_poll_at(st) <= 5 * UST_SEC);
+    timer_run(st, 5 * UST_SEC);
+    assert_false(timer_armed(&t));
+    assert_int_equal(t.when, 0);
+    assert_int_equal(st->svc.timers.n, before);
+    ust_stack_free(st);
+}
+
+/* The clock and the counters: stack_now/stack_set_now are st->now (never
+ * backwards), stack_stats is the stack's counters. */
+static void test_clock_and_counters(void **state)
+{
+    (void)state;
+    struct ust_stack *st = ust_stack_new(NULL);
+    stack_set_now(st, 100);
+    stack_set_now(st, 50);
+    assert_int_equal(stack_now(st), 100);
+    assert_int_equal(st->now, 100);
+    assert_ptr_equal(stack_stats(st), &st->stats);
+    assert_ptr_equal(stack_stats(st), ust_stack_stats(st));
+    stack_stats(st)->link.rx_frames++;
+    assert_int_equal(ust_stack_stats(st)->link.rx_frames, 1);
+    ust_stack_free(st);
+}
+
+static struct {
+    int calls;
+    struct ust_dev *dev;
+    ust_time_t now;
+    size_t len;
+} frames;
+
+static int record_frame(struct ust_dev *dev, ust_time_t now, const uint8_t *frame, size_t len)
+{
+    (void)frame;
+    frames.calls++;
+    frames.dev = dev;
+    frames.now = now;
+    frames.len = len;
+    return 7;
+}
+
+/* dev_host.h: a frame goes to what the assembly registered, with the time
+ * and result passed through; the burst counter nests; the pool and PRNG
+ * are the stack's own. */
+static void test_dev_host(void **state)
+{
+    (void)state;
+    struct ust_stack *st = ust_stack_new(NULL);
+    int (*saved)(struct ust_dev *, ust_time_t, const uint8_t *, size_t) = st->frame_input;
+    st->frame_input = record_frame;
+    uint8_t f[3] = {1, 2, 3};
+    struct ust_dev *fake = (struct ust_dev *)(void *)st; /* only passed through */
+    assert_int_equal(stack_frame_input(st, fake, 42, f, sizeof(f)), 7);
+    assert_int_equal(frames.calls, 1);
+    assert_ptr_equal(frames.dev, fake);
+    assert_int_equal(frames.now, 42);
+    assert_int_equal(frames.len, 3);
+    st->frame_input = saved;
+
+    assert_false(stack_tx_held(st));
+    stack_tx_hold(st);
+    stack_tx_hold(st);
+    assert_true(stack_tx_held(st));
+    stack_tx_release(st);
+    assert_true(stack_tx_held(st)); /* only the outermost release ends the burst */
+    stack_tx_release(st);
+    assert_false(stack_tx_held(st));
+    stack_tx_release(st); /* an unmatched release stays at zero */
+    assert_int_equal(st->tx_hold, 0);
+
+    assert_ptr_equal(stack_pkt_pool(st), &st->pkt_pool);
+    assert_ptr_equal(stack_rng(st), &st->rng);
+    assert_int_equal(ust_stack_config(st)->dev_fault_queue_len, st->cfg.dev_fault_queue_len);
+    ust_stack_free(st);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_trace_through_services),
+        cmocka_unit_test(test_timers_in_services),
+        cmocka_unit_test(test_clock_and_counters),
+        cmocka_unit_test(test_dev_host),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
