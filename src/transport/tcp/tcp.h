@@ -2,8 +2,14 @@
  * connection tables and the functions the TCP files share.
  *
  * Files, one concern each:
- *   tcb.c        TCB life cycle, 4-tuple and port tables, tcp_set_state
- *   tcp_input.c  segment arrival, RFC 9293 3.10.7 step by step
+ *   tcb.c        TCB life cycle, 4-tuple and port tables, tcp_set_state,
+ *                listener SYN/accept queues, tcp_drop
+ *   tcp_input.c  segment arrival, RFC 9293 3.10.7 step by step (struct seg
+ *                in tcp_seg.h)
+ *   tcp_ack.c    the ACK step: SND.UNA, RTT, congestion control and
+ *                dup-ACK recovery, the send window, the ACK of our FIN
+ *   tcp_ack_batch.c  when in-order data is acknowledged: delayed, at once,
+ *                or once at the end of a receive batch (stretch ACK)
  *   tcp_output.c the only builder of segments (data, SYN, FIN, ACK, RST)
  *   tcp_timer.c  retransmit, persist, delayed ACK, keepalive, TIME-WAIT
  *   tcp_rtt.c    RTT estimator and RTO (RFC 6298)
@@ -17,6 +23,7 @@
  *   tcp_tlp.c    tail loss probes (RFC 8985 7)
  *   tcp_icmp.c   ICMP errors about our segments (RFC 5927)
  *   tcp_user.c   the socket-facing operations (tcp_sock_ops)
+ *   tcp_sockopt.c  socket options and TCP_INFO
  *   tcp_secret.c the ISN / hash key, ust_stack_set_secret (MUST-9)
  *   tcp_syncookie.c  SYN cookies (RFC 4987 3.6), tcp_syncookie.h
  *   tcp_advice.c R1, delivery advice to IP, soft errors (MUST-20/22/47)
@@ -287,6 +294,14 @@ int tcb_bind_connect(struct tcb *tcb, ust_ip4_t laddr, ust_ip4_t raddr, uint16_t
 void tcb_bind_child(struct tcb *child, ust_ip4_t laddr, uint16_t lport);
 /* Inherits listener settings and initialises sizes of a new connection. */
 void tcb_init_conn(struct tcb *tcb);
+/* RFC 7323 2.2: the window shift that lets us offer a buffer of `cap`. */
+uint8_t tcp_rcv_wscale_for(const struct ust_stack *st, size_t cap);
+/* A listener child moves from the SYN queue to the accept queue. */
+void tcp_accept_queue_push(struct tcb *listener, struct tcb *child);
+/* A child leaves its listener's queues (accepted, dropped, freed). */
+void tcp_listener_remove_child(struct tcb *child);
+/* Aborts the connection with error err (RST sent when `send_rst`). */
+void tcp_drop(struct tcb *tcb, int err, bool send_rst);
 /* "203.0.113.1:40000->203.0.113.2:80" */
 const char *tcb_str(const struct tcb *tcb, char *buf, size_t len);
 
@@ -462,11 +477,15 @@ void tcp_tlp_ack(struct tcb *tcb, const struct tcp_hdr *h, bool dupack);
 /* Fast or RTO recovery starts: no probe episode any more (7.1). */
 void tcp_tlp_reset(struct tcb *tcb);
 
-/* ---- tcp_input.c ----------------------------------------------------- */
+/* ---- tcp_ack.c (the ACK step itself: tcp_seg.h) ---------------------- */
+/* SND.WND = wnd (bytes, scaled); MAX.SND.WND follows, persist backoff ends. */
+void tcp_set_snd_wnd(struct tcb *tcb, uint32_t wnd);
+
+/* ---- tcp_ack_batch.c: ACKs of in-order data, stretch ACKs ------------- */
+/* In-order data arrived: ACK now, delay it, or owe it at the batch end. */
+void tcp_ack_in_order_data(struct tcb *tcb, bool filled_hole);
 /* Drops t from the deferred-ACK list (before it is freed). */
 void tcp_ack_list_remove(struct tcb *t);
-/* Aborts the connection with error err (RST sent when `send_rst`). */
-void tcp_drop(struct tcb *tcb, int err, bool send_rst);
 
 /* ---- tcp_timer.c ----------------------------------------------------- */
 void tcp_timers_init(struct tcb *tcb);
@@ -513,11 +532,9 @@ bool tcp_ofo_room(const struct tcb *tcb, uint32_t len);
  * changed (every writer of the assembler calls it). */
 void tcp_ofo_account(struct tcb *tcb);
 
-/* ---- tcp_user.c ------------------------------------------------------ */
-/* RFC 7323 2.2: the window shift that lets us offer a buffer of `cap`. */
-uint8_t tcp_rcv_wscale_for(const struct ust_stack *st, size_t cap);
-void tcp_accept_queue_push(struct tcb *listener, struct tcb *child);
-void tcp_listener_remove_child(struct tcb *child);
+/* ---- tcp_sockopt.c --------------------------------------------------- */
+int tcp_setsockopt(struct ust_sock *s, int level, int name, const void *val, size_t len);
+int tcp_getsockopt(struct ust_sock *s, int level, int name, void *val, size_t *len);
 void tcp_fill_info(const struct tcb *tcb, struct ust_tcp_info *info);
 
 /* Tells the socket layer that readiness may have changed. */
