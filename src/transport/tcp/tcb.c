@@ -452,7 +452,10 @@ void tcp_accept_queue_push(struct tcb *l, struct tcb *c)
 void tcp_drop(struct tcb *t, int err, bool send_rst)
 {
     if (send_rst && tcp_state_synchronized(t->state) && t->state != UST_TCP_TIME_WAIT)
-        tcp_send_reset(t);
+    {
+        tcp_request(t, TX_REQ_RESET);
+        tcp_output(t);
+    }
     if (t->state == UST_TCP_ESTABLISHED || t->state == UST_TCP_CLOSE_WAIT)
         t->st->stats.tcp.EstabResets++;
     t->err = err;

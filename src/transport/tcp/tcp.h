@@ -10,7 +10,8 @@
  *                dup-ACK recovery, the send window, the ACK of our FIN
  *   tcp_ack_batch.c  when in-order data is acknowledged: delayed, at once,
  *                or once at the end of a receive batch (stretch ACK)
- *   tcp_output.c the only builder of segments (data, SYN, FIN, ACK, RST)
+ *   tcp_output.c the only builder and sender of segments (data, SYN, FIN,
+ *                ACK, RST), the requests of detectors and timers (tx_req)
  *   tcp_timer.c  retransmit, persist, delayed ACK, keepalive, TIME-WAIT
  *   tcp_rtt.c    RTT estimator and RTO (RFC 6298)
  *   tcp_isn.c    initial sequence numbers (RFC 6528, SipHash-2-4)
@@ -94,10 +95,26 @@ enum {
     TF_ORPHAN_COUNTED = 1u << 22, /* counted in tcp_state.norphans (tcp_orphan.c) */
 };
 
+/* A segment that a loss detector, a timer or tcp_drop asks for
+ * (tcp_request_*); tcp_output() builds and sends it. */
+enum tcp_tx_req_kind {
+    TX_REQ_NONE,
+    TX_REQ_REXMIT,      /* one segment from seq, at most max bytes and one MSS */
+    TX_REQ_RESET,       /* <SEQ=SND.NXT><ACK=RCV.NXT><CTL=RST,ACK> (abort) */
+    TX_REQ_KEEPALIVE,   /* <SEQ=SND.UNA-1><ACK=RCV.NXT> (RFC 1122 4.2.3.6) */
+};
+
+struct tcp_tx_req {
+    uint8_t kind;               /* enum tcp_tx_req_kind */
+    uint32_t seq, max;          /* TX_REQ_REXMIT */
+    uint32_t sent;              /* sequence space the segment took, 0 = none */
+};
+
 struct tcb {
     struct ust_stack *st;
     enum ust_tcp_state state;
     unsigned flags;
+    struct tcp_tx_req tx_req;   /* a requested segment (tcp_output.c) */
     int err;                    /* pending error for the socket (negative ust_err) */
     int soft_err;               /* last ICMP soft error (RFC 9293 MUST-47) */
     int soft_report;            /* soft error SO_ERROR reports (tcp_advice.c) */
@@ -319,17 +336,23 @@ unsigned tcp_port_table_index(const struct ust_stack *st, ust_ip4_t laddr, ust_i
                               uint16_t rport);
 
 /* ---- tcp_output.c ---------------------------------------------------- */
-/* Sends whatever the state, windows, Nagle and pending flags allow. */
+/* Sends whatever the state, windows, Nagle and pending flags allow. With
+ * a request pending (tcb->tx_req), it sends that segment alone, at once,
+ * and returns: the detector that asked goes on with the segment gone, as
+ * the RFCs' "retransmit now" wants; the rest leaves at the next call. */
 void tcp_output(struct tcb *tcb);
-/* Retransmits one segment from SND.UNA (fast retransmit, partial ACK). */
-void tcp_retransmit_first(struct tcb *tcb);
-/* Retransmits up to `max` bytes (at most one MSS) from sequence number seq.
- * Returns the sequence space sent (data and FIN), 0 if nothing went. */
-uint32_t tcp_retransmit_at(struct tcb *tcb, uint32_t seq, uint32_t max);
-/* Sends RST (+ACK) for an abort: <SEQ=SND.NXT><ACK=RCV.NXT><CTL=RST,ACK>. */
-void tcp_send_reset(struct tcb *tcb);
-/* Keepalive probe: <SEQ=SND.UNA-1><ACK=RCV.NXT> without data. */
-void tcp_send_keepalive(struct tcb *tcb);
+/* Requests, served by the next tcp_output(): a retransmission of up to
+ * `max` bytes (at most one MSS) from seq; tx_req.sent then holds the
+ * sequence space sent (data and FIN), 0 if nothing went. */
+static inline void tcp_request_rexmit(struct tcb *tcb, uint32_t seq, uint32_t max)
+{
+    tcb->tx_req = (struct tcp_tx_req){.kind = TX_REQ_REXMIT, .seq = seq, .max = max};
+}
+/* A RST for an abort, or a keepalive probe. */
+static inline void tcp_request(struct tcb *tcb, enum tcp_tx_req_kind kind)
+{
+    tcb->tx_req = (struct tcp_tx_req){.kind = (uint8_t)kind};
+}
 /* RST in answer to a segment that has no connection (RFC 9293 3.10.7.1). */
 void tcp_reply_reset(struct ust_stack *st, ust_ip4_t src, ust_ip4_t dst, const struct tcp_hdr *h,
                      uint32_t seg_len);

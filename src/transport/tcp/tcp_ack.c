@@ -40,8 +40,10 @@ static void ack_recovery(struct tcb *t, const struct seg *s, uint32_t acked)
                 t->una_rexmit_high = t->snd_max;
                 tcp_recovery_send(t);
             } else {
-                if (!tcp_sack_retransmit_hole(t) && t->sack_next == t->snd_una)
-                    tcp_retransmit_first(t);
+                if (!tcp_sack_retransmit_hole(t) && t->sack_next == t->snd_una) {
+                    tcp_request_rexmit(t, t->snd_una, UINT32_MAX);
+                    tcp_output(t);
+                }
                 t->cc_ops->on_partial_ack(&t->cc, acked);
             }
         }
@@ -151,7 +153,8 @@ static void ack_duplicate(struct tcb *t, const struct seg *s, uint32_t old_wnd)
             t->cc_ops->enter_recovery(&t->cc, tcp_flight(t));
         t->sack_next = t->snd_una;
         if (!tcp_sack_retransmit_hole(t)) {
-            tcp_retransmit_first(t);
+            tcp_request_rexmit(t, t->snd_una, UINT32_MAX);
+            tcp_output(t);
             t->sack_next = t->snd_una + t->mss; /* not again when SACKs come */
             t->una_rexmit_high = t->snd_max;
         }
