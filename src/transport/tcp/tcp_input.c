@@ -445,51 +445,35 @@ static void dsack_below_rcv_nxt(struct tcb *t, const struct seg *s)
 
 /* First: sequence number acceptability; the segment is trimmed to the
  * window. Returns false when it must be dropped (after an ACK if due). */
-static bool check_seq(struct tcb *t, struct seg *s)
+/* An unacceptable segment other than a RST: counted, ACKed (RFC 5961 10)
+ * unless rate-limited, TIME-WAIT restarted by a retransmitted FIN. */
+static void unacceptable_seg(struct tcb *t, const struct seg *s, uint32_t len)
 {
-    uint32_t wnd = seq_gt(t->rcv_adv, t->rcv_nxt) ? t->rcv_adv - t->rcv_nxt : 0;
-    /* Simultaneous open: the peer's SYN,ACK repeats the SYN we already
-     * took; its SYN lies before RCV.NXT and is trimmed like old data. */
-    if ((s->flags & TCP_SYN) && s->seq == t->irs && (s->flags & TCP_ACK) &&
-        t->state == UST_TCP_SYN_RECEIVED && !(t->flags & TF_PASSIVE)) {
-        s->flags &= (uint8_t)~TCP_SYN;
-        s->seq++;
-    }
-    uint32_t len = seg_seqlen(s);
-    bool ok;
-    if (len == 0)
-        ok = wnd == 0 ? s->seq == t->rcv_nxt : seq_in(s->seq, t->rcv_nxt, t->rcv_nxt + wnd);
-    else
-        ok = wnd != 0 && (seq_in(s->seq, t->rcv_nxt, t->rcv_nxt + wnd) ||
-                          seq_in(s->seq + len - 1, t->rcv_nxt, t->rcv_nxt + wnd));
-    /* MUST-66: a zero window still lets RST and URG through at RCV.NXT */
-    if (!ok && wnd == 0 && s->seq == t->rcv_nxt && (s->flags & (TCP_RST | TCP_URG)))
-        ok = true;
-    if (!ok) {
-        if (!(s->flags & TCP_RST)) {
-            t->st->stats.tcp.OutOfWindow++;
-            /* A full duplicate: the peer retransmitted, our ACK was
-             * lost. RFC 7323 4.3 rule (2) dropped RFC 1323's upper bound
-             * and Appendix D applies it in the sequence check, before the
-             * ACK-and-drop, so this ACK echoes the copy that arrived (with
-             * timestamps Karn's ambiguity is gone, 4.1 / Appendix H); else
-             * the peer's RTT sample holds every RTO backoff. Linux only
-             * takes duplicates reaching RCV.WUP (tcp_sequence), missing an
-             * RTO resend of the first of two segments whose delayed ACK
-             * was lost. Bounded to a receive buffer below RCV.NXT (like
-             * RFC 5961 5.2 for ACKs): a blind forgery must hit a window,
-             * as for in-window data, to push TS.Recent up so that PAWS
-             * drops the peer's segments. */
-            if (seq_le(s->seq + len, t->rcv_nxt) &&
-                seq_ge(s->seq, t->rcv_nxt - (uint32_t)t->rcvbuf.cap))
-                update_ts_recent(t, s);
-            dsack_below_rcv_nxt(t, s);
-            tcp_oow_ack(t, len, s->flags, &t->st->stats.tcp.AckSkippedSeq); /* RFC 5961 10 */
-            if (t->state == UST_TCP_TIME_WAIT && (s->flags & TCP_FIN))
-                tcp_timewait_start(t); /* a retransmitted FIN: restart 2 MSL */
-        }
-        return false;
-    }
+    t->st->stats.tcp.OutOfWindow++;
+    /* A full duplicate: the peer retransmitted, our ACK was
+     * lost. RFC 7323 4.3 rule (2) dropped RFC 1323's upper bound
+     * and Appendix D applies it in the sequence check, before the
+     * ACK-and-drop, so this ACK echoes the copy that arrived (with
+     * timestamps Karn's ambiguity is gone, 4.1 / Appendix H); else
+     * the peer's RTT sample holds every RTO backoff. Linux only
+     * takes duplicates reaching RCV.WUP (tcp_sequence), missing an
+     * RTO resend of the first of two segments whose delayed ACK
+     * was lost. Bounded to a receive buffer below RCV.NXT (like
+     * RFC 5961 5.2 for ACKs): a blind forgery must hit a window,
+     * as for in-window data, to push TS.Recent up so that PAWS
+     * drops the peer's segments. */
+    if (seq_le(s->seq + len, t->rcv_nxt) &&
+        seq_ge(s->seq, t->rcv_nxt - (uint32_t)t->rcvbuf.cap))
+        update_ts_recent(t, s);
+    dsack_below_rcv_nxt(t, s);
+    tcp_oow_ack(t, len, s->flags, &t->st->stats.tcp.AckSkippedSeq); /* RFC 5961 10 */
+    if (t->state == UST_TCP_TIME_WAIT && (s->flags & TCP_FIN))
+        tcp_timewait_start(t); /* a retransmitted FIN: restart 2 MSL */
+}
+
+/* An acceptable segment keeps only what lies in the window. */
+static void trim_to_window(struct tcb *t, struct seg *s, uint32_t wnd)
+{
     /* trim the front: bytes (and a SYN) before RCV.NXT are old */
     if (seq_lt(s->seq, t->rcv_nxt)) {
         dsack_below_rcv_nxt(t, s);
@@ -511,6 +495,34 @@ static bool check_seq(struct tcb *t, struct seg *s)
         s->len = keep;
         s->flags &= (uint8_t)~TCP_FIN;
     }
+}
+
+static bool check_seq(struct tcb *t, struct seg *s)
+{
+    uint32_t wnd = seq_gt(t->rcv_adv, t->rcv_nxt) ? t->rcv_adv - t->rcv_nxt : 0;
+    /* Simultaneous open: the peer's SYN,ACK repeats the SYN we already
+     * took; its SYN lies before RCV.NXT and is trimmed like old data. */
+    if ((s->flags & TCP_SYN) && s->seq == t->irs && (s->flags & TCP_ACK) &&
+        t->state == UST_TCP_SYN_RECEIVED && !(t->flags & TF_PASSIVE)) {
+        s->flags &= (uint8_t)~TCP_SYN;
+        s->seq++;
+    }
+    uint32_t len = seg_seqlen(s);
+    bool ok;
+    if (len == 0)
+        ok = wnd == 0 ? s->seq == t->rcv_nxt : seq_in(s->seq, t->rcv_nxt, t->rcv_nxt + wnd);
+    else
+        ok = wnd != 0 && (seq_in(s->seq, t->rcv_nxt, t->rcv_nxt + wnd) ||
+                          seq_in(s->seq + len - 1, t->rcv_nxt, t->rcv_nxt + wnd));
+    /* MUST-66: a zero window still lets RST and URG through at RCV.NXT */
+    if (!ok && wnd == 0 && s->seq == t->rcv_nxt && (s->flags & (TCP_RST | TCP_URG)))
+        ok = true;
+    if (!ok) {
+        if (!(s->flags & TCP_RST))
+            unacceptable_seg(t, s, len);
+        return false;
+    }
+    trim_to_window(t, s, wnd);
     return true;
 }
 

@@ -144,6 +144,29 @@ static void add_sack_blocks(struct tcb *t, struct tcp_opts *o, uint32_t len)
     o->num_sack = (uint8_t)tcp_sack_blocks(t, o->sack, max);
 }
 
+/* The options and window of a SYN; returns the window it offers. */
+static uint32_t syn_options(struct tcb *t, struct tcp_hdr *h, uint8_t flags, uint32_t wnd)
+{
+    /* MSS on every SYN (MAY-3); window scale offered (RFC 7323 1.3) */
+    h->opts.has_mss = true;
+    h->opts.mss = t->rcv_mss = tcp_adv_mss(t);
+    bool ws = t->state == UST_TCP_SYN_SENT ? t->wscale_offered : (t->flags & TF_WSCALE_OK) != 0;
+    if (ws) {
+        h->opts.has_wscale = true;
+        h->opts.wscale = t->rcv_wscale;
+    }
+    h->wnd = (uint16_t)(wnd > 65535 ? 65535 : wnd); /* never scaled in a SYN */
+    h->opts.sack_permitted =
+        t->state == UST_TCP_SYN_SENT ? t->sack_offered : (t->flags & TF_SACK_OK) != 0;
+    bool ts = t->state == UST_TCP_SYN_SENT ? t->ts_offered : (t->flags & TF_TS_OK) != 0;
+    if (ts) {
+        h->opts.has_timestamp = true;
+        h->opts.ts_val = tcp_ts_now(t);
+        h->opts.ts_ecr = (flags & TCP_ACK) ? t->ts_recent : 0;
+    }
+    return h->wnd;
+}
+
 /* Builds and sends one segment of this connection: `len` payload bytes
  * read from the send ring at `data_off`. */
 static int tcp_xmit(struct tcb *t, uint32_t seq, uint8_t flags, uint32_t data_off, uint32_t len)
@@ -163,24 +186,7 @@ static int tcp_xmit(struct tcb *t, uint32_t seq, uint8_t flags, uint32_t data_of
     h.flags = flags;
     uint32_t wnd = (flags & TCP_RST) ? 0 : tcp_rcv_window(t);
     if (flags & TCP_SYN) {
-        /* MSS on every SYN (MAY-3); window scale offered (RFC 7323 1.3) */
-        h.opts.has_mss = true;
-        h.opts.mss = t->rcv_mss = tcp_adv_mss(t);
-        bool ws = t->state == UST_TCP_SYN_SENT ? t->wscale_offered : (t->flags & TF_WSCALE_OK) != 0;
-        if (ws) {
-            h.opts.has_wscale = true;
-            h.opts.wscale = t->rcv_wscale;
-        }
-        h.wnd = (uint16_t)(wnd > 65535 ? 65535 : wnd); /* never scaled in a SYN */
-        wnd = h.wnd;
-        h.opts.sack_permitted =
-            t->state == UST_TCP_SYN_SENT ? t->sack_offered : (t->flags & TF_SACK_OK) != 0;
-        bool ts = t->state == UST_TCP_SYN_SENT ? t->ts_offered : (t->flags & TF_TS_OK) != 0;
-        if (ts) {
-            h.opts.has_timestamp = true;
-            h.opts.ts_val = tcp_ts_now(t);
-            h.opts.ts_ecr = (flags & TCP_ACK) ? t->ts_recent : 0;
-        }
+        wnd = syn_options(t, &h, flags, wnd);
     } else {
         h.wnd = tcp_wnd_field(t, wnd); /* never left of the offered edge (SHLD-14) */
         wnd = (uint32_t)h.wnd << t->rcv_wscale;
