@@ -59,19 +59,33 @@ static void heap_remove(struct timer_heap *h, size_t i)
     sift_up(h, last->slot - 1);
 }
 
+/* Room for one more timer, made before the heap is touched: a failure
+ * leaves every timer where it was. */
+static int heap_reserve(struct timer_heap *h)
+{
+    if (h->n < h->cap)
+        return UST_OK;
+    size_t cap = h->cap ? h->cap * 2 : 64;
+    struct ust_timer **v = realloc(h->v, cap * sizeof(*v));
+    if (!v)
+        return UST_ERR_NOMEM;
+    h->v = v;
+    h->cap = cap;
+    return UST_OK;
+}
+
+int timer_heap_init(struct timer_heap *h) { return heap_reserve(h); }
+
 int timer_arm(struct ust_stack *st, struct ust_timer *t, ust_time_t when)
 {
     struct timer_heap *h = &stack_services(st)->timers;
+    /* A re-arm takes back the slot it frees, so it never allocates and
+     * never fails; only a timer not yet armed may need the heap to grow,
+     * and that happens before anything moves. */
+    if (!timer_armed(t) && heap_reserve(h) != UST_OK)
+        return UST_ERR_NOMEM;
     if (timer_armed(t))
         heap_remove(h, t->slot - 1);
-    if (h->n == h->cap) {
-        size_t cap = h->cap ? h->cap * 2 : 64;
-        struct ust_timer **v = realloc(h->v, cap * sizeof(*v));
-        if (!v)
-            return UST_ERR_NOMEM;
-        h->v = v;
-        h->cap = cap;
-    }
     t->when = when;
     heap_set(h, h->n++, t);
     sift_up(h, h->n - 1);

@@ -25,7 +25,9 @@ struct timer_heap {
 };
 
 void timer_init(struct ust_timer *t, ust_timer_fn fn);
-/* (Re)arms t to fire at `when`. Returns 0 or UST_ERR_NOMEM. */
+/* (Re)arms t to fire at `when`. Re-arming an armed timer never fails.
+ * Arming one that is not armed fails (UST_ERR_NOMEM) only when the heap
+ * must grow and cannot; then nothing changed and t stays unarmed. */
 int timer_arm(struct ust_stack *st, struct ust_timer *t, ust_time_t when);
 void timer_cancel(struct ust_stack *st, struct ust_timer *t);
 static inline bool timer_armed(const struct ust_timer *t) { return t->slot != 0; }
@@ -33,6 +35,8 @@ static inline bool timer_armed(const struct ust_timer *t) { return t->slot != 0;
 ust_time_t timer_next(const struct ust_stack *st);
 /* Fires every timer with when <= now (a callback may re-arm). */
 void timer_run(struct ust_stack *st, ust_time_t now);
+/* The heap's first slots, allocated with the stack (UST_ERR_NOMEM). */
+int timer_heap_init(struct timer_heap *h);
 void timer_heap_free(struct timer_heap *h);
 
 #endif

@@ -3,6 +3,7 @@
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdlib.h>
 #include <cmocka.h>
 
 #include "core/rand.h"
@@ -44,6 +45,46 @@ static void test_timer_order_and_cancel(void **state)
     assert_int_equal(fired[3], 30);
     assert_int_equal(timer_next(st), 60);
     ust_stack_free(st);
+}
+
+/* The heap is allocated with the stack, and a re-arm on a full heap
+ * neither allocates nor fails (it takes back the slot it frees); only a
+ * new timer grows the heap, before anything moves. */
+static void test_timer_rearm_full_heap(void **state)
+{
+    (void)state;
+    struct ust_stack *st = ust_stack_new(NULL);
+    struct timer_heap *h = &stack_services(st)->timers;
+    assert_true(h->cap >= 64);
+    size_t cap = h->cap, room = cap - h->n;
+    struct ust_timer **slots = h->v;
+    struct ust_timer *t = calloc(room, sizeof(*t));
+    assert_non_null(t);
+    for (size_t i = 0; i < room; i++) {
+        timer_init(&t[i], on_timer);
+        assert_int_equal(timer_arm(st, &t[i], (ust_time_t)(1000 + i)), UST_OK);
+    }
+    assert_int_equal(h->n, cap);
+    assert_int_equal(timer_arm(st, &t[room - 1], 1), UST_OK);
+    assert_ptr_equal(h->v, slots);
+    assert_int_equal(h->cap, cap);
+    assert_int_equal(h->n, cap);
+    assert_int_equal(timer_next(st), 1);
+    struct ust_timer extra;
+    timer_init(&extra, on_timer);
+    assert_int_equal(timer_arm(st, &extra, 2), UST_OK);
+    assert_true(h->cap > cap);
+    assert_int_equal(h->n, cap + 1);
+    nfired = 0;
+    timer_run(st, 2);
+    assert_int_equal(nfired, 2);
+    assert_int_equal(fired[0], 1);
+    assert_int_equal(fired[1], 2);
+    assert_false(timer_armed(&t[room - 1]));
+    assert_false(timer_armed(&extra));
+    assert_true(timer_armed(&t[0]));
+    ust_stack_free(st);
+    free(t);
 }
 
 static void test_timer_many_random(void **state)
@@ -123,6 +164,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_timer_order_and_cancel),
+        cmocka_unit_test(test_timer_rearm_full_heap),
         cmocka_unit_test(test_timer_many_random),
         cmocka_unit_test(test_rng_deterministic),
         cmocka_unit_test(test_addr_parse),

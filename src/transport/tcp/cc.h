@@ -1,7 +1,7 @@
 /* Congestion control behind an ops table (as FreeBSD's cc/ modules), so
  * NewReno, CUBIC and others are separate files. The generic loss recovery
  * (duplicate-ACK counting, the NewReno "recover" point, which segment to
- * retransmit) lives in tcp_input.c and tcp_recovery.c; an algorithm only
+ * retransmit) lives in tcp_ack.c and tcp_recovery.c; an algorithm only
  * decides cwnd and ssthresh. With SACK (RFC 6675) recovery sets cwnd to
  * ssthresh after enter_recovery and uses pipe instead of on_dupack /
  * on_partial_ack. All quantities are bytes. */
@@ -12,6 +12,15 @@
 
 #include "ustack/types.h"
 
+/* CUBIC's own state (RFC 9438 4), in segments and seconds. */
+struct cc_cubic_state {
+    double w_max;            /* W_max: the window before the last reduction */
+    double w_last_max;       /* the previous W_max (fast convergence, 4.7) */
+    double k;                /* K: time the curve takes back to W_max */
+    double epoch;            /* start of the congestion-avoidance epoch, 0 = none */
+    double w_est;            /* W_est, the Reno-friendly estimate (4.3) */
+};
+
 struct cc_state {
     uint32_t cwnd;
     uint32_t ssthresh;
@@ -19,7 +28,9 @@ struct cc_state {
     uint32_t bytes_acked;    /* congestion-avoidance byte counter (RFC 5681 3.1) */
     ust_time_t now;          /* set by TCP before every call */
     ust_time_t srtt;         /* smoothed RTT (0 before the first sample) */
-    double priv[8];          /* the algorithm's own state */
+    union {                  /* the algorithm's own state (NewReno has none) */
+        struct cc_cubic_state cubic;
+    } alg;
 };
 
 struct cc_ops {

@@ -12,17 +12,13 @@
 #define CUBIC_BETA 0.7  /* RFC 9438 4.6 */
 #define SSTHRESH_INITIAL (1u << 30)
 
-/* priv[] layout */
-enum { W_MAX, W_LAST_MAX, K, EPOCH, W_EST };
-
 static void cubic_init(struct cc_state *cc, uint32_t mss, uint32_t iw_segs)
 {
     cc->mss = mss;
     cc->cwnd = (iw_segs ? iw_segs : 1) * mss;
     cc->ssthresh = SSTHRESH_INITIAL;
     cc->bytes_acked = 0;
-    for (int i = 0; i < 8; i++)
-        cc->priv[i] = 0;
+    cc->alg.cubic = (struct cc_cubic_state){0};
 }
 
 static double seconds(ust_time_t t) { return (double)t / (double)UST_SEC; }
@@ -33,12 +29,12 @@ static void cubic_reduce(struct cc_state *cc)
 {
     double w = (double)cc->cwnd / cc->mss;
     /* fast convergence: below the previous maximum, release bandwidth */
-    cc->priv[W_MAX] = w < cc->priv[W_LAST_MAX] ? w * (1 + CUBIC_BETA) / 2 : w;
-    cc->priv[W_LAST_MAX] = w;
+    cc->alg.cubic.w_max = w < cc->alg.cubic.w_last_max ? w * (1 + CUBIC_BETA) / 2 : w;
+    cc->alg.cubic.w_last_max = w;
     double s = w * CUBIC_BETA;
     uint32_t ss = (uint32_t)(s * cc->mss);
     cc->ssthresh = ss > 2 * cc->mss ? ss : 2 * cc->mss;
-    cc->priv[EPOCH] = 0; /* the next ACK in congestion avoidance starts the curve */
+    cc->alg.cubic.epoch = 0; /* the next ACK in congestion avoidance starts the curve */
     cc->bytes_acked = 0;
 }
 
@@ -49,25 +45,25 @@ static void cubic_on_ack(struct cc_state *cc, uint32_t acked)
         return;
     }
     double cwnd = (double)cc->cwnd / cc->mss;
-    if (cc->priv[EPOCH] == 0) { /* 4.2: a new congestion-avoidance epoch */
-        cc->priv[EPOCH] = seconds(cc->now) + 1e-9;
-        if (cwnd < cc->priv[W_MAX]) {
-            cc->priv[K] = cbrt((cc->priv[W_MAX] - cwnd) / CUBIC_C);
+    if (cc->alg.cubic.epoch == 0) { /* 4.2: a new congestion-avoidance epoch */
+        cc->alg.cubic.epoch = seconds(cc->now) + 1e-9;
+        if (cwnd < cc->alg.cubic.w_max) {
+            cc->alg.cubic.k = cbrt((cc->alg.cubic.w_max - cwnd) / CUBIC_C);
         } else {
-            cc->priv[K] = 0;
-            cc->priv[W_MAX] = cwnd;
+            cc->alg.cubic.k = 0;
+            cc->alg.cubic.w_max = cwnd;
         }
-        cc->priv[W_EST] = cwnd;
+        cc->alg.cubic.w_est = cwnd;
     }
-    double t = seconds(cc->now) - cc->priv[EPOCH] + seconds(cc->srtt);
-    double target = CUBIC_C * pow(t - cc->priv[K], 3) + cc->priv[W_MAX];
+    double t = seconds(cc->now) - cc->alg.cubic.epoch + seconds(cc->srtt);
+    double target = CUBIC_C * pow(t - cc->alg.cubic.k, 3) + cc->alg.cubic.w_max;
     if (target > 1.5 * cwnd)
         target = 1.5 * cwnd; /* 4.2: at most +50% per RTT */
     /* 4.3: the Reno-friendly estimate, alpha = 3 (1 - beta) / (1 + beta) */
     double alpha = 3 * (1 - CUBIC_BETA) / (1 + CUBIC_BETA);
-    cc->priv[W_EST] += alpha * ((double)acked / cc->mss) / cwnd;
-    if (cc->priv[W_EST] > target)
-        target = cc->priv[W_EST];
+    cc->alg.cubic.w_est += alpha * ((double)acked / cc->mss) / cwnd;
+    if (cc->alg.cubic.w_est > target)
+        target = cc->alg.cubic.w_est;
     if (target > cwnd) /* grow by (target - cwnd) / cwnd per acked segment */
         cwnd += (target - cwnd) / cwnd * ((double)acked / cc->mss);
     cc->cwnd = (uint32_t)(cwnd * cc->mss);

@@ -412,3 +412,81 @@ void tcb_bind_child(struct tcb *child, ust_ip4_t laddr, uint16_t lport)
     child->lport = lport;
     ports_insert(child);
 }
+
+/* ---- connection setup and listener queues --------------------------------- */
+
+uint8_t tcp_rcv_wscale_for(const struct ust_stack *st, size_t cap)
+{
+    uint8_t ws = 0;
+    /* RFC 7323 2.2: the smallest shift that lets us offer the whole buffer */
+    while (st->cfg.tcp_window_scaling && ws < TCP_MAX_WSCALE && (cap >> ws) > 65535)
+        ws++;
+    return ws;
+}
+
+void tcb_init_conn(struct tcb *t)
+{
+    const struct ust_config *c = &t->st->cfg;
+    t->rcv_wscale = tcp_rcv_wscale_for(t->st, t->rcvbuf.cap);
+    t->rcv_mss = tcp_adv_mss(t);
+    tcp_update_mss(t);
+    t->cc_ops->init(&t->cc, t->mss, c->tcp_initial_cwnd);
+}
+
+/* Listener children: on the SYN queue until established, then on the
+ * accept queue until accepted (tcp_user.c) or dropped. */
+static bool unlink_from(struct tcb **head, struct tcb *c)
+{
+    for (struct tcb **pp = head; *pp; pp = &(*pp)->qnext) {
+        if (*pp == c) {
+            *pp = c->qnext;
+            c->qnext = NULL;
+            return true;
+        }
+    }
+    return false;
+}
+
+void tcp_listener_remove_child(struct tcb *c)
+{
+    struct tcb *l = c->listener;
+    if (!l)
+        return;
+    if (unlink_from(&l->synq, c)) {
+        l->nsyn--;
+    } else if (unlink_from(&l->acceptq, c)) {
+        l->naccept--;
+        l->acceptq_tail = NULL;
+        for (struct tcb *x = l->acceptq; x; x = x->qnext)
+            l->acceptq_tail = x;
+    }
+    c->listener = NULL;
+}
+
+void tcp_accept_queue_push(struct tcb *l, struct tcb *c)
+{
+    if (unlink_from(&l->synq, c))
+        l->nsyn--;
+    c->qnext = NULL;
+    if (l->acceptq_tail)
+        l->acceptq_tail->qnext = c;
+    else
+        l->acceptq = c;
+    l->acceptq_tail = c;
+    l->naccept++;
+}
+
+/* ---- lifecycle end ------------------------------------------------------ */
+
+void tcp_drop(struct tcb *t, int err, bool send_rst)
+{
+    if (send_rst && tcp_state_synchronized(t->state) && t->state != UST_TCP_TIME_WAIT)
+    {
+        tcp_request(t, TX_REQ_RESET);
+        tcp_output(t);
+    }
+    if (t->state == UST_TCP_ESTABLISHED || t->state == UST_TCP_CLOSE_WAIT)
+        t->st->stats.tcp.EstabResets++;
+    t->err = err;
+    tcp_set_state(t, UST_TCP_CLOSED);
+}

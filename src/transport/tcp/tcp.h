@@ -2,9 +2,16 @@
  * connection tables and the functions the TCP files share.
  *
  * Files, one concern each:
- *   tcb.c        TCB life cycle, 4-tuple and port tables, tcp_set_state
- *   tcp_input.c  segment arrival, RFC 9293 3.10.7 step by step
- *   tcp_output.c the only builder of segments (data, SYN, FIN, ACK, RST)
+ *   tcb.c        TCB life cycle, 4-tuple and port tables, tcp_set_state,
+ *                listener SYN/accept queues, tcp_drop
+ *   tcp_input.c  segment arrival, RFC 9293 3.10.7 step by step (struct seg
+ *                in tcp_seg.h)
+ *   tcp_ack.c    the ACK step: SND.UNA, RTT, congestion control and
+ *                dup-ACK recovery, the send window, the ACK of our FIN
+ *   tcp_ack_batch.c  when in-order data is acknowledged: delayed, at once,
+ *                or once at the end of a receive batch (stretch ACK)
+ *   tcp_output.c the only builder and sender of segments (data, SYN, FIN,
+ *                ACK, RST), the requests of detectors and timers (tx_req)
  *   tcp_timer.c  retransmit, persist, delayed ACK, keepalive, TIME-WAIT
  *   tcp_rtt.c    RTT estimator and RTO (RFC 6298)
  *   tcp_isn.c    initial sequence numbers (RFC 6528, SipHash-2-4)
@@ -17,6 +24,7 @@
  *   tcp_tlp.c    tail loss probes (RFC 8985 7)
  *   tcp_icmp.c   ICMP errors about our segments (RFC 5927)
  *   tcp_user.c   the socket-facing operations (tcp_sock_ops)
+ *   tcp_sockopt.c  socket options and TCP_INFO
  *   tcp_secret.c the ISN / hash key, ust_stack_set_secret (MUST-9)
  *   tcp_syncookie.c  SYN cookies (RFC 4987 3.6), tcp_syncookie.h
  *   tcp_delivery_advice.c R1, delivery advice to IP, soft errors (MUST-20/22/47)
@@ -87,10 +95,26 @@ enum {
     TF_ORPHAN_COUNTED = 1u << 22, /* counted in tcp_state.norphans (tcp_orphan.c) */
 };
 
+/* A segment that a loss detector, a timer or tcp_drop asks for
+ * (tcp_request_*); tcp_output() builds and sends it. */
+enum tcp_tx_req_kind {
+    TX_REQ_NONE,
+    TX_REQ_REXMIT,      /* one segment from seq, at most max bytes and one MSS */
+    TX_REQ_RESET,       /* <SEQ=SND.NXT><ACK=RCV.NXT><CTL=RST,ACK> (abort) */
+    TX_REQ_KEEPALIVE,   /* <SEQ=SND.UNA-1><ACK=RCV.NXT> (RFC 1122 4.2.3.6) */
+};
+
+struct tcp_tx_req {
+    uint8_t kind;               /* enum tcp_tx_req_kind */
+    uint32_t seq, max;          /* TX_REQ_REXMIT */
+    uint32_t sent;              /* sequence space the segment took, 0 = none */
+};
+
 struct tcb {
     struct ust_stack *st;
     enum ust_tcp_state state;
     unsigned flags;
+    struct tcp_tx_req tx_req;   /* a requested segment (tcp_output.c) */
     int err;                    /* pending error for the socket (negative ust_err) */
     int soft_err;               /* last ICMP soft error (RFC 9293 MUST-47) */
     int soft_report;            /* soft error SO_ERROR reports (tcp_delivery_advice.c) */
@@ -287,6 +311,14 @@ int tcb_bind_connect(struct tcb *tcb, ust_ip4_t laddr, ust_ip4_t raddr, uint16_t
 void tcb_bind_child(struct tcb *child, ust_ip4_t laddr, uint16_t lport);
 /* Inherits listener settings and initialises sizes of a new connection. */
 void tcb_init_conn(struct tcb *tcb);
+/* RFC 7323 2.2: the window shift that lets us offer a buffer of `cap`. */
+uint8_t tcp_rcv_wscale_for(const struct ust_stack *st, size_t cap);
+/* A listener child moves from the SYN queue to the accept queue. */
+void tcp_accept_queue_push(struct tcb *listener, struct tcb *child);
+/* A child leaves its listener's queues (accepted, dropped, freed). */
+void tcp_listener_remove_child(struct tcb *child);
+/* Aborts the connection with error err (RST sent when `send_rst`). */
+void tcp_drop(struct tcb *tcb, int err, bool send_rst);
 /* "203.0.113.1:40000->203.0.113.2:80" */
 const char *tcb_str(const struct tcb *tcb, char *buf, size_t len);
 
@@ -304,17 +336,23 @@ unsigned tcp_port_table_index(const struct ust_stack *st, ust_ip4_t laddr, ust_i
                               uint16_t rport);
 
 /* ---- tcp_output.c ---------------------------------------------------- */
-/* Sends whatever the state, windows, Nagle and pending flags allow. */
+/* Sends whatever the state, windows, Nagle and pending flags allow. With
+ * a request pending (tcb->tx_req), it sends that segment alone, at once,
+ * and returns: the detector that asked goes on with the segment gone, as
+ * the RFCs' "retransmit now" wants; the rest leaves at the next call. */
 void tcp_output(struct tcb *tcb);
-/* Retransmits one segment from SND.UNA (fast retransmit, partial ACK). */
-void tcp_retransmit_first(struct tcb *tcb);
-/* Retransmits up to `max` bytes (at most one MSS) from sequence number seq.
- * Returns the sequence space sent (data and FIN), 0 if nothing went. */
-uint32_t tcp_retransmit_at(struct tcb *tcb, uint32_t seq, uint32_t max);
-/* Sends RST (+ACK) for an abort: <SEQ=SND.NXT><ACK=RCV.NXT><CTL=RST,ACK>. */
-void tcp_send_reset(struct tcb *tcb);
-/* Keepalive probe: <SEQ=SND.UNA-1><ACK=RCV.NXT> without data. */
-void tcp_send_keepalive(struct tcb *tcb);
+/* Requests, served by the next tcp_output(): a retransmission of up to
+ * `max` bytes (at most one MSS) from seq; tx_req.sent then holds the
+ * sequence space sent (data and FIN), 0 if nothing went. */
+static inline void tcp_request_rexmit(struct tcb *tcb, uint32_t seq, uint32_t max)
+{
+    tcb->tx_req = (struct tcp_tx_req){.kind = TX_REQ_REXMIT, .seq = seq, .max = max};
+}
+/* A RST for an abort, or a keepalive probe. */
+static inline void tcp_request(struct tcb *tcb, enum tcp_tx_req_kind kind)
+{
+    tcb->tx_req = (struct tcp_tx_req){.kind = (uint8_t)kind};
+}
 /* RST in answer to a segment that has no connection (RFC 9293 3.10.7.1). */
 void tcp_reply_reset(struct ust_stack *st, ust_ip4_t src, ust_ip4_t dst, const struct tcp_hdr *h,
                      uint32_t seg_len);
@@ -462,11 +500,15 @@ void tcp_tlp_ack(struct tcb *tcb, const struct tcp_hdr *h, bool dupack);
 /* Fast or RTO recovery starts: no probe episode any more (7.1). */
 void tcp_tlp_reset(struct tcb *tcb);
 
-/* ---- tcp_input.c ----------------------------------------------------- */
+/* ---- tcp_ack.c (the ACK step itself: tcp_seg.h) ---------------------- */
+/* SND.WND = wnd (bytes, scaled); MAX.SND.WND follows, persist backoff ends. */
+void tcp_set_snd_wnd(struct tcb *tcb, uint32_t wnd);
+
+/* ---- tcp_ack_batch.c: ACKs of in-order data, stretch ACKs ------------- */
+/* In-order data arrived: ACK now, delay it, or owe it at the batch end. */
+void tcp_ack_in_order_data(struct tcb *tcb, bool filled_hole);
 /* Drops t from the deferred-ACK list (before it is freed). */
 void tcp_ack_list_remove(struct tcb *t);
-/* Aborts the connection with error err (RST sent when `send_rst`). */
-void tcp_drop(struct tcb *tcb, int err, bool send_rst);
 
 /* ---- tcp_timer.c ----------------------------------------------------- */
 void tcp_timers_init(struct tcb *tcb);
@@ -513,11 +555,9 @@ bool tcp_ofo_room(const struct tcb *tcb, uint32_t len);
  * changed (every writer of the assembler calls it). */
 void tcp_ofo_account(struct tcb *tcb);
 
-/* ---- tcp_user.c ------------------------------------------------------ */
-/* RFC 7323 2.2: the window shift that lets us offer a buffer of `cap`. */
-uint8_t tcp_rcv_wscale_for(const struct ust_stack *st, size_t cap);
-void tcp_accept_queue_push(struct tcb *listener, struct tcb *child);
-void tcp_listener_remove_child(struct tcb *child);
+/* ---- tcp_sockopt.c --------------------------------------------------- */
+int tcp_setsockopt(struct ust_sock *s, int level, int name, const void *val, size_t len);
+int tcp_getsockopt(struct ust_sock *s, int level, int name, void *val, size_t *len);
 void tcp_fill_info(const struct tcb *tcb, struct ust_tcp_info *info);
 
 /* Tells the socket layer that readiness may have changed. */

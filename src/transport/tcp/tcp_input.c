@@ -10,38 +10,11 @@
 #include "core/trace.h"
 #include "net/net.h"
 #include "tcp.h"
+#include "tcp_seg.h"
 #include "tcp_syncookie.h"
 #include "wire/seq.h"
 
-/* A received segment, trimmed to the receive window as the steps go. */
-struct seg {
-    const struct tcp_hdr *h;
-    uint32_t seq, ack;
-    uint8_t flags;
-    uint32_t wnd;            /* raw header field */
-    const uint8_t *data;
-    uint32_t len;            /* payload bytes */
-    bool tw_reopen;          /* a SYN that ended a TIME-WAIT incarnation ... */
-    uint32_t tw_snd_max;     /* ... whose SND.MAX this was */
-};
-
-/* SEG.LEN: payload plus SYN and FIN */
-static uint32_t seg_seqlen(const struct seg *s)
-{
-    return s->len + ((s->flags & TCP_SYN) ? 1 : 0) + ((s->flags & TCP_FIN) ? 1 : 0);
-}
-
 static void ack_now(struct tcb *t) { t->flags |= TF_ACK_NOW; }
-
-void tcp_drop(struct tcb *t, int err, bool send_rst)
-{
-    if (send_rst && tcp_state_synchronized(t->state) && t->state != UST_TCP_TIME_WAIT)
-        tcp_send_reset(t);
-    if (t->state == UST_TCP_ESTABLISHED || t->state == UST_TCP_CLOSE_WAIT)
-        t->st->stats.tcp.EstabResets++;
-    t->err = err;
-    tcp_set_state(t, UST_TCP_CLOSED);
-}
 
 /* ---- options and windows ---------------------------------------------- */
 
@@ -77,15 +50,6 @@ static void take_syn_options(struct tcb *t, const struct tcp_hdr *h)
         t->flags &= ~TF_TS_OK;
     }
     tcp_update_mss(t);
-}
-
-static void set_snd_wnd(struct tcb *t, uint32_t wnd)
-{
-    t->snd_wnd = wnd;
-    if (wnd > t->max_snd_wnd)
-        t->max_snd_wnd = wnd;
-    if (wnd)
-        t->persist_backoff = 0;
 }
 
 /* Connection established: congestion control starts (RFC 5681 3.1). */
@@ -233,7 +197,7 @@ static void listen_syn(struct tcb *l, const struct ipv4_hdr *ip, const struct se
     take_syn_options(c, s->h);
     tcp_ecn_syn_in(c, s->flags, false); /* RFC 3168 6.1.1 */
     /* the SYN's window is never scaled (RFC 7323 2.2) */
-    set_snd_wnd(c, s->wnd);
+    tcp_set_snd_wnd(c, s->wnd);
     c->snd_wl1 = s->seq;
     st->stats.tcp.PassiveOpens++;
     /* Data or FIN on the SYN is not taken: it is not acknowledged, so the
@@ -439,7 +403,7 @@ static void syn_sent_input(struct tcb *t, const struct ipv4_hdr *ip, const struc
     t->rd_seq = t->rcv_nxt;
     take_syn_options(t, s->h);
     tcp_ecn_syn_in(t, s->flags, ack_ok); /* RFC 3168 6.1.1 */
-    set_snd_wnd(t, s->wnd);
+    tcp_set_snd_wnd(t, s->wnd);
     t->snd_wl1 = s->seq;
     if (ack_ok) {
         t->snd_una = s->ack;
@@ -481,51 +445,35 @@ static void dsack_below_rcv_nxt(struct tcb *t, const struct seg *s)
 
 /* First: sequence number acceptability; the segment is trimmed to the
  * window. Returns false when it must be dropped (after an ACK if due). */
-static bool check_seq(struct tcb *t, struct seg *s)
+/* An unacceptable segment other than a RST: counted, ACKed (RFC 5961 10)
+ * unless rate-limited, TIME-WAIT restarted by a retransmitted FIN. */
+static void unacceptable_seg(struct tcb *t, const struct seg *s, uint32_t len)
 {
-    uint32_t wnd = seq_gt(t->rcv_adv, t->rcv_nxt) ? t->rcv_adv - t->rcv_nxt : 0;
-    /* Simultaneous open: the peer's SYN,ACK repeats the SYN we already
-     * took; its SYN lies before RCV.NXT and is trimmed like old data. */
-    if ((s->flags & TCP_SYN) && s->seq == t->irs && (s->flags & TCP_ACK) &&
-        t->state == UST_TCP_SYN_RECEIVED && !(t->flags & TF_PASSIVE)) {
-        s->flags &= (uint8_t)~TCP_SYN;
-        s->seq++;
-    }
-    uint32_t len = seg_seqlen(s);
-    bool ok;
-    if (len == 0)
-        ok = wnd == 0 ? s->seq == t->rcv_nxt : seq_in(s->seq, t->rcv_nxt, t->rcv_nxt + wnd);
-    else
-        ok = wnd != 0 && (seq_in(s->seq, t->rcv_nxt, t->rcv_nxt + wnd) ||
-                          seq_in(s->seq + len - 1, t->rcv_nxt, t->rcv_nxt + wnd));
-    /* MUST-66: a zero window still lets RST and URG through at RCV.NXT */
-    if (!ok && wnd == 0 && s->seq == t->rcv_nxt && (s->flags & (TCP_RST | TCP_URG)))
-        ok = true;
-    if (!ok) {
-        if (!(s->flags & TCP_RST)) {
-            t->st->stats.tcp.OutOfWindow++;
-            /* A full duplicate: the peer retransmitted, our ACK was
-             * lost. RFC 7323 4.3 rule (2) dropped RFC 1323's upper bound
-             * and Appendix D applies it in the sequence check, before the
-             * ACK-and-drop, so this ACK echoes the copy that arrived (with
-             * timestamps Karn's ambiguity is gone, 4.1 / Appendix H); else
-             * the peer's RTT sample holds every RTO backoff. Linux only
-             * takes duplicates reaching RCV.WUP (tcp_sequence), missing an
-             * RTO resend of the first of two segments whose delayed ACK
-             * was lost. Bounded to a receive buffer below RCV.NXT (like
-             * RFC 5961 5.2 for ACKs): a blind forgery must hit a window,
-             * as for in-window data, to push TS.Recent up so that PAWS
-             * drops the peer's segments. */
-            if (seq_le(s->seq + len, t->rcv_nxt) &&
-                seq_ge(s->seq, t->rcv_nxt - (uint32_t)t->rcvbuf.cap))
-                update_ts_recent(t, s);
-            dsack_below_rcv_nxt(t, s);
-            tcp_oow_ack(t, len, s->flags, &t->st->stats.tcp.AckSkippedSeq); /* RFC 5961 10 */
-            if (t->state == UST_TCP_TIME_WAIT && (s->flags & TCP_FIN))
-                tcp_timewait_start(t); /* a retransmitted FIN: restart 2 MSL */
-        }
-        return false;
-    }
+    t->st->stats.tcp.OutOfWindow++;
+    /* A full duplicate: the peer retransmitted, our ACK was
+     * lost. RFC 7323 4.3 rule (2) dropped RFC 1323's upper bound
+     * and Appendix D applies it in the sequence check, before the
+     * ACK-and-drop, so this ACK echoes the copy that arrived (with
+     * timestamps Karn's ambiguity is gone, 4.1 / Appendix H); else
+     * the peer's RTT sample holds every RTO backoff. Linux only
+     * takes duplicates reaching RCV.WUP (tcp_sequence), missing an
+     * RTO resend of the first of two segments whose delayed ACK
+     * was lost. Bounded to a receive buffer below RCV.NXT (like
+     * RFC 5961 5.2 for ACKs): a blind forgery must hit a window,
+     * as for in-window data, to push TS.Recent up so that PAWS
+     * drops the peer's segments. */
+    if (seq_le(s->seq + len, t->rcv_nxt) &&
+        seq_ge(s->seq, t->rcv_nxt - (uint32_t)t->rcvbuf.cap))
+        update_ts_recent(t, s);
+    dsack_below_rcv_nxt(t, s);
+    tcp_oow_ack(t, len, s->flags, &t->st->stats.tcp.AckSkippedSeq); /* RFC 5961 10 */
+    if (t->state == UST_TCP_TIME_WAIT && (s->flags & TCP_FIN))
+        tcp_timewait_start(t); /* a retransmitted FIN: restart 2 MSL */
+}
+
+/* An acceptable segment keeps only what lies in the window. */
+static void trim_to_window(struct tcb *t, struct seg *s, uint32_t wnd)
+{
     /* trim the front: bytes (and a SYN) before RCV.NXT are old */
     if (seq_lt(s->seq, t->rcv_nxt)) {
         dsack_below_rcv_nxt(t, s);
@@ -547,6 +495,34 @@ static bool check_seq(struct tcb *t, struct seg *s)
         s->len = keep;
         s->flags &= (uint8_t)~TCP_FIN;
     }
+}
+
+static bool check_seq(struct tcb *t, struct seg *s)
+{
+    uint32_t wnd = seq_gt(t->rcv_adv, t->rcv_nxt) ? t->rcv_adv - t->rcv_nxt : 0;
+    /* Simultaneous open: the peer's SYN,ACK repeats the SYN we already
+     * took; its SYN lies before RCV.NXT and is trimmed like old data. */
+    if ((s->flags & TCP_SYN) && s->seq == t->irs && (s->flags & TCP_ACK) &&
+        t->state == UST_TCP_SYN_RECEIVED && !(t->flags & TF_PASSIVE)) {
+        s->flags &= (uint8_t)~TCP_SYN;
+        s->seq++;
+    }
+    uint32_t len = seg_seqlen(s);
+    bool ok;
+    if (len == 0)
+        ok = wnd == 0 ? s->seq == t->rcv_nxt : seq_in(s->seq, t->rcv_nxt, t->rcv_nxt + wnd);
+    else
+        ok = wnd != 0 && (seq_in(s->seq, t->rcv_nxt, t->rcv_nxt + wnd) ||
+                          seq_in(s->seq + len - 1, t->rcv_nxt, t->rcv_nxt + wnd));
+    /* MUST-66: a zero window still lets RST and URG through at RCV.NXT */
+    if (!ok && wnd == 0 && s->seq == t->rcv_nxt && (s->flags & (TCP_RST | TCP_URG)))
+        ok = true;
+    if (!ok) {
+        if (!(s->flags & TCP_RST))
+            unacceptable_seg(t, s, len);
+        return false;
+    }
+    trim_to_window(t, s, wnd);
     return true;
 }
 
@@ -604,150 +580,6 @@ static bool check_syn(struct tcb *t, const struct seg *s)
     return false;
 }
 
-/* Congestion control and recovery for an ACK of new data (RFC 5681,
- * RFC 6582, RFC 6675); tcp_rack_new_ack replaces it under RACK. */
-static void ack_recovery(struct tcb *t, const struct seg *s, uint32_t acked)
-{
-    struct ust_stack *st = t->st;
-    if (t->flags & TF_IN_RECOVERY) {
-        if (seq_ge(s->ack, t->recover)) { /* full ACK: recovery over (RFC 6582 3.2 step 3) */
-            t->flags &= ~TF_IN_RECOVERY;
-            t->cc_ops->exit_recovery(&t->cc, tcp_flight(t));
-        } else {                           /* partial ACK: next hole (step 4) */
-            st->stats.tcp.PartialAcks++;
-            if (seq_lt(t->sack_next, t->snd_una))
-                t->sack_next = t->snd_una;
-            if (tcp_sack_recovery(t)) { /* RFC 6675 5: pipe, no deflation */
-                /* the new front hole went, if at all, before now: a
-                 * conservative mark for lost-retransmission detection */
-                t->una_rexmit_high = t->snd_max;
-                tcp_recovery_send(t);
-            } else {
-                if (!tcp_sack_retransmit_hole(t) && t->sack_next == t->snd_una)
-                    tcp_retransmit_first(t);
-                t->cc_ops->on_partial_ack(&t->cc, acked);
-            }
-        }
-    } else {
-        t->cc_ops->on_ack(&t->cc, acked);
-    }
-}
-
-/* New data acknowledged: advance SND.UNA, free the send ring, RTT, CC. */
-static void ack_new_data(struct tcb *t, const struct seg *s)
-{
-    struct ust_stack *st = t->st;
-    uint32_t acked = s->ack - t->snd_una;
-    uint32_t data_seq = tcp_snd_data_seq(t);
-    uint32_t data_acked = seq_gt(s->ack, data_seq) ? s->ack - data_seq : 0;
-    if (data_acked > ring_len(&t->sndbuf))
-        data_acked = (uint32_t)ring_len(&t->sndbuf); /* the rest is our FIN */
-    ring_drop(&t->sndbuf, data_acked);
-    t->bytes_acked += data_acked;
-    tcp_sack_advance(t, acked);
-    t->snd_una = s->ack;
-    if (seq_lt(t->snd_nxt, t->snd_una))
-        t->snd_nxt = t->snd_una;
-    if ((t->flags & TF_TS_OK) && s->h->opts.has_timestamp && s->h->opts.ts_ecr) {
-        /* RFC 7323 4: the echoed timestamp times the segment that
-         * advanced the edge, retransmitted or not */
-        uint32_t ms = tcp_ts_now(t) - s->h->opts.ts_ecr;
-        if (ms < 0x7fffffffu) {
-            tcp_rtt_sample(&t->rtt, (ust_time_t)ms * UST_MSEC);
-            tcp_rack_rtt_sample(t, (ust_time_t)ms * UST_MSEC);
-        }
-        t->rtt_timing = false;
-    } else if (t->rtt_timing && seq_gt(s->ack, t->rtt_seq)) {
-        /* RFC 6298 / Karn: a sample only from a segment never retransmitted */
-        tcp_rtt_sample(&t->rtt, st->now - t->rtt_start);
-        tcp_rack_rtt_sample(t, st->now - t->rtt_start);
-        t->rtt_timing = false;
-    }
-    t->retries = 0;
-    tcp_advice_ack(t); /* RFC 1122 3.3.1.4: positive advice */
-    cc_sync(t, st->now);
-    if (tcp_rack_on(t))
-        tcp_rack_new_ack(t, acked);
-    else
-        ack_recovery(t, s, acked);
-    t->dupacks = 0;
-    /* RFC 6298 5.2 / 5.3: stop the timer when all is acked, else restart */
-    if (t->snd_una == t->snd_max)
-        timer_cancel(st, &t->t_rexmt);
-    else
-        tcp_rexmt_restart(t);
-}
-
-/* RFC 2883 4: an ACK whose SACK blocks all lie at or below its cumulative
- * ACK reports only data received twice (D-SACK), e.g. our spurious
- * retransmission: it SACKs no new data, so with SACK in use it is no
- * DupAck (RFC 6675 2) and says nothing about loss. */
-static bool dsack_only(const struct tcb *t, const struct seg *s)
-{
-    const struct tcp_opts *o = &s->h->opts;
-    if (!(t->flags & TF_SACK_OK) || o->num_sack == 0)
-        return false;
-    for (unsigned i = 0; i < o->num_sack && i < TCP_MAX_SACK_BLOCKS; i++)
-        if (seq_gt(o->sack[i].right, s->ack))
-            return false;
-    return true;
-}
-
-/* RFC 5681 2: a duplicate ACK; the third starts fast retransmit. */
-static void ack_duplicate(struct tcb *t, const struct seg *s, uint32_t old_wnd)
-{
-    struct ust_stack *st = t->st;
-    if (dsack_only(t, s)) { /* neither counted nor resetting the count */
-        TCB_TRACE(t, "D-SACK only ack %u: not a duplicate ack", s->ack);
-        return;
-    }
-    bool dup = s->ack == t->snd_una && s->len == 0 && !(s->flags & (TCP_SYN | TCP_FIN)) &&
-               t->snd_max != t->snd_una && (uint32_t)s->wnd << t->snd_wscale == old_wnd &&
-               old_wnd != 0; /* answers to zero-window probes are not loss signals */
-    if (!dup) {
-        t->dupacks = 0;
-        return;
-    }
-    st->stats.tcp.DupAcks++;
-    t->dupacks++;
-    cc_sync(t, st->now);
-    if (tcp_rack_on(t))
-        return; /* RACK decides about loss by time (tcp_rack_ack_done) */
-    if (tcp_sack_recovery(t)) { /* RFC 6675 5 (C): pipe counts what left */
-        tcp_recovery_send(t);
-        return;
-    }
-    if (t->flags & TF_IN_RECOVERY) {
-        t->cc_ops->on_dupack(&t->cc); /* inflate: a segment left the network */
-        tcp_sack_retransmit_hole(t);   /* and with SACK, the next hole goes */
-        return;
-    }
-    /* RFC 6582 3.2 step 2: not for data sent before the last recovery/RTO */
-    bool lost = t->dupacks >= 3 || tcp_recovery_snd_una_lost(t); /* RFC 6675 5 */
-    if (lost && !(t->flags & TF_IN_RECOVERY) && seq_ge(t->snd_una, t->recover)) {
-        st->stats.tcp.FastRetrans++;
-        char b[64];
-        TCB_TRACE(t, "%s fast retransmit at %u", tcb_str(t, b, sizeof(b)), t->snd_una);
-        t->recover = t->snd_max;
-        t->flags |= TF_IN_RECOVERY;
-        if (!tcp_ecn_window_reduced(t)) /* else ECN already cut for this window */
-            t->cc_ops->enter_recovery(&t->cc, tcp_flight(t));
-        t->sack_next = t->snd_una;
-        if (!tcp_sack_retransmit_hole(t)) {
-            tcp_retransmit_first(t);
-            t->sack_next = t->snd_una + t->mss; /* not again when SACKs come */
-            t->una_rexmit_high = t->snd_max;
-        }
-        if (t->flags & TF_SACK_OK) {
-            /* RFC 6675 5 step (4.2): cwnd = ssthresh, no inflation; pipe
-             * lets the rest of the holes and new data go */
-            t->cc.cwnd = t->cc.ssthresh;
-            tcp_recovery_send(t);
-        }
-        tcp_rexmt_restart(t);
-    }
-}
-
 /* SYN-RECEIVED: an ACK of our SYN establishes the connection (a
  * listener's child moves to the accept queue). Returns false to drop. */
 static bool syn_received_ack(struct tcb *t, const struct ipv4_hdr *ip, const struct seg *s)
@@ -775,7 +607,7 @@ static bool syn_received_ack(struct tcb *t, const struct ipv4_hdr *ip, const str
     }
     timer_cancel(st, &t->t_rexmt);
     tcp_set_state(t, UST_TCP_ESTABLISHED);
-    set_snd_wnd(t, (uint32_t)s->wnd << t->snd_wscale);
+    tcp_set_snd_wnd(t, (uint32_t)s->wnd << t->snd_wscale);
     t->snd_wl1 = s->seq;
     t->snd_wl2 = s->ack;
     conn_established(t);
@@ -784,76 +616,14 @@ static bool syn_received_ack(struct tcb *t, const struct ipv4_hdr *ip, const str
     return true;
 }
 
-/* The state changes an ACK of our FIN causes. Returns false to stop. */
-static bool ack_of_fin(struct tcb *t)
-{
-    bool fin_acked = (t->flags & TF_FIN_SENT) && seq_gt(t->snd_una, t->fin_seq);
-    switch (t->state) {
-    case UST_TCP_FIN_WAIT_1:
-        if (fin_acked) {
-            tcp_set_state(t, UST_TCP_FIN_WAIT_2);
-            tcp_fin_wait_2_timeout(t);
-        }
-        return true;
-    case UST_TCP_CLOSING:
-        if (fin_acked) {
-            tcp_set_state(t, UST_TCP_TIME_WAIT);
-            tcp_timewait_start(t);
-        }
-        return false;
-    case UST_TCP_LAST_ACK:
-        if (fin_acked) {
-            tcp_set_state(t, UST_TCP_CLOSED);
-            return false;
-        }
-        return true;
-    default: /* TIME-WAIT: only a repeated FIN, acknowledged at the FIN step */
-        return true;
-    }
-}
-
-/* Fifth: the ACK field. Returns false to stop processing. */
+/* Fifth: the ACK field (tcp_ack.c). Returns false to stop processing. */
 static bool check_ack(struct tcb *t, const struct ipv4_hdr *ip, const struct seg *s)
 {
-    struct ust_stack *st = t->st;
     if (!(s->flags & TCP_ACK))
         return false;
     if (t->state == UST_TCP_SYN_RECEIVED && !syn_received_ack(t, ip, s))
         return false;
-    /* RFC 5961 5.2: acceptable if SND.UNA - MAX.SND.WND <= SEG.ACK <= SND.NXT */
-    if (seq_gt(s->ack, t->snd_max)) {
-        st->stats.tcp.AckTooNew++;
-        tcp_oow_ack(t, seg_seqlen(s), s->flags, &st->stats.tcp.AckSkippedUnsent);
-        return false;
-    }
-    if (seq_lt(s->ack, t->snd_una - t->max_snd_wnd)) {
-        st->stats.tcp.AckTooOld++;
-        tcp_challenge_ack(t);
-        return false;
-    }
-    t->persist_probes = 0; /* the peer answers */
-    tcp_sack_update(t, &s->h->opts);
-    tcp_rack_ack(t, s->h); /* RFC 8985 6.2: what this ACK delivered */
-    uint32_t old_wnd = t->snd_wnd, old_flight = tcp_flight(t);
-    bool advanced = seq_gt(s->ack, t->snd_una);
-    if (advanced)
-        ack_new_data(t, s);
-    else
-        ack_duplicate(t, s, old_wnd);
-    tcp_sack_check_reneging(t);
-    tcp_rack_ack_done(t, s->h, advanced, !advanced && s->len == 0);
-    tcp_ecn_ack(t, s->flags, old_flight); /* RFC 3168 6.1.2 */
-    /* window update (RFC 9293 3.10.7.4, SND.WL1/WL2 rule) */
-    if (seq_lt(t->snd_wl1, s->seq) || (t->snd_wl1 == s->seq && seq_le(t->snd_wl2, s->ack))) {
-        uint32_t wnd = (uint32_t)s->wnd << t->snd_wscale;
-        if (t->snd_wnd == 0 && wnd != 0 && seq_gt(t->snd_nxt, t->snd_una))
-            t->snd_nxt = t->snd_una; /* the window reopens: what went into the
-                                        closed window (probes) goes again */
-        set_snd_wnd(t, wnd);
-        t->snd_wl1 = s->seq;
-        t->snd_wl2 = s->ack;
-    }
-    return ack_of_fin(t);
+    return tcp_ack_input(t, s);
 }
 
 /* Sixth: URG. The pointer sets the mark (tcp_urg.c); urgent octets stay in
@@ -867,82 +637,6 @@ static void check_urg(struct tcb *t, const struct seg *s)
         t->state != UST_TCP_FIN_WAIT_2)
         return;
     tcp_urg_input(t, s->h->seq, s->h->urp); /* urp counts from the untrimmed SEG.SEQ */
-}
-
-/* ---- ACKs of in-order data ------------------------------------------------
-
- * RFC 5681 4.2 / RFC 9293 SHLD-19: an ACK at least every second full-sized
- * segment, else within the delayed-ACK time (MUST-40). Frames that a
- * driver reads in one batch (ust_dev_poll_rx) were all in the host at the
- * same moment, so one ACK at the end of the batch tells the sender what
- * one every two segments would, without a write() per two frames (half
- * the receiver's time went there). This is a stretch ACK, a deliberate
- * departure from the SHOULD, as Linux acknowledges a GRO packet of up to
- * 64 KB with one ACK: capped at min(64 KB, a quarter of the receive
- * buffer), and never for out-of-order data or a filled hole, which are
- * acknowledged at once (RFC 5681 4.2 MUST, RFC 9293 MUST-58/59: the ACKs
- * of a batch are coalesced, none is lost). */
-
-static uint32_t stretch_ack_cap(const struct tcb *t)
-{
-    uint32_t cap = (uint32_t)(t->rcvbuf.cap / 4);
-    if (cap > 65536)
-        cap = 65536;
-    return cap > 2u * t->rcv_mss ? cap : 2u * t->rcv_mss;
-}
-
-static void ack_at_batch_end(struct tcb *t)
-{
-    t->flags |= TF_ACK_BATCH;
-    if (t->in_ack_list)
-        return;
-    struct tcp_state *ts = t->st->tcp;
-    t->ack_next = ts->ack_list;
-    ts->ack_list = t;
-    t->in_ack_list = true;
-}
-
-static void ack_in_order_data(struct tcb *t, bool filled_hole)
-{
-    if (filled_hole)
-        ack_now(t);
-    else if (t->rcv_unacked < 2u * t->rcv_mss)
-        tcp_delack_schedule(t);
-    else if (t->st->rx_batch && t->rcv_unacked < stretch_ack_cap(t))
-        ack_at_batch_end(t);
-    else
-        ack_now(t);
-}
-
-void tcp_ack_list_remove(struct tcb *t)
-{
-    if (!t->in_ack_list)
-        return;
-    struct tcb **pp = &t->st->tcp->ack_list;
-    while (*pp && *pp != t)
-        pp = &(*pp)->ack_next;
-    if (*pp)
-        *pp = t->ack_next;
-    t->in_ack_list = false;
-    t->flags &= ~TF_ACK_BATCH;
-}
-
-bool tcp_acks_pending(const struct ust_stack *st) { return st->tcp && st->tcp->ack_list; }
-
-void tcp_rx_batch_end(struct ust_stack *st)
-{
-    struct tcp_state *ts = st->tcp;
-    if (!ts)
-        return;
-    struct tcb *t;
-    while ((t = ts->ack_list)) {
-        ts->ack_list = t->ack_next;
-        t->in_ack_list = false;
-        if (!(t->flags & TF_ACK_BATCH))
-            continue; /* a segment carried it meanwhile */
-        t->flags = (t->flags & ~TF_ACK_BATCH) | TF_ACK_NOW;
-        tcp_output(t);
-    }
 }
 
 /* A FIN beyond a hole (RFC 9293 3.10.7.4 eighth step takes it only in
@@ -995,7 +689,7 @@ static void take_in_order(struct tcb *t, uint32_t min, bool filled_hole)
     t->rcv_nxt += n;
     t->bytes_received += n;
     t->rcv_unacked += n;
-    ack_in_order_data(t, filled_hole);
+    tcp_ack_in_order_data(t, filled_hole);
 }
 
 /* Seventh: segment text, into the receive ring or the out-of-order area.

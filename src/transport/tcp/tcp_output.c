@@ -2,7 +2,10 @@
  * timers record what must be sent (flags, snd_nxt pulled back); this
  * decides what may go now — send window, congestion window, Nagle
  * (RFC 9293 3.7.4), sender-side silly-window avoidance (3.8.6.2.1), MSS —
- * and reads the bytes straight out of the send ring. */
+ * and reads the bytes straight out of the send ring. The loss detectors
+ * (RFC 6675, RACK, TLP), the keepalive timer and tcp_drop name one segment
+ * in tcb->tx_req instead (a retransmission from a sequence number, a RST,
+ * a keepalive probe) and call tcp_output(), which sends it alone. */
 #include <string.h>
 
 #include "core/stack_impl.h"
@@ -141,6 +144,29 @@ static void add_sack_blocks(struct tcb *t, struct tcp_opts *o, uint32_t len)
     o->num_sack = (uint8_t)tcp_sack_blocks(t, o->sack, max);
 }
 
+/* The options and window of a SYN; returns the window it offers. */
+static uint32_t syn_options(struct tcb *t, struct tcp_hdr *h, uint8_t flags, uint32_t wnd)
+{
+    /* MSS on every SYN (MAY-3); window scale offered (RFC 7323 1.3) */
+    h->opts.has_mss = true;
+    h->opts.mss = t->rcv_mss = tcp_adv_mss(t);
+    bool ws = t->state == UST_TCP_SYN_SENT ? t->wscale_offered : (t->flags & TF_WSCALE_OK) != 0;
+    if (ws) {
+        h->opts.has_wscale = true;
+        h->opts.wscale = t->rcv_wscale;
+    }
+    h->wnd = (uint16_t)(wnd > 65535 ? 65535 : wnd); /* never scaled in a SYN */
+    h->opts.sack_permitted =
+        t->state == UST_TCP_SYN_SENT ? t->sack_offered : (t->flags & TF_SACK_OK) != 0;
+    bool ts = t->state == UST_TCP_SYN_SENT ? t->ts_offered : (t->flags & TF_TS_OK) != 0;
+    if (ts) {
+        h->opts.has_timestamp = true;
+        h->opts.ts_val = tcp_ts_now(t);
+        h->opts.ts_ecr = (flags & TCP_ACK) ? t->ts_recent : 0;
+    }
+    return h->wnd;
+}
+
 /* Builds and sends one segment of this connection: `len` payload bytes
  * read from the send ring at `data_off`. */
 static int tcp_xmit(struct tcb *t, uint32_t seq, uint8_t flags, uint32_t data_off, uint32_t len)
@@ -160,24 +186,7 @@ static int tcp_xmit(struct tcb *t, uint32_t seq, uint8_t flags, uint32_t data_of
     h.flags = flags;
     uint32_t wnd = (flags & TCP_RST) ? 0 : tcp_rcv_window(t);
     if (flags & TCP_SYN) {
-        /* MSS on every SYN (MAY-3); window scale offered (RFC 7323 1.3) */
-        h.opts.has_mss = true;
-        h.opts.mss = t->rcv_mss = tcp_adv_mss(t);
-        bool ws = t->state == UST_TCP_SYN_SENT ? t->wscale_offered : (t->flags & TF_WSCALE_OK) != 0;
-        if (ws) {
-            h.opts.has_wscale = true;
-            h.opts.wscale = t->rcv_wscale;
-        }
-        h.wnd = (uint16_t)(wnd > 65535 ? 65535 : wnd); /* never scaled in a SYN */
-        wnd = h.wnd;
-        h.opts.sack_permitted =
-            t->state == UST_TCP_SYN_SENT ? t->sack_offered : (t->flags & TF_SACK_OK) != 0;
-        bool ts = t->state == UST_TCP_SYN_SENT ? t->ts_offered : (t->flags & TF_TS_OK) != 0;
-        if (ts) {
-            h.opts.has_timestamp = true;
-            h.opts.ts_val = tcp_ts_now(t);
-            h.opts.ts_ecr = (flags & TCP_ACK) ? t->ts_recent : 0;
-        }
+        wnd = syn_options(t, &h, flags, wnd);
     } else {
         h.wnd = tcp_wnd_field(t, wnd); /* never left of the offered edge (SHLD-14) */
         wnd = (uint32_t)h.wnd << t->rcv_wscale;
@@ -321,8 +330,65 @@ static void output_data(struct tcb *t)
     }
 }
 
+/* Retransmits up to `max` bytes (at most one MSS) from sequence number
+ * seq. Returns the sequence space sent (data and FIN), 0 if nothing went. */
+static uint32_t retransmit_at(struct tcb *t, uint32_t seq, uint32_t max)
+{
+    uint32_t data_seq = tcp_snd_data_seq(t);
+    uint32_t off = seq - data_seq;
+    uint32_t queued = (uint32_t)ring_len(&t->sndbuf);
+    uint32_t len = off < queued ? queued - off : 0;
+    if (len > t->mss)
+        len = t->mss;
+    if (len > max)
+        len = max;
+    bool fin = fin_fits(t, seq + len) && seq_lt(seq + len, t->snd_max);
+    if (len == 0 && !fin)
+        return 0;
+    t->rtt_timing = false; /* Karn: never time a retransmitted segment */
+    t->st->stats.tcp.RetransSegs++;
+    t->total_retrans++;
+    uint8_t flags = TCP_ACK | (fin ? TCP_FIN : 0) | (len && off + len == queued ? TCP_PSH : 0);
+    tcp_xmit(t, seq, flags, off, len);
+    tcp_rack_sent(t, seq, len + (fin ? 1 : 0), false);
+    return len + (fin ? 1 : 0);
+}
+
+static void send_reset(struct tcb *t)
+{
+    t->st->stats.tcp.OutRsts++;
+    tcp_xmit(t, t->snd_nxt, TCP_RST | TCP_ACK, 0, 0);
+}
+
+static void send_keepalive(struct tcb *t)
+{
+    /* RFC 1122 4.2.3.6: an old sequence number makes the peer answer with
+     * an ACK; no garbage octet (SHLD-12). */
+    tcp_xmit(t, t->snd_una - 1, TCP_ACK, 0, 0);
+}
+
+/* A segment a detector, a timer or tcp_drop asked for (tcb->tx_req),
+ * sent alone so that it leaves at the moment it was decided. The request
+ * is cleared first: the send may run input again (a test's loopback). */
+static void serve_request(struct tcb *t)
+{
+    struct tcp_tx_req *r = &t->tx_req;
+    uint8_t kind = r->kind;
+    r->kind = TX_REQ_NONE;
+    switch (kind) {
+    case TX_REQ_REXMIT: r->sent = retransmit_at(t, r->seq, r->max); break;
+    case TX_REQ_RESET: send_reset(t); break;
+    case TX_REQ_KEEPALIVE: send_keepalive(t); break;
+    default: break;
+    }
+}
+
 void tcp_output(struct tcb *t)
 {
+    if (t->tx_req.kind != TX_REQ_NONE) {
+        serve_request(t);
+        return;
+    }
     switch (t->state) {
     case UST_TCP_CLOSED:
     case UST_TCP_LISTEN:
@@ -347,43 +413,6 @@ void tcp_output(struct tcb *t)
         tcp_xmit(t, t->snd_max, TCP_ACK, 0, 0);
     tcp_timer_update(t);
     tcp_tlp_schedule(t);
-}
-
-uint32_t tcp_retransmit_at(struct tcb *t, uint32_t seq, uint32_t max)
-{
-    uint32_t data_seq = tcp_snd_data_seq(t);
-    uint32_t off = seq - data_seq;
-    uint32_t queued = (uint32_t)ring_len(&t->sndbuf);
-    uint32_t len = off < queued ? queued - off : 0;
-    if (len > t->mss)
-        len = t->mss;
-    if (len > max)
-        len = max;
-    bool fin = fin_fits(t, seq + len) && seq_lt(seq + len, t->snd_max);
-    if (len == 0 && !fin)
-        return 0;
-    t->rtt_timing = false; /* Karn: never time a retransmitted segment */
-    t->st->stats.tcp.RetransSegs++;
-    t->total_retrans++;
-    uint8_t flags = TCP_ACK | (fin ? TCP_FIN : 0) | (len && off + len == queued ? TCP_PSH : 0);
-    tcp_xmit(t, seq, flags, off, len);
-    tcp_rack_sent(t, seq, len + (fin ? 1 : 0), false);
-    return len + (fin ? 1 : 0);
-}
-
-void tcp_retransmit_first(struct tcb *t) { tcp_retransmit_at(t, t->snd_una, UINT32_MAX); }
-
-void tcp_send_reset(struct tcb *t)
-{
-    t->st->stats.tcp.OutRsts++;
-    tcp_xmit(t, t->snd_nxt, TCP_RST | TCP_ACK, 0, 0);
-}
-
-void tcp_send_keepalive(struct tcb *t)
-{
-    /* RFC 1122 4.2.3.6: an old sequence number makes the peer answer with
-     * an ACK; no garbage octet (SHLD-12). */
-    tcp_xmit(t, t->snd_una - 1, TCP_ACK, 0, 0);
 }
 
 void tcp_reply_reset(struct ust_stack *st, ust_ip4_t src, ust_ip4_t dst, const struct tcp_hdr *in,

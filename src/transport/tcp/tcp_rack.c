@@ -236,7 +236,9 @@ static ust_time_t reo_wnd(const struct tcb *t)
 static uint32_t retransmit_seg(struct tcb *t, const struct rack_seg *g)
 {
     bool first = g->start == t->snd_una;
-    uint32_t sent = tcp_retransmit_at(t, g->start, g->end - g->start);
+    tcp_request_rexmit(t, g->start, g->end - g->start);
+    tcp_output(t);
+    uint32_t sent = t->tx_req.sent;
     if (sent && first)
         tcp_rexmt_restart(t);
     return sent;
@@ -247,8 +249,10 @@ static uint32_t retransmit_seg(struct tcb *t, const struct rack_seg *g)
 static void retransmit_first_lost(struct tcb *t)
 {
     struct rack_seg *g = sendmap_first_lost(&t->rack.map);
-    if (!g || !retransmit_seg(t, g))
-        tcp_retransmit_first(t);
+    if (!g || !retransmit_seg(t, g)) {
+        tcp_request_rexmit(t, t->snd_una, UINT32_MAX);
+        tcp_output(t);
+    }
 }
 
 struct lost {

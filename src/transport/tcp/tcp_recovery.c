@@ -95,7 +95,8 @@ static void lost_retransmission(struct tcb *t)
     TCB_TRACE(t, "retransmission of %u lost: sending it again", t->snd_una);
     t->st->stats.tcp.SackRetrans++;
     uint32_t hole = t->sacked.r[0].start;
-    tcp_retransmit_at(t, t->snd_una, hole < t->mss ? hole : t->mss);
+    tcp_request_rexmit(t, t->snd_una, hole < t->mss ? hole : t->mss);
+    tcp_output(t);
     t->una_rexmit_high = t->snd_max;
 }
 

@@ -49,7 +49,8 @@ bool tcp_sack_retransmit_hole(struct tcb *t)
         if (off < r->start) {
             /* [off, r->start) is a hole with SACKed data above: lost */
             uint32_t len = r->start - off;
-            tcp_retransmit_at(t, t->snd_una + off, len);
+            tcp_request_rexmit(t, t->snd_una + off, len);
+            tcp_output(t);
             uint32_t sent = len < t->mss ? len : t->mss;
             t->sack_next = t->snd_una + off + sent;
             if (off == 0)

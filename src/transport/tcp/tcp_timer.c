@@ -218,7 +218,8 @@ static void on_keepalive(struct ust_stack *st, struct ust_timer *tm, ust_time_t 
     }
     t->keep_probes++;
     st->stats.tcp.KeepAliveProbes++;
-    tcp_send_keepalive(t);
+    tcp_request(t, TX_REQ_KEEPALIVE);
+    tcp_output(t);
     timer_arm(st, &t->t_keep, now + t->keepintvl);
 }
 

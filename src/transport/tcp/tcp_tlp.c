@@ -76,7 +76,9 @@ static uint32_t probe_retransmit(struct tcb *t)
     const struct rack_seg *g = &m->s[m->n - 1];
     uint32_t len = g->end - g->start;
     uint32_t seq = len > t->mss ? g->end - t->mss : g->start;
-    return tcp_retransmit_at(t, seq, g->end - seq) ? seq : t->snd_max;
+    tcp_request_rexmit(t, seq, g->end - seq);
+    tcp_output(t);
+    return t->tx_req.sent ? seq : t->snd_max;
 }
 
 /* RFC 8985 7.3: sends the probe and arms the RTO. */

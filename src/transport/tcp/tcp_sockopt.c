@@ -1,0 +1,284 @@
+/* Socket options of a TCP socket (SOL_SOCKET, IPPROTO_IP, IPPROTO_TCP),
+ * set and read through tcp_sock_ops (tcp_user.c), and TCP_INFO. */
+#include <netinet/tcp.h>
+#include <string.h>
+#include <sys/socket.h>
+
+#include "core/stack_impl.h"
+#include "core/trace.h"
+#include "net/net.h"
+#include "transport/sock_ops.h"
+#include "tcp.h"
+#include "wire/seq.h"
+
+#define TCP_BUF_MIN 2048
+#define TCP_BUF_MAX (64u << 20)
+
+/* SO_SNDBUF / SO_RCVBUF (socket.c already applied Linux's doubling and
+ * floor). The ring is resized while it holds nothing; later requests are
+ * accepted and ignored, as the buffer is in use. */
+static int set_buf(struct ust_sock *s, struct ring *r, int v, int *stored)
+{
+    if (v < 0)
+        return UST_ERR_INVAL;
+    size_t n = (size_t)v;
+    if (n < TCP_BUF_MIN)
+        n = TCP_BUF_MIN;
+    if (n > TCP_BUF_MAX)
+        n = TCP_BUF_MAX;
+    if (ring_set_cap(r, n) == UST_OK && stored && s)
+        *stored = (int)n;
+    return UST_OK;
+}
+
+static int sol_socket_set(struct tcb *t, int name, const void *val, size_t len)
+{
+    if (name == SO_LINGER) {
+        struct linger lg;
+        if (len < sizeof(lg))
+            return UST_ERR_INVAL;
+        memcpy(&lg, val, sizeof(lg));
+        t->linger_on = lg.l_onoff != 0;
+        t->linger_sec = (unsigned)lg.l_linger; /* negative: no limit (Linux) */
+        return UST_OK;
+    }
+    int v;
+    if (len < sizeof(v))
+        return UST_ERR_INVAL;
+    memcpy(&v, val, sizeof(v));
+    switch (name) {
+    case SO_KEEPALIVE:
+        if (v)
+            t->flags |= TF_KEEPALIVE;
+        else
+            t->flags &= ~TF_KEEPALIVE;
+        tcp_keepalive_reset(t);
+        return UST_OK;
+    case SO_SNDBUF:
+        return set_buf(t->sock, &t->sndbuf, v, t->sock ? &t->sock->sndbuf : NULL);
+    case SO_RCVBUF:
+        if (t->state != UST_TCP_CLOSED && t->state != UST_TCP_LISTEN)
+            return UST_OK; /* the window scale is already fixed */
+        return set_buf(t->sock, &t->rcvbuf, v, t->sock ? &t->sock->rcvbuf : NULL);
+    case SO_OOBINLINE: /* the urgent mark's octet stays in the stream */
+        t->oobinline = v != 0;
+        return UST_OK;
+    case SO_REUSEADDR:
+    case SO_BROADCAST:
+        return UST_OK; /* kept by socket.c */
+    default:
+        return UST_ERR_NOPROTOOPT;
+    }
+}
+
+/* TCP_CONGESTION: by name, before the connection is established (the
+ * window state of one algorithm means nothing to another). */
+static int set_congestion(struct tcb *t, const void *val, size_t len)
+{
+    char name[16];
+    size_t n = len < sizeof(name) - 1 ? len : sizeof(name) - 1;
+    memcpy(name, val, n);
+    name[n] = 0;
+    const struct cc_ops *ops = cc_find(name);
+    if (!ops)
+        return UST_ERR_NOENT;
+    if (tcp_state_synchronized(t->state) && ops != t->cc_ops)
+        return UST_ERR_ISCONN;
+    t->cc_ops = ops;
+    return UST_OK;
+}
+
+static int sol_tcp_set(struct tcb *t, int name, const void *val, size_t len)
+{
+    if (name == TCP_CONGESTION)
+        return set_congestion(t, val, len);
+    int v;
+    if (len < sizeof(v))
+        return UST_ERR_INVAL;
+    memcpy(&v, val, sizeof(v));
+    switch (name) {
+    case TCP_NODELAY: /* MUST-17 */
+        if (v)
+            t->flags |= TF_NODELAY;
+        else
+            t->flags &= ~TF_NODELAY;
+        if (v)
+            tcp_output(t);
+        return UST_OK;
+    case TCP_MAXSEG:
+        if (v < 0 || v > 65535 || (v && v < 88))
+            return UST_ERR_INVAL;
+        t->user_mss = (uint16_t)v;
+        if (tcp_state_synchronized(t->state))
+            tcp_update_mss(t);
+        return UST_OK;
+    case TCP_KEEPIDLE:
+    case TCP_KEEPINTVL:
+        if (v < 1 || v > 32767)
+            return UST_ERR_INVAL;
+        if (name == TCP_KEEPIDLE)
+            t->keepidle = (ust_time_t)v * UST_SEC;
+        else
+            t->keepintvl = (ust_time_t)v * UST_SEC;
+        timer_cancel(t->st, &t->t_keep);
+        tcp_keepalive_reset(t);
+        return UST_OK;
+    case TCP_KEEPCNT:
+        if (v < 1 || v > 127)
+            return UST_ERR_INVAL;
+        t->keepcnt = (unsigned)v;
+        return UST_OK;
+    case TCP_USER_TIMEOUT: /* milliseconds, 0 = the retry count decides */
+        if (v < 0)
+            return UST_ERR_INVAL;
+        t->user_timeout = (ust_time_t)v * UST_MSEC;
+        return UST_OK;
+    case UST_TCP_ECN: /* RFC 3168: read by connect and by a listener's SYNs */
+        if (v < 0 || v > 2)
+            return UST_ERR_INVAL;
+        t->ecn_mode = (uint8_t)v;
+        return UST_OK;
+    default:
+        return UST_ERR_NOPROTOOPT;
+    }
+}
+
+static int sol_ip_set(struct tcb *t, int name, const void *val, size_t len)
+{
+    if (name == IP_OPTIONS) /* MUST-51: e.g. a source route for the active OPEN */
+        return tcp_ipopt_set(t, val, len);
+    int v;
+    if (len < sizeof(v))
+        return UST_ERR_INVAL;
+    memcpy(&v, val, sizeof(v));
+    switch (name) {
+    case IP_TOS: /* MUST-48, SHLD-21/22: passed to IP as given, changeable any time */
+        if (v < 0 || v > 255)
+            return UST_ERR_INVAL;
+        t->tos = (uint8_t)v;
+        return UST_OK;
+    case IP_TTL:
+        if (v < -1 || v == 0 || v > 255)
+            return UST_ERR_INVAL;
+        t->ttl = v == -1 ? 0 : (uint8_t)v;
+        return UST_OK;
+    case IP_RECVERR: /* MUST-47: soft errors reported asynchronously */
+        t->recverr = v != 0;
+        return UST_OK;
+    default:
+        return UST_ERR_NOPROTOOPT;
+    }
+}
+
+int tcp_setsockopt(struct ust_sock *s, int level, int name, const void *val, size_t len)
+{
+    struct tcb *t = s->pcb;
+    if (!val)
+        return UST_ERR_INVAL;
+    if (level == SOL_SOCKET)
+        return sol_socket_set(t, name, val, len);
+    if (level == IPPROTO_IP)
+        return sol_ip_set(t, name, val, len);
+    if (level == IPPROTO_TCP)
+        return sol_tcp_set(t, name, val, len);
+    return UST_ERR_NOPROTOOPT;
+}
+
+static uint32_t us32(ust_time_t v)
+{
+    ust_time_t us = v / UST_USEC;
+    return us > UINT32_MAX ? UINT32_MAX : (uint32_t)us;
+}
+
+void tcp_fill_info(const struct tcb *t, struct ust_tcp_info *i)
+{
+    memset(i, 0, sizeof(*i));
+    i->state = (uint8_t)t->state;
+    i->snd_wscale = t->snd_wscale;
+    i->rcv_wscale = t->rcv_wscale;
+    i->backoff = (uint8_t)t->rtt.backoff;
+    i->rtt_us = us32(t->rtt.srtt);
+    i->rttvar_us = us32(t->rtt.rttvar);
+    i->rto_us = us32(tcp_rtt_rto(&t->rtt));
+    i->snd_mss = t->mss;
+    i->rcv_mss = t->rcv_mss;
+    i->cwnd = t->cc.cwnd;
+    i->ssthresh = t->cc.ssthresh;
+    i->snd_wnd = t->snd_wnd;
+    i->rcv_wnd = seq_gt(t->rcv_adv, t->rcv_nxt) ? t->rcv_adv - t->rcv_nxt : 0;
+    i->unacked = t->snd_max - t->snd_una;
+    i->retransmits = t->retries;
+    i->total_retrans = t->total_retrans;
+    i->urg_pending = tcp_urg_pending(t);
+    i->bytes_acked = t->bytes_acked;
+    i->bytes_received = t->bytes_received;
+    i->ecn = t->ecn_ok;
+}
+
+static int put_int(void *val, size_t *len, int v)
+{
+    if (*len < sizeof(v))
+        return UST_ERR_INVAL;
+    memcpy(val, &v, sizeof(v));
+    *len = sizeof(v);
+    return UST_OK;
+}
+
+int tcp_getsockopt(struct ust_sock *s, int level, int name, void *val, size_t *len)
+{
+    struct tcb *t = s->pcb;
+    if (!val || !len)
+        return UST_ERR_INVAL;
+    if (level == SOL_SOCKET) {
+        switch (name) {
+        case SO_KEEPALIVE: return put_int(val, len, (t->flags & TF_KEEPALIVE) != 0);
+        case SO_OOBINLINE: return put_int(val, len, t->oobinline);
+        case SO_LINGER: {
+            struct linger lg = {.l_onoff = t->linger_on, .l_linger = (int)t->linger_sec};
+            if (*len < sizeof(lg))
+                return UST_ERR_INVAL;
+            memcpy(val, &lg, sizeof(lg));
+            *len = sizeof(lg);
+            return UST_OK;
+        }
+        default: return UST_ERR_NOPROTOOPT;
+        }
+    }
+    if (level == IPPROTO_IP && name == IP_TOS)
+        return put_int(val, len, t->tos);
+    if (level == IPPROTO_IP && name == IP_TTL)
+        return put_int(val, len, t->ttl ? t->ttl : t->st->cfg.ip_default_ttl);
+    if (level == IPPROTO_IP && name == IP_OPTIONS)
+        return tcp_ipopt_get(t, val, len);
+    if (level == IPPROTO_IP && name == IP_RECVERR)
+        return put_int(val, len, t->recverr);
+    if (level != IPPROTO_TCP)
+        return UST_ERR_NOPROTOOPT;
+    switch (name) {
+    case TCP_NODELAY: return put_int(val, len, (t->flags & TF_NODELAY) != 0);
+    case TCP_MAXSEG: return put_int(val, len, tcp_state_synchronized(t->state) ? t->mss
+                                              : (t->user_mss ? t->user_mss : TCP_DEFAULT_MSS));
+    case TCP_KEEPIDLE: return put_int(val, len, (int)(t->keepidle / UST_SEC));
+    case TCP_KEEPINTVL: return put_int(val, len, (int)(t->keepintvl / UST_SEC));
+    case TCP_KEEPCNT: return put_int(val, len, (int)t->keepcnt);
+    case TCP_USER_TIMEOUT: return put_int(val, len, (int)(t->user_timeout / UST_MSEC));
+    case UST_TCP_ECN: return put_int(val, len, t->ecn_mode);
+    case TCP_CONGESTION: {
+        size_t n = strlen(t->cc_ops->name) + 1;
+        if (n > *len)
+            n = *len;
+        memcpy(val, t->cc_ops->name, n);
+        *len = n;
+        return UST_OK;
+    }
+    case UST_TCP_INFO: {
+        struct ust_tcp_info info;
+        tcp_fill_info(t, &info);
+        size_t n = *len < sizeof(info) ? *len : sizeof(info);
+        memcpy(val, &info, n);
+        *len = n;
+        return UST_OK;
+    }
+    default: return UST_ERR_NOPROTOOPT;
+    }
+}
