@@ -33,13 +33,15 @@ static void gw_retry_arm(struct ust_stack *st)
 /* Marks gw's routes dead (or alive); returns how many changed. */
 static unsigned gw_mark(struct ust_stack *st, ust_ip4_t gw, bool dead)
 {
+    struct route_table *t = &stack_net(st)->routes;
+    ust_time_t until = stack_now(st) + ust_stack_config(st)->ip_gw_retry;
     unsigned n = 0;
-    for (unsigned i = 0; i < stack_net(st)->routes.n; i++) {
-        struct route *r = &stack_net(st)->routes.r[i];
+    for (unsigned i = 0; i < t->n; i++) {
+        struct route *r = &t->r[i];
         if (r->gateway != gw || r->dead == dead)
             continue;
         r->dead = dead;
-        r->dead_until = stack_now(st) + ust_stack_config(st)->ip_gw_retry;
+        r->dead_until = until;
         n++;
     }
     return n;
@@ -49,14 +51,15 @@ static void gw_retry_fired(struct ust_stack *st, struct ust_timer *t, ust_time_t
 {
     (void)t;
     char g[16];
-    for (unsigned i = 0; i < stack_net(st)->routes.n; i++) {
-        struct route *r = &stack_net(st)->routes.r[i];
+    struct route_table *rt = &stack_net(st)->routes;
+    for (unsigned i = 0; i < rt->n; i++) {
+        struct route *r = &rt->r[i];
         if (r->dead && r->dead_until <= now) {
             r->dead = false;
             TRACE(st, "route", "gateway %s: trying it again", IP4STR(r->gateway, g));
         }
     }
-    route_cache_flush(&stack_net(st)->routes, true);
+    route_cache_flush(rt, true);
     gw_retry_arm(st);
 }
 

@@ -47,7 +47,8 @@ static void icmp_echo_reply_in(struct ust_stack *st, const struct ipv4_hdr *ip,
     char s[16];
     TRACE(st, "icmp", "echo reply from %s id %u seq %u len %zu ttl %u", IP4STR(ip->src, s), h->id,
           h->seq, len, ip->ttl);
-    if (!stack_net(st)->icmp.ping_fn)
+    const struct icmp_state *icmp = &stack_net(st)->icmp;
+    if (!icmp->ping_fn)
         return;
     bool ok = true;
     for (size_t i = 8; i < len; i++)
@@ -56,7 +57,7 @@ static void icmp_echo_reply_in(struct ust_stack *st, const struct ipv4_hdr *ip,
     struct ust_ping_result r = {.event = UST_PING_REPLY, .from = ip->src, .id = h->id,
                                 .seq = h->seq, .ttl = ip->ttl, .len = len, .payload_ok = ok,
                                 .at = stack_now(st)};
-    stack_net(st)->icmp.ping_fn(stack_net(st)->icmp.ping_ctx, &r);
+    icmp->ping_fn(icmp->ping_ctx, &r);
 }
 
 /* An error about a datagram we sent (RFC 1122 3.2.2: MUST be passed to the

@@ -36,7 +36,8 @@ static bool icmp_error_permitted(const struct ust_stack *st, const struct ipv4_h
  * then cfg.icmp_err_rate per second; a rate of 0 disables the limit. */
 bool icmp_err_allowed(struct ust_stack *st)
 {
-    return rate_bucket_take(&stack_net(st)->icmp.err_tat, ust_stack_config(st)->icmp_err_rate, ust_stack_config(st)->icmp_err_burst,
+    const struct ust_config *cfg = ust_stack_config(st);
+    return rate_bucket_take(&stack_net(st)->icmp.err_tat, cfg->icmp_err_rate, cfg->icmp_err_burst,
                             stack_now(st));
 }
 
@@ -95,13 +96,14 @@ void icmp_send_error(struct ust_stack *st, uint8_t type, uint8_t code, uint32_t 
  * ping handler. */
 void icmp_ping_error(struct ust_stack *st, const struct ip_err *e)
 {
+    const struct icmp_state *icmp = &stack_net(st)->icmp;
     struct icmp_hdr req;
-    if (e->event < 0 || !stack_net(st)->icmp.ping_fn || icmp_parse(e->l4, e->l4_len, false, &req) < 0 ||
+    if (e->event < 0 || !icmp->ping_fn || icmp_parse(e->l4, e->l4_len, false, &req) < 0 ||
         req.type != ICMP_ECHO_REQUEST)
         return;
     struct ust_ping_result r = {.event = (enum ust_ping_event)e->event, .from = e->from,
                                 .id = req.id, .seq = req.seq, .code = e->code, .at = stack_now(st)};
-    stack_net(st)->icmp.ping_fn(stack_net(st)->icmp.ping_ctx, &r);
+    icmp->ping_fn(icmp->ping_ctx, &r);
 }
 
 /* RFC 1122 3.2.2: the error goes to the protocol that sent the datagram,

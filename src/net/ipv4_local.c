@@ -23,9 +23,10 @@ void ipv4_local_poll(struct ust_stack *st)
 {
     /* Only what was queued before this call: replies generated during
      * delivery wait for the next poll, so one poll always terminates. */
-    size_t n = stack_net(st)->local.count;
+    struct pkt_queue *q = &stack_net(st)->local;
+    size_t n = q->count;
     struct pkt *p;
-    while (n-- > 0 && (p = pkt_queue_pop(&stack_net(st)->local))) {
+    while (n-- > 0 && (p = pkt_queue_pop(q))) {
         ipv4_input_local(st, p->data, p->len);
         pkt_free(p);
     }

@@ -122,7 +122,8 @@ static int ipv4_output_wire(struct ust_stack *st, const struct ipv4_out *o, stru
     }
     char pn[8];
     TRACE(st, "ip", "tx %s->%s proto %s len %zu ttl %u", IP4STR(src, s), IP4STR(o->dst, d),
-          ipv4_proto_name(o->proto, pn), p->len, o->ttl ? o->ttl : ust_stack_config(st)->ip_default_ttl);
+          ipv4_proto_name(o->proto, pn), p->len,
+          o->ttl ? o->ttl : ust_stack_config(st)->ip_default_ttl);
     rc = ipv4_transmit(st, ifc, next_hop, p, ipv4_path_mtu(st, ifc, o->dst));
     if (rc < 0 && rc != UST_ERR_MSGSIZE)
         stack_stats(st)->ip.OutDiscards++;

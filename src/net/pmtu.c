@@ -77,11 +77,11 @@ bool pmtu_update(struct ust_stack *st, ust_ip4_t dst, unsigned mtu)
         return false;
     }
     bool at_floor = false;
-    if (mtu < ust_stack_config(st)->ip_min_pmtu) {
+    unsigned min_pmtu = ust_stack_config(st)->ip_min_pmtu;
+    if (mtu < min_pmtu) {
         stack_stats(st)->icmp.PmtuFloorClamps++;
-        TRACE(st, "ip", "pmtu %s: %u below the floor, %u used", IP4STR(dst, d), mtu,
-              ust_stack_config(st)->ip_min_pmtu);
-        mtu = ust_stack_config(st)->ip_min_pmtu;
+        TRACE(st, "ip", "pmtu %s: %u below the floor, %u used", IP4STR(dst, d), mtu, min_pmtu);
+        mtu = min_pmtu;
         at_floor = true;
     }
     /* RFC 1191 5: never raised by a message: a larger value is ignored. */

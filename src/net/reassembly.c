@@ -93,8 +93,8 @@ static struct reasm *reasm_find(struct ust_stack *st, const struct ipv4_hdr *h)
 static struct reasm *reasm_new(struct ust_stack *st, const struct ipv4_hdr *h)
 {
     struct reasm_table *t = &stack_net(st)->reasm;
-    if (t->count >= ust_stack_config(st)->ip_reasm_max ||
-        t->mem + sizeof(struct reasm) > ust_stack_config(st)->ip_reasm_mem_max) {
+    const struct ust_config *cfg = ust_stack_config(st);
+    if (t->count >= cfg->ip_reasm_max || t->mem + sizeof(struct reasm) > cfg->ip_reasm_mem_max) {
         stack_stats(st)->ip.ReasmMemDrops++;
         TRACE(st, "ip", "reasm: refuse id %u (%u datagrams, %zu bytes held)", h->id,
               t->count, t->mem);
@@ -109,7 +109,7 @@ static struct reasm *reasm_new(struct ust_stack *st, const struct ipv4_hdr *h)
     r->proto = h->proto;
     r->mem = sizeof(*r);
     timer_init(&r->timer, reasm_timeout);
-    timer_arm(st, &r->timer, stack_now(st) + ust_stack_config(st)->ip_reasm_timeout);
+    timer_arm(st, &r->timer, stack_now(st) + cfg->ip_reasm_timeout);
     r->next = t->list;
     t->list = r;
     t->count++;

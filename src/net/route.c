@@ -132,9 +132,10 @@ int ust_route_del(struct ust_stack *st, ust_ip4_t dst, int prefix_len)
 int ust_route_default(struct ust_stack *st, ust_ip4_t gateway)
 {
     unsigned metric = 0;
-    for (unsigned i = 0; i < stack_net(st)->routes.n; i++)
-        if (stack_net(st)->routes.r[i].prefix_len == 0 && stack_net(st)->routes.r[i].metric >= metric)
-            metric = stack_net(st)->routes.r[i].metric + 1;
+    const struct route_table *t = &stack_net(st)->routes;
+    for (unsigned i = 0; i < t->n; i++)
+        if (t->r[i].prefix_len == 0 && t->r[i].metric >= metric)
+            metric = t->r[i].metric + 1;
     return ust_route_add_metric(st, 0, 0, gateway, -1, metric);
 }
 
@@ -153,8 +154,9 @@ int ust_route_lookup(const struct ust_stack *st, ust_ip4_t dst, int *ifindex,
 
 void ust_route_dump(const struct ust_stack *st, FILE *out)
 {
-    for (unsigned i = 0; i < stack_net_const(st)->routes.n; i++) {
-        const struct route *r = &stack_net_const(st)->routes.r[i];
+    const struct route_table *t = &stack_net_const(st)->routes;
+    for (unsigned i = 0; i < t->n; i++) {
+        const struct route *r = &t->r[i];
         const struct ust_iface *ifc = iface_at(st, r->ifindex);
         char d[16], g[16];
         if (r->prefix_len == 0)
