@@ -12,6 +12,8 @@
 static int stack_register_protocols(struct ust_stack *st)
 {
     st->frame_input = link_input;
+    st->link.up.neighbour_advice = ipv4_gateway_advice;
+    st->link.up.unresolved = icmp_local_unreachable;
     int (*const reg[])(struct ust_stack *) = {arp_register, ipv4_register, icmp_register,
                                               udp_register, tcp_register};
     for (size_t i = 0; i < sizeof(reg) / sizeof(reg[0]); i++) {
@@ -37,7 +39,7 @@ struct ust_stack *ust_stack_new(const struct ust_config *cfg)
     if (st->cfg.ip_default_ttl == 0)
         st->cfg.ip_default_ttl = UST_DEFAULT_TTL;
     rng_seed(&st->rng, st->cfg.seed);
-    st->ip_next_id = (uint16_t)rng_next(&st->rng);
+    st->net.next_id = (uint16_t)rng_next(&st->rng);
     if (timer_heap_init(&stack_services(st)->timers) != UST_OK || arp_init(st) != UST_OK ||
         udp_init(st) != UST_OK || tcp_init(st) != UST_OK || stack_register_protocols(st) != UST_OK) {
         ust_stack_free(st);
@@ -155,6 +157,30 @@ struct pkt_pool *stack_pkt_pool(struct ust_stack *st) { return &st->pkt_pool; }
 
 struct ust_rng *stack_rng(struct ust_stack *st) { return &st->rng; }
 
+struct link_state *stack_link(struct ust_stack *st) { return &st->link; }
+const struct link_state *stack_link_const(const struct ust_stack *st) { return &st->link; }
+
+struct net_state *stack_net(struct ust_stack *st) { return &st->net; }
+const struct net_state *stack_net_const(const struct ust_stack *st) { return &st->net; }
+struct pmtu_cache *stack_pmtu(struct ust_stack *st) { return &st->pmtu; }
+const struct pmtu_cache *stack_pmtu_const(const struct ust_stack *st) { return &st->pmtu; }
+
+struct sock_table *stack_socks(struct ust_stack *st) { return &st->socks; }
+
+bool stack_has_waiter(const struct ust_stack *st) { return st->wait_fn != NULL; }
+
+int stack_wait(struct ust_stack *st, ust_time_t deadline)
+{
+    /* What the caller has sent so far goes out before we sleep, and the
+     * network's work during the wait forms bursts of its own. */
+    unsigned hold = st->tx_hold;
+    st->tx_hold = 0;
+    stack_tx_flush(st);
+    int rc = st->wait_fn(st->wait_ctx, deadline);
+    st->tx_hold = hold;
+    return rc;
+}
+
 static ust_ip4_t prefix_mask(int len) { return len ? (ust_ip4_t)(0xffffffffu << (32 - len)) : 0; }
 
 int ust_iface_add(struct ust_stack *st, struct ust_dev *dev, ust_ip4_t addr, int prefix_len)
@@ -175,7 +201,7 @@ int ust_iface_add(struct ust_stack *st, struct ust_dev *dev, ust_ip4_t addr, int
     st->nifaces++;
     struct route r = {.dst = addr & ifc->mask, .mask = ifc->mask, .gateway = 0,
                       .prefix_len = prefix_len, .ifindex = ifc->index};
-    int rc = route_insert(&st->routes, &r);
+    int rc = route_insert(&st->net.routes, &r);
     if (rc != UST_OK)
         return rc;
     char a[16];
@@ -214,6 +240,13 @@ struct ust_iface *iface_by_addr(struct ust_stack *st, ust_ip4_t addr)
 }
 
 struct ust_iface *iface_by_index(struct ust_stack *st, int index)
+{
+    if (index < 0 || (unsigned)index >= st->nifaces)
+        return NULL;
+    return &st->ifaces[index];
+}
+
+const struct ust_iface *iface_at(const struct ust_stack *st, int index)
 {
     if (index < 0 || (unsigned)index >= st->nifaces)
         return NULL;

@@ -11,8 +11,11 @@
 #include "core/services.h"
 #include "core/timer.h"
 #include "dev/dev_host.h"
+#include "link/iface.h"
 #include "link/link.h"
+#include "link/link_state.h"
 #include "net/net.h"
+#include "net/net_state.h"
 #include "socket/sock.h"
 #include "transport/transport.h"
 #include "ustack/config.h"
@@ -20,14 +23,6 @@
 #include "ustack/stats.h"
 
 struct tcp_state;
-
-struct ust_iface {
-    struct ust_dev *dev;
-    ust_ip4_t addr;
-    ust_ip4_t mask;
-    int prefix_len;
-    int index;
-};
 
 struct ust_stack {
     /* First: the services reach their state without this header
@@ -52,18 +47,13 @@ struct ust_stack {
      * ust_stack_new): the device layer does not name the layer above. */
     int (*frame_input)(struct ust_dev *dev, ust_time_t now, const uint8_t *frame, size_t len);
     /* Demultiplexing, filled by each protocol's register function at
-     * creation (ust_stack_new): EtherType -> handler (link), IP protocol
-     * -> ops (net). */
-    struct link_proto_table link_protos;
-    struct ip_proto_table ip_protos;
-
-    struct arp_table arp;
-    struct route_table routes;
+     * creation (ust_stack_new): EtherType -> handler (in link, with the
+     * ARP cache: link/link_state.h, stack_link), IP protocol -> ops (net). */
+    struct link_state link;
+    /* The network layer's state (net/net_state.h, stack_net), with the
+     * IP protocol table. */
+    struct net_state net;
     struct pmtu_cache pmtu;
-    struct reasm_table reasm;
-    struct icmp_state icmp;
-    uint16_t ip_next_id;      /* IPv4 identification counter */
-    struct pkt_queue ip_local; /* datagrams to ourselves, delivered by poll */
 
     struct udp_state udp;
     struct tcp_state *tcp;
@@ -85,9 +75,7 @@ struct ust_stack {
 
 _Static_assert(offsetof(struct ust_stack, svc) == 0, "stack_services() casts the stack");
 
-/* The interface that owns `addr`, or NULL. */
-struct ust_iface *iface_by_addr(struct ust_stack *st, ust_ip4_t addr);
-struct ust_iface *iface_by_index(struct ust_stack *st, int index);
+/* iface_by_addr, iface_by_index: link/iface.h. */
 /* Bursts of output (stack_tx_hold, stack_tx_release, stack_tx_flush) and
  * stack_add_dev: dev/dev_host.h. */
 

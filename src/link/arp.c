@@ -5,10 +5,13 @@
 #include <stddef.h>
 #include <string.h>
 
-#include "core/stack_impl.h"
+#include "core/services.h"
 #include "core/trace.h"
 #include "dev/dev_impl.h"
+#include "iface.h"
 #include "link.h"
+#include "link_state.h"
+#include "wire/ipv4.h"
 #include "wire/arp.h"
 #include "wire/eth.h"
 
@@ -50,7 +53,7 @@ void arp_send_request(struct ust_stack *st, struct ust_iface *ifc, ust_ip4_t tar
     char t[16], s[16];
     TRACE(st, "arp", "who-has %s tell %s%s", IP4STR(target, t), IP4STR(ifc->addr, s),
           dst_mac ? " (unicast)" : "");
-    st->stats.arp.out_requests++;
+    stack_stats(st)->arp.out_requests++;
     arp_xmit(st, ifc->dev, &a, dst_mac ? dst_mac : eth_bcast);
 }
 
@@ -63,7 +66,7 @@ void arp_announce(struct ust_stack *st, struct ust_iface *ifc)
     a.tpa = ifc->addr;
     char s[16];
     TRACE(st, "arp", "gratuitous %s", IP4STR(ifc->addr, s));
-    st->stats.arp.gratuitous_sent++;
+    stack_stats(st)->arp.gratuitous_sent++;
     arp_xmit(st, ifc->dev, &a, eth_bcast);
 }
 
@@ -75,7 +78,7 @@ static void arp_send_reply(struct ust_stack *st, struct ust_iface *ifc, const st
     a.tpa = req->spa;
     char s[16], m[18];
     TRACE(st, "arp", "reply %s is-at %s", IP4STR(ifc->addr, s), ust_mac_str(&ifc->dev->mac, m));
-    st->stats.arp.out_replies++;
+    stack_stats(st)->arp.out_replies++;
     arp_xmit(st, ifc->dev, &a, req->sha);
 }
 
@@ -84,14 +87,16 @@ void arp_confirm(struct ust_stack *st, struct arp_entry *e, const uint8_t mac[6]
     bool was_incomplete = e->state == ARP_INCOMPLETE;
     memcpy(e->mac.b, mac, ETH_ALEN);
     e->state = ARP_REACHABLE;
-    e->confirmed = st->now;
+    e->confirmed = stack_now(st);
     e->requests = 0;
-    timer_arm(st, &e->timer, st->now + st->cfg.arp_reachable_time);
+    timer_arm(st, &e->timer, e->confirmed + ust_stack_config(st)->arp_reachable_time);
     if (!was_incomplete)
         return;
     /* RFC 1122 3.3.1.4: a resolution that succeeded is positive advice
      * about a gateway (revives it if it was believed dead). */
-    ipv4_gateway_advice(st, e->ip, true);
+    const struct link_upcalls *up = &stack_link(st)->up;
+    if (up->neighbour_advice)
+        up->neighbour_advice(st, e->ip, true);
     struct ust_iface *ifc = iface_by_index(st, e->ifindex);
     struct pkt *p;
     while ((p = pkt_queue_pop(&e->pending))) {
@@ -114,15 +119,18 @@ static void arp_give_up(struct ust_stack *st, struct arp_entry *e)
     char a[16];
     TRACE(st, "arp", "%s unreachable after %u requests, %zu packets dropped",
           IP4STR(e->ip, a), e->requests, q.count);
-    st->stats.arp.resolve_failed++;
+    stack_stats(st)->arp.resolve_failed++;
     ust_ip4_t ip = e->ip;
     arp_remove(st, e);
     /* RFC 1122 3.3.1.4: the link layer's negative advice. When the address
      * is a gateway, traffic moves to the next default gateway. */
-    ipv4_gateway_advice(st, ip, false);
+    const struct link_upcalls *up = &stack_link(st)->up;
+    if (up->neighbour_advice)
+        up->neighbour_advice(st, ip, false);
     struct pkt *p;
     while ((p = pkt_queue_pop(&q))) {
-        icmp_local_unreachable(st, p->data, p->len);
+        if (up->unresolved)
+            up->unresolved(st, p->data, p->len);
         pkt_free(p);
     }
 }
@@ -134,20 +142,20 @@ void arp_timer_fired(struct ust_stack *st, struct ust_timer *t, ust_time_t now)
     switch (e->state) {
     case ARP_INCOMPLETE: {
         struct ust_iface *ifc = iface_by_index(st, e->ifindex);
-        if (!ifc || e->requests >= st->cfg.arp_max_requests) {
+        if (!ifc || e->requests >= ust_stack_config(st)->arp_max_requests) {
             arp_give_up(st, e);
             return;
         }
         arp_send_request(st, ifc, e->ip, NULL);
         e->requests++;
         e->last_request = now;
-        timer_arm(st, &e->timer, now + st->cfg.arp_retry_interval);
+        timer_arm(st, &e->timer, now + ust_stack_config(st)->arp_retry_interval);
         return;
     }
     case ARP_REACHABLE:
         TRACE(st, "arp", "%s stale", IP4STR(e->ip, a));
         e->state = ARP_STALE;
-        timer_arm(st, &e->timer, now + st->cfg.arp_stale_time);
+        timer_arm(st, &e->timer, now + ust_stack_config(st)->arp_stale_time);
         return;
     case ARP_STALE:
         TRACE(st, "arp", "%s expired", IP4STR(e->ip, a));
@@ -159,13 +167,13 @@ void arp_timer_fired(struct ust_stack *st, struct ust_timer *t, ust_time_t now)
 /* RFC 1122 2.3.2.2: keep at least the latest packet; the oldest goes. */
 static void arp_enqueue(struct ust_stack *st, struct arp_entry *e, struct pkt *p)
 {
-    if (st->cfg.arp_queue_len == 0) {
-        st->stats.arp.queue_drops++;
+    if (ust_stack_config(st)->arp_queue_len == 0) {
+        stack_stats(st)->arp.queue_drops++;
         pkt_free(p);
         return;
     }
-    while (e->pending.count >= st->cfg.arp_queue_len) {
-        st->stats.arp.queue_drops++;
+    while (e->pending.count >= ust_stack_config(st)->arp_queue_len) {
+        stack_stats(st)->arp.queue_drops++;
         pkt_free(pkt_queue_pop(&e->pending));
     }
     pkt_queue_push(&e->pending, p);
@@ -175,9 +183,10 @@ static void arp_enqueue(struct ust_stack *st, struct arp_entry *e, struct pkt *p
  * most once per retry interval (RFC 1122 2.3.2.1 "unicast poll"). */
 static void arp_revalidate(struct ust_stack *st, struct ust_iface *ifc, struct arp_entry *e)
 {
-    if (e->last_request && e->last_request + st->cfg.arp_retry_interval > st->now)
+    ust_time_t now = stack_now(st);
+    if (e->last_request && e->last_request + ust_stack_config(st)->arp_retry_interval > now)
         return;
-    e->last_request = st->now;
+    e->last_request = now;
     arp_send_request(st, ifc, e->ip, e->mac.b);
 }
 
@@ -198,15 +207,15 @@ int arp_output(struct ust_stack *st, struct ust_iface *ifc, ust_ip4_t next_hop, 
     if (!e) {
         char a[16];
         TRACE(st, "arp", "cache full, drop packet for %s", IP4STR(next_hop, a));
-        st->stats.arp.queue_drops++;
+        stack_stats(st)->arp.queue_drops++;
         pkt_free(p);
         return UST_ERR_NOMEM;
     }
     arp_enqueue(st, e, p);
     arp_send_request(st, ifc, next_hop, NULL);
     e->requests = 1;
-    e->last_request = st->now;
-    timer_arm(st, &e->timer, st->now + st->cfg.arp_retry_interval);
+    e->last_request = stack_now(st);
+    timer_arm(st, &e->timer, stack_now(st) + ust_stack_config(st)->arp_retry_interval);
     return UST_OK;
 }
 
@@ -237,22 +246,22 @@ static bool arp_sender_ok(struct ust_stack *st, const struct ust_iface *ifc, con
 void arp_input(struct ust_stack *st, struct ust_dev *dev, const uint8_t *buf, size_t len)
 {
     struct arp_pkt a;
-    st->stats.arp.in_packets++;
+    stack_stats(st)->arp.in_packets++;
     int rc = arp_parse(buf, len, &a);
     if (rc < 0) {
-        st->stats.arp.in_errors++;
+        stack_stats(st)->arp.in_errors++;
         TRACE(st, "arp", "drop: %s", wire_strerror(rc));
         return;
     }
     if (a.op == ARP_OP_REQUEST)
-        st->stats.arp.in_requests++;
+        stack_stats(st)->arp.in_requests++;
     else
-        st->stats.arp.in_replies++;
+        stack_stats(st)->arp.in_replies++;
     struct ust_iface *ifc = iface_by_index(st, dev->ifindex);
     if (!ifc)
         return; /* no address on this device: nothing to answer or learn */
     if (!arp_sender_ok(st, ifc, &a)) {
-        st->stats.arp.in_errors++;
+        stack_stats(st)->arp.in_errors++;
         return;
     }
     char s[16], t[16];
@@ -263,14 +272,14 @@ void arp_input(struct ust_stack *st, struct ust_dev *dev, const uint8_t *buf, si
         arp_confirm(st, e, a.sha);
     if (a.tpa != ifc->addr) {
         if (!merged && a.op == ARP_OP_REPLY) {
-            st->stats.arp.unsolicited_ignored++;
+            stack_stats(st)->arp.unsolicited_ignored++;
             TRACE(st, "arp", "ignore unsolicited reply %s", IP4STR(a.spa, s));
         }
         return;
     }
     if (a.op != ARP_OP_REQUEST) {
         if (!merged) {
-            st->stats.arp.unsolicited_ignored++;
+            stack_stats(st)->arp.unsolicited_ignored++;
             TRACE(st, "arp", "ignore unsolicited reply %s", IP4STR(a.spa, s));
         }
         return;

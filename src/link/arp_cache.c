@@ -5,16 +5,18 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "core/stack_impl.h"
+#include "core/services.h"
 #include "core/trace.h"
 #include "dev/dev_impl.h"
 #include "link.h"
+#include "link_state.h"
 
 static const char *const arp_state_names[] = {"INCOMPLETE", "REACHABLE", "STALE"};
 
 int arp_init(struct ust_stack *st)
 {
-    memset(&st->arp, 0, sizeof(st->arp));
+    struct arp_table *t = &stack_link(st)->arp;
+    memset(t, 0, sizeof(*t));
     return UST_OK;
 }
 
@@ -27,30 +29,32 @@ static void arp_entry_free(struct ust_stack *st, struct arp_entry *e)
 
 void arp_destroy(struct ust_stack *st)
 {
-    for (unsigned i = 0; i < st->arp.count; i++)
-        arp_entry_free(st, st->arp.v[i]);
-    free(st->arp.v);
-    memset(&st->arp, 0, sizeof(st->arp));
+    struct arp_table *t = &stack_link(st)->arp;
+    for (unsigned i = 0; i < t->count; i++)
+        arp_entry_free(st, t->v[i]);
+    free(t->v);
+    memset(t, 0, sizeof(*t));
 }
 
 struct arp_entry *arp_lookup(struct ust_stack *st, ust_ip4_t ip)
 {
-    for (unsigned i = 0; i < st->arp.count; i++)
-        if (st->arp.v[i]->ip == ip)
-            return st->arp.v[i];
+    const struct arp_table *t = &stack_link(st)->arp;
+    for (unsigned i = 0; i < t->count; i++)
+        if (t->v[i]->ip == ip)
+            return t->v[i];
     return NULL;
 }
 
 void arp_remove(struct ust_stack *st, struct arp_entry *e)
 {
-    struct arp_table *t = &st->arp;
+    struct arp_table *t = &stack_link(st)->arp;
     for (unsigned i = 0; i < t->count; i++) {
         if (t->v[i] == e) {
             t->v[i] = t->v[--t->count];
             break;
         }
     }
-    st->stats.arp.queue_drops += e->pending.count;
+    stack_stats(st)->arp.queue_drops += e->pending.count;
     arp_entry_free(st, e);
 }
 
@@ -69,9 +73,10 @@ static int victim_rank(const struct arp_entry *e)
  * neither push out neighbours that answered nor keep new ones out. */
 static struct arp_entry *arp_victim(struct ust_stack *st)
 {
+    const struct arp_table *t = &stack_link(st)->arp;
     struct arp_entry *best = NULL;
-    for (unsigned i = 0; i < st->arp.count; i++) {
-        struct arp_entry *e = st->arp.v[i];
+    for (unsigned i = 0; i < t->count; i++) {
+        struct arp_entry *e = t->v[i];
         if (!best || victim_rank(e) < victim_rank(best) ||
             (victim_rank(e) == victim_rank(best) && e->confirmed < best->confirmed))
             best = e;
@@ -94,16 +99,18 @@ static int arp_table_grow(struct arp_table *t)
 
 struct arp_entry *arp_create(struct ust_stack *st, ust_ip4_t ip, int ifindex)
 {
-    if (st->arp.count >= st->cfg.arp_max_entries) {
+    struct arp_table *t = &stack_link(st)->arp;
+    unsigned max_entries = ust_stack_config(st)->arp_max_entries;
+    if (t->count >= max_entries) {
         struct arp_entry *victim = arp_victim(st);
         if (!victim)
             return NULL;
         char a[16];
         TRACE(st, "arp", "cache full: evict %s", IP4STR(victim->ip, a));
-        st->stats.arp.entries_evicted++;
+        stack_stats(st)->arp.entries_evicted++;
         arp_remove(st, victim);
     }
-    if (st->arp.count >= st->cfg.arp_max_entries || arp_table_grow(&st->arp) != UST_OK)
+    if (t->count >= max_entries || arp_table_grow(t) != UST_OK)
         return NULL;
     struct arp_entry *e = calloc(1, sizeof(*e));
     if (!e)
@@ -111,31 +118,34 @@ struct arp_entry *arp_create(struct ust_stack *st, ust_ip4_t ip, int ifindex)
     e->ip = ip;
     e->ifindex = ifindex;
     e->state = ARP_INCOMPLETE;
-    e->confirmed = st->now;
+    e->confirmed = stack_now(st);
     timer_init(&e->timer, arp_timer_fired);
-    st->arp.v[st->arp.count++] = e;
+    t->v[t->count++] = e;
     return e;
 }
 
 void ust_arp_flush(struct ust_stack *st)
 {
-    TRACE(st, "arp", "flush %u entries", st->arp.count);
-    while (st->arp.count)
-        arp_remove(st, st->arp.v[st->arp.count - 1]);
+    struct arp_table *t = &stack_link(st)->arp;
+    TRACE(st, "arp", "flush %u entries", t->count);
+    while (t->count)
+        arp_remove(st, t->v[t->count - 1]);
 }
 
 void ust_arp_dump(const struct ust_stack *st, FILE *out)
 {
-    for (unsigned i = 0; i < st->arp.count; i++) {
-        const struct arp_entry *e = st->arp.v[i];
+    const struct arp_table *t = &stack_link_const(st)->arp;
+    ust_time_t now = stack_now(st);
+    for (unsigned i = 0; i < t->count; i++) {
+        const struct arp_entry *e = t->v[i];
         char a[16], m[18];
-        const struct ust_iface *ifc =
-            e->ifindex >= 0 && (unsigned)e->ifindex < st->nifaces ? &st->ifaces[e->ifindex] : NULL;
-        ust_time_t left = timer_armed(&e->timer) && e->timer.when > st->now
-                              ? e->timer.when - st->now : 0;
+        struct ust_dev *dev = NULL;
+        if (ust_iface_info(st, e->ifindex, NULL, NULL, &dev) != UST_OK)
+            dev = NULL;
+        ust_time_t left = timer_armed(&e->timer) && e->timer.when > now ? e->timer.when - now : 0;
         fprintf(out, "%-15s %-17s %-10s %-8s %llu.%03llus\n", ust_ip4_str(e->ip, a),
                 e->state == ARP_INCOMPLETE ? "(incomplete)" : ust_mac_str(&e->mac, m),
-                arp_state_names[e->state], ifc ? ifc->dev->name : "?",
+                arp_state_names[e->state], dev ? dev->name : "?",
                 (unsigned long long)(left / UST_SEC),
                 (unsigned long long)(left % UST_SEC / UST_MSEC));
     }

@@ -2,11 +2,14 @@
  * input, llc_snap.c) and the link side of IPv4 output. */
 #include <string.h>
 
-#include "core/stack_impl.h"
+#include "core/services.h"
 #include "core/trace.h"
 #include "dev/dev_impl.h"
+#include "iface.h"
 #include "link.h"
+#include "link_state.h"
 #include "wire/eth.h"
+#include "wire/ipv4.h"
 
 static const uint8_t eth_bcast[ETH_ALEN] = {0xff, 0xff, 0xff, 0xff, 0xff, 0xff};
 
@@ -20,7 +23,7 @@ static bool eth_for_us(const struct ust_dev *dev, const struct eth_hdr *h, bool 
 
 int link_proto_register(struct ust_stack *st, uint16_t ethertype, link_rx_fn input)
 {
-    struct link_proto_table *t = &st->link_protos;
+    struct link_proto_table *t = &stack_link(st)->protos;
     for (unsigned i = 0; i < t->count; i++)
         if (t->v[i].type == ethertype)
             return UST_ERR_EXIST;
@@ -34,7 +37,7 @@ int link_proto_register(struct ust_stack *st, uint16_t ethertype, link_rx_fn inp
 
 static link_rx_fn link_proto_lookup(const struct ust_stack *st, uint16_t ethertype)
 {
-    const struct link_proto_table *t = &st->link_protos;
+    const struct link_proto_table *t = &stack_link_const(st)->protos;
     for (unsigned i = 0; i < t->count; i++)
         if (t->v[i].type == ethertype)
             return t->v[i].input;
@@ -92,7 +95,7 @@ static int eth_input(struct ust_dev *dev, const uint8_t *frame, size_t len)
 
 int link_input(struct ust_dev *dev, ust_time_t now, const uint8_t *frame, size_t len)
 {
-    (void)now; /* the device layer has already advanced st->now */
+    (void)now; /* the device layer has already advanced the stack clock */
     if (dev->type == UST_LINK_IP)
         return eth_dispatch(dev, ETH_TYPE_IPV4, frame, len, false);
     return eth_input(dev, frame, len);
@@ -129,7 +132,7 @@ int eth_output(struct ust_stack *st, struct ust_dev *dev, struct pkt *p, const u
         memset(p->data + p->len, 0, ETH_MIN_FRAME - p->len);
         p->len = ETH_MIN_FRAME;
     }
-    return dev_transmit(dev, st->now, p);
+    return dev_transmit(dev, stack_now(st), p);
 }
 
 /* RFC 1112 6.4: IPv4 multicast maps to 01:00:5e + the low 23 bits. */
@@ -147,7 +150,7 @@ int link_output_ip(struct ust_stack *st, struct ust_iface *ifc, ust_ip4_t next_h
 {
     struct ust_dev *dev = ifc->dev;
     if (dev->type == UST_LINK_IP)
-        return dev_transmit(dev, st->now, p);
+        return dev_transmit(dev, stack_now(st), p);
     if (ipv4_is_iface_broadcast(ifc, next_hop))
         return eth_output(st, dev, p, eth_bcast, ETH_TYPE_IPV4);
     if (ipv4_is_multicast(next_hop)) {

@@ -11,10 +11,10 @@ struct ust_dev;
 struct ust_iface;
 
 /* Counts a link event on the device and on the stack-wide sum. */
-#define LINK_COUNT(dev, field)              \
-    do {                                    \
-        (dev)->stats.field++;               \
-        (dev)->st->stats.link.field++;      \
+#define LINK_COUNT(dev, field)                \
+    do {                                      \
+        (dev)->stats.field++;                 \
+        stack_stats((dev)->st)->link.field++; \
     } while (0)
 
 /* Receive entry point for a frame from a device (Ethernet or IP-only).

@@ -7,16 +7,17 @@
  * routes skipped by route_lookup, so the next default gateway takes over;
  * after cfg.ip_gw_retry it is tried again (the preferred one wins back its
  * traffic as soon as it answers). */
-#include "core/stack_impl.h"
+#include "core/services.h"
 #include "core/trace.h"
 #include "net.h"
+#include "net_state.h"
 
 static void gw_retry_fired(struct ust_stack *st, struct ust_timer *t, ust_time_t now);
 
 /* Arms the retry timer for the earliest dead route. */
 static void gw_retry_arm(struct ust_stack *st)
 {
-    struct route_table *t = &st->routes;
+    struct route_table *t = &stack_net(st)->routes;
     ust_time_t next = UST_TIME_NEVER;
     for (unsigned i = 0; i < t->n; i++)
         if (t->r[i].dead && t->r[i].dead_until < next)
@@ -32,13 +33,15 @@ static void gw_retry_arm(struct ust_stack *st)
 /* Marks gw's routes dead (or alive); returns how many changed. */
 static unsigned gw_mark(struct ust_stack *st, ust_ip4_t gw, bool dead)
 {
+    struct route_table *t = &stack_net(st)->routes;
+    ust_time_t until = stack_now(st) + ust_stack_config(st)->ip_gw_retry;
     unsigned n = 0;
-    for (unsigned i = 0; i < st->routes.n; i++) {
-        struct route *r = &st->routes.r[i];
+    for (unsigned i = 0; i < t->n; i++) {
+        struct route *r = &t->r[i];
         if (r->gateway != gw || r->dead == dead)
             continue;
         r->dead = dead;
-        r->dead_until = st->now + st->cfg.ip_gw_retry;
+        r->dead_until = until;
         n++;
     }
     return n;
@@ -48,14 +51,15 @@ static void gw_retry_fired(struct ust_stack *st, struct ust_timer *t, ust_time_t
 {
     (void)t;
     char g[16];
-    for (unsigned i = 0; i < st->routes.n; i++) {
-        struct route *r = &st->routes.r[i];
+    struct route_table *rt = &stack_net(st)->routes;
+    for (unsigned i = 0; i < rt->n; i++) {
+        struct route *r = &rt->r[i];
         if (r->dead && r->dead_until <= now) {
             r->dead = false;
             TRACE(st, "route", "gateway %s: trying it again", IP4STR(r->gateway, g));
         }
     }
-    route_cache_flush(&st->routes, true);
+    route_cache_flush(rt, true);
     gw_retry_arm(st);
 }
 
@@ -66,11 +70,11 @@ void ipv4_gateway_advice(struct ust_stack *st, ust_ip4_t gw, bool positive)
         return; /* not a gateway, or nothing new */
     if (positive) {
         TRACE(st, "route", "gateway %s is alive", IP4STR(gw, g));
-        route_cache_flush(&st->routes, true); /* back to the preferred one */
+        route_cache_flush(&stack_net(st)->routes, true); /* back to the preferred one */
     } else {
-        st->stats.ip.DeadGateways++;
+        stack_stats(st)->ip.DeadGateways++;
         TRACE(st, "route", "gateway %s is dead", IP4STR(gw, g));
-        route_cache_flush_gateway(&st->routes, gw);
+        route_cache_flush_gateway(&stack_net(st)->routes, gw);
     }
     gw_retry_arm(st);
 }

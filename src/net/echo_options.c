@@ -5,7 +5,7 @@
  * the request are not copied. */
 #include <string.h>
 
-#include "core/stack_impl.h"
+#include "core/services.h"
 #include "net.h"
 #include "wire/wbuf.h"
 
@@ -21,7 +21,7 @@
  * time "not ... with respect to midnight UT". */
 static uint32_t ts_now(const struct ust_stack *st)
 {
-    return (uint32_t)((st->now / UST_MSEC) & 0x7fffffffu) | 0x80000000u;
+    return (uint32_t)((stack_now(st) / UST_MSEC) & 0x7fffffffu) | 0x80000000u;
 }
 
 /* Record Route: our address in the next free slot, if there is one. */

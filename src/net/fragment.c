@@ -3,7 +3,8 @@
  * fragments only when their "copied" flag says so. */
 #include <string.h>
 
-#include "core/stack_impl.h"
+#include "core/services.h"
+#include "link/link.h"
 #include "core/trace.h"
 #include "net.h"
 
@@ -48,7 +49,7 @@ int ipv4_fragment(struct ust_stack *st, struct ust_iface *ifc, ust_ip4_t next_ho
 {
     struct ipv4_hdr h;
     if (ipv4_parse(p->data, p->len, false, &h) != WIRE_OK) {
-        st->stats.ip.FragFails++;
+        stack_stats(st)->ip.FragFails++;
         pkt_free(p);
         return UST_ERR_INVAL;
     }
@@ -80,7 +81,7 @@ int ipv4_fragment(struct ust_stack *st, struct ust_iface *ifc, ust_ip4_t next_ho
             rc = UST_ERR_NOMEM;
             break;
         }
-        st->stats.ip.FragCreates++;
+        stack_stats(st)->ip.FragCreates++;
         count++;
         int lrc = link_output_ip(st, ifc, next_hop, f);
         if (lrc < 0)
@@ -88,9 +89,9 @@ int ipv4_fragment(struct ust_stack *st, struct ust_iface *ifc, ust_ip4_t next_ho
         off += chunk;
     }
     if (rc == UST_ERR_MSGSIZE || rc == UST_ERR_NOMEM)
-        st->stats.ip.FragFails++;
+        stack_stats(st)->ip.FragFails++;
     else
-        st->stats.ip.FragOKs++;
+        stack_stats(st)->ip.FragOKs++;
     TRACE(st, "ip", "fragment id %u: %u bytes into %u pieces (mtu %u)", h.id, h.total_len, count,
           mtu);
     pkt_free(p);

@@ -5,9 +5,10 @@
  * (RFC 1122 3.2.2.6 allows it; it denies smurf amplification). */
 #include <string.h>
 
-#include "core/stack_impl.h"
+#include "core/services.h"
 #include "core/trace.h"
 #include "net.h"
+#include "net_state.h"
 #include "wire/icmp.h"
 
 /* RFC 1122 3.2.2.6: the reply carries the same identifier, sequence number
@@ -17,7 +18,7 @@ static void icmp_echo_reply(struct ust_stack *st, const struct ipv4_hdr *ip,
 {
     struct pkt *p = pkt_alloc(PKT_HEADROOM, ICMP_HDR_LEN + len);
     if (!p) {
-        st->stats.icmp.OutErrors++;
+        stack_stats(st)->icmp.OutErrors++;
         return;
     }
     memcpy(p->data + ICMP_HDR_LEN, data, len);
@@ -33,10 +34,10 @@ static void icmp_echo_reply(struct ust_stack *st, const struct ipv4_hdr *ip,
     char d[16];
     TRACE(st, "icmp", "echo reply to %s id %u seq %u len %zu", IP4STR(ip->src, d), req->id,
           req->seq, len);
-    st->stats.icmp.OutMsgs++;
-    st->stats.icmp.OutEchoReps++;
+    stack_stats(st)->icmp.OutMsgs++;
+    stack_stats(st)->icmp.OutEchoReps++;
     if (ipv4_output(st, &o, p) < 0)
-        st->stats.icmp.OutErrors++;
+        stack_stats(st)->icmp.OutErrors++;
 }
 
 /* Reply to one of our echo requests: report it to the ping handler. */
@@ -46,7 +47,8 @@ static void icmp_echo_reply_in(struct ust_stack *st, const struct ipv4_hdr *ip,
     char s[16];
     TRACE(st, "icmp", "echo reply from %s id %u seq %u len %zu ttl %u", IP4STR(ip->src, s), h->id,
           h->seq, len, ip->ttl);
-    if (!st->icmp.ping_fn)
+    const struct icmp_state *icmp = &stack_net(st)->icmp;
+    if (!icmp->ping_fn)
         return;
     bool ok = true;
     for (size_t i = 8; i < len; i++)
@@ -54,8 +56,8 @@ static void icmp_echo_reply_in(struct ust_stack *st, const struct ipv4_hdr *ip,
             ok = false;
     struct ust_ping_result r = {.event = UST_PING_REPLY, .from = ip->src, .id = h->id,
                                 .seq = h->seq, .ttl = ip->ttl, .len = len, .payload_ok = ok,
-                                .at = st->now};
-    st->icmp.ping_fn(st->icmp.ping_ctx, &r);
+                                .at = stack_now(st)};
+    icmp->ping_fn(icmp->ping_ctx, &r);
 }
 
 /* An error about a datagram we sent (RFC 1122 3.2.2: MUST be passed to the
@@ -69,12 +71,12 @@ static void icmp_error_in(struct ust_stack *st, const struct ipv4_hdr *ip,
     char s[16];
     if (ipv4_parse_quoted(quote, qlen, &orig, &l4, &l4_len) < 0 || l4_len < 8 ||
         !ipv4_is_local(st, orig.src) || orig.frag_off != 0) {
-        st->stats.icmp.InErrors++;
+        stack_stats(st)->icmp.InErrors++;
         TRACE(st, "icmp", "drop: error type %u with a bad quote", h->type);
         return;
     }
     if (h->type == ICMP_DEST_UNREACH && h->code == ICMP_UNREACH_FRAG_NEEDED) {
-        st->stats.icmp.InFragNeeded++;
+        stack_stats(st)->icmp.InFragNeeded++;
         /* RFC 5927 4.1 / 7.2: TCP first checks that the quote names data
          * in flight (tcp_icmp.c), then lowers the path MTU; UDP and ICMP
          * carry nothing to check it against (as Linux). */
@@ -100,7 +102,7 @@ static void icmp_redirect_in(struct ust_stack *st, const struct ipv4_hdr *ip,
     size_t l4_len;
     if (ipv4_parse_quoted(quote, qlen, &orig, &l4, &l4_len) < 0 || l4_len < 8 ||
         !ipv4_is_local(st, orig.src) || h->code > 3) {
-        st->stats.icmp.InErrors++;
+        stack_stats(st)->icmp.InErrors++;
         return;
     }
     redirect_input(st, ip->src, orig.dst, h->rest);
@@ -113,12 +115,12 @@ void icmp_input(struct ust_stack *st, struct ust_iface *ifc, const struct ipv4_h
     const uint8_t *msg = dgram + ip->hdr_len;
     size_t len = dgram_len - ip->hdr_len;
     struct icmp_hdr h;
-    st->stats.icmp.InMsgs++;
+    stack_stats(st)->icmp.InMsgs++;
     int rc = icmp_parse(msg, len, true, &h);
     if (rc < 0) {
-        st->stats.icmp.InErrors++;
+        stack_stats(st)->icmp.InErrors++;
         if (rc == WIRE_BAD_CSUM)
-            st->stats.icmp.InCsumErrors++;
+            stack_stats(st)->icmp.InCsumErrors++;
         TRACE(st, "icmp", "drop: %s", wire_strerror(rc));
         return;
     }
@@ -126,7 +128,7 @@ void icmp_input(struct ust_stack *st, struct ust_iface *ifc, const struct ipv4_h
     size_t body_len = len - ICMP_HDR_LEN;
     switch (h.type) {
     case ICMP_ECHO_REQUEST:
-        st->stats.icmp.InEchos++;
+        stack_stats(st)->icmp.InEchos++;
         if (link_bcast || ipv4_is_broadcast_in(st, ip->dst) || ipv4_is_multicast(ip->dst)) {
             TRACE(st, "icmp", "ignore echo request to broadcast");
             return;
@@ -134,28 +136,28 @@ void icmp_input(struct ust_stack *st, struct ust_iface *ifc, const struct ipv4_h
         icmp_echo_reply(st, ip, &h, body, body_len);
         return;
     case ICMP_ECHO_REPLY:
-        st->stats.icmp.InEchoReps++;
+        stack_stats(st)->icmp.InEchoReps++;
         icmp_echo_reply_in(st, ip, &h, body, body_len);
         return;
     case ICMP_DEST_UNREACH:
-        st->stats.icmp.InDestUnreachs++;
+        stack_stats(st)->icmp.InDestUnreachs++;
         icmp_error_in(st, ip, &h, body, body_len);
         return;
     case ICMP_TIME_EXCEEDED:
-        st->stats.icmp.InTimeExcds++;
+        stack_stats(st)->icmp.InTimeExcds++;
         icmp_error_in(st, ip, &h, body, body_len);
         return;
     case ICMP_REDIRECT:
-        st->stats.icmp.InRedirects++;
+        stack_stats(st)->icmp.InRedirects++;
         icmp_redirect_in(st, ip, &h, body, body_len);
         return;
     case ICMP_PARAM_PROBLEM:
     case ICMP_SOURCE_QUENCH:
-        st->stats.icmp.InOther++;
+        stack_stats(st)->icmp.InOther++;
         icmp_error_in(st, ip, &h, body, body_len);
         return;
     default:
-        st->stats.icmp.InOther++;
+        stack_stats(st)->icmp.InOther++;
         TRACE(st, "icmp", "ignore type %u", h.type);
         return;
     }

@@ -4,9 +4,10 @@
 #include <string.h>
 
 #include "core/ratelimit.h"
-#include "core/stack_impl.h"
+#include "core/services.h"
 #include "core/trace.h"
 #include "net.h"
+#include "net_state.h"
 #include "wire/icmp.h"
 
 /* Quote up to this much of the offending datagram, so that the error fits
@@ -35,17 +36,18 @@ static bool icmp_error_permitted(const struct ust_stack *st, const struct ipv4_h
  * then cfg.icmp_err_rate per second; a rate of 0 disables the limit. */
 bool icmp_err_allowed(struct ust_stack *st)
 {
-    return rate_bucket_take(&st->icmp.err_tat, st->cfg.icmp_err_rate, st->cfg.icmp_err_burst,
-                            st->now);
+    const struct ust_config *cfg = ust_stack_config(st);
+    return rate_bucket_take(&stack_net(st)->icmp.err_tat, cfg->icmp_err_rate, cfg->icmp_err_burst,
+                            stack_now(st));
 }
 
 static void icmp_count_out_error(struct ust_stack *st, uint8_t type)
 {
-    st->stats.icmp.OutMsgs++;
+    stack_stats(st)->icmp.OutMsgs++;
     if (type == ICMP_DEST_UNREACH)
-        st->stats.icmp.OutDestUnreachs++;
+        stack_stats(st)->icmp.OutDestUnreachs++;
     else if (type == ICMP_TIME_EXCEEDED)
-        st->stats.icmp.OutTimeExcds++;
+        stack_stats(st)->icmp.OutTimeExcds++;
 }
 
 void icmp_send_error(struct ust_stack *st, uint8_t type, uint8_t code, uint32_t extra,
@@ -60,7 +62,7 @@ void icmp_send_error(struct ust_stack *st, uint8_t type, uint8_t code, uint32_t 
         return;
     }
     if (!icmp_err_allowed(st)) {
-        st->stats.icmp.OutRateLimited++;
+        stack_stats(st)->icmp.OutRateLimited++;
         TRACE(st, "icmp", "rate limit: error type %u code %u not sent", type, code);
         return;
     }
@@ -69,7 +71,7 @@ void icmp_send_error(struct ust_stack *st, uint8_t type, uint8_t code, uint32_t 
         qlen = ICMP_QUOTE_MAX;
     struct pkt *p = pkt_alloc(PKT_HEADROOM, ICMP_HDR_LEN + qlen);
     if (!p) {
-        st->stats.icmp.OutErrors++;
+        stack_stats(st)->icmp.OutErrors++;
         return;
     }
     memcpy(p->data + ICMP_HDR_LEN, orig, qlen);
@@ -87,20 +89,21 @@ void icmp_send_error(struct ust_stack *st, uint8_t type, uint8_t code, uint32_t 
     TRACE(st, "icmp", "error type %u code %u to %s", type, code, IP4STR(h.src, d));
     icmp_count_out_error(st, type);
     if (ipv4_output(st, &o, p) < 0)
-        st->stats.icmp.OutErrors++;
+        stack_stats(st)->icmp.OutErrors++;
 }
 
 /* ICMP's err_input: an error about one of our echo requests goes to the
  * ping handler. */
 void icmp_ping_error(struct ust_stack *st, const struct ip_err *e)
 {
+    const struct icmp_state *icmp = &stack_net(st)->icmp;
     struct icmp_hdr req;
-    if (e->event < 0 || !st->icmp.ping_fn || icmp_parse(e->l4, e->l4_len, false, &req) < 0 ||
+    if (e->event < 0 || !icmp->ping_fn || icmp_parse(e->l4, e->l4_len, false, &req) < 0 ||
         req.type != ICMP_ECHO_REQUEST)
         return;
     struct ust_ping_result r = {.event = (enum ust_ping_event)e->event, .from = e->from,
-                                .id = req.id, .seq = req.seq, .code = e->code, .at = st->now};
-    st->icmp.ping_fn(st->icmp.ping_ctx, &r);
+                                .id = req.id, .seq = req.seq, .code = e->code, .at = stack_now(st)};
+    icmp->ping_fn(icmp->ping_ctx, &r);
 }
 
 /* RFC 1122 3.2.2: the error goes to the protocol that sent the datagram,
@@ -113,7 +116,7 @@ void icmp_notify_upper(struct ust_stack *st, uint8_t type, uint8_t code, uint32_
                        .event = event};
     if (ipv4_parse_quoted(quote, quote_len, &orig, &e.l4, &e.l4_len) < 0 || e.l4_len < 8)
         return;
-    const struct ip_proto_ops *ops = st->ip_protos.by_proto[orig.proto];
+    const struct ip_proto_ops *ops = stack_net(st)->protos.by_proto[orig.proto];
     if (ops && ops->err_input)
         ops->err_input(st, &e);
 }

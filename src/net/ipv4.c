@@ -5,53 +5,24 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "core/stack_impl.h"
+#include "core/services.h"
 #include "core/trace.h"
 #include "link/link.h"
 #include "net.h"
+#include "net_state.h"
 #include "wire/eth.h"
 #include "wire/icmp.h"
 #include "wire/wbuf.h"
 
 static bool ipv4_is_loopback(ust_ip4_t a) { return (a >> 24) == 127; }
 
-/* Prefix length of the class (RFC 791) of address a: A 8, B 16, C 24;
- * 0 for class D/E and for 0/8 and 127/8, which have no network broadcast. */
-static int classful_prefix(ust_ip4_t a)
-{
-    uint8_t top = (uint8_t)(a >> 24);
-    if (top == 0 || top == 127 || top >= 224)
-        return 0;
-    return top < 128 ? 8 : top < 192 ? 16 : 24;
-}
-
-bool ipv4_is_iface_broadcast(const struct ust_iface *ifc, ust_ip4_t a)
-{
-    if (a == 0xffffffffu)
-        return true;
-    /* /31 and /32 have no broadcast address (RFC 3021). */
-    if (ifc->prefix_len > 30)
-        return false;
-    if (a == (ifc->addr | ~ifc->mask))
-        return true; /* {<Network>, <Subnet>, -1} */
-    /* RFC 1122 3.3.6: the network-directed {<Network>, -1} and the
-     * all-subnets {<Network>, -1, -1} forms (the same bits) of the classful
-     * network the interface's subnet is part of. Only when the interface
-     * prefix subdivides that network: for a shorter (CIDR) prefix the
-     * classful "broadcast" can be an ordinary host address. */
-    int cp = classful_prefix(ifc->addr);
-    if (cp == 0 || ifc->prefix_len < cp)
-        return false;
-    ust_ip4_t cmask = 0xffffffffu << (32 - cp);
-    return a == (ifc->addr | ~cmask);
-}
-
 bool ipv4_is_broadcast(const struct ust_stack *st, ust_ip4_t a)
 {
     if (a == 0xffffffffu)
         return true;
-    for (unsigned i = 0; i < st->nifaces; i++)
-        if (ipv4_is_iface_broadcast(&st->ifaces[i], a))
+    const struct ust_iface *ifc;
+    for (int i = 0; (ifc = iface_at(st, i)); i++)
+        if (ipv4_is_iface_broadcast(ifc, a))
             return true;
     return false;
 }
@@ -64,7 +35,7 @@ static bool ipv4_is_iface_zero_broadcast(const struct ust_iface *ifc, ust_ip4_t 
         return false;
     if (a == (ifc->addr & ifc->mask))
         return true;
-    int cp = classful_prefix(ifc->addr);
+    int cp = ipv4_classful_prefix(ifc->addr);
     return cp != 0 && ifc->prefix_len >= cp && a == (ifc->addr & (0xffffffffu << (32 - cp)));
 }
 
@@ -76,8 +47,9 @@ bool ipv4_is_broadcast_in(const struct ust_stack *st, ust_ip4_t a)
 {
     if (a == 0 || ipv4_is_broadcast(st, a))
         return true;
-    for (unsigned i = 0; i < st->nifaces; i++)
-        if (ipv4_is_iface_zero_broadcast(&st->ifaces[i], a))
+    const struct ust_iface *ifc;
+    for (int i = 0; (ifc = iface_at(st, i)); i++)
+        if (ipv4_is_iface_zero_broadcast(ifc, a))
             return true;
     return false;
 }
@@ -87,8 +59,9 @@ bool ipv4_is_local(const struct ust_stack *st, ust_ip4_t a)
 {
     if (ipv4_is_loopback(a))
         return true;
-    for (unsigned i = 0; i < st->nifaces; i++)
-        if (st->ifaces[i].addr == a)
+    const struct ust_iface *ifc;
+    for (int i = 0; (ifc = iface_at(st, i)); i++)
+        if (ifc->addr == a)
             return true;
     return false;
 }
@@ -112,10 +85,10 @@ const char *ipv4_proto_name(uint8_t proto, char buf[8])
 static void ipv4_count_parse_error(struct ust_stack *st, int rc)
 {
     switch (rc) {
-    case WIRE_TRUNCATED: st->stats.ip.InTruncatedPkts++; break;
-    case WIRE_BAD_CSUM: st->stats.ip.InCsumErrors++; break;
-    case WIRE_BAD_OPTION: st->stats.ip.InBadOptions++; break;
-    default: st->stats.ip.InHdrErrors++; break;
+    case WIRE_TRUNCATED: stack_stats(st)->ip.InTruncatedPkts++; break;
+    case WIRE_BAD_CSUM: stack_stats(st)->ip.InCsumErrors++; break;
+    case WIRE_BAD_OPTION: stack_stats(st)->ip.InBadOptions++; break;
+    default: stack_stats(st)->ip.InHdrErrors++; break;
     }
 }
 
@@ -151,19 +124,19 @@ int ipv4_parse_quoted(const uint8_t *buf, size_t len, struct ipv4_hdr *h, const 
 
 int ip_proto_register(struct ust_stack *st, uint8_t proto, const struct ip_proto_ops *ops)
 {
-    if (st->ip_protos.by_proto[proto])
+    if (stack_net(st)->protos.by_proto[proto])
         return UST_ERR_EXIST;
-    st->ip_protos.by_proto[proto] = ops;
+    stack_net(st)->protos.by_proto[proto] = ops;
     return UST_OK;
 }
 
 void ipv4_deliver(struct ust_stack *st, struct ust_iface *ifc, const struct ipv4_hdr *h,
                   const uint8_t *dgram, bool link_bcast)
 {
-    const struct ip_proto_ops *ops = st->ip_protos.by_proto[h->proto];
+    const struct ip_proto_ops *ops = stack_net(st)->protos.by_proto[h->proto];
     char pn[8];
     if (!ops) {
-        st->stats.ip.InUnknownProtos++;
+        stack_stats(st)->ip.InUnknownProtos++;
         TRACE(st, "ip", "drop: unknown protocol %s", ipv4_proto_name(h->proto, pn));
         /* RFC 1122 3.2.2.1: protocol unreachable (suppressed for broadcasts). */
         icmp_send_error(st, ICMP_DEST_UNREACH, ICMP_UNREACH_PROTO, 0, dgram, h->total_len);
@@ -171,11 +144,11 @@ void ipv4_deliver(struct ust_stack *st, struct ust_iface *ifc, const struct ipv4
     }
     if (ops->unicast_only &&
         (link_bcast || ipv4_is_broadcast_in(st, h->dst) || ipv4_is_multicast(h->dst))) {
-        st->stats.ip.InAddrErrors++;
+        stack_stats(st)->ip.InAddrErrors++;
         TRACE(st, "ip", "drop: %s to a broadcast address", ipv4_proto_name(h->proto, pn));
         return;
     }
-    st->stats.ip.InDelivers++;
+    stack_stats(st)->ip.InDelivers++;
     struct ip_rx rx = {.ifc = ifc, .h = h, .dgram = dgram, .seg = dgram + h->hdr_len,
                        .seg_len = (size_t)h->total_len - h->hdr_len, .link_bcast = link_bcast};
     ops->input(st, &rx);
@@ -211,20 +184,20 @@ static void ipv4_dispatch(struct ust_stack *st, struct ust_iface *ifc, const str
     bool ip_bcast = ipv4_is_broadcast_in(st, h->dst);
     if (link_bcast && !ip_bcast && !ipv4_is_multicast(h->dst)) {
         /* A link-layer broadcast must carry an IP broadcast/multicast. */
-        st->stats.ip.InAddrErrors++;
+        stack_stats(st)->ip.InAddrErrors++;
         TRACE(st, "ip", "drop: link broadcast to unicast %s", IP4STR(h->dst, d));
         return;
     }
     if (ipv4_is_loopback(h->dst)) {
-        st->stats.ip.InAddrErrors++;
+        stack_stats(st)->ip.InAddrErrors++;
         TRACE(st, "ip", "drop: martian destination %s", IP4STR(h->dst, d));
         return;
     }
-    if (h->has_source_route && !st->cfg.ip_accept_source_route) {
+    if (h->has_source_route && !ust_stack_config(st)->ip_accept_source_route) {
         /* RFC 7126 4.3-4.4, Linux accept_source_route=0: a received
          * LSRR/SSRR is neither followed, reversed nor refused with an
          * ICMP error (which would itself go where the sender chose). */
-        st->stats.ip.InSrcRtDrops++;
+        stack_stats(st)->ip.InSrcRtDrops++;
         TRACE(st, "ip", "drop: source-routed datagram to %s (source routes not accepted)",
               IP4STR(h->dst, d));
         return;
@@ -233,9 +206,9 @@ static void ipv4_dispatch(struct ust_stack *st, struct ust_iface *ifc, const str
         ipv4_local_in(st, ifc, h, buf, link_bcast);
         return;
     }
-    if (ipv4_is_multicast(h->dst) || !st->cfg.ip_forwarding) {
+    if (ipv4_is_multicast(h->dst) || !ust_stack_config(st)->ip_forwarding) {
         /* No multicast group membership; hosts never forward. */
-        st->stats.ip.InAddrErrors++;
+        stack_stats(st)->ip.InAddrErrors++;
         TRACE(st, "ip", "drop: not for us (%s)", IP4STR(h->dst, d));
         return;
     }
@@ -261,7 +234,7 @@ static void ipv4_bad_option_error(struct ust_stack *st, const struct ipv4_hdr *h
 void ipv4_input(struct ust_stack *st, struct ust_iface *ifc, const uint8_t *buf, size_t len,
                 bool link_bcast)
 {
-    st->stats.ip.InReceives++;
+    stack_stats(st)->ip.InReceives++;
     struct ipv4_hdr h;
     int rc = ipv4_parse(buf, len, true, &h);
     if (rc < 0) {
@@ -275,14 +248,14 @@ void ipv4_input(struct ust_stack *st, struct ust_iface *ifc, const uint8_t *buf,
     TRACE(st, "ip", "rx %s->%s proto %s len %u ttl %u", IP4STR(h.src, s), IP4STR(h.dst, d),
           ipv4_proto_name(h.proto, pn), h.total_len, h.ttl);
     if (!ifc) {
-        st->stats.ip.InDiscards++;
+        stack_stats(st)->ip.InDiscards++;
         TRACE(st, "ip", "drop: device has no address");
         return;
     }
     /* RFC 1122 3.2.1.3: silently discard invalid sources, and our own
      * addresses coming back from the wire (a loop or a spoof). */
     if (!ipv4_is_valid_source(st, h.src) || ipv4_is_local(st, h.src)) {
-        st->stats.ip.InAddrErrors++;
+        stack_stats(st)->ip.InAddrErrors++;
         TRACE(st, "ip", "drop: martian source %s", IP4STR(h.src, s));
         return;
     }
@@ -293,7 +266,7 @@ void ipv4_input(struct ust_stack *st, struct ust_iface *ifc, const uint8_t *buf,
 
 void ipv4_input_local(struct ust_stack *st, const uint8_t *buf, size_t len)
 {
-    st->stats.ip.InReceives++;
+    stack_stats(st)->ip.InReceives++;
     struct ipv4_hdr h;
     int rc = ipv4_parse(buf, len, false, &h);
     if (rc < 0) {
@@ -304,8 +277,8 @@ void ipv4_input_local(struct ust_stack *st, const uint8_t *buf, size_t len)
     TRACE(st, "ip", "rx local %s->%s proto %s len %u", IP4STR(h.src, s), IP4STR(h.dst, d),
           ipv4_proto_name(h.proto, pn), h.total_len);
     struct ust_iface *ifc = iface_by_addr(st, h.dst);
-    if (!ifc && st->nifaces)
-        ifc = &st->ifaces[0];
+    if (!ifc)
+        ifc = iface_by_index(st, 0); /* NULL without interfaces */
     ipv4_deliver(st, ifc, &h, buf, false);
 }
 

@@ -2,9 +2,10 @@
  * to us, when cfg.ip_forwarding is on. No redirects are sent; source-routed
  * datagrams are never forwarded; link broadcasts never reach this file
  * (ipv4_input drops them first). */
-#include "core/stack_impl.h"
+#include "core/services.h"
 #include "core/trace.h"
 #include "net.h"
+#include "net_state.h"
 #include "ustack/dev.h"
 #include "wire/csum.h"
 #include "wire/icmp.h"
@@ -33,26 +34,26 @@ void ipv4_forward(struct ust_stack *st, struct ust_iface *in, const struct ipv4_
     (void)in;
     char s[16], d[16];
     if (h->has_source_route) {
-        st->stats.ip.InDiscards++;
+        stack_stats(st)->ip.InDiscards++;
         TRACE(st, "ip", "drop: source-routed datagram not forwarded");
         icmp_send_error(st, ICMP_DEST_UNREACH, ICMP_UNREACH_SRC_ROUTE, 0, dgram, h->total_len);
         return;
     }
     if (!ipv4_forwardable_dst(h->dst)) {
-        st->stats.ip.InAddrErrors++;
+        stack_stats(st)->ip.InAddrErrors++;
         TRACE(st, "ip", "drop: will not forward to %s", IP4STR(h->dst, d));
         return;
     }
     if (h->ttl <= 1) {
-        st->stats.ip.InTtlExceeded++;
+        stack_stats(st)->ip.InTtlExceeded++;
         TRACE(st, "ip", "drop: ttl expired %s->%s", IP4STR(h->src, s), IP4STR(h->dst, d));
         icmp_send_error(st, ICMP_TIME_EXCEEDED, ICMP_EXC_TTL, 0, dgram, h->total_len);
         return;
     }
-    const struct route *r = route_lookup(&st->routes, h->dst);
+    const struct route *r = route_lookup(&stack_net(st)->routes, h->dst);
     struct ust_iface *out = r ? iface_by_index(st, r->ifindex) : NULL;
     if (!out) {
-        st->stats.ip.OutNoRoutes++;
+        stack_stats(st)->ip.OutNoRoutes++;
         TRACE(st, "ip", "drop: no route to %s", IP4STR(h->dst, d));
         icmp_send_error(st, ICMP_DEST_UNREACH, ICMP_UNREACH_NET, 0, dgram, h->total_len);
         return;
@@ -60,7 +61,7 @@ void ipv4_forward(struct ust_stack *st, struct ust_iface *in, const struct ipv4_
     unsigned mtu = ust_dev_mtu(out->dev);
     if (h->total_len > mtu && h->df) {
         /* RFC 1191 4: tell the sender the next-hop MTU. */
-        st->stats.ip.FragFails++;
+        stack_stats(st)->ip.FragFails++;
         TRACE(st, "ip", "drop: %u bytes > mtu %u with DF", h->total_len, mtu);
         icmp_send_error(st, ICMP_DEST_UNREACH, ICMP_UNREACH_FRAG_NEEDED, mtu, dgram,
                         h->total_len);
@@ -68,11 +69,11 @@ void ipv4_forward(struct ust_stack *st, struct ust_iface *in, const struct ipv4_
     }
     struct pkt *p = pkt_copy(dgram, h->total_len);
     if (!p) {
-        st->stats.ip.InDiscards++;
+        stack_stats(st)->ip.InDiscards++;
         return;
     }
     ipv4_decrement_ttl(p->data);
-    st->stats.ip.ForwDatagrams++;
+    stack_stats(st)->ip.ForwDatagrams++;
     ust_ip4_t next_hop = r->gateway ? r->gateway : h->dst;
     TRACE(st, "ip", "fwd %s->%s ttl %u via %s", IP4STR(h->src, s), IP4STR(h->dst, d),
           h->ttl - 1, ust_dev_name(out->dev));

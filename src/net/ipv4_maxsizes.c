@@ -1,6 +1,6 @@
 /* GET_MAXSIZES of the IP service interface (RFC 1122 3.4): the message
  * sizes a transport (and, through it, an application) may use. */
-#include "core/stack_impl.h"
+#include "core/services.h"
 #include "net.h"
 
 /* RFC 1122 3.3.2: MMS_R = EMTU_R - 20. Reassembly accepts any datagram up

@@ -4,7 +4,7 @@
  * list a socket stores (IP_OPTIONS) and the wire form ipv4_output emits. */
 #include <string.h>
 
-#include "core/stack_impl.h"
+#include "core/services.h"
 #include "net.h"
 #include "wire/wbuf.h"
 

@@ -3,9 +3,11 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "core/stack_impl.h"
+#include "core/services.h"
+#include "link/link.h"
 #include "core/trace.h"
 #include "net.h"
+#include "net_state.h"
 #include "ustack/dev.h"
 
 /* Route and next hop for dst. The limited broadcast goes out of the
@@ -13,14 +15,14 @@
 static struct ust_iface *ipv4_select_route(struct ust_stack *st, const struct ipv4_out *o,
                                            ust_ip4_t *next_hop)
 {
-    const struct route *r = route_lookup(&st->routes, o->dst);
+    const struct route *r = route_lookup(&stack_net(st)->routes, o->dst);
     if (o->dst == 0xffffffffu) {
         *next_hop = o->dst;
         struct ust_iface *ifc = o->src ? iface_by_addr(st, o->src) : NULL;
         if (!ifc && r)
             ifc = iface_by_index(st, r->ifindex);
-        if (!ifc && st->nifaces)
-            ifc = &st->ifaces[0];
+        if (!ifc)
+            ifc = iface_by_index(st, 0); /* NULL without interfaces */
         return ifc;
     }
     if (!r)
@@ -51,9 +53,9 @@ static int ipv4_push_header(struct ust_stack *st, const struct ipv4_out *o, ust_
         .hdr_len = (uint8_t)hl,
         .tos = o->tos,
         .total_len = (uint16_t)p->len,
-        .id = st->ip_next_id++,
+        .id = stack_net(st)->next_id++,
         .df = o->df,
-        .ttl = o->ttl ? o->ttl : st->cfg.ip_default_ttl,
+        .ttl = o->ttl ? o->ttl : ust_stack_config(st)->ip_default_ttl,
         .proto = o->proto,
         .src = src,
         .dst = o->dst,
@@ -73,7 +75,7 @@ int ipv4_transmit(struct ust_stack *st, struct ust_iface *ifc, ust_ip4_t next_ho
         return UST_ERR_INVAL;
     }
     if (h.df) {
-        st->stats.ip.FragFails++;
+        stack_stats(st)->ip.FragFails++;
         TRACE(st, "ip", "drop: %zu bytes > mtu %u with DF", p->len, mtu);
         pkt_free(p);
         return UST_ERR_MSGSIZE;
@@ -87,7 +89,7 @@ static int ipv4_output_local(struct ust_stack *st, const struct ipv4_out *o, str
     ust_ip4_t src = o->src ? o->src : o->dst;
     int rc = ipv4_push_header(st, o, src, p);
     if (rc != UST_OK) {
-        st->stats.ip.OutDiscards++;
+        stack_stats(st)->ip.OutDiscards++;
         pkt_free(p);
         return rc;
     }
@@ -106,7 +108,7 @@ static int ipv4_output_wire(struct ust_stack *st, const struct ipv4_out *o, stru
     ust_ip4_t next_hop = 0;
     struct ust_iface *ifc = ipv4_select_route(st, o, &next_hop);
     if (!ifc) {
-        st->stats.ip.OutNoRoutes++;
+        stack_stats(st)->ip.OutNoRoutes++;
         TRACE(st, "ip", "drop: no route to %s", IP4STR(o->dst, d));
         pkt_free(p);
         return UST_ERR_NOROUTE;
@@ -114,22 +116,23 @@ static int ipv4_output_wire(struct ust_stack *st, const struct ipv4_out *o, stru
     ust_ip4_t src = o->src ? o->src : ifc->addr;
     int rc = ipv4_push_header(st, o, src, p);
     if (rc != UST_OK) {
-        st->stats.ip.OutDiscards++;
+        stack_stats(st)->ip.OutDiscards++;
         pkt_free(p);
         return rc;
     }
     char pn[8];
     TRACE(st, "ip", "tx %s->%s proto %s len %zu ttl %u", IP4STR(src, s), IP4STR(o->dst, d),
-          ipv4_proto_name(o->proto, pn), p->len, o->ttl ? o->ttl : st->cfg.ip_default_ttl);
+          ipv4_proto_name(o->proto, pn), p->len,
+          o->ttl ? o->ttl : ust_stack_config(st)->ip_default_ttl);
     rc = ipv4_transmit(st, ifc, next_hop, p, ipv4_path_mtu(st, ifc, o->dst));
     if (rc < 0 && rc != UST_ERR_MSGSIZE)
-        st->stats.ip.OutDiscards++;
+        stack_stats(st)->ip.OutDiscards++;
     return rc;
 }
 
 static int ipv4_output_drop(struct ust_stack *st, struct pkt *p, int err)
 {
-    st->stats.ip.OutDiscards++;
+    stack_stats(st)->ip.OutDiscards++;
     pkt_free(p);
     return err;
 }
@@ -137,7 +140,7 @@ static int ipv4_output_drop(struct ust_stack *st, struct pkt *p, int err)
 int ipv4_output(struct ust_stack *st, const struct ipv4_out *o, struct pkt *p)
 {
     char s[16];
-    st->stats.ip.OutRequests++;
+    stack_stats(st)->ip.OutRequests++;
     /* RFC 1122 3.2.1.8: options from the transport; a source route sends
      * the datagram to its first gateway (3.2.1.8c). */
     uint8_t opts[IPV4_MAX_OPT_LEN];
@@ -174,11 +177,12 @@ ust_ip4_t ipv4_source_for(const struct ust_stack *st, ust_ip4_t dst)
 {
     if (ipv4_is_local(st, dst))
         return dst;
-    const struct route *r = route_lookup(&st->routes, dst);
-    if (r && (unsigned)r->ifindex < st->nifaces)
-        return st->ifaces[r->ifindex].addr;
-    if (dst == 0xffffffffu && st->nifaces)
-        return st->ifaces[0].addr;
+    const struct route *r = route_lookup(&stack_net_const(st)->routes, dst);
+    const struct ust_iface *ifc = r ? iface_at(st, r->ifindex) : NULL;
+    if (ifc)
+        return ifc->addr;
+    if (dst == 0xffffffffu && (ifc = iface_at(st, 0)))
+        return ifc->addr;
     return 0;
 }
 
@@ -186,8 +190,9 @@ unsigned ipv4_mtu_for(const struct ust_stack *st, ust_ip4_t dst)
 {
     if (ipv4_is_local(st, dst))
         return IPV4_MAX_LEN - IPV4_HDR_LEN;
-    const struct route *r = route_lookup(&st->routes, dst);
-    if (!r || (unsigned)r->ifindex >= st->nifaces)
+    const struct route *r = route_lookup(&stack_net_const(st)->routes, dst);
+    const struct ust_iface *ifc = r ? iface_at(st, r->ifindex) : NULL;
+    if (!ifc)
         return 576 - IPV4_HDR_LEN; /* RFC 1122 3.3.3: everyone accepts 576 */
-    return ipv4_path_mtu(st, &st->ifaces[r->ifindex], dst) - IPV4_HDR_LEN;
+    return ipv4_path_mtu(st, ifc, dst) - IPV4_HDR_LEN;
 }

@@ -5,6 +5,7 @@
 
 #include "buf/pkt.h"
 #include "core/timer.h"
+#include "link/iface.h"
 #include "ustack/config.h"
 #include "ustack/stack.h"
 #include "wire/ipv4.h"
@@ -94,14 +95,7 @@ bool ipv4_is_broadcast(const struct ust_stack *st, ust_ip4_t a);
  * says to accept on input (0.0.0.0, {net, subnet, 0}, {net, 0}): for
  * classifying received datagrams only. */
 bool ipv4_is_broadcast_in(const struct ust_stack *st, ust_ip4_t a);
-/* Broadcast for this interface (RFC 1122 3.3.6, every all-ones form):
- * limited (255.255.255.255), its subnet-directed broadcast (subnet | ~mask),
- * and the network-directed / all-subnets broadcast of its classful network
- * when the prefix is at least the class's (e.g. 10.255.255.255 for
- * 10.1.2.3/16); none of the directed forms for /31 and /32. */
-bool ipv4_is_iface_broadcast(const struct ust_iface *ifc, ust_ip4_t a);
-/* Multicast (224.0.0.0/4). */
-static inline bool ipv4_is_multicast(ust_ip4_t a) { return (a & 0xf0000000u) == 0xe0000000u; }
+/* ipv4_is_iface_broadcast: link/iface.h; ipv4_is_multicast: wire/ipv4.h. */
 /* RFC 1122 3.2.1.3: may this address be the source of a datagram? (not 0,
  * loopback, broadcast, multicast, class E, or one of our subnet broadcasts) */
 bool ipv4_is_valid_source(const struct ust_stack *st, ust_ip4_t a);

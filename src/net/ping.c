@@ -1,15 +1,16 @@
 /* The ICMP echo API (ust_ping_send / ust_ping_set_handler). Replies and
  * errors reach the handler from icmp.c and icmp_error.c. */
-#include "core/stack_impl.h"
+#include "core/services.h"
 #include "core/trace.h"
 #include "net.h"
+#include "net_state.h"
 #include "wire/icmp.h"
 #include "wire/wbuf.h"
 
 void ust_ping_set_handler(struct ust_stack *st, ust_ping_fn fn, void *ctx)
 {
-    st->icmp.ping_fn = fn;
-    st->icmp.ping_ctx = ctx;
+    stack_net(st)->icmp.ping_fn = fn;
+    stack_net(st)->icmp.ping_ctx = ctx;
 }
 
 /* Payload: the send time (big-endian nanoseconds) in the first 8 bytes,
@@ -37,8 +38,8 @@ int ust_ping_send(struct ust_stack *st, ust_ip4_t dst, uint16_t id, uint16_t seq
     icmp_emit(&h, p->data, p->len, size);
     char d[16];
     TRACE(st, "icmp", "echo request to %s id %u seq %u len %zu", IP4STR(dst, d), id, seq, size);
-    st->stats.icmp.OutMsgs++;
-    st->stats.icmp.OutEchos++;
+    stack_stats(st)->icmp.OutMsgs++;
+    stack_stats(st)->icmp.OutEchos++;
     struct ipv4_out o = {.dst = dst, .proto = IPV4_PROTO_ICMP, .ttl = ttl};
     return ipv4_output(st, &o, p);
 }

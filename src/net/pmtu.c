@@ -4,20 +4,23 @@
  * Linux min_pmtu), so a forged message with a tiny or zero MTU cannot
  * shrink a connection to a crawl; a path held at that floor is sent
  * without DF (Linux "locked" PMTU), so a real smaller link fragments. */
-#include "core/stack_impl.h"
+#include "core/services.h"
 #include "core/trace.h"
 #include "net.h"
+#include "net_state.h"
 #include "ustack/dev.h"
 
 static const struct pmtu_entry *pmtu_find(const struct ust_stack *st, ust_ip4_t dst)
 {
     /* Called for every datagram sent: without a valid entry (the usual
      * case) do not scan the table. */
-    if (st->pmtu.max_expires <= st->now)
+    const struct pmtu_cache *c = stack_pmtu_const(st);
+    ust_time_t now = stack_now(st);
+    if (c->max_expires <= now)
         return NULL;
     for (unsigned i = 0; i < PMTU_CACHE_SIZE; i++) {
-        const struct pmtu_entry *e = &st->pmtu.e[i];
-        if (e->mtu && e->dst == dst && e->expires > st->now)
+        const struct pmtu_entry *e = &c->e[i];
+        if (e->mtu && e->dst == dst && e->expires > now)
             return e;
     }
     return NULL;
@@ -41,9 +44,10 @@ static unsigned pmtu_current(const struct ust_stack *st, ust_ip4_t dst)
     unsigned pm = pmtu_get(st, dst);
     if (pm)
         return pm;
-    const struct route *r = route_lookup(&st->routes, dst);
-    if (r && (unsigned)r->ifindex < st->nifaces)
-        return ust_dev_mtu(st->ifaces[r->ifindex].dev);
+    const struct route *r = route_lookup(&stack_net_const(st)->routes, dst);
+    const struct ust_iface *ifc = r ? iface_at(st, r->ifindex) : NULL;
+    if (ifc)
+        return ust_dev_mtu(ifc->dev);
     return IPV4_MAX_LEN;
 }
 
@@ -51,14 +55,15 @@ static unsigned pmtu_current(const struct ust_stack *st, ust_ip4_t dst)
  * that expires first. */
 static struct pmtu_entry *pmtu_slot(struct ust_stack *st, ust_ip4_t dst)
 {
-    struct pmtu_entry *best = &st->pmtu.e[0];
+    struct pmtu_cache *c = stack_pmtu(st);
+    struct pmtu_entry *best = &c->e[0];
     for (unsigned i = 0; i < PMTU_CACHE_SIZE; i++) {
-        struct pmtu_entry *e = &st->pmtu.e[i];
+        struct pmtu_entry *e = &c->e[i];
         if (e->mtu && e->dst == dst)
             return e;
-        if (!e->mtu || e->expires <= st->now)
+        if (!e->mtu || e->expires <= stack_now(st))
             best = e;
-        else if (best->mtu && best->expires > st->now && e->expires < best->expires)
+        else if (best->mtu && best->expires > stack_now(st) && e->expires < best->expires)
             best = e;
     }
     return best;
@@ -68,20 +73,20 @@ bool pmtu_update(struct ust_stack *st, ust_ip4_t dst, unsigned mtu)
 {
     char d[16];
     if (mtu < PMTU_MIN) { /* RFC 1191 3: never below 68, RFC 791's minimum */
-        st->stats.icmp.InFragNeededIgnored++;
+        stack_stats(st)->icmp.InFragNeededIgnored++;
         return false;
     }
     bool at_floor = false;
-    if (mtu < st->cfg.ip_min_pmtu) {
-        st->stats.icmp.PmtuFloorClamps++;
-        TRACE(st, "ip", "pmtu %s: %u below the floor, %u used", IP4STR(dst, d), mtu,
-              st->cfg.ip_min_pmtu);
-        mtu = st->cfg.ip_min_pmtu;
+    unsigned min_pmtu = ust_stack_config(st)->ip_min_pmtu;
+    if (mtu < min_pmtu) {
+        stack_stats(st)->icmp.PmtuFloorClamps++;
+        TRACE(st, "ip", "pmtu %s: %u below the floor, %u used", IP4STR(dst, d), mtu, min_pmtu);
+        mtu = min_pmtu;
         at_floor = true;
     }
     /* RFC 1191 5: never raised by a message: a larger value is ignored. */
     if (mtu >= pmtu_current(st, dst)) {
-        st->stats.icmp.InFragNeededIgnored++;
+        stack_stats(st)->icmp.InFragNeededIgnored++;
         TRACE(st, "ip", "pmtu %s: ignore %u", IP4STR(dst, d), mtu);
         return false;
     }
@@ -89,10 +94,11 @@ bool pmtu_update(struct ust_stack *st, ust_ip4_t dst, unsigned mtu)
     e->dst = dst;
     e->mtu = mtu;
     e->at_floor = at_floor;
-    e->expires = st->now + PMTU_AGE;
-    st->pmtu.gen++;
-    if (e->expires > st->pmtu.max_expires)
-        st->pmtu.max_expires = e->expires;
+    e->expires = stack_now(st) + PMTU_AGE;
+    struct pmtu_cache *c = stack_pmtu(st);
+    c->gen++;
+    if (e->expires > c->max_expires)
+        c->max_expires = e->expires;
     TRACE(st, "ip", "pmtu %s = %u", IP4STR(dst, d), mtu);
     return true;
 }

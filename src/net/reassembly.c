@@ -7,9 +7,10 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "core/stack_impl.h"
+#include "core/services.h"
 #include "core/trace.h"
 #include "net.h"
+#include "net_state.h"
 #include "wire/icmp.h"
 
 struct reasm_frag {
@@ -28,13 +29,14 @@ struct reasm {
     size_t total;             /* payload length, known once the last arrived */
     uint8_t hdr[IPV4_MAX_HDR_LEN]; /* header of the first fragment ... */
     uint8_t hdr_len;          /* ... 0 until it arrived */
-    size_t mem;               /* bytes charged to st->reasm.mem */
+    size_t mem;               /* bytes charged to the table (reasm_table.mem) */
     struct ust_timer timer;
 };
 
 static void reasm_free(struct ust_stack *st, struct reasm *r)
 {
-    struct reasm **pp = &st->reasm.list;
+    struct reasm_table *t = &stack_net(st)->reasm;
+    struct reasm **pp = &t->list;
     while (*pp && *pp != r)
         pp = &(*pp)->next;
     if (*pp)
@@ -45,15 +47,16 @@ static void reasm_free(struct ust_stack *st, struct reasm *r)
         r->frags = f->next;
         free(f);
     }
-    st->reasm.mem -= r->mem;
-    st->reasm.count--;
+    t->mem -= r->mem;
+    t->count--;
     free(r);
 }
 
 void reasm_destroy(struct ust_stack *st)
 {
-    while (st->reasm.list)
-        reasm_free(st, st->reasm.list);
+    struct reasm_table *t = &stack_net(st)->reasm;
+    while (t->list)
+        reasm_free(st, t->list);
 }
 
 /* RFC 1122 3.3.2: on timeout, time exceeded (code 1) goes to the sender
@@ -63,8 +66,8 @@ static void reasm_timeout(struct ust_stack *st, struct ust_timer *t, ust_time_t 
     (void)now;
     struct reasm *r = (struct reasm *)((char *)t - offsetof(struct reasm, timer));
     char s[16];
-    st->stats.ip.ReasmTimeout++;
-    st->stats.ip.ReasmFails++;
+    stack_stats(st)->ip.ReasmTimeout++;
+    stack_stats(st)->ip.ReasmFails++;
     TRACE(st, "ip", "reasm timeout id %u from %s", r->id, IP4STR(r->src, s));
     uint8_t quote[IPV4_MAX_HDR_LEN + 64];
     size_t qlen = 0;
@@ -81,7 +84,7 @@ static void reasm_timeout(struct ust_stack *st, struct ust_timer *t, ust_time_t 
 
 static struct reasm *reasm_find(struct ust_stack *st, const struct ipv4_hdr *h)
 {
-    for (struct reasm *r = st->reasm.list; r; r = r->next)
+    for (struct reasm *r = stack_net(st)->reasm.list; r; r = r->next)
         if (r->src == h->src && r->dst == h->dst && r->id == h->id && r->proto == h->proto)
             return r;
     return NULL;
@@ -89,11 +92,12 @@ static struct reasm *reasm_find(struct ust_stack *st, const struct ipv4_hdr *h)
 
 static struct reasm *reasm_new(struct ust_stack *st, const struct ipv4_hdr *h)
 {
-    if (st->reasm.count >= st->cfg.ip_reasm_max ||
-        st->reasm.mem + sizeof(struct reasm) > st->cfg.ip_reasm_mem_max) {
-        st->stats.ip.ReasmMemDrops++;
+    struct reasm_table *t = &stack_net(st)->reasm;
+    const struct ust_config *cfg = ust_stack_config(st);
+    if (t->count >= cfg->ip_reasm_max || t->mem + sizeof(struct reasm) > cfg->ip_reasm_mem_max) {
+        stack_stats(st)->ip.ReasmMemDrops++;
         TRACE(st, "ip", "reasm: refuse id %u (%u datagrams, %zu bytes held)", h->id,
-              st->reasm.count, st->reasm.mem);
+              t->count, t->mem);
         return NULL;
     }
     struct reasm *r = calloc(1, sizeof(*r));
@@ -105,11 +109,11 @@ static struct reasm *reasm_new(struct ust_stack *st, const struct ipv4_hdr *h)
     r->proto = h->proto;
     r->mem = sizeof(*r);
     timer_init(&r->timer, reasm_timeout);
-    timer_arm(st, &r->timer, st->now + st->cfg.ip_reasm_timeout);
-    r->next = st->reasm.list;
-    st->reasm.list = r;
-    st->reasm.count++;
-    st->reasm.mem += r->mem;
+    timer_arm(st, &r->timer, stack_now(st) + cfg->ip_reasm_timeout);
+    r->next = t->list;
+    t->list = r;
+    t->count++;
+    t->mem += r->mem;
     return r;
 }
 
@@ -124,7 +128,7 @@ static int reasm_check(struct ust_stack *st, const struct reasm *r, size_t start
         if (f->start == start && f->end == end)
             return REASM_DUPLICATE;
         if (start < f->end && f->start < end) {
-            st->stats.ip.ReasmOverlaps++;
+            stack_stats(st)->ip.ReasmOverlaps++;
             TRACE(st, "ip", "reasm id %u: overlap [%zu,%zu) with [%zu,%zu)", r->id, start, end,
                   f->start, f->end);
             return REASM_CONFLICT;
@@ -149,8 +153,8 @@ static int reasm_add(struct ust_stack *st, struct reasm *r, const struct ipv4_hd
     if (rc != REASM_ADDED)
         return rc;
     size_t need = sizeof(struct reasm_frag) + len;
-    if (st->reasm.mem + need > st->cfg.ip_reasm_mem_max) {
-        st->stats.ip.ReasmMemDrops++;
+    if (stack_net(st)->reasm.mem + need > ust_stack_config(st)->ip_reasm_mem_max) {
+        stack_stats(st)->ip.ReasmMemDrops++;
         TRACE(st, "ip", "reasm id %u: memory cap, fragment refused", r->id);
         return REASM_NOMEM;
     }
@@ -166,7 +170,7 @@ static int reasm_add(struct ust_stack *st, struct reasm *r, const struct ipv4_hd
     f->next = *pp;
     *pp = f;
     r->mem += need;
-    st->reasm.mem += need;
+    stack_net(st)->reasm.mem += need;
     if (!h->mf) {
         r->have_last = true;
         r->total = end;
@@ -201,12 +205,12 @@ static int reasm_build(struct ust_stack *st, const struct reasm *r, uint8_t **ou
     const uint8_t *l4;
     size_t l4_len;
     if (size > IPV4_MAX_LEN || ipv4_parse_quoted(r->hdr, r->hdr_len, &h, &l4, &l4_len) < 0) {
-        st->stats.ip.ReasmFails++;
+        stack_stats(st)->ip.ReasmFails++;
         return -1;
     }
     uint8_t *d = malloc(size);
     if (!d) {
-        st->stats.ip.ReasmFails++;
+        stack_stats(st)->ip.ReasmFails++;
         return -1;
     }
     memcpy(d, r->hdr, r->hdr_len);
@@ -216,7 +220,7 @@ static int reasm_build(struct ust_stack *st, const struct reasm *r, uint8_t **ou
     ipv4_emit(&h, d, r->hdr_len);
     for (const struct reasm_frag *f = r->frags; f; f = f->next)
         memcpy(d + r->hdr_len + f->start, f->data, f->end - f->start);
-    st->stats.ip.ReasmOKs++;
+    stack_stats(st)->ip.ReasmOKs++;
     *out = d;
     *out_len = size;
     return 1;
@@ -225,14 +229,14 @@ static int reasm_build(struct ust_stack *st, const struct reasm *r, uint8_t **ou
 int reasm_input(struct ust_stack *st, const struct ipv4_hdr *h, const uint8_t *buf,
                 uint8_t **out, size_t *out_len)
 {
-    st->stats.ip.ReasmReqds++;
+    stack_stats(st)->ip.ReasmReqds++;
     size_t len = (size_t)h->total_len - h->hdr_len;
     size_t end = (size_t)h->frag_off + len;
     struct reasm *r = reasm_find(st, h);
     /* RFC 791: every fragment but the last carries a multiple of 8 bytes;
      * nothing may end past 65535 with even the smallest header. */
     if (len == 0 || (h->mf && len % 8) || end + IPV4_HDR_LEN > IPV4_MAX_LEN) {
-        st->stats.ip.ReasmFails++;
+        stack_stats(st)->ip.ReasmFails++;
         TRACE(st, "ip", "reasm id %u: bad fragment [%u,%zu)", h->id, h->frag_off, end);
         if (r)
             reasm_free(st, r);
@@ -242,7 +246,7 @@ int reasm_input(struct ust_stack *st, const struct ipv4_hdr *h, const uint8_t *b
         return -1;
     int rc = reasm_add(st, r, h, buf);
     if (rc == REASM_CONFLICT) {
-        st->stats.ip.ReasmFails++;
+        stack_stats(st)->ip.ReasmFails++;
         reasm_free(st, r);
         return -1;
     }

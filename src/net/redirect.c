@@ -6,14 +6,14 @@
  * that is not us, and we must not be a router (RFC 1812 5.2.7.2). Network
  * redirects are treated as host redirects, as RFC 1122 recommends. The
  * new first hop goes into the route cache (route_cache.c). */
-#include "core/stack_impl.h"
+#include "core/services.h"
 #include "core/trace.h"
 #include "net.h"
 
 static bool redirect_valid(struct ust_stack *st, ust_ip4_t from, ust_ip4_t orig_dst,
                            ust_ip4_t new_gw)
 {
-    if (st->cfg.ip_forwarding || !orig_dst || ipv4_is_broadcast(st, orig_dst) ||
+    if (ust_stack_config(st)->ip_forwarding || !orig_dst || ipv4_is_broadcast(st, orig_dst) ||
         ipv4_is_multicast(orig_dst) || ipv4_is_local(st, orig_dst))
         return false;
     ust_ip4_t current = 0;
@@ -28,7 +28,7 @@ void redirect_input(struct ust_stack *st, ust_ip4_t from, ust_ip4_t orig_dst, us
 {
     char d[16], g[16], f[16];
     if (!redirect_valid(st, from, orig_dst, new_gw)) {
-        st->stats.icmp.InRedirectsIgnored++;
+        stack_stats(st)->icmp.InRedirectsIgnored++;
         TRACE(st, "icmp", "ignore redirect from %s: %s via %s", IP4STR(from, f),
               IP4STR(orig_dst, d), IP4STR(new_gw, g));
         return;

@@ -2,9 +2,10 @@
  * (connected routes from ust_iface_add, static routes, default route). */
 #include <string.h>
 
-#include "core/stack_impl.h"
+#include "core/services.h"
 #include "core/trace.h"
 #include "net.h"
+#include "net_state.h"
 #include "ustack/dev.h"
 
 static ust_ip4_t mask_of(int prefix_len)
@@ -79,9 +80,10 @@ int route_remove(struct route_table *t, ust_ip4_t dst, int prefix_len)
 /* The interface whose subnet holds `a` (a gateway must be on-link). */
 static int iface_for_gateway(const struct ust_stack *st, ust_ip4_t a)
 {
-    for (unsigned i = 0; i < st->nifaces; i++)
-        if ((a & st->ifaces[i].mask) == (st->ifaces[i].addr & st->ifaces[i].mask))
-            return (int)i;
+    const struct ust_iface *ifc;
+    for (int i = 0; (ifc = iface_at(st, i)); i++)
+        if ((a & ifc->mask) == (ifc->addr & ifc->mask))
+            return i;
     return -1;
 }
 
@@ -99,12 +101,12 @@ int ust_route_add_metric(struct ust_stack *st, ust_ip4_t dst, int prefix_len, us
         ifindex = iface_for_gateway(st, gateway);
         if (ifindex < 0)
             return UST_ERR_NETUNREACH;
-    } else if ((unsigned)ifindex >= st->nifaces) {
+    } else if (!iface_by_index(st, ifindex)) {
         return UST_ERR_NOENT;
     }
     struct route r = {.dst = dst, .mask = mask, .gateway = gateway, .prefix_len = prefix_len,
                       .ifindex = ifindex, .metric = metric};
-    int rc = route_insert(&st->routes, &r);
+    int rc = route_insert(&stack_net(st)->routes, &r);
     char d[16], g[16];
     if (rc == UST_OK)
         TRACE(st, "route", "add %s/%d via %s if %d metric %u", IP4STR(dst, d), prefix_len,
@@ -122,7 +124,7 @@ int ust_route_del(struct ust_stack *st, ust_ip4_t dst, int prefix_len)
 {
     if (prefix_len < 0 || prefix_len > 32)
         return UST_ERR_INVAL;
-    return route_remove(&st->routes, dst & mask_of(prefix_len), prefix_len);
+    return route_remove(&stack_net(st)->routes, dst & mask_of(prefix_len), prefix_len);
 }
 
 /* RFC 1122 3.3.1.2: several default gateways; each new one is preferred
@@ -130,16 +132,17 @@ int ust_route_del(struct ust_stack *st, ust_ip4_t dst, int prefix_len)
 int ust_route_default(struct ust_stack *st, ust_ip4_t gateway)
 {
     unsigned metric = 0;
-    for (unsigned i = 0; i < st->routes.n; i++)
-        if (st->routes.r[i].prefix_len == 0 && st->routes.r[i].metric >= metric)
-            metric = st->routes.r[i].metric + 1;
+    const struct route_table *t = &stack_net(st)->routes;
+    for (unsigned i = 0; i < t->n; i++)
+        if (t->r[i].prefix_len == 0 && t->r[i].metric >= metric)
+            metric = t->r[i].metric + 1;
     return ust_route_add_metric(st, 0, 0, gateway, -1, metric);
 }
 
 int ust_route_lookup(const struct ust_stack *st, ust_ip4_t dst, int *ifindex,
                      ust_ip4_t *next_hop)
 {
-    const struct route *r = route_lookup(&st->routes, dst);
+    const struct route *r = route_lookup(&stack_net_const(st)->routes, dst);
     if (!r)
         return UST_ERR_NOROUTE;
     if (ifindex)
@@ -151,10 +154,10 @@ int ust_route_lookup(const struct ust_stack *st, ust_ip4_t dst, int *ifindex,
 
 void ust_route_dump(const struct ust_stack *st, FILE *out)
 {
-    for (unsigned i = 0; i < st->routes.n; i++) {
-        const struct route *r = &st->routes.r[i];
-        const struct ust_iface *ifc =
-            (unsigned)r->ifindex < st->nifaces ? &st->ifaces[r->ifindex] : NULL;
+    const struct route_table *t = &stack_net_const(st)->routes;
+    for (unsigned i = 0; i < t->n; i++) {
+        const struct route *r = &t->r[i];
+        const struct ust_iface *ifc = iface_at(st, r->ifindex);
         char d[16], g[16];
         if (r->prefix_len == 0)
             fprintf(out, "default");

@@ -5,9 +5,10 @@
  * the table, which then picks the next default gateway. Keyed by host
  * address (3.3.1.3 MAY); bounded, the least recently used entry evicted
  * (a redirected one only when nothing else can go). */
-#include "core/stack_impl.h"
+#include "core/services.h"
 #include "core/trace.h"
 #include "net.h"
+#include "net_state.h"
 
 static bool entry_live(const struct route_cache_entry *e, ust_time_t now)
 {
@@ -42,9 +43,11 @@ static struct route_cache_entry *cache_slot(struct route_table *t, ust_ip4_t dst
 
 ust_ip4_t redirect_get(const struct ust_stack *st, ust_ip4_t dst)
 {
+    const struct route_table *t = &stack_net_const(st)->routes;
+    ust_time_t now = stack_now(st);
     for (unsigned i = 0; i < ROUTE_CACHE_SIZE; i++) {
-        const struct route_cache_entry *e = &st->routes.cache[i];
-        if (entry_live(e, st->now) && e->redirected && e->dst == dst)
+        const struct route_cache_entry *e = &t->cache[i];
+        if (entry_live(e, now) && e->redirected && e->dst == dst)
             return e->gateway;
     }
     return 0;
@@ -52,26 +55,28 @@ ust_ip4_t redirect_get(const struct ust_stack *st, ust_ip4_t dst)
 
 struct ust_iface *route_next_hop(struct ust_stack *st, ust_ip4_t dst, ust_ip4_t *next_hop)
 {
-    struct route_cache_entry *e = cache_find(&st->routes, dst, st->now);
+    struct route_table *t = &stack_net(st)->routes;
+    ust_time_t now = stack_now(st);
+    struct route_cache_entry *e = cache_find(t, dst, now);
     if (!e) {
-        const struct route *r = route_lookup(&st->routes, dst);
+        const struct route *r = route_lookup(t, dst);
         if (!r)
             return NULL;
-        e = cache_slot(&st->routes, dst, st->now);
+        e = cache_slot(t, dst, now);
         *e = (struct route_cache_entry){.dst = dst, .gateway = r->gateway,
                                         .ifindex = r->ifindex, .valid = true};
     }
-    e->used = st->now;
+    e->used = now;
     *next_hop = e->gateway ? e->gateway : dst;
     return iface_by_index(st, e->ifindex);
 }
 
 void route_cache_redirect(struct ust_stack *st, ust_ip4_t dst, ust_ip4_t gw, int ifindex)
 {
-    struct route_cache_entry *e = cache_slot(&st->routes, dst, st->now);
+    ust_time_t now = stack_now(st);
+    struct route_cache_entry *e = cache_slot(&stack_net(st)->routes, dst, now);
     *e = (struct route_cache_entry){.dst = dst, .gateway = gw, .ifindex = ifindex, .valid = true,
-                                    .redirected = true, .expires = st->now + REDIRECT_AGE,
-                                    .used = st->now};
+                                    .redirected = true, .expires = now + REDIRECT_AGE, .used = now};
 }
 
 void route_cache_flush(struct route_table *t, bool keep_redirects)

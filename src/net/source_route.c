@@ -6,7 +6,7 @@
  * routes (RFC 1122 3.3.5). Forwarding is in ipv4_forward.c. */
 #include <string.h>
 
-#include "core/stack_impl.h"
+#include "core/services.h"
 #include "core/trace.h"
 #include "net.h"
 #include "wire/icmp.h"
@@ -62,7 +62,7 @@ size_t ipv4_srr_reverse(const struct ust_stack *st, const uint8_t *opt, ust_ip4_
     size_t olen = opt[1], ptr = opt[2];
     /* Input drops such datagrams when source routes are not accepted;
      * this keeps any other path (local delivery) from following one. */
-    if (ptr < 4 || !st->cfg.ip_accept_source_route)
+    if (ptr < 4 || !ust_stack_config(st)->ip_accept_source_route)
         return 0;
     size_t end = ptr - 1 < olen ? ptr - 1 : olen; /* recorded part */
     size_t n = 3;
@@ -96,7 +96,7 @@ bool ipv4_srr_accept(struct ust_stack *st, const struct ipv4_hdr *h, const uint8
     if (opt[2] >= 4 && ipv4_srr_complete(opt))
         return true;
     char s[16];
-    st->stats.ip.InSrcRouteFails++;
+    stack_stats(st)->ip.InSrcRouteFails++;
     TRACE(st, "ip", "drop: unfinished source route from %s (pointer %u of %u)", IP4STR(h->src, s),
           opt[2], opt[1]);
     icmp_send_error(st, ICMP_DEST_UNREACH, ICMP_UNREACH_SRC_ROUTE, 0, dgram, h->total_len);

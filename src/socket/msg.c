@@ -5,7 +5,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "core/stack_impl.h"
 #include "sock_impl.h"
 #include "ustack/socket.h"
 

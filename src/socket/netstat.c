@@ -1,5 +1,4 @@
 /* ust_netstat: the socket table as netstat shows it, TCP first, then UDP. */
-#include "core/stack_impl.h"
 #include "transport/netstat_impl.h"
 #include "ustack/socket.h"
 

@@ -4,8 +4,9 @@
 #include <sys/eventfd.h>
 #include <unistd.h>
 
-#include "core/stack_impl.h"
 #include "sock_impl.h"
+#include "ustack/config.h"
+#include "ustack/stack.h"
 #include "transport/transport.h"
 #include "ustack/socket.h"
 
@@ -40,7 +41,7 @@ int ust_poll(struct ust_stack *st, struct pollfd *fds, nfds_t nfds, int timeout_
 {
     if (!st)
         return sock_fail(EINVAL);
-    if (nfds > st->cfg.max_sockets)
+    if (nfds > ust_stack_config(st)->max_sockets)
         return sock_fail(EINVAL);
     if (!fds && nfds > 0)
         return sock_fail(EFAULT);
@@ -63,7 +64,7 @@ int ust_stack_event_fd(struct ust_stack *st)
 {
     if (!st)
         return sock_fail(EINVAL);
-    struct sock_table *t = &st->socks;
+    struct sock_table *t = stack_socks(st);
     if (!t->has_event_fd) {
         int fd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
         if (fd < 0)
@@ -76,11 +77,12 @@ int ust_stack_event_fd(struct ust_stack *st)
 
 void sock_notify(struct ust_stack *st)
 {
-    if (!st->socks.has_event_fd)
+    const struct sock_table *t = stack_socks(st);
+    if (!t->has_event_fd)
         return;
     uint64_t one = 1;
     /* Non-blocking: a counter already at its maximum is readable anyway. */
-    ssize_t n = write(st->socks.event_fd, &one, sizeof(one));
+    ssize_t n = write(t->event_fd, &one, sizeof(one));
     (void)n;
 }
 

@@ -7,8 +7,10 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "core/stack_impl.h"
+#include "dev/dev_host.h" /* stack_tx_hold, stack_tx_release: a send call is one burst */
 #include "sock_impl.h"
+#include "ustack/config.h"
+#include "ustack/stack.h"
 #include "ustack/socket.h"
 
 /* Linux defaults for SO_SNDBUF (wmem_default) and TCP's buffers, used
@@ -26,7 +28,7 @@ int sock_wait_once(struct ust_stack *st, struct sock_wait *w)
 {
     /* Without a waiter nobody can run the network for us: a blocking call
      * that would block fails with EAGAIN (documented in socket.h). */
-    if (!st->wait_fn || w->expired)
+    if (!stack_has_waiter(st) || w->expired)
         return UST_ERR_AGAIN;
     ust_time_t now = ust_stack_now(st);
     if (!w->started) {
@@ -35,13 +37,8 @@ int sock_wait_once(struct ust_stack *st, struct sock_wait *w)
     }
     if (now >= w->deadline)
         return UST_ERR_AGAIN;
-    /* What this call has sent so far goes out before we sleep, and the
-     * network's work during the wait forms bursts of its own. */
-    unsigned hold = st->tx_hold;
-    st->tx_hold = 0;
-    stack_tx_flush(st);
-    int rc = st->wait_fn(st->wait_ctx, w->deadline);
-    st->tx_hold = hold;
+    /* What this call has sent so far goes out before we sleep (stack_wait). */
+    int rc = stack_wait(st, w->deadline);
     switch (rc) {
     case UST_ERR_TIMEDOUT:
         /* Nothing will happen before the deadline (the simulator has moved
@@ -60,20 +57,23 @@ int sock_wait_once(struct ust_stack *st, struct sock_wait *w)
 
 struct ust_sock *sock_get(struct ust_stack *st, int fd)
 {
-    if (!st || fd < 0 || (unsigned)fd >= st->socks.cap)
+    if (!st)
+        return NULL;
+    const struct sock_table *t = stack_socks(st);
+    if (fd < 0 || (unsigned)fd >= t->cap)
         return NULL;
     /* Every socket call is an entry point: bring the stack's time up to
      * the installed clock, so what the call sends (a SYN, data, timers it
      * arms) carries the current time, not that of the last poll. */
     ust_stack_now(st);
-    return st->socks.v[fd];
+    return t->v[fd];
 }
 
 /* Lowest free descriptor, as POSIX requires; the table grows up to
  * cfg.max_sockets. Returns the fd or -errno. */
 static int table_alloc(struct ust_stack *st, struct ust_sock *s)
 {
-    struct sock_table *t = &st->socks;
+    struct sock_table *t = stack_socks(st);
     for (unsigned i = 0; i < t->cap; i++) {
         if (!t->v[i]) {
             t->v[i] = s;
@@ -81,7 +81,7 @@ static int table_alloc(struct ust_stack *st, struct ust_sock *s)
             return (int)i;
         }
     }
-    unsigned max = st->cfg.max_sockets;
+    unsigned max = ust_stack_config(st)->max_sockets;
     if (t->cap >= max)
         return -EMFILE;
     unsigned cap = t->cap ? t->cap * 2 : 16;
@@ -122,14 +122,15 @@ static struct ust_sock *sock_new(struct ust_stack *st, int type, const struct so
 
 static void sock_release(struct ust_stack *st, struct ust_sock *s)
 {
-    st->socks.v[s->fd] = NULL;
-    st->socks.used--;
+    struct sock_table *t = stack_socks(st);
+    t->v[s->fd] = NULL;
+    t->used--;
     free(s);
 }
 
 void sock_table_destroy(struct ust_stack *st)
 {
-    struct sock_table *t = &st->socks;
+    struct sock_table *t = stack_socks(st);
     for (unsigned i = 0; i < t->cap; i++) {
         struct ust_sock *s = t->v[i];
         if (!s)
@@ -223,7 +224,8 @@ int ust_socket(struct ust_stack *st, int domain, int type, int protocol)
         return -1;
     s->nonblock = (flags & SOCK_NONBLOCK) != 0;
     if (base == SOCK_DGRAM) {
-        s->rcvbuf = st->cfg.udp_rcvbuf > (size_t)INT32_MAX ? INT32_MAX : (int)st->cfg.udp_rcvbuf;
+        size_t rcvbuf = ust_stack_config(st)->udp_rcvbuf;
+        s->rcvbuf = rcvbuf > (size_t)INT32_MAX ? INT32_MAX : (int)rcvbuf;
         s->sndbuf = SOCK_DEFAULT_SNDBUF;
     } else {
         s->rcvbuf = SOCK_TCP_DEFAULT_RCVBUF;

@@ -3,7 +3,6 @@
 #include <string.h>
 #include <sys/time.h>
 
-#include "core/stack_impl.h"
 #include "sock_impl.h"
 #include "ustack/socket.h"
 

@@ -79,4 +79,17 @@ void ipv4_opt_iter_init(struct ipv4_opt_iter *it, const uint8_t *opts, size_t le
  * of the list, or at a malformed option (it->err set; the walk stops). */
 bool ipv4_opt_next(struct ipv4_opt_iter *it, struct ipv4_opt *o);
 
+/* ---- address classification (host byte order) ---- */
+/* Multicast (224.0.0.0/4). */
+static inline bool ipv4_is_multicast(uint32_t a) { return (a & 0xf0000000u) == 0xe0000000u; }
+/* Prefix length of the class (RFC 791) of address a: A 8, B 16, C 24;
+ * 0 for class D/E and for 0/8 and 127/8, which have no network broadcast. */
+static inline int ipv4_classful_prefix(uint32_t a)
+{
+    uint8_t top = (uint8_t)(a >> 24);
+    if (top == 0 || top == 127 || top >= 224)
+        return 0;
+    return top < 128 ? 8 : top < 192 ? 16 : 24;
+}
+
 #endif

@@ -289,7 +289,7 @@ static void test_cache_bound_evicts_oldest_stale(void **state)
     assert_int_equal(arp_lookup(st, UST_IP4(203, 0, 113, 13))->state, ARP_REACHABLE);
     mac[5] = 0x20;
     inject_arp(n, ARP_OP_REQUEST, BCAST, mac, UST_IP4(203, 0, 113, 20), ZERO, A1);
-    assert_int_equal(st->arp.count, 4);
+    assert_int_equal(st->link.arp.count, 4);
     assert_null(arp_lookup(st, UST_IP4(203, 0, 113, 10)));
     assert_non_null(arp_lookup(st, UST_IP4(203, 0, 113, 11)));
     assert_non_null(arp_lookup(st, UST_IP4(203, 0, 113, 20)));
@@ -313,7 +313,7 @@ static void test_cache_full_evicts_incomplete_first(void **state)
     for (int i = 0; i < 6; i++) {
         nh_run_until(n, n->now + 100 * UST_MSEC);
         assert_int_equal(ust_ping_send(st, UST_IP4(203, 0, 113, 50 + i), 7, 1, 16, 0), 0);
-        assert_true(st->arp.count <= 4);
+        assert_true(st->link.arp.count <= 4);
         assert_non_null(arp_lookup(st, UST_IP4(203, 0, 113, 50 + i))); /* never refused */
     }
     assert_int_equal(arp_lookup(st, A2)->state, ARP_REACHABLE);
@@ -342,7 +342,7 @@ static void test_flush_and_dump(void **state)
     assert_non_null(strstr(buf, "203.0.113.9     (incomplete)      INCOMPLETE nh0      1.000s"));
     free(buf);
     ust_arp_flush(st);
-    assert_int_equal(st->arp.count, 0);
+    assert_int_equal(st->link.arp.count, 0);
     assert_int_equal(ust_stack_stats(st)->arp.queue_drops, 1);
     nh_run_until(n, 10 * UST_SEC); /* no timer of a freed entry fires */
     nh_net_free(n);
@@ -407,7 +407,7 @@ static void test_arp_malformed_and_conflict(void **state)
     assert_int_equal(s->arp.in_packets, 3);
     assert_int_equal(s->arp.in_errors, 3);
     assert_int_equal(nh_tx_count(n, 0), 0);
-    assert_int_equal(st->arp.count, 0);
+    assert_int_equal(st->link.arp.count, 0);
     nh_net_free(n);
 }
 
@@ -432,7 +432,7 @@ static void test_broadcast_next_hop_without_arp(void **state)
     /* RFC 1112 6.4 mapping for multicast. */
     assert_memory_equal(nh_tx(n, 0, 2)->data, "\x01\x00\x5e\x00\x00\xfb", 6);
     assert_int_equal(ust_stack_stats(st)->arp.out_requests, 0);
-    assert_int_equal(st->arp.count, 0);
+    assert_int_equal(st->link.arp.count, 0);
     size_t len;
     const uint8_t *ip = nh_tx_ipv4(n, 0, 1, &len);
     struct ipv4_hdr h;

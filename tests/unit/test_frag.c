@@ -70,15 +70,15 @@ static void test_out_of_order(void **state)
     inject_frag(n, 1, 48, 16, false);
     inject_frag(n, 1, 0, 24, true);
     assert_int_equal(nh_tx_count(n, 0), 0);
-    assert_int_equal(st->reasm.count, 1);
+    assert_int_equal(st->net.reasm.count, 1);
     inject_frag(n, 1, 24, 24, true);
     assert_int_equal(nh_tx_count(n, 0), 1);
     expect_reply(n, 0);
     const struct ust_stats *s = ust_stack_stats(st);
     assert_int_equal(s->ip.ReasmReqds, 3);
     assert_int_equal(s->ip.ReasmOKs, 1);
-    assert_int_equal(st->reasm.count, 0);
-    assert_int_equal(st->reasm.mem, 0);
+    assert_int_equal(st->net.reasm.count, 0);
+    assert_int_equal(st->net.reasm.mem, 0);
     nh_net_free(n);
 }
 
@@ -113,8 +113,8 @@ static void test_overlap_drops_datagram(void **state)
     const struct ust_stats *s = ust_stack_stats(st);
     assert_int_equal(s->ip.ReasmOverlaps, 1);
     assert_int_equal(s->ip.ReasmFails, 1);
-    assert_int_equal(st->reasm.count, 0);
-    assert_int_equal(st->reasm.mem, 0);
+    assert_int_equal(st->net.reasm.count, 0);
+    assert_int_equal(st->net.reasm.mem, 0);
     /* The rest cannot complete the dropped datagram. */
     inject_frag(n, 3, 24, 24, true);
     inject_frag(n, 3, 48, 16, false);
@@ -133,7 +133,7 @@ static void test_past_known_end_rejected(void **state)
     inject_frag(n, 4, 40, 8, true);   /* beyond the end */
     const struct ust_stats *s = ust_stack_stats(st);
     assert_int_equal(s->ip.ReasmFails, 1);
-    assert_int_equal(st->reasm.count, 0);
+    assert_int_equal(st->net.reasm.count, 0);
     /* A second "last" fragment with a different end. */
     inject_frag(n, 5, 48, 16, false);
     inject_frag(n, 5, 24, 16, false);
@@ -141,7 +141,7 @@ static void test_past_known_end_rejected(void **state)
     /* A non-last fragment whose length is not a multiple of 8. */
     inject_frag(n, 6, 0, 20, true);
     assert_int_equal(s->ip.ReasmFails, 3);
-    assert_int_equal(st->reasm.count, 0);
+    assert_int_equal(st->net.reasm.count, 0);
     nh_net_free(n);
 }
 
@@ -155,12 +155,12 @@ static void test_timeout_with_and_without_first(void **state)
     inject_frag(n, 7, 48, 16, false);
     n->now = 1 * UST_SEC;
     inject_frag(n, 8, 24, 24, true); /* fragment zero never comes */
-    assert_int_equal(st->reasm.count, 2);
-    assert_true(st->reasm.mem > 0);
+    assert_int_equal(st->net.reasm.count, 2);
+    assert_true(st->net.reasm.mem > 0);
     nh_run_until(n, 30 * UST_SEC - 1);
-    assert_int_equal(st->reasm.count, 2);
+    assert_int_equal(st->net.reasm.count, 2);
     nh_run_until(n, 30 * UST_SEC);
-    assert_int_equal(st->reasm.count, 1);
+    assert_int_equal(st->net.reasm.count, 1);
     /* RFC 1122 3.3.2: time exceeded, code 1, quoting fragment zero. */
     assert_int_equal(nh_tx_count(n, 0), 1);
     const struct nh_frame *f = nh_tx(n, 0, 0);
@@ -176,8 +176,8 @@ static void test_timeout_with_and_without_first(void **state)
     assert_true(q.mf);
     assert_memory_equal(f->data + 48, msg, 24);
     nh_run_until(n, 31 * UST_SEC);
-    assert_int_equal(st->reasm.count, 0);
-    assert_int_equal(st->reasm.mem, 0);
+    assert_int_equal(st->net.reasm.count, 0);
+    assert_int_equal(st->net.reasm.mem, 0);
     assert_int_equal(nh_tx_count(n, 0), 1); /* none for the one without fragment zero */
     const struct ust_stats *s = ust_stack_stats(st);
     assert_int_equal(s->ip.ReasmTimeout, 2);
@@ -200,7 +200,7 @@ static void test_memory_and_count_caps(void **state)
     inject_frag(n, 12, 0, 24, true); /* a third datagram is refused */
     const struct ust_stats *s = ust_stack_stats(st);
     assert_int_equal(s->ip.ReasmMemDrops, 1);
-    assert_int_equal(st->reasm.count, 2);
+    assert_int_equal(st->net.reasm.count, 2);
     /* Datagrams in progress still complete. */
     inject_frag(n, 10, 24, 24, true);
     inject_frag(n, 10, 48, 16, false);
@@ -217,17 +217,17 @@ static void test_memory_and_count_caps(void **state)
     inject_frag(n, 20, 0, 24, true);
     inject_frag(n, 20, 24, 24, true);
     assert_int_equal(s->ip.ReasmMemDrops, 0);
-    size_t held = st->reasm.mem;
+    size_t held = st->net.reasm.mem;
     assert_true(held <= 270);
     inject_frag(n, 20, 48, 16, false);
     inject_frag(n, 21, 0, 24, true);
     inject_frag(n, 21, 24, 24, true);
     assert_int_equal(s->ip.ReasmMemDrops, 3);
-    assert_int_equal(st->reasm.count, 1);
-    assert_int_equal(st->reasm.mem, held);
+    assert_int_equal(st->net.reasm.count, 1);
+    assert_int_equal(st->net.reasm.mem, held);
     nh_run_until(n, 31 * UST_SEC);
-    assert_int_equal(st->reasm.mem, 0);
-    assert_int_equal(st->reasm.count, 0);
+    assert_int_equal(st->net.reasm.mem, 0);
+    assert_int_equal(st->net.reasm.count, 0);
     nh_net_free(n);
 }
 
@@ -244,7 +244,7 @@ static void test_over_65535_rejected(void **state)
     size_t len = nh_build_ipv4(d, sizeof(d), &ip, pl, 16);
     nh_inject(n, 0, d, len);
     assert_int_equal(s->ip.ReasmFails, 1);
-    assert_int_equal(st->reasm.count, 0);
+    assert_int_equal(st->net.reasm.count, 0);
     /* Pieces that fit, but with fragment zero's 24-byte header the whole
      * would be 65536 bytes. */
     static const uint8_t nops[4] = {1, 1, 1, 1};
@@ -258,8 +258,8 @@ static void test_over_65535_rejected(void **state)
     assert_int_equal(s->ip.ReasmFails, 2);
     assert_int_equal(s->ip.ReasmOKs, 0);
     assert_int_equal(s->ip.InUnknownProtos, 0);
-    assert_int_equal(st->reasm.count, 0);
-    assert_int_equal(st->reasm.mem, 0);
+    assert_int_equal(st->net.reasm.count, 0);
+    assert_int_equal(st->net.reasm.mem, 0);
     nh_net_free(n);
 }
 
@@ -302,7 +302,7 @@ static void round_trip(unsigned mtu, size_t size, size_t expect_frags)
     assert_int_equal(sb->ip.ReasmOKs, 1);
     assert_int_equal(sb->ip.ReasmReqds, expect_frags);
     assert_int_equal(sa->ip.ReasmOKs, 1);
-    assert_int_equal(a->reasm.mem + b->reasm.mem, 0);
+    assert_int_equal(a->net.reasm.mem + b->net.reasm.mem, 0);
     nh_net_free(n);
 }
 

@@ -32,7 +32,7 @@ static struct nh_net *setup_ip(struct ust_stack **st, unsigned mtu)
     int port = nh_port_new(n, *st, NH_NO_WIRE, UST_LINK_IP, 1, mtu);
     assert_int_equal(port, 0);
     assert_int_equal(ust_iface_add(*st, nh_dev(n, 0), ME, 24), 0);
-    (*st)->ip_next_id = 0x4242;
+    (*st)->net.next_id = 0x4242;
     return n;
 }
 
@@ -394,12 +394,12 @@ static void test_mutated_input_never_crashes(void **state)
         nh_inject(n, rng_below(&r, 4) ? 0 : 1, f, len);
         if (i % 500 == 0)
             nh_run_until(n, n->now + 3 * UST_SEC);
-        assert_true(st->arp.count <= cfg.arp_max_entries);
-        assert_true(st->reasm.count <= cfg.ip_reasm_max);
-        assert_true(st->reasm.mem <= cfg.ip_reasm_mem_max);
+        assert_true(st->link.arp.count <= cfg.arp_max_entries);
+        assert_true(st->net.reasm.count <= cfg.ip_reasm_max);
+        assert_true(st->net.reasm.mem <= cfg.ip_reasm_mem_max);
     }
     nh_run_until(n, n->now + 120 * UST_SEC);
-    assert_int_equal(st->reasm.count, 0);
+    assert_int_equal(st->net.reasm.count, 0);
     assert_true(ust_stack_stats(st)->ip.InReceives > 10000);
     if (getenv("NH_PRINT"))
         ust_stats_print(st, stdout, false);

@@ -157,7 +157,7 @@ static void test_route_cache_and_redirects(void **state)
     assert_int_equal(cached_next_hop(st, FAR), GW1);
     unsigned live = 0;
     for (unsigned i = 0; i < ROUTE_CACHE_SIZE; i++) {
-        const struct route_cache_entry *e = &st->routes.cache[i];
+        const struct route_cache_entry *e = &st->net.routes.cache[i];
         if (e->valid) {
             live++;
             assert_int_equal(e->dst, FAR);

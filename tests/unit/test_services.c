@@ -1,7 +1,8 @@
 /* The services' view of the stack (core/services.h) and the drivers' host
  * interface (dev/dev_host.h) reach the same state the assembly owns: the
  * bottom of the stack no longer sees struct ust_stack, and must not see
- * anything different through its accessors. */
+ * anything different through its accessors. The same holds for the link,
+ * network and socket layers' state accessors. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -16,6 +17,10 @@
 #include "core/timer.h"
 #include "core/trace.h"
 #include "dev/dev_host.h"
+#include "link/iface.h"
+#include "link/link_state.h"
+#include "net/net_state.h"
+#include "socket/sock.h"
 #include "ustack/ustack.h"
 
 struct trace_seen {
@@ -158,6 +163,64 @@ static void test_dev_host(void **state)
     ust_stack_free(st);
 }
 
+struct wait_seen {
+    int calls;
+    ust_time_t deadline;
+    bool held; /* was the burst still held when the waiter ran? */
+    struct ust_stack *st;
+};
+
+static int record_wait(void *ctx, ust_time_t deadline)
+{
+    struct wait_seen *w = ctx;
+    w->calls++;
+    w->deadline = deadline;
+    w->held = stack_tx_held(w->st);
+    return UST_ERR_TIMEDOUT;
+}
+
+/* Link, net and socket reach their state through the assembly's
+ * accessors (link_state.h, net_state.h, sock.h): the same members the
+ * stack owns. Interfaces are walked with iface_at, which stops at the
+ * first index past the table; a blocking wait runs outside the caller's
+ * burst and gives it back afterwards. */
+static void test_layer_state_accessors(void **state)
+{
+    (void)state;
+    struct ust_stack *st = ust_stack_new(NULL);
+    assert_ptr_equal(stack_link(st), &st->link);
+    assert_ptr_equal(stack_link_const(st), &st->link);
+    assert_ptr_equal(stack_net(st), &st->net);
+    assert_ptr_equal(stack_net_const(st), &st->net);
+    assert_ptr_equal(stack_pmtu(st), &st->pmtu);
+    assert_ptr_equal(stack_socks(st), &st->socks);
+    assert_non_null(stack_link(st)->up.neighbour_advice);
+    assert_non_null(stack_link(st)->up.unresolved);
+
+    assert_null(iface_at(st, 0));
+    st->ifaces[0].addr = 0xc0000201u;
+    st->ifaces[1].addr = 0xc0000202u;
+    st->nifaces = 2;
+    assert_null(iface_at(st, -1));
+    assert_ptr_equal(iface_at(st, 0), &st->ifaces[0]);
+    assert_int_equal(iface_at(st, 1)->addr, 0xc0000202u);
+    assert_null(iface_at(st, 2));
+    st->nifaces = 0;
+
+    assert_false(stack_has_waiter(st));
+    struct wait_seen w = {.st = st};
+    ust_stack_set_waiter(st, record_wait, &w);
+    assert_true(stack_has_waiter(st));
+    stack_tx_hold(st);
+    assert_int_equal(stack_wait(st, 1234), UST_ERR_TIMEDOUT);
+    assert_int_equal(w.calls, 1);
+    assert_int_equal(w.deadline, 1234);
+    assert_false(w.held);
+    assert_true(stack_tx_held(st));
+    stack_tx_release(st);
+    ust_stack_free(st);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -165,6 +228,7 @@ int main(void)
         cmocka_unit_test(test_timers_in_services),
         cmocka_unit_test(test_clock_and_counters),
         cmocka_unit_test(test_dev_host),
+        cmocka_unit_test(test_layer_state_accessors),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
