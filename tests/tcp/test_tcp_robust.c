@@ -54,7 +54,7 @@ static void check_invariants(struct ust_stack *st)
         assert_true(ring_len(&t->rcvbuf) <= t->rcvbuf.cap);
         assert_true(t->ooo.n <= ASM_MAX_RANGES);
         assert_true(t->state <= UST_TCP_TIME_WAIT);
-        assert_true(t->mss >= 48);
+        assert_true(t->opt.mss >= 48);
     }
 }
 

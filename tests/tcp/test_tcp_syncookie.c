@@ -178,8 +178,8 @@ static void test_cookie_with_timestamps(void **state)
     assert_int_equal(i.snd_wnd, 1000u << 7);
     assert_int_equal(i.ecn, 1);
     struct tcb *t = c->pcb;
-    assert_true(t->flags & TF_SACK_OK);
-    assert_true(t->flags & TF_TS_OK);
+    assert_true(t->opt.sack_ok);
+    assert_true(t->opt.ts_ok);
     /* data in: acknowledged (delayed ACK), readable */
     ao.ts_val = 900;
     seg_in_opts(h, A | P, PEER_ISS + 1, ck + 1, 1000, &ao, 0, "hello", 5);
@@ -223,7 +223,7 @@ static void test_cookie_without_timestamps(void **state)
     assert_int_equal(i.snd_wscale, 0);
     assert_int_equal(i.rcv_wscale, 0);
     assert_int_equal(i.snd_wnd, 1000);
-    assert_false(((struct tcb *)c->pcb)->flags & (TF_SACK_OK | TF_TS_OK));
+    assert_false(((struct tcb *)c->pcb)->opt.sack_ok || ((struct tcb *)c->pcb)->opt.ts_ok);
     char b[8];
     assert_int_equal(tcp_sock_ops.recv(c, b, sizeof(b), 0, NULL), 4);
     assert_memory_equal(b, "data", 4);
@@ -350,7 +350,7 @@ static void test_child_adopts_cookie(void **state)
     assert_int_equal(i.state, UST_TCP_ESTABLISHED);
     assert_int_equal(i.snd_wscale, 0);
     assert_int_equal(i.rcv_wscale, 0);
-    assert_false(((struct tcb *)c->pcb)->flags & TF_SACK_OK);
+    assert_false(((struct tcb *)c->pcb)->opt.sack_ok);
     assert_int_equal(h->st->stats.tcp.SyncookiesRecv, 1);
     assert_int_equal(tcp_sock_ops.send(c, "x", 1, 0, NULL), 1);
     seg_expect(h, A | P, ck + 1, 201);

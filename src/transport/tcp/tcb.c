@@ -111,8 +111,8 @@ struct tcb *tcb_new(struct ust_stack *st)
     t->keepidle = c->tcp_keepidle;
     t->keepintvl = c->tcp_keepintvl;
     t->keepcnt = c->tcp_keepcnt;
-    t->peer_mss = TCP_DEFAULT_MSS;
-    t->mss = TCP_DEFAULT_MSS;
+    t->opt.peer_mss = TCP_DEFAULT_MSS;
+    t->opt.mss = TCP_DEFAULT_MSS;
     tcp_timers_init(t);
     t->all_next = st->tcp->all;
     if (t->all_next)
@@ -427,10 +427,10 @@ uint8_t tcp_rcv_wscale_for(const struct ust_stack *st, size_t cap)
 void tcb_init_conn(struct tcb *t)
 {
     const struct ust_config *c = &t->st->cfg;
-    t->rcv_wscale = tcp_rcv_wscale_for(t->st, t->rcvbuf.cap);
-    t->rcv_mss = tcp_adv_mss(t);
+    t->opt.rcv_wscale = tcp_rcv_wscale_for(t->st, t->rcvbuf.cap);
+    t->opt.rcv_mss = tcp_adv_mss(t);
     tcp_update_mss(t);
-    t->cc_ops->init(&t->cc, t->mss, c->tcp_initial_cwnd);
+    t->cc_ops->init(&t->cc, t->opt.mss, c->tcp_initial_cwnd);
 }
 
 /* Listener children: on the SYN queue until established, then on the

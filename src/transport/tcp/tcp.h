@@ -80,14 +80,11 @@ enum {
     TF_PASSIVE = 1u << 7,     /* opened by a listener (RFC 9293 MUST-11) */
     TF_RD_SHUT = 1u << 8,     /* the application will not read any more */
     TF_ORPHAN = 1u << 9,      /* no socket any more: the TCB lives on alone */
-    TF_WSCALE_OK = 1u << 10,  /* both sides sent the window scale option */
     TF_FORCE_PROBE = 1u << 11, /* persist timer: send one byte beyond the window */
     TF_IN_RECOVERY = 1u << 12, /* NewReno fast recovery (RFC 6582) */
     TF_WAS_CONNECTED = 1u << 13, /* reached ESTABLISHED once */
     TF_SYN_RETRANSMITTED = 1u << 14, /* RFC 6298 5.7: RTO 3 s after the handshake */
     TF_OOO_FIN = 1u << 15,    /* a FIN arrived beyond a hole (at ooo_fin_seq) */
-    TF_TS_OK = 1u << 16,      /* both sides sent timestamps (RFC 7323 3) */
-    TF_SACK_OK = 1u << 17,    /* both sides sent SACK-permitted (RFC 2018) */
     TF_ACK_BATCH = 1u << 18,  /* an ACK is owed at the end of the receive batch */
     TF_LINGERING = 1u << 19,  /* close() waits (SO_LINGER): closed for the user */
     TF_RACK = 1u << 20,       /* RACK-TLP detects losses (RFC 8985; needs SACK) */
@@ -108,6 +105,24 @@ struct tcp_tx_req {
     uint8_t kind;               /* enum tcp_tx_req_kind */
     uint32_t seq, max;          /* TX_REQ_REXMIT */
     uint32_t sent;              /* sequence space the segment took, 0 = none */
+};
+
+/* What the handshake settled (RFC 9293 3.7.1, RFC 7323, RFC 2018): the
+ * segment sizes, what our SYN offered and what both sides agreed on. */
+struct tcp_opts_agreed {
+    uint16_t mss;               /* effective send MSS (RFC 9293 3.7.1 MUST-16) */
+    uint16_t peer_mss;          /* from the peer's MSS option (536 without) */
+    uint16_t rcv_mss;           /* the MSS we advertised */
+    unsigned pmtu_gen;          /* st->pmtu.gen when mss was last computed (tcp_icmp.c) */
+    uint8_t snd_wscale, rcv_wscale;
+    bool wscale_offered;        /* our SYN carried the window scale option */
+    bool ts_offered;            /* our SYN carried the timestamps option */
+    bool sack_offered;          /* our SYN carried SACK-permitted */
+    bool wscale_ok;             /* both sides sent the window scale option */
+    bool ts_ok;                 /* both sides sent timestamps (RFC 7323 3) */
+    bool sack_ok;               /* both sides sent SACK-permitted (RFC 2018) */
+    uint32_t ts_offset;         /* random per-connection TSval offset (RFC 7323 7.1) */
+    uint32_t ts_recent;         /* TS.Recent (RFC 7323 4.3) */
 };
 
 struct tcb {
@@ -151,10 +166,6 @@ struct tcb {
     uint32_t snd_up;
     bool snd_urg;               /* SND.UP is set (tcp_urg.c) */
     uint32_t snd_sml;           /* end of the last small segment sent (Nagle/Minshall) */
-    uint8_t snd_wscale, rcv_wscale;
-    bool wscale_offered;        /* our SYN carried the window scale option */
-    bool ts_offered;            /* our SYN carried the timestamps option */
-    bool sack_offered;          /* our SYN carried SACK-permitted */
     struct assembler sacked;    /* SACK scoreboard: ranges the peer holds, as
                                    offsets from SND.UNA */
     uint32_t sack_next;         /* holes below this were retransmitted in this recovery */
@@ -163,8 +174,6 @@ struct tcb {
     bool sack_reneged;          /* the peer dropped data it had SACKed (RFC 2018 8):
                                    the scoreboard goes at the next RTO */
     struct tcp_rack rack;       /* RACK-TLP (tcp_rack.c, tcp_tlp.c) when TF_RACK */
-    uint32_t ts_offset;         /* random per-connection TSval offset (RFC 7323 7.1) */
-    uint32_t ts_recent;         /* TS.Recent (RFC 7323 4.3) */
     uint32_t last_ack_sent;     /* Last.ACK.sent: RCV.NXT in our latest ACK */
     struct ring sndbuf;         /* bytes from the first unacked data byte on */
     uint32_t fin_seq;           /* sequence number of our FIN, once queued */
@@ -190,12 +199,8 @@ struct tcb {
                                    the newest first (RFC 2018 4) */
     uint8_t sack_recent_n;
 
-    /* segment sizes */
-    uint16_t mss;               /* effective send MSS (RFC 9293 3.7.1 MUST-16) */
-    uint16_t peer_mss;          /* from the peer's MSS option (536 without) */
-    uint16_t rcv_mss;           /* the MSS we advertised */
+    struct tcp_opts_agreed opt; /* MSS and the options of the handshake */
     uint16_t user_mss;          /* TCP_MAXSEG (0 = none) */
-    unsigned pmtu_gen;          /* st->pmtu.gen when mss was last computed (tcp_icmp.c) */
 
     /* reliability */
     struct tcp_rtt rtt;
@@ -364,7 +369,7 @@ uint32_t tcp_flight(const struct tcb *tcb);
 uint32_t tcp_snd_data_seq(const struct tcb *tcb);
 /* Our TSval now: a 1 ms clock plus the connection's offset. */
 uint32_t tcp_ts_now(const struct tcb *tcb);
-/* Computes the effective send MSS (RFC 9293 3.7.1) into tcb->mss. */
+/* Computes the effective send MSS (RFC 9293 3.7.1) into tcb->opt.mss. */
 void tcp_update_mss(struct tcb *tcb);
 /* ---- tcp_icmp.c: picks up a path MTU lowered since the MSS was computed */
 void tcp_pmtu_sync(struct tcb *t);

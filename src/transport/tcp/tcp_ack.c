@@ -67,7 +67,7 @@ static void ack_new_data(struct tcb *t, const struct seg *s)
     t->snd_una = s->ack;
     if (seq_lt(t->snd_nxt, t->snd_una))
         t->snd_nxt = t->snd_una;
-    if ((t->flags & TF_TS_OK) && s->h->opts.has_timestamp && s->h->opts.ts_ecr) {
+    if (t->opt.ts_ok && s->h->opts.has_timestamp && s->h->opts.ts_ecr) {
         /* RFC 7323 4: the echoed timestamp times the segment that
          * advanced the edge, retransmitted or not */
         uint32_t ms = tcp_ts_now(t) - s->h->opts.ts_ecr;
@@ -104,7 +104,7 @@ static void ack_new_data(struct tcb *t, const struct seg *s)
 static bool dsack_only(const struct tcb *t, const struct seg *s)
 {
     const struct tcp_opts *o = &s->h->opts;
-    if (!(t->flags & TF_SACK_OK) || o->num_sack == 0)
+    if (!t->opt.sack_ok || o->num_sack == 0)
         return false;
     for (unsigned i = 0; i < o->num_sack && i < TCP_MAX_SACK_BLOCKS; i++)
         if (seq_gt(o->sack[i].right, s->ack))
@@ -121,7 +121,7 @@ static void ack_duplicate(struct tcb *t, const struct seg *s, uint32_t old_wnd)
         return;
     }
     bool dup = s->ack == t->snd_una && s->len == 0 && !(s->flags & (TCP_SYN | TCP_FIN)) &&
-               t->snd_max != t->snd_una && (uint32_t)s->wnd << t->snd_wscale == old_wnd &&
+               t->snd_max != t->snd_una && (uint32_t)s->wnd << t->opt.snd_wscale == old_wnd &&
                old_wnd != 0; /* answers to zero-window probes are not loss signals */
     if (!dup) {
         t->dupacks = 0;
@@ -155,10 +155,10 @@ static void ack_duplicate(struct tcb *t, const struct seg *s, uint32_t old_wnd)
         if (!tcp_sack_retransmit_hole(t)) {
             tcp_request_rexmit(t, t->snd_una, UINT32_MAX);
             tcp_output(t);
-            t->sack_next = t->snd_una + t->mss; /* not again when SACKs come */
+            t->sack_next = t->snd_una + t->opt.mss; /* not again when SACKs come */
             t->una_rexmit_high = t->snd_max;
         }
-        if (t->flags & TF_SACK_OK) {
+        if (t->opt.sack_ok) {
             /* RFC 6675 5 step (4.2): cwnd = ssthresh, no inflation; pipe
              * lets the rest of the holes and new data go */
             t->cc.cwnd = t->cc.ssthresh;
@@ -225,7 +225,7 @@ bool tcp_ack_input(struct tcb *t, const struct seg *s)
     tcp_ecn_ack(t, s->flags, old_flight); /* RFC 3168 6.1.2 */
     /* window update (RFC 9293 3.10.7.4, SND.WL1/WL2 rule) */
     if (seq_lt(t->snd_wl1, s->seq) || (t->snd_wl1 == s->seq && seq_le(t->snd_wl2, s->ack))) {
-        uint32_t wnd = (uint32_t)s->wnd << t->snd_wscale;
+        uint32_t wnd = (uint32_t)s->wnd << t->opt.snd_wscale;
         if (t->snd_wnd == 0 && wnd != 0 && seq_gt(t->snd_nxt, t->snd_una))
             t->snd_nxt = t->snd_una; /* the window reopens: what went into the
                                         closed window (probes) goes again */

@@ -40,9 +40,9 @@ static void tcp_icmp_frag_needed(struct tcb *t, uint32_t next_hop_mtu,
                                  const struct ipv4_hdr *orig)
 {
     pmtu_frag_needed(t->st, orig->dst, next_hop_mtu, orig->total_len);
-    uint16_t old = t->mss;
+    uint16_t old = t->opt.mss;
     tcp_update_mss(t); /* ipv4_mtu_for now reflects the path MTU */
-    if (t->mss < old) {
+    if (t->opt.mss < old) {
         t->snd_nxt = t->snd_una;
         tcp_output(t);
     }
@@ -55,9 +55,9 @@ static void tcp_icmp_frag_needed(struct tcb *t, uint32_t next_hop_mtu,
  * with DF and the connection would stall. O(1) while nothing changed. */
 void tcp_pmtu_sync(struct tcb *t)
 {
-    if (t->pmtu_gen == t->st->pmtu.gen)
+    if (t->opt.pmtu_gen == t->st->pmtu.gen)
         return;
-    t->pmtu_gen = t->st->pmtu.gen;
+    t->opt.pmtu_gen = t->st->pmtu.gen;
     tcp_update_mss(t);
 }
 

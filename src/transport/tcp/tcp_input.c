@@ -21,33 +21,33 @@ static void ack_now(struct tcb *t) { t->flags |= TF_ACK_NOW; }
 /* Options of a SYN: MSS (MUST-14/15) and window scale (RFC 7323). */
 static void take_syn_options(struct tcb *t, const struct tcp_hdr *h)
 {
-    t->peer_mss = h->opts.has_mss && h->opts.mss ? h->opts.mss : TCP_DEFAULT_MSS;
+    t->opt.peer_mss = h->opts.has_mss && h->opts.mss ? h->opts.mss : TCP_DEFAULT_MSS;
     bool ws = t->st->cfg.tcp_window_scaling && h->opts.has_wscale;
     if (t->state == UST_TCP_SYN_SENT)
-        ws = ws && t->wscale_offered;
+        ws = ws && t->opt.wscale_offered;
     if (ws) {
-        t->flags |= TF_WSCALE_OK;
-        t->snd_wscale = h->opts.wscale > TCP_MAX_WSCALE ? TCP_MAX_WSCALE : h->opts.wscale;
+        t->opt.wscale_ok = true;
+        t->opt.snd_wscale = h->opts.wscale > TCP_MAX_WSCALE ? TCP_MAX_WSCALE : h->opts.wscale;
     } else {
-        t->flags &= ~TF_WSCALE_OK;
-        t->snd_wscale = 0;
-        t->rcv_wscale = 0;
+        t->opt.wscale_ok = false;
+        t->opt.snd_wscale = 0;
+        t->opt.rcv_wscale = 0;
     }
     bool sack = t->st->cfg.tcp_sack && h->opts.sack_permitted;
     if (t->state == UST_TCP_SYN_SENT)
-        sack = sack && t->sack_offered;
+        sack = sack && t->opt.sack_offered;
     if (sack)
-        t->flags |= TF_SACK_OK;
+        t->opt.sack_ok = true;
     else
-        t->flags &= ~TF_SACK_OK;
+        t->opt.sack_ok = false;
     bool ts = t->st->cfg.tcp_timestamps && h->opts.has_timestamp;
     if (t->state == UST_TCP_SYN_SENT)
-        ts = ts && t->ts_offered;
+        ts = ts && t->opt.ts_offered;
     if (ts) {
-        t->flags |= TF_TS_OK;
-        t->ts_recent = h->opts.ts_val;
+        t->opt.ts_ok = true;
+        t->opt.ts_recent = h->opts.ts_val;
     } else {
-        t->flags &= ~TF_TS_OK;
+        t->opt.ts_ok = false;
     }
     tcp_update_mss(t);
 }
@@ -56,7 +56,7 @@ static void take_syn_options(struct tcb *t, const struct tcp_hdr *h)
 static void conn_established(struct tcb *t)
 {
     cc_sync(t, t->st->now);
-    t->cc_ops->init(&t->cc, t->mss, t->st->cfg.tcp_initial_cwnd);
+    t->cc_ops->init(&t->cc, t->opt.mss, t->st->cfg.tcp_initial_cwnd);
     t->recover = t->snd_una;
     if (t->flags & TF_SYN_RETRANSMITTED)
         tcp_rtt_after_syn_loss(&t->rtt);
@@ -119,7 +119,7 @@ static void listener_child_start(struct tcb *c, uint32_t peer_isn, uint32_t iss)
     c->rcv_adv = c->rcv_nxt;
     c->rd_seq = c->rcv_nxt;
     c->iss = iss;
-    c->ts_offset = tcp_ts_offset(st, c->laddr, c->lport, c->raddr, c->rport);
+    c->opt.ts_offset = tcp_ts_offset(st, c->laddr, c->lport, c->raddr, c->rport);
     asm_init(&c->sacked);
     c->snd_una = c->snd_nxt = c->snd_max = c->snd_sml = c->iss;
     c->recover = c->iss;
@@ -210,20 +210,20 @@ static void listen_syn(struct tcb *l, const struct ipv4_hdr *ip, const struct se
 static void cookie_options(struct tcb *c, unsigned mss_idx, const struct syncookie_opts *o,
                            const struct tcp_hdr *h)
 {
-    c->peer_mss = syncookie_mss_value(mss_idx);
-    c->flags &= ~(TF_WSCALE_OK | TF_SACK_OK | TF_TS_OK);
+    c->opt.peer_mss = syncookie_mss_value(mss_idx);
+    c->opt.wscale_ok = c->opt.sack_ok = c->opt.ts_ok = false;
     if (o->wscale_ok) {
-        c->flags |= TF_WSCALE_OK;
-        c->snd_wscale = o->wscale;
-        c->rcv_wscale = tcp_rcv_wscale_for(c->st, c->rcvbuf.cap); /* as the cookie offered */
+        c->opt.wscale_ok = true;
+        c->opt.snd_wscale = o->wscale;
+        c->opt.rcv_wscale = tcp_rcv_wscale_for(c->st, c->rcvbuf.cap); /* as the cookie offered */
     } else {
-        c->snd_wscale = c->rcv_wscale = 0; /* our SYN,ACK offered no scaling */
+        c->opt.snd_wscale = c->opt.rcv_wscale = 0; /* our SYN,ACK offered no scaling */
     }
     if (o->sack_ok)
-        c->flags |= TF_SACK_OK;
+        c->opt.sack_ok = true;
     if (c->st->cfg.tcp_timestamps && h->opts.has_timestamp) {
-        c->flags |= TF_TS_OK;
-        c->ts_recent = h->opts.ts_val;
+        c->opt.ts_ok = true;
+        c->opt.ts_recent = h->opts.ts_val;
     }
     c->ecn_ok = o->ecn_ok;
     tcp_update_mss(c);
@@ -607,7 +607,7 @@ static bool syn_received_ack(struct tcb *t, const struct ipv4_hdr *ip, const str
     }
     timer_cancel(st, &t->t_rexmt);
     tcp_set_state(t, UST_TCP_ESTABLISHED);
-    tcp_set_snd_wnd(t, (uint32_t)s->wnd << t->snd_wscale);
+    tcp_set_snd_wnd(t, (uint32_t)s->wnd << t->opt.snd_wscale);
     t->snd_wl1 = s->seq;
     t->snd_wl2 = s->ack;
     conn_established(t);
@@ -792,9 +792,9 @@ static void check_fin(struct tcb *t, const struct seg *s)
  * is an old duplicate: ACK and drop (a RST is not subject to it). */
 static bool check_paws(struct tcb *t, const struct seg *s)
 {
-    if (!(t->flags & TF_TS_OK) || !s->h->opts.has_timestamp || (s->flags & TCP_RST))
+    if (!t->opt.ts_ok || !s->h->opts.has_timestamp || (s->flags & TCP_RST))
         return true;
-    if (!seq_lt(s->h->opts.ts_val, t->ts_recent))
+    if (!seq_lt(s->h->opts.ts_val, t->opt.ts_recent))
         return true;
     t->st->stats.tcp.PawsDrops++;
     dsack_below_rcv_nxt(t, s); /* an old duplicate: its data, if any, came before */
@@ -806,10 +806,10 @@ static bool check_paws(struct tcb *t, const struct seg *s)
  * ACK we sent. */
 static void update_ts_recent(struct tcb *t, const struct seg *s)
 {
-    if (!(t->flags & TF_TS_OK) || !s->h->opts.has_timestamp)
+    if (!t->opt.ts_ok || !s->h->opts.has_timestamp)
         return;
-    if (seq_le(s->seq, t->last_ack_sent) && seq_ge(s->h->opts.ts_val, t->ts_recent))
-        t->ts_recent = s->h->opts.ts_val;
+    if (seq_le(s->seq, t->last_ack_sent) && seq_ge(s->h->opts.ts_val, t->opt.ts_recent))
+        t->opt.ts_recent = s->h->opts.ts_val;
 }
 
 static void synchronized_input(struct tcb *t, const struct ipv4_hdr *ip, struct seg *s)
@@ -861,10 +861,10 @@ static bool time_wait_syn_is_new(const struct tcb *t, const struct seg *s)
     bool new_ts = t->st->cfg.tcp_timestamps && s->h->opts.has_timestamp;
     if (!new_ts)
         return seq_newer;
-    if (!(t->flags & TF_TS_OK))
+    if (!t->opt.ts_ok)
         return true;
     uint32_t tsval = s->h->opts.ts_val;
-    return seq_gt(tsval, t->ts_recent) || (tsval == t->ts_recent && seq_newer);
+    return seq_gt(tsval, t->opt.ts_recent) || (tsval == t->opt.ts_recent && seq_newer);
 }
 
 /* A SYN for a connection in TIME-WAIT. A new one (above) ends the old

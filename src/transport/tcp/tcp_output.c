@@ -40,14 +40,14 @@ uint16_t tcp_adv_mss(const struct tcb *t) { return tcp_adv_mss_to(t->st, t->radd
 uint32_t tcp_ts_now(const struct tcb *t)
 {
     /* RFC 7323 5.4: a clock between 1 ms and 1 s per tick; 1 ms */
-    return (uint32_t)(t->st->now / UST_MSEC) + t->ts_offset;
+    return (uint32_t)(t->st->now / UST_MSEC) + t->opt.ts_offset;
 }
 
 /* Bytes of TCP options on every segment after the SYN. */
 static unsigned tcp_opt_overhead(const struct tcb *t)
 {
     /* NOP, NOP, TS (RFC 7323 appendix A); IP options (MUST-16, tcp_ipopt.c) */
-    return ((t->flags & TF_TS_OK) ? 12 : 0) + t->ip_opt_len;
+    return (t->opt.ts_ok ? 12 : 0) + t->ip_opt_len;
 }
 
 void tcp_update_mss(struct tcb *t)
@@ -55,7 +55,7 @@ void tcp_update_mss(struct tcb *t)
     /* RFC 9293 3.7.1 MUST-16: min(SendMSS + 20, MMS_S) - TCPhdr - IPopts;
      * the timestamps option is the only one we send after the SYN. */
     unsigned mtu = ipv4_mtu_for(t->st, t->raddr);
-    unsigned mss = t->peer_mss;
+    unsigned mss = t->opt.peer_mss;
     if (mtu > TCP_HDR_LEN && mtu - TCP_HDR_LEN < mss)
         mss = mtu - TCP_HDR_LEN;
     if (mss > tcp_opt_overhead(t))
@@ -64,7 +64,7 @@ void tcp_update_mss(struct tcb *t)
         mss = t->user_mss;
     if (mss < TCP_MIN_SND_MSS)
         mss = TCP_MIN_SND_MSS;
-    t->mss = (uint16_t)mss;
+    t->opt.mss = (uint16_t)mss;
     t->cc.mss = mss;
 }
 
@@ -76,11 +76,11 @@ uint32_t tcp_rcv_window(const struct tcb *t)
     /* RFC 9293 3.8.6.2.2 (MUST-39): move the right edge only by at least
      * min(buffer / 2, MSS), never by dribs. */
     uint32_t step = (uint32_t)(t->rcvbuf.cap / 2);
-    if (t->rcv_mss && t->rcv_mss < step)
-        step = t->rcv_mss;
+    if (t->opt.rcv_mss && t->opt.rcv_mss < step)
+        step = t->opt.rcv_mss;
     if (space > cur && space - cur < step)
         wnd = cur;
-    uint32_t max = (uint32_t)65535 << t->rcv_wscale;
+    uint32_t max = (uint32_t)65535 << t->opt.rcv_wscale;
     return wnd > max ? max : wnd;
 }
 
@@ -130,7 +130,7 @@ static void add_sack_blocks(struct tcb *t, struct tcp_opts *o, uint32_t len)
     unsigned used = o->has_timestamp ? 12 : 0;
     unsigned room = TCP_MAX_HDR_LEN - TCP_HDR_LEN - used;
     if (len) { /* the segment was sized for MSS + our usual options */
-        unsigned budget = t->mss + tcp_opt_overhead(t);
+        unsigned budget = t->opt.mss + tcp_opt_overhead(t);
         unsigned need = len + used;
         room = need < budget ? budget - need : 0;
         if (room > TCP_MAX_HDR_LEN - TCP_HDR_LEN - used)
@@ -149,20 +149,20 @@ static uint32_t syn_options(struct tcb *t, struct tcp_hdr *h, uint8_t flags, uin
 {
     /* MSS on every SYN (MAY-3); window scale offered (RFC 7323 1.3) */
     h->opts.has_mss = true;
-    h->opts.mss = t->rcv_mss = tcp_adv_mss(t);
-    bool ws = t->state == UST_TCP_SYN_SENT ? t->wscale_offered : (t->flags & TF_WSCALE_OK) != 0;
+    h->opts.mss = t->opt.rcv_mss = tcp_adv_mss(t);
+    bool ws = t->state == UST_TCP_SYN_SENT ? t->opt.wscale_offered : t->opt.wscale_ok;
     if (ws) {
         h->opts.has_wscale = true;
-        h->opts.wscale = t->rcv_wscale;
+        h->opts.wscale = t->opt.rcv_wscale;
     }
     h->wnd = (uint16_t)(wnd > 65535 ? 65535 : wnd); /* never scaled in a SYN */
     h->opts.sack_permitted =
-        t->state == UST_TCP_SYN_SENT ? t->sack_offered : (t->flags & TF_SACK_OK) != 0;
-    bool ts = t->state == UST_TCP_SYN_SENT ? t->ts_offered : (t->flags & TF_TS_OK) != 0;
+        t->state == UST_TCP_SYN_SENT ? t->opt.sack_offered : t->opt.sack_ok;
+    bool ts = t->state == UST_TCP_SYN_SENT ? t->opt.ts_offered : t->opt.ts_ok;
     if (ts) {
         h->opts.has_timestamp = true;
         h->opts.ts_val = tcp_ts_now(t);
-        h->opts.ts_ecr = (flags & TCP_ACK) ? t->ts_recent : 0;
+        h->opts.ts_ecr = (flags & TCP_ACK) ? t->opt.ts_recent : 0;
     }
     return h->wnd;
 }
@@ -189,13 +189,13 @@ static int tcp_xmit(struct tcb *t, uint32_t seq, uint8_t flags, uint32_t data_of
         wnd = syn_options(t, &h, flags, wnd);
     } else {
         h.wnd = tcp_wnd_field(t, wnd); /* never left of the offered edge (SHLD-14) */
-        wnd = (uint32_t)h.wnd << t->rcv_wscale;
+        wnd = (uint32_t)h.wnd << t->opt.rcv_wscale;
     }
-    if ((t->flags & TF_TS_OK) && !(flags & (TCP_SYN | TCP_RST))) {
+    if (t->opt.ts_ok && !(flags & (TCP_SYN | TCP_RST))) {
         /* RFC 7323 3.2: on every segment but a RST */
         h.opts.has_timestamp = true;
         h.opts.ts_val = tcp_ts_now(t);
-        h.opts.ts_ecr = t->ts_recent;
+        h.opts.ts_ecr = t->opt.ts_recent;
     }
     if ((flags & TCP_ACK) && !(flags & (TCP_SYN | TCP_RST)))
         add_sack_blocks(t, &h.opts, len);
@@ -266,7 +266,7 @@ static bool worth_sending(const struct tcb *t, uint32_t len, uint32_t off, bool 
 {
     if (len == 0)
         return fin;
-    if (len >= t->mss || force || fin || t->rack.tlp_probing)
+    if (len >= t->opt.mss || force || fin || t->rack.tlp_probing)
         return true; /* a loss probe goes whole or small (RFC 8985 7.3) */
     if (seq_lt(t->snd_nxt, t->snd_max))
         return true; /* retransmission: already decided once */
@@ -295,8 +295,8 @@ static void output_data(struct tcb *t)
         uint32_t usable = seq_lt(t->snd_nxt, edge) ? edge - t->snd_nxt : 0;
         bool force = t->flags & TF_FORCE_PROBE;
         uint32_t len = avail < usable ? avail : usable;
-        if (len > t->mss)
-            len = t->mss;
+        if (len > t->opt.mss)
+            len = t->opt.mss;
         if (force && len == 0 && avail > 0)
             len = 1; /* zero-window probe: one byte beyond the window */
         bool fin = fin_fits(t, t->snd_nxt + len);
@@ -317,7 +317,7 @@ static void output_data(struct tcb *t)
         tcp_rack_sent(t, t->snd_nxt, len + (fin ? 1 : 0), !rexmit);
         t->snd_nxt += len + (fin ? 1 : 0);
         t->snd_max = seq_max(t->snd_max, t->snd_nxt);
-        if (len < t->mss && !force)
+        if (len < t->opt.mss && !force)
             t->snd_sml = t->snd_nxt;
         if (fin)
             t->flags |= TF_FIN_SENT;
@@ -338,8 +338,8 @@ static uint32_t retransmit_at(struct tcb *t, uint32_t seq, uint32_t max)
     uint32_t off = seq - data_seq;
     uint32_t queued = (uint32_t)ring_len(&t->sndbuf);
     uint32_t len = off < queued ? queued - off : 0;
-    if (len > t->mss)
-        len = t->mss;
+    if (len > t->opt.mss)
+        len = t->opt.mss;
     if (len > max)
         len = max;
     bool fin = fin_fits(t, seq + len) && seq_lt(seq + len, t->snd_max);

@@ -38,7 +38,7 @@ void tcp_rack_start(struct tcb *t)
     memset(r, 0, sizeof(*r));
     t->flags &= ~(TF_RACK | TF_RTO_RECOVERY);
     /* RFC 8985 4: RACK-TLP needs SACK and a per-connection scoreboard */
-    if (!t->st->cfg.tcp_rack || !(t->flags & TF_SACK_OK))
+    if (!t->st->cfg.tcp_rack || !t->opt.sack_ok)
         return;
     r->reo_wnd_mult = 1;
     r->fack = t->snd_una;
@@ -126,8 +126,8 @@ static bool ack_ambiguous(const struct tcb *t, const struct rack_seg *g, const s
 {
     if (!(g->flags & RS_RETRANS))
         return false;
-    if ((t->flags & TF_TS_OK) && h->opts.has_timestamp) {
-        uint32_t tsval = (uint32_t)(g->xmit_ts / UST_MSEC) + t->ts_offset;
+    if (t->opt.ts_ok && h->opts.has_timestamp) {
+        uint32_t tsval = (uint32_t)(g->xmit_ts / UST_MSEC) + t->opt.ts_offset;
         if (seq_lt(h->opts.ts_ecr, tsval))
             return true;
     }
@@ -440,7 +440,7 @@ void tcp_rack_send_lost(struct tcb *t)
         return;
     /* RFC 6675 5 (C), NextSeg() rule 1 with RACK's loss marks */
     uint32_t pipe = tcp_rack_pipe(t);
-    while (pipe + t->mss <= t->cc.cwnd) {
+    while (pipe + t->opt.mss <= t->cc.cwnd) {
         struct rack_seg *g = sendmap_first_lost(&t->rack.map);
         if (!g)
             return;

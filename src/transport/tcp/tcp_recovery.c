@@ -23,9 +23,9 @@ bool tcp_recovery_snd_una_lost(const struct tcb *t)
     /* RFC 6675 4 IsLost(SND.UNA): more than (DupThresh - 1) * SMSS bytes
      * above it were SACKed. Only ranges above SND.UNA are on the
      * scoreboard, so all of them count. */
-    if (!(t->flags & TF_SACK_OK) || asm_empty(&t->sacked))
+    if (!t->opt.sack_ok || asm_empty(&t->sacked))
         return false;
-    return tcp_sacked_bytes(t) > (DUP_THRESH - 1) * t->mss;
+    return tcp_sacked_bytes(t) > (DUP_THRESH - 1) * t->opt.mss;
 }
 
 uint32_t tcp_limited_transmit_allowance(const struct tcb *t)
@@ -38,12 +38,12 @@ uint32_t tcp_limited_transmit_allowance(const struct tcb *t)
         return 0;
     if (t->snd_nxt != t->snd_max)
         return 0;
-    return t->dupacks * t->mss;
+    return t->dupacks * t->opt.mss;
 }
 
 bool tcp_sack_recovery(const struct tcb *t)
 {
-    return (t->flags & TF_IN_RECOVERY) && (t->flags & TF_SACK_OK);
+    return (t->flags & TF_IN_RECOVERY) && t->opt.sack_ok;
 }
 
 uint32_t tcp_recovery_pipe(const struct tcb *t)
@@ -90,12 +90,12 @@ static void lost_retransmission(struct tcb *t)
     if (!seq_gt(t->sack_next, t->snd_una) || asm_empty(&t->sacked) ||
         t->sacked.r[0].start == 0)
         return;
-    if (sacked_above(t, t->una_rexmit_high) <= (DUP_THRESH - 1) * t->mss)
+    if (sacked_above(t, t->una_rexmit_high) <= (DUP_THRESH - 1) * t->opt.mss)
         return;
     TCB_TRACE(t, "retransmission of %u lost: sending it again", t->snd_una);
     t->st->stats.tcp.SackRetrans++;
     uint32_t hole = t->sacked.r[0].start;
-    tcp_request_rexmit(t, t->snd_una, hole < t->mss ? hole : t->mss);
+    tcp_request_rexmit(t, t->snd_una, hole < t->opt.mss ? hole : t->opt.mss);
     tcp_output(t);
     t->una_rexmit_high = t->snd_max;
 }
@@ -107,7 +107,7 @@ void tcp_recovery_send(struct tcb *t)
      * (the next lost hole) goes here; rules 2 (new data) is output_data's,
      * through tcp_cc_send_edge(). Each retransmission raises pipe, so
      * the loop ends. */
-    while (tcp_recovery_pipe(t) + t->mss <= t->cc.cwnd && tcp_sack_retransmit_hole(t))
+    while (tcp_recovery_pipe(t) + t->opt.mss <= t->cc.cwnd && tcp_sack_retransmit_hole(t))
         ;
 }
 
@@ -118,7 +118,7 @@ uint32_t tcp_cc_send_edge(const struct tcb *t)
         return t->snd_nxt + (t->cc.cwnd > pipe ? t->cc.cwnd - pipe : 0);
     }
     if (t->rack.tlp_probing) /* RFC 8985 7.3: one new segment, cwnd aside */
-        return t->snd_nxt + t->mss;
+        return t->snd_nxt + t->opt.mss;
     if (tcp_sack_recovery(t)) {
         uint32_t pipe = tcp_recovery_pipe(t);
         return t->snd_nxt + (t->cc.cwnd > pipe ? t->cc.cwnd - pipe : 0);

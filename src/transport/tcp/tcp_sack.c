@@ -18,7 +18,7 @@
 
 void tcp_sack_update(struct tcb *t, const struct tcp_opts *o)
 {
-    if (!(t->flags & TF_SACK_OK))
+    if (!t->opt.sack_ok)
         return;
     for (unsigned i = 0; i < o->num_sack && i < TCP_MAX_SACK_BLOCKS; i++) {
         uint32_t l = o->sack[i].left, r = o->sack[i].right;
@@ -41,7 +41,7 @@ void tcp_sack_advance(struct tcb *t, uint32_t n)
 
 bool tcp_sack_retransmit_hole(struct tcb *t)
 {
-    if (!(t->flags & TF_SACK_OK) || asm_empty(&t->sacked))
+    if (!t->opt.sack_ok || asm_empty(&t->sacked))
         return false;
     uint32_t off = seq_gt(t->sack_next, t->snd_una) ? t->sack_next - t->snd_una : 0;
     for (unsigned i = 0; i < t->sacked.n; i++) {
@@ -51,7 +51,7 @@ bool tcp_sack_retransmit_hole(struct tcb *t)
             uint32_t len = r->start - off;
             tcp_request_rexmit(t, t->snd_una + off, len);
             tcp_output(t);
-            uint32_t sent = len < t->mss ? len : t->mss;
+            uint32_t sent = len < t->opt.mss ? len : t->opt.mss;
             t->sack_next = t->snd_una + off + sent;
             if (off == 0)
                 t->una_rexmit_high = t->snd_max;
@@ -66,7 +66,7 @@ bool tcp_sack_retransmit_hole(struct tcb *t)
 
 void tcp_dsack_note(struct tcb *t, uint32_t left, uint32_t right)
 {
-    if (!(t->flags & TF_SACK_OK) || !t->st->cfg.tcp_dsack || !seq_lt(left, right))
+    if (!t->opt.sack_ok || !t->st->cfg.tcp_dsack || !seq_lt(left, right))
         return;
     /* one pending report: the latest duplicate replaces an older one that
      * no ACK carried (RFC 2883 4: each duplicate is reported at most once) */
@@ -198,7 +198,7 @@ static void remember_reported(struct tcb *t, const struct tcp_sack_block *held, 
 
 unsigned tcp_sack_blocks(struct tcb *t, struct tcp_sack_block *b, unsigned max)
 {
-    if (!(t->flags & TF_SACK_OK) || max == 0)
+    if (!t->opt.sack_ok || max == 0)
         return 0;
     struct tcp_sack_block held[HELD_MAX];
     unsigned nh = held_blocks(t, held);
@@ -229,7 +229,7 @@ void tcp_sack_skip_held(struct tcb *t)
 {
     /* RFC 6675 5.1: after an RTO, resend only what the peer does not
      * report holding (SACKs that came since the timeout). */
-    if (!(t->flags & TF_SACK_OK) || !seq_lt(t->snd_nxt, t->snd_max) ||
+    if (!t->opt.sack_ok || !seq_lt(t->snd_nxt, t->snd_max) ||
         !seq_ge(t->snd_nxt, t->snd_una))
         return;
     uint32_t off = t->snd_nxt - t->snd_una;
@@ -256,7 +256,7 @@ void tcp_sack_check_reneging(struct tcb *t)
 {
     /* The scoreboard counts from SND.UNA: a range at offset 0 is data the
      * receiver reported holding, yet its cumulative ACK stops before it. */
-    if (!(t->flags & TF_SACK_OK) || asm_empty(&t->sacked) || t->sacked.r[0].start != 0 ||
+    if (!t->opt.sack_ok || asm_empty(&t->sacked) || t->sacked.r[0].start != 0 ||
         t->sack_reneged)
         return;
     t->sack_reneged = true;

@@ -194,14 +194,14 @@ void tcp_fill_info(const struct tcb *t, struct ust_tcp_info *i)
 {
     memset(i, 0, sizeof(*i));
     i->state = (uint8_t)t->state;
-    i->snd_wscale = t->snd_wscale;
-    i->rcv_wscale = t->rcv_wscale;
+    i->snd_wscale = t->opt.snd_wscale;
+    i->rcv_wscale = t->opt.rcv_wscale;
     i->backoff = (uint8_t)t->rtt.backoff;
     i->rtt_us = us32(t->rtt.srtt);
     i->rttvar_us = us32(t->rtt.rttvar);
     i->rto_us = us32(tcp_rtt_rto(&t->rtt));
-    i->snd_mss = t->mss;
-    i->rcv_mss = t->rcv_mss;
+    i->snd_mss = t->opt.mss;
+    i->rcv_mss = t->opt.rcv_mss;
     i->cwnd = t->cc.cwnd;
     i->ssthresh = t->cc.ssthresh;
     i->snd_wnd = t->snd_wnd;
@@ -256,7 +256,7 @@ int tcp_getsockopt(struct ust_sock *s, int level, int name, void *val, size_t *l
         return UST_ERR_NOPROTOOPT;
     switch (name) {
     case TCP_NODELAY: return put_int(val, len, (t->flags & TF_NODELAY) != 0);
-    case TCP_MAXSEG: return put_int(val, len, tcp_state_synchronized(t->state) ? t->mss
+    case TCP_MAXSEG: return put_int(val, len, tcp_state_synchronized(t->state) ? t->opt.mss
                                               : (t->user_mss ? t->user_mss : TCP_DEFAULT_MSS));
     case TCP_KEEPIDLE: return put_int(val, len, (int)(t->keepidle / UST_SEC));
     case TCP_KEEPINTVL: return put_int(val, len, (int)(t->keepintvl / UST_SEC));

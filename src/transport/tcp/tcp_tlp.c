@@ -40,7 +40,7 @@ static ust_time_t tlp_pto(const struct tcb *t)
         pto = 2 * t->rtt.srtt;
         if (pto < TLP_MIN_PTO)
             pto = TLP_MIN_PTO;
-        if (tcp_flight(t) <= t->mss) /* one segment: its ACK may be delayed */
+        if (tcp_flight(t) <= t->opt.mss) /* one segment: its ACK may be delayed */
             pto += t->st->cfg.tcp_tlp_max_ack_delay;
     }
     if (timer_armed(&t->t_rexmt) && now + pto > t->t_rexmt.when)
@@ -75,7 +75,7 @@ static uint32_t probe_retransmit(struct tcb *t)
         return t->snd_max;
     const struct rack_seg *g = &m->s[m->n - 1];
     uint32_t len = g->end - g->start;
-    uint32_t seq = len > t->mss ? g->end - t->mss : g->start;
+    uint32_t seq = len > t->opt.mss ? g->end - t->opt.mss : g->start;
     tcp_request_rexmit(t, seq, g->end - seq);
     tcp_output(t);
     return t->tx_req.sent ? seq : t->snd_max;

@@ -93,11 +93,11 @@ static int tcp_op_connect(struct ust_sock *s, const struct sock_addr *a)
     t->iss = tcp_isn(st, t->laddr, t->lport, t->raddr, t->rport, st->now);
     t->snd_una = t->snd_nxt = t->snd_max = t->snd_sml = t->iss;
     t->recover = t->iss;
-    t->wscale_offered = st->cfg.tcp_window_scaling;
-    t->ts_offered = st->cfg.tcp_timestamps;
-    t->sack_offered = st->cfg.tcp_sack;
+    t->opt.wscale_offered = st->cfg.tcp_window_scaling;
+    t->opt.ts_offered = st->cfg.tcp_timestamps;
+    t->opt.sack_offered = st->cfg.tcp_sack;
     tcp_ecn_connect(t);
-    t->ts_offset = tcp_ts_offset(st, t->laddr, t->lport, t->raddr, t->rport);
+    t->opt.ts_offset = tcp_ts_offset(st, t->laddr, t->lport, t->raddr, t->rport);
     t->retries = 0;
     tcp_set_state(t, UST_TCP_SYN_SENT);
     tcp_output(t);

@@ -13,7 +13,7 @@
 
 uint16_t tcp_wnd_field(const struct tcb *t, uint32_t wnd)
 {
-    uint8_t shift = t->rcv_wscale;
+    uint8_t shift = t->opt.rcv_wscale;
     uint32_t field = wnd >> shift;
     uint32_t cur = seq_gt(t->rcv_adv, t->rcv_nxt) ? t->rcv_adv - t->rcv_nxt : 0;
     if ((field << shift) < cur)
