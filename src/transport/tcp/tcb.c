@@ -107,10 +107,10 @@ struct tcb *tcb_new(struct ust_stack *st)
     t->cc_ops = cc_find(c->tcp_congestion);
     if (!t->cc_ops)
         t->cc_ops = &cc_newreno;
-    t->ecn_mode = (uint8_t)(c->tcp_ecn <= 2 ? c->tcp_ecn : 2);
-    t->keepidle = c->tcp_keepidle;
-    t->keepintvl = c->tcp_keepintvl;
-    t->keepcnt = c->tcp_keepcnt;
+    t->so.ecn_mode = (uint8_t)(c->tcp_ecn <= 2 ? c->tcp_ecn : 2);
+    t->so.keepidle = c->tcp_keepidle;
+    t->so.keepintvl = c->tcp_keepintvl;
+    t->so.keepcnt = c->tcp_keepcnt;
     t->opt.peer_mss = TCP_DEFAULT_MSS;
     t->opt.mss = TCP_DEFAULT_MSS;
     tcp_timers_init(t);

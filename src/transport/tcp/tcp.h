@@ -75,8 +75,6 @@ enum {
     TF_FIN_QUEUED = 1u << 2,  /* the application closed the send side */
     TF_FIN_SENT = 1u << 3,    /* a FIN has been transmitted (maybe not acked) */
     TF_FIN_RCVD = 1u << 4,    /* the peer's FIN arrived in order: EOF */
-    TF_NODELAY = 1u << 5,     /* TCP_NODELAY: no Nagle */
-    TF_KEEPALIVE = 1u << 6,   /* SO_KEEPALIVE */
     TF_PASSIVE = 1u << 7,     /* opened by a listener (RFC 9293 MUST-11) */
     TF_RD_SHUT = 1u << 8,     /* the application will not read any more */
     TF_ORPHAN = 1u << 9,      /* no socket any more: the TCB lives on alone */
@@ -125,6 +123,29 @@ struct tcp_opts_agreed {
     uint32_t ts_recent;         /* TS.Recent (RFC 7323 4.3) */
 };
 
+/* What the application set through setsockopt (tcp_sockopt.c); an
+ * accepted connection inherits most of them from its listener. */
+struct tcp_sockopts {
+    bool nodelay;               /* TCP_NODELAY: no Nagle */
+    bool keepalive;             /* SO_KEEPALIVE (RFC 1122 4.2.3.6) */
+    ust_time_t keepidle, keepintvl;
+    unsigned keepcnt;
+    /* SO_LINGER (tcp_user.c): l_linger as given, a negative one read as
+     * unsigned (Linux: no limit in practice) */
+    bool linger_on;
+    unsigned linger_sec;
+    uint16_t user_mss;          /* TCP_MAXSEG (0 = none) */
+    ust_time_t user_timeout;    /* TCP_USER_TIMEOUT: give up after this long (0 = off) */
+    /* IP_TOS / IP_TTL (RFC 9293 MUST-48): handed to IP unchanged, but for
+     * the two ECN bits, which TCP owns (tcp_ecn.c); ttl 0 = default */
+    uint8_t tos, ttl;
+    uint8_t ecn_mode;           /* cfg.tcp_ecn or UST_TCP_ECN: 0, 1, 2 */
+    bool oobinline;             /* SO_OOBINLINE: the mark's octet stays data */
+    bool recverr;               /* IP_RECVERR: soft errors show as POLLERR (MUST-47) */
+    uint8_t ip_opts[40];        /* IP_OPTIONS, on every segment (tcp_ipopt.c) */
+    uint8_t ip_opt_len;
+};
+
 struct tcb {
     struct ust_stack *st;
     enum ust_tcp_state state;
@@ -134,9 +155,6 @@ struct tcb {
     int soft_err;               /* last ICMP soft error (RFC 9293 MUST-47) */
     int soft_report;            /* soft error SO_ERROR reports (tcp_delivery_advice.c) */
     bool r1_reached;            /* R1 negative advice given (RFC 9293 3.8.3) */
-    bool recverr;               /* IP_RECVERR: soft errors show as POLLERR (MUST-47) */
-    uint8_t ip_opts[40];        /* IP_OPTIONS, on every segment (tcp_ipopt.c) */
-    uint8_t ip_opt_len;
     ust_time_t advice_at;       /* last positive delivery advice */
     struct ust_sock *sock;      /* NULL while a listener child or an orphan */
 
@@ -184,7 +202,6 @@ struct tcb {
     uint32_t rcv_up;            /* urgent pointer (first octet after urgent data) */
     uint8_t urg_state;          /* TCP_URG_*: the mark RCV.UP - 1 (tcp_urg.c) */
     uint8_t urg_byte;           /* the mark's octet, once TCP_URG_VALID */
-    bool oobinline;             /* SO_OOBINLINE: the mark's octet stays data */
     uint32_t rcv_unacked;       /* in-order bytes received since our last ACK */
     struct ring rcvbuf;         /* in-order unread bytes; free space holds
                                    out-of-order data */
@@ -200,7 +217,7 @@ struct tcb {
     uint8_t sack_recent_n;
 
     struct tcp_opts_agreed opt; /* MSS and the options of the handshake */
-    uint16_t user_mss;          /* TCP_MAXSEG (0 = none) */
+    struct tcp_sockopts so;     /* what the application set (tcp_sockopt.c) */
 
     /* reliability */
     struct tcp_rtt rtt;
@@ -209,7 +226,6 @@ struct tcb {
     ust_time_t rtt_start;
     unsigned retries;           /* consecutive retransmission timeouts */
     ust_time_t rexmt_since;     /* when the first of them fired */
-    ust_time_t user_timeout;    /* TCP_USER_TIMEOUT: give up after this long (0 = off) */
     unsigned persist_backoff;
     unsigned persist_probes;    /* zero-window probes since the peer last answered */
     unsigned dupacks;
@@ -220,16 +236,10 @@ struct tcb {
     struct cc_state cc;
 
     /* keepalive (RFC 1122 4.2.3.6) */
-    ust_time_t keepidle, keepintvl;
-    unsigned keepcnt, keep_probes;
+    unsigned keep_probes;       /* keepalive probes unanswered */
     ust_time_t last_rcv;        /* when the last segment arrived */
 
-    /* IP_TOS / IP_TTL (RFC 9293 MUST-48): handed to IP unchanged, but for
-     * the two ECN bits, which TCP owns (tcp_ecn.c); ttl 0 = default */
-    uint8_t tos, ttl;
-
     /* ECN (RFC 3168, tcp_ecn.c) */
-    uint8_t ecn_mode;           /* cfg.tcp_ecn or UST_TCP_ECN: 0, 1, 2 */
     bool ecn_offered;           /* our SYN was an ECN-setup SYN */
     bool ecn_ok;                /* negotiated: ECT on new data, ECE/CWR meaningful */
     bool ecn_echo;              /* receiver: CE seen, ECE on every ACK until CWR */
@@ -237,11 +247,6 @@ struct tcb {
     bool ecn_cut;               /* sender: an ECE reduced cwnd for data up to ecn_high */
     uint32_t ecn_high;          /* sender: SND.MAX at the last reduction; ECE on
                                    ACKs not beyond it belongs to that window */
-
-    /* SO_LINGER (tcp_user.c): l_linger as given, a negative one read as
-     * unsigned (Linux: no limit in practice) */
-    bool linger_on;
-    unsigned linger_sec;
 
     /* timers, embedded (src/core/timer.h) */
     struct ust_timer t_rexmt;   /* retransmission (SYN, data, FIN) */

@@ -66,13 +66,13 @@ void tcp_soft_error(struct tcb *t, int err)
 {
     t->soft_err = err;    /* explains a later R2 */
     t->soft_report = err; /* SO_ERROR; POLLERR with IP_RECVERR */
-    if (t->recverr)
+    if (t->so.recverr)
         tcp_notify(t);
 }
 
 short tcp_soft_poll(const struct tcb *t)
 {
-    return t->recverr && t->soft_report && tcp_state_synchronized(t->state) ? POLLERR : 0;
+    return t->so.recverr && t->soft_report && tcp_state_synchronized(t->state) ? POLLERR : 0;
 }
 
 int tcp_soft_error_due(struct tcb *t)

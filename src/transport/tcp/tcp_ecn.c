@@ -25,7 +25,7 @@
 void tcp_ecn_connect(struct tcb *t)
 {
     t->ecn_ok = false;
-    t->ecn_offered = t->ecn_mode == 1;
+    t->ecn_offered = t->so.ecn_mode == 1;
 }
 
 uint8_t tcp_ecn_syn_flags(struct tcb *t, bool retransmission)
@@ -48,7 +48,7 @@ void tcp_ecn_syn_in(struct tcb *t, uint8_t flags, bool synack)
     else if (t->state == UST_TCP_SYN_SENT) /* simultaneous open: both asked */
         t->ecn_ok = t->ecn_offered && e == ECN_SETUP_SYN;
     else /* a peer's SYN to a listener: accepted in modes 1 and 2 */
-        t->ecn_ok = t->ecn_mode != 0 && e == ECN_SETUP_SYN;
+        t->ecn_ok = t->so.ecn_mode != 0 && e == ECN_SETUP_SYN;
 }
 
 void tcp_ecn_established(struct tcb *t)
@@ -109,7 +109,7 @@ bool tcp_ecn_window_reduced(const struct tcb *t)
 
 uint8_t tcp_ecn_tx(struct tcb *t, uint8_t *flags, uint32_t seq, uint32_t len)
 {
-    uint8_t tos = (uint8_t)(t->tos & ~TCP_ECN_MASK);
+    uint8_t tos = (uint8_t)(t->so.tos & ~TCP_ECN_MASK);
     if (!t->ecn_ok || (*flags & (TCP_SYN | TCP_RST)))
         return tos;
     if (t->ecn_echo)

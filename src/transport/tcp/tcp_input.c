@@ -78,19 +78,21 @@ static struct tcb *listener_child_new(struct tcb *l, const struct ipv4_hdr *ip, 
     if (!c)
         return NULL;
     c->listener = l;
-    c->flags |= TF_PASSIVE | TF_ORPHAN | (l->flags & (TF_NODELAY | TF_KEEPALIVE));
-    c->linger_on = l->linger_on; /* socket options an accepted socket keeps (Linux) */
-    c->linger_sec = l->linger_sec;
-    c->oobinline = l->oobinline;
-    c->user_mss = l->user_mss;
-    c->tos = l->tos;
-    c->ecn_mode = l->ecn_mode;
-    c->ttl = l->ttl;
+    c->flags |= TF_PASSIVE | TF_ORPHAN;
+    c->so.nodelay = l->so.nodelay;
+    c->so.keepalive = l->so.keepalive;
+    c->so.linger_on = l->so.linger_on; /* socket options an accepted socket keeps (Linux) */
+    c->so.linger_sec = l->so.linger_sec;
+    c->so.oobinline = l->so.oobinline;
+    c->so.user_mss = l->so.user_mss;
+    c->so.tos = l->so.tos;
+    c->so.ecn_mode = l->so.ecn_mode;
+    c->so.ttl = l->so.ttl;
     tcp_ipopt_inherit(c, l, ip); /* MUST-52, MUST-53 */
-    c->keepidle = l->keepidle;
-    c->keepintvl = l->keepintvl;
-    c->keepcnt = l->keepcnt;
-    c->user_timeout = l->user_timeout;
+    c->so.keepidle = l->so.keepidle;
+    c->so.keepintvl = l->so.keepintvl;
+    c->so.keepcnt = l->so.keepcnt;
+    c->so.user_timeout = l->so.user_timeout;
     c->cc_ops = l->cc_ops;
     ring_set_cap(&c->sndbuf, l->sndbuf.cap);
     ring_set_cap(&c->rcvbuf, l->rcvbuf.cap);

@@ -35,7 +35,7 @@ uint16_t tcp_adv_mss_to(struct ust_stack *st, ust_ip4_t raddr, uint16_t user_mss
     return (uint16_t)(mss > 65535 ? 65535 : mss);
 }
 
-uint16_t tcp_adv_mss(const struct tcb *t) { return tcp_adv_mss_to(t->st, t->raddr, t->user_mss); }
+uint16_t tcp_adv_mss(const struct tcb *t) { return tcp_adv_mss_to(t->st, t->raddr, t->so.user_mss); }
 
 uint32_t tcp_ts_now(const struct tcb *t)
 {
@@ -47,7 +47,7 @@ uint32_t tcp_ts_now(const struct tcb *t)
 static unsigned tcp_opt_overhead(const struct tcb *t)
 {
     /* NOP, NOP, TS (RFC 7323 appendix A); IP options (MUST-16, tcp_ipopt.c) */
-    return (t->opt.ts_ok ? 12 : 0) + t->ip_opt_len;
+    return (t->opt.ts_ok ? 12 : 0) + t->so.ip_opt_len;
 }
 
 void tcp_update_mss(struct tcb *t)
@@ -60,8 +60,8 @@ void tcp_update_mss(struct tcb *t)
         mss = mtu - TCP_HDR_LEN;
     if (mss > tcp_opt_overhead(t))
         mss -= tcp_opt_overhead(t);
-    if (t->user_mss && t->user_mss < mss)
-        mss = t->user_mss;
+    if (t->so.user_mss && t->so.user_mss < mss)
+        mss = t->so.user_mss;
     if (mss < TCP_MIN_SND_MSS)
         mss = TCP_MIN_SND_MSS;
     t->opt.mss = (uint16_t)mss;
@@ -216,7 +216,7 @@ static int tcp_xmit(struct tcb *t, uint32_t seq, uint8_t flags, uint32_t data_of
         return UST_ERR_NOMEM;
     }
     trace_tx(t, &h, len);
-    return tcp_send_pkt(st, t->laddr, t->raddr, tos, t->ttl, t->ip_opts, t->ip_opt_len, p);
+    return tcp_send_pkt(st, t->laddr, t->raddr, tos, t->so.ttl, t->so.ip_opts, t->so.ip_opt_len, p);
 }
 
 static void start_rtt_timing(struct tcb *t, uint32_t seq)
@@ -275,7 +275,7 @@ static bool worth_sending(const struct tcb *t, uint32_t len, uint32_t off, bool 
      * of a large write is not held for an RTT. */
     bool all_queued = off + len == ring_len(&t->sndbuf);
     bool small_outstanding = seq_gt(t->snd_sml, t->snd_una);
-    if (all_queued && ((t->flags & TF_NODELAY) || !small_outstanding))
+    if (all_queued && (t->so.nodelay || !small_outstanding))
         return true;
     return t->max_snd_wnd && len >= t->max_snd_wnd / 2;
 }

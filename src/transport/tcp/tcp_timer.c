@@ -92,7 +92,7 @@ static void on_rexmt(struct ust_stack *st, struct ust_timer *tm, ust_time_t now)
     if (t->retries == 0)
         t->rexmt_since = st->now;
     /* MUST-21: an application-chosen R2, as Linux's TCP_USER_TIMEOUT */
-    bool user_expired = t->user_timeout && st->now - t->rexmt_since >= t->user_timeout;
+    bool user_expired = t->so.user_timeout && st->now - t->rexmt_since >= t->so.user_timeout;
     if (++t->retries > limit || user_expired) {
         /* RFC 9293 3.8.3 R2 reached: give up (ETIMEDOUT, or the ICMP soft
          * error that explains it) */
@@ -183,34 +183,34 @@ void tcp_delack_schedule(struct tcb *t)
 void tcp_keepalive_reset(struct tcb *t)
 {
     t->keep_probes = 0;
-    if ((t->flags & TF_KEEPALIVE) && tcp_state_synchronized(t->state) &&
+    if (t->so.keepalive && tcp_state_synchronized(t->state) &&
         t->state != UST_TCP_TIME_WAIT && !timer_armed(&t->t_keep))
-        timer_arm(t->st, &t->t_keep, t->last_rcv + t->keepidle);
-    if (!(t->flags & TF_KEEPALIVE))
+        timer_arm(t->st, &t->t_keep, t->last_rcv + t->so.keepidle);
+    if (!t->so.keepalive)
         timer_cancel(t->st, &t->t_keep);
 }
 
 static void on_keepalive(struct ust_stack *st, struct ust_timer *tm, ust_time_t now)
 {
     struct tcb *t = TCB_OF(tm, t_keep);
-    if (!(t->flags & TF_KEEPALIVE) || !tcp_state_synchronized(t->state) ||
+    if (!t->so.keepalive || !tcp_state_synchronized(t->state) ||
         t->state == UST_TCP_TIME_WAIT)
         return;
     /* MUST-26: only when idle — nothing outstanding and nothing received
      * for the idle time (segments arriving only move last_rcv). */
-    ust_time_t due = t->keep_probes ? t->last_rcv + t->keepidle + t->keep_probes * t->keepintvl
-                                    : t->last_rcv + t->keepidle;
+    ust_time_t due = t->keep_probes ? t->last_rcv + t->so.keepidle + t->keep_probes * t->so.keepintvl
+                                    : t->last_rcv + t->so.keepidle;
     if (t->snd_max != t->snd_una || has_unsent(t)) {
-        timer_arm(st, &t->t_keep, now + t->keepidle);
+        timer_arm(st, &t->t_keep, now + t->so.keepidle);
         return;
     }
     if (now < due) {
         timer_arm(st, &t->t_keep, due);
         return;
     }
-    if (t->keep_probes >= t->keepcnt) {
+    if (t->keep_probes >= t->so.keepcnt) {
         char b[64];
-        TCB_TRACE(t, "%s keepalive: %u probes unanswered", tcb_str(t, b, sizeof(b)), t->keepcnt);
+        TCB_TRACE(t, "%s keepalive: %u probes unanswered", tcb_str(t, b, sizeof(b)), t->so.keepcnt);
         st->stats.tcp.AbortOnTimeout++;
         tcp_drop(t, UST_ERR_TIMEDOUT, true);
         tcb_reap(t);
@@ -220,7 +220,7 @@ static void on_keepalive(struct ust_stack *st, struct ust_timer *tm, ust_time_t 
     st->stats.tcp.KeepAliveProbes++;
     tcp_request(t, TX_REQ_KEEPALIVE);
     tcp_output(t);
-    timer_arm(st, &t->t_keep, now + t->keepintvl);
+    timer_arm(st, &t->t_keep, now + t->so.keepintvl);
 }
 
 static void on_wait(struct ust_stack *st, struct ust_timer *tm, ust_time_t now)

@@ -77,7 +77,7 @@ void tcp_urg_input(struct tcb *t, uint32_t seq, uint16_t urp)
         return; /* its octet was already received: an old pointer, not replayed */
     if (t->urg_state != TCP_URG_NONE && !seq_gt(up, t->rcv_up))
         return; /* not newer than the one we have */
-    if (t->urg_state != TCP_URG_NONE && !t->oobinline && mark_octet_at_read_head(t)) {
+    if (t->urg_state != TCP_URG_NONE && !t->so.oobinline && mark_octet_at_read_head(t)) {
         /* the reader stands at the old mark: its out-of-band octet (fetched
          * or not) must not turn into data now (Linux does the same) */
         ring_drop(&t->rcvbuf, 1);
@@ -109,7 +109,7 @@ size_t tcp_urg_readable(const struct tcb *t, size_t *skip)
         return avail; /* the mark lies beyond what can be read */
     if (off > 0)
         return off; /* stop before the mark */
-    if (t->oobinline)
+    if (t->so.oobinline)
         return avail; /* at the mark: the octet is data, read across */
     *skip = 1;        /* at the mark: step over the out-of-band octet */
     return avail - 1;
@@ -125,7 +125,7 @@ ssize_t tcp_urg_recv_oob(struct tcb *t, void *buf, size_t len, int flags)
 {
     /* EINVAL: inline, no mark, or its octet already fetched (as Linux
      * tcp_recv_urg and BSD) */
-    if (t->oobinline || t->urg_state == TCP_URG_NONE || t->urg_state == TCP_URG_READ)
+    if (t->so.oobinline || t->urg_state == TCP_URG_NONE || t->urg_state == TCP_URG_READ)
         return UST_ERR_INVAL;
     if (t->state == UST_TCP_CLOSED && !(t->flags & TF_FIN_RCVD))
         return UST_ERR_NOTCONN; /* reset */

@@ -315,7 +315,7 @@ static void close_begin(struct tcb *t)
 {
     struct ust_tcp_stats *ts = &t->st->stats.tcp;
     bool unread = ring_len(&t->rcvbuf) > 0 || !asm_empty(&t->ooo);
-    bool linger0 = t->linger_on && t->linger_sec == 0;
+    bool linger0 = t->so.linger_on && t->so.linger_sec == 0;
     if ((unread || linger0) && t->state != UST_TCP_TIME_WAIT) {
         /* RFC 1122 4.2.2.13 / RFC 9293 SHLD-3: data would be lost, say so */
         if (unread)
@@ -343,13 +343,13 @@ static bool fin_unacked(const struct tcb *t)
 static int tcp_op_linger(struct ust_sock *s, ust_time_t *timeo)
 {
     struct tcb *t = tcb_of(s);
-    if (!t->linger_on || t->linger_sec == 0 || !tcp_state_synchronized(t->state))
+    if (!t->so.linger_on || t->so.linger_sec == 0 || !tcp_state_synchronized(t->state))
         return UST_OK;
     if (!(t->flags & TF_LINGERING)) {
         t->flags |= TF_LINGERING;
         close_begin(t);
     }
-    *timeo = (ust_time_t)t->linger_sec * UST_SEC;
+    *timeo = (ust_time_t)t->so.linger_sec * UST_SEC;
     return fin_unacked(t) ? UST_ERR_AGAIN : UST_OK;
 }
 
