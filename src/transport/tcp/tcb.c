@@ -99,7 +99,7 @@ struct tcb *tcb_new(struct ust_stack *st)
     const struct ust_config *c = &st->cfg;
     t->st = st;
     t->state = UST_TCP_CLOSED;
-    ring_init(&t->sndbuf, c->tcp_sndbuf);
+    ring_init(&t->snd.buf, c->tcp_sndbuf);
     ring_init(&t->rcvbuf, c->tcp_rcvbuf);
     asm_init(&t->ooo);
     asm_init(&t->sacked);
@@ -161,7 +161,7 @@ void tcb_free(struct tcb *t)
     tcp_timers_cancel(t);
     tcb_hash_remove(t);
     ports_remove(t);
-    ring_free(&t->sndbuf);
+    ring_free(&t->snd.buf);
     ring_free(&t->rcvbuf);
     tcp_rack_free(t);
     if (t->all_prev)
@@ -195,8 +195,8 @@ static bool counts_as_established(enum ust_tcp_state s)
  * if ever written.) */
 static void tcb_trim_memory(struct tcb *t)
 {
-    if (ring_len(&t->sndbuf) == 0) {
-        ring_free(&t->sndbuf);
+    if (ring_len(&t->snd.buf) == 0) {
+        ring_free(&t->snd.buf);
         tcp_rack_free(t); /* nothing outstanding: no send map either */
     }
     bool nobody_reads = (t->flags & TF_ORPHAN) && !t->listener;

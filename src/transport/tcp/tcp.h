@@ -146,6 +146,38 @@ struct tcp_sockopts {
     uint8_t ip_opt_len;
 };
 
+/* The connection's timers, embedded (src/core/timer.h); a callback finds
+ * its TCB with TCB_OF(tm, timer.NAME). */
+struct tcp_timers {
+    struct ust_timer rexmt;     /* retransmission (SYN, data, FIN) */
+    struct ust_timer persist;   /* zero-window probes */
+    struct ust_timer delack;
+    struct ust_timer keep;
+    struct ust_timer wait;      /* TIME-WAIT 2 x MSL; orphaned FIN-WAIT-2 */
+    struct ust_timer rack;      /* RACK reordering timer (RFC 8985 6.2) */
+    struct ust_timer tlp;       /* tail loss probe timeout, PTO (RFC 8985 7.2) */
+};
+
+/* The send sequence space (RFC 9293 3.3.1) and the bytes in it. */
+struct tcp_snd {
+    uint32_t iss, una, nxt, max; /* ISS, SND.UNA, SND.NXT; max: highest sent + 1 */
+    uint32_t wnd;               /* SND.WND, scaled */
+    uint32_t max_wnd;           /* largest window the peer offered (SWS, RFC 5961) */
+    uint32_t wl1, wl2;          /* SND.WL1, SND.WL2 */
+    uint32_t sml;               /* end of the last small segment sent (Nagle/Minshall) */
+    struct ring buf;            /* bytes from the first unacked data byte on */
+    uint32_t fin_seq;           /* sequence number of our FIN, once queued */
+};
+
+/* Urgent data (RFC 9293 3.8.5, RFC 6093; tcp_urg.c). */
+struct tcp_urgent {
+    uint32_t snd_up;            /* SND.UP */
+    bool snd_urg;               /* SND.UP is set */
+    uint32_t rcv_up;            /* urgent pointer (first octet after urgent data) */
+    uint8_t state;              /* TCP_URG_*: the mark RCV.UP - 1 */
+    uint8_t byte;               /* the mark's octet, once TCP_URG_VALID */
+};
+
 struct tcb {
     struct ust_stack *st;
     enum ust_tcp_state state;
@@ -176,14 +208,8 @@ struct tcb {
     bool cookie_sent;           /* listener: a SYN cookie went out, at ... */
     ust_time_t cookie_sent_at;  /* ... this time (tcp_syncookie.c) */
 
-    /* send sequence space (RFC 9293 3.3.1) */
-    uint32_t iss, snd_una, snd_nxt, snd_max; /* snd_max: highest sent + 1 */
-    uint32_t snd_wnd;           /* scaled */
-    uint32_t max_snd_wnd;       /* largest window the peer offered (SWS, RFC 5961) */
-    uint32_t snd_wl1, snd_wl2;
-    uint32_t snd_up;
-    bool snd_urg;               /* SND.UP is set (tcp_urg.c) */
-    uint32_t snd_sml;           /* end of the last small segment sent (Nagle/Minshall) */
+    struct tcp_snd snd;         /* send sequence space (RFC 9293 3.3.1) */
+    struct tcp_urgent urg;      /* urgent data both ways (tcp_urg.c) */
     struct assembler sacked;    /* SACK scoreboard: ranges the peer holds, as
                                    offsets from SND.UNA */
     uint32_t sack_next;         /* holes below this were retransmitted in this recovery */
@@ -193,15 +219,10 @@ struct tcb {
                                    the scoreboard goes at the next RTO */
     struct tcp_rack rack;       /* RACK-TLP (tcp_rack.c, tcp_tlp.c) when TF_RACK */
     uint32_t last_ack_sent;     /* Last.ACK.sent: RCV.NXT in our latest ACK */
-    struct ring sndbuf;         /* bytes from the first unacked data byte on */
-    uint32_t fin_seq;           /* sequence number of our FIN, once queued */
 
     /* receive sequence space */
     uint32_t irs, rcv_nxt;
     uint32_t rcv_adv;           /* right edge of the window we advertised */
-    uint32_t rcv_up;            /* urgent pointer (first octet after urgent data) */
-    uint8_t urg_state;          /* TCP_URG_*: the mark RCV.UP - 1 (tcp_urg.c) */
-    uint8_t urg_byte;           /* the mark's octet, once TCP_URG_VALID */
     uint32_t rcv_unacked;       /* in-order bytes received since our last ACK */
     struct ring rcvbuf;         /* in-order unread bytes; free space holds
                                    out-of-order data */
@@ -248,14 +269,7 @@ struct tcb {
     uint32_t ecn_high;          /* sender: SND.MAX at the last reduction; ECE on
                                    ACKs not beyond it belongs to that window */
 
-    /* timers, embedded (src/core/timer.h) */
-    struct ust_timer t_rexmt;   /* retransmission (SYN, data, FIN) */
-    struct ust_timer t_persist; /* zero-window probes */
-    struct ust_timer t_delack;
-    struct ust_timer t_keep;
-    struct ust_timer t_wait;    /* TIME-WAIT 2 x MSL; orphaned FIN-WAIT-2 */
-    struct ust_timer t_rack;    /* RACK reordering timer (RFC 8985 6.2) */
-    struct ust_timer t_tlp;     /* tail loss probe timeout, PTO (RFC 8985 7.2) */
+    struct tcp_timers timer;    /* embedded timers (tcp_timer.c) */
 
     /* the last ACK answering an unacceptable segment or challenging one
      * (tcp_ratelimit.c: one per cfg.tcp_invalid_ratelimit) */

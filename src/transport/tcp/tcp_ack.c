@@ -14,9 +14,9 @@
 
 void tcp_set_snd_wnd(struct tcb *t, uint32_t wnd)
 {
-    t->snd_wnd = wnd;
-    if (wnd > t->max_snd_wnd)
-        t->max_snd_wnd = wnd;
+    t->snd.wnd = wnd;
+    if (wnd > t->snd.max_wnd)
+        t->snd.max_wnd = wnd;
     if (wnd)
         t->persist_backoff = 0;
 }
@@ -32,16 +32,16 @@ static void ack_recovery(struct tcb *t, const struct seg *s, uint32_t acked)
             t->cc_ops->exit_recovery(&t->cc, tcp_flight(t));
         } else {                           /* partial ACK: next hole (step 4) */
             st->stats.tcp.PartialAcks++;
-            if (seq_lt(t->sack_next, t->snd_una))
-                t->sack_next = t->snd_una;
+            if (seq_lt(t->sack_next, t->snd.una))
+                t->sack_next = t->snd.una;
             if (tcp_sack_recovery(t)) { /* RFC 6675 5: pipe, no deflation */
                 /* the new front hole went, if at all, before now: a
                  * conservative mark for lost-retransmission detection */
-                t->una_rexmit_high = t->snd_max;
+                t->una_rexmit_high = t->snd.max;
                 tcp_recovery_send(t);
             } else {
-                if (!tcp_sack_retransmit_hole(t) && t->sack_next == t->snd_una) {
-                    tcp_request_rexmit(t, t->snd_una, UINT32_MAX);
+                if (!tcp_sack_retransmit_hole(t) && t->sack_next == t->snd.una) {
+                    tcp_request_rexmit(t, t->snd.una, UINT32_MAX);
                     tcp_output(t);
                 }
                 t->cc_ops->on_partial_ack(&t->cc, acked);
@@ -56,17 +56,17 @@ static void ack_recovery(struct tcb *t, const struct seg *s, uint32_t acked)
 static void ack_new_data(struct tcb *t, const struct seg *s)
 {
     struct ust_stack *st = t->st;
-    uint32_t acked = s->ack - t->snd_una;
+    uint32_t acked = s->ack - t->snd.una;
     uint32_t data_seq = tcp_snd_data_seq(t);
     uint32_t data_acked = seq_gt(s->ack, data_seq) ? s->ack - data_seq : 0;
-    if (data_acked > ring_len(&t->sndbuf))
-        data_acked = (uint32_t)ring_len(&t->sndbuf); /* the rest is our FIN */
-    ring_drop(&t->sndbuf, data_acked);
+    if (data_acked > ring_len(&t->snd.buf))
+        data_acked = (uint32_t)ring_len(&t->snd.buf); /* the rest is our FIN */
+    ring_drop(&t->snd.buf, data_acked);
     t->bytes_acked += data_acked;
     tcp_sack_advance(t, acked);
-    t->snd_una = s->ack;
-    if (seq_lt(t->snd_nxt, t->snd_una))
-        t->snd_nxt = t->snd_una;
+    t->snd.una = s->ack;
+    if (seq_lt(t->snd.nxt, t->snd.una))
+        t->snd.nxt = t->snd.una;
     if (t->opt.ts_ok && s->h->opts.has_timestamp && s->h->opts.ts_ecr) {
         /* RFC 7323 4: the echoed timestamp times the segment that
          * advanced the edge, retransmitted or not */
@@ -91,8 +91,8 @@ static void ack_new_data(struct tcb *t, const struct seg *s)
         ack_recovery(t, s, acked);
     t->dupacks = 0;
     /* RFC 6298 5.2 / 5.3: stop the timer when all is acked, else restart */
-    if (t->snd_una == t->snd_max)
-        timer_cancel(st, &t->t_rexmt);
+    if (t->snd.una == t->snd.max)
+        timer_cancel(st, &t->timer.rexmt);
     else
         tcp_rexmt_restart(t);
 }
@@ -120,8 +120,8 @@ static void ack_duplicate(struct tcb *t, const struct seg *s, uint32_t old_wnd)
         TCB_TRACE(t, "D-SACK only ack %u: not a duplicate ack", s->ack);
         return;
     }
-    bool dup = s->ack == t->snd_una && s->len == 0 && !(s->flags & (TCP_SYN | TCP_FIN)) &&
-               t->snd_max != t->snd_una && (uint32_t)s->wnd << t->opt.snd_wscale == old_wnd &&
+    bool dup = s->ack == t->snd.una && s->len == 0 && !(s->flags & (TCP_SYN | TCP_FIN)) &&
+               t->snd.max != t->snd.una && (uint32_t)s->wnd << t->opt.snd_wscale == old_wnd &&
                old_wnd != 0; /* answers to zero-window probes are not loss signals */
     if (!dup) {
         t->dupacks = 0;
@@ -143,20 +143,20 @@ static void ack_duplicate(struct tcb *t, const struct seg *s, uint32_t old_wnd)
     }
     /* RFC 6582 3.2 step 2: not for data sent before the last recovery/RTO */
     bool lost = t->dupacks >= 3 || tcp_recovery_snd_una_lost(t); /* RFC 6675 5 */
-    if (lost && !(t->flags & TF_IN_RECOVERY) && seq_ge(t->snd_una, t->recover)) {
+    if (lost && !(t->flags & TF_IN_RECOVERY) && seq_ge(t->snd.una, t->recover)) {
         st->stats.tcp.FastRetrans++;
         char b[64];
-        TCB_TRACE(t, "%s fast retransmit at %u", tcb_str(t, b, sizeof(b)), t->snd_una);
-        t->recover = t->snd_max;
+        TCB_TRACE(t, "%s fast retransmit at %u", tcb_str(t, b, sizeof(b)), t->snd.una);
+        t->recover = t->snd.max;
         t->flags |= TF_IN_RECOVERY;
         if (!tcp_ecn_window_reduced(t)) /* else ECN already cut for this window */
             t->cc_ops->enter_recovery(&t->cc, tcp_flight(t));
-        t->sack_next = t->snd_una;
+        t->sack_next = t->snd.una;
         if (!tcp_sack_retransmit_hole(t)) {
-            tcp_request_rexmit(t, t->snd_una, UINT32_MAX);
+            tcp_request_rexmit(t, t->snd.una, UINT32_MAX);
             tcp_output(t);
-            t->sack_next = t->snd_una + t->opt.mss; /* not again when SACKs come */
-            t->una_rexmit_high = t->snd_max;
+            t->sack_next = t->snd.una + t->opt.mss; /* not again when SACKs come */
+            t->una_rexmit_high = t->snd.max;
         }
         if (t->opt.sack_ok) {
             /* RFC 6675 5 step (4.2): cwnd = ssthresh, no inflation; pipe
@@ -171,7 +171,7 @@ static void ack_duplicate(struct tcb *t, const struct seg *s, uint32_t old_wnd)
 /* The state changes an ACK of our FIN causes. Returns false to stop. */
 static bool ack_of_fin(struct tcb *t)
 {
-    bool fin_acked = (t->flags & TF_FIN_SENT) && seq_gt(t->snd_una, t->fin_seq);
+    bool fin_acked = (t->flags & TF_FIN_SENT) && seq_gt(t->snd.una, t->snd.fin_seq);
     switch (t->state) {
     case UST_TCP_FIN_WAIT_1:
         if (fin_acked) {
@@ -201,12 +201,12 @@ bool tcp_ack_input(struct tcb *t, const struct seg *s)
 {
     struct ust_stack *st = t->st;
     /* RFC 5961 5.2: acceptable if SND.UNA - MAX.SND.WND <= SEG.ACK <= SND.NXT */
-    if (seq_gt(s->ack, t->snd_max)) {
+    if (seq_gt(s->ack, t->snd.max)) {
         st->stats.tcp.AckTooNew++;
         tcp_oow_ack(t, seg_seqlen(s), s->flags, &st->stats.tcp.AckSkippedUnsent);
         return false;
     }
-    if (seq_lt(s->ack, t->snd_una - t->max_snd_wnd)) {
+    if (seq_lt(s->ack, t->snd.una - t->snd.max_wnd)) {
         st->stats.tcp.AckTooOld++;
         tcp_challenge_ack(t);
         return false;
@@ -214,8 +214,8 @@ bool tcp_ack_input(struct tcb *t, const struct seg *s)
     t->persist_probes = 0; /* the peer answers */
     tcp_sack_update(t, &s->h->opts);
     tcp_rack_ack(t, s->h); /* RFC 8985 6.2: what this ACK delivered */
-    uint32_t old_wnd = t->snd_wnd, old_flight = tcp_flight(t);
-    bool advanced = seq_gt(s->ack, t->snd_una);
+    uint32_t old_wnd = t->snd.wnd, old_flight = tcp_flight(t);
+    bool advanced = seq_gt(s->ack, t->snd.una);
     if (advanced)
         ack_new_data(t, s);
     else
@@ -224,14 +224,14 @@ bool tcp_ack_input(struct tcb *t, const struct seg *s)
     tcp_rack_ack_done(t, s->h, advanced, !advanced && s->len == 0);
     tcp_ecn_ack(t, s->flags, old_flight); /* RFC 3168 6.1.2 */
     /* window update (RFC 9293 3.10.7.4, SND.WL1/WL2 rule) */
-    if (seq_lt(t->snd_wl1, s->seq) || (t->snd_wl1 == s->seq && seq_le(t->snd_wl2, s->ack))) {
+    if (seq_lt(t->snd.wl1, s->seq) || (t->snd.wl1 == s->seq && seq_le(t->snd.wl2, s->ack))) {
         uint32_t wnd = (uint32_t)s->wnd << t->opt.snd_wscale;
-        if (t->snd_wnd == 0 && wnd != 0 && seq_gt(t->snd_nxt, t->snd_una))
-            t->snd_nxt = t->snd_una; /* the window reopens: what went into the
+        if (t->snd.wnd == 0 && wnd != 0 && seq_gt(t->snd.nxt, t->snd.una))
+            t->snd.nxt = t->snd.una; /* the window reopens: what went into the
                                         closed window (probes) goes again */
         tcp_set_snd_wnd(t, wnd);
-        t->snd_wl1 = s->seq;
-        t->snd_wl2 = s->ack;
+        t->snd.wl1 = s->seq;
+        t->snd.wl2 = s->ack;
     }
     return ack_of_fin(t);
 }

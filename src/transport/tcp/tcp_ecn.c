@@ -54,7 +54,7 @@ void tcp_ecn_syn_in(struct tcb *t, uint8_t flags, bool synack)
 void tcp_ecn_established(struct tcb *t)
 {
     t->ecn_echo = t->ecn_cwr = t->ecn_cut = false;
-    t->ecn_high = t->snd_una - 1; /* the first ECE always counts */
+    t->ecn_high = t->snd.una - 1; /* the first ECE always counts */
     if (!t->ecn_ok)
         return;
     t->st->stats.tcp.EcnNegotiated++;
@@ -87,9 +87,9 @@ void tcp_ecn_ack(struct tcb *t, uint8_t flags, uint32_t flight)
     t->st->stats.tcp.EcnEceReceived++;
     /* 6.1.2: once per window: ECE on ACKs up to the SND.MAX of the last
      * reduction still echoes CE marks of the data sent before our CWR */
-    if (!seq_gt(t->snd_una, t->ecn_high))
+    if (!seq_gt(t->snd.una, t->ecn_high))
         return;
-    t->ecn_high = t->snd_max;
+    t->ecn_high = t->snd.max;
     t->ecn_cwr = true;
     if (t->flags & (TF_IN_RECOVERY | TF_RTO_RECOVERY))
         return; /* loss recovery already reduced cwnd for this window */
@@ -104,7 +104,7 @@ bool tcp_ecn_window_reduced(const struct tcb *t)
 {
     /* 6.1.2: "should not decrease ... ssthresh if it has been decreased
      * within the last round trip time" (Linux: its CWR state) */
-    return t->ecn_cut && !seq_gt(t->snd_una, t->ecn_high);
+    return t->ecn_cut && !seq_gt(t->snd.una, t->ecn_high);
 }
 
 uint8_t tcp_ecn_tx(struct tcb *t, uint8_t *flags, uint32_t seq, uint32_t len)
@@ -116,7 +116,7 @@ uint8_t tcp_ecn_tx(struct tcb *t, uint8_t *flags, uint32_t seq, uint32_t len)
         *flags |= TCP_ECE;
     /* ECT only on new data: not on pure ACKs (6.1.4), retransmissions
      * (6.1.5) or window probes (6.1.6) */
-    bool new_data = len > 0 && !seq_lt(seq, t->snd_max) && !(t->flags & TF_FORCE_PROBE);
+    bool new_data = len > 0 && !seq_lt(seq, t->snd.max) && !(t->flags & TF_FORCE_PROBE);
     if (!new_data)
         return tos;
     if (t->ecn_cwr) {

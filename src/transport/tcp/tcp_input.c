@@ -57,7 +57,7 @@ static void conn_established(struct tcb *t)
 {
     cc_sync(t, t->st->now);
     t->cc_ops->init(&t->cc, t->opt.mss, t->st->cfg.tcp_initial_cwnd);
-    t->recover = t->snd_una;
+    t->recover = t->snd.una;
     if (t->flags & TF_SYN_RETRANSMITTED)
         tcp_rtt_after_syn_loss(&t->rtt);
     t->retries = 0;
@@ -94,7 +94,7 @@ static struct tcb *listener_child_new(struct tcb *l, const struct ipv4_hdr *ip, 
     c->so.keepcnt = l->so.keepcnt;
     c->so.user_timeout = l->so.user_timeout;
     c->cc_ops = l->cc_ops;
-    ring_set_cap(&c->sndbuf, l->sndbuf.cap);
+    ring_set_cap(&c->snd.buf, l->snd.buf.cap);
     ring_set_cap(&c->rcvbuf, l->rcvbuf.cap);
     c->raddr = ip->src;
     c->rport = s->h->sport;
@@ -120,12 +120,12 @@ static void listener_child_start(struct tcb *c, uint32_t peer_isn, uint32_t iss)
     c->rcv_nxt = peer_isn + 1;
     c->rcv_adv = c->rcv_nxt;
     c->rd_seq = c->rcv_nxt;
-    c->iss = iss;
+    c->snd.iss = iss;
     c->opt.ts_offset = tcp_ts_offset(st, c->laddr, c->lport, c->raddr, c->rport);
     asm_init(&c->sacked);
-    c->snd_una = c->snd_nxt = c->snd_max = c->snd_sml = c->iss;
-    c->recover = c->iss;
-    c->snd_wl2 = c->iss;
+    c->snd.una = c->snd.nxt = c->snd.max = c->snd.sml = c->snd.iss;
+    c->recover = c->snd.iss;
+    c->snd.wl2 = c->snd.iss;
     c->last_rcv = st->now;
     tcp_set_state(c, UST_TCP_SYN_RECEIVED);
 }
@@ -200,7 +200,7 @@ static void listen_syn(struct tcb *l, const struct ipv4_hdr *ip, const struct se
     tcp_ecn_syn_in(c, s->flags, false); /* RFC 3168 6.1.1 */
     /* the SYN's window is never scaled (RFC 7323 2.2) */
     tcp_set_snd_wnd(c, s->wnd);
-    c->snd_wl1 = s->seq;
+    c->snd.wl1 = s->seq;
     st->stats.tcp.PassiveOpens++;
     /* Data or FIN on the SYN is not taken: it is not acknowledged, so the
      * peer sends it again once the connection is established. */
@@ -247,9 +247,9 @@ static bool child_adopt_cookie(struct tcb *t, const struct ipv4_hdr *ip, const s
         return false;
     char b[64];
     TCB_TRACE(t, "%s takes the cookie ISS %u", tcb_str(t, b, sizeof(b)), s->ack - 1);
-    t->iss = s->ack - 1;
-    t->snd_una = t->snd_sml = t->recover = t->snd_wl2 = t->iss;
-    t->snd_nxt = t->snd_max = t->iss + 1;
+    t->snd.iss = s->ack - 1;
+    t->snd.una = t->snd.sml = t->recover = t->snd.wl2 = t->snd.iss;
+    t->snd.nxt = t->snd.max = t->snd.iss + 1;
     t->rtt_timing = false;
     cookie_options(t, mss_idx, &o, s->h);
     return true;
@@ -276,11 +276,11 @@ static void listen_cookie_ack(struct tcb *l, const struct ipv4_hdr *ip, const st
     }
     listener_child_start(c, s->seq - 1, s->ack - 1);
     cookie_options(c, mss_idx, o, s->h);
-    c->snd_nxt = c->snd_max = c->iss + 1; /* our SYN,ACK went */
+    c->snd.nxt = c->snd.max = c->snd.iss + 1; /* our SYN,ACK went */
     /* the window our SYN,ACK offered, unscaled (tcp_syncookie_send) */
     c->rcv_adv = c->rcv_nxt + (uint32_t)(c->rcvbuf.cap > 65535 ? 65535 : c->rcvbuf.cap);
     c->last_ack_sent = c->rcv_nxt;
-    c->snd_wl1 = s->seq;
+    c->snd.wl1 = s->seq;
     st->stats.tcp.PassiveOpens++;
     struct seg cs = *s;
     synchronized_input(c, ip, &cs);
@@ -382,12 +382,12 @@ static void syn_sent_input(struct tcb *t, const struct ipv4_hdr *ip, const struc
     struct ust_stack *st = t->st;
     bool ack_ok = false;
     if (s->flags & TCP_ACK) { /* first: the ACK must cover our SYN exactly */
-        if (seq_le(s->ack, t->iss) || seq_gt(s->ack, t->snd_max)) {
+        if (seq_le(s->ack, t->snd.iss) || seq_gt(s->ack, t->snd.max)) {
             if (!(s->flags & TCP_RST))
                 tcp_reply_reset(st, ip->src, ip->dst, s->h, seg_seqlen(s));
             return;
         }
-        ack_ok = seq_lt(t->snd_una, s->ack) && seq_le(s->ack, t->snd_max);
+        ack_ok = seq_lt(t->snd.una, s->ack) && seq_le(s->ack, t->snd.max);
     }
     if (s->flags & TCP_RST) { /* second */
         if (ack_ok) {
@@ -406,15 +406,15 @@ static void syn_sent_input(struct tcb *t, const struct ipv4_hdr *ip, const struc
     take_syn_options(t, s->h);
     tcp_ecn_syn_in(t, s->flags, ack_ok); /* RFC 3168 6.1.1 */
     tcp_set_snd_wnd(t, s->wnd);
-    t->snd_wl1 = s->seq;
+    t->snd.wl1 = s->seq;
     if (ack_ok) {
-        t->snd_una = s->ack;
-        t->snd_wl2 = s->ack;
+        t->snd.una = s->ack;
+        t->snd.wl2 = s->ack;
         if (t->rtt_timing && seq_gt(s->ack, t->rtt_seq)) {
             tcp_rtt_sample(&t->rtt, st->now - t->rtt_start);
             t->rtt_timing = false;
         }
-        timer_cancel(st, &t->t_rexmt);
+        timer_cancel(st, &t->timer.rexmt);
         tcp_set_state(t, UST_TCP_ESTABLISHED);
         conn_established(t);
         ack_now(t);
@@ -423,9 +423,9 @@ static void syn_sent_input(struct tcb *t, const struct ipv4_hdr *ip, const struc
     }
     /* simultaneous open (RFC 9293 3.5 figure 8): SYN-RECEIVED, send
      * <SEQ=ISS><ACK=RCV.NXT><CTL=SYN,ACK> */
-    t->snd_wl2 = t->iss;
+    t->snd.wl2 = t->snd.iss;
     tcp_set_state(t, UST_TCP_SYN_RECEIVED);
-    t->snd_nxt = t->iss;
+    t->snd.nxt = t->snd.iss;
     t->rtt_timing = false; /* the SYN goes again: Karn */
     hold_syn_text(t, s);
 }
@@ -587,7 +587,7 @@ static bool check_syn(struct tcb *t, const struct seg *s)
 static bool syn_received_ack(struct tcb *t, const struct ipv4_hdr *ip, const struct seg *s)
 {
     struct ust_stack *st = t->st;
-    if (!(seq_lt(t->snd_una, s->ack) && seq_le(s->ack, t->snd_max)) &&
+    if (!(seq_lt(t->snd.una, s->ack) && seq_le(s->ack, t->snd.max)) &&
         !child_adopt_cookie(t, ip, s)) {
         tcp_reply_reset(st, ip->src, ip->dst, s->h, seg_seqlen(s));
         return false;
@@ -602,16 +602,16 @@ static bool syn_received_ack(struct tcb *t, const struct ipv4_hdr *ip, const str
     }
     /* our SYN is acknowledged: it leaves the sequence space first, so
      * that the send ring lines up with SND.UNA from here on */
-    t->snd_una = t->iss + 1;
+    t->snd.una = t->snd.iss + 1;
     if (t->rtt_timing && seq_gt(s->ack, t->rtt_seq)) {
         tcp_rtt_sample(&t->rtt, st->now - t->rtt_start);
         t->rtt_timing = false;
     }
-    timer_cancel(st, &t->t_rexmt);
+    timer_cancel(st, &t->timer.rexmt);
     tcp_set_state(t, UST_TCP_ESTABLISHED);
     tcp_set_snd_wnd(t, (uint32_t)s->wnd << t->opt.snd_wscale);
-    t->snd_wl1 = s->seq;
-    t->snd_wl2 = s->ack;
+    t->snd.wl1 = s->seq;
+    t->snd.wl2 = s->ack;
     conn_established(t);
     if (t->flags & TF_FIN_QUEUED) /* closed while in SYN-RECEIVED */
         tcp_set_state(t, UST_TCP_FIN_WAIT_1);
@@ -764,7 +764,7 @@ static void check_fin(struct tcb *t, const struct seg *s)
     t->flags |= TF_FIN_RCVD;
     t->rcv_nxt++;
     ack_now(t);
-    bool fin_acked = (t->flags & TF_FIN_SENT) && seq_gt(t->snd_una, t->fin_seq);
+    bool fin_acked = (t->flags & TF_FIN_SENT) && seq_gt(t->snd.una, t->snd.fin_seq);
     switch (t->state) {
     case UST_TCP_SYN_RECEIVED:
     case UST_TCP_ESTABLISHED:
@@ -818,7 +818,7 @@ static void synchronized_input(struct tcb *t, const struct ipv4_hdr *ip, struct 
 {
     if (t->state == UST_TCP_SYN_RECEIVED && s->flags == TCP_SYN && s->seq == t->irs) {
         /* the peer repeats its SYN: our SYN,ACK was lost, send it again */
-        t->snd_nxt = t->iss;
+        t->snd.nxt = t->snd.iss;
         return;
     }
     if (!check_paws(t, s) || !check_seq(t, s))
@@ -892,7 +892,7 @@ static struct tcb *time_wait_syn(struct tcb *t, struct seg *s, const struct ipv4
     TCB_TRACE(t, "%s TIME-WAIT ends: new SYN seq %u", tcb_str(t, b, sizeof(b)), s->seq);
     st->stats.tcp.TimeWaitReopens++;
     s->tw_reopen = true;
-    s->tw_snd_max = t->snd_max;
+    s->tw_snd_max = t->snd.max;
     tcp_set_state(t, UST_TCP_CLOSED);
     tcb_reap(t);
     return l;

@@ -28,7 +28,7 @@ static void tcb_entry(const struct tcb *t, struct ust_sock_entry *e)
         e->rport = 0;
     } else {
         e->recv_q = clamp32(ring_len(&t->rcvbuf));
-        e->send_q = clamp32(ring_len(&t->sndbuf));
+        e->send_q = clamp32(ring_len(&t->snd.buf));
     }
 }
 

@@ -20,10 +20,10 @@ uint32_t tcp_snd_data_seq(const struct tcb *t)
 {
     /* until the SYN is acknowledged it occupies SND.UNA */
     bool syn_unacked = t->state == UST_TCP_SYN_SENT || t->state == UST_TCP_SYN_RECEIVED;
-    return t->snd_una + (syn_unacked ? 1 : 0);
+    return t->snd.una + (syn_unacked ? 1 : 0);
 }
 
-uint32_t tcp_flight(const struct tcb *t) { return t->snd_max - t->snd_una; }
+uint32_t tcp_flight(const struct tcb *t) { return t->snd.max - t->snd.una; }
 
 uint16_t tcp_adv_mss_to(struct ust_stack *st, ust_ip4_t raddr, uint16_t user_mss)
 {
@@ -176,7 +176,7 @@ static int tcp_xmit(struct tcb *t, uint32_t seq, uint8_t flags, uint32_t data_of
     if (!p)
         return UST_ERR_NOMEM;
     if (len)
-        ring_peek(&t->sndbuf, data_off, p->data, len);
+        ring_peek(&t->snd.buf, data_off, p->data, len);
     struct tcp_hdr h;
     memset(&h, 0, sizeof(h));
     h.sport = t->lport;
@@ -207,7 +207,7 @@ static int tcp_xmit(struct tcb *t, uint32_t seq, uint8_t flags, uint32_t data_of
             t->rcv_adv = t->rcv_nxt + wnd;
         t->flags &= ~(TF_ACK_NOW | TF_DELACK | TF_ACK_BATCH);
         t->rcv_unacked = 0;
-        timer_cancel(st, &t->t_delack);
+        timer_cancel(st, &t->timer.delack);
     }
     size_t hl = TCP_HDR_LEN + tcp_opts_len(&h.opts);
     uint8_t *hdr = pkt_push(p, hl);
@@ -231,22 +231,22 @@ static void start_rtt_timing(struct tcb *t, uint32_t seq)
 /* SYN-SENT / SYN-RECEIVED: (re)send our SYN, or an ACK if one is owed. */
 static void output_handshake(struct tcb *t)
 {
-    if (t->snd_nxt == t->iss) {
+    if (t->snd.nxt == t->snd.iss) {
         uint8_t flags = TCP_SYN | (t->state == UST_TCP_SYN_RECEIVED ? TCP_ACK : 0);
-        bool rexmit = seq_lt(t->snd_nxt, t->snd_max);
+        bool rexmit = seq_lt(t->snd.nxt, t->snd.max);
         flags |= tcp_ecn_syn_flags(t, rexmit); /* RFC 3168 6.1.1 */
         if (rexmit) {
             t->st->stats.tcp.RetransSegs++;
             t->total_retrans++;
             t->rtt_timing = false;
         } else {
-            start_rtt_timing(t, t->iss);
+            start_rtt_timing(t, t->snd.iss);
         }
-        tcp_xmit(t, t->iss, flags, 0, 0);
-        t->snd_nxt = t->iss + 1;
-        t->snd_max = seq_max(t->snd_max, t->snd_nxt);
+        tcp_xmit(t, t->snd.iss, flags, 0, 0);
+        t->snd.nxt = t->snd.iss + 1;
+        t->snd.max = seq_max(t->snd.max, t->snd.nxt);
     } else if ((t->flags & TF_ACK_NOW) && t->state == UST_TCP_SYN_RECEIVED) {
-        tcp_xmit(t, t->snd_nxt, TCP_ACK, 0, 0);
+        tcp_xmit(t, t->snd.nxt, TCP_ACK, 0, 0);
     }
     tcp_timer_update(t);
 }
@@ -254,7 +254,7 @@ static void output_handshake(struct tcb *t)
 /* May we send our FIN after this segment? */
 static bool fin_fits(const struct tcb *t, uint32_t seg_end)
 {
-    if (!(t->flags & TF_FIN_QUEUED) || seg_end != t->fin_seq)
+    if (!(t->flags & TF_FIN_QUEUED) || seg_end != t->snd.fin_seq)
         return false;
     return t->state == UST_TCP_FIN_WAIT_1 || t->state == UST_TCP_CLOSING ||
            t->state == UST_TCP_LAST_ACK;
@@ -268,16 +268,16 @@ static bool worth_sending(const struct tcb *t, uint32_t len, uint32_t off, bool 
         return fin;
     if (len >= t->opt.mss || force || fin || t->rack.tlp_probing)
         return true; /* a loss probe goes whole or small (RFC 8985 7.3) */
-    if (seq_lt(t->snd_nxt, t->snd_max))
+    if (seq_lt(t->snd.nxt, t->snd.max))
         return true; /* retransmission: already decided once */
     /* Nagle with Minshall's refinement (as Linux): a small segment waits
      * only while an earlier small segment is unacknowledged, so the tail
      * of a large write is not held for an RTT. */
-    bool all_queued = off + len == ring_len(&t->sndbuf);
-    bool small_outstanding = seq_gt(t->snd_sml, t->snd_una);
+    bool all_queued = off + len == ring_len(&t->snd.buf);
+    bool small_outstanding = seq_gt(t->snd.sml, t->snd.una);
     if (all_queued && (t->so.nodelay || !small_outstanding))
         return true;
-    return t->max_snd_wnd && len >= t->max_snd_wnd / 2;
+    return t->snd.max_wnd && len >= t->snd.max_wnd / 2;
 }
 
 /* Sends data and FIN segments while the windows allow. */
@@ -287,38 +287,38 @@ static void output_data(struct tcb *t)
     for (;;) {
         tcp_sack_skip_held(t);
         uint32_t data_seq = tcp_snd_data_seq(t);
-        uint32_t off = t->snd_nxt - data_seq;
-        uint32_t queued = (uint32_t)ring_len(&t->sndbuf);
+        uint32_t off = t->snd.nxt - data_seq;
+        uint32_t queued = (uint32_t)ring_len(&t->snd.buf);
         uint32_t avail = off < queued ? queued - off : 0;
-        uint32_t cc_edge = tcp_cc_send_edge(t), rwnd_edge = t->snd_una + t->snd_wnd;
+        uint32_t cc_edge = tcp_cc_send_edge(t), rwnd_edge = t->snd.una + t->snd.wnd;
         uint32_t edge = seq_lt(cc_edge, rwnd_edge) ? cc_edge : rwnd_edge;
-        uint32_t usable = seq_lt(t->snd_nxt, edge) ? edge - t->snd_nxt : 0;
+        uint32_t usable = seq_lt(t->snd.nxt, edge) ? edge - t->snd.nxt : 0;
         bool force = t->flags & TF_FORCE_PROBE;
         uint32_t len = avail < usable ? avail : usable;
         if (len > t->opt.mss)
             len = t->opt.mss;
         if (force && len == 0 && avail > 0)
             len = 1; /* zero-window probe: one byte beyond the window */
-        bool fin = fin_fits(t, t->snd_nxt + len);
+        bool fin = fin_fits(t, t->snd.nxt + len);
         if (!worth_sending(t, len, off, fin, force))
             break;
         uint8_t flags = TCP_ACK | (fin ? TCP_FIN : 0);
         if (len && off + len == queued)
             flags |= TCP_PSH; /* MUST-61: PSH on the segment that empties the queue */
-        bool rexmit = seq_lt(t->snd_nxt, t->snd_max);
+        bool rexmit = seq_lt(t->snd.nxt, t->snd.max);
         if (rexmit) {
             t->st->stats.tcp.RetransSegs++;
             t->total_retrans++;
             t->rtt_timing = false; /* Karn: an ACK could be for either copy */
         } else {
-            start_rtt_timing(t, t->snd_nxt);
+            start_rtt_timing(t, t->snd.nxt);
         }
-        tcp_xmit(t, t->snd_nxt, flags, off, len);
-        tcp_rack_sent(t, t->snd_nxt, len + (fin ? 1 : 0), !rexmit);
-        t->snd_nxt += len + (fin ? 1 : 0);
-        t->snd_max = seq_max(t->snd_max, t->snd_nxt);
+        tcp_xmit(t, t->snd.nxt, flags, off, len);
+        tcp_rack_sent(t, t->snd.nxt, len + (fin ? 1 : 0), !rexmit);
+        t->snd.nxt += len + (fin ? 1 : 0);
+        t->snd.max = seq_max(t->snd.max, t->snd.nxt);
         if (len < t->opt.mss && !force)
-            t->snd_sml = t->snd_nxt;
+            t->snd.sml = t->snd.nxt;
         if (fin)
             t->flags |= TF_FIN_SENT;
         if (force) {
@@ -336,13 +336,13 @@ static uint32_t retransmit_at(struct tcb *t, uint32_t seq, uint32_t max)
 {
     uint32_t data_seq = tcp_snd_data_seq(t);
     uint32_t off = seq - data_seq;
-    uint32_t queued = (uint32_t)ring_len(&t->sndbuf);
+    uint32_t queued = (uint32_t)ring_len(&t->snd.buf);
     uint32_t len = off < queued ? queued - off : 0;
     if (len > t->opt.mss)
         len = t->opt.mss;
     if (len > max)
         len = max;
-    bool fin = fin_fits(t, seq + len) && seq_lt(seq + len, t->snd_max);
+    bool fin = fin_fits(t, seq + len) && seq_lt(seq + len, t->snd.max);
     if (len == 0 && !fin)
         return 0;
     t->rtt_timing = false; /* Karn: never time a retransmitted segment */
@@ -357,14 +357,14 @@ static uint32_t retransmit_at(struct tcb *t, uint32_t seq, uint32_t max)
 static void send_reset(struct tcb *t)
 {
     t->st->stats.tcp.OutRsts++;
-    tcp_xmit(t, t->snd_nxt, TCP_RST | TCP_ACK, 0, 0);
+    tcp_xmit(t, t->snd.nxt, TCP_RST | TCP_ACK, 0, 0);
 }
 
 static void send_keepalive(struct tcb *t)
 {
     /* RFC 1122 4.2.3.6: an old sequence number makes the peer answer with
      * an ACK; no garbage octet (SHLD-12). */
-    tcp_xmit(t, t->snd_una - 1, TCP_ACK, 0, 0);
+    tcp_xmit(t, t->snd.una - 1, TCP_ACK, 0, 0);
 }
 
 /* A segment a detector, a timer or tcp_drop asked for (tcb->tx_req),
@@ -399,7 +399,7 @@ void tcp_output(struct tcb *t)
         return;
     case UST_TCP_TIME_WAIT:
         if (t->flags & TF_ACK_NOW)
-            tcp_xmit(t, t->snd_nxt, TCP_ACK, 0, 0);
+            tcp_xmit(t, t->snd.nxt, TCP_ACK, 0, 0);
         return;
     default:
         break;
@@ -410,7 +410,7 @@ void tcp_output(struct tcb *t)
      * back, SND.NXT may lie below the peer's RCV.NXT and the peer would
      * drop our ACK as an old duplicate (RFC 9293 3.10.7.4 first check). */
     if (t->flags & TF_ACK_NOW)
-        tcp_xmit(t, t->snd_max, TCP_ACK, 0, 0);
+        tcp_xmit(t, t->snd.max, TCP_ACK, 0, 0);
     tcp_timer_update(t);
     tcp_tlp_schedule(t);
 }

@@ -36,7 +36,7 @@ uint32_t tcp_limited_transmit_allowance(const struct tcb *t)
     if ((t->flags & (TF_IN_RECOVERY | TF_RTO_RECOVERY)) || t->dupacks == 0 ||
         t->dupacks >= DUP_THRESH)
         return 0;
-    if (t->snd_nxt != t->snd_max)
+    if (t->snd.nxt != t->snd.max)
         return 0;
     return t->dupacks * t->opt.mss;
 }
@@ -54,7 +54,7 @@ uint32_t tcp_recovery_pipe(const struct tcb *t)
      * retransmitted yet (holes below sack_next were). */
     uint32_t flight = tcp_flight(t);
     uint32_t sacked = tcp_sacked_bytes(t);
-    uint32_t done = seq_gt(t->sack_next, t->snd_una) ? t->sack_next - t->snd_una : 0;
+    uint32_t done = seq_gt(t->sack_next, t->snd.una) ? t->sack_next - t->snd.una : 0;
     uint32_t lost = 0, off = 0;
     for (unsigned i = 0; i < t->sacked.n; i++) {
         const struct asm_range *r = &t->sacked.r[i];
@@ -70,7 +70,7 @@ uint32_t tcp_recovery_pipe(const struct tcb *t)
 /* SACKed bytes above sequence number `seq`. */
 static uint32_t sacked_above(const struct tcb *t, uint32_t seq)
 {
-    uint32_t from = seq_gt(seq, t->snd_una) ? seq - t->snd_una : 0, n = 0;
+    uint32_t from = seq_gt(seq, t->snd.una) ? seq - t->snd.una : 0, n = 0;
     for (unsigned i = 0; i < t->sacked.n; i++) {
         const struct asm_range *r = &t->sacked.r[i];
         uint32_t s = r->start > from ? r->start : from;
@@ -87,17 +87,17 @@ static uint32_t sacked_above(const struct tcb *t, uint32_t seq)
  * RFC 8985, with send order in place of send time). */
 static void lost_retransmission(struct tcb *t)
 {
-    if (!seq_gt(t->sack_next, t->snd_una) || asm_empty(&t->sacked) ||
+    if (!seq_gt(t->sack_next, t->snd.una) || asm_empty(&t->sacked) ||
         t->sacked.r[0].start == 0)
         return;
     if (sacked_above(t, t->una_rexmit_high) <= (DUP_THRESH - 1) * t->opt.mss)
         return;
-    TCB_TRACE(t, "retransmission of %u lost: sending it again", t->snd_una);
+    TCB_TRACE(t, "retransmission of %u lost: sending it again", t->snd.una);
     t->st->stats.tcp.SackRetrans++;
     uint32_t hole = t->sacked.r[0].start;
-    tcp_request_rexmit(t, t->snd_una, hole < t->opt.mss ? hole : t->opt.mss);
+    tcp_request_rexmit(t, t->snd.una, hole < t->opt.mss ? hole : t->opt.mss);
     tcp_output(t);
-    t->una_rexmit_high = t->snd_max;
+    t->una_rexmit_high = t->snd.max;
 }
 
 void tcp_recovery_send(struct tcb *t)
@@ -115,15 +115,15 @@ uint32_t tcp_cc_send_edge(const struct tcb *t)
 {
     if (tcp_rack_recovery(t)) { /* RFC 6675 5 (C) rule 2, RACK's pipe */
         uint32_t pipe = tcp_rack_pipe(t);
-        return t->snd_nxt + (t->cc.cwnd > pipe ? t->cc.cwnd - pipe : 0);
+        return t->snd.nxt + (t->cc.cwnd > pipe ? t->cc.cwnd - pipe : 0);
     }
     if (t->rack.tlp_probing) /* RFC 8985 7.3: one new segment, cwnd aside */
-        return t->snd_nxt + t->opt.mss;
+        return t->snd.nxt + t->opt.mss;
     if (tcp_sack_recovery(t)) {
         uint32_t pipe = tcp_recovery_pipe(t);
-        return t->snd_nxt + (t->cc.cwnd > pipe ? t->cc.cwnd - pipe : 0);
+        return t->snd.nxt + (t->cc.cwnd > pipe ? t->cc.cwnd - pipe : 0);
     }
-    return t->snd_una + t->cc.cwnd + tcp_limited_transmit_allowance(t);
+    return t->snd.una + t->cc.cwnd + tcp_limited_transmit_allowance(t);
 }
 
 void tcp_cc_reduce(struct tcb *t, uint32_t flight)

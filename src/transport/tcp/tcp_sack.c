@@ -24,13 +24,13 @@ void tcp_sack_update(struct tcb *t, const struct tcp_opts *o)
         uint32_t l = o->sack[i].left, r = o->sack[i].right;
         /* only blocks inside what is outstanding (RFC 2018 is no licence
          * to believe anything else) */
-        if (seq_lt(l, t->snd_una))
-            l = t->snd_una;
-        if (seq_gt(r, t->snd_max))
-            r = t->snd_max;
+        if (seq_lt(l, t->snd.una))
+            l = t->snd.una;
+        if (seq_gt(r, t->snd.max))
+            r = t->snd.max;
         if (!seq_lt(l, r))
             continue;
-        asm_add(&t->sacked, l - t->snd_una, r - l); /* full table: the block is ignored */
+        asm_add(&t->sacked, l - t->snd.una, r - l); /* full table: the block is ignored */
     }
 }
 
@@ -43,18 +43,18 @@ bool tcp_sack_retransmit_hole(struct tcb *t)
 {
     if (!t->opt.sack_ok || asm_empty(&t->sacked))
         return false;
-    uint32_t off = seq_gt(t->sack_next, t->snd_una) ? t->sack_next - t->snd_una : 0;
+    uint32_t off = seq_gt(t->sack_next, t->snd.una) ? t->sack_next - t->snd.una : 0;
     for (unsigned i = 0; i < t->sacked.n; i++) {
         const struct asm_range *r = &t->sacked.r[i];
         if (off < r->start) {
             /* [off, r->start) is a hole with SACKed data above: lost */
             uint32_t len = r->start - off;
-            tcp_request_rexmit(t, t->snd_una + off, len);
+            tcp_request_rexmit(t, t->snd.una + off, len);
             tcp_output(t);
             uint32_t sent = len < t->opt.mss ? len : t->opt.mss;
-            t->sack_next = t->snd_una + off + sent;
+            t->sack_next = t->snd.una + off + sent;
             if (off == 0)
-                t->una_rexmit_high = t->snd_max;
+                t->una_rexmit_high = t->snd.max;
             t->st->stats.tcp.SackRetrans++;
             return true;
         }
@@ -229,14 +229,14 @@ void tcp_sack_skip_held(struct tcb *t)
 {
     /* RFC 6675 5.1: after an RTO, resend only what the peer does not
      * report holding (SACKs that came since the timeout). */
-    if (!t->opt.sack_ok || !seq_lt(t->snd_nxt, t->snd_max) ||
-        !seq_ge(t->snd_nxt, t->snd_una))
+    if (!t->opt.sack_ok || !seq_lt(t->snd.nxt, t->snd.max) ||
+        !seq_ge(t->snd.nxt, t->snd.una))
         return;
-    uint32_t off = t->snd_nxt - t->snd_una;
+    uint32_t off = t->snd.nxt - t->snd.una;
     for (unsigned i = 0; i < t->sacked.n; i++) {
         const struct asm_range *r = &t->sacked.r[i];
         if (off >= r->start && off < r->end) {
-            t->snd_nxt = t->snd_una + r->end;
+            t->snd.nxt = t->snd.una + r->end;
             return;
         }
     }
@@ -261,7 +261,7 @@ void tcp_sack_check_reneging(struct tcb *t)
         return;
     t->sack_reneged = true;
     t->st->stats.tcp.SackReneging++;
-    TCB_TRACE(t, "receiver reneged on SACKed data at %u", t->snd_una);
+    TCB_TRACE(t, "receiver reneged on SACKed data at %u", t->snd.una);
 }
 
 void tcp_sack_on_rto(struct tcb *t)

@@ -55,7 +55,7 @@ static int sol_socket_set(struct tcb *t, int name, const void *val, size_t len)
         tcp_keepalive_reset(t);
         return UST_OK;
     case SO_SNDBUF:
-        return set_buf(t->sock, &t->sndbuf, v, t->sock ? &t->sock->sndbuf : NULL);
+        return set_buf(t->sock, &t->snd.buf, v, t->sock ? &t->sock->sndbuf : NULL);
     case SO_RCVBUF:
         if (t->state != UST_TCP_CLOSED && t->state != UST_TCP_LISTEN)
             return UST_OK; /* the window scale is already fixed */
@@ -120,7 +120,7 @@ static int sol_tcp_set(struct tcb *t, int name, const void *val, size_t len)
             t->so.keepidle = (ust_time_t)v * UST_SEC;
         else
             t->so.keepintvl = (ust_time_t)v * UST_SEC;
-        timer_cancel(t->st, &t->t_keep);
+        timer_cancel(t->st, &t->timer.keep);
         tcp_keepalive_reset(t);
         return UST_OK;
     case TCP_KEEPCNT:
@@ -204,9 +204,9 @@ void tcp_fill_info(const struct tcb *t, struct ust_tcp_info *i)
     i->rcv_mss = t->opt.rcv_mss;
     i->cwnd = t->cc.cwnd;
     i->ssthresh = t->cc.ssthresh;
-    i->snd_wnd = t->snd_wnd;
+    i->snd_wnd = t->snd.wnd;
     i->rcv_wnd = seq_gt(t->rcv_adv, t->rcv_nxt) ? t->rcv_adv - t->rcv_nxt : 0;
-    i->unacked = t->snd_max - t->snd_una;
+    i->unacked = t->snd.max - t->snd.una;
     i->retransmits = t->retries;
     i->total_retrans = t->total_retrans;
     i->urg_pending = tcp_urg_pending(t);

@@ -36,7 +36,7 @@ static int tcp_op_init(struct ust_sock *s)
         return UST_ERR_NOMEM;
     t->sock = s;
     s->pcb = t;
-    s->sndbuf = (int)t->sndbuf.cap;
+    s->sndbuf = (int)t->snd.buf.cap;
     s->rcvbuf = (int)t->rcvbuf.cap;
     return UST_OK;
 }
@@ -90,9 +90,9 @@ static int tcp_op_connect(struct ust_sock *s, const struct sock_addr *a)
         return rc;
     t->err = 0;
     tcb_init_conn(t);
-    t->iss = tcp_isn(st, t->laddr, t->lport, t->raddr, t->rport, st->now);
-    t->snd_una = t->snd_nxt = t->snd_max = t->snd_sml = t->iss;
-    t->recover = t->iss;
+    t->snd.iss = tcp_isn(st, t->laddr, t->lport, t->raddr, t->rport, st->now);
+    t->snd.una = t->snd.nxt = t->snd.max = t->snd.sml = t->snd.iss;
+    t->recover = t->snd.iss;
     t->opt.wscale_offered = st->cfg.tcp_window_scaling;
     t->opt.ts_offered = st->cfg.tcp_timestamps;
     t->opt.sack_offered = st->cfg.tcp_sack;
@@ -148,7 +148,7 @@ static int tcp_op_accept(struct ust_sock *s, struct ust_sock *child, struct sock
     c->flags &= ~TF_ORPHAN;
     c->sock = child;
     child->pcb = c;
-    child->sndbuf = (int)c->sndbuf.cap;
+    child->sndbuf = (int)c->snd.buf.cap;
     child->rcvbuf = (int)c->rcvbuf.cap;
     if (peer) {
         peer->addr = c->raddr;
@@ -187,7 +187,7 @@ static ssize_t tcp_op_send(struct ust_sock *s, const void *buf, size_t len, int 
     }
     if (len == 0)
         return 0;
-    long n = ring_write(&t->sndbuf, buf, len);
+    long n = ring_write(&t->snd.buf, buf, len);
     if (n < 0)
         return n;
     if (n == 0)
@@ -270,7 +270,7 @@ static void queue_fin(struct tcb *t)
 {
     if (t->flags & TF_FIN_QUEUED)
         return;
-    t->fin_seq = tcp_snd_data_seq(t) + (uint32_t)ring_len(&t->sndbuf);
+    t->snd.fin_seq = tcp_snd_data_seq(t) + (uint32_t)ring_len(&t->snd.buf);
     t->flags |= TF_FIN_QUEUED;
     if (t->state == UST_TCP_ESTABLISHED)
         tcp_set_state(t, UST_TCP_FIN_WAIT_1);
@@ -396,7 +396,7 @@ static short tcp_op_poll(struct ust_sock *s)
     m |= tcp_urg_poll(t);  /* MUST-32 */
     m |= tcp_soft_poll(t); /* MUST-47 with IP_RECVERR */
     if ((t->state == UST_TCP_ESTABLISHED || t->state == UST_TCP_CLOSE_WAIT) &&
-        !(t->flags & TF_FIN_QUEUED) && ring_space(&t->sndbuf) > 0)
+        !(t->flags & TF_FIN_QUEUED) && ring_space(&t->snd.buf) > 0)
         m |= POLLOUT;
     if (t->state == UST_TCP_CLOSED && (t->flags & TF_WAS_CONNECTED))
         m |= POLLHUP | POLLIN;
