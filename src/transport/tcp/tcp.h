@@ -79,14 +79,10 @@ enum {
     TF_RD_SHUT = 1u << 8,     /* the application will not read any more */
     TF_ORPHAN = 1u << 9,      /* no socket any more: the TCB lives on alone */
     TF_FORCE_PROBE = 1u << 11, /* persist timer: send one byte beyond the window */
-    TF_IN_RECOVERY = 1u << 12, /* NewReno fast recovery (RFC 6582) */
     TF_WAS_CONNECTED = 1u << 13, /* reached ESTABLISHED once */
     TF_SYN_RETRANSMITTED = 1u << 14, /* RFC 6298 5.7: RTO 3 s after the handshake */
-    TF_OOO_FIN = 1u << 15,    /* a FIN arrived beyond a hole (at ooo_fin_seq) */
     TF_ACK_BATCH = 1u << 18,  /* an ACK is owed at the end of the receive batch */
     TF_LINGERING = 1u << 19,  /* close() waits (SO_LINGER): closed for the user */
-    TF_RACK = 1u << 20,       /* RACK-TLP detects losses (RFC 8985; needs SACK) */
-    TF_RTO_RECOVERY = 1u << 21, /* RACK: after an RTO, until SND.UNA passes recover */
     TF_ORPHAN_COUNTED = 1u << 22, /* counted in tcp_state.norphans (tcp_orphan.c) */
 };
 
@@ -178,6 +174,65 @@ struct tcp_urgent {
     uint8_t byte;               /* the mark's octet, once TCP_URG_VALID */
 };
 
+/* The receive sequence space (RFC 9293 3.3.1), the bytes in it and what
+ * our ACKs report about it (SACK, D-SACK). */
+struct tcp_rcv {
+    uint32_t irs, nxt;          /* IRS, RCV.NXT */
+    uint32_t adv;               /* right edge of the window we advertised */
+    uint32_t unacked;           /* in-order bytes received since our last ACK */
+    uint32_t last_ack_sent;     /* Last.ACK.sent: RCV.NXT in our latest ACK (RFC 7323) */
+    struct ring buf;            /* in-order unread bytes; free space holds
+                                   out-of-order data */
+    struct assembler ooo;       /* out-of-order ranges beyond nxt */
+    uint32_t rd_seq;            /* sequence number of the next byte the app reads */
+    bool ooo_fin;               /* a FIN arrived beyond a hole (at ooo_fin_seq) */
+    uint32_t ooo_fin_seq;       /* where that out-of-order FIN sits */
+    uint32_t ooo_held;          /* asm_bytes(&ooo) as counted in tcp_state.ofo_bytes */
+    bool dsack_pending;         /* RFC 2883: the next ACK reports [dsack_left, */
+    uint32_t dsack_left, dsack_right; /* dsack_right) as received twice */
+    uint32_t sack_recent[TCP_MAX_SACK_BLOCKS]; /* a sequence number inside each of the
+                                   blocks most recently received or reported,
+                                   the newest first (RFC 2018 4) */
+    uint8_t sack_recent_n;
+};
+
+/* Loss recovery (RFC 6582, RFC 6675, RFC 8985) and the SACK scoreboard;
+ * the congestion window itself is in cc (cc.h). */
+struct tcp_recovery {
+    bool fast_recovery;         /* fast recovery (RFC 6582, RFC 6675; RACK's too) */
+    bool rto_recovery;          /* RACK: after an RTO, until SND.UNA passes recover */
+    bool rack_on;               /* RACK-TLP detects losses (RFC 8985; needs SACK) */
+    unsigned dupacks;
+    uint32_t recover;           /* RFC 6582 "recover" (exclusive: snd.max at entry) */
+    struct assembler sacked;    /* SACK scoreboard: ranges the peer holds, as
+                                   offsets from SND.UNA */
+    uint32_t sack_next;         /* holes below this were retransmitted in this recovery */
+    uint32_t una_rexmit_high;   /* SND.MAX when SND.UNA was last retransmitted (or
+                                   later): SACKs above it show that copy lost */
+    bool sack_reneged;          /* the peer dropped data it had SACKed (RFC 2018 8):
+                                   the scoreboard goes at the next RTO */
+};
+
+/* ECN (RFC 3168, tcp_ecn.c); the mode asked for is so.ecn_mode. */
+struct tcp_ecn {
+    bool offered;               /* our SYN was an ECN-setup SYN */
+    bool ok;                    /* negotiated: ECT on new data, ECE/CWR meaningful */
+    bool echo;                  /* receiver: CE seen, ECE on every ACK until CWR */
+    bool cwr;                   /* sender: the next new data segment carries CWR */
+    bool cut;                   /* sender: an ECE reduced cwnd for data up to high */
+    uint32_t high;              /* sender: SND.MAX at the last reduction; ECE on
+                                   ACKs not beyond it belongs to that window */
+};
+
+/* A listener's children: in SYN-RECEIVED (synq) and established ones to
+ * accept (acceptq), linked through their qnext. */
+struct tcp_listen {
+    struct tcb *synq, *acceptq, *acceptq_tail; /* synq: the newest first */
+    unsigned nsyn, naccept, backlog;
+    bool cookie_sent;           /* a SYN cookie went out, at ... */
+    ust_time_t cookie_sent_at;  /* ... this time (tcp_syncookie.c) */
+};
+
 struct tcb {
     struct ust_stack *st;
     enum ust_tcp_state state;
@@ -203,39 +258,14 @@ struct tcb {
     /* listener: children in SYN-RECEIVED and established ones to accept */
     struct tcb *listener;       /* for a child: its listener */
     struct tcb *qnext;          /* next in the listener's queue */
-    struct tcb *synq, *acceptq, *acceptq_tail; /* synq: the newest first */
-    unsigned nsyn, naccept, backlog;
-    bool cookie_sent;           /* listener: a SYN cookie went out, at ... */
-    ust_time_t cookie_sent_at;  /* ... this time (tcp_syncookie.c) */
+    struct tcp_listen lsn;      /* a listener's queues */
 
     struct tcp_snd snd;         /* send sequence space (RFC 9293 3.3.1) */
     struct tcp_urgent urg;      /* urgent data both ways (tcp_urg.c) */
-    struct assembler sacked;    /* SACK scoreboard: ranges the peer holds, as
-                                   offsets from SND.UNA */
-    uint32_t sack_next;         /* holes below this were retransmitted in this recovery */
-    uint32_t una_rexmit_high;   /* SND.MAX when SND.UNA was last retransmitted (or
-                                   later): SACKs above it show that copy lost */
-    bool sack_reneged;          /* the peer dropped data it had SACKed (RFC 2018 8):
-                                   the scoreboard goes at the next RTO */
-    struct tcp_rack rack;       /* RACK-TLP (tcp_rack.c, tcp_tlp.c) when TF_RACK */
-    uint32_t last_ack_sent;     /* Last.ACK.sent: RCV.NXT in our latest ACK */
+    struct tcp_recovery rec;    /* loss recovery and the SACK scoreboard */
+    struct tcp_rack rack;       /* RACK-TLP (tcp_rack.c, tcp_tlp.c) when rec.rack_on */
 
-    /* receive sequence space */
-    uint32_t irs, rcv_nxt;
-    uint32_t rcv_adv;           /* right edge of the window we advertised */
-    uint32_t rcv_unacked;       /* in-order bytes received since our last ACK */
-    struct ring rcvbuf;         /* in-order unread bytes; free space holds
-                                   out-of-order data */
-    struct assembler ooo;       /* out-of-order ranges beyond rcv_nxt */
-    uint32_t rd_seq;            /* sequence number of the next byte the app reads */
-    uint32_t ooo_fin_seq;       /* where an out-of-order FIN sits (TF_OOO_FIN) */
-    uint32_t ooo_held;          /* asm_bytes(&ooo) as counted in tcp_state.ofo_bytes */
-    bool dsack_pending;         /* RFC 2883: the next ACK reports [dsack_left, */
-    uint32_t dsack_left, dsack_right; /* dsack_right) as received twice */
-    uint32_t sack_recent[TCP_MAX_SACK_BLOCKS]; /* a sequence number inside each of the
-                                   blocks most recently received or reported,
-                                   the newest first (RFC 2018 4) */
-    uint8_t sack_recent_n;
+    struct tcp_rcv rcv;         /* receive sequence space (RFC 9293 3.3.1) */
 
     struct tcp_opts_agreed opt; /* MSS and the options of the handshake */
     struct tcp_sockopts so;     /* what the application set (tcp_sockopt.c) */
@@ -249,8 +279,6 @@ struct tcb {
     ust_time_t rexmt_since;     /* when the first of them fired */
     unsigned persist_backoff;
     unsigned persist_probes;    /* zero-window probes since the peer last answered */
-    unsigned dupacks;
-    uint32_t recover;           /* RFC 6582 "recover" (exclusive: snd_max at entry) */
 
     /* congestion control */
     const struct cc_ops *cc_ops;
@@ -260,14 +288,7 @@ struct tcb {
     unsigned keep_probes;       /* keepalive probes unanswered */
     ust_time_t last_rcv;        /* when the last segment arrived */
 
-    /* ECN (RFC 3168, tcp_ecn.c) */
-    bool ecn_offered;           /* our SYN was an ECN-setup SYN */
-    bool ecn_ok;                /* negotiated: ECT on new data, ECE/CWR meaningful */
-    bool ecn_echo;              /* receiver: CE seen, ECE on every ACK until CWR */
-    bool ecn_cwr;               /* sender: the next new data segment carries CWR */
-    bool ecn_cut;               /* sender: an ECE reduced cwnd for data up to ecn_high */
-    uint32_t ecn_high;          /* sender: SND.MAX at the last reduction; ECE on
-                                   ACKs not beyond it belongs to that window */
+    struct tcp_ecn ecn;         /* ECN (RFC 3168, tcp_ecn.c) */
 
     struct tcp_timers timer;    /* embedded timers (tcp_timer.c) */
 
@@ -484,11 +505,11 @@ struct rack_seg *sendmap_first_lost(struct sendmap *m);
 void sendmap_clear_flag(struct sendmap *m, uint8_t flag);
 
 /* ---- tcp_rack.c: RACK loss detection (RFC 8985 6) --------------------- */
-static inline bool tcp_rack_on(const struct tcb *t) { return (t->flags & TF_RACK) != 0; }
+static inline bool tcp_rack_on(const struct tcb *t) { return t->rec.rack_on; }
 /* In RACK's fast or RTO recovery. */
 static inline bool tcp_rack_recovery(const struct tcb *t)
 {
-    return (t->flags & TF_RACK) && (t->flags & (TF_IN_RECOVERY | TF_RTO_RECOVERY));
+    return (t->rec.rack_on) && (t->rec.fast_recovery || t->rec.rto_recovery);
 }
 /* Connection established: RACK-TLP on when configured and SACK agreed. */
 void tcp_rack_start(struct tcb *tcb);
@@ -575,7 +596,7 @@ void tcp_tw_leave(struct tcb *tcb);
 bool tcp_tw_overflow(struct tcb *tcb);
 /* May len more out-of-order bytes be stored (cfg.tcp_ofo_mem_max)? */
 bool tcp_ofo_room(const struct tcb *tcb, uint32_t len);
-/* Brings the stack-wide out-of-order count up to date after tcb->ooo
+/* Brings the stack-wide out-of-order count up to date after tcb->rcv.ooo
  * changed (every writer of the assembler calls it). */
 void tcp_ofo_account(struct tcb *tcb);
 

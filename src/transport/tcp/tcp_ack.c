@@ -26,21 +26,21 @@ void tcp_set_snd_wnd(struct tcb *t, uint32_t wnd)
 static void ack_recovery(struct tcb *t, const struct seg *s, uint32_t acked)
 {
     struct ust_stack *st = t->st;
-    if (t->flags & TF_IN_RECOVERY) {
-        if (seq_ge(s->ack, t->recover)) { /* full ACK: recovery over (RFC 6582 3.2 step 3) */
-            t->flags &= ~TF_IN_RECOVERY;
+    if (t->rec.fast_recovery) {
+        if (seq_ge(s->ack, t->rec.recover)) { /* full ACK: recovery over (RFC 6582 3.2 step 3) */
+            t->rec.fast_recovery = false;
             t->cc_ops->exit_recovery(&t->cc, tcp_flight(t));
         } else {                           /* partial ACK: next hole (step 4) */
             st->stats.tcp.PartialAcks++;
-            if (seq_lt(t->sack_next, t->snd.una))
-                t->sack_next = t->snd.una;
+            if (seq_lt(t->rec.sack_next, t->snd.una))
+                t->rec.sack_next = t->snd.una;
             if (tcp_sack_recovery(t)) { /* RFC 6675 5: pipe, no deflation */
                 /* the new front hole went, if at all, before now: a
                  * conservative mark for lost-retransmission detection */
-                t->una_rexmit_high = t->snd.max;
+                t->rec.una_rexmit_high = t->snd.max;
                 tcp_recovery_send(t);
             } else {
-                if (!tcp_sack_retransmit_hole(t) && t->sack_next == t->snd.una) {
+                if (!tcp_sack_retransmit_hole(t) && t->rec.sack_next == t->snd.una) {
                     tcp_request_rexmit(t, t->snd.una, UINT32_MAX);
                     tcp_output(t);
                 }
@@ -89,7 +89,7 @@ static void ack_new_data(struct tcb *t, const struct seg *s)
         tcp_rack_new_ack(t, acked);
     else
         ack_recovery(t, s, acked);
-    t->dupacks = 0;
+    t->rec.dupacks = 0;
     /* RFC 6298 5.2 / 5.3: stop the timer when all is acked, else restart */
     if (t->snd.una == t->snd.max)
         timer_cancel(st, &t->timer.rexmt);
@@ -124,11 +124,11 @@ static void ack_duplicate(struct tcb *t, const struct seg *s, uint32_t old_wnd)
                t->snd.max != t->snd.una && (uint32_t)s->wnd << t->opt.snd_wscale == old_wnd &&
                old_wnd != 0; /* answers to zero-window probes are not loss signals */
     if (!dup) {
-        t->dupacks = 0;
+        t->rec.dupacks = 0;
         return;
     }
     st->stats.tcp.DupAcks++;
-    t->dupacks++;
+    t->rec.dupacks++;
     cc_sync(t, st->now);
     if (tcp_rack_on(t))
         return; /* RACK decides about loss by time (tcp_rack_ack_done) */
@@ -136,27 +136,27 @@ static void ack_duplicate(struct tcb *t, const struct seg *s, uint32_t old_wnd)
         tcp_recovery_send(t);
         return;
     }
-    if (t->flags & TF_IN_RECOVERY) {
+    if (t->rec.fast_recovery) {
         t->cc_ops->on_dupack(&t->cc); /* inflate: a segment left the network */
         tcp_sack_retransmit_hole(t);   /* and with SACK, the next hole goes */
         return;
     }
     /* RFC 6582 3.2 step 2: not for data sent before the last recovery/RTO */
-    bool lost = t->dupacks >= 3 || tcp_recovery_snd_una_lost(t); /* RFC 6675 5 */
-    if (lost && !(t->flags & TF_IN_RECOVERY) && seq_ge(t->snd.una, t->recover)) {
+    bool lost = t->rec.dupacks >= 3 || tcp_recovery_snd_una_lost(t); /* RFC 6675 5 */
+    if (lost && !t->rec.fast_recovery && seq_ge(t->snd.una, t->rec.recover)) {
         st->stats.tcp.FastRetrans++;
         char b[64];
         TCB_TRACE(t, "%s fast retransmit at %u", tcb_str(t, b, sizeof(b)), t->snd.una);
-        t->recover = t->snd.max;
-        t->flags |= TF_IN_RECOVERY;
+        t->rec.recover = t->snd.max;
+        t->rec.fast_recovery = true;
         if (!tcp_ecn_window_reduced(t)) /* else ECN already cut for this window */
             t->cc_ops->enter_recovery(&t->cc, tcp_flight(t));
-        t->sack_next = t->snd.una;
+        t->rec.sack_next = t->snd.una;
         if (!tcp_sack_retransmit_hole(t)) {
             tcp_request_rexmit(t, t->snd.una, UINT32_MAX);
             tcp_output(t);
-            t->sack_next = t->snd.una + t->opt.mss; /* not again when SACKs come */
-            t->una_rexmit_high = t->snd.max;
+            t->rec.sack_next = t->snd.una + t->opt.mss; /* not again when SACKs come */
+            t->rec.una_rexmit_high = t->snd.max;
         }
         if (t->opt.sack_ok) {
             /* RFC 6675 5 step (4.2): cwnd = ssthresh, no inflation; pipe

@@ -57,7 +57,7 @@ static void conn_established(struct tcb *t)
 {
     cc_sync(t, t->st->now);
     t->cc_ops->init(&t->cc, t->opt.mss, t->st->cfg.tcp_initial_cwnd);
-    t->recover = t->snd.una;
+    t->rec.recover = t->snd.una;
     if (t->flags & TF_SYN_RETRANSMITTED)
         tcp_rtt_after_syn_loss(&t->rtt);
     t->retries = 0;
@@ -95,7 +95,7 @@ static struct tcb *listener_child_new(struct tcb *l, const struct ipv4_hdr *ip, 
     c->so.user_timeout = l->so.user_timeout;
     c->cc_ops = l->cc_ops;
     ring_set_cap(&c->snd.buf, l->snd.buf.cap);
-    ring_set_cap(&c->rcvbuf, l->rcvbuf.cap);
+    ring_set_cap(&c->rcv.buf, l->rcv.buf.cap);
     c->raddr = ip->src;
     c->rport = s->h->sport;
     tcb_bind_child(c, ip->dst, l->lport);
@@ -104,9 +104,9 @@ static struct tcb *listener_child_new(struct tcb *l, const struct ipv4_hdr *ip, 
         tcb_free(c);
         return NULL;
     }
-    c->qnext = l->synq;
-    l->synq = c;
-    l->nsyn++;
+    c->qnext = l->lsn.synq;
+    l->lsn.synq = c;
+    l->lsn.nsyn++;
     return c;
 }
 
@@ -116,15 +116,15 @@ static void listener_child_start(struct tcb *c, uint32_t peer_isn, uint32_t iss)
 {
     struct ust_stack *st = c->st;
     tcb_init_conn(c);
-    c->irs = peer_isn;
-    c->rcv_nxt = peer_isn + 1;
-    c->rcv_adv = c->rcv_nxt;
-    c->rd_seq = c->rcv_nxt;
+    c->rcv.irs = peer_isn;
+    c->rcv.nxt = peer_isn + 1;
+    c->rcv.adv = c->rcv.nxt;
+    c->rcv.rd_seq = c->rcv.nxt;
     c->snd.iss = iss;
     c->opt.ts_offset = tcp_ts_offset(st, c->laddr, c->lport, c->raddr, c->rport);
-    asm_init(&c->sacked);
+    asm_init(&c->rec.sacked);
     c->snd.una = c->snd.nxt = c->snd.max = c->snd.sml = c->snd.iss;
-    c->recover = c->snd.iss;
+    c->rec.recover = c->snd.iss;
     c->snd.wl2 = c->snd.iss;
     c->last_rcv = st->now;
     tcp_set_state(c, UST_TCP_SYN_RECEIVED);
@@ -135,7 +135,7 @@ static void listener_child_start(struct tcb *c, uint32_t peer_isn, uint32_t iss)
 static unsigned syn_queue_limit(const struct tcb *l)
 {
     unsigned max = l->st->cfg.tcp_max_syn_backlog;
-    unsigned lim = l->backlog < max ? l->backlog : max;
+    unsigned lim = l->lsn.backlog < max ? l->lsn.backlog : max;
     return lim ? lim : 1;
 }
 
@@ -147,7 +147,7 @@ static unsigned syn_queue_limit(const struct tcb *l)
  * over more slowly than that (RFC 4987 3.4, 3.5). */
 static bool synq_evict(struct tcb *l)
 {
-    struct tcb *oldest = l->synq;
+    struct tcb *oldest = l->lsn.synq;
     while (oldest && oldest->qnext)
         oldest = oldest->qnext;
     if (!oldest)
@@ -165,8 +165,8 @@ static void listen_syn(struct tcb *l, const struct ipv4_hdr *ip, const struct se
 {
     struct ust_stack *st = l->st;
     unsigned cookies = st->cfg.tcp_syncookies;
-    bool full = l->nsyn >= syn_queue_limit(l);
-    if (l->naccept >= l->backlog) { /* nothing could be accepted (Linux drops too) */
+    bool full = l->lsn.nsyn >= syn_queue_limit(l);
+    if (l->lsn.naccept >= l->lsn.backlog) { /* nothing could be accepted (Linux drops too) */
         st->stats.tcp.SynDrops++;
         TRACE(st, "tcp", "listen port %u: accept queue full, SYN dropped", l->lport);
         return;
@@ -217,7 +217,7 @@ static void cookie_options(struct tcb *c, unsigned mss_idx, const struct syncook
     if (o->wscale_ok) {
         c->opt.wscale_ok = true;
         c->opt.snd_wscale = o->wscale;
-        c->opt.rcv_wscale = tcp_rcv_wscale_for(c->st, c->rcvbuf.cap); /* as the cookie offered */
+        c->opt.rcv_wscale = tcp_rcv_wscale_for(c->st, c->rcv.buf.cap); /* as the cookie offered */
     } else {
         c->opt.snd_wscale = c->opt.rcv_wscale = 0; /* our SYN,ACK offered no scaling */
     }
@@ -227,7 +227,7 @@ static void cookie_options(struct tcb *c, unsigned mss_idx, const struct syncook
         c->opt.ts_ok = true;
         c->opt.ts_recent = h->opts.ts_val;
     }
-    c->ecn_ok = o->ecn_ok;
+    c->ecn.ok = o->ecn_ok;
     tcp_update_mss(c);
 }
 
@@ -242,13 +242,13 @@ static bool child_adopt_cookie(struct tcb *t, const struct ipv4_hdr *ip, const s
     struct tcb *l = t->listener;
     unsigned mss_idx;
     struct syncookie_opts o;
-    if (!l || (s->flags & TCP_SYN) || s->seq != t->irs + 1 || !tcp_syncookie_expected(l) ||
+    if (!l || (s->flags & TCP_SYN) || s->seq != t->rcv.irs + 1 || !tcp_syncookie_expected(l) ||
         !tcp_syncookie_accept(l, ip, s->h, &mss_idx, &o))
         return false;
     char b[64];
     TCB_TRACE(t, "%s takes the cookie ISS %u", tcb_str(t, b, sizeof(b)), s->ack - 1);
     t->snd.iss = s->ack - 1;
-    t->snd.una = t->snd.sml = t->recover = t->snd.wl2 = t->snd.iss;
+    t->snd.una = t->snd.sml = t->rec.recover = t->snd.wl2 = t->snd.iss;
     t->snd.nxt = t->snd.max = t->snd.iss + 1;
     t->rtt_timing = false;
     cookie_options(t, mss_idx, &o, s->h);
@@ -265,7 +265,7 @@ static void listen_cookie_ack(struct tcb *l, const struct ipv4_hdr *ip, const st
                               unsigned mss_idx, const struct syncookie_opts *o)
 {
     struct ust_stack *st = l->st;
-    if (l->naccept >= l->backlog) { /* no room: dropped, the peer retransmits */
+    if (l->lsn.naccept >= l->lsn.backlog) { /* no room: dropped, the peer retransmits */
         st->stats.tcp.AcceptQueueDrops++;
         return;
     }
@@ -278,8 +278,8 @@ static void listen_cookie_ack(struct tcb *l, const struct ipv4_hdr *ip, const st
     cookie_options(c, mss_idx, o, s->h);
     c->snd.nxt = c->snd.max = c->snd.iss + 1; /* our SYN,ACK went */
     /* the window our SYN,ACK offered, unscaled (tcp_syncookie_send) */
-    c->rcv_adv = c->rcv_nxt + (uint32_t)(c->rcvbuf.cap > 65535 ? 65535 : c->rcvbuf.cap);
-    c->last_ack_sent = c->rcv_nxt;
+    c->rcv.adv = c->rcv.nxt + (uint32_t)(c->rcv.buf.cap > 65535 ? 65535 : c->rcv.buf.cap);
+    c->rcv.last_ack_sent = c->rcv.nxt;
     c->snd.wl1 = s->seq;
     st->stats.tcp.PassiveOpens++;
     struct seg cs = *s;
@@ -333,7 +333,7 @@ static struct seg syn_payload(const struct tcb *t, const struct seg *s)
 {
     struct seg rest = *s;
     rest.flags &= (uint8_t)~TCP_SYN;
-    rest.seq = t->rcv_nxt;
+    rest.seq = t->rcv.nxt;
     uint32_t wnd = tcp_rcv_window(t);
     if (wnd > 65535)
         wnd = 65535;
@@ -365,15 +365,15 @@ static void syn_ack_text(struct tcb *t, const struct seg *s)
 static void hold_syn_text(struct tcb *t, const struct seg *s)
 {
     struct seg rest = syn_payload(t, s);
-    if (rest.len && (ring_write_at(&t->rcvbuf, 0, rest.data, rest.len) < (long)rest.len ||
-                     asm_add(&t->ooo, 0, rest.len) != UST_OK)) {
+    if (rest.len && (ring_write_at(&t->rcv.buf, 0, rest.data, rest.len) < (long)rest.len ||
+                     asm_add(&t->rcv.ooo, 0, rest.len) != UST_OK)) {
         t->st->stats.tcp.OfoDrops++;
         return;
     }
     tcp_ofo_account(t);
     if (rest.flags & TCP_FIN) {
-        t->flags |= TF_OOO_FIN;
-        t->ooo_fin_seq = rest.seq + rest.len;
+        t->rcv.ooo_fin = true;
+        t->rcv.ooo_fin_seq = rest.seq + rest.len;
     }
 }
 
@@ -399,10 +399,10 @@ static void syn_sent_input(struct tcb *t, const struct ipv4_hdr *ip, const struc
     if (!(s->flags & TCP_SYN))
         return; /* fifth: neither SYN nor RST */
     /* fourth: the SYN */
-    t->irs = s->seq;
-    t->rcv_nxt = s->seq + 1;
-    t->rcv_adv = t->rcv_nxt;
-    t->rd_seq = t->rcv_nxt;
+    t->rcv.irs = s->seq;
+    t->rcv.nxt = s->seq + 1;
+    t->rcv.adv = t->rcv.nxt;
+    t->rcv.rd_seq = t->rcv.nxt;
     take_syn_options(t, s->h);
     tcp_ecn_syn_in(t, s->flags, ack_ok); /* RFC 3168 6.1.1 */
     tcp_set_snd_wnd(t, s->wnd);
@@ -439,9 +439,9 @@ static void update_ts_recent(struct tcb *t, const struct seg *s);
 static void dsack_below_rcv_nxt(struct tcb *t, const struct seg *s)
 {
     uint32_t from = s->seq + ((s->flags & TCP_SYN) ? 1 : 0);
-    if (s->len == 0 || !seq_lt(from, t->rcv_nxt))
+    if (s->len == 0 || !seq_lt(from, t->rcv.nxt))
         return;
-    uint32_t to = seq_lt(from + s->len, t->rcv_nxt) ? from + s->len : t->rcv_nxt;
+    uint32_t to = seq_lt(from + s->len, t->rcv.nxt) ? from + s->len : t->rcv.nxt;
     tcp_dsack_note(t, from, to);
 }
 
@@ -464,8 +464,8 @@ static void unacceptable_seg(struct tcb *t, const struct seg *s, uint32_t len)
      * RFC 5961 5.2 for ACKs): a blind forgery must hit a window,
      * as for in-window data, to push TS.Recent up so that PAWS
      * drops the peer's segments. */
-    if (seq_le(s->seq + len, t->rcv_nxt) &&
-        seq_ge(s->seq, t->rcv_nxt - (uint32_t)t->rcvbuf.cap))
+    if (seq_le(s->seq + len, t->rcv.nxt) &&
+        seq_ge(s->seq, t->rcv.nxt - (uint32_t)t->rcv.buf.cap))
         update_ts_recent(t, s);
     dsack_below_rcv_nxt(t, s);
     tcp_oow_ack(t, len, s->flags, &t->st->stats.tcp.AckSkippedSeq); /* RFC 5961 10 */
@@ -477,9 +477,9 @@ static void unacceptable_seg(struct tcb *t, const struct seg *s, uint32_t len)
 static void trim_to_window(struct tcb *t, struct seg *s, uint32_t wnd)
 {
     /* trim the front: bytes (and a SYN) before RCV.NXT are old */
-    if (seq_lt(s->seq, t->rcv_nxt)) {
+    if (seq_lt(s->seq, t->rcv.nxt)) {
         dsack_below_rcv_nxt(t, s);
-        uint32_t skip = t->rcv_nxt - s->seq;
+        uint32_t skip = t->rcv.nxt - s->seq;
         if (s->flags & TCP_SYN) {
             s->flags &= (uint8_t)~TCP_SYN;
             skip--;
@@ -492,8 +492,8 @@ static void trim_to_window(struct tcb *t, struct seg *s, uint32_t wnd)
         s->seq += skip;
     }
     /* trim the tail beyond the window (a FIN there is lost with it) */
-    if (s->len && seq_gt(s->seq + s->len, t->rcv_nxt + wnd)) {
-        uint32_t keep = t->rcv_nxt + wnd - s->seq;
+    if (s->len && seq_gt(s->seq + s->len, t->rcv.nxt + wnd)) {
+        uint32_t keep = t->rcv.nxt + wnd - s->seq;
         s->len = keep;
         s->flags &= (uint8_t)~TCP_FIN;
     }
@@ -501,10 +501,10 @@ static void trim_to_window(struct tcb *t, struct seg *s, uint32_t wnd)
 
 static bool check_seq(struct tcb *t, struct seg *s)
 {
-    uint32_t wnd = seq_gt(t->rcv_adv, t->rcv_nxt) ? t->rcv_adv - t->rcv_nxt : 0;
+    uint32_t wnd = seq_gt(t->rcv.adv, t->rcv.nxt) ? t->rcv.adv - t->rcv.nxt : 0;
     /* Simultaneous open: the peer's SYN,ACK repeats the SYN we already
      * took; its SYN lies before RCV.NXT and is trimmed like old data. */
-    if ((s->flags & TCP_SYN) && s->seq == t->irs && (s->flags & TCP_ACK) &&
+    if ((s->flags & TCP_SYN) && s->seq == t->rcv.irs && (s->flags & TCP_ACK) &&
         t->state == UST_TCP_SYN_RECEIVED && !(t->flags & TF_PASSIVE)) {
         s->flags &= (uint8_t)~TCP_SYN;
         s->seq++;
@@ -512,12 +512,12 @@ static bool check_seq(struct tcb *t, struct seg *s)
     uint32_t len = seg_seqlen(s);
     bool ok;
     if (len == 0)
-        ok = wnd == 0 ? s->seq == t->rcv_nxt : seq_in(s->seq, t->rcv_nxt, t->rcv_nxt + wnd);
+        ok = wnd == 0 ? s->seq == t->rcv.nxt : seq_in(s->seq, t->rcv.nxt, t->rcv.nxt + wnd);
     else
-        ok = wnd != 0 && (seq_in(s->seq, t->rcv_nxt, t->rcv_nxt + wnd) ||
-                          seq_in(s->seq + len - 1, t->rcv_nxt, t->rcv_nxt + wnd));
+        ok = wnd != 0 && (seq_in(s->seq, t->rcv.nxt, t->rcv.nxt + wnd) ||
+                          seq_in(s->seq + len - 1, t->rcv.nxt, t->rcv.nxt + wnd));
     /* MUST-66: a zero window still lets RST and URG through at RCV.NXT */
-    if (!ok && wnd == 0 && s->seq == t->rcv_nxt && (s->flags & (TCP_RST | TCP_URG)))
+    if (!ok && wnd == 0 && s->seq == t->rcv.nxt && (s->flags & (TCP_RST | TCP_URG)))
         ok = true;
     if (!ok) {
         if (!(s->flags & TCP_RST))
@@ -542,7 +542,7 @@ static bool check_rst(struct tcb *t, const struct seg *s)
         st->stats.tcp.TimeWaitRstIgnored++;
         return false;
     }
-    if (s->seq != t->rcv_nxt) { /* in the window but not exact: challenge */
+    if (s->seq != t->rcv.nxt) { /* in the window but not exact: challenge */
         st->stats.tcp.RstUnacceptable++;
         tcp_challenge_ack(t);
         return false;
@@ -594,7 +594,7 @@ static bool syn_received_ack(struct tcb *t, const struct ipv4_hdr *ip, const str
     }
     if (t->listener) {
         struct tcb *l = t->listener;
-        if (l->naccept >= l->backlog) { /* accept queue full: drop, the SYN,ACK repeats */
+        if (l->lsn.naccept >= l->lsn.backlog) { /* accept queue full: drop, the SYN,ACK repeats */
             st->stats.tcp.AcceptQueueDrops++;
             return false;
         }
@@ -649,15 +649,15 @@ static void check_urg(struct tcb *t, const struct seg *s)
  * filled. check_fin takes it when RCV.NXT reaches it. */
 static void hold_fin(struct tcb *t, uint32_t fin_seq)
 {
-    if ((t->flags & TF_OOO_FIN) && t->ooo_fin_seq == fin_seq) {
+    if (t->rcv.ooo_fin && t->rcv.ooo_fin_seq == fin_seq) {
         /* it came twice: a D-SACK covers it, as Linux's covers end_seq */
-        if (t->dsack_pending && t->dsack_right == fin_seq)
-            t->dsack_right++;
+        if (t->rcv.dsack_pending && t->rcv.dsack_right == fin_seq)
+            t->rcv.dsack_right++;
         else
             tcp_dsack_note(t, fin_seq, fin_seq + 1);
     }
-    t->flags |= TF_OOO_FIN;
-    t->ooo_fin_seq = fin_seq;
+    t->rcv.ooo_fin = true;
+    t->rcv.ooo_fin_seq = fin_seq;
     tcp_sack_note_ooo(t, fin_seq);
 }
 
@@ -665,7 +665,7 @@ static void hold_fin(struct tcb *t, uint32_t fin_seq)
 static void hold_text(struct tcb *t, const struct seg *s, uint32_t off)
 {
     struct ust_stack *st = t->st;
-    if (asm_add(&t->ooo, off, s->len) != UST_OK) {
+    if (asm_add(&t->rcv.ooo, off, s->len) != UST_OK) {
         st->stats.tcp.OfoDrops++;
         return;
     }
@@ -680,17 +680,17 @@ static void hold_text(struct tcb *t, const struct seg *s, uint32_t off)
  * there) becomes readable and RCV.NXT moves past it. */
 static void take_in_order(struct tcb *t, uint32_t min, bool filled_hole)
 {
-    uint32_t n = asm_front(&t->ooo);
+    uint32_t n = asm_front(&t->rcv.ooo);
     if (n < min) /* the table was full: the in-order bytes still count */
         n = min;
     if (n == 0)
         return;
-    asm_advance(&t->ooo, n);
+    asm_advance(&t->rcv.ooo, n);
     tcp_ofo_account(t);
-    ring_commit(&t->rcvbuf, n);
-    t->rcv_nxt += n;
+    ring_commit(&t->rcv.buf, n);
+    t->rcv.nxt += n;
     t->bytes_received += n;
-    t->rcv_unacked += n;
+    t->rcv.unacked += n;
     tcp_ack_in_order_data(t, filled_hole);
 }
 
@@ -705,7 +705,7 @@ static bool take_text(struct tcb *t, const struct seg *s)
         t->state != UST_TCP_FIN_WAIT_2)
         return true; /* the peer already sent its FIN: ignore */
     if (s->len == 0) {
-        if ((s->flags & TCP_FIN) && s->seq != t->rcv_nxt) {
+        if ((s->flags & TCP_FIN) && s->seq != t->rcv.nxt) {
             st->stats.tcp.OfoQueued++;
             hold_fin(t, s->seq);
             ack_now(t);
@@ -721,13 +721,13 @@ static bool take_text(struct tcb *t, const struct seg *s)
         tcp_drop(t, UST_ERR_CONNRESET, true);
         return false;
     }
-    uint32_t off = s->seq - t->rcv_nxt;
+    uint32_t off = s->seq - t->rcv.nxt;
     if (off > 0 && !tcp_ofo_room(t, s->len)) { /* tcp_hold.c: stack-wide cap */
         st->stats.tcp.OfoMemDrops++;
         ack_now(t);
         return true;
     }
-    long stored = ring_write_at(&t->rcvbuf, off, s->data, s->len);
+    long stored = ring_write_at(&t->rcv.buf, off, s->data, s->len);
     if (stored < (long)s->len) { /* cannot happen inside the window; be safe */
         st->stats.tcp.OfoDrops++;
         ack_now(t);
@@ -740,8 +740,8 @@ static bool take_text(struct tcb *t, const struct seg *s)
         take_in_order(t, 0, true);
         return true;
     }
-    bool filled_hole = !asm_empty(&t->ooo);
-    asm_add(&t->ooo, 0, s->len); /* merges with what follows; never a new range */
+    bool filled_hole = !asm_empty(&t->rcv.ooo);
+    asm_add(&t->rcv.ooo, 0, s->len); /* merges with what follows; never a new range */
     take_in_order(t, s->len, filled_hole);
     return true;
 }
@@ -750,11 +750,11 @@ static bool take_text(struct tcb *t, const struct seg *s)
  * segment, or held out of order (hold_fin) and reached now. */
 static void check_fin(struct tcb *t, const struct seg *s)
 {
-    bool in_order = (s->flags & TCP_FIN) && s->seq + s->len == t->rcv_nxt;
-    bool queued = (t->flags & TF_OOO_FIN) && t->ooo_fin_seq == t->rcv_nxt;
+    bool in_order = (s->flags & TCP_FIN) && s->seq + s->len == t->rcv.nxt;
+    bool queued = (t->rcv.ooo_fin) && t->rcv.ooo_fin_seq == t->rcv.nxt;
     if (!in_order && !queued)
         return;
-    t->flags &= ~TF_OOO_FIN;
+    t->rcv.ooo_fin = false;
     if (t->flags & TF_FIN_RCVD) {
         ack_now(t);
         if (t->state == UST_TCP_TIME_WAIT)
@@ -762,7 +762,7 @@ static void check_fin(struct tcb *t, const struct seg *s)
         return;
     }
     t->flags |= TF_FIN_RCVD;
-    t->rcv_nxt++;
+    t->rcv.nxt++;
     ack_now(t);
     bool fin_acked = (t->flags & TF_FIN_SENT) && seq_gt(t->snd.una, t->snd.fin_seq);
     switch (t->state) {
@@ -810,13 +810,13 @@ static void update_ts_recent(struct tcb *t, const struct seg *s)
 {
     if (!t->opt.ts_ok || !s->h->opts.has_timestamp)
         return;
-    if (seq_le(s->seq, t->last_ack_sent) && seq_ge(s->h->opts.ts_val, t->opt.ts_recent))
+    if (seq_le(s->seq, t->rcv.last_ack_sent) && seq_ge(s->h->opts.ts_val, t->opt.ts_recent))
         t->opt.ts_recent = s->h->opts.ts_val;
 }
 
 static void synchronized_input(struct tcb *t, const struct ipv4_hdr *ip, struct seg *s)
 {
-    if (t->state == UST_TCP_SYN_RECEIVED && s->flags == TCP_SYN && s->seq == t->irs) {
+    if (t->state == UST_TCP_SYN_RECEIVED && s->flags == TCP_SYN && s->seq == t->rcv.irs) {
         /* the peer repeats its SYN: our SYN,ACK was lost, send it again */
         t->snd.nxt = t->snd.iss;
         return;
@@ -859,7 +859,7 @@ static bool bad_address(const struct ust_stack *st, const struct ipv4_hdr *ip)
  * without timestamps has no TSval to compare: a SYN with them is new. */
 static bool time_wait_syn_is_new(const struct tcb *t, const struct seg *s)
 {
-    bool seq_newer = seq_gt(s->seq, t->rcv_nxt);
+    bool seq_newer = seq_gt(s->seq, t->rcv.nxt);
     bool new_ts = t->st->cfg.tcp_timestamps && s->h->opts.has_timestamp;
     if (!new_ts)
         return seq_newer;

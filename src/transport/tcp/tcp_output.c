@@ -70,12 +70,12 @@ void tcp_update_mss(struct tcb *t)
 
 uint32_t tcp_rcv_window(const struct tcb *t)
 {
-    uint32_t space = (uint32_t)ring_space(&t->rcvbuf);
-    uint32_t cur = seq_gt(t->rcv_adv, t->rcv_nxt) ? t->rcv_adv - t->rcv_nxt : 0;
+    uint32_t space = (uint32_t)ring_space(&t->rcv.buf);
+    uint32_t cur = seq_gt(t->rcv.adv, t->rcv.nxt) ? t->rcv.adv - t->rcv.nxt : 0;
     uint32_t wnd = space;
     /* RFC 9293 3.8.6.2.2 (MUST-39): move the right edge only by at least
      * min(buffer / 2, MSS), never by dribs. */
-    uint32_t step = (uint32_t)(t->rcvbuf.cap / 2);
+    uint32_t step = (uint32_t)(t->rcv.buf.cap / 2);
     if (t->opt.rcv_mss && t->opt.rcv_mss < step)
         step = t->opt.rcv_mss;
     if (space > cur && space - cur < step)
@@ -201,12 +201,12 @@ static int tcp_xmit(struct tcb *t, uint32_t seq, uint8_t flags, uint32_t data_of
         add_sack_blocks(t, &h.opts, len);
     tcp_urg_apply(t, &h); /* RFC 9293 3.8.5 (MUST-30) */
     if (flags & TCP_ACK) {
-        h.ack = t->rcv_nxt;
-        t->last_ack_sent = t->rcv_nxt;
-        if (seq_gt(t->rcv_nxt + wnd, t->rcv_adv))
-            t->rcv_adv = t->rcv_nxt + wnd;
+        h.ack = t->rcv.nxt;
+        t->rcv.last_ack_sent = t->rcv.nxt;
+        if (seq_gt(t->rcv.nxt + wnd, t->rcv.adv))
+            t->rcv.adv = t->rcv.nxt + wnd;
         t->flags &= ~(TF_ACK_NOW | TF_DELACK | TF_ACK_BATCH);
-        t->rcv_unacked = 0;
+        t->rcv.unacked = 0;
         timer_cancel(st, &t->timer.delack);
     }
     size_t hl = TCP_HDR_LEN + tcp_opts_len(&h.opts);

@@ -36,7 +36,8 @@ void tcp_rack_start(struct tcb *t)
     struct tcp_rack *r = &t->rack;
     sendmap_free(&r->map);
     memset(r, 0, sizeof(*r));
-    t->flags &= ~(TF_RACK | TF_RTO_RECOVERY);
+    t->rec.rack_on = false;
+    t->rec.rto_recovery = false;
     /* RFC 8985 4: RACK-TLP needs SACK and a per-connection scoreboard */
     if (!t->st->cfg.tcp_rack || !t->opt.sack_ok)
         return;
@@ -46,7 +47,7 @@ void tcp_rack_start(struct tcb *t)
     r->min_rtt_since = t->st->now;
     if (t->rtt.has_sample) /* the handshake's */
         tcp_rack_rtt_sample(t, t->rtt.srtt);
-    t->flags |= TF_RACK;
+    t->rec.rack_on = true;
 }
 
 void tcp_rack_free(struct tcb *t) { sendmap_free(&t->rack.map); }
@@ -218,7 +219,7 @@ static ust_time_t reo_wnd(const struct tcb *t)
     if (!r->reordering_seen) {
         /* no reordering so far: as quick as DupThresh in recovery or once
          * three segments are SACKed */
-        if (t->flags & (TF_IN_RECOVERY | TF_RTO_RECOVERY))
+        if (t->rec.fast_recovery || t->rec.rto_recovery)
             return 0;
         if (sendmap_count(&r->map, RS_SACKED) >= DUP_THRESH)
             return 0;
@@ -303,12 +304,12 @@ static void on_losses(struct tcb *t, const struct lost *lo)
     char b[64];
     if (!lo->n)
         return;
-    if (!(t->flags & (TF_IN_RECOVERY | TF_RTO_RECOVERY))) {
+    if (!(t->rec.fast_recovery || t->rec.rto_recovery)) {
         t->st->stats.tcp.FastRetrans++;
         TCB_TRACE(t, "%s fast retransmit at %u (RACK: %u lost)", tcb_str(t, b, sizeof(b)),
                   lo->first, lo->n);
-        t->recover = t->snd.max;
-        t->flags |= TF_IN_RECOVERY;
+        t->rec.recover = t->snd.max;
+        t->rec.fast_recovery = true;
         if (!tcp_ecn_window_reduced(t)) /* else ECN already cut for this window */
             tcp_cc_reduce(t, tcp_flight(t));
         tcp_tlp_reset(t);
@@ -316,7 +317,7 @@ static void on_losses(struct tcb *t, const struct lost *lo)
         retransmit_first_lost(t);
         return;
     }
-    if (!lo->rexmit || !(t->flags & TF_IN_RECOVERY) ||
+    if (!lo->rexmit || !t->rec.fast_recovery ||
         (r->cwr_round_on && seq_lt(t->snd.una, r->cwr_round)))
         return;
     TCB_TRACE(t, "%s RACK: retransmission lost, cwnd reduced again", tcb_str(t, b, sizeof(b)));
@@ -350,9 +351,10 @@ static void recovery_over(struct tcb *t)
 
 void tcp_rack_new_ack(struct tcb *t, uint32_t acked)
 {
-    bool fast = t->flags & TF_IN_RECOVERY;
-    if ((t->flags & (TF_IN_RECOVERY | TF_RTO_RECOVERY)) && seq_ge(t->snd.una, t->recover)) {
-        t->flags &= ~(TF_IN_RECOVERY | TF_RTO_RECOVERY);
+    bool fast = t->rec.fast_recovery;
+    if ((t->rec.fast_recovery || t->rec.rto_recovery) && seq_ge(t->snd.una, t->rec.recover)) {
+        t->rec.fast_recovery = false;
+        t->rec.rto_recovery = false;
         recovery_over(t);
         if (fast) { /* RFC 6582 3.2 step 3 / RFC 6675: the algorithm's exit */
             t->cc_ops->exit_recovery(&t->cc, tcp_flight(t));
@@ -373,7 +375,7 @@ void tcp_rack_new_ack(struct tcb *t, uint32_t acked)
 static void dupthresh_fallback(struct tcb *t, bool dupack)
 {
     struct sendmap *m = &t->rack.map;
-    if (!dupack || t->dupacks < DUP_THRESH || (t->flags & (TF_IN_RECOVERY | TF_RTO_RECOVERY)) ||
+    if (!dupack || t->rec.dupacks < DUP_THRESH || (t->rec.fast_recovery || t->rec.rto_recovery) ||
         m->n == 0 || sendmap_count(m, RS_SACKED | RS_LOST))
         return;
     m->s[0].flags |= RS_LOST;
@@ -415,8 +417,9 @@ void tcp_rack_rto(struct tcb *t)
     struct tcp_rack *r = &t->rack;
     struct sendmap *m = &r->map;
     ust_time_t now = t->st->now, wnd;
-    t->flags = (t->flags & ~TF_IN_RECOVERY) | TF_RTO_RECOVERY;
-    t->recover = t->snd.max;
+    t->rec.fast_recovery = false;
+    t->rec.rto_recovery = true;
+    t->rec.recover = t->snd.max;
     r->cwr_round_on = false;
     tcp_tlp_reset(t);
     timer_cancel(t->st, &t->timer.rack);

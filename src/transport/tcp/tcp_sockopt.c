@@ -59,7 +59,7 @@ static int sol_socket_set(struct tcb *t, int name, const void *val, size_t len)
     case SO_RCVBUF:
         if (t->state != UST_TCP_CLOSED && t->state != UST_TCP_LISTEN)
             return UST_OK; /* the window scale is already fixed */
-        return set_buf(t->sock, &t->rcvbuf, v, t->sock ? &t->sock->rcvbuf : NULL);
+        return set_buf(t->sock, &t->rcv.buf, v, t->sock ? &t->sock->rcvbuf : NULL);
     case SO_OOBINLINE: /* the urgent mark's octet stays in the stream */
         t->so.oobinline = v != 0;
         return UST_OK;
@@ -205,14 +205,14 @@ void tcp_fill_info(const struct tcb *t, struct ust_tcp_info *i)
     i->cwnd = t->cc.cwnd;
     i->ssthresh = t->cc.ssthresh;
     i->snd_wnd = t->snd.wnd;
-    i->rcv_wnd = seq_gt(t->rcv_adv, t->rcv_nxt) ? t->rcv_adv - t->rcv_nxt : 0;
+    i->rcv_wnd = seq_gt(t->rcv.adv, t->rcv.nxt) ? t->rcv.adv - t->rcv.nxt : 0;
     i->unacked = t->snd.max - t->snd.una;
     i->retransmits = t->retries;
     i->total_retrans = t->total_retrans;
     i->urg_pending = tcp_urg_pending(t);
     i->bytes_acked = t->bytes_acked;
     i->bytes_received = t->bytes_received;
-    i->ecn = t->ecn_ok;
+    i->ecn = t->ecn.ok;
 }
 
 static int put_int(void *val, size_t *len, int v)

@@ -142,13 +142,13 @@ void tcp_syncookie_send(struct tcb *l, const struct ipv4_hdr *ip, const struct t
         peer_mss = l->so.user_mss; /* TCP_MAXSEG clamps what we send (Linux) */
     struct syncookie_opts o;
     syn_opts(l, h, &o);
-    uint8_t rcv_wscale = o.wscale_ok ? tcp_rcv_wscale_for(st, l->rcvbuf.cap) : 0;
+    uint8_t rcv_wscale = o.wscale_ok ? tcp_rcv_wscale_for(st, l->rcv.buf.cap) : 0;
     struct tcp_synack sa = {
         .laddr = t.laddr, .raddr = t.raddr, .lport = t.lport, .rport = t.rport,
         .iss = syncookie_make(st->tcp->secret, &t, h->seq, syncookie_count(st->now),
                               syncookie_mss_index(peer_mss)),
         .ack = h->seq + 1,
-        .wnd = (uint16_t)(l->rcvbuf.cap > 65535 ? 65535 : l->rcvbuf.cap), /* never scaled */
+        .wnd = (uint16_t)(l->rcv.buf.cap > 65535 ? 65535 : l->rcv.buf.cap), /* never scaled */
         .mss = tcp_adv_mss_to(st, t.raddr, l->so.user_mss),
         .has_wscale = o.wscale_ok, .wscale = rcv_wscale,
         .sack_permitted = o.sack_ok, .ecn = o.ecn_ok,
@@ -162,8 +162,8 @@ void tcp_syncookie_send(struct tcb *l, const struct ipv4_hdr *ip, const struct t
         sa.ts_val = syncookie_ts_encode((uint32_t)(st->now / UST_MSEC) + off, &o);
     }
     st->stats.tcp.SyncookiesSent++;
-    l->cookie_sent = true;
-    l->cookie_sent_at = st->now;
+    l->lsn.cookie_sent = true;
+    l->lsn.cookie_sent_at = st->now;
     tcp_send_synack_stateless(st, &sa);
 }
 
@@ -172,7 +172,7 @@ bool tcp_syncookie_expected(const struct tcb *l)
     unsigned mode = l->st->cfg.tcp_syncookies;
     if (mode == 0)
         return false;
-    return mode >= 2 || (l->cookie_sent && l->st->now - l->cookie_sent_at < COOKIE_RECENT);
+    return mode >= 2 || (l->lsn.cookie_sent && l->st->now - l->lsn.cookie_sent_at < COOKIE_RECENT);
 }
 
 /* The options of the TSecr, within what the configuration allows now. */

@@ -112,9 +112,9 @@ static void on_rexmt(struct ust_stack *st, struct ust_timer *tm, ust_time_t now)
     } else {
         cc_sync(t, st->now);
         t->cc_ops->on_rto(&t->cc, tcp_flight(t));
-        t->flags &= ~TF_IN_RECOVERY;
-        t->recover = t->snd.max; /* RFC 6582 4.1: no fast retransmit for old data */
-        t->dupacks = 0;
+        t->rec.fast_recovery = false;
+        t->rec.recover = t->snd.max; /* RFC 6582 4.1: no fast retransmit for old data */
+        t->rec.dupacks = 0;
         tcp_sack_on_rto(t); /* kept unless the receiver reneged (RFC 6675 5.1) */
     }
     TCB_TRACE(t, "%s retransmission timeout #%u, rto %llu ms", tcb_str(t, b, sizeof(b)),

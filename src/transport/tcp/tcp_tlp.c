@@ -18,7 +18,7 @@ static bool tlp_allowed(const struct tcb *t)
 {
     return tcp_rack_on(t) && tcp_state_synchronized(t->state) && t->state != UST_TCP_TIME_WAIT &&
            t->snd.una != t->snd.max && t->snd.wnd != 0 &&
-           !(t->flags & (TF_IN_RECOVERY | TF_RTO_RECOVERY)) &&
+           !(t->rec.fast_recovery || t->rec.rto_recovery) &&
            sendmap_count(&t->rack.map, RS_SACKED) == 0;
 }
 

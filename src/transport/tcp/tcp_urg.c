@@ -65,7 +65,7 @@ static uint32_t urg_mark_seq(const struct tcb *t) { return t->urg.rcv_up - 1; }
 /* The mark's octet arrived and sits at the read position (unread). */
 static bool mark_octet_at_read_head(const struct tcb *t)
 {
-    return urg_mark_seq(t) == t->rd_seq && t->rd_seq != t->rcv_nxt;
+    return urg_mark_seq(t) == t->rcv.rd_seq && t->rcv.rd_seq != t->rcv.nxt;
 }
 
 void tcp_urg_input(struct tcb *t, uint32_t seq, uint16_t urp)
@@ -73,15 +73,15 @@ void tcp_urg_input(struct tcb *t, uint32_t seq, uint16_t urp)
     if (urp == 0)
         return;
     uint32_t up = seq + urp; /* MUST-62: first octet after the urgent data */
-    if (seq_lt(up - 1, t->rcv_nxt))
+    if (seq_lt(up - 1, t->rcv.nxt))
         return; /* its octet was already received: an old pointer, not replayed */
     if (t->urg.state != TCP_URG_NONE && !seq_gt(up, t->urg.rcv_up))
         return; /* not newer than the one we have */
     if (t->urg.state != TCP_URG_NONE && !t->so.oobinline && mark_octet_at_read_head(t)) {
         /* the reader stands at the old mark: its out-of-band octet (fetched
          * or not) must not turn into data now (Linux does the same) */
-        ring_drop(&t->rcvbuf, 1);
-        t->rd_seq++;
+        ring_drop(&t->rcv.buf, 1);
+        t->rcv.rd_seq++;
     }
     t->urg.rcv_up = up;
     t->urg.state = TCP_URG_NOTYET;
@@ -91,20 +91,20 @@ void tcp_urg_input(struct tcb *t, uint32_t seq, uint16_t urp)
 
 void tcp_urg_capture(struct tcb *t)
 {
-    if (t->urg.state != TCP_URG_NOTYET || !seq_lt(urg_mark_seq(t), t->rcv_nxt))
+    if (t->urg.state != TCP_URG_NOTYET || !seq_lt(urg_mark_seq(t), t->rcv.nxt))
         return;
-    size_t off = urg_mark_seq(t) - t->rd_seq;
-    if (ring_peek(&t->rcvbuf, off, &t->urg.byte, 1) == 1) /* (not when it was the FIN) */
+    size_t off = urg_mark_seq(t) - t->rcv.rd_seq;
+    if (ring_peek(&t->rcv.buf, off, &t->urg.byte, 1) == 1) /* (not when it was the FIN) */
         t->urg.state = TCP_URG_VALID;
 }
 
 size_t tcp_urg_readable(const struct tcb *t, size_t *skip)
 {
-    size_t avail = ring_len(&t->rcvbuf);
+    size_t avail = ring_len(&t->rcv.buf);
     *skip = 0;
     if (t->urg.state == TCP_URG_NONE)
         return avail;
-    size_t off = urg_mark_seq(t) - t->rd_seq;
+    size_t off = urg_mark_seq(t) - t->rcv.rd_seq;
     if (off >= avail)
         return avail; /* the mark lies beyond what can be read */
     if (off > 0)
@@ -117,7 +117,7 @@ size_t tcp_urg_readable(const struct tcb *t, size_t *skip)
 
 void tcp_urg_consumed(struct tcb *t)
 {
-    if (t->urg.state != TCP_URG_NONE && seq_ge(t->rd_seq, t->urg.rcv_up))
+    if (t->urg.state != TCP_URG_NONE && seq_ge(t->rcv.rd_seq, t->urg.rcv_up))
         t->urg.state = TCP_URG_NONE; /* read past the mark */
 }
 
@@ -145,14 +145,14 @@ ssize_t tcp_urg_recv_oob(struct tcb *t, void *buf, size_t len, int flags)
 
 int tcp_urg_at_mark(const struct tcb *t)
 {
-    return t->urg.state != TCP_URG_NONE && urg_mark_seq(t) == t->rd_seq;
+    return t->urg.state != TCP_URG_NONE && urg_mark_seq(t) == t->rcv.rd_seq;
 }
 
 uint32_t tcp_urg_pending(const struct tcb *t)
 {
-    if (t->urg.state == TCP_URG_NONE || !seq_gt(t->urg.rcv_up, t->rd_seq))
+    if (t->urg.state == TCP_URG_NONE || !seq_gt(t->urg.rcv_up, t->rcv.rd_seq))
         return 0;
-    return t->urg.rcv_up - t->rd_seq;
+    return t->urg.rcv_up - t->rcv.rd_seq;
 }
 
 short tcp_urg_poll(const struct tcb *t)
