@@ -80,7 +80,6 @@ enum {
     TF_ORPHAN = 1u << 9,      /* no socket any more: the TCB lives on alone */
     TF_FORCE_PROBE = 1u << 11, /* persist timer: send one byte beyond the window */
     TF_WAS_CONNECTED = 1u << 13, /* reached ESTABLISHED once */
-    TF_SYN_RETRANSMITTED = 1u << 14, /* RFC 6298 5.7: RTO 3 s after the handshake */
     TF_ACK_BATCH = 1u << 18,  /* an ACK is owed at the end of the receive batch */
     TF_LINGERING = 1u << 19,  /* close() waits (SO_LINGER): closed for the user */
     TF_ORPHAN_COUNTED = 1u << 22, /* counted in tcp_state.norphans (tcp_orphan.c) */
@@ -233,6 +232,27 @@ struct tcp_listen {
     ust_time_t cookie_sent_at;  /* ... this time (tcp_syncookie.c) */
 };
 
+/* Where the connection's retransmissions and probes stand: the segment
+ * being timed (RFC 6298 3, Karn), consecutive timeouts (RFC 9293 3.8.3),
+ * zero-window probes (3.8.6.1) and keepalives (RFC 1122 4.2.3.6). */
+struct tcp_retrans {
+    bool rtt_timing;            /* a segment is being timed (Karn: none retransmitted) */
+    uint32_t rtt_seq;
+    ust_time_t rtt_start;
+    bool syn_retransmitted;     /* RFC 6298 5.7: RTO 3 s after the handshake */
+    unsigned retries;           /* consecutive retransmission timeouts */
+    ust_time_t since;           /* when the first of them fired */
+    unsigned persist_backoff;
+    unsigned persist_probes;    /* zero-window probes since the peer last answered */
+    unsigned keep_probes;       /* keepalive probes unanswered */
+};
+
+/* Per-connection counters for UST_TCP_INFO. */
+struct tcp_conn_counters {
+    uint64_t bytes_acked, bytes_received;
+    uint32_t total_retrans;
+};
+
 struct tcb {
     struct ust_stack *st;
     enum ust_tcp_state state;
@@ -272,21 +292,13 @@ struct tcb {
 
     /* reliability */
     struct tcp_rtt rtt;
-    bool rtt_timing;            /* a segment is being timed (Karn: none retransmitted) */
-    uint32_t rtt_seq;
-    ust_time_t rtt_start;
-    unsigned retries;           /* consecutive retransmission timeouts */
-    ust_time_t rexmt_since;     /* when the first of them fired */
-    unsigned persist_backoff;
-    unsigned persist_probes;    /* zero-window probes since the peer last answered */
+    struct tcp_retrans rxt;     /* RTT timing, timeouts and probes so far */
 
     /* congestion control */
     const struct cc_ops *cc_ops;
     struct cc_state cc;
 
-    /* keepalive (RFC 1122 4.2.3.6) */
-    unsigned keep_probes;       /* keepalive probes unanswered */
-    ust_time_t last_rcv;        /* when the last segment arrived */
+    ust_time_t last_rcv;        /* when the last segment arrived (keepalive) */
 
     struct tcp_ecn ecn;         /* ECN (RFC 3168, tcp_ecn.c) */
 
@@ -297,9 +309,7 @@ struct tcb {
     ust_time_t oow_ack_at;
     bool oow_ack_sent;
 
-    /* counters for UST_TCP_INFO */
-    uint64_t bytes_acked, bytes_received;
-    uint32_t total_retrans;
+    struct tcp_conn_counters ctr; /* for UST_TCP_INFO */
 };
 
 /* Per-stack TCP state (st->tcp). */

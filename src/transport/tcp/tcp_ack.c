@@ -18,7 +18,7 @@ void tcp_set_snd_wnd(struct tcb *t, uint32_t wnd)
     if (wnd > t->snd.max_wnd)
         t->snd.max_wnd = wnd;
     if (wnd)
-        t->persist_backoff = 0;
+        t->rxt.persist_backoff = 0;
 }
 
 /* Congestion control and recovery for an ACK of new data (RFC 5681,
@@ -62,7 +62,7 @@ static void ack_new_data(struct tcb *t, const struct seg *s)
     if (data_acked > ring_len(&t->snd.buf))
         data_acked = (uint32_t)ring_len(&t->snd.buf); /* the rest is our FIN */
     ring_drop(&t->snd.buf, data_acked);
-    t->bytes_acked += data_acked;
+    t->ctr.bytes_acked += data_acked;
     tcp_sack_advance(t, acked);
     t->snd.una = s->ack;
     if (seq_lt(t->snd.nxt, t->snd.una))
@@ -75,14 +75,14 @@ static void ack_new_data(struct tcb *t, const struct seg *s)
             tcp_rtt_sample(&t->rtt, (ust_time_t)ms * UST_MSEC);
             tcp_rack_rtt_sample(t, (ust_time_t)ms * UST_MSEC);
         }
-        t->rtt_timing = false;
-    } else if (t->rtt_timing && seq_gt(s->ack, t->rtt_seq)) {
+        t->rxt.rtt_timing = false;
+    } else if (t->rxt.rtt_timing && seq_gt(s->ack, t->rxt.rtt_seq)) {
         /* RFC 6298 / Karn: a sample only from a segment never retransmitted */
-        tcp_rtt_sample(&t->rtt, st->now - t->rtt_start);
-        tcp_rack_rtt_sample(t, st->now - t->rtt_start);
-        t->rtt_timing = false;
+        tcp_rtt_sample(&t->rtt, st->now - t->rxt.rtt_start);
+        tcp_rack_rtt_sample(t, st->now - t->rxt.rtt_start);
+        t->rxt.rtt_timing = false;
     }
-    t->retries = 0;
+    t->rxt.retries = 0;
     tcp_advice_ack(t); /* RFC 1122 3.3.1.4: positive advice */
     cc_sync(t, st->now);
     if (tcp_rack_on(t))
@@ -211,7 +211,7 @@ bool tcp_ack_input(struct tcb *t, const struct seg *s)
         tcp_challenge_ack(t);
         return false;
     }
-    t->persist_probes = 0; /* the peer answers */
+    t->rxt.persist_probes = 0; /* the peer answers */
     tcp_sack_update(t, &s->h->opts);
     tcp_rack_ack(t, s->h); /* RFC 8985 6.2: what this ACK delivered */
     uint32_t old_wnd = t->snd.wnd, old_flight = tcp_flight(t);

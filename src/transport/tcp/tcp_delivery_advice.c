@@ -29,7 +29,7 @@ void tcp_advice_r1(struct tcb *t)
 {
     char b[64];
     TCB_TRACE(t, "%s R1 reached after %u retransmissions: negative advice to IP",
-              tcb_str(t, b, sizeof(b)), t->retries);
+              tcb_str(t, b, sizeof(b)), t->rxt.retries);
     t->r1_reached = true;
     ipv4_advise_delivery(t->st, t->raddr, false);
     /* an ICMP soft error explains the trouble better than a bare timeout */

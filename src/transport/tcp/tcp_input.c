@@ -58,9 +58,9 @@ static void conn_established(struct tcb *t)
     cc_sync(t, t->st->now);
     t->cc_ops->init(&t->cc, t->opt.mss, t->st->cfg.tcp_initial_cwnd);
     t->rec.recover = t->snd.una;
-    if (t->flags & TF_SYN_RETRANSMITTED)
+    if (t->rxt.syn_retransmitted)
         tcp_rtt_after_syn_loss(&t->rtt);
-    t->retries = 0;
+    t->rxt.retries = 0;
     tcp_rack_start(t); /* RFC 8985 when configured and SACK agreed */
     tcp_ecn_established(t);
     tcp_advice_established(t);
@@ -250,7 +250,7 @@ static bool child_adopt_cookie(struct tcb *t, const struct ipv4_hdr *ip, const s
     t->snd.iss = s->ack - 1;
     t->snd.una = t->snd.sml = t->rec.recover = t->snd.wl2 = t->snd.iss;
     t->snd.nxt = t->snd.max = t->snd.iss + 1;
-    t->rtt_timing = false;
+    t->rxt.rtt_timing = false;
     cookie_options(t, mss_idx, &o, s->h);
     return true;
 }
@@ -410,9 +410,9 @@ static void syn_sent_input(struct tcb *t, const struct ipv4_hdr *ip, const struc
     if (ack_ok) {
         t->snd.una = s->ack;
         t->snd.wl2 = s->ack;
-        if (t->rtt_timing && seq_gt(s->ack, t->rtt_seq)) {
-            tcp_rtt_sample(&t->rtt, st->now - t->rtt_start);
-            t->rtt_timing = false;
+        if (t->rxt.rtt_timing && seq_gt(s->ack, t->rxt.rtt_seq)) {
+            tcp_rtt_sample(&t->rtt, st->now - t->rxt.rtt_start);
+            t->rxt.rtt_timing = false;
         }
         timer_cancel(st, &t->timer.rexmt);
         tcp_set_state(t, UST_TCP_ESTABLISHED);
@@ -426,7 +426,7 @@ static void syn_sent_input(struct tcb *t, const struct ipv4_hdr *ip, const struc
     t->snd.wl2 = t->snd.iss;
     tcp_set_state(t, UST_TCP_SYN_RECEIVED);
     t->snd.nxt = t->snd.iss;
-    t->rtt_timing = false; /* the SYN goes again: Karn */
+    t->rxt.rtt_timing = false; /* the SYN goes again: Karn */
     hold_syn_text(t, s);
 }
 
@@ -603,9 +603,9 @@ static bool syn_received_ack(struct tcb *t, const struct ipv4_hdr *ip, const str
     /* our SYN is acknowledged: it leaves the sequence space first, so
      * that the send ring lines up with SND.UNA from here on */
     t->snd.una = t->snd.iss + 1;
-    if (t->rtt_timing && seq_gt(s->ack, t->rtt_seq)) {
-        tcp_rtt_sample(&t->rtt, st->now - t->rtt_start);
-        t->rtt_timing = false;
+    if (t->rxt.rtt_timing && seq_gt(s->ack, t->rxt.rtt_seq)) {
+        tcp_rtt_sample(&t->rtt, st->now - t->rxt.rtt_start);
+        t->rxt.rtt_timing = false;
     }
     timer_cancel(st, &t->timer.rexmt);
     tcp_set_state(t, UST_TCP_ESTABLISHED);
@@ -689,7 +689,7 @@ static void take_in_order(struct tcb *t, uint32_t min, bool filled_hole)
     tcp_ofo_account(t);
     ring_commit(&t->rcv.buf, n);
     t->rcv.nxt += n;
-    t->bytes_received += n;
+    t->ctr.bytes_received += n;
     t->rcv.unacked += n;
     tcp_ack_in_order_data(t, filled_hole);
 }
@@ -825,7 +825,7 @@ static void synchronized_input(struct tcb *t, const struct ipv4_hdr *ip, struct 
         return;
     update_ts_recent(t, s);
     t->last_rcv = t->st->now;
-    t->keep_probes = 0;
+    t->rxt.keep_probes = 0;
     if (!check_rst(t, s) || !check_syn(t, s) || !check_ack(t, ip, s))
         return;
     if (tcp_ecn_rx(t, ip->tos, s->flags, s->len)) /* RFC 3168 6.1.3 */

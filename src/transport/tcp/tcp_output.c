@@ -221,11 +221,11 @@ static int tcp_xmit(struct tcb *t, uint32_t seq, uint8_t flags, uint32_t data_of
 
 static void start_rtt_timing(struct tcb *t, uint32_t seq)
 {
-    if (t->rtt_timing)
+    if (t->rxt.rtt_timing)
         return;
-    t->rtt_timing = true;
-    t->rtt_seq = seq;
-    t->rtt_start = t->st->now;
+    t->rxt.rtt_timing = true;
+    t->rxt.rtt_seq = seq;
+    t->rxt.rtt_start = t->st->now;
 }
 
 /* SYN-SENT / SYN-RECEIVED: (re)send our SYN, or an ACK if one is owed. */
@@ -237,8 +237,8 @@ static void output_handshake(struct tcb *t)
         flags |= tcp_ecn_syn_flags(t, rexmit); /* RFC 3168 6.1.1 */
         if (rexmit) {
             t->st->stats.tcp.RetransSegs++;
-            t->total_retrans++;
-            t->rtt_timing = false;
+            t->ctr.total_retrans++;
+            t->rxt.rtt_timing = false;
         } else {
             start_rtt_timing(t, t->snd.iss);
         }
@@ -308,8 +308,8 @@ static void output_data(struct tcb *t)
         bool rexmit = seq_lt(t->snd.nxt, t->snd.max);
         if (rexmit) {
             t->st->stats.tcp.RetransSegs++;
-            t->total_retrans++;
-            t->rtt_timing = false; /* Karn: an ACK could be for either copy */
+            t->ctr.total_retrans++;
+            t->rxt.rtt_timing = false; /* Karn: an ACK could be for either copy */
         } else {
             start_rtt_timing(t, t->snd.nxt);
         }
@@ -345,9 +345,9 @@ static uint32_t retransmit_at(struct tcb *t, uint32_t seq, uint32_t max)
     bool fin = fin_fits(t, seq + len) && seq_lt(seq + len, t->snd.max);
     if (len == 0 && !fin)
         return 0;
-    t->rtt_timing = false; /* Karn: never time a retransmitted segment */
+    t->rxt.rtt_timing = false; /* Karn: never time a retransmitted segment */
     t->st->stats.tcp.RetransSegs++;
-    t->total_retrans++;
+    t->ctr.total_retrans++;
     uint8_t flags = TCP_ACK | (fin ? TCP_FIN : 0) | (len && off + len == queued ? TCP_PSH : 0);
     tcp_xmit(t, seq, flags, off, len);
     tcp_rack_sent(t, seq, len + (fin ? 1 : 0), false);

@@ -207,11 +207,11 @@ void tcp_fill_info(const struct tcb *t, struct ust_tcp_info *i)
     i->snd_wnd = t->snd.wnd;
     i->rcv_wnd = seq_gt(t->rcv.adv, t->rcv.nxt) ? t->rcv.adv - t->rcv.nxt : 0;
     i->unacked = t->snd.max - t->snd.una;
-    i->retransmits = t->retries;
-    i->total_retrans = t->total_retrans;
+    i->retransmits = t->rxt.retries;
+    i->total_retrans = t->ctr.total_retrans;
     i->urg_pending = tcp_urg_pending(t);
-    i->bytes_acked = t->bytes_acked;
-    i->bytes_received = t->bytes_received;
+    i->bytes_acked = t->ctr.bytes_acked;
+    i->bytes_received = t->ctr.bytes_received;
     i->ecn = t->ecn.ok;
 }
 

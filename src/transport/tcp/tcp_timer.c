@@ -33,7 +33,7 @@ static ust_time_t persist_interval(const struct tcb *t)
     /* RFC 9293 3.8.6.1 SHLD-29/30: first probe after one RTO, then
      * exponentially further apart, capped at the maximum RTO. */
     ust_time_t v = tcp_rtt_rto(&t->rtt);
-    for (unsigned i = 0; i < t->persist_backoff && v < t->rtt.rto_max; i++)
+    for (unsigned i = 0; i < t->rxt.persist_backoff && v < t->rtt.rto_max; i++)
         v *= 2;
     return v > t->rtt.rto_max ? t->rtt.rto_max : v;
 }
@@ -50,9 +50,9 @@ void tcp_timer_update(struct tcb *t)
          * probes do not count towards giving up (MUST-35/37, SHLD-17) */
         timer_cancel(st, &t->timer.rexmt);
         if (!timer_armed(&t->timer.persist)) {
-            t->retries = 0;
-            t->persist_probes = 0;
-            t->persist_backoff = 0;
+            t->rxt.retries = 0;
+            t->rxt.persist_probes = 0;
+            t->rxt.persist_backoff = 0;
             timer_arm(st, &t->timer.persist, st->now + persist_interval(t));
         }
         return;
@@ -66,7 +66,7 @@ void tcp_timer_update(struct tcb *t)
     timer_cancel(st, &t->timer.rexmt);
     if (unsent && tcp_state_synchronized(t->state)) {
         if (!timer_armed(&t->timer.persist)) {
-            t->persist_backoff = 0;
+            t->rxt.persist_backoff = 0;
             timer_arm(st, &t->timer.persist, st->now + persist_interval(t));
         }
     } else {
@@ -89,11 +89,11 @@ static void on_rexmt(struct ust_stack *st, struct ust_timer *tm, ust_time_t now)
     if (t->state == UST_TCP_SYN_RECEIVED && t->listener)
         limit = st->cfg.tcp_synack_retries; /* a half-open child (Linux) */
     char b[64];
-    if (t->retries == 0)
-        t->rexmt_since = st->now;
+    if (t->rxt.retries == 0)
+        t->rxt.since = st->now;
     /* MUST-21: an application-chosen R2, as Linux's TCP_USER_TIMEOUT */
-    bool user_expired = t->so.user_timeout && st->now - t->rexmt_since >= t->so.user_timeout;
-    if (++t->retries > limit || user_expired) {
+    bool user_expired = t->so.user_timeout && st->now - t->rxt.since >= t->so.user_timeout;
+    if (++t->rxt.retries > limit || user_expired) {
         /* RFC 9293 3.8.3 R2 reached: give up (ETIMEDOUT, or the ICMP soft
          * error that explains it) */
         TCB_TRACE(t, "%s gave up after %u retransmissions", tcb_str(t, b, sizeof(b)), limit);
@@ -102,13 +102,13 @@ static void on_rexmt(struct ust_stack *st, struct ust_timer *tm, ust_time_t now)
         tcb_reap(t);
         return;
     }
-    if (t->retries == st->cfg.tcp_retries1)
+    if (t->rxt.retries == st->cfg.tcp_retries1)
         tcp_advice_r1(t); /* RFC 9293 3.8.3 R1 (MUST-20, MUST-22) */
     st->stats.tcp.Timeouts++;
     tcp_rtt_backoff(&t->rtt); /* RFC 6298 5.5 */
-    t->rtt_timing = false;    /* Karn */
+    t->rxt.rtt_timing = false;    /* Karn */
     if (handshake) {
-        t->flags |= TF_SYN_RETRANSMITTED;
+        t->rxt.syn_retransmitted = true;
     } else {
         cc_sync(t, st->now);
         t->cc_ops->on_rto(&t->cc, tcp_flight(t));
@@ -118,7 +118,7 @@ static void on_rexmt(struct ust_stack *st, struct ust_timer *tm, ust_time_t now)
         tcp_sack_on_rto(t); /* kept unless the receiver reneged (RFC 6675 5.1) */
     }
     TCB_TRACE(t, "%s retransmission timeout #%u, rto %llu ms", tcb_str(t, b, sizeof(b)),
-              t->retries, (unsigned long long)(tcp_rtt_rto(&t->rtt) / UST_MSEC));
+              t->rxt.retries, (unsigned long long)(tcp_rtt_rto(&t->rtt) / UST_MSEC));
     if (handshake)
         t->snd.nxt = t->snd.iss;
     else if (tcp_rack_on(t))
@@ -141,7 +141,7 @@ static void on_persist(struct ust_stack *st, struct ust_timer *tm, ust_time_t no
      * (nobody would ever read a result) stops after tcp_retries probes
      * without progress, answered or not (as Linux). */
     bool orphan = (t->flags & TF_ORPHAN) && !t->listener;
-    unsigned n = orphan ? ++t->retries : ++t->persist_probes;
+    unsigned n = orphan ? ++t->rxt.retries : ++t->rxt.persist_probes;
     if (n > st->cfg.tcp_retries) {
         st->stats.tcp.AbortOnTimeout++;
         tcp_drop(t, UST_ERR_TIMEDOUT, true);
@@ -151,8 +151,8 @@ static void on_persist(struct ust_stack *st, struct ust_timer *tm, ust_time_t no
     st->stats.tcp.ZeroWindowProbes++;
     t->snd.nxt = t->snd.una; /* the previous probe byte, if unacknowledged, goes again */
     t->flags |= TF_FORCE_PROBE;
-    if (t->persist_backoff < 16)
-        t->persist_backoff++;
+    if (t->rxt.persist_backoff < 16)
+        t->rxt.persist_backoff++;
     timer_arm(st, &t->timer.persist, st->now + persist_interval(t));
     tcp_output(t);
     tcb_reap(t);
@@ -182,7 +182,7 @@ void tcp_delack_schedule(struct tcb *t)
 
 void tcp_keepalive_reset(struct tcb *t)
 {
-    t->keep_probes = 0;
+    t->rxt.keep_probes = 0;
     if (t->so.keepalive && tcp_state_synchronized(t->state) &&
         t->state != UST_TCP_TIME_WAIT && !timer_armed(&t->timer.keep))
         timer_arm(t->st, &t->timer.keep, t->last_rcv + t->so.keepidle);
@@ -198,7 +198,7 @@ static void on_keepalive(struct ust_stack *st, struct ust_timer *tm, ust_time_t 
         return;
     /* MUST-26: only when idle — nothing outstanding and nothing received
      * for the idle time (segments arriving only move last_rcv). */
-    ust_time_t due = t->keep_probes ? t->last_rcv + t->so.keepidle + t->keep_probes * t->so.keepintvl
+    ust_time_t due = t->rxt.keep_probes ? t->last_rcv + t->so.keepidle + t->rxt.keep_probes * t->so.keepintvl
                                     : t->last_rcv + t->so.keepidle;
     if (t->snd.max != t->snd.una || has_unsent(t)) {
         timer_arm(st, &t->timer.keep, now + t->so.keepidle);
@@ -208,7 +208,7 @@ static void on_keepalive(struct ust_stack *st, struct ust_timer *tm, ust_time_t 
         timer_arm(st, &t->timer.keep, due);
         return;
     }
-    if (t->keep_probes >= t->so.keepcnt) {
+    if (t->rxt.keep_probes >= t->so.keepcnt) {
         char b[64];
         TCB_TRACE(t, "%s keepalive: %u probes unanswered", tcb_str(t, b, sizeof(b)), t->so.keepcnt);
         st->stats.tcp.AbortOnTimeout++;
@@ -216,7 +216,7 @@ static void on_keepalive(struct ust_stack *st, struct ust_timer *tm, ust_time_t 
         tcb_reap(t);
         return;
     }
-    t->keep_probes++;
+    t->rxt.keep_probes++;
     st->stats.tcp.KeepAliveProbes++;
     tcp_request(t, TX_REQ_KEEPALIVE);
     tcp_output(t);

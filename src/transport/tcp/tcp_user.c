@@ -98,7 +98,7 @@ static int tcp_op_connect(struct ust_sock *s, const struct sock_addr *a)
     t->opt.sack_offered = st->cfg.tcp_sack;
     tcp_ecn_connect(t);
     t->opt.ts_offset = tcp_ts_offset(st, t->laddr, t->lport, t->raddr, t->rport);
-    t->retries = 0;
+    t->rxt.retries = 0;
     tcp_set_state(t, UST_TCP_SYN_SENT);
     tcp_output(t);
     return UST_ERR_INPROGRESS;
