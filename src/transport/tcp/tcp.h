@@ -253,16 +253,29 @@ struct tcp_conn_counters {
     uint32_t total_retrans;
 };
 
+/* Soft errors and delivery advice (RFC 9293 3.8.3, MUST-47;
+ * tcp_delivery_advice.c, tcp_icmp.c). */
+struct tcp_advice {
+    int soft_err;               /* last ICMP soft error (RFC 9293 MUST-47) */
+    int soft_report;            /* soft error SO_ERROR reports (tcp_delivery_advice.c) */
+    bool r1_reached;            /* R1 negative advice given (RFC 9293 3.8.3) */
+    ust_time_t positive_at;     /* last positive delivery advice */
+};
+
+/* The last ACK answering an unacceptable segment or challenging one
+ * (tcp_ratelimit.c: one per cfg.tcp_invalid_ratelimit). */
+struct tcp_oow_ack {
+    ust_time_t ack_at;
+    bool ack_sent;
+};
+
 struct tcb {
     struct ust_stack *st;
     enum ust_tcp_state state;
     unsigned flags;
     struct tcp_tx_req tx_req;   /* a requested segment (tcp_output.c) */
     int err;                    /* pending error for the socket (negative ust_err) */
-    int soft_err;               /* last ICMP soft error (RFC 9293 MUST-47) */
-    int soft_report;            /* soft error SO_ERROR reports (tcp_delivery_advice.c) */
-    bool r1_reached;            /* R1 negative advice given (RFC 9293 3.8.3) */
-    ust_time_t advice_at;       /* last positive delivery advice */
+    struct tcp_advice adv;      /* soft errors and delivery advice */
     struct ust_sock *sock;      /* NULL while a listener child or an orphan */
 
     /* identity */
@@ -304,11 +317,8 @@ struct tcb {
 
     struct tcp_timers timer;    /* embedded timers (tcp_timer.c) */
 
-    /* the last ACK answering an unacceptable segment or challenging one
-     * (tcp_ratelimit.c: one per cfg.tcp_invalid_ratelimit) */
-    ust_time_t oow_ack_at;
-    bool oow_ack_sent;
 
+    struct tcp_oow_ack oow;     /* rate limit of out-of-window ACKs */
     struct tcp_conn_counters ctr; /* for UST_TCP_INFO */
 };
 
@@ -519,7 +529,7 @@ static inline bool tcp_rack_on(const struct tcb *t) { return t->rec.rack_on; }
 /* In RACK's fast or RTO recovery. */
 static inline bool tcp_rack_recovery(const struct tcb *t)
 {
-    return (t->rec.rack_on) && (t->rec.fast_recovery || t->rec.rto_recovery);
+    return t->rec.rack_on && (t->rec.fast_recovery || t->rec.rto_recovery);
 }
 /* Connection established: RACK-TLP on when configured and SACK agreed. */
 void tcp_rack_start(struct tcb *tcb);

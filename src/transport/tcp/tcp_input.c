@@ -751,7 +751,7 @@ static bool take_text(struct tcb *t, const struct seg *s)
 static void check_fin(struct tcb *t, const struct seg *s)
 {
     bool in_order = (s->flags & TCP_FIN) && s->seq + s->len == t->rcv.nxt;
-    bool queued = (t->rcv.ooo_fin) && t->rcv.ooo_fin_seq == t->rcv.nxt;
+    bool queued = t->rcv.ooo_fin && t->rcv.ooo_fin_seq == t->rcv.nxt;
     if (!in_order && !queued)
         return;
     t->rcv.ooo_fin = false;

@@ -375,7 +375,7 @@ void tcp_rack_new_ack(struct tcb *t, uint32_t acked)
 static void dupthresh_fallback(struct tcb *t, bool dupack)
 {
     struct sendmap *m = &t->rack.map;
-    if (!dupack || t->rec.dupacks < DUP_THRESH || (t->rec.fast_recovery || t->rec.rto_recovery) ||
+    if (!dupack || t->rec.dupacks < DUP_THRESH || t->rec.fast_recovery || t->rec.rto_recovery ||
         m->n == 0 || sendmap_count(m, RS_SACKED | RS_LOST))
         return;
     m->s[0].flags |= RS_LOST;

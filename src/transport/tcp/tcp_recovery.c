@@ -33,7 +33,7 @@ uint32_t tcp_limited_transmit_allowance(const struct tcb *t)
     /* RFC 3042 2: on each of the first DupThresh - 1 duplicate ACKs one
      * new segment may go beyond cwnd (cwnd itself is not raised), as long
      * as the peer's window allows; never a retransmission. */
-    if ((t->rec.fast_recovery || t->rec.rto_recovery) || t->rec.dupacks == 0 ||
+    if (t->rec.fast_recovery || t->rec.rto_recovery || t->rec.dupacks == 0 ||
         t->rec.dupacks >= DUP_THRESH)
         return 0;
     if (t->snd.nxt != t->snd.max)
@@ -43,7 +43,7 @@ uint32_t tcp_limited_transmit_allowance(const struct tcb *t)
 
 bool tcp_sack_recovery(const struct tcb *t)
 {
-    return (t->rec.fast_recovery) && t->opt.sack_ok;
+    return t->rec.fast_recovery && t->opt.sack_ok;
 }
 
 uint32_t tcp_recovery_pipe(const struct tcb *t)

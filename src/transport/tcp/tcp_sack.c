@@ -103,7 +103,7 @@ void tcp_dsack_note_ooo(struct tcb *t, uint32_t off, uint32_t len)
 static unsigned held_blocks(const struct tcb *t, struct tcp_sack_block *b)
 {
     const struct assembler *a = &t->rcv.ooo;
-    bool fin = (t->rcv.ooo_fin) && seq_gt(t->rcv.ooo_fin_seq, t->rcv.nxt);
+    bool fin = t->rcv.ooo_fin && seq_gt(t->rcv.ooo_fin_seq, t->rcv.nxt);
     unsigned n = 0;
     for (unsigned i = 0; i < a->n; i++, n++) {
         b[n].left = t->rcv.nxt + a->r[i].start;

@@ -98,7 +98,7 @@ static void on_rexmt(struct ust_stack *st, struct ust_timer *tm, ust_time_t now)
          * error that explains it) */
         TCB_TRACE(t, "%s gave up after %u retransmissions", tcb_str(t, b, sizeof(b)), limit);
         st->stats.tcp.AbortOnTimeout++;
-        tcp_drop(t, t->soft_err ? t->soft_err : UST_ERR_TIMEDOUT, !handshake);
+        tcp_drop(t, t->adv.soft_err ? t->adv.soft_err : UST_ERR_TIMEDOUT, !handshake);
         tcb_reap(t);
         return;
     }
