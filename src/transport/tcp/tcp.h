@@ -67,8 +67,10 @@ struct pkt;
 #define TCP_DELACK_MAX (200 * UST_MSEC)
 #define TCP_PORT_TABLE 256      /* RFC 6056 Algorithm 4 counters (power of two) */
 
-/* Things input (or the user) asks output to do: input never builds a
- * segment itself. */
+/* tcb->flags: the cross-cutting bits. Things input (or the user) asks
+ * output to do (input never builds a segment itself) and where the
+ * connection's life stands. Bits that belong to one part are bools in it
+ * (opt.ts_ok, so.nodelay, rec.fast_recovery, rcv.ooo_fin, ...). */
 enum {
     TF_ACK_NOW = 1u << 0,     /* send an ACK at the next tcp_output */
     TF_DELACK = 1u << 1,      /* an ACK is owed, the delayed-ACK timer runs */
@@ -316,8 +318,6 @@ struct tcb {
     struct tcp_ecn ecn;         /* ECN (RFC 3168, tcp_ecn.c) */
 
     struct tcp_timers timer;    /* embedded timers (tcp_timer.c) */
-
-
     struct tcp_oow_ack oow;     /* rate limit of out-of-window ACKs */
     struct tcp_conn_counters ctr; /* for UST_TCP_INFO */
 };
@@ -637,7 +637,7 @@ void tcp_notify(struct tcb *tcb);
 enum {
     TCP_URG_NONE = 0, /* no mark ahead of the reader */
     TCP_URG_NOTYET,   /* the pointer arrived, the mark's octet not yet */
-    TCP_URG_VALID,    /* the octet is here (urg_byte), not fetched */
+    TCP_URG_VALID,    /* the octet is here (urg.byte), not fetched */
     TCP_URG_READ,     /* recv(MSG_OOB) fetched it */
 };
 /* send(MSG_OOB): SND.UP = the octet after the data queued so far. */
