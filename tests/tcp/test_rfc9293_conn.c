@@ -239,7 +239,7 @@ static void test_invalid_addresses_ignored(void **state)
         seg_in_raw(h, TH_PEER, bad_dst[k], b, n);
     }
     seg_expect_nothing(h);
-    assert_int_equal(l->pcb ? ((struct tcb *)l->pcb)->nsyn : 99, 0);
+    assert_int_equal(l->pcb ? ((struct tcb *)l->pcb)->lsn.nsyn : 99, 0);
     th_free(h);
 }
 

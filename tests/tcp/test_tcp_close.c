@@ -119,15 +119,15 @@ static void test_time_wait_keeps_no_buffers(void **state)
     char b[4];
     assert_int_equal(tcp_sock_ops.recv(s, b, sizeof(b), 0, NULL), 1);
     struct tcb *t = tcb_lookup(h->st, TH_LOCAL, h->lport, TH_PEER, h->rport);
-    assert_non_null(t->sndbuf.buf);
-    assert_non_null(t->rcvbuf.buf);
+    assert_non_null(t->snd.buf.buf);
+    assert_non_null(t->rcv.buf.buf);
     th_close(h, s);
     seg_expect(h, F | A, i + 1, p + 1);
     seg_in(h, F | A, p + 1, i + 2, 65535, NULL, 0);
     seg_expect(h, A, i + 2, p + 2);
     assert_int_equal(t->state, UST_TCP_TIME_WAIT);
-    assert_null(t->sndbuf.buf); /* a few hundred bytes per TIME-WAIT, not buffers */
-    assert_null(t->rcvbuf.buf);
+    assert_null(t->snd.buf.buf); /* a few hundred bytes per TIME-WAIT, not buffers */
+    assert_null(t->rcv.buf.buf);
     th_advance(h, 60 * UST_SEC);
     th_free(h);
 }

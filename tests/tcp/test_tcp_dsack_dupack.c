@@ -45,9 +45,9 @@ static void test_dsack_only_acks_are_not_dupacks(void **state)
     seg_expect_nothing(h);
     assert_int_equal(h->st->stats.tcp.FastRetrans, 0);
     assert_int_equal(h->st->stats.tcp.DupAcks, 0);
-    assert_int_equal(t->dupacks, 0);
+    assert_int_equal(t->rec.dupacks, 0);
     assert_int_equal(t->cc.cwnd, cwnd);
-    assert_false(t->flags & TF_IN_RECOVERY);
+    assert_false(t->rec.fast_recovery);
     h->allow_unchecked = true;
     th_free(h);
 }
@@ -70,7 +70,7 @@ static void test_dsack_with_new_sack_is_dupack(void **state)
     assert_int_equal(h->st->stats.tcp.FastRetrans, 1);
     seg_expect(h, A, i + 2 * M, p);
     (void)s;
-    assert_true(tcb_lookup(h->st, TH_LOCAL, h->lport, TH_PEER, h->rport)->flags & TF_IN_RECOVERY);
+    assert_true(tcb_lookup(h->st, TH_LOCAL, h->lport, TH_PEER, h->rport)->rec.fast_recovery);
     h->allow_unchecked = true;
     th_free(h);
 }

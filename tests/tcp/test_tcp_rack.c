@@ -158,7 +158,7 @@ static void test_no_rack_without_sack(void **state)
     seg_in_opts(h, S | A, PEER_ISS, i, 65535, &o, 0, NULL, 0);
     seg_expect(h, A, i, p);
     /* RFC 8985 4: RACK-TLP needs SACK; without it, RFC 6298 / 5681 */
-    assert_false(tcb_of(h)->flags & TF_RACK);
+    assert_false(tcb_of(h)->rec.rack_on);
     send_segs(h, s, 3 * M, 0, 3);
     th_advance(h, 299 * MS);
     seg_expect_nothing(h);

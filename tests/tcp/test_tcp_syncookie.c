@@ -160,7 +160,7 @@ static void test_cookie_with_timestamps(void **state)
     assert_int_equal(sa->wnd, 65535);
     uint32_t tsval = sa->opts.ts_val;
     assert_int_equal(h->st->tcp->ntcbs, tcbs); /* no state */
-    assert_int_equal(listener_tcb(l)->nsyn, 0);
+    assert_int_equal(listener_tcb(l)->lsn.nsyn, 0);
     assert_int_equal(h->st->stats.tcp.SyncookiesSent, 1);
     assert_int_equal(h->st->stats.tcp.ReqQFullDoCookies, 0);
 
@@ -178,8 +178,8 @@ static void test_cookie_with_timestamps(void **state)
     assert_int_equal(i.snd_wnd, 1000u << 7);
     assert_int_equal(i.ecn, 1);
     struct tcb *t = c->pcb;
-    assert_true(t->flags & TF_SACK_OK);
-    assert_true(t->flags & TF_TS_OK);
+    assert_true(t->opt.sack_ok);
+    assert_true(t->opt.ts_ok);
     /* data in: acknowledged (delayed ACK), readable */
     ao.ts_val = 900;
     seg_in_opts(h, A | P, PEER_ISS + 1, ck + 1, 1000, &ao, 0, "hello", 5);
@@ -223,7 +223,7 @@ static void test_cookie_without_timestamps(void **state)
     assert_int_equal(i.snd_wscale, 0);
     assert_int_equal(i.rcv_wscale, 0);
     assert_int_equal(i.snd_wnd, 1000);
-    assert_false(((struct tcb *)c->pcb)->flags & (TF_SACK_OK | TF_TS_OK));
+    assert_false(((struct tcb *)c->pcb)->opt.sack_ok || ((struct tcb *)c->pcb)->opt.ts_ok);
     char b[8];
     assert_int_equal(tcp_sock_ops.recv(c, b, sizeof(b), 0, NULL), 4);
     assert_memory_equal(b, "data", 4);
@@ -350,7 +350,7 @@ static void test_child_adopts_cookie(void **state)
     assert_int_equal(i.state, UST_TCP_ESTABLISHED);
     assert_int_equal(i.snd_wscale, 0);
     assert_int_equal(i.rcv_wscale, 0);
-    assert_false(((struct tcb *)c->pcb)->flags & TF_SACK_OK);
+    assert_false(((struct tcb *)c->pcb)->opt.sack_ok);
     assert_int_equal(h->st->stats.tcp.SyncookiesRecv, 1);
     assert_int_equal(tcp_sock_ops.send(c, "x", 1, 0, NULL), 1);
     seg_expect(h, A | P, ck + 1, 201);
@@ -375,7 +375,7 @@ static void test_mode1_cookies_when_queue_full(void **state)
         assert_int_equal(th_pending(h), 1);
         seg_expect(h, S | A, h->q[h->qhead].seq, 100 * p + 1);
     }
-    assert_int_equal(listener_tcb(l)->nsyn, 2);
+    assert_int_equal(listener_tcb(l)->lsn.nsyn, 2);
     assert_int_equal(h->st->tcp->ntcbs, tcbs + 2);
     h->rport = 3;
     seg_in(h, S, 300, 0, 1000, NULL, 0);
@@ -393,7 +393,7 @@ static void test_mode1_cookies_when_queue_full(void **state)
     assert_int_equal(h->st->stats.tcp.SyncookiesFailed, 1);
     struct ust_sock *c = accept_one(h, l);
     assert_int_equal(th_state(c), UST_TCP_ESTABLISHED);
-    assert_int_equal(listener_tcb(l)->nsyn, 2); /* the cookie never queued */
+    assert_int_equal(listener_tcb(l)->lsn.nsyn, 2); /* the cookie never queued */
     th_free(h);
 }
 
@@ -415,7 +415,7 @@ static void test_mode0_evicts_oldest(void **state)
     }
     assert_int_equal(h->st->stats.tcp.SynQueueEvictions, 1);
     assert_int_equal(h->st->stats.tcp.SyncookiesSent, 0);
-    assert_int_equal(listener_tcb(l)->nsyn, 2);
+    assert_int_equal(listener_tcb(l)->lsn.nsyn, 2);
     h->rport = 1; /* evicted */
     seg_in(h, A, 101, iss[1] + 1, 1000, NULL, 0);
     seg_expect(h, R, iss[1] + 1, 0);
@@ -476,14 +476,14 @@ static void test_synack_retries(void **state)
     struct ust_sock *l = th_listen(h, 0, 8);
     unsigned tcbs = h->st->tcp->ntcbs;
     th_syn_in(h, 1000);
-    assert_int_equal(listener_tcb(l)->nsyn, 1);
+    assert_int_equal(listener_tcb(l)->lsn.nsyn, 1);
     th_advance(h, 1 * UST_SEC);
     seg_expect(h, S | A, h->iss, PEER_ISS + 1);
     th_advance(h, 2 * UST_SEC);
     seg_expect(h, S | A, h->iss, PEER_ISS + 1);
     th_advance(h, 4 * UST_SEC);
     seg_expect_nothing(h);
-    assert_int_equal(listener_tcb(l)->nsyn, 0);
+    assert_int_equal(listener_tcb(l)->lsn.nsyn, 0);
     assert_int_equal(h->st->tcp->ntcbs, tcbs);
     assert_int_equal(h->st->stats.tcp.AbortOnTimeout, 1);
     th_advance(h, 60 * UST_SEC);

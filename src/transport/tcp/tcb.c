@@ -99,20 +99,20 @@ struct tcb *tcb_new(struct ust_stack *st)
     const struct ust_config *c = &st->cfg;
     t->st = st;
     t->state = UST_TCP_CLOSED;
-    ring_init(&t->sndbuf, c->tcp_sndbuf);
-    ring_init(&t->rcvbuf, c->tcp_rcvbuf);
-    asm_init(&t->ooo);
-    asm_init(&t->sacked);
+    ring_init(&t->snd.buf, c->tcp_sndbuf);
+    ring_init(&t->rcv.buf, c->tcp_rcvbuf);
+    asm_init(&t->rcv.ooo);
+    asm_init(&t->rec.sacked);
     tcp_rtt_init(&t->rtt, c->tcp_rto_initial, c->tcp_rto_min, c->tcp_rto_max);
     t->cc_ops = cc_find(c->tcp_congestion);
     if (!t->cc_ops)
         t->cc_ops = &cc_newreno;
-    t->ecn_mode = (uint8_t)(c->tcp_ecn <= 2 ? c->tcp_ecn : 2);
-    t->keepidle = c->tcp_keepidle;
-    t->keepintvl = c->tcp_keepintvl;
-    t->keepcnt = c->tcp_keepcnt;
-    t->peer_mss = TCP_DEFAULT_MSS;
-    t->mss = TCP_DEFAULT_MSS;
+    t->so.ecn_mode = (uint8_t)(c->tcp_ecn <= 2 ? c->tcp_ecn : 2);
+    t->so.keepidle = c->tcp_keepidle;
+    t->so.keepintvl = c->tcp_keepintvl;
+    t->so.keepcnt = c->tcp_keepcnt;
+    t->opt.peer_mss = TCP_DEFAULT_MSS;
+    t->opt.mss = TCP_DEFAULT_MSS;
     tcp_timers_init(t);
     t->all_next = st->tcp->all;
     if (t->all_next)
@@ -146,23 +146,23 @@ void tcb_free(struct tcb *t)
 {
     struct tcp_state *ts = t->st->tcp;
     /* a listener's children go with it */
-    while (t->synq)
-        tcb_free(t->synq);
-    while (t->acceptq)
-        tcb_free(t->acceptq);
+    while (t->lsn.synq)
+        tcb_free(t->lsn.synq);
+    while (t->lsn.acceptq)
+        tcb_free(t->lsn.acceptq);
     if (t->listener)
         tcp_listener_remove_child(t);
     tcp_ack_list_remove(t);
     tcp_orphan_end(t);
     if (t->state == UST_TCP_TIME_WAIT)
         tcp_tw_leave(t);
-    asm_init(&t->ooo);
+    asm_init(&t->rcv.ooo);
     tcp_ofo_account(t);
     tcp_timers_cancel(t);
     tcb_hash_remove(t);
     ports_remove(t);
-    ring_free(&t->sndbuf);
-    ring_free(&t->rcvbuf);
+    ring_free(&t->snd.buf);
+    ring_free(&t->rcv.buf);
     tcp_rack_free(t);
     if (t->all_prev)
         t->all_prev->all_next = t->all_next;
@@ -195,15 +195,15 @@ static bool counts_as_established(enum ust_tcp_state s)
  * if ever written.) */
 static void tcb_trim_memory(struct tcb *t)
 {
-    if (ring_len(&t->sndbuf) == 0) {
-        ring_free(&t->sndbuf);
+    if (ring_len(&t->snd.buf) == 0) {
+        ring_free(&t->snd.buf);
         tcp_rack_free(t); /* nothing outstanding: no send map either */
     }
     bool nobody_reads = (t->flags & TF_ORPHAN) && !t->listener;
-    if (nobody_reads || (ring_len(&t->rcvbuf) == 0 && asm_empty(&t->ooo))) {
+    if (nobody_reads || (ring_len(&t->rcv.buf) == 0 && asm_empty(&t->rcv.ooo))) {
         if (t->state == UST_TCP_TIME_WAIT || t->state == UST_TCP_CLOSED) {
-            ring_free(&t->rcvbuf);
-            asm_init(&t->ooo);
+            ring_free(&t->rcv.buf);
+            asm_init(&t->rcv.ooo);
             tcp_ofo_account(t);
         }
     }
@@ -427,10 +427,10 @@ uint8_t tcp_rcv_wscale_for(const struct ust_stack *st, size_t cap)
 void tcb_init_conn(struct tcb *t)
 {
     const struct ust_config *c = &t->st->cfg;
-    t->rcv_wscale = tcp_rcv_wscale_for(t->st, t->rcvbuf.cap);
-    t->rcv_mss = tcp_adv_mss(t);
+    t->opt.rcv_wscale = tcp_rcv_wscale_for(t->st, t->rcv.buf.cap);
+    t->opt.rcv_mss = tcp_adv_mss(t);
     tcp_update_mss(t);
-    t->cc_ops->init(&t->cc, t->mss, c->tcp_initial_cwnd);
+    t->cc_ops->init(&t->cc, t->opt.mss, c->tcp_initial_cwnd);
 }
 
 /* Listener children: on the SYN queue until established, then on the
@@ -452,28 +452,28 @@ void tcp_listener_remove_child(struct tcb *c)
     struct tcb *l = c->listener;
     if (!l)
         return;
-    if (unlink_from(&l->synq, c)) {
-        l->nsyn--;
-    } else if (unlink_from(&l->acceptq, c)) {
-        l->naccept--;
-        l->acceptq_tail = NULL;
-        for (struct tcb *x = l->acceptq; x; x = x->qnext)
-            l->acceptq_tail = x;
+    if (unlink_from(&l->lsn.synq, c)) {
+        l->lsn.nsyn--;
+    } else if (unlink_from(&l->lsn.acceptq, c)) {
+        l->lsn.naccept--;
+        l->lsn.acceptq_tail = NULL;
+        for (struct tcb *x = l->lsn.acceptq; x; x = x->qnext)
+            l->lsn.acceptq_tail = x;
     }
     c->listener = NULL;
 }
 
 void tcp_accept_queue_push(struct tcb *l, struct tcb *c)
 {
-    if (unlink_from(&l->synq, c))
-        l->nsyn--;
+    if (unlink_from(&l->lsn.synq, c))
+        l->lsn.nsyn--;
     c->qnext = NULL;
-    if (l->acceptq_tail)
-        l->acceptq_tail->qnext = c;
+    if (l->lsn.acceptq_tail)
+        l->lsn.acceptq_tail->qnext = c;
     else
-        l->acceptq = c;
-    l->acceptq_tail = c;
-    l->naccept++;
+        l->lsn.acceptq = c;
+    l->lsn.acceptq_tail = c;
+    l->lsn.naccept++;
 }
 
 /* ---- lifecycle end ------------------------------------------------------ */

@@ -67,31 +67,23 @@ struct pkt;
 #define TCP_DELACK_MAX (200 * UST_MSEC)
 #define TCP_PORT_TABLE 256      /* RFC 6056 Algorithm 4 counters (power of two) */
 
-/* Things input (or the user) asks output to do: input never builds a
- * segment itself. */
+/* tcb->flags: the cross-cutting bits. Things input (or the user) asks
+ * output to do (input never builds a segment itself) and where the
+ * connection's life stands. Bits that belong to one part are bools in it
+ * (opt.ts_ok, so.nodelay, rec.fast_recovery, rcv.ooo_fin, ...). */
 enum {
     TF_ACK_NOW = 1u << 0,     /* send an ACK at the next tcp_output */
     TF_DELACK = 1u << 1,      /* an ACK is owed, the delayed-ACK timer runs */
     TF_FIN_QUEUED = 1u << 2,  /* the application closed the send side */
     TF_FIN_SENT = 1u << 3,    /* a FIN has been transmitted (maybe not acked) */
     TF_FIN_RCVD = 1u << 4,    /* the peer's FIN arrived in order: EOF */
-    TF_NODELAY = 1u << 5,     /* TCP_NODELAY: no Nagle */
-    TF_KEEPALIVE = 1u << 6,   /* SO_KEEPALIVE */
     TF_PASSIVE = 1u << 7,     /* opened by a listener (RFC 9293 MUST-11) */
     TF_RD_SHUT = 1u << 8,     /* the application will not read any more */
     TF_ORPHAN = 1u << 9,      /* no socket any more: the TCB lives on alone */
-    TF_WSCALE_OK = 1u << 10,  /* both sides sent the window scale option */
     TF_FORCE_PROBE = 1u << 11, /* persist timer: send one byte beyond the window */
-    TF_IN_RECOVERY = 1u << 12, /* NewReno fast recovery (RFC 6582) */
     TF_WAS_CONNECTED = 1u << 13, /* reached ESTABLISHED once */
-    TF_SYN_RETRANSMITTED = 1u << 14, /* RFC 6298 5.7: RTO 3 s after the handshake */
-    TF_OOO_FIN = 1u << 15,    /* a FIN arrived beyond a hole (at ooo_fin_seq) */
-    TF_TS_OK = 1u << 16,      /* both sides sent timestamps (RFC 7323 3) */
-    TF_SACK_OK = 1u << 17,    /* both sides sent SACK-permitted (RFC 2018) */
     TF_ACK_BATCH = 1u << 18,  /* an ACK is owed at the end of the receive batch */
     TF_LINGERING = 1u << 19,  /* close() waits (SO_LINGER): closed for the user */
-    TF_RACK = 1u << 20,       /* RACK-TLP detects losses (RFC 8985; needs SACK) */
-    TF_RTO_RECOVERY = 1u << 21, /* RACK: after an RTO, until SND.UNA passes recover */
     TF_ORPHAN_COUNTED = 1u << 22, /* counted in tcp_state.norphans (tcp_orphan.c) */
 };
 
@@ -110,19 +102,182 @@ struct tcp_tx_req {
     uint32_t sent;              /* sequence space the segment took, 0 = none */
 };
 
+/* What the handshake settled (RFC 9293 3.7.1, RFC 7323, RFC 2018): the
+ * segment sizes, what our SYN offered and what both sides agreed on. */
+struct tcp_opts_agreed {
+    uint16_t mss;               /* effective send MSS (RFC 9293 3.7.1 MUST-16) */
+    uint16_t peer_mss;          /* from the peer's MSS option (536 without) */
+    uint16_t rcv_mss;           /* the MSS we advertised */
+    unsigned pmtu_gen;          /* st->pmtu.gen when mss was last computed (tcp_icmp.c) */
+    uint8_t snd_wscale, rcv_wscale;
+    bool wscale_offered;        /* our SYN carried the window scale option */
+    bool ts_offered;            /* our SYN carried the timestamps option */
+    bool sack_offered;          /* our SYN carried SACK-permitted */
+    bool wscale_ok;             /* both sides sent the window scale option */
+    bool ts_ok;                 /* both sides sent timestamps (RFC 7323 3) */
+    bool sack_ok;               /* both sides sent SACK-permitted (RFC 2018) */
+    uint32_t ts_offset;         /* random per-connection TSval offset (RFC 7323 7.1) */
+    uint32_t ts_recent;         /* TS.Recent (RFC 7323 4.3) */
+};
+
+/* What the application set through setsockopt (tcp_sockopt.c); an
+ * accepted connection inherits most of them from its listener. */
+struct tcp_sockopts {
+    bool nodelay;               /* TCP_NODELAY: no Nagle */
+    bool keepalive;             /* SO_KEEPALIVE (RFC 1122 4.2.3.6) */
+    ust_time_t keepidle, keepintvl;
+    unsigned keepcnt;
+    /* SO_LINGER (tcp_user.c): l_linger as given, a negative one read as
+     * unsigned (Linux: no limit in practice) */
+    bool linger_on;
+    unsigned linger_sec;
+    uint16_t user_mss;          /* TCP_MAXSEG (0 = none) */
+    ust_time_t user_timeout;    /* TCP_USER_TIMEOUT: give up after this long (0 = off) */
+    /* IP_TOS / IP_TTL (RFC 9293 MUST-48): handed to IP unchanged, but for
+     * the two ECN bits, which TCP owns (tcp_ecn.c); ttl 0 = default */
+    uint8_t tos, ttl;
+    uint8_t ecn_mode;           /* cfg.tcp_ecn or UST_TCP_ECN: 0, 1, 2 */
+    bool oobinline;             /* SO_OOBINLINE: the mark's octet stays data */
+    bool recverr;               /* IP_RECVERR: soft errors show as POLLERR (MUST-47) */
+    uint8_t ip_opts[40];        /* IP_OPTIONS, on every segment (tcp_ipopt.c) */
+    uint8_t ip_opt_len;
+};
+
+/* The connection's timers, embedded (src/core/timer.h); a callback finds
+ * its TCB with TCB_OF(tm, timer.NAME). */
+struct tcp_timers {
+    struct ust_timer rexmt;     /* retransmission (SYN, data, FIN) */
+    struct ust_timer persist;   /* zero-window probes */
+    struct ust_timer delack;
+    struct ust_timer keep;
+    struct ust_timer wait;      /* TIME-WAIT 2 x MSL; orphaned FIN-WAIT-2 */
+    struct ust_timer rack;      /* RACK reordering timer (RFC 8985 6.2) */
+    struct ust_timer tlp;       /* tail loss probe timeout, PTO (RFC 8985 7.2) */
+};
+
+/* The send sequence space (RFC 9293 3.3.1) and the bytes in it. */
+struct tcp_snd {
+    uint32_t iss, una, nxt, max; /* ISS, SND.UNA, SND.NXT; max: highest sent + 1 */
+    uint32_t wnd;               /* SND.WND, scaled */
+    uint32_t max_wnd;           /* largest window the peer offered (SWS, RFC 5961) */
+    uint32_t wl1, wl2;          /* SND.WL1, SND.WL2 */
+    uint32_t sml;               /* end of the last small segment sent (Nagle/Minshall) */
+    struct ring buf;            /* bytes from the first unacked data byte on */
+    uint32_t fin_seq;           /* sequence number of our FIN, once queued */
+};
+
+/* Urgent data (RFC 9293 3.8.5, RFC 6093; tcp_urg.c). */
+struct tcp_urgent {
+    uint32_t snd_up;            /* SND.UP */
+    bool snd_urg;               /* SND.UP is set */
+    uint32_t rcv_up;            /* urgent pointer (first octet after urgent data) */
+    uint8_t state;              /* TCP_URG_*: the mark RCV.UP - 1 */
+    uint8_t byte;               /* the mark's octet, once TCP_URG_VALID */
+};
+
+/* The receive sequence space (RFC 9293 3.3.1), the bytes in it and what
+ * our ACKs report about it (SACK, D-SACK). */
+struct tcp_rcv {
+    uint32_t irs, nxt;          /* IRS, RCV.NXT */
+    uint32_t adv;               /* right edge of the window we advertised */
+    uint32_t unacked;           /* in-order bytes received since our last ACK */
+    uint32_t last_ack_sent;     /* Last.ACK.sent: RCV.NXT in our latest ACK (RFC 7323) */
+    struct ring buf;            /* in-order unread bytes; free space holds
+                                   out-of-order data */
+    struct assembler ooo;       /* out-of-order ranges beyond nxt */
+    uint32_t rd_seq;            /* sequence number of the next byte the app reads */
+    bool ooo_fin;               /* a FIN arrived beyond a hole (at ooo_fin_seq) */
+    uint32_t ooo_fin_seq;       /* where that out-of-order FIN sits */
+    uint32_t ooo_held;          /* asm_bytes(&ooo) as counted in tcp_state.ofo_bytes */
+    bool dsack_pending;         /* RFC 2883: the next ACK reports [dsack_left, */
+    uint32_t dsack_left, dsack_right; /* dsack_right) as received twice */
+    uint32_t sack_recent[TCP_MAX_SACK_BLOCKS]; /* a sequence number inside each of the
+                                   blocks most recently received or reported,
+                                   the newest first (RFC 2018 4) */
+    uint8_t sack_recent_n;
+};
+
+/* Loss recovery (RFC 6582, RFC 6675, RFC 8985) and the SACK scoreboard;
+ * the congestion window itself is in cc (cc.h). */
+struct tcp_recovery {
+    bool fast_recovery;         /* fast recovery (RFC 6582, RFC 6675; RACK's too) */
+    bool rto_recovery;          /* RACK: after an RTO, until SND.UNA passes recover */
+    bool rack_on;               /* RACK-TLP detects losses (RFC 8985; needs SACK) */
+    unsigned dupacks;
+    uint32_t recover;           /* RFC 6582 "recover" (exclusive: snd.max at entry) */
+    struct assembler sacked;    /* SACK scoreboard: ranges the peer holds, as
+                                   offsets from SND.UNA */
+    uint32_t sack_next;         /* holes below this were retransmitted in this recovery */
+    uint32_t una_rexmit_high;   /* SND.MAX when SND.UNA was last retransmitted (or
+                                   later): SACKs above it show that copy lost */
+    bool sack_reneged;          /* the peer dropped data it had SACKed (RFC 2018 8):
+                                   the scoreboard goes at the next RTO */
+};
+
+/* ECN (RFC 3168, tcp_ecn.c); the mode asked for is so.ecn_mode. */
+struct tcp_ecn {
+    bool offered;               /* our SYN was an ECN-setup SYN */
+    bool ok;                    /* negotiated: ECT on new data, ECE/CWR meaningful */
+    bool echo;                  /* receiver: CE seen, ECE on every ACK until CWR */
+    bool cwr;                   /* sender: the next new data segment carries CWR */
+    bool cut;                   /* sender: an ECE reduced cwnd for data up to high */
+    uint32_t high;              /* sender: SND.MAX at the last reduction; ECE on
+                                   ACKs not beyond it belongs to that window */
+};
+
+/* A listener's children: in SYN-RECEIVED (synq) and established ones to
+ * accept (acceptq), linked through their qnext. */
+struct tcp_listen {
+    struct tcb *synq, *acceptq, *acceptq_tail; /* synq: the newest first */
+    unsigned nsyn, naccept, backlog;
+    bool cookie_sent;           /* a SYN cookie went out, at ... */
+    ust_time_t cookie_sent_at;  /* ... this time (tcp_syncookie.c) */
+};
+
+/* Where the connection's retransmissions and probes stand: the segment
+ * being timed (RFC 6298 3, Karn), consecutive timeouts (RFC 9293 3.8.3),
+ * zero-window probes (3.8.6.1) and keepalives (RFC 1122 4.2.3.6). */
+struct tcp_retrans {
+    bool rtt_timing;            /* a segment is being timed (Karn: none retransmitted) */
+    uint32_t rtt_seq;
+    ust_time_t rtt_start;
+    bool syn_retransmitted;     /* RFC 6298 5.7: RTO 3 s after the handshake */
+    unsigned retries;           /* consecutive retransmission timeouts */
+    ust_time_t since;           /* when the first of them fired */
+    unsigned persist_backoff;
+    unsigned persist_probes;    /* zero-window probes since the peer last answered */
+    unsigned keep_probes;       /* keepalive probes unanswered */
+};
+
+/* Per-connection counters for UST_TCP_INFO. */
+struct tcp_conn_counters {
+    uint64_t bytes_acked, bytes_received;
+    uint32_t total_retrans;
+};
+
+/* Soft errors and delivery advice (RFC 9293 3.8.3, MUST-47;
+ * tcp_delivery_advice.c, tcp_icmp.c). */
+struct tcp_advice {
+    int soft_err;               /* last ICMP soft error (RFC 9293 MUST-47) */
+    int soft_report;            /* soft error SO_ERROR reports (tcp_delivery_advice.c) */
+    bool r1_reached;            /* R1 negative advice given (RFC 9293 3.8.3) */
+    ust_time_t positive_at;     /* last positive delivery advice */
+};
+
+/* The last ACK answering an unacceptable segment or challenging one
+ * (tcp_ratelimit.c: one per cfg.tcp_invalid_ratelimit). */
+struct tcp_oow_ack {
+    ust_time_t ack_at;
+    bool ack_sent;
+};
+
 struct tcb {
     struct ust_stack *st;
     enum ust_tcp_state state;
     unsigned flags;
     struct tcp_tx_req tx_req;   /* a requested segment (tcp_output.c) */
     int err;                    /* pending error for the socket (negative ust_err) */
-    int soft_err;               /* last ICMP soft error (RFC 9293 MUST-47) */
-    int soft_report;            /* soft error SO_ERROR reports (tcp_delivery_advice.c) */
-    bool r1_reached;            /* R1 negative advice given (RFC 9293 3.8.3) */
-    bool recverr;               /* IP_RECVERR: soft errors show as POLLERR (MUST-47) */
-    uint8_t ip_opts[40];        /* IP_OPTIONS, on every segment (tcp_ipopt.c) */
-    uint8_t ip_opt_len;
-    ust_time_t advice_at;       /* last positive delivery advice */
+    struct tcp_advice adv;      /* soft errors and delivery advice */
     struct ust_sock *sock;      /* NULL while a listener child or an orphan */
 
     /* identity */
@@ -138,123 +293,33 @@ struct tcb {
     /* listener: children in SYN-RECEIVED and established ones to accept */
     struct tcb *listener;       /* for a child: its listener */
     struct tcb *qnext;          /* next in the listener's queue */
-    struct tcb *synq, *acceptq, *acceptq_tail; /* synq: the newest first */
-    unsigned nsyn, naccept, backlog;
-    bool cookie_sent;           /* listener: a SYN cookie went out, at ... */
-    ust_time_t cookie_sent_at;  /* ... this time (tcp_syncookie.c) */
+    struct tcp_listen lsn;      /* a listener's queues */
 
-    /* send sequence space (RFC 9293 3.3.1) */
-    uint32_t iss, snd_una, snd_nxt, snd_max; /* snd_max: highest sent + 1 */
-    uint32_t snd_wnd;           /* scaled */
-    uint32_t max_snd_wnd;       /* largest window the peer offered (SWS, RFC 5961) */
-    uint32_t snd_wl1, snd_wl2;
-    uint32_t snd_up;
-    bool snd_urg;               /* SND.UP is set (tcp_urg.c) */
-    uint32_t snd_sml;           /* end of the last small segment sent (Nagle/Minshall) */
-    uint8_t snd_wscale, rcv_wscale;
-    bool wscale_offered;        /* our SYN carried the window scale option */
-    bool ts_offered;            /* our SYN carried the timestamps option */
-    bool sack_offered;          /* our SYN carried SACK-permitted */
-    struct assembler sacked;    /* SACK scoreboard: ranges the peer holds, as
-                                   offsets from SND.UNA */
-    uint32_t sack_next;         /* holes below this were retransmitted in this recovery */
-    uint32_t una_rexmit_high;   /* SND.MAX when SND.UNA was last retransmitted (or
-                                   later): SACKs above it show that copy lost */
-    bool sack_reneged;          /* the peer dropped data it had SACKed (RFC 2018 8):
-                                   the scoreboard goes at the next RTO */
-    struct tcp_rack rack;       /* RACK-TLP (tcp_rack.c, tcp_tlp.c) when TF_RACK */
-    uint32_t ts_offset;         /* random per-connection TSval offset (RFC 7323 7.1) */
-    uint32_t ts_recent;         /* TS.Recent (RFC 7323 4.3) */
-    uint32_t last_ack_sent;     /* Last.ACK.sent: RCV.NXT in our latest ACK */
-    struct ring sndbuf;         /* bytes from the first unacked data byte on */
-    uint32_t fin_seq;           /* sequence number of our FIN, once queued */
+    struct tcp_snd snd;         /* send sequence space (RFC 9293 3.3.1) */
+    struct tcp_urgent urg;      /* urgent data both ways (tcp_urg.c) */
+    struct tcp_recovery rec;    /* loss recovery and the SACK scoreboard */
+    struct tcp_rack rack;       /* RACK-TLP (tcp_rack.c, tcp_tlp.c) when rec.rack_on */
 
-    /* receive sequence space */
-    uint32_t irs, rcv_nxt;
-    uint32_t rcv_adv;           /* right edge of the window we advertised */
-    uint32_t rcv_up;            /* urgent pointer (first octet after urgent data) */
-    uint8_t urg_state;          /* TCP_URG_*: the mark RCV.UP - 1 (tcp_urg.c) */
-    uint8_t urg_byte;           /* the mark's octet, once TCP_URG_VALID */
-    bool oobinline;             /* SO_OOBINLINE: the mark's octet stays data */
-    uint32_t rcv_unacked;       /* in-order bytes received since our last ACK */
-    struct ring rcvbuf;         /* in-order unread bytes; free space holds
-                                   out-of-order data */
-    struct assembler ooo;       /* out-of-order ranges beyond rcv_nxt */
-    uint32_t rd_seq;            /* sequence number of the next byte the app reads */
-    uint32_t ooo_fin_seq;       /* where an out-of-order FIN sits (TF_OOO_FIN) */
-    uint32_t ooo_held;          /* asm_bytes(&ooo) as counted in tcp_state.ofo_bytes */
-    bool dsack_pending;         /* RFC 2883: the next ACK reports [dsack_left, */
-    uint32_t dsack_left, dsack_right; /* dsack_right) as received twice */
-    uint32_t sack_recent[TCP_MAX_SACK_BLOCKS]; /* a sequence number inside each of the
-                                   blocks most recently received or reported,
-                                   the newest first (RFC 2018 4) */
-    uint8_t sack_recent_n;
+    struct tcp_rcv rcv;         /* receive sequence space (RFC 9293 3.3.1) */
 
-    /* segment sizes */
-    uint16_t mss;               /* effective send MSS (RFC 9293 3.7.1 MUST-16) */
-    uint16_t peer_mss;          /* from the peer's MSS option (536 without) */
-    uint16_t rcv_mss;           /* the MSS we advertised */
-    uint16_t user_mss;          /* TCP_MAXSEG (0 = none) */
-    unsigned pmtu_gen;          /* st->pmtu.gen when mss was last computed (tcp_icmp.c) */
+    struct tcp_opts_agreed opt; /* MSS and the options of the handshake */
+    struct tcp_sockopts so;     /* what the application set (tcp_sockopt.c) */
 
     /* reliability */
     struct tcp_rtt rtt;
-    bool rtt_timing;            /* a segment is being timed (Karn: none retransmitted) */
-    uint32_t rtt_seq;
-    ust_time_t rtt_start;
-    unsigned retries;           /* consecutive retransmission timeouts */
-    ust_time_t rexmt_since;     /* when the first of them fired */
-    ust_time_t user_timeout;    /* TCP_USER_TIMEOUT: give up after this long (0 = off) */
-    unsigned persist_backoff;
-    unsigned persist_probes;    /* zero-window probes since the peer last answered */
-    unsigned dupacks;
-    uint32_t recover;           /* RFC 6582 "recover" (exclusive: snd_max at entry) */
+    struct tcp_retrans rxt;     /* RTT timing, timeouts and probes so far */
 
     /* congestion control */
     const struct cc_ops *cc_ops;
     struct cc_state cc;
 
-    /* keepalive (RFC 1122 4.2.3.6) */
-    ust_time_t keepidle, keepintvl;
-    unsigned keepcnt, keep_probes;
-    ust_time_t last_rcv;        /* when the last segment arrived */
+    ust_time_t last_rcv;        /* when the last segment arrived (keepalive) */
 
-    /* IP_TOS / IP_TTL (RFC 9293 MUST-48): handed to IP unchanged, but for
-     * the two ECN bits, which TCP owns (tcp_ecn.c); ttl 0 = default */
-    uint8_t tos, ttl;
+    struct tcp_ecn ecn;         /* ECN (RFC 3168, tcp_ecn.c) */
 
-    /* ECN (RFC 3168, tcp_ecn.c) */
-    uint8_t ecn_mode;           /* cfg.tcp_ecn or UST_TCP_ECN: 0, 1, 2 */
-    bool ecn_offered;           /* our SYN was an ECN-setup SYN */
-    bool ecn_ok;                /* negotiated: ECT on new data, ECE/CWR meaningful */
-    bool ecn_echo;              /* receiver: CE seen, ECE on every ACK until CWR */
-    bool ecn_cwr;               /* sender: the next new data segment carries CWR */
-    bool ecn_cut;               /* sender: an ECE reduced cwnd for data up to ecn_high */
-    uint32_t ecn_high;          /* sender: SND.MAX at the last reduction; ECE on
-                                   ACKs not beyond it belongs to that window */
-
-    /* SO_LINGER (tcp_user.c): l_linger as given, a negative one read as
-     * unsigned (Linux: no limit in practice) */
-    bool linger_on;
-    unsigned linger_sec;
-
-    /* timers, embedded (src/core/timer.h) */
-    struct ust_timer t_rexmt;   /* retransmission (SYN, data, FIN) */
-    struct ust_timer t_persist; /* zero-window probes */
-    struct ust_timer t_delack;
-    struct ust_timer t_keep;
-    struct ust_timer t_wait;    /* TIME-WAIT 2 x MSL; orphaned FIN-WAIT-2 */
-    struct ust_timer t_rack;    /* RACK reordering timer (RFC 8985 6.2) */
-    struct ust_timer t_tlp;     /* tail loss probe timeout, PTO (RFC 8985 7.2) */
-
-    /* the last ACK answering an unacceptable segment or challenging one
-     * (tcp_ratelimit.c: one per cfg.tcp_invalid_ratelimit) */
-    ust_time_t oow_ack_at;
-    bool oow_ack_sent;
-
-    /* counters for UST_TCP_INFO */
-    uint64_t bytes_acked, bytes_received;
-    uint32_t total_retrans;
+    struct tcp_timers timer;    /* embedded timers (tcp_timer.c) */
+    struct tcp_oow_ack oow;     /* rate limit of out-of-window ACKs */
+    struct tcp_conn_counters ctr; /* for UST_TCP_INFO */
 };
 
 /* Per-stack TCP state (st->tcp). */
@@ -364,7 +429,7 @@ uint32_t tcp_flight(const struct tcb *tcb);
 uint32_t tcp_snd_data_seq(const struct tcb *tcb);
 /* Our TSval now: a 1 ms clock plus the connection's offset. */
 uint32_t tcp_ts_now(const struct tcb *tcb);
-/* Computes the effective send MSS (RFC 9293 3.7.1) into tcb->mss. */
+/* Computes the effective send MSS (RFC 9293 3.7.1) into tcb->opt.mss. */
 void tcp_update_mss(struct tcb *tcb);
 /* ---- tcp_icmp.c: picks up a path MTU lowered since the MSS was computed */
 void tcp_pmtu_sync(struct tcb *t);
@@ -460,11 +525,11 @@ struct rack_seg *sendmap_first_lost(struct sendmap *m);
 void sendmap_clear_flag(struct sendmap *m, uint8_t flag);
 
 /* ---- tcp_rack.c: RACK loss detection (RFC 8985 6) --------------------- */
-static inline bool tcp_rack_on(const struct tcb *t) { return (t->flags & TF_RACK) != 0; }
+static inline bool tcp_rack_on(const struct tcb *t) { return t->rec.rack_on; }
 /* In RACK's fast or RTO recovery. */
 static inline bool tcp_rack_recovery(const struct tcb *t)
 {
-    return (t->flags & TF_RACK) && (t->flags & (TF_IN_RECOVERY | TF_RTO_RECOVERY));
+    return t->rec.rack_on && (t->rec.fast_recovery || t->rec.rto_recovery);
 }
 /* Connection established: RACK-TLP on when configured and SACK agreed. */
 void tcp_rack_start(struct tcb *tcb);
@@ -551,7 +616,7 @@ void tcp_tw_leave(struct tcb *tcb);
 bool tcp_tw_overflow(struct tcb *tcb);
 /* May len more out-of-order bytes be stored (cfg.tcp_ofo_mem_max)? */
 bool tcp_ofo_room(const struct tcb *tcb, uint32_t len);
-/* Brings the stack-wide out-of-order count up to date after tcb->ooo
+/* Brings the stack-wide out-of-order count up to date after tcb->rcv.ooo
  * changed (every writer of the assembler calls it). */
 void tcp_ofo_account(struct tcb *tcb);
 
@@ -572,7 +637,7 @@ void tcp_notify(struct tcb *tcb);
 enum {
     TCP_URG_NONE = 0, /* no mark ahead of the reader */
     TCP_URG_NOTYET,   /* the pointer arrived, the mark's octet not yet */
-    TCP_URG_VALID,    /* the octet is here (urg_byte), not fetched */
+    TCP_URG_VALID,    /* the octet is here (urg.byte), not fetched */
     TCP_URG_READ,     /* recv(MSG_OOB) fetched it */
 };
 /* send(MSG_OOB): SND.UP = the octet after the data queued so far. */

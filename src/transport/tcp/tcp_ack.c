@@ -14,11 +14,11 @@
 
 void tcp_set_snd_wnd(struct tcb *t, uint32_t wnd)
 {
-    t->snd_wnd = wnd;
-    if (wnd > t->max_snd_wnd)
-        t->max_snd_wnd = wnd;
+    t->snd.wnd = wnd;
+    if (wnd > t->snd.max_wnd)
+        t->snd.max_wnd = wnd;
     if (wnd)
-        t->persist_backoff = 0;
+        t->rxt.persist_backoff = 0;
 }
 
 /* Congestion control and recovery for an ACK of new data (RFC 5681,
@@ -26,22 +26,22 @@ void tcp_set_snd_wnd(struct tcb *t, uint32_t wnd)
 static void ack_recovery(struct tcb *t, const struct seg *s, uint32_t acked)
 {
     struct ust_stack *st = t->st;
-    if (t->flags & TF_IN_RECOVERY) {
-        if (seq_ge(s->ack, t->recover)) { /* full ACK: recovery over (RFC 6582 3.2 step 3) */
-            t->flags &= ~TF_IN_RECOVERY;
+    if (t->rec.fast_recovery) {
+        if (seq_ge(s->ack, t->rec.recover)) { /* full ACK: recovery over (RFC 6582 3.2 step 3) */
+            t->rec.fast_recovery = false;
             t->cc_ops->exit_recovery(&t->cc, tcp_flight(t));
         } else {                           /* partial ACK: next hole (step 4) */
             st->stats.tcp.PartialAcks++;
-            if (seq_lt(t->sack_next, t->snd_una))
-                t->sack_next = t->snd_una;
+            if (seq_lt(t->rec.sack_next, t->snd.una))
+                t->rec.sack_next = t->snd.una;
             if (tcp_sack_recovery(t)) { /* RFC 6675 5: pipe, no deflation */
                 /* the new front hole went, if at all, before now: a
                  * conservative mark for lost-retransmission detection */
-                t->una_rexmit_high = t->snd_max;
+                t->rec.una_rexmit_high = t->snd.max;
                 tcp_recovery_send(t);
             } else {
-                if (!tcp_sack_retransmit_hole(t) && t->sack_next == t->snd_una) {
-                    tcp_request_rexmit(t, t->snd_una, UINT32_MAX);
+                if (!tcp_sack_retransmit_hole(t) && t->rec.sack_next == t->snd.una) {
+                    tcp_request_rexmit(t, t->snd.una, UINT32_MAX);
                     tcp_output(t);
                 }
                 t->cc_ops->on_partial_ack(&t->cc, acked);
@@ -56,18 +56,18 @@ static void ack_recovery(struct tcb *t, const struct seg *s, uint32_t acked)
 static void ack_new_data(struct tcb *t, const struct seg *s)
 {
     struct ust_stack *st = t->st;
-    uint32_t acked = s->ack - t->snd_una;
+    uint32_t acked = s->ack - t->snd.una;
     uint32_t data_seq = tcp_snd_data_seq(t);
     uint32_t data_acked = seq_gt(s->ack, data_seq) ? s->ack - data_seq : 0;
-    if (data_acked > ring_len(&t->sndbuf))
-        data_acked = (uint32_t)ring_len(&t->sndbuf); /* the rest is our FIN */
-    ring_drop(&t->sndbuf, data_acked);
-    t->bytes_acked += data_acked;
+    if (data_acked > ring_len(&t->snd.buf))
+        data_acked = (uint32_t)ring_len(&t->snd.buf); /* the rest is our FIN */
+    ring_drop(&t->snd.buf, data_acked);
+    t->ctr.bytes_acked += data_acked;
     tcp_sack_advance(t, acked);
-    t->snd_una = s->ack;
-    if (seq_lt(t->snd_nxt, t->snd_una))
-        t->snd_nxt = t->snd_una;
-    if ((t->flags & TF_TS_OK) && s->h->opts.has_timestamp && s->h->opts.ts_ecr) {
+    t->snd.una = s->ack;
+    if (seq_lt(t->snd.nxt, t->snd.una))
+        t->snd.nxt = t->snd.una;
+    if (t->opt.ts_ok && s->h->opts.has_timestamp && s->h->opts.ts_ecr) {
         /* RFC 7323 4: the echoed timestamp times the segment that
          * advanced the edge, retransmitted or not */
         uint32_t ms = tcp_ts_now(t) - s->h->opts.ts_ecr;
@@ -75,24 +75,24 @@ static void ack_new_data(struct tcb *t, const struct seg *s)
             tcp_rtt_sample(&t->rtt, (ust_time_t)ms * UST_MSEC);
             tcp_rack_rtt_sample(t, (ust_time_t)ms * UST_MSEC);
         }
-        t->rtt_timing = false;
-    } else if (t->rtt_timing && seq_gt(s->ack, t->rtt_seq)) {
+        t->rxt.rtt_timing = false;
+    } else if (t->rxt.rtt_timing && seq_gt(s->ack, t->rxt.rtt_seq)) {
         /* RFC 6298 / Karn: a sample only from a segment never retransmitted */
-        tcp_rtt_sample(&t->rtt, st->now - t->rtt_start);
-        tcp_rack_rtt_sample(t, st->now - t->rtt_start);
-        t->rtt_timing = false;
+        tcp_rtt_sample(&t->rtt, st->now - t->rxt.rtt_start);
+        tcp_rack_rtt_sample(t, st->now - t->rxt.rtt_start);
+        t->rxt.rtt_timing = false;
     }
-    t->retries = 0;
+    t->rxt.retries = 0;
     tcp_advice_ack(t); /* RFC 1122 3.3.1.4: positive advice */
     cc_sync(t, st->now);
     if (tcp_rack_on(t))
         tcp_rack_new_ack(t, acked);
     else
         ack_recovery(t, s, acked);
-    t->dupacks = 0;
+    t->rec.dupacks = 0;
     /* RFC 6298 5.2 / 5.3: stop the timer when all is acked, else restart */
-    if (t->snd_una == t->snd_max)
-        timer_cancel(st, &t->t_rexmt);
+    if (t->snd.una == t->snd.max)
+        timer_cancel(st, &t->timer.rexmt);
     else
         tcp_rexmt_restart(t);
 }
@@ -104,7 +104,7 @@ static void ack_new_data(struct tcb *t, const struct seg *s)
 static bool dsack_only(const struct tcb *t, const struct seg *s)
 {
     const struct tcp_opts *o = &s->h->opts;
-    if (!(t->flags & TF_SACK_OK) || o->num_sack == 0)
+    if (!t->opt.sack_ok || o->num_sack == 0)
         return false;
     for (unsigned i = 0; i < o->num_sack && i < TCP_MAX_SACK_BLOCKS; i++)
         if (seq_gt(o->sack[i].right, s->ack))
@@ -120,15 +120,15 @@ static void ack_duplicate(struct tcb *t, const struct seg *s, uint32_t old_wnd)
         TCB_TRACE(t, "D-SACK only ack %u: not a duplicate ack", s->ack);
         return;
     }
-    bool dup = s->ack == t->snd_una && s->len == 0 && !(s->flags & (TCP_SYN | TCP_FIN)) &&
-               t->snd_max != t->snd_una && (uint32_t)s->wnd << t->snd_wscale == old_wnd &&
+    bool dup = s->ack == t->snd.una && s->len == 0 && !(s->flags & (TCP_SYN | TCP_FIN)) &&
+               t->snd.max != t->snd.una && (uint32_t)s->wnd << t->opt.snd_wscale == old_wnd &&
                old_wnd != 0; /* answers to zero-window probes are not loss signals */
     if (!dup) {
-        t->dupacks = 0;
+        t->rec.dupacks = 0;
         return;
     }
     st->stats.tcp.DupAcks++;
-    t->dupacks++;
+    t->rec.dupacks++;
     cc_sync(t, st->now);
     if (tcp_rack_on(t))
         return; /* RACK decides about loss by time (tcp_rack_ack_done) */
@@ -136,29 +136,29 @@ static void ack_duplicate(struct tcb *t, const struct seg *s, uint32_t old_wnd)
         tcp_recovery_send(t);
         return;
     }
-    if (t->flags & TF_IN_RECOVERY) {
+    if (t->rec.fast_recovery) {
         t->cc_ops->on_dupack(&t->cc); /* inflate: a segment left the network */
         tcp_sack_retransmit_hole(t);   /* and with SACK, the next hole goes */
         return;
     }
     /* RFC 6582 3.2 step 2: not for data sent before the last recovery/RTO */
-    bool lost = t->dupacks >= 3 || tcp_recovery_snd_una_lost(t); /* RFC 6675 5 */
-    if (lost && !(t->flags & TF_IN_RECOVERY) && seq_ge(t->snd_una, t->recover)) {
+    bool lost = t->rec.dupacks >= 3 || tcp_recovery_snd_una_lost(t); /* RFC 6675 5 */
+    if (lost && !t->rec.fast_recovery && seq_ge(t->snd.una, t->rec.recover)) {
         st->stats.tcp.FastRetrans++;
         char b[64];
-        TCB_TRACE(t, "%s fast retransmit at %u", tcb_str(t, b, sizeof(b)), t->snd_una);
-        t->recover = t->snd_max;
-        t->flags |= TF_IN_RECOVERY;
+        TCB_TRACE(t, "%s fast retransmit at %u", tcb_str(t, b, sizeof(b)), t->snd.una);
+        t->rec.recover = t->snd.max;
+        t->rec.fast_recovery = true;
         if (!tcp_ecn_window_reduced(t)) /* else ECN already cut for this window */
             t->cc_ops->enter_recovery(&t->cc, tcp_flight(t));
-        t->sack_next = t->snd_una;
+        t->rec.sack_next = t->snd.una;
         if (!tcp_sack_retransmit_hole(t)) {
-            tcp_request_rexmit(t, t->snd_una, UINT32_MAX);
+            tcp_request_rexmit(t, t->snd.una, UINT32_MAX);
             tcp_output(t);
-            t->sack_next = t->snd_una + t->mss; /* not again when SACKs come */
-            t->una_rexmit_high = t->snd_max;
+            t->rec.sack_next = t->snd.una + t->opt.mss; /* not again when SACKs come */
+            t->rec.una_rexmit_high = t->snd.max;
         }
-        if (t->flags & TF_SACK_OK) {
+        if (t->opt.sack_ok) {
             /* RFC 6675 5 step (4.2): cwnd = ssthresh, no inflation; pipe
              * lets the rest of the holes and new data go */
             t->cc.cwnd = t->cc.ssthresh;
@@ -171,7 +171,7 @@ static void ack_duplicate(struct tcb *t, const struct seg *s, uint32_t old_wnd)
 /* The state changes an ACK of our FIN causes. Returns false to stop. */
 static bool ack_of_fin(struct tcb *t)
 {
-    bool fin_acked = (t->flags & TF_FIN_SENT) && seq_gt(t->snd_una, t->fin_seq);
+    bool fin_acked = (t->flags & TF_FIN_SENT) && seq_gt(t->snd.una, t->snd.fin_seq);
     switch (t->state) {
     case UST_TCP_FIN_WAIT_1:
         if (fin_acked) {
@@ -201,21 +201,21 @@ bool tcp_ack_input(struct tcb *t, const struct seg *s)
 {
     struct ust_stack *st = t->st;
     /* RFC 5961 5.2: acceptable if SND.UNA - MAX.SND.WND <= SEG.ACK <= SND.NXT */
-    if (seq_gt(s->ack, t->snd_max)) {
+    if (seq_gt(s->ack, t->snd.max)) {
         st->stats.tcp.AckTooNew++;
         tcp_oow_ack(t, seg_seqlen(s), s->flags, &st->stats.tcp.AckSkippedUnsent);
         return false;
     }
-    if (seq_lt(s->ack, t->snd_una - t->max_snd_wnd)) {
+    if (seq_lt(s->ack, t->snd.una - t->snd.max_wnd)) {
         st->stats.tcp.AckTooOld++;
         tcp_challenge_ack(t);
         return false;
     }
-    t->persist_probes = 0; /* the peer answers */
+    t->rxt.persist_probes = 0; /* the peer answers */
     tcp_sack_update(t, &s->h->opts);
     tcp_rack_ack(t, s->h); /* RFC 8985 6.2: what this ACK delivered */
-    uint32_t old_wnd = t->snd_wnd, old_flight = tcp_flight(t);
-    bool advanced = seq_gt(s->ack, t->snd_una);
+    uint32_t old_wnd = t->snd.wnd, old_flight = tcp_flight(t);
+    bool advanced = seq_gt(s->ack, t->snd.una);
     if (advanced)
         ack_new_data(t, s);
     else
@@ -224,14 +224,14 @@ bool tcp_ack_input(struct tcb *t, const struct seg *s)
     tcp_rack_ack_done(t, s->h, advanced, !advanced && s->len == 0);
     tcp_ecn_ack(t, s->flags, old_flight); /* RFC 3168 6.1.2 */
     /* window update (RFC 9293 3.10.7.4, SND.WL1/WL2 rule) */
-    if (seq_lt(t->snd_wl1, s->seq) || (t->snd_wl1 == s->seq && seq_le(t->snd_wl2, s->ack))) {
-        uint32_t wnd = (uint32_t)s->wnd << t->snd_wscale;
-        if (t->snd_wnd == 0 && wnd != 0 && seq_gt(t->snd_nxt, t->snd_una))
-            t->snd_nxt = t->snd_una; /* the window reopens: what went into the
+    if (seq_lt(t->snd.wl1, s->seq) || (t->snd.wl1 == s->seq && seq_le(t->snd.wl2, s->ack))) {
+        uint32_t wnd = (uint32_t)s->wnd << t->opt.snd_wscale;
+        if (t->snd.wnd == 0 && wnd != 0 && seq_gt(t->snd.nxt, t->snd.una))
+            t->snd.nxt = t->snd.una; /* the window reopens: what went into the
                                         closed window (probes) goes again */
         tcp_set_snd_wnd(t, wnd);
-        t->snd_wl1 = s->seq;
-        t->snd_wl2 = s->ack;
+        t->snd.wl1 = s->seq;
+        t->snd.wl2 = s->ack;
     }
     return ack_of_fin(t);
 }

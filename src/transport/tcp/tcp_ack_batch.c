@@ -16,10 +16,10 @@
 
 static uint32_t stretch_ack_cap(const struct tcb *t)
 {
-    uint32_t cap = (uint32_t)(t->rcvbuf.cap / 4);
+    uint32_t cap = (uint32_t)(t->rcv.buf.cap / 4);
     if (cap > 65536)
         cap = 65536;
-    return cap > 2u * t->rcv_mss ? cap : 2u * t->rcv_mss;
+    return cap > 2u * t->opt.rcv_mss ? cap : 2u * t->opt.rcv_mss;
 }
 
 static void ack_at_batch_end(struct tcb *t)
@@ -37,9 +37,9 @@ void tcp_ack_in_order_data(struct tcb *t, bool filled_hole)
 {
     if (filled_hole)
         t->flags |= TF_ACK_NOW;
-    else if (t->rcv_unacked < 2u * t->rcv_mss)
+    else if (t->rcv.unacked < 2u * t->opt.rcv_mss)
         tcp_delack_schedule(t);
-    else if (t->st->rx_batch && t->rcv_unacked < stretch_ack_cap(t))
+    else if (t->st->rx_batch && t->rcv.unacked < stretch_ack_cap(t))
         ack_at_batch_end(t);
     else
         t->flags |= TF_ACK_NOW;

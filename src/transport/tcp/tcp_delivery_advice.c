@@ -29,50 +29,50 @@ void tcp_advice_r1(struct tcb *t)
 {
     char b[64];
     TCB_TRACE(t, "%s R1 reached after %u retransmissions: negative advice to IP",
-              tcb_str(t, b, sizeof(b)), t->retries);
-    t->r1_reached = true;
+              tcb_str(t, b, sizeof(b)), t->rxt.retries);
+    t->adv.r1_reached = true;
     ipv4_advise_delivery(t->st, t->raddr, false);
     /* an ICMP soft error explains the trouble better than a bare timeout */
-    t->soft_report = t->soft_err ? t->soft_err : UST_ERR_TIMEDOUT;
+    t->adv.soft_report = t->adv.soft_err ? t->adv.soft_err : UST_ERR_TIMEDOUT;
     tcp_notify(t);
 }
 
 void tcp_advice_ack(struct tcb *t)
 {
     struct ust_stack *st = t->st;
-    if (!t->r1_reached && t->advice_at && st->now - t->advice_at < TCP_ADVICE_INTERVAL)
+    if (!t->adv.r1_reached && t->adv.positive_at && st->now - t->adv.positive_at < TCP_ADVICE_INTERVAL)
         return;
     char b[64];
     TCB_TRACE(t, "%s new ACK: positive advice to IP", tcb_str(t, b, sizeof(b)));
-    t->r1_reached = false;
-    t->advice_at = st->now ? st->now : 1;
+    t->adv.r1_reached = false;
+    t->adv.positive_at = st->now ? st->now : 1;
     ipv4_advise_delivery(st, t->raddr, true);
 }
 
 void tcp_advice_established(struct tcb *t)
 {
-    t->soft_report = 0; /* the handshake's trouble is over */
+    t->adv.soft_report = 0; /* the handshake's trouble is over */
     tcp_advice_ack(t);
 }
 
 int tcp_take_soft_error(struct tcb *t)
 {
-    int e = t->soft_report;
-    t->soft_report = 0;
+    int e = t->adv.soft_report;
+    t->adv.soft_report = 0;
     return e;
 }
 
 void tcp_soft_error(struct tcb *t, int err)
 {
-    t->soft_err = err;    /* explains a later R2 */
-    t->soft_report = err; /* SO_ERROR; POLLERR with IP_RECVERR */
-    if (t->recverr)
+    t->adv.soft_err = err;    /* explains a later R2 */
+    t->adv.soft_report = err; /* SO_ERROR; POLLERR with IP_RECVERR */
+    if (t->so.recverr)
         tcp_notify(t);
 }
 
 short tcp_soft_poll(const struct tcb *t)
 {
-    return t->recverr && t->soft_report && tcp_state_synchronized(t->state) ? POLLERR : 0;
+    return t->so.recverr && t->adv.soft_report && tcp_state_synchronized(t->state) ? POLLERR : 0;
 }
 
 int tcp_soft_error_due(struct tcb *t)

@@ -24,38 +24,38 @@
 
 void tcp_ecn_connect(struct tcb *t)
 {
-    t->ecn_ok = false;
-    t->ecn_offered = t->ecn_mode == 1;
+    t->ecn.ok = false;
+    t->ecn.offered = t->so.ecn_mode == 1;
 }
 
 uint8_t tcp_ecn_syn_flags(struct tcb *t, bool retransmission)
 {
     if (t->state == UST_TCP_SYN_SENT) {
-        if (retransmission && t->ecn_offered) {
+        if (retransmission && t->ecn.offered) {
             TCB_TRACE(t, "SYN retransmitted: no ECN-setup SYN any more (RFC 3168 6.1.1.1)");
-            t->ecn_offered = false;
+            t->ecn.offered = false;
         }
-        return t->ecn_offered ? ECN_SETUP_SYN : 0;
+        return t->ecn.offered ? ECN_SETUP_SYN : 0;
     }
-    return t->ecn_ok ? TCP_ECE : 0; /* SYN,ACK: ECE without CWR */
+    return t->ecn.ok ? TCP_ECE : 0; /* SYN,ACK: ECE without CWR */
 }
 
 void tcp_ecn_syn_in(struct tcb *t, uint8_t flags, bool synack)
 {
     uint8_t e = flags & ECN_SETUP_SYN;
     if (synack) /* an ECN-setup SYN,ACK answers our ECN-setup SYN */
-        t->ecn_ok = t->ecn_offered && e == TCP_ECE;
+        t->ecn.ok = t->ecn.offered && e == TCP_ECE;
     else if (t->state == UST_TCP_SYN_SENT) /* simultaneous open: both asked */
-        t->ecn_ok = t->ecn_offered && e == ECN_SETUP_SYN;
+        t->ecn.ok = t->ecn.offered && e == ECN_SETUP_SYN;
     else /* a peer's SYN to a listener: accepted in modes 1 and 2 */
-        t->ecn_ok = t->ecn_mode != 0 && e == ECN_SETUP_SYN;
+        t->ecn.ok = t->so.ecn_mode != 0 && e == ECN_SETUP_SYN;
 }
 
 void tcp_ecn_established(struct tcb *t)
 {
-    t->ecn_echo = t->ecn_cwr = t->ecn_cut = false;
-    t->ecn_high = t->snd_una - 1; /* the first ECE always counts */
-    if (!t->ecn_ok)
+    t->ecn.echo = t->ecn.cwr = t->ecn.cut = false;
+    t->ecn.high = t->snd.una - 1; /* the first ECE always counts */
+    if (!t->ecn.ok)
         return;
     t->st->stats.tcp.EcnNegotiated++;
     char b[64];
@@ -64,17 +64,17 @@ void tcp_ecn_established(struct tcb *t)
 
 bool tcp_ecn_rx(struct tcb *t, uint8_t tos, uint8_t flags, uint32_t len)
 {
-    if (!t->ecn_ok)
+    if (!t->ecn.ok)
         return false;
     /* 6.1.3: CWR ends the echo; CE on this same segment starts it again */
     if (flags & TCP_CWR)
-        t->ecn_echo = false;
+        t->ecn.echo = false;
     if ((tos & TCP_ECN_MASK) != TCP_ECN_CE || len == 0)
         return false;
     t->st->stats.tcp.EcnCeReceived++;
-    if (t->ecn_echo)
+    if (t->ecn.echo)
         return false;
-    t->ecn_echo = true;
+    t->ecn.echo = true;
     TCB_TRACE(t, "CE received: ECE on our ACKs until CWR");
     /* as Linux: acknowledge at once, the sender's window may be small */
     return true;
@@ -82,19 +82,19 @@ bool tcp_ecn_rx(struct tcb *t, uint8_t tos, uint8_t flags, uint32_t len)
 
 void tcp_ecn_ack(struct tcb *t, uint8_t flags, uint32_t flight)
 {
-    if (!t->ecn_ok || !(flags & TCP_ECE))
+    if (!t->ecn.ok || !(flags & TCP_ECE))
         return;
     t->st->stats.tcp.EcnEceReceived++;
     /* 6.1.2: once per window: ECE on ACKs up to the SND.MAX of the last
      * reduction still echoes CE marks of the data sent before our CWR */
-    if (!seq_gt(t->snd_una, t->ecn_high))
+    if (!seq_gt(t->snd.una, t->ecn.high))
         return;
-    t->ecn_high = t->snd_max;
-    t->ecn_cwr = true;
-    if (t->flags & (TF_IN_RECOVERY | TF_RTO_RECOVERY))
+    t->ecn.high = t->snd.max;
+    t->ecn.cwr = true;
+    if (t->rec.fast_recovery || t->rec.rto_recovery)
         return; /* loss recovery already reduced cwnd for this window */
     t->st->stats.tcp.EcnCwndReductions++;
-    t->ecn_cut = true;
+    t->ecn.cut = true;
     tcp_cc_reduce(t, flight);
     TCB_TRACE(t, "ECE: cwnd %u ssthresh %u, CWR on the next new data", t->cc.cwnd,
               t->cc.ssthresh);
@@ -104,24 +104,24 @@ bool tcp_ecn_window_reduced(const struct tcb *t)
 {
     /* 6.1.2: "should not decrease ... ssthresh if it has been decreased
      * within the last round trip time" (Linux: its CWR state) */
-    return t->ecn_cut && !seq_gt(t->snd_una, t->ecn_high);
+    return t->ecn.cut && !seq_gt(t->snd.una, t->ecn.high);
 }
 
 uint8_t tcp_ecn_tx(struct tcb *t, uint8_t *flags, uint32_t seq, uint32_t len)
 {
-    uint8_t tos = (uint8_t)(t->tos & ~TCP_ECN_MASK);
-    if (!t->ecn_ok || (*flags & (TCP_SYN | TCP_RST)))
+    uint8_t tos = (uint8_t)(t->so.tos & ~TCP_ECN_MASK);
+    if (!t->ecn.ok || (*flags & (TCP_SYN | TCP_RST)))
         return tos;
-    if (t->ecn_echo)
+    if (t->ecn.echo)
         *flags |= TCP_ECE;
     /* ECT only on new data: not on pure ACKs (6.1.4), retransmissions
      * (6.1.5) or window probes (6.1.6) */
-    bool new_data = len > 0 && !seq_lt(seq, t->snd_max) && !(t->flags & TF_FORCE_PROBE);
+    bool new_data = len > 0 && !seq_lt(seq, t->snd.max) && !(t->flags & TF_FORCE_PROBE);
     if (!new_data)
         return tos;
-    if (t->ecn_cwr) {
+    if (t->ecn.cwr) {
         *flags |= TCP_CWR;
-        t->ecn_cwr = false;
+        t->ecn.cwr = false;
         t->st->stats.tcp.EcnCwrSent++;
     }
     return (uint8_t)(tos | TCP_ECN_ECT0);

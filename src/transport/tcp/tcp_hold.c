@@ -44,8 +44,8 @@ bool tcp_ofo_room(const struct tcb *t, uint32_t len)
 
 void tcp_ofo_account(struct tcb *t)
 {
-    uint32_t held = asm_bytes(&t->ooo);
+    uint32_t held = asm_bytes(&t->rcv.ooo);
     struct tcp_state *ts = t->st->tcp;
-    ts->ofo_bytes = ts->ofo_bytes - t->ooo_held + held;
-    t->ooo_held = held;
+    ts->ofo_bytes = ts->ofo_bytes - t->rcv.ooo_held + held;
+    t->rcv.ooo_held = held;
 }

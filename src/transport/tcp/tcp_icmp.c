@@ -30,8 +30,8 @@
  * a window probe's). */
 static bool tcp_icmp_seq_ok(const struct tcb *t, uint32_t seq)
 {
-    return seq_in(seq, t->snd_una, t->snd_max) ||
-           (t->snd_una == t->snd_max && seq == t->snd_una);
+    return seq_in(seq, t->snd.una, t->snd.max) ||
+           (t->snd.una == t->snd.max && seq == t->snd.una);
 }
 
 /* RFC 1191 6.4 / RFC 9293 3.7.3: a smaller path MTU makes a smaller MSS;
@@ -40,10 +40,10 @@ static void tcp_icmp_frag_needed(struct tcb *t, uint32_t next_hop_mtu,
                                  const struct ipv4_hdr *orig)
 {
     pmtu_frag_needed(t->st, orig->dst, next_hop_mtu, orig->total_len);
-    uint16_t old = t->mss;
+    uint16_t old = t->opt.mss;
     tcp_update_mss(t); /* ipv4_mtu_for now reflects the path MTU */
-    if (t->mss < old) {
-        t->snd_nxt = t->snd_una;
+    if (t->opt.mss < old) {
+        t->snd.nxt = t->snd.una;
         tcp_output(t);
     }
 }
@@ -55,9 +55,9 @@ static void tcp_icmp_frag_needed(struct tcb *t, uint32_t next_hop_mtu,
  * with DF and the connection would stall. O(1) while nothing changed. */
 void tcp_pmtu_sync(struct tcb *t)
 {
-    if (t->pmtu_gen == t->st->pmtu.gen)
+    if (t->opt.pmtu_gen == t->st->pmtu.gen)
         return;
-    t->pmtu_gen = t->st->pmtu.gen;
+    t->opt.pmtu_gen = t->st->pmtu.gen;
     tcp_update_mss(t);
 }
 

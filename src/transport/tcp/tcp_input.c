@@ -21,33 +21,33 @@ static void ack_now(struct tcb *t) { t->flags |= TF_ACK_NOW; }
 /* Options of a SYN: MSS (MUST-14/15) and window scale (RFC 7323). */
 static void take_syn_options(struct tcb *t, const struct tcp_hdr *h)
 {
-    t->peer_mss = h->opts.has_mss && h->opts.mss ? h->opts.mss : TCP_DEFAULT_MSS;
+    t->opt.peer_mss = h->opts.has_mss && h->opts.mss ? h->opts.mss : TCP_DEFAULT_MSS;
     bool ws = t->st->cfg.tcp_window_scaling && h->opts.has_wscale;
     if (t->state == UST_TCP_SYN_SENT)
-        ws = ws && t->wscale_offered;
+        ws = ws && t->opt.wscale_offered;
     if (ws) {
-        t->flags |= TF_WSCALE_OK;
-        t->snd_wscale = h->opts.wscale > TCP_MAX_WSCALE ? TCP_MAX_WSCALE : h->opts.wscale;
+        t->opt.wscale_ok = true;
+        t->opt.snd_wscale = h->opts.wscale > TCP_MAX_WSCALE ? TCP_MAX_WSCALE : h->opts.wscale;
     } else {
-        t->flags &= ~TF_WSCALE_OK;
-        t->snd_wscale = 0;
-        t->rcv_wscale = 0;
+        t->opt.wscale_ok = false;
+        t->opt.snd_wscale = 0;
+        t->opt.rcv_wscale = 0;
     }
     bool sack = t->st->cfg.tcp_sack && h->opts.sack_permitted;
     if (t->state == UST_TCP_SYN_SENT)
-        sack = sack && t->sack_offered;
+        sack = sack && t->opt.sack_offered;
     if (sack)
-        t->flags |= TF_SACK_OK;
+        t->opt.sack_ok = true;
     else
-        t->flags &= ~TF_SACK_OK;
+        t->opt.sack_ok = false;
     bool ts = t->st->cfg.tcp_timestamps && h->opts.has_timestamp;
     if (t->state == UST_TCP_SYN_SENT)
-        ts = ts && t->ts_offered;
+        ts = ts && t->opt.ts_offered;
     if (ts) {
-        t->flags |= TF_TS_OK;
-        t->ts_recent = h->opts.ts_val;
+        t->opt.ts_ok = true;
+        t->opt.ts_recent = h->opts.ts_val;
     } else {
-        t->flags &= ~TF_TS_OK;
+        t->opt.ts_ok = false;
     }
     tcp_update_mss(t);
 }
@@ -56,11 +56,11 @@ static void take_syn_options(struct tcb *t, const struct tcp_hdr *h)
 static void conn_established(struct tcb *t)
 {
     cc_sync(t, t->st->now);
-    t->cc_ops->init(&t->cc, t->mss, t->st->cfg.tcp_initial_cwnd);
-    t->recover = t->snd_una;
-    if (t->flags & TF_SYN_RETRANSMITTED)
+    t->cc_ops->init(&t->cc, t->opt.mss, t->st->cfg.tcp_initial_cwnd);
+    t->rec.recover = t->snd.una;
+    if (t->rxt.syn_retransmitted)
         tcp_rtt_after_syn_loss(&t->rtt);
-    t->retries = 0;
+    t->rxt.retries = 0;
     tcp_rack_start(t); /* RFC 8985 when configured and SACK agreed */
     tcp_ecn_established(t);
     tcp_advice_established(t);
@@ -78,22 +78,24 @@ static struct tcb *listener_child_new(struct tcb *l, const struct ipv4_hdr *ip, 
     if (!c)
         return NULL;
     c->listener = l;
-    c->flags |= TF_PASSIVE | TF_ORPHAN | (l->flags & (TF_NODELAY | TF_KEEPALIVE));
-    c->linger_on = l->linger_on; /* socket options an accepted socket keeps (Linux) */
-    c->linger_sec = l->linger_sec;
-    c->oobinline = l->oobinline;
-    c->user_mss = l->user_mss;
-    c->tos = l->tos;
-    c->ecn_mode = l->ecn_mode;
-    c->ttl = l->ttl;
+    c->flags |= TF_PASSIVE | TF_ORPHAN;
+    c->so.nodelay = l->so.nodelay;
+    c->so.keepalive = l->so.keepalive;
+    c->so.linger_on = l->so.linger_on; /* socket options an accepted socket keeps (Linux) */
+    c->so.linger_sec = l->so.linger_sec;
+    c->so.oobinline = l->so.oobinline;
+    c->so.user_mss = l->so.user_mss;
+    c->so.tos = l->so.tos;
+    c->so.ecn_mode = l->so.ecn_mode;
+    c->so.ttl = l->so.ttl;
     tcp_ipopt_inherit(c, l, ip); /* MUST-52, MUST-53 */
-    c->keepidle = l->keepidle;
-    c->keepintvl = l->keepintvl;
-    c->keepcnt = l->keepcnt;
-    c->user_timeout = l->user_timeout;
+    c->so.keepidle = l->so.keepidle;
+    c->so.keepintvl = l->so.keepintvl;
+    c->so.keepcnt = l->so.keepcnt;
+    c->so.user_timeout = l->so.user_timeout;
     c->cc_ops = l->cc_ops;
-    ring_set_cap(&c->sndbuf, l->sndbuf.cap);
-    ring_set_cap(&c->rcvbuf, l->rcvbuf.cap);
+    ring_set_cap(&c->snd.buf, l->snd.buf.cap);
+    ring_set_cap(&c->rcv.buf, l->rcv.buf.cap);
     c->raddr = ip->src;
     c->rport = s->h->sport;
     tcb_bind_child(c, ip->dst, l->lport);
@@ -102,9 +104,9 @@ static struct tcb *listener_child_new(struct tcb *l, const struct ipv4_hdr *ip, 
         tcb_free(c);
         return NULL;
     }
-    c->qnext = l->synq;
-    l->synq = c;
-    l->nsyn++;
+    c->qnext = l->lsn.synq;
+    l->lsn.synq = c;
+    l->lsn.nsyn++;
     return c;
 }
 
@@ -114,16 +116,16 @@ static void listener_child_start(struct tcb *c, uint32_t peer_isn, uint32_t iss)
 {
     struct ust_stack *st = c->st;
     tcb_init_conn(c);
-    c->irs = peer_isn;
-    c->rcv_nxt = peer_isn + 1;
-    c->rcv_adv = c->rcv_nxt;
-    c->rd_seq = c->rcv_nxt;
-    c->iss = iss;
-    c->ts_offset = tcp_ts_offset(st, c->laddr, c->lport, c->raddr, c->rport);
-    asm_init(&c->sacked);
-    c->snd_una = c->snd_nxt = c->snd_max = c->snd_sml = c->iss;
-    c->recover = c->iss;
-    c->snd_wl2 = c->iss;
+    c->rcv.irs = peer_isn;
+    c->rcv.nxt = peer_isn + 1;
+    c->rcv.adv = c->rcv.nxt;
+    c->rcv.rd_seq = c->rcv.nxt;
+    c->snd.iss = iss;
+    c->opt.ts_offset = tcp_ts_offset(st, c->laddr, c->lport, c->raddr, c->rport);
+    asm_init(&c->rec.sacked);
+    c->snd.una = c->snd.nxt = c->snd.max = c->snd.sml = c->snd.iss;
+    c->rec.recover = c->snd.iss;
+    c->snd.wl2 = c->snd.iss;
     c->last_rcv = st->now;
     tcp_set_state(c, UST_TCP_SYN_RECEIVED);
 }
@@ -133,7 +135,7 @@ static void listener_child_start(struct tcb *c, uint32_t peer_isn, uint32_t iss)
 static unsigned syn_queue_limit(const struct tcb *l)
 {
     unsigned max = l->st->cfg.tcp_max_syn_backlog;
-    unsigned lim = l->backlog < max ? l->backlog : max;
+    unsigned lim = l->lsn.backlog < max ? l->lsn.backlog : max;
     return lim ? lim : 1;
 }
 
@@ -145,7 +147,7 @@ static unsigned syn_queue_limit(const struct tcb *l)
  * over more slowly than that (RFC 4987 3.4, 3.5). */
 static bool synq_evict(struct tcb *l)
 {
-    struct tcb *oldest = l->synq;
+    struct tcb *oldest = l->lsn.synq;
     while (oldest && oldest->qnext)
         oldest = oldest->qnext;
     if (!oldest)
@@ -163,8 +165,8 @@ static void listen_syn(struct tcb *l, const struct ipv4_hdr *ip, const struct se
 {
     struct ust_stack *st = l->st;
     unsigned cookies = st->cfg.tcp_syncookies;
-    bool full = l->nsyn >= syn_queue_limit(l);
-    if (l->naccept >= l->backlog) { /* nothing could be accepted (Linux drops too) */
+    bool full = l->lsn.nsyn >= syn_queue_limit(l);
+    if (l->lsn.naccept >= l->lsn.backlog) { /* nothing could be accepted (Linux drops too) */
         st->stats.tcp.SynDrops++;
         TRACE(st, "tcp", "listen port %u: accept queue full, SYN dropped", l->lport);
         return;
@@ -198,7 +200,7 @@ static void listen_syn(struct tcb *l, const struct ipv4_hdr *ip, const struct se
     tcp_ecn_syn_in(c, s->flags, false); /* RFC 3168 6.1.1 */
     /* the SYN's window is never scaled (RFC 7323 2.2) */
     tcp_set_snd_wnd(c, s->wnd);
-    c->snd_wl1 = s->seq;
+    c->snd.wl1 = s->seq;
     st->stats.tcp.PassiveOpens++;
     /* Data or FIN on the SYN is not taken: it is not acknowledged, so the
      * peer sends it again once the connection is established. */
@@ -210,22 +212,22 @@ static void listen_syn(struct tcb *l, const struct ipv4_hdr *ip, const struct se
 static void cookie_options(struct tcb *c, unsigned mss_idx, const struct syncookie_opts *o,
                            const struct tcp_hdr *h)
 {
-    c->peer_mss = syncookie_mss_value(mss_idx);
-    c->flags &= ~(TF_WSCALE_OK | TF_SACK_OK | TF_TS_OK);
+    c->opt.peer_mss = syncookie_mss_value(mss_idx);
+    c->opt.wscale_ok = c->opt.sack_ok = c->opt.ts_ok = false;
     if (o->wscale_ok) {
-        c->flags |= TF_WSCALE_OK;
-        c->snd_wscale = o->wscale;
-        c->rcv_wscale = tcp_rcv_wscale_for(c->st, c->rcvbuf.cap); /* as the cookie offered */
+        c->opt.wscale_ok = true;
+        c->opt.snd_wscale = o->wscale;
+        c->opt.rcv_wscale = tcp_rcv_wscale_for(c->st, c->rcv.buf.cap); /* as the cookie offered */
     } else {
-        c->snd_wscale = c->rcv_wscale = 0; /* our SYN,ACK offered no scaling */
+        c->opt.snd_wscale = c->opt.rcv_wscale = 0; /* our SYN,ACK offered no scaling */
     }
     if (o->sack_ok)
-        c->flags |= TF_SACK_OK;
+        c->opt.sack_ok = true;
     if (c->st->cfg.tcp_timestamps && h->opts.has_timestamp) {
-        c->flags |= TF_TS_OK;
-        c->ts_recent = h->opts.ts_val;
+        c->opt.ts_ok = true;
+        c->opt.ts_recent = h->opts.ts_val;
     }
-    c->ecn_ok = o->ecn_ok;
+    c->ecn.ok = o->ecn_ok;
     tcp_update_mss(c);
 }
 
@@ -240,15 +242,15 @@ static bool child_adopt_cookie(struct tcb *t, const struct ipv4_hdr *ip, const s
     struct tcb *l = t->listener;
     unsigned mss_idx;
     struct syncookie_opts o;
-    if (!l || (s->flags & TCP_SYN) || s->seq != t->irs + 1 || !tcp_syncookie_expected(l) ||
+    if (!l || (s->flags & TCP_SYN) || s->seq != t->rcv.irs + 1 || !tcp_syncookie_expected(l) ||
         !tcp_syncookie_accept(l, ip, s->h, &mss_idx, &o))
         return false;
     char b[64];
     TCB_TRACE(t, "%s takes the cookie ISS %u", tcb_str(t, b, sizeof(b)), s->ack - 1);
-    t->iss = s->ack - 1;
-    t->snd_una = t->snd_sml = t->recover = t->snd_wl2 = t->iss;
-    t->snd_nxt = t->snd_max = t->iss + 1;
-    t->rtt_timing = false;
+    t->snd.iss = s->ack - 1;
+    t->snd.una = t->snd.sml = t->rec.recover = t->snd.wl2 = t->snd.iss;
+    t->snd.nxt = t->snd.max = t->snd.iss + 1;
+    t->rxt.rtt_timing = false;
     cookie_options(t, mss_idx, &o, s->h);
     return true;
 }
@@ -263,7 +265,7 @@ static void listen_cookie_ack(struct tcb *l, const struct ipv4_hdr *ip, const st
                               unsigned mss_idx, const struct syncookie_opts *o)
 {
     struct ust_stack *st = l->st;
-    if (l->naccept >= l->backlog) { /* no room: dropped, the peer retransmits */
+    if (l->lsn.naccept >= l->lsn.backlog) { /* no room: dropped, the peer retransmits */
         st->stats.tcp.AcceptQueueDrops++;
         return;
     }
@@ -274,11 +276,11 @@ static void listen_cookie_ack(struct tcb *l, const struct ipv4_hdr *ip, const st
     }
     listener_child_start(c, s->seq - 1, s->ack - 1);
     cookie_options(c, mss_idx, o, s->h);
-    c->snd_nxt = c->snd_max = c->iss + 1; /* our SYN,ACK went */
+    c->snd.nxt = c->snd.max = c->snd.iss + 1; /* our SYN,ACK went */
     /* the window our SYN,ACK offered, unscaled (tcp_syncookie_send) */
-    c->rcv_adv = c->rcv_nxt + (uint32_t)(c->rcvbuf.cap > 65535 ? 65535 : c->rcvbuf.cap);
-    c->last_ack_sent = c->rcv_nxt;
-    c->snd_wl1 = s->seq;
+    c->rcv.adv = c->rcv.nxt + (uint32_t)(c->rcv.buf.cap > 65535 ? 65535 : c->rcv.buf.cap);
+    c->rcv.last_ack_sent = c->rcv.nxt;
+    c->snd.wl1 = s->seq;
     st->stats.tcp.PassiveOpens++;
     struct seg cs = *s;
     synchronized_input(c, ip, &cs);
@@ -331,7 +333,7 @@ static struct seg syn_payload(const struct tcb *t, const struct seg *s)
 {
     struct seg rest = *s;
     rest.flags &= (uint8_t)~TCP_SYN;
-    rest.seq = t->rcv_nxt;
+    rest.seq = t->rcv.nxt;
     uint32_t wnd = tcp_rcv_window(t);
     if (wnd > 65535)
         wnd = 65535;
@@ -363,15 +365,15 @@ static void syn_ack_text(struct tcb *t, const struct seg *s)
 static void hold_syn_text(struct tcb *t, const struct seg *s)
 {
     struct seg rest = syn_payload(t, s);
-    if (rest.len && (ring_write_at(&t->rcvbuf, 0, rest.data, rest.len) < (long)rest.len ||
-                     asm_add(&t->ooo, 0, rest.len) != UST_OK)) {
+    if (rest.len && (ring_write_at(&t->rcv.buf, 0, rest.data, rest.len) < (long)rest.len ||
+                     asm_add(&t->rcv.ooo, 0, rest.len) != UST_OK)) {
         t->st->stats.tcp.OfoDrops++;
         return;
     }
     tcp_ofo_account(t);
     if (rest.flags & TCP_FIN) {
-        t->flags |= TF_OOO_FIN;
-        t->ooo_fin_seq = rest.seq + rest.len;
+        t->rcv.ooo_fin = true;
+        t->rcv.ooo_fin_seq = rest.seq + rest.len;
     }
 }
 
@@ -380,12 +382,12 @@ static void syn_sent_input(struct tcb *t, const struct ipv4_hdr *ip, const struc
     struct ust_stack *st = t->st;
     bool ack_ok = false;
     if (s->flags & TCP_ACK) { /* first: the ACK must cover our SYN exactly */
-        if (seq_le(s->ack, t->iss) || seq_gt(s->ack, t->snd_max)) {
+        if (seq_le(s->ack, t->snd.iss) || seq_gt(s->ack, t->snd.max)) {
             if (!(s->flags & TCP_RST))
                 tcp_reply_reset(st, ip->src, ip->dst, s->h, seg_seqlen(s));
             return;
         }
-        ack_ok = seq_lt(t->snd_una, s->ack) && seq_le(s->ack, t->snd_max);
+        ack_ok = seq_lt(t->snd.una, s->ack) && seq_le(s->ack, t->snd.max);
     }
     if (s->flags & TCP_RST) { /* second */
         if (ack_ok) {
@@ -397,22 +399,22 @@ static void syn_sent_input(struct tcb *t, const struct ipv4_hdr *ip, const struc
     if (!(s->flags & TCP_SYN))
         return; /* fifth: neither SYN nor RST */
     /* fourth: the SYN */
-    t->irs = s->seq;
-    t->rcv_nxt = s->seq + 1;
-    t->rcv_adv = t->rcv_nxt;
-    t->rd_seq = t->rcv_nxt;
+    t->rcv.irs = s->seq;
+    t->rcv.nxt = s->seq + 1;
+    t->rcv.adv = t->rcv.nxt;
+    t->rcv.rd_seq = t->rcv.nxt;
     take_syn_options(t, s->h);
     tcp_ecn_syn_in(t, s->flags, ack_ok); /* RFC 3168 6.1.1 */
     tcp_set_snd_wnd(t, s->wnd);
-    t->snd_wl1 = s->seq;
+    t->snd.wl1 = s->seq;
     if (ack_ok) {
-        t->snd_una = s->ack;
-        t->snd_wl2 = s->ack;
-        if (t->rtt_timing && seq_gt(s->ack, t->rtt_seq)) {
-            tcp_rtt_sample(&t->rtt, st->now - t->rtt_start);
-            t->rtt_timing = false;
+        t->snd.una = s->ack;
+        t->snd.wl2 = s->ack;
+        if (t->rxt.rtt_timing && seq_gt(s->ack, t->rxt.rtt_seq)) {
+            tcp_rtt_sample(&t->rtt, st->now - t->rxt.rtt_start);
+            t->rxt.rtt_timing = false;
         }
-        timer_cancel(st, &t->t_rexmt);
+        timer_cancel(st, &t->timer.rexmt);
         tcp_set_state(t, UST_TCP_ESTABLISHED);
         conn_established(t);
         ack_now(t);
@@ -421,10 +423,10 @@ static void syn_sent_input(struct tcb *t, const struct ipv4_hdr *ip, const struc
     }
     /* simultaneous open (RFC 9293 3.5 figure 8): SYN-RECEIVED, send
      * <SEQ=ISS><ACK=RCV.NXT><CTL=SYN,ACK> */
-    t->snd_wl2 = t->iss;
+    t->snd.wl2 = t->snd.iss;
     tcp_set_state(t, UST_TCP_SYN_RECEIVED);
-    t->snd_nxt = t->iss;
-    t->rtt_timing = false; /* the SYN goes again: Karn */
+    t->snd.nxt = t->snd.iss;
+    t->rxt.rtt_timing = false; /* the SYN goes again: Karn */
     hold_syn_text(t, s);
 }
 
@@ -437,9 +439,9 @@ static void update_ts_recent(struct tcb *t, const struct seg *s);
 static void dsack_below_rcv_nxt(struct tcb *t, const struct seg *s)
 {
     uint32_t from = s->seq + ((s->flags & TCP_SYN) ? 1 : 0);
-    if (s->len == 0 || !seq_lt(from, t->rcv_nxt))
+    if (s->len == 0 || !seq_lt(from, t->rcv.nxt))
         return;
-    uint32_t to = seq_lt(from + s->len, t->rcv_nxt) ? from + s->len : t->rcv_nxt;
+    uint32_t to = seq_lt(from + s->len, t->rcv.nxt) ? from + s->len : t->rcv.nxt;
     tcp_dsack_note(t, from, to);
 }
 
@@ -462,8 +464,8 @@ static void unacceptable_seg(struct tcb *t, const struct seg *s, uint32_t len)
      * RFC 5961 5.2 for ACKs): a blind forgery must hit a window,
      * as for in-window data, to push TS.Recent up so that PAWS
      * drops the peer's segments. */
-    if (seq_le(s->seq + len, t->rcv_nxt) &&
-        seq_ge(s->seq, t->rcv_nxt - (uint32_t)t->rcvbuf.cap))
+    if (seq_le(s->seq + len, t->rcv.nxt) &&
+        seq_ge(s->seq, t->rcv.nxt - (uint32_t)t->rcv.buf.cap))
         update_ts_recent(t, s);
     dsack_below_rcv_nxt(t, s);
     tcp_oow_ack(t, len, s->flags, &t->st->stats.tcp.AckSkippedSeq); /* RFC 5961 10 */
@@ -475,9 +477,9 @@ static void unacceptable_seg(struct tcb *t, const struct seg *s, uint32_t len)
 static void trim_to_window(struct tcb *t, struct seg *s, uint32_t wnd)
 {
     /* trim the front: bytes (and a SYN) before RCV.NXT are old */
-    if (seq_lt(s->seq, t->rcv_nxt)) {
+    if (seq_lt(s->seq, t->rcv.nxt)) {
         dsack_below_rcv_nxt(t, s);
-        uint32_t skip = t->rcv_nxt - s->seq;
+        uint32_t skip = t->rcv.nxt - s->seq;
         if (s->flags & TCP_SYN) {
             s->flags &= (uint8_t)~TCP_SYN;
             skip--;
@@ -490,8 +492,8 @@ static void trim_to_window(struct tcb *t, struct seg *s, uint32_t wnd)
         s->seq += skip;
     }
     /* trim the tail beyond the window (a FIN there is lost with it) */
-    if (s->len && seq_gt(s->seq + s->len, t->rcv_nxt + wnd)) {
-        uint32_t keep = t->rcv_nxt + wnd - s->seq;
+    if (s->len && seq_gt(s->seq + s->len, t->rcv.nxt + wnd)) {
+        uint32_t keep = t->rcv.nxt + wnd - s->seq;
         s->len = keep;
         s->flags &= (uint8_t)~TCP_FIN;
     }
@@ -499,10 +501,10 @@ static void trim_to_window(struct tcb *t, struct seg *s, uint32_t wnd)
 
 static bool check_seq(struct tcb *t, struct seg *s)
 {
-    uint32_t wnd = seq_gt(t->rcv_adv, t->rcv_nxt) ? t->rcv_adv - t->rcv_nxt : 0;
+    uint32_t wnd = seq_gt(t->rcv.adv, t->rcv.nxt) ? t->rcv.adv - t->rcv.nxt : 0;
     /* Simultaneous open: the peer's SYN,ACK repeats the SYN we already
      * took; its SYN lies before RCV.NXT and is trimmed like old data. */
-    if ((s->flags & TCP_SYN) && s->seq == t->irs && (s->flags & TCP_ACK) &&
+    if ((s->flags & TCP_SYN) && s->seq == t->rcv.irs && (s->flags & TCP_ACK) &&
         t->state == UST_TCP_SYN_RECEIVED && !(t->flags & TF_PASSIVE)) {
         s->flags &= (uint8_t)~TCP_SYN;
         s->seq++;
@@ -510,12 +512,12 @@ static bool check_seq(struct tcb *t, struct seg *s)
     uint32_t len = seg_seqlen(s);
     bool ok;
     if (len == 0)
-        ok = wnd == 0 ? s->seq == t->rcv_nxt : seq_in(s->seq, t->rcv_nxt, t->rcv_nxt + wnd);
+        ok = wnd == 0 ? s->seq == t->rcv.nxt : seq_in(s->seq, t->rcv.nxt, t->rcv.nxt + wnd);
     else
-        ok = wnd != 0 && (seq_in(s->seq, t->rcv_nxt, t->rcv_nxt + wnd) ||
-                          seq_in(s->seq + len - 1, t->rcv_nxt, t->rcv_nxt + wnd));
+        ok = wnd != 0 && (seq_in(s->seq, t->rcv.nxt, t->rcv.nxt + wnd) ||
+                          seq_in(s->seq + len - 1, t->rcv.nxt, t->rcv.nxt + wnd));
     /* MUST-66: a zero window still lets RST and URG through at RCV.NXT */
-    if (!ok && wnd == 0 && s->seq == t->rcv_nxt && (s->flags & (TCP_RST | TCP_URG)))
+    if (!ok && wnd == 0 && s->seq == t->rcv.nxt && (s->flags & (TCP_RST | TCP_URG)))
         ok = true;
     if (!ok) {
         if (!(s->flags & TCP_RST))
@@ -540,7 +542,7 @@ static bool check_rst(struct tcb *t, const struct seg *s)
         st->stats.tcp.TimeWaitRstIgnored++;
         return false;
     }
-    if (s->seq != t->rcv_nxt) { /* in the window but not exact: challenge */
+    if (s->seq != t->rcv.nxt) { /* in the window but not exact: challenge */
         st->stats.tcp.RstUnacceptable++;
         tcp_challenge_ack(t);
         return false;
@@ -585,14 +587,14 @@ static bool check_syn(struct tcb *t, const struct seg *s)
 static bool syn_received_ack(struct tcb *t, const struct ipv4_hdr *ip, const struct seg *s)
 {
     struct ust_stack *st = t->st;
-    if (!(seq_lt(t->snd_una, s->ack) && seq_le(s->ack, t->snd_max)) &&
+    if (!(seq_lt(t->snd.una, s->ack) && seq_le(s->ack, t->snd.max)) &&
         !child_adopt_cookie(t, ip, s)) {
         tcp_reply_reset(st, ip->src, ip->dst, s->h, seg_seqlen(s));
         return false;
     }
     if (t->listener) {
         struct tcb *l = t->listener;
-        if (l->naccept >= l->backlog) { /* accept queue full: drop, the SYN,ACK repeats */
+        if (l->lsn.naccept >= l->lsn.backlog) { /* accept queue full: drop, the SYN,ACK repeats */
             st->stats.tcp.AcceptQueueDrops++;
             return false;
         }
@@ -600,16 +602,16 @@ static bool syn_received_ack(struct tcb *t, const struct ipv4_hdr *ip, const str
     }
     /* our SYN is acknowledged: it leaves the sequence space first, so
      * that the send ring lines up with SND.UNA from here on */
-    t->snd_una = t->iss + 1;
-    if (t->rtt_timing && seq_gt(s->ack, t->rtt_seq)) {
-        tcp_rtt_sample(&t->rtt, st->now - t->rtt_start);
-        t->rtt_timing = false;
+    t->snd.una = t->snd.iss + 1;
+    if (t->rxt.rtt_timing && seq_gt(s->ack, t->rxt.rtt_seq)) {
+        tcp_rtt_sample(&t->rtt, st->now - t->rxt.rtt_start);
+        t->rxt.rtt_timing = false;
     }
-    timer_cancel(st, &t->t_rexmt);
+    timer_cancel(st, &t->timer.rexmt);
     tcp_set_state(t, UST_TCP_ESTABLISHED);
-    tcp_set_snd_wnd(t, (uint32_t)s->wnd << t->snd_wscale);
-    t->snd_wl1 = s->seq;
-    t->snd_wl2 = s->ack;
+    tcp_set_snd_wnd(t, (uint32_t)s->wnd << t->opt.snd_wscale);
+    t->snd.wl1 = s->seq;
+    t->snd.wl2 = s->ack;
     conn_established(t);
     if (t->flags & TF_FIN_QUEUED) /* closed while in SYN-RECEIVED */
         tcp_set_state(t, UST_TCP_FIN_WAIT_1);
@@ -647,15 +649,15 @@ static void check_urg(struct tcb *t, const struct seg *s)
  * filled. check_fin takes it when RCV.NXT reaches it. */
 static void hold_fin(struct tcb *t, uint32_t fin_seq)
 {
-    if ((t->flags & TF_OOO_FIN) && t->ooo_fin_seq == fin_seq) {
+    if (t->rcv.ooo_fin && t->rcv.ooo_fin_seq == fin_seq) {
         /* it came twice: a D-SACK covers it, as Linux's covers end_seq */
-        if (t->dsack_pending && t->dsack_right == fin_seq)
-            t->dsack_right++;
+        if (t->rcv.dsack_pending && t->rcv.dsack_right == fin_seq)
+            t->rcv.dsack_right++;
         else
             tcp_dsack_note(t, fin_seq, fin_seq + 1);
     }
-    t->flags |= TF_OOO_FIN;
-    t->ooo_fin_seq = fin_seq;
+    t->rcv.ooo_fin = true;
+    t->rcv.ooo_fin_seq = fin_seq;
     tcp_sack_note_ooo(t, fin_seq);
 }
 
@@ -663,7 +665,7 @@ static void hold_fin(struct tcb *t, uint32_t fin_seq)
 static void hold_text(struct tcb *t, const struct seg *s, uint32_t off)
 {
     struct ust_stack *st = t->st;
-    if (asm_add(&t->ooo, off, s->len) != UST_OK) {
+    if (asm_add(&t->rcv.ooo, off, s->len) != UST_OK) {
         st->stats.tcp.OfoDrops++;
         return;
     }
@@ -678,17 +680,17 @@ static void hold_text(struct tcb *t, const struct seg *s, uint32_t off)
  * there) becomes readable and RCV.NXT moves past it. */
 static void take_in_order(struct tcb *t, uint32_t min, bool filled_hole)
 {
-    uint32_t n = asm_front(&t->ooo);
+    uint32_t n = asm_front(&t->rcv.ooo);
     if (n < min) /* the table was full: the in-order bytes still count */
         n = min;
     if (n == 0)
         return;
-    asm_advance(&t->ooo, n);
+    asm_advance(&t->rcv.ooo, n);
     tcp_ofo_account(t);
-    ring_commit(&t->rcvbuf, n);
-    t->rcv_nxt += n;
-    t->bytes_received += n;
-    t->rcv_unacked += n;
+    ring_commit(&t->rcv.buf, n);
+    t->rcv.nxt += n;
+    t->ctr.bytes_received += n;
+    t->rcv.unacked += n;
     tcp_ack_in_order_data(t, filled_hole);
 }
 
@@ -703,7 +705,7 @@ static bool take_text(struct tcb *t, const struct seg *s)
         t->state != UST_TCP_FIN_WAIT_2)
         return true; /* the peer already sent its FIN: ignore */
     if (s->len == 0) {
-        if ((s->flags & TCP_FIN) && s->seq != t->rcv_nxt) {
+        if ((s->flags & TCP_FIN) && s->seq != t->rcv.nxt) {
             st->stats.tcp.OfoQueued++;
             hold_fin(t, s->seq);
             ack_now(t);
@@ -719,13 +721,13 @@ static bool take_text(struct tcb *t, const struct seg *s)
         tcp_drop(t, UST_ERR_CONNRESET, true);
         return false;
     }
-    uint32_t off = s->seq - t->rcv_nxt;
+    uint32_t off = s->seq - t->rcv.nxt;
     if (off > 0 && !tcp_ofo_room(t, s->len)) { /* tcp_hold.c: stack-wide cap */
         st->stats.tcp.OfoMemDrops++;
         ack_now(t);
         return true;
     }
-    long stored = ring_write_at(&t->rcvbuf, off, s->data, s->len);
+    long stored = ring_write_at(&t->rcv.buf, off, s->data, s->len);
     if (stored < (long)s->len) { /* cannot happen inside the window; be safe */
         st->stats.tcp.OfoDrops++;
         ack_now(t);
@@ -738,8 +740,8 @@ static bool take_text(struct tcb *t, const struct seg *s)
         take_in_order(t, 0, true);
         return true;
     }
-    bool filled_hole = !asm_empty(&t->ooo);
-    asm_add(&t->ooo, 0, s->len); /* merges with what follows; never a new range */
+    bool filled_hole = !asm_empty(&t->rcv.ooo);
+    asm_add(&t->rcv.ooo, 0, s->len); /* merges with what follows; never a new range */
     take_in_order(t, s->len, filled_hole);
     return true;
 }
@@ -748,11 +750,11 @@ static bool take_text(struct tcb *t, const struct seg *s)
  * segment, or held out of order (hold_fin) and reached now. */
 static void check_fin(struct tcb *t, const struct seg *s)
 {
-    bool in_order = (s->flags & TCP_FIN) && s->seq + s->len == t->rcv_nxt;
-    bool queued = (t->flags & TF_OOO_FIN) && t->ooo_fin_seq == t->rcv_nxt;
+    bool in_order = (s->flags & TCP_FIN) && s->seq + s->len == t->rcv.nxt;
+    bool queued = t->rcv.ooo_fin && t->rcv.ooo_fin_seq == t->rcv.nxt;
     if (!in_order && !queued)
         return;
-    t->flags &= ~TF_OOO_FIN;
+    t->rcv.ooo_fin = false;
     if (t->flags & TF_FIN_RCVD) {
         ack_now(t);
         if (t->state == UST_TCP_TIME_WAIT)
@@ -760,9 +762,9 @@ static void check_fin(struct tcb *t, const struct seg *s)
         return;
     }
     t->flags |= TF_FIN_RCVD;
-    t->rcv_nxt++;
+    t->rcv.nxt++;
     ack_now(t);
-    bool fin_acked = (t->flags & TF_FIN_SENT) && seq_gt(t->snd_una, t->fin_seq);
+    bool fin_acked = (t->flags & TF_FIN_SENT) && seq_gt(t->snd.una, t->snd.fin_seq);
     switch (t->state) {
     case UST_TCP_SYN_RECEIVED:
     case UST_TCP_ESTABLISHED:
@@ -792,9 +794,9 @@ static void check_fin(struct tcb *t, const struct seg *s)
  * is an old duplicate: ACK and drop (a RST is not subject to it). */
 static bool check_paws(struct tcb *t, const struct seg *s)
 {
-    if (!(t->flags & TF_TS_OK) || !s->h->opts.has_timestamp || (s->flags & TCP_RST))
+    if (!t->opt.ts_ok || !s->h->opts.has_timestamp || (s->flags & TCP_RST))
         return true;
-    if (!seq_lt(s->h->opts.ts_val, t->ts_recent))
+    if (!seq_lt(s->h->opts.ts_val, t->opt.ts_recent))
         return true;
     t->st->stats.tcp.PawsDrops++;
     dsack_below_rcv_nxt(t, s); /* an old duplicate: its data, if any, came before */
@@ -806,24 +808,24 @@ static bool check_paws(struct tcb *t, const struct seg *s)
  * ACK we sent. */
 static void update_ts_recent(struct tcb *t, const struct seg *s)
 {
-    if (!(t->flags & TF_TS_OK) || !s->h->opts.has_timestamp)
+    if (!t->opt.ts_ok || !s->h->opts.has_timestamp)
         return;
-    if (seq_le(s->seq, t->last_ack_sent) && seq_ge(s->h->opts.ts_val, t->ts_recent))
-        t->ts_recent = s->h->opts.ts_val;
+    if (seq_le(s->seq, t->rcv.last_ack_sent) && seq_ge(s->h->opts.ts_val, t->opt.ts_recent))
+        t->opt.ts_recent = s->h->opts.ts_val;
 }
 
 static void synchronized_input(struct tcb *t, const struct ipv4_hdr *ip, struct seg *s)
 {
-    if (t->state == UST_TCP_SYN_RECEIVED && s->flags == TCP_SYN && s->seq == t->irs) {
+    if (t->state == UST_TCP_SYN_RECEIVED && s->flags == TCP_SYN && s->seq == t->rcv.irs) {
         /* the peer repeats its SYN: our SYN,ACK was lost, send it again */
-        t->snd_nxt = t->iss;
+        t->snd.nxt = t->snd.iss;
         return;
     }
     if (!check_paws(t, s) || !check_seq(t, s))
         return;
     update_ts_recent(t, s);
     t->last_rcv = t->st->now;
-    t->keep_probes = 0;
+    t->rxt.keep_probes = 0;
     if (!check_rst(t, s) || !check_syn(t, s) || !check_ack(t, ip, s))
         return;
     if (tcp_ecn_rx(t, ip->tos, s->flags, s->len)) /* RFC 3168 6.1.3 */
@@ -857,14 +859,14 @@ static bool bad_address(const struct ust_stack *st, const struct ipv4_hdr *ip)
  * without timestamps has no TSval to compare: a SYN with them is new. */
 static bool time_wait_syn_is_new(const struct tcb *t, const struct seg *s)
 {
-    bool seq_newer = seq_gt(s->seq, t->rcv_nxt);
+    bool seq_newer = seq_gt(s->seq, t->rcv.nxt);
     bool new_ts = t->st->cfg.tcp_timestamps && s->h->opts.has_timestamp;
     if (!new_ts)
         return seq_newer;
-    if (!(t->flags & TF_TS_OK))
+    if (!t->opt.ts_ok)
         return true;
     uint32_t tsval = s->h->opts.ts_val;
-    return seq_gt(tsval, t->ts_recent) || (tsval == t->ts_recent && seq_newer);
+    return seq_gt(tsval, t->opt.ts_recent) || (tsval == t->opt.ts_recent && seq_newer);
 }
 
 /* A SYN for a connection in TIME-WAIT. A new one (above) ends the old
@@ -890,7 +892,7 @@ static struct tcb *time_wait_syn(struct tcb *t, struct seg *s, const struct ipv4
     TCB_TRACE(t, "%s TIME-WAIT ends: new SYN seq %u", tcb_str(t, b, sizeof(b)), s->seq);
     st->stats.tcp.TimeWaitReopens++;
     s->tw_reopen = true;
-    s->tw_snd_max = t->snd_max;
+    s->tw_snd_max = t->snd.max;
     tcp_set_state(t, UST_TCP_CLOSED);
     tcb_reap(t);
     return l;

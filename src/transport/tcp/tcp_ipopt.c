@@ -16,7 +16,7 @@
 #include "tcp.h"
 #include "wire/ipv4.h"
 
-_Static_assert(sizeof(((struct tcb *)0)->ip_opts) == IPV4_MAX_OPT_LEN, "ip_opts size");
+_Static_assert(sizeof(((struct tcb *)0)->so.ip_opts) == IPV4_MAX_OPT_LEN, "ip_opts size");
 
 int tcp_ipopt_set(struct tcb *t, const void *val, size_t len)
 {
@@ -24,8 +24,8 @@ int tcp_ipopt_set(struct tcb *t, const void *val, size_t len)
     int n = len ? ipv4_opts_from_user(val, len, opts) : 0; /* empty: none (Linux) */
     if (n < 0)
         return n;
-    memcpy(t->ip_opts, opts, (size_t)n);
-    t->ip_opt_len = (uint8_t)n;
+    memcpy(t->so.ip_opts, opts, (size_t)n);
+    t->so.ip_opt_len = (uint8_t)n;
     if (tcp_state_synchronized(t->state))
         tcp_update_mss(t);
     return UST_OK;
@@ -33,9 +33,9 @@ int tcp_ipopt_set(struct tcb *t, const void *val, size_t len)
 
 int tcp_ipopt_get(const struct tcb *t, void *val, size_t *len)
 {
-    size_t n = *len < t->ip_opt_len ? *len : t->ip_opt_len;
+    size_t n = *len < t->so.ip_opt_len ? *len : t->so.ip_opt_len;
     if (n)
-        memcpy(val, t->ip_opts, n);
+        memcpy(val, t->so.ip_opts, n);
     *len = n;
     return UST_OK;
 }
@@ -43,9 +43,9 @@ int tcp_ipopt_get(const struct tcb *t, void *val, size_t *len)
 uint8_t tcp_ipopt_for_syn(const struct tcb *l, const struct ipv4_hdr *ip,
                           uint8_t out[IPV4_MAX_OPT_LEN])
 {
-    if (l->ip_opt_len) { /* MUST-52: the application's options win */
-        memcpy(out, l->ip_opts, l->ip_opt_len);
-        return l->ip_opt_len;
+    if (l->so.ip_opt_len) { /* MUST-52: the application's options win */
+        memcpy(out, l->so.ip_opts, l->so.ip_opt_len);
+        return l->so.ip_opt_len;
     }
     int off = ip->opts ? ipv4_srr_find(ip->opts, ip->opt_len) : -1;
     if (off < 0)
@@ -55,8 +55,8 @@ uint8_t tcp_ipopt_for_syn(const struct tcb *l, const struct ipv4_hdr *ip,
 
 void tcp_ipopt_inherit(struct tcb *c, const struct tcb *l, const struct ipv4_hdr *ip)
 {
-    c->ip_opt_len = tcp_ipopt_for_syn(l, ip, c->ip_opts);
-    if (c->ip_opt_len && !l->ip_opt_len)
+    c->so.ip_opt_len = tcp_ipopt_for_syn(l, ip, c->so.ip_opts);
+    if (c->so.ip_opt_len && !l->so.ip_opt_len)
         TRACE(c->st, "tcp", "passive open: return source route of %u bytes kept (MUST-53)",
-              c->ip_opt_len);
+              c->so.ip_opt_len);
 }

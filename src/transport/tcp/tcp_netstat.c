@@ -22,13 +22,13 @@ static void tcb_entry(const struct tcb *t, struct ust_sock_entry *e)
     };
     if (t->state == UST_TCP_LISTEN) {
         /* Linux's convention: accept queue length and backlog */
-        e->recv_q = t->naccept;
-        e->send_q = t->backlog;
+        e->recv_q = t->lsn.naccept;
+        e->send_q = t->lsn.backlog;
         e->raddr = 0;
         e->rport = 0;
     } else {
-        e->recv_q = clamp32(ring_len(&t->rcvbuf));
-        e->send_q = clamp32(ring_len(&t->sndbuf));
+        e->recv_q = clamp32(ring_len(&t->rcv.buf));
+        e->send_q = clamp32(ring_len(&t->snd.buf));
     }
 }
 

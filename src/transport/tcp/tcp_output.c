@@ -20,10 +20,10 @@ uint32_t tcp_snd_data_seq(const struct tcb *t)
 {
     /* until the SYN is acknowledged it occupies SND.UNA */
     bool syn_unacked = t->state == UST_TCP_SYN_SENT || t->state == UST_TCP_SYN_RECEIVED;
-    return t->snd_una + (syn_unacked ? 1 : 0);
+    return t->snd.una + (syn_unacked ? 1 : 0);
 }
 
-uint32_t tcp_flight(const struct tcb *t) { return t->snd_max - t->snd_una; }
+uint32_t tcp_flight(const struct tcb *t) { return t->snd.max - t->snd.una; }
 
 uint16_t tcp_adv_mss_to(struct ust_stack *st, ust_ip4_t raddr, uint16_t user_mss)
 {
@@ -35,19 +35,19 @@ uint16_t tcp_adv_mss_to(struct ust_stack *st, ust_ip4_t raddr, uint16_t user_mss
     return (uint16_t)(mss > 65535 ? 65535 : mss);
 }
 
-uint16_t tcp_adv_mss(const struct tcb *t) { return tcp_adv_mss_to(t->st, t->raddr, t->user_mss); }
+uint16_t tcp_adv_mss(const struct tcb *t) { return tcp_adv_mss_to(t->st, t->raddr, t->so.user_mss); }
 
 uint32_t tcp_ts_now(const struct tcb *t)
 {
     /* RFC 7323 5.4: a clock between 1 ms and 1 s per tick; 1 ms */
-    return (uint32_t)(t->st->now / UST_MSEC) + t->ts_offset;
+    return (uint32_t)(t->st->now / UST_MSEC) + t->opt.ts_offset;
 }
 
 /* Bytes of TCP options on every segment after the SYN. */
 static unsigned tcp_opt_overhead(const struct tcb *t)
 {
     /* NOP, NOP, TS (RFC 7323 appendix A); IP options (MUST-16, tcp_ipopt.c) */
-    return ((t->flags & TF_TS_OK) ? 12 : 0) + t->ip_opt_len;
+    return (t->opt.ts_ok ? 12 : 0) + t->so.ip_opt_len;
 }
 
 void tcp_update_mss(struct tcb *t)
@@ -55,32 +55,32 @@ void tcp_update_mss(struct tcb *t)
     /* RFC 9293 3.7.1 MUST-16: min(SendMSS + 20, MMS_S) - TCPhdr - IPopts;
      * the timestamps option is the only one we send after the SYN. */
     unsigned mtu = ipv4_mtu_for(t->st, t->raddr);
-    unsigned mss = t->peer_mss;
+    unsigned mss = t->opt.peer_mss;
     if (mtu > TCP_HDR_LEN && mtu - TCP_HDR_LEN < mss)
         mss = mtu - TCP_HDR_LEN;
     if (mss > tcp_opt_overhead(t))
         mss -= tcp_opt_overhead(t);
-    if (t->user_mss && t->user_mss < mss)
-        mss = t->user_mss;
+    if (t->so.user_mss && t->so.user_mss < mss)
+        mss = t->so.user_mss;
     if (mss < TCP_MIN_SND_MSS)
         mss = TCP_MIN_SND_MSS;
-    t->mss = (uint16_t)mss;
+    t->opt.mss = (uint16_t)mss;
     t->cc.mss = mss;
 }
 
 uint32_t tcp_rcv_window(const struct tcb *t)
 {
-    uint32_t space = (uint32_t)ring_space(&t->rcvbuf);
-    uint32_t cur = seq_gt(t->rcv_adv, t->rcv_nxt) ? t->rcv_adv - t->rcv_nxt : 0;
+    uint32_t space = (uint32_t)ring_space(&t->rcv.buf);
+    uint32_t cur = seq_gt(t->rcv.adv, t->rcv.nxt) ? t->rcv.adv - t->rcv.nxt : 0;
     uint32_t wnd = space;
     /* RFC 9293 3.8.6.2.2 (MUST-39): move the right edge only by at least
      * min(buffer / 2, MSS), never by dribs. */
-    uint32_t step = (uint32_t)(t->rcvbuf.cap / 2);
-    if (t->rcv_mss && t->rcv_mss < step)
-        step = t->rcv_mss;
+    uint32_t step = (uint32_t)(t->rcv.buf.cap / 2);
+    if (t->opt.rcv_mss && t->opt.rcv_mss < step)
+        step = t->opt.rcv_mss;
     if (space > cur && space - cur < step)
         wnd = cur;
-    uint32_t max = (uint32_t)65535 << t->rcv_wscale;
+    uint32_t max = (uint32_t)65535 << t->opt.rcv_wscale;
     return wnd > max ? max : wnd;
 }
 
@@ -130,7 +130,7 @@ static void add_sack_blocks(struct tcb *t, struct tcp_opts *o, uint32_t len)
     unsigned used = o->has_timestamp ? 12 : 0;
     unsigned room = TCP_MAX_HDR_LEN - TCP_HDR_LEN - used;
     if (len) { /* the segment was sized for MSS + our usual options */
-        unsigned budget = t->mss + tcp_opt_overhead(t);
+        unsigned budget = t->opt.mss + tcp_opt_overhead(t);
         unsigned need = len + used;
         room = need < budget ? budget - need : 0;
         if (room > TCP_MAX_HDR_LEN - TCP_HDR_LEN - used)
@@ -149,20 +149,20 @@ static uint32_t syn_options(struct tcb *t, struct tcp_hdr *h, uint8_t flags, uin
 {
     /* MSS on every SYN (MAY-3); window scale offered (RFC 7323 1.3) */
     h->opts.has_mss = true;
-    h->opts.mss = t->rcv_mss = tcp_adv_mss(t);
-    bool ws = t->state == UST_TCP_SYN_SENT ? t->wscale_offered : (t->flags & TF_WSCALE_OK) != 0;
+    h->opts.mss = t->opt.rcv_mss = tcp_adv_mss(t);
+    bool ws = t->state == UST_TCP_SYN_SENT ? t->opt.wscale_offered : t->opt.wscale_ok;
     if (ws) {
         h->opts.has_wscale = true;
-        h->opts.wscale = t->rcv_wscale;
+        h->opts.wscale = t->opt.rcv_wscale;
     }
     h->wnd = (uint16_t)(wnd > 65535 ? 65535 : wnd); /* never scaled in a SYN */
     h->opts.sack_permitted =
-        t->state == UST_TCP_SYN_SENT ? t->sack_offered : (t->flags & TF_SACK_OK) != 0;
-    bool ts = t->state == UST_TCP_SYN_SENT ? t->ts_offered : (t->flags & TF_TS_OK) != 0;
+        t->state == UST_TCP_SYN_SENT ? t->opt.sack_offered : t->opt.sack_ok;
+    bool ts = t->state == UST_TCP_SYN_SENT ? t->opt.ts_offered : t->opt.ts_ok;
     if (ts) {
         h->opts.has_timestamp = true;
         h->opts.ts_val = tcp_ts_now(t);
-        h->opts.ts_ecr = (flags & TCP_ACK) ? t->ts_recent : 0;
+        h->opts.ts_ecr = (flags & TCP_ACK) ? t->opt.ts_recent : 0;
     }
     return h->wnd;
 }
@@ -176,7 +176,7 @@ static int tcp_xmit(struct tcb *t, uint32_t seq, uint8_t flags, uint32_t data_of
     if (!p)
         return UST_ERR_NOMEM;
     if (len)
-        ring_peek(&t->sndbuf, data_off, p->data, len);
+        ring_peek(&t->snd.buf, data_off, p->data, len);
     struct tcp_hdr h;
     memset(&h, 0, sizeof(h));
     h.sport = t->lport;
@@ -189,25 +189,25 @@ static int tcp_xmit(struct tcb *t, uint32_t seq, uint8_t flags, uint32_t data_of
         wnd = syn_options(t, &h, flags, wnd);
     } else {
         h.wnd = tcp_wnd_field(t, wnd); /* never left of the offered edge (SHLD-14) */
-        wnd = (uint32_t)h.wnd << t->rcv_wscale;
+        wnd = (uint32_t)h.wnd << t->opt.rcv_wscale;
     }
-    if ((t->flags & TF_TS_OK) && !(flags & (TCP_SYN | TCP_RST))) {
+    if (t->opt.ts_ok && !(flags & (TCP_SYN | TCP_RST))) {
         /* RFC 7323 3.2: on every segment but a RST */
         h.opts.has_timestamp = true;
         h.opts.ts_val = tcp_ts_now(t);
-        h.opts.ts_ecr = t->ts_recent;
+        h.opts.ts_ecr = t->opt.ts_recent;
     }
     if ((flags & TCP_ACK) && !(flags & (TCP_SYN | TCP_RST)))
         add_sack_blocks(t, &h.opts, len);
     tcp_urg_apply(t, &h); /* RFC 9293 3.8.5 (MUST-30) */
     if (flags & TCP_ACK) {
-        h.ack = t->rcv_nxt;
-        t->last_ack_sent = t->rcv_nxt;
-        if (seq_gt(t->rcv_nxt + wnd, t->rcv_adv))
-            t->rcv_adv = t->rcv_nxt + wnd;
+        h.ack = t->rcv.nxt;
+        t->rcv.last_ack_sent = t->rcv.nxt;
+        if (seq_gt(t->rcv.nxt + wnd, t->rcv.adv))
+            t->rcv.adv = t->rcv.nxt + wnd;
         t->flags &= ~(TF_ACK_NOW | TF_DELACK | TF_ACK_BATCH);
-        t->rcv_unacked = 0;
-        timer_cancel(st, &t->t_delack);
+        t->rcv.unacked = 0;
+        timer_cancel(st, &t->timer.delack);
     }
     size_t hl = TCP_HDR_LEN + tcp_opts_len(&h.opts);
     uint8_t *hdr = pkt_push(p, hl);
@@ -216,37 +216,37 @@ static int tcp_xmit(struct tcb *t, uint32_t seq, uint8_t flags, uint32_t data_of
         return UST_ERR_NOMEM;
     }
     trace_tx(t, &h, len);
-    return tcp_send_pkt(st, t->laddr, t->raddr, tos, t->ttl, t->ip_opts, t->ip_opt_len, p);
+    return tcp_send_pkt(st, t->laddr, t->raddr, tos, t->so.ttl, t->so.ip_opts, t->so.ip_opt_len, p);
 }
 
 static void start_rtt_timing(struct tcb *t, uint32_t seq)
 {
-    if (t->rtt_timing)
+    if (t->rxt.rtt_timing)
         return;
-    t->rtt_timing = true;
-    t->rtt_seq = seq;
-    t->rtt_start = t->st->now;
+    t->rxt.rtt_timing = true;
+    t->rxt.rtt_seq = seq;
+    t->rxt.rtt_start = t->st->now;
 }
 
 /* SYN-SENT / SYN-RECEIVED: (re)send our SYN, or an ACK if one is owed. */
 static void output_handshake(struct tcb *t)
 {
-    if (t->snd_nxt == t->iss) {
+    if (t->snd.nxt == t->snd.iss) {
         uint8_t flags = TCP_SYN | (t->state == UST_TCP_SYN_RECEIVED ? TCP_ACK : 0);
-        bool rexmit = seq_lt(t->snd_nxt, t->snd_max);
+        bool rexmit = seq_lt(t->snd.nxt, t->snd.max);
         flags |= tcp_ecn_syn_flags(t, rexmit); /* RFC 3168 6.1.1 */
         if (rexmit) {
             t->st->stats.tcp.RetransSegs++;
-            t->total_retrans++;
-            t->rtt_timing = false;
+            t->ctr.total_retrans++;
+            t->rxt.rtt_timing = false;
         } else {
-            start_rtt_timing(t, t->iss);
+            start_rtt_timing(t, t->snd.iss);
         }
-        tcp_xmit(t, t->iss, flags, 0, 0);
-        t->snd_nxt = t->iss + 1;
-        t->snd_max = seq_max(t->snd_max, t->snd_nxt);
+        tcp_xmit(t, t->snd.iss, flags, 0, 0);
+        t->snd.nxt = t->snd.iss + 1;
+        t->snd.max = seq_max(t->snd.max, t->snd.nxt);
     } else if ((t->flags & TF_ACK_NOW) && t->state == UST_TCP_SYN_RECEIVED) {
-        tcp_xmit(t, t->snd_nxt, TCP_ACK, 0, 0);
+        tcp_xmit(t, t->snd.nxt, TCP_ACK, 0, 0);
     }
     tcp_timer_update(t);
 }
@@ -254,7 +254,7 @@ static void output_handshake(struct tcb *t)
 /* May we send our FIN after this segment? */
 static bool fin_fits(const struct tcb *t, uint32_t seg_end)
 {
-    if (!(t->flags & TF_FIN_QUEUED) || seg_end != t->fin_seq)
+    if (!(t->flags & TF_FIN_QUEUED) || seg_end != t->snd.fin_seq)
         return false;
     return t->state == UST_TCP_FIN_WAIT_1 || t->state == UST_TCP_CLOSING ||
            t->state == UST_TCP_LAST_ACK;
@@ -266,18 +266,18 @@ static bool worth_sending(const struct tcb *t, uint32_t len, uint32_t off, bool 
 {
     if (len == 0)
         return fin;
-    if (len >= t->mss || force || fin || t->rack.tlp_probing)
+    if (len >= t->opt.mss || force || fin || t->rack.tlp_probing)
         return true; /* a loss probe goes whole or small (RFC 8985 7.3) */
-    if (seq_lt(t->snd_nxt, t->snd_max))
+    if (seq_lt(t->snd.nxt, t->snd.max))
         return true; /* retransmission: already decided once */
     /* Nagle with Minshall's refinement (as Linux): a small segment waits
      * only while an earlier small segment is unacknowledged, so the tail
      * of a large write is not held for an RTT. */
-    bool all_queued = off + len == ring_len(&t->sndbuf);
-    bool small_outstanding = seq_gt(t->snd_sml, t->snd_una);
-    if (all_queued && ((t->flags & TF_NODELAY) || !small_outstanding))
+    bool all_queued = off + len == ring_len(&t->snd.buf);
+    bool small_outstanding = seq_gt(t->snd.sml, t->snd.una);
+    if (all_queued && (t->so.nodelay || !small_outstanding))
         return true;
-    return t->max_snd_wnd && len >= t->max_snd_wnd / 2;
+    return t->snd.max_wnd && len >= t->snd.max_wnd / 2;
 }
 
 /* Sends data and FIN segments while the windows allow. */
@@ -287,38 +287,38 @@ static void output_data(struct tcb *t)
     for (;;) {
         tcp_sack_skip_held(t);
         uint32_t data_seq = tcp_snd_data_seq(t);
-        uint32_t off = t->snd_nxt - data_seq;
-        uint32_t queued = (uint32_t)ring_len(&t->sndbuf);
+        uint32_t off = t->snd.nxt - data_seq;
+        uint32_t queued = (uint32_t)ring_len(&t->snd.buf);
         uint32_t avail = off < queued ? queued - off : 0;
-        uint32_t cc_edge = tcp_cc_send_edge(t), rwnd_edge = t->snd_una + t->snd_wnd;
+        uint32_t cc_edge = tcp_cc_send_edge(t), rwnd_edge = t->snd.una + t->snd.wnd;
         uint32_t edge = seq_lt(cc_edge, rwnd_edge) ? cc_edge : rwnd_edge;
-        uint32_t usable = seq_lt(t->snd_nxt, edge) ? edge - t->snd_nxt : 0;
+        uint32_t usable = seq_lt(t->snd.nxt, edge) ? edge - t->snd.nxt : 0;
         bool force = t->flags & TF_FORCE_PROBE;
         uint32_t len = avail < usable ? avail : usable;
-        if (len > t->mss)
-            len = t->mss;
+        if (len > t->opt.mss)
+            len = t->opt.mss;
         if (force && len == 0 && avail > 0)
             len = 1; /* zero-window probe: one byte beyond the window */
-        bool fin = fin_fits(t, t->snd_nxt + len);
+        bool fin = fin_fits(t, t->snd.nxt + len);
         if (!worth_sending(t, len, off, fin, force))
             break;
         uint8_t flags = TCP_ACK | (fin ? TCP_FIN : 0);
         if (len && off + len == queued)
             flags |= TCP_PSH; /* MUST-61: PSH on the segment that empties the queue */
-        bool rexmit = seq_lt(t->snd_nxt, t->snd_max);
+        bool rexmit = seq_lt(t->snd.nxt, t->snd.max);
         if (rexmit) {
             t->st->stats.tcp.RetransSegs++;
-            t->total_retrans++;
-            t->rtt_timing = false; /* Karn: an ACK could be for either copy */
+            t->ctr.total_retrans++;
+            t->rxt.rtt_timing = false; /* Karn: an ACK could be for either copy */
         } else {
-            start_rtt_timing(t, t->snd_nxt);
+            start_rtt_timing(t, t->snd.nxt);
         }
-        tcp_xmit(t, t->snd_nxt, flags, off, len);
-        tcp_rack_sent(t, t->snd_nxt, len + (fin ? 1 : 0), !rexmit);
-        t->snd_nxt += len + (fin ? 1 : 0);
-        t->snd_max = seq_max(t->snd_max, t->snd_nxt);
-        if (len < t->mss && !force)
-            t->snd_sml = t->snd_nxt;
+        tcp_xmit(t, t->snd.nxt, flags, off, len);
+        tcp_rack_sent(t, t->snd.nxt, len + (fin ? 1 : 0), !rexmit);
+        t->snd.nxt += len + (fin ? 1 : 0);
+        t->snd.max = seq_max(t->snd.max, t->snd.nxt);
+        if (len < t->opt.mss && !force)
+            t->snd.sml = t->snd.nxt;
         if (fin)
             t->flags |= TF_FIN_SENT;
         if (force) {
@@ -336,18 +336,18 @@ static uint32_t retransmit_at(struct tcb *t, uint32_t seq, uint32_t max)
 {
     uint32_t data_seq = tcp_snd_data_seq(t);
     uint32_t off = seq - data_seq;
-    uint32_t queued = (uint32_t)ring_len(&t->sndbuf);
+    uint32_t queued = (uint32_t)ring_len(&t->snd.buf);
     uint32_t len = off < queued ? queued - off : 0;
-    if (len > t->mss)
-        len = t->mss;
+    if (len > t->opt.mss)
+        len = t->opt.mss;
     if (len > max)
         len = max;
-    bool fin = fin_fits(t, seq + len) && seq_lt(seq + len, t->snd_max);
+    bool fin = fin_fits(t, seq + len) && seq_lt(seq + len, t->snd.max);
     if (len == 0 && !fin)
         return 0;
-    t->rtt_timing = false; /* Karn: never time a retransmitted segment */
+    t->rxt.rtt_timing = false; /* Karn: never time a retransmitted segment */
     t->st->stats.tcp.RetransSegs++;
-    t->total_retrans++;
+    t->ctr.total_retrans++;
     uint8_t flags = TCP_ACK | (fin ? TCP_FIN : 0) | (len && off + len == queued ? TCP_PSH : 0);
     tcp_xmit(t, seq, flags, off, len);
     tcp_rack_sent(t, seq, len + (fin ? 1 : 0), false);
@@ -357,14 +357,14 @@ static uint32_t retransmit_at(struct tcb *t, uint32_t seq, uint32_t max)
 static void send_reset(struct tcb *t)
 {
     t->st->stats.tcp.OutRsts++;
-    tcp_xmit(t, t->snd_nxt, TCP_RST | TCP_ACK, 0, 0);
+    tcp_xmit(t, t->snd.nxt, TCP_RST | TCP_ACK, 0, 0);
 }
 
 static void send_keepalive(struct tcb *t)
 {
     /* RFC 1122 4.2.3.6: an old sequence number makes the peer answer with
      * an ACK; no garbage octet (SHLD-12). */
-    tcp_xmit(t, t->snd_una - 1, TCP_ACK, 0, 0);
+    tcp_xmit(t, t->snd.una - 1, TCP_ACK, 0, 0);
 }
 
 /* A segment a detector, a timer or tcp_drop asked for (tcb->tx_req),
@@ -399,7 +399,7 @@ void tcp_output(struct tcb *t)
         return;
     case UST_TCP_TIME_WAIT:
         if (t->flags & TF_ACK_NOW)
-            tcp_xmit(t, t->snd_nxt, TCP_ACK, 0, 0);
+            tcp_xmit(t, t->snd.nxt, TCP_ACK, 0, 0);
         return;
     default:
         break;
@@ -410,7 +410,7 @@ void tcp_output(struct tcb *t)
      * back, SND.NXT may lie below the peer's RCV.NXT and the peer would
      * drop our ACK as an old duplicate (RFC 9293 3.10.7.4 first check). */
     if (t->flags & TF_ACK_NOW)
-        tcp_xmit(t, t->snd_max, TCP_ACK, 0, 0);
+        tcp_xmit(t, t->snd.max, TCP_ACK, 0, 0);
     tcp_timer_update(t);
     tcp_tlp_schedule(t);
 }

@@ -36,17 +36,18 @@ void tcp_rack_start(struct tcb *t)
     struct tcp_rack *r = &t->rack;
     sendmap_free(&r->map);
     memset(r, 0, sizeof(*r));
-    t->flags &= ~(TF_RACK | TF_RTO_RECOVERY);
+    t->rec.rack_on = false;
+    t->rec.rto_recovery = false;
     /* RFC 8985 4: RACK-TLP needs SACK and a per-connection scoreboard */
-    if (!t->st->cfg.tcp_rack || !(t->flags & TF_SACK_OK))
+    if (!t->st->cfg.tcp_rack || !t->opt.sack_ok)
         return;
     r->reo_wnd_mult = 1;
-    r->fack = t->snd_una;
+    r->fack = t->snd.una;
     r->min_rtt_prev = r->min_rtt_cur = UST_TIME_NEVER;
     r->min_rtt_since = t->st->now;
     if (t->rtt.has_sample) /* the handshake's */
         tcp_rack_rtt_sample(t, t->rtt.srtt);
-    t->flags |= TF_RACK;
+    t->rec.rack_on = true;
 }
 
 void tcp_rack_free(struct tcb *t) { sendmap_free(&t->rack.map); }
@@ -102,8 +103,8 @@ static bool mark_sacked(struct tcb *t, const struct tcp_opts *o, uint32_t ack, b
     struct sendmap *m = &t->rack.map;
     bool any = false;
     for (unsigned i = dsack ? 1 : 0; i < o->num_sack && i < TCP_MAX_SACK_BLOCKS; i++) {
-        uint32_t l = seq_max(o->sack[i].left, seq_max(ack, t->snd_una));
-        uint32_t r = seq_min(o->sack[i].right, t->snd_max);
+        uint32_t l = seq_max(o->sack[i].left, seq_max(ack, t->snd.una));
+        uint32_t r = seq_min(o->sack[i].right, t->snd.max);
         if (!seq_lt(l, r))
             continue; /* outside what is outstanding: believed for nothing */
         sendmap_split(m, l); /* full map: partly covered records stay unSACKed */
@@ -126,8 +127,8 @@ static bool ack_ambiguous(const struct tcb *t, const struct rack_seg *g, const s
 {
     if (!(g->flags & RS_RETRANS))
         return false;
-    if ((t->flags & TF_TS_OK) && h->opts.has_timestamp) {
-        uint32_t tsval = (uint32_t)(g->xmit_ts / UST_MSEC) + t->ts_offset;
+    if (t->opt.ts_ok && h->opts.has_timestamp) {
+        uint32_t tsval = (uint32_t)(g->xmit_ts / UST_MSEC) + t->opt.ts_offset;
         if (seq_lt(h->opts.ts_ecr, tsval))
             return true;
     }
@@ -157,7 +158,7 @@ static void dsack_round(struct tcb *t, uint32_t ack, bool dsack)
     if (r->dsack_round_on || !dsack)
         return;
     r->dsack_round_on = true;
-    r->dsack_round = t->snd_max;
+    r->dsack_round = t->snd.max;
     if (r->reo_wnd_mult < REO_WND_MULT_MAX)
         r->reo_wnd_mult++;
     r->reo_wnd_persist = REO_WND_PERSIST;
@@ -205,7 +206,7 @@ void tcp_rack_ack(struct tcb *t, const struct tcp_hdr *h)
         }
         r->have_seg = true;
     }
-    if (seq_gt(ack, t->snd_una))
+    if (seq_gt(ack, t->snd.una))
         sendmap_ack(m, ack);
     dsack_round(t, ack, dsack);
 }
@@ -218,7 +219,7 @@ static ust_time_t reo_wnd(const struct tcb *t)
     if (!r->reordering_seen) {
         /* no reordering so far: as quick as DupThresh in recovery or once
          * three segments are SACKed */
-        if (t->flags & (TF_IN_RECOVERY | TF_RTO_RECOVERY))
+        if (t->rec.fast_recovery || t->rec.rto_recovery)
             return 0;
         if (sendmap_count(&r->map, RS_SACKED) >= DUP_THRESH)
             return 0;
@@ -235,7 +236,7 @@ static ust_time_t reo_wnd(const struct tcb *t)
  * copy rather than the one already given up. */
 static uint32_t retransmit_seg(struct tcb *t, const struct rack_seg *g)
 {
-    bool first = g->start == t->snd_una;
+    bool first = g->start == t->snd.una;
     tcp_request_rexmit(t, g->start, g->end - g->start);
     tcp_output(t);
     uint32_t sent = t->tx_req.sent;
@@ -250,7 +251,7 @@ static void retransmit_first_lost(struct tcb *t)
 {
     struct rack_seg *g = sendmap_first_lost(&t->rack.map);
     if (!g || !retransmit_seg(t, g)) {
-        tcp_request_rexmit(t, t->snd_una, UINT32_MAX);
+        tcp_request_rexmit(t, t->snd.una, UINT32_MAX);
         tcp_output(t);
     }
 }
@@ -303,12 +304,12 @@ static void on_losses(struct tcb *t, const struct lost *lo)
     char b[64];
     if (!lo->n)
         return;
-    if (!(t->flags & (TF_IN_RECOVERY | TF_RTO_RECOVERY))) {
+    if (!(t->rec.fast_recovery || t->rec.rto_recovery)) {
         t->st->stats.tcp.FastRetrans++;
         TCB_TRACE(t, "%s fast retransmit at %u (RACK: %u lost)", tcb_str(t, b, sizeof(b)),
                   lo->first, lo->n);
-        t->recover = t->snd_max;
-        t->flags |= TF_IN_RECOVERY;
+        t->rec.recover = t->snd.max;
+        t->rec.fast_recovery = true;
         if (!tcp_ecn_window_reduced(t)) /* else ECN already cut for this window */
             tcp_cc_reduce(t, tcp_flight(t));
         tcp_tlp_reset(t);
@@ -316,13 +317,13 @@ static void on_losses(struct tcb *t, const struct lost *lo)
         retransmit_first_lost(t);
         return;
     }
-    if (!lo->rexmit || !(t->flags & TF_IN_RECOVERY) ||
-        (r->cwr_round_on && seq_lt(t->snd_una, r->cwr_round)))
+    if (!lo->rexmit || !t->rec.fast_recovery ||
+        (r->cwr_round_on && seq_lt(t->snd.una, r->cwr_round)))
         return;
     TCB_TRACE(t, "%s RACK: retransmission lost, cwnd reduced again", tcb_str(t, b, sizeof(b)));
     tcp_cc_reduce(t, t->cc.cwnd);
     r->cwr_round_on = true;
-    r->cwr_round = t->snd_max;
+    r->cwr_round = t->snd.max;
 }
 
 /* RACK_detect_loss_and_arm_timer (6.2 step 5). */
@@ -332,9 +333,9 @@ static void detect_and_arm(struct tcb *t)
     ust_time_t timeout = detect_loss(t, &lo);
     on_losses(t, &lo);
     if (timeout)
-        timer_arm(t->st, &t->t_rack, t->st->now + timeout);
+        timer_arm(t->st, &t->timer.rack, t->st->now + timeout);
     else
-        timer_cancel(t->st, &t->t_rack);
+        timer_cancel(t->st, &t->timer.rack);
 }
 
 /* ---- the ACK, the timers ----------------------------------------------- */
@@ -350,9 +351,10 @@ static void recovery_over(struct tcb *t)
 
 void tcp_rack_new_ack(struct tcb *t, uint32_t acked)
 {
-    bool fast = t->flags & TF_IN_RECOVERY;
-    if ((t->flags & (TF_IN_RECOVERY | TF_RTO_RECOVERY)) && seq_ge(t->snd_una, t->recover)) {
-        t->flags &= ~(TF_IN_RECOVERY | TF_RTO_RECOVERY);
+    bool fast = t->rec.fast_recovery;
+    if ((t->rec.fast_recovery || t->rec.rto_recovery) && seq_ge(t->snd.una, t->rec.recover)) {
+        t->rec.fast_recovery = false;
+        t->rec.rto_recovery = false;
         recovery_over(t);
         if (fast) { /* RFC 6582 3.2 step 3 / RFC 6675: the algorithm's exit */
             t->cc_ops->exit_recovery(&t->cc, tcp_flight(t));
@@ -373,7 +375,7 @@ void tcp_rack_new_ack(struct tcb *t, uint32_t acked)
 static void dupthresh_fallback(struct tcb *t, bool dupack)
 {
     struct sendmap *m = &t->rack.map;
-    if (!dupack || t->dupacks < DUP_THRESH || (t->flags & (TF_IN_RECOVERY | TF_RTO_RECOVERY)) ||
+    if (!dupack || t->rec.dupacks < DUP_THRESH || t->rec.fast_recovery || t->rec.rto_recovery ||
         m->n == 0 || sendmap_count(m, RS_SACKED | RS_LOST))
         return;
     m->s[0].flags |= RS_LOST;
@@ -389,8 +391,8 @@ void tcp_rack_ack_done(struct tcb *t, const struct tcp_hdr *h, bool advanced, bo
     tcp_tlp_ack(t, h, dupack);
     if (advanced) /* RFC 8985 7.2: a cumulative ACK restarts the PTO */
         t->rack.tlp_rearm = true;
-    if (t->snd_una == t->snd_max) {
-        timer_cancel(t->st, &t->t_rack);
+    if (t->snd.una == t->snd.max) {
+        timer_cancel(t->st, &t->timer.rack);
         return;
     }
     dupthresh_fallback(t, dupack);
@@ -399,9 +401,9 @@ void tcp_rack_ack_done(struct tcb *t, const struct tcp_hdr *h, bool advanced, bo
 
 void tcp_rack_reo_timeout(struct ust_stack *st, struct ust_timer *tm, ust_time_t now)
 {
-    struct tcb *t = TCB_OF(tm, t_rack);
+    struct tcb *t = TCB_OF(tm, timer.rack);
     (void)now;
-    if (!tcp_rack_on(t) || !tcp_state_synchronized(t->state) || t->snd_una == t->snd_max)
+    if (!tcp_rack_on(t) || !tcp_state_synchronized(t->state) || t->snd.una == t->snd.max)
         return;
     st->stats.tcp.RackReoTimeouts++;
     cc_sync(t, st->now);
@@ -415,11 +417,12 @@ void tcp_rack_rto(struct tcb *t)
     struct tcp_rack *r = &t->rack;
     struct sendmap *m = &r->map;
     ust_time_t now = t->st->now, wnd;
-    t->flags = (t->flags & ~TF_IN_RECOVERY) | TF_RTO_RECOVERY;
-    t->recover = t->snd_max;
+    t->rec.fast_recovery = false;
+    t->rec.rto_recovery = true;
+    t->rec.recover = t->snd.max;
     r->cwr_round_on = false;
     tcp_tlp_reset(t);
-    timer_cancel(t->st, &t->t_rack);
+    timer_cancel(t->st, &t->timer.rack);
     /* RFC 8985 6.3: the first segment was sent an RTO ago and is lost;
      * the others only if overdue by RACK.rtt + reo_wnd (sent recently,
      * they may still arrive). SACKed ones stay SACKed (RFC 6675 5.1). */
@@ -428,7 +431,7 @@ void tcp_rack_rto(struct tcb *t)
         struct rack_seg *g = &m->s[i];
         if (g->flags & RS_SACKED)
             continue;
-        if (g->start == t->snd_una || g->xmit_ts + r->rtt + wnd <= now)
+        if (g->start == t->snd.una || g->xmit_ts + r->rtt + wnd <= now)
             g->flags |= RS_LOST;
     }
     retransmit_first_lost(t);
@@ -440,7 +443,7 @@ void tcp_rack_send_lost(struct tcb *t)
         return;
     /* RFC 6675 5 (C), NextSeg() rule 1 with RACK's loss marks */
     uint32_t pipe = tcp_rack_pipe(t);
-    while (pipe + t->mss <= t->cc.cwnd) {
+    while (pipe + t->opt.mss <= t->cc.cwnd) {
         struct rack_seg *g = sendmap_first_lost(&t->rack.map);
         if (!g)
             return;

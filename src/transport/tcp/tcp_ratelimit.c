@@ -21,12 +21,12 @@ static bool oow_rate_limited(struct tcb *t, uint64_t *skipped)
 {
     struct ust_stack *st = t->st;
     ust_time_t gap = st->cfg.tcp_invalid_ratelimit;
-    if (gap && t->oow_ack_sent && st->now - t->oow_ack_at < gap) {
+    if (gap && t->oow.ack_sent && st->now - t->oow.ack_at < gap) {
         (*skipped)++;
         return true;
     }
-    t->oow_ack_sent = true;
-    t->oow_ack_at = st->now;
+    t->oow.ack_sent = true;
+    t->oow.ack_at = st->now;
     return false;
 }
 

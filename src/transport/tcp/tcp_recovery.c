@@ -13,8 +13,8 @@
 uint32_t tcp_sacked_bytes(const struct tcb *t)
 {
     uint32_t n = 0;
-    for (unsigned i = 0; i < t->sacked.n; i++)
-        n += t->sacked.r[i].end - t->sacked.r[i].start;
+    for (unsigned i = 0; i < t->rec.sacked.n; i++)
+        n += t->rec.sacked.r[i].end - t->rec.sacked.r[i].start;
     return n;
 }
 
@@ -23,9 +23,9 @@ bool tcp_recovery_snd_una_lost(const struct tcb *t)
     /* RFC 6675 4 IsLost(SND.UNA): more than (DupThresh - 1) * SMSS bytes
      * above it were SACKed. Only ranges above SND.UNA are on the
      * scoreboard, so all of them count. */
-    if (!(t->flags & TF_SACK_OK) || asm_empty(&t->sacked))
+    if (!t->opt.sack_ok || asm_empty(&t->rec.sacked))
         return false;
-    return tcp_sacked_bytes(t) > (DUP_THRESH - 1) * t->mss;
+    return tcp_sacked_bytes(t) > (DUP_THRESH - 1) * t->opt.mss;
 }
 
 uint32_t tcp_limited_transmit_allowance(const struct tcb *t)
@@ -33,17 +33,17 @@ uint32_t tcp_limited_transmit_allowance(const struct tcb *t)
     /* RFC 3042 2: on each of the first DupThresh - 1 duplicate ACKs one
      * new segment may go beyond cwnd (cwnd itself is not raised), as long
      * as the peer's window allows; never a retransmission. */
-    if ((t->flags & (TF_IN_RECOVERY | TF_RTO_RECOVERY)) || t->dupacks == 0 ||
-        t->dupacks >= DUP_THRESH)
+    if (t->rec.fast_recovery || t->rec.rto_recovery || t->rec.dupacks == 0 ||
+        t->rec.dupacks >= DUP_THRESH)
         return 0;
-    if (t->snd_nxt != t->snd_max)
+    if (t->snd.nxt != t->snd.max)
         return 0;
-    return t->dupacks * t->mss;
+    return t->rec.dupacks * t->opt.mss;
 }
 
 bool tcp_sack_recovery(const struct tcb *t)
 {
-    return (t->flags & TF_IN_RECOVERY) && (t->flags & TF_SACK_OK);
+    return t->rec.fast_recovery && t->opt.sack_ok;
 }
 
 uint32_t tcp_recovery_pipe(const struct tcb *t)
@@ -54,10 +54,10 @@ uint32_t tcp_recovery_pipe(const struct tcb *t)
      * retransmitted yet (holes below sack_next were). */
     uint32_t flight = tcp_flight(t);
     uint32_t sacked = tcp_sacked_bytes(t);
-    uint32_t done = seq_gt(t->sack_next, t->snd_una) ? t->sack_next - t->snd_una : 0;
+    uint32_t done = seq_gt(t->rec.sack_next, t->snd.una) ? t->rec.sack_next - t->snd.una : 0;
     uint32_t lost = 0, off = 0;
-    for (unsigned i = 0; i < t->sacked.n; i++) {
-        const struct asm_range *r = &t->sacked.r[i];
+    for (unsigned i = 0; i < t->rec.sacked.n; i++) {
+        const struct asm_range *r = &t->rec.sacked.r[i];
         uint32_t from = off > done ? off : done;
         if (from < r->start)
             lost += r->start - from;
@@ -70,9 +70,9 @@ uint32_t tcp_recovery_pipe(const struct tcb *t)
 /* SACKed bytes above sequence number `seq`. */
 static uint32_t sacked_above(const struct tcb *t, uint32_t seq)
 {
-    uint32_t from = seq_gt(seq, t->snd_una) ? seq - t->snd_una : 0, n = 0;
-    for (unsigned i = 0; i < t->sacked.n; i++) {
-        const struct asm_range *r = &t->sacked.r[i];
+    uint32_t from = seq_gt(seq, t->snd.una) ? seq - t->snd.una : 0, n = 0;
+    for (unsigned i = 0; i < t->rec.sacked.n; i++) {
+        const struct asm_range *r = &t->rec.sacked.r[i];
         uint32_t s = r->start > from ? r->start : from;
         if (s < r->end)
             n += r->end - s;
@@ -87,17 +87,17 @@ static uint32_t sacked_above(const struct tcb *t, uint32_t seq)
  * RFC 8985, with send order in place of send time). */
 static void lost_retransmission(struct tcb *t)
 {
-    if (!seq_gt(t->sack_next, t->snd_una) || asm_empty(&t->sacked) ||
-        t->sacked.r[0].start == 0)
+    if (!seq_gt(t->rec.sack_next, t->snd.una) || asm_empty(&t->rec.sacked) ||
+        t->rec.sacked.r[0].start == 0)
         return;
-    if (sacked_above(t, t->una_rexmit_high) <= (DUP_THRESH - 1) * t->mss)
+    if (sacked_above(t, t->rec.una_rexmit_high) <= (DUP_THRESH - 1) * t->opt.mss)
         return;
-    TCB_TRACE(t, "retransmission of %u lost: sending it again", t->snd_una);
+    TCB_TRACE(t, "retransmission of %u lost: sending it again", t->snd.una);
     t->st->stats.tcp.SackRetrans++;
-    uint32_t hole = t->sacked.r[0].start;
-    tcp_request_rexmit(t, t->snd_una, hole < t->mss ? hole : t->mss);
+    uint32_t hole = t->rec.sacked.r[0].start;
+    tcp_request_rexmit(t, t->snd.una, hole < t->opt.mss ? hole : t->opt.mss);
     tcp_output(t);
-    t->una_rexmit_high = t->snd_max;
+    t->rec.una_rexmit_high = t->snd.max;
 }
 
 void tcp_recovery_send(struct tcb *t)
@@ -107,7 +107,7 @@ void tcp_recovery_send(struct tcb *t)
      * (the next lost hole) goes here; rules 2 (new data) is output_data's,
      * through tcp_cc_send_edge(). Each retransmission raises pipe, so
      * the loop ends. */
-    while (tcp_recovery_pipe(t) + t->mss <= t->cc.cwnd && tcp_sack_retransmit_hole(t))
+    while (tcp_recovery_pipe(t) + t->opt.mss <= t->cc.cwnd && tcp_sack_retransmit_hole(t))
         ;
 }
 
@@ -115,15 +115,15 @@ uint32_t tcp_cc_send_edge(const struct tcb *t)
 {
     if (tcp_rack_recovery(t)) { /* RFC 6675 5 (C) rule 2, RACK's pipe */
         uint32_t pipe = tcp_rack_pipe(t);
-        return t->snd_nxt + (t->cc.cwnd > pipe ? t->cc.cwnd - pipe : 0);
+        return t->snd.nxt + (t->cc.cwnd > pipe ? t->cc.cwnd - pipe : 0);
     }
     if (t->rack.tlp_probing) /* RFC 8985 7.3: one new segment, cwnd aside */
-        return t->snd_nxt + t->mss;
+        return t->snd.nxt + t->opt.mss;
     if (tcp_sack_recovery(t)) {
         uint32_t pipe = tcp_recovery_pipe(t);
-        return t->snd_nxt + (t->cc.cwnd > pipe ? t->cc.cwnd - pipe : 0);
+        return t->snd.nxt + (t->cc.cwnd > pipe ? t->cc.cwnd - pipe : 0);
     }
-    return t->snd_una + t->cc.cwnd + tcp_limited_transmit_allowance(t);
+    return t->snd.una + t->cc.cwnd + tcp_limited_transmit_allowance(t);
 }
 
 void tcp_cc_reduce(struct tcb *t, uint32_t flight)

@@ -18,43 +18,43 @@
 
 void tcp_sack_update(struct tcb *t, const struct tcp_opts *o)
 {
-    if (!(t->flags & TF_SACK_OK))
+    if (!t->opt.sack_ok)
         return;
     for (unsigned i = 0; i < o->num_sack && i < TCP_MAX_SACK_BLOCKS; i++) {
         uint32_t l = o->sack[i].left, r = o->sack[i].right;
         /* only blocks inside what is outstanding (RFC 2018 is no licence
          * to believe anything else) */
-        if (seq_lt(l, t->snd_una))
-            l = t->snd_una;
-        if (seq_gt(r, t->snd_max))
-            r = t->snd_max;
+        if (seq_lt(l, t->snd.una))
+            l = t->snd.una;
+        if (seq_gt(r, t->snd.max))
+            r = t->snd.max;
         if (!seq_lt(l, r))
             continue;
-        asm_add(&t->sacked, l - t->snd_una, r - l); /* full table: the block is ignored */
+        asm_add(&t->rec.sacked, l - t->snd.una, r - l); /* full table: the block is ignored */
     }
 }
 
 void tcp_sack_advance(struct tcb *t, uint32_t n)
 {
-    asm_advance(&t->sacked, n);
+    asm_advance(&t->rec.sacked, n);
 }
 
 bool tcp_sack_retransmit_hole(struct tcb *t)
 {
-    if (!(t->flags & TF_SACK_OK) || asm_empty(&t->sacked))
+    if (!t->opt.sack_ok || asm_empty(&t->rec.sacked))
         return false;
-    uint32_t off = seq_gt(t->sack_next, t->snd_una) ? t->sack_next - t->snd_una : 0;
-    for (unsigned i = 0; i < t->sacked.n; i++) {
-        const struct asm_range *r = &t->sacked.r[i];
+    uint32_t off = seq_gt(t->rec.sack_next, t->snd.una) ? t->rec.sack_next - t->snd.una : 0;
+    for (unsigned i = 0; i < t->rec.sacked.n; i++) {
+        const struct asm_range *r = &t->rec.sacked.r[i];
         if (off < r->start) {
             /* [off, r->start) is a hole with SACKed data above: lost */
             uint32_t len = r->start - off;
-            tcp_request_rexmit(t, t->snd_una + off, len);
+            tcp_request_rexmit(t, t->snd.una + off, len);
             tcp_output(t);
-            uint32_t sent = len < t->mss ? len : t->mss;
-            t->sack_next = t->snd_una + off + sent;
+            uint32_t sent = len < t->opt.mss ? len : t->opt.mss;
+            t->rec.sack_next = t->snd.una + off + sent;
             if (off == 0)
-                t->una_rexmit_high = t->snd_max;
+                t->rec.una_rexmit_high = t->snd.max;
             t->st->stats.tcp.SackRetrans++;
             return true;
         }
@@ -66,25 +66,25 @@ bool tcp_sack_retransmit_hole(struct tcb *t)
 
 void tcp_dsack_note(struct tcb *t, uint32_t left, uint32_t right)
 {
-    if (!(t->flags & TF_SACK_OK) || !t->st->cfg.tcp_dsack || !seq_lt(left, right))
+    if (!t->opt.sack_ok || !t->st->cfg.tcp_dsack || !seq_lt(left, right))
         return;
     /* one pending report: the latest duplicate replaces an older one that
      * no ACK carried (RFC 2883 4: each duplicate is reported at most once) */
-    t->dsack_pending = true;
-    t->dsack_left = left;
-    t->dsack_right = right;
+    t->rcv.dsack_pending = true;
+    t->rcv.dsack_left = left;
+    t->rcv.dsack_right = right;
     TCB_TRACE(t, "D-SACK %u-%u: received twice", left, right);
 }
 
 void tcp_dsack_note_ooo(struct tcb *t, uint32_t off, uint32_t len)
 {
     /* the first held range the new bytes overlap: that part is a duplicate */
-    const struct assembler *a = &t->ooo;
+    const struct assembler *a = &t->rcv.ooo;
     for (unsigned i = 0; i < a->n; i++) {
         uint32_t lo = off > a->r[i].start ? off : a->r[i].start;
         uint32_t hi = off + len < a->r[i].end ? off + len : a->r[i].end;
         if (lo < hi) {
-            tcp_dsack_note(t, t->rcv_nxt + lo, t->rcv_nxt + hi);
+            tcp_dsack_note(t, t->rcv.nxt + lo, t->rcv.nxt + hi);
             return;
         }
     }
@@ -102,21 +102,21 @@ void tcp_dsack_note_ooo(struct tcb *t, uint32_t off, uint32_t len)
  * lies past the data). */
 static unsigned held_blocks(const struct tcb *t, struct tcp_sack_block *b)
 {
-    const struct assembler *a = &t->ooo;
-    bool fin = (t->flags & TF_OOO_FIN) && seq_gt(t->ooo_fin_seq, t->rcv_nxt);
+    const struct assembler *a = &t->rcv.ooo;
+    bool fin = t->rcv.ooo_fin && seq_gt(t->rcv.ooo_fin_seq, t->rcv.nxt);
     unsigned n = 0;
     for (unsigned i = 0; i < a->n; i++, n++) {
-        b[n].left = t->rcv_nxt + a->r[i].start;
-        b[n].right = t->rcv_nxt + a->r[i].end;
-        if (fin && seq_le(b[n].left, t->ooo_fin_seq) && seq_ge(b[n].right, t->ooo_fin_seq)) {
-            if (b[n].right == t->ooo_fin_seq)
+        b[n].left = t->rcv.nxt + a->r[i].start;
+        b[n].right = t->rcv.nxt + a->r[i].end;
+        if (fin && seq_le(b[n].left, t->rcv.ooo_fin_seq) && seq_ge(b[n].right, t->rcv.ooo_fin_seq)) {
+            if (b[n].right == t->rcv.ooo_fin_seq)
                 b[n].right++;
             fin = false;
         }
     }
     if (fin) {
-        b[n].left = t->ooo_fin_seq;
-        b[n].right = t->ooo_fin_seq + 1;
+        b[n].left = t->rcv.ooo_fin_seq;
+        b[n].right = t->rcv.ooo_fin_seq + 1;
         n++;
     }
     return n;
@@ -141,13 +141,13 @@ void tcp_sack_note_ooo(struct tcb *t, uint32_t seq)
     keep[n++] = seq;
     /* the older records, but not twice the newest block and not what
      * RCV.NXT passed; the oldest falls off */
-    for (unsigned i = 0; i < t->sack_recent_n && n < TCP_MAX_SACK_BLOCKS; i++) {
-        int k = block_of(held, nh, t->sack_recent[i]);
+    for (unsigned i = 0; i < t->rcv.sack_recent_n && n < TCP_MAX_SACK_BLOCKS; i++) {
+        int k = block_of(held, nh, t->rcv.sack_recent[i]);
         if (k >= 0 && k != newest)
-            keep[n++] = t->sack_recent[i];
+            keep[n++] = t->rcv.sack_recent[i];
     }
-    memcpy(t->sack_recent, keep, n * sizeof(keep[0]));
-    t->sack_recent_n = (uint8_t)n;
+    memcpy(t->rcv.sack_recent, keep, n * sizeof(keep[0]));
+    t->rcv.sack_recent_n = (uint8_t)n;
 }
 
 /* The D-SACK block first, and the held block containing it second (RFC
@@ -158,19 +158,19 @@ static unsigned take_dsack(struct tcb *t, const struct tcp_sack_block *held, uns
 {
     unsigned n = 0;
     *container = -1;
-    if (!t->dsack_pending)
+    if (!t->rcv.dsack_pending)
         return 0;
-    t->dsack_pending = false;
-    b[n].left = t->dsack_left;
-    b[n].right = t->dsack_right;
+    t->rcv.dsack_pending = false;
+    b[n].left = t->rcv.dsack_left;
+    b[n].right = t->rcv.dsack_right;
     n++;
-    if (seq_le(t->dsack_right, t->rcv_nxt)) {
+    if (seq_le(t->rcv.dsack_right, t->rcv.nxt)) {
         t->st->stats.tcp.DsackOldSent++;
         return n;
     }
     t->st->stats.tcp.DsackOfoSent++;
-    int k = block_of(held, nh, t->dsack_left);
-    if (k >= 0 && seq_ge(held[k].right, t->dsack_right) && n < max) {
+    int k = block_of(held, nh, t->rcv.dsack_left);
+    if (k >= 0 && seq_ge(held[k].right, t->rcv.dsack_right) && n < max) {
         b[n++] = held[k];
         *container = k;
     }
@@ -187,18 +187,18 @@ static void remember_reported(struct tcb *t, const struct tcp_sack_block *held, 
     unsigned k = 0;
     for (unsigned i = from; i < n && k < TCP_MAX_SACK_BLOCKS; i++)
         keep[k++] = b[i].left;
-    for (unsigned i = 0; i < t->sack_recent_n && k < TCP_MAX_SACK_BLOCKS; i++) {
-        int blk = block_of(held, nh, t->sack_recent[i]);
-        if (blk >= 0 && block_of(b + from, n - from, t->sack_recent[i]) < 0)
-            keep[k++] = t->sack_recent[i];
+    for (unsigned i = 0; i < t->rcv.sack_recent_n && k < TCP_MAX_SACK_BLOCKS; i++) {
+        int blk = block_of(held, nh, t->rcv.sack_recent[i]);
+        if (blk >= 0 && block_of(b + from, n - from, t->rcv.sack_recent[i]) < 0)
+            keep[k++] = t->rcv.sack_recent[i];
     }
-    memcpy(t->sack_recent, keep, k * sizeof(keep[0]));
-    t->sack_recent_n = (uint8_t)k;
+    memcpy(t->rcv.sack_recent, keep, k * sizeof(keep[0]));
+    t->rcv.sack_recent_n = (uint8_t)k;
 }
 
 unsigned tcp_sack_blocks(struct tcb *t, struct tcp_sack_block *b, unsigned max)
 {
-    if (!(t->flags & TF_SACK_OK) || max == 0)
+    if (!t->opt.sack_ok || max == 0)
         return 0;
     struct tcp_sack_block held[HELD_MAX];
     unsigned nh = held_blocks(t, held);
@@ -210,8 +210,8 @@ unsigned tcp_sack_blocks(struct tcb *t, struct tcp_sack_block *b, unsigned max)
         used[container] = true;
     /* RFC 2018 4: the block of the latest segment, then those most
      * recently reported (the records are in that order), none twice */
-    for (unsigned i = 0; i < t->sack_recent_n && n < max; i++) {
-        int k = block_of(held, nh, t->sack_recent[i]);
+    for (unsigned i = 0; i < t->rcv.sack_recent_n && n < max; i++) {
+        int k = block_of(held, nh, t->rcv.sack_recent[i]);
         if (k >= 0 && !used[k]) {
             b[n++] = held[k];
             used[k] = true;
@@ -229,14 +229,14 @@ void tcp_sack_skip_held(struct tcb *t)
 {
     /* RFC 6675 5.1: after an RTO, resend only what the peer does not
      * report holding (SACKs that came since the timeout). */
-    if (!(t->flags & TF_SACK_OK) || !seq_lt(t->snd_nxt, t->snd_max) ||
-        !seq_ge(t->snd_nxt, t->snd_una))
+    if (!t->opt.sack_ok || !seq_lt(t->snd.nxt, t->snd.max) ||
+        !seq_ge(t->snd.nxt, t->snd.una))
         return;
-    uint32_t off = t->snd_nxt - t->snd_una;
-    for (unsigned i = 0; i < t->sacked.n; i++) {
-        const struct asm_range *r = &t->sacked.r[i];
+    uint32_t off = t->snd.nxt - t->snd.una;
+    for (unsigned i = 0; i < t->rec.sacked.n; i++) {
+        const struct asm_range *r = &t->rec.sacked.r[i];
         if (off >= r->start && off < r->end) {
-            t->snd_nxt = t->snd_una + r->end;
+            t->snd.nxt = t->snd.una + r->end;
             return;
         }
     }
@@ -256,19 +256,19 @@ void tcp_sack_check_reneging(struct tcb *t)
 {
     /* The scoreboard counts from SND.UNA: a range at offset 0 is data the
      * receiver reported holding, yet its cumulative ACK stops before it. */
-    if (!(t->flags & TF_SACK_OK) || asm_empty(&t->sacked) || t->sacked.r[0].start != 0 ||
-        t->sack_reneged)
+    if (!t->opt.sack_ok || asm_empty(&t->rec.sacked) || t->rec.sacked.r[0].start != 0 ||
+        t->rec.sack_reneged)
         return;
-    t->sack_reneged = true;
+    t->rec.sack_reneged = true;
     t->st->stats.tcp.SackReneging++;
-    TCB_TRACE(t, "receiver reneged on SACKed data at %u", t->snd_una);
+    TCB_TRACE(t, "receiver reneged on SACKed data at %u", t->snd.una);
 }
 
 void tcp_sack_on_rto(struct tcb *t)
 {
-    if (!t->sack_reneged)
+    if (!t->rec.sack_reneged)
         return; /* RFC 6675 5.1: still valid, resending skips what the peer holds */
-    asm_init(&t->sacked); /* RFC 2018 8: forget it all */
+    asm_init(&t->rec.sacked); /* RFC 2018 8: forget it all */
     sendmap_clear_flag(&t->rack.map, RS_SACKED);
-    t->sack_reneged = false;
+    t->rec.sack_reneged = false;
 }

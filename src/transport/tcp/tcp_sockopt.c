@@ -38,8 +38,8 @@ static int sol_socket_set(struct tcb *t, int name, const void *val, size_t len)
         if (len < sizeof(lg))
             return UST_ERR_INVAL;
         memcpy(&lg, val, sizeof(lg));
-        t->linger_on = lg.l_onoff != 0;
-        t->linger_sec = (unsigned)lg.l_linger; /* negative: no limit (Linux) */
+        t->so.linger_on = lg.l_onoff != 0;
+        t->so.linger_sec = (unsigned)lg.l_linger; /* negative: no limit (Linux) */
         return UST_OK;
     }
     int v;
@@ -49,19 +49,19 @@ static int sol_socket_set(struct tcb *t, int name, const void *val, size_t len)
     switch (name) {
     case SO_KEEPALIVE:
         if (v)
-            t->flags |= TF_KEEPALIVE;
+            t->so.keepalive = true;
         else
-            t->flags &= ~TF_KEEPALIVE;
+            t->so.keepalive = false;
         tcp_keepalive_reset(t);
         return UST_OK;
     case SO_SNDBUF:
-        return set_buf(t->sock, &t->sndbuf, v, t->sock ? &t->sock->sndbuf : NULL);
+        return set_buf(t->sock, &t->snd.buf, v, t->sock ? &t->sock->sndbuf : NULL);
     case SO_RCVBUF:
         if (t->state != UST_TCP_CLOSED && t->state != UST_TCP_LISTEN)
             return UST_OK; /* the window scale is already fixed */
-        return set_buf(t->sock, &t->rcvbuf, v, t->sock ? &t->sock->rcvbuf : NULL);
+        return set_buf(t->sock, &t->rcv.buf, v, t->sock ? &t->sock->rcvbuf : NULL);
     case SO_OOBINLINE: /* the urgent mark's octet stays in the stream */
-        t->oobinline = v != 0;
+        t->so.oobinline = v != 0;
         return UST_OK;
     case SO_REUSEADDR:
     case SO_BROADCAST:
@@ -99,16 +99,16 @@ static int sol_tcp_set(struct tcb *t, int name, const void *val, size_t len)
     switch (name) {
     case TCP_NODELAY: /* MUST-17 */
         if (v)
-            t->flags |= TF_NODELAY;
+            t->so.nodelay = true;
         else
-            t->flags &= ~TF_NODELAY;
+            t->so.nodelay = false;
         if (v)
             tcp_output(t);
         return UST_OK;
     case TCP_MAXSEG:
         if (v < 0 || v > 65535 || (v && v < 88))
             return UST_ERR_INVAL;
-        t->user_mss = (uint16_t)v;
+        t->so.user_mss = (uint16_t)v;
         if (tcp_state_synchronized(t->state))
             tcp_update_mss(t);
         return UST_OK;
@@ -117,26 +117,26 @@ static int sol_tcp_set(struct tcb *t, int name, const void *val, size_t len)
         if (v < 1 || v > 32767)
             return UST_ERR_INVAL;
         if (name == TCP_KEEPIDLE)
-            t->keepidle = (ust_time_t)v * UST_SEC;
+            t->so.keepidle = (ust_time_t)v * UST_SEC;
         else
-            t->keepintvl = (ust_time_t)v * UST_SEC;
-        timer_cancel(t->st, &t->t_keep);
+            t->so.keepintvl = (ust_time_t)v * UST_SEC;
+        timer_cancel(t->st, &t->timer.keep);
         tcp_keepalive_reset(t);
         return UST_OK;
     case TCP_KEEPCNT:
         if (v < 1 || v > 127)
             return UST_ERR_INVAL;
-        t->keepcnt = (unsigned)v;
+        t->so.keepcnt = (unsigned)v;
         return UST_OK;
     case TCP_USER_TIMEOUT: /* milliseconds, 0 = the retry count decides */
         if (v < 0)
             return UST_ERR_INVAL;
-        t->user_timeout = (ust_time_t)v * UST_MSEC;
+        t->so.user_timeout = (ust_time_t)v * UST_MSEC;
         return UST_OK;
     case UST_TCP_ECN: /* RFC 3168: read by connect and by a listener's SYNs */
         if (v < 0 || v > 2)
             return UST_ERR_INVAL;
-        t->ecn_mode = (uint8_t)v;
+        t->so.ecn_mode = (uint8_t)v;
         return UST_OK;
     default:
         return UST_ERR_NOPROTOOPT;
@@ -155,15 +155,15 @@ static int sol_ip_set(struct tcb *t, int name, const void *val, size_t len)
     case IP_TOS: /* MUST-48, SHLD-21/22: passed to IP as given, changeable any time */
         if (v < 0 || v > 255)
             return UST_ERR_INVAL;
-        t->tos = (uint8_t)v;
+        t->so.tos = (uint8_t)v;
         return UST_OK;
     case IP_TTL:
         if (v < -1 || v == 0 || v > 255)
             return UST_ERR_INVAL;
-        t->ttl = v == -1 ? 0 : (uint8_t)v;
+        t->so.ttl = v == -1 ? 0 : (uint8_t)v;
         return UST_OK;
     case IP_RECVERR: /* MUST-47: soft errors reported asynchronously */
-        t->recverr = v != 0;
+        t->so.recverr = v != 0;
         return UST_OK;
     default:
         return UST_ERR_NOPROTOOPT;
@@ -194,25 +194,25 @@ void tcp_fill_info(const struct tcb *t, struct ust_tcp_info *i)
 {
     memset(i, 0, sizeof(*i));
     i->state = (uint8_t)t->state;
-    i->snd_wscale = t->snd_wscale;
-    i->rcv_wscale = t->rcv_wscale;
+    i->snd_wscale = t->opt.snd_wscale;
+    i->rcv_wscale = t->opt.rcv_wscale;
     i->backoff = (uint8_t)t->rtt.backoff;
     i->rtt_us = us32(t->rtt.srtt);
     i->rttvar_us = us32(t->rtt.rttvar);
     i->rto_us = us32(tcp_rtt_rto(&t->rtt));
-    i->snd_mss = t->mss;
-    i->rcv_mss = t->rcv_mss;
+    i->snd_mss = t->opt.mss;
+    i->rcv_mss = t->opt.rcv_mss;
     i->cwnd = t->cc.cwnd;
     i->ssthresh = t->cc.ssthresh;
-    i->snd_wnd = t->snd_wnd;
-    i->rcv_wnd = seq_gt(t->rcv_adv, t->rcv_nxt) ? t->rcv_adv - t->rcv_nxt : 0;
-    i->unacked = t->snd_max - t->snd_una;
-    i->retransmits = t->retries;
-    i->total_retrans = t->total_retrans;
+    i->snd_wnd = t->snd.wnd;
+    i->rcv_wnd = seq_gt(t->rcv.adv, t->rcv.nxt) ? t->rcv.adv - t->rcv.nxt : 0;
+    i->unacked = t->snd.max - t->snd.una;
+    i->retransmits = t->rxt.retries;
+    i->total_retrans = t->ctr.total_retrans;
     i->urg_pending = tcp_urg_pending(t);
-    i->bytes_acked = t->bytes_acked;
-    i->bytes_received = t->bytes_received;
-    i->ecn = t->ecn_ok;
+    i->bytes_acked = t->ctr.bytes_acked;
+    i->bytes_received = t->ctr.bytes_received;
+    i->ecn = t->ecn.ok;
 }
 
 static int put_int(void *val, size_t *len, int v)
@@ -231,10 +231,10 @@ int tcp_getsockopt(struct ust_sock *s, int level, int name, void *val, size_t *l
         return UST_ERR_INVAL;
     if (level == SOL_SOCKET) {
         switch (name) {
-        case SO_KEEPALIVE: return put_int(val, len, (t->flags & TF_KEEPALIVE) != 0);
-        case SO_OOBINLINE: return put_int(val, len, t->oobinline);
+        case SO_KEEPALIVE: return put_int(val, len, t->so.keepalive);
+        case SO_OOBINLINE: return put_int(val, len, t->so.oobinline);
         case SO_LINGER: {
-            struct linger lg = {.l_onoff = t->linger_on, .l_linger = (int)t->linger_sec};
+            struct linger lg = {.l_onoff = t->so.linger_on, .l_linger = (int)t->so.linger_sec};
             if (*len < sizeof(lg))
                 return UST_ERR_INVAL;
             memcpy(val, &lg, sizeof(lg));
@@ -245,24 +245,24 @@ int tcp_getsockopt(struct ust_sock *s, int level, int name, void *val, size_t *l
         }
     }
     if (level == IPPROTO_IP && name == IP_TOS)
-        return put_int(val, len, t->tos);
+        return put_int(val, len, t->so.tos);
     if (level == IPPROTO_IP && name == IP_TTL)
-        return put_int(val, len, t->ttl ? t->ttl : t->st->cfg.ip_default_ttl);
+        return put_int(val, len, t->so.ttl ? t->so.ttl : t->st->cfg.ip_default_ttl);
     if (level == IPPROTO_IP && name == IP_OPTIONS)
         return tcp_ipopt_get(t, val, len);
     if (level == IPPROTO_IP && name == IP_RECVERR)
-        return put_int(val, len, t->recverr);
+        return put_int(val, len, t->so.recverr);
     if (level != IPPROTO_TCP)
         return UST_ERR_NOPROTOOPT;
     switch (name) {
-    case TCP_NODELAY: return put_int(val, len, (t->flags & TF_NODELAY) != 0);
-    case TCP_MAXSEG: return put_int(val, len, tcp_state_synchronized(t->state) ? t->mss
-                                              : (t->user_mss ? t->user_mss : TCP_DEFAULT_MSS));
-    case TCP_KEEPIDLE: return put_int(val, len, (int)(t->keepidle / UST_SEC));
-    case TCP_KEEPINTVL: return put_int(val, len, (int)(t->keepintvl / UST_SEC));
-    case TCP_KEEPCNT: return put_int(val, len, (int)t->keepcnt);
-    case TCP_USER_TIMEOUT: return put_int(val, len, (int)(t->user_timeout / UST_MSEC));
-    case UST_TCP_ECN: return put_int(val, len, t->ecn_mode);
+    case TCP_NODELAY: return put_int(val, len, t->so.nodelay);
+    case TCP_MAXSEG: return put_int(val, len, tcp_state_synchronized(t->state) ? t->opt.mss
+                                              : (t->so.user_mss ? t->so.user_mss : TCP_DEFAULT_MSS));
+    case TCP_KEEPIDLE: return put_int(val, len, (int)(t->so.keepidle / UST_SEC));
+    case TCP_KEEPINTVL: return put_int(val, len, (int)(t->so.keepintvl / UST_SEC));
+    case TCP_KEEPCNT: return put_int(val, len, (int)t->so.keepcnt);
+    case TCP_USER_TIMEOUT: return put_int(val, len, (int)(t->so.user_timeout / UST_MSEC));
+    case UST_TCP_ECN: return put_int(val, len, t->so.ecn_mode);
     case TCP_CONGESTION: {
         size_t n = strlen(t->cc_ops->name) + 1;
         if (n > *len)

@@ -130,7 +130,7 @@ static void syn_opts(const struct tcb *l, const struct tcp_hdr *h, struct syncoo
     o->wscale = h->opts.wscale > TCP_MAX_WSCALE ? TCP_MAX_WSCALE : h->opts.wscale;
     o->sack_ok = c->tcp_sack && h->opts.sack_permitted;
     /* RFC 3168 6.1.1: an ECN-setup SYN, accepted in ECN modes 1 and 2 */
-    o->ecn_ok = l->ecn_mode != 0 && (h->flags & (TCP_ECE | TCP_CWR)) == (TCP_ECE | TCP_CWR);
+    o->ecn_ok = l->so.ecn_mode != 0 && (h->flags & (TCP_ECE | TCP_CWR)) == (TCP_ECE | TCP_CWR);
 }
 
 void tcp_syncookie_send(struct tcb *l, const struct ipv4_hdr *ip, const struct tcp_hdr *h)
@@ -138,23 +138,23 @@ void tcp_syncookie_send(struct tcb *l, const struct ipv4_hdr *ip, const struct t
     struct ust_stack *st = l->st;
     struct syncookie_tuple t = tuple_of(l, ip, h);
     uint16_t peer_mss = h->opts.has_mss && h->opts.mss ? h->opts.mss : TCP_DEFAULT_MSS;
-    if (l->user_mss && l->user_mss < peer_mss)
-        peer_mss = l->user_mss; /* TCP_MAXSEG clamps what we send (Linux) */
+    if (l->so.user_mss && l->so.user_mss < peer_mss)
+        peer_mss = l->so.user_mss; /* TCP_MAXSEG clamps what we send (Linux) */
     struct syncookie_opts o;
     syn_opts(l, h, &o);
-    uint8_t rcv_wscale = o.wscale_ok ? tcp_rcv_wscale_for(st, l->rcvbuf.cap) : 0;
+    uint8_t rcv_wscale = o.wscale_ok ? tcp_rcv_wscale_for(st, l->rcv.buf.cap) : 0;
     struct tcp_synack sa = {
         .laddr = t.laddr, .raddr = t.raddr, .lport = t.lport, .rport = t.rport,
         .iss = syncookie_make(st->tcp->secret, &t, h->seq, syncookie_count(st->now),
                               syncookie_mss_index(peer_mss)),
         .ack = h->seq + 1,
-        .wnd = (uint16_t)(l->rcvbuf.cap > 65535 ? 65535 : l->rcvbuf.cap), /* never scaled */
-        .mss = tcp_adv_mss_to(st, t.raddr, l->user_mss),
+        .wnd = (uint16_t)(l->rcv.buf.cap > 65535 ? 65535 : l->rcv.buf.cap), /* never scaled */
+        .mss = tcp_adv_mss_to(st, t.raddr, l->so.user_mss),
         .has_wscale = o.wscale_ok, .wscale = rcv_wscale,
         .sack_permitted = o.sack_ok, .ecn = o.ecn_ok,
         .has_timestamp = st->cfg.tcp_timestamps && h->opts.has_timestamp,
         .ts_ecr = h->opts.ts_val,
-        .tos = (uint8_t)(l->tos & ~TCP_ECN_MASK), .ttl = l->ttl, /* a SYN,ACK is never ECT */
+        .tos = (uint8_t)(l->so.tos & ~TCP_ECN_MASK), .ttl = l->so.ttl, /* a SYN,ACK is never ECT */
     };
     sa.ip_opt_len = tcp_ipopt_for_syn(l, ip, sa.ip_opts); /* MUST-52/53 */
     if (sa.has_timestamp) {
@@ -162,8 +162,8 @@ void tcp_syncookie_send(struct tcb *l, const struct ipv4_hdr *ip, const struct t
         sa.ts_val = syncookie_ts_encode((uint32_t)(st->now / UST_MSEC) + off, &o);
     }
     st->stats.tcp.SyncookiesSent++;
-    l->cookie_sent = true;
-    l->cookie_sent_at = st->now;
+    l->lsn.cookie_sent = true;
+    l->lsn.cookie_sent_at = st->now;
     tcp_send_synack_stateless(st, &sa);
 }
 
@@ -172,7 +172,7 @@ bool tcp_syncookie_expected(const struct tcb *l)
     unsigned mode = l->st->cfg.tcp_syncookies;
     if (mode == 0)
         return false;
-    return mode >= 2 || (l->cookie_sent && l->st->now - l->cookie_sent_at < COOKIE_RECENT);
+    return mode >= 2 || (l->lsn.cookie_sent && l->st->now - l->lsn.cookie_sent_at < COOKIE_RECENT);
 }
 
 /* The options of the TSecr, within what the configuration allows now. */
@@ -185,7 +185,7 @@ static void ack_opts(const struct tcb *l, const struct tcp_hdr *h, struct syncoo
     syncookie_ts_decode(h->opts.ts_ecr, o);
     o->wscale_ok = o->wscale_ok && c->tcp_window_scaling;
     o->sack_ok = o->sack_ok && c->tcp_sack;
-    o->ecn_ok = o->ecn_ok && l->ecn_mode != 0;
+    o->ecn_ok = o->ecn_ok && l->so.ecn_mode != 0;
 }
 
 bool tcp_syncookie_accept(struct tcb *l, const struct ipv4_hdr *ip, const struct tcp_hdr *h,

@@ -1,11 +1,11 @@
 /* The per-connection timers, embedded in the TCB (src/core/timer.h):
- *   t_rexmt    retransmission of SYN, data and FIN (RFC 6298, RFC 9293 3.8.3)
- *   t_persist  zero-window probes (RFC 9293 3.8.6.1)
- *   t_delack   delayed ACK (RFC 9293 3.8.6.3, at most 200 ms here)
- *   t_keep     keepalive (RFC 1122 4.2.3.6)
- *   t_wait     TIME-WAIT 2 x MSL (RFC 9293 3.6.1), orphaned FIN-WAIT-2
- *   t_rack     RACK reordering timer (RFC 8985 6.2, tcp_rack.c)
- *   t_tlp      tail loss probe timeout (RFC 8985 7.2, tcp_tlp.c)
+ *   timer.rexmt    retransmission of SYN, data and FIN (RFC 6298, RFC 9293 3.8.3)
+ *   timer.persist  zero-window probes (RFC 9293 3.8.6.1)
+ *   timer.delack   delayed ACK (RFC 9293 3.8.6.3, at most 200 ms here)
+ *   timer.keep     keepalive (RFC 1122 4.2.3.6)
+ *   timer.wait     TIME-WAIT 2 x MSL (RFC 9293 3.6.1), orphaned FIN-WAIT-2
+ *   timer.rack     RACK reordering timer (RFC 8985 6.2, tcp_rack.c)
+ *   timer.tlp      tail loss probe timeout (RFC 8985 7.2, tcp_tlp.c)
  * Every callback ends with tcb_reap: a connection that reached CLOSED
  * without a socket is freed there and nowhere else. */
 #include <stddef.h>
@@ -17,15 +17,15 @@
 
 static bool has_unsent(const struct tcb *t)
 {
-    uint32_t data_end = tcp_snd_data_seq(t) + (uint32_t)ring_len(&t->sndbuf);
-    if (seq_lt(t->snd_max, data_end))
+    uint32_t data_end = tcp_snd_data_seq(t) + (uint32_t)ring_len(&t->snd.buf);
+    if (seq_lt(t->snd.max, data_end))
         return true;
     return (t->flags & TF_FIN_QUEUED) && !(t->flags & TF_FIN_SENT);
 }
 
 void tcp_rexmt_restart(struct tcb *t)
 {
-    timer_arm(t->st, &t->t_rexmt, t->st->now + tcp_rtt_rto(&t->rtt));
+    timer_arm(t->st, &t->timer.rexmt, t->st->now + tcp_rtt_rto(&t->rtt));
 }
 
 static ust_time_t persist_interval(const struct tcb *t)
@@ -33,7 +33,7 @@ static ust_time_t persist_interval(const struct tcb *t)
     /* RFC 9293 3.8.6.1 SHLD-29/30: first probe after one RTO, then
      * exponentially further apart, capped at the maximum RTO. */
     ust_time_t v = tcp_rtt_rto(&t->rtt);
-    for (unsigned i = 0; i < t->persist_backoff && v < t->rtt.rto_max; i++)
+    for (unsigned i = 0; i < t->rxt.persist_backoff && v < t->rtt.rto_max; i++)
         v *= 2;
     return v > t->rtt.rto_max ? t->rtt.rto_max : v;
 }
@@ -43,42 +43,42 @@ void tcp_timer_update(struct tcb *t)
     struct ust_stack *st = t->st;
     if (t->state == UST_TCP_CLOSED || t->state == UST_TCP_LISTEN || t->state == UST_TCP_TIME_WAIT)
         return;
-    bool outstanding = t->snd_max != t->snd_una;
+    bool outstanding = t->snd.max != t->snd.una;
     bool unsent = has_unsent(t);
-    if (t->snd_wnd == 0 && (unsent || outstanding) && tcp_state_synchronized(t->state)) {
+    if (t->snd.wnd == 0 && (unsent || outstanding) && tcp_state_synchronized(t->state)) {
         /* a zero window is probed by the persist timer, not retransmitted:
          * probes do not count towards giving up (MUST-35/37, SHLD-17) */
-        timer_cancel(st, &t->t_rexmt);
-        if (!timer_armed(&t->t_persist)) {
-            t->retries = 0;
-            t->persist_probes = 0;
-            t->persist_backoff = 0;
-            timer_arm(st, &t->t_persist, st->now + persist_interval(t));
+        timer_cancel(st, &t->timer.rexmt);
+        if (!timer_armed(&t->timer.persist)) {
+            t->rxt.retries = 0;
+            t->rxt.persist_probes = 0;
+            t->rxt.persist_backoff = 0;
+            timer_arm(st, &t->timer.persist, st->now + persist_interval(t));
         }
         return;
     }
     if (outstanding) {
-        timer_cancel(st, &t->t_persist);
-        if (!timer_armed(&t->t_rexmt))
+        timer_cancel(st, &t->timer.persist);
+        if (!timer_armed(&t->timer.rexmt))
             tcp_rexmt_restart(t);
         return;
     }
-    timer_cancel(st, &t->t_rexmt);
+    timer_cancel(st, &t->timer.rexmt);
     if (unsent && tcp_state_synchronized(t->state)) {
-        if (!timer_armed(&t->t_persist)) {
-            t->persist_backoff = 0;
-            timer_arm(st, &t->t_persist, st->now + persist_interval(t));
+        if (!timer_armed(&t->timer.persist)) {
+            t->rxt.persist_backoff = 0;
+            timer_arm(st, &t->timer.persist, st->now + persist_interval(t));
         }
     } else {
-        timer_cancel(st, &t->t_persist);
+        timer_cancel(st, &t->timer.persist);
     }
 }
 
 static void on_rexmt(struct ust_stack *st, struct ust_timer *tm, ust_time_t now)
 {
-    struct tcb *t = TCB_OF(tm, t_rexmt);
+    struct tcb *t = TCB_OF(tm, timer.rexmt);
     (void)now;
-    if (t->snd_max == t->snd_una)
+    if (t->snd.max == t->snd.una)
         return;
     if (tcp_tlp_instead_of_rto(t)) { /* RFC 8985 7.2: the probe goes first */
         tcb_reap(t);
@@ -89,42 +89,42 @@ static void on_rexmt(struct ust_stack *st, struct ust_timer *tm, ust_time_t now)
     if (t->state == UST_TCP_SYN_RECEIVED && t->listener)
         limit = st->cfg.tcp_synack_retries; /* a half-open child (Linux) */
     char b[64];
-    if (t->retries == 0)
-        t->rexmt_since = st->now;
+    if (t->rxt.retries == 0)
+        t->rxt.since = st->now;
     /* MUST-21: an application-chosen R2, as Linux's TCP_USER_TIMEOUT */
-    bool user_expired = t->user_timeout && st->now - t->rexmt_since >= t->user_timeout;
-    if (++t->retries > limit || user_expired) {
+    bool user_expired = t->so.user_timeout && st->now - t->rxt.since >= t->so.user_timeout;
+    if (++t->rxt.retries > limit || user_expired) {
         /* RFC 9293 3.8.3 R2 reached: give up (ETIMEDOUT, or the ICMP soft
          * error that explains it) */
         TCB_TRACE(t, "%s gave up after %u retransmissions", tcb_str(t, b, sizeof(b)), limit);
         st->stats.tcp.AbortOnTimeout++;
-        tcp_drop(t, t->soft_err ? t->soft_err : UST_ERR_TIMEDOUT, !handshake);
+        tcp_drop(t, t->adv.soft_err ? t->adv.soft_err : UST_ERR_TIMEDOUT, !handshake);
         tcb_reap(t);
         return;
     }
-    if (t->retries == st->cfg.tcp_retries1)
+    if (t->rxt.retries == st->cfg.tcp_retries1)
         tcp_advice_r1(t); /* RFC 9293 3.8.3 R1 (MUST-20, MUST-22) */
     st->stats.tcp.Timeouts++;
     tcp_rtt_backoff(&t->rtt); /* RFC 6298 5.5 */
-    t->rtt_timing = false;    /* Karn */
+    t->rxt.rtt_timing = false;    /* Karn */
     if (handshake) {
-        t->flags |= TF_SYN_RETRANSMITTED;
+        t->rxt.syn_retransmitted = true;
     } else {
         cc_sync(t, st->now);
         t->cc_ops->on_rto(&t->cc, tcp_flight(t));
-        t->flags &= ~TF_IN_RECOVERY;
-        t->recover = t->snd_max; /* RFC 6582 4.1: no fast retransmit for old data */
-        t->dupacks = 0;
+        t->rec.fast_recovery = false;
+        t->rec.recover = t->snd.max; /* RFC 6582 4.1: no fast retransmit for old data */
+        t->rec.dupacks = 0;
         tcp_sack_on_rto(t); /* kept unless the receiver reneged (RFC 6675 5.1) */
     }
     TCB_TRACE(t, "%s retransmission timeout #%u, rto %llu ms", tcb_str(t, b, sizeof(b)),
-              t->retries, (unsigned long long)(tcp_rtt_rto(&t->rtt) / UST_MSEC));
+              t->rxt.retries, (unsigned long long)(tcp_rtt_rto(&t->rtt) / UST_MSEC));
     if (handshake)
-        t->snd_nxt = t->iss;
+        t->snd.nxt = t->snd.iss;
     else if (tcp_rack_on(t))
         tcp_rack_rto(t);         /* RFC 8985 6.3: resend what is lost, nothing else */
     else
-        t->snd_nxt = t->snd_una; /* go back: resend from the oldest unacked byte */
+        t->snd.nxt = t->snd.una; /* go back: resend from the oldest unacked byte */
     tcp_rexmt_restart(t);     /* RFC 6298 5.6 */
     tcp_output(t);
     tcb_reap(t);
@@ -132,7 +132,7 @@ static void on_rexmt(struct ust_stack *st, struct ust_timer *tm, ust_time_t now)
 
 static void on_persist(struct ust_stack *st, struct ust_timer *tm, ust_time_t now)
 {
-    struct tcb *t = TCB_OF(tm, t_persist);
+    struct tcb *t = TCB_OF(tm, timer.persist);
     (void)now;
     if (!tcp_state_synchronized(t->state))
         return;
@@ -141,7 +141,7 @@ static void on_persist(struct ust_stack *st, struct ust_timer *tm, ust_time_t no
      * (nobody would ever read a result) stops after tcp_retries probes
      * without progress, answered or not (as Linux). */
     bool orphan = (t->flags & TF_ORPHAN) && !t->listener;
-    unsigned n = orphan ? ++t->retries : ++t->persist_probes;
+    unsigned n = orphan ? ++t->rxt.retries : ++t->rxt.persist_probes;
     if (n > st->cfg.tcp_retries) {
         st->stats.tcp.AbortOnTimeout++;
         tcp_drop(t, UST_ERR_TIMEDOUT, true);
@@ -149,18 +149,18 @@ static void on_persist(struct ust_stack *st, struct ust_timer *tm, ust_time_t no
         return;
     }
     st->stats.tcp.ZeroWindowProbes++;
-    t->snd_nxt = t->snd_una; /* the previous probe byte, if unacknowledged, goes again */
+    t->snd.nxt = t->snd.una; /* the previous probe byte, if unacknowledged, goes again */
     t->flags |= TF_FORCE_PROBE;
-    if (t->persist_backoff < 16)
-        t->persist_backoff++;
-    timer_arm(st, &t->t_persist, st->now + persist_interval(t));
+    if (t->rxt.persist_backoff < 16)
+        t->rxt.persist_backoff++;
+    timer_arm(st, &t->timer.persist, st->now + persist_interval(t));
     tcp_output(t);
     tcb_reap(t);
 }
 
 static void on_delack(struct ust_stack *st, struct ust_timer *tm, ust_time_t now)
 {
-    struct tcb *t = TCB_OF(tm, t_delack);
+    struct tcb *t = TCB_OF(tm, timer.delack);
     (void)now;
     if (!(t->flags & TF_DELACK))
         return;
@@ -176,56 +176,56 @@ void tcp_delack_schedule(struct tcb *t)
     if (d > TCP_DELACK_MAX)
         d = TCP_DELACK_MAX;
     t->flags |= TF_DELACK;
-    if (!timer_armed(&t->t_delack))
-        timer_arm(t->st, &t->t_delack, t->st->now + d);
+    if (!timer_armed(&t->timer.delack))
+        timer_arm(t->st, &t->timer.delack, t->st->now + d);
 }
 
 void tcp_keepalive_reset(struct tcb *t)
 {
-    t->keep_probes = 0;
-    if ((t->flags & TF_KEEPALIVE) && tcp_state_synchronized(t->state) &&
-        t->state != UST_TCP_TIME_WAIT && !timer_armed(&t->t_keep))
-        timer_arm(t->st, &t->t_keep, t->last_rcv + t->keepidle);
-    if (!(t->flags & TF_KEEPALIVE))
-        timer_cancel(t->st, &t->t_keep);
+    t->rxt.keep_probes = 0;
+    if (t->so.keepalive && tcp_state_synchronized(t->state) &&
+        t->state != UST_TCP_TIME_WAIT && !timer_armed(&t->timer.keep))
+        timer_arm(t->st, &t->timer.keep, t->last_rcv + t->so.keepidle);
+    if (!t->so.keepalive)
+        timer_cancel(t->st, &t->timer.keep);
 }
 
 static void on_keepalive(struct ust_stack *st, struct ust_timer *tm, ust_time_t now)
 {
-    struct tcb *t = TCB_OF(tm, t_keep);
-    if (!(t->flags & TF_KEEPALIVE) || !tcp_state_synchronized(t->state) ||
+    struct tcb *t = TCB_OF(tm, timer.keep);
+    if (!t->so.keepalive || !tcp_state_synchronized(t->state) ||
         t->state == UST_TCP_TIME_WAIT)
         return;
     /* MUST-26: only when idle — nothing outstanding and nothing received
      * for the idle time (segments arriving only move last_rcv). */
-    ust_time_t due = t->keep_probes ? t->last_rcv + t->keepidle + t->keep_probes * t->keepintvl
-                                    : t->last_rcv + t->keepidle;
-    if (t->snd_max != t->snd_una || has_unsent(t)) {
-        timer_arm(st, &t->t_keep, now + t->keepidle);
+    ust_time_t due = t->rxt.keep_probes ? t->last_rcv + t->so.keepidle + t->rxt.keep_probes * t->so.keepintvl
+                                    : t->last_rcv + t->so.keepidle;
+    if (t->snd.max != t->snd.una || has_unsent(t)) {
+        timer_arm(st, &t->timer.keep, now + t->so.keepidle);
         return;
     }
     if (now < due) {
-        timer_arm(st, &t->t_keep, due);
+        timer_arm(st, &t->timer.keep, due);
         return;
     }
-    if (t->keep_probes >= t->keepcnt) {
+    if (t->rxt.keep_probes >= t->so.keepcnt) {
         char b[64];
-        TCB_TRACE(t, "%s keepalive: %u probes unanswered", tcb_str(t, b, sizeof(b)), t->keepcnt);
+        TCB_TRACE(t, "%s keepalive: %u probes unanswered", tcb_str(t, b, sizeof(b)), t->so.keepcnt);
         st->stats.tcp.AbortOnTimeout++;
         tcp_drop(t, UST_ERR_TIMEDOUT, true);
         tcb_reap(t);
         return;
     }
-    t->keep_probes++;
+    t->rxt.keep_probes++;
     st->stats.tcp.KeepAliveProbes++;
     tcp_request(t, TX_REQ_KEEPALIVE);
     tcp_output(t);
-    timer_arm(st, &t->t_keep, now + t->keepintvl);
+    timer_arm(st, &t->timer.keep, now + t->so.keepintvl);
 }
 
 static void on_wait(struct ust_stack *st, struct ust_timer *tm, ust_time_t now)
 {
-    struct tcb *t = TCB_OF(tm, t_wait);
+    struct tcb *t = TCB_OF(tm, timer.wait);
     (void)now;
     if (t->state == UST_TCP_TIME_WAIT)
         st->stats.tcp.TimeWaitExpired++;
@@ -240,43 +240,43 @@ static void on_wait(struct ust_stack *st, struct ust_timer *tm, ust_time_t now)
 void tcp_timewait_start(struct tcb *t)
 {
     struct ust_stack *st = t->st;
-    timer_cancel(st, &t->t_rexmt);
-    timer_cancel(st, &t->t_persist);
-    timer_cancel(st, &t->t_keep);
-    timer_cancel(st, &t->t_delack);
-    timer_cancel(st, &t->t_rack);
-    timer_cancel(st, &t->t_tlp);
+    timer_cancel(st, &t->timer.rexmt);
+    timer_cancel(st, &t->timer.persist);
+    timer_cancel(st, &t->timer.keep);
+    timer_cancel(st, &t->timer.delack);
+    timer_cancel(st, &t->timer.rack);
+    timer_cancel(st, &t->timer.tlp);
     /* beyond tcp_max_tw_buckets: ends on the next timer run, once the ACK
      * of the peer's FIN has gone (tcp_hold.c) */
     ust_time_t wait = tcp_tw_overflow(t) ? 0 : 2 * st->cfg.tcp_msl;
-    timer_arm(st, &t->t_wait, st->now + wait);
+    timer_arm(st, &t->timer.wait, st->now + wait);
 }
 
 void tcp_fin_wait_2_timeout(struct tcb *t)
 {
     if (t->state == UST_TCP_FIN_WAIT_2 && (t->flags & TF_ORPHAN))
-        timer_arm(t->st, &t->t_wait, t->st->now + t->st->cfg.tcp_fin_timeout);
+        timer_arm(t->st, &t->timer.wait, t->st->now + t->st->cfg.tcp_fin_timeout);
 }
 
 void tcp_timers_init(struct tcb *t)
 {
-    timer_init(&t->t_rexmt, on_rexmt);
-    timer_init(&t->t_persist, on_persist);
-    timer_init(&t->t_delack, on_delack);
-    timer_init(&t->t_keep, on_keepalive);
-    timer_init(&t->t_wait, on_wait);
-    timer_init(&t->t_rack, tcp_rack_reo_timeout);
-    timer_init(&t->t_tlp, tcp_tlp_timeout);
+    timer_init(&t->timer.rexmt, on_rexmt);
+    timer_init(&t->timer.persist, on_persist);
+    timer_init(&t->timer.delack, on_delack);
+    timer_init(&t->timer.keep, on_keepalive);
+    timer_init(&t->timer.wait, on_wait);
+    timer_init(&t->timer.rack, tcp_rack_reo_timeout);
+    timer_init(&t->timer.tlp, tcp_tlp_timeout);
 }
 
 void tcp_timers_cancel(struct tcb *t)
 {
     struct ust_stack *st = t->st;
-    timer_cancel(st, &t->t_rexmt);
-    timer_cancel(st, &t->t_persist);
-    timer_cancel(st, &t->t_delack);
-    timer_cancel(st, &t->t_keep);
-    timer_cancel(st, &t->t_wait);
-    timer_cancel(st, &t->t_rack);
-    timer_cancel(st, &t->t_tlp);
+    timer_cancel(st, &t->timer.rexmt);
+    timer_cancel(st, &t->timer.persist);
+    timer_cancel(st, &t->timer.delack);
+    timer_cancel(st, &t->timer.keep);
+    timer_cancel(st, &t->timer.wait);
+    timer_cancel(st, &t->timer.rack);
+    timer_cancel(st, &t->timer.tlp);
 }

@@ -17,8 +17,8 @@
 static bool tlp_allowed(const struct tcb *t)
 {
     return tcp_rack_on(t) && tcp_state_synchronized(t->state) && t->state != UST_TCP_TIME_WAIT &&
-           t->snd_una != t->snd_max && t->snd_wnd != 0 &&
-           !(t->flags & (TF_IN_RECOVERY | TF_RTO_RECOVERY)) &&
+           t->snd.una != t->snd.max && t->snd.wnd != 0 &&
+           !(t->rec.fast_recovery || t->rec.rto_recovery) &&
            sendmap_count(&t->rack.map, RS_SACKED) == 0;
 }
 
@@ -40,11 +40,11 @@ static ust_time_t tlp_pto(const struct tcb *t)
         pto = 2 * t->rtt.srtt;
         if (pto < TLP_MIN_PTO)
             pto = TLP_MIN_PTO;
-        if (tcp_flight(t) <= t->mss) /* one segment: its ACK may be delayed */
+        if (tcp_flight(t) <= t->opt.mss) /* one segment: its ACK may be delayed */
             pto += t->st->cfg.tcp_tlp_max_ack_delay;
     }
-    if (timer_armed(&t->t_rexmt) && now + pto > t->t_rexmt.when)
-        pto = t->t_rexmt.when > now ? t->t_rexmt.when - now : 0; /* never after the RTO */
+    if (timer_armed(&t->timer.rexmt) && now + pto > t->timer.rexmt.when)
+        pto = t->timer.rexmt.when > now ? t->timer.rexmt.when - now : 0; /* never after the RTO */
     return pto;
 }
 
@@ -54,16 +54,16 @@ void tcp_tlp_schedule(struct tcb *t)
         return;
     t->rack.tlp_rearm = false;
     if (!tlp_allowed(t)) {
-        timer_cancel(t->st, &t->t_tlp);
+        timer_cancel(t->st, &t->timer.tlp);
         return;
     }
-    timer_arm(t->st, &t->t_tlp, t->st->now + tlp_pto(t));
+    timer_arm(t->st, &t->timer.tlp, t->st->now + tlp_pto(t));
 }
 
 void tcp_tlp_reset(struct tcb *t)
 {
     t->rack.tlp_on = false;
-    timer_cancel(t->st, &t->t_tlp);
+    timer_cancel(t->st, &t->timer.tlp);
 }
 
 /* The highest segment sent so far goes again (at most one MSS of it).
@@ -72,13 +72,13 @@ static uint32_t probe_retransmit(struct tcb *t)
 {
     const struct sendmap *m = &t->rack.map;
     if (m->n == 0)
-        return t->snd_max;
+        return t->snd.max;
     const struct rack_seg *g = &m->s[m->n - 1];
     uint32_t len = g->end - g->start;
-    uint32_t seq = len > t->mss ? g->end - t->mss : g->start;
+    uint32_t seq = len > t->opt.mss ? g->end - t->opt.mss : g->start;
     tcp_request_rexmit(t, seq, g->end - seq);
     tcp_output(t);
-    return t->tx_req.sent ? seq : t->snd_max;
+    return t->tx_req.sent ? seq : t->snd.max;
 }
 
 /* RFC 8985 7.3: sends the probe and arms the RTO. */
@@ -88,16 +88,16 @@ static void send_probe(struct tcb *t)
     char b[64];
     if (r->tlp_on)
         return; /* one probe per episode: its outcome is still open (7.4) */
-    uint32_t top = t->snd_max, seq = t->snd_nxt;
+    uint32_t top = t->snd.max, seq = t->snd.nxt;
     r->tlp_probing = true; /* new data first: one segment, cwnd and Nagle aside */
     tcp_output(t);
     r->tlp_probing = false;
-    bool rexmit = t->snd_max == top;
+    bool rexmit = t->snd.max == top;
     if (rexmit)
         seq = probe_retransmit(t);
-    if (seq != t->snd_max) {
+    if (seq != t->snd.max) {
         r->tlp_on = true;
-        r->tlp_end_seq = t->snd_max;
+        r->tlp_end_seq = t->snd.max;
         r->tlp_is_retrans = rexmit;
         t->st->stats.tcp.TlpProbes++;
         TCB_TRACE(t, "%s tail loss probe: %s at %u", tcb_str(t, b, sizeof(b)),
@@ -109,7 +109,7 @@ static void send_probe(struct tcb *t)
 
 void tcp_tlp_timeout(struct ust_stack *st, struct ust_timer *tm, ust_time_t now)
 {
-    struct tcb *t = TCB_OF(tm, t_tlp);
+    struct tcb *t = TCB_OF(tm, timer.tlp);
     (void)st;
     (void)now;
     if (!tlp_allowed(t) || t->rack.tlp_on)
@@ -122,10 +122,10 @@ bool tcp_tlp_instead_of_rto(struct tcb *t)
 {
     /* The PTO is capped at the RTO's time (7.2): when both are due the
      * probe goes in the RTO's place and the RTO starts again from it. */
-    if (!timer_armed(&t->t_tlp) || t->t_tlp.when > t->st->now || t->rack.tlp_on ||
+    if (!timer_armed(&t->timer.tlp) || t->timer.tlp.when > t->st->now || t->rack.tlp_on ||
         !tlp_allowed(t))
         return false;
-    timer_cancel(t->st, &t->t_tlp);
+    timer_cancel(t->st, &t->timer.tlp);
     send_probe(t);
     return true;
 }

@@ -37,35 +37,35 @@
 
 void tcp_urg_mark(struct tcb *t)
 {
-    t->snd_up = tcp_snd_data_seq(t) + (uint32_t)ring_len(&t->sndbuf);
-    t->snd_urg = true;
+    t->urg.snd_up = tcp_snd_data_seq(t) + (uint32_t)ring_len(&t->snd.buf);
+    t->urg.snd_urg = true;
     char b[64];
-    TCB_TRACE(t, "%s send urgent pointer %u", tcb_str(t, b, sizeof(b)), t->snd_up);
+    TCB_TRACE(t, "%s send urgent pointer %u", tcb_str(t, b, sizeof(b)), t->urg.snd_up);
 }
 
 void tcp_urg_apply(struct tcb *t, struct tcp_hdr *h)
 {
-    if (!t->snd_urg || (h->flags & (TCP_SYN | TCP_RST)))
+    if (!t->urg.snd_urg || (h->flags & (TCP_SYN | TCP_RST)))
         return;
-    if (seq_ge(t->snd_una, t->snd_up)) {
-        t->snd_urg = false; /* every urgent octet was acknowledged */
+    if (seq_ge(t->snd.una, t->urg.snd_up)) {
+        t->urg.snd_urg = false; /* every urgent octet was acknowledged */
         return;
     }
-    if (!seq_lt(h->seq, t->snd_up))
+    if (!seq_lt(h->seq, t->urg.snd_up))
         return;
-    uint32_t urp = t->snd_up - h->seq;
+    uint32_t urp = t->urg.snd_up - h->seq;
     h->flags |= TCP_URG;
     h->urp = (uint16_t)(urp > 65535 ? 65535 : urp);
 }
 
 /* ---- receiving ---------------------------------------------------------- */
 
-static uint32_t urg_mark_seq(const struct tcb *t) { return t->rcv_up - 1; }
+static uint32_t urg_mark_seq(const struct tcb *t) { return t->urg.rcv_up - 1; }
 
 /* The mark's octet arrived and sits at the read position (unread). */
 static bool mark_octet_at_read_head(const struct tcb *t)
 {
-    return urg_mark_seq(t) == t->rd_seq && t->rd_seq != t->rcv_nxt;
+    return urg_mark_seq(t) == t->rcv.rd_seq && t->rcv.rd_seq != t->rcv.nxt;
 }
 
 void tcp_urg_input(struct tcb *t, uint32_t seq, uint16_t urp)
@@ -73,43 +73,43 @@ void tcp_urg_input(struct tcb *t, uint32_t seq, uint16_t urp)
     if (urp == 0)
         return;
     uint32_t up = seq + urp; /* MUST-62: first octet after the urgent data */
-    if (seq_lt(up - 1, t->rcv_nxt))
+    if (seq_lt(up - 1, t->rcv.nxt))
         return; /* its octet was already received: an old pointer, not replayed */
-    if (t->urg_state != TCP_URG_NONE && !seq_gt(up, t->rcv_up))
+    if (t->urg.state != TCP_URG_NONE && !seq_gt(up, t->urg.rcv_up))
         return; /* not newer than the one we have */
-    if (t->urg_state != TCP_URG_NONE && !t->oobinline && mark_octet_at_read_head(t)) {
+    if (t->urg.state != TCP_URG_NONE && !t->so.oobinline && mark_octet_at_read_head(t)) {
         /* the reader stands at the old mark: its out-of-band octet (fetched
          * or not) must not turn into data now (Linux does the same) */
-        ring_drop(&t->rcvbuf, 1);
-        t->rd_seq++;
+        ring_drop(&t->rcv.buf, 1);
+        t->rcv.rd_seq++;
     }
-    t->rcv_up = up;
-    t->urg_state = TCP_URG_NOTYET;
+    t->urg.rcv_up = up;
+    t->urg.state = TCP_URG_NOTYET;
     char b[64];
     TCB_TRACE(t, "%s urgent pointer %u", tcb_str(t, b, sizeof(b)), up);
 }
 
 void tcp_urg_capture(struct tcb *t)
 {
-    if (t->urg_state != TCP_URG_NOTYET || !seq_lt(urg_mark_seq(t), t->rcv_nxt))
+    if (t->urg.state != TCP_URG_NOTYET || !seq_lt(urg_mark_seq(t), t->rcv.nxt))
         return;
-    size_t off = urg_mark_seq(t) - t->rd_seq;
-    if (ring_peek(&t->rcvbuf, off, &t->urg_byte, 1) == 1) /* (not when it was the FIN) */
-        t->urg_state = TCP_URG_VALID;
+    size_t off = urg_mark_seq(t) - t->rcv.rd_seq;
+    if (ring_peek(&t->rcv.buf, off, &t->urg.byte, 1) == 1) /* (not when it was the FIN) */
+        t->urg.state = TCP_URG_VALID;
 }
 
 size_t tcp_urg_readable(const struct tcb *t, size_t *skip)
 {
-    size_t avail = ring_len(&t->rcvbuf);
+    size_t avail = ring_len(&t->rcv.buf);
     *skip = 0;
-    if (t->urg_state == TCP_URG_NONE)
+    if (t->urg.state == TCP_URG_NONE)
         return avail;
-    size_t off = urg_mark_seq(t) - t->rd_seq;
+    size_t off = urg_mark_seq(t) - t->rcv.rd_seq;
     if (off >= avail)
         return avail; /* the mark lies beyond what can be read */
     if (off > 0)
         return off; /* stop before the mark */
-    if (t->oobinline)
+    if (t->so.oobinline)
         return avail; /* at the mark: the octet is data, read across */
     *skip = 1;        /* at the mark: step over the out-of-band octet */
     return avail - 1;
@@ -117,25 +117,25 @@ size_t tcp_urg_readable(const struct tcb *t, size_t *skip)
 
 void tcp_urg_consumed(struct tcb *t)
 {
-    if (t->urg_state != TCP_URG_NONE && seq_ge(t->rd_seq, t->rcv_up))
-        t->urg_state = TCP_URG_NONE; /* read past the mark */
+    if (t->urg.state != TCP_URG_NONE && seq_ge(t->rcv.rd_seq, t->urg.rcv_up))
+        t->urg.state = TCP_URG_NONE; /* read past the mark */
 }
 
 ssize_t tcp_urg_recv_oob(struct tcb *t, void *buf, size_t len, int flags)
 {
     /* EINVAL: inline, no mark, or its octet already fetched (as Linux
      * tcp_recv_urg and BSD) */
-    if (t->oobinline || t->urg_state == TCP_URG_NONE || t->urg_state == TCP_URG_READ)
+    if (t->so.oobinline || t->urg.state == TCP_URG_NONE || t->urg.state == TCP_URG_READ)
         return UST_ERR_INVAL;
     if (t->state == UST_TCP_CLOSED && !(t->flags & TF_FIN_RCVD))
         return UST_ERR_NOTCONN; /* reset */
-    if (t->urg_state == TCP_URG_VALID) {
+    if (t->urg.state == TCP_URG_VALID) {
         if (!(flags & MSG_PEEK))
-            t->urg_state = TCP_URG_READ; /* (Linux: a 0-byte read takes it too) */
+            t->urg.state = TCP_URG_READ; /* (Linux: a 0-byte read takes it too) */
         if (len == 0)
             return 0;
         if (!(flags & MSG_TRUNC))
-            *(uint8_t *)buf = t->urg_byte;
+            *(uint8_t *)buf = t->urg.byte;
         return 1;
     }
     if (t->state == UST_TCP_CLOSED || (t->flags & (TF_FIN_RCVD | TF_RD_SHUT)))
@@ -145,17 +145,17 @@ ssize_t tcp_urg_recv_oob(struct tcb *t, void *buf, size_t len, int flags)
 
 int tcp_urg_at_mark(const struct tcb *t)
 {
-    return t->urg_state != TCP_URG_NONE && urg_mark_seq(t) == t->rd_seq;
+    return t->urg.state != TCP_URG_NONE && urg_mark_seq(t) == t->rcv.rd_seq;
 }
 
 uint32_t tcp_urg_pending(const struct tcb *t)
 {
-    if (t->urg_state == TCP_URG_NONE || !seq_gt(t->rcv_up, t->rd_seq))
+    if (t->urg.state == TCP_URG_NONE || !seq_gt(t->urg.rcv_up, t->rcv.rd_seq))
         return 0;
-    return t->rcv_up - t->rd_seq;
+    return t->urg.rcv_up - t->rcv.rd_seq;
 }
 
 short tcp_urg_poll(const struct tcb *t)
 {
-    return t->urg_state == TCP_URG_NOTYET || t->urg_state == TCP_URG_VALID ? POLLPRI : 0;
+    return t->urg.state == TCP_URG_NOTYET || t->urg.state == TCP_URG_VALID ? POLLPRI : 0;
 }

@@ -36,8 +36,8 @@ static int tcp_op_init(struct ust_sock *s)
         return UST_ERR_NOMEM;
     t->sock = s;
     s->pcb = t;
-    s->sndbuf = (int)t->sndbuf.cap;
-    s->rcvbuf = (int)t->rcvbuf.cap;
+    s->sndbuf = (int)t->snd.buf.cap;
+    s->rcvbuf = (int)t->rcv.buf.cap;
     return UST_OK;
 }
 
@@ -90,15 +90,15 @@ static int tcp_op_connect(struct ust_sock *s, const struct sock_addr *a)
         return rc;
     t->err = 0;
     tcb_init_conn(t);
-    t->iss = tcp_isn(st, t->laddr, t->lport, t->raddr, t->rport, st->now);
-    t->snd_una = t->snd_nxt = t->snd_max = t->snd_sml = t->iss;
-    t->recover = t->iss;
-    t->wscale_offered = st->cfg.tcp_window_scaling;
-    t->ts_offered = st->cfg.tcp_timestamps;
-    t->sack_offered = st->cfg.tcp_sack;
+    t->snd.iss = tcp_isn(st, t->laddr, t->lport, t->raddr, t->rport, st->now);
+    t->snd.una = t->snd.nxt = t->snd.max = t->snd.sml = t->snd.iss;
+    t->rec.recover = t->snd.iss;
+    t->opt.wscale_offered = st->cfg.tcp_window_scaling;
+    t->opt.ts_offered = st->cfg.tcp_timestamps;
+    t->opt.sack_offered = st->cfg.tcp_sack;
     tcp_ecn_connect(t);
-    t->ts_offset = tcp_ts_offset(st, t->laddr, t->lport, t->raddr, t->rport);
-    t->retries = 0;
+    t->opt.ts_offset = tcp_ts_offset(st, t->laddr, t->lport, t->raddr, t->rport);
+    t->rxt.retries = 0;
     tcp_set_state(t, UST_TCP_SYN_SENT);
     tcp_output(t);
     return UST_ERR_INPROGRESS;
@@ -112,7 +112,7 @@ static int tcp_op_listen(struct ust_sock *s, int backlog)
     if (b > max)
         b = max;
     if (t->state == UST_TCP_LISTEN) {
-        t->backlog = b;
+        t->lsn.backlog = b;
         return UST_OK;
     }
     if (t->state != UST_TCP_CLOSED || (t->flags & TF_WAS_CONNECTED))
@@ -126,7 +126,7 @@ static int tcp_op_listen(struct ust_sock *s, int backlog)
     struct tcb *other = tcb_lookup_listener(s->st, t->laddr, t->lport);
     if (other && other->laddr == t->laddr)
         return UST_ERR_ADDRINUSE;
-    t->backlog = b;
+    t->lsn.backlog = b;
     tcp_set_state(t, UST_TCP_LISTEN);
     return UST_OK;
 }
@@ -136,7 +136,7 @@ static int tcp_op_accept(struct ust_sock *s, struct ust_sock *child, struct sock
     struct tcb *l = tcb_of(s);
     if (l->state != UST_TCP_LISTEN)
         return UST_ERR_INVAL;
-    struct tcb *c = l->acceptq;
+    struct tcb *c = l->lsn.acceptq;
     if (!c)
         return UST_ERR_AGAIN;
     tcp_listener_remove_child(c);
@@ -148,8 +148,8 @@ static int tcp_op_accept(struct ust_sock *s, struct ust_sock *child, struct sock
     c->flags &= ~TF_ORPHAN;
     c->sock = child;
     child->pcb = c;
-    child->sndbuf = (int)c->sndbuf.cap;
-    child->rcvbuf = (int)c->rcvbuf.cap;
+    child->sndbuf = (int)c->snd.buf.cap;
+    child->rcvbuf = (int)c->rcv.buf.cap;
     if (peer) {
         peer->addr = c->raddr;
         peer->port = c->rport;
@@ -187,7 +187,7 @@ static ssize_t tcp_op_send(struct ust_sock *s, const void *buf, size_t len, int 
     }
     if (len == 0)
         return 0;
-    long n = ring_write(&t->sndbuf, buf, len);
+    long n = ring_write(&t->snd.buf, buf, len);
     if (n < 0)
         return n;
     if (n == 0)
@@ -204,7 +204,7 @@ static void window_update(struct tcb *t)
 {
     if (!tcp_state_synchronized(t->state) || (t->flags & TF_FIN_RCVD))
         return;
-    uint32_t cur = seq_gt(t->rcv_adv, t->rcv_nxt) ? t->rcv_adv - t->rcv_nxt : 0;
+    uint32_t cur = seq_gt(t->rcv.adv, t->rcv.nxt) ? t->rcv.adv - t->rcv.nxt : 0;
     uint32_t now = tcp_rcv_window(t);
     if (now > cur && (cur == 0 || now >= 2 * cur)) {
         t->flags |= TF_ACK_NOW;
@@ -215,9 +215,9 @@ static void window_update(struct tcb *t)
 /* Consumes `skip` octets (the out-of-band one) and then up to n into buf. */
 static size_t take_stream(struct tcb *t, void *buf, size_t n, size_t skip)
 {
-    ring_drop(&t->rcvbuf, skip);
-    n = ring_read(&t->rcvbuf, buf, n);
-    t->rd_seq += (uint32_t)(skip + n);
+    ring_drop(&t->rcv.buf, skip);
+    n = ring_read(&t->rcv.buf, buf, n);
+    t->rcv.rd_seq += (uint32_t)(skip + n);
     tcp_urg_consumed(t);
     window_update(t);
     return n;
@@ -243,7 +243,7 @@ static ssize_t tcp_op_recv(struct ust_sock *s, void *buf, size_t len, int flags,
             return 0;
         size_t n = len < avail ? len : avail;
         if (flags & MSG_PEEK)
-            return (ssize_t)ring_peek(&t->rcvbuf, skip, buf, n);
+            return (ssize_t)ring_peek(&t->rcv.buf, skip, buf, n);
         return (ssize_t)take_stream(t, buf, n, skip);
     }
     if (skip && !(flags & MSG_PEEK))
@@ -270,7 +270,7 @@ static void queue_fin(struct tcb *t)
 {
     if (t->flags & TF_FIN_QUEUED)
         return;
-    t->fin_seq = tcp_snd_data_seq(t) + (uint32_t)ring_len(&t->sndbuf);
+    t->snd.fin_seq = tcp_snd_data_seq(t) + (uint32_t)ring_len(&t->snd.buf);
     t->flags |= TF_FIN_QUEUED;
     if (t->state == UST_TCP_ESTABLISHED)
         tcp_set_state(t, UST_TCP_FIN_WAIT_1);
@@ -298,8 +298,8 @@ static int tcp_op_shutdown(struct ust_sock *s, int how)
 static void close_listener(struct tcb *l)
 {
     /* connections nobody accepted are reset (as Linux does) */
-    while (l->acceptq) {
-        struct tcb *c = l->acceptq;
+    while (l->lsn.acceptq) {
+        struct tcb *c = l->lsn.acceptq;
         tcp_listener_remove_child(c);
         c->flags |= TF_ORPHAN;
         tcp_drop(c, UST_ERR_CONNRESET, true);
@@ -314,8 +314,8 @@ static void close_listener(struct tcb *l)
 static void close_begin(struct tcb *t)
 {
     struct ust_tcp_stats *ts = &t->st->stats.tcp;
-    bool unread = ring_len(&t->rcvbuf) > 0 || !asm_empty(&t->ooo);
-    bool linger0 = t->linger_on && t->linger_sec == 0;
+    bool unread = ring_len(&t->rcv.buf) > 0 || !asm_empty(&t->rcv.ooo);
+    bool linger0 = t->so.linger_on && t->so.linger_sec == 0;
     if ((unread || linger0) && t->state != UST_TCP_TIME_WAIT) {
         /* RFC 1122 4.2.2.13 / RFC 9293 SHLD-3: data would be lost, say so */
         if (unread)
@@ -343,13 +343,13 @@ static bool fin_unacked(const struct tcb *t)
 static int tcp_op_linger(struct ust_sock *s, ust_time_t *timeo)
 {
     struct tcb *t = tcb_of(s);
-    if (!t->linger_on || t->linger_sec == 0 || !tcp_state_synchronized(t->state))
+    if (!t->so.linger_on || t->so.linger_sec == 0 || !tcp_state_synchronized(t->state))
         return UST_OK;
     if (!(t->flags & TF_LINGERING)) {
         t->flags |= TF_LINGERING;
         close_begin(t);
     }
-    *timeo = (ust_time_t)t->linger_sec * UST_SEC;
+    *timeo = (ust_time_t)t->so.linger_sec * UST_SEC;
     return fin_unacked(t) ? UST_ERR_AGAIN : UST_OK;
 }
 
@@ -387,7 +387,7 @@ static short tcp_op_poll(struct ust_sock *s)
     struct tcb *t = tcb_of(s);
     short m = 0;
     if (t->state == UST_TCP_LISTEN)
-        return t->acceptq ? POLLIN : 0;
+        return t->lsn.acceptq ? POLLIN : 0;
     size_t skip;
     if (tcp_urg_readable(t, &skip) || (t->flags & (TF_FIN_RCVD | TF_RD_SHUT)))
         m |= POLLIN; /* (not for an out-of-band octet alone, as Linux) */
@@ -396,7 +396,7 @@ static short tcp_op_poll(struct ust_sock *s)
     m |= tcp_urg_poll(t);  /* MUST-32 */
     m |= tcp_soft_poll(t); /* MUST-47 with IP_RECVERR */
     if ((t->state == UST_TCP_ESTABLISHED || t->state == UST_TCP_CLOSE_WAIT) &&
-        !(t->flags & TF_FIN_QUEUED) && ring_space(&t->sndbuf) > 0)
+        !(t->flags & TF_FIN_QUEUED) && ring_space(&t->snd.buf) > 0)
         m |= POLLOUT;
     if (t->state == UST_TCP_CLOSED && (t->flags & TF_WAS_CONNECTED))
         m |= POLLHUP | POLLIN;

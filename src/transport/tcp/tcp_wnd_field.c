@@ -13,9 +13,9 @@
 
 uint16_t tcp_wnd_field(const struct tcb *t, uint32_t wnd)
 {
-    uint8_t shift = t->rcv_wscale;
+    uint8_t shift = t->opt.rcv_wscale;
     uint32_t field = wnd >> shift;
-    uint32_t cur = seq_gt(t->rcv_adv, t->rcv_nxt) ? t->rcv_adv - t->rcv_nxt : 0;
+    uint32_t cur = seq_gt(t->rcv.adv, t->rcv.nxt) ? t->rcv.adv - t->rcv.nxt : 0;
     if ((field << shift) < cur)
         field = (cur + ((1u << shift) - 1)) >> shift;
     return (uint16_t)(field > 65535 ? 65535 : field);
