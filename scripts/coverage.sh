@@ -31,6 +31,10 @@ fi
 CC=clang cmake -S "$ROOT" -B "$BUILD" -DCMAKE_BUILD_TYPE=Debug -DUSTACK_SANITIZE=OFF \
     -DUSTACK_TESTS=ON -DCMAKE_C_FLAGS="-fprofile-instr-generate -fcoverage-mapping" \
     -DCMAKE_EXE_LINKER_FLAGS="-fprofile-instr-generate" >/dev/null
+# Binaries of tests that were renamed or removed since the last run would
+# still be run below and mix stale profiles in ("mismatched data"): the
+# test and replay binaries are relinked from scratch every time.
+find "$BUILD/tests" "$BUILD/fuzz" -maxdepth 1 -type f -delete 2>/dev/null || true
 cmake --build "$BUILD" -j "$JOBS" >"$BUILD/build.log" 2>&1 || { cat "$BUILD/build.log"; exit 1; }
 
 PROF="$BUILD/profiles"
