@@ -6,12 +6,12 @@
 
 #include "core/rand.h"
 #include "core/services.h"
+#include "core/trace.h"
 #include "dev/dev_host.h"
 #include "link/iface.h"
-#include "transport/sock_ops.h"
-#include "core/trace.h"
 #include "net/net.h"
 #include "transport.h"
+#include "transport/sock_ops.h"
 #include "udp_impl.h"
 #include "wire/icmp.h"
 #include "wire/udp.h"
@@ -19,20 +19,22 @@
 
 int udp_init(struct ust_stack *st)
 {
-    memset(stack_udp(st), 0, sizeof(*stack_udp(st)));
-    stack_udp(st)->ports = calloc(UDP_HASH_SIZE, sizeof(*stack_udp(st)->ports));
-    if (!stack_udp(st)->ports)
+    struct udp_state *us = stack_udp(st);
+    memset(us, 0, sizeof(*us));
+    us->ports = calloc(UDP_HASH_SIZE, sizeof(*us->ports));
+    if (!us->ports)
         return UST_ERR_NOMEM;
-    stack_udp(st)->cap = UDP_HASH_SIZE;
+    us->cap = UDP_HASH_SIZE;
     return UST_OK;
 }
 
 void udp_destroy(struct ust_stack *st)
 {
+    struct udp_state *us = stack_udp(st);
     /* The pcbs belong to their sockets (freed by sock_table_destroy, which
      * runs first); only the buckets are ours. */
-    free(stack_udp(st)->ports);
-    memset(stack_udp(st), 0, sizeof(*stack_udp(st)));
+    free(us->ports);
+    memset(us, 0, sizeof(*us));
 }
 
 /* ---- port table: hash by local port, newest socket first in a chain ----- */
@@ -88,7 +90,8 @@ static bool port_in_use(const struct ust_stack *st, uint16_t port)
 
 int udp_bind_ephemeral(struct ust_stack *st, struct udp_pcb *pcb, ust_ip4_t laddr)
 {
-    uint16_t lo = ust_stack_config(st)->ephemeral_lo, hi = ust_stack_config(st)->ephemeral_hi;
+    const struct ust_config *cfg = ust_stack_config(st);
+    uint16_t lo = cfg->ephemeral_lo, hi = cfg->ephemeral_hi;
     if (lo == 0 || hi < lo)
         return UST_ERR_ADDRINUSE;
     uint32_t n = (uint32_t)hi - lo + 1;
@@ -168,18 +171,19 @@ static struct udp_dgram *dgram_new(const struct udp_rx *rx, const uint8_t *data,
 static void deliver(struct ust_stack *st, struct udp_pcb *p, const struct udp_rx *rx,
                     const uint8_t *data, size_t len)
 {
+    struct ust_stats *stats = stack_stats(st);
     size_t charge = len + UDP_DGRAM_OVERHEAD;
     size_t limit = p->sock->rcvbuf > 0 ? (size_t)p->sock->rcvbuf : 0;
     if (p->queued > 0 && p->queued_bytes + charge > limit) {
-        stack_stats(st)->udp.RcvbufErrors++;
-        stack_stats(st)->udp.InErrors++;
+        stats->udp.RcvbufErrors++;
+        stats->udp.InErrors++;
         TRACE(st, "udp", "drop: receive buffer of fd %d full (%zu bytes queued)", p->sock->fd,
               p->queued_bytes);
         return;
     }
     struct udp_dgram *d = dgram_new(rx, data, len);
     if (!d) {
-        stack_stats(st)->udp.InErrors++;
+        stats->udp.InErrors++;
         TRACE(st, "udp", "drop: out of memory");
         return;
     }
@@ -190,7 +194,7 @@ static void deliver(struct ust_stack *st, struct udp_pcb *p, const struct udp_rx
     p->tail = d;
     p->queued++;
     p->queued_bytes += charge;
-    stack_stats(st)->udp.InDatagrams++;
+    stats->udp.InDatagrams++;
     transport_notify(st);
 }
 
@@ -235,14 +239,15 @@ void udp_input(struct ust_stack *st, const struct ipv4_hdr *ip, const uint8_t *s
                size_t seg_len, const uint8_t *dgram, size_t dgram_len, bool link_bcast,
                int ifindex)
 {
+    struct ust_stats *stats = stack_stats(st);
     struct udp_hdr h;
     char a[16], b[16];
     int rc = udp_parse(seg, seg_len, ip->src, ip->dst, true, &h);
     if (rc != WIRE_OK) {
         /* RFC 1122 4.1.3.4: a bad checksum is dropped silently (counted). */
         if (rc == WIRE_BAD_CSUM)
-            stack_stats(st)->udp.InCsumErrors++;
-        stack_stats(st)->udp.InErrors++;
+            stats->udp.InCsumErrors++;
+        stats->udp.InErrors++;
         TRACE(st, "udp", "drop %s->%s: %s", IP4STR(ip->src, a), IP4STR(ip->dst, b),
               wire_strerror(rc));
         return;
@@ -254,7 +259,7 @@ void udp_input(struct ust_stack *st, const struct ipv4_hdr *ip, const uint8_t *s
           h.dport, len);
     /* RFC 1122 4.1.3.6: a broadcast or multicast source is invalid. */
     if (ip->src == 0xffffffffu || ipv4_is_multicast(ip->src) || ipv4_is_broadcast(st, ip->src)) {
-        stack_stats(st)->udp.InErrors++;
+        stats->udp.InErrors++;
         TRACE(st, "udp", "drop: invalid source %s", IP4STR(ip->src, a));
         return;
     }
@@ -313,16 +318,17 @@ static ust_ip4_t udp_source(struct ust_stack *st, const struct udp_pcb *pcb, ust
 ssize_t udp_output(struct ust_stack *st, struct udp_pcb *pcb, ust_ip4_t dst, uint16_t dport,
                    const void *buf, size_t len, const struct sock_tx_meta *tx)
 {
+    struct ust_stats *stats = stack_stats(st);
     char a[16], b[16];
     ust_ip4_t src = udp_source(st, pcb, dst, tx);
     if (src == 0) {
-        stack_stats(st)->udp.OutErrors++;
+        stats->udp.OutErrors++;
         TRACE(st, "udp", "tx to %s: no route", IP4STR(dst, a));
         return UST_ERR_NETUNREACH;
     }
     struct pkt *p = pkt_alloc(PKT_HEADROOM, UDP_HDR_LEN + len);
     if (!p) {
-        stack_stats(st)->udp.OutErrors++;
+        stats->udp.OutErrors++;
         return UST_ERR_NOMEM;
     }
     if (len)
@@ -341,12 +347,12 @@ ssize_t udp_output(struct ust_stack *st, struct udp_pcb *pcb, ust_ip4_t dst, uin
           len);
     int rc = ipv4_output(st, &o, p);
     if (rc < 0) {
-        stack_stats(st)->udp.OutErrors++;
+        stats->udp.OutErrors++;
         TRACE(st, "udp", "tx to %s failed: %s", IP4STR(dst, a), ust_strerror(rc));
         /* "Try later" from below is not a reason for the socket to block. */
         return rc == UST_ERR_AGAIN ? UST_ERR_NOMEM : rc;
     }
-    stack_stats(st)->udp.OutDatagrams++;
+    stats->udp.OutDatagrams++;
     return (ssize_t)len;
 }
 

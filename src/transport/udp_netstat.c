@@ -2,8 +2,8 @@
 #include <netinet/in.h>
 
 #include "core/services.h"
-#include "transport/sock_ops.h"
 #include "transport/netstat_impl.h"
+#include "transport/sock_ops.h"
 #include "transport/transport.h"
 #include "udp_impl.h"
 
