@@ -31,6 +31,8 @@ bool stack_defer_pending(const struct ust_stack *st)
 
 void stack_rx_batch_begin(struct ust_stack *st) { st->rx_batch++; }
 
+bool stack_in_rx_batch(const struct ust_stack *st) { return st->rx_batch > 0; }
+
 void stack_rx_batch_end(struct ust_stack *st)
 {
     if (st->rx_batch > 0 && --st->rx_batch == 0)

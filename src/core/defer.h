@@ -35,5 +35,7 @@ bool stack_defer_pending(const struct ust_stack *st);
  * hooks. While inside, st->rx_batch is non-zero. */
 void stack_rx_batch_begin(struct ust_stack *st);
 void stack_rx_batch_end(struct ust_stack *st);
+/* Inside a batch (TCP holds in-order ACKs back until it ends)? */
+bool stack_in_rx_batch(const struct ust_stack *st);
 
 #endif

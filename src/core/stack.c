@@ -167,6 +167,12 @@ const struct pmtu_cache *stack_pmtu_const(const struct ust_stack *st) { return &
 
 struct sock_table *stack_socks(struct ust_stack *st) { return &st->socks; }
 
+struct udp_state *stack_udp(struct ust_stack *st) { return &st->udp; }
+const struct udp_state *stack_udp_const(const struct ust_stack *st) { return &st->udp; }
+struct tcp_state *stack_tcp(const struct ust_stack *st) { return st->tcp; }
+void stack_set_tcp(struct ust_stack *st, struct tcp_state *tcp) { st->tcp = tcp; }
+transport_upcall_fn *stack_sock_upcall(struct ust_stack *st) { return &st->sock_upcall; }
+
 bool stack_has_waiter(const struct ust_stack *st) { return st->wait_fn != NULL; }
 
 int stack_wait(struct ust_stack *st, ust_time_t deadline)

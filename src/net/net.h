@@ -269,6 +269,9 @@ bool pmtu_frag_needed(struct ust_stack *st, ust_ip4_t dst, unsigned next_hop_mtu
 unsigned pmtu_get(const struct ust_stack *st, ust_ip4_t dst); /* 0 = none */
 bool pmtu_at_floor(const struct ust_stack *st, ust_ip4_t dst);
 unsigned pmtu_plateau_below(unsigned len);
+/* The cache's generation (pmtu_cache.gen): TCP compares it with the one it
+ * last saw, once per segment sent, and recomputes its MSS when it moved. */
+unsigned pmtu_gen(const struct ust_stack *st);
 
 /* ---- reassembly (reassembly.c) -----------------------------------------
  * Overlap policy (as Linux for IPv4 since 4.19, RFC 5722 in spirit): an

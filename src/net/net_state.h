@@ -3,8 +3,8 @@
  * and the queue of datagrams to ourselves. It lives in struct ust_stack
  * (the assembly, core/stack_impl.h); net code reaches it through
  * stack_net(), a plain call core/stack.c implements. The path-MTU cache is
- * still a member of struct ust_stack of its own, because TCP reads its
- * generation there (st->pmtu.gen); net reaches it through stack_pmtu(). */
+ * still a member of struct ust_stack of its own (TCP reads its generation
+ * through pmtu_gen(), net.h); net reaches it through stack_pmtu(). */
 #ifndef UST_NET_STATE_H
 #define UST_NET_STATE_H
 

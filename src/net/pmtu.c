@@ -116,6 +116,8 @@ bool pmtu_frag_needed(struct ust_stack *st, ust_ip4_t dst, unsigned next_hop_mtu
 
 /* RFC 1191 7: a router that sends a zero next-hop MTU leaves us to guess
  * from the plateau table, below the length of the datagram it refused. */
+unsigned pmtu_gen(const struct ust_stack *st) { return stack_pmtu_const(st)->gen; }
+
 unsigned pmtu_plateau_below(unsigned len)
 {
     static const unsigned plateaus[] = {32000, 17914, 8166, 4352, 2002, 1492, 1006, 508, 296, 68};

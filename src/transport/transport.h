@@ -53,6 +53,17 @@ struct udp_state {
 int udp_init(struct ust_stack *st);
 void udp_destroy(struct ust_stack *st);
 
+/* The state transport owns lives in struct ust_stack (the assembly,
+ * core/stack_impl.h); transport code reaches it through these plain calls
+ * of core/stack.c, never through the stack's other layers. TCP's state is
+ * a pointer the stack holds (tcp_init allocates it, stack_set_tcp stores
+ * it); the readiness upcall is the slot transport_set_upcall fills. */
+struct udp_state *stack_udp(struct ust_stack *st);
+const struct udp_state *stack_udp_const(const struct ust_stack *st);
+struct tcp_state *stack_tcp(const struct ust_stack *st);
+void stack_set_tcp(struct ust_stack *st, struct tcp_state *tcp);
+transport_upcall_fn *stack_sock_upcall(struct ust_stack *st);
+
 /* A batch of received frames ended: send the ACKs input deferred to it
  * (TCP's batch-end hook, registered by tcp_register). */
 void tcp_rx_batch_end(struct ust_stack *st);

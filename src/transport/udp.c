@@ -4,10 +4,14 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "core/stack_impl.h"
+#include "core/rand.h"
+#include "core/services.h"
 #include "core/trace.h"
+#include "dev/dev_host.h"
+#include "link/iface.h"
 #include "net/net.h"
 #include "transport.h"
+#include "transport/sock_ops.h"
 #include "udp_impl.h"
 #include "wire/icmp.h"
 #include "wire/udp.h"
@@ -15,27 +19,29 @@
 
 int udp_init(struct ust_stack *st)
 {
-    memset(&st->udp, 0, sizeof(st->udp));
-    st->udp.ports = calloc(UDP_HASH_SIZE, sizeof(*st->udp.ports));
-    if (!st->udp.ports)
+    struct udp_state *us = stack_udp(st);
+    memset(us, 0, sizeof(*us));
+    us->ports = calloc(UDP_HASH_SIZE, sizeof(*us->ports));
+    if (!us->ports)
         return UST_ERR_NOMEM;
-    st->udp.cap = UDP_HASH_SIZE;
+    us->cap = UDP_HASH_SIZE;
     return UST_OK;
 }
 
 void udp_destroy(struct ust_stack *st)
 {
+    struct udp_state *us = stack_udp(st);
     /* The pcbs belong to their sockets (freed by sock_table_destroy, which
      * runs first); only the buckets are ours. */
-    free(st->udp.ports);
-    memset(&st->udp, 0, sizeof(st->udp));
+    free(us->ports);
+    memset(us, 0, sizeof(*us));
 }
 
 /* ---- port table: hash by local port, newest socket first in a chain ----- */
 
 static struct udp_pcb **bucket(const struct ust_stack *st, uint16_t port)
 {
-    return &st->udp.ports[port & (UDP_HASH_SIZE - 1)];
+    return &stack_udp_const(st)->ports[port & (UDP_HASH_SIZE - 1)];
 }
 
 int udp_port_insert(struct ust_stack *st, struct udp_pcb *pcb)
@@ -43,7 +49,7 @@ int udp_port_insert(struct ust_stack *st, struct udp_pcb *pcb)
     struct udp_pcb **b = bucket(st, pcb->lport);
     pcb->hnext = *b;
     *b = pcb;
-    st->udp.count++;
+    stack_udp(st)->count++;
     return UST_OK;
 }
 
@@ -53,7 +59,7 @@ void udp_port_remove(struct ust_stack *st, struct udp_pcb *pcb)
         if (*pp == pcb) {
             *pp = pcb->hnext;
             pcb->hnext = NULL;
-            st->udp.count--;
+            stack_udp(st)->count--;
             return;
         }
     }
@@ -84,11 +90,12 @@ static bool port_in_use(const struct ust_stack *st, uint16_t port)
 
 int udp_bind_ephemeral(struct ust_stack *st, struct udp_pcb *pcb, ust_ip4_t laddr)
 {
-    uint16_t lo = st->cfg.ephemeral_lo, hi = st->cfg.ephemeral_hi;
+    const struct ust_config *cfg = ust_stack_config(st);
+    uint16_t lo = cfg->ephemeral_lo, hi = cfg->ephemeral_hi;
     if (lo == 0 || hi < lo)
         return UST_ERR_ADDRINUSE;
     uint32_t n = (uint32_t)hi - lo + 1;
-    uint32_t start = (uint32_t)rng_below(&st->rng, n);
+    uint32_t start = (uint32_t)rng_below(stack_rng(st), n);
     for (uint32_t i = 0; i < n; i++) {
         uint16_t port = (uint16_t)(lo + (start + i) % n);
         /* An ephemeral port is never shared, even with SO_REUSEADDR. */
@@ -164,18 +171,19 @@ static struct udp_dgram *dgram_new(const struct udp_rx *rx, const uint8_t *data,
 static void deliver(struct ust_stack *st, struct udp_pcb *p, const struct udp_rx *rx,
                     const uint8_t *data, size_t len)
 {
+    struct ust_stats *stats = stack_stats(st);
     size_t charge = len + UDP_DGRAM_OVERHEAD;
     size_t limit = p->sock->rcvbuf > 0 ? (size_t)p->sock->rcvbuf : 0;
     if (p->queued > 0 && p->queued_bytes + charge > limit) {
-        st->stats.udp.RcvbufErrors++;
-        st->stats.udp.InErrors++;
+        stats->udp.RcvbufErrors++;
+        stats->udp.InErrors++;
         TRACE(st, "udp", "drop: receive buffer of fd %d full (%zu bytes queued)", p->sock->fd,
               p->queued_bytes);
         return;
     }
     struct udp_dgram *d = dgram_new(rx, data, len);
     if (!d) {
-        st->stats.udp.InErrors++;
+        stats->udp.InErrors++;
         TRACE(st, "udp", "drop: out of memory");
         return;
     }
@@ -186,14 +194,14 @@ static void deliver(struct ust_stack *st, struct udp_pcb *p, const struct udp_rx
     p->tail = d;
     p->queued++;
     p->queued_bytes += charge;
-    st->stats.udp.InDatagrams++;
+    stats->udp.InDatagrams++;
     transport_notify(st);
 }
 
 static void no_port(struct ust_stack *st, uint16_t dport, bool bcast, const uint8_t *dgram,
                     size_t dgram_len)
 {
-    st->stats.udp.NoPorts++;
+    stack_stats(st)->udp.NoPorts++;
     /* RFC 1122 4.1.3.1: port unreachable SHOULD be sent, but never about a
      * broadcast or multicast datagram (3.2.2). */
     if (!bcast)
@@ -223,21 +231,23 @@ static ust_ip4_t spec_dst_of(const struct ust_stack *st, ust_ip4_t dst, bool bca
 {
     if (!bcast)
         return dst;
-    return ifindex >= 0 && (unsigned)ifindex < st->nifaces ? st->ifaces[ifindex].addr : 0;
+    const struct ust_iface *ifc = iface_at(st, ifindex);
+    return ifc ? ifc->addr : 0;
 }
 
 void udp_input(struct ust_stack *st, const struct ipv4_hdr *ip, const uint8_t *seg,
                size_t seg_len, const uint8_t *dgram, size_t dgram_len, bool link_bcast,
                int ifindex)
 {
+    struct ust_stats *stats = stack_stats(st);
     struct udp_hdr h;
     char a[16], b[16];
     int rc = udp_parse(seg, seg_len, ip->src, ip->dst, true, &h);
     if (rc != WIRE_OK) {
         /* RFC 1122 4.1.3.4: a bad checksum is dropped silently (counted). */
         if (rc == WIRE_BAD_CSUM)
-            st->stats.udp.InCsumErrors++;
-        st->stats.udp.InErrors++;
+            stats->udp.InCsumErrors++;
+        stats->udp.InErrors++;
         TRACE(st, "udp", "drop %s->%s: %s", IP4STR(ip->src, a), IP4STR(ip->dst, b),
               wire_strerror(rc));
         return;
@@ -249,7 +259,7 @@ void udp_input(struct ust_stack *st, const struct ipv4_hdr *ip, const uint8_t *s
           h.dport, len);
     /* RFC 1122 4.1.3.6: a broadcast or multicast source is invalid. */
     if (ip->src == 0xffffffffu || ipv4_is_multicast(ip->src) || ipv4_is_broadcast(st, ip->src)) {
-        st->stats.udp.InErrors++;
+        stats->udp.InErrors++;
         TRACE(st, "udp", "drop: invalid source %s", IP4STR(ip->src, a));
         return;
     }
@@ -308,16 +318,17 @@ static ust_ip4_t udp_source(struct ust_stack *st, const struct udp_pcb *pcb, ust
 ssize_t udp_output(struct ust_stack *st, struct udp_pcb *pcb, ust_ip4_t dst, uint16_t dport,
                    const void *buf, size_t len, const struct sock_tx_meta *tx)
 {
+    struct ust_stats *stats = stack_stats(st);
     char a[16], b[16];
     ust_ip4_t src = udp_source(st, pcb, dst, tx);
     if (src == 0) {
-        st->stats.udp.OutErrors++;
+        stats->udp.OutErrors++;
         TRACE(st, "udp", "tx to %s: no route", IP4STR(dst, a));
         return UST_ERR_NETUNREACH;
     }
     struct pkt *p = pkt_alloc(PKT_HEADROOM, UDP_HDR_LEN + len);
     if (!p) {
-        st->stats.udp.OutErrors++;
+        stats->udp.OutErrors++;
         return UST_ERR_NOMEM;
     }
     if (len)
@@ -336,12 +347,12 @@ ssize_t udp_output(struct ust_stack *st, struct udp_pcb *pcb, ust_ip4_t dst, uin
           len);
     int rc = ipv4_output(st, &o, p);
     if (rc < 0) {
-        st->stats.udp.OutErrors++;
+        stats->udp.OutErrors++;
         TRACE(st, "udp", "tx to %s failed: %s", IP4STR(dst, a), ust_strerror(rc));
         /* "Try later" from below is not a reason for the socket to block. */
         return rc == UST_ERR_AGAIN ? UST_ERR_NOMEM : rc;
     }
-    st->stats.udp.OutDatagrams++;
+    stats->udp.OutDatagrams++;
     return (ssize_t)len;
 }
 

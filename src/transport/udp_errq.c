@@ -8,9 +8,11 @@
 #include <string.h>
 #include <sys/socket.h>
 
-#include "core/stack_impl.h"
+#include "core/services.h"
 #include "core/trace.h"
 #include "net/net.h"
+#include "transport/sock_ops.h"
+#include "transport/transport.h"
 #include "udp_impl.h"
 #include "wire/udp.h"
 #include "wire/wbuf.h"
@@ -48,7 +50,7 @@ void udp_errq_push(struct ust_stack *st, struct udp_pcb *pcb, const struct udp_i
     size_t plen = ie->l4_len > UDP_HDR_LEN ? ie->l4_len - UDP_HDR_LEN : 0;
     struct udp_err *e = malloc(sizeof(*e) + plen);
     if (!e) {
-        st->stats.udp.InErrors++;
+        stack_stats(st)->udp.InErrors++;
         return;
     }
     bool local = ipv4_is_local(st, ie->from);

@@ -1,18 +1,20 @@
 /* ust_netstat's view of UDP: every bound socket, read-only. */
 #include <netinet/in.h>
 
-#include "core/stack_impl.h"
-#include "transport/sock_ops.h"
+#include "core/services.h"
 #include "transport/netstat_impl.h"
+#include "transport/sock_ops.h"
+#include "transport/transport.h"
 #include "udp_impl.h"
 
 int udp_netstat(struct ust_stack *st, ust_sock_entry_fn fn, void *ctx)
 {
     int n = 0;
-    if (!st->udp.ports)
+    const struct udp_state *us = stack_udp_const(st);
+    if (!us->ports)
         return 0;
     for (unsigned b = 0; b < UDP_HASH_SIZE; b++) {
-        for (const struct udp_pcb *p = st->udp.ports[b]; p; p = p->hnext) {
+        for (const struct udp_pcb *p = us->ports[b]; p; p = p->hnext) {
             struct ust_sock_entry e = {
                 .proto = IPPROTO_UDP,
                 .fd = p->sock ? p->sock->fd : -1,

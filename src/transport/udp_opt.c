@@ -7,7 +7,7 @@
 #include <netinet/in.h>
 #include <string.h>
 
-#include "core/stack_impl.h"
+#include "core/services.h"
 #include "net/net.h"
 #include "transport/sock_ops.h"
 #include "udp_impl.h"
@@ -102,7 +102,7 @@ int udp_ip_getsockopt(struct ust_stack *st, struct udp_pcb *pcb, int name, void 
     if (flag) {
         v = *flag;
     } else if (name == IP_TTL) {
-        v = pcb->ttl > 0 ? pcb->ttl : st->cfg.ip_default_ttl;
+        v = pcb->ttl > 0 ? pcb->ttl : ust_stack_config(st)->ip_default_ttl;
     } else if (name == IP_TOS) {
         v = pcb->tos;
     } else if (name == IP_MTU) {

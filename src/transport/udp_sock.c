@@ -6,10 +6,11 @@
 #include <string.h>
 #include <sys/socket.h>
 
-#include "core/stack_impl.h"
+#include "core/services.h"
 #include "core/trace.h"
 #include "net/net.h"
 #include "transport/sock_ops.h"
+#include "transport/transport.h"
 #include "udp_impl.h"
 
 #define UDP_PCB(s) ((struct udp_pcb *)(s)->pcb)

@@ -1,12 +1,16 @@
 /* The readiness upcall from transports to the socket layer (BSD
- * so_upcall): registered by the socket layer, called by UDP and TCP. */
-#include "core/stack_impl.h"
+ * so_upcall): registered by the socket layer, called by UDP and TCP. The
+ * slot is in the stack (stack_sock_upcall, core/stack.c). */
 #include "transport.h"
 
-void transport_set_upcall(struct ust_stack *st, transport_upcall_fn fn) { st->sock_upcall = fn; }
+void transport_set_upcall(struct ust_stack *st, transport_upcall_fn fn)
+{
+    *stack_sock_upcall(st) = fn;
+}
 
 void transport_notify(struct ust_stack *st)
 {
-    if (st->sock_upcall)
-        st->sock_upcall(st);
+    transport_upcall_fn up = *stack_sock_upcall(st);
+    if (up)
+        up(st);
 }

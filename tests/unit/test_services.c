@@ -21,6 +21,7 @@
 #include "link/link_state.h"
 #include "net/net_state.h"
 #include "socket/sock.h"
+#include "transport/transport.h"
 #include "ustack/ustack.h"
 
 struct trace_seen {
@@ -221,6 +222,64 @@ static void test_layer_state_accessors(void **state)
     ust_stack_free(st);
 }
 
+static unsigned upcalls_seen;
+static void count_upcall(struct ust_stack *st)
+{
+    (void)st;
+    upcalls_seen++;
+}
+
+/* Transport reaches its state through the assembly's accessors
+ * (transport.h): UDP's table and TCP's state are the stack's own, the
+ * upcall slot is the one transport_set_upcall fills and transport_notify
+ * calls, the path-MTU generation follows the cache (a lowered estimate
+ * bumps it), and the receive batch is seen from its outermost begin to its
+ * outermost end. */
+static void test_transport_state_accessors(void **state)
+{
+    (void)state;
+    struct ust_stack *st = ust_stack_new(NULL);
+    assert_ptr_equal(stack_udp(st), &st->udp);
+    assert_ptr_equal(stack_udp_const(st), &st->udp);
+    assert_non_null(stack_udp(st)->ports);
+    assert_non_null(stack_tcp(st));
+    assert_ptr_equal(stack_tcp(st), st->tcp);
+    struct tcp_state *ts = stack_tcp(st);
+    stack_set_tcp(st, NULL);
+    assert_null(st->tcp);
+    assert_false(ust_stack_has_secret(st));
+    stack_set_tcp(st, ts);
+    assert_ptr_equal(st->tcp, ts);
+
+    assert_ptr_equal(stack_sock_upcall(st), &st->sock_upcall);
+    transport_upcall_fn saved = st->sock_upcall;
+    upcalls_seen = 0;
+    transport_set_upcall(st, count_upcall);
+    assert_ptr_equal(st->sock_upcall, count_upcall);
+    transport_notify(st);
+    assert_int_equal(upcalls_seen, 1);
+    transport_set_upcall(st, NULL);
+    transport_notify(st);
+    assert_int_equal(upcalls_seen, 1);
+    transport_set_upcall(st, saved);
+
+    unsigned gen = pmtu_gen(st);
+    assert_int_equal(gen, st->pmtu.gen);
+    assert_true(pmtu_update(st, 0xc6336402u, 1000));
+    assert_int_equal(pmtu_gen(st), gen + 1);
+    assert_int_equal(pmtu_gen(st), st->pmtu.gen);
+
+    assert_false(stack_in_rx_batch(st));
+    stack_rx_batch_begin(st);
+    stack_rx_batch_begin(st);
+    assert_true(stack_in_rx_batch(st));
+    stack_rx_batch_end(st);
+    assert_true(stack_in_rx_batch(st));
+    stack_rx_batch_end(st);
+    assert_false(stack_in_rx_batch(st));
+    ust_stack_free(st);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -229,6 +288,7 @@ int main(void)
         cmocka_unit_test(test_clock_and_counters),
         cmocka_unit_test(test_dev_host),
         cmocka_unit_test(test_layer_state_accessors),
+        cmocka_unit_test(test_transport_state_accessors),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -9,8 +9,11 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "core/stack_impl.h"
+#include "core/defer.h"
+#include "core/rand.h"
+#include "core/services.h"
 #include "core/trace.h"
+#include "dev/dev_host.h"
 #include "net/net.h"
 #include "tcp.h"
 #include "transport/transport.h"
@@ -30,10 +33,11 @@ const char *ust_tcp_state_name(int s)
 
 int tcp_init(struct ust_stack *st)
 {
-    st->tcp = calloc(1, sizeof(*st->tcp));
-    if (!st->tcp)
+    struct tcp_state *ts = calloc(1, sizeof(*ts));
+    if (!ts)
         return UST_ERR_NOMEM;
-    rng_bytes(&st->rng, st->tcp->secret, sizeof(st->tcp->secret));
+    rng_bytes(stack_rng(st), ts->secret, sizeof(ts->secret));
+    stack_set_tcp(st, ts);
     return UST_OK;
 }
 
@@ -66,16 +70,17 @@ int tcp_register(struct ust_stack *st)
 
 void tcp_destroy(struct ust_stack *st)
 {
-    if (!st->tcp)
+    struct tcp_state *ts = stack_tcp(st);
+    if (!ts)
         return;
-    while (st->tcp->all) {
-        struct tcb *t = st->tcp->all;
+    while (ts->all) {
+        struct tcb *t = ts->all;
         if (t->sock) /* the socket table is already gone */
             t->sock = NULL;
         tcb_free(t);
     }
-    free(st->tcp);
-    st->tcp = NULL;
+    free(ts);
+    stack_set_tcp(st, NULL);
 }
 
 static unsigned tuple_hash(const struct ust_stack *st, ust_ip4_t laddr, uint16_t lport,
@@ -86,17 +91,18 @@ static unsigned tuple_hash(const struct ust_stack *st, ust_ip4_t laddr, uint16_t
     put_be32(msg + 4, raddr);
     put_be16(msg + 8, lport);
     put_be16(msg + 10, rport);
-    return (unsigned)siphash24(st->tcp->secret, msg, sizeof(msg)) & (TCP_HASH_BUCKETS - 1);
+    return (unsigned)siphash24(stack_tcp(st)->secret, msg, sizeof(msg)) & (TCP_HASH_BUCKETS - 1);
 }
 
 static unsigned port_bucket(uint16_t port) { return port & (TCP_PORT_BUCKETS - 1); }
 
 struct tcb *tcb_new(struct ust_stack *st)
 {
+    struct tcp_state *ts = stack_tcp(st);
     struct tcb *t = calloc(1, sizeof(*t));
     if (!t)
         return NULL;
-    const struct ust_config *c = &st->cfg;
+    const struct ust_config *c = ust_stack_config(st);
     t->st = st;
     t->state = UST_TCP_CLOSED;
     ring_init(&t->snd.buf, c->tcp_sndbuf);
@@ -114,11 +120,11 @@ struct tcb *tcb_new(struct ust_stack *st)
     t->opt.peer_mss = TCP_DEFAULT_MSS;
     t->opt.mss = TCP_DEFAULT_MSS;
     tcp_timers_init(t);
-    t->all_next = st->tcp->all;
+    t->all_next = ts->all;
     if (t->all_next)
         t->all_next->all_prev = t;
-    st->tcp->all = t;
-    st->tcp->ntcbs++;
+    ts->all = t;
+    ts->ntcbs++;
     return t;
 }
 
@@ -126,7 +132,7 @@ static void ports_remove(struct tcb *t)
 {
     if (!t->in_ports)
         return;
-    struct tcb **pp = &t->st->tcp->ports[port_bucket(t->lport)];
+    struct tcb **pp = &stack_tcp(t->st)->ports[port_bucket(t->lport)];
     while (*pp && *pp != t)
         pp = &(*pp)->pnext;
     if (*pp)
@@ -136,7 +142,7 @@ static void ports_remove(struct tcb *t)
 
 static void ports_insert(struct tcb *t)
 {
-    struct tcb **head = &t->st->tcp->ports[port_bucket(t->lport)];
+    struct tcb **head = &stack_tcp(t->st)->ports[port_bucket(t->lport)];
     t->pnext = *head;
     *head = t;
     t->in_ports = true;
@@ -144,7 +150,7 @@ static void ports_insert(struct tcb *t)
 
 void tcb_free(struct tcb *t)
 {
-    struct tcp_state *ts = t->st->tcp;
+    struct tcp_state *ts = stack_tcp(t->st);
     /* a listener's children go with it */
     while (t->lsn.synq)
         tcb_free(t->lsn.synq);
@@ -214,7 +220,7 @@ void tcp_set_state(struct tcb *t, enum ust_tcp_state s)
     enum ust_tcp_state old = t->state;
     if (old == s)
         return;
-    struct ust_tcp_stats *ts = &t->st->stats.tcp;
+    struct ust_tcp_stats *ts = &stack_stats(t->st)->tcp;
     char b[64];
     TCB_TRACE(t, "%s %s -> %s", tcb_str(t, b, sizeof(b)), ust_tcp_state_name(old),
               ust_tcp_state_name(s));
@@ -268,16 +274,17 @@ static bool tcb_is(const struct tcb *t, ust_ip4_t laddr, uint16_t lport, ust_ip4
 struct tcb *tcb_lookup(struct ust_stack *st, ust_ip4_t laddr, uint16_t lport, ust_ip4_t raddr,
                        uint16_t rport)
 {
+    struct tcp_state *ts = stack_tcp(st);
     /* Segments come in trains of one connection: the last hit saves the
      * SipHash of most lookups. It only ever holds a TCB in the table
      * (tcb_hash_remove forgets it). */
-    struct tcb *last = st->tcp->last;
+    struct tcb *last = ts->last;
     if (last && tcb_is(last, laddr, lport, raddr, rport))
         return last;
-    struct tcb *t = st->tcp->hash[tuple_hash(st, laddr, lport, raddr, rport)];
+    struct tcb *t = ts->hash[tuple_hash(st, laddr, lport, raddr, rport)];
     for (; t; t = t->hnext)
         if (tcb_is(t, laddr, lport, raddr, rport)) {
-            st->tcp->last = t;
+            ts->last = t;
             return t;
         }
     return NULL;
@@ -286,7 +293,7 @@ struct tcb *tcb_lookup(struct ust_stack *st, ust_ip4_t laddr, uint16_t lport, us
 struct tcb *tcb_lookup_listener(struct ust_stack *st, ust_ip4_t laddr, uint16_t lport)
 {
     struct tcb *wild = NULL;
-    for (struct tcb *t = st->tcp->ports[port_bucket(lport)]; t; t = t->pnext) {
+    for (struct tcb *t = stack_tcp(st)->ports[port_bucket(lport)]; t; t = t->pnext) {
         if (t->lport != lport || t->state != UST_TCP_LISTEN)
             continue;
         if (t->laddr == laddr)
@@ -303,7 +310,7 @@ int tcb_hash_insert(struct tcb *t)
         return UST_OK;
     if (tcb_lookup(t->st, t->laddr, t->lport, t->raddr, t->rport))
         return UST_ERR_ADDRINUSE;
-    struct tcb **head = &t->st->tcp->hash[tuple_hash(t->st, t->laddr, t->lport, t->raddr, t->rport)];
+    struct tcb **head = &stack_tcp(t->st)->hash[tuple_hash(t->st, t->laddr, t->lport, t->raddr, t->rport)];
     t->hnext = *head;
     *head = t;
     t->in_hash = true;
@@ -312,11 +319,12 @@ int tcb_hash_insert(struct tcb *t)
 
 void tcb_hash_remove(struct tcb *t)
 {
+    struct tcp_state *ts = stack_tcp(t->st);
     if (!t->in_hash)
         return;
-    if (t->st->tcp->last == t)
-        t->st->tcp->last = NULL;
-    struct tcb **pp = &t->st->tcp->hash[tuple_hash(t->st, t->laddr, t->lport, t->raddr, t->rport)];
+    if (ts->last == t)
+        ts->last = NULL;
+    struct tcb **pp = &ts->hash[tuple_hash(t->st, t->laddr, t->lport, t->raddr, t->rport)];
     while (*pp && *pp != t)
         pp = &(*pp)->hnext;
     if (*pp)
@@ -328,7 +336,7 @@ void tcb_hash_remove(struct tcb *t)
  * socket bind next to connections that are not listening (TIME-WAIT). */
 static bool port_conflict(const struct tcb *self, ust_ip4_t laddr, uint16_t lport, bool reuse)
 {
-    for (const struct tcb *t = self->st->tcp->ports[port_bucket(lport)]; t; t = t->pnext) {
+    for (const struct tcb *t = stack_tcp(self->st)->ports[port_bucket(lport)]; t; t = t->pnext) {
         if (t == self || t->lport != lport || t->listener)
             continue;
         if (t->laddr != 0 && laddr != 0 && t->laddr != laddr)
@@ -342,7 +350,7 @@ static bool port_conflict(const struct tcb *self, ust_ip4_t laddr, uint16_t lpor
 
 static bool port_used(const struct ust_stack *st, uint16_t lport)
 {
-    for (const struct tcb *t = st->tcp->ports[port_bucket(lport)]; t; t = t->pnext)
+    for (const struct tcb *t = stack_tcp(st)->ports[port_bucket(lport)]; t; t = t->pnext)
         if (t->lport == lport)
             return true;
     return false;
@@ -365,11 +373,12 @@ int tcb_bind(struct tcb *t, ust_ip4_t laddr, uint16_t lport, bool reuse)
 int tcb_bind_ephemeral(struct tcb *t, ust_ip4_t laddr)
 {
     struct ust_stack *st = t->st;
-    uint16_t lo = st->cfg.ephemeral_lo, hi = st->cfg.ephemeral_hi;
+    const struct ust_config *cfg = ust_stack_config(st);
+    uint16_t lo = cfg->ephemeral_lo, hi = cfg->ephemeral_hi;
     if (lo == 0 || hi < lo)
         return UST_ERR_ADDRNOTAVAIL;
     uint32_t n = (uint32_t)(hi - lo) + 1;
-    uint32_t start = (uint32_t)rng_below(&st->rng, n);
+    uint32_t start = (uint32_t)rng_below(stack_rng(st), n);
     for (uint32_t i = 0; i < n; i++) {
         uint16_t port = (uint16_t)(lo + (start + i) % n);
         if (!port_used(st, port)) {
@@ -385,12 +394,13 @@ int tcb_bind_ephemeral(struct tcb *t, ust_ip4_t laddr)
 int tcb_bind_connect(struct tcb *t, ust_ip4_t laddr, ust_ip4_t raddr, uint16_t rport)
 {
     struct ust_stack *st = t->st;
-    uint16_t lo = st->cfg.ephemeral_lo, hi = st->cfg.ephemeral_hi;
+    const struct ust_config *cfg = ust_stack_config(st);
+    uint16_t lo = cfg->ephemeral_lo, hi = cfg->ephemeral_hi;
     if (lo == 0 || hi < lo)
         return UST_ERR_ADDRNOTAVAIL;
     uint32_t n = (uint32_t)(hi - lo) + 1;
     uint32_t offset = tcp_port_offset(st, laddr, raddr, rport);
-    uint16_t *next = &st->tcp->port_table[tcp_port_table_index(st, laddr, raddr, rport)];
+    uint16_t *next = &stack_tcp(st)->port_table[tcp_port_table_index(st, laddr, raddr, rport)];
     for (uint32_t i = 0; i < n; i++) {
         uint16_t port = (uint16_t)(lo + (offset + *next) % n);
         (*next)++;
@@ -419,14 +429,14 @@ uint8_t tcp_rcv_wscale_for(const struct ust_stack *st, size_t cap)
 {
     uint8_t ws = 0;
     /* RFC 7323 2.2: the smallest shift that lets us offer the whole buffer */
-    while (st->cfg.tcp_window_scaling && ws < TCP_MAX_WSCALE && (cap >> ws) > 65535)
+    while (ust_stack_config(st)->tcp_window_scaling && ws < TCP_MAX_WSCALE && (cap >> ws) > 65535)
         ws++;
     return ws;
 }
 
 void tcb_init_conn(struct tcb *t)
 {
-    const struct ust_config *c = &t->st->cfg;
+    const struct ust_config *c = ust_stack_config(t->st);
     t->opt.rcv_wscale = tcp_rcv_wscale_for(t->st, t->rcv.buf.cap);
     t->opt.rcv_mss = tcp_adv_mss(t);
     tcp_update_mss(t);
@@ -486,7 +496,7 @@ void tcp_drop(struct tcb *t, int err, bool send_rst)
         tcp_output(t);
     }
     if (t->state == UST_TCP_ESTABLISHED || t->state == UST_TCP_CLOSE_WAIT)
-        t->st->stats.tcp.EstabResets++;
+        stack_stats(t->st)->tcp.EstabResets++;
     t->err = err;
     tcp_set_state(t, UST_TCP_CLOSED);
 }

@@ -108,7 +108,7 @@ struct tcp_opts_agreed {
     uint16_t mss;               /* effective send MSS (RFC 9293 3.7.1 MUST-16) */
     uint16_t peer_mss;          /* from the peer's MSS option (536 without) */
     uint16_t rcv_mss;           /* the MSS we advertised */
-    unsigned pmtu_gen;          /* st->pmtu.gen when mss was last computed (tcp_icmp.c) */
+    unsigned pmtu_gen;          /* pmtu_gen() when mss was last computed (tcp_icmp.c) */
     uint8_t snd_wscale, rcv_wscale;
     bool wscale_offered;        /* our SYN carried the window scale option */
     bool ts_offered;            /* our SYN carried the timestamps option */
@@ -322,7 +322,7 @@ struct tcb {
     struct tcp_conn_counters ctr; /* for UST_TCP_INFO */
 };
 
-/* Per-stack TCP state (st->tcp). */
+/* Per-stack TCP state (stack_tcp(), transport.h). */
 struct tcp_state {
     struct tcb *hash[TCP_HASH_BUCKETS];   /* connections by 4-tuple */
     struct tcb *ports[TCP_PORT_BUCKETS];  /* every TCB with a local port */

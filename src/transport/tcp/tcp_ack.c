@@ -6,7 +6,7 @@
  * window (SND.WL1/WL2) and the states an ACK of our FIN leads to. Like
  * the rest of input it only decides: what must be sent is marked, and
  * tcp_output() sends it. */
-#include "core/stack_impl.h"
+#include "core/services.h"
 #include "core/trace.h"
 #include "tcp.h"
 #include "tcp_seg.h"
@@ -31,7 +31,7 @@ static void ack_recovery(struct tcb *t, const struct seg *s, uint32_t acked)
             t->rec.fast_recovery = false;
             t->cc_ops->exit_recovery(&t->cc, tcp_flight(t));
         } else {                           /* partial ACK: next hole (step 4) */
-            st->stats.tcp.PartialAcks++;
+            stack_stats(st)->tcp.PartialAcks++;
             if (seq_lt(t->rec.sack_next, t->snd.una))
                 t->rec.sack_next = t->snd.una;
             if (tcp_sack_recovery(t)) { /* RFC 6675 5: pipe, no deflation */
@@ -56,6 +56,7 @@ static void ack_recovery(struct tcb *t, const struct seg *s, uint32_t acked)
 static void ack_new_data(struct tcb *t, const struct seg *s)
 {
     struct ust_stack *st = t->st;
+    ust_time_t now = stack_now(st);
     uint32_t acked = s->ack - t->snd.una;
     uint32_t data_seq = tcp_snd_data_seq(t);
     uint32_t data_acked = seq_gt(s->ack, data_seq) ? s->ack - data_seq : 0;
@@ -78,13 +79,13 @@ static void ack_new_data(struct tcb *t, const struct seg *s)
         t->rxt.rtt_timing = false;
     } else if (t->rxt.rtt_timing && seq_gt(s->ack, t->rxt.rtt_seq)) {
         /* RFC 6298 / Karn: a sample only from a segment never retransmitted */
-        tcp_rtt_sample(&t->rtt, st->now - t->rxt.rtt_start);
-        tcp_rack_rtt_sample(t, st->now - t->rxt.rtt_start);
+        tcp_rtt_sample(&t->rtt, now - t->rxt.rtt_start);
+        tcp_rack_rtt_sample(t, now - t->rxt.rtt_start);
         t->rxt.rtt_timing = false;
     }
     t->rxt.retries = 0;
     tcp_advice_ack(t); /* RFC 1122 3.3.1.4: positive advice */
-    cc_sync(t, st->now);
+    cc_sync(t, now);
     if (tcp_rack_on(t))
         tcp_rack_new_ack(t, acked);
     else
@@ -116,6 +117,7 @@ static bool dsack_only(const struct tcb *t, const struct seg *s)
 static void ack_duplicate(struct tcb *t, const struct seg *s, uint32_t old_wnd)
 {
     struct ust_stack *st = t->st;
+    struct ust_stats *stats = stack_stats(st);
     if (dsack_only(t, s)) { /* neither counted nor resetting the count */
         TCB_TRACE(t, "D-SACK only ack %u: not a duplicate ack", s->ack);
         return;
@@ -127,9 +129,9 @@ static void ack_duplicate(struct tcb *t, const struct seg *s, uint32_t old_wnd)
         t->rec.dupacks = 0;
         return;
     }
-    st->stats.tcp.DupAcks++;
+    stats->tcp.DupAcks++;
     t->rec.dupacks++;
-    cc_sync(t, st->now);
+    cc_sync(t, stack_now(st));
     if (tcp_rack_on(t))
         return; /* RACK decides about loss by time (tcp_rack_ack_done) */
     if (tcp_sack_recovery(t)) { /* RFC 6675 5 (C): pipe counts what left */
@@ -144,7 +146,7 @@ static void ack_duplicate(struct tcb *t, const struct seg *s, uint32_t old_wnd)
     /* RFC 6582 3.2 step 2: not for data sent before the last recovery/RTO */
     bool lost = t->rec.dupacks >= 3 || tcp_recovery_snd_una_lost(t); /* RFC 6675 5 */
     if (lost && !t->rec.fast_recovery && seq_ge(t->snd.una, t->rec.recover)) {
-        st->stats.tcp.FastRetrans++;
+        stats->tcp.FastRetrans++;
         char b[64];
         TCB_TRACE(t, "%s fast retransmit at %u", tcb_str(t, b, sizeof(b)), t->snd.una);
         t->rec.recover = t->snd.max;
@@ -200,14 +202,15 @@ static bool ack_of_fin(struct tcb *t)
 bool tcp_ack_input(struct tcb *t, const struct seg *s)
 {
     struct ust_stack *st = t->st;
+    struct ust_stats *stats = stack_stats(st);
     /* RFC 5961 5.2: acceptable if SND.UNA - MAX.SND.WND <= SEG.ACK <= SND.NXT */
     if (seq_gt(s->ack, t->snd.max)) {
-        st->stats.tcp.AckTooNew++;
-        tcp_oow_ack(t, seg_seqlen(s), s->flags, &st->stats.tcp.AckSkippedUnsent);
+        stats->tcp.AckTooNew++;
+        tcp_oow_ack(t, seg_seqlen(s), s->flags, &stats->tcp.AckSkippedUnsent);
         return false;
     }
     if (seq_lt(s->ack, t->snd.una - t->snd.max_wnd)) {
-        st->stats.tcp.AckTooOld++;
+        stats->tcp.AckTooOld++;
         tcp_challenge_ack(t);
         return false;
     }

@@ -11,8 +11,10 @@
  * buffer), and never for out-of-order data or a filled hole, which are
  * acknowledged at once (RFC 5681 4.2 MUST, RFC 9293 MUST-58/59: the ACKs
  * of a batch are coalesced, none is lost). */
-#include "core/stack_impl.h"
+#include "core/defer.h"
+#include "core/services.h"
 #include "tcp.h"
+#include "transport/transport.h"
 
 static uint32_t stretch_ack_cap(const struct tcb *t)
 {
@@ -27,7 +29,7 @@ static void ack_at_batch_end(struct tcb *t)
     t->flags |= TF_ACK_BATCH;
     if (t->in_ack_list)
         return;
-    struct tcp_state *ts = t->st->tcp;
+    struct tcp_state *ts = stack_tcp(t->st);
     t->ack_next = ts->ack_list;
     ts->ack_list = t;
     t->in_ack_list = true;
@@ -39,7 +41,7 @@ void tcp_ack_in_order_data(struct tcb *t, bool filled_hole)
         t->flags |= TF_ACK_NOW;
     else if (t->rcv.unacked < 2u * t->opt.rcv_mss)
         tcp_delack_schedule(t);
-    else if (t->st->rx_batch && t->rcv.unacked < stretch_ack_cap(t))
+    else if (stack_in_rx_batch(t->st) && t->rcv.unacked < stretch_ack_cap(t))
         ack_at_batch_end(t);
     else
         t->flags |= TF_ACK_NOW;
@@ -49,7 +51,7 @@ void tcp_ack_list_remove(struct tcb *t)
 {
     if (!t->in_ack_list)
         return;
-    struct tcb **pp = &t->st->tcp->ack_list;
+    struct tcb **pp = &stack_tcp(t->st)->ack_list;
     while (*pp && *pp != t)
         pp = &(*pp)->ack_next;
     if (*pp)
@@ -58,11 +60,11 @@ void tcp_ack_list_remove(struct tcb *t)
     t->flags &= ~TF_ACK_BATCH;
 }
 
-bool tcp_acks_pending(const struct ust_stack *st) { return st->tcp && st->tcp->ack_list; }
+bool tcp_acks_pending(const struct ust_stack *st) { return stack_tcp(st) && stack_tcp(st)->ack_list; }
 
 void tcp_rx_batch_end(struct ust_stack *st)
 {
-    struct tcp_state *ts = st->tcp;
+    struct tcp_state *ts = stack_tcp(st);
     if (!ts)
         return;
     struct tcb *t;

@@ -18,7 +18,7 @@
  * when the socket polls POLLERR). */
 #include <poll.h>
 
-#include "core/stack_impl.h"
+#include "core/services.h"
 #include "core/trace.h"
 #include "net/net.h"
 #include "tcp.h"
@@ -40,12 +40,13 @@ void tcp_advice_r1(struct tcb *t)
 void tcp_advice_ack(struct tcb *t)
 {
     struct ust_stack *st = t->st;
-    if (!t->adv.r1_reached && t->adv.positive_at && st->now - t->adv.positive_at < TCP_ADVICE_INTERVAL)
+    ust_time_t now = stack_now(st);
+    if (!t->adv.r1_reached && t->adv.positive_at && now - t->adv.positive_at < TCP_ADVICE_INTERVAL)
         return;
     char b[64];
     TCB_TRACE(t, "%s new ACK: positive advice to IP", tcb_str(t, b, sizeof(b)));
     t->adv.r1_reached = false;
-    t->adv.positive_at = st->now ? st->now : 1;
+    t->adv.positive_at = now ? now : 1;
     ipv4_advise_delivery(st, t->raddr, true);
 }
 

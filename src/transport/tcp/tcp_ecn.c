@@ -15,7 +15,7 @@
  *
  * The ECN field is the low two bits of the TOS octet: TCP owns them, the
  * rest (DSCP) is what the socket chose with IP_TOS. */
-#include "core/stack_impl.h"
+#include "core/services.h"
 #include "core/trace.h"
 #include "tcp.h"
 #include "wire/seq.h"
@@ -57,7 +57,7 @@ void tcp_ecn_established(struct tcb *t)
     t->ecn.high = t->snd.una - 1; /* the first ECE always counts */
     if (!t->ecn.ok)
         return;
-    t->st->stats.tcp.EcnNegotiated++;
+    stack_stats(t->st)->tcp.EcnNegotiated++;
     char b[64];
     TCB_TRACE(t, "%s ECN negotiated", tcb_str(t, b, sizeof(b)));
 }
@@ -71,7 +71,7 @@ bool tcp_ecn_rx(struct tcb *t, uint8_t tos, uint8_t flags, uint32_t len)
         t->ecn.echo = false;
     if ((tos & TCP_ECN_MASK) != TCP_ECN_CE || len == 0)
         return false;
-    t->st->stats.tcp.EcnCeReceived++;
+    stack_stats(t->st)->tcp.EcnCeReceived++;
     if (t->ecn.echo)
         return false;
     t->ecn.echo = true;
@@ -82,9 +82,10 @@ bool tcp_ecn_rx(struct tcb *t, uint8_t tos, uint8_t flags, uint32_t len)
 
 void tcp_ecn_ack(struct tcb *t, uint8_t flags, uint32_t flight)
 {
+    struct ust_stats *stats = stack_stats(t->st);
     if (!t->ecn.ok || !(flags & TCP_ECE))
         return;
-    t->st->stats.tcp.EcnEceReceived++;
+    stats->tcp.EcnEceReceived++;
     /* 6.1.2: once per window: ECE on ACKs up to the SND.MAX of the last
      * reduction still echoes CE marks of the data sent before our CWR */
     if (!seq_gt(t->snd.una, t->ecn.high))
@@ -93,7 +94,7 @@ void tcp_ecn_ack(struct tcb *t, uint8_t flags, uint32_t flight)
     t->ecn.cwr = true;
     if (t->rec.fast_recovery || t->rec.rto_recovery)
         return; /* loss recovery already reduced cwnd for this window */
-    t->st->stats.tcp.EcnCwndReductions++;
+    stats->tcp.EcnCwndReductions++;
     t->ecn.cut = true;
     tcp_cc_reduce(t, flight);
     TCB_TRACE(t, "ECE: cwnd %u ssthresh %u, CWR on the next new data", t->cc.cwnd,
@@ -122,7 +123,7 @@ uint8_t tcp_ecn_tx(struct tcb *t, uint8_t *flags, uint32_t seq, uint32_t len)
     if (t->ecn.cwr) {
         *flags |= TCP_CWR;
         t->ecn.cwr = false;
-        t->st->stats.tcp.EcnCwrSent++;
+        stack_stats(t->st)->tcp.EcnCwrSent++;
     }
     return (uint8_t)(tos | TCP_ECN_ECT0);
 }

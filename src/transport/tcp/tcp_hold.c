@@ -12,40 +12,42 @@
  *   (it is ACKed as a duplicate, and the sender repeats it once the hole
  *   is filled); in-order data is always taken. Linux prunes out-of-order
  *   queues under tcp_mem pressure (TCPOFODrop / PruneCalled). */
-#include "core/stack_impl.h"
+#include "core/services.h"
 #include "tcp.h"
+#include "transport/transport.h"
 
 void tcp_tw_enter(struct tcb *t)
 {
-    t->st->tcp->ntimewait++;
+    stack_tcp(t->st)->ntimewait++;
 }
 
 void tcp_tw_leave(struct tcb *t)
 {
-    if (t->st->tcp->ntimewait)
-        t->st->tcp->ntimewait--;
+    struct tcp_state *ts = stack_tcp(t->st);
+    if (ts->ntimewait)
+        ts->ntimewait--;
 }
 
 bool tcp_tw_overflow(struct tcb *t)
 {
     struct ust_stack *st = t->st;
-    if (st->tcp->ntimewait <= st->cfg.tcp_max_tw_buckets)
+    if (stack_tcp(st)->ntimewait <= ust_stack_config(st)->tcp_max_tw_buckets)
         return false;
-    st->stats.tcp.TimeWaitOverflow++;
+    stack_stats(st)->tcp.TimeWaitOverflow++;
     return true;
 }
 
 bool tcp_ofo_room(const struct tcb *t, uint32_t len)
 {
     const struct ust_stack *st = t->st;
-    size_t cap = st->cfg.tcp_ofo_mem_max;
-    return !cap || st->tcp->ofo_bytes + len <= cap;
+    size_t cap = ust_stack_config(st)->tcp_ofo_mem_max;
+    return !cap || stack_tcp(st)->ofo_bytes + len <= cap;
 }
 
 void tcp_ofo_account(struct tcb *t)
 {
     uint32_t held = asm_bytes(&t->rcv.ooo);
-    struct tcp_state *ts = t->st->tcp;
+    struct tcp_state *ts = stack_tcp(t->st);
     ts->ofo_bytes = ts->ofo_bytes - t->rcv.ooo_held + held;
     t->rcv.ooo_held = held;
 }

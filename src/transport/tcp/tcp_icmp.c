@@ -7,7 +7,7 @@
  * source quench is ignored. Fragmentation needed lowers the path MTU only
  * once the quote passed that check (RFC 5927 7.2), never below
  * cfg.ip_min_pmtu (pmtu.c), so the recomputed MSS always carries data. */
-#include "core/stack_impl.h"
+#include "core/services.h"
 #include "core/trace.h"
 #include "net/net.h"
 #include "tcp.h"
@@ -55,15 +55,16 @@ static void tcp_icmp_frag_needed(struct tcb *t, uint32_t next_hop_mtu,
  * with DF and the connection would stall. O(1) while nothing changed. */
 void tcp_pmtu_sync(struct tcb *t)
 {
-    if (t->opt.pmtu_gen == t->st->pmtu.gen)
+    if (t->opt.pmtu_gen == pmtu_gen(t->st))
         return;
-    t->opt.pmtu_gen = t->st->pmtu.gen;
+    t->opt.pmtu_gen = pmtu_gen(t->st);
     tcp_update_mss(t);
 }
 
 void tcp_icmp_error(struct ust_stack *st, uint8_t type, uint8_t code, uint32_t extra,
                     const struct ipv4_hdr *orig, const uint8_t *l4, size_t l4_len)
 {
+    struct ust_stats *stats = stack_stats(st);
     if (l4_len < 8)
         return;
     uint16_t sport = get_be16(l4), dport = get_be16(l4 + 2);
@@ -73,12 +74,12 @@ void tcp_icmp_error(struct ust_stack *st, uint8_t type, uint8_t code, uint32_t e
         return;
     char b[64];
     if (!tcp_icmp_seq_ok(t, seq)) {
-        st->stats.tcp.OutOfWindowIcmps++;
+        stats->tcp.OutOfWindowIcmps++;
         TCB_TRACE(t, "%s icmp type %u code %u: seq %u not in flight, ignored",
                   tcb_str(t, b, sizeof(b)), type, code, seq);
         return;
     }
-    st->stats.tcp.IcmpErrors++;
+    stats->tcp.IcmpErrors++;
     TCB_TRACE(t, "%s icmp type %u code %u", tcb_str(t, b, sizeof(b)), type, code);
     if (type == ICMP_T_QUENCH)
         return;

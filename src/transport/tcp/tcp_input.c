@@ -6,7 +6,7 @@
  * the whole segment has been processed (MUST-58/59: ACKs coalesced). */
 #include <string.h>
 
-#include "core/stack_impl.h"
+#include "core/services.h"
 #include "core/trace.h"
 #include "net/net.h"
 #include "tcp.h"
@@ -21,8 +21,9 @@ static void ack_now(struct tcb *t) { t->flags |= TF_ACK_NOW; }
 /* Options of a SYN: MSS (MUST-14/15) and window scale (RFC 7323). */
 static void take_syn_options(struct tcb *t, const struct tcp_hdr *h)
 {
+    const struct ust_config *cfg = ust_stack_config(t->st);
     t->opt.peer_mss = h->opts.has_mss && h->opts.mss ? h->opts.mss : TCP_DEFAULT_MSS;
-    bool ws = t->st->cfg.tcp_window_scaling && h->opts.has_wscale;
+    bool ws = cfg->tcp_window_scaling && h->opts.has_wscale;
     if (t->state == UST_TCP_SYN_SENT)
         ws = ws && t->opt.wscale_offered;
     if (ws) {
@@ -33,14 +34,14 @@ static void take_syn_options(struct tcb *t, const struct tcp_hdr *h)
         t->opt.snd_wscale = 0;
         t->opt.rcv_wscale = 0;
     }
-    bool sack = t->st->cfg.tcp_sack && h->opts.sack_permitted;
+    bool sack = cfg->tcp_sack && h->opts.sack_permitted;
     if (t->state == UST_TCP_SYN_SENT)
         sack = sack && t->opt.sack_offered;
     if (sack)
         t->opt.sack_ok = true;
     else
         t->opt.sack_ok = false;
-    bool ts = t->st->cfg.tcp_timestamps && h->opts.has_timestamp;
+    bool ts = cfg->tcp_timestamps && h->opts.has_timestamp;
     if (t->state == UST_TCP_SYN_SENT)
         ts = ts && t->opt.ts_offered;
     if (ts) {
@@ -55,8 +56,9 @@ static void take_syn_options(struct tcb *t, const struct tcp_hdr *h)
 /* Connection established: congestion control starts (RFC 5681 3.1). */
 static void conn_established(struct tcb *t)
 {
-    cc_sync(t, t->st->now);
-    t->cc_ops->init(&t->cc, t->opt.mss, t->st->cfg.tcp_initial_cwnd);
+    ust_time_t now = stack_now(t->st);
+    cc_sync(t, now);
+    t->cc_ops->init(&t->cc, t->opt.mss, ust_stack_config(t->st)->tcp_initial_cwnd);
     t->rec.recover = t->snd.una;
     if (t->rxt.syn_retransmitted)
         tcp_rtt_after_syn_loss(&t->rtt);
@@ -64,7 +66,7 @@ static void conn_established(struct tcb *t)
     tcp_rack_start(t); /* RFC 8985 when configured and SACK agreed */
     tcp_ecn_established(t);
     tcp_advice_established(t);
-    t->last_rcv = t->st->now;
+    t->last_rcv = now;
     tcp_keepalive_reset(t);
 }
 
@@ -126,7 +128,7 @@ static void listener_child_start(struct tcb *c, uint32_t peer_isn, uint32_t iss)
     c->snd.una = c->snd.nxt = c->snd.max = c->snd.sml = c->snd.iss;
     c->rec.recover = c->snd.iss;
     c->snd.wl2 = c->snd.iss;
-    c->last_rcv = st->now;
+    c->last_rcv = stack_now(st);
     tcp_set_state(c, UST_TCP_SYN_RECEIVED);
 }
 
@@ -134,7 +136,7 @@ static void listener_child_start(struct tcb *c, uint32_t peer_isn, uint32_t iss)
  * (the request queue counts against the listen backlog). */
 static unsigned syn_queue_limit(const struct tcb *l)
 {
-    unsigned max = l->st->cfg.tcp_max_syn_backlog;
+    unsigned max = ust_stack_config(l->st)->tcp_max_syn_backlog;
     unsigned lim = l->lsn.backlog < max ? l->lsn.backlog : max;
     return lim ? lim : 1;
 }
@@ -154,7 +156,7 @@ static bool synq_evict(struct tcb *l)
         return false;
     char b[64];
     TCB_TRACE(oldest, "%s evicted from the full SYN queue", tcb_str(oldest, b, sizeof(b)));
-    l->st->stats.tcp.SynQueueEvictions++;
+    stack_stats(l->st)->tcp.SynQueueEvictions++;
     tcp_set_state(oldest, UST_TCP_CLOSED);
     return tcb_reap(oldest);
 }
@@ -164,29 +166,30 @@ static bool synq_evict(struct tcb *l)
 static void listen_syn(struct tcb *l, const struct ipv4_hdr *ip, const struct seg *s)
 {
     struct ust_stack *st = l->st;
-    unsigned cookies = st->cfg.tcp_syncookies;
+    struct ust_stats *stats = stack_stats(st);
+    unsigned cookies = ust_stack_config(st)->tcp_syncookies;
     bool full = l->lsn.nsyn >= syn_queue_limit(l);
     if (l->lsn.naccept >= l->lsn.backlog) { /* nothing could be accepted (Linux drops too) */
-        st->stats.tcp.SynDrops++;
+        stats->tcp.SynDrops++;
         TRACE(st, "tcp", "listen port %u: accept queue full, SYN dropped", l->lport);
         return;
     }
     if (cookies >= 2 || (cookies == 1 && full)) {
         if (cookies == 1)
-            st->stats.tcp.ReqQFullDoCookies++;
+            stats->tcp.ReqQFullDoCookies++;
         tcp_syncookie_send(l, ip, s->h);
         return;
     }
     if (full && !synq_evict(l)) {
-        st->stats.tcp.SynDrops++;
+        stats->tcp.SynDrops++;
         return;
     }
     struct tcb *c = listener_child_new(l, ip, s);
     if (!c) {
-        st->stats.tcp.SynDrops++;
+        stats->tcp.SynDrops++;
         return;
     }
-    uint32_t iss = tcp_isn(st, c->laddr, c->lport, c->raddr, c->rport, st->now);
+    uint32_t iss = tcp_isn(st, c->laddr, c->lport, c->raddr, c->rport, stack_now(st));
     if (s->tw_reopen && !seq_gt(iss, s->tw_snd_max)) {
         /* RFC 9293 3.6.1 MAY-2 (1): a new incarnation's ISS lies above
          * the old one's sequence space, so that the peer cannot take an
@@ -201,7 +204,7 @@ static void listen_syn(struct tcb *l, const struct ipv4_hdr *ip, const struct se
     /* the SYN's window is never scaled (RFC 7323 2.2) */
     tcp_set_snd_wnd(c, s->wnd);
     c->snd.wl1 = s->seq;
-    st->stats.tcp.PassiveOpens++;
+    stats->tcp.PassiveOpens++;
     /* Data or FIN on the SYN is not taken: it is not acknowledged, so the
      * peer sends it again once the connection is established. */
     tcp_output(c);
@@ -223,7 +226,7 @@ static void cookie_options(struct tcb *c, unsigned mss_idx, const struct syncook
     }
     if (o->sack_ok)
         c->opt.sack_ok = true;
-    if (c->st->cfg.tcp_timestamps && h->opts.has_timestamp) {
+    if (ust_stack_config(c->st)->tcp_timestamps && h->opts.has_timestamp) {
         c->opt.ts_ok = true;
         c->opt.ts_recent = h->opts.ts_val;
     }
@@ -265,13 +268,14 @@ static void listen_cookie_ack(struct tcb *l, const struct ipv4_hdr *ip, const st
                               unsigned mss_idx, const struct syncookie_opts *o)
 {
     struct ust_stack *st = l->st;
+    struct ust_stats *stats = stack_stats(st);
     if (l->lsn.naccept >= l->lsn.backlog) { /* no room: dropped, the peer retransmits */
-        st->stats.tcp.AcceptQueueDrops++;
+        stats->tcp.AcceptQueueDrops++;
         return;
     }
     struct tcb *c = listener_child_new(l, ip, s);
     if (!c) {
-        st->stats.tcp.SynDrops++;
+        stats->tcp.SynDrops++;
         return;
     }
     listener_child_start(c, s->seq - 1, s->ack - 1);
@@ -281,7 +285,7 @@ static void listen_cookie_ack(struct tcb *l, const struct ipv4_hdr *ip, const st
     c->rcv.adv = c->rcv.nxt + (uint32_t)(c->rcv.buf.cap > 65535 ? 65535 : c->rcv.buf.cap);
     c->rcv.last_ack_sent = c->rcv.nxt;
     c->snd.wl1 = s->seq;
-    st->stats.tcp.PassiveOpens++;
+    stats->tcp.PassiveOpens++;
     struct seg cs = *s;
     synchronized_input(c, ip, &cs);
     tcp_output(c);
@@ -367,7 +371,7 @@ static void hold_syn_text(struct tcb *t, const struct seg *s)
     struct seg rest = syn_payload(t, s);
     if (rest.len && (ring_write_at(&t->rcv.buf, 0, rest.data, rest.len) < (long)rest.len ||
                      asm_add(&t->rcv.ooo, 0, rest.len) != UST_OK)) {
-        t->st->stats.tcp.OfoDrops++;
+        stack_stats(t->st)->tcp.OfoDrops++;
         return;
     }
     tcp_ofo_account(t);
@@ -391,7 +395,7 @@ static void syn_sent_input(struct tcb *t, const struct ipv4_hdr *ip, const struc
     }
     if (s->flags & TCP_RST) { /* second */
         if (ack_ok) {
-            st->stats.tcp.InRsts++;
+            stack_stats(st)->tcp.InRsts++;
             tcp_drop(t, UST_ERR_CONNREFUSED, false);
         }
         return;
@@ -411,7 +415,7 @@ static void syn_sent_input(struct tcb *t, const struct ipv4_hdr *ip, const struc
         t->snd.una = s->ack;
         t->snd.wl2 = s->ack;
         if (t->rxt.rtt_timing && seq_gt(s->ack, t->rxt.rtt_seq)) {
-            tcp_rtt_sample(&t->rtt, st->now - t->rxt.rtt_start);
+            tcp_rtt_sample(&t->rtt, stack_now(st) - t->rxt.rtt_start);
             t->rxt.rtt_timing = false;
         }
         timer_cancel(st, &t->timer.rexmt);
@@ -451,7 +455,8 @@ static void dsack_below_rcv_nxt(struct tcb *t, const struct seg *s)
  * unless rate-limited, TIME-WAIT restarted by a retransmitted FIN. */
 static void unacceptable_seg(struct tcb *t, const struct seg *s, uint32_t len)
 {
-    t->st->stats.tcp.OutOfWindow++;
+    struct ust_stats *stats = stack_stats(t->st);
+    stats->tcp.OutOfWindow++;
     /* A full duplicate: the peer retransmitted, our ACK was
      * lost. RFC 7323 4.3 rule (2) dropped RFC 1323's upper bound
      * and Appendix D applies it in the sequence check, before the
@@ -468,7 +473,7 @@ static void unacceptable_seg(struct tcb *t, const struct seg *s, uint32_t len)
         seq_ge(s->seq, t->rcv.nxt - (uint32_t)t->rcv.buf.cap))
         update_ts_recent(t, s);
     dsack_below_rcv_nxt(t, s);
-    tcp_oow_ack(t, len, s->flags, &t->st->stats.tcp.AckSkippedSeq); /* RFC 5961 10 */
+    tcp_oow_ack(t, len, s->flags, &stats->tcp.AckSkippedSeq); /* RFC 5961 10 */
     if (t->state == UST_TCP_TIME_WAIT && (s->flags & TCP_FIN))
         tcp_timewait_start(t); /* a retransmitted FIN: restart 2 MSL */
 }
@@ -534,20 +539,21 @@ static bool check_rst(struct tcb *t, const struct seg *s)
     if (!(s->flags & TCP_RST))
         return true;
     struct ust_stack *st = t->st;
-    if (t->state == UST_TCP_TIME_WAIT && st->cfg.tcp_rfc1337) {
+    struct ust_stats *stats = stack_stats(st);
+    if (t->state == UST_TCP_TIME_WAIT && ust_stack_config(st)->tcp_rfc1337) {
         /* RFC 1337 (TIME-WAIT assassination, hazards H1-H3): a RST ending
          * TIME-WAIT early lets old duplicates reach a new incarnation of
          * the 4-tuple; ignored, TIME-WAIT runs its 2 MSL (Linux with
          * tcp_rfc1337 = 1). */
-        st->stats.tcp.TimeWaitRstIgnored++;
+        stats->tcp.TimeWaitRstIgnored++;
         return false;
     }
     if (s->seq != t->rcv.nxt) { /* in the window but not exact: challenge */
-        st->stats.tcp.RstUnacceptable++;
+        stats->tcp.RstUnacceptable++;
         tcp_challenge_ack(t);
         return false;
     }
-    st->stats.tcp.InRsts++;
+    stats->tcp.InRsts++;
     switch (t->state) {
     case UST_TCP_SYN_RECEIVED:
         if (t->flags & TF_PASSIVE) { /* back to LISTEN: the child goes away */
@@ -595,7 +601,7 @@ static bool syn_received_ack(struct tcb *t, const struct ipv4_hdr *ip, const str
     if (t->listener) {
         struct tcb *l = t->listener;
         if (l->lsn.naccept >= l->lsn.backlog) { /* accept queue full: drop, the SYN,ACK repeats */
-            st->stats.tcp.AcceptQueueDrops++;
+            stack_stats(st)->tcp.AcceptQueueDrops++;
             return false;
         }
         tcp_accept_queue_push(l, t);
@@ -604,7 +610,7 @@ static bool syn_received_ack(struct tcb *t, const struct ipv4_hdr *ip, const str
      * that the send ring lines up with SND.UNA from here on */
     t->snd.una = t->snd.iss + 1;
     if (t->rxt.rtt_timing && seq_gt(s->ack, t->rxt.rtt_seq)) {
-        tcp_rtt_sample(&t->rtt, st->now - t->rxt.rtt_start);
+        tcp_rtt_sample(&t->rtt, stack_now(st) - t->rxt.rtt_start);
         t->rxt.rtt_timing = false;
     }
     timer_cancel(st, &t->timer.rexmt);
@@ -665,12 +671,13 @@ static void hold_fin(struct tcb *t, uint32_t fin_seq)
 static void hold_text(struct tcb *t, const struct seg *s, uint32_t off)
 {
     struct ust_stack *st = t->st;
+    struct ust_stats *stats = stack_stats(st);
     if (asm_add(&t->rcv.ooo, off, s->len) != UST_OK) {
-        st->stats.tcp.OfoDrops++;
+        stats->tcp.OfoDrops++;
         return;
     }
     tcp_ofo_account(t);
-    st->stats.tcp.OfoQueued++;
+    stats->tcp.OfoQueued++;
     tcp_sack_note_ooo(t, s->seq);
     if (s->flags & TCP_FIN) /* remembered: EOF once the hole fills */
         hold_fin(t, s->seq + s->len);
@@ -701,12 +708,13 @@ static void take_in_order(struct tcb *t, uint32_t min, bool filled_hole)
 static bool take_text(struct tcb *t, const struct seg *s)
 {
     struct ust_stack *st = t->st;
+    struct ust_stats *stats = stack_stats(st);
     if (t->state != UST_TCP_ESTABLISHED && t->state != UST_TCP_FIN_WAIT_1 &&
         t->state != UST_TCP_FIN_WAIT_2)
         return true; /* the peer already sent its FIN: ignore */
     if (s->len == 0) {
         if ((s->flags & TCP_FIN) && s->seq != t->rcv.nxt) {
-            st->stats.tcp.OfoQueued++;
+            stats->tcp.OfoQueued++;
             hold_fin(t, s->seq);
             ack_now(t);
         }
@@ -717,19 +725,19 @@ static bool take_text(struct tcb *t, const struct seg *s)
         /* RFC 1122 4.2.2.13 / RFC 9293 SHLD-3: nobody will read it (a
          * listener's child is not an orphan: accept will read it; a socket
          * whose close waits under SO_LINGER is closed, as in Linux) */
-        st->stats.tcp.AbortOnData++;
+        stats->tcp.AbortOnData++;
         tcp_drop(t, UST_ERR_CONNRESET, true);
         return false;
     }
     uint32_t off = s->seq - t->rcv.nxt;
     if (off > 0 && !tcp_ofo_room(t, s->len)) { /* tcp_hold.c: stack-wide cap */
-        st->stats.tcp.OfoMemDrops++;
+        stats->tcp.OfoMemDrops++;
         ack_now(t);
         return true;
     }
     long stored = ring_write_at(&t->rcv.buf, off, s->data, s->len);
     if (stored < (long)s->len) { /* cannot happen inside the window; be safe */
-        st->stats.tcp.OfoDrops++;
+        stats->tcp.OfoDrops++;
         ack_now(t);
         return true;
     }
@@ -794,13 +802,14 @@ static void check_fin(struct tcb *t, const struct seg *s)
  * is an old duplicate: ACK and drop (a RST is not subject to it). */
 static bool check_paws(struct tcb *t, const struct seg *s)
 {
+    struct ust_stats *stats = stack_stats(t->st);
     if (!t->opt.ts_ok || !s->h->opts.has_timestamp || (s->flags & TCP_RST))
         return true;
     if (!seq_lt(s->h->opts.ts_val, t->opt.ts_recent))
         return true;
-    t->st->stats.tcp.PawsDrops++;
+    stats->tcp.PawsDrops++;
     dsack_below_rcv_nxt(t, s); /* an old duplicate: its data, if any, came before */
-    tcp_oow_ack(t, seg_seqlen(s), s->flags, &t->st->stats.tcp.AckSkippedPaws);
+    tcp_oow_ack(t, seg_seqlen(s), s->flags, &stats->tcp.AckSkippedPaws);
     return false;
 }
 
@@ -824,7 +833,7 @@ static void synchronized_input(struct tcb *t, const struct ipv4_hdr *ip, struct 
     if (!check_paws(t, s) || !check_seq(t, s))
         return;
     update_ts_recent(t, s);
-    t->last_rcv = t->st->now;
+    t->last_rcv = stack_now(t->st);
     t->rxt.keep_probes = 0;
     if (!check_rst(t, s) || !check_syn(t, s) || !check_ack(t, ip, s))
         return;
@@ -860,7 +869,7 @@ static bool bad_address(const struct ust_stack *st, const struct ipv4_hdr *ip)
 static bool time_wait_syn_is_new(const struct tcb *t, const struct seg *s)
 {
     bool seq_newer = seq_gt(s->seq, t->rcv.nxt);
-    bool new_ts = t->st->cfg.tcp_timestamps && s->h->opts.has_timestamp;
+    bool new_ts = ust_stack_config(t->st)->tcp_timestamps && s->h->opts.has_timestamp;
     if (!new_ts)
         return seq_newer;
     if (!t->opt.ts_ok)
@@ -878,6 +887,7 @@ static bool time_wait_syn_is_new(const struct tcb *t, const struct seg *s)
 static struct tcb *time_wait_syn(struct tcb *t, struct seg *s, const struct ipv4_hdr *ip)
 {
     struct ust_stack *st = t->st;
+    struct ust_stats *stats = stack_stats(st);
     char b[64];
     if ((s->flags & (TCP_SYN | TCP_ACK | TCP_RST)) != TCP_SYN)
         return t;
@@ -885,12 +895,12 @@ static struct tcb *time_wait_syn(struct tcb *t, struct seg *s, const struct ipv4
     if (!l)
         return t;
     if (!time_wait_syn_is_new(t, s)) {
-        st->stats.tcp.TimeWaitSynDrops++;
+        stats->tcp.TimeWaitSynDrops++;
         TCB_TRACE(t, "%s TIME-WAIT: old SYN seq %u dropped", tcb_str(t, b, sizeof(b)), s->seq);
         return NULL;
     }
     TCB_TRACE(t, "%s TIME-WAIT ends: new SYN seq %u", tcb_str(t, b, sizeof(b)), s->seq);
-    st->stats.tcp.TimeWaitReopens++;
+    stats->tcp.TimeWaitReopens++;
     s->tw_reopen = true;
     s->tw_snd_max = t->snd.max;
     tcp_set_state(t, UST_TCP_CLOSED);
@@ -903,7 +913,7 @@ void tcp_input(struct ust_stack *st, const struct ipv4_hdr *ip, const uint8_t *b
 {
     (void)dgram;
     (void)dgram_len;
-    struct ust_tcp_stats *ts = &st->stats.tcp;
+    struct ust_tcp_stats *ts = &stack_stats(st)->tcp;
     struct tcp_hdr h;
     ts->InSegs++;
     int rc = tcp_parse(buf, len, ip->src, ip->dst, true, &h);

@@ -10,7 +10,7 @@
  * listener has options of its own, which win (MUST-52). */
 #include <string.h>
 
-#include "core/stack_impl.h"
+#include "core/services.h"
 #include "core/trace.h"
 #include "net/net.h"
 #include "tcp.h"

@@ -10,8 +10,9 @@
  * ephemeral port offset of a destination (RFC 6056 3.3.4). */
 #include <string.h>
 
-#include "core/stack_impl.h"
+#include "core/services.h"
 #include "tcp.h"
+#include "transport/transport.h"
 #include "wire/wbuf.h"
 
 static inline uint64_t rotl(uint64_t x, int b) { return (x << b) | (x >> (64 - b)); }
@@ -66,7 +67,7 @@ static uint32_t tuple_prf(const struct ust_stack *st, ust_ip4_t laddr, uint16_t 
     put_be16(msg + 8, lport);
     put_be16(msg + 10, rport);
     msg[12] = tag;
-    return (uint32_t)siphash24(st->tcp->secret, msg, sizeof(msg));
+    return (uint32_t)siphash24(stack_tcp(st)->secret, msg, sizeof(msg));
 }
 
 /* RFC 7323 7.1 asks for a TSval clock that does not reveal the host's
@@ -107,7 +108,7 @@ uint32_t tcp_isn(struct ust_stack *st, ust_ip4_t laddr, uint16_t lport, ust_ip4_
     put_be32(msg + 4, raddr);
     put_be16(msg + 8, lport);
     put_be16(msg + 10, rport);
-    uint32_t f = (uint32_t)siphash24(st->tcp->secret, msg, sizeof(msg));
+    uint32_t f = (uint32_t)siphash24(stack_tcp(st)->secret, msg, sizeof(msg));
     uint32_t m = (uint32_t)(now / (4 * UST_USEC)); /* RFC 6528: 4 microsecond timer */
     return m + f;
 }

@@ -3,9 +3,11 @@
  * descriptor but are shown, as netstat shows them. */
 #include <netinet/in.h>
 
-#include "core/stack_impl.h"
-#include "transport/netstat_impl.h"
+#include "core/services.h"
 #include "tcp.h"
+#include "transport/netstat_impl.h"
+#include "transport/sock_ops.h"
+#include "transport/transport.h"
 
 static uint32_t clamp32(size_t v) { return v > UINT32_MAX ? UINT32_MAX : (uint32_t)v; }
 
@@ -34,10 +36,11 @@ static void tcb_entry(const struct tcb *t, struct ust_sock_entry *e)
 
 int tcp_netstat(struct ust_stack *st, ust_sock_entry_fn fn, void *ctx)
 {
-    if (!st->tcp)
+    struct tcp_state *ts = stack_tcp(st);
+    if (!ts)
         return 0;
     int n = 0;
-    for (const struct tcb *t = st->tcp->all; t; t = t->all_next) {
+    for (const struct tcb *t = ts->all; t; t = t->all_next) {
         if (t->state == UST_TCP_CLOSED)
             continue; /* a fresh or finished socket: Linux's netstat omits it too */
         struct ust_sock_entry e;

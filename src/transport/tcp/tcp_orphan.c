@@ -6,29 +6,31 @@
  * (Linux tcp_close: "too many orphaned sockets", TCPAbortOnMemory).
  * TIME-WAIT is not counted: it holds no buffers (tcb.c) and ends by
  * itself after 2 MSL. */
-#include "core/stack_impl.h"
+#include "core/services.h"
 #include "core/trace.h"
 #include "tcp.h"
+#include "transport/transport.h"
 
 bool tcp_orphan_begin(struct tcb *t)
 {
     struct ust_stack *st = t->st;
+    struct tcp_state *ts = stack_tcp(st);
     if (t->state == UST_TCP_CLOSED || t->state == UST_TCP_TIME_WAIT ||
         (t->flags & TF_ORPHAN_COUNTED))
         return true;
-    unsigned cap = st->cfg.tcp_max_orphans;
-    if (cap && st->tcp->norphans >= cap) {
+    unsigned cap = ust_stack_config(st)->tcp_max_orphans;
+    if (cap && ts->norphans >= cap) {
         /* before the FIN is queued: a RST alone, where Linux sends the
          * FIN and then the RST */
         char b[64];
         TCB_TRACE(t, "%s too many orphans (%u): reset", tcb_str(t, b, sizeof(b)),
-                  st->tcp->norphans);
-        st->stats.tcp.AbortOnOrphanLimit++;
+                  ts->norphans);
+        stack_stats(st)->tcp.AbortOnOrphanLimit++;
         tcp_drop(t, UST_ERR_CONNRESET, true);
         return false;
     }
     t->flags |= TF_ORPHAN_COUNTED;
-    st->tcp->norphans++;
+    ts->norphans++;
     return true;
 }
 
@@ -37,5 +39,5 @@ void tcp_orphan_end(struct tcb *t)
     if (!(t->flags & TF_ORPHAN_COUNTED))
         return;
     t->flags &= ~TF_ORPHAN_COUNTED;
-    t->st->tcp->norphans--;
+    stack_tcp(t->st)->norphans--;
 }

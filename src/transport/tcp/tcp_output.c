@@ -8,10 +8,12 @@
  * a keepalive probe) and call tcp_output(), which sends it alone. */
 #include <string.h>
 
-#include "core/stack_impl.h"
+#include "core/services.h"
 #include "core/trace.h"
+#include "dev/dev_host.h"
 #include "net/net.h"
 #include "tcp.h"
+#include "transport/transport.h"
 #include "wire/seq.h"
 
 #define TCP_MIN_SND_MSS 48 /* floor for a peer announcing a tiny MSS (as Linux) */
@@ -40,7 +42,7 @@ uint16_t tcp_adv_mss(const struct tcb *t) { return tcp_adv_mss_to(t->st, t->radd
 uint32_t tcp_ts_now(const struct tcb *t)
 {
     /* RFC 7323 5.4: a clock between 1 ms and 1 s per tick; 1 ms */
-    return (uint32_t)(t->st->now / UST_MSEC) + t->opt.ts_offset;
+    return (uint32_t)(stack_now(t->st) / UST_MSEC) + t->opt.ts_offset;
 }
 
 /* Bytes of TCP options on every segment after the SYN. */
@@ -114,12 +116,13 @@ static void trace_tx(const struct tcb *t, const struct tcp_hdr *h, uint32_t len)
 static int tcp_send_pkt(struct ust_stack *st, ust_ip4_t src, ust_ip4_t dst, uint8_t tos,
                         uint8_t ttl, const uint8_t *opts, uint8_t opt_len, struct pkt *p)
 {
+    struct tcp_state *ts = stack_tcp(st);
     struct ipv4_out o = {.src = src, .dst = dst, .proto = IPV4_PROTO_TCP, .df = true,
                          .tos = tos, .ttl = ttl, .opts = opt_len ? opts : NULL,
                          .opt_len = opt_len};
-    st->stats.tcp.OutSegs++;
-    if (st->tcp->tx_hook)
-        return st->tcp->tx_hook(st->tcp->tx_hook_ctx, &o, p);
+    stack_stats(st)->tcp.OutSegs++;
+    if (ts->tx_hook)
+        return ts->tx_hook(ts->tx_hook_ctx, &o, p);
     return ipv4_output(st, &o, p);
 }
 
@@ -172,7 +175,7 @@ static uint32_t syn_options(struct tcb *t, struct tcp_hdr *h, uint8_t flags, uin
 static int tcp_xmit(struct tcb *t, uint32_t seq, uint8_t flags, uint32_t data_off, uint32_t len)
 {
     struct ust_stack *st = t->st;
-    struct pkt *p = pkt_pool_alloc(&st->pkt_pool, PKT_HEADROOM, len);
+    struct pkt *p = pkt_pool_alloc(stack_pkt_pool(st), PKT_HEADROOM, len);
     if (!p)
         return UST_ERR_NOMEM;
     if (len)
@@ -225,7 +228,7 @@ static void start_rtt_timing(struct tcb *t, uint32_t seq)
         return;
     t->rxt.rtt_timing = true;
     t->rxt.rtt_seq = seq;
-    t->rxt.rtt_start = t->st->now;
+    t->rxt.rtt_start = stack_now(t->st);
 }
 
 /* SYN-SENT / SYN-RECEIVED: (re)send our SYN, or an ACK if one is owed. */
@@ -236,7 +239,7 @@ static void output_handshake(struct tcb *t)
         bool rexmit = seq_lt(t->snd.nxt, t->snd.max);
         flags |= tcp_ecn_syn_flags(t, rexmit); /* RFC 3168 6.1.1 */
         if (rexmit) {
-            t->st->stats.tcp.RetransSegs++;
+            stack_stats(t->st)->tcp.RetransSegs++;
             t->ctr.total_retrans++;
             t->rxt.rtt_timing = false;
         } else {
@@ -307,7 +310,7 @@ static void output_data(struct tcb *t)
             flags |= TCP_PSH; /* MUST-61: PSH on the segment that empties the queue */
         bool rexmit = seq_lt(t->snd.nxt, t->snd.max);
         if (rexmit) {
-            t->st->stats.tcp.RetransSegs++;
+            stack_stats(t->st)->tcp.RetransSegs++;
             t->ctr.total_retrans++;
             t->rxt.rtt_timing = false; /* Karn: an ACK could be for either copy */
         } else {
@@ -346,7 +349,7 @@ static uint32_t retransmit_at(struct tcb *t, uint32_t seq, uint32_t max)
     if (len == 0 && !fin)
         return 0;
     t->rxt.rtt_timing = false; /* Karn: never time a retransmitted segment */
-    t->st->stats.tcp.RetransSegs++;
+    stack_stats(t->st)->tcp.RetransSegs++;
     t->ctr.total_retrans++;
     uint8_t flags = TCP_ACK | (fin ? TCP_FIN : 0) | (len && off + len == queued ? TCP_PSH : 0);
     tcp_xmit(t, seq, flags, off, len);
@@ -356,7 +359,7 @@ static uint32_t retransmit_at(struct tcb *t, uint32_t seq, uint32_t max)
 
 static void send_reset(struct tcb *t)
 {
-    t->st->stats.tcp.OutRsts++;
+    stack_stats(t->st)->tcp.OutRsts++;
     tcp_xmit(t, t->snd.nxt, TCP_RST | TCP_ACK, 0, 0);
 }
 
@@ -442,7 +445,7 @@ void tcp_reply_reset(struct ust_stack *st, ust_ip4_t src, ust_ip4_t dst, const s
     char a[16], b[16];
     TRACE(st, "tcp", "tx RST %s:%u->%s:%u seq %u ack %u (no connection)", ust_ip4_str(dst, a),
           h.sport, ust_ip4_str(src, b), h.dport, h.seq, h.ack);
-    st->stats.tcp.OutRsts++;
+    stack_stats(st)->tcp.OutRsts++;
     tcp_send_pkt(st, dst, src, 0, 0, NULL, 0, p);
 }
 
@@ -466,7 +469,7 @@ void tcp_send_synack_stateless(struct ust_stack *st, const struct tcp_synack *sa
     h.opts.has_timestamp = sa->has_timestamp;
     h.opts.ts_val = sa->ts_val;
     h.opts.ts_ecr = sa->ts_ecr;
-    struct pkt *p = pkt_pool_alloc(&st->pkt_pool, PKT_HEADROOM, 0);
+    struct pkt *p = pkt_pool_alloc(stack_pkt_pool(st), PKT_HEADROOM, 0);
     if (!p)
         return;
     size_t hl = TCP_HDR_LEN + tcp_opts_len(&h.opts);

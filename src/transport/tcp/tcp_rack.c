@@ -20,7 +20,7 @@
  * recoveries (RFC 8985 6.2 step 4). */
 #include <string.h>
 
-#include "core/stack_impl.h"
+#include "core/services.h"
 #include "core/trace.h"
 #include "tcp.h"
 #include "wire/seq.h"
@@ -39,12 +39,12 @@ void tcp_rack_start(struct tcb *t)
     t->rec.rack_on = false;
     t->rec.rto_recovery = false;
     /* RFC 8985 4: RACK-TLP needs SACK and a per-connection scoreboard */
-    if (!t->st->cfg.tcp_rack || !t->opt.sack_ok)
+    if (!ust_stack_config(t->st)->tcp_rack || !t->opt.sack_ok)
         return;
     r->reo_wnd_mult = 1;
     r->fack = t->snd.una;
     r->min_rtt_prev = r->min_rtt_cur = UST_TIME_NEVER;
-    r->min_rtt_since = t->st->now;
+    r->min_rtt_since = stack_now(t->st);
     if (t->rtt.has_sample) /* the handshake's */
         tcp_rack_rtt_sample(t, t->rtt.srtt);
     t->rec.rack_on = true;
@@ -59,13 +59,14 @@ static ust_time_t rack_min_rtt(const struct tcp_rack *r)
 
 void tcp_rack_rtt_sample(struct tcb *t, ust_time_t rtt)
 {
+    ust_time_t now = stack_now(t->st);
     /* RFC 8985 6.2: a windowed minimum that can follow a move to a longer
      * path: the smaller of the minima of two consecutive half windows. */
     struct tcp_rack *r = &t->rack;
-    if (t->st->now - r->min_rtt_since >= MIN_RTT_WINDOW / 2) {
+    if (now - r->min_rtt_since >= MIN_RTT_WINDOW / 2) {
         r->min_rtt_prev = r->min_rtt_cur;
         r->min_rtt_cur = UST_TIME_NEVER;
-        r->min_rtt_since = t->st->now;
+        r->min_rtt_since = now;
     }
     if (rtt < r->min_rtt_cur)
         r->min_rtt_cur = rtt;
@@ -75,7 +76,7 @@ void tcp_rack_sent(struct tcb *t, uint32_t seq, uint32_t len, bool new_data)
 {
     if (!tcp_rack_on(t))
         return;
-    sendmap_sent(&t->rack.map, seq, len, t->st->now);
+    sendmap_sent(&t->rack.map, seq, len, stack_now(t->st));
     /* RFC 8985 7.2: new data (not itself a probe) restarts the PTO */
     if (new_data && !t->rack.tlp_probing)
         t->rack.tlp_rearm = true;
@@ -133,7 +134,7 @@ static bool ack_ambiguous(const struct tcb *t, const struct rack_seg *g, const s
             return true;
     }
     ust_time_t min = rack_min_rtt(&t->rack);
-    return min != UST_TIME_NEVER && t->st->now - g->xmit_ts < min;
+    return min != UST_TIME_NEVER && stack_now(t->st) - g->xmit_ts < min;
 }
 
 /* Step 3: a never-retransmitted segment delivered below RACK.fack arrived
@@ -197,7 +198,7 @@ void tcp_rack_ack(struct tcb *t, const struct tcp_hdr *h)
         }
     }
     if (found) { /* step 2: RACK.rtt, and the newest delivered transmission */
-        r->rtt = t->st->now - x;
+        r->rtt = stack_now(t->st) - x;
         if (!r->have_seg || sent_after(x, xn, r->xmit_ts, r->xmit_no)) {
             r->xmit_ts = x;
             r->xmit_no = xn;
@@ -268,7 +269,7 @@ static ust_time_t detect_loss(struct tcb *t, struct lost *lo)
 {
     struct tcp_rack *r = &t->rack;
     struct sendmap *m = &r->map;
-    ust_time_t now = t->st->now, wnd = reo_wnd(t), timeout = 0;
+    ust_time_t now = stack_now(t->st), wnd = reo_wnd(t), timeout = 0;
     if (!r->have_seg)
         return 0;
     for (unsigned i = 0; i < m->n; i++) {
@@ -291,7 +292,7 @@ static ust_time_t detect_loss(struct tcb *t, struct lost *lo)
         if (lo->n++ == 0)
             lo->first = g->start;
         lo->rexmit |= (g->flags & RS_RETRANS) != 0;
-        t->st->stats.tcp.RackLost++;
+        stack_stats(t->st)->tcp.RackLost++;
     }
     return timeout;
 }
@@ -305,7 +306,7 @@ static void on_losses(struct tcb *t, const struct lost *lo)
     if (!lo->n)
         return;
     if (!(t->rec.fast_recovery || t->rec.rto_recovery)) {
-        t->st->stats.tcp.FastRetrans++;
+        stack_stats(t->st)->tcp.FastRetrans++;
         TCB_TRACE(t, "%s fast retransmit at %u (RACK: %u lost)", tcb_str(t, b, sizeof(b)),
                   lo->first, lo->n);
         t->rec.recover = t->snd.max;
@@ -333,7 +334,7 @@ static void detect_and_arm(struct tcb *t)
     ust_time_t timeout = detect_loss(t, &lo);
     on_losses(t, &lo);
     if (timeout)
-        timer_arm(t->st, &t->timer.rack, t->st->now + timeout);
+        timer_arm(t->st, &t->timer.rack, stack_now(t->st) + timeout);
     else
         timer_cancel(t->st, &t->timer.rack);
 }
@@ -362,7 +363,7 @@ void tcp_rack_new_ack(struct tcb *t, uint32_t acked)
         }
     } else if (fast) {
         /* RFC 6675 5: during fast recovery pipe, not cwnd, moves */
-        t->st->stats.tcp.PartialAcks++;
+        stack_stats(t->st)->tcp.PartialAcks++;
         return;
     }
     /* open, or RTO recovery: slow start / congestion avoidance (RFC 5681) */
@@ -387,7 +388,7 @@ void tcp_rack_ack_done(struct tcb *t, const struct tcp_hdr *h, bool advanced, bo
 {
     if (!tcp_rack_on(t))
         return;
-    cc_sync(t, t->st->now);
+    cc_sync(t, stack_now(t->st));
     tcp_tlp_ack(t, h, dupack);
     if (advanced) /* RFC 8985 7.2: a cumulative ACK restarts the PTO */
         t->rack.tlp_rearm = true;
@@ -405,8 +406,8 @@ void tcp_rack_reo_timeout(struct ust_stack *st, struct ust_timer *tm, ust_time_t
     (void)now;
     if (!tcp_rack_on(t) || !tcp_state_synchronized(t->state) || t->snd.una == t->snd.max)
         return;
-    st->stats.tcp.RackReoTimeouts++;
-    cc_sync(t, st->now);
+    stack_stats(st)->tcp.RackReoTimeouts++;
+    cc_sync(t, stack_now(st));
     detect_and_arm(t);
     tcp_output(t);
     tcb_reap(t);
@@ -416,7 +417,7 @@ void tcp_rack_rto(struct tcb *t)
 {
     struct tcp_rack *r = &t->rack;
     struct sendmap *m = &r->map;
-    ust_time_t now = t->st->now, wnd;
+    ust_time_t now = stack_now(t->st), wnd;
     t->rec.fast_recovery = false;
     t->rec.rto_recovery = true;
     t->rec.recover = t->snd.max;

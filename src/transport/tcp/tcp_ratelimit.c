@@ -10,23 +10,27 @@
  *  - RSTs for segments that match no connection (RFC 9293 3.10.7.1): a
  *    stack-wide token bucket, as FreeBSD's icmplim limits them.
  * Each suppression has its counter. */
+#include "core/rand.h"
 #include "core/ratelimit.h"
-#include "core/stack_impl.h"
+#include "core/services.h"
 #include "core/trace.h"
+#include "dev/dev_host.h"
 #include "tcp.h"
+#include "transport/transport.h"
 
 /* Per connection: true when an ACK went less than tcp_invalid_ratelimit
  * ago (then *skipped counts this one); else the time is taken. */
 static bool oow_rate_limited(struct tcb *t, uint64_t *skipped)
 {
     struct ust_stack *st = t->st;
-    ust_time_t gap = st->cfg.tcp_invalid_ratelimit;
-    if (gap && t->oow.ack_sent && st->now - t->oow.ack_at < gap) {
+    ust_time_t now = stack_now(st);
+    ust_time_t gap = ust_stack_config(st)->tcp_invalid_ratelimit;
+    if (gap && t->oow.ack_sent && now - t->oow.ack_at < gap) {
         (*skipped)++;
         return true;
     }
     t->oow.ack_sent = true;
-    t->oow.ack_at = st->now;
+    t->oow.ack_at = now;
     return false;
 }
 
@@ -46,12 +50,13 @@ void tcp_oow_ack(struct tcb *t, uint32_t seqlen, uint8_t flags, uint64_t *skippe
  * stack's PRNG (never libc's), as Linux tcp_send_challenge_ack does. */
 static bool challenge_budget_take(struct ust_stack *st)
 {
-    struct tcp_state *ts = st->tcp;
-    unsigned limit = st->cfg.tcp_challenge_ack_limit;
-    if (!ts->chal_started || st->now - ts->chal_window_start >= UST_SEC) {
+    ust_time_t now = stack_now(st);
+    struct tcp_state *ts = stack_tcp(st);
+    unsigned limit = ust_stack_config(st)->tcp_challenge_ack_limit;
+    if (!ts->chal_started || now - ts->chal_window_start >= UST_SEC) {
         ts->chal_started = true;
-        ts->chal_window_start = st->now;
-        ts->chal_budget = limit ? (limit + 1) / 2 + (unsigned)rng_below(&st->rng, limit) : 0;
+        ts->chal_window_start = now;
+        ts->chal_budget = limit ? (limit + 1) / 2 + (unsigned)rng_below(stack_rng(st), limit) : 0;
     }
     if (ts->chal_budget == 0)
         return false;
@@ -62,21 +67,23 @@ static bool challenge_budget_take(struct ust_stack *st)
 void tcp_challenge_ack(struct tcb *t)
 {
     struct ust_stack *st = t->st;
-    if (oow_rate_limited(t, &st->stats.tcp.AckSkippedChallenge))
+    struct ust_stats *stats = stack_stats(st);
+    if (oow_rate_limited(t, &stats->tcp.AckSkippedChallenge))
         return;
     if (!challenge_budget_take(st)) {
-        st->stats.tcp.ChallengeAckLimited++;
+        stats->tcp.ChallengeAckLimited++;
         return;
     }
-    st->stats.tcp.ChallengeAcks++;
+    stats->tcp.ChallengeAcks++;
     t->flags |= TF_ACK_NOW;
 }
 
 bool tcp_rst_allowed(struct ust_stack *st)
 {
-    if (rate_bucket_take(&st->tcp->rst_tat, st->cfg.tcp_rst_rate, st->cfg.tcp_rst_burst, st->now))
+    const struct ust_config *cfg = ust_stack_config(st);
+    if (rate_bucket_take(&stack_tcp(st)->rst_tat, cfg->tcp_rst_rate, cfg->tcp_rst_burst, stack_now(st)))
         return true;
-    st->stats.tcp.RstRateLimited++;
+    stack_stats(st)->tcp.RstRateLimited++;
     TRACE(st, "tcp", "rate limit: RST not sent");
     return false;
 }

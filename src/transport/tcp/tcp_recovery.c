@@ -3,7 +3,7 @@
  * window, or one with several losses, starts recovery without waiting for
  * three duplicate ACKs that may never come. The scoreboard itself lives in
  * tcp_sack.c; the NewReno path (no SACK) is unchanged. */
-#include "core/stack_impl.h"
+#include "core/services.h"
 #include "core/trace.h"
 #include "tcp.h"
 #include "wire/seq.h"
@@ -93,7 +93,7 @@ static void lost_retransmission(struct tcb *t)
     if (sacked_above(t, t->rec.una_rexmit_high) <= (DUP_THRESH - 1) * t->opt.mss)
         return;
     TCB_TRACE(t, "retransmission of %u lost: sending it again", t->snd.una);
-    t->st->stats.tcp.SackRetrans++;
+    stack_stats(t->st)->tcp.SackRetrans++;
     uint32_t hole = t->rec.sacked.r[0].start;
     tcp_request_rexmit(t, t->snd.una, hole < t->opt.mss ? hole : t->opt.mss);
     tcp_output(t);
@@ -129,7 +129,7 @@ uint32_t tcp_cc_send_edge(const struct tcb *t)
 void tcp_cc_reduce(struct tcb *t, uint32_t flight)
 {
     uint32_t cwnd = t->cc.cwnd;
-    cc_sync(t, t->st->now);
+    cc_sync(t, stack_now(t->st));
     t->cc_ops->enter_recovery(&t->cc, flight);
     t->cc.cwnd = t->cc.ssthresh < cwnd ? t->cc.ssthresh : cwnd;
 }

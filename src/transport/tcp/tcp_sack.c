@@ -11,7 +11,7 @@
  * How much may be sent during recovery (pipe) is tcp_recovery.c's. */
 #include <string.h>
 
-#include "core/stack_impl.h"
+#include "core/services.h"
 #include "core/trace.h"
 #include "tcp.h"
 #include "wire/seq.h"
@@ -55,7 +55,7 @@ bool tcp_sack_retransmit_hole(struct tcb *t)
             t->rec.sack_next = t->snd.una + off + sent;
             if (off == 0)
                 t->rec.una_rexmit_high = t->snd.max;
-            t->st->stats.tcp.SackRetrans++;
+            stack_stats(t->st)->tcp.SackRetrans++;
             return true;
         }
         if (off < r->end)
@@ -66,7 +66,7 @@ bool tcp_sack_retransmit_hole(struct tcb *t)
 
 void tcp_dsack_note(struct tcb *t, uint32_t left, uint32_t right)
 {
-    if (!t->opt.sack_ok || !t->st->cfg.tcp_dsack || !seq_lt(left, right))
+    if (!t->opt.sack_ok || !ust_stack_config(t->st)->tcp_dsack || !seq_lt(left, right))
         return;
     /* one pending report: the latest duplicate replaces an older one that
      * no ACK carried (RFC 2883 4: each duplicate is reported at most once) */
@@ -156,6 +156,7 @@ void tcp_sack_note_ooo(struct tcb *t, uint32_t seq)
 static unsigned take_dsack(struct tcb *t, const struct tcp_sack_block *held, unsigned nh,
                            struct tcp_sack_block *b, unsigned max, int *container)
 {
+    struct ust_stats *stats = stack_stats(t->st);
     unsigned n = 0;
     *container = -1;
     if (!t->rcv.dsack_pending)
@@ -165,10 +166,10 @@ static unsigned take_dsack(struct tcb *t, const struct tcp_sack_block *held, uns
     b[n].right = t->rcv.dsack_right;
     n++;
     if (seq_le(t->rcv.dsack_right, t->rcv.nxt)) {
-        t->st->stats.tcp.DsackOldSent++;
+        stats->tcp.DsackOldSent++;
         return n;
     }
-    t->st->stats.tcp.DsackOfoSent++;
+    stats->tcp.DsackOfoSent++;
     int k = block_of(held, nh, t->rcv.dsack_left);
     if (k >= 0 && seq_ge(held[k].right, t->rcv.dsack_right) && n < max) {
         b[n++] = held[k];
@@ -260,7 +261,7 @@ void tcp_sack_check_reneging(struct tcb *t)
         t->rec.sack_reneged)
         return;
     t->rec.sack_reneged = true;
-    t->st->stats.tcp.SackReneging++;
+    stack_stats(t->st)->tcp.SackReneging++;
     TCB_TRACE(t, "receiver reneged on SACKed data at %u", t->snd.una);
 }
 

@@ -9,9 +9,10 @@
  * application may install its own with ust_stack_set_secret(). */
 #include <string.h>
 
-#include "core/stack_impl.h"
+#include "core/services.h"
 #include "core/trace.h"
 #include "tcp.h"
+#include "transport/transport.h"
 
 /* Two fixed keys fold any key length into the 16-byte SipHash key. */
 static const uint8_t fold_key[2][16] = {
@@ -24,7 +25,7 @@ static const uint8_t fold_key[2][16] = {
  * tuples were unique before, so every insert succeeds). */
 static void install_key(struct ust_stack *st, const uint8_t key[16])
 {
-    struct tcp_state *ts = st->tcp;
+    struct tcp_state *ts = stack_tcp(st);
     memset(ts->hash, 0, sizeof(ts->hash));
     ts->last = NULL; /* tcb_lookup's cache holds only TCBs in the table */
     memcpy(ts->secret, key, 16);
@@ -39,7 +40,8 @@ static void install_key(struct ust_stack *st, const uint8_t key[16])
 
 int ust_stack_set_secret(struct ust_stack *st, const void *key, size_t len)
 {
-    if (!st || !st->tcp || !key || len == 0)
+    struct tcp_state *ts = st ? stack_tcp(st) : NULL;
+    if (!ts || !key || len == 0)
         return UST_ERR_INVAL;
     uint8_t k[16];
     uint64_t h0 = siphash24(fold_key[0], key, len);
@@ -49,12 +51,13 @@ int ust_stack_set_secret(struct ust_stack *st, const void *key, size_t len)
         k[8 + i] = (uint8_t)(h1 >> (8 * i));
     }
     install_key(st, k);
-    st->tcp->secret_set = true;
+    ts->secret_set = true;
     TRACE(st, "tcp", "secret key installed (%zu bytes)", len);
     return UST_OK;
 }
 
 bool ust_stack_has_secret(const struct ust_stack *st)
 {
-    return st && st->tcp && st->tcp->secret_set;
+    const struct tcp_state *ts = st ? stack_tcp(st) : NULL;
+    return ts && ts->secret_set;
 }

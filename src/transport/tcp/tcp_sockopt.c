@@ -4,11 +4,11 @@
 #include <string.h>
 #include <sys/socket.h>
 
-#include "core/stack_impl.h"
+#include "core/services.h"
 #include "core/trace.h"
 #include "net/net.h"
-#include "transport/sock_ops.h"
 #include "tcp.h"
+#include "transport/sock_ops.h"
 #include "wire/seq.h"
 
 #define TCP_BUF_MIN 2048
@@ -247,7 +247,7 @@ int tcp_getsockopt(struct ust_sock *s, int level, int name, void *val, size_t *l
     if (level == IPPROTO_IP && name == IP_TOS)
         return put_int(val, len, t->so.tos);
     if (level == IPPROTO_IP && name == IP_TTL)
-        return put_int(val, len, t->so.ttl ? t->so.ttl : t->st->cfg.ip_default_ttl);
+        return put_int(val, len, t->so.ttl ? t->so.ttl : ust_stack_config(t->st)->ip_default_ttl);
     if (level == IPPROTO_IP && name == IP_OPTIONS)
         return tcp_ipopt_get(t, val, len);
     if (level == IPPROTO_IP && name == IP_RECVERR)

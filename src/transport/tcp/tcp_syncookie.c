@@ -20,11 +20,12 @@
  * without them (as Linux). */
 #include <string.h>
 
-#include "core/stack_impl.h"
+#include "core/services.h"
 #include "core/trace.h"
 #include "net/net.h"
 #include "tcp.h"
 #include "tcp_syncookie.h"
+#include "transport/transport.h"
 #include "wire/wbuf.h"
 
 #define COOKIE_BITS 24
@@ -122,7 +123,7 @@ static struct syncookie_tuple tuple_of(const struct tcb *l, const struct ipv4_hd
 /* What the SYN asks for and we take, kept in the TSval (none without TS). */
 static void syn_opts(const struct tcb *l, const struct tcp_hdr *h, struct syncookie_opts *o)
 {
-    const struct ust_config *c = &l->st->cfg;
+    const struct ust_config *c = ust_stack_config(l->st);
     memset(o, 0, sizeof(*o));
     if (!c->tcp_timestamps || !h->opts.has_timestamp)
         return;
@@ -136,6 +137,7 @@ static void syn_opts(const struct tcb *l, const struct tcp_hdr *h, struct syncoo
 void tcp_syncookie_send(struct tcb *l, const struct ipv4_hdr *ip, const struct tcp_hdr *h)
 {
     struct ust_stack *st = l->st;
+    ust_time_t now = stack_now(st);
     struct syncookie_tuple t = tuple_of(l, ip, h);
     uint16_t peer_mss = h->opts.has_mss && h->opts.mss ? h->opts.mss : TCP_DEFAULT_MSS;
     if (l->so.user_mss && l->so.user_mss < peer_mss)
@@ -145,40 +147,40 @@ void tcp_syncookie_send(struct tcb *l, const struct ipv4_hdr *ip, const struct t
     uint8_t rcv_wscale = o.wscale_ok ? tcp_rcv_wscale_for(st, l->rcv.buf.cap) : 0;
     struct tcp_synack sa = {
         .laddr = t.laddr, .raddr = t.raddr, .lport = t.lport, .rport = t.rport,
-        .iss = syncookie_make(st->tcp->secret, &t, h->seq, syncookie_count(st->now),
+        .iss = syncookie_make(stack_tcp(st)->secret, &t, h->seq, syncookie_count(now),
                               syncookie_mss_index(peer_mss)),
         .ack = h->seq + 1,
         .wnd = (uint16_t)(l->rcv.buf.cap > 65535 ? 65535 : l->rcv.buf.cap), /* never scaled */
         .mss = tcp_adv_mss_to(st, t.raddr, l->so.user_mss),
         .has_wscale = o.wscale_ok, .wscale = rcv_wscale,
         .sack_permitted = o.sack_ok, .ecn = o.ecn_ok,
-        .has_timestamp = st->cfg.tcp_timestamps && h->opts.has_timestamp,
+        .has_timestamp = ust_stack_config(st)->tcp_timestamps && h->opts.has_timestamp,
         .ts_ecr = h->opts.ts_val,
         .tos = (uint8_t)(l->so.tos & ~TCP_ECN_MASK), .ttl = l->so.ttl, /* a SYN,ACK is never ECT */
     };
     sa.ip_opt_len = tcp_ipopt_for_syn(l, ip, sa.ip_opts); /* MUST-52/53 */
     if (sa.has_timestamp) {
         uint32_t off = tcp_ts_offset(st, t.laddr, t.lport, t.raddr, t.rport);
-        sa.ts_val = syncookie_ts_encode((uint32_t)(st->now / UST_MSEC) + off, &o);
+        sa.ts_val = syncookie_ts_encode((uint32_t)(now / UST_MSEC) + off, &o);
     }
-    st->stats.tcp.SyncookiesSent++;
+    stack_stats(st)->tcp.SyncookiesSent++;
     l->lsn.cookie_sent = true;
-    l->lsn.cookie_sent_at = st->now;
+    l->lsn.cookie_sent_at = now;
     tcp_send_synack_stateless(st, &sa);
 }
 
 bool tcp_syncookie_expected(const struct tcb *l)
 {
-    unsigned mode = l->st->cfg.tcp_syncookies;
+    unsigned mode = ust_stack_config(l->st)->tcp_syncookies;
     if (mode == 0)
         return false;
-    return mode >= 2 || (l->lsn.cookie_sent && l->st->now - l->lsn.cookie_sent_at < COOKIE_RECENT);
+    return mode >= 2 || (l->lsn.cookie_sent && stack_now(l->st) - l->lsn.cookie_sent_at < COOKIE_RECENT);
 }
 
 /* The options of the TSecr, within what the configuration allows now. */
 static void ack_opts(const struct tcb *l, const struct tcp_hdr *h, struct syncookie_opts *o)
 {
-    const struct ust_config *c = &l->st->cfg;
+    const struct ust_config *c = ust_stack_config(l->st);
     memset(o, 0, sizeof(*o));
     if (!c->tcp_timestamps || !h->opts.has_timestamp)
         return; /* no TSecr: no window scale, SACK or ECN (as Linux) */
@@ -192,17 +194,18 @@ bool tcp_syncookie_accept(struct tcb *l, const struct ipv4_hdr *ip, const struct
                           unsigned *mss_idx, struct syncookie_opts *o)
 {
     struct ust_stack *st = l->st;
+    struct ust_stats *stats = stack_stats(st);
     struct syncookie_tuple t = tuple_of(l, ip, h);
-    int idx = syncookie_check(st->tcp->secret, &t, h->seq - 1, h->ack - 1,
-                              syncookie_count(st->now));
+    int idx = syncookie_check(stack_tcp(st)->secret, &t, h->seq - 1, h->ack - 1,
+                              syncookie_count(stack_now(st)));
     char a[16];
     if (idx < 0) {
-        st->stats.tcp.SyncookiesFailed++;
+        stats->tcp.SyncookiesFailed++;
         TRACE(st, "tcp", "ACK from %s:%u to listen port %u: not a valid cookie",
               ust_ip4_str(t.raddr, a), t.rport, t.lport);
         return false;
     }
-    st->stats.tcp.SyncookiesRecv++;
+    stats->tcp.SyncookiesRecv++;
     *mss_idx = (unsigned)idx;
     ack_opts(l, h, o);
     TRACE(st, "tcp", "ACK from %s:%u to listen port %u: cookie valid, mss %u",

@@ -10,7 +10,7 @@
  * without a socket is freed there and nowhere else. */
 #include <stddef.h>
 
-#include "core/stack_impl.h"
+#include "core/services.h"
 #include "core/trace.h"
 #include "tcp.h"
 #include "wire/seq.h"
@@ -25,7 +25,7 @@ static bool has_unsent(const struct tcb *t)
 
 void tcp_rexmt_restart(struct tcb *t)
 {
-    timer_arm(t->st, &t->timer.rexmt, t->st->now + tcp_rtt_rto(&t->rtt));
+    timer_arm(t->st, &t->timer.rexmt, stack_now(t->st) + tcp_rtt_rto(&t->rtt));
 }
 
 static ust_time_t persist_interval(const struct tcb *t)
@@ -41,6 +41,7 @@ static ust_time_t persist_interval(const struct tcb *t)
 void tcp_timer_update(struct tcb *t)
 {
     struct ust_stack *st = t->st;
+    ust_time_t now = stack_now(st);
     if (t->state == UST_TCP_CLOSED || t->state == UST_TCP_LISTEN || t->state == UST_TCP_TIME_WAIT)
         return;
     bool outstanding = t->snd.max != t->snd.una;
@@ -53,7 +54,7 @@ void tcp_timer_update(struct tcb *t)
             t->rxt.retries = 0;
             t->rxt.persist_probes = 0;
             t->rxt.persist_backoff = 0;
-            timer_arm(st, &t->timer.persist, st->now + persist_interval(t));
+            timer_arm(st, &t->timer.persist, now + persist_interval(t));
         }
         return;
     }
@@ -67,7 +68,7 @@ void tcp_timer_update(struct tcb *t)
     if (unsent && tcp_state_synchronized(t->state)) {
         if (!timer_armed(&t->timer.persist)) {
             t->rxt.persist_backoff = 0;
-            timer_arm(st, &t->timer.persist, st->now + persist_interval(t));
+            timer_arm(st, &t->timer.persist, now + persist_interval(t));
         }
     } else {
         timer_cancel(st, &t->timer.persist);
@@ -76,6 +77,8 @@ void tcp_timer_update(struct tcb *t)
 
 static void on_rexmt(struct ust_stack *st, struct ust_timer *tm, ust_time_t now)
 {
+    const struct ust_config *cfg = ust_stack_config(st);
+    struct ust_stats *stats = stack_stats(st);
     struct tcb *t = TCB_OF(tm, timer.rexmt);
     (void)now;
     if (t->snd.max == t->snd.una)
@@ -85,32 +88,32 @@ static void on_rexmt(struct ust_stack *st, struct ust_timer *tm, ust_time_t now)
         return;
     }
     bool handshake = t->state == UST_TCP_SYN_SENT || t->state == UST_TCP_SYN_RECEIVED;
-    unsigned limit = handshake ? st->cfg.tcp_syn_retries : st->cfg.tcp_retries;
+    unsigned limit = handshake ? cfg->tcp_syn_retries : cfg->tcp_retries;
     if (t->state == UST_TCP_SYN_RECEIVED && t->listener)
-        limit = st->cfg.tcp_synack_retries; /* a half-open child (Linux) */
+        limit = cfg->tcp_synack_retries; /* a half-open child (Linux) */
     char b[64];
     if (t->rxt.retries == 0)
-        t->rxt.since = st->now;
+        t->rxt.since = stack_now(st);
     /* MUST-21: an application-chosen R2, as Linux's TCP_USER_TIMEOUT */
-    bool user_expired = t->so.user_timeout && st->now - t->rxt.since >= t->so.user_timeout;
+    bool user_expired = t->so.user_timeout && stack_now(st) - t->rxt.since >= t->so.user_timeout;
     if (++t->rxt.retries > limit || user_expired) {
         /* RFC 9293 3.8.3 R2 reached: give up (ETIMEDOUT, or the ICMP soft
          * error that explains it) */
         TCB_TRACE(t, "%s gave up after %u retransmissions", tcb_str(t, b, sizeof(b)), limit);
-        st->stats.tcp.AbortOnTimeout++;
+        stats->tcp.AbortOnTimeout++;
         tcp_drop(t, t->adv.soft_err ? t->adv.soft_err : UST_ERR_TIMEDOUT, !handshake);
         tcb_reap(t);
         return;
     }
-    if (t->rxt.retries == st->cfg.tcp_retries1)
+    if (t->rxt.retries == cfg->tcp_retries1)
         tcp_advice_r1(t); /* RFC 9293 3.8.3 R1 (MUST-20, MUST-22) */
-    st->stats.tcp.Timeouts++;
+    stats->tcp.Timeouts++;
     tcp_rtt_backoff(&t->rtt); /* RFC 6298 5.5 */
     t->rxt.rtt_timing = false;    /* Karn */
     if (handshake) {
         t->rxt.syn_retransmitted = true;
     } else {
-        cc_sync(t, st->now);
+        cc_sync(t, stack_now(st));
         t->cc_ops->on_rto(&t->cc, tcp_flight(t));
         t->rec.fast_recovery = false;
         t->rec.recover = t->snd.max; /* RFC 6582 4.1: no fast retransmit for old data */
@@ -132,6 +135,7 @@ static void on_rexmt(struct ust_stack *st, struct ust_timer *tm, ust_time_t now)
 
 static void on_persist(struct ust_stack *st, struct ust_timer *tm, ust_time_t now)
 {
+    struct ust_stats *stats = stack_stats(st);
     struct tcb *t = TCB_OF(tm, timer.persist);
     (void)now;
     if (!tcp_state_synchronized(t->state))
@@ -142,18 +146,18 @@ static void on_persist(struct ust_stack *st, struct ust_timer *tm, ust_time_t no
      * without progress, answered or not (as Linux). */
     bool orphan = (t->flags & TF_ORPHAN) && !t->listener;
     unsigned n = orphan ? ++t->rxt.retries : ++t->rxt.persist_probes;
-    if (n > st->cfg.tcp_retries) {
-        st->stats.tcp.AbortOnTimeout++;
+    if (n > ust_stack_config(st)->tcp_retries) {
+        stats->tcp.AbortOnTimeout++;
         tcp_drop(t, UST_ERR_TIMEDOUT, true);
         tcb_reap(t);
         return;
     }
-    st->stats.tcp.ZeroWindowProbes++;
+    stats->tcp.ZeroWindowProbes++;
     t->snd.nxt = t->snd.una; /* the previous probe byte, if unacknowledged, goes again */
     t->flags |= TF_FORCE_PROBE;
     if (t->rxt.persist_backoff < 16)
         t->rxt.persist_backoff++;
-    timer_arm(st, &t->timer.persist, st->now + persist_interval(t));
+    timer_arm(st, &t->timer.persist, stack_now(st) + persist_interval(t));
     tcp_output(t);
     tcb_reap(t);
 }
@@ -164,7 +168,7 @@ static void on_delack(struct ust_stack *st, struct ust_timer *tm, ust_time_t now
     (void)now;
     if (!(t->flags & TF_DELACK))
         return;
-    st->stats.tcp.DelayedAcks++;
+    stack_stats(st)->tcp.DelayedAcks++;
     t->flags |= TF_ACK_NOW;
     tcp_output(t);
     tcb_reap(t);
@@ -172,12 +176,12 @@ static void on_delack(struct ust_stack *st, struct ust_timer *tm, ust_time_t now
 
 void tcp_delack_schedule(struct tcb *t)
 {
-    ust_time_t d = t->st->cfg.tcp_delack;
+    ust_time_t d = ust_stack_config(t->st)->tcp_delack;
     if (d > TCP_DELACK_MAX)
         d = TCP_DELACK_MAX;
     t->flags |= TF_DELACK;
     if (!timer_armed(&t->timer.delack))
-        timer_arm(t->st, &t->timer.delack, t->st->now + d);
+        timer_arm(t->st, &t->timer.delack, stack_now(t->st) + d);
 }
 
 void tcp_keepalive_reset(struct tcb *t)
@@ -192,6 +196,7 @@ void tcp_keepalive_reset(struct tcb *t)
 
 static void on_keepalive(struct ust_stack *st, struct ust_timer *tm, ust_time_t now)
 {
+    struct ust_stats *stats = stack_stats(st);
     struct tcb *t = TCB_OF(tm, timer.keep);
     if (!t->so.keepalive || !tcp_state_synchronized(t->state) ||
         t->state == UST_TCP_TIME_WAIT)
@@ -211,13 +216,13 @@ static void on_keepalive(struct ust_stack *st, struct ust_timer *tm, ust_time_t 
     if (t->rxt.keep_probes >= t->so.keepcnt) {
         char b[64];
         TCB_TRACE(t, "%s keepalive: %u probes unanswered", tcb_str(t, b, sizeof(b)), t->so.keepcnt);
-        st->stats.tcp.AbortOnTimeout++;
+        stats->tcp.AbortOnTimeout++;
         tcp_drop(t, UST_ERR_TIMEDOUT, true);
         tcb_reap(t);
         return;
     }
     t->rxt.keep_probes++;
-    st->stats.tcp.KeepAliveProbes++;
+    stats->tcp.KeepAliveProbes++;
     tcp_request(t, TX_REQ_KEEPALIVE);
     tcp_output(t);
     timer_arm(st, &t->timer.keep, now + t->so.keepintvl);
@@ -225,12 +230,13 @@ static void on_keepalive(struct ust_stack *st, struct ust_timer *tm, ust_time_t 
 
 static void on_wait(struct ust_stack *st, struct ust_timer *tm, ust_time_t now)
 {
+    struct ust_stats *stats = stack_stats(st);
     struct tcb *t = TCB_OF(tm, timer.wait);
     (void)now;
     if (t->state == UST_TCP_TIME_WAIT)
-        st->stats.tcp.TimeWaitExpired++;
+        stats->tcp.TimeWaitExpired++;
     else if (t->state == UST_TCP_FIN_WAIT_2)
-        st->stats.tcp.FinWait2Expired++; /* an orphan the peer never closed */
+        stats->tcp.FinWait2Expired++; /* an orphan the peer never closed */
     else
         return;
     tcp_set_state(t, UST_TCP_CLOSED);
@@ -248,14 +254,14 @@ void tcp_timewait_start(struct tcb *t)
     timer_cancel(st, &t->timer.tlp);
     /* beyond tcp_max_tw_buckets: ends on the next timer run, once the ACK
      * of the peer's FIN has gone (tcp_hold.c) */
-    ust_time_t wait = tcp_tw_overflow(t) ? 0 : 2 * st->cfg.tcp_msl;
-    timer_arm(st, &t->timer.wait, st->now + wait);
+    ust_time_t wait = tcp_tw_overflow(t) ? 0 : 2 * ust_stack_config(st)->tcp_msl;
+    timer_arm(st, &t->timer.wait, stack_now(st) + wait);
 }
 
 void tcp_fin_wait_2_timeout(struct tcb *t)
 {
     if (t->state == UST_TCP_FIN_WAIT_2 && (t->flags & TF_ORPHAN))
-        timer_arm(t->st, &t->timer.wait, t->st->now + t->st->cfg.tcp_fin_timeout);
+        timer_arm(t->st, &t->timer.wait, stack_now(t->st) + ust_stack_config(t->st)->tcp_fin_timeout);
 }
 
 void tcp_timers_init(struct tcb *t)

@@ -6,7 +6,7 @@
  * and fast recovery repairs them; if the probe itself repaired the only
  * loss, the episode's ACKs show it (7.4) and congestion control reacts
  * as to any loss. One probe per episode; the RTO stays the last resort. */
-#include "core/stack_impl.h"
+#include "core/services.h"
 #include "core/trace.h"
 #include "tcp.h"
 #include "wire/seq.h"
@@ -35,13 +35,13 @@ static bool tlp_allowed(const struct tcb *t)
 /* RFC 8985 7.2 TLP_calc_PTO. */
 static ust_time_t tlp_pto(const struct tcb *t)
 {
-    ust_time_t now = t->st->now, pto = UST_SEC; /* no SRTT yet: 1 s */
+    ust_time_t now = stack_now(t->st), pto = UST_SEC; /* no SRTT yet: 1 s */
     if (t->rtt.has_sample) {
         pto = 2 * t->rtt.srtt;
         if (pto < TLP_MIN_PTO)
             pto = TLP_MIN_PTO;
         if (tcp_flight(t) <= t->opt.mss) /* one segment: its ACK may be delayed */
-            pto += t->st->cfg.tcp_tlp_max_ack_delay;
+            pto += ust_stack_config(t->st)->tcp_tlp_max_ack_delay;
     }
     if (timer_armed(&t->timer.rexmt) && now + pto > t->timer.rexmt.when)
         pto = t->timer.rexmt.when > now ? t->timer.rexmt.when - now : 0; /* never after the RTO */
@@ -57,7 +57,7 @@ void tcp_tlp_schedule(struct tcb *t)
         timer_cancel(t->st, &t->timer.tlp);
         return;
     }
-    timer_arm(t->st, &t->timer.tlp, t->st->now + tlp_pto(t));
+    timer_arm(t->st, &t->timer.tlp, stack_now(t->st) + tlp_pto(t));
 }
 
 void tcp_tlp_reset(struct tcb *t)
@@ -99,7 +99,7 @@ static void send_probe(struct tcb *t)
         r->tlp_on = true;
         r->tlp_end_seq = t->snd.max;
         r->tlp_is_retrans = rexmit;
-        t->st->stats.tcp.TlpProbes++;
+        stack_stats(t->st)->tcp.TlpProbes++;
         TCB_TRACE(t, "%s tail loss probe: %s at %u", tcb_str(t, b, sizeof(b)),
                   rexmit ? "retransmission" : "new data", seq);
     }
@@ -122,7 +122,7 @@ bool tcp_tlp_instead_of_rto(struct tcb *t)
 {
     /* The PTO is capped at the RTO's time (7.2): when both are due the
      * probe goes in the RTO's place and the RTO starts again from it. */
-    if (!timer_armed(&t->timer.tlp) || t->timer.tlp.when > t->st->now || t->rack.tlp_on ||
+    if (!timer_armed(&t->timer.tlp) || t->timer.tlp.when > stack_now(t->st) || t->rack.tlp_on ||
         !tlp_allowed(t))
         return false;
     timer_cancel(t->st, &t->timer.tlp);
@@ -149,7 +149,7 @@ void tcp_tlp_ack(struct tcb *t, const struct tcp_hdr *h, bool dupack)
         /* 7.4.2: no D-SACK came for the probe, so it repaired a loss (of
          * the original or of its ACK): react as to a loss, once */
         r->tlp_on = false;
-        t->st->stats.tcp.TlpRecoveries++;
+        stack_stats(t->st)->tcp.TlpRecoveries++;
         TCB_TRACE(t, "%s tail loss probe repaired a loss: cwnd reduced", tcb_str(t, b, sizeof(b)));
         tcp_cc_reduce(t, t->cc.cwnd);
         return;

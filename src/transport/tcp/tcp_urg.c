@@ -28,7 +28,7 @@
 #include <poll.h>
 #include <sys/socket.h>
 
-#include "core/stack_impl.h"
+#include "core/services.h"
 #include "core/trace.h"
 #include "tcp.h"
 #include "wire/seq.h"

@@ -18,11 +18,11 @@
 #include <string.h>
 #include <sys/socket.h>
 
-#include "core/stack_impl.h"
+#include "core/services.h"
 #include "core/trace.h"
 #include "net/net.h"
-#include "transport/sock_ops.h"
 #include "tcp.h"
+#include "transport/sock_ops.h"
 #include "wire/seq.h"
 
 /* ---- operations ----------------------------------------------------------- */
@@ -61,6 +61,7 @@ static int tcp_op_connect(struct ust_sock *s, const struct sock_addr *a)
 {
     struct tcb *t = tcb_of(s);
     struct ust_stack *st = s->st;
+    const struct ust_config *cfg = ust_stack_config(st);
     if (!a) { /* AF_UNSPEC: dissolve the association (Linux aborts it) */
         if (t->state == UST_TCP_LISTEN)
             return UST_ERR_INVAL;
@@ -90,12 +91,12 @@ static int tcp_op_connect(struct ust_sock *s, const struct sock_addr *a)
         return rc;
     t->err = 0;
     tcb_init_conn(t);
-    t->snd.iss = tcp_isn(st, t->laddr, t->lport, t->raddr, t->rport, st->now);
+    t->snd.iss = tcp_isn(st, t->laddr, t->lport, t->raddr, t->rport, stack_now(st));
     t->snd.una = t->snd.nxt = t->snd.max = t->snd.sml = t->snd.iss;
     t->rec.recover = t->snd.iss;
-    t->opt.wscale_offered = st->cfg.tcp_window_scaling;
-    t->opt.ts_offered = st->cfg.tcp_timestamps;
-    t->opt.sack_offered = st->cfg.tcp_sack;
+    t->opt.wscale_offered = cfg->tcp_window_scaling;
+    t->opt.ts_offered = cfg->tcp_timestamps;
+    t->opt.sack_offered = cfg->tcp_sack;
     tcp_ecn_connect(t);
     t->opt.ts_offset = tcp_ts_offset(st, t->laddr, t->lport, t->raddr, t->rport);
     t->rxt.retries = 0;
@@ -107,7 +108,7 @@ static int tcp_op_connect(struct ust_sock *s, const struct sock_addr *a)
 static int tcp_op_listen(struct ust_sock *s, int backlog)
 {
     struct tcb *t = tcb_of(s);
-    unsigned max = s->st->cfg.tcp_max_backlog;
+    unsigned max = ust_stack_config(s->st)->tcp_max_backlog;
     unsigned b = backlog < 1 ? 1 : (unsigned)backlog;
     if (b > max)
         b = max;
@@ -313,7 +314,7 @@ static void close_listener(struct tcb *l)
  * Calling it again changes nothing. */
 static void close_begin(struct tcb *t)
 {
-    struct ust_tcp_stats *ts = &t->st->stats.tcp;
+    struct ust_tcp_stats *ts = &stack_stats(t->st)->tcp;
     bool unread = ring_len(&t->rcv.buf) > 0 || !asm_empty(&t->rcv.ooo);
     bool linger0 = t->so.linger_on && t->so.linger_sec == 0;
     if ((unread || linger0) && t->state != UST_TCP_TIME_WAIT) {
