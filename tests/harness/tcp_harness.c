@@ -400,3 +400,12 @@ struct ust_sock *th_accept_from(struct th *h, struct ust_sock *l, uint16_t rport
     assert_int_equal(tcp_sock_ops.accept(l, c, &peer), UST_OK);
     return c;
 }
+
+void th_half_close_acked(struct th *h, struct ust_sock *s)
+{
+    uint32_t i = h->iss + 1, p = PEER_ISS + 1;
+    assert_int_equal(tcp_sock_ops.shutdown(s, SHUT_WR), UST_OK);
+    seg_expect(h, F | A, i, p);
+    seg_in(h, A, p, i + 1, 65535, NULL, 0);
+    assert_int_equal(th_state(s), UST_TCP_FIN_WAIT_2);
+}

@@ -127,6 +127,9 @@ void th_expect_sack_blocks(const struct th_seg *a, const uint32_t *lr, unsigned 
 /* Listener on TH_LOCAL:TH_RPORT... the peer connects from TH_PEER:40000;
  * returns the accepted socket (and *listener if not NULL). */
 struct ust_sock *th_open_passive(struct th *h, struct ust_sock **listener);
+/* shutdown(SHUT_WR) on a connection that sent nothing yet: our FIN
+ * <SEQ=ISS+1>, the peer's ACK of it, FIN-WAIT-2 (all asserted). */
+void th_half_close_acked(struct th *h, struct ust_sock *s);
 /* Listener l (on TH_RPORT, h->lport set to it) accepts a connection from
  * TH_PEER port `rport` (h->rport set to it); returns the accepted socket
  * and its ISS. */

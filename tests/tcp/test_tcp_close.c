@@ -358,10 +358,7 @@ static void test_out_of_order_bare_fin_in_fin_wait_2(void **state)
     struct th *h = th_new(NULL);
     struct ust_sock *s = th_open_active(h, 65535);
     uint32_t i = h->iss + 1, p = PEER_ISS + 1;
-    assert_int_equal(tcp_sock_ops.shutdown(s, SHUT_WR), UST_OK);
-    seg_expect(h, F | A, i, p);
-    seg_in(h, A, p, i + 1, 65535, NULL, 0);
-    assert_int_equal(conn_state(h), UST_TCP_FIN_WAIT_2);
+    th_half_close_acked(h, s);
     seg_in(h, F | A, p + 2, i + 1, 65535, NULL, 0);
     th_expect_sack_blocks(seg_expect(h, A, i + 1, p), NULL, 0);
     assert_int_equal(conn_state(h), UST_TCP_FIN_WAIT_2);

@@ -128,6 +128,16 @@ static uint32_t expected_cookie(struct th *h, uint32_t peer_isn, uint16_t peer_m
                           syncookie_mss_index(peer_mss));
 }
 
+/* A SYN without options (so MSS 536) is answered by the cookie SYN,ACK;
+ * returns the cookie. */
+static uint32_t plain_syn_gets_cookie(struct th *h)
+{
+    seg_in(h, S, PEER_ISS, 0, 65535, NULL, 0);
+    uint32_t ck = expected_cookie(h, PEER_ISS, 536);
+    seg_expect(h, S | A, ck, PEER_ISS + 1);
+    return ck;
+}
+
 static struct ust_sock *accept_one(struct th *h, struct ust_sock *l)
 {
     struct ust_sock *c = th_socket(h);
@@ -237,9 +247,7 @@ static void test_stale_cookie_rejected(void **state)
     (void)state;
     struct th *h = th_cookies(2, 0);
     struct ust_sock *l = th_listen(h, 0, 8);
-    seg_in(h, S, PEER_ISS, 0, 65535, NULL, 0);
-    uint32_t ck = expected_cookie(h, PEER_ISS, 536);
-    seg_expect(h, S | A, ck, PEER_ISS + 1);
+    uint32_t ck = plain_syn_gets_cookie(h);
     h->rport = TH_LPORT + 1;
     seg_in(h, S, PEER_ISS, 0, 65535, NULL, 0);
     uint32_t ck2 = expected_cookie(h, PEER_ISS, 536);
@@ -266,9 +274,7 @@ static void test_forged_cookie_rejected(void **state)
     (void)state;
     struct th *h = th_cookies(2, 0);
     struct ust_sock *l = th_listen(h, 0, 8);
-    seg_in(h, S, PEER_ISS, 0, 65535, NULL, 0);
-    uint32_t ck = expected_cookie(h, PEER_ISS, 536);
-    seg_expect(h, S | A, ck, PEER_ISS + 1);
+    uint32_t ck = plain_syn_gets_cookie(h);
     uint32_t forged = ck ^ (1u << 10);
     seg_in(h, A, PEER_ISS + 1, forged + 1, 1000, NULL, 0);
     h->rport = TH_LPORT + 1; /* the right cookie from another port */
@@ -295,9 +301,7 @@ static void test_lost_cookie_ack_then_data(void **state)
     (void)state;
     struct th *h = th_cookies(2, 0);
     struct ust_sock *l = th_listen(h, 0, 8);
-    seg_in(h, S, PEER_ISS, 0, 65535, NULL, 0);
-    uint32_t ck = expected_cookie(h, PEER_ISS, 536);
-    seg_expect(h, S | A, ck, PEER_ISS + 1);
+    uint32_t ck = plain_syn_gets_cookie(h);
     /* lost: the ACK and the first 4 bytes; the next 4 arrive */
     seg_in(h, A | P, PEER_ISS + 5, ck + 1, 1000, "efgh", 4);
     seg_expect_nothing(h);
