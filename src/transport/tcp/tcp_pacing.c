@@ -1,0 +1,71 @@
+/* Pacing: a congestion controller that sets cc.pacing_rate (BBR,
+ * draft-ietf-ccwg-bbr 4.6.2) has its data leave at that rate instead of
+ * in line-rate bursts as ACKs open cwnd. The model is a virtual link:
+ * each segment sent moves `next` (when the link would be free again) on
+ * by len / rate; a burst of one send quantum (about 1 ms of data, at
+ * least two segments, as Linux's tcp_tso_autosize and BBR's send quantum)
+ * may go at once when the link is free, and the connection's pacing
+ * timer (timer.pace, on the stack's timer heap) wakes output when it is
+ * free again. So over any interval T at most rate * T plus two quanta
+ * leave, and on the virtual clock the timing is exact and deterministic.
+ *
+ * Retransmissions requested by the loss detectors go at once (they are
+ * not held) but use up the budget; zero-window and tail loss probes are
+ * never held. A rate of 0 (NewReno, CUBIC) means unpaced: nothing here
+ * changes what tcp_output does. */
+#include "core/services.h"
+#include "core/timer.h"
+#include "tcp.h"
+
+#define PACING_BURST_TIME UST_MSEC   /* a quantum is about 1 ms of data */
+#define PACING_QUANTUM_MAX 65536u    /* and at most 64 KiB */
+
+uint32_t tcp_pacing_quantum(uint64_t rate, uint32_t mss)
+{
+    uint64_t q = rate * PACING_BURST_TIME / UST_SEC;
+    if (q > PACING_QUANTUM_MAX)
+        q = PACING_QUANTUM_MAX;
+    if (q < 2 * (uint64_t)mss)
+        q = 2 * (uint64_t)mss;
+    return (uint32_t)q;
+}
+
+bool tcp_pacing_may_send(struct tcb *t)
+{
+    struct tcp_pacing *p = &t->pace;
+    if (!t->cc.pacing_rate || p->burst_left)
+        return true;
+    ust_time_t now = stack_now(t->st);
+    if (now >= p->next) { /* the link is free: a new burst */
+        p->burst_left = tcp_pacing_quantum(t->cc.pacing_rate, t->opt.mss);
+        return true;
+    }
+    if (!timer_armed(&t->timer.pace)) {
+        stack_stats(t->st)->tcp.PacingWaits++;
+        timer_arm(t->st, &t->timer.pace, p->next);
+    }
+    return false;
+}
+
+void tcp_pacing_sent(struct tcb *t, uint32_t len)
+{
+    struct tcp_pacing *p = &t->pace;
+    uint64_t rate = t->cc.pacing_rate;
+    if (!rate || !len)
+        return;
+    ust_time_t now = stack_now(t->st);
+    ust_time_t base = p->next > now ? p->next : now; /* no credit for idle time */
+    p->next = base + (ust_time_t)((double)len * (double)UST_SEC / (double)rate);
+    p->burst_left = len < p->burst_left ? p->burst_left - len : 0;
+}
+
+void tcp_pacing_timeout(struct ust_stack *st, struct ust_timer *tm, ust_time_t now)
+{
+    struct tcb *t = TCB_OF(tm, timer.pace);
+    (void)st;
+    (void)now;
+    if (!tcp_state_synchronized(t->state))
+        return;
+    tcp_output(t);
+    tcb_reap(t);
+}
