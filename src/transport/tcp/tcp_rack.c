@@ -76,8 +76,9 @@ void tcp_rack_sent(struct tcb *t, uint32_t seq, uint32_t len, bool new_data)
 {
     if (!tcp_rack_on(t))
         return;
+    tcp_rate_presend(t, seq, len); /* delivery-rate accounting (tcp_rate.c) */
     sendmap_sent(&t->rack.map, seq, len, stack_now(t->st));
-    tcp_rate_sent(t, seq, len); /* delivery-rate snapshot (tcp_rate.c) */
+    tcp_rate_sent(t, seq, len);
     /* RFC 8985 7.2: new data (not itself a probe) restarts the PTO */
     if (new_data && !t->rack.tlp_probing)
         t->rack.tlp_rearm = true;

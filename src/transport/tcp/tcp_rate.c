@@ -18,6 +18,32 @@
 #include "tcp.h"
 #include "wire/seq.h"
 
+/* Loss marks (RACK, the RTO, the DupThresh fallback) on records in
+ * [seq, end) not counted yet go into C.lost and the pending newly lost. */
+static void count_losses(struct tcb *t, uint32_t seq, uint32_t end)
+{
+    struct sendmap *m = &t->rack.map;
+    uint32_t n = 0;
+    for (unsigned i = 0; i < m->n; i++) {
+        struct rack_seg *g = &m->s[i];
+        if (!seq_lt(g->start, end))
+            break;
+        if (seq_gt(g->end, seq) && (g->flags & RS_LOST) &&
+            !(g->rate_flags & RATE_LOST_COUNTED)) {
+            g->rate_flags |= RATE_LOST_COUNTED;
+            n += g->end - g->start;
+        }
+    }
+    t->rate.lost += n;
+    t->rate.lost_pending += n;
+}
+
+void tcp_rate_presend(struct tcb *t, uint32_t seq, uint32_t len)
+{
+    if (seq_lt(seq, t->snd.max)) /* a retransmission: it clears RS_LOST */
+        count_losses(t, seq, seq + len);
+}
+
 void tcp_rate_sent(struct tcb *t, uint32_t seq, uint32_t len)
 {
     struct tcp_rate *c = &t->rate;
@@ -85,22 +111,6 @@ void tcp_rate_delivered(struct tcb *t, const struct rack_seg *g)
     c->first_tx_time = g->xmit_ts; /* the next interval starts at its send */
 }
 
-/* Loss marks (RACK, the RTO, the DupThresh fallback) not counted yet go
- * into C.lost; returns the bytes newly marked. */
-static uint32_t count_new_losses(struct tcb *t)
-{
-    struct sendmap *m = &t->rack.map;
-    uint32_t n = 0;
-    for (unsigned i = 0; i < m->n; i++) {
-        struct rack_seg *g = &m->s[i];
-        if ((g->flags & RS_LOST) && !(g->rate_flags & RATE_LOST_COUNTED)) {
-            g->rate_flags |= RATE_LOST_COUNTED;
-            n += g->end - g->start;
-        }
-    }
-    t->rate.lost += n;
-    return n;
-}
 
 /* Draft 3.3 "GenerateRateSample", for the newest segment delivered. */
 static void rate_from_newest(struct tcb *t, struct rate_sample *rs)
@@ -162,10 +172,11 @@ void tcp_rate_ack_end(struct tcb *t)
 {
     if (!tcp_rack_on(t))
         return;
-    uint32_t newly_lost = count_new_losses(t);
+    count_losses(t, t->snd.una, t->snd.max);
     struct rate_sample rs;
     tcp_rate_sample(t, &rs);
-    rs.newly_lost = newly_lost;
+    rs.newly_lost = t->rate.lost_pending;
+    t->rate.lost_pending = 0;
     if (!t->cc_ops->cong_control)
         return;
     rs.rand = (uint32_t)rng_next(stack_rng(t->st));

@@ -49,12 +49,16 @@ struct tcp_rate {
                                   app-limited bubble is out of the network */
     ust_time_t min_rtt;        /* smallest rs.rtt (interval check); 0: none */
     uint64_t delivery_rate;    /* the last valid rs.delivery_rate (TCP_INFO) */
+    uint32_t lost_pending;     /* counted in lost, not yet in a sample's newly_lost */
     struct tcp_rate_acc acc;
 };
 
 struct tcb;
 struct rack_seg;
 
+/* Output is about to resend [seq, seq + len): loss marks on it, which the
+ * resend clears, are counted first. */
+void tcp_rate_presend(struct tcb *t, uint32_t seq, uint32_t len);
 /* Output sent [seq, seq + len) (new data or a retransmission): the send
  * map's records for it take the connection's counters. */
 void tcp_rate_sent(struct tcb *t, uint32_t seq, uint32_t len);
