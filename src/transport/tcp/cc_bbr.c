@@ -26,7 +26,6 @@
  * bw after an application pause), marking the connection app-limited
  * during ProbeRTT, ECN (L4S) signals, and the offload budget beyond three
  * send quanta. Rates are bytes/s, volumes bytes, times ns. */
-#include <math.h>
 #include <string.h>
 
 #include "cc.h"

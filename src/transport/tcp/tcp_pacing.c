@@ -19,6 +19,9 @@
 
 #define PACING_BURST_TIME UST_MSEC   /* a quantum is about 1 ms of data */
 #define PACING_QUANTUM_MAX 65536u    /* and at most 64 KiB */
+#define PACING_GAP_MAX UST_SEC       /* a segment never waits longer than this
+                                        (a rate estimate gone wrong, or driven
+                                        down by a peer, cannot stall output) */
 
 uint32_t tcp_pacing_quantum(uint64_t rate, uint32_t mss)
 {
@@ -55,7 +58,8 @@ void tcp_pacing_sent(struct tcb *t, uint32_t len)
         return;
     ust_time_t now = stack_now(t->st);
     ust_time_t base = p->next > now ? p->next : now; /* no credit for idle time */
-    p->next = base + (ust_time_t)((double)len * (double)UST_SEC / (double)rate);
+    double gap = (double)len * (double)UST_SEC / (double)rate;
+    p->next = base + (gap < PACING_GAP_MAX ? (ust_time_t)gap : PACING_GAP_MAX);
     p->burst_left = len < p->burst_left ? p->burst_left - len : 0;
 }
 

@@ -78,7 +78,9 @@ void tcp_rate_ack_begin(struct tcb *t)
 {
     if (!tcp_rack_on(t))
         return;
-    t->rate.acc = (struct tcp_rate_acc){.prior_in_flight = tcp_rack_pipe(t)};
+    /* pipe is a walk of the map: only for an algorithm that reads it */
+    uint32_t pipe = t->cc_ops->cong_control ? tcp_rack_pipe(t) : 0;
+    t->rate.acc = (struct tcp_rate_acc){.prior_in_flight = pipe};
 }
 
 /* The newest transmission of those delivered gives the sample (draft 3.3
@@ -134,17 +136,15 @@ static void rate_from_newest(struct tcb *t, struct rate_sample *rs)
     c->delivery_rate = rs->delivery_rate;
 }
 
-void tcp_rate_sample(struct tcb *t, struct rate_sample *rs)
+/* The sample without the in-flight figures (two walks of the map). */
+static void sample_core(struct tcb *t, struct rate_sample *rs)
 {
     struct tcp_rate *c = &t->rate;
     const struct tcp_rate_acc *a = &c->acc;
     *rs = (struct rate_sample){
         .delivered_total = c->delivered,
         .newly_acked = a->newly_acked,
-        .prior_in_flight = a->prior_in_flight,
-        .inflight = tcp_rack_pipe(t),
         .rtt = a->rtt,
-        .is_cwnd_limited = a->prior_in_flight + t->opt.mss > t->cc.cwnd,
     };
     if (a->rtt && (!c->min_rtt || a->rtt < c->min_rtt))
         c->min_rtt = a->rtt;
@@ -153,6 +153,15 @@ void tcp_rate_sample(struct tcb *t, struct rate_sample *rs)
         c->app_limited = 0;
     if (a->has)
         rate_from_newest(t, rs);
+}
+
+void tcp_rate_sample(struct tcb *t, struct rate_sample *rs)
+{
+    const struct tcp_rate_acc *a = &t->rate.acc;
+    sample_core(t, rs);
+    rs->prior_in_flight = a->prior_in_flight;
+    rs->inflight = tcp_rack_pipe(t);
+    rs->is_cwnd_limited = a->prior_in_flight + t->opt.mss > t->cc.cwnd;
 }
 
 /* The algorithm's state as it moves, with the model behind it. */
@@ -170,15 +179,17 @@ static void trace_cc_state(struct tcb *t, const char *before, const struct rate_
 
 void tcp_rate_ack_end(struct tcb *t)
 {
+    struct rate_sample rs;
     if (!tcp_rack_on(t))
         return;
+    if (!t->cc_ops->cong_control) { /* the rate for TCP_INFO, nothing more */
+        sample_core(t, &rs);
+        return;
+    }
     count_losses(t, t->snd.una, t->snd.max);
-    struct rate_sample rs;
     tcp_rate_sample(t, &rs);
     rs.newly_lost = t->rate.lost_pending;
     t->rate.lost_pending = 0;
-    if (!t->cc_ops->cong_control)
-        return;
     rs.rand = (uint32_t)rng_next(stack_rng(t->st));
     const char *before = t->cc_ops->state_name ? t->cc_ops->state_name(&t->cc) : NULL;
     cc_sync(t, stack_now(t->st));

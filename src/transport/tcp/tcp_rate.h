@@ -41,7 +41,10 @@ struct tcp_rate_acc {
 };
 
 /* Per connection (draft 3.1: C.delivered, C.delivered_time,
- * C.first_send_time, C.app_limited), plus C.lost. */
+ * C.first_send_time, C.app_limited), plus C.lost. Marks of losses not
+ * resent yet are counted into C.lost only for an algorithm that takes
+ * samples (cong_control), which also alone gets the in-flight figures:
+ * they cost walks of the send map on every ACK. */
 struct tcp_rate {
     uint64_t delivered, lost;  /* bytes delivered / marked lost so far */
     ust_time_t delivered_time, first_tx_time;
