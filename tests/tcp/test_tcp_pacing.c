@@ -89,6 +89,24 @@ static void test_no_credit_for_idle_time(void **state)
     th_free(h);
 }
 
+/* A pacing timer that runs late (a real loop wakes in whole ms) lets
+ * output catch up the lateness, up to 2 ms: at 1 ms a segment, a timer
+ * due at 2 ms that runs at 4 ms sends four segments, not two. */
+static void test_late_timer_catches_up(void **state)
+{
+    (void)state;
+    struct th *h = th_new(NULL);
+    struct ust_sock *s = th_open_sack(h, true);
+    tcb_of(h)->cc.pacing_rate = 1000 * M; /* 1 ms a segment, quantum 2 */
+    assert_int_equal(tcp_sock_ops.send(s, data, 10 * M, 0, NULL), 10 * M);
+    expect_segs(h, 0, 2, 9);
+    th_advance(h, 4 * MS); /* the timer was due at 2 ms */
+    expect_segs(h, 2, 4, 9);
+    th_advance(h, 2 * MS); /* on time again: one quantum */
+    expect_segs(h, 6, 2, 9);
+    th_free(h);
+}
+
 /* Rate 0 (NewReno, CUBIC): the whole window at once, no timer. */
 static void test_unpaced_when_rate_zero(void **state)
 {
@@ -108,6 +126,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_segments_leave_at_pacing_rate),
         cmocka_unit_test(test_no_credit_for_idle_time),
+        cmocka_unit_test(test_late_timer_catches_up),
         cmocka_unit_test(test_unpaced_when_rate_zero),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

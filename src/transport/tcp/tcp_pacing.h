@@ -13,6 +13,8 @@ struct tcp_pacing {
     ust_time_t next;      /* when the bytes sent so far would have left at
                              the pacing rate: a new burst may start then */
     uint32_t burst_left;  /* bytes the current burst may still send */
+    ust_time_t late;      /* how late the pacing timer ran (at most
+                             PACING_CATCHUP): that much is caught up */
 };
 
 struct tcb;
