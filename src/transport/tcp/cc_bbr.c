@@ -78,6 +78,12 @@ static bool in_probe_bw(const struct cc_bbr_state *b)
 
 /* ---- the model: BDP and the volumes derived from it (4.6) --------------- */
 
+/* A volume computed in floating point, as a byte count below "infinity". */
+static uint32_t clamp32(double v)
+{
+    return v >= (double)(BBR_INF32 - 1) ? BBR_INF32 - 1 : v <= 0 ? 0 : (uint32_t)v;
+}
+
 static double bdp_multiple(const struct cc_state *cc, uint64_t bw, double gain)
 {
     const struct cc_bbr_state *b = &cc->alg.bbr;
@@ -101,7 +107,7 @@ static uint32_t quantization_budget(const struct cc_state *cc, double inflight)
         inflight = min_pipe_cwnd(cc);
     if (cc->alg.bbr.mode == BBR_UP)
         inflight += 2.0 * cc->mss;
-    return inflight > (double)BBR_INF32 - 1 ? BBR_INF32 - 1 : (uint32_t)inflight;
+    return clamp32(inflight);
 }
 
 static uint32_t bbr_inflight(const struct cc_state *cc, uint64_t bw, double gain)
@@ -113,7 +119,7 @@ static uint32_t bbr_inflight(const struct cc_state *cc, uint64_t bw, double gain
 static uint32_t target_inflight(const struct cc_state *cc)
 {
     double bdp = bdp_multiple(cc, cc->alg.bbr.bw, 1.0);
-    return bdp < cc->cwnd ? (uint32_t)bdp : cc->cwnd;
+    return bdp < cc->cwnd ? clamp32(bdp) : cc->cwnd;
 }
 
 /* 4.5.10.3 BBRInflightWithHeadroom */
@@ -213,7 +219,7 @@ static void adapt_lower_bounds(struct cc_state *cc)
         b->inflight_lo = cc->cwnd;
     double bw = BETA * (double)b->bw_lo, in = BETA * (double)b->inflight_lo;
     b->bw_lo = b->bw_latest > bw ? b->bw_latest : (uint64_t)bw;
-    b->inflight_lo = b->inflight_latest > in ? b->inflight_latest : (uint32_t)in;
+    b->inflight_lo = b->inflight_latest > in ? b->inflight_latest : clamp32(in);
 }
 
 static void update_congestion_signals(struct cc_state *cc, const struct rate_sample *rs)
@@ -311,7 +317,7 @@ static void check_startup_high_loss(struct cc_state *cc, const struct rate_sampl
     if (b->in_recovery && b->loss_events_in_round >= STARTUP_FULL_LOSS_CNT &&
         inflight_too_high(rs)) {
         double bdp = bdp_multiple(cc, b->max_bw, 1.0);
-        b->inflight_hi = bdp > b->inflight_latest ? (uint32_t)bdp : b->inflight_latest;
+        b->inflight_hi = bdp > b->inflight_latest ? clamp32(bdp) : b->inflight_latest;
         b->filled_pipe = true;
     }
     b->loss_events_in_round = 0;
@@ -373,12 +379,11 @@ static void start_probe_bw_refill(struct cc_bbr_state *b)
 static void raise_inflight_hi_slope(struct cc_state *cc)
 {
     struct cc_bbr_state *b = B(cc);
-    uint32_t growth = cc->mss << (b->bw_probe_up_rounds < 30 ? b->bw_probe_up_rounds : 30);
+    uint64_t growth = (uint64_t)cc->mss << b->bw_probe_up_rounds; /* at most 2^30 mss */
     if (b->bw_probe_up_rounds < 30)
         b->bw_probe_up_rounds++;
-    b->probe_up_cnt = growth ? cc->cwnd / growth : 1;
-    if (b->probe_up_cnt < 1)
-        b->probe_up_cnt = 1;
+    uint64_t cnt = cc->cwnd / growth;
+    b->probe_up_cnt = cnt ? (uint32_t)cnt : 1;
 }
 
 static void start_probe_bw_up(struct cc_state *cc, const struct rate_sample *rs)
@@ -417,7 +422,7 @@ static void handle_inflight_too_high(struct cc_state *cc, const struct rate_samp
     b->bw_probe_samples = false;
     if (!rs->is_app_limited) {
         double floor = BETA * target_inflight(cc);
-        b->inflight_hi = rs->tx_in_flight > floor ? rs->tx_in_flight : (uint32_t)floor;
+        b->inflight_hi = rs->tx_in_flight > floor ? rs->tx_in_flight : clamp32(floor);
     }
     if (b->mode == BBR_UP)
         start_probe_bw_down(cc, rs);
@@ -553,7 +558,7 @@ static void restore_cwnd(struct cc_state *cc)
 static uint32_t probe_rtt_cwnd(const struct cc_state *cc)
 {
     double v = bdp_multiple(cc, cc->alg.bbr.bw, PROBE_RTT_CWND_GAIN);
-    return v > min_pipe_cwnd(cc) ? (uint32_t)v : min_pipe_cwnd(cc);
+    return v > min_pipe_cwnd(cc) ? clamp32(v) : min_pipe_cwnd(cc);
 }
 
 static void enter_startup(struct cc_bbr_state *b)
