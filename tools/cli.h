@@ -44,6 +44,9 @@ int cli_usage_error(const char *fmt, ...);
  * if the value is missing. */
 int opt_value(int argc, char **argv, int *i, const char *name, const char **val);
 /* Numeric values; each prints its own error line and returns -1 on failure. */
+/* NAME is a congestion control the stack has ("newreno", "cubic", "bbr");
+ * else a usage error naming `opt`. */
+int parse_congestion(const char *opt, const char *name);
 int parse_uint(const char *opt, const char *s, unsigned long lo, unsigned long hi,
                unsigned long *out);
 int parse_seconds(const char *opt, const char *s, double lo, double hi, ust_time_t *out);
@@ -76,6 +79,7 @@ struct link_opts {
     const char *ctl;        /* --ctl PATH (default /run/ustack/<pid>.sock) */
     enum ust_tap_tx tap_tx; /* --tap-tx auto|write|uring (default auto) */
     int ecn;                /* --ecn 0|1|2: cfg.tcp_ecn (-1: the default, 2) */
+    const char *congestion; /* --congestion NAME: cfg.tcp_congestion (NULL: newreno) */
     bool accept_source_route; /* --accept-source-route: cfg.ip_accept_source_route */
     bool have_faults;       /* --loss --delay --jitter --reorder --dup --corrupt */
     struct ust_dev_faults faults;
@@ -99,6 +103,8 @@ struct link_opts {
     "                       write() for single frames; the default), write, uring\n" \
     "  --ecn 0|1|2          TCP ECN (RFC 3168), as Linux tcp_ecn: 0 off, 1 ask for it\n" \
     "                       and accept it, 2 accept it when asked (the default)\n" \
+    "  --congestion NAME    TCP congestion control: newreno (the default), cubic or bbr\n" \
+    "                       (BBRv3, paced; needs SACK, else cubic)\n" \
     "  --accept-source-route  accept received LSRR/SSRR options (RFC 1122 3.2.1.8c);\n" \
     "                       by default they are dropped, as Linux accept_source_route=0\n" \
     "fault injection (a lossy wire, like netem; on what ustack sends unless --faults):\n" \

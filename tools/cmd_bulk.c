@@ -128,6 +128,10 @@ static void tcp_report(FILE *out, struct ust_stack *st, int fd)
                  "ssthresh %u, srtt %.3f ms, rto %.0f ms\n",
             ti.total_retrans, ti.cwnd, ti.snd_mss ? ti.cwnd / ti.snd_mss : 0, ti.snd_mss,
             ti.ssthresh, ti.rtt_us / 1000.0, ti.rto_us / 1000.0);
+    if (ti.pacing_rate) /* a paced controller (BBR): its model at the end */
+        fprintf(out, "tcp: %s, pacing %.2f Mbit/s, delivery rate %.2f Mbit/s, min rtt %.3f ms\n",
+                ti.cc_state[0] ? ti.cc_state : "paced", ti.pacing_rate * 8 / 1e6,
+                ti.delivery_rate * 8 / 1e6, ti.min_rtt_us / 1000.0);
 }
 
 /* Sends o->bytes of a counting pattern, then half-closes. */

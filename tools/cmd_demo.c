@@ -36,13 +36,15 @@ static const ust_time_t lan_jitter[NLANS] = {100 * UST_USEC, 300 * UST_USEC};
 static void demo_usage(FILE *out)
 {
     fprintf(out,
-            "usage: ustack demo [--seed N] [--loss PCT] [--bytes N] [--trace] [--pcap FILE]\n"
+            "usage: ustack demo [--seed N] [--loss PCT] [--bytes N] [--congestion NAME]\n"
+            "                  [--trace] [--pcap FILE]\n"
             "Runs a simulated network (two hosts, a router, two lossy switched links) in\n"
             "this process and narrates ARP, routing, fragmentation, ping and a TCP\n"
             "connection (handshake, transfer, close). No root needed.\n"
             "  --seed N      seed of the simulation (default 1): same seed, same output\n"
             "  --loss PCT    percentage of frames each cable drops (default 2)\n"
             "  --bytes N     bytes the TCP connection carries (default 200000)\n"
+            "  --congestion NAME  TCP congestion control: newreno (default), cubic, bbr\n"
             "  --trace       trace everything: set-up, the ping series, every TCP segment\n"
             "  --pcap FILE   capture host A's NIC into FILE (default ustack-demo.pcap)\n");
 }
@@ -75,6 +77,10 @@ static int demo_parse(int argc, char **argv, struct demo_opts *o)
                 return CLI_EXIT_USAGE;
             if (parse_bytes(v, &o->bytes) != 0 || o->bytes == 0)
                 return cli_usage_error("--bytes: '%s' is not a byte count from 1 to 64m", v);
+        } else if ((r = opt_value(argc, argv, &i, "--congestion", &v)) != 0) {
+            if (r < 0 || parse_congestion("--congestion", v) != 0)
+                return CLI_EXIT_USAGE;
+            o->congestion = v;
         } else if ((r = opt_value(argc, argv, &i, "--pcap", &v)) != 0) {
             if (r < 0)
                 return CLI_EXIT_USAGE;
@@ -109,6 +115,8 @@ static int build_host(struct demo *d, int h)
     struct ust_config cfg;
     ust_config_default(&cfg);
     cfg.seed = d->o.seed * 7919 + (uint64_t)h + 1; /* distinct per stack, fixed per seed */
+    if (d->o.congestion)
+        snprintf(cfg.tcp_congestion, sizeof(cfg.tcp_congestion), "%s", d->o.congestion);
     dh->spec = s;
     if (!(dh->st = ust_stack_new(&cfg)))
         return cli_usage_error("out of memory");

@@ -37,6 +37,7 @@ struct demo_opts {
     bool trace;
     const char *pcap;
     size_t bytes;      /* --bytes: the TCP transfer */
+    const char *congestion; /* --congestion: cfg.tcp_congestion (NULL: newreno) */
 };
 
 #define DEMO_TCP_PORT 5001

@@ -212,6 +212,10 @@ static void transfer_report(struct demo *d, struct transfer *x)
                     "(%u x mss %u), smoothed rtt %.1f ms, rto %.0f ms\n\n",
             ti.total_retrans, ti.cwnd, ti.snd_mss ? ti.cwnd / ti.snd_mss : 0, ti.snd_mss,
             ti.rtt_us / 1000.0, ti.rto_us / 1000.0);
+    if (ti.pacing_rate) /* a paced controller (BBR): its model */
+        fprintf(d->out, "A's %s: paced at %.2f Mbit/s, last delivery rate %.2f Mbit/s, "
+                        "min rtt %.1f ms\n\n", ti.cc_state[0] ? ti.cc_state : "controller",
+                ti.pacing_rate * 8 / 1e6, ti.delivery_rate * 8 / 1e6, ti.min_rtt_us / 1000.0);
 }
 
 int scene_tcp_transfer(struct demo *d)

@@ -45,6 +45,16 @@ int opt_value(int argc, char **argv, int *i, const char *name, const char **val)
     return 1;
 }
 
+int parse_congestion(const char *opt, const char *name)
+{
+    static const char *const names[] = {"newreno", "cubic", "bbr"};
+    for (size_t k = 0; k < sizeof(names) / sizeof(names[0]); k++)
+        if (!strcmp(name, names[k]))
+            return 0;
+    cli_usage_error("%s: '%s' is not newreno, cubic or bbr", opt, name);
+    return -1;
+}
+
 int parse_uint(const char *opt, const char *s, unsigned long lo, unsigned long hi,
                unsigned long *out)
 {
@@ -337,6 +347,12 @@ int link_opts_parse(struct link_opts *o, int argc, char **argv, int *i)
             cli_usage_error("--tap-tx: '%s' is not auto, write or uring", v);
             return -1;
         }
+        return r;
+    }
+    if ((r = opt_value(argc, argv, i, "--congestion", &v)) != 0) {
+        if (r < 0 || parse_congestion("--congestion", v) != 0)
+            return -1;
+        o->congestion = v;
         return r;
     }
     if ((r = opt_value(argc, argv, i, "--ecn", &v)) != 0) {

@@ -117,6 +117,8 @@ int link_open(const struct link_opts *o, struct link_ctx *c)
         return cli_usage_error("cannot read random bytes for the stack's seed");
     if (o->ecn >= 0)
         cfg.tcp_ecn = (unsigned)o->ecn;
+    if (o->congestion)
+        snprintf(cfg.tcp_congestion, sizeof(cfg.tcp_congestion), "%s", o->congestion);
     cfg.ip_accept_source_route = o->accept_source_route;
     c->st = ust_stack_new(&cfg);
     if (!c->st)

@@ -85,8 +85,12 @@ struct ust_config {
                                        probe timeout when one segment is in flight
                                        (200 ms, the worst-case delayed ACK) */
     char tcp_congestion[16];        /* congestion control of new connections:
-                                       "newreno" (default, RFC 5681/6582) or "cubic"
-                                       (RFC 9438); per socket: TCP_CONGESTION */
+                                       "newreno" (default, RFC 5681/6582), "cubic"
+                                       (RFC 9438) or "bbr" (draft-ietf-ccwg-bbr, BBRv3:
+                                       paced, from delivery rate samples; needs SACK
+                                       and tcp_rack, else the connection uses cubic,
+                                       counted in CcFallbacks); per socket:
+                                       TCP_CONGESTION */
     unsigned tcp_ecn;               /* Explicit Congestion Notification (RFC 3168), as
                                        Linux net.ipv4.tcp_ecn: 0 off, 1 request it on
                                        connections we open and accept it on those we

@@ -218,6 +218,11 @@ struct ust_tcp_info {
     uint64_t bytes_acked;     /* bytes of ours the peer acknowledged */
     uint64_t bytes_received;  /* bytes received in order */
     uint8_t ecn;              /* 1: ECN negotiated on this connection (RFC 3168) */
+    uint64_t pacing_rate;     /* bytes/s segments are paced at; 0: unpaced */
+    uint64_t delivery_rate;   /* bytes/s of the last delivery rate sample (with SACK) */
+    uint32_t min_rtt_us;      /* smallest RTT of the rate samples; 0: none yet */
+    char cc_state[16];        /* the congestion controller's state ("ProbeBW_UP"
+                                 for BBR), empty for those without one */
 };
 
 /* setsockopt(fd, IPPROTO_TCP, UST_TCP_ECN, &int, sizeof(int)): this socket's

@@ -56,7 +56,8 @@ static void test_cubic_curve(void **state)
     const struct cc_ops *o = cc_find("cubic");
     assert_non_null(o);
     assert_ptr_equal(cc_find("newreno"), &cc_newreno);
-    assert_null(cc_find("bbr"));
+    assert_ptr_equal(cc_find("bbr"), &cc_bbr);
+    assert_null(cc_find("vegas"));
     o->init(&cc, 1000, 10);
     cc.cwnd = 100 * 1000;
     cc.ssthresh = 1000 * 1000; /* (so that on_rto reduces from 100 segments) */

@@ -3,7 +3,7 @@
 
 #include "cc.h"
 
-static const struct cc_ops *const all_cc[] = {&cc_newreno, &cc_cubic};
+static const struct cc_ops *const all_cc[] = {&cc_newreno, &cc_cubic, &cc_bbr};
 
 const struct cc_ops *cc_find(const char *name)
 {

@@ -37,6 +37,9 @@
  *   tcp_orphan.c connections the application closed: count, cap, FIN-WAIT-2
  *   tcp_hold.c   stack-wide caps: TIME-WAIT count, out-of-order bytes
  *   cc.h, cc.c, cc_newreno.c, cc_cubic.c  congestion control behind an ops table
+ *   cc_bbr.c     BBR (draft-ietf-ccwg-bbr), driven by rate samples
+ *   tcp_rate.c   delivery rate samples (draft-cheng-iccrg-delivery-rate-estimation)
+ *   tcp_pacing.c pacing at cc.pacing_rate through the timer heap
  */
 #ifndef UST_TCP_H
 #define UST_TCP_H
@@ -49,7 +52,9 @@
 #include "buf/ring.h"
 #include "cc.h"
 #include "core/timer.h"
+#include "tcp_pacing.h"
 #include "tcp_rack.h"
+#include "tcp_rate.h"
 #include "tcp_rtt.h"
 #include "ustack/socket.h"
 #include "ustack/types.h"
@@ -153,6 +158,7 @@ struct tcp_timers {
     struct ust_timer wait;      /* TIME-WAIT 2 x MSL; orphaned FIN-WAIT-2 */
     struct ust_timer rack;      /* RACK reordering timer (RFC 8985 6.2) */
     struct ust_timer tlp;       /* tail loss probe timeout, PTO (RFC 8985 7.2) */
+    struct ust_timer pace;      /* pacing: the next burst may go (tcp_pacing.c) */
 };
 
 /* The send sequence space (RFC 9293 3.3.1) and the bytes in it. */
@@ -320,6 +326,8 @@ struct tcb {
     struct tcp_timers timer;    /* embedded timers (tcp_timer.c) */
     struct tcp_oow_ack oow;     /* rate limit of out-of-window ACKs */
     struct tcp_conn_counters ctr; /* for UST_TCP_INFO */
+    struct tcp_rate rate;       /* delivery rate sampling (tcp_rate.c) */
+    struct tcp_pacing pace;     /* pacing (tcp_pacing.c) */
 };
 
 /* Per-stack TCP state (stack_tcp(), transport.h). */

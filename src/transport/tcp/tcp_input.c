@@ -58,12 +58,21 @@ static void conn_established(struct tcb *t)
 {
     ust_time_t now = stack_now(t->st);
     cc_sync(t, now);
+    t->cc.pacing_rate = 0; /* unpaced unless the algorithm paces */
     t->cc_ops->init(&t->cc, t->opt.mss, ust_stack_config(t->st)->tcp_initial_cwnd);
     t->rec.recover = t->snd.una;
     if (t->rxt.syn_retransmitted)
         tcp_rtt_after_syn_loss(&t->rtt);
     t->rxt.retries = 0;
     tcp_rack_start(t); /* RFC 8985 when configured and SACK agreed */
+    if (t->cc_ops->cong_control && !tcp_rack_on(t)) {
+        /* rate samples need the send map (SACK and RACK): BBR cannot run */
+        stack_stats(t->st)->tcp.CcFallbacks++;
+        TCB_TRACE(t, "%s needs SACK and RACK: cubic instead", t->cc_ops->name);
+        t->cc_ops = &cc_cubic;
+        t->cc.pacing_rate = 0;
+        t->cc_ops->init(&t->cc, t->opt.mss, ust_stack_config(t->st)->tcp_initial_cwnd);
+    }
     tcp_ecn_established(t);
     tcp_advice_established(t);
     t->last_rcv = now;

@@ -219,6 +219,7 @@ static int tcp_xmit(struct tcb *t, uint32_t seq, uint8_t flags, uint32_t data_of
         return UST_ERR_NOMEM;
     }
     trace_tx(t, &h, len);
+    tcp_pacing_sent(t, len);
     return tcp_send_pkt(st, t->laddr, t->raddr, tos, t->so.ttl, t->so.ip_opts, t->so.ip_opt_len, p);
 }
 
@@ -305,6 +306,8 @@ static void output_data(struct tcb *t)
         bool fin = fin_fits(t, t->snd.nxt + len);
         if (!worth_sending(t, len, off, fin, force))
             break;
+        if (!force && !t->rack.tlp_probing && !tcp_pacing_may_send(t))
+            break; /* paced: the pacing timer brings output back */
         uint8_t flags = TCP_ACK | (fin ? TCP_FIN : 0);
         if (len && off + len == queued)
             flags |= TCP_PSH; /* MUST-61: PSH on the segment that empties the queue */
@@ -331,6 +334,7 @@ static void output_data(struct tcb *t)
         if (t->rack.tlp_probing)
             break; /* a loss probe is one segment */
     }
+    tcp_rate_check_app_limited(t);
 }
 
 /* Retransmits up to `max` bytes (at most one MSS) from sequence number

@@ -76,7 +76,9 @@ void tcp_rack_sent(struct tcb *t, uint32_t seq, uint32_t len, bool new_data)
 {
     if (!tcp_rack_on(t))
         return;
+    tcp_rate_presend(t, seq, len); /* delivery-rate accounting (tcp_rate.c) */
     sendmap_sent(&t->rack.map, seq, len, stack_now(t->st));
+    tcp_rate_sent(t, seq, len);
     /* RFC 8985 7.2: new data (not itself a probe) restarts the PTO */
     if (new_data && !t->rack.tlp_probing)
         t->rack.tlp_rearm = true;
@@ -187,6 +189,7 @@ void tcp_rack_ack(struct tcb *t, const struct tcp_hdr *h)
         if (!newly && (!seq_le(g->end, ack) || (g->flags & RS_SACKED)))
             continue; /* not delivered by this ACK */
         note_reordering(t, g);
+        tcp_rate_delivered(t, g); /* delivered, whichever copy arrived */
         if (ack_ambiguous(t, g, h))
             continue;
         if (!found || sent_after(g->xmit_ts, g->xmit_no, x, xn)) {

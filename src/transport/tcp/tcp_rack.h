@@ -14,9 +14,10 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "tcp_rate.h"
 #include "ustack/types.h"
 
-#define SENDMAP_MAX 1024 /* records per connection (24 KiB) */
+#define SENDMAP_MAX 1024 /* records per connection (56 KiB) */
 
 enum {
     RS_SACKED = 1u << 0,  /* the peer selectively acknowledged all of it */
@@ -29,6 +30,8 @@ struct rack_seg {
     ust_time_t xmit_ts;   /* last transmission (RFC 8985 Segment.xmit_ts) */
     uint32_t xmit_no;     /* its place in the order of transmissions */
     uint8_t flags;        /* RS_* */
+    uint8_t rate_flags;   /* RATE_* (tcp_rate.h) */
+    struct tcp_rate_snap rate; /* delivery-rate snapshot of the last send */
 };
 
 struct sendmap {

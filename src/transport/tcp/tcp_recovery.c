@@ -131,5 +131,6 @@ void tcp_cc_reduce(struct tcb *t, uint32_t flight)
     uint32_t cwnd = t->cc.cwnd;
     cc_sync(t, stack_now(t->st));
     t->cc_ops->enter_recovery(&t->cc, flight);
-    t->cc.cwnd = t->cc.ssthresh < cwnd ? t->cc.ssthresh : cwnd;
+    if (!t->cc_ops->owns_cwnd) /* BBR sets cwnd itself */
+        t->cc.cwnd = t->cc.ssthresh < cwnd ? t->cc.ssthresh : cwnd;
 }

@@ -1,6 +1,7 @@
 /* Socket options of a TCP socket (SOL_SOCKET, IPPROTO_IP, IPPROTO_TCP),
  * set and read through tcp_sock_ops (tcp_user.c), and TCP_INFO. */
 #include <netinet/tcp.h>
+#include <stdio.h>
 #include <string.h>
 #include <sys/socket.h>
 
@@ -213,6 +214,11 @@ void tcp_fill_info(const struct tcb *t, struct ust_tcp_info *i)
     i->bytes_acked = t->ctr.bytes_acked;
     i->bytes_received = t->ctr.bytes_received;
     i->ecn = t->ecn.ok;
+    i->pacing_rate = t->cc.pacing_rate;
+    i->delivery_rate = t->rate.delivery_rate;
+    i->min_rtt_us = us32(t->rate.min_rtt);
+    if (t->cc_ops->state_name && tcp_state_synchronized(t->state))
+        snprintf(i->cc_state, sizeof(i->cc_state), "%s", t->cc_ops->state_name(&t->cc));
 }
 
 static int put_int(void *val, size_t *len, int v)

@@ -6,6 +6,7 @@
  *   timer.wait     TIME-WAIT 2 x MSL (RFC 9293 3.6.1), orphaned FIN-WAIT-2
  *   timer.rack     RACK reordering timer (RFC 8985 6.2, tcp_rack.c)
  *   timer.tlp      tail loss probe timeout (RFC 8985 7.2, tcp_tlp.c)
+ *   timer.pace     pacing: when the next burst may go (tcp_pacing.c)
  * Every callback ends with tcb_reap: a connection that reached CLOSED
  * without a socket is freed there and nowhere else. */
 #include <stddef.h>
@@ -273,6 +274,7 @@ void tcp_timers_init(struct tcb *t)
     timer_init(&t->timer.wait, on_wait);
     timer_init(&t->timer.rack, tcp_rack_reo_timeout);
     timer_init(&t->timer.tlp, tcp_tlp_timeout);
+    timer_init(&t->timer.pace, tcp_pacing_timeout);
 }
 
 void tcp_timers_cancel(struct tcb *t)
@@ -285,4 +287,5 @@ void tcp_timers_cancel(struct tcb *t)
     timer_cancel(st, &t->timer.wait);
     timer_cancel(st, &t->timer.rack);
     timer_cancel(st, &t->timer.tlp);
+    timer_cancel(st, &t->timer.pace);
 }
