@@ -159,6 +159,19 @@ struct ust_config {
                                        a newly closed connection is reset instead
                                        (4096; Linux tcp_max_orphans, sized from
                                        memory there); 0 = no limit */
+    ust_time_t tcp_min_rtt_window;  /* window of the minimum-RTT filter (tcp_minrtt.c)
+                                       that RACK's reordering window and congestion
+                                       control read (300 s, as Linux
+                                       net.ipv4.tcp_min_rtt_wlen) */
+    ust_time_t tcp_tlp_min_pto;     /* floor of the tail loss probe timeout
+                                       max(2 * SRTT, floor) (RFC 8985 7.2): on a
+                                       sub-millisecond path 2 * SRTT is below what a
+                                       host's scheduling and the peer's ACK timing can
+                                       keep (2 ms, Linux's TCP_TIMEOUT_MIN) */
+    bool tcp_frto;                  /* F-RTO (RFC 5682, SACK-enhanced): after an RTO
+                                       send new data before resending the rest, and
+                                       undo the RTO's reduction if it proves
+                                       spurious (true, as Linux net.ipv4.tcp_frto) */
 };
 
 UST_API void ust_config_default(struct ust_config *cfg);

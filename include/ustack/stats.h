@@ -54,7 +54,9 @@
     X(ChallengeAckLimited) X(RstRateLimited) X(TimeWaitRstIgnored) X(AbortOnOrphanLimit) \
     X(FinWait2Expired) \
     X(SyncookiesSent) X(SyncookiesRecv) X(SyncookiesFailed) X(ReqQFullDoCookies) \
-    X(SynQueueEvictions) X(TimeWaitOverflow) X(OfoMemDrops)
+    X(SynQueueEvictions) X(TimeWaitOverflow) X(OfoMemDrops) \
+    X(RttSamples) X(RttAmbiguous) X(RttDelayedAck) \
+    X(SpuriousDsack) X(SpuriousEifel) X(SpuriousRtos) X(Undos)
 
 #define UST_COUNTER_FIELD(name) uint64_t name;
 

@@ -31,6 +31,8 @@ struct cc_state {
     union {                  /* the algorithm's own state (NewReno has none) */
         struct cc_cubic_state cubic;
     } alg;
+    ust_time_t min_rtt;      /* windowed minimum RTT (tcp_minrtt.c, 0 before
+                                the first sample) */
 };
 
 struct cc_ops {
@@ -50,6 +52,11 @@ struct cc_ops {
     void (*exit_recovery)(struct cc_state *cc, uint32_t flight);
     /* The retransmission timer expired (RFC 5681 3.1 equation 4). */
     void (*on_rto)(struct cc_state *cc, uint32_t flight);
+    /* The last reduction was spurious (tcp_undo.c): `prior` is the state
+     * before it. TCP has already restored cwnd and ssthresh (the larger
+     * of now and then); the algorithm restores its own state. NULL: it
+     * has nothing more to restore. */
+    void (*undo)(struct cc_state *cc, const struct cc_state *prior);
 };
 
 extern const struct cc_ops cc_newreno;

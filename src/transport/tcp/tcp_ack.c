@@ -68,21 +68,6 @@ static void ack_new_data(struct tcb *t, const struct seg *s)
     t->snd.una = s->ack;
     if (seq_lt(t->snd.nxt, t->snd.una))
         t->snd.nxt = t->snd.una;
-    if (t->opt.ts_ok && s->h->opts.has_timestamp && s->h->opts.ts_ecr) {
-        /* RFC 7323 4: the echoed timestamp times the segment that
-         * advanced the edge, retransmitted or not */
-        uint32_t ms = tcp_ts_now(t) - s->h->opts.ts_ecr;
-        if (ms < 0x7fffffffu) {
-            tcp_rtt_sample(&t->rtt, (ust_time_t)ms * UST_MSEC);
-            tcp_rack_rtt_sample(t, (ust_time_t)ms * UST_MSEC);
-        }
-        t->rxt.rtt_timing = false;
-    } else if (t->rxt.rtt_timing && seq_gt(s->ack, t->rxt.rtt_seq)) {
-        /* RFC 6298 / Karn: a sample only from a segment never retransmitted */
-        tcp_rtt_sample(&t->rtt, now - t->rxt.rtt_start);
-        tcp_rack_rtt_sample(t, now - t->rxt.rtt_start);
-        t->rxt.rtt_timing = false;
-    }
     t->rxt.retries = 0;
     tcp_advice_ack(t); /* RFC 1122 3.3.1.4: positive advice */
     cc_sync(t, now);
@@ -216,6 +201,7 @@ bool tcp_ack_input(struct tcb *t, const struct seg *s)
     }
     t->rxt.persist_probes = 0; /* the peer answers */
     tcp_sack_update(t, &s->h->opts);
+    tcp_rtt_ack(t, s);   /* RFC 6298 3, RFC 7323 4 (tcp_rtt_meas.c) */
     tcp_rack_ack(t, s->h); /* RFC 8985 6.2: what this ACK delivered */
     uint32_t old_wnd = t->snd.wnd, old_flight = tcp_flight(t);
     bool advanced = seq_gt(s->ack, t->snd.una);
