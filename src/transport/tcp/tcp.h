@@ -280,9 +280,11 @@ struct tcp_undo {
     uint32_t first_end;         /* end of the first retransmission */
     bool eifel_done;            /* the ACK of the first retransmission came */
     uint8_t frto;               /* F-RTO step awaited (RFC 5682 3): 0 none, 2, 3 */
-    uint32_t frto_recover;      /* SND.MAX at the RTO (the RecoveryPoint) */
-    bool ack_orig;              /* scratch: this ACK delivered data never
-                                   retransmitted below frto_recover */
+    uint32_t high;              /* SND.MAX at the start: the episode lasts until
+                                   SND.UNA passes it (F-RTO's RecoveryPoint) */
+    uint8_t verdict;            /* scratch: what this ACK showed (tcp_undo.c) */
+    bool ack_orig;              /* scratch: this ACK delivered data sent before
+                                   high and never retransmitted */
 };
 
 /* Soft errors and delivery advice (RFC 9293 3.8.3, MUST-47;

@@ -202,6 +202,7 @@ bool tcp_ack_input(struct tcb *t, const struct seg *s)
     t->rxt.persist_probes = 0; /* the peer answers */
     tcp_sack_update(t, &s->h->opts);
     tcp_rtt_ack(t, s);   /* RFC 6298 3, RFC 7323 4 (tcp_rtt_meas.c) */
+    tcp_undo_ack(t, s);  /* D-SACKs and Eifel (tcp_undo.c) */
     tcp_rack_ack(t, s->h); /* RFC 8985 6.2: what this ACK delivered */
     uint32_t old_wnd = t->snd.wnd, old_flight = tcp_flight(t);
     bool advanced = seq_gt(s->ack, t->snd.una);
@@ -211,6 +212,7 @@ bool tcp_ack_input(struct tcb *t, const struct seg *s)
         ack_duplicate(t, s, old_wnd);
     tcp_sack_check_reneging(t);
     tcp_rack_ack_done(t, s->h, advanced, !advanced && s->len == 0);
+    tcp_undo_ack_done(t, s, advanced); /* F-RTO, and the undo (tcp_undo.c) */
     tcp_ecn_ack(t, s->flags, old_flight); /* RFC 3168 6.1.2 */
     /* window update (RFC 9293 3.10.7.4, SND.WL1/WL2 rule) */
     if (seq_lt(t->snd.wl1, s->seq) || (t->snd.wl1 == s->seq && seq_le(t->snd.wl2, s->ack))) {

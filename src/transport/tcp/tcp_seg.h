@@ -36,6 +36,6 @@ void tcp_rtt_ack(struct tcb *tcb, const struct seg *s);
 /* An acceptable ACK, before RACK and SND.UNA move: D-SACKs, Eifel. */
 void tcp_undo_ack(struct tcb *tcb, const struct seg *s);
 /* After the ACK was processed: the F-RTO steps, the undo. */
-void tcp_undo_ack_done(struct tcb *tcb, const struct seg *s, bool advanced, bool dupack);
+void tcp_undo_ack_done(struct tcb *tcb, const struct seg *s, bool advanced);
 
 #endif
