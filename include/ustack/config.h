@@ -96,7 +96,14 @@ struct ust_config {
     unsigned tcp_initial_cwnd;      /* initial window in segments (10, RFC 6928) */
     ust_time_t tcp_rto_initial;     /* RTO before the first sample (1 s, RFC 6298 2.1) */
     ust_time_t tcp_rto_min;         /* lower bound on the RTO (200 ms, as Linux;
-                                       RFC 6298 2.4 suggests 1 s) */
+                                       RFC 6298 2.4 suggests 1 s, RFC 8961 allows
+                                       less). Not lower by default: with RACK-TLP the
+                                       RTO is the last resort (tail losses are probed
+                                       after max(2 SRTT, 2 ms)), and on a fast path
+                                       SRTT + 4 RTTVAR is far below the 40-200 ms a
+                                       peer may hold a lone segment's ACK, so a lower
+                                       floor means spurious RTOs. Per connection:
+                                       UST_TCP_RTO_MIN */
     ust_time_t tcp_rto_max;         /* upper bound on the RTO and on back-off (60 s,
                                        RFC 6298 2.5) */
     unsigned tcp_syn_retries;       /* SYN retransmissions of a connect before giving

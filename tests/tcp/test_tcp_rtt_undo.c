@@ -166,6 +166,19 @@ static void test_pto_on_sub_ms_path_fires_at_floor(void **state)
     pto_at_floor(5 * MS); /* cfg.tcp_tlp_min_pto */
 }
 
+/* RTO_min 200 ms by default; UST_TCP_RTO_MIN lowers it for one socket. */
+static void test_rto_min_per_socket(void **state)
+{
+    (void)state;
+    struct ust_config c = cfg(true);
+    struct conn k = open_conn(&c, 200 * US, false);
+    assert_int_equal(th_info(k.s).rto_us, 200000); /* 200 + 4 * 100 us, clamped */
+    assert_int_equal(th_setopt_int(k.s, IPPROTO_TCP, UST_TCP_RTO_MIN, 10000), 0);
+    assert_int_equal(th_info(k.s).rto_us, 10000);
+    assert_int_equal(th_setopt_int(k.s, IPPROTO_TCP, UST_TCP_RTO_MIN, 0), UST_ERR_INVAL);
+    th_free(k.h);
+}
+
 /* ---- D-SACK undo (RFC 3708) --------------------------------------------- */
 
 /* Four segments out; the peer SACKs 1..3: RACK calls segment 0 lost, fast
@@ -350,6 +363,7 @@ int main(void)
         cmocka_unit_test(test_no_sample_from_retransmitted_segment_without_timestamps),
         cmocka_unit_test(test_sub_ms_samples_from_send_times_not_timestamps),
         cmocka_unit_test(test_pto_on_sub_ms_path_fires_at_floor),
+        cmocka_unit_test(test_rto_min_per_socket),
         cmocka_unit_test(test_dsack_of_every_retransmission_undoes),
         cmocka_unit_test(test_genuine_loss_is_not_undone),
         cmocka_unit_test(test_frto_spurious_rto_is_undone),

@@ -767,8 +767,9 @@ void tcp_undo_rto_start(struct tcb *tcb);
 /* (tcp_undo_ack / tcp_undo_ack_done are in tcp_seg.h.)
  * Output retransmitted [seq, seq + len). */
 void tcp_undo_retransmitted(struct tcb *tcb, uint32_t seq, uint32_t len);
-/* F-RTO is waiting for ACKs: only new data may go, no retransmission. */
-static inline bool tcp_undo_frto_hold(const struct tcb *t) { return t->undo.frto != 0; }
+/* F-RTO sent new data (step 2b) and waits for the next ACK: no
+ * retransmission goes meanwhile. */
+static inline bool tcp_undo_frto_hold(const struct tcb *t) { return t->undo.frto == 3; }
 
 /* Gives the congestion-control algorithm the time and RTT before a call. */
 static inline void cc_sync(struct tcb *t, ust_time_t now)

@@ -136,6 +136,7 @@ static void ack_duplicate(struct tcb *t, const struct seg *s, uint32_t old_wnd)
         TCB_TRACE(t, "%s fast retransmit at %u", tcb_str(t, b, sizeof(b)), t->snd.una);
         t->rec.recover = t->snd.max;
         t->rec.fast_recovery = true;
+        tcp_undo_recovery_start(t); /* the window before, for Eifel (tcp_undo.c) */
         if (!tcp_ecn_window_reduced(t)) /* else ECN already cut for this window */
             t->cc_ops->enter_recovery(&t->cc, tcp_flight(t));
         t->rec.sack_next = t->snd.una;

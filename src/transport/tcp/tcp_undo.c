@@ -11,13 +11,15 @@
  *   timestamp older than that retransmission's, so the original arrived.
  *   With a timestamp clock of 1 ms, a retransmission in the same tick as
  *   the original cannot be told apart and is taken as needed.
- * - F-RTO (RFC 5682 3, the SACK-enhanced rule of its appendix as Linux
- *   has it): after an RTO only the first segment is resent; on the first
- *   ACK that acknowledges it, up to two new segments go instead of more
- *   retransmissions (tcp_undo_frto_hold); if the next ACK then delivers
- *   data that was sent before the RTO and never resent, not all was lost
- *   and the timeout was spurious. A duplicate ACK or SACKs of the new data
- *   alone mean it was real: recovery goes on as usual (RACK resends).
+ * - F-RTO (RFC 5682 3, with the SACK-enhanced rule of RFC 4138 appendix
+ *   B that Linux has): after an RTO only the first segment is resent; on
+ *   the first ACK that acknowledges it (duplicate ACKs before it change
+ *   nothing), up to two new segments go instead of more retransmissions
+ *   (tcp_undo_frto_hold); if the next ACK delivers data that was sent
+ *   before the RTO (below its RecoveryPoint) and never resent, not all was
+ *   lost and the timeout was spurious. Anything else (a duplicate ACK,
+ *   SACKs of the new data alone) means it was real: recovery goes on as
+ *   usual, RACK resends what it marked lost.
  *
  * The response to a spurious timeout is Eifel's (RFC 4015 3): the window
  * is restored, the segments marked lost are unmarked and transmission
