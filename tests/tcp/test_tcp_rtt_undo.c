@@ -221,6 +221,27 @@ static void test_dsack_of_every_retransmission_undoes(void **state)
     th_free(k.h);
 }
 
+/* CUBIC gets W_max back too (cc_ops.undo, RFC 9438 4.9). */
+static void test_dsack_undo_restores_cubic_state(void **state)
+{
+    (void)state;
+    struct ust_config c = cfg(true);
+    strcpy(c.tcp_congestion, "cubic");
+    struct conn k = open_conn(&c, 100 * MS, false);
+    struct tcb *t = tcb_lookup(k.h->st, TH_LOCAL, k.h->lport, TH_PEER, k.h->rport);
+    assert_non_null(t);
+    double w_max0 = t->cc.alg.cubic.w_max, w_last0 = t->cc.alg.cubic.w_last_max;
+    uint32_t cwnd0, ssthresh0;
+    recovery_of_segment_0(&k, &cwnd0, &ssthresh0);
+    assert_true(t->cc.alg.cubic.w_last_max != w_last0); /* the reduction set it */
+    uint32_t lr[] = {k.i, k.i + k.m};
+    ack_in(&k, k.i + 4 * k.m, 0, lr, 1);
+    assert_int_equal(t->cc.cwnd, cwnd0);
+    assert_true(t->cc.alg.cubic.w_max == w_max0);
+    assert_true(t->cc.alg.cubic.w_last_max == w_last0);
+    th_free(k.h);
+}
+
 static void test_genuine_loss_is_not_undone(void **state)
 {
     (void)state;
@@ -357,6 +378,31 @@ static void test_eifel_ack_of_retransmission_keeps_reduction(void **state)
     th_free(k.h);
 }
 
+/* The same with RACK (the default): the probe at 200 ms resends segment
+ * 1, the RTO at 500 ms segment 0; the ACK of segment 0 echoes the
+ * original's TSval: undone at once, segment 1 is not resent again. */
+static void test_eifel_with_rack_undoes_rto(void **state)
+{
+    (void)state;
+    struct ust_config c = cfg(true);
+    struct conn k = open_conn(&c, 100 * MS, true);
+    uint32_t ts = send_segs(&k, 2 * k.m, 0, 2);
+    uint32_t cwnd0 = th_info(k.s).cwnd;
+    th_advance(k.h, 200 * MS);
+    assert_int_equal(seg_expect(k.h, A | P, k.i + k.m, k.p)->len, k.m); /* the probe */
+    th_advance(k.h, 300 * MS);
+    assert_int_equal(seg_expect(k.h, A, k.i, k.p)->len, k.m); /* the RTO */
+    seg_expect_nothing(k.h);
+    assert_true(th_info(k.s).cwnd < cwnd0);
+    th_advance(k.h, 10 * MS);
+    ack_in(&k, k.i + k.m, ts, NULL, 0);
+    assert_int_equal(th_info(k.s).cwnd, cwnd0);
+    assert_int_equal(STAT(k.h, SpuriousRtos), 1);
+    assert_int_equal(STAT(k.h, Undos), 1);
+    seg_expect_nothing(k.h);
+    th_free(k.h);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -365,11 +411,13 @@ int main(void)
         cmocka_unit_test(test_pto_on_sub_ms_path_fires_at_floor),
         cmocka_unit_test(test_rto_min_per_socket),
         cmocka_unit_test(test_dsack_of_every_retransmission_undoes),
+        cmocka_unit_test(test_dsack_undo_restores_cubic_state),
         cmocka_unit_test(test_genuine_loss_is_not_undone),
         cmocka_unit_test(test_frto_spurious_rto_is_undone),
         cmocka_unit_test(test_frto_genuine_rto_is_not_undone),
         cmocka_unit_test(test_eifel_ack_of_original_undoes_rto),
         cmocka_unit_test(test_eifel_ack_of_retransmission_keeps_reduction),
+        cmocka_unit_test(test_eifel_with_rack_undoes_rto),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
