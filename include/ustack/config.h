@@ -100,7 +100,14 @@ struct ust_config {
     unsigned tcp_initial_cwnd;      /* initial window in segments (10, RFC 6928) */
     ust_time_t tcp_rto_initial;     /* RTO before the first sample (1 s, RFC 6298 2.1) */
     ust_time_t tcp_rto_min;         /* lower bound on the RTO (200 ms, as Linux;
-                                       RFC 6298 2.4 suggests 1 s) */
+                                       RFC 6298 2.4 suggests 1 s, RFC 8961 allows
+                                       less). Not lower by default: with RACK-TLP the
+                                       RTO is the last resort (tail losses are probed
+                                       after max(2 SRTT, 2 ms)), and on a fast path
+                                       SRTT + 4 RTTVAR is far below the 40-200 ms a
+                                       peer may hold a lone segment's ACK, so a lower
+                                       floor means spurious RTOs. Per connection:
+                                       UST_TCP_RTO_MIN */
     ust_time_t tcp_rto_max;         /* upper bound on the RTO and on back-off (60 s,
                                        RFC 6298 2.5) */
     unsigned tcp_syn_retries;       /* SYN retransmissions of a connect before giving
@@ -163,6 +170,19 @@ struct ust_config {
                                        a newly closed connection is reset instead
                                        (4096; Linux tcp_max_orphans, sized from
                                        memory there); 0 = no limit */
+    ust_time_t tcp_min_rtt_window;  /* window of the minimum-RTT filter (tcp_minrtt.c)
+                                       that RACK's reordering window and congestion
+                                       control read (300 s, as Linux
+                                       net.ipv4.tcp_min_rtt_wlen) */
+    ust_time_t tcp_tlp_min_pto;     /* floor of the tail loss probe timeout
+                                       max(2 * SRTT, floor) (RFC 8985 7.2): on a
+                                       sub-millisecond path 2 * SRTT is below what a
+                                       host's scheduling and the peer's ACK timing can
+                                       keep (2 ms, Linux's TCP_TIMEOUT_MIN) */
+    bool tcp_frto;                  /* F-RTO (RFC 5682, SACK-enhanced): after an RTO
+                                       send new data before resending the rest, and
+                                       undo the RTO's reduction if it proves
+                                       spurious (true, as Linux net.ipv4.tcp_frto) */
 };
 
 UST_API void ust_config_default(struct ust_config *cfg);

@@ -220,10 +220,21 @@ struct ust_tcp_info {
     uint8_t ecn;              /* 1: ECN negotiated on this connection (RFC 3168) */
     uint64_t pacing_rate;     /* bytes/s segments are paced at; 0: unpaced */
     uint64_t delivery_rate;   /* bytes/s of the last delivery rate sample (with SACK) */
-    uint32_t min_rtt_us;      /* smallest RTT of the rate samples; 0: none yet */
     char cc_state[16];        /* the congestion controller's state ("ProbeBW_UP"
                                  for BBR), empty for those without one */
+    uint32_t min_rtt_us;      /* windowed minimum RTT (0 before the first sample) */
+    uint32_t rtt_samples;     /* RTT samples taken (RFC 6298, RFC 7323) */
+    uint32_t rtt_ambiguous;   /* ACKs of retransmitted data not timed (Karn) */
+    uint32_t spurious_dsack;  /* recoveries shown spurious by D-SACKs (RFC 3708) */
+    uint32_t spurious_rtos;   /* RTOs shown spurious (F-RTO RFC 5682, Eifel RFC 3522) */
+    uint32_t undos;           /* cwnd/ssthresh reductions undone */
 };
+
+/* setsockopt(fd, IPPROTO_TCP, UST_TCP_RTO_MIN, &int, sizeof(int)): this
+ * connection's lower bound on the RTO in microseconds (cfg.tcp_rto_min
+ * otherwise; as the rto_min of a Linux route), 1 us .. 60 s; getsockopt
+ * reads it. */
+#define UST_TCP_RTO_MIN 0x5503
 
 /* setsockopt(fd, IPPROTO_TCP, UST_TCP_ECN, &int, sizeof(int)): this socket's
  * ECN mode, as cfg.tcp_ecn (0 off, 1 request and accept, 2 accept only);

@@ -55,7 +55,9 @@
     X(FinWait2Expired) \
     X(SyncookiesSent) X(SyncookiesRecv) X(SyncookiesFailed) X(ReqQFullDoCookies) \
     X(SynQueueEvictions) X(TimeWaitOverflow) X(OfoMemDrops) \
-    X(PacingWaits) X(CcFallbacks)
+    X(PacingWaits) X(CcFallbacks) \
+    X(RttSamples) X(RttAmbiguous) X(RttDelayedAck) \
+    X(SpuriousDsack) X(SpuriousEifel) X(SpuriousRtos) X(Undos)
 
 #define UST_COUNTER_FIELD(name) uint64_t name;
 

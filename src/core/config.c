@@ -35,6 +35,9 @@ void ust_config_default(struct ust_config *c)
     c->tcp_dsack = true;
     c->tcp_rack = true;
     c->tcp_tlp_max_ack_delay = 200 * UST_MSEC;
+    c->tcp_tlp_min_pto = 2 * UST_MSEC;
+    c->tcp_min_rtt_window = 300 * UST_SEC;
+    c->tcp_frto = true;
     strcpy(c->tcp_congestion, "newreno");
     c->tcp_ecn = 2; /* accept only, as Linux: requesting it is left to the user */
     c->tcp_initial_cwnd = 10;

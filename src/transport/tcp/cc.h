@@ -80,6 +80,8 @@ struct cc_state {
     } alg;
     uint64_t pacing_rate;    /* bytes/s the algorithm wants segments to leave at
                                 (tcp_pacing.c); 0: unpaced */
+    ust_time_t min_rtt;      /* windowed minimum RTT (tcp_minrtt.c, 0 before
+                                the first sample) */
 };
 
 struct cc_ops {
@@ -108,6 +110,11 @@ struct cc_ops {
     void (*cong_control)(struct cc_state *cc, const struct rate_sample *rs);
     /* Optional: the algorithm's state by name, for the trace. */
     const char *(*state_name)(const struct cc_state *cc);
+    /* The last reduction was spurious (tcp_undo.c): `prior` is the state
+     * before it. TCP has already restored cwnd and ssthresh (the larger
+     * of now and then); the algorithm restores its own state. NULL: it
+     * has nothing more to restore. */
+    void (*undo)(struct cc_state *cc, const struct cc_state *prior);
 };
 
 extern const struct cc_ops cc_newreno;

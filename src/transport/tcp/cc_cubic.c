@@ -100,6 +100,13 @@ static void cubic_on_rto(struct cc_state *cc, uint32_t flight)
     cc->cwnd = cc->mss;
 }
 
+/* RFC 9438 4.9: a spurious congestion event restores W_max, K, the epoch
+ * and W_est as they were (cwnd and ssthresh are restored by TCP). */
+static void cubic_undo(struct cc_state *cc, const struct cc_state *prior)
+{
+    cc->alg.cubic = prior->alg.cubic;
+}
+
 const struct cc_ops cc_cubic = {
     .name = "cubic",
     .init = cubic_init,
@@ -109,4 +116,5 @@ const struct cc_ops cc_cubic = {
     .on_partial_ack = cubic_on_partial_ack,
     .exit_recovery = cubic_exit_recovery,
     .on_rto = cubic_on_rto,
+    .undo = cubic_undo,
 };

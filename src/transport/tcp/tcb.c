@@ -110,6 +110,7 @@ struct tcb *tcb_new(struct ust_stack *st)
     asm_init(&t->rcv.ooo);
     asm_init(&t->rec.sacked);
     tcp_rtt_init(&t->rtt, c->tcp_rto_initial, c->tcp_rto_min, c->tcp_rto_max);
+    tcp_minrtt_init(&t->min_rtt, c->tcp_min_rtt_window);
     t->cc_ops = cc_find(c->tcp_congestion);
     if (!t->cc_ops)
         t->cc_ops = &cc_newreno;

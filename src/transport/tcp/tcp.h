@@ -14,6 +14,10 @@
  *                ACK, RST), the requests of detectors and timers (tx_req)
  *   tcp_timer.c  retransmit, persist, delayed ACK, keepalive, TIME-WAIT
  *   tcp_rtt.c    RTT estimator and RTO (RFC 6298)
+ *   tcp_rtt_meas.c  which ACKs give RTT samples (Karn, RFC 7323 4, the send map)
+ *   tcp_minrtt.c the windowed minimum RTT (RACK, congestion control)
+ *   tcp_undo.c   spurious retransmissions and timeouts undone (RFC 3708,
+ *                RFC 3522/4015 Eifel, RFC 5682 F-RTO)
  *   tcp_isn.c    initial sequence numbers (RFC 6528, SipHash-2-4)
  *   tcp_sack.c   SACK and D-SACK blocks we send, the scoreboard of those
  *                we receive
@@ -53,6 +57,7 @@
 #include "cc.h"
 #include "core/timer.h"
 #include "tcp_pacing.h"
+#include "tcp_minrtt.h"
 #include "tcp_rack.h"
 #include "tcp_rate.h"
 #include "tcp_rtt.h"
@@ -259,6 +264,33 @@ struct tcp_retrans {
 struct tcp_conn_counters {
     uint64_t bytes_acked, bytes_received;
     uint32_t total_retrans;
+    uint32_t rtt_samples;       /* RTT samples taken (tcp_rtt_meas.c) */
+    uint32_t rtt_ambiguous;     /* ACKs not timed: retransmitted data (Karn) */
+    uint32_t spurious_dsack;    /* episodes shown spurious by D-SACKs (RFC 3708) */
+    uint32_t spurious_rtos;     /* RTOs shown spurious (F-RTO, Eifel) */
+    uint32_t undos;             /* congestion responses undone (tcp_undo.c) */
+};
+
+/* Undo of a congestion response that proves spurious (tcp_undo.c): what
+ * the window was before the episode (a recovery or an RTO) and what tells
+ * whether its retransmissions were needed. */
+struct tcp_undo {
+    bool armed;                 /* an episode's prior window is kept */
+    bool rto;                   /* the episode had an RTO */
+    struct cc_state prior;      /* cwnd, ssthresh and the algorithm's state before */
+    uint32_t marker;            /* SND.UNA at the start: older D-SACKs are not ours */
+    uint32_t retrans;           /* bytes retransmitted, not yet D-SACKed */
+    bool retrans_any;           /* something was retransmitted in the episode */
+    bool ts_set;                /* retrans_ts holds the first retransmission's TSval */
+    uint32_t retrans_ts;        /* RFC 3522 RetransmitTS */
+    uint32_t first_end;         /* end of the first retransmission */
+    bool eifel_done;            /* the ACK of the first retransmission came */
+    uint8_t frto;               /* F-RTO step awaited (RFC 5682 3): 0 none, 2, 3 */
+    uint32_t high;              /* SND.MAX at the start: the episode lasts until
+                                   SND.UNA passes it (F-RTO's RecoveryPoint) */
+    uint8_t verdict;            /* scratch: what this ACK showed (tcp_undo.c) */
+    bool ack_orig;              /* scratch: this ACK delivered data sent before
+                                   high and never retransmitted */
 };
 
 /* Soft errors and delivery advice (RFC 9293 3.8.3, MUST-47;
@@ -328,6 +360,8 @@ struct tcb {
     struct tcp_conn_counters ctr; /* for UST_TCP_INFO */
     struct tcp_rate rate;       /* delivery rate sampling (tcp_rate.c) */
     struct tcp_pacing pace;     /* pacing (tcp_pacing.c) */
+    struct tcp_minrtt min_rtt;  /* windowed minimum RTT (tcp_minrtt.c) */
+    struct tcp_undo undo;       /* undo of spurious reductions (tcp_undo.c) */
 };
 
 /* Per-stack TCP state (stack_tcp(), transport.h). */
@@ -544,8 +578,6 @@ void tcp_rack_start(struct tcb *tcb);
 void tcp_rack_free(struct tcb *tcb);
 /* Output sent [seq, seq + len) of sequence space (data and FIN). */
 void tcp_rack_sent(struct tcb *tcb, uint32_t seq, uint32_t len, bool new_data);
-/* An RTT measurement of RFC 6298 / RFC 7323 (RACK.min_RTT). */
-void tcp_rack_rtt_sample(struct tcb *tcb, ust_time_t rtt);
 /* An acceptable ACK, before SND.UNA moves: what it delivered (RFC 8985
  * 6.2 steps 1-4). */
 void tcp_rack_ack(struct tcb *tcb, const struct tcp_hdr *h);
@@ -729,11 +761,31 @@ void tcp_soft_error(struct tcb *tcb, int err);
 short tcp_soft_poll(const struct tcb *tcb);
 int tcp_soft_error_due(struct tcb *tcb);
 
+/* ---- tcp_rtt_meas.c: RTT samples (RFC 6298 3, RFC 7323 4) ------------ */
+/* (tcp_rtt_ack, for an ACK, is in tcp_seg.h.) One sample: `rtt` for SRTT/RTO, `min_rtt` (the newest segment's) for the
+ * windowed minimum. */
+void tcp_rtt_take(struct tcb *tcb, ust_time_t rtt, ust_time_t min_rtt);
+
+/* ---- tcp_undo.c: undo of spurious reductions (RFC 3708, 3522, 4015, 5682) */
+/* A recovery episode reduces cwnd (tcp_cc_reduce): keep what it was. */
+void tcp_undo_recovery_start(struct tcb *tcb);
+/* The retransmission timer expired, before congestion control reacts;
+ * `handshake` RTOs are not undone. */
+void tcp_undo_rto_start(struct tcb *tcb);
+/* (tcp_undo_ack / tcp_undo_ack_done are in tcp_seg.h.)
+ * Output retransmitted [seq, seq + len). */
+void tcp_undo_retransmitted(struct tcb *tcb, uint32_t seq, uint32_t len);
+/* F-RTO sent new data (step 2b) and waits for the next ACK: no
+ * retransmission goes meanwhile. */
+static inline bool tcp_undo_frto_hold(const struct tcb *t) { return t->undo.frto == 3; }
+
 /* Gives the congestion-control algorithm the time and RTT before a call. */
 static inline void cc_sync(struct tcb *t, ust_time_t now)
 {
     t->cc.now = now;
     t->cc.srtt = t->rtt.srtt;
+    ust_time_t min = tcp_minrtt_get(&t->min_rtt);
+    t->cc.min_rtt = min == UST_TIME_NEVER ? 0 : min;
 }
 
 static inline bool tcp_state_synchronized(enum ust_tcp_state s)

@@ -68,21 +68,6 @@ static void ack_new_data(struct tcb *t, const struct seg *s)
     t->snd.una = s->ack;
     if (seq_lt(t->snd.nxt, t->snd.una))
         t->snd.nxt = t->snd.una;
-    if (t->opt.ts_ok && s->h->opts.has_timestamp && s->h->opts.ts_ecr) {
-        /* RFC 7323 4: the echoed timestamp times the segment that
-         * advanced the edge, retransmitted or not */
-        uint32_t ms = tcp_ts_now(t) - s->h->opts.ts_ecr;
-        if (ms < 0x7fffffffu) {
-            tcp_rtt_sample(&t->rtt, (ust_time_t)ms * UST_MSEC);
-            tcp_rack_rtt_sample(t, (ust_time_t)ms * UST_MSEC);
-        }
-        t->rxt.rtt_timing = false;
-    } else if (t->rxt.rtt_timing && seq_gt(s->ack, t->rxt.rtt_seq)) {
-        /* RFC 6298 / Karn: a sample only from a segment never retransmitted */
-        tcp_rtt_sample(&t->rtt, now - t->rxt.rtt_start);
-        tcp_rack_rtt_sample(t, now - t->rxt.rtt_start);
-        t->rxt.rtt_timing = false;
-    }
     t->rxt.retries = 0;
     tcp_advice_ack(t); /* RFC 1122 3.3.1.4: positive advice */
     cc_sync(t, now);
@@ -151,6 +136,7 @@ static void ack_duplicate(struct tcb *t, const struct seg *s, uint32_t old_wnd)
         TCB_TRACE(t, "%s fast retransmit at %u", tcb_str(t, b, sizeof(b)), t->snd.una);
         t->rec.recover = t->snd.max;
         t->rec.fast_recovery = true;
+        tcp_undo_recovery_start(t); /* the window before, for Eifel (tcp_undo.c) */
         if (!tcp_ecn_window_reduced(t)) /* else ECN already cut for this window */
             t->cc_ops->enter_recovery(&t->cc, tcp_flight(t));
         t->rec.sack_next = t->snd.una;
@@ -217,6 +203,8 @@ bool tcp_ack_input(struct tcb *t, const struct seg *s)
     t->rxt.persist_probes = 0; /* the peer answers */
     tcp_sack_update(t, &s->h->opts);
     tcp_rate_ack_begin(t);
+    tcp_rtt_ack(t, s);   /* RFC 6298 3, RFC 7323 4 (tcp_rtt_meas.c) */
+    tcp_undo_ack(t, s);  /* D-SACKs and Eifel (tcp_undo.c) */
     tcp_rack_ack(t, s->h); /* RFC 8985 6.2: what this ACK delivered */
     uint32_t old_wnd = t->snd.wnd, old_flight = tcp_flight(t);
     bool advanced = seq_gt(s->ack, t->snd.una);
@@ -227,6 +215,7 @@ bool tcp_ack_input(struct tcb *t, const struct seg *s)
     tcp_sack_check_reneging(t);
     tcp_rack_ack_done(t, s->h, advanced, !advanced && s->len == 0);
     tcp_rate_ack_end(t); /* the rate sample, to cong_control (BBR) */
+    tcp_undo_ack_done(t, s, advanced); /* F-RTO, and the undo (tcp_undo.c) */
     tcp_ecn_ack(t, s->flags, old_flight); /* RFC 3168 6.1.2 */
     /* window update (RFC 9293 3.10.7.4, SND.WL1/WL2 rule) */
     if (seq_lt(t->snd.wl1, s->seq) || (t->snd.wl1 == s->seq && seq_le(t->snd.wl2, s->ack))) {

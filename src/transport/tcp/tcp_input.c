@@ -424,7 +424,7 @@ static void syn_sent_input(struct tcb *t, const struct ipv4_hdr *ip, const struc
         t->snd.una = s->ack;
         t->snd.wl2 = s->ack;
         if (t->rxt.rtt_timing && seq_gt(s->ack, t->rxt.rtt_seq)) {
-            tcp_rtt_sample(&t->rtt, stack_now(st) - t->rxt.rtt_start);
+            tcp_rtt_take(t, stack_now(st) - t->rxt.rtt_start, stack_now(st) - t->rxt.rtt_start);
             t->rxt.rtt_timing = false;
         }
         timer_cancel(st, &t->timer.rexmt);
@@ -619,7 +619,7 @@ static bool syn_received_ack(struct tcb *t, const struct ipv4_hdr *ip, const str
      * that the send ring lines up with SND.UNA from here on */
     t->snd.una = t->snd.iss + 1;
     if (t->rxt.rtt_timing && seq_gt(s->ack, t->rxt.rtt_seq)) {
-        tcp_rtt_sample(&t->rtt, stack_now(st) - t->rxt.rtt_start);
+        tcp_rtt_take(t, stack_now(st) - t->rxt.rtt_start, stack_now(st) - t->rxt.rtt_start);
         t->rxt.rtt_timing = false;
     }
     timer_cancel(st, &t->timer.rexmt);

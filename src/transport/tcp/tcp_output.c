@@ -287,7 +287,8 @@ static bool worth_sending(const struct tcb *t, uint32_t len, uint32_t off, bool 
 /* Sends data and FIN segments while the windows allow. */
 static void output_data(struct tcb *t)
 {
-    tcp_rack_send_lost(t); /* RACK recovery: lost segments before new data */
+    if (!tcp_undo_frto_hold(t)) /* F-RTO tests with new data first (tcp_undo.c) */
+        tcp_rack_send_lost(t); /* RACK recovery: lost segments before new data */
     for (;;) {
         tcp_sack_skip_held(t);
         uint32_t data_seq = tcp_snd_data_seq(t);
@@ -321,6 +322,8 @@ static void output_data(struct tcb *t)
         }
         tcp_xmit(t, t->snd.nxt, flags, off, len);
         tcp_rack_sent(t, t->snd.nxt, len + (fin ? 1 : 0), !rexmit);
+        if (rexmit)
+            tcp_undo_retransmitted(t, t->snd.nxt, len + (fin ? 1 : 0));
         t->snd.nxt += len + (fin ? 1 : 0);
         t->snd.max = seq_max(t->snd.max, t->snd.nxt);
         if (len < t->opt.mss && !force)
@@ -358,6 +361,7 @@ static uint32_t retransmit_at(struct tcb *t, uint32_t seq, uint32_t max)
     uint8_t flags = TCP_ACK | (fin ? TCP_FIN : 0) | (len && off + len == queued ? TCP_PSH : 0);
     tcp_xmit(t, seq, flags, off, len);
     tcp_rack_sent(t, seq, len + (fin ? 1 : 0), false);
+    tcp_undo_retransmitted(t, seq, len + (fin ? 1 : 0));
     return len + (fin ? 1 : 0);
 }
 

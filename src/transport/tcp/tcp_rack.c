@@ -28,7 +28,6 @@
 #define DUP_THRESH 3u               /* RFC 8985 6.2 step 4, as RFC 6675 */
 #define REO_WND_PERSIST 16          /* recoveries a widened window lasts */
 #define REO_WND_MULT_MAX 64         /* the window is bounded by SRTT anyway */
-#define MIN_RTT_WINDOW (300 * UST_SEC) /* min_RTT filter (as Linux tcp_min_rtt_wlen) */
 #define RS_NEWLY (1u << 7)          /* scratch: SACKed by the ACK being processed */
 
 void tcp_rack_start(struct tcb *t)
@@ -43,34 +42,14 @@ void tcp_rack_start(struct tcb *t)
         return;
     r->reo_wnd_mult = 1;
     r->fack = t->snd.una;
-    r->min_rtt_prev = r->min_rtt_cur = UST_TIME_NEVER;
-    r->min_rtt_since = stack_now(t->st);
-    if (t->rtt.has_sample) /* the handshake's */
-        tcp_rack_rtt_sample(t, t->rtt.srtt);
     t->rec.rack_on = true;
 }
 
 void tcp_rack_free(struct tcb *t) { sendmap_free(&t->rack.map); }
 
-static ust_time_t rack_min_rtt(const struct tcp_rack *r)
-{
-    return r->min_rtt_prev < r->min_rtt_cur ? r->min_rtt_prev : r->min_rtt_cur;
-}
-
-void tcp_rack_rtt_sample(struct tcb *t, ust_time_t rtt)
-{
-    ust_time_t now = stack_now(t->st);
-    /* RFC 8985 6.2: a windowed minimum that can follow a move to a longer
-     * path: the smaller of the minima of two consecutive half windows. */
-    struct tcp_rack *r = &t->rack;
-    if (now - r->min_rtt_since >= MIN_RTT_WINDOW / 2) {
-        r->min_rtt_prev = r->min_rtt_cur;
-        r->min_rtt_cur = UST_TIME_NEVER;
-        r->min_rtt_since = now;
-    }
-    if (rtt < r->min_rtt_cur)
-        r->min_rtt_cur = rtt;
-}
+/* RFC 8985 6.2 RACK.min_RTT: the connection's windowed minimum
+ * (tcp_minrtt.c), which can follow a move to a longer path. */
+static ust_time_t rack_min_rtt(const struct tcb *t) { return tcp_minrtt_get(&t->min_rtt); }
 
 void tcp_rack_sent(struct tcb *t, uint32_t seq, uint32_t len, bool new_data)
 {
@@ -135,7 +114,7 @@ static bool ack_ambiguous(const struct tcb *t, const struct rack_seg *g, const s
         if (seq_lt(h->opts.ts_ecr, tsval))
             return true;
     }
-    ust_time_t min = rack_min_rtt(&t->rack);
+    ust_time_t min = rack_min_rtt(t);
     return min != UST_TIME_NEVER && stack_now(t->st) - g->xmit_ts < min;
 }
 
@@ -228,7 +207,7 @@ static ust_time_t reo_wnd(const struct tcb *t)
         if (sendmap_count(&r->map, RS_SACKED) >= DUP_THRESH)
             return 0;
     }
-    ust_time_t min = rack_min_rtt(r);
+    ust_time_t min = rack_min_rtt(t);
     if (min == UST_TIME_NEVER)
         return 0;
     ust_time_t w = r->reo_wnd_mult * min / 4;

@@ -51,10 +51,6 @@ struct tcp_rack {
     ust_time_t rtt;           /* RACK.rtt */
     uint32_t fack;            /* RACK.fack: highest end_seq delivered */
     bool reordering_seen;     /* RACK.reordering_seen */
-    ust_time_t min_rtt_prev;  /* RACK.min_RTT is the smaller of the minima of */
-    ust_time_t min_rtt_cur;   /* the previous and the current half window
-                                 (UST_TIME_NEVER: no sample) */
-    ust_time_t min_rtt_since; /* when the current half began */
     unsigned reo_wnd_mult;    /* RACK.reo_wnd_mult */
     unsigned reo_wnd_persist; /* RACK.reo_wnd_persist */
     bool dsack_round_on;      /* RACK.dsack_round is set */

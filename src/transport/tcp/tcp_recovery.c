@@ -129,6 +129,7 @@ uint32_t tcp_cc_send_edge(const struct tcb *t)
 void tcp_cc_reduce(struct tcb *t, uint32_t flight)
 {
     uint32_t cwnd = t->cc.cwnd;
+    tcp_undo_recovery_start(t); /* the window before, if this proves spurious */
     cc_sync(t, stack_now(t->st));
     t->cc_ops->enter_recovery(&t->cc, flight);
     if (!t->cc_ops->owns_cwnd) /* BBR sets cwnd itself */

@@ -40,6 +40,14 @@ void tcp_rtt_sample(struct tcp_rtt *r, ust_time_t rtt)
     r->backoff = 0;
 }
 
+void tcp_rtt_set_min(struct tcp_rtt *r, ust_time_t rto_min)
+{
+    r->rto_min = rto_min;
+    if (r->rto_max < rto_min)
+        r->rto_max = rto_min;
+    r->rto = clamp(r, r->has_sample ? r->srtt + RTT_K * r->rttvar : r->rto);
+}
+
 ust_time_t tcp_rtt_rto(const struct tcp_rtt *r)
 {
     ust_time_t v = r->rto;

@@ -20,6 +20,8 @@ struct tcp_rtt {
 void tcp_rtt_init(struct tcp_rtt *r, ust_time_t initial, ust_time_t rto_min, ust_time_t rto_max);
 /* Feeds one measurement (RFC 6298 2.2 / 2.3); clears the back-off. */
 void tcp_rtt_sample(struct tcp_rtt *r, ust_time_t rtt);
+/* A new lower bound (UST_TCP_RTO_MIN); the RTO is clamped again. */
+void tcp_rtt_set_min(struct tcp_rtt *r, ust_time_t rto_min);
 /* The RTO to arm now: base << backoff, within [rto_min, rto_max]. */
 ust_time_t tcp_rtt_rto(const struct tcp_rtt *r);
 /* RFC 6298 5.5: the timer expired, double the RTO (up to rto_max). */

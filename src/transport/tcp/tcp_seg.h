@@ -29,4 +29,13 @@ static inline uint32_t seg_seqlen(const struct seg *s)
  * Returns false to stop processing the segment. */
 bool tcp_ack_input(struct tcb *tcb, const struct seg *s);
 
+/* ---- tcp_rtt_meas.c / tcp_undo.c: what an ACK tells about time -------- */
+/* An acceptable ACK, before SND.UNA moves and before RACK forgets what
+ * it acknowledged: takes the RTT sample it allows, if any. */
+void tcp_rtt_ack(struct tcb *tcb, const struct seg *s);
+/* An acceptable ACK, before RACK and SND.UNA move: D-SACKs, Eifel. */
+void tcp_undo_ack(struct tcb *tcb, const struct seg *s);
+/* After the ACK was processed: the F-RTO steps, the undo. */
+void tcp_undo_ack_done(struct tcb *tcb, const struct seg *s, bool advanced);
+
 #endif

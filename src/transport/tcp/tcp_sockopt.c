@@ -139,6 +139,11 @@ static int sol_tcp_set(struct tcb *t, int name, const void *val, size_t len)
             return UST_ERR_INVAL;
         t->so.ecn_mode = (uint8_t)v;
         return UST_OK;
+    case UST_TCP_RTO_MIN:
+        if (v < 1 || v > 60 * 1000 * 1000)
+            return UST_ERR_INVAL;
+        tcp_rtt_set_min(&t->rtt, (ust_time_t)v * UST_USEC);
+        return UST_OK;
     default:
         return UST_ERR_NOPROTOOPT;
     }
@@ -216,9 +221,15 @@ void tcp_fill_info(const struct tcb *t, struct ust_tcp_info *i)
     i->ecn = t->ecn.ok;
     i->pacing_rate = t->cc.pacing_rate;
     i->delivery_rate = t->rate.delivery_rate;
-    i->min_rtt_us = us32(t->rate.min_rtt);
     if (t->cc_ops->state_name && tcp_state_synchronized(t->state))
         snprintf(i->cc_state, sizeof(i->cc_state), "%s", t->cc_ops->state_name(&t->cc));
+    ust_time_t min = tcp_minrtt_get(&t->min_rtt);
+    i->min_rtt_us = min == UST_TIME_NEVER ? 0 : us32(min);
+    i->rtt_samples = t->ctr.rtt_samples;
+    i->rtt_ambiguous = t->ctr.rtt_ambiguous;
+    i->spurious_dsack = t->ctr.spurious_dsack;
+    i->spurious_rtos = t->ctr.spurious_rtos;
+    i->undos = t->ctr.undos;
 }
 
 static int put_int(void *val, size_t *len, int v)
@@ -269,6 +280,7 @@ int tcp_getsockopt(struct ust_sock *s, int level, int name, void *val, size_t *l
     case TCP_KEEPCNT: return put_int(val, len, (int)t->so.keepcnt);
     case TCP_USER_TIMEOUT: return put_int(val, len, (int)(t->so.user_timeout / UST_MSEC));
     case UST_TCP_ECN: return put_int(val, len, t->so.ecn_mode);
+    case UST_TCP_RTO_MIN: return put_int(val, len, (int)(t->rtt.rto_min / UST_USEC));
     case TCP_CONGESTION: {
         size_t n = strlen(t->cc_ops->name) + 1;
         if (n > *len)

@@ -114,6 +114,7 @@ static void on_rexmt(struct ust_stack *st, struct ust_timer *tm, ust_time_t now)
     if (handshake) {
         t->rxt.syn_retransmitted = true;
     } else {
+        tcp_undo_rto_start(t); /* F-RTO and Eifel may undo it (tcp_undo.c) */
         cc_sync(t, stack_now(st));
         t->cc_ops->on_rto(&t->cc, tcp_flight(t));
         t->rec.fast_recovery = false;

@@ -22,24 +22,27 @@ static bool tlp_allowed(const struct tcb *t)
            sendmap_count(&t->rack.map, RS_SACKED) == 0;
 }
 
-/* Floor of 2 * SRTT in the PTO (the RACK drafts before RFC 8985 had one
- * of 10 ms). On a fast path SRTT says little about when the next ACK
- * comes: samples from timestamps (RFC 7323) count whole milliseconds, so
- * SRTT can read 0; a receiver may hold an ACK for its delayed-ACK timer
- * (40 ms in Linux and in ustack) when fewer than two full segments reach
- * it; a loaded host delays its ACKs by tens of milliseconds. A probe
- * sooner than that is mostly spurious (the interop tests saw D-SACKs for
- * them with 10 and 25 ms), so 50 ms: still a quarter of the minimum RTO. */
-#define TLP_MIN_PTO (50 * UST_MSEC)
+/* The floor of 2 * SRTT in the PTO (cfg.tcp_tlp_min_pto, 2 ms as Linux's
+ * TCP_TIMEOUT_MIN). SRTT comes from the send map's nanosecond send times
+ * (tcp_rtt_meas.c), so on a sub-millisecond path 2 * SRTT can be a few
+ * tens of microseconds: less than a loaded host takes to schedule the
+ * peer's ACK or our own timer. A probe that goes too early is only one
+ * segment, and harmless: the peer's D-SACK for it closes the episode
+ * without a reduction (7.4.1), and if a reduction was made it is undone
+ * (tcp_undo.c). A floor of tens of milliseconds (the RACK drafts had
+ * 10 ms) would cost hundreds of round trips on such a path for every tail
+ * loss. The single-segment case still adds max_ack_delay: that ACK may be
+ * held for the peer's delayed-ACK timer. */
 
 /* RFC 8985 7.2 TLP_calc_PTO. */
 static ust_time_t tlp_pto(const struct tcb *t)
 {
     ust_time_t now = stack_now(t->st), pto = UST_SEC; /* no SRTT yet: 1 s */
     if (t->rtt.has_sample) {
+        ust_time_t floor = ust_stack_config(t->st)->tcp_tlp_min_pto;
         pto = 2 * t->rtt.srtt;
-        if (pto < TLP_MIN_PTO)
-            pto = TLP_MIN_PTO;
+        if (pto < floor)
+            pto = floor;
         if (tcp_flight(t) <= t->opt.mss) /* one segment: its ACK may be delayed */
             pto += ust_stack_config(t->st)->tcp_tlp_max_ack_delay;
     }

@@ -1,0 +1,239 @@
+/* Undo of a congestion response that proves spurious. A recovery episode
+ * (tcp_cc_reduce) or an RTO keeps the window it started from; when the
+ * peer shows that the retransmissions were not needed, cwnd and ssthresh
+ * go back (the larger of now and then, as Linux) and the algorithm gets
+ * its own state back (cc_ops.undo). Three detectors:
+ *
+ * - D-SACK (RFC 3708 3): every byte retransmitted in the episode came
+ *   back as a duplicate. The count starts with the retransmissions still
+ *   outstanding (a tail loss probe's), since their D-SACKs come too.
+ * - Eifel (RFC 3522 2): the ACK of the first retransmission echoes a
+ *   timestamp older than that retransmission's, so the original arrived.
+ *   With a timestamp clock of 1 ms, a retransmission in the same tick as
+ *   the original cannot be told apart and is taken as needed.
+ * - F-RTO (RFC 5682 3, with the SACK-enhanced rule of RFC 4138 appendix
+ *   B that Linux has): after an RTO only the first segment is resent; on
+ *   the first ACK that acknowledges it (duplicate ACKs before it change
+ *   nothing), up to two new segments go instead of more retransmissions
+ *   (tcp_undo_frto_hold); if the next ACK delivers data that was sent
+ *   before the RTO (below its RecoveryPoint) and never resent, not all was
+ *   lost and the timeout was spurious. Anything else (a duplicate ACK,
+ *   SACKs of the new data alone) means it was real: recovery goes on as
+ *   usual, RACK resends what it marked lost.
+ *
+ * The response to a spurious timeout is Eifel's (RFC 4015 3): the window
+ * is restored, the segments marked lost are unmarked and transmission
+ * resumes with new data; the RTO's back-off ends with the next sample. */
+#include "core/services.h"
+#include "core/trace.h"
+#include "tcp.h"
+#include "tcp_seg.h"
+#include "wire/seq.h"
+
+enum undo_why { UNDO_NONE, UNDO_DSACK, UNDO_EIFEL, UNDO_FRTO };
+
+/* Retransmitted bytes not yet SACKed: their D-SACKs are to come. */
+static uint32_t retrans_outstanding(const struct tcb *t)
+{
+    const struct sendmap *m = &t->rack.map;
+    uint32_t n = 0;
+    for (unsigned i = 0; i < m->n; i++)
+        if ((m->s[i].flags & (RS_RETRANS | RS_SACKED)) == RS_RETRANS)
+            n += m->s[i].end - m->s[i].start;
+    return n;
+}
+
+/* A reduction is part of the episode kept so far while SND.UNA is below
+ * where that episode began to end: the window before it stays. */
+static bool same_episode(const struct tcb *t)
+{
+    return t->undo.armed && seq_lt(t->snd.una, t->undo.high);
+}
+
+static void arm(struct tcb *t, bool rto)
+{
+    struct tcp_undo *u = &t->undo;
+    *u = (struct tcp_undo){.armed = true, .rto = rto, .prior = t->cc, .marker = t->snd.una,
+                           .high = t->snd.max, .retrans = retrans_outstanding(t)};
+    u->retrans_any = u->retrans != 0;
+}
+
+void tcp_undo_recovery_start(struct tcb *t)
+{
+    if (!same_episode(t))
+        arm(t, false);
+}
+
+void tcp_undo_rto_start(struct tcb *t)
+{
+    struct tcp_undo *u = &t->undo;
+    bool first = !(t->rec.fast_recovery || t->rec.rto_recovery);
+    if (same_episode(t)) {
+        u->rto = true;
+        u->frto = 0; /* RFC 5682 3 step 1: not again within an episode */
+        return;
+    }
+    arm(t, true);
+    /* step 1: only when RACK (SACK) can hold the other retransmissions */
+    if (first && tcp_rack_on(t) && ust_stack_config(t->st)->tcp_frto)
+        u->frto = 2;
+}
+
+void tcp_undo_retransmitted(struct tcb *t, uint32_t seq, uint32_t len)
+{
+    struct tcp_undo *u = &t->undo;
+    if (!u->armed || len == 0)
+        return;
+    u->retrans += len;
+    u->retrans_any = true;
+    if (!u->ts_set && t->opt.ts_ok) { /* RFC 3522 2: RetransmitTS */
+        u->ts_set = true;
+        u->retrans_ts = tcp_ts_now(t);
+        u->first_end = seq + len;
+    }
+}
+
+/* RFC 3708 3: a D-SACK for data of the episode (not older) cancels as
+ * much of its retransmissions; when none is left, all were spurious. */
+static bool dsack_all_spurious(struct tcb *t, const struct seg *s)
+{
+    struct tcp_undo *u = &t->undo;
+    const struct tcp_opts *o = &s->h->opts;
+    if (!t->opt.sack_ok || !tcp_sack_is_dsack(o, s->ack) || seq_lt(o->sack[0].left, u->marker))
+        return false;
+    uint32_t len = o->sack[0].right - o->sack[0].left;
+    u->retrans -= len < u->retrans ? len : u->retrans;
+    return u->retrans_any && u->retrans == 0;
+}
+
+/* RFC 3522 2: the first ACK that acknowledges the first retransmission
+ * echoes a TSval older than RetransmitTS. */
+static bool eifel_spurious(struct tcb *t, const struct seg *s)
+{
+    struct tcp_undo *u = &t->undo;
+    const struct tcp_opts *o = &s->h->opts;
+    if (!u->ts_set || u->eifel_done || !seq_gt(s->ack, t->snd.una) || seq_lt(s->ack, u->first_end))
+        return false;
+    u->eifel_done = true;
+    return o->has_timestamp && o->ts_ecr && seq_lt(o->ts_ecr, u->retrans_ts);
+}
+
+/* RFC 5682 appendix (SACK): the ACK delivers, cumulatively or in a SACK
+ * block, data sent before the RTO (below RecoveryPoint) and never resent. */
+static bool delivered_original(const struct tcb *t, const struct seg *s)
+{
+    const struct sendmap *m = &t->rack.map;
+    const struct tcp_opts *o = &s->h->opts;
+    unsigned first = tcp_sack_is_dsack(o, s->ack) ? 1 : 0;
+    for (unsigned i = 0; i < m->n && seq_lt(m->s[i].start, t->undo.high); i++) {
+        const struct rack_seg *g = &m->s[i];
+        if (g->flags & (RS_RETRANS | RS_SACKED))
+            continue;
+        if (seq_lt(g->start, s->ack))
+            return true;
+        for (unsigned k = first; k < o->num_sack && k < TCP_MAX_SACK_BLOCKS; k++)
+            if (seq_le(o->sack[k].left, g->start) && seq_ge(o->sack[k].right, g->end))
+                return true;
+    }
+    return false;
+}
+
+void tcp_undo_ack(struct tcb *t, const struct seg *s)
+{
+    struct tcp_undo *u = &t->undo;
+    u->verdict = UNDO_NONE;
+    if (!u->armed)
+        return;
+    u->ack_orig = u->frto && delivered_original(t, s);
+    if (dsack_all_spurious(t, s))
+        u->verdict = (uint8_t)UNDO_DSACK;
+    else if (eifel_spurious(t, s))
+        u->verdict = (uint8_t)UNDO_EIFEL;
+}
+
+/* New data may go: some is queued beyond SND.MAX and the peer's window
+ * has room for it. */
+static bool new_data_can_go(const struct tcb *t)
+{
+    uint32_t data_end = tcp_snd_data_seq(t) + (uint32_t)ring_len(&t->snd.buf);
+    return seq_lt(t->snd.max, data_end) && seq_lt(t->snd.max, t->snd.una + t->snd.wnd);
+}
+
+/* RFC 5682 3 steps 2 and 3, on the ACKs after the RTO. */
+static enum undo_why frto_step(struct tcb *t, const struct seg *s, bool advanced)
+{
+    struct tcp_undo *u = &t->undo;
+    if (u->frto == 2) {
+        if (!advanced)
+            return UNDO_NONE; /* not yet the ACK of the retransmission */
+        if (seq_ge(s->ack, u->high) || !new_data_can_go(t))
+            u->frto = 0;      /* 2a, or no new data to test with: as usual */
+        else
+            u->frto = 3;      /* 2b: new data goes with this ACK's output */
+        return UNDO_NONE;
+    }
+    if (u->ack_orig)
+        return UNDO_FRTO;     /* 3b: data sent before the RTO was not lost */
+    u->frto = 0;              /* 3a: the loss was real; RACK resends the rest */
+    return UNDO_NONE;
+}
+
+static void count(struct tcb *t, enum undo_why why)
+{
+    struct ust_stats *stats = stack_stats(t->st);
+    if (t->undo.rto) {
+        stats->tcp.SpuriousRtos++;
+        t->ctr.spurious_rtos++;
+    }
+    if (why == UNDO_DSACK) {
+        stats->tcp.SpuriousDsack++;
+        t->ctr.spurious_dsack++;
+    } else if (why == UNDO_EIFEL && !t->undo.rto) {
+        stats->tcp.SpuriousEifel++;
+    }
+    stats->tcp.Undos++;
+    t->ctr.undos++;
+}
+
+/* The window goes back and the episode ends (RFC 4015 3 for a timeout:
+ * nothing more is resent, new data goes next). */
+static void undo(struct tcb *t, enum undo_why why)
+{
+    static const char *const name[] = {"", "D-SACK", "Eifel", "F-RTO"};
+    struct tcp_undo *u = &t->undo;
+    char b[64];
+    count(t, why);
+    if (t->cc.cwnd < u->prior.cwnd)
+        t->cc.cwnd = u->prior.cwnd;
+    if (t->cc.ssthresh < u->prior.ssthresh)
+        t->cc.ssthresh = u->prior.ssthresh;
+    if (t->cc_ops->undo) {
+        cc_sync(t, stack_now(t->st));
+        t->cc_ops->undo(&t->cc, &u->prior);
+    }
+    if (u->rto) {
+        t->rxt.retries = 0;
+        if (!tcp_rack_on(t))
+            t->snd.nxt = t->snd.max;
+    }
+    t->rec.fast_recovery = false;
+    t->rec.rto_recovery = false;
+    sendmap_clear_flag(&t->rack.map, RS_LOST);
+    TCB_TRACE(t, "%s spurious %s (%s): cwnd %u ssthresh %u restored", tcb_str(t, b, sizeof(b)),
+              u->rto ? "timeout" : "recovery", name[why], t->cc.cwnd, t->cc.ssthresh);
+    u->armed = false;
+    u->frto = 0;
+}
+
+void tcp_undo_ack_done(struct tcb *t, const struct seg *s, bool advanced)
+{
+    struct tcp_undo *u = &t->undo;
+    enum undo_why why = (enum undo_why)u->verdict;
+    u->verdict = UNDO_NONE;
+    if (!u->armed)
+        return;
+    if (why == UNDO_NONE && u->frto)
+        why = frto_step(t, s, advanced);
+    if (why != UNDO_NONE)
+        undo(t, why);
+}
