@@ -169,10 +169,19 @@ loss_counts() {
              END { printf "%d %d %d\n", seen, dropped, size }'
 }
 
+# tcpext NS: "timeouts loss_probes" of the namespace's TCP (Linux's counters
+# TcpExt TCPTimeouts and TCPLossProbes in /proc/net/netstat).
+tcpext() {
+    in_ns "$1" awk '$1 == "TcpExt:" {
+        if (!n) { for (i = 2; i <= NF; i++) h[i] = $i; n = 1; next }
+        for (i = 2; i <= NF; i++) v[h[i]] = $i }
+        END { printf "%d %d\n", v["TCPTimeouts"], v["TCPLossProbes"] }' /proc/net/netstat
+}
+
 # --- cells ------------------------------------------------------------------
 # The result of each cell, by "COLUMN,LEVEL": VAL (Mbit/s, "n/a" or "fail"),
 # WHY (footnote text, if any), DROP (dropped/seen), and the sender's output.
-declare -A VAL WHY DROP SENDER MAXSIZE
+declare -A VAL WHY DROP SENDER MAXSIZE LX_RTOS LX_TLPS
 FOOTNOTES=()
 
 # Mbit/s formatted as the table shows it.
@@ -218,11 +227,16 @@ cell() {
         return 0
     fi
     [ "$hook" = - ] || $hook
+    local rto0 tlp0 rto1 tlp1
+    read -r rto0 tlp0 < <(tcpext "$cns")
     t0=$(date +%s.%N)
     run_client "$key-source" "$cns" "$TIMEOUT" taskset -c $SRC_CPU "${ccmd[@]}" \
         source "$SERVER_HOST" $PORT $BULK_BYTES "$SECS" || rc=$?
     t1=$(date +%s.%N)
     wait_server 250
+    read -r rto1 tlp1 < <(tcpext "$cns") # the client sends: its namespace's counters
+    LX_RTOS[$key]=$((rto1 - rto0))
+    LX_TLPS[$key]=$((tlp1 - tlp0))
     read -r seen dropped size < <(loss_counts "$key-sink")
     DROP[$key]=$(awk -v s="$seen" -v d="$dropped" 'BEGIN { if (s > 0) printf "%.3f", 100 * d / s }')
     MAXSIZE[$key]=$size
@@ -309,7 +323,7 @@ ratio() {
     awk -v a="${1#\~}" -v b="${2#\~}" 'BEGIN {
         if (a !~ /^[0-9.]+$/ || b !~ /^[0-9.]+$/ || b == 0) { print "-"; exit }
         r = a / b
-        if (r >= 10) printf "%.0fx", r; else if (r >= 0.1) printf "%.2fx", r; else printf "%.3fx", r }'
+        if (r >= 10) printf "%.0f×", r; else if (r >= 0.1) printf "%.2f×", r; else printf "%.3f×", r }'
 }
 # drops LEVEL: the measured drop rate, lowest-highest over the level's cells.
 drops() {
@@ -345,9 +359,9 @@ sender_row() { # LEVEL LABEL KEY
     if [[ $3 == u* ]]; then # ustack: the stack's counters (one connection per process)
         rtos=$(line_field "$out" tcpstats Timeouts)
         tlps=$(line_field "$out" tcpstats TlpProbes)
-    else # Linux: TCP_INFO has no count of timeouts
-        rtos=-
-        tlps=-
+    else # Linux: the sender's namespace's counters over the cell
+        rtos=${LX_RTOS[$3]:-}
+        tlps=${LX_TLPS[$3]:-}
     fi
     awk -v lv="$1" -v who="$2" -v mbps="${VAL[$3]}" -v rtx="$(line_field "$out" tcpinfo total_retrans)" \
         -v rtos="${rtos:-0}" -v tlps="${tlps:-0}" -v srtt="$(line_field "$out" tcpinfo rtt_us)" \
@@ -359,13 +373,14 @@ sender_row() { # LEVEL LABEL KEY
                         lv, who, mbps, rtx, rtos, tlps, srtt / 1000, rto / 1000, cwnd / mss, st }'
 }
 echo
-printf "Senders' counters at the end of each transfer (TCP_INFO; ustack's RTOs and TLPs from its stack counters)\n\n"
+printf "Senders' counters at the end of each transfer (TCP_INFO; RTOs and TLPs: ustack's TCP counters\nTimeouts and TlpProbes, Linux's TcpExt TCPTimeouts and TCPLossProbes in the sender's namespace)\n\n"
 printf "| loss | sender | Mbit/s | retransmitted segs | RTOs | TLPs | srtt ms | rto ms | cwnd MSS | ssthresh MSS |\n"
 printf "|---|---|---|---|---|---|---|---|---|---|\n"
 for lv in $LEVELS; do
     sender_row "$lv" "ustack newreno" "uout,$lv"
     sender_row "$lv" "ustack bbr" "ubbr,$lv"
     sender_row "$lv" "Linux reno (veth)" "llreno,$lv"
+    sender_row "$lv" "Linux reno (to ustack)" "lin,$lv"
     sender_row "$lv" "Linux bbr (veth)" "llbbr,$lv"
 done
 if [ -n "${BENCH_LOSS_RAW:-}" ]; then
