@@ -1,3 +1,4 @@
+# shellcheck shell=bash
 # Shell functions shared by bench/tcp.sh and bench/loss.sh (sourced, not run).
 #
 # The caller sets TMP (a directory for the programs' outputs: NAME.out and

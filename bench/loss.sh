@@ -200,7 +200,7 @@ NTAP=0
 btc() { # [--cc NAME]: the bench_tcp command line, a fresh TAP name each time
     NTAP=$((NTAP + 1))
     TAP=ustap$NTAP
-    BTC=("$BT" --tap "$TAP" --addr $U_ADDR/24 --host-addr $H_ADDR/24 --buf "$BUF" "$@")
+    BTC=("$BT" --tap "$TAP" --addr "$U_ADDR/24" --host-addr "$H_ADDR/24" --buf "$BUF" "$@")
 }
 
 # tap_one_segment: one TCP segment per skb from Linux to the TAP (see the
@@ -327,7 +327,7 @@ ratio() {
 }
 # drops LEVEL: the measured drop rate, lowest-highest over the level's cells.
 drops() {
-    local k v lo= hi=
+    local k v lo="" hi=""
     for k in llbbr llreno uout lin ubbr; do
         v=${DROP[$k,$1]:-}
         [ -n "$v" ] || continue
