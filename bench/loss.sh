@@ -178,10 +178,22 @@ tcpext() {
         END { printf "%d %d\n", v["TCPTimeouts"], v["TCPLossProbes"] }' /proc/net/netstat
 }
 
+# softnet_drops: packets the kernel dropped because a CPU's input backlog
+# was full (netdev_max_backlog; /proc/net/softnet_stat column 2, hex, the
+# whole machine): losses no nftables rule sees, at any loss level.
+softnet_drops() {
+    local line cols sum=0
+    while read -r line; do
+        read -ra cols <<<"$line"
+        sum=$((sum + 16#${cols[1]}))
+    done </proc/net/softnet_stat
+    echo "$sum"
+}
+
 # --- cells ------------------------------------------------------------------
 # The result of each cell, by "COLUMN,LEVEL": VAL (Mbit/s, "n/a" or "fail"),
 # WHY (footnote text, if any), DROP (dropped/seen), and the sender's output.
-declare -A VAL WHY DROP SENDER MAXSIZE LX_RTOS LX_TLPS
+declare -A VAL WHY DROP SENDER MAXSIZE LX_RTOS LX_TLPS BACKLOG
 FOOTNOTES=()
 
 # Mbit/s formatted as the table shows it.
@@ -227,8 +239,9 @@ cell() {
         return 0
     fi
     [ "$hook" = - ] || $hook
-    local rto0 tlp0 rto1 tlp1
+    local rto0 tlp0 rto1 tlp1 bl0
     read -r rto0 tlp0 < <(tcpext "$cns")
+    bl0=$(softnet_drops)
     t0=$(date +%s.%N)
     run_client "$key-source" "$cns" "$TIMEOUT" taskset -c $SRC_CPU "${ccmd[@]}" \
         source "$SERVER_HOST" $PORT $BULK_BYTES "$SECS" || rc=$?
@@ -237,6 +250,7 @@ cell() {
     read -r rto1 tlp1 < <(tcpext "$cns") # the client sends: its namespace's counters
     LX_RTOS[$key]=$((rto1 - rto0))
     LX_TLPS[$key]=$((tlp1 - tlp0))
+    BACKLOG[$key]=$(($(softnet_drops) - bl0))
     read -r seen dropped size < <(loss_counts "$key-sink")
     DROP[$key]=$(awk -v s="$seen" -v d="$dropped" 'BEGIN { if (s > 0) printf "%.3f", 100 * d / s }')
     MAXSIZE[$key]=$size
@@ -367,15 +381,16 @@ sender_row() { # LEVEL LABEL KEY
         -v rtos="${rtos:-0}" -v tlps="${tlps:-0}" -v srtt="$(line_field "$out" tcpinfo rtt_us)" \
         -v rto="$(line_field "$out" tcpinfo rto_us)" -v mss="$mss" \
         -v cwnd="$(line_field "$out" tcpinfo cwnd)" -v ssth="$(line_field "$out" tcpinfo ssthresh)" \
+        -v bl="${BACKLOG[$3]:--}" \
         'BEGIN { if (mss <= 0) mss = 1
                  st = ssth >= 2^30 ? "inf" : sprintf("%.1f", ssth / mss)
-                 printf "| %s%% | %s | %s | %s | %s | %s | %.2f | %.0f | %.1f | %s |\n",
-                        lv, who, mbps, rtx, rtos, tlps, srtt / 1000, rto / 1000, cwnd / mss, st }'
+                 printf "| %s%% | %s | %s | %s | %s | %s | %.2f | %.0f | %.1f | %s | %s |\n",
+                        lv, who, mbps, rtx, rtos, tlps, srtt / 1000, rto / 1000, cwnd / mss, st, bl }'
 }
 echo
 printf "Senders' counters at the end of each transfer (TCP_INFO; RTOs and TLPs: ustack's TCP counters\nTimeouts and TlpProbes, Linux's TcpExt TCPTimeouts and TCPLossProbes in the sender's namespace)\n\n"
-printf "| loss | sender | Mbit/s | retransmitted segs | RTOs | TLPs | srtt ms | rto ms | cwnd MSS | ssthresh MSS |\n"
-printf "|---|---|---|---|---|---|---|---|---|---|\n"
+printf "| loss | sender | Mbit/s | retransmitted segs | RTOs | TLPs | srtt ms | rto ms | cwnd MSS | ssthresh MSS | backlog drops |\n"
+printf "|---|---|---|---|---|---|---|---|---|---|---|\n"
 for lv in $LEVELS; do
     sender_row "$lv" "ustack newreno" "uout,$lv"
     sender_row "$lv" "ustack bbr" "ubbr,$lv"
@@ -416,6 +431,10 @@ notes:
   echo "the data dropped by ustack's fault injector as it arrives
   (bench_tcp --rx-loss, counted in \"dropped %\"), the ACKs by nftables; the
   Linux sender keeps GSO, as over veth").
+- backlog drops: packets the kernel dropped during the cell because a CPU's
+  input queue was full (netdev_max_backlog; /proc/net/softnet_stat, the whole
+  machine): a loss no nftables rule counts, which shows up as retransmissions
+  even at 0%.
 - vs reno = the cell / Linux->Linux reno; vs Linux bbr = ustack bbr / Linux->Linux bbr.
 - Load average at start: $LOAD_START, at the end: $(cut -d' ' -f1-3 /proc/loadavg)
   (2 vCPUs shared: other work on the machine shows in the numbers).
