@@ -16,29 +16,31 @@
 #        BENCH_LOSS_RAW=1    also print every ustack sender's non-zero TCP counters
 #        BENCH_LOSS_KEEP=1   keep the programs' outputs (the path is printed)
 #
-#        BENCH_LOSS_LIN=nft  Linux(reno)->ustack data dropped by nftables too (see below)
-#
 # Loss: nftables in the namespaces, an inet table whose rule
 #   counter numgen random mod 1000 < N counter drop
 # (N per mille) sits on the input and output hooks of the TAP in the TAP's
 # namespace, and on the input hook of veth0 in each veth namespace. The
 # two counters give the packets seen and dropped, shown under the table.
-# Loss must hit single segments, as a lossy wire does: Linux TCP always
-# builds GSO packets of up to 64 KB (even with GSO "off", it then cuts them
-# in software at the device), and the output hook sees them uncut. So:
+# Loss must act as a lossy wire does, on single segments the sender
+# believes were sent. Two things stop the output hook from doing that to
+# data Linux sends: Linux TCP always builds GSO packets of up to 64 KB (even
+# with GSO "off", it then cuts them in software at the device), and the
+# output hook sees them uncut; and a packet dropped there is an error the
+# sending TCP sees at once (the segment stays unsent and goes again, with no
+# congestion response). So data is dropped where it arrives:
 # - veth: TSO/GSO/GRO off on both ends (ethtool -K), so that every packet
-#   crosses the pair as one segment, and loss is applied where packets
-#   arrive (input hook of each end); the sender keeps its normal GSO path;
-# - TAP, ustack sending: the data arrive at the input hook frame by frame,
-#   the ACKs leave through the output hook (small, one segment each);
-# - TAP, Linux sending (the "Linux(reno)->ustack" column): no hook of the
-#   Linux side sees that data cut into segments, so ustack drops it as it
-#   arrives (bench_tcp --rx-loss: the TAP's fault injector, the same
-#   probability, its own counters), and nftables drops the ACKs on input.
-#   Making Linux send one segment per skb instead (gso_max_segs 1 on the
-#   TAP; BENCH_LOSS_LIN=nft) lets nftables drop the data, but costs that
-#   Linux sender about 3/4 of its throughput at 0% loss on this machine
-#   (3300 -> 840 Mbit/s), which is not ustack's doing.
+#   crosses the pair as one segment, and loss on the input hook of each end
+#   (data at the receiver's, ACKs at the sender's); the sender keeps its
+#   normal GSO path;
+# - TAP, ustack sending: the data arrive at the input hook frame by frame;
+#   Linux's ACKs are dropped on the output hook (a lost ACK is not sent
+#   again, so there it is the same as a loss on the wire);
+# - TAP, Linux sending (the "Linux(reno)->ustack" column): ustack drops the
+#   data as it arrives (bench_tcp --rx-loss: the TAP's fault injector, the
+#   same probability, counted with the rest), nftables ustack's ACKs on the
+#   input hook. (Dropping that data on the output hook instead, with
+#   gso_max_segs 1 on the TAP, gave 1066 Mbit/s at 1% with a final cwnd of
+#   904 segments: the sender resent each drop at once and never reduced.)
 # The counters' mean packet size (shown) is the check: at most one MTU.
 set -euo pipefail
 
@@ -215,10 +217,6 @@ btc() { # [--cc NAME]: the bench_tcp command line, a fresh TAP name each time
     BTC=("$BT" --tap "$TAP" --addr "$U_ADDR/24" --host-addr "$H_ADDR/24" --buf "$BUF" "$@")
 }
 
-# tap_one_segment: one TCP segment per skb from Linux to the TAP (see the
-# top); before the connection opens: the socket reads it at connect.
-tap_one_segment() { in_ns "$NS_TAP" ip link set dev "$TAP" gso_max_segs 1; }
-
 # cell KEY SERVER_NS CLIENT_NS HOOK SERVER_CMD... -- CLIENT_CMD...: one
 # bulk transfer, the sender for SECS seconds, loss PM per mille on the TAP's
 # hooks TAP_HOOKS and on the veth; HOOK (or "-") runs once the server is
@@ -308,15 +306,10 @@ for lv in $LEVELS; do
     btc
     cell "uout,$lv" "$NS_TAP" "$NS_TAP" - "$LP" -- "${BTC[@]}"
     SERVER_HOST=$U_ADDR
-    if [ "${BENCH_LOSS_LIN:-}" = nft ]; then
-        btc
-        cell "lin,$lv" "$NS_TAP" "$NS_TAP" tap_one_segment "${BTC[@]}" -- "$LP"
-    else
-        btc --rx-loss "$(awk -v m="$PM" 'BEGIN { print m / 1000 }')"
-        TAP_HOOKS=input
-        cell "lin,$lv" "$NS_TAP" "$NS_TAP" - "${BTC[@]}" -- "$LP"
-        TAP_HOOKS="input output"
-    fi
+    btc --rx-loss "$(awk -v m="$PM" 'BEGIN { print m / 1000 }')"
+    TAP_HOOKS=input
+    cell "lin,$lv" "$NS_TAP" "$NS_TAP" - "${BTC[@]}" -- "$LP"
+    TAP_HOOKS="input output"
     if [ $ustack_bbr != no ]; then
         SERVER_HOST=$H_ADDR
         btc --cc bbr
@@ -425,12 +418,10 @@ notes:
   off). "dropped %": the counters' dropped/seen over both directions, lowest
   and highest of the level's cells; largest mean size of a packet the rules
   saw: $maxsize bytes (one segment: at most 1500).
-- Linux(reno)->ustack: $([ "${BENCH_LOSS_LIN:-}" = nft ] &&
-  echo "the data dropped by nftables, the Linux sender sending one segment per
-  skb (gso_max_segs 1 on the TAP): that costs it CPU time" ||
-  echo "the data dropped by ustack's fault injector as it arrives
-  (bench_tcp --rx-loss, counted in \"dropped %\"), the ACKs by nftables; the
-  Linux sender keeps GSO, as over veth").
+- Linux(reno)->ustack: the data dropped by ustack's fault injector as it arrives
+  (bench_tcp --rx-loss, counted in "dropped %"), the ACKs by nftables; the
+  Linux sender keeps GSO, as over veth (see the top of bench/loss.sh: why no
+  data Linux sends is dropped on the output hook).
 - backlog drops: packets the kernel dropped during the cell because a CPU's
   input queue was full (netdev_max_backlog; /proc/net/softnet_stat, the whole
   machine): a loss no nftables rule counts, which shows up as retransmissions
