@@ -265,6 +265,7 @@ cell_value() {
     sent=$(field "$key-source" bytes)
     if [ "$rc" -eq 3 ] && grep -q "not available" "$TMP/$key-source.err"; then
         VAL[$key]=n/a
+        unset "DROP[$key]" # what the TAP saw while it existed is not a transfer
         return 0
     fi
     if [ "$rc" -eq 0 ] && [ -n "$got" ]; then
