@@ -18,8 +18,8 @@
  *
  * --rx-loss P drops each frame the TAP delivers with probability P (0..1)
  * before the stack sees it (the device's fault injector, ust_dev_faults_set):
- * random loss on the way to ustack where the kernel cannot drop single
- * segments (bench/loss.sh).
+ * random loss on the way to ustack, where nftables on the Linux side cannot
+ * act as a wire would (bench/loss.sh says why).
  *
  * At the end of a bulk transfer (sink, source) the connection is described
  * on stdout by a "tcpinfo" line (UST_TCP_INFO) and a "tcpstats" line (the
