@@ -396,8 +396,8 @@ if [ -n "${BENCH_LOSS_RAW:-}" ]; then
     echo
     for lv in $LEVELS; do
         for k in uout ubbr; do
-            [ -f "$TMP/$k,$lv-source.out" ] || continue
-            echo "$k $lv%: $(grep '^tcpstats' "$TMP/$k,$lv-source.out" || true)"
+            grep -q '^tcpstats' "$TMP/$k,$lv-source.out" 2>/dev/null || continue
+            echo "$k $lv%: $(grep '^tcpstats' "$TMP/$k,$lv-source.out")"
         done
     done
 fi
