@@ -30,8 +30,10 @@ demo: build
 	@./$(BUILD)/ustack demo
 
 bench: build
+	@bash scripts/deps.sh bench
 	@bash bench/run.sh $(BUILD)
-	@if [ -f bench/tcp.sh ]; then bash bench/tcp.sh $(BUILD); fi
+	@bash bench/tcp.sh $(BUILD)
+	@bash bench/loss.sh $(BUILD)
 
 fuzz: deps
 	@bash scripts/fuzz.sh $(FUZZ_BUILD)

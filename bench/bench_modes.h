@@ -6,6 +6,9 @@
  * Modes (all print one "result ..." line of key=value pairs on stdout;
  * servers print "ready" once they listen):
  *   sink PORT                 accept one connection, read and discard until EOF
+ *                             (a "progress bytes=N secs=S" line at most once a
+ *                             second while data arrives, so that a run stopped
+ *                             before EOF still tells what it received)
  *   source HOST PORT BYTES [SECS]  connect, send BYTES (or for SECS), close
  *   echo PORT                 1-byte ping-pong server (TCP_NODELAY)
  *   pingpong HOST PORT N      1-byte ping-pong client: N round trips
@@ -51,6 +54,10 @@ struct bench_api {
     long long (*mem_sample)(void *ctx);
     const char *mem_method;
     int mem_endpoints;
+    /* Optional (NULL: nothing): prints what the stack knows about connection
+     * fd (lines of key=value pairs on stdout, e.g. "tcpinfo ..."), called by
+     * the bulk modes after the transfer, before the close. */
+    void (*conn_report)(void *ctx, int fd);
 };
 
 static double bench_now(void)
@@ -121,10 +128,13 @@ static int bench_connect(const struct bench_api *api, const struct sockaddr_in *
     return fd;
 }
 
-/* Reads until EOF; returns the byte count (or -1). */
+/* Reads until EOF; returns the byte count (or -1). With `first`, records
+ * the time of the first byte and prints a progress line at most once a
+ * second (from the first byte). */
 static long long bench_drain(const struct bench_api *api, int fd, char *buf, double *first)
 {
     long long total = 0;
+    double next_progress = 0;
     for (;;) {
         ssize_t n = api->recv(api->ctx, fd, buf, BENCH_IO_CHUNK);
         if (n == 0)
@@ -134,9 +144,26 @@ static long long bench_drain(const struct bench_api *api, int fd, char *buf, dou
                 continue;
             return -1;
         }
-        if (first && total == 0)
-            *first = bench_now();
         total += n;
+        if (!first)
+            continue;
+        double now = bench_now();
+        if (total == n) {
+            *first = now;
+            next_progress = now + 1;
+        } else if (now >= next_progress) {
+            printf("progress bytes=%lld secs=%.6f\n", total, now - *first);
+            fflush(stdout);
+            next_progress = now + 1;
+        }
+    }
+}
+
+static void bench_conn_report(const struct bench_api *api, int fd)
+{
+    if (api->conn_report) {
+        api->conn_report(api->ctx, fd);
+        fflush(stdout);
     }
 }
 
@@ -154,6 +181,7 @@ static int mode_sink(const struct bench_api *api, const char *port)
     double t1 = bench_now();
     if (total < 0)
         return bench_fail(api, "recv");
+    bench_conn_report(api, fd);
     api->close(api->ctx, fd);
     api->close(api->ctx, lfd);
     /* from the first byte: the handshake is not bulk transfer */
@@ -184,7 +212,6 @@ static int mode_source(const struct bench_api *api, const char *host, const char
         return bench_fail(api, "connect");
     double t0 = bench_now(), deadline = limit > 0 ? t0 + limit : 0;
     long long sent = 0;
-    unsigned calls = 0;
     while (sent < want) {
         size_t n = want - sent < BENCH_IO_CHUNK ? (size_t)(want - sent) : BENCH_IO_CHUNK;
         ssize_t k = api->send(api->ctx, fd, buf, n);
@@ -194,7 +221,8 @@ static int mode_source(const struct bench_api *api, const char *host, const char
             return bench_fail(api, "send");
         }
         sent += k;
-        if (deadline && (++calls & 15) == 0 && bench_now() >= deadline)
+        /* every call: on a lossy path one call can take a second */
+        if (deadline && bench_now() >= deadline)
             break;
     }
     /* Half-close and wait for the sink's FIN: every byte has been
@@ -202,6 +230,7 @@ static int mode_source(const struct bench_api *api, const char *host, const char
     api->shutdown_wr(api->ctx, fd);
     long long back = bench_drain(api, fd, buf, NULL);
     double t1 = bench_now();
+    bench_conn_report(api, fd);
     api->close(api->ctx, fd);
     printf("result mode=source bytes=%lld secs=%.6f gbps=%.3f back=%lld\n", sent, t1 - t0,
            (double)sent * 8 / (t1 - t0) / 1e9, back);

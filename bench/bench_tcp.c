@@ -4,7 +4,7 @@
  *
  *   bench_tcp --tap NAME --addr A.B.C.D/N --host-addr A.B.C.D/N
  *             [--buf BYTES] [--mtu N] [--no-wscale] [--no-timestamps] [--trace]
- *             MODE ARGS...
+ *             [--cc NAME] [--rx-loss P] MODE ARGS...
  *
  * --buf sets the TCP send and receive buffer of every connection
  * (cfg.tcp_sndbuf / tcp_rcvbuf; default 4 MiB, about what Linux autotuning
@@ -12,6 +12,19 @@
  * --mtu sets the IP MTU of the TAP link on both sides (default 1500).
  * --no-wscale / --no-timestamps turn those RFC 7323 options off.
  * --trace prints every layer's trace lines on stderr (slow).
+ * --cc sets the congestion control of every connection (cfg.tcp_congestion);
+ * a name the stack does not know ends the program with exit status 3 and
+ * "congestion control NAME: not available" on stderr, before any traffic.
+ *
+ * --rx-loss P drops each frame the TAP delivers with probability P (0..1)
+ * before the stack sees it (the device's fault injector, ust_dev_faults_set):
+ * random loss on the way to ustack, where nftables on the Linux side cannot
+ * act as a wire would (bench/loss.sh says why).
+ *
+ * At the end of a bulk transfer (sink, source) the connection is described
+ * on stdout by a "tcpinfo" line (UST_TCP_INFO) and a "tcpstats" line (the
+ * stack's non-zero TCP counters; the benchmark runs one connection per
+ * process, so they are this connection's): see report_conn().
  *
  * Memory per idle connection (`idle`): the growth of the C heap in use
  * (mallinfo2().uordblks, including malloc's per-chunk overhead) while N
@@ -31,6 +44,7 @@
 struct ust_ctx {
     struct ust_stack *st;
     struct ust_loop *loop;
+    struct ust_dev *dev;
 };
 
 static int u_socket(void *ctx)
@@ -93,6 +107,43 @@ static int u_setsockopt(void *ctx, int fd, int level, int name, const void *val,
     return ust_setsockopt(u->st, fd, level, name, val, len);
 }
 
+/* One "tcpinfo" line of key=value pairs from UST_TCP_INFO. Units as the
+ * struct has them (bytes, microseconds); bench/loss.sh reads it by key, so
+ * fields can be appended here as struct ust_tcp_info grows. */
+static void print_tcp_info(FILE *out, const struct ust_tcp_info *i)
+{
+    fprintf(out,
+            "tcpinfo state=%u rtt_us=%u rttvar_us=%u rto_us=%u backoff=%u snd_mss=%u cwnd=%u "
+            "ssthresh=%u total_retrans=%u bytes_acked=%llu bytes_received=%llu\n",
+            i->state, i->rtt_us, i->rttvar_us, i->rto_us, i->backoff, i->snd_mss, i->cwnd,
+            i->ssthresh, i->total_retrans, (unsigned long long)i->bytes_acked,
+            (unsigned long long)i->bytes_received);
+}
+
+static void print_tcp_counter(void *ctx, const char *layer, const char *name, uint64_t value)
+{
+    if (!strcmp(layer, "tcp") && value)
+        fprintf(ctx, " %s=%llu", name, (unsigned long long)value);
+}
+
+static void report_conn(void *ctx, int fd)
+{
+    struct ust_ctx *u = ctx;
+    struct ust_tcp_info info;
+    socklen_t len = sizeof(info);
+    if (ust_getsockopt(u->st, fd, IPPROTO_TCP, UST_TCP_INFO, &info, &len) == 0)
+        print_tcp_info(stdout, &info);
+    else
+        fprintf(stderr, "bench_tcp: UST_TCP_INFO: %s\n", strerror(errno));
+    printf("tcpstats");
+    ust_stats_foreach(u->st, print_tcp_counter, stdout);
+    printf("\n");
+    struct ust_dev_fault_stats fs;
+    if (ust_dev_faults_stats(u->dev, UST_DEV_RX, &fs) == UST_OK)
+        printf("rxfaults frames=%llu lost=%llu\n", (unsigned long long)fs.frames,
+               (unsigned long long)fs.lost);
+}
+
 static long long u_mem_sample(void *ctx)
 {
     (void)ctx;
@@ -110,13 +161,15 @@ struct opts {
     bool timestamps;
     bool trace;
     enum ust_tap_tx tap_tx;
+    const char *cc; /* NULL: the stack's default */
+    double rx_loss; /* < 0: no fault injector */
 };
 
 static int usage(void)
 {
     fprintf(stderr, "usage: bench_tcp --tap NAME --addr A.B.C.D/N --host-addr A.B.C.D/N\n"
                     "                 [--buf BYTES] [--mtu N] [--no-wscale] [--no-timestamps]\n"
-                    "                 [--tap-tx auto|write|uring]\n"
+                    "                 [--tap-tx auto|write|uring] [--cc NAME] [--rx-loss P]\n"
                     "                 [--trace] MODE ARGS...\n" BENCH_MODES_USAGE);
     return 2;
 }
@@ -151,6 +204,10 @@ static int parse_opts(int argc, char **argv, struct opts *o)
             continue;
         else if (!strcmp(opt, "--buf"))
             o->buf = strtoul(val, NULL, 0);
+        else if (!strcmp(opt, "--cc"))
+            o->cc = val;
+        else if (!strcmp(opt, "--rx-loss"))
+            o->rx_loss = strtod(val, NULL);
         else if (!strcmp(opt, "--mtu"))
             o->mtu = (unsigned)strtoul(val, NULL, 0);
         else if (!strcmp(opt, "--tap-tx") && !strcmp(val, "auto"))
@@ -163,7 +220,7 @@ static int parse_opts(int argc, char **argv, struct opts *o)
             return -1;
     }
     bool ok = o->tap && o->addr && o->host_addr && o->buf >= 4096 && o->mtu >= 576 &&
-              o->mtu <= 65535;
+              o->mtu <= 65535 && o->rx_loss <= 1;
     return ok && i < argc ? i : -1;
 }
 
@@ -177,6 +234,13 @@ static int open_stack(const struct opts *o, struct ust_ctx *u)
     cfg.tcp_rcvbuf = o->buf;
     cfg.tcp_window_scaling = o->wscale;
     cfg.tcp_timestamps = o->timestamps;
+    if (o->cc) {
+        if (strlen(o->cc) >= sizeof(cfg.tcp_congestion)) {
+            fprintf(stderr, "bench_tcp: --cc %s: name too long\n", o->cc);
+            return -1;
+        }
+        strcpy(cfg.tcp_congestion, o->cc);
+    }
     u->st = ust_stack_new(&cfg);
     if (!u->st)
         return -1;
@@ -187,6 +251,14 @@ static int open_stack(const struct opts *o, struct ust_ctx *u)
     if (err != UST_OK) {
         fprintf(stderr, "bench_tcp: --tap %s: %s\n", o->tap, ust_strerror(err));
         return -1;
+    }
+    u->dev = dev;
+    if (o->rx_loss >= 0) {
+        struct ust_dev_faults f = {.loss = o->rx_loss};
+        if ((err = ust_dev_faults_set(dev, UST_DEV_RX, &f)) != UST_OK) {
+            fprintf(stderr, "bench_tcp: --rx-loss: %s\n", ust_strerror(err));
+            return -1;
+        }
     }
     if ((err = ust_dev_tap_set_tx(dev, o->tap_tx)) != UST_OK) {
         fprintf(stderr, "bench_tcp: --tap-tx: %s\n", ust_strerror(err));
@@ -210,9 +282,23 @@ static int open_stack(const struct opts *o, struct ust_ctx *u)
     return 0;
 }
 
+/* The stack takes an unknown cfg.tcp_congestion as its default, so ask a
+ * socket: TCP_CONGESTION refuses a name the stack does not have. */
+static bool cc_available(struct ust_ctx *u, const char *name)
+{
+    int fd = ust_socket(u->st, AF_INET, SOCK_STREAM, 0);
+    if (fd < 0)
+        return false;
+    bool ok = ust_setsockopt(u->st, fd, IPPROTO_TCP, TCP_CONGESTION, name,
+                             (socklen_t)strlen(name)) == 0;
+    ust_close(u->st, fd);
+    return ok;
+}
+
 int main(int argc, char **argv)
 {
-    struct opts o = {.buf = 4u << 20, .mtu = 1500, .wscale = true, .timestamps = true};
+    struct opts o = {
+        .buf = 4u << 20, .mtu = 1500, .wscale = true, .timestamps = true, .rx_loss = -1};
     int mi = parse_opts(argc, argv, &o);
     if (mi < 0)
         return usage();
@@ -220,6 +306,12 @@ int main(int argc, char **argv)
     if (open_stack(&o, &u) < 0) {
         fprintf(stderr, "bench_tcp: cannot set up the stack\n");
         return 1;
+    }
+    if (o.cc && !cc_available(&u, o.cc)) {
+        fprintf(stderr, "bench_tcp: congestion control %s: not available\n", o.cc);
+        ust_loop_free(u.loop);
+        ust_stack_free(u.st);
+        return 3;
     }
     struct bench_api api = {
         .name = "bench_tcp",
@@ -237,6 +329,7 @@ int main(int argc, char **argv)
         .mem_sample = u_mem_sample,
         .mem_method = "mallinfo2-delta",
         .mem_endpoints = 1,
+        .conn_report = report_conn,
     };
     int rc = bench_main(&api, argc - mi, argv + mi);
     if (rc == 2)

@@ -10,7 +10,11 @@
  * caches an established socket lives in (TCP, sock_inode_cache, filp,
  * dentry, bind buckets; /proc/slabinfo, needs root), divided by two
  * endpoints: the benchmark runs both ends in this kernel. Idle sockets hold
- * no buffers (skbs), so this is socket state only. */
+ * no buffers (skbs), so this is socket state only.
+ *
+ * At the end of a bulk transfer (sink, source) a "tcpinfo" line gives the
+ * connection's TCP_INFO with the keys and units of bench_tcp's (cwnd and
+ * ssthresh in bytes: Linux counts them in segments of snd_mss). */
 #ifndef _GNU_SOURCE
 #define _GNU_SOURCE
 #endif
@@ -79,6 +83,29 @@ static int lx_setsockopt(void *ctx, int fd, int level, int name, const void *val
     return setsockopt(fd, level, name, val, len);
 }
 
+static unsigned long long lx_segs_to_bytes(unsigned segs, unsigned mss)
+{
+    unsigned long long b = (unsigned long long)segs * mss;
+    return b > UINT32_MAX ? UINT32_MAX : b;
+}
+
+static void lx_conn_report(void *ctx, int fd)
+{
+    (void)ctx;
+    struct tcp_info i;
+    socklen_t len = sizeof(i);
+    memset(&i, 0, sizeof(i));
+    if (getsockopt(fd, IPPROTO_TCP, TCP_INFO, &i, &len) < 0) {
+        fprintf(stderr, "linux_peer: TCP_INFO: %s\n", strerror(errno));
+        return;
+    }
+    printf("tcpinfo state=%u rtt_us=%u rttvar_us=%u rto_us=%u backoff=%u snd_mss=%u cwnd=%llu "
+           "ssthresh=%llu total_retrans=%u\n",
+           i.tcpi_state, i.tcpi_rtt, i.tcpi_rttvar, i.tcpi_rto, i.tcpi_backoff, i.tcpi_snd_mss,
+           lx_segs_to_bytes(i.tcpi_snd_cwnd, i.tcpi_snd_mss),
+           lx_segs_to_bytes(i.tcpi_snd_ssthresh, i.tcpi_snd_mss), i.tcpi_total_retrans);
+}
+
 static const char *const slab_caches[] = {
     "TCP", "sock_inode_cache", "filp", "dentry", "tcp_bind_bucket", "tcp_bind2_bucket",
 };
@@ -131,6 +158,7 @@ int main(int argc, char **argv)
         .mem_sample = lx_mem_sample,
         .mem_method = "slabinfo-delta/2",
         .mem_endpoints = 2,
+        .conn_report = lx_conn_report,
     };
     int rc = bench_main(&api, argc - 1, argv + 1);
     if (rc == 2)

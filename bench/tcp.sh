@@ -40,8 +40,6 @@ NS_TAP=ust-btcp-tap-$suffix # Linux (linux_peer) + ustack (bench_tcp) on a TAP
 NS_A=ust-btcp-a-$suffix     # linux_peer ...
 NS_B=ust-btcp-b-$suffix     # ... to linux_peer over veth
 TMP=$(mktemp -d)
-SERVER_PID= # the one server running, if any
-CLIENT_PID= # the one client running, if any
 U_ADDR=203.0.113.2   # ustack on the TAP
 H_ADDR=203.0.113.1   # Linux on the TAP
 A_ADDR=198.51.100.1  # veth, namespace A
@@ -51,26 +49,16 @@ PORT=5000
 # earlier scenario would cost a SYN retransmission (1 s) when reused.
 next_port() { PORT=$((PORT + 1)); }
 
-stop_pid() {
-    local pid=$1
-    kill -0 "$pid" 2>/dev/null || { wait "$pid" 2>/dev/null || true; return 0; }
-    kill -TERM "$pid" 2>/dev/null || true
-    for _ in $(seq 100); do kill -0 "$pid" 2>/dev/null || break; sleep 0.02; done
-    kill -KILL "$pid" 2>/dev/null || true
-    wait "$pid" 2>/dev/null || true
-}
+# shellcheck source=bench/lib.sh
+. "$(dirname "$0")/lib.sh"
 
 cleanup() {
-    # only processes not yet reaped: a reaped PID may belong to someone else
-    [ -z "$CLIENT_PID" ] || stop_pid "$CLIENT_PID"
-    [ -z "$SERVER_PID" ] || stop_pid "$SERVER_PID"
-    for ns in "$NS_TAP" "$NS_A" "$NS_B"; do ip netns del "$ns" 2>/dev/null || true; done
+    bench_cleanup "$NS_TAP" "$NS_A" "$NS_B"
     if [ -n "${BENCH_TCP_KEEP:-}" ]; then echo "bench/tcp: outputs kept in $TMP" >&2; else rm -rf "$TMP"; fi
 }
 trap cleanup EXIT
 trap 'exit 130' INT TERM
 
-in_ns() { local ns=$1; shift; ip netns exec "$ns" "$@"; }
 # A fresh TAP name per run: a deleted TAP may linger while the kernel
 # releases what still refers to it (sockets in TIME-WAIT, routes).
 NTAP=0
@@ -80,50 +68,13 @@ btc() { # [MTU [TAP_TX]]
          --buf "$BUF" --mtu "${1:-1500}" --tap-tx "${2:-auto}")
 }
 
-# server NAME NS CMD...: starts a server in the background and waits (with
-# a deadline) until it prints "ready". Its PID goes into SERVER_PID.
-server() {
-    local name=$1 ns=$2; shift 2
-    # not through the in_ns function: "func &" would fork a subshell, and
-    # killing that PID would leave the server running
-    ip netns exec "$ns" "$@" >"$TMP/$name.out" 2>"$TMP/$name.err" &
-    SERVER_PID=$!
-    for _ in $(seq 250); do
-        grep -q '^ready' "$TMP/$name.out" 2>/dev/null && return 0
-        kill -0 "$SERVER_PID" 2>/dev/null || die "$name exited: $(cat "$TMP/$name.err")"
-        sleep 0.02
-    done
-    die "$name not ready after 5 s"
-}
+# server NAME NS CMD...: a server that prints "ready" (lib.sh), or the end.
+server() { start_server "$@" || die "$BENCH_ERR"; }
 
 # client NAME NS CMD...: runs a client to completion (bounded by timeout).
-# In the background and waited for, so that cleanup can stop it too
-# (timeout passes the TERM on to the client).
 client() {
-    local name=$1 ns=$2 pid rc=0; shift 2
-    ip netns exec "$ns" timeout "${BENCH_TCP_TIMEOUT:-60}" "$@" \
-        >"$TMP/$name.out" 2>"$TMP/$name.err" &
-    pid=$!
-    CLIENT_PID=$pid
-    wait "$pid" || rc=$?
-    CLIENT_PID=
-    [ "$rc" -eq 0 ] || die "$name failed (exit $rc): $(cat "$TMP/$name.err")"
-}
-
-stop_server() {
-    stop_pid "$SERVER_PID"
-    SERVER_PID=
-}
-
-# wait_server: waits (bounded) for a server that ends by itself.
-wait_server() {
-    for _ in $(seq 500); do kill -0 "$SERVER_PID" 2>/dev/null || break; sleep 0.02; done
-    stop_server
-}
-
-# field NAME KEY: the value of key=... in the "result" line of NAME's output.
-field() {
-    sed -n "s/^result .*\\b$2=\\([^ ]*\\).*/\\1/p" "$TMP/$1.out" | head -1
+    local name=$1 ns=$2; shift 2
+    run_client "$name" "$ns" "${BENCH_TCP_TIMEOUT:-60}" "$@" || die "$BENCH_ERR"
 }
 
 LOAD_START=$(cut -d' ' -f1-3 /proc/loadavg)
@@ -131,14 +82,7 @@ LOAD_START=$(cut -d' ' -f1-3 /proc/loadavg)
 # --- namespaces -------------------------------------------------------------
 ip netns add "$NS_TAP"
 in_ns "$NS_TAP" ip link set lo up
-ip netns add "$NS_A"
-ip netns add "$NS_B"
-in_ns "$NS_A" ip link add veth0 type veth peer name veth0 netns "$NS_B"
-for ns in "$NS_A" "$NS_B"; do in_ns "$ns" ip link set lo up; done
-in_ns "$NS_A" ip addr add $A_ADDR/24 dev veth0
-in_ns "$NS_B" ip addr add $B_ADDR/24 dev veth0
-in_ns "$NS_A" ip link set veth0 up
-in_ns "$NS_B" ip link set veth0 up
+bench_veth "$NS_A" "$NS_B" $A_ADDR $B_ADDR
 
 # --- bulk throughput ----------------------------------------------------------
 bulk() { # NAME SERVER_NS CLIENT_NS SERVER_CMD... -- CLIENT_CMD...

@@ -1,12 +1,16 @@
 #!/usr/bin/env bash
 # Installs the Debian packages the build and the tests need, only if missing.
-# usage: scripts/deps.sh [coverage]   (coverage: also llvm-cov/llvm-profdata,
-#                                      for make coverage only)
+# usage: scripts/deps.sh [coverage|bench]  (coverage: also llvm-cov/llvm-profdata,
+#                                           for make coverage only; bench: also
+#                                           nftables and ethtool, for make bench)
 set -euo pipefail
 pkgs=(cmake make gcc clang pkg-config libcmocka-dev libclang-rt-14-dev python3-pytest python3-pytest-timeout python3-scapy
       tshark socat iputils-ping arping iperf3 iproute2 netcat-openbsd curl procps)
 if [ "${1:-}" = coverage ]; then
     pkgs+=(llvm)
+fi
+if [ "${1:-}" = bench ]; then
+    pkgs+=(nftables ethtool) # bench/loss.sh: loss in the namespaces, veth offloads
 fi
 missing=()
 for p in "${pkgs[@]}"; do

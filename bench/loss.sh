@@ -1,0 +1,434 @@
+#!/usr/bin/env bash
+# ustack TCP under random loss: bulk goodput at several loss rates, ustack
+# over a TAP device next to Linux over a veth pair, all in one run, in
+# network namespaces this script creates (and removes, whatever happens).
+# Both ends of every transfer run the same client/server code
+# (bench/bench_modes.h): bench_tcp on ustack, linux_peer on kernel sockets.
+#
+# usage: bench/loss.sh BUILD_DIR       (make bench runs it on build/)
+# env:   BENCH_LOSS_SECS     seconds of sending per cell (default 6)
+#        BENCH_LOSS_LEVELS   loss rates each way in %, multiples of 0.1
+#                            (default "0 0.1 1 5 10")
+#        BENCH_LOSS_TIMEOUT  seconds a cell may take in all before it is
+#                            stopped and reported as stalled (default 5 x SECS + 30)
+#        BENCH_LOSS_BUF      TCP buffer bytes: ustack's --buf, and the maximum of
+#                            Linux's tcp_rmem/tcp_wmem in the namespaces (default 4194304)
+#        BENCH_LOSS_RAW=1    also print every ustack sender's non-zero TCP counters
+#        BENCH_LOSS_KEEP=1   keep the programs' outputs (the path is printed)
+#
+# Loss: nftables in the namespaces, an inet table whose rule
+#   counter numgen random mod 1000 < N counter drop
+# (N per mille) sits on the input and output hooks of the TAP in the TAP's
+# namespace, and on the input hook of veth0 in each veth namespace. The
+# two counters give the packets seen and dropped, shown under the table.
+# Loss must act as a lossy wire does, on single segments the sender
+# believes were sent. Two things stop the output hook from doing that to
+# data Linux sends: Linux TCP always builds GSO packets of up to 64 KB (even
+# with GSO "off", it then cuts them in software at the device), and the
+# output hook sees them uncut; and a packet dropped there is an error the
+# sending TCP sees at once (the segment stays unsent and goes again, with no
+# congestion response). So data is dropped where it arrives:
+# - veth: TSO/GSO/GRO off on both ends (ethtool -K), so that every packet
+#   crosses the pair as one segment, and loss on the input hook of each end
+#   (data at the receiver's, ACKs at the sender's); the sender keeps its
+#   normal GSO path;
+# - TAP, ustack sending: the data arrive at the input hook frame by frame;
+#   Linux's ACKs are dropped on the output hook (a lost ACK is not sent
+#   again, so there it is the same as a loss on the wire);
+# - TAP, Linux sending (the "Linux(reno)->ustack" column): ustack drops the
+#   data as it arrives (bench_tcp --rx-loss: the TAP's fault injector, the
+#   same probability, counted with the rest), nftables ustack's ACKs on the
+#   input hook. (Dropping that data on the output hook instead, with
+#   gso_max_segs 1 on the TAP, gave 1066 Mbit/s at 1% with a final cwnd of
+#   904 segments: the sender resent each drop at once and never reduced.)
+# The counters' mean packet size (shown) is the check: at most one MTU.
+set -euo pipefail
+
+BUILD=${1:-build}
+BT=$BUILD/bench/bench_tcp
+LP=$BUILD/bench/linux_peer
+SECS=${BENCH_LOSS_SECS:-6}
+LEVELS=${BENCH_LOSS_LEVELS:-0 0.1 1 5 10}
+TIMEOUT=${BENCH_LOSS_TIMEOUT:-$((SECS * 5 + 30))}
+BUF=${BENCH_LOSS_BUF:-4194304}
+BULK_BYTES=1000000000000 # the time limit ends the transfer
+START=$(date +%s)
+
+die() { echo "bench/loss: $*" >&2; exit 1; }
+[ -x "$BT" ] && [ -x "$LP" ] || die "$BT / $LP not found (build first: make build)"
+[ "$(id -u)" -eq 0 ] || die "needs root (creates network namespaces, TAP and veth devices)"
+[ -e /dev/net/tun ] || die "/dev/net/tun is missing"
+for tool in nft ethtool taskset; do
+    command -v $tool >/dev/null || die "$tool is missing (scripts/deps.sh bench installs it)"
+done
+[[ "$SECS" =~ ^[0-9]+$ ]] && [ "$SECS" -gt 0 ] || die "BENCH_LOSS_SECS: whole seconds > 0"
+[[ "$TIMEOUT" =~ ^[0-9]+$ ]] || die "BENCH_LOSS_TIMEOUT: whole seconds"
+# per mille of each level; only steps of 0.1% can be expressed
+declare -A PERMILLE
+for lv in $LEVELS; do
+    pm=$(awk -v p="$lv" 'BEGIN { m = p * 10; if (p !~ /^[0-9.]+$/ || m != int(m) || m > 1000) exit 1; print m }') ||
+        die "BENCH_LOSS_LEVELS: '$lv' is not a percentage in steps of 0.1"
+    PERMILLE[$lv]=$pm
+done
+
+# The sender on CPU 0, the receiver on CPU 1 (both on CPU 0 with one CPU),
+# in every cell, so that the cells are comparable.
+SRC_CPU=0
+SINK_CPU=$(($(nproc) > 1 ? 1 : 0))
+
+suffix=$$-$RANDOM
+NS_TAP=ust-bloss-tap-$suffix # Linux (linux_peer) + ustack (bench_tcp) on a TAP
+NS_A=ust-bloss-a-$suffix     # linux_peer (sender) ...
+NS_B=ust-bloss-b-$suffix     # ... to linux_peer (receiver) over veth
+TMP=$(mktemp -d)
+U_ADDR=203.0.113.2  # ustack on the TAP
+H_ADDR=203.0.113.1  # Linux on the TAP
+A_ADDR=198.51.100.1 # veth, namespace A
+B_ADDR=198.51.100.2 # veth, namespace B
+PORT=5000
+# A new server port for every cell: a 4-tuple still in TIME-WAIT from an
+# earlier cell would cost a SYN retransmission (1 s) when reused.
+next_port() { PORT=$((PORT + 1)); }
+
+# shellcheck source=bench/lib.sh
+. "$(dirname "$0")/lib.sh"
+
+cleanup() {
+    bench_cleanup "$NS_TAP" "$NS_A" "$NS_B"
+    if [ -n "${BENCH_LOSS_KEEP:-}" ]; then echo "bench/loss: outputs kept in $TMP" >&2; else rm -rf "$TMP"; fi
+}
+trap cleanup EXIT
+trap 'exit 130' INT TERM
+
+# --- namespaces -------------------------------------------------------------
+ip netns add "$NS_TAP"
+in_ns "$NS_TAP" ip link set lo up
+bench_veth "$NS_A" "$NS_B" $A_ADDR $B_ADDR
+for ns in "$NS_A" "$NS_B"; do
+    in_ns "$ns" ethtool -K veth0 tso off gso off gro off
+done
+for ns in "$NS_TAP" "$NS_A" "$NS_B"; do
+    # Linux's buffers up to what ustack gets (autotuning stays on)
+    in_ns "$ns" sysctl -qw net.ipv4.tcp_rmem="4096 131072 $BUF" net.ipv4.tcp_wmem="4096 16384 $BUF"
+done
+
+# set_cc NS NAME: the congestion control of new connections in NS.
+set_cc() { in_ns "$1" sysctl -qw net.ipv4.tcp_congestion_control="$2"; }
+
+# bbr for Linux: the module is loaded when it is not there yet and exists.
+linux_bbr=yes
+if ! grep -qw bbr /proc/sys/net/ipv4/tcp_available_congestion_control; then
+    modprobe tcp_bbr 2>/dev/null || true
+    grep -qw bbr /proc/sys/net/ipv4/tcp_available_congestion_control || linux_bbr=no
+fi
+set_cc "$NS_TAP" reno # the Linux sender of the "Linux(reno)->ustack" column
+ustack_bbr=unknown    # known after the first ustack bbr cell
+TAP_HOOKS="input output"
+
+# --- loss -------------------------------------------------------------------
+# loss_table NS PERMILLE IFNAME HOOK...: (re)creates the namespace's loss
+# table, which also resets its counters.
+loss_table() {
+    local ns=$1 pm=$2 ifname=$3 hook dir
+    shift 3
+    {
+        echo "table inet ust_loss"
+        echo "delete table inet ust_loss"
+        echo "table inet ust_loss {"
+        for hook in "$@"; do
+            dir=$([ "$hook" = input ] && echo iifname || echo oifname)
+            echo "  chain $hook { type filter hook $hook priority 0; policy accept;"
+            echo "    $dir \"$ifname\" counter numgen random mod 1000 < $pm counter drop"
+            echo "  }"
+        done
+        echo "}"
+    } | in_ns "$ns" nft -f -
+}
+
+set_loss() { # PERMILLE TAP_HOOK...
+    local pm=$1
+    shift
+    loss_table "$NS_TAP" "$pm" "ustap*" "$@"
+    loss_table "$NS_A" "$pm" veth0 input
+    loss_table "$NS_B" "$pm" veth0 input
+}
+
+# loss_counts SINK_OUTPUT: "seen dropped max_mean_size" summed over the
+# namespaces' loss rules (max_mean_size: the largest bytes/packet of any one
+# rule) and bench_tcp's fault injector ("rxfaults" in its output).
+loss_counts() {
+    local ns
+    { for ns in "$NS_TAP" "$NS_A" "$NS_B"; do in_ns "$ns" nft list table inet ust_loss; done
+      grep -h '^rxfaults' "$TMP/$1.out" 2>/dev/null || true; } |
+        awk '/^rxfaults/ { split($2, f, "="); split($3, l, "="); seen += f[2]; dropped += l[2] }
+             /numgen/ {
+                 n = 0
+                 for (i = 1; i < NF; i++)
+                     if ($i == "packets") { p[++n] = $(i + 1); b[n] = $(i + 3) }
+                 seen += p[1]; dropped += p[2]
+                 if (p[1] > 0 && b[1] / p[1] > size) size = b[1] / p[1]
+             }
+             END { printf "%d %d %d\n", seen, dropped, size }'
+}
+
+# tcpext NS: "timeouts loss_probes" of the namespace's TCP (Linux's counters
+# TcpExt TCPTimeouts and TCPLossProbes in /proc/net/netstat).
+tcpext() {
+    in_ns "$1" awk '$1 == "TcpExt:" {
+        if (!n) { for (i = 2; i <= NF; i++) h[i] = $i; n = 1; next }
+        for (i = 2; i <= NF; i++) v[h[i]] = $i }
+        END { printf "%d %d\n", v["TCPTimeouts"], v["TCPLossProbes"] }' /proc/net/netstat
+}
+
+# softnet_drops: packets the kernel dropped because a CPU's input backlog
+# was full (netdev_max_backlog; /proc/net/softnet_stat column 2, hex, the
+# whole machine): losses no nftables rule sees, at any loss level.
+softnet_drops() {
+    local line cols sum=0
+    while read -r line; do
+        read -ra cols <<<"$line"
+        sum=$((sum + 16#${cols[1]}))
+    done </proc/net/softnet_stat
+    echo "$sum"
+}
+
+# --- cells ------------------------------------------------------------------
+# The result of each cell, by "COLUMN,LEVEL": VAL (Mbit/s, "n/a" or "fail"),
+# WHY (footnote text, if any), DROP (dropped/seen), and the sender's output.
+declare -A VAL WHY DROP SENDER MAXSIZE LX_RTOS LX_TLPS BACKLOG
+FOOTNOTES=()
+
+# Mbit/s formatted as the table shows it.
+fmt_mbps() {
+    awk -v v="$1" 'BEGIN { if (v >= 100) printf "%.0f", v; else if (v >= 1) printf "%.1f", v;
+                           else printf "%.2f", v }'
+}
+
+# note KEY TEXT: a footnote for the cell; its number goes after the value.
+note() {
+    FOOTNOTES+=("$2")
+    WHY[$1]=${#FOOTNOTES[@]}
+}
+
+NTAP=0
+btc() { # [--cc NAME]: the bench_tcp command line, a fresh TAP name each time
+    NTAP=$((NTAP + 1))
+    TAP=ustap$NTAP
+    BTC=("$BT" --tap "$TAP" --addr "$U_ADDR/24" --host-addr "$H_ADDR/24" --buf "$BUF" "$@")
+}
+
+# cell KEY SERVER_NS CLIENT_NS HOOK SERVER_CMD... -- CLIENT_CMD...: one
+# bulk transfer, the sender for SECS seconds, loss PM per mille on the TAP's
+# hooks TAP_HOOKS and on the veth; HOOK (or "-") runs once the server is
+# ready. Never exits: a failure becomes the cell's value.
+cell() {
+    local key=$1 sns=$2 cns=$3 hook=$4 scmd=() ccmd=() rc=0 t0 t1
+    shift 4
+    while [ "$1" != -- ]; do scmd+=("$1"); shift; done
+    shift
+    ccmd=("$@")
+    next_port
+    # shellcheck disable=SC2086
+    set_loss "$PM" $TAP_HOOKS
+    SENDER[$key]=$key-source
+    if ! start_server "$key-sink" "$sns" taskset -c $SINK_CPU "${scmd[@]}" sink $PORT; then
+        VAL[$key]=fail
+        note "$key" "$BENCH_ERR"
+        return 0
+    fi
+    [ "$hook" = - ] || $hook
+    local rto0 tlp0 rto1 tlp1 bl0
+    read -r rto0 tlp0 < <(tcpext "$cns")
+    bl0=$(softnet_drops)
+    t0=$(date +%s.%N)
+    run_client "$key-source" "$cns" "$TIMEOUT" taskset -c $SRC_CPU "${ccmd[@]}" \
+        source "$SERVER_HOST" $PORT $BULK_BYTES "$SECS" || rc=$?
+    t1=$(date +%s.%N)
+    wait_server 250
+    read -r rto1 tlp1 < <(tcpext "$cns") # the client sends: its namespace's counters
+    LX_RTOS[$key]=$((rto1 - rto0))
+    LX_TLPS[$key]=$((tlp1 - tlp0))
+    BACKLOG[$key]=$(($(softnet_drops) - bl0))
+    read -r seen dropped size < <(loss_counts "$key-sink")
+    DROP[$key]=$(awk -v s="$seen" -v d="$dropped" 'BEGIN { if (s > 0) printf "%.3f", 100 * d / s }')
+    MAXSIZE[$key]=$size
+    cell_value "$key" "$rc" "$t0" "$t1"
+}
+
+# cell_value KEY CLIENT_STATUS T0 T1: the receiver's goodput from its first
+# byte to EOF; without EOF (stopped, failed), what its last progress line
+# says was received over the cell's time, marked as such.
+cell_value() {
+    local key=$1 rc=$2 bytes secs sent got
+    got=$(field "$key-sink" bytes)
+    secs=$(field "$key-sink" secs)
+    sent=$(field "$key-source" bytes)
+    if [ "$rc" -eq 3 ] && grep -q "not available" "$TMP/$key-source.err"; then
+        VAL[$key]=n/a
+        unset "DROP[$key]" # what the TAP saw while it existed is not a transfer
+        return 0
+    fi
+    if [ "$rc" -eq 0 ] && [ -n "$got" ]; then
+        VAL[$key]=$(fmt_mbps "$(awk -v b="$got" -v s="$secs" 'BEGIN { print (s > 0 ? b * 8 / s / 1e6 : 0) }')")
+        [ "$sent" = "$got" ] || note "$key" "$key: sent $sent bytes, the receiver counted $got"
+        return 0
+    fi
+    bytes=$(line_field "$key-sink" progress bytes)
+    local why=$BENCH_ERR
+    [ "$rc" -ne 124 ] || why="no EOF within ${TIMEOUT} s (BENCH_LOSS_TIMEOUT), stopped"
+    [ "$rc" -ne 0 ] || why="the receiver printed no result: $(tail -n 2 "$TMP/$key-sink.err" | tr '\n' ' ')"
+    if [ -n "$bytes" ]; then
+        VAL[$key]="~$(fmt_mbps "$(awk -v b="$bytes" -v t0="$3" -v t1="$4" 'BEGIN { print b * 8 / (t1 - t0) / 1e6 }')")"
+        note "$key" "$key: $why; ~ = bytes received by the last progress report / the cell's time"
+    else
+        VAL[$key]=fail
+        note "$key" "$key: $why"
+    fi
+}
+
+LOAD_START=$(cut -d' ' -f1-3 /proc/loadavg)
+ncells=$(($(wc -w <<<"$LEVELS") * 5))
+echo "bench/loss: $ncells transfers of ${SECS} s (loss each way: $LEVELS %) ..." >&2
+for lv in $LEVELS; do
+    PM=${PERMILLE[$lv]}
+    if [ $linux_bbr = yes ]; then
+        set_cc "$NS_A" bbr
+        set_cc "$NS_B" bbr
+        SERVER_HOST=$B_ADDR
+        cell "llbbr,$lv" "$NS_B" "$NS_A" - "$LP" -- "$LP"
+    else
+        VAL["llbbr,$lv"]=n/a
+    fi
+    set_cc "$NS_A" reno
+    set_cc "$NS_B" reno
+    SERVER_HOST=$B_ADDR
+    cell "llreno,$lv" "$NS_B" "$NS_A" - "$LP" -- "$LP"
+    SERVER_HOST=$H_ADDR
+    btc
+    cell "uout,$lv" "$NS_TAP" "$NS_TAP" - "$LP" -- "${BTC[@]}"
+    SERVER_HOST=$U_ADDR
+    btc --rx-loss "$(awk -v m="$PM" 'BEGIN { print m / 1000 }')"
+    TAP_HOOKS=input
+    cell "lin,$lv" "$NS_TAP" "$NS_TAP" - "${BTC[@]}" -- "$LP"
+    TAP_HOOKS="input output"
+    if [ $ustack_bbr != no ]; then
+        SERVER_HOST=$H_ADDR
+        btc --cc bbr
+        cell "ubbr,$lv" "$NS_TAP" "$NS_TAP" - "$LP" -- "${BTC[@]}"
+        [ "${VAL[ubbr,$lv]}" != n/a ] || ustack_bbr=no
+    else
+        VAL["ubbr,$lv"]=n/a
+    fi
+    echo "bench/loss: $lv%: L-L bbr ${VAL[llbbr,$lv]}, L-L reno ${VAL[llreno,$lv]}," \
+         "ustack->L ${VAL[uout,$lv]}, L->ustack ${VAL[lin,$lv]}, ustack bbr->L ${VAL[ubbr,$lv]}" >&2
+done
+
+# --- the tables ---------------------------------------------------------------
+# cellv KEY: the value with its footnote number.
+cellv() { echo "${VAL[$1]}${WHY[$1]:+ [${WHY[$1]}]}"; }
+# ratio A B: A / B when both are measured numbers ("~x" counts as x).
+ratio() {
+    awk -v a="${1#\~}" -v b="${2#\~}" 'BEGIN {
+        if (a !~ /^[0-9.]+$/ || b !~ /^[0-9.]+$/ || b == 0) { print "-"; exit }
+        r = a / b
+        if (r >= 10) printf "%.0f×", r; else if (r >= 0.1) printf "%.2f×", r; else printf "%.3f×", r }'
+}
+# drops LEVEL: the measured drop rate, lowest-highest over the level's cells.
+drops() {
+    local k v lo="" hi=""
+    for k in llbbr llreno uout lin ubbr; do
+        v=${DROP[$k,$1]:-}
+        [ -n "$v" ] || continue
+        lo=$(awk -v a="$v" -v b="${lo:-$v}" 'BEGIN { print (a < b ? a : b) }')
+        hi=$(awk -v a="$v" -v b="${hi:-$v}" 'BEGIN { print (a > b ? a : b) }')
+    done
+    [ -n "$lo" ] && echo "$lo-$hi" || echo "-"
+}
+
+echo
+printf "TCP under random loss (nftables, each way), Mbit/s, %s s per cell, one run\n\n" "$SECS"
+printf "| loss | Linux→Linux bbr | Linux→Linux reno | ustack→Linux | vs reno | Linux(reno)→ustack | vs reno | ustack bbr→Linux | vs Linux bbr | dropped %% |\n"
+printf "|---|---|---|---|---|---|---|---|---|---|\n"
+for lv in $LEVELS; do
+    printf "| %s%% | %s | %s | %s | %s | %s | %s | %s | %s | %s |\n" "$lv" \
+        "$(cellv "llbbr,$lv")" "$(cellv "llreno,$lv")" \
+        "$(cellv "uout,$lv")" "$(ratio "${VAL[uout,$lv]}" "${VAL[llreno,$lv]}")" \
+        "$(cellv "lin,$lv")" "$(ratio "${VAL[lin,$lv]}" "${VAL[llreno,$lv]}")" \
+        "$(cellv "ubbr,$lv")" "$(ratio "${VAL[ubbr,$lv]}" "${VAL[llbbr,$lv]}")" "$(drops "$lv")"
+done
+for i in "${!FOOTNOTES[@]}"; do echo "[$((i + 1))] ${FOOTNOTES[$i]}"; done
+
+# srtt, rto in ms; cwnd, ssthresh in MSS; "-" where there is no output.
+sender_row() { # LEVEL LABEL KEY
+    local out=${SENDER[$3]:-}
+    [ -n "$out" ] && [ -n "$(line_field "$out" tcpinfo cwnd)" ] || return 0
+    local mss rtos tlps
+    mss=$(line_field "$out" tcpinfo snd_mss)
+    if [[ $3 == u* ]]; then # ustack: the stack's counters (one connection per process)
+        rtos=$(line_field "$out" tcpstats Timeouts)
+        tlps=$(line_field "$out" tcpstats TlpProbes)
+    else # Linux: the sender's namespace's counters over the cell
+        rtos=${LX_RTOS[$3]:-}
+        tlps=${LX_TLPS[$3]:-}
+    fi
+    awk -v lv="$1" -v who="$2" -v mbps="${VAL[$3]}" -v rtx="$(line_field "$out" tcpinfo total_retrans)" \
+        -v rtos="${rtos:-0}" -v tlps="${tlps:-0}" -v srtt="$(line_field "$out" tcpinfo rtt_us)" \
+        -v rto="$(line_field "$out" tcpinfo rto_us)" -v mss="$mss" \
+        -v cwnd="$(line_field "$out" tcpinfo cwnd)" -v ssth="$(line_field "$out" tcpinfo ssthresh)" \
+        -v bl="${BACKLOG[$3]:--}" \
+        'BEGIN { if (mss <= 0) mss = 1
+                 st = ssth >= 2^30 ? "inf" : sprintf("%.1f", ssth / mss)
+                 printf "| %s%% | %s | %s | %s | %s | %s | %.2f | %.0f | %.1f | %s | %s |\n",
+                        lv, who, mbps, rtx, rtos, tlps, srtt / 1000, rto / 1000, cwnd / mss, st, bl }'
+}
+echo
+printf "Senders' counters at the end of each transfer (TCP_INFO; RTOs and TLPs: ustack's TCP counters\nTimeouts and TlpProbes, Linux's TcpExt TCPTimeouts and TCPLossProbes in the sender's namespace)\n\n"
+printf "| loss | sender | Mbit/s | retransmitted segs | RTOs | TLPs | srtt ms | rto ms | cwnd MSS | ssthresh MSS | backlog drops |\n"
+printf "|---|---|---|---|---|---|---|---|---|---|---|\n"
+for lv in $LEVELS; do
+    sender_row "$lv" "ustack newreno" "uout,$lv"
+    sender_row "$lv" "ustack bbr" "ubbr,$lv"
+    sender_row "$lv" "Linux reno (veth)" "llreno,$lv"
+    sender_row "$lv" "Linux reno (to ustack)" "lin,$lv"
+    sender_row "$lv" "Linux bbr (veth)" "llbbr,$lv"
+done
+if [ -n "${BENCH_LOSS_RAW:-}" ]; then
+    echo
+    for lv in $LEVELS; do
+        for k in uout ubbr; do
+            grep -q '^tcpstats' "$TMP/$k,$lv-source.out" 2>/dev/null || continue
+            echo "$k $lv%: $(grep '^tcpstats' "$TMP/$k,$lv-source.out")"
+        done
+    done
+fi
+
+maxsize=0
+for k in "${!MAXSIZE[@]}"; do [ "${MAXSIZE[$k]}" -le "$maxsize" ] || maxsize=${MAXSIZE[$k]}; done
+cat <<EOF
+
+notes:
+- Each cell: one connection, the sender sends for ${SECS} s then closes; Mbit/s of
+  payload counted by the receiver from its first byte to EOF (so the time to
+  deliver what was still buffered counts). Sender on CPU $SRC_CPU, receiver on
+  CPU $SINK_CPU (taskset). ustack: bench_tcp, --buf $BUF, MTU 1500, its default
+  congestion control (newreno) or --cc bbr (n/a: the stack has no bbr);
+  Linux: linux_peer, tcp_rmem/tcp_wmem up to $BUF, reno or bbr per namespace
+  (sysctl net.ipv4.tcp_congestion_control; Linux bbr: $linux_bbr).
+- Loss: nftables "numgen random mod 1000 < N drop" on every packet each way
+  (TAP: input and output hooks; veth: the input hook of each end, TSO/GSO/GRO
+  off). "dropped %": the counters' dropped/seen over both directions, lowest
+  and highest of the level's cells; largest mean size of a packet the rules
+  saw: $maxsize bytes (one segment: at most 1500).
+- Linux(reno)->ustack: the data dropped by ustack's fault injector as it arrives
+  (bench_tcp --rx-loss, counted in "dropped %"), the ACKs by nftables; the
+  Linux sender keeps GSO, as over veth (see the top of bench/loss.sh: why no
+  data Linux sends is dropped on the output hook).
+- backlog drops: packets the kernel dropped during the cell because a CPU's
+  input queue was full (netdev_max_backlog; /proc/net/softnet_stat, the whole
+  machine): a loss no nftables rule counts, which shows up as retransmissions
+  even at 0%.
+- vs reno = the cell / Linux->Linux reno; vs Linux bbr = ustack bbr / Linux->Linux bbr.
+- Load average at start: $LOAD_START, at the end: $(cut -d' ' -f1-3 /proc/loadavg)
+  (2 vCPUs shared: other work on the machine shows in the numbers).
+  Total time: $(($(date +%s) - START)) s.
+EOF
