@@ -128,6 +128,10 @@ static void tcp_report(FILE *out, struct ust_stack *st, int fd)
                  "ssthresh %u, srtt %.3f ms, rto %.0f ms\n",
             ti.total_retrans, ti.cwnd, ti.snd_mss ? ti.cwnd / ti.snd_mss : 0, ti.snd_mss,
             ti.ssthresh, ti.rtt_us / 1000.0, ti.rto_us / 1000.0);
+    fprintf(out, "tcp: recovery episodes %u (fast %u, rto %u), cwnd reductions %u (max %u per "
+                 "episode), rack lost %u, tlp %u, lost retransmissions %u\n",
+            ti.recoveries, ti.fast_retrans, ti.rtos, ti.cwnd_reductions,
+            ti.max_episode_reductions, ti.rack_lost, ti.tlp_probes, ti.lost_retrans);
 }
 
 /* Sends o->bytes of a counting pattern, then half-closes. */

@@ -212,6 +212,11 @@ struct tcp_recovery {
                                    later): SACKs above it show that copy lost */
     bool sack_reneged;          /* the peer dropped data it had SACKed (RFC 2018 8):
                                    the scoreboard goes at the next RTO */
+    /* The congestion episode (RFC 5681 3.2, RFC 6675 5): one reduction of
+     * cwnd per episode, which lasts until SND.UNA passes episode_high. */
+    bool episode_on;
+    uint32_t episode_high;      /* SND.MAX when the episode began */
+    unsigned episode_reductions; /* reductions in it (1 as the RFCs want) */
 };
 
 /* ECN (RFC 3168, tcp_ecn.c); the mode asked for is so.ecn_mode. */
@@ -253,6 +258,9 @@ struct tcp_retrans {
 struct tcp_conn_counters {
     uint64_t bytes_acked, bytes_received;
     uint32_t total_retrans;
+    /* loss recovery (tcp_recovery.c counts episodes and reductions) */
+    uint32_t rtos, tlp_probes, rack_lost, fast_retrans, lost_retrans;
+    uint32_t recoveries, cwnd_reductions, max_episode_reductions;
 };
 
 /* Soft errors and delivery advice (RFC 9293 3.8.3, MUST-47;
@@ -472,6 +480,14 @@ uint32_t tcp_cc_send_edge(const struct tcb *tcb);
  * algorithm's multiplicative decrease for `flight`, then cwnd = ssthresh
  * as RFC 6675 5 (4.2); cwnd never grows from it. */
 void tcp_cc_reduce(struct tcb *tcb, uint32_t flight);
+/* Counts a multiplicative decrease and the congestion episode it belongs
+ * to (a new one when `new_episode`, e.g. an RTO, or when none is open). */
+void tcp_cc_count_reduction(struct tcb *tcb, bool new_episode);
+/* A congestion episode is open: SND.UNA has not passed its SND.MAX yet. */
+bool tcp_cc_episode_open(const struct tcb *tcb);
+/* The retransmission timer expired on an established connection: a new
+ * congestion episode, whatever was open (RFC 5681 3.1). */
+void tcp_recovery_on_rto(struct tcb *tcb);
 
 /* ---- tcp_sack.c ------------------------------------------------------ */
 /* Records the SACK blocks of an acceptable ACK in the scoreboard. */

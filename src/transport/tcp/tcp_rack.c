@@ -291,8 +291,13 @@ static ust_time_t detect_loss(struct tcb *t, struct lost *lo)
         g->flags |= RS_LOST;
         if (lo->n++ == 0)
             lo->first = g->start;
-        lo->rexmit |= (g->flags & RS_RETRANS) != 0;
         stack_stats(t->st)->tcp.RackLost++;
+        t->ctr.rack_lost++;
+        if (g->flags & RS_RETRANS) { /* RFC 8985 6.2: a lost retransmission */
+            lo->rexmit = true;
+            stack_stats(t->st)->tcp.LostRetransmits++;
+            t->ctr.lost_retrans++;
+        }
     }
     return timeout;
 }
@@ -307,6 +312,7 @@ static void on_losses(struct tcb *t, const struct lost *lo)
         return;
     if (!(t->rec.fast_recovery || t->rec.rto_recovery)) {
         stack_stats(t->st)->tcp.FastRetrans++;
+        t->ctr.fast_retrans++;
         TCB_TRACE(t, "%s fast retransmit at %u (RACK: %u lost)", tcb_str(t, b, sizeof(b)),
                   lo->first, lo->n);
         t->rec.recover = t->snd.max;

@@ -94,6 +94,8 @@ static void lost_retransmission(struct tcb *t)
         return;
     TCB_TRACE(t, "retransmission of %u lost: sending it again", t->snd.una);
     stack_stats(t->st)->tcp.SackRetrans++;
+    stack_stats(t->st)->tcp.LostRetransmits++;
+    t->ctr.lost_retrans++;
     uint32_t hole = t->rec.sacked.r[0].start;
     tcp_request_rexmit(t, t->snd.una, hole < t->opt.mss ? hole : t->opt.mss);
     tcp_output(t);
@@ -126,10 +128,40 @@ uint32_t tcp_cc_send_edge(const struct tcb *t)
     return t->snd.una + t->cc.cwnd + tcp_limited_transmit_allowance(t);
 }
 
+bool tcp_cc_episode_open(const struct tcb *t)
+{
+    return t->rec.episode_on && seq_lt(t->snd.una, t->rec.episode_high);
+}
+
+void tcp_cc_count_reduction(struct tcb *t, bool new_episode)
+{
+    struct ust_tcp_stats *s = &stack_stats(t->st)->tcp;
+    struct tcp_conn_counters *c = &t->ctr;
+    if (new_episode || !tcp_cc_episode_open(t)) {
+        t->rec.episode_on = true;
+        t->rec.episode_high = t->snd.max;
+        t->rec.episode_reductions = 0;
+        c->recoveries++;
+        s->RecoveryEpisodes++;
+    }
+    t->rec.episode_reductions++;
+    c->cwnd_reductions++;
+    s->CwndReductions++;
+    if (t->rec.episode_reductions > c->max_episode_reductions)
+        c->max_episode_reductions = t->rec.episode_reductions;
+}
+
+void tcp_recovery_on_rto(struct tcb *t)
+{
+    t->ctr.rtos++;
+    tcp_cc_count_reduction(t, true);
+}
+
 void tcp_cc_reduce(struct tcb *t, uint32_t flight)
 {
     uint32_t cwnd = t->cc.cwnd;
     cc_sync(t, stack_now(t->st));
+    tcp_cc_count_reduction(t, false);
     t->cc_ops->enter_recovery(&t->cc, flight);
     t->cc.cwnd = t->cc.ssthresh < cwnd ? t->cc.ssthresh : cwnd;
 }

@@ -100,6 +100,7 @@ static void send_probe(struct tcb *t)
         r->tlp_end_seq = t->snd.max;
         r->tlp_is_retrans = rexmit;
         stack_stats(t->st)->tcp.TlpProbes++;
+        t->ctr.tlp_probes++;
         TCB_TRACE(t, "%s tail loss probe: %s at %u", tcb_str(t, b, sizeof(b)),
                   rexmit ? "retransmission" : "new data", seq);
     }
