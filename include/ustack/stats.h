@@ -55,7 +55,8 @@
     X(FinWait2Expired) \
     X(SyncookiesSent) X(SyncookiesRecv) X(SyncookiesFailed) X(ReqQFullDoCookies) \
     X(SynQueueEvictions) X(TimeWaitOverflow) X(OfoMemDrops) \
-    X(RecoveryEpisodes) X(CwndReductions) X(CwndReductionsSkipped) X(LostRetransmits)
+    X(RecoveryEpisodes) X(CwndReductions) X(CwndReductionsSkipped) X(LostRetransmits) \
+    X(SendmapFull)
 
 #define UST_COUNTER_FIELD(name) uint64_t name;
 

@@ -353,20 +353,27 @@ static void test_lost_retransmission_found_and_resent(void **state)
     seg_expect_nothing(h);
     assert_int_equal(th_info(s).cwnd, 5 * M);
     /* the new segments, sent after the retransmission, arrive; it does
-     * not: lost again, sent again, and cwnd is halved once more (RFC 8985
-     * 9.3) */
+     * not: lost again and sent again, without an RTO and without a second
+     * reduction (one per episode, RFC 5681 3.2 / RFC 6675 5; PRR-SSRB
+     * keeps cwnd at ssthresh: pipe 0 + min(ssthresh - pipe, ...)) */
     th_advance(h, 100 * MS);
     sack_in(h, i, i + M, i + 12 * M, 0, 0);
     assert_int_equal(seg_expect(h, A, i, p)->len, M);
     seg_expect_nothing(h);
     assert_int_equal(STAT(h, RackLost), 2);
+    assert_int_equal(STAT(h, LostRetransmits), 1);
     assert_int_equal(STAT(h, RetransSegs), 2);
-    assert_int_equal(th_info(s).cwnd, 5 * M / 2);
+    assert_int_equal(th_info(s).ssthresh, 5 * M);
+    assert_int_equal(th_info(s).cwnd, 5 * M);
     assert_int_equal(STAT(h, FastRetrans), 1);
     th_advance(h, 100 * MS);
     seg_in(h, A, p, i + 12 * M, 65535, NULL, 0);
     assert_int_equal(th_info(s).unacked, 0);
     assert_int_equal(STAT(h, Timeouts), 0);
+    assert_int_equal(th_info(s).cwnd, 5 * M); /* RFC 6937: ssthresh at the end */
+    assert_int_equal(th_info(s).cwnd_reductions, 1);
+    assert_int_equal(th_info(s).max_episode_reductions, 1);
+    assert_int_equal(th_info(s).lost_retrans, 1);
     th_free(h);
 }
 
@@ -436,10 +443,12 @@ static void test_rto_resends_only_what_is_not_sacked(void **state)
     th_advance(h, 100 * MS);
     sack_in(h, i, i + 3 * M, i + 4 * M, 0, 0); /* only segment 3 arrived */
     th_advance(h, 25 * MS);                    /* 0-2 lost: recovery */
+    /* entered on the reordering timer, no ACK has said what left the
+     * network: PRR (RFC 6937) lets the fast retransmission go alone, as
+     * Linux's tcp_rack_reo_timeout does */
     assert_int_equal(seg_expect(h, A, i, p)->len, M);
-    assert_int_equal(seg_expect(h, A, i + M, p)->len, M);
-    seg_expect_nothing(h); /* cwnd 2 SMSS */
-    /* both retransmissions are lost too: the RTO, restarted when segment
+    seg_expect_nothing(h);
+    /* the retransmission is lost too: the RTO, restarted when segment
      * 0 went again, resends it 300 ms later with cwnd 1 SMSS */
     th_advance(h, 299 * MS);
     seg_expect_nothing(h);
@@ -458,7 +467,7 @@ static void test_rto_resends_only_what_is_not_sacked(void **state)
     seg_in(h, A, p, i + 4 * M, 65535, NULL, 0);
     seg_expect_nothing(h);
     assert_int_equal(th_info(s).unacked, 0);
-    assert_int_equal(STAT(h, RetransSegs), 5);
+    assert_int_equal(STAT(h, RetransSegs), 4); /* 0 three times, 1 and 2 once */
     assert_int_equal(STAT(h, SackReneging), 0);
     th_free(h);
 }

@@ -50,6 +50,10 @@ struct cc_ops {
     void (*exit_recovery)(struct cc_state *cc, uint32_t flight);
     /* The retransmission timer expired (RFC 5681 3.1 equation 4). */
     void (*on_rto)(struct cc_state *cc, uint32_t flight);
+    /* The algorithm sets cwnd itself (e.g. from a model of the path): TCP
+     * still calls enter_recovery, but neither clamps cwnd to ssthresh nor
+     * runs PRR (RFC 6937) nor sets cwnd at the end of recovery. */
+    bool owns_cwnd;
 };
 
 extern const struct cc_ops cc_newreno;

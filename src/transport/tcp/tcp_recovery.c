@@ -154,14 +154,41 @@ void tcp_cc_count_reduction(struct tcb *t, bool new_episode)
 void tcp_recovery_on_rto(struct tcb *t)
 {
     t->ctr.rtos++;
+    t->rec.prr_on = false; /* the loss window and slow start take over */
     tcp_cc_count_reduction(t, true);
 }
 
-void tcp_cc_reduce(struct tcb *t, uint32_t flight)
+/* The gate of every multiplicative decrease but the RTO's: one per
+ * congestion episode (RFC 5681 3.2, RFC 6675 5, RFC 3168 6.1.2; Linux
+ * does not reduce again in CWR or Recovery either). A loss found while
+ * the episode lasts (a lost retransmission, a loss a tail loss probe
+ * repaired, an ECE) is repaired without a second decrease. */
+static bool episode_reduce(struct tcb *t, uint32_t flight)
 {
-    uint32_t cwnd = t->cc.cwnd;
+    if (tcp_cc_episode_open(t)) {
+        stack_stats(t->st)->tcp.CwndReductionsSkipped++;
+        TCB_TRACE(t, "cwnd already reduced in this episode (until %u): not again",
+                  t->rec.episode_high);
+        return false;
+    }
     cc_sync(t, stack_now(t->st));
     tcp_cc_count_reduction(t, false);
     t->cc_ops->enter_recovery(&t->cc, flight);
-    t->cc.cwnd = t->cc.ssthresh < cwnd ? t->cc.ssthresh : cwnd;
+    return true;
+}
+
+bool tcp_cc_reduce(struct tcb *t, uint32_t flight)
+{
+    uint32_t cwnd = t->cc.cwnd;
+    if (!episode_reduce(t, flight))
+        return false;
+    if (!t->cc_ops->owns_cwnd)
+        t->cc.cwnd = t->cc.ssthresh < cwnd ? t->cc.ssthresh : cwnd;
+    return true;
+}
+
+void tcp_cc_enter_recovery(struct tcb *t, uint32_t delivered)
+{
+    if (episode_reduce(t, tcp_flight(t)))
+        tcp_prr_start(t, delivered); /* RFC 6937 in place of cwnd = ssthresh */
 }

@@ -151,8 +151,8 @@ void tcp_tlp_ack(struct tcb *t, const struct tcp_hdr *h, bool dupack)
          * the original or of its ACK): react as to a loss, once */
         r->tlp_on = false;
         stack_stats(t->st)->tcp.TlpRecoveries++;
-        TCB_TRACE(t, "%s tail loss probe repaired a loss: cwnd reduced", tcb_str(t, b, sizeof(b)));
-        tcp_cc_reduce(t, t->cc.cwnd);
+        TCB_TRACE(t, "%s tail loss probe repaired a loss", tcb_str(t, b, sizeof(b)));
+        tcp_cc_reduce(t, t->cc.cwnd); /* not if its episode already reduced */
         return;
     }
     if (dupack && o->num_sack == 0)
