@@ -2,9 +2,11 @@
  * NewReno, CUBIC and others are separate files. The generic loss recovery
  * (duplicate-ACK counting, the NewReno "recover" point, which segment to
  * retransmit) lives in tcp_ack.c and tcp_recovery.c; an algorithm only
- * decides cwnd and ssthresh. With SACK (RFC 6675) recovery sets cwnd to
- * ssthresh after enter_recovery and uses pipe instead of on_dupack /
- * on_partial_ack. All quantities are bytes. */
+ * decides cwnd and ssthresh. With SACK (RFC 6675) recovery uses pipe
+ * instead of on_dupack / on_partial_ack, and cwnd goes to ssthresh after
+ * enter_recovery: at once (RFC 6675), or with RACK through Proportional
+ * Rate Reduction (tcp_prr.c). enter_recovery is called once per
+ * congestion episode (tcp_recovery.c). All quantities are bytes. */
 #ifndef UST_TCP_CC_H
 #define UST_TCP_CC_H
 

@@ -135,12 +135,17 @@ static bool mark_sacked(struct tcb *t, const struct tcp_opts *o, uint32_t ack, b
 
 /* Step 2's checks: a retransmitted segment's ACK may have been caused by
  * the earlier copy (its echoed timestamp is older than the retransmission,
- * or it came back sooner than any round trip can). */
+ * or it came back sooner than any round trip can). The timestamp says so
+ * only for data the cumulative ACK covers: a receiver echoes TS.Recent,
+ * which an out-of-order segment does not update (RFC 7323 4.3), so the
+ * echo on an ACK that SACKs a retransmission is always older than it, and
+ * taking that as ambiguity hid every lost retransmission RACK could find
+ * from a later one SACKed (Linux uses the min_RTT test alone). */
 static bool ack_ambiguous(const struct tcb *t, const struct rack_seg *g, const struct tcp_hdr *h)
 {
     if (!(g->flags & RS_RETRANS))
         return false;
-    if (t->opt.ts_ok && h->opts.has_timestamp) {
+    if (t->opt.ts_ok && h->opts.has_timestamp && seq_le(g->end, h->ack)) {
         uint32_t tsval = (uint32_t)(g->xmit_ts / UST_MSEC) + t->opt.ts_offset;
         if (seq_lt(h->opts.ts_ecr, tsval))
             return true;
