@@ -159,6 +159,11 @@ struct ust_config {
                                        a newly closed connection is reset instead
                                        (4096; Linux tcp_max_orphans, sized from
                                        memory there); 0 = no limit */
+    bool tcp_prr;                   /* RACK fast recovery takes cwnd down to ssthresh
+                                       by Proportional Rate Reduction (RFC 6937 /
+                                       RFC 9937) over the recovery round trip (true,
+                                       as Linux); false sets cwnd = ssthresh at once
+                                       (RFC 6675 5), for comparison */
 };
 
 UST_API void ust_config_default(struct ust_config *cfg);

@@ -104,8 +104,8 @@ static void test_prr_sending_pattern(void **state)
     assert_int_equal(STAT(h, FastRetrans), 1);
     uint32_t ssthresh = th_info(s).ssthresh;
     assert_int_equal(ssthresh, 11 * M); /* FlightSize 22 / 2 */
-    /* RecoverFS: 22 outstanding, less the 2 SACKed before this ACK */
-    uint32_t recover_fs = 20 * M, out = M;
+    /* RecoverFS: pipe at entry, 22 outstanding less 3 SACKed and 1 lost */
+    uint32_t recover_fs = 18 * M, out = M;
     assert_int_equal(tcb_of(h)->rec.prr_recover_fs, recover_fs);
     assert_int_equal(tcb_of(h)->rec.prr_out, out);
     unsigned acks = 0, total = 0;
@@ -121,7 +121,7 @@ static void test_prr_sending_pattern(void **state)
         total += want;
         acks++;
     }
-    /* 11/20 of the deliveries went out again, none beyond */
+    /* 11/18 of the deliveries went out again, none beyond */
     assert_true(acks >= 10);
     assert_true(total >= acks / 2 && total < acks);
     while (th_pending(h))
@@ -134,6 +134,38 @@ static void test_prr_sending_pattern(void **state)
     assert_int_equal(th_info(s).cwnd, ssthresh);
     assert_int_equal(th_info(s).cwnd_reductions, 1);
     assert_int_equal(STAT(h, Timeouts), 0);
+    h->allow_unchecked = true;
+    th_free(h);
+}
+
+/* cfg.tcp_prr = false: the reduction is made at once (RFC 6675 5 (4.2),
+ * cwnd = ssthresh), so the ACKs of the first half of the flight send
+ * nothing; still one reduction. */
+static void test_prr_off_reduces_at_once(void **state)
+{
+    (void)state;
+    struct ust_config c;
+    ust_config_default(&c);
+    c.tcp_prr = false;
+    struct th *h = th_new(&c);
+    struct ust_sock *s = th_open_sack(h, true);
+    uint32_t i = h->iss + 1, p = PEER_ISS + 1, next = i;
+    tcb_of(h)->cc.cwnd = 20 * M;
+    assert_int_equal(tcp_sock_ops.send(s, data, 40 * M, 0, NULL), 40 * M);
+    assert_int_equal(sent_new(h, &next), 20);
+    th_advance(h, 100 * MS);
+    sack_in(h, i, i + M, i + 4 * M); /* three SACKed at once: 0 lost */
+    assert_int_equal(seg_expect(h, A, i, p)->len, M);
+    seg_expect_nothing(h);
+    assert_int_equal(th_info(s).cwnd, th_info(s).ssthresh);
+    assert_int_equal(th_info(s).ssthresh, 10 * M);
+    assert_false(tcb_of(h)->rec.prr_on);
+    /* pipe 17 > cwnd 10: the next ACKs send nothing (PRR would have) */
+    for (uint32_t k = 4; k < 8; k++) {
+        sack_in(h, i, i + M, i + (k + 1) * M);
+        seg_expect_nothing(h);
+    }
+    assert_int_equal(th_info(s).cwnd_reductions, 1);
     h->allow_unchecked = true;
     th_free(h);
 }
@@ -216,6 +248,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_prr_sending_pattern),
+        cmocka_unit_test(test_prr_off_reduces_at_once),
         cmocka_unit_test(test_probe_and_rack_loss_one_reduction),
         cmocka_unit_test(test_rto_in_recovery_is_a_new_episode),
     };

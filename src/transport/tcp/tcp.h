@@ -488,10 +488,9 @@ uint32_t tcp_cc_send_edge(const struct tcb *tcb);
  * episode (RFC 5681 3.2, RFC 6675 5): while one is open it is skipped
  * (counted in CwndReductionsSkipped) and false returned. */
 bool tcp_cc_reduce(struct tcb *tcb, uint32_t flight);
-/* RACK fast recovery starts on an ACK that delivered `delivered` bytes (0:
- * on a timer): the algorithm's multiplicative decrease (once per
- * episode), then PRR takes cwnd down to ssthresh (tcp_prr.c). */
-void tcp_cc_enter_recovery(struct tcb *tcb, uint32_t delivered);
+/* RACK fast recovery starts: the algorithm's multiplicative decrease
+ * (once per episode), then PRR takes cwnd down to ssthresh (tcp_prr.c). */
+void tcp_cc_enter_recovery(struct tcb *tcb);
 /* Counts a multiplicative decrease and the congestion episode it belongs
  * to (a new one when `new_episode`, e.g. an RTO, or when none is open). */
 void tcp_cc_count_reduction(struct tcb *tcb, bool new_episode);
@@ -502,10 +501,10 @@ bool tcp_cc_episode_open(const struct tcb *tcb);
 void tcp_recovery_on_rto(struct tcb *tcb);
 
 /* ---- tcp_prr.c: Proportional Rate Reduction (RFC 6937, RFC 9937) ------ */
-/* Fast recovery began and ssthresh is set, on an ACK that delivered
- * `delivered` bytes (0 on a timer): RecoverFS, and cwnd = pipe until the
- * next ACK (the fast retransmission goes whatever cwnd says). */
-void tcp_prr_start(struct tcb *tcb, uint32_t delivered);
+/* Fast recovery began and ssthresh is set: RecoverFS = pipe, and cwnd =
+ * pipe until the next ACK (the fast retransmission goes whatever cwnd
+ * says). */
+void tcp_prr_start(struct tcb *tcb);
 /* An ACK in recovery delivered `delivered` bytes (cumulatively or
  * selectively); `safe`: it advanced SND.UNA and showed no new loss. Sets
  * cwnd = pipe + sndcnt. */
@@ -562,8 +561,6 @@ void sendmap_ack(struct sendmap *m, uint32_t ack);
 bool sendmap_split(struct sendmap *m, uint32_t seq);
 /* Bytes neither SACKed nor marked lost: RFC 6675 pipe with RACK's marks. */
 uint32_t sendmap_pipe(const struct sendmap *m);
-/* Bytes SACKed. */
-uint32_t sendmap_sacked_bytes(const struct sendmap *m);
 /* Records with any of `flag` set. */
 unsigned sendmap_count(const struct sendmap *m, uint8_t flag);
 /* The lowest record marked lost and not SACKed, or NULL. */

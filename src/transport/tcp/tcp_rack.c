@@ -356,7 +356,7 @@ static void on_losses(struct tcb *t, const struct lost *lo)
               lo->n);
     t->rec.recover = t->snd.max;
     t->rec.fast_recovery = true;
-    tcp_cc_enter_recovery(t, t->rack.delivered); /* not when ECN or a probe cut this window */
+    tcp_cc_enter_recovery(t); /* not when ECN or a probe already cut this window */
     tcp_tlp_reset(t);
     retransmit_first_lost(t);
 }

@@ -187,8 +187,10 @@ bool tcp_cc_reduce(struct tcb *t, uint32_t flight)
     return true;
 }
 
-void tcp_cc_enter_recovery(struct tcb *t, uint32_t delivered)
+void tcp_cc_enter_recovery(struct tcb *t)
 {
-    if (episode_reduce(t, tcp_flight(t)))
-        tcp_prr_start(t, delivered); /* RFC 6937 in place of cwnd = ssthresh */
+    if (!ust_stack_config(t->st)->tcp_prr)
+        tcp_cc_reduce(t, tcp_flight(t)); /* cwnd = ssthresh at once (RFC 6675 5) */
+    else if (episode_reduce(t, tcp_flight(t)))
+        tcp_prr_start(t); /* RFC 6937 in place of cwnd = ssthresh */
 }

@@ -158,12 +158,3 @@ void sendmap_clear_flag(struct sendmap *m, uint8_t flag)
     for (unsigned i = 0; i < m->n; i++)
         m->s[i].flags &= (uint8_t)~flag;
 }
-
-uint32_t sendmap_sacked_bytes(const struct sendmap *m)
-{
-    uint32_t n = 0;
-    for (unsigned i = 0; i < m->n; i++)
-        if (m->s[i].flags & RS_SACKED)
-            n += m->s[i].end - m->s[i].start;
-    return n;
-}
