@@ -132,6 +132,10 @@ static void tcp_report(FILE *out, struct ust_stack *st, int fd)
         fprintf(out, "tcp: %s, pacing %.2f Mbit/s, delivery rate %.2f Mbit/s, min rtt %.3f ms\n",
                 ti.cc_state[0] ? ti.cc_state : "paced", ti.pacing_rate * 8 / 1e6,
                 ti.delivery_rate * 8 / 1e6, ti.min_rtt_us / 1000.0);
+    fprintf(out, "tcp: recovery episodes %u (fast %u, rto %u), cwnd reductions %u (max %u per "
+                 "episode), rack lost %u, tlp %u, lost retransmissions %u\n",
+            ti.recoveries, ti.fast_retrans, ti.rtos, ti.cwnd_reductions,
+            ti.max_episode_reductions, ti.rack_lost, ti.tlp_probes, ti.lost_retrans);
 }
 
 /* Sends o->bytes of a counting pattern, then half-closes. */

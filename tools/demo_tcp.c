@@ -209,13 +209,18 @@ static void transfer_report(struct demo *d, struct transfer *x)
             format_rate(x->received, elapsed, rate),
             x->corrupt ? "SOME BYTES WRONG" : "every byte in order and intact");
     fprintf(d->out, "A's TCP (TCP_INFO): %u segments retransmitted, congestion window %u bytes "
-                    "(%u x mss %u), smoothed rtt %.1f ms, rto %.0f ms\n\n",
+                    "(%u x mss %u), smoothed rtt %.1f ms, rto %.0f ms\n",
             ti.total_retrans, ti.cwnd, ti.snd_mss ? ti.cwnd / ti.snd_mss : 0, ti.snd_mss,
             ti.rtt_us / 1000.0, ti.rto_us / 1000.0);
     if (ti.pacing_rate) /* a paced controller (BBR): its model */
         fprintf(d->out, "A's %s: paced at %.2f Mbit/s, last delivery rate %.2f Mbit/s, "
-                        "min rtt %.1f ms\n\n", ti.cc_state[0] ? ti.cc_state : "controller",
+                        "min rtt %.1f ms\n", ti.cc_state[0] ? ti.cc_state : "controller",
                 ti.pacing_rate * 8 / 1e6, ti.delivery_rate * 8 / 1e6, ti.min_rtt_us / 1000.0);
+    fprintf(d->out, "A's loss recovery: %u episodes (%u fast recoveries, %u timeouts), %u cwnd "
+                    "reductions (at most %u in one episode), %u lost found by RACK, %u loss "
+                    "probes, %u retransmissions lost again\n\n",
+            ti.recoveries, ti.fast_retrans, ti.rtos, ti.cwnd_reductions,
+            ti.max_episode_reductions, ti.rack_lost, ti.tlp_probes, ti.lost_retrans);
 }
 
 int scene_tcp_transfer(struct demo *d)
@@ -339,6 +344,11 @@ void demo_tcp_counters(struct demo *d)
         {"TCP losses found by RACK", offsetof(struct ust_stats, tcp.RackLost)},
         {"TCP tail loss probes", offsetof(struct ust_stats, tcp.TlpProbes)},
         {"TCP retransmit timeouts", offsetof(struct ust_stats, tcp.Timeouts)},
+        {"TCP recovery episodes", offsetof(struct ust_stats, tcp.RecoveryEpisodes)},
+        {"TCP cwnd reductions", offsetof(struct ust_stats, tcp.CwndReductions)},
+        {"TCP reductions skipped (same episode)",
+         offsetof(struct ust_stats, tcp.CwndReductionsSkipped)},
+        {"TCP retransmissions lost again", offsetof(struct ust_stats, tcp.LostRetransmits)},
     };
     demo_print_counter_rows(d, rows, sizeof(rows) / sizeof(rows[0]));
 }

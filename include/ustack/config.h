@@ -183,6 +183,11 @@ struct ust_config {
                                        send new data before resending the rest, and
                                        undo the RTO's reduction if it proves
                                        spurious (true, as Linux net.ipv4.tcp_frto) */
+    bool tcp_prr;                   /* RACK fast recovery takes cwnd down to ssthresh
+                                       by Proportional Rate Reduction (RFC 6937 /
+                                       RFC 9937) over the recovery round trip (true,
+                                       as Linux); false sets cwnd = ssthresh at once
+                                       (RFC 6675 5), for comparison */
 };
 
 UST_API void ust_config_default(struct ust_config *cfg);

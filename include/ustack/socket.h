@@ -228,6 +228,16 @@ struct ust_tcp_info {
     uint32_t spurious_dsack;  /* recoveries shown spurious by D-SACKs (RFC 3708) */
     uint32_t spurious_rtos;   /* RTOs shown spurious (F-RTO RFC 5682, Eifel RFC 3522) */
     uint32_t undos;           /* cwnd/ssthresh reductions undone */
+    /* loss recovery, where the time goes (counts since the connection began) */
+    uint32_t rtos;            /* retransmission timeouts (RFC 6298 5.5) */
+    uint32_t tlp_probes;      /* tail loss probes sent (RFC 8985 7.3) */
+    uint32_t rack_lost;       /* segments RACK marked lost (RFC 8985 6.2) */
+    uint32_t fast_retrans;    /* fast recoveries entered (RFC 6675, RFC 8985) */
+    uint32_t recoveries;      /* congestion episodes: fast recovery, RTO, or a
+                                 response to a tail loss probe or ECE */
+    uint32_t cwnd_reductions; /* multiplicative decreases of the window */
+    uint32_t max_episode_reductions; /* the most in one episode (1 when as RFC 5681) */
+    uint32_t lost_retrans;    /* retransmissions found lost again */
 };
 
 /* setsockopt(fd, IPPROTO_TCP, UST_TCP_RTO_MIN, &int, sizeof(int)): this

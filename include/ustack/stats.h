@@ -57,7 +57,9 @@
     X(SynQueueEvictions) X(TimeWaitOverflow) X(OfoMemDrops) \
     X(PacingWaits) X(CcFallbacks) \
     X(RttSamples) X(RttAmbiguous) X(RttDelayedAck) \
-    X(SpuriousDsack) X(SpuriousEifel) X(SpuriousRtos) X(Undos)
+    X(SpuriousDsack) X(SpuriousEifel) X(SpuriousRtos) X(Undos) \
+    X(RecoveryEpisodes) X(CwndReductions) X(CwndReductionsSkipped) X(LostRetransmits) \
+    X(SendmapFull)
 
 #define UST_COUNTER_FIELD(name) uint64_t name;
 

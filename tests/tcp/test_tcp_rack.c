@@ -353,18 +353,74 @@ static void test_lost_retransmission_found_and_resent(void **state)
     seg_expect_nothing(h);
     assert_int_equal(th_info(s).cwnd, 5 * M);
     /* the new segments, sent after the retransmission, arrive; it does
-     * not: lost again, sent again, and cwnd is halved once more (RFC 8985
-     * 9.3) */
+     * not: lost again and sent again, without an RTO and without a second
+     * reduction (one per episode, RFC 5681 3.2 / RFC 6675 5; PRR-SSRB
+     * keeps cwnd at ssthresh: pipe 0 + min(ssthresh - pipe, ...)) */
     th_advance(h, 100 * MS);
     sack_in(h, i, i + M, i + 12 * M, 0, 0);
     assert_int_equal(seg_expect(h, A, i, p)->len, M);
     seg_expect_nothing(h);
     assert_int_equal(STAT(h, RackLost), 2);
+    assert_int_equal(STAT(h, LostRetransmits), 1);
     assert_int_equal(STAT(h, RetransSegs), 2);
-    assert_int_equal(th_info(s).cwnd, 5 * M / 2);
+    assert_int_equal(th_info(s).ssthresh, 5 * M);
+    assert_int_equal(th_info(s).cwnd, 5 * M);
     assert_int_equal(STAT(h, FastRetrans), 1);
     th_advance(h, 100 * MS);
     seg_in(h, A, p, i + 12 * M, 65535, NULL, 0);
+    assert_int_equal(th_info(s).unacked, 0);
+    assert_int_equal(STAT(h, Timeouts), 0);
+    assert_int_equal(th_info(s).cwnd, 5 * M); /* RFC 6937: ssthresh at the end */
+    assert_int_equal(th_info(s).cwnd_reductions, 1);
+    assert_int_equal(th_info(s).max_episode_reductions, 1);
+    assert_int_equal(th_info(s).lost_retrans, 1);
+    th_free(h);
+}
+
+/* The peer (timestamps on) ACKs `ack`, SACKs [l, r), sends TSval tsval and
+ * echoes tsecr. */
+static void sack_ts_in(struct th *h, uint32_t ack, uint32_t l, uint32_t r, uint32_t tsval,
+                       uint32_t tsecr)
+{
+    struct tcp_opts o = {.num_sack = 1, .sack = {{l, r}}, .has_timestamp = true,
+                         .ts_val = tsval, .ts_ecr = tsecr};
+    seg_in_opts(h, A, PEER_ISS + 1, ack, 65535, &o, 0, NULL, 0);
+}
+
+/* With timestamps a receiver echoes TS.Recent, which an out-of-order
+ * segment does not update (RFC 7323 4.3): the ACK that SACKs a
+ * retransmission echoes an older TSval than that retransmission's. That
+ * is no sign that the original was SACKed: a retransmission sent before
+ * it and still missing is lost, and goes again without an RTO. */
+static void test_lost_retransmission_found_with_timestamps(void **state)
+{
+    (void)state;
+    struct th *h = th_rack(true);
+    struct ust_sock *s = th_connect(h);
+    struct tcp_opts o = {.has_mss = true, .mss = 1460, .sack_permitted = true,
+                         .has_timestamp = true, .ts_val = 1};
+    th_advance(h, TH_RTT);
+    seg_in_opts(h, S | A, PEER_ISS, h->iss + 1, 65535, &o, 0, NULL, 0);
+    uint32_t i = h->iss + 1, p = PEER_ISS + 1, T = M - 12; /* MSS less the option */
+    uint32_t echo = seg_expect(h, A, i, p)->opts.ts_val; /* TS.Recent at the peer */
+    assert_int_equal(tcp_sock_ops.send(s, data, 10 * T, 0, NULL), 10 * T);
+    for (uint32_t k = 0; k < 10; k++)
+        assert_int_equal(seg_expect(h, k == 9 ? A | P : A, i + k * T, p)->len, T);
+    th_advance(h, 100 * MS);
+    sack_ts_in(h, i, i + 2 * T, i + 10 * T, 2, echo); /* 0 and 1 lost */
+    assert_int_equal(seg_expect(h, A, i, p)->len, T);
+    assert_int_equal(seg_expect(h, A, i + T, p)->len, T);
+    seg_expect_nothing(h);
+    /* the retransmission of 1 arrives, that of 0 does not: the echo is
+     * still the old TS.Recent */
+    th_advance(h, 100 * MS);
+    sack_ts_in(h, i, i + T, i + 10 * T, 3, echo);
+    assert_int_equal(seg_expect(h, A, i, p)->len, T);
+    seg_expect_nothing(h);
+    assert_int_equal(STAT(h, LostRetransmits), 1);
+    assert_int_equal(th_info(s).cwnd_reductions, 1);
+    th_advance(h, 100 * MS);
+    sack_ts_in(h, i + 10 * T, 0, 0, 4, echo + 300);
     assert_int_equal(th_info(s).unacked, 0);
     assert_int_equal(STAT(h, Timeouts), 0);
     th_free(h);
@@ -436,10 +492,12 @@ static void test_rto_resends_only_what_is_not_sacked(void **state)
     th_advance(h, 100 * MS);
     sack_in(h, i, i + 3 * M, i + 4 * M, 0, 0); /* only segment 3 arrived */
     th_advance(h, 25 * MS);                    /* 0-2 lost: recovery */
+    /* entered on the reordering timer, no ACK has said what left the
+     * network: PRR (RFC 6937) lets the fast retransmission go alone, as
+     * Linux's tcp_rack_reo_timeout does */
     assert_int_equal(seg_expect(h, A, i, p)->len, M);
-    assert_int_equal(seg_expect(h, A, i + M, p)->len, M);
-    seg_expect_nothing(h); /* cwnd 2 SMSS */
-    /* both retransmissions are lost too: the RTO, restarted when segment
+    seg_expect_nothing(h);
+    /* the retransmission is lost too: the RTO, restarted when segment
      * 0 went again, resends it 300 ms later with cwnd 1 SMSS */
     th_advance(h, 299 * MS);
     seg_expect_nothing(h);
@@ -458,7 +516,7 @@ static void test_rto_resends_only_what_is_not_sacked(void **state)
     seg_in(h, A, p, i + 4 * M, 65535, NULL, 0);
     seg_expect_nothing(h);
     assert_int_equal(th_info(s).unacked, 0);
-    assert_int_equal(STAT(h, RetransSegs), 5);
+    assert_int_equal(STAT(h, RetransSegs), 4); /* 0 three times, 1 and 2 once */
     assert_int_equal(STAT(h, SackReneging), 0);
     th_free(h);
 }
@@ -506,6 +564,7 @@ int main(void)
         cmocka_unit_test(test_three_sacked_is_loss_at_once),
         cmocka_unit_test(test_reordering_is_not_loss),
         cmocka_unit_test(test_lost_retransmission_found_and_resent),
+        cmocka_unit_test(test_lost_retransmission_found_with_timestamps),
         cmocka_unit_test(test_dsack_widens_reordering_window),
         cmocka_unit_test(test_reordering_window_bounded_by_srtt),
         cmocka_unit_test(test_rto_resends_only_what_is_not_sacked),

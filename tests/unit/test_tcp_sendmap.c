@@ -86,23 +86,50 @@ static void test_sequence_wrap(void **state)
 static void test_bounded(void **state)
 {
     (void)state;
-    struct sendmap m = {0};
-    for (uint32_t k = 0; k < SENDMAP_MAX; k++)
+    struct sendmap m = {0}; /* no limit set: SENDMAP_MIN records */
+    for (uint32_t k = 0; k < SENDMAP_MIN; k++)
         sendmap_sent(&m, k * 10, 10, T0 + k);
-    assert_int_equal(m.n, SENDMAP_MAX);
+    assert_int_equal(m.n, SENDMAP_MIN);
+    assert_int_equal(m.full, 0);
     /* full: a split (a peer's SACK edge) does not fit, nothing moves */
     assert_false(sendmap_split(&m, 5));
     expect_seg(&m, 0, 0, 10, T0, 0);
+    assert_int_equal(m.full, 1);
     /* new data joins the last record, which counts as sent now and is no
      * longer SACKed: later loss detection, never a wrong one */
-    m.s[SENDMAP_MAX - 1].flags = RS_SACKED;
-    sendmap_sent(&m, SENDMAP_MAX * 10, 10, T0 + 5000);
-    assert_int_equal(m.n, SENDMAP_MAX);
-    expect_seg(&m, SENDMAP_MAX - 1, (SENDMAP_MAX - 1) * 10, (SENDMAP_MAX + 1) * 10, T0 + 5000, 0);
-    assert_int_equal(m.cap, SENDMAP_MAX);
+    m.s[SENDMAP_MIN - 1].flags = RS_SACKED;
+    sendmap_sent(&m, SENDMAP_MIN * 10, 10, T0 + 5000);
+    assert_int_equal(m.n, SENDMAP_MIN);
+    expect_seg(&m, SENDMAP_MIN - 1, (SENDMAP_MIN - 1) * 10, (SENDMAP_MIN + 1) * 10, T0 + 5000, 0);
+    assert_int_equal(m.cap, SENDMAP_MIN);
+    assert_int_equal(m.full, 2);
     sendmap_free(&m);
     assert_int_equal(m.n, 0);
     assert_null(m.s);
+}
+
+/* The limit follows the send buffer (two records per MSS), within
+ * [SENDMAP_MIN, SENDMAP_MAX]: a 4 MiB buffer at MSS 1448 keeps one record
+ * per segment of a full window and a SACK split each. */
+static void test_limit_follows_send_buffer(void **state)
+{
+    (void)state;
+    struct sendmap m = {0};
+    sendmap_set_limit(&m, 10);
+    assert_int_equal(m.limit, SENDMAP_MIN);
+    sendmap_set_limit(&m, (uint64_t)1 << 40);
+    assert_int_equal(m.limit, SENDMAP_MAX);
+    uint32_t segs = (4u << 20) / 1448; /* 2896 */
+    sendmap_set_limit(&m, 2 * (uint64_t)(4u << 20) / 1448);
+    for (uint32_t k = 0; k < segs; k++)
+        sendmap_sent(&m, k * 1448, 1448, T0 + k);
+    assert_int_equal(m.n, segs); /* none merged */
+    for (uint32_t k = 0; k < segs; k++) /* a SACK edge inside every one */
+        assert_true(sendmap_split(&m, k * 1448 + 700));
+    assert_int_equal(m.n, 2 * segs);
+    assert_int_equal(m.full, 0);
+    assert_true(m.cap <= m.limit);
+    sendmap_free(&m);
 }
 
 int main(void)
@@ -112,6 +139,7 @@ int main(void)
         cmocka_unit_test(test_ack_trims),
         cmocka_unit_test(test_sequence_wrap),
         cmocka_unit_test(test_bounded),
+        cmocka_unit_test(test_limit_follows_send_buffer),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -2,9 +2,11 @@
  * NewReno, CUBIC and others are separate files. The generic loss recovery
  * (duplicate-ACK counting, the NewReno "recover" point, which segment to
  * retransmit) lives in tcp_ack.c and tcp_recovery.c; an algorithm only
- * decides cwnd and ssthresh. With SACK (RFC 6675) recovery sets cwnd to
- * ssthresh after enter_recovery and uses pipe instead of on_dupack /
- * on_partial_ack. All quantities are bytes. */
+ * decides cwnd and ssthresh. With SACK (RFC 6675) recovery uses pipe
+ * instead of on_dupack / on_partial_ack, and cwnd goes to ssthresh after
+ * enter_recovery: at once (RFC 6675), or with RACK through Proportional
+ * Rate Reduction (tcp_prr.c). enter_recovery is called once per
+ * congestion episode (tcp_recovery.c). All quantities are bytes. */
 #ifndef UST_TCP_CC_H
 #define UST_TCP_CC_H
 
@@ -101,8 +103,9 @@ struct cc_ops {
     void (*exit_recovery)(struct cc_state *cc, uint32_t flight);
     /* The retransmission timer expired (RFC 5681 3.1 equation 4). */
     void (*on_rto)(struct cc_state *cc, uint32_t flight);
-    /* The algorithm sets cwnd itself (BBR): PRR and the generic
-     * reductions (cwnd = ssthresh after enter_recovery) are skipped. */
+    /* The algorithm sets cwnd itself (e.g. from a model of the path): TCP
+     * still calls enter_recovery, but neither clamps cwnd to ssthresh nor
+     * runs PRR (RFC 6937) nor sets cwnd at the end of recovery. */
     bool owns_cwnd;
     /* Optional: every acceptable ACK's rate sample, after loss detection
      * (draft-ietf-ccwg-bbr 4.2 "BBRUpdateOnACK"). Algorithms with it need

@@ -25,6 +25,7 @@
  *                pipe, lost retransmissions (RFC 6675)
  *   tcp_sendmap.c  per-segment transmit records (time, SACKed, lost)
  *   tcp_rack.c   RACK time-based loss detection and its recovery (RFC 8985 6)
+ *   tcp_prr.c    Proportional Rate Reduction in recovery (RFC 6937/9937)
  *   tcp_tlp.c    tail loss probes (RFC 8985 7)
  *   tcp_icmp.c   ICMP errors about our segments (RFC 5927)
  *   tcp_user.c   the socket-facing operations (tcp_sock_ops)
@@ -223,6 +224,16 @@ struct tcp_recovery {
                                    later): SACKs above it show that copy lost */
     bool sack_reneged;          /* the peer dropped data it had SACKed (RFC 2018 8):
                                    the scoreboard goes at the next RTO */
+    /* The congestion episode (RFC 5681 3.2, RFC 6675 5): one reduction of
+     * cwnd per episode, which lasts until SND.UNA passes episode_high. */
+    bool episode_on;
+    uint32_t episode_high;      /* SND.MAX when the episode began */
+    unsigned episode_reductions; /* reductions in it (1 as the RFCs want) */
+    /* Proportional Rate Reduction during RACK fast recovery (tcp_prr.c) */
+    bool prr_on;
+    uint32_t prr_recover_fs;    /* RecoverFS: what recovery may see delivered */
+    uint32_t prr_delivered;     /* bytes delivered (ACKed or SACKed) since entry */
+    uint32_t prr_out;           /* bytes sent since entry */
 };
 
 /* ECN (RFC 3168, tcp_ecn.c); the mode asked for is so.ecn_mode. */
@@ -269,6 +280,9 @@ struct tcp_conn_counters {
     uint32_t spurious_dsack;    /* episodes shown spurious by D-SACKs (RFC 3708) */
     uint32_t spurious_rtos;     /* RTOs shown spurious (F-RTO, Eifel) */
     uint32_t undos;             /* congestion responses undone (tcp_undo.c) */
+    /* loss recovery (tcp_recovery.c counts episodes and reductions) */
+    uint32_t rtos, tlp_probes, rack_lost, fast_retrans, lost_retrans;
+    uint32_t recoveries, cwnd_reductions, max_episode_reductions;
 };
 
 /* Undo of a congestion response that proves spurious (tcp_undo.c): what
@@ -512,8 +526,35 @@ uint32_t tcp_cc_send_edge(const struct tcb *tcb);
 /* A congestion response outside the duplicate-ACK path (RACK fast recovery,
  * a lost retransmission, a loss repaired by a tail loss probe): the
  * algorithm's multiplicative decrease for `flight`, then cwnd = ssthresh
- * as RFC 6675 5 (4.2); cwnd never grows from it. */
-void tcp_cc_reduce(struct tcb *tcb, uint32_t flight);
+ * as RFC 6675 5 (4.2); cwnd never grows from it. Once per congestion
+ * episode (RFC 5681 3.2, RFC 6675 5): while one is open it is skipped
+ * (counted in CwndReductionsSkipped) and false returned. */
+bool tcp_cc_reduce(struct tcb *tcb, uint32_t flight);
+/* RACK fast recovery starts: the algorithm's multiplicative decrease
+ * (once per episode), then PRR takes cwnd down to ssthresh (tcp_prr.c). */
+void tcp_cc_enter_recovery(struct tcb *tcb);
+/* Counts a multiplicative decrease and the congestion episode it belongs
+ * to (a new one when `new_episode`, e.g. an RTO, or when none is open). */
+void tcp_cc_count_reduction(struct tcb *tcb, bool new_episode);
+/* A congestion episode is open: SND.UNA has not passed its SND.MAX yet. */
+bool tcp_cc_episode_open(const struct tcb *tcb);
+/* The retransmission timer expired on an established connection: a new
+ * congestion episode, whatever was open (RFC 5681 3.1). */
+void tcp_recovery_on_rto(struct tcb *tcb);
+
+/* ---- tcp_prr.c: Proportional Rate Reduction (RFC 6937, RFC 9937) ------ */
+/* Fast recovery began and ssthresh is set: RecoverFS = pipe, and cwnd =
+ * pipe until the next ACK (the fast retransmission goes whatever cwnd
+ * says). */
+void tcp_prr_start(struct tcb *tcb);
+/* An ACK in recovery delivered `delivered` bytes (cumulatively or
+ * selectively); `safe`: it advanced SND.UNA and showed no new loss. Sets
+ * cwnd = pipe + sndcnt. */
+void tcp_prr_ack(struct tcb *tcb, uint32_t delivered, bool safe);
+/* `len` bytes of sequence space were sent (new or retransmitted). */
+void tcp_prr_sent(struct tcb *tcb, uint32_t len);
+/* Recovery is over: cwnd = ssthresh (RFC 6937 3). */
+void tcp_prr_end(struct tcb *tcb);
 
 /* ---- tcp_sack.c ------------------------------------------------------ */
 /* Records the SACK blocks of an acceptable ACK in the scoreboard. */
@@ -551,6 +592,8 @@ void tcp_dsack_note_ooo(struct tcb *tcb, uint32_t off, uint32_t len);
 void tcp_sack_note_ooo(struct tcb *tcb, uint32_t seq);
 /* ---- tcp_sendmap.c: per-segment transmit records (tcp_rack.h) --------- */
 void sendmap_free(struct sendmap *m);
+/* At most `records` records (clamped to [SENDMAP_MIN, SENDMAP_MAX]). */
+void sendmap_set_limit(struct sendmap *m, uint64_t records);
 /* [seq, seq + len) went at `now`: new data is appended, a retransmission
  * updates (and splits) the records it covers. */
 void sendmap_sent(struct sendmap *m, uint32_t seq, uint32_t len, ust_time_t now);

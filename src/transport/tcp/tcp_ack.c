@@ -132,13 +132,16 @@ static void ack_duplicate(struct tcb *t, const struct seg *s, uint32_t old_wnd)
     bool lost = t->rec.dupacks >= 3 || tcp_recovery_snd_una_lost(t); /* RFC 6675 5 */
     if (lost && !t->rec.fast_recovery && seq_ge(t->snd.una, t->rec.recover)) {
         stats->tcp.FastRetrans++;
+        t->ctr.fast_retrans++;
         char b[64];
         TCB_TRACE(t, "%s fast retransmit at %u", tcb_str(t, b, sizeof(b)), t->snd.una);
         t->rec.recover = t->snd.max;
         t->rec.fast_recovery = true;
         tcp_undo_recovery_start(t); /* the window before, for Eifel (tcp_undo.c) */
-        if (!tcp_ecn_window_reduced(t)) /* else ECN already cut for this window */
+        if (!tcp_ecn_window_reduced(t)) { /* else ECN already cut for this window */
+            tcp_cc_count_reduction(t, false);
             t->cc_ops->enter_recovery(&t->cc, tcp_flight(t));
+        }
         t->rec.sack_next = t->snd.una;
         if (!tcp_sack_retransmit_hole(t)) {
             tcp_request_rexmit(t, t->snd.una, UINT32_MAX);

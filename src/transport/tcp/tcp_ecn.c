@@ -92,11 +92,10 @@ void tcp_ecn_ack(struct tcb *t, uint8_t flags, uint32_t flight)
         return;
     t->ecn.high = t->snd.max;
     t->ecn.cwr = true;
-    if (t->rec.fast_recovery || t->rec.rto_recovery)
+    if (t->rec.fast_recovery || t->rec.rto_recovery || !tcp_cc_reduce(t, flight))
         return; /* loss recovery already reduced cwnd for this window */
     stats->tcp.EcnCwndReductions++;
     t->ecn.cut = true;
-    tcp_cc_reduce(t, flight);
     TCB_TRACE(t, "ECE: cwnd %u ssthresh %u, CWR on the next new data", t->cc.cwnd,
               t->cc.ssthresh);
 }

@@ -12,8 +12,11 @@
  * after an RTO, "RTO recovery" resends only the lost segments, skips what
  * the peer SACKed, and keeps detecting losses among its retransmissions.
  * Congestion control keeps its own ops (cc.h): enter_recovery once per
- * recovery, on_rto, on_ack; a lost retransmission is one more
- * multiplicative decrease per window (RFC 8985 9.3).
+ * congestion episode, on_rto, on_ack. During fast recovery Proportional
+ * Rate Reduction (tcp_prr.c, RFC 6937) sets cwnd on every ACK. A lost
+ * retransmission is sent again and does not reduce cwnd a second time:
+ * RFC 5681 and RFC 6675 want one reduction per episode, and Linux does not
+ * take RFC 8985 9.3's option of another one either.
  *
  * The reordering window adapts to D-SACKs (RFC 2883) the peer reports:
  * each round trip that sees one widens it by min_RTT / 4, for the next 16
@@ -55,8 +58,14 @@ void tcp_rack_sent(struct tcb *t, uint32_t seq, uint32_t len, bool new_data)
 {
     if (!tcp_rack_on(t))
         return;
+    struct sendmap *m = &t->rack.map;
+    uint32_t full = m->full;
+    tcp_prr_sent(t, len);
     tcp_rate_presend(t, seq, len); /* delivery-rate accounting (tcp_rate.c) */
-    sendmap_sent(&t->rack.map, seq, len, stack_now(t->st));
+    /* two records per MSS of the send buffer: its segments and SACK splits */
+    sendmap_set_limit(m, 2 * (uint64_t)t->snd.buf.cap / (t->opt.mss ? t->opt.mss : 1));
+    sendmap_sent(m, seq, len, stack_now(t->st));
+    stack_stats(t->st)->tcp.SendmapFull += m->full - full;
     tcp_rate_sent(t, seq, len);
     /* RFC 8985 7.2: new data (not itself a probe) restarts the PTO */
     if (new_data && !t->rack.tlp_probing)
@@ -79,8 +88,10 @@ static bool sent_after(ust_time_t t1, uint32_t n1, ust_time_t t2, uint32_t n2)
 /* ---- steps 1-4: what an ACK delivered ---------------------------------- */
 
 /* Step 1: records the ACK's SACK blocks (a D-SACK first block aside) on
- * the map, marking what they newly cover. Returns true if any. */
-static bool mark_sacked(struct tcb *t, const struct tcp_opts *o, uint32_t ack, bool dsack)
+ * the map, marking what they newly cover (*newly: how many bytes).
+ * Returns true if any. */
+static bool mark_sacked(struct tcb *t, const struct tcp_opts *o, uint32_t ack, bool dsack,
+                        uint32_t *newly)
 {
     struct sendmap *m = &t->rack.map;
     bool any = false;
@@ -95,6 +106,7 @@ static bool mark_sacked(struct tcb *t, const struct tcp_opts *o, uint32_t ack, b
             struct rack_seg *g = &m->s[k];
             if (seq_ge(g->start, l) && seq_le(g->end, r) && !(g->flags & RS_SACKED)) {
                 g->flags = (uint8_t)((g->flags & ~RS_LOST) | RS_SACKED | RS_NEWLY);
+                *newly += g->end - g->start;
                 any = true;
             }
         }
@@ -104,12 +116,17 @@ static bool mark_sacked(struct tcb *t, const struct tcp_opts *o, uint32_t ack, b
 
 /* Step 2's checks: a retransmitted segment's ACK may have been caused by
  * the earlier copy (its echoed timestamp is older than the retransmission,
- * or it came back sooner than any round trip can). */
+ * or it came back sooner than any round trip can). The timestamp says so
+ * only for data the cumulative ACK covers: a receiver echoes TS.Recent,
+ * which an out-of-order segment does not update (RFC 7323 4.3), so the
+ * echo on an ACK that SACKs a retransmission is always older than it, and
+ * taking that as ambiguity hid every lost retransmission RACK could find
+ * from a later one SACKed (Linux uses the min_RTT test alone). */
 static bool ack_ambiguous(const struct tcb *t, const struct rack_seg *g, const struct tcp_hdr *h)
 {
     if (!(g->flags & RS_RETRANS))
         return false;
-    if (t->opt.ts_ok && h->opts.has_timestamp) {
+    if (t->opt.ts_ok && h->opts.has_timestamp && seq_le(g->end, h->ack)) {
         uint32_t tsval = (uint32_t)(g->xmit_ts / UST_MSEC) + t->opt.ts_offset;
         if (seq_lt(h->opts.ts_ecr, tsval))
             return true;
@@ -147,6 +164,22 @@ static void dsack_round(struct tcb *t, uint32_t ack, bool dsack)
     TCB_TRACE(t, "RACK: D-SACK, reordering window %u x min_rtt/4", r->reo_wnd_mult);
 }
 
+/* Drops what `ack` covers from the map and returns DeliveredData (RFC
+ * 6937): the change in SND.UNA plus the change in SACKed bytes, so what
+ * the cumulative ACK covers counts only if it was not SACKed before. */
+static uint32_t delivered_and_acked(struct tcb *t, uint32_t ack, uint32_t newly_sacked)
+{
+    struct sendmap *m = &t->rack.map;
+    uint32_t cum = seq_gt(ack, t->snd.una) ? ack - t->snd.una : 0, old_sacked = 0;
+    if (!cum)
+        return newly_sacked;
+    for (unsigned i = 0; i < m->n && seq_lt(m->s[i].start, ack); i++)
+        if (m->s[i].flags & RS_SACKED)
+            old_sacked += seq_min(m->s[i].end, ack) - m->s[i].start;
+    sendmap_ack(m, ack);
+    return (cum > old_sacked ? cum - old_sacked : 0) + newly_sacked;
+}
+
 void tcp_rack_ack(struct tcb *t, const struct tcp_hdr *h)
 {
     if (!tcp_rack_on(t))
@@ -155,7 +188,9 @@ void tcp_rack_ack(struct tcb *t, const struct tcp_hdr *h)
     struct sendmap *m = &r->map;
     uint32_t ack = h->ack;
     bool dsack = tcp_sack_is_dsack(&h->opts, ack);
-    bool sacked = mark_sacked(t, &h->opts, ack, dsack);
+    uint32_t newly_sacked = 0, full = m->full;
+    bool sacked = mark_sacked(t, &h->opts, ack, dsack, &newly_sacked);
+    stack_stats(t->st)->tcp.SendmapFull += m->full - full;
     bool found = false, rexmit = false;
     ust_time_t x = 0;
     uint32_t xn = 0, e = 0;
@@ -189,8 +224,7 @@ void tcp_rack_ack(struct tcb *t, const struct tcp_hdr *h)
         }
         r->have_seg = true;
     }
-    if (seq_gt(ack, t->snd.una))
-        sendmap_ack(m, ack);
+    r->delivered = delivered_and_acked(t, ack, newly_sacked);
     dsack_round(t, ack, dsack);
 }
 
@@ -273,44 +307,44 @@ static ust_time_t detect_loss(struct tcb *t, struct lost *lo)
         g->flags |= RS_LOST;
         if (lo->n++ == 0)
             lo->first = g->start;
-        lo->rexmit |= (g->flags & RS_RETRANS) != 0;
         stack_stats(t->st)->tcp.RackLost++;
+        t->ctr.rack_lost++;
+        if (g->flags & RS_RETRANS) { /* RFC 8985 6.2: a lost retransmission */
+            lo->rexmit = true;
+            stack_stats(t->st)->tcp.LostRetransmits++;
+            t->ctr.lost_retrans++;
+        }
     }
     return timeout;
 }
 
-/* Losses found: fast recovery starts (one reduction per recovery), or a
- * lost retransmission during it reduces once more per window (9.3). */
+/* Losses found: fast recovery starts, with the one reduction of cwnd of
+ * its episode (RFC 6675 5, RFC 6937). Within recovery, lost segments,
+ * retransmissions among them, are only resent (tcp_rack_send_lost). */
 static void on_losses(struct tcb *t, const struct lost *lo)
 {
-    struct tcp_rack *r = &t->rack;
     char b[64];
     if (!lo->n)
         return;
-    if (!(t->rec.fast_recovery || t->rec.rto_recovery)) {
-        stack_stats(t->st)->tcp.FastRetrans++;
-        TCB_TRACE(t, "%s fast retransmit at %u (RACK: %u lost)", tcb_str(t, b, sizeof(b)),
-                  lo->first, lo->n);
-        t->rec.recover = t->snd.max;
-        t->rec.fast_recovery = true;
-        if (!tcp_ecn_window_reduced(t)) /* else ECN already cut for this window */
-            tcp_cc_reduce(t, tcp_flight(t));
-        tcp_tlp_reset(t);
-        r->cwr_round_on = false;
-        retransmit_first_lost(t);
+    if (t->rec.fast_recovery || t->rec.rto_recovery) {
+        if (lo->rexmit)
+            TCB_TRACE(t, "%s RACK: retransmission lost, sending it again",
+                      tcb_str(t, b, sizeof(b)));
         return;
     }
-    if (!lo->rexmit || !t->rec.fast_recovery ||
-        (r->cwr_round_on && seq_lt(t->snd.una, r->cwr_round)))
-        return;
-    TCB_TRACE(t, "%s RACK: retransmission lost, cwnd reduced again", tcb_str(t, b, sizeof(b)));
-    tcp_cc_reduce(t, t->cc.cwnd);
-    r->cwr_round_on = true;
-    r->cwr_round = t->snd.max;
+    stack_stats(t->st)->tcp.FastRetrans++;
+    t->ctr.fast_retrans++;
+    TCB_TRACE(t, "%s fast retransmit at %u (RACK: %u lost)", tcb_str(t, b, sizeof(b)), lo->first,
+              lo->n);
+    t->rec.recover = t->snd.max;
+    t->rec.fast_recovery = true;
+    tcp_cc_enter_recovery(t); /* not when ECN or a probe already cut this window */
+    tcp_tlp_reset(t);
+    retransmit_first_lost(t);
 }
 
 /* RACK_detect_loss_and_arm_timer (6.2 step 5). */
-static void detect_and_arm(struct tcb *t)
+static unsigned detect_and_arm(struct tcb *t)
 {
     struct lost lo = {0};
     ust_time_t timeout = detect_loss(t, &lo);
@@ -319,6 +353,7 @@ static void detect_and_arm(struct tcb *t)
         timer_arm(t->st, &t->timer.rack, stack_now(t->st) + timeout);
     else
         timer_cancel(t->st, &t->timer.rack);
+    return lo.n;
 }
 
 /* ---- the ACK, the timers ----------------------------------------------- */
@@ -329,7 +364,6 @@ static void recovery_over(struct tcb *t)
     struct tcp_rack *r = &t->rack;
     if (r->reo_wnd_persist && --r->reo_wnd_persist == 0)
         r->reo_wnd_mult = 1;
-    r->cwr_round_on = false;
 }
 
 void tcp_rack_new_ack(struct tcb *t, uint32_t acked)
@@ -341,6 +375,7 @@ void tcp_rack_new_ack(struct tcb *t, uint32_t acked)
         recovery_over(t);
         if (fast) { /* RFC 6582 3.2 step 3 / RFC 6675: the algorithm's exit */
             t->cc_ops->exit_recovery(&t->cc, tcp_flight(t));
+            tcp_prr_end(t); /* RFC 6937: cwnd = ssthresh */
             return;
         }
     } else if (fast) {
@@ -376,10 +411,16 @@ void tcp_rack_ack_done(struct tcb *t, const struct tcp_hdr *h, bool advanced, bo
         t->rack.tlp_rearm = true;
     if (t->snd.una == t->snd.max) {
         timer_cancel(t->st, &t->timer.rack);
+        t->rack.delivered = 0;
         return;
     }
     dupthresh_fallback(t, dupack);
-    detect_and_arm(t);
+    unsigned lost = detect_and_arm(t);
+    /* RFC 6937: what this ACK lets out (6937bis: a "safe" ACK advanced
+     * SND.UNA and showed no new loss) */
+    if (t->rec.fast_recovery)
+        tcp_prr_ack(t, t->rack.delivered, advanced && lost == 0);
+    t->rack.delivered = 0; /* a timer that starts recovery delivered nothing */
 }
 
 void tcp_rack_reo_timeout(struct ust_stack *st, struct ust_timer *tm, ust_time_t now)
@@ -403,7 +444,6 @@ void tcp_rack_rto(struct tcb *t)
     t->rec.fast_recovery = false;
     t->rec.rto_recovery = true;
     t->rec.recover = t->snd.max;
-    r->cwr_round_on = false;
     tcp_tlp_reset(t);
     timer_cancel(t->st, &t->timer.rack);
     /* RFC 8985 6.3: the first segment was sent an RTO ago and is lost;

@@ -5,9 +5,11 @@
  * send map only remembers, for each segment in [SND.UNA, SND.MAX), when it
  * was last sent and what the peer said about it. It is an array sorted by
  * sequence number, contiguous from SND.UNA to SND.MAX, allocated on demand
- * and bounded (SENDMAP_MAX records): when full, a new transmission is
- * merged into the last record, which only makes loss detection later,
- * never wrong. */
+ * and bounded: two records per MSS of the send buffer (a segment, and a
+ * split a SACK block may make), at least SENDMAP_MIN and at most
+ * SENDMAP_MAX records. When full, a new transmission is merged into the
+ * last record and a split is skipped, which only makes loss detection
+ * later, never wrong (counted: SendmapFull). */
 #ifndef UST_TCP_RACK_H
 #define UST_TCP_RACK_H
 
@@ -17,7 +19,8 @@
 #include "tcp_rate.h"
 #include "ustack/types.h"
 
-#define SENDMAP_MAX 1024 /* records per connection (56 KiB) */
+#define SENDMAP_MIN 1024   /* records a connection may always have (56 KiB) */
+#define SENDMAP_MAX 65536  /* records whatever the send buffer (3.5 MiB) */
 
 enum {
     RS_SACKED = 1u << 0,  /* the peer selectively acknowledged all of it */
@@ -37,7 +40,9 @@ struct rack_seg {
 struct sendmap {
     struct rack_seg *s;   /* s[0..n): sorted, contiguous */
     unsigned n, cap;
+    unsigned limit;       /* records at most (0: SENDMAP_MIN) */
     uint32_t next_no;     /* xmit_no of the next transmission */
+    uint32_t full;        /* times a record could not be added (SendmapFull) */
 };
 
 struct tcp_rack {
@@ -55,9 +60,8 @@ struct tcp_rack {
     unsigned reo_wnd_persist; /* RACK.reo_wnd_persist */
     bool dsack_round_on;      /* RACK.dsack_round is set */
     uint32_t dsack_round;     /* RACK.dsack_round */
-    uint32_t cwr_round;       /* after a lost retransmission's response: no
-                                 other until SND.UNA passes this (RFC 8985 9.3) */
-    bool cwr_round_on;
+    uint32_t delivered;       /* bytes the ACK being processed delivered,
+                                 cumulatively or selectively (PRR, RFC 6937) */
     /* TLP (RFC 8985 7.1) */
     bool tlp_on;              /* TLP.end_seq is set: a probe episode is open */
     uint32_t tlp_end_seq;     /* TLP.end_seq */

@@ -94,6 +94,8 @@ static void lost_retransmission(struct tcb *t)
         return;
     TCB_TRACE(t, "retransmission of %u lost: sending it again", t->snd.una);
     stack_stats(t->st)->tcp.SackRetrans++;
+    stack_stats(t->st)->tcp.LostRetransmits++;
+    t->ctr.lost_retrans++;
     uint32_t hole = t->rec.sacked.r[0].start;
     tcp_request_rexmit(t, t->snd.una, hole < t->opt.mss ? hole : t->opt.mss);
     tcp_output(t);
@@ -126,12 +128,70 @@ uint32_t tcp_cc_send_edge(const struct tcb *t)
     return t->snd.una + t->cc.cwnd + tcp_limited_transmit_allowance(t);
 }
 
-void tcp_cc_reduce(struct tcb *t, uint32_t flight)
+bool tcp_cc_episode_open(const struct tcb *t)
 {
-    uint32_t cwnd = t->cc.cwnd;
+    return t->rec.episode_on && seq_lt(t->snd.una, t->rec.episode_high);
+}
+
+void tcp_cc_count_reduction(struct tcb *t, bool new_episode)
+{
+    struct ust_tcp_stats *s = &stack_stats(t->st)->tcp;
+    struct tcp_conn_counters *c = &t->ctr;
+    if (new_episode || !tcp_cc_episode_open(t)) {
+        t->rec.episode_on = true;
+        t->rec.episode_high = t->snd.max;
+        t->rec.episode_reductions = 0;
+        c->recoveries++;
+        s->RecoveryEpisodes++;
+    }
+    t->rec.episode_reductions++;
+    c->cwnd_reductions++;
+    s->CwndReductions++;
+    if (t->rec.episode_reductions > c->max_episode_reductions)
+        c->max_episode_reductions = t->rec.episode_reductions;
+}
+
+void tcp_recovery_on_rto(struct tcb *t)
+{
+    t->ctr.rtos++;
+    t->rec.prr_on = false; /* the loss window and slow start take over */
+    tcp_cc_count_reduction(t, true);
+}
+
+/* The gate of every multiplicative decrease but the RTO's: one per
+ * congestion episode (RFC 5681 3.2, RFC 6675 5, RFC 3168 6.1.2; Linux
+ * does not reduce again in CWR or Recovery either). A loss found while
+ * the episode lasts (a lost retransmission, a loss a tail loss probe
+ * repaired, an ECE) is repaired without a second decrease. */
+static bool episode_reduce(struct tcb *t, uint32_t flight)
+{
+    if (tcp_cc_episode_open(t)) {
+        stack_stats(t->st)->tcp.CwndReductionsSkipped++;
+        TCB_TRACE(t, "cwnd already reduced in this episode (until %u): not again",
+                  t->rec.episode_high);
+        return false;
+    }
     tcp_undo_recovery_start(t); /* the window before, if this proves spurious */
     cc_sync(t, stack_now(t->st));
+    tcp_cc_count_reduction(t, false);
     t->cc_ops->enter_recovery(&t->cc, flight);
-    if (!t->cc_ops->owns_cwnd) /* BBR sets cwnd itself */
+    return true;
+}
+
+bool tcp_cc_reduce(struct tcb *t, uint32_t flight)
+{
+    uint32_t cwnd = t->cc.cwnd;
+    if (!episode_reduce(t, flight))
+        return false;
+    if (!t->cc_ops->owns_cwnd)
         t->cc.cwnd = t->cc.ssthresh < cwnd ? t->cc.ssthresh : cwnd;
+    return true;
+}
+
+void tcp_cc_enter_recovery(struct tcb *t)
+{
+    if (!ust_stack_config(t->st)->tcp_prr)
+        tcp_cc_reduce(t, tcp_flight(t)); /* cwnd = ssthresh at once (RFC 6675 5) */
+    else if (episode_reduce(t, tcp_flight(t)))
+        tcp_prr_start(t); /* RFC 6937 in place of cwnd = ssthresh */
 }

@@ -5,10 +5,11 @@
  *
  * Records are kept sorted and contiguous, so a record is found by a scan
  * and a transmission or SACK block that starts or ends inside a record
- * splits it. Memory is bounded: the array grows by doubling up to
- * SENDMAP_MAX records; past that, new data joins the last record (its
- * time moves forward, so RACK calls it lost later, never sooner) and a
- * split that does not fit is skipped (the record is treated as a whole). */
+ * splits it. Memory is bounded: the array grows by doubling up to the
+ * map's limit (sendmap_set_limit, from the send buffer); past that, new
+ * data joins the last record (its time moves forward, so RACK calls it
+ * lost later, never sooner) and a split that does not fit is skipped (the
+ * record is treated as a whole); m->full counts both. */
 #include <stdlib.h>
 #include <string.h>
 
@@ -23,14 +24,26 @@ void sendmap_free(struct sendmap *m)
     memset(m, 0, sizeof(*m));
 }
 
+void sendmap_set_limit(struct sendmap *m, uint64_t records)
+{
+    if (records < SENDMAP_MIN)
+        records = SENDMAP_MIN;
+    m->limit = records > SENDMAP_MAX ? SENDMAP_MAX : (unsigned)records;
+}
+
 /* Room for one more record. */
 static bool sendmap_room(struct sendmap *m)
 {
     if (m->n < m->cap)
         return true;
-    if (m->cap >= SENDMAP_MAX)
+    unsigned limit = m->limit ? m->limit : SENDMAP_MIN;
+    if (m->cap >= limit) {
+        m->full++;
         return false;
+    }
     unsigned cap = m->cap ? 2 * m->cap : SENDMAP_INITIAL;
+    if (cap > limit)
+        cap = limit;
     struct rack_seg *s = realloc(m->s, cap * sizeof(*s));
     if (!s)
         return false;

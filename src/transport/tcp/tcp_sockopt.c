@@ -230,6 +230,14 @@ void tcp_fill_info(const struct tcb *t, struct ust_tcp_info *i)
     i->spurious_dsack = t->ctr.spurious_dsack;
     i->spurious_rtos = t->ctr.spurious_rtos;
     i->undos = t->ctr.undos;
+    i->rtos = t->ctr.rtos;
+    i->tlp_probes = t->ctr.tlp_probes;
+    i->rack_lost = t->ctr.rack_lost;
+    i->fast_retrans = t->ctr.fast_retrans;
+    i->recoveries = t->ctr.recoveries;
+    i->cwnd_reductions = t->ctr.cwnd_reductions;
+    i->max_episode_reductions = t->ctr.max_episode_reductions;
+    i->lost_retrans = t->ctr.lost_retrans;
 }
 
 static int put_int(void *val, size_t *len, int v)

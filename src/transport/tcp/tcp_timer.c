@@ -117,6 +117,7 @@ static void on_rexmt(struct ust_stack *st, struct ust_timer *tm, ust_time_t now)
         tcp_undo_rto_start(t); /* F-RTO and Eifel may undo it (tcp_undo.c) */
         cc_sync(t, stack_now(st));
         t->cc_ops->on_rto(&t->cc, tcp_flight(t));
+        tcp_recovery_on_rto(t); /* counted: a new congestion episode */
         t->rec.fast_recovery = false;
         t->rec.recover = t->snd.max; /* RFC 6582 4.1: no fast retransmit for old data */
         t->rec.dupacks = 0;

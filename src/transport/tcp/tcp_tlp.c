@@ -103,6 +103,7 @@ static void send_probe(struct tcb *t)
         r->tlp_end_seq = t->snd.max;
         r->tlp_is_retrans = rexmit;
         stack_stats(t->st)->tcp.TlpProbes++;
+        t->ctr.tlp_probes++;
         TCB_TRACE(t, "%s tail loss probe: %s at %u", tcb_str(t, b, sizeof(b)),
                   rexmit ? "retransmission" : "new data", seq);
     }
@@ -153,8 +154,8 @@ void tcp_tlp_ack(struct tcb *t, const struct tcp_hdr *h, bool dupack)
          * the original or of its ACK): react as to a loss, once */
         r->tlp_on = false;
         stack_stats(t->st)->tcp.TlpRecoveries++;
-        TCB_TRACE(t, "%s tail loss probe repaired a loss: cwnd reduced", tcb_str(t, b, sizeof(b)));
-        tcp_cc_reduce(t, t->cc.cwnd);
+        TCB_TRACE(t, "%s tail loss probe repaired a loss", tcb_str(t, b, sizeof(b)));
+        tcp_cc_reduce(t, t->cc.cwnd); /* not if its episode already reduced */
         return;
     }
     if (dupack && o->num_sack == 0)
