@@ -355,6 +355,9 @@ static struct cell_result run_cell(const struct cell *c)
       r->data_link.frames ? (double)r->data_link.lost / r->data_link.frames : 0)          \
     X(retrans, "retrans", 7, 0, r->info.total_retrans)                                     \
     X(rtos, "rtos", 5, 0, r->tcp.Timeouts)                                                 \
+    X(episodes, "episodes", 8, 0, r->info.recoveries)                                      \
+    X(maxred, "maxred", 6, 0, r->info.max_episode_reductions)                              \
+    X(undos, "undos", 5, 0, r->info.undos)                                                 \
     X(fastrx, "fastrx", 6, 0, r->tcp.FastRetrans)                                          \
     X(tlps, "tlps", 5, 0, r->tcp.TlpProbes)                                                \
     X(racklost, "racklost", 8, 0, r->tcp.RackLost)                                         \
@@ -429,26 +432,18 @@ static void check_rtos_rare(const struct cell *c, const struct cell_result *r)
 }
 
 /* Recovery counters per connection (issue #9 section 2): "no more than one
- * cwnd reduction per recovery episode". DISABLED: the counters these
- * checks need are added to struct ust_tcp_info by the loss-recovery work
- * of issue #9; after merging it, set RECOVERY_COUNTER_CHECKS to 1 and use
- * the field names it chose (episodes, max_reductions_per_episode, rtos
- * here; the per-connection RTO count can then replace the stack-wide one
- * in check_rtos_rare). */
-#define RECOVERY_COUNTER_CHECKS 0
+ * cwnd reduction per recovery episode" (RFC 5681 3.2, RFC 6675 5, RFC 6937). */
 static void check_recovery_counters(const struct cell *c, const struct cell_result *r)
 {
-    (void)c;
-    (void)r;
-#if RECOVERY_COUNTER_CHECKS
-    /* RFC 5681 3.2, RFC 6675 5, RFC 6937: one reduction per episode */
-    if (r->info.max_reductions_per_episode > 1)
-        fail_msg("%u cwnd reductions in one recovery episode", r->info.max_reductions_per_episode);
-    /* every cell loses data, so recovery happened */
-    assert_true(r->info.episodes > 0);
-    /* an RTO is counted by the connection as by the stack */
+    if (r->info.max_episode_reductions > 1)
+        fail_msg("loss %.1f%% rtt %u ms: %u cwnd reductions in one recovery episode",
+                 c->loss * 100, c->rtt_ms, r->info.max_episode_reductions);
+    /* every cell loses data, so recovery happened, and each episode reduced
+     * once (an undone one still counts as a reduction) */
+    assert_true(r->info.recoveries > 0);
+    assert_true(r->info.cwnd_reductions >= r->info.recoveries);
+    /* an RTO is counted by the connection as by the stack (one connection) */
     assert_int_equal(r->info.rtos, r->tcp.Timeouts);
-#endif
 }
 
 /* Everything asserted per cell; returns false (after printing why) when
