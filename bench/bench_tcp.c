@@ -12,6 +12,11 @@
  * --mtu sets the IP MTU of the TAP link on both sides (default 1500).
  * --no-wscale / --no-timestamps turn those RFC 7323 options off.
  * --trace prints every layer's trace lines on stderr (slow).
+ * --rx-loss P loses each frame ustack receives with probability P (0..1,
+ * the fault injector, include/ustack/dev.h): wire loss on the data a Linux
+ * sender sends to ustack, after the sender's TCP (an nftables drop in the
+ * sender's own output hook is a local send error that Linux TCP retries
+ * at once, not a loss).
  *
  * Memory per idle connection (`idle`): the growth of the C heap in use
  * (mallinfo2().uordblks, including malloc's per-chunk overhead) while N
@@ -110,13 +115,14 @@ struct opts {
     bool timestamps;
     bool trace;
     enum ust_tap_tx tap_tx;
+    double rx_loss;
 };
 
 static int usage(void)
 {
     fprintf(stderr, "usage: bench_tcp --tap NAME --addr A.B.C.D/N --host-addr A.B.C.D/N\n"
                     "                 [--buf BYTES] [--mtu N] [--no-wscale] [--no-timestamps]\n"
-                    "                 [--tap-tx auto|write|uring]\n"
+                    "                 [--tap-tx auto|write|uring] [--rx-loss P]\n"
                     "                 [--trace] MODE ARGS...\n" BENCH_MODES_USAGE);
     return 2;
 }
@@ -159,6 +165,8 @@ static int parse_opts(int argc, char **argv, struct opts *o)
             o->tap_tx = UST_TAP_TX_WRITE;
         else if (!strcmp(opt, "--tap-tx") && !strcmp(val, "uring"))
             o->tap_tx = UST_TAP_TX_URING;
+        else if (!strcmp(opt, "--rx-loss"))
+            o->rx_loss = strtod(val, NULL);
         else
             return -1;
     }
@@ -190,6 +198,11 @@ static int open_stack(const struct opts *o, struct ust_ctx *u)
     }
     if ((err = ust_dev_tap_set_tx(dev, o->tap_tx)) != UST_OK) {
         fprintf(stderr, "bench_tcp: --tap-tx: %s\n", ust_strerror(err));
+        return -1;
+    }
+    struct ust_dev_faults f = {.loss = o->rx_loss};
+    if (o->rx_loss > 0 && (err = ust_dev_faults_set(dev, UST_DEV_RX, &f)) != UST_OK) {
+        fprintf(stderr, "bench_tcp: --rx-loss: %s\n", ust_strerror(err));
         return -1;
     }
     u->loop = ust_loop_new(u->st);
