@@ -159,6 +159,12 @@ struct ust_config {
                                        a newly closed connection is reset instead
                                        (4096; Linux tcp_max_orphans, sized from
                                        memory there); 0 = no limit */
+    unsigned tcp_quickack;          /* quick-ACK mode: at most this many in-order
+                                       segments are ACKed one by one at the start
+                                       of a connection and after out-of-order or
+                                       duplicate data, and at most half the window
+                                       in segments (16, Linux TCP_MAX_QUICKACKS);
+                                       0 = off (delayed and stretch ACKs only) */
 };
 
 UST_API void ust_config_default(struct ust_config *cfg);

@@ -162,6 +162,7 @@ static void test_ack_per_receive_batch(void **state)
     struct ust_config c;
     ust_config_default(&c);
     c.tcp_rcvbuf = 32768; /* stretch cap: a quarter of the buffer, 8192 bytes */
+    c.tcp_quickack = 0;   /* batches only (quick ACKs: test_tcp_rcv_ack.c) */
     struct th *h = th_new(&c);
     struct ust_sock *s = th_open_active(h, 65535);
     uint32_t i = h->iss + 1, p = PEER_ISS + 1;
@@ -202,6 +203,7 @@ static void test_delack_capped_at_200ms(void **state)
     struct ust_config c;
     ust_config_default(&c);
     c.tcp_delack = 2 * UST_SEC; /* MUST-40: never more than 500 ms; we cap at 200 */
+    c.tcp_quickack = 0;
     struct th *h = th_new(&c);
     th_open_active(h, 65535);
     seg_in(h, A, PEER_ISS + 1, h->iss + 1, 65535, pattern, 10);

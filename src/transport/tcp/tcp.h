@@ -195,6 +195,10 @@ struct tcp_rcv {
                                    blocks most recently received or reported,
                                    the newest first (RFC 2018 4) */
     uint8_t sack_recent_n;
+    uint8_t quick;              /* quick-ACK mode: in-order segments still ACKed
+                                   one by one (tcp_ack_batch.c) */
+    bool pushed;                /* since our last ACK an in-order segment came
+                                   with PSH or short of a full one */
 };
 
 /* Loss recovery (RFC 6582, RFC 6675, RFC 8985) and the SACK scoreboard;
@@ -574,6 +578,12 @@ void tcp_set_snd_wnd(struct tcb *tcb, uint32_t wnd);
 void tcp_ack_in_order_data(struct tcb *tcb, bool filled_hole);
 /* Drops t from the deferred-ACK list (before it is freed). */
 void tcp_ack_list_remove(struct tcb *t);
+/* Quick-ACK mode (re)starts: the next in-order segments are ACKed one by one. */
+void tcp_quickack_enter(struct tcb *tcb);
+/* The octets of a full-sized segment from the peer (RFC 5681's "full-sized"). */
+uint32_t tcp_rcv_full_seg(const struct tcb *tcb);
+/* The application read: an ACK still owed goes soon when it matters. */
+void tcp_ack_after_read(struct tcb *tcb);
 
 /* ---- tcp_timer.c ----------------------------------------------------- */
 void tcp_timers_init(struct tcb *tcb);

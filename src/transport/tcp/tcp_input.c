@@ -66,6 +66,7 @@ static void conn_established(struct tcb *t)
     tcp_rack_start(t); /* RFC 8985 when configured and SACK agreed */
     tcp_ecn_established(t);
     tcp_advice_established(t);
+    tcp_quickack_enter(t); /* the first segments are ACKed one by one */
     t->last_rcv = now;
     tcp_keepalive_reset(t);
 }
@@ -447,6 +448,7 @@ static void dsack_below_rcv_nxt(struct tcb *t, const struct seg *s)
         return;
     uint32_t to = seq_lt(from + s->len, t->rcv.nxt) ? from + s->len : t->rcv.nxt;
     tcp_dsack_note(t, from, to);
+    tcp_quickack_enter(t); /* the peer retransmits: our ACKs may be lost */
 }
 
 /* First: sequence number acceptability; the segment is trimmed to the
@@ -730,6 +732,10 @@ static bool take_text(struct tcb *t, const struct seg *s)
         return false;
     }
     uint32_t off = s->seq - t->rcv.nxt;
+    if (off > 0) /* a loss (or reordering): quick ACKs until it is repaired */
+        tcp_quickack_enter(t);
+    else if ((s->flags & TCP_PSH) || s->len < tcp_rcv_full_seg(t))
+        t->rcv.pushed = true; /* the sender has no more behind it */
     if (off > 0 && !tcp_ofo_room(t, s->len)) { /* tcp_hold.c: stack-wide cap */
         stats->tcp.OfoMemDrops++;
         ack_now(t);
