@@ -54,7 +54,8 @@
     X(ChallengeAckLimited) X(RstRateLimited) X(TimeWaitRstIgnored) X(AbortOnOrphanLimit) \
     X(FinWait2Expired) \
     X(SyncookiesSent) X(SyncookiesRecv) X(SyncookiesFailed) X(ReqQFullDoCookies) \
-    X(SynQueueEvictions) X(TimeWaitOverflow) X(OfoMemDrops)
+    X(SynQueueEvictions) X(TimeWaitOverflow) X(OfoMemDrops) \
+    X(SackCompressed)
 
 #define UST_COUNTER_FIELD(name) uint64_t name;
 

@@ -3,9 +3,9 @@
  * connection and after out-of-order or duplicate data, then delayed ACKs
  * every second full-sized segment (RFC 5681 4.2, RFC 1122 4.2.3.2); an
  * immediate ACK for out-of-order data and for a segment that fills a hole;
- * the ACK owed after the application read a pushed segment; SACK blocks in
- * arrival order after several holes, behind a D-SACK (RFC 2018 4, RFC
- * 2883 4). */
+ * the ACK owed after the application read a pushed segment; SACK
+ * compression within a receive batch; SACK blocks in arrival order after
+ * several holes, behind a D-SACK (RFC 2018 4, RFC 2883 4). */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -261,6 +261,77 @@ static void test_blocks_follow_arrival_order_behind_dsack(void **state)
     th_free(h);
 }
 
+/* Segments of one receive batch, in units of SEG from the peer's first byte. */
+struct batch {
+    const unsigned *segs;
+    unsigned n;
+};
+
+static void send_batch(struct th *h, void *ctx)
+{
+    const struct batch *b = ctx;
+    for (unsigned k = 0; k < b->n; k++)
+        full_seg(h, b->segs[k]);
+}
+
+static void expect_dupack_blocks(struct th *h, const uint32_t *lr, unsigned n)
+{
+    th_expect_sack_blocks(seg_expect(h, A, h->iss + 1, PEER_ISS + 1), lr, n);
+}
+
+#define B(k) (PEER_ISS + 1 + (k) * SEG)
+
+/* Segment 0 is lost and 8 too. Beyond the hole, the first 3 duplicate ACKs
+ * go at once (the sender's DupThresh), the burst that continues them is
+ * folded into one ACK at the end of the batch; segment 9 opens a new hole
+ * and is ACKed at once, with the grown block 1-8 second, so no block's
+ * growth goes unreported. */
+static void test_sack_compression_in_a_batch(void **state)
+{
+    (void)state;
+    struct th *h = th_new(NULL);
+    th_open_sack(h, true);
+    static const unsigned segs[] = {1, 2, 3, 4, 5, 6, 7, 9, 10};
+    struct batch b = {.segs = segs, .n = 9};
+    th_batch(h, send_batch, &b);
+    expect_dupack_blocks(h, (uint32_t[]){B(1), B(2)}, 1);
+    expect_dupack_blocks(h, (uint32_t[]){B(1), B(3)}, 1);
+    expect_dupack_blocks(h, (uint32_t[]){B(1), B(4)}, 1);
+    expect_dupack_blocks(h, (uint32_t[]){B(9), B(10), B(1), B(8)}, 2);
+    expect_dupack_blocks(h, (uint32_t[]){B(9), B(11), B(1), B(8)}, 2); /* the batch end */
+    seg_expect_nothing(h);
+    assert_int_equal(h->st->stats.tcp.SackCompressed, 5); /* 4, 5, 6, 7 and 10 */
+    /* the hole filled: at once, whatever the batch */
+    static const unsigned fill[] = {0};
+    b.segs = fill;
+    b.n = 1;
+    th_batch(h, send_batch, &b);
+    th_expect_sack_blocks(seg_expect(h, A, h->iss + 1, B(8)), (uint32_t[]){B(9), B(11)}, 1);
+    seg_expect_nothing(h);
+    th_free(h);
+}
+
+/* cfg.tcp_comp_sack_nr = 0: every out-of-order segment is ACKed at once. */
+static void test_sack_compression_off(void **state)
+{
+    (void)state;
+    struct ust_config c;
+    ust_config_default(&c);
+    assert_int_equal(c.tcp_comp_sack_nr, 44); /* the documented default */
+    c.tcp_comp_sack_nr = 0;
+    c.tcp_quickack = 0;
+    struct th *h = th_new(&c);
+    th_open_sack(h, true);
+    static const unsigned segs[] = {1, 2, 3, 4, 5, 6};
+    struct batch b = {.segs = segs, .n = 6};
+    th_batch(h, send_batch, &b);
+    for (unsigned k = 2; k <= 7; k++)
+        expect_dupack_blocks(h, (uint32_t[]){B(1), B(k)}, 1);
+    seg_expect_nothing(h);
+    assert_int_equal(h->st->stats.tcp.SackCompressed, 0);
+    th_free(h);
+}
+
 int main(void)
 {
     for (size_t k = 0; k < sizeof(data); k++)
@@ -275,6 +346,8 @@ int main(void)
         cmocka_unit_test(test_every_second_full_segment_with_timestamps),
         cmocka_unit_test(test_ack_after_reading_pushed_data),
         cmocka_unit_test(test_blocks_follow_arrival_order_behind_dsack),
+        cmocka_unit_test(test_sack_compression_in_a_batch),
+        cmocka_unit_test(test_sack_compression_off),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

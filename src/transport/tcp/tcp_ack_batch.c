@@ -19,6 +19,20 @@
  * gets its ACK clock back at once, and an ABC sender (RFC 3465, L = 2 SMSS)
  * its full cwnd growth, where a stretch ACK would give it 2 SMSS.
  *
+ * SACK compression (Linux tcp_comp_sack_nr): each out-of-order segment
+ * draws a duplicate ACK at once (RFC 5681 4.2), but once 3 have gone for
+ * one RCV.NXT (the sender's DupThresh, RFC 5681 3.2 / RFC 6675), the
+ * segments of the same receive batch that continue the latest one (the
+ * burst beyond a hole) are folded into one ACK at its end, at most
+ * cfg.tcp_comp_sack_nr at a time: its first SACK block holds them (RFC
+ * 2018 4). A segment that opens a new hole or lands anywhere else is ACKed
+ * at once, so every block's last growth is reported before a newer block
+ * can push it out of the option's room (the sender's RACK would take the
+ * unreported part for lost: measured, a Linux BBR sender then resent 1.6%
+ * of a transfer at 1% loss). A long burst beyond a hole would otherwise
+ * cost a write() per segment, and the sender learns the same from fewer
+ * ACKs.
+ *
  * After the application read (Linux tcp_cleanup_rbuf): an ACK still owed
  * goes at the next poll (a reply written first carries it instead) when
  * more than a full segment waits for it, or when the read emptied the
@@ -29,6 +43,8 @@
 #include "core/services.h"
 #include "tcp.h"
 #include "transport/transport.h"
+
+#define DUPTHRESH 3 /* the sender's DupThresh (RFC 5681 3.2, RFC 6675 2) */
 
 static uint32_t stretch_ack_cap(const struct tcb *t)
 {
@@ -88,6 +104,28 @@ void tcp_ack_in_order_data(struct tcb *t, bool filled_hole)
     } else {
         t->flags |= TF_ACK_NOW;
     }
+}
+
+void tcp_ack_out_of_order(struct tcb *t, uint32_t seq, uint32_t len)
+{
+    unsigned max = ust_stack_config(t->st)->tcp_comp_sack_nr;
+    if (t->rcv.dup_nxt != t->rcv.nxt) {
+        t->rcv.dup_nxt = t->rcv.nxt;
+        t->rcv.dup_sent = 0;
+    }
+    bool continues = seq == t->rcv.ooo_last_end;
+    t->rcv.ooo_last_end = seq + len;
+    bool fold = max && t->opt.sack_ok && stack_in_rx_batch(t->st) && continues &&
+                t->rcv.dup_sent >= DUPTHRESH && t->rcv.sack_folded < max;
+    if (!fold) {
+        if (t->rcv.dup_sent < DUPTHRESH)
+            t->rcv.dup_sent++;
+        t->flags |= TF_ACK_NOW;
+        return;
+    }
+    t->rcv.sack_folded++;
+    stack_stats(t->st)->tcp.SackCompressed++;
+    ack_at_batch_end(t);
 }
 
 void tcp_ack_after_read(struct tcb *t)

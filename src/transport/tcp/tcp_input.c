@@ -125,7 +125,7 @@ static void listener_child_start(struct tcb *c, uint32_t peer_isn, uint32_t iss)
     c->rcv.rd_seq = c->rcv.nxt;
     c->snd.iss = iss;
     c->opt.ts_offset = tcp_ts_offset(st, c->laddr, c->lport, c->raddr, c->rport);
-    asm_init(&c->rec.sacked);
+    asm_clear(&c->rec.sacked);
     c->snd.una = c->snd.nxt = c->snd.max = c->snd.sml = c->snd.iss;
     c->rec.recover = c->snd.iss;
     c->snd.wl2 = c->snd.iss;
@@ -750,7 +750,7 @@ static bool take_text(struct tcb *t, const struct seg *s)
     tcp_dsack_note_ooo(t, off, s->len); /* some of it held already? */
     if (off > 0) { /* out of order: keep it, ACK at once (RFC 5681 4.2) */
         hold_text(t, s, off);
-        ack_now(t);
+        tcp_ack_out_of_order(t, s->seq, s->len); /* (or with the batch's next ones, tcp_ack_batch.c) */
         take_in_order(t, 0, true);
         return true;
     }
