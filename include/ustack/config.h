@@ -188,6 +188,24 @@ struct ust_config {
                                        RFC 9937) over the recovery round trip (true,
                                        as Linux); false sets cwnd = ssthresh at once
                                        (RFC 6675 5), for comparison */
+    unsigned tcp_quickack;          /* quick-ACK mode: at most this many in-order
+                                       segments are ACKed one by one at the start
+                                       of a connection and after out-of-order or
+                                       duplicate data, and at most half the window
+                                       in segments (16, Linux TCP_MAX_QUICKACKS);
+                                       0 = off (delayed and stretch ACKs only) */
+    unsigned tcp_comp_sack_nr;      /* SACK compression: of the duplicate ACKs for
+                                       out-of-order segments of one receive batch,
+                                       the first 3 for a RCV.NXT go at once, then at
+                                       most this many are folded into one at the end
+                                       of the batch (44, Linux tcp_comp_sack_nr);
+                                       0 = every one at once (RFC 5681 4.2) */
+    unsigned tcp_ofo_ranges;        /* separate out-of-order ranges one connection
+                                       holds (256, at most 256; 8 bytes each, allocated
+                                       as needed): a segment that would need one more
+                                       is not stored (OfoDrops). A lossy transfer with
+                                       a large window has one hole per lost segment
+                                       in flight */
 };
 
 UST_API void ust_config_default(struct ust_config *cfg);

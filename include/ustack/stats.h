@@ -59,7 +59,8 @@
     X(RttSamples) X(RttAmbiguous) X(RttDelayedAck) \
     X(SpuriousDsack) X(SpuriousEifel) X(SpuriousRtos) X(Undos) \
     X(RecoveryEpisodes) X(CwndReductions) X(CwndReductionsSkipped) X(LostRetransmits) \
-    X(SendmapFull)
+    X(SendmapFull) \
+    X(SackCompressed)
 
 #define UST_COUNTER_FIELD(name) uint64_t name;
 

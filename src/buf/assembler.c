@@ -2,6 +2,7 @@
  * bounded, so a sorted array with linear merging is both simple and fast. */
 #include "assembler.h"
 
+#include <stdlib.h>
 #include <string.h>
 
 #include "ustack/types.h"
@@ -11,9 +12,38 @@ void asm_init(struct assembler *a)
     memset(a, 0, sizeof(*a));
 }
 
+void asm_clear(struct assembler *a)
+{
+    free(a->r);
+    a->r = NULL;
+    a->n = a->cap = 0;
+}
+
+void asm_set_max(struct assembler *a, unsigned max) { a->max = max; }
+
+/* Room for one more range: false when the bound is reached or memory lacks. */
+static bool asm_reserve(struct assembler *a)
+{
+    unsigned max = a->max ? a->max : ASM_MAX_RANGES;
+    if (a->n < a->cap)
+        return true;
+    if (a->n >= max)
+        return false;
+    unsigned cap = a->cap ? 2 * a->cap : 8;
+    if (cap > max)
+        cap = max;
+    struct asm_range *r = realloc(a->r, cap * sizeof(*r));
+    if (!r)
+        return false;
+    a->r = r;
+    a->cap = cap;
+    return true;
+}
+
 static void remove_at(struct assembler *a, unsigned i, unsigned count)
 {
-    memmove(&a->r[i], &a->r[i + count], (a->n - i - count) * sizeof(a->r[0]));
+    if (count)
+        memmove(&a->r[i], &a->r[i + count], (a->n - i - count) * sizeof(a->r[0]));
     a->n -= count;
 }
 
@@ -31,7 +61,7 @@ int asm_add(struct assembler *a, uint32_t off, uint32_t len)
     while (j < a->n && a->r[j].start <= end)
         j++;
     if (i == j) { /* a new, separate range at index i */
-        if (a->n == ASM_MAX_RANGES)
+        if (!asm_reserve(a))
             return UST_ERR_NOMEM;
         memmove(&a->r[i + 1], &a->r[i], (a->n - i) * sizeof(a->r[0]));
         a->r[i].start = start;

@@ -66,4 +66,7 @@ void ust_config_default(struct ust_config *c)
     c->tcp_max_tw_buckets = 16384;
     c->tcp_ofo_mem_max = 16u << 20;
     c->tcp_prr = true;
+    c->tcp_quickack = 16;
+    c->tcp_comp_sack_nr = 44;
+    c->tcp_ofo_ranges = 256;
 }

@@ -93,6 +93,16 @@ struct th *th_new(const struct ust_config *cfg)
 {
     struct th *h = calloc(1, sizeof(*h));
     assert_non_null(h);
+    struct ust_config def;
+    if (!cfg) {
+        /* Segment-by-segment tests check one mechanism at a time: quick-ACK
+         * mode (an ACK per segment at the start and after out-of-order
+         * data) is off unless a test's own configuration leaves it on
+         * (tests/tcp/test_tcp_rcv_ack.c tests it). */
+        ust_config_default(&def);
+        def.tcp_quickack = 0;
+        cfg = &def;
+    }
     h->st = ust_stack_new(cfg);
     assert_non_null(h->st);
     static const struct ust_dev_ops ops = {.transmit = dev_transmit, .poll_rx = dev_poll_rx};

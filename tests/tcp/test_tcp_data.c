@@ -162,6 +162,7 @@ static void test_ack_per_receive_batch(void **state)
     struct ust_config c;
     ust_config_default(&c);
     c.tcp_rcvbuf = 32768; /* stretch cap: a quarter of the buffer, 8192 bytes */
+    c.tcp_quickack = 0;   /* batches only (quick ACKs: test_tcp_rcv_ack.c) */
     struct th *h = th_new(&c);
     struct ust_sock *s = th_open_active(h, 65535);
     uint32_t i = h->iss + 1, p = PEER_ISS + 1;
@@ -202,6 +203,7 @@ static void test_delack_capped_at_200ms(void **state)
     struct ust_config c;
     ust_config_default(&c);
     c.tcp_delack = 2 * UST_SEC; /* MUST-40: never more than 500 ms; we cap at 200 */
+    c.tcp_quickack = 0;
     struct th *h = th_new(&c);
     th_open_active(h, 65535);
     seg_in(h, A, PEER_ISS + 1, h->iss + 1, 65535, pattern, 10);
@@ -249,15 +251,20 @@ static void test_out_of_order_and_overlap(void **state)
 static void test_ooo_memory_bounded(void **state)
 {
     (void)state;
-    struct th *h = th_new(NULL);
+    struct ust_config c;
+    ust_config_default(&c);
+    assert_int_equal(c.tcp_ofo_ranges, 256);
+    c.tcp_ofo_ranges = 20;
+    c.tcp_quickack = 0;
+    struct th *h = th_new(&c);
     struct ust_sock *s = th_open_active(h, 65535);
     uint32_t i = h->iss + 1, p = PEER_ISS + 1;
-    /* many separate holes: only ASM_MAX_RANGES ranges are kept */
-    for (unsigned k = 0; k < ASM_MAX_RANGES + 4; k++) {
+    /* many separate holes: only cfg.tcp_ofo_ranges ranges are kept */
+    for (unsigned k = 0; k < 20 + 4; k++) {
         seg_in(h, A, p + 10 + 20 * k, i, 65535, pattern, 10);
         seg_expect(h, A, i, p);
     }
-    assert_int_equal(h->st->stats.tcp.OfoQueued, ASM_MAX_RANGES);
+    assert_int_equal(h->st->stats.tcp.OfoQueued, 20);
     assert_int_equal(h->st->stats.tcp.OfoDrops, 4);
     /* beyond the receive buffer nothing is accepted at all */
     seg_in(h, A, p + 300000, i, 65535, pattern, 10);

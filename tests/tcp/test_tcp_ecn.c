@@ -34,6 +34,7 @@ static struct th *th_ecn(unsigned mode)
     struct ust_config c;
     ust_config_default(&c);
     c.tcp_ecn = mode;
+    c.tcp_quickack = 0; /* the delayed ACK's echo is tested, not quick ACKs */
     return th_new(&c);
 }
 

@@ -52,7 +52,7 @@ static void check_invariants(struct ust_stack *st)
     for (struct tcb *t = st->tcp->all; t; t = t->all_next) {
         assert_true(ring_len(&t->snd.buf) <= t->snd.buf.cap);
         assert_true(ring_len(&t->rcv.buf) <= t->rcv.buf.cap);
-        assert_true(t->rcv.ooo.n <= ASM_MAX_RANGES);
+        assert_true(t->rcv.ooo.n <= st->cfg.tcp_ofo_ranges);
         assert_true(t->state <= UST_TCP_TIME_WAIT);
         assert_true(t->opt.mss >= 48);
     }

@@ -35,6 +35,7 @@ static void test_merge(void **state)
     asm_add(&a, 0, 10);
     assert_int_equal(asm_front(&a), 40);
     assert_int_equal(asm_bytes(&a), 40);
+    asm_clear(&a);
 }
 
 static void test_advance(void **state)
@@ -51,6 +52,7 @@ static void test_advance(void **state)
     expect_ranges(&a, (uint32_t[]){0, 3}, 1);
     asm_advance(&a, 3);
     assert_true(asm_empty(&a));
+    asm_clear(&a);
 }
 
 static void test_bounded(void **state)
@@ -70,6 +72,34 @@ static void test_bounded(void **state)
     assert_int_equal(asm_add(&a, 8, 7), UST_OK);
     assert_int_equal(a.n, ASM_MAX_RANGES - 1);
     assert_int_equal(asm_add(&a, 0, 0), UST_OK);
+    asm_clear(&a);
+}
+
+/* asm_set_max: a larger bound, reached by growing the array (8, 16, 32,
+ * 40); a lower one refuses new ranges but keeps those held. */
+static void test_set_max_grows(void **state)
+{
+    (void)state;
+    struct assembler a;
+    asm_init(&a);
+    assert_null(a.r); /* no storage before the first range */
+    asm_set_max(&a, 40);
+    for (unsigned i = 0; i < 40; i++)
+        assert_int_equal(asm_add(&a, 10 * i + 5, 1), UST_OK);
+    assert_int_equal(asm_add(&a, 1000, 1), UST_ERR_NOMEM);
+    assert_int_equal(a.n, 40);
+    assert_int_equal(a.cap, 40);
+    for (unsigned i = 0; i < 40; i++)
+        assert_int_equal(a.r[i].start, 10 * i + 5);
+    asm_set_max(&a, 4);
+    assert_int_equal(asm_add(&a, 2000, 1), UST_ERR_NOMEM);
+    assert_int_equal(asm_add(&a, 6, 1), UST_OK); /* a merge needs no room */
+    assert_int_equal(a.n, 40);
+    asm_clear(&a);
+    assert_null(a.r);
+    assert_int_equal(a.n, 0);
+    assert_int_equal(asm_add(&a, 7, 1), UST_OK); /* usable again after a clear */
+    asm_clear(&a);
 }
 
 int main(void)
@@ -78,6 +108,7 @@ int main(void)
         cmocka_unit_test(test_merge),
         cmocka_unit_test(test_advance),
         cmocka_unit_test(test_bounded),
+        cmocka_unit_test(test_set_max_grows),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

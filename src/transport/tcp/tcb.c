@@ -109,6 +109,8 @@ struct tcb *tcb_new(struct ust_stack *st)
     ring_init(&t->rcv.buf, c->tcp_rcvbuf);
     asm_init(&t->rcv.ooo);
     asm_init(&t->rec.sacked);
+    asm_set_max(&t->rcv.ooo, c->tcp_ofo_ranges < TCP_OFO_RANGES_MAX ? c->tcp_ofo_ranges
+                                                                     : TCP_OFO_RANGES_MAX);
     tcp_rtt_init(&t->rtt, c->tcp_rto_initial, c->tcp_rto_min, c->tcp_rto_max);
     tcp_minrtt_init(&t->min_rtt, c->tcp_min_rtt_window);
     t->cc_ops = cc_find(c->tcp_congestion);
@@ -163,7 +165,8 @@ void tcb_free(struct tcb *t)
     tcp_orphan_end(t);
     if (t->state == UST_TCP_TIME_WAIT)
         tcp_tw_leave(t);
-    asm_init(&t->rcv.ooo);
+    asm_clear(&t->rcv.ooo);
+    asm_clear(&t->rec.sacked);
     tcp_ofo_account(t);
     tcp_timers_cancel(t);
     tcb_hash_remove(t);
@@ -210,7 +213,7 @@ static void tcb_trim_memory(struct tcb *t)
     if (nobody_reads || (ring_len(&t->rcv.buf) == 0 && asm_empty(&t->rcv.ooo))) {
         if (t->state == UST_TCP_TIME_WAIT || t->state == UST_TCP_CLOSED) {
             ring_free(&t->rcv.buf);
-            asm_init(&t->rcv.ooo);
+            asm_clear(&t->rcv.ooo);
             tcp_ofo_account(t);
         }
     }

@@ -76,6 +76,7 @@ struct pkt;
 #define TCP_DEFAULT_MSS 536     /* RFC 9293 3.7.1 MUST-15: no MSS option, IPv4 */
 #define TCP_MAX_WSCALE 14       /* RFC 7323 2.3 */
 #define TCP_DELACK_MAX (200 * UST_MSEC)
+#define TCP_OFO_RANGES_MAX 256  /* bound of cfg.tcp_ofo_ranges (SACK code's arrays) */
 #define TCP_PORT_TABLE 256      /* RFC 6056 Algorithm 4 counters (power of two) */
 
 /* tcb->flags: the cross-cutting bits. Things input (or the user) asks
@@ -207,6 +208,14 @@ struct tcp_rcv {
                                    blocks most recently received or reported,
                                    the newest first (RFC 2018 4) */
     uint8_t sack_recent_n;
+    uint8_t quick;              /* quick-ACK mode: in-order segments still ACKed
+                                   one by one (tcp_ack_batch.c) */
+    bool pushed;                /* since our last ACK an in-order segment came
+                                   with PSH or short of a full one */
+    uint32_t dup_nxt;           /* RCV.NXT of the duplicate ACKs counted in dup_sent */
+    uint8_t dup_sent;           /* immediate duplicate ACKs sent for dup_nxt */
+    uint8_t sack_folded;        /* duplicate ACKs folded into the next one */
+    uint32_t ooo_last_end;      /* end of the latest out-of-order segment */
 };
 
 /* Loss recovery (RFC 6582, RFC 6675, RFC 8985) and the SACK scoreboard;
@@ -657,6 +666,14 @@ void tcp_set_snd_wnd(struct tcb *tcb, uint32_t wnd);
 void tcp_ack_in_order_data(struct tcb *tcb, bool filled_hole);
 /* Drops t from the deferred-ACK list (before it is freed). */
 void tcp_ack_list_remove(struct tcb *t);
+/* Quick-ACK mode (re)starts: the next in-order segments are ACKed one by one. */
+void tcp_quickack_enter(struct tcb *tcb);
+/* The octets of a full-sized segment from the peer (RFC 5681's "full-sized"). */
+uint32_t tcp_rcv_full_seg(const struct tcb *tcb);
+/* The application read: an ACK still owed goes soon when it matters. */
+void tcp_ack_after_read(struct tcb *tcb);
+/* Out-of-order data arrived: a duplicate ACK now, or at the batch end. */
+void tcp_ack_out_of_order(struct tcb *tcb, uint32_t seq, uint32_t len);
 
 /* ---- tcp_timer.c ----------------------------------------------------- */
 void tcp_timers_init(struct tcb *tcb);

@@ -1,6 +1,6 @@
 /* Stack-wide bounds on what peers can make the stack hold after the
  * application is done with it or before it can read it, beyond the
- * per-connection bounds (receive buffer, 16 assembler ranges):
+ * per-connection bounds (receive buffer, cfg.tcp_ofo_ranges assembler ranges):
  * - TIME-WAIT connections: at most cfg.tcp_max_tw_buckets. Beyond it a
  *   connection entering TIME-WAIT ends it on the next timer run, after the
  *   ACK of the peer's FIN has gone (Linux tcp_max_tw_buckets, "time wait

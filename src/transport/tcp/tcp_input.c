@@ -75,6 +75,7 @@ static void conn_established(struct tcb *t)
     }
     tcp_ecn_established(t);
     tcp_advice_established(t);
+    tcp_quickack_enter(t); /* the first segments are ACKed one by one */
     t->last_rcv = now;
     tcp_keepalive_reset(t);
 }
@@ -133,7 +134,7 @@ static void listener_child_start(struct tcb *c, uint32_t peer_isn, uint32_t iss)
     c->rcv.rd_seq = c->rcv.nxt;
     c->snd.iss = iss;
     c->opt.ts_offset = tcp_ts_offset(st, c->laddr, c->lport, c->raddr, c->rport);
-    asm_init(&c->rec.sacked);
+    asm_clear(&c->rec.sacked);
     c->snd.una = c->snd.nxt = c->snd.max = c->snd.sml = c->snd.iss;
     c->rec.recover = c->snd.iss;
     c->snd.wl2 = c->snd.iss;
@@ -456,6 +457,7 @@ static void dsack_below_rcv_nxt(struct tcb *t, const struct seg *s)
         return;
     uint32_t to = seq_lt(from + s->len, t->rcv.nxt) ? from + s->len : t->rcv.nxt;
     tcp_dsack_note(t, from, to);
+    tcp_quickack_enter(t); /* the peer retransmits: our ACKs may be lost */
 }
 
 /* First: sequence number acceptability; the segment is trimmed to the
@@ -739,6 +741,10 @@ static bool take_text(struct tcb *t, const struct seg *s)
         return false;
     }
     uint32_t off = s->seq - t->rcv.nxt;
+    if (off > 0) /* a loss (or reordering): quick ACKs until it is repaired */
+        tcp_quickack_enter(t);
+    else if ((s->flags & TCP_PSH) || s->len < tcp_rcv_full_seg(t))
+        t->rcv.pushed = true; /* the sender has no more behind it */
     if (off > 0 && !tcp_ofo_room(t, s->len)) { /* tcp_hold.c: stack-wide cap */
         stats->tcp.OfoMemDrops++;
         ack_now(t);
@@ -753,7 +759,7 @@ static bool take_text(struct tcb *t, const struct seg *s)
     tcp_dsack_note_ooo(t, off, s->len); /* some of it held already? */
     if (off > 0) { /* out of order: keep it, ACK at once (RFC 5681 4.2) */
         hold_text(t, s, off);
-        ack_now(t);
+        tcp_ack_out_of_order(t, s->seq, s->len); /* (or with the batch's next ones, tcp_ack_batch.c) */
         take_in_order(t, 0, true);
         return true;
     }

@@ -210,6 +210,8 @@ static int tcp_xmit(struct tcb *t, uint32_t seq, uint8_t flags, uint32_t data_of
             t->rcv.adv = t->rcv.nxt + wnd;
         t->flags &= ~(TF_ACK_NOW | TF_DELACK | TF_ACK_BATCH);
         t->rcv.unacked = 0;
+        t->rcv.pushed = false;
+        t->rcv.sack_folded = 0;
         timer_cancel(st, &t->timer.delack);
     }
     size_t hl = TCP_HDR_LEN + tcp_opts_len(&h.opts);

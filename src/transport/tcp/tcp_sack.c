@@ -93,7 +93,7 @@ void tcp_dsack_note_ooo(struct tcb *t, uint32_t off, uint32_t len)
 /* ---- the blocks our ACKs carry ------------------------------------------ */
 
 /* Room for every held range and a FIN block of its own. */
-#define HELD_MAX (ASM_MAX_RANGES + 1)
+#define HELD_MAX (TCP_OFO_RANGES_MAX + 1)
 
 /* What is held beyond RCV.NXT as blocks, in sequence order. A FIN held
  * out of order occupies its sequence number, and Linux's blocks cover it
@@ -269,7 +269,7 @@ void tcp_sack_on_rto(struct tcb *t)
 {
     if (!t->rec.sack_reneged)
         return; /* RFC 6675 5.1: still valid, resending skips what the peer holds */
-    asm_init(&t->rec.sacked); /* RFC 2018 8: forget it all */
+    asm_clear(&t->rec.sacked); /* RFC 2018 8: forget it all */
     sendmap_clear_flag(&t->rack.map, RS_SACKED);
     t->rec.sack_reneged = false;
 }

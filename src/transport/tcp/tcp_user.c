@@ -210,7 +210,9 @@ static void window_update(struct tcb *t)
     if (now > cur && (cur == 0 || now >= 2 * cur)) {
         t->flags |= TF_ACK_NOW;
         tcp_output(t);
+        return;
     }
+    tcp_ack_after_read(t);
 }
 
 /* Consumes `skip` octets (the out-of-band one) and then up to n into buf. */
