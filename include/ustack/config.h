@@ -159,6 +159,15 @@ struct ust_config {
                                        a newly closed connection is reset instead
                                        (4096; Linux tcp_max_orphans, sized from
                                        memory there); 0 = no limit */
+    bool tcp_hystart;               /* HyStart++ (RFC 9406) in the first slow start
+                                       of NewReno and CUBIC (true, as Linux's
+                                       hystart for cubic): a rise of the minimum
+                                       RTT from one round to the next ends
+                                       doubling before a loss does */
+    unsigned tcp_abc_limit;         /* Appropriate Byte Counting (RFC 3465): slow
+                                       start grows cwnd by the bytes an ACK covers,
+                                       at most this many SMSS per ACK (2, RFC 3465
+                                       2.2; 1 after an RTO); 0 = no limit, as Linux */
 };
 
 UST_API void ust_config_default(struct ust_config *cfg);

@@ -62,4 +62,6 @@ void ust_config_default(struct ust_config *c)
     c->tcp_max_orphans = 4096;
     c->tcp_max_tw_buckets = 16384;
     c->tcp_ofo_mem_max = 16u << 20;
+    c->tcp_hystart = true;
+    c->tcp_abc_limit = 2;
 }

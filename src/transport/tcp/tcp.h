@@ -51,7 +51,9 @@
 #include "core/timer.h"
 #include "tcp_rack.h"
 #include "tcp_rtt.h"
+#include "ustack/config.h"
 #include "ustack/socket.h"
+#include "ustack/stack.h"
 #include "ustack/types.h"
 #include "wire/tcp.h"
 
@@ -721,11 +723,20 @@ void tcp_soft_error(struct tcb *tcb, int err);
 short tcp_soft_poll(const struct tcb *tcb);
 int tcp_soft_error_due(struct tcb *tcb);
 
-/* Gives the congestion-control algorithm the time and RTT before a call. */
+/* Gives the congestion-control algorithm the time, RTT, sequence space
+ * and settings before a call (cc.h). */
 static inline void cc_sync(struct tcb *t, ust_time_t now)
 {
+    const struct ust_config *cfg = ust_stack_config(t->st);
     t->cc.now = now;
     t->cc.srtt = t->rtt.srtt;
+    t->cc.snd_una = t->snd.una;
+    t->cc.snd_max = t->snd.max;
+    t->cc.flight = t->snd.max - t->snd.una;
+    t->cc.rtt_latest = t->rtt.latest;
+    t->cc.rtt_samples = t->rtt.samples;
+    t->cc.abc_segs = cfg->tcp_abc_limit;
+    t->cc.hystart_on = cfg->tcp_hystart;
 }
 
 static inline bool tcp_state_synchronized(enum ust_tcp_state s)
