@@ -37,6 +37,7 @@
  *   tcp_orphan.c connections the application closed: count, cap, FIN-WAIT-2
  *   tcp_hold.c   stack-wide caps: TIME-WAIT count, out-of-order bytes
  *   cc.h, cc.c, cc_newreno.c, cc_cubic.c  congestion control behind an ops table
+ *   cc_hystart.c  HyStart++ (RFC 9406) for the algorithms' first slow start
  */
 #ifndef UST_TCP_H
 #define UST_TCP_H
