@@ -206,6 +206,15 @@ struct ust_config {
                                        is not stored (OfoDrops). A lossy transfer with
                                        a large window has one hole per lost segment
                                        in flight */
+    bool tcp_hystart;               /* HyStart++ (RFC 9406) in the first slow start
+                                       of NewReno and CUBIC (true, as Linux's
+                                       hystart for cubic): a rise of the minimum
+                                       RTT from one round to the next ends
+                                       doubling before a loss does */
+    unsigned tcp_abc_limit;         /* Appropriate Byte Counting (RFC 3465): slow
+                                       start grows cwnd by the bytes an ACK covers,
+                                       at most this many SMSS per ACK (2, RFC 3465
+                                       2.2; 1 after an RTO); 0 = no limit, as Linux */
 };
 
 UST_API void ust_config_default(struct ust_config *cfg);

@@ -69,4 +69,6 @@ void ust_config_default(struct ust_config *c)
     c->tcp_quickack = 16;
     c->tcp_comp_sack_nr = 44;
     c->tcp_ofo_ranges = 256;
+    c->tcp_hystart = true;
+    c->tcp_abc_limit = 2;
 }

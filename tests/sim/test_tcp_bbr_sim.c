@@ -109,8 +109,10 @@ static void compare(uint64_t seed, double loss, double ratio)
  * (BBR_SIM_VERBOSE=1 prints each run): at 2 % loss BBR moved 4 MiB in
  * 0.81-1.52 s, NewReno in 3.3-5.3 s (3.5x-5.9x); at 5 % loss 1.75-2.23 s
  * against 9.7-12.5 s. Without loss both fill the 50 Mbit/s link. NewReno
- * gets better as loss recovery does (undo, PRR), so the 2 % floor is 2x,
- * still far above what a window halved per loss can reach on this path. */
+ * got better as loss recovery did (undo, PRR, quick ACKs, byte counting:
+ * now 3.1-3.8 s at 2 % and 7.3 s at 5 % for seeds 1-3 and 1, against BBR's
+ * 0.87-1.01 s and 2.44 s), so the floors are 2x and 2.5x, still far above
+ * what a window halved per loss can reach on this path. */
 static void test_bbr_beats_newreno_2pct(void **state)
 {
     (void)state;
@@ -121,7 +123,7 @@ static void test_bbr_beats_newreno_2pct(void **state)
 static void test_bbr_beats_newreno_5pct(void **state)
 {
     (void)state;
-    compare(1, 0.05, 3.0);
+    compare(1, 0.05, 2.5);
 }
 
 /* Pacing runs on the stack's timer heap and BBR's random choices on the

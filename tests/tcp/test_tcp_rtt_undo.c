@@ -230,15 +230,15 @@ static void test_dsack_undo_restores_cubic_state(void **state)
     struct conn k = open_conn(&c, 100 * MS, false);
     struct tcb *t = tcb_lookup(k.h->st, TH_LOCAL, k.h->lport, TH_PEER, k.h->rport);
     assert_non_null(t);
-    double w_max0 = t->cc.alg.cubic.w_max, w_last0 = t->cc.alg.cubic.w_last_max;
+    double w_max0 = t->cc.alg.cubic.w_max, w_last0 = t->cc.alg.cubic.cwnd_prior;
     uint32_t cwnd0, ssthresh0;
     recovery_of_segment_0(&k, &cwnd0, &ssthresh0);
-    assert_true(t->cc.alg.cubic.w_last_max != w_last0); /* the reduction set it */
+    assert_true(t->cc.alg.cubic.cwnd_prior != w_last0); /* the reduction set it */
     uint32_t lr[] = {k.i, k.i + k.m};
     ack_in(&k, k.i + 4 * k.m, 0, lr, 1);
     assert_int_equal(t->cc.cwnd, cwnd0);
     assert_true(t->cc.alg.cubic.w_max == w_max0);
-    assert_true(t->cc.alg.cubic.w_last_max == w_last0);
+    assert_true(t->cc.alg.cubic.cwnd_prior == w_last0);
     th_free(k.h);
 }
 

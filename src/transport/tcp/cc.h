@@ -6,13 +6,16 @@
  * instead of on_dupack / on_partial_ack, and cwnd goes to ssthresh after
  * enter_recovery: at once (RFC 6675), or with RACK through Proportional
  * Rate Reduction (tcp_prr.c). enter_recovery is called once per
- * congestion episode (tcp_recovery.c). All quantities are bytes. */
+ * congestion episode (tcp_recovery.c). All quantities are bytes. What the
+ * algorithms share (slow start with byte counting, the application-limited
+ * test, undo) is in cc.c; HyStart++ in cc_hystart.c. */
 #ifndef UST_TCP_CC_H
 #define UST_TCP_CC_H
 
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "cc_hystart.h"
 #include "ustack/types.h"
 
 /* What one ACK says about delivery (draft-cheng-iccrg-delivery-rate-
@@ -60,13 +63,27 @@ struct cc_bbr_state {
     bool packet_conservation, recovery_start, in_recovery;
 };
 
-/* CUBIC's own state (RFC 9438 4), in segments and seconds. */
+#define CC_SSTHRESH_INITIAL (1u << 30) /* "arbitrarily high" (RFC 5681 3.1) */
+
+/* CUBIC's own state (RFC 9438 4.1), in segments and seconds. */
 struct cc_cubic_state {
-    double w_max;            /* W_max: the window before the last reduction */
-    double w_last_max;       /* the previous W_max (fast convergence, 4.7) */
-    double k;                /* K: time the curve takes back to W_max */
-    double epoch;            /* start of the congestion-avoidance epoch, 0 = none */
+    double w_max;            /* W_max: the window before the last reduction,
+                                lowered by fast convergence (4.7); 0 = none */
+    double cwnd_prior;       /* cwnd_prior: cwnd when ssthresh was last set
+                                (4.6); 0 = never */
+    double k;                /* K: time the curve takes back to W_max (4.2) */
+    double epoch;            /* t_epoch: start of the congestion-avoidance stage */
+    double cwnd_epoch;       /* cwnd_epoch: cwnd at t_epoch */
     double w_est;            /* W_est, the Reno-friendly estimate (4.3) */
+    double last_ack;         /* time of the last ACK in congestion avoidance */
+    double carry;            /* growth below one byte not yet in cwnd */
+    bool in_epoch;           /* a congestion-avoidance stage has started */
+    bool app_limited;        /* the last ACK found cwnd unused (5.8) */
+};
+
+union cc_alg {              /* the algorithm's own state (NewReno has none) */
+    struct cc_cubic_state cubic;
+    struct cc_bbr_state bbr;
 };
 
 struct cc_state {
@@ -76,10 +93,26 @@ struct cc_state {
     uint32_t bytes_acked;    /* congestion-avoidance byte counter (RFC 5681 3.1) */
     ust_time_t now;          /* set by TCP before every call */
     ust_time_t srtt;         /* smoothed RTT (0 before the first sample) */
-    union {                  /* the algorithm's own state (NewReno has none) */
-        struct cc_cubic_state cubic;
-        struct cc_bbr_state bbr;
-    } alg;
+    union cc_alg alg;
+    /* Set by TCP before every call (cc_sync), for slow start and the
+     * application-limited test: */
+    uint32_t snd_una, snd_max; /* HyStart++ rounds end when SND.UNA passes
+                                  the SND.NXT of their start (RFC 9406 4.2) */
+    uint32_t flight;         /* bytes outstanding after this ACK (SND.MAX - SND.UNA) */
+    ust_time_t rtt_latest;   /* the newest RTT sample ... */
+    uint32_t rtt_samples;    /* ... and how many samples were taken so far */
+    uint32_t abc_segs;       /* RFC 3465 L in SMSS per ACK in slow start
+                                (cfg.tcp_abc_limit; 0 = no limit) */
+    bool hystart_on;         /* cfg.tcp_hystart */
+    /* Set by a pacing sender: HyStart++'s per-ACK limit L is 8 SMSS
+     * without pacing and none with it (RFC 9406 4.3). */
+    bool paced;
+    /* The algorithms' own: */
+    bool rto_slow_start;     /* slow start after an RTO: L = 1 SMSS (RFC 3465 2.2) */
+    uint32_t used_max;       /* the most in flight before an ACK this window ... */
+    uint32_t used_end;       /* ... which ends when SND.UNA passes this */
+    bool used_on;            /* used_max/used_end are valid */
+    struct cc_hystart hs;
     uint64_t pacing_rate;    /* bytes/s the algorithm wants segments to leave at
                                 (tcp_pacing.c); 0: unpaced */
     ust_time_t min_rtt;      /* windowed minimum RTT (tcp_minrtt.c, 0 before
@@ -113,10 +146,11 @@ struct cc_ops {
     void (*cong_control)(struct cc_state *cc, const struct rate_sample *rs);
     /* Optional: the algorithm's state by name, for the trace. */
     const char *(*state_name)(const struct cc_state *cc);
-    /* The last reduction was spurious (tcp_undo.c): `prior` is the state
-     * before it. TCP has already restored cwnd and ssthresh (the larger
-     * of now and then); the algorithm restores its own state. NULL: it
-     * has nothing more to restore. */
+    /* The last reduction was spurious (tcp_undo.c, which detects it by
+     * D-SACK, RFC 3708, F-RTO, RFC 5682, or Eifel, RFC 3522): `prior` is
+     * the state before it. TCP has already restored cwnd and ssthresh (the
+     * larger of now and then); the algorithm restores its own state (RFC
+     * 9438 4.9). NULL: it has nothing more to restore. */
     void (*undo)(struct cc_state *cc, const struct cc_state *prior);
 };
 
@@ -126,5 +160,20 @@ extern const struct cc_ops cc_bbr;
 
 /* The algorithm called `name` ("newreno", "cubic", "bbr"), or NULL. */
 const struct cc_ops *cc_find(const char *name);
+
+/* ---- shared by the algorithms (cc.c) ----------------------------------- */
+/* Slow start for an ACK of `acked` bytes: byte counting with the limit L
+ * (RFC 3465 2.2) and HyStart++ (RFC 9406) in the first slow start. */
+void cc_slow_start(struct cc_state *cc, uint32_t acked);
+/* Called once per ACK of `acked` bytes before any growth: whether the
+ * sender used its window in the current window of data (Linux
+ * tcp_is_cwnd_limited); windows grow only then (RFC 9438 5.8, RFC 7661). */
+bool cc_cwnd_limited(struct cc_state *cc, uint32_t acked);
+/* The generic undo op (cc_ops.undo): slow start's state and the
+ * algorithm's go back to `prior`'s (RFC 9438 4.9), unless cwnd grew past
+ * the prior window by itself meanwhile (then the current state is kept). */
+void cc_undo(struct cc_state *cc, const struct cc_state *prior);
+/* Resets what slow start keeps (HyStart++, the after-RTO limit). */
+void cc_slow_start_init(struct cc_state *cc);
 
 #endif

@@ -1,8 +1,7 @@
-/* NewReno: slow start and congestion avoidance (RFC 5681), fast
- * retransmit / fast recovery with partial ACKs (RFC 6582). */
+/* NewReno: slow start and congestion avoidance (RFC 5681) with byte
+ * counting (RFC 3465; slow start and HyStart++ in cc.c), fast retransmit /
+ * fast recovery with partial ACKs (RFC 6582). */
 #include "cc.h"
-
-#define SSTHRESH_INITIAL (1u << 30) /* "arbitrarily high" (RFC 5681 3.1) */
 
 static uint32_t half_flight(const struct cc_state *cc, uint32_t flight)
 {
@@ -15,18 +14,21 @@ static void nr_init(struct cc_state *cc, uint32_t mss, uint32_t iw_segs)
 {
     cc->mss = mss;
     cc->cwnd = (iw_segs ? iw_segs : 1) * mss;
-    cc->ssthresh = SSTHRESH_INITIAL;
+    cc->ssthresh = CC_SSTHRESH_INITIAL;
     cc->bytes_acked = 0;
+    cc_slow_start_init(cc);
 }
 
 static void nr_on_ack(struct cc_state *cc, uint32_t acked)
 {
     if (cc->cwnd < cc->ssthresh) {
-        /* slow start: at most SMSS per ACK (RFC 5681 3.1, equation 2) */
-        cc->cwnd += acked < cc->mss ? acked : cc->mss;
+        cc_slow_start(cc, acked);
         return;
     }
-    /* congestion avoidance by byte counting: one SMSS per cwnd acked */
+    if (!cc_cwnd_limited(cc, acked))
+        return; /* an unused window is no evidence for a larger one (RFC 7661) */
+    /* congestion avoidance by byte counting: one SMSS per cwnd acked
+     * (RFC 3465 2.1, RFC 5681 3.1) */
     cc->bytes_acked += acked;
     if (cc->bytes_acked >= cc->cwnd) {
         cc->bytes_acked -= cc->cwnd;
@@ -39,6 +41,7 @@ static void nr_enter_recovery(struct cc_state *cc, uint32_t flight)
     cc->ssthresh = half_flight(cc, flight);
     cc->cwnd = cc->ssthresh + 3 * cc->mss;
     cc->bytes_acked = 0;
+    cc->rto_slow_start = false;
 }
 
 static void nr_on_dupack(struct cc_state *cc) { cc->cwnd += cc->mss; }
@@ -65,6 +68,7 @@ static void nr_on_rto(struct cc_state *cc, uint32_t flight)
     cc->ssthresh = half_flight(cc, flight);
     cc->cwnd = cc->mss; /* loss window, RFC 5681 3.1 */
     cc->bytes_acked = 0;
+    cc->rto_slow_start = true;
 }
 
 const struct cc_ops cc_newreno = {
@@ -76,4 +80,5 @@ const struct cc_ops cc_newreno = {
     .on_partial_ack = nr_on_partial_ack,
     .exit_recovery = nr_exit_recovery,
     .on_rto = nr_on_rto,
+    .undo = cc_undo,
 };

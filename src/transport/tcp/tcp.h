@@ -45,6 +45,7 @@
  *   cc_bbr.c     BBR (draft-ietf-ccwg-bbr), driven by rate samples
  *   tcp_rate.c   delivery rate samples (draft-cheng-iccrg-delivery-rate-estimation)
  *   tcp_pacing.c pacing at cc.pacing_rate through the timer heap
+ *   cc_hystart.c  HyStart++ (RFC 9406) for the algorithms' first slow start
  */
 #ifndef UST_TCP_H
 #define UST_TCP_H
@@ -62,7 +63,9 @@
 #include "tcp_rack.h"
 #include "tcp_rate.h"
 #include "tcp_rtt.h"
+#include "ustack/config.h"
 #include "ustack/socket.h"
+#include "ustack/stack.h"
 #include "ustack/types.h"
 #include "wire/tcp.h"
 
@@ -839,13 +842,22 @@ void tcp_undo_retransmitted(struct tcb *tcb, uint32_t seq, uint32_t len);
  * retransmission goes meanwhile. */
 static inline bool tcp_undo_frto_hold(const struct tcb *t) { return t->undo.frto == 3; }
 
-/* Gives the congestion-control algorithm the time and RTT before a call. */
+/* Gives the congestion-control algorithm the time, RTT, sequence space
+ * and settings before a call (cc.h). */
 static inline void cc_sync(struct tcb *t, ust_time_t now)
 {
+    const struct ust_config *cfg = ust_stack_config(t->st);
     t->cc.now = now;
     t->cc.srtt = t->rtt.srtt;
     ust_time_t min = tcp_minrtt_get(&t->min_rtt);
     t->cc.min_rtt = min == UST_TIME_NEVER ? 0 : min;
+    t->cc.snd_una = t->snd.una;
+    t->cc.snd_max = t->snd.max;
+    t->cc.flight = t->snd.max - t->snd.una;
+    t->cc.rtt_latest = t->rtt.latest;
+    t->cc.rtt_samples = t->rtt.samples;
+    t->cc.abc_segs = cfg->tcp_abc_limit;
+    t->cc.hystart_on = cfg->tcp_hystart;
 }
 
 static inline bool tcp_state_synchronized(enum ust_tcp_state s)

@@ -38,6 +38,8 @@ void tcp_rtt_sample(struct tcp_rtt *r, ust_time_t rtt)
     }
     r->rto = clamp(r, r->srtt + RTT_K * r->rttvar); /* 2.4, 2.5 */
     r->backoff = 0;
+    r->latest = rtt;
+    r->samples++;
 }
 
 void tcp_rtt_set_min(struct tcp_rtt *r, ust_time_t rto_min)

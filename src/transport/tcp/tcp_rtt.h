@@ -15,6 +15,8 @@ struct tcp_rtt {
     ust_time_t rto_min, rto_max;
     unsigned backoff;        /* the RTO is doubled this many times (RFC 6298 5.5) */
     bool has_sample;
+    ust_time_t latest;       /* the newest sample (HyStart++ watches each one) */
+    uint32_t samples;        /* samples taken so far (wraps) */
 };
 
 void tcp_rtt_init(struct tcp_rtt *r, ust_time_t initial, ust_time_t rto_min, ust_time_t rto_max);

@@ -29,6 +29,10 @@
 void tcp_rtt_take(struct tcb *t, ust_time_t rtt, ust_time_t min_rtt)
 {
     tcp_rtt_sample(&t->rtt, rtt);
+    /* congestion control (HyStart++'s per-round minimum) gets the newest
+     * segment's RTT, free of the time the oldest waited for a stretch or
+     * delayed ACK (as Linux's ca_rtt_us next to seq_rtt_us) */
+    t->rtt.latest = min_rtt;
     tcp_minrtt_update(&t->min_rtt, stack_now(t->st), min_rtt);
     stack_stats(t->st)->tcp.RttSamples++;
     t->ctr.rtt_samples++;
