@@ -9,6 +9,17 @@
 # with the reason in BENCH_ERR, and the caller decides (tcp.sh dies, loss.sh
 # reports the cell as failed and goes on).
 
+# The addresses (documentation ranges only, inside the namespaces): ustack
+# and Linux on the TAP, the two ends of the veth pair.
+U_ADDR=203.0.113.2
+H_ADDR=203.0.113.1
+A_ADDR=198.51.100.1
+B_ADDR=198.51.100.2
+# A new server port for every run: a 4-tuple still in TIME-WAIT from an
+# earlier run would cost a SYN retransmission (1 s) when reused.
+PORT=5000
+next_port() { PORT=$((PORT + 1)); }
+
 SERVER_PID= # the one server running, if any
 CLIENT_PID= # the one client running, if any
 BENCH_ERR=  # why the last start_server / run_client failed

@@ -40,14 +40,6 @@ NS_TAP=ust-btcp-tap-$suffix # Linux (linux_peer) + ustack (bench_tcp) on a TAP
 NS_A=ust-btcp-a-$suffix     # linux_peer ...
 NS_B=ust-btcp-b-$suffix     # ... to linux_peer over veth
 TMP=$(mktemp -d)
-U_ADDR=203.0.113.2   # ustack on the TAP
-H_ADDR=203.0.113.1   # Linux on the TAP
-A_ADDR=198.51.100.1  # veth, namespace A
-B_ADDR=198.51.100.2  # veth, namespace B
-PORT=5000
-# A new server port for every scenario: a 4-tuple still in TIME-WAIT from an
-# earlier scenario would cost a SYN retransmission (1 s) when reused.
-next_port() { PORT=$((PORT + 1)); }
 
 # shellcheck source=bench/lib.sh
 . "$(dirname "$0")/lib.sh"
