@@ -112,18 +112,23 @@ static int u_setsockopt(void *ctx, int fd, int level, int name, const void *val,
  * fields can be appended here as struct ust_tcp_info grows. */
 static void print_tcp_info(FILE *out, const struct ust_tcp_info *i)
 {
+    char cc_state[sizeof(i->cc_state) + 1] = "-"; /* never an empty value */
+    if (i->cc_state[0])
+        snprintf(cc_state, sizeof(cc_state), "%.*s", (int)sizeof(i->cc_state), i->cc_state);
     fprintf(out,
             "tcpinfo state=%u rtt_us=%u rttvar_us=%u rto_us=%u backoff=%u snd_mss=%u cwnd=%u "
             "ssthresh=%u total_retrans=%u bytes_acked=%llu bytes_received=%llu rtos=%u "
             "tlp_probes=%u rack_lost=%u fast_retrans=%u recoveries=%u cwnd_reductions=%u "
             "max_episode_reductions=%u lost_retrans=%u min_rtt_us=%u rtt_samples=%u "
-            "rtt_ambiguous=%u spurious_dsack=%u spurious_rtos=%u undos=%u\n",
+            "rtt_ambiguous=%u spurious_dsack=%u spurious_rtos=%u undos=%u pacing_rate=%llu "
+            "delivery_rate=%llu cc_state=%s\n",
             i->state, i->rtt_us, i->rttvar_us, i->rto_us, i->backoff, i->snd_mss, i->cwnd,
             i->ssthresh, i->total_retrans, (unsigned long long)i->bytes_acked,
             (unsigned long long)i->bytes_received, i->rtos, i->tlp_probes, i->rack_lost,
             i->fast_retrans, i->recoveries, i->cwnd_reductions, i->max_episode_reductions,
             i->lost_retrans, i->min_rtt_us, i->rtt_samples, i->rtt_ambiguous, i->spurious_dsack,
-            i->spurious_rtos, i->undos);
+            i->spurious_rtos, i->undos, (unsigned long long)i->pacing_rate,
+            (unsigned long long)i->delivery_rate, cc_state);
 }
 
 static void print_tcp_counter(void *ctx, const char *layer, const char *name, uint64_t value)
