@@ -4,7 +4,7 @@
  *
  *   bench_tcp --tap NAME --addr A.B.C.D/N --host-addr A.B.C.D/N
  *             [--buf BYTES] [--mtu N] [--no-wscale] [--no-timestamps] [--trace]
- *             [--cc NAME] [--rx-loss P] MODE ARGS...
+ *             [--cc NAME] [--bbr-loss-thresh PERMILLE] [--rx-loss P] MODE ARGS...
  *
  * --buf sets the TCP send and receive buffer of every connection
  * (cfg.tcp_sndbuf / tcp_rcvbuf; default 4 MiB, about what Linux autotuning
@@ -15,6 +15,8 @@
  * --cc sets the congestion control of every connection (cfg.tcp_congestion);
  * a name the stack does not know ends the program with exit status 3 and
  * "congestion control NAME: not available" on stderr, before any traffic.
+ * --bbr-loss-thresh sets BBR's BBRLossThresh in per mille
+ * (cfg.tcp_bbr_loss_thresh; default 20, 1000 = loss-agnostic).
  *
  * --rx-loss P drops each frame the TAP delivers with probability P (0..1)
  * before the stack sees it (the device's fault injector, ust_dev_faults_set):
@@ -112,18 +114,23 @@ static int u_setsockopt(void *ctx, int fd, int level, int name, const void *val,
  * fields can be appended here as struct ust_tcp_info grows. */
 static void print_tcp_info(FILE *out, const struct ust_tcp_info *i)
 {
+    char cc_state[sizeof(i->cc_state) + 1] = "-"; /* never an empty value */
+    if (i->cc_state[0])
+        snprintf(cc_state, sizeof(cc_state), "%.*s", (int)sizeof(i->cc_state), i->cc_state);
     fprintf(out,
             "tcpinfo state=%u rtt_us=%u rttvar_us=%u rto_us=%u backoff=%u snd_mss=%u cwnd=%u "
             "ssthresh=%u total_retrans=%u bytes_acked=%llu bytes_received=%llu rtos=%u "
             "tlp_probes=%u rack_lost=%u fast_retrans=%u recoveries=%u cwnd_reductions=%u "
             "max_episode_reductions=%u lost_retrans=%u min_rtt_us=%u rtt_samples=%u "
-            "rtt_ambiguous=%u spurious_dsack=%u spurious_rtos=%u undos=%u\n",
+            "rtt_ambiguous=%u spurious_dsack=%u spurious_rtos=%u undos=%u pacing_rate=%llu "
+            "delivery_rate=%llu cc_state=%s\n",
             i->state, i->rtt_us, i->rttvar_us, i->rto_us, i->backoff, i->snd_mss, i->cwnd,
             i->ssthresh, i->total_retrans, (unsigned long long)i->bytes_acked,
             (unsigned long long)i->bytes_received, i->rtos, i->tlp_probes, i->rack_lost,
             i->fast_retrans, i->recoveries, i->cwnd_reductions, i->max_episode_reductions,
             i->lost_retrans, i->min_rtt_us, i->rtt_samples, i->rtt_ambiguous, i->spurious_dsack,
-            i->spurious_rtos, i->undos);
+            i->spurious_rtos, i->undos, (unsigned long long)i->pacing_rate,
+            (unsigned long long)i->delivery_rate, cc_state);
 }
 
 static void print_tcp_counter(void *ctx, const char *layer, const char *name, uint64_t value)
@@ -169,6 +176,7 @@ struct opts {
     enum ust_tap_tx tap_tx;
     const char *cc; /* NULL: the stack's default */
     double rx_loss; /* < 0: no fault injector */
+    long bbr_loss_thresh; /* < 0: the stack's default */
 };
 
 static int usage(void)
@@ -176,6 +184,7 @@ static int usage(void)
     fprintf(stderr, "usage: bench_tcp --tap NAME --addr A.B.C.D/N --host-addr A.B.C.D/N\n"
                     "                 [--buf BYTES] [--mtu N] [--no-wscale] [--no-timestamps]\n"
                     "                 [--tap-tx auto|write|uring] [--cc NAME] [--rx-loss P]\n"
+                    "                 [--bbr-loss-thresh PERMILLE]\n"
                     "                 [--trace] MODE ARGS...\n" BENCH_MODES_USAGE);
     return 2;
 }
@@ -212,6 +221,8 @@ static int parse_opts(int argc, char **argv, struct opts *o)
             o->buf = strtoul(val, NULL, 0);
         else if (!strcmp(opt, "--cc"))
             o->cc = val;
+        else if (!strcmp(opt, "--bbr-loss-thresh"))
+            o->bbr_loss_thresh = strtol(val, NULL, 0);
         else if (!strcmp(opt, "--rx-loss"))
             o->rx_loss = strtod(val, NULL);
         else if (!strcmp(opt, "--mtu"))
@@ -240,6 +251,8 @@ static int open_stack(const struct opts *o, struct ust_ctx *u)
     cfg.tcp_rcvbuf = o->buf;
     cfg.tcp_window_scaling = o->wscale;
     cfg.tcp_timestamps = o->timestamps;
+    if (o->bbr_loss_thresh >= 0)
+        cfg.tcp_bbr_loss_thresh = (unsigned)o->bbr_loss_thresh;
     if (o->cc) {
         if (strlen(o->cc) >= sizeof(cfg.tcp_congestion)) {
             fprintf(stderr, "bench_tcp: --cc %s: name too long\n", o->cc);
@@ -304,7 +317,8 @@ static bool cc_available(struct ust_ctx *u, const char *name)
 int main(int argc, char **argv)
 {
     struct opts o = {
-        .buf = 4u << 20, .mtu = 1500, .wscale = true, .timestamps = true, .rx_loss = -1};
+        .buf = 4u << 20, .mtu = 1500, .wscale = true, .timestamps = true, .rx_loss = -1,
+        .bbr_loss_thresh = -1};
     int mi = parse_opts(argc, argv, &o);
     if (mi < 0)
         return usage();

@@ -13,6 +13,8 @@
 #                            stopped and reported as stalled (default 5 x SECS + 30)
 #        BENCH_LOSS_BUF      TCP buffer bytes: ustack's --buf, and the maximum of
 #                            Linux's tcp_rmem/tcp_wmem in the namespaces (default 4194304)
+#        BENCH_LOSS_BBR_THRESH  ustack bbr's cfg.tcp_bbr_loss_thresh, per mille
+#                            (default: the stack's, 20 = the draft's 2 %)
 #        BENCH_LOSS_RAW=1    also print every ustack sender's non-zero TCP counters
 #        BENCH_LOSS_KEEP=1   keep the programs' outputs (the path is printed)
 #
@@ -305,7 +307,7 @@ for lv in $LEVELS; do
     TAP_HOOKS="input output"
     if [ $ustack_bbr != no ]; then
         SERVER_HOST=$H_ADDR
-        btc --cc bbr
+        btc --cc bbr ${BENCH_LOSS_BBR_THRESH:+--bbr-loss-thresh "$BENCH_LOSS_BBR_THRESH"}
         cell "ubbr,$lv" "$NS_TAP" "$NS_TAP" - "$LP" -- "${BTC[@]}"
         [ "${VAL[ubbr,$lv]}" != n/a ] || ustack_bbr=no
     else

@@ -215,6 +215,14 @@ struct ust_config {
                                        start grows cwnd by the bytes an ACK covers,
                                        at most this many SMSS per ACK (2, RFC 3465
                                        2.2; 1 after an RTO); 0 = no limit, as Linux */
+    unsigned tcp_bbr_loss_thresh;   /* BBR's BBRLossThresh in per mille (20: the 2 %
+                                       of draft-ietf-ccwg-bbr 2.7): a round losing
+                                       more than this share of what was in flight
+                                       caps inflight_hi and ends a bandwidth probe.
+                                       1000 or more: never (loss-agnostic, as the
+                                       BBRv1 of Linux 6.1), which holds the rate on
+                                       random loss above 2 % and keeps probing into
+                                       a full buffer's loss too */
 };
 
 UST_API void ust_config_default(struct ust_config *cfg);

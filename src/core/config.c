@@ -71,4 +71,5 @@ void ust_config_default(struct ust_config *c)
     c->tcp_ofo_ranges = 256;
     c->tcp_hystart = true;
     c->tcp_abc_limit = 2;
+    c->tcp_bbr_loss_thresh = 20;
 }

@@ -53,7 +53,14 @@ void dev_free(struct ust_dev *dev)
 
 int ust_dev_input(struct ust_dev *dev, ust_time_t now, const uint8_t *frame, size_t len)
 {
+    /* Each frame is handled at its own time, not at its batch's: a driver
+     * reading 64 ACKs takes hundreds of microseconds, and the batch's start
+     * time on all of them shrank RTT samples and delivery-rate intervals
+     * (tcp_rate.c) to nothing, so BBR's bandwidth estimate ran far above
+     * what the path delivered. With an installed clock (the real loop's, or
+     * a simulator's virtual one) the stack's time follows it. */
     stack_set_now(dev->st, now);
+    (void)ust_stack_now(dev->st);
     dev->stats.rx_frames++;
     dev->stats.rx_bytes += len;
     struct ust_stats *stats = stack_stats(dev->st);

@@ -10,6 +10,7 @@
 
 #include "core/stack_impl.h"
 #include "dev/dev_impl.h"
+#include "loop/loop_wait.h"
 #include "ustack/loop.h"
 
 #define LOOP_RX_BUDGET 64 /* frames per device per round: fairness between devices */
@@ -32,6 +33,7 @@ struct ust_loop {
     unsigned seen_ndevs; /* st->ndevs at the last refresh */
     bool lost_reported[UST_MAX_DEVS]; /* by stack device index: failure reported */
     struct loop_fd fds[LOOP_MAX_FDS];
+    bool wait_ms_only; /* the kernel has no epoll_pwait2 */
 };
 
 /* epoll_event.data.u64 says what woke us: a device index below
@@ -148,14 +150,22 @@ void ust_loop_free(struct ust_loop *loop)
 
 int ust_loop_fd(const struct ust_loop *loop) { return loop->epfd; }
 
-/* epoll's timeout in milliseconds, rounded up so that we never wake before
- * the deadline and spin. */
-static int timeout_ms(ust_time_t wait)
+/* Sleeps until an event or for `wait` ns, to the nanosecond where the
+ * kernel has epoll_pwait2 (src/loop/loop_wait.c says why), in whole
+ * milliseconds where it does not (ENOSYS: remembered, asked once). */
+static int loop_epoll_wait(struct ust_loop *loop, struct epoll_event *evs, ust_time_t wait)
 {
-    if (wait == UST_TIME_NEVER)
-        return -1;
-    ust_time_t ms = (wait + UST_MSEC - 1) / UST_MSEC;
-    return ms > 1000000 ? 1000000 : (int)ms;
+#if defined(__GLIBC__) && (__GLIBC__ > 2 || (__GLIBC__ == 2 && __GLIBC_MINOR__ >= 35))
+    if (!loop->wait_ms_only) {
+        struct timespec ts;
+        int n = epoll_pwait2(loop->epfd, evs, LOOP_MAX_EVENTS,
+                             loop_wait_timespec(wait, &ts) ? &ts : NULL, NULL);
+        if (n >= 0 || errno != ENOSYS)
+            return n;
+        loop->wait_ms_only = true;
+    }
+#endif
+    return epoll_wait(loop->epfd, evs, LOOP_MAX_EVENTS, loop_wait_ms(wait));
 }
 
 /* A device that failed leaves the epoll set: its dead descriptor would
@@ -201,7 +211,7 @@ int ust_loop_run_once(struct ust_loop *loop, ust_time_t max_wait)
     if (max_wait < wait)
         wait = max_wait;
     struct epoll_event evs[LOOP_MAX_EVENTS];
-    int n = epoll_wait(loop->epfd, evs, LOOP_MAX_EVENTS, timeout_ms(wait));
+    int n = loop_epoll_wait(loop, evs, wait);
     if (n < 0)
         return errno == EINTR ? UST_ERR_AGAIN : UST_ERR_IO;
     /* Drain input before timers, round-robin between devices: an ACK

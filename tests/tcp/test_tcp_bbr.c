@@ -44,6 +44,9 @@ static void sim_init(struct bbr_sim *s)
 {
     memset(s, 0, sizeof(*s));
     s->cc.srtt = RTT;
+    struct ust_config cfg;
+    ust_config_default(&cfg);
+    s->cc.bbr_loss_thresh = cfg.tcp_bbr_loss_thresh; /* as tcp_cc_sync sets it */
     cc_bbr.init(&s->cc, MSS, 10);
 }
 
@@ -197,6 +200,36 @@ static void test_loss_above_2pct_ends_probe_up(void **state)
     assert_true(s.cc.cwnd <= 180000);
 }
 
+/* cfg.tcp_bbr_loss_thresh moves BBRLossThresh: at 100 ‰ the same 2.8 %
+ * round keeps probing; at 1000 ‰ (loss-agnostic) a 5 % random-loss round
+ * (9000 of 180000) never sets inflight_hi, where the default 20 ‰ does. */
+static void test_loss_thresh_config(void **state)
+{
+    (void)state;
+    static const unsigned thresholds[] = {100, 1000};
+    for (unsigned i = 0; i < 2; i++) {
+        struct bbr_sim s;
+        sim_init(&s);
+        s.cc.bbr_loss_thresh = thresholds[i];
+        through_startup(&s);
+        ack(&s, 8000000, 80000, RTT, 0);
+        assert_true(run_until(&s, "ProbeBW_UP", 1000, RTT) > 0);
+        ack(&s, 8000000, 100000, RTT, 5000); /* 2.8 %: below 10 % */
+        assert_string_equal(mode(&s), "ProbeBW_UP");
+        ack(&s, 8000000, 100000, RTT, 9000); /* 5 % */
+        assert_string_equal(mode(&s), "ProbeBW_UP");
+        assert_int_equal(s.cc.alg.bbr.inflight_hi, UINT32_MAX);
+    }
+    struct bbr_sim s; /* the default, for contrast: 5 % ends the probe */
+    sim_init(&s);
+    through_startup(&s);
+    ack(&s, 8000000, 80000, RTT, 0);
+    assert_true(run_until(&s, "ProbeBW_UP", 1000, RTT) > 0);
+    ack(&s, 8000000, 100000, RTT, 9000);
+    assert_string_equal(mode(&s), "ProbeBW_DOWN");
+    assert_int_equal(s.cc.alg.bbr.inflight_hi, 180000);
+}
+
 /* Recovery: packet conservation at entry, cwnd restored at exit; the
  * generic reduction is skipped (owns_cwnd). */
 static void test_recovery_conserves_and_restores(void **state)
@@ -268,6 +301,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_startup_exits_after_three_flat_rounds),
+        cmocka_unit_test(test_loss_thresh_config),
         cmocka_unit_test(test_drain_until_inflight_at_bdp),
         cmocka_unit_test(test_probe_rtt_every_5s_without_new_min),
         cmocka_unit_test(test_new_min_rtt_postpones_probe_rtt),

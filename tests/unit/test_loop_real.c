@@ -23,6 +23,7 @@
 
 #include "core/stack_impl.h"
 #include "dev/dev_impl.h"
+#include "loop/loop_wait.h"
 #include "ustack/ustack.h"
 #include "wire/wbuf.h"
 
@@ -115,6 +116,33 @@ static void test_loop_reads_ready_devices_with_budget(void **state)
     assert_null(st->wait_fn);
     ust_stack_free(st);
     close(p.peer);
+}
+
+/* The wait handed to epoll_pwait2 is the stack's, to the nanosecond: a
+ * pacing timer due in 120 us must not become a 1 ms sleep. The fallback
+ * for kernels without it rounds up to whole ms (never wakes early). */
+static void test_loop_wait_is_precise(void **state)
+{
+    (void)state;
+    struct timespec ts;
+    assert_true(loop_wait_timespec(120 * UST_USEC, &ts));
+    assert_int_equal(ts.tv_sec, 0);
+    assert_int_equal(ts.tv_nsec, 120000);
+    assert_true(loop_wait_timespec(0, &ts));
+    assert_int_equal(ts.tv_sec, 0);
+    assert_int_equal(ts.tv_nsec, 0);
+    assert_true(loop_wait_timespec(3 * UST_SEC + 7, &ts));
+    assert_int_equal(ts.tv_sec, 3);
+    assert_int_equal(ts.tv_nsec, 7);
+    assert_false(loop_wait_timespec(UST_TIME_NEVER, &ts)); /* no timeout */
+    assert_true(loop_wait_timespec(UST_TIME_NEVER - 1, &ts)); /* capped, not wrapped */
+    assert_true(ts.tv_sec > 0 && ts.tv_nsec >= 0 && ts.tv_nsec < 1000000000);
+    assert_int_equal(loop_wait_ms(120 * UST_USEC), 1);
+    assert_int_equal(loop_wait_ms(UST_MSEC), 1);
+    assert_int_equal(loop_wait_ms(UST_MSEC + 1), 2);
+    assert_int_equal(loop_wait_ms(0), 0);
+    assert_int_equal(loop_wait_ms(UST_TIME_NEVER), -1);
+    assert_true(loop_wait_ms(UST_TIME_NEVER - 1) > 0);
 }
 
 /* The loop sleeps exactly until the stack's next deadline: a shaped frame
@@ -476,6 +504,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_loop_reads_ready_devices_with_budget),
         cmocka_unit_test(test_loop_wakes_for_deadline),
+        cmocka_unit_test(test_loop_wait_is_precise),
         cmocka_unit_test(test_loop_run_until_stop),
         cmocka_unit_test(test_loop_interrupted_by_signal),
         cmocka_unit_test(test_loop_drops_failed_device),

@@ -117,6 +117,7 @@ struct cc_state {
                                 (tcp_pacing.c); 0: unpaced */
     ust_time_t min_rtt;      /* windowed minimum RTT (tcp_minrtt.c, 0 before
                                 the first sample) */
+    unsigned bbr_loss_thresh; /* cfg.tcp_bbr_loss_thresh, per mille */
 };
 
 struct cc_ops {

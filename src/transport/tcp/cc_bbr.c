@@ -42,7 +42,8 @@
 #define UP_CWND_GAIN 2.25f
 #define PROBE_RTT_CWND_GAIN 0.5f
 #define PACING_MARGIN 0.99          /* pace 1 % below the estimate */
-#define LOSS_THRESH 0.02            /* BBRLossThresh: 2 % */
+#define LOSS_THRESH_SCALE 1000.0   /* BBRLossThresh is cfg.tcp_bbr_loss_thresh
+                                       per mille (20: the draft's 2 %) */
 #define BETA 0.7                    /* BBRBeta */
 #define HEADROOM 0.15               /* BBRHeadroom */
 #define FULL_BW_GROWTH 1.25         /* Startup: 25 % growth ... */
@@ -302,9 +303,14 @@ static void check_full_bw_reached(struct cc_bbr_state *b, const struct rate_samp
     }
 }
 
-static bool inflight_too_high(const struct rate_sample *rs)
+/* 4.3.3.5.3 IsInflightTooHigh. A threshold of 100 % or more never fires:
+ * loss then leaves the long-term model alone (BBRv1's behaviour). */
+static bool inflight_too_high(const struct cc_state *cc, const struct rate_sample *rs)
 {
-    return rs->lost > (double)rs->tx_in_flight * LOSS_THRESH;
+    if (cc->bbr_loss_thresh >= (unsigned)LOSS_THRESH_SCALE)
+        return false;
+    double thresh = cc->bbr_loss_thresh / LOSS_THRESH_SCALE;
+    return rs->lost > (double)rs->tx_in_flight * thresh;
 }
 
 /* 4.3.1.3 BBRCheckStartupHighLoss: a round of recovery with many losses
@@ -315,7 +321,7 @@ static void check_startup_high_loss(struct cc_state *cc, const struct rate_sampl
     if (b->filled_pipe || !b->loss_round_start)
         return;
     if (b->in_recovery && b->loss_events_in_round >= STARTUP_FULL_LOSS_CNT &&
-        inflight_too_high(rs)) {
+        inflight_too_high(cc, rs)) {
         double bdp = bdp_multiple(cc, b->max_bw, 1.0);
         b->inflight_hi = bdp > b->inflight_latest ? clamp32(bdp) : b->inflight_latest;
         b->filled_pipe = true;
@@ -438,7 +444,7 @@ static void adapt_upper_bounds(struct cc_state *cc, const struct rate_sample *rs
         if (in_probe_bw(b) && !rs->is_app_limited)
             advance_max_bw_filter(b); /* a cycle's samples are complete */
     }
-    if (inflight_too_high(rs)) {
+    if (inflight_too_high(cc, rs)) {
         if (b->bw_probe_samples)
             handle_inflight_too_high(cc, rs);
         return;

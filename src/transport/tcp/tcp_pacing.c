@@ -9,11 +9,15 @@
  * free again. So over any interval T at most rate * T plus two quanta
  * leave, and on the virtual clock the timing is exact and deterministic.
  *
- * A real event loop wakes up to a millisecond late (epoll's timeout is
- * in ms): a pacing timer that ran late lets output catch up what the
+ * A real event loop wakes late: src/loop waits to the nanosecond
+ * (epoll_pwait2) but the kernel adds timer slack (50 us by default) and
+ * scheduling delay, and falls back to whole milliseconds without
+ * epoll_pwait2. A pacing timer that ran late lets output catch up what the
  * lateness cost, up to PACING_CATCHUP, so that rates above one quantum per
- * millisecond (64 KiB/ms, 524 Mbit/s) stay reachable. Idle time is never
- * credited. On the virtual clock timers run on time and nothing changes.
+ * wake-up (64 KiB per 100 us is 5 Gbit/s) stay reachable; Linux forgives
+ * OS jitter likewise (tcp_update_skb_after_send's credit). Idle time is
+ * never credited. On the virtual clock timers run on time and nothing
+ * changes.
  *
  * Retransmissions requested by the loss detectors go at once (they are
  * not held) but use up the budget; zero-window and tail loss probes are
