@@ -92,3 +92,32 @@ void stream_xfer_close(struct ust_stack *a, struct ust_stack *b, const struct st
     ust_close(a, x->c);
     ust_close(b, x->l);
 }
+
+void stream_pair_up(struct stream_pair *p, uint64_t seed, struct ust_config *cfg,
+                    ust_ip4_t a_addr, ust_ip4_t b_addr, const struct ust_sim_faults *fa,
+                    const struct ust_sim_faults *fb)
+{
+    p->sim = ust_sim_new(seed);
+    struct ust_sim_switch *sw = ust_sim_switch_new(p->sim, "sw0");
+    cfg->seed = seed * 2 + 1;
+    p->a = ust_stack_new(cfg);
+    cfg->seed = seed * 2 + 2;
+    p->b = ust_stack_new(cfg);
+    assert_non_null(p->a);
+    assert_non_null(p->b);
+    assert_int_equal(ust_sim_add_stack(p->sim, p->a), 0);
+    assert_int_equal(ust_sim_add_stack(p->sim, p->b), 0);
+    p->da = ust_sim_attach(sw, p->a, "eth0", NULL, 1500);
+    p->db = ust_sim_attach(sw, p->b, "eth0", NULL, 1500);
+    assert_true(ust_iface_add(p->a, p->da, a_addr, 24) >= 0);
+    assert_true(ust_iface_add(p->b, p->db, b_addr, 24) >= 0);
+    assert_int_equal(ust_sim_set_faults(p->da, UST_SIM_TX, fa), 0);
+    assert_int_equal(ust_sim_set_faults(p->db, UST_SIM_TX, fb), 0);
+}
+
+void stream_pair_free(struct stream_pair *p)
+{
+    ust_sim_free(p->sim);
+    ust_stack_free(p->a);
+    ust_stack_free(p->b);
+}

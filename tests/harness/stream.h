@@ -32,4 +32,19 @@ void stream_transfer(struct ust_sim *sim, struct ust_stack *a, struct ust_stack 
 /* Closes the three sockets. */
 void stream_xfer_close(struct ust_stack *a, struct ust_stack *b, const struct stream_xfer *x);
 
+/* Two stacks on one simulated switch: the simulator seeded with `seed`,
+ * A and B made from cfg with the seeds 2 seed + 1 and 2 seed + 2 (cfg's
+ * seed is overwritten), each on eth0 (MTU 1500) with a_addr / b_addr /24,
+ * and fa / fb the faults of what A and B send. */
+struct stream_pair {
+    struct ust_sim *sim;
+    struct ust_stack *a, *b;
+    struct ust_dev *da, *db;
+};
+void stream_pair_up(struct stream_pair *p, uint64_t seed, struct ust_config *cfg,
+                    ust_ip4_t a_addr, ust_ip4_t b_addr, const struct ust_sim_faults *fa,
+                    const struct ust_sim_faults *fb);
+/* Frees the simulator and both stacks. */
+void stream_pair_free(struct stream_pair *p);
+
 #endif

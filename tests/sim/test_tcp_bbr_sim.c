@@ -28,35 +28,18 @@ struct run {
     struct ust_tcp_info info; /* the sender's connection at the end */
 };
 
-struct net2 {
-    struct ust_sim *sim;
-    struct ust_stack *a, *b;
-};
-
-static void net_up(struct net2 *n, uint64_t seed, double loss, const char *cc, unsigned thresh)
+static void net_up(struct stream_pair *n, uint64_t seed, double loss, const char *cc,
+                   unsigned thresh)
 {
     memset(n, 0, sizeof(*n));
-    n->sim = ust_sim_new(seed);
-    struct ust_sim_switch *sw = ust_sim_switch_new(n->sim, "sw0");
     struct ust_config c;
     ust_config_default(&c);
     snprintf(c.tcp_congestion, sizeof(c.tcp_congestion), "%s", cc);
     c.tcp_sndbuf = c.tcp_rcvbuf = 1 << 20;
     if (thresh)
         c.tcp_bbr_loss_thresh = thresh;
-    c.seed = seed * 2 + 1;
-    n->a = ust_stack_new(&c);
-    c.seed = seed * 2 + 2;
-    n->b = ust_stack_new(&c);
-    assert_int_equal(ust_sim_add_stack(n->sim, n->a), 0);
-    assert_int_equal(ust_sim_add_stack(n->sim, n->b), 0);
-    struct ust_dev *da = ust_sim_attach(sw, n->a, "eth0", NULL, 1500);
-    struct ust_dev *db = ust_sim_attach(sw, n->b, "eth0", NULL, 1500);
-    assert_true(ust_iface_add(n->a, da, A_ADDR, 24) >= 0);
-    assert_true(ust_iface_add(n->b, db, B_ADDR, 24) >= 0);
     struct ust_sim_faults f = {.loss = loss, .delay = 5 * UST_MSEC, .rate_bps = 50000000};
-    assert_int_equal(ust_sim_set_faults(da, UST_SIM_TX, &f), 0);
-    assert_int_equal(ust_sim_set_faults(db, UST_SIM_TX, &f), 0);
+    stream_pair_up(n, seed, &c, A_ADDR, B_ADDR, &f, &f);
     if (getenv("BBR_SIM_TRACE"))
         ust_stack_set_trace(n->a, ust_trace_to_file, stderr);
 }
@@ -65,7 +48,7 @@ static void net_up(struct net2 *n, uint64_t seed, double loss, const char *cc, u
 static struct run transfer_thresh(uint64_t seed, double loss, size_t total, const char *cc,
                                   unsigned thresh)
 {
-    struct net2 n;
+    struct stream_pair n;
     net_up(&n, seed, loss, cc, thresh);
     char what[64];
     snprintf(what, sizeof(what), "seed %llu loss %.3f %s", (unsigned long long)seed, loss, cc);
@@ -75,9 +58,7 @@ static struct run transfer_thresh(uint64_t seed, double loss, size_t total, cons
     socklen_t len = sizeof(r.info);
     assert_int_equal(ust_getsockopt(n.a, x.c, IPPROTO_TCP, UST_TCP_INFO, &r.info, &len), 0);
     stream_xfer_close(n.a, n.b, &x);
-    ust_sim_free(n.sim);
-    ust_stack_free(n.a);
-    ust_stack_free(n.b);
+    stream_pair_free(&n);
     if (getenv("BBR_SIM_VERBOSE"))
         fprintf(stderr,
                 "seed %llu loss %.3f %s: %.3f s (%.1f Mbit/s), %llu retrans, %llu rto, "

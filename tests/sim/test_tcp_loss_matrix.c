@@ -204,9 +204,7 @@ static double floor_of(const struct cell *c)
 /* ---- the network and the run --------------------------------------------- */
 
 struct net {
-    struct ust_sim *sim;
-    struct ust_stack *a, *b;
-    struct ust_dev *da, *db;
+    struct stream_pair p; /* the simulator, A and B, their devices */
     struct ust_config cfg;
 };
 
@@ -221,54 +219,32 @@ static size_t buffer_for(unsigned rtt_ms)
 static void net_up(struct net *n, const struct cell *c)
 {
     memset(n, 0, sizeof(*n));
-    n->sim = ust_sim_new(c->seed);
-    struct ust_sim_switch *sw = ust_sim_switch_new(n->sim, "sw0");
     ust_config_default(&n->cfg);
     n->cfg.tcp_sndbuf = n->cfg.tcp_rcvbuf = buffer_for(c->rtt_ms);
-    n->cfg.seed = c->seed * 2 + 1;
-    n->a = ust_stack_new(&n->cfg);
-    n->cfg.seed = c->seed * 2 + 2;
-    n->b = ust_stack_new(&n->cfg);
-    assert_non_null(n->a);
-    assert_non_null(n->b);
-    assert_int_equal(ust_sim_add_stack(n->sim, n->a), 0);
-    assert_int_equal(ust_sim_add_stack(n->sim, n->b), 0);
-    n->da = ust_sim_attach(sw, n->a, "eth0", NULL, 1500);
-    n->db = ust_sim_attach(sw, n->b, "eth0", NULL, 1500);
-    assert_true(ust_iface_add(n->a, n->da, A_ADDR, 24) >= 0);
-    assert_true(ust_iface_add(n->b, n->db, B_ADDR, 24) >= 0);
     ust_time_t half_rtt = (ust_time_t)c->rtt_ms * UST_MSEC / 2;
     struct ust_sim_faults data = {.loss = c->loss, .delay = half_rtt, .rate_bps = BOTTLENECK_BPS};
     struct ust_sim_faults acks = data;
     acks.loss = c->both ? c->loss : 0;
-    assert_int_equal(ust_sim_set_faults(n->da, UST_SIM_TX, &data), 0);
-    assert_int_equal(ust_sim_set_faults(n->db, UST_SIM_TX, &acks), 0);
-}
-
-static void net_down(struct net *n)
-{
-    ust_sim_free(n->sim);
-    ust_stack_free(n->a);
-    ust_stack_free(n->b);
+    stream_pair_up(&n->p, c->seed, &n->cfg, A_ADDR, B_ADDR, &data, &acks);
 }
 
 /* A's connected socket and B's accepted one, both non-blocking. */
 static void connect_pair(struct net *n, int *c, int *s)
 {
-    int l = ust_socket(n->b, AF_INET, SOCK_STREAM | SOCK_NONBLOCK, 0);
+    int l = ust_socket(n->p.b, AF_INET, SOCK_STREAM | SOCK_NONBLOCK, 0);
     struct sockaddr_in any = sin_of(0, PORT), to = sin_of(B_ADDR, PORT);
-    assert_int_equal(ust_bind(n->b, l, (struct sockaddr *)&any, sizeof(any)), 0);
-    assert_int_equal(ust_listen(n->b, l, 4), 0);
-    *c = ust_socket(n->a, AF_INET, SOCK_STREAM | SOCK_NONBLOCK, 0);
-    assert_int_equal(ust_connect(n->a, *c, (struct sockaddr *)&to, sizeof(to)), -1);
+    assert_int_equal(ust_bind(n->p.b, l, (struct sockaddr *)&any, sizeof(any)), 0);
+    assert_int_equal(ust_listen(n->p.b, l, 4), 0);
+    *c = ust_socket(n->p.a, AF_INET, SOCK_STREAM | SOCK_NONBLOCK, 0);
+    assert_int_equal(ust_connect(n->p.a, *c, (struct sockaddr *)&to, sizeof(to)), -1);
     assert_int_equal(errno, EINPROGRESS);
     /* the handshake survives any of these loss rates within a minute */
-    ust_time_t deadline = ust_sim_now(n->sim) + 60 * UST_SEC;
-    while ((*s = ust_accept(n->b, l, NULL, NULL)) < 0 && ust_sim_now(n->sim) < deadline)
-        ust_sim_run_until(n->sim, ust_sim_now(n->sim) + STEP);
+    ust_time_t deadline = ust_sim_now(n->p.sim) + 60 * UST_SEC;
+    while ((*s = ust_accept(n->p.b, l, NULL, NULL)) < 0 && ust_sim_now(n->p.sim) < deadline)
+        ust_sim_run_until(n->p.sim, ust_sim_now(n->p.sim) + STEP);
     assert_true(*s >= 0);
-    assert_int_equal(ust_set_nonblock(n->b, *s, 1), 0);
-    ust_close(n->b, l);
+    assert_int_equal(ust_set_nonblock(n->p.b, *s, 1), 0);
+    ust_close(n->p.b, l);
 }
 
 static bool full_mode(void) { return getenv("LOSS_MATRIX_FULL") != NULL; }
@@ -286,14 +262,14 @@ static ust_time_t run_time(unsigned rtt_ms)
  * tenth of the run (slow start), over the rest. */
 static uint64_t stream_for(struct net *n, int c, int s, ust_time_t total, ust_time_t *measured)
 {
-    ust_time_t start = ust_sim_now(n->sim), warm = start + total / 10, end = start + total;
+    ust_time_t start = ust_sim_now(n->p.sim), warm = start + total / 10, end = start + total;
     size_t sent = 0, got = 0, got_at_warm = 0;
     bool warmed = false;
-    while (ust_sim_now(n->sim) < end) {
-        ust_sim_run_until(n->sim, ust_sim_now(n->sim) + STEP);
-        stream_send(n->a, c, &sent, SIZE_MAX);
-        assert_false(stream_recv(n->b, s, &got)); /* no EOF: A never closes */
-        if (!warmed && ust_sim_now(n->sim) >= warm) {
+    while (ust_sim_now(n->p.sim) < end) {
+        ust_sim_run_until(n->p.sim, ust_sim_now(n->p.sim) + STEP);
+        stream_send(n->p.a, c, &sent, SIZE_MAX);
+        assert_false(stream_recv(n->p.b, s, &got)); /* no EOF: A never closes */
+        if (!warmed && ust_sim_now(n->p.sim) >= warm) {
             got_at_warm = got;
             warmed = true;
         }
@@ -327,14 +303,14 @@ static struct cell_result run_cell(const struct cell *c)
     memset(&r, 0, sizeof(r));
     r.goodput_bytes = stream_for(&n, fc, fs, run_time(c->rtt_ms), &r.measured);
     socklen_t len = sizeof(r.info);
-    assert_int_equal(ust_getsockopt(n.a, fc, IPPROTO_TCP, UST_TCP_INFO, &r.info, &len), 0);
-    r.tcp = ust_stack_stats(n.a)->tcp;
-    assert_int_equal(ust_sim_get_link_stats(n.da, UST_SIM_TX, &r.data_link), 0);
-    assert_int_equal(ust_sim_get_link_stats(n.db, UST_SIM_TX, &r.ack_link), 0);
+    assert_int_equal(ust_getsockopt(n.p.a, fc, IPPROTO_TCP, UST_TCP_INFO, &r.info, &len), 0);
+    r.tcp = ust_stack_stats(n.p.a)->tcp;
+    assert_int_equal(ust_sim_get_link_stats(n.p.da, UST_SIM_TX, &r.data_link), 0);
+    assert_int_equal(ust_sim_get_link_stats(n.p.db, UST_SIM_TX, &r.ack_link), 0);
     fill_models(&n, c, &r);
-    ust_close(n.a, fc);
-    ust_close(n.b, fs);
-    net_down(&n);
+    ust_close(n.p.a, fc);
+    ust_close(n.p.b, fs);
+    stream_pair_free(&n.p);
     return r;
 }
 

@@ -25,16 +25,9 @@ struct run {
     struct ust_tcp_stats a; /* the sender's counters */
 };
 
-struct net2 {
-    struct ust_sim *sim;
-    struct ust_stack *a, *b;
-};
-
-static void net_up(struct net2 *n, uint64_t seed, double loss, ust_time_t delay, bool rack)
+static void net_up(struct stream_pair *n, uint64_t seed, double loss, ust_time_t delay, bool rack)
 {
     memset(n, 0, sizeof(*n));
-    n->sim = ust_sim_new(seed);
-    struct ust_sim_switch *sw = ust_sim_switch_new(n->sim, "sw0");
     struct ust_config c;
     ust_config_default(&c);
     c.tcp_rack = rack;
@@ -43,19 +36,8 @@ static void net_up(struct net2 *n, uint64_t seed, double loss, ust_time_t delay,
      * default) give the sender without RACK-TLP its ACK clock back so
      * often that seed 3 at 10 % has no RTO either way. */
     c.tcp_quickack = 0;
-    c.seed = seed * 2 + 1;
-    n->a = ust_stack_new(&c);
-    c.seed = seed * 2 + 2;
-    n->b = ust_stack_new(&c);
-    assert_int_equal(ust_sim_add_stack(n->sim, n->a), 0);
-    assert_int_equal(ust_sim_add_stack(n->sim, n->b), 0);
-    struct ust_dev *da = ust_sim_attach(sw, n->a, "eth0", NULL, 1500);
-    struct ust_dev *db = ust_sim_attach(sw, n->b, "eth0", NULL, 1500);
-    assert_true(ust_iface_add(n->a, da, A_ADDR, 24) >= 0);
-    assert_true(ust_iface_add(n->b, db, B_ADDR, 24) >= 0);
     struct ust_sim_faults f = {.loss = loss, .delay = delay, .rate_bps = 10000000};
-    assert_int_equal(ust_sim_set_faults(da, UST_SIM_TX, &f), 0);
-    assert_int_equal(ust_sim_set_faults(db, UST_SIM_TX, &f), 0);
+    stream_pair_up(n, seed, &c, A_ADDR, B_ADDR, &f, &f);
     if (getenv("RACK_SIM_TRACE"))
         ust_stack_set_trace(n->a, ust_trace_to_file, stderr);
 }
@@ -63,7 +45,7 @@ static void net_up(struct net2 *n, uint64_t seed, double loss, ust_time_t delay,
 /* Moves `total` bytes from A to B; fails unless all arrive intact. */
 static struct run transfer(uint64_t seed, double loss, ust_time_t delay, size_t total, bool rack)
 {
-    struct net2 n;
+    struct stream_pair n;
     net_up(&n, seed, loss, delay, rack);
     char what[64];
     snprintf(what, sizeof(what), "seed %llu loss %.2f rack %d", (unsigned long long)seed, loss,
@@ -72,9 +54,7 @@ static struct run transfer(uint64_t seed, double loss, ust_time_t delay, size_t 
     stream_transfer(n.sim, n.a, n.b, B_ADDR, 5001, total, 900 * UST_SEC, what, &x);
     struct run r = {.took = x.took, .a = ust_stack_stats(n.a)->tcp};
     stream_xfer_close(n.a, n.b, &x);
-    ust_sim_free(n.sim);
-    ust_stack_free(n.a);
-    ust_stack_free(n.b);
+    stream_pair_free(&n);
     if (getenv("RACK_SIM_VERBOSE"))
         fprintf(stderr,
                 "seed %llu loss %.2f rack %d: %.3f s, %llu retrans, %llu fast, %llu rto, "

@@ -18,46 +18,21 @@
 #include "transport/tcp/tcp.h"
 #include "ustack/ustack.h"
 #include "../harness/sin.h"
+#include "../harness/stream.h"
 
 #define A_ADDR UST_IP4(203, 0, 113, 1)
 #define B_ADDR UST_IP4(203, 0, 113, 2)
 
-struct net2 {
-    struct ust_sim *sim;
-    struct ust_stack *a, *b;
-    struct ust_dev *da, *db;
-};
-
-static void net_up(struct net2 *n, uint64_t seed, double loss, const char *cc)
+static void net_up(struct stream_pair *n, uint64_t seed, double loss, const char *cc)
 {
     memset(n, 0, sizeof(*n));
-    n->sim = ust_sim_new(seed);
-    struct ust_sim_switch *sw = ust_sim_switch_new(n->sim, "sw0");
     struct ust_config c;
     ust_config_default(&c);
-    c.seed = seed * 2 + 1;
     strcpy(c.tcp_congestion, cc);
-    n->a = ust_stack_new(&c);
-    c.seed = seed * 2 + 2;
-    n->b = ust_stack_new(&c);
-    assert_int_equal(ust_sim_add_stack(n->sim, n->a), 0);
-    assert_int_equal(ust_sim_add_stack(n->sim, n->b), 0);
-    n->da = ust_sim_attach(sw, n->a, "eth0", NULL, 1500);
-    n->db = ust_sim_attach(sw, n->b, "eth0", NULL, 1500);
-    assert_true(ust_iface_add(n->a, n->da, A_ADDR, 24) >= 0);
-    assert_true(ust_iface_add(n->b, n->db, B_ADDR, 24) >= 0);
     struct ust_sim_faults f = {.loss = loss, .delay = 1 * UST_MSEC, .rate_bps = 100000000};
-    assert_int_equal(ust_sim_set_faults(n->da, UST_SIM_TX, &f), 0);
-    assert_int_equal(ust_sim_set_faults(n->db, UST_SIM_TX, &f), 0);
+    stream_pair_up(n, seed, &c, A_ADDR, B_ADDR, &f, &f);
     if (getenv("TCP_SIM_TRACE"))
         ust_stack_set_trace(n->a, ust_trace_to_file, stderr);
-}
-
-static void net_down(struct net2 *n)
-{
-    ust_sim_free(n->sim);
-    ust_stack_free(n->a);
-    ust_stack_free(n->b);
 }
 
 static int listener(struct ust_stack *st, uint16_t port, int type)
@@ -73,7 +48,7 @@ static int listener(struct ust_stack *st, uint16_t port, int type)
 static void test_blocking_echo(void **state)
 {
     (void)state;
-    struct net2 n;
+    struct stream_pair n;
     net_up(&n, 7, 0, "newreno");
     int l = listener(n.b, 7, SOCK_STREAM);
     int c = ust_socket(n.a, AF_INET, SOCK_STREAM, 0);
@@ -109,7 +84,7 @@ static void test_blocking_echo(void **state)
     assert_int_equal(ust_connect(n.a, c, (struct sockaddr *)&to, sizeof(to)), -1);
     assert_int_equal(errno, ECONNREFUSED);
     ust_close(n.a, c);
-    net_down(&n);
+    stream_pair_free(&n);
 }
 
 static uint8_t byte_at(size_t k) { return (uint8_t)((k * 2654435761u) >> 13); }
@@ -118,7 +93,7 @@ static uint8_t byte_at(size_t k) { return (uint8_t)((k * 2654435761u) >> 13); }
  * simulated time it took. */
 static ust_time_t bulk(uint64_t seed, double loss, size_t total, const char *cc)
 {
-    struct net2 n;
+    struct stream_pair n;
     net_up(&n, seed, loss, cc);
     int l = listener(n.b, 5001, SOCK_STREAM | SOCK_NONBLOCK);
     int c = ust_socket(n.a, AF_INET, SOCK_STREAM | SOCK_NONBLOCK, 0);
@@ -186,7 +161,7 @@ static ust_time_t bulk(uint64_t seed, double loss, size_t total, const char *cc)
                 (unsigned long long)ta->FastRetrans, (unsigned long long)ta->Timeouts);
     if (loss >= 0.05)
         assert_true(ta->RetransSegs > 0);
-    net_down(&n);
+    stream_pair_free(&n);
     return took;
 }
 
