@@ -82,7 +82,7 @@ static void test_cumulative_acks(void **state)
     assert_int_equal(rs.interval, 150 * MS);
     assert_int_equal(rs.delivery_rate, 4 * M * 1000 / 150);
     assert_int_equal(tcb_of(h)->rate.delivered, 4 * M);
-    assert_int_equal(tcb_of(h)->rate.min_rtt, 100 * MS);
+    assert_int_equal(tcp_minrtt_get(&tcb_of(h)->min_rtt), 100 * MS);
     assert_int_equal(th_info(s).delivery_rate, 4 * M * 1000 / 150);
     assert_int_equal(th_info(s).min_rtt_us, 100000);
     th_free(h);

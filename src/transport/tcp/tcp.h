@@ -287,7 +287,6 @@ struct tcp_retrans {
 struct tcp_conn_counters {
     uint64_t bytes_acked, bytes_received;
     uint32_t total_retrans;
-    uint32_t rtt_samples;       /* RTT samples taken (tcp_rtt_meas.c) */
     uint32_t rtt_ambiguous;     /* ACKs not timed: retransmitted data (Karn) */
     uint32_t spurious_dsack;    /* episodes shown spurious by D-SACKs (RFC 3708) */
     uint32_t spurious_rtos;     /* RTOs shown spurious (F-RTO, Eifel) */

@@ -130,7 +130,8 @@ static void rate_from_newest(struct tcb *t, struct rate_sample *rs)
     rs->interval = send_elapsed > ack_elapsed ? send_elapsed : ack_elapsed;
     /* an interval shorter than a round trip means the ACKs were compressed
      * or the clock is coarse: no trustworthy rate (as Linux) */
-    if (rs->interval == 0 || (c->min_rtt && rs->interval < c->min_rtt))
+    ust_time_t min_rtt = tcp_minrtt_get(&t->min_rtt); /* the connection's windowed filter */
+    if (rs->interval == 0 || (min_rtt != UST_TIME_NEVER && rs->interval < min_rtt))
         return;
     rs->delivery_rate = (uint64_t)((double)rs->delivered * UST_SEC / (double)rs->interval);
     c->delivery_rate = rs->delivery_rate;
@@ -146,8 +147,6 @@ static void sample_core(struct tcb *t, struct rate_sample *rs)
         .newly_acked = a->newly_acked,
         .rtt = a->rtt,
     };
-    if (a->rtt && (!c->min_rtt || a->rtt < c->min_rtt))
-        c->min_rtt = a->rtt;
     /* 3.4: the bubble is out once what was in flight at its start is delivered */
     if (c->app_limited && c->delivered > c->app_limited)
         c->app_limited = 0;
@@ -174,7 +173,7 @@ static void trace_cc_state(struct tcb *t, const char *before, const struct rate_
     TCB_TRACE(t, "%s %s: %s -> %s, pacing %llu B/s, delivery rate %llu B/s, cwnd %u, "
               "min_rtt %llu us", tcb_str(t, b, sizeof(b)), t->cc_ops->name, before, now,
               (unsigned long long)t->cc.pacing_rate, (unsigned long long)rs->delivery_rate,
-              t->cc.cwnd, (unsigned long long)(t->rate.min_rtt / UST_USEC));
+              t->cc.cwnd, (unsigned long long)(t->cc.min_rtt / UST_USEC));
 }
 
 void tcp_rate_ack_end(struct tcb *t)

@@ -50,7 +50,6 @@ struct tcp_rate {
     ust_time_t delivered_time, first_tx_time;
     uint64_t app_limited;      /* C.app_limited: 0, or C.delivered when the
                                   app-limited bubble is out of the network */
-    ust_time_t min_rtt;        /* smallest rs.rtt (interval check); 0: none */
     uint64_t delivery_rate;    /* the last valid rs.delivery_rate (TCP_INFO) */
     uint32_t lost_pending;     /* counted in lost, not yet in a sample's newly_lost */
     struct tcp_rate_acc acc;

@@ -38,7 +38,6 @@ void tcp_rtt_sample(struct tcp_rtt *r, ust_time_t rtt)
     }
     r->rto = clamp(r, r->srtt + RTT_K * r->rttvar); /* 2.4, 2.5 */
     r->backoff = 0;
-    r->latest = rtt;
     r->samples++;
 }
 

@@ -15,7 +15,8 @@ struct tcp_rtt {
     ust_time_t rto_min, rto_max;
     unsigned backoff;        /* the RTO is doubled this many times (RFC 6298 5.5) */
     bool has_sample;
-    ust_time_t latest;       /* the newest sample (HyStart++ watches each one) */
+    ust_time_t latest;       /* the newest segment's RTT of the last sample, for
+                                HyStart++ (set by tcp_rtt_take, tcp_rtt_meas.c) */
     uint32_t samples;        /* samples taken so far (wraps) */
 };
 

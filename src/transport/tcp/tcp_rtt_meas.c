@@ -35,7 +35,6 @@ void tcp_rtt_take(struct tcb *t, ust_time_t rtt, ust_time_t min_rtt)
     t->rtt.latest = min_rtt;
     tcp_minrtt_update(&t->min_rtt, stack_now(t->st), min_rtt);
     stack_stats(t->st)->tcp.RttSamples++;
-    t->ctr.rtt_samples++;
 }
 
 struct acked_times {

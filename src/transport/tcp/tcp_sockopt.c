@@ -225,7 +225,7 @@ void tcp_fill_info(const struct tcb *t, struct ust_tcp_info *i)
         snprintf(i->cc_state, sizeof(i->cc_state), "%s", t->cc_ops->state_name(&t->cc));
     ust_time_t min = tcp_minrtt_get(&t->min_rtt);
     i->min_rtt_us = min == UST_TIME_NEVER ? 0 : us32(min);
-    i->rtt_samples = t->ctr.rtt_samples;
+    i->rtt_samples = t->rtt.samples;
     i->rtt_ambiguous = t->ctr.rtt_ambiguous;
     i->spurious_dsack = t->ctr.spurious_dsack;
     i->spurious_rtos = t->ctr.spurious_rtos;
