@@ -612,6 +612,9 @@ void sendmap_sent(struct sendmap *m, uint32_t seq, uint32_t len, ust_time_t now)
 void sendmap_ack(struct sendmap *m, uint32_t ack);
 /* Makes `seq` a record boundary; false when the map is full. */
 bool sendmap_split(struct sendmap *m, uint32_t seq);
+/* The index of the first record ending after seq (m->n: none); a binary
+ * search, the map being sorted and contiguous. */
+unsigned sendmap_index(const struct sendmap *m, uint32_t seq);
 /* Bytes neither SACKed nor marked lost: RFC 6675 pipe with RACK's marks. */
 uint32_t sendmap_pipe(const struct sendmap *m);
 /* Records with any of `flag` set. */

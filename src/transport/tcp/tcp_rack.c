@@ -102,9 +102,10 @@ static bool mark_sacked(struct tcb *t, const struct tcp_opts *o, uint32_t ack, b
             continue; /* outside what is outstanding: believed for nothing */
         sendmap_split(m, l); /* full map: partly covered records stay unSACKed */
         sendmap_split(m, r);
-        for (unsigned k = 0; k < m->n; k++) {
+        /* sorted and contiguous: from the record holding l to the one ending at r */
+        for (unsigned k = sendmap_index(m, l); k < m->n && seq_le(m->s[k].end, r); k++) {
             struct rack_seg *g = &m->s[k];
-            if (seq_ge(g->start, l) && seq_le(g->end, r) && !(g->flags & RS_SACKED)) {
+            if (seq_ge(g->start, l) && !(g->flags & RS_SACKED)) {
                 g->flags = (uint8_t)((g->flags & ~RS_LOST) | RS_SACKED | RS_NEWLY);
                 *newly += g->end - g->start;
                 any = true;

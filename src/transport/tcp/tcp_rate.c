@@ -63,14 +63,9 @@ void tcp_rate_sent(struct tcb *t, uint32_t seq, uint32_t len)
         .tx_in_flight = top - t->snd.una,
     };
     uint8_t app = c->app_limited ? RATE_APP_LIMITED : 0;
-    for (unsigned i = m->n; i-- > 0;) { /* new data is at the end */
-        struct rack_seg *g = &m->s[i];
-        if (seq_le(g->end, seq))
-            break;
-        if (seq_lt(g->start, end)) {
-            g->rate = snap;
-            g->rate_flags = app; /* a resent segment's loss can count again */
-        }
+    for (unsigned i = sendmap_index(m, seq); i < m->n && seq_lt(m->s[i].start, end); i++) {
+        m->s[i].rate = snap;
+        m->s[i].rate_flags = app; /* a resent segment's loss can count again */
     }
 }
 

@@ -52,24 +52,31 @@ static bool sendmap_room(struct sendmap *m)
     return true;
 }
 
+unsigned sendmap_index(const struct sendmap *m, uint32_t seq)
+{
+    unsigned lo = 0, hi = m->n;
+    while (lo < hi) {
+        unsigned mid = lo + (hi - lo) / 2;
+        if (seq_le(m->s[mid].end, seq))
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    return lo;
+}
+
 bool sendmap_split(struct sendmap *m, uint32_t seq)
 {
-    for (unsigned i = 0; i < m->n; i++) {
-        struct rack_seg *r = &m->s[i];
-        if (!seq_lt(r->start, seq))
-            return true; /* a boundary already (or before the map) */
-        if (seq_lt(seq, r->end)) {
-            if (!sendmap_room(m))
-                return false;
-            r = &m->s[i]; /* the array may have moved */
-            memmove(&m->s[i + 1], &m->s[i], (m->n - i) * sizeof(*r));
-            m->n++;
-            r->end = seq;
-            m->s[i + 1].start = seq;
-            return true;
-        }
-    }
-    return true; /* beyond the map */
+    unsigned i = sendmap_index(m, seq);
+    if (i == m->n || !seq_lt(m->s[i].start, seq))
+        return true; /* beyond the map, or a boundary already (or before it) */
+    if (!sendmap_room(m))
+        return false;
+    memmove(&m->s[i + 1], &m->s[i], (m->n - i) * sizeof(*m->s));
+    m->n++;
+    m->s[i].end = seq;
+    m->s[i + 1].start = seq;
+    return true;
 }
 
 /* New data [seq, end) goes after the last record. */
@@ -101,10 +108,10 @@ void sendmap_sent(struct sendmap *m, uint32_t seq, uint32_t len, ust_time_t now)
         /* a retransmission (RFC 8985 6.1): new time, no longer lost */
         sendmap_split(m, seq);
         sendmap_split(m, seq_min(end, top));
-        for (unsigned i = 0; i < m->n; i++) {
+        for (unsigned i = sendmap_index(m, seq); i < m->n; i++) {
             struct rack_seg *r = &m->s[i];
-            if (seq_le(r->end, seq) || !seq_lt(r->start, end))
-                continue;
+            if (!seq_lt(r->start, end))
+                break;
             r->xmit_ts = now;
             r->xmit_no = no;
             r->flags = (uint8_t)((r->flags & ~RS_LOST) | RS_RETRANS);
