@@ -11,7 +11,6 @@
 #include <string.h>
 #include <strings.h>
 #include <sys/stat.h>
-#include <time.h>
 #include <unistd.h>
 
 #include "http_req.h"
@@ -127,6 +126,39 @@ static bool has_token(const char *v, size_t n, const char *tok)
     return false;
 }
 
+static void keep_date(struct http_datefield *f, const char *v, size_t vl)
+{
+    if (f->count++ == 0 && vl <= HTTP_DATE_FIELD) {
+        memcpy(f->value, v, vl);
+        f->value[vl] = '\0';
+    }
+}
+
+static bool name_is(const char *l, size_t nl, const char *name)
+{
+    return nl == strlen(name) && !strncasecmp(l, name, nl);
+}
+
+/* The fields of range and conditional requests (RFC 9110 13.1, 14.2).
+ * None of them makes a request fail: a bad value is ignored. */
+static void parse_cond_field(const char *l, size_t nl, const char *v, size_t vl,
+                             struct http_request *r)
+{
+    if (name_is(l, nl, "Range")) {
+        if (r->range_fields++ == 0)
+            http_range_parse(v, vl, &r->range);
+        else
+            r->range.valid = false; /* which one would the client mean? */
+    } else if (name_is(l, nl, "If-Modified-Since")) {
+        keep_date(&r->if_modified_since, v, vl);
+    } else if (name_is(l, nl, "If-Range")) {
+        keep_date(&r->if_range, v, vl);
+    } else if (name_is(l, nl, "If-None-Match")) {
+        r->if_none_match = true;
+        r->if_none_match_star |= vl == 1 && v[0] == '*';
+    }
+}
+
 /* One header line "name: value". Returns 0 or an error status. */
 static int parse_header(const char *l, size_t n, struct http_request *r, bool *host,
                         bool *close_tok, bool *keep_tok)
@@ -159,8 +191,9 @@ static int parse_header(const char *l, size_t n, struct http_request *r, bool *h
     } else if (nl == 14 && !strncasecmp(l, "Content-Length", 14)) {
         if (vl != 1 || v[0] != '0')
             return 400; /* a GET/HEAD body we would have to skip: refuse */
+    } else {
+        parse_cond_field(l, nl, v, vl, r);
     }
-    (void)r;
     return 0;
 }
 
@@ -262,6 +295,7 @@ void http_open(const char *root, const char *path, struct http_file *f)
     }
     f->status = 200;
     f->size = (uint64_t)sb.st_size;
+    f->mtime = (int64_t)sb.st_mtim.tv_sec;
     f->type = content_type(real);
 }
 
@@ -269,11 +303,14 @@ const char *http_reason(int status)
 {
     switch (status) {
     case 200: return "OK";
+    case 206: return "Partial Content";
+    case 304: return "Not Modified";
     case 400: return "Bad Request";
     case 403: return "Forbidden";
     case 404: return "Not Found";
     case 405: return "Method Not Allowed";
     case 414: return "URI Too Long";
+    case 416: return "Range Not Satisfiable";
     case 431: return "Request Header Fields Too Large";
     case 500: return "Internal Server Error";
     case 501: return "Not Implemented";
@@ -283,20 +320,41 @@ const char *http_reason(int status)
     }
 }
 
-size_t http_format_head(char *buf, size_t cap, int status, const char *type, uint64_t body_len,
-                        bool keep_alive, bool allow_header)
+/* The fields only file responses carry: Last-Modified (RFC 9110 8.8.2)
+ * and Accept-Ranges (14.3), and Content-Range on 206 and 416 (14.4). */
+static int file_fields(char *buf, size_t cap, const struct http_head *h)
 {
-    char date[64] = "";
-    time_t t = time(NULL);
-    struct tm tm;
-    if (gmtime_r(&t, &tm)) /* RFC 9110 6.6.1: an origin server with a clock sends Date */
-        strftime(date, sizeof(date), "%a, %d %b %Y %H:%M:%S GMT", &tm);
-    int n = snprintf(buf, cap,
-                     "HTTP/1.1 %d %s\r\nServer: ustack/%s\r\nDate: %s\r\n"
-                     "Content-Type: %s\r\nContent-Length: %llu\r\n%s%s\r\n",
-                     status, http_reason(status), USTACK_VERSION, date, type,
-                     (unsigned long long)body_len,
-                     keep_alive ? "Connection: keep-alive\r\n" : "Connection: close\r\n",
-                     allow_header ? "Allow: GET, HEAD\r\n" : "");
+    char lm[HTTP_DATE_LEN + 1], lm_field[64] = "", cr[80] = "";
+    if (!h->file)
+        return snprintf(buf, cap, "%s", "");
+    if (http_date_format(h->last_modified, lm)) /* else no four-digit year: none */
+        snprintf(lm_field, sizeof(lm_field), "Last-Modified: %s\r\n", lm);
+    if (h->status == 206)
+        snprintf(cr, sizeof(cr), "Content-Range: bytes %llu-%llu/%llu\r\n",
+                 (unsigned long long)h->range_first,
+                 (unsigned long long)(h->range_first + h->length - 1),
+                 (unsigned long long)h->size);
+    else if (h->status == 416)
+        snprintf(cr, sizeof(cr), "Content-Range: bytes */%llu\r\n", (unsigned long long)h->size);
+    return snprintf(buf, cap, "%sAccept-Ranges: bytes\r\n%s", lm_field, cr);
+}
+
+size_t http_format_head(char *buf, size_t cap, const struct http_head *h)
+{
+    char date[HTTP_DATE_LEN + 1], fields[256], type[96] = "", length[48] = "";
+    /* RFC 9110 6.6.1: an origin server with a clock sends Date. */
+    http_date_format(h->now, date);
+    if (file_fields(fields, sizeof(fields), h) >= (int)sizeof(fields))
+        return 0;
+    if (h->type)
+        snprintf(type, sizeof(type), "Content-Type: %s\r\n", h->type);
+    /* A 304 has no content and no Content-Length (RFC 9110 8.6, 15.4.5). */
+    if (h->status != 304)
+        snprintf(length, sizeof(length), "Content-Length: %llu\r\n",
+                 (unsigned long long)h->length);
+    int n = snprintf(buf, cap, "HTTP/1.1 %d %s\r\nServer: ustack/%s\r\nDate: %s\r\n%s%s%s%s%s\r\n",
+                     h->status, http_reason(h->status), USTACK_VERSION, date, fields, type,
+                     length, h->keep_alive ? "Connection: keep-alive\r\n" : "Connection: close\r\n",
+                     h->allow ? "Allow: GET, HEAD\r\n" : "");
     return n > 0 && (size_t)n < cap ? (size_t)n : 0;
 }

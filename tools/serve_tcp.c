@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "cli.h"
@@ -230,20 +231,71 @@ static bool discard_step(struct tcp_server *s, struct conn *c)
 
 /* ---- http ------------------------------------------------------------------ */
 
-static void http_respond_error(struct conn *c, int status)
+/* The wall clock, for Date and Last-Modified: the CLI may read it (the
+ * stack itself runs on its injected clock). */
+static int64_t wall_now(void) { return (int64_t)time(NULL); }
+
+/* An HTML body for an error status after the head h (its length is set
+ * here); file responses (416) keep their file fields. */
+static void http_respond_html(struct conn *c, struct http_head *h)
 {
     static const char *const fmt = "<html><body><h1>%d %s</h1></body></html>\n";
     char body[160];
-    int blen = snprintf(body, sizeof(body), fmt, status, http_reason(status));
-    c->keep_alive = false;
-    c->out_len = http_format_head(c->out, sizeof(c->out), status, "text/html", (uint64_t)blen,
-                                  false, status == 405);
+    int blen = snprintf(body, sizeof(body), fmt, h->status, http_reason(h->status));
+    h->type = "text/html";
+    h->length = (uint64_t)blen;
+    c->keep_alive = h->keep_alive;
+    c->out_len = http_format_head(c->out, sizeof(c->out), h);
     if (c->out_len + (size_t)blen <= sizeof(c->out)) {
         memcpy(c->out + c->out_len, body, (size_t)blen);
         c->out_len += (size_t)blen;
     }
     c->out_off = 0;
     c->phase = PH_SEND;
+}
+
+/* After an error the connection closes. */
+static void http_respond_error(struct conn *c, int status)
+{
+    struct http_head h = {.status = status, .allow = status == 405, .now = wall_now()};
+    http_respond_html(c, &h);
+}
+
+/* The file is open: send all of it, a range (206), nothing (304, HEAD) or
+ * the 416 error, as http_plan decides (RFC 9110 13.2.2, 14). */
+static void http_respond_file(struct conn *c, const struct http_request *req,
+                              struct http_file *f)
+{
+    struct http_plan plan;
+    struct http_head h = {.keep_alive = req->keep_alive, .file = true, .now = wall_now(),
+                          .size = f->size};
+    http_plan(req, f->size, f->mtime, h.now, &plan);
+    h.status = plan.status;
+    h.last_modified = plan.last_modified;
+    h.range_first = plan.first;
+    if (plan.status == 416) {
+        close(f->fd);
+        http_respond_html(c, &h); /* keeps the connection, as nginx does */
+        return;
+    }
+    bool body = !req->head && plan.length > 0;
+    if (body && lseek(f->fd, (off_t)plan.first, SEEK_SET) != (off_t)plan.first) {
+        close(f->fd);
+        http_respond_error(c, 500);
+        return;
+    }
+    h.type = plan.status == 304 ? NULL : f->type;
+    h.length = plan.length;
+    c->keep_alive = req->keep_alive;
+    c->out_len = http_format_head(c->out, sizeof(c->out), &h);
+    c->out_off = 0;
+    c->phase = PH_SEND;
+    if (body) {
+        c->file_fd = f->fd;
+        c->file_left = plan.length;
+    } else {
+        close(f->fd);
+    }
 }
 
 /* A complete request waits in in[]: prepare its response. */
@@ -264,17 +316,7 @@ static void http_start(struct tcp_server *s, struct conn *c, size_t head_len)
         http_respond_error(c, f.status);
         return;
     }
-    c->keep_alive = req.keep_alive;
-    c->out_len = http_format_head(c->out, sizeof(c->out), 200, f.type, f.size, req.keep_alive,
-                                  false);
-    c->out_off = 0;
-    if (req.head || f.size == 0) {
-        close(f.fd);
-    } else {
-        c->file_fd = f.fd;
-        c->file_left = f.size;
-    }
-    c->phase = PH_SEND;
+    http_respond_file(c, &req, &f);
 }
 
 /* Looks for a complete request in in[]. */
