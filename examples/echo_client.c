@@ -39,18 +39,19 @@ static int recv_all(struct ust_stack *st, int fd, char *buf, size_t len)
     return 0;
 }
 
-static int send_all(struct ust_stack *st, int fd, const char *buf, size_t len)
+/* A blocking ust_send queues everything (as send(2) on Linux) unless
+ * SO_SNDTIMEO expires first: then it returns what it queued. */
+static int send_chunk(struct ust_stack *st, int fd, const char *buf, size_t len)
 {
-    while (len > 0) {
-        ssize_t n = ust_send(st, fd, buf, len, 0);
-        if (n < 0) {
-            perror("echo_client: send");
-            return -1;
-        }
-        buf += n;
-        len -= (size_t)n;
-    }
-    return 0;
+    ssize_t n = ust_send(st, fd, buf, len, 0);
+    if (n == (ssize_t)len)
+        return 0;
+    if (n < 0)
+        fprintf(stderr, "echo_client: send: %s\n",
+                errno == EAGAIN ? "not sent within the timeout" : strerror(errno));
+    else
+        fprintf(stderr, "echo_client: send: only %zd of %zu bytes within the timeout\n", n, len);
+    return -1;
 }
 
 /* One chunk of standard input at a time: send it, read its echo back,
@@ -67,7 +68,7 @@ static int echo_stdin(struct ust_stack *st, int fd, unsigned long long *total)
             perror("echo_client: standard input");
             return -1;
         }
-        if (send_all(st, fd, out, (size_t)n) < 0 || recv_all(st, fd, back, (size_t)n) < 0)
+        if (send_chunk(st, fd, out, (size_t)n) < 0 || recv_all(st, fd, back, (size_t)n) < 0)
             return -1;
         if (memcmp(out, back, (size_t)n) != 0) {
             fprintf(stderr, "echo_client: the echo differs from what was sent (after %llu "
@@ -79,11 +80,18 @@ static int echo_stdin(struct ust_stack *st, int fd, unsigned long long *total)
     }
 }
 
-static int usage(void)
+static int help(void)
 {
-    fprintf(stderr, "usage: echo_client " TAP_USAGE " --server A.B.C.D [--port P]\n");
-    return 2;
+    printf("usage: echo_client " TAP_USAGE " --server A.B.C.D [--port P]\n"
+           "Sends standard input to a TCP echo server, writes the echo to standard output\n"
+           "and checks it; exits 0 when every byte came back intact.\n\n" TAP_HELP
+           "  --server A.B.C.D       the echo server's address\n"
+           "  --port P               its port (default 7)\n");
+    return 0;
 }
+
+/* A usage error: its one line is printed already. */
+static int usage(void) { return 2; }
 
 int main(int argc, char **argv)
 {
@@ -91,6 +99,8 @@ int main(int argc, char **argv)
     ust_ip4_t server = 0;
     unsigned long port = 7;
     for (int i = 1; i < argc; i++) {
+        if (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h"))
+            return help();
         int rc = tap_parse_opt(&o, argc, argv, &i);
         if (rc == 2)
             return usage();
@@ -109,7 +119,7 @@ int main(int argc, char **argv)
                 return usage();
             }
         } else {
-            fprintf(stderr, "echo_client: unknown option '%s'\n", argv[i]);
+            fprintf(stderr, "echo_client: unknown option '%s' (see --help)\n", argv[i]);
             return usage();
         }
     }

@@ -38,50 +38,49 @@ static void catch_signals(void)
     sigaction(SIGTERM, &sa, NULL);
 }
 
-/* Sends all of buf (a blocking send may take it in several parts). */
-static int send_all(struct ust_stack *st, int fd, const char *buf, size_t len)
-{
-    while (len > 0) {
-        ssize_t n = ust_send(st, fd, buf, len, 0);
-        if (n < 0)
-            return -1;
-        buf += n;
-        len -= (size_t)n;
-    }
-    return 0;
-}
-
-/* Echoes one connection until the client closes it. */
+/* Echoes one connection until the client closes it. A blocking ust_send
+ * queues all n bytes before it returns (as send(2) on Linux); it comes
+ * back short only on a timeout or a signal, and then we stop anyway. */
 static void serve(struct ust_stack *st, int fd, const char *peer)
 {
     char buf[8192];
     unsigned long long total = 0;
-    for (;;) {
-        ssize_t n = ust_recv(st, fd, buf, sizeof(buf), 0);
-        if (n == 0)
-            break; /* the client closed its side */
-        if (n < 0 || send_all(st, fd, buf, (size_t)n) < 0) {
-            if (errno != EINTR)
-                fprintf(stderr, "echo_server: %s: %s\n", peer, strerror(errno));
+    ssize_t n;
+    while ((n = ust_recv(st, fd, buf, sizeof(buf), 0)) > 0) {
+        ssize_t sent = ust_send(st, fd, buf, (size_t)n, 0);
+        if (sent > 0)
+            total += (unsigned long long)sent;
+        if (sent != n) {
+            n = sent < 0 ? -1 : 0; /* short: a signal interrupted it, we stop */
             break;
         }
-        total += (unsigned long long)n;
     }
+    /* n == 0: the client closed its side (or a signal); EINTR: a signal */
+    if (n < 0 && errno != EINTR)
+        fprintf(stderr, "echo_server: %s: %s\n", peer, strerror(errno));
     printf("echo_server: %s closed, %llu bytes echoed\n", peer, total);
     fflush(stdout);
 }
 
-static int usage(void)
+static int help(void)
 {
-    fprintf(stderr, "usage: echo_server " TAP_USAGE " [--port P]\n");
-    return 2;
+    printf("usage: echo_server " TAP_USAGE " [--port P]\n"
+           "A TCP echo server (RFC 862) on a TAP device: sends back every byte it\n"
+           "receives, one connection at a time, until SIGINT or SIGTERM.\n\n" TAP_HELP
+           "  --port P               the port to listen on (default 7)\n");
+    return 0;
 }
+
+/* A usage error: its one line is printed already. */
+static int usage(void) { return 2; }
 
 int main(int argc, char **argv)
 {
     struct tap_opts o = {.prog = "echo_server"};
     unsigned long port = 7;
     for (int i = 1; i < argc; i++) {
+        if (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h"))
+            return help();
         int rc = tap_parse_opt(&o, argc, argv, &i);
         if (rc == 2)
             return usage();
@@ -96,7 +95,7 @@ int main(int argc, char **argv)
             }
             continue;
         }
-        fprintf(stderr, "echo_server: unknown option '%s'\n", argv[i]);
+        fprintf(stderr, "echo_server: unknown option '%s' (see --help)\n", argv[i]);
         return usage();
     }
     if (tap_check_opts(&o))

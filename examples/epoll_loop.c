@@ -244,16 +244,26 @@ static int event_loop(struct app *a, struct ust_loop *loop, int ep, int timer_fd
     }
 }
 
-static int usage(void)
+/* --help: -1 (exit 0 after parsing). */
+static int help(void)
 {
-    fprintf(stderr, "usage: epoll_loop " TAP_USAGE " [--port P] [--stats SECONDS]\n");
-    return 2;
+    printf("usage: epoll_loop " TAP_USAGE " [--port P] [--stats SECONDS]\n"
+           "UDP and TCP echo on a TAP device, with the stack inside the program's own\n"
+           "epoll loop next to a timerfd and a signalfd.\n\n" TAP_HELP
+           "  --port P               the echo port, UDP and TCP (default 7)\n"
+           "  --stats SECONDS        print counters every SECONDS (0: never, the default)\n");
+    return -1;
 }
+
+/* A usage error: its one line is printed already. */
+static int usage(void) { return 2; }
 
 static int parse_args(int argc, char **argv, struct tap_opts *o, unsigned long *port,
                       unsigned long *stats)
 {
     for (int i = 1; i < argc; i++) {
+        if (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h"))
+            return help();
         int rc = tap_parse_opt(o, argc, argv, &i);
         if (rc == 2)
             return usage();
@@ -271,7 +281,7 @@ static int parse_args(int argc, char **argv, struct tap_opts *o, unsigned long *
             *(is_port ? port : stats) = v;
             continue;
         }
-        fprintf(stderr, "epoll_loop: unknown option '%s'\n", argv[i]);
+        fprintf(stderr, "epoll_loop: unknown option '%s' (see --help)\n", argv[i]);
         return usage();
     }
     return tap_check_opts(o) ? usage() : 0;
@@ -283,7 +293,7 @@ int main(int argc, char **argv)
     unsigned long port = 7, stats_sec = 0;
     int rc = parse_args(argc, argv, &o, &port, &stats_sec);
     if (rc)
-        return rc;
+        return rc < 0 ? 0 : rc;
     struct tap_stack ts;
     if (tap_stack_open(&o, &ts))
         return 1;

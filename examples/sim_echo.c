@@ -228,17 +228,34 @@ static void loss_figures(const struct host *h, size_t n, unsigned long long *fra
     }
 }
 
+/* A usage error: one line, exit code 2. */
 static int usage(const char *msg, const char *arg)
 {
-    fprintf(stderr, "sim_echo: %s%s%s\n", msg, arg ? ": " : "", arg ? arg : "");
-    fprintf(stderr, "usage: sim_echo [--messages N] [--size BYTES] [--loss 0..0.5] [--seed S] [--trace]\n");
+    fprintf(stderr, "sim_echo: %s%s%s (see --help)\n", msg, arg ? ": " : "", arg ? arg : "");
     return 2;
+}
+
+/* --help: -1 (exit 0 after parsing). */
+static int help(void)
+{
+    printf("usage: sim_echo [--messages N] [--size BYTES] [--loss 0..0.5] [--seed S] [--trace]\n"
+           "Two stacks in one process over a simulated switch: a TCP echo, one thread,\n"
+           "non-blocking sockets; no privileges needed.\n\n"
+           "  --messages N   messages to echo (1..1000000, default 100)\n"
+           "  --size BYTES   the largest message (1..65536, default 3000)\n"
+           "  --loss P       probability that a frame is lost, both ways (0..0.5)\n"
+           "  --seed S       the simulator's seed: the same seed, the same run\n"
+           "  --trace        every layer's trace lines on standard error\n"
+           "  --help         this text\n");
+    return -1;
 }
 
 static int parse_args(int argc, char **argv, unsigned *msgs, size_t *size, double *loss,
                       unsigned long long *seed, bool *trace)
 {
     for (int i = 1; i < argc; i++) {
+        if (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h"))
+            return help();
         if (!strcmp(argv[i], "--trace")) {
             *trace = true;
             continue;
@@ -282,7 +299,7 @@ int main(int argc, char **argv)
     bool trace = false;
     int rc = parse_args(argc, argv, &msgs, &size, &loss, &seed, &trace);
     if (rc)
-        return rc;
+        return rc < 0 ? 0 : rc;
 
     /* Host 0 (A) runs the client, host 1 (B) the server. */
     struct ust_sim *sim = ust_sim_new(seed);

@@ -8,6 +8,14 @@
 #include <ustack/ustack.h>
 
 #define TAP_USAGE "--tap NAME --addr A.B.C.D/N [--host-addr A.B.C.D/N] [--trace]"
+/* The link options' lines of a --help text. */
+#define TAP_HELP \
+    "  --tap NAME             the TAP device (created if missing; needs CAP_NET_ADMIN)\n" \
+    "  --addr A.B.C.D/N       this stack's address on it\n" \
+    "  --host-addr A.B.C.D/N  also give the Linux side of the TAP this address (without\n" \
+    "                         it the link is only brought up)\n" \
+    "  --trace                every layer's trace lines on standard error\n" \
+    "  --help                 this text\n"
 
 struct tap_opts {
     const char *prog;      /* for messages: "echo_server: ..." */

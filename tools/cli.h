@@ -236,4 +236,11 @@ const char *ping_error_text(const struct ust_ping_result *r);
  * waiting event loop wakes up). */
 void cli_catch_signals(volatile int *flag);
 
+/* ---- device-open errors (dev_open_error.c) --------------------------------- */
+/* Why ust_dev_tap_open / ust_dev_tun_open failed, in one line on stderr:
+ * "ustack: --tap tap0: device busy (...)", "ustack: --tap lo: lo is not a
+ * TAP device", a permission hint, or the library's reason. `opt` is the
+ * option ("--tap", "--tun"), `kind` "TAP" or "TUN". Returns CLI_EXIT_USAGE. */
+int cli_dev_open_error(const char *opt, const char *kind, const char *name, int err);
+
 #endif

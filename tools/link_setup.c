@@ -35,10 +35,7 @@ static int open_tap(const struct link_opts *o, struct link_ctx *c)
                                    "use --tap-tx write", ust_strerror(rc));
         return 0;
     }
-    if (err == UST_ERR_PERM)
-        return cli_usage_error("--tap %s: permission denied (needs root or CAP_NET_ADMIN, and "
-                               "access to /dev/net/tun)", o->tap);
-    return cli_usage_error("--tap %s: cannot open the TAP device: %s", o->tap, ust_strerror(err));
+    return cli_dev_open_error("--tap", "TAP", o->tap, err);
 }
 
 /* The fault injector on the chosen directions, seeded for a repeatable run. */

@@ -75,11 +75,16 @@ UST_API void ust_dev_set_failed(struct ust_dev *dev, int errnum);
 /* ---- drivers ----------------------------------------------------------- */
 /* Opens (creating if needed) the Linux TAP device `ifname` with
  * IFF_TAP|IFF_NO_PI, non-blocking, and stores the device in *dev. Returns 0,
- * or a negative ust_err with *dev NULL (UST_ERR_PERM without CAP_NET_ADMIN
- * or /dev/net/tun access, UST_ERR_IO when the kernel refuses otherwise). */
+ * or a negative ust_err with *dev NULL that keeps the kernel's reason:
+ * UST_ERR_PERM without CAP_NET_ADMIN or /dev/net/tun access, UST_ERR_BUSY
+ * (EBUSY) when another process has the device open, UST_ERR_DEVTYPE when
+ * `ifname` is an interface of another kind (lo, eth0, a TUN device),
+ * UST_ERR_NOENT without /dev/net/tun, ...; ust_err_to_errno gives the
+ * errno (UST_ERR_IO only for an errno with no ust_err of its own). */
 UST_API int ust_dev_tap_open(struct ust_stack *st, const char *ifname, unsigned mtu,
                              struct ust_dev **dev);
-/* Same for a TUN device (IFF_TUN|IFF_NO_PI): an IP-only link. */
+/* Same for a TUN device (IFF_TUN|IFF_NO_PI): an IP-only link; the same
+ * errors (UST_ERR_DEVTYPE: `ifname` exists and is not a TUN device). */
 UST_API int ust_dev_tun_open(struct ust_stack *st, const char *ifname, unsigned mtu,
                              struct ust_dev **dev);
 /* How a TAP/TUN device hands frames to the kernel. A write() on a TAP

@@ -18,6 +18,16 @@
  * UST_ERR_AGAIN (the real loop interrupted by a signal) gives EINTR.
  * MSG_DONTWAIT makes one call non-blocking.
  *
+ * A blocking send on TCP queues every byte before it returns, as on Linux:
+ * it keeps waiting while the send buffer is full, and returns a count
+ * short of len only when SO_SNDTIMEO expires, the wait is interrupted (a
+ * signal) or the connection fails after some bytes were queued (the error
+ * is then left for the next call). With nothing queued it fails instead:
+ * EAGAIN on the timeout, EINTR, EPIPE, ECONNRESET, ... So `while ((n =
+ * ust_recv(st, fd, buf, sizeof buf, 0)) > 0) ust_send(st, fd, buf, n, 0);`
+ * echoes every byte; no send-all loop is needed. A non-blocking socket (or
+ * MSG_DONTWAIT) queues what fits and returns that count, or EAGAIN.
+ *
  * Options (SOL_SOCKET) kept by the socket layer: SO_REUSEADDR,
  * SO_BROADCAST, SO_RCVTIMEO/SO_SNDTIMEO (struct timeval; {0,0} = none,
  * tv_usec outside 0..999999 = EDOM), SO_ERROR (pending error, cleared),

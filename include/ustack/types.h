@@ -71,6 +71,11 @@ enum ust_err {
     UST_ERR_PROTO = -29,       /* protocol error (ICMP parameter problem) */
     UST_ERR_HOSTDOWN = -30,
     UST_ERR_INTR = -31,        /* a blocking wait was interrupted by a signal */
+    UST_ERR_BUSY = -32,        /* EBUSY: the device is in use (a TAP/TUN another
+                                  process has open) */
+    UST_ERR_DEVTYPE = -33,     /* the interface exists but is not a TAP (for a TUN
+                                  open: not a TUN) device; errno EINVAL, as the
+                                  kernel's TUNSETIFF says */
 };
 
 /* Human-readable text for an enum ust_err value. */

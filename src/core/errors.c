@@ -42,6 +42,8 @@ static const struct {
     {UST_ERR_PROTO, EPROTO, "protocol error"},
     {UST_ERR_HOSTDOWN, EHOSTDOWN, "host is down"},
     {UST_ERR_INTR, EINTR, "interrupted"},
+    {UST_ERR_BUSY, EBUSY, "device busy"},
+    {UST_ERR_DEVTYPE, EINVAL, "not a TAP/TUN device of the requested kind"},
 };
 
 const char *ust_strerror(int err)
@@ -50,6 +52,16 @@ const char *ust_strerror(int err)
         if (err_table[i].err == err)
             return err_table[i].text;
     return "unknown error";
+}
+
+/* The first enum ust_err with that errno, UST_ERR_IO if none: the device
+ * layer keeps the kernel's reason instead of a bare EIO. */
+int err_from_errno(int eno)
+{
+    for (size_t i = 1; i < sizeof(err_table) / sizeof(err_table[0]); i++)
+        if (err_table[i].eno == eno)
+            return err_table[i].err;
+    return UST_ERR_IO;
 }
 
 int ust_err_to_errno(int err)

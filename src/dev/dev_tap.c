@@ -15,6 +15,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include "core/errors.h"
 #include "core/trace.h"
 #include "dev_host.h"
 #include "dev_impl.h"
@@ -30,9 +31,24 @@ struct tap {
     uint8_t buf[TAP_BUF_LEN];
 };
 
+/* The kernel's reason kept: a permission problem (EPERM from TUNSETIFF
+ * without CAP_NET_ADMIN, EACCES on /dev/net/tun) is UST_ERR_PERM, anything
+ * else the matching enum ust_err (EBUSY: UST_ERR_BUSY, ENOENT, ENOMEM, ...),
+ * UST_ERR_IO only for an errno without one. */
 static int errno_to_ust(int e)
 {
-    return (e == EPERM || e == EACCES) ? UST_ERR_PERM : UST_ERR_IO;
+    return (e == EPERM || e == EACCES) ? UST_ERR_PERM : err_from_errno(e);
+}
+
+/* TUNSETIFF failed with `e`. Linux's tun_set_iff answers EINVAL when the
+ * name belongs to an interface of another kind (lo, eth0, a TUN device
+ * asked for as a TAP) and EBUSY when another file has a single-queue
+ * TAP/TUN attached already. */
+static int tunsetiff_error(int e, const char *ifname)
+{
+    if (e == EINVAL && if_nametoindex(ifname) != 0)
+        return UST_ERR_DEVTYPE;
+    return errno_to_ust(e);
 }
 
 static int tap_transmit(void *ctx, ust_time_t now, const uint8_t *frame, size_t len)
@@ -129,7 +145,7 @@ static struct ust_dev *tuntap_open(struct ust_stack *st, const char *ifname, uns
     ifr.ifr_flags = (short)(kind | IFF_NO_PI);
     snprintf(ifr.ifr_name, sizeof(ifr.ifr_name), "%s", ifname);
     if (ioctl(fd, TUNSETIFF, &ifr) < 0) {
-        *err = errno_to_ust(errno);
+        *err = tunsetiff_error(errno, ifname);
         close(fd);
         return NULL;
     }

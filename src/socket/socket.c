@@ -370,22 +370,43 @@ ssize_t ust_sendto(struct ust_stack *st, int fd, const void *buf, size_t len, in
     return sock_sendto_tx(st, fd, buf, len, flags, to, tolen, NULL);
 }
 
-static ssize_t send_blocking(struct ust_stack *st, struct ust_sock *s, const void *buf,
+/* After a partial send: has the stream failed or closed while we waited?
+ * Then the call returns what it queued and leaves the error pending for
+ * the next call, as Linux's tcp_sendmsg does (do_error with copied > 0). */
+static bool stream_broken(struct ust_sock *s)
+{
+    short m = s->ops->poll ? s->ops->poll(s) : 0;
+    return (m & (POLLERR | POLLHUP)) != 0;
+}
+
+/* A blocking send on a stream queues everything before it returns, as
+ * Linux's sk_stream_wait_memory loop does: it returns a partial count only
+ * when SO_SNDTIMEO expires, the wait is interrupted (a signal in the real
+ * loop) or the connection fails after some bytes were queued; with nothing
+ * queued it fails with that error. A datagram is sent whole or not at all;
+ * non-blocking sockets and MSG_DONTWAIT take what fits. */
+static ssize_t send_blocking(struct ust_stack *st, struct ust_sock *s, const char *buf,
                              size_t len, int flags, const struct sock_addr *ap,
                              const struct sock_tx_meta *tx)
 {
     bool nonblock = s->nonblock || (flags & MSG_DONTWAIT);
+    bool stream = s->type == SOCK_STREAM;
     struct sock_wait w = {.timeo = s->sndtimeo};
+    size_t done = 0;
     for (;;) {
-        ssize_t rc = tx ? s->ops->sendmsg(s, buf, len, flags, ap, tx)
-                        : s->ops->send(s, buf, len, flags, ap);
-        if (rc >= 0)
-            return rc;
-        if (rc != UST_ERR_AGAIN || nonblock)
-            return sock_fail_err((int)rc);
+        ssize_t rc = tx ? s->ops->sendmsg(s, buf + done, len - done, flags, ap, tx)
+                        : s->ops->send(s, buf + done, len - done, flags, ap);
+        if (rc > 0)
+            done += (size_t)rc;
+        if (rc >= 0 && (done == len || !stream || nonblock))
+            return (ssize_t)done;
+        if (rc < 0 && (rc != UST_ERR_AGAIN || nonblock))
+            return done ? (ssize_t)done : sock_fail_err((int)rc);
         int wr = sock_wait_once(st, &w);
         if (wr < 0)
-            return sock_fail_err(wr);
+            return done ? (ssize_t)done : sock_fail_err(wr);
+        if (done && stream_broken(s))
+            return (ssize_t)done;
     }
 }
 

@@ -499,6 +499,70 @@ static void test_tap_against_kernel(void **state)
     assert_int_equal(WEXITSTATUS(status), 0);
 }
 
+/* The open errors keep the kernel's reason (tun_set_iff): a second open of
+ * a single-queue TAP or TUN device is EBUSY, a name that belongs to an
+ * interface of another kind (lo; a TUN asked for as a TAP and the other
+ * way round) is EINVAL, UST_ERR_DEVTYPE, and without CAP_NET_ADMIN EPERM.
+ * Each step returns its own exit code. */
+static int open_one(struct ust_stack *st, bool tap, const char *name, int want)
+{
+    struct ust_dev *dev = NULL;
+    int err = tap ? ust_dev_tap_open(st, name, 1500, &dev) : ust_dev_tun_open(st, name, 1500, &dev);
+    return err == want && (want != UST_OK) == (dev == NULL) ? 0 : 1;
+}
+
+static int open_errors_child(void)
+{
+    if (unshare(CLONE_NEWNET) != 0)
+        return SKIP_CODE;
+    struct ust_stack *st = ust_stack_new(NULL);
+    struct ust_dev *first;
+    int err = ust_dev_tap_open(st, "ustbusy0", 1500, &first);
+    if (err != UST_OK)
+        return err == UST_ERR_PERM ? SKIP_CODE : 10;
+    const struct {
+        bool tap;
+        const char *name;
+        int want;
+    } steps[] = {
+        {true, "ustbusy0", UST_ERR_BUSY},   /* the TAP we hold */
+        {false, "ustbusy1", UST_OK},
+        {false, "ustbusy1", UST_ERR_BUSY},  /* the TUN we hold */
+        {true, "lo", UST_ERR_DEVTYPE},
+        {false, "lo", UST_ERR_DEVTYPE},
+        {true, "ustbusy1", UST_ERR_DEVTYPE}, /* a TUN device asked for as a TAP */
+        {false, "ustbusy0", UST_ERR_DEVTYPE},
+    };
+    for (unsigned i = 0; i < sizeof(steps) / sizeof(steps[0]); i++)
+        if (open_one(st, steps[i].tap, steps[i].name, steps[i].want))
+            return 11 + (int)i;
+    if (ust_err_to_errno(UST_ERR_BUSY) != EBUSY || ust_err_to_errno(UST_ERR_DEVTYPE) != EINVAL)
+        return 30;
+    /* Without privileges (root gives its capabilities up with its uid). */
+    if (setgid(65534) != 0 || setuid(65534) != 0)
+        return 31;
+    if (open_one(st, true, "ustperm1", UST_ERR_PERM))
+        return 32;
+    ust_stack_free(st);
+    return 0;
+}
+
+static void test_tuntap_open_errors_keep_errno(void **state)
+{
+    (void)state;
+    fflush(stdout);
+    pid_t pid = fork();
+    assert_true(pid >= 0);
+    if (pid == 0)
+        _exit(open_errors_child());
+    int status = 0;
+    assert_int_equal(waitpid(pid, &status, 0), pid);
+    assert_true(WIFEXITED(status));
+    if (WEXITSTATUS(status) == SKIP_CODE)
+        skip();
+    assert_int_equal(WEXITSTATUS(status), 0);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -512,6 +576,7 @@ int main(void)
         cmocka_unit_test(test_blocking_call_sees_device_loss),
         cmocka_unit_test(test_loop_drops_hung_up_device),
         cmocka_unit_test(test_tap_against_kernel),
+        cmocka_unit_test(test_tuntap_open_errors_keep_errno),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
