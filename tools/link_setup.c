@@ -27,7 +27,8 @@ void cli_trace_fn(void *ctx, ust_time_t now, const char *layer, const char *msg)
 /* Opens the TAP device; on failure says why in one line. */
 static int open_tap(const struct link_opts *o, struct link_ctx *c)
 {
-    int err = ust_dev_tap_open(c->st, o->tap, o->mtu, &c->dev);
+    int err = o->tun ? ust_dev_tun_open(c->st, o->tap, o->mtu, &c->dev)
+                     : ust_dev_tap_open(c->st, o->tap, o->mtu, &c->dev);
     if (err == UST_OK) {
         int rc = ust_dev_tap_set_tx(c->dev, o->tap_tx);
         if (rc != UST_OK)
