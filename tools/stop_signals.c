@@ -67,9 +67,12 @@ void cli_signals_close(struct cli_signals *s)
     if (s->fd >= 0)
         on_signalfd(s, s->fd, 0); /* one that came since the last loop turn */
     if (s->st) {
-        /* No blocking call may reach this struct any more; the stack is
-         * freed next (link_close), nothing blocks in between. */
+        /* The stack is freed next (link_close). ust_loop_free resets the
+         * stack's waiter and clock only while the waiter is its own: with
+         * ours installed, nothing may point at this struct or at the loop
+         * once they are gone, so both are reset here. */
         ust_stack_set_waiter(s->st, NULL, NULL);
+        ust_stack_set_clock(s->st, NULL, NULL);
         ust_loop_del_fd(s->loop, s->fd);
         s->st = NULL;
     }

@@ -47,7 +47,8 @@ def linux_listening(netns, port):
 def assert_interrupted_summary(text, err, verb, rc, want_rc):
     assert rc == want_rc, err
     assert "Interrupted system call" not in err, err
-    assert not [l for l in err.splitlines() if l.startswith("ustack:")], err
+    assert not [l for l in err.splitlines()
+                if l.startswith("ustack:") and not l.startswith("ustack: warning:")], err
     m = re.search(rf"^{verb} (\d+) bytes \([\d.]+ [KMGT]?i?B\) in [\d.]+ s: (-|[\d.]+ [kMG]bit/s) "
                   rf"\(interrupted\)$", text, re.M)
     assert m, text
@@ -94,7 +95,7 @@ def test_recv_interrupted_before_a_connection_exits_130(netns):
     p.send_signal(signal.SIGINT)
     out, err = p.communicate(timeout=120)
     assert p.returncode == 130, err.decode()
-    assert err.decode() == "" and b"received" not in out, (out, err)
+    assert "Interrupted" not in err.decode() and b"received" not in out, (out, err)
 
 
 def test_send_bytes_0_is_a_connection_without_data(netns):
