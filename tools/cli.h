@@ -2,6 +2,8 @@
 #ifndef UST_CLI_H
 #define UST_CLI_H
 
+#include <limits.h>
+#include <signal.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -52,7 +54,14 @@ int parse_uint(const char *opt, const char *s, unsigned long lo, unsigned long h
 int parse_seconds(const char *opt, const char *s, double lo, double hi, ust_time_t *out);
 /* "10mbit", "1gbit", "500kbit", "64000" (bit/s) -> bits per second. */
 int parse_rate(const char *s, uint64_t *bps);
-/* "15k", "1m", "1500" -> bytes. */
+/* Byte counts, one syntax for every command (opt_size.c): "1500", "64K",
+ * "10M", "1GiB" (K M G T, KiB MiB GiB TiB: powers of 1024), "1KB", "10MB"
+ * (KB MB GB TB: powers of 1000), "100B"; case-insensitive.
+ * size_value: 0, or -1 if s is not one. parse_size: also checks lo..hi and
+ * prints "OPT: 'S' is not a byte count from LO to HI" on failure (-1).
+ * parse_bytes: size_value into a size_t. */
+int size_value(const char *s, uint64_t *out);
+int parse_size(const char *opt, const char *s, uint64_t lo, uint64_t hi, uint64_t *out);
 int parse_bytes(const char *s, size_t *bytes);
 /* "5", "0.5" (percent, 0..100) -> a probability 0..1. -1 (printed) if not. */
 int parse_percent(const char *opt, const char *s, double *prob);
@@ -61,7 +70,8 @@ int parse_duration(const char *opt, const char *s, ust_time_t *out);
 
 /* ---- link options shared by serve and ping -------------------------------- */
 struct link_opts {
-    const char *tap;        /* --tap NAME */
+    const char *tap;        /* --tap NAME, or --tun NAME: the device's name */
+    bool tun;               /* --tun: a TUN device (IP only: no Ethernet, no ARP) */
     bool have_addr;         /* --addr A.B.C.D/N */
     ust_ip4_t addr;
     int prefix_len;
@@ -90,6 +100,7 @@ struct link_opts {
 #define LINK_OPTS_HELP                                                                     \
     "link options:\n"                                                                      \
     "  --tap NAME           TAP device to open (created if missing; needs CAP_NET_ADMIN)\n" \
+    "  --tun NAME           a TUN device instead: IP only, no Ethernet header, no ARP\n" \
     "  --addr A.B.C.D/N     ustack's address and prefix on that link (required)\n"        \
     "  --gateway G          default gateway\n"                                             \
     "  --host-addr H/N      give the Linux side of the TAP this address and bring it up\n" \
@@ -242,5 +253,42 @@ void cli_catch_signals(volatile int *flag);
  * TAP device", a permission hint, or the library's reason. `opt` is the
  * option ("--tap", "--tun"), `kind` "TAP" or "TUN". Returns CLI_EXIT_USAGE. */
 int cli_dev_open_error(const char *opt, const char *kind, const char *name, int err);
+
+/* ---- Ctrl-C and SIGTERM through the event loop (stop_signals.c) -------------
+ * For commands that block in socket calls (get, send, recv): blocks SIGINT
+ * and SIGTERM, reads them from a signalfd in the loop, and makes blocking
+ * socket calls fail with EINTR once one arrived. No signal handler. */
+struct cli_signals {
+    int fd;                 /* the signalfd, -1 when closed */
+    int caught;             /* the first SIGINT/SIGTERM that arrived, 0: none */
+    struct ust_stack *st;
+    struct ust_loop *loop;
+    sigset_t saved;         /* the signal mask before */
+};
+/* After link_open. 0, or -1 with errno set. */
+int cli_signals_open(struct cli_signals *s, struct link_ctx *c);
+/* Before link_close: reads a signal still pending into `caught`, restores
+ * the waiter and the signal mask. */
+void cli_signals_close(struct cli_signals *s);
+/* A command a signal stopped exits 128 + its number, as a shell reports it. */
+#define CLI_EXIT_SIGNAL(sig) (128 + (sig))
+
+/* ---- the output file of `get -o FILE` (out_file.c) --------------------------
+ * Written as a temporary file in FILE's directory, renamed over FILE only on
+ * success; "-" is standard output. */
+struct out_file {
+    FILE *f;
+    const char *name;       /* as given on the command line */
+    bool temp;              /* f is the temporary file `tmp` */
+    char path[PATH_MAX];    /* the file that gets replaced */
+    char tmp[PATH_MAX];
+};
+/* 0, or -1 with errno set (the directory is not writable, FILE is one). */
+int out_file_open(struct out_file *o, const char *path);
+/* Flushes, closes and renames into place. 0, or -1 with errno set (the
+ * temporary file is then removed). */
+int out_file_commit(struct out_file *o);
+/* Closes and removes the temporary file: FILE stays as it was. */
+void out_file_discard(struct out_file *o);
 
 #endif

@@ -25,9 +25,11 @@ int client_connect(struct link_ctx *c, ust_ip4_t ip, uint16_t port, ust_time_t t
     if (ust_connect(st, fd, (struct sockaddr *)&sin, sizeof(sin)) < 0) {
         /* SO_SNDTIMEO expiry reports EINPROGRESS, as on Linux */
         int e = errno == EINPROGRESS ? ETIMEDOUT : errno;
-        if (!link_lost(c))
+        /* EINTR: Ctrl-C (stop_signals.c); the command says what it did */
+        if (e != EINTR && !link_lost(c))
             fprintf(stderr, "ustack: connect %s:%u: %s\n", ust_ip4_str(ip, a), port, strerror(e));
         ust_close(st, fd);
+        errno = e;
         return -1;
     }
     /* Data transfer: no send timeout from here on. */

@@ -23,41 +23,25 @@ static void bulk_usage(FILE *out, bool sender)
 {
     if (sender)
         fprintf(out,
-                "usage: ustack send HOST PORT [--bytes N] --tap NAME --addr A.B.C.D/N\n"
+                "usage: ustack send HOST PORT [--bytes N] --tap NAME|--tun NAME --addr A.B.C.D/N\n"
                 "                   [--timeout SEC] [link options]\n"
-                "Connects to HOST:PORT, sends N bytes (default 10m; suffixes k, m, g), closes\n"
-                "its sending side, reads what the peer sends back until it closes, and reports\n"
-                "throughput, retransmitted segments and the final congestion window.\n"
-                "  --bytes N        bytes to send (e.g. 100m)\n"
+                "Connects to HOST:PORT, sends N bytes, closes its sending side, reads what the\n"
+                "peer sends back until it closes, and reports throughput, retransmitted\n"
+                "segments and the final congestion window. Ctrl-C (or SIGTERM) reports what\n"
+                "was sent so far and exits 130 (143).\n"
+                "  --bytes N        bytes to send (default 10M; K, M, G = 1024 multiples,\n"
+                "                   KB, MB, GB = 1000 multiples; 0: connect and close)\n"
                 "  --timeout SEC    give up connecting after SEC seconds (default 10)\n"
                 LINK_OPTS_HELP);
     else
         fprintf(out,
-                "usage: ustack recv --port PORT --tap NAME --addr A.B.C.D/N [link options]\n"
+                "usage: ustack recv --port PORT --tap NAME|--tun NAME --addr A.B.C.D/N\n"
+                "                   [link options]\n"
                 "Accepts one TCP connection on PORT, counts the bytes until the peer closes,\n"
-                "and reports throughput and the connection's TCP statistics.\n"
+                "and reports throughput and the connection's TCP statistics. Ctrl-C (or\n"
+                "SIGTERM) reports what arrived so far and exits 130 (143).\n"
+                "  --port PORT      TCP port to accept the connection on (required)\n"
                 LINK_OPTS_HELP);
-}
-
-/* "100m", "1g", "4096" (bytes, binary suffixes). */
-static int parse_count(const char *s, uint64_t *out)
-{
-    char *end;
-    errno = 0;
-    unsigned long long v = strtoull(s, &end, 10);
-    uint64_t mult = 1;
-    if (end == s || errno || *s == '-')
-        return -1;
-    if (*end == 'k' || *end == 'K')
-        mult = 1024, end++;
-    else if (*end == 'm' || *end == 'M')
-        mult = 1024 * 1024, end++;
-    else if (*end == 'g' || *end == 'G')
-        mult = 1024ull * 1024 * 1024, end++;
-    if (*end || v > UINT64_MAX / mult)
-        return -1;
-    *out = v * mult;
-    return 0;
 }
 
 static int bulk_parse(int argc, char **argv, struct bulk_opts *o, bool sender)
@@ -82,10 +66,8 @@ static int bulk_parse(int argc, char **argv, struct bulk_opts *o, bool sender)
             return CLI_EXIT_OK;
         }
         if (sender && (r = opt_value(argc, argv, &i, "--bytes", &v)) != 0) {
-            if (r < 0)
+            if (r < 0 || parse_size("--bytes", v, 0, UINT64_MAX, &o->bytes))
                 return CLI_EXIT_USAGE;
-            if (parse_count(v, &o->bytes))
-                return cli_usage_error("--bytes: '%s' is not a byte count (e.g. 4096, 100m)", v);
         } else if (sender && (r = opt_value(argc, argv, &i, "--timeout", &v)) != 0) {
             if (r < 0 || parse_seconds("--timeout", v, 0.1, 3600, &o->timeout))
                 return CLI_EXIT_USAGE;
@@ -112,7 +94,7 @@ static int bulk_parse(int argc, char **argv, struct bulk_opts *o, bool sender)
     }
     if (sender && npos < 2)
         return cli_usage_error("send: HOST and PORT are required (e.g. ustack send 203.0.113.1 "
-                               "5001 --bytes 10m ...)");
+                               "5001 --bytes 10M ...)");
     if (!sender && !o->port)
         return cli_usage_error("recv: --port PORT is required");
     return link_opts_check(&o->link) ? CLI_EXIT_USAGE : -1;
@@ -138,93 +120,146 @@ static void tcp_report(FILE *out, struct ust_stack *st, int fd)
             ti.max_episode_reductions, ti.rack_lost, ti.tlp_probes, ti.lost_retrans);
 }
 
-/* Sends o->bytes of a counting pattern, then half-closes. */
-static int send_all(struct link_ctx *c, int fd, uint64_t total, struct progress *p)
+/* One transfer: the link, the signals that may stop it, what moved. */
+struct bulk_run {
+    struct link_ctx *c;
+    const struct cli_signals *sig;
+    struct progress p;
+    uint64_t moved;           /* bytes sent (send) or received (recv) */
+};
+
+/* Did a failed call fail because Ctrl-C/SIGTERM stopped it? Then it says
+ * nothing; otherwise prints why (unless the device was lost). */
+static bool failed_quietly(struct bulk_run *b, const char *what)
+{
+    if (b->sig->caught)
+        return true; /* bulk_report ends the progress line */
+    progress_finish(&b->p, ust_clock_monotonic());
+    if (!link_lost(b->c))
+        fprintf(stderr, "ustack: %s: after %llu bytes: %s\n", what,
+                (unsigned long long)b->moved, strerror(errno));
+    return false;
+}
+
+/* Sends `total` bytes of a counting pattern. 0, or -1 (printed unless a
+ * signal stopped it). */
+static int send_all(struct bulk_run *b, int fd, uint64_t total)
 {
     uint8_t *buf = malloc(BULK_CHUNK);
     if (!buf)
         return -1;
     for (size_t i = 0; i < BULK_CHUNK; i++)
         buf[i] = (uint8_t)(i * 7 + i / 251);
-    uint64_t sent = 0;
-    while (sent < total) {
-        size_t n = total - sent < BULK_CHUNK ? (size_t)(total - sent) : BULK_CHUNK;
-        ssize_t w = ust_send(c->st, fd, buf, n, MSG_NOSIGNAL);
-        if (w <= 0) {
-            progress_finish(p, ust_clock_monotonic());
-            if (!link_lost(c))
-                fprintf(stderr, "ustack: send: after %llu bytes: %s\n", (unsigned long long)sent,
-                        strerror(errno));
+    while (b->moved < total) {
+        size_t n = total - b->moved < BULK_CHUNK ? (size_t)(total - b->moved) : BULK_CHUNK;
+        ssize_t w = ust_send(b->c->st, fd, buf, n, MSG_NOSIGNAL);
+        if (w > 0)
+            b->moved += (uint64_t)w; /* a signal may cut a send short */
+        if (w <= 0 || b->sig->caught) {
+            if (w > 0)
+                errno = EINTR;
+            failed_quietly(b, "send");
             free(buf);
             return -1;
         }
-        sent += (uint64_t)w;
-        progress_update(p, sent, ust_clock_monotonic());
+        progress_update(&b->p, b->moved, ust_clock_monotonic());
     }
     free(buf);
     return 0;
 }
 
-/* Reads until EOF. Returns the byte count, or -1 (printed). */
-static int64_t recv_all(struct link_ctx *c, int fd, struct progress *p, const char *what)
+/* Reads until EOF, adding to *got (and b->moved when counting is true).
+ * 0, or -1 (printed unless a signal stopped it). */
+static int recv_all(struct bulk_run *b, int fd, uint64_t *got, bool counting, const char *what)
 {
-    struct ust_stack *st = c->st;
     char *buf = malloc(BULK_CHUNK);
-    int64_t got = 0;
+    int rc = buf ? 0 : -1;
     while (buf) {
-        ssize_t n = ust_recv(st, fd, buf, BULK_CHUNK, 0);
+        ssize_t n = ust_recv(b->c->st, fd, buf, BULK_CHUNK, 0);
         if (n == 0)
             break;
         if (n < 0) {
-            progress_finish(p, ust_clock_monotonic());
-            if (!link_lost(c))
-                fprintf(stderr, "ustack: %s: after %lld bytes: %s\n", what, (long long)got,
-                        strerror(errno));
-            got = -1;
+            failed_quietly(b, what);
+            rc = -1;
             break;
         }
-        got += n;
-        if (p)
-            progress_update(p, (uint64_t)got, ust_clock_monotonic());
+        *got += (uint64_t)n;
+        if (counting) {
+            b->moved = *got;
+            progress_update(&b->p, b->moved, ust_clock_monotonic());
+        }
     }
     free(buf);
-    return buf ? got : -1;
+    return rc;
 }
 
-static int run_send(struct bulk_opts *o, struct link_ctx *c)
+/* "sent N bytes (X MiB) in T s: RATE" and the TCP statistics; a run a
+ * signal stopped says so at the end of the first line. */
+static void bulk_report(struct bulk_run *b, const char *verb, ust_time_t start)
 {
-    char a[16], rate[48], b[32];
+    char rate[48], size[32];
+    ust_time_t end = ust_clock_monotonic();
+    progress_finish(&b->p, end);
+    fprintf(b->c->out, "%s %llu bytes (%s) in %.3f s: %s%s\n", verb,
+            (unsigned long long)b->moved, format_bytes(b->moved, size),
+            (double)(end - start) / UST_SEC, format_rate(b->moved, end - start, rate),
+            b->sig->caught ? " (interrupted)" : "");
+}
+
+/* Closes the connection. After a signal: at once, with a RST (SO_LINGER
+ * 0), as the peer must not take a cut transfer for a whole one; else
+ * letting our FIN and last ACKs reach the peer first. */
+static void bulk_close(struct bulk_run *b, int fd)
+{
+    if (b->sig->caught) {
+        struct linger abort_close = {.l_onoff = 1, .l_linger = 0};
+        ust_setsockopt(b->c->st, fd, SOL_SOCKET, SO_LINGER, &abort_close, sizeof(abort_close));
+        ust_close(b->c->st, fd);
+        return;
+    }
+    ust_close(b->c->st, fd);
+    client_linger(b->c, 2 * UST_SEC);
+}
+
+static int bulk_exit(const struct bulk_run *b, int rc)
+{
+    return b->sig->caught ? CLI_EXIT_SIGNAL(b->sig->caught) : rc;
+}
+
+static int run_send(struct bulk_opts *o, struct bulk_run *b)
+{
+    char a[16];
+    struct link_ctx *c = b->c;
     ust_time_t start = ust_clock_monotonic();
     int fd = client_connect(c, o->host, o->port, o->timeout);
     if (fd < 0)
-        return CLI_EXIT_FAIL;
+        return bulk_exit(b, CLI_EXIT_FAIL);
     fprintf(c->out, "connected to %s:%u\n", ust_ip4_str(o->host, a), o->port);
     fflush(c->out);
-    struct progress p;
-    progress_start(&p, o->bytes, start);
-    int rc = send_all(c, fd, o->bytes, &p);
+    progress_start(&b->p, o->bytes, start);
+    int rc = send_all(b, fd, o->bytes);
     if (rc == 0 && ust_shutdown(c->st, fd, SHUT_WR) < 0)
         rc = -1;
     /* The peer's FIN after ours: everything we sent has arrived. */
-    int64_t back = rc == 0 ? recv_all(c, fd, NULL, "send") : -1;
-    ust_time_t end = ust_clock_monotonic();
-    progress_finish(&p, end);
-    if (back >= 0) {
-        fprintf(c->out, "sent %llu bytes (%s) in %.3f s: %s\n", (unsigned long long)o->bytes,
-                format_bytes(o->bytes, b), (double)(end - start) / UST_SEC,
-                format_rate(o->bytes, end - start, rate));
+    uint64_t back = 0;
+    if (rc == 0)
+        rc = recv_all(b, fd, &back, false, "send");
+    if (rc == 0 || b->sig->caught) {
+        bulk_report(b, "sent", start);
         if (back > 0)
-            fprintf(c->out, "the peer sent %lld bytes back before closing\n", (long long)back);
+            fprintf(c->out, "the peer sent %llu bytes back before closing\n",
+                    (unsigned long long)back);
         tcp_report(c->out, c->st, fd);
     }
-    ust_close(c->st, fd);
-    client_linger(c, 2 * UST_SEC);
-    return back >= 0 ? CLI_EXIT_OK : CLI_EXIT_FAIL;
+    bulk_close(b, fd);
+    return bulk_exit(b, rc == 0 ? CLI_EXIT_OK : CLI_EXIT_FAIL);
 }
 
-static int run_recv(struct bulk_opts *o, struct link_ctx *c)
+/* Listens on o->port and accepts one connection. The descriptor, or -1. */
+static int accept_one(struct bulk_opts *o, struct bulk_run *b)
 {
-    char a[16], rate[48], b[32];
+    char a[16];
+    struct link_ctx *c = b->c;
     int lfd = ust_socket(c->st, AF_INET, SOCK_STREAM, 0);
     int one = 1;
     struct sockaddr_in sin = {.sin_family = AF_INET, .sin_port = htons(o->port)};
@@ -232,7 +267,7 @@ static int run_recv(struct bulk_opts *o, struct link_ctx *c)
     if (lfd < 0 || ust_bind(c->st, lfd, (struct sockaddr *)&sin, sizeof(sin)) < 0 ||
         ust_listen(c->st, lfd, 1) < 0) {
         fprintf(stderr, "ustack: recv: port %u: %s\n", o->port, strerror(errno));
-        return CLI_EXIT_FAIL;
+        return -1;
     }
     fprintf(c->out, "listening on %s:%u\n", ust_ip4_str(o->link.addr, a), o->port);
     if (c->ctl.bound)
@@ -244,28 +279,31 @@ static int run_recv(struct bulk_opts *o, struct link_ctx *c)
     int fd = ust_accept(c->st, lfd, (struct sockaddr *)&peer, &plen);
     ust_close(c->st, lfd); /* one connection only */
     if (fd < 0) {
-        if (!link_lost(c))
+        if (!b->sig->caught && !link_lost(c))
             fprintf(stderr, "ustack: recv: accept: %s\n", strerror(errno));
-        return CLI_EXIT_FAIL;
+        return -1;
     }
-    ust_time_t start = ust_clock_monotonic();
     fprintf(c->out, "connection from %s:%u\n", ust_ip4_str(ntohl(peer.sin_addr.s_addr), a),
             ntohs(peer.sin_port));
     fflush(c->out);
-    struct progress p;
-    progress_start(&p, 0, start);
-    int64_t got = recv_all(c, fd, &p, "recv");
-    ust_time_t end = ust_clock_monotonic();
-    progress_finish(&p, end);
-    if (got >= 0) {
-        fprintf(c->out, "received %lld bytes (%s) in %.3f s: %s\n", (long long)got,
-                format_bytes((uint64_t)got, b), (double)(end - start) / UST_SEC,
-                format_rate((uint64_t)got, end - start, rate));
-        tcp_report(c->out, c->st, fd);
+    return fd;
+}
+
+static int run_recv(struct bulk_opts *o, struct bulk_run *b)
+{
+    int fd = accept_one(o, b);
+    if (fd < 0)
+        return bulk_exit(b, CLI_EXIT_FAIL);
+    ust_time_t start = ust_clock_monotonic();
+    progress_start(&b->p, 0, start);
+    uint64_t got = 0;
+    int rc = recv_all(b, fd, &got, true, "recv");
+    if (rc == 0 || b->sig->caught) {
+        bulk_report(b, "received", start);
+        tcp_report(b->c->out, b->c->st, fd);
     }
-    ust_close(c->st, fd);
-    client_linger(c, 2 * UST_SEC);
-    return got >= 0 ? CLI_EXIT_OK : CLI_EXIT_FAIL;
+    bulk_close(b, fd);
+    return bulk_exit(b, rc == 0 ? CLI_EXIT_OK : CLI_EXIT_FAIL);
 }
 
 static int bulk_main(int argc, char **argv, bool sender)
@@ -277,9 +315,15 @@ static int bulk_main(int argc, char **argv, bool sender)
     struct link_ctx c;
     if ((rc = link_open(&o.link, &c)) != 0)
         return rc;
-    volatile int stop = 0;
-    cli_catch_signals(&stop); /* a blocked call returns EINTR on Ctrl-C */
-    rc = sender ? run_send(&o, &c) : run_recv(&o, &c);
+    struct cli_signals sig;
+    if (cli_signals_open(&sig, &c) != 0) {
+        rc = cli_usage_error("cannot watch for Ctrl-C: %s", strerror(errno));
+        link_close(&c);
+        return rc;
+    }
+    struct bulk_run b = {.c = &c, .sig = &sig};
+    rc = sender ? run_send(&o, &b) : run_recv(&o, &b);
+    cli_signals_close(&sig);
     link_close(&c);
     return rc;
 }

@@ -6,6 +6,7 @@
  * them; lan2 has a smaller MTU so that a large ping is fragmented twice.
  * Same seed, same output, frame for frame. The story is a table of scenes,
  * so that later protocols (TCP) add a scene without touching the others. */
+#include <errno.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -26,6 +27,7 @@ const struct host_spec host_specs[NHOSTS] = {
                 UST_IP4(198, 51, 100, 1), false},
 };
 static const char *const lan_names[NLANS] = {"lan1", "lan2"};
+static const char demo_default_pcap[] = "ustack-demo.pcap";
 /* One-way delay per cable; each frame crosses two cables (NIC -> switch -> NIC). */
 static const ust_time_t lan_delay[NLANS] = {500 * UST_USEC, 1500 * UST_USEC};
 static const ust_time_t lan_jitter[NLANS] = {100 * UST_USEC, 300 * UST_USEC};
@@ -46,12 +48,13 @@ static void demo_usage(FILE *out)
             "  --bytes N     bytes the TCP connection carries (default 200000)\n"
             "  --congestion NAME  TCP congestion control: newreno (default), cubic, bbr\n"
             "  --trace       trace everything: set-up, the ping series, every TCP segment\n"
-            "  --pcap FILE   capture host A's NIC into FILE (default ustack-demo.pcap)\n");
+            "  --pcap FILE   capture host A's NIC into FILE (default ustack-demo.pcap;\n"
+            "                - = standard output, and the story goes to stderr)\n");
 }
 
 static int demo_parse(int argc, char **argv, struct demo_opts *o)
 {
-    *o = (struct demo_opts){.seed = 1, .loss_pct = 2.0, .pcap = "ustack-demo.pcap",
+    *o = (struct demo_opts){.seed = 1, .loss_pct = 2.0, .pcap = demo_default_pcap,
                             .bytes = DEMO_TCP_BYTES};
     for (int i = 1; i < argc; i++) {
         const char *v;
@@ -73,10 +76,10 @@ static int demo_parse(int argc, char **argv, struct demo_opts *o)
                 return CLI_EXIT_USAGE;
             o->loss_pct = loss * 100.0;
         } else if ((r = opt_value(argc, argv, &i, "--bytes", &v)) != 0) {
-            if (r < 0)
+            uint64_t bytes; /* 0: the connection carries no data, as send --bytes 0 */
+            if (r < 0 || parse_size("--bytes", v, 0, DEMO_MAX_BYTES, &bytes) != 0)
                 return CLI_EXIT_USAGE;
-            if (parse_bytes(v, &o->bytes) != 0 || o->bytes == 0)
-                return cli_usage_error("--bytes: '%s' is not a byte count from 1 to 64m", v);
+            o->bytes = (size_t)bytes;
         } else if ((r = opt_value(argc, argv, &i, "--congestion", &v)) != 0) {
             if (r < 0 || parse_congestion("--congestion", v) != 0)
                 return CLI_EXIT_USAGE;
@@ -414,6 +417,23 @@ static const struct demo_scene scenes[] = {
     {"what each stack counted", scene_counters},
 };
 
+/* The capture file must be writable before the story starts: a bad
+ * --pcap (or an unwritable directory for the default one) is one error
+ * line, not fourteen lines of story and then a failure. Creating it here
+ * (not truncating: ust_dev_pcap_open does that) proves it can be written.
+ * With --pcap - the capture is standard output. */
+static int check_capture(const struct demo_opts *o, bool defaulted)
+{
+    if (!strcmp(o->pcap, "-"))
+        return -1;
+    FILE *f = fopen(o->pcap, "ab");
+    if (!f)
+        return cli_usage_error("%s: %s%s", o->pcap, strerror(errno),
+                               defaulted ? " (--pcap FILE writes the capture elsewhere)" : "");
+    fclose(f);
+    return -1;
+}
+
 int cmd_demo(int argc, char **argv)
 {
     struct demo d;
@@ -422,7 +442,10 @@ int cmd_demo(int argc, char **argv)
     int rc = demo_parse(argc, argv, &d.o);
     if (rc >= 0)
         return rc;
-    d.out = stdout;
+    if ((rc = check_capture(&d.o, d.o.pcap == demo_default_pcap)) >= 0)
+        return rc;
+    /* --pcap -: the capture owns standard output, the story goes to stderr */
+    d.out = strcmp(d.o.pcap, "-") ? stdout : stderr;
     fprintf(d.out, "ustack demo: how a packet travels through a TCP/IP stack (seed %llu, "
                    "loss %g%%)\n\n",
             (unsigned long long)d.o.seed, d.o.loss_pct);
@@ -435,9 +458,13 @@ int cmd_demo(int argc, char **argv)
             rc = src;
     }
     if (rc < 0) {
-        fprintf(d.out, "Capture of host A's NIC (virtual timestamps) written to %s\n"
-                       "  (read it with: tshark -r %s   or wireshark)\n",
-                d.o.pcap, d.o.pcap);
+        if (!strcmp(d.o.pcap, "-"))
+            fprintf(d.out, "Capture of host A's NIC (virtual timestamps) written to standard "
+                           "output\n");
+        else
+            fprintf(d.out, "Capture of host A's NIC (virtual timestamps) written to %s\n"
+                           "  (read it with: tshark -r %s   or wireshark)\n",
+                    d.o.pcap, d.o.pcap);
         rc = CLI_EXIT_OK;
     }
     free_network(&d);

@@ -16,7 +16,7 @@
 struct get_opts {
     struct link_opts link;
     const char *url;
-    const char *output;       /* -o FILE (NULL: stdout) */
+    const char *output;       /* -o FILE (NULL or "-": stdout) */
     ust_time_t timeout;       /* connect timeout */
     ust_ip4_t ip;
     uint16_t port;
@@ -27,11 +27,13 @@ struct get_opts {
 static void get_usage(FILE *out)
 {
     fprintf(out,
-            "usage: ustack get http://A.B.C.D[:PORT]/PATH [-o FILE] --tap NAME --addr A.B.C.D/N\n"
-            "                  [--timeout SEC] [link options]\n"
+            "usage: ustack get http://A.B.C.D[:PORT]/PATH [-o FILE] --tap NAME|--tun NAME\n"
+            "                  --addr A.B.C.D/N [--timeout SEC] [link options]\n"
             "Downloads one file over HTTP/1.1 with ustack's TCP. Host names cannot be\n"
             "resolved (ustack has no DNS client): use an IPv4 address.\n"
-            "  -o FILE          write the body to FILE (default: standard output)\n"
+            "  -o FILE, --output FILE  write the body to FILE (- or none: standard output);\n"
+            "                   FILE is replaced only when the whole body arrived: after an\n"
+            "                   error, a timeout or Ctrl-C an existing FILE is unchanged\n"
             "  --timeout SEC    give up connecting after SEC seconds (default 10)\n"
             LINK_OPTS_HELP);
 }
@@ -171,8 +173,9 @@ static int parse_head(char *head, struct get_resp *r)
 struct get_run {
     struct get_opts *o;
     struct link_ctx *c;
+    const struct cli_signals *sig;
     int fd;
-    FILE *out;
+    struct out_file *out;
     char *buf;
     size_t len;         /* bytes in buf */
     uint64_t body;      /* body bytes written */
@@ -192,7 +195,7 @@ static long read_head(struct get_run *g)
         }
         ssize_t n = ust_recv(g->c->st, g->fd, g->buf + g->len, GET_HEAD_MAX - g->len, 0);
         if (n <= 0) {
-            if (!link_lost(g->c))
+            if (!g->sig->caught && !link_lost(g->c))
                 fprintf(stderr, "ustack: get: %s before the response head\n",
                         n == 0 ? "connection closed" : strerror(errno));
             return -1;
@@ -203,9 +206,9 @@ static long read_head(struct get_run *g)
 
 static int write_body(struct get_run *g, const char *p, size_t n)
 {
-    if (n && fwrite(p, 1, n, g->out) != n) {
-        fprintf(stderr, "ustack: get: writing %s: %s\n", g->o->output ? g->o->output : "stdout",
-                strerror(errno));
+    if (n && fwrite(p, 1, n, g->out->f) != n) {
+        fprintf(stderr, "ustack: get: writing %s: %s\n",
+                g->out->f == stdout ? "stdout" : g->out->name, strerror(errno));
         return -1;
     }
     g->body += n;
@@ -228,7 +231,7 @@ static int read_body(struct get_run *g, const struct get_resp *r, size_t already
             break;
         if (n <= 0) {
             progress_finish(&p, ust_clock_monotonic());
-            if (!link_lost(g->c))
+            if (!g->sig->caught && !link_lost(g->c))
                 fprintf(stderr, "ustack: get: %s after %llu of %llu body bytes\n",
                         n == 0 ? "connection closed" : strerror(errno),
                         (unsigned long long)g->body, (unsigned long long)r->length);
@@ -250,7 +253,7 @@ static int get_transfer(struct get_run *g)
                      "Connection: close\r\n\r\n",
                      g->o->path, g->o->hostport, USTACK_VERSION);
     if (ust_send(g->c->st, g->fd, req, (size_t)n, MSG_NOSIGNAL) != n) {
-        if (!link_lost(g->c))
+        if (!g->sig->caught && !link_lost(g->c))
             fprintf(stderr, "ustack: get: sending the request: %s\n", strerror(errno));
         return CLI_EXIT_FAIL;
     }
@@ -289,40 +292,60 @@ static void report(struct get_run *g, ust_time_t end)
             (double)(end - g->start) / (double)UST_SEC, format_rate(g->body, end - g->start, rate));
 }
 
+/* Connects, downloads and reports; the exit code. */
+static int get_download(struct get_run *g)
+{
+    struct link_ctx *c = g->c;
+    g->start = ust_clock_monotonic();
+    g->fd = g->buf ? client_connect(c, g->o->ip, g->o->port, g->o->timeout) : -1;
+    int rc = CLI_EXIT_FAIL;
+    if (g->fd >= 0) {
+        rc = get_transfer(g);
+        if (rc == CLI_EXIT_OK && out_file_commit(g->out) != 0) {
+            fprintf(stderr, "ustack: get: writing %s: %s\n", g->out->name, strerror(errno));
+            rc = CLI_EXIT_FAIL;
+        }
+        if (rc == CLI_EXIT_OK)
+            report(g, ust_clock_monotonic());
+        ust_close(c->st, g->fd);
+        if (!g->sig->caught)
+            client_linger(c, 2 * UST_SEC);
+    }
+    if (rc != CLI_EXIT_OK)
+        out_file_discard(g->out); /* an existing FILE stays as it was */
+    return g->sig->caught ? CLI_EXIT_SIGNAL(g->sig->caught) : rc;
+}
+
 int cmd_get(int argc, char **argv)
 {
     struct get_opts o;
     int rc = get_parse(argc, argv, &o);
     if (rc >= 0)
         return rc;
-    if (!o.output && o.link.pcap && !strcmp(o.link.pcap, "-"))
+    if (!o.output)
+        o.output = "-";
+    if (!strcmp(o.output, "-") && o.link.pcap && !strcmp(o.link.pcap, "-"))
         return cli_usage_error("get: --pcap - needs -o FILE (both would go to stdout)");
-    FILE *out = stdout;
-    if (o.output && !(out = fopen(o.output, "wb")))
+    struct out_file out;
+    if (out_file_open(&out, o.output) != 0)
         return cli_usage_error("-o %s: %s", o.output, strerror(errno));
     struct link_ctx c;
+    struct cli_signals sig;
     if ((rc = link_open(&o.link, &c)) != 0) {
-        if (o.output)
-            fclose(out);
+        out_file_discard(&out);
         return rc;
     }
-    struct get_run g = {.o = &o, .c = &c, .out = out, .buf = malloc(GET_CHUNK > GET_HEAD_MAX
-                                                                       ? GET_CHUNK : GET_HEAD_MAX)};
-    g.start = ust_clock_monotonic();
-    g.fd = g.buf ? client_connect(&c, o.ip, o.port, o.timeout) : -1;
-    rc = CLI_EXIT_FAIL;
-    if (g.fd >= 0) {
-        rc = get_transfer(&g);
-        if (rc == CLI_EXIT_OK)
-            report(&g, ust_clock_monotonic());
-        ust_close(c.st, g.fd);
-        client_linger(&c, 2 * UST_SEC);
+    if (cli_signals_open(&sig, &c) != 0) {
+        rc = cli_usage_error("cannot watch for Ctrl-C: %s", strerror(errno));
+        out_file_discard(&out);
+        link_close(&c);
+        return rc;
     }
+    struct get_run g = {.o = &o, .c = &c, .sig = &sig, .out = &out,
+                        .buf = malloc(GET_CHUNK > GET_HEAD_MAX ? GET_CHUNK : GET_HEAD_MAX)};
+    rc = get_download(&g);
     free(g.buf);
-    if (fflush(out) != 0 && rc == CLI_EXIT_OK)
-        rc = CLI_EXIT_FAIL;
-    if (o.output)
-        fclose(out);
+    cli_signals_close(&sig);
     link_close(&c);
     return rc;
 }

@@ -56,6 +56,8 @@ static int netstat_parse(int argc, char **argv, struct netstat_opts *o)
         else
             return cli_usage_error("netstat: unexpected argument '%s'", argv[i]);
     }
+    if (o->all && !o->stats) /* the socket list is always complete */
+        return cli_usage_error("netstat: --all only goes with --stats (zero counters too)");
     return -1;
 }
 

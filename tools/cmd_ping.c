@@ -34,7 +34,8 @@ struct ping_run {
 static void ping_usage(FILE *out)
 {
     fprintf(out,
-            "usage: ustack ping DEST --tap NAME --addr A.B.C.D/N [options] [link options]\n"
+            "usage: ustack ping DEST --tap NAME|--tun NAME --addr A.B.C.D/N [options]\n"
+            "                  [link options]\n"
             "Sends ICMP echo requests to DEST (an IPv4 address) from a user-space stack.\n"
             "  -c COUNT     stop after COUNT requests (default: until Ctrl-C)\n"
             "  -i INTERVAL  seconds between requests (default 1)\n"
@@ -57,9 +58,10 @@ static int ping_parse_opt(struct ping_opts *o, int argc, char **argv, int *i)
         return 1;
     }
     if ((r = opt_value(argc, argv, i, "-s", &v)) != 0) {
-        if (r < 0 || parse_uint("-s", v, 0, 65507, &n))
+        uint64_t size;
+        if (r < 0 || parse_size("-s", v, 0, 65507, &size))
             return -1;
-        o->size = n;
+        o->size = (size_t)size;
         return 1;
     }
     if ((r = opt_value(argc, argv, i, "-t", &v)) != 0) {

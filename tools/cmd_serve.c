@@ -35,7 +35,8 @@ static const char *const tcp_kind_opt[] = {
 static void serve_usage(FILE *out)
 {
     fprintf(out,
-            "usage: ustack serve --tap NAME --addr A.B.C.D/N [service options] [link options]\n"
+            "usage: ustack serve --tap NAME|--tun NAME --addr A.B.C.D/N [service options]\n"
+            "                    [link options]\n"
             "Answers ARP and ping, and serves the services below, until SIGINT/SIGTERM,\n"
             "then prints the stack's counters. Every service option is repeatable.\n"
             "  --udp-echo PORT      echo UDP datagrams sent to PORT\n"
@@ -174,12 +175,13 @@ static void echo_drain(struct ust_stack *st, int fd)
 static void print_banner(const struct serve_opts *o, const struct link_ctx *c, const int *fds)
 {
     char a[16], m[18];
-    fprintf(c->out, "ustack serve: %s/%d on %s (mac %s, mtu %u)", ust_ip4_str(o->link.addr, a),
-            o->link.prefix_len, o->link.tap, ust_mac_str(ust_dev_mac(c->dev), m),
-            ust_dev_mtu(c->dev));
+    bool tun = ust_dev_link_type(c->dev) == UST_LINK_IP; /* --tun: no MAC, no ARP */
+    fprintf(c->out, "ustack serve: %s/%d on %s (%s%s, mtu %u)", ust_ip4_str(o->link.addr, a),
+            o->link.prefix_len, o->link.tap, tun ? "tun" : "mac ",
+            tun ? "" : ust_mac_str(ust_dev_mac(c->dev), m), ust_dev_mtu(c->dev));
     if (o->link.have_gateway)
         fprintf(c->out, ", gateway %s", ust_ip4_str(o->link.gateway, a));
-    fprintf(c->out, ", answering ARP and ping");
+    fprintf(c->out, ", answering %s", tun ? "ping" : "ARP and ping");
     for (unsigned i = 0; i < o->nports; i++)
         if (fds[i] >= 0)
             fprintf(c->out, "%s%u", i ? "," : ", udp echo on ", o->ports[i]);

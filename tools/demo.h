@@ -42,6 +42,7 @@ struct demo_opts {
 
 #define DEMO_TCP_PORT 5001
 #define DEMO_TCP_BYTES (200 * 1000)
+#define DEMO_MAX_BYTES (64u << 20) /* --bytes: the simulation holds it all in memory */
 
 /* The TCP connection of the story. */
 struct demo_tcp {

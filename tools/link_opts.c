@@ -121,19 +121,6 @@ int parse_rate(const char *s, uint64_t *bps)
     return 0;
 }
 
-int parse_bytes(const char *s, size_t *bytes)
-{
-    static const struct unit units[] = {
-        {"", 1}, {"b", 1}, {"k", 1024}, {"kb", 1024}, {"m", 1024 * 1024}, {"mb", 1024 * 1024},
-        {NULL, 0},
-    };
-    uint64_t v = 0, mult = scaled(s, units, &v);
-    if (!mult || v * mult > (64u << 20))
-        return -1;
-    *bytes = (size_t)(v * mult);
-    return 0;
-}
-
 int parse_percent(const char *opt, const char *s, double *prob)
 {
     char *end;
@@ -248,13 +235,30 @@ static int parse_shape(const char *s, struct link_opts *o)
     o->shape_burst = (size_t)(o->shape_rate_bps / 8 / 100);
     if (o->shape_burst < 2 * 1514)
         o->shape_burst = 2 * 1514;
-    if (comma && parse_bytes(comma + 1, &o->shape_burst) != 0)
+    if (comma && (parse_bytes(comma + 1, &o->shape_burst) != 0 || o->shape_burst == 0 ||
+                  o->shape_burst > (64u << 20)))
         goto bad;
     o->have_shape = true;
     return 0;
 bad:
     cli_usage_error("--shape: '%s' is not RATE[,BURST] (e.g. 10mbit,15k)", s);
     return -1;
+}
+
+/* --tap NAME or --tun NAME: the device, one of the two. */
+static int parse_device(struct link_opts *o, bool tun, const char *v)
+{
+    const char *opt = tun ? "--tun" : "--tap";
+    if (v[0] == '\0' || strlen(v) >= 16 || strchr(v, '/') || strchr(v, ' ')) {
+        cli_usage_error("%s: '%s' is not a valid interface name (1-15 characters)", opt, v);
+        return -1;
+    }
+    if (o->tap && (o->tun != tun || strcmp(o->tap, v) != 0))
+        return cli_usage_error("%s %s: one device only (already %s %s)", opt, v,
+                               o->tun ? "--tun" : "--tap", o->tap), -1;
+    o->tap = v;
+    o->tun = tun;
+    return 1;
 }
 
 int link_opts_parse(struct link_opts *o, int argc, char **argv, int *i)
@@ -269,16 +273,10 @@ int link_opts_parse(struct link_opts *o, int argc, char **argv, int *i)
         o->accept_source_route = true;
         return 1;
     }
-    if ((r = opt_value(argc, argv, i, "--tap", &v)) != 0) {
-        if (r < 0)
-            return -1;
-        if (v[0] == '\0' || strlen(v) >= 16 || strchr(v, '/') || strchr(v, ' ')) {
-            cli_usage_error("--tap: '%s' is not a valid interface name (1-15 characters)", v);
-            return -1;
-        }
-        o->tap = v;
-        return r;
-    }
+    if ((r = opt_value(argc, argv, i, "--tap", &v)) != 0)
+        return r < 0 ? -1 : parse_device(o, false, v);
+    if ((r = opt_value(argc, argv, i, "--tun", &v)) != 0)
+        return r < 0 ? -1 : parse_device(o, true, v);
     if ((r = opt_value(argc, argv, i, "--addr", &v)) != 0) {
         if (r < 0)
             return -1;
@@ -308,8 +306,8 @@ int link_opts_parse(struct link_opts *o, int argc, char **argv, int *i)
     if ((r = opt_value(argc, argv, i, "--mtu", &v)) != 0) {
         if (r < 0)
             return -1;
-        unsigned long mtu;
-        if (parse_uint("--mtu", v, 576, 9000, &mtu) != 0)
+        uint64_t mtu;
+        if (parse_size("--mtu", v, 576, 9000, &mtu) != 0)
             return -1;
         o->mtu = (unsigned)mtu;
         return r;
@@ -370,7 +368,7 @@ int link_opts_parse(struct link_opts *o, int argc, char **argv, int *i)
 int link_opts_check(const struct link_opts *o)
 {
     if (!o->tap) {
-        cli_usage_error("--tap NAME is required (the TAP device to run on)");
+        cli_usage_error("--tap NAME is required (the TAP device to run on; or --tun NAME)");
         return -1;
     }
     if (!o->have_addr) {

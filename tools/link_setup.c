@@ -24,10 +24,11 @@ void cli_trace_fn(void *ctx, ust_time_t now, const char *layer, const char *msg)
             t->who ? " " : "", layer, msg);
 }
 
-/* Opens the TAP device; on failure says why in one line. */
+/* Opens the TAP (or TUN) device; on failure says why in one line. */
 static int open_tap(const struct link_opts *o, struct link_ctx *c)
 {
-    int err = ust_dev_tap_open(c->st, o->tap, o->mtu, &c->dev);
+    int err = o->tun ? ust_dev_tun_open(c->st, o->tap, o->mtu, &c->dev)
+                     : ust_dev_tap_open(c->st, o->tap, o->mtu, &c->dev);
     if (err == UST_OK) {
         int rc = ust_dev_tap_set_tx(c->dev, o->tap_tx);
         if (rc != UST_OK)
@@ -35,7 +36,8 @@ static int open_tap(const struct link_opts *o, struct link_ctx *c)
                                    "use --tap-tx write", ust_strerror(rc));
         return 0;
     }
-    return cli_dev_open_error("--tap", "TAP", o->tap, err);
+    return o->tun ? cli_dev_open_error("--tun", "TUN", o->tap, err)
+                  : cli_dev_open_error("--tap", "TAP", o->tap, err);
 }
 
 /* The fault injector on the chosen directions, seeded for a repeatable run. */

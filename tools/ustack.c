@@ -11,7 +11,7 @@ static void usage(FILE *out)
             "usage: ustack COMMAND [OPTIONS]\n"
             "commands:\n"
             "  demo        run the simulated network story (no root needed)\n"
-            "  serve       answer ARP/ping, serve UDP/TCP echo, discard and HTTP on a TAP device\n"
+            "  serve       answer ARP/ping, serve UDP/TCP echo, discard and HTTP on a TAP (or TUN)\n"
             "  ping DEST   send ICMP echo requests\n"
             "  get URL     download a file over HTTP/1.1\n"
             "  send HOST PORT  send bytes over TCP and report throughput\n"

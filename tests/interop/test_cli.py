@@ -23,7 +23,7 @@ BAD_ARGS = [
     (["serve", "--tap"], "--tap: missing value"),
     (["serve"] + A + ["--bogus"], "unknown option '--bogus'"),
     (["serve"] + A + ["extra"], "unexpected argument 'extra'"),
-    (["serve"] + A + ["--mtu", "12"], "--mtu: '12' is not a number"),
+    (["serve"] + A + ["--mtu", "12"], "--mtu: '12' is not a byte count from 576 to 9000"),
     (["serve"] + A + ["--gateway", "203.0.113"], "--gateway: '203.0.113' is not an IPv4"),
     (["serve"] + A + ["--host-addr", "x/24"], "--host-addr: 'x/24' is not"),
     (["serve"] + A + ["--shape", "fast"], "--shape: 'fast' is not RATE[,BURST]"),
@@ -39,7 +39,7 @@ BAD_ARGS = [
     (["ping", "203.0.113.1", "-c"] + A, "-c: '--tap' is not a number"),
     (["ping", "203.0.113.1", "-c", "0"] + A, "-c: '0' is not a number"),
     (["ping", "203.0.113.1", "-i", "soon"] + A, "-i: 'soon' is not a number of seconds"),
-    (["ping", "203.0.113.1", "-s", "70000"] + A, "-s: '70000' is not a number"),
+    (["ping", "203.0.113.1", "-s", "70000"] + A, "-s: '70000' is not a byte count"),
     (["ping", "203.0.113.1", "-t", "0"] + A, "-t: '0' is not a number"),
     (["ping", "203.0.113.1", "-q"] + A, "unknown option '-q'"),
     (["ping", "203.0.113.1"], "--tap NAME is required"),
@@ -76,7 +76,7 @@ BAD_ARGS = [
     (["demo", "--loss", "150"], "--loss: '150' is not a percentage"),
     (["demo", "--loss"], "--loss: missing value"),
     (["demo", "--frobnicate"], "unknown option '--frobnicate'"),
-    (["demo", "--bytes", "0"], "--bytes: '0' is not a byte count"),
+    (["demo", "--bytes", "65M"], "--bytes: '65M' is not a byte count from 0 to 64M"),
     (["demo", "--bytes", "1t"], "--bytes: '1t' is not a byte count"),
 ]
 

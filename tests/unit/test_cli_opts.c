@@ -1,4 +1,4 @@
-/* The CLI's option parsing (tools/link_opts.c): rates, sizes, numbers and
+/* The CLI's option parsing (tools/link_opts.c, tools/opt_size.c): rates, sizes, numbers and
  * the link options shared by serve and ping. */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -9,6 +9,7 @@
 /* The parser is part of the ustack command, not of the library: compile
  * it into this test directly. */
 #include "../../tools/link_opts.c"
+#include "../../tools/opt_size.c"
 
 static void test_rates(void **state)
 {
@@ -29,6 +30,8 @@ static void test_rates(void **state)
     assert_int_equal(parse_rate("99999999999999gbit", &bps), -1);
 }
 
+static int parse_all(struct link_opts *o, int argc, char **argv);
+
 static void test_bytes(void **state)
 {
     (void)state;
@@ -41,7 +44,62 @@ static void test_bytes(void **state)
     assert_int_equal(b, 1024 * 1024);
     assert_int_equal(parse_bytes("15q", &b), -1);
     assert_int_equal(parse_bytes("", &b), -1);
-    assert_int_equal(parse_bytes("1000m", &b), -1); /* over the 64 MiB bound */
+    struct link_opts o;
+    char *big_burst[] = {"--shape", "10mbit,1000m"}; /* over the burst's 64 MiB bound */
+    assert_int_equal(parse_all(&o, 2, big_burst), -1);
+}
+
+/* One size syntax for every command: K M G T (and KiB ...) are powers of
+ * 1024, KB MB GB TB powers of 1000, B bytes, any case; nothing else. */
+static void test_sizes(void **state)
+{
+    (void)state;
+    static const struct {
+        const char *text;
+        uint64_t bytes;
+    } good[] = {
+        {"0", 0},           {"1500", 1500},         {"64K", 65536},       {"64k", 65536},
+        {"64KiB", 65536},   {"64kib", 65536},       {"64KB", 64000},      {"10M", 10485760},
+        {"10MiB", 10485760}, {"10MB", 10000000},    {"1G", 1073741824},   {"1GiB", 1073741824},
+        {"1GB", 1000000000}, {"2T", 2ull << 40},    {"2TB", 2000000000000ull}, {"100B", 100},
+    };
+    for (size_t k = 0; k < sizeof(good) / sizeof(good[0]); k++) {
+        uint64_t v = 1;
+        assert_int_equal(size_value(good[k].text, &v), 0);
+        assert_true(v == good[k].bytes);
+    }
+    const char *bad[] = {"", "K", "-1", "+1", " 1", "1 K", "1.5M", "1Ki", "1KiBB", "1Q",
+                         "1Kb/s", "99999999999999999999", "20000000T"};
+    for (size_t k = 0; k < sizeof(bad) / sizeof(bad[0]); k++) {
+        uint64_t v;
+        assert_int_equal(size_value(bad[k], &v), -1);
+    }
+    uint64_t v = 0;
+    assert_int_equal(parse_size("--bytes", "64M", 0, 64u << 20, &v), 0);
+    assert_true(v == 64u << 20);
+    assert_int_equal(parse_size("--bytes", "64MB", 0, 64u << 20, &v), 0); /* 64000000 */
+    assert_int_equal(parse_size("--bytes", "65M", 0, 64u << 20, &v), -1);
+    assert_int_equal(parse_size("--mtu", "575", 576, 9000, &v), -1);
+    assert_int_equal(parse_size("--mtu", "9000", 576, 9000, &v), 0);
+}
+
+/* --tun NAME is --tap's twin: the same name rules, one device per command. */
+static void test_tun(void **state)
+{
+    (void)state;
+    struct link_opts o;
+    char *tun[] = {"--tun", "tun7", "--addr", "203.0.113.2/24"};
+    assert_int_equal(parse_all(&o, 4, tun), 0);
+    assert_string_equal(o.tap, "tun7");
+    assert_true(o.tun);
+    assert_int_equal(link_opts_check(&o), 0);
+    char *tap[] = {"--tap=tap7"};
+    assert_int_equal(parse_all(&o, 1, tap), 0);
+    assert_false(o.tun);
+    char *both[] = {"--tap", "tap7", "--tun", "tun7"};
+    assert_int_equal(parse_all(&o, 4, both), -1);
+    char *bad[] = {"--tun", "a/b"};
+    assert_int_equal(parse_all(&o, 2, bad), -1);
 }
 
 static int parse_all(struct link_opts *o, int argc, char **argv)
@@ -193,6 +251,8 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_rates),
         cmocka_unit_test(test_bytes),
+        cmocka_unit_test(test_sizes),
+        cmocka_unit_test(test_tun),
         cmocka_unit_test(test_link_opts_full),
         cmocka_unit_test(test_link_opts_defaults_and_foreign),
         cmocka_unit_test(test_link_opts_errors),

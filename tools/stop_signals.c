@@ -1,0 +1,85 @@
+/* Ctrl-C (SIGINT) and SIGTERM for the commands that block in socket calls
+ * (get, send, recv), without a signal handler or process-wide state: the
+ * two signals are blocked and read from a signalfd that the event loop
+ * watches (ust_loop_add_fd), and the stack's waiter is wrapped so that
+ * once one has arrived every blocking socket call returns EINTR at once
+ * (socket.h: a waiter answering UST_ERR_AGAIN). The command then prints
+ * what it has done so far and exits 128 + the signal number, as shells
+ * report a process a signal ended (130 for SIGINT, 143 for SIGTERM). */
+#include <errno.h>
+#include <signal.h>
+#include <string.h>
+#include <sys/signalfd.h>
+#include <unistd.h>
+
+#include "cli.h"
+
+/* The signalfd became readable: remember the first signal. */
+static void on_signalfd(void *ctx, int fd, uint32_t events)
+{
+    struct cli_signals *s = ctx;
+    (void)events;
+    struct signalfd_siginfo si;
+    while (read(fd, &si, sizeof(si)) == (ssize_t)sizeof(si))
+        if (!s->caught)
+            s->caught = (int)si.ssi_signo;
+}
+
+/* The loop's waiter (loop_real.c), interrupted once a signal arrived. */
+static int stop_wait(void *ctx, ust_time_t deadline)
+{
+    struct cli_signals *s = ctx;
+    if (s->caught)
+        return UST_ERR_AGAIN;
+    ust_time_t now = ust_clock_monotonic();
+    ust_time_t max_wait = deadline == UST_TIME_NEVER ? UST_TIME_NEVER
+                          : deadline > now           ? deadline - now
+                                                     : 0;
+    int rc = ust_loop_run_once(s->loop, max_wait);
+    return s->caught ? UST_ERR_AGAIN : rc;
+}
+
+int cli_signals_open(struct cli_signals *s, struct link_ctx *c)
+{
+    memset(s, 0, sizeof(*s));
+    s->fd = -1;
+    sigset_t stop;
+    sigemptyset(&stop);
+    sigaddset(&stop, SIGINT);
+    sigaddset(&stop, SIGTERM);
+    if (sigprocmask(SIG_BLOCK, &stop, &s->saved) < 0)
+        return -1;
+    s->fd = signalfd(-1, &stop, SFD_NONBLOCK | SFD_CLOEXEC);
+    if (s->fd < 0 || ust_loop_add_fd(c->loop, s->fd, on_signalfd, s) != UST_OK) {
+        int e = s->fd < 0 ? errno : EIO;
+        cli_signals_close(s);
+        errno = e;
+        return -1;
+    }
+    s->st = c->st;
+    s->loop = c->loop;
+    ust_stack_set_waiter(c->st, stop_wait, s);
+    return 0;
+}
+
+void cli_signals_close(struct cli_signals *s)
+{
+    if (s->fd >= 0)
+        on_signalfd(s, s->fd, 0); /* one that came since the last loop turn */
+    if (s->st) {
+        /* The stack is freed next (link_close). ust_loop_free resets the
+         * stack's waiter and clock only while the waiter is its own: with
+         * ours installed, nothing may point at this struct or at the loop
+         * once they are gone, so both are reset here. */
+        ust_stack_set_waiter(s->st, NULL, NULL);
+        ust_stack_set_clock(s->st, NULL, NULL);
+        ust_loop_del_fd(s->loop, s->fd);
+        s->st = NULL;
+    }
+    if (s->fd >= 0)
+        close(s->fd);
+    s->fd = -1;
+    /* A signal that came after the one we read is delivered now, with
+     * its default action: a second Ctrl-C ends the process. */
+    sigprocmask(SIG_SETMASK, &s->saved, NULL);
+}
