@@ -13,7 +13,7 @@ import subprocess
 
 import pytest
 
-from conftest import assert_pcap_clean, require_tool
+from conftest import USTACK, assert_pcap_clean, require_tool, skip_or_fail
 
 US = "203.0.113.2"      # ustack
 LINUX = "203.0.113.1"   # the Linux side of the TAP
@@ -24,8 +24,17 @@ DONE = re.compile(r"^iperf3: test (\d+) done: (sent|received) (\d+) bytes in [0-
                   r"\([0-9.]+ Mbit/s\), (\d+) streams?(?:, (\d+) retransmitted segments)?$", re.M)
 
 
+def require_iperf3_server():
+    """A build without cJSON has no --iperf3 (it says so and exits 2)."""
+    p = subprocess.run([USTACK, "serve", "--iperf3", "--help"], stdout=subprocess.DEVNULL,
+                       stderr=subprocess.PIPE, text=True)
+    if p.returncode != 0:
+        skip_or_fail(f"ustack built without --iperf3: {p.stderr.strip()}")
+
+
 def serve_iperf3(netns, port=None):
     require_tool("iperf3")
+    require_iperf3_server()
     extra = ["--iperf3"] + ([str(port)] if port else [])
     u = netns.serve("tap0", f"{US}/24", host_addr=f"{LINUX}/24", extra=extra)
     assert f"iperf3 on {port or 5201}" in u.banner, u.banner
@@ -109,7 +118,7 @@ def test_iperf3_bytes_reverse_and_text_output(netns):
 @pytest.mark.parametrize("args,why", [
     (["-u", "-t", "1"], "UDP tests (-u) are not supported"),
     (["--bidir", "-t", "1"], "bidirectional tests (--bidir) are not supported"),
-])
+], ids=["udp", "bidir"])
 def test_iperf3_unsupported_is_refused_clearly(netns, args, why):
     """UDP and --bidir get iperf3's "not implemented" error at once (no
     hang); the next TCP test works."""
@@ -157,6 +166,7 @@ def test_iperf3_garbage_then_busy_then_timeout(netns):
 
 def test_iperf3_port_in_use_and_help(ustack_bin):
     """--iperf3 is in serve --help; a port clash is one usage line."""
+    require_iperf3_server()
     p = subprocess.run([ustack_bin, "serve", "--help"], stdout=subprocess.PIPE, text=True)
     assert p.returncode == 0 and "--iperf3 [PORT]" in p.stdout
     p = subprocess.run([ustack_bin, "serve", "--tap", "t0", "--addr", f"{US}/24",
