@@ -5,7 +5,8 @@
 #                                           nftables and ethtool, for make bench)
 set -euo pipefail
 pkgs=(cmake make gcc clang pkg-config libcmocka-dev libclang-rt-14-dev python3-pytest python3-pytest-timeout python3-scapy
-      tshark socat iputils-ping arping iperf3 iproute2 netcat-openbsd curl procps wget)
+      tshark socat iputils-ping arping iperf3 iproute2 netcat-openbsd curl procps wget
+      libcjson-dev) # libcjson-dev: serve --iperf3 (optional at build time)
 if [ "${1:-}" = coverage ]; then
     pkgs+=(llvm)
 fi

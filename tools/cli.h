@@ -192,6 +192,19 @@ int tcp_server_listen(struct tcp_server *s, enum tcpsrv_kind kind, uint16_t port
 bool tcp_server_turn(struct tcp_server *s);
 void tcp_server_free(struct tcp_server *s);
 
+/* ---- the iperf3 server of `ustack serve --iperf3` (serve_iperf3.c) ------- */
+#define IPERF3_PORT 5201 /* iperf3's default port */
+struct iperf3_server;
+/* false when ustack was built without cJSON (iperf3_none.c). */
+bool iperf3_available(void);
+/* Logs one line per test event to `log`. NULL (errno set) on failure. */
+struct iperf3_server *iperf3_server_new(struct ust_stack *st, FILE *log);
+/* Listens on port on every address. 0, or -1 with errno set. */
+int iperf3_server_listen(struct iperf3_server *s, uint16_t port);
+/* Serves what is ready, like tcp_server_turn. Returns true if busy. */
+bool iperf3_server_turn(struct iperf3_server *s);
+void iperf3_server_free(struct iperf3_server *s);
+
 /* ---- a stack on a real TAP device (link_setup.c) ------------------------- */
 struct link_ctx {
     FILE *out;              /* normal output: stdout, stderr when the capture

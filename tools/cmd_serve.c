@@ -25,6 +25,7 @@ struct serve_opts {
     struct tcp_port tcp[SERVE_MAX_PORTS];
     unsigned ntcp;
     const char *root;         /* --root DIR */
+    uint16_t iperf3_port;     /* --iperf3 [PORT]; 0: off */
     char root_real[PATH_MAX];
 };
 
@@ -44,6 +45,8 @@ static void serve_usage(FILE *out)
             "  --discard PORT       TCP discard (RFC 863): read and drop\n"
             "  --http PORT          HTTP/1.1 static files (GET, HEAD) from --root\n"
             "  --root DIR           document root of --http (required with it)\n"
+            "  --iperf3 [PORT]      iperf3 server (TCP tests: -P, -R, -t, -n) for\n"
+            "                       'iperf3 -c' (default port 5201)\n"
             LINK_OPTS_HELP);
 }
 
@@ -62,6 +65,10 @@ static int parse_tcp_opt(struct serve_opts *o, int argc, char **argv, int *i)
             cli_usage_error("%s: at most %d TCP ports", tcp_kind_opt[k], SERVE_MAX_PORTS);
             return -1;
         }
+        if (o->iperf3_port == port) {
+            cli_usage_error("%s %lu: port already used by --iperf3", tcp_kind_opt[k], port);
+            return -1;
+        }
         for (unsigned j = 0; j < o->ntcp; j++)
             if (o->tcp[j].port == port) {
                 cli_usage_error("%s %lu: port already used by %s", tcp_kind_opt[k], port,
@@ -72,6 +79,35 @@ static int parse_tcp_opt(struct serve_opts *o, int argc, char **argv, int *i)
         return 1;
     }
     return 0;
+}
+
+/* --iperf3 [PORT] (default 5201): the port is optional, so only a number
+ * after it is taken as one. 1 consumed, 0 not ours, -1 error. */
+static int parse_iperf3_opt(struct serve_opts *o, int argc, char **argv, int *i)
+{
+    const char *v = NULL;
+    if (!strncmp(argv[*i], "--iperf3=", 9))
+        v = argv[*i] + 9;
+    else if (strcmp(argv[*i], "--iperf3"))
+        return 0;
+    else if (*i + 1 < argc && argv[*i + 1][0] >= '0' && argv[*i + 1][0] <= '9')
+        v = argv[++*i];
+    unsigned long port = IPERF3_PORT;
+    if (v && parse_uint("--iperf3", v, 1, 65535, &port) != 0)
+        return -1;
+    if (!iperf3_available()) {
+        cli_usage_error("--iperf3: not available: ustack was built without cJSON "
+                        "(install libcjson-dev and rebuild)");
+        return -1;
+    }
+    for (unsigned j = 0; j < o->ntcp; j++)
+        if (o->tcp[j].port == port) {
+            cli_usage_error("--iperf3 %lu: port already used by %s", port,
+                            tcp_kind_opt[o->tcp[j].kind]);
+            return -1;
+        }
+    o->iperf3_port = (uint16_t)port;
+    return 1;
 }
 
 /* --http needs --root, a directory; the server compares every file's real
@@ -119,6 +155,11 @@ static int serve_parse(int argc, char **argv, struct serve_opts *o)
             continue;
         }
         if ((r = parse_tcp_opt(o, argc, argv, &i)) != 0) {
+            if (r < 0)
+                return CLI_EXIT_USAGE;
+            continue;
+        }
+        if ((r = parse_iperf3_opt(o, argc, argv, &i)) != 0) {
             if (r < 0)
                 return CLI_EXIT_USAGE;
             continue;
@@ -192,6 +233,8 @@ static void print_banner(const struct serve_opts *o, const struct link_ctx *c, c
         fprintf(c->out, ", %s on %u", names[o->tcp[i].kind], o->tcp[i].port);
     if (o->root)
         fprintf(c->out, " (root %s)", o->root_real);
+    if (o->iperf3_port)
+        fprintf(c->out, ", iperf3 on %u", o->iperf3_port);
     if (c->ctl.bound)
         fprintf(c->out, "\ncontrol socket %s", c->ctl.path);
     fprintf(c->out, "\nready (Ctrl-C to stop)\n");
@@ -229,6 +272,15 @@ int cmd_serve(int argc, char **argv)
             return rc;
         }
     }
+    struct iperf3_server *ip3 = NULL;
+    if (o.iperf3_port && (!(ip3 = iperf3_server_new(c.st, c.out)) ||
+                          iperf3_server_listen(ip3, o.iperf3_port) < 0)) {
+        rc = cli_usage_error("--iperf3 %u: %s", o.iperf3_port, strerror(errno));
+        iperf3_server_free(ip3);
+        tcp_server_free(srv);
+        link_close(&c);
+        return rc;
+    }
     volatile int stop = 0;
     cli_catch_signals(&stop);
     print_banner(&o, &c, fds);
@@ -246,7 +298,10 @@ int cmd_serve(int argc, char **argv)
         for (unsigned i = 0; i < o.nports; i++)
             echo_drain(c.st, fds[i]);
         busy = tcp_server_turn(srv);
+        if (ip3)
+            busy |= iperf3_server_turn(ip3);
     }
+    iperf3_server_free(ip3);
     tcp_server_free(srv);
     fprintf(c.out, "\n--- ustack serve counters ---\n");
     ust_stats_print(c.st, c.out, false);
