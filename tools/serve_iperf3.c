@@ -180,7 +180,8 @@ static int summary(const struct iperf3_server *s, char *out, size_t cap)
 static void close_streams(struct iperf3_server *s)
 {
     for (unsigned i = 0; i < s->nstreams; i++)
-        linger(s, s->streams[i].fd);
+        if (s->streams[i].fd >= 0)
+            linger(s, s->streams[i].fd);
     s->nstreams = 0;
     for (unsigned i = 0; i < s->nwait; i++)
         ust_close(s->st, s->wait[i].fd);
@@ -206,7 +207,11 @@ static void test_finish(struct iperf3_server *s)
     ip3_ctrl_free(&s->ctrl);
 }
 
-/* TEST_END: stop the streams, keep what they counted. */
+/* TEST_END: stop the streams, keep what they counted, and close them
+ * (FIN) before the results, as iperf3's server does: at TEST_END a
+ * reverse-mode client turns its streams back to blocking and drains them
+ * with reads of a whole block, which return only at EOF once the data
+ * stopped mid-block; it reads the control connection only after that. */
 static void streams_stop(struct iperf3_server *s, ust_time_t now)
 {
     s->t_end = now;
@@ -219,6 +224,9 @@ static void streams_stop(struct iperf3_server *s, ust_time_t now)
         if (s->ctrl.params.reverse &&
             ust_getsockopt(s->st, t->fd, IPPROTO_TCP, UST_TCP_INFO, &ti, &len) == 0)
             t->retransmits = (int)ti.total_retrans;
+        linger(s, t->fd);
+        t->fd = -1; /* poll skips it; close_streams too */
+        t->eof = true;
     }
     ip3_ctrl_test_ended(&s->ctrl, now);
 }

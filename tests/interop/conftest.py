@@ -114,6 +114,26 @@ class UstackProc:
         self.banner = buf.decode(errors="replace")
         return self
 
+    def read_until(self, pattern, timeout=60.0):
+        """Reads more of stdout (kept in self.banner, which stop() prints
+        before the rest) until the regex `pattern` matches it, with a
+        deadline: for a line the process prints after a client finished."""
+        deadline = time.monotonic() + timeout
+        fd = self.proc.stdout.fileno()
+        while not re.search(pattern, self.banner, re.M):
+            left = deadline - time.monotonic()
+            if left <= 0:
+                raise AssertionError(f"{self.name}: no {pattern!r} within {timeout} s; "
+                                     f"stdout {self.banner!r}")
+            r, _, _ = select.select([fd], [], [], left)
+            if r:
+                chunk = os.read(fd, 4096)
+                if not chunk:
+                    raise AssertionError(f"{self.name} exited (rc {self.proc.wait()}) before "
+                                         f"{pattern!r}: {self.banner!r}")
+                self.banner += chunk.decode(errors="replace")
+        return self.banner
+
     def stderr_text(self):
         try:
             with open(self.log_path, encoding="utf-8", errors="replace") as f:

@@ -48,15 +48,21 @@ def iperf3(netns, *args, timeout=120):
 
 
 def iperf3_json(netns, *args):
-    rc, out = iperf3(netns, "--json", *args)
-    assert rc == 0, out
-    report = json.loads(out)
+    rc, out, err = netns.run(["iperf3", "-c", US, "--json", *args], timeout=120)
+    assert rc == 0, out + err
+    try:
+        report = json.loads(out)
+    except ValueError as e:
+        raise AssertionError(f"iperf3 --json printed no JSON ({e}): {out!r} {err!r}") from e
     assert "error" not in report, report["error"]
     return report["end"]
 
 
-def server_log(u):
-    """The server's 'test N done' lines, by test number."""
+def server_log(u, last):
+    """The server's 'test N done' lines, by test number, once test `last`
+    is logged: the client may exit before the server has read its
+    IPERF_DONE, so stopping the server at once could cut the last line."""
+    u.read_until(rf"^iperf3: test {last} (done|aborted)")
     assert u.stop() == 0, u.stderr_text()
     return {int(m[0]): (m[1], int(m[2]), int(m[3]), int(m[4] or 0))
             for m in DONE.findall(u.stdout)}
@@ -89,7 +95,7 @@ def test_iperf3_both_directions_and_parallel(netns):
     u = serve_iperf3(netns)
     runs = [((), 1, False), (("-R",), 1, True), (("-P", "2"), 2, False)]
     ends = [iperf3_json(netns, "-t", "2", *args) for args, _, _ in runs]
-    log = server_log(u)
+    log = server_log(u, 3)
     assert sorted(log) == [1, 2, 3], u.stdout
     for i, (end, (_, streams, reverse)) in enumerate(zip(ends, runs), 1):
         check_against_log(end, log[i], streams, reverse)
@@ -111,7 +117,7 @@ def test_iperf3_bytes_reverse_and_text_output(netns):
     assert re.search(r"sec\s+5\.00 MBytes .* sender", out), out
     assert re.search(r" receiver$", out, re.M), out
     assert "Server output:" in out and "ustack serve --iperf3: sent 5242880 bytes" in out, out
-    log = server_log(u)
+    log = server_log(u, 1)
     assert log[1][:2] == ("sent", 5242880), u.stdout
 
 
@@ -128,6 +134,7 @@ def test_iperf3_unsupported_is_refused_clearly(netns, args, why):
     assert "an option you are trying to set is not implemented yet" in out, out
     end = iperf3_json(netns, "-t", "1")
     assert end["sum_received"]["bytes"] > 0
+    u.read_until(r"^iperf3: test 2 (done|aborted)")
     assert u.stop() == 0
     assert f"iperf3: test 1 from {LINUX}:" in u.stdout and why in u.stdout, u.stdout
     assert "iperf3: test 2 done: received" in u.stdout, u.stdout
@@ -156,6 +163,7 @@ def test_iperf3_garbage_then_busy_then_timeout(netns):
     assert hold.wait(timeout=60) == 0
     end = iperf3_json(netns, "-t", "1")
     assert end["sum_received"]["bytes"] > 0
+    u.read_until(r"^iperf3: test 3 (done|aborted)")
     assert u.stop() == 0
     out = u.stdout
     assert "aborted: not an iperf3 client" not in out  # a refusal, not an abort
