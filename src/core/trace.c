@@ -23,8 +23,10 @@ void trace_emit(struct ust_stack *st, const char *layer, const char *fmt, ...)
     vsnprintf(msg, sizeof(msg), fmt, ap);
     va_end(ap);
     const struct ust_services *svc = stack_services_const(st);
-    /* A drop reason is a note about the received frame being handled. */
-    if (svc->notes.wanted && svc->notes.rx_depth && !strncmp(msg, "drop", 4)) {
+    /* A drop reason ("drop..." or "eth0 drop: ...") is a note about the
+     * received frame being handled. */
+    if (svc->notes.wanted && svc->notes.rx_depth &&
+        (!strncmp(msg, "drop", 4) || strstr(msg, " drop:"))) {
         struct trace_notes *tn = &stack_services(st)->notes;
         note_append(tn->rx, &tn->rx_len, msg);
     }

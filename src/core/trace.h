@@ -61,7 +61,8 @@ static inline bool trace_wants(const struct ust_stack *st, uint32_t category)
  * a drop reason, a state change it caused. A note made with TRACE_NOTE_TX
  * is about the frame being sent right now (TCP opens and closes that
  * scope around one segment's trip down to the device, which is
- * synchronous). Trace lines that start with "drop" are also notes. Notes
+ * synchronous). Trace lines that say "drop" ("drop: ...", "eth0 drop: ...")
+ * are also notes. Notes
  * are kept only while tracing is on and a capture wants them. */
 static inline bool trace_notes_on(const struct ust_stack *st)
 {

@@ -34,13 +34,7 @@ static uint64_t pcap_stamp(const struct pcap_writer *w, ust_time_t now)
 static void pcap_flush(struct pcap_writer *w, ust_time_t now)
 {
     w->last_flush = now;
-    if (!w->dirty || w->failed)
-        return;
-    w->dirty = false;
-    if (fflush(w->f) != 0) {
-        w->failed = true;
-        w->errors++;
-    }
+    pcap_fmt_flush(w);
 }
 
 static void pcap_flush_fired(struct ust_stack *st, struct ust_timer *t, ust_time_t now)
@@ -124,6 +118,7 @@ static void pcap_layer_free(struct dev_layer *l)
         fclose(w->f);
     else if (!w->failed)
         fflush(w->f);
+    free(w->iobuf); /* after fclose: it was the stream's buffer */
     free(w);
 }
 
@@ -146,25 +141,44 @@ static bool path_is_pcapng(const char *path)
     return n >= 7 && !strcmp(path + n - 7, ".pcapng");
 }
 
+/* Room for the largest record: the frame and the pcapng block around it. */
+#define PCAP_RECORD_OVERHEAD 512
+
+/* Installs a writer on f. A file we opened (owned) is closed on failure;
+ * another stays the caller's. */
 static int pcap_install(struct ust_dev *dev, FILE *f, bool owned, bool streaming,
                         const struct ust_pcap_opts *o)
 {
     struct pcap_writer *w = calloc(1, sizeof(*w));
-    if (!w)
+    if (!w) {
+        if (owned)
+            fclose(f);
         return UST_ERR_NOMEM;
+    }
+    w->snaplen = o->snaplen ? o->snaplen : PCAP_DEFAULT_SNAPLEN;
+    if (owned) {
+        w->iobuf_len = w->snaplen + PCAP_RECORD_OVERHEAD;
+        if ((w->iobuf = malloc(w->iobuf_len)) == NULL ||
+            setvbuf(f, w->iobuf, _IOFBF, w->iobuf_len) != 0)
+            w->iobuf_len = 0; /* stdio's own buffer then */
+    }
     w->layer.ops = &pcap_layer_ops;
     w->f = f;
     w->streaming = streaming;
     w->ng = o->format == UST_PCAP_NG;
-    w->snaplen = o->snaplen ? o->snaplen : PCAP_DEFAULT_SNAPLEN;
     timer_init(&w->flush_timer, pcap_flush_fired);
     if (!pcap_fmt_header(w, dev) || fflush(f) != 0) {
         TRACE(dev->st, "pcap", "%s: cannot write the capture header", dev->name);
         int e = errno;
-        free(w); /* the caller still owns f on failure */
+        if (owned)
+            fclose(f);
+        free(w->iobuf);
+        free(w);
         errno = e;
         return UST_ERR_IO;
     }
+    w->buffered = 0;
+    w->dirty = false;
     w->owned = owned;
     w->last_flush = stack_now(dev->st);
     dev_layer_insert(dev, &w->layer); /* replaces a capture already on */
@@ -203,13 +217,7 @@ int ust_dev_pcap_open_opts(struct ust_dev *dev, const char *path, const struct u
         errno = e;
         return open_error(e);
     }
-    int rc = pcap_install(dev, f, true, false, &o);
-    if (rc != UST_OK) {
-        int e = errno;
-        fclose(f);
-        errno = e;
-    }
-    return rc;
+    return pcap_install(dev, f, true, false, &o); /* closes f on failure */
 }
 
 int ust_dev_pcap_open(struct ust_dev *dev, const char *path)

@@ -29,9 +29,18 @@ struct pcap_writer {
     const uint8_t *rx_frame;
     size_t rx_len;
     uint64_t rx_stamp;
+    /* The stdio buffer of a file we opened: larger than any record, and
+     * flushed before a record that would not fit, so the file on disk
+     * always ends with a whole record (a kill -9 leaves a readable file). */
+    char *iobuf;
+    size_t iobuf_len;
+    size_t buffered;  /* bytes in it since the last flush */
     uint64_t frames;
     uint64_t errors;
 };
+
+/* Writes what is buffered to the file (counted on failure). */
+void pcap_fmt_flush(struct pcap_writer *w);
 
 /* File header: classic global header, or pcapng section header and the
  * device's interface description block. false: write failed (counted). */

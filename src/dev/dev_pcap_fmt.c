@@ -43,7 +43,28 @@ static bool put(struct pcap_writer *w, const void *buf, size_t len)
         return false;
     }
     w->dirty = true;
+    w->buffered += len;
     return true;
+}
+
+void pcap_fmt_flush(struct pcap_writer *w)
+{
+    w->buffered = 0;
+    if (!w->dirty || w->failed)
+        return;
+    w->dirty = false;
+    if (fflush(w->f) != 0) {
+        w->failed = true;
+        w->errors++;
+    }
+}
+
+/* A record of n bytes is about to be written: it must not be split by
+ * stdio flushing a full buffer halfway through it. */
+static void make_room(struct pcap_writer *w, size_t n)
+{
+    if (w->iobuf_len && w->buffered + n > w->iobuf_len)
+        pcap_fmt_flush(w);
 }
 
 /* One pcapng option (code, length, value padded to 4) into buf; its size. */
@@ -131,6 +152,7 @@ static bool classic_record(struct pcap_writer *w, uint64_t stamp, const uint8_t 
     put_le32(h + 4, (uint32_t)(stamp % UST_SEC));
     put_le32(h + 8, (uint32_t)incl);
     put_le32(h + 12, (uint32_t)(len > UINT32_MAX ? UINT32_MAX : len));
+    make_room(w, sizeof(h) + incl);
     return put(w, h, sizeof(h)) && put(w, frame, incl);
 }
 
@@ -158,6 +180,7 @@ static bool ng_record(struct pcap_writer *w, uint64_t stamp, const uint8_t *fram
     static const uint8_t zero[3];
     uint8_t t[4];
     put_le32(t, total);
+    make_room(w, total);
     return put(w, h, sizeof(h)) && put(w, frame, incl) && put(w, zero, pad4(incl) - incl) &&
            put(w, opts, n) && put(w, t, 4);
 }
