@@ -139,7 +139,7 @@ int trace_opt_parse(int argc, char **argv, int *i, bool *on, uint32_t *cats);
 /* --snaplen N and --pcapng into *c: 1 consumed, 0 not these, -1 error. */
 int capture_opt_parse(int argc, char **argv, int *i, struct ust_pcap_opts *c);
 /* The capture on dev as the options say; on failure one line naming the
- * file and the system's reason ("x.pcap: No such file or directory"). */
+ * file and the system's reason ("--pcap x.pcap: No such file or directory"). */
 int capture_open(struct ust_dev *dev, const char *path, const struct ust_pcap_opts *c);
 
 /* ---- trace sink (link_setup.c) --------------------------------------------

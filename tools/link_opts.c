@@ -434,7 +434,7 @@ int capture_open(struct ust_dev *dev, const char *path, const struct ust_pcap_op
     int rc = ust_dev_pcap_open_opts(dev, path, c);
     if (rc == UST_OK)
         return 0;
-    /* As tcpdump -w: the file and the system's reason. */
+    /* The file and the system's reason, as tcpdump -w says it. */
     int e = errno ? errno : ust_err_to_errno(rc);
-    return cli_usage_error("%s: %s", path, strerror(e));
+    return cli_usage_error("--pcap %s: %s", path, strerror(e));
 }

@@ -49,10 +49,11 @@ static inline bool trace_wants(const struct ust_stack *st, uint32_t category)
     return svc->trace_fn != NULL && !(svc->trace_hidden & category);
 }
 
-#define TRACE(st, layer, ...)                                      \
-    do {                                                           \
-        if (trace_wants((st), trace_category(layer)))              \
-            trace_emit((st), (layer), __VA_ARGS__);                \
+/* Sink first: with tracing off not even the category is looked at. */
+#define TRACE(st, layer, ...)                                                    \
+    do {                                                                         \
+        if (trace_on(st) && trace_wants((st), trace_category(layer)))            \
+            trace_emit((st), (layer), __VA_ARGS__);                              \
     } while (0)
 
 /* ---- frame notes: the stack's reasons, as pcapng packet comments -------

@@ -202,14 +202,6 @@ def test_pcap_open_error_names_file_and_reason(ustack_bin, tmp_path):
     assert err.count("\n") == 1, err
 
 
-def test_serve_pcap_open_error(netns):
-    rc, out, err = netns.run([USTACK, "serve", "--tap", "tap0", "--addr", f"{US}/24",
-                              "--pcap", "/no/such/dir/x.pcap"], timeout=60)
-    assert rc != 0
-    assert "/no/such/dir/x.pcap: No such file or directory" in err, err
-    assert err.count("\n") == 1, err
-
-
 @pytest.mark.parametrize("fmt", ["pcap", "pcapng"])
 def test_tap_capture_wall_clock_live_and_after_kill9(netns, fmt):
     """On a TAP: records carry wall-clock time (within a day of now), tshark
