@@ -75,13 +75,23 @@ static void pcap_release_rx(struct pcap_writer *w, ust_time_t now)
     w->rx_frame = NULL;
 }
 
+/* Does the frame carry an IP datagram? Only those take a sent-frame note:
+ * an ARP request sent while a segment waits for its answer must not. */
+static bool carries_ip(const struct ust_dev *dev, const struct pkt *p)
+{
+    if (dev->type == UST_LINK_IP)
+        return p->len > 0 && (p->data[0] >> 4) == 4;
+    return p->len >= 14 && p->data[12] == 0x08 && p->data[13] == 0x00;
+}
+
 static int pcap_layer_transmit(struct dev_layer *l, ust_time_t now, struct pkt *p)
 {
     struct pcap_writer *w = (struct pcap_writer *)l;
     char note[TRACE_NOTE_LEN] = "";
     if (w->ng) {
         pcap_release_rx(w, now); /* a reply follows the frame it answers */
-        trace_note_take(l->dev->st, true, note, sizeof(note));
+        if (carries_ip(l->dev, p))
+            trace_note_take(l->dev->st, true, note, sizeof(note));
     }
     pcap_write(w, now, pcap_stamp(w, now), p->data, p->len, true, note);
     return dev_layer_transmit_below(l, now, p);

@@ -249,6 +249,17 @@ static const uint8_t *ng_option(const uint8_t *p, const uint8_t *end, uint16_t c
     return NULL;
 }
 
+/* An Ethernet frame of ethertype 0x08<type_lo> (0x00 IPv4, 0x06 ARP). */
+static void send_typed_frame(struct ust_dev *dev, ust_time_t now, uint8_t type_lo, size_t len)
+{
+    struct pkt *p = pkt_alloc(PKT_HEADROOM, len);
+    assert_non_null(p);
+    memset(p->data, 0x45, len);
+    p->data[12] = 0x08;
+    p->data[13] = type_lo;
+    assert_int_equal(dev_transmit(dev, now, p), 0);
+}
+
 static void quiet_sink(void *ctx, ust_time_t now, const char *layer, const char *msg)
 {
     (void)ctx;
@@ -272,9 +283,10 @@ static void test_pcapng_blocks_and_comment(void **state)
     struct ust_pcap_opts o = {.snaplen = 100};
     assert_int_equal(ust_dev_pcap_open_opts(dev, path, &o), 0);
     TRACE_NOTE_TX(st, "TCP retransmission (RTO)");
-    send_frame(dev, 7 * UST_SEC + 3, 0xaa, 300);
+    send_typed_frame(dev, 6 * UST_SEC, 0x06, 60);      /* ARP first (the segment waits) */
+    send_typed_frame(dev, 7 * UST_SEC + 3, 0x00, 300); /* the IPv4 frame gets the note */
     trace_note_tx_clear(st);
-    send_frame(dev, 8 * UST_SEC, 0xbb, 60); /* no note: no comment */
+    send_typed_frame(dev, 8 * UST_SEC, 0x00, 60); /* no note: no comment */
     ust_stack_free(st);
 
     uint8_t buf[2048];
@@ -296,7 +308,10 @@ static void test_pcapng_blocks_and_comment(void **state)
     v = ng_option(idb + 16, idb + le32(idb + 4) - 4, 9, &l); /* if_tsresol */
     assert_non_null(v);
     assert_int_equal(v[0], 9);
-    const uint8_t *epb = idb + le32(idb + 4);
+    const uint8_t *arp = idb + le32(idb + 4);
+    assert_int_equal(le32(arp + 20), 60);
+    assert_null(ng_option(arp + 28 + 60, arp + le32(arp + 4) - 4, 1, &l)); /* not ARP's */
+    const uint8_t *epb = arp + le32(arp + 4);
     assert_int_equal(le32(epb), 6);              /* Enhanced Packet Block */
     uint64_t ts = (uint64_t)le32(epb + 12) << 32 | le32(epb + 16);
     assert_true(ts == 7 * UST_SEC + 3);          /* the stack's clock: not a TAP */
