@@ -14,7 +14,7 @@ import time
 
 import pytest
 
-from conftest import USTACK, _tshark_env, require_tool, wait_until
+from conftest import USTACK, _tshark_env, assert_pcap_clean, require_tool, wait_until
 
 US = "203.0.113.2"      # ustack on the TAP
 LINUX = "203.0.113.1"   # the Linux side of the TAP
@@ -176,6 +176,7 @@ def test_pcapng_comment_names_the_retransmission_cause(ustack_bin, tmp_path):
     assert causes, "no retransmission carries a comment naming its cause"
     comments = " ".join(r[5] for r in rows)
     assert "TCP SYN-SENT -> ESTABLISHED" in comments  # A's state change, on the SYN,ACK
+    assert_pcap_clean(str(path))
 
 
 def test_snaplen_keeps_n_bytes(ustack_bin, tmp_path):
@@ -226,6 +227,8 @@ def test_tap_capture_wall_clock_live_and_after_kill9(netns, fmt):
         assert abs(float(r[0]) - now) < 86400, f"timestamp {r[0]} is not today's ({now})"
     u.proc.kill()  # SIGKILL: no exit path runs
     u.proc.wait()
-    rc, after, err = tshark_fields(path, ["frame.time_epoch"])
+    rc, after, err = tshark_fields(path, ["frame.time_epoch", "frame.interface_name"])
     assert rc == 0, f"tshark cannot read the capture after kill -9: {err}"
     assert len(after) >= len(rows)
+    if fmt == "pcapng":
+        assert {r[1] for r in after} == {"tap0"}  # the interface block names the device
