@@ -9,6 +9,7 @@ timestamps, readable while ustack runs, readable after kill -9.
 
 The demo runs on a virtual clock in this process: no root needed for those."""
 import re
+import signal
 import subprocess
 import time
 
@@ -232,3 +233,20 @@ def test_tap_capture_wall_clock_live_and_after_kill9(netns, fmt):
     assert len(after) >= len(rows)
     if fmt == "pcapng":
         assert {r[1] for r in after} == {"tap0"}  # the interface block names the device
+
+
+def test_tap_capture_complete_after_sigterm(netns):
+    """SIGTERM ends serve through its ordinary exit path, which closes the
+    capture: every echo reply ustack sent is in the file."""
+    require_tool("tshark")
+    require_tool("ping")
+    path = netns.artifact("term.pcap")
+    u = netns.serve("tap0", f"{US}/24", host_addr=f"{LINUX}/24", pcap=False,
+                    extra=["--pcap", path])
+    rc, out, err = netns.run(["ping", "-c", "3", "-i", "0.2", "-W", "30", US])
+    assert rc == 0, out + err
+    u.proc.send_signal(signal.SIGTERM)
+    assert u.proc.wait(timeout=60) == 0
+    rc, rows, err = tshark_fields(path, ["icmp.type", "icmp.seq"], ["-Y", "icmp.type == 0"])
+    assert rc == 0, err
+    assert sorted(int(r[1]) for r in rows) == [1, 2, 3], rows
