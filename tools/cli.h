@@ -95,6 +95,8 @@ struct link_opts {
     struct ust_dev_faults faults;
     unsigned fault_dirs;    /* --faults tx|rx|both: bit UST_DEV_TX, bit UST_DEV_RX */
     uint64_t fault_seed;    /* --fault-seed N (default 1: the same faults every run) */
+    uint32_t trace_cats;    /* --trace LIST: UST_TRACE_* categories */
+    struct ust_pcap_opts capture; /* --snaplen N, --pcapng */
 };
 
 #define LINK_OPTS_HELP                                                                     \
@@ -106,7 +108,13 @@ struct link_opts {
     "  --host-addr H/N      give the Linux side of the TAP this address and bring it up\n" \
     "  --mtu N              link MTU (default 1500)\n"                                     \
     "  --pcap FILE|-        capture every frame into FILE (- = stdout)\n"                  \
-    "  --trace              print what each layer does with each packet (stderr)\n"        \
+    "  --snaplen N          bytes of each frame kept in the capture (default 262144)\n" \
+    "  --pcapng             write the capture as pcapng (also for a .pcapng FILE); with\n" \
+    "                       --trace, frames carry the stack's reasons as comments\n" \
+    "  --trace [LIST]       print what each layer does with each packet (stderr); LIST\n" \
+    "                       picks categories: dev,eth,arp,link,ip,icmp,udp,tcp,cc,all\n" \
+    "                       (default: every layer; cc, the TCP window after each ACK,\n" \
+    "                       only when named)\n" \
     "  --shape RATE[,BURST] token-bucket shaper on transmit, e.g. 10mbit,15k\n" \
     "  --ctl PATH           control socket for 'ustack netstat' (default\n"          \
     "                       /run/ustack/<pid>.sock)\n"                                  \
@@ -135,6 +143,15 @@ void link_opts_init(struct link_opts *o);
 int link_opts_parse(struct link_opts *o, int argc, char **argv, int *i);
 /* Checks that the required link options are present. 0 or -1 (printed). */
 int link_opts_check(const struct link_opts *o);
+/* --trace [LIST] (also --trace=LIST): sets *on and *cats; the next argument
+ * is taken as LIST only when it is a category list. 1 consumed, 0 not
+ * --trace, -1 error (printed). Also used by demo. */
+int trace_opt_parse(int argc, char **argv, int *i, bool *on, uint32_t *cats);
+/* --snaplen N and --pcapng into *c: 1 consumed, 0 not these, -1 error. */
+int capture_opt_parse(int argc, char **argv, int *i, struct ust_pcap_opts *c);
+/* The capture on dev as the options say; on failure one line naming the
+ * file and the system's reason ("--pcap x.pcap: No such file or directory"). */
+int capture_open(struct ust_dev *dev, const char *path, const struct ust_pcap_opts *c);
 
 /* ---- trace sink (link_setup.c) --------------------------------------------
  * Prints "  +0.001234 hostA ip    rx ..." lines: time relative to t0, an

@@ -39,7 +39,7 @@ static void demo_usage(FILE *out)
 {
     fprintf(out,
             "usage: ustack demo [--seed N] [--loss PCT] [--bytes N] [--congestion NAME]\n"
-            "                  [--trace] [--pcap FILE]\n"
+            "                  [--trace [LIST]] [--pcap FILE] [--snaplen N] [--pcapng]\n"
             "Runs a simulated network (two hosts, a router, two lossy switched links) in\n"
             "this process and narrates ARP, routing, fragmentation, ping and a TCP\n"
             "connection (handshake, transfer, close). No root needed.\n"
@@ -47,9 +47,15 @@ static void demo_usage(FILE *out)
             "  --loss PCT    percentage of frames each cable drops (default 2)\n"
             "  --bytes N     bytes the TCP connection carries (default 200000)\n"
             "  --congestion NAME  TCP congestion control: newreno (default), cubic, bbr\n"
-            "  --trace       trace everything: set-up, the ping series, every TCP segment\n"
+            "  --trace [LIST]  trace everything: set-up, the ping series, every TCP segment;\n"
+            "                LIST picks categories: dev,eth,arp,link,ip,icmp,udp,tcp,cc,all\n"
+            "                (cc: cwnd, ssthresh, srtt, rto, window after each ACK)\n"
             "  --pcap FILE   capture host A's NIC into FILE (default ustack-demo.pcap;\n"
-            "                - = standard output, and the story goes to stderr)\n");
+            "                - = standard output, and the story goes to stderr)\n"
+            "  --snaplen N   bytes of each frame kept in the capture (default 262144)\n"
+            "  --pcapng      write pcapng (also for a .pcapng FILE); with --trace, frames\n"
+            "                carry the stack's reasons (retransmission and why, drops,\n"
+            "                state changes) as comments\n");
 }
 
 static int demo_parse(int argc, char **argv, struct demo_opts *o)
@@ -63,8 +69,12 @@ static int demo_parse(int argc, char **argv, struct demo_opts *o)
             demo_usage(stdout);
             return CLI_EXIT_OK;
         }
-        if (!strcmp(argv[i], "--trace")) {
-            o->trace = true;
+        if ((r = trace_opt_parse(argc, argv, &i, &o->trace, &o->trace_cats)) != 0) {
+            if (r < 0)
+                return CLI_EXIT_USAGE;
+        } else if ((r = capture_opt_parse(argc, argv, &i, &o->capture)) != 0) {
+            if (r < 0)
+                return CLI_EXIT_USAGE;
         } else if ((r = opt_value(argc, argv, &i, "--seed", &v)) != 0) {
             unsigned long seed;
             if (r < 0 || parse_uint("--seed", v, 0, 4294967295ul, &seed))
@@ -125,6 +135,8 @@ static int build_host(struct demo *d, int h)
         return cli_usage_error("out of memory");
     dh->trace = (struct cli_trace){.out = d->out, .who = s->name, .muted = !d->o.trace};
     ust_stack_set_trace(dh->st, cli_trace_fn, &dh->trace);
+    if (d->o.trace)
+        ust_stack_set_trace_categories(dh->st, d->o.trace_cats);
     ust_stack_set_forwarding(dh->st, s->forwarding);
     if (ust_sim_add_stack(d->sim, dh->st) != UST_OK)
         return cli_usage_error("cannot add %s to the simulation", s->title);
@@ -138,8 +150,8 @@ static int build_host(struct demo *d, int h)
         f.delay = lan_delay[ns->lan];
         f.jitter = lan_jitter[ns->lan];
         ust_sim_set_faults(dh->nic[n], UST_SIM_TX, &f);
-        if (h == HOST_A && n == 0 && ust_dev_pcap_open(dh->nic[n], d->o.pcap) != UST_OK)
-            return cli_usage_error("--pcap %s: cannot write the capture", d->o.pcap);
+        if (h == HOST_A && n == 0 && capture_open(dh->nic[n], d->o.pcap, &d->o.capture) != 0)
+            return CLI_EXIT_USAGE;
         if (ust_iface_add(dh->st, dh->nic[n], ns->addr, ns->prefix_len) < 0)
             return cli_usage_error("cannot give %s its address", s->title);
     }

@@ -38,6 +38,8 @@ struct demo_opts {
     const char *pcap;
     size_t bytes;      /* --bytes: the TCP transfer */
     const char *congestion; /* --congestion: cfg.tcp_congestion (NULL: newreno) */
+    uint32_t trace_cats;    /* --trace LIST: UST_TRACE_* categories */
+    struct ust_pcap_opts capture; /* --snaplen, --pcapng */
 };
 
 #define DEMO_TCP_PORT 5001

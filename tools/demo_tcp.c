@@ -242,9 +242,10 @@ int scene_tcp_transfer(struct demo *d)
             "it arrived and it is overdue (RACK); a tail loss probe makes B report the end\n"
             "of a flight; the retransmission timer is the last resort. The congestion\n"
             "window shrinks each time. B's TCP puts out-of-order segments aside until the\n"
-            "gap is filled, so B's read() always gets the bytes in order. Shown: state\n"
-            "changes, retransmissions and loss probes only.\n\n",
-            d->o.bytes, ti.snd_mss);
+            "gap is filled, so B's read() always gets the bytes in order. %s\n\n",
+            d->o.bytes, ti.snd_mss,
+            d->o.trace ? "Shown: every\nline of the trace categories asked for."
+                       : "Shown: state\nchanges, retransmissions and loss probes only.");
     struct transfer x = {.total = d->o.bytes, .start = ust_sim_now(d->sim)};
     demo_trace_all(d, d->o.trace ? TRACE_ALL : TRACE_TCP_EVENTS);
     ust_time_t deadline = x.start + TCP_DEADLINE;

@@ -265,10 +265,10 @@ int link_opts_parse(struct link_opts *o, int argc, char **argv, int *i)
 {
     const char *v;
     int r;
-    if (!strcmp(argv[*i], "--trace")) {
-        o->trace = true;
-        return 1;
-    }
+    if ((r = trace_opt_parse(argc, argv, i, &o->trace, &o->trace_cats)) != 0)
+        return r;
+    if ((r = capture_opt_parse(argc, argv, i, &o->capture)) != 0)
+        return r;
     if (!strcmp(argv[*i], "--accept-source-route")) {
         o->accept_source_route = true;
         return 1;
@@ -380,4 +380,59 @@ int link_opts_check(const struct link_opts *o)
         return -1;
     }
     return 0;
+}
+
+/* ---- --trace [LIST], --snaplen, --pcapng --------------------------------- */
+
+int trace_opt_parse(int argc, char **argv, int *i, bool *on, uint32_t *cats)
+{
+    const char *arg = argv[*i];
+    if (strcmp(arg, "--trace") != 0 && strncmp(arg, "--trace=", 8) != 0)
+        return 0;
+    *on = true;
+    *cats = UST_TRACE_ALL & ~UST_TRACE_CC; /* every layer; cc when named */
+    if (arg[7] == '=') {
+        if (ust_trace_parse_categories(arg + 8, cats) != UST_OK) {
+            cli_usage_error("--trace: '%s' is not a list of dev, eth, arp, link, ip, icmp, "
+                            "udp, tcp, cc, all", arg + 8);
+            return -1;
+        }
+        return 1;
+    }
+    uint32_t named;
+    if (*i + 1 < argc && argv[*i + 1][0] != '-' &&
+        ust_trace_parse_categories(argv[*i + 1], &named) == UST_OK) {
+        *cats = named;
+        (*i)++;
+    }
+    return 1;
+}
+
+int capture_opt_parse(int argc, char **argv, int *i, struct ust_pcap_opts *c)
+{
+    const char *v;
+    int r;
+    if (!strcmp(argv[*i], "--pcapng")) {
+        c->format = UST_PCAP_NG;
+        return 1;
+    }
+    if ((r = opt_value(argc, argv, i, "--snaplen", &v)) != 0) {
+        unsigned long n;
+        if (r < 0 || parse_uint("--snaplen", v, 0, 262144, &n) != 0)
+            return -1;
+        c->snaplen = (unsigned)n; /* 0: the default, as tcpdump -s 0 */
+        return 1;
+    }
+    return 0;
+}
+
+int capture_open(struct ust_dev *dev, const char *path, const struct ust_pcap_opts *c)
+{
+    errno = 0;
+    int rc = ust_dev_pcap_open_opts(dev, path, c);
+    if (rc == UST_OK)
+        return 0;
+    /* The file and the system's reason, as tcpdump -w says it. */
+    int e = errno ? errno : ust_err_to_errno(rc);
+    return cli_usage_error("--pcap %s: %s", path, strerror(e));
 }

@@ -71,9 +71,8 @@ static int configure(const struct link_opts *o, struct link_ctx *c)
         return cli_usage_error("--host-addr %s/%d: cannot configure %s on the Linux side: %s",
                                ust_ip4_str(o->host_addr, a), o->host_prefix_len, o->tap,
                                ust_strerror(rc));
-    if (o->pcap && (rc = ust_dev_pcap_open(c->dev, o->pcap)) != UST_OK)
-        return cli_usage_error("--pcap %s: cannot write the capture: %s", o->pcap,
-                               ust_strerror(rc));
+    if (o->pcap && (rc = capture_open(c->dev, o->pcap, &o->capture)) != 0)
+        return rc;
     if ((rc = ust_iface_add(c->st, c->dev, o->addr, o->prefix_len)) < 0)
         return cli_usage_error("--addr %s/%d: cannot add the address: %s",
                                ust_ip4_str(o->addr, a), o->prefix_len, ust_strerror(rc));
@@ -125,8 +124,10 @@ int link_open(const struct link_opts *o, struct link_ctx *c)
     c->out = o->pcap && !strcmp(o->pcap, "-") ? stderr : stdout;
     c->trace.out = stderr;
     c->trace.t0 = ust_clock_monotonic();
-    if (o->trace)
+    if (o->trace) {
         ust_stack_set_trace(c->st, cli_trace_fn, &c->trace);
+        ust_stack_set_trace_categories(c->st, o->trace_cats);
+    }
     int rc = open_tap(o, c);
     /* The loop installs the monotonic clock: create it before anything is
      * sent, so that the first frames (gratuitous ARP) carry real times. */

@@ -121,11 +121,34 @@ UST_API struct ust_dev *ust_dev_loopback_new(struct ust_stack *st);
 
 /* ---- middleware -------------------------------------------------------- */
 /* Captures every frame the device sends or receives into a pcap file
- * (LINKTYPE_ETHERNET or LINKTYPE_RAW for IP links, nanosecond timestamps).
- * path "-" writes to standard output. Returns 0 or a negative ust_err. */
+ * (LINKTYPE_ETHERNET or LINKTYPE_RAW for IP links, nanosecond timestamps:
+ * wall-clock time on TAP/TUN devices, the stack's clock elsewhere, e.g.
+ * the simulator's virtual time). The file is flushed at least once a
+ * second (a timer of the stack, so an idle link flushes too) and when the
+ * capture is closed or the device or stack freed, so a reader can follow
+ * it while it grows. path "-" writes to standard output (flushed every
+ * frame). A path ending in ".pcapng" writes pcapng. Returns 0 or a
+ * negative ust_err; when the file cannot be created, errno keeps the
+ * system's reason (e.g. ENOENT: strerror(errno) names it). */
 UST_API int ust_dev_pcap_open(struct ust_dev *dev, const char *path);
+enum ust_pcap_format {
+    UST_PCAP_AUTO,    /* pcapng if the path ends in ".pcapng", else pcap */
+    UST_PCAP_CLASSIC, /* libpcap format, magic 0xa1b23c4d (nanoseconds) */
+    UST_PCAP_NG,      /* pcapng: section header, one interface block with the
+                         device's name and MTU, enhanced packet blocks with the
+                         direction and, while tracing is on, the stack's reason
+                         for the frame as a comment */
+};
+struct ust_pcap_opts {
+    unsigned snaplen;            /* bytes kept of each frame; 0: 262144 (as tcpdump) */
+    enum ust_pcap_format format;
+};
+/* ust_dev_pcap_open with options (opts NULL: the defaults). */
+UST_API int ust_dev_pcap_open_opts(struct ust_dev *dev, const char *path,
+                                   const struct ust_pcap_opts *opts);
 /* Same onto an already open FILE* (not closed by the stack). */
 UST_API int ust_dev_pcap_attach(struct ust_dev *dev, void *file);
+/* Flushes and closes the capture (freeing the device or stack does too). */
 UST_API void ust_dev_pcap_close(struct ust_dev *dev);
 
 /* Token-bucket shaper on the transmit side: rate in bits per second, burst

@@ -117,6 +117,26 @@ typedef void (*ust_trace_fn)(void *ctx, ust_time_t now, const char *layer, const
 UST_API void ust_stack_set_trace(struct ust_stack *st, ust_trace_fn fn, void *ctx);
 /* A ready-made trace sink printing "  +12.345678 ip    rx ..." lines to a FILE*. */
 UST_API void ust_trace_to_file(void *file, ust_time_t now, const char *layer, const char *msg);
+/* Trace categories: which layers report (all by default). A category that
+ * is off costs one mask test at each of its trace points: its lines are
+ * never formatted. UST_TRACE_CC is TCP's congestion state (cwnd, ssthresh,
+ * srtt, rto, the peer's window) after each ACK, off unless asked for. */
+enum ust_trace_category {
+    UST_TRACE_DEV = 1u << 0,  /* devices, captures, shaper, faults, interfaces */
+    UST_TRACE_ETH = 1u << 1,
+    UST_TRACE_ARP = 1u << 2,
+    UST_TRACE_IP = 1u << 3,   /* IPv4, routes, fragments */
+    UST_TRACE_ICMP = 1u << 4,
+    UST_TRACE_UDP = 1u << 5,
+    UST_TRACE_TCP = 1u << 6,  /* segments, state changes, loss recovery */
+    UST_TRACE_CC = 1u << 7,   /* cwnd/ssthresh/srtt/rto/window after each ACK */
+    UST_TRACE_ALL = (1u << 8) - 1,
+};
+UST_API void ust_stack_set_trace_categories(struct ust_stack *st, uint32_t categories);
+/* "tcp,cc" -> UST_TRACE_TCP | UST_TRACE_CC; names: dev, eth, arp, link
+ * (eth and arp), ip, icmp, udp, tcp, cc, all. Returns 0 or UST_ERR_INVAL
+ * (an unknown or empty name). */
+UST_API int ust_trace_parse_categories(const char *list, uint32_t *categories);
 
 /* ---- ICMP echo (ping) ------------------------------------------------- */
 enum ust_ping_event {

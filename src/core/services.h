@@ -11,16 +11,31 @@
 #define UST_SERVICES_H
 
 #include <stdbool.h>
+#include <stdint.h>
 
 #include "core/timer.h"
 #include "ustack/stack.h"
 #include "ustack/stats.h"
 #include "ustack/types.h"
 
+/* The stack's reasons for the frame being handled or sent (trace.h), for
+ * packet comments in a pcapng capture: kept only while a capture wants
+ * them and tracing is on. */
+#define TRACE_NOTE_LEN 200
+struct trace_notes {
+    unsigned wanted;       /* captures that write comments (dev_pcap.c) */
+    unsigned rx_depth;     /* > 0: a received frame is being handled */
+    uint16_t rx_len, tx_len;
+    char rx[TRACE_NOTE_LEN]; /* about the received frame being handled */
+    char tx[TRACE_NOTE_LEN]; /* about the frame being sent */
+};
+
 struct ust_services {
     struct timer_heap timers; /* timer.c */
     ust_trace_fn trace_fn;    /* trace.h: NULL while tracing is off */
     void *trace_ctx;
+    uint32_t trace_hidden;    /* UST_TRACE_* categories not shown (0: all shown) */
+    struct trace_notes notes;
 };
 
 static inline struct ust_services *stack_services(struct ust_stack *st)

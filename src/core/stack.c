@@ -40,6 +40,7 @@ struct ust_stack *ust_stack_new(const struct ust_config *cfg)
         st->cfg.ip_default_ttl = UST_DEFAULT_TTL;
     rng_seed(&st->rng, st->cfg.seed);
     st->net.next_id = (uint16_t)rng_next(&st->rng);
+    stack_services(st)->trace_hidden = UST_TRACE_CC; /* per-ACK lines: only when asked */
     if (timer_heap_init(&stack_services(st)->timers) != UST_OK || arp_init(st) != UST_OK ||
         udp_init(st) != UST_OK || tcp_init(st) != UST_OK || stack_register_protocols(st) != UST_OK) {
         ust_stack_free(st);

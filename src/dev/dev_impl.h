@@ -76,6 +76,7 @@ struct ust_dev {
     const struct dev_poll_ops *drv_poll; /* driver-internal poll, NULL none */
     const struct dev_txq_ops *txq; /* driver transmit queue, NULL: ops.transmit */
     int failed;              /* errno of the failure that ended the device, 0: working */
+    bool wall_clock;         /* a real wire (TAP/TUN): captures stamp wall-clock time */
 };
 
 /* Sends a complete frame (link header included). Consumes p. Passes it

@@ -166,6 +166,7 @@ static struct ust_dev *tuntap_open(struct ust_stack *st, const char *ifname, uns
         return NULL;
     }
     t->dev = dev;
+    dev->wall_clock = true; /* captures line up with the host's (tcpdump's) */
     TRACE(st, "dev", "%s: %s open fd %d mtu %u", dev->name, kind == IFF_TAP ? "tap" : "tun", fd,
           mtu);
     (void)ust_dev_tap_set_tx(dev, UST_TAP_TX_AUTO);

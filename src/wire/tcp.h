@@ -65,6 +65,12 @@ size_t tcp_opts_len(const struct tcp_opts *o);
  * follow the header in buf. Returns the header length or WIRE_NOSPACE. */
 int tcp_emit(const struct tcp_hdr *h, uint32_t src, uint32_t dst, uint8_t *buf, size_t cap,
              size_t payload_len);
+/* tcpdump's text of the flags, e.g. "[S.]", "[P.]", "[F.]", "[R]". */
+#define TCP_FLAGS_TEXT_LEN 12
+void tcp_flags_text(uint8_t flags, char out[TCP_FLAGS_TEXT_LEN]);
+/* tcpdump's text of an option list as on the wire, e.g.
+ * "[mss 1460,sackOK,TS val 1 ecr 0,nop,wscale 7]"; its length. */
+size_t tcp_options_text(const uint8_t *opts, size_t len, char *out, size_t cap);
 /* Parses options only (exposed for tests). */
 int tcp_parse_options(const uint8_t *opts, size_t len, struct tcp_opts *o);
 

@@ -217,6 +217,7 @@ def test_unwritable_pcap_is_a_usage_error(netns):
     assert rc == 2, err
     assert out == ""
     assert err.count("\n") == 1 and err.startswith("ustack: --pcap /nonexistent-dir/x.pcap: "), err
+    assert err.endswith(": No such file or directory\n"), err  # the system's reason, kept
 
 
 def ustack_ping_via_linux(netns, dst, *args):

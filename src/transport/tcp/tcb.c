@@ -228,6 +228,7 @@ void tcp_set_state(struct tcb *t, enum ust_tcp_state s)
     char b[64];
     TCB_TRACE(t, "%s %s -> %s", tcb_str(t, b, sizeof(b)), ust_tcp_state_name(old),
               ust_tcp_state_name(s));
+    TRACE_NOTE(t->st, "TCP %s -> %s", ust_tcp_state_name(old), ust_tcp_state_name(s));
     if (counts_as_established(old) && !counts_as_established(s) && ts->CurrEstab)
         ts->CurrEstab--;
     if (counts_as_established(s) && !counts_as_established(old))

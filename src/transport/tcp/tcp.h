@@ -223,7 +223,19 @@ struct tcp_rcv {
 
 /* Loss recovery (RFC 6582, RFC 6675, RFC 8985) and the SACK scoreboard;
  * the congestion window itself is in cc (cc.h). */
+/* What last decided that segments must be sent again: named in the trace
+ * line and the capture's comment of each retransmission. */
+enum tcp_rexmit_cause {
+    TCP_REXMIT_UNKNOWN,
+    TCP_REXMIT_RTO,      /* RFC 6298 5.4: the retransmission timer expired */
+    TCP_REXMIT_FAST,     /* RFC 5681 3.2 / RFC 6675 5: duplicate ACKs, SACK holes */
+    TCP_REXMIT_RACK,     /* RFC 8985 6: RACK found them lost */
+    TCP_REXMIT_TLP,      /* RFC 8985 7: a tail loss probe */
+};
+const char *tcp_rexmit_cause_name(enum tcp_rexmit_cause c);
+
 struct tcp_recovery {
+    uint8_t rexmit_cause;       /* enum tcp_rexmit_cause of the retransmissions now */
     bool fast_recovery;         /* fast recovery (RFC 6582, RFC 6675; RACK's too) */
     bool rto_recovery;          /* RACK: after an RTO, until SND.UNA passes recover */
     bool rack_on;               /* RACK-TLP detects losses (RFC 8985; needs SACK) */
@@ -734,6 +746,14 @@ void tcp_fill_info(const struct tcb *tcb, struct ust_tcp_info *info);
 void tcp_notify(struct tcb *tcb);
 
 #define TCB_TRACE(tcb, ...) TRACE((tcb)->st, "tcp", __VA_ARGS__)
+/* tcp_trace.c: one segment's trace line, source -> destination whatever
+ * the direction, tcpdump's flags and (on SYNs) options; `hdr` is the TCP
+ * header as on the wire; `why` ("" none) is appended. */
+void tcp_trace_seg(struct ust_stack *st, const char *dir, ust_ip4_t src, ust_ip4_t dst,
+                   const uint8_t *hdr, uint32_t len, const char *why);
+/* The "cc" category's line after an ACK: cwnd, ssthresh, srtt, rto, the
+ * peer's window and what is in flight. */
+void tcp_trace_cc(const struct tcb *tcb, uint32_t ack);
 /* The TCB a timer embedded in it belongs to. */
 #define TCB_OF(tm, field) ((struct tcb *)((char *)(tm) - offsetof(struct tcb, field)))
 

@@ -135,6 +135,7 @@ static void ack_duplicate(struct tcb *t, const struct seg *s, uint32_t old_wnd)
         t->ctr.fast_retrans++;
         char b[64];
         TCB_TRACE(t, "%s fast retransmit at %u", tcb_str(t, b, sizeof(b)), t->snd.una);
+        t->rec.rexmit_cause = TCP_REXMIT_FAST;
         t->rec.recover = t->snd.max;
         t->rec.fast_recovery = true;
         tcp_undo_recovery_start(t); /* the window before, for Eifel (tcp_undo.c) */
@@ -230,5 +231,6 @@ bool tcp_ack_input(struct tcb *t, const struct seg *s)
         t->snd.wl1 = s->seq;
         t->snd.wl2 = s->ack;
     }
+    tcp_trace_cc(t, s->ack);
     return ack_of_fin(t);
 }

@@ -948,6 +948,7 @@ void tcp_input(struct ust_stack *st, const struct ipv4_hdr *ip, const uint8_t *b
     }
     struct seg s = {.h = &h, .seq = h.seq, .ack = h.ack, .flags = h.flags, .wnd = h.wnd,
                     .data = buf + h.hdr_len, .len = (uint32_t)(len - h.hdr_len)};
+    tcp_trace_seg(st, "rx", ip->src, ip->dst, buf, s.len, "");
     struct tcb *t = tcb_lookup(st, ip->dst, h.dport, ip->src, h.sport);
     if (t && t->state == UST_TCP_TIME_WAIT && (h.flags & TCP_SYN)) {
         t = time_wait_syn(t, &s, ip);
@@ -957,8 +958,7 @@ void tcp_input(struct ust_stack *st, const struct ipv4_hdr *ip, const uint8_t *b
     if (!t)
         t = tcb_lookup_listener(st, ip->dst, h.dport);
     if (!t || t->state == UST_TCP_CLOSED) { /* 3.10.7.1 */
-        TRACE(st, "tcp", "rx %s:%u->%s:%u no connection", ust_ip4_str(ip->src, a), h.sport,
-              ust_ip4_str(ip->dst, b), h.dport);
+        TRACE(st, "tcp", "drop: no connection to %s:%u", ust_ip4_str(ip->dst, b), h.dport);
         /* a RST never answers a RST; the others within the bucket */
         if (!(h.flags & TCP_RST) && tcp_rst_allowed(st))
             tcp_reply_reset(st, ip->src, ip->dst, &h, seg_seqlen(&s));
@@ -968,9 +968,6 @@ void tcp_input(struct ust_stack *st, const struct ipv4_hdr *ip, const uint8_t *b
         listen_input(t, ip, &s);
         return;
     }
-    char tb[64];
-    TCB_TRACE(t, "rx %s %s flags 0x%02x seq %u ack %u len %u win %u", tcb_str(t, tb, sizeof(tb)),
-              ust_tcp_state_name(t->state), h.flags, h.seq, h.ack, s.len, h.wnd);
     if (t->state == UST_TCP_SYN_SENT)
         syn_sent_input(t, ip, &s);
     else

@@ -86,30 +86,23 @@ uint32_t tcp_rcv_window(const struct tcb *t)
     return wnd > max ? max : wnd;
 }
 
-static void flags_str(uint8_t f, char out[12])
+/* Why this segment goes (again): "retransmission (RTO)", "tail loss
+ * probe (new data)", or "" for a first transmission. Also the capture's
+ * comment on the frame (core/trace.h TRACE_NOTE_TX). */
+static const char *xmit_why(const struct tcb *t, uint32_t seq, uint8_t flags, uint32_t len,
+                            char *buf, size_t cap)
 {
-    int n = 0;
-    if (f & TCP_SYN) out[n++] = 'S';
-    if (f & TCP_FIN) out[n++] = 'F';
-    if (f & TCP_RST) out[n++] = 'R';
-    if (f & TCP_PSH) out[n++] = 'P';
-    if (f & TCP_URG) out[n++] = 'U';
-    if (f & TCP_ECE) out[n++] = 'E';
-    if (f & TCP_CWR) out[n++] = 'W';
-    if (f & TCP_ACK) out[n++] = '.';
-    out[n] = 0;
-}
-
-/* The per-segment trace line; nothing is formatted while tracing is off
- * (this runs for every frame sent). */
-static void trace_tx(const struct tcb *t, const struct tcp_hdr *h, uint32_t len)
-{
-    if (!trace_on(t->st))
-        return;
-    char b[64], fs[12];
-    flags_str(h->flags, fs);
-    TCB_TRACE(t, "tx %s [%s] seq %u ack %u len %u win %u", tcb_str(t, b, sizeof(b)), fs, h->seq,
-              h->ack, len, h->wnd);
+    bool rexmit = (len || (flags & (TCP_SYN | TCP_FIN))) && seq_lt(seq, t->snd.max);
+    if (rexmit && t->rack.tlp_probing)
+        snprintf(buf, cap, "retransmission (TLP)");
+    else if (rexmit)
+        snprintf(buf, cap, "retransmission (%s)",
+                 tcp_rexmit_cause_name((enum tcp_rexmit_cause)t->rec.rexmit_cause));
+    else if (t->rack.tlp_probing && len)
+        snprintf(buf, cap, "tail loss probe (new data)");
+    else
+        buf[0] = '\0';
+    return buf;
 }
 
 /* Hands a finished segment to IP (or to the test seam). */
@@ -220,9 +213,18 @@ static int tcp_xmit(struct tcb *t, uint32_t seq, uint8_t flags, uint32_t data_of
         pkt_free(p);
         return UST_ERR_NOMEM;
     }
-    trace_tx(t, &h, len);
+    if (trace_on(st)) {
+        char why[48];
+        xmit_why(t, seq, h.flags, len, why, sizeof(why));
+        tcp_trace_seg(st, "tx", t->laddr, t->raddr, hdr, len, why);
+        if (why[0])
+            TRACE_NOTE_TX(st, "TCP %s", why);
+    }
     tcp_pacing_sent(t, len);
-    return tcp_send_pkt(st, t->laddr, t->raddr, tos, t->so.ttl, t->so.ip_opts, t->so.ip_opt_len, p);
+    int rc = tcp_send_pkt(st, t->laddr, t->raddr, tos, t->so.ttl, t->so.ip_opts,
+                          t->so.ip_opt_len, p);
+    trace_note_tx_clear(st); /* the note was this segment's only */
+    return rc;
 }
 
 static void start_rtt_timing(struct tcb *t, uint32_t seq)
@@ -452,9 +454,7 @@ void tcp_reply_reset(struct ust_stack *st, ust_ip4_t src, ust_ip4_t dst, const s
         pkt_free(p);
         return;
     }
-    char a[16], b[16];
-    TRACE(st, "tcp", "tx RST %s:%u->%s:%u seq %u ack %u (no connection)", ust_ip4_str(dst, a),
-          h.sport, ust_ip4_str(src, b), h.dport, h.seq, h.ack);
+    tcp_trace_seg(st, "tx", dst, src, hdr, 0, "(no connection)");
     stack_stats(st)->tcp.OutRsts++;
     tcp_send_pkt(st, dst, src, 0, 0, NULL, 0, p);
 }
@@ -488,8 +488,6 @@ void tcp_send_synack_stateless(struct ust_stack *st, const struct tcp_synack *sa
         pkt_free(p);
         return;
     }
-    char a[16];
-    TRACE(st, "tcp", "tx cookie SYN,ACK %u->%s:%u seq %u ack %u", h.sport,
-          ust_ip4_str(sa->raddr, a), h.dport, h.seq, h.ack);
+    tcp_trace_seg(st, "tx", sa->laddr, sa->raddr, hdr, 0, "(SYN cookie)");
     tcp_send_pkt(st, sa->laddr, sa->raddr, sa->tos, sa->ttl, sa->ip_opts, sa->ip_opt_len, p);
 }

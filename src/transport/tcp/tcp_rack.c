@@ -327,6 +327,7 @@ static void on_losses(struct tcb *t, const struct lost *lo)
     char b[64];
     if (!lo->n)
         return;
+    t->rec.rexmit_cause = TCP_REXMIT_RACK;
     if (t->rec.fast_recovery || t->rec.rto_recovery) {
         if (lo->rexmit)
             TCB_TRACE(t, "%s RACK: retransmission lost, sending it again",

@@ -123,6 +123,7 @@ static void on_rexmt(struct ust_stack *st, struct ust_timer *tm, ust_time_t now)
         t->rec.dupacks = 0;
         tcp_sack_on_rto(t); /* kept unless the receiver reneged (RFC 6675 5.1) */
     }
+    t->rec.rexmit_cause = TCP_REXMIT_RTO;
     TCB_TRACE(t, "%s retransmission timeout #%u, rto %llu ms", tcb_str(t, b, sizeof(b)),
               t->rxt.retries, (unsigned long long)(tcp_rtt_rto(&t->rtt) / UST_MSEC));
     if (handshake)

@@ -80,6 +80,7 @@ static uint32_t probe_retransmit(struct tcb *t)
     uint32_t len = g->end - g->start;
     uint32_t seq = len > t->opt.mss ? g->end - t->opt.mss : g->start;
     tcp_request_rexmit(t, seq, g->end - seq);
+    t->rec.rexmit_cause = TCP_REXMIT_TLP;
     tcp_output(t);
     return t->tx_req.sent ? seq : t->snd.max;
 }
