@@ -8,6 +8,7 @@
 
 /* The parser is part of the ustack command: compile it in directly. */
 #include "../../tools/link_opts.c"
+#include "../../tools/opt_size.c"
 
 static void test_category_names(void **state)
 {
