@@ -1,0 +1,216 @@
+"""`ustack netstat` through the built binary: -i and --json against a known
+connection (a Linux client's transfer through ustack's echo service), and
+the control-socket directory as users meet it: a user who may not connect
+gets "permission denied" and exit 1, the socket of an instance killed with
+SIGKILL is removed (ours) or skipped (someone else's) while the live
+instances are still listed, and a new instance starts over a stale socket
+with its own name.
+
+The tests that scan /run/ustack run in a mount namespace of their own with
+an empty tmpfs on /run/ustack, so they see only their own instances."""
+import json
+import os
+import re
+import subprocess
+
+import pytest
+
+from conftest import USTACK, stop_process, wait_until
+
+US, LINUX = "203.0.113.2", "203.0.113.1"
+US2, LINUX2 = "198.51.100.2", "198.51.100.1"
+NOBODY = ["setpriv", "--reuid=65534", "--regid=65534", "--clear-groups"]
+NBYTES = 300_000
+
+# Connects to ustack's echo port, sends NBYTES, reads them back, prints its
+# port and holds the connection until told to close.
+ECHO_CLIENT = f"""
+import socket, sys, threading
+s = socket.create_connection(("{US}", 7), timeout=120)
+data = bytes(i % 251 for i in range({NBYTES}))
+threading.Thread(target=s.sendall, args=(data,), daemon=True).start()
+got = bytearray()
+while len(got) < len(data):
+    d = s.recv(65536)
+    if not d:
+        break
+    got += d
+print(s.getsockname()[1], "same" if got == data else "different", flush=True)
+sys.stdin.readline()
+s.close()
+"""
+
+
+def serve(netns, tap="tap0", us=US, linux=LINUX, extra=()):
+    return netns.serve(tap, f"{us}/24", host_addr=f"{linux}/24", extra=list(extra))
+
+
+def netstat(netns, *args, user=(), rc=0):
+    code, out, err = netns.run(list(user) + [USTACK, "netstat", *args], timeout=60)
+    assert code == rc, f"netstat {' '.join(args)}: exit {code}, not {rc}\n{out}\n{err}"
+    return out, err
+
+
+def netstat_json(netns, *args):
+    out, _ = netstat(netns, "--json", *args)
+    return json.loads(out)
+
+
+def conn_of(doc, lport, rport):
+    [inst] = doc["instances"]
+    found = [s for s in inst["sockets"] if s["local_port"] == lport and s["remote_port"] == rport]
+    return found[0] if found else None
+
+
+@pytest.fixture
+def private_run(netns):
+    """Routes netns's commands through a mount namespace whose /run/ustack
+    is an empty tmpfs of this test's own."""
+    os.makedirs("/run/ustack", mode=0o755, exist_ok=True)  # the mount point
+    holder = subprocess.Popen(
+        ["unshare", "--mount", "--propagation", "private", "sh", "-c",
+         "mount -t tmpfs -o mode=0755 ustack-test /run/ustack && echo mounted "
+         "&& exec sleep 100000"], stdout=subprocess.PIPE, text=True)
+    try:
+        assert holder.stdout.readline().strip() == "mounted"
+        base = netns.cmd
+        netns.cmd = lambda argv: (["nsenter", f"--mount=/proc/{holder.pid}/ns/mnt", "--"]
+                                  + base(argv))
+        yield netns
+        netns.cleanup()  # the instances live in this mount namespace
+        netns.cmd = base
+    finally:
+        stop_process(holder)
+
+
+def test_json_and_info_show_a_known_transfer(netns, tmp_path):
+    ctl = str(tmp_path / "ctl.sock")
+    u = serve(netns, extra=["--tcp-echo", "7", "--congestion", "cubic", "--ctl", ctl])
+    c = subprocess.Popen(netns.cmd(["/usr/bin/python3", "-c", ECHO_CLIENT]),
+                         stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
+    netns.procs_raw.append(c)
+    port, same = c.stdout.readline().split()
+    assert same == "same"
+    port = int(port)
+    # The client has every byte back; ustack has its ACK for them soon.
+    wait_until(lambda: conn_of(netstat_json(netns, "-i", "--ctl", ctl), 7, port)["tcp_info"]
+               ["bytes_acked"] == NBYTES, 60, "ustack seeing its echo acknowledged")
+    doc = netstat_json(netns, "-i", "--ctl", ctl)
+    assert doc["version"] == 1
+    [inst] = doc["instances"]
+    assert inst["pid"] == u.proc.pid and inst["ctl"] == ctl
+    conn = conn_of(doc, 7, port)
+    assert conn["proto"] == "tcp" and conn["state"] == "ESTABLISHED"
+    assert conn["local_address"] == US and conn["remote_address"] == LINUX
+    assert conn["recv_q"] == 0 and conn["send_q"] == 0
+    info = conn["tcp_info"]
+    assert info["bytes_received"] == NBYTES and info["bytes_acked"] == NBYTES
+    # every byte went at least once, resent ones are counted on top
+    assert NBYTES <= info["bytes_sent"] <= NBYTES + info["bytes_retrans"]
+    assert info["cc_algo"] == "cubic" and info["unacked"] == 0
+    assert info["snd_mss"] > 0 and info["rtt_samples"] > 0 and info["rto_us"] > 0
+    assert isinstance(info["cc_state"], str)
+    listener = [s for s in inst["sockets"] if s["local_port"] == 7 and s["state"] == "LISTEN"]
+    assert len(listener) == 1 and "tcp_info" not in listener[0]
+    # Without -i: the same table, no TCP_INFO.
+    plain = conn_of(netstat_json(netns, "--ctl", ctl), 7, port)
+    assert plain["state"] == "ESTABLISHED" and "tcp_info" not in plain
+    # The text of -i: the connection's row, then its ss-style line.
+    text, _ = netstat(netns, "-i", "--ctl", ctl)
+    lines = text.splitlines()
+    row = [i for i, l in enumerate(lines) if f"{US}:7 " in l and f"{LINUX}:{port} " in l]
+    assert len(row) == 1, text
+    detail = lines[row[0] + 1]
+    assert detail.startswith("\t cubic "), text
+    assert f" bytes_received:{NBYTES} " in detail and f" bytes_acked:{NBYTES} " in detail
+    c.stdin.write("close\n")
+    c.stdin.flush()
+    assert c.wait(timeout=60) == 0
+    # --stats --json: every counter (zero ones too), the text's names.
+    stats = netstat_json(netns, "--stats", "--ctl", ctl)["instances"][0]["counters"]
+    assert stats["tcp"]["PassiveOpens"] == 1 and stats["tcp"]["ActiveOpens"] == 0
+    text, _ = netstat(netns, "--stats", "--all", "--ctl", ctl)
+    names = {}
+    layer = None
+    for l in text.splitlines()[1:]:
+        if re.match(r"^  \S+:$", l):
+            layer = l.strip()[:-1]
+        else:
+            names.setdefault(layer, set()).add(l.split()[0])
+    assert {k: set(v) for k, v in stats.items()} == names
+    assert u.stop() == 0, u.stderr_text()
+
+
+def test_no_instance(private_run):
+    netns = private_run
+    out, err = netstat(netns)
+    assert out.split() == ["Proto", "Recv-Q", "Send-Q", "Local", "Address", "Foreign",
+                           "Address", "State", "PID/Program", "name"]
+    assert "no running ustack instance" in err
+    assert netstat_json(netns) == {"version": 1, "instances": []}
+
+
+def test_permission_denied_is_said_and_fails(private_run):
+    netns = private_run
+    u = serve(netns, extra=["--tcp-echo", "7"])
+    path = f"/run/ustack/{u.proc.pid}.sock"
+    assert f"control socket {path}" in u.banner
+    for args in ((), ("--json",), ("--ctl", path)):
+        out, err = netstat(netns, *args, user=NOBODY, rc=1)
+        assert err == f"ustack: netstat: permission denied: {path}\n", err
+        if "--json" in args:
+            assert json.loads(out)["instances"] == []
+        else:
+            assert out == ""
+    # root may: the same instance answers
+    out, _ = netstat(netns)
+    assert re.search(rf"0\.0\.0\.0:7 .* LISTEN\s+{u.proc.pid}/ustack$", out, re.M), out
+    assert u.stop() == 0, u.stderr_text()
+
+
+def plant_stale(netns, path, uid):
+    """A socket file nobody listens on, owned by uid (as a killed instance
+    of that user would leave)."""
+    netns.run(["/usr/bin/python3", "-c",
+               "import os, socket, sys\n"
+               "s = socket.socket(socket.AF_UNIX)\n"
+               "s.bind(sys.argv[1])\n"
+               "s.close()\n"
+               "os.chown(sys.argv[1], int(sys.argv[2]), -1)\n", path, str(uid)], check=True)
+
+
+def exists(netns, path):
+    return netns.run(["test", "-S", path])[0] == 0
+
+
+def test_killed_instance_socket_is_cleaned_and_live_ones_listed(private_run):
+    netns = private_run
+    live = serve(netns, extra=["--tcp-echo", "7"])
+    dead = serve(netns, "tap1", US2, LINUX2, extra=["--discard", "9"])
+    dead_path = f"/run/ustack/{dead.proc.pid}.sock"
+    assert exists(netns, dead_path)
+    dead.proc.kill()  # SIGKILL: no chance to remove its control socket
+    dead.proc.wait(timeout=60)
+    dead.returncode = dead.proc.returncode
+    assert exists(netns, dead_path)
+    theirs = "/run/ustack/999999.sock"
+    plant_stale(netns, theirs, 65534)
+    out, err = netstat(netns)
+    assert re.search(rf"0\.0\.0\.0:7 .* LISTEN\s+{live.proc.pid}/ustack$", out, re.M), out
+    assert ":9 " not in out, out
+    assert (f"ustack: netstat: removed stale control socket {dead_path} (no instance listens "
+            f"on it)") in err, err
+    assert (f"ustack: netstat: skipped stale control socket {theirs} (no instance listens "
+            f"on it; owned by uid 65534)") in err, err
+    assert not exists(netns, dead_path) and exists(netns, theirs)
+    doc = netstat_json(netns)
+    assert [i["pid"] for i in doc["instances"]] == [live.proc.pid]
+    # A new instance whose control socket has the stale one's name starts.
+    again = serve(netns, "tap1", US2, LINUX2, extra=["--discard", "9", "--ctl", theirs])
+    assert f"control socket {theirs}" in again.banner
+    doc = netstat_json(netns, "--ctl", theirs)
+    assert [i["pid"] for i in doc["instances"]] == [again.proc.pid]
+    assert {s["local_port"] for s in doc["instances"][0]["sockets"]} == {9}
+    assert again.stop() == 0, again.stderr_text()
+    assert not exists(netns, theirs)
+    assert live.stop() == 0, live.stderr_text()
