@@ -134,6 +134,7 @@ def report(name, p, f, s, secs=None):
 
 
 PYTEST_RESULT = re.compile(r"^(\S+::\S+) (PASSED|FAILED|ERROR|SKIPPED|XFAIL|XPASS)\b")
+COLLECTED = re.compile(r"\bcollected (\d+) items?(?: / (\d+) deselected)?")
 
 
 def run_pytest(build):
@@ -152,6 +153,7 @@ def run_pytest(build):
               flush=True)
     cmd.append(os.path.join(ROOT, "tests", "interop"))
     lines = []
+    done, total = 0, "?"
     t0 = time.monotonic()
     with subprocess.Popen(cmd, cwd=ROOT, env=env, stdout=subprocess.PIPE,
                           stderr=subprocess.STDOUT) as proc:
@@ -164,8 +166,15 @@ def run_pytest(build):
                 ok = res in ("PASSED", "XFAIL")
                 skip = res == "SKIPPED"
                 status = "FAIL" if not (ok or skip) else "skip" if skip else "ok  "
-                name = m.group(1).replace("tests/interop/", "interop/")
-                print(f"{status} {name} ({time.monotonic() - t0:.0f}s)", flush=True)
+                name = m.group(1).replace("tests/interop/", "")
+                done += 1
+                print(f"{status} interop {done}/{total} {name} ({time.monotonic() - t0:.0f}s)",
+                      flush=True)
+                continue
+            m = COLLECTED.search(line)
+            if m:
+                total = int(m.group(1)) - int(m.group(2) or 0)
+                print(f"     interop: {total} tests (pytest, one line as each ends)", flush=True)
         rc = proc.wait()
     out = "\n".join(lines)
     last = [l for l in lines if re.search(r"\d+ (passed|failed|skipped|error)", l)]
@@ -207,13 +216,16 @@ def main():
         if f:
             failures.append((name, out))
 
-    # One line per test binary, in the order they finish.
-    with ThreadPoolExecutor(max_workers=os.cpu_count() or 2) as ex:
+    # One line per test binary, in the order they finish, counted.
+    workers = os.cpu_count() or 2
+    print(f"     C tests: {len(jobs)} (unit, simulation, fuzz corpus, examples), "
+          f"{workers} at a time", flush=True)
+    with ThreadPoolExecutor(max_workers=workers) as ex:
         futs = {ex.submit(fn, arg): name for name, fn, arg in jobs}
-        for fut in as_completed(futs):
+        for done, fut in enumerate(as_completed(futs), 1):
             name = futs[fut]
             p, f, s, out, secs = fut.result()
-            report(name, p, f, s, secs)
+            report(f"{done}/{len(jobs)} {name}", p, f, s, secs)
             add(name, (p, f, s), out)
             if s and not f and name == "check-examples":  # say what was skipped and why
                 print("\n".join("     " + l for l in out.splitlines()
