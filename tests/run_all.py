@@ -133,7 +133,8 @@ def report(name, p, f, s, secs=None):
     print(line, flush=True)
 
 
-PYTEST_RESULT = re.compile(r"^(\S+::\S+) (PASSED|FAILED|ERROR|SKIPPED|XFAIL|XPASS)\b")
+# A parametrized test's id may hold blanks: "test_x.py::test_y[--tap lo] PASSED [ 5%]".
+PYTEST_RESULT = re.compile(r"^(\S+::.+?) (PASSED|FAILED|ERROR|SKIPPED|XFAIL|XPASS)(?= |$)")
 COLLECTED = re.compile(r"\bcollected (\d+) items?(?: / (\d+) deselected)?")
 
 

@@ -163,6 +163,10 @@ static bool show(struct netstat_run *r, const char *path, char *text)
     struct netstat_snap s;
     if (!netstat_snap_parse(text, path, &s))
         return false;
+    if (!s.complete)
+        fprintf(stderr, "ustack: netstat: %s: the snapshot was cut short (over %u MiB, or "
+                        "the instance stopped answering); showing what came\n", path,
+                NETSTAT_MAX_REPLY >> 20);
     if (r->o->json) {
         netstat_json_instance(stdout, &s, view_of(r->o), r->answered == 0);
     } else {

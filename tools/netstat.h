@@ -33,6 +33,7 @@ struct netstat_snap {
     size_t nsocks;
     struct netstat_counter *ctrs;
     size_t nctrs;
+    bool complete;              /* its "end" line came: nothing was cut */
     char *text;                 /* owns every string above */
 };
 /* Parses `text` (taken over, freed by netstat_snap_free). False if it is

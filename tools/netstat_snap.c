@@ -103,14 +103,17 @@ bool netstat_snap_parse(char *text, const char *path, struct netstat_snap *s)
     }
     for (char *line = text + 13; *line;) {
         char *nl = strchr(line, '\n');
-        if (nl)
-            *nl = '\0';
+        if (!nl)
+            break; /* cut short (reply too long, or too slow): not a whole line */
+        *nl = '\0';
+        if (!strcmp(line, "end")) {
+            s->complete = true;
+            break;
+        }
         if (!add_line(s, line)) {
             netstat_snap_free(s);
             return false;
         }
-        if (!nl)
-            break;
         line = nl + 1;
     }
     return true;

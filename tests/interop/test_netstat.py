@@ -11,7 +11,9 @@ an empty tmpfs on /run/ustack, so they see only their own instances."""
 import json
 import os
 import re
+import socket
 import subprocess
+import threading
 
 import pytest
 
@@ -214,3 +216,97 @@ def test_killed_instance_socket_is_cleaned_and_live_ones_listed(private_run):
     assert again.stop() == 0, again.stderr_text()
     assert not exists(netns, theirs)
     assert live.stop() == 0, live.stderr_text()
+
+
+class FakeInstance:
+    """A control socket answering every connection with `text`: an
+    instance of another version, or one whose snapshot is cut short."""
+
+    def __init__(self, path, text):
+        self.path, self.text = str(path), text.encode()
+        self.sock = socket.socket(socket.AF_UNIX)
+        self.sock.bind(self.path)
+        self.sock.listen(4)
+        self.thread = threading.Thread(target=self._serve, daemon=True)
+        self.thread.start()
+
+    def _serve(self):
+        while True:
+            try:
+                c, _ = self.sock.accept()
+            except OSError:
+                return
+            with c:
+                c.sendall(self.text)
+
+    def close(self):
+        self.sock.shutdown(socket.SHUT_RDWR)
+        self.sock.close()
+        self.thread.join(timeout=60)
+
+
+SOCK_LINE = "sock tcp 4 3405803778 7 3405803777 40000 ESTABLISHED 0 0\n"
+
+
+def run_netstat(*args):
+    p = subprocess.run([USTACK, "netstat", *args], stdout=subprocess.PIPE,
+                       stderr=subprocess.PIPE, text=True, timeout=60)
+    return p.returncode, p.stdout, p.stderr
+
+
+def test_older_and_newer_instances_are_read(tmp_path):
+    """An instance from before TCP_INFO (no tcpinfo lines) and one from a
+    later version (a line kind and a key this netstat does not know)."""
+    old = FakeInstance(tmp_path / "old.sock", "ustack-ctl 1\npid 11\n" + SOCK_LINE
+                       + "stat tcp InSegs 5\nend\n")
+    new = FakeInstance(tmp_path / "new.sock", "ustack-ctl 1\npid 12\n" + SOCK_LINE
+                       + "tcpinfo rtt_us=1500 bytes_received=42 cc_algo=cubic new_key=7 "
+                       "new_name=x\nfuture line of a later version\nstat tcp InSegs 6\nend\n")
+    try:
+        rc, out, err = run_netstat("-i", "--json", "--ctl", old.path)
+        assert rc == 0 and err == "", err
+        [sock] = json.loads(out)["instances"][0]["sockets"]
+        assert sock["state"] == "ESTABLISHED" and "tcp_info" not in sock
+        rc, out, err = run_netstat("-i", "--ctl", old.path)
+        assert rc == 0 and len(out.splitlines()) == 2, out  # header, row, no info line
+        rc, out, err = run_netstat("-i", "--json", "--ctl", new.path)
+        assert rc == 0 and err == "", err
+        [sock] = json.loads(out)["instances"][0]["sockets"]
+        assert sock["tcp_info"] == {"rtt_us": 1500, "bytes_received": 42, "cc_algo": "cubic",
+                                    "new_key": 7, "new_name": "x"}
+        rc, out, err = run_netstat("-i", "--ctl", new.path)
+        assert rc == 0 and "\t cubic " in out and " bytes_received:42 " in out, out
+        rc, out, err = run_netstat("--stats", "--json", "--ctl", new.path)
+        assert json.loads(out)["instances"][0]["counters"] == {"tcp": {"InSegs": 6}}
+    finally:
+        old.close()
+        new.close()
+
+
+def test_cut_short_snapshot_is_said(tmp_path):
+    """A snapshot without its "end" (over the size limit, or an instance
+    that stopped answering): what came whole is shown, the cut said."""
+    fake = FakeInstance(tmp_path / "cut.sock", "ustack-ctl 1\npid 13\n" + SOCK_LINE
+                        + "stat tcp InSegs 5\nstat tcp OutSegs 12")
+    try:
+        rc, out, err = run_netstat("--stats", "--json", "--ctl", fake.path)
+        assert rc == 0, err
+        assert json.loads(out)["instances"][0]["counters"] == {"tcp": {"InSegs": 5}}
+        assert err == (f"ustack: netstat: {fake.path}: the snapshot was cut short (over 16 MiB, "
+                       "or the instance stopped answering); showing what came\n"), err
+    finally:
+        fake.close()
+
+
+def test_json_escapes_what_it_prints(tmp_path):
+    """A --ctl path with a quote, a backslash and non-ASCII bytes: the
+    document still parses, and gives the path's bytes back (as \\u00XX)."""
+    path = tmp_path / 'q"b\\\u00e9.sock'
+    fake = FakeInstance(path, "ustack-ctl 1\npid 14\n" + SOCK_LINE + "end\n")
+    try:
+        rc, out, err = run_netstat("--json", "--ctl", str(path))
+        assert rc == 0, err
+        ctl = json.loads(out)["instances"][0]["ctl"]
+        assert ctl.encode("latin-1") == os.fsencode(path)
+    finally:
+        fake.close()
