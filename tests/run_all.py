@@ -145,7 +145,9 @@ def run_pytest(build):
                    if f.startswith("test_") and f.endswith(".py"))
     if not files:
         return 0, 0, 0, ""
-    env = dict(os.environ, USTACK_BUILD=os.path.abspath(build), PYTHONDONTWRITEBYTECODE="1")
+    # unbuffered: each result line reaches us (and a CI log) when the test ends
+    env = dict(os.environ, USTACK_BUILD=os.path.abspath(build), PYTHONDONTWRITEBYTECODE="1",
+               PYTHONUNBUFFERED="1")
     cmd = ["/usr/bin/python3", "-m", "pytest", "-v", "-rs", "-p", "no:cacheprovider"]
     if importlib.util.find_spec("pytest_timeout"):
         cmd += [f"--timeout={PYTEST_TIMEOUT}", "--timeout-method=signal"]
