@@ -107,6 +107,14 @@ static bool ctl_in_use(const struct sockaddr_un *sun)
     return live;
 }
 
+/* Removes path if it is a socket: never a file someone keeps there. */
+static void unlink_socket(const char *path)
+{
+    struct stat sb;
+    if (lstat(path, &sb) == 0 && S_ISSOCK(sb.st_mode))
+        unlink(path);
+}
+
 /* May c->path be (re)placed? Not over a live instance, nor over a file
  * that is not a socket (--ctl naming a regular file by mistake). */
 static int ctl_path_free(const struct sockaddr_un *sun)
@@ -141,7 +149,9 @@ static int ctl_bind(struct ctl_server *c)
     c->fd = socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
     if (c->fd < 0)
         return -1;
-    unlink(direct ? c->path : tmp_path); /* the stale socket, or a killed start's */
+    /* direct: the stale socket ctl_path_free found; else one left by a
+     * start killed between bind and rename */
+    unlink_socket(direct ? c->path : tmp_path);
     if (bind(c->fd, (struct sockaddr *)(direct ? &sun : &tmp), sizeof(sun)) < 0)
         return -1;
     if (listen(c->fd, 16) < 0 || (!direct && rename(tmp_path, c->path) < 0)) {

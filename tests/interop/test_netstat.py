@@ -310,3 +310,24 @@ def test_json_escapes_what_it_prints(tmp_path):
         assert ctl.encode("latin-1") == os.fsencode(path)
     finally:
         fake.close()
+
+
+def test_ctl_path_is_never_put_over_a_file(netns, tmp_path):
+    """--ctl naming a regular file is refused and the file left as it was;
+    a path too long for the temporary name beside it (over 103 of the 107
+    characters) is bound directly, over a stale socket too."""
+    kept = tmp_path / "notes"
+    kept.write_text("mine\n")
+    (tmp_path / "notes.new").write_text("mine too\n")
+    code, out, err = netns.run([USTACK, "serve", "--tap", "tap0", "--addr", f"{US}/24",
+                                "--ctl", str(kept)], timeout=60)
+    assert code == 2 and f"--ctl {kept}: cannot create the control socket: File exists" in err
+    assert kept.read_text() == "mine\n" and (tmp_path / "notes.new").read_text() == "mine too\n"
+    long_path = str(tmp_path / ("x" * (105 - len(str(tmp_path)))))
+    assert len(long_path) == 106
+    plant_stale(netns, long_path, 0)
+    u = serve(netns, extra=["--ctl", long_path])
+    assert f"control socket {long_path}" in u.banner
+    assert [i["pid"] for i in netstat_json(netns, "--ctl", long_path)["instances"]] == [u.proc.pid]
+    assert u.stop() == 0, u.stderr_text()
+    assert not exists(netns, long_path)
