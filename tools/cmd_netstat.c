@@ -120,7 +120,6 @@ static char *fetch(const char *path)
     return buf;
 }
 
-
 /* What the instances said so far. */
 struct netstat_run {
     const struct netstat_opts *o;
