@@ -21,9 +21,12 @@ deps:
 
 # Installs missing packages, builds with ASan+UBSan, runs unit, simulation,
 # fuzz-corpus and interop tests; ends with "N passed, N failed[, N skipped]".
+# Progress as it goes: cmake's "[ 42%] Building ..." lines, then one line per
+# test ("ok   interop 37/125 test_x.py::name"), flushed for CI logs.
 test: deps
 	@cmake -S . -B $(TEST_BUILD) -DCMAKE_BUILD_TYPE=Debug -DUSTACK_SANITIZE=ON >/dev/null
-	@cmake --build $(TEST_BUILD) -j $(JOBS) > $(TEST_BUILD)/build.log 2>&1 || { cat $(TEST_BUILD)/build.log; exit 1; }
+	@echo "build: $(TEST_BUILD) with -j $(JOBS) (full output in $(TEST_BUILD)/build.log)"
+	@bash -c 'set -o pipefail; cmake --build $(TEST_BUILD) -j $(JOBS) 2>&1 | tee $(TEST_BUILD)/build.log | sed -un "s/^\(\[ *[0-9]*%\] \(Building\|Linking\)\)/build \1/p"' || { cat $(TEST_BUILD)/build.log; exit 1; }
 	@$(PY) tests/run_all.py --build $(TEST_BUILD)
 
 demo: build

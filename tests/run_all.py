@@ -133,7 +133,9 @@ def report(name, p, f, s, secs=None):
     print(line, flush=True)
 
 
-PYTEST_RESULT = re.compile(r"^(\S+::\S+) (PASSED|FAILED|ERROR|SKIPPED|XFAIL|XPASS)\b")
+# A parametrized test's id may hold blanks: "test_x.py::test_y[--tap lo] PASSED [ 5%]".
+PYTEST_RESULT = re.compile(r"^(\S+::.+?) (PASSED|FAILED|ERROR|SKIPPED|XFAIL|XPASS)(?= |$)")
+COLLECTED = re.compile(r"\bcollected (\d+) items?(?: / (\d+) deselected)?")
 
 
 def run_pytest(build):
@@ -143,7 +145,9 @@ def run_pytest(build):
                    if f.startswith("test_") and f.endswith(".py"))
     if not files:
         return 0, 0, 0, ""
-    env = dict(os.environ, USTACK_BUILD=os.path.abspath(build), PYTHONDONTWRITEBYTECODE="1")
+    # unbuffered: each result line reaches us (and a CI log) when the test ends
+    env = dict(os.environ, USTACK_BUILD=os.path.abspath(build), PYTHONDONTWRITEBYTECODE="1",
+               PYTHONUNBUFFERED="1")
     cmd = ["/usr/bin/python3", "-m", "pytest", "-v", "-rs", "-p", "no:cacheprovider"]
     if importlib.util.find_spec("pytest_timeout"):
         cmd += [f"--timeout={PYTEST_TIMEOUT}", "--timeout-method=signal"]
@@ -152,6 +156,7 @@ def run_pytest(build):
               flush=True)
     cmd.append(os.path.join(ROOT, "tests", "interop"))
     lines = []
+    done, total = 0, "?"
     t0 = time.monotonic()
     with subprocess.Popen(cmd, cwd=ROOT, env=env, stdout=subprocess.PIPE,
                           stderr=subprocess.STDOUT) as proc:
@@ -164,8 +169,15 @@ def run_pytest(build):
                 ok = res in ("PASSED", "XFAIL")
                 skip = res == "SKIPPED"
                 status = "FAIL" if not (ok or skip) else "skip" if skip else "ok  "
-                name = m.group(1).replace("tests/interop/", "interop/")
-                print(f"{status} {name} ({time.monotonic() - t0:.0f}s)", flush=True)
+                name = m.group(1).replace("tests/interop/", "")
+                done += 1
+                print(f"{status} interop {done}/{total} {name} ({time.monotonic() - t0:.0f}s)",
+                      flush=True)
+                continue
+            m = COLLECTED.search(line)
+            if m:
+                total = int(m.group(1)) - int(m.group(2) or 0)
+                print(f"     interop: {total} tests (pytest, one line as each ends)", flush=True)
         rc = proc.wait()
     out = "\n".join(lines)
     last = [l for l in lines if re.search(r"\d+ (passed|failed|skipped|error)", l)]
@@ -207,13 +219,16 @@ def main():
         if f:
             failures.append((name, out))
 
-    # One line per test binary, in the order they finish.
-    with ThreadPoolExecutor(max_workers=os.cpu_count() or 2) as ex:
+    # One line per test binary, in the order they finish, counted.
+    workers = os.cpu_count() or 2
+    print(f"     C tests: {len(jobs)} (unit, simulation, fuzz corpus, examples), "
+          f"{workers} at a time", flush=True)
+    with ThreadPoolExecutor(max_workers=workers) as ex:
         futs = {ex.submit(fn, arg): name for name, fn, arg in jobs}
-        for fut in as_completed(futs):
+        for done, fut in enumerate(as_completed(futs), 1):
             name = futs[fut]
             p, f, s, out, secs = fut.result()
-            report(name, p, f, s, secs)
+            report(f"{done}/{len(jobs)} {name}", p, f, s, secs)
             add(name, (p, f, s), out)
             if s and not f and name == "check-examples":  # say what was skipped and why
                 print("\n".join("     " + l for l in out.splitlines()

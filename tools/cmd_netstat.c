@@ -1,17 +1,24 @@
 /* `ustack netstat`: asks every running ustack instance (its control socket
  * in /run/ustack, or --ctl PATH) for its sockets and counters and prints
- * them like `netstat -tunap` / `netstat -s`. */
+ * them like `netstat -tunap` / `netstat -s`, with -i each connection's
+ * TCP_INFO like `ss -tin`, with --json as one JSON document.
+ *
+ * Exit status: 0 when every control socket found answered or was stale,
+ * also when there are none (an empty table, as ss prints; the note goes to
+ * stderr); 1 when one may not be connected to (permission denied) or
+ * --ctl PATH did not answer; 2 for usage errors. */
 #include <dirent.h>
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <sys/time.h>
 #include <sys/un.h>
 #include <unistd.h>
 
-#include "cli.h"
+#include "netstat.h"
 
 #define NETSTAT_MAX_REPLY (16u << 20) /* a snapshot larger than this is cut */
 
@@ -19,17 +26,24 @@ struct netstat_opts {
     const char *ctl;
     bool stats;
     bool all; /* --stats: zero counters too */
+    bool info; /* -i: TCP_INFO under each connection */
+    bool json; /* --json: one JSON document */
 };
 
 static void netstat_usage(FILE *out)
 {
     fprintf(out,
-            "usage: ustack netstat [--stats [--all]] [--ctl PATH]\n"
+            "usage: ustack netstat [-i | --stats [--all]] [--json] [--ctl PATH]\n"
             "Lists the TCP and UDP sockets of every running ustack instance (like\n"
             "netstat -tunap), read from their control sockets in " CTL_DIR ".\n"
             "  --stats      print each instance's per-layer counters instead\n"
             "  --all        with --stats: zero counters too\n"
-            "  --ctl PATH   ask only the instance listening on PATH\n");
+            "  -i, --info   each TCP connection's TCP_INFO under its row (like ss -tin)\n"
+            "  --json       one JSON document instead of text (fields: README)\n"
+            "  --ctl PATH   ask only the instance listening on PATH\n"
+            "Stale control sockets (their instance was killed) are removed when\n"
+            "ours, else skipped. Exit status 1 if a control socket may not be\n"
+            "connected to (permission denied) or --ctl PATH does not answer.\n");
 }
 
 static int netstat_parse(int argc, char **argv, struct netstat_opts *o)
@@ -46,6 +60,10 @@ static int netstat_parse(int argc, char **argv, struct netstat_opts *o)
             o->stats = true;
         else if (!strcmp(argv[i], "--all") || !strcmp(argv[i], "-a"))
             o->all = true;
+        else if (!strcmp(argv[i], "--info") || !strcmp(argv[i], "-i"))
+            o->info = true;
+        else if (!strcmp(argv[i], "--json"))
+            o->json = true;
         else if ((r = opt_value(argc, argv, &i, "--ctl", &v)) != 0) {
             if (r < 0)
                 return CLI_EXIT_USAGE;
@@ -58,6 +76,8 @@ static int netstat_parse(int argc, char **argv, struct netstat_opts *o)
     }
     if (o->all && !o->stats) /* the socket list is always complete */
         return cli_usage_error("netstat: --all only goes with --stats (zero counters too)");
+    if (o->info && o->stats)
+        return cli_usage_error("netstat: --info shows sockets, --stats counters: pick one");
     return -1;
 }
 
@@ -102,76 +122,126 @@ static char *fetch(const char *path)
     return buf;
 }
 
-static int state_from_name(const char *s)
+/* What the instances said so far. */
+struct netstat_run {
+    const struct netstat_opts *o;
+    int answered;  /* instances printed */
+    bool denied;   /* a control socket we may not connect to */
+};
+
+static enum netstat_view view_of(const struct netstat_opts *o)
 {
-    for (int i = UST_TCP_CLOSED; i <= UST_TCP_TIME_WAIT; i++)
-        if (!strcmp(ust_tcp_state_name(i), s))
-            return i;
-    return -1;
+    return o->stats ? NETSTAT_STATS : o->info ? NETSTAT_INFO : NETSTAT_SOCKETS;
 }
 
-/* One "sock ..." line into an entry. Returns false if malformed. */
-static bool parse_sock(const char *line, struct ust_sock_entry *e)
+static void print_text(const struct netstat_opts *o, const struct netstat_snap *s)
 {
-    char proto[8], state[16];
-    unsigned la, lp, ra, rp, rq, sq;
-    int fd;
-    if (sscanf(line, "sock %7s %d %u %u %u %u %15s %u %u", proto, &fd, &la, &lp, &ra, &rp,
-               state, &rq, &sq) != 9)
-        return false;
-    *e = (struct ust_sock_entry){
-        .proto = strcmp(proto, "tcp") ? IPPROTO_UDP : IPPROTO_TCP,
-        .fd = fd, .laddr = la, .lport = (uint16_t)lp, .raddr = ra, .rport = (uint16_t)rp,
-        .recv_q = rq, .send_q = sq,
-    };
-    e->state = e->proto == IPPROTO_TCP ? state_from_name(state) : UST_TCP_CLOSED;
-    return true;
-}
-
-/* Prints what one instance said; returns false if it is not a snapshot. */
-static bool show(const struct netstat_opts *o, char *text)
-{
-    long pid = 0;
-    if (strncmp(text, "ustack-ctl 1\n", 13) != 0)
-        return false;
-    char prog[32] = "-";
-    char layer[16] = "";
-    for (char *line = strtok(text, "\n"); line; line = strtok(NULL, "\n")) {
-        struct ust_sock_entry e;
-        char lay[16], name[40];
-        unsigned long long v;
-        if (sscanf(line, "pid %ld", &pid) == 1) {
-            snprintf(prog, sizeof(prog), "%ld/ustack", pid);
-            if (o->stats)
-                printf("ustack pid %ld:\n", pid);
-        } else if (!o->stats && parse_sock(line, &e)) {
-            netstat_print_row(stdout, &e, prog);
-        } else if (o->stats && sscanf(line, "stat %15s %39s %llu", lay, name, &v) == 3) {
-            if (!v && !o->all)
-                continue;
-            if (strcmp(layer, lay) != 0) {
-                printf("  %s:\n", lay);
-                snprintf(layer, sizeof(layer), "%s", lay);
-            }
-            printf("      %-22s %llu\n", name, v);
+    char prog[32];
+    snprintf(prog, sizeof(prog), "%ld/ustack", s->pid);
+    if (!o->stats) {
+        for (size_t i = 0; i < s->nsocks; i++) {
+            netstat_print_row(stdout, &s->socks[i].e, prog);
+            if (o->info && s->socks[i].info)
+                netstat_print_info(stdout, s->socks[i].info);
         }
+        return;
     }
+    printf("ustack pid %ld:\n", s->pid);
+    const char *layer = "";
+    for (size_t i = 0; i < s->nctrs; i++) {
+        const struct netstat_counter *c = &s->ctrs[i];
+        if (!c->value && !o->all)
+            continue;
+        if (strcmp(layer, c->layer) != 0)
+            printf("  %s:\n", layer = c->layer);
+        printf("      %-22s %llu\n", c->name, c->value);
+    }
+}
+
+/* Prints what one instance said; false if it is not a snapshot. */
+static bool show(struct netstat_run *r, const char *path, char *text)
+{
+    struct netstat_snap s;
+    if (!netstat_snap_parse(text, path, &s))
+        return false;
+    if (!s.complete)
+        fprintf(stderr, "ustack: netstat: %s: the snapshot was cut short (over %u MiB, or "
+                        "the instance stopped answering); showing what came\n", path,
+                NETSTAT_MAX_REPLY >> 20);
+    if (r->o->json) {
+        netstat_json_instance(stdout, &s, view_of(r->o), r->answered == 0);
+    } else {
+        if (!r->answered && !r->o->stats)
+            netstat_print_header(stdout, true);
+        print_text(r->o, &s);
+    }
+    r->answered++;
+    netstat_snap_free(&s);
     return true;
 }
 
-static int ask(const struct netstat_opts *o, const char *path, bool explicit_path)
+/* A control socket nobody listens on: its instance was killed (SIGKILL,
+ * a crash) before it could remove it. Ours to remove if we own it, as
+ * the instance would have; anyone else's is left alone. */
+static void stale(const char *path)
+{
+    struct stat sb;
+    if (lstat(path, &sb) < 0 || !S_ISSOCK(sb.st_mode))
+        return;
+    if (sb.st_uid != geteuid())
+        fprintf(stderr, "ustack: netstat: skipped stale control socket %s (no instance "
+                        "listens on it; owned by uid %u)\n", path, (unsigned)sb.st_uid);
+    else if (unlink(path) < 0)
+        fprintf(stderr, "ustack: netstat: skipped stale control socket %s (cannot remove "
+                        "it: %s)\n", path, strerror(errno));
+    else
+        fprintf(stderr, "ustack: netstat: removed stale control socket %s (no instance "
+                        "listens on it)\n", path);
+}
+
+/* Asks one instance. explicit_path: --ctl, where every failure is said. */
+static void ask(struct netstat_run *r, const char *path, bool explicit_path)
 {
     char *text = fetch(path);
-    if (!text) {
-        if (explicit_path)
-            fprintf(stderr, "ustack: netstat: %s: %s\n", path, strerror(errno));
-        return explicit_path ? -1 : 0; /* a stale file of a killed instance */
+    if (text) {
+        if (!show(r, path, text) && explicit_path)
+            fprintf(stderr, "ustack: netstat: %s: not a ustack control socket\n", path);
+        return;
     }
-    bool ok = show(o, text);
-    free(text);
-    if (!ok && explicit_path)
-        fprintf(stderr, "ustack: netstat: %s: not a ustack control socket\n", path);
-    return ok ? 1 : (explicit_path ? -1 : 0);
+    if (errno == EACCES || errno == EPERM) {
+        fprintf(stderr, "ustack: netstat: permission denied: %s\n", path);
+        r->denied = true;
+    } else if (explicit_path && errno == ECONNREFUSED) {
+        fprintf(stderr, "ustack: netstat: %s: no instance listens on it (stale control "
+                        "socket)\n", path);
+    } else if (explicit_path) {
+        fprintf(stderr, "ustack: netstat: %s: %s\n", path, strerror(errno));
+    } else if (errno == ECONNREFUSED) {
+        stale(path);
+    } else if (errno != ENOENT) { /* ENOENT: its instance just exited */
+        fprintf(stderr, "ustack: netstat: skipped %s: %s\n", path, strerror(errno));
+    }
+}
+
+/* Every "*.sock" of CTL_DIR, in name order. */
+static void ask_all(struct netstat_run *r)
+{
+    struct dirent **names = NULL;
+    int n = scandir(CTL_DIR, &names, NULL, alphasort);
+    if (n < 0 && (errno == EACCES || errno == EPERM)) {
+        fprintf(stderr, "ustack: netstat: permission denied: %s\n", CTL_DIR);
+        r->denied = true;
+    }
+    for (int i = 0; i < n; i++) {
+        size_t len = strlen(names[i]->d_name);
+        if (len > 5 && !strcmp(names[i]->d_name + len - 5, ".sock")) {
+            char path[512];
+            snprintf(path, sizeof(path), "%s/%s", CTL_DIR, names[i]->d_name);
+            ask(r, path, false);
+        }
+        free(names[i]);
+    }
+    free(names);
 }
 
 int cmd_netstat(int argc, char **argv)
@@ -180,26 +250,22 @@ int cmd_netstat(int argc, char **argv)
     int rc = netstat_parse(argc, argv, &o);
     if (rc >= 0)
         return rc;
-    if (!o.stats)
-        netstat_print_header(stdout, true);
+    struct netstat_run r = {.o = &o};
+    if (o.json)
+        netstat_json_begin(stdout);
     if (o.ctl)
-        return ask(&o, o.ctl, true) < 0 ? CLI_EXIT_FAIL : CLI_EXIT_OK;
-    struct dirent **names = NULL;
-    int n = scandir(CTL_DIR, &names, NULL, alphasort);
-    int found = 0;
-    for (int i = 0; i < n; i++) {
-        size_t len = strlen(names[i]->d_name);
-        if (len > 5 && !strcmp(names[i]->d_name + len - 5, ".sock")) {
-            char path[512];
-            snprintf(path, sizeof(path), "%s/%s", CTL_DIR, names[i]->d_name);
-            found += ask(&o, path, false) > 0;
-        }
-        free(names[i]);
-    }
-    free(names);
+        ask(&r, o.ctl, true);
+    else
+        ask_all(&r);
+    if (o.json)
+        netstat_json_end(stdout);
+    else if (!r.answered && !r.denied && !o.ctl && !o.stats)
+        netstat_print_header(stdout, true); /* an empty table, as ss prints */
     fflush(stdout);
-    if (!found)
+    if (o.ctl)
+        return r.answered ? CLI_EXIT_OK : CLI_EXIT_FAIL;
+    if (!r.answered && !r.denied)
         fprintf(stderr, "ustack: netstat: no running ustack instance (no control socket "
                         "answered in %s)\n", CTL_DIR);
-    return CLI_EXIT_OK;
+    return r.denied ? CLI_EXIT_FAIL : CLI_EXIT_OK;
 }

@@ -5,8 +5,13 @@
  *   ustack-ctl 1
  *   pid 1234
  *   sock tcp FD LADDR LPORT RADDR RPORT STATE RECVQ SENDQ   (one per socket)
+ *   tcpinfo KEY=VALUE ...      (after a TCP connection's line: netstat_info.c)
  *   stat LAYER NAME VALUE                                  (every counter)
  *   end
+ *
+ * A client skips lines of a kind it does not know, so lines are added,
+ * never changed: "tcpinfo" came later than the others, and its keys are
+ * named rather than positional for the same reason.
  *
  * The server runs inside the CLI's event loop (ust_loop_add_fd): accepting
  * and answering happen between two turns of the stack, so the snapshot is
@@ -21,7 +26,7 @@
 #include <sys/un.h>
 #include <unistd.h>
 
-#include "cli.h"
+#include "netstat.h"
 
 static void dump_entry(void *ctx, const struct ust_sock_entry *e)
 {
@@ -29,6 +34,8 @@ static void dump_entry(void *ctx, const struct ust_sock_entry *e)
     fprintf(f, "sock %s %d %u %u %u %u %s %u %u\n", e->proto == IPPROTO_TCP ? "tcp" : "udp",
             e->fd, e->laddr, e->lport, e->raddr, e->rport,
             e->proto == IPPROTO_TCP ? ust_tcp_state_name(e->state) : "-", e->recv_q, e->send_q);
+    if (e->tcp_info)
+        netstat_info_write(f, e->tcp_info);
 }
 
 static void dump_counter(void *ctx, const char *layer, const char *name, uint64_t v)
@@ -77,32 +84,84 @@ static void ctl_on_readable(void *ctx, int fd, uint32_t events)
     close(cfd);
 }
 
-static int ctl_bind(struct ctl_server *c)
+static int unix_addr(const char *path, struct sockaddr_un *sun)
 {
-    struct sockaddr_un sun = {.sun_family = AF_UNIX};
-    if (strlen(c->path) >= sizeof(sun.sun_path)) {
+    *sun = (struct sockaddr_un){.sun_family = AF_UNIX};
+    if (strlen(path) >= sizeof(sun->sun_path)) {
         errno = ENAMETOOLONG;
         return -1;
     }
-    strcpy(sun.sun_path, c->path);
-    c->fd = socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
-    if (c->fd < 0)
+    strcpy(sun->sun_path, path);
+    return 0;
+}
+
+/* Is an instance listening on path? (ECONNREFUSED: a file left by one
+ * killed with SIGKILL, which the rename below replaces.) */
+static bool ctl_in_use(const struct sockaddr_un *sun)
+{
+    int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    if (fd < 0)
+        return false;
+    bool live = connect(fd, (const struct sockaddr *)sun, sizeof(*sun)) == 0;
+    close(fd);
+    return live;
+}
+
+/* Removes path if it is a socket: never a file someone keeps there. */
+static void unlink_socket(const char *path)
+{
+    struct stat sb;
+    if (lstat(path, &sb) == 0 && S_ISSOCK(sb.st_mode))
+        unlink(path);
+}
+
+/* May c->path be (re)placed? Not over a live instance, nor over a file
+ * that is not a socket (--ctl naming a regular file by mistake). */
+static int ctl_path_free(const struct sockaddr_un *sun)
+{
+    struct stat sb;
+    if (lstat(sun->sun_path, &sb) < 0)
+        return errno == ENOENT ? 0 : -1;
+    if (!S_ISSOCK(sb.st_mode)) {
+        errno = EEXIST;
         return -1;
-    /* A file left by an instance that was killed: nobody listens on it. */
-    if (connect(c->fd, (struct sockaddr *)&sun, sizeof(sun)) == 0) {
+    }
+    if (ctl_in_use(sun)) {
         errno = EADDRINUSE;
         return -1;
     }
-    if (errno == ECONNREFUSED)
-        unlink(c->path);
-    close(c->fd);
+    return 0;
+}
+
+/* Binds and listens under a temporary name, then renames it into place:
+ * the final name appears only once something listens on it, so a netstat
+ * that finds it refusing connections knows its instance is gone (and may
+ * remove it) rather than not started yet. A path too long for the
+ * temporary name is bound directly. */
+static int ctl_bind(struct ctl_server *c)
+{
+    struct sockaddr_un sun, tmp;
+    char tmp_path[sizeof(c->path) + 8];
+    snprintf(tmp_path, sizeof(tmp_path), "%s.new", c->path);
+    if (unix_addr(c->path, &sun) < 0 || ctl_path_free(&sun) < 0)
+        return -1;
+    bool direct = unix_addr(tmp_path, &tmp) < 0;
     c->fd = socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
     if (c->fd < 0)
         return -1;
-    if (bind(c->fd, (struct sockaddr *)&sun, sizeof(sun)) < 0)
+    /* direct: the stale socket ctl_path_free found; else one left by a
+     * start killed between bind and rename */
+    unlink_socket(direct ? c->path : tmp_path);
+    if (bind(c->fd, (struct sockaddr *)(direct ? &sun : &tmp), sizeof(sun)) < 0)
         return -1;
+    if (listen(c->fd, 16) < 0 || (!direct && rename(tmp_path, c->path) < 0)) {
+        int e = errno;
+        unlink(direct ? c->path : tmp_path);
+        errno = e;
+        return -1;
+    }
     c->bound = true;
-    return listen(c->fd, 16);
+    return 0;
 }
 
 int ctl_open(struct ctl_server *c, const char *path, struct ust_stack *st, struct ust_loop *loop)
@@ -134,13 +193,14 @@ int ctl_open(struct ctl_server *c, const char *path, struct ust_stack *st, struc
 
 void ctl_close(struct ctl_server *c)
 {
+    /* The name first: a netstat in between would take it for stale. */
+    if (c->bound)
+        unlink(c->path);
     if (c->fd >= 0) {
         if (c->loop)
             ust_loop_del_fd(c->loop, c->fd);
         close(c->fd);
     }
-    if (c->bound)
-        unlink(c->path);
     c->fd = -1;
     c->bound = false;
 }

@@ -1,7 +1,7 @@
 /* The netstat table: same columns and widths as `netstat -tunap`. */
 #include <stdio.h>
 
-#include "cli.h"
+#include "netstat.h"
 
 #define ADDR_W 23
 
@@ -46,4 +46,74 @@ void netstat_print_row(FILE *out, const struct ust_sock_entry *e, const char *pr
     fprintf(out, "%-5s %6u %6u %-*s %-*s %-*s%s%s\n", tcp ? "tcp" : "udp", e->recv_q, e->send_q,
             ADDR_W, endpoint(e->laddr, e->lport, l), ADDR_W, endpoint(e->raddr, e->rport, r),
             prog ? 11 : 0, state, prog ? " " : "", prog ? prog : "");
+}
+
+/* "1.2Mbps", as ss prints a rate given in bytes per second. */
+static void print_rate(FILE *out, const char *name, unsigned long long bytes_per_s)
+{
+    double bps = (double)bytes_per_s * 8;
+    const char *unit = "";
+    if (bps >= 1e9) {
+        bps /= 1e9;
+        unit = "G";
+    } else if (bps >= 1e6) {
+        bps /= 1e6;
+        unit = "M";
+    } else if (bps >= 1e3) {
+        bps /= 1e3;
+        unit = "K";
+    }
+    fprintf(out, " %s %.4g%sbps", name, bps, unit);
+}
+
+/* The loss-recovery counters, each only when it is not zero (as ss). */
+static void print_loss(FILE *out, const char *kv)
+{
+    static const char *const keys[] = {
+        "rtos", "tlp_probes", "rack_lost", "fast_retrans", "recoveries", "cwnd_reductions",
+        "lost_retrans", "spurious_dsack", "spurious_rtos", "undos",
+    };
+    for (size_t k = 0; k < sizeof(keys) / sizeof(keys[0]); k++) {
+        unsigned long long v = netstat_info_num(kv, keys[k]);
+        if (v)
+            fprintf(out, " %s:%llu", keys[k], v);
+    }
+}
+
+/* `ss -ti`'s second line: times in ms, cwnd and ssthresh in segments,
+ * rates in bit/s; "ssthresh" left out while it is still "infinite". */
+void netstat_print_info(FILE *out, const char *kv)
+{
+    char algo[32], state[32];
+    unsigned long long mss = netstat_info_num(kv, "snd_mss");
+    unsigned long long ssthresh = netstat_info_num(kv, "ssthresh");
+    fprintf(out, "\t %s", netstat_info_get(kv, "cc_algo", algo, sizeof(algo)) ? algo : "-");
+    if (netstat_info_get(kv, "cc_state", state, sizeof(state)) && state[0])
+        fprintf(out, " cc_state:%s", state);
+    if (netstat_info_num(kv, "ecn"))
+        fputs(" ecn", out);
+    fprintf(out, " wscale:%llu,%llu rto:%g rtt:%g/%g minrtt:%g",
+            netstat_info_num(kv, "snd_wscale"), netstat_info_num(kv, "rcv_wscale"),
+            netstat_info_num(kv, "rto_us") / 1e3, netstat_info_num(kv, "rtt_us") / 1e3,
+            netstat_info_num(kv, "rttvar_us") / 1e3, netstat_info_num(kv, "min_rtt_us") / 1e3);
+    if (netstat_info_num(kv, "backoff"))
+        fprintf(out, " backoff:%llu", netstat_info_num(kv, "backoff"));
+    fprintf(out, " mss:%llu rcvmss:%llu", mss, netstat_info_num(kv, "rcv_mss"));
+    if (mss) {
+        fprintf(out, " cwnd:%llu", netstat_info_num(kv, "cwnd") / mss);
+        if (ssthresh < (1ull << 30))
+            fprintf(out, " ssthresh:%llu", ssthresh / mss);
+    }
+    fprintf(out, " bytes_sent:%llu bytes_retrans:%llu bytes_acked:%llu bytes_received:%llu",
+            netstat_info_num(kv, "bytes_sent"), netstat_info_num(kv, "bytes_retrans"),
+            netstat_info_num(kv, "bytes_acked"), netstat_info_num(kv, "bytes_received"));
+    if (netstat_info_num(kv, "pacing_rate"))
+        print_rate(out, "pacing_rate", netstat_info_num(kv, "pacing_rate"));
+    if (netstat_info_num(kv, "delivery_rate"))
+        print_rate(out, "delivery_rate", netstat_info_num(kv, "delivery_rate"));
+    fprintf(out, " retrans:%llu/%llu", netstat_info_num(kv, "retransmits"),
+            netstat_info_num(kv, "total_retrans"));
+    print_loss(out, kv);
+    fprintf(out, " snd_wnd:%llu rcv_wnd:%llu\n", netstat_info_num(kv, "snd_wnd"),
+            netstat_info_num(kv, "rcv_wnd"));
 }

@@ -248,6 +248,10 @@ struct ust_tcp_info {
     uint32_t cwnd_reductions; /* multiplicative decreases of the window */
     uint32_t max_episode_reductions; /* the most in one episode (1 when as RFC 5681) */
     uint32_t lost_retrans;    /* retransmissions found lost again */
+    uint64_t bytes_sent;      /* data octets sent, retransmissions included
+                                 (Linux tcpi_bytes_sent, RFC 4898) */
+    uint64_t bytes_retrans;   /* of them, retransmitted (tcpi_bytes_retrans) */
+    char cc_algo[16];         /* congestion control algorithm, as TCP_CONGESTION */
 };
 
 /* setsockopt(fd, IPPROTO_TCP, UST_TCP_RTO_MIN, &int, sizeof(int)): this
@@ -276,6 +280,8 @@ struct ust_sock_entry {
                              for accept); UDP: queued bytes */
     uint32_t send_q;      /* TCP: bytes not yet acknowledged (listener: the
                              backlog); UDP: 0 */
+    const struct ust_tcp_info *tcp_info; /* a TCP connection's UST_TCP_INFO,
+                             valid during the callback; NULL for listeners and UDP */
 };
 typedef void (*ust_sock_entry_fn)(void *ctx, const struct ust_sock_entry *e);
 /* Read-only snapshot: calls fn for every TCP control block (listeners,

@@ -370,7 +370,8 @@ def tshark_problems(pcap, allow=(), dsack_by=None):
             "--disable-protocol", "http"]
     total = subprocess.run(base, stdout=subprocess.PIPE, stderr=subprocess.PIPE, timeout=300,
                            env=_tshark_env())
-    assert total.returncode == 0, total.stderr.decode(errors="replace")
+    assert total.returncode == 0, (f"tshark cannot read {pcap} (exit {total.returncode}): "
+                                   + _tshark_said(total.stderr))
     frames = [l for l in total.stdout.decode(errors="replace").splitlines() if l.strip()]
     # tcp.checksum.ffff: a checksum field of 0xFFFF where 0x0000 was
     # computed. Both are zero in one's complement (RFC 1624 3) and a receiver
@@ -394,12 +395,52 @@ def tshark_problems(pcap, allow=(), dsack_by=None):
            f"|| (_ws.expert.severity >= warning && !({' || '.join(allowed)}))")
     bad = subprocess.run(base + ["-Y", flt], env=_tshark_env(),
                          stdout=subprocess.PIPE, stderr=subprocess.PIPE, timeout=300)
-    assert bad.returncode == 0, bad.stderr.decode(errors="replace")
+    assert bad.returncode == 0, (f"tshark -Y failed on {pcap} (exit {bad.returncode}): "
+                                 + _tshark_said(bad.stderr))
     problems = [l for l in bad.stdout.decode(errors="replace").splitlines() if l.strip()]
-    return frames, problems
+    return frames, _with_reasons(base, problems, _tshark_said(bad.stderr))
+
+
+def _tshark_said(stderr):
+    """tshark's stderr without its warning about running as root."""
+    lines = stderr.decode(errors="replace").splitlines()
+    return "\n".join(l for l in lines if l.strip() and not l.startswith("Running as user"))
+
+
+# The lines of tshark's packet details (-V) that say why a frame was
+# flagged: its expert infos, the field values it found wrong, malformation.
+_REASON = re.compile(r"\[Expert Info|incorrect|[Mm]alformed")
+
+
+def _with_reasons(base, problems, stderr):
+    """Each flagged frame's summary line followed by tshark's own reasons
+    for it (and what tshark printed on stderr), so that a failed check says
+    what is wrong and not only which frames."""
+    nums = [l.split()[0] for l in problems if l.split()[0].isdigit()]
+    if not nums:
+        return problems
+    detail = subprocess.run(base + ["-V", "-Y", "frame.number in {%s}" % ", ".join(nums)],
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, timeout=300,
+                            env=_tshark_env())
+    reasons, frame = {}, None
+    for line in detail.stdout.decode(errors="replace").splitlines():
+        m = re.match(r"^Frame (\d+):", line)
+        if m:
+            frame = m.group(1)
+        elif frame and _REASON.search(line) and line.strip() not in reasons.get(frame, []):
+            reasons.setdefault(frame, []).append(line.strip())
+    stderr = "\n".join(filter(None, [stderr, _tshark_said(detail.stderr)]))
+    out = []
+    for l in problems:
+        why = reasons.get(l.split()[0], ["(tshark -V gave no expert info for this frame)"])
+        out.append(l + "".join("\n        tshark: " + w for w in why))
+    if stderr:
+        out[-1] += "\n        tshark stderr: " + stderr
+    return out
 
 
 def assert_pcap_clean(pcap, min_frames=1, allow=(), dsack_by=None):
     frames, problems = tshark_problems(pcap, allow, dsack_by)
     assert len(frames) >= min_frames, f"{pcap}: only {len(frames)} frames captured"
-    assert not problems, f"{pcap}: tshark flags these frames:\n" + "\n".join(problems)
+    assert not problems, (f"{pcap}: tshark flags these frames (with its reasons):\n"
+                          + "\n".join(problems))

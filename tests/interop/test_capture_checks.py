@@ -4,7 +4,10 @@ machine passes (a spurious retransmission of data and FIN and the D-SACK
 reporting it, a frame lost on its way to ustack and resent), and protocol
 errors still fail (a D-SACK for bytes that never arrived twice, a gap in
 what ustack itself sent). Needs tshark, not the kernel."""
+import re
 import struct
+
+import pytest
 
 from conftest import assert_pcap_clean, require_tool, tshark_problems
 
@@ -125,3 +128,40 @@ def test_gap_in_what_ustack_sent_fails(tmp_path):
     problems = _problems(tmp_path, frames)
     assert len(problems) == 1 and "Previous segment not captured" in problems[0], problems
     assert f"Seq={u + 200 - U_ISS} " in problems[0], problems
+
+
+def test_failure_message_gives_tsharks_reasons(tmp_path):
+    """A failed check says why, in tshark's words (its expert infos and the
+    field values it found wrong), not only which frames: a gap in ustack's
+    stream and a segment whose checksum was damaged."""
+    u, l, seg = U_ISS + 1, L_ISS + 1, b"z" * 100
+    damaged = bytearray(_u(u + 100, l, ACK, seg))
+    damaged[14 + 20 + 16] ^= 0xFF  # the TCP checksum's first byte
+    frames = _handshake() + [
+        _u(u, l, ACK, seg),
+        _u(u + 200, l, ACK, seg),                              # skips 100 bytes
+        _l(l, u + 100, ACK, opts=_sack((u + 200, u + 300))),
+        bytes(damaged),
+    ]
+    with pytest.raises(AssertionError) as failed:
+        assert_pcap_clean(_write(tmp_path / "c.pcap", frames))
+    msg = str(failed.value)
+    want = struct.unpack("!H", bytes(damaged[50:52]))[0] ^ 0xFF00
+    assert re.search(r"^ +5 .*\n +tshark: \[Expert Info \(Warning/Sequence\): Previous "
+                     r"segment\(s\) not captured", msg, re.M), msg
+    assert f"tshark: Checksum: 0x{want ^ 0xFF00:04x} incorrect, should be 0x{want:04x}" in msg, msg
+    assert f"tshark: [Expert Info (Error/Checksum): Bad checksum [should be 0x{want:04x}]]" \
+        in msg, msg
+
+
+def test_unreadable_capture_gives_tsharks_stderr(tmp_path):
+    """A capture cut short in the middle of a frame (a writer killed
+    mid-write): the failure carries tshark's own complaint."""
+    u, l = U_ISS + 1, L_ISS + 1
+    path = _write(tmp_path / "c.pcap", _handshake() + [_u(u, l, ACK, b"q" * 100)])
+    with open(path, "r+b") as f:
+        f.truncate(f.seek(0, 2) - 30)
+    with pytest.raises(AssertionError) as failed:
+        assert_pcap_clean(path)
+    assert f"tshark cannot read {path} (exit 2): " in str(failed.value), failed.value
+    assert "appears to have been cut short in the middle of a packet" in str(failed.value)

@@ -298,6 +298,7 @@ struct tcp_retrans {
 /* Per-connection counters for UST_TCP_INFO. */
 struct tcp_conn_counters {
     uint64_t bytes_acked, bytes_received;
+    uint64_t bytes_sent, bytes_retrans; /* data octets sent, and of them resent */
     uint32_t total_retrans;
     uint32_t rtt_ambiguous;     /* ACKs not timed: retransmitted data (Karn) */
     uint32_t spurious_dsack;    /* episodes shown spurious by D-SACKs (RFC 3708) */

@@ -44,7 +44,12 @@ int tcp_netstat(struct ust_stack *st, ust_sock_entry_fn fn, void *ctx)
         if (t->state == UST_TCP_CLOSED)
             continue; /* a fresh or finished socket: Linux's netstat omits it too */
         struct ust_sock_entry e;
+        struct ust_tcp_info info; /* what `ss -ti` adds to a connection's row */
         tcb_entry(t, &e);
+        if (t->state != UST_TCP_LISTEN) {
+            tcp_fill_info(t, &info);
+            e.tcp_info = &info;
+        }
         fn(ctx, &e);
         n++;
     }

@@ -220,6 +220,7 @@ static int tcp_xmit(struct tcb *t, uint32_t seq, uint8_t flags, uint32_t data_of
         if (why[0])
             TRACE_NOTE_TX(st, "TCP %s", why);
     }
+    t->ctr.bytes_sent += len; /* retransmissions included, as Linux's tcpi_bytes_sent */
     tcp_pacing_sent(t, len);
     int rc = tcp_send_pkt(st, t->laddr, t->raddr, tos, t->so.ttl, t->so.ip_opts,
                           t->so.ip_opt_len, p);
@@ -320,6 +321,7 @@ static void output_data(struct tcb *t)
         if (rexmit) {
             stack_stats(t->st)->tcp.RetransSegs++;
             t->ctr.total_retrans++;
+            t->ctr.bytes_retrans += len;
             t->rxt.rtt_timing = false; /* Karn: an ACK could be for either copy */
         } else {
             start_rtt_timing(t, t->snd.nxt);
@@ -362,6 +364,7 @@ static uint32_t retransmit_at(struct tcb *t, uint32_t seq, uint32_t max)
     t->rxt.rtt_timing = false; /* Karn: never time a retransmitted segment */
     stack_stats(t->st)->tcp.RetransSegs++;
     t->ctr.total_retrans++;
+    t->ctr.bytes_retrans += len;
     uint8_t flags = TCP_ACK | (fin ? TCP_FIN : 0) | (len && off + len == queued ? TCP_PSH : 0);
     tcp_xmit(t, seq, flags, off, len);
     tcp_rack_sent(t, seq, len + (fin ? 1 : 0), false);

@@ -238,6 +238,9 @@ void tcp_fill_info(const struct tcb *t, struct ust_tcp_info *i)
     i->cwnd_reductions = t->ctr.cwnd_reductions;
     i->max_episode_reductions = t->ctr.max_episode_reductions;
     i->lost_retrans = t->ctr.lost_retrans;
+    i->bytes_sent = t->ctr.bytes_sent;
+    i->bytes_retrans = t->ctr.bytes_retrans;
+    snprintf(i->cc_algo, sizeof(i->cc_algo), "%s", t->cc_ops->name);
 }
 
 static int put_int(void *val, size_t *len, int v)
