@@ -248,6 +248,9 @@ bool link_lost(struct link_ctx *c);
 /* A blocking TCP connection to ip:port within `timeout`; on failure prints
  * "ustack: connect A.B.C.D:P: Connection refused" and returns -1. */
 int client_connect(struct link_ctx *c, ust_ip4_t ip, uint16_t port, ust_time_t timeout);
+/* A non-blocking TCP listener on `port` (any address, SO_REUSEADDR) for the
+ * serve services. The descriptor, or -1 with errno set. */
+int cli_tcp_listen(struct ust_stack *st, uint16_t port, int backlog);
 /* Runs the stack until every TCP connection has finished closing (or sits
  * in TIME-WAIT), at most `timeout`: our last FIN/ACK reach the peer before
  * the process and its TAP device go away. */

@@ -58,3 +58,21 @@ void client_linger(struct link_ctx *c, ust_time_t timeout)
             return; /* interrupted by a signal, or the device is gone */
     }
 }
+
+int cli_tcp_listen(struct ust_stack *st, uint16_t port, int backlog)
+{
+    int fd = ust_socket(st, AF_INET, SOCK_STREAM | SOCK_NONBLOCK, 0);
+    if (fd < 0)
+        return -1;
+    int one = 1;
+    struct sockaddr_in sin = {.sin_family = AF_INET, .sin_port = htons(port)};
+    if (ust_setsockopt(st, fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one)) < 0 ||
+        ust_bind(st, fd, (struct sockaddr *)&sin, sizeof(sin)) < 0 ||
+        ust_listen(st, fd, backlog) < 0) {
+        int e = errno;
+        ust_close(st, fd);
+        errno = e;
+        return -1;
+    }
+    return fd;
+}

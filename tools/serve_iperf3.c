@@ -92,19 +92,9 @@ struct iperf3_server *iperf3_server_new(struct ust_stack *st, FILE *log)
 
 int iperf3_server_listen(struct iperf3_server *s, uint16_t port)
 {
-    int fd = ust_socket(s->st, AF_INET, SOCK_STREAM | SOCK_NONBLOCK, 0);
+    int fd = cli_tcp_listen(s->st, port, 64);
     if (fd < 0)
         return -1;
-    int one = 1;
-    struct sockaddr_in sin = {.sin_family = AF_INET, .sin_port = htons(port)};
-    if (ust_setsockopt(s->st, fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one)) < 0 ||
-        ust_bind(s->st, fd, (struct sockaddr *)&sin, sizeof(sin)) < 0 ||
-        ust_listen(s->st, fd, 64) < 0) {
-        int e = errno;
-        ust_close(s->st, fd);
-        errno = e;
-        return -1;
-    }
     s->lfd = fd;
     return 0;
 }

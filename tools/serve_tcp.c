@@ -89,19 +89,9 @@ int tcp_server_listen(struct tcp_server *s, enum tcpsrv_kind kind, uint16_t port
         errno = EMFILE;
         return -1;
     }
-    int fd = ust_socket(s->st, AF_INET, SOCK_STREAM | SOCK_NONBLOCK, 0);
+    int fd = cli_tcp_listen(s->st, port, TCPSRV_BACKLOG);
     if (fd < 0)
         return -1;
-    int one = 1;
-    struct sockaddr_in sin = {.sin_family = AF_INET, .sin_port = htons(port)};
-    if (ust_setsockopt(s->st, fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one)) < 0 ||
-        ust_bind(s->st, fd, (struct sockaddr *)&sin, sizeof(sin)) < 0 ||
-        ust_listen(s->st, fd, TCPSRV_BACKLOG) < 0) {
-        int e = errno;
-        ust_close(s->st, fd);
-        errno = e;
-        return -1;
-    }
     s->lis[s->nlis++] = (struct listener){fd, kind, port};
     return 0;
 }

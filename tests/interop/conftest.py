@@ -96,22 +96,7 @@ class UstackProc:
 
     def wait_ready(self, timeout=60.0):
         """Reads stdout until the 'ready' line, with a deadline."""
-        deadline = time.monotonic() + timeout
-        buf = b""
-        fd = self.proc.stdout.fileno()
-        while b"ready" not in buf:
-            left = deadline - time.monotonic()
-            if left <= 0:
-                raise AssertionError(f"{self.name}: no 'ready' within {timeout} s; "
-                                     f"stdout {buf!r}; stderr {self.stderr_text()!r}")
-            r, _, _ = select.select([fd], [], [], left)
-            if r:
-                chunk = os.read(fd, 4096)
-                if not chunk:
-                    raise AssertionError(f"{self.name} exited early (rc {self.proc.wait()}): "
-                                         f"{self.stderr_text()}")
-                buf += chunk
-        self.banner = buf.decode(errors="replace")
+        self.read_until("ready", timeout)
         return self
 
     def read_until(self, pattern, timeout=60.0):
@@ -124,13 +109,13 @@ class UstackProc:
             left = deadline - time.monotonic()
             if left <= 0:
                 raise AssertionError(f"{self.name}: no {pattern!r} within {timeout} s; "
-                                     f"stdout {self.banner!r}")
+                                     f"stdout {self.banner!r}; stderr {self.stderr_text()!r}")
             r, _, _ = select.select([fd], [], [], left)
             if r:
                 chunk = os.read(fd, 4096)
                 if not chunk:
                     raise AssertionError(f"{self.name} exited (rc {self.proc.wait()}) before "
-                                         f"{pattern!r}: {self.banner!r}")
+                                         f"{pattern!r}: {self.banner!r}; stderr {self.stderr_text()!r}")
                 self.banner += chunk.decode(errors="replace")
         return self.banner
 

@@ -483,20 +483,28 @@ static int tap_child(void)
     return 0;
 }
 
-static void test_tap_against_kernel(void **state)
+/* Runs `child` in a forked process (it may unshare namespaces and drop
+ * privileges without touching this one): 0 passes, SKIP_CODE skips, any
+ * other exit code names the step that failed. */
+static void run_in_child(int (*child)(void))
 {
-    (void)state;
     fflush(stdout);
     pid_t pid = fork();
     assert_true(pid >= 0);
     if (pid == 0)
-        _exit(tap_child());
+        _exit(child());
     int status = 0;
     assert_int_equal(waitpid(pid, &status, 0), pid);
     assert_true(WIFEXITED(status));
     if (WEXITSTATUS(status) == SKIP_CODE)
         skip();
     assert_int_equal(WEXITSTATUS(status), 0);
+}
+
+static void test_tap_against_kernel(void **state)
+{
+    (void)state;
+    run_in_child(tap_child);
 }
 
 /* The open errors keep the kernel's reason (tun_set_iff): a second open of
@@ -550,17 +558,7 @@ static int open_errors_child(void)
 static void test_tuntap_open_errors_keep_errno(void **state)
 {
     (void)state;
-    fflush(stdout);
-    pid_t pid = fork();
-    assert_true(pid >= 0);
-    if (pid == 0)
-        _exit(open_errors_child());
-    int status = 0;
-    assert_int_equal(waitpid(pid, &status, 0), pid);
-    assert_true(WIFEXITED(status));
-    if (WEXITSTATUS(status) == SKIP_CODE)
-        skip();
-    assert_int_equal(WEXITSTATUS(status), 0);
+    run_in_child(open_errors_child);
 }
 
 int main(void)
