@@ -276,10 +276,6 @@ const char *format_rate(uint64_t bytes, ust_time_t elapsed, char buf[48]);
 /* "Time to live exceeded", "Destination Host Unreachable", ... (ping_text.c) */
 const char *ping_error_text(const struct ust_ping_result *r);
 
-/* Installs SIGINT/SIGTERM handlers that set *flag (without SA_RESTART, so a
- * waiting event loop wakes up). */
-void cli_catch_signals(volatile int *flag);
-
 /* ---- device-open errors (dev_open_error.c) --------------------------------- */
 /* Why ust_dev_tap_open / ust_dev_tun_open failed, in one line on stderr:
  * "ustack: --tap tap0: device busy (...)", "ustack: --tap lo: lo is not a
@@ -288,9 +284,10 @@ void cli_catch_signals(volatile int *flag);
 int cli_dev_open_error(const char *opt, const char *kind, const char *name, int err);
 
 /* ---- Ctrl-C and SIGTERM through the event loop (stop_signals.c) -------------
- * For commands that block in socket calls (get, send, recv): blocks SIGINT
- * and SIGTERM, reads them from a signalfd in the loop, and makes blocking
- * socket calls fail with EINTR once one arrived. No signal handler. */
+ * For every command that runs until stopped (get, send, recv, serve, ping):
+ * blocks SIGINT and SIGTERM, reads them from a signalfd in the loop, and
+ * makes blocking socket calls fail with EINTR once one arrived. No signal
+ * handler. */
 struct cli_signals {
     int fd;                 /* the signalfd, -1 when closed */
     int caught;             /* the first SIGINT/SIGTERM that arrived, 0: none */
@@ -303,6 +300,11 @@ int cli_signals_open(struct cli_signals *s, struct link_ctx *c);
 /* Before link_close: reads a signal still pending into `caught`, restores
  * the waiter and the signal mask. */
 void cli_signals_close(struct cli_signals *s);
+/* Before link_close, for a command that must finish its cleanup (capture,
+ * control socket) even if a second signal comes: cli_signals_close without
+ * restoring the mask, so the two signals stay blocked; cli_signals_close
+ * after link_close then restores it. */
+void cli_signals_detach(struct cli_signals *s);
 /* A command a signal stopped exits 128 + its number, as a shell reports it. */
 #define CLI_EXIT_SIGNAL(sig) (128 + (sig))
 

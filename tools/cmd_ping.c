@@ -1,5 +1,6 @@
 /* `ustack ping`: ICMP echo over a TAP device, with the output and exit
  * codes of iputils ping (0: a reply arrived, 1: none, 2: bad usage). */
+#include <errno.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -37,6 +38,8 @@ static void ping_usage(FILE *out)
             "usage: ustack ping DEST --tap NAME|--tun NAME --addr A.B.C.D/N [options]\n"
             "                  [link options]\n"
             "Sends ICMP echo requests to DEST (an IPv4 address) from a user-space stack.\n"
+            "Ctrl-C or SIGTERM prints the statistics so far. Exit 0 if a reply arrived,\n"
+            "1 if none did, 2 on bad usage (as iputils ping).\n"
             "  -c COUNT     stop after COUNT requests (default: until Ctrl-C)\n"
             "  -i INTERVAL  seconds between requests (default 1)\n"
             "  -s SIZE      payload bytes (default 56; large sizes are fragmented)\n"
@@ -218,12 +221,14 @@ static void print_summary(const struct ping_run *p, ust_time_t elapsed)
     fflush(out);
 }
 
-/* Sends on schedule and waits for answers until done or interrupted. */
-static void ping_loop(struct ping_run *p, struct link_ctx *c, volatile int *stop)
+/* Sends on schedule and waits for answers until done or interrupted
+ * (SIGINT/SIGTERM: the signalfd in the loop's epoll set ends the wait it
+ * arrives in and sets sig->caught, stop_signals.c). */
+static void ping_loop(struct ping_run *p, struct link_ctx *c, const struct cli_signals *sig)
 {
     const struct ping_opts *o = p->o;
     ust_time_t next_send = ust_stack_now(c->st), last_send = 0;
-    while (!*stop) {
+    while (!sig->caught) {
         ust_time_t now = ust_stack_now(c->st);
         bool more = o->count == 0 || p->sent < o->count;
         if (more && now >= next_send) {
@@ -262,20 +267,32 @@ int cmd_ping(int argc, char **argv)
         link_close(&c);
         return cli_usage_error("out of memory");
     }
+    struct cli_signals sig;
+    if (cli_signals_open(&sig, &c) != 0) {
+        rc = cli_usage_error("cannot watch for Ctrl-C: %s", strerror(errno));
+        free(p.sent_at);
+        free(p.answered_seq);
+        link_close(&c);
+        return rc;
+    }
     ust_ping_set_handler(c.st, on_ping_event, &p);
-    volatile int stop = 0;
-    cli_catch_signals(&stop);
     char a[16];
     fprintf(c.out, "PING %s (%s) %zu(%zu) bytes of data.\n", ust_ip4_str(o.dst, a), a, o.size,
             o.size + 28);
     fflush(c.out);
     ust_time_t start = ust_stack_now(c.st);
-    ping_loop(&p, &c, &stop);
+    ping_loop(&p, &c, &sig);
+    /* Interrupted or not, iputils' summary and exit status: 0 if a reply
+     * arrived, 1 otherwise. */
     print_summary(&p, ust_stack_now(c.st) - start);
     ust_ping_set_handler(c.st, NULL, NULL);
     rc = p.received && !c.lost_reported ? CLI_EXIT_OK : CLI_EXIT_FAIL;
     free(p.sent_at);
     free(p.answered_seq);
+    /* The control socket and the capture close with the signals still
+     * blocked (cli_signals_detach), so a second Ctrl-C cannot cut that short. */
+    cli_signals_detach(&sig);
     link_close(&c);
+    cli_signals_close(&sig);
     return rc;
 }

@@ -1,6 +1,6 @@
 /* `ustack serve`: answers ARP and ping, echoes UDP on the given ports,
  * serves TCP echo, discard and HTTP (serve_tcp.c), runs until
- * SIGINT/SIGTERM, then prints its counters. */
+ * SIGINT/SIGTERM (stop_signals.c), then prints its counters. */
 #include <errno.h>
 #include <limits.h>
 #include <stdio.h>
@@ -39,7 +39,8 @@ static void serve_usage(FILE *out)
             "usage: ustack serve --tap NAME|--tun NAME --addr A.B.C.D/N [service options]\n"
             "                    [link options]\n"
             "Answers ARP and ping, and serves the services below, until SIGINT/SIGTERM,\n"
-            "then prints the stack's counters. Every service option is repeatable.\n"
+            "then prints the stack's counters and exits 0. Every service option is\n"
+            "repeatable.\n"
             "  --udp-echo PORT      echo UDP datagrams sent to PORT\n"
             "  --tcp-echo PORT      TCP echo (RFC 862): send back every byte received\n"
             "  --discard PORT       TCP discard (RFC 863): read and drop\n"
@@ -241,6 +242,92 @@ static void print_banner(const struct serve_opts *o, const struct link_ctx *c, c
     fflush(c->out);
 }
 
+/* The services' own time limits (HTTP idle and request limits, iperf3's
+ * handshake timeouts and pacing) are checked after every loop turn but are
+ * not timers of the stack, so a turn comes at least this often. Signals do
+ * not depend on it: the signalfd wakes the loop at once. */
+#define SERVE_TICK (200 * UST_MSEC)
+
+struct serve_run {
+    const struct serve_opts *o;
+    struct link_ctx *c;
+    struct cli_signals sig;
+    bool sig_open;             /* cli_signals_open succeeded */
+    int fds[SERVE_MAX_PORTS];  /* --udp-echo sockets */
+    struct tcp_server *srv;
+    struct iperf3_server *ip3; /* NULL without --iperf3 */
+};
+
+/* Opens the services. 0, or an exit code after saying why. */
+static int serve_open(struct serve_run *r)
+{
+    const struct serve_opts *o = r->o;
+    struct ust_stack *st = r->c->st;
+    for (unsigned i = 0; i < SERVE_MAX_PORTS; i++)
+        r->fds[i] = -1;
+    for (unsigned i = 0; i < o->nports; i++)
+        if ((r->fds[i] = echo_open(st, o->ports[i])) < 0)
+            return cli_usage_error("--udp-echo %u: %s", o->ports[i], strerror(errno));
+    if (!(r->srv = tcp_server_new(st, o->root ? o->root_real : NULL)))
+        return cli_usage_error("out of memory");
+    for (unsigned i = 0; i < o->ntcp; i++)
+        if (tcp_server_listen(r->srv, o->tcp[i].kind, o->tcp[i].port) < 0)
+            return cli_usage_error("%s %u: %s", tcp_kind_opt[o->tcp[i].kind], o->tcp[i].port,
+                                   strerror(errno));
+    if (o->iperf3_port && (!(r->ip3 = iperf3_server_new(st, r->c->out)) ||
+                           iperf3_server_listen(r->ip3, o->iperf3_port) < 0))
+        return cli_usage_error("--iperf3 %u: %s", o->iperf3_port, strerror(errno));
+    if (cli_signals_open(&r->sig, r->c) != 0)
+        return cli_usage_error("cannot watch for Ctrl-C: %s", strerror(errno));
+    r->sig_open = true;
+    return 0;
+}
+
+/* Serves until SIGINT/SIGTERM (read from the signalfd in the loop's epoll
+ * set, so it ends the wait it arrives in) or until the device is lost. */
+static int serve_loop(struct serve_run *r)
+{
+    struct link_ctx *c = r->c;
+    bool busy = false;
+    while (!r->sig.caught) {
+        /* No wait at all while the services still have work the last
+         * turn left (budgets). */
+        ust_loop_run_once(c->loop, busy ? 0 : SERVE_TICK);
+        if (link_lost(c))
+            return CLI_EXIT_FAIL; /* the TAP was deleted: nothing more to serve */
+        for (unsigned i = 0; i < r->o->nports; i++)
+            echo_drain(c->st, r->fds[i]);
+        busy = tcp_server_turn(r->srv);
+        if (r->ip3)
+            busy |= iperf3_server_turn(r->ip3);
+    }
+    /* Stopping a server is its normal end (as for Linux daemons). */
+    return CLI_EXIT_OK;
+}
+
+/* Closes the services, prints the counters if asked (after the services
+ * closed their connections, as before), then closes the control socket and
+ * the capture (link_close) while the two signals are still blocked, so a
+ * second Ctrl-C cannot cut that short. */
+static void serve_close(struct serve_run *r, bool counters)
+{
+    iperf3_server_free(r->ip3);
+    tcp_server_free(r->srv);
+    if (counters) {
+        fprintf(r->c->out, "\n--- ustack serve counters ---\n");
+        ust_stats_print(r->c->st, r->c->out, false);
+        fflush(r->c->out);
+    }
+    for (unsigned i = 0; i < SERVE_MAX_PORTS; i++)
+        if (r->fds[i] >= 0)
+            ust_close(r->c->st, r->fds[i]);
+    if (r->sig_open)
+        cli_signals_detach(&r->sig);
+    link_close(r->c);
+    if (r->sig_open)
+        cli_signals_close(&r->sig);
+}
+
 int cmd_serve(int argc, char **argv)
 {
     struct serve_opts o;
@@ -250,64 +337,13 @@ int cmd_serve(int argc, char **argv)
     struct link_ctx c;
     if ((rc = link_open(&o.link, &c)) != 0)
         return rc;
-    int fds[SERVE_MAX_PORTS];
-    for (unsigned i = 0; i < o.nports; i++) {
-        if ((fds[i] = echo_open(c.st, o.ports[i])) < 0) {
-            rc = cli_usage_error("--udp-echo %u: %s", o.ports[i], strerror(errno));
-            link_close(&c);
-            return rc;
-        }
-    }
-    struct tcp_server *srv = tcp_server_new(c.st, o.root ? o.root_real : NULL);
-    if (!srv) {
-        link_close(&c);
-        return cli_usage_error("out of memory");
-    }
-    for (unsigned i = 0; i < o.ntcp; i++) {
-        if (tcp_server_listen(srv, o.tcp[i].kind, o.tcp[i].port) < 0) {
-            rc = cli_usage_error("%s %u: %s", tcp_kind_opt[o.tcp[i].kind], o.tcp[i].port,
-                                 strerror(errno));
-            tcp_server_free(srv);
-            link_close(&c);
-            return rc;
-        }
-    }
-    struct iperf3_server *ip3 = NULL;
-    if (o.iperf3_port && (!(ip3 = iperf3_server_new(c.st, c.out)) ||
-                          iperf3_server_listen(ip3, o.iperf3_port) < 0)) {
-        rc = cli_usage_error("--iperf3 %u: %s", o.iperf3_port, strerror(errno));
-        iperf3_server_free(ip3);
-        tcp_server_free(srv);
-        link_close(&c);
+    struct serve_run r = {.o = &o, .c = &c};
+    if ((rc = serve_open(&r)) != 0) {
+        serve_close(&r, false);
         return rc;
     }
-    volatile int stop = 0;
-    cli_catch_signals(&stop);
-    print_banner(&o, &c, fds);
-    bool busy = false;
-    rc = CLI_EXIT_OK;
-    while (!stop) {
-        /* Bounded wait: a signal that lands just before the wait starts
-         * is still noticed within this time. No wait at all while the
-         * services still have work the last turn left (budgets). */
-        ust_loop_run_once(c.loop, busy ? 0 : 200 * UST_MSEC);
-        if (link_lost(&c)) {
-            rc = CLI_EXIT_FAIL; /* the TAP was deleted: nothing more to serve */
-            break;
-        }
-        for (unsigned i = 0; i < o.nports; i++)
-            echo_drain(c.st, fds[i]);
-        busy = tcp_server_turn(srv);
-        if (ip3)
-            busy |= iperf3_server_turn(ip3);
-    }
-    iperf3_server_free(ip3);
-    tcp_server_free(srv);
-    fprintf(c.out, "\n--- ustack serve counters ---\n");
-    ust_stats_print(c.st, c.out, false);
-    fflush(c.out);
-    for (unsigned i = 0; i < o.nports; i++)
-        ust_close(c.st, fds[i]);
-    link_close(&c);
+    print_banner(&o, &c, r.fds);
+    rc = serve_loop(&r);
+    serve_close(&r, true);
     return rc;
 }

@@ -1,7 +1,6 @@
 /* A stack on a real TAP device, set up from the link options; the trace
- * sink; signal handling. */
+ * sink. */
 #include <errno.h>
-#include <signal.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/random.h>
@@ -166,27 +165,4 @@ bool link_lost(struct link_ctx *c)
         fprintf(stderr, "ustack: %s: device lost: %s\n", ust_dev_name(c->dev), strerror(e));
     c->lost_reported = true;
     return true;
-}
-
-/* A signal handler has no context argument: this pointer is the one piece
- * of process-wide state the command keeps. */
-static volatile int *stop_flag;
-
-static void on_signal(int sig)
-{
-    (void)sig;
-    if (stop_flag)
-        *stop_flag = 1;
-}
-
-void cli_catch_signals(volatile int *flag)
-{
-    stop_flag = flag;
-    struct sigaction sa;
-    memset(&sa, 0, sizeof(sa));
-    sa.sa_handler = on_signal;
-    sigemptyset(&sa.sa_mask);
-    sa.sa_flags = 0; /* no SA_RESTART: epoll_wait returns EINTR */
-    sigaction(SIGINT, &sa, NULL);
-    sigaction(SIGTERM, &sa, NULL);
 }

@@ -1,11 +1,14 @@
-/* Ctrl-C (SIGINT) and SIGTERM for the commands that block in socket calls
- * (get, send, recv), without a signal handler or process-wide state: the
- * two signals are blocked and read from a signalfd that the event loop
- * watches (ust_loop_add_fd), and the stack's waiter is wrapped so that
- * once one has arrived every blocking socket call returns EINTR at once
- * (socket.h: a waiter answering UST_ERR_AGAIN). The command then prints
- * what it has done so far and exits 128 + the signal number, as shells
- * report a process a signal ended (130 for SIGINT, 143 for SIGTERM). */
+/* Ctrl-C (SIGINT) and SIGTERM for every command that runs until stopped
+ * (get, send, recv, serve, ping), without a signal handler or process-wide
+ * state: the two signals are blocked and read from a signalfd that the
+ * event loop watches (ust_loop_add_fd), and the stack's waiter is wrapped
+ * so that once one has arrived every blocking socket call returns EINTR
+ * at once (socket.h: a waiter answering UST_ERR_AGAIN). get, send and
+ * recv then print what they have done so far and exit 128 + the signal
+ * number, as shells report a process a signal ended (130 for SIGINT, 143
+ * for SIGTERM). serve and ping drive the loop themselves: they test
+ * `caught` after each turn and end as their Linux counterparts do (serve
+ * prints its counters, ping iputils' statistics). */
 #include <errno.h>
 #include <signal.h>
 #include <string.h>
@@ -62,7 +65,7 @@ int cli_signals_open(struct cli_signals *s, struct link_ctx *c)
     return 0;
 }
 
-void cli_signals_close(struct cli_signals *s)
+void cli_signals_detach(struct cli_signals *s)
 {
     if (s->fd >= 0)
         on_signalfd(s, s->fd, 0); /* one that came since the last loop turn */
@@ -79,6 +82,11 @@ void cli_signals_close(struct cli_signals *s)
     if (s->fd >= 0)
         close(s->fd);
     s->fd = -1;
+}
+
+void cli_signals_close(struct cli_signals *s)
+{
+    cli_signals_detach(s);
     /* A signal that came after the one we read is delivered now, with
      * its default action: a second Ctrl-C ends the process. */
     sigprocmask(SIG_SETMASK, &s->saved, NULL);
