@@ -9,13 +9,17 @@
  * the front with data calls under the core lock (the default); front-msg
  * = the front with data calls handed to the stack thread as messages
  * (cfg.front_data_messages). In the front rows the client is the main
- * thread and the server a second thread, both blocking. */
+ * thread and the server a second thread, both blocking. kernel = the same
+ * two threads on Linux's own TCP over 127.0.0.1 (send/recv on kernel
+ * sockets): what a thread hand-off costs on this machine. */
 #include <errno.h>
 #include <netinet/tcp.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
+#include <unistd.h>
 
 #include "ustack/front.h"
 #include "ustack/ustack.h"
@@ -167,6 +171,63 @@ static void run_front(const char *mode, bool data_messages, long rtts, long byte
     ust_front_free(f);
 }
 
+/* ---- the kernel: the same two threads over Linux's loopback ------------------ */
+
+struct kserver {
+    int fd;
+    long rtts, got;
+};
+
+static void *kernel_server(void *arg)
+{
+    struct kserver *sv = arg;
+    char b;
+    for (long i = 0; i < sv->rtts; i++)
+        if (recv(sv->fd, &b, 1, 0) != 1 || send(sv->fd, &b, 1, 0) != 1)
+            break;
+    static char buf[CHUNK];
+    ssize_t n;
+    while ((n = recv(sv->fd, buf, CHUNK, 0)) > 0)
+        sv->got += n;
+    return NULL;
+}
+
+static void run_kernel(long rtts, long bytes)
+{
+    int l = socket(AF_INET, SOCK_STREAM, 0), c = socket(AF_INET, SOCK_STREAM, 0), one = 1;
+    struct sockaddr_in a = addr();
+    a.sin_port = 0; /* any free port */
+    socklen_t al = sizeof(a);
+    if (bind(l, (struct sockaddr *)&a, sizeof(a)) < 0 || listen(l, 8) < 0 ||
+        getsockname(l, (struct sockaddr *)&a, &al) < 0 ||
+        connect(c, (struct sockaddr *)&a, sizeof(a)) < 0) {
+        fprintf(stderr, "bench_front: kernel sockets: %s\n", strerror(errno));
+        exit(1);
+    }
+    struct kserver sv = {.fd = accept(l, NULL, NULL), .rtts = rtts};
+    setsockopt(c, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
+    setsockopt(sv.fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
+    pthread_t t;
+    pthread_create(&t, NULL, kernel_server, &sv);
+    char b = 0;
+    ust_time_t t0 = ust_clock_monotonic();
+    for (long i = 0; i < rtts; i++)
+        if (send(c, &b, 1, 0) != 1 || recv(c, &b, 1, 0) != 1)
+            break;
+    double rr = secs_since(t0);
+    static char buf[CHUNK];
+    t0 = ust_clock_monotonic();
+    for (long sent = 0; sent < bytes; sent += CHUNK)
+        if (send(c, buf, CHUNK, 0) != CHUNK)
+            break;
+    shutdown(c, SHUT_WR);
+    pthread_join(t, NULL);
+    report("kernel", rtts, rr, sv.got, secs_since(t0));
+    close(c);
+    close(sv.fd);
+    close(l);
+}
+
 int main(int argc, char **argv)
 {
     long rtts = argc > 1 ? atol(argv[1]) : 20000;
@@ -178,5 +239,6 @@ int main(int argc, char **argv)
     run_native(rtts, bytes);
     run_front("front-lock", false, rtts, bytes);
     run_front("front-msg", true, rtts, bytes);
+    run_kernel(rtts, bytes);
     return 0;
 }

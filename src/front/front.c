@@ -3,6 +3,7 @@
  * and the hand-off itself. include/ustack/front.h has the design. */
 #include <errno.h>
 #include <poll.h>
+#include <signal.h>
 #include <stdlib.h>
 #include <sys/eventfd.h>
 #include <unistd.h>
@@ -148,6 +149,18 @@ static int front_init_sync(struct ust_front *f)
     return 0;
 }
 
+/* The stack thread takes no signals: they go to the application's
+ * threads, whose handlers then never run inside the stack's turn. */
+static int start_thread(struct ust_front *f)
+{
+    sigset_t all, old;
+    sigfillset(&all);
+    pthread_sigmask(SIG_SETMASK, &all, &old);
+    int rc = pthread_create(&f->thread, NULL, front_thread, f);
+    pthread_sigmask(SIG_SETMASK, &old, NULL);
+    return rc;
+}
+
 struct ust_front *ust_front_new(struct ust_stack *st)
 {
     struct ust_front *f = st ? calloc(1, sizeof(*f)) : NULL;
@@ -165,7 +178,7 @@ struct ust_front *ust_front_new(struct ust_stack *st)
         goto fail;
     /* Nothing in the stack may block: the front does the waiting. */
     ust_stack_set_waiter(st, NULL, NULL);
-    if (pthread_create(&f->thread, NULL, front_thread, f) != 0) {
+    if (start_thread(f) != 0) {
         pthread_cond_destroy(&f->msg_cond);
         pthread_mutex_destroy(&f->lock);
         goto fail;
