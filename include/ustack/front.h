@@ -107,8 +107,10 @@ UST_API struct ust_front *ust_front_new(struct ust_stack *st);
 UST_API void ust_front_free(struct ust_front *f);
 /* Runs fn(st, ctx) on the stack thread under the core lock and returns its
  * result: netstat, statistics, routes, anything the single-threaded API
- * does. fn must not block (no blocking socket calls: the stack has no
- * waiter) and must not free the stack. */
+ * does. fn must not block (the stack has no waiter: a blocking socket
+ * call that would block fails with EAGAIN at once), must not call
+ * ust_front_* (the core lock is held: it would deadlock) and must not
+ * free the stack. */
 typedef int (*ust_front_fn)(struct ust_stack *st, void *ctx);
 UST_API int ust_front_run(struct ust_front *f, ust_front_fn fn, void *ctx);
 /* The stack's own descriptor behind front socket fd (for ust_front_run

@@ -194,6 +194,10 @@ int ust_front_connect(struct ust_front *f, int fd, const struct sockaddr *addr, 
 int ust_front_accept(struct ust_front *f, int fd, struct sockaddr *addr, socklen_t *len,
                      int flags)
 {
+    if (flags & ~(SOCK_NONBLOCK | SOCK_CLOEXEC)) {
+        errno = EINVAL; /* accept4(2) */
+        return -1;
+    }
     struct front_sock *fs = enter(f, fd);
     if (!fs)
         return -1;

@@ -574,6 +574,10 @@ static void test_udp_and_bad_descriptors(void **state)
     assert_int_equal(errno, EBADF);
     close(pipefd[0]);
     close(pipefd[1]);
+    assert_int_equal(ust_front_accept(f, u, NULL, NULL, MSG_PEEK), -1);
+    assert_int_equal(errno, EINVAL);
+    assert_int_equal(ust_front_accept(f, u, NULL, NULL, 0), -1);
+    assert_int_equal(errno, EOPNOTSUPP); /* UDP */
     assert_int_equal(ust_front_socket(f, AF_INET6, SOCK_STREAM, 0), -1);
     assert_int_equal(errno, EAFNOSUPPORT);
     ust_front_free(f);
