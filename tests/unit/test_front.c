@@ -245,10 +245,9 @@ static void *reader_thread(void *arg)
     return NULL;
 }
 
-static void test_reader_and_writer_on_one_socket(void **state)
+static void run_reader_and_writer(bool data_messages)
 {
-    (void)state;
-    struct ust_front *f = front_up(false);
+    struct ust_front *f = front_up(data_messages);
     int l = listener(f, 7001, 0), c, s;
     tcp_pair(f, l, 7001, &c, &s);
     struct echo_job echo = {.f = f, .fd = s};
@@ -268,6 +267,18 @@ static void test_reader_and_writer_on_one_socket(void **state)
     assert_int_equal(echo.bytes, RW_BYTES);
     ust_front_close(f, l);
     ust_front_free(f);
+}
+
+static void test_reader_and_writer_on_one_socket(void **state)
+{
+    (void)state;
+    run_reader_and_writer(false);
+}
+
+static void test_reader_and_writer_messages(void **state)
+{
+    (void)state;
+    run_reader_and_writer(true);
 }
 
 /* ---- blocking calls and what wakes them ----------------------------------- */
@@ -526,6 +537,20 @@ static void test_epoll_edges_not_lost(void **state)
     ust_front_free(f);
 }
 
+struct rdhup {
+    int ufd;
+    short revents;
+};
+
+static int rdhup_fn(struct ust_stack *st, void *ctx)
+{
+    struct rdhup *q = ctx;
+    struct pollfd p = {.fd = q->ufd, .events = POLLIN | POLLRDHUP};
+    int n = ust_poll(st, &p, 1, 0);
+    q->revents = p.revents;
+    return n;
+}
+
 /* The peer's FIN: POLLRDHUP and POLLIN on the descriptor, then recv 0;
  * closing our end too: POLLHUP once the connection is over. */
 static void test_fin_and_hup_on_descriptor(void **state)
@@ -539,6 +564,10 @@ static void test_fin_and_hup_on_descriptor(void **state)
     assert_int_equal(poll(&p, 1, LONG_MS), 1);
     assert_true(p.revents & POLLRDHUP);
     assert_true(p.revents & POLLIN);
+    struct rdhup q = {.ufd = ust_front_stack_fd(f, c)};
+    assert_int_equal(ust_front_run(f, rdhup_fn, &q), 1);
+    assert_true(q.revents & POLLRDHUP); /* ust_poll too, as Linux's RCV_SHUTDOWN */
+    assert_true(q.revents & POLLIN);
     char b;
     assert_int_equal(ust_front_recv(f, c, &b, 1, 0), 0);
     assert_int_equal(ust_front_shutdown(f, c, SHUT_WR), 0);
@@ -589,6 +618,7 @@ int main(void)
         cmocka_unit_test(test_parallel_echo_locked),
         cmocka_unit_test(test_parallel_echo_messages),
         cmocka_unit_test(test_reader_and_writer_on_one_socket),
+        cmocka_unit_test(test_reader_and_writer_messages),
         cmocka_unit_test(test_recv_woken_by_data),
         cmocka_unit_test(test_close_wakes_blocked_calls),
         cmocka_unit_test(test_shutdown_wakes_recv),
