@@ -196,6 +196,16 @@ run_sim sim-echo-loss "200 messages, 804300 bytes echoed" --messages 200 --size 
 # once, so each must still accept the other's ACKs after going back to SND.UNA.
 run_sim sim-echo-heavy-loss "100 messages, 979150 bytes echoed" --messages 100 --size 20000 --loss 0.2 --seed 1
 
+# threads_echo: the thread-safe front, client threads against a poll() server.
+log=$TMP/threads-echo.log
+if timeout 120 "$BIN/threads_echo" --clients 8 --messages 100 >"$log" 2>&1 &&
+    grep -qF "threads_echo: OK 8 clients, 100 messages each, 1193800 bytes echoed" "$log"; then
+    pass threads-echo
+    sed 's/^/      /' "$log"
+else
+    fail threads-echo "threads_echo did not echo every byte" "$log"
+fi
+
 # ---- 3. TAP against Linux, in namespaces made here ---------------------------
 tap_reason=""
 if [ "$(id -u)" -ne 0 ]; then tap_reason="needs root (creates network namespaces and TAP devices)"

@@ -30,8 +30,10 @@ ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 # code that knows every layer (it is in src/core/ but is not a service).
 # "sim" is the simulator: a virtual-clock loop and the simulated NIC driver
 # over cables and switches; it drives whole stacks, like loop, so it sits on top.
+# "front" (the thread-safe front) runs a stack and its real loop on a thread
+# through the public API only.
 ORDER = ["wire", "buf", "core", "dev", "link", "net", "transport", "socket", "stack", "loop",
-         "sim"]
+         "sim", "front"]
 
 # Files whose layer is not their folder's.
 LAYER_OF_FILE = {

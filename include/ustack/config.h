@@ -223,6 +223,12 @@ struct ust_config {
                                        BBRv1 of Linux 6.1), which holds the rate on
                                        random loss above 2 % and keeps probing into
                                        a full buffer's loss too */
+    bool front_data_messages;       /* the thread-safe front (front.h) hands data
+                                       calls (send, recv) to the stack thread as
+                                       messages, as it always does control calls
+                                       (false: they run in the calling thread
+                                       under the core lock, the faster way as
+                                       measured in ARCHITECTURE.md) */
 };
 
 UST_API void ust_config_default(struct ust_config *cfg);

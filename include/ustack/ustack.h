@@ -8,7 +8,9 @@
  * thread from inside a library call: they must not block and must not
  * free the stack. Different stacks in different threads are fine: the
  * library has no global state (everything hangs off struct ust_stack).
- * A thread-safe front for calls from other threads does not exist yet.
+ * For calls from several threads, hand the stack to the thread-safe front
+ * (front.h): it runs the stack on a thread of its own and takes calls
+ * from any thread.
  *
  * Errors: see the conventions above enum ust_err in types.h. */
 #ifndef USTACK_USTACK_H
@@ -16,6 +18,7 @@
 
 #include "config.h"
 #include "dev.h"
+#include "front.h"
 #include "loop.h"
 #include "sim.h"
 #include "socket.h"

@@ -72,4 +72,5 @@ void ust_config_default(struct ust_config *c)
     c->tcp_hystart = true;
     c->tcp_abc_limit = 2;
     c->tcp_bbr_loss_thresh = 20;
+    c->front_data_messages = false; /* data calls under the core lock (front.h) */
 }

@@ -394,6 +394,8 @@ static short tcp_op_poll(struct ust_sock *s)
     size_t skip;
     if (tcp_urg_readable(t, &skip) || (t->flags & (TF_FIN_RCVD | TF_RD_SHUT)))
         m |= POLLIN; /* (not for an out-of-band octet alone, as Linux) */
+    if (t->flags & (TF_FIN_RCVD | TF_RD_SHUT))
+        m |= POLLRDHUP; /* the peer's FIN or SHUT_RD: Linux RCV_SHUTDOWN */
     if (t->err)
         m |= POLLERR | POLLIN | POLLOUT;
     m |= tcp_urg_poll(t);  /* MUST-32 */

@@ -1,0 +1,152 @@
+/* ustack — the thread-safe front: one stack on a thread of its own, and a
+ * socket API callable from any thread.
+ *
+ * ust_front_new(st) takes a configured stack (devices, interfaces, routes
+ * set up first, in the calling thread) and starts the stack thread, which
+ * runs the stack's real event loop (ust_loop: devices, timers) for as long
+ * as the front lives. From then on the stack belongs to that thread: the
+ * application uses only ust_front_* calls, from as many threads as it
+ * likes, and reaches the stack itself only through ust_front_run().
+ *
+ * Threading contract (also in README.md, "Using the stack from several
+ * threads"):
+ *  - every ust_front_* call may be made from any thread, concurrently,
+ *    on the same socket (a reader and a writer) or on different ones;
+ *  - ust_front_free() must not race with any other call on the front: the
+ *    application stops its threads' calls first (closing a socket wakes
+ *    the threads blocked on it, see ust_front_close);
+ *  - the rest of the library keeps its contract (ustack.h): a stack, its
+ *    devices and sockets belong to one thread; with a front that thread is
+ *    the stack thread, and ust_front_run() is the way into it.
+ *
+ * How it works (ARCHITECTURE.md, "The thread-safe front", has the
+ * measurements): one mutex, the core lock, guards the stack, as lwIP's
+ * LWIP_TCPIP_CORE_LOCKING does. The stack thread holds it while it
+ * processes a turn (frames, timers, messages) and drops it while it
+ * sleeps in ppoll on the loop's epoll descriptor. Data calls (send, recv)
+ * take the lock in the calling thread and run the stack's non-blocking
+ * call there, then any work that call made due at once (a segment on the
+ * loopback queue); the stack thread is woken only when its next deadline
+ * moved earlier. Chosen by measurement (bench/bench_front): a 1-byte
+ * request/response between two threads takes 3 to 5 times as long when
+ * each data call is a message to the stack thread (two more thread
+ * hand-offs per call), and bulk throughput under the lock is 1.5 to 2
+ * times higher; under the lock the round trip costs about what the
+ * kernel's own two-thread round trip over 127.0.0.1 costs. Control calls (socket, bind, listen, connect, accept,
+ * setsockopt, getsockopt, getsockname, getpeername, shutdown, close)
+ * are message structs executed by the stack thread whatever the mode,
+ * so that a later daemon owning the stack for several processes can carry
+ * them over a socket unchanged. cfg.front_data_messages sends data calls
+ * as messages too (for measurement).
+ *
+ * Sockets are named by a real kernel file descriptor: ust_front_socket()
+ * and ust_front_accept() return one end of an AF_UNIX SOCK_SEQPACKET
+ * socketpair; the stack thread holds the other end. The descriptor is the
+ * socket's handle in every ust_front_* call and its readiness mirrors the
+ * ustack socket's, so the application's own poll/select/epoll over kernel
+ * descriptors waits on ustack sockets too:
+ *  - POLLIN: a one-byte "doorbell" datagram sits in the descriptor while
+ *    the ustack socket is readable (data, EOF, a connection to accept, an
+ *    urgent byte, an error or hang-up), and is taken back when it is not;
+ *  - POLLOUT: while the ustack socket is not writable the stack thread
+ *    keeps a 1 KiB "gate" datagram sent from this end (whose send buffer
+ *    is set to the minimum) unread in the other, and the kernel reports it
+ *    not writable until the stack thread reads the gate back;
+ *  - POLLRDHUP (with POLLIN): the peer's FIN arrived or the socket was
+ *    shut down for reading (the other end does shutdown(SHUT_WR));
+ *  - POLLHUP: the connection is over (reset, or both FINs), the socket
+ *    was closed, or the front was freed (the other end shuts down both
+ *    ways or is closed). A pending error (POLLERR in ust_poll) shows as
+ *    POLLIN and POLLOUT: ask SO_ERROR or the next call.
+ * The mirror is updated under the core lock after every call and every
+ * turn of the stack, before the lock is released, so a change is visible
+ * on the descriptor before any thread can act on it (no lost wake-up),
+ * and nothing moves on it while the stack is idle. Edge-triggered epoll
+ * sees one edge per doorbell. The application must not read, write or
+ * close the descriptor itself, nor change its flags: it polls it and
+ * passes it to ust_front_* (ust_front_close closes it).
+ *
+ * Blocking: a call that would block sleeps on the socket's condition
+ * variable (no spinning) until the socket's readiness changes, then
+ * retries, exactly as the single-threaded API loops (socket.h): a
+ * blocking TCP send queues every byte unless SO_SNDTIMEO expires or the
+ * connection fails after some were queued; SO_RCVTIMEO bounds recv and
+ * accept, SO_SNDTIMEO send and connect (connect then fails with
+ * EINPROGRESS); expiry gives EAGAIN. O_NONBLOCK (SOCK_NONBLOCK in type or
+ * flags, ust_front_set_nonblock) and MSG_DONTWAIT never wait. Unlike
+ * the kernel, a front call is never interrupted by a signal (no EINTR:
+ * as with SA_RESTART). Closing a socket wakes every thread blocked on
+ * it: their calls fail with EBADF (Linux leaves them blocked until the
+ * connection ends; EBADF is what they would get a moment later). The
+ * kernel descriptor is closed when the last of those calls has returned,
+ * so its number is not reused under them.
+ *
+ * Differences from the single-threaded API: SO_LINGER with a time does
+ * not make ust_front_close wait (the close goes on in the background;
+ * l_linger 0, the abort, works). All calls return -1 with errno as
+ * socket.h says, or EBADF for a descriptor that is not a front socket. */
+#ifndef USTACK_FRONT_H
+#define USTACK_FRONT_H
+
+#include <stdbool.h>
+#include <sys/socket.h>
+#include <sys/types.h>
+
+#include "export.h"
+
+struct ust_stack;
+struct ust_front;
+
+/* Starts the stack thread for `st`, which the front then owns (freed by
+ * ust_front_free). Creates the event loop (ust_loop_new) itself. Returns
+ * NULL with errno set on failure; `st` is then still the caller's. */
+UST_API struct ust_front *ust_front_new(struct ust_stack *st);
+/* Stops the stack thread, closes every socket still open (the stack's
+ * socket and both ends of its socketpair: no call may be running) and
+ * frees the loop and the stack. */
+UST_API void ust_front_free(struct ust_front *f);
+/* Runs fn(st, ctx) on the stack thread under the core lock and returns its
+ * result: netstat, statistics, routes, anything the single-threaded API
+ * does. fn must not block (the stack has no waiter: a blocking socket
+ * call that would block fails with EAGAIN at once), must not call
+ * ust_front_* (the core lock is held: it would deadlock) and must not
+ * free the stack. */
+typedef int (*ust_front_fn)(struct ust_stack *st, void *ctx);
+UST_API int ust_front_run(struct ust_front *f, ust_front_fn fn, void *ctx);
+/* The stack's own descriptor behind front socket fd (for ust_front_run
+ * callbacks, e.g. ust_poll or ust_netstat's fd field), or -1 (EBADF). */
+UST_API int ust_front_stack_fd(struct ust_front *f, int fd);
+
+/* The calls of socket.h, on front descriptors. type and accept's flags
+ * take SOCK_NONBLOCK and SOCK_CLOEXEC (the kernel descriptor's
+ * FD_CLOEXEC). */
+UST_API int ust_front_socket(struct ust_front *f, int domain, int type, int protocol);
+UST_API int ust_front_bind(struct ust_front *f, int fd, const struct sockaddr *addr,
+                           socklen_t len);
+UST_API int ust_front_listen(struct ust_front *f, int fd, int backlog);
+UST_API int ust_front_connect(struct ust_front *f, int fd, const struct sockaddr *addr,
+                              socklen_t len);
+UST_API int ust_front_accept(struct ust_front *f, int fd, struct sockaddr *addr,
+                             socklen_t *len, int flags);
+UST_API ssize_t ust_front_send(struct ust_front *f, int fd, const void *buf, size_t len,
+                               int flags);
+UST_API ssize_t ust_front_sendto(struct ust_front *f, int fd, const void *buf, size_t len,
+                                 int flags, const struct sockaddr *to, socklen_t tolen);
+UST_API ssize_t ust_front_recv(struct ust_front *f, int fd, void *buf, size_t len, int flags);
+UST_API ssize_t ust_front_recvfrom(struct ust_front *f, int fd, void *buf, size_t len,
+                                   int flags, struct sockaddr *from, socklen_t *fromlen);
+UST_API int ust_front_shutdown(struct ust_front *f, int fd, int how);
+UST_API int ust_front_close(struct ust_front *f, int fd);
+UST_API int ust_front_setsockopt(struct ust_front *f, int fd, int level, int name,
+                                 const void *val, socklen_t len);
+UST_API int ust_front_getsockopt(struct ust_front *f, int fd, int level, int name, void *val,
+                                 socklen_t *len);
+UST_API int ust_front_getsockname(struct ust_front *f, int fd, struct sockaddr *addr,
+                                  socklen_t *len);
+UST_API int ust_front_getpeername(struct ust_front *f, int fd, struct sockaddr *addr,
+                                  socklen_t *len);
+/* O_NONBLOCK of the front socket (the kernel descriptor's own flag is not
+ * it: leave that alone). */
+UST_API int ust_front_set_nonblock(struct ust_front *f, int fd, bool on);
+
+#endif
