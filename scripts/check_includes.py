@@ -30,7 +30,7 @@ ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 # code that knows every layer (it is in src/core/ but is not a service).
 # "sim" is the simulator: a virtual-clock loop and the simulated NIC driver
 # over cables and switches; it drives whole stacks, like loop, so it sits on top.
-ORDER = ["wire", "buf", "core", "dev", "link", "net", "transport", "socket", "stack", "loop",
+ORDER = ["wire", "buf", "core", "dev", "link", "net", "transport", "socket", "dns", "stack", "loop",
          "sim"]
 
 # Files whose layer is not their folder's.

@@ -16,6 +16,7 @@
 
 #include "config.h"
 #include "dev.h"
+#include "dns.h"
 #include "loop.h"
 #include "sim.h"
 #include "socket.h"
