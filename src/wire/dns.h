@@ -17,7 +17,7 @@
 #define DNS_MAX_NAME 255  /* bytes on the wire, RFC 1035 2.3.4 */
 #define DNS_MAX_LABEL 63
 #define DNS_NAME_TEXT 256 /* a name as text, with its NUL */
-#define DNS_MAX_ADDRS 16  /* A records kept from one answer */
+#define DNS_MAX_ADDRS 32  /* A records kept from one answer (a 512-byte answer holds ~29) */
 #define DNS_MAX_RRS 64    /* answer records considered for the CNAME chain */
 #define DNS_PORT 53
 
