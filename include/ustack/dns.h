@@ -48,6 +48,10 @@
 
 struct ust_stack;
 struct ust_dns_query;
+/* <netdb.h> defines it (and the EAI_* codes) only with POSIX visible
+ * (_POSIX_C_SOURCE >= 200112L or _GNU_SOURCE); declared here so that the
+ * header compiles in strict C11 too. */
+struct addrinfo;
 
 #define UST_DNS_PENDING 1 /* ust_dns_query_start / _step: not answered yet */
 

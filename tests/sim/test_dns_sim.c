@@ -35,6 +35,7 @@ struct net2 {
     struct ust_stack *a, *b;
     struct dns_responder r;
     ust_time_t query_at[8]; /* when B saw each UDP query */
+    char hosts_path[64];    /* a hosts file this test wrote ("" = none) */
 };
 
 static struct ust_stack *stack_with(ust_ip4_t dns, const char *hosts)
@@ -275,22 +276,24 @@ static void test_hosts_file_comes_first(void **state)
     assert_int_equal(dns_stats(n->a)->Queries, 0);
 }
 
-static char hosts_path[64];
-
 static int setup_with_hosts(void **state)
 {
-    snprintf(hosts_path, sizeof(hosts_path), "/tmp/ustack-hosts-XXXXXX");
-    int fd = mkstemp(hosts_path);
+    char path[64] = "/tmp/ustack-hosts-XXXXXX";
+    int fd = mkstemp(path);
     assert_true(fd >= 0);
     const char text[] = "# test\n198.51.100.1  web.example.test web\n";
     assert_int_equal(write(fd, text, sizeof(text) - 1), (ssize_t)(sizeof(text) - 1));
     close(fd);
-    return setup_hosts(state, hosts_path);
+    setup_hosts(state, path);
+    struct net2 *n = *state;
+    memcpy(n->hosts_path, path, sizeof(path));
+    return 0;
 }
 
 static int teardown_with_hosts(void **state)
 {
-    unlink(hosts_path);
+    struct net2 *n = *state;
+    unlink(n->hosts_path);
     return teardown(state);
 }
 
