@@ -31,6 +31,7 @@ int cmd_netstat(int argc, char **argv);
 int cmd_get(int argc, char **argv);
 int cmd_send(int argc, char **argv);
 int cmd_recv(int argc, char **argv);
+int cmd_resolve(int argc, char **argv);
 
 /* ---- error reporting (link_opts.c) ---------------------------------------
  * Every usage error is ONE line on stderr, "ustack: ...", and exit code 2. */
@@ -97,6 +98,9 @@ struct link_opts {
     uint64_t fault_seed;    /* --fault-seed N (default 1: the same faults every run) */
     uint32_t trace_cats;    /* --trace LIST: UST_TRACE_* categories */
     struct ust_pcap_opts capture; /* --snaplen N, --pcapng */
+    bool have_dns;          /* --dns ADDR: cfg.dns_server (default: resolv.conf's) */
+    ust_ip4_t dns;
+    const char *hosts;      /* --hosts FILE: cfg.dns_hosts (default /etc/hosts) */
 };
 
 #define LINK_OPTS_HELP                                                                     \
@@ -126,6 +130,10 @@ struct link_opts {
     "                       (BBRv3, paced; needs SACK, else cubic)\n" \
     "  --accept-source-route  accept received LSRR/SSRR options (RFC 1122 3.2.1.8c);\n" \
     "                       by default they are dropped, as Linux accept_source_route=0\n" \
+    "  --dns ADDR           name server for host names (default: the first nameserver\n" \
+    "                       in /etc/resolv.conf)\n" \
+    "  --hosts FILE         hosts file read before asking it (default /etc/hosts;\n" \
+    "                       '' = none)\n" \
     "fault injection (a lossy wire, like netem; on what ustack sends unless --faults):\n" \
     "  --loss PCT           lose PCT%% of the frames (e.g. 5 or 0.5)\n" \
     "  --delay TIME         delay every frame, e.g. 20ms (units ns, us, ms, s)\n" \
@@ -237,6 +245,15 @@ struct link_ctx {
  * say, and the real event loop. Returns 0, or an exit code after printing
  * one error line (everything created so far is freed). */
 int link_open(const struct link_opts *o, struct link_ctx *out);
+/* The first "nameserver A.B.C.D" of a resolv.conf(5) text (resolv_conf.c):
+ * UST_OK, or UST_ERR_NOENT when it names none (IPv6 ones are skipped). */
+int resolv_conf_parse(const char *text, ust_ip4_t *out);
+/* The same from the file at path; 0 (no server) when it has none. */
+ust_ip4_t resolv_conf_nameserver(const char *path);
+/* `ustack resolve`, and names in `ustack get`: addresses of a host name as
+ * ust_getaddrinfo gives them; on failure prints "ustack: CMD: NAME: reason"
+ * and returns -1. */
+int cli_resolve(struct link_ctx *c, const char *cmd, const char *name, ust_ip4_t *ip);
 void link_close(struct link_ctx *c);
 /* Has the TAP device failed (deleted under us)? If so prints, once, the
  * one line "ustack: NAME: device lost: <strerror>" on stderr and returns

@@ -41,8 +41,8 @@ static void demo_usage(FILE *out)
             "usage: ustack demo [--seed N] [--loss PCT] [--bytes N] [--congestion NAME]\n"
             "                  [--trace [LIST]] [--pcap FILE] [--snaplen N] [--pcapng]\n"
             "Runs a simulated network (two hosts, a router, two lossy switched links) in\n"
-            "this process and narrates ARP, routing, fragmentation, ping and a TCP\n"
-            "connection (handshake, transfer, close). No root needed.\n"
+            "this process and narrates ARP, routing, fragmentation, ping, a DNS lookup and\n"
+            "a TCP connection (handshake, transfer, close). No root needed.\n"
             "  --seed N      seed of the simulation (default 1): same seed, same output\n"
             "  --loss PCT    percentage of frames each cable drops (default 2)\n"
             "  --bytes N     bytes the TCP connection carries (default 200000)\n"
@@ -128,6 +128,9 @@ static int build_host(struct demo *d, int h)
     struct ust_config cfg;
     ust_config_default(&cfg);
     cfg.seed = d->o.seed * 7919 + (uint64_t)h + 1; /* distinct per stack, fixed per seed */
+    cfg.dns_hosts[0] = '\0'; /* the story never reads this machine's /etc/hosts */
+    if (h == HOST_A)
+        cfg.dns_server = host_specs[ROUTER].nic[0].addr; /* R runs the name server */
     if (d->o.congestion)
         snprintf(cfg.tcp_congestion, sizeof(cfg.tcp_congestion), "%s", d->o.congestion);
     dh->spec = s;
@@ -398,6 +401,7 @@ static int scene_counters(struct demo *d)
         {"IP datagrams reassembled", offsetof(struct ust_stats, ip.ReasmOKs)},
         {"ICMP echo requests in", offsetof(struct ust_stats, icmp.InEchos)},
         {"ICMP echo replies in", offsetof(struct ust_stats, icmp.InEchoReps)},
+        {"DNS queries sent", offsetof(struct ust_stats, dns.Queries)},
     };
     fprintf(d->out, "%-26s %10s %10s %10s\n", "", "host A", "router R", "host B");
     demo_print_counter_rows(d, rows, sizeof(rows) / sizeof(rows[0]));
@@ -423,6 +427,7 @@ static const struct demo_scene scenes[] = {
     {"host A pings host B on another network (routing)", scene_routing},
     {"a big ping is fragmented and reassembled", scene_fragments},
     {"a series of pings over lossy links", scene_bulk},
+    {"A asks for the web server's address by name (DNS)", scene_dns},
     {"A opens a TCP connection to B (three-way handshake)", scene_tcp_open},
     {"A sends a stream of bytes to B (TCP data transfer)", scene_tcp_transfer},
     {"A and B close the connection (four-way close)", scene_tcp_close},

@@ -19,18 +19,19 @@ struct get_opts {
     const char *output;       /* -o FILE (NULL or "-": stdout) */
     ust_time_t timeout;       /* connect timeout */
     ust_ip4_t ip;
+    char name[254];           /* a host name to resolve ("": ip is numeric) */
     uint16_t port;
     char path[2048];
-    char hostport[32];
+    char hostport[262];       /* Host: NAME[:PORT] */
 };
 
 static void get_usage(FILE *out)
 {
     fprintf(out,
-            "usage: ustack get http://A.B.C.D[:PORT]/PATH [-o FILE] --tap NAME|--tun NAME\n"
+            "usage: ustack get http://HOST[:PORT]/PATH [-o FILE] --tap NAME|--tun NAME\n"
             "                  --addr A.B.C.D/N [--timeout SEC] [link options]\n"
-            "Downloads one file over HTTP/1.1 with ustack's TCP. Host names cannot be\n"
-            "resolved (ustack has no DNS client): use an IPv4 address.\n"
+            "Downloads one file over HTTP/1.1 with ustack's TCP. HOST is an IPv4 address\n"
+            "or a name, resolved as 'ustack resolve' does (--hosts, --dns).\n"
             "  -o FILE, --output FILE  write the body to FILE (- or none: standard output);\n"
             "                   FILE is replaced only when the whole body arrived: after an\n"
             "                   error, a timeout or Ctrl-C an existing FILE is unchanged\n"
@@ -38,7 +39,17 @@ static void get_usage(FILE *out)
             LINK_OPTS_HELP);
 }
 
-/* http://A.B.C.D[:port][/path] */
+/* Letters, digits, '-', '_' and dots between non-empty labels. */
+static bool host_name_ok(const char *h)
+{
+    for (const char *p = h; *p; p++)
+        if (!(isalnum((unsigned char)*p) || *p == '-' || *p == '_' ||
+              (*p == '.' && p != h && p[-1] != '.')))
+            return false;
+    return true;
+}
+
+/* http://HOST[:port][/path] */
 static int parse_url(struct get_opts *o)
 {
     const char *u = o->url;
@@ -48,14 +59,16 @@ static int parse_url(struct get_opts *o)
         return cli_usage_error("get: '%s' is not a URL (e.g. http://203.0.113.1:8000/file)", u);
     }
     const char *host = u + 7, *end = host + strcspn(host, ":/?#");
-    char h[64];
+    char h[sizeof(o->name)];
     if (end == host || (size_t)(end - host) >= sizeof(h))
         return cli_usage_error("get: '%s': missing host", u);
     memcpy(h, host, (size_t)(end - host));
     h[end - host] = '\0';
-    if (ust_ip4_parse(h, &o->ip) != UST_OK)
-        return cli_usage_error("get: '%s' is a host name, and ustack cannot resolve names (no "
-                               "DNS client): use an IPv4 address", h);
+    if (ust_ip4_parse(h, &o->ip) != UST_OK) {
+        if (!host_name_ok(h))
+            return cli_usage_error("get: '%s' is not a host name or IPv4 address", h);
+        snprintf(o->name, sizeof(o->name), "%s", h); /* resolved once the link is up */
+    }
     o->port = 80;
     if (*end == ':') {
         char *pe;
@@ -75,10 +88,11 @@ static int parse_url(struct get_opts *o)
             return cli_usage_error("get: '%s': spaces and control characters must be "
                                    "percent-encoded", u);
     char a[16];
+    const char *hn = o->name[0] ? o->name : ust_ip4_str(o->ip, a);
     if (o->port == 80)
-        snprintf(o->hostport, sizeof(o->hostport), "%s", ust_ip4_str(o->ip, a));
+        snprintf(o->hostport, sizeof(o->hostport), "%s", hn);
     else
-        snprintf(o->hostport, sizeof(o->hostport), "%s:%u", ust_ip4_str(o->ip, a), o->port);
+        snprintf(o->hostport, sizeof(o->hostport), "%s:%u", hn, o->port);
     return -1;
 }
 
@@ -297,6 +311,10 @@ static int get_download(struct get_run *g)
 {
     struct link_ctx *c = g->c;
     g->start = ust_clock_monotonic();
+    if (g->o->name[0] && cli_resolve(c, "get", g->o->name, &g->o->ip) != 0) {
+        out_file_discard(g->out);
+        return CLI_EXIT_FAIL;
+    }
     g->fd = g->buf ? client_connect(c, g->o->ip, g->o->port, g->o->timeout) : -1;
     int rc = CLI_EXIT_FAIL;
     if (g->fd >= 0) {

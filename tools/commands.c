@@ -11,5 +11,6 @@ const struct cli_command cli_commands[] = {
     {"send", cmd_send},
     {"recv", cmd_recv},
     {"netstat", cmd_netstat},
+    {"resolve", cmd_resolve},
     {NULL, NULL},
 };

@@ -96,6 +96,9 @@ void demo_mute_all(struct demo *d, bool muted);
 /* Sets every stack's trace filter (muted = nothing). */
 void demo_trace_all(struct demo *d, enum cli_trace_filter f);
 
+/* demo_dns.c: A resolves B's name through R's name server */
+int scene_dns(struct demo *d);
+
 /* demo_tcp.c: the TCP scenes */
 int scene_tcp_open(struct demo *d);
 int scene_tcp_transfer(struct demo *d);

@@ -273,6 +273,22 @@ int link_opts_parse(struct link_opts *o, int argc, char **argv, int *i)
         o->accept_source_route = true;
         return 1;
     }
+    if ((r = opt_value(argc, argv, i, "--dns", &v)) != 0) {
+        if (r < 0)
+            return -1;
+        if (ust_ip4_parse(v, &o->dns) != UST_OK || o->dns == 0)
+            return cli_usage_error("--dns: '%s' is not an IPv4 address (e.g. 198.51.100.53)", v), -1;
+        o->have_dns = true;
+        return 1;
+    }
+    if ((r = opt_value(argc, argv, i, "--hosts", &v)) != 0) {
+        if (r < 0)
+            return -1;
+        if (strlen(v) >= sizeof(((struct ust_config *)0)->dns_hosts))
+            return cli_usage_error("--hosts: '%s': path too long", v), -1;
+        o->hosts = v;
+        return 1;
+    }
     if ((r = opt_value(argc, argv, i, "--tap", &v)) != 0)
         return r < 0 ? -1 : parse_device(o, false, v);
     if ((r = opt_value(argc, argv, i, "--tun", &v)) != 0)

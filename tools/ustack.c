@@ -17,6 +17,7 @@ static void usage(FILE *out)
             "  send HOST PORT  send bytes over TCP and report throughput\n"
             "  recv        accept one TCP connection, count its bytes, report\n"
             "  netstat     list the sockets (or counters) of every running ustack\n"
+            "  resolve NAME  print a host name's addresses, as getent ahosts\n"
             "  version     print the version\n"
             "Run 'ustack COMMAND --help' for the options of a command.\n");
 }

@@ -229,6 +229,25 @@ struct ust_config {
                                        (false: they run in the calling thread
                                        under the core lock, the faster way as
                                        measured in ARCHITECTURE.md) */
+    /* ---- the stub resolver (ust_getaddrinfo, include/ustack/dns.h) ---- */
+    ust_ip4_t dns_server;           /* name server asked over UDP/TCP port 53 (0: none,
+                                       names not in dns_hosts give EAI_AGAIN; the
+                                       CLI's --dns, default the first nameserver of
+                                       /etc/resolv.conf) */
+    char dns_hosts[128];            /* hosts(5) file read before asking ("/etc/hosts";
+                                       "" = none) */
+    unsigned dns_attempts;          /* UDP attempts, each with a new ID and port (3, as
+                                       resolv.conf's attempts is 2 resends + 1) */
+    ust_time_t dns_timeout;         /* wait for the first attempt's answer, doubled for
+                                       each next one (1 s: 1, 2, 4 s; glibc waits 5 s
+                                       each) and for the TCP fallback */
+    unsigned dns_cache_size;        /* answers cached per stack (64; 0 = no cache),
+                                       least recently used evicted when full */
+    uint32_t dns_ttl_max;           /* cap on a positive answer's TTL, seconds (86400) */
+    uint32_t dns_neg_ttl_max;       /* cap on a negative answer's TTL, seconds (900;
+                                       RFC 2308 5 takes min(SOA TTL, MINIMUM) and
+                                       suggests 1-3 hours at most) */
+    unsigned dns_cname_max;         /* CNAME links followed inside one answer (8) */
 };
 
 UST_API void ust_config_default(struct ust_config *cfg);

@@ -62,6 +62,13 @@
     X(SendmapFull) \
     X(SackCompressed)
 
+/* The stub resolver (ust_getaddrinfo): queries sent (each UDP attempt, each
+ * TCP fallback), answers that did not count (from elsewhere, another ID or
+ * question: Mismatched; unparsable: Malformed), attempts that timed out. */
+#define UST_DNS_COUNTERS(X) \
+    X(Queries) X(TcpQueries) X(Answers) X(Timeouts) X(Mismatched) X(Malformed) \
+    X(Truncated) X(NxDomain) X(ServFail) X(HostsHits) X(CacheHits) X(CacheEvictions)
+
 #define UST_COUNTER_FIELD(name) uint64_t name;
 
 struct ust_link_stats { UST_LINK_COUNTERS(UST_COUNTER_FIELD) };
@@ -70,6 +77,7 @@ struct ust_ip_stats { UST_IP_COUNTERS(UST_COUNTER_FIELD) };
 struct ust_icmp_stats { UST_ICMP_COUNTERS(UST_COUNTER_FIELD) };
 struct ust_udp_stats { UST_UDP_COUNTERS(UST_COUNTER_FIELD) };
 struct ust_tcp_stats { UST_TCP_COUNTERS(UST_COUNTER_FIELD) };
+struct ust_dns_stats { UST_DNS_COUNTERS(UST_COUNTER_FIELD) };
 
 struct ust_stats {
     struct ust_link_stats link; /* sum over all devices of the stack */
@@ -78,6 +86,7 @@ struct ust_stats {
     struct ust_icmp_stats icmp;
     struct ust_udp_stats udp;
     struct ust_tcp_stats tcp;
+    struct ust_dns_stats dns;
 };
 
 #endif

@@ -1,5 +1,6 @@
 #include "ustack/config.h"
 
+#include <stdio.h>
 #include <string.h>
 
 void ust_config_default(struct ust_config *c)
@@ -73,4 +74,11 @@ void ust_config_default(struct ust_config *c)
     c->tcp_abc_limit = 2;
     c->tcp_bbr_loss_thresh = 20;
     c->front_data_messages = false; /* data calls under the core lock (front.h) */
+    snprintf(c->dns_hosts, sizeof(c->dns_hosts), "/etc/hosts");
+    c->dns_attempts = 3;
+    c->dns_timeout = 1 * UST_SEC;
+    c->dns_cache_size = 64;
+    c->dns_ttl_max = 86400;
+    c->dns_neg_ttl_max = 900;
+    c->dns_cname_max = 8;
 }

@@ -53,6 +53,7 @@ void ust_stack_free(struct ust_stack *st)
 {
     if (!st)
         return;
+    dns_destroy(&st->dns);
     sock_table_destroy(st);
     tcp_destroy(st);
     udp_destroy(st);
@@ -167,6 +168,7 @@ struct pmtu_cache *stack_pmtu(struct ust_stack *st) { return &st->pmtu; }
 const struct pmtu_cache *stack_pmtu_const(const struct ust_stack *st) { return &st->pmtu; }
 
 struct sock_table *stack_socks(struct ust_stack *st) { return &st->socks; }
+struct dns_state *stack_dns(struct ust_stack *st) { return &st->dns; }
 
 struct udp_state *stack_udp(struct ust_stack *st) { return &st->udp; }
 const struct udp_state *stack_udp_const(const struct ust_stack *st) { return &st->udp; }

@@ -11,6 +11,7 @@
 #include "core/services.h"
 #include "core/timer.h"
 #include "dev/dev_host.h"
+#include "dns/dns.h"
 #include "link/iface.h"
 #include "link/link.h"
 #include "link/link_state.h"
@@ -71,6 +72,7 @@ struct ust_stack {
     unsigned tx_hold;
     struct pkt_pool pkt_pool; /* spare frame-sized packets for transmit */
     struct sock_table socks;
+    struct dns_state dns; /* the resolver's cache (an application of the stack) */
 };
 
 _Static_assert(offsetof(struct ust_stack, svc) == 0, "stack_services() casts the stack");

@@ -15,12 +15,14 @@ void ust_stats_foreach(const struct ust_stack *st, ust_counter_fn fn, void *ctx)
 #define ICMP(n) EMIT("icmp", icmp, n)
 #define UDP(n) EMIT("udp", udp, n)
 #define TCP(n) EMIT("tcp", tcp, n)
+#define DNS(n) EMIT("dns", dns, n)
     UST_LINK_COUNTERS(LINK)
     UST_ARP_COUNTERS(ARP)
     UST_IP_COUNTERS(IP)
     UST_ICMP_COUNTERS(ICMP)
     UST_UDP_COUNTERS(UDP)
     UST_TCP_COUNTERS(TCP)
+    UST_DNS_COUNTERS(DNS)
 #undef EMIT
 #undef LINK
 #undef ARP
@@ -28,6 +30,7 @@ void ust_stats_foreach(const struct ust_stack *st, ust_counter_fn fn, void *ctx)
 #undef ICMP
 #undef UDP
 #undef TCP
+#undef DNS
 }
 
 struct print_ctx {

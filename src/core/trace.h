@@ -29,8 +29,8 @@ static inline uint32_t trace_category(const char *layer)
         return UST_TRACE_TCP;
     if (!strcmp(layer, "ip") || !strcmp(layer, "route"))
         return UST_TRACE_IP;
-    if (!strcmp(layer, "udp"))
-        return UST_TRACE_UDP;
+    if (!strcmp(layer, "udp") || !strcmp(layer, "dns"))
+        return UST_TRACE_UDP; /* the resolver's lines come with its datagrams */
     if (!strcmp(layer, "icmp"))
         return UST_TRACE_ICMP;
     if (!strcmp(layer, "arp"))

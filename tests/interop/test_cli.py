@@ -61,7 +61,7 @@ BAD_ARGS = [
     (["get"] + A, "get: URL missing"),
     (["get", "ftp://203.0.113.1/x"] + A, "only http:// URLs are supported"),
     (["get", "203.0.113.1/x"] + A, "is not a URL"),
-    (["get", "http://example.org/"] + A, "'example.org' is a host name"),
+    (["get", "http://exa..mple/"] + A, "'exa..mple' is not a host name or IPv4 address"),
     (["get", "http://203.0.113.1:0/"] + A, "bad port"),
     (["get", "http://203.0.113.1/a b"] + A, "must be percent-encoded"),
     (["get", "http://203.0.113.1/", "http://203.0.113.1/"] + A, "unexpected argument"),

@@ -43,9 +43,9 @@ def test_demo_tells_the_story(ustack_bin, tmp_path):
 
 def test_demo_tells_the_tcp_story(ustack_bin, tmp_path):
     out, _ = run_demo(tmp_path, "--loss", "0", "--bytes", "100k")
-    for section in ("== 5. A opens a TCP connection to B (three-way handshake) ==",
-                    "== 6. A sends a stream of bytes to B (TCP data transfer) ==",
-                    "== 7. A and B close the connection (four-way close) =="):
+    for section in ("== 6. A opens a TCP connection to B (three-way handshake) ==",
+                    "== 7. A sends a stream of bytes to B (TCP data transfer) ==",
+                    "== 8. A and B close the connection (four-way close) =="):
         assert section in out
     # Every state change of both ends, in the order RFC 9293 3.5 describes.
     states = re.findall(r"^\s+\+[\d.]+ ([AB]) tcp\s+\S+ (\S+) -> (\S+)$", out, re.M)
@@ -87,4 +87,4 @@ def test_demo_tcp_recovers_from_loss(ustack_bin, tmp_path):
 def test_demo_survives_heavy_loss(ustack_bin, tmp_path):
     out, _ = run_demo(tmp_path, "--seed", "5", "--loss", "40")
     assert "20 packets transmitted, " in out
-    assert "== 8. what each stack counted ==" in out
+    assert "== 9. what each stack counted ==" in out

@@ -23,7 +23,7 @@ def test_pcap_dash_puts_the_capture_on_stdout_and_the_story_on_stderr(ustack_bin
     assert p.returncode == 0, p.stderr.decode()
     story = p.stderr.decode()
     assert story.startswith("ustack demo: how a packet travels"), story[:200]
-    assert "== 8. what each stack counted ==" in story
+    assert "== 9. what each stack counted ==" in story
     assert "written to standard output" in story
     assert struct.unpack("<I", p.stdout[:4])[0] in PCAP_MAGICS, p.stdout[:16]
     assert b"ustack demo" not in p.stdout and b"what each stack counted" not in p.stdout

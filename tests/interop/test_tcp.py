@@ -128,13 +128,6 @@ def test_ustack_connect_to_closed_linux_port_is_refused(netns):
     assert se.strip().splitlines()[-1] == f"ustack: connect {LINUX}:81: Connection refused", se
 
 
-def test_get_refuses_host_names(ustack_bin):
-    p = subprocess.run([ustack_bin, "get", "http://example.org/"] + LINK, capture_output=True,
-                       text=True, timeout=120)
-    assert p.returncode == 2
-    assert "'example.org' is a host name, and ustack cannot resolve names" in p.stderr
-
-
 def http(netns, raw, port=80):
     return nsclient(netns, "http", US, str(port), raw)
 

@@ -1,0 +1,50 @@
+/* One lookup in progress (struct ust_dns_query): what was asked, the
+ * query on the wire and the socket it went out on. */
+#ifndef UST_DNS_QUERY_H
+#define UST_DNS_QUERY_H
+
+#include "dns.h"
+
+#define DNS_QUERY_MAX (DNS_HDR_LEN + DNS_MAX_NAME + 4)
+#define DNS_UDP_MAX 4096 /* datagrams we read; answers without EDNS are <= 512 */
+
+enum dns_q_state { DNS_Q_DONE, DNS_Q_UDP, DNS_Q_TCP };
+
+struct ust_dns_query {
+    enum dns_q_state state;
+    int result;                     /* 0 or EAI_*, once DONE */
+    char name[DNS_NAME_TEXT];       /* as asked, no trailing dot */
+    char canon[DNS_NAME_TEXT];
+    uint32_t addr[DNS_MAX_ADDRS];   /* host order */
+    unsigned naddr;
+    /* what the caller asked for */
+    int flags, socktype, protocol;
+    uint16_t port;                  /* host order */
+    /* the query on the wire */
+    uint8_t msg[DNS_QUERY_MAX];
+    size_t msglen;
+    uint16_t id;
+    int fd;                         /* -1: none */
+    unsigned attempt;               /* 0-based */
+    ust_time_t deadline;
+    uint8_t *tcp;                   /* 2 + 65535 bytes while over TCP */
+    size_t tcp_sent, tcp_have;
+};
+
+/* Sends the first UDP attempt (state UDP) or decides (state DONE). */
+void dns_query_send(struct ust_stack *st, struct ust_dns_query *q);
+/* Reads answers, handles the deadline. */
+void dns_query_advance(struct ust_stack *st, struct ust_dns_query *q);
+/* Closes the socket and releases the TCP buffer. */
+void dns_query_close(struct ust_stack *st, struct ust_dns_query *q);
+/* Done with result; on success the addresses are already in q. */
+void dns_query_done(struct ust_stack *st, struct ust_dns_query *q, int result);
+/* RFC 5452 4.1: the answer carries the query's ID and repeats its question. */
+bool dns_answer_matches(const struct ust_dns_query *q, const struct dns_answer *a);
+/* Uses a matching answer: result, addresses, cache (answer.c). */
+void dns_answer_use(struct ust_stack *st, struct ust_dns_query *q, const struct dns_answer *a);
+/* The same question again over TCP after a truncated answer (query_tcp.c). */
+void dns_tcp_start(struct ust_stack *st, struct ust_dns_query *q);
+void dns_tcp_advance(struct ust_stack *st, struct ust_dns_query *q);
+
+#endif

@@ -1,0 +1,334 @@
+/* The resolver's pure parts: the DNS message parser (RFC 1035 4.1, hardened
+ * per RFC 9267) on valid, compressed and hostile messages, the query
+ * builder's name limits, the hosts(5) parser and the TTL cache. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include <stdio.h>
+#include <string.h>
+
+#include "cli.h"
+#include "dns/dns.h"
+#include "wire/dns.h"
+
+/* A message under construction. */
+struct msg {
+    uint8_t b[1024];
+    size_t n;
+};
+
+static void put(struct msg *m, const void *p, size_t len)
+{
+    memcpy(m->b + m->n, p, len);
+    m->n += len;
+}
+static void put16(struct msg *m, uint16_t v) { put(m, (uint8_t[]){(uint8_t)(v >> 8), (uint8_t)v}, 2); }
+static void put32(struct msg *m, uint32_t v) { put16(m, (uint16_t)(v >> 16)), put16(m, (uint16_t)v); }
+
+/* Header (response, RD RA, rcode) and the question "www.example.test" A IN
+ * at offset 12. */
+static void start(struct msg *m, uint16_t id, unsigned rcode, uint16_t an, uint16_t ns)
+{
+    m->n = 0;
+    put16(m, id), put16(m, (uint16_t)(0x8180 | rcode)), put16(m, 1), put16(m, an), put16(m, ns);
+    put16(m, 0);
+    put(m, "\3www\7example\4test\0", 18);
+    put16(m, DNS_TYPE_A), put16(m, DNS_CLASS_IN);
+}
+
+static void rr_head(struct msg *m, const void *owner, size_t olen, uint16_t type, uint32_t ttl,
+                    uint16_t rdlen)
+{
+    put(m, owner, olen);
+    put16(m, type), put16(m, DNS_CLASS_IN), put32(m, ttl), put16(m, rdlen);
+}
+
+static const uint8_t PTR_Q[] = {0xc0, 12}; /* the question's name */
+
+static void rr_a(struct msg *m, const void *owner, size_t olen, uint32_t ttl, uint32_t addr)
+{
+    rr_head(m, owner, olen, DNS_TYPE_A, ttl, 4);
+    put32(m, addr);
+}
+
+static int parse(const struct msg *m, struct dns_answer *a) { return dns_response_parse(m->b, m->n, 8, a); }
+
+static void test_answer_with_compression(void **state)
+{
+    (void)state;
+    struct msg m;
+    struct dns_answer a;
+    start(&m, 0x1234, 0, 2, 0);
+    rr_a(&m, PTR_Q, 2, 300, 0xcb007150);
+    rr_a(&m, PTR_Q, 2, 60, 0xcb007151);
+    assert_int_equal(parse(&m, &a), DNS_OK);
+    assert_int_equal(a.id, 0x1234);
+    assert_string_equal(a.qname, "www.example.test");
+    assert_string_equal(a.canon, "www.example.test");
+    assert_int_equal(a.naddr, 2);
+    assert_int_equal(a.addr[0], 0xcb007150);
+    assert_int_equal(a.addr[1], 0xcb007151);
+    assert_int_equal(a.ttl, 60); /* the smallest */
+}
+
+/* www -> web.example.test (compressed: "\3web" + pointer to "example.test") -> A */
+static void test_cname_chain_followed(void **state)
+{
+    (void)state;
+    struct msg m;
+    struct dns_answer a;
+    start(&m, 1, 0, 2, 0);
+    rr_head(&m, PTR_Q, 2, DNS_TYPE_CNAME, 100, 6);
+    size_t target = m.n;
+    put(&m, "\3web\xc0\x10", 6); /* offset 16: "example.test" of the question */
+    uint8_t owner[] = {0xc0, (uint8_t)target};
+    rr_a(&m, owner, 2, 50, 0xc6336407);
+    assert_int_equal(parse(&m, &a), DNS_OK);
+    assert_string_equal(a.canon, "web.example.test");
+    assert_int_equal(a.naddr, 1);
+    assert_int_equal(a.addr[0], 0xc6336407);
+    assert_int_equal(a.ttl, 50);
+}
+
+static void test_cname_loop_is_bounded(void **state)
+{
+    (void)state;
+    struct msg m;
+    struct dns_answer a;
+    start(&m, 1, 0, 2, 0);
+    rr_head(&m, PTR_Q, 2, DNS_TYPE_CNAME, 100, 4);
+    size_t other = m.n;
+    put(&m, "\1x\xc0\x10", 4); /* www.example.test -> x.example.test */
+    uint8_t owner[] = {0xc0, (uint8_t)other};
+    rr_head(&m, owner, 2, DNS_TYPE_CNAME, 100, 2);
+    put(&m, PTR_Q, 2); /* x.example.test -> www.example.test */
+    assert_int_equal(parse(&m, &a), DNS_ECHAIN);
+}
+
+static void test_pointer_loop_rejected(void **state)
+{
+    (void)state;
+    struct msg m;
+    struct dns_answer a;
+    start(&m, 1, 0, 1, 0);
+    uint8_t self[] = {0xc0, (uint8_t)m.n}; /* points at itself */
+    rr_a(&m, self, 2, 1, 1);
+    assert_int_equal(parse(&m, &a), DNS_EPOINTER);
+    start(&m, 1, 0, 1, 0);
+    uint8_t two[] = {1, 'a', 0xc0, (uint8_t)m.n}; /* "a" then back to "a": a loop */
+    rr_a(&m, two, 4, 1, 1);
+    assert_int_equal(parse(&m, &a), DNS_EPOINTER);
+}
+
+static void test_forward_pointer_and_header_pointer_rejected(void **state)
+{
+    (void)state;
+    struct msg m;
+    struct dns_answer a;
+    start(&m, 1, 0, 1, 0);
+    uint8_t fwd[] = {0xc0, (uint8_t)(m.n + 2)};
+    rr_a(&m, fwd, 2, 1, 1);
+    put(&m, "\0", 1);
+    assert_int_equal(parse(&m, &a), DNS_EPOINTER);
+    start(&m, 1, 0, 1, 0);
+    uint8_t hdr[] = {0xc0, 2};
+    rr_a(&m, hdr, 2, 1, 1);
+    assert_int_equal(parse(&m, &a), DNS_EPOINTER);
+}
+
+static void test_long_label_and_long_name_rejected(void **state)
+{
+    (void)state;
+    struct msg m;
+    struct dns_answer a;
+    start(&m, 1, 0, 1, 0);
+    uint8_t l64[66] = {64};
+    memset(l64 + 1, 'a', 64);
+    rr_a(&m, l64, sizeof(l64), 1, 1);
+    assert_int_equal(parse(&m, &a), DNS_ELABEL); /* 0x40: not a length */
+    start(&m, 1, 0, 1, 0);
+    uint8_t name[5 * 64 + 1] = {0};
+    for (int i = 0; i < 5; i++) {
+        name[i * 64] = 63;
+        memset(name + i * 64 + 1, 'b', 63);
+    }
+    rr_a(&m, name, sizeof(name), 1, 1);
+    assert_int_equal(parse(&m, &a), DNS_ENAME);
+}
+
+static void test_counts_and_rdlength_checked(void **state)
+{
+    (void)state;
+    struct msg m;
+    struct dns_answer a;
+    start(&m, 1, 0, 3, 0); /* three answers announced, one present */
+    rr_a(&m, PTR_Q, 2, 1, 1);
+    assert_int_equal(parse(&m, &a), DNS_ESHORT);
+    start(&m, 1, 0, 1, 0);
+    rr_head(&m, PTR_Q, 2, DNS_TYPE_A, 1, 200); /* RDLENGTH past the end */
+    put32(&m, 1);
+    assert_int_equal(parse(&m, &a), DNS_ESHORT);
+    start(&m, 1, 0, 1, 0);
+    rr_head(&m, PTR_Q, 2, DNS_TYPE_A, 1, 5); /* an A of 5 bytes */
+    put(&m, "\1\2\3\4\5", 5);
+    assert_int_equal(parse(&m, &a), DNS_ERDATA);
+    start(&m, 1, 0, 0, 0);
+    m.b[5] = 2; /* two questions */
+    assert_int_equal(parse(&m, &a), DNS_EHEADER);
+    start(&m, 1, 0, 0, 0);
+    m.b[2] &= 0x7f; /* a query, not a response */
+    assert_int_equal(parse(&m, &a), DNS_EHEADER);
+    assert_int_equal(dns_response_parse(m.b, 11, 8, &a), DNS_ESHORT);
+}
+
+static void test_nxdomain_soa_gives_negative_ttl(void **state)
+{
+    (void)state;
+    struct msg m;
+    struct dns_answer a;
+    start(&m, 7, DNS_NXDOMAIN, 0, 1);
+    rr_head(&m, "\4test\0", 6, DNS_TYPE_SOA, 900, 1 + 1 + 20);
+    put(&m, "\0\0", 2); /* MNAME and RNAME: the root */
+    put32(&m, 1), put32(&m, 2), put32(&m, 3), put32(&m, 4), put32(&m, 120);
+    assert_int_equal(parse(&m, &a), DNS_OK);
+    assert_int_equal(a.rcode, DNS_NXDOMAIN);
+    assert_true(a.has_soa);
+    assert_int_equal(a.neg_ttl, 120); /* min(SOA TTL 900, MINIMUM 120) */
+    assert_int_equal(a.naddr, 0);
+}
+
+static void test_truncated_and_name_case(void **state)
+{
+    (void)state;
+    struct msg m;
+    struct dns_answer a;
+    start(&m, 9, 0, 5, 0); /* counts beyond the message: not read when TC */
+    m.b[2] |= 0x02;
+    m.b[13] = 'W';
+    assert_int_equal(parse(&m, &a), DNS_OK);
+    assert_true(a.truncated);
+    assert_string_equal(a.qname, "www.example.test"); /* read in lower case */
+    assert_true(dns_name_equal("WWW.Example.test", "www.example.TEST"));
+    assert_false(dns_name_equal("www.example.test", "www.example.tes"));
+}
+
+static void test_name_encode_limits(void **state)
+{
+    (void)state;
+    uint8_t out[300];
+    char name[300];
+    memset(name, 'a', 63);
+    name[63] = '\0';
+    assert_int_equal(dns_name_encode(name, out, sizeof(out)), 65);
+    name[63] = 'a', name[64] = '\0';
+    assert_int_equal(dns_name_encode(name, out, sizeof(out)), DNS_ENAME);
+    assert_int_equal(dns_name_encode("a..b", out, sizeof(out)), DNS_ENAME);
+    assert_int_equal(dns_name_encode(".", out, sizeof(out)), DNS_ENAME);
+    assert_int_equal(dns_name_encode("example.test.", out, sizeof(out)), 14);
+    /* 4 labels of 63: 4 * 64 + 1 = 257 > 255 */
+    for (int i = 0; i < 4; i++) {
+        memset(name + i * 64, 'c', 63);
+        name[i * 64 + 63] = '.';
+    }
+    name[4 * 64 - 1] = '\0';
+    assert_int_equal(dns_name_encode(name, out, sizeof(out)), DNS_ENAME);
+    uint8_t q[512];
+    int n = dns_query_build(q, sizeof(q), 0xbeef, "www.example.test", DNS_TYPE_A);
+    assert_int_equal(n, 12 + 18 + 4);
+    assert_int_equal(q[0], 0xbe);
+    assert_int_equal(q[2], 0x01); /* RD */
+    assert_int_equal(q[5], 1);
+}
+
+static void test_hosts_parser(void **state)
+{
+    (void)state;
+    const char text[] = "# comment\n"
+                        "127.0.0.1\tlocalhost\n"
+                        "::1 localhost ip6-localhost\n"
+                        "198.51.100.7  web.example.test  web   # the web server\n"
+                        "198.51.100.8  WEB.example.test\n"
+                        "198.51.100.7  web\n"
+                        "not-an-address web\n"
+                        "  198.51.100.9 other # web\n";
+    uint32_t addr[4];
+    char canon[DNS_NAME_TEXT];
+    /* an alias: its line's first name is the canonical one; repeats once */
+    assert_int_equal(dns_hosts_lookup(text, strlen(text), "web", addr, 4, canon), 1);
+    assert_int_equal(addr[0], 0xc6336407);
+    assert_string_equal(canon, "web.example.test");
+    assert_int_equal(dns_hosts_lookup(text, strlen(text), "Web.Example.Test.", addr, 4, canon), 2);
+    assert_int_equal(addr[0], 0xc6336407);
+    assert_int_equal(addr[1], 0xc6336408);
+    assert_int_equal(dns_hosts_lookup(text, strlen(text), "localhost", addr, 4, canon), 1);
+    assert_int_equal(addr[0], 0x7f000001);
+    assert_int_equal(dns_hosts_lookup(text, strlen(text), "ip6-localhost", addr, 4, canon), 0);
+    assert_int_equal(dns_hosts_lookup(text, strlen(text), "other", addr, 4, canon), 1);
+    assert_int_equal(dns_hosts_lookup(text, strlen(text), "the", addr, 4, canon), 0);
+    assert_int_equal(dns_hosts_lookup(text, strlen(text), "web.example.test", addr, 1, canon), 1);
+}
+
+static void test_cache_ttl_and_eviction(void **state)
+{
+    (void)state;
+    struct dns_cache c = {0};
+    struct dns_cache_entry e = {.naddr = 1, .addr = {1}};
+    bool ev;
+    const ust_time_t t0 = 1000 * UST_SEC;
+    snprintf(e.name, sizeof(e.name), "a.test");
+    assert_int_equal(dns_cache_put(&c, 2, &e, 10, t0, &ev), 0);
+    assert_false(ev);
+    assert_non_null(dns_cache_get(&c, "A.TEST", t0 + 10 * UST_SEC - 1));
+    assert_null(dns_cache_get(&c, "a.test", t0 + 10 * UST_SEC)); /* expired at the TTL */
+    assert_int_equal(dns_cache_put(&c, 2, &e, 0, t0, &ev), 0);  /* TTL 0: not stored */
+    assert_null(dns_cache_get(&c, "a.test", t0));
+    /* Two slots: a third name evicts the least recently used. */
+    dns_cache_put(&c, 2, &e, 100, t0, &ev);
+    snprintf(e.name, sizeof(e.name), "b.test");
+    dns_cache_put(&c, 2, &e, 100, t0 + 1, &ev);
+    assert_non_null(dns_cache_get(&c, "a.test", t0 + 2)); /* a used after b */
+    snprintf(e.name, sizeof(e.name), "c.test");
+    e.result = -2; /* a negative entry */
+    dns_cache_put(&c, 2, &e, 100, t0 + 3, &ev);
+    assert_true(ev);
+    assert_null(dns_cache_get(&c, "b.test", t0 + 4));
+    assert_non_null(dns_cache_get(&c, "a.test", t0 + 4));
+    assert_int_equal(dns_cache_get(&c, "c.test", t0 + 4)->result, -2);
+    dns_cache_free(&c);
+}
+
+/* The CLI's default server: resolv.conf's first IPv4 nameserver. */
+static void test_resolv_conf(void **state)
+{
+    (void)state;
+    ust_ip4_t ip = 0;
+    assert_int_equal(resolv_conf_parse("# x\nsearch example.test\nnameserver ::1\n"
+                                       "nameserver 198.51.100.53\nnameserver 198.51.100.54\n",
+                                       &ip), UST_OK);
+    assert_int_equal(ip, UST_IP4(198, 51, 100, 53));
+    assert_int_equal(resolv_conf_parse("#nameserver 1.2.3.4\n options ndots:1\n", &ip),
+                     UST_ERR_NOENT);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_answer_with_compression),
+        cmocka_unit_test(test_cname_chain_followed),
+        cmocka_unit_test(test_cname_loop_is_bounded),
+        cmocka_unit_test(test_pointer_loop_rejected),
+        cmocka_unit_test(test_forward_pointer_and_header_pointer_rejected),
+        cmocka_unit_test(test_long_label_and_long_name_rejected),
+        cmocka_unit_test(test_counts_and_rdlength_checked),
+        cmocka_unit_test(test_nxdomain_soa_gives_negative_ttl),
+        cmocka_unit_test(test_truncated_and_name_case),
+        cmocka_unit_test(test_name_encode_limits),
+        cmocka_unit_test(test_hosts_parser),
+        cmocka_unit_test(test_cache_ttl_and_eviction),
+        cmocka_unit_test(test_resolv_conf),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
