@@ -70,6 +70,20 @@ def wait_until(pred, timeout, what):
         time.sleep(0.02)
 
 
+def read_stdout_until(p, pattern, count=1, timeout=60):
+    """Reads the stdout of Popen `p` until `pattern` matched `count` lines,
+    with a deadline; returns the text read."""
+    deadline, buf = time.monotonic() + timeout, b""
+    while len(re.findall(pattern, buf.decode(errors="replace"), re.M)) < count:
+        left = deadline - time.monotonic()
+        assert left > 0, f"no {count} x {pattern!r} within {timeout} s: {buf!r}"
+        if select.select([p.stdout], [], [], left)[0]:
+            chunk = os.read(p.stdout.fileno(), 4096)
+            assert chunk, f"exited early (rc {p.wait()}): {buf!r} {p.stderr.read()!r}"
+            buf += chunk
+    return buf.decode()
+
+
 def stop_process(proc, timeout=30.0):
     """SIGINT, then SIGKILL if it has not exited by the deadline. Returns the
     exit code (negative for a signal)."""
@@ -169,9 +183,10 @@ class Netns:
         os.makedirs(ARTIFACTS, exist_ok=True)
         return f"{self.artifact_prefix}-{suffix}"
 
-    def serve(self, tap, addr, host_addr=None, gateway=None, extra=(), pcap=True):
-        """Starts `ustack serve` on `tap` and waits until it says it is ready."""
-        argv = [USTACK, "serve", "--tap", tap, "--addr", addr]
+    def serve(self, tap, addr, host_addr=None, gateway=None, extra=(), pcap=True, kind="tap"):
+        """Starts `ustack serve` on `tap` (a TUN device with kind="tun") and
+        waits until it says it is ready."""
+        argv = [USTACK, "serve", f"--{kind}", tap, "--addr", addr]
         if host_addr:
             argv += ["--host-addr", host_addr]
         if gateway:

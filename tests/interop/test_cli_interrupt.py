@@ -5,14 +5,12 @@ shell tools, and no "Interrupted system call". Also `send --bytes 0`: a
 connection without data, as `demo --bytes 0`."""
 import os
 import re
-import select
 import signal
 import subprocess
-import time
 
 import pytest
 
-from conftest import USTACK, wait_until
+from conftest import USTACK, read_stdout_until, wait_until
 
 US = "203.0.113.2"
 LINUX = "203.0.113.1"
@@ -25,19 +23,6 @@ def popen(netns, argv, **kw):
     p = subprocess.Popen(netns.cmd(argv), stdout=subprocess.PIPE, stderr=subprocess.PIPE, **kw)
     netns.procs_raw.append(p)
     return p
-
-
-def read_until(p, pattern, timeout=120):
-    """Reads p's stdout until a line matches; returns what was read."""
-    deadline, buf = time.monotonic() + timeout, b""
-    while not re.search(pattern, buf.decode(errors="replace"), re.M):
-        left = deadline - time.monotonic()
-        assert left > 0, f"no {pattern!r} within {timeout} s: {buf!r}"
-        if select.select([p.stdout], [], [], left)[0]:
-            chunk = os.read(p.stdout.fileno(), 4096)
-            assert chunk, f"exited early (rc {p.wait()}): {p.stderr.read()!r}"
-            buf += chunk
-    return buf.decode()
 
 
 def linux_listening(netns, port):
@@ -58,10 +43,10 @@ def assert_interrupted_summary(text, err, verb, rc, want_rc):
 
 @pytest.mark.parametrize("sig,want", SIGNALS, ids=["SIGINT", "SIGTERM"])
 def test_send_interrupted_prints_its_summary(netns, sig, want):
-    sink = popen(netns, ["/usr/bin/python3", NSCLIENT, "sink", "5001"])
+    popen(netns, ["/usr/bin/python3", NSCLIENT, "sink", "5001"])  # cleaned up by netns
     wait_until(lambda: linux_listening(netns, 5001), 60, "the Linux sink listening")
     p = popen(netns, [USTACK, "send", LINUX, "5001", "--bytes", "100G"] + LINK)
-    text = read_until(p, r"^connected to ")
+    text = read_stdout_until(p, r"^connected to ", timeout=120)
     p.send_signal(sig)
     out, err = p.communicate(timeout=120)
     text += out.decode()
@@ -73,7 +58,7 @@ def test_send_interrupted_prints_its_summary(netns, sig, want):
 @pytest.mark.parametrize("sig,want", SIGNALS, ids=["SIGINT", "SIGTERM"])
 def test_recv_interrupted_prints_its_summary(netns, sig, want):
     p = popen(netns, [USTACK, "recv", "--port", "5002"] + LINK)
-    read_until(p, r"^ready$")
+    read_stdout_until(p, r"^ready$", timeout=120)
     feed = popen(netns, ["/usr/bin/python3", "-c",
                          "import socket,sys\n"
                          f"s=socket.create_connection(('{US}',5002),timeout=60)\n"
@@ -81,7 +66,7 @@ def test_recv_interrupted_prints_its_summary(netns, sig, want):
                          "try:\n"
                          "    while True: s.sendall(b)\n"
                          "except OSError: pass\n"])
-    text = read_until(p, r"^connection from ")
+    text = read_stdout_until(p, r"^connection from ", timeout=120)
     p.send_signal(sig)
     out, err = p.communicate(timeout=120)
     text += out.decode()
@@ -91,7 +76,7 @@ def test_recv_interrupted_prints_its_summary(netns, sig, want):
 
 def test_recv_interrupted_before_a_connection_exits_130(netns):
     p = popen(netns, [USTACK, "recv", "--port", "5003"] + LINK)
-    read_until(p, r"^ready$")
+    read_stdout_until(p, r"^ready$", timeout=120)
     p.send_signal(signal.SIGINT)
     out, err = p.communicate(timeout=120)
     assert p.returncode == 130, err.decode()

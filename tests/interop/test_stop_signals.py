@@ -8,16 +8,14 @@ off struct ust_stack or the command's own structs)."""
 import glob
 import os
 import re
-import select
 import signal
 import stat
 import struct
 import subprocess
-import time
 
 import pytest
 
-from conftest import BUILD, ROOT, USTACK, require_tool
+from conftest import BUILD, ROOT, USTACK, read_stdout_until, require_tool
 
 US = "203.0.113.2"
 LINUX = "203.0.113.1"
@@ -88,19 +86,6 @@ def start_ping(netns, dst):
     return p
 
 
-def read_until(p, pattern, count=1, timeout=60):
-    """Reads p's stdout until `pattern` matched `count` lines; returns the text."""
-    deadline, buf = time.monotonic() + timeout, b""
-    while len(re.findall(pattern, buf.decode(errors="replace"), re.M)) < count:
-        left = deadline - time.monotonic()
-        assert left > 0, f"no {count} x {pattern!r} within {timeout} s: {buf!r}"
-        if select.select([p.stdout], [], [], left)[0]:
-            chunk = os.read(p.stdout.fileno(), 4096)
-            assert chunk, f"exited early (rc {p.wait()}): {buf!r} {p.stderr.read()!r}"
-            buf += chunk
-    return buf.decode()
-
-
 def interrupt(p, sig, text):
     """Sends sig; returns (exit code, all of stdout, stderr)."""
     p.send_signal(sig)
@@ -123,7 +108,7 @@ def test_ping_interrupted_after_replies(netns, sig):
     """iputils: the statistics of what happened so far, exit 0 (replies
     came). The counts are the lines printed: every reply counted once."""
     p = start_ping(netns, LINUX)
-    text = read_until(p, rf"^64 bytes from {LINUX}: icmp_seq=\d+ ", 3)
+    text = read_stdout_until(p, rf"^64 bytes from {LINUX}: icmp_seq=\d+ ", 3)
     rc, text, err = interrupt(p, sig, text)
     assert rc == 0, text + err
     assert err == ""
@@ -146,7 +131,7 @@ def test_ping_interrupted_without_replies(netns, sig):
     exits 1 as iputils does when no reply came."""
     p = start_ping(netns, NOBODY)
     unreach = rf"^From {US} icmp_seq=(\d+) Destination Host Unreachable$"
-    text = read_until(p, unreach)
+    text = read_stdout_until(p, unreach)
     rc, text, err = interrupt(p, sig, text)
     assert rc == 1, text + err
     assert err == ""

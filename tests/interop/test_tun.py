@@ -7,7 +7,7 @@ import os
 import re
 import subprocess
 
-from conftest import (USTACK, UstackProc, assert_pcap_clean, stop_process, wait_until)
+from conftest import (USTACK, assert_pcap_clean, stop_process, wait_until)
 
 US = "203.0.113.2"
 LINUX = "203.0.113.1"
@@ -16,16 +16,7 @@ NSCLIENT = os.path.join(HERE, "nsclient.py")
 
 
 def serve_tun(netns, tun, *extra):
-    pcap = netns.artifact(f"{tun}.pcap")
-    log = netns.artifact(f"{tun}.stderr")
-    argv = [USTACK, "serve", "--tun", tun, "--addr", f"{US}/24", "--host-addr",
-            f"{LINUX}/24", "--pcap", pcap] + list(extra)
-    with open(log, "wb") as errf:
-        proc = subprocess.Popen(netns.cmd(argv), stdout=subprocess.PIPE, stderr=errf)
-    u = UstackProc(proc, f"ustack serve on {tun}", log)
-    u.pcap = pcap
-    netns.procs.append(u)
-    return u.wait_ready()
+    return netns.serve(tun, f"{US}/24", host_addr=f"{LINUX}/24", extra=extra, kind="tun")
 
 
 def test_serve_on_tun_answers_linux_ping_and_tcp(netns):
