@@ -163,20 +163,13 @@ static int set_preload(const char *lib)
     return rc;
 }
 
-int cmd_run(int argc, char **argv)
+/* Finds PROGRAM and the shim, sets the environment and execs: returns
+ * only on failure, with the exit code. */
+static int run_program(char **prog_argv, const char *opts)
 {
-    enum { OPTS_MAX = 16384 };
     char prog[PATH_MAX], lib[PATH_MAX];
-    char *opts = malloc(OPTS_MAX); /* lives until exec */
-    if (!opts)
-        return cli_usage_error("out of memory");
-    int first, rc = run_parse(argc, argv, opts, OPTS_MAX, &first);
-    if (rc >= 0) {
-        free(opts);
-        return rc;
-    }
-    if (find_program(argv[first], prog, sizeof(prog)) != 0) {
-        fprintf(stderr, "ustack: run: %s: %s\n", argv[first], strerror(errno));
+    if (find_program(prog_argv[0], prog, sizeof(prog)) != 0) {
+        fprintf(stderr, "ustack: run: %s: %s\n", prog_argv[0], strerror(errno));
         return RUN_EXIT_EXEC;
     }
     if (is_static_elf(prog))
@@ -191,8 +184,20 @@ int cmd_run(int argc, char **argv)
         fprintf(stderr, "ustack: run: %s\n", strerror(errno));
         return CLI_EXIT_FAIL;
     }
-    execv(prog, argv + first);
+    execv(prog, prog_argv);
     fprintf(stderr, "ustack: run: %s: %s\n", prog, strerror(errno));
-    free(opts);
     return RUN_EXIT_EXEC;
+}
+
+int cmd_run(int argc, char **argv)
+{
+    enum { OPTS_MAX = 16384 };
+    char *opts = malloc(OPTS_MAX);
+    if (!opts)
+        return cli_usage_error("out of memory");
+    int first, rc = run_parse(argc, argv, opts, OPTS_MAX, &first);
+    if (rc < 0)
+        rc = run_program(argv + first, opts);
+    free(opts);
+    return rc;
 }
