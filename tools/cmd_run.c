@@ -83,15 +83,19 @@ static int run_parse(int argc, char **argv, char *opts, size_t cap, int *prog)
 static int find_program(const char *name, char *path, size_t cap)
 {
     if (strchr(name, '/')) {
-        snprintf(path, cap, "%s", name);
+        int len = snprintf(path, cap, "%s", name);
+        if (len < 0 || (size_t)len >= cap) {
+            errno = ENAMETOOLONG;
+            return -1;
+        }
         return access(path, X_OK);
     }
     const char *dirs = getenv("PATH");
     for (const char *d = dirs ? dirs : "/usr/bin:/bin"; d; ) {
         const char *end = strchr(d, ':');
         int n = end ? (int)(end - d) : (int)strlen(d);
-        snprintf(path, cap, "%.*s/%s", n ? n : 1, n ? d : ".", name);
-        if (access(path, X_OK) == 0)
+        int len = snprintf(path, cap, "%.*s/%s", n ? n : 1, n ? d : ".", name);
+        if (len > 0 && (size_t)len < cap && access(path, X_OK) == 0)
             return 0;
         d = end ? end + 1 : NULL;
     }
@@ -137,14 +141,14 @@ static int find_preload(char *path, size_t cap)
         char *slash = strrchr(self, '/');
         if (slash) {
             *slash = '\0';
-            snprintf(path, cap, "%s/%s", self, PRELOAD_NAME);
-            if (access(path, R_OK) == 0)
+            int len = snprintf(path, cap, "%s/%s", self, PRELOAD_NAME);
+            if (len > 0 && (size_t)len < cap && access(path, R_OK) == 0)
                 return 0;
         }
     }
 #ifdef USTACK_PRELOAD_DIR
-    snprintf(path, cap, "%s/%s", USTACK_PRELOAD_DIR, PRELOAD_NAME);
-    if (access(path, R_OK) == 0)
+    int len = snprintf(path, cap, "%s/%s", USTACK_PRELOAD_DIR, PRELOAD_NAME);
+    if (len > 0 && (size_t)len < cap && access(path, R_OK) == 0)
         return 0;
 #endif
     return -1;
@@ -195,7 +199,7 @@ int cmd_run(int argc, char **argv)
     char *opts = malloc(OPTS_MAX);
     if (!opts)
         return cli_usage_error("out of memory");
-    int first, rc = run_parse(argc, argv, opts, OPTS_MAX, &first);
+    int first = 0, rc = run_parse(argc, argv, opts, OPTS_MAX, &first);
     if (rc < 0)
         rc = run_program(argv + first, opts);
     free(opts);
