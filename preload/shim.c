@@ -37,6 +37,7 @@ void shim_resolve(void)
     RESOLVE(fcntl, "fcntl"); RESOLVE(fcntl64, "fcntl64"); RESOLVE(ioctl, "ioctl");
     RESOLVE(getaddrinfo, "getaddrinfo"); RESOLVE(freeaddrinfo, "freeaddrinfo");
     RESOLVE(gai_strerror, "gai_strerror");
+    RESOLVE(dup, "dup"); RESOLVE(dup2, "dup2"); RESOLVE(dup3, "dup3");
     if (!shim.real.fcntl64)
         shim.real.fcntl64 = shim.real.fcntl;
 }
@@ -54,10 +55,12 @@ int shim_fd_kind(int fd)
     return 1;
 }
 
-void shim_fd_set(int fd, unsigned flags)
+int shim_fd_set(int fd, unsigned flags)
 {
-    if (fd >= 0 && (unsigned)fd < shim.nfds)
-        atomic_store(&shim.fds[fd], (unsigned char)flags);
+    if (fd < 0 || (unsigned)fd >= shim.nfds)
+        return -1;
+    atomic_store(&shim.fds[fd], (unsigned char)flags);
+    return 0;
 }
 
 unsigned shim_fd_flags(int fd)
@@ -65,7 +68,7 @@ unsigned shim_fd_flags(int fd)
     return fd >= 0 && (unsigned)fd < shim.nfds ? atomic_load(&shim.fds[fd]) : 0;
 }
 
-void shim_fd_clear(int fd) { shim_fd_set(fd, 0); }
+void shim_fd_clear(int fd) { (void)shim_fd_set(fd, 0); }
 
 void shim_sigpipe(ssize_t ret, int flags)
 {
@@ -132,23 +135,24 @@ static int parse_opts(void)
 static void after_fork_child(void) { atomic_store(&shim.child, true); }
 static void linger_at_exit(void);
 
-/* The descriptor table covers every number the process may open. */
-static int table_new(void)
+/* The descriptor table covers every number the process may open (its
+ * RLIMIT_NOFILE when loaded, at most 2^20): allocated at load, before any
+ * thread can look at it; untouched pages of it cost nothing. */
+__attribute__((constructor)) static void table_new(void)
 {
     struct rlimit rl;
     rlim_t n = getrlimit(RLIMIT_NOFILE, &rl) == 0 ? rl.rlim_cur : 1024;
-    if (n < 1024 || n == RLIM_INFINITY)
-        n = n < 1024 ? 1024 : 1u << 20;
-    if (n > (1u << 20))
+    if (n < 1024)
+        n = 1024;
+    if (n == RLIM_INFINITY || n > (1u << 20))
         n = 1u << 20;
     shim.fds = calloc(n, 1);
     shim.nfds = shim.fds ? (unsigned)n : 0;
-    return shim.fds ? 0 : -1;
 }
 
 static struct ust_front *start(void)
 {
-    if (parse_opts() != 0 || table_new() != 0 || link_open(&shim.opts, &shim.link) != 0)
+    if (parse_opts() != 0 || link_open(&shim.opts, &shim.link) != 0)
         return NULL;
     /* The front runs its own loop on the stack thread. */
     ust_loop_free(shim.link.loop);

@@ -62,6 +62,9 @@ struct shim_real {
                        struct addrinfo **);
     void (*freeaddrinfo)(struct addrinfo *);
     const char *(*gai_strerror)(int);
+    int (*dup)(int);
+    int (*dup2)(int, int);
+    int (*dup3)(int, int, int);
 };
 
 /* Descriptor table entries, by kernel descriptor number. */
@@ -75,7 +78,7 @@ struct shim {
     _Atomic(struct ust_front *) front; /* NULL until the first AF_INET socket */
     bool start_failed;            /* said so once; later sockets get ENETDOWN */
     atomic_bool child;            /* a fork() child: the stack is the parent's */
-    _Atomic unsigned char *fds;   /* SHIM_FD_* by descriptor, nfds of them */
+    _Atomic unsigned char *fds;   /* SHIM_FD_* by descriptor, nfds of them (set at load) */
     unsigned nfds;
     struct link_opts opts;        /* from USTACK_RUN_OPTS */
     char *opts_text;              /* the strings opts points into */
@@ -91,7 +94,8 @@ void shim_resolve(void);
 /* Is fd a front socket of this process? 1 yes, 0 no (libc's), -1 one
  * inherited across fork (errno EBADF: the stack belongs to the parent). */
 int shim_fd_kind(int fd);
-void shim_fd_set(int fd, unsigned flags);
+/* -1 when fd is past the table (the caller closes it: EMFILE). */
+int shim_fd_set(int fd, unsigned flags);
 unsigned shim_fd_flags(int fd);
 void shim_fd_clear(int fd);
 /* The front, started on first use; NULL with errno ENETDOWN when it cannot

@@ -28,6 +28,19 @@
     } while (0)
 #define F f_
 
+/* Enters a new front socket in the table; one past the table's end (a
+ * descriptor limit raised after load) is closed again: EMFILE. */
+static int adopt(struct ust_front *f, int fd, unsigned flags)
+{
+    if (fd < 0 || shim_fd_set(fd, SHIM_FD_OURS | flags) == 0)
+        return fd;
+    shim_enter();
+    ust_front_close(f, fd);
+    shim_leave();
+    errno = EMFILE;
+    return -1;
+}
+
 EXPORT int socket(int domain, int type, int protocol)
 {
     if (shim_inside || (domain != AF_INET && domain != AF_INET6))
@@ -42,9 +55,7 @@ EXPORT int socket(int domain, int type, int protocol)
     shim_enter();
     int fd = ust_front_socket(f, domain, type, protocol);
     shim_leave();
-    if (fd >= 0)
-        shim_fd_set(fd, SHIM_FD_OURS | (type & SOCK_NONBLOCK ? SHIM_FD_NONBLOCK : 0));
-    return fd;
+    return adopt(f, fd, type & SOCK_NONBLOCK ? SHIM_FD_NONBLOCK : 0);
 }
 
 EXPORT int connect(int fd, const struct sockaddr *a, socklen_t len)
@@ -71,9 +82,7 @@ EXPORT int accept4(int fd, struct sockaddr *a, socklen_t *len, int flags)
     shim_enter();
     int nfd = ust_front_accept(f, fd, a, len, flags);
     shim_leave();
-    if (nfd >= 0)
-        shim_fd_set(nfd, SHIM_FD_OURS | (flags & SOCK_NONBLOCK ? SHIM_FD_NONBLOCK : 0));
-    return nfd;
+    return adopt(f, nfd, flags & SOCK_NONBLOCK ? SHIM_FD_NONBLOCK : 0);
 }
 
 EXPORT int accept(int fd, struct sockaddr *a, socklen_t *len)
@@ -129,6 +138,45 @@ EXPORT int close(int fd)
     return r;
 }
 
+/* A duplicate of a ustack socket is not supported yet: it would be the
+ * bare kernel descriptor, whose reads and writes would corrupt the
+ * readiness mirror. Refused with EOPNOTSUPP rather than half-working. */
+static int shim_no_dup(void)
+{
+    errno = EOPNOTSUPP;
+    return -1;
+}
+
+EXPORT int dup(int fd)
+{
+    int kind = shim_fd_kind(fd);
+    if (kind != 0)
+        return kind < 0 ? -1 : shim_no_dup();
+    return SHIM_REAL(dup)(fd);
+}
+
+/* dup2/dup3 onto a ustack socket close it first, as the kernel closes
+ * newfd; from one, refused as dup is. */
+static int dup_onto(int oldfd, int newfd)
+{
+    int kind = shim_fd_kind(oldfd);
+    if (kind != 0)
+        return kind < 0 ? -1 : shim_no_dup();
+    if (oldfd != newfd && shim_fd_kind(newfd) != 0)
+        (void)close(newfd);
+    return 0;
+}
+
+EXPORT int dup2(int oldfd, int newfd)
+{
+    return dup_onto(oldfd, newfd) < 0 ? -1 : SHIM_REAL(dup2)(oldfd, newfd);
+}
+
+EXPORT int dup3(int oldfd, int newfd, int flags)
+{
+    return dup_onto(oldfd, newfd) < 0 ? -1 : SHIM_REAL(dup3)(oldfd, newfd, flags);
+}
+
 static int set_nonblock(int fd, bool on)
 {
     struct ust_front *f = atomic_load(&shim.front);
@@ -136,17 +184,19 @@ static int set_nonblock(int fd, bool on)
     int r = ust_front_set_nonblock(f, fd, on);
     shim_leave();
     if (r == 0)
-        shim_fd_set(fd, SHIM_FD_OURS | (on ? SHIM_FD_NONBLOCK : 0));
+        (void)shim_fd_set(fd, SHIM_FD_OURS | (on ? SHIM_FD_NONBLOCK : 0));
     return r;
 }
 
 /* F_GETFL/F_SETFL see the front socket's O_NONBLOCK; everything else
- * (FD_CLOEXEC, F_DUPFD, locks) is the kernel descriptor's. */
+ * (FD_CLOEXEC, locks) is the kernel descriptor's; F_DUPFD is refused as dup. */
 static int do_fcntl(int (*real)(int, int, ...), int fd, int cmd, void *arg)
 {
     int kind = shim_fd_kind(fd);
     if (kind < 0)
         return -1;
+    if (kind > 0 && (cmd == F_DUPFD || cmd == F_DUPFD_CLOEXEC))
+        return shim_no_dup();
     if (kind == 0 || (cmd != F_GETFL && cmd != F_SETFL))
         return real(fd, cmd, arg);
     if (cmd == F_SETFL)

@@ -240,3 +240,76 @@ def test_usage_errors(ustack_bin):
                         "/nonexistent/prog"], capture_output=True, text=True)
     assert p.returncode == 127
     assert p.stderr == "ustack: run: /nonexistent/prog: No such file or directory\n"
+
+
+DESCRIPTORS = r"""
+import errno, fcntl, os, select, socket, struct, sys, termios, time
+out = []
+s = socket.socket()
+fd = s.fileno()
+fl = fcntl.fcntl(fd, fcntl.F_GETFL)
+out.append("nb0=%d" % bool(fl & os.O_NONBLOCK))
+fcntl.fcntl(fd, fcntl.F_SETFL, fl | os.O_NONBLOCK)
+out.append("nb1=%d" % bool(fcntl.fcntl(fd, fcntl.F_GETFL) & os.O_NONBLOCK))
+out.append(errno.errorcode[s.connect_ex((sys.argv[1], 9003))])
+select.select([], [s], [], 60)
+out.append("soerr=%d" % s.getsockopt(socket.SOL_SOCKET, socket.SO_ERROR))
+deadline = time.monotonic() + 60
+n = 0
+while n < 1000 and time.monotonic() < deadline:
+    select.select([s], [], [], 60)
+    n = struct.unpack("i", fcntl.ioctl(fd, termios.FIONREAD, struct.pack("i", 0)))[0]
+out.append("fionread=%d" % n)
+try:
+    os.dup(fd)
+except OSError as e:
+    out.append("dup=" + ("EOPNOTSUPP" if e.errno == errno.EOPNOTSUPP else str(e.errno)))
+fcntl.ioctl(fd, termios.FIONBIO, struct.pack("i", 0))
+out.append("nb2=%d" % bool(fcntl.fcntl(fd, fcntl.F_GETFL) & os.O_NONBLOCK))
+data = b""
+while len(data) < 1000:
+    data += s.recv(1000)
+out.append("got=%d" % len(data))
+s2 = socket.socket()
+null = os.open("/dev/null", os.O_RDONLY)
+os.dup2(null, s2.fileno())   # closes the ustack socket under it, as the kernel would
+out.append("dup2=%d" % (os.read(s2.fileno(), 1) == b""))
+s2.detach()
+s.sendall(b"bye")
+s.close()
+print(" ".join(out))
+"""
+
+PEER = r"""
+import socket
+ls = socket.socket(); ls.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+ls.bind(("0.0.0.0", 9003)); ls.listen(1); ls.settimeout(120)
+print("ready", flush=True)
+c, _ = ls.accept(); c.settimeout(120)
+c.sendall(b"x" * 1000)
+got = b""
+while True:
+    b = c.recv(100)
+    if not b:
+        break
+    got += b
+print(got.decode(), flush=True)
+"""
+
+
+def test_descriptor_calls_fcntl_ioctl_dup(netns, tmp_path, ustack_bin):
+    """O_NONBLOCK through F_GETFL/F_SETFL and FIONBIO, a non-blocking
+    connect finished through select and SO_ERROR, FIONREAD, dup refused,
+    dup2 onto a ustack socket closing it; the Linux peer sees the data."""
+    linux_side(netns)
+    peer = subprocess.Popen(netns.cmd(["/usr/bin/python3", "-c", PEER]), stdout=subprocess.PIPE,
+                            text=True)
+    netns.procs_raw.append(peer)
+    assert peer.stdout.readline().strip() == "ready"
+    link = ["--tap", "tap0", "--addr", f"{US}/24"]
+    rc, out, err = netns.run(run_argv("/usr/bin/python3", "-c", DESCRIPTORS, LINUX, link=link))
+    assert rc == 0, err
+    assert out == ("nb0=0 nb1=1 EINPROGRESS soerr=0 fionread=1000 dup=EOPNOTSUPP nb2=0 got=1000 "
+                   "dup2=1\n"), (out, err)
+    assert peer.stdout.readline().strip() == "bye"
+    assert peer.wait(timeout=60) == 0
