@@ -130,25 +130,32 @@ static int is_static_elf(const char *path)
     return is_static;
 }
 
-/* The shim next to this binary (a build tree), else in the install's lib
- * directory. */
+/* dir/name, if it fits and is readable. */
+static int try_path(char *path, size_t cap, const char *dir, const char *sub)
+{
+    int len = snprintf(path, cap, "%s%s/%s", dir, sub, PRELOAD_NAME);
+    return len > 0 && (size_t)len < cap && access(path, R_OK) == 0 ? 0 : -1;
+}
+
+/* The shim next to this binary (a build tree), else in the lib directory
+ * relative to it (an install moved elsewhere, DESTDIR), else in the lib
+ * directory the install was configured for. */
 static int find_preload(char *path, size_t cap)
 {
     char self[PATH_MAX];
     ssize_t n = readlink("/proc/self/exe", self, sizeof(self) - 1);
-    if (n > 0) {
-        self[n] = '\0';
-        char *slash = strrchr(self, '/');
-        if (slash) {
-            *slash = '\0';
-            int len = snprintf(path, cap, "%s/%s", self, PRELOAD_NAME);
-            if (len > 0 && (size_t)len < cap && access(path, R_OK) == 0)
-                return 0;
-        }
+    char *slash = n > 0 ? (self[n] = '\0', strrchr(self, '/')) : NULL;
+    if (slash) {
+        *slash = '\0';
+        if (try_path(path, cap, self, "") == 0)
+            return 0;
+#ifdef USTACK_PRELOAD_RELDIR
+        if (try_path(path, cap, self, "/../" USTACK_PRELOAD_RELDIR) == 0)
+            return 0;
+#endif
     }
 #ifdef USTACK_PRELOAD_DIR
-    int len = snprintf(path, cap, "%s/%s", USTACK_PRELOAD_DIR, PRELOAD_NAME);
-    if (len > 0 && (size_t)len < cap && access(path, R_OK) == 0)
+    if (try_path(path, cap, USTACK_PRELOAD_DIR, "") == 0)
         return 0;
 #endif
     return -1;
