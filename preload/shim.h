@@ -70,6 +70,7 @@ struct shim_real {
 /* Descriptor table entries, by kernel descriptor number. */
 #define SHIM_FD_OURS 1u     /* a front socket of this process */
 #define SHIM_FD_NONBLOCK 2u /* its O_NONBLOCK (the kernel fd's flag is not it) */
+#define SHIM_FD_DGRAM 4u    /* a UDP socket: a vector is one datagram */
 
 struct shim {
     struct shim_real real;

@@ -126,6 +126,31 @@ static ssize_t iov_total(const struct iovec *iov, int n)
     return (ssize_t)total;
 }
 
+/* Vectors are gathered into a bounded buffer: a stream in pieces of at
+ * most SHIM_IOV_CHUNK (a blocking socket still takes every byte: each
+ * piece is a blocking send), a datagram whole (the stack refuses one
+ * larger than 64 KiB anyway: EMSGSIZE before any copy). */
+#define SHIM_IOV_CHUNK (256u * 1024u)
+#define SHIM_DGRAM_MAX 65535u
+
+/* Copies up to cap bytes of the vector from byte `skip` on into buf. */
+static size_t iov_gather(const struct iovec *iov, int n, size_t skip, char *buf, size_t cap)
+{
+    size_t got = 0;
+    for (int i = 0; i < n && got < cap; i++) {
+        size_t len = iov[i].iov_len;
+        if (skip >= len) {
+            skip -= len;
+            continue;
+        }
+        size_t k = len - skip < cap - got ? len - skip : cap - got;
+        memcpy(buf + got, (const char *)iov[i].iov_base + skip, k);
+        got += k;
+        skip = 0;
+    }
+    return got;
+}
+
 static ssize_t send_iov(int fd, const struct iovec *iov, int n, int flags,
                         const struct sockaddr *to, socklen_t tolen)
 {
@@ -134,23 +159,35 @@ static ssize_t send_iov(int fd, const struct iovec *iov, int n, int flags,
         return -1;
     if (n == 1)
         return front_send(fd, iov[0].iov_base, iov[0].iov_len, flags, to, tolen);
-    char *buf = malloc(total ? (size_t)total : 1);
+    bool dgram = shim_fd_flags(fd) & SHIM_FD_DGRAM;
+    if (dgram && (size_t)total > SHIM_DGRAM_MAX) {
+        errno = EMSGSIZE;
+        return -1;
+    }
+    char *buf = malloc(SHIM_IOV_CHUNK);
     if (!buf) {
         errno = ENOBUFS;
         return -1;
     }
-    size_t off = 0;
-    for (int i = 0; i < n; i++) {
-        memcpy(buf + off, iov[i].iov_base, iov[i].iov_len);
-        off += iov[i].iov_len;
+    size_t done = 0;
+    ssize_t r = 0;
+    while (r >= 0 && (done < (size_t)total || total == 0)) {
+        size_t len = iov_gather(iov, n, done, buf, SHIM_IOV_CHUNK);
+        r = front_send(fd, buf, len, flags, to, tolen);
+        if (r > 0)
+            done += (size_t)r;
+        if (r < (ssize_t)len || total == 0)
+            break; /* short (non-blocking, timeout) or failed: report what went */
     }
-    ssize_t r = front_send(fd, buf, off, flags, to, tolen);
     int saved = errno;
     free(buf);
     errno = saved;
-    return r;
+    return done ? (ssize_t)done : r;
 }
 
+/* One receive into a bounded buffer, scattered over the vector: a stream
+ * gives at most SHIM_IOV_CHUNK bytes per call (a short read, as recv may
+ * give), a datagram is read whole (and truncated to the vector). */
 static ssize_t recv_iov(int fd, const struct iovec *iov, int n, int flags,
                         struct sockaddr *from, socklen_t *fromlen)
 {
@@ -159,12 +196,13 @@ static ssize_t recv_iov(int fd, const struct iovec *iov, int n, int flags,
         return -1;
     if (n == 1)
         return front_recv(fd, iov[0].iov_base, iov[0].iov_len, flags, from, fromlen);
-    char *buf = malloc(total ? (size_t)total : 1);
+    size_t cap = (size_t)total < SHIM_IOV_CHUNK ? (size_t)total : SHIM_IOV_CHUNK;
+    char *buf = malloc(cap ? cap : 1);
     if (!buf) {
         errno = ENOBUFS;
         return -1;
     }
-    ssize_t r = front_recv(fd, buf, (size_t)total, flags, from, fromlen);
+    ssize_t r = front_recv(fd, buf, cap, flags, from, fromlen);
     int saved = errno;
     size_t off = 0;
     for (int i = 0; r > 0 && i < n && off < (size_t)r; i++) {

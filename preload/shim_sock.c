@@ -55,7 +55,9 @@ EXPORT int socket(int domain, int type, int protocol)
     shim_enter();
     int fd = ust_front_socket(f, domain, type, protocol);
     shim_leave();
-    return adopt(f, fd, type & SOCK_NONBLOCK ? SHIM_FD_NONBLOCK : 0);
+    unsigned flags = (type & SOCK_NONBLOCK ? SHIM_FD_NONBLOCK : 0) |
+                     ((type & 0xf) == SOCK_DGRAM ? SHIM_FD_DGRAM : 0);
+    return adopt(f, fd, flags);
 }
 
 EXPORT int connect(int fd, const struct sockaddr *a, socklen_t len)
@@ -184,7 +186,8 @@ static int set_nonblock(int fd, bool on)
     int r = ust_front_set_nonblock(f, fd, on);
     shim_leave();
     if (r == 0)
-        (void)shim_fd_set(fd, SHIM_FD_OURS | (on ? SHIM_FD_NONBLOCK : 0));
+        (void)shim_fd_set(fd, (shim_fd_flags(fd) & ~SHIM_FD_NONBLOCK) |
+                                  (on ? SHIM_FD_NONBLOCK : 0));
     return r;
 }
 

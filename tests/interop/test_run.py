@@ -268,20 +268,34 @@ fcntl.ioctl(fd, termios.FIONBIO, struct.pack("i", 0))
 out.append("nb2=%d" % bool(fcntl.fcntl(fd, fcntl.F_GETFL) & os.O_NONBLOCK))
 data = b""
 while len(data) < 1000:
-    data += s.recv(1000)
-out.append("got=%d" % len(data))
+    a, b = bytearray(300), bytearray(700)
+    k = os.readv(fd, [a, b])
+    data += bytes((a + b)[:k])
+out.append("got=%d" % (len(data) if data == b"x" * 1000 else -1))
+u = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+u.settimeout(60)
+u.sendmsg([b"da", b"tag", b"ram"], (), 0, (sys.argv[1], 9004))
+a, b = bytearray(3), bytearray(20)
+k, _, _, addr = u.recvmsg_into([a, b])
+out.append("udp=" + bytes((a + b)[:k]).decode())
 s2 = socket.socket()
 null = os.open("/dev/null", os.O_RDONLY)
 os.dup2(null, s2.fileno())   # closes the ustack socket under it, as the kernel would
 out.append("dup2=%d" % (os.read(s2.fileno(), 1) == b""))
 s2.detach()
-s.sendall(b"bye")
+os.writev(fd, [b"b", b"y", b"e"])
 s.close()
 print(" ".join(out))
 """
 
 PEER = r"""
-import socket
+import socket, threading
+def udp_echo():
+    u = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+    u.bind(("0.0.0.0", 9004))
+    d, a = u.recvfrom(100)
+    u.sendto(d.upper(), a)
+threading.Thread(target=udp_echo, daemon=True).start()
 ls = socket.socket(); ls.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
 ls.bind(("0.0.0.0", 9003)); ls.listen(1); ls.settimeout(120)
 print("ready", flush=True)
@@ -300,7 +314,9 @@ print(got.decode(), flush=True)
 def test_descriptor_calls_fcntl_ioctl_dup(netns, tmp_path, ustack_bin):
     """O_NONBLOCK through F_GETFL/F_SETFL and FIONBIO, a non-blocking
     connect finished through select and SO_ERROR, FIONREAD, dup refused,
-    dup2 onto a ustack socket closing it; the Linux peer sees the data."""
+    readv, dup2 onto a ustack socket closing it, writev (the Linux peer
+    sees the bytes), UDP sendmsg of three pieces as one datagram and
+    recvmsg_into scattering the answer."""
     linux_side(netns)
     peer = subprocess.Popen(netns.cmd(["/usr/bin/python3", "-c", PEER]), stdout=subprocess.PIPE,
                             text=True)
@@ -310,6 +326,6 @@ def test_descriptor_calls_fcntl_ioctl_dup(netns, tmp_path, ustack_bin):
     rc, out, err = netns.run(run_argv("/usr/bin/python3", "-c", DESCRIPTORS, LINUX, link=link))
     assert rc == 0, err
     assert out == ("nb0=0 nb1=1 EINPROGRESS soerr=0 fionread=1000 dup=EOPNOTSUPP nb2=0 got=1000 "
-                   "dup2=1\n"), (out, err)
+                   "udp=DATAGRAM dup2=1\n"), (out, err)
     assert peer.stdout.readline().strip() == "bye"
     assert peer.wait(timeout=60) == 0
