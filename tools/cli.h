@@ -32,6 +32,7 @@ int cmd_get(int argc, char **argv);
 int cmd_send(int argc, char **argv);
 int cmd_recv(int argc, char **argv);
 int cmd_resolve(int argc, char **argv);
+int cmd_run(int argc, char **argv);
 
 /* ---- error reporting (link_opts.c) ---------------------------------------
  * Every usage error is ONE line on stderr, "ustack: ...", and exit code 2. */
@@ -101,6 +102,7 @@ struct link_opts {
     bool have_dns;          /* --dns ADDR: cfg.dns_server (default: resolv.conf's) */
     ust_ip4_t dns;
     const char *hosts;      /* --hosts FILE: cfg.dns_hosts (default /etc/hosts) */
+    bool no_ctl;            /* no control socket (the preload shim's stack) */
 };
 
 #define LINK_OPTS_HELP                                                                     \

@@ -12,5 +12,6 @@ const struct cli_command cli_commands[] = {
     {"recv", cmd_recv},
     {"netstat", cmd_netstat},
     {"resolve", cmd_resolve},
+    {"run", cmd_run},
     {NULL, NULL},
 };

@@ -141,7 +141,7 @@ int link_open(const struct link_opts *o, struct link_ctx *c)
         (void)ust_stack_now(c->st);
         rc = configure(o, c);
     }
-    if (rc == 0)
+    if (rc == 0 && !o->no_ctl)
         rc = open_ctl(o, c);
     if (rc != 0)
         link_close(c);

@@ -18,6 +18,7 @@ static void usage(FILE *out)
             "  recv        accept one TCP connection, count its bytes, report\n"
             "  netstat     list the sockets (or counters) of every running ustack\n"
             "  resolve NAME  print a host name's addresses, as getent ahosts\n"
+            "  run -- PROGRAM  run an unmodified program with its IPv4 sockets in ustack\n"
             "  version     print the version\n"
             "Run 'ustack COMMAND --help' for the options of a command.\n");
 }
