@@ -10,7 +10,7 @@ import hashlib
 import os
 import subprocess
 
-from conftest import USTACK, UstackProc, require_tool, stop_process, wait_until
+from conftest import USTACK, UstackProc, require_tool, wait_until
 
 US = "203.0.113.2"
 LINUX = "203.0.113.1"
@@ -141,6 +141,17 @@ def test_nc_receives_from_linux(netns, tmp_path, ustack_bin):
     assert sha(got.read_bytes()) == sha(body)
 
 
+def linux_socat_sink(netns, port, path):
+    """Linux's socat writing what one connection to `port` brings into
+    `path`; returns once it listens."""
+    with open(path, "wb") as outf:
+        rx = subprocess.Popen(netns.cmd(["socat", "-u", f"TCP-LISTEN:{port},reuseaddr", "-"]),
+                              stdout=outf)
+    netns.procs_raw.append(rx)
+    wait_until(lambda: listening(netns, port), 60, "Linux socat listening")
+    return rx
+
+
 def test_socat_sends_to_linux_and_exit_delivers_the_rest(netns, tmp_path, ustack_bin):
     """socat exits right after its last write and close: the shim's exit
     handler keeps the process alive until the stack has delivered it."""
@@ -148,11 +159,7 @@ def test_socat_sends_to_linux_and_exit_delivers_the_rest(netns, tmp_path, ustack
     root, body = payload(tmp_path)
     linux_side(netns)
     got = tmp_path / "socat.out"
-    with open(got, "wb") as outf:
-        rx = subprocess.Popen(netns.cmd(["socat", "-u", "TCP-LISTEN:9001,reuseaddr", "-"]),
-                              stdout=outf)
-    netns.procs_raw.append(rx)
-    wait_until(lambda: listening(netns, 9001), 60, "Linux socat listening")
+    rx = linux_socat_sink(netns, 9001, got)
     link = ["--tap", "tap0", "--addr", f"{US}/24"]
     rc, _, err = netns.run(run_argv("socat", "-u", f"FILE:{root / 'file.bin'}",
                                     f"TCP:{LINUX}:9001", link=link))
@@ -190,11 +197,7 @@ def test_fork_child_cannot_use_the_parents_stack(netns, tmp_path, ustack_bin):
     require_tool("socat")
     linux_side(netns)
     got = tmp_path / "fork.out"
-    with open(got, "wb") as outf:
-        rx = subprocess.Popen(netns.cmd(["socat", "-u", "TCP-LISTEN:9002,reuseaddr", "-"]),
-                              stdout=outf)
-    netns.procs_raw.append(rx)
-    wait_until(lambda: listening(netns, 9002), 60, "Linux socat listening")
+    rx = linux_socat_sink(netns, 9002, got)
     link = ["--tap", "tap0", "--addr", f"{US}/24"]
     rc, out, err = netns.run(run_argv("/usr/bin/python3", "-c", FORK, LINUX, link=link))
     assert rc == 0, err
