@@ -129,6 +129,7 @@ static int parse_opts(void)
     if (rc == 0 && link_opts_check(&shim.opts) != 0)
         rc = -1;
     shim.opts.no_ctl = true;
+    shim.opts.notes_to_stderr = true;
     return rc;
 }
 

@@ -103,6 +103,8 @@ struct link_opts {
     ust_ip4_t dns;
     const char *hosts;      /* --hosts FILE: cfg.dns_hosts (default /etc/hosts) */
     bool no_ctl;            /* no control socket (the preload shim's stack) */
+    bool notes_to_stderr;   /* the link's own lines ("faults on ...") go to stderr:
+                               stdout belongs to the program (ustack run) */
 };
 
 #define LINK_OPTS_HELP                                                                     \

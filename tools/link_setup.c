@@ -123,7 +123,7 @@ int link_open(const struct link_opts *o, struct link_ctx *c)
     c->st = ust_stack_new(&cfg);
     if (!c->st)
         return cli_usage_error("out of memory");
-    c->out = o->pcap && !strcmp(o->pcap, "-") ? stderr : stdout;
+    c->out = (o->pcap && !strcmp(o->pcap, "-")) || o->notes_to_stderr ? stderr : stdout;
     c->trace.out = stderr;
     c->trace.t0 = ust_clock_monotonic();
     if (o->trace) {

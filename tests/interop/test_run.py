@@ -68,6 +68,23 @@ def test_curl_downloads_from_linux(netns, tmp_path, ustack_bin):
     assert sha(out.read_bytes()) == sha(body)
 
 
+def test_program_stdout_is_the_programs_own(netns, tmp_path, ustack_bin):
+    """The link's own lines ("faults on tap0: ...") go to stderr: curl's
+    body on stdout arrives byte-exact, through 1 % injected loss."""
+    require_tool("curl")
+    root, body = payload(tmp_path)
+    linux_side(netns)
+    linux_http_server(netns, root)
+    link = ["--tap", "tap0", "--addr", f"{US}/24", "--loss", "1"]
+    p = subprocess.run(netns.cmd(run_argv("curl", "-sS", f"http://{LINUX}:8000/file.bin",
+                                          link=link)),
+                       stdout=subprocess.PIPE, stderr=subprocess.PIPE, timeout=180)
+    err = p.stderr.decode(errors="replace")
+    assert p.returncode == 0, err
+    assert "faults on tx: loss 1%" in err, err
+    assert sha(p.stdout) == sha(body)
+
+
 def test_curl_by_name_from_hosts_file_and_dns(netns, tmp_path, ustack_bin):
     """getaddrinfo goes through ust_getaddrinfo: a --hosts file name, then
     a name only dnsmasq (over ustack's UDP) knows."""
