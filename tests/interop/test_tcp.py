@@ -292,7 +292,14 @@ def test_half_close_linux_shuts_down_first(netns):
         assert nsclient(netns, "halfclose", US, "7", n).strip() == f"sent {n} received {n} same"
     # The client writes everything before it reads: ustack's window closes
     # while the echo waits for room (flow control, not an error).
-    stop_clean(u, allow=["tcp.analysis.zero_window", "tcp.analysis.window_full"])
+    # ustack may probe its last segment and FIN again (tail loss probe)
+    # while Linux delays its ACKs; Linux answers the copy with a duplicate
+    # ACK that can arrive after the ACK of the FIN closed the connection,
+    # and a segment for no connection is answered by a RST without ACK
+    # (RFC 9293 3.10.7.1). A race of timing, not a fault; a RST that aborts
+    # a live connection carries ACK and still fails the check.
+    stop_clean(u, allow=["tcp.analysis.zero_window", "tcp.analysis.window_full",
+                         f"(tcp.flags.reset == 1 && tcp.flags.ack == 0 && ip.src == {US})"])
 
 
 def test_half_close_ustack_shuts_down_first(netns):
