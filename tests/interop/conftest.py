@@ -84,6 +84,18 @@ def read_stdout_until(p, pattern, count=1, timeout=60):
     return buf.decode()
 
 
+def linux_http_server(netns, root, port=8000):
+    """Linux's `python3 -m http.server` serving `root` inside the namespace;
+    returns once it listens (the Popen object, stopped by the cleanup)."""
+    p = subprocess.Popen(netns.cmd(["/usr/bin/python3", "-m", "http.server", str(port),
+                                    "--directory", str(root)]),
+                         stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    netns.procs_raw.append(p)
+    wait_until(lambda: netns.run(["ss", "-Hltn", f"sport = :{port}"])[1].strip(), 60,
+               "Linux http.server listening")
+    return p
+
+
 def stop_process(proc, timeout=30.0):
     """SIGINT, then SIGKILL if it has not exited by the deadline. Returns the
     exit code (negative for a signal)."""

@@ -7,7 +7,7 @@ import os
 import signal
 import subprocess
 
-from conftest import USTACK, wait_until
+from conftest import USTACK, linux_http_server, wait_until
 
 US = "203.0.113.2"
 LINUX = "203.0.113.1"
@@ -29,16 +29,6 @@ time.sleep(120)
 """
 
 
-def http_server(netns, root):
-    p = subprocess.Popen(netns.cmd(["/usr/bin/python3", "-m", "http.server", "8000",
-                                    "--directory", str(root)]),
-                         stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    netns.procs_raw.append(p)
-    wait_until(lambda: netns.run(["ss", "-Hltn", "sport = :8000"])[1].strip(), 60,
-               "python http.server listening")
-    return p
-
-
 def leftovers(directory):
     return glob.glob(os.path.join(str(directory), ".*.ustack-*"))
 
@@ -56,7 +46,7 @@ def test_success_replaces_the_file_and_keeps_its_mode(netns, tmp_path):
     root.mkdir()
     body = os.urandom(300000)
     (root / "f.bin").write_bytes(body)
-    http_server(netns, root)
+    linux_http_server(netns, root)
     f = old_file(tmp_path)
     rc, out, err = netns.run([USTACK, "get", f"http://{LINUX}:8000/f.bin", "-o", str(f)] + LINK)
     assert rc == 0, err
@@ -68,7 +58,7 @@ def test_success_replaces_the_file_and_keeps_its_mode(netns, tmp_path):
 def test_404_and_refused_leave_the_old_file(netns, tmp_path):
     root = tmp_path / "www"
     root.mkdir()
-    http_server(netns, root)
+    linux_http_server(netns, root)
     f = old_file(tmp_path)
     for url, message in ((f"http://{LINUX}:8000/missing", "HTTP 404 File not found"),
                          (f"http://{LINUX}:81/", "Connection refused")):
@@ -108,7 +98,7 @@ def test_output_dash_is_standard_output(netns, tmp_path):
     root = tmp_path / "www"
     root.mkdir()
     (root / "f.txt").write_bytes(b"to stdout\n")
-    http_server(netns, root)
+    linux_http_server(netns, root)
     cwd = tmp_path / "cwd"
     cwd.mkdir()
     p = subprocess.run(netns.cmd([USTACK, "get", f"http://{LINUX}:8000/f.txt", "-o", "-"]

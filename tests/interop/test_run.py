@@ -10,7 +10,7 @@ import hashlib
 import os
 import subprocess
 
-from conftest import USTACK, UstackProc, require_tool, wait_until
+from conftest import USTACK, UstackProc, linux_http_server, require_tool, wait_until
 
 US = "203.0.113.2"
 LINUX = "203.0.113.1"
@@ -36,15 +36,6 @@ def sha(data):
 
 def listening(netns, port, proto="t"):
     return netns.run(["ss", f"-Hl{proto}n", f"sport = :{port}"])[1].strip()
-
-
-def linux_http_server(netns, root, port=8000):
-    p = subprocess.Popen(netns.cmd(["/usr/bin/python3", "-m", "http.server", str(port),
-                                    "--directory", str(root)]),
-                         stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    netns.procs_raw.append(p)
-    wait_until(lambda: listening(netns, port), 60, "Linux http.server listening")
-    return p
 
 
 def linux_side(netns):

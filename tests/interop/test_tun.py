@@ -5,9 +5,8 @@ LINKTYPE_RAW and must pass tshark's checks."""
 import hashlib
 import os
 import re
-import subprocess
 
-from conftest import (USTACK, assert_pcap_clean, stop_process, wait_until)
+from conftest import (USTACK, assert_pcap_clean, linux_http_server, stop_process)
 
 US = "203.0.113.2"
 LINUX = "203.0.113.1"
@@ -52,12 +51,7 @@ def test_ping_and_get_over_tun(netns, tmp_path):
     root.mkdir()
     body = os.urandom(2 * 1024 * 1024 + 5)
     (root / "big.bin").write_bytes(body)
-    httpd = subprocess.Popen(netns.cmd(["/usr/bin/python3", "-m", "http.server", "8000",
-                                        "--directory", str(root)]),
-                             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    netns.procs_raw.append(httpd)
-    wait_until(lambda: netns.run(["ss", "-Hltn", "sport = :8000"])[1].strip(), 60,
-               "python http.server listening")
+    httpd = linux_http_server(netns, root)
     got = tmp_path / "got.bin"
     pcap = netns.artifact("get-tun.pcap")
     rc, out, err = netns.run([USTACK, "get", f"http://{LINUX}:8000/big.bin", "-o", str(got),
