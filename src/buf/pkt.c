@@ -13,6 +13,7 @@ struct pkt *pkt_alloc(size_t headroom, size_t len)
     p->data = p->mem + headroom;
     p->len = len;
     p->next = NULL;
+    p->off = (struct pkt_offload){0};
     return p;
 }
 
@@ -35,6 +36,7 @@ struct pkt *pkt_pool_alloc(struct pkt_pool *pool, size_t headroom, size_t len)
     p->data = p->mem + headroom;
     p->len = len;
     p->next = NULL;
+    p->off = (struct pkt_offload){0};
     return p;
 }
 

@@ -9,11 +9,25 @@
 /* Room for Ethernet+VLAN (18) + IPv4 with options (60) + TCP with options (60). */
 #define PKT_HEADROOM 160
 
+/* What a packet asks of a device that can do the work (segmentation and
+ * checksum offload over TAP's virtio_net_hdr, issue #12). All zero: an
+ * ordinary, complete frame. The header offsets are not stored: whoever
+ * does the work (the driver, or software segmentation for devices and
+ * middleware that cannot) reads them from the frame's own headers. */
+enum pkt_gso_type { PKT_GSO_NONE = 0, PKT_GSO_TCPV4, PKT_GSO_TCPV6, PKT_GSO_UDP_L4 };
+struct pkt_offload {
+    uint16_t gso_size;    /* payload bytes per segment; 0: not to be segmented */
+    uint8_t gso_type;     /* enum pkt_gso_type */
+    uint8_t csum_partial; /* 1: the L4 checksum field holds only the pseudo-header
+                           * sum; the device completes it (per segment) */
+};
+
 struct pkt {
     uint8_t *data;   /* first byte of the packet */
     size_t len;      /* bytes from data */
     size_t cap;      /* bytes in mem */
     struct pkt *next; /* for queues (ARP pending, loopback, shaper) */
+    struct pkt_offload off; /* offload requests; zeroed by every allocator */
     uint8_t mem[];
 };
 
