@@ -62,6 +62,17 @@ struct dev_txq_ops {
     void (*flush)(void *ctx, struct ust_dev *dev);
 };
 
+/* What a driver can do for the packets it is given (struct pkt_offload):
+ * set by the driver when it opens, read by whoever builds packets
+ * (through the net layer) and by dev_transmit, which segments in software
+ * for drivers and middleware that cannot. */
+enum dev_offload_cap {
+    DEV_OFF_CSUM = 1u << 0, /* completes a partial L4 checksum (csum_partial) */
+    DEV_OFF_TSO4 = 1u << 1, /* segments PKT_GSO_TCPV4 */
+    DEV_OFF_TSO6 = 1u << 2, /* segments PKT_GSO_TCPV6 */
+    DEV_OFF_USO = 1u << 3,  /* segments PKT_GSO_UDP_L4 */
+};
+
 struct ust_dev {
     struct ust_stack *st;
     char name[16];
@@ -77,6 +88,8 @@ struct ust_dev {
     const struct dev_txq_ops *txq; /* driver transmit queue, NULL: ops.transmit */
     int failed;              /* errno of the failure that ended the device, 0: working */
     bool wall_clock;         /* a real wire (TAP/TUN): captures stamp wall-clock time */
+    uint32_t offload_caps;   /* enum dev_offload_cap bits the driver fulfils; 0 none */
+    uint32_t gso_max_bytes;  /* largest packet (IP header on) it segments; 0 none */
 };
 
 /* Sends a complete frame (link header included). Consumes p. Passes it
