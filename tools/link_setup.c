@@ -135,6 +135,8 @@ int link_open(const struct link_opts *o, struct link_ctx *c)
     if (o->congestion)
         snprintf(cfg.tcp_congestion, sizeof(cfg.tcp_congestion), "%s", o->congestion);
     cfg.ip_accept_source_route = o->accept_source_route;
+    if (o->queue.count > 1) /* the reply to the first copy may reach another queue */
+        cfg.arp_request_copies = 2;
     cfg.dns_server = o->have_dns ? o->dns : resolv_conf_nameserver("/etc/resolv.conf");
     if (o->hosts)
         snprintf(cfg.dns_hosts, sizeof(cfg.dns_hosts), "%s", o->hosts);
