@@ -76,7 +76,7 @@ int parse_duration(const char *opt, const char *s, ust_time_t *out);
 struct link_queue {
     unsigned index, count;  /* this stack's queue, of `count` */
     struct ust_mac mac;     /* queues after the first: the first's MAC */
-    char who[8];            /* "q1": the name column of its trace lines */
+    char who[12];           /* "q1": the name column of its trace lines */
 };
 
 struct link_opts {
