@@ -44,7 +44,8 @@ static int errno_to_ust(int e)
 /* TUNSETIFF failed with `e`. Linux's tun_set_iff answers EINVAL when the
  * name belongs to an interface of another kind (lo, eth0, a TUN device
  * asked for as a TAP) and EBUSY when another file has a single-queue
- * TAP/TUN attached already. */
+ * TAP/TUN attached already; EINVAL too for a TAP/TUN whose queue mode
+ * (IFF_MULTI_QUEUE) is not the one asked for: UST_ERR_QUEUEMODE. */
 static int tunsetiff_error(int e, const char *ifname, short flags)
 {
     if (e == EINVAL && if_nametoindex(ifname) != 0)
