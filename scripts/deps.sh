@@ -2,7 +2,7 @@
 # Installs the Debian packages the build and the tests need, only if missing.
 # usage: scripts/deps.sh [coverage|bench]  (coverage: also llvm-cov/llvm-profdata,
 #                                           for make coverage only; bench: also
-#                                           nftables and ethtool, for make bench)
+#                                           nftables, ethtool, ab and nginx, for make bench)
 set -euo pipefail
 pkgs=(cmake make gcc clang pkg-config libcmocka-dev libclang-rt-14-dev python3-pytest python3-pytest-timeout python3-scapy
       tshark socat iputils-ping arping iperf3 iproute2 netcat-openbsd curl procps wget
@@ -13,6 +13,7 @@ if [ "${1:-}" = coverage ]; then
 fi
 if [ "${1:-}" = bench ]; then
     pkgs+=(nftables ethtool) # bench/loss.sh: loss in the namespaces, veth offloads
+    pkgs+=(apache2-utils nginx) # bench/queues.sh: ab (connections/s), nginx (Linux's side)
 fi
 missing=()
 for p in "${pkgs[@]}"; do

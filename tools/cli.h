@@ -71,6 +71,14 @@ int parse_percent(const char *opt, const char *s, double *prob);
 int parse_duration(const char *opt, const char *s, ust_time_t *out);
 
 /* ---- link options shared by serve and ping -------------------------------- */
+/* One stack per queue of a multi-queue TAP/TUN (serve --queues N). count 0
+ * or 1: an ordinary single-queue device. */
+struct link_queue {
+    unsigned index, count;  /* this stack's queue, of `count` */
+    struct ust_mac mac;     /* queues after the first: the first's MAC */
+    char who[12];           /* "q1": the name column of its trace lines */
+};
+
 struct link_opts {
     const char *tap;        /* --tap NAME, or --tun NAME: the device's name */
     bool tun;               /* --tun: a TUN device (IP only: no Ethernet, no ARP) */
@@ -105,6 +113,7 @@ struct link_opts {
     bool no_ctl;            /* no control socket (the preload shim's stack) */
     bool notes_to_stderr;   /* the link's own lines ("faults on ...") go to stderr:
                                stdout belongs to the program (ustack run) */
+    struct link_queue queue; /* serve --queues N: which queue this stack is */
 };
 
 #define LINK_OPTS_HELP                                                                     \
@@ -191,10 +200,14 @@ struct ctl_server {
     char path[108];
     struct ust_stack *st;
     struct ust_loop *loop;
+    unsigned queue, queues; /* queues > 1: the snapshot says "queue K N" */
 };
 /* Creates the socket (path NULL: CTL_DIR/<pid>.sock, creating CTL_DIR)
- * and registers it with the loop. Returns 0, or -1 with errno set. */
-int ctl_open(struct ctl_server *c, const char *path, struct ust_stack *st, struct ust_loop *loop);
+ * and registers it with the loop. Returns 0, or -1 with errno set. With
+ * q->count > 1 every queue's stack has its own socket: queue K > 0 is at
+ * the path with "-qK" before its ".sock" (or at its end). */
+int ctl_open(struct ctl_server *c, const char *path, const struct link_queue *q,
+             struct ust_stack *st, struct ust_loop *loop);
 void ctl_close(struct ctl_server *c);
 
 /* ---- netstat table (netstat_fmt.c) ------------------------------------------ */
@@ -315,6 +328,9 @@ struct cli_signals {
     struct ust_stack *st;
     struct ust_loop *loop;
     sigset_t saved;         /* the signal mask before */
+    bool relay;             /* fd is an eventfd another thread writes to */
+    bool keep_mask;         /* cli_signals_close leaves the two signals blocked:
+                               the caller restores `saved` when it is done */
 };
 /* After link_open. 0, or -1 with errno set. */
 int cli_signals_open(struct cli_signals *s, struct link_ctx *c);
@@ -326,6 +342,14 @@ void cli_signals_close(struct cli_signals *s);
  * restoring the mask, so the two signals stay blocked; cli_signals_close
  * after link_close then restores it. */
 void cli_signals_detach(struct cli_signals *s);
+/* For a stack in another thread (serve --queues N): the thread that reads
+ * the signals (cli_signals_open) passes them on with cli_signals_relay,
+ * through an eventfd in this stack's loop; `caught` is then the number
+ * relayed. The signal mask is left alone (blocked before the threads
+ * started). 0, or -1 with errno set. */
+int cli_signals_open_relay(struct cli_signals *s, struct link_ctx *c);
+/* Any thread: sets s->caught to `what` (> 0) in s's own thread, waking its loop. */
+void cli_signals_relay(const struct cli_signals *s, int what);
 /* A command a signal stopped exits 128 + its number, as a shell reports it. */
 #define CLI_EXIT_SIGNAL(sig) (128 + (sig))
 

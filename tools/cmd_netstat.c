@@ -146,7 +146,10 @@ static void print_text(const struct netstat_opts *o, const struct netstat_snap *
         }
         return;
     }
-    printf("ustack pid %ld:\n", s->pid);
+    if (s->queues > 1) /* serve --queues N: one stack, one snapshot per queue */
+        printf("ustack pid %ld queue %u of %u:\n", s->pid, s->queue, s->queues);
+    else
+        printf("ustack pid %ld:\n", s->pid);
     const char *layer = "";
     for (size_t i = 0; i < s->nctrs; i++) {
         const struct netstat_counter *c = &s->ctrs[i];

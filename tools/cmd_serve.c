@@ -8,26 +8,7 @@
 #include <string.h>
 #include <sys/stat.h>
 
-#include "cli.h"
-
-#define SERVE_MAX_PORTS 16
-#define ECHO_BATCH 64 /* datagrams echoed per port per loop turn (fairness) */
-
-struct tcp_port {
-    enum tcpsrv_kind kind;
-    uint16_t port;
-};
-
-struct serve_opts {
-    struct link_opts link;
-    uint16_t ports[SERVE_MAX_PORTS];
-    unsigned nports;
-    struct tcp_port tcp[SERVE_MAX_PORTS];
-    unsigned ntcp;
-    const char *root;         /* --root DIR */
-    uint16_t iperf3_port;     /* --iperf3 [PORT]; 0: off */
-    char root_real[PATH_MAX];
-};
+#include "serve.h"
 
 static const char *const tcp_kind_opt[] = {
     [TCPSRV_ECHO] = "--tcp-echo", [TCPSRV_DISCARD] = "--discard", [TCPSRV_HTTP] = "--http",
@@ -48,6 +29,10 @@ static void serve_usage(FILE *out)
             "  --root DIR           document root of --http (required with it)\n"
             "  --iperf3 [PORT]      iperf3 server (TCP tests: -P, -R, -t, -n) for\n"
             "                       'iperf3 -c' (default port 5201)\n"
+            "  --queues N           N queues of a multi-queue TAP/TUN (IFF_MULTI_QUEUE), one\n"
+            "                       stack and thread each, sharing nothing; Linux spreads\n"
+            "                       the connections by flow hash (default 1; at most 64;\n"
+            "                       not with --iperf3 or --pcap)\n"
             LINK_OPTS_HELP);
 }
 
@@ -130,11 +115,26 @@ static int check_root(struct serve_opts *o)
     return -1;
 }
 
+/* What cannot be split over queues: an iperf3 test's control and data
+ * connections are flows of their own, which Linux may hand to different
+ * stacks; one capture file cannot take N writers. */
+static int check_queues(const struct serve_opts *o)
+{
+    if (o->queues > 1 && o->iperf3_port)
+        return cli_usage_error("--queues %u: not with --iperf3 (a test's connections would "
+                               "reach different stacks)", o->queues);
+    if (o->queues > 1 && o->link.pcap)
+        return cli_usage_error("--queues %u: not with --pcap (one capture per stack is not "
+                               "supported)", o->queues);
+    return 0;
+}
+
 /* Returns -1 to continue, or an exit code. */
 static int serve_parse(int argc, char **argv, struct serve_opts *o)
 {
     memset(o, 0, sizeof(*o));
     link_opts_init(&o->link);
+    o->queues = 1;
     for (int i = 1; i < argc; i++) {
         const char *v;
         int r = link_opts_parse(&o->link, argc, argv, &i);
@@ -165,6 +165,13 @@ static int serve_parse(int argc, char **argv, struct serve_opts *o)
                 return CLI_EXIT_USAGE;
             continue;
         }
+        if ((r = opt_value(argc, argv, &i, "--queues", &v)) != 0) {
+            unsigned long n;
+            if (r < 0 || parse_uint("--queues", v, 1, SERVE_MAX_QUEUES, &n) != 0)
+                return CLI_EXIT_USAGE;
+            o->queues = (unsigned)n;
+            continue;
+        }
         if ((r = opt_value(argc, argv, &i, "--root", &v)) != 0) {
             if (r < 0)
                 return CLI_EXIT_USAGE;
@@ -177,7 +184,7 @@ static int serve_parse(int argc, char **argv, struct serve_opts *o)
         return cli_usage_error("serve: unexpected argument '%s' (try 'ustack serve --help')",
                                argv[i]);
     }
-    if (link_opts_check(&o->link))
+    if (link_opts_check(&o->link) || check_queues(o))
         return CLI_EXIT_USAGE;
     return check_root(o);
 }
@@ -214,7 +221,7 @@ static void echo_drain(struct ust_stack *st, int fd)
     }
 }
 
-static void print_banner(const struct serve_opts *o, const struct link_ctx *c, const int *fds)
+void serve_print_banner(const struct serve_opts *o, const struct link_ctx *c, const int *fds)
 {
     char a[16], m[18];
     bool tun = ust_dev_link_type(c->dev) == UST_LINK_IP; /* --tun: no MAC, no ARP */
@@ -236,30 +243,19 @@ static void print_banner(const struct serve_opts *o, const struct link_ctx *c, c
         fprintf(c->out, " (root %s)", o->root_real);
     if (o->iperf3_port)
         fprintf(c->out, ", iperf3 on %u", o->iperf3_port);
+}
+
+static void print_banner(const struct serve_opts *o, const struct link_ctx *c, const int *fds)
+{
+    serve_print_banner(o, c, fds);
     if (c->ctl.bound)
         fprintf(c->out, "\ncontrol socket %s", c->ctl.path);
     fprintf(c->out, "\nready (Ctrl-C to stop)\n");
     fflush(c->out);
 }
 
-/* The services' own time limits (HTTP idle and request limits, iperf3's
- * handshake timeouts and pacing) are checked after every loop turn but are
- * not timers of the stack, so a turn comes at least this often. Signals do
- * not depend on it: the signalfd wakes the loop at once. */
-#define SERVE_TICK (200 * UST_MSEC)
-
-struct serve_run {
-    const struct serve_opts *o;
-    struct link_ctx *c;
-    struct cli_signals sig;
-    bool sig_open;             /* cli_signals_open succeeded */
-    int fds[SERVE_MAX_PORTS];  /* --udp-echo sockets */
-    struct tcp_server *srv;
-    struct iperf3_server *ip3; /* NULL without --iperf3 */
-};
-
 /* Opens the services. 0, or an exit code after saying why. */
-static int serve_open(struct serve_run *r)
+int serve_open(struct serve_run *r)
 {
     const struct serve_opts *o = r->o;
     struct ust_stack *st = r->c->st;
@@ -277,7 +273,7 @@ static int serve_open(struct serve_run *r)
     if (o->iperf3_port && (!(r->ip3 = iperf3_server_new(st, r->c->out)) ||
                            iperf3_server_listen(r->ip3, o->iperf3_port) < 0))
         return cli_usage_error("--iperf3 %u: %s", o->iperf3_port, strerror(errno));
-    if (cli_signals_open(&r->sig, r->c) != 0)
+    if ((r->relay ? cli_signals_open_relay(&r->sig, r->c) : cli_signals_open(&r->sig, r->c)) != 0)
         return cli_usage_error("cannot watch for Ctrl-C: %s", strerror(errno));
     r->sig_open = true;
     return 0;
@@ -285,7 +281,7 @@ static int serve_open(struct serve_run *r)
 
 /* Serves until SIGINT/SIGTERM (read from the signalfd in the loop's epoll
  * set, so it ends the wait it arrives in) or until the device is lost. */
-static int serve_loop(struct serve_run *r)
+int serve_loop(struct serve_run *r)
 {
     struct link_ctx *c = r->c;
     bool busy = false;
@@ -309,12 +305,12 @@ static int serve_loop(struct serve_run *r)
  * closed their connections, as before), then closes the control socket and
  * the capture (link_close) while the two signals are still blocked, so a
  * second Ctrl-C cannot cut that short. */
-static void serve_close(struct serve_run *r, bool counters)
+void serve_close(struct serve_run *r, bool counters, const char *title)
 {
     iperf3_server_free(r->ip3);
     tcp_server_free(r->srv);
     if (counters) {
-        fprintf(r->c->out, "\n--- ustack serve counters ---\n");
+        fprintf(r->c->out, "\n--- %s ---\n", title);
         ust_stats_print(r->c->st, r->c->out, false);
         fflush(r->c->out);
     }
@@ -334,16 +330,18 @@ int cmd_serve(int argc, char **argv)
     int rc = serve_parse(argc, argv, &o);
     if (rc >= 0)
         return rc;
+    if (o.queues > 1)
+        return serve_queues(&o);
     struct link_ctx c;
     if ((rc = link_open(&o.link, &c)) != 0)
         return rc;
     struct serve_run r = {.o = &o, .c = &c};
     if ((rc = serve_open(&r)) != 0) {
-        serve_close(&r, false);
+        serve_close(&r, false, NULL);
         return rc;
     }
     print_banner(&o, &c, r.fds);
     rc = serve_loop(&r);
-    serve_close(&r, true);
+    serve_close(&r, true, "ustack serve counters");
     return rc;
 }

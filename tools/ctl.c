@@ -4,6 +4,7 @@
  *
  *   ustack-ctl 1
  *   pid 1234
+ *   queue K N     (serve --queues N: this stack is queue K; one socket each)
  *   sock tcp FD LADDR LPORT RADDR RPORT STATE RECVQ SENDQ   (one per socket)
  *   tcpinfo KEY=VALUE ...      (after a TCP connection's line: netstat_info.c)
  *   stat LAYER NAME VALUE                                  (every counter)
@@ -45,13 +46,16 @@ static void dump_counter(void *ctx, const char *layer, const char *name, uint64_
 
 /* The whole snapshot in memory first: the stack does not move while we
  * write it, and a slow client cannot see a half-updated table. */
-static char *snapshot(struct ust_stack *st, size_t *len)
+static char *snapshot(const struct ctl_server *c, size_t *len)
 {
+    struct ust_stack *st = c->st;
     char *buf = NULL;
     FILE *f = open_memstream(&buf, len);
     if (!f)
         return NULL;
     fprintf(f, "ustack-ctl 1\npid %ld\n", (long)getpid());
+    if (c->queues > 1)
+        fprintf(f, "queue %u %u\n", c->queue, c->queues);
     ust_netstat(st, dump_entry, f);
     ust_stats_foreach(st, dump_counter, f);
     fprintf(f, "end\n");
@@ -73,7 +77,7 @@ static void ctl_on_readable(void *ctx, int fd, uint32_t events)
     struct timeval tv = {.tv_sec = 1};
     setsockopt(cfd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof(tv));
     size_t len = 0;
-    char *text = snapshot(c->st, &len);
+    char *text = snapshot(c, &len);
     for (size_t off = 0; text && off < len;) {
         ssize_t n = send(cfd, text + off, len - off, MSG_NOSIGNAL);
         if (n <= 0)
@@ -164,19 +168,40 @@ static int ctl_bind(struct ctl_server *c)
     return 0;
 }
 
-int ctl_open(struct ctl_server *c, const char *path, struct ust_stack *st, struct ust_loop *loop)
+/* Queue K > 0 of a multi-queue device: "-qK" before the ".sock" of path
+ * (so that netstat, which asks every "*.sock" of CTL_DIR, finds it), or
+ * at its end. -1 (ENAMETOOLONG) if it does not fit. */
+static int queue_path(char *out, size_t cap, const char *path, unsigned queue)
+{
+    size_t len = strlen(path);
+    size_t stem = len > 5 && !strcmp(path + len - 5, ".sock") ? len - 5 : len;
+    int n = queue ? snprintf(out, cap, "%.*s-q%u%s", (int)stem, path, queue, path + stem)
+                  : snprintf(out, cap, "%s", path);
+    if (n < 0 || (size_t)n >= cap) {
+        errno = ENAMETOOLONG;
+        return -1;
+    }
+    return 0;
+}
+
+int ctl_open(struct ctl_server *c, const char *path, const struct link_queue *q,
+             struct ust_stack *st, struct ust_loop *loop)
 {
     memset(c, 0, sizeof(*c));
     c->fd = -1;
     c->st = st;
     c->loop = loop;
-    if (path) {
-        snprintf(c->path, sizeof(c->path), "%s", path);
-    } else {
+    c->queue = q && q->count > 1 ? q->index : 0;
+    c->queues = q && q->count > 1 ? q->count : 1;
+    char def[64];
+    if (!path) {
         if (mkdir(CTL_DIR, 0755) < 0 && errno != EEXIST)
             return -1;
-        snprintf(c->path, sizeof(c->path), "%s/%ld.sock", CTL_DIR, (long)getpid());
+        snprintf(def, sizeof(def), "%s/%ld.sock", CTL_DIR, (long)getpid());
+        path = def;
     }
+    if (queue_path(c->path, sizeof(c->path), path, c->queue) < 0)
+        return -1;
     int rc = ctl_bind(c);
     if (rc == 0 && (rc = ust_loop_add_fd(loop, c->fd, ctl_on_readable, c)) != UST_OK) {
         errno = EMFILE;

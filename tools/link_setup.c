@@ -23,11 +23,21 @@ void cli_trace_fn(void *ctx, ust_time_t now, const char *layer, const char *msg)
             t->who ? " " : "", layer, msg);
 }
 
+/* One queue of a multi-queue device (serve --queues N); the queues after
+ * the first take its MAC: every stack is the same host to Linux. */
+static int open_queue(const struct link_opts *o, struct link_ctx *c)
+{
+    const struct ust_mac *mac = o->queue.index ? &o->queue.mac : NULL;
+    return o->tun ? ust_dev_tun_open_queue(c->st, o->tap, o->mtu, &c->dev)
+                  : ust_dev_tap_open_queue(c->st, o->tap, o->mtu, mac, &c->dev);
+}
+
 /* Opens the TAP (or TUN) device; on failure says why in one line. */
 static int open_tap(const struct link_opts *o, struct link_ctx *c)
 {
-    int err = o->tun ? ust_dev_tun_open(c->st, o->tap, o->mtu, &c->dev)
-                     : ust_dev_tap_open(c->st, o->tap, o->mtu, &c->dev);
+    int err = o->queue.count > 1 ? open_queue(o, c)
+              : o->tun           ? ust_dev_tun_open(c->st, o->tap, o->mtu, &c->dev)
+                                 : ust_dev_tap_open(c->st, o->tap, o->mtu, &c->dev);
     if (err == UST_OK) {
         int rc = ust_dev_tap_set_tx(c->dev, o->tap_tx);
         if (rc != UST_OK)
@@ -35,6 +45,14 @@ static int open_tap(const struct link_opts *o, struct link_ctx *c)
                                    "use --tap-tx write", ust_strerror(rc));
         return 0;
     }
+    const char *kind = o->tun ? "TUN" : "TAP", *opt = o->tun ? "--tun" : "--tap";
+    if (err == UST_ERR_QUEUEMODE && o->queue.count > 1)
+        return cli_usage_error("%s %s: %s is a single-queue %s device; --queues needs a "
+                               "multi-queue one (ip tuntap add %s mode %s multi_queue) or none",
+                               opt, o->tap, o->tap, kind, o->tap, o->tun ? "tun" : "tap");
+    if (err == UST_ERR_QUEUEMODE)
+        return cli_usage_error("%s %s: %s is a multi-queue %s device: serve it with "
+                               "'ustack serve --queues N'", opt, o->tap, o->tap, kind);
     return o->tun ? cli_dev_open_error("--tun", "TUN", o->tap, err)
                   : cli_dev_open_error("--tap", "TAP", o->tap, err);
 }
@@ -65,7 +83,7 @@ static int configure(const struct link_opts *o, struct link_ctx *c)
     int rc;
     /* The Linux side first: writes to a TAP whose interface is down fail,
      * and the gratuitous ARP sent by ust_iface_add should reach Linux. */
-    if (o->have_host_addr &&
+    if (o->have_host_addr && o->queue.index == 0 &&
         (rc = ust_dev_host_config(o->tap, o->host_addr, o->host_prefix_len, o->mtu)) != UST_OK)
         return cli_usage_error("--host-addr %s/%d: cannot configure %s on the Linux side: %s",
                                ust_ip4_str(o->host_addr, a), o->host_prefix_len, o->tap,
@@ -91,7 +109,7 @@ static int configure(const struct link_opts *o, struct link_ctx *c)
  * warrants a warning: the stack works without it. */
 static int open_ctl(const struct link_opts *o, struct link_ctx *c)
 {
-    if (ctl_open(&c->ctl, o->ctl, c->st, c->loop) == 0)
+    if (ctl_open(&c->ctl, o->ctl, &o->queue, c->st, c->loop) == 0)
         return 0;
     if (o->ctl)
         return cli_usage_error("--ctl %s: cannot create the control socket: %s", o->ctl,
@@ -117,6 +135,8 @@ int link_open(const struct link_opts *o, struct link_ctx *c)
     if (o->congestion)
         snprintf(cfg.tcp_congestion, sizeof(cfg.tcp_congestion), "%s", o->congestion);
     cfg.ip_accept_source_route = o->accept_source_route;
+    if (o->queue.count > 1) /* the reply to the first copy may reach another queue */
+        cfg.arp_request_copies = 2;
     cfg.dns_server = o->have_dns ? o->dns : resolv_conf_nameserver("/etc/resolv.conf");
     if (o->hosts)
         snprintf(cfg.dns_hosts, sizeof(cfg.dns_hosts), "%s", o->hosts);
@@ -126,6 +146,7 @@ int link_open(const struct link_opts *o, struct link_ctx *c)
     c->out = (o->pcap && !strcmp(o->pcap, "-")) || o->notes_to_stderr ? stderr : stdout;
     c->trace.out = stderr;
     c->trace.t0 = ust_clock_monotonic();
+    c->trace.who = o->queue.count > 1 ? o->queue.who : NULL;
     if (o->trace) {
         ust_stack_set_trace(c->st, cli_trace_fn, &c->trace);
         ust_stack_set_trace_categories(c->st, o->trace_cats);

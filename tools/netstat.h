@@ -29,6 +29,7 @@ struct netstat_counter {
 struct netstat_snap {
     const char *path;           /* the control socket it came from */
     long pid;
+    unsigned queue, queues;     /* "queue K N" (serve --queues N); queues 0: absent */
     struct netstat_sock *socks;
     size_t nsocks;
     struct netstat_counter *ctrs;

@@ -1,7 +1,8 @@
 /* `ustack netstat --json`: one JSON document (RFC 8259) for every
  * instance asked,
  *
- *   {"version": 1, "instances": [{"pid": .., "ctl": .., "sockets": [..]
+ *   {"version": 1, "instances": [{"pid": .., "ctl": .., ["queue": K,
+ *                                 "queues": N,] "sockets": [..]
  *                                 or "counters": {LAYER: {NAME: N}}}]}
  *
  * written by hand: the output is small and flat, and the field names are
@@ -122,6 +123,8 @@ void netstat_json_instance(FILE *out, const struct netstat_snap *s, enum netstat
     fprintf(out, "%s\n    {\n      \"pid\": %ld,\n      \"ctl\": ", first ? "" : ",", s->pid);
     json_str(out, s->path);
     fputs(",\n", out);
+    if (s->queues > 1)
+        fprintf(out, "      \"queue\": %u,\n      \"queues\": %u,\n", s->queue, s->queues);
     if (view == NETSTAT_STATS) {
         json_counters(out, s);
     } else {

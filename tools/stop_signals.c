@@ -10,8 +10,10 @@
  * `caught` after each turn and end as their Linux counterparts do (serve
  * prints its counters, ping iputils' statistics). */
 #include <errno.h>
+#include <pthread.h>
 #include <signal.h>
 #include <string.h>
+#include <sys/eventfd.h>
 #include <sys/signalfd.h>
 #include <unistd.h>
 
@@ -65,10 +67,45 @@ int cli_signals_open(struct cli_signals *s, struct link_ctx *c)
     return 0;
 }
 
+/* The relay's eventfd became readable: the number another thread sent. */
+static void on_relay(void *ctx, int fd, uint32_t events)
+{
+    struct cli_signals *s = ctx;
+    (void)events;
+    uint64_t v;
+    if (read(fd, &v, sizeof(v)) == (ssize_t)sizeof(v) && !s->caught)
+        s->caught = (int)v;
+}
+
+int cli_signals_open_relay(struct cli_signals *s, struct link_ctx *c)
+{
+    memset(s, 0, sizeof(*s));
+    s->relay = true;
+    pthread_sigmask(SIG_BLOCK, NULL, &s->saved);
+    s->fd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
+    if (s->fd < 0 || ust_loop_add_fd(c->loop, s->fd, on_relay, s) != UST_OK) {
+        int e = s->fd < 0 ? errno : EIO;
+        cli_signals_detach(s);
+        errno = e;
+        return -1;
+    }
+    s->st = c->st;
+    s->loop = c->loop;
+    ust_stack_set_waiter(c->st, stop_wait, s);
+    return 0;
+}
+
+void cli_signals_relay(const struct cli_signals *s, int what)
+{
+    uint64_t v = (uint64_t)what;
+    if (s->fd >= 0 && write(s->fd, &v, sizeof(v)) < 0)
+        return; /* only when the counter would overflow: it is set already */
+}
+
 void cli_signals_detach(struct cli_signals *s)
 {
     if (s->fd >= 0)
-        on_signalfd(s, s->fd, 0); /* one that came since the last loop turn */
+        (s->relay ? on_relay : on_signalfd)(s, s->fd, 0); /* one that came since the last loop turn */
     if (s->st) {
         /* The stack is freed next (link_close). ust_loop_free resets the
          * stack's waiter and clock only while the waiter is its own: with
@@ -86,8 +123,10 @@ void cli_signals_detach(struct cli_signals *s)
 
 void cli_signals_close(struct cli_signals *s)
 {
+    bool restore = !s->relay && !s->keep_mask;
     cli_signals_detach(s);
     /* A signal that came after the one we read is delivered now, with
      * its default action: a second Ctrl-C ends the process. */
-    sigprocmask(SIG_SETMASK, &s->saved, NULL);
+    if (restore)
+        sigprocmask(SIG_SETMASK, &s->saved, NULL);
 }

@@ -22,6 +22,13 @@ struct ust_config {
     ust_time_t arp_retry_interval;  /* request retransmission interval (1 s); also
                                        the per-address request rate limit */
     unsigned arp_max_requests;      /* requests before giving up (3) */
+    unsigned arp_request_copies;    /* frames sent back to back for each request
+                                       (1; 0 counts as 1, more than 4 as 4). One stack per queue of
+                                       a multi-queue TAP (serve --queues N) sends
+                                       2: Linux's tun driver answers a request
+                                       through the queue that wrote the previous
+                                       ARP frame, so only the second copy's reply
+                                       is sure to come back to the asking stack */
     unsigned arp_queue_len;         /* packets held per unresolved entry (64): enough
                                        for the 45 fragments of a 65535-byte datagram,
                                        so a first large send is not lost to ARP */

@@ -79,6 +79,7 @@ UST_API void ust_dev_set_failed(struct ust_dev *dev, int errnum);
  * UST_ERR_PERM without CAP_NET_ADMIN or /dev/net/tun access, UST_ERR_BUSY
  * (EBUSY) when another process has the device open, UST_ERR_DEVTYPE when
  * `ifname` is an interface of another kind (lo, eth0, a TUN device),
+ * UST_ERR_QUEUEMODE when it is a multi-queue TAP (ust_dev_tap_open_queue),
  * UST_ERR_NOENT without /dev/net/tun, ...; ust_err_to_errno gives the
  * errno (UST_ERR_IO only for an errno with no ust_err of its own). */
 UST_API int ust_dev_tap_open(struct ust_stack *st, const char *ifname, unsigned mtu,
@@ -87,6 +88,24 @@ UST_API int ust_dev_tap_open(struct ust_stack *st, const char *ifname, unsigned 
  * errors (UST_ERR_DEVTYPE: `ifname` exists and is not a TUN device). */
 UST_API int ust_dev_tun_open(struct ust_stack *st, const char *ifname, unsigned mtu,
                              struct ust_dev **dev);
+/* One queue of a multi-queue TAP device (IFF_TAP|IFF_MULTI_QUEUE|IFF_NO_PI),
+ * created if needed: every call opens one more queue (one descriptor) of
+ * the same interface, for one stack each (one stack per thread, sharing
+ * nothing). Frames the kernel sends out of the interface go to one queue
+ * per flow: tun's automatic queue selection (tun_automq_select_queue) hashes
+ * the addresses and ports of the frame, symmetrically, and a flow whose
+ * frames were last written through a queue goes back to that queue; a new
+ * flow gets the queue its hash picks. So a connection stays with the stack
+ * that sent its first frame (ours) or answered its SYN (Linux's), and every
+ * queue's stack needs the same address and MAC: give the first queue's MAC
+ * (ust_dev_mac) to the others (mac NULL: a random one). The errors of
+ * ust_dev_tap_open, and UST_ERR_QUEUEMODE when `ifname` is a single-queue
+ * TAP (ust_dev_tap_open opens those; the reverse gets it too). */
+UST_API int ust_dev_tap_open_queue(struct ust_stack *st, const char *ifname, unsigned mtu,
+                                   const struct ust_mac *mac, struct ust_dev **dev);
+/* The same for a TUN device (IFF_TUN|IFF_MULTI_QUEUE): no MAC, no ARP. */
+UST_API int ust_dev_tun_open_queue(struct ust_stack *st, const char *ifname, unsigned mtu,
+                                   struct ust_dev **dev);
 /* How a TAP/TUN device hands frames to the kernel. A write() on a TAP
  * descriptor runs the kernel's receive path for the frame (its IP, its
  * TCP, waking the reader) in the writer's thread; with io_uring that work

@@ -76,6 +76,10 @@ enum ust_err {
     UST_ERR_DEVTYPE = -33,     /* the interface exists but is not a TAP (for a TUN
                                   open: not a TUN) device; errno EINVAL, as the
                                   kernel's TUNSETIFF says */
+    UST_ERR_QUEUEMODE = -34,   /* the TAP/TUN device exists with the other queue
+                                  mode: single-queue when one queue of a
+                                  multi-queue device (IFF_MULTI_QUEUE) was asked
+                                  for, or the other way round; errno EINVAL */
 };
 
 /* Human-readable text for an enum ust_err value. */

@@ -11,6 +11,7 @@ void ust_config_default(struct ust_config *c)
     c->arp_stale_time = 60 * UST_SEC;
     c->arp_retry_interval = 1 * UST_SEC;
     c->arp_max_requests = 3;
+    c->arp_request_copies = 1;
     c->arp_queue_len = 64;
     c->arp_max_entries = 256;
     c->dev_fault_queue_len = 2048;

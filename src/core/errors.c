@@ -44,6 +44,7 @@ static const struct {
     {UST_ERR_INTR, EINTR, "interrupted"},
     {UST_ERR_BUSY, EBUSY, "device busy"},
     {UST_ERR_DEVTYPE, EINVAL, "not a TAP/TUN device of the requested kind"},
+    {UST_ERR_QUEUEMODE, EINVAL, "TAP/TUN device of the other queue mode (single/multi-queue)"},
 };
 
 const char *ust_strerror(int err)

@@ -19,6 +19,7 @@
 #include "core/trace.h"
 #include "dev_host.h"
 #include "dev_impl.h"
+#include "dev_tap_mq.h"
 #include "dev_tap_txq.h"
 
 /* Largest frame a TAP/TUN read can return: Ethernet header + 64 KiB. */
@@ -43,11 +44,12 @@ static int errno_to_ust(int e)
 /* TUNSETIFF failed with `e`. Linux's tun_set_iff answers EINVAL when the
  * name belongs to an interface of another kind (lo, eth0, a TUN device
  * asked for as a TAP) and EBUSY when another file has a single-queue
- * TAP/TUN attached already. */
-static int tunsetiff_error(int e, const char *ifname)
+ * TAP/TUN attached already; EINVAL too for a TAP/TUN whose queue mode
+ * (IFF_MULTI_QUEUE) is not the one asked for: UST_ERR_QUEUEMODE. */
+static int tunsetiff_error(int e, const char *ifname, short flags)
 {
     if (e == EINVAL && if_nametoindex(ifname) != 0)
-        return UST_ERR_DEVTYPE;
+        return tap_mq_mismatch(ifname, flags) ? UST_ERR_QUEUEMODE : UST_ERR_DEVTYPE;
     return errno_to_ust(e);
 }
 
@@ -125,8 +127,10 @@ static const struct ust_dev_ops tap_ops = {
     .close = tap_close,
 };
 
+/* kind: IFF_TAP or IFF_TUN, with IFF_MULTI_QUEUE for one queue of a
+ * multi-queue device; mac NULL: a random one. */
 static struct ust_dev *tuntap_open(struct ust_stack *st, const char *ifname, unsigned mtu,
-                                   short kind, int *err)
+                                   short kind, const struct ust_mac *mac, int *err)
 {
     int dummy;
     if (!err)
@@ -145,7 +149,7 @@ static struct ust_dev *tuntap_open(struct ust_stack *st, const char *ifname, uns
     ifr.ifr_flags = (short)(kind | IFF_NO_PI);
     snprintf(ifr.ifr_name, sizeof(ifr.ifr_name), "%s", ifname);
     if (ioctl(fd, TUNSETIFF, &ifr) < 0) {
-        *err = tunsetiff_error(errno, ifname);
+        *err = tunsetiff_error(errno, ifname, kind);
         close(fd);
         return NULL;
     }
@@ -158,8 +162,8 @@ static struct ust_dev *tuntap_open(struct ust_stack *st, const char *ifname, uns
     t->fd = fd;
     t->txq = NULL;
     /* TAP: our side gets a random locally administered MAC (mac NULL). */
-    enum ust_link_type type = kind == IFF_TAP ? UST_LINK_ETHERNET : UST_LINK_IP;
-    struct ust_dev *dev = ust_dev_new(st, ifr.ifr_name, type, NULL, mtu, &tap_ops, t);
+    enum ust_link_type type = kind & IFF_TAP ? UST_LINK_ETHERNET : UST_LINK_IP;
+    struct ust_dev *dev = ust_dev_new(st, ifr.ifr_name, type, mac, mtu, &tap_ops, t);
     if (!dev) {
         tap_close(t);
         *err = UST_ERR_NOMEM;
@@ -167,8 +171,8 @@ static struct ust_dev *tuntap_open(struct ust_stack *st, const char *ifname, uns
     }
     t->dev = dev;
     dev->wall_clock = true; /* captures line up with the host's (tcpdump's) */
-    TRACE(st, "dev", "%s: %s open fd %d mtu %u", dev->name, kind == IFF_TAP ? "tap" : "tun", fd,
-          mtu);
+    TRACE(st, "dev", "%s: %s%s open fd %d mtu %u", dev->name, kind & IFF_TAP ? "tap" : "tun",
+          kind & IFF_MULTI_QUEUE ? " queue" : "", fd, mtu);
     (void)ust_dev_tap_set_tx(dev, UST_TAP_TX_AUTO);
     *err = UST_OK;
     return dev;
@@ -215,23 +219,35 @@ enum ust_tap_tx ust_dev_tap_tx(const struct ust_dev *dev)
 
 /* The public convention: 0 or a negative ust_err, the device through *out. */
 static int tuntap_open_into(struct ust_stack *st, const char *ifname, unsigned mtu, short kind,
-                            struct ust_dev **out)
+                            const struct ust_mac *mac, struct ust_dev **out)
 {
     if (!out)
         return UST_ERR_INVAL;
     int err = UST_OK;
-    *out = tuntap_open(st, ifname, mtu, kind, &err);
+    *out = tuntap_open(st, ifname, mtu, kind, mac, &err);
     return *out ? UST_OK : err;
 }
 
 int ust_dev_tap_open(struct ust_stack *st, const char *ifname, unsigned mtu, struct ust_dev **dev)
 {
-    return tuntap_open_into(st, ifname, mtu, IFF_TAP, dev);
+    return tuntap_open_into(st, ifname, mtu, IFF_TAP, NULL, dev);
 }
 
 int ust_dev_tun_open(struct ust_stack *st, const char *ifname, unsigned mtu, struct ust_dev **dev)
 {
-    return tuntap_open_into(st, ifname, mtu, IFF_TUN, dev);
+    return tuntap_open_into(st, ifname, mtu, IFF_TUN, NULL, dev);
+}
+
+int ust_dev_tap_open_queue(struct ust_stack *st, const char *ifname, unsigned mtu,
+                           const struct ust_mac *mac, struct ust_dev **dev)
+{
+    return tuntap_open_into(st, ifname, mtu, IFF_TAP | IFF_MULTI_QUEUE, mac, dev);
+}
+
+int ust_dev_tun_open_queue(struct ust_stack *st, const char *ifname, unsigned mtu,
+                           struct ust_dev **dev)
+{
+    return tuntap_open_into(st, ifname, mtu, IFF_TUN | IFF_MULTI_QUEUE, NULL, dev);
 }
 
 static void set_sockaddr_in(struct sockaddr *sa, ust_ip4_t addr)

@@ -44,6 +44,8 @@ static void arp_fill(struct arp_pkt *a, uint16_t op, const struct ust_iface *ifc
     a->spa = ifc->addr;
 }
 
+#define ARP_REQUEST_COPIES_MAX 4 /* cfg.arp_request_copies: never an ARP flood */
+
 void arp_send_request(struct ust_stack *st, struct ust_iface *ifc, ust_ip4_t target,
                       const uint8_t *dst_mac)
 {
@@ -53,8 +55,14 @@ void arp_send_request(struct ust_stack *st, struct ust_iface *ifc, ust_ip4_t tar
     char t[16], s[16];
     TRACE(st, "arp", "who-has %s tell %s%s", IP4STR(target, t), IP4STR(ifc->addr, s),
           dst_mac ? " (unicast)" : "");
-    stack_stats(st)->arp.out_requests++;
-    arp_xmit(st, ifc->dev, &a, dst_mac ? dst_mac : eth_bcast);
+    /* cfg.arp_request_copies: a copy's reply may reach another stack on
+     * the same multi-queue TAP (config.h); the copies are one request. */
+    unsigned copies = ust_stack_config(st)->arp_request_copies;
+    copies = copies < 1 ? 1 : copies > ARP_REQUEST_COPIES_MAX ? ARP_REQUEST_COPIES_MAX : copies;
+    for (unsigned i = 0; i < copies; i++) {
+        stack_stats(st)->arp.out_requests++;
+        arp_xmit(st, ifc->dev, &a, dst_mac ? dst_mac : eth_bcast);
+    }
 }
 
 /* RFC 5227 2.3 announcement: a request with sender = target = our address,

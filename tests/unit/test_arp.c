@@ -194,6 +194,37 @@ static void test_retries_rate_limit_and_give_up(void **state)
     nh_net_free(n);
 }
 
+/* cfg.arp_request_copies: each request (the first and every retry) goes
+ * out that many times back to back, counted as frames; at most 4. */
+static void test_request_copies(void **state)
+{
+    (void)state;
+    const unsigned asked[] = {2, 9}, sent[] = {2, 4};
+    for (int k = 0; k < 2; k++) {
+        struct ust_config cfg;
+        ust_config_default(&cfg);
+        cfg.arp_request_copies = asked[k];
+        struct ust_stack *st;
+        struct nh_net *n = setup(&cfg, &st);
+        nh_tx_clear(n, 0);
+        assert_int_equal(ust_ping_send(st, A9, 1, 1, 8, 0), 0);
+        nh_run_until(n, 500 * UST_MSEC);
+        assert_int_equal(nh_tx_count(n, 0), sent[k]);
+        nh_run_until(n, 1500 * UST_MSEC); /* the retry: as many again */
+        assert_int_equal(nh_tx_count(n, 0), 2 * sent[k]);
+        for (size_t i = 0; i < 2 * sent[k]; i++) {
+            struct eth_hdr e;
+            struct arp_pkt a;
+            parse_arp_frame(nh_tx(n, 0, i), &e, &a);
+            assert_int_equal(a.op, ARP_OP_REQUEST);
+            assert_int_equal(a.tpa, A9);
+            assert_int_equal(nh_tx(n, 0, i)->at, i < sent[k] ? 0 : 1 * UST_SEC);
+        }
+        assert_int_equal(ust_stack_stats(st)->arp.out_requests, 2 * sent[k]);
+        nh_net_free(n);
+    }
+}
+
 static void test_unsolicited_reply_does_not_poison(void **state)
 {
     (void)state;
@@ -446,6 +477,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_gratuitous_on_iface_add),
         cmocka_unit_test(test_request_gets_reply),
+        cmocka_unit_test(test_request_copies),
         cmocka_unit_test(test_queue_while_resolving_then_flush_in_order),
         cmocka_unit_test(test_retries_rate_limit_and_give_up),
         cmocka_unit_test(test_unsolicited_reply_does_not_poison),

@@ -16,6 +16,7 @@
 #include <stdio.h>
 #include <string.h>
 #include <sys/ioctl.h>
+#include <sys/mount.h>
 #include <sys/socket.h>
 #include <sys/time.h>
 #include <sys/wait.h>
@@ -561,6 +562,53 @@ static void test_tuntap_open_errors_keep_errno(void **state)
     run_in_child(open_errors_child);
 }
 
+/* ust_dev_tap_open_queue: every call is one more queue (descriptor) of
+ * the same multi-queue TAP, with the MAC given; a single-queue open of it,
+ * and a queue open of a single-queue TAP, are UST_ERR_QUEUEMODE (EINVAL
+ * from the kernel, told apart through the namespace's own sysfs, mounted
+ * here as `ip netns exec` does). Each step returns its own exit code. */
+static int queue_open_child(void)
+{
+    if (unshare(CLONE_NEWNET | CLONE_NEWNS) != 0)
+        return SKIP_CODE;
+    if (mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) != 0 ||
+        mount("sysfs", "/sys", "sysfs", 0, NULL) != 0)
+        return SKIP_CODE;
+    struct ust_stack *st = ust_stack_new(NULL);
+    const struct ust_mac mac = {{0x02, 0, 0, 0, 0x51, 0x01}};
+    struct ust_dev *q0 = NULL, *q1 = NULL, *other = NULL;
+    int err = ust_dev_tap_open_queue(st, "ustmq0", 1500, NULL, &q0);
+    if (err != UST_OK)
+        return err == UST_ERR_PERM ? SKIP_CODE : 10;
+    if (ust_dev_tap_open_queue(st, "ustmq0", 1500, ust_dev_mac(q0), &q1) != UST_OK)
+        return 11;
+    if (memcmp(ust_dev_mac(q1), ust_dev_mac(q0), 6) != 0 || ust_dev_fd(q0) == ust_dev_fd(q1))
+        return 12;
+    if (ust_dev_tap_open_queue(st, "ustmq0", 1500, &mac, &other) != UST_OK ||
+        memcmp(ust_dev_mac(other), &mac, 6) != 0)
+        return 13;
+    if (ust_dev_tap_open(st, "ustmq0", 1500, &other) != UST_ERR_QUEUEMODE || other)
+        return 14;
+    struct ust_dev *single;
+    if (ust_dev_tap_open(st, "ustsq0", 1500, &single) != UST_OK)
+        return 15;
+    if (ust_dev_tap_open_queue(st, "ustsq0", 1500, NULL, &other) != UST_ERR_QUEUEMODE)
+        return 16;
+    if (ust_dev_tap_open_queue(st, "lo", 1500, NULL, &other) != UST_ERR_DEVTYPE ||
+        ust_dev_tun_open_queue(st, "ustmq0", 1500, &other) != UST_ERR_DEVTYPE)
+        return 17;
+    if (ust_err_to_errno(UST_ERR_QUEUEMODE) != EINVAL)
+        return 18;
+    ust_stack_free(st);
+    return 0;
+}
+
+static void test_tap_queue_open(void **state)
+{
+    (void)state;
+    run_in_child(queue_open_child);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -575,6 +623,7 @@ int main(void)
         cmocka_unit_test(test_loop_drops_hung_up_device),
         cmocka_unit_test(test_tap_against_kernel),
         cmocka_unit_test(test_tuntap_open_errors_keep_errno),
+        cmocka_unit_test(test_tap_queue_open),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -131,15 +131,15 @@ struct tcb *tcb_new(struct ust_stack *st)
     return t;
 }
 
+/* Doubly linked: a server's port bucket holds every connection on its
+ * port (thousands in TIME-WAIT), and each goes without a walk. */
 static void ports_remove(struct tcb *t)
 {
     if (!t->in_ports)
         return;
-    struct tcb **pp = &stack_tcp(t->st)->ports[port_bucket(t->lport)];
-    while (*pp && *pp != t)
-        pp = &(*pp)->pnext;
-    if (*pp)
-        *pp = t->pnext;
+    *t->pprev = t->pnext;
+    if (t->pnext)
+        t->pnext->pprev = t->pprev;
     t->in_ports = false;
 }
 
@@ -147,8 +147,27 @@ static void ports_insert(struct tcb *t)
 {
     struct tcb **head = &stack_tcp(t->st)->ports[port_bucket(t->lport)];
     t->pnext = *head;
+    if (*head)
+        (*head)->pprev = &t->pnext;
+    t->pprev = head;
     *head = t;
     t->in_ports = true;
+}
+
+/* The listeners have a chain of their own, so that a SYN's listener
+ * lookup does not walk the connections of the port (see ports_remove). */
+static void listeners_update(struct tcb *t, bool listening)
+{
+    struct tcb **pp = &stack_tcp(t->st)->listeners[port_bucket(t->lport)];
+    if (listening && !t->in_listeners) {
+        t->lnext = *pp;
+        *pp = t;
+    } else if (!listening && t->in_listeners) {
+        while (*pp != t)
+            pp = &(*pp)->lnext;
+        *pp = t->lnext;
+    }
+    t->in_listeners = listening;
 }
 
 void tcb_free(struct tcb *t)
@@ -170,6 +189,7 @@ void tcb_free(struct tcb *t)
     tcp_ofo_account(t);
     tcp_timers_cancel(t);
     tcb_hash_remove(t);
+    listeners_update(t, false);
     ports_remove(t);
     ring_free(&t->snd.buf);
     ring_free(&t->rcv.buf);
@@ -243,6 +263,8 @@ void tcp_set_state(struct tcb *t, enum ust_tcp_state s)
         tcp_tw_enter(t);
     if (old == UST_TCP_TIME_WAIT)
         tcp_tw_leave(t);
+    if (s == UST_TCP_LISTEN || old == UST_TCP_LISTEN)
+        listeners_update(t, s == UST_TCP_LISTEN);
     t->state = s;
     if (s == UST_TCP_TIME_WAIT || s == UST_TCP_CLOSED)
         tcp_orphan_end(t);
@@ -298,7 +320,7 @@ struct tcb *tcb_lookup(struct ust_stack *st, ust_ip4_t laddr, uint16_t lport, us
 struct tcb *tcb_lookup_listener(struct ust_stack *st, ust_ip4_t laddr, uint16_t lport)
 {
     struct tcb *wild = NULL;
-    for (struct tcb *t = stack_tcp(st)->ports[port_bucket(lport)]; t; t = t->pnext) {
+    for (struct tcb *t = stack_tcp(st)->listeners[port_bucket(lport)]; t; t = t->lnext) {
         if (t->lport != lport || t->state != UST_TCP_LISTEN)
             continue;
         if (t->laddr == laddr)

@@ -364,7 +364,9 @@ struct tcb {
     struct tcb *ack_next;       /* in tcp_state.ack_list (in_ack_list) */
     bool in_ack_list;
     struct tcb *pnext;          /* local-port hash chain */
-    bool in_hash, in_ports;
+    struct tcb **pprev;         /* what points at us in it: O(1) removal */
+    struct tcb *lnext;          /* listeners of the port bucket (in LISTEN) */
+    bool in_hash, in_ports, in_listeners;
 
     /* listener: children in SYN-RECEIVED and established ones to accept */
     struct tcb *listener;       /* for a child: its listener */
@@ -406,6 +408,7 @@ struct tcb {
 struct tcp_state {
     struct tcb *hash[TCP_HASH_BUCKETS];   /* connections by 4-tuple */
     struct tcb *ports[TCP_PORT_BUCKETS];  /* every TCB with a local port */
+    struct tcb *listeners[TCP_PORT_BUCKETS]; /* the TCBs in LISTEN, by local port */
     uint8_t secret[16];                   /* ISN / hash key (RFC 6528) */
     bool secret_set;                      /* installed by ust_stack_set_secret (tcp_secret.c) */
     uint16_t port_table[TCP_PORT_TABLE];  /* RFC 6056 3.3.4 "table" of counters */
