@@ -136,8 +136,8 @@ static enum netstat_view view_of(const struct netstat_opts *o)
 
 static void print_text(const struct netstat_opts *o, const struct netstat_snap *s)
 {
-    char prog[32];
-    snprintf(prog, sizeof(prog), "%ld/ustack", s->pid);
+    char prog[64];
+    snprintf(prog, sizeof(prog), "%ld/%s", s->pid, s->prog ? s->prog : "ustack");
     if (!o->stats) {
         for (size_t i = 0; i < s->nsocks; i++) {
             netstat_print_row(stdout, &s->socks[i].e, prog);
@@ -146,7 +146,7 @@ static void print_text(const struct netstat_opts *o, const struct netstat_snap *
         }
         return;
     }
-    printf("ustack pid %ld:\n", s->pid);
+    printf("%s pid %ld:\n", s->prog ? s->prog : "ustack", s->pid);
     const char *layer = "";
     for (size_t i = 0; i < s->nctrs; i++) {
         const struct netstat_counter *c = &s->ctrs[i];

@@ -29,6 +29,7 @@ struct netstat_counter {
 struct netstat_snap {
     const char *path;           /* the control socket it came from */
     long pid;
+    const char *prog;           /* the process's name ("prog" line), or NULL */
     struct netstat_sock *socks;
     size_t nsocks;
     struct netstat_counter *ctrs;

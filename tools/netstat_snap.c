@@ -70,6 +70,10 @@ static bool add_line(struct netstat_snap *s, char *line)
     struct netstat_counter c;
     if (sscanf(line, "pid %ld", &s->pid) == 1)
         return true;
+    if (!strncmp(line, "prog ", 5)) {
+        s->prog = line + 5;
+        return true;
+    }
     if (!strncmp(line, "tcpinfo", 7) && (line[7] == ' ' || !line[7])) {
         if (s->nsocks && s->socks[s->nsocks - 1].e.proto == IPPROTO_TCP)
             s->socks[s->nsocks - 1].info = line + 7;

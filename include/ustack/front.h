@@ -119,6 +119,11 @@ UST_API void ust_front_free(struct ust_front *f);
  * free the stack. */
 typedef int (*ust_front_fn)(struct ust_stack *st, void *ctx);
 UST_API int ust_front_run(struct ust_front *f, ust_front_fn fn, void *ctx);
+/* The front's event loop, for ust_loop_add_fd / ust_loop_del_fd from
+ * ust_front_run callbacks (which run on the stack thread): a descriptor
+ * added so is served by the stack thread between turns. */
+struct ust_loop;
+UST_API struct ust_loop *ust_front_loop(struct ust_front *f);
 /* The stack's own descriptor behind front socket fd (for ust_front_run
  * callbacks, e.g. ust_poll or ust_netstat's fd field), or -1 (EBADF). */
 UST_API int ust_front_stack_fd(struct ust_front *f, int fd);

@@ -240,6 +240,8 @@ int ust_front_stack_fd(struct ust_front *f, int fd)
     return (int)leave(f, fs, fs->ufd, 0);
 }
 
+struct ust_loop *ust_front_loop(struct ust_front *f) { return f->loop; }
+
 int ust_front_run(struct ust_front *f, ust_front_fn fn, void *ctx)
 {
     struct front_msg m = {.op = FOP_RUN, .fn = fn, .ctx = ctx};

@@ -5,11 +5,13 @@ given and the file position), gethostbyname(_r)/gethostbyname2/getnameinfo
 through the stack's resolver (a --hosts name, a name only dnsmasq knows,
 unknown names with the right h_errno), a socket kept alive by its
 duplicates and closed by the last, and a blocking recv interrupted by
-SIGALRM without SA_RESTART but not with it."""
+SIGALRM without SA_RESTART but not with it, and `ustack netstat` listing
+the sockets of programs under `ustack run` with their PID and name."""
+import json
 import os
 import subprocess
 
-from conftest import BUILD, require_tool, wait_until
+from conftest import BUILD, USTACK as USTACK_CLI, require_tool, wait_until
 from test_run import LINUX, US, linux_side, linux_socat_sink, listening, run_argv, sha
 
 LINK = ["--tap", "tap0", "--addr", f"{US}/24"]
@@ -203,4 +205,74 @@ def test_signal_interrupts_blocking_recv_unless_sa_restart(netns, tmp_path, usta
     rc, out, err = netns.run(run_argv(PROBE, "eintr", LINUX, "9012", "restart", link=LINK))
     assert rc == 0, err
     assert out == "recv=data handled=3+\n", (out, err)
+    assert peer.wait(timeout=60) == 0
+
+
+HOLD = r"""
+import socket, sys
+s = socket.create_connection((sys.argv[1], 9013))
+print("connected %d" % s.getsockname()[1], flush=True)
+sys.stdin.readline()                             # held open until the test says
+s.close()
+"""
+
+HOLD_PEER = r"""
+import socket
+ls = socket.socket(); ls.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+ls.bind(("0.0.0.0", 9013)); ls.listen(4); ls.settimeout(120)
+print("ready", flush=True)
+conns = [ls.accept()[0] for _ in range(2)]
+for c in conns:
+    c.settimeout(120)
+    while c.recv(100):
+        pass
+"""
+
+
+def test_netstat_lists_programs_with_pid_and_name(netns, tmp_path, ustack_bin):
+    """Two programs under `ustack run` at once (each on its own TAP device),
+    one with --ctl PATH: `ustack
+    netstat` lists each one's connection with its PID and name (JSON too),
+    --ctl PATH asks the one there; each control socket is gone once its
+    program has exited."""
+    linux_side(netns)
+    peer = subprocess.Popen(netns.cmd(["/usr/bin/python3", "-c", HOLD_PEER]),
+                            stdout=subprocess.PIPE, text=True)
+    netns.procs_raw.append(peer)
+    assert peer.stdout.readline().strip() == "ready"
+    for cmd in (["ip", "tuntap", "add", "tap1", "mode", "tap"],
+                ["ip", "addr", "add", "198.51.100.1/24", "dev", "tap1"],
+                ["ip", "link", "set", "tap1", "up"]):
+        netns.run(cmd, check=True)
+    own_ctl = str(tmp_path / "prog.sock")
+    progs = []
+    for link, host in ((LINK, LINUX), (["--tap", "tap1", "--addr", "198.51.100.2/24",
+                                        "--ctl", own_ctl], "198.51.100.1")):
+        p = subprocess.Popen(netns.cmd(run_argv("/usr/bin/python3", "-c", HOLD, host, link=link)),
+                             stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
+        netns.procs_raw.append(p)
+        word, port = p.stdout.readline().split()
+        assert word == "connected"
+        progs.append((p, int(port)))
+    default_ctl = f"/run/ustack/{progs[0][0].pid}.sock"
+    rc, out, err = netns.run([USTACK_CLI, "netstat"])
+    assert rc == 0, err
+    for p, port in progs[:1]:
+        row = [l for l in out.splitlines() if f"{US}:{port} " in l]
+        assert len(row) == 1, out
+        assert row[0].split()[-3:] == [f"{LINUX}:9013", "ESTABLISHED", f"{p.pid}/python3"], out
+    rc, out, err = netns.run([USTACK_CLI, "netstat", "--ctl", own_ctl])
+    assert rc == 0, err
+    p, port = progs[1]
+    row = [l for l in out.splitlines() if f"198.51.100.2:{port} " in l]
+    assert len(row) == 1 and row[0].endswith(f" {p.pid}/python3"), out
+    rc, out, err = netns.run([USTACK_CLI, "netstat", "--json", "--ctl", own_ctl])
+    doc = json.loads(out)
+    assert [(i["pid"], i["program"]) for i in doc["instances"]] == [(p.pid, "python3")], out
+    for p, _ in progs:
+        p.stdin.write("done\n")
+        p.stdin.close()
+        assert p.wait(timeout=60) == 0
+    assert not os.path.exists(default_ctl)
+    assert not os.path.exists(own_ctl)
     assert peer.wait(timeout=60) == 0
