@@ -99,6 +99,7 @@
 #include <sys/types.h>
 
 #include "export.h"
+#include "types.h"
 
 struct ust_stack;
 struct ust_front;
@@ -124,6 +125,14 @@ UST_API int ust_front_run(struct ust_front *f, ust_front_fn fn, void *ctx);
  * added so is served by the stack thread between turns. */
 struct ust_loop;
 UST_API struct ust_loop *ust_front_loop(struct ust_front *f);
+/* Waits until the stack's own socket ufd (one a ust_front_run callback
+ * made or found, e.g. ust_dns_query_pollfd's) shows one of `events` in
+ * ust_poll, or the monotonic clock (the stack's, ust_clock_monotonic)
+ * reaches deadline (UST_TIME_NEVER: none). Checked after every turn of
+ * the stack, so it sleeps while the stack is idle. 1 ready, 0 deadline;
+ * ufd -1 waits for the deadline alone. */
+UST_API int ust_front_wait_stack_fd(struct ust_front *f, int ufd, short events,
+                                    ust_time_t deadline);
 /* The stack's own descriptor behind front socket fd (for ust_front_run
  * callbacks, e.g. ust_poll or ust_netstat's fd field), or -1 (EBADF). */
 UST_API int ust_front_stack_fd(struct ust_front *f, int fd);

@@ -10,6 +10,7 @@
 
 #include "front_impl.h"
 #include "ustack/loop.h"
+#include "ustack/socket.h"
 
 /* Takes the lock and the socket; NULL (EBADF, lock released) if fd is
  * not a front socket. */
@@ -241,6 +242,35 @@ int ust_front_stack_fd(struct ust_front *f, int fd)
 }
 
 struct ust_loop *ust_front_loop(struct ust_front *f) { return f->loop; }
+
+/* Polls ufd under the lock after every turn of the stack (front_mirror_all
+ * broadcasts turn_cond while someone waits here): no wake-ups while the
+ * stack is idle, no lost one since readiness is checked under the lock. */
+int ust_front_wait_stack_fd(struct ust_front *f, int ufd, short events, ust_time_t deadline)
+{
+    pthread_mutex_lock(&f->lock);
+    f->stack_waiters++;
+    int rc = 0;
+    for (;;) {
+        struct pollfd p = {.fd = ufd, .events = events};
+        if (ufd >= 0 && ust_poll(f->st, &p, 1, 0) != 0) {
+            rc = 1;
+            break;
+        }
+        if (deadline != UST_TIME_NEVER && ust_clock_monotonic() >= deadline)
+            break;
+        if (deadline == UST_TIME_NEVER) {
+            pthread_cond_wait(&f->turn_cond, &f->lock);
+            continue;
+        }
+        struct timespec ts = {.tv_sec = (time_t)(deadline / UST_SEC),
+                              .tv_nsec = (long)(deadline % UST_SEC)};
+        pthread_cond_timedwait(&f->turn_cond, &f->lock, &ts);
+    }
+    f->stack_waiters--;
+    pthread_mutex_unlock(&f->lock);
+    return rc;
+}
 
 int ust_front_run(struct ust_front *f, ust_front_fn fn, void *ctx)
 {

@@ -76,6 +76,8 @@ struct ust_front {
     bool data_messages;     /* cfg.front_data_messages */
     struct front_sock **socks; /* by kernel descriptor */
     unsigned nsocks;
+    pthread_cond_t turn_cond; /* broadcast after a turn while stack_waiters > 0 */
+    unsigned stack_waiters;   /* threads in ust_front_wait_stack_fd */
 };
 
 /* front_sock.c: the table and the readiness mirror */

@@ -232,4 +232,6 @@ void front_mirror_all(struct ust_front *f)
     for (unsigned i = 0; i < f->nsocks; i++)
         if (f->socks[i])
             front_mirror(f, f->socks[i]);
+    if (f->stack_waiters) /* they look at stack sockets the mirror does not cover */
+        pthread_cond_broadcast(&f->turn_cond);
 }

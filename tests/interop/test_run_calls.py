@@ -94,6 +94,8 @@ def test_legacy_name_calls_use_the_stacks_resolver(netns, tmp_path, ustack_bin):
     assert rc == 0, err
     assert out.startswith("byname=web.dns.test,203.0.113.9 unknown=HOST_NOT_FOUND "
                           "byname2=web.dns.test,203.0.113.9 "), (out, err)
+    p.terminate()  # dnsmasq ignores the cleanup's SIGINT
+    p.wait(timeout=60)
 
 
 def _service_8080():

@@ -709,6 +709,58 @@ static void test_signal_interrupts_wait(void **state)
     ust_front_free(f);
 }
 
+struct stack_udp {
+    int ufd;
+};
+
+static int stack_udp_open(struct ust_stack *st, void *ctx)
+{
+    struct stack_udp *u = ctx;
+    struct sockaddr_in a = sin_of(7014);
+    u->ufd = ust_socket(st, AF_INET, SOCK_DGRAM, 0);
+    return u->ufd >= 0 ? ust_bind(st, u->ufd, (struct sockaddr *)&a, sizeof(a)) : -1;
+}
+
+static int stack_udp_close(struct ust_stack *st, void *ctx)
+{
+    return ust_close(st, ((struct stack_udp *)ctx)->ufd);
+}
+
+struct delayed_send {
+    struct ust_front *f;
+    int fd;
+};
+
+static void *send_datagram(void *arg)
+{
+    struct delayed_send *d = arg;
+    struct sockaddr_in a = sin_of(7014);
+    ust_front_sendto(d->f, d->fd, "q", 1, 0, (struct sockaddr *)&a, sizeof(a));
+    return NULL;
+}
+
+/* ust_front_wait_stack_fd: the deadline when nothing comes, readiness of a
+ * socket the front does not mirror (the stack's own) when a datagram
+ * arrives from another thread. */
+static void test_wait_stack_fd(void **state)
+{
+    (void)state;
+    struct ust_front *f = front_up(false);
+    struct stack_udp u = {-1};
+    assert_int_equal(ust_front_run(f, stack_udp_open, &u), 0);
+    ust_time_t soon = ust_clock_monotonic() + 10 * UST_MSEC;
+    assert_int_equal(ust_front_wait_stack_fd(f, u.ufd, POLLIN, soon), 0);
+    assert_true(ust_clock_monotonic() >= soon);
+    struct delayed_send d = {f, ust_front_socket(f, AF_INET, SOCK_DGRAM, 0)};
+    pthread_t t;
+    assert_int_equal(pthread_create(&t, NULL, send_datagram, &d), 0);
+    ust_time_t late = ust_clock_monotonic() + (ust_time_t)LONG_MS * UST_MSEC;
+    assert_int_equal(ust_front_wait_stack_fd(f, u.ufd, POLLIN, late), 1);
+    pthread_join(t, NULL);
+    assert_int_equal(ust_front_run(f, stack_udp_close, &u), 0);
+    ust_front_free(f);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -728,6 +780,7 @@ int main(void)
         cmocka_unit_test(test_udp_and_bad_descriptors),
         cmocka_unit_test(test_dup_names_one_socket),
         cmocka_unit_test(test_signal_interrupts_wait),
+        cmocka_unit_test(test_wait_stack_fd),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
