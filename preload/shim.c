@@ -38,6 +38,10 @@ void shim_resolve(void)
     RESOLVE(getaddrinfo, "getaddrinfo"); RESOLVE(freeaddrinfo, "freeaddrinfo");
     RESOLVE(gai_strerror, "gai_strerror");
     RESOLVE(dup, "dup"); RESOLVE(dup2, "dup2"); RESOLVE(dup3, "dup3");
+    RESOLVE(sendfile, "sendfile"); RESOLVE(splice, "splice");
+    RESOLVE(getnameinfo, "getnameinfo"); RESOLVE(gethostbyname, "gethostbyname");
+    RESOLVE(gethostbyname2, "gethostbyname2"); RESOLVE(gethostbyname_r, "gethostbyname_r");
+    RESOLVE(gethostbyname2_r, "gethostbyname2_r");
     if (!shim.real.fcntl64)
         shim.real.fcntl64 = shim.real.fcntl;
 }
@@ -128,7 +132,7 @@ static int parse_opts(void)
     free(argv); /* the option strings live on in opts_text */
     if (rc == 0 && link_opts_check(&shim.opts) != 0)
         rc = -1;
-    shim.opts.no_ctl = true;
+    shim.opts.no_ctl = true; /* not link_open's: the front's loop serves it (ctl_start) */
     shim.opts.notes_to_stderr = true;
     return rc;
 }
@@ -151,6 +155,29 @@ __attribute__((constructor)) static void table_new(void)
     shim.nfds = shim.fds ? (unsigned)n : 0;
 }
 
+/* The control socket of `ustack netstat` (CTL_DIR/<pid>.sock, or --ctl),
+ * served by the stack thread from the front's loop, as `ustack serve`
+ * serves its own from its loop: never in the program's threads or signal
+ * handlers. SOCK_CLOEXEC: an exec'd program does not inherit it. */
+static int ctl_start(struct ust_stack *st, void *ctx)
+{
+    struct ust_front *f = ctx;
+    if (ctl_open(&shim.link.ctl, shim.opts.ctl, &shim.opts.queue, st, ust_front_loop(f)) == 0)
+        return 0;
+    fprintf(stderr, "ustack: warning: no control socket %s%s (%s): 'ustack netstat' will not "
+                    "see this program\n", shim.opts.ctl ? shim.opts.ctl : "in ",
+            shim.opts.ctl ? "" : CTL_DIR, strerror(errno));
+    return -1;
+}
+
+static int ctl_stop(struct ust_stack *st, void *ctx)
+{
+    (void)st;
+    (void)ctx;
+    ctl_close(&shim.link.ctl);
+    return 0;
+}
+
 static struct ust_front *start(void)
 {
     if (parse_opts() != 0 || link_open(&shim.opts, &shim.link) != 0)
@@ -165,6 +192,7 @@ static struct ust_front *start(void)
         return NULL;
     }
     ust_front_run(f, mark_stack_thread, NULL);
+    ust_front_run(f, ctl_start, f);
     pthread_atfork(NULL, NULL, after_fork_child);
     atexit(linger_at_exit);
     return f;
@@ -214,6 +242,7 @@ static void linger_at_exit(void)
     struct timespec tick = {.tv_sec = 0, .tv_nsec = 10 * 1000 * 1000};
     for (int i = 0; i < 500 && ust_front_run(f, unfinished_cb_count, NULL) > 0; i++)
         nanosleep(&tick, NULL);
+    ust_front_run(f, ctl_stop, NULL);
     shim_leave();
 }
 

@@ -2,10 +2,10 @@
  * (include/ustack/dns.h: numeric, then the hosts file, then --dns over
  * ustack's UDP), freeaddrinfo and gai_strerror to match. The resolver runs
  * in steps on the stack thread (ust_front_run); between steps the caller
- * sleeps 1 ms: a lookup costs a few wake-ups per millisecond while it
- * waits for the name server, nothing once answered. */
+ * sleeps in ust_front_wait_stack_fd until the query's socket is readable
+ * or its attempt's deadline: no wake-ups while the name server is silent
+ * but the stack's own turns. */
 #include <errno.h>
-#include <time.h>
 
 #include "shim.h"
 #include "ustack/dns.h"
@@ -18,6 +18,8 @@ struct gai_call {
     struct ust_dns_query *q;
     struct addrinfo *res;
     int rc;
+    struct pollfd wait;   /* the query's socket while it is out */
+    ust_time_t deadline;  /* its attempt's deadline */
 };
 
 static int gai_start(struct ust_stack *st, void *ctx)
@@ -27,7 +29,7 @@ static int gai_start(struct ust_stack *st, void *ctx)
     return 0;
 }
 
-/* One step; when decided, the result (and q freed). */
+/* One step; when decided, the result (and q freed); else what to wait for. */
 static int gai_step(struct ust_stack *st, void *ctx)
 {
     struct gai_call *c = ctx;
@@ -37,6 +39,11 @@ static int gai_step(struct ust_stack *st, void *ctx)
         c->rc = ust_dns_query_finish(st, c->q, &c->res);
         c->q = NULL;
     }
+    if (c->q) {
+        if (ust_dns_query_pollfd(c->q, &c->wait) < 0)
+            c->wait.fd = -1;
+        c->deadline = ust_dns_query_deadline(c->q);
+    }
     return 0;
 }
 
@@ -45,16 +52,22 @@ EXPORT int getaddrinfo(const char *node, const char *service, const struct addri
 {
     if (shim_inside)
         return SHIM_REAL(getaddrinfo)(node, service, hints, res);
+    return shim_gai(node, service, hints, res);
+}
+
+int shim_gai(const char *node, const char *service, const struct addrinfo *hints,
+             struct addrinfo **res)
+{
     struct ust_front *f = shim_front();
     if (!f)
         return EAI_SYSTEM; /* errno ENETDOWN */
     struct gai_call c = {.node = node, .service = service, .hints = hints};
-    struct timespec tick = {.tv_sec = 0, .tv_nsec = 1000 * 1000};
     shim_enter();
     ust_front_run(f, gai_start, &c);
     ust_front_run(f, gai_step, &c);
     while (c.q) {
-        nanosleep(&tick, NULL);
+        /* a socket of the stack: -1 (none to wait on) waits for the deadline */
+        ust_front_wait_stack_fd(f, c.wait.fd, c.wait.events, c.deadline);
         ust_front_run(f, gai_step, &c);
     }
     shim_leave();

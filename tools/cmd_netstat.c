@@ -136,8 +136,8 @@ static enum netstat_view view_of(const struct netstat_opts *o)
 
 static void print_text(const struct netstat_opts *o, const struct netstat_snap *s)
 {
-    char prog[32];
-    snprintf(prog, sizeof(prog), "%ld/ustack", s->pid);
+    char prog[64];
+    snprintf(prog, sizeof(prog), "%ld/%s", s->pid, s->prog ? s->prog : "ustack");
     if (!o->stats) {
         for (size_t i = 0; i < s->nsocks; i++) {
             netstat_print_row(stdout, &s->socks[i].e, prog);
@@ -146,10 +146,11 @@ static void print_text(const struct netstat_opts *o, const struct netstat_snap *
         }
         return;
     }
+    const char *name = s->prog ? s->prog : "ustack";
     if (s->queues > 1) /* serve --queues N: one stack, one snapshot per queue */
-        printf("ustack pid %ld queue %u of %u:\n", s->pid, s->queue, s->queues);
+        printf("%s pid %ld queue %u of %u:\n", name, s->pid, s->queue, s->queues);
     else
-        printf("ustack pid %ld:\n", s->pid);
+        printf("%s pid %ld:\n", name, s->pid);
     const char *layer = "";
     for (size_t i = 0; i < s->nctrs; i++) {
         const struct netstat_counter *c = &s->ctrs[i];

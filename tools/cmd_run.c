@@ -28,7 +28,9 @@ static void run_usage(FILE *out)
             "fail with EAFNOSUPPORT. The stack starts on the program's first AF_INET\n"
             "socket (or name lookup), on the device the options name. Exit status: the\n"
             "program's; 2 for a usage error or a statically linked PROGRAM (LD_PRELOAD\n"
-            "cannot reach it); 127 when PROGRAM cannot be run.\n"
+            "cannot reach it); 127 when PROGRAM cannot be run. 'ustack netstat' lists\n"
+            "the program's sockets with its PID and name (its control socket: --ctl PATH,\n"
+            "else " CTL_DIR "/PID.sock, removed when it exits).\n"
             "  -h, --help           this text\n" LINK_OPTS_HELP);
 }
 
@@ -61,8 +63,6 @@ static int run_parse(int argc, char **argv, char *opts, size_t cap, int *prog)
             run_usage(stdout);
             return CLI_EXIT_OK;
         }
-        if (!strncmp(argv[i], "--ctl", 5))
-            return cli_usage_error("run: --ctl: no control socket for programs yet");
         int first = i, r = link_opts_parse(&o, argc, argv, &i);
         if (r < 0)
             return CLI_EXIT_USAGE;

@@ -4,7 +4,9 @@
  *
  *   ustack-ctl 1
  *   pid 1234
- *   queue K N     (serve --queues N: this stack is queue K; one socket each)
+ *   queue K N                  (serve --queues N: this stack is queue K)
+ *   prog NAME                  (the process's name: "ustack", or the program
+ *                               of `ustack run`; added after the first version)
  *   sock tcp FD LADDR LPORT RADDR RPORT STATE RECVQ SENDQ   (one per socket)
  *   tcpinfo KEY=VALUE ...      (after a TCP connection's line: netstat_info.c)
  *   stat LAYER NAME VALUE                                  (every counter)
@@ -44,6 +46,18 @@ static void dump_counter(void *ctx, const char *layer, const char *name, uint64_
     fprintf((FILE *)ctx, "stat %s %s %llu\n", layer, name, (unsigned long long)v);
 }
 
+/* "prog NAME": the name the process runs under (glibc's short name of
+ * argv[0], as netstat -p shows the command), blanks replaced. */
+static void write_prog(FILE *f)
+{
+    char name[32];
+    snprintf(name, sizeof(name), "%s", program_invocation_short_name);
+    for (char *p = name; *p; p++)
+        if ((unsigned char)*p <= ' ' || *p == 0x7f)
+            *p = '?';
+    fprintf(f, "prog %s\n", name[0] ? name : "?");
+}
+
 /* The whole snapshot in memory first: the stack does not move while we
  * write it, and a slow client cannot see a half-updated table. */
 static char *snapshot(const struct ctl_server *c, size_t *len)
@@ -56,6 +70,7 @@ static char *snapshot(const struct ctl_server *c, size_t *len)
     fprintf(f, "ustack-ctl 1\npid %ld\n", (long)getpid());
     if (c->queues > 1)
         fprintf(f, "queue %u %u\n", c->queue, c->queues);
+    write_prog(f);
     ust_netstat(st, dump_entry, f);
     ust_stats_foreach(st, dump_counter, f);
     fprintf(f, "end\n");

@@ -30,6 +30,7 @@ struct netstat_snap {
     const char *path;           /* the control socket it came from */
     long pid;
     unsigned queue, queues;     /* "queue K N" (serve --queues N); queues 0: absent */
+    const char *prog;           /* the process's name ("prog" line), or NULL */
     struct netstat_sock *socks;
     size_t nsocks;
     struct netstat_counter *ctrs;

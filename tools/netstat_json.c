@@ -120,7 +120,9 @@ void netstat_json_begin(FILE *out)
 void netstat_json_instance(FILE *out, const struct netstat_snap *s, enum netstat_view view,
                            bool first)
 {
-    fprintf(out, "%s\n    {\n      \"pid\": %ld,\n      \"ctl\": ", first ? "" : ",", s->pid);
+    fprintf(out, "%s\n    {\n      \"pid\": %ld,\n      \"program\": ", first ? "" : ",", s->pid);
+    json_str(out, s->prog ? s->prog : "ustack");
+    fputs(",\n      \"ctl\": ", out);
     json_str(out, s->path);
     fputs(",\n", out);
     if (s->queues > 1)

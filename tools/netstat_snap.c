@@ -72,6 +72,10 @@ static bool add_line(struct netstat_snap *s, char *line)
         return true;
     if (sscanf(line, "queue %u %u", &s->queue, &s->queues) == 2)
         return true;
+    if (!strncmp(line, "prog ", 5)) {
+        s->prog = line + 5;
+        return true;
+    }
     if (!strncmp(line, "tcpinfo", 7) && (line[7] == ' ' || !line[7])) {
         if (s->nsocks && s->socks[s->nsocks - 1].e.proto == IPPROTO_TCP)
             s->socks[s->nsocks - 1].info = line + 7;

@@ -73,9 +73,15 @@
  * connection fails after some were queued; SO_RCVTIMEO bounds recv and
  * accept, SO_SNDTIMEO send and connect (connect then fails with
  * EINPROGRESS); expiry gives EAGAIN. O_NONBLOCK (SOCK_NONBLOCK in type or
- * flags, ust_front_set_nonblock) and MSG_DONTWAIT never wait. Unlike
- * the kernel, a front call is never interrupted by a signal (no EINTR:
- * as with SA_RESTART). Closing a socket wakes every thread blocked on
+ * flags, ust_front_set_nonblock) and MSG_DONTWAIT never wait. A call
+ * waits in poll() on its descriptor, so a signal handler that runs in the
+ * waiting thread interrupts it as it interrupts the kernel's socket calls
+ * (signal(7)): EINTR (or the count a send had queued), except that the
+ * call goes on waiting when it has no SO_RCVTIMEO/SO_SNDTIMEO and every
+ * installed handler has SA_RESTART (poll does not tell which signal ran,
+ * so one handler without SA_RESTART makes every signal interrupt). A
+ * connect so interrupted goes on in the background (EALREADY, then the
+ * result by SO_ERROR), as Linux's. Closing a socket wakes every thread blocked on
  * it: their calls fail with EBADF (Linux leaves them blocked until the
  * connection ends; EBADF is what they would get a moment later). The
  * kernel descriptor is closed when the last of those calls has returned,
@@ -93,6 +99,7 @@
 #include <sys/types.h>
 
 #include "export.h"
+#include "types.h"
 
 struct ust_stack;
 struct ust_front;
@@ -113,6 +120,19 @@ UST_API void ust_front_free(struct ust_front *f);
  * free the stack. */
 typedef int (*ust_front_fn)(struct ust_stack *st, void *ctx);
 UST_API int ust_front_run(struct ust_front *f, ust_front_fn fn, void *ctx);
+/* The front's event loop, for ust_loop_add_fd / ust_loop_del_fd from
+ * ust_front_run callbacks (which run on the stack thread): a descriptor
+ * added so is served by the stack thread between turns. */
+struct ust_loop;
+UST_API struct ust_loop *ust_front_loop(struct ust_front *f);
+/* Waits until the stack's own socket ufd (one a ust_front_run callback
+ * made or found, e.g. ust_dns_query_pollfd's) shows one of `events` in
+ * ust_poll, or the monotonic clock (the stack's, ust_clock_monotonic)
+ * reaches deadline (UST_TIME_NEVER: none). Checked after every turn of
+ * the stack, so it sleeps while the stack is idle. 1 ready, 0 deadline;
+ * ufd -1 waits for the deadline alone. */
+UST_API int ust_front_wait_stack_fd(struct ust_front *f, int ufd, short events,
+                                    ust_time_t deadline);
 /* The stack's own descriptor behind front socket fd (for ust_front_run
  * callbacks, e.g. ust_poll or ust_netstat's fd field), or -1 (EBADF). */
 UST_API int ust_front_stack_fd(struct ust_front *f, int fd);
@@ -146,7 +166,15 @@ UST_API int ust_front_getsockname(struct ust_front *f, int fd, struct sockaddr *
 UST_API int ust_front_getpeername(struct ust_front *f, int fd, struct sockaddr *addr,
                                   socklen_t *len);
 /* O_NONBLOCK of the front socket (the kernel descriptor's own flag is not
- * it: leave that alone). */
+ * it: leave that alone), shared by its duplicates as the kernel shares it;
+ * ust_front_nonblock reads it (1 or 0). */
 UST_API int ust_front_set_nonblock(struct ust_front *f, int fd, bool on);
+UST_API int ust_front_nonblock(struct ust_front *f, int fd);
+/* newfd, a kernel duplicate of front socket fd (dup(2), dup2, F_DUPFD:
+ * made by the caller), becomes a second name of the same socket, usable
+ * in every call. ust_front_close of one name closes only that descriptor;
+ * the close of the last name closes the socket. EBADF when newfd already
+ * names a front socket. */
+UST_API int ust_front_dup(struct ust_front *f, int fd, int newfd);
 
 #endif

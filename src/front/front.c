@@ -141,6 +141,8 @@ static int front_init_sync(struct ust_front *f)
     pthread_condattr_init(&ca);
     pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
     int rc = pthread_cond_init(&f->msg_cond, &ca);
+    if (rc == 0 && (rc = pthread_cond_init(&f->turn_cond, &ca)) != 0)
+        pthread_cond_destroy(&f->msg_cond);
     pthread_condattr_destroy(&ca);
     if (rc != 0) {
         pthread_mutex_destroy(&f->lock);
@@ -179,6 +181,7 @@ struct ust_front *ust_front_new(struct ust_stack *st)
     /* Nothing in the stack may block: the front does the waiting. */
     ust_stack_set_waiter(st, NULL, NULL);
     if (start_thread(f) != 0) {
+        pthread_cond_destroy(&f->turn_cond);
         pthread_cond_destroy(&f->msg_cond);
         pthread_mutex_destroy(&f->lock);
         goto fail;
@@ -207,6 +210,10 @@ void ust_front_free(struct ust_front *f)
         struct front_sock *fs = f->socks[i];
         if (!fs)
             continue;
+        if (fs->names > 1) {
+            front_sock_unname(f, fs, (int)i); /* the last name closes it */
+            continue;
+        }
         ust_close(f->st, fs->ufd);
         front_sock_drop(f, fs); /* the other end closes: POLLHUP */
         front_sock_put(f, fs);  /* no calls run: closes the descriptor */
@@ -217,6 +224,7 @@ void ust_front_free(struct ust_front *f)
     ust_loop_free(f->loop);
     ust_stack_free(f->st);
     close(f->wake_fd);
+    pthread_cond_destroy(&f->turn_cond);
     pthread_cond_destroy(&f->msg_cond);
     pthread_mutex_destroy(&f->lock);
     free(f);
