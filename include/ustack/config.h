@@ -39,8 +39,10 @@ struct ust_config {
                                        as on kernels that refuse io_uring */
     bool tap_tx_sqpoll;             /* the TAP/TUN transmit ring has a kernel polling
                                        thread (io_uring SQPOLL) that takes bursts on
-                                       another CPU (true); false: one io_uring_enter
-                                       per burst, the kernel's work in our thread */
+                                       another CPU; false (the default): one
+                                       io_uring_enter per burst, the kernel's work in
+                                       our thread (as fast on 2 CPUs, half the CPU
+                                       time: ARCHITECTURE.md, "TAP I/O") */
     unsigned busy_poll_us;          /* the event loop polls its descriptors this long
                                        (microseconds) before it sleeps, as Linux's
                                        SO_BUSY_POLL: lower latency for a CPU spent

@@ -15,7 +15,7 @@ void ust_config_default(struct ust_config *c)
     c->arp_max_entries = 256;
     c->dev_fault_queue_len = 2048;
     c->tap_rx_batch = 32;
-    c->tap_tx_sqpoll = true;
+    c->tap_tx_sqpoll = false;
     c->busy_poll_us = 0;
     c->ip_default_ttl = UST_DEFAULT_TTL;
     c->ip_forwarding = false;
