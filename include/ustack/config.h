@@ -33,8 +33,9 @@ struct ust_config {
                                        reordering (2048); a frame that finds it full
                                        is dropped (link counter fault_queue_drops) */
     unsigned tap_rx_batch;          /* TAP/TUN reads per io_uring submission at most
-                                       (32): a burst of frames costs one system call
-                                       per batch (link counters rx_uring,
+                                       (32, up to 256; each has a receive buffer of
+                                       the largest frame): a burst of frames costs one
+                                       system call per batch (link counters rx_uring,
                                        rx_uring_calls); 0 or 1: one read() per frame,
                                        as on kernels that refuse io_uring */
     bool tap_tx_sqpoll;             /* the TAP/TUN transmit ring has a kernel polling

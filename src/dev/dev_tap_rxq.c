@@ -32,6 +32,7 @@
 #include "uring.h"
 
 #define RXQ_MIN_BATCH 2
+#define RXQ_MAX_BATCH 256 /* bounds the buffers: 256 x 64 KiB at most per ring */
 
 struct tap_rxq {
     struct uring ring;
@@ -52,6 +53,8 @@ struct tap_rxq *tap_rxq_new(int fd, size_t buf_len, unsigned max_batch, int *err
     }
     if (max_batch < RXQ_MIN_BATCH)
         max_batch = RXQ_MIN_BATCH;
+    if (max_batch > RXQ_MAX_BATCH)
+        max_batch = RXQ_MAX_BATCH;
     q->fd = fd;
     q->buf_len = buf_len;
     q->max_batch = max_batch;
