@@ -16,9 +16,12 @@
  * which would move the event loop from the TAP descriptor to the ring.
  *
  * The batch adapts: it doubles while every read returns a frame, and
- * shrinks to one more than what the last batch found, so an idle link
- * wastes at most one empty read per wake-up (the plain loop's last
- * read() that returns EAGAIN costs the same). Links (IOSQE_IO_LINK) cannot
+ * shrinks to one more than what the last batch found. At its smallest
+ * (the last wake-up found at most one frame: requests and responses, an
+ * ACK now and then) the driver probes with plain read()s instead: a lone
+ * frame costs two of them (the frame, then EAGAIN), which measured 0.7 us
+ * per round trip faster than one io_uring_enter of two reads; a second
+ * frame means a backlog, and batches take the rest. Links (IOSQE_IO_LINK) cannot
  * stop the batch at the first empty read: a frame is a short read, which
  * breaks a link chain. */
 #include "dev_tap_rxq.h"
@@ -26,6 +29,7 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <sys/uio.h>
+#include <unistd.h>
 
 #include "dev_host.h"
 #include "dev_impl.h"
@@ -142,10 +146,37 @@ static unsigned deliver(struct tap_rxq *q, unsigned n, struct ust_dev *dev, ust_
     return got;
 }
 
+/* Up to `max` frames by read(), into the first buffer. Returns the number
+ * read, or a negative errno that ended reading before any frame: -EAGAIN
+ * when the queue is empty. */
+static int read_probe(struct tap_rxq *q, struct ust_dev *dev, ust_time_t now, unsigned max,
+                      tap_rx_frame_fn fn, void *ctx)
+{
+    int got = 0;
+    while ((unsigned)got < max) {
+        ssize_t n = read(q->fd, q->buf, q->buf_len);
+        if (n < 0 && errno == EINTR)
+            continue;
+        if (n <= 0)
+            return got ? got : (n == 0 ? -EAGAIN : -errno);
+        fn(ctx, dev, now, q->buf, (size_t)n);
+        got++;
+    }
+    return got;
+}
+
 int tap_rxq_poll(struct tap_rxq *q, struct ust_dev *dev, ust_time_t now, unsigned budget,
                  tap_rx_frame_fn fn, void *ctx)
 {
     unsigned got = 0;
+    if (q->batch <= RXQ_MIN_BATCH) {
+        int rc = read_probe(q, dev, now, budget < 2 ? budget : 2, fn, ctx);
+        if (rc < 0)
+            return rc == -EAGAIN || !dev_read_errno_fatal(-rc) ? 0 : rc;
+        got = (unsigned)rc;
+        if (got < 2)
+            return (int)got; /* a lone frame, or none: nothing queued behind it */
+    }
     while (got < budget) {
         unsigned n = q->batch < budget - got ? q->batch : budget - got;
         int rc = read_batch(q, n);

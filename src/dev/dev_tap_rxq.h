@@ -18,8 +18,9 @@ typedef void (*tap_rx_frame_fn)(void *ctx, struct ust_dev *dev, ust_time_t now,
  * *err set (a negative errno from io_uring_setup, or -ENOMEM). */
 struct tap_rxq *tap_rxq_new(int fd, size_t buf_len, unsigned max_batch, int *err);
 void tap_rxq_free(struct tap_rxq *q);
-/* Reads up to budget frames, several per system call, and hands each to
- * fn in the order the kernel queued them. Returns the number read, or a
+/* Reads up to budget frames, several per system call once a backlog
+ * shows (a lone frame is a plain read()), and hands each to fn in the
+ * order the kernel queued them. Returns the number read, or a
  * negative errno when reading can never succeed again (the interface was
  * deleted) and nothing was read. */
 int tap_rxq_poll(struct tap_rxq *q, struct ust_dev *dev, ust_time_t now, unsigned budget,
