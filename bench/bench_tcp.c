@@ -177,6 +177,9 @@ struct opts {
     const char *cc; /* NULL: the stack's default */
     double rx_loss; /* < 0: no fault injector */
     long bbr_loss_thresh; /* < 0: the stack's default */
+    long rx_batch;        /* cfg.tap_rx_batch; < 0: the default */
+    int sqpoll;           /* cfg.tap_tx_sqpoll; < 0: the default */
+    unsigned busy_poll_us; /* cfg.busy_poll_us */
 };
 
 static int usage(void)
@@ -184,7 +187,8 @@ static int usage(void)
     fprintf(stderr, "usage: bench_tcp --tap NAME --addr A.B.C.D/N --host-addr A.B.C.D/N\n"
                     "                 [--buf BYTES] [--mtu N] [--no-wscale] [--no-timestamps]\n"
                     "                 [--tap-tx auto|write|uring] [--cc NAME] [--rx-loss P]\n"
-                    "                 [--bbr-loss-thresh PERMILLE]\n"
+                    "                 [--bbr-loss-thresh PERMILLE] [--rx-batch N]\n"
+                    "                 [--sqpoll on|off] [--busy-poll US]\n"
                     "                 [--trace] MODE ARGS...\n" BENCH_MODES_USAGE);
     return 2;
 }
@@ -225,6 +229,12 @@ static int parse_opts(int argc, char **argv, struct opts *o)
             o->bbr_loss_thresh = strtol(val, NULL, 0);
         else if (!strcmp(opt, "--rx-loss"))
             o->rx_loss = strtod(val, NULL);
+        else if (!strcmp(opt, "--rx-batch"))
+            o->rx_batch = strtol(val, NULL, 0);
+        else if (!strcmp(opt, "--sqpoll"))
+            o->sqpoll = !strcmp(val, "on");
+        else if (!strcmp(opt, "--busy-poll"))
+            o->busy_poll_us = (unsigned)strtoul(val, NULL, 0);
         else if (!strcmp(opt, "--mtu"))
             o->mtu = (unsigned)strtoul(val, NULL, 0);
         else if (!strcmp(opt, "--tap-tx") && !strcmp(val, "auto"))
@@ -251,6 +261,11 @@ static int open_stack(const struct opts *o, struct ust_ctx *u)
     cfg.tcp_rcvbuf = o->buf;
     cfg.tcp_window_scaling = o->wscale;
     cfg.tcp_timestamps = o->timestamps;
+    if (o->rx_batch >= 0)
+        cfg.tap_rx_batch = (unsigned)o->rx_batch;
+    if (o->sqpoll >= 0)
+        cfg.tap_tx_sqpoll = o->sqpoll != 0;
+    cfg.busy_poll_us = o->busy_poll_us;
     if (o->bbr_loss_thresh >= 0)
         cfg.tcp_bbr_loss_thresh = (unsigned)o->bbr_loss_thresh;
     if (o->cc) {
@@ -318,7 +333,7 @@ int main(int argc, char **argv)
 {
     struct opts o = {
         .buf = 4u << 20, .mtu = 1500, .wscale = true, .timestamps = true, .rx_loss = -1,
-        .bbr_loss_thresh = -1};
+        .bbr_loss_thresh = -1, .rx_batch = -1, .sqpoll = -1};
     int mi = parse_opts(argc, argv, &o);
     if (mi < 0)
         return usage();

@@ -7,6 +7,7 @@ set -euo pipefail
 pkgs=(cmake make gcc clang pkg-config libcmocka-dev libclang-rt-14-dev python3-pytest python3-pytest-timeout python3-scapy
       tshark socat iputils-ping arping iperf3 iproute2 netcat-openbsd curl procps wget
       libcjson-dev  # libcjson-dev: serve --iperf3 (optional at build time)
+      liburing-dev  # liburing-dev: the TAP/TUN driver's io_uring rings (required)
       dnsmasq-base) # dnsmasq-base: the name server of the DNS interop tests
 if [ "${1:-}" = coverage ]; then
     pkgs+=(llvm)

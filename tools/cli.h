@@ -98,6 +98,9 @@ struct link_opts {
     size_t shape_burst;
     const char *ctl;        /* --ctl PATH (default /run/ustack/<pid>.sock) */
     enum ust_tap_tx tap_tx; /* --tap-tx auto|write|uring (default auto) */
+    int tap_rx_batch;       /* --tap-rx-batch N: cfg.tap_rx_batch (-1: the default) */
+    int tap_sqpoll;         /* --tap-sqpoll on|off: cfg.tap_tx_sqpoll (-1: the default) */
+    unsigned busy_poll_us;  /* --busy-poll US: cfg.busy_poll_us (default 0) */
     int ecn;                /* --ecn 0|1|2: cfg.tcp_ecn (-1: the default, 2) */
     const char *congestion; /* --congestion NAME: cfg.tcp_congestion (NULL: newreno) */
     bool accept_source_route; /* --accept-source-route: cfg.ip_accept_source_route */
@@ -137,6 +140,13 @@ struct link_opts {
     "                       /run/ustack/<pid>.sock)\n"                                  \
     "  --tap-tx MODE        how frames reach the kernel: auto (io_uring for bursts,\n" \
     "                       write() for single frames; the default), write, uring\n" \
+    "  --tap-sqpoll on|off  io_uring transmit through a kernel polling thread on\n" \
+    "                       another CPU (on) or one system call per burst (off, the\n" \
+    "                       default)\n" \
+    "  --tap-rx-batch N     TAP reads per io_uring system call, at most (default 32;\n" \
+    "                       0 = one read() per frame)\n" \
+    "  --busy-poll US       poll the link this many microseconds before sleeping\n" \
+    "                       (lower latency, a CPU spinning; default 0)\n" \
     "  --ecn 0|1|2          TCP ECN (RFC 3168), as Linux tcp_ecn: 0 off, 1 ask for it\n" \
     "                       and accept it, 2 accept it when asked (the default)\n" \
     "  --congestion NAME    TCP congestion control: newreno (the default), cubic or bbr\n" \

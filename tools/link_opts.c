@@ -158,6 +158,8 @@ void link_opts_init(struct link_opts *o)
     memset(o, 0, sizeof(*o));
     o->mtu = 1500;
     o->ecn = -1;
+    o->tap_rx_batch = -1;
+    o->tap_sqpoll = -1;
     o->fault_dirs = 1u << UST_DEV_TX;
     o->fault_seed = 1;
 }
@@ -260,6 +262,39 @@ static int parse_device(struct link_opts *o, bool tun, const char *v)
     o->tun = tun;
     return 1;
 }
+/* How the TAP/TUN descriptor is read and written, and the loop's busy
+ * poll: --tap-rx-batch N, --tap-sqpoll on|off, --busy-poll US. 0: not
+ * one of them. */
+static int parse_io_opt(struct link_opts *o, int argc, char **argv, int *i)
+{
+    const char *v;
+    unsigned long n;
+    int r;
+    if ((r = opt_value(argc, argv, i, "--tap-rx-batch", &v)) != 0) {
+        if (r < 0 || parse_uint("--tap-rx-batch", v, 0, 256, &n) != 0)
+            return -1;
+        o->tap_rx_batch = (int)n;
+        return r;
+    }
+    if ((r = opt_value(argc, argv, i, "--busy-poll", &v)) != 0) {
+        if (r < 0 || parse_uint("--busy-poll", v, 0, 1000000, &n) != 0)
+            return -1;
+        o->busy_poll_us = (unsigned)n;
+        return r;
+    }
+    if ((r = opt_value(argc, argv, i, "--tap-sqpoll", &v)) != 0) {
+        if (r < 0)
+            return -1;
+        if (strcmp(v, "on") && strcmp(v, "off")) {
+            cli_usage_error("--tap-sqpoll: '%s' is not on or off", v);
+            return -1;
+        }
+        o->tap_sqpoll = !strcmp(v, "on");
+        return r;
+    }
+    return 0;
+}
+
 
 int link_opts_parse(struct link_opts *o, int argc, char **argv, int *i)
 {
@@ -378,6 +413,8 @@ int link_opts_parse(struct link_opts *o, int argc, char **argv, int *i)
     }
     if ((r = opt_value(argc, argv, i, "--shape", &v)) != 0)
         return r < 0 || parse_shape(v, o) != 0 ? -1 : 1;
+    if ((r = parse_io_opt(o, argc, argv, i)) != 0)
+        return r;
     return parse_fault_opt(o, argc, argv, i);
 }
 

@@ -137,6 +137,11 @@ int link_open(const struct link_opts *o, struct link_ctx *c)
     cfg.ip_accept_source_route = o->accept_source_route;
     if (o->queue.count > 1) /* the reply to the first copy may reach another queue */
         cfg.arp_request_copies = 2;
+    if (o->tap_rx_batch >= 0)
+        cfg.tap_rx_batch = (unsigned)o->tap_rx_batch;
+    if (o->tap_sqpoll >= 0)
+        cfg.tap_tx_sqpoll = o->tap_sqpoll != 0;
+    cfg.busy_poll_us = o->busy_poll_us;
     cfg.dns_server = o->have_dns ? o->dns : resolv_conf_nameserver("/etc/resolv.conf");
     if (o->hosts)
         snprintf(cfg.dns_hosts, sizeof(cfg.dns_hosts), "%s", o->hosts);

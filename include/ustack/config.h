@@ -39,6 +39,22 @@ struct ust_config {
                                        holds per direction for delay, jitter and
                                        reordering (2048); a frame that finds it full
                                        is dropped (link counter fault_queue_drops) */
+    unsigned tap_rx_batch;          /* TAP/TUN reads per io_uring submission at most
+                                       (32, up to 256; each has a receive buffer of
+                                       the largest frame): a burst of frames costs one
+                                       system call per batch (link counters rx_uring,
+                                       rx_uring_calls); 0 or 1: one read() per frame,
+                                       as on kernels that refuse io_uring */
+    bool tap_tx_sqpoll;             /* the TAP/TUN transmit ring has a kernel polling
+                                       thread (io_uring SQPOLL) that takes bursts on
+                                       another CPU; false (the default): one
+                                       io_uring_enter per burst, the kernel's work in
+                                       our thread (as fast on 2 CPUs, half the CPU
+                                       time: ARCHITECTURE.md, "TAP I/O") */
+    unsigned busy_poll_us;          /* the event loop polls its descriptors this long
+                                       (microseconds) before it sleeps, as Linux's
+                                       SO_BUSY_POLL: lower latency for a CPU spent
+                                       spinning (0: sleep at once) */
 
     /* IPv4 */
     uint8_t ip_default_ttl;         /* 64; 0 is replaced by 64 (RFC 1122 3.2.1.7:

@@ -111,11 +111,12 @@ UST_API int ust_dev_tun_open_queue(struct ust_stack *st, const char *ifname, uns
  * TCP, waking the reader) in the writer's thread; with io_uring that work
  * moves to a kernel thread on another CPU and bursts need no system call
  * per frame.
- *   UST_TAP_TX_AUTO   io_uring for bursts of output (16 KiB and more)
- *                     through a kernel polling thread (io_uring SQPOLL; it
- *                     spins while busy and sleeps after 1 ms without work),
- *                     write() for small bursts when nothing is queued
- *                     (lowest latency, no thread to wake);
+ *   UST_TAP_TX_AUTO   io_uring for bursts of output: one io_uring_enter
+ *                     per burst, or with cfg.tap_tx_sqpoll through a kernel
+ *                     polling thread (io_uring SQPOLL; it spins while busy
+ *                     and sleeps after 1 ms without work) for bursts of
+ *                     16 KiB and more; write() for a lone frame (SQPOLL: a
+ *                     small burst) when nothing is queued (lowest latency);
  *                     plain write() if the kernel refuses io_uring.
  *                     The default of ust_dev_tap_open/ust_dev_tun_open.
  *   UST_TAP_TX_WRITE  one write() per frame, in the caller's thread.

@@ -10,6 +10,7 @@
     X(rx_frames) X(rx_bytes) X(tx_frames) X(tx_bytes) \
     X(rx_crc_errors) X(rx_truncated) X(rx_not_for_us) X(rx_unknown_type) \
     X(rx_vlan) X(tx_drops) X(shaper_drops) X(shaper_queued) X(tx_uring) \
+    X(rx_uring) X(rx_uring_calls) \
     X(rx_errors) X(tx_errors) X(dev_lost) \
     X(fault_lost) X(fault_duplicated) X(fault_reordered) X(fault_corrupted) \
     X(fault_delayed) X(fault_queue_drops)

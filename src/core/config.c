@@ -15,6 +15,9 @@ void ust_config_default(struct ust_config *c)
     c->arp_queue_len = 64;
     c->arp_max_entries = 256;
     c->dev_fault_queue_len = 2048;
+    c->tap_rx_batch = 32;
+    c->tap_tx_sqpoll = false;
+    c->busy_poll_us = 0;
     c->ip_default_ttl = UST_DEFAULT_TTL;
     c->ip_forwarding = false;
     c->ip_accept_source_route = false;

@@ -2,7 +2,10 @@
  * configuration of the kernel side of such an interface through ioctls on
  * an AF_INET datagram socket, in the caller's network namespace. Frames
  * go to the kernel through write(), or in bursts through io_uring
- * (dev_tap_txq.c): ust_dev_tap_set_tx(). */
+ * (dev_tap_txq.c): ust_dev_tap_set_tx(). Frames come in through batches
+ * of reads on io_uring (dev_tap_rxq.c, cfg.tap_rx_batch), or one read()
+ * each where the kernel refuses io_uring; either way each frame goes
+ * through tap_rx_frame(). */
 #include <errno.h>
 #include <fcntl.h>
 #include <linux/if_tun.h>
@@ -20,6 +23,7 @@
 #include "dev_host.h"
 #include "dev_impl.h"
 #include "dev_tap_mq.h"
+#include "dev_tap_rxq.h"
 #include "dev_tap_txq.h"
 
 /* Largest frame a TAP/TUN read can return: Ethernet header + 64 KiB. */
@@ -29,7 +33,9 @@ struct tap {
     int fd;
     struct ust_dev *dev;
     struct tap_txq *txq; /* NULL: one write() per frame */
-    uint8_t buf[TAP_BUF_LEN];
+    struct tap_rxq *rxq; /* NULL: one read() per frame */
+    size_t rx_buf_len;   /* the largest read: every receive buffer's size */
+    uint8_t *buf;        /* rx_buf_len bytes: the read() path's buffer */
 };
 
 /* The kernel's reason kept: a permission problem (EPERM from TUNSETIFF
@@ -67,15 +73,32 @@ static int tap_transmit(void *ctx, ust_time_t now, const uint8_t *frame, size_t 
 
 static int tap_fd(void *ctx) { return ((struct tap *)ctx)->fd; }
 
+/* One frame read from the descriptor (either receive path): the one
+ * place that handles a frame as the kernel gave it. */
+static void tap_rx_frame(void *ctx, struct ust_dev *dev, ust_time_t now, const uint8_t *buf,
+                         size_t n)
+{
+    (void)ctx;
+    ust_dev_input(dev, now, buf, n);
+}
+
 /* Reads until the kernel queue is empty (EAGAIN) or the budget is spent:
- * several frames per wake-up. A hard error (EBADFD once the interface is
- * deleted) ends the device: the kernel will never give us a frame again. */
+ * several frames per wake-up, in batches through io_uring or one read()
+ * each. A hard error (EBADFD once the interface is deleted) ends the
+ * device: the kernel will never give us a frame again. */
 static int tap_poll_rx(void *ctx, struct ust_dev *dev, ust_time_t now, unsigned budget)
 {
     struct tap *t = ctx;
+    if (t->rxq) {
+        int rc = tap_rxq_poll(t->rxq, dev, now, budget, tap_rx_frame, t);
+        if (rc >= 0)
+            return rc;
+        ust_dev_set_failed(dev, -rc);
+        return UST_ERR_IO;
+    }
     int got = 0;
     while ((unsigned)got < budget) {
-        ssize_t n = read(t->fd, t->buf, sizeof(t->buf));
+        ssize_t n = read(t->fd, t->buf, t->rx_buf_len);
         if (n < 0) {
             if (errno == EAGAIN || errno == EWOULDBLOCK)
                 break;
@@ -88,7 +111,7 @@ static int tap_poll_rx(void *ctx, struct ust_dev *dev, ust_time_t now, unsigned 
         }
         if (n == 0)
             break;
-        ust_dev_input(dev, now, t->buf, (size_t)n);
+        tap_rx_frame(t, dev, now, t->buf, (size_t)n);
         got++;
     }
     return got;
@@ -98,7 +121,9 @@ static void tap_close(void *ctx)
 {
     struct tap *t = ctx;
     tap_txq_free(t->txq, t->dev);
+    tap_rxq_free(t->rxq);
     close(t->fd);
+    free(t->buf);
     free(t);
 }
 
@@ -127,6 +152,23 @@ static const struct ust_dev_ops tap_ops = {
     .close = tap_close,
 };
 
+/* Batched receive when configured and the kernel has io_uring; the
+ * read() loop otherwise. */
+static void tap_rx_setup(struct tap *t, struct ust_dev *dev)
+{
+    unsigned batch = ust_stack_config(dev->st)->tap_rx_batch;
+    if (batch <= 1)
+        return;
+    int err;
+    t->rxq = tap_rxq_new(t->fd, t->rx_buf_len, batch, &err);
+    if (t->rxq)
+        TRACE(dev->st, "dev", "%s: receive in batches of up to %u reads (io_uring)", dev->name,
+              batch);
+    else
+        TRACE(dev->st, "dev", "%s: io_uring unavailable for receive (%s): read()", dev->name,
+              strerror(-err));
+}
+
 /* kind: IFF_TAP or IFF_TUN, with IFF_MULTI_QUEUE for one queue of a
  * multi-queue device; mac NULL: a random one. */
 static struct ust_dev *tuntap_open(struct ust_stack *st, const char *ifname, unsigned mtu,
@@ -153,14 +195,17 @@ static struct ust_dev *tuntap_open(struct ust_stack *st, const char *ifname, uns
         close(fd);
         return NULL;
     }
-    struct tap *t = malloc(sizeof(*t));
-    if (!t) {
+    struct tap *t = calloc(1, sizeof(*t));
+    if (t)
+        t->buf = malloc(TAP_BUF_LEN);
+    if (!t || !t->buf) {
+        free(t);
         close(fd);
         *err = UST_ERR_NOMEM;
         return NULL;
     }
     t->fd = fd;
-    t->txq = NULL;
+    t->rx_buf_len = TAP_BUF_LEN;
     /* TAP: our side gets a random locally administered MAC (mac NULL). */
     enum ust_link_type type = kind & IFF_TAP ? UST_LINK_ETHERNET : UST_LINK_IP;
     struct ust_dev *dev = ust_dev_new(st, ifr.ifr_name, type, mac, mtu, &tap_ops, t);
@@ -174,6 +219,7 @@ static struct ust_dev *tuntap_open(struct ust_stack *st, const char *ifname, uns
     TRACE(st, "dev", "%s: %s%s open fd %d mtu %u", dev->name, kind & IFF_TAP ? "tap" : "tun",
           kind & IFF_MULTI_QUEUE ? " queue" : "", fd, mtu);
     (void)ust_dev_tap_set_tx(dev, UST_TAP_TX_AUTO);
+    tap_rx_setup(t, dev);
     *err = UST_OK;
     return dev;
 }
@@ -199,7 +245,7 @@ int ust_dev_tap_set_tx(struct ust_dev *dev, enum ust_tap_tx mode)
     if (t->txq)
         return UST_OK;
     int err;
-    t->txq = tap_txq_new(t->fd, dev->mtu, &err);
+    t->txq = tap_txq_new(t->fd, dev->mtu, ust_stack_config(dev->st)->tap_tx_sqpoll, &err);
     if (!t->txq) {
         TRACE(dev->st, "dev", "%s: io_uring unavailable (%s): one write() per frame", dev->name,
               strerror(-err));

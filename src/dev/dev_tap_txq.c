@@ -65,7 +65,7 @@ struct tap_txq {
  * them, within TXQ_SLOT_BUDGET bytes. */
 static size_t slot_len_for(unsigned mtu) { return ((size_t)mtu + 18 + 63) & ~(size_t)63; }
 
-struct tap_txq *tap_txq_new(int fd, unsigned mtu, int *err)
+struct tap_txq *tap_txq_new(int fd, unsigned mtu, bool sqpoll, int *err)
 {
     struct tap_txq *q = calloc(1, sizeof(*q));
     if (!q) {
@@ -76,7 +76,7 @@ struct tap_txq *tap_txq_new(int fd, unsigned mtu, int *err)
     size_t n = TXQ_SLOT_BUDGET / q->slot_len;
     q->nslots = n > TXQ_ENTRIES ? TXQ_ENTRIES : n < TXQ_MIN_SLOTS ? TXQ_MIN_SLOTS : (unsigned)n;
     q->buf = aligned_alloc(64, q->slot_len * q->nslots);
-    int rc = q->buf ? uring_init(&q->ring, TXQ_ENTRIES, TXQ_IDLE_MS) : -ENOMEM;
+    int rc = q->buf ? uring_init(&q->ring, TXQ_ENTRIES, sqpoll, TXQ_IDLE_MS) : -ENOMEM;
     if (rc < 0) {
         free(q->buf);
         free(q);
@@ -141,8 +141,9 @@ static void publish(struct tap_txq *q)
     q->held_bytes = 0;
     q->dev->stats.tx_uring += n;
     stack_stats(q->dev->st)->link.tx_uring += n;
-    if (uring_publish(&q->ring) < 0)
-        TRACE(q->dev->st, "dev", "%s: waking the io_uring thread failed", q->dev->name);
+    int rc = uring_publish(&q->ring);
+    if (rc < 0)
+        TRACE(q->dev->st, "dev", "%s: io_uring submit failed: %s", q->dev->name, strerror(-rc));
 }
 
 static void write_frame(struct tap_txq *q, const uint8_t *frame, size_t len)
@@ -158,8 +159,9 @@ static void write_frame(struct tap_txq *q, const uint8_t *frame, size_t len)
 static void write_held(struct tap_txq *q)
 {
     struct uring *u = &q->ring;
-    for (unsigned i = *u->sq_tail; i != u->local_tail; i++) {
-        unsigned s = (unsigned)u->sqes[i & *u->sq_mask].user_data;
+    unsigned held = uring_unpublished(u);
+    for (unsigned i = 0; i < held; i++) {
+        unsigned s = (unsigned)uring_unpublished_sqe(u, i)->user_data;
         write_frame(q, slot_data(q, s), q->len[s]);
         slot_release(q, s);
     }
@@ -251,16 +253,25 @@ static int queue_slot(struct tap_txq *q, struct pkt *p, size_t len)
     unsigned s = q->free_slot[--q->nfree];
     q->pkt[s] = p;
     q->len[s] = (uint32_t)len;
-    sqe->opcode = IORING_OP_WRITE;
-    sqe->fd = q->fd;
-    sqe->addr = (uint64_t)(uintptr_t)slot_data(q, s);
-    sqe->len = (uint32_t)len;
-    sqe->off = 0; /* a TAP descriptor has no file position */
-    sqe->user_data = s;
+    /* offset 0: a TAP descriptor has no file position */
+    io_uring_prep_write(sqe, q->fd, slot_data(q, s), (unsigned)len, 0);
+    io_uring_sqe_set_data64(sqe, s);
     q->held_bytes += len;
-    if (q->held_bytes >= TXQ_BURST_BYTES || q->inflight > 0)
-        publish(q); /* a burst is on: let the polling thread start on it */
+    /* A burst is on: let the polling thread start on it. Without one,
+     * every publish is a system call: the burst waits for its end. */
+    if (q->ring.sqpoll && (q->held_bytes >= TXQ_BURST_BYTES || q->inflight > 0))
+        publish(q);
     return UST_OK;
+}
+
+/* With a polling thread, a small burst (an ACK, a request) goes out by
+ * write(): waking the thread costs more. Without one, io_uring_enter is a
+ * system call like write(), so only a lone frame is written directly. */
+static bool write_is_cheaper(const struct tap_txq *q)
+{
+    if (q->ring.sqpoll)
+        return q->held_bytes < TXQ_BURST_BYTES;
+    return uring_unpublished(&q->ring) == 1;
 }
 
 void tap_txq_flush(struct tap_txq *q, struct ust_dev *dev)
@@ -268,7 +279,7 @@ void tap_txq_flush(struct tap_txq *q, struct ust_dev *dev)
     reap(q, dev);
     if (uring_unpublished(&q->ring) == 0)
         return;
-    if (q->inflight == 0 && q->held_bytes < TXQ_BURST_BYTES)
+    if (q->inflight == 0 && write_is_cheaper(q))
         write_held(q);
     else
         publish(q);

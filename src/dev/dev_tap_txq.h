@@ -2,6 +2,7 @@
 #ifndef UST_DEV_TAP_TXQ_H
 #define UST_DEV_TAP_TXQ_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -11,10 +12,12 @@
 struct tap_txq;
 
 /* A queue writing to descriptor fd frames of up to mtu + 18 bytes (larger
- * ones are written directly, after the queue drains). NULL with *err set
+ * ones are written directly, after the queue drains); sqpoll: a kernel
+ * polling thread takes the bursts (else one io_uring_enter per burst,
+ * the kernel's work in our thread). NULL with *err set
  * (a negative errno from io_uring_setup, or -ENOMEM) when the kernel or
  * memory refuses. */
-struct tap_txq *tap_txq_new(int fd, unsigned mtu, int *err);
+struct tap_txq *tap_txq_new(int fd, unsigned mtu, bool sqpoll, int *err);
 /* Hands every held frame to the kernel, waits until the kernel has taken
  * them all, then frees the queue. */
 void tap_txq_free(struct tap_txq *q, struct ust_dev *dev);

@@ -2,6 +2,7 @@
  * exactly until the stack's next deadline, on CLOCK_MONOTONIC. This file
  * and src/dev are the only places that read a clock. */
 #include <errno.h>
+#include <sched.h>
 #include <stdlib.h>
 #include <sys/epoll.h>
 #include <sys/random.h>
@@ -168,6 +169,33 @@ static int loop_epoll_wait(struct ust_loop *loop, struct epoll_event *evs, ust_t
     return epoll_wait(loop->epfd, evs, LOOP_MAX_EVENTS, loop_wait_ms(wait));
 }
 
+/* cfg.busy_poll_us (as Linux's SO_BUSY_POLL): before sleeping, ask epoll
+ * without blocking until something is ready, for at most the window (or
+ * the wait, if shorter). A frame that arrives within it is taken without
+ * the sleep and wake-up that cost several microseconds per round trip.
+ * sched_yield lets a peer on the same CPU run (a request/response partner
+ * pinned there would otherwise wait for our time slice to end). Returns
+ * what epoll returned last: 0 when the window ended empty. */
+static int loop_busy_poll(struct ust_loop *loop, struct epoll_event *evs, ust_time_t *wait)
+{
+    ust_time_t window = (ust_time_t)ust_stack_config(loop->st)->busy_poll_us * UST_USEC;
+    if (window == 0 || *wait == 0)
+        return 0;
+    if (window > *wait)
+        window = *wait;
+    ust_time_t start = ust_clock_monotonic(), now = start;
+    int n = 0;
+    while (n == 0 && now - start < window) {
+        n = epoll_wait(loop->epfd, evs, LOOP_MAX_EVENTS, 0);
+        if (n == 0) {
+            sched_yield();
+            now = ust_clock_monotonic();
+        }
+    }
+    *wait = now - start < *wait ? *wait - (now - start) : 0;
+    return n;
+}
+
 /* A device that failed leaves the epoll set: its dead descriptor would
  * report an error on every epoll_wait and the loop would spin on it. Each
  * failure is reported once, as UST_ERR_NETDOWN from the turn that saw it. */
@@ -211,7 +239,9 @@ int ust_loop_run_once(struct ust_loop *loop, ust_time_t max_wait)
     if (max_wait < wait)
         wait = max_wait;
     struct epoll_event evs[LOOP_MAX_EVENTS];
-    int n = loop_epoll_wait(loop, evs, wait);
+    int n = loop_busy_poll(loop, evs, &wait);
+    if (n == 0)
+        n = loop_epoll_wait(loop, evs, wait);
     if (n < 0)
         return errno == EINTR ? UST_ERR_AGAIN : UST_ERR_IO;
     /* Drain input before timers, round-robin between devices: an ACK
