@@ -4,6 +4,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <stdarg.h>
+#include <netinet/tcp.h>
 #include <sys/ioctl.h>
 
 #include "shim.h"
@@ -101,6 +102,8 @@ EXPORT int shutdown(int fd, int how)
 
 EXPORT int getsockopt(int fd, int level, int name, void *val, socklen_t *len)
 {
+    if (level == IPPROTO_TCP && name == TCP_INFO && shim_fd_kind(fd) > 0)
+        return shim_tcp_info(atomic_load(&shim.front), fd, val, len);
     ROUTE(fd, ust_front_getsockopt(F, fd, level, name, val, len),
           SHIM_REAL(getsockopt)(fd, level, name, val, len));
 }
