@@ -38,6 +38,10 @@ void shim_resolve(void)
     RESOLVE(getaddrinfo, "getaddrinfo"); RESOLVE(freeaddrinfo, "freeaddrinfo");
     RESOLVE(gai_strerror, "gai_strerror");
     RESOLVE(dup, "dup"); RESOLVE(dup2, "dup2"); RESOLVE(dup3, "dup3");
+    RESOLVE(sendfile, "sendfile"); RESOLVE(splice, "splice");
+    RESOLVE(getnameinfo, "getnameinfo"); RESOLVE(gethostbyname, "gethostbyname");
+    RESOLVE(gethostbyname2, "gethostbyname2"); RESOLVE(gethostbyname_r, "gethostbyname_r");
+    RESOLVE(gethostbyname2_r, "gethostbyname2_r");
     if (!shim.real.fcntl64)
         shim.real.fcntl64 = shim.real.fcntl;
 }

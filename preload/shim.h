@@ -16,6 +16,7 @@
 #ifndef UST_PRELOAD_SHIM_H
 #define UST_PRELOAD_SHIM_H
 
+#include <fcntl.h>
 #include <netdb.h>
 #include <poll.h>
 #include <pthread.h>
@@ -65,12 +66,23 @@ struct shim_real {
     int (*dup)(int);
     int (*dup2)(int, int);
     int (*dup3)(int, int, int);
+    ssize_t (*sendfile)(int, int, off_t *, size_t);
+    int (*getnameinfo)(const struct sockaddr *, socklen_t, char *, socklen_t, char *, socklen_t,
+                       int);
+    struct hostent *(*gethostbyname)(const char *);
+    struct hostent *(*gethostbyname2)(const char *, int);
+    int (*gethostbyname_r)(const char *, struct hostent *, char *, size_t, struct hostent **,
+                           int *);
+    int (*gethostbyname2_r)(const char *, int, struct hostent *, char *, size_t,
+                            struct hostent **, int *);
+    ssize_t (*splice)(int, loff_t *, int, loff_t *, size_t, unsigned int);
 };
 
 /* Descriptor table entries, by kernel descriptor number. */
 #define SHIM_FD_OURS 1u     /* a front socket of this process */
 #define SHIM_FD_NONBLOCK 2u /* its O_NONBLOCK (the kernel fd's flag is not it) */
 #define SHIM_FD_DGRAM 4u    /* a UDP socket: a vector is one datagram */
+#define SHIM_FD_REUSEPORT 8u /* SO_REUSEPORT was set (remembered, see shim_sock.c) */
 
 struct shim {
     struct shim_real real;
@@ -107,6 +119,10 @@ static inline void shim_enter(void) { shim_inside++; }
 static inline void shim_leave(void) { shim_inside--; }
 /* getsockopt(TCP_INFO) on front socket fd: Linux's struct tcp_info. */
 int shim_tcp_info(struct ust_front *f, int fd, void *val, socklen_t *len);
+/* getaddrinfo through the stack's resolver (shim_dns.c); the result is
+ * freed with ust_freeaddrinfo. */
+int shim_gai(const char *node, const char *service, const struct addrinfo *hints,
+             struct addrinfo **res);
 /* Linux raises SIGPIPE on a write to a broken stream unless MSG_NOSIGNAL. */
 void shim_sigpipe(ssize_t ret, int flags);
 

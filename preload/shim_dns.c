@@ -45,6 +45,12 @@ EXPORT int getaddrinfo(const char *node, const char *service, const struct addri
 {
     if (shim_inside)
         return SHIM_REAL(getaddrinfo)(node, service, hints, res);
+    return shim_gai(node, service, hints, res);
+}
+
+int shim_gai(const char *node, const char *service, const struct addrinfo *hints,
+             struct addrinfo **res)
+{
     struct ust_front *f = shim_front();
     if (!f)
         return EAI_SYSTEM; /* errno ENETDOWN */

@@ -5,6 +5,7 @@
 #include <fcntl.h>
 #include <stdarg.h>
 #include <netinet/tcp.h>
+#include <string.h>
 #include <sys/ioctl.h>
 
 #include "shim.h"
@@ -100,16 +101,44 @@ EXPORT int shutdown(int fd, int how)
     ROUTE(fd, ust_front_shutdown(F, fd, how), SHIM_REAL(shutdown)(fd, how));
 }
 
+/* SO_REUSEPORT: the stack has no port groups, so a second socket bound
+ * to the same port still fails with EADDRINUSE (loudly, at bind). Setting
+ * the option is accepted and remembered (getsockopt reads it back) so that
+ * a program setting it on its single listener (nginx, redis, nc -l) runs
+ * as on Linux, instead of stopping at ENOPROTOOPT. */
+static int reuseport_opt(int fd, bool set, void *val, socklen_t *len)
+{
+    if (set) {
+        if (*len < (socklen_t)sizeof(int)) {
+            errno = EINVAL;
+            return -1;
+        }
+        bool on = *(const int *)val != 0;
+        (void)shim_fd_set(fd, (shim_fd_flags(fd) & ~SHIM_FD_REUSEPORT) |
+                                  (on ? SHIM_FD_REUSEPORT : 0));
+        return 0;
+    }
+    int on = (shim_fd_flags(fd) & SHIM_FD_REUSEPORT) != 0;
+    if (*len > (socklen_t)sizeof(on))
+        *len = sizeof(on);
+    memcpy(val, &on, *len);
+    return 0;
+}
+
 EXPORT int getsockopt(int fd, int level, int name, void *val, socklen_t *len)
 {
     if (level == IPPROTO_TCP && name == TCP_INFO && shim_fd_kind(fd) > 0)
         return shim_tcp_info(atomic_load(&shim.front), fd, val, len);
+    if (level == SOL_SOCKET && name == SO_REUSEPORT && shim_fd_kind(fd) > 0)
+        return reuseport_opt(fd, false, val, len);
     ROUTE(fd, ust_front_getsockopt(F, fd, level, name, val, len),
           SHIM_REAL(getsockopt)(fd, level, name, val, len));
 }
 
 EXPORT int setsockopt(int fd, int level, int name, const void *val, socklen_t len)
 {
+    if (level == SOL_SOCKET && name == SO_REUSEPORT && shim_fd_kind(fd) > 0)
+        return reuseport_opt(fd, true, (void *)val, &len);
     ROUTE(fd, ust_front_setsockopt(F, fd, level, name, val, len),
           SHIM_REAL(setsockopt)(fd, level, name, val, len));
 }
@@ -143,12 +172,28 @@ EXPORT int close(int fd)
     return r;
 }
 
-/* A duplicate of a ustack socket is not supported yet: it would be the
- * bare kernel descriptor, whose reads and writes would corrupt the
- * readiness mirror. Refused with EOPNOTSUPP rather than half-working. */
-static int shim_no_dup(void)
+/* A duplicate of a ustack socket is a kernel duplicate of its descriptor
+ * (the same socketpair end: the same readiness, its own FD_CLOEXEC) that
+ * the front knows as a second name of the socket (ust_front_dup): close of
+ * one name keeps the socket, close of the last closes it. */
+static int adopt_dup(int fd, int nfd)
 {
-    errno = EOPNOTSUPP;
+    if (nfd < 0)
+        return -1;
+    struct ust_front *f = atomic_load(&shim.front);
+    shim_enter();
+    int r = ust_front_dup(f, fd, nfd);
+    shim_leave();
+    if (r == 0 && shim_fd_set(nfd, shim_fd_flags(fd)) == 0)
+        return nfd;
+    int saved = r < 0 ? errno : EMFILE;
+    shim_enter();
+    if (r == 0)
+        ust_front_close(f, nfd);
+    else
+        SHIM_REAL(close)(nfd);
+    shim_leave();
+    errno = saved;
     return -1;
 }
 
@@ -156,30 +201,41 @@ EXPORT int dup(int fd)
 {
     int kind = shim_fd_kind(fd);
     if (kind != 0)
-        return kind < 0 ? -1 : shim_no_dup();
+        return kind < 0 ? -1 : adopt_dup(fd, SHIM_REAL(dup)(fd));
     return SHIM_REAL(dup)(fd);
 }
 
-/* dup2/dup3 onto a ustack socket close it first, as the kernel closes
- * newfd; from one, refused as dup is. */
+/* dup2/dup3 onto a ustack socket close that name first, as the kernel
+ * closes newfd (not atomically here: another thread's socket() may take
+ * the number in between). 1: oldfd is a ustack socket. */
 static int dup_onto(int oldfd, int newfd)
 {
     int kind = shim_fd_kind(oldfd);
-    if (kind != 0)
-        return kind < 0 ? -1 : shim_no_dup();
+    if (kind < 0)
+        return -1;
     if (oldfd != newfd && shim_fd_kind(newfd) != 0)
         (void)close(newfd);
-    return 0;
+    return kind;
 }
 
 EXPORT int dup2(int oldfd, int newfd)
 {
-    return dup_onto(oldfd, newfd) < 0 ? -1 : SHIM_REAL(dup2)(oldfd, newfd);
+    int kind = dup_onto(oldfd, newfd);
+    if (kind <= 0 || oldfd == newfd)
+        return kind < 0 ? -1 : SHIM_REAL(dup2)(oldfd, newfd);
+    return adopt_dup(oldfd, SHIM_REAL(dup2)(oldfd, newfd));
 }
 
 EXPORT int dup3(int oldfd, int newfd, int flags)
 {
-    return dup_onto(oldfd, newfd) < 0 ? -1 : SHIM_REAL(dup3)(oldfd, newfd, flags);
+    if (oldfd == newfd) {
+        errno = EINVAL; /* dup3(2) */
+        return -1;
+    }
+    int kind = dup_onto(oldfd, newfd);
+    if (kind <= 0)
+        return kind < 0 ? -1 : SHIM_REAL(dup3)(oldfd, newfd, flags);
+    return adopt_dup(oldfd, SHIM_REAL(dup3)(oldfd, newfd, flags));
 }
 
 static int set_nonblock(int fd, bool on)
@@ -194,15 +250,16 @@ static int set_nonblock(int fd, bool on)
     return r;
 }
 
-/* F_GETFL/F_SETFL see the front socket's O_NONBLOCK; everything else
- * (FD_CLOEXEC, locks) is the kernel descriptor's; F_DUPFD is refused as dup. */
+/* F_GETFL/F_SETFL see the front socket's O_NONBLOCK (shared with its
+ * duplicates, as the kernel shares it); F_DUPFD makes a duplicate as dup
+ * does; everything else (FD_CLOEXEC, locks) is the kernel descriptor's. */
 static int do_fcntl(int (*real)(int, int, ...), int fd, int cmd, void *arg)
 {
     int kind = shim_fd_kind(fd);
     if (kind < 0)
         return -1;
     if (kind > 0 && (cmd == F_DUPFD || cmd == F_DUPFD_CLOEXEC))
-        return shim_no_dup();
+        return adopt_dup(fd, real(fd, cmd, arg));
     if (kind == 0 || (cmd != F_GETFL && cmd != F_SETFL))
         return real(fd, cmd, arg);
     if (cmd == F_SETFL)
@@ -210,7 +267,13 @@ static int do_fcntl(int (*real)(int, int, ...), int fd, int cmd, void *arg)
     int fl = real(fd, F_GETFL);
     if (fl < 0)
         return fl;
-    return (fl & ~O_NONBLOCK) | (shim_fd_flags(fd) & SHIM_FD_NONBLOCK ? O_NONBLOCK : 0);
+    struct ust_front *f = atomic_load(&shim.front);
+    shim_enter();
+    int nb = ust_front_nonblock(f, fd);
+    shim_leave();
+    if (nb < 0)
+        return -1;
+    return (fl & ~O_NONBLOCK) | (nb ? O_NONBLOCK : 0);
 }
 
 EXPORT int fcntl(int fd, int cmd, ...)

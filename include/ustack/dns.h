@@ -42,6 +42,7 @@
 
 #include <netdb.h>
 #include <poll.h>
+#include <sys/socket.h>
 
 #include "export.h"
 #include "types.h"
@@ -58,6 +59,16 @@ struct addrinfo;
 UST_API int ust_getaddrinfo(struct ust_stack *st, const char *node, const char *service,
                             const struct addrinfo *hints, struct addrinfo **res);
 UST_API void ust_freeaddrinfo(struct addrinfo *res);
+/* getnameinfo(3) for AF_INET: the host is the first name of the first
+ * hosts-file line (cfg.dns_hosts) with the address, else the address in
+ * dotted decimal (NI_NAMEREQD: EAI_NONAME instead; no PTR query is sent);
+ * the service the name of a well-known port above, else its number.
+ * NI_NUMERICHOST, NI_NUMERICSERV, NI_NOFQDN, NI_NAMEREQD, NI_DGRAM;
+ * EAI_FAMILY for another family or a short salen, EAI_OVERFLOW when a
+ * buffer is too small, EAI_NONAME when neither host nor serv is asked. */
+UST_API int ust_getnameinfo(struct ust_stack *st, const struct sockaddr *sa, socklen_t salen,
+                            char *host, socklen_t hostlen, char *serv, socklen_t servlen,
+                            int flags);
 UST_API const char *ust_gai_strerror(int err);
 
 /* Starts a lookup: 0 or an EAI_* code when it is already decided (numeric,

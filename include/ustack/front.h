@@ -73,9 +73,15 @@
  * connection fails after some were queued; SO_RCVTIMEO bounds recv and
  * accept, SO_SNDTIMEO send and connect (connect then fails with
  * EINPROGRESS); expiry gives EAGAIN. O_NONBLOCK (SOCK_NONBLOCK in type or
- * flags, ust_front_set_nonblock) and MSG_DONTWAIT never wait. Unlike
- * the kernel, a front call is never interrupted by a signal (no EINTR:
- * as with SA_RESTART). Closing a socket wakes every thread blocked on
+ * flags, ust_front_set_nonblock) and MSG_DONTWAIT never wait. A call
+ * waits in poll() on its descriptor, so a signal handler that runs in the
+ * waiting thread interrupts it as it interrupts the kernel's socket calls
+ * (signal(7)): EINTR (or the count a send had queued), except that the
+ * call goes on waiting when it has no SO_RCVTIMEO/SO_SNDTIMEO and every
+ * installed handler has SA_RESTART (poll does not tell which signal ran,
+ * so one handler without SA_RESTART makes every signal interrupt). A
+ * connect so interrupted goes on in the background (EALREADY, then the
+ * result by SO_ERROR), as Linux's. Closing a socket wakes every thread blocked on
  * it: their calls fail with EBADF (Linux leaves them blocked until the
  * connection ends; EBADF is what they would get a moment later). The
  * kernel descriptor is closed when the last of those calls has returned,
@@ -146,7 +152,15 @@ UST_API int ust_front_getsockname(struct ust_front *f, int fd, struct sockaddr *
 UST_API int ust_front_getpeername(struct ust_front *f, int fd, struct sockaddr *addr,
                                   socklen_t *len);
 /* O_NONBLOCK of the front socket (the kernel descriptor's own flag is not
- * it: leave that alone). */
+ * it: leave that alone), shared by its duplicates as the kernel shares it;
+ * ust_front_nonblock reads it (1 or 0). */
 UST_API int ust_front_set_nonblock(struct ust_front *f, int fd, bool on);
+UST_API int ust_front_nonblock(struct ust_front *f, int fd);
+/* newfd, a kernel duplicate of front socket fd (dup(2), dup2, F_DUPFD:
+ * made by the caller), becomes a second name of the same socket, usable
+ * in every call. ust_front_close of one name closes only that descriptor;
+ * the close of the last name closes the socket. EBADF when newfd already
+ * names a front socket. */
+UST_API int ust_front_dup(struct ust_front *f, int fd, int newfd);
 
 #endif

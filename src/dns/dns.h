@@ -50,6 +50,10 @@ int dns_cache_put(struct dns_cache *c, unsigned cap, const struct dns_cache_entr
                   uint32_t ttl_s, ust_time_t now, bool *evicted);
 void dns_cache_free(struct dns_cache *c);
 
+/* The name of a well-known port in gai.c's table (the same for TCP and
+ * UDP there), NULL when it has none. */
+const char *dns_service_name(uint16_t port);
+
 /* ---- hosts file (hosts.c): parsing is separate from reading the file ---- */
 /* Looks `name` up in the text of a hosts(5) file: IPv4 lines only (IPv6
  * lines are skipped until the stack has IPv6), '#' comments, names
@@ -62,5 +66,9 @@ unsigned dns_hosts_lookup(const char *text, size_t len, const char *name, uint32
  * the file cannot be read. */
 unsigned dns_hosts_file_lookup(const char *path, const char *name, uint32_t *addr, unsigned max,
                                char canon[DNS_NAME_TEXT]);
+/* The reverse: the first name of the first line with address addr (host
+ * order); false when no line has it (or the file cannot be read). */
+bool dns_hosts_reverse(const char *text, size_t len, uint32_t addr, char name[DNS_NAME_TEXT]);
+bool dns_hosts_file_reverse(const char *path, uint32_t addr, char name[DNS_NAME_TEXT]);
 
 #endif

@@ -23,6 +23,14 @@ static const struct { const char *name; uint16_t port; } services[] = {
     {"imap", 143},  {"https", 443}, {"iperf3", 5201},
 };
 
+const char *dns_service_name(uint16_t port)
+{
+    for (size_t i = 0; i < sizeof(services) / sizeof(services[0]); i++)
+        if (services[i].port == port)
+            return services[i].name;
+    return NULL;
+}
+
 static int parse_service(const char *s, int flags, uint16_t *port)
 {
     *port = 0;

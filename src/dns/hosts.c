@@ -92,16 +92,55 @@ unsigned dns_hosts_lookup(const char *text, size_t len, const char *name, uint32
     return n;
 }
 
-unsigned dns_hosts_file_lookup(const char *path, const char *name, uint32_t *addr, unsigned max,
-                               char canon[DNS_NAME_TEXT])
+/* The first name of the first line for address `addr` (host order):
+ * the reverse of a lookup, as getnameinfo(3) reads hosts(5). */
+bool dns_hosts_reverse(const char *text, size_t len, uint32_t addr, char name[DNS_NAME_TEXT])
+{
+    const char *p = text, *end = text + len;
+    while (p < end) {
+        const char *eol = memchr(p, '\n', (size_t)(end - p));
+        if (!eol)
+            eol = end;
+        char field[DNS_NAME_TEXT];
+        ust_ip4_t a;
+        const char *q = p;
+        if (next_field(&q, eol, field, sizeof(field)) && ust_ip4_parse(field, &a) == UST_OK &&
+            a == addr && next_field(&q, eol, field, sizeof(field)) && field[0]) {
+            snprintf(name, DNS_NAME_TEXT, "%s", field);
+            return true;
+        }
+        p = eol + 1;
+    }
+    return false;
+}
+
+/* The hosts file's text (at most 1 MiB), NULL when it cannot be read. */
+static char *hosts_read(const char *path, size_t *len)
 {
     FILE *f = path && path[0] ? fopen(path, "r") : NULL;
     if (!f)
-        return 0;
+        return NULL;
     char *text = malloc(HOSTS_MAX_BYTES);
-    size_t len = text ? fread(text, 1, HOSTS_MAX_BYTES, f) : 0;
+    *len = text ? fread(text, 1, HOSTS_MAX_BYTES, f) : 0;
     fclose(f);
+    return text;
+}
+
+unsigned dns_hosts_file_lookup(const char *path, const char *name, uint32_t *addr, unsigned max,
+                               char canon[DNS_NAME_TEXT])
+{
+    size_t len = 0;
+    char *text = hosts_read(path, &len);
     unsigned n = text ? dns_hosts_lookup(text, len, name, addr, max, canon) : 0;
     free(text);
     return n;
+}
+
+bool dns_hosts_file_reverse(const char *path, uint32_t addr, char name[DNS_NAME_TEXT])
+{
+    size_t len = 0;
+    char *text = hosts_read(path, &len);
+    bool found = text && dns_hosts_reverse(text, len, addr, name);
+    free(text);
+    return found;
 }

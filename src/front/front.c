@@ -207,6 +207,10 @@ void ust_front_free(struct ust_front *f)
         struct front_sock *fs = f->socks[i];
         if (!fs)
             continue;
+        if (fs->names > 1) {
+            front_sock_unname(f, fs, (int)i); /* the last name closes it */
+            continue;
+        }
         ust_close(f->st, fs->ufd);
         front_sock_drop(f, fs); /* the other end closes: POLLHUP */
         front_sock_put(f, fs);  /* no calls run: closes the descriptor */

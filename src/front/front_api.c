@@ -5,6 +5,7 @@
  * loops in src/socket/socket.c. */
 #include <errno.h>
 #include <poll.h>
+#include <signal.h>
 #include <time.h>
 
 #include "front_impl.h"
@@ -38,18 +39,93 @@ static ust_time_t deadline_of(ust_time_t timeo)
     return timeo ? ust_clock_monotonic() + timeo : UST_TIME_NEVER;
 }
 
+/* Does the descriptor already show `want` (the doorbell or end of stream
+ * for POLLIN, an open gate or hang-up for POLLOUT)? */
+static bool mirror_shows(const struct front_sock *fs, short want)
+{
+    if (want == POLLIN)
+        return fs->bell_rung || fs->rd_shut || fs->hup;
+    return !fs->gate_shut || fs->hup;
+}
+
+/* Signals a fault raises in the faulting thread, never in one blocked in
+ * a system call: their handlers (a sanitizer's, a runtime's) cannot have
+ * interrupted the wait. */
+static bool fault_signal(int sig)
+{
+    return sig == SIGSEGV || sig == SIGBUS || sig == SIGFPE || sig == SIGILL ||
+           sig == SIGTRAP || sig == SIGSYS;
+}
+
+/* Would the kernel restart a socket call a signal handler interrupted?
+ * Only with SA_RESTART and no timeout on the socket (signal(7),
+ * "Interruption of system calls"). poll() does not say which signal ran,
+ * so the call is restarted only while no handler without SA_RESTART is
+ * installed for any signal (fault signals aside). */
+static bool restart_after_signal(ust_time_t deadline)
+{
+    if (deadline != UST_TIME_NEVER)
+        return false;
+    for (int sig = 1; sig < NSIG; sig++) {
+        struct sigaction sa;
+        if (sig == SIGKILL || sig == SIGSTOP || fault_signal(sig) ||
+            sigaction(sig, NULL, &sa) != 0)
+            continue; /* glibc's own signals (32, 33) answer EINVAL */
+        bool handled = (sa.sa_flags & SA_SIGINFO) ? sa.sa_sigaction != NULL
+                                                  : sa.sa_handler != SIG_DFL &&
+                                                        sa.sa_handler != SIG_IGN;
+        if (handled && !(sa.sa_flags & SA_RESTART))
+            return false;
+    }
+    return true;
+}
+
+/* Sleeps in ppoll() on the socket's kernel descriptor (the lock released)
+ * until the mirror shows `want`, the deadline passes or a signal handler
+ * runs in this thread: EINTR unless the kernel would restart the call. */
+static int wait_fd(struct ust_front *f, int fd, short want, ust_time_t deadline)
+{
+    struct timespec ts, *tsp = NULL;
+    if (deadline != UST_TIME_NEVER) {
+        ust_time_t now = ust_clock_monotonic();
+        ust_time_t d = deadline > now ? deadline - now : 0;
+        ts.tv_sec = (time_t)(d / UST_SEC);
+        ts.tv_nsec = (long)(d % UST_SEC);
+        tsp = &ts;
+    }
+    pthread_mutex_unlock(&f->lock);
+    struct pollfd p = {.fd = fd, .events = want};
+    int r = ppoll(&p, 1, tsp, NULL);
+    bool interrupted = r < 0 && errno == EINTR && !restart_after_signal(deadline);
+    pthread_mutex_lock(&f->lock);
+    if (interrupted)
+        return EINTR;
+    return r > 0 && (p.revents & POLLNVAL) ? EBADF : 0;
+}
+
 /* Sleeps until the socket's readiness moves past seq. Returns 0 (retry),
- * EAGAIN at the deadline, EBADF when the socket was closed. */
+ * EAGAIN at the deadline, EBADF when the socket was closed, EINTR when a
+ * signal handler interrupted it. While the descriptor does not show
+ * `want`, the wait is a poll() on it, which a signal interrupts as it
+ * interrupts the kernel's own socket calls; otherwise (a socket readable
+ * by the mirror but whose call still would block, e.g. only an urgent
+ * byte) on the condition variable, so that the wait never spins. */
 static int wait_change(struct front_sock *fs, struct ust_front *f, uint64_t seq,
-                       ust_time_t deadline)
+                       ust_time_t deadline, int fd, short want)
 {
     while (fs->seq == seq && !fs->closed) {
+        if (deadline != UST_TIME_NEVER && ust_clock_monotonic() >= deadline)
+            return EAGAIN;
+        if (!mirror_shows(fs, want)) {
+            int e = wait_fd(f, fd, want, deadline);
+            if (e)
+                return e;
+            continue;
+        }
         if (deadline == UST_TIME_NEVER) {
             pthread_cond_wait(&fs->cond, &f->lock);
             continue;
         }
-        if (ust_clock_monotonic() >= deadline)
-            return EAGAIN;
         struct timespec ts = {.tv_sec = (time_t)(deadline / UST_SEC),
                               .tv_nsec = (long)(deadline % UST_SEC)};
         pthread_cond_timedwait(&fs->cond, &f->lock, &ts);
@@ -99,8 +175,25 @@ int ust_front_shutdown(struct ust_front *f, int fd, int how)
 
 int ust_front_close(struct ust_front *f, int fd)
 {
-    struct front_msg m = {.op = FOP_CLOSE};
+    struct front_msg m = {.op = FOP_CLOSE, .a = fd};
     return simple_call(f, fd, &m);
+}
+
+int ust_front_dup(struct ust_front *f, int fd, int newfd)
+{
+    struct front_sock *fs = enter(f, fd);
+    if (!fs)
+        return -1;
+    int rc = front_sock_name(f, fs, newfd);
+    return (int)leave(f, fs, rc, errno);
+}
+
+int ust_front_nonblock(struct ust_front *f, int fd)
+{
+    struct front_sock *fs = enter(f, fd);
+    if (!fs)
+        return -1;
+    return (int)leave(f, fs, fs->nonblock, 0);
 }
 
 int ust_front_setsockopt(struct ust_front *f, int fd, int level, int name, const void *val,
@@ -159,11 +252,11 @@ int ust_front_run(struct ust_front *f, ust_front_fn fn, void *ctx)
 /* A blocking connect the stack started: wait until the socket is
  * writable or failed, then its pending error decides (socket.c's
  * connect_wait). SO_SNDTIMEO expiry: EINPROGRESS, as Linux. */
-static int connect_wait(struct ust_front *f, struct front_sock *fs)
+static int connect_wait(struct ust_front *f, struct front_sock *fs, int fd)
 {
     ust_time_t deadline = deadline_of(fs->sndtimeo);
     while (!(fs->mask & (POLLOUT | POLLERR | POLLHUP))) {
-        int e = wait_change(fs, f, fs->seq, deadline);
+        int e = wait_change(fs, f, fs->seq, deadline, fd, POLLOUT);
         if (e)
             return leave(f, fs, -1, e == EAGAIN ? EINPROGRESS : e);
     }
@@ -187,7 +280,7 @@ int ust_front_connect(struct ust_front *f, int fd, const struct sockaddr *addr, 
     struct front_msg m = {.op = FOP_CONNECT, .fs = fs, .in = addr, .inlen = len};
     front_call(f, &m);
     if (m.ret < 0 && m.err == EINPROGRESS && !fs->nonblock)
-        return connect_wait(f, fs);
+        return connect_wait(f, fs, fd);
     return (int)leave(f, fs, m.ret, m.err);
 }
 
@@ -208,7 +301,7 @@ int ust_front_accept(struct ust_front *f, int fd, struct sockaddr *addr, socklen
         front_call(f, &m);
         if (m.ret >= 0 || m.err != EAGAIN || fs->nonblock)
             return (int)leave(f, fs, m.ret, m.err);
-        int e = wait_change(fs, f, m.seq, deadline);
+        int e = wait_change(fs, f, m.seq, deadline, fd, POLLIN);
         if (e)
             return (int)leave(f, fs, -1, e);
     }
@@ -241,7 +334,7 @@ ssize_t ust_front_sendto(struct ust_front *f, int fd, const void *buf, size_t le
             return leave(f, fs, (ssize_t)done, 0); /* the error stays pending */
         if (m.ret > 0)
             continue; /* took some: try the rest before sleeping */
-        int e = wait_change(fs, f, m.seq, deadline);
+        int e = wait_change(fs, f, m.seq, deadline, fd, POLLOUT);
         if (e)
             return leave(f, fs, done ? (ssize_t)done : -1, e);
     }
@@ -267,7 +360,7 @@ ssize_t ust_front_recvfrom(struct ust_front *f, int fd, void *buf, size_t len, i
         front_call(f, &m);
         if (m.ret >= 0 || m.err != EAGAIN || nonblock)
             return leave(f, fs, m.ret, m.err);
-        int e = wait_change(fs, f, m.seq, deadline);
+        int e = wait_change(fs, f, m.seq, deadline, fd, POLLIN);
         if (e)
             return leave(f, fs, -1, e);
     }

@@ -92,6 +92,9 @@ void front_exec(struct ust_front *f, struct front_msg *m)
     } else if (m->fs->closed) {
         errno = EBADF; /* closed by another thread since the call began */
         m->ret = -1;
+    } else if (m->op == FOP_CLOSE && m->fs->names > 1) {
+        front_sock_unname(f, m->fs, m->a); /* a duplicate remains open */
+        m->ret = 0;
     } else if (m->op == FOP_CLOSE) {
         m->ret = ust_close(f->st, m->fs->ufd);
         front_sock_drop(f, m->fs);

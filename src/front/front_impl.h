@@ -29,6 +29,7 @@ struct front_sock {
     bool rd_shut, hup; /* bell_fd shut down for writing / both ways */
     uint64_t seq;      /* bumped when mask changes: blocked calls retry */
     unsigned users;    /* calls in progress holding this socket */
+    unsigned names;    /* descriptors naming it: fd and its duplicates (ust_front_dup) */
     pthread_cond_t cond; /* blocked calls sleep here (with the core lock) */
 };
 
@@ -80,6 +81,8 @@ struct ust_front {
 /* front_sock.c: the table and the readiness mirror */
 struct front_sock *front_sock_new(struct ust_front *f, int ufd, int flags);
 void front_sock_drop(struct ust_front *f, struct front_sock *fs);
+int front_sock_name(struct ust_front *f, struct front_sock *fs, int fd);
+void front_sock_unname(struct ust_front *f, struct front_sock *fs, int fd);
 void front_sock_put(struct ust_front *f, struct front_sock *fs);
 struct front_sock *front_sock_get(struct ust_front *f, int fd);
 void front_mirror(struct ust_front *f, struct front_sock *fs);

@@ -20,11 +20,11 @@
 
 static const unsigned char front_gate[FRONT_GATE_BYTES];
 
-static int table_put(struct ust_front *f, struct front_sock *fs)
+static int table_put(struct ust_front *f, int fd, struct front_sock *fs)
 {
-    if ((unsigned)fs->fd >= f->nsocks) {
+    if ((unsigned)fd >= f->nsocks) {
         unsigned n = f->nsocks ? f->nsocks : 64;
-        while (n <= (unsigned)fs->fd)
+        while (n <= (unsigned)fd)
             n *= 2;
         struct front_sock **v = realloc(f->socks, n * sizeof(*v));
         if (!v)
@@ -33,7 +33,7 @@ static int table_put(struct ust_front *f, struct front_sock *fs)
         f->socks = v;
         f->nsocks = n;
     }
-    f->socks[fs->fd] = fs;
+    f->socks[fd] = fs;
     return 0;
 }
 
@@ -67,13 +67,14 @@ struct front_sock *front_sock_new(struct ust_front *f, int ufd, int flags)
     fs->fd = sv[0];
     fs->bell_fd = sv[1];
     fs->ufd = ufd;
+    fs->names = 1;
     fs->nonblock = (flags & SOCK_NONBLOCK) != 0;
     pthread_condattr_t ca;
     pthread_condattr_init(&ca);
     pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
     int rc = pthread_cond_init(&fs->cond, &ca);
     pthread_condattr_destroy(&ca);
-    if (rc != 0 || table_put(f, fs) < 0) {
+    if (rc != 0 || table_put(f, fs->fd, fs) < 0) {
         if (rc == 0)
             pthread_cond_destroy(&fs->cond);
         close(sv[0]);
@@ -103,6 +104,34 @@ void front_sock_drop(struct ust_front *f, struct front_sock *fs)
     fs->closed = true;
     fs->seq++;
     pthread_cond_broadcast(&fs->cond);
+}
+
+/* fd, a kernel duplicate of one of fs's descriptors, names fs too. */
+int front_sock_name(struct ust_front *f, struct front_sock *fs, int fd)
+{
+    if (fd < 0 || ((unsigned)fd < f->nsocks && f->socks[fd])) {
+        errno = EBADF;
+        return -1;
+    }
+    if (table_put(f, fd, fs) < 0) {
+        errno = ENOMEM;
+        return -1;
+    }
+    fs->names++;
+    return 0;
+}
+
+/* One of several names closed: the socket lives on under the others. The
+ * handle (fs->fd: the mirror's sends and receives, the final close) moves
+ * to another name when it is the one closed. */
+void front_sock_unname(struct ust_front *f, struct front_sock *fs, int fd)
+{
+    f->socks[fd] = NULL;
+    fs->names--;
+    for (unsigned i = 0; fs->fd == fd && i < f->nsocks; i++)
+        if (f->socks[i] == fs)
+            fs->fd = (int)i;
+    close(fd);
 }
 
 struct front_sock *front_sock_get(struct ust_front *f, int fd)

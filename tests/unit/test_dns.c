@@ -271,6 +271,28 @@ static void test_hosts_parser(void **state)
     assert_int_equal(dns_hosts_lookup(text, strlen(text), "web.example.test", addr, 1, canon), 1);
 }
 
+/* The reverse (getnameinfo): the first name of the first line with the
+ * address; comments, IPv6 and garbage lines never answer. */
+static void test_hosts_reverse(void **state)
+{
+    (void)state;
+    const char text[] = "# 198.51.100.9 commented\n"
+                        "::1 localhost\n"
+                        "198.51.100.7  web.example.test  web\n"
+                        "198.51.100.7  second.example.test\n"
+                        "198.51.100.8\n"
+                        "  198.51.100.9 other # web\n";
+    char name[DNS_NAME_TEXT] = "";
+    assert_true(dns_hosts_reverse(text, strlen(text), 0xc6336407, name));
+    assert_string_equal(name, "web.example.test");
+    assert_true(dns_hosts_reverse(text, strlen(text), 0xc6336409, name));
+    assert_string_equal(name, "other");
+    assert_false(dns_hosts_reverse(text, strlen(text), 0xc6336408, name)); /* no name */
+    assert_false(dns_hosts_reverse(text, strlen(text), 0x7f000001, name));
+    assert_string_equal(dns_service_name(80), "http");
+    assert_null(dns_service_name(8080));
+}
+
 static void test_cache_ttl_and_eviction(void **state)
 {
     (void)state;
@@ -327,6 +349,7 @@ int main(void)
         cmocka_unit_test(test_truncated_and_name_case),
         cmocka_unit_test(test_name_encode_limits),
         cmocka_unit_test(test_hosts_parser),
+        cmocka_unit_test(test_hosts_reverse),
         cmocka_unit_test(test_cache_ttl_and_eviction),
         cmocka_unit_test(test_resolv_conf),
     };

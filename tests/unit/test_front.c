@@ -12,9 +12,11 @@
 #include <errno.h>
 #include <poll.h>
 #include <pthread.h>
+#include <signal.h>
 #include <string.h>
 #include <sys/epoll.h>
 #include <sys/time.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "ustack/front.h"
@@ -612,6 +614,101 @@ static void test_udp_and_bad_descriptors(void **state)
     ust_front_free(f);
 }
 
+/* Duplicates (ust_front_dup) name the same socket: closing the original
+ * keeps it, O_NONBLOCK is shared, the last close ends the connection, and
+ * ust_front_free closes a socket still open under two names. */
+static void test_dup_names_one_socket(void **state)
+{
+    (void)state;
+    struct ust_front *f = front_up(false);
+    int l = listener(f, 7012, 0), c, s;
+    tcp_pair(f, l, 7012, &c, &s);
+    int d = dup(c);
+    assert_true(d >= 0);
+    assert_int_equal(ust_front_dup(f, c, d), 0);
+    assert_int_equal(ust_front_dup(f, c, d), -1); /* d names a socket already */
+    assert_int_equal(errno, EBADF);
+    assert_int_equal(ust_front_set_nonblock(f, d, true), 0);
+    assert_int_equal(ust_front_nonblock(f, c), 1);
+    assert_int_equal(ust_front_set_nonblock(f, c, false), 0);
+    assert_int_equal(ust_front_close(f, c), 0);
+    assert_int_equal(ust_front_send(f, d, "y", 1, 0), 1);
+    char b = 0;
+    assert_int_equal(ust_front_recv(f, s, &b, 1, 0), 1);
+    assert_int_equal(b, 'y');
+    struct pollfd p = {.fd = d, .events = POLLIN};
+    assert_int_equal(ust_front_send(f, s, "z", 1, 0), 1);
+    assert_int_equal(poll(&p, 1, LONG_MS), 1); /* the duplicate shows readiness */
+    assert_int_equal(ust_front_recv(f, d, &b, 1, 0), 1); /* unread data would make a RST */
+    assert_int_equal(ust_front_close(f, d), 0);
+    assert_int_equal(ust_front_recv(f, s, &b, 1, 0), 0); /* the last name: FIN */
+    int d2 = dup(s);
+    assert_int_equal(ust_front_dup(f, s, d2), 0);
+    ust_front_free(f);
+}
+
+static volatile sig_atomic_t handled_signals;
+static void count_signal(int sig)
+{
+    (void)sig;
+    handled_signals++;
+}
+
+struct interrupted {
+    struct blocked b;
+    volatile bool done;
+};
+
+static void *recv_until_done(void *arg)
+{
+    struct interrupted *in = arg;
+    recv_thread(&in->b);
+    in->done = true;
+    return NULL;
+}
+
+/* Sends SIGUSR1 to t every millisecond until it returned or, with
+ * `until_handled`, until that many signals were handled. */
+static void pester(pthread_t t, struct interrupted *in, int until_handled)
+{
+    struct timespec ms = {0, 1000 * 1000};
+    for (int i = 0; i < LONG_MS && !in->done; i++) {
+        if (until_handled && handled_signals >= until_handled)
+            return;
+        pthread_kill(t, SIGUSR1);
+        nanosleep(&ms, NULL);
+    }
+}
+
+/* A handler without SA_RESTART interrupts a blocked recv (EINTR); with
+ * SA_RESTART the recv goes on waiting through handled signals (signal(7)). */
+static void test_signal_interrupts_wait(void **state)
+{
+    (void)state;
+    struct ust_front *f = front_up(false);
+    int l = listener(f, 7013, 0), c, s;
+    tcp_pair(f, l, 7013, &c, &s);
+    set_timeo(f, c, SO_RCVTIMEO, 0);
+    for (int restart = 0; restart < 2; restart++) {
+        struct sigaction sa = {.sa_handler = count_signal, .sa_flags = restart ? SA_RESTART : 0};
+        sigemptyset(&sa.sa_mask);
+        assert_int_equal(sigaction(SIGUSR1, &sa, NULL), 0);
+        handled_signals = 0;
+        struct interrupted in = {.b = {.f = f, .fd = c}};
+        pthread_t t;
+        assert_int_equal(pthread_create(&t, NULL, recv_until_done, &in), 0);
+        pester(t, &in, restart ? 3 : 0);
+        if (restart)
+            assert_int_equal(ust_front_send(f, s, "r", 1, 0), 1);
+        pthread_join(t, NULL);
+        assert_true(handled_signals >= 1);
+        assert_int_equal(in.b.ret, restart ? 1 : -1);
+        assert_int_equal(restart ? in.b.byte : in.b.err, restart ? 'r' : EINTR);
+    }
+    signal(SIGUSR1, SIG_DFL);
+    ust_front_free(f);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -629,6 +726,8 @@ int main(void)
         cmocka_unit_test(test_epoll_edges_not_lost),
         cmocka_unit_test(test_fin_and_hup_on_descriptor),
         cmocka_unit_test(test_udp_and_bad_descriptors),
+        cmocka_unit_test(test_dup_names_one_socket),
+        cmocka_unit_test(test_signal_interrupts_wait),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
