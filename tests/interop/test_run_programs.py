@@ -179,7 +179,7 @@ http {{
 """
 
 
-def nginx_conf(tmp_path, root, addr=US, sendfile="off"):
+def nginx_conf(tmp_path, root, addr=US, sendfile="on"):
     d = tmp_path / "nginx"
     d.mkdir()
     conf = d / "nginx.conf"
@@ -189,7 +189,8 @@ def nginx_conf(tmp_path, root, addr=US, sendfile="off"):
 
 def test_nginx_20mb_and_100_parallel(netns, tmp_path, ustack_bin):
     """nginx as one process (master_process off, daemon off): epoll,
-    accept4, non-blocking sockets; its files all in the test's tmp dir."""
+    accept4, non-blocking sockets, sendfile on (the shim's sendfile from
+    the file to the ustack socket); its files all in the test's tmp dir."""
     require_tool("nginx")
     require_tool("curl")
     root, body, small = payload(tmp_path)
