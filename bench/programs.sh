@@ -17,6 +17,7 @@
 #
 # usage: bench/programs.sh BUILD_DIR        (make bench runs it on build/)
 # env:   BENCH_PROG_SECS  seconds per iperf3 / bulk run (default 3)
+#        BENCH_PROG_REPS  repetitions, interleaved (default 3; medians shown)
 #        BENCH_PROG_PP    ping-pong round trips (default 20000)
 #        BENCH_PROG_AB_N  ab requests (default 20000), BENCH_PROG_AB_C concurrency (50)
 set -euo pipefail
@@ -26,6 +27,7 @@ USTACK=$BUILD/ustack
 BT=$BUILD/bench/bench_tcp
 LP=$BUILD/bench/linux_peer
 SECS=${BENCH_PROG_SECS:-3}
+REPS=${BENCH_PROG_REPS:-3}
 PP=${BENCH_PROG_PP:-20000}
 AB_N=${BENCH_PROG_AB_N:-20000}
 AB_C=${BENCH_PROG_AB_C:-50}
@@ -96,46 +98,57 @@ print("%.2f" % (d["end"]["sum_received"]["bits_per_second"] / 1e9))
 EOF
 }
 
-echo "bench/programs: iperf3 (6 x ${SECS} s) ..." >&2
+echo "bench/programs: iperf3 ($REPS x 6 x ${SECS} s) ..." >&2
 declare -A R
-for dir in fwd rev; do
-    rev=(); [ $dir = rev ] && rev=(-R)
-    link; next_port
-    start_bg "shim-$dir-s" "$NS_TAP" "$USTACK" run "${LINK[@]}" -- iperf3 -s -1 -4 -p $PORT
-    R[ip_shim_$dir]=$(iperf3_client "shim-$dir" "$NS_TAP" $U_ADDR "${rev[@]}")
-    wait_server
-    link; next_port
-    start_server "own-$dir-s" "$NS_TAP" "$USTACK" serve "${LINK[@]}" --iperf3 $PORT || die "$BENCH_ERR"
-    R[ip_own_$dir]=$(iperf3_client "own-$dir" "$NS_TAP" $U_ADDR "${rev[@]}")
-    stop_server
-    next_port
-    start_bg "lin-$dir-s" "$NS_B" iperf3 -s -1 -p $PORT
-    R[ip_lin_$dir]=$(iperf3_client "lin-$dir" "$NS_A" $B_ADDR "${rev[@]}")
-    wait_server
+# add KEY VALUE: one more measurement of KEY (space-separated in R[KEY]).
+add() { R[$1]="${R[$1]:-} $2"; }
+for r in $(seq "$REPS"); do
+    for dir in fwd rev; do
+        rev=(); [ $dir = rev ] && rev=(-R)
+        link; next_port
+        start_bg "shim-$dir-$r-s" "$NS_TAP" "$USTACK" run "${LINK[@]}" -- iperf3 -s -1 -4 -p $PORT
+        v=$(iperf3_client "shim-$dir-$r" "$NS_TAP" $U_ADDR "${rev[@]}")
+        add ip_shim_$dir "$v"
+        wait_server
+        link; next_port
+        start_server "own-$dir-$r-s" "$NS_TAP" "$USTACK" serve "${LINK[@]}" --iperf3 $PORT ||
+            die "$BENCH_ERR"
+        v=$(iperf3_client "own-$dir-$r" "$NS_TAP" $U_ADDR "${rev[@]}")
+        add ip_own_$dir "$v"
+        stop_server
+        next_port
+        start_bg "lin-$dir-$r-s" "$NS_B" iperf3 -s -1 -p $PORT
+        v=$(iperf3_client "lin-$dir-$r" "$NS_A" $B_ADDR "${rev[@]}")
+        add ip_lin_$dir "$v"
+        wait_server
+    done
 done
 
 # --- the shim vs the native API, same program code ----------------------------
-echo "bench/programs: shim vs native API (ping-pong $PP, bulk 4 x ${SECS} s) ..." >&2
+echo "bench/programs: shim vs native API ($REPS x: ping-pong $PP, bulk 2 x ${SECS} s) ..." >&2
 client() { run_client "$@" || die "$BENCH_ERR"; }
-for how in native shim; do
+prog() { # the client/server program: native bench_tcp or linux_peer under ustack run
     link
-    if [ $how = native ]; then PROG=("$BT" "${LINK[@]}" --buf $BUF); else PROG=("$USTACK" run "${LINK[@]}" -- "$LP"); fi
-    next_port
-    start_server "$how-echo" "$NS_TAP" "$LP" echo $PORT || die "$BENCH_ERR"
-    client "$how-pp" "$NS_TAP" 120 "${PROG[@]}" pingpong $H_ADDR $PORT "$PP"
-    wait_server
-    link
-    if [ $how = native ]; then PROG=("$BT" "${LINK[@]}" --buf $BUF); else PROG=("$USTACK" run "${LINK[@]}" -- "$LP"); fi
-    next_port
-    start_server "$how-out-sink" "$NS_TAP" "$LP" sink $PORT || die "$BENCH_ERR"
-    client "$how-out-source" "$NS_TAP" 60 "${PROG[@]}" source $H_ADDR $PORT $BULK_BYTES "$SECS"
-    wait_server
-    link
-    if [ $how = native ]; then PROG=("$BT" "${LINK[@]}" --buf $BUF); else PROG=("$USTACK" run "${LINK[@]}" -- "$LP"); fi
-    next_port
-    start_server "$how-in-sink" "$NS_TAP" "${PROG[@]}" sink $PORT || die "$BENCH_ERR"
-    client "$how-in-source" "$NS_TAP" 60 "$LP" source $U_ADDR $PORT $BULK_BYTES "$SECS"
-    wait_server
+    if [ "$1" = native ]; then PROG=("$BT" "${LINK[@]}" --buf $BUF); else PROG=("$USTACK" run "${LINK[@]}" -- "$LP"); fi
+}
+for r in $(seq "$REPS"); do
+    for how in native shim; do
+        prog $how; next_port
+        start_server "$how-echo-$r" "$NS_TAP" "$LP" echo $PORT || die "$BENCH_ERR"
+        client "$how-pp-$r" "$NS_TAP" 120 "${PROG[@]}" pingpong $H_ADDR $PORT "$PP"
+        wait_server
+        for k in mean_us p50_us p99_us; do add "$how-pp-$k" "$(field "$how-pp-$r" $k)"; done
+        prog $how; next_port
+        start_server "$how-out-sink-$r" "$NS_TAP" "$LP" sink $PORT || die "$BENCH_ERR"
+        client "$how-out-source-$r" "$NS_TAP" 60 "${PROG[@]}" source $H_ADDR $PORT $BULK_BYTES "$SECS"
+        wait_server
+        add "$how-out" "$(field "$how-out-sink-$r" gbps)"
+        prog $how; next_port
+        start_server "$how-in-sink-$r" "$NS_TAP" "${PROG[@]}" sink $PORT || die "$BENCH_ERR"
+        client "$how-in-source-$r" "$NS_TAP" 60 "$LP" source $U_ADDR $PORT $BULK_BYTES "$SECS"
+        wait_server
+        add "$how-in" "$(field "$how-in-sink-$r" gbps)"
+    done
 done
 
 # --- nginx requests/s -----------------------------------------------------------
@@ -178,13 +191,17 @@ nginx_conf "$TMP/ng-u" $U_ADDR
 nginx_conf "$TMP/ng-l" $B_ADDR
 link
 start_bg ng-u "$NS_TAP" "$USTACK" run "${LINK[@]}" -- nginx -p "$TMP/ng-u" -e "$TMP/ng-u/error.log" -c "$TMP/ng-u/nginx.conf"
-R[ng_u]=$(ab_rps ng-u "$NS_TAP" $U_ADDR)
+v=$(ab_rps ng-u "$NS_TAP" $U_ADDR)
+add ng_u "$v"
 stop_server
 start_bg ng-l "$NS_B" nginx -p "$TMP/ng-l" -e "$TMP/ng-l/error.log" -c "$TMP/ng-l/nginx.conf"
-R[ng_l]=$(ab_rps ng-l "$NS_A" $B_ADDR)
+v=$(ab_rps ng-l "$NS_A" $B_ADDR)
+add ng_l "$v"
 stop_server
 
 # --- the table ------------------------------------------------------------------
+# med KEY: the median of KEY's measurements.
+med() { printf "%s\n" ${R[$1]} | sort -g | awk '{ v[NR] = $1 } END { print v[int((NR + 1) / 2)] }'; }
 ratio() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.2f", (b > 0 ? a / b : 0) }'; }
 row3() { # LABEL SHIM OWN LINUX UNIT
     printf "%-40s %10s %10s %10s %8s %8s  %s\n" "$1" "$2" "$3" "$4" "$(ratio "$2" "$3")" \
@@ -198,21 +215,21 @@ printf "iperf3 (Linux iperf3 -c, -t %s, receiver's rate): server under ustack ru
 printf "ustack serve --iperf3 (native API) vs iperf3 -s on Linux over veth\n\n"
 printf "%-40s %10s %10s %10s %8s %8s  %s\n" "direction" "ustack run" "native" "Linux" "run/nat" \
     "run/Lin" "unit"
-row3 "Linux -> ustack (server receives)" "${R[ip_shim_fwd]}" "${R[ip_own_fwd]}" "${R[ip_lin_fwd]}" Gbit/s
-row3 "ustack -> Linux (-R, server sends)" "${R[ip_shim_rev]}" "${R[ip_own_rev]}" "${R[ip_lin_rev]}" Gbit/s
+row3 "Linux -> ustack (server receives)" "$(med ip_shim_fwd)" "$(med ip_own_fwd)" "$(med ip_lin_fwd)" Gbit/s
+row3 "ustack -> Linux (-R, server sends)" "$(med ip_shim_rev)" "$(med ip_own_rev)" "$(med ip_lin_rev)" Gbit/s
 echo
 printf "the shim vs the native API: linux_peer under ustack run vs bench_tcp (same\n"
 printf "bench_modes.h code, stack buffers %s bytes), against linux_peer on the TAP\n\n" $BUF
 printf "%-40s %10s %10s %8s  %s\n" "scenario" "ustack run" "native" "ratio" "unit"
-row2 "1-byte ping-pong, mean" "$(field shim-pp mean_us)" "$(field native-pp mean_us)" us
-row2 "1-byte ping-pong, median" "$(field shim-pp p50_us)" "$(field native-pp p50_us)" us
-row2 "1-byte ping-pong, p99" "$(field shim-pp p99_us)" "$(field native-pp p99_us)" us
-row2 "bulk ustack -> Linux (sends)" "$(field shim-out-sink gbps)" "$(field native-out-sink gbps)" Gbit/s
-row2 "bulk Linux -> ustack (receives)" "$(field shim-in-sink gbps)" "$(field native-in-sink gbps)" Gbit/s
+row2 "1-byte ping-pong, mean" "$(med shim-pp-mean_us)" "$(med native-pp-mean_us)" us
+row2 "1-byte ping-pong, median" "$(med shim-pp-p50_us)" "$(med native-pp-p50_us)" us
+row2 "1-byte ping-pong, p99" "$(med shim-pp-p99_us)" "$(med native-pp-p99_us)" us
+row2 "bulk ustack -> Linux (sends)" "$(med shim-out)" "$(med native-out)" Gbit/s
+row2 "bulk Linux -> ustack (receives)" "$(med shim-in)" "$(med native-in)" Gbit/s
 echo
 printf "nginx (one process, sendfile on), ab -n %s -c %s, a 4 KiB file\n\n" "$AB_N" "$AB_C"
 printf "%-40s %10s %10s %8s  %s\n" "" "ustack run" "Linux" "ratio" "unit"
-row2 "requests/s" "${R[ng_u]}" "${R[ng_l]}" "req/s"
+row2 "requests/s" "$(med ng_u)" "$(med ng_l)" "req/s"
 cat <<EOF
 
 notes: ratios are the first column over the others (> 1 = ustack run faster;
@@ -221,7 +238,10 @@ program through the front's stack thread (it reads the TAP, then wakes the
 program's thread through the socket's descriptor): one thread hand-off per
 receive that the single-threaded native API does not pay; on a loaded
 machine each hand-off waits for a CPU, which shows in the tail. The same
-second thread lets the program and the stack run on both CPUs in bulk. ustack run and native rows use the TAP with MTU
-1500 and no offloads; the Linux rows a veth pair with its default offloads.
+second thread lets the program and the stack run on both CPUs in bulk.
+Medians of $REPS interleaved runs (every run: iperf3 under ustack run ${R[ip_shim_fwd]} /
+${R[ip_shim_rev]}; native ${R[ip_own_fwd]} / ${R[ip_own_rev]}; bulk shim ${R[shim-out]} /
+${R[shim-in]}, native ${R[native-out]} / ${R[native-in]}). ustack run and native rows use the
+TAP with MTU 1500 and no offloads; the Linux rows a veth pair with its default offloads.
 Load average at the end: $(cut -d' ' -f1-3 /proc/loadavg) (2 vCPUs shared).
 EOF
