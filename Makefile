@@ -38,6 +38,7 @@ bench: build
 	@bash bench/tcp.sh $(BUILD)
 	@bash bench/loss.sh $(BUILD)
 	@bash bench/queues.sh $(BUILD)
+	@bash bench/programs.sh $(BUILD)
 
 fuzz: deps
 	@bash scripts/fuzz.sh $(FUZZ_BUILD)

@@ -117,6 +117,8 @@ struct ust_front *shim_front(void);
 /* Enter/leave the front: calls made in between go to libc. leave keeps errno. */
 static inline void shim_enter(void) { shim_inside++; }
 static inline void shim_leave(void) { shim_inside--; }
+/* getsockopt(TCP_INFO) on front socket fd: Linux's struct tcp_info. */
+int shim_tcp_info(struct ust_front *f, int fd, void *val, socklen_t *len);
 /* getaddrinfo through the stack's resolver (shim_dns.c); the result is
  * freed with ust_freeaddrinfo. */
 int shim_gai(const char *node, const char *service, const struct addrinfo *hints,

@@ -4,6 +4,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <stdarg.h>
+#include <netinet/tcp.h>
 #include <string.h>
 #include <sys/ioctl.h>
 
@@ -126,6 +127,8 @@ static int reuseport_opt(int fd, bool set, void *val, socklen_t *len)
 
 EXPORT int getsockopt(int fd, int level, int name, void *val, socklen_t *len)
 {
+    if (level == IPPROTO_TCP && name == TCP_INFO && shim_fd_kind(fd) > 0)
+        return shim_tcp_info(atomic_load(&shim.front), fd, val, len);
     if (level == SOL_SOCKET && name == SO_REUSEPORT && shim_fd_kind(fd) > 0)
         return reuseport_opt(fd, false, val, len);
     ROUTE(fd, ust_front_getsockopt(F, fd, level, name, val, len),

@@ -8,7 +8,8 @@ pkgs=(cmake make gcc clang pkg-config libcmocka-dev libclang-rt-14-dev python3-p
       tshark socat iputils-ping arping iperf3 iproute2 netcat-openbsd curl procps wget
       libcjson-dev  # libcjson-dev: serve --iperf3 (optional at build time)
       liburing-dev  # liburing-dev: the TAP/TUN driver's io_uring rings (required)
-      dnsmasq-base) # dnsmasq-base: the name server of the DNS interop tests
+      dnsmasq-base  # dnsmasq-base: the name server of the DNS interop tests
+      nginx-light redis-server redis-tools apache2-utils) # programs run over `ustack run`; ab for make bench
 if [ "${1:-}" = coverage ]; then
     pkgs+=(llvm)
 fi
@@ -29,5 +30,13 @@ fi
 export DEBIAN_FRONTEND=noninteractive
 # tshark asks whether non-root users may capture; answer for it.
 echo "wireshark-common wireshark-common/install-setuid boolean false" | debconf-set-selections
+# Installing a server package (nginx, redis) must not start its system
+# service: the tests run these programs themselves, in their namespaces.
+# invoke-rc.d asks policy-rc.d; exit 101 means "do not start".
+policy=/usr/sbin/policy-rc.d
+if [ ! -e "$policy" ]; then
+    printf '#!/bin/sh\nexit 101\n' >"$policy" && chmod 755 "$policy"
+    trap 'rm -f "$policy"' EXIT
+fi
 apt-get update -qq
 apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
