@@ -37,6 +37,9 @@ struct watch {
     uint64_t plain;
     size_t max_dgram;      /* largest IP datagram handed over */
     bool bad_gso_size;     /* a super-packet with gso_size != MSS_TS */
+    ust_time_t late;       /* packets from this time on count in max_dgram_late */
+    size_t max_dgram_late;
+    uint64_t super_late;
     uint64_t bad_partial;  /* super-packets whose partial checksum a device
                               completing it (skb_checksum_help) gets wrong */
 };
@@ -79,6 +82,11 @@ static int watch_pkt(void *ctx, struct ust_dev *dev, struct pkt *p)
         if (p->len - 14 > w->max_dgram)
             w->max_dgram = p->len - 14;
         w->bad_gso_size |= p->off.gso_size != MSS_TS;
+        if (w->late && ust_stack_now(dev->st) >= w->late) {
+            w->super_late++;
+            if (p->len - 14 > w->max_dgram_late)
+                w->max_dgram_late = p->len - 14;
+        }
         assert_int_equal(p->off.gso_type, PKT_GSO_TCPV4);
         assert_int_equal(p->off.csum_partial, 1);
         w->bad_partial += !partial_csum_completes(p);
@@ -106,28 +114,42 @@ struct run {
     struct watch w;
 };
 
-/* One 4 MiB transfer A -> B, A's NIC with TSO (tso) or not, the stack's
- * cfg.tcp_tso as given; gso_max the device's limit (0: the NIC's own);
- * faults: a fault injector on A's transmit side. */
-static void transfer(struct run *r, bool tso, bool cfg_tso, uint32_t gso_max,
-                     const struct ust_dev_faults *faults)
+/* How a transfer runs. */
+struct setup {
+    bool tso;          /* A's NIC declares TSO */
+    bool cfg_tso;      /* A's cfg.tcp_tso */
+    uint32_t gso_max;  /* the NIC's limit (0: its own, 64 KiB) */
+    const struct ust_dev_faults *faults; /* a fault injector on A's transmit side */
+    double cable_loss; /* loss on A's cable, after the NIC */
+    const char *cc;    /* cfg.tcp_congestion, NULL: the default */
+    uint64_t rate_bps; /* A's cable (0: 1 Gbit/s) */
+    ust_time_t late;   /* struct watch's late */
+};
+
+/* One 4 MiB transfer A -> B over 1 Gbit/s with a 2 ms RTT. */
+static void transfer(struct run *r, const struct setup *s)
 {
     memset(r, 0, sizeof(*r));
     struct ust_config cfg;
     ust_config_default(&cfg);
-    cfg.tcp_tso = cfg_tso;
-    struct ust_sim_faults fa = {.delay = UST_MSEC, .rate_bps = 1000000000ull, .mtu = 1500};
+    cfg.tcp_tso = s->cfg_tso;
+    if (s->cc)
+        snprintf(cfg.tcp_congestion, sizeof(cfg.tcp_congestion), "%s", s->cc);
+    uint64_t rate = s->rate_bps ? s->rate_bps : 1000000000ull;
+    struct ust_sim_faults fa = {.delay = UST_MSEC, .rate_bps = rate, .mtu = 1500,
+                                .loss = s->cable_loss};
     struct ust_sim_faults fb = {.delay = UST_MSEC, .mtu = 1500};
     struct stream_pair p;
     stream_pair_up(&p, 7, &cfg, A_ADDR, B_ADDR, &fa, &fb);
-    if (tso) {
+    if (s->tso) {
         assert_int_equal(ust_sim_set_tso(p.da, true), 0);
-        if (gso_max)
-            p.da->gso_max_bytes = gso_max;
+        if (s->gso_max)
+            p.da->gso_max_bytes = s->gso_max;
         watch_install(&r->w, p.da);
+        r->w.late = s->late ? ust_sim_now(p.sim) + s->late : 0;
     }
-    if (faults)
-        assert_int_equal(ust_dev_faults_set(p.da, UST_DEV_TX, faults), 0);
+    if (s->faults)
+        assert_int_equal(ust_dev_faults_set(p.da, UST_DEV_TX, s->faults), 0);
     stream_transfer(p.sim, p.a, p.b, B_ADDR, PORT, TOTAL, 60 * UST_SEC, "tso", &r->x);
     socklen_t len = sizeof(r->info);
     assert_int_equal(ust_getsockopt(p.a, r->x.c, IPPROTO_TCP, UST_TCP_INFO, &r->info, &len), 0);
@@ -146,8 +168,8 @@ static void test_tso_transfer_same_as_without(void **state)
 {
     (void)state;
     struct run off, on;
-    transfer(&off, false, true, 0, NULL);
-    transfer(&on, true, true, 0, NULL);
+    transfer(&off, &(struct setup){.cfg_tso = true});
+    transfer(&on, &(struct setup){.tso = true, .cfg_tso = true});
     print_message("off took %lld segs %llu; on took %lld segs %llu super %llu max %zu\n", (long long)off.x.took, (unsigned long long)off.a_tcp.OutSegs, (long long)on.x.took, (unsigned long long)on.a_tcp.OutSegs, (unsigned long long)on.w.super, on.w.max_dgram);
     assert_int_equal(off.a_tcp.OutTsoPackets, 0);
     assert_true(on.a_tcp.OutTsoPackets > 0);
@@ -173,7 +195,7 @@ static void test_tso_respects_device_limit(void **state)
 {
     (void)state;
     struct run r;
-    transfer(&r, true, true, 16384, NULL);
+    transfer(&r, &(struct setup){.tso = true, .cfg_tso = true, .gso_max = 16384});
     assert_true(r.w.super > 0);
     assert_true(r.w.max_dgram <= 16384);
     assert_true(r.w.max_dgram > 2 * MSS_TS);
@@ -186,7 +208,7 @@ static void test_tso_config_off(void **state)
 {
     (void)state;
     struct run r;
-    transfer(&r, true, false, 0, NULL);
+    transfer(&r, &(struct setup){.tso = true, .cfg_tso = false});
     assert_int_equal(r.a_tcp.OutTsoPackets, 0);
     assert_int_equal(r.w.super, 0);
     assert_true(r.w.plain > 0);
@@ -202,7 +224,7 @@ static void test_tso_with_middleware_segments_in_software(void **state)
     (void)state;
     struct ust_dev_faults f = {.loss = 0.01};
     struct run r;
-    transfer(&r, true, true, 0, &f);
+    transfer(&r, &(struct setup){.tso = true, .cfg_tso = true, .faults = &f});
     assert_true(r.a_tcp.OutTsoPackets > 0);
     assert_int_equal(r.a_link.tx_gso_sw, r.a_tcp.OutTsoPackets);
     assert_true(r.a_link.tx_gso_segs >= 2 * r.a_link.tx_gso_sw);
@@ -213,6 +235,43 @@ static void test_tso_with_middleware_segments_in_software(void **state)
     assert_int_equal(r.cable.mtu_drops, 0);
 }
 
+/* Loss on the wire after the NIC: SACK, RACK and the retransmissions
+ * (single segments) work on the per-MSS records as without TSO, and the
+ * run is the same as without it, frame for frame. */
+static void test_tso_lossy_wire_same_as_without(void **state)
+{
+    (void)state;
+    struct run off, on;
+    transfer(&off, &(struct setup){.cfg_tso = true, .cable_loss = 0.02});
+    transfer(&on, &(struct setup){.tso = true, .cfg_tso = true, .cable_loss = 0.02});
+    assert_true(on.w.super > 0);
+    assert_true(on.a_tcp.RetransSegs > 0);
+    assert_int_equal(on.cable.lost, off.cable.lost);
+    assert_int_equal(on.a_tcp.RetransSegs, off.a_tcp.RetransSegs);
+    assert_int_equal(on.a_tcp.SackRetrans, off.a_tcp.SackRetrans);
+    assert_int_equal(on.cable.frames, off.cable.frames);
+    assert_int_equal(on.x.took, off.x.took);
+}
+
+/* A paced sender (BBR) on 10 Mbit/s: a super-packet is never more than
+ * the rest of the pacing burst (about 1 ms at the pacing rate, at least
+ * two segments). Once BBR has left Startup (after 1 s; the rate is then
+ * at most 1.25 x 1.25 MB/s, under 2 MSS per ms) every super-packet holds
+ * exactly two segments, though cwnd would allow far more. */
+static void test_tso_paced_by_bbr(void **state)
+{
+    (void)state;
+    struct run r;
+    transfer(&r, &(struct setup){.tso = true, .cfg_tso = true, .cc = "bbr",
+                                 .rate_bps = 10000000, .late = UST_SEC});
+    assert_true(r.info.pacing_rate > 0);
+    assert_true(strncmp(r.info.cc_state, "ProbeBW_", 8) == 0);
+    assert_true(r.w.super_late > 0);
+    assert_int_equal(r.w.max_dgram_late, 20 + 32 + 2 * MSS_TS);
+    assert_true(r.w.max_dgram > r.w.max_dgram_late); /* Startup's higher rate: larger */
+    assert_int_equal(r.cable.mtu_drops, 0);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -220,6 +279,8 @@ int main(void)
         cmocka_unit_test(test_tso_respects_device_limit),
         cmocka_unit_test(test_tso_config_off),
         cmocka_unit_test(test_tso_with_middleware_segments_in_software),
+        cmocka_unit_test(test_tso_lossy_wire_same_as_without),
+        cmocka_unit_test(test_tso_paced_by_bbr),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
