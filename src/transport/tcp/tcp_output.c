@@ -163,6 +163,20 @@ static uint32_t syn_options(struct tcb *t, struct tcp_hdr *h, uint8_t flags, uin
     return h->wnd;
 }
 
+/* A segment acknowledging RCV.NXT and offering wnd goes: whatever ACK was
+ * owed or delayed is paid. */
+static void ack_sent(struct tcb *t, uint32_t wnd)
+{
+    t->rcv.last_ack_sent = t->rcv.nxt;
+    if (seq_gt(t->rcv.nxt + wnd, t->rcv.adv))
+        t->rcv.adv = t->rcv.nxt + wnd;
+    t->flags &= ~(TF_ACK_NOW | TF_DELACK | TF_ACK_BATCH);
+    t->rcv.unacked = 0;
+    t->rcv.pushed = false;
+    t->rcv.sack_folded = 0;
+    timer_cancel(t->st, &t->timer.delack);
+}
+
 /* Builds and sends one segment of this connection: `len` payload bytes
  * read from the send ring at `data_off`. More than one MSS is a TSO
  * super-packet (tcp_tso.h): its header is what each of its segments
@@ -202,14 +216,7 @@ static int tcp_xmit(struct tcb *t, uint32_t seq, uint8_t flags, uint32_t data_of
     tcp_urg_apply(t, &h); /* RFC 9293 3.8.5 (MUST-30); never in a super-packet */
     if (flags & TCP_ACK) {
         h.ack = t->rcv.nxt;
-        t->rcv.last_ack_sent = t->rcv.nxt;
-        if (seq_gt(t->rcv.nxt + wnd, t->rcv.adv))
-            t->rcv.adv = t->rcv.nxt + wnd;
-        t->flags &= ~(TF_ACK_NOW | TF_DELACK | TF_ACK_BATCH);
-        t->rcv.unacked = 0;
-        t->rcv.pushed = false;
-        t->rcv.sack_folded = 0;
-        timer_cancel(st, &t->timer.delack);
+        ack_sent(t, wnd);
     }
     size_t hl = TCP_HDR_LEN + tcp_opts_len(&h.opts);
     uint8_t *hdr = pkt_push(p, hl);
