@@ -119,10 +119,19 @@ int dev_driver_transmit(struct ust_dev *dev, ust_time_t now, struct pkt *p)
     return dev_count_tx(dev, len, rc);
 }
 
+/* Only a driver's packet path (txq.transmit_pkt) sees p->off: a driver
+ * taking frames (ops.transmit, txq.transmit) would get a super-packet or
+ * a partial checksum it cannot know about, whatever caps it declared. */
+static bool dev_sees_offload(const struct ust_dev *dev)
+{
+    return dev->txq && dev->txq->transmit_pkt;
+}
+
 unsigned dev_gso_max(const struct ust_dev *dev, enum pkt_gso_type type)
 {
     uint32_t need = DEV_OFF_CSUM | (type == PKT_GSO_TCPV4 ? DEV_OFF_TSO4 : 0);
-    if (type != PKT_GSO_TCPV4 || (dev->offload_caps & need) != need || dev->failed)
+    if (type != PKT_GSO_TCPV4 || (dev->offload_caps & need) != need || dev->failed ||
+        !dev_sees_offload(dev))
         return 0;
     return dev->gso_max_bytes < 65535 ? dev->gso_max_bytes : 65535;
 }
@@ -148,7 +157,7 @@ static bool dev_offload_in_driver(const struct ust_dev *dev, const struct pkt *p
         unsigned max = dev_gso_max(dev, (enum pkt_gso_type)p->off.gso_type);
         return max && p->len >= l2 && p->len - l2 <= max;
     }
-    return (dev->offload_caps & DEV_OFF_CSUM) != 0;
+    return (dev->offload_caps & DEV_OFF_CSUM) && dev_sees_offload(dev);
 }
 
 struct dev_gso_ctx {

@@ -365,8 +365,8 @@ static void test_transmit_segments_in_software(void **state)
         assert_int_equal(ls.tx_gso_offloaded, 0);
         assert_int_equal(ls.tx_frames, 10);
     }
-    struct sink s; /* an application driver: frames with valid sums */
-    struct ust_link_stats ls = send_super(&s, 0, 0, false, false, true);
+    struct sink s; /* a driver taking frames only: whatever caps it declares */
+    struct ust_link_stats ls = send_super(&s, CAPS, 65535, false, false, true);
     assert_int_equal(s.frames, 10);
     assert_true(s.sums_ok);
     assert_int_equal(ls.tx_gso_sw, 1);
@@ -387,6 +387,9 @@ static void test_transmit_completes_partial_checksum(void **state)
     assert_int_equal(ls.tx_csum_sw, 0);
     ls = send_super(&s, DEV_OFF_CSUM, 0, true, true, false);
     assert_int_equal(ls.tx_csum_sw, 1);
+    ls = send_super(&s, DEV_OFF_CSUM, 0, false, false, false); /* frames only */
+    assert_int_equal(ls.tx_csum_sw, 1);
+    assert_true(s.sums_ok);
 }
 
 /* A frame that lies about its headers is dropped and counted. */
