@@ -90,6 +90,7 @@ struct link_opts {
     size_t shape_burst;
     const char *ctl;        /* --ctl PATH (default /run/ustack/<pid>.sock) */
     enum ust_tap_tx tap_tx; /* --tap-tx auto|write|uring (default auto) */
+    bool no_offload;        /* --offload off: cfg.dev_offload false (default on) */
     int ecn;                /* --ecn 0|1|2: cfg.tcp_ecn (-1: the default, 2) */
     const char *congestion; /* --congestion NAME: cfg.tcp_congestion (NULL: newreno) */
     bool accept_source_route; /* --accept-source-route: cfg.ip_accept_source_route */
@@ -128,6 +129,10 @@ struct link_opts {
     "                       /run/ustack/<pid>.sock)\n"                                  \
     "  --tap-tx MODE        how frames reach the kernel: auto (io_uring for bursts,\n" \
     "                       write() for single frames; the default), write, uring\n" \
+    "  --offload on|off     virtio_net_hdr offloads on the TAP/TUN device: the kernel\n" \
+    "                       hands over and takes TCP segments of up to 64 KiB, with\n" \
+    "                       checksums it vouches for (default on; plain frames when\n" \
+    "                       the kernel refuses)\n" \
     "  --ecn 0|1|2          TCP ECN (RFC 3168), as Linux tcp_ecn: 0 off, 1 ask for it\n" \
     "                       and accept it, 2 accept it when asked (the default)\n" \
     "  --congestion NAME    TCP congestion control: newreno (the default), cubic or bbr\n" \

@@ -117,6 +117,7 @@ int link_open(const struct link_opts *o, struct link_ctx *c)
     if (o->congestion)
         snprintf(cfg.tcp_congestion, sizeof(cfg.tcp_congestion), "%s", o->congestion);
     cfg.ip_accept_source_route = o->accept_source_route;
+    cfg.dev_offload = !o->no_offload;
     cfg.dns_server = o->have_dns ? o->dns : resolv_conf_nameserver("/etc/resolv.conf");
     if (o->hosts)
         snprintf(cfg.dns_hosts, sizeof(cfg.dns_hosts), "%s", o->hosts);

@@ -12,7 +12,9 @@
     X(rx_vlan) X(tx_drops) X(shaper_drops) X(shaper_queued) X(tx_uring) \
     X(rx_errors) X(tx_errors) X(dev_lost) \
     X(fault_lost) X(fault_duplicated) X(fault_reordered) X(fault_corrupted) \
-    X(fault_delayed) X(fault_queue_drops)
+    X(fault_delayed) X(fault_queue_drops) \
+    X(rx_gso_frames) X(rx_gso_bytes) X(rx_gso_split) X(rx_csum_trusted) X(rx_offload_bad) \
+    X(tx_gso_frames) X(tx_gso_bytes) X(tx_csum_partial) X(offload_refused)
 
 #define UST_ARP_COUNTERS(X) \
     X(in_packets) X(in_errors) X(in_requests) X(in_replies) \

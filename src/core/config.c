@@ -14,6 +14,7 @@ void ust_config_default(struct ust_config *c)
     c->arp_queue_len = 64;
     c->arp_max_entries = 256;
     c->dev_fault_queue_len = 2048;
+    c->dev_offload = true;
     c->ip_default_ttl = UST_DEFAULT_TTL;
     c->ip_forwarding = false;
     c->ip_accept_source_route = false;
