@@ -41,7 +41,6 @@ struct tap {
     bool vnet;           /* IFF_VNET_HDR: a virtio_net_hdr in front of every frame */
     size_t l3_off;       /* where the IP header starts in a frame: 14 TAP, 0 TUN */
     uint8_t buf[TAP_BUF_LEN];
-    uint8_t *seg;        /* vnet: segments of a received super-frame (TAP_BUF_LEN) */
 };
 
 /* The kernel's reason kept: a permission problem (EPERM from TUNSETIFF
@@ -86,7 +85,7 @@ static int tap_fd(void *ctx) { return ((struct tap *)ctx)->fd; }
 static void tap_rx_frame(struct tap *t, struct ust_dev *dev, ust_time_t now, size_t n)
 {
     if (t->vnet)
-        (void)tap_vnet_rx(dev, now, t->buf, n, t->l3_off, t->seg, TAP_BUF_LEN);
+        (void)tap_vnet_rx(dev, now, t->buf, n);
     else
         (void)ust_dev_input(dev, now, t->buf, n);
 }
@@ -123,7 +122,6 @@ static void tap_close(void *ctx)
     struct tap *t = ctx;
     tap_txq_free(t->txq, t->dev);
     close(t->fd);
-    free(t->seg);
     free(t);
 }
 
@@ -241,11 +239,6 @@ static struct tap *tap_alloc(int fd, bool vnet, short kind)
     t->txq = NULL;
     t->vnet = vnet;
     t->l3_off = kind == IFF_TAP ? 14 : 0;
-    t->seg = vnet ? malloc(TAP_BUF_LEN) : NULL;
-    if (vnet && !t->seg) {
-        free(t);
-        return NULL;
-    }
     return t;
 }
 

@@ -10,18 +10,19 @@
  * capture must show what a wire would carry and the fault injector must
  * lose single segments, and a router forwards to links that cannot take
  * a super-frame: then the frame is cut into its segments here, each with
- * its own IPv4 and TCP checksums, as Linux's GSO would (tcp_gso_segment). */
+ * its own IPv4 and TCP checksums, by the segmentation transmit uses for
+ * devices without TSO (dev_gso.c, as Linux's tcp_gso_segment). */
 #include "dev_tap_vnet.h"
 
 #include <linux/if_tun.h>
 
 #include "core/trace.h"
+#include "dev_gso.h"
 #include "dev_host.h"
 #include "dev_impl.h"
 #include "ustack/stack.h"
 #include "wire/csum.h"
 #include "wire/ipv4.h"
-#include "wire/tcp.h"
 #include "wire/virtio_net.h"
 #include "wire/wbuf.h"
 
@@ -60,68 +61,34 @@ unsigned tap_offload_negotiate(int (*set)(void *ctx, unsigned tun_flags), void *
 
 /* ---- receive ---- */
 
-/* Where the IPv4 and TCP headers of a super-frame are. */
-struct tcp4_frame {
-    size_t ip_off, ihl, thl, hdr; /* hdr: every header byte before the payload */
+struct rx_seg_ctx {
+    struct ust_dev *dev;
+    ust_time_t now;
 };
 
-static bool parse_tcp4(const uint8_t *f, size_t len, size_t l3_off, struct tcp4_frame *t)
+static int rx_seg_input(void *arg, struct pkt *seg)
 {
-    if (len < l3_off + IPV4_HDR_LEN || (l3_off && get_be16(f + 12) != 0x0800))
-        return false;
-    const uint8_t *ip = f + l3_off;
-    t->ip_off = l3_off;
-    t->ihl = (size_t)(ip[0] & 0x0f) * 4;
-    if ((ip[0] >> 4) != 4 || t->ihl < IPV4_HDR_LEN || ip[9] != IPV4_PROTO_TCP ||
-        len < l3_off + t->ihl + TCP_HDR_LEN || get_be16(ip + 2) != len - l3_off)
-        return false;
-    t->thl = (size_t)(ip[t->ihl + 12] >> 4) * 4;
-    t->hdr = l3_off + t->ihl + t->thl;
-    return t->thl >= TCP_HDR_LEN && len >= t->hdr;
-}
-
-/* Segment i of the super-frame (payload [off, off+n)) into seg: the
- * headers copied, then what differs per segment (IPv4 length, ID and
- * checksum; TCP sequence number, flags and checksum). FIN and PSH belong
- * to the last segment, CWR to the first (RFC 3168 6.1.2). */
-static size_t build_segment(const uint8_t *f, const struct tcp4_frame *t, unsigned i, size_t off,
-                            size_t n, bool last, uint8_t *seg)
-{
-    memcpy(seg, f, t->hdr);
-    memcpy(seg + t->hdr, f + t->hdr + off, n);
-    uint8_t *ip = seg + t->ip_off, *th = ip + t->ihl;
-    put_be16(ip + 2, (uint16_t)(t->ihl + t->thl + n));
-    put_be16(ip + 4, (uint16_t)(get_be16(ip + 4) + i));
-    put_be16(ip + 10, 0);
-    put_be16(ip + 10, csum_buf(ip, t->ihl));
-    put_be32(th + 4, get_be32(th + 4) + (uint32_t)off);
-    if (!last)
-        th[13] &= (uint8_t)~(TCP_FIN | TCP_PSH);
-    if (i > 0)
-        th[13] &= (uint8_t)~TCP_CWR;
-    put_be16(th + 16, 0);
-    uint32_t sum = csum_pseudo(get_be32(ip + 12), get_be32(ip + 16), IPV4_PROTO_TCP,
-                               (uint16_t)(t->thl + n));
-    put_be16(th + 16, csum_fold(csum_partial(th, t->thl + n, sum)));
-    return t->hdr + n;
-}
-
-static int split_tcp4(struct ust_dev *dev, ust_time_t now, const uint8_t *f, size_t len,
-                      const struct tcp4_frame *t, size_t gso, uint8_t *scratch, size_t cap)
-{
-    size_t payload = len - t->hdr;
-    if (t->hdr + gso > cap)
-        gso = cap - t->hdr; /* cannot happen: cap holds a whole frame */
-    DEV_COUNT(dev, rx_gso_split);
-    unsigned i = 0;
-    for (size_t off = 0; off < payload || (off == 0 && payload == 0); off += gso, i++) {
-        size_t n = payload - off < gso ? payload - off : gso;
-        size_t seg_len = build_segment(f, t, i, off, n, off + n >= payload, scratch);
-        (void)ust_dev_input(dev, now, scratch, seg_len);
-        if (payload == 0)
-            break;
-    }
+    struct rx_seg_ctx *c = arg;
+    (void)ust_dev_input(c->dev, c->now, seg->data, seg->len);
+    pkt_pool_free(stack_pkt_pool(c->dev->st), seg);
     return UST_OK;
+}
+
+/* The super-frame as the wire frames it stands for, through the same
+ * segmentation as transmit (dev_gso.c: per-segment IPv4 length, ID and
+ * checksum, TCP sequence, FIN/PSH last, CWR first, full TCP checksum). */
+static int split_tcp4(struct ust_dev *dev, ust_time_t now, const uint8_t *f, size_t len,
+                      uint16_t gso_size)
+{
+    struct pkt *p = pkt_copy(f, len);
+    if (!p)
+        return UST_ERR_NOMEM;
+    p->off = (struct pkt_offload){.gso_size = gso_size, .gso_type = PKT_GSO_TCPV4,
+                                  .csum_partial = 1};
+    DEV_COUNT(dev, rx_gso_split);
+    struct rx_seg_ctx c = {dev, now};
+    int rc = gso_segment(p, dev->type, stack_pkt_pool(dev->st), rx_seg_input, &c);
+    return rc < 0 ? rc : UST_OK;
 }
 
 static void count_gso_rx(struct ust_dev *dev, size_t len)
@@ -138,26 +105,31 @@ static int rx_refuse(struct ust_dev *dev, const char *why, size_t len)
     return UST_ERR_INVAL;
 }
 
+/* The TCP payload bytes of an IPv4 TCP frame, -1 if it is not one. */
+static long tcp4_payload(const struct ust_dev *dev, const uint8_t *f, size_t len)
+{
+    struct gso_hdrs h;
+    if (gso_parse(dev->type, f, len, &h) < 0 || h.proto != IPV4_PROTO_TCP)
+        return -1;
+    return (long)(h.end - h.l4_off - h.l4_hlen);
+}
+
 /* A GSO super-frame: up whole and trusted, or in segments. */
 static int rx_gso(struct ust_dev *dev, ust_time_t now, uint8_t *f, size_t len,
-                  const struct vnet_hdr *h, size_t l3_off, bool wire_frames, uint8_t *scratch,
-                  size_t cap)
+                  const struct vnet_hdr *h, bool wire_frames)
 {
-    struct tcp4_frame t;
-    if (vnet_gso_base(h) != VNET_GSO_TCPV4 || !parse_tcp4(f, len, l3_off, &t))
+    long payload = vnet_gso_base(h) == VNET_GSO_TCPV4 ? tcp4_payload(dev, f, len) : -1;
+    if (payload < 0)
         return rx_refuse(dev, "GSO frame other than TCP/IPv4", len); /* never asked for */
     count_gso_rx(dev, len);
-    size_t payload = len - t.hdr;
     if (wire_frames)
-        return split_tcp4(dev, now, f, len, &t, h->gso_size, scratch, cap);
-    struct rx_offload off = {.csum_valid = true, .gso_size = h->gso_size,
-                             .segs = (uint16_t)(payload ? (payload + h->gso_size - 1) / h->gso_size
-                                                        : 1)};
+        return split_tcp4(dev, now, f, len, h->gso_size);
+    long segs = payload ? (payload + h->gso_size - 1) / h->gso_size : 1;
+    struct rx_offload off = {.csum_valid = true, .gso_size = h->gso_size, .segs = (uint16_t)segs};
     return dev_input_offload(dev, now, f, len, &off);
 }
 
-int tap_vnet_rx(struct ust_dev *dev, ust_time_t now, uint8_t *buf, size_t n, size_t l3_off,
-                uint8_t *scratch, size_t scratch_len)
+int tap_vnet_rx(struct ust_dev *dev, ust_time_t now, uint8_t *buf, size_t n)
 {
     struct vnet_hdr h;
     if (vnet_hdr_parse(buf, n, &h) < 0)
@@ -167,7 +139,7 @@ int tap_vnet_rx(struct ust_dev *dev, ust_time_t now, uint8_t *buf, size_t n, siz
     /* Wire frames wanted: a layer (capture, faults) or forwarding. */
     bool wire = dev->top != NULL || ust_stack_config(dev->st)->ip_forwarding;
     if (h.gso_type != VNET_GSO_NONE)
-        return rx_gso(dev, now, f, len, &h, l3_off, wire, scratch, scratch_len);
+        return rx_gso(dev, now, f, len, &h, wire);
     if ((h.flags & VNET_F_NEEDS_CSUM) && wire) { /* completed here: the field holds the pseudo-header sum */
         uint8_t *field = f + h.csum_start + h.csum_offset;
         put_be16(field, csum_fold(csum_partial(f + h.csum_start, len - h.csum_start, 0)));

@@ -27,11 +27,10 @@ unsigned tap_offload_negotiate(int (*set)(void *ctx, unsigned tun_flags), void *
 /* One buffer read from a descriptor with IFF_VNET_HDR (header + frame, n
  * bytes; writable): passes the frame up, trusted (dev_input_offload) when
  * nothing between the driver and the stack needs wire frames, else as the
- * wire frames it stands for (segmented into scratch, checksums completed
- * in place). l3_off: 14 for TAP, 0 for TUN. 0, or a negative ust_err when
- * the header is refused (counted in rx_offload_bad). */
-int tap_vnet_rx(struct ust_dev *dev, ust_time_t now, uint8_t *buf, size_t n, size_t l3_off,
-                uint8_t *scratch, size_t scratch_len);
+ * wire frames it stands for (a super-frame segmented, a partial checksum
+ * completed in place). 0, or a negative ust_err when the header is
+ * refused (counted in rx_offload_bad). */
+int tap_vnet_rx(struct ust_dev *dev, ust_time_t now, uint8_t *buf, size_t n);
 
 /* Puts the header p->off asks for in front of p's frame (*pp may be
  * replaced by a copy with headroom). 0, or a negative ust_err (p kept). */
