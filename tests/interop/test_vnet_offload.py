@@ -5,6 +5,7 @@ driver and the stack, and cuts into wire segments when a capture or the
 fault injector does. Byte-exact transfers through ustack's TCP echo (so
 both directions carry the data), the link counters that say which path
 the frames took, and plain frames with --offload off."""
+import os
 import re
 import subprocess
 
@@ -135,3 +136,54 @@ def test_tun_gso_frames_taken_whole(netns):
     assert u.stop() == 0, u.stderr_text()
     c = link_counters(u.stdout)
     assert c.get("rx_gso_frames", 0) > 0, u.stdout
+
+
+# A kernel that refuses every offload: TUNSETOFFLOAD fails with EINVAL (as
+# Linux's set_offload does for flags it does not know), every other ioctl
+# goes through. Preloaded into ustack.
+REFUSE_OFFLOAD_C = r"""
+#define _GNU_SOURCE
+#include <dlfcn.h>
+#include <errno.h>
+#include <sys/ioctl.h>
+#include <linux/if_tun.h>
+#include <stdarg.h>
+int ioctl(int fd, unsigned long req, ...)
+{
+    va_list ap;
+    va_start(ap, req);
+    void *arg = va_arg(ap, void *);
+    va_end(ap);
+    if (req == TUNSETOFFLOAD) {
+        errno = EINVAL;
+        return -1;
+    }
+    int (*real)(int, unsigned long, void *) =
+        (int (*)(int, unsigned long, void *))dlsym(RTLD_NEXT, "ioctl");
+    return real(fd, req, arg);
+}
+"""
+
+
+def test_offloads_refused_fall_back_to_plain_frames(netns, tmp_path, monkeypatch):
+    """The kernel refuses TUNSETOFFLOAD: ustack says so, counts it, opens the
+    device again without the header, and the echo is byte-exact over
+    plain frames."""
+    require_tool("cc")
+    src = tmp_path / "refuse.c"
+    src.write_text(REFUSE_OFFLOAD_C)
+    lib = tmp_path / "refuse.so"
+    subprocess.run(["cc", "-shared", "-fPIC", "-o", str(lib), str(src), "-ldl"], check=True)
+    monkeypatch.setenv("LD_PRELOAD", str(lib))
+    # the ASan runtime need not come first: the preloaded library is tiny
+    monkeypatch.setenv("ASAN_OPTIONS", os.environ.get("ASAN_OPTIONS", "") +
+                       ":verify_asan_link_order=0")
+    u = netns.serve("tap0", f"{US}/24", host_addr=f"{LINUX}/24",
+                    extra=["--tcp-echo", str(ECHO), "--trace", "dev"], pcap=False)
+    echo_through(netns, 2 * 1024 * 1024)
+    assert u.stop() == 0, u.stderr_text()
+    c = link_counters(u.stdout)
+    assert "tap0: offloads refused by the kernel: plain frames" in u.stderr_text()
+    assert c.get("offload_refused", 0) == 1, u.stdout
+    for name in ("rx_gso_frames", "rx_csum_trusted", "tx_gso_frames"):
+        assert c.get(name, 0) == 0, (name, u.stdout)
