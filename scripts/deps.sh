@@ -7,7 +7,8 @@ set -euo pipefail
 pkgs=(cmake make gcc clang pkg-config libcmocka-dev libclang-rt-14-dev python3-pytest python3-pytest-timeout python3-scapy
       tshark socat iputils-ping arping iperf3 iproute2 netcat-openbsd curl procps wget
       libcjson-dev  # libcjson-dev: serve --iperf3 (optional at build time)
-      dnsmasq-base) # dnsmasq-base: the name server of the DNS interop tests
+      dnsmasq-base  # dnsmasq-base: the name server of the DNS interop tests
+      ethtool)      # ethtool: veth offloads off (the TSO interop test, bench/loss.sh)
 if [ "${1:-}" = coverage ]; then
     pkgs+=(llvm)
 fi
