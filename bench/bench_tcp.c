@@ -174,6 +174,7 @@ struct opts {
     bool timestamps;
     bool trace;
     enum ust_tap_tx tap_tx;
+    bool no_offload; /* --offload off: cfg.dev_offload false */
     const char *cc; /* NULL: the stack's default */
     double rx_loss; /* < 0: no fault injector */
     long bbr_loss_thresh; /* < 0: the stack's default */
@@ -183,7 +184,8 @@ static int usage(void)
 {
     fprintf(stderr, "usage: bench_tcp --tap NAME --addr A.B.C.D/N --host-addr A.B.C.D/N\n"
                     "                 [--buf BYTES] [--mtu N] [--no-wscale] [--no-timestamps]\n"
-                    "                 [--tap-tx auto|write|uring] [--cc NAME] [--rx-loss P]\n"
+                    "                 [--tap-tx auto|write|uring] [--offload on|off]\n"
+                    "                 [--cc NAME] [--rx-loss P]\n"
                     "                 [--bbr-loss-thresh PERMILLE]\n"
                     "                 [--trace] MODE ARGS...\n" BENCH_MODES_USAGE);
     return 2;
@@ -227,6 +229,8 @@ static int parse_opts(int argc, char **argv, struct opts *o)
             o->rx_loss = strtod(val, NULL);
         else if (!strcmp(opt, "--mtu"))
             o->mtu = (unsigned)strtoul(val, NULL, 0);
+        else if (!strcmp(opt, "--offload") && (!strcmp(val, "on") || !strcmp(val, "off")))
+            o->no_offload = !strcmp(val, "off");
         else if (!strcmp(opt, "--tap-tx") && !strcmp(val, "auto"))
             o->tap_tx = UST_TAP_TX_AUTO;
         else if (!strcmp(opt, "--tap-tx") && !strcmp(val, "write"))
@@ -251,6 +255,7 @@ static int open_stack(const struct opts *o, struct ust_ctx *u)
     cfg.tcp_rcvbuf = o->buf;
     cfg.tcp_window_scaling = o->wscale;
     cfg.tcp_timestamps = o->timestamps;
+    cfg.dev_offload = !o->no_offload;
     if (o->bbr_loss_thresh >= 0)
         cfg.tcp_bbr_loss_thresh = (unsigned)o->bbr_loss_thresh;
     if (o->cc) {
