@@ -216,6 +216,12 @@ struct ust_config {
                                        hystart for cubic): a rise of the minimum
                                        RTT from one round to the next ends
                                        doubling before a loss does */
+    bool tcp_tso;                   /* TCP segmentation offload (true): where the
+                                       route's device segments TCP itself (TAP with
+                                       a virtio_net_hdr), consecutive new data of up
+                                       to 64 KiB goes to it as one super-packet with
+                                       a partial checksum; false: one packet per
+                                       segment (Linux: ethtool -K dev tso off) */
     unsigned tcp_abc_limit;         /* Appropriate Byte Counting (RFC 3465): slow
                                        start grows cwnd by the bytes an ACK covers,
                                        at most this many SMSS per ACK (2, RFC 3465

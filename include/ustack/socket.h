@@ -252,6 +252,8 @@ struct ust_tcp_info {
                                  (Linux tcpi_bytes_sent, RFC 4898) */
     uint64_t bytes_retrans;   /* of them, retransmitted (tcpi_bytes_retrans) */
     char cc_algo[16];         /* congestion control algorithm, as TCP_CONGESTION */
+    uint32_t tso_packets;     /* packets of several segments handed to the device
+                                 as one (TCP segmentation offload, cfg.tcp_tso) */
 };
 
 /* setsockopt(fd, IPPROTO_TCP, UST_TCP_RTO_MIN, &int, sizeof(int)): this

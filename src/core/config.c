@@ -72,6 +72,7 @@ void ust_config_default(struct ust_config *c)
     c->tcp_comp_sack_nr = 44;
     c->tcp_ofo_ranges = 256;
     c->tcp_hystart = true;
+    c->tcp_tso = true;
     c->tcp_abc_limit = 2;
     c->tcp_bbr_loss_thresh = 20;
     c->front_data_messages = false; /* data calls under the core lock (front.h) */

@@ -65,4 +65,9 @@ int gso_segment(struct pkt *p, enum ust_link_type type, struct pkt_pool *pool, g
  * frame that does not parse; p is unchanged). */
 int gso_csum_complete(struct pkt *p, enum ust_link_type type);
 
+/* The largest packet (IP header on, at most 65535) the driver of dev
+ * segments for gso_type, with checksum completion (DEV_OFF_CSUM): what
+ * the net layer offers TCP (ipv4_gso_max_for). 0: it cannot. dev.c. */
+unsigned dev_gso_max(const struct ust_dev *dev, enum pkt_gso_type type);
+
 #endif

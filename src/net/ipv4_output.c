@@ -6,9 +6,11 @@
 #include "core/services.h"
 #include "link/link.h"
 #include "core/trace.h"
+#include "dev/dev_gso.h"
 #include "net.h"
 #include "net_state.h"
 #include "ustack/dev.h"
+#include "wire/tcp.h"
 
 /* Route and next hop for dst. The limited broadcast goes out of the
  * interface owning the chosen source, else the route's, else the first. */
@@ -38,6 +40,31 @@ static unsigned ipv4_path_mtu(const struct ust_stack *st, const struct ust_iface
     return pm && pm < mtu ? pm : mtu;
 }
 
+/* How many datagrams p (a transport packet, TCP header first) becomes:
+ * a TCP super-packet (p->off.gso_size, TSO) is cut into one per
+ * gso_size bytes of payload, each with the next identification (Linux's
+ * inet_gso_segment), so the counter moves on by as many. */
+static uint16_t gso_datagrams(const struct pkt *p)
+{
+    if (!p->off.gso_size || p->len < TCP_HDR_LEN)
+        return 1;
+    size_t thl = (size_t)(p->data[12] >> 4) * 4;
+    size_t payload = p->len > thl ? p->len - thl : 0;
+    size_t n = (payload + p->off.gso_size - 1) / p->off.gso_size;
+    return (uint16_t)(n ? n : 1);
+}
+
+/* Does each datagram a super-packet (IP header first) will be cut into
+ * fit mtu? Its headers and one gso_size of payload. */
+static bool gso_fits(const struct pkt *p, unsigned mtu)
+{
+    size_t ihl = (size_t)(p->data[0] & 0x0f) * 4;
+    if (p->len < ihl + TCP_HDR_LEN)
+        return false;
+    size_t thl = (size_t)(p->data[ihl + 12] >> 4) * 4;
+    return ihl + thl + p->off.gso_size <= mtu;
+}
+
 /* Pushes the header with the options o->opts (already in wire form,
  * a multiple of 4 bytes). */
 static int ipv4_push_header(struct ust_stack *st, const struct ipv4_out *o, ust_ip4_t src,
@@ -53,7 +80,7 @@ static int ipv4_push_header(struct ust_stack *st, const struct ipv4_out *o, ust_
         .hdr_len = (uint8_t)hl,
         .tos = o->tos,
         .total_len = (uint16_t)p->len,
-        .id = stack_net(st)->next_id++,
+        .id = stack_net(st)->next_id,
         .df = o->df,
         .ttl = o->ttl ? o->ttl : ust_stack_config(st)->ip_default_ttl,
         .proto = o->proto,
@@ -61,14 +88,15 @@ static int ipv4_push_header(struct ust_stack *st, const struct ipv4_out *o, ust_
         .dst = o->dst,
         .opt_len = o->opt_len,
     };
+    stack_net(st)->next_id += gso_datagrams(p);
     return ipv4_emit(&h, b, hl) == (int)hl ? UST_OK : UST_ERR_INVAL;
 }
 
 int ipv4_transmit(struct ust_stack *st, struct ust_iface *ifc, ust_ip4_t next_hop, struct pkt *p,
                   unsigned mtu)
 {
-    if (p->len <= mtu)
-        return link_output_ip(st, ifc, next_hop, p);
+    if (p->len <= mtu || (p->off.gso_size && gso_fits(p, mtu)))
+        return link_output_ip(st, ifc, next_hop, p); /* a super-packet: the device cuts it */
     struct ipv4_hdr h;
     if (ipv4_parse(p->data, p->len, false, &h) != WIRE_OK) {
         pkt_free(p);
@@ -184,6 +212,15 @@ ust_ip4_t ipv4_source_for(const struct ust_stack *st, ust_ip4_t dst)
     if (dst == 0xffffffffu && (ifc = iface_at(st, 0)))
         return ifc->addr;
     return 0;
+}
+
+unsigned ipv4_gso_max_for(const struct ust_stack *st, ust_ip4_t dst)
+{
+    if (ipv4_is_local(st, dst))
+        return 0; /* the local queue delivers datagrams as they are */
+    const struct route *r = route_lookup(&stack_net_const(st)->routes, dst);
+    const struct ust_iface *ifc = r ? iface_at(st, r->ifindex) : NULL;
+    return ifc ? dev_gso_max(ifc->dev, PKT_GSO_TCPV4) : 0;
 }
 
 unsigned ipv4_mtu_for(const struct ust_stack *st, ust_ip4_t dst)

@@ -84,6 +84,11 @@ ust_ip4_t ipv4_source_for(const struct ust_stack *st, ust_ip4_t dst);
 /* Largest transport payload+header that goes to dst without fragmenting
  * (path MTU - IP header), for TCP's MSS and UDP's EMSGSIZE. */
 unsigned ipv4_mtu_for(const struct ust_stack *st, ust_ip4_t dst);
+/* The largest datagram (IP header on) that may go to dst as one TCP
+ * super-packet for the device to segment (TSO, issue #12): the device of
+ * the route's interface segments PKT_GSO_TCPV4 and completes checksums;
+ * 0 when it cannot or dst is local. */
+unsigned ipv4_gso_max_for(const struct ust_stack *st, ust_ip4_t dst);
 /* MMS_R (RFC 1122 3.3.2): the largest transport message we can receive,
  * EMTU_R - 20 = 65515 (ipv4_maxsizes.c). */
 unsigned ipv4_mms_r(const struct ust_stack *st);

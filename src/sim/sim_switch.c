@@ -14,6 +14,7 @@
 
 #include "core/stack_impl.h"
 #include "core/trace.h"
+#include "dev/dev_gso.h"
 #include "dev/dev_impl.h"
 #include "sim_net.h"
 #include "wire/csum.h"
@@ -69,6 +70,46 @@ static int sim_nic_transmit(void *ctx, ust_time_t now, const uint8_t *frame, siz
     free(wire);
     return UST_OK;
 }
+
+/* ---- transmit offloads (ust_sim_set_tso): the "hardware" segments ---- */
+
+static int sim_nic_send_seg(void *ctx, struct pkt *seg)
+{
+    struct sim_nic *nic = ctx;
+    int rc = sim_nic_transmit(nic, 0, seg->data, seg->len);
+    pkt_pool_free(stack_pkt_pool(nic->dev->st), seg);
+    return rc;
+}
+
+/* The driver's packet path (dev_txq_ops): a super-packet or a partial
+ * checksum is finished here, as a NIC does, before the cable. */
+static int sim_nic_transmit_pkt(void *ctx, struct ust_dev *dev, struct pkt *p)
+{
+    struct pkt_pool *pool = stack_pkt_pool(dev->st);
+    if (p->off.gso_size) {
+        int n = gso_segment(p, dev->type, pool, sim_nic_send_seg, ctx);
+        return n < 0 ? n : UST_OK;
+    }
+    if (p->off.csum_partial && gso_csum_complete(p, dev->type) < 0) {
+        pkt_pool_free(pool, p);
+        return UST_ERR_INVAL;
+    }
+    return sim_nic_send_seg(ctx, p);
+}
+
+static int sim_nic_transmit_copy(void *ctx, struct ust_dev *dev, const uint8_t *frame, size_t len)
+{
+    (void)dev;
+    return sim_nic_transmit(ctx, 0, frame, len);
+}
+
+static void sim_nic_flush(void *ctx, struct ust_dev *dev) { (void)ctx, (void)dev; }
+
+static const struct dev_txq_ops sim_nic_offload_ops = {
+    .transmit = sim_nic_transmit_copy,
+    .transmit_pkt = sim_nic_transmit_pkt,
+    .flush = sim_nic_flush,
+};
 
 static void sim_nic_close(void *ctx)
 {
@@ -227,6 +268,16 @@ static struct sim_nic *sim_nic_of(const struct ust_dev *dev, enum ust_sim_dir di
     if (!dev || dev->ops.transmit != sim_nic_transmit || (dir != UST_SIM_TX && dir != UST_SIM_RX))
         return NULL;
     return dev->ctx;
+}
+
+int ust_sim_set_tso(struct ust_dev *dev, bool on)
+{
+    if (!sim_nic_of(dev, UST_SIM_TX))
+        return UST_ERR_INVAL;
+    dev->offload_caps = on ? DEV_OFF_TSO4 | DEV_OFF_CSUM : 0;
+    dev->gso_max_bytes = on ? 65535 : 0;
+    dev->txq = on ? &sim_nic_offload_ops : NULL;
+    return UST_OK;
 }
 
 int ust_sim_set_faults(struct ust_dev *dev, enum ust_sim_dir dir, const struct ust_sim_faults *f)

@@ -14,6 +14,9 @@
 #include <string.h>
 
 #include "dev/dev_gso.h"
+#include "dev/dev_host.h"
+#include "dev/dev_impl.h"
+#include "ustack/ustack.h"
 #include "wire/csum.h"
 #include "wire/eth.h"
 #include "wire/ipv4.h"
@@ -252,6 +255,160 @@ static void test_bounds_rejected(void **state)
     expect_refused(eth_runt, UST_LINK_ETHERNET);
 }
 
+/* ---- dev_transmit: the driver, or software first ---------------------- */
+
+/* What an application driver (ops.transmit: frames only) and a driver
+ * with a packet path (txq.transmit_pkt: sees p->off) were given. */
+struct sink {
+    unsigned frames, pkts, super_pkts;
+    bool sums_ok; /* every frame carries valid IPv4 and TCP checksums */
+};
+
+static bool frame_sums_ok(const uint8_t *frame, size_t len)
+{
+    struct ipv4_hdr ih;
+    struct tcp_hdr th;
+    return len > ETH_HDR_LEN && ipv4_parse(frame + ETH_HDR_LEN, len - ETH_HDR_LEN, true, &ih) == 0 &&
+           tcp_parse(frame + ETH_HDR_LEN + ih.hdr_len, ih.total_len - ih.hdr_len, ih.src, ih.dst,
+                     true, &th) == 0 &&
+           ih.total_len <= 1500;
+}
+
+static int sink_frame(void *ctx, ust_time_t now, const uint8_t *frame, size_t len)
+{
+    (void)now;
+    struct sink *s = ctx;
+    s->frames++;
+    s->sums_ok &= frame_sums_ok(frame, len);
+    return UST_OK;
+}
+
+static int sink_copy(void *ctx, struct ust_dev *dev, const uint8_t *frame, size_t len)
+{
+    (void)dev;
+    return sink_frame(ctx, 0, frame, len);
+}
+
+static int sink_pkt(void *ctx, struct ust_dev *dev, struct pkt *p)
+{
+    struct sink *s = ctx;
+    s->pkts++;
+    s->super_pkts += p->off.gso_size != 0;
+    pkt_pool_free(stack_pkt_pool(dev->st), p);
+    return UST_OK;
+}
+
+static void sink_flush(void *ctx, struct ust_dev *dev) { (void)ctx, (void)dev; }
+
+static const struct ust_dev_ops sink_ops = {.transmit = sink_frame};
+static const struct dev_txq_ops sink_txq = {sink_copy, sink_pkt, sink_flush};
+
+/* A 10-segment super-packet through dev_transmit of a device with these
+ * caps, limit, packet path and middleware; the link counters after. */
+static struct ust_link_stats send_super(struct sink *s, uint32_t caps, uint32_t gso_max,
+                                        bool txq, bool layer, bool gso)
+{
+    memset(s, 0, sizeof(*s));
+    s->sums_ok = true;
+    struct ust_stack *st = ust_stack_new(NULL);
+    struct ust_dev *dev = ust_dev_new(st, "app0", UST_LINK_ETHERNET, NULL, 1500, &sink_ops, s);
+    assert_non_null(dev);
+    dev->offload_caps = caps;
+    dev->gso_max_bytes = gso_max;
+    dev->txq = txq ? &sink_txq : NULL;
+    if (layer) /* a fault injector that does nothing: still a per-frame layer */
+        assert_int_equal(ust_dev_faults_set(dev, UST_DEV_TX, &(struct ust_dev_faults){0}), 0);
+    uint8_t *data = pattern(10 * MSS);
+    struct spec sp = {UST_LINK_ETHERNET, 1, 1, TCP_ACK | TCP_PSH, data, gso ? 10 * MSS : 700,
+                      true};
+    struct pkt *p = build(&sp);
+    p->off = (struct pkt_offload){.gso_size = gso ? MSS : 0, .gso_type = gso ? PKT_GSO_TCPV4 : 0,
+                                  .csum_partial = 1};
+    assert_int_equal(dev_transmit(dev, 0, p), 0);
+    struct ust_link_stats ls = *ust_dev_stats(dev);
+    ust_stack_free(st);
+    free(data);
+    return ls;
+}
+
+#define CAPS (DEV_OFF_TSO4 | DEV_OFF_CSUM)
+
+static void test_transmit_to_capable_driver_unchanged(void **state)
+{
+    (void)state;
+    struct sink s;
+    struct ust_link_stats ls = send_super(&s, CAPS, 65535, true, false, true);
+    assert_int_equal(s.super_pkts, 1); /* the driver got the super-packet itself */
+    assert_int_equal(ls.tx_gso_offloaded, 1);
+    assert_int_equal(ls.tx_gso_sw, 0);
+    assert_int_equal(ls.tx_frames, 1);
+}
+
+/* Cases where the device layer segments: no caps, TSO without checksum
+ * offload, a packet over the driver's limit, or middleware attached. */
+static void test_transmit_segments_in_software(void **state)
+{
+    (void)state;
+    struct {
+        uint32_t caps, max;
+        bool layer;
+    } cases[] = {{0, 0, false}, {DEV_OFF_TSO4, 65535, false}, {CAPS, 8000, false},
+                 {CAPS, 65535, true}};
+    for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+        struct sink s;
+        struct ust_link_stats ls = send_super(&s, cases[i].caps, cases[i].max, true,
+                                              cases[i].layer, true);
+        assert_int_equal(s.super_pkts, 0);
+        assert_int_equal(s.pkts, 10);
+        assert_int_equal(ls.tx_gso_sw, 1);
+        assert_int_equal(ls.tx_gso_segs, 10);
+        assert_int_equal(ls.tx_gso_offloaded, 0);
+        assert_int_equal(ls.tx_frames, 10);
+    }
+    struct sink s; /* an application driver: frames with valid sums */
+    struct ust_link_stats ls = send_super(&s, 0, 0, false, false, true);
+    assert_int_equal(s.frames, 10);
+    assert_true(s.sums_ok);
+    assert_int_equal(ls.tx_gso_sw, 1);
+}
+
+/* A partial checksum alone: completed in software unless the driver
+ * completes checksums and nothing is layered on it. */
+static void test_transmit_completes_partial_checksum(void **state)
+{
+    (void)state;
+    struct sink s;
+    struct ust_link_stats ls = send_super(&s, 0, 0, false, false, false);
+    assert_int_equal(s.frames, 1);
+    assert_true(s.sums_ok);
+    assert_int_equal(ls.tx_csum_sw, 1);
+    ls = send_super(&s, DEV_OFF_CSUM, 0, true, false, false);
+    assert_int_equal(s.pkts, 1);
+    assert_int_equal(ls.tx_csum_sw, 0);
+    ls = send_super(&s, DEV_OFF_CSUM, 0, true, true, false);
+    assert_int_equal(ls.tx_csum_sw, 1);
+}
+
+/* A frame that lies about its headers is dropped and counted. */
+static void test_transmit_bad_frame_counted(void **state)
+{
+    (void)state;
+    struct ust_stack *st = ust_stack_new(NULL);
+    struct sink s = {0};
+    struct ust_dev *dev = ust_dev_new(st, "app0", UST_LINK_ETHERNET, NULL, 1500, &sink_ops, &s);
+    uint8_t *data = pattern(3 * MSS);
+    struct spec sp = {UST_LINK_ETHERNET, 1, 1, TCP_ACK, data, 3 * MSS, true};
+    struct pkt *p = build(&sp);
+    p->off = (struct pkt_offload){.gso_size = MSS, .gso_type = PKT_GSO_TCPV4, .csum_partial = 1};
+    p->data[ETH_HDR_LEN] = 0x4f; /* IHL 60 > what the datagram holds before TCP */
+    put_be16(p->data + ETH_HDR_LEN + 2, 40);
+    assert_int_equal(dev_transmit(dev, 0, p), UST_ERR_INVAL);
+    assert_int_equal(ust_dev_stats(dev)->tx_gso_bad, 1);
+    assert_int_equal(s.frames, 0);
+    ust_stack_free(st);
+    free(data);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -262,6 +419,10 @@ int main(void)
         cmocka_unit_test(test_csum_complete),
         cmocka_unit_test(test_emit_error_reported_after_all),
         cmocka_unit_test(test_bounds_rejected),
+        cmocka_unit_test(test_transmit_to_capable_driver_unchanged),
+        cmocka_unit_test(test_transmit_segments_in_software),
+        cmocka_unit_test(test_transmit_completes_partial_checksum),
+        cmocka_unit_test(test_transmit_bad_frame_counted),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

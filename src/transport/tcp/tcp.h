@@ -63,6 +63,7 @@
 #include "tcp_rack.h"
 #include "tcp_rate.h"
 #include "tcp_rtt.h"
+#include "tcp_tso.h"
 #include "ustack/config.h"
 #include "ustack/socket.h"
 #include "ustack/stack.h"
@@ -307,6 +308,7 @@ struct tcp_conn_counters {
     /* loss recovery (tcp_recovery.c counts episodes and reductions) */
     uint32_t rtos, tlp_probes, rack_lost, fast_retrans, lost_retrans;
     uint32_t recoveries, cwnd_reductions, max_episode_reductions;
+    uint32_t tso_packets;       /* super-packets of several segments (tcp_tso.c) */
 };
 
 /* Undo of a congestion response that proves spurious (tcp_undo.c): what

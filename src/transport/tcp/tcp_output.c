@@ -163,11 +163,29 @@ static uint32_t syn_options(struct tcb *t, struct tcp_hdr *h, uint8_t flags, uin
     return h->wnd;
 }
 
+/* A segment acknowledging RCV.NXT and offering wnd goes: whatever ACK was
+ * owed or delayed is paid. */
+static void ack_sent(struct tcb *t, uint32_t wnd)
+{
+    t->rcv.last_ack_sent = t->rcv.nxt;
+    if (seq_gt(t->rcv.nxt + wnd, t->rcv.adv))
+        t->rcv.adv = t->rcv.nxt + wnd;
+    t->flags &= ~(TF_ACK_NOW | TF_DELACK | TF_ACK_BATCH);
+    t->rcv.unacked = 0;
+    t->rcv.pushed = false;
+    t->rcv.sack_folded = 0;
+    timer_cancel(t->st, &t->timer.delack);
+}
+
 /* Builds and sends one segment of this connection: `len` payload bytes
- * read from the send ring at `data_off`. */
+ * read from the send ring at `data_off`. More than one MSS is a TSO
+ * super-packet (tcp_tso.h): its header is what each of its segments
+ * carries, sized for a full MSS (no SACK blocks squeezed in), and its
+ * checksum is left to whoever segments it. */
 static int tcp_xmit(struct tcb *t, uint32_t seq, uint8_t flags, uint32_t data_off, uint32_t len)
 {
     struct ust_stack *st = t->st;
+    bool tso = len > t->opt.mss;
     struct pkt *p = pkt_pool_alloc(stack_pkt_pool(st), PKT_HEADROOM, len);
     if (!p)
         return UST_ERR_NOMEM;
@@ -194,25 +212,20 @@ static int tcp_xmit(struct tcb *t, uint32_t seq, uint8_t flags, uint32_t data_of
         h.opts.ts_ecr = t->opt.ts_recent;
     }
     if ((flags & TCP_ACK) && !(flags & (TCP_SYN | TCP_RST)))
-        add_sack_blocks(t, &h.opts, len);
-    tcp_urg_apply(t, &h); /* RFC 9293 3.8.5 (MUST-30) */
+        add_sack_blocks(t, &h.opts, tso ? t->opt.mss : len);
+    tcp_urg_apply(t, &h); /* RFC 9293 3.8.5 (MUST-30); never in a super-packet */
     if (flags & TCP_ACK) {
         h.ack = t->rcv.nxt;
-        t->rcv.last_ack_sent = t->rcv.nxt;
-        if (seq_gt(t->rcv.nxt + wnd, t->rcv.adv))
-            t->rcv.adv = t->rcv.nxt + wnd;
-        t->flags &= ~(TF_ACK_NOW | TF_DELACK | TF_ACK_BATCH);
-        t->rcv.unacked = 0;
-        t->rcv.pushed = false;
-        t->rcv.sack_folded = 0;
-        timer_cancel(st, &t->timer.delack);
+        ack_sent(t, wnd);
     }
     size_t hl = TCP_HDR_LEN + tcp_opts_len(&h.opts);
     uint8_t *hdr = pkt_push(p, hl);
-    if (!hdr || tcp_emit(&h, t->laddr, t->raddr, hdr, hl + len, len) < 0) {
+    if (!hdr || tcp_emit(&h, t->laddr, t->raddr, hdr, hl + len, tso ? 0 : len) < 0) {
         pkt_free(p);
         return UST_ERR_NOMEM;
     }
+    if (tso)
+        tcp_tso_mark(t, p, len);
     if (trace_on(st)) {
         char why[48];
         xmit_why(t, seq, h.flags, len, why, sizeof(why));
@@ -289,6 +302,46 @@ static bool worth_sending(const struct tcb *t, uint32_t len, uint32_t off, bool 
     return t->snd.max_wnd && len >= t->snd.max_wnd / 2;
 }
 
+/* A super-packet's payload without the short tail that Nagle would hold
+ * back had it been a segment of its own (the full segments go anyway). */
+static uint32_t tso_trim_tail(const struct tcb *t, uint32_t len, uint32_t off)
+{
+    uint32_t tail = len % t->opt.mss;
+    if (tail && !worth_sending(t, tail, off + len - tail, fin_fits(t, t->snd.nxt + len), false))
+        return len - tail;
+    return len;
+}
+
+/* The payload of the next packet: one MSS, or several as a TSO
+ * super-packet if the device takes them, within what the windows allow. */
+static uint32_t next_len(struct tcb *t, uint32_t avail, uint32_t usable, uint32_t off, bool force)
+{
+    uint32_t len = avail < usable ? avail : usable;
+    if (len > t->opt.mss) {
+        uint32_t max = force || t->rack.tlp_probing ? t->opt.mss : tcp_tso_max_len(t);
+        len = len > max ? max : len;
+        if (len > t->opt.mss)
+            len = tso_trim_tail(t, len, off);
+    }
+    if (force && len == 0 && avail > 0)
+        len = 1; /* zero-window probe: one byte beyond the window */
+    return len;
+}
+
+/* The send map gets one record per MSS-sized segment, however the bytes
+ * left (one packet or a TSO super-packet): SACK, RACK, RTT and delivery
+ * rate samples work on segments. The FIN counts with the last one. */
+static void record_sent(struct tcb *t, uint32_t seq, uint32_t len, bool fin, bool rexmit)
+{
+    uint32_t mss = t->opt.mss;
+    do {
+        uint32_t n = len > mss ? mss : len;
+        len -= n;
+        tcp_rack_sent(t, seq, n + (fin && len == 0 ? 1 : 0), !rexmit);
+        seq += n;
+    } while (len);
+}
+
 /* Sends data and FIN segments while the windows allow. */
 static void output_data(struct tcb *t)
 {
@@ -304,11 +357,7 @@ static void output_data(struct tcb *t)
         uint32_t edge = seq_lt(cc_edge, rwnd_edge) ? cc_edge : rwnd_edge;
         uint32_t usable = seq_lt(t->snd.nxt, edge) ? edge - t->snd.nxt : 0;
         bool force = t->flags & TF_FORCE_PROBE;
-        uint32_t len = avail < usable ? avail : usable;
-        if (len > t->opt.mss)
-            len = t->opt.mss;
-        if (force && len == 0 && avail > 0)
-            len = 1; /* zero-window probe: one byte beyond the window */
+        uint32_t len = next_len(t, avail, usable, off, force);
         bool fin = fin_fits(t, t->snd.nxt + len);
         if (!worth_sending(t, len, off, fin, force))
             break;
@@ -327,12 +376,12 @@ static void output_data(struct tcb *t)
             start_rtt_timing(t, t->snd.nxt);
         }
         tcp_xmit(t, t->snd.nxt, flags, off, len);
-        tcp_rack_sent(t, t->snd.nxt, len + (fin ? 1 : 0), !rexmit);
+        record_sent(t, t->snd.nxt, len, fin, rexmit);
         if (rexmit)
             tcp_undo_retransmitted(t, t->snd.nxt, len + (fin ? 1 : 0));
         t->snd.nxt += len + (fin ? 1 : 0);
         t->snd.max = seq_max(t->snd.max, t->snd.nxt);
-        if (len < t->opt.mss && !force)
+        if ((len % t->opt.mss || len == 0) && !force) /* a short (last) segment */
             t->snd.sml = t->snd.nxt;
         if (fin)
             t->flags |= TF_FIN_SENT;

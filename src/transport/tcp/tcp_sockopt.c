@@ -240,6 +240,7 @@ void tcp_fill_info(const struct tcb *t, struct ust_tcp_info *i)
     i->lost_retrans = t->ctr.lost_retrans;
     i->bytes_sent = t->ctr.bytes_sent;
     i->bytes_retrans = t->ctr.bytes_retrans;
+    i->tso_packets = t->ctr.tso_packets;
     snprintf(i->cc_algo, sizeof(i->cc_algo), "%s", t->cc_ops->name);
 }
 
