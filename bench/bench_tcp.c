@@ -174,6 +174,7 @@ struct opts {
     bool timestamps;
     bool trace;
     enum ust_tap_tx tap_tx;
+    bool no_offload; /* --offload off: cfg.dev_offload false */
     const char *cc; /* NULL: the stack's default */
     double rx_loss; /* < 0: no fault injector */
     long bbr_loss_thresh; /* < 0: the stack's default */
@@ -186,7 +187,8 @@ static int usage(void)
 {
     fprintf(stderr, "usage: bench_tcp --tap NAME --addr A.B.C.D/N --host-addr A.B.C.D/N\n"
                     "                 [--buf BYTES] [--mtu N] [--no-wscale] [--no-timestamps]\n"
-                    "                 [--tap-tx auto|write|uring] [--cc NAME] [--rx-loss P]\n"
+                    "                 [--tap-tx auto|write|uring] [--offload on|off]\n"
+                    "                 [--cc NAME] [--rx-loss P]\n"
                     "                 [--bbr-loss-thresh PERMILLE] [--rx-batch N]\n"
                     "                 [--sqpoll on|off] [--busy-poll US]\n"
                     "                 [--trace] MODE ARGS...\n" BENCH_MODES_USAGE);
@@ -237,6 +239,8 @@ static int parse_opts(int argc, char **argv, struct opts *o)
             o->busy_poll_us = (unsigned)strtoul(val, NULL, 0);
         else if (!strcmp(opt, "--mtu"))
             o->mtu = (unsigned)strtoul(val, NULL, 0);
+        else if (!strcmp(opt, "--offload") && (!strcmp(val, "on") || !strcmp(val, "off")))
+            o->no_offload = !strcmp(val, "off");
         else if (!strcmp(opt, "--tap-tx") && !strcmp(val, "auto"))
             o->tap_tx = UST_TAP_TX_AUTO;
         else if (!strcmp(opt, "--tap-tx") && !strcmp(val, "write"))
@@ -266,6 +270,7 @@ static int open_stack(const struct opts *o, struct ust_ctx *u)
     if (o->sqpoll >= 0)
         cfg.tap_tx_sqpoll = o->sqpoll != 0;
     cfg.busy_poll_us = o->busy_poll_us;
+    cfg.dev_offload = !o->no_offload;
     if (o->bbr_loss_thresh >= 0)
         cfg.tcp_bbr_loss_thresh = (unsigned)o->bbr_loss_thresh;
     if (o->cc) {

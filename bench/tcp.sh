@@ -54,10 +54,10 @@ trap 'exit 130' INT TERM
 # A fresh TAP name per run: a deleted TAP may linger while the kernel
 # releases what still refers to it (sockets in TIME-WAIT, routes).
 NTAP=0
-btc() { # [MTU [TAP_TX]]
+btc() { # [MTU [TAP_TX [OFFLOAD]]]
     NTAP=$((NTAP + 1))
     BTC=("$BT" ${BENCH_TCP_TRACE:+--trace} --tap "ustap$NTAP" --addr $U_ADDR/24 --host-addr $H_ADDR/24
-         --buf "$BUF" --mtu "${1:-1500}" --tap-tx "${2:-auto}")
+         --buf "$BUF" --mtu "${1:-1500}" --tap-tx "${2:-auto}" --offload "${3:-on}")
 }
 
 # server NAME NS CMD...: a server that prints "ready" (lib.sh), or the end.
@@ -90,7 +90,7 @@ bulk() { # NAME SERVER_NS CLIENT_NS SERVER_CMD... -- CLIENT_CMD...
 
 # Each transfer REPS times, the four interleaved so that a burst of load on
 # the machine hits all of them alike; the table shows the median.
-echo "bench/tcp: bulk transfers ($REPS x 7 x ${SECS} s) ..." >&2
+echo "bench/tcp: bulk transfers ($REPS x 9 x ${SECS} s) ..." >&2
 for r in $(seq "$REPS"); do
     btc
     next_port
@@ -98,6 +98,12 @@ for r in $(seq "$REPS"); do
     btc
     next_port
     bulk u-out-$r "$NS_TAP" "$NS_TAP" "$LP" sink $PORT -- "${BTC[@]}" source $H_ADDR $PORT $BULK_BYTES "$SECS"
+    btc 1500 auto off
+    next_port
+    bulk o-in-$r "$NS_TAP" "$NS_TAP" "${BTC[@]}" sink $PORT -- "$LP" source $U_ADDR $PORT $BULK_BYTES "$SECS"
+    btc 1500 auto off
+    next_port
+    bulk o-out-$r "$NS_TAP" "$NS_TAP" "$LP" sink $PORT -- "${BTC[@]}" source $H_ADDR $PORT $BULK_BYTES "$SECS"
     btc 1500 write
     next_port
     bulk w-out-$r "$NS_TAP" "$NS_TAP" "$LP" sink $PORT -- "${BTC[@]}" source $H_ADDR $PORT $BULK_BYTES "$SECS"
@@ -191,6 +197,8 @@ printf "TCP: ustack on a TAP device vs Linux over a veth pair, same run, same cl
 printf "%-46s %12s %12s %7s  %s\n" "scenario" "ustack" "Linux(veth)" "ratio" "unit"
 row "bulk Linux -> ustack (ustack receives)" "$(median u-in)" "$(median l-ab)" "Gbit/s"
 row "bulk ustack -> Linux (ustack sends)" "$(median u-out)" "$(median l-ba)" "Gbit/s"
+row "bulk Linux -> ustack, --offload off" "$(median o-in)" "$(median l-ab)" "Gbit/s"
+row "bulk ustack -> Linux, --offload off" "$(median o-out)" "$(median l-ba)" "Gbit/s"
 row "bulk ustack -> Linux, --tap-tx write" "$(median w-out)" "$(median l-ba)" "Gbit/s"
 row "bulk Linux -> ustack, TAP MTU $JUMBO" "$(median j-in)" "$(median l-ab)" "Gbit/s"
 row "bulk ustack -> Linux, TAP MTU $JUMBO" "$(median j-out)" "$(median l-ba)" "Gbit/s"
@@ -218,9 +226,11 @@ notes:
 - bulk: median of ${REPS} transfers of ${SECS} s, Gbit/s of payload counted by the
   receiver from its first byte to EOF (every run: ustack in ${ALL_IN},
   out ${ALL_OUT}); ustack TCP buffers ${BUF} bytes (window scaling on);
-  MTU 1500 on the TAP and the veth; no offloads on the TAP (every frame is
-  one 1514-byte write, no checksum offload, no TSO/GRO); the veth has Linux's default
-  offloads (TSO/GSO/GRO: it moves up to 64 KB per packet internally).
+  MTU 1500 on the TAP and the veth; the TAP with its virtio_net_hdr offloads
+  (--offload on, the default: Linux hands ustack TCP super-frames of up to 64 KB
+  and ustack trusts their checksums) except in the "--offload off" rows (every
+  frame one 1514-byte read or write, every checksum computed); the veth has
+  Linux's default offloads (TSO/GSO/GRO: it moves up to 64 KB per packet internally).
 - "TAP MTU $JUMBO" rows: the same with large frames on the TAP link (both sides
   of the TAP, MSS follows): what per-frame costs leave when a frame carries as
   much as a veth GSO packet. Not an offload; shown next to the 1500-byte rows.

@@ -101,6 +101,7 @@ struct link_opts {
     int tap_rx_batch;       /* --tap-rx-batch N: cfg.tap_rx_batch (-1: the default) */
     int tap_sqpoll;         /* --tap-sqpoll on|off: cfg.tap_tx_sqpoll (-1: the default) */
     unsigned busy_poll_us;  /* --busy-poll US: cfg.busy_poll_us (default 0) */
+    bool no_offload;        /* --offload off: cfg.dev_offload false (default on) */
     int ecn;                /* --ecn 0|1|2: cfg.tcp_ecn (-1: the default, 2) */
     const char *congestion; /* --congestion NAME: cfg.tcp_congestion (NULL: newreno) */
     bool accept_source_route; /* --accept-source-route: cfg.ip_accept_source_route */
@@ -147,6 +148,10 @@ struct link_opts {
     "                       0 = one read() per frame)\n" \
     "  --busy-poll US       poll the link this many microseconds before sleeping\n" \
     "                       (lower latency, a CPU spinning; default 0)\n" \
+    "  --offload on|off     virtio_net_hdr offloads on the TAP/TUN device: the kernel\n" \
+    "                       hands over and takes TCP segments of up to 64 KiB, with\n" \
+    "                       checksums it vouches for (default on; plain frames when\n" \
+    "                       the kernel refuses)\n" \
     "  --ecn 0|1|2          TCP ECN (RFC 3168), as Linux tcp_ecn: 0 off, 1 ask for it\n" \
     "                       and accept it, 2 accept it when asked (the default)\n" \
     "  --congestion NAME    TCP congestion control: newreno (the default), cubic or bbr\n" \

@@ -398,6 +398,14 @@ int link_opts_parse(struct link_opts *o, int argc, char **argv, int *i)
         }
         return r;
     }
+    if ((r = opt_value(argc, argv, i, "--offload", &v)) != 0) {
+        if (r < 0)
+            return -1;
+        if (strcmp(v, "on") != 0 && strcmp(v, "off") != 0)
+            return cli_usage_error("--offload: '%s' is not on or off", v), -1;
+        o->no_offload = !strcmp(v, "off");
+        return r;
+    }
     if ((r = opt_value(argc, argv, i, "--congestion", &v)) != 0) {
         if (r < 0 || parse_congestion("--congestion", v) != 0)
             return -1;

@@ -142,6 +142,7 @@ int link_open(const struct link_opts *o, struct link_ctx *c)
     if (o->tap_sqpoll >= 0)
         cfg.tap_tx_sqpoll = o->tap_sqpoll != 0;
     cfg.busy_poll_us = o->busy_poll_us;
+    cfg.dev_offload = !o->no_offload;
     cfg.dns_server = o->have_dns ? o->dns : resolv_conf_nameserver("/etc/resolv.conf");
     if (o->hosts)
         snprintf(cfg.dns_hosts, sizeof(cfg.dns_hosts), "%s", o->hosts);

@@ -55,6 +55,11 @@ struct ust_config {
                                        (microseconds) before it sleeps, as Linux's
                                        SO_BUSY_POLL: lower latency for a CPU spent
                                        spinning (0: sleep at once) */
+    bool dev_offload;               /* TAP/TUN devices opened afterwards carry a
+                                       virtio_net_hdr (IFF_VNET_HDR) and ask the kernel
+                                       for TCP segmentation and checksum offloads (true);
+                                       a kernel that refuses gets plain frames (link
+                                       counter offload_refused) */
 
     /* IPv4 */
     uint8_t ip_default_ttl;         /* 64; 0 is replaced by 64 (RFC 1122 3.2.1.7:

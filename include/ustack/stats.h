@@ -14,7 +14,9 @@
     X(rx_errors) X(tx_errors) X(dev_lost) \
     X(fault_lost) X(fault_duplicated) X(fault_reordered) X(fault_corrupted) \
     X(fault_delayed) X(fault_queue_drops) \
-    X(tx_gso_offloaded) X(tx_gso_sw) X(tx_gso_segs) X(tx_csum_sw) X(tx_gso_bad)
+    X(tx_gso_offloaded) X(tx_gso_sw) X(tx_gso_segs) X(tx_csum_sw) X(tx_gso_bad) \
+    X(rx_gso_frames) X(rx_gso_bytes) X(rx_gso_split) X(rx_csum_trusted) X(rx_offload_bad) \
+    X(tx_gso_bytes) X(tx_csum_partial) X(offload_refused)
 
 #define UST_ARP_COUNTERS(X) \
     X(in_packets) X(in_errors) X(in_requests) X(in_replies) \

@@ -30,12 +30,25 @@ struct trace_notes {
     char tx[TRACE_NOTE_LEN]; /* about the frame being sent */
 };
 
+/* What the driver vouches for in the received frame being handled (TAP's
+ * virtio_net_hdr, issue #12): set by dev_input_offload for one frame's
+ * input, all zero otherwise, so a frame without it is checked as ever. */
+struct rx_offload {
+    bool csum_valid;   /* the L4 checksum was verified, or the data is the
+                          local kernel's (its field may hold only the
+                          pseudo-header sum): do not verify it */
+    uint16_t gso_size; /* a coalesced frame of segments of this payload
+                          size (the sender's MSS); 0: one segment */
+    uint16_t segs;     /* wire segments the frame stands for (1 or more) */
+};
+
 struct ust_services {
     struct timer_heap timers; /* timer.c */
     ust_trace_fn trace_fn;    /* trace.h: NULL while tracing is off */
     void *trace_ctx;
     uint32_t trace_hidden;    /* UST_TRACE_* categories not shown (0: all shown) */
     struct trace_notes notes;
+    struct rx_offload rx_off; /* the received frame being handled */
 };
 
 static inline struct ust_services *stack_services(struct ust_stack *st)
@@ -45,6 +58,19 @@ static inline struct ust_services *stack_services(struct ust_stack *st)
 static inline const struct ust_services *stack_services_const(const struct ust_stack *st)
 {
     return (const struct ust_services *)(const void *)st;
+}
+
+/* The driver's word on the received frame being handled (zero: none). */
+static inline const struct rx_offload *stack_rx_offload(const struct ust_stack *st)
+{
+    return &stack_services_const(st)->rx_off;
+}
+/* Wire segments the received frame being handled stands for (1 unless a
+ * driver coalesced several: Linux tcp_skb_pcount of a GRO packet). */
+static inline unsigned stack_rx_segs(const struct ust_stack *st)
+{
+    unsigned n = stack_rx_offload(st)->segs;
+    return n ? n : 1;
 }
 
 /* The last time seen at an entry point. */

@@ -77,6 +77,18 @@ int ust_dev_input(struct ust_dev *dev, ust_time_t now, const uint8_t *frame, siz
     return stack_frame_input(dev->st, dev, stack_now(dev->st), frame, len);
 }
 
+int dev_input_offload(struct ust_dev *dev, ust_time_t now, const uint8_t *frame, size_t len,
+                      const struct rx_offload *off)
+{
+    struct ust_services *svc = stack_services(dev->st);
+    if (off->csum_valid)
+        DEV_COUNT(dev, rx_csum_trusted);
+    svc->rx_off = *off;
+    int rc = ust_dev_input(dev, now, frame, len);
+    svc->rx_off = (struct rx_offload){0}; /* the next frame vouches for itself */
+    return rc;
+}
+
 void dev_tx_flush(struct ust_dev *dev)
 {
     if (dev->txq)

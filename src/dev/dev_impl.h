@@ -101,6 +101,11 @@ int dev_transmit(struct ust_dev *dev, ust_time_t now, struct pkt *p);
 ust_time_t dev_poll_at(const struct ust_dev *dev);
 void dev_poll(struct ust_dev *dev, ust_time_t now);
 void dev_free(struct ust_dev *dev);
+/* ust_dev_input for a frame the driver vouches for (a TAP's virtio_net_hdr):
+ * *off holds for the frame's input only (stack_rx_offload), and the
+ * device's GSO / trusted-checksum counters count it. */
+int dev_input_offload(struct ust_dev *dev, ust_time_t now, const uint8_t *frame, size_t len,
+                      const struct rx_offload *off);
 /* Sends what the driver's transmit queue holds (no-op without one). */
 void dev_tx_flush(struct ust_dev *dev);
 

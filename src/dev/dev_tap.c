@@ -5,7 +5,10 @@
  * (dev_tap_txq.c): ust_dev_tap_set_tx(). Frames come in through batches
  * of reads on io_uring (dev_tap_rxq.c, cfg.tap_rx_batch), or one read()
  * each where the kernel refuses io_uring; either way each frame goes
- * through tap_rx_frame(). */
+ * through tap_rx_frame(). With cfg.dev_offload the
+ * descriptor carries a virtio_net_hdr in front of every frame and the
+ * kernel's TCP segmentation and checksum offloads are asked for
+ * (dev_tap_vnet.c); a kernel that refuses them gets plain frames. */
 #include <errno.h>
 #include <fcntl.h>
 #include <linux/if_tun.h>
@@ -16,6 +19,7 @@
 #include <string.h>
 #include <sys/ioctl.h>
 #include <sys/socket.h>
+#include <sys/uio.h>
 #include <unistd.h>
 
 #include "core/errors.h"
@@ -25,9 +29,15 @@
 #include "dev_tap_mq.h"
 #include "dev_tap_rxq.h"
 #include "dev_tap_txq.h"
+#include "dev_tap_vnet.h"
+#include "wire/virtio_net.h"
 
-/* Largest frame a TAP/TUN read can return: Ethernet header + 64 KiB. */
-#define TAP_BUF_LEN (14 + 65536)
+#define IPV4_MAX_PACKET 65535 /* the largest super-packet: IPv4's total length */
+
+/* Largest frame a TAP/TUN read can return: a virtio_net_hdr, an Ethernet
+ * header with a VLAN tag and a 64 KiB datagram (a GSO super-frame). One
+ * buffer per device, reused by every read. */
+#define TAP_BUF_LEN (VNET_HDR_LEN + 18 + 65536)
 
 struct tap {
     int fd;
@@ -36,6 +46,8 @@ struct tap {
     struct tap_rxq *rxq; /* NULL: one read() per frame */
     size_t rx_buf_len;   /* the largest read: every receive buffer's size */
     uint8_t *buf;        /* rx_buf_len bytes: the read() path's buffer */
+    bool vnet;           /* IFF_VNET_HDR: a virtio_net_hdr in front of every frame */
+    size_t l3_off;       /* where the IP header starts in a frame: 14 TAP, 0 TUN */
 };
 
 /* The kernel's reason kept: a permission problem (EPERM from TUNSETIFF
@@ -63,7 +75,11 @@ static int tap_transmit(void *ctx, ust_time_t now, const uint8_t *frame, size_t 
 {
     (void)now;
     struct tap *t = ctx;
-    ssize_t n = write(t->fd, frame, len);
+    uint8_t hdr[VNET_HDR_LEN] = {0}; /* a plain frame: nothing asked */
+    struct iovec iov[2] = {{hdr, sizeof(hdr)}, {(void *)frame, len}};
+    ssize_t n = t->vnet ? writev(t->fd, iov, 2) : write(t->fd, frame, len);
+    if (t->vnet && n >= (ssize_t)sizeof(hdr))
+        n -= (ssize_t)sizeof(hdr);
     if (n < 0 && dev_write_errno_fatal(errno))
         ust_dev_set_failed(t->dev, errno); /* the interface was deleted */
     if (n < 0)
@@ -74,12 +90,15 @@ static int tap_transmit(void *ctx, ust_time_t now, const uint8_t *frame, size_t 
 static int tap_fd(void *ctx) { return ((struct tap *)ctx)->fd; }
 
 /* One frame read from the descriptor (either receive path): the one
- * place that handles a frame as the kernel gave it. */
-static void tap_rx_frame(void *ctx, struct ust_dev *dev, ust_time_t now, const uint8_t *buf,
-                         size_t n)
+ * place that handles a frame as the kernel gave it (with a virtio_net_hdr
+ * in front when t->vnet). */
+static void tap_rx_frame(void *ctx, struct ust_dev *dev, ust_time_t now, uint8_t *buf, size_t n)
 {
-    (void)ctx;
-    ust_dev_input(dev, now, buf, n);
+    struct tap *t = ctx;
+    if (t->vnet)
+        (void)tap_vnet_rx(dev, now, buf, n);
+    else
+        (void)ust_dev_input(dev, now, buf, n);
 }
 
 /* Reads until the kernel queue is empty (EAGAIN) or the budget is spent:
@@ -129,17 +148,40 @@ static void tap_close(void *ctx)
 
 static int tap_queue(void *ctx, struct ust_dev *dev, const uint8_t *frame, size_t len)
 {
-    return tap_txq_transmit(((struct tap *)ctx)->txq, dev, frame, len);
+    struct tap *t = ctx;
+    if (!t->txq || t->vnet) /* (dev.c gives packets: tap_queue_pkt) */
+        return tap_transmit(ctx, 0, frame, len);
+    return tap_txq_transmit(t->txq, dev, frame, len);
 }
 
 static void tap_flush(void *ctx, struct ust_dev *dev)
 {
-    tap_txq_flush(((struct tap *)ctx)->txq, dev);
+    struct tap *t = ctx;
+    if (t->txq)
+        tap_txq_flush(t->txq, dev);
 }
 
+/* With a virtio_net_hdr every packet goes through here, also without
+ * io_uring: the header carries what p->off asks of the kernel. */
 static int tap_queue_pkt(void *ctx, struct ust_dev *dev, struct pkt *p)
 {
-    return tap_txq_transmit_pkt(((struct tap *)ctx)->txq, dev, p);
+    struct tap *t = ctx;
+    if (t->vnet) {
+        int rc = tap_vnet_push(dev, &p, t->l3_off);
+        if (rc < 0) {
+            pkt_pool_free(stack_pkt_pool(dev->st), p);
+            return rc;
+        }
+    }
+    if (t->txq)
+        return tap_txq_transmit_pkt(t->txq, dev, p);
+    ssize_t n = write(t->fd, p->data, p->len);
+    int err = errno;
+    size_t len = p->len;
+    pkt_pool_free(stack_pkt_pool(dev->st), p);
+    if (n < 0 && dev_write_errno_fatal(err))
+        ust_dev_set_failed(dev, err);
+    return n == (ssize_t)len ? UST_OK : n < 0 && err == EAGAIN ? UST_ERR_AGAIN : UST_ERR_IO;
 }
 
 static const struct dev_txq_ops tap_txq_ops = {
@@ -169,6 +211,94 @@ static void tap_rx_setup(struct tap *t, struct ust_dev *dev)
               strerror(-err));
 }
 
+/* A descriptor attached to interface ifr->ifr_name with these flags, or
+ * -1 with *err set. */
+static int tun_attach(struct ifreq *ifr, short flags, int *err)
+{
+    int fd = open("/dev/net/tun", O_RDWR | O_NONBLOCK | O_CLOEXEC);
+    if (fd < 0) {
+        *err = errno_to_ust(errno);
+        return -1;
+    }
+    ifr->ifr_flags = flags;
+    if (ioctl(fd, TUNSETIFF, ifr) < 0) {
+        *err = tunsetiff_error(errno, ifr->ifr_name, flags);
+        close(fd);
+        return -1;
+    }
+    return fd;
+}
+
+static int set_offload(void *ctx, unsigned tun_flags)
+{
+    return ioctl(*(int *)ctx, TUNSETOFFLOAD, (unsigned long)tun_flags) < 0 ? -1 : 0;
+}
+
+/* IFF_VNET_HDR is on: little-endian headers (TUNSETVNETLE; the legacy
+ * default is the host's order) and the offloads. 0: refused. */
+static unsigned vnet_setup(int fd, uint32_t *caps)
+{
+    int le = 1;
+    *caps = 0;
+    if (ioctl(fd, TUNSETVNETLE, &le) < 0)
+        return 0;
+    return tap_offload_negotiate(set_offload, &fd, caps);
+}
+
+/* Opens with a virtio_net_hdr when the stack's config asks for offloads
+ * (cfg.dev_offload) and the kernel takes them; else, or when it refuses
+ * (*refused), a plain descriptor: the header cannot be turned off on an
+ * open one, so it is opened again. -1 with *err set. */
+static int tun_open_fd(struct ust_stack *st, struct ifreq *ifr, short kind, uint32_t *caps,
+                       bool *vnet, bool *refused, int *err)
+{
+    *vnet = *refused = false;
+    *caps = 0;
+    short plain = (short)(kind | IFF_NO_PI);
+    if (!ust_stack_config(st)->dev_offload)
+        return tun_attach(ifr, plain, err);
+    int fd = tun_attach(ifr, (short)(plain | IFF_VNET_HDR), err);
+    if (fd >= 0 && vnet_setup(fd, caps) != 0) {
+        *vnet = true;
+        return fd;
+    }
+    *refused = true;
+    if (fd >= 0)
+        close(fd);
+    return tun_attach(ifr, plain, err);
+}
+
+static struct tap *tap_alloc(int fd, bool vnet, short kind)
+{
+    struct tap *t = calloc(1, sizeof(*t));
+    if (t)
+        t->buf = malloc(TAP_BUF_LEN);
+    if (!t || !t->buf) {
+        free(t);
+        return NULL;
+    }
+    t->fd = fd;
+    t->rx_buf_len = TAP_BUF_LEN;
+    t->vnet = vnet;
+    t->l3_off = kind & IFF_TAP ? 14 : 0;
+    return t;
+}
+
+/* After the device exists: what the driver can do, and the counter. */
+static void tap_offload_report(struct ust_dev *dev, struct tap *t, uint32_t caps, bool refused)
+{
+    if (t->vnet) {
+        dev->offload_caps = caps;
+        dev->gso_max_bytes = (caps & DEV_OFF_TSO4) ? IPV4_MAX_PACKET : 0;
+        dev->txq = &tap_txq_ops; /* every packet carries its header (tap_queue_pkt) */
+    }
+    if (refused)
+        DEV_COUNT(dev, offload_refused);
+    TRACE(dev->st, "dev", "%s: offloads %s (caps 0x%x)", dev->name,
+          t->vnet ? "on" : refused ? "refused by the kernel: plain frames" : "off",
+          (unsigned)caps);
+}
+
 /* kind: IFF_TAP or IFF_TUN, with IFF_MULTI_QUEUE for one queue of a
  * multi-queue device; mac NULL: a random one. */
 static struct ust_dev *tuntap_open(struct ust_stack *st, const char *ifname, unsigned mtu,
@@ -181,31 +311,20 @@ static struct ust_dev *tuntap_open(struct ust_stack *st, const char *ifname, uns
         *err = UST_ERR_INVAL;
         return NULL;
     }
-    int fd = open("/dev/net/tun", O_RDWR | O_NONBLOCK | O_CLOEXEC);
-    if (fd < 0) {
-        *err = errno_to_ust(errno);
-        return NULL;
-    }
     struct ifreq ifr;
     memset(&ifr, 0, sizeof(ifr));
-    ifr.ifr_flags = (short)(kind | IFF_NO_PI);
     snprintf(ifr.ifr_name, sizeof(ifr.ifr_name), "%s", ifname);
-    if (ioctl(fd, TUNSETIFF, &ifr) < 0) {
-        *err = tunsetiff_error(errno, ifname, kind);
-        close(fd);
+    uint32_t caps;
+    bool vnet, refused;
+    int fd = tun_open_fd(st, &ifr, kind, &caps, &vnet, &refused, err);
+    if (fd < 0)
         return NULL;
-    }
-    struct tap *t = calloc(1, sizeof(*t));
-    if (t)
-        t->buf = malloc(TAP_BUF_LEN);
-    if (!t || !t->buf) {
-        free(t);
+    struct tap *t = tap_alloc(fd, vnet, kind);
+    if (!t) {
         close(fd);
         *err = UST_ERR_NOMEM;
         return NULL;
     }
-    t->fd = fd;
-    t->rx_buf_len = TAP_BUF_LEN;
     /* TAP: our side gets a random locally administered MAC (mac NULL). */
     enum ust_link_type type = kind & IFF_TAP ? UST_LINK_ETHERNET : UST_LINK_IP;
     struct ust_dev *dev = ust_dev_new(st, ifr.ifr_name, type, mac, mtu, &tap_ops, t);
@@ -216,6 +335,7 @@ static struct ust_dev *tuntap_open(struct ust_stack *st, const char *ifname, uns
     }
     t->dev = dev;
     dev->wall_clock = true; /* captures line up with the host's (tcpdump's) */
+    tap_offload_report(dev, t, caps, refused);
     TRACE(st, "dev", "%s: %s%s open fd %d mtu %u", dev->name, kind & IFF_TAP ? "tap" : "tun",
           kind & IFF_MULTI_QUEUE ? " queue" : "", fd, mtu);
     (void)ust_dev_tap_set_tx(dev, UST_TAP_TX_AUTO);
@@ -236,7 +356,7 @@ int ust_dev_tap_set_tx(struct ust_dev *dev, enum ust_tap_tx mode)
         return UST_ERR_INVAL;
     if (mode == UST_TAP_TX_WRITE) {
         if (t->txq) {
-            dev->txq = NULL;
+            dev->txq = t->vnet ? &tap_txq_ops : NULL;
             tap_txq_free(t->txq, dev); /* what it holds goes out first */
             t->txq = NULL;
         }
@@ -245,7 +365,8 @@ int ust_dev_tap_set_tx(struct ust_dev *dev, enum ust_tap_tx mode)
     if (t->txq)
         return UST_OK;
     int err;
-    t->txq = tap_txq_new(t->fd, dev->mtu, ust_stack_config(dev->st)->tap_tx_sqpoll, &err);
+    t->txq = tap_txq_new(t->fd, dev->mtu + (t->vnet ? VNET_HDR_LEN : 0),
+                         ust_stack_config(dev->st)->tap_tx_sqpoll, &err);
     if (!t->txq) {
         TRACE(dev->st, "dev", "%s: io_uring unavailable (%s): one write() per frame", dev->name,
               strerror(-err));

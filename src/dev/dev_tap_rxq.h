@@ -9,9 +9,11 @@
 
 struct tap_rxq;
 
-/* What the driver does with each frame read (its one per-frame function). */
+/* What the driver does with each frame read (its one per-frame function).
+ * The frame is writable: the receive buffer is the driver's, and a
+ * virtio_net_hdr frame may have its partial checksum completed in place. */
 typedef void (*tap_rx_frame_fn)(void *ctx, struct ust_dev *dev, ust_time_t now,
-                                const uint8_t *frame, size_t len);
+                                uint8_t *frame, size_t len);
 
 /* A receive ring reading descriptor fd into up to max_batch buffers of
  * buf_len bytes each (the largest read the driver accepts). NULL with

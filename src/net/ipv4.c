@@ -166,6 +166,9 @@ static void ipv4_local_in(struct ust_stack *st, struct ust_iface *ifc, const str
         ipv4_deliver(st, ifc, h, buf, link_bcast);
         return;
     }
+    /* What a driver vouched for covers the fragment, not the reassembled
+     * datagram's L4 checksum: that is checked in full. */
+    stack_services(st)->rx_off = (struct rx_offload){0};
     uint8_t *whole = NULL;
     size_t whole_len = 0;
     if (reasm_input(st, h, buf, &whole, &whole_len) != 1)

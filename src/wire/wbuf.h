@@ -35,6 +35,7 @@ static inline void put_le32(uint8_t *p, uint32_t v)
     p[2] = (uint8_t)(v >> 16);
     p[3] = (uint8_t)(v >> 24);
 }
+static inline uint16_t get_le16(const uint8_t *p) { return (uint16_t)(p[0] | (p[1] << 8)); }
 static inline void put_le16(uint8_t *p, uint16_t v)
 {
     p[0] = (uint8_t)v;

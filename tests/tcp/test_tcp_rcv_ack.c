@@ -104,6 +104,29 @@ static void test_quick_acks_off(void **state)
     th_free(h);
 }
 
+/* A frame a driver coalesced (GSO over TAP: 2 wire segments in one, the
+ * driver's word in stack_rx_offload) spends 2 quick ACKs, as Linux counts
+ * a GRO packet's segments: after 8 of them the 16 are spent and the next
+ * full segment is delayed. Counting frames instead would leave 8. */
+static void test_coalesced_frame_spends_its_segments_quick_acks(void **state)
+{
+    (void)state;
+    static uint8_t pair[2 * SEG];
+    struct th *h = th_quick(16, 0);
+    th_open_active(h, 65535);
+    for (unsigned k = 0; k < 8; k++) {
+        h->st->svc.rx_off = (struct rx_offload){.csum_valid = true, .gso_size = SEG, .segs = 2};
+        seg_in(h, A, PEER_ISS + 1 + k * 2 * SEG, h->iss + 1, 65535, pair, sizeof(pair));
+        h->st->svc.rx_off = (struct rx_offload){0};
+        expect_ack_of(h, (k + 1) * 2); /* quick: at once */
+    }
+    full_seg(h, 16);
+    seg_expect_nothing(h); /* delayed: the quick ACKs are spent */
+    full_seg(h, 17);
+    expect_ack_of(h, 18);
+    th_free(h);
+}
+
 /* A loss: the segment beyond the hole and the one that fills it are
  * acknowledged at once (RFC 5681 4.2), and quick-ACK mode starts again,
  * so the 15 segments after the repair are acknowledged one by one too
@@ -341,6 +364,7 @@ int main(void)
         cmocka_unit_test(test_quick_acks_bounded_by_window),
         cmocka_unit_test(test_quick_acks_off),
         cmocka_unit_test(test_quick_acks_after_out_of_order),
+        cmocka_unit_test(test_coalesced_frame_spends_its_segments_quick_acks),
         cmocka_unit_test(test_partial_fill_acked_at_once),
         cmocka_unit_test(test_quick_acks_after_duplicate),
         cmocka_unit_test(test_every_second_full_segment_with_timestamps),

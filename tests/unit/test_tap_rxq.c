@@ -92,7 +92,7 @@ static void send_frames(struct fixture *f, unsigned from, unsigned n)
     }
 }
 
-static void on_frame(void *ctx, struct ust_dev *dev, ust_time_t now, const uint8_t *frame,
+static void on_frame(void *ctx, struct ust_dev *dev, ust_time_t now, uint8_t *frame,
                      size_t len)
 {
     struct fixture *f = ctx;

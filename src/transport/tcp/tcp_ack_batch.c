@@ -94,8 +94,11 @@ void tcp_quickack_enter(struct tcb *t)
 void tcp_ack_in_order_data(struct tcb *t, bool filled_hole)
 {
     if (filled_hole || t->rcv.quick) {
-        if (t->rcv.quick)
-            t->rcv.quick--;
+        /* A frame a driver coalesced (GSO over TAP) spends one quick ACK
+         * per wire segment it carries, as Linux's tcp_dec_quickack_mode
+         * counts a GRO packet's segments. */
+        unsigned segs = stack_rx_segs(t->st);
+        t->rcv.quick = (uint8_t)(t->rcv.quick > segs ? t->rcv.quick - segs : 0);
         t->flags |= TF_ACK_NOW;
     } else if (t->rcv.unacked < 2u * tcp_rcv_full_seg(t)) {
         tcp_delack_schedule(t);
@@ -123,7 +126,8 @@ void tcp_ack_out_of_order(struct tcb *t, uint32_t seq, uint32_t len)
         t->flags |= TF_ACK_NOW;
         return;
     }
-    t->rcv.sack_folded++;
+    unsigned folded = t->rcv.sack_folded + stack_rx_segs(t->st); /* a coalesced frame: its segments */
+    t->rcv.sack_folded = (uint8_t)(folded > UINT8_MAX ? UINT8_MAX : folded);
     stack_stats(t->st)->tcp.SackCompressed++;
     ack_at_batch_end(t);
 }

@@ -1,0 +1,184 @@
+/* virtio_net_hdr on TAP/TUN (dev_tap_vnet.h).
+ *
+ * Receive: with TUN_F_TSO4 the kernel hands us what its TCP sent as one
+ * super-frame of up to 64 KiB (gso_type TCPV4, gso_size the MSS) whose
+ * TCP checksum field holds only the pseudo-header sum (NEEDS_CSUM: the
+ * data is the local kernel's, never touched a wire), and frames it
+ * checked already with DATA_VALID. With nothing between the driver and
+ * the stack, such a frame goes up whole and the stack trusts it
+ * (stack_rx_offload: no checksum pass; TCP counts its segments). A
+ * capture must show what a wire would carry and the fault injector must
+ * lose single segments, and a router forwards to links that cannot take
+ * a super-frame: then the frame is cut into its segments here, each with
+ * its own IPv4 and TCP checksums, by the segmentation transmit uses for
+ * devices without TSO (dev_gso.c, as Linux's tcp_gso_segment). */
+#include "dev_tap_vnet.h"
+
+#include <linux/if_tun.h>
+
+#include "core/trace.h"
+#include "dev_gso.h"
+#include "dev_host.h"
+#include "dev_impl.h"
+#include "ustack/stack.h"
+#include "wire/csum.h"
+#include "wire/ipv4.h"
+#include "wire/virtio_net.h"
+#include "wire/wbuf.h"
+
+#ifndef TUN_F_USO4
+#define TUN_F_USO4 0x20 /* Linux 6.2 */
+#define TUN_F_USO6 0x40
+#endif
+
+static uint32_t caps_of(unsigned f)
+{
+    uint32_t caps = 0;
+    if (f & TUN_F_CSUM)
+        caps |= DEV_OFF_CSUM;
+    if (f & TUN_F_TSO4)
+        caps |= DEV_OFF_TSO4;
+    if (f & TUN_F_TSO6)
+        caps |= DEV_OFF_TSO6;
+    return caps;
+}
+
+unsigned tap_offload_negotiate(int (*set)(void *ctx, unsigned tun_flags), void *ctx,
+                               uint32_t *caps)
+{
+    const unsigned tso = TUN_F_CSUM | TUN_F_TSO4 | TUN_F_TSO6;
+    const unsigned ladder[] = {tso | TUN_F_TSO_ECN, tso, TUN_F_CSUM};
+    *caps = 0;
+    bool uso = set(ctx, ladder[0] | TUN_F_USO4 | TUN_F_USO6) == 0;
+    for (size_t i = 0; i < sizeof(ladder) / sizeof(ladder[0]); i++) {
+        if (set(ctx, ladder[i]) == 0) {
+            *caps = caps_of(ladder[i]) | (uso ? DEV_OFF_USO : 0);
+            return ladder[i];
+        }
+    }
+    return 0;
+}
+
+/* ---- receive ---- */
+
+struct rx_seg_ctx {
+    struct ust_dev *dev;
+    ust_time_t now;
+};
+
+static int rx_seg_input(void *arg, struct pkt *seg)
+{
+    struct rx_seg_ctx *c = arg;
+    (void)ust_dev_input(c->dev, c->now, seg->data, seg->len);
+    pkt_pool_free(stack_pkt_pool(c->dev->st), seg);
+    return UST_OK;
+}
+
+/* The super-frame as the wire frames it stands for, through the same
+ * segmentation as transmit (dev_gso.c: per-segment IPv4 length, ID and
+ * checksum, TCP sequence, FIN/PSH last, CWR first, full TCP checksum). */
+static int split_tcp4(struct ust_dev *dev, ust_time_t now, const uint8_t *f, size_t len,
+                      uint16_t gso_size)
+{
+    struct pkt *p = pkt_copy(f, len);
+    if (!p)
+        return UST_ERR_NOMEM;
+    p->off = (struct pkt_offload){.gso_size = gso_size, .gso_type = PKT_GSO_TCPV4,
+                                  .csum_partial = 1};
+    DEV_COUNT(dev, rx_gso_split);
+    struct rx_seg_ctx c = {dev, now};
+    int rc = gso_segment(p, dev->type, stack_pkt_pool(dev->st), rx_seg_input, &c);
+    return rc < 0 ? rc : UST_OK;
+}
+
+static void count_gso_rx(struct ust_dev *dev, size_t len)
+{
+    DEV_COUNT(dev, rx_gso_frames);
+    dev->stats.rx_gso_bytes += len;
+    stack_stats(dev->st)->link.rx_gso_bytes += len;
+}
+
+static int rx_refuse(struct ust_dev *dev, const char *why, size_t len)
+{
+    DEV_COUNT(dev, rx_offload_bad);
+    TRACE(dev->st, "dev", "%s: drop rx len %zu: %s", dev->name, len, why);
+    return UST_ERR_INVAL;
+}
+
+/* The TCP payload bytes of an IPv4 TCP frame, -1 if it is not one. */
+static long tcp4_payload(const struct ust_dev *dev, const uint8_t *f, size_t len)
+{
+    struct gso_hdrs h;
+    if (gso_parse(dev->type, f, len, &h) < 0 || h.proto != IPV4_PROTO_TCP)
+        return -1;
+    return (long)(h.end - h.l4_off - h.l4_hlen);
+}
+
+/* A GSO super-frame: up whole and trusted, or in segments. */
+static int rx_gso(struct ust_dev *dev, ust_time_t now, uint8_t *f, size_t len,
+                  const struct vnet_hdr *h, bool wire_frames)
+{
+    long payload = vnet_gso_base(h) == VNET_GSO_TCPV4 ? tcp4_payload(dev, f, len) : -1;
+    if (payload < 0)
+        return rx_refuse(dev, "GSO frame other than TCP/IPv4", len); /* never asked for */
+    count_gso_rx(dev, len);
+    if (wire_frames)
+        return split_tcp4(dev, now, f, len, h->gso_size);
+    long segs = payload ? (payload + h->gso_size - 1) / h->gso_size : 1;
+    struct rx_offload off = {.csum_valid = true, .gso_size = h->gso_size, .segs = (uint16_t)segs};
+    return dev_input_offload(dev, now, f, len, &off);
+}
+
+int tap_vnet_rx(struct ust_dev *dev, ust_time_t now, uint8_t *buf, size_t n)
+{
+    struct vnet_hdr h;
+    if (vnet_hdr_parse(buf, n, &h) < 0)
+        return rx_refuse(dev, "bad virtio_net_hdr", n);
+    uint8_t *f = buf + VNET_HDR_LEN;
+    size_t len = n - VNET_HDR_LEN;
+    /* Wire frames wanted: a layer (capture, faults) or forwarding. */
+    bool wire = dev->top != NULL || ust_stack_config(dev->st)->ip_forwarding;
+    if (h.gso_type != VNET_GSO_NONE)
+        return rx_gso(dev, now, f, len, &h, wire);
+    if ((h.flags & VNET_F_NEEDS_CSUM) && wire) { /* completed here: the field holds the pseudo-header sum */
+        uint8_t *field = f + h.csum_start + h.csum_offset;
+        put_be16(field, csum_fold(csum_partial(f + h.csum_start, len - h.csum_start, 0)));
+        return ust_dev_input(dev, now, f, len);
+    }
+    if (h.flags && !wire) {
+        struct rx_offload off = {.csum_valid = true, .segs = 1};
+        return dev_input_offload(dev, now, f, len, &off);
+    }
+    return ust_dev_input(dev, now, f, len); /* checked as any frame */
+}
+
+/* ---- transmit ---- */
+
+int tap_vnet_push(struct ust_dev *dev, struct pkt **pp, size_t l3_off)
+{
+    struct pkt *p = *pp;
+    struct vnet_tx_req req = {.gso_size = p->off.gso_size, .gso_type = p->off.gso_type,
+                              .csum_partial = p->off.csum_partial};
+    struct vnet_hdr h;
+    if (vnet_hdr_for_frame(p->data, p->len, l3_off, &req, &h) < 0) {
+        TRACE(dev->st, "dev", "%s: tx drop len %zu: offload request does not fit the frame",
+              dev->name, p->len);
+        return UST_ERR_INVAL;
+    }
+    if (pkt_headroom(p) < VNET_HDR_LEN) { /* a packet built without room: copied */
+        struct pkt *q = pkt_copy(p->data, p->len);
+        if (!q)
+            return UST_ERR_NOMEM;
+        q->off = p->off;
+        pkt_pool_free(stack_pkt_pool(dev->st), p);
+        *pp = p = q;
+    }
+    if (h.gso_size) { /* (the frames: dev.c's tx_gso_offloaded) */
+        dev->stats.tx_gso_bytes += p->len;
+        stack_stats(dev->st)->link.tx_gso_bytes += p->len;
+    } else if (h.flags & VNET_F_NEEDS_CSUM) {
+        DEV_COUNT(dev, tx_csum_partial);
+    }
+    vnet_hdr_emit(&h, pkt_push(p, VNET_HDR_LEN));
+    return UST_OK;
+}
