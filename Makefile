@@ -37,6 +37,7 @@ bench: build
 	@bash bench/run.sh $(BUILD)
 	@bash bench/tcp.sh $(BUILD)
 	@bash bench/loss.sh $(BUILD)
+	@bash bench/speed.sh $(BUILD)
 
 fuzz: deps
 	@bash scripts/fuzz.sh $(FUZZ_BUILD)
