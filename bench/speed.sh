@@ -9,7 +9,7 @@
 #
 # usage: bench/speed.sh BUILD_DIR      (make bench runs it on build/)
 # env:   BENCH_SAMPLES  samples of every row (default 3): min / median / max
-#        BENCH_SECONDS  seconds per bulk, ceiling and connections/s sample (default 5)
+#        BENCH_SECONDS  seconds per bulk, ceiling and connections/s sample (default 4)
 #        BENCH_RR       1-byte round trips per request/response sample (default 10000)
 #        BENCH_IDLE     idle connections per memory sample (default 1000)
 #        BENCH_KEEP=1   keep the programs' outputs (the path is printed)
@@ -25,14 +25,15 @@ US=$BUILD/ustack
 BL=$BUILD/bench/blast
 LP=$BUILD/bench/linux_peer
 TC=$BUILD/bench/tap_ceiling
+BT=$BUILD/bench/bench_tcp
 SAMPLES=${BENCH_SAMPLES:-3}
-SECS=${BENCH_SECONDS:-5}
+SECS=${BENCH_SECONDS:-4}
 RR=${BENCH_RR:-10000}
 IDLE=${BENCH_IDLE:-1000}
 START=$(date +%s)
 
 die() { echo "bench/speed: $*" >&2; exit 1; }
-for x in "$US" "$BL" "$LP" "$TC"; do [ -x "$x" ] || die "$x not found (build first: make build)"; done
+for x in "$US" "$BL" "$LP" "$TC" "$BT"; do [ -x "$x" ] || die "$x not found (build first: make build)"; done
 [ "$(id -u)" -eq 0 ] || die "needs root (creates network namespaces, TAP and veth devices)"
 [ -e /dev/net/tun ] || die "/dev/net/tun is missing"
 for tool in ethtool taskset; do
@@ -288,6 +289,21 @@ mem_ustack() {
     ustack_stop
 }
 
+# The stack alone: bench_tcp idle (ustack as the client, through the API)
+# reports the growth of its C heap in use (mallinfo2) per connection.
+mem_stack() {
+    next_port
+    start_server m-stack-srv "$NS_TAP" "$BL" hold $PORT || { failed m-stack "$BENCH_ERR"; return; }
+    HOLD_PID=$SERVER_PID
+    SERVER_PID=
+    NTAP=$((NTAP + 1))
+    run_client m-stack "$NS_TAP" 120 "$BT" --tap "usp$NTAP" --addr "$U_ADDR/24" --host-addr "$H_ADDR/24" \
+        idle $H_ADDR $PORT "$IDLE" || failed m-stack "$BENCH_ERR"
+    [ -n "${FAIL[m-stack]:-}" ] || record m-stack "$(field m-stack bytes_per_conn)"
+    stop_pid "$HOLD_PID"
+    HOLD_PID=
+}
+
 mem_linux() {
     local s0 m0
     next_port
@@ -333,6 +349,7 @@ for s in $(seq "$SAMPLES"); do
     conns_ustack
     mem_linux
     mem_ustack
+    mem_stack
     echo "bench/speed: sample $s/$SAMPLES done ($(($(date +%s) - START)) s)" >&2
 done
 
@@ -415,7 +432,8 @@ row "1-byte RR, two CPUs, ustack (TAP)" rr-ustack-diff - 1 µs rr-linux-diff
 row "connections/s, Linux server (veth)" c-linux - 1 conn/s c-linux
 row "connections/s, ustack server (TAP)" c-ustack - 1 conn/s c-linux ">=" 1.0
 row "memory per idle connection, Linux" m-linux - 1 bytes m-linux
-row "memory per idle connection, ustack" m-ustack - 1 bytes m-linux
+row "memory per idle connection, ustack serve" m-ustack - 1 bytes m-linux
+row "memory per idle connection, ustack stack only" m-stack - 1 bytes m-linux
 
 cat <<EOF
 
@@ -450,8 +468,12 @@ notes:
   server's FIN, close (the client keeps the TIME-WAIT; tcp_tw_reuse=1, ports
   1024-65535), against blast discard (veth) or ustack serve --discard (TAP).
 - memory per idle connection: ${IDLE} connections opened by blast idle and held.
-  ustack = growth of ustack serve's VmRSS / ${IDLE} (one endpoint; includes
-  one-time growth of its tables). Linux = growth of the slab caches TCP,
+  ustack serve = growth of its VmRSS / ${IDLE} (one endpoint; includes one-time
+  growth of its tables and the server's own per-connection buffers, struct conn
+  in tools/serve_tcp.c: request and response buffers even for --discard).
+  ustack stack only = bench_tcp idle, ustack as the client through the API:
+  growth of the C heap in use (mallinfo2) per connection, no application
+  buffers (blast, the Linux end, has none either). Linux = growth of the slab caches TCP,
   sock_inode_cache, filp, dentry, tcp_bind(2)_bucket, skbuff_head_cache and
   kmalloc-64..2k (/proc/slabinfo, active objects x size, system-wide) / ${IDLE}
   / 2 endpoints; /proc/meminfo Slab growth the same way: $(stats m-linux-meminfo | awk '{ print "min " $1 ", median " $2 ", max " $3 " bytes" }').
