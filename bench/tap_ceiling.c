@@ -165,7 +165,7 @@ static int reader(int fd, double secs, int vnet, pid_t child)
         if (n < 0 && errno == EINTR)
             continue;
         if (n <= (ssize_t)skip)
-            return 1;
+            break;
         t = now_s();
         if (frames++ == 0)
             first = t;
@@ -173,9 +173,15 @@ static int reader(int fd, double secs, int vnet, pid_t child)
         if (t - first >= secs)
             break;
     }
+    int failed = !buf || t - first < secs, err = errno;
     double cpu_reader = rusage_s(RUSAGE_SELF) - cpu0;
+    free(buf);
     kill(child, SIGKILL);
     waitpid(child, NULL, 0);
+    if (failed) {
+        fprintf(stderr, "tap_ceiling: read: %s\n", strerror(err));
+        return 1;
+    }
     double span = t - first;
     printf("result mode=%s frames=%lld bytes=%lld secs=%.6f gbps=%.3f frame_bytes=%.0f "
            "reader_cpu_s=%.3f sender_cpu_s=%.3f\n",
@@ -204,8 +210,5 @@ int main(int argc, char **argv)
     }
     if (child < 0)
         return 1;
-    int rc = reader(fd, secs, vnet, child);
-    if (rc)
-        fprintf(stderr, "tap_ceiling: read: %s\n", strerror(errno));
-    return rc;
+    return reader(fd, secs, vnet, child);
 }
