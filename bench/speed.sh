@@ -86,8 +86,10 @@ in_ns "$NS_B" ip addr add $B_ADDR/24 dev veth0
 in_ns "$NS_A" ip link set veth0 up
 in_ns "$NS_B" ip link set veth0 up
 for ns in "$NS_TAP" "$NS_A" "$NS_B"; do
-    # connections/s: many short connections from one client address
-    in_ns "$ns" sysctl -qw net.ipv4.ip_local_port_range="1024 65535" net.ipv4.tcp_tw_reuse=1
+    # connections/s: many short connections from one client address; the
+    # servers' ports (5001...) stay out of the ephemeral range, where a
+    # client socket left in FIN-WAIT by a stopped peer would hold them
+    in_ns "$ns" sysctl -qw net.ipv4.ip_local_port_range="10000 65535" net.ipv4.tcp_tw_reuse=1
 done
 
 # veth_offload on|off: TSO/GSO/GRO and checksum offload of both veth ends.
@@ -141,6 +143,15 @@ ustack_serve() {
 ustack_stop() {
     [ -z "$USTACK_PID" ] || stop_pid "$USTACK_PID"
     USTACK_PID=
+    tap_gone
+}
+# tap_gone: waits (bounded, 5 s) until the last TAP is gone: while a closed
+# TAP lingers, its address and route would outlive those of the next one.
+tap_gone() {
+    for _ in $(seq 250); do
+        in_ns "$NS_TAP" ip link show dev "usp$NTAP" >/dev/null 2>&1 || return 0
+        sleep 0.02
+    done
 }
 
 # --- results -------------------------------------------------------------------
@@ -222,7 +233,8 @@ ceiling() { # KEY plain|vnet
     local key=$1
     NTAP=$((NTAP + 1))
     run_client "$key-tc" "$NS_TAP" $((SECS + 30)) "$TC" "usp$NTAP" "$SECS" "$2" ||
-        { failed "$key" "$BENCH_ERR"; return; }
+        { failed "$key" "$BENCH_ERR"; tap_gone; return; }
+    tap_gone
     record "$key" "$(line_field "$key-tc" result gbps)"
     record_cpu "$key" "$(cpu_per_gb "$(add "$(line_field "$key-tc" result reader_cpu_s)" \
         "$(line_field "$key-tc" result sender_cpu_s)")" "$(line_field "$key-tc" result bytes)")"
@@ -247,8 +259,8 @@ rr_ustack() { # KEY SERVER_CPU
     # the threads of ustack and the CPUs they may run on (taskset pins the
     # process; a kernel polling thread may set its own)
     THREADS[$1]=$(for t in /proc/"$USTACK_PID"/task/*; do
-        printf "%s:%s " "$(cat "$t/comm")" "$(awk '$1 == "Cpus_allowed_list:" { print $2 }' "$t/status")"
-    done)
+        printf "%s (CPUs %s) " "$(cat "$t/comm")" "$(awk '$1 == "Cpus_allowed_list:" { print $2 }' "$t/status")"
+    done | sed 's/ $//')
     ustack_stop
     record "$1" "$(field "$1-pp" mean_us)"
 }
@@ -299,6 +311,7 @@ mem_stack() {
     NTAP=$((NTAP + 1))
     run_client m-stack "$NS_TAP" 120 "$BT" --tap "usp$NTAP" --addr "$U_ADDR/24" --host-addr "$H_ADDR/24" \
         idle $H_ADDR $PORT "$IDLE" || failed m-stack "$BENCH_ERR"
+    tap_gone
     [ -n "${FAIL[m-stack]:-}" ] || record m-stack "$(field m-stack bytes_per_conn)"
     stop_pid "$HOLD_PID"
     HOLD_PID=
@@ -466,15 +479,15 @@ notes:
   may run, one CPU: ${THREADS[rr-ustack-same]:-?}; two CPUs: ${THREADS[rr-ustack-diff]:-?}
 - connections/s: blast connect for ${SECS} s: connect, half-close, wait for the
   server's FIN, close (the client keeps the TIME-WAIT; tcp_tw_reuse=1, ports
-  1024-65535), against blast discard (veth) or ustack serve --discard (TAP).
+  10000-65535), against blast discard (veth) or ustack serve --discard (TAP).
 - memory per idle connection: ${IDLE} connections opened by blast idle and held.
   ustack serve = growth of its VmRSS / ${IDLE} (one endpoint; includes one-time
   growth of its tables and the server's own per-connection buffers, struct conn
   in tools/serve_tcp.c: request and response buffers even for --discard).
   ustack stack only = bench_tcp idle, ustack as the client through the API:
   growth of the C heap in use (mallinfo2) per connection, no application
-  buffers (blast, the Linux end, has none either). Linux = growth of the slab caches TCP,
-  sock_inode_cache, filp, dentry, tcp_bind(2)_bucket, skbuff_head_cache and
+  buffers (blast, the Linux end, has none either). Linux = growth of the
+  slab caches TCP, sock_inode_cache, filp, dentry, tcp_bind(2)_bucket, skbuff_head_cache and
   kmalloc-64..2k (/proc/slabinfo, active objects x size, system-wide) / ${IDLE}
   / 2 endpoints; /proc/meminfo Slab growth the same way: $(stats m-linux-meminfo | awk '{ print "min " $1 ", median " $2 ", max " $3 " bytes" }').
 - Load average at start: $LOAD_START, at the end: $(cut -d' ' -f1-3 /proc/loadavg)
