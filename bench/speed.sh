@@ -12,6 +12,8 @@
 #        BENCH_SECONDS  seconds per bulk, ceiling and connections/s sample (default 4)
 #        BENCH_RR       1-byte round trips per request/response sample (default 10000)
 #        BENCH_IDLE     idle connections per memory sample (default 1000)
+#        BENCH_PIN=0    bulk with 1 queue unpinned (default 1: sender on CPU 0,
+#                       receiver on CPU 1, so that no sender gets a second CPU)
 #        BENCH_KEEP=1   keep the programs' outputs (the path is printed)
 #
 # ustack options that other work adds are used when `ustack ... --help`
@@ -30,6 +32,7 @@ SAMPLES=${BENCH_SAMPLES:-3}
 SECS=${BENCH_SECONDS:-4}
 RR=${BENCH_RR:-10000}
 IDLE=${BENCH_IDLE:-1000}
+PIN=${BENCH_PIN:-1}
 START=$(date +%s)
 
 die() { echo "bench/speed: $*" >&2; exit 1; }
@@ -42,6 +45,7 @@ done
 for v in SAMPLES SECS RR IDLE; do
     [[ "${!v}" =~ ^[1-9][0-9]*$ ]] || die "BENCH_${v/SECS/SECONDS}: a whole number > 0"
 done
+[[ "$PIN" =~ ^[01]$ ]] || die "BENCH_PIN: 0 or 1"
 
 # What this ustack offers (other branches add these options).
 HAS_OFFLOAD=no
@@ -164,6 +168,11 @@ failed() { FAIL[$1]=$2; echo "bench/speed: $1: $2" >&2; }
 # cpu_per_gb CPU_S BYTES
 cpu_per_gb() { awk -v c="$1" -v b="$2" 'BEGIN { printf "%.3f", (b > 0 ? c / (b / 1e9) : 0) }'; }
 ALL_CPUS=0-$(($(nproc) - 1))
+# Bulk with 1 queue: the sending end on CPU 0 (all its threads, ustack's
+# SQPOLL poller included: it inherits the mask), the receiving end on the
+# other CPU, so that no sender gets a second CPU; 2 queues: no pinning.
+snd_cpus() { if [ "$1" -eq 1 ] && [ "$PIN" = 1 ]; then echo 0; else echo "$ALL_CPUS"; fi; }
+rcv_cpus() { if [ "$1" -eq 1 ] && [ "$PIN" = 1 ]; then echo "$CPU_B"; else echo "$ALL_CPUS"; fi; }
 
 # --- bulk rows -------------------------------------------------------------------
 # Each bulk sample: one transfer of SECS s. Gbit/s as the Linux end counts it
@@ -175,9 +184,10 @@ bulk_veth() { # KEY OFFLOAD STREAMS
     local key=$1 s0 r
     veth_offload "$2"
     next_port
-    start_server "$key-sink" "$NS_B" "$BL" sink $PORT "$3" || { failed "$key" "$BENCH_ERR"; return; }
+    start_server "$key-sink" "$NS_B" taskset -c "$(rcv_cpus "$3")" "$BL" sink $PORT "$3" ||
+        { failed "$key" "$BENCH_ERR"; return; }
     s0=$(softirq_s)
-    run_client "$key-send" "$NS_A" $((SECS + 30)) "$BL" send $B_ADDR $PORT "$SECS" "$3" ||
+    run_client "$key-send" "$NS_A" $((SECS + 30)) taskset -c "$(snd_cpus "$3")" "$BL" send $B_ADDR $PORT "$SECS" "$3" ||
         { failed "$key" "$BENCH_ERR"; stop_server; return; }
     wait_server 250
     r=$(field "$key-send" gbps)
@@ -191,10 +201,10 @@ bulk_in() { # KEY OFFLOAD QUEUES: blast send -> ustack serve --discard
     local key=$1 c0 s0 cpu
     ulink "$2"
     next_port
-    ustack_serve "$key-ustack" "$ALL_CPUS" "$3" --discard $PORT || { failed "$key" "$BENCH_ERR"; return; }
+    ustack_serve "$key-ustack" "$(rcv_cpus "$3")" "$3" --discard $PORT || { failed "$key" "$BENCH_ERR"; return; }
     c0=$(pid_cpu "$USTACK_PID")
     s0=$(softirq_s)
-    run_client "$key-send" "$NS_TAP" $((SECS + 30)) "$BL" send $U_ADDR $PORT "$SECS" "$3" ||
+    run_client "$key-send" "$NS_TAP" $((SECS + 30)) taskset -c "$(snd_cpus "$3")" "$BL" send $U_ADDR $PORT "$SECS" "$3" ||
         { failed "$key" "$BENCH_ERR"; ustack_stop; return; }
     cpu=$(add "$(sub "$(pid_cpu "$USTACK_PID")" "$c0")" "$(sub "$(softirq_s)" "$s0")")
     ustack_stop
@@ -207,9 +217,10 @@ bulk_out() { # KEY OFFLOAD QUEUES: ustack send -> blast sink, stopped after SECS
     [ "$3" -eq 1 ] || qopt=(--queues "$3")
     ulink "$2"
     next_port
-    start_server "$key-sink" "$NS_TAP" "$BL" sink $PORT || { failed "$key" "$BENCH_ERR"; return; }
+    start_server "$key-sink" "$NS_TAP" taskset -c "$(rcv_cpus "$3")" "$BL" sink $PORT ||
+        { failed "$key" "$BENCH_ERR"; return; }
     s0=$(softirq_s)
-    ip netns exec "$NS_TAP" "$US" send $H_ADDR $PORT --bytes 1000G "${ULINK[@]}" "${qopt[@]}" \
+    ip netns exec "$NS_TAP" taskset -c "$(snd_cpus "$3")" "$US" send $H_ADDR $PORT --bytes 1000G "${ULINK[@]}" "${qopt[@]}" \
         >"$TMP/$key-ustack.out" 2>"$TMP/$key-ustack.err" &
     pid=$!
     USTACK_PID=$pid
@@ -459,7 +470,11 @@ notes:
   Veth: two queues each way; "offload off" = ethtool -K tso gso gro tx off on
   both ends. ustack: --offload $([ "$HAS_OFFLOAD" = yes ] && echo "on|off" || echo "not available in this build: runs without offloads (the off rows); on rows n/a");
   --queues: serve $HAS_SERVE_Q, send $HAS_SEND_Q (n/a rows without). MTU 1500,
-  default buffers (Linux autotuning; ustack's defaults). No CPU pinning.
+  default buffers (Linux autotuning; ustack's defaults). $(if [ "$PIN" = 1 ]; then
+  echo "1 queue: the sender"
+  echo "  pinned to CPU 0 (every thread: ustack's io_uring SQPOLL poller too), the"
+  echo "  receiver to CPU $CPU_B (taskset); 2 queues and the ceilings: not pinned."
+  else echo "No pinning (BENCH_PIN=0)."; fi)
 - vs Linux = median / the median of the veth row with the same offload and
   queues (RR: latency ratio, lower is better). vs ceiling (offload off rows) =
   median / the 1514-byte raw-TAP ceiling; goal: within 10 % (≥0.9×).
