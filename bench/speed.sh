@@ -60,7 +60,9 @@ suffix=$$-$RANDOM
 NS_TAP=ust-bspd-tap-$suffix # Linux (blast) + ustack on a TAP
 NS_A=ust-bspd-a-$suffix     # blast ...
 NS_B=ust-bspd-b-$suffix     # ... to blast over veth
-TMP=$(mktemp -d)
+BASE=$(mktemp -d)
+TMP=$BASE # each sample's outputs in their own directory (a server's old
+          # "ready" must not be taken for the new one's)
 USTACK_PID= # a ustack process this script started (stopped by cleanup)
 HOLD_PID=   # the Linux server holding idle connections, while it runs
 
@@ -71,7 +73,7 @@ cleanup() {
     [ -z "$USTACK_PID" ] || stop_pid "$USTACK_PID"
     [ -z "$HOLD_PID" ] || stop_pid "$HOLD_PID"
     bench_cleanup "$NS_TAP" "$NS_A" "$NS_B"
-    if [ -n "${BENCH_KEEP:-}" ]; then echo "bench/speed: outputs kept in $TMP" >&2; else rm -rf "$TMP"; fi
+    if [ -n "${BENCH_KEEP:-}" ]; then echo "bench/speed: outputs kept in $BASE" >&2; else rm -rf "$BASE"; fi
 }
 trap cleanup EXIT
 trap 'exit 130' INT TERM
@@ -243,7 +245,9 @@ bulk_out() { # KEY OFFLOAD QUEUES: ustack send -> blast sink, stopped after SECS
 ceiling() { # KEY plain|vnet
     local key=$1
     NTAP=$((NTAP + 1))
-    run_client "$key-tc" "$NS_TAP" $((SECS + 30)) "$TC" "usp$NTAP" "$SECS" "$2" ||
+    local pin=()
+    [ "$PIN" = 0 ] || pin=("$(snd_cpus 1)")
+    run_client "$key-tc" "$NS_TAP" $((SECS + 30)) taskset -c "$(rcv_cpus 1)" "$TC" "usp$NTAP" "$SECS" "$2" "${pin[@]}" ||
         { failed "$key" "$BENCH_ERR"; tap_gone; return; }
     tap_gone
     record "$key" "$(line_field "$key-tc" result gbps)"
@@ -352,6 +356,8 @@ LOAD_START=$(cut -d' ' -f1-3 /proc/loadavg)
 echo "bench/speed: $SAMPLES samples of every row, ${SECS} s per transfer" \
      "(ustack: --offload $HAS_OFFLOAD, serve --queues $HAS_SERVE_Q, send --queues $HAS_SEND_Q) ..." >&2
 for s in $(seq "$SAMPLES"); do
+    TMP=$BASE/sample$s
+    mkdir "$TMP"
     # interleaved, so that a burst of load on the machine hits all rows alike
     for off in $OFFLOADS; do
         for q in $QUEUES; do
@@ -473,7 +479,7 @@ notes:
   default buffers (Linux autotuning; ustack's defaults). $(if [ "$PIN" = 1 ]; then
   echo "1 queue: the sender"
   echo "  pinned to CPU 0 (every thread: ustack's io_uring SQPOLL poller too), the"
-  echo "  receiver to CPU $CPU_B (taskset); 2 queues and the ceilings: not pinned."
+  echo "  receiver to CPU $CPU_B (taskset), as in the ceilings; 2 queues: not pinned."
   else echo "No pinning (BENCH_PIN=0)."; fi)
 - vs Linux = median / the median of the veth row with the same offload and
   queues (RR: latency ratio, lower is better). vs ceiling (offload off rows) =

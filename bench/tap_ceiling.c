@@ -3,7 +3,7 @@
  * the ceiling under any stack that reads a TAP this way. bench/speed.sh
  * compares ustack's receive rows with it.
  *
- *   tap_ceiling NAME SECS plain|vnet
+ *   tap_ceiling NAME SECS plain|vnet [SENDER_CPU]
  *
  * Creates TAP device NAME (run it inside a network namespace), brings it up,
  * and forks a sender that writes frames into the TAP's transmit side through
@@ -15,7 +15,8 @@
  *          frames) with a virtio_net_hdr (PACKET_VNET_HDR): each crosses the
  *          TAP whole, as Linux TCP's 64 KB GSO packets do when the reader
  *          takes offloads.
- * The sender runs flat out; what the TAP's queue cannot hold is dropped by
+ * With SENDER_CPU the sender runs on that CPU only (the reader stays where
+ * taskset put the program). The sender runs flat out; what the TAP's queue cannot hold is dropped by
  * the kernel (the TAP's tx_dropped), so the count is the reader's ceiling.
  * The result line gives frames, bytes of frames (without the vnet header),
  * Gbit/s, the mean frame size, and both processes' CPU seconds. */
@@ -30,6 +31,7 @@
 #include <linux/if_tun.h>
 #include <linux/virtio_net.h>
 #include <net/ethernet.h>
+#include <sched.h>
 #include <signal.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -190,12 +192,28 @@ static int reader(int fd, double secs, int vnet, pid_t child)
     return 0;
 }
 
+/* Pins the calling process to cpu ("" or NULL: leaves it). */
+static int pin_to(const char *cpu)
+{
+    if (!cpu)
+        return 0;
+    char *end;
+    long n = strtol(cpu, &end, 10);
+    if (*end || n < 0 || n >= CPU_SETSIZE)
+        return -1;
+    cpu_set_t set;
+    CPU_ZERO(&set);
+    CPU_SET((int)n, &set);
+    return sched_setaffinity(0, sizeof(set), &set);
+}
+
 int main(int argc, char **argv)
 {
-    double secs = argc == 4 ? strtod(argv[2], NULL) : 0;
-    int vnet = argc == 4 && !strcmp(argv[3], "vnet");
+    double secs = argc == 4 || argc == 5 ? strtod(argv[2], NULL) : 0;
+    int vnet = secs > 0 && !strcmp(argv[3], "vnet");
+    const char *sender_cpu = argc == 5 ? argv[4] : NULL;
     if (secs <= 0 || (!vnet && strcmp(argv[3], "plain"))) {
-        fprintf(stderr, "usage: tap_ceiling NAME SECS plain|vnet\n");
+        fprintf(stderr, "usage: tap_ceiling NAME SECS plain|vnet [SENDER_CPU]\n");
         return 2;
     }
     int fd = tap_open(argv[1], vnet);
@@ -206,6 +224,10 @@ int main(int argc, char **argv)
     pid_t child = fork();
     if (child == 0) {
         close(fd);
+        if (pin_to(sender_cpu) < 0) {
+            fprintf(stderr, "tap_ceiling: sender CPU %s: %s\n", sender_cpu, strerror(errno));
+            _exit(1);
+        }
         sender(argv[1], vnet);
     }
     if (child < 0)

@@ -91,12 +91,12 @@ def test_blast_connect_discard_idle_hold(netns):
     assert len(ss.splitlines()) == 20
 
 
-def ceiling(netns, tap, mode):
-    return result(finish(start(netns, [TAP_CEILING, tap, "1", mode])))
+def ceiling(netns, tap, mode, *sender_cpu):
+    return result(finish(start(netns, [TAP_CEILING, tap, "1", mode, *sender_cpu])))
 
 
 def test_tap_ceiling_plain_reads_1514_byte_frames(netns):
-    r = ceiling(netns, "tc0", "plain")
+    r = ceiling(netns, "tc0", "plain", "0")  # the sender pinned to CPU 0, as speed.sh does
     assert int(r["frames"]) > 0
     # a few small frames of the kernel's own (IPv6 router solicitations) may
     # be among them; the sender's are all 1514 bytes
