@@ -39,6 +39,7 @@ bench: build
 	@bash bench/loss.sh $(BUILD)
 	@bash bench/queues.sh $(BUILD)
 	@bash bench/programs.sh $(BUILD)
+	@bash bench/speed.sh $(BUILD)
 
 fuzz: deps
 	@bash scripts/fuzz.sh $(FUZZ_BUILD)
