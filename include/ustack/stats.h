@@ -60,7 +60,8 @@
     X(SpuriousDsack) X(SpuriousEifel) X(SpuriousRtos) X(Undos) \
     X(RecoveryEpisodes) X(CwndReductions) X(CwndReductionsSkipped) X(LostRetransmits) \
     X(SendmapFull) \
-    X(SackCompressed)
+    X(SackCompressed) \
+    X(RcvBufGrown) X(SndBufGrown) X(BufGrowFailed) X(QuickAckIdle)
 
 /* The stub resolver (ust_getaddrinfo): queries sent (each UDP attempt, each
  * TCP fallback), answers that did not count (from elsewhere, another ID or

@@ -442,7 +442,7 @@ uint8_t tcp_rcv_wscale_for(const struct ust_stack *st, size_t cap)
 void tcb_init_conn(struct tcb *t)
 {
     const struct ust_config *c = ust_stack_config(t->st);
-    t->opt.rcv_wscale = tcp_rcv_wscale_for(t->st, t->rcv.buf.cap);
+    t->opt.rcv_wscale = tcp_rcv_wscale_for(t->st, tcp_rcvbuf_ceiling(t));
     t->opt.rcv_mss = tcp_adv_mss(t);
     tcp_update_mss(t);
     t->cc_ops->init(&t->cc, t->opt.mss, c->tcp_initial_cwnd);
