@@ -117,6 +117,10 @@ int link_open(const struct link_opts *o, struct link_ctx *c)
     if (o->congestion)
         snprintf(cfg.tcp_congestion, sizeof(cfg.tcp_congestion), "%s", o->congestion);
     cfg.ip_accept_source_route = o->accept_source_route;
+    if (o->sndbuf) /* a maximum at the initial size: no growth */
+        cfg.tcp_sndbuf = cfg.tcp_wmem_max = (size_t)o->sndbuf;
+    if (o->rcvbuf)
+        cfg.tcp_rcvbuf = cfg.tcp_rmem_max = (size_t)o->rcvbuf;
     cfg.dns_server = o->have_dns ? o->dns : resolv_conf_nameserver("/etc/resolv.conf");
     if (o->hosts)
         snprintf(cfg.dns_hosts, sizeof(cfg.dns_hosts), "%s", o->hosts);
