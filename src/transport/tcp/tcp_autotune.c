@@ -21,7 +21,7 @@
  * Send side (Linux tcp_sndbuf_expand): the send ring holds everything
  * from SND.UNA on, so a sender whose cwnd outgrows half the ring stalls
  * on its own buffer. While the application keeps the ring more than half
- * full it grows to twice cwnd, up to cfg.tcp_wmem_max.
+ * full it grows to twice cwnd (at least doubling), up to cfg.tcp_wmem_max.
  *
  * A socket whose application set SO_RCVBUF / SO_SNDBUF keeps that size
  * (Linux SOCK_RCVBUF_LOCK / SOCK_SNDBUF_LOCK). Every growth is counted
@@ -53,8 +53,9 @@ static void rcv_rtt_sample(struct tcb *t, ust_time_t sample, bool window_based)
         sample = UST_MSEC; /* below the timestamp clock's tick */
     if (a->rcv_rtt == 0)
         a->rcv_rtt = sample;
-    else if (!window_based)
-        a->rcv_rtt += (sample - a->rcv_rtt) / 8; /* RFC 6298's gain, as Linux */
+    else if (!window_based) /* RFC 6298's gain, as Linux; ust_time_t is unsigned */
+        a->rcv_rtt = (ust_time_t)((int64_t)a->rcv_rtt +
+                                  ((int64_t)sample - (int64_t)a->rcv_rtt) / 8);
     else if (sample < a->rcv_rtt)
         a->rcv_rtt = sample;
 }
@@ -168,6 +169,10 @@ void tcp_sndbuf_expand(struct tcb *t)
      * when a writer found it full, SOCK_NOSPACE) */
     if (want <= r->cap || ring_len(r) < r->cap / 2)
         return;
+    /* at least double: a resize copies the ring, so a cwnd that grows by
+     * a segment per ACK must not cost a copy per ACK */
+    if (want < 2 * (uint64_t)r->cap)
+        want = 2 * (uint64_t)r->cap;
     if (want > c->tcp_wmem_max)
         want = c->tcp_wmem_max;
     grow_ring(t, r, (size_t)want, &stack_stats(t->st)->tcp.SndBufGrown,
