@@ -40,6 +40,7 @@ struct seen {
     uint32_t max_rcvbuf, min_rcvbuf, max_rcv_wnd; /* B's socket */
     uint32_t max_sndbuf, min_sndbuf, max_cwnd;    /* A's socket */
     uint32_t rcv_rtt_us;                          /* B's estimate at the end */
+    uint32_t max_rcv_step;                        /* largest growth factor seen */
     struct ust_tcp_stats a, b;
     ust_time_t took;
 };
@@ -64,6 +65,8 @@ static void note(struct seen *w, struct ust_stack *a, int c, struct ust_stack *b
     if (s < 0)
         return;
     struct ust_tcp_info ib = info_of(b, s);
+    if (w->max_rcvbuf && ib.rcvbuf / w->max_rcvbuf > w->max_rcv_step)
+        w->max_rcv_step = ib.rcvbuf / w->max_rcvbuf;
     if (ib.rcvbuf > w->max_rcvbuf)
         w->max_rcvbuf = ib.rcvbuf;
     if (ib.rcvbuf < w->min_rcvbuf)
@@ -152,6 +155,7 @@ static void test_receive_window_grows_to_the_bdp(void **state)
     assert_true(w.max_rcvbuf <= tuned.rmem_max);
     assert_true(w.b.RcvBufGrown > 0);
     assert_int_equal(w.b.BufGrowFailed, 0);
+    assert_true(w.max_rcv_step <= 4); /* at most fourfold per measurement */
     /* the receiver measured the path's RTT (100 ms plus queueing) */
     assert_true(w.rcv_rtt_us >= 100000);
     struct knobs fixed = tuned;

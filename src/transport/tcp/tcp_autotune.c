@@ -7,7 +7,8 @@
  * in that RTT are compared with the last measurement; when the reading
  * rate grew, the receive ring grows to twice what was read plus 16
  * segments (room for a round of loss recovery), and more while the rate
- * still climbs (slow start), up to cfg.tcp_rmem_max. The ring only grows,
+ * still climbs (slow start), at most fourfold per RTT, up to
+ * cfg.tcp_rmem_max. The ring only grows,
  * so the advertised right edge never moves left (RFC 9293 3.8.6), and the
  * window scale was picked at SYN time from that maximum (RFC 7323 2.2,
  * tcp_rcvbuf_ceiling), so the larger window can be expressed.
@@ -144,6 +145,12 @@ void tcp_rcv_space_adjust(struct tcb *t)
         uint64_t want = rcv_space_target(t, copied, a->space);
         uint64_t max = ust_stack_config(t->st)->tcp_rmem_max;
         uint64_t wmax = (uint64_t)65535 << t->opt.rcv_wscale; /* what the field holds */
+        /* at most 4 x per RTT: our window is the ring's free space, so the
+         * ring must not jump to the maximum on one burst that a short
+         * transfer read in a coarse (1 ms timestamp) RTT; Linux's window
+         * climbs towards its buffer gradually (rcv_ssthresh) */
+        if (want > 4 * (uint64_t)t->rcv.buf.cap)
+            want = 4 * (uint64_t)t->rcv.buf.cap;
         if (want > max)
             want = max;
         if (want > wmax)
