@@ -87,6 +87,11 @@ struct ust_config {
     size_t tcp_wmem_max;            /* largest send buffer (4 MiB, tcp_wmem[2]) */
     bool tcp_moderate_rcvbuf;       /* receive autotuning on (true, Linux
                                        net.ipv4.tcp_moderate_rcvbuf) */
+    size_t tcp_autotune_mem_max;    /* what all connections together may grow
+                                       their buffers by beyond the initial
+                                       sizes (256 MiB; Linux tcp_mem's
+                                       role): past it rings stay as they are
+                                       (BufGrowLimited) */
     bool tcp_window_scaling;        /* offer/accept RFC 7323 window scale (true) */
     bool tcp_timestamps;            /* offer/accept RFC 7323 timestamps: RTTM and
                                        PAWS (true) */

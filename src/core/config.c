@@ -33,6 +33,7 @@ void ust_config_default(struct ust_config *c)
     c->tcp_rmem_max = 6u << 20;
     c->tcp_wmem_max = 4u << 20;
     c->tcp_moderate_rcvbuf = true;
+    c->tcp_autotune_mem_max = 256u << 20;
     c->tcp_window_scaling = true;
     c->tcp_timestamps = true;
     c->tcp_sack = true;

@@ -32,6 +32,7 @@ struct knobs {
     size_t rmem_max, wmem_max;
     int b_so_rcvbuf, a_so_sndbuf; /* 0: not set */
     bool no_timestamps;           /* cfg.tcp_timestamps off on both */
+    size_t mem_max;               /* cfg.tcp_autotune_mem_max (0: the default) */
 };
 
 /* What the transfer showed: the largest buffers and windows seen on the
@@ -91,6 +92,8 @@ static struct seen transfer(const struct knobs *k)
     c.tcp_rmem_max = k->rmem_max;
     c.tcp_wmem_max = k->wmem_max;
     c.tcp_timestamps = !k->no_timestamps;
+    if (k->mem_max)
+        c.tcp_autotune_mem_max = k->mem_max;
     struct ust_sim_faults f = {.delay = 50 * UST_MSEC, .rate_bps = 100000000};
     struct stream_pair p;
     stream_pair_up(&p, 11, &c, A_ADDR, B_ADDR, &f, &f);
@@ -192,6 +195,20 @@ static void test_receive_buffer_bounded_by_rmem_max(void **state)
     assert_true(w.max_rcv_wnd > INITIAL);
 }
 
+/* The stack-wide budget (cfg.tcp_autotune_mem_max) stops the growth: each
+ * stack's connection grows by at most the budget, counted in
+ * BufGrowLimited, and the transfer still completes. */
+static void test_growth_bounded_by_stack_budget(void **state)
+{
+    (void)state;
+    struct knobs k = {.rmem_max = 6u << 20, .wmem_max = 4u << 20, .mem_max = 256u << 10};
+    struct seen w = transfer(&k);
+    assert_int_equal(w.max_rcvbuf, INITIAL + k.mem_max); /* B: only the receive ring */
+    assert_true(w.b.BufGrowLimited > 0);
+    assert_true(w.max_sndbuf <= INITIAL + k.mem_max); /* A: only the send ring grows */
+    assert_true(w.a.BufGrowLimited > 0);
+}
+
 /* The send buffer grows with cwnd (twice cwnd, Linux tcp_sndbuf_expand)
  * up to tcp_wmem_max and no further; with SO_SNDBUF set it keeps its
  * size. */
@@ -218,6 +235,7 @@ int main(void)
         cmocka_unit_test(test_receive_window_grows_to_the_bdp),
         cmocka_unit_test(test_receive_window_grows_without_timestamps),
         cmocka_unit_test(test_receive_buffer_bounded_by_rmem_max),
+        cmocka_unit_test(test_growth_bounded_by_stack_budget),
         cmocka_unit_test(test_send_buffer_grows_with_cwnd_bounded),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -173,6 +173,7 @@ void tcb_free(struct tcb *t)
     ports_remove(t);
     ring_free(&t->snd.buf);
     ring_free(&t->rcv.buf);
+    tcp_autotune_release(t);
     tcp_rack_free(t);
     if (t->all_prev)
         t->all_prev->all_next = t->all_next;
@@ -217,6 +218,9 @@ static void tcb_trim_memory(struct tcb *t)
             tcp_ofo_account(t);
         }
     }
+    if (!t->snd.buf.buf && !t->rcv.buf.buf && (t->state == UST_TCP_TIME_WAIT ||
+                                               t->state == UST_TCP_CLOSED))
+        tcp_autotune_release(t); /* its growth no longer holds memory */
 }
 
 void tcp_set_state(struct tcb *t, enum ust_tcp_state s)

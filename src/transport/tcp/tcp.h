@@ -175,6 +175,8 @@ struct tcp_autotune {
     ust_time_t space_time;      /* ... and its time */
     bool had_data;              /* text arrived at ... */
     ust_time_t last_data_at;
+    size_t grown;               /* bytes both rings grew by, counted in
+                                   tcp_state.autotune_bytes */
 };
 
 /* The connection's timers, embedded (src/core/timer.h); a callback finds
@@ -445,6 +447,7 @@ struct tcp_state {
     unsigned norphans;
     unsigned ntimewait;                   /* connections in TIME-WAIT (tcp_hold.c) */
     size_t ofo_bytes;                     /* out-of-order bytes held by all (tcp_hold.c) */
+    size_t autotune_bytes;                /* buffer growth of all (tcp_autotune.c) */
     /* Test seam: when set, segments go here instead of ipv4_output. */
     int (*tx_hook)(void *ctx, const struct ipv4_out *o, struct pkt *p);
     void *tx_hook_ctx;
@@ -492,6 +495,8 @@ void tcp_rcv_space_adjust(struct tcb *tcb);
 /* New data was acknowledged: grow the send buffer to twice cwnd
  * (Linux tcp_sndbuf_expand). */
 void tcp_sndbuf_expand(struct tcb *tcb);
+/* The TCB goes: its growth leaves the stack-wide count. */
+void tcp_autotune_release(struct tcb *tcb);
 /* A listener child moves from the SYN queue to the accept queue. */
 void tcp_accept_queue_push(struct tcb *listener, struct tcb *child);
 /* A child leaves its listener's queues (accepted, dropped, freed). */

@@ -27,10 +27,13 @@
  * A socket whose application set SO_RCVBUF / SO_SNDBUF keeps that size
  * (Linux SOCK_RCVBUF_LOCK / SOCK_SNDBUF_LOCK). Every growth is counted
  * (RcvBufGrown, SndBufGrown; BufGrowFailed when memory ran out, and the
- * connection then goes on with the buffer it has). */
+ * connection then goes on with the buffer it has). What all connections
+ * grew by together is bounded by cfg.tcp_autotune_mem_max (BufGrowLimited
+ * when a growth was cut short or refused). */
 #include "core/services.h"
 #include "tcp.h"
 #include "tcp_seg.h"
+#include "transport/transport.h"
 #include "transport/sock_ops.h"
 #include "wire/seq.h"
 
@@ -104,17 +107,38 @@ void tcp_autotune_data_in(struct tcb *t, const struct seg *s)
         rcv_rtt_by_window(t);
 }
 
+/* Grows r towards cap within the stack-wide budget
+ * (cfg.tcp_autotune_mem_max; Linux's tcp_mem has the same role). */
 static bool grow_ring(struct tcb *t, struct ring *r, size_t cap, uint64_t *grown, int *stored)
 {
     struct ust_stats *stats = stack_stats(t->st);
+    struct tcp_state *ts = stack_tcp(t->st);
+    size_t max = ust_stack_config(t->st)->tcp_autotune_mem_max;
+    size_t room = ts->autotune_bytes < max ? max - ts->autotune_bytes : 0;
+    if (cap - r->cap > room) {
+        stats->tcp.BufGrowLimited++;
+        cap = r->cap + room;
+        if (room == 0)
+            return false;
+    }
+    size_t old = r->cap;
     if (ring_grow(r, cap) != UST_OK) {
         stats->tcp.BufGrowFailed++;
         return false;
     }
+    t->at.grown += cap - old;
+    ts->autotune_bytes += cap - old;
     (*grown)++;
     if (stored) /* getsockopt(SO_RCVBUF/SO_SNDBUF) reports it, as Linux */
         *stored = (int)cap;
     return true;
+}
+
+void tcp_autotune_release(struct tcb *t)
+{
+    struct tcp_state *ts = stack_tcp(t->st);
+    ts->autotune_bytes -= t->at.grown < ts->autotune_bytes ? t->at.grown : ts->autotune_bytes;
+    t->at.grown = 0;
 }
 
 /* The ring size for `copied` bytes read in an RTT after `space` in the
