@@ -584,6 +584,10 @@ def test_time_wait_connections_do_not_keep_their_buffers(netns, tmp_path):
     assert gone <= tcp_counter(stats, "TimeWaitExpired") + tcp_counter(stats, "InRsts"), \
         text + stats
     grown = rss_kib(u.proc.pid) - before
-    stop_clean(u)
+    # The RSTs counted above (a late copy of a FIN, Linux's or ours, answered
+    # after Linux's socket closed: RST without ACK, RFC 9293 3.10.7.1) are
+    # timing on a loaded machine, not faults; a RST,ACK aborting a live
+    # connection still fails.
+    stop_clean(u, allow=[f"(tcp.flags.reset == 1 && tcp.flags.ack == 0 && ip.src == {LINUX})"])
     # 300 connections in TIME-WAIT need a few hundred bytes each, not their buffers.
     assert grown < 16 * 1024, f"RSS grew by {grown} KiB for 300 TIME-WAIT connections"
