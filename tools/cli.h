@@ -104,6 +104,7 @@ struct link_opts {
     bool no_offload;        /* --offload off: cfg.dev_offload false (default on) */
     int ecn;                /* --ecn 0|1|2: cfg.tcp_ecn (-1: the default, 2) */
     const char *congestion; /* --congestion NAME: cfg.tcp_congestion (NULL: newreno) */
+    uint64_t sndbuf, rcvbuf; /* --sndbuf/--rcvbuf SIZE: fixed TCP buffers (0: autotuned) */
     bool accept_source_route; /* --accept-source-route: cfg.ip_accept_source_route */
     bool have_faults;       /* --loss --delay --jitter --reorder --dup --corrupt */
     struct ust_dev_faults faults;
@@ -156,6 +157,10 @@ struct link_opts {
     "                       and accept it, 2 accept it when asked (the default)\n" \
     "  --congestion NAME    TCP congestion control: newreno (the default), cubic or bbr\n" \
     "                       (BBRv3, paced; needs SACK, else cubic)\n" \
+    "  --sndbuf SIZE        fix every TCP send buffer at SIZE, e.g. 4M (default: 256K,\n" \
+    "                       growing with the congestion window up to 4M)\n" \
+    "  --rcvbuf SIZE        fix every TCP receive buffer (and so the window) at SIZE\n" \
+    "                       (default: 256K, growing with rate x RTT up to 6M)\n" \
     "  --accept-source-route  accept received LSRR/SSRR options (RFC 1122 3.2.1.8c);\n" \
     "                       by default they are dropped, as Linux accept_source_route=0\n" \
     "  --dns ADDR           name server for host names (default: the first nameserver\n" \

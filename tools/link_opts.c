@@ -412,6 +412,10 @@ int link_opts_parse(struct link_opts *o, int argc, char **argv, int *i)
         o->congestion = v;
         return r;
     }
+    if ((r = opt_value(argc, argv, i, "--sndbuf", &v)) != 0)
+        return r < 0 || parse_size("--sndbuf", v, 4096, 64u << 20, &o->sndbuf) ? -1 : r;
+    if ((r = opt_value(argc, argv, i, "--rcvbuf", &v)) != 0)
+        return r < 0 || parse_size("--rcvbuf", v, 4096, 64u << 20, &o->rcvbuf) ? -1 : r;
     if ((r = opt_value(argc, argv, i, "--ecn", &v)) != 0) {
         unsigned long n;
         if (r < 0 || parse_uint("--ecn", v, 0, 2, &n) != 0)

@@ -143,6 +143,10 @@ int link_open(const struct link_opts *o, struct link_ctx *c)
         cfg.tap_tx_sqpoll = o->tap_sqpoll != 0;
     cfg.busy_poll_us = o->busy_poll_us;
     cfg.dev_offload = !o->no_offload;
+    if (o->sndbuf) /* a maximum at the initial size: no growth */
+        cfg.tcp_sndbuf = cfg.tcp_wmem_max = (size_t)o->sndbuf;
+    if (o->rcvbuf)
+        cfg.tcp_rcvbuf = cfg.tcp_rmem_max = (size_t)o->rcvbuf;
     cfg.dns_server = o->have_dns ? o->dns : resolv_conf_nameserver("/etc/resolv.conf");
     if (o->hosts)
         snprintf(cfg.dns_hosts, sizeof(cfg.dns_hosts), "%s", o->hosts);

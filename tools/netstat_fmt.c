@@ -114,6 +114,14 @@ void netstat_print_info(FILE *out, const char *kv)
     fprintf(out, " retrans:%llu/%llu", netstat_info_num(kv, "retransmits"),
             netstat_info_num(kv, "total_retrans"));
     print_loss(out, kv);
-    fprintf(out, " snd_wnd:%llu rcv_wnd:%llu\n", netstat_info_num(kv, "snd_wnd"),
+    /* as ss: the receiver's RTT and what was read in it (autotuning) */
+    if (netstat_info_num(kv, "rcv_rtt_us"))
+        fprintf(out, " rcv_rtt:%g rcv_space:%llu", netstat_info_num(kv, "rcv_rtt_us") / 1e3,
+                netstat_info_num(kv, "rcv_space"));
+    fprintf(out, " snd_wnd:%llu rcv_wnd:%llu", netstat_info_num(kv, "snd_wnd"),
             netstat_info_num(kv, "rcv_wnd"));
+    if (netstat_info_num(kv, "rcvbuf")) /* an older instance has no such key */
+        fprintf(out, " sndbuf:%llu rcvbuf:%llu", netstat_info_num(kv, "sndbuf"),
+                netstat_info_num(kv, "rcvbuf"));
+    fputc('\n', out);
 }

@@ -96,9 +96,30 @@ struct ust_config {
     unsigned max_sockets;           /* socket table size (4096) */
 
     /* TCP (RFC 9293). Times in nanoseconds like every ust_time_t. */
-    size_t tcp_sndbuf;              /* send buffer per connection (262144) */
-    size_t tcp_rcvbuf;              /* receive buffer per connection (262144); also
-                                       bounds the out-of-order data held */
+    size_t tcp_sndbuf;              /* initial send buffer per connection (262144) */
+    size_t tcp_rcvbuf;              /* initial receive buffer per connection (262144);
+                                       also bounds the out-of-order data held */
+    /* Buffer autotuning (tcp_autotune.c). A connection's receive buffer
+     * grows to about twice what the application read in one receiver RTT
+     * (Linux tcp_rcv_space_adjust, "dynamic right-sizing"), its send
+     * buffer to twice cwnd (tcp_sndbuf_expand), up to these maxima; a
+     * socket whose application set SO_RCVBUF / SO_SNDBUF keeps that size
+     * (Linux SOCK_*BUF_LOCK). The initial sizes stay at 256 KiB rather
+     * than Linux's 128 KiB / 16 KiB: a ring is allocated only when data
+     * arrive, and 256 KiB already fills a LAN path without a resize. A
+     * maximum at or below the initial size turns growth off. */
+    size_t tcp_rmem_max;            /* largest receive buffer (6 MiB, Linux
+                                       tcp_rmem[2]); also sets the window scale
+                                       offered (RFC 7323 2.2), so the window can
+                                       grow after the SYN */
+    size_t tcp_wmem_max;            /* largest send buffer (4 MiB, tcp_wmem[2]) */
+    bool tcp_moderate_rcvbuf;       /* receive autotuning on (true, Linux
+                                       net.ipv4.tcp_moderate_rcvbuf) */
+    size_t tcp_autotune_mem_max;    /* what all connections together may grow
+                                       their buffers by beyond the initial
+                                       sizes (256 MiB; Linux tcp_mem's
+                                       role): past it rings stay as they are
+                                       (BufGrowLimited) */
     bool tcp_window_scaling;        /* offer/accept RFC 7323 window scale (true) */
     bool tcp_timestamps;            /* offer/accept RFC 7323 timestamps: RTTM and
                                        PAWS (true) */
@@ -222,6 +243,11 @@ struct ust_config {
                                        duplicate data, and at most half the window
                                        in segments (16, Linux TCP_MAX_QUICKACKS);
                                        0 = off (delayed and stretch ACKs only) */
+    bool tcp_quickack_idle;         /* quick-ACK mode also after the receiver saw
+                                       no data for longer than the RTO: the
+                                       sender restarts from a small window and
+                                       needs its ACK clock (true, as Linux
+                                       tcp_event_data_recv) */
     unsigned tcp_comp_sack_nr;      /* SACK compression: of the duplicate ACKs for
                                        out-of-order segments of one receive batch,
                                        the first 3 for a RCV.NXT go at once, then at

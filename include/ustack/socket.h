@@ -254,6 +254,12 @@ struct ust_tcp_info {
     char cc_algo[16];         /* congestion control algorithm, as TCP_CONGESTION */
     uint32_t tso_packets;     /* packets of several segments handed to the device
                                  as one (TCP segmentation offload, cfg.tcp_tso) */
+    /* buffer autotuning (cfg.tcp_rmem_max, tcp_wmem_max) */
+    uint32_t rcv_space;       /* bytes the application read in the last
+                                 receiver RTT (Linux tcpi_rcv_space) */
+    uint32_t rcv_rtt_us;      /* receiver's RTT estimate (tcpi_rcv_rtt) */
+    uint32_t rcvbuf;          /* receive buffer now (grows unless SO_RCVBUF) */
+    uint32_t sndbuf;          /* send buffer now (grows unless SO_SNDBUF) */
 };
 
 /* setsockopt(fd, IPPROTO_TCP, UST_TCP_RTO_MIN, &int, sizeof(int)): this

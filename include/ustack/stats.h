@@ -65,7 +65,7 @@
     X(RecoveryEpisodes) X(CwndReductions) X(CwndReductionsSkipped) X(LostRetransmits) \
     X(SendmapFull) \
     X(SackCompressed) \
-    X(OutTsoPackets)
+    X(OutTsoPackets) X(RcvBufGrown) X(SndBufGrown) X(BufGrowFailed) X(BufGrowLimited) X(QuickAckIdle)
 
 /* The stub resolver (ust_getaddrinfo): queries sent (each UDP attempt, each
  * TCP fallback), answers that did not count (from elsewhere, another ID or

@@ -55,6 +55,26 @@ static void copy_out(const struct ring *r, size_t pos, uint8_t *dst, size_t n)
     memcpy(dst + first, r->buf, n - first);
 }
 
+int ring_grow(struct ring *r, size_t cap)
+{
+    if (cap <= r->cap)
+        return UST_OK;
+    if (!r->buf) { /* nothing stored yet: the allocation happens later */
+        r->cap = cap;
+        return UST_OK;
+    }
+    uint8_t *nb = malloc(cap);
+    if (!nb)
+        return UST_ERR_NOMEM;
+    /* the whole old ring, from head on: readable and out-of-order bytes */
+    copy_out(r, r->head, nb, r->cap);
+    free(r->buf);
+    r->buf = nb;
+    r->cap = cap;
+    r->head = 0;
+    return UST_OK;
+}
+
 long ring_write_at(struct ring *r, size_t off, const void *data, size_t n)
 {
     size_t space = ring_space(r);

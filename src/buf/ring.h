@@ -23,6 +23,11 @@ void ring_free(struct ring *r);
 /* Changes the capacity; only while empty (returns 0, or UST_ERR_INVAL when
  * bytes are held). */
 int ring_set_cap(struct ring *r, size_t cap);
+/* Grows the capacity to cap, keeping every byte where its offset from the
+ * head says: the readable data and what ring_write_at stored beyond it
+ * (buffer autotuning, tcp_autotune.c). A smaller cap changes nothing.
+ * Returns 0, or UST_ERR_NOMEM with the ring unchanged. */
+int ring_grow(struct ring *r, size_t cap);
 static inline size_t ring_len(const struct ring *r) { return r->len; }
 static inline size_t ring_space(const struct ring *r) { return r->cap - r->len; }
 /* Appends up to n bytes; returns how many fit (or UST_ERR_NOMEM). */

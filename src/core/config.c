@@ -35,6 +35,10 @@ void ust_config_default(struct ust_config *c)
     c->max_sockets = 4096;
     c->tcp_sndbuf = 262144;
     c->tcp_rcvbuf = 262144;
+    c->tcp_rmem_max = 6u << 20;
+    c->tcp_wmem_max = 4u << 20;
+    c->tcp_moderate_rcvbuf = true;
+    c->tcp_autotune_mem_max = 256u << 20;
     c->tcp_window_scaling = true;
     c->tcp_timestamps = true;
     c->tcp_sack = true;
@@ -73,6 +77,7 @@ void ust_config_default(struct ust_config *c)
     c->tcp_ofo_mem_max = 16u << 20;
     c->tcp_prr = true;
     c->tcp_quickack = 16;
+    c->tcp_quickack_idle = true;
     c->tcp_comp_sack_nr = 44;
     c->tcp_ofo_ranges = 256;
     c->tcp_hystart = true;

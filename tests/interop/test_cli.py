@@ -71,6 +71,8 @@ BAD_ARGS = [
     (["send", "203.0.113.1", "80", "--bytes", "lots"] + A, "--bytes: 'lots' is not a byte count"),
     (["recv"] + A, "--port PORT is required"),
     (["recv", "--port", "0"] + A, "--port: '0' is not a number"),
+    (["recv", "--port", "5", "--rcvbuf", "1k"] + A, "--rcvbuf: '1k' is not a byte count from 4K to 64M"),
+    (["send", "203.0.113.1", "80", "--sndbuf", "lots"] + A, "--sndbuf: 'lots' is not a byte count"),
     (["netstat", "--bogus"], "unknown option '--bogus'"),
     (["demo", "--seed", "x"], "--seed: 'x' is not a number"),
     (["demo", "--loss", "150"], "--loss: '150' is not a percentage"),

@@ -4,6 +4,7 @@ echo/discard with socat, urgent data from Linux, refused connections both
 ways, half-close both ways, 200 parallel requests, bulk send/recv, and `ustack netstat` against
 `ss`. Every capture must pass tshark's checks (TCP checksums included)."""
 import hashlib
+import json
 import os
 import re
 import subprocess
@@ -359,6 +360,51 @@ def test_ustack_recv_from_linux(netns):
     assert_pcap_clean(pcap)
 
 
+HOLDING_SENDER = """
+import socket, sys
+s = socket.create_connection((sys.argv[1], int(sys.argv[2])))
+s.sendall(bytes(1000000))
+print("sent", flush=True)
+sys.stdin.readline()
+s.close()
+"""
+
+
+@pytest.mark.parametrize("opts", [[], ["--rcvbuf", "48K", "--sndbuf", "32K"]],
+                         ids=["autotuned", "fixed"])
+def test_recv_buffers_autotuned_or_fixed_by_options(netns, tmp_path, opts):
+    """ustack recv's connection after 1 MB from Linux, seen in netstat's
+    tcp_info: by default the window scale is picked for tcp_rmem_max (7)
+    and the buffers are at least the initial 256 KiB, at most the maxima;
+    with --rcvbuf / --sndbuf they stay exactly as given, and the window
+    scale fits the fixed buffer (48 KiB needs none)."""
+    ctl = str(tmp_path / "ctl.sock")
+    p = popen(netns, [USTACK, "recv", "--port", "5003", "--ctl", ctl] + opts + LINK)
+    wait_until(lambda: "ready" in (p.stdout.readline() or "ready"), 60, "ustack recv ready")
+    c = popen(netns, ["/usr/bin/python3", "-c", HOLDING_SENDER, US, "5003"])
+    assert c.stdout.readline().strip() == "sent"
+
+    def info():
+        rc, out, err = netns.run([USTACK, "netstat", "-i", "--json", "--ctl", ctl])
+        assert rc == 0, out + err
+        socks = json.loads(out)["instances"][0]["sockets"]
+        tcp = [s["tcp_info"] for s in socks if s.get("tcp_info")]
+        return tcp[0] if tcp and tcp[0]["bytes_received"] == 1000000 else None
+    wait_until(info, 60, "ustack's connection holding the 1 MB")
+    i = info()
+    if opts:
+        assert (i["rcvbuf"], i["sndbuf"], i["rcv_wscale"]) == (48 * 1024, 32 * 1024, 0), i
+    else:
+        assert i["rcv_wscale"] == 7, i
+        assert 256 * 1024 <= i["rcvbuf"] <= 6 * 1024 * 1024, i
+        assert 256 * 1024 <= i["sndbuf"] <= 4 * 1024 * 1024, i
+    c.stdin.write("\n")
+    c.stdin.flush()
+    assert c.wait(timeout=60) == 0
+    assert p.wait(timeout=120) == 0, p.stderr.read()
+    assert "received 1000000 bytes" in p.stdout.read()
+
+
 # ---- netstat -------------------------------------------------------------------
 
 def ustack_netstat(netns, *args):
@@ -538,6 +584,10 @@ def test_time_wait_connections_do_not_keep_their_buffers(netns, tmp_path):
     assert gone <= tcp_counter(stats, "TimeWaitExpired") + tcp_counter(stats, "InRsts"), \
         text + stats
     grown = rss_kib(u.proc.pid) - before
-    stop_clean(u)
+    # The RSTs counted above (a late copy of a FIN, Linux's or ours, answered
+    # after Linux's socket closed: RST without ACK, RFC 9293 3.10.7.1) are
+    # timing on a loaded machine, not faults; a RST,ACK aborting a live
+    # connection still fails.
+    stop_clean(u, allow=[f"(tcp.flags.reset == 1 && tcp.flags.ack == 0 && ip.src == {LINUX})"])
     # 300 connections in TIME-WAIT need a few hundred bytes each, not their buffers.
     assert grown < 16 * 1024, f"RSS grew by {grown} KiB for 300 TIME-WAIT connections"

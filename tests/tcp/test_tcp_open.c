@@ -30,24 +30,25 @@ static void test_active_open(void **state)
     h->iss = h->q[h->qhead].seq;
     const struct th_seg *syn = seg_expect(h, S, h->iss, 0);
     /* MSS 1460 on a 1500-byte MTU (MUST-14), window scale offered: the
-     * 256 KiB buffer needs a shift of 3; a SYN's window is never scaled */
+     * buffer may grow to cfg.tcp_rmem_max (6 MiB, autotuning), which needs
+     * a shift of 7 (RFC 7323 2.2); a SYN's window is never scaled */
     assert_true(syn->opts.has_mss);
     assert_int_equal(syn->opts.mss, 1460);
     assert_true(syn->opts.has_wscale);
-    assert_int_equal(syn->opts.wscale, 3);
+    assert_int_equal(syn->opts.wscale, 7);
     assert_int_equal(syn->wnd, 65535);
     assert_int_equal(syn->len, 0);
     th_advance(h, TH_RTT);
     struct tcp_opts o = {.has_mss = true, .mss = 1000, .has_wscale = true, .wscale = 2};
     seg_in_opts(h, S | A, PEER_ISS, h->iss + 1, 1000, &o, 0, NULL, 0);
     const struct th_seg *ack = seg_expect(h, A, h->iss + 1, PEER_ISS + 1);
-    assert_int_equal(ack->wnd, 262144 >> 3);
+    assert_int_equal(ack->wnd, 262144 >> 7); /* the initial 256 KiB */
     seg_expect_nothing(h);
     struct ust_tcp_info i = th_info(s);
     assert_int_equal(i.state, UST_TCP_ESTABLISHED);
     assert_int_equal(i.snd_mss, 1000);
     assert_int_equal(i.snd_wscale, 2);
-    assert_int_equal(i.rcv_wscale, 3);
+    assert_int_equal(i.rcv_wscale, 7);
     assert_int_equal(i.snd_wnd, 1000); /* the SYN,ACK's window is not scaled */
     assert_int_equal(i.rtt_us, 100000); /* the SYN was timed */
     assert_int_equal(i.cwnd, 10 * 1000);

@@ -151,6 +151,71 @@ static void test_quick_acks_after_out_of_order(void **state)
     th_free(h);
 }
 
+/* Segments 0..18 as at the start (16 quick, then delayed ACKs), all
+ * acknowledged; the connection is then quiet for `gap`. */
+static void start_then_quiet(struct th *h, ust_time_t gap)
+{
+    th_open_active(h, 65535);
+    expect_quick(h, 0, 16);
+    full_seg(h, 16);
+    full_seg(h, 17);
+    expect_ack_of(h, 18);
+    th_advance(h, gap);
+    seg_expect_nothing(h);
+}
+
+/* After idle (Linux tcp_event_data_recv): data after more than an RTO
+ * without any finds quick-ACK mode again, so the sender's restart from
+ * a small window (RFC 5681 4.1) is not held back by delayed ACKs; then
+ * one ACK per two full segments as before. */
+static void test_quick_acks_after_idle(void **state)
+{
+    (void)state;
+    struct th *h = th_quick(16, 0);
+    start_then_quiet(h, 5 * UST_SEC);
+    assert_int_equal(h->st->stats.tcp.QuickAckIdle, 0);
+    expect_quick(h, 18, 34);
+    assert_int_equal(h->st->stats.tcp.QuickAckIdle, 1);
+    full_seg(h, 34);
+    seg_expect_nothing(h); /* delayed: the first of two */
+    full_seg(h, 35);
+    expect_ack_of(h, 36);
+    th_free(h);
+}
+
+/* A gap shorter than the RTO is no idle period: delayed ACKs go on. */
+static void test_no_quick_acks_after_short_gap(void **state)
+{
+    (void)state;
+    struct th *h = th_quick(16, 0);
+    start_then_quiet(h, 100 * UST_MSEC);
+    full_seg(h, 18);
+    seg_expect_nothing(h);
+    full_seg(h, 19);
+    expect_ack_of(h, 20);
+    assert_int_equal(h->st->stats.tcp.QuickAckIdle, 0);
+    th_free(h);
+}
+
+/* cfg.tcp_quickack_idle off: after the same idle period the first
+ * segment waits for its second, as without quick-ACK mode. */
+static void test_quick_acks_after_idle_off(void **state)
+{
+    (void)state;
+    struct ust_config c;
+    ust_config_default(&c);
+    assert_true(c.tcp_quickack_idle); /* the documented default */
+    c.tcp_quickack_idle = false;
+    struct th *h = th_new(&c);
+    start_then_quiet(h, 5 * UST_SEC);
+    full_seg(h, 18);
+    seg_expect_nothing(h);
+    full_seg(h, 19);
+    expect_ack_of(h, 20);
+    assert_int_equal(h->st->stats.tcp.QuickAckIdle, 0);
+    th_free(h);
+}
+
 /* A hole filled in part: still an immediate ACK (RFC 5681 4.2: "all or
  * part of a gap"), with quick ACKs off to show it is not quick-ACK mode. */
 static void test_partial_fill_acked_at_once(void **state)
@@ -363,6 +428,9 @@ int main(void)
         cmocka_unit_test(test_quick_acks_at_start_then_every_second),
         cmocka_unit_test(test_quick_acks_bounded_by_window),
         cmocka_unit_test(test_quick_acks_off),
+        cmocka_unit_test(test_quick_acks_after_idle),
+        cmocka_unit_test(test_no_quick_acks_after_short_gap),
+        cmocka_unit_test(test_quick_acks_after_idle_off),
         cmocka_unit_test(test_quick_acks_after_out_of_order),
         cmocka_unit_test(test_coalesced_frame_spends_its_segments_quick_acks),
         cmocka_unit_test(test_partial_fill_acked_at_once),

@@ -161,7 +161,7 @@ static void test_cookie_with_timestamps(void **state)
     const struct th_seg *sa = seg_expect(h, S | A | E, ck, PEER_ISS + 1);
     assert_int_equal(sa->opts.mss, 1460);
     assert_true(sa->opts.has_wscale);
-    assert_int_equal(sa->opts.wscale, 3); /* 256 KiB buffer */
+    assert_int_equal(sa->opts.wscale, 7); /* for the 6 MiB tcp_rmem_max */
     assert_true(sa->opts.sack_permitted);
     assert_true(sa->opts.has_timestamp);
     assert_int_equal(sa->opts.ts_ecr, 777);
@@ -184,7 +184,7 @@ static void test_cookie_with_timestamps(void **state)
     assert_int_equal(i.state, UST_TCP_ESTABLISHED);
     assert_int_equal(i.snd_mss, 1440 - 12); /* timestamps on every segment */
     assert_int_equal(i.snd_wscale, 7);
-    assert_int_equal(i.rcv_wscale, 3);
+    assert_int_equal(i.rcv_wscale, 7);
     assert_int_equal(i.snd_wnd, 1000u << 7);
     assert_int_equal(i.ecn, 1);
     struct tcb *t = c->pcb;

@@ -88,6 +88,38 @@ static void test_set_cap(void **state)
     ring_free(&r);
 }
 
+/* ring_grow (autotuning): a wrapped ring grows with its readable bytes
+ * and the out-of-order bytes stored beyond them at the same offsets; a
+ * smaller size changes nothing; an unallocated ring just takes the size. */
+static void test_grow_keeps_contents(void **state)
+{
+    (void)state;
+    struct ring r;
+    ring_init(&r, 8);
+    assert_int_equal(ring_write(&r, "abcdef", 6), 6);
+    char out[16] = {0};
+    assert_int_equal(ring_read(&r, out, 5), 5);
+    assert_int_equal(ring_write(&r, "ghij", 4), 4); /* wraps: "fghij" held */
+    assert_int_equal(ring_write_at(&r, 1, "Y", 1), 1); /* beyond a 1-byte hole */
+    assert_int_equal(ring_grow(&r, 4), UST_OK);
+    assert_int_equal(r.cap, 8);
+    assert_int_equal(ring_grow(&r, 32), UST_OK);
+    assert_int_equal(r.cap, 32);
+    assert_int_equal(ring_len(&r), 5);
+    assert_int_equal(ring_space(&r), 27);
+    assert_int_equal(ring_write_at(&r, 0, "X", 1), 1); /* fills the hole */
+    ring_commit(&r, 2);
+    memset(out, 0, sizeof(out));
+    assert_int_equal(ring_read(&r, out, sizeof(out)), 7);
+    assert_memory_equal(out, "fghijXY", 7);
+    ring_free(&r);
+    ring_init(&r, 8);
+    assert_int_equal(ring_grow(&r, 64), UST_OK);
+    assert_null(r.buf);
+    assert_int_equal(ring_space(&r), 64);
+    ring_free(&r);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -95,6 +127,7 @@ int main(void)
         cmocka_unit_test(test_write_at_commit),
         cmocka_unit_test(test_ooo_survives_empty_read),
         cmocka_unit_test(test_set_cap),
+        cmocka_unit_test(test_grow_keeps_contents),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -193,6 +193,7 @@ void tcb_free(struct tcb *t)
     ports_remove(t);
     ring_free(&t->snd.buf);
     ring_free(&t->rcv.buf);
+    tcp_autotune_release(t);
     tcp_rack_free(t);
     if (t->all_prev)
         t->all_prev->all_next = t->all_next;
@@ -237,6 +238,9 @@ static void tcb_trim_memory(struct tcb *t)
             tcp_ofo_account(t);
         }
     }
+    if (!t->snd.buf.buf && !t->rcv.buf.buf && (t->state == UST_TCP_TIME_WAIT ||
+                                               t->state == UST_TCP_CLOSED))
+        tcp_autotune_release(t); /* its growth no longer holds memory */
 }
 
 void tcp_set_state(struct tcb *t, enum ust_tcp_state s)
@@ -464,7 +468,7 @@ uint8_t tcp_rcv_wscale_for(const struct ust_stack *st, size_t cap)
 void tcb_init_conn(struct tcb *t)
 {
     const struct ust_config *c = ust_stack_config(t->st);
-    t->opt.rcv_wscale = tcp_rcv_wscale_for(t->st, t->rcv.buf.cap);
+    t->opt.rcv_wscale = tcp_rcv_wscale_for(t->st, tcp_rcvbuf_ceiling(t));
     t->opt.rcv_mss = tcp_adv_mss(t);
     tcp_update_mss(t);
     t->cc_ops->init(&t->cc, t->opt.mss, c->tcp_initial_cwnd);

@@ -157,6 +157,27 @@ struct tcp_sockopts {
     bool recverr;               /* IP_RECVERR: soft errors show as POLLERR (MUST-47) */
     uint8_t ip_opts[40];        /* IP_OPTIONS, on every segment (tcp_ipopt.c) */
     uint8_t ip_opt_len;
+    bool rcvbuf_lock, sndbuf_lock; /* SO_RCVBUF / SO_SNDBUF set: no autotuning
+                                   (Linux SOCK_RCVBUF_LOCK / SOCK_SNDBUF_LOCK) */
+};
+
+/* Buffer autotuning (tcp_autotune.c): the receiver's RTT estimate and
+ * what the application read per RTT (Linux rcv_rtt_est, rcvq_space), and
+ * when text last arrived (quick ACKs after idle, tcp_ack_batch.c). */
+struct tcp_autotune {
+    ust_time_t rcv_rtt;         /* receiver's RTT estimate (0 = none yet) */
+    bool rtt_started;           /* a window-based sample runs: ... */
+    uint32_t rtt_seq;           /* ... until RCV.NXT reaches this, ... */
+    ust_time_t rtt_time;        /* ... from this time */
+    uint32_t last_tsecr;        /* TSecr of the last timestamp sample */
+    bool space_started;         /* a measurement of the reading rate runs: */
+    uint32_t space;             /* bytes read in the last measured RTT */
+    uint32_t space_seq;         /* rd_seq at the start of the measurement */
+    ust_time_t space_time;      /* ... and its time */
+    bool had_data;              /* text arrived at ... */
+    ust_time_t last_data_at;
+    size_t grown;               /* bytes both rings grew by, counted in
+                                   tcp_state.autotune_bytes */
 };
 
 /* The connection's timers, embedded (src/core/timer.h); a callback finds
@@ -404,6 +425,7 @@ struct tcb {
     struct tcp_pacing pace;     /* pacing (tcp_pacing.c) */
     struct tcp_minrtt min_rtt;  /* windowed minimum RTT (tcp_minrtt.c) */
     struct tcp_undo undo;       /* undo of spurious reductions (tcp_undo.c) */
+    struct tcp_autotune at;     /* buffer autotuning (tcp_autotune.c) */
 };
 
 /* Per-stack TCP state (stack_tcp(), transport.h). */
@@ -430,6 +452,7 @@ struct tcp_state {
     unsigned norphans;
     unsigned ntimewait;                   /* connections in TIME-WAIT (tcp_hold.c) */
     size_t ofo_bytes;                     /* out-of-order bytes held by all (tcp_hold.c) */
+    size_t autotune_bytes;                /* buffer growth of all (tcp_autotune.c) */
     /* Test seam: when set, segments go here instead of ipv4_output. */
     int (*tx_hook)(void *ctx, const struct ipv4_out *o, struct pkt *p);
     void *tx_hook_ctx;
@@ -463,6 +486,22 @@ void tcb_bind_child(struct tcb *child, ust_ip4_t laddr, uint16_t lport);
 void tcb_init_conn(struct tcb *tcb);
 /* RFC 7323 2.2: the window shift that lets us offer a buffer of `cap`. */
 uint8_t tcp_rcv_wscale_for(const struct ust_stack *st, size_t cap);
+/* ---- tcp_autotune.c: socket buffer autotuning ------------------------- */
+struct seg;
+/* The receive buffer the window scale must cover: the largest it may grow
+ * to (cfg.tcp_rmem_max) unless SO_RCVBUF fixed it (RFC 7323 2.2). */
+size_t tcp_rcvbuf_ceiling(const struct tcb *tcb);
+/* In-order or out-of-order text arrived: the receiver's RTT estimate
+ * (Linux tcp_rcv_rtt_measure, _ts) and the idle test of quick ACKs. */
+void tcp_autotune_data_in(struct tcb *tcb, const struct seg *s);
+/* The application read: grow the receive buffer to twice what was read
+ * in the last receiver RTT (Linux tcp_rcv_space_adjust). */
+void tcp_rcv_space_adjust(struct tcb *tcb);
+/* New data was acknowledged: grow the send buffer to twice cwnd
+ * (Linux tcp_sndbuf_expand). */
+void tcp_sndbuf_expand(struct tcb *tcb);
+/* The TCB goes: its growth leaves the stack-wide count. */
+void tcp_autotune_release(struct tcb *tcb);
 /* A listener child moves from the SYN queue to the accept queue. */
 void tcp_accept_queue_push(struct tcb *listener, struct tcb *child);
 /* A child leaves its listener's queues (accepted, dropped, freed). */
@@ -691,6 +730,9 @@ void tcp_ack_in_order_data(struct tcb *tcb, bool filled_hole);
 void tcp_ack_list_remove(struct tcb *t);
 /* Quick-ACK mode (re)starts: the next in-order segments are ACKed one by one. */
 void tcp_quickack_enter(struct tcb *tcb);
+/* Text arrived: after more than an RTO without any, quick-ACK mode again
+ * (cfg.tcp_quickack_idle; Linux tcp_event_data_recv). */
+void tcp_quickack_data_in(struct tcb *tcb);
 /* The octets of a full-sized segment from the peer (RFC 5681's "full-sized"). */
 uint32_t tcp_rcv_full_seg(const struct tcb *tcb);
 /* The application read: an ACK still owed goes soon when it matters. */

@@ -231,6 +231,8 @@ bool tcp_ack_input(struct tcb *t, const struct seg *s)
         t->snd.wl1 = s->seq;
         t->snd.wl2 = s->ack;
     }
+    if (advanced)
+        tcp_sndbuf_expand(t); /* cwnd may have outgrown the ring (tcp_autotune.c) */
     tcp_trace_cc(t, s->ack);
     return ack_of_fin(t);
 }

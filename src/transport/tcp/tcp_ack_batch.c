@@ -13,7 +13,8 @@
  * of a batch are coalesced, none is lost).
  *
  * Quick-ACK mode (Linux tcp_enter_quickack_mode): at the start of a
- * connection and after out-of-order or duplicate data, the next in-order
+ * connection, after out-of-order or duplicate data, and when text arrives
+ * after more than an RTO without any (cfg.tcp_quickack_idle), the next in-order
  * segments (at most cfg.tcp_quickack, and half the window in segments) are
  * ACKed one by one: a sender in slow start or just out of loss recovery
  * gets its ACK clock back at once, and an ABC sender (RFC 3465, L = 2 SMSS)
@@ -89,6 +90,24 @@ void tcp_quickack_enter(struct tcb *t)
         n = max;
     if (n > t->rcv.quick)
         t->rcv.quick = (uint8_t)n;
+}
+
+void tcp_quickack_data_in(struct tcb *t)
+{
+    ust_time_t now = stack_now(t->st);
+    /* Linux tcp_event_data_recv: a gap longer than the RTO means the
+     * sender restarts from a small window (RFC 5681 4.1, RFC 7661), and
+     * delayed ACKs would hold back its slow start as at the beginning. The
+     * base RTO, not a backed-off one: the gap is the sender's idle time. */
+    if (ust_stack_config(t->st)->tcp_quickack_idle && t->at.had_data &&
+        now - t->at.last_data_at > t->rtt.rto) {
+        uint8_t before = t->rcv.quick;
+        tcp_quickack_enter(t);
+        if (t->rcv.quick > before)
+            stack_stats(t->st)->tcp.QuickAckIdle++;
+    }
+    t->at.had_data = true;
+    t->at.last_data_at = now;
 }
 
 void tcp_ack_in_order_data(struct tcb *t, bool filled_hole)

@@ -108,6 +108,8 @@ static struct tcb *listener_child_new(struct tcb *l, const struct ipv4_hdr *ip, 
     c->cc_ops = l->cc_ops;
     ring_set_cap(&c->snd.buf, l->snd.buf.cap);
     ring_set_cap(&c->rcv.buf, l->rcv.buf.cap);
+    c->so.rcvbuf_lock = l->so.rcvbuf_lock; /* autotuning as the listener's */
+    c->so.sndbuf_lock = l->so.sndbuf_lock;
     c->raddr = ip->src;
     c->rport = s->h->sport;
     tcb_bind_child(c, ip->dst, l->lport);
@@ -230,7 +232,7 @@ static void cookie_options(struct tcb *c, unsigned mss_idx, const struct syncook
     if (o->wscale_ok) {
         c->opt.wscale_ok = true;
         c->opt.snd_wscale = o->wscale;
-        c->opt.rcv_wscale = tcp_rcv_wscale_for(c->st, c->rcv.buf.cap); /* as the cookie offered */
+        c->opt.rcv_wscale = tcp_rcv_wscale_for(c->st, tcp_rcvbuf_ceiling(c)); /* as the cookie offered */
     } else {
         c->opt.snd_wscale = c->opt.rcv_wscale = 0; /* our SYN,ACK offered no scaling */
     }
@@ -740,6 +742,8 @@ static bool take_text(struct tcb *t, const struct seg *s)
         tcp_drop(t, UST_ERR_CONNRESET, true);
         return false;
     }
+    tcp_quickack_data_in(t);     /* after idle: quick ACKs (tcp_ack_batch.c) */
+    tcp_autotune_data_in(t, s);  /* the receiver's RTT (tcp_autotune.c) */
     uint32_t off = s->seq - t->rcv.nxt;
     if (off > 0) /* a loss (or reordering): quick ACKs until it is repaired */
         tcp_quickack_enter(t);

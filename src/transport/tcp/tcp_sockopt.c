@@ -56,8 +56,10 @@ static int sol_socket_set(struct tcb *t, int name, const void *val, size_t len)
         tcp_keepalive_reset(t);
         return UST_OK;
     case SO_SNDBUF:
+        t->so.sndbuf_lock = true; /* no autotuning (Linux SOCK_SNDBUF_LOCK) */
         return set_buf(t->sock, &t->snd.buf, v, t->sock ? &t->sock->sndbuf : NULL);
     case SO_RCVBUF:
+        t->so.rcvbuf_lock = true; /* no autotuning (Linux SOCK_RCVBUF_LOCK) */
         if (t->state != UST_TCP_CLOSED && t->state != UST_TCP_LISTEN)
             return UST_OK; /* the window scale is already fixed */
         return set_buf(t->sock, &t->rcv.buf, v, t->sock ? &t->sock->rcvbuf : NULL);
@@ -226,6 +228,10 @@ void tcp_fill_info(const struct tcb *t, struct ust_tcp_info *i)
     ust_time_t min = tcp_minrtt_get(&t->min_rtt);
     i->min_rtt_us = min == UST_TIME_NEVER ? 0 : us32(min);
     i->rtt_samples = t->rtt.samples;
+    i->rcv_space = t->at.space;
+    i->rcv_rtt_us = us32(t->at.rcv_rtt);
+    i->rcvbuf = (uint32_t)t->rcv.buf.cap;
+    i->sndbuf = (uint32_t)t->snd.buf.cap;
     i->rtt_ambiguous = t->ctr.rtt_ambiguous;
     i->spurious_dsack = t->ctr.spurious_dsack;
     i->spurious_rtos = t->ctr.spurious_rtos;

@@ -144,7 +144,7 @@ void tcp_syncookie_send(struct tcb *l, const struct ipv4_hdr *ip, const struct t
         peer_mss = l->so.user_mss; /* TCP_MAXSEG clamps what we send (Linux) */
     struct syncookie_opts o;
     syn_opts(l, h, &o);
-    uint8_t rcv_wscale = o.wscale_ok ? tcp_rcv_wscale_for(st, l->rcv.buf.cap) : 0;
+    uint8_t rcv_wscale = o.wscale_ok ? tcp_rcv_wscale_for(st, tcp_rcvbuf_ceiling(l)) : 0;
     struct tcp_synack sa = {
         .laddr = t.laddr, .raddr = t.raddr, .lport = t.lport, .rport = t.rport,
         .iss = syncookie_make(stack_tcp(st)->secret, &t, h->seq, syncookie_count(now),

@@ -222,6 +222,7 @@ static size_t take_stream(struct tcb *t, void *buf, size_t n, size_t skip)
     n = ring_read(&t->rcv.buf, buf, n);
     t->rcv.rd_seq += (uint32_t)(skip + n);
     tcp_urg_consumed(t);
+    tcp_rcv_space_adjust(t); /* autotuning: may grow the ring (tcp_autotune.c) */
     window_update(t);
     return n;
 }
