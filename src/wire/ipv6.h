@@ -157,8 +157,9 @@ struct ipv6_ext_iter {
     bool frag_later;    /* a Fragment header with offset > 0: it.off holds
                            fragment data, not headers */
     bool has_frag;      /* any Fragment header (NDFR-2: ND ignores those) */
-    int err;            /* WIRE_OK, WIRE_TRUNCATED, WIRE_BAD_LEN (limits),
-                           WIRE_BAD_OPTION (HBH misplaced), WIRE_BAD_HLEN */
+    int err;            /* WIRE_OK, WIRE_TRUNCATED (a header past the packet),
+                           WIRE_BAD_LEN (a limit), WIRE_UNSUPPORTED (Hop-by-Hop
+                           not first) */
     int pp_code;        /* with err: the Parameter Problem code to send, or -1
                            to drop silently */
     size_t bad_off;     /* with pp_code >= 0: the pointer */

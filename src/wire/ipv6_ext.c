@@ -118,7 +118,7 @@ bool ipv6_ext_next(struct ipv6_ext_iter *it, struct ipv6_ext *e)
     /* Hop-by-Hop only right after the fixed header (RFC 8200 4.1): else an
      * unrecognized Next Header (IP6-3, IP6-4). */
     if (it->nh == IPV6_NH_HOPOPTS && it->off != IPV6_HDR_LEN)
-        return fail(it, WIRE_BAD_OPTION, IPV6_PP_NEXT_HDR, it->nh_off);
+        return fail(it, WIRE_UNSUPPORTED, IPV6_PP_NEXT_HDR, it->nh_off);
     if (it->count >= it->max_hdrs)
         return fail(it, WIRE_BAD_LEN, -1, it->off);
     size_t hlen = ext_len(it, it->nh);
