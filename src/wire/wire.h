@@ -16,7 +16,7 @@ enum wire_err {
     WIRE_OK = 0,
     WIRE_ERR_BASE = -100,
     WIRE_TRUNCATED = -101,   /* buffer shorter than a header or a length field says */
-    WIRE_BAD_VERSION = -102, /* IP version != 4 */
+    WIRE_BAD_VERSION = -102, /* IP version wrong (not 4 for IPv4, not 6 for IPv6) */
     WIRE_BAD_HLEN = -103,    /* header length field below the minimum or past the data */
     WIRE_BAD_LEN = -104,     /* total/length field inconsistent */
     WIRE_BAD_CSUM = -105,    /* checksum does not verify */
