@@ -61,7 +61,7 @@ bool ipv4_is_local(const struct ust_stack *st, ust_ip4_t a)
         return true;
     const struct ust_iface *ifc;
     for (int i = 0; (ifc = iface_at(st, i)); i++)
-        if (ifc->addr == a)
+        if (ifc->addr == a && a != 0)
             return true;
     return false;
 }
