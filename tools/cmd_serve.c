@@ -123,6 +123,9 @@ static int check_queues(const struct serve_opts *o)
     if (o->queues > 1 && o->iperf3_port)
         return cli_usage_error("--queues %u: not with --iperf3 (a test's connections would "
                                "reach different stacks)", o->queues);
+    if (o->queues > 1 && o->link.dhcp)
+        return cli_usage_error("--queues %u: not with --addr dhcp (one lease per link)",
+                               o->queues);
     if (o->queues > 1 && o->link.pcap)
         return cli_usage_error("--queues %u: not with --pcap (one capture per stack is not "
                                "supported)", o->queues);
@@ -291,6 +294,7 @@ int serve_loop(struct serve_run *r)
         ust_loop_run_once(c->loop, busy ? 0 : SERVE_TICK);
         if (link_lost(c))
             return CLI_EXIT_FAIL; /* the TAP was deleted: nothing more to serve */
+        link_dhcp_step(c);
         for (unsigned i = 0; i < r->o->nports; i++)
             echo_drain(c->st, r->fds[i]);
         busy = tcp_server_turn(r->srv);
