@@ -82,6 +82,8 @@ static void dhcp_probe_or_bind(struct ust_stack *st, struct ust_dhcp *c)
     }
     dhcp_set_state(st, c, UST_DHCP_BOUND);
     c->deadline = c->t1_at;
+    if (ifc && ust_stack_config(st)->arp_max_entries)
+        arp_prime(st, ifc, c->lease.server); /* RENEW and RELEASE are unicast */
 }
 
 /* The state's timer ran out (RFC 2131 4.4.5 for the lease times). */

@@ -90,6 +90,19 @@ void arp_probe(struct ust_stack *st, struct ust_iface *ifc, ust_ip4_t target)
     arp_xmit(st, ifc->dev, &a, eth_bcast);
 }
 
+void arp_prime(struct ust_stack *st, struct ust_iface *ifc, ust_ip4_t ip)
+{
+    if (arp_lookup(st, ip))
+        return;
+    struct arp_entry *e = arp_create(st, ip, ifc->index);
+    if (!e)
+        return;
+    arp_send_request(st, ifc, ip, NULL);
+    e->requests = 1;
+    e->last_request = stack_now(st);
+    timer_arm(st, &e->timer, stack_now(st) + ust_stack_config(st)->arp_retry_interval);
+}
+
 void arp_watch_start(struct ust_stack *st, ust_ip4_t addr)
 {
     stack_link(st)->watch = (struct arp_watch){.addr = addr, .conflict = false};
@@ -268,7 +281,7 @@ static bool arp_sender_ok(struct ust_stack *st, const struct ust_iface *ifc, con
         TRACE(st, "arp", "drop: bad sender hardware address");
         return false;
     }
-    if (a->spa == ifc->addr) {
+    if (ifc->addr && a->spa == ifc->addr) {
         TRACE(st, "arp", "drop: address conflict on %s", IP4STR(a->spa, s));
         return false;
     }
@@ -300,8 +313,8 @@ void arp_input(struct ust_stack *st, struct ust_dev *dev, const uint8_t *buf, si
         stack_stats(st)->arp.in_replies++;
     arp_watch_check(st, dev, &a);
     struct ust_iface *ifc = iface_by_index(st, dev->ifindex);
-    if (!ifc || ifc->addr == 0)
-        return; /* no address on this device: nothing to answer or learn */
+    if (!ifc)
+        return; /* no interface on this device: nothing to answer or learn */
     if (!arp_sender_ok(st, ifc, &a)) {
         stack_stats(st)->arp.in_errors++;
         return;
@@ -312,7 +325,7 @@ void arp_input(struct ust_stack *st, struct ust_dev *dev, const uint8_t *buf, si
     bool merged = e != NULL;
     if (e)
         arp_confirm(st, e, a.sha);
-    if (a.tpa != ifc->addr) {
+    if (a.tpa != ifc->addr || ifc->addr == 0) {
         if (!merged && a.op == ARP_OP_REPLY) {
             stack_stats(st)->arp.unsolicited_ignored++;
             TRACE(st, "arp", "ignore unsolicited reply %s", IP4STR(a.spa, s));
