@@ -295,6 +295,9 @@ void link_close(struct link_ctx *c);
  * within LINK_DHCP_WAIT (0, or an exit code after one error line). */
 #define LINK_DHCP_WAIT (60 * UST_SEC)
 int link_dhcp_start(struct link_ctx *c, const char *tap);
+/* The link's address and prefix as configured (from the lease with
+ * --addr dhcp). */
+ust_ip4_t link_addr(const struct link_ctx *c, int *prefix_len);
 /* Keeps the lease (renewal, rebinding): call from a command's loop. */
 void link_dhcp_step(struct link_ctx *c);
 /* DHCPRELEASE, sent before the stack goes away (link_close calls it). */

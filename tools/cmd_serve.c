@@ -228,11 +228,19 @@ void serve_print_banner(const struct serve_opts *o, const struct link_ctx *c, co
 {
     char a[16], m[18];
     bool tun = ust_dev_link_type(c->dev) == UST_LINK_IP; /* --tun: no MAC, no ARP */
-    fprintf(c->out, "ustack serve: %s/%d on %s (%s%s, mtu %u)", ust_ip4_str(o->link.addr, a),
-            o->link.prefix_len, o->link.tap, tun ? "tun" : "mac ",
+    int plen;
+    ust_ip4_t addr = link_addr(c, &plen);
+    fprintf(c->out, "ustack serve: %s/%d on %s (%s%s, mtu %u)", ust_ip4_str(addr, a), plen,
+            o->link.tap, tun ? "tun" : "mac ",
             tun ? "" : ust_mac_str(ust_dev_mac(c->dev), m), ust_dev_mtu(c->dev));
     if (o->link.have_gateway)
         fprintf(c->out, ", gateway %s", ust_ip4_str(o->link.gateway, a));
+    struct ust_dhcp_lease l;
+    char r[16], d[16];
+    if (c->dhcp && ust_dhcp_lease(c->dhcp, &l) == UST_OK)
+        fprintf(c->out, ", dhcp from %s (router %s, dns %s, lease %us)",
+                ust_ip4_str(l.server, a), ust_ip4_str(l.router, r), ust_ip4_str(l.dns, d),
+                (unsigned)l.lease_s);
     fprintf(c->out, ", answering %s", tun ? "ping" : "ARP and ping");
     for (unsigned i = 0; i < o->nports; i++)
         if (fds[i] >= 0)

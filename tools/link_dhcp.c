@@ -27,6 +27,17 @@ int link_dhcp_start(struct link_ctx *c, const char *tap)
     return CLI_EXIT_FAIL;
 }
 
+ust_ip4_t link_addr(const struct link_ctx *c, int *prefix_len)
+{
+    ust_ip4_t addr = 0;
+    int plen = 0;
+    if (c->st) /* a link command has one interface */
+        ust_iface_info(c->st, 0, &addr, &plen, NULL);
+    if (prefix_len)
+        *prefix_len = plen;
+    return addr;
+}
+
 void link_dhcp_step(struct link_ctx *c)
 {
     if (c->dhcp)

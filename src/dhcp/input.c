@@ -47,6 +47,13 @@ static void dhcp_on_offer(struct ust_stack *st, struct ust_dhcp *c, const struct
     c->attempts = 1;
 }
 
+/* Does a renewed lease configure the stack differently? */
+static bool dhcp_lease_changed(const struct ust_dhcp_lease *a, const struct ust_dhcp_lease *b)
+{
+    return a->prefix_len != b->prefix_len || a->router != b->router || a->dns != b->dns ||
+           a->mtu != b->mtu;
+}
+
 /* An ACK needs the lease time (RFC 2131 table 3: MUST) and the address. */
 static void dhcp_on_ack(struct ust_stack *st, struct ust_dhcp *c, const struct dhcp_msg *m)
 {
@@ -58,9 +65,16 @@ static void dhcp_on_ack(struct ust_stack *st, struct ust_dhcp *c, const struct d
         TRACE(st, "dhcp", "drop: ack without the address or a lease time");
         return;
     }
+    struct ust_dhcp_lease old = c->lease;
     dhcp_take_lease(st, c, m);
     if (extending) {
-        dhcp_apply(st, c);
+        if (dhcp_lease_changed(&old, &c->lease)) {
+            struct ust_dhcp_lease fresh = c->lease;
+            c->lease = old; /* undo what the old lease set, then apply the new */
+            dhcp_unapply(st, c);
+            c->lease = fresh;
+            dhcp_apply(st, c);
+        }
         c->state = UST_DHCP_BOUND;
         c->attempts = 0;
         TRACE(st, "dhcp", "renewed: %s -> bound, lease %us", ust_dhcp_state_name(UST_DHCP_RENEWING),
