@@ -93,7 +93,7 @@ void dhcp_timeout(struct ust_stack *st, struct ust_dhcp *c)
     struct ust_dhcp_stats *ds = &stack_stats(st)->dhcp;
     switch (c->state) {
     case UST_DHCP_INIT:
-        c->xid = (uint32_t)rng_next(stack_rng(st));
+        c->xid = (uint32_t)(rng_next(stack_rng(st)) >> 32);
         c->started = ust_stack_now(st);
         dhcp_set_state(st, c, UST_DHCP_SELECTING);
         /* fall through */
@@ -138,7 +138,7 @@ void dhcp_lease_timeout(struct ust_stack *st, struct ust_dhcp *c)
     } else if (c->state == UST_DHCP_BOUND) {
         dhcp_set_state(st, c, UST_DHCP_RENEWING);
         c->started = now;
-        c->xid = (uint32_t)rng_next(stack_rng(st));
+        c->xid = (uint32_t)(rng_next(stack_rng(st)) >> 32);
         ds->Renewals++;
     } else {
         ds->Timeouts++;

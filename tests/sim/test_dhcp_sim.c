@@ -10,6 +10,7 @@
 #include <stdint.h>
 #include <cmocka.h>
 
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -423,6 +424,31 @@ static void test_wait_bound_times_out(void **state)
     assert_int_equal(ust_dhcp_state(n->cl), UST_DHCP_SELECTING);
 }
 
+/* The hooks under the client: an address-less interface sends only to
+ * the limited broadcast (from 0.0.0.0), gets an address and loses it. */
+static void test_unnumbered_interface_rules(void **state)
+{
+    struct net *n = *state;
+    int fd = ust_socket(n->a, AF_INET, SOCK_DGRAM, 0);
+    int one = 1;
+    assert_int_equal(ust_setsockopt(n->a, fd, SOL_SOCKET, SO_BROADCAST, &one, 4), 0);
+    struct sockaddr_in to = sin_of(SRV, 9);
+    assert_int_equal(ust_sendto(n->a, fd, "x", 1, 0, (struct sockaddr *)&to, sizeof(to)), -1);
+    assert_int_equal(errno, ENETUNREACH); /* no source for a unicast */
+    to = sin_of(0xffffffffu, 9);
+    assert_int_equal(ust_sendto(n->a, fd, "x", 1, 0, (struct sockaddr *)&to, sizeof(to)), 1);
+    assert_int_equal(ust_iface_add(n->a, NULL, 0, 8), UST_ERR_INVAL);
+    assert_int_equal(ust_iface_set_addr(n->a, n->ifa, 0, 8), UST_ERR_INVAL);
+    assert_int_equal(ust_iface_set_addr(n->a, n->ifa, POOL1, 24), n->ifa);
+    int ifx;
+    ust_ip4_t hop;
+    assert_int_equal(ust_route_lookup(n->a, SRV, &ifx, &hop), 0);
+    assert_int_equal(ust_iface_set_addr(n->a, n->ifa, 0, 0), n->ifa);
+    assert_true(ust_route_lookup(n->a, SRV, &ifx, &hop) < 0); /* the connected route went too */
+    assert_int_equal(ust_sendto(n->a, fd, "x", 1, 0, (struct sockaddr *)&to, sizeof(to)), 1);
+    ust_close(n->a, fd);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -436,6 +462,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_retransmit_backoff, setup, teardown),
         cmocka_unit_test_setup_teardown(test_other_xid_ignored, setup, teardown),
         cmocka_unit_test_setup_teardown(test_wait_bound_times_out, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_unnumbered_interface_rules, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
