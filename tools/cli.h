@@ -294,7 +294,7 @@ void link_close(struct link_ctx *c);
 /* --addr dhcp (link_dhcp.c): an address-less interface, then the lease
  * within LINK_DHCP_WAIT (0, or an exit code after one error line). */
 #define LINK_DHCP_WAIT (60 * UST_SEC)
-int link_dhcp_start(struct link_ctx *c, const char *tap);
+int link_dhcp_start(struct link_ctx *c, const struct link_opts *o);
 /* The link's address and prefix as configured (from the lease with
  * --addr dhcp). */
 ust_ip4_t link_addr(const struct link_ctx *c, int *prefix_len);

@@ -7,8 +7,9 @@
 #include "cli.h"
 #include "ustack/dhcp.h"
 
-int link_dhcp_start(struct link_ctx *c, const char *tap)
+int link_dhcp_start(struct link_ctx *c, const struct link_opts *o)
 {
+    const char *tap = o->tap;
     int rc = ust_iface_add(c->st, c->dev, 0, 0);
     if (rc < 0)
         return cli_usage_error("--addr dhcp: cannot add the interface: %s", ust_strerror(rc));
@@ -16,8 +17,11 @@ int link_dhcp_start(struct link_ctx *c, const char *tap)
         return cli_usage_error("--addr dhcp: cannot start the DHCP client: %s",
                                ust_strerror(rc));
     rc = ust_dhcp_wait_bound(c->st, c->dhcp, ust_stack_now(c->st) + LINK_DHCP_WAIT);
-    if (rc == UST_OK)
+    if (rc == UST_OK) {
+        if (o->have_dns) /* an explicit --dns wins over the lease's */
+            ust_stack_set_dns_server(c->st, o->dns);
         return 0;
+    }
     if (rc == UST_ERR_INTR)
         fprintf(stderr, "ustack: --addr dhcp: interrupted while waiting for a lease\n");
     else

@@ -90,7 +90,7 @@ static int configure(const struct link_opts *o, struct link_ctx *c)
                                ust_strerror(rc));
     if (o->pcap && (rc = capture_open(c->dev, o->pcap, &o->capture)) != 0)
         return rc;
-    if (o->dhcp && (rc = link_dhcp_start(c, o->tap)) != 0)
+    if (o->dhcp && (rc = link_dhcp_start(c, o)) != 0)
         return rc;
     if (!o->dhcp && (rc = ust_iface_add(c->st, c->dev, o->addr, o->prefix_len)) < 0)
         return cli_usage_error("--addr %s/%d: cannot add the address: %s",
