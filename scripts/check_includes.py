@@ -32,7 +32,7 @@ ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 # over cables and switches; it drives whole stacks, like loop, so it sits on top.
 # "front" (the thread-safe front) runs a stack and its real loop on a thread
 # through the public API only.
-ORDER = ["wire", "buf", "core", "dev", "link", "net", "transport", "socket", "dns", "stack", "loop",
+ORDER = ["wire", "buf", "core", "dev", "link", "net", "transport", "socket", "dns", "dhcp", "stack", "loop",
          "sim", "front"]
 
 # Files whose layer is not their folder's.

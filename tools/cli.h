@@ -82,7 +82,8 @@ struct link_queue {
 struct link_opts {
     const char *tap;        /* --tap NAME, or --tun NAME: the device's name */
     bool tun;               /* --tun: a TUN device (IP only: no Ethernet, no ARP) */
-    bool have_addr;         /* --addr A.B.C.D/N */
+    bool have_addr;         /* --addr A.B.C.D/N, or --addr dhcp */
+    bool dhcp;              /* --addr dhcp: addr 0 until a lease (link_dhcp.c) */
     ust_ip4_t addr;
     int prefix_len;
     bool have_gateway;      /* --gateway G */
@@ -126,6 +127,8 @@ struct link_opts {
     "  --tap NAME           TAP device to open (created if missing; needs CAP_NET_ADMIN)\n" \
     "  --tun NAME           a TUN device instead: IP only, no Ethernet header, no ARP\n" \
     "  --addr A.B.C.D/N     ustack's address and prefix on that link (required)\n"        \
+    "  --addr dhcp          ask a DHCP server for the address, router, DNS server and\n" \
+    "                       MTU; waits up to 60 s for the lease, released on exit\n"     \
     "  --gateway G          default gateway\n"                                             \
     "  --host-addr H/N      give the Linux side of the TAP this address and bring it up\n" \
     "  --mtu N              link MTU (default 1500)\n"                                     \
@@ -277,6 +280,7 @@ struct link_ctx {
     struct ust_loop *loop;
     struct ctl_server ctl;
     bool lost_reported;     /* the "device lost" line was printed */
+    struct ust_dhcp *dhcp;  /* --addr dhcp: the client holding the lease */
 };
 /* Creates the stack, opens and configures the TAP device as the options
  * say, and the real event loop. Returns 0, or an exit code after printing
@@ -292,6 +296,17 @@ ust_ip4_t resolv_conf_nameserver(const char *path);
  * and returns -1. */
 int cli_resolve(struct link_ctx *c, const char *cmd, const char *name, ust_ip4_t *ip);
 void link_close(struct link_ctx *c);
+/* --addr dhcp (link_dhcp.c): an address-less interface, then the lease
+ * within LINK_DHCP_WAIT (0, or an exit code after one error line). */
+#define LINK_DHCP_WAIT (60 * UST_SEC)
+int link_dhcp_start(struct link_ctx *c, const struct link_opts *o);
+/* The link's address and prefix as configured (from the lease with
+ * --addr dhcp). */
+ust_ip4_t link_addr(const struct link_ctx *c, int *prefix_len);
+/* Keeps the lease (renewal, rebinding): call from a command's loop. */
+void link_dhcp_step(struct link_ctx *c);
+/* DHCPRELEASE, sent before the stack goes away (link_close calls it). */
+void link_dhcp_stop(struct link_ctx *c);
 /* Has the TAP device failed (deleted under us)? If so prints, once, the
  * one line "ustack: NAME: device lost: <strerror>" on stderr and returns
  * true: the command then exits with CLI_EXIT_FAIL instead of printing its

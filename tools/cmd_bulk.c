@@ -269,7 +269,7 @@ static int accept_one(struct bulk_opts *o, struct bulk_run *b)
         fprintf(stderr, "ustack: recv: port %u: %s\n", o->port, strerror(errno));
         return -1;
     }
-    fprintf(c->out, "listening on %s:%u\n", ust_ip4_str(o->link.addr, a), o->port);
+    fprintf(c->out, "listening on %s:%u\n", ust_ip4_str(link_addr(c, NULL), a), o->port);
     if (c->ctl.bound)
         fprintf(c->out, "control socket %s\n", c->ctl.path);
     fprintf(c->out, "ready\n");

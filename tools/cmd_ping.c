@@ -257,7 +257,7 @@ int cmd_ping(int argc, char **argv)
     struct link_ctx c;
     if ((rc = link_open(&o.link, &c)) != 0)
         return rc;
-    struct ping_run p = {.o = &o, .out = c.out, .self = o.link.addr,
+    struct ping_run p = {.o = &o, .out = c.out, .self = link_addr(&c, NULL),
                          .id = (uint16_t)getpid(),
                          .sent_at = calloc(SEQ_SPACE, sizeof(ust_time_t)),
                          .answered_seq = calloc(SEQ_SPACE, 1)};

@@ -123,6 +123,9 @@ static int check_queues(const struct serve_opts *o)
     if (o->queues > 1 && o->iperf3_port)
         return cli_usage_error("--queues %u: not with --iperf3 (a test's connections would "
                                "reach different stacks)", o->queues);
+    if (o->queues > 1 && o->link.dhcp)
+        return cli_usage_error("--queues %u: not with --addr dhcp (one lease per link)",
+                               o->queues);
     if (o->queues > 1 && o->link.pcap)
         return cli_usage_error("--queues %u: not with --pcap (one capture per stack is not "
                                "supported)", o->queues);
@@ -225,11 +228,19 @@ void serve_print_banner(const struct serve_opts *o, const struct link_ctx *c, co
 {
     char a[16], m[18];
     bool tun = ust_dev_link_type(c->dev) == UST_LINK_IP; /* --tun: no MAC, no ARP */
-    fprintf(c->out, "ustack serve: %s/%d on %s (%s%s, mtu %u)", ust_ip4_str(o->link.addr, a),
-            o->link.prefix_len, o->link.tap, tun ? "tun" : "mac ",
+    int plen;
+    ust_ip4_t addr = link_addr(c, &plen);
+    fprintf(c->out, "ustack serve: %s/%d on %s (%s%s, mtu %u)", ust_ip4_str(addr, a), plen,
+            o->link.tap, tun ? "tun" : "mac ",
             tun ? "" : ust_mac_str(ust_dev_mac(c->dev), m), ust_dev_mtu(c->dev));
     if (o->link.have_gateway)
         fprintf(c->out, ", gateway %s", ust_ip4_str(o->link.gateway, a));
+    struct ust_dhcp_lease l;
+    char r[16], d[16];
+    if (c->dhcp && ust_dhcp_lease(c->dhcp, &l) == UST_OK)
+        fprintf(c->out, ", dhcp from %s (router %s, dns %s, lease %us)",
+                ust_ip4_str(l.server, a), ust_ip4_str(l.router, r), ust_ip4_str(l.dns, d),
+                (unsigned)l.lease_s);
     fprintf(c->out, ", answering %s", tun ? "ping" : "ARP and ping");
     for (unsigned i = 0; i < o->nports; i++)
         if (fds[i] >= 0)
@@ -291,6 +302,7 @@ int serve_loop(struct serve_run *r)
         ust_loop_run_once(c->loop, busy ? 0 : SERVE_TICK);
         if (link_lost(c))
             return CLI_EXIT_FAIL; /* the TAP was deleted: nothing more to serve */
+        link_dhcp_step(c);
         for (unsigned i = 0; i < r->o->nports; i++)
             echo_drain(c->st, r->fds[i]);
         busy = tcp_server_turn(r->srv);

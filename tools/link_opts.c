@@ -331,8 +331,11 @@ int link_opts_parse(struct link_opts *o, int argc, char **argv, int *i)
     if ((r = opt_value(argc, argv, i, "--addr", &v)) != 0) {
         if (r < 0)
             return -1;
-        if (parse_cidr_opt("--addr", v, &o->addr, &o->prefix_len) != 0)
+        o->dhcp = !strcmp(v, "dhcp");
+        if (!o->dhcp && parse_cidr_opt("--addr", v, &o->addr, &o->prefix_len) != 0)
             return -1;
+        if (o->dhcp)
+            o->addr = 0, o->prefix_len = 0;
         o->have_addr = true;
         return r;
     }
@@ -437,7 +440,11 @@ int link_opts_check(const struct link_opts *o)
         return -1;
     }
     if (!o->have_addr) {
-        cli_usage_error("--addr A.B.C.D/N is required (e.g. --addr 203.0.113.2/24)");
+        cli_usage_error("--addr A.B.C.D/N is required (e.g. --addr 203.0.113.2/24, or --addr dhcp)");
+        return -1;
+    }
+    if (o->dhcp && o->have_gateway) {
+        cli_usage_error("--gateway: not with --addr dhcp (the lease gives the router)");
         return -1;
     }
     if (o->have_host_addr && o->host_addr == o->addr) {

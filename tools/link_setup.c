@@ -90,7 +90,9 @@ static int configure(const struct link_opts *o, struct link_ctx *c)
                                ust_strerror(rc));
     if (o->pcap && (rc = capture_open(c->dev, o->pcap, &o->capture)) != 0)
         return rc;
-    if ((rc = ust_iface_add(c->st, c->dev, o->addr, o->prefix_len)) < 0)
+    if (o->dhcp && (rc = link_dhcp_start(c, o)) != 0)
+        return rc;
+    if (!o->dhcp && (rc = ust_iface_add(c->st, c->dev, o->addr, o->prefix_len)) < 0)
         return cli_usage_error("--addr %s/%d: cannot add the address: %s",
                                ust_ip4_str(o->addr, a), o->prefix_len, ust_strerror(rc));
     if (o->have_gateway && (rc = ust_route_default(c->st, o->gateway)) != UST_OK)
@@ -181,6 +183,7 @@ int link_open(const struct link_opts *o, struct link_ctx *c)
 
 void link_close(struct link_ctx *c)
 {
+    link_dhcp_stop(c);
     ctl_close(&c->ctl);
     if (c->loop)
         ust_loop_free(c->loop);

@@ -308,6 +308,18 @@ struct ust_config {
                                        RFC 2308 5 takes min(SOA TTL, MINIMUM) and
                                        suggests 1-3 hours at most) */
     unsigned dns_cname_max;         /* CNAME links followed inside one answer (8) */
+
+    /* ---- the DHCP client (include/ustack/dhcp.h) ---- */
+    ust_time_t dhcp_timeout;        /* first wait for a reply (4 s, RFC 2131 4.1), doubled
+                                       for each retransmission up to dhcp_timeout_max,
+                                       each randomised by -1..+1 s from the stack's PRNG */
+    ust_time_t dhcp_timeout_max;    /* cap on that wait (64 s, RFC 2131 4.1) */
+    unsigned dhcp_request_attempts; /* DHCPREQUESTs for an offer before starting over (4) */
+    unsigned dhcp_arp_probes;       /* ARP probes of an address before using it (3, RFC
+                                       5227 2.1.1 PROBE_NUM; 0 = none) */
+    ust_time_t dhcp_probe_interval; /* between probes and after the last (1 s) */
+    ust_time_t dhcp_decline_wait;   /* after a DHCPDECLINE, before DISCOVER again (10 s,
+                                       RFC 2131 3.1.5) */
 };
 
 UST_API void ust_config_default(struct ust_config *cfg);

@@ -58,6 +58,13 @@ UST_API bool ust_stack_has_secret(const struct ust_stack *st);
  * interface index (>= 0) or a negative ust_err. */
 UST_API int ust_iface_add(struct ust_stack *st, struct ust_dev *dev, ust_ip4_t addr,
                           int prefix_len);
+/* addr 0 with prefix_len 0 adds an interface without an address: it
+ * hears broadcasts and may send to 255.255.255.255 from 0.0.0.0 (what a
+ * DHCP client needs before it has a lease, RFC 2131 4.1). */
+/* Replaces interface ifindex's address and connected route (addr 0,
+ * prefix_len 0: removes it). Announced with a gratuitous ARP. */
+UST_API int ust_iface_set_addr(struct ust_stack *st, int ifindex, ust_ip4_t addr,
+                               int prefix_len);
 UST_API int ust_iface_count(const struct ust_stack *st);
 UST_API int ust_iface_info(const struct ust_stack *st, int ifindex, ust_ip4_t *addr,
                            int *prefix_len,
@@ -96,6 +103,8 @@ UST_API int ust_ip_max_sizes(const struct ust_stack *st, ust_ip4_t dst, unsigned
                              unsigned *mms_r);
 /* Router mode: forward datagrams not addressed to us (off by default). */
 UST_API void ust_stack_set_forwarding(struct ust_stack *st, bool on);
+/* Sets cfg.dns_server (the resolver's name server; DHCP hands it one). */
+UST_API void ust_stack_set_dns_server(struct ust_stack *st, ust_ip4_t server);
 
 /* ---- ARP --------------------------------------------------------------- */
 /* Removes every neighbour cache entry (RFC 1122 2.3.2.1: a way to flush). */

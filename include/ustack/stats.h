@@ -74,6 +74,16 @@
     X(Queries) X(TcpQueries) X(Answers) X(Timeouts) X(Mismatched) X(Malformed) \
     X(Truncated) X(NxDomain) X(ServFail) X(HostsHits) X(CacheHits) X(CacheEvictions)
 
+/* The DHCP client (include/ustack/dhcp.h): messages sent and received,
+ * replies that did not count (another xid or hardware address, or not for
+ * this state: Mismatched; unparsable or missing a required option:
+ * Malformed), retransmissions (Timeouts), leases lost (Expiries), offered
+ * addresses found in use by an ARP probe (ArpConflicts). */
+#define UST_DHCP_COUNTERS(X) \
+    X(Discovers) X(Offers) X(Requests) X(Acks) X(Naks) X(Declines) X(Releases) \
+    X(Renewals) X(Rebinds) X(Expiries) X(Timeouts) X(Mismatched) X(Malformed) \
+    X(ArpProbes) X(ArpConflicts)
+
 #define UST_COUNTER_FIELD(name) uint64_t name;
 
 struct ust_link_stats { UST_LINK_COUNTERS(UST_COUNTER_FIELD) };
@@ -83,6 +93,7 @@ struct ust_icmp_stats { UST_ICMP_COUNTERS(UST_COUNTER_FIELD) };
 struct ust_udp_stats { UST_UDP_COUNTERS(UST_COUNTER_FIELD) };
 struct ust_tcp_stats { UST_TCP_COUNTERS(UST_COUNTER_FIELD) };
 struct ust_dns_stats { UST_DNS_COUNTERS(UST_COUNTER_FIELD) };
+struct ust_dhcp_stats { UST_DHCP_COUNTERS(UST_COUNTER_FIELD) };
 
 struct ust_stats {
     struct ust_link_stats link; /* sum over all devices of the stack */
@@ -92,6 +103,7 @@ struct ust_stats {
     struct ust_udp_stats udp;
     struct ust_tcp_stats tcp;
     struct ust_dns_stats dns;
+    struct ust_dhcp_stats dhcp;
 };
 
 #endif

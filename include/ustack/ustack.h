@@ -19,6 +19,7 @@
 #include "config.h"
 #include "dev.h"
 #include "front.h"
+#include "dhcp.h"
 #include "dns.h"
 #include "loop.h"
 #include "sim.h"

@@ -92,4 +92,10 @@ void ust_config_default(struct ust_config *c)
     c->dns_ttl_max = 86400;
     c->dns_neg_ttl_max = 900;
     c->dns_cname_max = 8;
+    c->dhcp_timeout = 4 * UST_SEC;
+    c->dhcp_timeout_max = 64 * UST_SEC;
+    c->dhcp_request_attempts = 4;
+    c->dhcp_arp_probes = 3;
+    c->dhcp_probe_interval = 1 * UST_SEC;
+    c->dhcp_decline_wait = 10 * UST_SEC;
 }

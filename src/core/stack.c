@@ -192,22 +192,15 @@ int stack_wait(struct ust_stack *st, ust_time_t deadline)
 
 static ust_ip4_t prefix_mask(int len) { return len ? (ust_ip4_t)(0xffffffffu << (32 - len)) : 0; }
 
-int ust_iface_add(struct ust_stack *st, struct ust_dev *dev, ust_ip4_t addr, int prefix_len)
+/* Gives ifc addr/prefix_len: the connected route, the trace line and the
+ * gratuitous ARP. ifc has no address yet. */
+static int iface_configure(struct ust_stack *st, struct ust_iface *ifc, ust_ip4_t addr,
+                           int prefix_len)
 {
-    if (!dev || dev->st != st || prefix_len < 0 || prefix_len > 32 || addr == 0)
-        return UST_ERR_INVAL;
-    if (dev->ifindex >= 0 || iface_by_addr(st, addr))
-        return UST_ERR_EXIST;
-    if (st->nifaces == UST_MAX_IFACES)
-        return UST_ERR_NOMEM;
-    struct ust_iface *ifc = &st->ifaces[st->nifaces];
-    ifc->dev = dev;
+    struct ust_dev *dev = ifc->dev;
     ifc->addr = addr;
     ifc->prefix_len = prefix_len;
     ifc->mask = prefix_mask(prefix_len);
-    ifc->index = (int)st->nifaces;
-    dev->ifindex = ifc->index;
-    st->nifaces++;
     struct route r = {.dst = addr & ifc->mask, .mask = ifc->mask, .gateway = 0,
                       .prefix_len = prefix_len, .ifindex = ifc->index};
     int rc = route_insert(&st->net.routes, &r);
@@ -221,6 +214,58 @@ int ust_iface_add(struct ust_stack *st, struct ust_dev *dev, ust_ip4_t addr, int
     if (dev->type == UST_LINK_ETHERNET)
         arp_announce(st, ifc);
     return ifc->index;
+}
+
+int ust_iface_add(struct ust_stack *st, struct ust_dev *dev, ust_ip4_t addr, int prefix_len)
+{
+    if (!dev || dev->st != st || prefix_len < 0 || prefix_len > 32)
+        return UST_ERR_INVAL;
+    if (addr == 0 && prefix_len != 0)
+        return UST_ERR_INVAL;
+    if (dev->ifindex >= 0 || (addr && iface_by_addr(st, addr)))
+        return UST_ERR_EXIST;
+    if (st->nifaces == UST_MAX_IFACES)
+        return UST_ERR_NOMEM;
+    struct ust_iface *ifc = &st->ifaces[st->nifaces];
+    memset(ifc, 0, sizeof(*ifc));
+    ifc->dev = dev;
+    ifc->index = (int)st->nifaces;
+    dev->ifindex = ifc->index;
+    st->nifaces++;
+    if (addr == 0) {
+        /* An interface without an address (DHCP's INIT state, RFC 2131
+         * 4.1): it receives broadcasts and sends from 0.0.0.0 only. */
+        TRACE(st, "if", "%s up without an address mtu %u", dev->name, dev->mtu);
+        return ifc->index;
+    }
+    return iface_configure(st, ifc, addr, prefix_len);
+}
+
+int ust_iface_set_addr(struct ust_stack *st, int ifindex, ust_ip4_t addr, int prefix_len)
+{
+    struct ust_iface *ifc = iface_by_index(st, ifindex);
+    if (!ifc)
+        return UST_ERR_NOENT;
+    if (prefix_len < 0 || prefix_len > 32 || (addr == 0 && prefix_len != 0))
+        return UST_ERR_INVAL;
+    if (addr == ifc->addr && prefix_len == ifc->prefix_len)
+        return ifc->index;
+    struct ust_iface *other = addr ? iface_by_addr(st, addr) : NULL;
+    if (other && other != ifc)
+        return UST_ERR_EXIST;
+    if (ifc->addr) {
+        route_remove(&st->net.routes, ifc->addr & ifc->mask, ifc->prefix_len);
+        route_cache_flush(&st->net.routes, false);
+    }
+    ifc->addr = 0;
+    ifc->prefix_len = 0;
+    ifc->mask = 0;
+    if (addr == 0) {
+        ust_stack_now(st);
+        TRACE(st, "if", "%s address removed", ifc->dev->name);
+        return ifc->index;
+    }
+    return iface_configure(st, ifc, addr, prefix_len);
 }
 
 int ust_iface_count(const struct ust_stack *st) { return (int)st->nifaces; }
@@ -242,6 +287,8 @@ int ust_iface_info(const struct ust_stack *st, int ifindex, ust_ip4_t *addr, int
 
 struct ust_iface *iface_by_addr(struct ust_stack *st, ust_ip4_t addr)
 {
+    if (addr == 0)
+        return NULL; /* an interface without an address owns nothing */
     for (unsigned i = 0; i < st->nifaces; i++)
         if (st->ifaces[i].addr == addr)
             return &st->ifaces[i];
@@ -263,3 +310,5 @@ const struct ust_iface *iface_at(const struct ust_stack *st, int index)
 }
 
 void ust_stack_set_forwarding(struct ust_stack *st, bool on) { st->cfg.ip_forwarding = on; }
+
+void ust_stack_set_dns_server(struct ust_stack *st, ust_ip4_t server) { st->cfg.dns_server = server; }

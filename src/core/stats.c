@@ -16,6 +16,7 @@ void ust_stats_foreach(const struct ust_stack *st, ust_counter_fn fn, void *ctx)
 #define UDP(n) EMIT("udp", udp, n)
 #define TCP(n) EMIT("tcp", tcp, n)
 #define DNS(n) EMIT("dns", dns, n)
+#define DHCP(n) EMIT("dhcp", dhcp, n)
     UST_LINK_COUNTERS(LINK)
     UST_ARP_COUNTERS(ARP)
     UST_IP_COUNTERS(IP)
@@ -23,6 +24,7 @@ void ust_stats_foreach(const struct ust_stack *st, ust_counter_fn fn, void *ctx)
     UST_UDP_COUNTERS(UDP)
     UST_TCP_COUNTERS(TCP)
     UST_DNS_COUNTERS(DNS)
+    UST_DHCP_COUNTERS(DHCP)
 #undef EMIT
 #undef LINK
 #undef ARP
@@ -31,6 +33,7 @@ void ust_stats_foreach(const struct ust_stack *st, ust_counter_fn fn, void *ctx)
 #undef UDP
 #undef TCP
 #undef DNS
+#undef DHCP
 }
 
 struct print_ctx {

@@ -29,7 +29,7 @@ static inline uint32_t trace_category(const char *layer)
         return UST_TRACE_TCP;
     if (!strcmp(layer, "ip") || !strcmp(layer, "route"))
         return UST_TRACE_IP;
-    if (!strcmp(layer, "udp") || !strcmp(layer, "dns"))
+    if (!strcmp(layer, "udp") || !strcmp(layer, "dns") || !strcmp(layer, "dhcp"))
         return UST_TRACE_UDP; /* the resolver's lines come with its datagrams */
     if (!strcmp(layer, "icmp"))
         return UST_TRACE_ICMP;

@@ -78,6 +78,52 @@ void arp_announce(struct ust_stack *st, struct ust_iface *ifc)
     arp_xmit(st, ifc->dev, &a, eth_bcast);
 }
 
+void arp_probe(struct ust_stack *st, struct ust_iface *ifc, ust_ip4_t target)
+{
+    struct arp_pkt a;
+    arp_fill(&a, ARP_OP_REQUEST, ifc);
+    a.spa = 0; /* RFC 5227 2.1.1: all zeros, no cache is polluted */
+    a.tpa = target;
+    char t[16];
+    TRACE(st, "arp", "probe %s", IP4STR(target, t));
+    stack_stats(st)->arp.out_requests++;
+    arp_xmit(st, ifc->dev, &a, eth_bcast);
+}
+
+void arp_prime(struct ust_stack *st, struct ust_iface *ifc, ust_ip4_t ip)
+{
+    if (arp_lookup(st, ip))
+        return;
+    struct arp_entry *e = arp_create(st, ip, ifc->index);
+    if (!e)
+        return;
+    arp_send_request(st, ifc, ip, NULL);
+    e->requests = 1;
+    e->last_request = stack_now(st);
+    timer_arm(st, &e->timer, stack_now(st) + ust_stack_config(st)->arp_retry_interval);
+}
+
+void arp_watch_start(struct ust_stack *st, ust_ip4_t addr)
+{
+    stack_link(st)->watch = (struct arp_watch){.addr = addr, .conflict = false};
+}
+
+bool arp_watch_conflict(const struct ust_stack *st) { return stack_link_const(st)->watch.conflict; }
+
+/* RFC 5227 2.1.1: a packet whose sender is the probed address, or a probe
+ * for it from another host, means the address is in use. */
+static void arp_watch_check(struct ust_stack *st, const struct ust_dev *dev, const struct arp_pkt *a)
+{
+    struct arp_watch *w = &stack_link(st)->watch;
+    if (!w->addr || !memcmp(a->sha, dev->mac.b, ETH_ALEN))
+        return;
+    if (a->spa == w->addr || (a->spa == 0 && a->tpa == w->addr && a->op == ARP_OP_REQUEST)) {
+        char s[16];
+        w->conflict = true;
+        TRACE(st, "arp", "conflict: %s is in use", IP4STR(w->addr, s));
+    }
+}
+
 static void arp_send_reply(struct ust_stack *st, struct ust_iface *ifc, const struct arp_pkt *req)
 {
     struct arp_pkt a;
@@ -235,7 +281,7 @@ static bool arp_sender_ok(struct ust_stack *st, const struct ust_iface *ifc, con
         TRACE(st, "arp", "drop: bad sender hardware address");
         return false;
     }
-    if (a->spa == ifc->addr) {
+    if (ifc->addr && a->spa == ifc->addr) {
         TRACE(st, "arp", "drop: address conflict on %s", IP4STR(a->spa, s));
         return false;
     }
@@ -265,9 +311,10 @@ void arp_input(struct ust_stack *st, struct ust_dev *dev, const uint8_t *buf, si
         stack_stats(st)->arp.in_requests++;
     else
         stack_stats(st)->arp.in_replies++;
+    arp_watch_check(st, dev, &a);
     struct ust_iface *ifc = iface_by_index(st, dev->ifindex);
     if (!ifc)
-        return; /* no address on this device: nothing to answer or learn */
+        return; /* no interface on this device: nothing to answer or learn */
     if (!arp_sender_ok(st, ifc, &a)) {
         stack_stats(st)->arp.in_errors++;
         return;
@@ -278,7 +325,7 @@ void arp_input(struct ust_stack *st, struct ust_dev *dev, const uint8_t *buf, si
     bool merged = e != NULL;
     if (e)
         arp_confirm(st, e, a.sha);
-    if (a.tpa != ifc->addr) {
+    if (a.tpa != ifc->addr || ifc->addr == 0) {
         if (!merged && a.op == ARP_OP_REPLY) {
             stack_stats(st)->arp.unsolicited_ignored++;
             TRACE(st, "arp", "ignore unsolicited reply %s", IP4STR(a.spa, s));

@@ -96,6 +96,15 @@ void arp_input(struct ust_stack *st, struct ust_dev *dev, const uint8_t *buf, si
 int arp_output(struct ust_stack *st, struct ust_iface *ifc, ust_ip4_t next_hop, struct pkt *p);
 /* Gratuitous ARP announcing ifc's address (RFC 5227 style request). */
 void arp_announce(struct ust_stack *st, struct ust_iface *ifc);
+/* RFC 5227 2.1.1 probe for `target` (sender address 0) out of ifc. */
+void arp_probe(struct ust_stack *st, struct ust_iface *ifc, ust_ip4_t target);
+/* Resolves ip ahead of use (an INCOMPLETE entry and a request) unless the
+ * cache has it: the DHCP server, whom RENEW and RELEASE go to. */
+void arp_prime(struct ust_stack *st, struct ust_iface *ifc, ust_ip4_t ip);
+/* Watches ARP for a claim on addr (0: stop); arp_watch_conflict tells
+ * whether one was seen since (RFC 5227 2.1.1). */
+void arp_watch_start(struct ust_stack *st, ust_ip4_t addr);
+bool arp_watch_conflict(const struct ust_stack *st);
 /* Sends a request for `target` out of ifc; dst_mac NULL = broadcast. */
 void arp_send_request(struct ust_stack *st, struct ust_iface *ifc, ust_ip4_t target,
                       const uint8_t *dst_mac);

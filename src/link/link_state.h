@@ -24,10 +24,18 @@ struct link_upcalls {
     void (*unresolved)(struct ust_stack *st, const uint8_t *dgram, size_t len);
 };
 
+/* One address being probed before use (RFC 5227 2.1, for DHCP): any ARP
+ * packet that claims it, or another host's probe for it, is a conflict. */
+struct arp_watch {
+    ust_ip4_t addr; /* 0: none */
+    bool conflict;
+};
+
 struct link_state {
     struct link_proto_table protos; /* EtherType -> handler (ethernet.c) */
     struct arp_table arp;           /* the neighbour cache (arp_cache.c) */
     struct link_upcalls up;
+    struct arp_watch watch;
 };
 
 /* This stack's link state (core/stack.c). */

@@ -61,7 +61,7 @@ bool ipv4_is_local(const struct ust_stack *st, ust_ip4_t a)
         return true;
     const struct ust_iface *ifc;
     for (int i = 0; (ifc = iface_at(st, i)); i++)
-        if (ifc->addr == a)
+        if (ifc->addr == a && a != 0)
             return true;
     return false;
 }
@@ -257,7 +257,11 @@ void ipv4_input(struct ust_stack *st, struct ust_iface *ifc, const uint8_t *buf,
     }
     /* RFC 1122 3.2.1.3: silently discard invalid sources, and our own
      * addresses coming back from the wire (a loop or a spoof). */
-    if (!ipv4_is_valid_source(st, h.src) || ipv4_is_local(st, h.src)) {
+    /* ...except 0.0.0.0 to the limited broadcast: a host that does not
+     * know its address yet (RFC 1122 3.2.1.3 (a), a DHCP client, RFC 2131
+     * 4.1), which a DHCP server on this stack must hear. */
+    bool initializing = h.src == 0 && h.dst == 0xffffffffu;
+    if ((!ipv4_is_valid_source(st, h.src) && !initializing) || ipv4_is_local(st, h.src)) {
         stack_stats(st)->ip.InAddrErrors++;
         TRACE(st, "ip", "drop: martian source %s", IP4STR(h.src, s));
         return;

@@ -214,6 +214,19 @@ ust_ip4_t ipv4_source_for(const struct ust_stack *st, ust_ip4_t dst)
     return 0;
 }
 
+/* RFC 1122 3.2.1.3 (a), RFC 2131 4.1: 0.0.0.0 is a valid source only
+ * while the host does not know its address, and then only to the limited
+ * broadcast: true when that datagram would leave through an interface
+ * without an address. */
+bool ipv4_unnumbered_broadcast(const struct ust_stack *st, ust_ip4_t dst)
+{
+    if (dst != 0xffffffffu)
+        return false;
+    const struct route *r = route_lookup(&stack_net_const(st)->routes, dst);
+    const struct ust_iface *ifc = r ? iface_at(st, r->ifindex) : iface_at(st, 0);
+    return ifc && ifc->addr == 0;
+}
+
 unsigned ipv4_gso_max_for(const struct ust_stack *st, ust_ip4_t dst)
 {
     if (ipv4_is_local(st, dst))

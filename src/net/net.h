@@ -81,6 +81,9 @@ void ipv4_input(struct ust_stack *st, struct ust_iface *ifc, const uint8_t *buf,
 int ipv4_output(struct ust_stack *st, const struct ipv4_out *o, struct pkt *p);
 /* The source address ipv4_output would use for dst (0 when no route). */
 ust_ip4_t ipv4_source_for(const struct ust_stack *st, ust_ip4_t dst);
+/* True for the limited broadcast out of an interface without an address:
+ * the one datagram that may carry source 0.0.0.0 (ipv4_output.c). */
+bool ipv4_unnumbered_broadcast(const struct ust_stack *st, ust_ip4_t dst);
 /* Largest transport payload+header that goes to dst without fragmenting
  * (path MTU - IP header), for TCP's MSS and UDP's EMSGSIZE. */
 unsigned ipv4_mtu_for(const struct ust_stack *st, ust_ip4_t dst);

@@ -322,7 +322,7 @@ ssize_t udp_output(struct ust_stack *st, struct udp_pcb *pcb, ust_ip4_t dst, uin
     struct ust_stats *stats = stack_stats(st);
     char a[16], b[16];
     ust_ip4_t src = udp_source(st, pcb, dst, tx);
-    if (src == 0) {
+    if (src == 0 && !ipv4_unnumbered_broadcast(st, dst)) {
         stats->udp.OutErrors++;
         TRACE(st, "udp", "tx to %s: no route", IP4STR(dst, a));
         return UST_ERR_NETUNREACH;

@@ -1,0 +1,96 @@
+"""`--addr dhcp` against dnsmasq's DHCP server on the Linux side of the TAP,
+in the test's namespace: ustack serve gets its address, router, DNS server
+and MTU, Linux pings the leased address, the short (2 min) lease is renewed
+at T1 (seen in dnsmasq's log and ustack's trace), and the lease is
+released when serve stops. Also: no server gives one clear error line."""
+import os
+import re
+import subprocess
+
+from conftest import USTACK, require_tool, wait_until
+
+LINUX = "203.0.113.1"
+NS = "198.51.100.53"
+POOL = re.compile(r"203\.0\.113\.(5\d|60)")
+
+
+class Log:
+    """dnsmasq's output, read as it comes (non-blocking) into .text."""
+
+    def __init__(self, proc):
+        self.proc = proc
+        self.text = ""
+        os.set_blocking(proc.stdout.fileno(), False)
+
+    def read(self):
+        try:
+            chunk = self.proc.stdout.read()
+        except (BlockingIOError, TypeError):
+            chunk = None
+        if chunk:
+            self.text += chunk.decode(errors="replace")
+        return self.text
+
+    def count(self, pattern):
+        return len(re.findall(pattern, self.read(), re.M))
+
+
+def linux_side(netns):
+    netns.run(["ip", "tuntap", "add", "tap0", "mode", "tap"], check=True)
+    netns.run(["ip", "addr", "add", f"{LINUX}/24", "dev", "tap0"], check=True)
+    netns.run(["ip", "link", "set", "tap0", "up"], check=True)
+
+
+def dnsmasq_dhcp(netns, tmp_path):
+    require_tool("dnsmasq")
+    linux_side(netns)
+    argv = ["dnsmasq", "--no-daemon", "--conf-file=/dev/null", "--port=0", "--interface=tap0",
+            "--bind-interfaces", "--dhcp-range=203.0.113.50,203.0.113.60,255.255.255.0,2m",
+            f"--dhcp-option=option:router,{LINUX}", f"--dhcp-option=option:dns-server,{NS}",
+            "--dhcp-option=option:mtu,1400", f"--dhcp-leasefile={tmp_path / 'leases'}",
+            f"--pid-file={tmp_path / 'dnsmasq.pid'}", "--log-dhcp", "--log-facility=-"]
+    p = subprocess.Popen(netns.cmd(argv), stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+    netns.procs_raw.append(p)
+    wait_until(lambda: netns.run(["ss", "-Hlnu", "sport = :67"])[1].strip(), 60,
+               "dnsmasq listening on port 67")
+    return Log(p)
+
+
+def test_serve_gets_lease_renews_and_releases(netns, tmp_path):
+    log = dnsmasq_dhcp(netns, tmp_path)
+    u = netns.serve("tap0", "dhcp", extra=["--trace", "udp"])
+    m = re.search(r"ustack serve: (\S+)/(\d+) on tap0 \(mac [^,]+, mtu (\d+)\)", u.banner)
+    assert m, u.banner
+    addr = m.group(1)
+    assert POOL.fullmatch(addr), u.banner
+    assert m.group(2) == "24" and m.group(3) == "1400", u.banner
+    assert f"dhcp from {LINUX} (router {LINUX}, dns {NS}, lease 120s)" in u.banner, u.banner
+    wait_until(lambda: log.count(rf"DHCPACK\(tap0\) {re.escape(addr)}") >= 1, 30,
+               "dnsmasq logging the first DHCPACK")
+    # Linux reaches the leased address.
+    rc, out, err = netns.run(["ping", "-c", "1", "-W", "5", addr])
+    assert rc == 0, out + err
+    # T1 = 60 s: the renewal is a second REQUEST/ACK for the same address,
+    # acknowledged in ustack's trace.
+    wait_until(lambda: log.count(rf"DHCPACK\(tap0\) {re.escape(addr)}") >= 2, 150,
+               "the renewal at T1 in dnsmasq's log")
+    wait_until(lambda: "renewed: renewing -> bound, lease 120s" in u.stderr_text(), 30,
+               "the renewal in ustack's trace")
+    assert u.proc.poll() is None
+    assert u.stop() == 0
+    wait_until(lambda: log.count(rf"DHCPRELEASE\(tap0\) {re.escape(addr)}") >= 1, 30,
+               "dnsmasq logging the DHCPRELEASE")
+    assert "not usable" not in u.stderr_text()  # the renewal kept the route as it was
+    assert re.search(r"^dhcp:\n(?:    \S.*\n)*?    Renewals\s+1$", u.stdout, re.M), u.stdout
+
+
+def test_no_server_is_one_clear_error(netns):
+    linux_side(netns)
+    argv = [USTACK, "ping", "-c", "1", LINUX, "--tap", "tap0", "--addr", "dhcp"]
+    p = subprocess.run(netns.cmd(argv), stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                       timeout=180)
+    err = p.stderr.decode()
+    assert p.returncode == 1, err
+    lines = [l for l in err.splitlines() if l.strip()]
+    assert lines == ["ustack: --addr dhcp: no lease from a DHCP server on tap0 within 60 s "
+                     "(state selecting)"], err
