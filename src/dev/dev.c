@@ -148,6 +148,12 @@ unsigned dev_gso_max(const struct ust_dev *dev, enum pkt_gso_type type)
     return dev->gso_max_bytes < 65535 ? dev->gso_max_bytes : 65535;
 }
 
+bool dev_csum_offload(const struct ust_dev *dev)
+{
+    return (dev->offload_caps & DEV_OFF_CSUM) && dev_sees_offload(dev) && !dev->top &&
+           !dev->failed;
+}
+
 /* A complete wire frame into the middleware chain, then the driver. */
 static int dev_transmit_frame(struct ust_dev *dev, ust_time_t now, struct pkt *p)
 {

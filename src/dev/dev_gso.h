@@ -70,5 +70,10 @@ int gso_csum_complete(struct pkt *p, enum ust_link_type type);
  * the net layer offers TCP (ipv4_gso_max_for). 0: it cannot, or it has no
  * packet path (dev_txq_ops.transmit_pkt) to see p->off on. dev.c. */
 unsigned dev_gso_max(const struct ust_dev *dev, enum pkt_gso_type type);
+/* Does the driver of dev itself complete a partial checksum
+ * (DEV_OFF_CSUM, a packet path, no middleware that wants wire frames)?
+ * Then TCP leaves every segment's checksum to it, as Linux's
+ * CHECKSUM_PARTIAL (ipv4_csum_offload_for). dev.c. */
+bool dev_csum_offload(const struct ust_dev *dev);
 
 #endif

@@ -22,6 +22,10 @@
  * frame is built in) is lent to the queue as it is: its memory is the
  * write's buffer, so the frame goes to the kernel where the stack built
  * it, and the packet returns to the pool when its completion is reaped.
+ * A packet too large for the queue's buffers (a TSO super-packet of up
+ * to 64 KiB) is lent the same way, within TXQ_LARGE_BUDGET bytes in
+ * flight: it then goes with the burst in one io_uring_enter (or to the
+ * polling thread) instead of a write() of its own after the ring drains.
  * Any other frame is copied into a buffer of the queue, where it stays
  * until its completion is reaped. */
 #include "dev_tap_txq.h"
@@ -40,6 +44,7 @@
 #define TXQ_MIN_SLOTS 16
 #define TXQ_SLOT_BUDGET (1024 * 1024) /* bytes of frame buffers per device */
 #define TXQ_BURST_BYTES (16 * 1024) /* a burst this large goes to the ring */
+#define TXQ_LARGE_BUDGET (1024 * 1024) /* bytes of lent oversized packets in flight */
 #define TXQ_IDLE_MS 1               /* the polling thread sleeps after this (ms; it spins until then) */
 
 struct tap_txq {
@@ -55,6 +60,7 @@ struct tap_txq {
     struct pkt *pkt[TXQ_ENTRIES];   /* a lent packet in the slot (its buffer), or NULL */
     unsigned inflight;              /* published, completion not reaped */
     size_t held_bytes;              /* filled, not yet published */
+    size_t large_bytes;             /* lent packets over slot_len, held or in flight */
     bool broken;                    /* the ring failed: write() from now on */
 };
 
@@ -102,6 +108,8 @@ static const uint8_t *slot_data(const struct tap_txq *q, unsigned s)
 /* The kernel is done with slot s: a lent packet goes back to the pool. */
 static void slot_release(struct tap_txq *q, unsigned s)
 {
+    if (q->pkt[s] && q->len[s] > q->slot_len)
+        q->large_bytes -= q->len[s];
     if (q->pkt[s]) {
         pkt_pool_free(stack_pkt_pool(q->dev->st), q->pkt[s]);
         q->pkt[s] = NULL;
@@ -169,14 +177,17 @@ static void write_held(struct tap_txq *q)
     q->held_bytes = 0;
 }
 
-/* Waits until a slot (a completion reaped) and an SQE are free. Each wait
+/* Waits until a slot (a completion reaped) and an SQE are free, and for
+ * an oversized packet (large: its length, else 0) until it fits the
+ * budget of lent large packets (or nothing large is out). Each wait
  * waits for what can come: a completion only while frames are in flight
  * (publish makes every held frame so), an SQE only once everything is
  * published. */
-static int make_room(struct tap_txq *q, struct ust_dev *dev)
+static int make_room(struct tap_txq *q, struct ust_dev *dev, size_t large)
 {
     reap(q, dev);
-    while (q->nfree == 0) {
+    while (q->nfree == 0 || (large && q->large_bytes > 0 &&
+                             q->large_bytes + large > TXQ_LARGE_BUDGET)) {
         publish(q);
         if (uring_wait_cqe(&q->ring) < 0)
             return UST_ERR_IO;
@@ -214,7 +225,7 @@ int tap_txq_transmit(struct tap_txq *q, struct ust_dev *dev, const uint8_t *fram
 {
     if (len > q->slot_len && !q->broken) /* the MTU grew since: after the others */
         drain(q, dev);
-    if (!q->broken && len <= q->slot_len && make_room(q, dev) != UST_OK)
+    if (!q->broken && len <= q->slot_len && make_room(q, dev, 0) != UST_OK)
         give_up_ring(q, dev);
     if (q->broken || len > q->slot_len) {
         write_frame(q, frame, len);
@@ -226,12 +237,13 @@ int tap_txq_transmit(struct tap_txq *q, struct ust_dev *dev, const uint8_t *fram
 
 int tap_txq_transmit_pkt(struct tap_txq *q, struct ust_dev *dev, struct pkt *p)
 {
-    if (p->cap != PKT_POOL_CAP || q->broken) { /* not a pool packet: copied */
+    bool large = p->len > q->slot_len;
+    if ((p->cap != PKT_POOL_CAP && !large) || q->broken) { /* small, not the pool's: copied */
         int rc = tap_txq_transmit(q, dev, p->data, p->len);
         pkt_pool_free(stack_pkt_pool(dev->st), p);
         return rc;
     }
-    if (make_room(q, dev) != UST_OK) {
+    if (make_room(q, dev, large ? p->len : 0) != UST_OK) {
         give_up_ring(q, dev);
         write_frame(q, p->data, p->len);
         pkt_pool_free(stack_pkt_pool(dev->st), p);
@@ -253,6 +265,8 @@ static int queue_slot(struct tap_txq *q, struct pkt *p, size_t len)
     unsigned s = q->free_slot[--q->nfree];
     q->pkt[s] = p;
     q->len[s] = (uint32_t)len;
+    if (p && len > q->slot_len)
+        q->large_bytes += len;
     /* offset 0: a TAP descriptor has no file position */
     io_uring_prep_write(sqe, q->fd, slot_data(q, s), (unsigned)len, 0);
     io_uring_sqe_set_data64(sqe, s);

@@ -11,8 +11,9 @@
 
 struct tap_txq;
 
-/* A queue writing to descriptor fd frames of up to mtu + 18 bytes (larger
- * ones are written directly, after the queue drains); sqpoll: a kernel
+/* A queue writing to descriptor fd frames of up to mtu + 18 bytes from its
+ * buffers (larger packets are lent to the ring, larger copied frames are
+ * written directly after the queue drains); sqpoll: a kernel
  * polling thread takes the bursts (else one io_uring_enter per burst,
  * the kernel's work in our thread). NULL with *err set
  * (a negative errno from io_uring_setup, or -ENOMEM) when the kernel or
@@ -24,9 +25,10 @@ void tap_txq_free(struct tap_txq *q, struct ust_dev *dev);
 /* Copies the frame: holds it, or hands it to the kernel. 0 or a negative
  * ust_err. */
 int tap_txq_transmit(struct tap_txq *q, struct ust_dev *dev, const uint8_t *frame, size_t len);
-/* Takes p: a packet of the stack's pool is lent (its memory is written
- * in place, and it returns to the pool when the kernel is done), another
- * is copied and freed. 0 or a negative ust_err. */
+/* Takes p: a packet of the stack's pool, or one larger than the queue's
+ * buffers (a TSO super-packet), is lent (its memory is written in place,
+ * and it returns to the pool or is freed when the kernel is done), any
+ * other is copied and freed. 0 or a negative ust_err. */
 int tap_txq_transmit_pkt(struct tap_txq *q, struct ust_dev *dev, struct pkt *p);
 /* The end of a burst: every held frame goes to the kernel now. */
 void tap_txq_flush(struct tap_txq *q, struct ust_dev *dev);

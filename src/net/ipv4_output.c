@@ -236,6 +236,15 @@ unsigned ipv4_gso_max_for(const struct ust_stack *st, ust_ip4_t dst)
     return ifc ? dev_gso_max(ifc->dev, PKT_GSO_TCPV4) : 0;
 }
 
+bool ipv4_csum_offload_for(const struct ust_stack *st, ust_ip4_t dst)
+{
+    if (ipv4_is_local(st, dst))
+        return false; /* the local queue delivers datagrams as they are */
+    const struct route *r = route_lookup(&stack_net_const(st)->routes, dst);
+    const struct ust_iface *ifc = r ? iface_at(st, r->ifindex) : NULL;
+    return ifc && dev_csum_offload(ifc->dev);
+}
+
 unsigned ipv4_mtu_for(const struct ust_stack *st, ust_ip4_t dst)
 {
     if (ipv4_is_local(st, dst))

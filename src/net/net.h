@@ -92,6 +92,9 @@ unsigned ipv4_mtu_for(const struct ust_stack *st, ust_ip4_t dst);
  * the route's interface segments PKT_GSO_TCPV4 and completes checksums;
  * 0 when it cannot or dst is local. */
 unsigned ipv4_gso_max_for(const struct ust_stack *st, ust_ip4_t dst);
+/* Does the device of dst's route complete TCP/UDP checksums itself
+ * (dev_csum_offload)? false when dst is local or unrouted. */
+bool ipv4_csum_offload_for(const struct ust_stack *st, ust_ip4_t dst);
 /* MMS_R (RFC 1122 3.3.2): the largest transport message we can receive,
  * EMTU_R - 20 = 65515 (ipv4_maxsizes.c). */
 unsigned ipv4_mms_r(const struct ust_stack *st);

@@ -40,8 +40,10 @@ struct watch {
     ust_time_t late;       /* packets from this time on count in max_dgram_late */
     size_t max_dgram_late;
     uint64_t super_late;
-    uint64_t bad_partial;  /* super-packets whose partial checksum a device
+    uint64_t bad_partial;  /* packets whose partial checksum a device
                               completing it (skb_checksum_help) gets wrong */
+    uint64_t plain_tcp;    /* single TCP segments (not super-packets) */
+    uint64_t plain_partial; /* of those, with csum_partial */
 };
 
 /* What a device does with csum_partial (Linux skb_checksum_help, virtio
@@ -92,6 +94,13 @@ static int watch_pkt(void *ctx, struct ust_dev *dev, struct pkt *p)
         w->bad_partial += !partial_csum_completes(p);
     } else {
         w->plain++;
+        bool tcp = p->len > 14 + 20 && p->data[12] == 0x08 && p->data[13] == 0 &&
+                   p->data[14 + 9] == IPV4_PROTO_TCP;
+        w->plain_tcp += tcp;
+        if (tcp && p->off.csum_partial) {
+            w->plain_partial++;
+            w->bad_partial += !partial_csum_completes(p);
+        }
     }
     return w->nic->transmit_pkt(ctx, dev, p);
 }
@@ -179,6 +188,10 @@ static void test_tso_transfer_same_as_without(void **state)
     assert_int_equal(on.a_link.tx_gso_sw, 0);
     assert_false(on.w.bad_gso_size);
     assert_int_equal(on.w.bad_partial, 0);
+    /* every single segment too (ACKs, the tail, the handshake) leaves its
+     * checksum to the NIC, as Linux's CHECKSUM_PARTIAL */
+    assert_true(on.w.plain_tcp > 0);
+    assert_int_equal(on.w.plain_partial, on.w.plain_tcp);
     assert_true(on.w.max_dgram <= 65535);
     assert_true(on.w.max_dgram > 1500);
     /* the wire saw ordinary frames: none over the MTU, as many as without TSO */
@@ -213,6 +226,11 @@ static void test_tso_config_off(void **state)
     assert_int_equal(r.w.super, 0);
     assert_true(r.w.plain > 0);
     assert_int_equal(r.a_link.tx_gso_offloaded, 0);
+    /* no TSO, but the NIC completes checksums: every segment partial,
+     * every one completed right */
+    assert_true(r.w.plain_tcp > 1000);
+    assert_int_equal(r.w.plain_partial, r.w.plain_tcp);
+    assert_int_equal(r.w.bad_partial, 0);
 }
 
 /* A fault injector on the device: TCP still builds super-packets, but the
@@ -230,6 +248,12 @@ static void test_tso_with_middleware_segments_in_software(void **state)
     assert_true(r.a_link.tx_gso_segs >= 2 * r.a_link.tx_gso_sw);
     assert_int_equal(r.a_link.tx_gso_offloaded, 0);
     assert_int_equal(r.w.super, 0);
+    /* single segments: TCP sums them itself (the device does not offer
+     * checksum offload under middleware), none partial at the driver and
+     * none left for the device layer to complete */
+    assert_true(r.w.plain_tcp > 0);
+    assert_int_equal(r.w.plain_partial, 0);
+    assert_int_equal(r.a_link.tx_csum_sw, 0);
     assert_true(r.a_link.fault_lost > 0);
     assert_true(r.a_tcp.RetransSegs > 0);
     assert_int_equal(r.cable.mtu_drops, 0);

@@ -68,13 +68,15 @@ static int teardown(void **state)
     return 0;
 }
 
-static void open_queue(struct fixture *f)
+static void open_queue_sqpoll(struct fixture *f, bool sqpoll)
 {
     int err = 0;
-    f->q = tap_txq_new(f->wfd, 1500, true, &err);
+    f->q = tap_txq_new(f->wfd, 1500, sqpoll, &err);
     if (!f->q)
         no_uring(err);
 }
+
+static void open_queue(struct fixture *f) { open_queue_sqpoll(f, true); }
 
 /* Frame number i: `len` bytes, each (i * 7 + k) mod 251. */
 static uint8_t frame_byte(unsigned i, size_t k) { return (uint8_t)((i * 7 + k) % 251); }
@@ -245,6 +247,79 @@ static void test_lent_packets_through_the_ring_return_to_the_pool(void **state)
     assert_int_equal(f->st->pkt_pool.n, fresh); /* and every one came back */
 }
 
+/* Reads exactly n bytes from the pipe (flushing and reaping while
+ * waiting, with a deadline only as a failure bound). */
+static void read_exact(struct fixture *f, uint8_t *buf, size_t n)
+{
+    size_t got = 0;
+    ust_time_t deadline = ust_clock_monotonic() + 60 * UST_SEC;
+    while (got < n) {
+        ssize_t r = read(f->rfd, buf + got, n - got);
+        if (r < 0) {
+            assert_int_equal(errno, EAGAIN);
+            assert_true(ust_clock_monotonic() < deadline);
+            tap_txq_flush(f->q, f->dev);
+            continue;
+        }
+        got += (size_t)r;
+    }
+}
+
+/* A packet larger than the queue's buffers (a TSO super-packet) is lent
+ * to the ring like a pool packet: it goes with the burst between the
+ * frames around it,
+ * in order, as a ring entry (tx_uring), from its own memory (bytes
+ * changed after transmit_pkt are what the kernel gets), and is freed
+ * once its completion is reaped. */
+static void test_large_packet_is_lent_to_the_ring(void **state)
+{
+    struct fixture *f = *state;
+    open_queue_sqpoll(f, false); /* (held until the flush: the kernel reads after the change) */
+    enum { SMALL = 1000, NSMALL = 20, LARGE = 60000 };
+    for (unsigned i = 0; i < NSMALL; i++)
+        (void)send_pool_frame(f, i, SMALL);
+    struct pkt *big = pkt_alloc(PKT_HEADROOM, LARGE);
+    assert_non_null(big);
+    memset(big->data, 0, LARGE);
+    assert_int_equal(tap_txq_transmit_pkt(f->q, f->dev, big), UST_OK);
+    for (size_t k = 0; k < LARGE; k++) /* lent, not copied: this is what goes */
+        big->data[k] = frame_byte(NSMALL, k);
+    (void)send_pool_frame(f, NSMALL + 1, SMALL);
+    tap_txq_flush(f->q, f->dev);
+    static uint8_t buf[NSMALL * SMALL + LARGE + SMALL];
+    read_exact(f, buf, sizeof(buf));
+    for (size_t at = 0; at < NSMALL * SMALL; at++)
+        assert_int_equal(buf[at], frame_byte((unsigned)(at / SMALL), at % SMALL));
+    for (size_t k = 0; k < LARGE; k++)
+        assert_int_equal(buf[NSMALL * SMALL + k], frame_byte(NSMALL, k));
+    for (size_t k = 0; k < SMALL; k++)
+        assert_int_equal(buf[NSMALL * SMALL + LARGE + k], frame_byte(NSMALL + 1, k));
+    assert_int_equal(f->dev->stats.tx_uring, NSMALL + 2); /* the large one among them */
+    assert_int_equal(f->dev->stats.tx_drops, 0);
+    tap_txq_free(f->q, f->dev); /* reaps: the large packet is freed (ASan checks) */
+    f->q = NULL;
+}
+
+/* A run of large packets without a polling thread (the default): one
+ * io_uring_enter for the burst, in order, none lost. */
+static void test_large_packets_in_a_row_without_sqpoll(void **state)
+{
+    struct fixture *f = *state;
+    open_queue_sqpoll(f, false);
+    enum { LARGE = 50000, N = 18 }; /* 900 KB: under the pipe's 1 MiB */
+    for (unsigned i = 0; i < N; i++) {
+        struct pkt *p = pkt_alloc(PKT_HEADROOM, LARGE);
+        assert_non_null(p);
+        for (size_t k = 0; k < LARGE; k++)
+            p->data[k] = frame_byte(i, k);
+        assert_int_equal(tap_txq_transmit_pkt(f->q, f->dev, p), UST_OK);
+    }
+    tap_txq_flush(f->q, f->dev);
+    expect_frames(f, 0, N, LARGE);
+    assert_int_equal(f->dev->stats.tx_uring, N); /* a burst: all through the ring */
+    assert_int_equal(f->dev->stats.tx_drops, 0);
+}
+
 /* Any other packet (not the pool's size) is copied: changing it after
  * transmit_pkt changes nothing the kernel gets. */
 static void test_other_packet_is_copied(void **state)
@@ -317,6 +392,9 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_lent_packets_through_the_ring_return_to_the_pool,
                                         setup, teardown),
         cmocka_unit_test_setup_teardown(test_other_packet_is_copied, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_large_packet_is_lent_to_the_ring, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_large_packets_in_a_row_without_sqpoll, setup,
+                                        teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

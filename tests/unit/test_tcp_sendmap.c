@@ -8,6 +8,7 @@
 #include <cmocka.h>
 
 #include "transport/tcp/tcp.h"
+#include "wire/seq.h"
 
 #define T0 ((ust_time_t)1000)
 
@@ -132,6 +133,27 @@ static void test_limit_follows_send_buffer(void **state)
     sendmap_free(&m);
 }
 
+/* sendmap_index, with its shortcut for the last record, finds what a
+ * linear scan finds (the first record ending after seq) for every
+ * sequence number around every boundary, across the wrap too. */
+static void test_index_matches_a_scan(void **state)
+{
+    (void)state;
+    struct sendmap m = {0};
+    sendmap_set_limit(&m, 64);
+    uint32_t base = 0xffffff00u;
+    for (unsigned k = 0; k < 8; k++)
+        sendmap_sent(&m, base + k * 50, 50, T0 + k);
+    for (uint32_t d = 0; d < 8 * 50 + 20; d++) {
+        uint32_t seq = base - 10 + d;
+        unsigned want = 0;
+        while (want < m.n && seq_le(m.s[want].end, seq))
+            want++;
+        assert_int_equal(sendmap_index(&m, seq), want);
+    }
+    sendmap_free(&m);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -140,6 +162,7 @@ int main(void)
         cmocka_unit_test(test_sequence_wrap),
         cmocka_unit_test(test_bounded),
         cmocka_unit_test(test_limit_follows_send_buffer),
+        cmocka_unit_test(test_index_matches_a_scan),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -220,12 +220,17 @@ static int tcp_xmit(struct tcb *t, uint32_t seq, uint8_t flags, uint32_t data_of
     }
     size_t hl = TCP_HDR_LEN + tcp_opts_len(&h.opts);
     uint8_t *hdr = pkt_push(p, hl);
-    if (!hdr || tcp_emit(&h, t->laddr, t->raddr, hdr, hl + len, tso ? 0 : len) < 0) {
+    /* the device completes the checksum: none summed here (Linux's
+     * CHECKSUM_PARTIAL on every TCP segment, tcp_v4_send_check) */
+    bool partial = tso || ipv4_csum_offload_for(st, t->raddr);
+    if (!hdr || tcp_emit(&h, t->laddr, t->raddr, hdr, hl + len, partial ? 0 : len) < 0) {
         pkt_free(p);
         return UST_ERR_NOMEM;
     }
     if (tso)
         tcp_tso_mark(t, p, len);
+    else if (partial)
+        tcp_csum_partial_mark(t, p);
     if (trace_on(st)) {
         char why[48];
         xmit_why(t, seq, h.flags, len, why, sizeof(why));

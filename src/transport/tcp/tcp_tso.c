@@ -49,13 +49,19 @@ uint32_t tcp_tso_max_len(struct tcb *t)
     return segs >= TSO_MIN_SEGS ? segs * mss : mss;
 }
 
-void tcp_tso_mark(struct tcb *t, struct pkt *p, uint32_t len)
+void tcp_csum_partial_mark(const struct tcb *t, struct pkt *p)
 {
     /* CHECKSUM_PARTIAL: the field holds the folded pseudo-header sum,
      * length included, not complemented; whoever segments adjusts it per
      * segment (tcp_gso_segment) or sums each segment (dev_gso.c). */
     uint32_t sum = csum_pseudo(t->laddr, t->raddr, IPV4_PROTO_TCP, (uint16_t)p->len);
     put_be16(p->data + 16, (uint16_t)~csum_fold(sum));
+    p->off = (struct pkt_offload){.csum_partial = 1};
+}
+
+void tcp_tso_mark(struct tcb *t, struct pkt *p, uint32_t len)
+{
+    tcp_csum_partial_mark(t, p);
     p->off = (struct pkt_offload){.gso_size = (uint16_t)t->opt.mss, .gso_type = PKT_GSO_TCPV4,
                                   .csum_partial = 1};
     uint32_t segs = (len + t->opt.mss - 1) / t->opt.mss;

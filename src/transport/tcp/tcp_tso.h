@@ -25,5 +25,9 @@ uint32_t tcp_tso_max_len(struct tcb *t);
  * Linux's __tcp_v4_send_check leaves it for CHECKSUM_PARTIAL and as
  * tcp_gso_segment and virtio_net_hdr expect. Counts it. */
 void tcp_tso_mark(struct tcb *t, struct pkt *p, uint32_t len);
+/* Makes p (TCP header first) an ordinary segment whose checksum the
+ * device completes: csum_partial with the pseudo-header sum in the
+ * field, as tcp_tso_mark without segmentation. */
+void tcp_csum_partial_mark(const struct tcb *t, struct pkt *p);
 
 #endif
