@@ -14,10 +14,8 @@
 #include "ustack/socket.h"
 #include "ustack/stack.h"
 
-static void wake_drain(void *ctx, int fd, uint32_t events)
+static void wake_drain(int fd)
 {
-    (void)ctx;
-    (void)events;
     uint64_t n;
     ssize_t r = read(fd, &n, sizeof(n));
     (void)r;
@@ -55,13 +53,26 @@ static void run_due(struct ust_front *f)
     }
 }
 
-static bool is_data_op(enum front_op op) { return op == FOP_SEND || op == FOP_RECV; }
+/* A turn of the stack in a blocked caller whose wait saw the loop's
+ * descriptor ready (frames in a device): the caller reads them itself,
+ * as Linux processes a socket's backlog in process context, so a reply
+ * reaches the thread waiting for it without a hand-off through the stack
+ * thread. Timers, messages and sockets nobody waits on stay the stack
+ * thread's. Called with the core lock held; never waits. */
+void front_direct_turn(struct ust_front *f)
+{
+    f->direct_turns++;
+    (void)ust_loop_run_once(f->loop, 0);
+    front_mirror_all(f);
+    front_kick(f);
+}
 
-/* Runs m: in place for data calls (the core lock is held), else on the
- * stack thread, waiting for it with the lock released. */
+/* Runs m: in place (the core lock is held) unless it must run on the
+ * stack thread (FOP_RUN, or every call with cfg.front_data_messages),
+ * then waiting for it with the lock released. */
 void front_call(struct ust_front *f, struct front_msg *m)
 {
-    if (is_data_op(m->op) && !f->data_messages) {
+    if (m->op != FOP_RUN && !f->data_messages) {
         front_exec(f, m);
         run_due(f);
         front_kick(f);
@@ -95,10 +106,13 @@ static void run_messages(struct ust_front *f)
 }
 
 /* Sleeps (without the lock) on the loop's epoll descriptor until frames
- * arrive, the wake eventfd is written or the stack's next deadline. */
+ * arrive, the wake eventfd is written or the stack's next deadline. The
+ * eventfd is not in the loop: a caller's direct turn (which runs the
+ * loop) must not consume a wake meant for this thread. */
 static void sleep_until(struct ust_front *f, ust_time_t until)
 {
-    struct pollfd p = {.fd = ust_loop_fd(f->loop), .events = POLLIN};
+    struct pollfd p[2] = {{.fd = ust_loop_fd(f->loop), .events = POLLIN},
+                          {.fd = f->wake_fd, .events = POLLIN}};
     struct timespec ts, *tsp = NULL;
     if (until != UST_TIME_NEVER) {
         ust_time_t now = ust_clock_monotonic();
@@ -107,7 +121,8 @@ static void sleep_until(struct ust_front *f, ust_time_t until)
         ts.tv_nsec = (long)(d % UST_SEC);
         tsp = &ts;
     }
-    (void)ppoll(&p, 1, tsp, NULL);
+    if (ppoll(p, 2, tsp, NULL) > 0 && (p[1].revents & POLLIN))
+        wake_drain(f->wake_fd);
 }
 
 static void *front_thread(void *arg)
@@ -175,8 +190,7 @@ struct ust_front *ust_front_new(struct ust_stack *st)
     f->data_messages = ust_stack_config(st)->front_data_messages;
     f->wake_fd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
     f->loop = f->wake_fd >= 0 ? ust_loop_new(st) : NULL;
-    if (!f->loop || ust_loop_add_fd(f->loop, f->wake_fd, wake_drain, f) != UST_OK ||
-        front_init_sync(f) != 0)
+    if (!f->loop || front_init_sync(f) != 0)
         goto fail;
     /* Nothing in the stack may block: the front does the waiting. */
     ust_stack_set_waiter(st, NULL, NULL);
@@ -219,7 +233,6 @@ void ust_front_free(struct ust_front *f)
         front_sock_put(f, fs);  /* no calls run: closes the descriptor */
     }
     free(f->socks);
-    ust_loop_del_fd(f->loop, f->wake_fd);
     ust_stack_set_clock(f->st, NULL, NULL);
     ust_loop_free(f->loop);
     ust_stack_free(f->st);

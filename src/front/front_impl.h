@@ -78,6 +78,7 @@ struct ust_front {
     unsigned nsocks;
     pthread_cond_t turn_cond; /* broadcast after a turn while stack_waiters > 0 */
     unsigned stack_waiters;   /* threads in ust_front_wait_stack_fd */
+    uint64_t direct_turns;    /* turns run by blocked callers (front_direct_turn) */
 };
 
 /* front_sock.c: the table and the readiness mirror */
@@ -97,5 +98,6 @@ void front_exec(struct ust_front *f, struct front_msg *m);
 /* front.c: the stack thread and message passing */
 void front_call(struct ust_front *f, struct front_msg *m);
 void front_kick(struct ust_front *f);
+void front_direct_turn(struct ust_front *f);
 
 #endif
