@@ -99,12 +99,17 @@ static int wait_fd(struct ust_front *f, int fd, short want, ust_time_t deadline)
         ts.tv_nsec = (long)(d % UST_SEC);
         tsp = &ts;
     }
+    bool direct = !f->data_messages;
+    if (direct)
+        atomic_fetch_add(&f->direct_waiters, 1);
     pthread_mutex_unlock(&f->lock);
     struct pollfd p[2] = {{.fd = fd, .events = want},
                           {.fd = ust_loop_fd(f->loop), .events = POLLIN}};
-    int r = ppoll(p, f->data_messages ? 1 : 2, tsp, NULL);
+    int r = ppoll(p, direct ? 2 : 1, tsp, NULL);
     bool interrupted = r < 0 && errno == EINTR && !restart_after_signal(deadline);
     pthread_mutex_lock(&f->lock);
+    if (direct)
+        atomic_fetch_sub(&f->direct_waiters, 1);
     if (interrupted)
         return EINTR;
     if (r > 0 && (p[0].revents & POLLNVAL))
