@@ -39,8 +39,8 @@ enum front_op {
     FOP_SETSOCKOPT, FOP_GETSOCKOPT, FOP_GETNAME, FOP_SEND, FOP_RECV, FOP_RUN,
 };
 
-/* A call handed to the stack thread (control calls always; data calls with
- * cfg.front_data_messages), or executed in place under the core lock. */
+/* A call executed in place under the core lock, or handed to the stack
+ * thread (FOP_RUN always; every call with cfg.front_data_messages). */
 struct front_msg {
     enum front_op op;
     struct front_sock *fs; /* NULL for FOP_SOCKET, FOP_RUN */
