@@ -226,15 +226,7 @@ static void *front_thread(void *arg)
 static int front_init_sync(struct ust_front *f)
 {
     pthread_condattr_t ca;
-    pthread_mutexattr_t ma;
-    /* Adaptive: a thread that finds the core lock taken spins a bounded
-     * while (glibc's) before it sleeps in the kernel; the lock is held for
-     * microseconds, and sleeping costs two context switches. */
-    pthread_mutexattr_init(&ma);
-    pthread_mutexattr_settype(&ma, PTHREAD_MUTEX_ADAPTIVE_NP);
-    int mrc = pthread_mutex_init(&f->lock, &ma);
-    pthread_mutexattr_destroy(&ma);
-    if (mrc != 0)
+    if (pthread_mutex_init(&f->lock, NULL) != 0)
         return -1;
     pthread_condattr_init(&ca);
     pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
