@@ -233,12 +233,13 @@ row2 "requests/s" "$(med ng_u)" "$(med ng_l)" "req/s"
 cat <<EOF
 
 notes: ratios are the first column over the others (> 1 = ustack run faster;
-for latency > 1 = slower). Under ustack run a received segment reaches the
-program through the front's stack thread (it reads the TAP, then wakes the
-program's thread through the socket's descriptor): one thread hand-off per
-receive that the single-threaded native API does not pay; on a loaded
-machine each hand-off waits for a CPU, which shows in the tail. The same
-second thread lets the program and the stack run on both CPUs in bulk.
+for latency > 1 = slower). Under ustack run a program's call blocked for a
+reply reads the TAP itself (the front's direct turn); a program waiting in
+its own poll/epoll (nginx) is woken by the front's stack thread, which read
+the TAP: a thread hand-off per receive that the single-threaded native API
+does not pay; on a loaded machine each hand-off waits for a CPU, which shows
+in the tail. The second thread lets the program and the stack run on both
+CPUs in bulk.
 Medians of $REPS interleaved runs (every run: iperf3 under ustack run ${R[ip_shim_fwd]} /
 ${R[ip_shim_rev]}; native ${R[ip_own_fwd]} / ${R[ip_own_rev]}; bulk shim ${R[shim-out]} /
 ${R[shim-in]}, native ${R[native-out]} / ${R[native-in]}). ustack run and native rows use the

@@ -283,12 +283,14 @@ struct ust_config {
                                        BBRv1 of Linux 6.1), which holds the rate on
                                        random loss above 2 % and keeps probing into
                                        a full buffer's loss too */
-    bool front_data_messages;       /* the thread-safe front (front.h) hands data
-                                       calls (send, recv) to the stack thread as
-                                       messages, as it always does control calls
-                                       (false: they run in the calling thread
-                                       under the core lock, the faster way as
-                                       measured in ARCHITECTURE.md) */
+    bool front_data_messages;       /* the thread-safe front (front.h) hands every
+                                       socket call (data and control) to the stack
+                                       thread as a message, and blocked calls leave
+                                       arriving frames to it (false: calls run in
+                                       the calling thread under the core lock and
+                                       a blocked call reads the frames it waits
+                                       for, the faster way as measured in
+                                       ARCHITECTURE.md) */
     /* ---- the stub resolver (ust_getaddrinfo, include/ustack/dns.h) ---- */
     ust_ip4_t dns_server;           /* name server asked over UDP/TCP port 53 (0: none,
                                        names not in dns_hosts give EAI_AGAIN; the

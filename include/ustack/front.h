@@ -23,21 +23,23 @@
  * measurements): one mutex, the core lock, guards the stack, as lwIP's
  * LWIP_TCPIP_CORE_LOCKING does. The stack thread holds it while it
  * processes a turn (frames, timers, messages) and drops it while it
- * sleeps in ppoll on the loop's epoll descriptor. Data calls (send, recv)
- * take the lock in the calling thread and run the stack's non-blocking
- * call there, then any work that call made due at once (a segment on the
- * loopback queue); the stack thread is woken only when its next deadline
- * moved earlier. Chosen by measurement (bench/bench_front): a 1-byte
- * request/response between two threads takes 3 to 5 times as long when
- * each data call is a message to the stack thread (two more thread
- * hand-offs per call), and bulk throughput under the lock is 1.5 to 2
- * times higher; under the lock the round trip costs about what the
- * kernel's own two-thread round trip over 127.0.0.1 costs. Control calls (socket, bind, listen, connect, accept,
- * setsockopt, getsockopt, getsockname, getpeername, shutdown, close)
- * are message structs executed by the stack thread whatever the mode,
- * so that a later daemon owning the stack for several processes can carry
- * them over a socket unchanged. cfg.front_data_messages sends data calls
- * as messages too (for measurement).
+ * sleeps in ppoll on the loop's epoll descriptor. Socket calls (data and
+ * control: socket, bind, listen, connect, accept, send, recv, setsockopt,
+ * getsockopt, getsockname, getpeername, shutdown, close) take the lock in
+ * the calling thread and run the stack's non-blocking call there, then
+ * any work that call made due at once (a segment on the loopback queue);
+ * a deadline a call moved earlier moves the stack thread's timer
+ * descriptor, which wakes nobody now. A call that must wait watches the
+ * loop's descriptor too: when frames arrive it reads them itself under
+ * the lock (a "direct turn", as Linux processes a socket's backlog in
+ * process context), so a reply reaches the thread waiting for it without
+ * a hand-off through the stack thread, which keeps timers, messages and
+ * the sockets nobody waits on. Chosen by measurement (bench/bench_front,
+ * bench/programs.sh): each message to the stack thread costs two thread
+ * hand-offs. Only ust_front_run() is a message to the stack thread; with
+ * cfg.front_data_messages every socket call is one (for measurement, and
+ * the form a daemon owning the stack for several processes would carry
+ * over a socket).
  *
  * Sockets are named by a real kernel file descriptor: ust_front_socket()
  * and ust_front_accept() return one end of an AF_UNIX SOCK_SEQPACKET

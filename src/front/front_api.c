@@ -83,7 +83,12 @@ static bool restart_after_signal(ust_time_t deadline)
 
 /* Sleeps in ppoll() on the socket's kernel descriptor (the lock released)
  * until the mirror shows `want`, the deadline passes or a signal handler
- * runs in this thread: EINTR unless the kernel would restart the call. */
+ * runs in this thread: EINTR unless the kernel would restart the call.
+ * It watches the loop's epoll descriptor too: when frames arrive it runs
+ * the turn itself (front_direct_turn) instead of waiting for the stack
+ * thread to read them and ring the socket's doorbell (two hand-offs in
+ * series). Whoever takes the core lock first reads the frames; the other
+ * finds nothing to do. */
 static int wait_fd(struct ust_front *f, int fd, short want, ust_time_t deadline)
 {
     struct timespec ts, *tsp = NULL;
@@ -94,14 +99,24 @@ static int wait_fd(struct ust_front *f, int fd, short want, ust_time_t deadline)
         ts.tv_nsec = (long)(d % UST_SEC);
         tsp = &ts;
     }
+    bool direct = !f->data_messages;
+    if (direct)
+        atomic_fetch_add(&f->direct_waiters, 1);
     pthread_mutex_unlock(&f->lock);
-    struct pollfd p = {.fd = fd, .events = want};
-    int r = ppoll(&p, 1, tsp, NULL);
+    struct pollfd p[2] = {{.fd = fd, .events = want},
+                          {.fd = ust_loop_fd(f->loop), .events = POLLIN}};
+    int r = ppoll(p, direct ? 2 : 1, tsp, NULL);
     bool interrupted = r < 0 && errno == EINTR && !restart_after_signal(deadline);
     pthread_mutex_lock(&f->lock);
+    if (direct)
+        atomic_fetch_sub(&f->direct_waiters, 1);
     if (interrupted)
         return EINTR;
-    return r > 0 && (p.revents & POLLNVAL) ? EBADF : 0;
+    if (r > 0 && (p[0].revents & POLLNVAL))
+        return EBADF;
+    if (r > 0 && (p[1].revents & POLLIN))
+        front_direct_turn(f); /* frames: maybe the reply this call waits for */
+    return 0;
 }
 
 /* Sleeps until the socket's readiness moves past seq. Returns 0 (retry),

@@ -1,6 +1,7 @@
 /* What a front message does: one non-blocking call of the single-threaded
- * API under the core lock (on the stack thread for control calls), then
- * the socket's readiness mirrored before the lock is released. */
+ * API under the core lock (in the calling thread; on the stack thread with
+ * cfg.front_data_messages), then the socket's readiness mirrored before
+ * the lock is released. */
 #include <errno.h>
 #include <sys/socket.h>
 

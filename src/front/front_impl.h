@@ -5,6 +5,7 @@
 #define UST_FRONT_IMPL_H
 
 #include <pthread.h>
+#include <stdatomic.h>
 #include <stdbool.h>
 #include <stdint.h>
 #include <sys/socket.h>
@@ -38,8 +39,8 @@ enum front_op {
     FOP_SETSOCKOPT, FOP_GETSOCKOPT, FOP_GETNAME, FOP_SEND, FOP_RECV, FOP_RUN,
 };
 
-/* A call handed to the stack thread (control calls always; data calls with
- * cfg.front_data_messages), or executed in place under the core lock. */
+/* A call executed in place under the core lock, or handed to the stack
+ * thread (FOP_RUN always; every call with cfg.front_data_messages). */
 struct front_msg {
     enum front_op op;
     struct front_sock *fs; /* NULL for FOP_SOCKET, FOP_RUN */
@@ -73,11 +74,16 @@ struct ust_front {
     bool awake;             /* the stack thread is processing, not sleeping */
     bool wake_sent;         /* wake_fd written since the thread last slept */
     ust_time_t sleep_until; /* when the sleeping stack thread wakes by itself */
+    int timer_fd;           /* timerfd the stack thread sleeps on, armed for sleep_until */
+    ust_time_t timer_at;    /* what timer_fd is armed for (UST_TIME_NEVER: disarmed) */
     bool data_messages;     /* cfg.front_data_messages */
     struct front_sock **socks; /* by kernel descriptor */
     unsigned nsocks;
     pthread_cond_t turn_cond; /* broadcast after a turn while stack_waiters > 0 */
     unsigned stack_waiters;   /* threads in ust_front_wait_stack_fd */
+    uint64_t direct_turns;    /* turns run by blocked callers (front_direct_turn) */
+    atomic_uint direct_waiters; /* blocked calls watching the loop's descriptor
+                                   (the stack thread reads it without the lock) */
 };
 
 /* front_sock.c: the table and the readiness mirror */
@@ -97,5 +103,6 @@ void front_exec(struct ust_front *f, struct front_msg *m);
 /* front.c: the stack thread and message passing */
 void front_call(struct ust_front *f, struct front_msg *m);
 void front_kick(struct ust_front *f);
+void front_direct_turn(struct ust_front *f);
 
 #endif

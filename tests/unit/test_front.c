@@ -13,6 +13,7 @@
 #include <poll.h>
 #include <pthread.h>
 #include <signal.h>
+#include <stdatomic.h>
 #include <string.h>
 #include <sys/epoll.h>
 #include <sys/time.h>
@@ -647,23 +648,26 @@ static void test_dup_names_one_socket(void **state)
     ust_front_free(f);
 }
 
-static volatile sig_atomic_t handled_signals;
+/* atomics: the handler runs in the pestered thread, main reads them */
+static atomic_int handled_signals;
 static void count_signal(int sig)
 {
     (void)sig;
-    handled_signals++;
+    int saved = errno; /* a handler must not change the interrupted call's errno */
+    atomic_fetch_add(&handled_signals, 1);
+    errno = saved;
 }
 
 struct interrupted {
     struct blocked b;
-    volatile bool done;
+    atomic_bool done;
 };
 
 static void *recv_until_done(void *arg)
 {
     struct interrupted *in = arg;
     recv_thread(&in->b);
-    in->done = true;
+    atomic_store(&in->done, true);
     return NULL;
 }
 
@@ -672,8 +676,8 @@ static void *recv_until_done(void *arg)
 static void pester(pthread_t t, struct interrupted *in, int until_handled)
 {
     struct timespec ms = {0, 1000 * 1000};
-    for (int i = 0; i < LONG_MS && !in->done; i++) {
-        if (until_handled && handled_signals >= until_handled)
+    for (int i = 0; i < LONG_MS && !atomic_load(&in->done); i++) {
+        if (until_handled && atomic_load(&handled_signals) >= until_handled)
             return;
         pthread_kill(t, SIGUSR1);
         nanosleep(&ms, NULL);
