@@ -109,6 +109,28 @@ def stop_process(proc, timeout=30.0):
     return proc.returncode
 
 
+def dnsmasq_dns(netns, tmp_path, listen, *records, log=False):
+    """dnsmasq as the name server on the Linux side of the link (UDP and TCP
+    port 53 on `listen`, answering from `records`, e.g. --address=/x.test/IP),
+    returned once it listens; stopped by PID with SIGTERM at cleanup, since it
+    ignores SIGINT. With log, its query log comes on its stdout."""
+    require_tool("dnsmasq")
+    argv = ["dnsmasq", "--keep-in-foreground", "--conf-file=/dev/null", "--no-resolv",
+            "--no-hosts", "--bind-interfaces", f"--listen-address={listen}",
+            f"--pid-file={tmp_path / 'dnsmasq.pid'}", "--local=/test/"]
+    argv += ["--log-queries", "--log-facility=-"] if log else []
+    out = subprocess.PIPE if log else subprocess.DEVNULL
+    p = subprocess.Popen(netns.cmd(argv + list(records)), stdout=out, stderr=subprocess.STDOUT)
+    netns.procs_term.append(p)
+
+    def listening(proto):
+        rc, ss_out, _ = netns.run(["ss", "-Hln" + proto, "sport = :53"])
+        return rc == 0 and ss_out.strip() != ""
+    wait_until(lambda: p.poll() is None and listening("u") and listening("t"), 60,
+               "dnsmasq listening on port 53")
+    return p
+
+
 class UstackProc:
     """A long-running ustack (serve) inside a namespace."""
 
@@ -171,6 +193,7 @@ class Netns:
         self.artifact_prefix = artifact_prefix
         self.procs = []       # UstackProc objects (serve)
         self.procs_raw = []   # other Popen objects a test started
+        self.procs_term = []  # Popen objects stopped with SIGTERM (they ignore SIGINT)
 
     def cmd(self, argv):
         return ["ip", "netns", "exec", self.name] + list(argv)
@@ -217,6 +240,14 @@ class Netns:
         return u.wait_ready()
 
     def cleanup(self):
+        for p in self.procs_term:
+            if p.poll() is None:
+                p.terminate()
+                try:
+                    p.wait(timeout=30)
+                except subprocess.TimeoutExpired:
+                    p.kill()
+                    p.wait()
         for p in self.procs_raw:
             if p.poll() is None:
                 stop_process(p)

@@ -9,9 +9,7 @@ import os
 import re
 import subprocess
 
-import pytest
-
-from conftest import USTACK, require_tool, stop_process, wait_until
+from conftest import USTACK, dnsmasq_dns, stop_process, wait_until
 
 US = "203.0.113.2"
 LINUX = "203.0.113.1"
@@ -35,18 +33,8 @@ def listening(netns, proto, port):
 
 
 def dnsmasq(netns, tmp_path, *records):
-    require_tool("dnsmasq")
     linux_side(netns)
-    pid = tmp_path / "dnsmasq.pid"
-    argv = ["dnsmasq", "--keep-in-foreground", "--conf-file=/dev/null", "--no-resolv",
-            "--no-hosts", "--bind-interfaces", f"--listen-address={LINUX}",
-            f"--pid-file={pid}", "--log-queries", "--log-facility=-", "--local=/test/",
-            *records]
-    p = subprocess.Popen(netns.cmd(argv), stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
-    netns.procs_raw.append(p)
-    wait_until(lambda: listening(netns, "u", 53) and listening(netns, "t", 53), 60,
-               "dnsmasq listening on port 53")
-    return p
+    return dnsmasq_dns(netns, tmp_path, LINUX, *records)
 
 
 def forge(netns, mode):

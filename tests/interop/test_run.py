@@ -10,7 +10,7 @@ import hashlib
 import os
 import subprocess
 
-from conftest import USTACK, UstackProc, linux_http_server, require_tool, wait_until
+from conftest import USTACK, UstackProc, dnsmasq_dns, linux_http_server, require_tool, wait_until
 
 US = "203.0.113.2"
 LINUX = "203.0.113.1"
@@ -86,14 +86,7 @@ def test_curl_by_name_from_hosts_file_and_dns(netns, tmp_path, ustack_bin):
     linux_http_server(netns, root)
     hosts = tmp_path / "hosts"
     hosts.write_text(f"{LINUX} web.hosts.test\n")
-    p = subprocess.Popen(netns.cmd(["dnsmasq", "--keep-in-foreground", "--conf-file=/dev/null",
-                                    "--no-resolv", "--no-hosts", "--bind-interfaces",
-                                    f"--listen-address={LINUX}", "--local=/test/",
-                                    f"--pid-file={tmp_path / 'dnsmasq.pid'}",
-                                    f"--address=/web.dns.test/{LINUX}"]),
-                         stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    netns.procs_raw.append(p)
-    wait_until(lambda: listening(netns, 53, "u"), 60, "dnsmasq listening")
+    dnsmasq_dns(netns, tmp_path, LINUX, f"--address=/web.dns.test/{LINUX}")
     link = ["--tap", "tap0", "--addr", f"{US}/24", "--hosts", str(hosts), "--dns", LINUX]
     for name in ("web.hosts.test", "web.dns.test"):
         out = tmp_path / f"{name}.bin"

@@ -11,8 +11,8 @@ import json
 import os
 import subprocess
 
-from conftest import BUILD, USTACK as USTACK_CLI, require_tool, wait_until
-from test_run import LINUX, US, linux_side, linux_socat_sink, listening, run_argv, sha
+from conftest import BUILD, USTACK as USTACK_CLI, dnsmasq_dns, require_tool
+from test_run import LINUX, US, linux_side, linux_socat_sink, run_argv, sha
 
 LINK = ["--tap", "tap0", "--addr", f"{US}/24"]
 PROBE = os.path.join(BUILD, "tests", "progs", "shim_probe")
@@ -71,14 +71,7 @@ def test_legacy_name_calls_use_the_stacks_resolver(netns, tmp_path, ustack_bin):
     linux_side(netns)
     hosts = tmp_path / "hosts"
     hosts.write_text(f"{LINUX} web.hosts.test web\n")
-    p = subprocess.Popen(netns.cmd(["dnsmasq", "--keep-in-foreground", "--conf-file=/dev/null",
-                                    "--no-resolv", "--no-hosts", "--bind-interfaces",
-                                    f"--listen-address={LINUX}", "--local=/test/",
-                                    f"--pid-file={tmp_path / 'dnsmasq.pid'}",
-                                    "--address=/web.dns.test/203.0.113.9"]),
-                         stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    netns.procs_raw.append(p)
-    wait_until(lambda: listening(netns, 53, "u"), 60, "dnsmasq listening")
+    dnsmasq_dns(netns, tmp_path, LINUX, "--address=/web.dns.test/203.0.113.9")
     link = LINK + ["--hosts", str(hosts), "--dns", LINUX]
     rc, out, err = netns.run(run_argv(PROBE, "names", "web.hosts.test", "nowhere.test", LINUX,
                                       "203.0.113.77", link=link))
@@ -94,8 +87,6 @@ def test_legacy_name_calls_use_the_stacks_resolver(netns, tmp_path, ustack_bin):
     assert rc == 0, err
     assert out.startswith("byname=web.dns.test,203.0.113.9 unknown=HOST_NOT_FOUND "
                           "byname2=web.dns.test,203.0.113.9 "), (out, err)
-    p.terminate()  # dnsmasq ignores the cleanup's SIGINT
-    p.wait(timeout=60)
 
 
 def _service_8080():

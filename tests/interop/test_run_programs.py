@@ -12,7 +12,7 @@ import json
 import os
 import subprocess
 
-from conftest import USTACK, UstackProc, linux_http_server, require_tool, wait_until
+from conftest import USTACK, UstackProc, dnsmasq_dns, linux_http_server, require_tool, wait_until
 
 US = "203.0.113.2"
 LINUX = "203.0.113.1"
@@ -95,30 +95,16 @@ def curl_one_and_parallel(netns, tmp_path, port, body, small):
 
 # ---- clients under ustack downloading by name -------------------------------
 
-def dnsmasq(netns, tmp_path):
-    p = subprocess.Popen(netns.cmd(["dnsmasq", "--keep-in-foreground", "--conf-file=/dev/null",
-                                    "--no-resolv", "--no-hosts", "--bind-interfaces",
-                                    f"--listen-address={LINUX}", "--local=/test/",
-                                    f"--pid-file={tmp_path / 'dnsmasq.pid'}",
-                                    f"--address=/web.dns.test/{LINUX}"]),
-                         stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    netns.procs_raw.append(p)
-    wait_until(lambda: listening(netns, 53, "u"), 60, "dnsmasq listening")
-    return p
-
-
 def download_by_name(netns, tmp_path, tool, argv_of):
     require_tool(tool)
     require_tool("dnsmasq")
     root, body, _ = payload(tmp_path)
     linux_side(netns)
     linux_http_server(netns, root)
-    dns = dnsmasq(netns, tmp_path)
+    dnsmasq_dns(netns, tmp_path, LINUX, f"--address=/web.dns.test/{LINUX}")
     out = tmp_path / f"{tool}.out"
     rc, _, err = netns.run(run_argv(*argv_of(out, "http://web.dns.test:8000/file.bin"),
                                     link=LINK + ["--dns", LINUX]))
-    dns.terminate()  # by PID; dnsmasq ignores the cleanup's SIGINT
-    dns.wait(timeout=60)
     assert rc == 0, err
     assert sha(out.read_bytes()) == sha(body)
 
