@@ -295,7 +295,6 @@ cell_value() {
 
 LOAD_START=$(cut -d' ' -f1-3 /proc/loadavg)
 ncells=$(($(wc -w <<<"$LEVELS") * 5))
-echo "bench/loss: $ncells transfers of ${SECS} s (loss each way: $LEVELS %) ..." >&2
 # ROWS: the table's rows; "0offl" (0 %, ustack's offloads on) after the levels.
 ROWS=$LEVELS
 if [ "${BENCH_LOSS_OFFLOAD_ROW:-1}" != 0 ]; then
@@ -303,6 +302,7 @@ if [ "${BENCH_LOSS_OFFLOAD_ROW:-1}" != 0 ]; then
     PERMILLE[0offl]=0
     ncells=$((ncells + 3))
 fi
+echo "bench/loss: $ncells transfers of ${SECS} s (loss each way: $LEVELS %) ..." >&2
 for lv in $ROWS; do
     PM=${PERMILLE[$lv]}
     UST_OFFLOAD=off
