@@ -14,7 +14,9 @@
 #        BENCH_LOSS_BUF      TCP buffer bytes: ustack's --buf, and the maximum of
 #                            Linux's tcp_rmem/tcp_wmem in the namespaces (default 4194304)
 #        BENCH_LOSS_BBR_THRESH  ustack bbr's cfg.tcp_bbr_loss_thresh, per mille
-#                            (default: the stack's, 20 = the draft's 2 %)
+#                            (default: the stack's, 20 = the draft's 2 %); the
+#                            "loss-agnostic" column always runs at 1000, the
+#                            BBRv1 behaviour of Linux 6.1's bbr
 #        BENCH_LOSS_OFFLOAD_ROW=0  leave out the extra 0 % row with ustack's offloads on
 #        BENCH_LOSS_RAW=1    also print every ustack sender's non-zero TCP counters
 #        BENCH_LOSS_KEEP=1   keep the programs' outputs (the path is printed)
@@ -294,13 +296,13 @@ cell_value() {
 }
 
 LOAD_START=$(cut -d' ' -f1-3 /proc/loadavg)
-ncells=$(($(wc -w <<<"$LEVELS") * 5))
+ncells=$(($(wc -w <<<"$LEVELS") * 6))
 # ROWS: the table's rows; "0offl" (0 %, ustack's offloads on) after the levels.
 ROWS=$LEVELS
 if [ "${BENCH_LOSS_OFFLOAD_ROW:-1}" != 0 ]; then
     ROWS="$ROWS 0offl"
     PERMILLE[0offl]=0
-    ncells=$((ncells + 3))
+    ncells=$((ncells + 4))
 fi
 echo "bench/loss: $ncells transfers of ${SECS} s (loss each way: $LEVELS %) ..." >&2
 for lv in $ROWS; do
@@ -343,11 +345,17 @@ for lv in $ROWS; do
         btc --cc bbr ${BENCH_LOSS_BBR_THRESH:+--bbr-loss-thresh "$BENCH_LOSS_BBR_THRESH"}
         cell "ubbr,$lv" "$NS_TAP" "$NS_TAP" - "$LP" -- "${BTC[@]}"
         [ "${VAL[ubbr,$lv]}" != n/a ] || ustack_bbr=no
+    fi
+    if [ $ustack_bbr != no ]; then # loss-agnostic: the model Linux 6.1's bbr (v1) has
+        btc --cc bbr --bbr-loss-thresh 1000
+        cell "ubbr1,$lv" "$NS_TAP" "$NS_TAP" - "$LP" -- "${BTC[@]}"
     else
         VAL["ubbr,$lv"]=n/a
+        VAL["ubbr1,$lv"]=n/a
     fi
     echo "bench/loss: $lv%: L-L bbr ${VAL[llbbr,$lv]}, L-L reno ${VAL[llreno,$lv]}," \
-         "ustack->L ${VAL[uout,$lv]}, L->ustack ${VAL[lin,$lv]}, ustack bbr->L ${VAL[ubbr,$lv]}" >&2
+         "ustack->L ${VAL[uout,$lv]}, L->ustack ${VAL[lin,$lv]}, ustack bbr->L ${VAL[ubbr,$lv]}," \
+         "loss-agnostic ${VAL[ubbr1,$lv]}" >&2
 done
 
 # --- the tables ---------------------------------------------------------------
@@ -363,7 +371,7 @@ ratio() {
 # drops LEVEL: the measured drop rate, lowest-highest over the level's cells.
 drops() {
     local k v lo="" hi=""
-    for k in llbbr llreno uout lin ubbr; do
+    for k in llbbr llreno uout lin ubbr ubbr1; do
         v=${DROP[$k,$1]:-}
         [ -n "$v" ] || continue
         lo=$(awk -v a="$v" -v b="${lo:-$v}" 'BEGIN { print (a < b ? a : b) }')
@@ -374,15 +382,16 @@ drops() {
 
 echo
 printf "TCP under random loss (nftables, each way), Mbit/s, %s s per cell, one run\n\n" "$SECS"
-printf "| loss | Linux→Linux bbr | Linux→Linux reno | ustack→Linux | vs reno | Linux(reno)→ustack | vs reno | ustack bbr→Linux | vs Linux bbr | dropped %% |\n"
-printf "|---|---|---|---|---|---|---|---|---|---|\n"
+printf "| loss | Linux→Linux bbr | Linux→Linux reno | ustack→Linux | vs reno | Linux(reno)→ustack | vs reno | ustack bbr→Linux | vs Linux bbr | ustack bbr loss-agnostic→Linux | vs Linux bbr | dropped %% |\n"
+printf "|---|---|---|---|---|---|---|---|---|---|---|---|\n"
 rowname() { [ "$1" = 0offl ] && echo "0% offl." || echo "$1%"; }
 for lv in $ROWS; do
-    printf "| %s | %s | %s | %s | %s | %s | %s | %s | %s | %s |\n" "$(rowname "$lv")" \
+    printf "| %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s |\n" "$(rowname "$lv")" \
         "$(cellv "llbbr,$lv")" "$(cellv "llreno,$lv")" \
         "$(cellv "uout,$lv")" "$(ratio "${VAL[uout,$lv]}" "${VAL[llreno,$lv]}")" \
         "$(cellv "lin,$lv")" "$(ratio "${VAL[lin,$lv]}" "${VAL[llreno,$lv]}")" \
-        "$(cellv "ubbr,$lv")" "$(ratio "${VAL[ubbr,$lv]}" "${VAL[llbbr,$lv]}")" "$(drops "$lv")"
+        "$(cellv "ubbr,$lv")" "$(ratio "${VAL[ubbr,$lv]}" "${VAL[llbbr,$lv]}")" \
+        "$(cellv "ubbr1,$lv")" "$(ratio "${VAL[ubbr1,$lv]}" "${VAL[llbbr,$lv]}")" "$(drops "$lv")"
 done
 for i in "${!FOOTNOTES[@]}"; do echo "[$((i + 1))] ${FOOTNOTES[$i]}"; done
 
@@ -416,6 +425,7 @@ printf "|---|---|---|---|---|---|---|---|---|---|---|\n"
 for lv in $ROWS; do
     sender_row "$(rowname "$lv")" "ustack newreno" "uout,$lv"
     sender_row "$(rowname "$lv")" "ustack bbr" "ubbr,$lv"
+    sender_row "$(rowname "$lv")" "ustack bbr loss-agnostic" "ubbr1,$lv"
     sender_row "$(rowname "$lv")" "Linux reno (veth)" "llreno,$lv"
     sender_row "$(rowname "$lv")" "Linux reno (to ustack)" "lin,$lv"
     sender_row "$(rowname "$lv")" "Linux bbr (veth)" "llbbr,$lv"
@@ -423,7 +433,7 @@ done
 if [ -n "${BENCH_LOSS_RAW:-}" ]; then
     echo
     for lv in $ROWS; do
-        for k in uout ubbr; do
+        for k in uout ubbr ubbr1; do
             grep -q '^tcpstats' "$TMP/$k,$lv-source.out" 2>/dev/null || continue
             echo "$k $lv%: $(grep '^tcpstats' "$TMP/$k,$lv-source.out")"
         done
@@ -456,6 +466,9 @@ notes:
   machine): a loss no nftables rule counts, which shows up as retransmissions
   even at 0%.
 - vs reno = the cell / Linux->Linux reno; vs Linux bbr = ustack bbr / Linux->Linux bbr.
+- ustack bbr: the BBRv3 draft (inflight_hi capped when a round loses more than
+  BBRLossThresh, bw_lo/inflight_lo cut in every lossy round); loss-agnostic:
+  --bbr-loss-thresh 1000, neither, the loss model of Linux 6.1's bbr (BBRv1).
 - Load average at start: $LOAD_START, at the end: $(cut -d' ' -f1-3 /proc/loadavg)
   (2 vCPUs shared: other work on the machine shows in the numbers).
   Total time: $(($(date +%s) - START)) s.
