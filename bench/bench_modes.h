@@ -182,12 +182,13 @@ static int mode_sink(const struct bench_api *api, const char *port)
     if (total < 0)
         return bench_fail(api, "recv");
     bench_conn_report(api, fd);
-    api->close(api->ctx, fd);
-    api->close(api->ctx, lfd);
     /* from the first byte: the handshake is not bulk transfer */
     double secs = t1 - (first > 0 ? first : t0);
     printf("result mode=sink bytes=%lld secs=%.6f gbps=%.3f\n", total, secs,
            secs > 0 ? (double)total * 8 / secs / 1e9 : 0.0);
+    fflush(stdout); /* before close, which may linger until our FIN is acknowledged */
+    api->close(api->ctx, fd);
+    api->close(api->ctx, lfd);
     free(buf);
     return 0;
 }

@@ -97,9 +97,16 @@ static int u_shutdown_wr(void *ctx, int fd)
     return ust_shutdown(u->st, fd, SHUT_WR);
 }
 
+/* Close lingers (SO_LINGER, up to BENCH_CLOSE_LINGER_S) until the peer
+ * has acknowledged our FIN: the stack lives in this process, and a FIN
+ * lost on a lossy path would otherwise never be sent again, leaving the
+ * peer waiting for it (the kernel retransmits after a Linux program exits). */
+#define BENCH_CLOSE_LINGER_S 20
 static int u_close(void *ctx, int fd)
 {
     struct ust_ctx *u = ctx;
+    struct linger l = {.l_onoff = 1, .l_linger = BENCH_CLOSE_LINGER_S};
+    (void)ust_setsockopt(u->st, fd, SOL_SOCKET, SO_LINGER, &l, sizeof(l)); /* a listener: no-op */
     return ust_close(u->st, fd);
 }
 

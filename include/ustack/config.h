@@ -279,7 +279,8 @@ struct ust_config {
                                        of draft-ietf-ccwg-bbr 2.7): a round losing
                                        more than this share of what was in flight
                                        caps inflight_hi and ends a bandwidth probe.
-                                       1000 or more: never (loss-agnostic, as the
+                                       1000 or more: never, nor are bw_lo/inflight_lo
+                                       cut in lossy rounds (loss-agnostic, as the
                                        BBRv1 of Linux 6.1), which holds the rate on
                                        random loss above 2 % and keeps probing into
                                        a full buffer's loss too */

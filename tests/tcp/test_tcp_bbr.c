@@ -230,6 +230,37 @@ static void test_loss_thresh_config(void **state)
     assert_int_equal(s.cc.alg.bbr.inflight_hi, 180000);
 }
 
+/* The short-term model (4.5.10.2): a round with loss outside the probing
+ * states cuts bw_lo / inflight_lo at the default threshold; loss-agnostic
+ * (1000 per mille) leaves both unbounded, so only max_bw sets the pacing
+ * rate, as in BBRv1. */
+static void test_loss_agnostic_keeps_lower_bounds_open(void **state)
+{
+    (void)state;
+    static const unsigned thresholds[] = {20, 1000};
+    for (unsigned i = 0; i < 2; i++) {
+        struct bbr_sim s;
+        sim_init(&s);
+        s.cc.bbr_loss_thresh = thresholds[i];
+        through_startup(&s);
+        ack(&s, 8000000, 80000, RTT, 0);
+        assert_string_equal(mode(&s), "ProbeBW_CRUISE");
+        /* two rounds losing 1 % at 6 MB/s (the first still carries the
+         * last round's 8 MB/s as bw_latest) */
+        ack(&s, 6000000, 60000, RTT, 1000);
+        ack(&s, 6000000, 60000, RTT, 1000);
+        assert_string_equal(mode(&s), "ProbeBW_CRUISE"); /* inflight below the BDP */
+        if (thresholds[i] < 1000) {
+            /* max(bw_latest 6 MB/s, 0.7 x bw_lo 8 MB/s) */
+            assert_int_equal(s.cc.alg.bbr.bw_lo, 6000000);
+            assert_true(s.cc.alg.bbr.inflight_lo != UINT32_MAX);
+        } else {
+            assert_true(s.cc.alg.bbr.bw_lo == UINT64_MAX);
+            assert_int_equal(s.cc.alg.bbr.inflight_lo, UINT32_MAX);
+        }
+    }
+}
+
 /* Recovery: packet conservation at entry, cwnd restored at exit; the
  * generic reduction is skipped (owns_cwnd). */
 static void test_recovery_conserves_and_restores(void **state)
@@ -302,6 +333,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_startup_exits_after_three_flat_rounds),
         cmocka_unit_test(test_loss_thresh_config),
+        cmocka_unit_test(test_loss_agnostic_keeps_lower_bounds_open),
         cmocka_unit_test(test_drain_until_inflight_at_bdp),
         cmocka_unit_test(test_probe_rtt_every_5s_without_new_min),
         cmocka_unit_test(test_new_min_rtt_postpones_probe_rtt),

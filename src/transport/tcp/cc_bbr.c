@@ -206,11 +206,15 @@ static void advance_latest_delivery_signals(struct cc_bbr_state *b, const struct
 
 /* 4.5.10.2: a round with loss, outside the probing states, lowers the
  * short-term bounds to beta of themselves, never below what the round
- * itself delivered. */
+ * itself delivered. A loss threshold of 100 % (loss-agnostic, as Linux
+ * 6.1's BBRv1) leaves them unbounded too: otherwise random loss in every
+ * round pins bw_lo at the last round's delivery rate between probes. */
 static void adapt_lower_bounds(struct cc_state *cc)
 {
     struct cc_bbr_state *b = B(cc);
     if (b->mode == BBR_STARTUP || b->mode == BBR_REFILL || b->mode == BBR_UP)
+        return;
+    if (cc->bbr_loss_thresh >= (unsigned)LOSS_THRESH_SCALE)
         return;
     if (!b->loss_in_round)
         return;
