@@ -44,6 +44,24 @@ static int stop_wait(void *ctx, ust_time_t deadline)
     return s->caught ? UST_ERR_AGAIN : rc;
 }
 
+/* s->fd (just made; -1 if that failed, errno set) watched by the loop with
+ * on_ready, and the stack's waiter made interruptible by it. 0, or -1 with
+ * errno set (the caller undoes what it did). */
+static int attach(struct cli_signals *s, struct link_ctx *c,
+                  void (*on_ready)(void *ctx, int fd, uint32_t events))
+{
+    if (s->fd < 0)
+        return -1;
+    if (ust_loop_add_fd(c->loop, s->fd, on_ready, s) != UST_OK) {
+        errno = EIO;
+        return -1;
+    }
+    s->st = c->st;
+    s->loop = c->loop;
+    ust_stack_set_waiter(c->st, stop_wait, s);
+    return 0;
+}
+
 int cli_signals_open(struct cli_signals *s, struct link_ctx *c)
 {
     memset(s, 0, sizeof(*s));
@@ -55,16 +73,12 @@ int cli_signals_open(struct cli_signals *s, struct link_ctx *c)
     if (sigprocmask(SIG_BLOCK, &stop, &s->saved) < 0)
         return -1;
     s->fd = signalfd(-1, &stop, SFD_NONBLOCK | SFD_CLOEXEC);
-    if (s->fd < 0 || ust_loop_add_fd(c->loop, s->fd, on_signalfd, s) != UST_OK) {
-        int e = s->fd < 0 ? errno : EIO;
-        cli_signals_close(s);
-        errno = e;
-        return -1;
-    }
-    s->st = c->st;
-    s->loop = c->loop;
-    ust_stack_set_waiter(c->st, stop_wait, s);
-    return 0;
+    if (attach(s, c, on_signalfd) == 0)
+        return 0;
+    int e = errno;
+    cli_signals_close(s);
+    errno = e;
+    return -1;
 }
 
 /* The relay's eventfd became readable: the number another thread sent. */
@@ -83,16 +97,12 @@ int cli_signals_open_relay(struct cli_signals *s, struct link_ctx *c)
     s->relay = true;
     pthread_sigmask(SIG_BLOCK, NULL, &s->saved);
     s->fd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
-    if (s->fd < 0 || ust_loop_add_fd(c->loop, s->fd, on_relay, s) != UST_OK) {
-        int e = s->fd < 0 ? errno : EIO;
-        cli_signals_detach(s);
-        errno = e;
-        return -1;
-    }
-    s->st = c->st;
-    s->loop = c->loop;
-    ust_stack_set_waiter(c->st, stop_wait, s);
-    return 0;
+    if (attach(s, c, on_relay) == 0)
+        return 0;
+    int e = errno;
+    cli_signals_detach(s);
+    errno = e;
+    return -1;
 }
 
 void cli_signals_relay(const struct cli_signals *s, int what)
