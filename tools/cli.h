@@ -84,6 +84,7 @@ struct link_opts {
     bool tun;               /* --tun: a TUN device (IP only: no Ethernet, no ARP) */
     bool have_addr;         /* --addr A.B.C.D/N, or --addr dhcp */
     bool dhcp;              /* --addr dhcp: addr 0 until a lease (link_dhcp.c) */
+    unsigned dhcp_wait_s;   /* --dhcp-wait S: how long to wait for the lease (60) */
     ust_ip4_t addr;
     int prefix_len;
     bool have_gateway;      /* --gateway G */
@@ -128,7 +129,8 @@ struct link_opts {
     "  --tun NAME           a TUN device instead: IP only, no Ethernet header, no ARP\n" \
     "  --addr A.B.C.D/N     ustack's address and prefix on that link (required)\n"        \
     "  --addr dhcp          ask a DHCP server for the address, router, DNS server and\n" \
-    "                       MTU; waits up to 60 s for the lease, released on exit\n"     \
+    "                       MTU; waits for the lease (--dhcp-wait), released on exit\n"  \
+    "  --dhcp-wait S        seconds --addr dhcp waits for a lease (default 60, 1-3600)\n" \
     "  --gateway G          default gateway\n"                                             \
     "  --host-addr H/N      give the Linux side of the TAP this address and bring it up\n" \
     "  --mtu N              link MTU (default 1500)\n"                                     \
@@ -297,8 +299,8 @@ ust_ip4_t resolv_conf_nameserver(const char *path);
 int cli_resolve(struct link_ctx *c, const char *cmd, const char *name, ust_ip4_t *ip);
 void link_close(struct link_ctx *c);
 /* --addr dhcp (link_dhcp.c): an address-less interface, then the lease
- * within LINK_DHCP_WAIT (0, or an exit code after one error line). */
-#define LINK_DHCP_WAIT (60 * UST_SEC)
+ * within o->dhcp_wait_s (0, or an exit code after one error line). */
+#define LINK_DHCP_WAIT_DEFAULT_S 60
 int link_dhcp_start(struct link_ctx *c, const struct link_opts *o);
 /* The link's address and prefix as configured (from the lease with
  * --addr dhcp). */

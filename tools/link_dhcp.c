@@ -1,5 +1,5 @@
 /* --addr dhcp on the link commands: the interface starts without an
- * address, the command waits (at most LINK_DHCP_WAIT) for a lease before
+ * address, the command waits (at most --dhcp-wait seconds) for a lease before
  * it does anything else, serve keeps it (renewal, rebinding) from its
  * loop, and the lease is released when the command ends. */
 #include <stdio.h>
@@ -16,7 +16,8 @@ int link_dhcp_start(struct link_ctx *c, const struct link_opts *o)
     if ((rc = ust_dhcp_start(c->st, rc, &c->dhcp)) != UST_OK)
         return cli_usage_error("--addr dhcp: cannot start the DHCP client: %s",
                                ust_strerror(rc));
-    rc = ust_dhcp_wait_bound(c->st, c->dhcp, ust_stack_now(c->st) + LINK_DHCP_WAIT);
+    ust_time_t wait = (ust_time_t)o->dhcp_wait_s * UST_SEC;
+    rc = ust_dhcp_wait_bound(c->st, c->dhcp, ust_stack_now(c->st) + wait);
     if (rc == UST_OK) {
         if (o->have_dns) /* an explicit --dns wins over the lease's */
             ust_stack_set_dns_server(c->st, o->dns);
@@ -25,8 +26,8 @@ int link_dhcp_start(struct link_ctx *c, const struct link_opts *o)
     if (rc == UST_ERR_INTR)
         fprintf(stderr, "ustack: --addr dhcp: interrupted while waiting for a lease\n");
     else
-        fprintf(stderr, "ustack: --addr dhcp: no lease from a DHCP server on %s within %d s "
-                        "(state %s)\n", tap, (int)(LINK_DHCP_WAIT / UST_SEC),
+        fprintf(stderr, "ustack: --addr dhcp: no lease from a DHCP server on %s within %u s "
+                        "(state %s)\n", tap, o->dhcp_wait_s,
                 ust_dhcp_state_name(ust_dhcp_state(c->dhcp)));
     return CLI_EXIT_FAIL;
 }

@@ -159,6 +159,7 @@ void link_opts_init(struct link_opts *o)
     o->mtu = 1500;
     o->ecn = -1;
     o->tap_rx_batch = -1;
+    o->dhcp_wait_s = LINK_DHCP_WAIT_DEFAULT_S;
     o->tap_sqpoll = -1;
     o->fault_dirs = 1u << UST_DEV_TX;
     o->fault_seed = 1;
@@ -274,6 +275,12 @@ static int parse_io_opt(struct link_opts *o, int argc, char **argv, int *i)
         if (r < 0 || parse_uint("--tap-rx-batch", v, 0, 256, &n) != 0)
             return -1;
         o->tap_rx_batch = (int)n;
+        return r;
+    }
+    if ((r = opt_value(argc, argv, i, "--dhcp-wait", &v)) != 0) {
+        if (r < 0 || parse_uint("--dhcp-wait", v, 1, 3600, &n) != 0)
+            return -1;
+        o->dhcp_wait_s = (unsigned)n;
         return r;
     }
     if ((r = opt_value(argc, argv, i, "--busy-poll", &v)) != 0) {

@@ -73,6 +73,8 @@ BAD_ARGS = [
     (["recv", "--port", "0"] + A, "--port: '0' is not a number"),
     (["recv", "--port", "5", "--rcvbuf", "1k"] + A, "--rcvbuf: '1k' is not a byte count from 4K to 64M"),
     (["send", "203.0.113.1", "80", "--sndbuf", "lots"] + A, "--sndbuf: 'lots' is not a byte count"),
+    (["ping", "203.0.113.1", "--tap", "tap0", "--addr", "dhcp", "--dhcp-wait", "0"],
+     "--dhcp-wait: '0' is not a number from 1 to 3600"),
     (["netstat", "--bogus"], "unknown option '--bogus'"),
     (["demo", "--seed", "x"], "--seed: 'x' is not a number"),
     (["demo", "--loss", "150"], "--loss: '150' is not a percentage"),
