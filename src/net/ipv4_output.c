@@ -227,30 +227,37 @@ bool ipv4_unnumbered_broadcast(const struct ust_stack *st, ust_ip4_t dst)
     return ifc && ifc->addr == 0;
 }
 
+/* The interface a datagram to dst leaves by, NULL without a route; *local
+ * set when dst is one of ours (the local queue, no device at all). */
+static const struct ust_iface *out_iface(const struct ust_stack *st, ust_ip4_t dst, bool *local)
+{
+    *local = ipv4_is_local(st, dst);
+    if (*local)
+        return NULL;
+    const struct route *r = route_lookup(&stack_net_const(st)->routes, dst);
+    return r ? iface_at(st, r->ifindex) : NULL;
+}
+
 unsigned ipv4_gso_max_for(const struct ust_stack *st, ust_ip4_t dst)
 {
-    if (ipv4_is_local(st, dst))
-        return 0; /* the local queue delivers datagrams as they are */
-    const struct route *r = route_lookup(&stack_net_const(st)->routes, dst);
-    const struct ust_iface *ifc = r ? iface_at(st, r->ifindex) : NULL;
+    bool local; /* the local queue delivers datagrams as they are */
+    const struct ust_iface *ifc = out_iface(st, dst, &local);
     return ifc ? dev_gso_max(ifc->dev, PKT_GSO_TCPV4) : 0;
 }
 
 bool ipv4_csum_offload_for(const struct ust_stack *st, ust_ip4_t dst)
 {
-    if (ipv4_is_local(st, dst))
-        return false; /* the local queue delivers datagrams as they are */
-    const struct route *r = route_lookup(&stack_net_const(st)->routes, dst);
-    const struct ust_iface *ifc = r ? iface_at(st, r->ifindex) : NULL;
+    bool local;
+    const struct ust_iface *ifc = out_iface(st, dst, &local);
     return ifc && dev_csum_offload(ifc->dev);
 }
 
 unsigned ipv4_mtu_for(const struct ust_stack *st, ust_ip4_t dst)
 {
-    if (ipv4_is_local(st, dst))
+    bool local;
+    const struct ust_iface *ifc = out_iface(st, dst, &local);
+    if (local)
         return IPV4_MAX_LEN - IPV4_HDR_LEN;
-    const struct route *r = route_lookup(&stack_net_const(st)->routes, dst);
-    const struct ust_iface *ifc = r ? iface_at(st, r->ifindex) : NULL;
     if (!ifc)
         return 576 - IPV4_HDR_LEN; /* RFC 1122 3.3.3: everyone accepts 576 */
     return ipv4_path_mtu(st, ifc, dst) - IPV4_HDR_LEN;
