@@ -32,7 +32,9 @@ ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 # over cables and switches; it drives whole stacks, like loop, so it sits on top.
 # "front" (the thread-safe front) runs a stack and its real loop on a thread
 # through the public API only.
-ORDER = ["wire", "buf", "core", "dev", "link", "net", "transport", "socket", "dns", "dhcp", "stack", "loop",
+# "net6" is IPv6 (issue #13): beside net, above it so that it may share
+# net's ICMP rate limiter and ideas; transport reaches it through net6/net6.h.
+ORDER = ["wire", "buf", "core", "dev", "link", "net", "net6", "transport", "socket", "dns", "dhcp", "stack", "loop",
          "sim", "front"]
 
 # Files whose layer is not their folder's.

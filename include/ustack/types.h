@@ -22,6 +22,70 @@ typedef uint32_t ust_ip4_t;
 #define UST_IP4(a, b, c, d) \
     ((ust_ip4_t)(((uint32_t)(a) << 24) | ((uint32_t)(b) << 16) | ((uint32_t)(c) << 8) | (uint32_t)(d)))
 
+/* An IPv4 or IPv6 address (issue #13). Sockets, TCP, UDP, netstat and the
+ * command line carry addresses in this form, so that one TCP and one UDP
+ * serve both families. Build them with the helpers below (they zero the
+ * unused bytes, which ust_addr_eq relies on).
+ *  - family: UST_AF_INET or UST_AF_INET6 (the values of AF_INET and
+ *    AF_INET6 on Linux); 0: no address at all.
+ *  - An IPv4-mapped IPv6 address (::ffff:a.b.c.d, RFC 4291 2.5.5.2) given to
+ *    an AF_INET6 socket is stored as UST_AF_INET: below the socket layer
+ *    such a connection is IPv4 (RFC 3493 3.7).
+ *  - scope_id: for IPv6 link-local and link-scope multicast addresses the
+ *    interface they belong to, as the stack's interface index + 1 (0: none),
+ *    like sin6_scope_id (RFC 4007 6). 0 for every other address. */
+#define UST_AF_INET 2
+#define UST_AF_INET6 10
+struct ust_addr {
+    uint16_t family;
+    uint16_t reserved_; /* zero */
+    uint32_t scope_id;
+    union {
+        ust_ip4_t v4;   /* host byte order, as ust_ip4_t */
+        uint8_t v6[16]; /* network byte order, as on the wire */
+    } u;
+};
+static inline struct ust_addr ust_addr_from_ip4(ust_ip4_t a)
+{
+    struct ust_addr r = {0};
+    r.family = UST_AF_INET;
+    r.u.v4 = a;
+    return r;
+}
+static inline struct ust_addr ust_addr_from_ip6(const uint8_t a[16], uint32_t scope_id)
+{
+    struct ust_addr r = {0};
+    r.family = UST_AF_INET6;
+    r.scope_id = scope_id;
+    for (int i = 0; i < 16; i++)
+        r.u.v6[i] = a[i];
+    return r;
+}
+/* Same family, same bytes, same scope. */
+static inline bool ust_addr_eq(const struct ust_addr *a, const struct ust_addr *b)
+{
+    if (a->family != b->family || a->scope_id != b->scope_id)
+        return false;
+    if (a->family == UST_AF_INET)
+        return a->u.v4 == b->u.v4;
+    for (int i = 0; i < 16; i++)
+        if (a->u.v6[i] != b->u.v6[i])
+            return false;
+    return true;
+}
+/* The wildcard of its family (0.0.0.0, ::), or no address at all. */
+static inline bool ust_addr_is_any(const struct ust_addr *a)
+{
+    if (a->family == UST_AF_INET)
+        return a->u.v4 == 0;
+    if (a->family == UST_AF_INET6) {
+        for (int i = 0; i < 16; i++)
+            if (a->u.v6[i])
+                return false;
+    }
+    return true;
+}
+
 struct ust_mac {
     uint8_t b[6];
 };

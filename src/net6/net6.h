@@ -1,0 +1,94 @@
+/* The IPv6 network layer as the transport sees it (issue #13): output,
+ * the per-destination queries TCP and UDP need, and the registration of
+ * protocols above IPv6. The same shape as IPv4's (net/net.h: ipv4_out,
+ * ipv4_output, ip_proto_ops), so that TCP and UDP keep one code path and
+ * switch on the address family only where they reach the network layer.
+ *
+ * Layer "net6" sits beside "net" (scripts/check_includes.py): it may use
+ * net's headers (the ICMP rate limiter, the path-MTU ideas), transport
+ * includes this header, and net never includes net6. */
+#ifndef UST_NET6_H
+#define UST_NET6_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "buf/pkt.h"
+#include "ustack/types.h"
+#include "wire/ipv6.h"
+
+struct ust_stack;
+struct ust_iface;
+
+/* What a transport asks ipv6_output for. */
+struct ipv6_out {
+    struct ipv6_addr src; /* :: (unspecified): chosen for dst (RFC 6724 5) */
+    struct ipv6_addr dst;
+    int ifindex;          /* the interface a link-local or link-scope multicast
+                             dst is on (the stack's index, scope_id - 1);
+                             -1: by route */
+    uint8_t proto;        /* the upper-layer Next Header (6, 17, 58) */
+    int16_t hop_limit;    /* -1: the default (cfg, or a router's Cur Hop Limit) */
+    uint8_t tclass;       /* DSCP << 2 | ECN */
+    bool dontfrag;        /* IPV6_DONTFRAG: UST_ERR_MSGSIZE instead of
+                             fragmenting above the path MTU (RFC 3542 11.2) */
+};
+
+/* Sends p (consumed): p holds the upper-layer header and payload, its
+ * checksum already complete (or csum_partial over the IPv6 pseudo-header,
+ * RFC 8200 8.1). Source selection, route/next hop, neighbour resolution
+ * (the packet may wait for it), fragmentation at the source to the path
+ * MTU (RFC 8200 5), local delivery to our own addresses through the
+ * poll-time queue. 0 or a negative ust_err (UST_ERR_NOROUTE,
+ * UST_ERR_MSGSIZE, UST_ERR_ADDRNOTAVAIL for a src that is not ours). */
+int ipv6_output(struct ust_stack *st, const struct ipv6_out *o, struct pkt *p);
+
+/* The source address the stack would use towards dst (RFC 6724 5), for
+ * connect/sendto on an unbound socket: 0, or UST_ERR_NOROUTE when no
+ * route or no usable address exists. ifindex as in struct ipv6_out. */
+int ipv6_source_for(const struct ust_stack *st, const struct ipv6_addr *dst, int ifindex,
+                    struct ipv6_addr *src);
+/* The path MTU towards dst (at least IPV6_MIN_MTU, RFC 8201), for TCP's
+ * MSS (MTU - 60) and UDP's fragmentation decisions. */
+unsigned ipv6_mtu_for(const struct ust_stack *st, const struct ipv6_addr *dst, int ifindex);
+/* TSO super-packet bytes allowed towards dst; 0: segment in software
+ * (no PKT_GSO_TCPV6 capability, or not yet supported). */
+unsigned ipv6_gso_max_for(const struct ust_stack *st, const struct ipv6_addr *dst, int ifindex);
+/* Is a one of our unicast addresses (a usable one: not tentative)?
+ * For bind(2): EADDRNOTAVAIL otherwise. ifindex: the scope of a link-local
+ * a (-1: any interface). */
+bool ipv6_is_local(const struct ust_stack *st, const struct ipv6_addr *a, int ifindex);
+
+/* A packet for us, as IPv6 input hands it to the upper layer (after the
+ * extension headers and reassembly). */
+struct ip6_rx {
+    struct ust_iface *ifc;     /* receiving interface; NULL: local delivery */
+    int ifindex;               /* its index (the scope of link-local addresses) */
+    const struct ipv6_hdr *h;  /* the fixed header (src, dst, hop limit, tclass) */
+    const uint8_t *pkt;        /* the whole packet from the fixed header, for quoting */
+    size_t pkt_len;
+    const uint8_t *seg;        /* the upper-layer part */
+    size_t seg_len;
+    bool mcast;                /* sent to a multicast address */
+};
+/* An ICMPv6 error (RFC 4443 3) about a packet we sent: orig the quoted
+ * fixed header, l4 the quoted upper-layer bytes (at least 8). */
+struct ip6_err {
+    uint8_t type, code;
+    uint32_t extra;            /* MTU (Packet Too Big) or pointer (Parameter Problem) */
+    struct ipv6_addr from;     /* who reported it */
+    const struct ipv6_hdr *orig;
+    const uint8_t *l4;
+    size_t l4_len;
+};
+struct ip6_proto_ops {
+    void (*input)(struct ust_stack *st, const struct ip6_rx *rx);
+    void (*err_input)(struct ust_stack *st, const struct ip6_err *e);
+    bool unicast_only;         /* multicast destinations dropped before input (TCP) */
+};
+/* Registers the upper-layer protocol `proto` above IPv6; UST_ERR_EXIST
+ * when it has ops already. An unregistered Next Header gets a Parameter
+ * Problem code 1 (RFC 8200 4). */
+int ip6_proto_register(struct ust_stack *st, uint8_t proto, const struct ip6_proto_ops *ops);
+
+#endif
