@@ -184,8 +184,8 @@ static int dst_compare(const struct as_dst *a, const struct as_dst *b, const str
         return r; /* rule 2: matching scope */
     if ((r = cmp_bool(!sa->deprecated, !sb->deprecated)))
         return r; /* rule 3: avoid deprecated addresses */
-    if ((r = cmp_bool(sa->home && sa->care_of, sb->home && sb->care_of)))
-        return r; /* rule 4: home addresses */
+    if ((r = src_rule4(sa, sb)))
+        return r; /* rule 4: home addresses, as source rule 4 */
     const struct as_policy *pa = as_policy_lookup(o, &a->addr), *pb = as_policy_lookup(o, &b->addr);
     if ((r = cmp_bool(as_policy_lookup(o, &sa->addr)->label == pa->label,
                       as_policy_lookup(o, &sb->addr)->label == pb->label)))
