@@ -9,11 +9,13 @@
 #include <stdint.h>
 #include <cmocka.h>
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "../harness/ra_build.h"
 #include "net6/router_list.h"
+#include "ustack/stack.h"
 
 #define T0 (1000 * UST_SEC)
 
@@ -476,6 +478,29 @@ static void test_select_round_robin(void **state)
     assert_int_equal(f->st.RoundRobin, 4);
 }
 
+/* The ra and addrconf counters are in the stack's lists: what
+ * `ustack netstat --stats --all` prints (ust_stats_print). */
+static void test_counters_printed(void **state)
+{
+    (void)state;
+    struct ust_config cfg;
+    ust_config_default(&cfg);
+    struct ust_stack *st = ust_stack_new(&cfg);
+    assert_non_null(st);
+    char *buf = NULL;
+    size_t sz = 0;
+    FILE *out = open_memstream(&buf, &sz);
+    assert_non_null(out);
+    ust_stats_print(st, out, true);
+    fclose(out);
+    const char *want[] = {"ra:\n", "BadHopLimit", "RouterListFull", "PrefixListFull",
+                          "addrconf:\n", "DadConflicts", "TwoHourRule", "TempRegenerated"};
+    for (size_t i = 0; i < sizeof(want) / sizeof(want[0]); i++)
+        assert_non_null(strstr(buf, want[i]));
+    free(buf);
+    ust_stack_free(st);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -502,6 +527,7 @@ int main(void)
         T(test_select_reachable_first),
         T(test_select_round_robin),
 #undef T
+        cmocka_unit_test(test_counters_printed),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
