@@ -92,15 +92,21 @@ static bool tick_one(struct addrconf *ac, ust_time_t now, struct ac_addr *e)
     return false;
 }
 
+/* Work a tick creates (a successor in an earlier slot, due at once) is
+ * done by another pass, so that nothing is left due when it returns. Each
+ * step moves an address on for good (announced, regenerated, deprecated,
+ * freed): the passes end. */
 void addrconf_tick(struct addrconf *ac, ust_time_t now)
 {
-    for (unsigned i = 0; i < ac->max_addrs; i++) {
-        /* a slot may have several things due at once */
-        for (int guard = 0; guard < 4 && ac->addrs[i].in_use; guard++)
-            if (!tick_one(ac, now, &ac->addrs[i]))
-                break;
+    for (int pass = 0; pass < 8 && addrconf_next_deadline(ac) <= now; pass++) {
+        for (unsigned i = 0; i < ac->max_addrs; i++) {
+            /* a slot may have several things due at once */
+            for (int guard = 0; guard < 4 && ac->addrs[i].in_use; guard++)
+                if (!tick_one(ac, now, &ac->addrs[i]))
+                    break;
+        }
+        ac_rs_tick(ac, now);
     }
-    ac_rs_tick(ac, now);
 }
 
 static ust_time_t min_t(ust_time_t a, ust_time_t b) { return a < b ? a : b; }
