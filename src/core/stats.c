@@ -17,6 +17,8 @@ void ust_stats_foreach(const struct ust_stack *st, ust_counter_fn fn, void *ctx)
 #define TCP(n) EMIT("tcp", tcp, n)
 #define DNS(n) EMIT("dns", dns, n)
 #define DHCP(n) EMIT("dhcp", dhcp, n)
+#define RA(n) EMIT("ra", ra, n)
+#define ADDRCONF(n) EMIT("addrconf", addrconf, n)
     UST_LINK_COUNTERS(LINK)
     UST_ARP_COUNTERS(ARP)
     UST_IP_COUNTERS(IP)
@@ -25,6 +27,8 @@ void ust_stats_foreach(const struct ust_stack *st, ust_counter_fn fn, void *ctx)
     UST_TCP_COUNTERS(TCP)
     UST_DNS_COUNTERS(DNS)
     UST_DHCP_COUNTERS(DHCP)
+    UST_RA_COUNTERS(RA)
+    UST_ADDRCONF_COUNTERS(ADDRCONF)
 #undef EMIT
 #undef LINK
 #undef ARP
@@ -34,6 +38,8 @@ void ust_stats_foreach(const struct ust_stack *st, ust_counter_fn fn, void *ctx)
 #undef TCP
 #undef DNS
 #undef DHCP
+#undef RA
+#undef ADDRCONF
 }
 
 struct print_ctx {
