@@ -84,6 +84,17 @@
     X(Renewals) X(Rebinds) X(Expiries) X(Timeouts) X(Mismatched) X(Malformed) \
     X(ArpProbes) X(ArpConflicts)
 
+/* IGMP as a host (RFC 3376): messages received (InErrors: malformed or
+ * a bad checksum; InIgnored: what RFC 3376 9.1 says to ignore, a v2/v3
+ * Query without Router Alert, a General Query not sent to 224.0.0.1, and
+ * unknown types), reports sent per version, Leave Groups, joins refused
+ * at cfg.igmp_max_memberships, our reports suppressed by another host's
+ * (v1/v2 compatibility mode). */
+#define UST_IGMP_COUNTERS(X) \
+    X(InMsgs) X(InErrors) X(InCsumErrors) X(InQueries) X(InReports) X(InIgnored) \
+    X(OutV3Reports) X(OutV2Reports) X(OutV1Reports) X(OutLeaves) X(OutErrors) \
+    X(JoinsRefused) X(ReportsSuppressed)
+
 #define UST_COUNTER_FIELD(name) uint64_t name;
 
 struct ust_link_stats { UST_LINK_COUNTERS(UST_COUNTER_FIELD) };
@@ -94,6 +105,7 @@ struct ust_udp_stats { UST_UDP_COUNTERS(UST_COUNTER_FIELD) };
 struct ust_tcp_stats { UST_TCP_COUNTERS(UST_COUNTER_FIELD) };
 struct ust_dns_stats { UST_DNS_COUNTERS(UST_COUNTER_FIELD) };
 struct ust_dhcp_stats { UST_DHCP_COUNTERS(UST_COUNTER_FIELD) };
+struct ust_igmp_stats { UST_IGMP_COUNTERS(UST_COUNTER_FIELD) };
 
 struct ust_stats {
     struct ust_link_stats link; /* sum over all devices of the stack */
@@ -104,6 +116,7 @@ struct ust_stats {
     struct ust_tcp_stats tcp;
     struct ust_dns_stats dns;
     struct ust_dhcp_stats dhcp;
+    struct ust_igmp_stats igmp;
 };
 
 #endif

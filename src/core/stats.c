@@ -17,6 +17,7 @@ void ust_stats_foreach(const struct ust_stack *st, ust_counter_fn fn, void *ctx)
 #define TCP(n) EMIT("tcp", tcp, n)
 #define DNS(n) EMIT("dns", dns, n)
 #define DHCP(n) EMIT("dhcp", dhcp, n)
+#define IGMP(n) EMIT("igmp", igmp, n)
     UST_LINK_COUNTERS(LINK)
     UST_ARP_COUNTERS(ARP)
     UST_IP_COUNTERS(IP)
@@ -25,6 +26,7 @@ void ust_stats_foreach(const struct ust_stack *st, ust_counter_fn fn, void *ctx)
     UST_TCP_COUNTERS(TCP)
     UST_DNS_COUNTERS(DNS)
     UST_DHCP_COUNTERS(DHCP)
+    UST_IGMP_COUNTERS(IGMP)
 #undef EMIT
 #undef LINK
 #undef ARP
@@ -34,6 +36,7 @@ void ust_stats_foreach(const struct ust_stack *st, ust_counter_fn fn, void *ctx)
 #undef TCP
 #undef DNS
 #undef DHCP
+#undef IGMP
 }
 
 struct print_ctx {
