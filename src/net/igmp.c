@@ -105,10 +105,15 @@ static struct igmp_group *new_group(struct ust_stack *st, struct igmp_iface *ifs
                                     ust_ip4_t group)
 {
     char a[16];
-    if (ifs->ngroups >= ust_stack_config(st)->igmp_max_memberships) {
+    unsigned joined = 0; /* groups still announcing their leave do not count */
+    for (const struct igmp_group *g = ifs->groups; g; g = g->next)
+        joined += g->refs > 0;
+    /* Leaving ones are bounded too: at most as many again. */
+    unsigned max = ust_stack_config(st)->igmp_max_memberships;
+    if (joined >= max || ifs->ngroups >= 2 * max) {
         stack_stats(st)->igmp.JoinsRefused++;
         TRACE(st, "igmp", "join %s refused: %u groups on the interface", IP4STR(group, a),
-              ifs->ngroups);
+              joined);
         return NULL;
     }
     struct igmp_group *g = calloc(1, sizeof(*g));
