@@ -132,3 +132,32 @@ def test_linux_member_receives_from_ustack(netns, ustack_bin):
     with open(out, "rb") as f:
         assert f.read() == payload
     sender.proc.wait(timeout=60)
+
+
+ECHO_CLIENT = r"""
+import socket, sys
+s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+s.bind(("203.0.113.1", 0))
+s.setsockopt(socket.IPPROTO_IP, socket.IP_MULTICAST_IF, socket.inet_aton("203.0.113.1"))
+s.settimeout(0.5)
+msg = bytes.fromhex(sys.argv[1])
+for _ in range(120):
+    s.sendto(msg, ("239.1.2.3", 7))
+    try:
+        data, peer = s.recvfrom(2048)
+    except socket.timeout:
+        continue
+    print(peer[0], data.hex())
+    break
+"""
+
+
+def test_serve_join_echoes_group_datagrams(netns, ustack_bin):
+    """`ustack serve --udp-echo 7 --join 239.1.2.3`: a datagram Linux sends
+    to the group comes back from ustack's address, byte-exact."""
+    netns.serve("tap0", f"{US}/24", host_addr=f"{LINUX}/24",
+                extra=["--udp-echo", "7", "--join", GROUP])
+    payload = os.urandom(200)
+    rc, out, err = netns.run(["/usr/bin/python3", "-c", ECHO_CLIENT, payload.hex()], timeout=120)
+    assert rc == 0, err
+    assert out.split() == [US, payload.hex()], (out, err)
