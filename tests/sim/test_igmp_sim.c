@@ -475,6 +475,34 @@ static void test_bad_queries_ignored(void **state)
     nh_net_free(t.n);
 }
 
+/* RFC 1122 3.2.2.6 (MAY): an Echo Request to a group the host belongs
+ * to (224.0.0.1, always) is ignored, as Linux's icmp_echo_ignore_
+ * broadcasts=1: it reaches ICMP, and no reply goes out. */
+static void test_echo_to_group_ignored(void **state)
+{
+    (void)state;
+    struct topo t;
+    topo_init(&t, NULL);
+    uint8_t icmp[16], dgram[64], frame[128];
+    const uint8_t mac[6] = {0x01, 0x00, 0x5e, 0x00, 0x00, 0x01};
+    size_t il = nh_build_icmp(icmp, sizeof(icmp), 8, 0, 0x12340001u, (const uint8_t *)"ping", 4);
+    struct nh_ip ip = {.src = B_ADDR, .dst = IGMP_ALL_SYSTEMS, .proto = 1, .ttl = 1};
+    size_t dl = nh_build_ipv4(dgram, sizeof(dgram), &ip, icmp, il);
+    struct ust_mac bm = nh_mac(0x0b);
+    size_t fl = nh_build_eth(frame, sizeof(frame), mac, bm.b, ETH_TYPE_IPV4, dgram, dl);
+    size_t mark = nh_tx_count(t.n, t.pa);
+    nh_inject(t.n, t.pa, frame, fl);
+    nh_run_until(t.n, UST_SEC);
+    assert_int_equal(ust_stack_stats(t.a)->ip.InDelivers, 1);
+    assert_int_equal(ust_stack_stats(t.a)->icmp.OutEchoReps, 0);
+    for (size_t i = mark; i < nh_tx_count(t.n, t.pa); i++) {
+        size_t len;
+        const uint8_t *d = nh_tx_ipv4(t.n, t.pa, i, &len);
+        assert_true(!d || d[9] != 1); /* no ICMP at all */
+    }
+    nh_net_free(t.n);
+}
+
 /* cfg.igmp_max_memberships bounds the groups of an interface. */
 static void test_membership_bound(void **state)
 {
@@ -508,6 +536,7 @@ int main(void)
         cmocka_unit_test(test_multicast_loop),
         cmocka_unit_test(test_multicast_ttl),
         cmocka_unit_test(test_bad_queries_ignored),
+        cmocka_unit_test(test_echo_to_group_ignored),
         cmocka_unit_test(test_membership_bound),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
