@@ -56,7 +56,7 @@ bool igmp_is_member(const struct ust_stack *st, int ifindex, ust_ip4_t group)
 unsigned igmp_robustness(const struct ust_stack *st, const struct igmp_iface *ifs)
 {
     unsigned r = ifs->qrv ? ifs->qrv : ust_stack_config(st)->igmp_robustness;
-    return r ? r : 1;
+    return r == 0 ? 1 : r > 255 ? 255 : r; /* reports are counted in a byte */
 }
 
 /* RFC 3376 5.1: retransmissions at random intervals in (0, [Unsolicited

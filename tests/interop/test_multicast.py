@@ -1,7 +1,7 @@
 """IPv4 multicast and IGMPv3 against Linux (RFC 3376, RFC 1112): a program
 under `ustack run` joins 239.1.2.3 on two sockets of one stack and both
 receive what Linux sends there byte-exact; Linux, joined with socat, gets
-what the program sends to the group; Linux's capture of tap0 shows the
+what the program sends to the group; Linux's capture of tap0 (an AF_PACKET socket in the namespace) shows the
 IGMPv3 report of the join (TO_EX) and the leave (TO_IN), from ustack's
 address, TTL 1, Router Alert; tshark, with its IGMP dissector, finds no
 malformed frame and no bad checksum in it."""
@@ -23,25 +23,43 @@ def linux_side(netns):
     netns.run(["ip", "link", "set", "tap0", "up"], check=True)
 
 
-def under_ustack(netns, name, *argv, pcap=None):
+def under_ustack(netns, name, *argv, pcap=None, stdin=None):
     link = LINK + (["--pcap", pcap] if pcap else [])
     log = netns.artifact(f"{name}.stderr")
     with open(log, "wb") as errf:
         proc = subprocess.Popen(netns.cmd([USTACK, "run", *link, "--", PROG, *argv]),
-                                stdout=subprocess.PIPE, stderr=errf)
+                                stdin=stdin, stdout=subprocess.PIPE, stderr=errf)
     u = UstackProc(proc, f"{name} under ustack", log)
     netns.procs.append(u)
     return u
 
 
+SNIFFER = r"""
+import socket, struct, sys, time
+s = socket.socket(socket.AF_PACKET, socket.SOCK_RAW, socket.htons(3))  # ETH_P_ALL
+s.bind(("tap0", 0))
+out = open(sys.argv[1], "wb")
+out.write(struct.pack("<IHHiIII", 0xa1b2c3d4, 2, 4, 0, 0, 65535, 1))
+out.flush()
+print("live", flush=True)
+while True:
+    frame = s.recv(65535)
+    t = time.time()
+    out.write(struct.pack("<IIII", int(t), int((t % 1) * 1e6), len(frame), len(frame)) + frame)
+    out.flush()
+"""
+
+
 def capture(netns, path):
-    """tshark on Linux's side of tap0, IGMP only; stopped by PID."""
+    """Every frame crossing Linux's side of tap0, written to a pcap file as
+    it comes (an AF_PACKET socket: bound before it says "live", so nothing
+    after that is missed); stopped by PID."""
     require_tool("tshark")
-    p = subprocess.Popen(netns.cmd(["tshark", "-q", "-i", "tap0", "-f", "igmp", "-w", path]),
-                         stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    p = subprocess.Popen(netns.cmd(["/usr/bin/python3", "-c", SNIFFER, path]),
+                         stdout=subprocess.PIPE, stderr=subprocess.PIPE)
     netns.procs_term.append(p)
-    wait_until(lambda: os.path.exists(path) and os.path.getsize(path) > 0, 60,
-               "tshark capturing on tap0")
+    line = p.stdout.readline()
+    assert line.strip() == b"live", p.stderr.read().decode()
     return p
 
 
@@ -79,9 +97,12 @@ def test_two_sockets_receive_linux_multicast_and_igmp_seen(netns, ustack_bin):
     require_tool("socat")
     linux_side(netns)
     cap = netns.artifact("linux-tap0.pcap")
-    tshark = capture(netns, cap)
+    sniffer = capture(netns, cap)
     prog = under_ustack(netns, "mcast-recv", "recv", GROUP, "5000", "2", "1",
-                        pcap=netns.artifact("ustack.pcap"))
+                        pcap=netns.artifact("ustack.pcap"), stdin=subprocess.PIPE)
+    prog.read_until("^bound$")
+    prog.proc.stdin.write(b"go\n")
+    prog.proc.stdin.flush()
     prog.read_until("^joined$")
     payload = os.urandom(600)
     # Linux sends until the program has read one datagram on each socket
@@ -104,8 +125,8 @@ def test_two_sockets_receive_linux_multicast_and_igmp_seen(netns, ustack_bin):
     wait_until(seen("4"), 60, "IGMPv3 CHANGE_TO_EXCLUDE for the group in Linux's capture")
     wait_until(seen("3"), 60, "IGMPv3 CHANGE_TO_INCLUDE (leave) in Linux's capture")
     prog.proc.wait(timeout=60)
-    tshark.terminate()
-    tshark.wait(timeout=30)
+    sniffer.terminate()
+    sniffer.wait(timeout=30)
     ours = [r for r in igmp_records(cap) if r[0] == US]
     assert ours and all(r[1] == "1" and r[2] for r in ours), ours
     assert_igmp_clean(cap)

@@ -3,8 +3,9 @@
  * shim to ustack's sockets.
  *
  *   mcast_prog recv GROUP PORT NSOCK COUNT
- *       NSOCK sockets (SO_REUSEADDR) bound to 0.0.0.0:PORT, each joined to
- *       GROUP; prints "joined", then reads COUNT datagrams on each socket
+ *       NSOCK sockets (SO_REUSEADDR) bound to 0.0.0.0:PORT; prints "bound"
+ *       and waits for a line on stdin (the test's capture is running by
+ *       then); each socket joins GROUP; prints "joined", then reads COUNT datagrams on each socket
  *       and prints "sock I: HEX" for each, then drops the memberships,
  *       prints "left" and waits 3 s (the leave's repeats go out) before
  *       exiting.
@@ -40,7 +41,7 @@ static struct sockaddr_in addr_of(const char *ip, int port)
     return a;
 }
 
-static int joined_socket(const char *group, int port)
+static int bound_socket(int port)
 {
     int fd = socket(AF_INET, SOCK_DGRAM, 0);
     if (fd < 0)
@@ -51,13 +52,17 @@ static int joined_socket(const char *group, int port)
     struct sockaddr_in a = addr_of("0.0.0.0", port);
     if (bind(fd, (struct sockaddr *)&a, sizeof(a)) != 0)
         die("bind");
-    struct ip_mreq m = {.imr_multiaddr = addr_of(group, 0).sin_addr};
-    if (setsockopt(fd, IPPROTO_IP, IP_ADD_MEMBERSHIP, &m, sizeof(m)) != 0)
-        die("IP_ADD_MEMBERSHIP");
     struct timeval tv = {.tv_sec = 60};
     if (setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv)) != 0)
         die("SO_RCVTIMEO");
     return fd;
+}
+
+static void join(int fd, const char *group)
+{
+    struct ip_mreq m = {.imr_multiaddr = addr_of(group, 0).sin_addr};
+    if (setsockopt(fd, IPPROTO_IP, IP_ADD_MEMBERSHIP, &m, sizeof(m)) != 0)
+        die("IP_ADD_MEMBERSHIP");
 }
 
 static int do_recv(const char *group, int port, int nsock, int count)
@@ -66,7 +71,14 @@ static int do_recv(const char *group, int port, int nsock, int count)
     if (nsock < 1 || nsock > 8)
         return 2;
     for (int i = 0; i < nsock; i++)
-        fds[i] = joined_socket(group, port);
+        fds[i] = bound_socket(port);
+    printf("bound\n");
+    fflush(stdout);
+    char line[16];
+    if (!fgets(line, sizeof(line), stdin))
+        return 1;
+    for (int i = 0; i < nsock; i++)
+        join(fds[i], group);
     printf("joined\n");
     fflush(stdout);
     for (int i = 0; i < nsock; i++) {
