@@ -344,6 +344,18 @@ struct ust_config {
     ust_time_t dhcp_probe_interval; /* between probes and after the last (1 s) */
     ust_time_t dhcp_decline_wait;   /* after a DHCPDECLINE, before DISCOVER again (10 s,
                                        RFC 2131 3.1.5) */
+
+    /* ---- IPv4 multicast and IGMP (RFC 3376) ---- */
+    unsigned igmp_max_memberships;  /* groups joined per interface (20, as Linux's
+                                       igmp_max_memberships; that one is per socket);
+                                       also the groups one socket may join. Beyond:
+                                       ENOMEM, counted in JoinsRefused */
+    unsigned igmp_robustness;       /* [Robustness Variable] until a v3 Query's QRV
+                                       says otherwise (2, RFC 3376 8.1): unsolicited
+                                       reports are sent this many times */
+    ust_time_t igmp_unsolicited_report_interval; /* the repeats of an unsolicited
+                                       report are spread at random over (0, this] (1 s,
+                                       RFC 3376 8.11) */
 };
 
 UST_API void ust_config_default(struct ust_config *cfg);

@@ -106,6 +106,16 @@
     X(AddrsCreated) X(TempAddrsCreated) X(DadStarted) X(DadConflicts) X(DadGiveUps) \
     X(TempGiveUps) X(IidRefused) X(PioIgnored) X(PioBadPrefixLen) X(TwoHourRule) \
     X(AddrsDeprecated) X(AddrsExpired) X(AddrListFull) X(RsSent) X(TempRegenerated)
+/* IGMP as a host (RFC 3376): messages received (InErrors: malformed or
+ * a bad checksum; InIgnored: what RFC 3376 9.1 says to ignore, a v2/v3
+ * Query without Router Alert, a General Query not sent to 224.0.0.1, and
+ * unknown types), reports sent per version, Leave Groups, joins refused
+ * at cfg.igmp_max_memberships, our reports suppressed by another host's
+ * (v1/v2 compatibility mode). */
+#define UST_IGMP_COUNTERS(X) \
+    X(InMsgs) X(InErrors) X(InCsumErrors) X(InQueries) X(InReports) X(InIgnored) \
+    X(OutV3Reports) X(OutV2Reports) X(OutV1Reports) X(OutLeaves) X(OutErrors) \
+    X(JoinsRefused) X(ReportsSuppressed)
 
 #define UST_COUNTER_FIELD(name) uint64_t name;
 
@@ -119,6 +129,7 @@ struct ust_dns_stats { UST_DNS_COUNTERS(UST_COUNTER_FIELD) };
 struct ust_dhcp_stats { UST_DHCP_COUNTERS(UST_COUNTER_FIELD) };
 struct ust_ra_stats { UST_RA_COUNTERS(UST_COUNTER_FIELD) };
 struct ust_addrconf_stats { UST_ADDRCONF_COUNTERS(UST_COUNTER_FIELD) };
+struct ust_igmp_stats { UST_IGMP_COUNTERS(UST_COUNTER_FIELD) };
 
 struct ust_stats {
     struct ust_link_stats link; /* sum over all devices of the stack */
@@ -131,6 +142,7 @@ struct ust_stats {
     struct ust_dhcp_stats dhcp;
     struct ust_ra_stats ra;             /* IPv6 router discovery */
     struct ust_addrconf_stats addrconf; /* IPv6 SLAAC */
+    struct ust_igmp_stats igmp;
 };
 
 #endif

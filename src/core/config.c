@@ -107,4 +107,7 @@ void ust_config_default(struct ust_config *c)
     c->dhcp_arp_probes = 3;
     c->dhcp_probe_interval = 1 * UST_SEC;
     c->dhcp_decline_wait = 10 * UST_SEC;
+    c->igmp_max_memberships = 20;
+    c->igmp_robustness = 2;
+    c->igmp_unsolicited_report_interval = 1 * UST_SEC;
 }

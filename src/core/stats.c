@@ -19,6 +19,7 @@ void ust_stats_foreach(const struct ust_stack *st, ust_counter_fn fn, void *ctx)
 #define DHCP(n) EMIT("dhcp", dhcp, n)
 #define RA(n) EMIT("ra", ra, n)
 #define ADDRCONF(n) EMIT("addrconf", addrconf, n)
+#define IGMP(n) EMIT("igmp", igmp, n)
     UST_LINK_COUNTERS(LINK)
     UST_ARP_COUNTERS(ARP)
     UST_IP_COUNTERS(IP)
@@ -29,6 +30,7 @@ void ust_stats_foreach(const struct ust_stack *st, ust_counter_fn fn, void *ctx)
     UST_DHCP_COUNTERS(DHCP)
     UST_RA_COUNTERS(RA)
     UST_ADDRCONF_COUNTERS(ADDRCONF)
+    UST_IGMP_COUNTERS(IGMP)
 #undef EMIT
 #undef LINK
 #undef ARP
@@ -40,6 +42,7 @@ void ust_stats_foreach(const struct ust_stack *st, ust_counter_fn fn, void *ctx)
 #undef DHCP
 #undef RA
 #undef ADDRCONF
+#undef IGMP
 }
 
 struct print_ctx {

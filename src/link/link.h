@@ -18,9 +18,9 @@ struct ust_iface;
     } while (0)
 
 /* Receive entry point for a frame from a device (Ethernet or IP-only).
- * Ethernet policy: frames to our MAC and to the broadcast address are
- * accepted; multicast and other unicast frames are dropped (rx_not_for_us:
- * we join no multicast group). Ethernet II and RFC 1042 (LLC/SNAP) frames
+ * Ethernet policy: frames to our MAC, to the broadcast address and to the
+ * multicast addresses of joined groups (mcast_filter.h) are accepted;
+ * other multicast and unicast frames are dropped (rx_not_for_us). Ethernet II and RFC 1042 (LLC/SNAP) frames
  * are understood; other 802.3 frames count as rx_unknown_type. 802.1Q: a priority tag (VID 0) is handled
  * as untagged (IEEE 802.1Q); a frame tagged with any other VLAN is dropped
  * and counted in rx_vlan (we are not a member of any VLAN). */

@@ -11,6 +11,7 @@
 #include <stdint.h>
 
 #include "link.h"
+#include "mcast_filter.h"
 
 /* What ARP tells the network layer (set by the assembly, ust_stack_new,
  * to ipv4_gateway_advice and icmp_local_unreachable: link does not name
@@ -36,6 +37,7 @@ struct link_state {
     struct arp_table arp;           /* the neighbour cache (arp_cache.c) */
     struct link_upcalls up;
     struct arp_watch watch;
+    struct link_mcast_filter mcast[UST_MAX_IFACES]; /* mcast_filter.c */
 };
 
 /* This stack's link state (core/stack.c). */
