@@ -77,7 +77,7 @@ def test_serve_gets_lease_and_releases(netns, tmp_path):
     assert u.stop() == 0
     wait_until(lambda: log.count(rf"DHCPRELEASE\(tap0\) {re.escape(addr)}") >= 1, 30,
                "dnsmasq logging the DHCPRELEASE")
-    assert re.search(r"^dhcp:\n(?:    \S.*\n)*?    Releases\s+1$", u.stdout, re.M), u.stdout
+    assert "tx RELEASE xid" in u.stderr_text() and f"unconfigure {addr}" in u.stderr_text()
 
 
 # Opens an AF_INET socket (which starts the stack, and with it the DHCP
