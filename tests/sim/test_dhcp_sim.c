@@ -46,6 +46,7 @@ struct net {
     struct ust_stack *a, *b, *c;
     struct ust_dev *cdev;
     struct ust_dhcp *cl;
+    ust_time_t first_retx; /* the first DISCOVER's retransmission time */
     int ifa;
     struct srv s;
 };
@@ -225,6 +226,7 @@ static bool not_bound(void *ctx)
 static void bind_now(struct net *n)
 {
     assert_int_equal(ust_dhcp_start(n->a, n->ifa, &n->cl), 0);
+    n->first_retx = ust_dhcp_deadline(n->cl);
     ust_time_t t0 = ust_sim_now(n->sim);
     while (not_bound(n) && ust_sim_now(n->sim) < t0 + 60 * UST_SEC)
         if (!ust_sim_step(n->sim, t0 + 60 * UST_SEC))
@@ -245,6 +247,9 @@ static void test_discover_to_bound(void **state)
     assert_int_equal(n->s.last[DHCP_REQUEST].requested_ip, POOL1);
     assert_int_equal(n->s.last[DHCP_REQUEST].server_id, SRV);
     assert_int_equal(n->s.last[DHCP_REQUEST].xid, n->s.last[DHCP_DISCOVER].xid);
+    /* The offer was read as it arrived (the stack's receive hook), not at
+     * the client's next timer. */
+    assert_true(n->s.seen_at[DHCP_REQUEST] < n->first_retx);
     ust_ip4_t addr;
     int plen;
     struct ust_dev *dev;
