@@ -13,18 +13,21 @@
 #include "dhcp.h"
 #include "ustack/socket.h"
 #include "ustack/stack.h"
+#include "ustack/stats.h"
 
 /* Keeps the timer on c->deadline, which every state change moves. A
  * failed arm (the heap could not grow) leaves the client to its next
- * arrival or ust_dhcp_step; it is traced. */
+ * arrival or ust_dhcp_step; it is counted (TimerNoMem) and traced. */
 static void dhcp_arm(struct ust_stack *st, struct ust_dhcp *c)
 {
     if (c->deadline == UST_TIME_NEVER) {
         timer_cancel(st, &c->timer);
         return;
     }
-    if (timer_arm(st, &c->timer, c->deadline) != UST_OK)
+    if (timer_arm(st, &c->timer, c->deadline) != UST_OK) {
+        stack_stats(st)->dhcp.TimerNoMem++;
         TRACE(st, "dhcp", "no memory for the timer: waiting for the next message");
+    }
 }
 
 void dhcp_service(struct ust_stack *st, struct ust_dhcp *c)
