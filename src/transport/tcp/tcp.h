@@ -928,7 +928,8 @@ static inline void cc_sync(struct tcb *t, ust_time_t now)
     t->cc.rtt_samples = t->rtt.samples;
     t->cc.abc_segs = cfg->tcp_abc_limit;
     t->cc.hystart_on = cfg->tcp_hystart;
-    t->cc.bbr_loss_thresh = cfg->tcp_bbr_loss_thresh;
+    t->cc.bbr_loss_thresh = t->cc_ops && t->cc_ops->loss_agnostic ? CC_BBR_LOSS_AGNOSTIC
+                                                                  : cfg->tcp_bbr_loss_thresh;
 }
 
 static inline bool tcp_state_synchronized(enum ust_tcp_state s)
