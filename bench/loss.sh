@@ -508,7 +508,9 @@ if [ -n "${BENCH_LOSS_RAW:-}" ]; then
 fi
 
 maxsize=0
-for k in "${!MAXSIZE[@]}"; do [ "${MAXSIZE[$k]}" -le "$maxsize" ] || maxsize=${MAXSIZE[$k]}; done
+for k in "${!MAXSIZE[@]}"; do # the loss rows (0% offl.: super-packets by design)
+    [[ $k == *,0offl,* ]] || [ "${MAXSIZE[$k]}" -le "$maxsize" ] || maxsize=${MAXSIZE[$k]}
+done
 cat <<EOF
 
 notes:
@@ -525,7 +527,7 @@ notes:
   (TAP: input and output hooks; veth: the input hook of each end, TSO/GSO/GRO
   off). "dropped %": the counters' dropped/seen over both directions, lowest
   and highest of the level's cells; largest mean size of a packet the rules
-  saw: $maxsize bytes (one segment: at most 1500).
+  saw in the loss rows: $maxsize bytes (one segment: at most 1500).
 - Linux(reno)->ustack: the data dropped by ustack's fault injector as it arrives
   (bench_tcp --rx-loss, counted in "dropped %"), the ACKs by nftables; the
   TAP's Linux side with TSO/GSO/GRO off, as the veth (see the top of
