@@ -674,6 +674,9 @@ bool sendmap_split(struct sendmap *m, uint32_t seq);
 unsigned sendmap_index(const struct sendmap *m, uint32_t seq);
 /* Bytes neither SACKed nor marked lost: RFC 6675 pipe with RACK's marks. */
 uint32_t sendmap_pipe(const struct sendmap *m);
+/* Sets a record's RS_* flags (every change of RS_SACKED or RS_LOST goes
+ * through here: it keeps m->pipe). */
+void sendmap_set_flags(struct sendmap *m, struct rack_seg *g, uint8_t flags);
 /* Records with any of `flag` set. */
 unsigned sendmap_count(const struct sendmap *m, uint8_t flag);
 /* The lowest record marked lost and not SACKed, or NULL. */
