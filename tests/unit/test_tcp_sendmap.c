@@ -156,7 +156,8 @@ static void test_index_matches_a_scan(void **state)
     sendmap_free(&m);
 }
 
-/* pipe is kept as records change (output asks for it per segment):
+/* pipe and the SACKed / marked counts are kept as records change
+ * (output asks for pipe per segment, TLP for the SACKed count per ACK):
  * SACKs and loss marks take bytes out, a retransmission puts a lost
  * record back, ACKs (whole and partial) remove what they cover, and
  * clearing a flag everywhere (an RTO's reneging, an undo) puts them back. */
@@ -173,7 +174,15 @@ static void test_pipe_kept_through_changes(void **state)
     sendmap_set_flags(&m, &m.s[0], RS_LOST);
     sendmap_set_flags(&m, &m.s[1], RS_LOST);
     assert_int_equal(sendmap_pipe(&m), 350);
+    assert_int_equal(sendmap_count(&m, RS_SACKED), 1);
+    assert_int_equal(sendmap_count(&m, RS_SACKED | RS_LOST), 3);
     sendmap_set_flags(&m, &m.s[1], RS_LOST | RS_SACKED); /* counted out once */
+    assert_int_equal(sendmap_pipe(&m), 350);
+    assert_int_equal(sendmap_count(&m, RS_SACKED), 2);
+    assert_int_equal(sendmap_count(&m, RS_SACKED | RS_LOST), 3);
+    assert_true(sendmap_split(&m, 1150)); /* a split marked record counts twice */
+    assert_int_equal(sendmap_count(&m, RS_SACKED), 3);
+    assert_int_equal(sendmap_count(&m, RS_SACKED | RS_LOST), 4);
     assert_int_equal(sendmap_pipe(&m), 350);
     sendmap_sent(&m, 1000, 100, T0 + 10); /* record 0 resent: in flight again */
     assert_int_equal(sendmap_pipe(&m), 450);

@@ -46,6 +46,8 @@ struct sendmap {
     uint32_t pipe;        /* bytes of the records neither SACKED nor LOST (RFC
                              6675 pipe), kept as flags and records change, so
                              that output asks for it per segment at no cost */
+    unsigned n_sacked;    /* records with RS_SACKED ... */
+    unsigned n_marked;    /* ... and with RS_SACKED or RS_LOST (sendmap_count) */
 };
 
 struct tcp_rack {

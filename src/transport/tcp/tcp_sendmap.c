@@ -25,11 +25,28 @@ static uint32_t pipe_part(const struct rack_seg *g)
     return (g->flags & (RS_SACKED | RS_LOST)) ? 0 : g->end - g->start;
 }
 
+/* What record g adds to the kept sums (sign 1) or takes from them (-1). */
+static void account(struct sendmap *m, const struct rack_seg *g, int sign)
+{
+    uint32_t bytes = pipe_part(g);
+    unsigned sacked = (g->flags & RS_SACKED) ? 1 : 0;
+    unsigned marked = (g->flags & (RS_SACKED | RS_LOST)) ? 1 : 0;
+    if (sign > 0) {
+        m->pipe += bytes;
+        m->n_sacked += sacked;
+        m->n_marked += marked;
+    } else {
+        m->pipe -= bytes;
+        m->n_sacked -= sacked;
+        m->n_marked -= marked;
+    }
+}
+
 void sendmap_set_flags(struct sendmap *m, struct rack_seg *g, uint8_t flags)
 {
-    m->pipe -= pipe_part(g);
+    account(m, g, -1);
     g->flags = flags;
-    m->pipe += pipe_part(g);
+    account(m, g, 1);
 }
 
 void sendmap_free(struct sendmap *m)
@@ -90,10 +107,13 @@ bool sendmap_split(struct sendmap *m, uint32_t seq)
         return true; /* beyond the map, or a boundary already (or before it) */
     if (!sendmap_room(m))
         return false;
+    account(m, &m->s[i], -1);
     memmove(&m->s[i + 1], &m->s[i], (m->n - i) * sizeof(*m->s));
     m->n++;
     m->s[i].end = seq;
     m->s[i + 1].start = seq;
+    account(m, &m->s[i], 1);
+    account(m, &m->s[i + 1], 1);
     return true;
 }
 
@@ -107,16 +127,16 @@ static void sendmap_append(struct sendmap *m, uint32_t seq, uint32_t end, ust_ti
         /* full: the last record grows and counts as sent now; what was
          * known about it is given up (it is in flight again) */
         struct rack_seg *r = &m->s[m->n - 1];
-        m->pipe -= pipe_part(r);
+        account(m, r, -1);
         r->end = end;
         r->xmit_ts = now;
         r->xmit_no = no;
         r->flags &= (uint8_t)~(RS_SACKED | RS_LOST);
-        m->pipe += pipe_part(r);
+        account(m, r, 1);
         return;
     }
     m->s[m->n++] = (struct rack_seg){.start = seq, .end = end, .xmit_ts = now, .xmit_no = no};
-    m->pipe += end - seq;
+    account(m, &m->s[m->n - 1], 1);
 }
 
 void sendmap_sent(struct sendmap *m, uint32_t seq, uint32_t len, ust_time_t now)
@@ -146,15 +166,15 @@ void sendmap_ack(struct sendmap *m, uint32_t ack)
 {
     unsigned drop = 0;
     while (drop < m->n && seq_le(m->s[drop].end, ack))
-        m->pipe -= pipe_part(&m->s[drop++]);
+        account(m, &m->s[drop++], -1);
     if (drop) {
         memmove(m->s, m->s + drop, (m->n - drop) * sizeof(*m->s));
         m->n -= drop;
     }
     if (m->n && seq_lt(m->s[0].start, ack)) { /* a partly acknowledged segment */
-        m->pipe -= pipe_part(&m->s[0]);
+        account(m, &m->s[0], -1);
         m->s[0].start = ack;
-        m->pipe += pipe_part(&m->s[0]);
+        account(m, &m->s[0], 1);
     }
 }
 
@@ -169,13 +189,26 @@ uint32_t sendmap_pipe(const struct sendmap *m)
     return m->pipe;
 }
 
-unsigned sendmap_count(const struct sendmap *m, uint8_t flag)
+/* The records with any of flag's bits: kept for the two questions asked
+ * per ACK (anything SACKed? anything SACKed or lost?), else counted. */
+static unsigned count_scan(const struct sendmap *m, uint8_t flag)
 {
     unsigned n = 0;
     for (unsigned i = 0; i < m->n; i++)
         if (m->s[i].flags & flag)
             n++;
     return n;
+}
+
+unsigned sendmap_count(const struct sendmap *m, uint8_t flag)
+{
+    unsigned kept = flag == RS_SACKED ? m->n_sacked
+                    : flag == (RS_SACKED | RS_LOST) ? m->n_marked
+                                                     : UINT32_MAX;
+    if (kept == UINT32_MAX)
+        return count_scan(m, flag);
+    assert(kept == count_scan(m, flag)); /* the test builds check the kept count */
+    return kept;
 }
 
 struct rack_seg *sendmap_first_lost(struct sendmap *m)
