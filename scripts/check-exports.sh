@@ -24,6 +24,7 @@ if [ -n "$bad" ]; then
 fi
 inc=$(cd "$(dirname "$0")/../include/ustack" && pwd)
 declared=$(grep -hoE '^(UST_API )?[a-z][a-z0-9_ *]*[ *](ust_[a-z0-9_]+)\(' "$inc"/*.h |
+           grep -v '^static ' | # static inline helpers in a header are not exported
            grep -oE 'ust_[a-z0-9_]+\($' | tr -d '(' | sort -u)
 missing=$(comm -23 <(echo "$declared") <(sort -u <<<"$syms"))
 if [ -n "$missing" ]; then
