@@ -182,6 +182,7 @@ struct opts {
     bool trace;
     enum ust_tap_tx tap_tx;
     bool no_offload; /* --offload off: cfg.dev_offload false */
+    bool offload_csum; /* --offload csum: cfg.dev_offload_tso false */
     const char *cc; /* NULL: the stack's default */
     double rx_loss; /* < 0: no fault injector */
     long bbr_loss_thresh; /* < 0: the stack's default */
@@ -194,7 +195,7 @@ static int usage(void)
 {
     fprintf(stderr, "usage: bench_tcp --tap NAME --addr A.B.C.D/N --host-addr A.B.C.D/N\n"
                     "                 [--buf BYTES] [--mtu N] [--no-wscale] [--no-timestamps]\n"
-                    "                 [--tap-tx auto|write|uring] [--offload on|off]\n"
+                    "                 [--tap-tx auto|write|uring] [--offload on|csum|off]\n"
                     "                 [--cc NAME] [--rx-loss P]\n"
                     "                 [--bbr-loss-thresh PERMILLE] [--rx-batch N]\n"
                     "                 [--sqpoll on|off] [--busy-poll US]\n"
@@ -246,8 +247,11 @@ static int parse_opts(int argc, char **argv, struct opts *o)
             o->busy_poll_us = (unsigned)strtoul(val, NULL, 0);
         else if (!strcmp(opt, "--mtu"))
             o->mtu = (unsigned)strtoul(val, NULL, 0);
-        else if (!strcmp(opt, "--offload") && (!strcmp(val, "on") || !strcmp(val, "off")))
+        else if (!strcmp(opt, "--offload") &&
+                 (!strcmp(val, "on") || !strcmp(val, "csum") || !strcmp(val, "off"))) {
             o->no_offload = !strcmp(val, "off");
+            o->offload_csum = !strcmp(val, "csum");
+        }
         else if (!strcmp(opt, "--tap-tx") && !strcmp(val, "auto"))
             o->tap_tx = UST_TAP_TX_AUTO;
         else if (!strcmp(opt, "--tap-tx") && !strcmp(val, "write"))
@@ -278,6 +282,7 @@ static int open_stack(const struct opts *o, struct ust_ctx *u)
         cfg.tap_tx_sqpoll = o->sqpoll != 0;
     cfg.busy_poll_us = o->busy_poll_us;
     cfg.dev_offload = !o->no_offload;
+    cfg.dev_offload_tso = !o->offload_csum;
     if (o->bbr_loss_thresh >= 0)
         cfg.tcp_bbr_loss_thresh = (unsigned)o->bbr_loss_thresh;
     if (o->cc) {

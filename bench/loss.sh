@@ -6,7 +6,9 @@
 # (bench/bench_modes.h): bench_tcp on ustack, linux_peer on kernel sockets.
 #
 # usage: bench/loss.sh BUILD_DIR       (make bench runs it on build/)
-# env:   BENCH_LOSS_SECS     seconds of sending per cell (default 6)
+# env:   BENCH_LOSS_RUNS     runs of every cell (default 3; LOSS_RUNS too): the
+#                            table gives the median and the lowest-highest
+#        BENCH_LOSS_SECS     seconds of sending per cell (default 6)
 #        BENCH_LOSS_LEVELS   loss rates each way in %, multiples of 0.1
 #                            (default "0 0.1 1 5 10")
 #        BENCH_LOSS_TIMEOUT  seconds a cell may take in all before it is
@@ -15,8 +17,8 @@
 #                            Linux's tcp_rmem/tcp_wmem in the namespaces (default 4194304)
 #        BENCH_LOSS_BBR_THRESH  ustack bbr's cfg.tcp_bbr_loss_thresh, per mille
 #                            (default: the stack's, 20 = the draft's 2 %); the
-#                            "loss-agnostic" column always runs at 1000, the
-#                            BBRv1 behaviour of Linux 6.1's bbr
+#                            "bbr1" column (--cc bbr1) is loss-agnostic whatever
+#                            it says, the BBRv1 behaviour of Linux 6.1's bbr
 #        BENCH_LOSS_OFFLOAD_ROW=0  leave out the extra 0 % row with ustack's offloads on
 #        BENCH_LOSS_RAW=1    also print every ustack sender's non-zero TCP counters
 #        BENCH_LOSS_KEEP=1   keep the programs' outputs (the path is printed)
@@ -48,21 +50,25 @@
 #   904 segments: the sender resent each drop at once and never reduced.)
 # The counters' mean packet size (shown) is the check: at most one MTU.
 #
-# ustack's offloads (TSO and 64 KiB frames over the TAP's virtio_net_hdr,
-# bench_tcp --offload) are off in every loss row, as the veth's are: with
-# them a 64 KiB super-packet crosses the TAP as one skb, and one drop on
-# it (nftables, or --rx-loss on a received frame) loses ~45 segments at
-# once, while the rule sees ~45x fewer packets: a burst-loss model with a
-# per-segment rate far from N per mille, not the loss of a wire. A separate
-# row ("0% offl.", BENCH_LOSS_OFFLOAD_ROW) runs the ustack columns at 0 %
-# loss with offloads on (the stack's default) next to the same Linux cells
-# of the 0 % row: what the offloads change where nothing is lost.
+# ustack's segmentation offloads (TSO and 64 KiB frames over the TAP's
+# virtio_net_hdr) are off in every loss row, as the veth's are: with them
+# a 64 KiB super-packet crosses the TAP as one skb, and one drop on it
+# (nftables, or --rx-loss on a received frame) loses ~45 segments at once,
+# while the rule sees ~45x fewer packets: a burst-loss model with a
+# per-segment rate far from N per mille, not the loss of a wire. Checksum
+# offload changes no segment, so those rows keep it, as the veth keeps its
+# tx checksum offload: bench_tcp --offload csum, and the TAP's Linux side
+# with TSO/GSO/GRO off (ethtool -K) once ustack has made it, as the veth.
+# A separate row ("0% offl.", BENCH_LOSS_OFFLOAD_ROW) runs the ustack
+# columns at 0 % loss with all offloads on (the stack's default) next to
+# the same Linux cells of the 0 % row: what they change where nothing is lost.
 set -euo pipefail
 
 BUILD=${1:-build}
 BT=$BUILD/bench/bench_tcp
 LP=$BUILD/bench/linux_peer
 SECS=${BENCH_LOSS_SECS:-6}
+RUNS=${BENCH_LOSS_RUNS:-${LOSS_RUNS:-3}}
 LEVELS=${BENCH_LOSS_LEVELS:-0 0.1 1 5 10}
 TIMEOUT=${BENCH_LOSS_TIMEOUT:-$((SECS * 5 + 30))}
 BUF=${BENCH_LOSS_BUF:-4194304}
@@ -78,6 +84,7 @@ for tool in nft ethtool taskset; do
 done
 [[ "$SECS" =~ ^[0-9]+$ ]] && [ "$SECS" -gt 0 ] || die "BENCH_LOSS_SECS: whole seconds > 0"
 [[ "$TIMEOUT" =~ ^[0-9]+$ ]] || die "BENCH_LOSS_TIMEOUT: whole seconds"
+[[ "$RUNS" =~ ^[0-9]+$ ]] && [ "$RUNS" -gt 0 ] || die "BENCH_LOSS_RUNS: a whole number > 0"
 # per mille of each level; only steps of 0.1% can be expressed
 declare -A PERMILLE
 for lv in $LEVELS; do
@@ -218,12 +225,19 @@ note() {
 }
 
 NTAP=0
-UST_OFFLOAD=off # the loss rows: one segment per frame (see the top)
+UST_OFFLOAD=csum # the loss rows: one segment per frame (see the top)
 btc() { # [--cc NAME]: the bench_tcp command line, a fresh TAP name each time
     NTAP=$((NTAP + 1))
     TAP=ustap$NTAP
     BTC=("$BT" --tap "$TAP" --addr "$U_ADDR/24" --host-addr "$H_ADDR/24" --buf "$BUF"
          --offload "$UST_OFFLOAD" "$@")
+}
+
+# tap_single_segments: the TAP's Linux side sends and takes one segment per
+# packet, as the veth (a hook: the TAP exists once ustack's server is up).
+tap_single_segments() {
+    [ "$UST_OFFLOAD" = on ] || in_ns "$NS_TAP" ethtool -K "$TAP" tso off gso off gro off 2>/dev/null ||
+        echo "bench/loss: ethtool -K $TAP failed" >&2
 }
 
 # cell KEY SERVER_NS CLIENT_NS HOOK SERVER_CMD... -- CLIENT_CMD...: one
@@ -304,63 +318,107 @@ if [ "${BENCH_LOSS_OFFLOAD_ROW:-1}" != 0 ]; then
     PERMILLE[0offl]=0
     ncells=$((ncells + 4))
 fi
-echo "bench/loss: $ncells transfers of ${SECS} s (loss each way: $LEVELS %) ..." >&2
-for lv in $ROWS; do
+COLS="llbbr llreno uout lin ubbr1 ubbr"
+
+# row LEVEL RUN: the cells of one row, keys "COLUMN,LEVEL,RUN".
+row() {
+    local lv=$1 r=$2 ll
     PM=${PERMILLE[$lv]}
-    UST_OFFLOAD=off
+    UST_OFFLOAD=csum
     if [ "$lv" = 0offl ]; then
         UST_OFFLOAD=on
         ll=0 # the Linux cells of the 0 % row, run again when that row is not there
-        [ -n "${VAL[llreno,0]:-}" ] || ll=0offl
+        [ -n "${VAL[llreno,0,$r]:-}" ] || ll=0offl
     else
         ll=$lv
     fi
     if [ "$ll" != "$lv" ]; then
-        VAL["llbbr,$lv"]=${VAL[llbbr,0]}
-        VAL["llreno,$lv"]=${VAL[llreno,0]}
+        VAL["llbbr,$lv,$r"]=${VAL[llbbr,0,$r]}
+        VAL["llreno,$lv,$r"]=${VAL[llreno,0,$r]}
     elif [ $linux_bbr = yes ]; then
         set_cc "$NS_A" bbr
         set_cc "$NS_B" bbr
         SERVER_HOST=$B_ADDR
-        cell "llbbr,$lv" "$NS_B" "$NS_A" - "$LP" -- "$LP"
+        cell "llbbr,$lv,$r" "$NS_B" "$NS_A" - "$LP" -- "$LP"
     else
-        VAL["llbbr,$lv"]=n/a
+        VAL["llbbr,$lv,$r"]=n/a
     fi
     if [ "$ll" = "$lv" ]; then
         set_cc "$NS_A" reno
         set_cc "$NS_B" reno
         SERVER_HOST=$B_ADDR
-        cell "llreno,$lv" "$NS_B" "$NS_A" - "$LP" -- "$LP"
+        cell "llreno,$lv,$r" "$NS_B" "$NS_A" - "$LP" -- "$LP"
     fi
     SERVER_HOST=$H_ADDR
     btc
-    cell "uout,$lv" "$NS_TAP" "$NS_TAP" - "$LP" -- "${BTC[@]}"
+    cell "uout,$lv,$r" "$NS_TAP" "$NS_TAP" - "$LP" -- "${BTC[@]}"
     SERVER_HOST=$U_ADDR
-    btc --rx-loss "$(awk -v m="$PM" 'BEGIN { print m / 1000 }')"
-    TAP_HOOKS=input
-    cell "lin,$lv" "$NS_TAP" "$NS_TAP" - "${BTC[@]}" -- "$LP"
-    TAP_HOOKS="input output"
-    if [ $ustack_bbr != no ]; then
-        SERVER_HOST=$H_ADDR
-        btc --cc bbr ${BENCH_LOSS_BBR_THRESH:+--bbr-loss-thresh "$BENCH_LOSS_BBR_THRESH"}
-        cell "ubbr,$lv" "$NS_TAP" "$NS_TAP" - "$LP" -- "${BTC[@]}"
-        [ "${VAL[ubbr,$lv]}" != n/a ] || ustack_bbr=no
-    fi
-    if [ $ustack_bbr != no ]; then # loss-agnostic: the model Linux 6.1's bbr (v1) has
-        btc --cc bbr --bbr-loss-thresh 1000
-        cell "ubbr1,$lv" "$NS_TAP" "$NS_TAP" - "$LP" -- "${BTC[@]}"
+    # the data ustack receives is lost in its fault injector (none at 0 %)
+    if [ "$PM" -gt 0 ]; then
+        btc --rx-loss "$(awk -v m="$PM" 'BEGIN { print m / 1000 }')"
     else
-        VAL["ubbr,$lv"]=n/a
-        VAL["ubbr1,$lv"]=n/a
+        btc
     fi
-    echo "bench/loss: $lv%: L-L bbr ${VAL[llbbr,$lv]}, L-L reno ${VAL[llreno,$lv]}," \
-         "ustack->L ${VAL[uout,$lv]}, L->ustack ${VAL[lin,$lv]}, ustack bbr->L ${VAL[ubbr,$lv]}," \
-         "loss-agnostic ${VAL[ubbr1,$lv]}" >&2
+    TAP_HOOKS=input
+    cell "lin,$lv,$r" "$NS_TAP" "$NS_TAP" tap_single_segments "${BTC[@]}" -- "$LP"
+    TAP_HOOKS="input output"
+    SERVER_HOST=$H_ADDR
+    if [ $ustack_bbr != no ]; then # loss-agnostic: the model Linux 6.1's bbr (v1) has
+        btc --cc bbr1
+        cell "ubbr1,$lv,$r" "$NS_TAP" "$NS_TAP" - "$LP" -- "${BTC[@]}"
+        [ "${VAL[ubbr1,$lv,$r]}" != n/a ] || ustack_bbr=no
+    fi
+    if [ $ustack_bbr != no ]; then
+        btc --cc bbr ${BENCH_LOSS_BBR_THRESH:+--bbr-loss-thresh "$BENCH_LOSS_BBR_THRESH"}
+        cell "ubbr,$lv,$r" "$NS_TAP" "$NS_TAP" - "$LP" -- "${BTC[@]}"
+    else
+        VAL["ubbr1,$lv,$r"]=n/a
+        VAL["ubbr,$lv,$r"]=n/a
+    fi
+    echo "bench/loss: run $r, $lv%: L-L bbr ${VAL[llbbr,$lv,$r]}, L-L reno ${VAL[llreno,$lv,$r]}," \
+         "ustack->L ${VAL[uout,$lv,$r]}, L->ustack ${VAL[lin,$lv,$r]}," \
+         "ustack bbr1->L ${VAL[ubbr1,$lv,$r]}, ustack bbr->L ${VAL[ubbr,$lv,$r]}" >&2
+}
+
+echo "bench/loss: $RUNS x $ncells transfers of ${SECS} s (loss each way: $LEVELS %) ..." >&2
+# The runs one after the other, each through every row: a busy minute on
+# the shared machine then touches one run of many cells, not all runs of one.
+for r in $(seq "$RUNS"); do
+    for lv in $ROWS; do row "$lv" "$r"; done
+done
+
+# --- medians ------------------------------------------------------------------
+# For each "COLUMN,LEVEL": MED (the median run's value; with an even number of
+# runs the lower of the two middle ones, so that it is a run), MEDKEY (that
+# run's key: its counters are shown), RANGE ("lowest-highest"). Values
+# marked "~" (stalled) count as numbers; "fail" and "n/a" are left out.
+declare -A MED MEDKEY RANGE
+for lv in $ROWS; do
+    for c in $COLS; do
+        list=""
+        for r in $(seq "$RUNS"); do
+            v=${VAL[$c,$lv,$r]:-}
+            [[ ${v#\~} =~ ^[0-9.]+$ ]] && list+="${v#\~} $r $v"$'\n'
+        done
+        if [ -z "$list" ]; then
+            MED[$c,$lv]=${VAL[$c,$lv,1]:--}
+            MEDKEY[$c,$lv]=$c,$lv,1
+            continue
+        fi
+        read -r mr lo hi < <(sort -g <<<"${list%$'\n'}" |
+            awk '{ v[NR] = $1; r[NR] = $2 } END { printf "%s %s %s\n", r[int((NR + 1) / 2)], v[1], v[NR] }')
+        MED[$c,$lv]=${VAL[$c,$lv,$mr]}
+        MEDKEY[$c,$lv]=$c,$lv,$mr
+        [ "$RUNS" -gt 1 ] && RANGE[$c,$lv]="$(fmt_mbps "$lo")-$(fmt_mbps "$hi")"
+    done
 done
 
 # --- the tables ---------------------------------------------------------------
-# cellv KEY: the value with its footnote number.
-cellv() { echo "${VAL[$1]}${WHY[$1]:+ [${WHY[$1]}]}"; }
+# cellv COLUMN,LEVEL: the median, its footnote number, the range.
+cellv() {
+    local k=${MEDKEY[$1]}
+    echo "${MED[$1]}${WHY[$k]:+ [${WHY[$k]}]}${RANGE[$1]:+ (${RANGE[$1]})}"
+}
 # ratio A B: A / B when both are measured numbers ("~x" counts as x).
 ratio() {
     awk -v a="${1#\~}" -v b="${2#\~}" 'BEGIN {
@@ -370,34 +428,42 @@ ratio() {
 }
 # drops LEVEL: the measured drop rate, lowest-highest over the level's cells.
 drops() {
-    local k v lo="" hi=""
-    for k in llbbr llreno uout lin ubbr ubbr1; do
-        v=${DROP[$k,$1]:-}
-        [ -n "$v" ] || continue
-        lo=$(awk -v a="$v" -v b="${lo:-$v}" 'BEGIN { print (a < b ? a : b) }')
-        hi=$(awk -v a="$v" -v b="${hi:-$v}" 'BEGIN { print (a > b ? a : b) }')
+    local k v r lo="" hi=""
+    for k in $COLS; do
+        for r in $(seq "$RUNS"); do
+            v=${DROP[$k,$1,$r]:-}
+            [ -n "$v" ] || continue
+            lo=$(awk -v a="$v" -v b="${lo:-$v}" 'BEGIN { print (a < b ? a : b) }')
+            hi=$(awk -v a="$v" -v b="${hi:-$v}" 'BEGIN { print (a > b ? a : b) }')
+        done
     done
     [ -n "$lo" ] && echo "$lo-$hi" || echo "-"
 }
 
 echo
-printf "TCP under random loss (nftables, each way), Mbit/s, %s s per cell, one run\n\n" "$SECS"
-printf "| loss | Linux→Linux bbr | Linux→Linux reno | ustack→Linux | vs reno | Linux(reno)→ustack | vs reno | ustack bbr→Linux | vs Linux bbr | ustack bbr loss-agnostic→Linux | vs Linux bbr | dropped %% |\n"
+if [ "$RUNS" -gt 1 ]; then
+    printf "TCP under random loss (nftables, each way), Mbit/s, %s s per cell, median of %s runs (lowest-highest)\n\n" "$SECS" "$RUNS"
+else
+    printf "TCP under random loss (nftables, each way), Mbit/s, %s s per cell, one run\n\n" "$SECS"
+fi
+printf "| loss | Linux→Linux reno | ustack→Linux | vs reno | Linux(reno)→ustack | vs reno | Linux→Linux bbr | ustack bbr1→Linux | vs bbr | ustack bbr (v3 draft)→Linux | v3 vs bbr | dropped %% |\n"
 printf "|---|---|---|---|---|---|---|---|---|---|---|---|\n"
 rowname() { [ "$1" = 0offl ] && echo "0% offl." || echo "$1%"; }
 for lv in $ROWS; do
     printf "| %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s |\n" "$(rowname "$lv")" \
-        "$(cellv "llbbr,$lv")" "$(cellv "llreno,$lv")" \
-        "$(cellv "uout,$lv")" "$(ratio "${VAL[uout,$lv]}" "${VAL[llreno,$lv]}")" \
-        "$(cellv "lin,$lv")" "$(ratio "${VAL[lin,$lv]}" "${VAL[llreno,$lv]}")" \
-        "$(cellv "ubbr,$lv")" "$(ratio "${VAL[ubbr,$lv]}" "${VAL[llbbr,$lv]}")" \
-        "$(cellv "ubbr1,$lv")" "$(ratio "${VAL[ubbr1,$lv]}" "${VAL[llbbr,$lv]}")" "$(drops "$lv")"
+        "$(cellv "llreno,$lv")" \
+        "$(cellv "uout,$lv")" "$(ratio "${MED[uout,$lv]}" "${MED[llreno,$lv]}")" \
+        "$(cellv "lin,$lv")" "$(ratio "${MED[lin,$lv]}" "${MED[llreno,$lv]}")" \
+        "$(cellv "llbbr,$lv")" \
+        "$(cellv "ubbr1,$lv")" "$(ratio "${MED[ubbr1,$lv]}" "${MED[llbbr,$lv]}")" \
+        "$(cellv "ubbr,$lv")" "$(ratio "${MED[ubbr,$lv]}" "${MED[llbbr,$lv]}")" "$(drops "$lv")"
 done
 for i in "${!FOOTNOTES[@]}"; do echo "[$((i + 1))] ${FOOTNOTES[$i]}"; done
 
 # srtt, rto in ms; cwnd, ssthresh in MSS; "-" where there is no output.
-sender_row() { # LEVEL LABEL KEY
-    local out=${SENDER[$3]:-}
+sender_row() { # LEVEL LABEL COLUMN,LEVEL: the counters of the median run
+    local key=${MEDKEY[$3]:-}
+    local out=${SENDER[$key]:-}
     [ -n "$out" ] && [ -n "$(line_field "$out" tcpinfo cwnd)" ] || return 0
     local mss rtos tlps
     mss=$(line_field "$out" tcpinfo snd_mss)
@@ -405,27 +471,27 @@ sender_row() { # LEVEL LABEL KEY
         rtos=$(line_field "$out" tcpstats Timeouts)
         tlps=$(line_field "$out" tcpstats TlpProbes)
     else # Linux: the sender's namespace's counters over the cell
-        rtos=${LX_RTOS[$3]:-}
-        tlps=${LX_TLPS[$3]:-}
+        rtos=${LX_RTOS[$key]:-}
+        tlps=${LX_TLPS[$key]:-}
     fi
-    awk -v lv="$1" -v who="$2" -v mbps="${VAL[$3]}" -v rtx="$(line_field "$out" tcpinfo total_retrans)" \
+    awk -v lv="$1" -v who="$2" -v mbps="${VAL[$key]}" -v rtx="$(line_field "$out" tcpinfo total_retrans)" \
         -v rtos="${rtos:-0}" -v tlps="${tlps:-0}" -v srtt="$(line_field "$out" tcpinfo rtt_us)" \
         -v rto="$(line_field "$out" tcpinfo rto_us)" -v mss="$mss" \
         -v cwnd="$(line_field "$out" tcpinfo cwnd)" -v ssth="$(line_field "$out" tcpinfo ssthresh)" \
-        -v bl="${BACKLOG[$3]:--}" \
+        -v bl="${BACKLOG[$key]:--}" \
         'BEGIN { if (mss <= 0) mss = 1
                  st = ssth >= 2^30 ? "inf" : sprintf("%.1f", ssth / mss)
                  printf "| %s | %s | %s | %s | %s | %s | %.2f | %.0f | %.1f | %s | %s |\n",
                         lv, who, mbps, rtx, rtos, tlps, srtt / 1000, rto / 1000, cwnd / mss, st, bl }'
 }
 echo
-printf "Senders' counters at the end of each transfer (TCP_INFO; RTOs and TLPs: ustack's TCP counters\nTimeouts and TlpProbes, Linux's TcpExt TCPTimeouts and TCPLossProbes in the sender's namespace)\n\n"
+printf "Senders' counters at the end of each transfer, from the median run (TCP_INFO; RTOs and TLPs:\nustack's TCP counters Timeouts and TlpProbes, Linux's TcpExt TCPTimeouts and TCPLossProbes in\nthe sender's namespace)\n\n"
 printf "| loss | sender | Mbit/s | retransmitted segs | RTOs | TLPs | srtt ms | rto ms | cwnd MSS | ssthresh MSS | backlog drops |\n"
 printf "|---|---|---|---|---|---|---|---|---|---|---|\n"
 for lv in $ROWS; do
     sender_row "$(rowname "$lv")" "ustack newreno" "uout,$lv"
-    sender_row "$(rowname "$lv")" "ustack bbr" "ubbr,$lv"
-    sender_row "$(rowname "$lv")" "ustack bbr loss-agnostic" "ubbr1,$lv"
+    sender_row "$(rowname "$lv")" "ustack bbr1" "ubbr1,$lv"
+    sender_row "$(rowname "$lv")" "ustack bbr (v3 draft)" "ubbr,$lv"
     sender_row "$(rowname "$lv")" "Linux reno (veth)" "llreno,$lv"
     sender_row "$(rowname "$lv")" "Linux reno (to ustack)" "lin,$lv"
     sender_row "$(rowname "$lv")" "Linux bbr (veth)" "llbbr,$lv"
@@ -433,42 +499,49 @@ done
 if [ -n "${BENCH_LOSS_RAW:-}" ]; then
     echo
     for lv in $ROWS; do
-        for k in uout ubbr ubbr1; do
-            grep -q '^tcpstats' "$TMP/$k,$lv-source.out" 2>/dev/null || continue
-            echo "$k $lv%: $(grep '^tcpstats' "$TMP/$k,$lv-source.out")"
+        for k in uout ubbr1 ubbr; do
+            key=${MEDKEY[$k,$lv]}
+            grep -q '^tcpstats' "$TMP/$key-source.out" 2>/dev/null || continue
+            echo "$key: $(grep '^tcpstats' "$TMP/$key-source.out")"
         done
     done
 fi
 
 maxsize=0
-for k in "${!MAXSIZE[@]}"; do [ "${MAXSIZE[$k]}" -le "$maxsize" ] || maxsize=${MAXSIZE[$k]}; done
+for k in "${!MAXSIZE[@]}"; do # the loss rows (0% offl.: super-packets by design)
+    [[ $k == *,0offl,* ]] || [ "${MAXSIZE[$k]}" -le "$maxsize" ] || maxsize=${MAXSIZE[$k]}
+done
 cat <<EOF
 
 notes:
 - Each cell: one connection, the sender sends for ${SECS} s then closes; Mbit/s of
   payload counted by the receiver from its first byte to EOF (so the time to
-  deliver what was still buffered counts). Sender on CPU $SRC_CPU, receiver on
-  CPU $SINK_CPU (taskset). ustack: bench_tcp, --buf $BUF, MTU 1500, its default
-  congestion control (newreno) or --cc bbr (n/a: the stack has no bbr);
+  deliver what was still buffered counts); $RUNS runs of every cell, one run
+  through all rows after the other. Sender on CPU $SRC_CPU, receiver on
+  CPU $SINK_CPU (taskset). ustack: bench_tcp, --buf $BUF, MTU 1500,
+  --offload csum (one segment per frame; "0% offl.": --offload on), its default
+  congestion control (newreno), --cc bbr1 or --cc bbr (n/a: the stack has no bbr);
   Linux: linux_peer, tcp_rmem/tcp_wmem up to $BUF, reno or bbr per namespace
   (sysctl net.ipv4.tcp_congestion_control; Linux bbr: $linux_bbr).
 - Loss: nftables "numgen random mod 1000 < N drop" on every packet each way
   (TAP: input and output hooks; veth: the input hook of each end, TSO/GSO/GRO
   off). "dropped %": the counters' dropped/seen over both directions, lowest
   and highest of the level's cells; largest mean size of a packet the rules
-  saw: $maxsize bytes (one segment: at most 1500).
+  saw in the loss rows: $maxsize bytes (one segment: at most 1500).
 - Linux(reno)->ustack: the data dropped by ustack's fault injector as it arrives
   (bench_tcp --rx-loss, counted in "dropped %"), the ACKs by nftables; the
-  Linux sender keeps GSO, as over veth (see the top of bench/loss.sh: why no
-  data Linux sends is dropped on the output hook).
+  TAP's Linux side with TSO/GSO/GRO off, as the veth (see the top of
+  bench/loss.sh: why no data Linux sends is dropped on the output hook).
 - backlog drops: packets the kernel dropped during the cell because a CPU's
   input queue was full (netdev_max_backlog; /proc/net/softnet_stat, the whole
   machine): a loss no nftables rule counts, which shows up as retransmissions
   even at 0%.
-- vs reno = the cell / Linux->Linux reno; vs Linux bbr = ustack bbr / Linux->Linux bbr.
-- ustack bbr: the BBRv3 draft (inflight_hi capped when a round loses more than
-  BBRLossThresh, bw_lo/inflight_lo cut in every lossy round); loss-agnostic:
-  --bbr-loss-thresh 1000, neither, the loss model of Linux 6.1's bbr (BBRv1).
+- vs reno = the cell's median / Linux->Linux reno's; vs bbr = ustack bbr1 / Linux->Linux
+  bbr (like for like: this kernel's bbr is BBRv1); v3 vs bbr: the draft's, for information.
+- ustack bbr1: BBR with loss never bounding its model (--cc bbr1), the loss
+  model of Linux 6.1's bbr (BBRv1); ustack bbr (v3 draft): inflight_hi capped
+  when a round loses more than BBRLossThresh, bw_lo/inflight_lo cut in every
+  lossy round.
 - Load average at start: $LOAD_START, at the end: $(cut -d' ' -f1-3 /proc/loadavg)
   (2 vCPUs shared: other work on the machine shows in the numbers).
   Total time: $(($(date +%s) - START)) s.

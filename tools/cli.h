@@ -48,7 +48,7 @@ int cli_usage_error(const char *fmt, ...);
  * if the value is missing. */
 int opt_value(int argc, char **argv, int *i, const char *name, const char **val);
 /* Numeric values; each prints its own error line and returns -1 on failure. */
-/* NAME is a congestion control the stack has ("newreno", "cubic", "bbr");
+/* NAME is a congestion control the stack has ("newreno", "cubic", "bbr", "bbr1");
  * else a usage error naming `opt`. */
 int parse_congestion(const char *opt, const char *name);
 int parse_uint(const char *opt, const char *s, unsigned long lo, unsigned long hi,
@@ -104,6 +104,7 @@ struct link_opts {
     int tap_sqpoll;         /* --tap-sqpoll on|off: cfg.tap_tx_sqpoll (-1: the default) */
     unsigned busy_poll_us;  /* --busy-poll US: cfg.busy_poll_us (default 0) */
     bool no_offload;        /* --offload off: cfg.dev_offload false (default on) */
+    bool offload_csum;      /* --offload csum: cfg.dev_offload_tso false */
     int ecn;                /* --ecn 0|1|2: cfg.tcp_ecn (-1: the default, 2) */
     const char *congestion; /* --congestion NAME: cfg.tcp_congestion (NULL: newreno) */
     uint64_t sndbuf, rcvbuf; /* --sndbuf/--rcvbuf SIZE: fixed TCP buffers (0: autotuned) */
@@ -154,14 +155,16 @@ struct link_opts {
     "                       0 = one read() per frame)\n" \
     "  --busy-poll US       poll the link this many microseconds before sleeping\n" \
     "                       (lower latency, a CPU spinning; default 0)\n" \
-    "  --offload on|off     virtio_net_hdr offloads on the TAP/TUN device: the kernel\n" \
-    "                       hands over and takes TCP segments of up to 64 KiB, with\n" \
-    "                       checksums it vouches for (default on; plain frames when\n" \
-    "                       the kernel refuses)\n" \
+    "  --offload on|csum|off  virtio_net_hdr offloads on the TAP/TUN device: the\n" \
+    "                       kernel hands over and takes TCP segments of up to 64 KiB,\n" \
+    "                       with checksums it vouches for (default on; plain frames\n" \
+    "                       when the kernel refuses); csum: checksums only, one\n" \
+    "                       segment per frame\n" \
     "  --ecn 0|1|2          TCP ECN (RFC 3168), as Linux tcp_ecn: 0 off, 1 ask for it\n" \
     "                       and accept it, 2 accept it when asked (the default)\n" \
-    "  --congestion NAME    TCP congestion control: newreno (the default), cubic or bbr\n" \
-    "                       (BBRv3, paced; needs SACK, else cubic)\n" \
+    "  --congestion NAME    TCP congestion control: newreno (the default), cubic, bbr\n" \
+    "                       (BBRv3, paced; needs SACK, else cubic) or bbr1 (bbr\n" \
+    "                       with loss never bounding its model, as BBRv1)\n" \
     "  --sndbuf SIZE        fix every TCP send buffer at SIZE, e.g. 4M (default: 256K,\n" \
     "                       growing with the congestion window up to 4M)\n" \
     "  --rcvbuf SIZE        fix every TCP receive buffer (and so the window) at SIZE\n" \

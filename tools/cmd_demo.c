@@ -46,7 +46,7 @@ static void demo_usage(FILE *out)
             "  --seed N      seed of the simulation (default 1): same seed, same output\n"
             "  --loss PCT    percentage of frames each cable drops (default 2)\n"
             "  --bytes N     bytes the TCP connection carries (default 200000)\n"
-            "  --congestion NAME  TCP congestion control: newreno (default), cubic, bbr\n"
+            "  --congestion NAME  TCP congestion control: newreno (default), cubic, bbr, bbr1\n"
             "  --trace [LIST]  trace everything: set-up, the ping series, every TCP segment;\n"
             "                LIST picks categories: dev,eth,arp,link,ip,icmp,udp,tcp,cc,all\n"
             "                (cc: cwnd, ssthresh, srtt, rto, window after each ACK)\n"

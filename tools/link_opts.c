@@ -47,11 +47,11 @@ int opt_value(int argc, char **argv, int *i, const char *name, const char **val)
 
 int parse_congestion(const char *opt, const char *name)
 {
-    static const char *const names[] = {"newreno", "cubic", "bbr"};
+    static const char *const names[] = {"newreno", "cubic", "bbr", "bbr1"};
     for (size_t k = 0; k < sizeof(names) / sizeof(names[0]); k++)
         if (!strcmp(name, names[k]))
             return 0;
-    cli_usage_error("%s: '%s' is not newreno, cubic or bbr", opt, name);
+    cli_usage_error("%s: '%s' is not newreno, cubic, bbr or bbr1", opt, name);
     return -1;
 }
 
@@ -411,9 +411,10 @@ int link_opts_parse(struct link_opts *o, int argc, char **argv, int *i)
     if ((r = opt_value(argc, argv, i, "--offload", &v)) != 0) {
         if (r < 0)
             return -1;
-        if (strcmp(v, "on") != 0 && strcmp(v, "off") != 0)
-            return cli_usage_error("--offload: '%s' is not on or off", v), -1;
+        if (strcmp(v, "on") != 0 && strcmp(v, "csum") != 0 && strcmp(v, "off") != 0)
+            return cli_usage_error("--offload: '%s' is not on, csum or off", v), -1;
         o->no_offload = !strcmp(v, "off");
+        o->offload_csum = !strcmp(v, "csum");
         return r;
     }
     if ((r = opt_value(argc, argv, i, "--congestion", &v)) != 0) {

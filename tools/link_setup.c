@@ -145,6 +145,7 @@ int link_open(const struct link_opts *o, struct link_ctx *c)
         cfg.tap_tx_sqpoll = o->tap_sqpoll != 0;
     cfg.busy_poll_us = o->busy_poll_us;
     cfg.dev_offload = !o->no_offload;
+    cfg.dev_offload_tso = !o->offload_csum;
     if (o->sndbuf) /* a maximum at the initial size: no growth */
         cfg.tcp_sndbuf = cfg.tcp_wmem_max = (size_t)o->sndbuf;
     if (o->rcvbuf)

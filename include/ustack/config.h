@@ -60,6 +60,10 @@ struct ust_config {
                                        for TCP segmentation and checksum offloads (true);
                                        a kernel that refuses gets plain frames (link
                                        counter offload_refused) */
+    bool dev_offload_tso;           /* with dev_offload: ask for TCP segmentation too
+                                       (true); false: checksum offload only, one
+                                       segment per frame either way (the TAP's Linux
+                                       side then has no TSO, as `ethtool -K tso off`) */
 
     /* IPv4 */
     uint8_t ip_default_ttl;         /* 64; 0 is replaced by 64 (RFC 1122 3.2.1.7:
@@ -138,8 +142,10 @@ struct ust_config {
                                        (RFC 9438) or "bbr" (draft-ietf-ccwg-bbr, BBRv3:
                                        paced, from delivery rate samples; needs SACK
                                        and tcp_rack, else the connection uses cubic,
-                                       counted in CcFallbacks); per socket:
-                                       TCP_CONGESTION */
+                                       counted in CcFallbacks) or "bbr1" (bbr with
+                                       tcp_bbr_loss_thresh at 1000 whatever it is set
+                                       to: loss-agnostic as BBRv1, Linux 6.1's bbr);
+                                       per socket: TCP_CONGESTION */
     unsigned tcp_ecn;               /* Explicit Congestion Notification (RFC 3168), as
                                        Linux net.ipv4.tcp_ecn: 0 off, 1 request it on
                                        connections we open and accept it on those we

@@ -19,6 +19,7 @@ void ust_config_default(struct ust_config *c)
     c->tap_tx_sqpoll = false;
     c->busy_poll_us = 0;
     c->dev_offload = true;
+    c->dev_offload_tso = true;
     c->ip_default_ttl = UST_DEFAULT_TTL;
     c->ip_forwarding = false;
     c->ip_accept_source_route = false;

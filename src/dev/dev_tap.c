@@ -236,13 +236,13 @@ static int set_offload(void *ctx, unsigned tun_flags)
 
 /* IFF_VNET_HDR is on: little-endian headers (TUNSETVNETLE; the legacy
  * default is the host's order) and the offloads. 0: refused. */
-static unsigned vnet_setup(int fd, uint32_t *caps)
+static unsigned vnet_setup(int fd, bool tso, uint32_t *caps)
 {
     int le = 1;
     *caps = 0;
     if (ioctl(fd, TUNSETVNETLE, &le) < 0)
         return 0;
-    return tap_offload_negotiate(set_offload, &fd, caps);
+    return tap_offload_negotiate(set_offload, &fd, tso, caps);
 }
 
 /* Opens with a virtio_net_hdr when the stack's config asks for offloads
@@ -258,7 +258,7 @@ static int tun_open_fd(struct ust_stack *st, struct ifreq *ifr, short kind, uint
     if (!ust_stack_config(st)->dev_offload)
         return tun_attach(ifr, plain, err);
     int fd = tun_attach(ifr, (short)(plain | IFF_VNET_HDR), err);
-    if (fd >= 0 && vnet_setup(fd, caps) != 0) {
+    if (fd >= 0 && vnet_setup(fd, ust_stack_config(st)->dev_offload_tso, caps) != 0) {
         *vnet = true;
         return fd;
     }

@@ -43,14 +43,15 @@ static uint32_t caps_of(unsigned f)
     return caps;
 }
 
-unsigned tap_offload_negotiate(int (*set)(void *ctx, unsigned tun_flags), void *ctx,
+unsigned tap_offload_negotiate(int (*set)(void *ctx, unsigned tun_flags), void *ctx, bool tso,
                                uint32_t *caps)
 {
-    const unsigned tso = TUN_F_CSUM | TUN_F_TSO4 | TUN_F_TSO6;
-    const unsigned ladder[] = {tso | TUN_F_TSO_ECN, tso, TUN_F_CSUM};
+    const unsigned seg = TUN_F_CSUM | TUN_F_TSO4 | TUN_F_TSO6;
+    const unsigned ladder[] = {seg | TUN_F_TSO_ECN, seg, TUN_F_CSUM};
+    const size_t n = sizeof(ladder) / sizeof(ladder[0]);
     *caps = 0;
-    bool uso = set(ctx, ladder[0] | TUN_F_USO4 | TUN_F_USO6) == 0;
-    for (size_t i = 0; i < sizeof(ladder) / sizeof(ladder[0]); i++) {
+    bool uso = tso && set(ctx, ladder[0] | TUN_F_USO4 | TUN_F_USO6) == 0;
+    for (size_t i = tso ? 0 : n - 1; i < n; i++) {
         if (set(ctx, ladder[i]) == 0) {
             *caps = caps_of(ladder[i]) | (uso ? DEV_OFF_USO : 0);
             return ladder[i];

@@ -4,6 +4,7 @@
 #ifndef UST_DEV_TAP_VNET_H
 #define UST_DEV_TAP_VNET_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -14,14 +15,16 @@ struct ust_dev;
 
 /* Asks for the offloads through set (TUNSETOFFLOAD on the descriptor:
  * 0, or -1 when the kernel refuses the flags), from the most to the
- * least: TSO with ECN and USO, without USO, without ECN, checksum only.
+ * least: TSO with ECN and USO, without USO, without ECN, checksum only
+ * (tso false, cfg.dev_offload_tso: checksum only is all it asks for, so
+ * every frame either way carries one segment).
  * The kernel refuses flags it does not know (EINVAL), so the first set it
  * takes is what it has. USO is only probed: UDP GSO frames the kernel
  * would then send us are not segmented here, so the setting left in
  * place never has it. Returns the TUN_F_* flags in force (0: every set
  * refused: plain frames) and the enum dev_offload_cap bits they give in
  * *caps. */
-unsigned tap_offload_negotiate(int (*set)(void *ctx, unsigned tun_flags), void *ctx,
+unsigned tap_offload_negotiate(int (*set)(void *ctx, unsigned tun_flags), void *ctx, bool tso,
                                uint32_t *caps);
 
 /* One buffer read from a descriptor with IFF_VNET_HDR (header + frame, n

@@ -4,7 +4,8 @@ pseudo-header sum) that ustack takes whole when nothing sits between the
 driver and the stack, and cuts into wire segments when a capture or the
 fault injector does. Byte-exact transfers through ustack's TCP echo (so
 both directions carry the data), the link counters that say which path
-the frames took, and plain frames with --offload off."""
+the frames took, checksums alone with --offload csum, and plain frames
+with --offload off."""
 import os
 import re
 import subprocess
@@ -124,6 +125,25 @@ def test_offload_off_gives_plain_frames(netns):
     assert "tap0: offloads off" in u.stderr_text()
     for name in ("rx_gso_frames", "rx_csum_trusted", "tx_gso_offloaded", "offload_refused"):
         assert c.get(name, 0) == 0, (name, u.stdout)
+    assert c.get("rx_frames", 0) > 1400, u.stdout  # 2 MiB in frames of at most an MSS
+
+
+def test_offload_csum_single_segments_checksums_offloaded(netns):
+    """--offload csum: the header stays and checksums are offloaded both
+    ways (the kernel vouches for what it hands over, ustack hands it
+    partial sums), but no segmentation either way: every frame is one
+    segment, as on a wire (what bench/loss.sh's loss rows need)."""
+    u = netns.serve("tap0", f"{US}/24", host_addr=f"{LINUX}/24",
+                    extra=["--tcp-echo", str(ECHO), "--offload", "csum", "--trace", "dev"],
+                    pcap=False)
+    echo_through(netns, 2 * 1024 * 1024)
+    assert u.stop() == 0, u.stderr_text()
+    c = link_counters(u.stdout)
+    assert "tap0: offloads on (caps 0x1)" in u.stderr_text()  # DEV_OFF_CSUM alone
+    for name in ("rx_gso_frames", "tx_gso_offloaded", "offload_refused"):
+        assert c.get(name, 0) == 0, (name, u.stdout)
+    assert c.get("rx_csum_trusted", 0) > 1400, u.stdout
+    assert c.get("tx_csum_partial", 0) > 1400, u.stdout
     assert c.get("rx_frames", 0) > 1400, u.stdout  # 2 MiB in frames of at most an MSS
 
 

@@ -328,11 +328,38 @@ static void test_with_sack_bbr_paces(void **state)
     th_free(h);
 }
 
+/* "bbr1" is the draft's machine with loss never bounding the model,
+ * whatever cfg.tcp_bbr_loss_thresh says; "bbr" keeps the configured
+ * threshold (the draft's 2 %). */
+static void test_bbr1_is_loss_agnostic(void **state)
+{
+    (void)state;
+    const char *names[] = {"bbr", "bbr1"};
+    const unsigned want[] = {20, CC_BBR_LOSS_AGNOSTIC};
+    for (int k = 0; k < 2; k++) {
+        struct ust_config c;
+        ust_config_default(&c);
+        strcpy(c.tcp_congestion, names[k]);
+        assert_int_equal(c.tcp_bbr_loss_thresh, 20);
+        struct th *h = th_new(&c);
+        struct ust_sock *s = th_open_sack(h, true);
+        char name[16] = {0};
+        size_t len = sizeof(name);
+        assert_int_equal(tcp_sock_ops.getsockopt(s, IPPROTO_TCP, TCP_CONGESTION, name, &len),
+                         UST_OK);
+        assert_string_equal(name, names[k]);
+        assert_int_equal(((struct tcb *)s->pcb)->cc.bbr_loss_thresh, want[k]);
+        assert_string_equal(th_info(s).cc_state, "Startup");
+        th_free(h);
+    }
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_startup_exits_after_three_flat_rounds),
         cmocka_unit_test(test_loss_thresh_config),
+        cmocka_unit_test(test_bbr1_is_loss_agnostic),
         cmocka_unit_test(test_loss_agnostic_keeps_lower_bounds_open),
         cmocka_unit_test(test_drain_until_inflight_at_bdp),
         cmocka_unit_test(test_probe_rtt_every_5s_without_new_min),

@@ -218,6 +218,7 @@ static void test_cubic_beta(void **state)
     assert_ptr_equal(cc_find("cubic"), &cc_cubic);
     assert_ptr_equal(cc_find("newreno"), &cc_newreno);
     assert_ptr_equal(cc_find("bbr"), &cc_bbr);
+    assert_ptr_equal(cc_find("bbr1"), &cc_bbr1);
     assert_null(cc_find("vegas"));
     cc->cwnd = 100 * M;
     cc->ssthresh = 1000 * M;

@@ -166,6 +166,47 @@ static void test_pto_on_sub_ms_path_fires_at_floor(void **state)
     pto_at_floor(5 * MS); /* cfg.tcp_tlp_min_pto */
 }
 
+/* Two losses at the tail of a 3-segment flight on a 200 us path: the
+ * probe (2 ms, the floor) resends the last segment; its SACK shows the
+ * middle one missing, which RACK calls lost at once (it is older than
+ * RACK.rtt + min_RTT / 4 = 250 us, RFC 8985 6.2), not after the 200 ms RTO. When that
+ * retransmission is lost too and nothing is sent after it, only the RTO
+ * is left (RFC 8985 7.2: no probe in recovery, as Linux): it resends the
+ * segment once, and the episode keeps its one reduction. */
+static void test_tail_losses_of_small_flight_on_sub_ms_path(void **state)
+{
+    (void)state;
+    struct ust_config c = cfg(true);
+    struct conn k = open_conn(&c, 200 * US, false);
+    uint32_t m = k.m;
+    send_segs(&k, 3 * m, 0, 3);
+    th_advance(k.h, 200 * US);
+    ack_in(&k, k.i + m, 0, NULL, 0); /* segments 1 and 2 lost */
+    th_advance(k.h, 2 * MS - 10 * US);
+    seg_expect_nothing(k.h);
+    th_advance(k.h, 10 * US);
+    assert_int_equal(seg_expect(k.h, A | P, k.i + 2 * m, k.p)->len, m); /* the probe */
+    assert_int_equal(STAT(k.h, TlpProbes), 1);
+    th_advance(k.h, 200 * US);
+    ack_in(&k, k.i + m, 0, (const uint32_t[]){k.i + 2 * m, k.i + 3 * m}, 1);
+    /* sent 2.2 ms ago, more than RACK.rtt (the probe's 200 us) + 50 us */
+    assert_int_equal(seg_expect(k.h, A, k.i + m, k.p)->len, m);
+    seg_expect_nothing(k.h);
+    assert_int_equal(STAT(k.h, RackLost), 1);
+    assert_int_equal(STAT(k.h, Timeouts), 0);
+    /* that retransmission is lost as well: nothing after it can be SACKed */
+    th_advance(k.h, 190 * MS);
+    seg_expect_nothing(k.h);
+    th_advance(k.h, 20 * MS);
+    assert_int_equal(seg_expect(k.h, A, k.i + m, k.p)->len, m);
+    seg_expect_nothing(k.h); /* segment 2 was SACKed: not resent */
+    assert_int_equal(STAT(k.h, Timeouts), 1);
+    th_advance(k.h, 200 * US);
+    ack_in(&k, k.i + 3 * m, 0, NULL, 0);
+    assert_int_equal(th_info(k.s).unacked, 0);
+    th_free(k.h);
+}
+
 /* RTO_min 200 ms by default; UST_TCP_RTO_MIN lowers it for one socket. */
 static void test_rto_min_per_socket(void **state)
 {
@@ -409,6 +450,7 @@ int main(void)
         cmocka_unit_test(test_no_sample_from_retransmitted_segment_without_timestamps),
         cmocka_unit_test(test_sub_ms_samples_from_send_times_not_timestamps),
         cmocka_unit_test(test_pto_on_sub_ms_path_fires_at_floor),
+        cmocka_unit_test(test_tail_losses_of_small_flight_on_sub_ms_path),
         cmocka_unit_test(test_rto_min_per_socket),
         cmocka_unit_test(test_dsack_of_every_retransmission_undoes),
         cmocka_unit_test(test_dsack_undo_restores_cubic_state),

@@ -40,7 +40,7 @@ static void test_modern_kernel_everything_but_uso_left_set(void **state)
     (void)state;
     struct fake_kernel k = {.known = TSO | TUN_F_TSO_ECN | TUN_F_UFO | USO};
     uint32_t caps;
-    unsigned got = tap_offload_negotiate(fake_set, &k, &caps);
+    unsigned got = tap_offload_negotiate(fake_set, &k, true, &caps);
     assert_int_equal(got, TSO | TUN_F_TSO_ECN);
     assert_int_equal(k.in_force, TSO | TUN_F_TSO_ECN); /* USO probed, not left on */
     assert_int_equal(caps, DEV_OFF_CSUM | DEV_OFF_TSO4 | DEV_OFF_TSO6 | DEV_OFF_USO);
@@ -51,7 +51,7 @@ static void test_kernel_without_uso(void **state)
     (void)state;
     struct fake_kernel k = {.known = TSO | TUN_F_TSO_ECN | TUN_F_UFO};
     uint32_t caps;
-    assert_int_equal(tap_offload_negotiate(fake_set, &k, &caps), TSO | TUN_F_TSO_ECN);
+    assert_int_equal(tap_offload_negotiate(fake_set, &k, true, &caps), TSO | TUN_F_TSO_ECN);
     assert_int_equal(caps, DEV_OFF_CSUM | DEV_OFF_TSO4 | DEV_OFF_TSO6);
 }
 
@@ -60,7 +60,7 @@ static void test_kernel_with_checksum_only(void **state)
     (void)state;
     struct fake_kernel k = {.known = TUN_F_CSUM};
     uint32_t caps;
-    assert_int_equal(tap_offload_negotiate(fake_set, &k, &caps), TUN_F_CSUM);
+    assert_int_equal(tap_offload_negotiate(fake_set, &k, true, &caps), TUN_F_CSUM);
     assert_int_equal(k.in_force, TUN_F_CSUM);
     assert_int_equal(caps, DEV_OFF_CSUM);
 }
@@ -70,9 +70,25 @@ static void test_refused_falls_back_to_plain(void **state)
     (void)state;
     struct fake_kernel k = {.known = 0}; /* TUNSETOFFLOAD fails for every set */
     uint32_t caps = 0xffffffffu;
-    assert_int_equal(tap_offload_negotiate(fake_set, &k, &caps), 0);
+    assert_int_equal(tap_offload_negotiate(fake_set, &k, true, &caps), 0);
     assert_int_equal(caps, 0);
     assert_int_equal(k.calls, 4); /* USO probe, then the three rungs */
+}
+
+/* cfg.dev_offload_tso false (--offload csum): checksum offload only,
+ * asked for once, even from a kernel that would segment. */
+static void test_checksum_only_asked_for(void **state)
+{
+    (void)state;
+    struct fake_kernel k = {.known = TSO | TUN_F_TSO_ECN | TUN_F_UFO | USO};
+    uint32_t caps;
+    assert_int_equal(tap_offload_negotiate(fake_set, &k, false, &caps), TUN_F_CSUM);
+    assert_int_equal(k.in_force, TUN_F_CSUM);
+    assert_int_equal(k.calls, 1);
+    assert_int_equal(caps, DEV_OFF_CSUM);
+    k = (struct fake_kernel){.known = 0};
+    assert_int_equal(tap_offload_negotiate(fake_set, &k, false, &caps), 0);
+    assert_int_equal(caps, 0);
 }
 
 int main(void)
@@ -82,6 +98,7 @@ int main(void)
         cmocka_unit_test(test_kernel_without_uso),
         cmocka_unit_test(test_kernel_with_checksum_only),
         cmocka_unit_test(test_refused_falls_back_to_plain),
+        cmocka_unit_test(test_checksum_only_asked_for),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -33,7 +33,7 @@ static void test_new_data_and_retransmission(void **state)
     assert_int_equal(sendmap_pipe(&m), 25);
     /* a retransmission of 105..115 splits two records and marks the
      * middle pieces; its number in send order is the newest */
-    m.s[0].flags = RS_LOST;
+    sendmap_set_flags(&m, &m.s[0], RS_LOST);
     sendmap_sent(&m, 105, 10, T0 + 3);
     assert_int_equal(m.n, 5);
     expect_seg(&m, 0, 100, 105, T0, RS_LOST);
@@ -76,7 +76,7 @@ static void test_sequence_wrap(void **state)
     sendmap_sent(&m, 0, 0x100, T0 + 1);
     assert_true(sendmap_split(&m, 0xffffff80u));
     assert_int_equal(m.n, 3);
-    m.s[1].flags = RS_SACKED;
+    sendmap_set_flags(&m, &m.s[1], RS_SACKED);
     assert_int_equal(sendmap_pipe(&m), 0x180);
     sendmap_ack(&m, 0x80);
     assert_int_equal(m.n, 1);
@@ -98,8 +98,10 @@ static void test_bounded(void **state)
     assert_int_equal(m.full, 1);
     /* new data joins the last record, which counts as sent now and is no
      * longer SACKed: later loss detection, never a wrong one */
-    m.s[SENDMAP_MIN - 1].flags = RS_SACKED;
+    sendmap_set_flags(&m, &m.s[SENDMAP_MIN - 1], RS_SACKED);
+    assert_int_equal(sendmap_pipe(&m), (SENDMAP_MIN - 1) * 10);
     sendmap_sent(&m, SENDMAP_MIN * 10, 10, T0 + 5000);
+    assert_int_equal(sendmap_pipe(&m), (SENDMAP_MIN + 1) * 10);
     assert_int_equal(m.n, SENDMAP_MIN);
     expect_seg(&m, SENDMAP_MIN - 1, (SENDMAP_MIN - 1) * 10, (SENDMAP_MIN + 1) * 10, T0 + 5000, 0);
     assert_int_equal(m.cap, SENDMAP_MIN);
@@ -154,9 +156,52 @@ static void test_index_matches_a_scan(void **state)
     sendmap_free(&m);
 }
 
+/* pipe and the SACKed / marked counts are kept as records change
+ * (output asks for pipe per segment, TLP for the SACKed count per ACK):
+ * SACKs and loss marks take bytes out, a retransmission puts a lost
+ * record back, ACKs (whole and partial) remove what they cover, and
+ * clearing a flag everywhere (an RTO's reneging, an undo) puts them back. */
+static void test_pipe_kept_through_changes(void **state)
+{
+    (void)state;
+    struct sendmap m = {0};
+    for (uint32_t k = 0; k < 6; k++)
+        sendmap_sent(&m, 1000 + k * 100, 100, T0 + k);
+    assert_int_equal(sendmap_pipe(&m), 600);
+    assert_true(sendmap_split(&m, 1250));
+    assert_int_equal(sendmap_pipe(&m), 600);
+    sendmap_set_flags(&m, &m.s[3], RS_SACKED); /* [1250, 1300) */
+    sendmap_set_flags(&m, &m.s[0], RS_LOST);
+    sendmap_set_flags(&m, &m.s[1], RS_LOST);
+    assert_int_equal(sendmap_pipe(&m), 350);
+    assert_int_equal(sendmap_count(&m, RS_SACKED), 1);
+    assert_int_equal(sendmap_count(&m, RS_SACKED | RS_LOST), 3);
+    sendmap_set_flags(&m, &m.s[1], RS_LOST | RS_SACKED); /* counted out once */
+    assert_int_equal(sendmap_pipe(&m), 350);
+    assert_int_equal(sendmap_count(&m, RS_SACKED), 2);
+    assert_int_equal(sendmap_count(&m, RS_SACKED | RS_LOST), 3);
+    assert_true(sendmap_split(&m, 1150)); /* a split marked record counts twice */
+    assert_int_equal(sendmap_count(&m, RS_SACKED), 3);
+    assert_int_equal(sendmap_count(&m, RS_SACKED | RS_LOST), 4);
+    assert_int_equal(sendmap_pipe(&m), 350);
+    sendmap_sent(&m, 1000, 100, T0 + 10); /* record 0 resent: in flight again */
+    assert_int_equal(sendmap_pipe(&m), 450);
+    sendmap_ack(&m, 1050); /* half of it */
+    assert_int_equal(sendmap_pipe(&m), 400);
+    sendmap_clear_flag(&m, RS_SACKED); /* [1100, 1200) stays lost */
+    assert_int_equal(sendmap_pipe(&m), 450);
+    sendmap_clear_flag(&m, RS_LOST);
+    assert_int_equal(sendmap_pipe(&m), 550);
+    sendmap_ack(&m, 1600);
+    assert_int_equal(m.n, 0);
+    assert_int_equal(sendmap_pipe(&m), 0);
+    sendmap_free(&m);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_pipe_kept_through_changes),
         cmocka_unit_test(test_new_data_and_retransmission),
         cmocka_unit_test(test_ack_trims),
         cmocka_unit_test(test_sequence_wrap),

@@ -12,7 +12,7 @@
  * avoidance, which leave less than a segment of cwnd unused. */
 #define CC_LIMITED_SLACK_SEGS 3
 
-static const struct cc_ops *const all_cc[] = {&cc_newreno, &cc_cubic, &cc_bbr};
+static const struct cc_ops *const all_cc[] = {&cc_newreno, &cc_cubic, &cc_bbr, &cc_bbr1};
 
 const struct cc_ops *cc_find(const char *name)
 {

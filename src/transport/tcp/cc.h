@@ -117,8 +117,12 @@ struct cc_state {
                                 (tcp_pacing.c); 0: unpaced */
     ust_time_t min_rtt;      /* windowed minimum RTT (tcp_minrtt.c, 0 before
                                 the first sample) */
-    unsigned bbr_loss_thresh; /* cfg.tcp_bbr_loss_thresh, per mille */
+    unsigned bbr_loss_thresh; /* cfg.tcp_bbr_loss_thresh, per mille;
+                                 CC_BBR_LOSS_AGNOSTIC for "bbr1" */
 };
+
+/* BBRLossThresh of 100 % (per mille): loss never bounds BBR's model. */
+#define CC_BBR_LOSS_AGNOSTIC 1000u
 
 struct cc_ops {
     const char *name;
@@ -141,6 +145,10 @@ struct cc_ops {
      * still calls enter_recovery, but neither clamps cwnd to ssthresh nor
      * runs PRR (RFC 6937) nor sets cwnd at the end of recovery. */
     bool owns_cwnd;
+    /* BBR only: loss never bounds the model, whatever
+     * cfg.tcp_bbr_loss_thresh says ("bbr1": the BBRv1 behaviour of Linux
+     * 6.1's bbr, for like-for-like comparisons against it). */
+    bool loss_agnostic;
     /* Optional: every acceptable ACK's rate sample, after loss detection
      * (draft-ietf-ccwg-bbr 4.2 "BBRUpdateOnACK"). Algorithms with it need
      * the send map (SACK and RACK); without, the connection falls back. */
@@ -158,8 +166,9 @@ struct cc_ops {
 extern const struct cc_ops cc_newreno;
 extern const struct cc_ops cc_cubic;
 extern const struct cc_ops cc_bbr;
+extern const struct cc_ops cc_bbr1;
 
-/* The algorithm called `name` ("newreno", "cubic", "bbr"), or NULL. */
+/* The algorithm called `name` ("newreno", "cubic", "bbr", "bbr1"), or NULL. */
 const struct cc_ops *cc_find(const char *name);
 
 /* ---- shared by the algorithms (cc.c) ----------------------------------- */

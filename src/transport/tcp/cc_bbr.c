@@ -42,7 +42,7 @@
 #define UP_CWND_GAIN 2.25f
 #define PROBE_RTT_CWND_GAIN 0.5f
 #define PACING_MARGIN 0.99          /* pace 1 % below the estimate */
-#define LOSS_THRESH_SCALE 1000.0   /* BBRLossThresh is cfg.tcp_bbr_loss_thresh
+#define LOSS_THRESH_SCALE ((double)CC_BBR_LOSS_AGNOSTIC) /* BBRLossThresh is cfg.tcp_bbr_loss_thresh
                                        per mille (20: the draft's 2 %) */
 #define BETA 0.7                    /* BBRBeta */
 #define HEADROOM 0.15               /* BBRHeadroom */
@@ -807,6 +807,26 @@ const struct cc_ops cc_bbr = {
     .exit_recovery = bbr_exit_recovery,
     .on_rto = bbr_on_rto,
     .owns_cwnd = true,
+    .cong_control = bbr_cong_control,
+    .state_name = bbr_state_name,
+};
+
+/* "bbr1": the same machine with BBRLossThresh at 100 % (bbr_loss_thresh
+ * set by cc_sync from loss_agnostic): neither inflight_hi nor bw_lo /
+ * inflight_lo react to loss, so random loss leaves the rate alone as in
+ * BBRv1 (Linux 6.1's bbr), the controller ustack's "bbr" is compared
+ * with like for like. The state machine stays the draft's. */
+const struct cc_ops cc_bbr1 = {
+    .name = "bbr1",
+    .init = bbr_init,
+    .on_ack = bbr_on_ack,
+    .enter_recovery = bbr_enter_recovery,
+    .on_dupack = bbr_nothing,
+    .on_partial_ack = bbr_partial_ack,
+    .exit_recovery = bbr_exit_recovery,
+    .on_rto = bbr_on_rto,
+    .owns_cwnd = true,
+    .loss_agnostic = true,
     .cong_control = bbr_cong_control,
     .state_name = bbr_state_name,
 };

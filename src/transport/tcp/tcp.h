@@ -674,6 +674,9 @@ bool sendmap_split(struct sendmap *m, uint32_t seq);
 unsigned sendmap_index(const struct sendmap *m, uint32_t seq);
 /* Bytes neither SACKed nor marked lost: RFC 6675 pipe with RACK's marks. */
 uint32_t sendmap_pipe(const struct sendmap *m);
+/* Sets a record's RS_* flags (every change of RS_SACKED or RS_LOST goes
+ * through here: it keeps m->pipe). */
+void sendmap_set_flags(struct sendmap *m, struct rack_seg *g, uint8_t flags);
 /* Records with any of `flag` set. */
 unsigned sendmap_count(const struct sendmap *m, uint8_t flag);
 /* The lowest record marked lost and not SACKed, or NULL. */
@@ -928,7 +931,8 @@ static inline void cc_sync(struct tcb *t, ust_time_t now)
     t->cc.rtt_samples = t->rtt.samples;
     t->cc.abc_segs = cfg->tcp_abc_limit;
     t->cc.hystart_on = cfg->tcp_hystart;
-    t->cc.bbr_loss_thresh = cfg->tcp_bbr_loss_thresh;
+    t->cc.bbr_loss_thresh = t->cc_ops && t->cc_ops->loss_agnostic ? CC_BBR_LOSS_AGNOSTIC
+                                                                  : cfg->tcp_bbr_loss_thresh;
 }
 
 static inline bool tcp_state_synchronized(enum ust_tcp_state s)

@@ -106,7 +106,7 @@ static bool mark_sacked(struct tcb *t, const struct tcp_opts *o, uint32_t ack, b
         for (unsigned k = sendmap_index(m, l); k < m->n && seq_le(m->s[k].end, r); k++) {
             struct rack_seg *g = &m->s[k];
             if (seq_ge(g->start, l) && !(g->flags & RS_SACKED)) {
-                g->flags = (uint8_t)((g->flags & ~RS_LOST) | RS_SACKED | RS_NEWLY);
+                sendmap_set_flags(m, g, (uint8_t)((g->flags & ~RS_LOST) | RS_SACKED | RS_NEWLY));
                 *newly += g->end - g->start;
                 any = true;
             }
@@ -305,7 +305,7 @@ static ust_time_t detect_loss(struct tcb *t, struct lost *lo)
                 timeout = due - now;
             continue;
         }
-        g->flags |= RS_LOST;
+        sendmap_set_flags(m, g, g->flags | RS_LOST);
         if (lo->n++ == 0)
             lo->first = g->start;
         stack_stats(t->st)->tcp.RackLost++;
@@ -398,7 +398,7 @@ static void dupthresh_fallback(struct tcb *t, bool dupack)
     if (!dupack || t->rec.dupacks < DUP_THRESH || t->rec.fast_recovery || t->rec.rto_recovery ||
         m->n == 0 || sendmap_count(m, RS_SACKED | RS_LOST))
         return;
-    m->s[0].flags |= RS_LOST;
+    sendmap_set_flags(m, &m->s[0], m->s[0].flags | RS_LOST);
     struct lost lo = {.n = 1, .first = m->s[0].start};
     on_losses(t, &lo);
 }
@@ -457,7 +457,7 @@ void tcp_rack_rto(struct tcb *t)
         if (g->flags & RS_SACKED)
             continue;
         if (g->start == t->snd.una || g->xmit_ts + r->rtt + wnd <= now)
-            g->flags |= RS_LOST;
+            sendmap_set_flags(m, g, g->flags | RS_LOST);
     }
     retransmit_first_lost(t);
 }

@@ -43,6 +43,11 @@ struct sendmap {
     unsigned limit;       /* records at most (0: SENDMAP_MIN) */
     uint32_t next_no;     /* xmit_no of the next transmission */
     uint32_t full;        /* times a record could not be added (SendmapFull) */
+    uint32_t pipe;        /* bytes of the records neither SACKED nor LOST (RFC
+                             6675 pipe), kept as flags and records change, so
+                             that output asks for it per segment at no cost */
+    unsigned n_sacked;    /* records with RS_SACKED ... */
+    unsigned n_marked;    /* ... and with RS_SACKED or RS_LOST (sendmap_count) */
 };
 
 struct tcp_rack {

@@ -24,7 +24,9 @@ static void count_losses(struct tcb *t, uint32_t seq, uint32_t end)
 {
     struct sendmap *m = &t->rack.map;
     uint32_t n = 0;
-    for (unsigned i = 0; i < m->n; i++) {
+    /* from the record holding seq (a search: a retransmission asks for
+     * its own records, not for a scan of the map from SND.UNA) */
+    for (unsigned i = sendmap_index(m, seq); i < m->n; i++) {
         struct rack_seg *g = &m->s[i];
         if (!seq_lt(g->start, end))
             break;

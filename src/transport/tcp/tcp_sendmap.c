@@ -10,6 +10,7 @@
  * data joins the last record (its time moves forward, so RACK calls it
  * lost later, never sooner) and a split that does not fit is skipped (the
  * record is treated as a whole); m->full counts both. */
+#include <assert.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -17,6 +18,36 @@
 #include "wire/seq.h"
 
 #define SENDMAP_INITIAL 16
+
+/* A record counts in pipe (RFC 6675 2: in flight) unless SACKed or lost. */
+static uint32_t pipe_part(const struct rack_seg *g)
+{
+    return (g->flags & (RS_SACKED | RS_LOST)) ? 0 : g->end - g->start;
+}
+
+/* What record g adds to the kept sums (sign 1) or takes from them (-1). */
+static void account(struct sendmap *m, const struct rack_seg *g, int sign)
+{
+    uint32_t bytes = pipe_part(g);
+    unsigned sacked = (g->flags & RS_SACKED) ? 1 : 0;
+    unsigned marked = (g->flags & (RS_SACKED | RS_LOST)) ? 1 : 0;
+    if (sign > 0) {
+        m->pipe += bytes;
+        m->n_sacked += sacked;
+        m->n_marked += marked;
+    } else {
+        m->pipe -= bytes;
+        m->n_sacked -= sacked;
+        m->n_marked -= marked;
+    }
+}
+
+void sendmap_set_flags(struct sendmap *m, struct rack_seg *g, uint8_t flags)
+{
+    account(m, g, -1);
+    g->flags = flags;
+    account(m, g, 1);
+}
 
 void sendmap_free(struct sendmap *m)
 {
@@ -76,10 +107,13 @@ bool sendmap_split(struct sendmap *m, uint32_t seq)
         return true; /* beyond the map, or a boundary already (or before it) */
     if (!sendmap_room(m))
         return false;
+    account(m, &m->s[i], -1);
     memmove(&m->s[i + 1], &m->s[i], (m->n - i) * sizeof(*m->s));
     m->n++;
     m->s[i].end = seq;
     m->s[i + 1].start = seq;
+    account(m, &m->s[i], 1);
+    account(m, &m->s[i + 1], 1);
     return true;
 }
 
@@ -93,13 +127,16 @@ static void sendmap_append(struct sendmap *m, uint32_t seq, uint32_t end, ust_ti
         /* full: the last record grows and counts as sent now; what was
          * known about it is given up (it is in flight again) */
         struct rack_seg *r = &m->s[m->n - 1];
+        account(m, r, -1);
         r->end = end;
         r->xmit_ts = now;
         r->xmit_no = no;
         r->flags &= (uint8_t)~(RS_SACKED | RS_LOST);
+        account(m, r, 1);
         return;
     }
     m->s[m->n++] = (struct rack_seg){.start = seq, .end = end, .xmit_ts = now, .xmit_no = no};
+    account(m, &m->s[m->n - 1], 1);
 }
 
 void sendmap_sent(struct sendmap *m, uint32_t seq, uint32_t len, ust_time_t now)
@@ -118,7 +155,7 @@ void sendmap_sent(struct sendmap *m, uint32_t seq, uint32_t len, ust_time_t now)
                 break;
             r->xmit_ts = now;
             r->xmit_no = no;
-            r->flags = (uint8_t)((r->flags & ~RS_LOST) | RS_RETRANS);
+            sendmap_set_flags(m, r, (uint8_t)((r->flags & ~RS_LOST) | RS_RETRANS));
         }
     }
     if (!m->n || seq_gt(end, top))
@@ -129,31 +166,49 @@ void sendmap_ack(struct sendmap *m, uint32_t ack)
 {
     unsigned drop = 0;
     while (drop < m->n && seq_le(m->s[drop].end, ack))
-        drop++;
+        account(m, &m->s[drop++], -1);
     if (drop) {
         memmove(m->s, m->s + drop, (m->n - drop) * sizeof(*m->s));
         m->n -= drop;
     }
-    if (m->n && seq_lt(m->s[0].start, ack))
-        m->s[0].start = ack; /* a partly acknowledged segment */
+    if (m->n && seq_lt(m->s[0].start, ack)) { /* a partly acknowledged segment */
+        account(m, &m->s[0], -1);
+        m->s[0].start = ack;
+        account(m, &m->s[0], 1);
+    }
 }
 
 uint32_t sendmap_pipe(const struct sendmap *m)
 {
+#ifndef NDEBUG /* the test builds check the kept sum against a count */
     uint32_t n = 0;
     for (unsigned i = 0; i < m->n; i++)
-        if (!(m->s[i].flags & (RS_SACKED | RS_LOST)))
-            n += m->s[i].end - m->s[i].start;
-    return n;
+        n += pipe_part(&m->s[i]);
+    assert(n == m->pipe);
+#endif
+    return m->pipe;
 }
 
-unsigned sendmap_count(const struct sendmap *m, uint8_t flag)
+/* The records with any of flag's bits: kept for the two questions asked
+ * per ACK (anything SACKed? anything SACKed or lost?), else counted. */
+static unsigned count_scan(const struct sendmap *m, uint8_t flag)
 {
     unsigned n = 0;
     for (unsigned i = 0; i < m->n; i++)
         if (m->s[i].flags & flag)
             n++;
     return n;
+}
+
+unsigned sendmap_count(const struct sendmap *m, uint8_t flag)
+{
+    unsigned kept = flag == RS_SACKED ? m->n_sacked
+                    : flag == (RS_SACKED | RS_LOST) ? m->n_marked
+                                                     : UINT32_MAX;
+    if (kept == UINT32_MAX)
+        return count_scan(m, flag);
+    assert(kept == count_scan(m, flag)); /* the test builds check the kept count */
+    return kept;
 }
 
 struct rack_seg *sendmap_first_lost(struct sendmap *m)
@@ -167,5 +222,5 @@ struct rack_seg *sendmap_first_lost(struct sendmap *m)
 void sendmap_clear_flag(struct sendmap *m, uint8_t flag)
 {
     for (unsigned i = 0; i < m->n; i++)
-        m->s[i].flags &= (uint8_t)~flag;
+        sendmap_set_flags(m, &m->s[i], (uint8_t)(m->s[i].flags & ~flag));
 }
