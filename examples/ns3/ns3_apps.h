@@ -10,10 +10,16 @@
 #include <cstdint>
 #include <cstdio>
 #include <cstring>
+#include <algorithm>
 #include <vector>
 
 #include <arpa/inet.h>
 #include <netinet/in.h>
+
+#include <ns3/inet-socket-address.h>
+#include <ns3/simulator.h>
+#include <ns3/socket.h>
+#include <ns3/tcp-socket-factory.h>
 
 #include "ustack-node.h"
 
@@ -70,6 +76,12 @@ class BulkSender {
                 return;
             }
             sent_ += (uint64_t)w;
+            if (!snd_mss_) {
+                struct ust_tcp_info info;
+                socklen_t len = sizeof(info);
+                if (ust_getsockopt(st, fd_, IPPROTO_TCP, UST_TCP_INFO, &info, &len) == 0)
+                    snd_mss_ = info.snd_mss;
+            }
         }
         ust_close(st, fd_);
         closed_ = true;
@@ -77,9 +89,12 @@ class BulkSender {
 
     uint64_t Sent() const { return sent_; }
     bool Failed() const { return failed_; }
+    /* The send MSS the connection settled on (0 before any data went). */
+    uint32_t SndMss() const { return snd_mss_; }
 
   private:
     UstackNode *node_;
+    uint32_t snd_mss_ = 0;
     ns3::Ipv4Address dst_;
     uint16_t port_;
     uint64_t total_, sent_ = 0;
@@ -156,6 +171,137 @@ class BulkSink {
     UstackNode *node_;
     uint16_t port_;
     int listen_fd_ = -1;
+    std::vector<Conn> conns_;
+};
+
+/* ns-3's own TCP: a sender of `total` pattern bytes to dst:port. */
+class NsSender {
+  public:
+    NsSender(ns3::Ptr<ns3::Node> node, ns3::Ipv4Address dst, uint16_t port, uint64_t total)
+        : node_(node), dst_(dst), port_(port), total_(total) {}
+
+    void Open()
+    {
+        sock_ = ns3::Socket::CreateSocket(node_, ns3::TcpSocketFactory::GetTypeId());
+        sock_->Bind();
+        sock_->SetConnectCallback(ns3::MakeCallback(&NsSender::Connected, this),
+                                  ns3::MakeCallback(&NsSender::ConnectFailed, this));
+        sock_->SetSendCallback(ns3::MakeCallback(&NsSender::Space, this));
+        sock_->Connect(ns3::InetSocketAddress(dst_, port_));
+    }
+    uint64_t Sent() const { return sent_; }
+    bool Failed() const { return failed_; }
+
+  private:
+    void Connected(ns3::Ptr<ns3::Socket>) { SendMore(); }
+    void ConnectFailed(ns3::Ptr<ns3::Socket>) { failed_ = true; }
+    void Space(ns3::Ptr<ns3::Socket>, uint32_t) { SendMore(); }
+    void SendMore()
+    {
+        uint8_t chunk[16384];
+        while (sent_ < total_ && sock_->GetTxAvailable() > 0) {
+            uint32_t n = (uint32_t)std::min<uint64_t>(
+                {sizeof(chunk), total_ - sent_, (uint64_t)sock_->GetTxAvailable()});
+            for (uint32_t i = 0; i < n; i++)
+                chunk[i] = PatternByte(sent_ + i);
+            int w = sock_->Send(chunk, n, 0);
+            if (w <= 0)
+                return;
+            sent_ += (uint64_t)w;
+        }
+        if (sent_ == total_ && !closed_) {
+            sock_->Close();
+            closed_ = true;
+        }
+    }
+
+    ns3::Ptr<ns3::Node> node_;
+    ns3::Ipv4Address dst_;
+    uint16_t port_;
+    uint64_t total_, sent_ = 0;
+    ns3::Ptr<ns3::Socket> sock_;
+    bool closed_ = false, failed_ = false;
+};
+
+/* ns-3's own TCP: a listener that checks every byte of every connection. */
+class NsSink {
+  public:
+    struct Conn {
+        uint64_t bytes = 0;
+        bool eof = false, corrupt = false, closed = false;
+        int64_t first_ns = -1, last_ns = -1;
+    };
+    NsSink(ns3::Ptr<ns3::Node> node, uint16_t port) : node_(node), port_(port) {}
+
+    void Open()
+    {
+        sock_ = ns3::Socket::CreateSocket(node_, ns3::TcpSocketFactory::GetTypeId());
+        sock_->Bind(ns3::InetSocketAddress(ns3::Ipv4Address::GetAny(), port_));
+        sock_->Listen();
+        sock_->SetAcceptCallback(ns3::MakeNullCallback<bool, ns3::Ptr<ns3::Socket>, const ns3::Address &>(),
+                                 ns3::MakeCallback(&NsSink::Accepted, this));
+    }
+    const std::vector<Conn> &Conns() const { return conns_; }
+
+  private:
+    void Accepted(ns3::Ptr<ns3::Socket> s, const ns3::Address &)
+    {
+        conns_.push_back(Conn());
+        socks_.push_back(s);
+        s->SetRecvCallback(ns3::MakeCallback(&NsSink::Readable, this));
+        s->SetCloseCallbacks(ns3::MakeCallback(&NsSink::Closed, this),
+                             ns3::MakeCallback(&NsSink::Closed, this));
+    }
+    Conn *Find(ns3::Ptr<ns3::Socket> s)
+    {
+        for (size_t i = 0; i < socks_.size(); i++)
+            if (socks_[i] == s)
+                return &conns_[i];
+        return nullptr;
+    }
+    void Readable(ns3::Ptr<ns3::Socket> s)
+    {
+        Conn *c = Find(s);
+        ns3::Ptr<ns3::Packet> p;
+        std::vector<uint8_t> buf;
+        while (c && (p = s->Recv())) {
+            if (p->GetSize() == 0) { /* ns-3's end of stream in CLOSE_WAIT */
+                c->eof = true;
+                if (!c->closed) {
+                    c->closed = true;
+                    s->Close();
+                }
+                break;
+            }
+            buf.resize(p->GetSize());
+            p->CopyData(buf.data(), p->GetSize());
+            int64_t now = ns3::Simulator::Now().GetNanoSeconds();
+            if (c->first_ns < 0)
+                c->first_ns = now;
+            c->last_ns = now;
+            for (size_t i = 0; i < buf.size(); i++)
+                if (buf[i] != PatternByte(c->bytes + i))
+                    c->corrupt = true;
+            c->bytes += buf.size();
+        }
+    }
+    void Closed(ns3::Ptr<ns3::Socket> s)
+    {
+        Conn *c = Find(s);
+        if (!c || c->closed)
+            return;
+        Readable(s);
+        c->eof = true;
+        if (!c->closed) {
+            c->closed = true;
+            s->Close();
+        }
+    }
+
+    ns3::Ptr<ns3::Node> node_;
+    uint16_t port_;
+    ns3::Ptr<ns3::Socket> sock_;
+    std::vector<ns3::Ptr<ns3::Socket>> socks_;
     std::vector<Conn> conns_;
 };
 
