@@ -40,6 +40,7 @@ bench: build
 	@bash bench/queues.sh $(BUILD)
 	@bash bench/programs.sh $(BUILD)
 	@bash bench/speed.sh $(BUILD)
+	@bash bench/ns3.sh $(BUILD)
 
 fuzz: deps
 	@bash scripts/fuzz.sh $(FUZZ_BUILD)

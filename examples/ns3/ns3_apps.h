@@ -62,12 +62,17 @@ class BulkSender {
         if (fd_ < 0 || closed_ || failed_)
             return;
         struct ust_stack *st = node_->Stack();
-        uint8_t chunk[16384];
         while (sent_ < total_) {
-            size_t n = (size_t)std::min<uint64_t>(sizeof(chunk), total_ - sent_);
-            for (size_t i = 0; i < n; i++)
-                chunk[i] = PatternByte(sent_ + i);
-            ssize_t w = ust_send(st, fd_, chunk, n, 0);
+            /* The pattern is made once per chunk, not once per attempt: most
+             * steps find the send buffer full. */
+            if (sent_ >= chunk_at_ + chunk_len_) {
+                chunk_at_ = sent_;
+                chunk_len_ = (size_t)std::min<uint64_t>(sizeof(chunk_), total_ - sent_);
+                for (size_t i = 0; i < chunk_len_; i++)
+                    chunk_[i] = PatternByte(chunk_at_ + i);
+            }
+            size_t off = (size_t)(sent_ - chunk_at_);
+            ssize_t w = ust_send(st, fd_, chunk_ + off, chunk_len_ - off, 0);
             if (w < 0) {
                 if (errno != EAGAIN && errno != ENOTCONN && errno != EINPROGRESS) {
                     fprintf(stderr, "sender: send: %s\n", strerror(errno));
@@ -98,6 +103,9 @@ class BulkSender {
     ns3::Ipv4Address dst_;
     uint16_t port_;
     uint64_t total_, sent_ = 0;
+    uint8_t chunk_[16384];
+    uint64_t chunk_at_ = 0;
+    size_t chunk_len_ = 0;
     int fd_ = -1;
     bool closed_ = false, failed_ = false;
 };

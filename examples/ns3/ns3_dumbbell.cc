@@ -6,14 +6,15 @@
  *   ns3_dumbbell [--flows=N] [--stack=ustack|ns3] [--time=10] [--seed=S]
  *                [--access-rate=100Mbps] [--bottleneck-rate=50Mbps]
  *                [--delay=5ms] [--queue=fifo|codel|fq-codel] [--queue-size=100]
- *                [--loss=P] [--mtu=1500] [--bench] [--quiet]
+ *                [--loss=P] [--mtu=1500] [--buffer=BYTES] [--bench] [--quiet]
  *
  * Sender i (10.1.x.1) sends pattern bytes to receiver i (10.2.x.1) for
  * --time simulated seconds; the receivers check every byte. Prints the
  * goodput of every flow, Jain's fairness index over them and one digest per
  * ustack host. --stack=ns3 puts ns-3's own TCP on the hosts instead (the
- * same topology, for comparison). --bench adds wall-clock time, ns-3 events
- * and the resident memory per host.
+ * same topology, for comparison). --buffer caps every TCP send and receive
+ * buffer (both stacks; 0: their defaults). --bench adds wall-clock and CPU
+ * time, ns-3 events and the resident memory per host.
  *
  * MPI (built by scripts/ns3-mpi.sh): under mpirun the left side (senders
  * and their router) runs on rank 0 and the right side on rank 1, so every
@@ -24,6 +25,8 @@
 #include <chrono>
 #include <cinttypes>
 #include <fstream>
+
+#include <sys/resource.h>
 
 #include <ns3/core-module.h>
 #include <ns3/internet-module.h>
@@ -43,7 +46,7 @@ struct Opts {
     uint32_t flows = 4;
     std::string stack = "ustack", access_rate = "100Mbps", bottleneck_rate = "50Mbps";
     std::string delay = "5ms", queue = "fifo";
-    uint32_t queue_size = 100, mtu = 1500;
+    uint32_t queue_size = 100, mtu = 1500, buffer = 0;
     double time = 10, loss = 0;
     uint64_t seed = 1;
     bool bench = false, quiet = false;
@@ -74,6 +77,13 @@ static long RssKiB()
         if (line.rfind("VmRSS:", 0) == 0)
             return std::stol(line.substr(6));
     return 0;
+}
+
+static double CpuSeconds()
+{
+    struct rusage ru;
+    getrusage(RUSAGE_SELF, &ru);
+    return ru.ru_utime.tv_sec + ru.ru_stime.tv_sec + (ru.ru_utime.tv_usec + ru.ru_stime.tv_usec) / 1e6;
 }
 
 /* ns-3's IPv4 on a router or ns-3 host: one interface with addr/30. */
@@ -119,8 +129,12 @@ static const uint16_t kPort = 5001;
 static void StartUstackFlow(const Opts &o, Flow &f, uint32_t i)
 {
     uint64_t base = o.seed << 24;
+    struct ust_config cfg;
+    ust_config_default(&cfg);
+    if (o.buffer) /* at or below the initial size: no growth (config.h) */
+        cfg.tcp_rmem_max = cfg.tcp_wmem_max = o.buffer;
     if (Mine(f.rnode)) {
-        f.ur = Create<UstackNode>(f.rnode, nullptr, base + 2 * i + 1);
+        f.ur = Create<UstackNode>(f.rnode, &cfg, base + 2 * i + 1);
         f.ur->AddRoute(Ipv4Address::GetZero(), 0, f.ur->AddDevice(f.rdev, f.raddr, 30));
         f.usink.reset(new BulkSink(PeekPointer(f.ur), kPort));
         BulkSink *sink = f.usink.get();
@@ -128,7 +142,7 @@ static void StartUstackFlow(const Opts &o, Flow &f, uint32_t i)
         f.ur->Start(Seconds(0), [sink]() { sink->Open(); });
     }
     if (Mine(f.snode)) {
-        f.us = Create<UstackNode>(f.snode, nullptr, base + 2 * i);
+        f.us = Create<UstackNode>(f.snode, &cfg, base + 2 * i);
         f.us->AddRoute(Ipv4Address::GetZero(), 0, f.us->AddDevice(f.sdev, f.saddr, 30));
         f.usend.reset(new BulkSender(PeekPointer(f.us), f.raddr, kPort, UINT64_MAX));
         BulkSender *snd = f.usend.get();
@@ -172,6 +186,7 @@ static bool ParseOpts(int argc, char **argv, Opts &o)
     cmd.AddValue("queue-size", "bottleneck queue limit in packets", o.queue_size);
     cmd.AddValue("loss", "frame loss probability on the bottleneck", o.loss);
     cmd.AddValue("mtu", "MTU of every link", o.mtu);
+    cmd.AddValue("buffer", "TCP send/receive buffer cap in bytes (0: defaults)", o.buffer);
     cmd.AddValue("bench", "print wall time, events and memory per host", o.bench);
     cmd.AddValue("quiet", "no per-flow lines", o.quiet);
     cmd.Parse(argc, argv);
@@ -184,8 +199,8 @@ static bool ParseOpts(int argc, char **argv, Opts &o)
         bad = "--flows must be 1..16000";
     else if (o.mtu < 576 || o.mtu > 9000)
         bad = "--mtu must be 576..9000";
-    else if (!(o.time > 0) || o.loss < 0 || o.loss >= 1)
-        bad = "--time must be positive and --loss in [0, 1)";
+    else if (!(o.time > 0.02) || o.loss < 0 || o.loss >= 1)
+        bad = "--time must be above 0.02 (flows start within 11 ms) and --loss in [0, 1)";
     if (bad)
         fprintf(stderr, "ns3_dumbbell: %s\n", bad);
     return !bad;
@@ -242,7 +257,7 @@ static std::vector<Flow> BuildHosts(const Opts &o, Ptr<Node> rl, Ptr<Node> rr, u
         f.rdev = p2p.Install(f.rnode, rr).Get(0);
         f.saddr = Subnet(10, 1, i, 1), f.sgw = Subnet(10, 1, i, 2);
         f.raddr = Subnet(10, 2, i, 1), f.rgw = Subnet(10, 2, i, 2);
-        f.start = 0.001 * (1 + i % 100); /* staggered, so flows do not start in lockstep */
+        f.start = 0.001 + 0.0001 * (i % 100); /* staggered: flows do not start in lockstep */
     }
     return flows;
 }
@@ -308,6 +323,10 @@ int main(int argc, char **argv)
     /* ns-3's TCP defaults to 536-byte segments; give it ustack's (MTU less
      * IPv4, TCP and timestamps) so the comparison is fair. */
     Config::SetDefault("ns3::TcpSocket::SegmentSize", UintegerValue(o.mtu - 52));
+    if (o.buffer) {
+        Config::SetDefault("ns3::TcpSocket::SndBufSize", UintegerValue(o.buffer));
+        Config::SetDefault("ns3::TcpSocket::RcvBufSize", UintegerValue(o.buffer));
+    }
     uint32_t right = nranks > 1 ? 1 : 0;
     long rss0 = RssKiB();
 
@@ -322,8 +341,10 @@ int main(int argc, char **argv)
     }
     Simulator::Stop(Seconds(o.time));
     auto t0 = std::chrono::steady_clock::now();
+    double cpu0 = CpuSeconds();
     Simulator::Run();
     double wall = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+    double cpu = CpuSeconds() - cpu0;
     uint64_t events = Simulator::GetEventCount();
     long rss1 = RssKiB();
 
@@ -332,9 +353,11 @@ int main(int argc, char **argv)
     PrintDigests(o, flows);
     if (o.bench)
         printf("bench rank %u stack %s hosts %u simulated %.3f s: %.3f Gbit in %.2f s wall = %.3f "
-               "Gbit/s per wall-second, %" PRIu64 " events = %.0f events/s, RSS %.1f KiB per host\n",
+               "Gbit/s per wall-second, %" PRIu64 " events = %.0f events/s, RSS %.1f KiB per host, "
+               "cpu %.2f s = %.3f Gbit/s per cpu-second\n",
                Rank(), o.stack.c_str(), 2 * o.flows, o.time, bits / 1e9, wall, bits / 1e9 / wall,
-               events, events / wall, (double)(rss1 - rss0) / (2.0 * o.flows / nranks));
+               events, events / wall, (double)(rss1 - rss0) / (2.0 * o.flows / nranks), cpu,
+               bits / 1e9 / cpu);
     flows.clear();
     Simulator::Destroy();
 #ifdef USTACK_NS3_MPI
