@@ -13,7 +13,7 @@
 #
 # usage: bench/ns3.sh BUILD_DIR     (make bench runs it on build/)
 # env:   BENCH_NS3_HOSTS (default "2 100 1000"), BENCH_NS3_TIME_<hosts>
-#        (simulated seconds per size; defaults 2, 0.5, 0.1)
+#        (simulated seconds per size; defaults 1, 0.1, 0.03)
 set -euo pipefail
 
 BUILD=${1:-build}
@@ -28,9 +28,9 @@ fi
 sim_time() {
     local var="BENCH_NS3_TIME_$1"
     case $1 in
-        2) echo "${!var:-2}" ;;
-        100) echo "${!var:-0.5}" ;;
-        *) echo "${!var:-0.1}" ;;
+        2) echo "${!var:-1}" ;;
+        100) echo "${!var:-0.1}" ;;
+        *) echo "${!var:-0.03}" ;;
     esac
 }
 
