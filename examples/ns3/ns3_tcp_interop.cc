@@ -112,8 +112,6 @@ int main(int argc, char **argv)
            secs > 0 ? got * 8 / secs / 1e6 : 0.0);
     if (to_ns3)
         printf("ustack snd_mss %u\n", usend.SndMss());
-    const struct ust_stats *stats = ust_stack_stats(u->Stack());
-    (void)stats;
     PrintDigest("node", 0, *u);
     u = nullptr;
     Simulator::Destroy();
