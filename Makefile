@@ -7,7 +7,7 @@ JOBS       ?= $(shell nproc 2>/dev/null || echo 2)
 PREFIX     ?= /usr/local
 PY         := /usr/bin/python3
 
-.PHONY: all build test demo bench fuzz soak coverage install deps clean
+.PHONY: all build test demo bench fuzz soak coverage install deps clean ns3-mpi
 
 all: build
 
@@ -40,6 +40,7 @@ bench: build
 	@bash bench/queues.sh $(BUILD)
 	@bash bench/programs.sh $(BUILD)
 	@bash bench/speed.sh $(BUILD)
+	@bash bench/ns3.sh $(BUILD)
 
 fuzz: deps
 	@bash scripts/fuzz.sh $(FUZZ_BUILD)
@@ -49,6 +50,12 @@ fuzz: deps
 coverage:
 	@bash scripts/deps.sh coverage
 	@bash scripts/coverage.sh $(COV_BUILD)
+
+# ns-3 3.37 with MPI from Debian's source package (cached in build-ns3mpi/;
+# the first run compiles for a long time), then the ns-3 dumbbell under
+# mpirun -np 1 and -np 2: the per-host digests must be identical.
+ns3-mpi:
+	@bash scripts/ns3-mpi.sh build-ns3mpi
 
 soak: build
 	@bash scripts/soak.sh $(BUILD)

@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # Installs the Debian packages the build and the tests need, only if missing.
-# usage: scripts/deps.sh [coverage|bench]  (coverage: also llvm-cov/llvm-profdata,
+# usage: scripts/deps.sh [coverage|bench|ns3-mpi]  (coverage: also llvm-cov/llvm-profdata,
 #                                           for make coverage only; bench: also
-#                                           nftables, ethtool, ab and nginx, for make bench)
+#                                           nftables, ethtool, ab and nginx, for make bench;
+#                                           ns3-mpi: openmpi and dpkg-dev, for make ns3-mpi)
 set -euo pipefail
 pkgs=(cmake make gcc clang pkg-config libcmocka-dev libclang-rt-14-dev python3-pytest python3-pytest-timeout python3-scapy
       tshark socat iputils-ping arping iperf3 iproute2 netcat-openbsd curl procps wget
@@ -10,9 +11,13 @@ pkgs=(cmake make gcc clang pkg-config libcmocka-dev libclang-rt-14-dev python3-p
       liburing-dev  # liburing-dev: the TAP/TUN driver's io_uring rings (required)
       dnsmasq-base  # dnsmasq-base: the name server of the DNS interop tests
       ethtool       # ethtool: veth offloads off (the TSO interop test, bench/loss.sh)
+      g++ libns3-dev libgsl-dev  # ns-3 3.37 (pkg-config): the ustack-ns3 library and its tests
       nginx-light redis-server redis-tools apache2-utils) # programs run over `ustack run`; ab for make bench
 if [ "${1:-}" = coverage ]; then
     pkgs+=(llvm)
+fi
+if [ "${1:-}" = ns3-mpi ]; then
+    pkgs+=(openmpi-bin libopenmpi-dev dpkg-dev g++) # scripts/ns3-mpi.sh: ns-3 with MPI from source
 fi
 if [ "${1:-}" = bench ]; then
     pkgs+=(nftables ethtool) # bench/loss.sh: loss in the namespaces, veth offloads

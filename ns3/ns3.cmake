@@ -1,0 +1,60 @@
+# ustack-ns3 (ns3/) and its examples (examples/ns3/): built only when
+# pkg-config finds ns-3 (Debian: libns3-dev and libgsl-dev; scripts/deps.sh
+# installs them) and a C++ compiler exists, so a machine without either still
+# builds everything else. ns-3's own CMake package is broken on Debian, and
+# its .pc files carry a stray "-I/usr;": the include directories are taken
+# from pkg-config's includedir variable instead.
+# USTACK_NS3_MPI=ON (scripts/ns3-mpi.sh, with PKG_CONFIG_PATH at an ns-3
+# built with MPI) adds ns3-mpi and MPI to the examples.
+option(USTACK_NS3 "Build ustack-ns3 when ns-3 is found" ON)
+option(USTACK_NS3_MPI "Build the ns-3 examples with MPI (needs ns-3 built with MPI)" OFF)
+set(USTACK_NS3_FOUND OFF)
+if(USTACK_NS3)
+  find_package(PkgConfig QUIET)
+  include(CheckLanguage)
+  check_language(CXX)
+  set(ns3_modules ns3-core ns3-network ns3-point-to-point ns3-internet ns3-applications
+      ns3-traffic-control)
+  if(USTACK_NS3_MPI)
+    list(APPEND ns3_modules ns3-mpi)
+  endif()
+  if(PKG_CONFIG_FOUND AND CMAKE_CXX_COMPILER)
+    pkg_check_modules(NS3 QUIET ${ns3_modules})
+  endif()
+  if(NS3_FOUND)
+    set(USTACK_NS3_FOUND ON)
+    message(STATUS "ns-3 ${NS3_ns3-core_VERSION}: building ustack-ns3 and examples/ns3")
+  else()
+    message(STATUS "ns-3 not found by pkg-config (libns3-dev) or no C++ compiler: no ustack-ns3")
+  endif()
+endif()
+
+if(USTACK_NS3_FOUND)
+  enable_language(CXX)
+  set(CMAKE_CXX_STANDARD 17)
+  set(CMAKE_CXX_STANDARD_REQUIRED ON)
+  set(CMAKE_CXX_EXTENSIONS OFF)
+  pkg_get_variable(NS3_INCDIR ns3-core includedir)
+  set(ns3_libs ${NS3_LINK_LIBRARIES})
+  list(REMOVE_DUPLICATES ns3_libs)
+  add_library(ustack_ns3_deps INTERFACE)
+  target_include_directories(ustack_ns3_deps SYSTEM INTERFACE ${NS3_INCDIR})
+  target_link_libraries(ustack_ns3_deps INTERFACE ${ns3_libs})
+  if(USTACK_NS3_MPI)
+    find_package(MPI REQUIRED COMPONENTS CXX)
+    target_link_libraries(ustack_ns3_deps INTERFACE MPI::MPI_CXX)
+    target_compile_definitions(ustack_ns3_deps INTERFACE NS3_MPI USTACK_NS3_MPI)
+  endif()
+  add_library(ustack-ns3 STATIC ${CMAKE_SOURCE_DIR}/ns3/ustack-node.cc)
+  target_include_directories(ustack-ns3 PUBLIC ${CMAKE_SOURCE_DIR}/ns3 ${CMAKE_SOURCE_DIR}/include)
+  target_link_libraries(ustack-ns3 PUBLIC ustack_static ustack_ns3_deps)
+  # include/ustack/types.h initialises structs with {0}: C, but a warning in C++.
+  target_compile_options(ustack-ns3 PUBLIC $<$<COMPILE_LANGUAGE:CXX>:-Wno-missing-field-initializers>)
+  foreach(ex ns3_two_hosts ns3_dumbbell ns3_tcp_interop ns3_bench)
+    if(EXISTS ${CMAKE_SOURCE_DIR}/examples/ns3/${ex}.cc)
+      add_executable(${ex} ${CMAKE_SOURCE_DIR}/examples/ns3/${ex}.cc)
+      target_link_libraries(${ex} PRIVATE ustack-ns3)
+      set_target_properties(${ex} PROPERTIES RUNTIME_OUTPUT_DIRECTORY ${CMAKE_BINARY_DIR}/examples/ns3)
+    endif()
+  endforeach()
+endif()
