@@ -482,6 +482,16 @@ def _with_reasons(base, problems, stderr):
     return out
 
 
+def late_rst_from(addr):
+    """A tshark filter (for assert_pcap_clean's allow) for a bare RST (no
+    ACK) sent by addr: its answer to a segment for a connection that is gone
+    (RFC 9293 3.10.7.1). After a close it is correct on a loaded machine: a
+    tail loss probe that repeats the FIN (spurious when the peer's ACK is
+    slow, RFC 8985 7) gets a second ACK of the FIN after the first one ended
+    the connection, and that second ACK gets this RST."""
+    return f"(tcp.flags.reset == 1 && tcp.flags.ack == 0 && ip.src == {addr})"
+
+
 def assert_pcap_clean(pcap, min_frames=1, allow=(), dsack_by=None):
     frames, problems = tshark_problems(pcap, allow, dsack_by)
     assert len(frames) >= min_frames, f"{pcap}: only {len(frames)} frames captured"
