@@ -38,6 +38,29 @@
     X(OutMsgs) X(OutErrors) X(OutDestUnreachs) X(OutTimeExcds) \
     X(OutEchos) X(OutEchoReps) X(OutRateLimited)
 
+/* IPv6 and ICMPv6 (Linux /proc/net/snmp6 names without the Ip6/Icmp6
+ * prefix), and the neighbour cache and DAD (nd6). */
+#define UST_IP6_COUNTERS(X) \
+    X(InReceives) X(InHdrErrors) X(InTruncatedPkts) X(InAddrErrors) X(InUnknownProtos) \
+    X(InBadOptions) X(InRh0Drops) X(InDiscards) X(InDelivers) X(InMcastPkts) \
+    X(OutRequests) X(OutDiscards) X(OutNoRoutes) X(OutMcastPkts) \
+    X(ReasmReqds) X(ReasmOKs) X(ReasmFails) X(ReasmTimeout) X(ReasmOverlaps) \
+    X(ReasmMemDrops) X(ReasmAtomic) X(ReasmChainIncomplete) \
+    X(FragOKs) X(FragFails) X(FragCreates) X(LocalQueueDrops)
+
+#define UST_ICMP6_COUNTERS(X) \
+    X(InMsgs) X(InErrors) X(InCsumErrors) X(InDestUnreachs) X(InPktTooBigs) \
+    X(InTimeExcds) X(InParmProblems) X(InEchos) X(InEchoReplies) \
+    X(InNeighborSolicits) X(InNeighborAdvertisements) X(InNdInvalid) X(InNdFragments) \
+    X(InOther) X(InBadQuotes) X(PmtuUpdates) X(PmtuIgnored) \
+    X(OutMsgs) X(OutErrors) X(OutDestUnreachs) X(OutTimeExcds) X(OutParmProblems) \
+    X(OutEchos) X(OutEchoReplies) X(OutNeighborSolicits) X(OutNeighborAdvertisements) \
+    X(OutRateLimited) X(OutErrorSuppressed)
+
+#define UST_ND6_COUNTERS(X) \
+    X(DadStarted) X(DadSucceeded) X(DadDuplicates) X(AddrConflicts) \
+    X(ResolveFailed) X(NudFailed) X(QueueDrops) X(EntriesEvicted) X(UnsolicitedNaIgnored)
+
 #define UST_UDP_COUNTERS(X) \
     X(InDatagrams) X(NoPorts) X(InErrors) X(InCsumErrors) X(RcvbufErrors) \
     X(OutDatagrams) X(OutErrors)
@@ -90,6 +113,9 @@ struct ust_link_stats { UST_LINK_COUNTERS(UST_COUNTER_FIELD) };
 struct ust_arp_stats { UST_ARP_COUNTERS(UST_COUNTER_FIELD) };
 struct ust_ip_stats { UST_IP_COUNTERS(UST_COUNTER_FIELD) };
 struct ust_icmp_stats { UST_ICMP_COUNTERS(UST_COUNTER_FIELD) };
+struct ust_ip6_stats { UST_IP6_COUNTERS(UST_COUNTER_FIELD) };
+struct ust_icmp6_stats { UST_ICMP6_COUNTERS(UST_COUNTER_FIELD) };
+struct ust_nd6_stats { UST_ND6_COUNTERS(UST_COUNTER_FIELD) };
 struct ust_udp_stats { UST_UDP_COUNTERS(UST_COUNTER_FIELD) };
 struct ust_tcp_stats { UST_TCP_COUNTERS(UST_COUNTER_FIELD) };
 struct ust_dns_stats { UST_DNS_COUNTERS(UST_COUNTER_FIELD) };
@@ -104,6 +130,9 @@ struct ust_stats {
     struct ust_tcp_stats tcp;
     struct ust_dns_stats dns;
     struct ust_dhcp_stats dhcp;
+    struct ust_ip6_stats ip6;
+    struct ust_icmp6_stats icmp6;
+    struct ust_nd6_stats nd6;
 };
 
 #endif

@@ -17,6 +17,9 @@ void ust_stats_foreach(const struct ust_stack *st, ust_counter_fn fn, void *ctx)
 #define TCP(n) EMIT("tcp", tcp, n)
 #define DNS(n) EMIT("dns", dns, n)
 #define DHCP(n) EMIT("dhcp", dhcp, n)
+#define IP6(n) EMIT("ip6", ip6, n)
+#define ICMP6(n) EMIT("icmp6", icmp6, n)
+#define ND6(n) EMIT("nd6", nd6, n)
     UST_LINK_COUNTERS(LINK)
     UST_ARP_COUNTERS(ARP)
     UST_IP_COUNTERS(IP)
@@ -25,6 +28,9 @@ void ust_stats_foreach(const struct ust_stack *st, ust_counter_fn fn, void *ctx)
     UST_TCP_COUNTERS(TCP)
     UST_DNS_COUNTERS(DNS)
     UST_DHCP_COUNTERS(DHCP)
+    UST_IP6_COUNTERS(IP6)
+    UST_ICMP6_COUNTERS(ICMP6)
+    UST_ND6_COUNTERS(ND6)
 #undef EMIT
 #undef LINK
 #undef ARP
@@ -34,6 +40,9 @@ void ust_stats_foreach(const struct ust_stack *st, ust_counter_fn fn, void *ctx)
 #undef TCP
 #undef DNS
 #undef DHCP
+#undef IP6
+#undef ICMP6
+#undef ND6
 }
 
 struct print_ctx {

@@ -13,12 +13,15 @@
 
 static const uint8_t eth_bcast[ETH_ALEN] = {0xff, 0xff, 0xff, 0xff, 0xff, 0xff};
 
-/* Frames for us: our unicast address and broadcast. Multicast is refused
- * because we join no group (no IGMP). */
+/* Frames for us: our unicast address, broadcast, and the multicast
+ * addresses an upper layer joined (link_mcast_join: IPv6's groups). *bcast
+ * says the frame went to a group address (RFC 1122 2.4, RFC 4443 2.4 e.4). */
 static bool eth_for_us(const struct ust_dev *dev, const struct eth_hdr *h, bool *bcast)
 {
-    *bcast = eth_is_broadcast(h->dst);
-    return *bcast || !memcmp(h->dst, dev->mac.b, ETH_ALEN);
+    *bcast = (h->dst[0] & 1) != 0;
+    if (eth_is_broadcast(h->dst) || !memcmp(h->dst, dev->mac.b, ETH_ALEN))
+        return true;
+    return *bcast && link_mcast_accepts(dev->st, dev->ifindex, h->dst);
 }
 
 int link_proto_register(struct ust_stack *st, uint16_t ethertype, link_rx_fn input)

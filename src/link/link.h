@@ -54,6 +54,12 @@ int arp_register(struct ust_stack *st);
  * otherwise. */
 int llc_snap_unwrap(uint16_t len_field, const uint8_t *payload, size_t plen, uint16_t *type,
                     const uint8_t **inner, size_t *inner_len);
+/* The multicast filter (mcast_filter.c): join counts references, so two
+ * addresses with one solicited-node group share an entry. UST_ERR_NOMEM
+ * when the table (LINK_MCAST_MAX) is full. */
+int link_mcast_join(struct ust_stack *st, int ifindex, const uint8_t mac[6]);
+void link_mcast_leave(struct ust_stack *st, int ifindex, const uint8_t mac[6]);
+bool link_mcast_accepts(const struct ust_stack *st, int ifindex, const uint8_t mac[6]);
 /* Sends an Ethernet frame: prepends the header to p (consumed) and pads
  * it to the 60-byte minimum. */
 int eth_output(struct ust_stack *st, struct ust_dev *dev, struct pkt *p, const uint8_t dst[6],

@@ -31,11 +31,22 @@ struct arp_watch {
     bool conflict;
 };
 
+/* Multicast MAC addresses the upper layers joined, per interface (IPv6
+ * all-nodes and solicited-node groups, RFC 2464 7): Ethernet accepts
+ * frames to these and to broadcast, besides our own address. */
+#define LINK_MCAST_MAX 64
+struct link_mcast {
+    int ifindex;
+    uint8_t mac[6];
+    unsigned refs;  /* 0: slot free */
+};
+
 struct link_state {
     struct link_proto_table protos; /* EtherType -> handler (ethernet.c) */
     struct arp_table arp;           /* the neighbour cache (arp_cache.c) */
     struct link_upcalls up;
     struct arp_watch watch;
+    struct link_mcast mcast[LINK_MCAST_MAX]; /* mcast_filter.c */
 };
 
 /* This stack's link state (core/stack.c). */
