@@ -84,6 +84,10 @@ struct ust_addr6_info {
     enum ust_addr6_origin origin;
     uint32_t valid_lft, preferred_lft; /* seconds; UINT32_MAX: infinite */
 };
+/* IPv6 text: RFC 4291 2.2 forms in (0 or UST_ERR_INVAL), RFC 5952 out. */
+#define UST_IP6_STRLEN 46
+UST_API int ust_ip6_parse(const char *s, uint8_t out[16]);
+UST_API char *ust_ip6_str(const uint8_t addr[16], char buf[UST_IP6_STRLEN]);
 /* Adds addr/prefix_len to interface ifindex with its on-link prefix route
  * (UST_MAX_ADDRS6 per interface). 0 or UST_ERR_INVAL, UST_ERR_EXIST,
  * UST_ERR_NOMEM (list full), UST_ERR_NOENT, UST_ERR_NOTSUP (IPv6 off there). */
