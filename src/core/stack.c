@@ -44,7 +44,6 @@ struct ust_stack *ust_stack_new(const struct ust_config *cfg)
     st->net.next_id = (uint16_t)rng_next(&st->rng);
     if (st->cfg.ipv6_hop_limit == 0)
         st->cfg.ipv6_hop_limit = UST_DEFAULT_TTL;
-    rng_bytes(&st->rng, st->net6.secret, sizeof(st->net6.secret)); /* RFC 7217 secret_key */
     stack_services(st)->trace_hidden = UST_TRACE_CC; /* per-ACK lines: only when asked */
     if (timer_heap_init(&stack_services(st)->timers) != UST_OK || arp_init(st) != UST_OK ||
         udp_init(st) != UST_OK || tcp_init(st) != UST_OK || stack_register_protocols(st) != UST_OK) {

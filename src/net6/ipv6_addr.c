@@ -135,6 +135,10 @@ int ipv6_iface_up(struct ust_stack *st, int ifindex)
         TRACE(st, "ip6", "%s: mtu %u below 1280, no IPv6", ust_dev_name(dev), ust_dev_mtu(dev));
         return UST_OK;
     }
+    if (!n6->have_secret) {
+        rng_bytes(stack_rng(st), n6->secret, sizeof(n6->secret));
+        n6->have_secret = true;
+    }
     n6->ifs[ifindex].enabled = true;
     group_join(st, ifindex, &all_nodes);
     struct ipv6_addr ll = {{0xfe, 0x80}};

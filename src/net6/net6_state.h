@@ -122,7 +122,10 @@ struct net6_state {
     struct pmtu6_entry pmtu[PMTU6_ENTRIES];
     ust_time_t icmp6_tat;      /* error rate limiter (core/ratelimit.h) */
     struct pkt_queue local;    /* packets to ourselves, delivered by poll */
-    uint8_t secret[16];        /* RFC 7217 secret_key, from the stack PRNG */
+    uint8_t secret[16];        /* RFC 7217 secret_key, from the stack PRNG when the
+                               first interface gets IPv6 (a stack without IPv6
+                               draws nothing: its IPv4 runs stay as they were) */
+    bool have_secret;
 };
 
 /* This stack's IPv6 state (core/stack.c). */
