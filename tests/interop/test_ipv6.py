@@ -51,7 +51,8 @@ def stop_and_check(u):
 
 def test_linux_ping6_to_link_local_and_global(netns):
     require_tool("ping")
-    u = serve6(netns)
+    ctl = netns.artifact("ctl.sock")
+    u = serve6(netns, extra=["--ctl", ctl])
     ll = ustack_link_local(netns, u)
     rc, out, err = netns.run(["ping", "-6", "-c", "3", "-i", "0.2", "-W", "30", f"{ll}%tap0"])
     assert rc == 0, out + err
@@ -59,6 +60,11 @@ def test_linux_ping6_to_link_local_and_global(netns):
     rc, out, err = netns.run(["ping", "-6", "-c", "3", "-i", "0.2", "-W", "30", US6])
     assert rc == 0, out + err
     assert "3 packets transmitted, 3 received, 0% packet loss" in out
+    # The IPv6 counters are in `ustack netstat --stats` while it runs.
+    rc, out, err = netns.run([USTACK, "netstat", "--stats", "--ctl", ctl])
+    assert rc == 0, out + err
+    assert re.search(r"^  icmp6:\n(?:      .*\n)*?      InEchos\s+6$", out, re.M), out
+    assert re.search(r"^  nd6:$", out, re.M) and re.search(r"^  ip6:$", out, re.M), out
     counters = stop_and_check(u)
     assert counter(counters, "icmp6", "InEchos") == 6
     assert counter(counters, "icmp6", "OutEchoReplies") == 6
