@@ -359,6 +359,23 @@ static void test_packet_too_big_lowers_path_mtu(void **state)
     assert_int_equal(ipv6_mtu_for(n->st[0], b, -1), 1500);
 }
 
+/* ::1 and our own addresses: through the local queue, never on the wire. */
+static void test_ping_own_addresses_and_loopback(void **state)
+{
+    struct net2 *n = *state;
+    global_up(n);
+    uint64_t tx = ust_stack_stats(n->st[0])->link.tx_frames;
+    static const uint8_t loop6[16] = {[15] = 1};
+    assert_int_equal(ust_ping6_send(n->st[0], loop6, -1, 4, 1, 100, -1), 0);
+    assert_int_equal(ust_ping6_send(n->st[0], A6, -1, 4, 2, 3000, -1), 0);
+    run_for(n, UST_SEC);
+    assert_int_equal(n->replies[0], 2);
+    assert_int_equal(ust_stack_stats(n->st[0])->link.tx_frames, tx);
+    /* ::1 is ours for bind(2); a duplicate or foreign address is not. */
+    assert_true(ipv6_is_local(n->st[0], (const struct ipv6_addr *)loop6, -1));
+    assert_false(ipv6_is_local(n->st[0], (const struct ipv6_addr *)B6, -1));
+}
+
 int main(void)
 {
 #define T(f) cmocka_unit_test_setup_teardown(f, setup, teardown)
@@ -370,6 +387,7 @@ int main(void)
         T(test_overlapping_fragments_drop_datagram),
         T(test_reassembly_timeout_sends_time_exceeded),
         T(test_packet_too_big_lowers_path_mtu),
+        T(test_ping_own_addresses_and_loopback),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
