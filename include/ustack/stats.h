@@ -38,24 +38,25 @@
     X(OutMsgs) X(OutErrors) X(OutDestUnreachs) X(OutTimeExcds) \
     X(OutEchos) X(OutEchoReps) X(OutRateLimited)
 
-/* IPv6 and ICMPv6 (Linux /proc/net/snmp6 names without the Ip6/Icmp6
- * prefix), and the neighbour cache and DAD (nd6). */
+/* IPv6 and ICMPv6 with Linux's /proc/net/snmp6 names (the Ip6 / Icmp6
+ * prefix keeps them apart from IPv4's), and the neighbour cache and DAD
+ * (nd6). */
 #define UST_IP6_COUNTERS(X) \
-    X(InReceives) X(InHdrErrors) X(InTruncatedPkts) X(InAddrErrors) X(InUnknownProtos) \
-    X(InBadOptions) X(InRh0Drops) X(InDiscards) X(InDelivers) X(InMcastPkts) \
-    X(OutRequests) X(OutDiscards) X(OutNoRoutes) X(OutMcastPkts) \
-    X(ReasmReqds) X(ReasmOKs) X(ReasmFails) X(ReasmTimeout) X(ReasmOverlaps) \
-    X(ReasmMemDrops) X(ReasmAtomic) X(ReasmChainIncomplete) \
-    X(FragOKs) X(FragFails) X(FragCreates) X(LocalQueueDrops)
+    X(Ip6InReceives) X(Ip6InHdrErrors) X(Ip6InTruncatedPkts) X(Ip6InAddrErrors) X(Ip6InUnknownProtos) \
+    X(Ip6InBadOptions) X(Ip6InRh0Drops) X(Ip6InDiscards) X(Ip6InDelivers) X(Ip6InMcastPkts) \
+    X(Ip6OutRequests) X(Ip6OutDiscards) X(Ip6OutNoRoutes) X(Ip6OutMcastPkts) \
+    X(Ip6ReasmReqds) X(Ip6ReasmOKs) X(Ip6ReasmFails) X(Ip6ReasmTimeout) X(Ip6ReasmOverlaps) \
+    X(Ip6ReasmMemDrops) X(Ip6ReasmAtomic) X(Ip6ReasmChainIncomplete) \
+    X(Ip6FragOKs) X(Ip6FragFails) X(Ip6FragCreates) X(Ip6LocalQueueDrops)
 
 #define UST_ICMP6_COUNTERS(X) \
-    X(InMsgs) X(InErrors) X(InCsumErrors) X(InDestUnreachs) X(InPktTooBigs) \
-    X(InTimeExcds) X(InParmProblems) X(InEchos) X(InEchoReplies) \
-    X(InNeighborSolicits) X(InNeighborAdvertisements) X(InNdInvalid) X(InNdFragments) \
-    X(InOther) X(InBadQuotes) X(PmtuUpdates) X(PmtuIgnored) \
-    X(OutMsgs) X(OutErrors) X(OutDestUnreachs) X(OutTimeExcds) X(OutParmProblems) \
-    X(OutEchos) X(OutEchoReplies) X(OutNeighborSolicits) X(OutNeighborAdvertisements) \
-    X(OutRateLimited) X(OutErrorSuppressed)
+    X(Icmp6InMsgs) X(Icmp6InErrors) X(Icmp6InCsumErrors) X(Icmp6InDestUnreachs) X(Icmp6InPktTooBigs) \
+    X(Icmp6InTimeExcds) X(Icmp6InParmProblems) X(Icmp6InEchos) X(Icmp6InEchoReplies) \
+    X(Icmp6InNeighborSolicits) X(Icmp6InNeighborAdvertisements) X(Icmp6InNdInvalid) X(Icmp6InNdFragments) \
+    X(Icmp6InOther) X(Icmp6InBadQuotes) X(Icmp6PmtuUpdates) X(Icmp6PmtuIgnored) \
+    X(Icmp6OutMsgs) X(Icmp6OutErrors) X(Icmp6OutDestUnreachs) X(Icmp6OutTimeExcds) X(Icmp6OutParmProblems) \
+    X(Icmp6OutEchos) X(Icmp6OutEchoReplies) X(Icmp6OutNeighborSolicits) X(Icmp6OutNeighborAdvertisements) \
+    X(Icmp6OutRateLimited) X(Icmp6OutErrorSuppressed)
 
 #define UST_ND6_COUNTERS(X) \
     X(DadStarted) X(DadSucceeded) X(DadDuplicates) X(AddrConflicts) \

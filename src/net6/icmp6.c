@@ -17,7 +17,7 @@ int icmp6_output(struct ust_stack *st, const struct ipv6_addr *src, const struct
     icmpv6_set_csum(p->data, p->len, src, dst);
     struct ipv6_out o = {.src = *src, .dst = *dst, .ifindex = ifindex, .proto = IPV6_NH_ICMPV6,
                          .hop_limit = (int16_t)hop_limit};
-    stack_stats(st)->icmp6.OutMsgs++;
+    stack_stats(st)->icmp6.Icmp6OutMsgs++;
     return ipv6_output(st, &o, p);
 }
 
@@ -32,7 +32,7 @@ static void echo_reply(struct ust_stack *st, const struct ip6_rx *rx, const stru
     size_t len = rx->seg_len - ICMPV6_HDR_LEN;
     struct pkt *p = pkt_alloc(PKT_HEADROOM, rx->seg_len);
     if (!p) {
-        stack_stats(st)->icmp6.OutErrors++;
+        stack_stats(st)->icmp6.Icmp6OutErrors++;
         return;
     }
     memcpy(p->data + ICMPV6_HDR_LEN, rx->seg + ICMPV6_HDR_LEN, len);
@@ -41,9 +41,9 @@ static void echo_reply(struct ust_stack *st, const struct ip6_rx *rx, const stru
     char d[IPV6_ADDR_STRLEN];
     TRACE(st, "icmp6", "echo reply to %s id %u seq %u len %zu", IP6STR(&rx->h->src, d), ih->id,
           ih->seq, len);
-    stack_stats(st)->icmp6.OutEchoReplies++;
+    stack_stats(st)->icmp6.Icmp6OutEchoReplies++;
     if (icmp6_output(st, &src, &rx->h->src, scope, -1, p) < 0)
-        stack_stats(st)->icmp6.OutErrors++;
+        stack_stats(st)->icmp6.Icmp6OutErrors++;
 }
 
 static void ping_report(struct ust_stack *st, struct ust_ping_result *r, const struct ipv6_addr *from)
@@ -92,13 +92,13 @@ static void count_error_in(struct ust_stack *st, uint8_t type)
 {
     struct ust_icmp6_stats *s = &stack_stats(st)->icmp6;
     if (type == ICMPV6_DST_UNREACH)
-        s->InDestUnreachs++;
+        s->Icmp6InDestUnreachs++;
     else if (type == ICMPV6_PKT_TOO_BIG)
-        s->InPktTooBigs++;
+        s->Icmp6InPktTooBigs++;
     else if (type == ICMPV6_TIME_EXCEEDED)
-        s->InTimeExcds++;
+        s->Icmp6InTimeExcds++;
     else if (type == ICMPV6_PARAM_PROBLEM)
-        s->InParmProblems++;
+        s->Icmp6InParmProblems++;
 }
 
 /* An error: the quote must be a packet we sent (our source: PMTU-3) with
@@ -112,7 +112,7 @@ static void error_in(struct ust_stack *st, const struct ip6_rx *rx, const struct
     struct ipv6_ext_iter it;
     struct ipv6_ext ext;
     if (ip6_parse_head(q, qlen, &orig) < 0 || !ipv6_is_local(st, &orig.src, -1)) {
-        stack_stats(st)->icmp6.InBadQuotes++;
+        stack_stats(st)->icmp6.Icmp6InBadQuotes++;
         return;
     }
     ipv6_ext_iter_init(&it, q, qlen, IPV6_EXT_MAX_HDRS, IPV6_EXT_MAX_BYTES);
@@ -122,7 +122,7 @@ static void error_in(struct ust_stack *st, const struct ip6_rx *rx, const struct
     if (ih->type == ICMPV6_PKT_TOO_BIG)
         pmtu6_update(st, &orig.dst, ih->mtu); /* even without the upper layer */
     if (!have_l4) {
-        stack_stats(st)->icmp6.InBadQuotes++;
+        stack_stats(st)->icmp6.Icmp6InBadQuotes++;
         return;
     }
     uint32_t extra = ih->type == ICMPV6_PKT_TOO_BIG ? ih->mtu : ih->type == ICMPV6_PARAM_PROBLEM ? ih->pointer : 0;
@@ -137,21 +137,21 @@ static void icmp6_input(struct ust_stack *st, const struct ip6_rx *rx)
 {
     struct ust_icmp6_stats *s = &stack_stats(st)->icmp6;
     struct icmpv6_hdr ih;
-    s->InMsgs++;
+    s->Icmp6InMsgs++;
     int rc = icmpv6_parse(rx->seg, rx->seg_len, &rx->h->src, &rx->h->dst, true, &ih);
     if (rc < 0) {
         if (rc == WIRE_BAD_CSUM)
-            s->InCsumErrors++;
-        s->InErrors++;
+            s->Icmp6InCsumErrors++;
+        s->Icmp6InErrors++;
         return;
     }
     switch (ih.type) {
     case ICMPV6_ECHO_REQUEST:
-        s->InEchos++;
+        s->Icmp6InEchos++;
         echo_reply(st, rx, &ih);
         return;
     case ICMPV6_ECHO_REPLY:
-        s->InEchoReplies++;
+        s->Icmp6InEchoReplies++;
         echo_reply_in(st, rx, &ih);
         return;
     case ICMPV6_ND_NS:
@@ -163,7 +163,7 @@ static void icmp6_input(struct ust_stack *st, const struct ip6_rx *rx)
             error_in(st, rx, &ih); /* ICMP6-3: unknown error types too */
             return;
         }
-        s->InOther++; /* RS/RA/Redirect/MLD (not yet) and unknown (ICMP6-4) */
+        s->Icmp6InOther++; /* RS/RA/Redirect/MLD (not yet) and unknown (ICMP6-4) */
     }
 }
 

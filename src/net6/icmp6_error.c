@@ -44,12 +44,12 @@ static bool error_allowed(struct ust_stack *st, const struct ipv6_hdr *h, const 
     if (ipv6_addr_is_unspecified(&h->src) || ipv6_addr_is_multicast(&h->src) ||
         ((ipv6_addr_is_multicast(&h->dst) || link_mcast) && !allow_mcast) ||
         about_error(inv, len)) {
-        stack_stats(st)->icmp6.OutErrorSuppressed++;
+        stack_stats(st)->icmp6.Icmp6OutErrorSuppressed++;
         return false;
     }
     if (!rate_bucket_take(&stack_net6(st)->icmp6_tat, ust_stack_config(st)->icmp6_err_rate,
                           ust_stack_config(st)->icmp6_err_burst, stack_now(st))) {
-        stack_stats(st)->icmp6.OutRateLimited++;
+        stack_stats(st)->icmp6.Icmp6OutRateLimited++;
         return false;
     }
     return true;
@@ -59,11 +59,11 @@ static void count_error(struct ust_stack *st, uint8_t type)
 {
     struct ust_icmp6_stats *s = &stack_stats(st)->icmp6;
     if (type == ICMPV6_DST_UNREACH)
-        s->OutDestUnreachs++;
+        s->Icmp6OutDestUnreachs++;
     else if (type == ICMPV6_TIME_EXCEEDED)
-        s->OutTimeExcds++;
+        s->Icmp6OutTimeExcds++;
     else if (type == ICMPV6_PARAM_PROBLEM)
-        s->OutParmProblems++;
+        s->Icmp6OutParmProblems++;
 }
 
 void icmp6_send_error(struct ust_stack *st, int ifindex, uint8_t type, uint8_t code,
@@ -91,9 +91,9 @@ void icmp6_send_error(struct ust_stack *st, int ifindex, uint8_t type, uint8_t c
     char d[IPV6_ADDR_STRLEN];
     TRACE(st, "icmp6", "tx error type %u code %u to %s", type, code, IP6STR(&h.src, d));
     count_error(st, type);
-    stack_stats(st)->icmp6.OutMsgs++;
+    stack_stats(st)->icmp6.Icmp6OutMsgs++;
     struct ipv6_out o = {.src = src, .dst = h.src, .ifindex = scope, .proto = IPV6_NH_ICMPV6,
                          .hop_limit = -1};
     if (ipv6_output(st, &o, p) < 0)
-        stack_stats(st)->icmp6.OutErrors++;
+        stack_stats(st)->icmp6.Icmp6OutErrors++;
 }

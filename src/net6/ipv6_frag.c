@@ -23,7 +23,7 @@ int ip6_fragment(struct ust_stack *st, int ifindex, const struct ipv6_hdr *h,
         size_t n = p->len - off < chunk ? p->len - off : chunk;
         struct pkt *q = pkt_alloc(PKT_HEADROOM, IPV6_FRAG_HDR_LEN + n);
         if (!q) {
-            stack_stats(st)->ip6.FragFails++;
+            stack_stats(st)->ip6.Ip6FragFails++;
             rc = UST_ERR_NOMEM;
             break;
         }
@@ -31,11 +31,11 @@ int ip6_fragment(struct ust_stack *st, int ifindex, const struct ipv6_hdr *h,
         f.more = off + n < p->len;
         ipv6_frag_emit(&f, q->data, IPV6_FRAG_HDR_LEN);
         memcpy(q->data + IPV6_FRAG_HDR_LEN, p->data + off, n);
-        stack_stats(st)->ip6.FragCreates++;
+        stack_stats(st)->ip6.Ip6FragCreates++;
         rc = ip6_send(st, ifindex, &fh, nh, q);
     }
     if (rc == UST_OK)
-        stack_stats(st)->ip6.FragOKs++;
+        stack_stats(st)->ip6.Ip6FragOKs++;
     char d[IPV6_ADDR_STRLEN];
     TRACE(st, "ip6", "fragment %zu bytes to %s id 0x%08x mtu %u", p->len, IP6STR(&h->dst, d),
           (unsigned)f.id, mtu);

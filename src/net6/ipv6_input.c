@@ -48,14 +48,14 @@ static bool options_ok(struct ust_stack *st, int ifindex, const uint8_t *pkt, si
         enum ipv6_opt_action act = ipv6_opt_action(o.type);
         if (act == IPV6_OPT_SKIP)
             continue;
-        stack_stats(st)->ip6.InBadOptions++;
+        stack_stats(st)->ip6.Ip6InBadOptions++;
         if (act == IPV6_OPT_DISCARD_ICMP || (act == IPV6_OPT_DISCARD_ICMP_UNICAST && !mcast))
             param_problem(st, ifindex, IPV6_PP_OPTION, o.off, pkt, len, link_mcast,
                           act == IPV6_OPT_DISCARD_ICMP);
         return false;
     }
     if (it.err) {
-        stack_stats(st)->ip6.InHdrErrors++;
+        stack_stats(st)->ip6.Ip6InHdrErrors++;
         param_problem(st, ifindex, IPV6_PP_HEADER, it.bad_off, pkt, len, link_mcast, false);
         return false;
     }
@@ -78,20 +78,20 @@ static bool ext_ok(struct ust_stack *st, int ifindex, const uint8_t *pkt, size_t
             return true; /* IP6-9: ignored, on to the next header */
         /* RFC 5095 3, IP6-10: no Routing type is processed by a host. */
         if (e->rh0)
-            stack_stats(st)->ip6.InRh0Drops++;
+            stack_stats(st)->ip6.Ip6InRh0Drops++;
         else
-            stack_stats(st)->ip6.InHdrErrors++;
+            stack_stats(st)->ip6.Ip6InHdrErrors++;
         param_problem(st, ifindex, IPV6_PP_HEADER, e->off + 2, pkt, len, link_mcast, false);
         return false;
     case IPV6_NH_FRAGMENT:
         if (ipv6_frag_is_atomic(&e->frag)) {
-            stack_stats(st)->ip6.ReasmAtomic++; /* RFC 6946: processed alone */
+            stack_stats(st)->ip6.Ip6ReasmAtomic++; /* RFC 6946: processed alone */
             return true;
         }
         *frag = true;
         return true;
     default: /* AH: no IPsec here, an unrecognized Next Header (IP6-3) */
-        stack_stats(st)->ip6.InUnknownProtos++;
+        stack_stats(st)->ip6.Ip6InUnknownProtos++;
         param_problem(st, ifindex, IPV6_PP_NEXT_HDR, prev_nh_off, pkt, len, link_mcast, false);
         return false;
     }
@@ -105,25 +105,25 @@ static void deliver(struct ust_stack *st, int ifindex, const uint8_t *pkt, size_
         return; /* IP6-17: nothing follows */
     const struct ip6_proto_ops *ops = stack_net6(st)->by_proto[it->nh];
     if (!ops) {
-        stack_stats(st)->ip6.InUnknownProtos++;
+        stack_stats(st)->ip6.Ip6InUnknownProtos++;
         param_problem(st, ifindex, IPV6_PP_NEXT_HDR, it->nh_off, pkt, len, link_mcast, false);
         return;
     }
     /* RFC 6980 (NDFR-2): ND messages in fragments are ignored. */
     if (it->nh == IPV6_NH_ICMPV6 && (fragmented || it->has_frag) && it->off < len &&
         pkt[it->off] >= ICMPV6_ND_RS && pkt[it->off] <= ICMPV6_ND_REDIRECT) {
-        stack_stats(st)->icmp6.InNdFragments++;
+        stack_stats(st)->icmp6.Icmp6InNdFragments++;
         return;
     }
     bool mcast = ipv6_addr_is_multicast(&h->dst);
     if (mcast && ops->unicast_only) {
-        stack_stats(st)->ip6.InAddrErrors++;
+        stack_stats(st)->ip6.Ip6InAddrErrors++;
         return;
     }
     struct ip6_rx rx = {.ifc = ifindex >= 0 ? iface_by_index(st, ifindex) : NULL,
                         .ifindex = ifindex, .h = h, .pkt = pkt, .pkt_len = len,
                         .seg = pkt + it->off, .seg_len = len - it->off, .mcast = mcast};
-    stack_stats(st)->ip6.InDelivers++;
+    stack_stats(st)->ip6.Ip6InDelivers++;
     ops->input(st, &rx);
 }
 
@@ -154,9 +154,9 @@ void ip6_process_ex(struct ust_stack *st, int ifindex, const uint8_t *pkt, size_
     }
     if (it.err) {
         if (it.pp_code == IPV6_PP_INCOMPLETE)
-            stack_stats(st)->ip6.ReasmChainIncomplete++;
+            stack_stats(st)->ip6.Ip6ReasmChainIncomplete++;
         else
-            stack_stats(st)->ip6.InHdrErrors++;
+            stack_stats(st)->ip6.Ip6InHdrErrors++;
         if (it.pp_code >= 0)
             param_problem(st, ifindex, (uint8_t)it.pp_code, it.bad_off, pkt, len, link_mcast,
                           false);
@@ -182,7 +182,7 @@ static bool for_us(struct ust_stack *st, int ifindex, const struct ipv6_hdr *h)
     if (ipv6_addr_is_multicast(&h->dst)) {
         if (ipv6_mcast_scope(&h->dst) == 0 || !ip6_mcast_joined(st, ifindex, &h->dst))
             return false; /* ADDR-3: scope 0 dropped; a group we did not join */
-        stack_stats(st)->ip6.InMcastPkts++;
+        stack_stats(st)->ip6.Ip6InMcastPkts++;
         return true;
     }
     /* Global addresses on any interface (weak host, as Linux); link-local
@@ -197,25 +197,25 @@ void ipv6_link_input(struct ust_stack *st, struct ust_dev *dev, struct ust_iface
 {
     (void)dev;
     struct ust_stats *s = stack_stats(st);
-    s->ip6.InReceives++;
+    s->ip6.Ip6InReceives++;
     if (!ifc || !ip6_iface(st, ifc->index)) {
-        s->ip6.InDiscards++; /* IPv6 is off on this interface */
+        s->ip6.Ip6InDiscards++; /* IPv6 is off on this interface */
         return;
     }
     struct ipv6_hdr h;
     int rc = ipv6_parse(buf, len, &h);
     if (rc < 0) {
         if (rc == WIRE_BAD_VERSION)
-            s->ip6.InHdrErrors++;
+            s->ip6.Ip6InHdrErrors++;
         else
-            s->ip6.InTruncatedPkts++;
+            s->ip6.Ip6InTruncatedPkts++;
         return;
     }
     len = IPV6_HDR_LEN + h.payload_len; /* link padding is not ours */
     /* ADDR-1, ADDR-2: no multicast or loopback source, no ::1 from a wire. */
     if (ipv6_addr_is_multicast(&h.src) || ipv6_addr_is_loopback(&h.src) ||
         ipv6_addr_is_loopback(&h.dst) || !for_us(st, ifc->index, &h)) {
-        s->ip6.InAddrErrors++;
+        s->ip6.Ip6InAddrErrors++;
         char a[IPV6_ADDR_STRLEN], b[IPV6_ADDR_STRLEN];
         TRACE(st, "ip6", "drop %s->%s: not for us", IP6STR(&h.src, a), IP6STR(&h.dst, b));
         return;

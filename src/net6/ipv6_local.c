@@ -10,7 +10,7 @@ int ip6_local_enqueue(struct ust_stack *st, struct pkt *p)
 {
     struct pkt_queue *q = &stack_net6(st)->local;
     if (q->count >= IPV4_LOCAL_QUEUE_MAX) {
-        stack_stats(st)->ip6.LocalQueueDrops++;
+        stack_stats(st)->ip6.Ip6LocalQueueDrops++;
         TRACE(st, "ip6", "drop: local queue full");
         pkt_free(p);
         return UST_ERR_NOMEM;
@@ -37,7 +37,7 @@ void ipv6_local_poll(struct ust_stack *st)
     size_t n = q->count;
     struct pkt *p;
     while (n-- > 0 && (p = pkt_queue_pop(q))) {
-        stack_stats(st)->ip6.InReceives++;
+        stack_stats(st)->ip6.Ip6InReceives++;
         ip6_process(st, local_ifindex(st, p->data, p->len), p->data, p->len, false);
         pkt_free(p);
     }

@@ -29,7 +29,7 @@ int ip6_link_send(struct ust_stack *st, int ifindex, const struct ipv6_addr *nh,
     if (ipv6_addr_is_multicast(nh)) {
         uint8_t mac[6];
         ipv6_mcast_mac(nh, mac);
-        stack_stats(st)->ip6.OutMcastPkts++;
+        stack_stats(st)->ip6.Ip6OutMcastPkts++;
         return eth_output(st, dev, p, mac, ETH_TYPE_IPV6);
     }
     return nd_output(st, ifindex, nh, p);
@@ -42,7 +42,7 @@ int ip6_send(struct ust_stack *st, int ifindex, const struct ipv6_hdr *h,
     hh.payload_len = (uint16_t)p->len;
     uint8_t *hdr = pkt_push(p, IPV6_HDR_LEN);
     if (!hdr) {
-        stack_stats(st)->ip6.OutDiscards++;
+        stack_stats(st)->ip6.Ip6OutDiscards++;
         pkt_free(p);
         return UST_ERR_NOMEM;
     }
@@ -67,16 +67,16 @@ static int ip6_output_local(struct ust_stack *st, const struct ipv6_hdr *h, stru
 static int output_fail(struct ust_stack *st, struct pkt *p, int err)
 {
     if (err == UST_ERR_NOROUTE)
-        stack_stats(st)->ip6.OutNoRoutes++;
+        stack_stats(st)->ip6.Ip6OutNoRoutes++;
     else
-        stack_stats(st)->ip6.OutDiscards++;
+        stack_stats(st)->ip6.Ip6OutDiscards++;
     pkt_free(p);
     return err;
 }
 
 int ipv6_output(struct ust_stack *st, const struct ipv6_out *o, struct pkt *p)
 {
-    stack_stats(st)->ip6.OutRequests++;
+    stack_stats(st)->ip6.Ip6OutRequests++;
     /* ADDR-1, ADDR-3: never to ::, never to a multicast scope 0. */
     if (ipv6_addr_is_unspecified(&o->dst) ||
         (ipv6_addr_is_multicast(&o->dst) && ipv6_mcast_scope(&o->dst) == 0))

@@ -44,8 +44,8 @@ static void nd_xmit(struct ust_stack *st, int ifindex, const struct ipv6_addr *s
         return;
     }
     ipv6_emit(&h, hdr, IPV6_HDR_LEN);
-    stack_stats(st)->ip6.OutRequests++;
-    stack_stats(st)->icmp6.OutMsgs++;
+    stack_stats(st)->ip6.Ip6OutRequests++;
+    stack_stats(st)->icmp6.Icmp6OutMsgs++;
     if (dst_mac)
         eth_output(st, dev, p, dst_mac, ETH_TYPE_IPV6);
     else
@@ -78,7 +78,7 @@ void nd_send_ns(struct ust_stack *st, int ifindex, const struct ipv6_addr *targe
     char t[IPV6_ADDR_STRLEN];
     TRACE(st, "nd", "%s tx NS who-has %s%s%s", ust_dev_name(dev), IP6STR(target, t),
           dad ? " (dad, from ::)" : "", unicast_dst ? " (unicast probe)" : "");
-    stack_stats(st)->icmp6.OutNeighborSolicits++;
+    stack_stats(st)->icmp6.Icmp6OutNeighborSolicits++;
     nd_xmit(st, ifindex, dad ? &unspec : &src->addr, &dst, dst_mac, p);
 }
 
@@ -101,7 +101,7 @@ static void nd_send_na(struct ust_stack *st, int ifindex, const struct ipv6_addr
     char t[IPV6_ADDR_STRLEN], d[IPV6_ADDR_STRLEN];
     TRACE(st, "nd", "%s tx NA %s is-at %s to %s", ust_dev_name(dev), IP6STR(target, t),
           ust_mac_str(ust_dev_mac(dev), (char[18]){0}), dad ? "ff02::1" : IP6STR(ns_src, d));
-    stack_stats(st)->icmp6.OutNeighborAdvertisements++;
+    stack_stats(st)->icmp6.Icmp6OutNeighborAdvertisements++;
     nd_xmit(st, ifindex, target, dad ? &all_nodes : ns_src, NULL, p);
 }
 
@@ -166,11 +166,11 @@ void nd_input(struct ust_stack *st, const struct ip6_rx *rx, const struct icmpv6
     struct nd_ip ip = {.src = &rx->h->src, .dst = &rx->h->dst, .hop_limit = rx->h->hop_limit};
     struct nd_msg m;
     if (ih->type == ICMPV6_ND_NS)
-        stack_stats(st)->icmp6.InNeighborSolicits++;
+        stack_stats(st)->icmp6.Icmp6InNeighborSolicits++;
     else
-        stack_stats(st)->icmp6.InNeighborAdvertisements++;
+        stack_stats(st)->icmp6.Icmp6InNeighborAdvertisements++;
     if (rx->ifindex < 0 || nd_parse(rx->seg, rx->seg_len, &ip, &m) < 0) {
-        stack_stats(st)->icmp6.InNdInvalid++;
+        stack_stats(st)->icmp6.Icmp6InNdInvalid++;
         TRACE(st, "nd", "drop: invalid %s", ih->type == ICMPV6_ND_NS ? "NS" : "NA");
         return;
     }

@@ -34,6 +34,6 @@ int ust_ping6_send(struct ust_stack *st, const uint8_t dst[16], int ifindex, uin
     icmpv6_emit(&h, &src, &d, p->data, p->len);
     char s[IPV6_ADDR_STRLEN];
     TRACE(st, "icmp6", "echo request to %s id %u seq %u len %zu", IP6STR(&d, s), id, seq, size);
-    stack_stats(st)->icmp6.OutEchos++;
+    stack_stats(st)->icmp6.Icmp6OutEchos++;
     return icmp6_output(st, &src, &d, scope, hop_limit > 0 ? hop_limit : -1, p);
 }

@@ -23,7 +23,7 @@ bool pmtu6_update(struct ust_stack *st, const struct ipv6_addr *dst, unsigned mt
 {
     struct net6_state *n6 = stack_net6(st);
     if (mtu < IPV6_MIN_MTU) {
-        stack_stats(st)->icmp6.PmtuIgnored++; /* ATOM-3: below 1280 is invalid */
+        stack_stats(st)->icmp6.Icmp6PmtuIgnored++; /* ATOM-3: below 1280 is invalid */
         return false;
     }
     unsigned cur = ipv6_mtu_for(st, dst, -1);
@@ -41,7 +41,7 @@ bool pmtu6_update(struct ust_stack *st, const struct ipv6_addr *dst, unsigned mt
     }
     *slot = (struct pmtu6_entry){.dst = *dst, .mtu = mtu,
                                  .expires = stack_now(st) + ust_stack_config(st)->ipv6_pmtu_expire};
-    stack_stats(st)->icmp6.PmtuUpdates++;
+    stack_stats(st)->icmp6.Icmp6PmtuUpdates++;
     char d[IPV6_ADDR_STRLEN];
     TRACE(st, "ip6", "path mtu to %s now %u", IP6STR(dst, d), mtu);
     return true;

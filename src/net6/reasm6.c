@@ -50,8 +50,8 @@ static void reasm6_timer(struct ust_stack *st, struct ust_timer *tm, ust_time_t 
 {
     (void)now;
     struct reasm6 *r = (struct reasm6 *)((char *)tm - offsetof(struct reasm6, timer));
-    stack_stats(st)->ip6.ReasmTimeout++;
-    stack_stats(st)->ip6.ReasmFails++;
+    stack_stats(st)->ip6.Ip6ReasmTimeout++;
+    stack_stats(st)->ip6.Ip6ReasmFails++;
     char s[IPV6_ADDR_STRLEN];
     TRACE(st, "ip6", "reassembly of id 0x%08x from %s timed out", (unsigned)r->id,
           IP6STR(&r->src, s));
@@ -73,8 +73,8 @@ static struct reasm6 *reasm6_get(struct ust_stack *st, const struct ipv6_hdr *h,
     if (ust_stack_config(st)->ipv6_reasm_max == 0)
         return NULL;
     if (t->count >= ust_stack_config(st)->ipv6_reasm_max) { /* the oldest gives way */
-        stack_stats(st)->ip6.ReasmMemDrops++;
-        stack_stats(st)->ip6.ReasmFails++;
+        stack_stats(st)->ip6.Ip6ReasmMemDrops++;
+        stack_stats(st)->ip6.Ip6ReasmFails++;
         reasm6_free(st, t->v[0]);
     }
     struct reasm6 *r = calloc(1, sizeof(*r));
@@ -123,8 +123,8 @@ static bool reasm6_complete(const struct reasm6 *r)
 /* RFC 5722: the datagram is dropped and later fragments with it. */
 static void reasm6_kill(struct ust_stack *st, struct reasm6 *r)
 {
-    stack_stats(st)->ip6.ReasmOverlaps++;
-    stack_stats(st)->ip6.ReasmFails++;
+    stack_stats(st)->ip6.Ip6ReasmOverlaps++;
+    stack_stats(st)->ip6.Ip6ReasmFails++;
     char s[IPV6_ADDR_STRLEN];
     TRACE(st, "ip6", "overlapping fragments of id 0x%08x from %s: datagram dropped",
           (unsigned)r->id, IP6STR(&r->src, s));
@@ -182,7 +182,7 @@ static void reasm6_finish(struct ust_stack *st, struct reasm6 *r)
     uint8_t *buf = malloc(n);
     if (!buf || n - IPV6_HDR_LEN > 65535) {
         free(buf);
-        stack_stats(st)->ip6.ReasmFails++;
+        stack_stats(st)->ip6.Ip6ReasmFails++;
         reasm6_free(st, r);
         return;
     }
@@ -190,7 +190,7 @@ static void reasm6_finish(struct ust_stack *st, struct reasm6 *r)
     memcpy(buf + r->unfrag_len, r->data, r->total);
     put_be16(buf + 4, (uint16_t)(n - IPV6_HDR_LEN));
     int ifindex = r->ifindex;
-    stack_stats(st)->ip6.ReasmOKs++;
+    stack_stats(st)->ip6.Ip6ReasmOKs++;
     reasm6_free(st, r);
     ip6_process_ex(st, ifindex, buf, n, false, true);
     free(buf);
@@ -218,22 +218,22 @@ void reasm6_input(struct ust_stack *st, int ifindex, const uint8_t *pkt, size_t 
                   size_t frag_off, size_t nh_off, const struct ipv6_frag *f)
 {
     struct ust_stats *s = stack_stats(st);
-    s->ip6.ReasmReqds++;
+    s->ip6.Ip6ReasmReqds++;
     const uint8_t *data = pkt + frag_off + IPV6_FRAG_HDR_LEN;
     size_t dlen = len - frag_off - IPV6_FRAG_HDR_LEN;
     if (!reasm6_sane(st, ifindex, pkt, len, frag_off, f, dlen)) {
-        s->ip6.ReasmFails++;
+        s->ip6.Ip6ReasmFails++;
         return;
     }
     struct ipv6_hdr h;
     ipv6_parse(pkt, len, &h);
     struct reasm6 *r = reasm6_get(st, &h, f->id, ifindex);
     if (!r) {
-        s->ip6.ReasmMemDrops++;
+        s->ip6.Ip6ReasmMemDrops++;
         return;
     }
     if (r->dead) {
-        s->ip6.ReasmOverlaps++; /* a later fragment of a dropped datagram */
+        s->ip6.Ip6ReasmOverlaps++; /* a later fragment of a dropped datagram */
         return;
     }
     size_t end = (size_t)f->offset + dlen;
@@ -246,8 +246,8 @@ void reasm6_input(struct ust_stack *st, int ifindex, const uint8_t *pkt, size_t 
     }
     if (!reasm6_grow(st, r, end) ||
         (f->offset == 0 && !reasm6_first(r, pkt, len, frag_off, nh_off, f->next_hdr))) {
-        s->ip6.ReasmMemDrops++;
-        s->ip6.ReasmFails++;
+        s->ip6.Ip6ReasmMemDrops++;
+        s->ip6.Ip6ReasmFails++;
         reasm6_free(st, r);
         return;
     }

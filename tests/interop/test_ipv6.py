@@ -63,13 +63,13 @@ def test_linux_ping6_to_link_local_and_global(netns):
     # The IPv6 counters are in `ustack netstat --stats` while it runs.
     rc, out, err = netns.run([USTACK, "netstat", "--stats", "--ctl", ctl])
     assert rc == 0, out + err
-    assert re.search(r"^  icmp6:\n(?:      .*\n)*?      InEchos\s+6$", out, re.M), out
+    assert re.search(r"^  icmp6:\n(?:      .*\n)*?      Icmp6InEchos\s+6$", out, re.M), out
     assert re.search(r"^  nd6:$", out, re.M) and re.search(r"^  ip6:$", out, re.M), out
     counters = stop_and_check(u)
-    assert counter(counters, "icmp6", "InEchos") == 6
-    assert counter(counters, "icmp6", "OutEchoReplies") == 6
+    assert counter(counters, "icmp6", "Icmp6InEchos") == 6
+    assert counter(counters, "icmp6", "Icmp6OutEchoReplies") == 6
     # Linux resolved us with NS (answered), and we resolved Linux.
-    assert counter(counters, "icmp6", "OutNeighborAdvertisements") >= 1
+    assert counter(counters, "icmp6", "Icmp6OutNeighborAdvertisements") >= 1
     assert counter(counters, "nd6", "DadSucceeded") == 2
     assert counter(counters, "nd6", "DadDuplicates") == 0
 
@@ -86,9 +86,9 @@ def test_linux_ping6_fragmented_both_ways(netns):
     assert "3 packets transmitted, 3 received, 0% packet loss" in out
     assert re.search(rf"^4008 bytes from {US6}: icmp_seq=1 ttl=64", out, re.M), out
     counters = stop_and_check(u)
-    assert counter(counters, "ip6", "ReasmOKs") == 3
-    assert counter(counters, "ip6", "FragOKs") == 3
-    assert counter(counters, "ip6", "FragCreates") == 9  # 4008 bytes over 1500: 3 each
+    assert counter(counters, "ip6", "Ip6ReasmOKs") == 3
+    assert counter(counters, "ip6", "Ip6FragOKs") == 3
+    assert counter(counters, "ip6", "Ip6FragCreates") == 9  # 4008 bytes over 1500: 3 each
 
 
 def test_ustack_ping6_to_linux(netns):
@@ -136,5 +136,5 @@ def test_no_ipv6_sends_no_ipv6(netns):
     rc, out, err = netns.run(["ping", "-6", "-c", "2", "-i", "0.2", "-W", "2", US6])
     assert rc != 0, out + err
     counters = stop_and_check(u)
-    assert counter(counters, "icmp6", "OutMsgs") == 0
+    assert counter(counters, "icmp6", "Icmp6OutMsgs") == 0
     assert counter(counters, "nd6", "DadStarted") == 0

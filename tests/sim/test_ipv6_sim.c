@@ -113,7 +113,7 @@ static void test_link_local_dad_then_ping_both_ways(void **state)
     for (int i = 0; i < 2; i++) {
         assert_true(ll_addr(n, i, UST_ADDR6_PREFERRED, ll[i]));
         assert_int_equal(ust_stack_stats(n->st[i])->nd6.DadSucceeded, 1);
-        assert_int_equal(ust_stack_stats(n->st[i])->icmp6.OutNeighborSolicits, 1);
+        assert_int_equal(ust_stack_stats(n->st[i])->icmp6.Icmp6OutNeighborSolicits, 1);
     }
     assert_memory_not_equal(ll[0], ll[1], 16);
     for (int i = 0; i < 2; i++) {
@@ -125,10 +125,10 @@ static void test_link_local_dad_then_ping_both_ways(void **state)
         assert_int_equal(n->last[i].len, 56);
     }
     /* The first ping resolved each other (NS/NA); the second needed none. */
-    assert_true(ust_stack_stats(n->st[1])->icmp6.InNeighborSolicits >= 1);
-    assert_true(ust_stack_stats(n->st[0])->icmp6.InNeighborAdvertisements >= 1);
-    assert_int_equal(ust_stack_stats(n->st[0])->icmp6.InEchos, 1);
-    assert_int_equal(ust_stack_stats(n->st[1])->icmp6.InEchos, 1);
+    assert_true(ust_stack_stats(n->st[1])->icmp6.Icmp6InNeighborSolicits >= 1);
+    assert_true(ust_stack_stats(n->st[0])->icmp6.Icmp6InNeighborAdvertisements >= 1);
+    assert_int_equal(ust_stack_stats(n->st[0])->icmp6.Icmp6InEchos, 1);
+    assert_int_equal(ust_stack_stats(n->st[1])->icmp6.Icmp6InEchos, 1);
 }
 
 static const uint8_t A6[16] = {0x20, 0x01, 0x0d, 0xb8, [15] = 1};
@@ -158,9 +158,9 @@ static void test_fragmented_echo_both_ways(void **state)
     }
     for (int i = 0; i < 2; i++) {
         const struct ust_stats *s = ust_stack_stats(n->st[i]);
-        assert_int_equal(s->ip6.FragOKs, 2);       /* request and reply */
-        assert_int_equal(s->ip6.FragCreates, 6);   /* 4008 bytes: 3 fragments each */
-        assert_int_equal(s->ip6.ReasmOKs, 2);
+        assert_int_equal(s->ip6.Ip6FragOKs, 2);       /* request and reply */
+        assert_int_equal(s->ip6.Ip6FragCreates, 6);   /* 4008 bytes: 3 fragments each */
+        assert_int_equal(s->ip6.Ip6ReasmOKs, 2);
     }
 }
 
@@ -266,23 +266,23 @@ static void test_overlapping_fragments_drop_datagram(void **state)
     inject_frag(n, msg, 1192, 816, false, 0x77); /* overlaps the first by 8 bytes */
     run_for(n, UST_SEC);
     const struct ust_stats *s = ust_stack_stats(n->st[1]);
-    assert_int_equal(s->ip6.ReasmOverlaps, 1);
-    assert_int_equal(s->ip6.ReasmOKs, 0);
-    assert_int_equal(s->icmp6.InEchos, 0);
+    assert_int_equal(s->ip6.Ip6ReasmOverlaps, 1);
+    assert_int_equal(s->ip6.Ip6ReasmOKs, 0);
+    assert_int_equal(s->icmp6.Icmp6InEchos, 0);
     /* A later, consistent fragment of the same datagram does not revive it. */
     inject_frag(n, msg, 1200, 808, false, 0x77);
     run_for(n, UST_SEC);
-    assert_int_equal(s->ip6.ReasmOKs, 0);
-    assert_int_equal(s->ip6.ReasmOverlaps, 2);
+    assert_int_equal(s->ip6.Ip6ReasmOKs, 0);
+    assert_int_equal(s->ip6.Ip6ReasmOverlaps, 2);
     /* No ICMP error for overlaps (RFC 5722), even after the timeout. */
     run_for(n, 61 * UST_SEC);
-    assert_int_equal(s->icmp6.OutTimeExcds, 0);
+    assert_int_equal(s->icmp6.Icmp6OutTimeExcds, 0);
     /* The same fragments without the overlap are reassembled and answered. */
     inject_frag(n, msg, 0, 1200, true, 0x78);
     inject_frag(n, msg, 1200, 808, false, 0x78);
     run_for(n, UST_SEC);
-    assert_int_equal(s->ip6.ReasmOKs, 1);
-    assert_int_equal(s->icmp6.InEchos, 1);
+    assert_int_equal(s->ip6.Ip6ReasmOKs, 1);
+    assert_int_equal(s->icmp6.Icmp6InEchos, 1);
 }
 
 static void test_reassembly_timeout_sends_time_exceeded(void **state)
@@ -294,16 +294,16 @@ static void test_reassembly_timeout_sends_time_exceeded(void **state)
     inject_frag(n, msg, 0, 1200, true, 0x99);
     run_for(n, 59 * UST_SEC);
     const struct ust_stats *s = ust_stack_stats(n->st[1]);
-    assert_int_equal(s->ip6.ReasmTimeout, 0);
+    assert_int_equal(s->ip6.Ip6ReasmTimeout, 0);
     run_for(n, 2 * UST_SEC);
-    assert_int_equal(s->ip6.ReasmTimeout, 1);
-    assert_int_equal(s->icmp6.OutTimeExcds, 1);
-    assert_int_equal(ust_stack_stats(n->st[0])->icmp6.InTimeExcds, 1);
+    assert_int_equal(s->ip6.Ip6ReasmTimeout, 1);
+    assert_int_equal(s->icmp6.Icmp6OutTimeExcds, 1);
+    assert_int_equal(ust_stack_stats(n->st[0])->icmp6.Icmp6InTimeExcds, 1);
     /* Only the last fragment: no Time Exceeded (IP6-14 needs the first). */
     inject_frag(n, msg, 1200, 808, false, 0x9a);
     run_for(n, 61 * UST_SEC);
-    assert_int_equal(s->ip6.ReasmTimeout, 2);
-    assert_int_equal(s->icmp6.OutTimeExcds, 1);
+    assert_int_equal(s->ip6.Ip6ReasmTimeout, 2);
+    assert_int_equal(s->icmp6.Icmp6OutTimeExcds, 1);
 }
 
 /* A Packet Too Big from "a router" about a packet a sent to b. */
@@ -340,11 +340,11 @@ static void test_packet_too_big_lowers_path_mtu(void **state)
     /* Never below 1280 (RFC 8201 4, RFC 8021). */
     inject_ptb(n, 600, A6);
     assert_int_equal(ipv6_mtu_for(n->st[0], b, -1), 1400);
-    assert_int_equal(ust_stack_stats(n->st[0])->icmp6.PmtuIgnored, 1);
+    assert_int_equal(ust_stack_stats(n->st[0])->icmp6.Icmp6PmtuIgnored, 1);
     /* A quote of a packet we did not send is ignored (RFC 8201 4). */
     inject_ptb(n, 1300, B6);
     assert_int_equal(ipv6_mtu_for(n->st[0], b, -1), 1400);
-    assert_int_equal(ust_stack_stats(n->st[0])->icmp6.InBadQuotes, 1);
+    assert_int_equal(ust_stack_stats(n->st[0])->icmp6.Icmp6InBadQuotes, 1);
     /* Never raised by a PTB. */
     inject_ptb(n, 1450, A6);
     assert_int_equal(ipv6_mtu_for(n->st[0], b, -1), 1400);
@@ -352,7 +352,7 @@ static void test_packet_too_big_lowers_path_mtu(void **state)
     assert_int_equal(ust_ping6_send(n->st[0], B6, -1, 2, 1, 1400, -1), 0);
     run_for(n, UST_SEC);
     assert_int_equal(n->replies[0], 1);
-    assert_int_equal(ust_stack_stats(n->st[0])->ip6.FragOKs, 1);
+    assert_int_equal(ust_stack_stats(n->st[0])->ip6.Ip6FragOKs, 1);
     /* Forgotten after cfg.ipv6_pmtu_expire (10 min). */
     run_for(n, 601 * UST_SEC);
     ust_stack_now(n->st[0]);

@@ -104,12 +104,12 @@ static void test_unknown_next_header_parameter_problem(void **state)
     assert_int_equal(sent(&f, ICMPV6_PARAM_PROBLEM, &code, &ptr, NULL), 1);
     assert_int_equal(code, 1);
     assert_int_equal(ptr, 6); /* the fixed header's Next Header octet */
-    assert_int_equal(ust_stack_stats(f.st)->ip6.InUnknownProtos, 1);
+    assert_int_equal(ust_stack_stats(f.st)->ip6.Ip6InUnknownProtos, 1);
     /* To a multicast group: dropped, no error (RFC 4443 2.4 e.3). */
     nh_tx_clear(f.n, f.port);
     inject(&f, &ALL_NODES, 200, 64, pl, sizeof(pl));
     assert_int_equal(sent(&f, ICMPV6_PARAM_PROBLEM, NULL, NULL, NULL), 0);
-    assert_int_equal(ust_stack_stats(f.st)->icmp6.OutErrorSuppressed, 1);
+    assert_int_equal(ust_stack_stats(f.st)->icmp6.Icmp6OutErrorSuppressed, 1);
     nh_net_free(f.n);
 }
 
@@ -137,7 +137,7 @@ static void test_routing_headers(void **state)
     assert_int_equal(sent(&f, ICMPV6_PARAM_PROBLEM, &code, &ptr, NULL), 1);
     assert_int_equal(code, 0);
     assert_int_equal(ptr, 42);
-    assert_int_equal(ust_stack_stats(f.st)->ip6.InRh0Drops, 1);
+    assert_int_equal(ust_stack_stats(f.st)->ip6.Ip6InRh0Drops, 1);
     assert_int_equal(sent(&f, ICMPV6_ECHO_REPLY, NULL, NULL, NULL), 0);
     /* An unknown type with segments left: the same (IP6-10). */
     nh_tx_clear(f.n, f.port);
@@ -192,7 +192,7 @@ static void test_unknown_options_by_action_bits(void **state)
     assert_int_equal(sent(&f, ICMPV6_PARAM_PROBLEM, NULL, NULL, NULL), 0);
     inject(&f, &US, IPV6_NH_HOPOPTS, 64, pl, hbh_then_echo(pl, 0xde, &US));
     assert_int_equal(sent(&f, ICMPV6_PARAM_PROBLEM, NULL, NULL, NULL), 1);
-    assert_int_equal(ust_stack_stats(f.st)->ip6.InBadOptions, 4);
+    assert_int_equal(ust_stack_stats(f.st)->ip6.Ip6InBadOptions, 4);
     nh_net_free(f.n);
 }
 
@@ -234,7 +234,7 @@ static void test_atomic_fragment_and_nd_in_fragment(void **state)
     /* An atomic fragment is a whole packet (RFC 6946). */
     inject(&f, &US, IPV6_NH_FRAGMENT, 64, pl, 8 + echo(pl + 8, &US, 8));
     assert_int_equal(sent(&f, ICMPV6_ECHO_REPLY, NULL, NULL, NULL), 1);
-    assert_int_equal(ust_stack_stats(f.st)->ip6.ReasmAtomic, 1);
+    assert_int_equal(ust_stack_stats(f.st)->ip6.Ip6ReasmAtomic, 1);
     /* An NS in a fragment is ignored (RFC 6980). */
     nh_tx_clear(f.n, f.port);
     struct ipv6_addr sn;
@@ -252,7 +252,7 @@ static void test_atomic_fragment_and_nd_in_fragment(void **state)
     size_t fl = nh_build_eth(frame, sizeof(frame), dmac, PEER_MAC, ETH_TYPE_IPV6, pkt, 48 + len);
     nh_inject(f.n, f.port, frame, fl);
     assert_int_equal(sent(&f, ICMPV6_ND_NA, NULL, NULL, NULL), 0);
-    assert_int_equal(ust_stack_stats(f.st)->icmp6.InNdFragments, 1);
+    assert_int_equal(ust_stack_stats(f.st)->icmp6.Icmp6InNdFragments, 1);
     nh_net_free(f.n);
 }
 
@@ -292,7 +292,7 @@ static void test_errors_rate_limited_and_never_about_errors(void **state)
         inject(&f, &US, 200, 64, pl, sizeof(pl));
     /* The bucket: cfg.icmp6_err_burst (50) at once, the rest refused. */
     assert_int_equal(sent(&f, ICMPV6_PARAM_PROBLEM, NULL, NULL, NULL), 50);
-    assert_int_equal(ust_stack_stats(f.st)->icmp6.OutRateLimited, 10);
+    assert_int_equal(ust_stack_stats(f.st)->icmp6.Icmp6OutRateLimited, 10);
     /* An ICMPv6 error with a bad field gets no error back (2.4 e.1). */
     nh_run_until(f.n, f.n->now + 2 * UST_SEC);
     nh_tx_clear(f.n, f.port);
@@ -328,12 +328,12 @@ static void test_not_for_us_and_tentative(void **state)
     other.b[15] = 9;
     inject(&f, &other, IPV6_NH_ICMPV6, 64, pl, echo(pl, &other, 8));
     assert_int_equal(nh_tx_count(f.n, f.port), 0); /* a host forwards nothing */
-    assert_int_equal(ust_stack_stats(f.st)->ip6.InAddrErrors, 1);
+    assert_int_equal(ust_stack_stats(f.st)->ip6.Ip6InAddrErrors, 1);
     /* To a tentative address: silently discarded (RFC 4862 5.4). */
     ip6_addr_find(f.st, 0, &US)->state = IP6A_TENTATIVE;
     inject(&f, &US, IPV6_NH_ICMPV6, 64, pl, echo(pl, &US, 8));
     assert_int_equal(nh_tx_count(f.n, f.port), 0);
-    assert_int_equal(ust_stack_stats(f.st)->ip6.InAddrErrors, 2);
+    assert_int_equal(ust_stack_stats(f.st)->ip6.Ip6InAddrErrors, 2);
     nh_net_free(f.n);
 }
 

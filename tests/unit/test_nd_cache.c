@@ -260,7 +260,7 @@ static void test_ns_learns_sender_and_is_answered(void **state)
         assert_int_equal(fr[14 + 44] & 0xe0, 0x60); /* S and O, not R */
     }
     assert_true(found);
-    assert_int_equal(ust_stack_stats(f.st)->icmp6.OutNeighborAdvertisements, 1);
+    assert_int_equal(ust_stack_stats(f.st)->icmp6.Icmp6OutNeighborAdvertisements, 1);
     nh_net_free(f.n);
 }
 
