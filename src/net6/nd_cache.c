@@ -266,3 +266,11 @@ void nd_confirm(struct ust_stack *st, int ifindex, const struct ipv6_addr *ip)
     if (e && e->state != ND_INCOMPLETE)
         nd_set_state(st, e, ND_REACHABLE, 0);
 }
+
+void ipv6_confirm_reachable(struct ust_stack *st, const struct ipv6_addr *dst, int ifindex)
+{
+    int out_if;
+    struct ipv6_addr nh;
+    if (route6_next_hop(st, dst, ifindex, &out_if, &nh) == UST_OK && !ipv6_addr_is_multicast(&nh))
+        nd_confirm(st, out_if, &nh);
+}

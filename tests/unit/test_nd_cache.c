@@ -193,6 +193,25 @@ static void test_stale_use_delay_probe_confirmed(void **state)
     nh_net_free(f.n);
 }
 
+/* RFC 4861 7.3.1: an upper layer's confirmation restarts REACHABLE, so a
+ * busy connection never needs NUD probes. */
+static void test_upper_layer_confirmation_keeps_reachable(void **state)
+{
+    (void)state;
+    struct fx f;
+    fx_up(&f, 0);
+    reachable(&f);
+    for (int s = 10; s <= 120; s += 10) {
+        run_to(&f, (ust_time_t)s * UST_SEC);
+        ipv6_confirm_reachable(f.st, &NB, -1);
+        assert_int_equal(entry(&f)->state, ND_REACHABLE);
+    }
+    int mc, uc, data;
+    count_ns(&f, &mc, &uc, &data);
+    assert_int_equal(uc, 0);
+    nh_net_free(f.n);
+}
+
 static void test_probe_unanswered_removes_entry(void **state)
 {
     (void)state;
@@ -289,6 +308,7 @@ int main(void)
         cmocka_unit_test(test_incomplete_retries_then_fails_and_drops_queue),
         cmocka_unit_test(test_solicited_na_reaches_then_ages_to_stale),
         cmocka_unit_test(test_stale_use_delay_probe_confirmed),
+        cmocka_unit_test(test_upper_layer_confirmation_keeps_reachable),
         cmocka_unit_test(test_probe_unanswered_removes_entry),
         cmocka_unit_test(test_na_flags_and_unsolicited),
         cmocka_unit_test(test_ns_learns_sender_and_is_answered),
