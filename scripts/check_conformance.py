@@ -12,39 +12,59 @@ A requirement table is a Markdown table whose header starts with
     cmocka test), `tests/...py::function` a `def function` in that file.
 It also checks that the IDs are unique, that the "## Summary" tables hold the
 counts computed from the rows, that every count line ("RFC 9293 MUST / MUST
-NOT rows: 70; met and tested: ...", in the Summary and in an RFC's closing
-note) matches the rows of that RFC, and that the "Open MUST / MUST NOT rows"
+NOT rows: 70; met and tested: ...", in the Summary and in a part's closing
+note) matches the rows of that part, and that the "Open MUST / MUST NOT rows"
 list names exactly the MUST / MUST NOT rows that are not met.
 
-Every "## RFC nnnn ..." section holds the rows of one RFC (RFC 1122, RFC
-9293); a Level cell may carry a bracketed remark after the level, e.g.
-"MUST (fn 1)" or "SHOULD (body: MAY)", which is not part of the level.
+The rows come in parts: every "## RFC nnnn ..." section holds the rows of
+one RFC (part "RFC 1122", "RFC 9293"), every "## <Name> checklist ..."
+section the rows of a checklist that spans several RFCs (part "IPv6
+checklist": RFC 8504 and the RFCs it points to). A Level cell may carry a
+bracketed remark after the level, e.g. "MUST (fn 1)", "SHOULD (body: MAY)",
+"MUST (lc)" or "MUST (proc)", which is not part of the level.
 
-Usage: check_conformance.py [--doc PATH] [--summary]
+A part transcribed from a checklist file (CHECKLISTS, looked for in the
+shared/ folder beside the repository, or beside its parent for a worktree)
+must hold exactly the IDs of that file, each with the file's Level text.
+Without the file (a clone on its own) that check is skipped, with a note.
+
+Usage: check_conformance.py [--doc PATH] [--root DIR] [--shared DIR]
+                            [--summary | --self-test]
   --summary prints the Summary section computed from the rows (paste it in
-  after adding rows). Exit status 0 when everything holds, 1 otherwise.
+  after adding rows). --root is where test paths are resolved (default: the
+  repository), --shared the folder holding the checklist files.
+  --self-test runs the checks on small made-up documents: each kind of
+  mistake must fail and a clean document pass.
+  Exit status 0 when everything holds, 1 otherwise.
 """
 import argparse
 import os
 import re
+import subprocess
 import sys
+import tempfile
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 LEVELS = ["MUST", "MUST NOT", "SHOULD", "SHOULD NOT", "MAY"]
 STATUSES = ["met (tested)", "not met", "N/A", "decision"]
 REF_RE = re.compile(r"(tests/[A-Za-z0-9_./-]+?\.(?:c|py))(::|:)([A-Za-z_][A-Za-z0-9_]*)")
 OPEN_HEADING = "## Open MUST / MUST NOT rows"
-COUNT_RE = re.compile(r"RFC (\d+) MUST / MUST NOT rows: (\d+); met and tested: (\d+); "
-                      r"not met: (\d+); N/A: (\d+)")
+# A part: "RFC nnnn" or "<Name> checklist" at the start of a ## heading.
+PART_RE = re.compile(r"(RFC \d+|[A-Z][A-Za-z0-9]* checklist)\b")
+COUNT_RE = re.compile(r"(RFC \d+|[A-Z][A-Za-z0-9]* checklist) MUST / MUST NOT rows: (\d+); "
+                      r"met and tested: (\d+); not met: (\d+); N/A: (\d+)")
+# Parts transcribed row for row from a checklist file of shared/.
+CHECKLISTS = {"IPv6 checklist": "ipv6-requirements.md"}
 
 
 class Row:
-    def __init__(self, line_no, rfc, table, rid, level, feature, section, cell):
-        self.line_no, self.rfc, self.table, self.id = line_no, rfc, table, rid
+    def __init__(self, line_no, part, table, rid, level, feature, section, cell):
+        self.line_no, self.part, self.table, self.id = line_no, part, table, rid
         self.level_text, self.feature, self.section, self.cell = level, feature, section, cell
-        # "MUST (fn 1)", "SHOULD (body: MAY)": the bracket is a remark
-        self.level = re.sub(r"\s*\((?:fn \d+|body: (?:MUST NOT|MUST|SHOULD NOT|SHOULD|MAY))\)\s*$",
-                            "", level).strip()
+        # "MUST (fn 1)", "SHOULD (body: MAY)", "MUST (lc)", "MUST (proc)":
+        # the bracket is a remark
+        self.level = re.sub(r"\s*\((?:fn \d+|lc|proc|body: (?:MUST NOT|MUST|SHOULD NOT|SHOULD|MAY))"
+                            r"\)\s*$", "", level).strip()
 
     @property
     def status(self):
@@ -71,13 +91,13 @@ def split_cells(line):
 def parse(text):
     """Returns (rows, errors). Rows carry the ### heading they sit under."""
     rows, errors = [], []
-    h3 = rfc = ""
+    h3 = part = ""
     header = None
     for no, line in enumerate(text.splitlines(), 1):
         if line.startswith("## "):
             h3 = line[3:].strip()
-            m = re.match(r"RFC (\d+)\b", h3)
-            rfc = m.group(1) if m else ""
+            m = PART_RE.match(h3)
+            part = m.group(1) if m else ""
             header = None
         elif line.startswith("### "):
             h3 = line[4:].strip()
@@ -96,9 +116,10 @@ def parse(text):
         if len(cells) != len(header):
             errors.append(f"line {no}: {len(cells)} cells, the header has {len(header)}")
             continue
-        if not rfc:
-            errors.append(f"line {no}: requirement row outside an '## RFC nnnn' section")
-        rows.append(Row(no, rfc, h3, cells[0], cells[1], cells[2], cells[3], cells[-1]))
+        if not part:
+            errors.append(f"line {no}: requirement row outside an '## RFC nnnn' or "
+                          "'## <Name> checklist' section")
+        rows.append(Row(no, part, h3, cells[0], cells[1], cells[2], cells[3], cells[-1]))
     return rows, errors
 
 
@@ -111,9 +132,9 @@ def c_function_defined(text, name):
     return False
 
 
-def check_ref(path, sep, name, cache):
+def check_ref(root, path, sep, name, cache):
     """An error message, or None when path defines test `name`."""
-    full = os.path.join(ROOT, path)
+    full = os.path.join(root, path)
     if path not in cache:
         cache[path] = open(full, encoding="utf-8").read() if os.path.isfile(full) else None
     text = cache[path]
@@ -136,7 +157,7 @@ def check_ref(path, sep, name, cache):
     return None
 
 
-def check_rows(rows):
+def check_rows(rows, root=ROOT):
     errors, seen, cache = [], {}, {}
     for r in rows:
         where = f"line {r.line_no} {r.id}"
@@ -158,7 +179,7 @@ def check_rows(rows):
         if r.status != "met (tested)" and len(r.cell.partition(":")[2].strip()) < 10:
             errors.append(f"{where}: '{r.status}' needs a reason")
         for path, sep, name in refs:
-            msg = check_ref(path, sep, name, cache)
+            msg = check_ref(root, path, sep, name, cache)
             if msg:
                 errors.append(f"{where}: {msg}")
     return errors
@@ -189,45 +210,45 @@ def summary_markdown(rows):
         out.append(f"| **Total** | {sum(total.values())} | " + " | ".join(str(total[s]) for s in STATUSES) + " |")
         return "\n".join(out)
 
-    tables, rfcs = [], []
+    tables, names = [], []
     for r in rows:
         if r.table not in tables:
             tables.append(r.table)
-        if r.rfc not in rfcs:
-            rfcs.append(r.rfc)
-    parts = [table(f"RFC {rfc} level", counts([r for r in rows if r.rfc == rfc], lambda r: r.level),
-                   LEVELS) for rfc in rfcs]
+        if r.part not in names:
+            names.append(r.part)
+    parts = [table(f"{name} level", counts([r for r in rows if r.part == name], lambda r: r.level),
+                   LEVELS) for name in names]
     parts.append(table("Table", counts(rows, lambda r: r.table), tables))
-    parts.append("\n".join(count_line(rows, rfc) for rfc in rfcs))
+    parts.append("\n".join(count_line(rows, name) for name in names))
     return "\n\n".join(parts)
 
 
-def mandatory_counts(rows, rfc):
-    mand = [r for r in rows if r.rfc == rfc and r.mandatory]
+def mandatory_counts(rows, part):
+    mand = [r for r in rows if r.part == part and r.mandatory]
     return (len(mand), sum(r.status == "met (tested)" for r in mand),
             sum(r.status == "not met" for r in mand), sum(r.status == "N/A" for r in mand))
 
 
-def count_line(rows, rfc):
-    n, met, notmet, na = mandatory_counts(rows, rfc)
-    return (f"RFC {rfc} MUST / MUST NOT rows: {n}; met and tested: {met}; not met: {notmet}; "
+def count_line(rows, part):
+    n, met, notmet, na = mandatory_counts(rows, part)
+    return (f"{part} MUST / MUST NOT rows: {n}; met and tested: {met}; not met: {notmet}; "
             f"N/A: {na}.")
 
 
 def check_count_lines(text, rows):
     """Every count line anywhere in the document matches the rows."""
     errors = []
-    rfcs = {r.rfc for r in rows}
+    names = {r.part for r in rows}
     for no, line in enumerate(text.splitlines(), 1):
         for m in COUNT_RE.finditer(line):
-            rfc = m.group(1)
-            if rfc not in rfcs:
-                errors.append(f"line {no}: count line for RFC {rfc}, which has no rows")
+            part = m.group(1)
+            if part not in names:
+                errors.append(f"line {no}: count line for {part}, which has no rows")
                 continue
             got = tuple(int(g) for g in m.groups()[1:])
-            want = mandatory_counts(rows, rfc)
+            want = mandatory_counts(rows, part)
             if got != want:
-                errors.append(f"line {no}: RFC {rfc} counts {got} differ from the rows {want} "
+                errors.append(f"line {no}: {part} counts {got} differ from the rows {want} "
                               "(MUST / MUST NOT rows; met and tested; not met; N/A)")
     return errors
 
@@ -266,11 +287,149 @@ def check_open_list(text, rows):
     return errors
 
 
+def checklist_rows(text):
+    """{ID: Level text} of every table of a checklist file ("| ID | Level |")."""
+    out, in_table = {}, False
+    for line in text.splitlines():
+        if not line.startswith("|"):
+            in_table = False
+            continue
+        cells = split_cells(line)
+        if cells[:2] == ["ID", "Level"]:
+            in_table = True
+        elif in_table and not set(line.replace("|", "").strip()) <= set("-: "):
+            out[cells[0]] = cells[1]
+    return out
+
+
+def find_shared(explicit):
+    """The shared/ folder: --shared, else beside the repository, else beside
+    its parent (a worktree under <project>/wt/); None if there is none."""
+    if explicit:
+        return explicit
+    for up in ("..", os.path.join("..", "..")):
+        d = os.path.normpath(os.path.join(ROOT, up, "shared"))
+        if any(os.path.isfile(os.path.join(d, f)) for f in CHECKLISTS.values()):
+            return d
+    return None
+
+
+def check_checklists(rows, shared):
+    """Each part of CHECKLISTS holds exactly its file's IDs, with its levels.
+    Returns (errors, notes)."""
+    errors, notes = [], []
+    for part, name in CHECKLISTS.items():
+        path = os.path.join(shared, name) if shared else None
+        if not path or not os.path.isfile(path):
+            notes.append(f"note: {name} not found (no shared/ folder): the {part} rows are not "
+                         "compared with it")
+            continue
+        want = checklist_rows(open(path, encoding="utf-8").read())
+        have = {r.id: r for r in rows if r.part == part}
+        for rid, level in want.items():
+            if rid not in have:
+                errors.append(f"{part}: {rid} of {name} has no row")
+            elif have[rid].level_text != level:
+                errors.append(f"line {have[rid].line_no} {rid}: level '{have[rid].level_text}', "
+                              f"{name} says '{level}'")
+        for rid, r in have.items():
+            if rid not in want:
+                errors.append(f"line {r.line_no} {rid}: not an ID of {name}")
+    return errors, notes
+
+
+SELF_TEST_DOC = """# made-up conformance file
+## Summary
+{summary}
+## Open MUST / MUST NOT rows
+{open}
+## RFC 1111 (one RFC)
+### A (RFC 1111)
+| ID | Level | Feature (paraphrased) | RFC 1111 section | Test / status |
+|---|---|---|---|---|
+| A-1 | MUST (fn 1) | a | 1 | `tests/t.c:test_a` |
+| A-2 | MAY | b | 2 | decision: not done, for a reason |
+## IPv6 checklist (several RFCs)
+### X (RFC 2222)
+| ID | Level | Feature (paraphrased) | Section | Test / status |
+|---|---|---|---|---|
+| X-1 | MUST (lc) | c | 3 | {x1} |
+| X-2 | SHOULD (proc) | d | RFC 3333 4 | `tests/t.py::test_d` |
+### Closing note
+{count}
+"""
+SELF_TEST_CHECKLIST = """| ID | Level | Requirement | Section | Test |
+|---|---|---|---|---|
+| X-1 | MUST (lc) | c | 3 | |
+| X-2 | SHOULD (proc) | d | RFC 3333 4 | |
+"""
+
+
+def self_test():
+    """The check fails on what it must fail on and passes a clean document."""
+    with tempfile.TemporaryDirectory() as tmp:
+        os.makedirs(os.path.join(tmp, "tests"))
+        os.makedirs(os.path.join(tmp, "shared"))
+        with open(os.path.join(tmp, "tests", "t.c"), "w", encoding="utf-8") as fh:
+            fh.write("#include <cmocka.h>\nstatic void test_a(void **s) {}\n"
+                     "static void test_b(void **s) {}\nint main(void) { cmocka_unit_test(test_a); }\n")
+        with open(os.path.join(tmp, "tests", "t.py"), "w", encoding="utf-8") as fh:
+            fh.write("def test_d():\n    pass\n")
+        checklist = os.path.join(tmp, "shared", CHECKLISTS["IPv6 checklist"])
+        doc = os.path.join(tmp, "conformance.md")
+
+        def make(x1="not met: not built yet (#1)", open_ids=("X-1",), checklist_text=SELF_TEST_CHECKLIST,
+                 summary=None, count=None):
+            text = SELF_TEST_DOC.format(summary="", open="", x1=x1, count="")
+            rows, _ = parse(text)
+            text = SELF_TEST_DOC.format(
+                summary=summary if summary is not None else summary_markdown(rows),
+                open="".join(f"- **{i}** why\n" for i in open_ids), x1=x1,
+                count=count if count is not None else count_line(rows, "IPv6 checklist"))
+            with open(doc, "w", encoding="utf-8") as fh:
+                fh.write(text)
+            with open(checklist, "w", encoding="utf-8") as fh:
+                fh.write(checklist_text)
+            return subprocess.run([sys.executable, os.path.abspath(__file__), "--doc", doc,
+                                   "--root", tmp, "--shared", os.path.join(tmp, "shared")],
+                                  stdout=subprocess.PIPE).returncode
+
+        results = [
+            ("clean document passes", make() == 0),
+            ("met row passes", make(x1="`tests/t.c:test_a`", open_ids=()) == 0),
+            ("test not registered fails", make(x1="`tests/t.c:test_b`", open_ids=()) == 1),
+            ("missing test file fails", make(x1="`tests/u.c:test_a`", open_ids=()) == 1),
+            ("met row naming no test fails", make(x1="done", open_ids=()) == 1),
+            ("MUST row as a decision fails", make(x1="decision: we think not", open_ids=()) == 1),
+            ("not met without a reason fails", make(x1="not met:") == 1),
+            ("not-met row missing from the open list fails", make(open_ids=()) == 1),
+            ("met row in the open list fails", make(x1="`tests/t.c:test_a`") == 1),
+            ("stale Summary fails", make(summary="| IPv6 checklist level | Rows |") == 1),
+            ("wrong count line fails",
+             make(count="IPv6 checklist MUST / MUST NOT rows: 1; met and tested: 1; "
+                        "not met: 0; N/A: 0.") == 1),
+            ("checklist ID without a row fails",
+             make(checklist_text=SELF_TEST_CHECKLIST + "| X-3 | MAY | e | 5 | |\n") == 1),
+            ("row not in the checklist fails",
+             make(checklist_text=SELF_TEST_CHECKLIST.replace("| X-2 |", "| X-9 |")) == 1),
+            ("level differing from the checklist fails",
+             make(checklist_text=SELF_TEST_CHECKLIST.replace("MUST (lc)", "MUST")) == 1),
+        ]
+    for name, ok in results:
+        print(f"{'ok  ' if ok else 'FAIL'} {name}")
+    return 0 if all(ok for _, ok in results) else 1
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--doc", default=os.path.join(ROOT, "docs", "conformance.md"))
+    ap.add_argument("--root", default=ROOT, help="where test paths are resolved")
+    ap.add_argument("--shared", help="the folder holding the checklist files")
     ap.add_argument("--summary", action="store_true", help="print the computed Summary tables")
+    ap.add_argument("--self-test", action="store_true")
     args = ap.parse_args()
+    if args.self_test:
+        return self_test()
     try:
         text = open(args.doc, encoding="utf-8").read()
     except OSError as e:
@@ -282,21 +441,25 @@ def main():
         return 0
     if not rows:
         errors.append("no requirement rows found")
-    errors += check_rows(rows)
+    errors += check_rows(rows, args.root)
     errors += check_summary(text, rows)
     errors += check_count_lines(text, rows)
     errors += check_open_list(text, rows)
+    list_errors, notes = check_checklists(rows, find_shared(args.shared))
+    errors += list_errors
     shown = os.path.relpath(args.doc, ROOT)
     if shown.startswith(".."):
         shown = args.doc
     for e in errors:
         print(f"{shown}: {e}")
-    per_rfc = []
-    for rfc in sorted({r.rfc for r in rows}):
-        n, met, notmet, na = mandatory_counts(rows, rfc)
-        per_rfc.append(f"RFC {rfc}: {n} MUST / MUST NOT, {met} met and tested, {notmet} not met, "
-                       f"{na} N/A")
-    print(f"{len(rows)} rows ({'; '.join(per_rfc)}); {len(errors)} problem(s)")
+    for n in notes:
+        print(n)
+    per_part = []
+    for part in sorted({r.part for r in rows}):
+        n, met, notmet, na = mandatory_counts(rows, part)
+        per_part.append(f"{part}: {n} MUST / MUST NOT, {met} met and tested, {notmet} not met, "
+                        f"{na} N/A")
+    print(f"{len(rows)} rows ({'; '.join(per_part)}); {len(errors)} problem(s)")
     return 1 if errors else 0
 
 

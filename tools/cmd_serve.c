@@ -23,6 +23,7 @@ static void serve_usage(FILE *out)
             "then prints the stack's counters and exits 0. Every service option is\n"
             "repeatable.\n"
             "  --udp-echo PORT      echo UDP datagrams sent to PORT\n"
+            "  --join GROUP         the --udp-echo sockets join multicast GROUP (IGMPv3)\n"
             "  --tcp-echo PORT      TCP echo (RFC 862): send back every byte received\n"
             "  --discard PORT       TCP discard (RFC 863): read and drop\n"
             "  --http PORT          HTTP/1.1 static files (GET, HEAD) from --root\n"
@@ -158,6 +159,16 @@ static int serve_parse(int argc, char **argv, struct serve_opts *o)
             o->ports[o->nports++] = (uint16_t)port;
             continue;
         }
+        if ((r = opt_value(argc, argv, &i, "--join", &v)) != 0) {
+            ust_ip4_t g;
+            if (r < 0 || ust_ip4_parse(v, &g) != 0 || (g >> 28) != 0xe)
+                return cli_usage_error("--join: '%s' is not an IPv4 multicast group "
+                                       "(e.g. 239.1.2.3)", r < 0 ? "" : v);
+            if (o->ngroups == SERVE_MAX_PORTS)
+                return cli_usage_error("--join: at most %d groups", SERVE_MAX_PORTS);
+            o->groups[o->ngroups++] = g;
+            continue;
+        }
         if ((r = parse_tcp_opt(o, argc, argv, &i)) != 0) {
             if (r < 0)
                 return CLI_EXIT_USAGE;
@@ -275,6 +286,13 @@ int serve_open(struct serve_run *r)
     for (unsigned i = 0; i < o->nports; i++)
         if ((r->fds[i] = echo_open(st, o->ports[i])) < 0)
             return cli_usage_error("--udp-echo %u: %s", o->ports[i], strerror(errno));
+    for (unsigned i = 0; i < o->nports; i++) {
+        for (unsigned k = 0; k < o->ngroups; k++) {
+            struct ip_mreq m = {.imr_multiaddr.s_addr = htonl(o->groups[k])};
+            if (ust_setsockopt(st, r->fds[i], IPPROTO_IP, IP_ADD_MEMBERSHIP, &m, sizeof(m)) < 0)
+                return cli_usage_error("--join: %s", strerror(errno));
+        }
+    }
     if (!(r->srv = tcp_server_new(st, o->root ? o->root_real : NULL)))
         return cli_usage_error("out of memory");
     for (unsigned i = 0; i < o->ntcp; i++)

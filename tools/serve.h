@@ -18,6 +18,8 @@ struct serve_opts {
     struct link_opts link;
     uint16_t ports[SERVE_MAX_PORTS];
     unsigned nports;
+    ust_ip4_t groups[SERVE_MAX_PORTS]; /* --join: the --udp-echo sockets' groups */
+    unsigned ngroups;
     struct tcp_port tcp[SERVE_MAX_PORTS];
     unsigned ntcp;
     const char *root;         /* --root DIR */

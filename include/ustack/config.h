@@ -319,6 +319,27 @@ struct ust_config {
                                        a blocked call reads the frames it waits
                                        for, the faster way as measured in
                                        ARCHITECTURE.md) */
+    /* ---- IPv6 host autoconfiguration (src/net6/router_list.c, addrconf.c) ---- */
+    bool ipv6_accept_ra;            /* process Router Advertisements: default routers,
+                                       on-link prefixes, link parameters (true;
+                                       Linux accept_ra=1) */
+    bool ipv6_autoconf;             /* form addresses from RA prefixes with A=1 (true:
+                                       RFC 4862 5.5 SLAAC-11; Linux autoconf) */
+    bool ipv6_temp_addrs;           /* RFC 8981 temporary addresses beside the stable
+                                       ones (false; Linux use_tempaddr=0) */
+    ust_time_t ipv6_temp_valid_lft; /* TEMP_VALID_LIFETIME (2 days, RFC 8981 3.8) */
+    ust_time_t ipv6_temp_preferred_lft; /* TEMP_PREFERRED_LIFETIME (1 day); each
+                                       address takes off a random DESYNC_FACTOR */
+    unsigned ipv6_rs_max;           /* Router Solicitations before giving up: 0 (the
+                                       default) never gives up and backs off from
+                                       4 s to an hour (RFC 7559, RFC 8504 5.4);
+                                       N sends N, 4 s apart (RFC 4861 6.3.7: 3) */
+    unsigned ipv6_ra_max_routers;   /* default routers kept per interface (8; RFC
+                                       4861 6.3.4 asks room for at least 2) */
+    unsigned ipv6_ra_max_prefixes;  /* on-link prefixes kept per interface (16) */
+    unsigned ipv6_max_addrs;        /* autoconfigured addresses per interface (16:
+                                       link-local, stable and temporary ones) */
+
     /* ---- the stub resolver (ust_getaddrinfo, include/ustack/dns.h) ---- */
     ust_ip4_t dns_server;           /* name server asked over UDP/TCP port 53 (0: none,
                                        names not in dns_hosts give EAI_AGAIN; the
@@ -350,6 +371,18 @@ struct ust_config {
     ust_time_t dhcp_probe_interval; /* between probes and after the last (1 s) */
     ust_time_t dhcp_decline_wait;   /* after a DHCPDECLINE, before DISCOVER again (10 s,
                                        RFC 2131 3.1.5) */
+
+    /* ---- IPv4 multicast and IGMP (RFC 3376) ---- */
+    unsigned igmp_max_memberships;  /* groups joined per interface (20, as Linux's
+                                       igmp_max_memberships; that one is per socket);
+                                       also the groups one socket may join. Beyond:
+                                       ENOMEM, counted in JoinsRefused */
+    unsigned igmp_robustness;       /* [Robustness Variable] until a v3 Query's QRV
+                                       says otherwise (2, RFC 3376 8.1): unsolicited
+                                       reports are sent this many times */
+    ust_time_t igmp_unsolicited_report_interval; /* the repeats of an unsolicited
+                                       report are spread at random over (0, this] (1 s,
+                                       RFC 3376 8.11) */
 };
 
 UST_API void ust_config_default(struct ust_config *cfg);

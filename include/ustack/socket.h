@@ -49,6 +49,30 @@
  * sockets: the path MTU). Anything else is passed to the protocol; unknown
  * options: ENOPROTOOPT.
  *
+ * IPv4 multicast on UDP sockets (RFC 1112, the RFC 3678 / Linux options,
+ * any-source only: IP_ADD_SOURCE_MEMBERSHIP, IP_BLOCK_SOURCE and the
+ * other source filters answer ENOPROTOOPT): IP_ADD_MEMBERSHIP /
+ * IP_DROP_MEMBERSHIP take struct ip_mreq (interface by address) or struct
+ * ip_mreqn (imr_ifindex = the ustack interface index + 1, as in
+ * IP_PKTINFO, else imr_address); no interface: the one the route to the
+ * group uses, else the first. A group that is not multicast: EINVAL; no
+ * such interface: EADDRNOTAVAIL; joined already: EADDRINUSE; not a member
+ * (drop): EADDRNOTAVAIL; cfg.igmp_max_memberships groups on the socket or
+ * the interface: ENOMEM. A drop that names no interface leaves the group
+ * wherever the socket joined it; close leaves every group. The stack
+ * announces the first join and the last leave on an interface with IGMP
+ * (IGMPv3, RFC 3376, with the v2/v1 compatibility modes). A multicast
+ * datagram is delivered to every socket bound to its port (wildcard or
+ * the group address) that joined the group on the interface it arrived
+ * on, each its own copy; a socket that did not join gets none, unless it
+ * set IP_MULTICAST_ALL (int; off by default, unlike Linux, where it is on).
+ * Sending: IP_MULTICAST_TTL (int or one byte, 1..255, -1 = 1; default 1,
+ * RFC 1112 6.1; 0 is refused), IP_MULTICAST_LOOP (int or one byte;
+ * default 1: a datagram to a group a socket of this stack joined on the
+ * outgoing interface is delivered here too), IP_MULTICAST_IF (struct
+ * in_addr, or struct ip_mreqn; INADDR_ANY = by route; getsockopt gives
+ * the interface's address as struct in_addr).
+ *
  * UDP (SOCK_DGRAM) as on Linux: one recv returns (the start of) one
  * datagram, the rest of a longer one is discarded, and with MSG_TRUNC the
  * call returns the datagram's real length; MSG_PEEK leaves it queued.

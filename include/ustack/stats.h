@@ -108,6 +108,39 @@
     X(Renewals) X(Rebinds) X(Expiries) X(Timeouts) X(Mismatched) X(Malformed) \
     X(ArpProbes) X(ArpConflicts)
 
+/* IPv6 Router Advertisements a host processes (src/net6/router_list.c, RFC
+ * 4861 6.3.4): received, accepted, ignored with their reason (Hop Limit not
+ * 255, source not link-local, malformed, accept_ra off), options skipped
+ * (wrong length: BadOptions; MTU out of range; link-local PIO prefix),
+ * entries refused because a bounded list was full, entries expired, and
+ * default router choices made round-robin (none known reachable). */
+#define UST_RA_COUNTERS(X) \
+    X(InRAs) X(Accepted) X(Ignored) X(BadHopLimit) X(BadSource) X(Malformed) \
+    X(BadOptions) X(MtuIgnored) X(PrefixIgnored) X(RouterListFull) X(PrefixListFull) \
+    X(RoutersExpired) X(PrefixesExpired) X(RoundRobin)
+
+/* IPv6 stateless address autoconfiguration (src/net6/addrconf.c, RFC 4862,
+ * RFC 7217, RFC 8981): addresses formed (stable, temporary), DAD runs,
+ * conflicts and give-ups after IDGEN_RETRIES / TEMP_IDGEN_RETRIES, IIDs
+ * refused as reserved or in use (RFC 5453), PIOs ignored (5.5.3 a-d) and
+ * those with a prefix length that is not 64, valid lifetimes held by the
+ * two-hour rule (5.5.3 e), state changes, a full address list, Router
+ * Solicitations sent, temporary addresses regenerated. */
+#define UST_ADDRCONF_COUNTERS(X) \
+    X(AddrsCreated) X(TempAddrsCreated) X(DadStarted) X(DadConflicts) X(DadGiveUps) \
+    X(TempGiveUps) X(IidRefused) X(PioIgnored) X(PioBadPrefixLen) X(TwoHourRule) \
+    X(AddrsDeprecated) X(AddrsExpired) X(AddrListFull) X(RsSent) X(TempRegenerated)
+/* IGMP as a host (RFC 3376): messages received (InErrors: malformed or
+ * a bad checksum; InIgnored: what RFC 3376 9.1 says to ignore, a v2/v3
+ * Query without Router Alert, a General Query not sent to 224.0.0.1, and
+ * unknown types), reports sent per version, Leave Groups, joins refused
+ * at cfg.igmp_max_memberships, our reports suppressed by another host's
+ * (v1/v2 compatibility mode). */
+#define UST_IGMP_COUNTERS(X) \
+    X(InMsgs) X(InErrors) X(InCsumErrors) X(InQueries) X(InReports) X(InIgnored) \
+    X(OutV3Reports) X(OutV2Reports) X(OutV1Reports) X(OutLeaves) X(OutErrors) \
+    X(JoinsRefused) X(ReportsSuppressed)
+
 #define UST_COUNTER_FIELD(name) uint64_t name;
 
 struct ust_link_stats { UST_LINK_COUNTERS(UST_COUNTER_FIELD) };
@@ -121,6 +154,9 @@ struct ust_udp_stats { UST_UDP_COUNTERS(UST_COUNTER_FIELD) };
 struct ust_tcp_stats { UST_TCP_COUNTERS(UST_COUNTER_FIELD) };
 struct ust_dns_stats { UST_DNS_COUNTERS(UST_COUNTER_FIELD) };
 struct ust_dhcp_stats { UST_DHCP_COUNTERS(UST_COUNTER_FIELD) };
+struct ust_ra_stats { UST_RA_COUNTERS(UST_COUNTER_FIELD) };
+struct ust_addrconf_stats { UST_ADDRCONF_COUNTERS(UST_COUNTER_FIELD) };
+struct ust_igmp_stats { UST_IGMP_COUNTERS(UST_COUNTER_FIELD) };
 
 struct ust_stats {
     struct ust_link_stats link; /* sum over all devices of the stack */
@@ -131,6 +167,9 @@ struct ust_stats {
     struct ust_tcp_stats tcp;
     struct ust_dns_stats dns;
     struct ust_dhcp_stats dhcp;
+    struct ust_ra_stats ra;             /* IPv6 router discovery */
+    struct ust_addrconf_stats addrconf; /* IPv6 SLAAC */
+    struct ust_igmp_stats igmp;
     struct ust_ip6_stats ip6;
     struct ust_icmp6_stats icmp6;
     struct ust_nd6_stats nd6;

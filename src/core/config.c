@@ -102,6 +102,15 @@ void ust_config_default(struct ust_config *c)
     c->tcp_abc_limit = 2;
     c->tcp_bbr_loss_thresh = 20;
     c->front_data_messages = false; /* data calls under the core lock (front.h) */
+    c->ipv6_accept_ra = true;
+    c->ipv6_autoconf = true;
+    c->ipv6_temp_addrs = false;
+    c->ipv6_temp_valid_lft = 2 * 86400 * UST_SEC;
+    c->ipv6_temp_preferred_lft = 86400 * UST_SEC;
+    c->ipv6_rs_max = 0;
+    c->ipv6_ra_max_routers = 8;
+    c->ipv6_ra_max_prefixes = 16;
+    c->ipv6_max_addrs = 16;
     snprintf(c->dns_hosts, sizeof(c->dns_hosts), "/etc/hosts");
     c->dns_attempts = 3;
     c->dns_timeout = 1 * UST_SEC;
@@ -115,4 +124,7 @@ void ust_config_default(struct ust_config *c)
     c->dhcp_arp_probes = 3;
     c->dhcp_probe_interval = 1 * UST_SEC;
     c->dhcp_decline_wait = 10 * UST_SEC;
+    c->igmp_max_memberships = 20;
+    c->igmp_robustness = 2;
+    c->igmp_unsolicited_report_interval = 1 * UST_SEC;
 }

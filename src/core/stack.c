@@ -16,7 +16,7 @@ static int stack_register_protocols(struct ust_stack *st)
     st->link.up.neighbour_advice = ipv4_gateway_advice;
     st->link.up.unresolved = icmp_local_unreachable;
     int (*const reg[])(struct ust_stack *) = {arp_register, ipv4_register, icmp_register,
-                                              ipv6_register, icmp6_register,
+                                              igmp_register, ipv6_register, icmp6_register,
                                               udp_register, tcp_register};
     for (size_t i = 0; i < sizeof(reg) / sizeof(reg[0]); i++) {
         int rc = reg[i](st);
@@ -61,6 +61,7 @@ void ust_stack_free(struct ust_stack *st)
     sock_table_destroy(st);
     tcp_destroy(st);
     udp_destroy(st);
+    igmp_destroy(st);
     reasm_destroy(st);
     reasm6_destroy(st);
     ipv4_local_destroy(st);

@@ -17,6 +17,9 @@ void ust_stats_foreach(const struct ust_stack *st, ust_counter_fn fn, void *ctx)
 #define TCP(n) EMIT("tcp", tcp, n)
 #define DNS(n) EMIT("dns", dns, n)
 #define DHCP(n) EMIT("dhcp", dhcp, n)
+#define RA(n) EMIT("ra", ra, n)
+#define ADDRCONF(n) EMIT("addrconf", addrconf, n)
+#define IGMP(n) EMIT("igmp", igmp, n)
 #define IP6(n) EMIT("ip6", ip6, n)
 #define ICMP6(n) EMIT("icmp6", icmp6, n)
 #define ND6(n) EMIT("nd6", nd6, n)
@@ -28,6 +31,9 @@ void ust_stats_foreach(const struct ust_stack *st, ust_counter_fn fn, void *ctx)
     UST_TCP_COUNTERS(TCP)
     UST_DNS_COUNTERS(DNS)
     UST_DHCP_COUNTERS(DHCP)
+    UST_RA_COUNTERS(RA)
+    UST_ADDRCONF_COUNTERS(ADDRCONF)
+    UST_IGMP_COUNTERS(IGMP)
     UST_IP6_COUNTERS(IP6)
     UST_ICMP6_COUNTERS(ICMP6)
     UST_ND6_COUNTERS(ND6)
@@ -40,6 +46,9 @@ void ust_stats_foreach(const struct ust_stack *st, ust_counter_fn fn, void *ctx)
 #undef TCP
 #undef DNS
 #undef DHCP
+#undef RA
+#undef ADDRCONF
+#undef IGMP
 #undef IP6
 #undef ICMP6
 #undef ND6

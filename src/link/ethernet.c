@@ -8,20 +8,21 @@
 #include "iface.h"
 #include "link.h"
 #include "link_state.h"
+#include "mcast_filter.h"
 #include "wire/eth.h"
 #include "wire/ipv4.h"
 
 static const uint8_t eth_bcast[ETH_ALEN] = {0xff, 0xff, 0xff, 0xff, 0xff, 0xff};
 
 /* Frames for us: our unicast address, broadcast, and the multicast
- * addresses an upper layer joined (link_mcast_join: IPv6's groups). *bcast
- * says the frame went to a group address (RFC 1122 2.4, RFC 4443 2.4 e.4). */
+ * addresses of the groups joined on the interface (mcast_filter.c). A
+ * multicast frame counts as a link broadcast for IP (RFC 1122 3.3.6). */
 static bool eth_for_us(const struct ust_dev *dev, const struct eth_hdr *h, bool *bcast)
 {
-    *bcast = (h->dst[0] & 1) != 0;
-    if (eth_is_broadcast(h->dst) || !memcmp(h->dst, dev->mac.b, ETH_ALEN))
-        return true;
-    return *bcast && link_mcast_accepts(dev->st, dev->ifindex, h->dst);
+    *bcast = eth_is_broadcast(h->dst);
+    if (!*bcast && eth_is_multicast(h->dst))
+        return (*bcast = link_mcast_accepts(dev->st, dev->ifindex, h->dst));
+    return *bcast || !memcmp(h->dst, dev->mac.b, ETH_ALEN);
 }
 
 int link_proto_register(struct ust_stack *st, uint16_t ethertype, link_rx_fn input)
@@ -138,17 +139,6 @@ int eth_output(struct ust_stack *st, struct ust_dev *dev, struct pkt *p, const u
     return dev_transmit(dev, stack_now(st), p);
 }
 
-/* RFC 1112 6.4: IPv4 multicast maps to 01:00:5e + the low 23 bits. */
-static void ipv4_mcast_mac(ust_ip4_t a, uint8_t mac[6])
-{
-    mac[0] = 0x01;
-    mac[1] = 0x00;
-    mac[2] = 0x5e;
-    mac[3] = (uint8_t)((a >> 16) & 0x7f);
-    mac[4] = (uint8_t)(a >> 8);
-    mac[5] = (uint8_t)a;
-}
-
 int link_output_ip(struct ust_stack *st, struct ust_iface *ifc, ust_ip4_t next_hop, struct pkt *p)
 {
     struct ust_dev *dev = ifc->dev;
@@ -158,7 +148,7 @@ int link_output_ip(struct ust_stack *st, struct ust_iface *ifc, ust_ip4_t next_h
         return eth_output(st, dev, p, eth_bcast, ETH_TYPE_IPV4);
     if (ipv4_is_multicast(next_hop)) {
         uint8_t mac[ETH_ALEN];
-        ipv4_mcast_mac(next_hop, mac);
+        link_ip4_mcast_mac(next_hop, mac); /* RFC 1112 6.4 */
         return eth_output(st, dev, p, mac, ETH_TYPE_IPV4);
     }
     return arp_output(st, ifc, next_hop, p);

@@ -18,9 +18,9 @@ struct ust_iface;
     } while (0)
 
 /* Receive entry point for a frame from a device (Ethernet or IP-only).
- * Ethernet policy: frames to our MAC and to the broadcast address are
- * accepted; multicast and other unicast frames are dropped (rx_not_for_us:
- * we join no multicast group). Ethernet II and RFC 1042 (LLC/SNAP) frames
+ * Ethernet policy: frames to our MAC, to the broadcast address and to the
+ * multicast addresses of joined groups (mcast_filter.h) are accepted;
+ * other multicast and unicast frames are dropped (rx_not_for_us). Ethernet II and RFC 1042 (LLC/SNAP) frames
  * are understood; other 802.3 frames count as rx_unknown_type. 802.1Q: a priority tag (VID 0) is handled
  * as untagged (IEEE 802.1Q); a frame tagged with any other VLAN is dropped
  * and counted in rx_vlan (we are not a member of any VLAN). */
@@ -54,12 +54,6 @@ int arp_register(struct ust_stack *st);
  * otherwise. */
 int llc_snap_unwrap(uint16_t len_field, const uint8_t *payload, size_t plen, uint16_t *type,
                     const uint8_t **inner, size_t *inner_len);
-/* The multicast filter (mcast_filter.c): join counts references, so two
- * addresses with one solicited-node group share an entry. UST_ERR_NOMEM
- * when the table (LINK_MCAST_MAX) is full. */
-int link_mcast_join(struct ust_stack *st, int ifindex, const uint8_t mac[6]);
-void link_mcast_leave(struct ust_stack *st, int ifindex, const uint8_t mac[6]);
-bool link_mcast_accepts(const struct ust_stack *st, int ifindex, const uint8_t mac[6]);
 /* Sends an Ethernet frame: prepends the header to p (consumed) and pads
  * it to the 60-byte minimum. */
 int eth_output(struct ust_stack *st, struct ust_dev *dev, struct pkt *p, const uint8_t dst[6],

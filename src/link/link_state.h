@@ -11,6 +11,7 @@
 #include <stdint.h>
 
 #include "link.h"
+#include "mcast_filter.h"
 
 /* What ARP tells the network layer (set by the assembly, ust_stack_new,
  * to ipv4_gateway_advice and icmp_local_unreachable: link does not name
@@ -31,22 +32,12 @@ struct arp_watch {
     bool conflict;
 };
 
-/* Multicast MAC addresses the upper layers joined, per interface (IPv6
- * all-nodes and solicited-node groups, RFC 2464 7): Ethernet accepts
- * frames to these and to broadcast, besides our own address. */
-#define LINK_MCAST_MAX 64
-struct link_mcast {
-    int ifindex;
-    uint8_t mac[6];
-    unsigned refs;  /* 0: slot free */
-};
-
 struct link_state {
     struct link_proto_table protos; /* EtherType -> handler (ethernet.c) */
     struct arp_table arp;           /* the neighbour cache (arp_cache.c) */
     struct link_upcalls up;
     struct arp_watch watch;
-    struct link_mcast mcast[LINK_MCAST_MAX]; /* mcast_filter.c */
+    struct link_mcast_filter mcast[UST_MAX_IFACES]; /* mcast_filter.c */
 };
 
 /* This stack's link state (core/stack.c). */

@@ -7,6 +7,7 @@
 
 #include "core/services.h"
 #include "core/trace.h"
+#include "igmp.h"
 #include "link/link.h"
 #include "net.h"
 #include "net_state.h"
@@ -209,8 +210,12 @@ static void ipv4_dispatch(struct ust_stack *st, struct ust_iface *ifc, const str
         ipv4_local_in(st, ifc, h, buf, link_bcast);
         return;
     }
+    if (ipv4_is_multicast(h->dst) && igmp_is_member(st, ifc->index, h->dst)) {
+        ipv4_local_in(st, ifc, h, buf, link_bcast); /* a group we joined (RFC 1112 6.2) */
+        return;
+    }
     if (ipv4_is_multicast(h->dst) || !ust_stack_config(st)->ip_forwarding) {
-        /* No multicast group membership; hosts never forward. */
+        /* Other groups are not ours; hosts never forward. */
         stack_stats(st)->ip.InAddrErrors++;
         TRACE(st, "ip", "drop: not for us (%s)", IP4STR(h->dst, d));
         return;
@@ -283,7 +288,8 @@ void ipv4_input_local(struct ust_stack *st, const uint8_t *buf, size_t len)
     char s[16], d[16], pn[8];
     TRACE(st, "ip", "rx local %s->%s proto %s len %u", IP4STR(h.src, s), IP4STR(h.dst, d),
           ipv4_proto_name(h.proto, pn), h.total_len);
-    struct ust_iface *ifc = iface_by_addr(st, h.dst);
+    /* A looped-back multicast copy arrives on the interface it left by. */
+    struct ust_iface *ifc = iface_by_addr(st, ipv4_is_multicast(h.dst) ? h.src : h.dst);
     if (!ifc)
         ifc = iface_by_index(st, 0); /* NULL without interfaces */
     ipv4_deliver(st, ifc, &h, buf, false);

@@ -7,20 +7,25 @@
 #include "link/link.h"
 #include "core/trace.h"
 #include "dev/dev_gso.h"
+#include "igmp.h"
 #include "net.h"
 #include "net_state.h"
 #include "ustack/dev.h"
 #include "wire/tcp.h"
 
-/* Route and next hop for dst. The limited broadcast goes out of the
- * interface owning the chosen source, else the route's, else the first. */
+/* Route and next hop for dst. The limited broadcast and multicast go
+ * out of the interface asked for (IP_MULTICAST_IF, IGMP's), else the one
+ * owning the chosen source, else the route's, else the first; the next
+ * hop is the destination itself (RFC 1112 6.4). */
 static struct ust_iface *ipv4_select_route(struct ust_stack *st, const struct ipv4_out *o,
                                            ust_ip4_t *next_hop)
 {
     const struct route *r = route_lookup(&stack_net(st)->routes, o->dst);
-    if (o->dst == 0xffffffffu) {
+    if (o->dst == 0xffffffffu || ipv4_is_multicast(o->dst)) {
         *next_hop = o->dst;
-        struct ust_iface *ifc = o->src ? iface_by_addr(st, o->src) : NULL;
+        struct ust_iface *ifc = o->oif;
+        if (!ifc && o->src)
+            ifc = iface_by_addr(st, o->src);
         if (!ifc && r)
             ifc = iface_by_index(st, r->ifindex);
         if (!ifc)
@@ -126,6 +131,16 @@ static int ipv4_output_local(struct ust_stack *st, const struct ipv4_out *o, str
     return ipv4_local_enqueue(st, p);
 }
 
+/* RFC 1112 6.1 (IP_MULTICAST_LOOP): a copy of a datagram to a group this
+ * interface belongs to is delivered here too, through the local queue. */
+static void ipv4_mcast_loop(struct ust_stack *st, const struct pkt *p)
+{
+    struct pkt *c = pkt_copy(p->data, p->len);
+    if (c && ipv4_local_enqueue(st, c) == UST_OK)
+        return;
+    stack_stats(st)->ip.OutDiscards++;
+}
+
 /* ipv4_output once the options are in wire form and o->dst is the
  * header's destination (the first hop of a source route). */
 static int ipv4_output_wire(struct ust_stack *st, const struct ipv4_out *o, struct pkt *p)
@@ -148,6 +163,8 @@ static int ipv4_output_wire(struct ust_stack *st, const struct ipv4_out *o, stru
         pkt_free(p);
         return rc;
     }
+    if (o->mc_loop && ipv4_is_multicast(o->dst) && igmp_is_member(st, ifc->index, o->dst))
+        ipv4_mcast_loop(st, p);
     char pn[8];
     TRACE(st, "ip", "tx %s->%s proto %s len %zu ttl %u", IP4STR(src, s), IP4STR(o->dst, d),
           ipv4_proto_name(o->proto, pn), p->len,
@@ -209,7 +226,7 @@ ust_ip4_t ipv4_source_for(const struct ust_stack *st, ust_ip4_t dst)
     const struct ust_iface *ifc = r ? iface_at(st, r->ifindex) : NULL;
     if (ifc)
         return ifc->addr;
-    if (dst == 0xffffffffu && (ifc = iface_at(st, 0)))
+    if ((dst == 0xffffffffu || ipv4_is_multicast(dst)) && (ifc = iface_at(st, 0)))
         return ifc->addr;
     return 0;
 }

@@ -28,6 +28,12 @@ struct ipv4_out {
      * the route (ipv4_opts_for_output). NULL/0: none. */
     const uint8_t *opts;
     uint8_t opt_len;
+    /* Multicast (and limited broadcast): the interface to send by (NULL:
+     * the route's, else the first), and whether a copy is delivered here
+     * too when the interface is a member of the group (IP_MULTICAST_LOOP,
+     * RFC 1112 6.1). */
+    struct ust_iface *oif;
+    bool mc_loop;
 };
 
 /* ---- IP options (ipv4_options.c, source_route.c) ------------------------ */

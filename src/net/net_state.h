@@ -11,6 +11,7 @@
 #include <stdint.h>
 
 #include "buf/pkt.h"
+#include "igmp.h"
 #include "net.h"
 
 struct net_state {
@@ -20,6 +21,7 @@ struct net_state {
     struct icmp_state icmp;       /* icmp.c, icmp_error.c */
     uint16_t next_id;             /* IPv4 identification counter */
     struct pkt_queue local;       /* datagrams to ourselves, delivered by poll */
+    struct igmp_state igmp;       /* igmp.c: group memberships per interface */
 };
 
 /* This stack's network state (core/stack.c). */

@@ -8,6 +8,7 @@
 #include "core/services.h"
 #include "core/trace.h"
 #include "link/link.h"
+#include "link/mcast_filter.h"
 #include "net6_impl.h"
 #include "ustack/dev.h"
 #include "ustack/stack.h"
@@ -75,7 +76,7 @@ static void group_join(struct ust_stack *st, int ifindex, const struct ipv6_addr
 {
     uint8_t mac[6];
     ipv6_mcast_mac(group, mac);
-    if (link_mcast_join(st, ifindex, mac) != UST_OK)
+    if (link_mcast_add(st, ifindex, mac) != UST_OK)
         TRACE(st, "ip6", "multicast filter full: group not joined");
 }
 

@@ -216,7 +216,8 @@ static unsigned deliver_to_all(struct ust_stack *st, const struct udp_rx *rx, ui
 {
     unsigned n = 0;
     for (struct udp_pcb *p = *bucket(st, dport); p; p = p->hnext) {
-        if (pcb_matches(p, rx->ip->src, rx->sport, rx->ip->dst, dport)) {
+        if (pcb_matches(p, rx->ip->src, rx->sport, rx->ip->dst, dport) &&
+            (!ipv4_is_multicast(rx->ip->dst) || udp_mcast_accepts(p, rx->ip->dst, rx->ifindex))) {
             deliver(st, p, rx, data, len);
             n++;
         }
@@ -321,7 +322,7 @@ ssize_t udp_output(struct ust_stack *st, struct udp_pcb *pcb, ust_ip4_t dst, uin
 {
     struct ust_stats *stats = stack_stats(st);
     char a[16], b[16];
-    ust_ip4_t src = udp_source(st, pcb, dst, tx);
+    ust_ip4_t src = udp_mcast_source(st, pcb, dst, tx, udp_source(st, pcb, dst, tx));
     if (src == 0 && !ipv4_unnumbered_broadcast(st, dst)) {
         stats->udp.OutErrors++;
         TRACE(st, "udp", "tx to %s: no route", IP4STR(dst, a));
@@ -344,6 +345,7 @@ ssize_t udp_output(struct ust_stack *st, struct udp_pcb *pcb, ust_ip4_t dst, uin
     struct ipv4_out o = {.src = src, .dst = dst, .proto = IPV4_PROTO_UDP,
                          .ttl = ttl > 0 ? (uint8_t)ttl : 0, .tos = (uint8_t)tos,
                          .opts = pcb->opts, .opt_len = pcb->opt_len};
+    udp_mcast_out(st, pcb, tx, &o); /* TTL, interface, loopback of a group */
     TRACE(st, "udp", "tx %s:%u->%s:%u len %zu", IP4STR(src, a), pcb->lport, IP4STR(dst, b), dport,
           len);
     int rc = ipv4_output(st, &o, p);

@@ -78,6 +78,7 @@ struct udp_pcb {
     struct udp_dgram *head, *tail;
     size_t queued;       /* datagrams in the queue */
     size_t queued_bytes; /* payload + UDP_DGRAM_OVERHEAD per datagram */
+    struct udp_mcast *mc; /* multicast settings and groups (udp_mcast.c); NULL: defaults */
 };
 
 /* Port table (udp.c). */
@@ -117,6 +118,21 @@ int udp_ip_setsockopt(struct ust_stack *st, struct udp_pcb *pcb, int name, const
                       size_t len);
 int udp_ip_getsockopt(struct ust_stack *st, struct udp_pcb *pcb, int name, void *val,
                       size_t *len);
+/* Multicast (udp_mcast.c): IP_ADD/DROP_MEMBERSHIP, IP_MULTICAST_IF/TTL/
+ * LOOP/ALL (UST_ERR_NOPROTOOPT for any other name); the input filter (has
+ * the socket joined group on that interface?); the source, TTL, interface
+ * and loopback of a datagram to a group; memberships dropped on close. */
+struct ipv4_out;
+int udp_mcast_setsockopt(struct ust_stack *st, struct udp_pcb *pcb, int name, const void *val,
+                         size_t len);
+int udp_mcast_getsockopt(struct ust_stack *st, struct udp_pcb *pcb, int name, void *val,
+                         size_t *len);
+bool udp_mcast_accepts(const struct udp_pcb *pcb, ust_ip4_t group, int ifindex);
+ust_ip4_t udp_mcast_source(struct ust_stack *st, const struct udp_pcb *pcb, ust_ip4_t dst,
+                           const struct sock_tx_meta *tx, ust_ip4_t src);
+void udp_mcast_out(struct ust_stack *st, const struct udp_pcb *pcb, const struct sock_tx_meta *tx,
+                   struct ipv4_out *o);
+void udp_mcast_close(struct ust_stack *st, struct udp_pcb *pcb);
 /* Frees every queued datagram. */
 void udp_queue_clear(struct udp_pcb *pcb);
 

@@ -48,7 +48,9 @@ static bool *flag_of(struct udp_pcb *pcb, int name)
 int udp_ip_setsockopt(struct ust_stack *st, struct udp_pcb *pcb, int name, const void *val,
                       size_t len)
 {
-    (void)st;
+    int mrc = udp_mcast_setsockopt(st, pcb, name, val, len);
+    if (mrc != UST_ERR_NOPROTOOPT)
+        return mrc;
     if (name == IP_OPTIONS)
         return set_options(pcb, val, len);
     bool *flag = flag_of(pcb, name);
@@ -95,6 +97,9 @@ static int get_mtu(struct ust_stack *st, struct udp_pcb *pcb, int *v)
 
 int udp_ip_getsockopt(struct ust_stack *st, struct udp_pcb *pcb, int name, void *val, size_t *len)
 {
+    int mrc = udp_mcast_getsockopt(st, pcb, name, val, len);
+    if (mrc != UST_ERR_NOPROTOOPT)
+        return mrc;
     if (name == IP_OPTIONS)
         return put_bytes(pcb->opts, pcb->opt_len, val, len);
     bool *flag = flag_of(pcb, name);

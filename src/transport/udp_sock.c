@@ -260,6 +260,7 @@ static void udp_sock_close(struct ust_sock *s)
         return;
     udp_queue_clear(pcb);
     udp_errq_clear(pcb);
+    udp_mcast_close(s->st, pcb); /* leaves its groups (RFC 3376 5.1) */
     if (pcb->lport != 0)
         udp_port_remove(s->st, pcb);
     free(pcb);

@@ -386,7 +386,8 @@ static void test_ethernet_filtering(void **state)
     struct nh_net *n = setup(NULL, &st);
     uint8_t body[28] = {0}, f[80];
     const uint8_t other[6] = {0x02, 0, 0, 0, 0, 0x99};
-    const uint8_t mcast[6] = {0x01, 0x00, 0x5e, 0, 0, 1};
+    /* a group nobody joined (224.0.0.1's 01:00:5e:00:00:01 always passes) */
+    const uint8_t mcast[6] = {0x01, 0x00, 0x5e, 0x01, 0x02, 0x03};
     size_t len = nh_build_eth(f, sizeof(f), other, MAC2, ETH_TYPE_IPV4, body, sizeof(body));
     nh_inject(n, 0, f, len);
     len = nh_build_eth(f, sizeof(f), mcast, MAC2, ETH_TYPE_IPV4, body, sizeof(body));

@@ -143,7 +143,8 @@ static void test_bad_sources_and_destinations(void **state)
         nh_inject(n, 0, d, len);
     }
     /* (0.0.0.0 is a broadcast form on input, RFC 1122 3.3.6: not here.) */
-    const ust_ip4_t bad_dst[] = {FAR, UST_IP4(127, 0, 0, 1), UST_IP4(224, 0, 0, 1)};
+    /* 239.1.2.3: a group not joined (224.0.0.1 is always joined). */
+    const ust_ip4_t bad_dst[] = {FAR, UST_IP4(127, 0, 0, 1), UST_IP4(239, 1, 2, 3)};
     for (size_t i = 0; i < sizeof(bad_dst) / sizeof(bad_dst[0]); i++) {
         size_t len = echo_request(d, sizeof(d), PEER, bad_dst[i]);
         nh_inject(n, 0, d, len);

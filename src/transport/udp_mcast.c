@@ -1,0 +1,292 @@
+/* Multicast on UDP sockets (RFC 1112 7.1, the RFC 3678 / Linux socket
+ * interface, any-source only): group memberships (IP_ADD_MEMBERSHIP,
+ * IP_DROP_MEMBERSHIP with struct ip_mreq or ip_mreqn), the sending
+ * settings (IP_MULTICAST_IF, IP_MULTICAST_TTL, IP_MULTICAST_LOOP) and
+ * IP_MULTICAST_ALL, and the input filter that gives a multicast datagram
+ * to every socket on the port that joined its group on the interface it
+ * came in on. Memberships hold family-tagged groups (struct ust_addr), so
+ * that IPv6 (MLD) can reuse this list: only AF_INET joins the network
+ * layer (igmp_join) now. */
+#include <netinet/in.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "core/services.h"
+#include "link/iface.h"
+#include "net/igmp.h"
+#include "net/net.h"
+#include "transport/sock_ops.h"
+#include "udp_impl.h"
+
+struct mcast_membership {
+    struct ust_addr group;
+    int ifindex;
+};
+
+struct udp_mcast {
+    int ttl;          /* IP_MULTICAST_TTL (1: RFC 1112 6.1) */
+    bool loop;        /* IP_MULTICAST_LOOP (on: RFC 1112 6.1) */
+    bool all;         /* IP_MULTICAST_ALL (off, see socket.h) */
+    int ifindex;      /* IP_MULTICAST_IF; -1: by route */
+    unsigned n, cap;
+    struct mcast_membership *v;
+};
+
+static struct udp_mcast *mcast_of(struct udp_pcb *pcb)
+{
+    if (!pcb->mc && (pcb->mc = calloc(1, sizeof(*pcb->mc)))) {
+        pcb->mc->ttl = 1;
+        pcb->mc->loop = true;
+        pcb->mc->ifindex = -1;
+    }
+    return pcb->mc;
+}
+
+/* The network layer's membership for a family-tagged group. */
+static int group_join(struct ust_stack *st, const struct ust_addr *g, int ifindex)
+{
+    return g->family == UST_AF_INET ? igmp_join(st, ifindex, g->u.v4) : UST_ERR_NOTSUP;
+}
+
+static void group_leave(struct ust_stack *st, const struct ust_addr *g, int ifindex)
+{
+    if (g->family == UST_AF_INET)
+        igmp_leave(st, ifindex, g->u.v4);
+}
+
+static int find(const struct udp_mcast *mc, const struct ust_addr *g, int ifindex)
+{
+    for (unsigned i = 0; mc && i < mc->n; i++)
+        if (ust_addr_eq(&mc->v[i].group, g) && (ifindex < 0 || mc->v[i].ifindex == ifindex))
+            return (int)i;
+    return -1;
+}
+
+static int add_membership(struct ust_stack *st, struct udp_pcb *pcb, const struct ust_addr *g,
+                          int ifindex)
+{
+    struct udp_mcast *mc = mcast_of(pcb);
+    if (!mc)
+        return UST_ERR_NOMEM;
+    if (find(mc, g, ifindex) >= 0)
+        return UST_ERR_ADDRINUSE; /* Linux: EADDRINUSE */
+    if (mc->n >= ust_stack_config(st)->igmp_max_memberships) {
+        stack_stats(st)->igmp.JoinsRefused++;
+        return UST_ERR_NOMEM;
+    }
+    if (mc->n == mc->cap) {
+        unsigned cap = mc->cap ? mc->cap * 2 : 4;
+        struct mcast_membership *v = realloc(mc->v, cap * sizeof(*v));
+        if (!v)
+            return UST_ERR_NOMEM;
+        mc->v = v;
+        mc->cap = cap;
+    }
+    int rc = group_join(st, g, ifindex);
+    if (rc != UST_OK)
+        return rc;
+    mc->v[mc->n++] = (struct mcast_membership){.group = *g, .ifindex = ifindex};
+    return UST_OK;
+}
+
+static int drop_membership(struct ust_stack *st, struct udp_pcb *pcb, const struct ust_addr *g,
+                           int ifindex)
+{
+    struct udp_mcast *mc = pcb->mc;
+    int i = find(mc, g, ifindex);
+    if (i < 0)
+        return UST_ERR_ADDRNOTAVAIL; /* Linux: not a member */
+    group_leave(st, &mc->v[i].group, mc->v[i].ifindex);
+    mc->v[i] = mc->v[--mc->n];
+    return UST_OK;
+}
+
+/* The interface of an ip_mreqn (index + 1, else address) or ip_mreq
+ * (address); none given: the one routing picks for the group, else the
+ * first (as Linux's ip_mc_find_dev). -1: no such interface. */
+static int iface_for(struct ust_stack *st, int index1, ust_ip4_t addr, ust_ip4_t group)
+{
+    if (index1 > 0)
+        return iface_by_index(st, index1 - 1) ? index1 - 1 : -1;
+    const struct ust_iface *ifc = NULL;
+    if (addr)
+        return (ifc = iface_by_addr(st, addr)) ? ifc->index : -1;
+    ust_ip4_t src = ipv4_source_for(st, group);
+    if (!(ifc = src ? iface_by_addr(st, src) : NULL))
+        ifc = iface_by_index(st, 0);
+    return ifc ? ifc->index : -1;
+}
+
+/* IP_ADD_MEMBERSHIP / IP_DROP_MEMBERSHIP (struct ip_mreq or ip_mreqn). */
+static int set_membership(struct ust_stack *st, struct udp_pcb *pcb, bool add, const void *val,
+                          size_t len)
+{
+    struct ip_mreqn m = {0};
+    if (!val || len < sizeof(struct ip_mreq))
+        return UST_ERR_INVAL;
+    memcpy(&m, val, len >= sizeof(m) ? sizeof(m) : sizeof(struct ip_mreq));
+    ust_ip4_t group = ntohl(m.imr_multiaddr.s_addr);
+    if (!ipv4_is_multicast(group))
+        return UST_ERR_INVAL;
+    /* A drop that names no interface leaves the group wherever joined. */
+    bool named = add || m.imr_ifindex > 0 || m.imr_address.s_addr;
+    int ifindex = named ? iface_for(st, m.imr_ifindex, ntohl(m.imr_address.s_addr), group) : -1;
+    if (named && ifindex < 0)
+        return UST_ERR_ADDRNOTAVAIL;
+    struct ust_addr g = ust_addr_from_ip4(group);
+    return add ? add_membership(st, pcb, &g, ifindex) : drop_membership(st, pcb, &g, ifindex);
+}
+
+/* An int, or one byte (Linux takes both for the IP_MULTICAST_* values). */
+static int get_int_or_byte(const void *val, size_t len, int *v)
+{
+    if (!val || len == 0)
+        return UST_ERR_INVAL;
+    if (len < sizeof(int)) {
+        *v = *(const uint8_t *)val;
+        return UST_OK;
+    }
+    memcpy(v, val, sizeof(*v));
+    return UST_OK;
+}
+
+/* IP_MULTICAST_IF: struct ip_mreqn (index + 1 or address), or struct
+ * in_addr; INADDR_ANY goes back to the route's interface. */
+static int set_mcast_if(struct ust_stack *st, struct udp_mcast *mc, const void *val, size_t len)
+{
+    struct ip_mreqn m = {0};
+    if (!val || len < sizeof(struct in_addr))
+        return UST_ERR_INVAL;
+    if (len >= sizeof(m))
+        memcpy(&m, val, sizeof(m));
+    else
+        memcpy(&m.imr_address, val, sizeof(struct in_addr));
+    if (m.imr_ifindex <= 0 && m.imr_address.s_addr == 0) {
+        mc->ifindex = -1;
+        return UST_OK;
+    }
+    int i = iface_for(st, m.imr_ifindex, ntohl(m.imr_address.s_addr), 0);
+    if (i < 0)
+        return UST_ERR_ADDRNOTAVAIL;
+    mc->ifindex = i;
+    return UST_OK;
+}
+
+static int set_value(struct ust_stack *st, struct udp_mcast *mc, int name, const void *val,
+                     size_t len)
+{
+    if (name == IP_MULTICAST_IF)
+        return set_mcast_if(st, mc, val, len);
+    int v;
+    int rc = get_int_or_byte(val, len, &v);
+    if (rc != UST_OK)
+        return rc;
+    if (name == IP_MULTICAST_TTL) {
+        /* -1: the default (1). 0 (host-local only) is not supported. */
+        if (v == -1)
+            v = 1;
+        if (v < 1 || v > 255)
+            return UST_ERR_INVAL;
+        mc->ttl = v;
+    } else if (name == IP_MULTICAST_LOOP) {
+        mc->loop = v != 0;
+    } else {
+        mc->all = v != 0;
+    }
+    return UST_OK;
+}
+
+int udp_mcast_setsockopt(struct ust_stack *st, struct udp_pcb *pcb, int name, const void *val,
+                         size_t len)
+{
+    switch (name) {
+    case IP_ADD_MEMBERSHIP:
+    case IP_DROP_MEMBERSHIP:
+        return set_membership(st, pcb, name == IP_ADD_MEMBERSHIP, val, len);
+    case IP_MULTICAST_IF:
+    case IP_MULTICAST_TTL:
+    case IP_MULTICAST_LOOP:
+    case IP_MULTICAST_ALL:
+        if (!mcast_of(pcb))
+            return UST_ERR_NOMEM;
+        return set_value(st, pcb->mc, name, val, len);
+    default:
+        return UST_ERR_NOPROTOOPT;
+    }
+}
+
+int udp_mcast_getsockopt(struct ust_stack *st, struct udp_pcb *pcb, int name, void *val,
+                         size_t *len)
+{
+    const struct udp_mcast *mc = pcb->mc;
+    int v;
+    switch (name) {
+    case IP_MULTICAST_IF: {
+        const struct ust_iface *ifc = mc && mc->ifindex >= 0 ? iface_at(st, mc->ifindex) : NULL;
+        struct in_addr a = {.s_addr = htonl(ifc ? ifc->addr : 0)};
+        size_t n = *len < sizeof(a) ? *len : sizeof(a);
+        memcpy(val, &a, n);
+        *len = n;
+        return UST_OK;
+    }
+    case IP_MULTICAST_TTL: v = mc ? mc->ttl : 1; break;
+    case IP_MULTICAST_LOOP: v = mc ? mc->loop : 1; break;
+    case IP_MULTICAST_ALL: v = mc ? mc->all : 0; break;
+    default: return UST_ERR_NOPROTOOPT;
+    }
+    size_t n = *len < sizeof(v) ? *len : sizeof(v);
+    memcpy(val, &v, n);
+    *len = n;
+    return UST_OK;
+}
+
+bool udp_mcast_accepts(const struct udp_pcb *pcb, ust_ip4_t group, int ifindex)
+{
+    const struct udp_mcast *mc = pcb->mc;
+    if (!mc)
+        return false;
+    struct ust_addr g = ust_addr_from_ip4(group);
+    for (unsigned i = 0; i < mc->n; i++)
+        if (ust_addr_eq(&mc->v[i].group, &g) && mc->v[i].ifindex == ifindex)
+            return true;
+    /* IP_MULTICAST_ALL: any group the interface belongs to. */
+    return mc->all;
+}
+
+ust_ip4_t udp_mcast_source(struct ust_stack *st, const struct udp_pcb *pcb, ust_ip4_t dst,
+                           const struct sock_tx_meta *tx, ust_ip4_t src)
+{
+    const struct udp_mcast *mc = pcb->mc;
+    if (!ipv4_is_multicast(dst) || !mc || mc->ifindex < 0 || (tx && tx->src) ||
+        (pcb->laddr && ipv4_is_local(st, pcb->laddr)))
+        return src;
+    const struct ust_iface *ifc = iface_at(st, mc->ifindex);
+    return ifc ? ifc->addr : src;
+}
+
+void udp_mcast_out(struct ust_stack *st, const struct udp_pcb *pcb, const struct sock_tx_meta *tx,
+                   struct ipv4_out *o)
+{
+    if (!ipv4_is_multicast(o->dst))
+        return;
+    const struct udp_mcast *mc = pcb->mc;
+    /* RFC 1112 6.1: TTL 1 unless the application asks for more; a copy
+     * for our own members unless it asks not to. */
+    if (!(tx && tx->ttl > 0))
+        o->ttl = (uint8_t)(mc ? mc->ttl : 1);
+    o->mc_loop = mc ? mc->loop : true;
+    if (mc && mc->ifindex >= 0)
+        o->oif = iface_by_index(st, mc->ifindex);
+}
+
+void udp_mcast_close(struct ust_stack *st, struct udp_pcb *pcb)
+{
+    struct udp_mcast *mc = pcb->mc;
+    if (!mc)
+        return;
+    for (unsigned i = 0; i < mc->n; i++)
+        group_leave(st, &mc->v[i].group, mc->v[i].ifindex);
+    free(mc->v);
+    free(mc);
+    pcb->mc = NULL;
+}

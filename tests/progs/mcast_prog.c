@@ -1,0 +1,136 @@
+/* A small program the multicast interop test runs under `ustack run`:
+ * plain libc sockets, so IP_ADD_MEMBERSHIP and friends go through the
+ * shim to ustack's sockets.
+ *
+ *   mcast_prog recv GROUP PORT NSOCK COUNT
+ *       NSOCK sockets (SO_REUSEADDR) bound to 0.0.0.0:PORT; prints "bound"
+ *       and waits for a line on stdin (the test's capture is running by
+ *       then); each socket joins GROUP; prints "joined", then reads COUNT datagrams on each socket
+ *       and prints "sock I: HEX" for each, then drops the memberships,
+ *       prints "left" and waits 3 s (the leave's repeats go out) before
+ *       exiting.
+ *   mcast_prog send GROUP PORT HEX COUNT
+ *       sends the bytes HEX to GROUP:PORT COUNT times, 200 ms apart, with
+ *       the default multicast TTL (1).
+ * Not built with sanitizers: it runs with the shim preloaded. */
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/time.h>
+#include <unistd.h>
+
+static void die(const char *what)
+{
+    perror(what);
+    exit(1);
+}
+
+static struct sockaddr_in addr_of(const char *ip, int port)
+{
+    struct sockaddr_in a;
+    memset(&a, 0, sizeof(a));
+    a.sin_family = AF_INET;
+    a.sin_port = htons((unsigned short)port);
+    if (inet_pton(AF_INET, ip, &a.sin_addr) != 1) {
+        fprintf(stderr, "bad address %s\n", ip);
+        exit(2);
+    }
+    return a;
+}
+
+static int bound_socket(int port)
+{
+    int fd = socket(AF_INET, SOCK_DGRAM, 0);
+    if (fd < 0)
+        die("socket");
+    int one = 1;
+    if (setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one)) != 0)
+        die("SO_REUSEADDR");
+    struct sockaddr_in a = addr_of("0.0.0.0", port);
+    if (bind(fd, (struct sockaddr *)&a, sizeof(a)) != 0)
+        die("bind");
+    struct timeval tv = {.tv_sec = 60};
+    if (setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv)) != 0)
+        die("SO_RCVTIMEO");
+    return fd;
+}
+
+static void join(int fd, const char *group)
+{
+    struct ip_mreq m = {.imr_multiaddr = addr_of(group, 0).sin_addr};
+    if (setsockopt(fd, IPPROTO_IP, IP_ADD_MEMBERSHIP, &m, sizeof(m)) != 0)
+        die("IP_ADD_MEMBERSHIP");
+}
+
+static int do_recv(const char *group, int port, int nsock, int count)
+{
+    int fds[8];
+    if (nsock < 1 || nsock > 8)
+        return 2;
+    for (int i = 0; i < nsock; i++)
+        fds[i] = bound_socket(port);
+    printf("bound\n");
+    fflush(stdout);
+    char line[16];
+    if (!fgets(line, sizeof(line), stdin))
+        return 1;
+    for (int i = 0; i < nsock; i++)
+        join(fds[i], group);
+    printf("joined\n");
+    fflush(stdout);
+    for (int i = 0; i < nsock; i++) {
+        for (int k = 0; k < count; k++) {
+            unsigned char buf[2048];
+            ssize_t n = recv(fds[i], buf, sizeof(buf), 0);
+            if (n < 0)
+                die("recv");
+            printf("sock %d: ", i);
+            for (ssize_t j = 0; j < n; j++)
+                printf("%02x", buf[j]);
+            printf("\n");
+        }
+    }
+    fflush(stdout);
+    struct ip_mreq m = {.imr_multiaddr = addr_of(group, 0).sin_addr};
+    for (int i = 0; i < nsock; i++)
+        if (setsockopt(fds[i], IPPROTO_IP, IP_DROP_MEMBERSHIP, &m, sizeof(m)) != 0)
+            die("IP_DROP_MEMBERSHIP");
+    printf("left\n");
+    fflush(stdout);
+    sleep(3);
+    return 0;
+}
+
+static int do_send(const char *group, int port, const char *hex, int count)
+{
+    unsigned char buf[1024];
+    size_t n = strlen(hex) / 2;
+    if (n > sizeof(buf))
+        return 2;
+    for (size_t i = 0; i < n; i++)
+        sscanf(hex + 2 * i, "%2hhx", &buf[i]);
+    int fd = socket(AF_INET, SOCK_DGRAM, 0);
+    if (fd < 0)
+        die("socket");
+    struct sockaddr_in to = addr_of(group, port);
+    for (int k = 0; k < count; k++) {
+        if (sendto(fd, buf, n, 0, (struct sockaddr *)&to, sizeof(to)) != (ssize_t)n)
+            die("sendto");
+        usleep(200000);
+    }
+    printf("sent\n");
+    return 0;
+}
+
+int main(int argc, char **argv)
+{
+    if (argc == 6 && !strcmp(argv[1], "recv"))
+        return do_recv(argv[2], atoi(argv[3]), atoi(argv[4]), atoi(argv[5]));
+    if (argc == 6 && !strcmp(argv[1], "send"))
+        return do_send(argv[2], atoi(argv[3]), argv[4], atoi(argv[5]));
+    fprintf(stderr, "usage: mcast_prog recv GROUP PORT NSOCK COUNT | send GROUP PORT HEX COUNT\n");
+    return 2;
+}
