@@ -224,7 +224,8 @@ struct ust_front *shim_front(void)
 
 /* Exit: the kernel would close the program's sockets and send what they
  * hold; here the process (and the stack with it) ends, so close them and
- * give the closing connections a moment to deliver their data and FIN. */
+ * give the closing connections a moment to deliver their data and FIN,
+ * then release a DHCP lease. */
 static int unfinished_cb_count(struct ust_stack *st, void *ctx);
 
 static void linger_at_exit(void)
@@ -242,6 +243,10 @@ static void linger_at_exit(void)
     struct timespec tick = {.tv_sec = 0, .tv_nsec = 10 * 1000 * 1000};
     for (int i = 0; i < 500 && ust_front_run(f, unfinished_cb_count, NULL) > 0; i++)
         nanosleep(&tick, NULL);
+    /* --addr dhcp: the lease goes back (RFC 2131 4.4.6); the stack kept
+     * it, renewing on its own thread, for as long as the program ran. */
+    ust_front_dhcp_stop(f, shim.link.dhcp);
+    shim.link.dhcp = NULL;
     ust_front_run(f, ctl_stop, NULL);
     shim_leave();
 }

@@ -315,8 +315,6 @@ int link_dhcp_start(struct link_ctx *c, const struct link_opts *o);
 /* The link's address and prefix as configured (from the lease with
  * --addr dhcp). */
 ust_ip4_t link_addr(const struct link_ctx *c, int *prefix_len);
-/* Keeps the lease (renewal, rebinding): call from a command's loop. */
-void link_dhcp_step(struct link_ctx *c);
 /* DHCPRELEASE, sent before the stack goes away (link_close calls it). */
 void link_dhcp_stop(struct link_ctx *c);
 /* Has the TAP device failed (deleted under us)? If so prints, once, the

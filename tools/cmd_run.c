@@ -20,15 +20,17 @@
 static void run_usage(FILE *out)
 {
     fprintf(out,
-            "usage: ustack run --tap NAME|--tun NAME --addr A.B.C.D/N [link options]\n"
+            "usage: ustack run --tap NAME|--tun NAME --addr A.B.C.D/N|dhcp [link options]\n"
             "                  -- PROGRAM [ARGS...]\n"
             "Runs PROGRAM with its IPv4 sockets in ustack: libustack-preload.so goes into\n"
             "LD_PRELOAD and takes over socket(AF_INET) and the calls on those sockets;\n"
             "files, pipes, AF_UNIX and the terminal stay with the kernel; AF_INET6 sockets\n"
             "fail with EAFNOSUPPORT. The stack starts on the program's first AF_INET\n"
-            "socket (or name lookup), on the device the options name. Exit status: the\n"
-            "program's; 2 for a usage error or a statically linked PROGRAM (LD_PRELOAD\n"
-            "cannot reach it); 127 when PROGRAM cannot be run. 'ustack netstat' lists\n"
+            "socket (or name lookup), on the device the options name; with --addr dhcp it\n"
+            "waits for a lease then, keeps it (renewing) while the program runs and\n"
+            "releases it when the program exits. Exit status: the program's; 2 for a\n"
+            "usage error or a statically linked PROGRAM (LD_PRELOAD cannot reach it);\n"
+            "127 when PROGRAM cannot be run. 'ustack netstat' lists\n"
             "the program's sockets with its PID and name (its control socket: --ctl PATH,\n"
             "else " CTL_DIR "/PID.sock, removed when it exits).\n"
             "  -h, --help           this text\n" LINK_OPTS_HELP);

@@ -320,7 +320,6 @@ int serve_loop(struct serve_run *r)
         ust_loop_run_once(c->loop, busy ? 0 : SERVE_TICK);
         if (link_lost(c))
             return CLI_EXIT_FAIL; /* the TAP was deleted: nothing more to serve */
-        link_dhcp_step(c);
         for (unsigned i = 0; i < r->o->nports; i++)
             echo_drain(c->st, r->fds[i]);
         busy = tcp_server_turn(r->srv);

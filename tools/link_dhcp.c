@@ -1,7 +1,8 @@
 /* --addr dhcp on the link commands: the interface starts without an
  * address, the command waits (at most --dhcp-wait seconds) for a lease before
- * it does anything else, serve keeps it (renewal, rebinding) from its
- * loop, and the lease is released when the command ends. */
+ * it does anything else; the stack keeps it (renewal, rebinding) for as
+ * long as it runs, whatever the command does meanwhile (ustack run: the
+ * front's stack thread), and the lease is released when the command ends. */
 #include <stdio.h>
 
 #include "cli.h"
@@ -41,12 +42,6 @@ ust_ip4_t link_addr(const struct link_ctx *c, int *prefix_len)
     if (prefix_len)
         *prefix_len = plen;
     return addr;
-}
-
-void link_dhcp_step(struct link_ctx *c)
-{
-    if (c->dhcp)
-        ust_dhcp_step(c->st, c->dhcp);
 }
 
 void link_dhcp_stop(struct link_ctx *c)

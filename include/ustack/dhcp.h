@@ -20,11 +20,21 @@
  * each randomised by -1..+1 s from the stack's PRNG; the xid is from the
  * PRNG too, and all times are the stack's clock.
  *
- * The client runs in steps, like ust_dns_query_*: whenever the descriptor
- * from ust_dhcp_pollfd is ready or the clock reaches ust_dhcp_deadline,
- * call ust_dhcp_step. ust_dhcp_wait_bound blocks (through the installed
- * waiter) until BOUND or a deadline. ust_dhcp_stop sends DHCPRELEASE when
- * a lease is held (RFC 2131 4.4.6), unconfigures and frees the client.
+ * The client runs inside the stack: its timer is in the stack's timer
+ * heap and its socket is read when a batch of received frames ends, so
+ * whoever runs the stack (ust_loop, the simulator, a front's stack thread,
+ * or ust_stack_poll at ust_stack_poll_at) keeps the lease: renewal at T1,
+ * rebinding at T2, expiry, with no further call. ust_dhcp_step is kept for
+ * applications written for the stepped client: it does at once what the
+ * stack would do at its next poll (read, act on a due timer) and returns
+ * the state; calling it is never needed and never harmful.
+ * ust_dhcp_pollfd and ust_dhcp_deadline still tell what the client waits
+ * for. ust_dhcp_wait_bound runs the network through the installed waiter
+ * until BOUND or a deadline (UST_ERR_AGAIN at once without a waiter).
+ * ust_dhcp_stop sends DHCPRELEASE when a lease is held (RFC 2131 4.4.6),
+ * unconfigures and frees the client; ust_stack_free frees clients still
+ * running without a DHCPRELEASE. With the thread-safe front use
+ * ust_front_dhcp_start/_stop (front.h).
  * Counters: the dhcp group of stats.h; trace lines: layer "dhcp"
  * (category udp). */
 #ifndef USTACK_DHCP_H
@@ -57,8 +67,9 @@ struct ust_dhcp_lease {
 /* Starts the client on interface ifindex: the first DHCPDISCOVER goes
  * out now. 0 and *c, or a negative ust_err. */
 UST_API int ust_dhcp_start(struct ust_stack *st, int ifindex, struct ust_dhcp **c);
-/* Reads what arrived and acts on timers, without blocking. Returns the
- * state (enum ust_dhcp_state). */
+/* Optional (the stack runs the client by itself): reads what arrived and
+ * acts on a due timer now, without blocking. Returns the state (enum
+ * ust_dhcp_state). */
 UST_API int ust_dhcp_step(struct ust_stack *st, struct ust_dhcp *c);
 UST_API int ust_dhcp_pollfd(const struct ust_dhcp *c, struct pollfd *pfd);
 /* When ust_dhcp_step next has something to do on its own. */
@@ -67,8 +78,9 @@ UST_API int ust_dhcp_state(const struct ust_dhcp *c);
 UST_API const char *ust_dhcp_state_name(int state);
 /* The lease held (BOUND, RENEWING, REBINDING): 0, else UST_ERR_NOENT. */
 UST_API int ust_dhcp_lease(const struct ust_dhcp *c, struct ust_dhcp_lease *lease);
-/* Steps until BOUND (0) or the stack clock reaches deadline
- * (UST_ERR_TIMEDOUT); UST_ERR_INTR when a signal interrupts the wait. */
+/* Runs the network until BOUND (0) or the stack clock reaches deadline
+ * (UST_ERR_TIMEDOUT); UST_ERR_INTR when a signal interrupts the wait,
+ * UST_ERR_AGAIN when no waiter is installed (ust_stack_set_waiter). */
 UST_API int ust_dhcp_wait_bound(struct ust_stack *st, struct ust_dhcp *c, ust_time_t deadline);
 /* DHCPRELEASE if a lease is held, the configuration removed, c freed. */
 UST_API void ust_dhcp_stop(struct ust_stack *st, struct ust_dhcp *c);

@@ -139,6 +139,26 @@ UST_API int ust_front_wait_stack_fd(struct ust_front *f, int ufd, short events,
  * callbacks, e.g. ust_poll or ust_netstat's fd field), or -1 (EBADF). */
 UST_API int ust_front_stack_fd(struct ust_front *f, int fd);
 
+/* DHCP on the front's stack (dhcp.h): starts a client for interface
+ * ifindex on the stack thread and waits until it is BOUND (0) or the
+ * monotonic clock reaches deadline (UST_ERR_TIMEDOUT; the client goes on
+ * asking: wait with ust_front_dhcp_state or stop it), or fails to start
+ * (its negative ust_err, *c NULL). The stack runs the client from then on:
+ * the stack thread renews at T1, rebinds at T2 and drops the address when
+ * the lease ends, with no further call. ust_front_dhcp_stop sends the
+ * DHCPRELEASE (RFC 2131 4.4.6), waits until it has left the device and
+ * frees the client (call it before ust_front_free, which frees clients
+ * still running without a word). ust_front_dhcp_state: the client's
+ * state (enum ust_dhcp_state) and, if lease is not NULL, the lease held
+ * (all zero when none), read under the core lock. */
+struct ust_dhcp;
+struct ust_dhcp_lease;
+UST_API int ust_front_dhcp_start(struct ust_front *f, int ifindex, ust_time_t deadline,
+                                 struct ust_dhcp **c);
+UST_API void ust_front_dhcp_stop(struct ust_front *f, struct ust_dhcp *c);
+UST_API int ust_front_dhcp_state(struct ust_front *f, struct ust_dhcp *c,
+                                 struct ust_dhcp_lease *lease);
+
 /* The calls of socket.h, on front descriptors. type and accept's flags
  * take SOCK_NONBLOCK and SOCK_CLOEXEC (the kernel descriptor's
  * FD_CLOEXEC). */

@@ -102,11 +102,13 @@
  * replies that did not count (another xid or hardware address, or not for
  * this state: Mismatched; unparsable or missing a required option:
  * Malformed), retransmissions (Timeouts), leases lost (Expiries), offered
- * addresses found in use by an ARP probe (ArpConflicts). */
+ * addresses found in use by an ARP probe (ArpConflicts), the client's
+ * timer not armed for want of memory in the stack's timer heap (TimerNoMem:
+ * it then acts on its next message or ust_dhcp_step). */
 #define UST_DHCP_COUNTERS(X) \
     X(Discovers) X(Offers) X(Requests) X(Acks) X(Naks) X(Declines) X(Releases) \
     X(Renewals) X(Rebinds) X(Expiries) X(Timeouts) X(Mismatched) X(Malformed) \
-    X(ArpProbes) X(ArpConflicts)
+    X(ArpProbes) X(ArpConflicts) X(TimerNoMem)
 
 /* IPv6 Router Advertisements a host processes (src/net6/router_list.c, RFC
  * 4861 6.3.4): received, accepted, ignored with their reason (Hop Limit not

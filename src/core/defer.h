@@ -11,7 +11,7 @@
 
 struct ust_stack;
 
-#define STACK_MAX_DEFER 4
+#define STACK_MAX_DEFER 8
 
 struct stack_defer {
     void (*run)(struct ust_stack *st);             /* does the deferred work */

@@ -7,9 +7,19 @@
 #include "stack_impl.h"
 #include "trace.h"
 
+/* The transports' readiness upcall: wakes whoever waits on sockets (the
+ * socket layer's event fd) and tells the DHCP clients the stack runs to
+ * read their sockets when the batch ends (dhcp/dhcp.h). */
+static void stack_readiness(struct ust_stack *st)
+{
+    sock_notify(st);
+    dhcp_readiness(st);
+}
+
 /* The one place that knows every layer: each protocol adds itself to the
  * demultiplexing tables of the layer below (EtherType, IP protocol), TCP
- * its batch-end hook, the socket layer its readiness upcall. */
+ * and the DHCP clients their batch-end hooks, the socket layer and the
+ * DHCP clients the readiness upcall. */
 static int stack_register_protocols(struct ust_stack *st)
 {
     st->frame_input = link_input;
@@ -17,13 +27,14 @@ static int stack_register_protocols(struct ust_stack *st)
     st->link.up.unresolved = icmp_local_unreachable;
     int (*const reg[])(struct ust_stack *) = {arp_register, ipv4_register, icmp_register,
                                               igmp_register, ipv6_register, icmp6_register,
-                                              udp_register, tcp_register};
+                                              udp_register, tcp_register, dhcp_register};
     for (size_t i = 0; i < sizeof(reg) / sizeof(reg[0]); i++) {
         int rc = reg[i](st);
         if (rc != UST_OK)
             return rc;
     }
     sock_register(st);
+    transport_set_upcall(st, stack_readiness);
     return UST_OK;
 }
 
@@ -57,6 +68,7 @@ void ust_stack_free(struct ust_stack *st)
 {
     if (!st)
         return;
+    dhcp_destroy(st);
     dns_destroy(&st->dns);
     sock_table_destroy(st);
     tcp_destroy(st);
@@ -180,6 +192,8 @@ const struct pmtu_cache *stack_pmtu_const(const struct ust_stack *st) { return &
 
 struct sock_table *stack_socks(struct ust_stack *st) { return &st->socks; }
 struct dns_state *stack_dns(struct ust_stack *st) { return &st->dns; }
+struct dhcp_state *stack_dhcp(struct ust_stack *st) { return &st->dhcp; }
+const struct dhcp_state *stack_dhcp_const(const struct ust_stack *st) { return &st->dhcp; }
 
 struct udp_state *stack_udp(struct ust_stack *st) { return &st->udp; }
 const struct udp_state *stack_udp_const(const struct ust_stack *st) { return &st->udp; }

@@ -11,6 +11,7 @@
 #include "core/services.h"
 #include "core/timer.h"
 #include "dev/dev_host.h"
+#include "dhcp/dhcp.h"
 #include "dns/dns.h"
 #include "link/iface.h"
 #include "link/link.h"
@@ -76,6 +77,7 @@ struct ust_stack {
     struct pkt_pool pkt_pool; /* spare frame-sized packets for transmit */
     struct sock_table socks;
     struct dns_state dns; /* the resolver's cache (an application of the stack) */
+    struct dhcp_state dhcp; /* the DHCP clients the stack runs (dhcp/dhcp.h) */
 };
 
 _Static_assert(offsetof(struct ust_stack, svc) == 0, "stack_services() casts the stack");

@@ -9,6 +9,8 @@
 #include "client.h"
 #include "core/services.h"
 #include "core/trace.h"
+#include "dhcp.h"
+#include "socket/sock.h"
 #include "ustack/dev.h"
 #include "ustack/socket.h"
 #include "ustack/stack.h"
@@ -58,26 +60,17 @@ int ust_dhcp_start(struct ust_stack *st, int ifindex, struct ust_dhcp **out)
     memcpy(c->mac, ust_dev_mac(dev)->b, 6);
     c->state = UST_DHCP_INIT;
     c->deadline = ust_stack_now(st);
+    dhcp_attach(st, c);
     *out = c;
-    ust_dhcp_step(st, c); /* the first DHCPDISCOVER */
+    dhcp_service(st, c); /* the first DHCPDISCOVER; the timer armed */
     return UST_OK;
 }
 
+/* The stack runs the client by itself (run.c); a step only does now what
+ * the stack would do at its next poll, so calling it is harmless. */
 int ust_dhcp_step(struct ust_stack *st, struct ust_dhcp *c)
 {
-    uint8_t buf[1500];
-    struct sockaddr_in from;
-    for (;;) {
-        socklen_t fl = sizeof(from);
-        ssize_t n = ust_recvfrom(st, c->fd, buf, sizeof(buf), MSG_DONTWAIT,
-                                 (struct sockaddr *)&from, &fl);
-        if (n < 0)
-            break;
-        dhcp_input(st, c, buf, (size_t)n, ntohl(from.sin_addr.s_addr));
-    }
-    /* One timer at a time: a state change may bring the next one to now. */
-    for (int i = 0; i < 4 && ust_stack_now(st) >= c->deadline; i++)
-        dhcp_timeout(st, c);
+    dhcp_service(st, c);
     return (int)c->state;
 }
 
@@ -101,23 +94,24 @@ int ust_dhcp_lease(const struct ust_dhcp *c, struct ust_dhcp_lease *lease)
     return UST_OK;
 }
 
+/* Runs the network through the stack's waiter, one turn at a time, and
+ * looks at the state after each: the stack itself drives the client. */
 int ust_dhcp_wait_bound(struct ust_stack *st, struct ust_dhcp *c, ust_time_t deadline)
 {
-    while (ust_dhcp_step(st, c) != UST_DHCP_BOUND) {
-        ust_time_t now = ust_stack_now(st);
-        if (now >= deadline)
+    for (;;) {
+        dhcp_service(st, c);
+        if (c->state == UST_DHCP_BOUND)
+            return UST_OK;
+        if (ust_stack_now(st) >= deadline)
             return UST_ERR_TIMEDOUT;
-        ust_time_t until = c->deadline < deadline ? c->deadline : deadline;
-        ust_time_t left = until > now ? until - now : 0;
-        if (left > 60 * UST_SEC)
-            left = 60 * UST_SEC;
-        int ms = (int)((left + UST_MSEC - 1) / UST_MSEC);
-        struct pollfd p;
-        ust_dhcp_pollfd(c, &p);
-        if (ust_poll(st, &p, 1, ms) < 0 && errno == EINTR)
-            return UST_ERR_INTR;
+        if (!stack_has_waiter(st))
+            return UST_ERR_AGAIN; /* nobody can run the network for us */
+        int rc = stack_wait(st, deadline);
+        if (rc == UST_ERR_AGAIN)
+            return UST_ERR_INTR; /* the real loop's wait saw a signal */
+        if (rc < 0 && rc != UST_ERR_TIMEDOUT)
+            return rc;
     }
-    return UST_OK;
 }
 
 void ust_dhcp_stop(struct ust_stack *st, struct ust_dhcp *c)
@@ -129,6 +123,7 @@ void ust_dhcp_stop(struct ust_stack *st, struct ust_dhcp *c)
         dhcp_send(st, c, DHCP_RELEASE); /* RFC 2131 4.4.6 */
     }
     dhcp_unapply(st, c);
+    dhcp_detach(st, c);
     ust_close(st, c->fd);
     free(c);
 }

@@ -10,6 +10,7 @@
 #include <stdint.h>
 
 #include "ustack/dhcp.h"
+#include "core/timer.h"
 #include "ustack/types.h"
 #include "wire/dhcp.h"
 
@@ -28,6 +29,8 @@ struct ust_dhcp {
     bool have_lease;           /* addr configured on the interface */
     ust_time_t t1_at, t2_at, end_at;
     unsigned dev_mtu;          /* the device MTU before option 26 lowered it */
+    struct ust_timer timer;    /* fires at deadline, from the stack's heap */
+    struct ust_dhcp *next;     /* the stack's list of running clients (dhcp.h) */
 };
 
 /* Sending (send.c): each message of RFC 2131 table 5 as this client
@@ -43,6 +46,13 @@ void dhcp_lease_timeout(struct ust_stack *st, struct ust_dhcp *c);
 /* A received message (input.c): checked, matched, acted on. */
 void dhcp_input(struct ust_stack *st, struct ust_dhcp *c, const uint8_t *buf, size_t len,
                 ust_ip4_t from);
+
+/* Running inside the stack (run.c): reads what arrived, acts on the
+ * timers that are due and re-arms the timer for c->deadline; the list of
+ * the stack's clients. */
+void dhcp_service(struct ust_stack *st, struct ust_dhcp *c);
+void dhcp_attach(struct ust_stack *st, struct ust_dhcp *c);
+void dhcp_detach(struct ust_stack *st, struct ust_dhcp *c);
 
 /* Configuration of the interface (config.c). */
 int dhcp_apply(struct ust_stack *st, struct ust_dhcp *c);

@@ -1,13 +1,16 @@
 """`--addr dhcp` against dnsmasq's DHCP server on the Linux side of the TAP,
 in the test's namespace: ustack serve gets its address, router, DNS server
-and MTU, Linux pings the leased address, the short (2 min) lease is renewed
-at T1 (seen in dnsmasq's log and ustack's trace), and the lease is
-released when serve stops. Also: no server gives one clear error line."""
+and MTU, Linux pings the leased address, and the lease is released when
+serve stops. A program under `ustack run --addr dhcp` that does nothing
+on the network keeps its short (2 min) lease: the stack's own thread renews
+it at T1 (seen in dnsmasq's log and ustack's trace), and the lease is
+released when the program exits. Also: no server gives one clear error
+line."""
 import os
 import re
 import subprocess
 
-from conftest import USTACK, require_tool, wait_until
+from conftest import USTACK, UstackProc, require_tool, wait_until
 
 LINUX = "203.0.113.1"
 NS = "198.51.100.53"
@@ -56,7 +59,7 @@ def dnsmasq_dhcp(netns, tmp_path):
     return Log(p)
 
 
-def test_serve_gets_lease_renews_and_releases(netns, tmp_path):
+def test_serve_gets_lease_and_releases(netns, tmp_path):
     log = dnsmasq_dhcp(netns, tmp_path)
     u = netns.serve("tap0", "dhcp", extra=["--trace", "udp"])
     m = re.search(r"ustack serve: (\S+)/(\d+) on tap0 \(mac [^,]+, mtu (\d+)\)", u.banner)
@@ -70,18 +73,57 @@ def test_serve_gets_lease_renews_and_releases(netns, tmp_path):
     # Linux reaches the leased address.
     rc, out, err = netns.run(["ping", "-c", "1", "-W", "5", addr])
     assert rc == 0, out + err
-    # T1 = 60 s: the renewal is a second REQUEST/ACK for the same address,
-    # acknowledged in ustack's trace.
-    wait_until(lambda: log.count(rf"DHCPACK\(tap0\) {re.escape(addr)}") >= 2, 150,
-               "the renewal at T1 in dnsmasq's log")
-    wait_until(lambda: "renewed: renewing -> bound, lease 120s" in u.stderr_text(), 30,
-               "the renewal in ustack's trace")
     assert u.proc.poll() is None
     assert u.stop() == 0
     wait_until(lambda: log.count(rf"DHCPRELEASE\(tap0\) {re.escape(addr)}") >= 1, 30,
                "dnsmasq logging the DHCPRELEASE")
-    assert "not usable" not in u.stderr_text()  # the renewal kept the route as it was
-    assert re.search(r"^dhcp:\n(?:    \S.*\n)*?    Renewals\s+1$", u.stdout, re.M), u.stdout
+    assert "tx RELEASE xid" in u.stderr_text() and f"unconfigure {addr}" in u.stderr_text()
+
+
+# Opens an AF_INET socket (which starts the stack, and with it the DHCP
+# client), says so, then does nothing on the network until its stdin ends.
+IDLE = """
+import socket, sys
+s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+print("started", flush=True)
+sys.stdin.read()
+s.close()
+"""
+
+
+def test_run_keeps_lease_renews_and_releases(netns, tmp_path, ustack_bin):
+    """The one renewal wait of the suite (T1 = 60 s of a 2-minute lease):
+    the program is idle, so only the stack's own thread can renew."""
+    log = dnsmasq_dhcp(netns, tmp_path)
+    errlog = netns.artifact("run.stderr")
+    argv = [USTACK, "run", "--tap", "tap0", "--addr", "dhcp", "--trace", "udp", "--",
+            "/usr/bin/python3", "-u", "-c", IDLE]
+    with open(errlog, "wb") as errf:
+        proc = subprocess.Popen(netns.cmd(argv), stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                                stderr=errf)
+    prog = UstackProc(proc, "python3 under ustack run --addr dhcp", errlog)
+    netns.procs.append(prog)
+    prog.read_until("^started$", 120)
+    wait_until(lambda: re.search(r"DHCPACK\(tap0\) (203\.0\.113\.\d+)", log.read()), 30,
+               "dnsmasq logging the first DHCPACK")
+    addr = re.search(r"DHCPACK\(tap0\) (203\.0\.113\.\d+)", log.read()).group(1)
+    assert POOL.fullmatch(addr), log.text
+    assert f"bound {addr}/24 router {LINUX} dns {NS} lease 120s" in prog.stderr_text()
+    # T1 = 60 s: a second REQUEST/ACK for the same address, sent unicast to
+    # the server from the leased address (RFC 2131 4.4.5).
+    wait_until(lambda: log.count(rf"DHCPACK\(tap0\) {re.escape(addr)}") >= 2, 150,
+               "the renewal at T1 in dnsmasq's log")
+    wait_until(lambda: "renewed: renewing -> bound, lease 120s" in prog.stderr_text(), 30,
+               "the renewal in ustack's trace")
+    assert re.search(rf"tx REQUEST xid \S+ to {re.escape(LINUX)}$", prog.stderr_text(), re.M)
+    assert proc.poll() is None
+    rc, out, err = netns.run(["ping", "-c", "1", "-W", "5", addr])
+    assert rc == 0, out + err  # the renewed address still answers
+    proc.stdin.close()  # the program ends: its exit releases the lease
+    assert proc.wait(timeout=60) == 0, prog.stderr_text()
+    wait_until(lambda: log.count(rf"DHCPRELEASE\(tap0\) {re.escape(addr)}") >= 1, 30,
+               "dnsmasq logging the DHCPRELEASE")
+    assert "tx RELEASE" in prog.stderr_text()
 
 
 def test_no_server_is_one_clear_error(netns):

@@ -46,6 +46,7 @@ struct net {
     struct ust_stack *a, *b, *c;
     struct ust_dev *cdev;
     struct ust_dhcp *cl;
+    ust_time_t first_retx; /* the first DISCOVER's retransmission time */
     int ifa;
     struct srv s;
 };
@@ -186,9 +187,22 @@ static void srv_serve(struct net *n)
     }
 }
 
-/* Runs the network as an event loop would until `until`: the server
- * answers, the client steps at its deadlines and on arrivals. */
+/* Runs the network until `until`, one simulator event at a time, the
+ * server answering after each. The client is never stepped: the stack
+ * runs it (its timer in the stack's heap, its socket read when the batch
+ * of received frames ends), as any loop polling the stack would. */
 static void run(struct net *n, ust_time_t until)
+{
+    while (ust_sim_now(n->sim) < until) {
+        if (!ust_sim_step(n->sim, until))
+            ust_sim_run_until(n->sim, until);
+        srv_serve(n);
+    }
+}
+
+/* The same with the stepped API of before (ust_dhcp_step at the
+ * client's deadlines and after every event), which must still work. */
+static void run_stepped(struct net *n, ust_time_t until)
 {
     while (ust_sim_now(n->sim) < until) {
         ust_time_t dl = ust_dhcp_deadline(n->cl);
@@ -205,19 +219,18 @@ static bool not_bound(void *ctx)
 {
     struct net *n = ctx;
     srv_serve(n);
-    return ust_dhcp_step(n->a, n->cl) != UST_DHCP_BOUND;
+    return ust_dhcp_state(n->cl) != UST_DHCP_BOUND;
 }
 
-/* Starts the client and runs until BOUND (at most 60 s). */
+/* Starts the client and runs the network until BOUND (at most 60 s). */
 static void bind_now(struct net *n)
 {
     assert_int_equal(ust_dhcp_start(n->a, n->ifa, &n->cl), 0);
+    n->first_retx = ust_dhcp_deadline(n->cl);
     ust_time_t t0 = ust_sim_now(n->sim);
-    while (not_bound(n) && ust_sim_now(n->sim) < t0 + 60 * UST_SEC) {
-        ust_time_t dl = ust_dhcp_deadline(n->cl);
-        if (!ust_sim_step(n->sim, dl))
-            ust_sim_run_until(n->sim, dl);
-    }
+    while (not_bound(n) && ust_sim_now(n->sim) < t0 + 60 * UST_SEC)
+        if (!ust_sim_step(n->sim, t0 + 60 * UST_SEC))
+            break;
     assert_int_equal(ust_dhcp_state(n->cl), UST_DHCP_BOUND);
 }
 
@@ -234,6 +247,9 @@ static void test_discover_to_bound(void **state)
     assert_int_equal(n->s.last[DHCP_REQUEST].requested_ip, POOL1);
     assert_int_equal(n->s.last[DHCP_REQUEST].server_id, SRV);
     assert_int_equal(n->s.last[DHCP_REQUEST].xid, n->s.last[DHCP_DISCOVER].xid);
+    /* The offer was read as it arrived (the stack's receive hook), not at
+     * the client's next timer. */
+    assert_true(n->s.seen_at[DHCP_REQUEST] < n->first_retx);
     ust_ip4_t addr;
     int plen;
     struct ust_dev *dev;
@@ -291,6 +307,39 @@ static void test_renew_at_t1(void **state)
     assert_int_equal(ds(n)->Renewals, 1);
     ust_dhcp_lease(n->cl, &l);
     assert_true(l.acquired >= t1); /* the new lease counts from its ACK */
+}
+
+/* The stepped API of before still works: an application that calls
+ * ust_dhcp_step at the deadlines and on arrivals binds and renews just as
+ * well (a step does now what the stack would do at its next poll). */
+static void test_stepped_api_still_works(void **state)
+{
+    struct net *n = *state;
+    assert_int_equal(ust_dhcp_start(n->a, n->ifa, &n->cl), 0);
+    ust_time_t t0 = ust_sim_now(n->sim);
+    while (ust_dhcp_step(n->a, n->cl) != UST_DHCP_BOUND && ust_sim_now(n->sim) < t0 + 60 * UST_SEC)
+        run_stepped(n, ust_sim_now(n->sim) + 100 * UST_MSEC);
+    assert_int_equal(ust_dhcp_state(n->cl), UST_DHCP_BOUND);
+    struct ust_dhcp_lease l;
+    ust_dhcp_lease(n->cl, &l);
+    ust_time_t t1 = l.acquired + (LEASE_S / 2) * UST_SEC;
+    assert_int_equal(ust_dhcp_deadline(n->cl), t1);
+    run_stepped(n, t1 + UST_SEC);
+    assert_int_equal(n->s.seen[DHCP_REQUEST], 2);
+    assert_int_equal(n->s.seen_at[DHCP_REQUEST], t1); /* once, not once per caller */
+    assert_int_equal(ds(n)->Renewals, 1);
+    assert_int_equal(ust_dhcp_step(n->a, n->cl), UST_DHCP_BOUND);
+}
+
+/* A stack freed with its client still running frees the client too (no
+ * leak under ASan) and sends nothing: here the simulator its NIC would
+ * send through is already gone (teardown frees it first). */
+static void test_stack_free_frees_running_client(void **state)
+{
+    struct net *n = *state;
+    bind_now(n);
+    n->cl = NULL; /* teardown: no ust_dhcp_stop, ust_stack_free does it */
+    assert_int_equal(ds(n)->Releases, 0);
 }
 
 static void test_rebind_at_t2(void **state)
@@ -454,6 +503,8 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup_teardown(test_discover_to_bound, setup, teardown),
         cmocka_unit_test_setup_teardown(test_renew_at_t1, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_stepped_api_still_works, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_stack_free_frees_running_client, setup, teardown),
         cmocka_unit_test_setup_teardown(test_rebind_at_t2, setup, teardown),
         cmocka_unit_test_setup_teardown(test_lease_expiry, setup, teardown),
         cmocka_unit_test_setup_teardown(test_nak_restarts, setup, teardown),

@@ -221,9 +221,10 @@ static void test_batch_end_hooks(void **state)
     assert_true(ust_stack_poll_at(st) > st->now); /* nothing waits now */
     ust_stack_poll(st, st->now + 1);
     assert_int_equal(s.calls, 2);
-    /* The table is bounded: TCP's hook and ours leave room for two more. */
-    assert_int_equal(stack_defer_register(st, hook_run, NULL), UST_OK);
-    assert_int_equal(stack_defer_register(st, hook_run, NULL), UST_OK);
+    /* The table is bounded: TCP's hook, the DHCP clients' and ours leave
+     * room for STACK_MAX_DEFER - 3 more. */
+    for (unsigned i = 3; i < STACK_MAX_DEFER; i++)
+        assert_int_equal(stack_defer_register(st, hook_run, NULL), UST_OK);
     assert_int_equal(stack_defer_register(st, hook_run, NULL), UST_ERR_NOMEM);
     nh_net_free(n);
 }
@@ -238,7 +239,7 @@ static void test_readiness_upcall(void **state)
     struct ust_stack *st;
     struct seen s;
     struct nh_net *n = setup(&st, &s, UST_LINK_IP);
-    assert_ptr_equal(st->sock_upcall, sock_notify);
+    assert_non_null(st->sock_upcall); /* the assembly's: sock_notify, then the DHCP clients */
     transport_set_upcall(st, count_upcall);
     int fd = ust_socket(st, AF_INET, SOCK_DGRAM, 0);
     assert_true(fd >= 0);
