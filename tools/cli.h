@@ -89,6 +89,12 @@ struct link_opts {
     int prefix_len;
     bool have_gateway;      /* --gateway G */
     ust_ip4_t gateway;
+    int naddr6;             /* --addr 2001:db8::2/64 (repeatable): IPv6 addresses */
+    uint8_t addr6[7][16];
+    int addr6_len[7];
+    bool have_gateway6;     /* --gateway6 G6: IPv6 default router */
+    uint8_t gateway6[16];
+    bool no_ipv6;           /* --no-ipv6: cfg.ipv6_enabled false */
     bool have_host_addr;    /* --host-addr H/N: Linux side of the TAP */
     ust_ip4_t host_addr;
     int host_prefix_len;
@@ -133,6 +139,10 @@ struct link_opts {
     "                       MTU; waits for the lease (--dhcp-wait), released on exit\n"  \
     "  --dhcp-wait S        seconds --addr dhcp waits for a lease (default 60, 1-3600)\n" \
     "  --gateway G          default gateway\n"                                             \
+    "  --addr ADDR6/N       an IPv6 address besides the link-local one (repeatable, up\n" \
+    "                       to 7), e.g. --addr 2001:db8::2/64\n"                           \
+    "  --gateway6 G6        IPv6 default router (link-local or on an --addr prefix)\n"   \
+    "  --no-ipv6            no IPv6 on the link (no link-local address, no ND)\n"         \
     "  --host-addr H/N      give the Linux side of the TAP this address and bring it up\n" \
     "  --mtu N              link MTU (default 1500)\n"                                     \
     "  --pcap FILE|-        capture every frame into FILE (- = stdout)\n"                  \

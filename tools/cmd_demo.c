@@ -129,6 +129,7 @@ static int build_host(struct demo *d, int h)
     ust_config_default(&cfg);
     cfg.seed = d->o.seed * 7919 + (uint64_t)h + 1; /* distinct per stack, fixed per seed */
     cfg.dns_hosts[0] = '\0'; /* the story never reads this machine's /etc/hosts */
+    cfg.ipv6_enabled = false; /* an IPv4 story: no IPv6 link-local addresses and DAD */
     if (h == HOST_A)
         cfg.dns_server = host_specs[ROUTER].nic[0].addr; /* R runs the name server */
     if (d->o.congestion)

@@ -14,6 +14,9 @@
 struct ping_opts {
     struct link_opts link;
     ust_ip4_t dst;
+    bool v6;              /* DEST is an IPv6 address (ICMPv6 echo) */
+    uint8_t dst6[16];
+    const char *dest;     /* DEST as given, for the lines printed */
     unsigned long count;  /* 0: until interrupted */
     ust_time_t interval;
     ust_time_t linger;    /* -W: how long to wait for replies after the last send */
@@ -37,14 +40,15 @@ static void ping_usage(FILE *out)
     fprintf(out,
             "usage: ustack ping DEST --tap NAME|--tun NAME --addr A.B.C.D/N [options]\n"
             "                  [link options]\n"
-            "Sends ICMP echo requests to DEST (an IPv4 address) from a user-space stack.\n"
+            "Sends ICMP echo requests to DEST (an IPv4 address, or an IPv6 one such as\n"
+            "2001:db8::1 or fe80::1%%tap0) from a user-space stack.\n"
             "Ctrl-C or SIGTERM prints the statistics so far. Exit 0 if a reply arrived,\n"
             "1 if none did, 2 on bad usage (as iputils ping).\n"
             "  -c COUNT     stop after COUNT requests (default: until Ctrl-C)\n"
             "  -i INTERVAL  seconds between requests (default 1)\n"
             "  -s SIZE      payload bytes (default 56; large sizes are fragmented)\n"
             "  -W TIMEOUT   seconds to wait for replies after the last request (default 10)\n"
-            "  -t TTL       IP time to live (default 64)\n"
+            "  -t TTL       IP time to live / IPv6 hop limit (default 64)\n"
             LINK_OPTS_HELP);
 }
 
@@ -80,6 +84,29 @@ static int ping_parse_opt(struct ping_opts *o, int argc, char **argv, int *i)
     return 0;
 }
 
+/* An IPv6 DEST, "fe80::1%tap0" naming the link of a link-local address
+ * (our one link: the --tap / --tun name). -1 to continue, or an exit code. */
+static int parse_dest6(struct ping_opts *o, const char *dest)
+{
+    char buf[64];
+    const char *pct = strchr(dest, '%');
+    size_t n = pct ? (size_t)(pct - dest) : strlen(dest);
+    if (n >= sizeof(buf))
+        return cli_usage_error("ping: '%s' is not an IPv6 address (e.g. 2001:db8::1)", dest);
+    memcpy(buf, dest, n);
+    buf[n] = '\0';
+    if (ust_ip6_parse(buf, o->dst6) != UST_OK)
+        return cli_usage_error("ping: '%s' is not an IPv6 address (e.g. 2001:db8::1)", dest);
+    if (link_opts_check(&o->link))
+        return CLI_EXIT_USAGE;
+    if (pct && strcmp(pct + 1, o->link.tap) != 0)
+        return cli_usage_error("ping: '%s': the scope must be this link, %%%s", dest, o->link.tap);
+    if (o->link.no_ipv6)
+        return cli_usage_error("ping: '%s' is an IPv6 address, but --no-ipv6 was given", dest);
+    o->v6 = true;
+    return -1;
+}
+
 /* Returns -1 to continue, or an exit code. */
 static int ping_parse(int argc, char **argv, struct ping_opts *o)
 {
@@ -113,6 +140,9 @@ static int ping_parse(int argc, char **argv, struct ping_opts *o)
     if (!dest)
         return cli_usage_error("ping: destination address missing (usage: ustack ping DEST "
                                "--tap NAME --addr A.B.C.D/N)");
+    o->dest = dest;
+    if (strchr(dest, ':'))
+        return parse_dest6(o, dest);
     if (ust_ip4_parse(dest, &o->dst) != UST_OK)
         return cli_usage_error("ping: '%s' is not an IPv4 address (e.g. 203.0.113.1)", dest);
     return link_opts_check(&o->link) ? CLI_EXIT_USAGE : -1;
@@ -139,9 +169,15 @@ static void mark_answered(struct ping_run *p, uint16_t seq)
     }
 }
 
+/* Who answered, as text. */
+static const char *from_str(const struct ust_ping_result *r, char a[UST_IP6_STRLEN])
+{
+    return r->ipv6 ? ust_ip6_str(r->from6, a) : ust_ip4_str(r->from, a);
+}
+
 static void on_reply(struct ping_run *p, const struct ust_ping_result *r)
 {
-    char a[16];
+    char a[UST_IP6_STRLEN];
     double ms = (double)(r->at - p->sent_at[r->seq]) / (double)UST_MSEC;
     bool dup = p->answered_seq[r->seq] != 0;
     mark_answered(p, r->seq);
@@ -154,18 +190,18 @@ static void on_reply(struct ping_run *p, const struct ust_ping_result *r)
         p->rtt_sum += ms;
         p->rtt_sum2 += ms * ms;
     }
-    fprintf(p->out, "%zu bytes from %s: icmp_seq=%u ttl=%u", r->len + 8,
-            ust_ip4_str(r->from, a), r->seq, r->ttl);
+    fprintf(p->out, "%zu bytes from %s: icmp_seq=%u ttl=%u", r->len + 8, from_str(r, a), r->seq,
+            r->ttl);
     print_time(p->out, ms);
     fprintf(p->out, "%s%s\n", dup ? " (DUP!)" : "", r->payload_ok ? "" : " (wrong data)");
 }
 
 static void on_error(struct ping_run *p, const struct ust_ping_result *r)
 {
-    char a[16];
+    char a[UST_IP6_STRLEN];
     ust_ip4_t from = r->event == UST_PING_LOCAL_ERROR || r->from == 0 ? p->self : r->from;
-    fprintf(p->out, "From %s icmp_seq=%u %s\n", ust_ip4_str(from, a), r->seq,
-            ping_error_text(r));
+    fprintf(p->out, "From %s icmp_seq=%u %s\n", r->ipv6 ? from_str(r, a) : ust_ip4_str(from, a),
+            r->seq, ping_error_text(r));
     if (!p->answered_seq[r->seq])
         p->errors++;
     mark_answered(p, r->seq);
@@ -191,7 +227,8 @@ static void send_one(struct ping_run *p, struct ust_stack *st)
         p->sent_at[seq] = 1; /* 0 means "not sent" */
     p->answered_seq[seq] = 0;
     p->sent++;
-    int rc = ust_ping_send(st, p->o->dst, p->id, seq, p->o->size, p->o->ttl);
+    int rc = p->o->v6 ? ust_ping6_send(st, p->o->dst6, 0, p->id, seq, p->o->size, p->o->ttl)
+                      : ust_ping_send(st, p->o->dst, p->id, seq, p->o->size, p->o->ttl);
     if (rc != UST_OK) {
         fprintf(p->out, "ping: sendmsg: %s\n", ust_strerror(rc));
         p->errors++;
@@ -201,9 +238,8 @@ static void send_one(struct ping_run *p, struct ust_stack *st)
 
 static void print_summary(const struct ping_run *p, ust_time_t elapsed)
 {
-    char a[16];
     FILE *out = p->out;
-    fprintf(out, "\n--- %s ping statistics ---\n", ust_ip4_str(p->o->dst, a));
+    fprintf(out, "\n--- %s ping statistics ---\n", p->o->dest);
     fprintf(out, "%lu packets transmitted, %lu received", p->sent, p->received);
     if (p->dups)
         fprintf(out, ", +%lu duplicates", p->dups);
@@ -221,12 +257,32 @@ static void print_summary(const struct ping_run *p, ust_time_t elapsed)
     fflush(out);
 }
 
+/* IPv6 addresses are tentative until Duplicate Address Detection is over
+ * (RFC 4862 5.4: up to 1 s of delay and 1 s of waiting): the first request
+ * waits for a usable source, 5 s at most. */
+static void wait_dad(struct link_ctx *c, const struct cli_signals *sig)
+{
+    ust_time_t until = ust_stack_now(c->st) + 5 * UST_SEC;
+    while (!sig->caught && ust_stack_now(c->st) < until && !link_lost(c)) {
+        struct ust_addr6_info a[UST_MAX_ADDRS6];
+        int n = ust_iface_addrs6(c->st, 0, a, UST_MAX_ADDRS6);
+        bool tentative = false;
+        for (int k = 0; k < n; k++)
+            tentative |= a[k].state == UST_ADDR6_TENTATIVE;
+        if (!tentative)
+            return;
+        ust_loop_run_once(c->loop, 50 * UST_MSEC);
+    }
+}
+
 /* Sends on schedule and waits for answers until done or interrupted
  * (SIGINT/SIGTERM: the signalfd in the loop's epoll set ends the wait it
  * arrives in and sets sig->caught, stop_signals.c). */
 static void ping_loop(struct ping_run *p, struct link_ctx *c, const struct cli_signals *sig)
 {
     const struct ping_opts *o = p->o;
+    if (o->v6)
+        wait_dad(c, sig);
     ust_time_t next_send = ust_stack_now(c->st), last_send = 0;
     while (!sig->caught) {
         ust_time_t now = ust_stack_now(c->st);
@@ -276,9 +332,11 @@ int cmd_ping(int argc, char **argv)
         return rc;
     }
     ust_ping_set_handler(c.st, on_ping_event, &p);
-    char a[16];
-    fprintf(c.out, "PING %s (%s) %zu(%zu) bytes of data.\n", ust_ip4_str(o.dst, a), a, o.size,
-            o.size + 28);
+    if (o.v6)
+        fprintf(c.out, "PING %s (%s) %zu data bytes\n", o.dest, o.dest, o.size);
+    else
+        fprintf(c.out, "PING %s (%s) %zu(%zu) bytes of data.\n", o.dest, o.dest, o.size,
+                o.size + 28);
     fflush(c.out);
     ust_time_t start = ust_stack_now(c.st);
     ping_loop(&p, &c, &sig);

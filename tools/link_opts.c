@@ -213,6 +213,37 @@ static int parse_fault_opt(struct link_opts *o, int argc, char **argv, int *i)
     return 0;
 }
 
+/* --addr 2001:db8::2/64: one more IPv6 address (at most 7, the link-local
+ * one takes the eighth slot of UST_MAX_ADDRS6). */
+static int parse_addr6_opt(struct link_opts *o, const char *s)
+{
+    char buf[64];
+    const char *slash = strchr(s, '/');
+    unsigned long len = 0;
+    size_t n = slash ? (size_t)(slash - s) : 0;
+    char *end = NULL;
+    if (slash)
+        len = strtoul(slash + 1, &end, 10);
+    if (!slash || n >= sizeof(buf) || !end || *end || end == slash + 1 || len < 1 || len > 128) {
+        cli_usage_error("--addr: '%s' is not an IPv6 address/prefix (e.g. 2001:db8::2/64)", s);
+        return -1;
+    }
+    memcpy(buf, s, n);
+    buf[n] = '\0';
+    uint8_t a[16];
+    if (ust_ip6_parse(buf, a) != UST_OK || a[0] == 0xff) {
+        cli_usage_error("--addr: '%s' is not an IPv6 address/prefix (e.g. 2001:db8::2/64)", s);
+        return -1;
+    }
+    if (o->naddr6 == (int)(sizeof(o->addr6) / sizeof(o->addr6[0]))) {
+        cli_usage_error("--addr: at most %d IPv6 addresses", o->naddr6);
+        return -1;
+    }
+    memcpy(o->addr6[o->naddr6], a, 16);
+    o->addr6_len[o->naddr6++] = (int)len;
+    return 0;
+}
+
 static int parse_cidr_opt(const char *opt, const char *s, ust_ip4_t *addr, int *len)
 {
     if (ust_cidr_parse(s, addr, len) != UST_OK || *len == 0 || *len == 32 ||
@@ -338,6 +369,8 @@ int link_opts_parse(struct link_opts *o, int argc, char **argv, int *i)
     if ((r = opt_value(argc, argv, i, "--addr", &v)) != 0) {
         if (r < 0)
             return -1;
+        if (strchr(v, ':'))
+            return parse_addr6_opt(o, v) != 0 ? -1 : r;
         o->dhcp = !strcmp(v, "dhcp");
         if (!o->dhcp && parse_cidr_opt("--addr", v, &o->addr, &o->prefix_len) != 0)
             return -1;
@@ -363,6 +396,20 @@ int link_opts_parse(struct link_opts *o, int argc, char **argv, int *i)
         }
         o->have_gateway = true;
         return r;
+    }
+    if ((r = opt_value(argc, argv, i, "--gateway6", &v)) != 0) {
+        if (r < 0)
+            return -1;
+        if (ust_ip6_parse(v, o->gateway6) != UST_OK || o->gateway6[0] == 0xff) {
+            cli_usage_error("--gateway6: '%s' is not an IPv6 unicast address (e.g. fe80::1)", v);
+            return -1;
+        }
+        o->have_gateway6 = true;
+        return r;
+    }
+    if (!strcmp(argv[*i], "--no-ipv6")) {
+        o->no_ipv6 = true;
+        return 1;
     }
     if ((r = opt_value(argc, argv, i, "--mtu", &v)) != 0) {
         if (r < 0)
@@ -449,6 +496,10 @@ int link_opts_check(const struct link_opts *o)
     }
     if (!o->have_addr) {
         cli_usage_error("--addr A.B.C.D/N is required (e.g. --addr 203.0.113.2/24, or --addr dhcp)");
+        return -1;
+    }
+    if (o->no_ipv6 && (o->naddr6 || o->have_gateway6)) {
+        cli_usage_error("--no-ipv6: not with an IPv6 --addr or --gateway6");
         return -1;
     }
     if (o->dhcp && o->have_gateway) {

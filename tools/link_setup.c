@@ -77,6 +77,24 @@ static int attach_faults(const struct link_opts *o, struct link_ctx *c)
 
 /* Everything after the device exists: Linux side, capture, address,
  * gateway, shaper, fault injector. */
+/* The IPv6 addresses and default router of the options (the link-local
+ * address came with the interface). */
+static int configure_ipv6(const struct link_opts *o, struct link_ctx *c)
+{
+    char a[UST_IP6_STRLEN];
+    int rc, ifindex = ust_iface_count(c->st) - 1;
+    for (int k = 0; k < o->naddr6; k++)
+        if ((rc = ust_iface_add_addr6(c->st, ifindex, o->addr6[k], o->addr6_len[k])) != UST_OK)
+            return cli_usage_error("--addr %s/%d: cannot add the address: %s",
+                                   ust_ip6_str(o->addr6[k], a), o->addr6_len[k],
+                                   ust_strerror(rc));
+    static const uint8_t any[16];
+    if (o->have_gateway6 && (rc = ust_route_add6(c->st, any, 0, o->gateway6, ifindex)) != UST_OK)
+        return cli_usage_error("--gateway6 %s: cannot add the route: %s",
+                               ust_ip6_str(o->gateway6, a), ust_strerror(rc));
+    return 0;
+}
+
 static int configure(const struct link_opts *o, struct link_ctx *c)
 {
     char a[16], b[16];
@@ -99,6 +117,8 @@ static int configure(const struct link_opts *o, struct link_ctx *c)
         return cli_usage_error("--gateway %s: not reachable on %s/%d: %s",
                                ust_ip4_str(o->gateway, a), ust_ip4_str(o->addr, b), o->prefix_len,
                                ust_strerror(rc));
+    if ((rc = configure_ipv6(o, c)) != 0)
+        return rc;
     if (o->have_shape &&
         (rc = ust_dev_shaper_attach(c->dev, o->shape_rate_bps, o->shape_burst,
                                     o->shape_burst * 4)) != UST_OK)
@@ -137,6 +157,7 @@ int link_open(const struct link_opts *o, struct link_ctx *c)
     if (o->congestion)
         snprintf(cfg.tcp_congestion, sizeof(cfg.tcp_congestion), "%s", o->congestion);
     cfg.ip_accept_source_route = o->accept_source_route;
+    cfg.ipv6_enabled = !o->no_ipv6;
     if (o->queue.count > 1) /* the reply to the first copy may reach another queue */
         cfg.arp_request_copies = 2;
     if (o->tap_rx_batch >= 0)

@@ -12,6 +12,7 @@
 #define UST_MAX_IFACES 16      /* IPv4 interfaces per stack */
 #define UST_MAX_ROUTES 64      /* routing table entries */
 #define UST_DEFAULT_TTL 64     /* cfg.ip_default_ttl default */
+#define UST_MAX_ADDRS6 8       /* IPv6 addresses per interface (link-local included) */
 
 struct ust_config {
     uint64_t seed;                  /* PRNG seed (default 1): same seed, same run */
@@ -88,6 +89,32 @@ struct ust_config {
                                        longer fits such a path */
     ust_time_t ip_gw_retry;         /* a gateway believed dead is tried again after
                                        (60 s; RFC 1122 3.3.1.4) */
+
+    /* IPv6 (issue #13; RFC 8200, RFC 4861, RFC 4862) */
+    bool ipv6_enabled;              /* every Ethernet interface gets IPv6 and a
+                                       link-local address (true; CLI --no-ipv6) */
+    uint8_t ipv6_hop_limit;         /* default Hop Limit (64; 0 is replaced by 64) */
+    unsigned ipv6_dad_transmits;    /* DupAddrDetectTransmits (1, RFC 4862 5.1;
+                                       0: addresses are used at once, no DAD) */
+    ust_time_t nd_retrans_time;     /* RetransTimer: between NS (1 s, RFC 4861 10) */
+    ust_time_t nd_reachable_time;   /* BaseReachableTime (30 s); each entry uses a
+                                       random 0.5-1.5 times it (RFC 4861 6.3.2) */
+    ust_time_t nd_delay_first_probe;/* DELAY_FIRST_PROBE_TIME (5 s) */
+    unsigned nd_max_mcast_solicit;  /* MAX_MULTICAST_SOLICIT (3) */
+    unsigned nd_max_ucast_solicit;  /* MAX_UNICAST_SOLICIT (3) */
+    ust_time_t nd_stale_time;       /* an unused STALE entry is removed after
+                                       (60 s, as Linux gc_stale_time) */
+    unsigned nd_max_entries;        /* neighbour cache capacity (256) */
+    unsigned nd_queue_len;          /* packets held per unresolved neighbour (64, as
+                                       arp_queue_len: the fragments of a large
+                                       datagram; RFC 4861 7.2.2 asks at least 1) */
+    ust_time_t ipv6_reasm_timeout;  /* reassembly timeout (60 s, RFC 8200 4.5) */
+    size_t ipv6_reasm_mem_max;      /* bytes held by all IPv6 reassemblies (256 KiB) */
+    unsigned ipv6_reasm_max;        /* IPv6 datagrams being reassembled at once (64) */
+    ust_time_t ipv6_pmtu_expire;    /* a lowered path MTU is forgotten after (10 min,
+                                       RFC 8201 5.3) */
+    unsigned icmp6_err_rate;        /* ICMPv6 errors per second (100, RFC 4443 2.4 (f)) ... */
+    unsigned icmp6_err_burst;       /* ... with this burst (50) */
 
     /* ICMP */
     unsigned icmp_err_rate;         /* error messages per second (100) ... */

@@ -69,6 +69,40 @@ UST_API int ust_iface_count(const struct ust_stack *st);
 UST_API int ust_iface_info(const struct ust_stack *st, int ifindex, ust_ip4_t *addr,
                            int *prefix_len,
                            struct ust_dev **dev);
+/* ---- IPv6 addresses and routes (issue #13) ----------------------------
+ * With cfg.ipv6_enabled every Ethernet interface gets IPv6 and a link-local
+ * address fe80::/64 with a stable, opaque identifier (RFC 7217). Addresses
+ * are tentative until Duplicate Address Detection (RFC 4862 5.4) finds no
+ * other owner: then preferred, or duplicated (never used). */
+enum ust_addr6_state { UST_ADDR6_TENTATIVE, UST_ADDR6_PREFERRED, UST_ADDR6_DEPRECATED,
+                       UST_ADDR6_DUPLICATED };
+enum ust_addr6_origin { UST_ADDR6_LINK_LOCAL, UST_ADDR6_STATIC, UST_ADDR6_AUTOCONF };
+struct ust_addr6_info {
+    uint8_t addr[16];
+    int prefix_len;
+    enum ust_addr6_state state;
+    enum ust_addr6_origin origin;
+    uint32_t valid_lft, preferred_lft; /* seconds; UINT32_MAX: infinite */
+};
+/* IPv6 text: RFC 4291 2.2 forms in (0 or UST_ERR_INVAL), RFC 5952 out. */
+#define UST_IP6_STRLEN 46
+UST_API int ust_ip6_parse(const char *s, uint8_t out[16]);
+UST_API char *ust_ip6_str(const uint8_t addr[16], char buf[UST_IP6_STRLEN]);
+/* Adds addr/prefix_len to interface ifindex with its on-link prefix route
+ * (UST_MAX_ADDRS6 per interface). 0 or UST_ERR_INVAL, UST_ERR_EXIST,
+ * UST_ERR_NOMEM (list full), UST_ERR_NOENT, UST_ERR_NOTSUP (IPv6 off there). */
+UST_API int ust_iface_add_addr6(struct ust_stack *st, int ifindex, const uint8_t addr[16],
+                                int prefix_len);
+/* Copies up to max of interface ifindex's IPv6 addresses; returns how many
+ * (0 when IPv6 is off there) or UST_ERR_NOENT. */
+UST_API int ust_iface_addrs6(const struct ust_stack *st, int ifindex,
+                             struct ust_addr6_info *out, int max);
+/* Adds an IPv6 route prefix/prefix_len via gateway (NULL: on-link) out of
+ * ifindex (-1: the interface of the gateway's prefix, or the only one for
+ * a link-local gateway). ::/0 is the default router. */
+UST_API int ust_route_add6(struct ust_stack *st, const uint8_t prefix[16], int prefix_len,
+                           const uint8_t gateway[16], int ifindex);
+
 /* Adds a static route dst/prefix_len via gateway (0 = directly connected)
  * out of interface ifindex (-1 = the interface whose subnet holds gateway). */
 UST_API int ust_route_add(struct ust_stack *st, ust_ip4_t dst, int prefix_len, ust_ip4_t gateway,
@@ -163,6 +197,8 @@ struct ust_ping_result {
     size_t len;            /* ICMP payload bytes of the reply */
     bool payload_ok;       /* reply carries the exact payload we sent */
     ust_time_t at;         /* when it arrived */
+    bool ipv6;             /* an ICMPv6 answer: the sender is from6, ttl its hop limit */
+    uint8_t from6[16];
 };
 typedef void (*ust_ping_fn)(void *ctx, const struct ust_ping_result *r);
 UST_API void ust_ping_set_handler(struct ust_stack *st, ust_ping_fn fn, void *ctx);
@@ -172,5 +208,10 @@ UST_API void ust_ping_set_handler(struct ust_stack *st, ust_ping_fn fn, void *ct
 UST_API int ust_ping_send(struct ust_stack *st, ust_ip4_t dst, uint16_t id, uint16_t seq,
                           size_t size,
                           uint8_t ttl);
+/* The same over ICMPv6 (RFC 4443 4.1): ifindex is the scope of a
+ * link-local destination (-1: the only IPv6 interface); hop_limit <= 0:
+ * the default. Results arrive at the same handler with r->ipv6 set. */
+UST_API int ust_ping6_send(struct ust_stack *st, const uint8_t dst[16], int ifindex, uint16_t id,
+                           uint16_t seq, size_t size, int hop_limit);
 
 #endif

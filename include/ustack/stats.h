@@ -38,6 +38,30 @@
     X(OutMsgs) X(OutErrors) X(OutDestUnreachs) X(OutTimeExcds) \
     X(OutEchos) X(OutEchoReps) X(OutRateLimited)
 
+/* IPv6 and ICMPv6 with Linux's /proc/net/snmp6 names (the Ip6 / Icmp6
+ * prefix keeps them apart from IPv4's), and the neighbour cache and DAD
+ * (nd6). */
+#define UST_IP6_COUNTERS(X) \
+    X(Ip6InReceives) X(Ip6InHdrErrors) X(Ip6InTruncatedPkts) X(Ip6InAddrErrors) X(Ip6InUnknownProtos) \
+    X(Ip6InBadOptions) X(Ip6InRh0Drops) X(Ip6InDiscards) X(Ip6InDelivers) X(Ip6InMcastPkts) \
+    X(Ip6OutRequests) X(Ip6OutDiscards) X(Ip6OutNoRoutes) X(Ip6OutMcastPkts) \
+    X(Ip6ReasmReqds) X(Ip6ReasmOKs) X(Ip6ReasmFails) X(Ip6ReasmTimeout) X(Ip6ReasmOverlaps) \
+    X(Ip6ReasmMemDrops) X(Ip6ReasmAtomic) X(Ip6ReasmChainIncomplete) \
+    X(Ip6FragOKs) X(Ip6FragFails) X(Ip6FragCreates) X(Ip6LocalQueueDrops)
+
+#define UST_ICMP6_COUNTERS(X) \
+    X(Icmp6InMsgs) X(Icmp6InErrors) X(Icmp6InCsumErrors) X(Icmp6InDestUnreachs) X(Icmp6InPktTooBigs) \
+    X(Icmp6InTimeExcds) X(Icmp6InParmProblems) X(Icmp6InEchos) X(Icmp6InEchoReplies) \
+    X(Icmp6InNeighborSolicits) X(Icmp6InNeighborAdvertisements) X(Icmp6InNdInvalid) X(Icmp6InNdFragments) \
+    X(Icmp6InOther) X(Icmp6InBadQuotes) X(Icmp6PmtuUpdates) X(Icmp6PmtuIgnored) \
+    X(Icmp6OutMsgs) X(Icmp6OutErrors) X(Icmp6OutDestUnreachs) X(Icmp6OutTimeExcds) X(Icmp6OutParmProblems) \
+    X(Icmp6OutEchos) X(Icmp6OutEchoReplies) X(Icmp6OutNeighborSolicits) X(Icmp6OutNeighborAdvertisements) \
+    X(Icmp6OutRateLimited) X(Icmp6OutErrorSuppressed)
+
+#define UST_ND6_COUNTERS(X) \
+    X(DadStarted) X(DadSucceeded) X(DadDuplicates) X(AddrConflicts) \
+    X(ResolveFailed) X(NudFailed) X(QueueDrops) X(EntriesEvicted) X(UnsolicitedNaIgnored)
+
 #define UST_UDP_COUNTERS(X) \
     X(InDatagrams) X(NoPorts) X(InErrors) X(InCsumErrors) X(RcvbufErrors) \
     X(OutDatagrams) X(OutErrors)
@@ -125,6 +149,9 @@ struct ust_link_stats { UST_LINK_COUNTERS(UST_COUNTER_FIELD) };
 struct ust_arp_stats { UST_ARP_COUNTERS(UST_COUNTER_FIELD) };
 struct ust_ip_stats { UST_IP_COUNTERS(UST_COUNTER_FIELD) };
 struct ust_icmp_stats { UST_ICMP_COUNTERS(UST_COUNTER_FIELD) };
+struct ust_ip6_stats { UST_IP6_COUNTERS(UST_COUNTER_FIELD) };
+struct ust_icmp6_stats { UST_ICMP6_COUNTERS(UST_COUNTER_FIELD) };
+struct ust_nd6_stats { UST_ND6_COUNTERS(UST_COUNTER_FIELD) };
 struct ust_udp_stats { UST_UDP_COUNTERS(UST_COUNTER_FIELD) };
 struct ust_tcp_stats { UST_TCP_COUNTERS(UST_COUNTER_FIELD) };
 struct ust_dns_stats { UST_DNS_COUNTERS(UST_COUNTER_FIELD) };
@@ -145,6 +172,9 @@ struct ust_stats {
     struct ust_ra_stats ra;             /* IPv6 router discovery */
     struct ust_addrconf_stats addrconf; /* IPv6 SLAAC */
     struct ust_igmp_stats igmp;
+    struct ust_ip6_stats ip6;
+    struct ust_icmp6_stats icmp6;
+    struct ust_nd6_stats nd6;
 };
 
 #endif

@@ -3,6 +3,7 @@
 #include <string.h>
 
 #include "dev/dev_impl.h"
+#include "net6/net6_impl.h"
 #include "stack_impl.h"
 #include "trace.h"
 
@@ -25,8 +26,8 @@ static int stack_register_protocols(struct ust_stack *st)
     st->link.up.neighbour_advice = ipv4_gateway_advice;
     st->link.up.unresolved = icmp_local_unreachable;
     int (*const reg[])(struct ust_stack *) = {arp_register, ipv4_register, icmp_register,
-                                              igmp_register, udp_register, tcp_register,
-                                              dhcp_register};
+                                              igmp_register, ipv6_register, icmp6_register,
+                                              udp_register, tcp_register, dhcp_register};
     for (size_t i = 0; i < sizeof(reg) / sizeof(reg[0]); i++) {
         int rc = reg[i](st);
         if (rc != UST_OK)
@@ -52,6 +53,8 @@ struct ust_stack *ust_stack_new(const struct ust_config *cfg)
         st->cfg.ip_default_ttl = UST_DEFAULT_TTL;
     rng_seed(&st->rng, st->cfg.seed);
     st->net.next_id = (uint16_t)rng_next(&st->rng);
+    if (st->cfg.ipv6_hop_limit == 0)
+        st->cfg.ipv6_hop_limit = UST_DEFAULT_TTL;
     stack_services(st)->trace_hidden = UST_TRACE_CC; /* per-ACK lines: only when asked */
     if (timer_heap_init(&stack_services(st)->timers) != UST_OK || arp_init(st) != UST_OK ||
         udp_init(st) != UST_OK || tcp_init(st) != UST_OK || stack_register_protocols(st) != UST_OK) {
@@ -72,7 +75,10 @@ void ust_stack_free(struct ust_stack *st)
     udp_destroy(st);
     igmp_destroy(st);
     reasm_destroy(st);
+    reasm6_destroy(st);
     ipv4_local_destroy(st);
+    ipv6_local_destroy(st);
+    nd_destroy(st);
     arp_destroy(st);
     for (unsigned i = 0; i < st->ndevs; i++)
         dev_free(st->devs[i]);
@@ -137,6 +143,7 @@ void ust_stack_poll(struct ust_stack *st, ust_time_t now)
     stack_defer_run(st); /* nothing should be left: a driver forgot the end */
     timer_run(st, st->now);
     ipv4_local_poll(st);
+    ipv6_local_poll(st);
     for (unsigned i = 0; i < st->ndevs; i++)
         dev_poll(st->devs[i], st->now);
     stack_tx_release(st);
@@ -144,7 +151,7 @@ void ust_stack_poll(struct ust_stack *st, ust_time_t now)
 
 ust_time_t ust_stack_poll_at(const struct ust_stack *st)
 {
-    if (ipv4_local_pending(st) || stack_defer_pending(st))
+    if (ipv4_local_pending(st) || ipv6_local_pending(st) || stack_defer_pending(st))
         return st->now; /* datagrams to ourselves / deferred work (ACKs) wait for the next poll */
     ust_time_t next = timer_next(st);
     for (unsigned i = 0; i < st->ndevs; i++) {
@@ -179,6 +186,8 @@ const struct link_state *stack_link_const(const struct ust_stack *st) { return &
 struct net_state *stack_net(struct ust_stack *st) { return &st->net; }
 const struct net_state *stack_net_const(const struct ust_stack *st) { return &st->net; }
 struct pmtu_cache *stack_pmtu(struct ust_stack *st) { return &st->pmtu; }
+struct net6_state *stack_net6(struct ust_stack *st) { return &st->net6; }
+const struct net6_state *stack_net6_const(const struct ust_stack *st) { return &st->net6; }
 const struct pmtu_cache *stack_pmtu_const(const struct ust_stack *st) { return &st->pmtu; }
 
 struct sock_table *stack_socks(struct ust_stack *st) { return &st->socks; }
@@ -248,6 +257,10 @@ int ust_iface_add(struct ust_stack *st, struct ust_dev *dev, ust_ip4_t addr, int
     ifc->index = (int)st->nifaces;
     dev->ifindex = ifc->index;
     st->nifaces++;
+    ust_stack_now(st);
+    int rc6 = ipv6_iface_up(st, ifc->index); /* IPv6 and its link-local address */
+    if (rc6 < 0)
+        TRACE(st, "if", "%s: no IPv6 link-local address: %s", dev->name, ust_strerror(rc6));
     if (addr == 0) {
         /* An interface without an address (DHCP's INIT state, RFC 2131
          * 4.1): it receives broadcasts and sends from 0.0.0.0 only. */

@@ -18,6 +18,7 @@
 #include "link/link_state.h"
 #include "net/net.h"
 #include "net/net_state.h"
+#include "net6/net6_state.h"
 #include "socket/sock.h"
 #include "transport/transport.h"
 #include "ustack/config.h"
@@ -56,6 +57,8 @@ struct ust_stack {
      * IP protocol table. */
     struct net_state net;
     struct pmtu_cache pmtu;
+    /* IPv6 (net6/net6_state.h, stack_net6). */
+    struct net6_state net6;
 
     struct udp_state udp;
     struct tcp_state *tcp;

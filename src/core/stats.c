@@ -20,6 +20,9 @@ void ust_stats_foreach(const struct ust_stack *st, ust_counter_fn fn, void *ctx)
 #define RA(n) EMIT("ra", ra, n)
 #define ADDRCONF(n) EMIT("addrconf", addrconf, n)
 #define IGMP(n) EMIT("igmp", igmp, n)
+#define IP6(n) EMIT("ip6", ip6, n)
+#define ICMP6(n) EMIT("icmp6", icmp6, n)
+#define ND6(n) EMIT("nd6", nd6, n)
     UST_LINK_COUNTERS(LINK)
     UST_ARP_COUNTERS(ARP)
     UST_IP_COUNTERS(IP)
@@ -31,6 +34,9 @@ void ust_stats_foreach(const struct ust_stack *st, ust_counter_fn fn, void *ctx)
     UST_RA_COUNTERS(RA)
     UST_ADDRCONF_COUNTERS(ADDRCONF)
     UST_IGMP_COUNTERS(IGMP)
+    UST_IP6_COUNTERS(IP6)
+    UST_ICMP6_COUNTERS(ICMP6)
+    UST_ND6_COUNTERS(ND6)
 #undef EMIT
 #undef LINK
 #undef ARP
@@ -43,6 +49,9 @@ void ust_stats_foreach(const struct ust_stack *st, ust_counter_fn fn, void *ctx)
 #undef RA
 #undef ADDRCONF
 #undef IGMP
+#undef IP6
+#undef ICMP6
+#undef ND6
 }
 
 struct print_ctx {

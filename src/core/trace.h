@@ -27,13 +27,14 @@ static inline uint32_t trace_category(const char *layer)
 {
     if (!strcmp(layer, "tcp"))
         return UST_TRACE_TCP;
-    if (!strcmp(layer, "ip") || !strcmp(layer, "route") || !strcmp(layer, "igmp"))
+    if (!strcmp(layer, "ip") || !strcmp(layer, "route") || !strcmp(layer, "igmp") ||
+        !strcmp(layer, "ip6"))
         return UST_TRACE_IP;
     if (!strcmp(layer, "udp") || !strcmp(layer, "dns") || !strcmp(layer, "dhcp"))
         return UST_TRACE_UDP; /* the resolver's lines come with its datagrams */
-    if (!strcmp(layer, "icmp"))
+    if (!strcmp(layer, "icmp") || !strcmp(layer, "icmp6"))
         return UST_TRACE_ICMP;
-    if (!strcmp(layer, "arp"))
+    if (!strcmp(layer, "arp") || !strcmp(layer, "nd")) /* IPv6 ND narrates as ARP */
         return UST_TRACE_ARP;
     if (!strcmp(layer, "eth"))
         return UST_TRACE_ETH;

@@ -59,6 +59,12 @@ unsigned ipv6_gso_max_for(const struct ust_stack *st, const struct ipv6_addr *ds
  * a (-1: any interface). */
 bool ipv6_is_local(const struct ust_stack *st, const struct ipv6_addr *a, int ifindex);
 
+/* Upper-layer reachability confirmation (RFC 4861 7.3.1): TCP calls it
+ * when an ACK from dst acknowledges new data, so the neighbour entry of
+ * dst's next hop stays REACHABLE without NUD probes. Cheap: a route
+ * lookup and a timer re-arm; nothing when no entry exists. */
+void ipv6_confirm_reachable(struct ust_stack *st, const struct ipv6_addr *dst, int ifindex);
+
 /* A packet for us, as IPv6 input hands it to the upper layer (after the
  * extension headers and reassembly). */
 struct ip6_rx {

@@ -11,6 +11,7 @@
 #define ETH_MIN_FRAME 60       /* without FCS: shorter frames are padded on send */
 #define ETH_TYPE_IPV4 0x0800
 #define ETH_TYPE_ARP 0x0806
+#define ETH_TYPE_IPV6 0x86dd
 #define ETH_TYPE_VLAN 0x8100
 
 struct eth_hdr {

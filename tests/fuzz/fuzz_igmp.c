@@ -124,7 +124,10 @@ static size_t frame_of(uint8_t ctl, const uint8_t *msg, size_t len, uint8_t *f, 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
     struct fuzz_ctx ctx = {0};
-    struct ust_stack *st = ust_stack_new(NULL);
+    struct ust_config cfg;
+    ust_config_default(&cfg);
+    cfg.ipv6_enabled = false; /* every frame sent must be IGMP: no IPv6 DAD */
+    struct ust_stack *st = ust_stack_new(&cfg);
     check(st != NULL);
     const struct ust_dev_ops ops = {.transmit = on_tx};
     const struct ust_mac mac = {{0x02, 0x00, 0x00, 0x00, 0x00, 0x02}};

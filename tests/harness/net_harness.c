@@ -35,7 +35,14 @@ struct ust_stack *nh_stack(struct nh_net *n, const struct ust_config *cfg)
 {
     if (n->nstacks == NH_MAX_STACKS)
         return NULL;
-    struct ust_stack *st = ust_stack_new(cfg);
+    struct ust_config c;
+    if (cfg)
+        c = *cfg;
+    else
+        ust_config_default(&c);
+    if (!n->ipv6)
+        c.ipv6_enabled = false;
+    struct ust_stack *st = ust_stack_new(&c);
     if (!st)
         return NULL;
     ust_stack_set_clock(st, nh_clock, n);

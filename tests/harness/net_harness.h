@@ -45,12 +45,15 @@ struct nh_net {
     struct nh_frame *q; /* frames in flight */
     size_t qhead, qn, qcap;
     size_t delivered;
+    bool ipv6;          /* stacks made by nh_stack keep IPv6 on (false: off,
+                           so IPv4 tests see only the frames they count) */
 };
 
 struct nh_net *nh_net_new(void);
 /* Frees the stacks (and so their devices) and recorded frames. */
 void nh_net_free(struct nh_net *n);
-/* A stack whose clock is the harness clock; cfg NULL = defaults. */
+/* A stack whose clock is the harness clock; cfg NULL = defaults. IPv6 is
+ * turned off unless n->ipv6 (its DAD frames would join IPv4's counts). */
 struct ust_stack *nh_stack(struct nh_net *n, const struct ust_config *cfg);
 /* A device on st attached to `wire` (or NH_NO_WIRE), MAC 02:00:00:00:00:<mac_last>.
  * Returns the port index. */

@@ -282,7 +282,7 @@ _TSHARK_ENV = None
 # are bulk test data, and a heuristic dissector guessing a protocol in random
 # bytes (e.g. Thrift) reports "malformed" frames of a protocol not there.
 _TSHARK_KEEP = {"frame", "eth", "vlan", "ethertype", "arp", "ip", "icmp", "udp", "tcp", "data",
-                "fcs", "pkt_comment"}
+                "fcs", "pkt_comment", "ipv6", "icmpv6"}
 
 
 def _tshark_env():
@@ -434,6 +434,7 @@ def tshark_problems(pcap, allow=(), dsack_by=None):
         allowed.append("((tcp.analysis.out_of_order || tcp.analysis.lost_segment) "
                        "&& frame.number in {%s})" % ", ".join(map(str, losses)))
     flt = (f"_ws.malformed || ip.checksum.status == 0 || icmp.checksum.status == 0 "
+           f"|| icmpv6.checksum.status == 0 "
            f"|| udp.checksum.status == 0 || (tcp.checksum.status == 0 && !tcp.checksum.ffff) "
            f"|| (_ws.expert.severity >= warning && !({' || '.join(allowed)}))")
     bad = subprocess.run(base + ["-Y", flt], env=_tshark_env(),

@@ -392,7 +392,7 @@ static void test_ethernet_filtering(void **state)
     nh_inject(n, 0, f, len);
     len = nh_build_eth(f, sizeof(f), mcast, MAC2, ETH_TYPE_IPV4, body, sizeof(body));
     nh_inject(n, 0, f, len);
-    len = nh_build_eth(f, sizeof(f), MAC1, MAC2, 0x86dd, body, sizeof(body));
+    len = nh_build_eth(f, sizeof(f), MAC1, MAC2, 0x88b5, body, sizeof(body));
     nh_inject(n, 0, f, len);
     len = nh_build_eth(f, sizeof(f), MAC1, MAC2, 0x0050, body, sizeof(body)); /* 802.3 length */
     nh_inject(n, 0, f, len);

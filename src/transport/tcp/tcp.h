@@ -57,6 +57,7 @@
 #include "buf/assembler.h"
 #include "buf/ring.h"
 #include "cc.h"
+#include "core/siphash.h"
 #include "core/timer.h"
 #include "tcp_pacing.h"
 #include "tcp_minrtt.h"
@@ -512,7 +513,6 @@ void tcp_drop(struct tcb *tcb, int err, bool send_rst);
 const char *tcb_str(const struct tcb *tcb, char *buf, size_t len);
 
 /* ---- tcp_isn.c ------------------------------------------------------- */
-uint64_t siphash24(const uint8_t key[16], const uint8_t *msg, size_t len);
 uint32_t tcp_isn(struct ust_stack *st, ust_ip4_t laddr, uint16_t lport, ust_ip4_t raddr,
                  uint16_t rport, ust_time_t now);
 /* TSval offset of a 4-tuple: the same for every incarnation (RFC 7323 7.1). */

@@ -1,0 +1,181 @@
+/* Neighbor Solicitation and Advertisement (RFC 4861 7.1-7.2, RFC 4862
+ * 5.4): NS answered for our addresses (DAD NS included), NAs fed to the
+ * neighbour cache and to DAD. ND messages travel with Hop Limit 255
+ * (checked on input by nd_parse, ND-4) and are never fragmented (RFC 6980:
+ * they fit any IPv6 link). */
+#include <string.h>
+
+#include "core/services.h"
+#include "core/trace.h"
+#include "link/link.h"
+#include "net6_impl.h"
+#include "ustack/dev.h"
+#include "wire/eth.h"
+#include "wire/nd.h"
+
+/* A usable source on ifindex for ND: the link-local address if it is
+ * preferred, else any preferred one (RFC 4861 7.2.2). */
+static const struct ip6_ifaddr *nd_source(const struct ust_stack *st, int ifindex)
+{
+    const struct ip6_iface *f = ip6_iface_const(st, ifindex);
+    const struct ip6_ifaddr *best = NULL;
+    for (unsigned k = 0; f && k < UST_MAX_ADDRS6; k++) {
+        const struct ip6_ifaddr *a = &f->addrs[k];
+        if (!a->used || a->state != IP6A_PREFERRED)
+            continue;
+        if (!best || a->origin == IP6A_LINK_LOCAL)
+            best = a;
+    }
+    return best;
+}
+
+/* Puts the IPv6 header on an ND message and sends it to dst_mac (NULL:
+ * dst is multicast, or unicast through the neighbour cache). */
+static void nd_xmit(struct ust_stack *st, int ifindex, const struct ipv6_addr *src,
+                    const struct ipv6_addr *dst, const uint8_t *dst_mac, struct pkt *p)
+{
+    icmpv6_set_csum(p->data, p->len, src, dst);
+    struct ipv6_hdr h = {.payload_len = (uint16_t)p->len, .next_hdr = IPV6_NH_ICMPV6,
+                         .hop_limit = ND_HOP_LIMIT, .src = *src, .dst = *dst};
+    uint8_t *hdr = pkt_push(p, IPV6_HDR_LEN);
+    struct ust_dev *dev = ip6_dev(st, ifindex);
+    if (!hdr || !dev) {
+        pkt_free(p);
+        return;
+    }
+    ipv6_emit(&h, hdr, IPV6_HDR_LEN);
+    stack_stats(st)->ip6.Ip6OutRequests++;
+    stack_stats(st)->icmp6.Icmp6OutMsgs++;
+    if (dst_mac)
+        eth_output(st, dev, p, dst_mac, ETH_TYPE_IPV6);
+    else
+        ip6_link_send(st, ifindex, dst, p);
+}
+
+void nd_send_ns(struct ust_stack *st, int ifindex, const struct ipv6_addr *target,
+                const struct ipv6_addr *unicast_dst, const uint8_t *dst_mac, bool dad)
+{
+    static const struct ipv6_addr unspec;
+    const struct ip6_ifaddr *src = dad ? NULL : nd_source(st, ifindex);
+    struct ust_dev *dev = ip6_dev(st, ifindex);
+    if ((!dad && !src) || !dev)
+        return; /* no usable address yet: nothing to solicit from */
+    struct pkt *p = pkt_alloc(PKT_HEADROOM, ND_NS_LEN + 8);
+    if (!p)
+        return;
+    struct nd_msg m = {.type = ICMPV6_ND_NS, .target = *target};
+    nd_emit(&m, p->data, p->len);
+    /* RFC 4861 4.3: no SLLA from :: (DAD). */
+    if (dad)
+        pkt_trim(p, ND_NS_LEN);
+    else
+        nd_opt_lladdr_emit(ND_OPT_SLLA, ust_dev_mac(dev)->b, p->data + ND_NS_LEN, 8);
+    struct ipv6_addr dst;
+    if (unicast_dst)
+        dst = *unicast_dst;
+    else
+        ipv6_solicited_node(target, &dst);
+    char t[IPV6_ADDR_STRLEN];
+    TRACE(st, "nd", "%s tx NS who-has %s%s%s", ust_dev_name(dev), IP6STR(target, t),
+          dad ? " (dad, from ::)" : "", unicast_dst ? " (unicast probe)" : "");
+    stack_stats(st)->icmp6.Icmp6OutNeighborSolicits++;
+    nd_xmit(st, ifindex, dad ? &unspec : &src->addr, &dst, dst_mac, p);
+}
+
+/* RFC 4861 7.2.4: the answer to an NS for our (non-tentative) target. */
+static void nd_send_na(struct ust_stack *st, int ifindex, const struct ipv6_addr *target,
+                       const struct ipv6_addr *ns_src)
+{
+    static const struct ipv6_addr all_nodes = {{0xff, 0x02, [15] = 1}};
+    struct ust_dev *dev = ip6_dev(st, ifindex);
+    struct pkt *p = pkt_alloc(PKT_HEADROOM, ND_NA_LEN + 8);
+    if (!p)
+        return;
+    bool dad = ipv6_addr_is_unspecified(ns_src);
+    /* From :: (DAD): to all-nodes with S=0; otherwise back with S=1.
+     * Override set: the target is not an anycast address. */
+    struct nd_msg m = {.type = ICMPV6_ND_NA, .target = *target, .solicited = !dad,
+                       .override = true};
+    nd_emit(&m, p->data, p->len);
+    nd_opt_lladdr_emit(ND_OPT_TLLA, ust_dev_mac(dev)->b, p->data + ND_NA_LEN, 8);
+    char t[IPV6_ADDR_STRLEN], d[IPV6_ADDR_STRLEN];
+    TRACE(st, "nd", "%s tx NA %s is-at %s to %s", ust_dev_name(dev), IP6STR(target, t),
+          ust_mac_str(ust_dev_mac(dev), (char[18]){0}), dad ? "ff02::1" : IP6STR(ns_src, d));
+    stack_stats(st)->icmp6.Icmp6OutNeighborAdvertisements++;
+    nd_xmit(st, ifindex, target, dad ? &all_nodes : ns_src, NULL, p);
+}
+
+/* The SLLA or TLLA option's Ethernet address, or NULL (RFC 4861 7.1:
+ * other options are ignored). */
+static const uint8_t *nd_lladdr(const struct nd_msg *m, uint8_t type)
+{
+    struct nd_opt_iter it;
+    struct nd_opt o;
+    nd_opt_iter_init(&it, m->opts, m->opts_len);
+    while (nd_opt_next(&it, &o)) {
+        const uint8_t *ll;
+        size_t ll_len;
+        if (o.type == type && nd_opt_lladdr(&o, &ll, &ll_len) == 0 && ll_len == 6)
+            return ll;
+    }
+    return NULL;
+}
+
+static void nd_ns_in(struct ust_stack *st, const struct ip6_rx *rx, const struct nd_msg *m)
+{
+    struct ip6_ifaddr *a = ip6_addr_find(st, rx->ifindex, &m->target);
+    char s[IPV6_ADDR_STRLEN], t[IPV6_ADDR_STRLEN];
+    TRACE(st, "nd", "rx NS from %s who-has %s", IP6STR(&rx->h->src, s), IP6STR(&m->target, t));
+    if (!a || a->state == IP6A_DUPLICATED)
+        return; /* 7.2.3: not for us */
+    bool from_unspec = ipv6_addr_is_unspecified(&rx->h->src);
+    if (a->state == IP6A_TENTATIVE) {
+        /* RFC 4862 5.4.3: another node's DAD for the same address. An NS
+         * from a unicast source is address resolution: ignored. */
+        if (from_unspec)
+            dad_conflict(st, a, "NS from another node's DAD");
+        return;
+    }
+    const uint8_t *sll = nd_lladdr(m, ND_OPT_SLLA);
+    if (!from_unspec && sll)
+        nd_learn(st, rx->ifindex, &rx->h->src, sll, true); /* 7.2.3 */
+    nd_send_na(st, rx->ifindex, &m->target, &rx->h->src);
+}
+
+static void nd_na_in(struct ust_stack *st, const struct ip6_rx *rx, const struct nd_msg *m)
+{
+    char s[IPV6_ADDR_STRLEN];
+    const uint8_t *tll = nd_lladdr(m, ND_OPT_TLLA);
+    TRACE(st, "nd", "rx NA %s%s%s%s", IP6STR(&m->target, s), m->solicited ? " solicited" : "",
+          m->override ? " override" : "", m->router ? " router" : "");
+    struct ip6_ifaddr *a = ip6_addr_find(st, rx->ifindex, &m->target);
+    if (a) { /* RFC 4862 5.4.4: someone else has our address */
+        dad_conflict(st, a, "NA from another node");
+        return;
+    }
+    struct nd_entry *e = nd_lookup(st, rx->ifindex, &m->target);
+    if (!e) { /* 7.2.5: no entry, nothing to update (7.2.6: unsolicited) */
+        stack_stats(st)->nd6.UnsolicitedNaIgnored++;
+        return;
+    }
+    nd_na_update(st, e, tll, m->solicited, m->override, m->router);
+}
+
+void nd_input(struct ust_stack *st, const struct ip6_rx *rx, const struct icmpv6_hdr *ih)
+{
+    struct nd_ip ip = {.src = &rx->h->src, .dst = &rx->h->dst, .hop_limit = rx->h->hop_limit};
+    struct nd_msg m;
+    if (ih->type == ICMPV6_ND_NS)
+        stack_stats(st)->icmp6.Icmp6InNeighborSolicits++;
+    else
+        stack_stats(st)->icmp6.Icmp6InNeighborAdvertisements++;
+    if (rx->ifindex < 0 || nd_parse(rx->seg, rx->seg_len, &ip, &m) < 0) {
+        stack_stats(st)->icmp6.Icmp6InNdInvalid++;
+        TRACE(st, "nd", "drop: invalid %s", ih->type == ICMPV6_ND_NS ? "NS" : "NA");
+        return;
+    }
+    if (m.type == ICMPV6_ND_NS)
+        nd_ns_in(st, rx, &m);
+    else
+        nd_na_in(st, rx, &m);
+}

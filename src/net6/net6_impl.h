@@ -1,0 +1,136 @@
+/* The IPv6 layer's internal interfaces between its files (issue #13).
+ * The transport sees only net6.h. */
+#ifndef UST_NET6_IMPL_H
+#define UST_NET6_IMPL_H
+
+#include "net6.h"
+#include "net6_state.h"
+#include "core/rand.h"
+#include "dev/dev_host.h"
+#include "link/iface.h"
+#include "ustack/stack.h"
+#include "wire/icmpv6.h"
+
+struct ust_dev;
+
+/* "fe80::1" into a caller's buffer (for trace lines). */
+#define IP6STR(a, buf) (ipv6_addr_format((a), (buf), sizeof(buf)), (buf))
+
+/* ---- interfaces and addresses (ipv6_addr.c, ipv6_iid.c, dad.c) ---- */
+/* IPv6 state of interface ifindex when IPv6 is on there, else NULL. */
+struct ip6_iface *ip6_iface(struct ust_stack *st, int ifindex);
+const struct ip6_iface *ip6_iface_const(const struct ust_stack *st, int ifindex);
+/* Turns IPv6 on for an Ethernet interface: the link-local address
+ * (RFC 7217 identifier, DAD) and the all-nodes filter. */
+int ipv6_iface_up(struct ust_stack *st, int ifindex);
+/* Adds addr/prefix_len to ifindex (tentative while DAD runs); the slot or
+ * a negative ust_err (UST_ERR_EXIST, UST_ERR_NOMEM when the list is full). */
+struct ip6_ifaddr *ip6_addr_add(struct ust_stack *st, int ifindex, const struct ipv6_addr *a,
+                                uint8_t prefix_len, enum ip6_addr_origin origin, int *err);
+/* Our address a on ifindex (-1: any interface), in any state, or NULL. */
+struct ip6_ifaddr *ip6_addr_find(struct ust_stack *st, int ifindex, const struct ipv6_addr *a);
+const struct ip6_ifaddr *ip6_addr_find_const(const struct ust_stack *st, int ifindex,
+                                             const struct ipv6_addr *a);
+/* Is dst a multicast group we listen to on ifindex (all-nodes, the
+ * solicited-node group of one of our addresses, RFC 4291 2.8)? */
+bool ip6_mcast_joined(const struct ust_stack *st, int ifindex, const struct ipv6_addr *dst);
+/* The interface identifier of RFC 7217 5: F(prefix, interface, counter, secret). */
+void ip6_iid_stable(const struct ust_stack *st, const struct ipv6_addr *prefix, int ifindex,
+                    unsigned dad_counter, uint8_t iid[8]);
+/* DAD (RFC 4862 5.4): start on a tentative address; NS/NA input about a
+ * target that is one of ours. */
+void dad_start(struct ust_stack *st, struct ip6_ifaddr *a);
+void dad_conflict(struct ust_stack *st, struct ip6_ifaddr *a, const char *why);
+void dad_timer_fired(struct ust_stack *st, struct ust_timer *t, ust_time_t now);
+
+/* ---- routes (route6.c) ---- */
+int route6_add(struct ust_stack *st, const struct ipv6_addr *prefix, uint8_t prefix_len,
+               const struct ipv6_addr *gw, int ifindex);
+const struct route6 *route6_lookup(const struct ust_stack *st, const struct ipv6_addr *dst);
+/* The interface and next hop for dst (ifindex >= 0 pins link scope). */
+int route6_next_hop(const struct ust_stack *st, const struct ipv6_addr *dst, int ifindex,
+                    int *out_ifindex, struct ipv6_addr *nh);
+
+/* ---- output (ipv6_output.c, ipv6_frag.c) ---- */
+/* Prepends the fixed header h to p and sends it towards next hop nh on
+ * ifindex: multicast straight to its MAC, unicast through the neighbour
+ * cache. No source checks, no fragmentation (ND and fragments). */
+int ip6_send(struct ust_stack *st, int ifindex, const struct ipv6_hdr *h,
+             const struct ipv6_addr *nh, struct pkt *p);
+/* A finished packet (header on) to its link: multicast MAC or ND. */
+int ip6_link_send(struct ust_stack *st, int ifindex, const struct ipv6_addr *nh, struct pkt *p);
+/* Splits upper-layer p into fragments of at most mtu (RFC 8200 4.5). */
+int ip6_fragment(struct ust_stack *st, int ifindex, const struct ipv6_hdr *h,
+                 const struct ipv6_addr *nh, struct pkt *p, unsigned mtu);
+unsigned ip6_link_mtu(const struct ust_stack *st, int ifindex);
+struct ust_dev *ip6_dev(const struct ust_stack *st, int ifindex);
+
+/* ---- input (ipv6_input.c, reasm6.c, ipv6_local.c) ---- */
+/* The link layer's 0x86DD handler. */
+void ipv6_link_input(struct ust_stack *st, struct ust_dev *dev, struct ust_iface *ifc,
+                     const uint8_t *buf, size_t len, bool link_mcast);
+/* A whole packet pkt[0..len) for us: extension headers and delivery.
+ * ifindex -1: from the local queue. */
+void ip6_process(struct ust_stack *st, int ifindex, const uint8_t *pkt, size_t len,
+                 bool link_mcast);
+/* The same for a reassembled packet (fragmented: ND refuses it, RFC 6980). */
+void ip6_process_ex(struct ust_stack *st, int ifindex, const uint8_t *pkt, size_t len,
+                    bool link_mcast, bool fragmented);
+/* The fixed header of a packet that may be cut short (a quote). */
+int ip6_parse_head(const uint8_t *pkt, size_t len, struct ipv6_hdr *h);
+/* 0x86DD in the link layer's table (stack creation). */
+int ipv6_register(struct ust_stack *st);
+/* A fragment (not atomic) whose Fragment header e follows the header whose
+ * Next Header octet is at nh_off. */
+void reasm6_input(struct ust_stack *st, int ifindex, const uint8_t *pkt, size_t len,
+                  size_t frag_off, size_t nh_off, const struct ipv6_frag *f);
+void reasm6_destroy(struct ust_stack *st);
+int ip6_local_enqueue(struct ust_stack *st, struct pkt *p);
+void ipv6_local_poll(struct ust_stack *st);
+bool ipv6_local_pending(const struct ust_stack *st);
+void ipv6_local_destroy(struct ust_stack *st);
+
+/* ---- neighbour cache (nd_cache.c) and ND messages (nd.c) ---- */
+int nd_init(struct ust_stack *st);
+void nd_destroy(struct ust_stack *st);
+/* Resolves nh on ifindex and sends the finished packet p (consumed), or
+ * queues it (bounded) and solicits (RFC 4861 7.2.2). */
+int nd_output(struct ust_stack *st, int ifindex, const struct ipv6_addr *nh, struct pkt *p);
+struct nd_entry *nd_lookup(struct ust_stack *st, int ifindex, const struct ipv6_addr *ip);
+struct nd_entry *nd_create(struct ust_stack *st, int ifindex, const struct ipv6_addr *ip);
+void nd_remove(struct ust_stack *st, struct nd_entry *e);
+/* RFC 4861 7.2.5 / 7.3.3: a link-layer address learned (NS source,
+ * unsolicited NA, ...): STALE when new or changed, packets flushed. */
+void nd_learn(struct ust_stack *st, int ifindex, const struct ipv6_addr *ip,
+              const uint8_t mac[6], bool create);
+/* A solicited NA (7.2.5) with these flags and optional TLLA. */
+void nd_na_update(struct ust_stack *st, struct nd_entry *e, const uint8_t *mac, bool solicited,
+                  bool override, bool router);
+/* Upper-layer reachability confirmation (7.3.1), e.g. TCP ACK progress. */
+void nd_confirm(struct ust_stack *st, int ifindex, const struct ipv6_addr *ip);
+void nd_timer_fired(struct ust_stack *st, struct ust_timer *t, ust_time_t now);
+const char *nd_state_name(enum nd_state s);
+
+void nd_input(struct ust_stack *st, const struct ip6_rx *rx, const struct icmpv6_hdr *ih);
+/* An NS for target: to its solicited-node group (dst_mac NULL) or unicast;
+ * from :: for DAD. */
+void nd_send_ns(struct ust_stack *st, int ifindex, const struct ipv6_addr *target,
+                const struct ipv6_addr *unicast_dst, const uint8_t *dst_mac, bool dad);
+
+/* ---- ICMPv6 (icmp6.c, icmp6_error.c), path MTU (pmtu6.c) ---- */
+int icmp6_register(struct ust_stack *st);
+/* An error about the received packet inv[0..len) (RFC 4443 2.4): rate
+ * limited, never about an error or a multicast (unless allow_mcast: PTB,
+ * Parameter Problem code 2), the quote capped at 1280 bytes. */
+void icmp6_send_error(struct ust_stack *st, int ifindex, uint8_t type, uint8_t code,
+                      uint32_t word, const uint8_t *inv, size_t len, bool link_mcast,
+                      bool allow_mcast);
+/* Sends the ICMPv6 message p (type... filled, checksum computed here). */
+int icmp6_output(struct ust_stack *st, const struct ipv6_addr *src, const struct ipv6_addr *dst,
+                 int ifindex, int hop_limit, struct pkt *p);
+unsigned pmtu6_get(const struct ust_stack *st, const struct ipv6_addr *dst);
+/* A validated Packet Too Big: lowers the estimate, never below 1280. true
+ * when it changed. */
+bool pmtu6_update(struct ust_stack *st, const struct ipv6_addr *dst, unsigned mtu);
+
+#endif
