@@ -34,8 +34,9 @@
 static void dump_entry(void *ctx, const struct ust_sock_entry *e)
 {
     FILE *f = ctx;
-    fprintf(f, "sock %s %d %u %u %u %u %s %u %u\n", e->proto == IPPROTO_TCP ? "tcp" : "udp",
-            e->fd, e->laddr, e->lport, e->raddr, e->rport,
+    char l[UST_ADDR_STRLEN], r[UST_ADDR_STRLEN]; /* "-": no address */
+    fprintf(f, "sock %s %d %s %u %s %u %s %u %u\n", e->proto == IPPROTO_TCP ? "tcp" : "udp",
+            e->fd, ust_addr_str(&e->laddr, l), e->lport, ust_addr_str(&e->raddr, r), e->rport,
             e->proto == IPPROTO_TCP ? ust_tcp_state_name(e->state) : "-", e->recv_q, e->send_q);
     if (e->tcp_info)
         netstat_info_write(f, e->tcp_info);

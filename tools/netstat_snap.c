@@ -18,11 +18,14 @@ static int state_from_name(const char *s)
 /* One "sock ..." line into an entry. Returns false if malformed. */
 static bool parse_sock(const char *line, struct ust_sock_entry *e)
 {
-    char proto[8], state[16];
-    unsigned la, lp, ra, rp, rq, sq;
+    char proto[8], state[16], las[UST_ADDR_STRLEN], ras[UST_ADDR_STRLEN];
+    unsigned lp, rp, rq, sq;
     int fd;
-    if (sscanf(line, "sock %7s %d %u %u %u %u %15s %u %u", proto, &fd, &la, &lp, &ra, &rp,
+    if (sscanf(line, "sock %7s %d %57s %u %57s %u %15s %u %u", proto, &fd, las, &lp, ras, &rp,
                state, &rq, &sq) != 9)
+        return false;
+    struct ust_addr la = {0}, ra = {0}; /* "-": none */
+    if ((strcmp(las, "-") && ust_addr_parse(las, &la)) || (strcmp(ras, "-") && ust_addr_parse(ras, &ra)))
         return false;
     *e = (struct ust_sock_entry){
         .proto = strcmp(proto, "tcp") ? IPPROTO_UDP : IPPROTO_TCP,
