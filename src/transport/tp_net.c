@@ -43,12 +43,6 @@ unsigned tp_gso_max_for(const struct ust_stack *st, const struct ust_addr *dst)
     return ipv4_gso_max_for(st, dst->u.v4);
 }
 
-bool tp_csum_offload_for(const struct ust_stack *st, const struct ust_addr *dst)
-{
-    /* IPv6 has no query for it in net6.h yet: checksums summed here. */
-    return dst->family == UST_AF_INET && ipv4_csum_offload_for(st, dst->u.v4);
-}
-
 int tp_source_for(const struct ust_stack *st, const struct ust_addr *dst, struct ust_addr *src)
 {
     if (dst->family == UST_AF_INET6) {
@@ -77,14 +71,11 @@ bool tp_is_local(struct ust_stack *st, const struct ust_addr *a)
     return iface_by_addr(st, a->u.v4) != NULL;
 }
 
-uint32_t tp_csum_pseudo(const struct ust_addr *src, const struct ust_addr *dst, uint8_t proto,
-                        uint32_t len)
+uint32_t tp_csum_pseudo6(const struct ust_addr *src, const struct ust_addr *dst, uint8_t proto,
+                         uint32_t len)
 {
-    if (dst->family == UST_AF_INET6) {
-        struct ipv6_addr s = tp_ip6(src), d = tp_ip6(dst);
-        return ipv6_csum_pseudo(&s, &d, len, proto);
-    }
-    return csum_pseudo(src->u.v4, dst->u.v4, proto, (uint16_t)len);
+    struct ipv6_addr s = tp_ip6(src), d = tp_ip6(dst);
+    return ipv6_csum_pseudo(&s, &d, len, proto);
 }
 
 bool tp_laddr_overlap(const struct ust_addr *a, bool a_v6only, const struct ust_addr *b,

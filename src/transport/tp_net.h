@@ -9,7 +9,9 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "net/net.h"
 #include "ustack/types.h"
+#include "wire/csum.h"
 #include "wire/ipv6.h"
 
 struct ust_stack;
@@ -50,14 +52,25 @@ bool tp_laddr_takes(const struct ust_addr *laddr, bool v6only, const struct ust_
 unsigned tp_mtu_for(const struct ust_stack *st, const struct ust_addr *dst);
 /* TSO super-packet bytes allowed towards dst (0: software segments). */
 unsigned tp_gso_max_for(const struct ust_stack *st, const struct ust_addr *dst);
-/* Does the device towards dst complete TCP/UDP checksums? (IPv6: not yet.) */
-bool tp_csum_offload_for(const struct ust_stack *st, const struct ust_addr *dst);
+/* Does the device towards dst complete TCP/UDP checksums? (IPv6: net6.h
+ * has no query for it yet: summed here.) Inline: on every segment. */
+static inline bool tp_csum_offload_for(const struct ust_stack *st, const struct ust_addr *dst)
+{
+    return dst->family == UST_AF_INET && ipv4_csum_offload_for(st, dst->u.v4);
+}
 /* The source the stack uses towards dst: 0, or UST_ERR_NOROUTE. */
 int tp_source_for(const struct ust_stack *st, const struct ust_addr *dst, struct ust_addr *src);
 /* Is a one of our addresses (bind: EADDRNOTAVAIL otherwise)? */
 bool tp_is_local(struct ust_stack *st, const struct ust_addr *a);
 /* The TCP/UDP pseudo-header sum (RFC 9293 3.1, RFC 8200 8.1). */
-uint32_t tp_csum_pseudo(const struct ust_addr *src, const struct ust_addr *dst, uint8_t proto,
-                        uint32_t len);
+uint32_t tp_csum_pseudo6(const struct ust_addr *src, const struct ust_addr *dst, uint8_t proto,
+                         uint32_t len);
+static inline uint32_t tp_csum_pseudo(const struct ust_addr *src, const struct ust_addr *dst,
+                                      uint8_t proto, uint32_t len)
+{
+    if (dst->family == UST_AF_INET6)
+        return tp_csum_pseudo6(src, dst, proto, len);
+    return csum_pseudo(src->u.v4, dst->u.v4, proto, (uint16_t)len);
+}
 
 #endif
