@@ -23,8 +23,7 @@ if [ -n "$bad" ]; then
     exit 1
 fi
 inc=$(cd "$(dirname "$0")/../include/ustack" && pwd)
-# static inline helpers (ust_addr_eq, ...) live in the headers, not the library
-declared=$(grep -hvE '^static ' "$inc"/*.h | grep -oE '^(UST_API )?[a-z][a-z0-9_ *]*[ *](ust_[a-z0-9_]+)\(' |
+declared=$(grep -hvE '^static' "$inc"/*.h | grep -oE '^(UST_API )?[a-z][a-z0-9_ *]*[ *](ust_[a-z0-9_]+)\(' |
            grep -oE 'ust_[a-z0-9_]+\($' | tr -d '(' | sort -u)
 missing=$(comm -23 <(echo "$declared") <(sort -u <<<"$syms"))
 if [ -n "$missing" ]; then

@@ -544,17 +544,17 @@ const char *tcb_str(const struct tcb *tcb, char *buf, size_t len);
 
 /* ---- tcp_isn.c ------------------------------------------------------- */
 uint64_t siphash24(const uint8_t key[16], const uint8_t *msg, size_t len);
+uint32_t tcp_isn(struct ust_stack *st, ust_ip4_t laddr, uint16_t lport, ust_ip4_t raddr,
+                 uint16_t rport, ust_time_t now);
+/* The same for a 4-tuple of either family (tcp_isn is its IPv4 shorthand). */
+uint32_t tcp_isn6(struct ust_stack *st, const struct ust_addr *laddr, uint16_t lport,
+                  const struct ust_addr *raddr, uint16_t rport, ust_time_t now);
 /* The bytes a 4-tuple hashes as (RFC 6528 F() input): an IPv4 tuple as
  * before issue #13 (12 bytes), an IPv6 one with both 16-byte addresses and
  * scopes (44 bytes). Returns the length written to msg. */
 #define TCP_TUPLE_MSG_MAX 44
 size_t tcp_tuple_msg(uint8_t msg[TCP_TUPLE_MSG_MAX], const struct ust_addr *laddr,
                      uint16_t lport, const struct ust_addr *raddr, uint16_t rport);
-uint32_t tcp_isn6(struct ust_stack *st, const struct ust_addr *laddr, uint16_t lport,
-                  const struct ust_addr *raddr, uint16_t rport, ust_time_t now);
-/* IPv4 shorthand of tcp_isn6. */
-uint32_t tcp_isn(struct ust_stack *st, ust_ip4_t laddr, uint16_t lport, ust_ip4_t raddr,
-                 uint16_t rport, ust_time_t now);
 /* TSval offset of a 4-tuple: the same for every incarnation (RFC 7323 7.1). */
 uint32_t tcp_ts_offset(const struct ust_stack *st, const struct ust_addr *laddr, uint16_t lport,
                        const struct ust_addr *raddr, uint16_t rport);

@@ -57,30 +57,6 @@ uint64_t siphash24(const uint8_t key[16], const uint8_t *msg, size_t len)
     return v0 ^ v1 ^ v2 ^ v3;
 }
 
-size_t tcp_tuple_msg(uint8_t msg[TCP_TUPLE_MSG_MAX], const struct ust_addr *laddr,
-                     uint16_t lport, const struct ust_addr *raddr, uint16_t rport)
-{
-    /* An unbound local address hashes as 0.0.0.0 (the IPv4 form of old). */
-    if (raddr->family != UST_AF_INET6) {
-        put_be32(msg, laddr->family == UST_AF_INET ? laddr->u.v4 : 0);
-        put_be32(msg + 4, raddr->u.v4);
-        put_be16(msg + 8, lport);
-        put_be16(msg + 10, rport);
-        return 12;
-    }
-    /* RFC 6528 3: F() over the whole 4-tuple, IPv6 addresses included. */
-    if (laddr->family == UST_AF_INET6)
-        memcpy(msg, laddr->u.v6, 16);
-    else
-        memset(msg, 0, 16);
-    memcpy(msg + 16, raddr->u.v6, 16);
-    put_be16(msg + 32, lport);
-    put_be16(msg + 34, rport);
-    put_be32(msg + 36, laddr->family == UST_AF_INET6 ? laddr->scope_id : 0);
-    put_be32(msg + 40, raddr->scope_id);
-    return 44;
-}
-
 /* F(4-tuple, secret) with a one-byte tag naming its use. */
 static uint32_t tuple_prf(const struct ust_stack *st, const struct ust_addr *laddr,
                           uint16_t lport, const struct ust_addr *raddr, uint16_t rport,
@@ -120,6 +96,31 @@ unsigned tcp_port_table_index(const struct ust_stack *st, const struct ust_addr 
                               const struct ust_addr *raddr, uint16_t rport)
 {
     return tuple_prf(st, laddr, 0, raddr, rport, 'G') & (TCP_PORT_TABLE - 1);
+}
+
+/* The hash input of a 4-tuple (tcp.h). */
+size_t tcp_tuple_msg(uint8_t msg[TCP_TUPLE_MSG_MAX], const struct ust_addr *laddr,
+                     uint16_t lport, const struct ust_addr *raddr, uint16_t rport)
+{
+    /* An unbound local address hashes as 0.0.0.0 (the IPv4 form of old). */
+    if (raddr->family != UST_AF_INET6) {
+        put_be32(msg, laddr->family == UST_AF_INET ? laddr->u.v4 : 0);
+        put_be32(msg + 4, raddr->u.v4);
+        put_be16(msg + 8, lport);
+        put_be16(msg + 10, rport);
+        return 12;
+    }
+    /* RFC 6528 3: F() over the whole 4-tuple, IPv6 addresses included. */
+    if (laddr->family == UST_AF_INET6)
+        memcpy(msg, laddr->u.v6, 16);
+    else
+        memset(msg, 0, 16);
+    memcpy(msg + 16, raddr->u.v6, 16);
+    put_be16(msg + 32, lport);
+    put_be16(msg + 34, rport);
+    put_be32(msg + 36, laddr->family == UST_AF_INET6 ? laddr->scope_id : 0);
+    put_be32(msg + 40, raddr->scope_id);
+    return 44;
 }
 
 uint32_t tcp_isn6(struct ust_stack *st, const struct ust_addr *laddr, uint16_t lport,
