@@ -49,6 +49,7 @@ struct env {
     struct ust_stack *st;
     struct cap cap;
     struct ipv6_addr peer, me;
+    bool no_mss;              /* SYNs without the MSS option */
 };
 
 static int setup(void **state)
@@ -90,11 +91,11 @@ static void seg6(struct env *e, const struct ipv6_addr *src, const struct ipv6_a
     h.ack = ack;
     h.flags = flags;
     h.wnd = 65535;
-    if (flags & TCP_SYN) {
+    if ((flags & TCP_SYN) && !e->no_mss) {
         h.opts.has_mss = true;
         h.opts.mss = 1440;
     }
-    memcpy(buf + TCP_HDR_LEN + ((flags & TCP_SYN) ? 4 : 0), data ? data : "", len);
+    memcpy(buf + TCP_HDR_LEN + tcp_opts_len(&h.opts), data ? data : "", len);
     int hl = tcp_emit_ps(&h, ipv6_csum_pseudo(src, dst, 0, IPV6_NH_TCP), buf, sizeof(buf), len);
     assert_true(hl > 0);
     struct ipv6_hdr ip = {.payload_len = (uint16_t)(hl + len), .next_hdr = IPV6_NH_TCP,
@@ -199,6 +200,24 @@ static void test_mapped_source_dropped(void **state)
     ust_close(e->st, l);
 }
 
+/* RFC 9293 3.7.1 MUST-15 over IPv6: a SYN without the MSS option leaves a
+ * send MSS of 1220 (1280 - 60), not IPv4's 536; with the option, the
+ * peer's value (within the path's 1280 - 60 here). */
+static void test_default_mss_without_option(void **state)
+{
+    struct env *e = *state;
+    int l = listener6(e, 1);
+    e->no_mss = true;
+    seg6(e, &e->peer, &e->me, -1, PEER_PORT, TCP_SYN, 1000, 0, NULL);
+    assert_int_equal(e->cap.n, 1);
+    struct ust_addr la = ust_addr_from_ip6(e->me.b, 0), ra = ust_addr_from_ip6(e->peer.b, 0);
+    struct tcb *t = tcb_find(e->st, &la, LPORT, &ra, PEER_PORT);
+    assert_non_null(t);
+    assert_int_equal(t->opt.peer_mss, 1220);
+    assert_int_equal(t->opt.mss, 1220); /* no timestamps agreed: no option bytes */
+    ust_close(e->st, l);
+}
+
 /* The RFC 6528 F() covers IPv6 addresses: another peer address or scope
  * changes the ISN at the same time; the IPv4 hash input is unchanged. */
 static void test_isn_covers_ipv6_tuple(void **state)
@@ -248,6 +267,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_link_local_scope_is_part_of_the_tuple, setup, teardown),
         cmocka_unit_test_setup_teardown(test_mapped_source_dropped, setup, teardown),
         cmocka_unit_test_setup_teardown(test_isn_covers_ipv6_tuple, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_default_mss_without_option, setup, teardown),
         cmocka_unit_test_setup_teardown(test_listener_choice_by_family, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

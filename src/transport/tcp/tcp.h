@@ -91,6 +91,12 @@ void tcp_icmp6_error(struct ust_stack *st, const struct ip6_err *e);
 #define TCP_HASH_BUCKETS 4096   /* 4-tuple table buckets (power of two) */
 #define TCP_PORT_BUCKETS 1024   /* local-port table buckets (power of two) */
 #define TCP_DEFAULT_MSS 536     /* RFC 9293 3.7.1 MUST-15: no MSS option, IPv4 */
+#define TCP_DEFAULT_MSS6 1220   /* the same over IPv6: 1280 - 60 */
+/* The send MSS of a peer whose SYN had no MSS option (MUST-15). */
+static inline uint16_t tcp_default_mss(const struct ust_addr *raddr)
+{
+    return raddr->family == UST_AF_INET6 ? TCP_DEFAULT_MSS6 : TCP_DEFAULT_MSS;
+}
 #define TCP_MAX_WSCALE 14       /* RFC 7323 2.3 */
 #define TCP_DELACK_MAX (200 * UST_MSEC)
 #define TCP_OFO_RANGES_MAX 256  /* bound of cfg.tcp_ofo_ranges (SACK code's arrays) */

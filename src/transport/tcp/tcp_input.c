@@ -24,7 +24,7 @@ static void ack_now(struct tcb *t) { t->flags |= TF_ACK_NOW; }
 static void take_syn_options(struct tcb *t, const struct tcp_hdr *h)
 {
     const struct ust_config *cfg = ust_stack_config(t->st);
-    t->opt.peer_mss = h->opts.has_mss && h->opts.mss ? h->opts.mss : TCP_DEFAULT_MSS;
+    t->opt.peer_mss = h->opts.has_mss && h->opts.mss ? h->opts.mss : tcp_default_mss(&t->raddr);
     bool ws = cfg->tcp_window_scaling && h->opts.has_wscale;
     if (t->state == UST_TCP_SYN_SENT)
         ws = ws && t->opt.wscale_offered;

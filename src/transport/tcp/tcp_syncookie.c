@@ -137,7 +137,7 @@ void tcp_syncookie_send(struct tcb *l, const struct tcp_rx_ip *ip, const struct 
     struct ust_stack *st = l->st;
     ust_time_t now = stack_now(st);
     struct syncookie_tuple t = tuple_of(l, ip, h);
-    uint16_t peer_mss = h->opts.has_mss && h->opts.mss ? h->opts.mss : TCP_DEFAULT_MSS;
+    uint16_t peer_mss = h->opts.has_mss && h->opts.mss ? h->opts.mss : tcp_default_mss(&ip->src);
     if (l->so.user_mss && l->so.user_mss < peer_mss)
         peer_mss = l->so.user_mss; /* TCP_MAXSEG clamps what we send (Linux) */
     struct syncookie_opts o;
