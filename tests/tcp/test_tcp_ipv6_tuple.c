@@ -11,6 +11,7 @@
 #include <cmocka.h>
 
 #include <arpa/inet.h>
+#include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -19,6 +20,7 @@
 #include "transport/tcp/tcp.h"
 #include "wire/ipv6.h"
 #include "wire/tcp.h"
+#include "wire/wbuf.h"
 
 #define PEER_PORT 40000
 #define LPORT 80
@@ -218,6 +220,52 @@ static void test_default_mss_without_option(void **state)
     ust_close(e->st, l);
 }
 
+/* ICMPv6 errors (RFC 4443 3) through tcp6's err_input: one quoting a
+ * sequence number in flight is a soft error of the connection (port
+ * unreachable on an established connection: MUST-56, SO_ERROR reports
+ * it, the connection lives); one quoting anything else is counted and
+ * ignored (RFC 5927 4.1). */
+static void test_icmpv6_errors_reach_the_connection(void **state)
+{
+    struct env *e = *state;
+    int l = listener6(e, 1);
+    seg6(e, &e->peer, &e->me, -1, PEER_PORT, TCP_SYN, 1000, 0, NULL);
+    uint32_t iss = e->cap.h.seq;
+    seg6(e, &e->peer, &e->me, -1, PEER_PORT, TCP_ACK, 1001, iss + 1, NULL);
+    int c = ust_accept(e->st, l, NULL, NULL);
+    assert_true(c >= 0);
+    assert_int_equal(ust_send(e->st, c, "data", 4, 0), 4); /* iss + 1 .. iss + 4 in flight */
+    /* the quoted segment: our header as sent (ports, sequence number) */
+    uint8_t l4[8];
+    put_be16(l4, LPORT);
+    put_be16(l4 + 2, PEER_PORT);
+    struct ipv6_hdr orig = {.next_hdr = IPV6_NH_TCP, .src = e->me, .dst = e->peer};
+    struct ip6_err err = {.type = 1, .code = 4, .from = e->peer, .orig = &orig, .l4 = l4,
+                          .l4_len = sizeof(l4)};
+    uint32_t stale = iss - 5000;
+    put_be32(l4 + 4, stale);
+    uint64_t oow = ust_stack_stats(e->st)->tcp.OutOfWindowIcmps;
+    tcp_icmp6_error(e->st, &err);
+    assert_int_equal(ust_stack_stats(e->st)->tcp.OutOfWindowIcmps, oow + 1);
+    int so = -1;
+    socklen_t n = sizeof(so);
+    assert_int_equal(ust_getsockopt(e->st, c, SOL_SOCKET, SO_ERROR, &so, &n), 0);
+    assert_int_equal(so, 0);
+    uint32_t seq = iss + 1;
+    put_be32(l4 + 4, seq);
+    uint64_t icmp = ust_stack_stats(e->st)->tcp.IcmpErrors;
+    tcp_icmp6_error(e->st, &err);
+    assert_int_equal(ust_stack_stats(e->st)->tcp.IcmpErrors, icmp + 1);
+    assert_int_equal(ust_getsockopt(e->st, c, SOL_SOCKET, SO_ERROR, &so, &n), 0);
+    assert_int_equal(so, ECONNREFUSED);
+    struct ust_addr la = ust_addr_from_ip6(e->me.b, 0), ra = ust_addr_from_ip6(e->peer.b, 0);
+    struct tcb *t = tcb_find(e->st, &la, LPORT, &ra, PEER_PORT);
+    assert_non_null(t);
+    assert_int_equal(t->state, UST_TCP_ESTABLISHED); /* soft: still there */
+    ust_close(e->st, c);
+    ust_close(e->st, l);
+}
+
 /* The RFC 6528 F() covers IPv6 addresses: another peer address or scope
  * changes the ISN at the same time; the IPv4 hash input is unchanged. */
 static void test_isn_covers_ipv6_tuple(void **state)
@@ -268,6 +316,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_mapped_source_dropped, setup, teardown),
         cmocka_unit_test_setup_teardown(test_isn_covers_ipv6_tuple, setup, teardown),
         cmocka_unit_test_setup_teardown(test_default_mss_without_option, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_icmpv6_errors_reach_the_connection, setup, teardown),
         cmocka_unit_test_setup_teardown(test_listener_choice_by_family, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
