@@ -15,6 +15,20 @@ static int state_from_name(const char *s)
     return -1;
 }
 
+/* An address of a "sock" line (ctl.c): IPv6 text, or IPv4 as a decimal
+ * number (the only form before IPv6). */
+static bool ctl_addr_parse(const char *s, struct ust_addr *a)
+{
+    if (strchr(s, ':'))
+        return ust_addr_parse(s, a) == UST_OK;
+    char *end;
+    unsigned long v = strtoul(s, &end, 10);
+    if (end == s || *end || v > UINT32_MAX)
+        return false;
+    *a = ust_addr_from_ip4((ust_ip4_t)v);
+    return true;
+}
+
 /* One "sock ..." line into an entry. Returns false if malformed. */
 static bool parse_sock(const char *line, struct ust_sock_entry *e)
 {
@@ -24,8 +38,8 @@ static bool parse_sock(const char *line, struct ust_sock_entry *e)
     if (sscanf(line, "sock %7s %d %57s %u %57s %u %15s %u %u", proto, &fd, las, &lp, ras, &rp,
                state, &rq, &sq) != 9)
         return false;
-    struct ust_addr la = {0}, ra = {0}; /* "-": none */
-    if ((strcmp(las, "-") && ust_addr_parse(las, &la)) || (strcmp(ras, "-") && ust_addr_parse(ras, &ra)))
+    struct ust_addr la, ra;
+    if (!ctl_addr_parse(las, &la) || !ctl_addr_parse(ras, &ra))
         return false;
     *e = (struct ust_sock_entry){
         .proto = strcmp(proto, "tcp") ? IPPROTO_UDP : IPPROTO_TCP,
