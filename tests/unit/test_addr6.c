@@ -204,6 +204,25 @@ static void test_udp_checksum_ipv6_golden(void **state)
     assert_int_equal(udp_parse_ps(bad, sizeof(bad), ps, true, &h), WIRE_BAD_CSUM);
 }
 
+/* RFC 8200 8.1 (and RFC 768): a checksum that computes to zero goes out
+ * as 0xFFFF over IPv6 too, never as "no checksum". The payload word is
+ * chosen to make the sum come out at zero. */
+static void test_udp_zero_checksum_sent_as_ffff(void **state)
+{
+    (void)state;
+    uint32_t ps = pseudo6("2001:db8::1", "2001:db8::2", IPV6_NH_UDP);
+    uint8_t out[10] = {0};
+    assert_int_equal(udp_emit_ps(1000, 2000, ps, out, sizeof(out), 2), UDP_HDR_LEN);
+    uint16_t c = (uint16_t)(out[6] << 8 | out[7]); /* with a zero payload word */
+    out[8] = (uint8_t)(c >> 8); /* adding C to the sum makes it 0xFFFF: checksum 0 */
+    out[9] = (uint8_t)c;
+    assert_int_equal(udp_emit_ps(1000, 2000, ps, out, sizeof(out), 2), UDP_HDR_LEN);
+    assert_int_equal(out[6], 0xff);
+    assert_int_equal(out[7], 0xff);
+    struct udp_hdr h;
+    assert_int_equal(udp_parse_ps(out, sizeof(out), ps, true, &h), WIRE_OK);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -214,6 +233,7 @@ int main(void)
         cmocka_unit_test(test_sockaddr_conversion),
         cmocka_unit_test(test_tcp_checksum_ipv6_golden),
         cmocka_unit_test(test_udp_checksum_ipv6_golden),
+        cmocka_unit_test(test_udp_zero_checksum_sent_as_ffff),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
