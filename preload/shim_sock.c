@@ -47,10 +47,6 @@ EXPORT int socket(int domain, int type, int protocol)
 {
     if (shim_inside || (domain != AF_INET && domain != AF_INET6))
         return SHIM_REAL(socket)(domain, type, protocol);
-    if (domain == AF_INET6) { /* until the stack has IPv6: programs fall back */
-        errno = EAFNOSUPPORT;
-        return -1;
-    }
     struct ust_front *f = shim_front();
     if (!f)
         return -1;

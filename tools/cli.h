@@ -267,6 +267,8 @@ struct tcp_server;
 struct tcp_server *tcp_server_new(struct ust_stack *st, const char *http_root);
 /* Listens on port on every address. 0, or -1 with errno set. */
 int tcp_server_listen(struct tcp_server *s, enum tcpsrv_kind kind, uint16_t port);
+/* Later listeners on [::] with IPV6_V6ONLY off (serve --dual-stack). */
+void tcp_server_dual_stack(struct tcp_server *s, bool dual);
 /* Polls every listener and connection once and serves what is ready.
  * Returns true if something happened (the caller should not sleep). */
 bool tcp_server_turn(struct tcp_server *s);
@@ -330,9 +332,14 @@ bool link_lost(struct link_ctx *c);
 /* A blocking TCP connection to ip:port within `timeout`; on failure prints
  * "ustack: connect A.B.C.D:P: Connection refused" and returns -1. */
 int client_connect(struct link_ctx *c, ust_ip4_t ip, uint16_t port, ust_time_t timeout);
+/* The same for an address of either family (AF_INET6 socket for IPv6). */
+int client_connect_addr(struct link_ctx *c, const struct ust_addr *to, uint16_t port,
+                        ust_time_t timeout);
 /* A non-blocking TCP listener on `port` (any address, SO_REUSEADDR) for the
  * serve services. The descriptor, or -1 with errno set. */
 int cli_tcp_listen(struct ust_stack *st, uint16_t port, int backlog);
+/* The same on [::] with IPV6_V6ONLY off: IPv6 and IPv4 (RFC 3493 3.7). */
+int cli_tcp_listen_dual(struct ust_stack *st, uint16_t port, int backlog);
 /* Runs the stack until every TCP connection has finished closing (or sits
  * in TIME-WAIT), at most `timeout`: our last FIN/ACK reach the peer before
  * the process and its TAP device go away. */

@@ -10,9 +10,18 @@
 
 int client_connect(struct link_ctx *c, ust_ip4_t ip, uint16_t port, ust_time_t timeout)
 {
+    struct ust_addr a = ust_addr_from_ip4(ip);
+    return client_connect_addr(c, &a, port, timeout);
+}
+
+int client_connect_addr(struct link_ctx *c, const struct ust_addr *to, uint16_t port,
+                        ust_time_t timeout)
+{
     struct ust_stack *st = c->st;
-    char a[16];
-    int fd = ust_socket(st, AF_INET, SOCK_STREAM, 0);
+    char a[UST_ADDR_STRLEN];
+    /* IPv6 (an IPv4-mapped address too: RFC 3493 3.7) through AF_INET6 */
+    int family = to->family == UST_AF_INET6 ? AF_INET6 : AF_INET;
+    int fd = ust_socket(st, family, SOCK_STREAM, 0);
     if (fd < 0) {
         fprintf(stderr, "ustack: socket: %s\n", strerror(errno));
         return -1;
@@ -20,14 +29,16 @@ int client_connect(struct link_ctx *c, ust_ip4_t ip, uint16_t port, ust_time_t t
     struct timeval tv = {.tv_sec = (time_t)(timeout / UST_SEC),
                          .tv_usec = (suseconds_t)(timeout % UST_SEC / UST_USEC)};
     ust_setsockopt(st, fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof(tv));
-    struct sockaddr_in sin = {.sin_family = AF_INET, .sin_port = htons(port),
-                              .sin_addr.s_addr = htonl(ip)};
-    if (ust_connect(st, fd, (struct sockaddr *)&sin, sizeof(sin)) < 0) {
+    struct sockaddr_storage ss;
+    socklen_t sslen = ust_addr_to_sockaddr(to, port, &ss);
+    if (ust_connect(st, fd, (struct sockaddr *)&ss, sslen) < 0) {
         /* SO_SNDTIMEO expiry reports EINPROGRESS, as on Linux */
         int e = errno == EINPROGRESS ? ETIMEDOUT : errno;
         /* EINTR: Ctrl-C (stop_signals.c); the command says what it did */
         if (e != EINTR && !link_lost(c))
-            fprintf(stderr, "ustack: connect %s:%u: %s\n", ust_ip4_str(ip, a), port, strerror(e));
+            fprintf(stderr, family == AF_INET6 ? "ustack: connect [%s]:%u: %s\n"
+                                               : "ustack: connect %s:%u: %s\n",
+                    ust_addr_str(to, a), port, strerror(e));
         ust_close(st, fd);
         errno = e;
         return -1;
@@ -59,15 +70,20 @@ void client_linger(struct link_ctx *c, ust_time_t timeout)
     }
 }
 
-int cli_tcp_listen(struct ust_stack *st, uint16_t port, int backlog)
+static int tcp_listen_on(struct ust_stack *st, const struct ust_addr *any, uint16_t port,
+                         int backlog)
 {
-    int fd = ust_socket(st, AF_INET, SOCK_STREAM | SOCK_NONBLOCK, 0);
+    int fd = ust_socket(st, any->family == UST_AF_INET6 ? AF_INET6 : AF_INET,
+                        SOCK_STREAM | SOCK_NONBLOCK, 0);
     if (fd < 0)
         return -1;
-    int one = 1;
-    struct sockaddr_in sin = {.sin_family = AF_INET, .sin_port = htons(port)};
+    int one = 1, zero = 0;
+    struct sockaddr_storage ss;
+    socklen_t len = ust_addr_to_sockaddr(any, port, &ss);
     if (ust_setsockopt(st, fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one)) < 0 ||
-        ust_bind(st, fd, (struct sockaddr *)&sin, sizeof(sin)) < 0 ||
+        (any->family == UST_AF_INET6 &&
+         ust_setsockopt(st, fd, IPPROTO_IPV6, IPV6_V6ONLY, &zero, sizeof(zero)) < 0) ||
+        ust_bind(st, fd, (struct sockaddr *)&ss, len) < 0 ||
         ust_listen(st, fd, backlog) < 0) {
         int e = errno;
         ust_close(st, fd);
@@ -75,4 +91,16 @@ int cli_tcp_listen(struct ust_stack *st, uint16_t port, int backlog)
         return -1;
     }
     return fd;
+}
+
+int cli_tcp_listen(struct ust_stack *st, uint16_t port, int backlog)
+{
+    struct ust_addr any = ust_addr_from_ip4(0);
+    return tcp_listen_on(st, &any, port, backlog);
+}
+
+int cli_tcp_listen_dual(struct ust_stack *st, uint16_t port, int backlog)
+{
+    struct ust_addr any = ust_addr_from_ip6((const uint8_t[16]){0}, 0);
+    return tcp_listen_on(st, &any, port, backlog);
 }

@@ -18,8 +18,8 @@ struct get_opts {
     const char *url;
     const char *output;       /* -o FILE (NULL or "-": stdout) */
     ust_time_t timeout;       /* connect timeout */
-    ust_ip4_t ip;
-    char name[254];           /* a host name to resolve ("": ip is numeric) */
+    struct ust_addr addr;     /* numeric host, or the name's IPv4 address */
+    char name[254];           /* a host name to resolve ("": addr is numeric) */
     uint16_t port;
     char path[2048];
     char hostport[262];       /* Host: NAME[:PORT] */
@@ -30,8 +30,10 @@ static void get_usage(FILE *out)
     fprintf(out,
             "usage: ustack get http://HOST[:PORT]/PATH [-o FILE] --tap NAME|--tun NAME\n"
             "                  --addr A.B.C.D/N [--timeout SEC] [link options]\n"
-            "Downloads one file over HTTP/1.1 with ustack's TCP. HOST is an IPv4 address\n"
-            "or a name, resolved as 'ustack resolve' does (--hosts, --dns).\n"
+            "Downloads one file over HTTP/1.1 with ustack's TCP. HOST is an IPv4 address,\n"
+            "an IPv6 address in brackets ([2001:db8::1], [fe80::1%%25N] with the interface\n"
+            "index + 1; [::ffff:A.B.C.D] goes over IPv4) or a name, resolved as\n"
+            "'ustack resolve' does (--hosts, --dns).\n"
             "  -o FILE, --output FILE  write the body to FILE (- or none: standard output);\n"
             "                   FILE is replaced only when the whole body arrived: after an\n"
             "                   error, a timeout or Ctrl-C an existing FILE is unchanged\n"
@@ -49,6 +51,28 @@ static bool host_name_ok(const char *h)
     return true;
 }
 
+/* "[IPv6]" of a URL (RFC 3986 3.2.2; a zone as %25N, RFC 6874, or %N):
+ * *end is set after the ']'. */
+static int parse_ip6_host(struct get_opts *o, const char *host, const char **end)
+{
+    const char *close = strchr(host, ']');
+    char h[UST_ADDR_STRLEN + 2];
+    size_t n = close ? (size_t)(close - host - 1) : 0;
+    if (!close || n == 0 || n >= sizeof(h))
+        return cli_usage_error("get: '%s': missing ']' after the IPv6 address", o->url);
+    memcpy(h, host + 1, n);
+    h[n] = '\0';
+    char *zone = strstr(h, "%25");
+    if (zone)
+        memmove(zone + 1, zone + 3, strlen(zone + 3) + 1);
+    if (!strchr(h, ':') || ust_addr_parse(h, &o->addr) != UST_OK)
+        return cli_usage_error("get: '%s' is not an IPv6 address", h);
+    *end = close + 1;
+    if (**end && **end != ':' && **end != '/' && **end != '?' && **end != '#')
+        return cli_usage_error("get: '%s': bad character after ']'", o->url);
+    return -1;
+}
+
 /* http://HOST[:port][/path] */
 static int parse_url(struct get_opts *o)
 {
@@ -60,14 +84,22 @@ static int parse_url(struct get_opts *o)
     }
     const char *host = u + 7, *end = host + strcspn(host, ":/?#");
     char h[sizeof(o->name)];
-    if (end == host || (size_t)(end - host) >= sizeof(h))
+    ust_ip4_t ip;
+    if (*host == '[') {
+        int rc = parse_ip6_host(o, host, &end);
+        if (rc >= 0)
+            return rc;
+    } else if (end == host || (size_t)(end - host) >= sizeof(h)) {
         return cli_usage_error("get: '%s': missing host", u);
-    memcpy(h, host, (size_t)(end - host));
-    h[end - host] = '\0';
-    if (ust_ip4_parse(h, &o->ip) != UST_OK) {
-        if (!host_name_ok(h))
+    } else {
+        memcpy(h, host, (size_t)(end - host));
+        h[end - host] = '\0';
+        if (ust_ip4_parse(h, &ip) == UST_OK)
+            o->addr = ust_addr_from_ip4(ip);
+        else if (!host_name_ok(h))
             return cli_usage_error("get: '%s' is not a host name or IPv4 address", h);
-        snprintf(o->name, sizeof(o->name), "%s", h); /* resolved once the link is up */
+        else
+            snprintf(o->name, sizeof(o->name), "%s", h); /* resolved once the link is up */
     }
     o->port = 80;
     if (*end == ':') {
@@ -87,12 +119,21 @@ static int parse_url(struct get_opts *o)
         if ((unsigned char)*c <= ' ' || *c == 0x7f)
             return cli_usage_error("get: '%s': spaces and control characters must be "
                                    "percent-encoded", u);
-    char a[16];
-    const char *hn = o->name[0] ? o->name : ust_ip4_str(o->ip, a);
+    /* Host: as in the URL, IPv6 in brackets (RFC 7230 5.4, RFC 3986 3.2.2) */
+    char a[sizeof(o->name) + 2];
+    if (o->name[0])
+        snprintf(a, sizeof(a), "%s", o->name);
+    else if (o->addr.family == UST_AF_INET6) {
+        struct ust_addr bare = o->addr; /* the zone is local: not in Host (RFC 6874 2) */
+        char t[UST_ADDR_STRLEN];
+        bare.scope_id = 0;
+        snprintf(a, sizeof(a), "[%s]", ust_addr_str(&bare, t));
+    } else
+        ust_addr_str(&o->addr, a);
     if (o->port == 80)
-        snprintf(o->hostport, sizeof(o->hostport), "%s", hn);
+        snprintf(o->hostport, sizeof(o->hostport), "%s", a);
     else
-        snprintf(o->hostport, sizeof(o->hostport), "%s:%u", hn, o->port);
+        snprintf(o->hostport, sizeof(o->hostport), "%s:%u", a, o->port);
     return -1;
 }
 
@@ -311,11 +352,14 @@ static int get_download(struct get_run *g)
 {
     struct link_ctx *c = g->c;
     g->start = ust_clock_monotonic();
-    if (g->o->name[0] && cli_resolve(c, "get", g->o->name, &g->o->ip) != 0) {
+    ust_ip4_t ip;
+    if (g->o->name[0] && cli_resolve(c, "get", g->o->name, &ip) == 0)
+        g->o->addr = ust_addr_from_ip4(ip);
+    else if (g->o->name[0]) {
         out_file_discard(g->out);
         return CLI_EXIT_FAIL;
     }
-    g->fd = g->buf ? client_connect(c, g->o->ip, g->o->port, g->o->timeout) : -1;
+    g->fd = g->buf ? client_connect_addr(c, &g->o->addr, g->o->port, g->o->timeout) : -1;
     int rc = CLI_EXIT_FAIL;
     if (g->fd >= 0) {
         rc = get_transfer(g);

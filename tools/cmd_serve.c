@@ -34,6 +34,9 @@ static void serve_usage(FILE *out)
             "                       stack and thread each, sharing nothing; Linux spreads\n"
             "                       the connections by flow hash (default 1; at most 64;\n"
             "                       not with --iperf3 or --pcap)\n"
+            "  --dual-stack         UDP echo, TCP echo, discard and HTTP on [::] (AF_INET6,\n"
+            "                       IPV6_V6ONLY off): one socket takes IPv6 and IPv4, the\n"
+            "                       latter as ::ffff:A.B.C.D (default: 0.0.0.0, IPv4)\n"
             LINK_OPTS_HELP);
 }
 
@@ -186,6 +189,10 @@ static int serve_parse(int argc, char **argv, struct serve_opts *o)
             o->queues = (unsigned)n;
             continue;
         }
+        if (!strcmp(argv[i], "--dual-stack")) {
+            o->dual = true;
+            continue;
+        }
         if ((r = opt_value(argc, argv, &i, "--root", &v)) != 0) {
             if (r < 0)
                 return CLI_EXIT_USAGE;
@@ -203,14 +210,17 @@ static int serve_parse(int argc, char **argv, struct serve_opts *o)
     return check_root(o);
 }
 
-/* Opens a non-blocking UDP socket bound to port on every address. */
-static int echo_open(struct ust_stack *st, uint16_t port)
+/* Opens a non-blocking UDP socket bound to port on every address: of
+ * IPv4, or with --dual-stack of both families ([::], IPV6_V6ONLY off). */
+static int echo_open(struct ust_stack *st, uint16_t port, bool dual)
 {
-    int fd = ust_socket(st, AF_INET, SOCK_DGRAM | SOCK_NONBLOCK, 0);
+    int fd = ust_socket(st, dual ? AF_INET6 : AF_INET, SOCK_DGRAM | SOCK_NONBLOCK, 0);
     if (fd < 0)
         return -1;
-    struct sockaddr_in sin = {.sin_family = AF_INET, .sin_port = htons(port)};
-    if (ust_bind(st, fd, (struct sockaddr *)&sin, sizeof(sin)) < 0) {
+    struct sockaddr_storage ss;
+    struct ust_addr any = dual ? ust_addr_from_ip6((const uint8_t[16]){0}, 0) : ust_addr_from_ip4(0);
+    socklen_t len = ust_addr_to_sockaddr(&any, port, &ss);
+    if (ust_bind(st, fd, (struct sockaddr *)&ss, len) < 0) {
         int e = errno;
         ust_close(st, fd);
         errno = e;
@@ -225,7 +235,7 @@ static void echo_drain(struct ust_stack *st, int fd)
     static const size_t cap = 65536;
     uint8_t buf[65536];
     for (int n = 0; n < ECHO_BATCH; n++) {
-        struct sockaddr_in from;
+        struct sockaddr_storage from; /* sockaddr_in6 on a --dual-stack socket */
         socklen_t flen = sizeof(from);
         ssize_t len = ust_recvfrom(st, fd, buf, cap, 0, (struct sockaddr *)&from, &flen);
         if (len < 0)
@@ -265,6 +275,8 @@ void serve_print_banner(const struct serve_opts *o, const struct link_ctx *c, co
         fprintf(c->out, " (root %s)", o->root_real);
     if (o->iperf3_port)
         fprintf(c->out, ", iperf3 on %u", o->iperf3_port);
+    if (o->dual)
+        fprintf(c->out, ", dual-stack ([::])");
 }
 
 static void print_banner(const struct serve_opts *o, const struct link_ctx *c, const int *fds)
@@ -284,7 +296,7 @@ int serve_open(struct serve_run *r)
     for (unsigned i = 0; i < SERVE_MAX_PORTS; i++)
         r->fds[i] = -1;
     for (unsigned i = 0; i < o->nports; i++)
-        if ((r->fds[i] = echo_open(st, o->ports[i])) < 0)
+        if ((r->fds[i] = echo_open(st, o->ports[i], o->dual)) < 0)
             return cli_usage_error("--udp-echo %u: %s", o->ports[i], strerror(errno));
     for (unsigned i = 0; i < o->nports; i++) {
         for (unsigned k = 0; k < o->ngroups; k++) {
@@ -295,6 +307,7 @@ int serve_open(struct serve_run *r)
     }
     if (!(r->srv = tcp_server_new(st, o->root ? o->root_real : NULL)))
         return cli_usage_error("out of memory");
+    tcp_server_dual_stack(r->srv, o->dual);
     for (unsigned i = 0; i < o->ntcp; i++)
         if (tcp_server_listen(r->srv, o->tcp[i].kind, o->tcp[i].port) < 0)
             return cli_usage_error("%s %u: %s", tcp_kind_opt[o->tcp[i].kind], o->tcp[i].port,

@@ -31,11 +31,28 @@
 
 #include "netstat.h"
 
+/* An address of a "sock" line: IPv4 as the decimal number of old (so an
+ * older netstat still reads the IPv4 rows), IPv6 as RFC 5952 text; none
+ * (family 0) as the wildcard of the row's local address. */
+static const char *ctl_addr(const struct ust_addr *a, const struct ust_addr *like,
+                            char buf[UST_ADDR_STRLEN])
+{
+    const struct ust_addr *shown = a->family ? a : like;
+    if (shown->family == UST_AF_INET6) {
+        struct ust_addr any6 = {.family = UST_AF_INET6};
+        return ust_addr_str(a->family ? a : &any6, buf);
+    }
+    snprintf(buf, UST_ADDR_STRLEN, "%u", a->family == UST_AF_INET ? (unsigned)a->u.v4 : 0u);
+    return buf;
+}
+
 static void dump_entry(void *ctx, const struct ust_sock_entry *e)
 {
     FILE *f = ctx;
-    fprintf(f, "sock %s %d %u %u %u %u %s %u %u\n", e->proto == IPPROTO_TCP ? "tcp" : "udp",
-            e->fd, e->laddr, e->lport, e->raddr, e->rport,
+    char l[UST_ADDR_STRLEN], r[UST_ADDR_STRLEN];
+    fprintf(f, "sock %s %d %s %u %s %u %s %u %u\n", e->proto == IPPROTO_TCP ? "tcp" : "udp",
+            e->fd, ctl_addr(&e->laddr, &e->laddr, l), e->lport, ctl_addr(&e->raddr, &e->laddr, r),
+            e->rport,
             e->proto == IPPROTO_TCP ? ust_tcp_state_name(e->state) : "-", e->recv_q, e->send_q);
     if (e->tcp_info)
         netstat_info_write(f, e->tcp_info);

@@ -11,6 +11,11 @@
 
 /* ---- the "tcpinfo k=v ..." line (netstat_info.c) ------------------------- */
 void netstat_info_write(FILE *f, const struct ust_tcp_info *info);
+/* An entry's address as text: "-" (no address) shows as the wildcard of
+ * `like`'s family (0.0.0.0 or ::), as netstat prints a missing peer. */
+#define NETSTAT_EP_LEN (UST_ADDR_STRLEN + 10)
+char *netstat_addr_text(const struct ust_addr *a, const struct ust_addr *like,
+                        char buf[UST_ADDR_STRLEN]);
 /* The value of `key` in a "k=v k=v" list copied into buf; NULL if absent. */
 const char *netstat_info_get(const char *kv, const char *key, char *buf, size_t cap);
 /* A numeric value; 0 if absent. */

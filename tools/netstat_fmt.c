@@ -11,13 +11,26 @@ void netstat_print_header(FILE *out, bool with_pid)
             "Foreign Address", with_pid ? 11 : 0, "State", with_pid ? " PID/Program name" : "");
 }
 
-static const char *endpoint(ust_ip4_t addr, uint16_t port, char buf[32])
+char *netstat_addr_text(const struct ust_addr *a, const struct ust_addr *like,
+                        char buf[UST_ADDR_STRLEN])
 {
-    char a[16];
-    if (port == 0)
-        snprintf(buf, 32, "%s:*", ust_ip4_str(addr, a));
-    else
-        snprintf(buf, 32, "%s:%u", ust_ip4_str(addr, a), port);
+    if (a->family)
+        return ust_addr_str(a, buf);
+    struct ust_addr any = like->family == UST_AF_INET6 ? ust_addr_from_ip6((uint8_t[16]){0}, 0)
+                                                       : ust_addr_from_ip4(0);
+    return ust_addr_str(&any, buf);
+}
+
+/* "203.0.113.2:80", "[2001:db8::2]:80" (as ss brackets IPv6), "...:*". */
+static const char *endpoint(const struct ust_addr *addr, const struct ust_addr *like,
+                            uint16_t port, char buf[NETSTAT_EP_LEN])
+{
+    char a[UST_ADDR_STRLEN], p[8] = "*";
+    netstat_addr_text(addr, like, a);
+    if (port)
+        snprintf(p, sizeof(p), "%u", port);
+    bool six = addr->family == UST_AF_INET6 || (!addr->family && like->family == UST_AF_INET6);
+    snprintf(buf, NETSTAT_EP_LEN, six ? "[%s]:%s" : "%s:%s", a, p);
     return buf;
 }
 
@@ -39,12 +52,13 @@ const char *netstat_state_name(int state)
 
 void netstat_print_row(FILE *out, const struct ust_sock_entry *e, const char *prog)
 {
-    char l[32], r[32];
+    char l[NETSTAT_EP_LEN], r[NETSTAT_EP_LEN];
     bool tcp = e->proto == IPPROTO_TCP;
     const char *state = tcp ? netstat_state_name(e->state) : "";
     /* no trailing blanks: pad the state only when a PID column follows */
     fprintf(out, "%-5s %6u %6u %-*s %-*s %-*s%s%s\n", tcp ? "tcp" : "udp", e->recv_q, e->send_q,
-            ADDR_W, endpoint(e->laddr, e->lport, l), ADDR_W, endpoint(e->raddr, e->rport, r),
+            ADDR_W, endpoint(&e->laddr, &e->laddr, e->lport, l), ADDR_W,
+            endpoint(&e->raddr, &e->laddr, e->rport, r),
             prog ? 11 : 0, state, prog ? " " : "", prog ? prog : "");
 }
 

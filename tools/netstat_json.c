@@ -63,11 +63,12 @@ static void json_info(FILE *out, const char *kv)
     fputs("}", out);
 }
 
-static void json_addr(FILE *out, const char *key, ust_ip4_t addr, uint16_t port)
+static void json_addr(FILE *out, const char *key, const struct ust_addr *addr,
+                      const struct ust_addr *like, uint16_t port)
 {
-    char a[16];
+    char a[UST_ADDR_STRLEN];
     fprintf(out, ", \"%s_address\": ", key);
-    json_str(out, ust_ip4_str(addr, a));
+    json_str(out, netstat_addr_text(addr, like, a));
     fprintf(out, ", \"%s_port\": %u", key, port);
 }
 
@@ -76,8 +77,8 @@ static void json_sock(FILE *out, const struct netstat_sock *k, bool with_info)
     const struct ust_sock_entry *e = &k->e;
     bool tcp = e->proto == IPPROTO_TCP;
     fprintf(out, "        {\"proto\": \"%s\", \"fd\": %d", tcp ? "tcp" : "udp", e->fd);
-    json_addr(out, "local", e->laddr, e->lport);
-    json_addr(out, "remote", e->raddr, e->rport);
+    json_addr(out, "local", &e->laddr, &e->laddr, e->lport);
+    json_addr(out, "remote", &e->raddr, &e->laddr, e->rport);
     fputs(", \"state\": ", out);
     if (tcp)
         json_str(out, netstat_state_name(e->state));

@@ -15,14 +15,31 @@ static int state_from_name(const char *s)
     return -1;
 }
 
+/* An address of a "sock" line (ctl.c): IPv6 text, or IPv4 as a decimal
+ * number (the only form before IPv6). */
+static bool ctl_addr_parse(const char *s, struct ust_addr *a)
+{
+    if (strchr(s, ':'))
+        return ust_addr_parse(s, a) == UST_OK;
+    char *end;
+    unsigned long v = strtoul(s, &end, 10);
+    if (end == s || *end || v > UINT32_MAX)
+        return false;
+    *a = ust_addr_from_ip4((ust_ip4_t)v);
+    return true;
+}
+
 /* One "sock ..." line into an entry. Returns false if malformed. */
 static bool parse_sock(const char *line, struct ust_sock_entry *e)
 {
-    char proto[8], state[16];
-    unsigned la, lp, ra, rp, rq, sq;
+    char proto[8], state[16], las[UST_ADDR_STRLEN], ras[UST_ADDR_STRLEN];
+    unsigned lp, rp, rq, sq;
     int fd;
-    if (sscanf(line, "sock %7s %d %u %u %u %u %15s %u %u", proto, &fd, &la, &lp, &ra, &rp,
+    if (sscanf(line, "sock %7s %d %57s %u %57s %u %15s %u %u", proto, &fd, las, &lp, ras, &rp,
                state, &rq, &sq) != 9)
+        return false;
+    struct ust_addr la, ra;
+    if (!ctl_addr_parse(las, &la) || !ctl_addr_parse(ras, &ra))
         return false;
     *e = (struct ust_sock_entry){
         .proto = strcmp(proto, "tcp") ? IPPROTO_UDP : IPPROTO_TCP,

@@ -25,6 +25,7 @@ struct serve_opts {
     const char *root;         /* --root DIR */
     uint16_t iperf3_port;     /* --iperf3 [PORT]; 0: off */
     unsigned queues;          /* --queues N (default 1): one stack per queue */
+    bool dual;                /* --dual-stack: echo, discard, http and UDP echo on [::] */
     char root_real[PATH_MAX];
 };
 

@@ -64,7 +64,10 @@ struct tcp_server {
     struct pollfd *pfd;        /* one per listener + connection, reused */
     unsigned pfd_cap;
     uint64_t accepted, http_requests;
+    bool dual;                 /* listen on [::] (IPv6 and IPv4) */
 };
+
+void tcp_server_dual_stack(struct tcp_server *s, bool dual) { s->dual = dual; }
 
 struct tcp_server *tcp_server_new(struct ust_stack *st, const char *http_root)
 {
@@ -89,7 +92,8 @@ int tcp_server_listen(struct tcp_server *s, enum tcpsrv_kind kind, uint16_t port
         errno = EMFILE;
         return -1;
     }
-    int fd = cli_tcp_listen(s->st, port, TCPSRV_BACKLOG);
+    int fd = s->dual ? cli_tcp_listen_dual(s->st, port, TCPSRV_BACKLOG)
+                     : cli_tcp_listen(s->st, port, TCPSRV_BACKLOG);
     if (fd < 0)
         return -1;
     s->lis[s->nlis++] = (struct listener){fd, kind, port};

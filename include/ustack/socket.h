@@ -303,9 +303,12 @@ struct ust_sock_entry {
     int fd;               /* its descriptor, or -1: a TCP connection living on
                              without one (TIME-WAIT, an orphan closing, a
                              listener's child not accepted yet) */
-    ust_ip4_t laddr;      /* 0 = any address */
+    struct ust_addr laddr; /* either family (issue #13); any (0.0.0.0, ::)
+                             = every address; an AF_INET6 socket's IPv4
+                             connection as ::ffff:a.b.c.d, as ss shows it */
     uint16_t lport;
-    ust_ip4_t raddr;      /* 0 with rport 0: no peer (listener, unconnected UDP) */
+    struct ust_addr raddr; /* family 0 with rport 0: no peer (listener,
+                             unconnected UDP) */
     uint16_t rport;
     int state;            /* TCP: enum ust_tcp_state; UDP: UST_TCP_CLOSED */
     uint32_t recv_q;      /* TCP: unread bytes (listener: connections waiting
@@ -322,6 +325,16 @@ typedef void (*ust_sock_entry_fn)(void *ctx, const struct ust_sock_entry *e);
 UST_API int ust_netstat(struct ust_stack *st, ust_sock_entry_fn fn, void *ctx);
 
 UST_API int ust_set_nonblock(struct ust_stack *st, int fd, int on);
+
+/* struct ust_addr and sockaddr (issue #13). From a sockaddr_in or
+ * sockaddr_in6 (len at least its size): 0, or UST_ERR_INVAL for another
+ * family or a short length; an IPv4-mapped address stays IPv6
+ * (ust_addr_unmap). To one: sockaddr_in for IPv4, sockaddr_in6 for IPv6
+ * (scope_id as sin6_scope_id); returns the length used. */
+UST_API int ust_addr_from_sockaddr(const struct sockaddr *sa, socklen_t len, struct ust_addr *a,
+                                   uint16_t *port);
+UST_API socklen_t ust_addr_to_sockaddr(const struct ust_addr *a, uint16_t port,
+                                       struct sockaddr_storage *ss);
 /* sockatmark(3): 1 when the next byte an ordinary read would return is the
  * urgent mark (the last urgent byte, see MSG_OOB above), 0 when not, -1
  * with errno EBADF, or ENOTTY for a socket without urgent data (UDP). */

@@ -86,6 +86,37 @@ static inline bool ust_addr_is_any(const struct ust_addr *a)
     return true;
 }
 
+/* IPv4-mapped ::ffff:a.b.c.d (RFC 4291 2.5.5.2) as bytes. */
+static inline bool ust_ip6_is_v4mapped(const uint8_t a[16])
+{
+    for (int i = 0; i < 10; i++)
+        if (a[i])
+            return false;
+    return a[10] == 0xff && a[11] == 0xff;
+}
+/* An IPv4 address in IPv4-mapped form (how an AF_INET6 socket shows an
+ * IPv4 peer, RFC 3493 3.7), and back: a mapped IPv6 address becomes the
+ * IPv4 address it holds; every other address is returned unchanged. */
+static inline struct ust_addr ust_addr_to_v4mapped(const struct ust_addr *a)
+{
+    if (a->family != UST_AF_INET)
+        return *a;
+    uint8_t b[16] = {0}; /* no designated array initialisers: C++ includes this header too */
+    b[10] = b[11] = 0xff;
+    b[12] = (uint8_t)(a->u.v4 >> 24);
+    b[13] = (uint8_t)(a->u.v4 >> 16);
+    b[14] = (uint8_t)(a->u.v4 >> 8);
+    b[15] = (uint8_t)a->u.v4;
+    return ust_addr_from_ip6(b, 0);
+}
+static inline struct ust_addr ust_addr_unmap(const struct ust_addr *a)
+{
+    if (a->family != UST_AF_INET6 || !ust_ip6_is_v4mapped(a->u.v6))
+        return *a;
+    const uint8_t *b = a->u.v6;
+    return ust_addr_from_ip4(UST_IP4(b[12], b[13], b[14], b[15]));
+}
+
 struct ust_mac {
     uint8_t b[6];
 };
@@ -157,6 +188,15 @@ UST_API int ust_ip4_parse(const char *s, ust_ip4_t *out);
 UST_API int ust_cidr_parse(const char *s, ust_ip4_t *addr, int *prefix_len);
 /* Formats an address into buf (at least 16 bytes); returns buf. */
 UST_API char *ust_ip4_str(ust_ip4_t addr, char buf[16]);
+/* Either family as text: "203.0.113.7", "2001:db8::1", "fe80::1%2" (the
+ * numeric scope is the stack's interface index + 1, as sin6_scope_id).
+ * "::ffff:a.b.c.d" stays an IPv6 address here (ust_addr_unmap turns it
+ * into IPv4). Returns 0 or UST_ERR_INVAL. */
+UST_API int ust_addr_parse(const char *s, struct ust_addr *out);
+/* RFC 5952 text for IPv6 (with "%scope" when scope_id is set), dotted quad
+ * for IPv4, "-" for no address; returns buf. */
+#define UST_ADDR_STRLEN 58 /* INET6_ADDRSTRLEN + "%4294967295" */
+UST_API char *ust_addr_str(const struct ust_addr *a, char buf[UST_ADDR_STRLEN]);
 /* "52:54:00:12:34:56" formatting (buf at least 18 bytes) and parsing. */
 UST_API char *ust_mac_str(const struct ust_mac *mac, char buf[18]);
 UST_API int ust_mac_parse(const char *s, struct ust_mac *out);

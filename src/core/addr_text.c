@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "ustack/types.h"
+#include "wire/ipv6.h"
 
 int ust_ip4_parse(const char *s, ust_ip4_t *out)
 {
@@ -68,4 +69,63 @@ int ust_mac_parse(const char *s, struct ust_mac *out)
     for (int i = 0; i < 6; i++)
         out->b[i] = (uint8_t)v[i];
     return UST_OK;
+}
+
+/* "fe80::1%3": the scope as a decimal number, nothing else after it. */
+static int parse_scope(const char *p, uint32_t *scope)
+{
+    uint64_t v = 0;
+    if (*p == '\0')
+        return UST_ERR_INVAL;
+    for (; *p; p++) {
+        if (*p < '0' || *p > '9')
+            return UST_ERR_INVAL;
+        v = v * 10 + (uint64_t)(*p - '0');
+        if (v > UINT32_MAX)
+            return UST_ERR_INVAL;
+    }
+    *scope = (uint32_t)v;
+    return UST_OK;
+}
+
+int ust_addr_parse(const char *s, struct ust_addr *out)
+{
+    if (!s || !out)
+        return UST_ERR_INVAL;
+    ust_ip4_t v4;
+    if (!strchr(s, ':')) {
+        if (ust_ip4_parse(s, &v4) != UST_OK)
+            return UST_ERR_INVAL;
+        *out = ust_addr_from_ip4(v4);
+        return UST_OK;
+    }
+    char buf[IPV6_ADDR_STRLEN];
+    const char *pct = strchr(s, '%');
+    size_t n = pct ? (size_t)(pct - s) : strlen(s);
+    uint32_t scope = 0;
+    if (n >= sizeof(buf) || (pct && parse_scope(pct + 1, &scope) != UST_OK))
+        return UST_ERR_INVAL;
+    memcpy(buf, s, n);
+    buf[n] = '\0';
+    struct ipv6_addr a;
+    if (ipv6_addr_parse(buf, &a) != 0)
+        return UST_ERR_INVAL;
+    *out = ust_addr_from_ip6(a.b, scope);
+    return UST_OK;
+}
+
+char *ust_addr_str(const struct ust_addr *a, char buf[UST_ADDR_STRLEN])
+{
+    if (a->family == UST_AF_INET)
+        return ust_ip4_str(a->u.v4, buf);
+    if (a->family != UST_AF_INET6) {
+        snprintf(buf, UST_ADDR_STRLEN, "-");
+        return buf;
+    }
+    struct ipv6_addr x;
+    memcpy(x.b, a->u.v6, sizeof(x.b));
+    int n = ipv6_addr_format(&x, buf, UST_ADDR_STRLEN);
+    if (n > 0 && a->scope_id)
+        snprintf(buf + n, UST_ADDR_STRLEN - (size_t)n, "%%%u", (unsigned)a->scope_id);
+    return buf;
 }

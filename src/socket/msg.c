@@ -93,7 +93,8 @@ static void put_control(struct msghdr *m, const struct sock_meta *meta)
     m->msg_controllen = used;
 }
 
-static void name_to_user(struct msghdr *m, const struct sock_addr *a, bool dgram)
+static void name_to_user(const struct ust_sock *s, struct msghdr *m, const struct sock_addr *a,
+                         bool dgram)
 {
     if (!m->msg_name)
         return;
@@ -101,14 +102,7 @@ static void name_to_user(struct msghdr *m, const struct sock_addr *a, bool dgram
         m->msg_namelen = 0;
         return;
     }
-    struct sockaddr_in sin;
-    memset(&sin, 0, sizeof(sin));
-    sin.sin_family = AF_INET;
-    sin.sin_addr.s_addr = htonl(a->addr);
-    sin.sin_port = htons(a->port);
-    size_t n = m->msg_namelen < sizeof(sin) ? m->msg_namelen : sizeof(sin);
-    memcpy(m->msg_name, &sin, n);
-    m->msg_namelen = sizeof(sin);
+    sock_addr_to_user(s, a, m->msg_name, &m->msg_namelen);
 }
 
 /* One protocol call, blocking as ust_recvfrom does (never for the error
@@ -142,7 +136,7 @@ ssize_t ust_recvmsg(struct ust_stack *st, int fd, struct msghdr *m, int flags)
     uint8_t *buf = len ? malloc(len) : NULL;
     if (len && !buf)
         return sock_fail(ENOMEM);
-    struct sock_addr a = {0, 0};
+    struct sock_addr a = {.port = 0};
     struct sock_meta meta;
     memset(&meta, 0, sizeof(meta));
     bool dgram = s->type == SOCK_DGRAM;
@@ -157,7 +151,7 @@ ssize_t ust_recvmsg(struct ust_stack *st, int fd, struct msghdr *m, int flags)
     m->msg_flags = dgram && (size_t)rc > len ? MSG_TRUNC : 0;
     if (!dgram && (flags & MSG_OOB))
         m->msg_flags |= len ? MSG_OOB : MSG_OOB | MSG_TRUNC; /* as Linux */
-    name_to_user(m, &a, dgram);
+    name_to_user(s, m, &a, dgram);
     put_control(m, &meta);
     return (flags & MSG_TRUNC) || !dgram ? rc : (ssize_t)got;
 }

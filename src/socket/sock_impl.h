@@ -35,6 +35,21 @@ int sock_wait_once(struct ust_stack *st, struct sock_wait *w);
 /* ust_sendto with per-message settings (tx may be NULL): msg.c. */
 ssize_t sock_sendto_tx(struct ust_stack *st, int fd, const void *buf, size_t len, int flags,
                        const struct sockaddr *to, socklen_t tolen, const struct sock_tx_meta *tx);
+/* sockaddr_in / sockaddr_in6 -> sock_addr for socket s (sockaddr.c):
+ * 0 or an errno (EAFNOSUPPORT for the other family, EINVAL for a short
+ * length, ENETUNREACH for an IPv4-mapped address on an IPV6_V6ONLY
+ * socket). AF_UNSPEC is taken as AF_INET when allow_unspec (AF_INET
+ * sockets only, as before). */
+int sock_addr_from_user(const struct ust_sock *s, const struct sockaddr *sa, socklen_t len,
+                        bool allow_unspec, struct sock_addr *out);
+/* The other way, in the socket's family; copies at most *len bytes and
+ * sets *len to the full size, as the kernel does. */
+void sock_addr_to_user(const struct ust_sock *s, const struct sock_addr *a, struct sockaddr *sa,
+                       socklen_t *len);
+/* IPPROTO_IPV6 options the socket layer answers (sockopt6.c). */
+bool sock_is_ipv6_opt(const struct ust_sock *s, int level, int name);
+int sock_setopt_ipv6(struct ust_sock *s, int name, const void *val, socklen_t len);
+int sock_getopt_ipv6(struct ust_sock *s, int name, void *val, socklen_t *len);
 /* now + d without overflow. */
 ust_time_t sock_time_add(ust_time_t now, ust_time_t d);
 

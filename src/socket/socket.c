@@ -147,43 +147,11 @@ void sock_table_destroy(struct ust_stack *st)
 
 /* ---- addresses --------------------------------------------------------- */
 
-/* sockaddr_in -> sock_addr. AF_UNSPEC is accepted as AF_INET when
- * allow_unspec (Linux sendto/bind compatibility). Returns 0 or an errno. */
-static int addr_from_user(const struct sockaddr *sa, socklen_t len, bool allow_unspec,
-                          struct sock_addr *out)
-{
-    if (!sa)
-        return EFAULT;
-    if (len < sizeof(struct sockaddr_in))
-        return EINVAL;
-    struct sockaddr_in sin;
-    memcpy(&sin, sa, sizeof(sin));
-    if (sin.sin_family != AF_INET && !(allow_unspec && sin.sin_family == AF_UNSPEC))
-        return EAFNOSUPPORT;
-    out->addr = ntohl(sin.sin_addr.s_addr);
-    out->port = ntohs(sin.sin_port);
-    return 0;
-}
-
 static sa_family_t family_of(const struct sockaddr *sa)
 {
     sa_family_t f;
     memcpy(&f, sa, sizeof(f));
     return f;
-}
-
-/* Copies at most *len bytes of the address out and sets *len to its full
- * size, as the kernel does. */
-static void addr_to_user(const struct sock_addr *a, struct sockaddr *sa, socklen_t *len)
-{
-    struct sockaddr_in sin;
-    memset(&sin, 0, sizeof(sin));
-    sin.sin_family = AF_INET;
-    sin.sin_addr.s_addr = htonl(a->addr);
-    sin.sin_port = htons(a->port);
-    size_t n = *len < sizeof(sin) ? *len : sizeof(sin);
-    memcpy(sa, &sin, n);
-    *len = sizeof(sin);
 }
 
 /* ---- creation, binding, connecting --------------------------------------- */
@@ -207,7 +175,7 @@ int ust_socket(struct ust_stack *st, int domain, int type, int protocol)
 {
     if (!st)
         return sock_fail(EINVAL);
-    if (domain != AF_INET)
+    if (domain != AF_INET && domain != AF_INET6) /* RFC 3493 3.1 */
         return sock_fail(EAFNOSUPPORT);
     int flags = type & ~0xf;
     int base = type & 0xf;
@@ -223,6 +191,7 @@ int ust_socket(struct ust_stack *st, int domain, int type, int protocol)
     if (!s)
         return -1;
     s->nonblock = (flags & SOCK_NONBLOCK) != 0;
+    s->domain = domain;
     if (base == SOCK_DGRAM) {
         size_t rcvbuf = ust_stack_config(st)->udp_rcvbuf;
         s->rcvbuf = rcvbuf > (size_t)INT32_MAX ? INT32_MAX : (int)rcvbuf;
@@ -245,12 +214,16 @@ int ust_bind(struct ust_stack *st, int fd, const struct sockaddr *addr, socklen_
     if (!s)
         return sock_fail(EBADF);
     struct sock_addr a;
-    int eno = addr_from_user(addr, len, true, &a);
+    int eno = sock_addr_from_user(s, addr, len, true, &a);
     if (eno)
-        return sock_fail(eno);
+        return sock_fail(eno == ENETUNREACH ? EINVAL : eno); /* mapped on v6only: Linux */
     /* Linux tolerates AF_UNSPEC for bind only with INADDR_ANY. */
-    if (family_of(addr) == AF_UNSPEC && a.addr != 0)
+    if (family_of(addr) == AF_UNSPEC && !ust_addr_is_any(&a.addr))
         return sock_fail(EAFNOSUPPORT);
+    /* RFC 4007 6: a link-local address needs its interface */
+    if (a.addr.family == AF_INET6 && a.addr.u.v6[0] == 0xfe && (a.addr.u.v6[1] & 0xc0) == 0x80 &&
+        !a.addr.scope_id)
+        return sock_fail(EINVAL);
     if (!s->ops->bind)
         return sock_fail(EOPNOTSUPP);
     int rc = s->ops->bind(s, &a);
@@ -294,7 +267,7 @@ int ust_connect(struct ust_stack *st, int fd, const struct sockaddr *addr, sockl
         rc = s->ops->connect(s, NULL); /* dissolve the association */
     } else {
         struct sock_addr a;
-        int eno = addr_from_user(addr, len, false, &a);
+        int eno = sock_addr_from_user(s, addr, len, false, &a);
         if (eno)
             return sock_fail(eno);
         rc = s->ops->connect(s, &a);
@@ -325,6 +298,8 @@ static void inherit_options(struct ust_sock *child, const struct ust_sock *s)
     child->sndtimeo = s->sndtimeo;
     child->rcvbuf = s->rcvbuf;
     child->sndbuf = s->sndbuf;
+    child->domain = s->domain;
+    child->v6only = s->v6only;
 }
 
 int ust_accept(struct ust_stack *st, int fd, struct sockaddr *addr, socklen_t *len)
@@ -341,7 +316,7 @@ int ust_accept(struct ust_stack *st, int fd, struct sockaddr *addr, socklen_t *l
         return -1;
     inherit_options(child, s);
     struct sock_wait w = {.timeo = s->rcvtimeo};
-    struct sock_addr peer = {0, 0};
+    struct sock_addr peer = {.port = 0};
     int rc;
     for (;;) {
         rc = s->ops->accept(s, child, &peer);
@@ -358,7 +333,7 @@ int ust_accept(struct ust_stack *st, int fd, struct sockaddr *addr, socklen_t *l
         return sock_fail_err(rc);
     }
     if (addr)
-        addr_to_user(&peer, addr, len);
+        sock_addr_to_user(s, &peer, addr, len);
     return child->fd;
 }
 
@@ -421,7 +396,7 @@ ssize_t sock_sendto_tx(struct ust_stack *st, int fd, const void *buf, size_t len
     struct sock_addr a, *ap = NULL;
     /* A stream socket ignores the address, as on Linux. */
     if (to && s->type == SOCK_DGRAM) {
-        int eno = addr_from_user(to, tolen, true, &a);
+        int eno = sock_addr_from_user(s, to, tolen, true, &a);
         if (eno)
             return sock_fail(eno);
         ap = &a;
@@ -460,7 +435,7 @@ ssize_t ust_recvfrom(struct ust_stack *st, int fd, void *buf, size_t len, int fl
     /* MSG_OOB never waits (Linux, BSD): the urgent octet is not here yet */
     bool nonblock = s->nonblock || (flags & (MSG_DONTWAIT | MSG_OOB));
     struct sock_wait w = {.timeo = s->rcvtimeo};
-    struct sock_addr a = {0, 0};
+    struct sock_addr a = {.port = 0};
     ssize_t rc;
     for (;;) {
         rc = s->ops->recv(s, buf, len, flags, &a);
@@ -474,7 +449,7 @@ ssize_t ust_recvfrom(struct ust_stack *st, int fd, void *buf, size_t len, int fl
     }
     if (from) {
         if (s->type == SOCK_DGRAM)
-            addr_to_user(&a, from, fromlen);
+            sock_addr_to_user(s, &a, from, fromlen);
         else
             *fromlen = 0; /* a stream has no per-message source (Linux) */
     }
@@ -543,11 +518,11 @@ static int getname(struct ust_stack *st, int fd, bool peer, struct sockaddr *add
         return sock_fail(EFAULT);
     if (!s->ops->getname)
         return sock_fail(EOPNOTSUPP);
-    struct sock_addr a = {0, 0};
+    struct sock_addr a = {.port = 0};
     int rc = s->ops->getname(s, peer, &a);
     if (rc < 0)
         return sock_fail_err(rc);
-    addr_to_user(&a, addr, len);
+    sock_addr_to_user(s, &a, addr, len);
     return 0;
 }
 

@@ -114,6 +114,8 @@ int ust_setsockopt(struct ust_stack *st, int fd, int level, int name, const void
         if (name == SO_TYPE || name == SO_ERROR)
             return sock_fail(ENOPROTOOPT); /* read-only */
     }
+    if (sock_is_ipv6_opt(s, level, name))
+        return sock_setopt_ipv6(s, name, val, len);
     if (!s->ops->setsockopt)
         return sock_fail(ENOPROTOOPT);
     int rc = s->ops->setsockopt(s, level, name, val, len);
@@ -171,6 +173,8 @@ int ust_getsockopt(struct ust_stack *st, int fd, int level, int name, void *val,
     if (level == SOL_SOCKET && (is_generic_int(name) || name == SO_RCVTIMEO ||
                                 name == SO_SNDTIMEO || name == SO_TYPE || name == SO_ERROR))
         return get_generic(s, name, val, len);
+    if (sock_is_ipv6_opt(s, level, name))
+        return sock_getopt_ipv6(s, name, val, len);
     if (!s->ops->getsockopt)
         return sock_fail(ENOPROTOOPT);
     size_t n = *len;

@@ -13,7 +13,10 @@
  *    then answers EOPNOTSUPP (ENOPROTOOPT for options, 0 for take_error,
  *    "nothing ready" for poll, just free for close).
  *  - socket.c validates descriptors, pointers, sockaddr lengths and
- *    families, and converts sockaddr_in to struct sock_addr (host order).
+ *    families, and converts sockaddr_in / sockaddr_in6 to struct sock_addr:
+ *    an IPv4-mapped address of an AF_INET6 socket arrives as IPv4, and
+ *    socket.c maps IPv4 back for such a socket (RFC 3493 3.7). A protocol
+ *    sees s->domain (wildcard family) and s->v6only (IPV6_V6ONLY).
  *  - connect: a == NULL means AF_UNSPEC (dissolve the association).
  *    On a blocking socket, UST_ERR_INPROGRESS makes socket.c wait until
  *    poll() reports POLLOUT/POLLERR/POLLHUP, then it returns take_error()
@@ -42,8 +45,8 @@ struct ust_stack;
 struct ust_sock;
 
 struct sock_addr {
-    ust_ip4_t addr; /* host order */
-    uint16_t port;  /* host order */
+    struct ust_addr addr; /* either family; IPv4 in host order */
+    uint16_t port;        /* host order */
 };
 
 /* Ancillary data of one received message, for ust_recvmsg (msg.c turns
@@ -122,6 +125,8 @@ struct ust_sock {
     struct ust_stack *st;
     int fd;
     int type;            /* SOCK_DGRAM / SOCK_STREAM */
+    int domain;          /* AF_INET / AF_INET6 (0: AF_INET) */
+    bool v6only;         /* IPV6_V6ONLY (RFC 3493 5.3; off by default, as Linux) */
     bool nonblock;
     bool reuseaddr;      /* SO_REUSEADDR */
     bool broadcast;      /* SO_BROADCAST */

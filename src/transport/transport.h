@@ -21,6 +21,9 @@ void udp_input(struct ust_stack *st, const struct ipv4_hdr *ip, const uint8_t *s
                int ifindex);
 void tcp_input(struct ust_stack *st, const struct ipv4_hdr *ip, const uint8_t *seg,
                size_t seg_len, const uint8_t *dgram, size_t dgram_len);
+/* The same from IPv6 (net6/net6.h struct ip6_rx): one UDP, one TCP. */
+struct ip6_rx;
+void udp_input6(struct ust_stack *st, const struct ip6_rx *rx);
 
 /* An ICMP error arrived about a datagram we sent: `orig` is the quoted IP
  * header and `l4`/`l4_len` the quoted transport bytes (at least 8). */

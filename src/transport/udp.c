@@ -2,6 +2,7 @@
  * and ICMP errors handed up to sockets. The socket operations are in
  * udp_sock.c. */
 #include <stdlib.h>
+#include <sys/socket.h>
 #include <string.h>
 
 #include "core/rand.h"
@@ -10,6 +11,8 @@
 #include "dev/dev_host.h"
 #include "link/iface.h"
 #include "net/net.h"
+#include "net6/net6.h"
+#include "tp_net.h"
 #include "transport.h"
 #include "transport/sock_ops.h"
 #include "udp_impl.h"
@@ -65,13 +68,29 @@ void udp_port_remove(struct ust_stack *st, struct udp_pcb *pcb)
     }
 }
 
-bool udp_port_conflict(struct ust_stack *st, const struct udp_pcb *self, ust_ip4_t laddr,
-                       uint16_t lport)
+struct ust_addr udp_wildcard(const struct udp_pcb *pcb)
+{
+    if (pcb->sock && pcb->sock->domain == AF_INET6)
+        return ust_addr_from_ip6((const uint8_t[16]){0}, 0);
+    return ust_addr_from_ip4(0);
+}
+
+struct ust_addr udp_show_addr(const struct udp_pcb *pcb, const struct ust_addr *a)
+{
+    if (pcb->sock && pcb->sock->domain == AF_INET6)
+        return ust_addr_to_v4mapped(a);
+    return *a;
+}
+
+static bool v6only_of(const struct udp_pcb *p) { return p->sock && p->sock->v6only; }
+
+bool udp_port_conflict(struct ust_stack *st, const struct udp_pcb *self,
+                       const struct ust_addr *laddr, uint16_t lport)
 {
     for (const struct udp_pcb *o = *bucket(st, lport); o; o = o->hnext) {
         if (o == self || o->lport != lport)
             continue;
-        if (o->laddr != 0 && laddr != 0 && o->laddr != laddr)
+        if (!tp_laddr_overlap(&o->laddr, v6only_of(o), laddr, v6only_of(self)))
             continue; /* different specific addresses may share a port */
         if (o->sock->reuseaddr && self->sock->reuseaddr)
             continue;
@@ -88,7 +107,7 @@ static bool port_in_use(const struct ust_stack *st, uint16_t port)
     return false;
 }
 
-int udp_bind_ephemeral(struct ust_stack *st, struct udp_pcb *pcb, ust_ip4_t laddr)
+int udp_bind_ephemeral(struct ust_stack *st, struct udp_pcb *pcb, const struct ust_addr *laddr)
 {
     const struct ust_config *cfg = ust_stack_config(st);
     uint16_t lo = cfg->ephemeral_lo, hi = cfg->ephemeral_hi;
@@ -101,7 +120,7 @@ int udp_bind_ephemeral(struct ust_stack *st, struct udp_pcb *pcb, ust_ip4_t ladd
         /* An ephemeral port is never shared, even with SO_REUSEADDR. */
         if (port_in_use(st, port))
             continue;
-        pcb->laddr = laddr;
+        pcb->laddr = *laddr;
         pcb->lport = port;
         return udp_port_insert(st, pcb);
     }
@@ -110,15 +129,15 @@ int udp_bind_ephemeral(struct ust_stack *st, struct udp_pcb *pcb, ust_ip4_t ladd
 
 /* ---- input ------------------------------------------------------------- */
 
-static bool pcb_matches(const struct udp_pcb *p, ust_ip4_t src, uint16_t sport, ust_ip4_t dst,
-                        uint16_t dport)
+static bool pcb_matches(const struct udp_pcb *p, const struct ust_addr *src, uint16_t sport,
+                        const struct ust_addr *dst, uint16_t dport)
 {
     if (p->lport != dport)
         return false;
-    if (p->laddr != 0 && p->laddr != dst)
+    if (!tp_laddr_takes(&p->laddr, v6only_of(p), dst))
         return false;
     /* A connected socket only hears its peer. */
-    if (p->connected && (p->raddr != src || p->rport != sport))
+    if (p->connected && (!ust_addr_eq(&p->raddr, src) || p->rport != sport))
         return false;
     return true;
 }
@@ -126,15 +145,15 @@ static bool pcb_matches(const struct udp_pcb *p, ust_ip4_t src, uint16_t sport, 
 /* The most specific socket for a unicast datagram: connected beats bound
  * to a specific address beats wildcard; ties go to the newest (first in
  * the chain). */
-static struct udp_pcb *lookup_unicast(struct ust_stack *st, ust_ip4_t src, uint16_t sport,
-                                      ust_ip4_t dst, uint16_t dport)
+static struct udp_pcb *lookup_unicast(struct ust_stack *st, const struct ust_addr *src,
+                                      uint16_t sport, const struct ust_addr *dst, uint16_t dport)
 {
     struct udp_pcb *best = NULL;
     int best_score = -1;
     for (struct udp_pcb *p = *bucket(st, dport); p; p = p->hnext) {
         if (!pcb_matches(p, src, sport, dst, dport))
             continue;
-        int score = (p->connected ? 2 : 0) + (p->laddr != 0 ? 1 : 0);
+        int score = (p->connected ? 2 : 0) + (!ust_addr_is_any(&p->laddr) ? 1 : 0);
         if (score > best_score) {
             best = p;
             best_score = score;
@@ -150,13 +169,13 @@ static struct udp_dgram *dgram_new(const struct udp_rx *rx, const uint8_t *data,
     if (!d)
         return NULL;
     d->next = NULL;
-    d->src = rx->ip->src;
+    d->src = rx->src;
     d->sport = rx->sport;
-    d->dst = rx->ip->dst;
+    d->dst = rx->ip ? rx->ip->dst : 0; /* IP_PKTINFO: IPv4 only */
     d->spec_dst = rx->spec_dst;
     d->ifindex = rx->ifindex;
-    d->tos = rx->ip->tos;
-    d->opt_len = rx->ip->opts ? rx->ip->opt_len : 0;
+    d->tos = rx->ip ? rx->ip->tos : rx->tclass;
+    d->opt_len = rx->ip && rx->ip->opts ? rx->ip->opt_len : 0;
     if (d->opt_len)
         memcpy(d->opts, rx->ip->opts, d->opt_len);
     d->len = len;
@@ -216,8 +235,9 @@ static unsigned deliver_to_all(struct ust_stack *st, const struct udp_rx *rx, ui
 {
     unsigned n = 0;
     for (struct udp_pcb *p = *bucket(st, dport); p; p = p->hnext) {
-        if (pcb_matches(p, rx->ip->src, rx->sport, rx->ip->dst, dport) &&
-            (!ipv4_is_multicast(rx->ip->dst) || udp_mcast_accepts(p, rx->ip->dst, rx->ifindex))) {
+        if (pcb_matches(p, &rx->src, rx->sport, &rx->dst, dport) &&
+            (!rx->ip || !ipv4_is_multicast(rx->ip->dst) ||
+             udp_mcast_accepts(p, rx->ip->dst, rx->ifindex))) {
             deliver(st, p, rx, data, len);
             n++;
         }
@@ -266,7 +286,8 @@ void udp_input(struct ust_stack *st, const struct ipv4_hdr *ip, const uint8_t *s
         return;
     }
     bool bcast = link_bcast || ipv4_is_multicast(ip->dst) || ipv4_is_broadcast_in(st, ip->dst);
-    struct udp_rx rx = {.ip = ip, .sport = h.sport, .ifindex = ifindex,
+    struct udp_rx rx = {.ip = ip, .src = ust_addr_from_ip4(ip->src),
+                        .dst = ust_addr_from_ip4(ip->dst), .sport = h.sport, .ifindex = ifindex,
                         .spec_dst = spec_dst_of(st, ip->dst, bcast, ifindex)};
     if (h.dport == 0) {
         /* Port 0 is reserved: nobody can be bound to it. */
@@ -274,7 +295,7 @@ void udp_input(struct ust_stack *st, const struct ipv4_hdr *ip, const uint8_t *s
         return;
     }
     if (!bcast) {
-        struct udp_pcb *p = lookup_unicast(st, ip->src, h.sport, ip->dst, h.dport);
+        struct udp_pcb *p = lookup_unicast(st, &rx.src, h.sport, &rx.dst, h.dport);
         if (!p) {
             no_port(st, h.dport, false, dgram, dgram_len);
             return;
@@ -284,6 +305,46 @@ void udp_input(struct ust_stack *st, const struct ipv4_hdr *ip, const uint8_t *s
     }
     if (deliver_to_all(st, &rx, h.dport, data, len) == 0)
         no_port(st, h.dport, true, dgram, dgram_len);
+}
+
+/* A datagram from IPv6 (Next Header 17): the checksum is mandatory and
+ * covers the IPv6 pseudo-header (RFC 8200 8.1: a zero field is dropped);
+ * then the same demultiplexing as IPv4. Multicast goes to every socket
+ * that matches; nothing answers it with an error (RFC 4443 2.4 e.3). */
+void udp_input6(struct ust_stack *st, const struct ip6_rx *r)
+{
+    struct ust_stats *stats = stack_stats(st);
+    struct udp_hdr h;
+    uint32_t ps = ipv6_csum_pseudo(&r->h->src, &r->h->dst, 0, IPV6_NH_UDP);
+    int rc = udp_parse_ps(r->seg, r->seg_len, ps, !stack_rx_offload(st)->csum_valid, &h);
+    if (rc == WIRE_OK && h.csum == 0)
+        rc = WIRE_BAD_CSUM;
+    struct udp_rx rx = {.src = tp_addr_rx6(&r->h->src, r->ifindex),
+                        .dst = tp_addr_rx6(&r->h->dst, r->ifindex), .tclass = r->h->tclass,
+                        .sport = h.sport, .ifindex = r->ifindex};
+    char a[UST_ADDR_STRLEN];
+    if (rc != WIRE_OK) {
+        if (rc == WIRE_BAD_CSUM)
+            stats->udp.InCsumErrors++;
+        stats->udp.InErrors++;
+        TRACE(st, "udp", "drop from %s: %s", ust_addr_str(&rx.src, a), wire_strerror(rc));
+        return;
+    }
+    if (ipv6_addr_is_multicast(&r->h->src) || ust_ip6_is_v4mapped(r->h->src.b)) {
+        stats->udp.InErrors++;
+        TRACE(st, "udp", "drop: invalid source %s", ust_addr_str(&rx.src, a));
+        return;
+    }
+    rx.sport = h.sport;
+    const uint8_t *data = r->seg + UDP_HDR_LEN;
+    size_t len = (size_t)h.len - UDP_HDR_LEN;
+    struct udp_pcb *p = r->mcast ? NULL : lookup_unicast(st, &rx.src, h.sport, &rx.dst, h.dport);
+    if (p) {
+        deliver(st, p, &rx, data, len);
+    } else if (!r->mcast || deliver_to_all(st, &rx, h.dport, data, len) == 0) {
+        stack_stats(st)->udp.NoPorts++; /* ICMPv6 port unreachable: the IPv6 layer's */
+        TRACE(st, "udp", "no socket on port %u", h.dport);
+    }
 }
 
 void udp_queue_clear(struct udp_pcb *pcb)
@@ -311,30 +372,53 @@ static ust_ip4_t udp_source(struct ust_stack *st, const struct udp_pcb *pcb, ust
 {
     if (tx && tx->src)
         return tx->src; /* ipv4_output refuses one that is not ours */
-    ust_ip4_t src = pcb->laddr;
+    ust_ip4_t src = pcb->laddr.family == UST_AF_INET ? pcb->laddr.u.v4 : 0;
     if (src == 0 || src == 0xffffffffu || ipv4_is_multicast(src) || ipv4_is_broadcast(st, src))
         src = ipv4_source_for(st, ipv4_first_hop(pcb->opts, pcb->opt_len, dst));
     return src;
 }
 
-ssize_t udp_output(struct ust_stack *st, struct udp_pcb *pcb, ust_ip4_t dst, uint16_t dport,
-                   const void *buf, size_t len, const struct sock_tx_meta *tx)
+/* The same for IPv6: the bound unicast address, else RFC 6724's choice. */
+static int udp_source6(struct ust_stack *st, const struct udp_pcb *pcb,
+                       const struct ust_addr *dst, struct ust_addr *src)
 {
-    struct ust_stats *stats = stack_stats(st);
+    if (pcb->laddr.family == UST_AF_INET6 && !ust_addr_is_any(&pcb->laddr) &&
+        pcb->laddr.u.v6[0] != 0xff) {
+        *src = pcb->laddr;
+        return UST_OK;
+    }
+    return tp_source_for(st, dst, src);
+}
+
+/* Hands the datagram in p (UDP header and payload) to IPv6. */
+static int udp_send6(struct ust_stack *st, const struct udp_pcb *pcb, const struct ust_addr *dst,
+                     uint16_t dport, struct pkt *p, size_t len, const struct sock_tx_meta *tx)
+{
+    struct ust_addr src;
+    if (udp_source6(st, pcb, dst, &src) != UST_OK) {
+        pkt_free(p);
+        return UST_ERR_NETUNREACH;
+    }
+    uint32_t ps = tp_csum_pseudo(&src, dst, IPV6_NH_UDP, 0); /* RFC 8200 8.1: mandatory */
+    udp_emit_ps(pcb->lport, dport, ps, p->data, p->len, len);
+    int hops = tx && tx->ttl > 0 ? tx->ttl : pcb->ttl;
+    int tclass = tx && tx->tos >= 0 ? tx->tos : pcb->tos;
+    struct ipv6_out o = {.src = tp_ip6(&src), .dst = tp_ip6(dst), .ifindex = tp_ifindex(dst),
+                         .proto = IPV6_NH_UDP, .hop_limit = (int16_t)(hops > 0 ? hops : -1),
+                         .tclass = (uint8_t)tclass};
+    return ipv6_output(st, &o, p);
+}
+
+static int udp_send4(struct ust_stack *st, const struct udp_pcb *pcb, ust_ip4_t dst,
+                     uint16_t dport, struct pkt *p, size_t len, const struct sock_tx_meta *tx)
+{
     char a[16], b[16];
     ust_ip4_t src = udp_mcast_source(st, pcb, dst, tx, udp_source(st, pcb, dst, tx));
     if (src == 0 && !ipv4_unnumbered_broadcast(st, dst)) {
-        stats->udp.OutErrors++;
         TRACE(st, "udp", "tx to %s: no route", IP4STR(dst, a));
+        pkt_free(p);
         return UST_ERR_NETUNREACH;
     }
-    struct pkt *p = pkt_alloc(PKT_HEADROOM, UDP_HDR_LEN + len);
-    if (!p) {
-        stats->udp.OutErrors++;
-        return UST_ERR_NOMEM;
-    }
-    if (len)
-        memcpy(p->data + UDP_HDR_LEN, buf, len);
     /* RFC 1122 4.1.3.4: the checksum is always generated. */
     udp_emit(pcb->lport, dport, src, dst, p->data, p->len, len);
     /* RFC 1122 4.1.3.2, 4.1.4: UDP passes the application's TTL, TOS and IP
@@ -348,10 +432,26 @@ ssize_t udp_output(struct ust_stack *st, struct udp_pcb *pcb, ust_ip4_t dst, uin
     udp_mcast_out(st, pcb, tx, &o); /* TTL, interface, loopback of a group */
     TRACE(st, "udp", "tx %s:%u->%s:%u len %zu", IP4STR(src, a), pcb->lport, IP4STR(dst, b), dport,
           len);
-    int rc = ipv4_output(st, &o, p);
+    return ipv4_output(st, &o, p);
+}
+
+ssize_t udp_output(struct ust_stack *st, struct udp_pcb *pcb, const struct ust_addr *dst,
+                   uint16_t dport, const void *buf, size_t len, const struct sock_tx_meta *tx)
+{
+    struct ust_stats *stats = stack_stats(st);
+    char a[UST_ADDR_STRLEN];
+    struct pkt *p = pkt_alloc(PKT_HEADROOM, UDP_HDR_LEN + len);
+    if (!p) {
+        stats->udp.OutErrors++;
+        return UST_ERR_NOMEM;
+    }
+    if (len)
+        memcpy(p->data + UDP_HDR_LEN, buf, len);
+    int rc = dst->family == UST_AF_INET6 ? udp_send6(st, pcb, dst, dport, p, len, tx)
+                                         : udp_send4(st, pcb, dst->u.v4, dport, p, len, tx);
     if (rc < 0) {
         stats->udp.OutErrors++;
-        TRACE(st, "udp", "tx to %s failed: %s", IP4STR(dst, a), ust_strerror(rc));
+        TRACE(st, "udp", "tx to %s failed: %s", ust_addr_str(dst, a), ust_strerror(rc));
         /* "Try later" from below is not a reason for the socket to block. */
         return rc == UST_ERR_AGAIN ? UST_ERR_NOMEM : rc;
     }
@@ -398,14 +498,14 @@ static int icmp_to_err(uint8_t type, uint8_t code)
 /* The socket that sent the quoted datagram: the connected one for that
  * peer first, else one bound to the port (and address) that asked for
  * errors with IP_RECVERR. */
-static struct udp_pcb *icmp_owner(struct ust_stack *st, const struct ipv4_hdr *orig,
-                                  uint16_t sport, uint16_t dport)
+static struct udp_pcb *icmp_owner(struct ust_stack *st, const struct ust_addr *osrc,
+                                  const struct ust_addr *odst, uint16_t sport, uint16_t dport)
 {
     struct udp_pcb *best = NULL;
     for (struct udp_pcb *p = *bucket(st, sport); p; p = p->hnext) {
-        if (p->lport != sport || (p->laddr != 0 && p->laddr != orig->src))
+        if (p->lport != sport || !tp_laddr_takes(&p->laddr, v6only_of(p), osrc))
             continue;
-        if (p->connected && p->raddr == orig->dst && p->rport == dport)
+        if (p->connected && ust_addr_eq(&p->raddr, odst) && p->rport == dport)
             return p;
         if (!p->connected && p->recv_err && !best)
             best = p;
@@ -424,7 +524,8 @@ void udp_icmp_error(struct ust_stack *st, uint8_t type, uint8_t code, uint32_t e
     int err = icmp_to_err(type, code);
     if (err == 0)
         return;
-    struct udp_pcb *p = icmp_owner(st, orig, sport, dport);
+    struct ust_addr osrc = ust_addr_from_ip4(orig->src), odst = ust_addr_from_ip4(orig->dst);
+    struct udp_pcb *p = icmp_owner(st, &osrc, &odst, sport, dport);
     if (!p) {
         TRACE(st, "udp", "icmp type %u code %u about %s:%u: no socket to tell", type, code,
               IP4STR(orig->dst, a), dport);
@@ -461,4 +562,46 @@ static const struct ip_proto_ops udp_proto = {
     .err_input = udp_ip_err_input,
 };
 
-int udp_register(struct ust_stack *st) { return ip_proto_register(st, IPV4_PROTO_UDP, &udp_proto); }
+/* ICMPv6 errors (RFC 4443 3) to the socket that sent the quoted datagram:
+ * the pending error of a connected socket, as for IPv4 (the IPv6 error
+ * queue of IPV6_RECVERR is not built). */
+static int icmp6_to_err(uint8_t type, uint8_t code)
+{
+    if (type == 2)
+        return UST_ERR_MSGSIZE;       /* Packet Too Big */
+    if (type == 4)
+        return UST_ERR_PROTO;         /* Parameter Problem */
+    if (type == 1 && code == 4)
+        return UST_ERR_CONNREFUSED;   /* port unreachable */
+    if (type == 1 && code == 0)
+        return UST_ERR_NETUNREACH;    /* no route */
+    if (type == 1 && code == 1)
+        return UST_ERR_ACCES;         /* administratively prohibited */
+    return UST_ERR_HOSTUNREACH;
+}
+
+static void udp_ip6_err_input(struct ust_stack *st, const struct ip6_err *e)
+{
+    if (!e->orig || !e->l4 || e->l4_len < 4)
+        return;
+    uint16_t sport = get_be16(e->l4), dport = get_be16(e->l4 + 2);
+    struct ust_addr osrc = ust_addr_from_ip6(e->orig->src.b, 0);
+    struct ust_addr odst = ust_addr_from_ip6(e->orig->dst.b, 0);
+    struct udp_pcb *p = icmp_owner(st, &osrc, &odst, sport, dport);
+    if (!p || !p->connected)
+        return;
+    p->pending_err = icmp6_to_err(e->type, e->code);
+    transport_notify(st);
+}
+
+static const struct ip6_proto_ops udp6_proto = {
+    .input = udp_input6,
+    .err_input = udp_ip6_err_input,
+};
+
+/* IP protocol 17 and IPv6 Next Header 17: one UDP for both families. */
+int udp_register(struct ust_stack *st)
+{
+    int rc = ip_proto_register(st, IPV4_PROTO_UDP, &udp_proto);
+    return rc == UST_OK ? ip6_proto_register(st, IPV6_NH_UDP, &udp6_proto) : rc;
+}

@@ -83,7 +83,7 @@ ssize_t udp_errq_recv(struct udp_pcb *pcb, void *buf, size_t len, int flags,
     if (n)
         memcpy(buf, e->data, n);
     if (from) {
-        from->addr = e->dst;
+        from->addr = ust_addr_from_ip4(e->dst);
         from->port = e->dport;
     }
     if (meta) {

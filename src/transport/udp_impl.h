@@ -27,7 +27,7 @@ struct udp_err;
 /* One received datagram waiting in a socket's queue. */
 struct udp_dgram {
     struct udp_dgram *next;
-    ust_ip4_t src;
+    struct ust_addr src;  /* either family */
     uint16_t sport;
     /* What IP knew about it (RFC 1122 3.4, 4.1.3.2, 4.1.3.5), handed to
      * the application by ust_recvmsg when the socket asks for it. */
@@ -43,7 +43,9 @@ struct udp_dgram {
 
 /* Where a datagram arrived (udp_input -> deliver). */
 struct udp_rx {
-    const struct ipv4_hdr *ip;
+    const struct ipv4_hdr *ip; /* IPv4: its header (options, TOS); NULL: IPv6 */
+    struct ust_addr src, dst;
+    uint8_t tclass;            /* IPv6 Traffic Class */
     uint16_t sport;
     int ifindex;
     ust_ip4_t spec_dst;
@@ -55,9 +57,9 @@ struct udp_rx {
 struct udp_pcb {
     struct ust_sock *sock;
     struct udp_pcb *hnext; /* next in the port hash bucket (newest first) */
-    ust_ip4_t laddr;     /* 0 = wildcard */
+    struct ust_addr laddr; /* any or family 0 = wildcard; either family */
     uint16_t lport;      /* 0 = not bound yet */
-    ust_ip4_t raddr;     /* peer when connected */
+    struct ust_addr raddr; /* peer when connected */
     uint16_t rport;
     bool connected;
     bool addr_locked;    /* laddr given by bind() (kept by disconnect) */
@@ -86,16 +88,22 @@ int udp_port_insert(struct ust_stack *st, struct udp_pcb *pcb);
 void udp_port_remove(struct ust_stack *st, struct udp_pcb *pcb);
 /* Would binding laddr:lport conflict with another socket (RFC 1122 4.1.3.5
  * wildcard rules; both sides need SO_REUSEADDR to share)? */
-bool udp_port_conflict(struct ust_stack *st, const struct udp_pcb *self, ust_ip4_t laddr,
-                       uint16_t lport);
+bool udp_port_conflict(struct ust_stack *st, const struct udp_pcb *self,
+                       const struct ust_addr *laddr, uint16_t lport);
 /* Binds pcb to laddr and a free ephemeral port (cfg.ephemeral_lo..hi):
  * random start from the stack PRNG, then sequential search (RFC 6056 alg. 1). */
-int udp_bind_ephemeral(struct ust_stack *st, struct udp_pcb *pcb, ust_ip4_t laddr);
+int udp_bind_ephemeral(struct ust_stack *st, struct udp_pcb *pcb, const struct ust_addr *laddr);
+/* The wildcard of the socket's family (unbound local address). */
+struct ust_addr udp_wildcard(const struct udp_pcb *pcb);
+/* An address as the socket's family shows it (netstat): IPv4 in
+ * ::ffff:a.b.c.d form for an AF_INET6 socket. */
+struct ust_addr udp_show_addr(const struct udp_pcb *pcb, const struct ust_addr *a);
 
 /* Sends one datagram from pcb to dst:dport; tx (may be NULL) overrides the
  * socket's TTL, TOS and source for this datagram. Returns len or a
  * negative error. */
-ssize_t udp_output(struct ust_stack *st, struct udp_pcb *pcb, ust_ip4_t dst, uint16_t dport,
+ssize_t udp_output(struct ust_stack *st, struct udp_pcb *pcb, const struct ust_addr *dst,
+                   uint16_t dport,
                    const void *buf, size_t len, const struct sock_tx_meta *tx);
 /* ICMP error queue (udp_errq.c), for IP_RECVERR. */
 #define UDP_ERRQ_MAX 32

@@ -258,7 +258,7 @@ ust_ip4_t udp_mcast_source(struct ust_stack *st, const struct udp_pcb *pcb, ust_
 {
     const struct udp_mcast *mc = pcb->mc;
     if (!ipv4_is_multicast(dst) || !mc || mc->ifindex < 0 || (tx && tx->src) ||
-        (pcb->laddr && ipv4_is_local(st, pcb->laddr)))
+        (pcb->laddr.family == UST_AF_INET && pcb->laddr.u.v4 && ipv4_is_local(st, pcb->laddr.u.v4)))
         return src;
     const struct ust_iface *ifc = iface_at(st, mc->ifindex);
     return ifc ? ifc->addr : src;

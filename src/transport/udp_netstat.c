@@ -18,9 +18,9 @@ int udp_netstat(struct ust_stack *st, ust_sock_entry_fn fn, void *ctx)
             struct ust_sock_entry e = {
                 .proto = IPPROTO_UDP,
                 .fd = p->sock ? p->sock->fd : -1,
-                .laddr = p->laddr,
+                .laddr = udp_show_addr(p, &p->laddr),
                 .lport = p->lport,
-                .raddr = p->connected ? p->raddr : 0,
+                .raddr = p->connected ? udp_show_addr(p, &p->raddr) : (struct ust_addr){0},
                 .rport = p->connected ? p->rport : 0,
                 .state = UST_TCP_CLOSED,
                 .recv_q = p->queued_bytes > UINT32_MAX ? UINT32_MAX : (uint32_t)p->queued_bytes,

@@ -9,6 +9,7 @@
 
 #include "core/services.h"
 #include "net/net.h"
+#include "transport/tp_net.h"
 #include "transport/sock_ops.h"
 #include "udp_impl.h"
 
@@ -90,7 +91,11 @@ static int get_mtu(struct ust_stack *st, struct udp_pcb *pcb, int *v)
 {
     if (!pcb->connected)
         return UST_ERR_NOTCONN;
-    ust_ip4_t hop = ipv4_first_hop(pcb->opts, pcb->opt_len, pcb->raddr);
+    if (pcb->raddr.family == UST_AF_INET6) {
+        *v = (int)tp_mtu_for(st, &pcb->raddr) + IPV6_HDR_LEN;
+        return UST_OK;
+    }
+    ust_ip4_t hop = ipv4_first_hop(pcb->opts, pcb->opt_len, pcb->raddr.u.v4);
     *v = (int)ipv4_mtu_for(st, hop) + IPV4_HDR_LEN;
     return UST_OK;
 }

@@ -10,14 +10,27 @@
 #include "core/trace.h"
 #include "net/net.h"
 #include "transport/sock_ops.h"
+#include "transport/tp_net.h"
 #include "transport/transport.h"
 #include "udp_impl.h"
 
 #define UDP_PCB(s) ((struct udp_pcb *)(s)->pcb)
 
-static bool is_broadcast(struct ust_stack *st, ust_ip4_t a)
+static bool is_broadcast(struct ust_stack *st, const struct ust_addr *a)
 {
-    return a == 0xffffffffu || ipv4_is_broadcast(st, a);
+    return a->family == UST_AF_INET && (a->u.v4 == 0xffffffffu || ipv4_is_broadcast(st, a->u.v4));
+}
+
+/* RFC 1122 4.1.3.5: the local address is a wildcard or one of ours
+ * (interfaces and 127/8; broadcast/multicast addresses select what a
+ * socket hears); IPv6: ours (ipv6_is_local) or multicast. */
+static bool bindable(struct ust_stack *st, const struct ust_addr *a)
+{
+    if (ust_addr_is_any(a))
+        return true;
+    if (a->family == UST_AF_INET6)
+        return a->u.v6[0] == 0xff || tp_is_local(st, a);
+    return ipv4_is_local(st, a->u.v4) || is_broadcast(st, a) || ipv4_is_multicast(a->u.v4);
 }
 
 static int udp_sock_init(struct ust_sock *s)
@@ -28,6 +41,7 @@ static int udp_sock_init(struct ust_sock *s)
     pcb->sock = s;
     pcb->ttl = -1;
     s->pcb = pcb;
+    pcb->laddr = udp_wildcard(pcb);
     return UST_OK;
 }
 
@@ -37,16 +51,12 @@ static int udp_sock_bind(struct ust_sock *s, const struct sock_addr *a)
     struct ust_stack *st = s->st;
     if (pcb->lport != 0)
         return UST_ERR_INVAL; /* already bound (explicitly or by a send) */
-    /* RFC 1122 4.1.3.5: the local address is a wildcard or one of ours
-     * (interfaces and 127/8; broadcast/multicast addresses select what a
-     * socket hears). */
-    if (a->addr != 0 && !ipv4_is_local(st, a->addr) && !is_broadcast(st, a->addr) &&
-        !ipv4_is_multicast(a->addr))
+    if (!bindable(st, &a->addr))
         return UST_ERR_ADDRNOTAVAIL;
     int rc;
     if (a->port == 0) {
-        rc = udp_bind_ephemeral(st, pcb, a->addr);
-    } else if (udp_port_conflict(st, pcb, a->addr, a->port)) {
+        rc = udp_bind_ephemeral(st, pcb, &a->addr);
+    } else if (udp_port_conflict(st, pcb, &a->addr, a->port)) {
         rc = UST_ERR_ADDRINUSE;
     } else {
         pcb->laddr = a->addr;
@@ -57,10 +67,10 @@ static int udp_sock_bind(struct ust_sock *s, const struct sock_addr *a)
     }
     if (rc != UST_OK)
         return rc;
-    pcb->addr_locked = a->addr != 0;
+    pcb->addr_locked = !ust_addr_is_any(&a->addr);
     pcb->port_locked = a->port != 0;
-    char b[16];
-    TRACE(st, "udp", "fd %d bound to %s:%u", s->fd, IP4STR(pcb->laddr, b), pcb->lport);
+    char b[UST_ADDR_STRLEN];
+    TRACE(st, "udp", "fd %d bound to %s:%u", s->fd, ust_addr_str(&pcb->laddr, b), pcb->lport);
     return UST_OK;
 }
 
@@ -69,14 +79,33 @@ static int udp_disconnect(struct ust_sock *s)
 {
     struct udp_pcb *pcb = UDP_PCB(s);
     pcb->connected = false;
-    pcb->raddr = 0;
+    pcb->raddr = (struct ust_addr){0};
     pcb->rport = 0;
     if (!pcb->addr_locked)
-        pcb->laddr = 0;
+        pcb->laddr = udp_wildcard(pcb);
     if (!pcb->port_locked && pcb->lport != 0) {
         udp_port_remove(s->st, pcb);
         pcb->lport = 0;
     }
+    return UST_OK;
+}
+
+/* The source a connect fixes: the bound address, else the routed one. */
+static int connect_source(struct ust_stack *st, const struct udp_pcb *pcb,
+                          const struct ust_addr *dst, struct ust_addr *src)
+{
+    if (!ust_addr_is_any(&pcb->laddr)) {
+        if (pcb->laddr.family != dst->family)
+            return UST_ERR_NETUNREACH;
+        *src = pcb->laddr;
+        return UST_OK;
+    }
+    if (dst->family == UST_AF_INET6)
+        return tp_source_for(st, dst, src) == UST_OK ? UST_OK : UST_ERR_NETUNREACH;
+    ust_ip4_t s4 = ipv4_source_for(st, ipv4_first_hop(pcb->opts, pcb->opt_len, dst->u.v4));
+    if (s4 == 0)
+        return UST_ERR_NETUNREACH;
+    *src = ust_addr_from_ip4(s4);
     return UST_OK;
 }
 
@@ -86,30 +115,30 @@ static int udp_sock_connect(struct ust_sock *s, const struct sock_addr *a)
     struct ust_stack *st = s->st;
     if (!a)
         return udp_disconnect(s);
-    if (a->addr == 0)
+    if (ust_addr_is_any(&a->addr))
         return UST_ERR_NETUNREACH;
-    if (is_broadcast(st, a->addr) && !s->broadcast)
+    if (is_broadcast(st, &a->addr) && !s->broadcast)
         return UST_ERR_ACCES;
-    ust_ip4_t src = pcb->laddr ? pcb->laddr
-                               : ipv4_source_for(st, ipv4_first_hop(pcb->opts, pcb->opt_len,
-                                                                    a->addr));
-    if (src == 0)
-        return UST_ERR_NETUNREACH;
+    struct ust_addr src;
+    int rc = connect_source(st, pcb, &a->addr, &src);
+    if (rc != UST_OK)
+        return rc;
     if (pcb->lport == 0) {
-        int rc = udp_bind_ephemeral(st, pcb, 0);
+        struct ust_addr wild = udp_wildcard(pcb);
+        rc = udp_bind_ephemeral(st, pcb, &wild);
         if (rc != UST_OK)
             return rc;
     }
     /* Linux fixes a wildcard local address to the routed source here, so
      * that getsockname() tells which address is used (RFC 1122 4.1.3.5). */
-    if (pcb->laddr == 0 && !is_broadcast(st, src))
+    if (ust_addr_is_any(&pcb->laddr) && !is_broadcast(st, &src))
         pcb->laddr = src;
     pcb->raddr = a->addr;
     pcb->rport = a->port;
     pcb->connected = true;
-    char b[16], c[16];
-    TRACE(st, "udp", "fd %d connected %s:%u->%s:%u", s->fd, IP4STR(pcb->laddr, b), pcb->lport,
-          IP4STR(pcb->raddr, c), pcb->rport);
+    char b[UST_ADDR_STRLEN], c[UST_ADDR_STRLEN];
+    TRACE(st, "udp", "fd %d connected %s:%u->%s:%u", s->fd, ust_addr_str(&pcb->laddr, b),
+          pcb->lport, ust_addr_str(&pcb->raddr, c), pcb->rport);
     return UST_OK;
 }
 
@@ -129,7 +158,7 @@ static ssize_t udp_sock_sendmsg(struct ust_sock *s, const void *buf, size_t len,
         return UST_ERR_NOTSUP;
     if (len > UDP_MAX_PAYLOAD)
         return UST_ERR_MSGSIZE;
-    ust_ip4_t dst;
+    struct ust_addr dst;
     uint16_t dport;
     if (to) {
         if (to->port == 0)
@@ -147,16 +176,17 @@ static ssize_t udp_sock_sendmsg(struct ust_sock *s, const void *buf, size_t len,
         return take_pending(pcb);
     if (pcb->shut_wr)
         return UST_ERR_PIPE;
-    if (dst == 0)
+    if (ust_addr_is_any(&dst))
         return UST_ERR_NETUNREACH;
-    if (is_broadcast(st, dst) && !s->broadcast)
+    if (is_broadcast(st, &dst) && !s->broadcast)
         return UST_ERR_ACCES;
     if (pcb->lport == 0) {
-        int rc = udp_bind_ephemeral(st, pcb, 0);
+        struct ust_addr wild = udp_wildcard(pcb);
+        int rc = udp_bind_ephemeral(st, pcb, &wild);
         if (rc != UST_OK)
             return rc;
     }
-    return udp_output(st, pcb, dst, dport, buf, len, tx);
+    return udp_output(st, pcb, &dst, dport, buf, len, tx);
 }
 
 static ssize_t udp_sock_send(struct ust_sock *s, const void *buf, size_t len, int flags,
@@ -189,7 +219,7 @@ static void fill_meta(const struct udp_pcb *pcb, const struct udp_dgram *d,
     int off = pcb->recv_retopts ? ipv4_srr_find(d->opts, d->opt_len) : -1;
     if (off >= 0) {
         m->retopt_len =
-            (uint8_t)ipv4_srr_reverse(pcb->sock->st, d->opts + off, d->src, m->retopts);
+            (uint8_t)ipv4_srr_reverse(pcb->sock->st, d->opts + off, d->src.u.v4, m->retopts);
         m->has_retopts = m->retopt_len > 0;
     }
 }

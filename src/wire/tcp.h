@@ -58,6 +58,12 @@ struct tcp_hdr {
  * with the wrong length is ignored like an unknown one. */
 int tcp_parse(const uint8_t *buf, size_t len, uint32_t src, uint32_t dst, bool verify_csum,
               struct tcp_hdr *h);
+/* The same with the pseudo-header sum given without its length field
+ * (csum_pseudo(src, dst, 6, 0) or ipv6_csum_pseudo(src, dst, 0, 6): the
+ * length enters both sums the same way, RFC 9293 3.1 / RFC 8200 8.1), so
+ * that one parser serves IPv4 and IPv6. */
+int tcp_parse_ps(const uint8_t *buf, size_t len, uint32_t pseudo, bool verify_csum,
+                 struct tcp_hdr *h);
 /* Size of the options that tcp_emit would write for `o` (padded to 4). */
 size_t tcp_opts_len(const struct tcp_opts *o);
 /* Writes header + options (h->hdr_len is ignored and computed) and the
@@ -65,6 +71,9 @@ size_t tcp_opts_len(const struct tcp_opts *o);
  * follow the header in buf. Returns the header length or WIRE_NOSPACE. */
 int tcp_emit(const struct tcp_hdr *h, uint32_t src, uint32_t dst, uint8_t *buf, size_t cap,
              size_t payload_len);
+/* tcp_emit with the pseudo-header sum given as for tcp_parse_ps. */
+int tcp_emit_ps(const struct tcp_hdr *h, uint32_t pseudo, uint8_t *buf, size_t cap,
+                size_t payload_len);
 /* tcpdump's text of the flags, e.g. "[S.]", "[P.]", "[F.]", "[R]". */
 #define TCP_FLAGS_TEXT_LEN 12
 void tcp_flags_text(uint8_t flags, char out[TCP_FLAGS_TEXT_LEN]);

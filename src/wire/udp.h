@@ -22,4 +22,13 @@ int udp_parse(const uint8_t *buf, size_t len, uint32_t src, uint32_t dst, bool v
 int udp_emit(uint16_t sport, uint16_t dport, uint32_t src, uint32_t dst, uint8_t *buf, size_t cap,
              size_t payload_len);
 
+/* The same with the pseudo-header sum given without its length (either
+ * family, as tcp_parse_ps). IPv6 callers drop a zero checksum field
+ * themselves (RFC 8200 8.1: mandatory). A computed zero goes out as
+ * 0xFFFF in both families. */
+int udp_parse_ps(const uint8_t *buf, size_t len, uint32_t pseudo, bool verify_csum,
+                 struct udp_hdr *h);
+int udp_emit_ps(uint16_t sport, uint16_t dport, uint32_t pseudo, uint8_t *buf, size_t cap,
+                size_t payload_len);
+
 #endif

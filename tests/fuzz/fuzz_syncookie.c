@@ -47,7 +47,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     uint8_t d[NEED] = {0};
     memcpy(d, data, size < NEED ? size : NEED);
     const uint8_t *key = d;
-    struct syncookie_tuple t = {.laddr = le32(d + 16), .raddr = le32(d + 20),
+    struct syncookie_tuple t = {.laddr = {.family = UST_AF_INET, .u.v4 = le32(d + 16)},
+                                .raddr = {.family = UST_AF_INET, .u.v4 = le32(d + 20)},
                                 .lport = (uint16_t)le32(d + 24), .rport = (uint16_t)le32(d + 26)};
     uint32_t isn = le32(d + 28), count = le32(d + 32), any = le32(d + 36);
     uint16_t mss = (uint16_t)le32(d + 40);

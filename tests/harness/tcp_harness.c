@@ -305,9 +305,9 @@ void seg_expect_nothing(struct th *h)
 
 const struct th_seg *th_connect_sock(struct th *h, struct ust_sock *s)
 {
-    struct sock_addr la = {.addr = TH_LOCAL, .port = TH_LPORT};
+    struct sock_addr la = {.addr = ust_addr_from_ip4(TH_LOCAL), .port = TH_LPORT};
     assert_int_equal(tcp_sock_ops.bind(s, &la), UST_OK);
-    struct sock_addr ra = {.addr = TH_PEER, .port = TH_RPORT};
+    struct sock_addr ra = {.addr = ust_addr_from_ip4(TH_PEER), .port = TH_RPORT};
     assert_int_equal(tcp_sock_ops.connect(s, &ra), UST_ERR_INPROGRESS);
     assert_int_equal(th_pending(h), 1);
     h->iss = h->q[h->qhead].seq;
@@ -359,7 +359,7 @@ void th_expect_sack_blocks(const struct th_seg *a, const uint32_t *lr, unsigned 
 struct ust_sock *th_listen(struct th *h, ust_ip4_t addr, int backlog)
 {
     struct ust_sock *l = th_socket(h);
-    struct sock_addr la = {.addr = addr, .port = TH_RPORT};
+    struct sock_addr la = {.addr = ust_addr_from_ip4(addr), .port = TH_RPORT};
     assert_int_equal(tcp_sock_ops.bind(l, &la), UST_OK);
     assert_int_equal(tcp_sock_ops.listen(l, backlog), UST_OK);
     return l;
@@ -389,7 +389,7 @@ struct ust_sock *th_open_passive(struct th *h, struct ust_sock **listener)
     struct ust_sock *c = th_socket(h);
     struct sock_addr peer;
     assert_int_equal(tcp_sock_ops.accept(l, c, &peer), UST_OK);
-    assert_int_equal(peer.addr, TH_PEER);
+    assert_int_equal(peer.addr.u.v4, TH_PEER);
     assert_int_equal(peer.port, TH_LPORT);
     assert_int_equal(th_state(c), UST_TCP_ESTABLISHED);
     if (listener)

@@ -53,7 +53,7 @@ static void test_passive_open_leaves_connections_alone(void **state)
     assert_int_equal(th_state(s), UST_TCP_ESTABLISHED);
     struct ust_sock *l = th_socket(h);
     l->reuseaddr = true;
-    struct sock_addr la = {.addr = 0, .port = TH_LPORT};
+    struct sock_addr la = {.addr = ust_addr_from_ip4(0), .port = TH_LPORT};
     assert_int_equal(tcp_sock_ops.bind(l, &la), UST_OK);
     assert_int_equal(tcp_sock_ops.listen(l, 4), UST_OK);
     assert_int_equal(th_state(s), UST_TCP_ESTABLISHED);
@@ -80,7 +80,7 @@ static void test_listen_next_to_syn_sent(void **state)
     th_connect_sock(h, s);
     struct ust_sock *l = th_socket(h);
     l->reuseaddr = true;
-    struct sock_addr any = {.addr = 0, .port = TH_LPORT};
+    struct sock_addr any = {.addr = ust_addr_from_ip4(0), .port = TH_LPORT};
     assert_int_equal(tcp_sock_ops.bind(l, &any), UST_OK);
     assert_int_equal(tcp_sock_ops.listen(l, 4), UST_OK);
     assert_int_equal(th_state(s), UST_TCP_SYN_SENT);
@@ -133,8 +133,8 @@ static void test_local_address_chosen_and_kept(void **state)
     const ust_ip4_t second = UST_IP4(198, 51, 100, 1);
     add_second_iface(h, second);
     struct ust_sock *s = th_socket(h);
-    struct sock_addr la = {.addr = second, .port = TH_LPORT};
-    struct sock_addr ra = {.addr = TH_PEER, .port = TH_RPORT};
+    struct sock_addr la = {.addr = ust_addr_from_ip4(second), .port = TH_LPORT};
+    struct sock_addr ra = {.addr = ust_addr_from_ip4(TH_PEER), .port = TH_RPORT};
     assert_int_equal(tcp_sock_ops.bind(s, &la), UST_OK);
     assert_int_equal(tcp_sock_ops.connect(s, &ra), UST_ERR_INPROGRESS);
     unsigned first = h->qhead;
@@ -163,11 +163,11 @@ static void test_unbound_open_source_from_ip(void **state)
     struct th *h = th_new(NULL);
     add_second_iface(h, UST_IP4(198, 51, 100, 1));
     struct ust_sock *s = th_socket(h);
-    struct sock_addr ra = {.addr = TH_PEER, .port = TH_RPORT};
+    struct sock_addr ra = {.addr = ust_addr_from_ip4(TH_PEER), .port = TH_RPORT};
     assert_int_equal(tcp_sock_ops.connect(s, &ra), UST_ERR_INPROGRESS);
     struct sock_addr me;
     assert_int_equal(tcp_sock_ops.getname(s, false, &me), UST_OK);
-    assert_int_equal(me.addr, TH_LOCAL);
+    assert_int_equal(me.addr.u.v4, TH_LOCAL);
     h->lport = me.port;
     assert_int_equal(th_pending(h), 1);
     h->iss = h->q[h->qhead].seq;
@@ -190,7 +190,7 @@ static void test_open_to_invalid_address_refused(void **state)
                              UST_IP4(224, 0, 0, 1), UST_IP4(239, 255, 0, 1), 0};
     for (unsigned k = 0; k < sizeof(bad) / sizeof(bad[0]); k++) {
         struct ust_sock *s = th_socket(h);
-        struct sock_addr ra = {.addr = bad[k], .port = 80};
+        struct sock_addr ra = {.addr = ust_addr_from_ip4(bad[k]), .port = 80};
         assert_true(tcp_sock_ops.connect(s, &ra) < 0);
         assert_int_equal(th_state(s), UST_TCP_CLOSED);
     }

@@ -263,12 +263,12 @@ static void test_advertised_mss_within_mms_r(void **state)
     for (unsigned k = 0; k < 3; k++) {
         unsigned mms_s, mms_r;
         assert_int_equal(ust_ip_max_sizes(h->st, dsts[k], &mms_s, &mms_r), UST_OK);
-        t->raddr = dsts[k];
+        t->raddr = ust_addr_from_ip4(dsts[k]);
         assert_int_equal(tcp_adv_mss(t), want[k]);
         assert_true(tcp_adv_mss(t) <= mms_r - 20);
         assert_int_equal(tcp_adv_mss(t), mms_s - 20);
     }
-    t->raddr = 0;
+    t->raddr = ust_addr_from_ip4(0);
     th_free(h);
 }
 

@@ -55,9 +55,9 @@ static struct ust_sock *open_active(struct th *h, int ip_tos, uint8_t syn_flags,
     struct ust_sock *s = th_socket(h);
     if (ip_tos >= 0)
         assert_int_equal(th_setopt_int(s, IPPROTO_IP, IP_TOS, ip_tos), UST_OK);
-    struct sock_addr la = {.addr = TH_LOCAL, .port = TH_LPORT};
+    struct sock_addr la = {.addr = ust_addr_from_ip4(TH_LOCAL), .port = TH_LPORT};
     assert_int_equal(tcp_sock_ops.bind(s, &la), UST_OK);
-    struct sock_addr ra = {.addr = TH_PEER, .port = TH_RPORT};
+    struct sock_addr ra = {.addr = ust_addr_from_ip4(TH_PEER), .port = TH_RPORT};
     assert_int_equal(tcp_sock_ops.connect(s, &ra), UST_ERR_INPROGRESS);
     assert_int_equal(th_pending(h), 1);
     h->iss = h->q[h->qhead].seq;
@@ -167,9 +167,9 @@ static void test_modes_for_active_open(void **state)
     struct ust_sock *t = th_socket(h);
     assert_int_equal(th_setopt_int(t, IPPROTO_TCP, UST_TCP_ECN, 1), UST_OK);
     assert_int_equal(th_setopt_int(t, IPPROTO_TCP, UST_TCP_ECN, 3), UST_ERR_INVAL);
-    struct sock_addr la = {.addr = TH_LOCAL, .port = TH_LPORT};
+    struct sock_addr la = {.addr = ust_addr_from_ip4(TH_LOCAL), .port = TH_LPORT};
     assert_int_equal(tcp_sock_ops.bind(t, &la), UST_OK);
-    struct sock_addr ra = {.addr = TH_PEER, .port = TH_RPORT};
+    struct sock_addr ra = {.addr = ust_addr_from_ip4(TH_PEER), .port = TH_RPORT};
     assert_int_equal(tcp_sock_ops.connect(t, &ra), UST_ERR_INPROGRESS);
     h->iss = h->q[h->qhead].seq;
     expect_seg(h, S | E | W, h->iss, 0, 0, NOT_ECT);
@@ -183,9 +183,9 @@ static void test_syn_retransmission_falls_back(void **state)
     (void)state;
     struct th *h = th_ecn(1);
     struct ust_sock *s = th_socket(h);
-    struct sock_addr la = {.addr = TH_LOCAL, .port = TH_LPORT};
+    struct sock_addr la = {.addr = ust_addr_from_ip4(TH_LOCAL), .port = TH_LPORT};
     assert_int_equal(tcp_sock_ops.bind(s, &la), UST_OK);
-    struct sock_addr ra = {.addr = TH_PEER, .port = TH_RPORT};
+    struct sock_addr ra = {.addr = ust_addr_from_ip4(TH_PEER), .port = TH_RPORT};
     assert_int_equal(tcp_sock_ops.connect(s, &ra), UST_ERR_INPROGRESS);
     h->iss = h->q[h->qhead].seq;
     expect_seg(h, S | E | W, h->iss, 0, 0, NOT_ECT);

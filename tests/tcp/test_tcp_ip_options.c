@@ -85,9 +85,9 @@ static void test_ip_options_active_open(void **state)
     size_t blen = sizeof(back);
     assert_int_equal(tcp_sock_ops.getsockopt(s, IPPROTO_IP, IP_OPTIONS, back, &blen), UST_OK);
     assert_int_equal(blen, 8);
-    struct sock_addr la = {.addr = TH_LOCAL, .port = TH_LPORT};
+    struct sock_addr la = {.addr = ust_addr_from_ip4(TH_LOCAL), .port = TH_LPORT};
     assert_int_equal(tcp_sock_ops.bind(s, &la), UST_OK);
-    struct sock_addr ra = {.addr = TH_PEER, .port = TH_RPORT};
+    struct sock_addr ra = {.addr = ust_addr_from_ip4(TH_PEER), .port = TH_RPORT};
     assert_int_equal(tcp_sock_ops.connect(s, &ra), UST_ERR_INPROGRESS);
     assert_int_equal(log.n, 1);
     assert_int_equal(log.seg[0].flags, S);
@@ -155,7 +155,7 @@ static void test_ip_options_passive_open(void **state)
         if (own)
             assert_int_equal(tcp_sock_ops.setsockopt(l, IPPROTO_IP, IP_OPTIONS, mine,
                                                      sizeof(mine)), UST_OK);
-        struct sock_addr la = {.addr = 0, .port = TH_RPORT};
+        struct sock_addr la = {.addr = ust_addr_from_ip4(0), .port = TH_RPORT};
         assert_int_equal(tcp_sock_ops.bind(l, &la), UST_OK);
         assert_int_equal(tcp_sock_ops.listen(l, 8), UST_OK);
         seg_in_via_gw(h, S, PEER_ISS, 0);
@@ -204,7 +204,7 @@ static void test_source_routed_syn_dropped_by_default(void **state)
     h->st->tcp->tx_hook = ipopt_hook;
     h->st->tcp->tx_hook_ctx = &log;
     struct ust_sock *l = th_socket(h);
-    struct sock_addr la = {.addr = 0, .port = TH_RPORT};
+    struct sock_addr la = {.addr = ust_addr_from_ip4(0), .port = TH_RPORT};
     assert_int_equal(tcp_sock_ops.bind(l, &la), UST_OK);
     assert_int_equal(tcp_sock_ops.listen(l, 8), UST_OK);
     seg_in_via_gw(h, S, PEER_ISS, 0);

@@ -20,9 +20,9 @@ static void test_active_open(void **state)
     (void)state;
     struct th *h = th_new(NULL);
     struct ust_sock *s = th_socket(h);
-    struct sock_addr la = {.addr = TH_LOCAL, .port = TH_LPORT};
+    struct sock_addr la = {.addr = ust_addr_from_ip4(TH_LOCAL), .port = TH_LPORT};
     assert_int_equal(tcp_sock_ops.bind(s, &la), UST_OK);
-    struct sock_addr ra = {.addr = TH_PEER, .port = TH_RPORT};
+    struct sock_addr ra = {.addr = ust_addr_from_ip4(TH_PEER), .port = TH_RPORT};
     assert_int_equal(tcp_sock_ops.connect(s, &ra), UST_ERR_INPROGRESS);
     assert_int_equal(tcp_sock_ops.connect(s, &ra), UST_ERR_ALREADY);
     assert_int_equal(th_state(s), UST_TCP_SYN_SENT);
@@ -85,7 +85,7 @@ static void test_passive_open(void **state)
     assert_true(tcp_sock_ops.poll(l) & POLLIN);
     struct sock_addr peer;
     assert_int_equal(tcp_sock_ops.accept(l, c, &peer), UST_OK);
-    assert_int_equal(peer.addr, TH_PEER);
+    assert_int_equal(peer.addr.u.v4, TH_PEER);
     assert_int_equal(peer.port, TH_LPORT);
     struct ust_tcp_info i = th_info(c);
     assert_int_equal(i.state, UST_TCP_ESTABLISHED);
@@ -444,15 +444,15 @@ static void test_bind_conflicts(void **state)
     (void)state;
     struct th *h = th_new(NULL);
     struct ust_sock *a = th_socket(h), *b = th_socket(h);
-    struct sock_addr la = {.addr = 0, .port = 8080};
+    struct sock_addr la = {.addr = ust_addr_from_ip4(0), .port = 8080};
     assert_int_equal(tcp_sock_ops.bind(a, &la), UST_OK);
     assert_int_equal(tcp_sock_ops.listen(a, 1), UST_OK);
     assert_int_equal(tcp_sock_ops.bind(b, &la), UST_ERR_ADDRINUSE);
-    struct sock_addr other = {.addr = UST_IP4(198, 51, 100, 1), .port = 1};
+    struct sock_addr other = {.addr = ust_addr_from_ip4(UST_IP4(198, 51, 100, 1)), .port = 1};
     assert_int_equal(tcp_sock_ops.bind(b, &other), UST_ERR_ADDRNOTAVAIL);
     /* MUST-46: no active open to broadcast / multicast */
-    struct sock_addr bc = {.addr = UST_IP4(255, 255, 255, 255), .port = 80};
-    struct sock_addr mc = {.addr = UST_IP4(224, 0, 0, 1), .port = 80};
+    struct sock_addr bc = {.addr = ust_addr_from_ip4(UST_IP4(255, 255, 255, 255)), .port = 80};
+    struct sock_addr mc = {.addr = ust_addr_from_ip4(UST_IP4(224, 0, 0, 1)), .port = 80};
     assert_int_equal(tcp_sock_ops.connect(b, &bc), UST_ERR_NETUNREACH);
     assert_int_equal(tcp_sock_ops.connect(b, &mc), UST_ERR_NETUNREACH);
     seg_expect_nothing(h);
@@ -474,7 +474,7 @@ static void test_ephemeral_ports_walk_the_range(void **state)
     uint16_t first = 0, prev = 0;
     for (unsigned n = 0; n < 25; n++) {
         struct ust_sock *s = th_socket(h);
-        struct sock_addr ra = {.addr = TH_PEER, .port = TH_RPORT};
+        struct sock_addr ra = {.addr = ust_addr_from_ip4(TH_PEER), .port = TH_RPORT};
         assert_int_equal(tcp_sock_ops.connect(s, &ra), UST_ERR_INPROGRESS);
         assert_int_equal(th_pending(h), 1);
         uint16_t port = h->q[h->qhead++].sport;
@@ -490,10 +490,10 @@ static void test_ephemeral_ports_walk_the_range(void **state)
     assert_int_equal(prev, 50000 + (first - 50000 + 24) % 10);
     /* a port still held is skipped */
     struct ust_sock *held = th_socket(h);
-    struct sock_addr la = {.addr = TH_LOCAL, .port = prev == 50009 ? 50000 : prev + 1};
+    struct sock_addr la = {.addr = ust_addr_from_ip4(TH_LOCAL), .port = prev == 50009 ? 50000 : prev + 1};
     assert_int_equal(tcp_sock_ops.bind(held, &la), UST_OK);
     struct ust_sock *s = th_socket(h);
-    struct sock_addr ra = {.addr = TH_PEER, .port = TH_RPORT};
+    struct sock_addr ra = {.addr = ust_addr_from_ip4(TH_PEER), .port = TH_RPORT};
     assert_int_equal(tcp_sock_ops.connect(s, &ra), UST_ERR_INPROGRESS);
     assert_int_equal(h->q[h->qhead++].sport, la.port == 50009 ? 50000 : la.port + 1);
     th_free(h);

@@ -16,7 +16,8 @@
 #include "../harness/tcp_harness.h"
 
 static const uint8_t key[16] = {1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16};
-static const struct syncookie_tuple tup = {.laddr = TH_LOCAL, .raddr = TH_PEER, .lport = 80,
+static const struct syncookie_tuple tup = {.laddr = {.family = UST_AF_INET, .u.v4 = TH_LOCAL},
+    .raddr = {.family = UST_AF_INET, .u.v4 = TH_PEER}, .lport = 80,
                                            .rport = 40000};
 
 /* ---- the pure functions ------------------------------------------------- */
@@ -122,7 +123,8 @@ static struct tcb *listener_tcb(struct ust_sock *l) { return l->pcb; }
 /* The cookie the stack must put in its SYN,ACK to h->rport's SYN. */
 static uint32_t expected_cookie(struct th *h, uint32_t peer_isn, uint16_t peer_mss)
 {
-    struct syncookie_tuple t = {.laddr = TH_LOCAL, .raddr = TH_PEER, .lport = h->lport,
+    struct syncookie_tuple t = {.laddr = {.family = UST_AF_INET, .u.v4 = TH_LOCAL},
+    .raddr = {.family = UST_AF_INET, .u.v4 = TH_PEER}, .lport = h->lport,
                                 .rport = h->rport};
     return syncookie_make(h->st->tcp->secret, &t, peer_isn, syncookie_count(h->now),
                           syncookie_mss_index(peer_mss));

@@ -15,7 +15,9 @@
 #include "core/trace.h"
 #include "dev/dev_host.h"
 #include "net/net.h"
+#include "net6/net6.h"
 #include "tcp.h"
+#include "transport/tp_net.h"
 #include "transport/transport.h"
 #include "wire/wbuf.h"
 
@@ -46,6 +48,11 @@ static void tcp_ip_input(struct ust_stack *st, const struct ip_rx *rx)
     tcp_input(st, rx->h, rx->seg, rx->seg_len, rx->dgram, rx->h->total_len);
 }
 
+static void tcp_ip6_err_input(struct ust_stack *st, const struct ip6_err *e)
+{
+    tcp_icmp6_error(st, e);
+}
+
 static void tcp_ip_err_input(struct ust_stack *st, const struct ip_err *e)
 {
     tcp_icmp_error(st, e->type, e->code, e->extra, e->orig, e->l4, e->l4_len);
@@ -60,9 +67,18 @@ static const struct ip_proto_ops tcp_proto = {
 
 /* IP protocol 6, and the end of a receive batch sends the in-order ACKs
  * input deferred to it (one stretch ACK per batch). */
+static const struct ip6_proto_ops tcp6_proto = {
+    .input = tcp_input6,
+    .err_input = tcp_ip6_err_input,
+    .unicast_only = true,
+};
+
+/* ... and Next Header 6 above IPv6: one TCP for both families. */
 int tcp_register(struct ust_stack *st)
 {
     int rc = ip_proto_register(st, IPV4_PROTO_TCP, &tcp_proto);
+    if (rc == UST_OK)
+        rc = ip6_proto_register(st, IPV6_NH_TCP, &tcp6_proto);
     if (rc != UST_OK)
         return rc;
     return stack_defer_register(st, tcp_rx_batch_end, tcp_acks_pending);
@@ -83,15 +99,12 @@ void tcp_destroy(struct ust_stack *st)
     stack_set_tcp(st, NULL);
 }
 
-static unsigned tuple_hash(const struct ust_stack *st, ust_ip4_t laddr, uint16_t lport,
-                           ust_ip4_t raddr, uint16_t rport)
+static unsigned tuple_hash(const struct ust_stack *st, const struct ust_addr *laddr,
+                           uint16_t lport, const struct ust_addr *raddr, uint16_t rport)
 {
-    uint8_t msg[12];
-    put_be32(msg, laddr);
-    put_be32(msg + 4, raddr);
-    put_be16(msg + 8, lport);
-    put_be16(msg + 10, rport);
-    return (unsigned)siphash24(stack_tcp(st)->secret, msg, sizeof(msg)) & (TCP_HASH_BUCKETS - 1);
+    uint8_t msg[TCP_TUPLE_MSG_MAX];
+    size_t n = tcp_tuple_msg(msg, laddr, lport, raddr, rport);
+    return (unsigned)siphash24(stack_tcp(st)->secret, msg, n) & (TCP_HASH_BUCKETS - 1);
 }
 
 static unsigned port_bucket(uint16_t port) { return port & (TCP_PORT_BUCKETS - 1); }
@@ -207,9 +220,10 @@ void tcb_free(struct tcb *t)
 
 const char *tcb_str(const struct tcb *t, char *buf, size_t len)
 {
-    char l[16], r[16];
-    snprintf(buf, len, "%s:%u->%s:%u", ust_ip4_str(t->laddr, l), t->lport,
-             ust_ip4_str(t->raddr, r), t->rport);
+    char l[UST_ADDR_STRLEN], r[UST_ADDR_STRLEN];
+    bool six = t->laddr.family == UST_AF_INET6 || t->raddr.family == UST_AF_INET6;
+    snprintf(buf, len, six ? "[%s]:%u->[%s]:%u" : "%s:%u->%s:%u", ust_addr_str(&t->laddr, l),
+             t->lport, ust_addr_str(&t->raddr, r), t->rport);
     return buf;
 }
 
@@ -296,14 +310,42 @@ bool tcb_reap(struct tcb *t)
     return true;
 }
 
-static bool tcb_is(const struct tcb *t, ust_ip4_t laddr, uint16_t lport, ust_ip4_t raddr,
-                   uint16_t rport)
+/* ust_addr_eq as three word compares, without branches on the family:
+ * the helpers that make a struct ust_addr zero its unused bytes (types.h),
+ * so equal addresses are equal bytes. On every received segment. */
+static inline bool addr_same(const struct ust_addr *a, const struct ust_addr *b)
 {
-    return t->lport == lport && t->rport == rport && t->laddr == laddr && t->raddr == raddr;
+    uint64_t x[3], y[3];
+    memcpy(x, a, sizeof(x));
+    memcpy(y, b, sizeof(y));
+    return ((x[0] ^ y[0]) | (x[1] ^ y[1]) | (x[2] ^ y[2])) == 0;
+}
+_Static_assert(sizeof(struct ust_addr) == 24, "addr_same compares three words");
+
+/* The ports first: they tell most TCBs of a chain apart in one compare.
+ * Both addresses of a connection are of one family (connect picks the
+ * source for the destination, a child takes the segment's own pair), so
+ * an IPv4 tuple compares as before issue #13: two 32-bit words. */
+static inline bool tcb_is(const struct tcb *t, const struct ust_addr *laddr, uint16_t lport,
+                          const struct ust_addr *raddr, uint16_t rport)
+{
+    if (t->lport != lport || t->rport != rport || t->raddr.family != raddr->family)
+        return false;
+    if (raddr->family == UST_AF_INET)
+        return t->raddr.u.v4 == raddr->u.v4 && t->laddr.u.v4 == laddr->u.v4 &&
+               t->laddr.family == laddr->family;
+    return addr_same(&t->raddr, raddr) && addr_same(&t->laddr, laddr);
 }
 
 struct tcb *tcb_lookup(struct ust_stack *st, ust_ip4_t laddr, uint16_t lport, ust_ip4_t raddr,
                        uint16_t rport)
+{
+    struct ust_addr l = ust_addr_from_ip4(laddr), r = ust_addr_from_ip4(raddr);
+    return tcb_find(st, &l, lport, &r, rport);
+}
+
+struct tcb *tcb_find(struct ust_stack *st, const struct ust_addr *laddr, uint16_t lport,
+                     const struct ust_addr *raddr, uint16_t rport)
 {
     struct tcp_state *ts = stack_tcp(st);
     /* Segments come in trains of one connection: the last hit saves the
@@ -321,27 +363,60 @@ struct tcb *tcb_lookup(struct ust_stack *st, ust_ip4_t laddr, uint16_t lport, us
     return NULL;
 }
 
-struct tcb *tcb_lookup_listener(struct ust_stack *st, ust_ip4_t laddr, uint16_t lport)
+/* A wildcard listener that takes a SYN to laddr: the family's own, or a
+ * :: one without IPV6_V6ONLY for IPv4 (RFC 3493 3.7). */
+static int wild_rank(const struct tcb *t, const struct ust_addr *laddr)
+{
+    if (!ust_addr_is_any(&t->laddr))
+        return 0;
+    if (t->laddr.family == laddr->family || t->laddr.family == 0)
+        return 2;
+    return laddr->family == UST_AF_INET && !t->v6only ? 1 : 0;
+}
+
+struct tcb *tcb_find_listener(struct ust_stack *st, const struct ust_addr *laddr, uint16_t lport)
 {
     struct tcb *wild = NULL;
+    int wild_best = 0;
     for (struct tcb *t = stack_tcp(st)->listeners[port_bucket(lport)]; t; t = t->lnext) {
         if (t->lport != lport || t->state != UST_TCP_LISTEN)
             continue;
-        if (t->laddr == laddr)
+        if (ust_addr_eq(&t->laddr, laddr))
             return t;
-        if (t->laddr == 0)
+        int r = wild_rank(t, laddr);
+        if (r > wild_best) {
             wild = t;
+            wild_best = r;
+        }
     }
     return wild;
+}
+
+/* Another listener on the port with the same address, or (whatever
+ * SO_REUSEADDR said at bind) one of the other family that overlaps a ::
+ * listener taking IPv4 (Linux: inet6 and inet wildcards conflict). */
+bool tcb_listener_conflict(const struct tcb *t)
+{
+    for (const struct tcb *o = stack_tcp(t->st)->listeners[port_bucket(t->lport)]; o;
+         o = o->lnext) {
+        if (o == t || o->lport != t->lport || o->state != UST_TCP_LISTEN)
+            continue;
+        if (ust_addr_eq(&o->laddr, &t->laddr))
+            return true;
+        if (o->laddr.family != t->laddr.family &&
+            tp_laddr_overlap(&o->laddr, o->v6only, &t->laddr, t->v6only))
+            return true;
+    }
+    return false;
 }
 
 int tcb_hash_insert(struct tcb *t)
 {
     if (t->in_hash)
         return UST_OK;
-    if (tcb_lookup(t->st, t->laddr, t->lport, t->raddr, t->rport))
+    if (tcb_find(t->st, &t->laddr, t->lport, &t->raddr, t->rport))
         return UST_ERR_ADDRINUSE;
-    struct tcb **head = &stack_tcp(t->st)->hash[tuple_hash(t->st, t->laddr, t->lport, t->raddr, t->rport)];
+    struct tcb **head = &stack_tcp(t->st)->hash[tuple_hash(t->st, &t->laddr, t->lport, &t->raddr, t->rport)];
     t->hnext = *head;
     *head = t;
     t->in_hash = true;
@@ -355,7 +430,7 @@ void tcb_hash_remove(struct tcb *t)
         return;
     if (ts->last == t)
         ts->last = NULL;
-    struct tcb **pp = &ts->hash[tuple_hash(t->st, t->laddr, t->lport, t->raddr, t->rport)];
+    struct tcb **pp = &ts->hash[tuple_hash(t->st, &t->laddr, t->lport, &t->raddr, t->rport)];
     while (*pp && *pp != t)
         pp = &(*pp)->hnext;
     if (*pp)
@@ -365,12 +440,13 @@ void tcb_hash_remove(struct tcb *t)
 
 /* Another TCB holds lport on an overlapping address. SO_REUSEADDR lets a
  * socket bind next to connections that are not listening (TIME-WAIT). */
-static bool port_conflict(const struct tcb *self, ust_ip4_t laddr, uint16_t lport, bool reuse)
+static bool port_conflict(const struct tcb *self, const struct ust_addr *laddr, uint16_t lport,
+                          bool reuse)
 {
     for (const struct tcb *t = stack_tcp(self->st)->ports[port_bucket(lport)]; t; t = t->pnext) {
         if (t == self || t->lport != lport || t->listener)
             continue;
-        if (t->laddr != 0 && laddr != 0 && t->laddr != laddr)
+        if (!tp_laddr_overlap(&t->laddr, t->v6only, laddr, self->v6only))
             continue;
         if (reuse && t->state != UST_TCP_LISTEN)
             continue;
@@ -387,7 +463,7 @@ static bool port_used(const struct ust_stack *st, uint16_t lport)
     return false;
 }
 
-int tcb_bind(struct tcb *t, ust_ip4_t laddr, uint16_t lport, bool reuse)
+int tcb_bind(struct tcb *t, const struct ust_addr *laddr, uint16_t lport, bool reuse)
 {
     if (t->in_ports)
         return UST_ERR_INVAL;
@@ -395,13 +471,13 @@ int tcb_bind(struct tcb *t, ust_ip4_t laddr, uint16_t lport, bool reuse)
         return tcb_bind_ephemeral(t, laddr);
     if (port_conflict(t, laddr, lport, reuse))
         return UST_ERR_ADDRINUSE;
-    t->laddr = laddr;
+    t->laddr = *laddr;
     t->lport = lport;
     ports_insert(t);
     return UST_OK;
 }
 
-int tcb_bind_ephemeral(struct tcb *t, ust_ip4_t laddr)
+int tcb_bind_ephemeral(struct tcb *t, const struct ust_addr *laddr)
 {
     struct ust_stack *st = t->st;
     const struct ust_config *cfg = ust_stack_config(st);
@@ -413,7 +489,7 @@ int tcb_bind_ephemeral(struct tcb *t, ust_ip4_t laddr)
     for (uint32_t i = 0; i < n; i++) {
         uint16_t port = (uint16_t)(lo + (start + i) % n);
         if (!port_used(st, port)) {
-            t->laddr = laddr;
+            t->laddr = *laddr;
             t->lport = port;
             ports_insert(t);
             return UST_OK;
@@ -422,7 +498,8 @@ int tcb_bind_ephemeral(struct tcb *t, ust_ip4_t laddr)
     return UST_ERR_ADDRNOTAVAIL;
 }
 
-int tcb_bind_connect(struct tcb *t, ust_ip4_t laddr, ust_ip4_t raddr, uint16_t rport)
+int tcb_bind_connect(struct tcb *t, const struct ust_addr *laddr, const struct ust_addr *raddr,
+                     uint16_t rport)
 {
     struct ust_stack *st = t->st;
     const struct ust_config *cfg = ust_stack_config(st);
@@ -437,7 +514,7 @@ int tcb_bind_connect(struct tcb *t, ust_ip4_t laddr, ust_ip4_t raddr, uint16_t r
         (*next)++;
         /* stricter than RFC 6056's 4-tuple check: a port serves one TCB */
         if (!port_used(st, port)) {
-            t->laddr = laddr;
+            t->laddr = *laddr;
             t->lport = port;
             ports_insert(t);
             return UST_OK;
@@ -447,9 +524,9 @@ int tcb_bind_connect(struct tcb *t, ust_ip4_t laddr, ust_ip4_t raddr, uint16_t r
 }
 
 /* Listener children share the listener's port without a conflict check. */
-void tcb_bind_child(struct tcb *child, ust_ip4_t laddr, uint16_t lport)
+void tcb_bind_child(struct tcb *child, const struct ust_addr *laddr, uint16_t lport)
 {
-    child->laddr = laddr;
+    child->laddr = *laddr;
     child->lport = lport;
     ports_insert(child);
 }

@@ -74,11 +74,30 @@
 struct ust_stack;
 struct ust_sock;
 struct ipv4_out;
+struct ipv6_out;
 struct pkt;
+
+/* What the network layer said about a received segment, either family. */
+struct tcp_rx_ip {
+    struct ust_addr src, dst;   /* IPv6 link-local ones scoped by the interface */
+    uint8_t tos;                /* IPv4 TOS / IPv6 Traffic Class (ECN bits) */
+    const struct ipv4_hdr *h4;  /* the IPv4 header (options); NULL for IPv6 */
+};
+struct ip6_rx;
+struct ip6_err;
+/* IPv6 entry points (tcp_input.c, tcp_icmp.c), registered by tcp_register. */
+void tcp_input6(struct ust_stack *st, const struct ip6_rx *rx);
+void tcp_icmp6_error(struct ust_stack *st, const struct ip6_err *e);
 
 #define TCP_HASH_BUCKETS 4096   /* 4-tuple table buckets (power of two) */
 #define TCP_PORT_BUCKETS 1024   /* local-port table buckets (power of two) */
 #define TCP_DEFAULT_MSS 536     /* RFC 9293 3.7.1 MUST-15: no MSS option, IPv4 */
+#define TCP_DEFAULT_MSS6 1220   /* the same over IPv6: 1280 - 60 */
+/* The send MSS of a peer whose SYN had no MSS option (MUST-15). */
+static inline uint16_t tcp_default_mss(const struct ust_addr *raddr)
+{
+    return raddr->family == UST_AF_INET6 ? TCP_DEFAULT_MSS6 : TCP_DEFAULT_MSS;
+}
 #define TCP_MAX_WSCALE 14       /* RFC 7323 2.3 */
 #define TCP_DELACK_MAX (200 * UST_MSEC)
 #define TCP_OFO_RANGES_MAX 256  /* bound of cfg.tcp_ofo_ranges (SACK code's arrays) */
@@ -381,8 +400,14 @@ struct tcb {
     struct ust_sock *sock;      /* NULL while a listener child or an orphan */
 
     /* identity */
-    ust_ip4_t laddr, raddr;     /* laddr 0 = wildcard (listener / unbound) */
+    struct ust_addr laddr, raddr; /* either family (issue #13); laddr any
+                                   (0.0.0.0, ::) or family 0 = wildcard /
+                                   unbound; an IPv4 connection of an
+                                   AF_INET6 socket is IPv4 here (RFC 3493 3.7) */
     uint16_t lport, rport;
+    bool v6only;                /* IPV6_V6ONLY: a :: listener takes no IPv4 */
+    bool v6sock;                /* of an AF_INET6 socket (or its listener's):
+                                   netstat shows IPv4 as ::ffff:a.b.c.d */
     struct tcb *all_next, *all_prev; /* every TCB of the stack */
     struct tcb *hnext;          /* 4-tuple hash chain */
     struct tcb *ack_next;       /* in tcp_state.ack_list (in_ack_list) */
@@ -456,6 +481,8 @@ struct tcp_state {
     size_t autotune_bytes;                /* buffer growth of all (tcp_autotune.c) */
     /* Test seam: when set, segments go here instead of ipv4_output. */
     int (*tx_hook)(void *ctx, const struct ipv4_out *o, struct pkt *p);
+    /* The same for IPv6 segments (NULL: to ipv6_output). */
+    int (*tx6_hook)(void *ctx, const struct ipv6_out *o, struct pkt *p);
     void *tx_hook_ctx;
 };
 
@@ -469,20 +496,30 @@ void tcp_set_state(struct tcb *tcb, enum ust_tcp_state s);
 /* Frees the TCB if it reached CLOSED and nobody (socket, listener) holds it.
  * Entry points call it last. Returns true when freed. */
 bool tcb_reap(struct tcb *tcb);
+/* The connection of a 4-tuple (either family), or NULL. */
+struct tcb *tcb_find(struct ust_stack *st, const struct ust_addr *laddr, uint16_t lport,
+                     const struct ust_addr *raddr, uint16_t rport);
+/* IPv4 shorthand of tcb_find (tests, IPv4-only callers). */
 struct tcb *tcb_lookup(struct ust_stack *st, ust_ip4_t laddr, uint16_t lport, ust_ip4_t raddr,
                        uint16_t rport);
-struct tcb *tcb_lookup_listener(struct ust_stack *st, ust_ip4_t laddr, uint16_t lport);
+/* The listener for a SYN to laddr:lport: bound to laddr, else a wildcard
+ * of laddr's family, else (IPv4) a :: listener without IPV6_V6ONLY. */
+struct tcb *tcb_find_listener(struct ust_stack *st, const struct ust_addr *laddr, uint16_t lport);
+/* listen(): another listener with the same address on the port, or one
+ * of the other family overlapping a :: listener that takes IPv4. */
+bool tcb_listener_conflict(const struct tcb *tcb);
 int tcb_hash_insert(struct tcb *tcb);
 void tcb_hash_remove(struct tcb *tcb);
 /* Binds the TCB to a local address/port (0 = pick an ephemeral port). */
-int tcb_bind(struct tcb *tcb, ust_ip4_t laddr, uint16_t lport, bool reuse);
+int tcb_bind(struct tcb *tcb, const struct ust_addr *laddr, uint16_t lport, bool reuse);
 /* Picks a free ephemeral port at random (bind/listen without a port). */
-int tcb_bind_ephemeral(struct tcb *tcb, ust_ip4_t laddr);
+int tcb_bind_ephemeral(struct tcb *tcb, const struct ust_addr *laddr);
 /* Picks the ephemeral port of a connect to raddr:rport (RFC 6056
  * Algorithm 4): successive connections to one destination walk the range,
  * so a port just used is not chosen again until the range wraps. */
-int tcb_bind_connect(struct tcb *tcb, ust_ip4_t laddr, ust_ip4_t raddr, uint16_t rport);
-void tcb_bind_child(struct tcb *child, ust_ip4_t laddr, uint16_t lport);
+int tcb_bind_connect(struct tcb *tcb, const struct ust_addr *laddr, const struct ust_addr *raddr,
+                     uint16_t rport);
+void tcb_bind_child(struct tcb *child, const struct ust_addr *laddr, uint16_t lport);
 /* Inherits listener settings and initialises sizes of a new connection. */
 void tcb_init_conn(struct tcb *tcb);
 /* RFC 7323 2.2: the window shift that lets us offer a buffer of `cap`. */
@@ -515,14 +552,23 @@ const char *tcb_str(const struct tcb *tcb, char *buf, size_t len);
 /* ---- tcp_isn.c ------------------------------------------------------- */
 uint32_t tcp_isn(struct ust_stack *st, ust_ip4_t laddr, uint16_t lport, ust_ip4_t raddr,
                  uint16_t rport, ust_time_t now);
+/* The same for a 4-tuple of either family (tcp_isn is its IPv4 shorthand). */
+uint32_t tcp_isn6(struct ust_stack *st, const struct ust_addr *laddr, uint16_t lport,
+                  const struct ust_addr *raddr, uint16_t rport, ust_time_t now);
+/* The bytes a 4-tuple hashes as (RFC 6528 F() input): an IPv4 tuple as
+ * before issue #13 (12 bytes), an IPv6 one with both 16-byte addresses and
+ * scopes (44 bytes). Returns the length written to msg. */
+#define TCP_TUPLE_MSG_MAX 44
+size_t tcp_tuple_msg(uint8_t msg[TCP_TUPLE_MSG_MAX], const struct ust_addr *laddr,
+                     uint16_t lport, const struct ust_addr *raddr, uint16_t rport);
 /* TSval offset of a 4-tuple: the same for every incarnation (RFC 7323 7.1). */
-uint32_t tcp_ts_offset(const struct ust_stack *st, ust_ip4_t laddr, uint16_t lport,
-                       ust_ip4_t raddr, uint16_t rport);
+uint32_t tcp_ts_offset(const struct ust_stack *st, const struct ust_addr *laddr, uint16_t lport,
+                       const struct ust_addr *raddr, uint16_t rport);
 /* RFC 6056 Algorithm 4: offset F() and table index G() of a destination. */
-uint32_t tcp_port_offset(const struct ust_stack *st, ust_ip4_t laddr, ust_ip4_t raddr,
-                         uint16_t rport);
-unsigned tcp_port_table_index(const struct ust_stack *st, ust_ip4_t laddr, ust_ip4_t raddr,
-                              uint16_t rport);
+uint32_t tcp_port_offset(const struct ust_stack *st, const struct ust_addr *laddr,
+                         const struct ust_addr *raddr, uint16_t rport);
+unsigned tcp_port_table_index(const struct ust_stack *st, const struct ust_addr *laddr,
+                              const struct ust_addr *raddr, uint16_t rport);
 
 /* ---- tcp_output.c ---------------------------------------------------- */
 /* Sends whatever the state, windows, Nagle and pending flags allow. With
@@ -543,8 +589,8 @@ static inline void tcp_request(struct tcb *tcb, enum tcp_tx_req_kind kind)
     tcb->tx_req = (struct tcp_tx_req){.kind = (uint8_t)kind};
 }
 /* RST in answer to a segment that has no connection (RFC 9293 3.10.7.1). */
-void tcp_reply_reset(struct ust_stack *st, ust_ip4_t src, ust_ip4_t dst, const struct tcp_hdr *h,
-                     uint32_t seg_len);
+void tcp_reply_reset(struct ust_stack *st, const struct ust_addr *src, const struct ust_addr *dst,
+                     const struct tcp_hdr *h, uint32_t seg_len);
 /* Window to put in the header (unscaled bytes, receiver-side SWS avoided). */
 uint32_t tcp_rcv_window(const struct tcb *tcb);
 /* Bytes sent and not acknowledged / queued and not yet sent. */
@@ -560,10 +606,10 @@ void tcp_pmtu_sync(struct tcb *t);
 /* The MSS to advertise in our SYN. */
 uint16_t tcp_adv_mss(const struct tcb *tcb);
 /* The same for a peer raddr without a TCB (user_mss 0 = none). */
-uint16_t tcp_adv_mss_to(struct ust_stack *st, ust_ip4_t raddr, uint16_t user_mss);
+uint16_t tcp_adv_mss_to(struct ust_stack *st, const struct ust_addr *raddr, uint16_t user_mss);
 /* A SYN,ACK sent without a TCB: a SYN cookie (tcp_syncookie.c). */
 struct tcp_synack {
-    ust_ip4_t laddr, raddr;
+    struct ust_addr laddr, raddr;
     uint16_t lport, rport;
     uint32_t iss, ack;
     uint16_t wnd, mss;
@@ -800,7 +846,8 @@ void tcp_notify(struct tcb *tcb);
 /* tcp_trace.c: one segment's trace line, source -> destination whatever
  * the direction, tcpdump's flags and (on SYNs) options; `hdr` is the TCP
  * header as on the wire; `why` ("" none) is appended. */
-void tcp_trace_seg(struct ust_stack *st, const char *dir, ust_ip4_t src, ust_ip4_t dst,
+void tcp_trace_seg(struct ust_stack *st, const char *dir, const struct ust_addr *src,
+                   const struct ust_addr *dst,
                    const uint8_t *hdr, uint32_t len, const char *why);
 /* The "cc" category's line after an ACK: cwnd, ssthresh, srtt, rto, the
  * peer's window and what is in flight. */

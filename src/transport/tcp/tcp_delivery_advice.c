@@ -31,7 +31,8 @@ void tcp_advice_r1(struct tcb *t)
     TCB_TRACE(t, "%s R1 reached after %u retransmissions: negative advice to IP",
               tcb_str(t, b, sizeof(b)), t->rxt.retries);
     t->adv.r1_reached = true;
-    ipv4_advise_delivery(t->st, t->raddr, false);
+    if (t->raddr.family == UST_AF_INET) /* IPv6: ND's reachability (RFC 4861 7.3.1) */
+        ipv4_advise_delivery(t->st, t->raddr.u.v4, false);
     /* an ICMP soft error explains the trouble better than a bare timeout */
     t->adv.soft_report = t->adv.soft_err ? t->adv.soft_err : UST_ERR_TIMEDOUT;
     tcp_notify(t);
@@ -47,7 +48,8 @@ void tcp_advice_ack(struct tcb *t)
     TCB_TRACE(t, "%s new ACK: positive advice to IP", tcb_str(t, b, sizeof(b)));
     t->adv.r1_reached = false;
     t->adv.positive_at = now ? now : 1;
-    ipv4_advise_delivery(st, t->raddr, true);
+    if (t->raddr.family == UST_AF_INET)
+        ipv4_advise_delivery(st, t->raddr.u.v4, true);
 }
 
 void tcp_advice_established(struct tcb *t)

@@ -10,7 +10,9 @@
 #include "core/services.h"
 #include "core/trace.h"
 #include "net/net.h"
+#include "net6/net6.h"
 #include "tcp.h"
+#include "transport/tp_net.h"
 #include "wire/icmp.h"
 #include "wire/seq.h"
 #include "wire/wbuf.h"
@@ -99,4 +101,96 @@ void tcp_icmp_error(struct ust_stack *st, uint8_t type, uint8_t code, uint32_t e
         return;
     }
     tcp_soft_error(t, err); /* SHLD-25: kept, reported, not fatal */
+}
+
+/* ---- ICMPv6 (RFC 4443 3, RFC 8201; Linux icmpv6_err_convert) ---------- */
+
+#define ICMP6_T_UNREACH 1
+#define ICMP6_T_TOOBIG 2
+#define ICMP6_T_TIMXCEED 3
+#define ICMP6_T_PARAMPROB 4
+#define ICMP6_C_NOROUTE 0
+#define ICMP6_C_ADMIN 1
+#define ICMP6_C_PORT 4
+/* interfaces tried for a link-local quote (the stack's few interfaces) */
+#define TCP_ICMP6_SCOPES 16
+
+/* RFC 8201 4-5: a smaller path MTU (never below 1280) makes a smaller MSS
+ * (MTU - 60 - options); what was in flight is sent again at the new size.
+ * The IPv6 layer lowers ipv6_mtu_for before it calls us; the clamp here
+ * holds even if it has not. */
+static void tcp_icmp6_too_big(struct tcb *t, uint32_t mtu)
+{
+    if (mtu < IPV6_MIN_MTU)
+        mtu = IPV6_MIN_MTU;
+    uint16_t old = t->opt.mss;
+    tcp_update_mss(t);
+    unsigned room = mtu - IPV6_HDR_LEN - TCP_HDR_LEN - (t->opt.ts_ok ? 12u : 0u);
+    if (t->opt.mss > room) {
+        t->opt.mss = (uint16_t)room;
+        t->cc.mss = room;
+    }
+    if (t->opt.mss < old) {
+        t->snd.nxt = t->snd.una;
+        tcp_output(t);
+    }
+}
+
+/* The error an ICMPv6 message means, and whether it is hard (a connect in
+ * progress fails at once, RFC 9293 SHLD-26; otherwise soft, MUST-56). */
+static int icmp6_err(uint8_t type, uint8_t code, bool *hard)
+{
+    *hard = false;
+    if (type == ICMP6_T_PARAMPROB) {
+        *hard = true;
+        return UST_ERR_PROTO;
+    }
+    if (type != ICMP6_T_UNREACH)
+        return UST_ERR_HOSTUNREACH; /* time exceeded: soft */
+    if (code == ICMP6_C_PORT || code == ICMP6_C_ADMIN) {
+        *hard = true;
+        return code == ICMP6_C_PORT ? UST_ERR_CONNREFUSED : UST_ERR_ACCES;
+    }
+    return code == ICMP6_C_NOROUTE ? UST_ERR_NETUNREACH : UST_ERR_HOSTUNREACH;
+}
+
+void tcp_icmp6_error(struct ust_stack *st, const struct ip6_err *e)
+{
+    if (!e->orig || !e->l4 || e->l4_len < 8)
+        return;
+    uint16_t sport = get_be16(e->l4), dport = get_be16(e->l4 + 2);
+    uint32_t seq = get_be32(e->l4 + 4);
+    /* the quote's scope is the interface the error came in on: unknown
+     * here, so a link-local tuple is looked for in every scope below */
+    struct ust_addr l = ust_addr_from_ip6(e->orig->src.b, 0);
+    struct ust_addr r = ust_addr_from_ip6(e->orig->dst.b, 0);
+    struct tcb *t = tcb_find(st, &l, sport, &r, dport);
+    for (uint32_t sc = 1; !t && tp_addr_scoped(&r) && sc <= TCP_ICMP6_SCOPES; sc++) {
+        l.scope_id = tp_addr_scoped(&l) ? sc : 0;
+        r.scope_id = sc;
+        t = tcb_find(st, &l, sport, &r, dport);
+    }
+    if (!t || t->state == UST_TCP_LISTEN)
+        return;
+    char b[64];
+    if (!tcp_icmp_seq_ok(t, seq)) { /* RFC 5927 4.1, RFC 8201 5.2 */
+        stack_stats(st)->tcp.OutOfWindowIcmps++;
+        TCB_TRACE(t, "%s icmpv6 type %u code %u: seq %u not in flight, ignored",
+                  tcb_str(t, b, sizeof(b)), e->type, e->code, seq);
+        return;
+    }
+    stack_stats(st)->tcp.IcmpErrors++;
+    TCB_TRACE(t, "%s icmpv6 type %u code %u", tcb_str(t, b, sizeof(b)), e->type, e->code);
+    if (e->type == ICMP6_T_TOOBIG) {
+        tcp_icmp6_too_big(t, e->extra);
+        return;
+    }
+    bool hard;
+    int err = icmp6_err(e->type, e->code, &hard);
+    if (hard && t->state == UST_TCP_SYN_SENT) { /* SHLD-26 */
+        tcp_drop(t, err, false);
+        tcb_reap(t);
+        return;
+    }
+    tcp_soft_error(t, err);
 }

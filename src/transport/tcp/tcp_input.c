@@ -9,6 +9,8 @@
 #include "core/services.h"
 #include "core/trace.h"
 #include "net/net.h"
+#include "net6/net6.h"
+#include "transport/tp_net.h"
 #include "tcp.h"
 #include "tcp_seg.h"
 #include "tcp_syncookie.h"
@@ -22,7 +24,7 @@ static void ack_now(struct tcb *t) { t->flags |= TF_ACK_NOW; }
 static void take_syn_options(struct tcb *t, const struct tcp_hdr *h)
 {
     const struct ust_config *cfg = ust_stack_config(t->st);
-    t->opt.peer_mss = h->opts.has_mss && h->opts.mss ? h->opts.mss : TCP_DEFAULT_MSS;
+    t->opt.peer_mss = h->opts.has_mss && h->opts.mss ? h->opts.mss : tcp_default_mss(&t->raddr);
     bool ws = cfg->tcp_window_scaling && h->opts.has_wscale;
     if (t->state == UST_TCP_SYN_SENT)
         ws = ws && t->opt.wscale_offered;
@@ -84,12 +86,13 @@ static void conn_established(struct tcb *t)
 
 /* A SYN-RECEIVED child of listener l for the SYN s: it inherits the
  * listener's options and waits in the SYN queue. NULL when out of memory. */
-static struct tcb *listener_child_new(struct tcb *l, const struct ipv4_hdr *ip, const struct seg *s)
+static struct tcb *listener_child_new(struct tcb *l, const struct tcp_rx_ip *ip, const struct seg *s)
 {
     struct tcb *c = tcb_new(l->st);
     if (!c)
         return NULL;
     c->listener = l;
+    c->v6sock = l->v6sock;
     c->flags |= TF_PASSIVE | TF_ORPHAN;
     c->so.nodelay = l->so.nodelay;
     c->so.keepalive = l->so.keepalive;
@@ -100,7 +103,7 @@ static struct tcb *listener_child_new(struct tcb *l, const struct ipv4_hdr *ip, 
     c->so.tos = l->so.tos;
     c->so.ecn_mode = l->so.ecn_mode;
     c->so.ttl = l->so.ttl;
-    tcp_ipopt_inherit(c, l, ip); /* MUST-52, MUST-53 */
+    tcp_ipopt_inherit(c, l, ip->h4); /* MUST-52, MUST-53 */
     c->so.keepidle = l->so.keepidle;
     c->so.keepintvl = l->so.keepintvl;
     c->so.keepcnt = l->so.keepcnt;
@@ -112,7 +115,7 @@ static struct tcb *listener_child_new(struct tcb *l, const struct ipv4_hdr *ip, 
     c->so.sndbuf_lock = l->so.sndbuf_lock;
     c->raddr = ip->src;
     c->rport = s->h->sport;
-    tcb_bind_child(c, ip->dst, l->lport);
+    tcb_bind_child(c, &ip->dst, l->lport);
     if (tcb_hash_insert(c) != UST_OK) {
         c->listener = NULL;
         tcb_free(c);
@@ -135,7 +138,7 @@ static void listener_child_start(struct tcb *c, uint32_t peer_isn, uint32_t iss)
     c->rcv.adv = c->rcv.nxt;
     c->rcv.rd_seq = c->rcv.nxt;
     c->snd.iss = iss;
-    c->opt.ts_offset = tcp_ts_offset(st, c->laddr, c->lport, c->raddr, c->rport);
+    c->opt.ts_offset = tcp_ts_offset(st, &c->laddr, c->lport, &c->raddr, c->rport);
     asm_clear(&c->rec.sacked);
     c->snd.una = c->snd.nxt = c->snd.max = c->snd.sml = c->snd.iss;
     c->rec.recover = c->snd.iss;
@@ -175,7 +178,7 @@ static bool synq_evict(struct tcb *l)
 
 /* A SYN to a listener: a half-open child in the SYN queue, or a SYN
  * cookie (RFC 4987 3.6) when cfg.tcp_syncookies asks for one. */
-static void listen_syn(struct tcb *l, const struct ipv4_hdr *ip, const struct seg *s)
+static void listen_syn(struct tcb *l, const struct tcp_rx_ip *ip, const struct seg *s)
 {
     struct ust_stack *st = l->st;
     struct ust_stats *stats = stack_stats(st);
@@ -201,7 +204,7 @@ static void listen_syn(struct tcb *l, const struct ipv4_hdr *ip, const struct se
         stats->tcp.SynDrops++;
         return;
     }
-    uint32_t iss = tcp_isn(st, c->laddr, c->lport, c->raddr, c->rport, stack_now(st));
+    uint32_t iss = tcp_isn6(st, &c->laddr, c->lport, &c->raddr, c->rport, stack_now(st));
     if (s->tw_reopen && !seq_gt(iss, s->tw_snd_max)) {
         /* RFC 9293 3.6.1 MAY-2 (1): a new incarnation's ISS lies above
          * the old one's sequence space, so that the peer cannot take an
@@ -252,7 +255,7 @@ static void cookie_options(struct tcb *c, unsigned mss_idx, const struct syncook
  * took that one, and the child takes over the cookie's ISS and options.
  * Linux resets such a connection; with a lost, duplicated or reordered
  * SYN,ACK it happens at the edge of every flood. */
-static bool child_adopt_cookie(struct tcb *t, const struct ipv4_hdr *ip, const struct seg *s)
+static bool child_adopt_cookie(struct tcb *t, const struct tcp_rx_ip *ip, const struct seg *s)
 {
     struct tcb *l = t->listener;
     unsigned mss_idx;
@@ -270,13 +273,13 @@ static bool child_adopt_cookie(struct tcb *t, const struct ipv4_hdr *ip, const s
     return true;
 }
 
-static void synchronized_input(struct tcb *t, const struct ipv4_hdr *ip, struct seg *s);
+static void synchronized_input(struct tcb *t, const struct tcp_rx_ip *ip, struct seg *s);
 
 /* RFC 4987 3.6: the ACK completes a handshake whose SYN,ACK was a cookie.
  * The child starts as if it had sent that SYN,ACK and the ACK then takes
  * the ordinary SYN-RECEIVED path: onto the accept queue, ESTABLISHED, and
  * any data or FIN on the ACK is taken. */
-static void listen_cookie_ack(struct tcb *l, const struct ipv4_hdr *ip, const struct seg *s,
+static void listen_cookie_ack(struct tcb *l, const struct tcp_rx_ip *ip, const struct seg *s,
                               unsigned mss_idx, const struct syncookie_opts *o)
 {
     struct ust_stack *st = l->st;
@@ -305,7 +308,7 @@ static void listen_cookie_ack(struct tcb *l, const struct ipv4_hdr *ip, const st
     tcb_reap(c);
 }
 
-static void listen_input(struct tcb *l, const struct ipv4_hdr *ip, const struct seg *s)
+static void listen_input(struct tcb *l, const struct tcp_rx_ip *ip, const struct seg *s)
 {
     struct ust_stack *st = l->st;
     if (s->flags & TCP_RST)
@@ -326,7 +329,7 @@ static void listen_input(struct tcb *l, const struct ipv4_hdr *ip, const struct 
                 listen_cookie_ack(l, ip, s, mss_idx, &o);
             return;
         }
-        tcp_reply_reset(st, ip->src, ip->dst, s->h, seg_seqlen(s));
+        tcp_reply_reset(st, &ip->src, &ip->dst, s->h, seg_seqlen(s));
         return;
     }
     if (!(s->flags & TCP_SYN))
@@ -393,14 +396,14 @@ static void hold_syn_text(struct tcb *t, const struct seg *s)
     }
 }
 
-static void syn_sent_input(struct tcb *t, const struct ipv4_hdr *ip, const struct seg *s)
+static void syn_sent_input(struct tcb *t, const struct tcp_rx_ip *ip, const struct seg *s)
 {
     struct ust_stack *st = t->st;
     bool ack_ok = false;
     if (s->flags & TCP_ACK) { /* first: the ACK must cover our SYN exactly */
         if (seq_le(s->ack, t->snd.iss) || seq_gt(s->ack, t->snd.max)) {
             if (!(s->flags & TCP_RST))
-                tcp_reply_reset(st, ip->src, ip->dst, s->h, seg_seqlen(s));
+                tcp_reply_reset(st, &ip->src, &ip->dst, s->h, seg_seqlen(s));
             return;
         }
         ack_ok = seq_lt(t->snd.una, s->ack) && seq_le(s->ack, t->snd.max);
@@ -603,12 +606,12 @@ static bool check_syn(struct tcb *t, const struct seg *s)
 
 /* SYN-RECEIVED: an ACK of our SYN establishes the connection (a
  * listener's child moves to the accept queue). Returns false to drop. */
-static bool syn_received_ack(struct tcb *t, const struct ipv4_hdr *ip, const struct seg *s)
+static bool syn_received_ack(struct tcb *t, const struct tcp_rx_ip *ip, const struct seg *s)
 {
     struct ust_stack *st = t->st;
     if (!(seq_lt(t->snd.una, s->ack) && seq_le(s->ack, t->snd.max)) &&
         !child_adopt_cookie(t, ip, s)) {
-        tcp_reply_reset(st, ip->src, ip->dst, s->h, seg_seqlen(s));
+        tcp_reply_reset(st, &ip->src, &ip->dst, s->h, seg_seqlen(s));
         return false;
     }
     if (t->listener) {
@@ -638,7 +641,7 @@ static bool syn_received_ack(struct tcb *t, const struct ipv4_hdr *ip, const str
 }
 
 /* Fifth: the ACK field (tcp_ack.c). Returns false to stop processing. */
-static bool check_ack(struct tcb *t, const struct ipv4_hdr *ip, const struct seg *s)
+static bool check_ack(struct tcb *t, const struct tcp_rx_ip *ip, const struct seg *s)
 {
     if (!(s->flags & TCP_ACK))
         return false;
@@ -842,7 +845,7 @@ static void update_ts_recent(struct tcb *t, const struct seg *s)
         t->opt.ts_recent = s->h->opts.ts_val;
 }
 
-static void synchronized_input(struct tcb *t, const struct ipv4_hdr *ip, struct seg *s)
+static void synchronized_input(struct tcb *t, const struct tcp_rx_ip *ip, struct seg *s)
 {
     if (t->state == UST_TCP_SYN_RECEIVED && s->flags == TCP_SYN && s->seq == t->rcv.irs) {
         /* the peer repeats its SYN: our SYN,ACK was lost, send it again */
@@ -877,6 +880,16 @@ static bool bad_address(const struct ust_stack *st, const struct ipv4_hdr *ip)
     return s == 0 || (s >> 28) == 0xe || s == 0xffffffffu || ipv4_is_broadcast(st, s);
 }
 
+/* The same for IPv6 (RFC 9293 MUST-57; RFC 4291 2.5.5.2: an IPv4-mapped
+ * address never appears on the wire, as Linux tcp_v6_conn_request). */
+static bool bad_address6(const struct ipv6_hdr *h)
+{
+    if (ipv6_addr_is_multicast(&h->dst) || ipv6_addr_is_multicast(&h->src))
+        return true;
+    return ipv6_addr_is_unspecified(&h->src) || ust_ip6_is_v4mapped(h->src.b) ||
+           ust_ip6_is_v4mapped(h->dst.b);
+}
+
 /* RFC 6191 2 (RFC 9293 SHLD-4), with RFC 1122 4.2.2.13 / RFC 9293 MAY-2
  * as its fallback: may the SYN s start a new incarnation of t, a
  * connection in TIME-WAIT? With timestamps on the new incarnation (the
@@ -903,14 +916,14 @@ static bool time_wait_syn_is_new(const struct tcb *t, const struct seg *s)
  * (listen_input). RFC 6191 2: any other SYN is silently dropped, and
  * TIME-WAIT goes on (returns NULL). Without a listener the SYN takes the
  * ordinary TIME-WAIT path (an ACK). */
-static struct tcb *time_wait_syn(struct tcb *t, struct seg *s, const struct ipv4_hdr *ip)
+static struct tcb *time_wait_syn(struct tcb *t, struct seg *s, const struct tcp_rx_ip *ip)
 {
     struct ust_stack *st = t->st;
     struct ust_stats *stats = stack_stats(st);
     char b[64];
     if ((s->flags & (TCP_SYN | TCP_ACK | TCP_RST)) != TCP_SYN)
         return t;
-    struct tcb *l = tcb_lookup_listener(st, ip->dst, s->h->dport);
+    struct tcb *l = tcb_find_listener(st, &ip->dst, s->h->dport);
     if (!l)
         return t;
     if (!time_wait_syn_is_new(t, s)) {
@@ -925,6 +938,43 @@ static struct tcb *time_wait_syn(struct tcb *t, struct seg *s, const struct ipv4
     tcp_set_state(t, UST_TCP_CLOSED);
     tcb_reap(t);
     return l;
+}
+
+/* Demultiplexing and the state machine, the same for both families
+ * (inlined into each entry: the IPv4 path makes no extra call). */
+static inline __attribute__((always_inline)) void seg_input(struct ust_stack *st, const struct tcp_rx_ip *ip, const uint8_t *buf,
+                      size_t len, const struct tcp_hdr *hp)
+{
+    char b[UST_ADDR_STRLEN];
+    struct seg s = {.h = hp, .seq = hp->seq, .ack = hp->ack, .flags = hp->flags, .wnd = hp->wnd,
+                    .data = buf + hp->hdr_len, .len = (uint32_t)(len - hp->hdr_len)};
+    tcp_trace_seg(st, "rx", &ip->src, &ip->dst, buf, s.len, "");
+    struct tcb *t = tcb_find(st, &ip->dst, hp->dport, &ip->src, hp->sport);
+    if (t && t->state == UST_TCP_TIME_WAIT && (hp->flags & TCP_SYN)) {
+        t = time_wait_syn(t, &s, ip);
+        if (!t)
+            return;
+    }
+    if (!t)
+        t = tcb_find_listener(st, &ip->dst, hp->dport);
+    if (!t || t->state == UST_TCP_CLOSED) { /* 3.10.7.1 */
+        TRACE(st, "tcp", "drop: no connection to %s:%u", ust_addr_str(&ip->dst, b), hp->dport);
+        /* a RST never answers a RST; the others within the bucket */
+        if (!(hp->flags & TCP_RST) && tcp_rst_allowed(st))
+            tcp_reply_reset(st, &ip->src, &ip->dst, hp, seg_seqlen(&s));
+        return;
+    }
+    if (t->state == UST_TCP_LISTEN) {
+        listen_input(t, ip, &s);
+        return;
+    }
+    if (t->state == UST_TCP_SYN_SENT)
+        syn_sent_input(t, ip, &s);
+    else
+        synchronized_input(t, ip, &s);
+    tcp_output(t);
+    tcp_notify(t);
+    tcb_reap(t);
 }
 
 void tcp_input(struct ust_stack *st, const struct ipv4_hdr *ip, const uint8_t *buf, size_t len,
@@ -954,33 +1004,37 @@ void tcp_input(struct ust_stack *st, const struct ipv4_hdr *ip, const uint8_t *b
               ust_ip4_str(ip->dst, b));
         return;
     }
-    struct seg s = {.h = &h, .seq = h.seq, .ack = h.ack, .flags = h.flags, .wnd = h.wnd,
-                    .data = buf + h.hdr_len, .len = (uint32_t)(len - h.hdr_len)};
-    tcp_trace_seg(st, "rx", ip->src, ip->dst, buf, s.len, "");
-    struct tcb *t = tcb_lookup(st, ip->dst, h.dport, ip->src, h.sport);
-    if (t && t->state == UST_TCP_TIME_WAIT && (h.flags & TCP_SYN)) {
-        t = time_wait_syn(t, &s, ip);
-        if (!t)
-            return;
-    }
-    if (!t)
-        t = tcb_lookup_listener(st, ip->dst, h.dport);
-    if (!t || t->state == UST_TCP_CLOSED) { /* 3.10.7.1 */
-        TRACE(st, "tcp", "drop: no connection to %s:%u", ust_ip4_str(ip->dst, b), h.dport);
-        /* a RST never answers a RST; the others within the bucket */
-        if (!(h.flags & TCP_RST) && tcp_rst_allowed(st))
-            tcp_reply_reset(st, ip->src, ip->dst, &h, seg_seqlen(&s));
+    struct tcp_rx_ip rx = {.src = {.family = UST_AF_INET, .u.v4 = ip->src},
+                           .dst = {.family = UST_AF_INET, .u.v4 = ip->dst},
+                           .tos = ip->tos, .h4 = ip};
+    seg_input(st, &rx, buf, len, &h);
+}
+
+/* A segment from IPv6 (Next Header 6): the checksum over the IPv6
+ * pseudo-header (RFC 8200 8.1), then the same TCP as IPv4. */
+void tcp_input6(struct ust_stack *st, const struct ip6_rx *r)
+{
+    struct ust_tcp_stats *ts = &stack_stats(st)->tcp;
+    struct tcp_hdr h;
+    ts->InSegs++;
+    uint32_t ps = ipv6_csum_pseudo(&r->h->src, &r->h->dst, 0, IPV6_NH_TCP);
+    int rc = tcp_parse_ps(r->seg, r->seg_len, ps, !stack_rx_offload(st)->csum_valid, &h);
+    struct tcp_rx_ip rx = {.src = tp_addr_rx6(&r->h->src, r->ifindex),
+                           .dst = tp_addr_rx6(&r->h->dst, r->ifindex),
+                           .tos = r->h->tclass};
+    char a[UST_ADDR_STRLEN];
+    if (rc < 0) {
+        if (rc == WIRE_BAD_CSUM)
+            ts->InCsumErrors++;
+        ts->InErrs++;
+        TRACE(st, "tcp", "drop from %s: %s", ust_addr_str(&rx.src, a), wire_strerror(rc));
         return;
     }
-    if (t->state == UST_TCP_LISTEN) {
-        listen_input(t, ip, &s);
+    if (bad_address6(r->h)) {
+        ts->InBadAddr++;
+        TRACE(st, "tcp", "drop from %s: multicast, unspecified or mapped address",
+              ust_addr_str(&rx.src, a));
         return;
     }
-    if (t->state == UST_TCP_SYN_SENT)
-        syn_sent_input(t, ip, &s);
-    else
-        synchronized_input(t, ip, &s);
-    tcp_output(t);
-    tcp_notify(t);
-    tcb_reap(t);
+    seg_input(st, &rx, r->seg, r->seg_len, &h);
 }

@@ -43,6 +43,8 @@ int tcp_ipopt_get(const struct tcb *t, void *val, size_t *len)
 uint8_t tcp_ipopt_for_syn(const struct tcb *l, const struct ipv4_hdr *ip,
                           uint8_t out[IPV4_MAX_OPT_LEN])
 {
+    if (!ip)
+        return 0; /* IPv6: no IPv4 options */
     if (l->so.ip_opt_len) { /* MUST-52: the application's options win */
         memcpy(out, l->so.ip_opts, l->so.ip_opt_len);
         return l->so.ip_opt_len;

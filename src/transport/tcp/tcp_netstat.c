@@ -16,9 +16,9 @@ static void tcb_entry(const struct tcb *t, struct ust_sock_entry *e)
     *e = (struct ust_sock_entry){
         .proto = IPPROTO_TCP,
         .fd = t->sock ? t->sock->fd : -1,
-        .laddr = t->laddr,
+        .laddr = t->v6sock ? ust_addr_to_v4mapped(&t->laddr) : t->laddr,
         .lport = t->lport,
-        .raddr = t->raddr,
+        .raddr = t->v6sock ? ust_addr_to_v4mapped(&t->raddr) : t->raddr,
         .rport = t->rport,
         .state = (int)t->state,
     };
@@ -26,7 +26,7 @@ static void tcb_entry(const struct tcb *t, struct ust_sock_entry *e)
         /* Linux's convention: accept queue length and backlog */
         e->recv_q = t->lsn.naccept;
         e->send_q = t->lsn.backlog;
-        e->raddr = 0;
+        e->raddr = (struct ust_addr){0};
         e->rport = 0;
     } else {
         e->recv_q = clamp32(ring_len(&t->rcv.buf));

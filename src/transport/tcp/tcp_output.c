@@ -12,7 +12,9 @@
 #include "core/trace.h"
 #include "dev/dev_host.h"
 #include "net/net.h"
+#include "net6/net6.h"
 #include "tcp.h"
+#include "transport/tp_net.h"
 #include "transport/transport.h"
 #include "wire/seq.h"
 
@@ -27,17 +29,18 @@ uint32_t tcp_snd_data_seq(const struct tcb *t)
 
 uint32_t tcp_flight(const struct tcb *t) { return t->snd.max - t->snd.una; }
 
-uint16_t tcp_adv_mss_to(struct ust_stack *st, ust_ip4_t raddr, uint16_t user_mss)
+uint16_t tcp_adv_mss_to(struct ust_stack *st, const struct ust_addr *raddr, uint16_t user_mss)
 {
-    /* RFC 9293 3.7.1 MUST-67: at most MMS_R - 20; path MTU of the route */
-    unsigned mtu = ipv4_mtu_for(st, raddr);
+    /* RFC 9293 3.7.1 MUST-67: at most MMS_R - 20; path MTU of the route
+     * (IPv6: MTU - 60, RFC 8201 / RFC 9293 3.7.1) */
+    unsigned mtu = tp_mtu_for(st, raddr);
     unsigned mss = mtu > TCP_HDR_LEN ? mtu - TCP_HDR_LEN : TCP_DEFAULT_MSS;
     if (user_mss && user_mss < mss)
         mss = user_mss;
     return (uint16_t)(mss > 65535 ? 65535 : mss);
 }
 
-uint16_t tcp_adv_mss(const struct tcb *t) { return tcp_adv_mss_to(t->st, t->raddr, t->so.user_mss); }
+uint16_t tcp_adv_mss(const struct tcb *t) { return tcp_adv_mss_to(t->st, &t->raddr, t->so.user_mss); }
 
 uint32_t tcp_ts_now(const struct tcb *t)
 {
@@ -56,7 +59,7 @@ void tcp_update_mss(struct tcb *t)
 {
     /* RFC 9293 3.7.1 MUST-16: min(SendMSS + 20, MMS_S) - TCPhdr - IPopts;
      * the timestamps option is the only one we send after the SYN. */
-    unsigned mtu = ipv4_mtu_for(t->st, t->raddr);
+    unsigned mtu = tp_mtu_for(t->st, &t->raddr);
     unsigned mss = t->opt.peer_mss;
     if (mtu > TCP_HDR_LEN && mtu - TCP_HDR_LEN < mss)
         mss = mtu - TCP_HDR_LEN;
@@ -105,15 +108,31 @@ static const char *xmit_why(const struct tcb *t, uint32_t seq, uint8_t flags, ui
     return buf;
 }
 
-/* Hands a finished segment to IP (or to the test seam). */
-static int tcp_send_pkt(struct ust_stack *st, ust_ip4_t src, ust_ip4_t dst, uint8_t tos,
-                        uint8_t ttl, const uint8_t *opts, uint8_t opt_len, struct pkt *p)
+/* IPv6 output: the same segment with the family's header (TCLASS from
+ * the TOS byte, hop limit from IP_TTL / IPV6_UNICAST_HOPS; no options). */
+static int tcp_send_pkt6(struct ust_stack *st, const struct ust_addr *src,
+                         const struct ust_addr *dst, uint8_t tos, uint8_t ttl, struct pkt *p)
 {
     struct tcp_state *ts = stack_tcp(st);
-    struct ipv4_out o = {.src = src, .dst = dst, .proto = IPV4_PROTO_TCP, .df = true,
+    struct ipv6_out o = {.src = tp_ip6(src), .dst = tp_ip6(dst), .ifindex = tp_ifindex(dst),
+                         .proto = IPV6_NH_TCP, .hop_limit = ttl ? ttl : -1, .tclass = tos};
+    if (ts->tx6_hook)
+        return ts->tx6_hook(ts->tx_hook_ctx, &o, p);
+    return ipv6_output(st, &o, p);
+}
+
+/* Hands a finished segment to IP (or to the test seam). */
+static int tcp_send_pkt(struct ust_stack *st, const struct ust_addr *src,
+                        const struct ust_addr *dst, uint8_t tos, uint8_t ttl, const uint8_t *opts,
+                        uint8_t opt_len, struct pkt *p)
+{
+    struct tcp_state *ts = stack_tcp(st);
+    stack_stats(st)->tcp.OutSegs++;
+    if (dst->family == UST_AF_INET6)
+        return tcp_send_pkt6(st, src, dst, tos, ttl, p);
+    struct ipv4_out o = {.src = src->u.v4, .dst = dst->u.v4, .proto = IPV4_PROTO_TCP, .df = true,
                          .tos = tos, .ttl = ttl, .opts = opt_len ? opts : NULL,
                          .opt_len = opt_len};
-    stack_stats(st)->tcp.OutSegs++;
     if (ts->tx_hook)
         return ts->tx_hook(ts->tx_hook_ctx, &o, p);
     return ipv4_output(st, &o, p);
@@ -222,8 +241,9 @@ static int tcp_xmit(struct tcb *t, uint32_t seq, uint8_t flags, uint32_t data_of
     uint8_t *hdr = pkt_push(p, hl);
     /* the device completes the checksum: none summed here (Linux's
      * CHECKSUM_PARTIAL on every TCP segment, tcp_v4_send_check) */
-    bool partial = tso || ipv4_csum_offload_for(st, t->raddr);
-    if (!hdr || tcp_emit(&h, t->laddr, t->raddr, hdr, hl + len, partial ? 0 : len) < 0) {
+    bool partial = tso || tp_csum_offload_for(st, &t->raddr);
+    uint32_t ps = tp_csum_pseudo(&t->laddr, &t->raddr, IPV4_PROTO_TCP, 0);
+    if (!hdr || tcp_emit_ps(&h, ps, hdr, hl + len, partial ? 0 : len) < 0) {
         pkt_free(p);
         return UST_ERR_NOMEM;
     }
@@ -234,13 +254,13 @@ static int tcp_xmit(struct tcb *t, uint32_t seq, uint8_t flags, uint32_t data_of
     if (trace_on(st)) {
         char why[48];
         xmit_why(t, seq, h.flags, len, why, sizeof(why));
-        tcp_trace_seg(st, "tx", t->laddr, t->raddr, hdr, len, why);
+        tcp_trace_seg(st, "tx", &t->laddr, &t->raddr, hdr, len, why);
         if (why[0])
             TRACE_NOTE_TX(st, "TCP %s", why);
     }
     t->ctr.bytes_sent += len; /* retransmissions included, as Linux's tcpi_bytes_sent */
     tcp_pacing_sent(t, len);
-    int rc = tcp_send_pkt(st, t->laddr, t->raddr, tos, t->so.ttl, t->so.ip_opts,
+    int rc = tcp_send_pkt(st, &t->laddr, &t->raddr, tos, t->so.ttl, t->so.ip_opts,
                           t->so.ip_opt_len, p);
     trace_note_tx_clear(st); /* the note was this segment's only */
     return rc;
@@ -487,8 +507,8 @@ void tcp_output(struct tcb *t)
     tcp_tlp_schedule(t);
 }
 
-void tcp_reply_reset(struct ust_stack *st, ust_ip4_t src, ust_ip4_t dst, const struct tcp_hdr *in,
-                     uint32_t seg_len)
+void tcp_reply_reset(struct ust_stack *st, const struct ust_addr *src, const struct ust_addr *dst,
+                     const struct tcp_hdr *in, uint32_t seg_len)
 {
     if (in->flags & TCP_RST)
         return; /* never answer a reset */
@@ -507,7 +527,8 @@ void tcp_reply_reset(struct ust_stack *st, ust_ip4_t src, ust_ip4_t dst, const s
     if (!p)
         return;
     uint8_t *hdr = pkt_push(p, TCP_HDR_LEN);
-    if (!hdr || tcp_emit(&h, dst, src, hdr, TCP_HDR_LEN, 0) < 0) {
+    uint32_t ps = tp_csum_pseudo(dst, src, IPV4_PROTO_TCP, 0);
+    if (!hdr || tcp_emit_ps(&h, ps, hdr, TCP_HDR_LEN, 0) < 0) {
         pkt_free(p);
         return;
     }
@@ -541,10 +562,11 @@ void tcp_send_synack_stateless(struct ust_stack *st, const struct tcp_synack *sa
         return;
     size_t hl = TCP_HDR_LEN + tcp_opts_len(&h.opts);
     uint8_t *hdr = pkt_push(p, hl);
-    if (!hdr || tcp_emit(&h, sa->laddr, sa->raddr, hdr, hl, 0) < 0) {
+    uint32_t ps = tp_csum_pseudo(&sa->laddr, &sa->raddr, IPV4_PROTO_TCP, 0);
+    if (!hdr || tcp_emit_ps(&h, ps, hdr, hl, 0) < 0) {
         pkt_free(p);
         return;
     }
-    tcp_trace_seg(st, "tx", sa->laddr, sa->raddr, hdr, 0, "(SYN cookie)");
-    tcp_send_pkt(st, sa->laddr, sa->raddr, sa->tos, sa->ttl, sa->ip_opts, sa->ip_opt_len, p);
+    tcp_trace_seg(st, "tx", &sa->laddr, &sa->raddr, hdr, 0, "(SYN cookie)");
+    tcp_send_pkt(st, &sa->laddr, &sa->raddr, sa->tos, sa->ttl, sa->ip_opts, sa->ip_opt_len, p);
 }

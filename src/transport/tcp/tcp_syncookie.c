@@ -58,15 +58,13 @@ uint32_t syncookie_count(ust_time_t now) { return (uint32_t)(now / SYNCOOKIE_PER
 static uint32_t cookie_hash(const uint8_t key[16], const struct syncookie_tuple *t,
                             bool with_count, uint32_t count, uint32_t peer_isn)
 {
-    uint8_t msg[21];
-    put_be32(msg, t->laddr);
-    put_be32(msg + 4, t->raddr);
-    put_be16(msg + 8, t->lport);
-    put_be16(msg + 10, t->rport);
-    msg[12] = with_count ? 'c' : 'C';
-    put_be32(msg + 13, with_count ? count : 0);
-    put_be32(msg + 17, with_count ? peer_isn : 0);
-    return (uint32_t)siphash24(key, msg, sizeof(msg));
+    /* the 4-tuple as the ISN hashes it (IPv4: 12 bytes, as before) */
+    uint8_t msg[TCP_TUPLE_MSG_MAX + 9];
+    size_t n = tcp_tuple_msg(msg, &t->laddr, t->lport, &t->raddr, t->rport);
+    msg[n] = with_count ? 'c' : 'C';
+    put_be32(msg + n + 1, with_count ? count : 0);
+    put_be32(msg + n + 5, with_count ? peer_isn : 0);
+    return (uint32_t)siphash24(key, msg, n + 9);
 }
 
 uint32_t syncookie_make(const uint8_t key[16], const struct syncookie_tuple *t,
@@ -113,7 +111,7 @@ void syncookie_ts_decode(uint32_t tsecr, struct syncookie_opts *o)
 
 /* ---- the listener side ---------------------------------------------------- */
 
-static struct syncookie_tuple tuple_of(const struct tcb *l, const struct ipv4_hdr *ip,
+static struct syncookie_tuple tuple_of(const struct tcb *l, const struct tcp_rx_ip *ip,
                                        const struct tcp_hdr *h)
 {
     return (struct syncookie_tuple){.laddr = ip->dst, .raddr = ip->src, .lport = l->lport,
@@ -134,12 +132,12 @@ static void syn_opts(const struct tcb *l, const struct tcp_hdr *h, struct syncoo
     o->ecn_ok = l->so.ecn_mode != 0 && (h->flags & (TCP_ECE | TCP_CWR)) == (TCP_ECE | TCP_CWR);
 }
 
-void tcp_syncookie_send(struct tcb *l, const struct ipv4_hdr *ip, const struct tcp_hdr *h)
+void tcp_syncookie_send(struct tcb *l, const struct tcp_rx_ip *ip, const struct tcp_hdr *h)
 {
     struct ust_stack *st = l->st;
     ust_time_t now = stack_now(st);
     struct syncookie_tuple t = tuple_of(l, ip, h);
-    uint16_t peer_mss = h->opts.has_mss && h->opts.mss ? h->opts.mss : TCP_DEFAULT_MSS;
+    uint16_t peer_mss = h->opts.has_mss && h->opts.mss ? h->opts.mss : tcp_default_mss(&ip->src);
     if (l->so.user_mss && l->so.user_mss < peer_mss)
         peer_mss = l->so.user_mss; /* TCP_MAXSEG clamps what we send (Linux) */
     struct syncookie_opts o;
@@ -151,16 +149,16 @@ void tcp_syncookie_send(struct tcb *l, const struct ipv4_hdr *ip, const struct t
                               syncookie_mss_index(peer_mss)),
         .ack = h->seq + 1,
         .wnd = (uint16_t)(l->rcv.buf.cap > 65535 ? 65535 : l->rcv.buf.cap), /* never scaled */
-        .mss = tcp_adv_mss_to(st, t.raddr, l->so.user_mss),
+        .mss = tcp_adv_mss_to(st, &t.raddr, l->so.user_mss),
         .has_wscale = o.wscale_ok, .wscale = rcv_wscale,
         .sack_permitted = o.sack_ok, .ecn = o.ecn_ok,
         .has_timestamp = ust_stack_config(st)->tcp_timestamps && h->opts.has_timestamp,
         .ts_ecr = h->opts.ts_val,
         .tos = (uint8_t)(l->so.tos & ~TCP_ECN_MASK), .ttl = l->so.ttl, /* a SYN,ACK is never ECT */
     };
-    sa.ip_opt_len = tcp_ipopt_for_syn(l, ip, sa.ip_opts); /* MUST-52/53 */
+    sa.ip_opt_len = tcp_ipopt_for_syn(l, ip->h4, sa.ip_opts); /* MUST-52/53 */
     if (sa.has_timestamp) {
-        uint32_t off = tcp_ts_offset(st, t.laddr, t.lport, t.raddr, t.rport);
+        uint32_t off = tcp_ts_offset(st, &t.laddr, t.lport, &t.raddr, t.rport);
         sa.ts_val = syncookie_ts_encode((uint32_t)(now / UST_MSEC) + off, &o);
     }
     stack_stats(st)->tcp.SyncookiesSent++;
@@ -190,7 +188,7 @@ static void ack_opts(const struct tcb *l, const struct tcp_hdr *h, struct syncoo
     o->ecn_ok = o->ecn_ok && l->so.ecn_mode != 0;
 }
 
-bool tcp_syncookie_accept(struct tcb *l, const struct ipv4_hdr *ip, const struct tcp_hdr *h,
+bool tcp_syncookie_accept(struct tcb *l, const struct tcp_rx_ip *ip, const struct tcp_hdr *h,
                           unsigned *mss_idx, struct syncookie_opts *o)
 {
     struct ust_stack *st = l->st;
@@ -198,17 +196,17 @@ bool tcp_syncookie_accept(struct tcb *l, const struct ipv4_hdr *ip, const struct
     struct syncookie_tuple t = tuple_of(l, ip, h);
     int idx = syncookie_check(stack_tcp(st)->secret, &t, h->seq - 1, h->ack - 1,
                               syncookie_count(stack_now(st)));
-    char a[16];
+    char a[UST_ADDR_STRLEN];
     if (idx < 0) {
         stats->tcp.SyncookiesFailed++;
         TRACE(st, "tcp", "ACK from %s:%u to listen port %u: not a valid cookie",
-              ust_ip4_str(t.raddr, a), t.rport, t.lport);
+              ust_addr_str(&t.raddr, a), t.rport, t.lport);
         return false;
     }
     stats->tcp.SyncookiesRecv++;
     *mss_idx = (unsigned)idx;
     ack_opts(l, h, o);
     TRACE(st, "tcp", "ACK from %s:%u to listen port %u: cookie valid, mss %u",
-          ust_ip4_str(t.raddr, a), t.rport, t.lport, syncookie_mss_value(*mss_idx));
+          ust_addr_str(&t.raddr, a), t.rport, t.lport, syncookie_mss_value(*mss_idx));
     return true;
 }

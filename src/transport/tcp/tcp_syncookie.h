@@ -12,7 +12,7 @@
 #include "ustack/types.h"
 
 struct tcb;
-struct ipv4_hdr;
+struct tcp_rx_ip;
 struct tcp_hdr;
 
 /* The clock of cookies: one count per 64 s (Linux tcp_cookie_time). */
@@ -30,7 +30,7 @@ struct tcp_hdr;
 
 /* The connection a cookie belongs to, from our side. */
 struct syncookie_tuple {
-    ust_ip4_t laddr, raddr;
+    struct ust_addr laddr, raddr; /* either family (issue #13) */
     uint16_t lport, rport;
 };
 
@@ -67,13 +67,13 @@ void syncookie_ts_decode(uint32_t tsecr, struct syncookie_opts *o);
 
 /* ---- the listener side (tcp_syncookie.c, needs a stack) ---------------- */
 /* Answers the SYN with a cookie SYN,ACK; no state is kept. */
-void tcp_syncookie_send(struct tcb *l, const struct ipv4_hdr *ip, const struct tcp_hdr *h);
+void tcp_syncookie_send(struct tcb *l, const struct tcp_rx_ip *ip, const struct tcp_hdr *h);
 /* Should an ACK to listener l be checked as a cookie (cfg.tcp_syncookies 2,
  * or 1 and a cookie was sent in the last 2 periods, as Linux)? */
 bool tcp_syncookie_expected(const struct tcb *l);
 /* Decodes the ACK's cookie; true and *mss_idx / *o filled when valid
  * (counted SyncookiesRecv), else false (counted SyncookiesFailed). */
-bool tcp_syncookie_accept(struct tcb *l, const struct ipv4_hdr *ip, const struct tcp_hdr *h,
+bool tcp_syncookie_accept(struct tcb *l, const struct tcp_rx_ip *ip, const struct tcp_hdr *h,
                           unsigned *mss_idx, struct syncookie_opts *o);
 
 #endif

@@ -18,12 +18,12 @@ const char *tcp_rexmit_cause_name(enum tcp_rexmit_cause c)
     }
 }
 
-void tcp_trace_seg(struct ust_stack *st, const char *dir, ust_ip4_t src, ust_ip4_t dst,
-                   const uint8_t *hdr, uint32_t len, const char *why)
+void tcp_trace_seg(struct ust_stack *st, const char *dir, const struct ust_addr *src,
+                   const struct ust_addr *dst, const uint8_t *hdr, uint32_t len, const char *why)
 {
     if (!trace_wants(st, UST_TRACE_TCP))
         return;
-    char s[16], d[16], fl[TCP_FLAGS_TEXT_LEN], opts[256] = "";
+    char s[UST_ADDR_STRLEN], d[UST_ADDR_STRLEN], fl[TCP_FLAGS_TEXT_LEN], opts[256] = "";
     uint8_t flags = hdr[13];
     tcp_flags_text(flags, fl);
     size_t hl = (size_t)(hdr[12] >> 4) * 4;
@@ -32,8 +32,10 @@ void tcp_trace_seg(struct ust_stack *st, const char *dir, ust_ip4_t src, ust_ip4
         memcpy(opts + 1, "options ", 8);
         tcp_options_text(hdr + TCP_HDR_LEN, hl - TCP_HDR_LEN, opts + 9, sizeof(opts) - 9);
     }
-    TRACE(st, "tcp", "%s %s:%u->%s:%u %s seq %u ack %u win %u len %u%s%s%s", dir,
-          ust_ip4_str(src, s), get_be16(hdr), ust_ip4_str(dst, d), get_be16(hdr + 2), fl,
+    bool six = dst->family == UST_AF_INET6; /* [addr]:port, as ss */
+    TRACE(st, "tcp", six ? "%s [%s]:%u->[%s]:%u %s seq %u ack %u win %u len %u%s%s%s"
+                         : "%s %s:%u->%s:%u %s seq %u ack %u win %u len %u%s%s%s", dir,
+          ust_addr_str(src, s), get_be16(hdr), ust_addr_str(dst, d), get_be16(hdr + 2), fl,
           get_be32(hdr + 4), get_be32(hdr + 8), get_be16(hdr + 14), len, opts, *why ? " " : "",
           why);
 }

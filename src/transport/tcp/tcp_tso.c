@@ -8,6 +8,7 @@
 #include "core/services.h"
 #include "net/net.h"
 #include "tcp.h"
+#include "transport/tp_net.h"
 #include "wire/csum.h"
 #include "wire/ipv4.h"
 #include "wire/seq.h"
@@ -39,9 +40,11 @@ uint32_t tcp_tso_max_len(struct tcb *t)
     uint32_t mss = t->opt.mss;
     if (!ust_stack_config(t->st)->tcp_tso || t->urg.snd_urg || seq_lt(t->snd.nxt, t->snd.max))
         return mss;
-    unsigned dgram = ipv4_gso_max_for(t->st, t->raddr);
-    /* every segment's headers: IPv4 + IP options + TCP + timestamps */
-    uint32_t hdrs = IPV4_HDR_LEN + TCP_HDR_LEN + t->so.ip_opt_len + (t->opt.ts_ok ? 12 : 0);
+    unsigned dgram = tp_gso_max_for(t->st, &t->raddr); /* IPv6: only where net6 allows */
+    /* every segment's headers: IP + IP options + TCP + timestamps */
+    bool six = t->raddr.family == UST_AF_INET6;
+    uint32_t hdrs = (six ? IPV6_HDR_LEN : IPV4_HDR_LEN + t->so.ip_opt_len) + TCP_HDR_LEN +
+                    (t->opt.ts_ok ? 12 : 0);
     uint32_t segs = dgram > hdrs ? (dgram - hdrs) / mss : 0;
     uint32_t autosize = tso_autosize_segs(t);
     if (autosize < segs)
@@ -54,7 +57,7 @@ void tcp_csum_partial_mark(const struct tcb *t, struct pkt *p)
     /* CHECKSUM_PARTIAL: the field holds the folded pseudo-header sum,
      * length included, not complemented; whoever segments adjusts it per
      * segment (tcp_gso_segment) or sums each segment (dev_gso.c). */
-    uint32_t sum = csum_pseudo(t->laddr, t->raddr, IPV4_PROTO_TCP, (uint16_t)p->len);
+    uint32_t sum = tp_csum_pseudo(&t->laddr, &t->raddr, IPV4_PROTO_TCP, (uint32_t)p->len);
     put_be16(p->data + 16, (uint16_t)~csum_fold(sum));
     p->off = (struct pkt_offload){.csum_partial = 1};
 }
@@ -62,7 +65,7 @@ void tcp_csum_partial_mark(const struct tcb *t, struct pkt *p)
 void tcp_tso_mark(struct tcb *t, struct pkt *p, uint32_t len)
 {
     tcp_csum_partial_mark(t, p);
-    p->off = (struct pkt_offload){.gso_size = (uint16_t)t->opt.mss, .gso_type = PKT_GSO_TCPV4,
+    p->off = (struct pkt_offload){.gso_size = (uint16_t)t->opt.mss, .gso_type = t->raddr.family == UST_AF_INET6 ? PKT_GSO_TCPV6 : PKT_GSO_TCPV4,
                                   .csum_partial = 1};
     uint32_t segs = (len + t->opt.mss - 1) / t->opt.mss;
     t->ctr.tso_packets++;

@@ -22,6 +22,7 @@
 #include "core/trace.h"
 #include "net/net.h"
 #include "tcp.h"
+#include "transport/tp_net.h"
 #include "transport/sock_ops.h"
 #include "wire/seq.h"
 
@@ -36,6 +37,12 @@ static int tcp_op_init(struct ust_sock *s)
         return UST_ERR_NOMEM;
     t->sock = s;
     s->pcb = t;
+    /* unbound: the wildcard of the socket's family (AF_INET6: ::) */
+    t->v6sock = s->domain == AF_INET6;
+    if (t->v6sock)
+        t->laddr = ust_addr_from_ip6((const uint8_t[16]){0}, 0);
+    else
+        t->laddr = ust_addr_from_ip4(0);
     s->sndbuf = (int)t->snd.buf.cap;
     s->rcvbuf = (int)t->rcv.buf.cap;
     return UST_OK;
@@ -46,15 +53,34 @@ static int tcp_op_bind(struct ust_sock *s, const struct sock_addr *a)
     struct tcb *t = tcb_of(s);
     if (t->state != UST_TCP_CLOSED || t->in_ports)
         return UST_ERR_INVAL;
-    if (a->addr != 0 && !iface_by_addr(s->st, a->addr))
+    if (!ust_addr_is_any(&a->addr) && !tp_is_local(s->st, &a->addr))
         return UST_ERR_ADDRNOTAVAIL;
-    return tcb_bind(t, a->addr, a->port, s->reuseaddr);
+    t->v6only = s->v6only;
+    return tcb_bind(t, &a->addr, a->port, s->reuseaddr);
 }
 
-static bool bad_destination(const struct ust_stack *st, ust_ip4_t a)
+static bool bad_destination(const struct ust_stack *st, const struct ust_addr *d)
 {
     /* RFC 9293 MUST-46: no connection to a broadcast or multicast address */
+    if (d->family == UST_AF_INET6)
+        return ust_addr_is_any(d) || d->u.v6[0] == 0xff;
+    ust_ip4_t a = d->u.v4;
     return a == 0 || a == 0xffffffffu || (a >> 28) == 0xe || ipv4_is_broadcast(st, a);
+}
+
+/* MUST-44: the bound address, else the one routing picks for dst. */
+static int connect_source(struct ust_stack *st, const struct tcb *t, const struct ust_addr *dst,
+                          struct ust_addr *src)
+{
+    if (!ust_addr_is_any(&t->laddr)) {
+        if (t->laddr.family != dst->family)
+            return UST_ERR_NETUNREACH; /* bound to the other family */
+        *src = t->laddr;
+        return UST_OK;
+    }
+    if (tp_source_for(st, dst, src) != UST_OK)
+        return UST_ERR_NETUNREACH;
+    return UST_OK;
 }
 
 static int tcp_op_connect(struct ust_sock *s, const struct sock_addr *a)
@@ -73,14 +99,15 @@ static int tcp_op_connect(struct ust_sock *s, const struct sock_addr *a)
         return UST_ERR_ALREADY;
     if (t->state != UST_TCP_CLOSED || (t->flags & TF_WAS_CONNECTED))
         return UST_ERR_ISCONN;
-    if (bad_destination(st, a->addr))
+    if (bad_destination(st, &a->addr))
         return UST_ERR_NETUNREACH;
     if (a->port == 0)
         return UST_ERR_INVAL;
-    ust_ip4_t src = t->laddr ? t->laddr : ipv4_source_for(st, a->addr); /* MUST-44 */
-    if (src == 0)
-        return UST_ERR_NETUNREACH;
-    int rc = t->in_ports ? UST_OK : tcb_bind_connect(t, src, a->addr, a->port);
+    struct ust_addr src;
+    int rc = connect_source(st, t, &a->addr, &src);
+    if (rc != UST_OK)
+        return rc;
+    rc = t->in_ports ? UST_OK : tcb_bind_connect(t, &src, &a->addr, a->port);
     if (rc != UST_OK)
         return rc;
     t->laddr = src; /* MUST-45: this address for the whole connection */
@@ -91,14 +118,14 @@ static int tcp_op_connect(struct ust_sock *s, const struct sock_addr *a)
         return rc;
     t->err = 0;
     tcb_init_conn(t);
-    t->snd.iss = tcp_isn(st, t->laddr, t->lport, t->raddr, t->rport, stack_now(st));
+    t->snd.iss = tcp_isn6(st, &t->laddr, t->lport, &t->raddr, t->rport, stack_now(st));
     t->snd.una = t->snd.nxt = t->snd.max = t->snd.sml = t->snd.iss;
     t->rec.recover = t->snd.iss;
     t->opt.wscale_offered = cfg->tcp_window_scaling;
     t->opt.ts_offered = cfg->tcp_timestamps;
     t->opt.sack_offered = cfg->tcp_sack;
     tcp_ecn_connect(t);
-    t->opt.ts_offset = tcp_ts_offset(st, t->laddr, t->lport, t->raddr, t->rport);
+    t->opt.ts_offset = tcp_ts_offset(st, &t->laddr, t->lport, &t->raddr, t->rport);
     t->rxt.retries = 0;
     tcp_set_state(t, UST_TCP_SYN_SENT);
     tcp_output(t);
@@ -119,13 +146,13 @@ static int tcp_op_listen(struct ust_sock *s, int backlog)
     if (t->state != UST_TCP_CLOSED || (t->flags & TF_WAS_CONNECTED))
         return UST_ERR_INVAL;
     if (!t->in_ports) {
-        int rc = tcb_bind_ephemeral(t, 0);
+        t->v6only = s->v6only;
+        int rc = tcb_bind_ephemeral(t, &t->laddr);
         if (rc != UST_OK)
             return rc;
     }
     /* MUST-41/42: a listener never touches existing connections on its port */
-    struct tcb *other = tcb_lookup_listener(s->st, t->laddr, t->lport);
-    if (other && other->laddr == t->laddr)
+    if (tcb_listener_conflict(t))
         return UST_ERR_ADDRINUSE;
     t->lsn.backlog = b;
     tcp_set_state(t, UST_TCP_LISTEN);

@@ -1,0 +1,77 @@
+/* IPPROTO_IPV6 options of AF_INET6 sockets (RFC 3493 5): IPV6_V6ONLY is
+ * the socket layer's own (it decides what addresses the socket takes);
+ * IPV6_UNICAST_HOPS and IPV6_TCLASS are the protocols' IP_TTL and IP_TOS
+ * under their IPv6 names, so one setting serves both families of a dual
+ * socket. AF_INET sockets have none of them (ENOPROTOOPT, as Linux). */
+#include <string.h>
+
+#include "sock_impl.h"
+#include "ustack/socket.h"
+
+bool sock_is_ipv6_opt(const struct ust_sock *s, int level, int name)
+{
+    (void)s;
+    return level == IPPROTO_IPV6 &&
+           (name == IPV6_V6ONLY || name == IPV6_UNICAST_HOPS || name == IPV6_TCLASS);
+}
+
+/* Bound to a port already: IPV6_V6ONLY may no longer change (Linux). */
+static bool is_bound(struct ust_sock *s)
+{
+    struct sock_addr a = {.port = 0};
+    return s->ops->getname && s->ops->getname(s, false, &a) == UST_OK && a.port != 0;
+}
+
+static int to_protocol(struct ust_sock *s, int name, int v)
+{
+    if (!s->ops->setsockopt)
+        return sock_fail(ENOPROTOOPT);
+    int rc = s->ops->setsockopt(s, IPPROTO_IP, name, &v, sizeof(v));
+    return rc < 0 ? sock_fail_err(rc) : 0;
+}
+
+int sock_setopt_ipv6(struct ust_sock *s, int name, const void *val, socklen_t len)
+{
+    if (s->domain != AF_INET6)
+        return sock_fail(ENOPROTOOPT);
+    int v;
+    if (!val || len < sizeof(int))
+        return sock_fail(EINVAL);
+    memcpy(&v, val, sizeof(v));
+    switch (name) {
+    case IPV6_V6ONLY: /* RFC 3493 5.3 */
+        if (is_bound(s))
+            return sock_fail(EINVAL);
+        s->v6only = v != 0;
+        return 0;
+    case IPV6_UNICAST_HOPS: /* RFC 3493 5.1: -1 the default, 1..255 as given;
+                               0 refused (ustack never sends hop limit 0) */
+        if (v < -1 || v == 0 || v > 255)
+            return sock_fail(EINVAL);
+        return to_protocol(s, IP_TTL, v);
+    default: /* IPV6_TCLASS (RFC 3542 6.5): -1 the default (0) */
+        if (v < -1 || v > 255)
+            return sock_fail(EINVAL);
+        return to_protocol(s, IP_TOS, v < 0 ? 0 : v);
+    }
+}
+
+int sock_getopt_ipv6(struct ust_sock *s, int name, void *val, socklen_t *len)
+{
+    if (s->domain != AF_INET6)
+        return sock_fail(ENOPROTOOPT);
+    int v = s->v6only;
+    if (name != IPV6_V6ONLY) {
+        size_t n = sizeof(v);
+        int rc = s->ops->getsockopt ? s->ops->getsockopt(s, IPPROTO_IP,
+                                                         name == IPV6_TCLASS ? IP_TOS : IP_TTL,
+                                                         &v, &n)
+                                    : UST_ERR_NOPROTOOPT;
+        if (rc < 0)
+            return sock_fail_err(rc);
+    }
+    size_t n = *len < sizeof(v) ? *len : sizeof(v);
+    memcpy(val, &v, n);
+    *len = (socklen_t)n;
+    return 0;
+}
