@@ -24,6 +24,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "../harness/pair_dev.h"
 #include "ustack/front.h"
 #include "ustack/ustack.h"
 #include "wire/dhcp.h"
@@ -34,44 +35,12 @@
 #define LEASE_S 8          /* T1 after 4 s */
 #define LONG_S 60          /* a deadline for things that happen in seconds */
 
-struct pair_end {
-    int fd;
-};
-
-static int pair_transmit(void *ctx, ust_time_t now, const uint8_t *frame, size_t len)
-{
-    (void)now;
-    struct pair_end *p = ctx;
-    return send(p->fd, frame, len, MSG_DONTWAIT | MSG_NOSIGNAL) == (ssize_t)len ? 0
-                                                                                : UST_ERR_IO;
-}
-
-static int pair_fd(void *ctx) { return ((struct pair_end *)ctx)->fd; }
-
-static int pair_poll_rx(void *ctx, struct ust_dev *dev, ust_time_t now, unsigned budget)
-{
-    struct pair_end *p = ctx;
-    uint8_t buf[2048];
-    int got = 0;
-    while ((unsigned)got < budget) {
-        ssize_t n = recv(p->fd, buf, sizeof(buf), MSG_DONTWAIT);
-        if (n <= 0)
-            break;
-        ust_dev_input(dev, now, buf, (size_t)n);
-        got++;
-    }
-    return got;
-}
-
-static const struct ust_dev_ops pair_ops = {
-    .transmit = pair_transmit, .fd = pair_fd, .poll_rx = pair_poll_rx};
-
 static struct ust_front *front_on(struct pair_end *p, uint32_t addr, int *ifindex)
 {
     struct ust_stack *st = ust_stack_new(NULL);
     assert_non_null(st);
     struct ust_mac mac = {{0x02, 0, 0, 0, 0, addr ? 1 : 2}}; /* the PRNGs share a seed */
-    struct ust_dev *dev = ust_dev_new(st, "pair0", UST_LINK_ETHERNET, &mac, 1500, &pair_ops, p);
+    struct ust_dev *dev = ust_dev_new(st, "pair0", UST_LINK_ETHERNET, &mac, 1500, &pair_dev_ops, p);
     assert_non_null(dev);
     *ifindex = ust_iface_add(st, dev, addr, addr ? 24 : 0);
     assert_true(*ifindex >= 0);

@@ -22,6 +22,7 @@
 #include <unistd.h>
 
 #include "front/front_impl.h"
+#include "../harness/pair_dev.h"
 #include "ustack/front.h"
 #include "ustack/ustack.h"
 
@@ -33,46 +34,13 @@
 #define ROUNDS 150
 #define MAX_LEN 3000
 
-/* ---- an application device on one end of a SOCK_SEQPACKET pair ---------- */
-struct pair_end {
-    int fd;
-};
-
-static int pair_transmit(void *ctx, ust_time_t now, const uint8_t *frame, size_t len)
-{
-    (void)now;
-    struct pair_end *p = ctx;
-    return send(p->fd, frame, len, MSG_DONTWAIT | MSG_NOSIGNAL) == (ssize_t)len ? 0
-                                                                                : UST_ERR_IO;
-}
-
-static int pair_fd(void *ctx) { return ((struct pair_end *)ctx)->fd; }
-
-static int pair_poll_rx(void *ctx, struct ust_dev *dev, ust_time_t now, unsigned budget)
-{
-    struct pair_end *p = ctx;
-    uint8_t buf[2048];
-    int got = 0;
-    while ((unsigned)got < budget) {
-        ssize_t n = recv(p->fd, buf, sizeof(buf), MSG_DONTWAIT);
-        if (n <= 0)
-            break;
-        ust_dev_input(dev, now, buf, (size_t)n);
-        got++;
-    }
-    return got;
-}
-
-static const struct ust_dev_ops pair_ops = {
-    .transmit = pair_transmit, .fd = pair_fd, .poll_rx = pair_poll_rx};
-
 static struct ust_front *front_on(struct pair_end *p, uint32_t addr)
 {
     struct ust_stack *st = ust_stack_new(NULL);
     assert_non_null(st);
     /* distinct MACs: the stacks' PRNGs share the default seed */
     struct ust_mac mac = {{0x02, 0, 0, 0, 0, (uint8_t)addr}};
-    struct ust_dev *dev = ust_dev_new(st, "pair0", UST_LINK_ETHERNET, &mac, 1500, &pair_ops, p);
+    struct ust_dev *dev = ust_dev_new(st, "pair0", UST_LINK_ETHERNET, &mac, 1500, &pair_dev_ops, p);
     assert_non_null(dev);
     assert_true(ust_iface_add(st, dev, addr, 24) >= 0);
     struct ust_front *f = ust_front_new(st);
