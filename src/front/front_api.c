@@ -258,6 +258,20 @@ int ust_front_stack_fd(struct ust_front *f, int fd)
 
 struct ust_loop *ust_front_loop(struct ust_front *f) { return f->loop; }
 
+bool front_turn_wait(struct ust_front *f, ust_time_t deadline)
+{
+    if (deadline != UST_TIME_NEVER && ust_clock_monotonic() >= deadline)
+        return false;
+    if (deadline == UST_TIME_NEVER) {
+        pthread_cond_wait(&f->turn_cond, &f->lock);
+        return true;
+    }
+    struct timespec ts = {.tv_sec = (time_t)(deadline / UST_SEC),
+                          .tv_nsec = (long)(deadline % UST_SEC)};
+    pthread_cond_timedwait(&f->turn_cond, &f->lock, &ts);
+    return true;
+}
+
 /* Polls ufd under the lock after every turn of the stack (front_mirror_all
  * broadcasts turn_cond while someone waits here): no wake-ups while the
  * stack is idle, no lost one since readiness is checked under the lock. */
@@ -272,15 +286,8 @@ int ust_front_wait_stack_fd(struct ust_front *f, int ufd, short events, ust_time
             rc = 1;
             break;
         }
-        if (deadline != UST_TIME_NEVER && ust_clock_monotonic() >= deadline)
+        if (!front_turn_wait(f, deadline))
             break;
-        if (deadline == UST_TIME_NEVER) {
-            pthread_cond_wait(&f->turn_cond, &f->lock);
-            continue;
-        }
-        struct timespec ts = {.tv_sec = (time_t)(deadline / UST_SEC),
-                              .tv_nsec = (long)(deadline % UST_SEC)};
-        pthread_cond_timedwait(&f->turn_cond, &f->lock, &ts);
     }
     f->stack_waiters--;
     pthread_mutex_unlock(&f->lock);

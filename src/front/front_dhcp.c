@@ -30,17 +30,10 @@ static int wait_bound(struct ust_front *f, struct ust_dhcp *c, ust_time_t deadli
     f->stack_waiters++;
     int rc = UST_OK;
     while (ust_dhcp_state(c) != UST_DHCP_BOUND) {
-        if (deadline != UST_TIME_NEVER && ust_clock_monotonic() >= deadline) {
+        if (!front_turn_wait(f, deadline)) {
             rc = UST_ERR_TIMEDOUT;
             break;
         }
-        if (deadline == UST_TIME_NEVER) {
-            pthread_cond_wait(&f->turn_cond, &f->lock);
-            continue;
-        }
-        struct timespec ts = {.tv_sec = (time_t)(deadline / UST_SEC),
-                              .tv_nsec = (long)(deadline % UST_SEC)};
-        pthread_cond_timedwait(&f->turn_cond, &f->lock, &ts);
     }
     f->stack_waiters--;
     pthread_mutex_unlock(&f->lock);

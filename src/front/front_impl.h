@@ -105,4 +105,9 @@ void front_call(struct ust_front *f, struct front_msg *m);
 void front_kick(struct ust_front *f);
 void front_direct_turn(struct ust_front *f);
 
+/* front_api.c: with f->lock held (and stack_waiters counted), waits for the
+ * stack's next turn or the deadline (UST_TIME_NEVER: none) on the
+ * monotonic clock; false when the deadline has already passed. */
+bool front_turn_wait(struct ust_front *f, ust_time_t deadline);
+
 #endif
