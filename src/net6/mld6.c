@@ -213,6 +213,20 @@ static void group_timer_fired(struct ust_stack *st, struct ust_timer *t, ust_tim
         mld6_send_v1(st, ifs, ICMPV6_MLD1_REPORT, &g->addr);
 }
 
+void mld6_link_local_valid(struct ust_stack *st, int ifindex)
+{
+    struct mld6_iface *ifs = mld6_iface_of(st, ifindex);
+    if (!ifs)
+        return;
+    if (mld6_host_version(st, ifindex) == 2) {
+        mld6_send_v2(st, ifs, joined, NULL, MLD2_MODE_IS_EXCLUDE);
+        return;
+    }
+    for (unsigned i = 0; i < MLD6_MAX_GROUPS; i++)
+        if (joined(&ifs->groups[i], NULL))
+            mld6_send_v1(st, ifs, ICMPV6_MLD1_REPORT, &ifs->groups[i].addr);
+}
+
 void mld6_enter_v1_mode(struct ust_stack *st, struct mld6_iface *ifs)
 {
     timer_cancel(st, &ifs->general);

@@ -60,6 +60,9 @@ int mld6_join(struct ust_stack *st, int ifindex, const struct ipv6_addr *group);
 /* One fewer; the last closes the filter and announces the leave (v2:
  * TO_IN({}) Robustness times; v1: a Done to ff02::2, RFC 2710 4). */
 void mld6_leave(struct ust_stack *st, int ifindex, const struct ipv6_addr *group);
+/* The interface's link-local address became valid: the groups reported
+ * from :: until now are reported again from it (RFC 3810 5.2.13). */
+void mld6_link_local_valid(struct ust_stack *st, int ifindex);
 /* 2 or 1: the interface's compatibility mode (RFC 3810 8.2.1). */
 int mld6_host_version(const struct ust_stack *st, int ifindex);
 /* ICMPv6 types 130, 131, 132, 143 (icmp6.c). */
