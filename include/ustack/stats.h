@@ -142,6 +142,14 @@
     X(InMsgs) X(InErrors) X(InCsumErrors) X(InQueries) X(InReports) X(InIgnored) \
     X(OutV3Reports) X(OutV2Reports) X(OutV1Reports) X(OutLeaves) X(OutErrors) \
     X(JoinsRefused) X(ReportsSuppressed)
+/* MLD as a host (RFC 3810): messages received (InErrors: malformed;
+ * InIgnored: what RFC 3810 5.1.14/5.2.13 and 6.2 say to ignore, a Query
+ * whose Hop Limit is not 1, whose source is not link-local or that has
+ * no Router Alert, a General Query not to ff02::1), reports and Dones
+ * sent, groups refused when the per-interface table is full. */
+#define UST_MLD6_COUNTERS(X) \
+    X(InMsgs) X(InErrors) X(InQueries) X(InReports) X(InIgnored) X(OutV2Reports) \
+    X(OutV1Reports) X(OutDones) X(OutErrors) X(JoinsRefused)
 
 #define UST_COUNTER_FIELD(name) uint64_t name;
 
@@ -159,6 +167,7 @@ struct ust_dhcp_stats { UST_DHCP_COUNTERS(UST_COUNTER_FIELD) };
 struct ust_ra_stats { UST_RA_COUNTERS(UST_COUNTER_FIELD) };
 struct ust_addrconf_stats { UST_ADDRCONF_COUNTERS(UST_COUNTER_FIELD) };
 struct ust_igmp_stats { UST_IGMP_COUNTERS(UST_COUNTER_FIELD) };
+struct ust_mld6_stats { UST_MLD6_COUNTERS(UST_COUNTER_FIELD) };
 
 struct ust_stats {
     struct ust_link_stats link; /* sum over all devices of the stack */
@@ -175,6 +184,7 @@ struct ust_stats {
     struct ust_ip6_stats ip6;
     struct ust_icmp6_stats icmp6;
     struct ust_nd6_stats nd6;
+    struct ust_mld6_stats mld6;
 };
 
 #endif

@@ -23,6 +23,7 @@ void ust_stats_foreach(const struct ust_stack *st, ust_counter_fn fn, void *ctx)
 #define IP6(n) EMIT("ip6", ip6, n)
 #define ICMP6(n) EMIT("icmp6", icmp6, n)
 #define ND6(n) EMIT("nd6", nd6, n)
+#define MLD6(n) EMIT("mld6", mld6, n)
     UST_LINK_COUNTERS(LINK)
     UST_ARP_COUNTERS(ARP)
     UST_IP_COUNTERS(IP)
@@ -37,6 +38,7 @@ void ust_stats_foreach(const struct ust_stack *st, ust_counter_fn fn, void *ctx)
     UST_IP6_COUNTERS(IP6)
     UST_ICMP6_COUNTERS(ICMP6)
     UST_ND6_COUNTERS(ND6)
+    UST_MLD6_COUNTERS(MLD6)
 #undef EMIT
 #undef LINK
 #undef ARP
@@ -48,6 +50,7 @@ void ust_stats_foreach(const struct ust_stack *st, ust_counter_fn fn, void *ctx)
 #undef DHCP
 #undef RA
 #undef ADDRCONF
+#undef MLD6
 #undef IGMP
 #undef IP6
 #undef ICMP6

@@ -7,6 +7,7 @@
  * logged and counted (DadDuplicates). */
 #include "core/services.h"
 #include "core/trace.h"
+#include "mld6.h"
 #include "net6_impl.h"
 #include "ustack/dev.h"
 
@@ -18,6 +19,8 @@ static void dad_done(struct ust_stack *st, struct ip6_ifaddr *a)
     a->state = IP6A_PREFERRED;
     stack_stats(st)->nd6.DadSucceeded++;
     TRACE(st, "nd", "dad %s: unique, preferred", IP6STR(&a->addr, b));
+    if (ipv6_addr_is_link_local(&a->addr))
+        mld6_link_local_valid(st, a->ifindex);
 }
 
 void dad_start(struct ust_stack *st, struct ip6_ifaddr *a)
@@ -26,6 +29,8 @@ void dad_start(struct ust_stack *st, struct ip6_ifaddr *a)
     a->dad_left = ust_stack_config(st)->ipv6_dad_transmits;
     if (a->dad_left == 0) {
         a->state = IP6A_PREFERRED;
+        if (ipv6_addr_is_link_local(&a->addr))
+            mld6_link_local_valid(st, a->ifindex);
         return;
     }
     stack_stats(st)->nd6.DadStarted++;

@@ -9,6 +9,7 @@
 #include "core/services.h"
 #include "core/trace.h"
 #include "net/net_state.h"
+#include "mld6.h"
 #include "net6_impl.h"
 
 int icmp6_output(struct ust_stack *st, const struct ipv6_addr *src, const struct ipv6_addr *dst,
@@ -158,16 +159,26 @@ static void icmp6_input(struct ust_stack *st, const struct ip6_rx *rx)
     case ICMPV6_ND_NA:
         nd_input(st, rx, &ih);
         return;
+    case ICMPV6_MLD_QUERY:
+    case ICMPV6_MLD1_REPORT:
+    case ICMPV6_MLD1_DONE:
+    case ICMPV6_MLD2_REPORT:
+        mld6_input(st, rx, ih.type); /* RFC 3810 */
+        return;
     default:
         if (icmpv6_is_error(ih.type)) {
             error_in(st, rx, &ih); /* ICMP6-3: unknown error types too */
             return;
         }
-        s->Icmp6InOther++; /* RS/RA/Redirect/MLD (not yet) and unknown (ICMP6-4) */
+        s->Icmp6InOther++; /* RS/RA/Redirect and unknown (ICMP6-4) */
     }
 }
 
 static const struct ip6_proto_ops icmp6_ops = {.input = icmp6_input,
                                                .err_input = icmp6_err_input};
 
-int icmp6_register(struct ust_stack *st) { return ip6_proto_register(st, IPV6_NH_ICMPV6, &icmp6_ops); }
+int icmp6_register(struct ust_stack *st)
+{
+    mld6_init(st); /* MLD is part of ICMPv6 (RFC 3810 5) */
+    return ip6_proto_register(st, IPV6_NH_ICMPV6, &icmp6_ops);
+}

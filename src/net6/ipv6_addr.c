@@ -9,6 +9,7 @@
 #include "core/trace.h"
 #include "link/link.h"
 #include "link/mcast_filter.h"
+#include "mld6.h"
 #include "net6_impl.h"
 #include "ustack/dev.h"
 #include "ustack/stack.h"
@@ -115,7 +116,7 @@ struct ip6_ifaddr *ip6_addr_add(struct ust_stack *st, int ifindex, const struct 
         timer_init(&s->dad_timer, dad_timer_fired);
         struct ipv6_addr g;
         ipv6_solicited_node(a, &g);
-        group_join(st, ifindex, &g);
+        mld6_join(st, ifindex, &g); /* RFC 4862 5.4.2: before DAD's first NS */
         prefix_route_add(st, s);
         *err = UST_OK;
         dad_start(st, s);

@@ -14,6 +14,7 @@
 #include "ustack/config.h"
 #include "ustack/types.h"
 #include "wire/ipv6.h"
+#include "mld6.h"
 
 struct ip6_proto_ops;
 
@@ -126,6 +127,7 @@ struct net6_state {
                                first interface gets IPv6 (a stack without IPv6
                                draws nothing: its IPv4 runs stay as they were) */
     bool have_secret;
+    struct mld6_state mld;     /* mld6.c: listened groups per interface */
 };
 
 /* This stack's IPv6 state (core/stack.c). */

@@ -1,0 +1,86 @@
+/* MLD as a host (RFC 3810, with the MLDv1 compatibility of 8 and RFC
+ * 2710): per interface, the groups it listens to (the solicited-node group
+ * of each address, RFC 4291 2.8 / RFC 4861 7.2.1), the reports that
+ * announce them and the answers to queries. Any-source listening only:
+ * every group is in EXCLUDE({}) mode, as igmp.h for IPv4. */
+#ifndef UST_NET6_MLD6_H
+#define UST_NET6_MLD6_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "core/timer.h"
+#include "ustack/config.h"
+#include "ustack/types.h"
+#include "wire/ipv6.h"
+
+struct ust_stack;
+struct ip6_rx;
+
+/* RFC 3810 9: the protocol defaults, until a v2 Query says otherwise. */
+#define MLD6_ROBUSTNESS 2                    /* 9.1 */
+#define MLD6_DEFAULT_QI (125 * UST_SEC)      /* 9.2 */
+#define MLD6_DEFAULT_QRI (10 * UST_SEC)      /* 9.3 */
+#define MLD6_UNSOLICITED_RI (1 * UST_SEC)    /* 9.11 */
+/* Each address brings at most one solicited-node group; the room as many
+ * again holds groups still announcing their leave. */
+#define MLD6_MAX_GROUPS (2 * UST_MAX_ADDRS6)
+
+struct mld6_group {
+    bool used;
+    struct ipv6_addr addr;
+    int ifindex;
+    unsigned refs;          /* joins; 0: leaving, announced until retrans ends */
+    struct ust_timer timer; /* the answer to a query about this group (6.2) */
+    uint8_t retrans;        /* state-change reports still to send (6.1) */
+    uint8_t change;         /* MLD2_CHANGE_TO_EXCLUDE (join) / _INCLUDE (leave) */
+};
+
+struct mld6_iface {
+    struct mld6_group groups[MLD6_MAX_GROUPS];
+    int index;
+    struct ust_timer general;    /* the answer to a General Query (6.2 rule 2) */
+    struct ust_timer retrans;    /* next unsolicited report (6.1) */
+    struct ust_timer v1_present; /* Older Version Querier Present (8.2.1) */
+    uint8_t qrv;                 /* Robustness from the last v2 Query (0: default) */
+    ust_time_t qi;               /* Query Interval from its QQIC (0: 125 s) */
+};
+
+struct mld6_state {
+    struct mld6_iface ifs[UST_MAX_IFACES];
+};
+
+/* Sets up the timers (icmp6_register). */
+void mld6_init(struct ust_stack *st);
+/* One more listener of group on the interface: the first opens the link
+ * filter and sends the unsolicited reports (RFC 3810 6.1). ff02::1 and
+ * groups of scope 0/1 are joined silently (RFC 3810 6). UST_ERR_INVAL: not
+ * multicast or no such interface; UST_ERR_NOMEM: the table is full. */
+int mld6_join(struct ust_stack *st, int ifindex, const struct ipv6_addr *group);
+/* One fewer; the last closes the filter and announces the leave (v2:
+ * TO_IN({}) Robustness times; v1: a Done to ff02::2, RFC 2710 4). */
+void mld6_leave(struct ust_stack *st, int ifindex, const struct ipv6_addr *group);
+/* The interface's link-local address became valid: the groups reported
+ * from :: until now are reported again from it (RFC 3810 5.2.13). */
+void mld6_link_local_valid(struct ust_stack *st, int ifindex);
+/* 2 or 1: the interface's compatibility mode (RFC 3810 8.2.1). */
+int mld6_host_version(const struct ust_stack *st, int ifindex);
+/* ICMPv6 types 130, 131, 132, 143 (icmp6.c). */
+void mld6_input(struct ust_stack *st, const struct ip6_rx *rx, uint8_t type);
+
+/* Internal to mld6*.c. */
+struct mld6_iface *mld6_iface_of(struct ust_stack *st, int ifindex);
+struct mld6_group *mld6_find_group(struct mld6_iface *ifs, const struct ipv6_addr *group);
+unsigned mld6_robustness(const struct mld6_iface *ifs);
+/* An MLDv1 Report or Done about g (mld6_send.c). */
+void mld6_send_v1(struct ust_stack *st, struct mld6_iface *ifs, uint8_t type,
+                  const struct ipv6_addr *group);
+/* MLDv2 Reports to ff02::16 of every group with `pick` true, split to the
+ * MTU; each record is `rec_type`, or the group's pending change when 0. */
+void mld6_send_v2(struct ust_stack *st, struct mld6_iface *ifs,
+                  bool (*pick)(const struct mld6_group *g, const void *ctx), const void *ctx,
+                  uint8_t rec_type);
+/* A v1 Query was heard: v2 work pending is dropped (8.2.1). */
+void mld6_enter_v1_mode(struct ust_stack *st, struct mld6_iface *ifs);
+
+#endif
