@@ -329,7 +329,7 @@ void link_dhcp_stop(struct link_ctx *c);
 bool link_lost(struct link_ctx *c);
 struct cli_signals;
 /* Runs the stack until no IPv6 address is tentative (DAD over), 5 s at
- * most or until a signal (link_setup.c). */
+ * most, or until SIGINT/SIGTERM arrives (link_setup.c). */
 void link_wait_dad(struct link_ctx *c, const struct cli_signals *sig);
 
 /* ---- TCP clients (client.c) -------------------------------------------------- */
