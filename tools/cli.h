@@ -327,6 +327,10 @@ void link_dhcp_stop(struct link_ctx *c);
  * true: the command then exits with CLI_EXIT_FAIL instead of printing its
  * own error for the socket call that failed with ENETDOWN. */
 bool link_lost(struct link_ctx *c);
+struct cli_signals;
+/* Runs the stack until no IPv6 address is tentative (DAD over), 5 s at
+ * most, or until SIGINT/SIGTERM arrives (link_setup.c). */
+void link_wait_dad(struct link_ctx *c, const struct cli_signals *sig);
 
 /* ---- TCP clients (client.c) -------------------------------------------------- */
 /* A blocking TCP connection to ip:port within `timeout`; on failure prints

@@ -359,6 +359,8 @@ static int get_download(struct get_run *g)
         out_file_discard(g->out);
         return CLI_EXIT_FAIL;
     }
+    if (g->o->addr.family == UST_AF_INET6)
+        link_wait_dad(c, g->sig); /* a tentative source is no source (RFC 4862 5.4) */
     g->fd = g->buf ? client_connect_addr(c, &g->o->addr, g->o->port, g->o->timeout) : -1;
     int rc = CLI_EXIT_FAIL;
     if (g->fd >= 0) {

@@ -257,24 +257,6 @@ static void print_summary(const struct ping_run *p, ust_time_t elapsed)
     fflush(out);
 }
 
-/* IPv6 addresses are tentative until Duplicate Address Detection is over
- * (RFC 4862 5.4: up to 1 s of delay and 1 s of waiting): the first request
- * waits for a usable source, 5 s at most. */
-static void wait_dad(struct link_ctx *c, const struct cli_signals *sig)
-{
-    ust_time_t until = ust_stack_now(c->st) + 5 * UST_SEC;
-    while (!sig->caught && ust_stack_now(c->st) < until && !link_lost(c)) {
-        struct ust_addr6_info a[UST_MAX_ADDRS6];
-        int n = ust_iface_addrs6(c->st, 0, a, UST_MAX_ADDRS6);
-        bool tentative = false;
-        for (int k = 0; k < n; k++)
-            tentative |= a[k].state == UST_ADDR6_TENTATIVE;
-        if (!tentative)
-            return;
-        ust_loop_run_once(c->loop, 50 * UST_MSEC);
-    }
-}
-
 /* Sends on schedule and waits for answers until done or interrupted
  * (SIGINT/SIGTERM: the signalfd in the loop's epoll set ends the wait it
  * arrives in and sets sig->caught, stop_signals.c). */
@@ -282,7 +264,7 @@ static void ping_loop(struct ping_run *p, struct link_ctx *c, const struct cli_s
 {
     const struct ping_opts *o = p->o;
     if (o->v6)
-        wait_dad(c, sig);
+        link_wait_dad(c, sig);
     ust_time_t next_send = ust_stack_now(c->st), last_send = 0;
     while (!sig->caught) {
         ust_time_t now = ust_stack_now(c->st);

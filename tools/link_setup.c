@@ -225,3 +225,22 @@ bool link_lost(struct link_ctx *c)
     c->lost_reported = true;
     return true;
 }
+
+/* IPv6 addresses are tentative until Duplicate Address Detection is over
+ * (RFC 4862 5.4: up to 1 s of delay and 1 s of waiting): the first request
+ * waits for a usable source, 5 s at most (ping's first request, get's
+ * connection to an IPv6 address). */
+void link_wait_dad(struct link_ctx *c, const struct cli_signals *sig)
+{
+    ust_time_t until = ust_stack_now(c->st) + 5 * UST_SEC;
+    while (!sig->caught && ust_stack_now(c->st) < until && !link_lost(c)) {
+        struct ust_addr6_info a[UST_MAX_ADDRS6];
+        int n = ust_iface_addrs6(c->st, 0, a, UST_MAX_ADDRS6);
+        bool tentative = false;
+        for (int k = 0; k < n; k++)
+            tentative |= a[k].state == UST_ADDR6_TENTATIVE;
+        if (!tentative)
+            return;
+        ust_loop_run_once(c->loop, 50 * UST_MSEC);
+    }
+}
