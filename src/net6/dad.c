@@ -18,6 +18,7 @@ static void dad_done(struct ust_stack *st, struct ip6_ifaddr *a)
     a->state = IP6A_PREFERRED;
     stack_stats(st)->nd6.DadSucceeded++;
     TRACE(st, "nd", "dad %s: unique, preferred", IP6STR(&a->addr, b));
+    slaac_dad_result(st, a, false); /* a SLAAC address: usable (RFC 4862 5.4.5) */
 }
 
 void dad_start(struct ust_stack *st, struct ip6_ifaddr *a)
@@ -26,6 +27,7 @@ void dad_start(struct ust_stack *st, struct ip6_ifaddr *a)
     a->dad_left = ust_stack_config(st)->ipv6_dad_transmits;
     if (a->dad_left == 0) {
         a->state = IP6A_PREFERRED;
+        slaac_dad_result(st, a, false);
         return;
     }
     stack_stats(st)->nd6.DadStarted++;
@@ -66,4 +68,5 @@ void dad_conflict(struct ust_stack *st, struct ip6_ifaddr *a, const char *why)
      * address should disable IP on the interface, which operators see in
      * the log line and counter. */
     TRACE(st, "nd", "dad %s: duplicate (%s), address not used", IP6STR(&a->addr, b), why);
+    slaac_dad_result(st, a, true); /* removed, another IID tried (RFC 7217 6) */
 }
