@@ -13,8 +13,6 @@
 #include "core/services.h"
 #include "core/siphash.h"
 #include "core/trace.h"
-#include "link/link.h"
-#include "link/mcast_filter.h"
 #include "net6_impl.h"
 #include "ustack/dev.h"
 

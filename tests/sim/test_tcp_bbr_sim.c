@@ -36,6 +36,7 @@ static void net_up(struct stream_pair *n, uint64_t seed, double loss, const char
     ust_config_default(&c);
     snprintf(c.tcp_congestion, sizeof(c.tcp_congestion), "%s", cc);
     c.tcp_sndbuf = c.tcp_rcvbuf = 1 << 20;
+    c.ipv6_accept_ra = false; /* no Router Solicitations in this IPv4 loss pattern */
     if (thresh)
         c.tcp_bbr_loss_thresh = thresh;
     struct ust_sim_faults f = {.loss = loss, .delay = 5 * UST_MSEC, .rate_bps = 50000000};
