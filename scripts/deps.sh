@@ -10,6 +10,7 @@ pkgs=(cmake make gcc clang pkg-config libcmocka-dev libclang-rt-14-dev python3-p
       libcjson-dev  # libcjson-dev: serve --iperf3 (optional at build time)
       liburing-dev  # liburing-dev: the TAP/TUN driver's io_uring rings (required)
       dnsmasq-base  # dnsmasq-base: the name server of the DNS interop tests
+      radvd         # radvd: the Router Advertisements of the SLAAC interop test
       ethtool       # ethtool: veth offloads off (the TSO interop test, bench/loss.sh)
       g++ libns3-dev libgsl-dev  # ns-3 3.37 (pkg-config): the ustack-ns3 library and its tests
       nginx-light redis-server redis-tools apache2-utils) # programs run over `ustack run`; ab for make bench

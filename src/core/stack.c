@@ -78,6 +78,7 @@ void ust_stack_free(struct ust_stack *st)
     reasm6_destroy(st);
     ipv4_local_destroy(st);
     ipv6_local_destroy(st);
+    slaac_destroy(st);
     nd_destroy(st);
     arp_destroy(st);
     for (unsigned i = 0; i < st->ndevs; i++)

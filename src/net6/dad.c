@@ -21,6 +21,7 @@ static void dad_done(struct ust_stack *st, struct ip6_ifaddr *a)
     TRACE(st, "nd", "dad %s: unique, preferred", IP6STR(&a->addr, b));
     if (ipv6_addr_is_link_local(&a->addr))
         mld6_link_local_valid(st, a->ifindex);
+    slaac_dad_result(st, a, false); /* a SLAAC address: usable (RFC 4862 5.4.5) */
 }
 
 void dad_start(struct ust_stack *st, struct ip6_ifaddr *a)
@@ -31,6 +32,7 @@ void dad_start(struct ust_stack *st, struct ip6_ifaddr *a)
         a->state = IP6A_PREFERRED;
         if (ipv6_addr_is_link_local(&a->addr))
             mld6_link_local_valid(st, a->ifindex);
+        slaac_dad_result(st, a, false);
         return;
     }
     stack_stats(st)->nd6.DadStarted++;
@@ -71,4 +73,5 @@ void dad_conflict(struct ust_stack *st, struct ip6_ifaddr *a, const char *why)
      * address should disable IP on the interface, which operators see in
      * the log line and counter. */
     TRACE(st, "nd", "dad %s: duplicate (%s), address not used", IP6STR(&a->addr, b), why);
+    slaac_dad_result(st, a, true); /* removed, another IID tried (RFC 7217 6) */
 }

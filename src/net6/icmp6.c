@@ -165,12 +165,15 @@ static void icmp6_input(struct ust_stack *st, const struct ip6_rx *rx)
     case ICMPV6_MLD2_REPORT:
         mld6_input(st, rx, ih.type); /* RFC 3810 */
         return;
+    case ICMPV6_ND_RA:
+        slaac_ra_input(st, rx); /* router_list and SLAAC (slaac.c) */
+        return;
     default:
         if (icmpv6_is_error(ih.type)) {
             error_in(st, rx, &ih); /* ICMP6-3: unknown error types too */
             return;
         }
-        s->Icmp6InOther++; /* RS/RA/Redirect and unknown (ICMP6-4) */
+        s->Icmp6InOther++; /* RS/Redirect and unknown (ICMP6-4) */
     }
 }
 

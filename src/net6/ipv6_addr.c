@@ -85,7 +85,9 @@ static void group_join(struct ust_stack *st, int ifindex, const struct ipv6_addr
  * the link-local /64 is implied by the scope. */
 static void prefix_route_add(struct ust_stack *st, const struct ip6_ifaddr *a)
 {
-    if (a->origin == IP6A_LINK_LOCAL || a->prefix_len == 128)
+    /* A SLAAC address says nothing about on-link (RFC 5942 4): the RA's
+     * PIO with L=1 does, in the router list. */
+    if (a->origin != IP6A_STATIC || a->prefix_len == 128)
         return;
     struct ipv6_addr pfx = a->addr;
     for (unsigned bit = a->prefix_len; bit < 128; bit++)
@@ -125,6 +127,17 @@ struct ip6_ifaddr *ip6_addr_add(struct ust_stack *st, int ifindex, const struct 
     return NULL; /* the list is full */
 }
 
+void ip6_addr_del(struct ust_stack *st, struct ip6_ifaddr *a)
+{
+    timer_cancel(st, &a->dad_timer);
+    a->used = false;
+    struct ipv6_addr g;
+    uint8_t mac[6];
+    ipv6_solicited_node(&a->addr, &g);
+    ipv6_mcast_mac(&g, mac);
+    link_mcast_del(st, a->ifindex, mac);
+}
+
 int ipv6_iface_up(struct ust_stack *st, int ifindex)
 {
     struct net6_state *n6 = stack_net6(st);
@@ -147,7 +160,7 @@ int ipv6_iface_up(struct ust_stack *st, int ifindex)
     ip6_iid_stable(st, &ll, ifindex, 0, ll.b + 8);
     int err;
     ip6_addr_add(st, ifindex, &ll, 64, IP6A_LINK_LOCAL, &err);
-    return err;
+    return err < 0 ? err : slaac_iface_up(st, ifindex);
 }
 
 int ust_iface_add_addr6(struct ust_stack *st, int ifindex, const uint8_t addr[16], int prefix_len)

@@ -15,7 +15,7 @@
 unsigned ip6_link_mtu(const struct ust_stack *st, int ifindex)
 {
     struct ust_dev *dev = ip6_dev(st, ifindex);
-    unsigned mtu = dev ? ust_dev_mtu(dev) : IPV6_MIN_MTU;
+    unsigned mtu = dev ? slaac_link_mtu(st, ifindex, ust_dev_mtu(dev)) : IPV6_MIN_MTU;
     return mtu < IPV6_MIN_MTU ? IPV6_MIN_MTU : mtu;
 }
 
@@ -102,6 +102,8 @@ int ipv6_output(struct ust_stack *st, const struct ipv6_out *o, struct pkt *p)
     struct ipv6_addr nh;
     if (route6_next_hop(st, &o->dst, o->ifindex, &ifindex, &nh) != UST_OK)
         return output_fail(st, p, UST_ERR_NOROUTE);
+    if (o->hop_limit < 0 && slaac_hop_limit(st, ifindex) > 0)
+        h.hop_limit = (uint8_t)slaac_hop_limit(st, ifindex); /* RA Cur Hop Limit (RFC 4861 6.3.4) */
     unsigned mtu = ipv6_mtu_for(st, &o->dst, ifindex);
     if (p->len + IPV6_HDR_LEN > mtu && p->off.gso_size == 0) {
         if (o->dontfrag)

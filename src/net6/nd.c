@@ -29,10 +29,8 @@ static const struct ip6_ifaddr *nd_source(const struct ust_stack *st, int ifinde
     return best;
 }
 
-/* Puts the IPv6 header on an ND message and sends it to dst_mac (NULL:
- * dst is multicast, or unicast through the neighbour cache). */
-static void nd_xmit(struct ust_stack *st, int ifindex, const struct ipv6_addr *src,
-                    const struct ipv6_addr *dst, const uint8_t *dst_mac, struct pkt *p)
+void nd_send_msg(struct ust_stack *st, int ifindex, const struct ipv6_addr *src,
+                 const struct ipv6_addr *dst, const uint8_t *dst_mac, struct pkt *p)
 {
     icmpv6_set_csum(p->data, p->len, src, dst);
     struct ipv6_hdr h = {.payload_len = (uint16_t)p->len, .next_hdr = IPV6_NH_ICMPV6,
@@ -79,7 +77,7 @@ void nd_send_ns(struct ust_stack *st, int ifindex, const struct ipv6_addr *targe
     TRACE(st, "nd", "%s tx NS who-has %s%s%s", ust_dev_name(dev), IP6STR(target, t),
           dad ? " (dad, from ::)" : "", unicast_dst ? " (unicast probe)" : "");
     stack_stats(st)->icmp6.Icmp6OutNeighborSolicits++;
-    nd_xmit(st, ifindex, dad ? &unspec : &src->addr, &dst, dst_mac, p);
+    nd_send_msg(st, ifindex, dad ? &unspec : &src->addr, &dst, dst_mac, p);
 }
 
 /* RFC 4861 7.2.4: the answer to an NS for our (non-tentative) target. */
@@ -102,7 +100,7 @@ static void nd_send_na(struct ust_stack *st, int ifindex, const struct ipv6_addr
     TRACE(st, "nd", "%s tx NA %s is-at %s to %s", ust_dev_name(dev), IP6STR(target, t),
           ust_mac_str(ust_dev_mac(dev), (char[18]){0}), dad ? "ff02::1" : IP6STR(ns_src, d));
     stack_stats(st)->icmp6.Icmp6OutNeighborAdvertisements++;
-    nd_xmit(st, ifindex, target, dad ? &all_nodes : ns_src, NULL, p);
+    nd_send_msg(st, ifindex, target, dad ? &all_nodes : ns_src, NULL, p);
 }
 
 /* The SLLA or TLLA option's Ethernet address, or NULL (RFC 4861 7.1:

@@ -5,6 +5,8 @@
 
 #include "net6.h"
 #include "net6_state.h"
+#include "addrconf.h"
+#include "router_list.h"
 #include "core/rand.h"
 #include "dev/dev_host.h"
 #include "link/iface.h"
@@ -42,6 +44,32 @@ void ip6_iid_stable(const struct ust_stack *st, const struct ipv6_addr *prefix, 
 void dad_start(struct ust_stack *st, struct ip6_ifaddr *a);
 void dad_conflict(struct ust_stack *st, struct ip6_ifaddr *a, const char *why);
 void dad_timer_fired(struct ust_stack *st, struct ust_timer *t, ust_time_t now);
+
+/* Removes our address a (slot freed, its solicited-node group left). */
+void ip6_addr_del(struct ust_stack *st, struct ip6_ifaddr *a);
+
+/* ---- router discovery and SLAAC (slaac.c) ---- */
+struct ip6_autoconf {
+    struct ust_stack *st;
+    int ifindex;
+    bool on;
+    uint8_t hop_limit;         /* the last RA's Cur Hop Limit (0: none yet) */
+    struct router_list rl;
+    struct addrconf ac;
+    struct ust_timer timer;    /* the earlier of the two modules' deadlines */
+};
+/* The interface got IPv6: router list and SLAAC when cfg.ipv6_accept_ra. */
+int slaac_iface_up(struct ust_stack *st, int ifindex);
+void slaac_ra_input(struct ust_stack *st, const struct ip6_rx *rx);
+/* dad.c: DAD of a (an IP6A_AUTOCONF address) ended. */
+void slaac_dad_result(struct ust_stack *st, const struct ip6_ifaddr *a, bool duplicate);
+/* Next hop from the RA state when no static route matched. */
+int slaac_next_hop(const struct ust_stack *st, const struct ipv6_addr *dst, int ifindex,
+                   int *out_ifindex, struct ipv6_addr *nh);
+/* dev_mtu lowered to the RA's MTU option; the RA's Cur Hop Limit or -1. */
+unsigned slaac_link_mtu(const struct ust_stack *st, int ifindex, unsigned dev_mtu);
+int slaac_hop_limit(const struct ust_stack *st, int ifindex);
+void slaac_destroy(struct ust_stack *st);
 
 /* ---- routes (route6.c) ---- */
 int route6_add(struct ust_stack *st, const struct ipv6_addr *prefix, uint8_t prefix_len,
@@ -111,6 +139,10 @@ void nd_confirm(struct ust_stack *st, int ifindex, const struct ipv6_addr *ip);
 void nd_timer_fired(struct ust_stack *st, struct ust_timer *t, ust_time_t now);
 const char *nd_state_name(enum nd_state s);
 
+/* Puts the IPv6 header (Hop Limit 255) on the ND message p and sends it
+ * to dst_mac (NULL: dst is multicast, or unicast through the cache). */
+void nd_send_msg(struct ust_stack *st, int ifindex, const struct ipv6_addr *src,
+                 const struct ipv6_addr *dst, const uint8_t *dst_mac, struct pkt *p);
 void nd_input(struct ust_stack *st, const struct ip6_rx *rx, const struct icmpv6_hdr *ih);
 /* An NS for target: to its solicited-node group (dst_mac NULL) or unicast;
  * from :: for DAD. */

@@ -42,9 +42,12 @@ struct ip6_ifaddr {
     struct ust_timer dad_timer;
 };
 
+struct ip6_autoconf;
 struct ip6_iface {
     bool enabled;
     struct ip6_ifaddr addrs[UST_MAX_ADDRS6];
+    struct ip6_autoconf *ra;   /* router discovery and SLAAC (slaac.c); NULL:
+                                  cfg.ipv6_accept_ra off */
 };
 
 /* ---- routes (route6.c): on-link prefixes and default routers ---- */

@@ -85,7 +85,9 @@ int route6_next_hop(const struct ust_stack *st, const struct ipv6_addr *dst, int
         return UST_OK;
     }
     const struct route6 *r = route6_lookup(st, dst);
-    if (!r || (ifindex >= 0 && r->ifindex != ifindex))
+    if (!r)  /* static routes win; then what Router Advertisements taught */
+        return slaac_next_hop(st, dst, ifindex, out_ifindex, nh);
+    if (ifindex >= 0 && r->ifindex != ifindex)
         return UST_ERR_NOROUTE;
     *out_ifindex = r->ifindex;
     *nh = r->has_gw ? r->gw : *dst;

@@ -72,6 +72,9 @@ static void pair_up(struct stream_pair *p, const struct ust_sim_faults *f)
 {
     struct ust_config cfg;
     ust_config_default(&cfg);
+    /* No router on this link: without Router Solicitations (retried for ever,
+     * RFC 7559) the simulation goes idle and a blocking call returns. */
+    cfg.ipv6_accept_ra = false;
     stream_pair_up(p, 5, &cfg, A_ADDR, B_ADDR, f, f);
 }
 

@@ -28,8 +28,13 @@ static int setup(void **state)
     struct net2 *n = calloc(1, sizeof(*n));
     n->sim = ust_sim_new(7);
     struct ust_sim_switch *sw = ust_sim_switch_new(n->sim, "sw0");
-    n->a = ust_stack_new(NULL);
-    n->b = ust_stack_new(NULL);
+    /* No router on this link: without Router Solicitations (retried for ever,
+     * RFC 7559) the simulation goes idle and a blocking call returns. */
+    struct ust_config cfg;
+    ust_config_default(&cfg);
+    cfg.ipv6_accept_ra = false;
+    n->a = ust_stack_new(&cfg);
+    n->b = ust_stack_new(&cfg);
     assert_int_equal(ust_sim_add_stack(n->sim, n->a), 0);
     assert_int_equal(ust_sim_add_stack(n->sim, n->b), 0);
     struct ust_dev *da = ust_sim_attach(sw, n->a, "eth0", NULL, 1500);

@@ -1,0 +1,277 @@
+/* The datapath side of router discovery and SLAAC (RFC 4861 6.3, RFC 4862):
+ * per interface a struct router_list and a struct addrconf (the pure
+ * modules), fed with the Router Advertisements icmp6.c receives, asked for
+ * the next hop of destinations no static route covers, and driven by one
+ * stack timer at the earlier of their deadlines (ARCHITECTURE.md "IPv6 host
+ * autoconfiguration"). Their callbacks land here: SLAAC addresses join the
+ * interface's list as tentative and go through dad.c, Router
+ * Solicitations leave from the link-local address (or :: before it is
+ * usable), the RFC 7217 F() is SipHash-2-4 under the stack's secret. */
+#include <stdlib.h>
+#include <string.h>
+
+#include "core/services.h"
+#include "core/siphash.h"
+#include "core/trace.h"
+#include "net6_impl.h"
+#include "ustack/dev.h"
+
+static struct ip6_autoconf *autoconf_of(const struct ust_stack *st, int ifindex)
+{
+    const struct ip6_iface *f = ip6_iface_const(st, ifindex);
+    return f && f->ra && f->ra->on ? f->ra : NULL;
+}
+
+/* Re-arms the interface timer at the earlier deadline (a call may have
+ * made work due at once, e.g. DAD of a new address). */
+static void rearm(struct ip6_autoconf *ra)
+{
+    ust_time_t a = router_list_next_deadline(&ra->rl), b = addrconf_next_deadline(&ra->ac);
+    ust_time_t when = a < b ? a : b;
+    if (when == UST_TIME_NEVER)
+        timer_cancel(ra->st, &ra->timer);
+    else
+        timer_arm(ra->st, &ra->timer, when);
+}
+
+static void autoconf_timer(struct ust_stack *st, struct ust_timer *t, ust_time_t now)
+{
+    struct ip6_autoconf *ra = (struct ip6_autoconf *)((char *)t - offsetof(struct ip6_autoconf, timer));
+    router_list_tick(&ra->rl, now, stack_rng(st));
+    addrconf_tick(&ra->ac, now);
+    rearm(ra);
+}
+
+/* Our link-local address on ifindex when it passed DAD (RFC 4861 6.3.7). */
+static bool ip6_link_local_usable(struct ust_stack *st, int ifindex, struct ipv6_addr *out)
+{
+    const struct ip6_iface *f = ip6_iface_const(st, ifindex);
+    for (unsigned k = 0; f && k < UST_MAX_ADDRS6; k++) {
+        const struct ip6_ifaddr *a = &f->addrs[k];
+        if (a->used && a->origin == IP6A_LINK_LOCAL && a->state == IP6A_PREFERRED) {
+            *out = a->addr;
+            return true;
+        }
+    }
+    return false;
+}
+
+/* ---- struct ac_ops ---- */
+static void ac_start_dad(void *ctx, const struct ac_addr *a)
+{
+    struct ip6_autoconf *ra = ctx;
+    char b[IPV6_ADDR_STRLEN];
+    TRACE(ra->st, "nd", "slaac %s: tentative", IP6STR(&a->addr, b));
+    int err;
+    if (!ip6_addr_add(ra->st, ra->ifindex, &a->addr, a->prefix_len, IP6A_AUTOCONF, &err))
+        /* Ours already (a static address) or no room: as a duplicate, so
+         * the module forms another or gives up (RFC 7217 6). */
+        addrconf_dad_done(&ra->ac, stack_now(ra->st), &a->addr, true);
+}
+
+static uint32_t secs_left(ust_time_t now, ust_time_t until)
+{
+    if (until == UST_TIME_NEVER)
+        return UINT32_MAX;
+    return until > now ? (uint32_t)((until - now) / UST_SEC) : 0;
+}
+
+static void ac_addr_usable(void *ctx, const struct ac_addr *a)
+{
+    struct ip6_autoconf *ra = ctx;
+    struct ip6_ifaddr *x = ip6_addr_find(ra->st, ra->ifindex, &a->addr);
+    if (!x)
+        return;
+    ust_time_t now = stack_now(ra->st);
+    x->state = a->state == AC_DEPRECATED ? IP6A_DEPRECATED : IP6A_PREFERRED;
+    x->valid_lft = secs_left(now, a->valid_until);
+    x->preferred_lft = secs_left(now, a->preferred_until);
+}
+
+static void ac_addr_removed(void *ctx, const struct ac_addr *a)
+{
+    struct ip6_autoconf *ra = ctx;
+    struct ip6_ifaddr *x = ip6_addr_find(ra->st, ra->ifindex, &a->addr);
+    if (!x || x->origin != IP6A_AUTOCONF)
+        return;
+    char b[IPV6_ADDR_STRLEN];
+    TRACE(ra->st, "nd", "slaac %s: removed", IP6STR(&a->addr, b));
+    ip6_addr_del(ra->st, x);
+}
+
+/* RFC 4861 6.3.7, 4.1: to all-routers from the link-local address once it
+ * is usable (with the Source Link-Layer option), else from :: without it. */
+static void ac_send_rs(void *ctx)
+{
+    static const struct ipv6_addr all_routers = {{0xff, 0x02, [15] = 2}};
+    struct ip6_autoconf *ra = ctx;
+    struct ust_dev *dev = ip6_dev(ra->st, ra->ifindex);
+    struct ipv6_addr src = {{0}};
+    bool have_src = ip6_link_local_usable(ra->st, ra->ifindex, &src);
+    struct pkt *p = pkt_alloc(PKT_HEADROOM, ND_RS_LEN + (have_src ? 8 : 0));
+    if (!p || !dev) {
+        pkt_free(p);
+        return;
+    }
+    struct nd_msg m = {.type = ICMPV6_ND_RS};
+    nd_emit(&m, p->data, p->len);
+    if (have_src)
+        nd_opt_lladdr_emit(ND_OPT_SLLA, ust_dev_mac(dev)->b, p->data + ND_RS_LEN, 8);
+    char b[IPV6_ADDR_STRLEN];
+    TRACE(ra->st, "nd", "%s tx RS from %s", ust_dev_name(dev), IP6STR(&src, b));
+    nd_send_msg(ra->st, ra->ifindex, &src, &all_routers, NULL, p);
+}
+
+static uint64_t ac_prf(void *ctx, const uint8_t *msg, size_t len)
+{
+    struct ip6_autoconf *ra = ctx;
+    return siphash24(stack_net6(ra->st)->secret, msg, len);
+}
+
+static const struct ac_ops autoconf_ac_ops = {.start_dad = ac_start_dad,
+                                              .addr_usable = ac_addr_usable,
+                                              .addr_removed = ac_addr_removed,
+                                              .send_rs = ac_send_rs,
+                                              .prf = ac_prf};
+
+/* ---- struct rl_ops ---- */
+static void rl_router_removed(void *ctx, const struct ipv6_addr *router)
+{
+    /* No destination cache: every packet asks router_list_next_hop. */
+    struct ip6_autoconf *ra = ctx;
+    char b[IPV6_ADDR_STRLEN];
+    TRACE(ra->st, "nd", "default router %s removed", IP6STR(router, b));
+}
+
+static enum rl_reach rl_router_reach(void *ctx, const struct ipv6_addr *router)
+{
+    struct ip6_autoconf *ra = ctx;
+    const struct nd_entry *e = nd_lookup(ra->st, ra->ifindex, router);
+    return e && e->state != ND_INCOMPLETE ? RL_REACH_PROBABLY : RL_REACH_UNKNOWN;
+}
+
+static const struct rl_ops autoconf_rl_ops = {.router_removed = rl_router_removed,
+                                              .router_reach = rl_router_reach};
+
+/* The link-local address stays the datapath's (ipv6_iface_up): the module
+ * only forms addresses from prefixes and solicits routers, so the RS
+ * schedule starts here instead of addrconf_start (RFC 4861 6.3.7). */
+int slaac_iface_up(struct ust_stack *st, int ifindex)
+{
+    const struct ust_config *cfg = ust_stack_config(st);
+    struct ip6_iface *f = ip6_iface(st, ifindex);
+    if (!f || !cfg->ipv6_accept_ra)
+        return UST_OK;
+    struct ip6_autoconf *ra = calloc(1, sizeof(*ra));
+    if (!ra)
+        return UST_ERR_NOMEM;
+    ra->st = st;
+    ra->ifindex = ifindex;
+    timer_init(&ra->timer, autoconf_timer);
+    struct ust_stats *s = stack_stats(st);
+    const char *name = ust_dev_name(ip6_dev(st, ifindex));
+    size_t name_len = strlen(name) < AC_NET_IFACE_MAX ? strlen(name) : AC_NET_IFACE_MAX;
+    int rc = router_list_init(&ra->rl, cfg, ip6_link_mtu(st, ifindex), &autoconf_rl_ops, ra, &s->ra);
+    if (rc == UST_OK) {
+        rc = addrconf_init(&ra->ac, cfg, &autoconf_ac_ops, ra, stack_rng(st), &s->addrconf, name,
+                           name_len);
+        if (rc != UST_OK)
+            router_list_free(&ra->rl);
+    }
+    if (rc != UST_OK) {
+        free(ra);
+        return rc;
+    }
+    addrconf_set_dad_params(&ra->ac, cfg->ipv6_dad_transmits, cfg->nd_retrans_time);
+    ra->on = true;
+    f->ra = ra;
+    ac_rs_start(&ra->ac, stack_now(st));
+    rearm(ra);
+    return UST_OK;
+}
+
+/* RFC 4861 6.3.4: an RA whose checksum icmp6.c verified. The router's
+ * link-layer address goes to the neighbour cache (STALE, IsRouter). */
+void slaac_ra_input(struct ust_stack *st, const struct ip6_rx *rx)
+{
+    struct ip6_autoconf *ra = autoconf_of(st, rx->ifindex);
+    if (!ra || !rx->ifc) {
+        stack_stats(st)->icmp6.Icmp6InOther++;
+        return;
+    }
+    struct nd_ip ip = {.src = &rx->h->src, .dst = &rx->h->dst, .hop_limit = rx->h->hop_limit};
+    struct nd_msg m;
+    ust_time_t now = stack_now(st);
+    if (router_list_ra_bytes(&ra->rl, now, &ip, rx->seg, rx->seg_len, &m, stack_rng(st)) != 0)
+        return;
+    char b[IPV6_ADDR_STRLEN];
+    TRACE(st, "nd", "rx RA from %s lifetime %u", IP6STR(&rx->h->src, b), m.router_lifetime);
+    if (m.cur_hop_limit)
+        ra->hop_limit = m.cur_hop_limit; /* RFC 4861 6.3.4: 0 is unspecified */
+    struct nd_opt o;
+    struct nd_opt_iter it;
+    nd_opt_iter_init(&it, m.opts, m.opts_len);
+    const uint8_t *ll;
+    size_t ll_len;
+    while (nd_opt_next(&it, &o))
+        if (o.type == ND_OPT_SLLA && nd_opt_lladdr(&o, &ll, &ll_len) == 0 && ll_len == 6)
+            nd_learn(st, rx->ifindex, &rx->h->src, ll, true);
+    addrconf_ra(&ra->ac, now, &m);
+    rearm(ra);
+}
+
+void slaac_dad_result(struct ust_stack *st, const struct ip6_ifaddr *a, bool duplicate)
+{
+    struct ip6_autoconf *ra = autoconf_of(st, a->ifindex);
+    if (!ra || a->origin != IP6A_AUTOCONF)
+        return;
+    struct ipv6_addr addr = a->addr; /* the callback may remove a */
+    addrconf_dad_done(&ra->ac, stack_now(st), &addr, duplicate);
+    rearm(ra);
+}
+
+/* A destination no static route covers: on-link by the RA prefixes, else a
+ * default router (RFC 4861 5.2, 6.3.6; RFC 5942: never assumed on-link).
+ * The selection runs on a copy: output is const and only the round-robin
+ * position would change (it then stays put between packets). */
+int slaac_next_hop(const struct ust_stack *st, const struct ipv6_addr *dst, int ifindex,
+                   int *out_ifindex, struct ipv6_addr *nh)
+{
+    for (int i = 0; i < UST_MAX_IFACES; i++) {
+        struct ip6_autoconf *ra = autoconf_of(st, i);
+        if (!ra || (ifindex >= 0 && i != ifindex))
+            continue;
+        struct router_list view = ra->rl;
+        if (router_list_next_hop(&view, dst, nh) == UST_OK) {
+            *out_ifindex = i;
+            return UST_OK;
+        }
+    }
+    return UST_ERR_NOROUTE;
+}
+
+unsigned slaac_link_mtu(const struct ust_stack *st, int ifindex, unsigned dev_mtu)
+{
+    const struct ip6_autoconf *ra = autoconf_of(st, ifindex);
+    return ra && ra->rl.mtu && ra->rl.mtu < dev_mtu ? ra->rl.mtu : dev_mtu;
+}
+
+int slaac_hop_limit(const struct ust_stack *st, int ifindex)
+{
+    const struct ip6_autoconf *ra = autoconf_of(st, ifindex);
+    return ra && ra->hop_limit ? ra->hop_limit : -1;
+}
+
+void slaac_destroy(struct ust_stack *st)
+{
+    for (int i = 0; i < UST_MAX_IFACES; i++) {
+        struct ip6_iface *f = &stack_net6(st)->ifs[i];
+        if (!f->ra)
+            continue;
+        timer_cancel(st, &f->ra->timer);
+        router_list_free(&f->ra->rl);
+        addrconf_free(&f->ra->ac);
+        free(f->ra);
+        f->ra = NULL;
+    }
+}
