@@ -221,6 +221,7 @@ static void net_up(struct net *n, const struct cell *c)
     memset(n, 0, sizeof(*n));
     ust_config_default(&n->cfg);
     n->cfg.tcp_sndbuf = n->cfg.tcp_rcvbuf = buffer_for(c->rtt_ms);
+    n->cfg.ipv6_enabled = false; /* an IPv4 matrix: no DAD/MLD/RS frames on the lossy links */
     ust_time_t half_rtt = (ust_time_t)c->rtt_ms * UST_MSEC / 2;
     struct ust_sim_faults data = {.loss = c->loss, .delay = half_rtt, .rate_bps = BOTTLENECK_BPS};
     struct ust_sim_faults acks = data;
