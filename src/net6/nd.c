@@ -105,7 +105,7 @@ static void nd_send_na(struct ust_stack *st, int ifindex, const struct ipv6_addr
 
 /* The SLLA or TLLA option's Ethernet address, or NULL (RFC 4861 7.1:
  * other options are ignored). */
-static const uint8_t *nd_lladdr(const struct nd_msg *m, uint8_t type)
+const uint8_t *nd_lladdr(const struct nd_msg *m, uint8_t type)
 {
     struct nd_opt_iter it;
     struct nd_opt o;
