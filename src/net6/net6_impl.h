@@ -71,6 +71,13 @@ unsigned slaac_link_mtu(const struct ust_stack *st, int ifindex, unsigned dev_mt
 int slaac_hop_limit(const struct ust_stack *st, int ifindex);
 void slaac_destroy(struct ust_stack *st);
 
+/* ---- source choice (ipv6_source.c) ---- */
+/* RFC 6724 5 among ifindex's assigned addresses: 0 and *src, or
+ * UST_ERR_NOROUTE when none is allowed (e.g. only a link-local address for
+ * a global destination is still fine; no address at all is not). */
+int ip6_source_on_iface(const struct ust_stack *st, int ifindex, const struct ipv6_addr *dst,
+                        struct ipv6_addr *src);
+
 /* ---- routes (route6.c) ---- */
 int route6_add(struct ust_stack *st, const struct ipv6_addr *prefix, uint8_t prefix_len,
                const struct ipv6_addr *gw, int ifindex);

@@ -33,6 +33,7 @@ struct ip6_ifaddr {
     uint8_t prefix_len;
     uint8_t state;             /* enum ip6_addr_state */
     uint8_t origin;            /* enum ip6_addr_origin */
+    bool temporary;            /* an RFC 8981 temporary address (RFC 6724 rule 7) */
     int ifindex;
     uint32_t valid_lft;        /* seconds; UINT32_MAX: infinite (RFC 4862 5.5.3) */
     uint32_t preferred_lft;
