@@ -7,7 +7,8 @@ default router 2001:db8:1::1), `ustack ping` and `ustack get` on tap2
 an HTTP download arrives byte-exact, and tshark on both captures shows the
 hop limit one lower on the far side of the router (64 sent, 63 received).
 Each ustack reaches the other's address only through its --gateway6: the
-two prefixes share no link."""
+two prefixes share no link. A second test bridges two TAPs into one link
+and lets Linux redirect a ustack to its on-link neighbour (RFC 4861 8)."""
 import hashlib
 import os
 import re
@@ -94,3 +95,53 @@ def test_linux_routes_ipv6_between_two_ustacks(netns, tmp_path):
     assert set(hop_limits(u.pcap, f"ipv6.dst == {CLIENT6}")) == {64}
     assert_pcap_clean(u.pcap)
     assert counter(u.stdout, "icmp6", "Icmp6InEchos") == 3, u.stdout
+
+
+def test_linux_router_redirects_ustack_to_on_link_neighbour(netns, tmp_path):
+    """Linux (forwarding, fe80::1 on a bridge br0 joining tap1 and tap3) is
+    the only router ustack A knows: A holds 2001:db8:1::2/128, so even
+    2001:db8:1::3 (ustack B on tap3, the same link) goes to fe80::1. Linux
+    forwards the first ping back out of br0 and, doing so, sends A a
+    Redirect (RFC 4861 8.2, target = destination: on-link); A believes it
+    (it comes from its first hop, Hop Limit 255) and sends the later
+    pings straight to B's MAC."""
+    require_tool("tshark")
+    netns.run(["sysctl", "-qw", "net.ipv6.conf.all.forwarding=1"], check=True)
+    netns.run(["ip", "link", "add", "br0", "type", "bridge"], check=True)
+    # One link-local address on br0, ours: the Redirect's source must be the
+    # router A was given.
+    netns.run(["ip", "link", "set", "br0", "addrgenmode", "none"], check=True)
+    for tap in ("tap1", "tap3"):
+        netns.run(["ip", "tuntap", "add", "dev", tap, "mode", "tap"], check=True)
+        netns.run(["ip", "link", "set", tap, "master", "br0"], check=True)
+        netns.run(["ip", "link", "set", tap, "up"], check=True)
+    netns.run(["ip", "link", "set", "br0", "up"], check=True)
+    netns.run(["ip", "-6", "addr", "add", "fe80::1/64", "dev", "br0", "nodad"], check=True)
+    netns.run(["ip", "-6", "addr", "add", f"{ROUTER1}/64", "dev", "br0", "nodad"], check=True)
+    b = netns.serve("tap3", "198.51.100.3/24",
+                    extra=["--addr", "2001:db8:1::3/64", "--trace", "arp"])
+    wait_until(lambda: re.search(r"dad 2001:db8:1::3: unique", b.stderr_text()), 30,
+               "ustack B's address past DAD")
+    pcap = netns.artifact("a.pcap")
+    rc, out, err = netns.run([USTACK, "ping", "-c", "5", "-i", "0.5", "2001:db8:1::3",
+                              "--tap", "tap1", "--addr", "198.51.100.2/24",
+                              "--addr", f"{SERVE6}/128", "--gateway6", "fe80::1",
+                              "--pcap", pcap], timeout=120)
+    assert rc == 0, out + err
+    assert "5 packets transmitted, 5 received" in out, out
+    assert_pcap_clean(pcap)
+
+    def fields(flt, field):
+        p = subprocess.run(["tshark", "-n", "-r", pcap, "-Y", flt, "-T", "fields", "-e", field],
+                           stdout=subprocess.PIPE, stderr=subprocess.PIPE, timeout=300)
+        assert p.returncode == 0, p.stderr.decode(errors="replace")
+        return p.stdout.decode().split()
+    redirects = fields("icmpv6.type == 137", "icmpv6.rd.na.destination_address")
+    assert redirects and set(redirects) == {"2001:db8:1::3"}, redirects
+    first_redirect = int(fields("icmpv6.type == 137", "frame.number")[0])
+    router_mac = fields("icmpv6.type == 137", "eth.src")[0]
+    to_macs = fields(f"icmpv6.type == 128 && frame.number > {first_redirect}", "eth.dst")
+    assert to_macs, "no echo request after the Redirect"
+    assert router_mac not in to_macs, (router_mac, to_macs)  # straight to B now
+    assert fields("icmpv6.type == 128", "eth.dst")[0] == router_mac  # the first via Linux
+    assert b.stop() == 0, b.stderr_text()
