@@ -116,6 +116,7 @@ struct redir {
     const uint8_t *extra;      /* raw option bytes appended */
     size_t extra_len;
     size_t cut;                /* octets taken off the end (ICMP length) */
+    bool bad_csum;
 };
 
 static struct redir redir_default(struct net3 *n)
@@ -143,6 +144,8 @@ static void send_redirect(struct net3 *n, const struct redir *r)
         memcpy(m + len, r->extra, r->extra_len);
     len = len + r->extra_len - r->cut;
     icmpv6_set_csum(m, len, &r->src, &r->dst);
+    if (r->bad_csum)
+        m[2] ^= 0x5a;
     memcpy(f, ust_dev_mac(n->dev[A])->b, 6);
     memcpy(f + 6, ust_dev_mac(n->dev[R1])->b, 6);
     put_be16(f + 12, ETH_TYPE_IPV6);
@@ -289,6 +292,14 @@ static void test_malformed_redirects_dropped(void **state)
     r = redir_default(n);
     r.dest = R2_6; /* on-link already: no router to redirect from */
     expect_dropped(n, &r, NDC(RedirectNotFirstHop));
+    const struct ust_stats *s = ust_stack_stats(n->st[A]);
+    uint64_t csum_errors = s->icmp6.Icmp6InCsumErrors;
+    r = redir_default(n);
+    r.bad_csum = true; /* ICMPv6's own check, before any of the above */
+    send_redirect(n, &r);
+    assert_int_equal(s->icmp6.Icmp6InCsumErrors, csum_errors + 1);
+    assert_int_equal(s->nd6.RedirectsReceived, 11); /* the bad checksum never got here */
+    assert_int_equal(s->nd6.RedirectsAccepted, 0);
     ping_d(n, 1);
     assert_int_equal(n->replies, 0); /* still through R1, which drops it */
     net_free(n);
