@@ -95,6 +95,7 @@ struct link_opts {
     bool have_gateway6;     /* --gateway6 G6: IPv6 default router */
     uint8_t gateway6[16];
     bool no_ipv6;           /* --no-ipv6: cfg.ipv6_enabled false */
+    bool temp_addr;         /* --temp-addr: cfg.ipv6_temp_addrs */
     bool have_host_addr;    /* --host-addr H/N: Linux side of the TAP */
     ust_ip4_t host_addr;
     int host_prefix_len;
@@ -143,6 +144,8 @@ struct link_opts {
     "                       to 7), e.g. --addr 2001:db8::2/64\n"                           \
     "  --gateway6 G6        IPv6 default router (link-local or on an --addr prefix)\n"   \
     "  --no-ipv6            no IPv6 on the link (no link-local address, no ND)\n"         \
+    "  --temp-addr          also form RFC 8981 temporary addresses from Router\n"         \
+    "                       Advertisement prefixes, preferred as sources (RFC 6724)\n"    \
     "  --host-addr H/N      give the Linux side of the TAP this address and bring it up\n" \
     "  --mtu N              link MTU (default 1500)\n"                                     \
     "  --pcap FILE|-        capture every frame into FILE (- = stdout)\n"                  \

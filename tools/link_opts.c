@@ -411,6 +411,10 @@ int link_opts_parse(struct link_opts *o, int argc, char **argv, int *i)
         o->no_ipv6 = true;
         return 1;
     }
+    if (!strcmp(argv[*i], "--temp-addr")) {
+        o->temp_addr = true;
+        return 1;
+    }
     if ((r = opt_value(argc, argv, i, "--mtu", &v)) != 0) {
         if (r < 0)
             return -1;
@@ -498,8 +502,8 @@ int link_opts_check(const struct link_opts *o)
         cli_usage_error("--addr A.B.C.D/N is required (e.g. --addr 203.0.113.2/24, or --addr dhcp)");
         return -1;
     }
-    if (o->no_ipv6 && (o->naddr6 || o->have_gateway6)) {
-        cli_usage_error("--no-ipv6: not with an IPv6 --addr or --gateway6");
+    if (o->no_ipv6 && (o->naddr6 || o->have_gateway6 || o->temp_addr)) {
+        cli_usage_error("--no-ipv6: not with an IPv6 --addr, --gateway6 or --temp-addr");
         return -1;
     }
     if (o->dhcp && o->have_gateway) {

@@ -158,6 +158,7 @@ int link_open(const struct link_opts *o, struct link_ctx *c)
         snprintf(cfg.tcp_congestion, sizeof(cfg.tcp_congestion), "%s", o->congestion);
     cfg.ip_accept_source_route = o->accept_source_route;
     cfg.ipv6_enabled = !o->no_ipv6;
+    cfg.ipv6_temp_addrs = o->temp_addr;
     if (o->queue.count > 1) /* the reply to the first copy may reach another queue */
         cfg.arp_request_copies = 2;
     if (o->tap_rx_batch >= 0)

@@ -345,6 +345,9 @@ struct ust_config {
     unsigned ipv6_ra_max_prefixes;  /* on-link prefixes kept per interface (16) */
     unsigned ipv6_max_addrs;        /* autoconfigured addresses per interface (16:
                                        link-local, stable and temporary ones) */
+    bool ipv6_accept_redirects;     /* believe valid Redirects (RFC 4861 8.3): the
+                                       destination's next hop changes (true; Linux
+                                       accept_redirects=1 on hosts) */
 
     /* ---- the stub resolver (ust_getaddrinfo, include/ustack/dns.h) ---- */
     ust_ip4_t dns_server;           /* name server asked over UDP/TCP port 53 (0: none,

@@ -83,6 +83,7 @@ struct ust_addr6_info {
     enum ust_addr6_state state;
     enum ust_addr6_origin origin;
     uint32_t valid_lft, preferred_lft; /* seconds; UINT32_MAX: infinite */
+    bool temporary;                    /* RFC 8981 temporary (cfg.ipv6_temp_addrs) */
 };
 /* IPv6 text: RFC 4291 2.2 forms in (0 or UST_ERR_INVAL), RFC 5952 out. */
 #define UST_IP6_STRLEN 46

@@ -60,7 +60,10 @@
 
 #define UST_ND6_COUNTERS(X) \
     X(DadStarted) X(DadSucceeded) X(DadDuplicates) X(AddrConflicts) \
-    X(ResolveFailed) X(NudFailed) X(QueueDrops) X(EntriesEvicted) X(UnsolicitedNaIgnored)
+    X(ResolveFailed) X(NudFailed) X(QueueDrops) X(EntriesEvicted) X(UnsolicitedNaIgnored) \
+    X(AddrUnreachReported) \
+    X(RedirectsReceived) X(RedirectsAccepted) X(RedirectsDisabled) X(RedirectBadHeader) X(RedirectBadTarget) \
+    X(RedirectBadOption) X(RedirectNotFirstHop) X(RedirectCacheEvicted)
 
 #define UST_UDP_COUNTERS(X) \
     X(InDatagrams) X(NoPorts) X(InErrors) X(InCsumErrors) X(RcvbufErrors) \

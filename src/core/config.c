@@ -112,6 +112,7 @@ void ust_config_default(struct ust_config *c)
     c->ipv6_ra_max_routers = 8;
     c->ipv6_ra_max_prefixes = 16;
     c->ipv6_max_addrs = 16;
+    c->ipv6_accept_redirects = true;
     snprintf(c->dns_hosts, sizeof(c->dns_hosts), "/etc/hosts");
     c->dns_attempts = 3;
     c->dns_timeout = 1 * UST_SEC;

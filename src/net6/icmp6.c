@@ -80,8 +80,8 @@ static void icmp6_err_input(struct ust_stack *st, const struct ip6_err *e)
         return;
     struct ust_ping_result r = {.code = e->code, .id = (uint16_t)((e->l4[4] << 8) | e->l4[5]),
                                 .seq = (uint16_t)((e->l4[6] << 8) | e->l4[7])};
-    if (e->type == ICMPV6_DST_UNREACH)
-        r.event = UST_PING_UNREACHABLE;
+    if (e->type == ICMPV6_DST_UNREACH) /* local: our resolution failed (IPv4's ARP too) */
+        r.event = e->local ? UST_PING_LOCAL_ERROR : UST_PING_UNREACHABLE;
     else if (e->type == ICMPV6_TIME_EXCEEDED)
         r.event = UST_PING_TIME_EXCEEDED;
     else
@@ -165,6 +165,9 @@ static void icmp6_input(struct ust_stack *st, const struct ip6_rx *rx)
     case ICMPV6_MLD2_REPORT:
         mld6_input(st, rx, ih.type); /* RFC 3810 */
         return;
+    case ICMPV6_ND_REDIRECT:
+        redirect6_input(st, rx); /* RFC 4861 8 */
+        return;
     case ICMPV6_ND_RA:
         slaac_ra_input(st, rx); /* router_list and SLAAC (slaac.c) */
         return;
@@ -173,7 +176,7 @@ static void icmp6_input(struct ust_stack *st, const struct ip6_rx *rx)
             error_in(st, rx, &ih); /* ICMP6-3: unknown error types too */
             return;
         }
-        s->Icmp6InOther++; /* RS/Redirect and unknown (ICMP6-4) */
+        s->Icmp6InOther++; /* RS and unknown (ICMP6-4) */
     }
 }
 

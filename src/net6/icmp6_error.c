@@ -97,3 +97,35 @@ void icmp6_send_error(struct ust_stack *st, int ifindex, uint8_t type, uint8_t c
     if (ipv6_output(st, &o, p) < 0)
         stack_stats(st)->icmp6.Icmp6OutErrors++;
 }
+
+/* RFC 4861 7.2.2: resolution of the next hop failed and p (a whole packet
+ * of ours that waited for it) gets Destination Unreachable code 3. The
+ * packet came from this node (ustack does not forward IPv6), so the error
+ * goes to the protocol that sent it, as Linux's loopback delivery of the
+ * ICMPv6 error does (EHOSTUNREACH), and nothing is sent on the wire. The
+ * rules of 2.4 still hold: never about an ICMPv6 error or a Redirect (e.1,
+ * e.2), and charged to the error rate limiter (f). Later fragments carry
+ * no upper-layer header and are only dropped. */
+void icmp6_addr_unreachable(struct ust_stack *st, const uint8_t *pkt, size_t len)
+{
+    struct ipv6_hdr h;
+    struct ipv6_ext_iter it;
+    struct ipv6_ext ext;
+    if (ip6_parse_head(pkt, len, &h) < 0)
+        return;
+    ipv6_ext_iter_init(&it, pkt, len, IPV6_EXT_MAX_HDRS, IPV6_EXT_MAX_BYTES);
+    while (ipv6_ext_next(&it, &ext))
+        ;
+    if (it.err || it.frag_later || len < it.off + 8)
+        return;
+    if (!error_allowed(st, &h, pkt, len, false, false))
+        return;
+    char d[IPV6_ADDR_STRLEN];
+    TRACE(st, "icmp6", "local address unreachable %s (code 3)", IP6STR(&h.dst, d));
+    stack_stats(st)->nd6.AddrUnreachReported++;
+    struct ip6_err e = {.type = ICMPV6_DST_UNREACH, .code = ICMPV6_UNREACH_ADDR, .from = h.src,
+                        .orig = &h, .l4 = pkt + it.off, .l4_len = len - it.off, .local = true};
+    const struct ip6_proto_ops *ops = stack_net6(st)->by_proto[it.nh];
+    if (ops && ops->err_input)
+        ops->err_input(st, &e);
+}

@@ -201,6 +201,7 @@ int ust_iface_addrs6(const struct ust_stack *st, int ifindex, struct ust_addr6_i
         out[n].origin = (enum ust_addr6_origin)a->origin;
         out[n].valid_lft = a->valid_lft;
         out[n].preferred_lft = a->preferred_lft;
+        out[n].temporary = a->temporary;
         n++;
     }
     return n;

@@ -1,73 +1,49 @@
-/* Source address choice (a simple form of RFC 6724 5, until the full rule
- * set replaces it): the destination itself when it is ours; else among the
- * preferred addresses (never tentative, duplicated or deprecated while a
- * preferred one exists: rules 3 and SAS-3) of the outgoing interface, the
- * one whose scope matches the destination's (rule 2), then the longest
- * common prefix (rule 8). */
+/* Source address choice, RFC 6724 (addrsel.c does the rules). The
+ * candidate set (Section 4, SAS-3) is the outgoing interface's assigned
+ * addresses: preferred and deprecated ones, never tentative or duplicated
+ * (RFC 4862 5.4); rules 1-8 then pick: the destination itself, the
+ * matching scope, deprecated last (rule 3), the outgoing interface, the
+ * policy label, temporary before public when RFC 8981 addresses exist
+ * (rule 7, cfg.ipv6_temp_addrs), the longest common prefix. TCP connect,
+ * UDP sendto, ping6, ICMPv6 errors and replies to multicast all come here;
+ * ND's solicitations use ip6_source_on_iface for the target. */
+#include "addrsel.h"
 #include "net6_impl.h"
 
-static unsigned common_prefix(const struct ipv6_addr *a, const struct ipv6_addr *b)
+int ip6_source_on_iface(const struct ust_stack *st, int ifindex, const struct ipv6_addr *dst,
+                        struct ipv6_addr *src)
 {
-    unsigned n = 0;
-    for (unsigned i = 0; i < 16; i++) {
-        uint8_t x = a->b[i] ^ b->b[i];
-        if (x == 0) {
-            n += 8;
+    const struct ip6_iface *f = ip6_iface_const(st, ifindex);
+    struct as_cand c[UST_MAX_ADDRS6];
+    size_t n = 0;
+    for (unsigned k = 0; f && k < UST_MAX_ADDRS6; k++) {
+        const struct ip6_ifaddr *a = &f->addrs[k];
+        if (!a->used || (a->state != IP6A_PREFERRED && a->state != IP6A_DEPRECATED))
             continue;
-        }
-        while (!(x & 0x80)) {
-            n++;
-            x = (uint8_t)(x << 1);
-        }
-        return n;
+        c[n++] = (struct as_cand){.addr = a->addr, .prefix_len = a->prefix_len,
+                                  .ifindex = ifindex, .deprecated = a->state == IP6A_DEPRECATED,
+                                  .temporary = a->temporary};
     }
-    return n;
-}
-
-static bool dst_is_link_scope(const struct ipv6_addr *d)
-{
-    return ipv6_addr_is_link_local(d) || (ipv6_addr_is_multicast(d) && ipv6_mcast_scope(d) <= 2);
-}
-
-/* Higher is better: usable, scope match, not deprecated, longest prefix. */
-static int source_score(const struct ip6_ifaddr *a, const struct ipv6_addr *dst)
-{
-    if (!a->used || (a->state != IP6A_PREFERRED && a->state != IP6A_DEPRECATED))
-        return -1;
-    bool ll = ipv6_addr_is_link_local(&a->addr);
-    if (dst_is_link_scope(dst) && !ll)
-        return -1; /* SAS-3: a link-scope destination gets a link-local source */
-    int score = (ll == dst_is_link_scope(dst)) ? 1 << 10 : 0;
-    if (a->state == IP6A_PREFERRED)
-        score += 1 << 9;
-    return score + (int)common_prefix(&a->addr, dst);
+    struct as_opts o = {.out_ifindex = ifindex};
+    int i = as_select_source(c, n, dst, &o);
+    if (i < 0)
+        return UST_ERR_NOROUTE;
+    *src = c[i].addr;
+    return UST_OK;
 }
 
 int ipv6_source_for(const struct ust_stack *st, const struct ipv6_addr *dst, int ifindex,
                     struct ipv6_addr *src)
 {
     if (ipv6_is_local(st, dst, -1)) {
-        *src = *dst; /* to ourselves: from the same address */
+        *src = *dst; /* to ourselves: from the same address (rule 1) */
         return UST_OK;
     }
     int out_if;
     struct ipv6_addr nh;
     if (route6_next_hop(st, dst, ifindex, &out_if, &nh) != UST_OK)
         return UST_ERR_NOROUTE;
-    const struct ip6_iface *f = ip6_iface_const(st, out_if);
-    const struct ip6_ifaddr *best = NULL;
-    int best_score = -1;
-    for (unsigned k = 0; f && k < UST_MAX_ADDRS6; k++) {
-        int s = source_score(&f->addrs[k], dst);
-        if (s > best_score) {
-            best_score = s;
-            best = &f->addrs[k];
-        }
-    }
-    if (!best)
-        return UST_ERR_NOROUTE;
-    *src = best->addr;
-    return UST_OK;
+    return ip6_source_on_iface(st, out_if, dst, src);
 }
 
 bool ipv6_is_local(const struct ust_stack *st, const struct ipv6_addr *a, int ifindex)

@@ -13,22 +13,6 @@
 #include "wire/eth.h"
 #include "wire/nd.h"
 
-/* A usable source on ifindex for ND: the link-local address if it is
- * preferred, else any preferred one (RFC 4861 7.2.2). */
-static const struct ip6_ifaddr *nd_source(const struct ust_stack *st, int ifindex)
-{
-    const struct ip6_iface *f = ip6_iface_const(st, ifindex);
-    const struct ip6_ifaddr *best = NULL;
-    for (unsigned k = 0; f && k < UST_MAX_ADDRS6; k++) {
-        const struct ip6_ifaddr *a = &f->addrs[k];
-        if (!a->used || a->state != IP6A_PREFERRED)
-            continue;
-        if (!best || a->origin == IP6A_LINK_LOCAL)
-            best = a;
-    }
-    return best;
-}
-
 void nd_send_msg(struct ust_stack *st, int ifindex, const struct ipv6_addr *src,
                  const struct ipv6_addr *dst, const uint8_t *dst_mac, struct pkt *p)
 {
@@ -53,10 +37,11 @@ void nd_send_msg(struct ust_stack *st, int ifindex, const struct ipv6_addr *src,
 void nd_send_ns(struct ust_stack *st, int ifindex, const struct ipv6_addr *target,
                 const struct ipv6_addr *unicast_dst, const uint8_t *dst_mac, bool dad)
 {
-    static const struct ipv6_addr unspec;
-    const struct ip6_ifaddr *src = dad ? NULL : nd_source(st, ifindex);
+    /* From :: for DAD; else the address RFC 6724 picks for the target on
+     * this interface (RFC 4861 7.2.2: any of the interface's addresses). */
+    struct ipv6_addr src = {{0}};
     struct ust_dev *dev = ip6_dev(st, ifindex);
-    if ((!dad && !src) || !dev)
+    if ((!dad && ip6_source_on_iface(st, ifindex, target, &src) != UST_OK) || !dev)
         return; /* no usable address yet: nothing to solicit from */
     struct pkt *p = pkt_alloc(PKT_HEADROOM, ND_NS_LEN + 8);
     if (!p)
@@ -77,7 +62,7 @@ void nd_send_ns(struct ust_stack *st, int ifindex, const struct ipv6_addr *targe
     TRACE(st, "nd", "%s tx NS who-has %s%s%s", ust_dev_name(dev), IP6STR(target, t),
           dad ? " (dad, from ::)" : "", unicast_dst ? " (unicast probe)" : "");
     stack_stats(st)->icmp6.Icmp6OutNeighborSolicits++;
-    nd_send_msg(st, ifindex, dad ? &unspec : &src->addr, &dst, dst_mac, p);
+    nd_send_msg(st, ifindex, &src, &dst, dst_mac, p);
 }
 
 /* RFC 4861 7.2.4: the answer to an NS for our (non-tentative) target. */
@@ -105,7 +90,7 @@ static void nd_send_na(struct ust_stack *st, int ifindex, const struct ipv6_addr
 
 /* The SLLA or TLLA option's Ethernet address, or NULL (RFC 4861 7.1:
  * other options are ignored). */
-static const uint8_t *nd_lladdr(const struct nd_msg *m, uint8_t type)
+const uint8_t *nd_lladdr(const struct nd_msg *m, uint8_t type)
 {
     struct nd_opt_iter it;
     struct nd_opt o;

@@ -180,7 +180,20 @@ static void nd_give_up(struct ust_stack *st, struct nd_entry *e)
         stack_stats(st)->nd6.NudFailed++;
     TRACE(st, "nd", "%s unreachable after %u NS: entry removed (%zu packets dropped)",
           IP6STR(&e->ip, b), e->probes, (size_t)e->pending.count);
+    /* 7.2.2: each packet that waited gets Destination Unreachable code 3
+     * (its sender learns EHOSTUNREACH); dropped, counted in QueueDrops. The
+     * entry leaves the table first, so that what the sender does about the
+     * error starts a fresh resolution. */
+    struct pkt_queue failed = e->pending;
+    e->pending = (struct pkt_queue){0};
+    redir6_forget_next_hop(st, e->ifindex, &e->ip); /* 7.3.3 */
     nd_remove(st, e);
+    struct pkt *p;
+    while ((p = pkt_queue_pop(&failed))) {
+        stack_stats(st)->nd6.QueueDrops++;
+        icmp6_addr_unreachable(st, p->data, p->len);
+        pkt_free(p);
+    }
 }
 
 void nd_timer_fired(struct ust_stack *st, struct ust_timer *t, ust_time_t now)

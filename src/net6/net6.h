@@ -86,6 +86,8 @@ struct ip6_err {
     const struct ipv6_hdr *orig;
     const uint8_t *l4;
     size_t l4_len;
+    bool local;                /* made here: neighbour resolution failed for our
+                                  own packet (RFC 4861 7.2.2), nothing on the wire */
 };
 struct ip6_proto_ops {
     void (*input)(struct ust_stack *st, const struct ip6_rx *rx);

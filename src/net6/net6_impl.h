@@ -71,6 +71,13 @@ unsigned slaac_link_mtu(const struct ust_stack *st, int ifindex, unsigned dev_mt
 int slaac_hop_limit(const struct ust_stack *st, int ifindex);
 void slaac_destroy(struct ust_stack *st);
 
+/* ---- source choice (ipv6_source.c) ---- */
+/* RFC 6724 5 among ifindex's assigned addresses: 0 and *src, or
+ * UST_ERR_NOROUTE when none is allowed (e.g. only a link-local address for
+ * a global destination is still fine; no address at all is not). */
+int ip6_source_on_iface(const struct ust_stack *st, int ifindex, const struct ipv6_addr *dst,
+                        struct ipv6_addr *src);
+
 /* ---- routes (route6.c) ---- */
 int route6_add(struct ust_stack *st, const struct ipv6_addr *prefix, uint8_t prefix_len,
                const struct ipv6_addr *gw, int ifindex);
@@ -144,6 +151,22 @@ const char *nd_state_name(enum nd_state s);
 void nd_send_msg(struct ust_stack *st, int ifindex, const struct ipv6_addr *src,
                  const struct ipv6_addr *dst, const uint8_t *dst_mac, struct pkt *p);
 void nd_input(struct ust_stack *st, const struct ip6_rx *rx, const struct icmpv6_hdr *ih);
+struct nd_msg;
+/* The Ethernet address of m's SLLA or TLLA option (type), or NULL. */
+const uint8_t *nd_lladdr(const struct nd_msg *m, uint8_t type);
+
+/* ---- Redirects (redirect6.c) and the redirected destinations
+ * (redirect6_cache.c), RFC 4861 8 ---- */
+void redirect6_input(struct ust_stack *st, const struct ip6_rx *rx);
+/* dst's redirected next hop (on ifindex when >= 0): true and out_ifindex,
+ * nh set, or false. */
+bool redir6_lookup(const struct ust_stack *st, const struct ipv6_addr *dst, int ifindex,
+                   int *out_ifindex, struct ipv6_addr *nh);
+void redir6_add(struct ust_stack *st, const struct ipv6_addr *dst, int ifindex,
+                const struct ipv6_addr *nh);
+/* The neighbour nh on ifindex stopped answering: destinations redirected
+ * to it go back to the routes. */
+void redir6_forget_next_hop(struct ust_stack *st, int ifindex, const struct ipv6_addr *nh);
 /* An NS for target: to its solicited-node group (dst_mac NULL) or unicast;
  * from :: for DAD. */
 void nd_send_ns(struct ust_stack *st, int ifindex, const struct ipv6_addr *target,
@@ -157,6 +180,9 @@ int icmp6_register(struct ust_stack *st);
 void icmp6_send_error(struct ust_stack *st, int ifindex, uint8_t type, uint8_t code,
                       uint32_t word, const uint8_t *inv, size_t len, bool link_mcast,
                       bool allow_mcast);
+/* Neighbour resolution failed for our packet pkt[0..len) (RFC 4861 7.2.2):
+ * Destination Unreachable code 3 to the protocol that sent it. */
+void icmp6_addr_unreachable(struct ust_stack *st, const uint8_t *pkt, size_t len);
 /* Sends the ICMPv6 message p (type... filled, checksum computed here). */
 int icmp6_output(struct ust_stack *st, const struct ipv6_addr *src, const struct ipv6_addr *dst,
                  int ifindex, int hop_limit, struct pkt *p);

@@ -33,6 +33,7 @@ struct ip6_ifaddr {
     uint8_t prefix_len;
     uint8_t state;             /* enum ip6_addr_state */
     uint8_t origin;            /* enum ip6_addr_origin */
+    bool temporary;            /* an RFC 8981 temporary address (RFC 6724 rule 7) */
     int ifindex;
     uint32_t valid_lft;        /* seconds; UINT32_MAX: infinite (RFC 4862 5.5.3) */
     uint32_t preferred_lft;
@@ -117,6 +118,16 @@ struct pmtu6_entry {
     ust_time_t expires;
 };
 
+/* ---- the Destination Cache's redirected entries (redirect6_cache.c), RFC
+ * 4861 8.3: per destination the next hop a valid Redirect named ---- */
+#define REDIR6_ENTRIES 64
+struct redir6_entry {
+    struct ipv6_addr dst;
+    struct ipv6_addr nh;       /* the target: a router, or dst itself (on-link) */
+    int ifindex;
+    ust_time_t expires;        /* 0: slot free */
+};
+
 struct net6_state {
     const struct ip6_proto_ops *by_proto[256];
     struct ip6_iface ifs[UST_MAX_IFACES]; /* by interface index */
@@ -131,6 +142,7 @@ struct net6_state {
                                draws nothing: its IPv4 runs stay as they were) */
     bool have_secret;
     struct mld6_state mld;     /* mld6.c: listened groups per interface */
+    struct redir6_entry redir[REDIR6_ENTRIES];
 };
 
 /* This stack's IPv6 state (core/stack.c). */

@@ -84,6 +84,9 @@ int route6_next_hop(const struct ust_stack *st, const struct ipv6_addr *dst, int
         *nh = *dst;
         return UST_OK;
     }
+    /* RFC 4861 5.2: the Destination Cache first (what Redirects taught). */
+    if (redir6_lookup(st, dst, ifindex, out_ifindex, nh))
+        return UST_OK;
     const struct route6 *r = route6_lookup(st, dst);
     if (!r)  /* static routes win; then what Router Advertisements taught */
         return slaac_next_hop(st, dst, ifindex, out_ifindex, nh);

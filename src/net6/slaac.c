@@ -63,10 +63,15 @@ static void ac_start_dad(void *ctx, const struct ac_addr *a)
     char b[IPV6_ADDR_STRLEN];
     TRACE(ra->st, "nd", "slaac %s: tentative", IP6STR(&a->addr, b));
     int err;
-    if (!ip6_addr_add(ra->st, ra->ifindex, &a->addr, a->prefix_len, IP6A_AUTOCONF, &err))
+    struct ip6_ifaddr *x = ip6_addr_add(ra->st, ra->ifindex, &a->addr, a->prefix_len,
+                                        IP6A_AUTOCONF, &err);
+    if (!x) {
         /* Ours already (a static address) or no room: as a duplicate, so
          * the module forms another or gives up (RFC 7217 6). */
         addrconf_dad_done(&ra->ac, stack_now(ra->st), &a->addr, true);
+        return;
+    }
+    x->temporary = a->kind == AC_TEMPORARY; /* RFC 6724 rule 7 */
 }
 
 static uint32_t secs_left(ust_time_t now, ust_time_t until)

@@ -183,6 +183,24 @@ static void test_link_opts_errors(void **state)
     assert_int_equal(link_opts_check(&o), -1);
 }
 
+/* --temp-addr: RFC 8981 temporary addresses on (cfg.ipv6_temp_addrs), off
+ * by default, refused beside --no-ipv6. */
+static void test_link_opts_temp_addr(void **state)
+{
+    (void)state;
+    struct link_opts o;
+    char *plain[] = {"--tap", "t", "--addr", "203.0.113.2/24"};
+    assert_int_equal(parse_all(&o, 4, plain), 0);
+    assert_false(o.temp_addr);
+    char *on[] = {"--tap", "t", "--addr", "203.0.113.2/24", "--temp-addr"};
+    assert_int_equal(parse_all(&o, 5, on), 0);
+    assert_true(o.temp_addr);
+    assert_int_equal(link_opts_check(&o), 0);
+    char *both[] = {"--tap", "t", "--addr", "203.0.113.2/24", "--temp-addr", "--no-ipv6"};
+    assert_int_equal(parse_all(&o, 6, both), 0);
+    assert_int_equal(link_opts_check(&o), -1);
+}
+
 /* The fault injector's options: percentages become probabilities, times
  * take a unit, --faults picks the directions, --fault-seed defaults to 1. */
 static void test_fault_opts(void **state)
@@ -256,6 +274,7 @@ int main(void)
         cmocka_unit_test(test_link_opts_full),
         cmocka_unit_test(test_link_opts_defaults_and_foreign),
         cmocka_unit_test(test_link_opts_errors),
+        cmocka_unit_test(test_link_opts_temp_addr),
         cmocka_unit_test(test_numbers),
         cmocka_unit_test(test_fault_opts),
     };

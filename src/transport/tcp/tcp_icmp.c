@@ -187,7 +187,9 @@ void tcp_icmp6_error(struct ust_stack *st, const struct ip6_err *e)
     }
     bool hard;
     int err = icmp6_err(e->type, e->code, &hard);
-    if (hard && t->state == UST_TCP_SYN_SENT) { /* SHLD-26 */
+    /* A local resolution failure is no forgeable message: the connect
+     * fails at once with EHOSTUNREACH, as Linux's does. */
+    if ((hard || e->local) && t->state == UST_TCP_SYN_SENT) { /* SHLD-26 */
         tcp_drop(t, err, false);
         tcb_reap(t);
         return;
