@@ -83,8 +83,8 @@
  * IPPROTO_IPV6 (an AF_INET6 group, else EADDRNOTAVAIL). Not multicast or
  * a short value: EINVAL; no such interface: ENODEV; joined already:
  * EADDRINUSE; not a member: EADDRNOTAVAIL; beyond cfg.igmp_max_memberships
- * groups on the socket, or MLD's 32 socket groups per interface: ENOMEM
- * (mld6 JoinsRefused). The stack announces the first join and the last
+ * groups on the socket or the interface (at most 32 per interface, MLD's
+ * table): ENOMEM (mld6 JoinsRefused). The stack announces the first join and the last
  * leave with MLDv2 (RFC 3810) and delivers as for IPv4: to every socket on
  * the port that joined the group on the arrival interface. Sending to an
  * IPv6 group: IPV6_MULTICAST_HOPS (int, -1..255, -1 = the default 1; 0

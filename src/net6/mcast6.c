@@ -9,8 +9,27 @@
 #include "mld6.h"
 #include "net6_impl.h"
 
+/* Groups on the interface that sockets asked for (the solicited-node
+ * ones are the addresses'), joined or still announcing a leave. */
+static unsigned socket_groups(struct ust_stack *st, int ifindex)
+{
+    struct mld6_iface *ifs = mld6_iface_of(st, ifindex);
+    unsigned n = 0;
+    for (unsigned i = 0; ifs && i < MLD6_MAX_GROUPS; i++)
+        n += ifs->groups[i].used && !ipv6_addr_is_solicited_node(&ifs->groups[i].addr);
+    return n;
+}
+
+/* A new group beyond cfg.igmp_max_memberships on the interface (the IPv4
+ * bound, for both families): ENOMEM, counted in JoinsRefused. */
 int ipv6_mcast_join(struct ust_stack *st, int ifindex, const struct ipv6_addr *group)
 {
+    struct mld6_iface *ifs = mld6_iface_of(st, ifindex);
+    if (ifs && !ipv6_addr_is_solicited_node(group) && !mld6_find_group(ifs, group) &&
+        socket_groups(st, ifindex) >= ust_stack_config(st)->igmp_max_memberships) {
+        stack_stats(st)->mld6.JoinsRefused++;
+        return UST_ERR_NOMEM;
+    }
     return mld6_join(st, ifindex, group);
 }
 

@@ -63,7 +63,8 @@ bool ipv6_is_local(const struct ust_stack *st, const struct ipv6_addr *a, int if
 
 /* Socket multicast (mcast6.c): one more / one fewer listener of group on
  * the interface, announced with MLD (RFC 3810 6.1); UST_ERR_INVAL: not
- * multicast or no such interface, UST_ERR_NOMEM: MLD's table is full. */
+ * multicast or no such interface, UST_ERR_NOMEM: cfg.igmp_max_memberships
+ * sockets' groups on the interface already, or MLD's table is full. */
 int ipv6_mcast_join(struct ust_stack *st, int ifindex, const struct ipv6_addr *group);
 void ipv6_mcast_leave(struct ust_stack *st, int ifindex, const struct ipv6_addr *group);
 /* The interface of a join that names none (the group's route, else the

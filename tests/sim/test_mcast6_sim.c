@@ -8,8 +8,9 @@
  * bytes checked); a General Query is answered with IS_EX({}); sending:
  * 33:33 MAC (RFC 2464 7), hop limit 1 by default, IPV6_MULTICAST_HOPS,
  * IPV6_MULTICAST_LOOP, hop limit 0 staying in the host; option errors as
- * Linux returns them; a dual-stack socket joined to an IPv4 and an IPv6
- * group hears both. */
+ * Linux returns them; the membership bounds; ff02::1 and scope 0/1
+ * groups joined but never reported; a dual-stack socket joined to an IPv4 and an IPv6 group hears
+ * both. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -18,6 +19,7 @@
 
 #include <arpa/inet.h>
 #include <errno.h>
+#include <stdio.h>
 #include <string.h>
 
 #include "../harness/net_harness.h"
@@ -195,6 +197,72 @@ static int group_records(struct topo *t, size_t from, uint8_t type)
         }
     }
     return k;
+}
+
+/* MLD records of any type about group g in A's reports since `from`. */
+static int any_records(struct topo *t, size_t from, const char *g_text)
+{
+    uint8_t g[16];
+    assert_int_equal(inet_pton(AF_INET6, g_text, g), 1);
+    int k = 0;
+    for (size_t i = from; i < nh_tx_count(t->n, t->pa); i++) {
+        const struct nh_frame *fr = nh_tx(t->n, t->pa, i);
+        const uint8_t *ip = fr->data + 14;
+        if (fr->len < 14 + 48 + 8 || get_be16(fr->data + 12) != ETH_TYPE_IPV6 ||
+            ip[6] != IPV6_NH_HOPOPTS || ip[40] != IPV6_NH_ICMPV6)
+            continue;
+        const uint8_t *m = ip + 48;
+        if (m[0] != ICMPV6_MLD2_REPORT) {
+            k += memcmp(m + 8, g, 16) == 0; /* v1 Report / Done */
+            continue;
+        }
+        const uint8_t *r = m + 8;
+        for (uint16_t j = 0; j < get_be16(m + 6); j++, r += 20 + 16 * get_be16(r + 2))
+            k += memcmp(r + 4, g, 16) == 0;
+    }
+    return k;
+}
+
+/* RFC 3810 6 (MLD-3): sockets may join ff02::1 and groups of scope 0 and
+ * 1, but no MLD message ever names them, on join, query or leave; ff02::1
+ * is received all the same, and after a leave too. */
+static void test_unreported_groups(void **state)
+{
+    (void)state;
+    struct topo t;
+    topo_init(&t);
+    size_t mark = nh_tx_count(t.n, t.pa);
+    int s = udp6_bound(t.a, PORT);
+    const char *quiet[] = {"ff02::1", "ff01::5", "ff10::7"};
+    for (int i = 0; i < 3; i++)
+        assert_int_equal(mreq6(t.a, s, IPV6_JOIN_GROUP, quiet[i], 1), 0);
+    assert_int_equal(mreq6(t.a, s, IPV6_JOIN_GROUP, GROUP_TEXT, 1), 0);
+    nh_run_until(t.n, t.n->now + 3 * UST_SEC);
+    assert_int_equal(group_records(&t, mark, MLD2_CHANGE_TO_EXCLUDE), 2); /* reports do go out */
+    int bs = udp6_bound(t.b, 6000);
+    struct sockaddr_in6 d = {.sin6_family = AF_INET6, .sin6_port = htons(PORT),
+                             .sin6_scope_id = 1};
+    assert_int_equal(inet_pton(AF_INET6, "ff02::1", &d.sin6_addr), 1);
+    assert_int_equal(ust_sendto(t.b, bs, "all", 3, 0, (struct sockaddr *)&d, sizeof(d)), 3);
+    nh_run_until(t.n, t.n->now + UST_SEC);
+    char buf[16];
+    assert_int_equal(recv_on(t.a, s, buf, sizeof(buf)), 3);
+    for (int i = 0; i < 3; i++)
+        assert_int_equal(mreq6(t.a, s, IPV6_LEAVE_GROUP, quiet[i], 1), 0);
+    nh_run_until(t.n, t.n->now + 3 * UST_SEC);
+    for (int i = 0; i < 3; i++)
+        assert_int_equal(any_records(&t, mark, quiet[i]), 0);
+    uint64_t filtered = ust_stack_stats(t.a)->link.rx_not_for_us;
+    assert_int_equal(ust_sendto(t.b, bs, "all", 3, 0, (struct sockaddr *)&d, sizeof(d)), 3);
+    nh_run_until(t.n, t.n->now + UST_SEC);
+    assert_int_equal(ust_stack_stats(t.a)->link.rx_not_for_us, filtered); /* the host's filter */
+    assert_int_equal(recv_on(t.a, s, buf, sizeof(buf)), -1); /* s left ff02::1 */
+    int other = udp6_bound(t.a, PORT);
+    assert_int_equal(mreq6(t.a, other, IPV6_JOIN_GROUP, "ff02::1", 1), 0);
+    assert_int_equal(ust_sendto(t.b, bs, "all", 3, 0, (struct sockaddr *)&d, sizeof(d)), 3);
+    nh_run_until(t.n, t.n->now + UST_SEC);
+    assert_int_equal(recv_on(t.a, other, buf, sizeof(buf)), 3); /* still received by the host */
+    nh_net_free(t.n);
 }
 
 /* Two sockets joined (IPV6_JOIN_GROUP, MCAST_JOIN_GROUP) each get every
@@ -402,6 +470,33 @@ static void test_option_errors(void **state)
     nh_net_free(t.n);
 }
 
+/* cfg.igmp_max_memberships (20) bounds the groups of one socket and the
+ * sockets' groups of one interface (the solicited-node groups aside):
+ * beyond, ENOMEM, counted in mld6 JoinsRefused; a group the interface
+ * has already is no new one. */
+static void test_membership_bound(void **state)
+{
+    (void)state;
+    struct topo t;
+    topo_init(&t);
+    int s1 = udp6_bound(t.a, PORT), s2 = udp6_bound(t.a, PORT);
+    char g[32];
+    for (int i = 0; i < 20; i++) {
+        snprintf(g, sizeof(g), "ff15::%x", i + 1);
+        assert_int_equal(mreq6(t.a, s1, IPV6_JOIN_GROUP, g, 1), 0);
+    }
+    assert_int_equal(mreq6(t.a, s1, IPV6_JOIN_GROUP, "ff15::99", 1), -1);
+    assert_int_equal(errno, ENOMEM); /* the socket's bound */
+    assert_int_equal(mreq6(t.a, s2, IPV6_JOIN_GROUP, "ff15::1", 1), 0);
+    assert_int_equal(mreq6(t.a, s2, IPV6_JOIN_GROUP, "ff15::99", 1), -1);
+    assert_int_equal(errno, ENOMEM); /* the interface's bound */
+    assert_int_equal(ust_stack_stats(t.a)->mld6.JoinsRefused, 2);
+    assert_int_equal(mreq6(t.a, s1, IPV6_LEAVE_GROUP, "ff15::2", 1), 0);
+    nh_run_until(t.n, t.n->now + 3 * UST_SEC); /* the leave announced: the slot free */
+    assert_int_equal(mreq6(t.a, s2, IPV6_JOIN_GROUP, "ff15::99", 1), 0);
+    nh_net_free(t.n);
+}
+
 /* A dual-stack socket (IPV6_V6ONLY off) joins an IPv4 group with
  * MCAST_JOIN_GROUP at IPPROTO_IP and an IPv6 one at IPPROTO_IPV6, and
  * hears both (the IPv4 sender as ::ffff:203.0.113.1), as on Linux. */
@@ -446,8 +541,10 @@ int main(void)
         cmocka_unit_test(test_two_joined_sockets_each_receive),
         cmocka_unit_test(test_leave_stops_delivery),
         cmocka_unit_test(test_general_query_answered),
+        cmocka_unit_test(test_unreported_groups),
         cmocka_unit_test(test_loop_and_hops),
         cmocka_unit_test(test_option_errors),
+        cmocka_unit_test(test_membership_bound),
         cmocka_unit_test(test_dual_stack_socket_hears_both_families),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
