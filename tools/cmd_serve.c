@@ -23,7 +23,8 @@ static void serve_usage(FILE *out)
             "then prints the stack's counters and exits 0. Every service option is\n"
             "repeatable.\n"
             "  --udp-echo PORT      echo UDP datagrams sent to PORT\n"
-            "  --join GROUP         the --udp-echo sockets join multicast GROUP (IGMPv3)\n"
+            "  --join GROUP         the --udp-echo sockets join multicast GROUP (IPv4: IGMPv3;\n"
+            "                       IPv6, e.g. ff15::1:2: MLDv2, the sockets then on [::])\n"
             "  --tcp-echo PORT      TCP echo (RFC 862): send back every byte received\n"
             "  --discard PORT       TCP discard (RFC 863): read and drop\n"
             "  --http PORT          HTTP/1.1 static files (GET, HEAD) from --root\n"
@@ -137,6 +138,11 @@ static int check_queues(const struct serve_opts *o)
 }
 
 /* Returns -1 to continue, or an exit code. */
+static bool is_group(const struct ust_addr *g)
+{
+    return g->family == UST_AF_INET6 ? g->u.v6[0] == 0xff : (g->u.v4 >> 28) == 0xe;
+}
+
 static int serve_parse(int argc, char **argv, struct serve_opts *o)
 {
     memset(o, 0, sizeof(*o));
@@ -163,10 +169,10 @@ static int serve_parse(int argc, char **argv, struct serve_opts *o)
             continue;
         }
         if ((r = opt_value(argc, argv, &i, "--join", &v)) != 0) {
-            ust_ip4_t g;
-            if (r < 0 || ust_ip4_parse(v, &g) != 0 || (g >> 28) != 0xe)
-                return cli_usage_error("--join: '%s' is not an IPv4 multicast group "
-                                       "(e.g. 239.1.2.3)", r < 0 ? "" : v);
+            struct ust_addr g;
+            if (r < 0 || ust_addr_parse(v, &g) != 0 || !is_group(&g))
+                return cli_usage_error("--join: '%s' is not a multicast group "
+                                       "(e.g. 239.1.2.3 or ff15::1:2)", r < 0 ? "" : v);
             if (o->ngroups == SERVE_MAX_PORTS)
                 return cli_usage_error("--join: at most %d groups", SERVE_MAX_PORTS);
             o->groups[o->ngroups++] = g;
@@ -227,6 +233,16 @@ static int echo_open(struct ust_stack *st, uint16_t port, bool dual)
         return -1;
     }
     return fd;
+}
+
+/* fd joins group on the interface its route picks (MCAST_JOIN_GROUP,
+ * RFC 3678 5.1: IPv4 groups at IPPROTO_IP, IPv6 ones at IPPROTO_IPV6). */
+static int echo_join(struct ust_stack *st, int fd, const struct ust_addr *group)
+{
+    struct group_req gr = {.gr_interface = 0};
+    ust_addr_to_sockaddr(group, 0, &gr.gr_group);
+    int level = group->family == UST_AF_INET6 ? IPPROTO_IPV6 : IPPROTO_IP;
+    return ust_setsockopt(st, fd, level, MCAST_JOIN_GROUP, &gr, sizeof(gr));
 }
 
 /* Sends back what waits on fd, at most ECHO_BATCH datagrams. */
@@ -295,16 +311,16 @@ int serve_open(struct serve_run *r)
     struct ust_stack *st = r->c->st;
     for (unsigned i = 0; i < SERVE_MAX_PORTS; i++)
         r->fds[i] = -1;
+    bool v6_group = false; /* an IPv6 group needs AF_INET6 sockets */
+    for (unsigned k = 0; k < o->ngroups; k++)
+        v6_group |= o->groups[k].family == UST_AF_INET6;
     for (unsigned i = 0; i < o->nports; i++)
-        if ((r->fds[i] = echo_open(st, o->ports[i], o->dual)) < 0)
+        if ((r->fds[i] = echo_open(st, o->ports[i], o->dual || v6_group)) < 0)
             return cli_usage_error("--udp-echo %u: %s", o->ports[i], strerror(errno));
-    for (unsigned i = 0; i < o->nports; i++) {
-        for (unsigned k = 0; k < o->ngroups; k++) {
-            struct ip_mreq m = {.imr_multiaddr.s_addr = htonl(o->groups[k])};
-            if (ust_setsockopt(st, r->fds[i], IPPROTO_IP, IP_ADD_MEMBERSHIP, &m, sizeof(m)) < 0)
+    for (unsigned i = 0; i < o->nports; i++)
+        for (unsigned k = 0; k < o->ngroups; k++)
+            if (echo_join(st, r->fds[i], &o->groups[k]) < 0)
                 return cli_usage_error("--join: %s", strerror(errno));
-        }
-    }
     if (!(r->srv = tcp_server_new(st, o->root ? o->root_real : NULL)))
         return cli_usage_error("out of memory");
     tcp_server_dual_stack(r->srv, o->dual);

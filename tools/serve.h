@@ -18,7 +18,7 @@ struct serve_opts {
     struct link_opts link;
     uint16_t ports[SERVE_MAX_PORTS];
     unsigned nports;
-    ust_ip4_t groups[SERVE_MAX_PORTS]; /* --join: the --udp-echo sockets' groups */
+    struct ust_addr groups[SERVE_MAX_PORTS]; /* --join: the --udp-echo sockets' groups */
     unsigned ngroups;
     struct tcp_port tcp[SERVE_MAX_PORTS];
     unsigned ntcp;

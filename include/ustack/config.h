@@ -385,7 +385,9 @@ struct ust_config {
     unsigned igmp_max_memberships;  /* groups joined per interface (20, as Linux's
                                        igmp_max_memberships; that one is per socket);
                                        also the groups one socket may join. Beyond:
-                                       ENOMEM, counted in JoinsRefused */
+                                       ENOMEM, counted in JoinsRefused. The same
+                                       bounds for IPv6 groups (mld6 JoinsRefused;
+                                       at most 32 per interface: MLD's table) */
     unsigned igmp_robustness;       /* [Robustness Variable] until a v3 Query's QRV
                                        says otherwise (2, RFC 3376 8.1): unsolicited
                                        reports are sent this many times */

@@ -71,7 +71,27 @@
  * default 1: a datagram to a group a socket of this stack joined on the
  * outgoing interface is delivered here too), IP_MULTICAST_IF (struct
  * in_addr, or struct ip_mreqn; INADDR_ANY = by route; getsockopt gives
- * the interface's address as struct in_addr).
+ * the interface's address as struct in_addr). MCAST_JOIN_GROUP /
+ * MCAST_LEAVE_GROUP (struct group_req, RFC 3678 5.1) at IPPROTO_IP take
+ * an AF_INET group (else EINVAL), gr_interface as imr_ifindex.
+ *
+ * IPv6 multicast on AF_INET6 UDP sockets (RFC 3493 5.2, errors as Linux):
+ * IPV6_JOIN_GROUP / IPV6_LEAVE_GROUP (also named IPV6_ADD_MEMBERSHIP /
+ * IPV6_DROP_MEMBERSHIP; struct ipv6_mreq, ipv6mr_interface = the ustack
+ * interface index + 1 as sin6_scope_id, 0 = the group's route, else the
+ * first interface) and MCAST_JOIN_GROUP / MCAST_LEAVE_GROUP at
+ * IPPROTO_IPV6 (an AF_INET6 group, else EADDRNOTAVAIL). Not multicast or
+ * a short value: EINVAL; no such interface: ENODEV; joined already:
+ * EADDRINUSE; not a member: EADDRNOTAVAIL; beyond cfg.igmp_max_memberships
+ * groups on the socket or the interface (at most 32 per interface, MLD's
+ * table): ENOMEM (mld6 JoinsRefused). The stack announces the first join and the last
+ * leave with MLDv2 (RFC 3810) and delivers as for IPv4: to every socket on
+ * the port that joined the group on the arrival interface. Sending to an
+ * IPv6 group: IPV6_MULTICAST_HOPS (int, -1..255, -1 = the default 1; 0
+ * keeps the datagram in this host), IPV6_MULTICAST_LOOP (int 0 or 1,
+ * default 1), IPV6_MULTICAST_IF (int, index + 1; 0 = by route; no such
+ * interface: ENODEV). A dual-stack socket joins IPv4 groups with the
+ * IPPROTO_IP options and keeps their IPv4 sending settings apart.
  *
  * UDP (SOCK_DGRAM) as on Linux: one recv returns (the start of) one
  * datagram, the rest of a longer one is discarded, and with MSG_TRUNC the

@@ -45,6 +45,7 @@ static const struct {
     {UST_ERR_BUSY, EBUSY, "device busy"},
     {UST_ERR_DEVTYPE, EINVAL, "not a TAP/TUN device of the requested kind"},
     {UST_ERR_QUEUEMODE, EINVAL, "TAP/TUN device of the other queue mode (single/multi-queue)"},
+    {UST_ERR_NODEV, ENODEV, "no such interface"},
 };
 
 const char *ust_strerror(int err)
@@ -56,11 +57,13 @@ const char *ust_strerror(int err)
 }
 
 /* The first enum ust_err with that errno, UST_ERR_IO if none: the device
- * layer keeps the kernel's reason instead of a bare EIO. */
+ * layer keeps the kernel's reason instead of a bare EIO. ENODEV from the
+ * kernel stays UST_ERR_IO (the device calls document it so);
+ * UST_ERR_NODEV is the sockets' "no such interface". */
 int err_from_errno(int eno)
 {
     for (size_t i = 1; i < sizeof(err_table) / sizeof(err_table[0]); i++)
-        if (err_table[i].eno == eno)
+        if (err_table[i].eno == eno && err_table[i].err != UST_ERR_NODEV)
             return err_table[i].err;
     return UST_ERR_IO;
 }

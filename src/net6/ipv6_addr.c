@@ -60,8 +60,8 @@ bool ip6_mcast_joined(const struct ust_stack *st, int ifindex, const struct ipv6
     const struct ip6_iface *f = ip6_iface_const(st, ifindex);
     if (!f)
         return false;
-    if (ipv6_addr_eq(dst, &all_nodes))
-        return true;
+    if (ipv6_addr_eq(dst, &all_nodes) || mld6_is_member(st, ifindex, dst))
+        return true; /* sockets' groups (IPV6_JOIN_GROUP) are MLD's */
     for (unsigned k = 0; k < UST_MAX_ADDRS6; k++) {
         struct ipv6_addr g;
         if (!f->addrs[k].used)

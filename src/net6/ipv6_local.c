@@ -25,7 +25,9 @@ static int local_ifindex(const struct ust_stack *st, const uint8_t *pkt, size_t 
     struct ipv6_hdr h;
     if (ipv6_parse(pkt, len, &h) < 0)
         return -1;
-    const struct ip6_ifaddr *a = ip6_addr_find_const(st, -1, &h.dst);
+    /* A looped-back multicast copy arrives on the interface of its source. */
+    const struct ip6_ifaddr *a =
+        ip6_addr_find_const(st, -1, ipv6_addr_is_multicast(&h.dst) ? &h.src : &h.dst);
     return a ? a->ifindex : -1;
 }
 

@@ -104,6 +104,12 @@ int ipv6_output(struct ust_stack *st, const struct ipv6_out *o, struct pkt *p)
         return output_fail(st, p, UST_ERR_NOROUTE);
     if (o->hop_limit < 0 && slaac_hop_limit(st, ifindex) > 0)
         h.hop_limit = (uint8_t)slaac_hop_limit(st, ifindex); /* RA Cur Hop Limit (RFC 4861 6.3.4) */
+    if (ipv6_addr_is_multicast(&o->dst)) {
+        if (o->mc_loop && ip6_mcast_joined(st, ifindex, &o->dst))
+            ip6_mcast_loop(st, &h, p);
+        if (h.hop_limit == 0) /* RFC 3493 5.2: hop limit 0 stays in this host (as Linux) */
+            return output_fail(st, p, UST_OK);
+    }
     unsigned mtu = ipv6_mtu_for(st, &o->dst, ifindex);
     if (p->len + IPV6_HDR_LEN > mtu && p->off.gso_size == 0) {
         if (o->dontfrag)

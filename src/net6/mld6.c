@@ -29,6 +29,18 @@ int mld6_host_version(const struct ust_stack *st, int ifindex)
     return timer_armed(&stack_net6_const(st)->mld.ifs[ifindex].v1_present) ? 1 : 2;
 }
 
+bool mld6_is_member(const struct ust_stack *st, int ifindex, const struct ipv6_addr *group)
+{
+    if (ifindex < 0 || ifindex >= UST_MAX_IFACES)
+        return false;
+    const struct mld6_iface *ifs = &stack_net6_const(st)->mld.ifs[ifindex];
+    for (unsigned i = 0; i < MLD6_MAX_GROUPS; i++)
+        if (ifs->groups[i].used && ifs->groups[i].refs > 0 &&
+            ipv6_addr_eq(&ifs->groups[i].addr, group))
+            return true;
+    return false;
+}
+
 struct mld6_group *mld6_find_group(struct mld6_iface *ifs, const struct ipv6_addr *group)
 {
     for (unsigned i = 0; i < MLD6_MAX_GROUPS; i++)
@@ -115,15 +127,16 @@ int mld6_join(struct ust_stack *st, int ifindex, const struct ipv6_addr *group)
             g->refs = 0;
         return UST_ERR_NOMEM;
     }
-    if (!is_reported(group))
-        return UST_OK; /* the filter only: no record, no report */
     if (!g && !(g = new_group(st, ifs, group))) {
         link_mcast_del(st, ifindex, mac);
         return UST_ERR_NOMEM;
     }
+    g->refs = 1;
+    g->quiet = !is_reported(group);
+    if (g->quiet)
+        return UST_OK; /* a member, with no report */
     char a[IPV6_ADDR_STRLEN];
     TRACE(st, "mld", "join %s", IP6STR(group, a));
-    g->refs = 1;
     g->change = MLD2_CHANGE_TO_EXCLUDE;
     state_change(st, ifs, g);
     return UST_OK;
@@ -139,6 +152,10 @@ void mld6_leave(struct ust_stack *st, int ifindex, const struct ipv6_addr *group
     ipv6_mcast_mac(group, mac);
     link_mcast_del(st, ifindex, mac);
     timer_cancel(st, &g->timer);
+    if (g->quiet) {
+        free_group(st, g);
+        return;
+    }
     char a[IPV6_ADDR_STRLEN];
     TRACE(st, "mld", "leave %s", IP6STR(group, a));
     if (mld6_host_version(st, ifindex) == 2) {
@@ -186,7 +203,7 @@ static void retrans_fired(struct ust_stack *st, struct ust_timer *t, ust_time_t 
 static bool joined(const struct mld6_group *g, const void *ctx)
 {
     (void)ctx;
-    return g->used && g->refs > 0;
+    return g->used && g->refs > 0 && !g->quiet;
 }
 
 /* RFC 3810 6.3: the interface timer ran out: a Current-State Report of

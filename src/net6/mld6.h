@@ -23,14 +23,18 @@ struct ip6_rx;
 #define MLD6_DEFAULT_QRI (10 * UST_SEC)      /* 9.3 */
 #define MLD6_UNSOLICITED_RI (1 * UST_SEC)    /* 9.11 */
 /* Each address brings at most one solicited-node group; the room as many
- * again holds groups still announcing their leave. */
-#define MLD6_MAX_GROUPS (2 * UST_MAX_ADDRS6)
+ * again holds groups still announcing their leave; sockets' groups
+ * (IPV6_JOIN_GROUP) have MLD6_SOCKET_GROUPS more. A join beyond: ENOMEM,
+ * counted in JoinsRefused. */
+#define MLD6_SOCKET_GROUPS 32
+#define MLD6_MAX_GROUPS (2 * UST_MAX_ADDRS6 + MLD6_SOCKET_GROUPS)
 
 struct mld6_group {
     bool used;
     struct ipv6_addr addr;
     int ifindex;
     unsigned refs;          /* joins; 0: leaving, announced until retrans ends */
+    bool quiet;             /* ff02::1, scope 0/1: a member, never reported (6) */
     struct ust_timer timer; /* the answer to a query about this group (6.2) */
     uint8_t retrans;        /* state-change reports still to send (6.1) */
     uint8_t change;         /* MLD2_CHANGE_TO_EXCLUDE (join) / _INCLUDE (leave) */
@@ -60,6 +64,8 @@ int mld6_join(struct ust_stack *st, int ifindex, const struct ipv6_addr *group);
 /* One fewer; the last closes the filter and announces the leave (v2:
  * TO_IN({}) Robustness times; v1: a Done to ff02::2, RFC 2710 4). */
 void mld6_leave(struct ust_stack *st, int ifindex, const struct ipv6_addr *group);
+/* Does the interface listen to group (a join not yet left)? */
+bool mld6_is_member(const struct ust_stack *st, int ifindex, const struct ipv6_addr *group);
 /* The interface's link-local address became valid: the groups reported
  * from :: until now are reported again from it (RFC 3810 5.2.13). */
 void mld6_link_local_valid(struct ust_stack *st, int ifindex);

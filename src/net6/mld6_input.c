@@ -80,7 +80,7 @@ static void v2_schedule(struct ust_stack *st, struct mld6_iface *ifs, const stru
         return;
     }
     struct mld6_group *g = mld6_find_group(ifs, &q->group);
-    if (!g || g->refs == 0)
+    if (!g || g->refs == 0 || g->quiet)
         return;
     if (!timer_armed(&g->timer) || g->timer.when > at)
         timer_arm(st, &g->timer, at); /* rule 3 */
@@ -94,7 +94,7 @@ static void v1_schedule(struct ust_stack *st, struct mld6_iface *ifs, const stru
     bool general = ipv6_addr_is_unspecified(&q->group);
     for (unsigned i = 0; i < MLD6_MAX_GROUPS; i++) {
         struct mld6_group *g = &ifs->groups[i];
-        if (!g->used || g->refs == 0 || (!general && !ipv6_addr_eq(&g->addr, &q->group)))
+        if (!g->used || g->refs == 0 || g->quiet || (!general && !ipv6_addr_eq(&g->addr, &q->group)))
             continue;
         if (timer_armed(&g->timer) && g->timer.when - now <= max)
             continue;

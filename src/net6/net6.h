@@ -32,6 +32,8 @@ struct ipv6_out {
     uint8_t tclass;       /* DSCP << 2 | ECN */
     bool dontfrag;        /* IPV6_DONTFRAG: UST_ERR_MSGSIZE instead of
                              fragmenting above the path MTU (RFC 3542 11.2) */
+    bool mc_loop;         /* multicast dst: a copy for this host's members
+                             on the interface (IPV6_MULTICAST_LOOP) */
 };
 
 /* Sends p (consumed): p holds the upper-layer header and payload, its
@@ -58,6 +60,18 @@ unsigned ipv6_gso_max_for(const struct ust_stack *st, const struct ipv6_addr *ds
  * For bind(2): EADDRNOTAVAIL otherwise. ifindex: the scope of a link-local
  * a (-1: any interface). */
 bool ipv6_is_local(const struct ust_stack *st, const struct ipv6_addr *a, int ifindex);
+
+/* Socket multicast (mcast6.c): one more / one fewer listener of group on
+ * the interface, announced with MLD (RFC 3810 6.1); UST_ERR_INVAL: not
+ * multicast or no such interface, UST_ERR_NOMEM: cfg.igmp_max_memberships
+ * sockets' groups on the interface already, or MLD's table is full. */
+int ipv6_mcast_join(struct ust_stack *st, int ifindex, const struct ipv6_addr *group);
+void ipv6_mcast_leave(struct ust_stack *st, int ifindex, const struct ipv6_addr *group);
+/* The interface of a join that names none (the group's route, else the
+ * first interface with IPv6); -1: none. */
+int ipv6_mcast_iface(const struct ust_stack *st, const struct ipv6_addr *group);
+/* Does the stack's interface ifindex run IPv6? */
+bool ipv6_iface_exists(const struct ust_stack *st, int ifindex);
 
 /* Upper-layer reachability confirmation (RFC 4861 7.3.1): TCP calls it
  * when an ACK from dst acknowledges new data, so the neighbour entry of

@@ -121,6 +121,8 @@ void reasm6_input(struct ust_stack *st, int ifindex, const uint8_t *pkt, size_t 
                   size_t frag_off, size_t nh_off, const struct ipv6_frag *f);
 void reasm6_destroy(struct ust_stack *st);
 int ip6_local_enqueue(struct ust_stack *st, struct pkt *p);
+/* A copy of a multicast packet for our own members (mcast6.c). */
+void ip6_mcast_loop(struct ust_stack *st, const struct ipv6_hdr *h, const struct pkt *p);
 void ipv6_local_poll(struct ust_stack *st);
 bool ipv6_local_pending(const struct ust_stack *st);
 void ipv6_local_destroy(struct ust_stack *st);

@@ -228,16 +228,21 @@ static void no_port(struct ust_stack *st, uint16_t dport, bool bcast, const uint
     TRACE(st, "udp", "no socket on port %u%s", dport, bcast ? " (broadcast: no ICMP)" : "");
 }
 
-/* Broadcast/multicast: every matching socket gets a copy. Returns how
- * many did. */
+static bool is_group(const struct ust_addr *a)
+{
+    return a->family == UST_AF_INET6 ? a->u.v6[0] == 0xff : ipv4_is_multicast(a->u.v4);
+}
+
+/* Broadcast/multicast: every matching socket gets a copy; of a multicast
+ * datagram, only the sockets that joined its group on the interface it
+ * came in on. Returns how many did. */
 static unsigned deliver_to_all(struct ust_stack *st, const struct udp_rx *rx, uint16_t dport,
                                const uint8_t *data, size_t len)
 {
     unsigned n = 0;
     for (struct udp_pcb *p = *bucket(st, dport); p; p = p->hnext) {
         if (pcb_matches(p, &rx->src, rx->sport, &rx->dst, dport) &&
-            (!rx->ip || !ipv4_is_multicast(rx->ip->dst) ||
-             udp_mcast_accepts(p, rx->ip->dst, rx->ifindex))) {
+            (!is_group(&rx->dst) || udp_mcast_accepts(p, &rx->dst, rx->ifindex))) {
             deliver(st, p, rx, data, len);
             n++;
         }
@@ -391,10 +396,11 @@ static int udp_source6(struct ust_stack *st, const struct udp_pcb *pcb,
 }
 
 /* Hands the datagram in p (UDP header and payload) to IPv6. */
-static int udp_send6(struct ust_stack *st, const struct udp_pcb *pcb, const struct ust_addr *dst,
+static int udp_send6(struct ust_stack *st, const struct udp_pcb *pcb, const struct ust_addr *to,
                      uint16_t dport, struct pkt *p, size_t len, const struct sock_tx_meta *tx)
 {
-    struct ust_addr src;
+    struct ust_addr src, d = *to, *dst = &d;
+    udp_mcast_dst6(pcb, dst); /* IPV6_MULTICAST_IF */
     if (udp_source6(st, pcb, dst, &src) != UST_OK) {
         pkt_free(p);
         return UST_ERR_NETUNREACH;
@@ -406,6 +412,7 @@ static int udp_send6(struct ust_stack *st, const struct udp_pcb *pcb, const stru
     struct ipv6_out o = {.src = tp_ip6(&src), .dst = tp_ip6(dst), .ifindex = tp_ifindex(dst),
                          .proto = IPV6_NH_UDP, .hop_limit = (int16_t)(hops > 0 ? hops : -1),
                          .tclass = (uint8_t)tclass};
+    udp_mcast_out6(pcb, tx, &o); /* hop limit, loopback of a group */
     return ipv6_output(st, &o, p);
 }
 

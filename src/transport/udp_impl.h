@@ -135,12 +135,21 @@ int udp_mcast_setsockopt(struct ust_stack *st, struct udp_pcb *pcb, int name, co
                          size_t len);
 int udp_mcast_getsockopt(struct ust_stack *st, struct udp_pcb *pcb, int name, void *val,
                          size_t *len);
-bool udp_mcast_accepts(const struct udp_pcb *pcb, ust_ip4_t group, int ifindex);
+bool udp_mcast_accepts(const struct udp_pcb *pcb, const struct ust_addr *group, int ifindex);
 ust_ip4_t udp_mcast_source(struct ust_stack *st, const struct udp_pcb *pcb, ust_ip4_t dst,
                            const struct sock_tx_meta *tx, ust_ip4_t src);
 void udp_mcast_out(struct ust_stack *st, const struct udp_pcb *pcb, const struct sock_tx_meta *tx,
                    struct ipv4_out *o);
 void udp_mcast_close(struct ust_stack *st, struct udp_pcb *pcb);
+/* IPPROTO_IPV6 multicast options of an AF_INET6 socket (udp_mcast6.c);
+ * a datagram to an IPv6 group: its interface (a scope id from
+ * IPV6_MULTICAST_IF), then its hop limit and loopback. */
+struct ipv6_out;
+int udp_mcast6_setsockopt(struct ust_stack *st, struct udp_pcb *pcb, int name, const void *val,
+                          size_t len);
+int udp_mcast6_getsockopt(const struct udp_pcb *pcb, int name, void *val, size_t *len);
+void udp_mcast_dst6(const struct udp_pcb *pcb, struct ust_addr *dst);
+void udp_mcast_out6(const struct udp_pcb *pcb, const struct sock_tx_meta *tx, struct ipv6_out *o);
 /* Frees every queued datagram. */
 void udp_queue_clear(struct udp_pcb *pcb);
 

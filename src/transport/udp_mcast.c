@@ -4,9 +4,8 @@
  * settings (IP_MULTICAST_IF, IP_MULTICAST_TTL, IP_MULTICAST_LOOP) and
  * IP_MULTICAST_ALL, and the input filter that gives a multicast datagram
  * to every socket on the port that joined its group on the interface it
- * came in on. Memberships hold family-tagged groups (struct ust_addr), so
- * that IPv6 (MLD) can reuse this list: only AF_INET joins the network
- * layer (igmp_join) now. */
+ * came in on. Memberships hold family-tagged groups (struct ust_addr):
+ * IPv4 ones join with IGMP, IPv6 ones (udp_mcast6.c) with MLD. */
 #include <netinet/in.h>
 #include <stdlib.h>
 #include <string.h>
@@ -15,63 +14,74 @@
 #include "link/iface.h"
 #include "net/igmp.h"
 #include "net/net.h"
+#include "net6/net6.h"
+#include "tp_net.h"
 #include "transport/sock_ops.h"
-#include "udp_impl.h"
+#include "udp_mcast.h"
 
-struct mcast_membership {
-    struct ust_addr group;
-    int ifindex;
-};
-
-struct udp_mcast {
-    int ttl;          /* IP_MULTICAST_TTL (1: RFC 1112 6.1) */
-    bool loop;        /* IP_MULTICAST_LOOP (on: RFC 1112 6.1) */
-    bool all;         /* IP_MULTICAST_ALL (off, see socket.h) */
-    int ifindex;      /* IP_MULTICAST_IF; -1: by route */
-    unsigned n, cap;
-    struct mcast_membership *v;
-};
-
-static struct udp_mcast *mcast_of(struct udp_pcb *pcb)
+struct udp_mcast *udp_mcast_of(struct udp_pcb *pcb)
 {
     if (!pcb->mc && (pcb->mc = calloc(1, sizeof(*pcb->mc)))) {
         pcb->mc->ttl = 1;
         pcb->mc->loop = true;
         pcb->mc->ifindex = -1;
+        pcb->mc->hops6 = 1; /* RFC 3493 5.2 */
+        pcb->mc->loop6 = true;
+        pcb->mc->ifindex6 = -1;
     }
     return pcb->mc;
 }
 
-/* The network layer's membership for a family-tagged group. */
+/* The network layer's membership for a family-tagged group: IGMP for
+ * IPv4, MLD for IPv6. */
 static int group_join(struct ust_stack *st, const struct ust_addr *g, int ifindex)
 {
-    return g->family == UST_AF_INET ? igmp_join(st, ifindex, g->u.v4) : UST_ERR_NOTSUP;
+    if (g->family == UST_AF_INET6) {
+        struct ipv6_addr a = tp_ip6(g);
+        return ipv6_mcast_join(st, ifindex, &a);
+    }
+    return igmp_join(st, ifindex, g->u.v4);
 }
 
 static void group_leave(struct ust_stack *st, const struct ust_addr *g, int ifindex)
 {
-    if (g->family == UST_AF_INET)
+    if (g->family == UST_AF_INET6) {
+        struct ipv6_addr a = tp_ip6(g);
+        ipv6_mcast_leave(st, ifindex, &a);
+    } else {
         igmp_leave(st, ifindex, g->u.v4);
+    }
+}
+
+/* The same group, whatever scope id an address off the wire carries. */
+static bool same_group(const struct ust_addr *a, const struct ust_addr *b)
+{
+    if (a->family != b->family)
+        return false;
+    return a->family == UST_AF_INET6 ? memcmp(a->u.v6, b->u.v6, 16) == 0 : a->u.v4 == b->u.v4;
 }
 
 static int find(const struct udp_mcast *mc, const struct ust_addr *g, int ifindex)
 {
     for (unsigned i = 0; mc && i < mc->n; i++)
-        if (ust_addr_eq(&mc->v[i].group, g) && (ifindex < 0 || mc->v[i].ifindex == ifindex))
+        if (same_group(&mc->v[i].group, g) && (ifindex < 0 || mc->v[i].ifindex == ifindex))
             return (int)i;
     return -1;
 }
 
-static int add_membership(struct ust_stack *st, struct udp_pcb *pcb, const struct ust_addr *g,
-                          int ifindex)
+int udp_mcast_add(struct ust_stack *st, struct udp_pcb *pcb, const struct ust_addr *g,
+                  int ifindex)
 {
-    struct udp_mcast *mc = mcast_of(pcb);
+    struct udp_mcast *mc = udp_mcast_of(pcb);
     if (!mc)
         return UST_ERR_NOMEM;
     if (find(mc, g, ifindex) >= 0)
         return UST_ERR_ADDRINUSE; /* Linux: EADDRINUSE */
     if (mc->n >= ust_stack_config(st)->igmp_max_memberships) {
-        stack_stats(st)->igmp.JoinsRefused++;
+        if (g->family == UST_AF_INET6)
+            stack_stats(st)->mld6.JoinsRefused++;
+        else
+            stack_stats(st)->igmp.JoinsRefused++;
         return UST_ERR_NOMEM;
     }
     if (mc->n == mc->cap) {
@@ -85,12 +95,13 @@ static int add_membership(struct ust_stack *st, struct udp_pcb *pcb, const struc
     int rc = group_join(st, g, ifindex);
     if (rc != UST_OK)
         return rc;
-    mc->v[mc->n++] = (struct mcast_membership){.group = *g, .ifindex = ifindex};
+    mc->v[mc->n] = (struct mcast_membership){.group = *g, .ifindex = ifindex};
+    mc->v[mc->n++].group.scope_id = 0;
     return UST_OK;
 }
 
-static int drop_membership(struct ust_stack *st, struct udp_pcb *pcb, const struct ust_addr *g,
-                           int ifindex)
+int udp_mcast_drop(struct ust_stack *st, struct udp_pcb *pcb, const struct ust_addr *g,
+                   int ifindex)
 {
     struct udp_mcast *mc = pcb->mc;
     int i = find(mc, g, ifindex);
@@ -134,7 +145,25 @@ static int set_membership(struct ust_stack *st, struct udp_pcb *pcb, bool add, c
     if (named && ifindex < 0)
         return UST_ERR_ADDRNOTAVAIL;
     struct ust_addr g = ust_addr_from_ip4(group);
-    return add ? add_membership(st, pcb, &g, ifindex) : drop_membership(st, pcb, &g, ifindex);
+    return add ? udp_mcast_add(st, pcb, &g, ifindex) : udp_mcast_drop(st, pcb, &g, ifindex);
+}
+
+/* RFC 3678 5.1 MCAST_JOIN_GROUP / MCAST_LEAVE_GROUP (struct group_req)
+ * at IPPROTO_IP: an AF_INET group (else EINVAL, as Linux), gr_interface
+ * as imr_ifindex. */
+int udp_mcast_group_req4(struct ust_stack *st, struct udp_pcb *pcb, bool join, const void *val,
+                         size_t len)
+{
+    struct group_req gr;
+    if (!val || len < sizeof(gr))
+        return UST_ERR_INVAL;
+    memcpy(&gr, val, sizeof(gr));
+    struct sockaddr_in sin;
+    memcpy(&sin, &gr.gr_group, sizeof(sin));
+    if (sin.sin_family != AF_INET)
+        return UST_ERR_INVAL;
+    struct ip_mreqn m = {.imr_multiaddr = sin.sin_addr, .imr_ifindex = (int)gr.gr_interface};
+    return set_membership(st, pcb, join, &m, sizeof(m));
 }
 
 /* An int, or one byte (Linux takes both for the IP_MULTICAST_* values). */
@@ -203,11 +232,14 @@ int udp_mcast_setsockopt(struct ust_stack *st, struct udp_pcb *pcb, int name, co
     case IP_ADD_MEMBERSHIP:
     case IP_DROP_MEMBERSHIP:
         return set_membership(st, pcb, name == IP_ADD_MEMBERSHIP, val, len);
+    case MCAST_JOIN_GROUP:
+    case MCAST_LEAVE_GROUP:
+        return udp_mcast_group_req4(st, pcb, name == MCAST_JOIN_GROUP, val, len);
     case IP_MULTICAST_IF:
     case IP_MULTICAST_TTL:
     case IP_MULTICAST_LOOP:
     case IP_MULTICAST_ALL:
-        if (!mcast_of(pcb))
+        if (!udp_mcast_of(pcb))
             return UST_ERR_NOMEM;
         return set_value(st, pcb->mc, name, val, len);
     default:
@@ -240,17 +272,16 @@ int udp_mcast_getsockopt(struct ust_stack *st, struct udp_pcb *pcb, int name, vo
     return UST_OK;
 }
 
-bool udp_mcast_accepts(const struct udp_pcb *pcb, ust_ip4_t group, int ifindex)
+bool udp_mcast_accepts(const struct udp_pcb *pcb, const struct ust_addr *group, int ifindex)
 {
     const struct udp_mcast *mc = pcb->mc;
     if (!mc)
         return false;
-    struct ust_addr g = ust_addr_from_ip4(group);
     for (unsigned i = 0; i < mc->n; i++)
-        if (ust_addr_eq(&mc->v[i].group, &g) && mc->v[i].ifindex == ifindex)
+        if (same_group(&mc->v[i].group, group) && mc->v[i].ifindex == ifindex)
             return true;
-    /* IP_MULTICAST_ALL: any group the interface belongs to. */
-    return mc->all;
+    /* IP_MULTICAST_ALL: any IPv4 group the interface belongs to. */
+    return mc->all && group->family == UST_AF_INET;
 }
 
 ust_ip4_t udp_mcast_source(struct ust_stack *st, const struct udp_pcb *pcb, ust_ip4_t dst,

@@ -336,6 +336,8 @@ static int udp_sock_setsockopt(struct ust_sock *s, int level, int name, const vo
                        name == SO_BROADCAST;
         return generic ? UST_OK : UST_ERR_NOPROTOOPT;
     }
+    if (level == IPPROTO_IPV6 && s->domain == AF_INET6)
+        return udp_mcast6_setsockopt(s->st, pcb, name, val, len);
     if (level != IPPROTO_IP)
         return UST_ERR_NOPROTOOPT;
     return udp_ip_setsockopt(s->st, pcb, name, val, len);
@@ -343,6 +345,8 @@ static int udp_sock_setsockopt(struct ust_sock *s, int level, int name, const vo
 
 static int udp_sock_getsockopt(struct ust_sock *s, int level, int name, void *val, size_t *len)
 {
+    if (level == IPPROTO_IPV6 && s->domain == AF_INET6)
+        return udp_mcast6_getsockopt(UDP_PCB(s), name, val, len);
     if (level != IPPROTO_IP)
         return UST_ERR_NOPROTOOPT;
     return udp_ip_getsockopt(s->st, UDP_PCB(s), name, val, len);

@@ -11,9 +11,15 @@
  *       exiting.
  *   mcast_prog send GROUP PORT HEX COUNT
  *       sends the bytes HEX to GROUP:PORT COUNT times, 200 ms apart, with
- *       the default multicast TTL (1).
+ *       the default multicast TTL (1); to an IPv6 group it keeps trying
+ *       (every 200 ms, up to 2 minutes) while it has no source yet.
+ * An IPv6 GROUP (one with a ':') uses AF_INET6 sockets bound to [::]:PORT:
+ * socket 0 joins and leaves with IPV6_JOIN_GROUP / IPV6_LEAVE_GROUP, the
+ * others with MCAST_JOIN_GROUP / MCAST_LEAVE_GROUP, all on interface 0
+ * (the group's route); send uses the default IPV6_MULTICAST_HOPS (1).
  * Not built with sanitizers: it runs with the shim preloaded. */
 #include <arpa/inet.h>
+#include <errno.h>
 #include <netinet/in.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -41,16 +47,32 @@ static struct sockaddr_in addr_of(const char *ip, int port)
     return a;
 }
 
-static int bound_socket(int port)
+static int is_v6(const char *group) { return strchr(group, ':') != NULL; }
+
+static struct sockaddr_in6 addr6_of(const char *ip, int port)
 {
-    int fd = socket(AF_INET, SOCK_DGRAM, 0);
+    struct sockaddr_in6 a;
+    memset(&a, 0, sizeof(a));
+    a.sin6_family = AF_INET6;
+    a.sin6_port = htons((unsigned short)port);
+    if (inet_pton(AF_INET6, ip, &a.sin6_addr) != 1) {
+        fprintf(stderr, "bad address %s\n", ip);
+        exit(2);
+    }
+    return a;
+}
+
+static int bound_socket(int port, int v6)
+{
+    int fd = socket(v6 ? AF_INET6 : AF_INET, SOCK_DGRAM, 0);
     if (fd < 0)
         die("socket");
     int one = 1;
     if (setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one)) != 0)
         die("SO_REUSEADDR");
     struct sockaddr_in a = addr_of("0.0.0.0", port);
-    if (bind(fd, (struct sockaddr *)&a, sizeof(a)) != 0)
+    struct sockaddr_in6 a6 = addr6_of("::", port);
+    if (v6 ? bind(fd, (struct sockaddr *)&a6, sizeof(a6)) : bind(fd, (struct sockaddr *)&a, sizeof(a)))
         die("bind");
     struct timeval tv = {.tv_sec = 60};
     if (setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv)) != 0)
@@ -58,11 +80,30 @@ static int bound_socket(int port)
     return fd;
 }
 
-static void join(int fd, const char *group)
+/* Socket i joins (join = 1) or leaves group. */
+static void membership(int fd, int i, const char *group, int join)
 {
-    struct ip_mreq m = {.imr_multiaddr = addr_of(group, 0).sin_addr};
-    if (setsockopt(fd, IPPROTO_IP, IP_ADD_MEMBERSHIP, &m, sizeof(m)) != 0)
-        die("IP_ADD_MEMBERSHIP");
+    if (!is_v6(group)) {
+        struct ip_mreq m = {.imr_multiaddr = addr_of(group, 0).sin_addr};
+        if (setsockopt(fd, IPPROTO_IP, join ? IP_ADD_MEMBERSHIP : IP_DROP_MEMBERSHIP, &m,
+                       sizeof(m)) != 0)
+            die(join ? "IP_ADD_MEMBERSHIP" : "IP_DROP_MEMBERSHIP");
+        return;
+    }
+    struct sockaddr_in6 g = addr6_of(group, 0);
+    if (i == 0) {
+        struct ipv6_mreq m = {.ipv6mr_multiaddr = g.sin6_addr, .ipv6mr_interface = 0};
+        if (setsockopt(fd, IPPROTO_IPV6, join ? IPV6_JOIN_GROUP : IPV6_LEAVE_GROUP, &m,
+                       sizeof(m)) != 0)
+            die(join ? "IPV6_JOIN_GROUP" : "IPV6_LEAVE_GROUP");
+        return;
+    }
+    struct group_req gr;
+    memset(&gr, 0, sizeof(gr));
+    memcpy(&gr.gr_group, &g, sizeof(g));
+    if (setsockopt(fd, IPPROTO_IPV6, join ? MCAST_JOIN_GROUP : MCAST_LEAVE_GROUP, &gr,
+                   sizeof(gr)) != 0)
+        die(join ? "MCAST_JOIN_GROUP" : "MCAST_LEAVE_GROUP");
 }
 
 static int do_recv(const char *group, int port, int nsock, int count)
@@ -71,14 +112,14 @@ static int do_recv(const char *group, int port, int nsock, int count)
     if (nsock < 1 || nsock > 8)
         return 2;
     for (int i = 0; i < nsock; i++)
-        fds[i] = bound_socket(port);
+        fds[i] = bound_socket(port, is_v6(group));
     printf("bound\n");
     fflush(stdout);
     char line[16];
     if (!fgets(line, sizeof(line), stdin))
         return 1;
     for (int i = 0; i < nsock; i++)
-        join(fds[i], group);
+        membership(fds[i], i, group, 1);
     printf("joined\n");
     fflush(stdout);
     for (int i = 0; i < nsock; i++) {
@@ -94,10 +135,8 @@ static int do_recv(const char *group, int port, int nsock, int count)
         }
     }
     fflush(stdout);
-    struct ip_mreq m = {.imr_multiaddr = addr_of(group, 0).sin_addr};
     for (int i = 0; i < nsock; i++)
-        if (setsockopt(fds[i], IPPROTO_IP, IP_DROP_MEMBERSHIP, &m, sizeof(m)) != 0)
-            die("IP_DROP_MEMBERSHIP");
+        membership(fds[i], i, group, 0);
     printf("left\n");
     fflush(stdout);
     sleep(3);
@@ -112,12 +151,19 @@ static int do_send(const char *group, int port, const char *hex, int count)
         return 2;
     for (size_t i = 0; i < n; i++)
         sscanf(hex + 2 * i, "%2hhx", &buf[i]);
-    int fd = socket(AF_INET, SOCK_DGRAM, 0);
+    int v6 = is_v6(group);
+    int fd = socket(v6 ? AF_INET6 : AF_INET, SOCK_DGRAM, 0);
     if (fd < 0)
         die("socket");
-    struct sockaddr_in to = addr_of(group, port);
-    for (int k = 0; k < count; k++) {
-        if (sendto(fd, buf, n, 0, (struct sockaddr *)&to, sizeof(to)) != (ssize_t)n)
+    struct sockaddr_in to = v6 ? addr_of("0.0.0.0", 0) : addr_of(group, port);
+    struct sockaddr_in6 to6 = addr6_of(v6 ? group : "::", port);
+    /* IPv6: no source until DAD has passed (ENETUNREACH meanwhile). */
+    for (int k = 0, tries = 0; k < count; tries++) {
+        ssize_t sent = v6 ? sendto(fd, buf, n, 0, (struct sockaddr *)&to6, sizeof(to6))
+                          : sendto(fd, buf, n, 0, (struct sockaddr *)&to, sizeof(to));
+        if (sent == (ssize_t)n)
+            k++;
+        else if (!v6 || errno != ENETUNREACH || tries > 600)
             die("sendto");
         usleep(200000);
     }

@@ -1,0 +1,40 @@
+/* Multicast state of a UDP socket, shared by udp_mcast.c (memberships,
+ * IPPROTO_IP options, the input filter) and udp_mcast6.c (the IPPROTO_IPV6
+ * options, RFC 3493 5.2, and MCAST_JOIN_GROUP of RFC 3678 for IPv6). */
+#ifndef UST_UDP_MCAST_H
+#define UST_UDP_MCAST_H
+
+#include "udp_impl.h"
+
+struct mcast_membership {
+    struct ust_addr group; /* either family */
+    int ifindex;
+};
+
+struct udp_mcast {
+    int ttl;          /* IP_MULTICAST_TTL (1: RFC 1112 6.1) */
+    bool loop;        /* IP_MULTICAST_LOOP (on: RFC 1112 6.1) */
+    bool all;         /* IP_MULTICAST_ALL (off, see socket.h) */
+    int ifindex;      /* IP_MULTICAST_IF; -1: by route */
+    int hops6;        /* IPV6_MULTICAST_HOPS (1: RFC 3493 5.2) */
+    bool loop6;       /* IPV6_MULTICAST_LOOP (on) */
+    int ifindex6;     /* IPV6_MULTICAST_IF; -1: by route */
+    unsigned n, cap;
+    struct mcast_membership *v;
+};
+
+/* The socket's settings, made with the defaults on first use; NULL: out
+ * of memory. */
+struct udp_mcast *udp_mcast_of(struct udp_pcb *pcb);
+/* Joins group on the interface (both families): EADDRINUSE when joined
+ * already there, ENOMEM beyond cfg.igmp_max_memberships (JoinsRefused). */
+int udp_mcast_add(struct ust_stack *st, struct udp_pcb *pcb, const struct ust_addr *g,
+                  int ifindex);
+/* Leaves it (ifindex -1: wherever joined); EADDRNOTAVAIL: not a member. */
+int udp_mcast_drop(struct ust_stack *st, struct udp_pcb *pcb, const struct ust_addr *g,
+                   int ifindex);
+/* MCAST_JOIN_GROUP / MCAST_LEAVE_GROUP of an IPv4 group (udp_mcast.c). */
+int udp_mcast_group_req4(struct ust_stack *st, struct udp_pcb *pcb, bool join, const void *val,
+                         size_t len);
+
+#endif
