@@ -232,6 +232,16 @@ void nd_learn(struct ust_stack *st, int ifindex, const struct ipv6_addr *ip,
     nd_flush(st, e);
 }
 
+/* IsRouter from an NA's R flag; going FALSE takes the neighbour off the
+ * Default Router List (RFC 4861 7.2.5). */
+static void nd_set_router(struct ust_stack *st, struct nd_entry *e, bool router)
+{
+    bool was = e->is_router;
+    e->is_router = router;
+    if (was && !router)
+        slaac_router_gone(st, e->ifindex, &e->ip);
+}
+
 void nd_na_update(struct ust_stack *st, struct nd_entry *e, const uint8_t *mac, bool solicited,
                   bool override, bool router)
 {
@@ -239,7 +249,7 @@ void nd_na_update(struct ust_stack *st, struct nd_entry *e, const uint8_t *mac, 
         if (!mac)
             return; /* 7.2.5: no TLLA, nothing to learn */
         memcpy(e->mac.b, mac, 6);
-        e->is_router = router;
+        nd_set_router(st, e, router);
         nd_set_state(st, e, solicited ? ND_REACHABLE : ND_STALE, ust_stack_config(st)->nd_stale_time);
         nd_flush(st, e);
         return;
@@ -253,7 +263,7 @@ void nd_na_update(struct ust_stack *st, struct nd_entry *e, const uint8_t *mac, 
     }
     if (changed)
         memcpy(e->mac.b, mac, 6);
-    e->is_router = router;
+    nd_set_router(st, e, router);
     if (solicited)
         nd_set_state(st, e, ND_REACHABLE, 0);
     else if (changed)

@@ -62,6 +62,7 @@ struct ip6_autoconf {
 int slaac_iface_up(struct ust_stack *st, int ifindex);
 void slaac_ra_input(struct ust_stack *st, const struct ip6_rx *rx);
 /* dad.c: DAD of a (an IP6A_AUTOCONF address) ended. */
+void slaac_router_gone(struct ust_stack *st, int ifindex, const struct ipv6_addr *router);
 void slaac_dad_result(struct ust_stack *st, const struct ip6_ifaddr *a, bool duplicate);
 /* Next hop from the RA state when no static route matched. */
 int slaac_next_hop(const struct ust_stack *st, const struct ipv6_addr *dst, int ifindex,

@@ -216,8 +216,22 @@ void slaac_ra_input(struct ust_stack *st, const struct ip6_rx *rx)
     while (nd_opt_next(&it, &o))
         if (o.type == ND_OPT_SLLA && nd_opt_lladdr(&o, &ll, &ll_len) == 0 && ll_len == 6)
             nd_learn(st, rx->ifindex, &rx->h->src, ll, true);
+    /* RFC 4861 6.3.4: the sender's entry, new or not, is a router's. */
+    struct nd_entry *e = nd_lookup(st, rx->ifindex, &rx->h->src);
+    if (e)
+        e->is_router = true;
     addrconf_ra(&ra->ac, now, &m);
     rearm(ra);
+}
+
+/* RFC 4861 7.2.5: a neighbour whose IsRouter flag went FALSE is no longer
+ * a default router; packets ask for their next hop again (no Destination
+ * Cache to purge). */
+void slaac_router_gone(struct ust_stack *st, int ifindex, const struct ipv6_addr *router)
+{
+    struct ip6_autoconf *ra = autoconf_of(st, ifindex);
+    if (ra && router_list_drop(&ra->rl, router))
+        rearm(ra);
 }
 
 void slaac_dad_result(struct ust_stack *st, const struct ip6_ifaddr *a, bool duplicate)
