@@ -208,6 +208,10 @@ void slaac_ra_input(struct ust_stack *st, const struct ip6_rx *rx)
     TRACE(st, "nd", "rx RA from %s lifetime %u", IP6STR(&rx->h->src, b), m.router_lifetime);
     if (m.cur_hop_limit)
         ra->hop_limit = m.cur_hop_limit; /* RFC 4861 6.3.4: 0 is unspecified */
+    if (m.reachable_time)
+        ra->reachable_ms = m.reachable_time; /* ND-12: for the neighbour cache */
+    if (m.retrans_timer)
+        ra->retrans_ms = m.retrans_timer;
     struct nd_opt o;
     struct nd_opt_iter it;
     nd_opt_iter_init(&it, m.opts, m.opts_len);
@@ -274,6 +278,20 @@ int slaac_hop_limit(const struct ust_stack *st, int ifindex)
 {
     const struct ip6_autoconf *ra = autoconf_of(st, ifindex);
     return ra && ra->hop_limit ? ra->hop_limit : -1;
+}
+
+ust_time_t slaac_retrans_time(const struct ust_stack *st, int ifindex)
+{
+    const struct ip6_autoconf *ra = autoconf_of(st, ifindex);
+    return ra && ra->retrans_ms ? (ust_time_t)ra->retrans_ms * UST_MSEC
+                                : ust_stack_config(st)->nd_retrans_time;
+}
+
+ust_time_t slaac_base_reachable(const struct ust_stack *st, int ifindex)
+{
+    const struct ip6_autoconf *ra = autoconf_of(st, ifindex);
+    return ra && ra->reachable_ms ? (ust_time_t)ra->reachable_ms * UST_MSEC
+                                  : ust_stack_config(st)->nd_reachable_time;
 }
 
 void slaac_destroy(struct ust_stack *st)

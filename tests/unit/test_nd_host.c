@@ -404,6 +404,46 @@ static void test_router_leaves_when_isrouter_false(void **state)
     nh_net_free(f.n);
 }
 
+/* ND-12 (RFC 4861 6.3.4): an RA's Retrans Timer and Reachable Time reach
+ * the neighbour cache: resolution NS go 2.5 s apart, a REACHABLE entry's
+ * ReachableTime is drawn from 0.5-1.5 x the advertised 8 s (not the
+ * configured 30 s); a later RA with both 0 changes nothing. */
+static void test_ra_timers_reach_neighbour_cache(void **state)
+{
+    (void)state;
+    struct fx f;
+    fx_up(&f);
+    struct ra_build b;
+    ra_begin(&b, "fe80::1", 0, 0, 1800, 8000, 2500);
+    icmpv6_set_csum(b.buf, b.len, &b.src, &b.dst);
+    inject6(&f, &b.src, &b.dst, IPV6_NH_ICMPV6, 255, b.buf, b.len);
+    ra_begin(&b, "fe80::1", 0, 0, 1800, 0, 0);
+    icmpv6_set_csum(b.buf, b.len, &b.src, &b.dst);
+    inject6(&f, &b.src, &b.dst, IPV6_NH_ICMPV6, 255, b.buf, b.len);
+    assert_int_equal(ust_stack_stats(f.st)->ra.Accepted, 2);
+    struct ipv6_addr nb = PEER;
+    nb.b[15] = 7;
+    nh_tx_clear(f.n, f.port);
+    send_to(&f, &nb);
+    nh_run_until(f.n, f.n->now + 10 * UST_SEC);
+    ust_time_t t[8];
+    unsigned n = 0;
+    for (size_t i = 0; i < nh_tx_count(f.n, f.port) && n < 8; i++) {
+        const uint8_t *ip = nh_tx(f.n, f.port, i)->data + 14;
+        if (ip[6] == IPV6_NH_ICMPV6 && ip[40] == ICMPV6_ND_NS && !memcmp(ip + 48, nb.b, 16))
+            t[n++] = nh_tx(f.n, f.port, i)->at;
+    }
+    assert_int_equal(n, 3);
+    assert_true(t[1] - t[0] == 2500 * UST_MSEC && t[2] - t[1] == 2500 * UST_MSEC);
+    nb.b[15] = 8;
+    send_to(&f, &nb);
+    inject_na(&f, &US, &nb, true, 255);
+    const struct nd_entry *e = nd_lookup(f.st, 0, &nb);
+    assert_int_equal(e->state, ND_REACHABLE);
+    assert_true(e->reachable_time >= 4 * UST_SEC && e->reachable_time < 12 * UST_SEC);
+    nh_net_free(f.n);
+}
+
 /* The Router Solicitations the stack sent (times in t, at most max). */
 static unsigned rs_sent(struct fx *f, ust_time_t *t, unsigned max)
 {
@@ -679,6 +719,7 @@ int main(void)
         cmocka_unit_test(test_ra_checks_through_stack),
         cmocka_unit_test(test_ra_sender_entry_stale_router),
         cmocka_unit_test(test_router_leaves_when_isrouter_false),
+        cmocka_unit_test(test_ra_timers_reach_neighbour_cache),
         cmocka_unit_test(test_rs_schedule_and_stop),
         cmocka_unit_test(test_slaac_address_lifetimes),
         cmocka_unit_test(test_slaac_l0_prefix_stays_off_link),
