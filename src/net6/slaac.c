@@ -208,10 +208,12 @@ void slaac_ra_input(struct ust_stack *st, const struct ip6_rx *rx)
     TRACE(st, "nd", "rx RA from %s lifetime %u", IP6STR(&rx->h->src, b), m.router_lifetime);
     if (m.cur_hop_limit)
         ra->hop_limit = m.cur_hop_limit; /* RFC 4861 6.3.4: 0 is unspecified */
+    /* ND-12: for the neighbour cache and DAD; floored as Linux does (100 ms,
+     * 10 ms) so that an RA cannot make NUD or solicitations spin. */
     if (m.reachable_time)
-        ra->reachable_ms = m.reachable_time; /* ND-12: for the neighbour cache */
+        ra->reachable_ms = m.reachable_time < 100 ? 100 : m.reachable_time;
     if (m.retrans_timer)
-        ra->retrans_ms = m.retrans_timer;
+        ra->retrans_ms = m.retrans_timer < 10 ? 10 : m.retrans_timer;
     struct nd_opt o;
     struct nd_opt_iter it;
     nd_opt_iter_init(&it, m.opts, m.opts_len);

@@ -407,7 +407,8 @@ static void test_router_leaves_when_isrouter_false(void **state)
 /* ND-12 (RFC 4861 6.3.4): an RA's Retrans Timer and Reachable Time reach
  * the neighbour cache: resolution NS go 2.5 s apart, a REACHABLE entry's
  * ReachableTime is drawn from 0.5-1.5 x the advertised 8 s (not the
- * configured 30 s); a later RA with both 0 changes nothing. */
+ * configured 30 s); a later RA with both 0 changes nothing; values below
+ * 10 ms / 100 ms are raised to those. */
 static void test_ra_timers_reach_neighbour_cache(void **state)
 {
     (void)state;
@@ -441,6 +442,12 @@ static void test_ra_timers_reach_neighbour_cache(void **state)
     const struct nd_entry *e = nd_lookup(f.st, 0, &nb);
     assert_int_equal(e->state, ND_REACHABLE);
     assert_true(e->reachable_time >= 4 * UST_SEC && e->reachable_time < 12 * UST_SEC);
+    /* Tiny values are floored (as Linux: 10 ms, 100 ms). */
+    ra_begin(&b, "fe80::1", 0, 0, 1800, 1, 1);
+    icmpv6_set_csum(b.buf, b.len, &b.src, &b.dst);
+    inject6(&f, &b.src, &b.dst, IPV6_NH_ICMPV6, 255, b.buf, b.len);
+    assert_true(slaac_retrans_time(f.st, 0) == 10 * UST_MSEC);
+    assert_true(slaac_base_reachable(f.st, 0) == 100 * UST_MSEC);
     nh_net_free(f.n);
 }
 
