@@ -53,7 +53,7 @@ void dad_timer_fired(struct ust_stack *st, struct ust_timer *t, ust_time_t now)
     char b[IPV6_ADDR_STRLEN];
     TRACE(st, "nd", "dad %s: probe (NS from ::)", IP6STR(&a->addr, b));
     nd_send_ns(st, a->ifindex, &a->addr, NULL, NULL, true);
-    timer_arm(st, &a->dad_timer, now + ust_stack_config(st)->nd_retrans_time);
+    timer_arm(st, &a->dad_timer, now + slaac_retrans_time(st, a->ifindex));
 }
 
 void dad_conflict(struct ust_stack *st, struct ip6_ifaddr *a, const char *why)

@@ -114,7 +114,7 @@ static void nd_set_state(struct ust_stack *st, struct nd_entry *e, enum nd_state
     if (s == ND_REACHABLE) {
         /* RFC 4861 6.3.2: ReachableTime is BaseReachableTime times a random
          * factor in [0.5, 1.5), per entry here. */
-        ust_time_t base = ust_stack_config(st)->nd_reachable_time;
+        ust_time_t base = slaac_base_reachable(st, e->ifindex); /* an RA's, else cfg */
         e->reachable_time = base / 2 + (ust_time_t)rng_below(stack_rng(st), base ? base : 1);
         e->confirmed = stack_now(st);
         after = e->reachable_time;
@@ -151,7 +151,7 @@ int nd_output(struct ust_stack *st, int ifindex, const struct ipv6_addr *nh, str
         }
         e->probes = 1;
         nd_send_ns(st, ifindex, nh, NULL, NULL, false);
-        nd_set_state(st, e, ND_INCOMPLETE, ust_stack_config(st)->nd_retrans_time);
+        nd_set_state(st, e, ND_INCOMPLETE, slaac_retrans_time(st, e->ifindex));
     }
     e->used = stack_now(st);
     if (e->state == ND_INCOMPLETE) {
@@ -208,7 +208,7 @@ void nd_timer_fired(struct ust_stack *st, struct ust_timer *t, ust_time_t now)
         }
         e->probes++;
         nd_send_ns(st, e->ifindex, &e->ip, NULL, NULL, false);
-        nd_set_state(st, e, ND_INCOMPLETE, ust_stack_config(st)->nd_retrans_time);
+        nd_set_state(st, e, ND_INCOMPLETE, slaac_retrans_time(st, e->ifindex));
         return;
     case ND_REACHABLE:
         nd_set_state(st, e, ND_STALE, ust_stack_config(st)->nd_stale_time);
@@ -226,7 +226,7 @@ void nd_timer_fired(struct ust_stack *st, struct ust_timer *t, ust_time_t now)
         }
         e->probes++;
         nd_send_ns(st, e->ifindex, &e->ip, &e->ip, e->mac.b, false);
-        nd_set_state(st, e, ND_PROBE, ust_stack_config(st)->nd_retrans_time);
+        nd_set_state(st, e, ND_PROBE, slaac_retrans_time(st, e->ifindex));
         return;
     }
 }
@@ -245,6 +245,16 @@ void nd_learn(struct ust_stack *st, int ifindex, const struct ipv6_addr *ip,
     nd_flush(st, e);
 }
 
+/* IsRouter from an NA's R flag; going FALSE takes the neighbour off the
+ * Default Router List (RFC 4861 7.2.5). */
+static void nd_set_router(struct ust_stack *st, struct nd_entry *e, bool router)
+{
+    bool was = e->is_router;
+    e->is_router = router;
+    if (was && !router)
+        slaac_router_gone(st, e->ifindex, &e->ip);
+}
+
 void nd_na_update(struct ust_stack *st, struct nd_entry *e, const uint8_t *mac, bool solicited,
                   bool override, bool router)
 {
@@ -252,7 +262,7 @@ void nd_na_update(struct ust_stack *st, struct nd_entry *e, const uint8_t *mac, 
         if (!mac)
             return; /* 7.2.5: no TLLA, nothing to learn */
         memcpy(e->mac.b, mac, 6);
-        e->is_router = router;
+        nd_set_router(st, e, router);
         nd_set_state(st, e, solicited ? ND_REACHABLE : ND_STALE, ust_stack_config(st)->nd_stale_time);
         nd_flush(st, e);
         return;
@@ -266,7 +276,7 @@ void nd_na_update(struct ust_stack *st, struct nd_entry *e, const uint8_t *mac, 
     }
     if (changed)
         memcpy(e->mac.b, mac, 6);
-    e->is_router = router;
+    nd_set_router(st, e, router);
     if (solicited)
         nd_set_state(st, e, ND_REACHABLE, 0);
     else if (changed)

@@ -54,6 +54,8 @@ struct ip6_autoconf {
     int ifindex;
     bool on;
     uint8_t hop_limit;         /* the last RA's Cur Hop Limit (0: none yet) */
+    uint32_t reachable_ms;     /* ... its non-zero Reachable Time (0: none yet) */
+    uint32_t retrans_ms;       /* ... its non-zero Retrans Timer (0: none yet) */
     struct router_list rl;
     struct addrconf ac;
     struct ust_timer timer;    /* the earlier of the two modules' deadlines */
@@ -62,6 +64,7 @@ struct ip6_autoconf {
 int slaac_iface_up(struct ust_stack *st, int ifindex);
 void slaac_ra_input(struct ust_stack *st, const struct ip6_rx *rx);
 /* dad.c: DAD of a (an IP6A_AUTOCONF address) ended. */
+void slaac_router_gone(struct ust_stack *st, int ifindex, const struct ipv6_addr *router);
 void slaac_dad_result(struct ust_stack *st, const struct ip6_ifaddr *a, bool duplicate);
 /* Next hop from the RA state when no static route matched. */
 int slaac_next_hop(const struct ust_stack *st, const struct ipv6_addr *dst, int ifindex,
@@ -69,6 +72,10 @@ int slaac_next_hop(const struct ust_stack *st, const struct ipv6_addr *dst, int 
 /* dev_mtu lowered to the RA's MTU option; the RA's Cur Hop Limit or -1. */
 unsigned slaac_link_mtu(const struct ust_stack *st, int ifindex, unsigned dev_mtu);
 int slaac_hop_limit(const struct ust_stack *st, int ifindex);
+/* RetransTimer and BaseReachableTime on ifindex: the last RA's non-zero
+ * values, else cfg.nd_retrans_time / nd_reachable_time (RFC 4861 6.3.4). */
+ust_time_t slaac_retrans_time(const struct ust_stack *st, int ifindex);
+ust_time_t slaac_base_reachable(const struct ust_stack *st, int ifindex);
 void slaac_destroy(struct ust_stack *st);
 
 /* ---- source choice (ipv6_source.c) ---- */

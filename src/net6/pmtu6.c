@@ -6,6 +6,8 @@
  * expiry gives way when full. */
 #include "core/services.h"
 #include "core/trace.h"
+#include "net/net.h"
+#include "net/net_state.h"
 #include "net6_impl.h"
 
 unsigned pmtu6_get(const struct ust_stack *st, const struct ipv6_addr *dst)
@@ -41,6 +43,9 @@ bool pmtu6_update(struct ust_stack *st, const struct ipv6_addr *dst, unsigned mt
     }
     *slot = (struct pmtu6_entry){.dst = *dst, .mtu = mtu,
                                  .expires = stack_now(st) + ust_stack_config(st)->ipv6_pmtu_expire};
+    /* RFC 8201 5.2 (PMTU-8): every TCP connection to dst learns it on its
+     * next send (tcp_pmtu_sync), not only the one whose segment was quoted. */
+    stack_pmtu(st)->gen++;
     stack_stats(st)->icmp6.Icmp6PmtuUpdates++;
     char d[IPV6_ADDR_STRLEN];
     TRACE(st, "ip6", "path mtu to %s now %u", IP6STR(dst, d), mtu);

@@ -91,6 +91,17 @@ static void remove_router(struct router_list *rl, unsigned i)
         rl->ops->router_removed(rl->ctx, &gone);
 }
 
+bool router_list_drop(struct router_list *rl, const struct ipv6_addr *router)
+{
+    for (unsigned i = 0; i < rl->n_routers; i++) {
+        if (ipv6_addr_eq(&rl->routers[i].addr, router)) {
+            remove_router(rl, i);
+            return true;
+        }
+    }
+    return false;
+}
+
 /* RFC 4861 6.3.4: the Default Router List entry of the sender, added,
  * refreshed or (lifetime 0) removed at once (ND-13). */
 static void update_router(struct router_list *rl, ust_time_t now, const struct ipv6_addr *src,

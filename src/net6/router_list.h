@@ -122,6 +122,11 @@ int router_list_select(struct router_list *rl, struct ipv6_addr *router);
 int router_list_next_hop(struct router_list *rl, const struct ipv6_addr *dst,
                          struct ipv6_addr *nh);
 
+/* Removes router from the Default Router List (RFC 4861 7.2.5, 7.3.3: its
+ * IsRouter flag went FALSE), calling ops->router_removed; false if it was
+ * not in the list. */
+bool router_list_drop(struct router_list *rl, const struct ipv6_addr *router);
+
 /* Expires routers and prefixes whose lifetime ended (calling the ops) and
  * draws ReachableTime again when due. */
 void router_list_tick(struct router_list *rl, ust_time_t now, struct ust_rng *rng);

@@ -213,6 +213,12 @@ void slaac_ra_input(struct ust_stack *st, const struct ip6_rx *rx)
     TRACE(st, "nd", "rx RA from %s lifetime %u", IP6STR(&rx->h->src, b), m.router_lifetime);
     if (m.cur_hop_limit)
         ra->hop_limit = m.cur_hop_limit; /* RFC 4861 6.3.4: 0 is unspecified */
+    /* ND-12: for the neighbour cache and DAD; floored as Linux does (100 ms,
+     * 10 ms) so that an RA cannot make NUD or solicitations spin. */
+    if (m.reachable_time)
+        ra->reachable_ms = m.reachable_time < 100 ? 100 : m.reachable_time;
+    if (m.retrans_timer)
+        ra->retrans_ms = m.retrans_timer < 10 ? 10 : m.retrans_timer;
     struct nd_opt o;
     struct nd_opt_iter it;
     nd_opt_iter_init(&it, m.opts, m.opts_len);
@@ -221,8 +227,22 @@ void slaac_ra_input(struct ust_stack *st, const struct ip6_rx *rx)
     while (nd_opt_next(&it, &o))
         if (o.type == ND_OPT_SLLA && nd_opt_lladdr(&o, &ll, &ll_len) == 0 && ll_len == 6)
             nd_learn(st, rx->ifindex, &rx->h->src, ll, true);
+    /* RFC 4861 6.3.4: the sender's entry, new or not, is a router's. */
+    struct nd_entry *e = nd_lookup(st, rx->ifindex, &rx->h->src);
+    if (e)
+        e->is_router = true;
     addrconf_ra(&ra->ac, now, &m);
     rearm(ra);
+}
+
+/* RFC 4861 7.2.5: a neighbour whose IsRouter flag went FALSE is no longer
+ * a default router; packets ask for their next hop again (no Destination
+ * Cache to purge). */
+void slaac_router_gone(struct ust_stack *st, int ifindex, const struct ipv6_addr *router)
+{
+    struct ip6_autoconf *ra = autoconf_of(st, ifindex);
+    if (ra && router_list_drop(&ra->rl, router))
+        rearm(ra);
 }
 
 void slaac_dad_result(struct ust_stack *st, const struct ip6_ifaddr *a, bool duplicate)
@@ -265,6 +285,20 @@ int slaac_hop_limit(const struct ust_stack *st, int ifindex)
 {
     const struct ip6_autoconf *ra = autoconf_of(st, ifindex);
     return ra && ra->hop_limit ? ra->hop_limit : -1;
+}
+
+ust_time_t slaac_retrans_time(const struct ust_stack *st, int ifindex)
+{
+    const struct ip6_autoconf *ra = autoconf_of(st, ifindex);
+    return ra && ra->retrans_ms ? (ust_time_t)ra->retrans_ms * UST_MSEC
+                                : ust_stack_config(st)->nd_retrans_time;
+}
+
+ust_time_t slaac_base_reachable(const struct ust_stack *st, int ifindex)
+{
+    const struct ip6_autoconf *ra = autoconf_of(st, ifindex);
+    return ra && ra->reachable_ms ? (ust_time_t)ra->reachable_ms * UST_MSEC
+                                  : ust_stack_config(st)->nd_reachable_time;
 }
 
 void slaac_destroy(struct ust_stack *st)

@@ -218,6 +218,65 @@ static void test_queries_answered_within_max_response_delay(void **state)
     nh_net_free(f.n);
 }
 
+/* The MLD frames stack a sent since the last clear. */
+static int mld_frames(struct fx *f)
+{
+    int k = 0;
+    struct rep r;
+    for (size_t i = 0; i < nh_tx_count(f->n, f->pa); i++)
+        k += mld_frame(f, f->pa, i, &r);
+    return k;
+}
+
+/* MLD-3 (RFC 3810 6): groups of scope 0 and 1 are joined without a word
+ * (no Report on the join, no record in the answer to a General Query);
+ * ff02::1 is always received (joined without a join) and never reported
+ * (count_records fails on a record for it).
+ * MLD-5 (6.2): a General Query is never answered at once: each answer
+ * leaves after the Query, within the Maximum Response Delay (5 s), at a
+ * delay that differs from Query to Query. */
+static void test_scope_rules_and_delayed_answers(void **state)
+{
+    (void)state;
+    struct fx f;
+    fx_up(&f);
+    nh_run_until(f.n, 3 * UST_SEC);
+    nh_tx_clear(f.n, f.pa);
+    const struct ipv6_addr scope1 = {{0xff, 0x01, [15] = 0x42}};
+    const struct ipv6_addr scope0 = {{0xff, 0x00, [15] = 0x42}};
+    uint64_t reports = ust_stack_stats(f.a)->mld6.OutV2Reports;
+    assert_int_equal(mld6_join(f.a, 0, &scope1), 0);
+    assert_int_equal(mld6_join(f.a, 0, &scope0), 0);
+    nh_run_until(f.n, f.n->now + 3 * UST_SEC);
+    assert_int_equal(mld_frames(&f), 0);
+    assert_int_equal(ust_stack_stats(f.a)->mld6.OutV2Reports, reports);
+    assert_true(ip6_mcast_joined(f.a, 0, &ALL_NODES));
+    ust_time_t delay[4];
+    for (int i = 0; i < 4; i++) {
+        nh_tx_clear(f.n, f.pa);
+        ust_time_t t = f.n->now;
+        inject_query(&f, &(struct q){.mrc = 5000, .src = QUERIER, .dst = ALL_NODES});
+        assert_int_equal(mld_frames(&f), 0); /* nothing at the Query's instant */
+        nh_run_until(f.n, t + 6 * UST_SEC);
+        struct rep r;
+        size_t j = 0;
+        while (j < nh_tx_count(f.n, f.pa) && !mld_frame(&f, f.pa, j, &r))
+            j++;
+        assert_true(j < nh_tx_count(f.n, f.pa));
+        assert_true(r.at > t && r.at <= t + 5 * UST_SEC);
+        delay[i] = r.at - t;
+        for (uint8_t type = MLD2_MODE_IS_INCLUDE; type <= MLD2_BLOCK_OLD_SOURCES; type++) {
+            assert_int_equal(count_records(&f, type, &scope1, t + 5 * UST_SEC), 0);
+            assert_int_equal(count_records(&f, type, &scope0, t + 5 * UST_SEC), 0);
+        }
+    }
+    int distinct = 0;
+    for (int i = 1; i < 4; i++)
+        distinct += delay[i] != delay[0];
+    assert_true(distinct >= 2);
+    nh_net_free(f.n);
+}
+
 /* RFC 3810 6.1: the last listener gone, TO_IN({}) Robustness times. */
 static void test_leave_announced_to_include(void **state)
 {
@@ -305,6 +364,7 @@ int main(void)
         cmocka_unit_test(test_reports_when_addresses_come_up),
         cmocka_unit_test(test_queries_answered_within_max_response_delay),
         cmocka_unit_test(test_leave_announced_to_include),
+        cmocka_unit_test(test_scope_rules_and_delayed_answers),
         cmocka_unit_test(test_bad_queries_ignored_and_counted),
         cmocka_unit_test(test_v1_querier_compatibility),
     };

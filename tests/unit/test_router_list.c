@@ -354,6 +354,26 @@ static void test_prefix_lifetimes(void **state)
     assert_true(router_list_on_link(&f->rl, &a2));
 }
 
+/* ND-15: a PIO for a known prefix resets its timer: advertised for 30 s,
+ * then for 100 s 20 s later, it stays on-link until T0 + 120 s. */
+static void test_prefix_timer_reset(void **state)
+{
+    struct fixture *f = *state;
+    struct ipv6_addr in = ip6("2001:db8:1::1");
+    ra_begin(&f->b, "fe80::1", 0, 0, 0, 0, 0);
+    ra_pio(&f->b, "2001:db8:1::", 64, ND_PIO_ONLINK, 30, 30);
+    assert_int_equal(feed(f, T0), 0);
+    ra_begin(&f->b, "fe80::1", 0, 0, 0, 0, 0);
+    ra_pio(&f->b, "2001:db8:1::", 64, ND_PIO_ONLINK, 100, 100);
+    assert_int_equal(feed(f, T0 + 20 * UST_SEC), 0);
+    assert_int_equal(f->rl.n_prefixes, 1);
+    assert_true(router_list_next_deadline(&f->rl) == T0 + 120 * UST_SEC);
+    router_list_tick(&f->rl, T0 + 31 * UST_SEC, &f->rng);
+    assert_true(router_list_on_link(&f->rl, &in));
+    router_list_tick(&f->rl, T0 + 120 * UST_SEC, &f->rng);
+    assert_false(router_list_on_link(&f->rl, &in));
+}
+
 /* ND-15: a PIO for the link-local prefix is ignored (counted). */
 static void test_link_local_pio_ignored(void **state)
 {
@@ -519,6 +539,7 @@ int main(void)
         T(test_pio_l0_neither_adds_nor_cancels),
         T(test_nothing_assumed_onlink),
         T(test_prefix_lifetimes),
+        T(test_prefix_timer_reset),
         T(test_link_local_pio_ignored),
         T(test_prefix_list_bounded),
         T(test_mtu_option),
