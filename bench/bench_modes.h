@@ -29,6 +29,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/types.h>
 #include <time.h>
@@ -65,6 +66,21 @@ static double bench_now(void)
     struct timespec ts;
     clock_gettime(CLOCK_MONOTONIC, &ts);
     return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
+}
+
+/* " cpu_s=S sleeps=N" for a bulk mode's result line: the process's CPU
+ * time (user + system, all threads) and how often it blocked (voluntary
+ * context switches). A transfer that is neither CPU- nor window-bound
+ * shows little CPU and many sleeps: each round trip waits for the other
+ * program to be scheduled (bench/loss.sh prints both ends' figures). */
+static void bench_print_cpu(void)
+{
+    struct rusage ru;
+    if (getrusage(RUSAGE_SELF, &ru) != 0)
+        return;
+    double cpu = (double)(ru.ru_utime.tv_sec + ru.ru_stime.tv_sec) +
+                 (double)(ru.ru_utime.tv_usec + ru.ru_stime.tv_usec) * 1e-6;
+    printf(" cpu_s=%.3f sleeps=%ld", cpu, ru.ru_nvcsw);
 }
 
 static int bench_fail(const struct bench_api *api, const char *what)
@@ -184,8 +200,10 @@ static int mode_sink(const struct bench_api *api, const char *port)
     bench_conn_report(api, fd);
     /* from the first byte: the handshake is not bulk transfer */
     double secs = t1 - (first > 0 ? first : t0);
-    printf("result mode=sink bytes=%lld secs=%.6f gbps=%.3f\n", total, secs,
+    printf("result mode=sink bytes=%lld secs=%.6f gbps=%.3f", total, secs,
            secs > 0 ? (double)total * 8 / secs / 1e9 : 0.0);
+    bench_print_cpu();
+    printf("\n");
     fflush(stdout); /* before close, which may linger until our FIN is acknowledged */
     api->close(api->ctx, fd);
     api->close(api->ctx, lfd);
@@ -233,8 +251,10 @@ static int mode_source(const struct bench_api *api, const char *host, const char
     double t1 = bench_now();
     bench_conn_report(api, fd);
     api->close(api->ctx, fd);
-    printf("result mode=source bytes=%lld secs=%.6f gbps=%.3f back=%lld\n", sent, t1 - t0,
+    printf("result mode=source bytes=%lld secs=%.6f gbps=%.3f back=%lld", sent, t1 - t0,
            (double)sent * 8 / (t1 - t0) / 1e9, back);
+    bench_print_cpu();
+    printf("\n");
     free(buf);
     return 0;
 }

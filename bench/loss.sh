@@ -460,6 +460,13 @@ for lv in $ROWS; do
 done
 for i in "${!FOOTNOTES[@]}"; do echo "[$((i + 1))] ${FOOTNOTES[$i]}"; done
 
+# cpu_of OUTPUT: "CPU s / sleeps" of a program from its result line ("-" if none).
+cpu_of() {
+    local cpu sleeps
+    cpu=$(field "$1" cpu_s)
+    sleeps=$(field "$1" sleeps)
+    [ -n "$cpu" ] && echo "$cpu / $sleeps" || echo -
+}
 # srtt, rto in ms; cwnd, ssthresh in MSS; "-" where there is no output.
 sender_row() { # LEVEL LABEL COLUMN,LEVEL: the counters of the median run
     local key=${MEDKEY[$3]:-}
@@ -478,16 +485,17 @@ sender_row() { # LEVEL LABEL COLUMN,LEVEL: the counters of the median run
         -v rtos="${rtos:-0}" -v tlps="${tlps:-0}" -v srtt="$(line_field "$out" tcpinfo rtt_us)" \
         -v rto="$(line_field "$out" tcpinfo rto_us)" -v mss="$mss" \
         -v cwnd="$(line_field "$out" tcpinfo cwnd)" -v ssth="$(line_field "$out" tcpinfo ssthresh)" \
-        -v bl="${BACKLOG[$key]:--}" \
+        -v bl="${BACKLOG[$key]:--}" -v scpu="$(cpu_of "$out")" -v rcpu="$(cpu_of "${key}-sink")" \
         'BEGIN { if (mss <= 0) mss = 1
                  st = ssth >= 2^30 ? "inf" : sprintf("%.1f", ssth / mss)
-                 printf "| %s | %s | %s | %s | %s | %s | %.2f | %.0f | %.1f | %s | %s |\n",
-                        lv, who, mbps, rtx, rtos, tlps, srtt / 1000, rto / 1000, cwnd / mss, st, bl }'
+                 printf "| %s | %s | %s | %s | %s | %s | %.2f | %.0f | %.1f | %s | %s | %s | %s |\n",
+                        lv, who, mbps, rtx, rtos, tlps, srtt / 1000, rto / 1000, cwnd / mss, st, bl,
+                        scpu, rcpu }'
 }
 echo
 printf "Senders' counters at the end of each transfer, from the median run (TCP_INFO; RTOs and TLPs:\nustack's TCP counters Timeouts and TlpProbes, Linux's TcpExt TCPTimeouts and TCPLossProbes in\nthe sender's namespace)\n\n"
-printf "| loss | sender | Mbit/s | retransmitted segs | RTOs | TLPs | srtt ms | rto ms | cwnd MSS | ssthresh MSS | backlog drops |\n"
-printf "|---|---|---|---|---|---|---|---|---|---|---|\n"
+printf "| loss | sender | Mbit/s | retransmitted segs | RTOs | TLPs | srtt ms | rto ms | cwnd MSS | ssthresh MSS | backlog drops | sender CPU s / sleeps | receiver CPU s / sleeps |\n"
+printf "|---|---|---|---|---|---|---|---|---|---|---|---|---|\n"
 for lv in $ROWS; do
     sender_row "$(rowname "$lv")" "ustack newreno" "uout,$lv"
     sender_row "$(rowname "$lv")" "ustack bbr1" "ubbr1,$lv"
@@ -536,6 +544,11 @@ notes:
   input queue was full (netdev_max_backlog; /proc/net/softnet_stat, the whole
   machine): a loss no nftables rule counts, which shows up as retransmissions
   even at 0%.
+- CPU s / sleeps: each program's CPU time over the cell (user + system,
+  all its threads; getrusage) and how often it blocked (voluntary context
+  switches). Softirq work done on behalf of a program is not in it. A
+  sender with little CPU and many sleeps waits for its peer each round
+  trip: its goodput is latency-bound (window / RTT), not CPU-bound.
 - vs reno = the cell's median / Linux->Linux reno's; vs bbr = ustack bbr1 / Linux->Linux
   bbr (like for like: this kernel's bbr is BBRv1); v3 vs bbr: the draft's, for information.
 - ustack bbr1: BBR with loss never bounding its model (--cc bbr1), the loss

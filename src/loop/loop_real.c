@@ -259,7 +259,13 @@ int ust_loop_run_once(struct ust_loop *loop, ust_time_t max_wait)
                 more = true;
         }
     }
-    ust_stack_poll(st, ust_clock_monotonic());
+    /* Timers at the time input was last looked at (the last round's
+     * start), not later: a timer that says an ACK is missing (RTO, tail
+     * loss probe, RACK's reordering timer) must not fire on a deadline
+     * that passed while this thread was busy or preempted after the read,
+     * with the ACK already waiting in the device. It fires in the next
+     * turn, after that turn's read, if the ACK really did not come. */
+    ust_stack_poll(st, now);
     /* Application descriptors last: their callbacks see the stack's state
      * after this turn's frames and timers. */
     for (int i = 0; i < n; i++) {
