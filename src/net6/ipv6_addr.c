@@ -131,11 +131,11 @@ void ip6_addr_del(struct ust_stack *st, struct ip6_ifaddr *a)
 {
     timer_cancel(st, &a->dad_timer);
     a->used = false;
+    /* RFC 4862 5.4.2 / RFC 3810 6.1: the solicited-node group joined for
+     * the address is left with it (a report when its last address goes). */
     struct ipv6_addr g;
-    uint8_t mac[6];
     ipv6_solicited_node(&a->addr, &g);
-    ipv6_mcast_mac(&g, mac);
-    link_mcast_del(st, a->ifindex, mac);
+    mld6_leave(st, a->ifindex, &g);
 }
 
 int ipv6_iface_up(struct ust_stack *st, int ifindex)
