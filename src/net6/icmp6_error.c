@@ -98,6 +98,12 @@ void icmp6_send_error(struct ust_stack *st, int ifindex, uint8_t type, uint8_t c
         stack_stats(st)->icmp6.Icmp6OutErrors++;
 }
 
+void ipv6_port_unreachable(struct ust_stack *st, const struct ip6_rx *rx)
+{
+    icmp6_send_error(st, rx->ifindex, ICMPV6_DST_UNREACH, ICMPV6_UNREACH_PORT, 0, rx->pkt,
+                     rx->pkt_len, rx->mcast, false);
+}
+
 /* RFC 4861 7.2.2: resolution of the next hop failed and p (a whole packet
  * of ours that waited for it) gets Destination Unreachable code 3. The
  * packet came from this node (ustack does not forward IPv6), so the error

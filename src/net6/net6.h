@@ -112,5 +112,9 @@ struct ip6_proto_ops {
  * when it has ops already. An unregistered Next Header gets a Parameter
  * Problem code 1 (RFC 8200 4). */
 int ip6_proto_register(struct ust_stack *st, uint8_t proto, const struct ip6_proto_ops *ops);
+/* RFC 4443 3.1: rx reached no listener of its upper-layer protocol (a UDP
+ * port without a socket): Destination Unreachable code 4 to its source,
+ * under the error rules of 2.4 (none about multicast, errors, ::). */
+void ipv6_port_unreachable(struct ust_stack *st, const struct ip6_rx *rx);
 
 #endif

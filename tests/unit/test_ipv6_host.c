@@ -18,6 +18,7 @@
 #include <string.h>
 
 #include "../harness/ipv6_host.h"
+#include "wire/udp.h"
 
 /* NODE-1 (RFC 8504 4, RFC 2464 3, 7) and IP6-19 (RFC 8200 5): frames are
  * EtherType 0x86DD; a multicast packet goes to 33:33 + the group's low 32
@@ -472,6 +473,40 @@ static void test_errors_reach_the_udp_socket(void **state)
     nh_net_free(f.n);
 }
 
+/* A UDP datagram PEER -> dst:dport with 4 bytes of data. */
+static void inject_udp(struct fx *f, const struct ipv6_addr *dst, uint16_t dport)
+{
+    uint8_t pl[8 + 4] = {0, 0, 0, 0, 0, 0, 0, 0, 'd', 'a', 't', 'a'};
+    uint32_t ps = ipv6_csum_pseudo(&PEER, dst, 0, IPV6_NH_UDP); /* length: udp_emit_ps adds it */
+    assert_int_equal(udp_emit_ps(5000, dport, ps, pl, sizeof(pl), 4), 8);
+    inject(f, dst, IPV6_NH_UDP, pl, sizeof(pl));
+}
+
+/* ICMP6-11 (RFC 4443 3.1), ICMP6-1: a UDP datagram to a port without a
+ * socket gets Destination Unreachable code 4 quoting it whole; one sent to
+ * a multicast group nobody joined gets none (2.4 e.3). */
+static void test_udp_port_unreachable(void **state)
+{
+    (void)state;
+    struct fx f;
+    fx_up(&f);
+    inject_udp(&f, &US, 9);
+    const uint8_t *ip;
+    assert_int_equal(sent(&f, ICMPV6_DST_UNREACH, &ip), 1);
+    assert_int_equal(ip[41], ICMPV6_UNREACH_PORT);
+    assert_memory_equal(ip + 8, US.b, 16);     /* from the address it was sent to */
+    assert_memory_equal(ip + 24, PEER.b, 16);
+    assert_int_equal(get_be16(ip + 4), 8 + 40 + 12); /* the invoking packet whole */
+    assert_int_equal(ip[48 + 6], IPV6_NH_UDP);
+    assert_int_equal(get_be16(ip + 48 + 40 + 2), 9);
+    assert_int_equal(ust_stack_stats(f.st)->udp.NoPorts, 1);
+    nh_tx_clear(f.n, f.port);
+    inject_udp(&f, &ALL_NODES, 9);
+    assert_int_equal(sent(&f, 0, NULL), 0);
+    assert_int_equal(ust_stack_stats(f.st)->udp.NoPorts, 2);
+    nh_net_free(f.n);
+}
+
 /* ipv6_output of 8 bytes src -> dst (src :: : the stack chooses). */
 static int output_rc(struct fx *f, const struct ipv6_addr *src, const struct ipv6_addr *dst)
 {
@@ -715,6 +750,7 @@ int main(void)
         cmocka_unit_test(test_unknown_informational_dropped),
         cmocka_unit_test(test_echo_to_multicast_answered_from_unicast),
         cmocka_unit_test(test_errors_reach_the_udp_socket),
+        cmocka_unit_test(test_udp_port_unreachable),
         cmocka_unit_test(test_address_rules),
         cmocka_unit_test(test_path_mtu_per_destination),
         cmocka_unit_test(test_tcp_segments_follow_mss_and_path_mtu),
