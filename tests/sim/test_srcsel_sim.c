@@ -196,6 +196,40 @@ static void test_public_when_temporary_off(void **state)
     assert_memory_equal(u.b, stable.b, 16);
 }
 
+/* SAS-1, SAS-2 (RFC 6724 1, 4): an application's choice wins over the
+ * rules. With temporary addresses on, rule 7 would pick the temporary
+ * address, but a socket bound to the stable one sends from it; binding an
+ * address that is not a candidate (not ours) is refused. */
+static void test_bound_source_overrides_rules(void **state)
+{
+    struct net *n = net_new(temp_on);
+    *state = n;
+    router_sends_ra(n, 86400, 14400);
+    run_for(n, 5 * UST_SEC);
+    struct ipv6_addr stable, temp;
+    assert_true(host_addr(n, false, UST_ADDR6_PREFERRED, &stable));
+    assert_true(host_addr(n, true, UST_ADDR6_PREFERRED, &temp));
+    int u = ust_socket(n->st[ROUTER], AF_INET6, SOCK_DGRAM | SOCK_NONBLOCK, 0);
+    struct ipv6_addr any = {{0}}, r = ip6("2001:db8:1::1"), foreign = ip6("2001:db8:1::99");
+    struct sockaddr_in6 la = sin6(&any, 5310), ra = sin6(&r, 5310);
+    assert_int_equal(ust_bind(n->st[ROUTER], u, (struct sockaddr *)&la, sizeof(la)), 0);
+    int c = ust_socket(n->st[HOST], AF_INET6, SOCK_DGRAM | SOCK_NONBLOCK, 0);
+    struct sockaddr_in6 bad = sin6(&foreign, 0), mine = sin6(&stable, 0);
+    assert_int_equal(ust_bind(n->st[HOST], c, (struct sockaddr *)&bad, sizeof(bad)), -1);
+    assert_int_equal(errno, EADDRNOTAVAIL);
+    assert_int_equal(ust_bind(n->st[HOST], c, (struct sockaddr *)&mine, sizeof(mine)), 0);
+    assert_int_equal(ust_sendto(n->st[HOST], c, "q", 1, 0, (struct sockaddr *)&ra, sizeof(ra)), 1);
+    run_for(n, 100 * UST_MSEC);
+    char b[4];
+    struct sockaddr_in6 from;
+    socklen_t flen = sizeof(from);
+    assert_int_equal(ust_recvfrom(n->st[ROUTER], u, b, sizeof(b), 0, (struct sockaddr *)&from, &flen), 1);
+    assert_memory_equal(&from.sin6_addr, stable.b, 16);
+    assert_memory_not_equal(&from.sin6_addr, temp.b, 16);
+    ust_close(n->st[ROUTER], u);
+    ust_close(n->st[HOST], c);
+}
+
 static void short_temp(struct ust_config *c)
 {
     c->ipv6_temp_addrs = true;
@@ -275,6 +309,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_teardown(test_temporary_preferred_when_enabled, teardown),
         cmocka_unit_test_teardown(test_public_when_temporary_off, teardown),
+        cmocka_unit_test_teardown(test_bound_source_overrides_rules, teardown),
         cmocka_unit_test_teardown(test_temporary_regenerated_before_deprecation, teardown),
         cmocka_unit_test_teardown(test_deprecated_last_tentative_never, teardown),
     };
