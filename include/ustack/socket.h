@@ -208,6 +208,7 @@ struct ust_sock_extended_err {
 };
 #define UST_SO_EE_ORIGIN_LOCAL 1
 #define UST_SO_EE_ORIGIN_ICMP 2
+#define UST_SO_EE_ORIGIN_ICMP6 3
 UST_API int ust_getsockopt(struct ust_stack *st, int fd, int level, int name, void *val,
                            socklen_t *len);
 /* TCP connection states (RFC 9293 3.3.2), as reported by UST_TCP_INFO. */

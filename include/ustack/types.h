@@ -175,6 +175,7 @@ enum ust_err {
                                   mode: single-queue when one queue of a
                                   multi-queue device (IFF_MULTI_QUEUE) was asked
                                   for, or the other way round; errno EINVAL */
+    UST_ERR_NODEV = -35,       /* no such interface (an IPV6_PKTINFO index) */
 };
 
 /* Human-readable text for an enum ust_err value. */

@@ -185,6 +185,8 @@ int tcp_setsockopt(struct ust_sock *s, int level, int name, const void *val, siz
         return UST_ERR_INVAL;
     if (level == SOL_SOCKET)
         return sol_socket_set(t, name, val, len);
+    if (level == IPPROTO_IPV6 && name == IPV6_RECVERR && s->domain == AF_INET6)
+        level = IPPROTO_IP, name = IP_RECVERR; /* one flag for both families */
     if (level == IPPROTO_IP)
         return sol_ip_set(t, name, val, len);
     if (level == IPPROTO_TCP)
@@ -285,7 +287,8 @@ int tcp_getsockopt(struct ust_sock *s, int level, int name, void *val, size_t *l
         return put_int(val, len, t->so.ttl ? t->so.ttl : ust_stack_config(t->st)->ip_default_ttl);
     if (level == IPPROTO_IP && name == IP_OPTIONS)
         return tcp_ipopt_get(t, val, len);
-    if (level == IPPROTO_IP && name == IP_RECVERR)
+    if ((level == IPPROTO_IP && name == IP_RECVERR) ||
+        (level == IPPROTO_IPV6 && name == IPV6_RECVERR && s->domain == AF_INET6))
         return put_int(val, len, t->so.recverr);
     if (level != IPPROTO_TCP)
         return UST_ERR_NOPROTOOPT;
