@@ -97,3 +97,10 @@ void icmp6_send_error(struct ust_stack *st, int ifindex, uint8_t type, uint8_t c
     if (ipv6_output(st, &o, p) < 0)
         stack_stats(st)->icmp6.Icmp6OutErrors++;
 }
+
+void ipv6_port_unreachable(struct ust_stack *st, const struct ip6_rx *rx)
+{
+    if (!rx->mcast)
+        icmp6_send_error(st, rx->ifindex, ICMPV6_DST_UNREACH, ICMPV6_UNREACH_PORT, 0, rx->pkt,
+                         rx->pkt_len, false, false);
+}

@@ -87,6 +87,10 @@ struct ip6_err {
     const uint8_t *l4;
     size_t l4_len;
 };
+/* Destination Unreachable code 4, port unreachable (RFC 4443 3.1: SHOULD),
+ * about the packet of rx: a UDP datagram no socket takes. Never about a
+ * multicast one (2.4 e.3); rate limited as every ICMPv6 error. */
+void ipv6_port_unreachable(struct ust_stack *st, const struct ip6_rx *rx);
 struct ip6_proto_ops {
     void (*input)(struct ust_stack *st, const struct ip6_rx *rx);
     void (*err_input)(struct ust_stack *st, const struct ip6_err *e);

@@ -345,8 +345,9 @@ void udp_input6(struct ust_stack *st, const struct ip6_rx *r)
     if (p) {
         deliver(st, p, &rx, data, len);
     } else if (!r->mcast || deliver_to_all(st, &rx, h.dport, data, len) == 0) {
-        stack_stats(st)->udp.NoPorts++; /* ICMPv6 port unreachable: the IPv6 layer's */
+        stack_stats(st)->udp.NoPorts++;
         TRACE(st, "udp", "no socket on port %u", h.dport);
+        ipv6_port_unreachable(st, r); /* RFC 4443 3.1 code 4, not for multicast */
     }
 }
 
