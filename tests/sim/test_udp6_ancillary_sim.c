@@ -141,8 +141,9 @@ struct wire6 {
     uint16_t dport;
 };
 
-/* The last IPv6 UDP packet to dport in the capture f; false when none. */
-static bool wire_last_udp6(FILE *f, uint16_t dport, struct wire6 *out)
+/* The last IPv6 packet of protocol proto (UDP or TCP) to dport in the
+ * capture f; false when none. */
+static bool wire_last6(FILE *f, uint8_t proto, uint16_t dport, struct wire6 *out)
 {
     uint8_t gh[24], rh[16], frame[2048];
     bool found = false;
@@ -154,7 +155,7 @@ static bool wire_last_udp6(FILE *f, uint16_t dport, struct wire6 *out)
         assert_true(incl <= sizeof(frame));
         assert_int_equal(fread(frame, 1, incl, f), incl);
         const uint8_t *ip = frame + 14;
-        if (incl < 14 + 48 || frame[12] != 0x86 || frame[13] != 0xdd || ip[6] != 17)
+        if (incl < 14 + 48 || frame[12] != 0x86 || frame[13] != 0xdd || ip[6] != proto)
             continue;
         uint16_t port = (uint16_t)(ip[42] << 8 | ip[43]);
         if (port != dport)
@@ -180,7 +181,7 @@ static FILE *capture(struct stream_pair *p)
 static void wire_of(struct stream_pair *p, FILE *f, uint16_t dport, struct wire6 *w)
 {
     ust_dev_pcap_close(p->da); /* flushed */
-    assert_true(wire_last_udp6(f, dport, w));
+    assert_true(wire_last6(f, 17, dport, w));
     fclose(f);
 }
 
@@ -461,6 +462,50 @@ static void test_hop_limit_zero(void **state)
     stream_pair_free(&p);
 }
 
+/* SOCK-4 for TCP: IPV6_UNICAST_HOPS 0 on a TCP socket; its SYN leaves
+ * with hop limit 0 and B, the destination, answers: the connection opens.
+ * IPV6_PKTINFO on TCP (RFC 3542 6.1.1): a sticky source other than ::
+ * fails (EINVAL); :: is taken. */
+static void test_tcp_hop_limit_zero_and_pktinfo(void **state)
+{
+    (void)state;
+    struct stream_pair p;
+    up(&p);
+    int l = ust_socket(p.b, AF_INET6, SOCK_STREAM | SOCK_NONBLOCK, 0);
+    struct sockaddr_in6 any = sin6_of("::", PORT);
+    assert_int_equal(ust_bind(p.b, l, (struct sockaddr *)&any, sizeof(any)), 0);
+    assert_int_equal(ust_listen(p.b, l, 4), 0);
+    int c = ust_socket(p.a, AF_INET6, SOCK_STREAM | SOCK_NONBLOCK, 0);
+    set6(p.a, c, IPV6_UNICAST_HOPS, 0);
+    int v = -7;
+    socklen_t vl = sizeof(v);
+    assert_int_equal(ust_getsockopt(p.a, c, IPPROTO_IPV6, IPV6_UNICAST_HOPS, &v, &vl), 0);
+    assert_int_equal(v, 0);
+    struct in6_pktinfo pi = {.ipi6_ifindex = 0};
+    assert_int_equal(inet_pton(AF_INET6, "2001:db8::11", &pi.ipi6_addr), 1);
+    assert_int_equal(ust_setsockopt(p.a, c, IPPROTO_IPV6, IPV6_PKTINFO, &pi, sizeof(pi)), -1);
+    assert_int_equal(errno, EINVAL);
+    memset(&pi.ipi6_addr, 0, sizeof(pi.ipi6_addr));
+    assert_int_equal(ust_setsockopt(p.a, c, IPPROTO_IPV6, IPV6_PKTINFO, &pi, sizeof(pi)), 0);
+    FILE *f = capture(&p);
+    struct sockaddr_in6 to = sin6_of("2001:db8::2", PORT);
+    assert_int_equal(ust_connect(p.a, c, (struct sockaddr *)&to, sizeof(to)), -1);
+    assert_int_equal(errno, EINPROGRESS);
+    settle(&p);
+    ust_dev_pcap_close(p.da);
+    struct wire6 w;
+    assert_true(wire_last6(f, 6, PORT, &w));
+    fclose(f);
+    assert_int_equal(w.hop_limit, 0);
+    int s = ust_accept(p.b, l, NULL, NULL);
+    assert_true(s >= 0);
+    assert_int_equal(ust_send(p.a, c, "hi", 2, 0), 2);
+    settle(&p);
+    char buf[4];
+    assert_int_equal(ust_recv(p.b, s, buf, sizeof(buf), 0), 2);
+    stream_pair_free(&p);
+}
+
 /* RFC 4443 3.1 code 4 to the sender (RFC 1122 4.1.3.3 in spirit): with
  * IPV6_RECVERR the unconnected socket's error queue holds ECONNREFUSED,
  * origin ICMP6 (3), type 1 code 4, the reporter 2001:db8::2 as a
@@ -573,6 +618,7 @@ int main(void)
         cmocka_unit_test(test_sendmsg_pktinfo_source),
         cmocka_unit_test(test_sendmsg_bad_control_refused),
         cmocka_unit_test(test_hop_limit_zero),
+        cmocka_unit_test(test_tcp_hop_limit_zero_and_pktinfo),
         cmocka_unit_test(test_errqueue_port_unreachable),
         cmocka_unit_test(test_connected_pending_error),
         cmocka_unit_test(test_ipv6_mtu_and_flags),
