@@ -57,11 +57,12 @@ const char *ust_strerror(int err)
 }
 
 /* The first enum ust_err with that errno, UST_ERR_IO if none: the device
- * layer keeps the kernel's reason instead of a bare EIO. */
+ * layer keeps the kernel's reason instead of a bare EIO. UST_ERR_NODEV is
+ * the socket API's (an IPV6_PKTINFO interface), not a device's. */
 int err_from_errno(int eno)
 {
     for (size_t i = 1; i < sizeof(err_table) / sizeof(err_table[0]); i++)
-        if (err_table[i].eno == eno)
+        if (err_table[i].eno == eno && err_table[i].err != UST_ERR_NODEV)
             return err_table[i].err;
     return UST_ERR_IO;
 }

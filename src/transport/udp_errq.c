@@ -59,8 +59,10 @@ void udp_errq_push(struct ust_stack *st, struct udp_pcb *pcb, const struct udp_i
                           .dport = get_be16(ie->l4 + 2), .len = plen};
     if (plen)
         memcpy(e->data, ie->l4 + UDP_HDR_LEN, plen);
-    if (pcb->errq_len >= UDP_ERRQ_MAX)
+    if (pcb->errq_len >= UDP_ERRQ_MAX) {
+        stack_stats(st)->udp.ErrQueueDrops++; /* the oldest makes room */
         errq_pop(pcb);
+    }
     if (pcb->errq_tail)
         pcb->errq_tail->next = e;
     else

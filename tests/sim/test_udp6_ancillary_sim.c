@@ -42,10 +42,12 @@ static void add6(struct ust_stack *st, const char *text)
     assert_int_equal(ust_iface_add_addr6(st, 0, a, 64), 0);
 }
 
-static void up(struct stream_pair *p)
+static void up_burst(struct stream_pair *p, unsigned icmp6_burst)
 {
     struct ust_config cfg;
     ust_config_default(&cfg);
+    if (icmp6_burst)
+        cfg.icmp6_err_burst = icmp6_burst; /* B answers every datagram at once */
     cfg.ipv6_accept_ra = false;    /* no router: the simulation goes idle */
     cfg.ipv6_dad_transmits = 0;    /* the addresses are usable at once */
     struct ust_sim_faults f = {.delay = UST_MSEC};
@@ -55,6 +57,8 @@ static void up(struct stream_pair *p)
     add6(p->b, "2001:db8::2");
     ust_sim_run_until(p->sim, ust_sim_now(p->sim) + 100 * UST_MSEC);
 }
+
+static void up(struct stream_pair *p) { up_burst(p, 0); }
 
 static void settle(struct stream_pair *p)
 {
@@ -549,6 +553,38 @@ static void test_errqueue_port_unreachable(void **state)
     stream_pair_free(&p);
 }
 
+/* The queue holds at most 32 errors (UDP_ERRQ_MAX): of 40 port
+ * unreachables the 8 oldest make room, each counted in
+ * udp.ErrQueueDrops; the first one read is about datagram 8. */
+static void test_errqueue_bounded(void **state)
+{
+    (void)state;
+    struct stream_pair p;
+    up_burst(&p, 64);
+    int ss = udp6(p.a, 0);
+    set6(p.a, ss, IPV6_RECVERR, 1);
+    struct rx r;
+    send_to(p.a, ss, "2001:db8::2", 9999, "warm"); /* B's address resolved first */
+    settle(&p);
+    do_recvmsg(p.a, ss, &r, sizeof(r.ctl), MSG_ERRQUEUE);
+    assert_int_equal(r.rc, 4);
+    char msg[8];
+    for (int i = 0; i < 40; i++) {
+        snprintf(msg, sizeof(msg), "d%02d", i);
+        send_to(p.a, ss, "2001:db8::2", 9999, msg);
+    }
+    settle(&p);
+    assert_int_equal(ust_stack_stats(p.a)->udp.ErrQueueDrops, 8);
+    do_recvmsg(p.a, ss, &r, sizeof(r.ctl), MSG_ERRQUEUE);
+    assert_int_equal(r.rc, 3);
+    assert_memory_equal(r.data, "d08", 3);
+    int n = 1;
+    while (do_recvmsg(p.a, ss, &r, sizeof(r.ctl), MSG_ERRQUEUE), r.rc == 3)
+        n++;
+    assert_int_equal(n, 32);
+    stream_pair_free(&p);
+}
+
 /* Without IPV6_RECVERR: a connected socket gets ECONNREFUSED once, from
  * its next call (as IPv4 and Linux); an unconnected one hears nothing;
  * the error queue stays empty. */
@@ -620,6 +656,7 @@ int main(void)
         cmocka_unit_test(test_hop_limit_zero),
         cmocka_unit_test(test_tcp_hop_limit_zero_and_pktinfo),
         cmocka_unit_test(test_errqueue_port_unreachable),
+        cmocka_unit_test(test_errqueue_bounded),
         cmocka_unit_test(test_connected_pending_error),
         cmocka_unit_test(test_ipv6_mtu_and_flags),
     };
