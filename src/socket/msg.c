@@ -239,7 +239,8 @@ ssize_t ust_sendmsg(struct ust_stack *st, int fd, const struct msghdr *m, int fl
         return sock_fail(EBADF);
     if (!m || (!m->msg_iov && m->msg_iovlen) || (!m->msg_control && m->msg_controllen))
         return sock_fail(EFAULT);
-    struct sock_tx_meta tx = {.ttl = -1, .tos = -1, .src = 0, .hops = -1, .tclass = -1};
+    struct sock_tx_meta tx = {.ttl = -1, .tos = -1, .src = 0, .hops = -1, .tclass = -1,
+                              .dontfrag = -1};
     if (m->msg_controllen) {
         int eno = tx_from_control(s, m, &tx);
         if (eno)

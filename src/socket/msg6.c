@@ -1,8 +1,8 @@
 /* The IPPROTO_IPV6 control messages of AF_INET6 sockets (RFC 3542 6, as
  * Linux): on receive IPV6_PKTINFO (destination, interface), IPV6_HOPLIMIT,
  * IPV6_TCLASS and the IPV6_RECVERR of the error queue; on send
- * IPV6_PKTINFO (source, interface), IPV6_HOPLIMIT and IPV6_TCLASS for one
- * datagram. ipi6_ifindex is the ustack interface index + 1, as
+ * IPV6_PKTINFO (source, interface), IPV6_HOPLIMIT, IPV6_TCLASS and
+ * IPV6_DONTFRAG (11.2) for one datagram. ipi6_ifindex is the ustack interface index + 1, as
  * IP_PKTINFO's ipi_ifindex (0: none / delivered locally). */
 #include <string.h>
 
@@ -68,6 +68,14 @@ int sock_tx_one6(const struct cmsghdr *c, struct sock_tx_meta *tx)
         return cmsg_int6(c, &tx->hops);
     case IPV6_TCLASS: /* RFC 3542 6.5 */
         return cmsg_int6(c, &tx->tclass);
+    case IPV6_DONTFRAG: { /* RFC 3542 11.2: any int, not 0 = on */
+        int v;
+        if (c->cmsg_len != CMSG_LEN(sizeof(v)))
+            return EINVAL;
+        memcpy(&v, CMSG_DATA(c), sizeof(v));
+        tx->dontfrag = v != 0;
+        return 0;
+    }
     case IPV6_PKTINFO: { /* RFC 3542 6.1: checked by the protocol */
         struct in6_pktinfo pi;
         if (c->cmsg_len < CMSG_LEN(sizeof(pi)))

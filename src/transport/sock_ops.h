@@ -93,6 +93,7 @@ struct sock_tx_meta {
     int tclass;             /* IPV6_TCLASS: 0..255 */
     struct ust_addr src6;   /* IPV6_PKTINFO ipi6_addr (:: = by route) */
     int ifindex;            /* IPV6_PKTINFO ipi6_ifindex: the ustack index + 1 */
+    int dontfrag;           /* IPV6_DONTFRAG: 0 or 1 (RFC 3542 11.2) */
 };
 
 struct sock_ops {

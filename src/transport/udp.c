@@ -401,7 +401,7 @@ static int udp_send6(struct ust_stack *st, const struct udp_pcb *pcb, const stru
     int tclass = tx && tx->tclass >= 0 ? tx->tclass : tx && tx->tos >= 0 ? tx->tos : pcb->tos;
     struct ipv6_out o = {.src = tp_ip6(&src), .dst = tp_ip6(dst), .ifindex = ifindex,
                          .proto = IPV6_NH_UDP, .hop_limit = (int16_t)(hops >= 0 ? hops : -1),
-                         .tclass = (uint8_t)tclass};
+                         .tclass = (uint8_t)tclass, .dontfrag = udp_dontfrag6(pcb, tx)};
     return ipv6_output(st, &o, p);
 }
 

@@ -84,6 +84,8 @@ struct udp_pcb {
     struct ust_addr sticky_src; /* IPV6_PKTINFO set as an option (RFC 3542
                                    6.1.1): source, family 0 = none */
     int sticky_ifindex;  /* ... and interface (the ustack index + 1; 0 none) */
+    bool dontfrag6;      /* IPV6_DONTFRAG (RFC 3542 11.2) */
+    uint8_t pmtudisc6;   /* IPV6_MTU_DISCOVER (Linux IPV6_PMTUDISC_*) */
     struct udp_err *errq_head, *errq_tail;
     unsigned errq_len;
     int pending_err;     /* negative ust_err from ICMP, reported once */
@@ -148,6 +150,8 @@ int udp_ip6_getsockopt(struct ust_stack *st, struct udp_pcb *pcb, int name, void
  * or RFC 6724's choice (*ifindex -1: by route); UST_ERR_INVAL for a source
  * that is not ours (a link-local one on that interface), UST_ERR_NODEV for
  * no such interface, UST_ERR_NETUNREACH for no route (RFC 3542 6.1). */
+/* Is fragmentation at the source off for this datagram (udp_opt6.c)? */
+bool udp_dontfrag6(const struct udp_pcb *pcb, const struct sock_tx_meta *tx);
 int udp_source6_for(struct ust_stack *st, const struct udp_pcb *pcb, const struct ust_addr *dst,
                     const struct sock_tx_meta *tx, struct ust_addr *src, int *ifindex);
 /* Multicast (udp_mcast.c): IP_ADD/DROP_MEMBERSHIP, IP_MULTICAST_IF/TTL/

@@ -23,6 +23,7 @@ static bool *flag6_of(struct udp_pcb *pcb, int name)
     case IPV6_RECVHOPLIMIT: return &pcb->recv_hoplimit;
     case IPV6_RECVTCLASS: return &pcb->recv_tclass;
     case IPV6_RECVERR: return &pcb->recv_err;
+    case IPV6_DONTFRAG: return &pcb->dontfrag6;
     default: return NULL;
     }
 }
@@ -52,7 +53,7 @@ int udp_ip6_setsockopt(struct ust_stack *st, struct udp_pcb *pcb, int name, cons
     if (name == IPV6_PKTINFO)
         return set_sticky(pcb, val, len);
     bool *flag = flag6_of(pcb, name);
-    if (!flag && name != IPV6_UNICAST_HOPS)
+    if (!flag && name != IPV6_UNICAST_HOPS && name != IPV6_MTU_DISCOVER)
         return UST_ERR_NOPROTOOPT;
     int v;
     if (!val || len < sizeof(v))
@@ -62,6 +63,12 @@ int udp_ip6_setsockopt(struct ust_stack *st, struct udp_pcb *pcb, int name, cons
         *flag = v != 0;
         if (name == IPV6_RECVERR && !v)
             udp_errq_clear(pcb); /* Linux purges the queue */
+        return UST_OK;
+    }
+    if (name == IPV6_MTU_DISCOVER) { /* Linux: IPV6_PMTUDISC_DONT .. _OMIT */
+        if (v < IPV6_PMTUDISC_DONT || v > IPV6_PMTUDISC_OMIT)
+            return UST_ERR_INVAL;
+        pcb->pmtudisc6 = (uint8_t)v;
         return UST_OK;
     }
     /* RFC 3493 5.1: -1 the default, 0..255 as given. Hop limit 0 is sent
@@ -88,6 +95,8 @@ int udp_ip6_getsockopt(struct ust_stack *st, struct udp_pcb *pcb, int name, void
     bool *flag = flag6_of(pcb, name);
     if (flag)
         return put_int(*flag, val, len);
+    if (name == IPV6_MTU_DISCOVER)
+        return put_int(pcb->pmtudisc6, val, len);
     if (name == IPV6_UNICAST_HOPS)
         return put_int(pcb->ttl >= 0 ? pcb->ttl : ust_stack_config(st)->ipv6_hop_limit, val, len);
     if (name == IPV6_MTU) { /* Linux: the path MTU towards the connected peer */
@@ -157,4 +166,15 @@ int udp_source6_for(struct ust_stack *st, const struct udp_pcb *pcb, const struc
     if (tp_addr_scoped(src))
         src->scope_id = ix >= 0 ? (uint32_t)ix + 1 : dst->scope_id;
     return UST_OK;
+}
+
+/* RFC 3542 11.2 and Linux ip6_sk_ignore_df: no fragmentation at the
+ * source (EMSGSIZE above the path MTU) with IPV6_DONTFRAG (the message's,
+ * else the socket's), or IPV6_MTU_DISCOVER DO, PROBE or INTERFACE. */
+bool udp_dontfrag6(const struct udp_pcb *pcb, const struct sock_tx_meta *tx)
+{
+    if (tx && tx->dontfrag >= 0)
+        return tx->dontfrag != 0;
+    return pcb->dontfrag6 ||
+           (pcb->pmtudisc6 >= IPV6_PMTUDISC_DO && pcb->pmtudisc6 != IPV6_PMTUDISC_OMIT);
 }

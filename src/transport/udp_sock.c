@@ -40,6 +40,7 @@ static int udp_sock_init(struct ust_sock *s)
         return UST_ERR_NOMEM;
     pcb->sock = s;
     pcb->ttl = -1;
+    pcb->pmtudisc6 = IPV6_PMTUDISC_WANT; /* Linux's default: fragment */
     s->pcb = pcb;
     pcb->laddr = udp_wildcard(pcb);
     return UST_OK;

@@ -614,6 +614,49 @@ static void test_connected_pending_error(void **state)
     stream_pair_free(&p);
 }
 
+/* RFC 3542 11.2 / Linux: a 1600-byte datagram on a 1500-byte path is
+ * fragmented by default (B gets it whole); with IPV6_DONTFRAG, the
+ * IPV6_DONTFRAG control message, or IPV6_MTU_DISCOVER DO it is refused
+ * with EMSGSIZE; IPV6_MTU_DISCOVER beyond OMIT is EINVAL. */
+static void test_dontfrag_and_mtu_discover(void **state)
+{
+    (void)state;
+    struct stream_pair p;
+    up(&p);
+    int rs = udp6(p.b, PORT);
+    int ss = udp6(p.a, 0);
+    static char big[1600];
+    memset(big, 'b', sizeof(big));
+    struct sockaddr_in6 to = sin6_of("2001:db8::2", PORT);
+    const struct sockaddr *tp = (const struct sockaddr *)&to;
+    assert_int_equal(ust_sendto(p.a, ss, big, sizeof(big), 0, tp, sizeof(to)), 1600);
+    settle(&p);
+    static char got[2000];
+    assert_int_equal(ust_recv(p.b, rs, got, sizeof(got), 0), 1600);
+    set6(p.a, ss, IPV6_DONTFRAG, 1);
+    assert_int_equal(ust_sendto(p.a, ss, big, sizeof(big), 0, tp, sizeof(to)), -1);
+    assert_int_equal(errno, EMSGSIZE);
+    assert_int_equal(ust_sendto(p.a, ss, big, 1000, 0, tp, sizeof(to)), 1000);
+    set6(p.a, ss, IPV6_DONTFRAG, 0);
+    set6(p.a, ss, IPV6_MTU_DISCOVER, IPV6_PMTUDISC_DO);
+    assert_int_equal(ust_sendto(p.a, ss, big, sizeof(big), 0, tp, sizeof(to)), -1);
+    assert_int_equal(errno, EMSGSIZE);
+    set6(p.a, ss, IPV6_MTU_DISCOVER, IPV6_PMTUDISC_WANT);
+    uint8_t ctl[64];
+    int one = 1;
+    size_t n = one_cmsg(ctl, sizeof(ctl), IPV6_DONTFRAG, &one, sizeof(one));
+    struct iovec iov = {.iov_base = big, .iov_len = sizeof(big)};
+    struct msghdr m = {.msg_name = &to, .msg_namelen = sizeof(to), .msg_iov = &iov,
+                       .msg_iovlen = 1, .msg_control = ctl, .msg_controllen = n};
+    assert_int_equal(ust_sendmsg(p.a, ss, &m, 0), -1);
+    assert_int_equal(errno, EMSGSIZE);
+    assert_int_equal(ust_sendto(p.a, ss, big, sizeof(big), 0, tp, sizeof(to)), 1600);
+    int v = IPV6_PMTUDISC_OMIT + 1;
+    assert_int_equal(ust_setsockopt(p.a, ss, IPPROTO_IPV6, IPV6_MTU_DISCOVER, &v, sizeof(v)), -1);
+    assert_int_equal(errno, EINVAL);
+    stream_pair_free(&p);
+}
+
 /* IPV6_MTU: the path MTU of a connected socket (Linux); ENOTCONN before.
  * The RFC 3542 flags read back what was set. */
 static void test_ipv6_mtu_and_flags(void **state)
@@ -658,6 +701,7 @@ int main(void)
         cmocka_unit_test(test_errqueue_port_unreachable),
         cmocka_unit_test(test_errqueue_bounded),
         cmocka_unit_test(test_connected_pending_error),
+        cmocka_unit_test(test_dontfrag_and_mtu_discover),
         cmocka_unit_test(test_ipv6_mtu_and_flags),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
