@@ -218,7 +218,10 @@ UST_API ssize_t ust_recvmsg(struct ust_stack *st, int fd, struct msghdr *msg, in
  * an IPv4-mapped one is the source towards a mapped peer; ipi6_ifindex,
  * unless 0, the interface (index + 1; ENODEV when there is none), also
  * as the sticky socket option IPV6_PKTINFO), IPV6_HOPLIMIT (int, -1..255;
- * 0 is sent) and IPV6_TCLASS (int, -1..255). Every cmsg_len must lie
+ * 0 is sent), IPV6_TCLASS (int, -1..255) and IPV6_DONTFRAG (int; also a
+ * socket option: above the path MTU EMSGSIZE instead of fragments, RFC
+ * 3542 11.2; so does IPV6_MTU_DISCOVER IPV6_PMTUDISC_DO, PROBE or
+ * INTERFACE, Linux's values 0..5, default WANT). Every cmsg_len must lie
  * within msg_controllen and fit its type exactly (in6_pktinfo: at
  * least). Anything else, or any control message on a TCP socket:
  * EINVAL. IPV6_UNICAST_HOPS takes 0..255 and -1 (the default) on UDP and
