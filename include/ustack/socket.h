@@ -201,7 +201,7 @@ UST_API int ust_setsockopt(struct ust_stack *st, int fd, int level, int name, co
  *                        policy / reject route EACCES, address unreachable
  *                        and time exceeded EHOSTUNREACH, Packet Too Big
  *                        EMSGSIZE with the MTU in ee_info, Parameter Problem
- *                        EPROTO) followed by a struct sockaddr_in6 naming the
+ *                        EPROTO with the pointer in ee_info) followed by a struct sockaddr_in6 naming the
  *                        reporter (an IPv4 one mapped).
  * A control message that does not fit is cut to the room left (its
  * cmsg_len says so) with MSG_CTRUNC, as Linux.
