@@ -231,12 +231,31 @@ EXPORT ssize_t readv(int fd, const struct iovec *iov, int n)
     return recv_iov(fd, iov, n, 0, NULL, NULL);
 }
 
-/* No ancillary data: msg_control comes back empty. */
+/* A datagram socket's control messages (IP_PKTINFO, RFC 3542's, the
+ * error queue) go through the stack's own recvmsg / sendmsg, whole;
+ * otherwise no ancillary data: msg_control comes back empty. */
+static bool with_control(int fd, const struct msghdr *m, int flags)
+{
+    return (shim_fd_flags(fd) & SHIM_FD_DGRAM) &&
+           ((m->msg_control && m->msg_controllen) || (flags & MSG_ERRQUEUE));
+}
+
+static ssize_t front_msg(int fd, struct msghdr *m, const struct msghdr *cm, int flags)
+{
+    struct ust_front *f = atomic_load(&shim.front);
+    shim_enter();
+    ssize_t r = m ? ust_front_recvmsg(f, fd, m, flags) : ust_front_sendmsg(f, fd, cm, flags);
+    shim_leave();
+    return r;
+}
+
 EXPORT ssize_t sendmsg(int fd, const struct msghdr *m, int flags)
 {
     int kind = shim_fd_kind(fd);
     if (kind <= 0)
         return kind < 0 ? -1 : SHIM_REAL(sendmsg)(fd, m, flags);
+    if (with_control(fd, m, flags))
+        return front_msg(fd, NULL, m, flags);
     return send_iov(fd, m->msg_iov, (int)m->msg_iovlen, flags, m->msg_name, m->msg_namelen);
 }
 
@@ -245,6 +264,8 @@ EXPORT ssize_t recvmsg(int fd, struct msghdr *m, int flags)
     int kind = shim_fd_kind(fd);
     if (kind <= 0)
         return kind < 0 ? -1 : SHIM_REAL(recvmsg)(fd, m, flags);
+    if (with_control(fd, m, flags))
+        return front_msg(fd, m, NULL, flags);
     ssize_t r = recv_iov(fd, m->msg_iov, (int)m->msg_iovlen, flags, m->msg_name,
                          m->msg_name ? &m->msg_namelen : NULL);
     if (r >= 0) {

@@ -177,6 +177,11 @@ UST_API ssize_t ust_front_sendto(struct ust_front *f, int fd, const void *buf, s
 UST_API ssize_t ust_front_recv(struct ust_front *f, int fd, void *buf, size_t len, int flags);
 UST_API ssize_t ust_front_recvfrom(struct ust_front *f, int fd, void *buf, size_t len,
                                    int flags, struct sockaddr *from, socklen_t *fromlen);
+/* ust_recvmsg / ust_sendmsg through the front (control messages too);
+ * they wait as ust_front_recvfrom and a datagram ust_front_sendto do. */
+UST_API ssize_t ust_front_recvmsg(struct ust_front *f, int fd, struct msghdr *msg, int flags);
+UST_API ssize_t ust_front_sendmsg(struct ust_front *f, int fd, const struct msghdr *msg,
+                                  int flags);
 UST_API int ust_front_shutdown(struct ust_front *f, int fd, int how);
 UST_API int ust_front_close(struct ust_front *f, int fd);
 UST_API int ust_front_setsockopt(struct ust_front *f, int fd, int level, int name,

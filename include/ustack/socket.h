@@ -104,7 +104,9 @@
  * recv (and by SO_ERROR, POLLERR); fragmentation needed gives EMSGSIZE.
  * With IP_RECVERR every such error is also queued for MSG_ERRQUEUE, for
  * unconnected sockets too (at most 32,
-                            the oldest dropped first). A unicast datagram goes to the most
+                            the oldest dropped first). ICMPv6 errors the same way
+ * (IPV6_RECVERR, the same flag as IP_RECVERR); a datagram over IPv6 to a
+ * port no socket has is answered with ICMPv6 port unreachable. A unicast datagram goes to the most
  * specific socket (connected, then bound to the address, then wildcard;
  * the newest on a tie), a broadcast one to every matching socket.
  *
@@ -204,6 +206,25 @@ UST_API int ust_setsockopt(struct ust_stack *st, int fd, int level, int name, co
  * datagram's UDP payload as quoted, msg_name its destination, and one
  * control message IP_RECVERR holding struct ust_sock_extended_err followed
  * by a struct sockaddr_in naming the reporter (SO_EE_OFFENDER in Linux).
+ * AF_INET6 UDP sockets (RFC 3542 6, level IPPROTO_IPV6, as Linux):
+ *   IPV6_RECVPKTINFO  -> IPV6_PKTINFO, struct in6_pktinfo: ipi6_addr = the
+ *                        destination (an IPv4 datagram's as ::ffff:a.b.c.d),
+ *                        ipi6_ifindex = interface index + 1 (0: local);
+ *   IPV6_RECVHOPLIMIT -> IPV6_HOPLIMIT, int: the hop limit as received;
+ *   IPV6_RECVTCLASS   -> IPV6_TCLASS, int: the Traffic Class as received
+ *                        (these two for IPv6 datagrams only);
+ *   IPV6_RECVERR      -> the error queue for ICMPv6 (and ICMP) errors: one
+ *                        IPV6_RECVERR message, struct ust_sock_extended_err
+ *                        (ee_origin UST_SO_EE_ORIGIN_ICMP6, the ICMPv6 type
+ *                        and code, errno as Linux: port unreachable
+ *                        ECONNREFUSED, no route ENETUNREACH, prohibited /
+ *                        policy / reject route EACCES, address unreachable
+ *                        and time exceeded EHOSTUNREACH, Packet Too Big
+ *                        EMSGSIZE with the MTU in ee_info, Parameter Problem
+ *                        EPROTO with the pointer in ee_info) followed by a struct sockaddr_in6 naming the
+ *                        reporter (an IPv4 one mapped).
+ * A control message that does not fit is cut to the room left (its
+ * cmsg_len says so) with MSG_CTRUNC, as Linux.
  * TCP sockets: data only (no control messages). */
 UST_API ssize_t ust_recvmsg(struct ust_stack *st, int fd, struct msghdr *msg, int flags);
 /* sendmsg(2): gathers msg_iov into one datagram sent to msg_name (or the
@@ -211,8 +232,23 @@ UST_API ssize_t ust_recvmsg(struct ust_stack *st, int fd, struct msghdr *msg, in
  * datagram alone, RFC 1122 4.1.4): IP_TTL (int, 1..255), IP_TOS (int or
  * one byte), IP_PKTINFO (struct in_pktinfo: ipi_spec_dst, if not 0, is the
  * source address, which must be ours; ipi_ifindex and ipi_addr are
- * ignored). Anything else, or any control message on a TCP socket:
- * EINVAL. */
+ * ignored). AF_INET6 UDP sockets also take level IPPROTO_IPV6 (RFC 3542
+ * 6): IPV6_PKTINFO (struct in6_pktinfo: ipi6_addr, unless ::, the source,
+ * which must be ours (a link-local one on that interface), else EINVAL;
+ * an IPv4-mapped one is the source towards a mapped peer; ipi6_ifindex,
+ * unless 0, the interface (index + 1; ENODEV when there is none), also
+ * as the sticky socket option IPV6_PKTINFO), IPV6_HOPLIMIT (int, -1..255;
+ * 0 is sent), IPV6_TCLASS (int, -1..255) and IPV6_DONTFRAG (int; also a
+ * socket option: above the path MTU EMSGSIZE instead of fragments, RFC
+ * 3542 11.2; so does IPV6_MTU_DISCOVER IPV6_PMTUDISC_DO, PROBE or
+ * INTERFACE, Linux's values 0..5, default WANT). Every cmsg_len must lie
+ * within msg_controllen and fit its type exactly (in6_pktinfo: at
+ * least). Anything else, or any control message on a TCP socket:
+ * EINVAL. IPV6_UNICAST_HOPS takes 0..255 and -1 (the default) on UDP and
+ * TCP sockets (RFC 3493 5.1, Linux); 0 goes out as hop limit 0 to IPv6
+ * peers (the destination takes it, RFC 8200 3), an IPv4-mapped peer gets
+ * the default TTL. IPV6_MTU (getsockopt, connected UDP socket): the path
+ * MTU. */
 UST_API ssize_t ust_sendmsg(struct ust_stack *st, int fd, const struct msghdr *msg, int flags);
 
 /* The error queued for MSG_ERRQUEUE; the same layout as Linux's struct
@@ -228,6 +264,7 @@ struct ust_sock_extended_err {
 };
 #define UST_SO_EE_ORIGIN_LOCAL 1
 #define UST_SO_EE_ORIGIN_ICMP 2
+#define UST_SO_EE_ORIGIN_ICMP6 3
 UST_API int ust_getsockopt(struct ust_stack *st, int fd, int level, int name, void *val,
                            socklen_t *len);
 /* TCP connection states (RFC 9293 3.3.2), as reported by UST_TCP_INFO. */

@@ -67,7 +67,7 @@
 
 #define UST_UDP_COUNTERS(X) \
     X(InDatagrams) X(NoPorts) X(InErrors) X(InCsumErrors) X(RcvbufErrors) \
-    X(OutDatagrams) X(OutErrors)
+    X(OutDatagrams) X(OutErrors) X(ErrQueueDrops)
 
 #define UST_TCP_COUNTERS(X) \
     X(ActiveOpens) X(PassiveOpens) X(AttemptFails) X(EstabResets) X(CurrEstab) \

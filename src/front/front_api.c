@@ -420,6 +420,45 @@ ssize_t ust_front_recvfrom(struct ust_front *f, int fd, void *buf, size_t len, i
     }
 }
 
+/* recvmsg / sendmsg with control messages (RFC 3542, IP_PKTINFO,
+ * MSG_ERRQUEUE), waiting as recvfrom / a datagram sendto do. */
+ssize_t ust_front_recvmsg(struct ust_front *f, int fd, struct msghdr *msg, int flags)
+{
+    struct front_sock *fs = enter(f, fd);
+    if (!fs)
+        return -1;
+    bool nonblock = fs->nonblock || (flags & (MSG_DONTWAIT | MSG_OOB | MSG_ERRQUEUE));
+    ust_time_t deadline = deadline_of(fs->rcvtimeo);
+    for (;;) {
+        struct front_msg m = {.op = FOP_RECVMSG, .fs = fs, .msg = msg, .c = flags};
+        front_call(f, &m);
+        if (m.ret >= 0 || m.err != EAGAIN || nonblock)
+            return leave(f, fs, m.ret, m.err);
+        int e = wait_change(fs, f, m.seq, deadline, fd, POLLIN);
+        if (e)
+            return leave(f, fs, -1, e);
+    }
+}
+
+ssize_t ust_front_sendmsg(struct ust_front *f, int fd, const struct msghdr *msg, int flags)
+{
+    struct front_sock *fs = enter(f, fd);
+    if (!fs)
+        return -1;
+    bool nonblock = fs->nonblock || (flags & MSG_DONTWAIT);
+    ust_time_t deadline = deadline_of(fs->sndtimeo);
+    for (;;) {
+        struct front_msg m = {.op = FOP_SENDMSG, .fs = fs, .msg = (struct msghdr *)msg,
+                              .c = flags};
+        front_call(f, &m);
+        if (m.ret >= 0 || m.err != EAGAIN || nonblock)
+            return leave(f, fs, m.ret, m.err);
+        int e = wait_change(fs, f, m.seq, deadline, fd, POLLOUT);
+        if (e)
+            return leave(f, fs, -1, e);
+    }
+}
+
 ssize_t ust_front_recv(struct ust_front *f, int fd, void *buf, size_t len, int flags)
 {
     return ust_front_recvfrom(f, fd, buf, len, flags, NULL, NULL);

@@ -76,6 +76,10 @@ static ssize_t exec_on_sock(struct ust_front *f, struct front_msg *m)
     case FOP_RECV:
         return ust_recvfrom(st, ufd, m->out, m->outlen, m->c | MSG_DONTWAIT, m->from,
                             m->outlenp);
+    case FOP_SENDMSG:
+        return ust_sendmsg(st, ufd, m->msg, m->c | MSG_DONTWAIT);
+    case FOP_RECVMSG:
+        return ust_recvmsg(st, ufd, m->msg, m->c | MSG_DONTWAIT);
     default:
         errno = EINVAL;
         return -1;

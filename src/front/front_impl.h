@@ -37,6 +37,7 @@ struct front_sock {
 enum front_op {
     FOP_SOCKET, FOP_BIND, FOP_LISTEN, FOP_CONNECT, FOP_ACCEPT, FOP_SHUTDOWN, FOP_CLOSE,
     FOP_SETSOCKOPT, FOP_GETSOCKOPT, FOP_GETNAME, FOP_SEND, FOP_RECV, FOP_RUN,
+    FOP_SENDMSG, FOP_RECVMSG,
 };
 
 /* A call executed in place under the core lock, or handed to the stack
@@ -53,6 +54,7 @@ struct front_msg {
     void *out;             /* recv buffer, option value */
     size_t outlen;
     socklen_t *outlenp;    /* address or option length, in/out */
+    struct msghdr *msg;    /* FOP_SENDMSG / FOP_RECVMSG: the caller's, as given */
     ust_front_fn fn;       /* FOP_RUN */
     void *ctx;
     ssize_t ret;           /* result, and errno when ret < 0 */

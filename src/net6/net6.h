@@ -103,6 +103,10 @@ struct ip6_err {
     bool local;                /* made here: neighbour resolution failed for our
                                   own packet (RFC 4861 7.2.2), nothing on the wire */
 };
+/* Destination Unreachable code 4, port unreachable (RFC 4443 3.1: SHOULD),
+ * about the packet of rx: a UDP datagram no socket takes. Never about a
+ * multicast one (2.4 e.3); rate limited as every ICMPv6 error. */
+void ipv6_port_unreachable(struct ust_stack *st, const struct ip6_rx *rx);
 struct ip6_proto_ops {
     void (*input)(struct ust_stack *st, const struct ip6_rx *rx);
     void (*err_input)(struct ust_stack *st, const struct ip6_err *e);
@@ -112,9 +116,5 @@ struct ip6_proto_ops {
  * when it has ops already. An unregistered Next Header gets a Parameter
  * Problem code 1 (RFC 8200 4). */
 int ip6_proto_register(struct ust_stack *st, uint8_t proto, const struct ip6_proto_ops *ops);
-/* RFC 4443 3.1: rx reached no listener of its upper-layer protocol (a UDP
- * port without a socket): Destination Unreachable code 4 to its source,
- * under the error rules of 2.4 (none about multicast, errors, ::). */
-void ipv6_port_unreachable(struct ust_stack *st, const struct ip6_rx *rx);
 
 #endif

@@ -35,19 +35,31 @@ static void iov_gather(const struct iovec *iov, size_t n, uint8_t *dst)
     }
 }
 
-/* Appends one control message; MSG_CTRUNC when it does not fit. */
-static void cmsg_put(struct msghdr *m, size_t *used, int type, const void *data, size_t len)
+/* Appends one control message. One that does not fit whole is cut to
+ * the room left (its cmsg_len says what it holds) and MSG_CTRUNC set, as
+ * Linux's put_cmsg does; no room for even its header: left out. */
+void sock_cmsg_put(struct msghdr *m, size_t *used, int level, int type, const void *data,
+                   size_t len)
 {
-    if (*used + CMSG_SPACE(len) > m->msg_controllen) {
+    size_t room = m->msg_controllen > *used ? m->msg_controllen - *used : 0;
+    if (room < CMSG_LEN(len)) {
         m->msg_flags |= MSG_CTRUNC;
-        return;
+        if (room < CMSG_LEN(0))
+            return;
+        len = room - CMSG_LEN(0);
     }
-    struct cmsghdr c = {.cmsg_len = CMSG_LEN(len), .cmsg_level = IPPROTO_IP, .cmsg_type = type};
+    struct cmsghdr c = {.cmsg_len = CMSG_LEN(len), .cmsg_level = level, .cmsg_type = type};
     uint8_t *at = (uint8_t *)m->msg_control + *used;
-    memset(at, 0, CMSG_SPACE(len));
+    size_t space = CMSG_SPACE(len) < room ? CMSG_SPACE(len) : room;
+    memset(at, 0, space);
     memcpy(at, &c, sizeof(c));
     memcpy(at + CMSG_LEN(0), data, len);
-    *used += CMSG_SPACE(len);
+    *used += space;
+}
+
+static void cmsg_put(struct msghdr *m, size_t *used, int type, const void *data, size_t len)
+{
+    sock_cmsg_put(m, used, IPPROTO_IP, type, data, len);
 }
 
 static void cmsg_pktinfo(struct msghdr *m, size_t *used, const struct sock_meta *meta)
@@ -58,8 +70,13 @@ static void cmsg_pktinfo(struct msghdr *m, size_t *used, const struct sock_meta 
     cmsg_put(m, used, IP_PKTINFO, &pi, sizeof(pi));
 }
 
-static void cmsg_err(struct msghdr *m, size_t *used, const struct sock_meta *meta)
+static void cmsg_err(const struct ust_sock *s, struct msghdr *m, size_t *used,
+                     const struct sock_meta *meta)
 {
+    if (s->domain == AF_INET6) {
+        sock_cmsg_err6(m, used, meta);
+        return;
+    }
     struct {
         struct ust_sock_extended_err ee;
         struct sockaddr_in offender;
@@ -71,15 +88,16 @@ static void cmsg_err(struct msghdr *m, size_t *used, const struct sock_meta *met
     e.ee.ee_code = meta->err_code;
     e.ee.ee_info = meta->err_info;
     e.offender.sin_family = AF_INET;
-    e.offender.sin_addr.s_addr = htonl(meta->offender);
+    e.offender.sin_addr.s_addr = htonl(meta->offender.u.v4);
     cmsg_put(m, used, IP_RECVERR, &e, sizeof(e));
 }
 
-static void put_control(struct msghdr *m, const struct sock_meta *meta)
+static void put_control(const struct ust_sock *s, struct msghdr *m, const struct sock_meta *meta)
 {
     size_t used = 0;
     if (!m->msg_control)
         m->msg_controllen = 0;
+    sock_put_control6(m, &used, meta);
     if (meta->has_pktinfo)
         cmsg_pktinfo(m, &used, meta);
     if (meta->has_tos)
@@ -89,7 +107,7 @@ static void put_control(struct msghdr *m, const struct sock_meta *meta)
     if (meta->has_retopts)
         cmsg_put(m, &used, IP_RETOPTS, meta->retopts, meta->retopt_len);
     if (meta->has_err)
-        cmsg_err(m, &used, meta);
+        cmsg_err(s, m, &used, meta);
     m->msg_controllen = used;
 }
 
@@ -152,7 +170,7 @@ ssize_t ust_recvmsg(struct ust_stack *st, int fd, struct msghdr *m, int flags)
     if (!dgram && (flags & MSG_OOB))
         m->msg_flags |= len ? MSG_OOB : MSG_OOB | MSG_TRUNC; /* as Linux */
     name_to_user(s, m, &a, dgram);
-    put_control(m, &meta);
+    put_control(s, m, &meta);
     return (flags & MSG_TRUNC) || !dgram ? rc : (ssize_t)got;
 }
 
@@ -171,8 +189,10 @@ static int cmsg_int(const struct cmsghdr *c, bool byte_ok)
 }
 
 /* One sending control message into tx; an errno when refused. */
-static int tx_one(const struct cmsghdr *c, struct sock_tx_meta *tx)
+static int tx_one(const struct ust_sock *s, const struct cmsghdr *c, struct sock_tx_meta *tx)
 {
+    if (c->cmsg_level == IPPROTO_IPV6 && s->domain == AF_INET6)
+        return sock_tx_one6(c, tx);
     if (c->cmsg_level != IPPROTO_IP)
         return EINVAL;
     switch (c->cmsg_type) {
@@ -195,11 +215,17 @@ static int tx_one(const struct cmsghdr *c, struct sock_tx_meta *tx)
     }
 }
 
-static int tx_from_control(const struct msghdr *m, struct sock_tx_meta *tx)
+/* The control buffer is the application's: every cmsg_len must cover its
+ * header and stay inside msg_controllen (Linux CMSG_OK), else EINVAL. */
+static int tx_from_control(const struct ust_sock *s, const struct msghdr *m,
+                           struct sock_tx_meta *tx)
 {
     struct msghdr copy = *m; /* the CMSG macros want a mutable header */
+    const uint8_t *end = (const uint8_t *)m->msg_control + m->msg_controllen;
     for (struct cmsghdr *c = CMSG_FIRSTHDR(&copy); c; c = CMSG_NXTHDR(&copy, c)) {
-        int eno = tx_one(c, tx);
+        if (c->cmsg_len < sizeof(*c) || c->cmsg_len > (size_t)(end - (const uint8_t *)c))
+            return EINVAL;
+        int eno = tx_one(s, c, tx);
         if (eno)
             return eno;
     }
@@ -208,13 +234,15 @@ static int tx_from_control(const struct msghdr *m, struct sock_tx_meta *tx)
 
 ssize_t ust_sendmsg(struct ust_stack *st, int fd, const struct msghdr *m, int flags)
 {
-    if (!sock_get(st, fd))
+    struct ust_sock *s = sock_get(st, fd);
+    if (!s)
         return sock_fail(EBADF);
     if (!m || (!m->msg_iov && m->msg_iovlen) || (!m->msg_control && m->msg_controllen))
         return sock_fail(EFAULT);
-    struct sock_tx_meta tx = {.ttl = -1, .tos = -1, .src = 0};
+    struct sock_tx_meta tx = {.ttl = -1, .tos = -1, .src = 0, .hops = -1, .tclass = -1,
+                              .dontfrag = -1};
     if (m->msg_controllen) {
-        int eno = tx_from_control(m, &tx);
+        int eno = tx_from_control(s, m, &tx);
         if (eno)
             return sock_fail(eno);
     }

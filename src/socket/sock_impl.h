@@ -50,6 +50,15 @@ void sock_addr_to_user(const struct ust_sock *s, const struct sock_addr *a, stru
 bool sock_is_ipv6_opt(const struct ust_sock *s, int level, int name);
 int sock_setopt_ipv6(struct ust_sock *s, int name, const void *val, socklen_t len);
 int sock_getopt_ipv6(struct ust_sock *s, int name, void *val, socklen_t *len);
+/* Control messages (msg.c, msg6.c): appends one to m at *used (cut, with
+ * MSG_CTRUNC, when it does not fit); the IPPROTO_IPV6 ones of a received
+ * datagram (RFC 3542 6) and of an error (IPV6_RECVERR); one IPPROTO_IPV6
+ * sending control message into tx (0 or an errno). */
+void sock_cmsg_put(struct msghdr *m, size_t *used, int level, int type, const void *data,
+                   size_t len);
+void sock_put_control6(struct msghdr *m, size_t *used, const struct sock_meta *meta);
+void sock_cmsg_err6(struct msghdr *m, size_t *used, const struct sock_meta *meta);
+int sock_tx_one6(const struct cmsghdr *c, struct sock_tx_meta *tx);
 /* now + d without overflow. */
 ust_time_t sock_time_add(ust_time_t now, ust_time_t d);
 

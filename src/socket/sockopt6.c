@@ -2,7 +2,9 @@
  * the socket layer's own (it decides what addresses the socket takes);
  * IPV6_UNICAST_HOPS and IPV6_TCLASS are the protocols' IP_TTL and IP_TOS
  * under their IPv6 names, so one setting serves both families of a dual
- * socket. AF_INET sockets have none of them (ENOPROTOOPT, as Linux). */
+ * socket. A protocol that knows an IPPROTO_IPV6 option itself (UDP: RFC
+ * 3542's, and hop limit 0) gets it first. AF_INET sockets have none of
+ * them (ENOPROTOOPT, as Linux). */
 #include <string.h>
 
 #include "sock_impl.h"
@@ -13,6 +15,13 @@ bool sock_is_ipv6_opt(const struct ust_sock *s, int level, int name)
     (void)s;
     return level == IPPROTO_IPV6 &&
            (name == IPV6_V6ONLY || name == IPV6_UNICAST_HOPS || name == IPV6_TCLASS);
+}
+
+/* The protocol's own answer: UST_ERR_NOPROTOOPT when it has none. */
+static int ask_protocol_set(struct ust_sock *s, int name, const void *val, socklen_t len)
+{
+    return s->ops->setsockopt ? s->ops->setsockopt(s, IPPROTO_IPV6, name, val, len)
+                              : UST_ERR_NOPROTOOPT;
 }
 
 /* Bound to a port already: IPV6_V6ONLY may no longer change (Linux). */
@@ -34,6 +43,11 @@ int sock_setopt_ipv6(struct ust_sock *s, int name, const void *val, socklen_t le
 {
     if (s->domain != AF_INET6)
         return sock_fail(ENOPROTOOPT);
+    if (name != IPV6_V6ONLY) {
+        int rc = ask_protocol_set(s, name, val, len);
+        if (rc != UST_ERR_NOPROTOOPT)
+            return rc < 0 ? sock_fail_err(rc) : 0;
+    }
     int v;
     if (!val || len < sizeof(int))
         return sock_fail(EINVAL);
@@ -45,7 +59,7 @@ int sock_setopt_ipv6(struct ust_sock *s, int name, const void *val, socklen_t le
         s->v6only = v != 0;
         return 0;
     case IPV6_UNICAST_HOPS: /* RFC 3493 5.1: -1 the default, 1..255 as given;
-                               0 refused (ustack never sends hop limit 0) */
+                               0 only where the protocol takes it (UDP) */
         if (v < -1 || v == 0 || v > 255)
             return sock_fail(EINVAL);
         return to_protocol(s, IP_TTL, v);
@@ -61,6 +75,16 @@ int sock_getopt_ipv6(struct ust_sock *s, int name, void *val, socklen_t *len)
     if (s->domain != AF_INET6)
         return sock_fail(ENOPROTOOPT);
     int v = s->v6only;
+    if (name != IPV6_V6ONLY && s->ops->getsockopt) {
+        size_t n = *len;
+        int rc = s->ops->getsockopt(s, IPPROTO_IPV6, name, val, &n);
+        if (rc != UST_ERR_NOPROTOOPT) {
+            if (rc < 0)
+                return sock_fail_err(rc);
+            *len = (socklen_t)n;
+            return 0;
+        }
+    }
     if (name != IPV6_V6ONLY) {
         size_t n = sizeof(v);
         int rc = s->ops->getsockopt ? s->ops->getsockopt(s, IPPROTO_IP,

@@ -71,16 +71,29 @@ struct sock_meta {
     uint8_t err_origin;     /* UST_SO_EE_ORIGIN_* */
     uint8_t err_type, err_code;
     uint32_t err_info;      /* next-hop MTU for fragmentation needed */
-    ust_ip4_t offender;     /* who reported it (ICMP source) */
+    struct ust_addr offender; /* who reported it (ICMP / ICMPv6 source) */
+    /* RFC 3542 6 (AF_INET6 sockets, level IPPROTO_IPV6): */
+    bool has_pktinfo6;      /* IPV6_RECVPKTINFO: destination and interface */
+    struct ust_addr dst6;   /* the destination (IPv4 as ::ffff:a.b.c.d) */
+    bool has_hoplimit;      /* IPV6_RECVHOPLIMIT: the hop limit as received */
+    uint8_t hoplimit;
+    bool has_tclass;        /* IPV6_RECVTCLASS: the Traffic Class as received */
+    uint8_t tclass;
 };
 
 /* Per-message settings from ust_sendmsg's control messages (RFC 1122
- * 4.1.4: TTL, TOS per datagram; IP_PKTINFO's source). ttl/tos -1 and src
- * 0 leave the socket's own settings. */
+ * 4.1.4: TTL, TOS per datagram; IP_PKTINFO's source; RFC 3542 6:
+ * IPV6_PKTINFO, IPV6_HOPLIMIT, IPV6_TCLASS). ttl/tos/hops/tclass -1, src
+ * 0, src6 family 0 and ifindex 0 leave the socket's own settings. */
 struct sock_tx_meta {
     int ttl;
     int tos;
     ust_ip4_t src;
+    int hops;               /* IPV6_HOPLIMIT: 0..255 (0 is sent, RFC 3542 6.3) */
+    int tclass;             /* IPV6_TCLASS: 0..255 */
+    struct ust_addr src6;   /* IPV6_PKTINFO ipi6_addr (:: = by route) */
+    int ifindex;            /* IPV6_PKTINFO ipi6_ifindex: the ustack index + 1 */
+    int dontfrag;           /* IPV6_DONTFRAG: 0 or 1 (RFC 3542 11.2) */
 };
 
 struct sock_ops {

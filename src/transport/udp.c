@@ -17,6 +17,7 @@
 #include "transport/sock_ops.h"
 #include "udp_impl.h"
 #include "wire/icmp.h"
+#include "wire/icmpv6.h"
 #include "wire/udp.h"
 #include "wire/wbuf.h"
 
@@ -175,6 +176,8 @@ static struct udp_dgram *dgram_new(const struct udp_rx *rx, const uint8_t *data,
     d->spec_dst = rx->spec_dst;
     d->ifindex = rx->ifindex;
     d->tos = rx->ip ? rx->ip->tos : rx->tclass;
+    d->daddr = rx->dst;
+    d->hoplimit = rx->hoplimit;
     d->opt_len = rx->ip && rx->ip->opts ? rx->ip->opt_len : 0;
     if (d->opt_len)
         memcpy(d->opts, rx->ip->opts, d->opt_len);
@@ -326,7 +329,7 @@ void udp_input6(struct ust_stack *st, const struct ip6_rx *r)
         rc = WIRE_BAD_CSUM;
     struct udp_rx rx = {.src = tp_addr_rx6(&r->h->src, r->ifindex),
                         .dst = tp_addr_rx6(&r->h->dst, r->ifindex), .tclass = r->h->tclass,
-                        .sport = h.sport, .ifindex = r->ifindex};
+                        .hoplimit = r->h->hop_limit, .sport = h.sport, .ifindex = r->ifindex};
     char a[UST_ADDR_STRLEN];
     if (rc != WIRE_OK) {
         if (rc == WIRE_BAD_CSUM)
@@ -386,35 +389,27 @@ static ust_ip4_t udp_source(struct ust_stack *st, const struct udp_pcb *pcb, ust
     return src;
 }
 
-/* The same for IPv6: the bound unicast address, else RFC 6724's choice. */
-static int udp_source6(struct ust_stack *st, const struct udp_pcb *pcb,
-                       const struct ust_addr *dst, struct ust_addr *src)
-{
-    if (pcb->laddr.family == UST_AF_INET6 && !ust_addr_is_any(&pcb->laddr) &&
-        pcb->laddr.u.v6[0] != 0xff) {
-        *src = pcb->laddr;
-        return UST_OK;
-    }
-    return tp_source_for(st, dst, src);
-}
-
 /* Hands the datagram in p (UDP header and payload) to IPv6. */
 static int udp_send6(struct ust_stack *st, const struct udp_pcb *pcb, const struct ust_addr *to,
                      uint16_t dport, struct pkt *p, size_t len, const struct sock_tx_meta *tx)
 {
     struct ust_addr src, d = *to, *dst = &d;
     udp_mcast_dst6(pcb, dst); /* IPV6_MULTICAST_IF */
-    if (udp_source6(st, pcb, dst, &src) != UST_OK) {
+    int ifindex;
+    int rc = udp_source6_for(st, pcb, dst, tx, &src, &ifindex);
+    if (rc != UST_OK) {
         pkt_free(p);
-        return UST_ERR_NETUNREACH;
+        return rc;
     }
     uint32_t ps = tp_csum_pseudo(&src, dst, IPV6_NH_UDP, 0); /* RFC 8200 8.1: mandatory */
     udp_emit_ps(pcb->lport, dport, ps, p->data, p->len, len);
-    int hops = tx && tx->ttl > 0 ? tx->ttl : pcb->ttl;
-    int tclass = tx && tx->tos >= 0 ? tx->tos : pcb->tos;
-    struct ipv6_out o = {.src = tp_ip6(&src), .dst = tp_ip6(dst), .ifindex = tp_ifindex(dst),
-                         .proto = IPV6_NH_UDP, .hop_limit = (int16_t)(hops > 0 ? hops : -1),
-                         .tclass = (uint8_t)tclass};
+    /* RFC 3542 6.3, 6.5: the message's IPV6_HOPLIMIT / IPV6_TCLASS, else
+     * the socket's; hop limit 0 goes out as given (RFC 3493 5.1, Linux). */
+    int hops = tx && tx->hops >= 0 ? tx->hops : tx && tx->ttl > 0 ? tx->ttl : pcb->ttl;
+    int tclass = tx && tx->tclass >= 0 ? tx->tclass : tx && tx->tos >= 0 ? tx->tos : pcb->tos;
+    struct ipv6_out o = {.src = tp_ip6(&src), .dst = tp_ip6(dst), .ifindex = ifindex,
+                         .proto = IPV6_NH_UDP, .hop_limit = (int16_t)(hops >= 0 ? hops : -1),
+                         .tclass = (uint8_t)tclass, .dontfrag = udp_dontfrag6(pcb, tx)};
     udp_mcast_out6(pcb, tx, &o); /* hop limit, loopback of a group */
     return ipv6_output(st, &o, p);
 }
@@ -445,6 +440,24 @@ static int udp_send4(struct ust_stack *st, const struct udp_pcb *pcb, ust_ip4_t 
     return ipv4_output(st, &o, p);
 }
 
+/* An IPV6_PKTINFO source of the other family: an IPv4-mapped one is the
+ * IPv4 source of a datagram to a mapped peer (Linux ip_cmsg_send), a real
+ * IPv6 one cannot be (EINVAL), nor can a mapped one go to an IPv6 peer. */
+static int tx_for_family(const struct sock_tx_meta *tx, const struct ust_addr *dst,
+                         struct sock_tx_meta *tx4)
+{
+    if (!tx)
+        return UST_OK;
+    *tx4 = *tx;
+    if (!tx->src6.family)
+        return UST_OK;
+    if (tx->src6.family != dst->family)
+        return UST_ERR_INVAL;
+    if (dst->family == UST_AF_INET)
+        tx4->src = tx->src6.u.v4;
+    return UST_OK;
+}
+
 ssize_t udp_output(struct ust_stack *st, struct udp_pcb *pcb, const struct ust_addr *dst,
                    uint16_t dport, const void *buf, size_t len, const struct sock_tx_meta *tx)
 {
@@ -457,8 +470,14 @@ ssize_t udp_output(struct ust_stack *st, struct udp_pcb *pcb, const struct ust_a
     }
     if (len)
         memcpy(p->data + UDP_HDR_LEN, buf, len);
-    int rc = dst->family == UST_AF_INET6 ? udp_send6(st, pcb, dst, dport, p, len, tx)
-                                         : udp_send4(st, pcb, dst->u.v4, dport, p, len, tx);
+    struct sock_tx_meta tx4;
+    int rc = tx_for_family(tx, dst, &tx4);
+    if (rc < 0)
+        pkt_free(p);
+    else if (dst->family == UST_AF_INET6)
+        rc = udp_send6(st, pcb, dst, dport, p, len, tx);
+    else
+        rc = udp_send4(st, pcb, dst->u.v4, dport, p, len, tx ? &tx4 : NULL);
     if (rc < 0) {
         stats->udp.OutErrors++;
         TRACE(st, "udp", "tx to %s failed: %s", ust_addr_str(dst, a), ust_strerror(rc));
@@ -544,8 +563,11 @@ void udp_icmp_error(struct ust_stack *st, uint8_t type, uint8_t code, uint32_t e
     TRACE(st, "udp", "icmp type %u code %u for fd %d (peer %s:%u): %s", type, code, p->sock->fd,
           IP4STR(orig->dst, a), dport, ust_strerror(err));
     if (p->recv_err) {
+        bool local = ipv4_is_local(st, from);
         struct udp_icmp ie = {.err = err, .type = type, .code = code, .extra = extra,
-                              .from = from, .orig = orig, .l4 = l4, .l4_len = l4_len};
+                              .origin = local ? UST_SO_EE_ORIGIN_LOCAL : UST_SO_EE_ORIGIN_ICMP,
+                              .from = ust_addr_from_ip4(from), .odst = odst, .l4 = l4,
+                              .l4_len = l4_len};
         udp_errq_push(st, p, &ie);
     }
     /* A connected socket also gets it as the pending error of its next
@@ -572,22 +594,30 @@ static const struct ip_proto_ops udp_proto = {
     .err_input = udp_ip_err_input,
 };
 
-/* ICMPv6 errors (RFC 4443 3) to the socket that sent the quoted datagram:
- * the pending error of a connected socket, as for IPv4 (the IPv6 error
- * queue of IPV6_RECVERR is not built). */
+/* ICMPv6 errors (RFC 4443 3) to the socket that sent the quoted datagram,
+ * as for IPv4: queued for MSG_ERRQUEUE with IPV6_RECVERR, and the pending
+ * error of a connected socket. The errno as Linux's icmpv6_err_convert. */
 static int icmp6_to_err(uint8_t type, uint8_t code)
 {
-    if (type == 2)
-        return UST_ERR_MSGSIZE;       /* Packet Too Big */
-    if (type == 4)
-        return UST_ERR_PROTO;         /* Parameter Problem */
-    if (type == 1 && code == 4)
-        return UST_ERR_CONNREFUSED;   /* port unreachable */
-    if (type == 1 && code == 0)
-        return UST_ERR_NETUNREACH;    /* no route */
-    if (type == 1 && code == 1)
-        return UST_ERR_ACCES;         /* administratively prohibited */
-    return UST_ERR_HOSTUNREACH;
+    static const int unreach[] = {
+        UST_ERR_NETUNREACH,  /* 0 no route */
+        UST_ERR_ACCES,       /* 1 administratively prohibited */
+        UST_ERR_HOSTUNREACH, /* 2 beyond scope of source address */
+        UST_ERR_HOSTUNREACH, /* 3 address unreachable */
+        UST_ERR_CONNREFUSED, /* 4 port unreachable */
+        UST_ERR_ACCES,       /* 5 source address failed policy */
+        UST_ERR_ACCES,       /* 6 reject route */
+    };
+    switch (type) {
+    case ICMPV6_DST_UNREACH:
+        return code < sizeof(unreach) / sizeof(unreach[0]) ? unreach[code] : UST_ERR_PROTO;
+    case ICMPV6_PKT_TOO_BIG:
+        return UST_ERR_MSGSIZE; /* pmtu6.c lowered the path MTU already */
+    case ICMPV6_TIME_EXCEEDED:
+        return UST_ERR_HOSTUNREACH;
+    default: /* Parameter Problem */
+        return UST_ERR_PROTO;
+    }
 }
 
 static void udp_ip6_err_input(struct ust_stack *st, const struct ip6_err *e)
@@ -598,10 +628,26 @@ static void udp_ip6_err_input(struct ust_stack *st, const struct ip6_err *e)
     struct ust_addr osrc = ust_addr_from_ip6(e->orig->src.b, 0);
     struct ust_addr odst = ust_addr_from_ip6(e->orig->dst.b, 0);
     struct udp_pcb *p = icmp_owner(st, &osrc, &odst, sport, dport);
-    if (!p || !p->connected)
+    int err = icmp6_to_err(e->type, e->code);
+    char a[UST_ADDR_STRLEN];
+    if (!p) {
+        TRACE(st, "udp", "icmpv6 type %u code %u about %s:%u: no socket to tell", e->type,
+              e->code, ust_addr_str(&odst, a), dport);
         return;
-    p->pending_err = icmp6_to_err(e->type, e->code);
-    transport_notify(st);
+    }
+    TRACE(st, "udp", "icmpv6 type %u code %u for fd %d (peer %s:%u): %s", e->type, e->code,
+          p->sock->fd, ust_addr_str(&odst, a), dport, ust_strerror(err));
+    if (p->recv_err) {
+        struct udp_icmp ie = {.err = err, .origin = UST_SO_EE_ORIGIN_ICMP6, .type = e->type,
+                              .code = e->code, .extra = e->extra,
+                              .from = ust_addr_from_ip6(e->from.b, 0), .odst = odst,
+                              .l4 = e->l4, .l4_len = e->l4_len};
+        udp_errq_push(st, p, &ie);
+    }
+    if (p->connected) {
+        p->pending_err = err;
+        transport_notify(st);
+    }
 }
 
 static const struct ip6_proto_ops udp6_proto = {

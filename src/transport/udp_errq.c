@@ -1,4 +1,5 @@
-/* The per-socket ICMP error queue (IP_RECVERR, read with MSG_ERRQUEUE):
+/* The per-socket ICMP error queue (IP_RECVERR / IPV6_RECVERR, read with
+ * MSG_ERRQUEUE; ICMPv4 and ICMPv6 errors alike, RFC 4443 3 and 2.4 f):
  * RFC 1122 4.1.3.3 says UDP MUST pass every ICMP error it receives to the
  * application; an unconnected socket cannot be told through the return of
  * a later call (it does not know which send failed), so each error is kept
@@ -22,8 +23,8 @@ struct udp_err {
     int err;              /* negative ust_err */
     uint8_t origin, type, code;
     uint32_t info;
-    ust_ip4_t offender;
-    ust_ip4_t dst;        /* the returned datagram's destination */
+    struct ust_addr offender;
+    struct ust_addr dst;  /* the returned datagram's destination */
     uint16_t dport;
     size_t len;           /* its UDP payload as quoted */
     uint8_t data[];
@@ -53,15 +54,15 @@ void udp_errq_push(struct ust_stack *st, struct udp_pcb *pcb, const struct udp_i
         stack_stats(st)->udp.InErrors++;
         return;
     }
-    bool local = ipv4_is_local(st, ie->from);
     *e = (struct udp_err){.err = ie->err, .type = ie->type, .code = ie->code, .info = ie->extra,
-                          .origin = local ? UST_SO_EE_ORIGIN_LOCAL : UST_SO_EE_ORIGIN_ICMP,
-                          .offender = ie->from, .dst = ie->orig->dst,
+                          .origin = ie->origin, .offender = ie->from, .dst = ie->odst,
                           .dport = get_be16(ie->l4 + 2), .len = plen};
     if (plen)
         memcpy(e->data, ie->l4 + UDP_HDR_LEN, plen);
-    if (pcb->errq_len >= UDP_ERRQ_MAX)
+    if (pcb->errq_len >= UDP_ERRQ_MAX) {
+        stack_stats(st)->udp.ErrQueueDrops++; /* the oldest makes room */
         errq_pop(pcb);
+    }
     if (pcb->errq_tail)
         pcb->errq_tail->next = e;
     else
@@ -83,7 +84,7 @@ ssize_t udp_errq_recv(struct udp_pcb *pcb, void *buf, size_t len, int flags,
     if (n)
         memcpy(buf, e->data, n);
     if (from) {
-        from->addr = ust_addr_from_ip4(e->dst);
+        from->addr = e->dst;
         from->port = e->dport;
     }
     if (meta) {

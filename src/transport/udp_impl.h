@@ -34,7 +34,9 @@ struct udp_dgram {
     ust_ip4_t dst;        /* IP destination (IP_PKTINFO ipi_addr) */
     ust_ip4_t spec_dst;   /* specific destination (3.3.4.2, ipi_spec_dst) */
     int ifindex;          /* receiving interface, -1 = none (local) */
-    uint8_t tos;          /* IP TOS as received (IP_RECVTOS) */
+    uint8_t tos;          /* IP TOS / IPv6 Traffic Class as received */
+    struct ust_addr daddr; /* the destination, either family (IPV6_PKTINFO) */
+    uint8_t hoplimit;     /* IPv6 hop limit as received (IPV6_RECVHOPLIMIT) */
     uint8_t opt_len;      /* IP options as received */
     uint8_t opts[IPV4_MAX_OPT_LEN];
     size_t len;
@@ -46,6 +48,7 @@ struct udp_rx {
     const struct ipv4_hdr *ip; /* IPv4: its header (options, TOS); NULL: IPv6 */
     struct ust_addr src, dst;
     uint8_t tclass;            /* IPv6 Traffic Class */
+    uint8_t hoplimit;          /* IPv6 hop limit */
     uint16_t sport;
     int ifindex;
     ust_ip4_t spec_dst;
@@ -73,7 +76,16 @@ struct udp_pcb {
     bool recv_opts;      /* IP_RECVOPTS */
     bool recv_retopts;   /* IP_RETOPTS */
     bool recv_tos;       /* IP_RECVTOS */
-    bool recv_err;       /* IP_RECVERR: ICMP errors queued (udp_errq.c) */
+    bool recv_err;       /* IP_RECVERR / IPV6_RECVERR: ICMP and ICMPv6
+                            errors queued (udp_errq.c) */
+    bool recv_pktinfo6;  /* IPV6_RECVPKTINFO (RFC 3542 6.1) */
+    bool recv_hoplimit;  /* IPV6_RECVHOPLIMIT (RFC 3542 6.3) */
+    bool recv_tclass;    /* IPV6_RECVTCLASS (RFC 3542 6.5) */
+    struct ust_addr sticky_src; /* IPV6_PKTINFO set as an option (RFC 3542
+                                   6.1.1): source, family 0 = none */
+    int sticky_ifindex;  /* ... and interface (the ustack index + 1; 0 none) */
+    bool dontfrag6;      /* IPV6_DONTFRAG (RFC 3542 11.2) */
+    uint8_t pmtudisc6;   /* IPV6_MTU_DISCOVER (Linux IPV6_PMTUDISC_*) */
     struct udp_err *errq_head, *errq_tail;
     unsigned errq_len;
     int pending_err;     /* negative ust_err from ICMP, reported once */
@@ -107,12 +119,13 @@ ssize_t udp_output(struct ust_stack *st, struct udp_pcb *pcb, const struct ust_a
                    const void *buf, size_t len, const struct sock_tx_meta *tx);
 /* ICMP error queue (udp_errq.c), for IP_RECVERR. */
 #define UDP_ERRQ_MAX 32
-struct udp_icmp {        /* one ICMP error about a datagram we sent */
+struct udp_icmp {        /* one ICMP or ICMPv6 error about a datagram we sent */
     int err;             /* negative ust_err it means for the application */
+    uint8_t origin;      /* UST_SO_EE_ORIGIN_ICMP, _ICMP6 or _LOCAL */
     uint8_t type, code;
-    uint32_t extra;      /* next-hop MTU for fragmentation needed */
-    ust_ip4_t from;      /* who sent the ICMP message (ourselves: local) */
-    const struct ipv4_hdr *orig; /* the quoted header */
+    uint32_t extra;      /* next-hop MTU (fragmentation needed, Packet Too Big) */
+    struct ust_addr from; /* who sent the ICMP message */
+    struct ust_addr odst; /* the quoted datagram's destination */
     const uint8_t *l4;   /* the quoted UDP header and payload */
     size_t l4_len;
 };
@@ -126,6 +139,21 @@ int udp_ip_setsockopt(struct ust_stack *st, struct udp_pcb *pcb, int name, const
                       size_t len);
 int udp_ip_getsockopt(struct ust_stack *st, struct udp_pcb *pcb, int name, void *val,
                       size_t *len);
+/* IPPROTO_IPV6 options of an AF_INET6 UDP socket (udp_opt6.c, RFC 3542):
+ * UST_ERR_NOPROTOOPT for a name it does not know. */
+int udp_ip6_setsockopt(struct ust_stack *st, struct udp_pcb *pcb, int name, const void *val,
+                       size_t len);
+int udp_ip6_getsockopt(struct ust_stack *st, struct udp_pcb *pcb, int name, void *val,
+                       size_t *len);
+/* The IPv6 source and interface of one datagram (udp_opt6.c): the
+ * IPV6_PKTINFO of the message, else the sticky one, else the bound address
+ * or RFC 6724's choice (*ifindex -1: by route); UST_ERR_INVAL for a source
+ * that is not ours (a link-local one on that interface), UST_ERR_NODEV for
+ * no such interface, UST_ERR_NETUNREACH for no route (RFC 3542 6.1). */
+/* Is fragmentation at the source off for this datagram (udp_opt6.c)? */
+bool udp_dontfrag6(const struct udp_pcb *pcb, const struct sock_tx_meta *tx);
+int udp_source6_for(struct ust_stack *st, const struct udp_pcb *pcb, const struct ust_addr *dst,
+                    const struct sock_tx_meta *tx, struct ust_addr *src, int *ifindex);
 /* Multicast (udp_mcast.c): IP_ADD/DROP_MEMBERSHIP, IP_MULTICAST_IF/TTL/
  * LOOP/ALL (UST_ERR_NOPROTOOPT for any other name); the input filter (has
  * the socket joined group on that interface?); the source, TTL, interface

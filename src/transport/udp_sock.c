@@ -40,6 +40,7 @@ static int udp_sock_init(struct ust_sock *s)
         return UST_ERR_NOMEM;
     pcb->sock = s;
     pcb->ttl = -1;
+    pcb->pmtudisc6 = IPV6_PMTUDISC_WANT; /* Linux's default: fragment */
     s->pcb = pcb;
     pcb->laddr = udp_wildcard(pcb);
     return UST_OK;
@@ -195,12 +196,34 @@ static ssize_t udp_sock_send(struct ust_sock *s, const void *buf, size_t len, in
     return udp_sock_sendmsg(s, buf, len, flags, to, NULL);
 }
 
+/* RFC 3542 6: the destination and interface of any datagram (an IPv4 one
+ * as ::ffff:a.b.c.d), the hop limit and Traffic Class of an IPv6 one: what
+ * Linux gives an AF_INET6 socket. */
+static void fill_meta6(const struct udp_pcb *pcb, const struct udp_dgram *d,
+                       struct sock_meta *m)
+{
+    m->ifindex = d->ifindex;
+    if (pcb->recv_pktinfo6) {
+        m->has_pktinfo6 = true;
+        m->dst6 = ust_addr_to_v4mapped(&d->daddr);
+    }
+    if (d->src.family != UST_AF_INET6)
+        return;
+    m->has_hoplimit = pcb->recv_hoplimit;
+    m->hoplimit = d->hoplimit;
+    m->has_tclass = pcb->recv_tclass;
+    m->tclass = d->tos;
+}
+
 /* What the socket asked to learn about a datagram (RFC 1122 3.4: the
  * receiving interface, the specific destination, the IP options). */
 static void fill_meta(const struct udp_pcb *pcb, const struct udp_dgram *d,
                       struct sock_meta *m)
 {
     m->full_len = d->len;
+    fill_meta6(pcb, d, m);
+    if (d->src.family != UST_AF_INET)
+        return; /* the IPPROTO_IP ones are about IPv4 datagrams (Linux) */
     if (pcb->recv_pktinfo) {
         m->has_pktinfo = true;
         m->ifindex = d->ifindex;
@@ -337,7 +360,10 @@ static int udp_sock_setsockopt(struct ust_sock *s, int level, int name, const vo
         return generic ? UST_OK : UST_ERR_NOPROTOOPT;
     }
     if (level == IPPROTO_IPV6 && s->domain == AF_INET6)
-        return udp_mcast6_setsockopt(s->st, pcb, name, val, len);
+    {
+        int rc = udp_mcast6_setsockopt(s->st, pcb, name, val, len);
+        return rc != UST_ERR_NOPROTOOPT ? rc : udp_ip6_setsockopt(s->st, pcb, name, val, len);
+    }
     if (level != IPPROTO_IP)
         return UST_ERR_NOPROTOOPT;
     return udp_ip_setsockopt(s->st, pcb, name, val, len);
@@ -346,7 +372,10 @@ static int udp_sock_setsockopt(struct ust_sock *s, int level, int name, const vo
 static int udp_sock_getsockopt(struct ust_sock *s, int level, int name, void *val, size_t *len)
 {
     if (level == IPPROTO_IPV6 && s->domain == AF_INET6)
-        return udp_mcast6_getsockopt(UDP_PCB(s), name, val, len);
+    {
+        int rc = udp_mcast6_getsockopt(UDP_PCB(s), name, val, len);
+        return rc != UST_ERR_NOPROTOOPT ? rc : udp_ip6_getsockopt(s->st, UDP_PCB(s), name, val, len);
+    }
     if (level != IPPROTO_IP)
         return UST_ERR_NOPROTOOPT;
     return udp_ip_getsockopt(s->st, UDP_PCB(s), name, val, len);

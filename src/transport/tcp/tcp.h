@@ -170,8 +170,10 @@ struct tcp_sockopts {
     uint16_t user_mss;          /* TCP_MAXSEG (0 = none) */
     ust_time_t user_timeout;    /* TCP_USER_TIMEOUT: give up after this long (0 = off) */
     /* IP_TOS / IP_TTL (RFC 9293 MUST-48): handed to IP unchanged, but for
-     * the two ECN bits, which TCP owns (tcp_ecn.c); ttl 0 = default */
-    uint8_t tos, ttl;
+     * the two ECN bits, which TCP owns (tcp_ecn.c); ttl -1 = default, 0
+     * only from IPV6_UNICAST_HOPS (RFC 3493 5.1), never sent over IPv4 */
+    uint8_t tos;
+    int16_t ttl;
     uint8_t ecn_mode;           /* cfg.tcp_ecn or UST_TCP_ECN: 0, 1, 2 */
     bool oobinline;             /* SO_OOBINLINE: the mark's octet stays data */
     bool recverr;               /* IP_RECVERR: soft errors show as POLLERR (MUST-47) */
@@ -616,7 +618,8 @@ struct tcp_synack {
     bool has_wscale, sack_permitted, has_timestamp, ecn;
     uint8_t wscale;
     uint32_t ts_val, ts_ecr;
-    uint8_t tos, ttl;
+    uint8_t tos;
+    int16_t ttl;
     uint8_t ip_opts[40];        /* MUST-52/53 (tcp_ipopt_for_syn) */
     uint8_t ip_opt_len;
 };

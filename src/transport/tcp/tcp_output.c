@@ -111,11 +111,12 @@ static const char *xmit_why(const struct tcb *t, uint32_t seq, uint8_t flags, ui
 /* IPv6 output: the same segment with the family's header (TCLASS from
  * the TOS byte, hop limit from IP_TTL / IPV6_UNICAST_HOPS; no options). */
 static int tcp_send_pkt6(struct ust_stack *st, const struct ust_addr *src,
-                         const struct ust_addr *dst, uint8_t tos, uint8_t ttl, struct pkt *p)
+                         const struct ust_addr *dst, uint8_t tos, int ttl, struct pkt *p)
 {
     struct tcp_state *ts = stack_tcp(st);
     struct ipv6_out o = {.src = tp_ip6(src), .dst = tp_ip6(dst), .ifindex = tp_ifindex(dst),
-                         .proto = IPV6_NH_TCP, .hop_limit = ttl ? ttl : -1, .tclass = tos};
+                         .proto = IPV6_NH_TCP, .hop_limit = (int16_t)(ttl >= 0 ? ttl : -1),
+                         .tclass = tos};
     if (ts->tx6_hook)
         return ts->tx6_hook(ts->tx_hook_ctx, &o, p);
     return ipv6_output(st, &o, p);
@@ -123,7 +124,7 @@ static int tcp_send_pkt6(struct ust_stack *st, const struct ust_addr *src,
 
 /* Hands a finished segment to IP (or to the test seam). */
 static int tcp_send_pkt(struct ust_stack *st, const struct ust_addr *src,
-                        const struct ust_addr *dst, uint8_t tos, uint8_t ttl, const uint8_t *opts,
+                        const struct ust_addr *dst, uint8_t tos, int ttl, const uint8_t *opts,
                         uint8_t opt_len, struct pkt *p)
 {
     struct tcp_state *ts = stack_tcp(st);
@@ -131,7 +132,8 @@ static int tcp_send_pkt(struct ust_stack *st, const struct ust_addr *src,
     if (dst->family == UST_AF_INET6)
         return tcp_send_pkt6(st, src, dst, tos, ttl, p);
     struct ipv4_out o = {.src = src->u.v4, .dst = dst->u.v4, .proto = IPV4_PROTO_TCP, .df = true,
-                         .tos = tos, .ttl = ttl, .opts = opt_len ? opts : NULL,
+                         .tos = tos, .ttl = (uint8_t)(ttl > 0 ? ttl : 0),
+                         .opts = opt_len ? opts : NULL,
                          .opt_len = opt_len};
     if (ts->tx_hook)
         return ts->tx_hook(ts->tx_hook_ctx, &o, p);
@@ -534,7 +536,7 @@ void tcp_reply_reset(struct ust_stack *st, const struct ust_addr *src, const str
     }
     tcp_trace_seg(st, "tx", dst, src, hdr, 0, "(no connection)");
     stack_stats(st)->tcp.OutRsts++;
-    tcp_send_pkt(st, dst, src, 0, 0, NULL, 0, p);
+    tcp_send_pkt(st, dst, src, 0, -1, NULL, 0, p);
 }
 
 /* A SYN,ACK that no TCB stands behind (RFC 4987 3.6): everything it says

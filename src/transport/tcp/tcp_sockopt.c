@@ -168,7 +168,7 @@ static int sol_ip_set(struct tcb *t, int name, const void *val, size_t len)
     case IP_TTL:
         if (v < -1 || v == 0 || v > 255)
             return UST_ERR_INVAL;
-        t->so.ttl = v == -1 ? 0 : (uint8_t)v;
+        t->so.ttl = (int16_t)v;
         return UST_OK;
     case IP_RECVERR: /* MUST-47: soft errors reported asynchronously */
         t->so.recverr = v != 0;
@@ -178,6 +178,35 @@ static int sol_ip_set(struct tcb *t, int name, const void *val, size_t len)
     }
 }
 
+/* IPPROTO_IPV6 options of an AF_INET6 TCP socket: IPV6_UNICAST_HOPS
+ * (RFC 3493 5.1: -1 the default, 0..255 as given, 0 too, as Linux);
+ * IPV6_PKTINFO (RFC 3542 6.1.1: a TCP socket's source is its connection's,
+ * so a sticky source other than :: fails; the interface is not used);
+ * IPV6_RECVERR is IP_RECVERR. Others: the socket layer's (IPV6_TCLASS as
+ * IP_TOS, IPV6_V6ONLY). */
+static int sol_ipv6_set(struct tcb *t, int name, const void *val, size_t len)
+{
+    if (name == IPV6_PKTINFO) {
+        struct in6_pktinfo pi;
+        if (len < sizeof(pi))
+            return UST_ERR_INVAL;
+        memcpy(&pi, val, sizeof(pi));
+        return IN6_IS_ADDR_UNSPECIFIED(&pi.ipi6_addr) ? UST_OK : UST_ERR_INVAL;
+    }
+    if (name == IPV6_RECVERR)
+        return sol_ip_set(t, IP_RECVERR, val, len);
+    if (name != IPV6_UNICAST_HOPS)
+        return UST_ERR_NOPROTOOPT;
+    int v;
+    if (len < sizeof(v))
+        return UST_ERR_INVAL;
+    memcpy(&v, val, sizeof(v));
+    if (v < -1 || v > 255)
+        return UST_ERR_INVAL;
+    t->so.ttl = (int16_t)v;
+    return UST_OK;
+}
+
 int tcp_setsockopt(struct ust_sock *s, int level, int name, const void *val, size_t len)
 {
     struct tcb *t = s->pcb;
@@ -185,6 +214,8 @@ int tcp_setsockopt(struct ust_sock *s, int level, int name, const void *val, siz
         return UST_ERR_INVAL;
     if (level == SOL_SOCKET)
         return sol_socket_set(t, name, val, len);
+    if (level == IPPROTO_IPV6 && s->domain == AF_INET6)
+        return sol_ipv6_set(t, name, val, len);
     if (level == IPPROTO_IP)
         return sol_ip_set(t, name, val, len);
     if (level == IPPROTO_TCP)
@@ -282,11 +313,15 @@ int tcp_getsockopt(struct ust_sock *s, int level, int name, void *val, size_t *l
     if (level == IPPROTO_IP && name == IP_TOS)
         return put_int(val, len, t->so.tos);
     if (level == IPPROTO_IP && name == IP_TTL)
-        return put_int(val, len, t->so.ttl ? t->so.ttl : ust_stack_config(t->st)->ip_default_ttl);
+        return put_int(val, len, t->so.ttl > 0 ? t->so.ttl : ust_stack_config(t->st)->ip_default_ttl);
     if (level == IPPROTO_IP && name == IP_OPTIONS)
         return tcp_ipopt_get(t, val, len);
-    if (level == IPPROTO_IP && name == IP_RECVERR)
+    if ((level == IPPROTO_IP && name == IP_RECVERR) ||
+        (level == IPPROTO_IPV6 && name == IPV6_RECVERR && s->domain == AF_INET6))
         return put_int(val, len, t->so.recverr);
+    if (level == IPPROTO_IPV6 && name == IPV6_UNICAST_HOPS && s->domain == AF_INET6)
+        return put_int(val, len, t->so.ttl >= 0 ? t->so.ttl
+                                                : ust_stack_config(t->st)->ipv6_hop_limit);
     if (level != IPPROTO_TCP)
         return UST_ERR_NOPROTOOPT;
     switch (name) {
