@@ -345,6 +345,14 @@ struct ust_config {
     unsigned ipv6_ra_max_prefixes;  /* on-link prefixes kept per interface (16) */
     unsigned ipv6_max_addrs;        /* autoconfigured addresses per interface (16:
                                        link-local, stable and temporary ones) */
+    /* Router side (ust_ra_advertise, RFC 4861 6.2.1): the advertising
+     * interface's AdvertisingInterval, the values its RAs carry. */
+    ust_time_t ipv6_ra_min_interval; /* MinRtrAdvInterval (200 s: 0.33 x Max) */
+    ust_time_t ipv6_ra_max_interval; /* MaxRtrAdvInterval (600 s; 4 s .. 1800 s) */
+    unsigned ipv6_ra_router_lifetime;/* AdvDefaultLifetime in seconds (1800: 3 x Max;
+                                        0: not a default router) */
+    uint8_t ipv6_ra_cur_hop_limit;   /* AdvCurHopLimit (64; 0: unspecified) */
+    unsigned ipv6_ra_mtu;            /* AdvLinkMTU: an MTU option when not 0 (0) */
 
     /* ---- the stub resolver (ust_getaddrinfo, include/ustack/dns.h) ---- */
     ust_ip4_t dns_server;           /* name server asked over UDP/TCP port 53 (0: none,

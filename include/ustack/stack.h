@@ -103,6 +103,23 @@ UST_API int ust_iface_addrs6(const struct ust_stack *st, int ifindex,
 UST_API int ust_route_add6(struct ust_stack *st, const uint8_t prefix[16], int prefix_len,
                            const uint8_t gateway[16], int ifindex);
 
+/* Router side of router discovery (RFC 4861 6.2): interface ifindex becomes
+ * an advertising interface (AdvSendAdvertisements) whose Router
+ * Advertisements carry these n prefixes (at most 4) as Prefix Information
+ * options, plus cfg.ipv6_ra_* (router lifetime, hop limit, MTU). It joins
+ * ff02::2, answers Router Solicitations and sends unsolicited RAs every
+ * MinRtrAdvInterval..MaxRtrAdvInterval (the first three at most 16 s
+ * apart). n = 0 stops advertising (a final RA with router lifetime 0).
+ * 0, UST_ERR_INVAL, UST_ERR_NOTSUP (IPv6 off there). */
+struct ust_ra_prefix {
+    uint8_t prefix[16];
+    int prefix_len;
+    bool on_link, autonomous;           /* the L and A flags */
+    uint32_t valid_lft, preferred_lft;  /* seconds; UINT32_MAX: infinity */
+};
+UST_API int ust_ra_advertise(struct ust_stack *st, int ifindex, const struct ust_ra_prefix *p,
+                             int n);
+
 /* Adds a static route dst/prefix_len via gateway (0 = directly connected)
  * out of interface ifindex (-1 = the interface whose subnet holds gateway). */
 UST_API int ust_route_add(struct ust_stack *st, ust_ip4_t dst, int prefix_len, ust_ip4_t gateway,

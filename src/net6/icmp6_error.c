@@ -66,6 +66,17 @@ static void count_error(struct ust_stack *st, uint8_t type)
         s->Icmp6OutParmProblems++;
 }
 
+const char *icmp6_error_name(uint8_t type)
+{
+    switch (type) {
+    case ICMPV6_DST_UNREACH: return "destination unreachable";
+    case ICMPV6_PKT_TOO_BIG: return "packet too big";
+    case ICMPV6_TIME_EXCEEDED: return "time exceeded";
+    case ICMPV6_PARAM_PROBLEM: return "parameter problem";
+    default: return "error";
+    }
+}
+
 void icmp6_send_error(struct ust_stack *st, int ifindex, uint8_t type, uint8_t code,
                       uint32_t word, const uint8_t *inv, size_t len, bool link_mcast,
                       bool allow_mcast)
@@ -89,7 +100,8 @@ void icmp6_send_error(struct ust_stack *st, int ifindex, uint8_t type, uint8_t c
     }
     pkt_trim(p, (size_t)n);
     char d[IPV6_ADDR_STRLEN];
-    TRACE(st, "icmp6", "tx error type %u code %u to %s", type, code, IP6STR(&h.src, d));
+    TRACE(st, "icmp6", "tx %s (type %u code %u) to %s", icmp6_error_name(type), type, code,
+          IP6STR(&h.src, d));
     count_error(st, type);
     stack_stats(st)->icmp6.Icmp6OutMsgs++;
     struct ipv6_out o = {.src = src, .dst = h.src, .ifindex = scope, .proto = IPV6_NH_ICMPV6,

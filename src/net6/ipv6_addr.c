@@ -60,8 +60,9 @@ bool ip6_mcast_joined(const struct ust_stack *st, int ifindex, const struct ipv6
     const struct ip6_iface *f = ip6_iface_const(st, ifindex);
     if (!f)
         return false;
-    if (ipv6_addr_eq(dst, &all_nodes))
-        return true;
+    static const struct ipv6_addr all_routers = {{0xff, 0x02, [15] = 2}};
+    if (ipv6_addr_eq(dst, &all_nodes) || (f->adv.on && ipv6_addr_eq(dst, &all_routers)))
+        return true; /* all-routers: an advertising interface (ra_send.c) */
     for (unsigned k = 0; k < UST_MAX_ADDRS6; k++) {
         struct ipv6_addr g;
         if (!f->addrs[k].used)
@@ -73,7 +74,7 @@ bool ip6_mcast_joined(const struct ust_stack *st, int ifindex, const struct ipv6
     return false;
 }
 
-static void group_join(struct ust_stack *st, int ifindex, const struct ipv6_addr *group)
+void ip6_group_join(struct ust_stack *st, int ifindex, const struct ipv6_addr *group)
 {
     uint8_t mac[6];
     ipv6_mcast_mac(group, mac);
@@ -155,7 +156,7 @@ int ipv6_iface_up(struct ust_stack *st, int ifindex)
         n6->have_secret = true;
     }
     n6->ifs[ifindex].enabled = true;
-    group_join(st, ifindex, &all_nodes);
+    ip6_group_join(st, ifindex, &all_nodes);
     struct ipv6_addr ll = {{0xfe, 0x80}};
     ip6_iid_stable(st, &ll, ifindex, 0, ll.b + 8);
     int err;
