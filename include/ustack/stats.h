@@ -47,7 +47,8 @@
     X(Ip6OutRequests) X(Ip6OutDiscards) X(Ip6OutNoRoutes) X(Ip6OutMcastPkts) \
     X(Ip6ReasmReqds) X(Ip6ReasmOKs) X(Ip6ReasmFails) X(Ip6ReasmTimeout) X(Ip6ReasmOverlaps) \
     X(Ip6ReasmMemDrops) X(Ip6ReasmAtomic) X(Ip6ReasmChainIncomplete) \
-    X(Ip6FragOKs) X(Ip6FragFails) X(Ip6FragCreates) X(Ip6LocalQueueDrops)
+    X(Ip6FragOKs) X(Ip6FragFails) X(Ip6FragCreates) X(Ip6LocalQueueDrops) \
+    X(Ip6OutForwDatagrams) X(Ip6InNoRoutes) X(Ip6InTooBigErrors)
 
 #define UST_ICMP6_COUNTERS(X) \
     X(Icmp6InMsgs) X(Icmp6InErrors) X(Icmp6InCsumErrors) X(Icmp6InDestUnreachs) X(Icmp6InPktTooBigs) \
@@ -56,7 +57,7 @@
     X(Icmp6InOther) X(Icmp6InBadQuotes) X(Icmp6PmtuUpdates) X(Icmp6PmtuIgnored) \
     X(Icmp6OutMsgs) X(Icmp6OutErrors) X(Icmp6OutDestUnreachs) X(Icmp6OutTimeExcds) X(Icmp6OutParmProblems) \
     X(Icmp6OutEchos) X(Icmp6OutEchoReplies) X(Icmp6OutNeighborSolicits) X(Icmp6OutNeighborAdvertisements) \
-    X(Icmp6OutRateLimited) X(Icmp6OutErrorSuppressed)
+    X(Icmp6OutRateLimited) X(Icmp6OutErrorSuppressed) X(Icmp6OutPktTooBigs)
 
 #define UST_ND6_COUNTERS(X) \
     X(DadStarted) X(DadSucceeded) X(DadDuplicates) X(AddrConflicts) \

@@ -64,6 +64,8 @@ static void count_error(struct ust_stack *st, uint8_t type)
         s->Icmp6OutTimeExcds++;
     else if (type == ICMPV6_PARAM_PROBLEM)
         s->Icmp6OutParmProblems++;
+    else if (type == ICMPV6_PKT_TOO_BIG)
+        s->Icmp6OutPktTooBigs++;
 }
 
 const char *icmp6_error_name(uint8_t type)

@@ -246,8 +246,12 @@ void ipv6_link_input(struct ust_stack *st, struct ust_dev *dev, struct ust_iface
     }
     len = IPV6_HDR_LEN + h.payload_len; /* link padding is not ours */
     /* ADDR-1, ADDR-2: no multicast or loopback source, no ::1 from a wire. */
-    if (ipv6_addr_is_multicast(&h.src) || ipv6_addr_is_loopback(&h.src) ||
-        ipv6_addr_is_loopback(&h.dst) || !for_us(st, ifc->index, &h)) {
+    bool bad_addr = ipv6_addr_is_multicast(&h.src) || ipv6_addr_is_loopback(&h.src) ||
+                    ipv6_addr_is_loopback(&h.dst);
+    bool mine = !bad_addr && for_us(st, ifc->index, &h);
+    if (!mine && !bad_addr && ip6_forward(st, ifc->index, buf, len, &h, link_mcast))
+        return; /* a router's (ipv6_forward.c) */
+    if (!mine) {
         s->ip6.Ip6InAddrErrors++;
         char a[IPV6_ADDR_STRLEN], b[IPV6_ADDR_STRLEN];
         TRACE(st, "ip6", "drop %s->%s: not for us", IP6STR(&h.src, a), IP6STR(&h.dst, b));

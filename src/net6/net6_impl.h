@@ -108,6 +108,11 @@ void ipv6_link_input(struct ust_stack *st, struct ust_dev *dev, struct ust_iface
  * ifindex -1: from the local queue. */
 void ip6_process(struct ust_stack *st, int ifindex, const uint8_t *pkt, size_t len,
                  bool link_mcast);
+/* As a router (cfg.ip_forwarding, ipv6_forward.c): pkt[0..len), not for
+ * us, forwarded or answered with an ICMPv6 error. False: not a router
+ * (the caller drops it as not for us). */
+bool ip6_forward(struct ust_stack *st, int ifindex, const uint8_t *pkt, size_t len,
+                 const struct ipv6_hdr *h, bool link_mcast);
 /* "ICMPv6", "TCP", "hop-by-hop", ... or the number in buf: for trace lines. */
 const char *ipv6_nh_name(uint8_t nh, char buf[8]);
 /* The same for a reassembled packet (fragmented: ND refuses it, RFC 6980). */
