@@ -328,7 +328,7 @@ struct ust_config {
     /* ---- IPv6 host autoconfiguration (src/net6/router_list.c, addrconf.c) ---- */
     bool ipv6_accept_ra;            /* process Router Advertisements: default routers,
                                        on-link prefixes, link parameters (true;
-                                       Linux accept_ra=1) */
+                                       Linux accept_ra=1: not while forwarding) */
     bool ipv6_autoconf;             /* form addresses from RA prefixes with A=1 (true:
                                        RFC 4862 5.5 SLAAC-11; Linux autoconf) */
     bool ipv6_temp_addrs;           /* RFC 8981 temporary addresses beside the stable

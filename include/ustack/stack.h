@@ -93,6 +93,12 @@ UST_API char *ust_ip6_str(const uint8_t addr[16], char buf[UST_IP6_STRLEN]);
  * UST_ERR_NOMEM (list full), UST_ERR_NOENT, UST_ERR_NOTSUP (IPv6 off there). */
 UST_API int ust_iface_add_addr6(struct ust_stack *st, int ifindex, const uint8_t addr[16],
                                 int prefix_len);
+/* Turns IPv6 on for interface ifindex of a stack made with
+ * cfg.ipv6_enabled false (as Linux's disable_ipv6=0): its RFC 7217
+ * link-local address (DAD), MLD, router discovery as the config says.
+ * 0, UST_ERR_NOENT, UST_ERR_EXIST (on already), UST_ERR_NOTSUP (not
+ * Ethernet, or an MTU below 1280). */
+UST_API int ust_iface_enable_ipv6(struct ust_stack *st, int ifindex);
 /* Copies up to max of interface ifindex's IPv6 addresses; returns how many
  * (0 when IPv6 is off there) or UST_ERR_NOENT. */
 UST_API int ust_iface_addrs6(const struct ust_stack *st, int ifindex,

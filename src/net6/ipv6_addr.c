@@ -139,12 +139,31 @@ void ip6_addr_del(struct ust_stack *st, struct ip6_ifaddr *a)
     link_mcast_del(st, a->ifindex, mac);
 }
 
+static int iface_up(struct ust_stack *st, int ifindex);
+
 int ipv6_iface_up(struct ust_stack *st, int ifindex)
+{
+    if (!ust_stack_config(st)->ipv6_enabled)
+        return UST_OK; /* IPv6 stays off there */
+    return iface_up(st, ifindex);
+}
+
+int ust_iface_enable_ipv6(struct ust_stack *st, int ifindex)
+{
+    if (!iface_at(st, ifindex))
+        return UST_ERR_NOENT;
+    if (ip6_iface(st, ifindex))
+        return UST_ERR_EXIST;
+    ust_stack_now(st); /* an API call: DAD's timers start from the real time */
+    int rc = iface_up(st, ifindex);
+    return rc < 0 ? rc : ip6_iface(st, ifindex) ? UST_OK : UST_ERR_NOTSUP;
+}
+
+static int iface_up(struct ust_stack *st, int ifindex)
 {
     struct net6_state *n6 = stack_net6(st);
     struct ust_dev *dev = ip6_dev(st, ifindex);
-    if (!ust_stack_config(st)->ipv6_enabled || !dev || ifindex >= UST_MAX_IFACES ||
-        ust_dev_link_type(dev) != UST_LINK_ETHERNET)
+    if (!dev || ifindex >= UST_MAX_IFACES || ust_dev_link_type(dev) != UST_LINK_ETHERNET)
         return UST_OK; /* IPv6 stays off there */
     if (ust_dev_mtu(dev) < IPV6_MIN_MTU) {
         /* RFC 8200 5 (IP6-18): IPv6 needs a link MTU of at least 1280. */

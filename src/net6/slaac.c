@@ -179,8 +179,8 @@ int slaac_iface_up(struct ust_stack *st, int ifindex)
 {
     const struct ust_config *cfg = ust_stack_config(st);
     struct ip6_iface *f = ip6_iface(st, ifindex);
-    if (!f || !cfg->ipv6_accept_ra)
-        return UST_OK;
+    if (!f || !cfg->ipv6_accept_ra || cfg->ip_forwarding)
+        return UST_OK; /* a router solicits nothing (RFC 4861 6.3.7; Linux accept_ra=1) */
     struct ip6_autoconf *ra = calloc(1, sizeof(*ra));
     if (!ra)
         return UST_ERR_NOMEM;
