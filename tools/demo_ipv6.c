@@ -181,12 +181,13 @@ int scene_ipv6_ping(struct demo *d)
     }
     char c[UST_IP6_STRLEN];
     ust_ip6_str(d->v6.c_addr, c);
-    fprintf(d->out, "A runs 'ping6 %s'. C's prefix, 2001:db8:3::/64, is not on\n"
-                    "lan1 (the RA listed only 2001:db8:1::/64), so A sends to its default router\n"
-                    "R, whose link-layer address the RA carried. R forwards: the hop limit goes\n"
-                    "down by one, and R asks lan3 who has C's address (Neighbor Solicitation to\n"
-                    "C's solicited-node group, the IPv6 ARP). Routers never fragment IPv6: a\n"
-                    "packet too big for the next link is answered with Packet Too Big instead.\n\n",
+    fprintf(d->out, "A runs 'ping6 %s'.\n"
+                    "C's prefix, 2001:db8:3::/64, is not on lan1 (the RA listed only\n"
+                    "2001:db8:1::/64), so A sends to its default router R, whose link-layer\n"
+                    "address the RA carried. R forwards: the hop limit goes down by one, and R\n"
+                    "asks lan3 who has C's address (Neighbor Solicitation to C's solicited-node\n"
+                    "group, the IPv6 ARP). Routers never fragment IPv6: a packet too big for the\n"
+                    "next link is answered with Packet Too Big instead.\n\n",
             c);
     ust_ping_set_handler(st_a(d), on_ping6, d);
     trace_v6(d, true, TRACE_ALL);

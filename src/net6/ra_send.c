@@ -182,6 +182,7 @@ int ust_ra_advertise(struct ust_stack *st, int ifindex, const struct ust_ra_pref
         return rc;
     if (!adv->on) {
         timer_init(&adv->timer, ra_timer);
+        timer_set_background(&adv->timer, true); /* periodic for ever (timer.h) */
         adv->on = true;
         adv->initial_left = MAX_INITIAL_RTR_ADVERTISEMENTS;
         adv->sent_any = false;

@@ -29,6 +29,10 @@ static void rearm(struct ip6_autoconf *ra)
 {
     ust_time_t a = router_list_next_deadline(&ra->rl), b = addrconf_next_deadline(&ra->ac);
     ust_time_t when = a < b ? a : b;
+    /* Background unless an address waits for its DAD: Router Solicitations
+     * (for ever without a router, RFC 7559) and lifetimes do not keep a
+     * simulation from going idle (timer.h). */
+    timer_set_background(&ra->timer, !addrconf_dad_pending(&ra->ac));
     if (when == UST_TIME_NEVER)
         timer_cancel(ra->st, &ra->timer);
     else
