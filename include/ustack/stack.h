@@ -116,7 +116,9 @@ UST_API int ust_route_add6(struct ust_stack *st, const uint8_t prefix[16], int p
  * ff02::2, answers Router Solicitations and sends unsolicited RAs every
  * MinRtrAdvInterval..MaxRtrAdvInterval (the first three at most 16 s
  * apart). n = 0 stops advertising (a final RA with router lifetime 0).
- * 0, UST_ERR_INVAL, UST_ERR_NOTSUP (IPv6 off there). */
+ * Only a router advertises: ust_stack_set_forwarding first. 0,
+ * UST_ERR_INVAL (bad prefixes, or not forwarding), UST_ERR_NOTSUP (IPv6
+ * off there). */
 struct ust_ra_prefix {
     uint8_t prefix[16];
     int prefix_len;

@@ -177,6 +177,8 @@ int ust_ra_advertise(struct ust_stack *st, int ifindex, const struct ust_ra_pref
         adv->on = false;
         return UST_OK;
     }
+    if (!ust_stack_config(st)->ip_forwarding)
+        return UST_ERR_INVAL; /* a host sends no RA (RFC 4861 6.2.4, 6.2.2) */
     int rc = prefixes_set(adv, p, n);
     if (rc != UST_OK)
         return rc;

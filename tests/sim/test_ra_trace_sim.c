@@ -69,7 +69,7 @@ static void test_host_trace_of_router_discovery_and_slaac(void **state)
         ust_config_default(&cfg);
         cfg.seed = 700 + (uint64_t)i;
         if (i == ROUTER) {
-            cfg.ipv6_accept_ra = false;
+            cfg.ip_forwarding = true; /* a router: no router discovery of its own */
             cfg.ipv6_ra_mtu = 1500;
         }
         st[i] = ust_stack_new(&cfg);

@@ -40,7 +40,7 @@ static void fx_up(struct fx *f)
     ust_config_default(&cfg);
     cfg.seed = 4861;
     cfg.ipv6_dad_transmits = 0; /* the link-local address usable at once */
-    cfg.ipv6_accept_ra = false; /* a router */
+    cfg.ip_forwarding = true; /* a router */
     cfg.ipv6_ra_mtu = 1500;
     f->st = nh_stack(f->n, &cfg);
     f->port = nh_host(f->n, f->st, NH_NO_WIRE, 1, UST_IP4(203, 0, 113, 1), 24, 1500);
@@ -217,6 +217,59 @@ static void test_stop_sends_lifetime_zero(void **state)
     fx_down(&f);
 }
 
+/* RFC 4861 7.2.4: an advertising router's NA has R set (ND-28). */
+static void test_na_of_a_router_has_r(void **state)
+{
+    (void)state;
+    struct fx f;
+    fx_up(&f);
+    assert_int_equal(ust_ra_advertise(f.st, 0, &PFX, 1), 0);
+    nh_run_until(f.n, f.n->now + UST_SEC);
+    static const struct ipv6_addr us = {{0x20, 0x01, 0x0d, 0xb8, 0, 1, [15] = 1}};
+    assert_int_equal(ust_iface_add_addr6(f.st, 0, us.b, 64), 0);
+    nh_tx_clear(f.n, f.port);
+    uint8_t msg[32];
+    struct nd_msg m = {.type = ICMPV6_ND_NS, .target = us};
+    size_t len = (size_t)nd_emit(&m, msg, sizeof(msg));
+    len += (size_t)nd_opt_lladdr_emit(ND_OPT_SLLA, HOST_MAC, msg + len, 8);
+    struct ipv6_addr dst;
+    ipv6_solicited_node(&us, &dst);
+    icmpv6_set_csum(msg, len, &HOST_LL, &dst);
+    uint8_t pkt[80], frame[128], dmac[6];
+    struct ipv6_hdr h = {.payload_len = (uint16_t)len, .next_hdr = IPV6_NH_ICMPV6,
+                         .hop_limit = 255, .src = HOST_LL, .dst = dst};
+    ipv6_emit(&h, pkt, 40);
+    memcpy(pkt + 40, msg, len);
+    ipv6_mcast_mac(&dst, dmac);
+    size_t flen = nh_build_eth(frame, sizeof(frame), dmac, HOST_MAC, ETH_TYPE_IPV6, pkt, 40 + len);
+    nh_inject(f.n, f.port, frame, flen);
+    nh_run_until(f.n, f.n->now + UST_SEC);
+    const struct nh_frame *na = NULL;
+    for (size_t i = 0; i < nh_tx_count(f.n, f.port) && !na; i++) {
+        const struct nh_frame *fr = nh_tx(f.n, f.port, i);
+        if (fr->len >= 14 + 40 + 24 && fr->data[14 + 40] == ICMPV6_ND_NA)
+            na = fr;
+    }
+    assert_non_null(na);
+    assert_true(na->data[14 + 40 + 4] & 0x80); /* R */
+    assert_true(na->data[14 + 40 + 4] & 0x40); /* S */
+    fx_down(&f);
+}
+
+/* A host (not forwarding) does not advertise (ND-9). */
+static void test_host_does_not_advertise(void **state)
+{
+    (void)state;
+    struct fx f;
+    fx_up(&f);
+    ust_stack_set_forwarding(f.st, false);
+    assert_int_equal(ust_ra_advertise(f.st, 0, &PFX, 1), UST_ERR_INVAL);
+    nh_run_until(f.n, f.n->now + 100 * UST_SEC);
+    ust_time_t at[4];
+    assert_int_equal(ra_times(&f, at, 4), 0);
+    fx_down(&f);
+}
+
 /* Bad arguments: too many prefixes, preferred > valid, IPv6 off. */
 static void test_bad_arguments(void **state)
 {
@@ -241,6 +294,8 @@ int main(void)
         cmocka_unit_test(test_invalid_rs_ignored),
         cmocka_unit_test(test_stop_sends_lifetime_zero),
         cmocka_unit_test(test_bad_arguments),
+        cmocka_unit_test(test_na_of_a_router_has_r),
+        cmocka_unit_test(test_host_does_not_advertise),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
