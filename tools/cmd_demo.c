@@ -40,9 +40,11 @@ static void demo_usage(FILE *out)
     fprintf(out,
             "usage: ustack demo [--seed N] [--loss PCT] [--bytes N] [--congestion NAME]\n"
             "                  [--trace [LIST]] [--pcap FILE] [--snaplen N] [--pcapng]\n"
+            "                  [--no-ipv6]\n"
             "Runs a simulated network (two hosts, a router, two lossy switched links) in\n"
             "this process and narrates ARP, routing, fragmentation, ping, a DNS lookup and\n"
-            "a TCP connection (handshake, transfer, close). No root needed.\n"
+            "a TCP connection (handshake, transfer, close), then IPv6 (link-local, DAD,\n"
+            "router advertisement, SLAAC, ping6 through the router, TCP). No root needed.\n"
             "  --seed N      seed of the simulation (default 1): same seed, same output\n"
             "  --loss PCT    percentage of frames each cable drops (default 2)\n"
             "  --bytes N     bytes the TCP connection carries (default 200000)\n"
@@ -55,7 +57,8 @@ static void demo_usage(FILE *out)
             "  --snaplen N   bytes of each frame kept in the capture (default 262144)\n"
             "  --pcapng      write pcapng (also for a .pcapng FILE); with --trace, frames\n"
             "                carry the stack's reasons (retransmission and why, drops,\n"
-            "                state changes) as comments\n");
+            "                state changes) as comments\n"
+            "  --no-ipv6     the IPv4 story only (scenes 0-9, without the IPv6 scenes)\n");
 }
 
 static int demo_parse(int argc, char **argv, struct demo_opts *o)
@@ -75,6 +78,8 @@ static int demo_parse(int argc, char **argv, struct demo_opts *o)
         } else if ((r = capture_opt_parse(argc, argv, &i, &o->capture)) != 0) {
             if (r < 0)
                 return CLI_EXIT_USAGE;
+        } else if (!strcmp(argv[i], "--no-ipv6")) {
+            o->no_ipv6 = true;
         } else if ((r = opt_value(argc, argv, &i, "--seed", &v)) != 0) {
             unsigned long seed;
             if (r < 0 || parse_uint("--seed", v, 0, 4294967295ul, &seed))
@@ -129,7 +134,8 @@ static int build_host(struct demo *d, int h)
     ust_config_default(&cfg);
     cfg.seed = d->o.seed * 7919 + (uint64_t)h + 1; /* distinct per stack, fixed per seed */
     cfg.dns_hosts[0] = '\0'; /* the story never reads this machine's /etc/hosts */
-    cfg.ipv6_enabled = false; /* an IPv4 story: no IPv6 link-local addresses and DAD */
+    cfg.ipv6_enabled = false; /* the IPv4 story first; the IPv6 scenes turn it on */
+    cfg.ipv6_ra_mtu = 1500;   /* R's Router Advertisements carry the MTU */
     if (h == HOST_A)
         cfg.dns_server = host_specs[ROUTER].nic[0].addr; /* R runs the name server */
     if (d->o.congestion)
@@ -188,6 +194,8 @@ static void free_network(struct demo *d)
     for (int h = 0; h < NHOSTS; h++)
         if (d->host[h].st)
             ust_stack_free(d->host[h].st);
+    if (d->v6.c.st)
+        ust_stack_free(d->v6.c.st);
 }
 
 /* ---- pinging inside the simulation ---------------------------------------- */
@@ -435,6 +443,14 @@ static const struct demo_scene scenes[] = {
     {"what each stack counted", scene_counters},
 };
 
+/* After the IPv4 story (whose output and capture they leave as they were). */
+static const struct demo_scene scenes6[] = {
+    {"IPv6: link-local addresses, DAD, a router advertisement, SLAAC", scene_ipv6_autoconf},
+    {"IPv6: ping6 through the router to host C on another prefix", scene_ipv6_ping},
+    {"IPv6: a TCP connection from A to C", scene_ipv6_tcp},
+    {"what IPv6 counted", scene_ipv6_counters},
+};
+
 /* The capture file must be writable before the story starts: a bad
  * --pcap (or an unwritable directory for the default one) is one error
  * line, not fourteen lines of story and then a failure. Creating it here
@@ -468,9 +484,11 @@ int cmd_demo(int argc, char **argv)
                    "loss %g%%)\n\n",
             (unsigned long long)d.o.seed, d.o.loss_pct);
     /* Scene 0 builds the network; every later scene runs on it. */
-    for (size_t i = 0; rc < 0 && i < sizeof(scenes) / sizeof(scenes[0]); i++) {
-        fprintf(d.out, "== %zu. %s ==\n\n", i, scenes[i].title);
-        int src = scenes[i].run(&d);
+    size_t n4 = sizeof(scenes) / sizeof(scenes[0]), n6 = sizeof(scenes6) / sizeof(scenes6[0]);
+    for (size_t i = 0; rc < 0 && i < n4 + (d.o.no_ipv6 ? 0 : n6); i++) {
+        const struct demo_scene *sc = i < n4 ? &scenes[i] : &scenes6[i - n4];
+        fprintf(d.out, "== %zu. %s ==\n\n", i, sc->title);
+        int src = sc->run(&d);
         fflush(d.out);
         if (src != 0)
             rc = src;

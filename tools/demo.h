@@ -40,6 +40,7 @@ struct demo_opts {
     const char *congestion; /* --congestion: cfg.tcp_congestion (NULL: newreno) */
     uint32_t trace_cats;    /* --trace LIST: UST_TRACE_* categories */
     struct ust_pcap_opts capture; /* --snaplen, --pcapng */
+    bool no_ipv6;           /* --no-ipv6: the IPv4 story only */
 };
 
 #define DEMO_TCP_PORT 5001
@@ -71,6 +72,15 @@ struct demo_ping {
     ust_time_t sent_at;
 };
 
+/* The IPv6 scenes (demo_ipv6.c): lan3 with host C, R's card there. */
+struct demo_v6 {
+    struct ust_sim_switch *lan3;
+    struct demo_host c;
+    struct ust_dev *r_lan3;
+    bool ready;               /* A and C have their SLAAC addresses */
+    uint8_t a_addr[16], c_addr[16];
+};
+
 struct demo {
     struct demo_opts o;
     FILE *out;
@@ -80,6 +90,7 @@ struct demo {
     struct demo_ping ping;
     uint16_t next_seq;
     struct demo_tcp tcp;
+    struct demo_v6 v6;
 };
 
 struct demo_scene {
@@ -103,6 +114,11 @@ int scene_dns(struct demo *d);
 int scene_tcp_open(struct demo *d);
 int scene_tcp_transfer(struct demo *d);
 int scene_tcp_close(struct demo *d);
+/* demo_ipv6.c, demo_ipv6_tcp.c: the IPv6 scenes */
+int scene_ipv6_autoconf(struct demo *d);
+int scene_ipv6_ping(struct demo *d);
+int scene_ipv6_tcp(struct demo *d);
+int scene_ipv6_counters(struct demo *d);
 /* TCP rows of the counters table */
 void demo_tcp_counters(struct demo *d);
 

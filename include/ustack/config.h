@@ -328,7 +328,7 @@ struct ust_config {
     /* ---- IPv6 host autoconfiguration (src/net6/router_list.c, addrconf.c) ---- */
     bool ipv6_accept_ra;            /* process Router Advertisements: default routers,
                                        on-link prefixes, link parameters (true;
-                                       Linux accept_ra=1) */
+                                       Linux accept_ra=1: not while forwarding) */
     bool ipv6_autoconf;             /* form addresses from RA prefixes with A=1 (true:
                                        RFC 4862 5.5 SLAAC-11; Linux autoconf) */
     bool ipv6_temp_addrs;           /* RFC 8981 temporary addresses beside the stable
@@ -348,6 +348,14 @@ struct ust_config {
     bool ipv6_accept_redirects;     /* believe valid Redirects (RFC 4861 8.3): the
                                        destination's next hop changes (true; Linux
                                        accept_redirects=1 on hosts) */
+    /* Router side (ust_ra_advertise, RFC 4861 6.2.1): the advertising
+     * interface's AdvertisingInterval, the values its RAs carry. */
+    ust_time_t ipv6_ra_min_interval; /* MinRtrAdvInterval (200 s: 0.33 x Max) */
+    ust_time_t ipv6_ra_max_interval; /* MaxRtrAdvInterval (600 s; 4 s .. 1800 s) */
+    unsigned ipv6_ra_router_lifetime;/* AdvDefaultLifetime in seconds (1800: 3 x Max;
+                                        0: not a default router) */
+    uint8_t ipv6_ra_cur_hop_limit;   /* AdvCurHopLimit (64; 0: unspecified) */
+    unsigned ipv6_ra_mtu;            /* AdvLinkMTU: an MTU option when not 0 (0) */
 
     /* ---- the stub resolver (ust_getaddrinfo, include/ustack/dns.h) ---- */
     ust_ip4_t dns_server;           /* name server asked over UDP/TCP port 53 (0: none,

@@ -94,6 +94,12 @@ UST_API char *ust_ip6_str(const uint8_t addr[16], char buf[UST_IP6_STRLEN]);
  * UST_ERR_NOMEM (list full), UST_ERR_NOENT, UST_ERR_NOTSUP (IPv6 off there). */
 UST_API int ust_iface_add_addr6(struct ust_stack *st, int ifindex, const uint8_t addr[16],
                                 int prefix_len);
+/* Turns IPv6 on for interface ifindex of a stack made with
+ * cfg.ipv6_enabled false (as Linux's disable_ipv6=0): its RFC 7217
+ * link-local address (DAD), MLD, router discovery as the config says.
+ * 0, UST_ERR_NOENT, UST_ERR_EXIST (on already), UST_ERR_NOTSUP (not
+ * Ethernet, or an MTU below 1280). */
+UST_API int ust_iface_enable_ipv6(struct ust_stack *st, int ifindex);
 /* Copies up to max of interface ifindex's IPv6 addresses; returns how many
  * (0 when IPv6 is off there) or UST_ERR_NOENT. */
 UST_API int ust_iface_addrs6(const struct ust_stack *st, int ifindex,
@@ -103,6 +109,25 @@ UST_API int ust_iface_addrs6(const struct ust_stack *st, int ifindex,
  * a link-local gateway). ::/0 is the default router. */
 UST_API int ust_route_add6(struct ust_stack *st, const uint8_t prefix[16], int prefix_len,
                            const uint8_t gateway[16], int ifindex);
+
+/* Router side of router discovery (RFC 4861 6.2): interface ifindex becomes
+ * an advertising interface (AdvSendAdvertisements) whose Router
+ * Advertisements carry these n prefixes (at most 4) as Prefix Information
+ * options, plus cfg.ipv6_ra_* (router lifetime, hop limit, MTU). It joins
+ * ff02::2, answers Router Solicitations and sends unsolicited RAs every
+ * MinRtrAdvInterval..MaxRtrAdvInterval (the first three at most 16 s
+ * apart). n = 0 stops advertising (a final RA with router lifetime 0).
+ * Only a router advertises: ust_stack_set_forwarding first. 0,
+ * UST_ERR_INVAL (bad prefixes, or not forwarding), UST_ERR_NOTSUP (IPv6
+ * off there). */
+struct ust_ra_prefix {
+    uint8_t prefix[16];
+    int prefix_len;
+    bool on_link, autonomous;           /* the L and A flags */
+    uint32_t valid_lft, preferred_lft;  /* seconds; UINT32_MAX: infinity */
+};
+UST_API int ust_ra_advertise(struct ust_stack *st, int ifindex, const struct ust_ra_prefix *p,
+                             int n);
 
 /* Adds a static route dst/prefix_len via gateway (0 = directly connected)
  * out of interface ifindex (-1 = the interface whose subnet holds gateway). */

@@ -47,7 +47,8 @@
     X(Ip6OutRequests) X(Ip6OutDiscards) X(Ip6OutNoRoutes) X(Ip6OutMcastPkts) \
     X(Ip6ReasmReqds) X(Ip6ReasmOKs) X(Ip6ReasmFails) X(Ip6ReasmTimeout) X(Ip6ReasmOverlaps) \
     X(Ip6ReasmMemDrops) X(Ip6ReasmAtomic) X(Ip6ReasmChainIncomplete) \
-    X(Ip6FragOKs) X(Ip6FragFails) X(Ip6FragCreates) X(Ip6LocalQueueDrops)
+    X(Ip6FragOKs) X(Ip6FragFails) X(Ip6FragCreates) X(Ip6LocalQueueDrops) \
+    X(Ip6OutForwDatagrams) X(Ip6InNoRoutes) X(Ip6InTooBigErrors)
 
 #define UST_ICMP6_COUNTERS(X) \
     X(Icmp6InMsgs) X(Icmp6InErrors) X(Icmp6InCsumErrors) X(Icmp6InDestUnreachs) X(Icmp6InPktTooBigs) \
@@ -56,7 +57,7 @@
     X(Icmp6InOther) X(Icmp6InBadQuotes) X(Icmp6PmtuUpdates) X(Icmp6PmtuIgnored) \
     X(Icmp6OutMsgs) X(Icmp6OutErrors) X(Icmp6OutDestUnreachs) X(Icmp6OutTimeExcds) X(Icmp6OutParmProblems) \
     X(Icmp6OutEchos) X(Icmp6OutEchoReplies) X(Icmp6OutNeighborSolicits) X(Icmp6OutNeighborAdvertisements) \
-    X(Icmp6OutRateLimited) X(Icmp6OutErrorSuppressed)
+    X(Icmp6OutRateLimited) X(Icmp6OutErrorSuppressed) X(Icmp6OutPktTooBigs)
 
 #define UST_ND6_COUNTERS(X) \
     X(DadStarted) X(DadSucceeded) X(DadDuplicates) X(AddrConflicts) \
@@ -118,11 +119,14 @@
  * 255, source not link-local, malformed, accept_ra off), options skipped
  * (wrong length: BadOptions; MTU out of range; link-local PIO prefix),
  * entries refused because a bounded list was full, entries expired, and
- * default router choices made round-robin (none known reachable). */
+ * default router choices made round-robin (none known reachable). As a
+ * router (src/net6/ra_send.c, RFC 4861 6.2): RAs sent, Router Solicitations
+ * received, and those ignored (invalid, or the interface does not advertise). */
 #define UST_RA_COUNTERS(X) \
     X(InRAs) X(Accepted) X(Ignored) X(BadHopLimit) X(BadSource) X(Malformed) \
     X(BadOptions) X(MtuIgnored) X(PrefixIgnored) X(RouterListFull) X(PrefixListFull) \
-    X(RoutersExpired) X(PrefixesExpired) X(RoundRobin)
+    X(RoutersExpired) X(PrefixesExpired) X(RoundRobin) \
+    X(OutRAs) X(InRSs) X(RsIgnored)
 
 /* IPv6 stateless address autoconfiguration (src/net6/addrconf.c, RFC 4862,
  * RFC 7217, RFC 8981): addresses formed (stable, temporary), DAD runs,

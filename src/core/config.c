@@ -113,6 +113,10 @@ void ust_config_default(struct ust_config *c)
     c->ipv6_ra_max_prefixes = 16;
     c->ipv6_max_addrs = 16;
     c->ipv6_accept_redirects = true;
+    c->ipv6_ra_min_interval = 200 * UST_SEC;
+    c->ipv6_ra_max_interval = 600 * UST_SEC;
+    c->ipv6_ra_router_lifetime = 1800;
+    c->ipv6_ra_cur_hop_limit = 64;
     snprintf(c->dns_hosts, sizeof(c->dns_hosts), "/etc/hosts");
     c->dns_attempts = 3;
     c->dns_timeout = 1 * UST_SEC;

@@ -44,6 +44,7 @@ struct rx_offload {
 
 struct ust_services {
     struct timer_heap timers; /* timer.c */
+    struct timer_heap bg_timers; /* background housekeeping (timer.h) */
     ust_trace_fn trace_fn;    /* trace.h: NULL while tracing is off */
     void *trace_ctx;
     uint32_t trace_hidden;    /* UST_TRACE_* categories not shown (0: all shown) */
@@ -77,6 +78,9 @@ static inline unsigned stack_rx_segs(const struct ust_stack *st)
 ust_time_t stack_now(const struct ust_stack *st);
 /* Updates it from an entry point (time never runs backwards). */
 void stack_set_now(struct ust_stack *st, ust_time_t now);
+/* ust_stack_poll_at without the background timers (timer.h): when the
+ * stack next has work of its own; UST_TIME_NEVER: idle. The simulator's. */
+ust_time_t stack_busy_at(const struct ust_stack *st);
 /* The stack's counters, to count in (ust_stack_stats is the read-only view). */
 struct ust_stats *stack_stats(struct ust_stack *st);
 

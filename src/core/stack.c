@@ -56,7 +56,8 @@ struct ust_stack *ust_stack_new(const struct ust_config *cfg)
     if (st->cfg.ipv6_hop_limit == 0)
         st->cfg.ipv6_hop_limit = UST_DEFAULT_TTL;
     stack_services(st)->trace_hidden = UST_TRACE_CC; /* per-ACK lines: only when asked */
-    if (timer_heap_init(&stack_services(st)->timers) != UST_OK || arp_init(st) != UST_OK ||
+    if (timer_heap_init(&stack_services(st)->timers) != UST_OK ||
+        timer_heap_init(&stack_services(st)->bg_timers) != UST_OK || arp_init(st) != UST_OK ||
         udp_init(st) != UST_OK || tcp_init(st) != UST_OK || stack_register_protocols(st) != UST_OK) {
         ust_stack_free(st);
         return NULL;
@@ -84,6 +85,7 @@ void ust_stack_free(struct ust_stack *st)
     for (unsigned i = 0; i < st->ndevs; i++)
         dev_free(st->devs[i]);
     timer_heap_free(&st->svc.timers);
+    timer_heap_free(&st->svc.bg_timers);
     pkt_pool_clear(&st->pkt_pool);
     free(st);
 }
@@ -150,11 +152,11 @@ void ust_stack_poll(struct ust_stack *st, ust_time_t now)
     stack_tx_release(st);
 }
 
-ust_time_t ust_stack_poll_at(const struct ust_stack *st)
+static ust_time_t poll_at(const struct ust_stack *st, bool background_too)
 {
     if (ipv4_local_pending(st) || ipv6_local_pending(st) || stack_defer_pending(st))
         return st->now; /* datagrams to ourselves / deferred work (ACKs) wait for the next poll */
-    ust_time_t next = timer_next(st);
+    ust_time_t next = background_too ? timer_next(st) : timer_next_foreground(st);
     for (unsigned i = 0; i < st->ndevs; i++) {
         ust_time_t d = dev_poll_at(st->devs[i]);
         if (d < next)
@@ -162,6 +164,10 @@ ust_time_t ust_stack_poll_at(const struct ust_stack *st)
     }
     return next;
 }
+
+ust_time_t ust_stack_poll_at(const struct ust_stack *st) { return poll_at(st, true); }
+
+ust_time_t stack_busy_at(const struct ust_stack *st) { return poll_at(st, false); }
 
 int stack_add_dev(struct ust_stack *st, struct ust_dev *dev)
 {

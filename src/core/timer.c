@@ -46,6 +46,12 @@ void timer_init(struct ust_timer *t, ust_timer_fn fn)
     t->when = 0;
     t->fn = fn;
     t->slot = 0;
+    t->background = t->in_bg = false;
+}
+
+static struct timer_heap *heap_of(struct ust_stack *st, bool bg)
+{
+    return bg ? &stack_services(st)->bg_timers : &stack_services(st)->timers;
 }
 
 static void heap_remove(struct timer_heap *h, size_t i)
@@ -78,15 +84,17 @@ int timer_heap_init(struct timer_heap *h) { return heap_reserve(h); }
 
 int timer_arm(struct ust_stack *st, struct ust_timer *t, ust_time_t when)
 {
-    struct timer_heap *h = &stack_services(st)->timers;
-    /* A re-arm takes back the slot it frees, so it never allocates and
-     * never fails; only a timer not yet armed may need the heap to grow,
-     * and that happens before anything moves. */
-    if (!timer_armed(t) && heap_reserve(h) != UST_OK)
+    struct timer_heap *h = heap_of(st, t->background);
+    /* A re-arm in the same heap takes back the slot it frees, so it never
+     * allocates and never fails; only a timer entering a heap may need it
+     * to grow, and that happens before anything moves. */
+    bool entering = !timer_armed(t) || t->in_bg != t->background;
+    if (entering && heap_reserve(h) != UST_OK)
         return UST_ERR_NOMEM;
     if (timer_armed(t))
-        heap_remove(h, t->slot - 1);
+        heap_remove(heap_of(st, t->in_bg), t->slot - 1);
     t->when = when;
+    t->in_bg = t->background;
     heap_set(h, h->n++, t);
     sift_up(h, h->n - 1);
     return UST_OK;
@@ -95,19 +103,35 @@ int timer_arm(struct ust_stack *st, struct ust_timer *t, ust_time_t when)
 void timer_cancel(struct ust_stack *st, struct ust_timer *t)
 {
     if (timer_armed(t))
-        heap_remove(&stack_services(st)->timers, t->slot - 1);
+        heap_remove(heap_of(st, t->in_bg), t->slot - 1);
+}
+
+static ust_time_t heap_top(const struct timer_heap *h)
+{
+    return h->n ? h->v[0]->when : UST_TIME_NEVER;
+}
+
+ust_time_t timer_next_foreground(const struct ust_stack *st)
+{
+    return heap_top(&stack_services_const(st)->timers);
 }
 
 ust_time_t timer_next(const struct ust_stack *st)
 {
-    const struct timer_heap *h = &stack_services_const(st)->timers;
-    return h->n ? h->v[0]->when : UST_TIME_NEVER;
+    ust_time_t fg = heap_top(&stack_services_const(st)->timers);
+    ust_time_t bg = heap_top(&stack_services_const(st)->bg_timers);
+    return fg < bg ? fg : bg;
 }
 
+/* Both heaps in deadline order (a foreground timer first on a tie). */
 void timer_run(struct ust_stack *st, ust_time_t now)
 {
-    struct timer_heap *h = &stack_services(st)->timers;
-    while (h->n && h->v[0]->when <= now) {
+    struct timer_heap *fg = &stack_services(st)->timers, *bg = &stack_services(st)->bg_timers;
+    for (;;) {
+        ust_time_t f = heap_top(fg), b = heap_top(bg);
+        struct timer_heap *h = f <= b ? fg : bg;
+        if (!h->n || h->v[0]->when > now)
+            return;
         struct ust_timer *t = h->v[0];
         heap_remove(h, 0);
         t->fn(st, t, now);

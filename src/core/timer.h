@@ -17,6 +17,8 @@ struct ust_timer {
     ust_time_t when;
     ust_timer_fn fn;
     size_t slot; /* heap index + 1; 0 when not armed */
+    bool background; /* housekeeping: see timer_set_background */
+    bool in_bg;      /* armed in the background heap */
 };
 
 struct timer_heap {
@@ -31,8 +33,17 @@ void timer_init(struct ust_timer *t, ust_timer_fn fn);
 int timer_arm(struct ust_stack *st, struct ust_timer *t, ust_time_t when);
 void timer_cancel(struct ust_stack *st, struct ust_timer *t);
 static inline bool timer_armed(const struct ust_timer *t) { return t->slot != 0; }
+/* Background housekeeping (Router Solicitations retried for ever, RAs of
+ * an advertising interface, lifetimes of routers, prefixes and addresses):
+ * such a timer fires like any other when time passes it, but it is not
+ * work the stack waits for, so a simulation whose only deadlines are
+ * background ones counts as idle (timer_next_foreground, ARCHITECTURE.md
+ * "Idle simulations"). Takes effect at the next timer_arm. */
+static inline void timer_set_background(struct ust_timer *t, bool bg) { t->background = bg; }
 /* Earliest deadline or UST_TIME_NEVER. */
 ust_time_t timer_next(const struct ust_stack *st);
+/* Earliest deadline of a timer that is not background, or UST_TIME_NEVER. */
+ust_time_t timer_next_foreground(const struct ust_stack *st);
 /* Fires every timer with when <= now (a callback may re-arm). */
 void timer_run(struct ust_stack *st, ust_time_t now);
 /* The heap's first slots, allocated with the stack (UST_ERR_NOMEM). */

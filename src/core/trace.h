@@ -28,7 +28,7 @@ static inline uint32_t trace_category(const char *layer)
     if (!strcmp(layer, "tcp"))
         return UST_TRACE_TCP;
     if (!strcmp(layer, "ip") || !strcmp(layer, "route") || !strcmp(layer, "igmp") ||
-        !strcmp(layer, "ip6"))
+        !strcmp(layer, "ip6") || !strcmp(layer, "mld")) /* MLD narrates as IGMP */
         return UST_TRACE_IP;
     if (!strcmp(layer, "udp") || !strcmp(layer, "dns") || !strcmp(layer, "dhcp"))
         return UST_TRACE_UDP; /* the resolver's lines come with its datagrams */

@@ -128,6 +128,10 @@ int addrconf_dad_done(struct addrconf *ac, ust_time_t now, const struct ipv6_add
 
 void addrconf_tick(struct addrconf *ac, ust_time_t now);
 ust_time_t addrconf_next_deadline(const struct addrconf *ac);
+/* Is an address waiting for its DAD to start (RFC 4862 5.4.2's random
+ * delay)? That is work the stack waits for; the rest of the module's
+ * deadlines (Router Solicitations, lifetimes) are background housekeeping. */
+bool addrconf_dad_pending(const struct addrconf *ac);
 /* The entry holding a (any state), or NULL. */
 const struct ac_addr *addrconf_find(const struct addrconf *ac, const struct ipv6_addr *a);
 

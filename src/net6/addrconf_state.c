@@ -111,6 +111,14 @@ void addrconf_tick(struct addrconf *ac, ust_time_t now)
 
 static ust_time_t min_t(ust_time_t a, ust_time_t b) { return a < b ? a : b; }
 
+bool addrconf_dad_pending(const struct addrconf *ac)
+{
+    for (unsigned i = 0; i < ac->max_addrs; i++)
+        if (ac->addrs[i].in_use && ac->addrs[i].state == AC_TENTATIVE && !ac->addrs[i].announced)
+            return true;
+    return false;
+}
+
 ust_time_t addrconf_next_deadline(const struct addrconf *ac)
 {
     ust_time_t t = ac->rs_next;

@@ -126,6 +126,9 @@ static void error_in(struct ust_stack *st, const struct ip6_rx *rx, const struct
         stack_stats(st)->icmp6.Icmp6InBadQuotes++;
         return;
     }
+    char f[IPV6_ADDR_STRLEN], d[IPV6_ADDR_STRLEN];
+    TRACE(st, "icmp6", "rx %s (type %u code %u) from %s about a packet to %s",
+          icmp6_error_name(ih->type), ih->type, ih->code, IP6STR(&rx->h->src, f), IP6STR(&orig.dst, d));
     uint32_t extra = ih->type == ICMPV6_PKT_TOO_BIG ? ih->mtu : ih->type == ICMPV6_PARAM_PROBLEM ? ih->pointer : 0;
     struct ip6_err e = {.type = ih->type, .code = ih->code, .extra = extra, .from = rx->h->src,
                         .orig = &orig, .l4 = q + it.off, .l4_len = qlen - it.off};
@@ -168,6 +171,9 @@ static void icmp6_input(struct ust_stack *st, const struct ip6_rx *rx)
     case ICMPV6_ND_REDIRECT:
         redirect6_input(st, rx); /* RFC 4861 8 */
         return;
+    case ICMPV6_ND_RS:
+        ra_send_rs_input(st, rx); /* as an advertising router (ra_send.c) */
+        return;
     case ICMPV6_ND_RA:
         slaac_ra_input(st, rx); /* router_list and SLAAC (slaac.c) */
         return;
@@ -176,7 +182,7 @@ static void icmp6_input(struct ust_stack *st, const struct ip6_rx *rx)
             error_in(st, rx, &ih); /* ICMP6-3: unknown error types too */
             return;
         }
-        s->Icmp6InOther++; /* RS and unknown (ICMP6-4) */
+        s->Icmp6InOther++; /* unknown (ICMP6-4) */
     }
 }
 

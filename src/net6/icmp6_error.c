@@ -64,6 +64,19 @@ static void count_error(struct ust_stack *st, uint8_t type)
         s->Icmp6OutTimeExcds++;
     else if (type == ICMPV6_PARAM_PROBLEM)
         s->Icmp6OutParmProblems++;
+    else if (type == ICMPV6_PKT_TOO_BIG)
+        s->Icmp6OutPktTooBigs++;
+}
+
+const char *icmp6_error_name(uint8_t type)
+{
+    switch (type) {
+    case ICMPV6_DST_UNREACH: return "destination unreachable";
+    case ICMPV6_PKT_TOO_BIG: return "packet too big";
+    case ICMPV6_TIME_EXCEEDED: return "time exceeded";
+    case ICMPV6_PARAM_PROBLEM: return "parameter problem";
+    default: return "error";
+    }
 }
 
 void icmp6_send_error(struct ust_stack *st, int ifindex, uint8_t type, uint8_t code,
@@ -89,7 +102,8 @@ void icmp6_send_error(struct ust_stack *st, int ifindex, uint8_t type, uint8_t c
     }
     pkt_trim(p, (size_t)n);
     char d[IPV6_ADDR_STRLEN];
-    TRACE(st, "icmp6", "tx error type %u code %u to %s", type, code, IP6STR(&h.src, d));
+    TRACE(st, "icmp6", "tx %s (type %u code %u) to %s", icmp6_error_name(type), type, code,
+          IP6STR(&h.src, d));
     count_error(st, type);
     stack_stats(st)->icmp6.Icmp6OutMsgs++;
     struct ipv6_out o = {.src = src, .dst = h.src, .ifindex = scope, .proto = IPV6_NH_ICMPV6,
@@ -105,8 +119,8 @@ void ipv6_port_unreachable(struct ust_stack *st, const struct ip6_rx *rx)
 }
 
 /* RFC 4861 7.2.2: resolution of the next hop failed and p (a whole packet
- * of ours that waited for it) gets Destination Unreachable code 3. The
- * packet came from this node (ustack does not forward IPv6), so the error
+ * that waited for it) gets Destination Unreachable code 3. A forwarded
+ * packet's source hears it on the wire; for a packet of ours the error
  * goes to the protocol that sent it, as Linux's loopback delivery of the
  * ICMPv6 error does (EHOSTUNREACH), and nothing is sent on the wire. The
  * rules of 2.4 still hold: never about an ICMPv6 error or a Redirect (e.1,
@@ -119,6 +133,12 @@ void icmp6_addr_unreachable(struct ust_stack *st, const uint8_t *pkt, size_t len
     struct ipv6_ext ext;
     if (ip6_parse_head(pkt, len, &h) < 0)
         return;
+    if (!ipv6_is_local(st, &h.src, -1)) { /* forwarded (ipv6_forward.c) */
+        stack_stats(st)->nd6.AddrUnreachReported++;
+        icmp6_send_error(st, -1, ICMPV6_DST_UNREACH, ICMPV6_UNREACH_ADDR, 0, pkt, len, false,
+                         false);
+        return;
+    }
     ipv6_ext_iter_init(&it, pkt, len, IPV6_EXT_MAX_HDRS, IPV6_EXT_MAX_BYTES);
     while (ipv6_ext_next(&it, &ext))
         ;

@@ -60,8 +60,11 @@ bool ip6_mcast_joined(const struct ust_stack *st, int ifindex, const struct ipv6
     const struct ip6_iface *f = ip6_iface_const(st, ifindex);
     if (!f)
         return false;
+    static const struct ipv6_addr all_routers = {{0xff, 0x02, [15] = 2}};
     if (ipv6_addr_eq(dst, &all_nodes) || mld6_is_member(st, ifindex, dst))
         return true; /* sockets' groups (IPV6_JOIN_GROUP) are MLD's */
+    if (f->adv.on && ipv6_addr_eq(dst, &all_routers))
+        return true; /* all-routers: an advertising interface (ra_send.c) */
     for (unsigned k = 0; k < UST_MAX_ADDRS6; k++) {
         struct ipv6_addr g;
         if (!f->addrs[k].used)
@@ -73,7 +76,7 @@ bool ip6_mcast_joined(const struct ust_stack *st, int ifindex, const struct ipv6
     return false;
 }
 
-static void group_join(struct ust_stack *st, int ifindex, const struct ipv6_addr *group)
+void ip6_group_join(struct ust_stack *st, int ifindex, const struct ipv6_addr *group)
 {
     uint8_t mac[6];
     ipv6_mcast_mac(group, mac);
@@ -138,12 +141,31 @@ void ip6_addr_del(struct ust_stack *st, struct ip6_ifaddr *a)
     mld6_leave(st, a->ifindex, &g);
 }
 
+static int iface_up(struct ust_stack *st, int ifindex);
+
 int ipv6_iface_up(struct ust_stack *st, int ifindex)
+{
+    if (!ust_stack_config(st)->ipv6_enabled)
+        return UST_OK; /* IPv6 stays off there */
+    return iface_up(st, ifindex);
+}
+
+int ust_iface_enable_ipv6(struct ust_stack *st, int ifindex)
+{
+    if (!iface_at(st, ifindex))
+        return UST_ERR_NOENT;
+    if (ip6_iface(st, ifindex))
+        return UST_ERR_EXIST;
+    ust_stack_now(st); /* an API call: DAD's timers start from the real time */
+    int rc = iface_up(st, ifindex);
+    return rc < 0 ? rc : ip6_iface(st, ifindex) ? UST_OK : UST_ERR_NOTSUP;
+}
+
+static int iface_up(struct ust_stack *st, int ifindex)
 {
     struct net6_state *n6 = stack_net6(st);
     struct ust_dev *dev = ip6_dev(st, ifindex);
-    if (!ust_stack_config(st)->ipv6_enabled || !dev || ifindex >= UST_MAX_IFACES ||
-        ust_dev_link_type(dev) != UST_LINK_ETHERNET)
+    if (!dev || ifindex >= UST_MAX_IFACES || ust_dev_link_type(dev) != UST_LINK_ETHERNET)
         return UST_OK; /* IPv6 stays off there */
     if (ust_dev_mtu(dev) < IPV6_MIN_MTU) {
         /* RFC 8200 5 (IP6-18): IPv6 needs a link MTU of at least 1280. */
@@ -155,7 +177,7 @@ int ipv6_iface_up(struct ust_stack *st, int ifindex)
         n6->have_secret = true;
     }
     n6->ifs[ifindex].enabled = true;
-    group_join(st, ifindex, &all_nodes);
+    ip6_group_join(st, ifindex, &all_nodes);
     struct ipv6_addr ll = {{0xfe, 0x80}};
     ip6_iid_stable(st, &ll, ifindex, 0, ll.b + 8);
     int err;

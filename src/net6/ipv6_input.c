@@ -5,6 +5,8 @@
  * fragment is a whole packet, RFC 6946), then the upper layer through the
  * ip6_proto_register table (an unknown Next Header: Parameter Problem
  * code 1). Every drop has an ip6 counter. */
+#include <stdio.h>
+
 #include "core/services.h"
 #include "core/trace.h"
 #include "link/iface.h"
@@ -15,6 +17,36 @@
 int ipv6_register(struct ust_stack *st)
 {
     return link_proto_register(st, ETH_TYPE_IPV6, ipv6_link_input);
+}
+
+const char *ipv6_nh_name(uint8_t nh, char buf[8])
+{
+    switch (nh) {
+    case IPV6_NH_ICMPV6: return "ICMPv6";
+    case IPV6_NH_TCP: return "TCP";
+    case IPV6_NH_UDP: return "UDP";
+    case IPV6_NH_HOPOPTS: return "hop-by-hop";
+    case IPV6_NH_ROUTING: return "routing";
+    case IPV6_NH_FRAGMENT: return "fragment";
+    case IPV6_NH_DSTOPTS: return "destination-options";
+    case IPV6_NH_NONE: return "none";
+    default: snprintf(buf, 8, "%u", nh); return buf;
+    }
+}
+
+/* The extension header walk, one trace line per header (RFC 8200 4.1 order). */
+static void trace_ext(struct ust_stack *st, const struct ipv6_ext *e)
+{
+    char t[8], n[8];
+    if (e->type == IPV6_NH_FRAGMENT)
+        TRACE(st, "ip6", "ext fragment id 0x%08x offset %u%s, next %s", (unsigned)e->frag.id,
+              e->frag.offset, e->frag.more ? " more" : "", ipv6_nh_name(e->next_hdr, n));
+    else if (e->type == IPV6_NH_ROUTING)
+        TRACE(st, "ip6", "ext routing type %u segments left %u, next %s", e->rh_type,
+              e->rh_segs_left, ipv6_nh_name(e->next_hdr, n));
+    else
+        TRACE(st, "ip6", "ext %s %zu bytes, next %s", ipv6_nh_name(e->type, t), e->len,
+              ipv6_nh_name(e->next_hdr, n));
 }
 
 int ip6_proto_register(struct ust_stack *st, uint8_t proto, const struct ip6_proto_ops *ops)
@@ -140,6 +172,7 @@ void ip6_process_ex(struct ust_stack *st, int ifindex, const uint8_t *pkt, size_
     bool frag = false;
     struct ipv6_frag fh = {0};
     while (ipv6_ext_next(&it, &e)) {
+        trace_ext(st, &e);
         /* After the Fragment header of a first fragment the headers belong
          * to the fragmentable part: walked (RFC 7112) but processed after
          * reassembly. */
@@ -213,12 +246,19 @@ void ipv6_link_input(struct ust_stack *st, struct ust_dev *dev, struct ust_iface
     }
     len = IPV6_HDR_LEN + h.payload_len; /* link padding is not ours */
     /* ADDR-1, ADDR-2: no multicast or loopback source, no ::1 from a wire. */
-    if (ipv6_addr_is_multicast(&h.src) || ipv6_addr_is_loopback(&h.src) ||
-        ipv6_addr_is_loopback(&h.dst) || !for_us(st, ifc->index, &h)) {
+    bool bad_addr = ipv6_addr_is_multicast(&h.src) || ipv6_addr_is_loopback(&h.src) ||
+                    ipv6_addr_is_loopback(&h.dst);
+    bool mine = !bad_addr && for_us(st, ifc->index, &h);
+    if (!mine && !bad_addr && ip6_forward(st, ifc->index, buf, len, &h, link_mcast))
+        return; /* a router's (ipv6_forward.c) */
+    if (!mine) {
         s->ip6.Ip6InAddrErrors++;
         char a[IPV6_ADDR_STRLEN], b[IPV6_ADDR_STRLEN];
         TRACE(st, "ip6", "drop %s->%s: not for us", IP6STR(&h.src, a), IP6STR(&h.dst, b));
         return;
     }
+    char a[IPV6_ADDR_STRLEN], b[IPV6_ADDR_STRLEN], nh[8];
+    TRACE(st, "ip6", "rx %s->%s next %s len %zu hlim %u", IP6STR(&h.src, a), IP6STR(&h.dst, b),
+          ipv6_nh_name(h.next_hdr, nh), len, h.hop_limit);
     ip6_process(st, ifc->index, buf, len, link_mcast);
 }

@@ -104,6 +104,9 @@ int ipv6_output(struct ust_stack *st, const struct ipv6_out *o, struct pkt *p)
         return output_fail(st, p, UST_ERR_NOROUTE);
     if (o->hop_limit < 0 && slaac_hop_limit(st, ifindex) > 0)
         h.hop_limit = (uint8_t)slaac_hop_limit(st, ifindex); /* RA Cur Hop Limit (RFC 4861 6.3.4) */
+    char a[IPV6_ADDR_STRLEN], b[IPV6_ADDR_STRLEN], nhn[8];
+    TRACE(st, "ip6", "tx %s->%s next %s len %zu hlim %u", IP6STR(&h.src, a), IP6STR(&h.dst, b),
+          ipv6_nh_name(h.next_hdr, nhn), p->len + IPV6_HDR_LEN, h.hop_limit);
     if (ipv6_addr_is_multicast(&o->dst)) {
         if (o->mc_loop && ip6_mcast_joined(st, ifindex, &o->dst))
             ip6_mcast_loop(st, &h, p);

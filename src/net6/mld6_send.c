@@ -90,8 +90,12 @@ static void flush_v2(struct ust_stack *st, struct mld6_iface *ifs, const struct 
         stack_stats(st)->mld6.OutErrors++;
         return;
     }
-    TRACE(st, "mld", "tx v2 report, %zu record%s (first type %u)", n, n == 1 ? "" : "s",
-          r[0].type);
+    static const char *const rec_names[] = {"?", "IS_IN", "IS_EX", "TO_IN", "TO_EX", "ALLOW",
+                                            "BLOCK"};
+    char g[IPV6_ADDR_STRLEN];
+    TRACE(st, "mld", "tx v2 report to ff02::16, %zu record%s (first %s %s)", n,
+          n == 1 ? "" : "s", rec_names[r[0].type <= MLD2_BLOCK_OLD_SOURCES ? r[0].type : 0],
+          IP6STR(&r[0].group, g));
     stack_stats(st)->mld6.OutV2Reports++;
 }
 

@@ -76,9 +76,10 @@ static void nd_send_na(struct ust_stack *st, int ifindex, const struct ipv6_addr
         return;
     bool dad = ipv6_addr_is_unspecified(ns_src);
     /* From :: (DAD): to all-nodes with S=0; otherwise back with S=1.
-     * Override set: the target is not an anycast address. */
+     * Override set: the target is not an anycast address. Router set on
+     * an advertising interface (7.2.4: IsRouter). */
     struct nd_msg m = {.type = ICMPV6_ND_NA, .target = *target, .solicited = !dad,
-                       .override = true};
+                       .override = true, .router = ra_send_advertising(st, ifindex)};
     nd_emit(&m, p->data, p->len);
     nd_opt_lladdr_emit(ND_OPT_TLLA, ust_dev_mac(dev)->b, p->data + ND_NA_LEN, 8);
     char t[IPV6_ADDR_STRLEN], d[IPV6_ADDR_STRLEN];

@@ -62,6 +62,13 @@ struct ip6_autoconf {
 };
 /* The interface got IPv6: router list and SLAAC when cfg.ipv6_accept_ra. */
 int slaac_iface_up(struct ust_stack *st, int ifindex);
+/* Our link-local address on ifindex once it passed DAD (RFC 4861 6.3.7). */
+bool ip6_link_local_usable(struct ust_stack *st, int ifindex, struct ipv6_addr *out);
+/* Joins group at the link layer (its multicast MAC) on ifindex. */
+void ip6_group_join(struct ust_stack *st, int ifindex, const struct ipv6_addr *group);
+/* The router side (ra_send.c, RFC 4861 6.2): is ifindex advertising; an RS. */
+bool ra_send_advertising(const struct ust_stack *st, int ifindex);
+void ra_send_rs_input(struct ust_stack *st, const struct ip6_rx *rx);
 void slaac_ra_input(struct ust_stack *st, const struct ip6_rx *rx);
 /* dad.c: DAD of a (an IP6A_AUTOCONF address) ended. */
 void slaac_router_gone(struct ust_stack *st, int ifindex, const struct ipv6_addr *router);
@@ -115,6 +122,13 @@ void ipv6_link_input(struct ust_stack *st, struct ust_dev *dev, struct ust_iface
  * ifindex -1: from the local queue. */
 void ip6_process(struct ust_stack *st, int ifindex, const uint8_t *pkt, size_t len,
                  bool link_mcast);
+/* As a router (cfg.ip_forwarding, ipv6_forward.c): pkt[0..len), not for
+ * us, forwarded or answered with an ICMPv6 error. False: not a router
+ * (the caller drops it as not for us). */
+bool ip6_forward(struct ust_stack *st, int ifindex, const uint8_t *pkt, size_t len,
+                 const struct ipv6_hdr *h, bool link_mcast);
+/* "ICMPv6", "TCP", "hop-by-hop", ... or the number in buf: for trace lines. */
+const char *ipv6_nh_name(uint8_t nh, char buf[8]);
 /* The same for a reassembled packet (fragmented: ND refuses it, RFC 6980). */
 void ip6_process_ex(struct ust_stack *st, int ifindex, const uint8_t *pkt, size_t len,
                     bool link_mcast, bool fragmented);
@@ -186,6 +200,8 @@ int icmp6_register(struct ust_stack *st);
 /* An error about the received packet inv[0..len) (RFC 4443 2.4): rate
  * limited, never about an error or a multicast (unless allow_mcast: PTB,
  * Parameter Problem code 2), the quote capped at 1280 bytes. */
+/* "destination unreachable", "packet too big", ... for trace lines. */
+const char *icmp6_error_name(uint8_t type);
 void icmp6_send_error(struct ust_stack *st, int ifindex, uint8_t type, uint8_t code,
                       uint32_t word, const uint8_t *inv, size_t len, bool link_mcast,
                       bool allow_mcast);

@@ -44,8 +44,26 @@ struct ip6_ifaddr {
 };
 
 struct ip6_autoconf;
+/* An advertising interface (ra_send.c, RFC 4861 6.2): the prefixes its RAs
+ * carry and the schedule of the next one. */
+#define RA_ADV_MAX_PREFIXES 4
+struct ra_prefix_adv {
+    struct ipv6_addr prefix;
+    uint8_t prefix_len, flags; /* ND_PIO_ONLINK | ND_PIO_AUTO */
+    uint32_t valid_lft, preferred_lft;
+};
+struct ra_adv {
+    bool on;                   /* AdvSendAdvertisements */
+    struct ra_prefix_adv prefixes[RA_ADV_MAX_PREFIXES];
+    unsigned nprefixes;
+    unsigned initial_left;     /* MAX_INITIAL_RTR_ADVERTISEMENTS still to send */
+    ust_time_t last_mcast;     /* the last multicast RA (MIN_DELAY_BETWEEN_RAS) */
+    bool sent_any;
+    struct ust_timer timer;    /* the next RA */
+};
 struct ip6_iface {
     bool enabled;
+    struct ra_adv adv;
     struct ip6_ifaddr addrs[UST_MAX_ADDRS6];
     struct ip6_autoconf *ra;   /* router discovery and SLAAC (slaac.c); NULL:
                                   cfg.ipv6_accept_ra off */

@@ -191,6 +191,7 @@ static void reasm6_finish(struct ust_stack *st, struct reasm6 *r)
     put_be16(buf + 4, (uint16_t)(n - IPV6_HDR_LEN));
     int ifindex = r->ifindex;
     stack_stats(st)->ip6.Ip6ReasmOKs++;
+    TRACE(st, "ip6", "reasm id 0x%08x: complete, %zu bytes", (unsigned)r->id, n);
     reasm6_free(st, r);
     ip6_process_ex(st, ifindex, buf, n, false, true);
     free(buf);

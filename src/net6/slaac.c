@@ -7,6 +7,7 @@
  * interface's list as tentative and go through dad.c, Router
  * Solicitations leave from the link-local address (or :: before it is
  * usable), the RFC 7217 F() is SipHash-2-4 under the stack's secret. */
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -28,6 +29,10 @@ static void rearm(struct ip6_autoconf *ra)
 {
     ust_time_t a = router_list_next_deadline(&ra->rl), b = addrconf_next_deadline(&ra->ac);
     ust_time_t when = a < b ? a : b;
+    /* Background unless an address waits for its DAD: Router Solicitations
+     * (for ever without a router, RFC 7559) and lifetimes do not keep a
+     * simulation from going idle (timer.h). */
+    timer_set_background(&ra->timer, !addrconf_dad_pending(&ra->ac));
     if (when == UST_TIME_NEVER)
         timer_cancel(ra->st, &ra->timer);
     else
@@ -43,7 +48,7 @@ static void autoconf_timer(struct ust_stack *st, struct ust_timer *t, ust_time_t
 }
 
 /* Our link-local address on ifindex when it passed DAD (RFC 4861 6.3.7). */
-static bool ip6_link_local_usable(struct ust_stack *st, int ifindex, struct ipv6_addr *out)
+bool ip6_link_local_usable(struct ust_stack *st, int ifindex, struct ipv6_addr *out)
 {
     const struct ip6_iface *f = ip6_iface_const(st, ifindex);
     for (unsigned k = 0; f && k < UST_MAX_ADDRS6; k++) {
@@ -57,11 +62,30 @@ static bool ip6_link_local_usable(struct ust_stack *st, int ifindex, struct ipv6
 }
 
 /* ---- struct ac_ops ---- */
+/* "86400 s" or "infinity" (0xffffffff, RFC 4861 4.6.2). */
+static const char *lifetime_str(uint32_t secs, char buf[16])
+{
+    if (secs == UINT32_MAX)
+        return "infinity";
+    snprintf(buf, 16, "%u s", secs);
+    return buf;
+}
+
+static uint32_t secs_left(ust_time_t now, ust_time_t until)
+{
+    if (until == UST_TIME_NEVER)
+        return UINT32_MAX;
+    return until > now ? (uint32_t)((until - now) / UST_SEC) : 0;
+}
+
 static void ac_start_dad(void *ctx, const struct ac_addr *a)
 {
     struct ip6_autoconf *ra = ctx;
-    char b[IPV6_ADDR_STRLEN];
-    TRACE(ra->st, "nd", "slaac %s: tentative", IP6STR(&a->addr, b));
+    char b[IPV6_ADDR_STRLEN], v[16], pf[16];
+    ust_time_t now = stack_now(ra->st);
+    TRACE(ra->st, "nd", "slaac %s: tentative (valid %s, preferred %s), DAD first", IP6STR(&a->addr, b),
+          lifetime_str(secs_left(now, a->valid_until), v),
+          lifetime_str(secs_left(now, a->preferred_until), pf));
     int err;
     struct ip6_ifaddr *x = ip6_addr_add(ra->st, ra->ifindex, &a->addr, a->prefix_len,
                                         IP6A_AUTOCONF, &err);
@@ -74,13 +98,6 @@ static void ac_start_dad(void *ctx, const struct ac_addr *a)
     x->temporary = a->kind == AC_TEMPORARY; /* RFC 6724 rule 7 */
 }
 
-static uint32_t secs_left(ust_time_t now, ust_time_t until)
-{
-    if (until == UST_TIME_NEVER)
-        return UINT32_MAX;
-    return until > now ? (uint32_t)((until - now) / UST_SEC) : 0;
-}
-
 static void ac_addr_usable(void *ctx, const struct ac_addr *a)
 {
     struct ip6_autoconf *ra = ctx;
@@ -88,9 +105,15 @@ static void ac_addr_usable(void *ctx, const struct ac_addr *a)
     if (!x)
         return;
     ust_time_t now = stack_now(ra->st);
+    uint8_t was = x->state;
     x->state = a->state == AC_DEPRECATED ? IP6A_DEPRECATED : IP6A_PREFERRED;
     x->valid_lft = secs_left(now, a->valid_until);
     x->preferred_lft = secs_left(now, a->preferred_until);
+    char b[IPV6_ADDR_STRLEN], v[16], pf[16];
+    if (x->state != was) /* RFC 4862 5.5.4: tentative -> preferred -> deprecated */
+        TRACE(ra->st, "nd", "slaac %s: %s (valid %s, preferred %s)", IP6STR(&a->addr, b),
+              x->state == IP6A_DEPRECATED ? "deprecated" : "preferred",
+              lifetime_str(x->valid_lft, v), lifetime_str(x->preferred_lft, pf));
 }
 
 static void ac_addr_removed(void *ctx, const struct ac_addr *a)
@@ -165,8 +188,8 @@ int slaac_iface_up(struct ust_stack *st, int ifindex)
 {
     const struct ust_config *cfg = ust_stack_config(st);
     struct ip6_iface *f = ip6_iface(st, ifindex);
-    if (!f || !cfg->ipv6_accept_ra)
-        return UST_OK;
+    if (!f || !cfg->ipv6_accept_ra || cfg->ip_forwarding)
+        return UST_OK; /* a router solicits nothing (RFC 4861 6.3.7; Linux accept_ra=1) */
     struct ip6_autoconf *ra = calloc(1, sizeof(*ra));
     if (!ra)
         return UST_ERR_NOMEM;
@@ -195,6 +218,42 @@ int slaac_iface_up(struct ust_stack *st, int ifindex)
     return UST_OK;
 }
 
+/* What an RA carried (RFC 4861 4.2, 4.6), one trace line per option. */
+static void trace_ra_option(struct ust_stack *st, const struct nd_opt *o)
+{
+    struct nd_prefix_info pi;
+    uint32_t mtu;
+    const uint8_t *ll;
+    size_t ll_len;
+    char b[IPV6_ADDR_STRLEN], v[16], pf[16];
+    if (o->type == ND_OPT_PREFIX && nd_opt_prefix(o, &pi) == 0)
+        TRACE(st, "nd", "  RA prefix %s/%u%s%s valid %s preferred %s", IP6STR(&pi.prefix, b),
+              pi.prefix_len, pi.flags & ND_PIO_ONLINK ? " on-link" : "",
+              pi.flags & ND_PIO_AUTO ? " autonomous" : "", lifetime_str(pi.valid_lifetime, v),
+              lifetime_str(pi.preferred_lifetime, pf));
+    else if (o->type == ND_OPT_MTU && nd_opt_mtu(o, &mtu) == 0)
+        TRACE(st, "nd", "  RA mtu %u", mtu);
+    else if (o->type == ND_OPT_SLLA && nd_opt_lladdr(o, &ll, &ll_len) == 0 && ll_len == 6)
+        TRACE(st, "nd", "  RA source link-layer %02x:%02x:%02x:%02x:%02x:%02x", ll[0], ll[1],
+              ll[2], ll[3], ll[4], ll[5]);
+    else
+        TRACE(st, "nd", "  RA option type %u (%zu bytes)", o->type, o->len);
+}
+
+static void trace_ra(struct ust_stack *st, const struct ip6_rx *rx, const struct nd_msg *m)
+{
+    char b[IPV6_ADDR_STRLEN];
+    TRACE(st, "nd", "rx RA from %s: router lifetime %u s, hop limit %u, reachable %u ms, "
+          "retrans %u ms%s%s", IP6STR(&rx->h->src, b), m->router_lifetime, m->cur_hop_limit,
+          m->reachable_time, m->retrans_timer, m->ra_flags & ND_RA_MANAGED ? ", M" : "",
+          m->ra_flags & ND_RA_OTHER ? ", O" : "");
+    struct nd_opt o;
+    struct nd_opt_iter it;
+    nd_opt_iter_init(&it, m->opts, m->opts_len);
+    while (nd_opt_next(&it, &o))
+        trace_ra_option(st, &o);
+}
+
 /* RFC 4861 6.3.4: an RA whose checksum icmp6.c verified. The router's
  * link-layer address goes to the neighbour cache (STALE, IsRouter). */
 void slaac_ra_input(struct ust_stack *st, const struct ip6_rx *rx)
@@ -209,8 +268,8 @@ void slaac_ra_input(struct ust_stack *st, const struct ip6_rx *rx)
     ust_time_t now = stack_now(st);
     if (router_list_ra_bytes(&ra->rl, now, &ip, rx->seg, rx->seg_len, &m, stack_rng(st)) != 0)
         return;
-    char b[IPV6_ADDR_STRLEN];
-    TRACE(st, "nd", "rx RA from %s lifetime %u", IP6STR(&rx->h->src, b), m.router_lifetime);
+    if (trace_on(st))
+        trace_ra(st, rx, &m);
     if (m.cur_hop_limit)
         ra->hop_limit = m.cur_hop_limit; /* RFC 4861 6.3.4: 0 is unspecified */
     /* ND-12: for the neighbour cache and DAD; floored as Linux does (100 ms,
@@ -252,6 +311,12 @@ void slaac_dad_result(struct ust_stack *st, const struct ip6_ifaddr *a, bool dup
         return;
     struct ipv6_addr addr = a->addr; /* the callback may remove a */
     addrconf_dad_done(&ra->ac, stack_now(st), &addr, duplicate);
+    const struct ip6_ifaddr *x = duplicate ? NULL : ip6_addr_find(st, ra->ifindex, &addr);
+    char b[IPV6_ADDR_STRLEN], v[16], pf[16];
+    if (x) /* RFC 4862 5.4.5: DAD passed, the address is usable */
+        TRACE(st, "nd", "slaac %s: tentative -> %s (valid %s, preferred %s)", IP6STR(&addr, b),
+              x->state == IP6A_DEPRECATED ? "deprecated" : "preferred",
+              lifetime_str(x->valid_lft, v), lifetime_str(x->preferred_lft, pf));
     rearm(ra);
 }
 

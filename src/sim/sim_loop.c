@@ -164,14 +164,16 @@ int ust_sim_add_stack(struct ust_sim *sim, struct ust_stack *st)
 /* ---- running ----------------------------------------------------------- */
 
 /* The earliest pending event or stack deadline; with `after_now`, only
- * those strictly later than now (the livelock guard's view). */
-static ust_time_t sim_next_time(const struct ust_sim *sim, bool after_now)
+ * those strictly later than now (the livelock guard's view); without
+ * `background`, only work the stacks wait for (stack_busy_at). */
+static ust_time_t sim_next_time(const struct ust_sim *sim, bool after_now, bool background)
 {
     ust_time_t next = UST_TIME_NEVER;
     if (sim->nheap && (!after_now || sim->heap[0]->when > sim->now))
         next = sim->heap[0]->when;
     for (size_t i = 0; i < sim->nstacks; i++) {
-        ust_time_t d = ust_stack_poll_at(sim->stacks[i]);
+        ust_time_t d = background ? ust_stack_poll_at(sim->stacks[i])
+                                  : stack_busy_at(sim->stacks[i]);
         if (d < next && (!after_now || d > sim->now))
             next = d;
     }
@@ -197,15 +199,26 @@ static void sim_deliver_due(struct ust_sim *sim)
     }
 }
 
+/* Idle: no frame in flight and no stack with work of its own. Background
+ * housekeeping (Router Solicitations for ever, periodic RAs, lifetimes)
+ * then does not keep a run without a deadline going; with a deadline, or
+ * before later foreground work, it fires as time passes it. */
+static ust_time_t sim_next(const struct ust_sim *sim, ust_time_t deadline, bool after_now)
+{
+    if (deadline == UST_TIME_NEVER && sim_next_time(sim, after_now, false) == UST_TIME_NEVER)
+        return UST_TIME_NEVER;
+    return sim_next_time(sim, after_now, true);
+}
+
 bool ust_sim_step(struct ust_sim *sim, ust_time_t deadline)
 {
-    ust_time_t next = sim_next_time(sim, false);
+    ust_time_t next = sim_next(sim, deadline, false);
     if (next <= sim->now && ++sim->same_time_steps > SIM_MAX_SAME_TIME_STEPS) {
         /* Livelock guard: a deadline that stays due however often its stack
          * is polled must not freeze the clock. Move on to the next later
          * event; the stuck stack is still polled at every step. */
         sim->livelock_breaks++;
-        next = sim_next_time(sim, true);
+        next = sim_next(sim, deadline, true);
     }
     if (next == UST_TIME_NEVER || next > deadline)
         return false;

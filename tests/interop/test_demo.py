@@ -1,6 +1,7 @@
 """`ustack demo`: the simulated network story is deterministic, tells its
 story and writes a capture tshark reads without complaint. No root needed."""
 import re
+import shutil
 import subprocess
 
 from conftest import USTACK, assert_pcap_clean
@@ -43,6 +44,7 @@ def test_demo_tells_the_story(ustack_bin, tmp_path):
 
 def test_demo_tells_the_tcp_story(ustack_bin, tmp_path):
     out, _ = run_demo(tmp_path, "--loss", "0", "--bytes", "100k")
+    out = out.split("== 10. ")[0]  # the IPv4 story (the IPv6 scenes have their own test)
     for section in ("== 6. A opens a TCP connection to B (three-way handshake) ==",
                     "== 7. A sends a stream of bytes to B (TCP data transfer) ==",
                     "== 8. A and B close the connection (four-way close) =="):
@@ -88,3 +90,63 @@ def test_demo_survives_heavy_loss(ustack_bin, tmp_path):
     out, _ = run_demo(tmp_path, "--seed", "5", "--loss", "40")
     assert "20 packets transmitted, " in out
     assert "== 9. what each stack counted ==" in out
+
+
+def test_demo_tells_the_ipv6_story(ustack_bin, tmp_path):
+    """After the IPv4 story: link-local addresses and DAD, R's Router
+    Advertisement and what it carried, SLAAC on two prefixes, ping6 through
+    R (which forwards IPv6: hop limit 63), TCP over IPv6; all of it in A's
+    capture."""
+    out, _ = run_demo(tmp_path, "--loss", "0")
+    for section in ("== 10. IPv6: link-local addresses, DAD, a router advertisement, SLAAC ==",
+                    "== 11. IPv6: ping6 through the router to host C on another prefix ==",
+                    "== 12. IPv6: a TCP connection from A to C ==",
+                    "== 13. what IPv6 counted =="):
+        assert section in out
+    v6 = out.split("== 10. ")[1]
+    assert re.search(r"^  \+[\d.]+ A nd    dad fe80::[0-9a-f:]+: unique, preferred$", v6, re.M)
+    assert re.search(r"^  \+[\d.]+ R nd    eth0 tx RA from fe80::[0-9a-f:]+: router lifetime "
+                     r"1800 s, 1 prefix, mtu option$", v6, re.M), v6
+    assert re.search(r"^  \+[\d.]+ A nd    rx RA from fe80::[0-9a-f:]+: router lifetime 1800 s, "
+                     r"hop limit 64", v6, re.M), v6
+    assert re.search(r"^  \+[\d.]+ A nd      RA prefix 2001:db8:1::/64 on-link autonomous "
+                     r"valid 86400 s preferred 14400 s$", v6, re.M), v6
+    assert re.search(r"^  \+[\d.]+ A nd      RA mtu 1500$", v6, re.M), v6
+    m = re.search(r"^  \+[\d.]+ A nd    slaac (2001:db8:1:[0-9a-f:]+): tentative -> preferred",
+                  v6, re.M)
+    assert m, v6
+    assert f"    inet6 {m.group(1)}/64 SLAAC, preferred" in v6
+    c = re.search(r"^    inet6 (2001:db8:3:[0-9a-f:]+)/64 SLAAC, preferred", v6, re.M)
+    assert c, v6
+    assert "R's eth1 (lan2, mtu 1000): operation not supported." in v6
+    assert re.search(rf"^  \+[\d.]+ R ip6   fwd {m.group(1)}->{c.group(1)} hlim 63 via eth2$",
+                     v6, re.M), v6
+    assert f"64 bytes from {c.group(1)}: icmp_seq=1 ttl=63 time=" in v6
+    assert "C received 65536 of 65536 bytes" in v6 and "every byte in order and intact" in v6
+    assert re.search(r"^IPv6 packets forwarded\s+0\s+[1-9]\d*\s+0$", v6, re.M), v6
+    assert re.search(r"^Router Advertisements\s+0\s+[1-9]\d*\s+0$", v6, re.M), v6
+    assert re.search(r"^SLAAC addresses formed\s+1\s+0\s+1$", v6, re.M), v6
+    pcap = str(tmp_path / "demo.pcap")
+    assert_pcap_clean(pcap)
+    if shutil.which("tshark"):
+        t = subprocess.run(["tshark", "-n", "-r", pcap, "-Y", "icmpv6.type == 134 || "
+                            "(ipv6 && tcp.flags.syn == 1)"], stdout=subprocess.PIPE,
+                           stderr=subprocess.PIPE, timeout=120)
+        text = t.stdout.decode()
+        assert "Router Advertisement" in text, text
+        assert f"{m.group(1)} → {c.group(1)} TCP" in text, text
+
+
+def test_demo_ipv6_scenes_leave_the_ipv4_story_alone(ustack_bin, tmp_path):
+    """--no-ipv6 stops after scene 9; with the IPv6 scenes the output up
+    to scene 10 and the capture up to its end are the same bytes."""
+    for seed in ("1", "7"):
+        (tmp_path / seed).mkdir()
+        (tmp_path / (seed + "n")).mkdir()
+        full, full_pcap = run_demo(tmp_path / seed, "--seed", seed)
+        only4, pcap4 = run_demo(tmp_path / (seed + "n"), "--seed", seed, "--no-ipv6")
+        assert "== 10. " not in only4
+        story4 = only4.split("Capture of host A's NIC")[0]
+        assert full.split("== 10. ")[0] == story4
+        assert len(full_pcap) > len(pcap4)
+        assert full_pcap[:len(pcap4)] == pcap4

@@ -72,9 +72,9 @@ static void pair_up(struct stream_pair *p, const struct ust_sim_faults *f)
 {
     struct ust_config cfg;
     ust_config_default(&cfg);
-    /* No router on this link: without Router Solicitations (retried for ever,
-     * RFC 7559) the simulation goes idle and a blocking call returns. */
-    cfg.ipv6_accept_ra = false;
+    /* No router on this link: its Router Solicitations (for ever, RFC 7559)
+     * are background timers, so the simulation still goes idle and a
+     * blocking call returns (ARCHITECTURE.md "Idle simulations"). */
     stream_pair_up(p, 5, &cfg, A_ADDR, B_ADDR, f, f);
 }
 

@@ -34,9 +34,9 @@ static void up(struct stream_pair *p, uint64_t seed, const struct ust_sim_faults
 {
     struct ust_config cfg;
     ust_config_default(&cfg);
-    /* No router on this link: without Router Solicitations (retried for ever,
-     * RFC 7559) the simulation goes idle and a blocking call returns. */
-    cfg.ipv6_accept_ra = false;
+    /* No router on this link: its Router Solicitations (for ever, RFC 7559)
+     * are background timers, so the simulation still goes idle and a
+     * blocking call returns (ARCHITECTURE.md "Idle simulations"). */
     cfg.ipv6_dad_transmits = 0; /* the addresses are usable at once */
     stream_pair_up(p, seed, &cfg, A4, B4, f, f);
     uint8_t a[16], b[16];

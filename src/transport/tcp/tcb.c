@@ -264,7 +264,7 @@ void tcp_set_state(struct tcb *t, enum ust_tcp_state s)
     if (old == s)
         return;
     struct ust_tcp_stats *ts = &stack_stats(t->st)->tcp;
-    char b[64];
+    char b[TCB_STR_LEN];
     TCB_TRACE(t, "%s %s -> %s", tcb_str(t, b, sizeof(b)), ust_tcp_state_name(old),
               ust_tcp_state_name(s));
     TRACE_NOTE(t->st, "TCP %s -> %s", ust_tcp_state_name(old), ust_tcp_state_name(s));

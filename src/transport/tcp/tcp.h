@@ -549,6 +549,8 @@ void tcp_listener_remove_child(struct tcb *child);
 /* Aborts the connection with error err (RST sent when `send_rst`). */
 void tcp_drop(struct tcb *tcb, int err, bool send_rst);
 /* "203.0.113.1:40000->203.0.113.2:80" */
+/* "[2001:db8::1]:54951->[2001:db8::2]:5001" fits (two IPv6 endpoints). */
+#define TCB_STR_LEN 112
 const char *tcb_str(const struct tcb *tcb, char *buf, size_t len);
 
 /* ---- tcp_isn.c ------------------------------------------------------- */

@@ -133,7 +133,7 @@ static void ack_duplicate(struct tcb *t, const struct seg *s, uint32_t old_wnd)
     if (lost && !t->rec.fast_recovery && seq_ge(t->snd.una, t->rec.recover)) {
         stats->tcp.FastRetrans++;
         t->ctr.fast_retrans++;
-        char b[64];
+        char b[TCB_STR_LEN];
         TCB_TRACE(t, "%s fast retransmit at %u", tcb_str(t, b, sizeof(b)), t->snd.una);
         t->rec.rexmit_cause = TCP_REXMIT_FAST;
         t->rec.recover = t->snd.max;

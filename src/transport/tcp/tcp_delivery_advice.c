@@ -27,7 +27,7 @@
 
 void tcp_advice_r1(struct tcb *t)
 {
-    char b[64];
+    char b[TCB_STR_LEN];
     TCB_TRACE(t, "%s R1 reached after %u retransmissions: negative advice to IP",
               tcb_str(t, b, sizeof(b)), t->rxt.retries);
     t->adv.r1_reached = true;
@@ -44,7 +44,7 @@ void tcp_advice_ack(struct tcb *t)
     ust_time_t now = stack_now(st);
     if (!t->adv.r1_reached && t->adv.positive_at && now - t->adv.positive_at < TCP_ADVICE_INTERVAL)
         return;
-    char b[64];
+    char b[TCB_STR_LEN];
     TCB_TRACE(t, "%s new ACK: positive advice to IP", tcb_str(t, b, sizeof(b)));
     t->adv.r1_reached = false;
     t->adv.positive_at = now ? now : 1;

@@ -58,7 +58,7 @@ void tcp_ecn_established(struct tcb *t)
     if (!t->ecn.ok)
         return;
     stack_stats(t->st)->tcp.EcnNegotiated++;
-    char b[64];
+    char b[TCB_STR_LEN];
     TCB_TRACE(t, "%s ECN negotiated", tcb_str(t, b, sizeof(b)));
 }
 

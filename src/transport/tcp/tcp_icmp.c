@@ -74,7 +74,7 @@ void tcp_icmp_error(struct ust_stack *st, uint8_t type, uint8_t code, uint32_t e
     struct tcb *t = tcb_lookup(st, orig->src, sport, orig->dst, dport);
     if (!t || t->state == UST_TCP_LISTEN)
         return;
-    char b[64];
+    char b[TCB_STR_LEN];
     if (!tcp_icmp_seq_ok(t, seq)) {
         stats->tcp.OutOfWindowIcmps++;
         TCB_TRACE(t, "%s icmp type %u code %u: seq %u not in flight, ignored",
@@ -172,7 +172,7 @@ void tcp_icmp6_error(struct ust_stack *st, const struct ip6_err *e)
     }
     if (!t || t->state == UST_TCP_LISTEN)
         return;
-    char b[64];
+    char b[TCB_STR_LEN];
     if (!tcp_icmp_seq_ok(t, seq)) { /* RFC 5927 4.1, RFC 8201 5.2 */
         stack_stats(st)->tcp.OutOfWindowIcmps++;
         TCB_TRACE(t, "%s icmpv6 type %u code %u: seq %u not in flight, ignored",

@@ -169,7 +169,7 @@ static bool synq_evict(struct tcb *l)
         oldest = oldest->qnext;
     if (!oldest)
         return false;
-    char b[64];
+    char b[TCB_STR_LEN];
     TCB_TRACE(oldest, "%s evicted from the full SYN queue", tcb_str(oldest, b, sizeof(b)));
     stack_stats(l->st)->tcp.SynQueueEvictions++;
     tcp_set_state(oldest, UST_TCP_CLOSED);
@@ -263,7 +263,7 @@ static bool child_adopt_cookie(struct tcb *t, const struct tcp_rx_ip *ip, const 
     if (!l || (s->flags & TCP_SYN) || s->seq != t->rcv.irs + 1 || !tcp_syncookie_expected(l) ||
         !tcp_syncookie_accept(l, ip, s->h, &mss_idx, &o))
         return false;
-    char b[64];
+    char b[TCB_STR_LEN];
     TCB_TRACE(t, "%s takes the cookie ISS %u", tcb_str(t, b, sizeof(b)), s->ack - 1);
     t->snd.iss = s->ack - 1;
     t->snd.una = t->snd.sml = t->rec.recover = t->snd.wl2 = t->snd.iss;
@@ -920,7 +920,7 @@ static struct tcb *time_wait_syn(struct tcb *t, struct seg *s, const struct tcp_
 {
     struct ust_stack *st = t->st;
     struct ust_stats *stats = stack_stats(st);
-    char b[64];
+    char b[TCB_STR_LEN];
     if ((s->flags & (TCP_SYN | TCP_ACK | TCP_RST)) != TCP_SYN)
         return t;
     struct tcb *l = tcb_find_listener(st, &ip->dst, s->h->dport);

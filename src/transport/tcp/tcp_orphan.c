@@ -22,7 +22,7 @@ bool tcp_orphan_begin(struct tcb *t)
     if (cap && ts->norphans >= cap) {
         /* before the FIN is queued: a RST alone, where Linux sends the
          * FIN and then the RST */
-        char b[64];
+        char b[TCB_STR_LEN];
         TCB_TRACE(t, "%s too many orphans (%u): reset", tcb_str(t, b, sizeof(b)),
                   ts->norphans);
         stack_stats(st)->tcp.AbortOnOrphanLimit++;

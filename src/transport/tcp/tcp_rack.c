@@ -324,7 +324,7 @@ static ust_time_t detect_loss(struct tcb *t, struct lost *lo)
  * retransmissions among them, are only resent (tcp_rack_send_lost). */
 static void on_losses(struct tcb *t, const struct lost *lo)
 {
-    char b[64];
+    char b[TCB_STR_LEN];
     if (!lo->n)
         return;
     t->rec.rexmit_cause = TCP_REXMIT_RACK;

@@ -166,7 +166,7 @@ static void trace_cc_state(struct tcb *t, const char *before, const struct rate_
     const char *now = t->cc_ops->state_name(&t->cc);
     if (!trace_on(t->st) || before == now)
         return;
-    char b[64];
+    char b[TCB_STR_LEN];
     TCB_TRACE(t, "%s %s: %s -> %s, pacing %llu B/s, delivery rate %llu B/s, cwnd %u, "
               "min_rtt %llu us", tcb_str(t, b, sizeof(b)), t->cc_ops->name, before, now,
               (unsigned long long)t->cc.pacing_rate, (unsigned long long)rs->delivery_rate,

@@ -92,7 +92,7 @@ static void on_rexmt(struct ust_stack *st, struct ust_timer *tm, ust_time_t now)
     unsigned limit = handshake ? cfg->tcp_syn_retries : cfg->tcp_retries;
     if (t->state == UST_TCP_SYN_RECEIVED && t->listener)
         limit = cfg->tcp_synack_retries; /* a half-open child (Linux) */
-    char b[64];
+    char b[TCB_STR_LEN];
     if (t->rxt.retries == 0)
         t->rxt.since = stack_now(st);
     /* MUST-21: an application-chosen R2, as Linux's TCP_USER_TIMEOUT */
@@ -218,7 +218,7 @@ static void on_keepalive(struct ust_stack *st, struct ust_timer *tm, ust_time_t 
         return;
     }
     if (t->rxt.keep_probes >= t->so.keepcnt) {
-        char b[64];
+        char b[TCB_STR_LEN];
         TCB_TRACE(t, "%s keepalive: %u probes unanswered", tcb_str(t, b, sizeof(b)), t->so.keepcnt);
         stats->tcp.AbortOnTimeout++;
         tcp_drop(t, UST_ERR_TIMEDOUT, true);

@@ -89,7 +89,7 @@ static uint32_t probe_retransmit(struct tcb *t)
 static void send_probe(struct tcb *t)
 {
     struct tcp_rack *r = &t->rack;
-    char b[64];
+    char b[TCB_STR_LEN];
     if (r->tlp_on)
         return; /* one probe per episode: its outcome is still open (7.4) */
     uint32_t top = t->snd.max, seq = t->snd.nxt;
@@ -139,7 +139,7 @@ void tcp_tlp_ack(struct tcb *t, const struct tcp_hdr *h, bool dupack)
 {
     struct tcp_rack *r = &t->rack;
     const struct tcp_opts *o = &h->opts;
-    char b[64];
+    char b[TCB_STR_LEN];
     if (!r->tlp_on || seq_lt(h->ack, r->tlp_end_seq))
         return;
     if (!r->tlp_is_retrans) { /* the new data of the probe arrived */

@@ -44,7 +44,7 @@ void tcp_trace_cc(const struct tcb *t, uint32_t ack)
 {
     if (!trace_wants(t->st, UST_TRACE_CC))
         return;
-    char b[64];
+    char b[TCB_STR_LEN];
     TRACE(t->st, "cc", "%s ack %u cwnd %u ssthresh %u srtt %llu us rto %llu ms wnd %u inflight %u",
           tcb_str(t, b, sizeof(b)), ack, t->cc.cwnd, t->cc.ssthresh,
           (unsigned long long)(t->rtt.srtt / UST_USEC),

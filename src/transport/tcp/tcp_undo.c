@@ -201,7 +201,7 @@ static void undo(struct tcb *t, enum undo_why why)
 {
     static const char *const name[] = {"", "D-SACK", "Eifel", "F-RTO"};
     struct tcp_undo *u = &t->undo;
-    char b[64];
+    char b[TCB_STR_LEN];
     count(t, why);
     if (t->cc.cwnd < u->prior.cwnd)
         t->cc.cwnd = u->prior.cwnd;

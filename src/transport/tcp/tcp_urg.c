@@ -39,7 +39,7 @@ void tcp_urg_mark(struct tcb *t)
 {
     t->urg.snd_up = tcp_snd_data_seq(t) + (uint32_t)ring_len(&t->snd.buf);
     t->urg.snd_urg = true;
-    char b[64];
+    char b[TCB_STR_LEN];
     TCB_TRACE(t, "%s send urgent pointer %u", tcb_str(t, b, sizeof(b)), t->urg.snd_up);
 }
 
@@ -85,7 +85,7 @@ void tcp_urg_input(struct tcb *t, uint32_t seq, uint16_t urp)
     }
     t->urg.rcv_up = up;
     t->urg.state = TCP_URG_NOTYET;
-    char b[64];
+    char b[TCB_STR_LEN];
     TCB_TRACE(t, "%s urgent pointer %u", tcb_str(t, b, sizeof(b)), up);
 }
 
