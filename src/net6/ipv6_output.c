@@ -19,6 +19,12 @@ unsigned ip6_link_mtu(const struct ust_stack *st, int ifindex)
     return mtu < IPV6_MIN_MTU ? IPV6_MIN_MTU : mtu;
 }
 
+bool ip6_link_noarp(const struct ust_stack *st, int ifindex)
+{
+    struct ust_dev *dev = ip6_dev(st, ifindex);
+    return dev && ust_dev_link_type(dev) == UST_LINK_IP;
+}
+
 int ip6_link_send(struct ust_stack *st, int ifindex, const struct ipv6_addr *nh, struct pkt *p)
 {
     struct ust_dev *dev = ip6_dev(st, ifindex);
@@ -26,12 +32,17 @@ int ip6_link_send(struct ust_stack *st, int ifindex, const struct ipv6_addr *nh,
         pkt_free(p);
         return UST_ERR_NETDOWN;
     }
+    uint8_t mac[6] = {0};
     if (ipv6_addr_is_multicast(nh)) {
-        uint8_t mac[6];
         ipv6_mcast_mac(nh, mac);
         stack_stats(st)->ip6.Ip6OutMcastPkts++;
         return eth_output(st, dev, p, mac, ETH_TYPE_IPV6);
     }
+    /* A point-to-point link without link-layer addresses (TUN): every
+     * neighbour is reachable without resolution (RFC 4861 7.2: address
+     * resolution only where the link has addresses; Linux's NUD_NOARP). */
+    if (ust_dev_link_type(dev) == UST_LINK_IP)
+        return eth_output(st, dev, p, mac, ETH_TYPE_IPV6);
     return nd_output(st, ifindex, nh, p);
 }
 
