@@ -289,7 +289,7 @@ static void tap_offload_report(struct ust_dev *dev, struct tap *t, uint32_t caps
 {
     if (t->vnet) {
         dev->offload_caps = caps;
-        dev->gso_max_bytes = (caps & DEV_OFF_TSO4) ? IPV4_MAX_PACKET : 0;
+        dev->gso_max_bytes = (caps & (DEV_OFF_TSO4 | DEV_OFF_TSO6)) ? IPV4_MAX_PACKET : 0;
         dev->txq = &tap_txq_ops; /* every packet carries its header (tap_queue_pkt) */
     }
     if (refused)

@@ -7,6 +7,7 @@
 
 #include "core/services.h"
 #include "core/trace.h"
+#include "dev/dev_gso.h"
 #include "link/link.h"
 #include "net6_impl.h"
 #include "ustack/dev.h"
@@ -135,10 +136,27 @@ unsigned ipv6_mtu_for(const struct ust_stack *st, const struct ipv6_addr *dst, i
     return pmtu && pmtu < mtu ? pmtu : mtu;
 }
 
+/* The device a packet to dst leaves by; NULL for a local or unrouted one
+ * (those never reach a driver). */
+static struct ust_dev *out_dev(const struct ust_stack *st, const struct ipv6_addr *dst,
+                               int ifindex)
+{
+    int out_if = ifindex;
+    struct ipv6_addr nh;
+    if (ipv6_is_local(st, dst, -1) ||
+        route6_next_hop(st, dst, ifindex, &out_if, &nh) != UST_OK)
+        return NULL;
+    return ip6_dev(st, out_if);
+}
+
 unsigned ipv6_gso_max_for(const struct ust_stack *st, const struct ipv6_addr *dst, int ifindex)
 {
-    (void)st;
-    (void)dst;
-    (void)ifindex;
-    return 0; /* TSO for IPv6 (PKT_GSO_TCPV6) is not wired to devices yet */
+    struct ust_dev *dev = out_dev(st, dst, ifindex);
+    return dev ? dev_gso_max(dev, PKT_GSO_TCPV6) : 0;
+}
+
+bool ipv6_csum_offload_for(const struct ust_stack *st, const struct ipv6_addr *dst, int ifindex)
+{
+    struct ust_dev *dev = out_dev(st, dst, ifindex);
+    return dev && dev_csum_offload(dev);
 }
