@@ -11,6 +11,7 @@ import re
 
 from conftest import assert_pcap_clean, require_tool
 from test_ipv6 import LINUX4, LINUX6, US4, US6, counter
+from test_vnet_offload import ECHO_CLIENT, link_counters
 
 
 def serve_tun6(netns, extra=()):
@@ -81,3 +82,25 @@ def test_tun6_curl_download_byte_exact(netns, tmp_path):
     assert counter(counters, "tcp", "OutSegs") > 5000, counters  # ~5800 segments of IPv6 TCP
     assert counter(counters, "ip6", "Ip6InDelivers") > 500, counters  # the ACKs came over IPv6
     assert counter(counters, "icmp6", "Icmp6OutNeighborSolicits") == 0, counters
+
+
+def test_tun6_super_frames_both_ways_without_capture(netns):
+    """With offloads on and no capture, TCP over IPv6 on the TUN takes the
+    kernel's GSO_TCPV6 super-frames whole and hands it TCP/IPv6 super-
+    packets (no link header: hdr_len 40 + TCP); 4 MiB echoed byte-exact."""
+    u = netns.serve("tun0", f"{US4}/24", host_addr=f"{LINUX4}/24", kind="tun", pcap=False,
+                    extra=["--addr", f"{US6}/64", "--trace", "arp", "--tcp-echo", "7",
+                           "--dual-stack"])
+    netns.run(["ip", "-6", "addr", "add", f"{LINUX6}/64", "dev", "tun0"], check=True)
+    assert US6 in skipped_dad(u), u.stderr_text()
+    total = 4 * 1024 * 1024
+    rc, out, err = netns.run(["/usr/bin/python3", "-c", ECHO_CLIENT, US6, "7", str(total)],
+                             timeout=600)
+    assert rc == 0, out + err
+    assert out.strip() == f"echoed {total} same", out + err
+    assert u.stop() == 0, u.stderr_text()
+    c = link_counters(u.stdout)
+    assert c.get("rx_gso_frames", 0) > 0, u.stdout
+    assert c.get("rx_gso_split", 0) == 0, u.stdout
+    assert c.get("tx_gso_offloaded", 0) > 0, u.stdout
+    assert c.get("rx_offload_bad", 0) == 0, u.stdout
