@@ -170,3 +170,48 @@ def test_echo6_offload_off_plain_frames(netns):
         assert c.get(name, 0) == 0, (name, u.stdout)
     assert (rx1 - rx0) <= WIRE_FRAME_MAX * (rxp1 - rxp0)
     assert (tx1 - tx0) <= WIRE_FRAME_MAX * (txp1 - txp0)
+
+
+# Accepts one connection on [2001:db8::1]:PORT, counts its bytes until EOF,
+# closes and prints the count.
+SINK6 = r"""
+import socket, sys
+s = socket.socket(socket.AF_INET6, socket.SOCK_STREAM)
+s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+s.bind((sys.argv[1], int(sys.argv[2])))
+s.listen(1)
+print("ready", flush=True)
+c, _ = s.accept()
+n = 0
+while True:
+    b = c.recv(262144)
+    if not b:
+        break
+    n += len(b)
+c.close()
+print(n, flush=True)
+"""
+
+
+def test_ustack_send6_super_packets_to_linux(netns):
+    """ustack send to an IPv6 address (it waits for DAD first): 16 MiB
+    arrive at Linux's socket, and Linux counted frames on tap0 longer than
+    any wire frame (ustack's GSO_TCPV6 super-packets)."""
+    netns.run(["ip", "tuntap", "add", "dev", "tap0", "mode", "tap"], check=True)
+    netns.run(["ip", "link", "set", "tap0", "up"], check=True)
+    netns.run(["ip", "-6", "addr", "add", f"{LINUX6}/64", "dev", "tap0", "nodad"], check=True)
+    sink = subprocess.Popen(netns.cmd(["/usr/bin/python3", "-c", SINK6, LINUX6, "5001"]),
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    netns.procs_raw.append(sink)
+    assert sink.stdout.readline().strip() == "ready", sink.stderr.read()
+    rx0, rxp0, _, _ = linux_tap_stats(netns)
+    total = 16 * 1024 * 1024
+    rc, so, se = netns.run([USTACK, "send", LINUX6, "5001", "--bytes", str(total), "--tap",
+                            "tap0", "--addr", f"{US4}/24", "--addr", f"{US6}/64",
+                            "--offload", "on"], timeout=300)
+    assert rc == 0, so + se
+    assert f"connected to [{LINUX6}]:5001" in so, so
+    assert sink.wait(timeout=60) == 0, sink.stderr.read()
+    assert sink.stdout.readline().strip() == str(total)
+    rx1, rxp1, _, _ = linux_tap_stats(netns)
+    assert (rx1 - rx0) > WIRE_FRAME_MAX * (rxp1 - rxp0), (rx1 - rx0, rxp1 - rxp0)
