@@ -3,6 +3,8 @@
  * against ustack (over a TAP), so every pair of rows in speed.sh's table
  * differs only in the stack at the other end.
  *
+ * HOST is an IPv4 or an IPv6 address; the listening modes take both.
+ *
  *   blast send HOST PORT SECS [STREAMS]  STREAMS connections (default 1),
  *                     each sends for SECS, half-closes and waits for the
  *                     peer's FIN; Gbit/s = bytes / (start .. last FIN)
@@ -61,29 +63,44 @@ static double cpu_self_s(void)
            (double)ru.ru_stime.tv_sec + (double)ru.ru_stime.tv_usec * 1e-6;
 }
 
-static int parse_addr(const char *host, const char *port, struct sockaddr_in *sa)
+/* HOST (an IPv4 or IPv6 address; NULL: any) and PORT into sa. */
+static int parse_addr(const char *host, const char *port, struct sockaddr_storage *sa)
 {
     memset(sa, 0, sizeof(*sa));
-    sa->sin_family = AF_INET;
     char *end;
     unsigned long p = strtoul(port, &end, 10);
     if (*end || p == 0 || p > 65535)
         return -1;
-    sa->sin_port = htons((unsigned short)p);
-    if (!host) {
-        sa->sin_addr.s_addr = htonl(INADDR_ANY);
+    struct sockaddr_in *v4 = (struct sockaddr_in *)sa;
+    struct sockaddr_in6 *v6 = (struct sockaddr_in6 *)sa;
+    if (host && strchr(host, ':')) {
+        v6->sin6_family = AF_INET6;
+        v6->sin6_port = htons((unsigned short)p);
+        return inet_pton(AF_INET6, host, &v6->sin6_addr) == 1 ? 0 : -1;
+    }
+    v4->sin_family = AF_INET;
+    v4->sin_port = htons((unsigned short)p);
+    if (!host) { /* any: one IPv6 socket takes both families (V6ONLY off) */
+        v6->sin6_family = AF_INET6;
+        v6->sin6_addr = in6addr_any;
         return 0;
     }
-    return inet_pton(AF_INET, host, &sa->sin_addr) == 1 ? 0 : -1;
+    return inet_pton(AF_INET, host, &v4->sin_addr) == 1 ? 0 : -1;
+}
+
+static socklen_t addr_len(const struct sockaddr_storage *sa)
+{
+    return sa->ss_family == AF_INET6 ? sizeof(struct sockaddr_in6) : sizeof(struct sockaddr_in);
 }
 
 static int listen_on(const char *port, int backlog)
 {
-    struct sockaddr_in sa;
-    int one = 1, fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    struct sockaddr_storage sa;
+    int one = 1, zero = 0, fd = socket(AF_INET6, SOCK_STREAM | SOCK_CLOEXEC, 0);
     if (fd < 0 || parse_addr(NULL, port, &sa) < 0 ||
         setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one)) < 0 ||
-        bind(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0 || listen(fd, backlog) < 0) {
+        setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &zero, sizeof(zero)) < 0 ||
+        bind(fd, (struct sockaddr *)&sa, addr_len(&sa)) < 0 || listen(fd, backlog) < 0) {
         fprintf(stderr, "blast: listen on %s: %s\n", port, strerror(errno));
         return -1;
     }
@@ -92,12 +109,12 @@ static int listen_on(const char *port, int backlog)
     return fd;
 }
 
-static int connect_to(const struct sockaddr_in *sa)
+static int connect_to(const struct sockaddr_storage *sa)
 {
-    int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    int fd = socket(sa->ss_family, SOCK_STREAM | SOCK_CLOEXEC, 0);
     if (fd < 0)
         return -1;
-    if (connect(fd, (const struct sockaddr *)sa, sizeof(*sa)) < 0) {
+    if (connect(fd, (const struct sockaddr *)sa, addr_len(sa)) < 0) {
         int e = errno;
         close(fd);
         errno = e;
@@ -153,7 +170,7 @@ static void stream_report(int wfd, struct blast_stream *s)
     _exit(k == (ssize_t)sizeof(*s) ? 0 : 1);
 }
 
-static void stream_send(int wfd, const struct sockaddr_in *sa, double secs)
+static void stream_send(int wfd, const struct sockaddr_storage *sa, double secs)
 {
     struct blast_stream s = {0};
     char *buf = malloc(BLAST_CHUNK);
@@ -221,7 +238,7 @@ static int parse_streams(const char *arg)
 
 static int mode_send(const char *host, const char *port, const char *secs_s, const char *streams)
 {
-    struct sockaddr_in sa;
+    struct sockaddr_storage sa;
     double secs = strtod(secs_s, NULL);
     int n = parse_streams(streams), p[2];
     if (parse_addr(host, port, &sa) < 0 || secs <= 0 || n < 0)
@@ -295,7 +312,7 @@ static int mode_discard(const char *port)
 
 static int mode_connect(const char *host, const char *port, const char *secs_s)
 {
-    struct sockaddr_in sa;
+    struct sockaddr_storage sa;
     double secs = strtod(secs_s, NULL);
     if (parse_addr(host, port, &sa) < 0 || secs <= 0)
         return 2;
@@ -334,7 +351,7 @@ static int mode_hold(const char *port)
 
 static int mode_idle(const char *host, const char *port, const char *n_s)
 {
-    struct sockaddr_in sa;
+    struct sockaddr_storage sa;
     long n = strtol(n_s, NULL, 10);
     if (parse_addr(host, port, &sa) < 0 || n <= 0)
         return 2;

@@ -56,6 +56,12 @@ HAS_SEND_Q=no
 "$US" send --help 2>&1 | grep -q -- '--queues' && HAS_SEND_Q=yes
 CPU_B=$(($(nproc) > 1 ? 1 : 0)) # the "different CPU"; CPU 0 with one CPU
 
+# IPv6 rows (offload on, 1 queue): ustack U6 / Linux H6 on the TAP, A6 / B6 on the veth
+U6=2001:db8::2
+H6=2001:db8::1
+A6=2001:db8:1::1
+B6=2001:db8:1::2
+
 suffix=$$-$RANDOM
 NS_TAP=ust-bspd-tap-$suffix # Linux (blast) + ustack on a TAP
 NS_A=ust-bspd-a-$suffix     # blast ...
@@ -89,6 +95,8 @@ in_ns "$NS_A" ip link add veth0 numtxqueues 2 numrxqueues 2 type veth peer name 
 for ns in "$NS_A" "$NS_B"; do in_ns "$ns" ip link set lo up; done
 in_ns "$NS_A" ip addr add $A_ADDR/24 dev veth0
 in_ns "$NS_B" ip addr add $B_ADDR/24 dev veth0
+in_ns "$NS_A" ip -6 addr add $A6/64 dev veth0 nodad
+in_ns "$NS_B" ip -6 addr add $B6/64 dev veth0 nodad
 in_ns "$NS_A" ip link set veth0 up
 in_ns "$NS_B" ip link set veth0 up
 for ns in "$NS_TAP" "$NS_A" "$NS_B"; do
@@ -182,14 +190,14 @@ rcv_cpus() { if [ "$1" -eq 1 ] && [ "$PIN" = 1 ]; then echo "$CPU_B"; else echo 
 # blast sink: bytes / (first .. last byte)). CPU: both ends' processes +
 # the machine's softirq time over the sample.
 
-bulk_veth() { # KEY OFFLOAD STREAMS
-    local key=$1 s0 r
+bulk_veth() { # KEY OFFLOAD STREAMS [DST: B's address, IPv4 by default]
+    local key=$1 s0 r dst=${4:-$B_ADDR}
     veth_offload "$2"
     next_port
     start_server "$key-sink" "$NS_B" taskset -c "$(rcv_cpus "$3")" "$BL" sink $PORT "$3" ||
         { failed "$key" "$BENCH_ERR"; return; }
     s0=$(softirq_s)
-    run_client "$key-send" "$NS_A" $((SECS + 30)) taskset -c "$(snd_cpus "$3")" "$BL" send $B_ADDR $PORT "$SECS" "$3" ||
+    run_client "$key-send" "$NS_A" $((SECS + 30)) taskset -c "$(snd_cpus "$3")" "$BL" send "$dst" $PORT "$SECS" "$3" ||
         { failed "$key" "$BENCH_ERR"; stop_server; return; }
     wait_server 250
     r=$(field "$key-send" gbps)
@@ -232,6 +240,66 @@ bulk_out() { # KEY OFFLOAD QUEUES: ustack send -> blast sink, stopped after SECS
     ustack_stop
     wait_server 250
     local bytes
+    bytes=$(field "$key-sink" bytes)
+    if [ -z "$bytes" ] || [ "$bytes" -eq 0 ]; then
+        failed "$key" "nothing arrived: $(tail -n 2 "$TMP/$key-ustack.err" | tr '\n' ' ')"
+        return
+    fi
+    cpu=$(add "$(add "$cpu" "$(field "$key-sink" cpu_s)")" "$(sub "$(softirq_s)" "$s0")")
+    record "$key" "$(field "$key-sink" gbps)"
+    record_cpu "$key" "$(cpu_per_gb "$cpu" "$bytes")"
+}
+
+# --- IPv6 bulk rows (offload on, 1 queue) --------------------------------------------
+# wait_dad6: until Linux reaches ustack's IPv6 address (past its DAD), bounded.
+wait_dad6() {
+    for _ in $(seq 50); do
+        in_ns "$NS_TAP" ping -6 -c 1 -W 1 -q "$U6" >/dev/null 2>&1 && return 0
+    done
+    return 1
+}
+
+bulk_in6() { # KEY: blast send -> ustack serve --discard over IPv6
+    local key=$1 c0 s0 cpu
+    ulink on
+    ULINK+=(--addr "$U6/64")
+    next_port
+    ustack_serve "$key-ustack" "$(rcv_cpus 1)" 1 --discard $PORT --dual-stack ||
+        { failed "$key" "$BENCH_ERR"; return; }
+    in_ns "$NS_TAP" ip -6 addr add "$H6/64" dev "usp$NTAP" nodad
+    wait_dad6 || { failed "$key" "no IPv6 path to ustack"; ustack_stop; return; }
+    c0=$(pid_cpu "$USTACK_PID")
+    s0=$(softirq_s)
+    run_client "$key-send" "$NS_TAP" $((SECS + 30)) taskset -c "$(snd_cpus 1)" "$BL" send "$U6" $PORT "$SECS" 1 ||
+        { failed "$key" "$BENCH_ERR"; ustack_stop; return; }
+    cpu=$(add "$(sub "$(pid_cpu "$USTACK_PID")" "$c0")" "$(sub "$(softirq_s)" "$s0")")
+    ustack_stop
+    record "$key" "$(field "$key-send" gbps)"
+    record_cpu "$key" "$(cpu_per_gb "$(add "$cpu" "$(field "$key-send" cpu_s)")" "$(field "$key-send" bytes)")"
+}
+
+bulk_out6() { # KEY: ustack send -> blast sink over IPv6, stopped after SECS
+    local key=$1 s0 cpu pid bytes
+    ulink on
+    ULINK+=(--addr "$U6/64")
+    # the TAP made first, so that Linux's address is there when ustack connects
+    in_ns "$NS_TAP" ip tuntap add dev "usp$NTAP" mode tap
+    in_ns "$NS_TAP" ip link set "usp$NTAP" up
+    in_ns "$NS_TAP" ip -6 addr add "$H6/64" dev "usp$NTAP" nodad
+    next_port
+    start_server "$key-sink" "$NS_TAP" taskset -c "$(rcv_cpus 1)" "$BL" sink $PORT ||
+        { failed "$key" "$BENCH_ERR"; in_ns "$NS_TAP" ip link del "usp$NTAP"; return; }
+    s0=$(softirq_s)
+    ip netns exec "$NS_TAP" taskset -c "$(snd_cpus 1)" "$US" send "$H6" $PORT --bytes 1000G "${ULINK[@]}" \
+        >"$TMP/$key-ustack.out" 2>"$TMP/$key-ustack.err" &
+    pid=$!
+    USTACK_PID=$pid
+    sleep "$SECS" # (ustack send waits for its DAD first: the sink times from the first byte)
+    cpu=$(pid_cpu "$pid")
+    stop_pid "$pid"
+    USTACK_PID=
+    in_ns "$NS_TAP" ip link del "usp$NTAP" 2>/dev/null || true
+    wait_server 250
     bytes=$(field "$key-sink" bytes)
     if [ -z "$bytes" ] || [ "$bytes" -eq 0 ]; then
         failed "$key" "nothing arrived: $(tail -n 2 "$TMP/$key-ustack.err" | tr '\n' ' ')"
@@ -368,6 +436,11 @@ for s in $(seq "$SAMPLES"); do
             fi
         done
     done
+    if [ "$HAS_OFFLOAD" = yes ]; then # IPv6, beside the IPv4 rows of the same sample
+        bulk_veth veth6-on-1 on 1 "$B6"
+        bulk_in6 in6-on-1
+        bulk_out6 out6-on-1
+    fi
     veth_offload on
     ceiling tap-vnet vnet
     ceiling tap-plain plain
@@ -453,6 +526,9 @@ for off in $OFFLOADS; do
             "$([ "$off" = on ] && echo ">=")" 1.0 "$ceil"
     done
 done
+row "bulk Linux → Linux (veth), IPv6" veth6-on-1 on 1 Gbit/s veth6-on-1
+row "bulk Linux → ustack (TAP), IPv6" in6-on-1 on 1 Gbit/s veth6-on-1 ">=" 1.0
+row "bulk ustack → Linux (TAP), IPv6" out6-on-1 on 1 Gbit/s veth6-on-1 ">=" 1.0
 row "raw TAP ceiling, IFF_VNET_HDR 64 KB GSO frames" tap-vnet on 1 Gbit/s veth-on-1
 row "raw TAP ceiling, 1514-byte frames" tap-plain off 1 Gbit/s veth-off-1
 row "1-byte RR, one CPU, Linux (veth)" rr-linux-same - 1 µs rr-linux-same
@@ -481,6 +557,10 @@ notes:
   echo "  pinned to CPU 0 (every thread: ustack's io_uring SQPOLL poller too), the"
   echo "  receiver to CPU $CPU_B (taskset), as in the ceilings; 2 queues: not pinned."
   else echo "No pinning (BENCH_PIN=0)."; fi)
+- IPv6 rows: the same tools over 2001:db8::/64 (ustack: serve --dual-stack,
+  send to an IPv6 address; TCP/IPv6 super-frames both ways, TUN_F_TSO6),
+  offload on, 1 queue, in the same samples as the IPv4 rows; vs Linux against
+  the IPv6 veth row.
 - vs Linux = median / the median of the veth row with the same offload and
   queues (RR: latency ratio, lower is better). vs ceiling (offload off rows) =
   median / the 1514-byte raw-TAP ceiling; goal: within 10 % (≥0.9×).

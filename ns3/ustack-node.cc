@@ -13,6 +13,7 @@ using ns3::Ptr;
 using ns3::Simulator;
 
 static const uint16_t kEtherTypeIpv4 = 0x0800;
+static const uint16_t kEtherTypeIpv6 = 0x86DD;
 static const unsigned kMaxCrossRankMtu = 1500;
 
 /* One interface: the ns-3 device a ustack device sends through. */
@@ -78,6 +79,8 @@ int UstackNode::AddDevice(Ptr<ns3::NetDevice> dev, ns3::Ipv4Address addr, int pr
         NS_FATAL_ERROR("ustack-ns3: ust_iface_add failed: " << ifindex);
     node_->RegisterProtocolHandler(ns3::MakeCallback(&UstackNode::Receive, this), kEtherTypeIpv4,
                                    dev, false);
+    node_->RegisterProtocolHandler(ns3::MakeCallback(&UstackNode::Receive, this), kEtherTypeIpv6,
+                                   dev, false);
     return ifindex;
 }
 
@@ -126,7 +129,9 @@ int UstackNode::Transmit(void *ctx, ust_time_t, const uint8_t *frame, size_t len
     port->owner->Mix('o', frame, len);
     port->owner->frames_out_++;
     Ptr<ns3::Packet> p = ns3::Create<ns3::Packet>(frame, (uint32_t)len);
-    if (!port->dev->Send(p, port->dev->GetBroadcast(), kEtherTypeIpv4))
+    /* an IP-only link: the version says which protocol the frame is */
+    uint16_t proto = len && (frame[0] >> 4) == 6 ? kEtherTypeIpv6 : kEtherTypeIpv4;
+    if (!port->dev->Send(p, port->dev->GetBroadcast(), proto))
         return UST_ERR_AGAIN; /* the device queue is full: counted as a transmit drop */
     return 0;
 }

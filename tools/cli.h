@@ -135,6 +135,7 @@ struct link_opts {
     "link options:\n"                                                                      \
     "  --tap NAME           TAP device to open (created if missing; needs CAP_NET_ADMIN)\n" \
     "  --tun NAME           a TUN device instead: IP only, no Ethernet header, no ARP\n" \
+    "                       (IPv4 and IPv6; no ND, no DAD, as Linux's tun)\n"          \
     "  --addr A.B.C.D/N     ustack's address and prefix on that link (required)\n"        \
     "  --addr dhcp          ask a DHCP server for the address, router, DNS server and\n" \
     "                       MTU; waits for the lease (--dhcp-wait), released on exit\n"  \

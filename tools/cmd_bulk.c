@@ -13,7 +13,7 @@
 struct bulk_opts {
     struct link_opts link;
     bool sender;
-    ust_ip4_t host;
+    struct ust_addr host;     /* send: IPv4 or IPv6 */
     uint16_t port;
     uint64_t bytes;           /* send: how many */
     ust_time_t timeout;       /* send: connect timeout */
@@ -25,10 +25,11 @@ static void bulk_usage(FILE *out, bool sender)
         fprintf(out,
                 "usage: ustack send HOST PORT [--bytes N] --tap NAME|--tun NAME --addr A.B.C.D/N\n"
                 "                   [--timeout SEC] [link options]\n"
-                "Connects to HOST:PORT, sends N bytes, closes its sending side, reads what the\n"
-                "peer sends back until it closes, and reports throughput, retransmitted\n"
-                "segments and the final congestion window. Ctrl-C (or SIGTERM) reports what\n"
-                "was sent so far and exits 130 (143).\n"
+                "Connects to HOST:PORT (HOST an IPv4 or IPv6 address, e.g. 2001:db8::1),\n"
+                "sends N bytes, closes its sending side, reads what the peer sends back\n"
+                "until it closes, and reports throughput, retransmitted segments and the\n"
+                "final congestion window. Ctrl-C (or SIGTERM) reports what was sent so far\n"
+                "and exits 130 (143).\n"
                 "  --bytes N        bytes to send (default 10M; K, M, G = 1024 multiples,\n"
                 "                   KB, MB, GB = 1000 multiples; 0: connect and close)\n"
                 "  --timeout SEC    give up connecting after SEC seconds (default 10)\n"
@@ -79,9 +80,9 @@ static int bulk_parse(int argc, char **argv, struct bulk_opts *o, bool sender)
             return cli_usage_error("%s: unknown option '%s' (try 'ustack %s --help')", cmd,
                                    argv[i], cmd);
         } else if (sender && npos == 0) {
-            if (ust_ip4_parse(argv[i], &o->host) != UST_OK)
-                return cli_usage_error("send: '%s' is not an IPv4 address (ustack cannot "
-                                       "resolve host names)", argv[i]);
+            if (ust_addr_parse(argv[i], &o->host) != UST_OK)
+                return cli_usage_error("send: '%s' is not an IPv4 or IPv6 address (ustack "
+                                       "cannot resolve host names)", argv[i]);
             npos++;
         } else if (sender && npos == 1) {
             if (parse_uint("send: PORT", argv[i], 1, 65535, &port))
@@ -228,13 +229,17 @@ static int bulk_exit(const struct bulk_run *b, int rc)
 
 static int run_send(struct bulk_opts *o, struct bulk_run *b)
 {
-    char a[16];
+    char a[UST_ADDR_STRLEN];
     struct link_ctx *c = b->c;
+    if (o->host.family == UST_AF_INET6)
+        link_wait_dad(c, b->sig); /* a tentative source is no source (RFC 4862 5.4) */
     ust_time_t start = ust_clock_monotonic();
-    int fd = client_connect(c, o->host, o->port, o->timeout);
+    int fd = client_connect_addr(c, &o->host, o->port, o->timeout);
     if (fd < 0)
         return bulk_exit(b, CLI_EXIT_FAIL);
-    fprintf(c->out, "connected to %s:%u\n", ust_ip4_str(o->host, a), o->port);
+    fprintf(c->out, o->host.family == UST_AF_INET6 ? "connected to [%s]:%u\n"
+                                                   : "connected to %s:%u\n",
+            ust_addr_str(&o->host, a), o->port);
     fflush(c->out);
     progress_start(&b->p, o->bytes, start);
     int rc = send_all(b, fd, o->bytes);

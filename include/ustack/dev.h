@@ -14,7 +14,7 @@ struct ust_dev;
 
 enum ust_link_type {
     UST_LINK_ETHERNET, /* frames carry an Ethernet II header; ARP resolves */
-    UST_LINK_IP,       /* frames are bare IPv4 datagrams (TUN-like); no ARP */
+    UST_LINK_IP,       /* frames are bare IPv4/IPv6 datagrams (TUN-like); no ARP, no ND */
 };
 
 /* What a driver provides. Only `transmit` is required. */

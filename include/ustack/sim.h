@@ -37,7 +37,7 @@ UST_API struct ust_sim_switch *ust_sim_switch_new(struct ust_sim *sim, const cha
 UST_API struct ust_dev *ust_sim_attach(struct ust_sim_switch *sw, struct ust_stack *st,
                                        const char *ifname,
                                        const struct ust_mac *mac, unsigned mtu);
-/* Makes a simulated NIC segment TCP itself (TSO, up to 64 KiB) and complete
+/* Makes a simulated NIC segment TCP/IPv4 and TCP/IPv6 itself (TSO, up to 64 KiB) and complete
  * checksums, as a NIC with transmit offloads: the stack then hands it TCP
  * super-packets (cfg.tcp_tso), which the NIC cuts into frames with the
  * software segmenter before its cable. Off by default. 0 or UST_ERR_INVAL

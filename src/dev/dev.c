@@ -141,8 +141,10 @@ static bool dev_sees_offload(const struct ust_dev *dev)
 
 unsigned dev_gso_max(const struct ust_dev *dev, enum pkt_gso_type type)
 {
-    uint32_t need = DEV_OFF_CSUM | (type == PKT_GSO_TCPV4 ? DEV_OFF_TSO4 : 0);
-    if (type != PKT_GSO_TCPV4 || (dev->offload_caps & need) != need || dev->failed ||
+    if (type != PKT_GSO_TCPV4 && type != PKT_GSO_TCPV6)
+        return 0;
+    uint32_t need = DEV_OFF_CSUM | (type == PKT_GSO_TCPV4 ? DEV_OFF_TSO4 : DEV_OFF_TSO6);
+    if ((dev->offload_caps & need) != need || dev->failed ||
         !dev_sees_offload(dev))
         return 0;
     return dev->gso_max_bytes < 65535 ? dev->gso_max_bytes : 65535;

@@ -8,11 +8,11 @@
  * allowed), TCP header (options allowed), payload. The header offsets are
  * read from the frame itself and bounds-checked like received input.
  *
- * A PKT_GSO_TCPV4 super-packet with off.gso_size = MSS becomes
- * ceil(payload / MSS) frames exactly as Linux's GSO makes them
- * (inet_gso_segment, tcp_gso_segment): each copies the headers; IPv4
- * total length, identification (the super-packet's, +1 per segment) and
- * header checksum per segment; TCP sequence number advanced by MSS per
+ * A PKT_GSO_TCPV4 (PKT_GSO_TCPV6) super-packet with off.gso_size = MSS
+ * becomes ceil(payload / MSS) frames exactly as Linux's GSO makes them
+ * (inet_gso_segment / ipv6_gso_segment, tcp_gso_segment): each copies the
+ * headers; IPv4 total length, identification (the super-packet's, +1 per
+ * segment) and header checksum per segment (IPv6: the payload length); TCP sequence number advanced by MSS per
  * segment; FIN and PSH only on the last, CWR only on the first; every
  * other header byte (options, window, ACK, URG pointer) unchanged; the
  * TCP checksum computed in full over each segment (whatever the field
@@ -20,24 +20,30 @@
 #ifndef UST_DEV_GSO_H
 #define UST_DEV_GSO_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
 #include "buf/pkt.h"
 #include "ustack/dev.h"
 
-/* Where the headers of an IPv4 TCP/UDP frame lie (bytes from its start). */
+/* Where the headers of an IPv4 or IPv6 TCP/UDP frame lie (bytes from
+ * its start). */
 struct gso_hdrs {
-    size_t l3_off;  /* IPv4 header: after the link header */
-    size_t l4_off;  /* TCP/UDP header: l3_off + IHL * 4 */
+    size_t l3_off;  /* IP header: after the link header */
+    size_t l4_off;  /* TCP/UDP header: l3_off + IHL * 4, or l3_off + 40 */
     size_t l4_hlen; /* TCP: data offset * 4; UDP: 8 */
-    size_t end;     /* l3_off + IPv4 total length (link padding excluded) */
+    size_t end;     /* l3_off + IPv4 total length or 40 + IPv6 payload
+                       length (link padding excluded) */
     uint8_t proto;  /* 6 or 17 */
+    bool v6;        /* IPv6 (the link header's type, or the version on TUN) */
 };
 
-/* Parses the link, IPv4 and TCP/UDP headers of frame[0..len) with every
+/* Parses the link, IP and TCP/UDP headers of frame[0..len) with every
  * length checked against the frame: IPv4 version 4, IHL >= 5, header
- * inside total length inside len, not a fragment; TCP data offset >= 5
+ * inside total length inside len, not a fragment; or IPv6 (version 6
+ * where the link header says 0x86DD) with TCP or UDP as its Next Header
+ * (no extension headers) and the payload inside len; TCP data offset >= 5
  * and inside the datagram; UDP length equal to the datagram's. 0 or
  * UST_ERR_INVAL. */
 int gso_parse(enum ust_link_type type, const uint8_t *frame, size_t len, struct gso_hdrs *h);
@@ -53,9 +59,9 @@ typedef int (*gso_emit_fn)(void *arg, struct pkt *seg);
  * emit in sequence order. A packet whose payload fits one segment is
  * emitted as it is, its checksum completed. Returns the number of
  * segments (>= 1) or a negative ust_err: UST_ERR_INVAL for a frame that
- * does not parse as IPv4 TCP with gso_type PKT_GSO_TCPV4 and gso_size >
- * 0 (nothing emitted), UST_ERR_NOMEM when a segment could not be
- * allocated (the remaining ones are not emitted), or emit's first error. */
+ * does not parse as IPv4 TCP with gso_type PKT_GSO_TCPV4 (IPv6 TCP with
+ * PKT_GSO_TCPV6) and gso_size > 0 (nothing emitted), UST_ERR_NOMEM when
+ * a segment could not be allocated (the remaining ones are not emitted), or emit's first error. */
 int gso_segment(struct pkt *p, enum ust_link_type type, struct pkt_pool *pool, gso_emit_fn emit,
                 void *arg);
 

@@ -35,9 +35,10 @@
 #define IPV4_MAX_PACKET 65535 /* the largest super-packet: IPv4's total length */
 
 /* Largest frame a TAP/TUN read can return: a virtio_net_hdr, an Ethernet
- * header with a VLAN tag and a 64 KiB datagram (a GSO super-frame). One
+ * header with a VLAN tag and a 64 KiB datagram (a GSO super-frame; IPv6:
+ * its 40-byte header in front of a payload length of up to 65535). One
  * buffer per device, reused by every read. */
-#define TAP_BUF_LEN (VNET_HDR_LEN + 18 + 65536)
+#define TAP_BUF_LEN (VNET_HDR_LEN + 18 + 40 + 65535)
 
 struct tap {
     int fd;
@@ -289,7 +290,7 @@ static void tap_offload_report(struct ust_dev *dev, struct tap *t, uint32_t caps
 {
     if (t->vnet) {
         dev->offload_caps = caps;
-        dev->gso_max_bytes = (caps & DEV_OFF_TSO4) ? IPV4_MAX_PACKET : 0;
+        dev->gso_max_bytes = (caps & (DEV_OFF_TSO4 | DEV_OFF_TSO6)) ? IPV4_MAX_PACKET : 0;
         dev->txq = &tap_txq_ops; /* every packet carries its header (tap_queue_pkt) */
     }
     if (refused)

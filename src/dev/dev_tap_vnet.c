@@ -1,7 +1,8 @@
 /* virtio_net_hdr on TAP/TUN (dev_tap_vnet.h).
  *
- * Receive: with TUN_F_TSO4 the kernel hands us what its TCP sent as one
- * super-frame of up to 64 KiB (gso_type TCPV4, gso_size the MSS) whose
+ * Receive: with TUN_F_TSO4/TSO6 the kernel hands us what its TCP sent as
+ * one super-frame of up to 64 KiB (gso_type TCPV4 or TCPV6, gso_size the
+ * MSS) whose
  * TCP checksum field holds only the pseudo-header sum (NEEDS_CSUM: the
  * data is the local kernel's, never touched a wire), and frames it
  * checked already with DATA_VALID. With nothing between the driver and
@@ -10,7 +11,7 @@
  * capture must show what a wire would carry and the fault injector must
  * lose single segments, and a router forwards to links that cannot take
  * a super-frame: then the frame is cut into its segments here, each with
- * its own IPv4 and TCP checksums, by the segmentation transmit uses for
+ * its own IP header and TCP checksum, by the segmentation transmit uses for
  * devices without TSO (dev_gso.c, as Linux's tcp_gso_segment). */
 #include "dev_tap_vnet.h"
 
@@ -46,10 +47,9 @@ static uint32_t caps_of(unsigned f)
 unsigned tap_offload_negotiate(int (*set)(void *ctx, unsigned tun_flags), void *ctx, bool tso,
                                uint32_t *caps)
 {
-    /* No TUN_F_TSO6: receive takes TCP/IPv4 super-frames only (rx_gso), and
-     * with it Linux would hand us IPv6 TCP as super-frames we must drop; without
-     * it Linux segments IPv6 TCP itself before the TAP. */
-    const unsigned seg = TUN_F_CSUM | TUN_F_TSO4;
+    /* TSO4 and TSO6 together: Linux's tun takes them as one set, and
+     * receive takes TCP super-frames of both families (rx_gso). */
+    const unsigned seg = TUN_F_CSUM | TUN_F_TSO4 | TUN_F_TSO6;
     const unsigned ladder[] = {seg | TUN_F_TSO_ECN, seg, TUN_F_CSUM};
     const size_t n = sizeof(ladder) / sizeof(ladder[0]);
     *caps = 0;
@@ -80,14 +80,16 @@ static int rx_seg_input(void *arg, struct pkt *seg)
 
 /* The super-frame as the wire frames it stands for, through the same
  * segmentation as transmit (dev_gso.c: per-segment IPv4 length, ID and
- * checksum, TCP sequence, FIN/PSH last, CWR first, full TCP checksum). */
-static int split_tcp4(struct ust_dev *dev, ust_time_t now, const uint8_t *f, size_t len,
-                      uint16_t gso_size)
+ * checksum or IPv6 payload length, TCP sequence, FIN/PSH last, CWR first,
+ * full TCP checksum). */
+static int split_tcp(struct ust_dev *dev, ust_time_t now, const uint8_t *f, size_t len,
+                     uint16_t gso_size, bool v6)
 {
     struct pkt *p = pkt_copy(f, len);
     if (!p)
         return UST_ERR_NOMEM;
-    p->off = (struct pkt_offload){.gso_size = gso_size, .gso_type = PKT_GSO_TCPV4,
+    p->off = (struct pkt_offload){.gso_size = gso_size,
+                                  .gso_type = v6 ? PKT_GSO_TCPV6 : PKT_GSO_TCPV4,
                                   .csum_partial = 1};
     DEV_COUNT(dev, rx_gso_split);
     struct rx_seg_ctx c = {dev, now};
@@ -109,12 +111,19 @@ static int rx_refuse(struct ust_dev *dev, const char *why, size_t len)
     return UST_ERR_INVAL;
 }
 
-/* The TCP payload bytes of an IPv4 TCP frame, -1 if it is not one. */
-static long tcp4_payload(const struct ust_dev *dev, const uint8_t *f, size_t len)
+/* The TCP payload bytes of a TCP frame of the family the header names
+ * (IPv6 for TCPV6), -1 if it is not one. The kernel's word is checked
+ * like input: a partial checksum must be the TCP checksum of the frame's
+ * own headers (hdr_len is only a hint: Linux fills it with the linear
+ * part's length, virtio_net_hdr_from_skb). */
+static long tcp_payload(const struct ust_dev *dev, const uint8_t *f, size_t len,
+                        const struct vnet_hdr *vh, bool v6)
 {
     struct gso_hdrs h;
-    if (gso_parse(dev->type, f, len, &h) < 0 || h.proto != IPV4_PROTO_TCP)
+    if (gso_parse(dev->type, f, len, &h) < 0 || h.proto != IPV4_PROTO_TCP || h.v6 != v6)
         return -1;
+    if ((vh->flags & VNET_F_NEEDS_CSUM) && (vh->csum_start != h.l4_off || vh->csum_offset != 16))
+        return -1; /* RFC 9293 3.1: the checksum field is at offset 16 */
     return (long)(h.end - h.l4_off - h.l4_hlen);
 }
 
@@ -122,12 +131,14 @@ static long tcp4_payload(const struct ust_dev *dev, const uint8_t *f, size_t len
 static int rx_gso(struct ust_dev *dev, ust_time_t now, uint8_t *f, size_t len,
                   const struct vnet_hdr *h, bool wire_frames)
 {
-    long payload = vnet_gso_base(h) == VNET_GSO_TCPV4 ? tcp4_payload(dev, f, len) : -1;
+    uint8_t type = vnet_gso_base(h);
+    bool v6 = type == VNET_GSO_TCPV6;
+    long payload = type == VNET_GSO_TCPV4 || v6 ? tcp_payload(dev, f, len, h, v6) : -1;
     if (payload < 0)
-        return rx_refuse(dev, "GSO frame other than TCP/IPv4", len); /* never asked for */
+        return rx_refuse(dev, "GSO frame other than TCP/IPv4 or TCP/IPv6", len);
     count_gso_rx(dev, len);
     if (wire_frames)
-        return split_tcp4(dev, now, f, len, h->gso_size);
+        return split_tcp(dev, now, f, len, h->gso_size, v6);
     long segs = payload ? (payload + h->gso_size - 1) / h->gso_size : 1;
     struct rx_offload off = {.csum_valid = true, .gso_size = h->gso_size, .segs = (uint16_t)segs};
     return dev_input_offload(dev, now, f, len, &off);

@@ -100,14 +100,17 @@ static int eth_input(struct ust_dev *dev, const uint8_t *frame, size_t len)
 int link_input(struct ust_dev *dev, ust_time_t now, const uint8_t *frame, size_t len)
 {
     (void)now; /* the device layer has already advanced the stack clock */
-    if (dev->type == UST_LINK_IP)
-        return eth_dispatch(dev, ETH_TYPE_IPV4, frame, len, false);
+    if (dev->type == UST_LINK_IP) /* no link header: the IP version says (TUN, IFF_NO_PI) */
+        return eth_dispatch(dev, len && frame[0] >> 4 == 6 ? ETH_TYPE_IPV6 : ETH_TYPE_IPV4,
+                            frame, len, false);
     return eth_input(dev, frame, len);
 }
 
 int eth_output(struct ust_stack *st, struct ust_dev *dev, struct pkt *p, const uint8_t dst[6],
                uint16_t ethertype)
 {
+    if (dev->type == UST_LINK_IP) /* no link header, no addresses: the packet as it is */
+        return dev_transmit(dev, stack_now(st), p);
     struct eth_hdr h = {.type = ethertype, .hdr_len = ETH_HDR_LEN};
     memcpy(h.dst, dst, ETH_ALEN);
     memcpy(h.src, dev->mac.b, ETH_ALEN);

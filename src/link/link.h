@@ -36,7 +36,8 @@ typedef void (*link_rx_fn)(struct ust_stack *st, struct ust_dev *dev, struct ust
 /* The EtherType -> handler table: a protocol above the link layer adds
  * itself from its register function (called by ust_stack_new), so adding
  * one (IPv6, 0x86DD) touches no link code. An IP-only link (TUN) hands
- * every packet to the ETH_TYPE_IPV4 handler. */
+ * a packet of IP version 6 to the ETH_TYPE_IPV6 handler, any other to the
+ * ETH_TYPE_IPV4 one. */
 struct link_proto_table {
     unsigned count;
     struct {
@@ -55,7 +56,8 @@ int arp_register(struct ust_stack *st);
 int llc_snap_unwrap(uint16_t len_field, const uint8_t *payload, size_t plen, uint16_t *type,
                     const uint8_t **inner, size_t *inner_len);
 /* Sends an Ethernet frame: prepends the header to p (consumed) and pads
- * it to the 60-byte minimum. */
+ * it to the 60-byte minimum. On an IP-only link p goes out as it is (dst
+ * and ethertype unused: such a link has no header and no addresses). */
 int eth_output(struct ust_stack *st, struct ust_dev *dev, struct pkt *p, const uint8_t dst[6],
                uint16_t ethertype);
 /* Sends IPv4 datagram p (consumed) to next_hop over iface: straight out on

@@ -26,8 +26,16 @@ static void dad_done(struct ust_stack *st, struct ip6_ifaddr *a)
 
 void dad_start(struct ust_stack *st, struct ip6_ifaddr *a)
 {
-    /* DupAddrDetectTransmits 0: no DAD (RFC 4862 5.4). */
+    /* DupAddrDetectTransmits 0: no DAD (RFC 4862 5.4). Nor on a link
+     * without link-layer addresses (TUN): a point-to-point link has no
+     * one to collide with and no NS to ask with (Linux: IFF_NOARP). */
     a->dad_left = ust_stack_config(st)->ipv6_dad_transmits;
+    if (ip6_link_noarp(st, a->ifindex)) {
+        a->dad_left = 0;
+        char b[IPV6_ADDR_STRLEN];
+        TRACE(st, "nd", "dad %s: skipped (no link-layer addresses), preferred",
+              IP6STR(&a->addr, b));
+    }
     if (a->dad_left == 0) {
         a->state = IP6A_PREFERRED;
         if (ipv6_addr_is_link_local(&a->addr))

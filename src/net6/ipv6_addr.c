@@ -121,7 +121,10 @@ struct ip6_ifaddr *ip6_addr_add(struct ust_stack *st, int ifindex, const struct 
         timer_init(&s->dad_timer, dad_timer_fired);
         struct ipv6_addr g;
         ipv6_solicited_node(a, &g);
-        mld6_join(st, ifindex, &g); /* RFC 4862 5.4.2: before DAD's first NS */
+        /* RFC 4862 5.4.2: before DAD's first NS. The group serves ND only:
+         * none on a NOARP link (as Linux's addrconf_join_solict). */
+        if (!ip6_link_noarp(st, ifindex))
+            mld6_join(st, ifindex, &g);
         prefix_route_add(st, s);
         *err = UST_OK;
         dad_start(st, s);
@@ -165,7 +168,8 @@ static int iface_up(struct ust_stack *st, int ifindex)
 {
     struct net6_state *n6 = stack_net6(st);
     struct ust_dev *dev = ip6_dev(st, ifindex);
-    if (!dev || ifindex >= UST_MAX_IFACES || ust_dev_link_type(dev) != UST_LINK_ETHERNET)
+    if (!dev || ifindex >= UST_MAX_IFACES ||
+        (ust_dev_link_type(dev) != UST_LINK_ETHERNET && ust_dev_link_type(dev) != UST_LINK_IP))
         return UST_OK; /* IPv6 stays off there */
     if (ust_dev_mtu(dev) < IPV6_MIN_MTU) {
         /* RFC 8200 5 (IP6-18): IPv6 needs a link MTU of at least 1280. */

@@ -196,6 +196,9 @@ void ip6_process_ex(struct ust_stack *st, int ifindex, const uint8_t *pkt, size_
         return;
     }
     if (frag) {
+        /* What a driver vouched for covers the fragment, not the whole
+         * packet's L4 checksum (as IPv4's reassembly). */
+        stack_services(st)->rx_off = (struct rx_offload){0};
         reasm6_input(st, ifindex, pkt, len, frag_off, frag_nh_off, &fh);
         return;
     }

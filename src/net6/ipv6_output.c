@@ -7,6 +7,7 @@
 
 #include "core/services.h"
 #include "core/trace.h"
+#include "dev/dev_gso.h"
 #include "link/link.h"
 #include "net6_impl.h"
 #include "ustack/dev.h"
@@ -19,6 +20,12 @@ unsigned ip6_link_mtu(const struct ust_stack *st, int ifindex)
     return mtu < IPV6_MIN_MTU ? IPV6_MIN_MTU : mtu;
 }
 
+bool ip6_link_noarp(const struct ust_stack *st, int ifindex)
+{
+    struct ust_dev *dev = ip6_dev(st, ifindex);
+    return dev && ust_dev_link_type(dev) == UST_LINK_IP;
+}
+
 int ip6_link_send(struct ust_stack *st, int ifindex, const struct ipv6_addr *nh, struct pkt *p)
 {
     struct ust_dev *dev = ip6_dev(st, ifindex);
@@ -26,12 +33,17 @@ int ip6_link_send(struct ust_stack *st, int ifindex, const struct ipv6_addr *nh,
         pkt_free(p);
         return UST_ERR_NETDOWN;
     }
+    uint8_t mac[6] = {0};
     if (ipv6_addr_is_multicast(nh)) {
-        uint8_t mac[6];
         ipv6_mcast_mac(nh, mac);
         stack_stats(st)->ip6.Ip6OutMcastPkts++;
         return eth_output(st, dev, p, mac, ETH_TYPE_IPV6);
     }
+    /* A point-to-point link without link-layer addresses (TUN): every
+     * neighbour is reachable without resolution (RFC 4861 7.2: address
+     * resolution only where the link has addresses; Linux's NUD_NOARP). */
+    if (ust_dev_link_type(dev) == UST_LINK_IP)
+        return eth_output(st, dev, p, mac, ETH_TYPE_IPV6);
     return nd_output(st, ifindex, nh, p);
 }
 
@@ -133,10 +145,27 @@ unsigned ipv6_mtu_for(const struct ust_stack *st, const struct ipv6_addr *dst, i
     return pmtu && pmtu < mtu ? pmtu : mtu;
 }
 
+/* The device a packet to dst leaves by; NULL for a local or unrouted one
+ * (those never reach a driver). */
+static struct ust_dev *out_dev(const struct ust_stack *st, const struct ipv6_addr *dst,
+                               int ifindex)
+{
+    int out_if = ifindex;
+    struct ipv6_addr nh;
+    if (ipv6_is_local(st, dst, -1) ||
+        route6_next_hop(st, dst, ifindex, &out_if, &nh) != UST_OK)
+        return NULL;
+    return ip6_dev(st, out_if);
+}
+
 unsigned ipv6_gso_max_for(const struct ust_stack *st, const struct ipv6_addr *dst, int ifindex)
 {
-    (void)st;
-    (void)dst;
-    (void)ifindex;
-    return 0; /* TSO for IPv6 (PKT_GSO_TCPV6) is not wired to devices yet */
+    struct ust_dev *dev = out_dev(st, dst, ifindex);
+    return dev ? dev_gso_max(dev, PKT_GSO_TCPV6) : 0;
+}
+
+bool ipv6_csum_offload_for(const struct ust_stack *st, const struct ipv6_addr *dst, int ifindex)
+{
+    struct ust_dev *dev = out_dev(st, dst, ifindex);
+    return dev && dev_csum_offload(dev);
 }

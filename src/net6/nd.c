@@ -49,7 +49,7 @@ void nd_send_ns(struct ust_stack *st, int ifindex, const struct ipv6_addr *targe
     struct nd_msg m = {.type = ICMPV6_ND_NS, .target = *target};
     nd_emit(&m, p->data, p->len);
     /* RFC 4861 4.3: no SLLA from :: (DAD). */
-    if (dad)
+    if (dad || ip6_link_noarp(st, ifindex)) /* no link-layer address to tell */
         pkt_trim(p, ND_NS_LEN);
     else
         nd_opt_lladdr_emit(ND_OPT_SLLA, ust_dev_mac(dev)->b, p->data + ND_NS_LEN, 8);
@@ -81,7 +81,11 @@ static void nd_send_na(struct ust_stack *st, int ifindex, const struct ipv6_addr
     struct nd_msg m = {.type = ICMPV6_ND_NA, .target = *target, .solicited = !dad,
                        .override = true, .router = ra_send_advertising(st, ifindex)};
     nd_emit(&m, p->data, p->len);
-    nd_opt_lladdr_emit(ND_OPT_TLLA, ust_dev_mac(dev)->b, p->data + ND_NA_LEN, 8);
+    /* RFC 4861 4.4: the TLLA only where the link has addresses. */
+    if (ip6_link_noarp(st, ifindex))
+        pkt_trim(p, ND_NA_LEN);
+    else
+        nd_opt_lladdr_emit(ND_OPT_TLLA, ust_dev_mac(dev)->b, p->data + ND_NA_LEN, 8);
     char t[IPV6_ADDR_STRLEN], d[IPV6_ADDR_STRLEN];
     TRACE(st, "nd", "%s tx NA %s is-at %s to %s", ust_dev_name(dev), IP6STR(target, t),
           ust_mac_str(ust_dev_mac(dev), (char[18]){0}), dad ? "ff02::1" : IP6STR(ns_src, d));

@@ -53,9 +53,13 @@ int ipv6_source_for(const struct ust_stack *st, const struct ipv6_addr *dst, int
 /* The path MTU towards dst (at least IPV6_MIN_MTU, RFC 8201), for TCP's
  * MSS (MTU - 60) and UDP's fragmentation decisions. */
 unsigned ipv6_mtu_for(const struct ust_stack *st, const struct ipv6_addr *dst, int ifindex);
-/* TSO super-packet bytes allowed towards dst; 0: segment in software
- * (no PKT_GSO_TCPV6 capability, or not yet supported). */
+/* TSO super-packet bytes (IPv6 header on) allowed towards dst: what the
+ * route's device segments as PKT_GSO_TCPV6 (dev_gso_max); 0: one segment
+ * per packet (no TSO6 on the device, middleware, or dst local). */
 unsigned ipv6_gso_max_for(const struct ust_stack *st, const struct ipv6_addr *dst, int ifindex);
+/* Does the route's device towards dst complete a partial TCP/UDP checksum
+ * itself (dev_csum_offload)? false when dst is local or unrouted. */
+bool ipv6_csum_offload_for(const struct ust_stack *st, const struct ipv6_addr *dst, int ifindex);
 /* Is a one of our unicast addresses (a usable one: not tentative)?
  * For bind(2): EADDRNOTAVAIL otherwise. ifindex: the scope of a link-local
  * a (-1: any interface). */

@@ -106,7 +106,12 @@ int route6_next_hop(const struct ust_stack *st, const struct ipv6_addr *dst, int
  * cache. No source checks, no fragmentation (ND and fragments). */
 int ip6_send(struct ust_stack *st, int ifindex, const struct ipv6_hdr *h,
              const struct ipv6_addr *nh, struct pkt *p);
-/* A finished packet (header on) to its link: multicast MAC or ND. */
+/* Is ifindex a link without link-layer addresses (TUN, Linux's NOARP):
+ * no address resolution, no DAD, no solicited-node groups, no link-layer
+ * address options? */
+bool ip6_link_noarp(const struct ust_stack *st, int ifindex);
+/* A finished packet (header on) to its link: multicast MAC or ND; on a
+ * NOARP link straight out. */
 int ip6_link_send(struct ust_stack *st, int ifindex, const struct ipv6_addr *nh, struct pkt *p);
 /* Splits upper-layer p into fragments of at most mtu (RFC 8200 4.5). */
 int ip6_fragment(struct ust_stack *st, int ifindex, const struct ipv6_hdr *h,

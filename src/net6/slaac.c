@@ -136,14 +136,15 @@ static void ac_send_rs(void *ctx)
     struct ust_dev *dev = ip6_dev(ra->st, ra->ifindex);
     struct ipv6_addr src = {{0}};
     bool have_src = ip6_link_local_usable(ra->st, ra->ifindex, &src);
-    struct pkt *p = pkt_alloc(PKT_HEADROOM, ND_RS_LEN + (have_src ? 8 : 0));
+    bool slla = have_src && !ip6_link_noarp(ra->st, ra->ifindex); /* RFC 4861 4.1 */
+    struct pkt *p = pkt_alloc(PKT_HEADROOM, ND_RS_LEN + (slla ? 8 : 0));
     if (!p || !dev) {
         pkt_free(p);
         return;
     }
     struct nd_msg m = {.type = ICMPV6_ND_RS};
     nd_emit(&m, p->data, p->len);
-    if (have_src)
+    if (slla)
         nd_opt_lladdr_emit(ND_OPT_SLLA, ust_dev_mac(dev)->b, p->data + ND_RS_LEN, 8);
     char b[IPV6_ADDR_STRLEN];
     TRACE(ra->st, "nd", "%s tx RS from %s", ust_dev_name(dev), IP6STR(&src, b));

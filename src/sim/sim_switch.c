@@ -274,7 +274,7 @@ int ust_sim_set_tso(struct ust_dev *dev, bool on)
 {
     if (!sim_nic_of(dev, UST_SIM_TX))
         return UST_ERR_INVAL;
-    dev->offload_caps = on ? DEV_OFF_TSO4 | DEV_OFF_CSUM : 0;
+    dev->offload_caps = on ? DEV_OFF_TSO4 | DEV_OFF_TSO6 | DEV_OFF_CSUM : 0;
     dev->gso_max_bytes = on ? 65535 : 0;
     dev->txq = on ? &sim_nic_offload_ops : NULL;
     return UST_OK;

@@ -43,6 +43,12 @@ unsigned tp_gso_max_for(const struct ust_stack *st, const struct ust_addr *dst)
     return ipv4_gso_max_for(st, dst->u.v4);
 }
 
+bool tp_csum_offload6_for(const struct ust_stack *st, const struct ust_addr *dst)
+{
+    struct ipv6_addr d = tp_ip6(dst);
+    return ipv6_csum_offload_for(st, &d, tp_ifindex(dst));
+}
+
 int tp_source_for(const struct ust_stack *st, const struct ust_addr *dst, struct ust_addr *src)
 {
     if (dst->family == UST_AF_INET6) {

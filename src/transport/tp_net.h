@@ -52,10 +52,14 @@ bool tp_laddr_takes(const struct ust_addr *laddr, bool v6only, const struct ust_
 unsigned tp_mtu_for(const struct ust_stack *st, const struct ust_addr *dst);
 /* TSO super-packet bytes allowed towards dst (0: software segments). */
 unsigned tp_gso_max_for(const struct ust_stack *st, const struct ust_addr *dst);
-/* Does the device towards dst complete TCP/UDP checksums? (IPv6: net6.h
- * has no query for it yet: summed here.) Inline: on every segment. */
+/* The IPv6 half of tp_csum_offload_for (ipv6_csum_offload_for). */
+bool tp_csum_offload6_for(const struct ust_stack *st, const struct ust_addr *dst);
+/* Does the device towards dst complete TCP/UDP checksums? Inline: on
+ * every segment. */
 static inline bool tp_csum_offload_for(const struct ust_stack *st, const struct ust_addr *dst)
 {
+    if (dst->family == UST_AF_INET6)
+        return tp_csum_offload6_for(st, dst);
     return dst->family == UST_AF_INET && ipv4_csum_offload_for(st, dst->u.v4);
 }
 /* The source the stack uses towards dst: 0, or UST_ERR_NOROUTE. */

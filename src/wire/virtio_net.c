@@ -3,6 +3,7 @@
 
 #include "eth.h"
 #include "ipv4.h"
+#include "ipv6.h"
 #include "tcp.h"
 #include "udp.h"
 #include "wbuf.h"
@@ -55,21 +56,44 @@ int vnet_hdr_parse(const uint8_t *buf, size_t len, struct vnet_hdr *h)
     return vnet_hdr_check(h, len - VNET_HDR_LEN);
 }
 
-/* The L4 header's offset, protocol and length in an IPv4 frame. */
-static int l4_of(const uint8_t *frame, size_t len, size_t l3_off, size_t *l4_off,
-                 uint8_t *proto, size_t *l4_hdr_len)
+/* The L4 header's offset and protocol in an IPv4 or IPv6 frame (*v6). An
+ * IPv6 header must be followed by TCP or UDP itself: the stack puts no
+ * extension header in front of what it offloads. */
+static int l3_of(const uint8_t *frame, size_t len, size_t l3_off, size_t *l4_off,
+                 uint8_t *proto, bool *v6)
 {
-    if (l3_off == ETH_HDR_LEN && (len < ETH_HDR_LEN || get_be16(frame + 12) != ETH_TYPE_IPV4))
+    if (len <= l3_off)
+        return WIRE_TRUNCATED;
+    const uint8_t *ip = frame + l3_off;
+    *v6 = (ip[0] >> 4) == 6;
+    if (l3_off == ETH_HDR_LEN &&
+        (len < ETH_HDR_LEN || get_be16(frame + 12) != (*v6 ? ETH_TYPE_IPV6 : ETH_TYPE_IPV4)))
+        return WIRE_UNSUPPORTED;
+    if (*v6) {
+        if (len < l3_off + IPV6_HDR_LEN)
+            return WIRE_TRUNCATED;
+        *proto = ip[6];
+        *l4_off = l3_off + IPV6_HDR_LEN;
+        return WIRE_OK;
+    }
+    if ((ip[0] >> 4) != 4)
         return WIRE_UNSUPPORTED;
     if (len < l3_off + IPV4_HDR_LEN)
         return WIRE_TRUNCATED;
-    const uint8_t *ip = frame + l3_off;
-    if ((ip[0] >> 4) != 4)
-        return WIRE_UNSUPPORTED;
     size_t ihl = (size_t)(ip[0] & 0x0f) * 4;
     *proto = ip[9];
     *l4_off = l3_off + ihl;
-    if (ihl < IPV4_HDR_LEN || len < *l4_off + UDP_HDR_LEN)
+    return ihl < IPV4_HDR_LEN ? WIRE_TRUNCATED : WIRE_OK;
+}
+
+/* The L4 header's offset, protocol and length in an IPv4/IPv6 frame. */
+static int l4_of(const uint8_t *frame, size_t len, size_t l3_off, size_t *l4_off,
+                 uint8_t *proto, size_t *l4_hdr_len, bool *v6)
+{
+    int rc = l3_of(frame, len, l3_off, l4_off, proto, v6);
+    if (rc < 0)
+        return rc;
+    if (len < *l4_off + UDP_HDR_LEN)
         return WIRE_TRUNCATED;
     if (*proto == IPV4_PROTO_UDP) {
         *l4_hdr_len = UDP_HDR_LEN;
@@ -93,7 +117,8 @@ int vnet_hdr_for_frame(const uint8_t *frame, size_t len, size_t l3_off,
         return WIRE_OK;
     size_t l4_off, l4_hdr_len;
     uint8_t proto;
-    int rc = l4_of(frame, len, l3_off, &l4_off, &proto, &l4_hdr_len);
+    bool v6;
+    int rc = l4_of(frame, len, l3_off, &l4_off, &proto, &l4_hdr_len, &v6);
     if (rc < 0)
         return rc;
     h->flags = VNET_F_NEEDS_CSUM;
@@ -102,9 +127,10 @@ int vnet_hdr_for_frame(const uint8_t *frame, size_t len, size_t l3_off,
     h->hdr_len = (uint16_t)(l4_off + l4_hdr_len);
     if (!req->gso_size)
         return WIRE_OK;
-    /* pkt_gso_type: 1 TCPv4, 3 UDP L4 (TCPv6 cannot be in an IPv4 frame). */
-    if (req->gso_type == 1 && proto == IPV4_PROTO_TCP) {
-        h->gso_type = VNET_GSO_TCPV4;
+    /* pkt_gso_type: 1 TCPv4, 2 TCPv6 (each only in a frame of its
+     * family), 3 UDP L4. */
+    if (req->gso_type == (v6 ? 2 : 1) && proto == IPV4_PROTO_TCP) {
+        h->gso_type = v6 ? VNET_GSO_TCPV6 : VNET_GSO_TCPV4;
         if (frame[l4_off + 13] & TCP_CWR)
             h->gso_type |= VNET_GSO_ECN;
     } else if (req->gso_type == 3 && proto == IPV4_PROTO_UDP) {

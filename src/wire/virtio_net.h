@@ -53,12 +53,14 @@ struct vnet_tx_req {
     uint8_t gso_type;     /* 0 none, 1 TCPv4, 2 TCPv6, 3 UDP L4 (enum pkt_gso_type) */
     uint8_t csum_partial; /* the L4 checksum holds the pseudo-header sum only */
 };
-/* Fills h for a frame whose IPv4 header starts at l3_off (14 for TAP, 0
+/* Fills h for a frame whose IP header starts at l3_off (14 for TAP, 0
  * for TUN): an all-zero header when nothing is asked, else csum_start,
- * csum_offset and hdr_len from the frame's own IPv4 and TCP/UDP headers.
- * WIRE_UNSUPPORTED for requests that do not fit the frame (not IPv4, not
- * TCP/UDP, a GSO type other than the L4 protocol), WIRE_TRUNCATED when
- * the headers are not all there. */
+ * csum_offset and hdr_len from the frame's own IPv4 or IPv6 and TCP/UDP
+ * headers (IPv6: TCP/UDP right after the fixed header, hdr_len 14 + 40 +
+ * TCP header on TAP). WIRE_UNSUPPORTED for requests that do not fit the
+ * frame (neither IPv4 nor IPv6, not TCP/UDP, a GSO type other than the L4
+ * protocol or of the other IP family), WIRE_TRUNCATED when the headers
+ * are not all there. */
 int vnet_hdr_for_frame(const uint8_t *frame, size_t len, size_t l3_off,
                        const struct vnet_tx_req *req, struct vnet_hdr *h);
 

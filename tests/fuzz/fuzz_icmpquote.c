@@ -143,7 +143,10 @@ static void dbg_trace(void *ctx, ust_time_t now, const char *layer, const char *
 /* The connection, the UDP socket and the ping; -1 if the set-up failed. */
 static int fz_open(struct fz *z)
 {
-    z->st = ust_stack_new(NULL);
+    struct ust_config cfg;
+    ust_config_default(&cfg);
+    cfg.ipv6_enabled = false; /* an IPv4 target: nothing of IPv6 on its IP-only device */
+    z->st = ust_stack_new(&cfg);
     if (!z->st)
         return -1;
     if (getenv("FZ_TRACE"))

@@ -101,8 +101,14 @@ struct th *th_new(const struct ust_config *cfg)
          * (tests/tcp/test_tcp_rcv_ack.c tests it). */
         ust_config_default(&def);
         def.tcp_quickack = 0;
-        cfg = &def;
+    } else {
+        def = *cfg;
     }
+    /* An IPv4 rig: no IPv6 on its IP-only device (which would now bring
+     * IPv6 up there, draw its secret from the stack PRNG and send Router
+     * Solicitations the capture does not expect). */
+    def.ipv6_enabled = false;
+    cfg = &def;
     h->st = ust_stack_new(cfg);
     assert_non_null(h->st);
     static const struct ust_dev_ops ops = {.transmit = dev_transmit, .poll_rx = dev_poll_rx};

@@ -67,7 +67,7 @@ BAD_ARGS = [
     (["get", "http://203.0.113.1/", "http://203.0.113.1/"] + A, "unexpected argument"),
     (["get", "http://203.0.113.1/", "--pcap", "-"] + A, "--pcap - needs -o FILE"),
     (["send"] + A, "HOST and PORT are required"),
-    (["send", "host", "80"] + A, "'host' is not an IPv4 address"),
+    (["send", "host", "80"] + A, "'host' is not an IPv4 or IPv6 address"),
     (["send", "203.0.113.1", "80", "--bytes", "lots"] + A, "--bytes: 'lots' is not a byte count"),
     (["recv"] + A, "--port PORT is required"),
     (["recv", "--port", "0"] + A, "--port: '0' is not a number"),

@@ -81,9 +81,9 @@ static void test_malformed_headers_counted(void **state)
     nh_inject(n, 0, good, 19);
     /* total length beyond the buffer */
     nh_inject(n, 0, good, len - 1);
-    /* version 6 */
+    /* version 5 (6 is IPv6's on an IP-only link: dispatched there) */
     memcpy(d, good, len);
-    d[0] = 0x65;
+    d[0] = 0x55;
     nh_inject(n, 0, d, len);
     /* IHL 4 */
     memcpy(d, good, len);

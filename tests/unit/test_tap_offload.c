@@ -33,18 +33,19 @@ static int fake_set(void *ctx, unsigned flags)
     return 0;
 }
 
-/* No TUN_F_TSO6: IPv6 super-frames would be dropped on receive (rx_gso). */
-static const unsigned TSO = TUN_F_CSUM | TUN_F_TSO4;
+/* TSO for both families: IPv6 super-frames are taken on receive too
+ * (rx_gso), and TCP/IPv6 is segmented by the kernel on transmit. */
+static const unsigned TSO = TUN_F_CSUM | TUN_F_TSO4 | TUN_F_TSO6;
 
 static void test_modern_kernel_everything_but_uso_left_set(void **state)
 {
     (void)state;
-    struct fake_kernel k = {.known = TSO | TUN_F_TSO6 | TUN_F_TSO_ECN | TUN_F_UFO | USO};
+    struct fake_kernel k = {.known = TSO | TUN_F_TSO_ECN | TUN_F_UFO | USO};
     uint32_t caps;
     unsigned got = tap_offload_negotiate(fake_set, &k, true, &caps);
     assert_int_equal(got, TSO | TUN_F_TSO_ECN);
     assert_int_equal(k.in_force, TSO | TUN_F_TSO_ECN); /* USO probed, not left on */
-    assert_int_equal(caps, DEV_OFF_CSUM | DEV_OFF_TSO4 | DEV_OFF_USO);
+    assert_int_equal(caps, DEV_OFF_CSUM | DEV_OFF_TSO4 | DEV_OFF_TSO6 | DEV_OFF_USO);
 }
 
 static void test_kernel_without_uso(void **state)
@@ -53,7 +54,7 @@ static void test_kernel_without_uso(void **state)
     struct fake_kernel k = {.known = TSO | TUN_F_TSO_ECN | TUN_F_UFO};
     uint32_t caps;
     assert_int_equal(tap_offload_negotiate(fake_set, &k, true, &caps), TSO | TUN_F_TSO_ECN);
-    assert_int_equal(caps, DEV_OFF_CSUM | DEV_OFF_TSO4);
+    assert_int_equal(caps, DEV_OFF_CSUM | DEV_OFF_TSO4 | DEV_OFF_TSO6);
 }
 
 static void test_kernel_with_checksum_only(void **state)
