@@ -95,7 +95,9 @@ struct ust_config {
                                        link-local address (true; CLI --no-ipv6) */
     uint8_t ipv6_hop_limit;         /* default Hop Limit (64; 0 is replaced by 64) */
     unsigned ipv6_dad_transmits;    /* DupAddrDetectTransmits (1, RFC 4862 5.1;
-                                       0: addresses are used at once, no DAD) */
+                                       0: addresses are used at once, no DAD):
+                                       each interface's default, changed per
+                                       interface by ust_iface_set_dad_transmits */
     ust_time_t nd_retrans_time;     /* RetransTimer: between NS (1 s, RFC 4861 10) */
     ust_time_t nd_reachable_time;   /* BaseReachableTime (30 s); each entry uses a
                                        random 0.5-1.5 times it (RFC 4861 6.3.2) */
@@ -348,6 +350,13 @@ struct ust_config {
     bool ipv6_accept_redirects;     /* believe valid Redirects (RFC 4861 8.3): the
                                        destination's next hop changes (true; Linux
                                        accept_redirects=1 on hosts) */
+    uint8_t ipv6_stable_secret[16]; /* RFC 7217 5 secret_key of the stable link-local
+                                       and SLAAC interface identifiers (Linux
+                                       stable_secret; CLI --stable-secret): the same
+                                       key forms the same addresses after a restart */
+    bool ipv6_stable_secret_set;    /* use ipv6_stable_secret (false: a key is drawn
+                                       from the stack PRNG when the first interface
+                                       gets IPv6, so addresses change with cfg.seed) */
 
     /* ---- the stub resolver (ust_getaddrinfo, include/ustack/dns.h) ---- */
     ust_ip4_t dns_server;           /* name server asked over UDP/TCP port 53 (0: none,

@@ -94,6 +94,12 @@ UST_API char *ust_ip6_str(const uint8_t addr[16], char buf[UST_IP6_STRLEN]);
  * UST_ERR_NOMEM (list full), UST_ERR_NOENT, UST_ERR_NOTSUP (IPv6 off there). */
 UST_API int ust_iface_add_addr6(struct ust_stack *st, int ifindex, const uint8_t addr[16],
                                 int prefix_len);
+/* Sets interface ifindex's DupAddrDetectTransmits (RFC 4862 5.1; the
+ * default is cfg.ipv6_dad_transmits): the Neighbor Solicitations each new
+ * address sends before it is used, 0 turning DAD off there. An address
+ * still tentative sends at most that many more. 0 or UST_ERR_NOENT,
+ * UST_ERR_NOTSUP (IPv6 off there). */
+UST_API int ust_iface_set_dad_transmits(struct ust_stack *st, int ifindex, unsigned transmits);
 /* Copies up to max of interface ifindex's IPv6 addresses; returns how many
  * (0 when IPv6 is off there) or UST_ERR_NOENT. */
 UST_API int ust_iface_addrs6(const struct ust_stack *st, int ifindex,

@@ -77,6 +77,8 @@ int slaac_hop_limit(const struct ust_stack *st, int ifindex);
 ust_time_t slaac_retrans_time(const struct ust_stack *st, int ifindex);
 ust_time_t slaac_base_reachable(const struct ust_stack *st, int ifindex);
 void slaac_destroy(struct ust_stack *st);
+/* ust_iface_set_dad_transmits changed ifindex's DupAddrDetectTransmits. */
+void slaac_set_dad_transmits(struct ust_stack *st, int ifindex, unsigned transmits);
 
 /* ---- source choice (ipv6_source.c) ---- */
 /* RFC 6724 5 among ifindex's assigned addresses: 0 and *src, or

@@ -187,7 +187,7 @@ int slaac_iface_up(struct ust_stack *st, int ifindex)
         free(ra);
         return rc;
     }
-    addrconf_set_dad_params(&ra->ac, cfg->ipv6_dad_transmits, cfg->nd_retrans_time);
+    addrconf_set_dad_params(&ra->ac, f->dad_transmits, cfg->nd_retrans_time);
     ra->on = true;
     f->ra = ra;
     ac_rs_start(&ra->ac, stack_now(st));
@@ -313,4 +313,13 @@ void slaac_destroy(struct ust_stack *st)
         free(f->ra);
         f->ra = NULL;
     }
+}
+
+/* ust_iface_set_dad_transmits: the temporary-address regeneration advance
+ * (RFC 8981 3.8 REGEN_ADVANCE) counts this interface's DAD probes. */
+void slaac_set_dad_transmits(struct ust_stack *st, int ifindex, unsigned transmits)
+{
+    struct ip6_iface *f = ip6_iface(st, ifindex);
+    if (f && f->ra)
+        addrconf_set_dad_params(&f->ra->ac, transmits, slaac_retrans_time(st, ifindex));
 }
