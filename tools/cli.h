@@ -96,6 +96,8 @@ struct link_opts {
     uint8_t gateway6[16];
     bool no_ipv6;           /* --no-ipv6: cfg.ipv6_enabled false */
     bool temp_addr;         /* --temp-addr: cfg.ipv6_temp_addrs */
+    const char *stable_secret; /* --stable-secret HEX: cfg.ipv6_stable_secret */
+    const char *stable_secret_file; /* --stable-secret-file FILE: the same, kept there */
     bool have_host_addr;    /* --host-addr H/N: Linux side of the TAP */
     ust_ip4_t host_addr;
     int host_prefix_len;
@@ -147,6 +149,12 @@ struct link_opts {
     "  --no-ipv6            no IPv6 on the link (no link-local address, no ND)\n"         \
     "  --temp-addr          also form RFC 8981 temporary addresses from Router\n"         \
     "                       Advertisement prefixes, preferred as sources (RFC 6724)\n"    \
+    "  --stable-secret HEX  RFC 7217 key of the link-local and SLAAC addresses: 32 hex\n" \
+    "                       digits (or IPv6 notation, as Linux's stable_secret); the\n" \
+    "                       same key gives the same addresses after a restart\n"        \
+    "  --stable-secret-file FILE\n"                                                     \
+    "                       the key from FILE, which is created with a random one\n"   \
+    "                       (mode 0600) if missing: stable addresses, key kept secret\n" \
     "  --host-addr H/N      give the Linux side of the TAP this address and bring it up\n" \
     "  --mtu N              link MTU (default 1500)\n"                                     \
     "  --pcap FILE|-        capture every frame into FILE (- = stdout)\n"                  \
@@ -312,6 +320,12 @@ int link_open(const struct link_opts *o, struct link_ctx *out);
 int resolv_conf_parse(const char *text, ust_ip4_t *out);
 /* The same from the file at path; 0 (no server) when it has none. */
 ust_ip4_t resolv_conf_nameserver(const char *path);
+/* link_secret.c: --stable-secret's text (32 hex digits or an IPv6
+ * address) into out: 0 or -1; --stable-secret-file's key, the file
+ * created with a random key if missing: 0, or an exit code after one
+ * error line. */
+int stable_secret_parse(const char *text, uint8_t out[16]);
+int stable_secret_file(const char *path, uint8_t out[16]);
 /* `ustack resolve`, and names in `ustack get`: addresses of a host name as
  * ust_getaddrinfo gives them; on failure prints "ustack: CMD: NAME: reason"
  * and returns -1. */

@@ -415,6 +415,20 @@ int link_opts_parse(struct link_opts *o, int argc, char **argv, int *i)
         o->temp_addr = true;
         return 1;
     }
+    if ((r = opt_value(argc, argv, i, "--stable-secret", &v)) != 0) {
+        uint8_t key[16];
+        if (r > 0 && stable_secret_parse(v, key) != 0)
+            return cli_usage_error("--stable-secret: '%s' is not 32 hex digits or an IPv6 "
+                                   "address", v), -1;
+        o->stable_secret = v;
+        return r;
+    }
+    if ((r = opt_value(argc, argv, i, "--stable-secret-file", &v)) != 0) {
+        if (r > 0 && v[0] == '\0')
+            return cli_usage_error("--stable-secret-file: empty file name"), -1;
+        o->stable_secret_file = v;
+        return r;
+    }
     if ((r = opt_value(argc, argv, i, "--mtu", &v)) != 0) {
         if (r < 0)
             return -1;
@@ -492,6 +506,34 @@ int link_opts_parse(struct link_opts *o, int argc, char **argv, int *i)
     return parse_fault_opt(o, argc, argv, i);
 }
 
+/* --stable-secret's text: 32 hex digits, or an IPv6 address as Linux's
+ * stable_secret sysctl takes it (link_secret.c reads files of it). */
+static int hex_digit(char c)
+{
+    if (c >= '0' && c <= '9')
+        return c - '0';
+    if (c >= 'a' && c <= 'f')
+        return c - 'a' + 10;
+    if (c >= 'A' && c <= 'F')
+        return c - 'A' + 10;
+    return -1;
+}
+
+int stable_secret_parse(const char *text, uint8_t out[16])
+{
+    if (strlen(text) == 32) {
+        int k;
+        for (k = 0; k < 32 && hex_digit(text[k]) >= 0; k++)
+            ;
+        if (k == 32) {
+            for (k = 0; k < 16; k++)
+                out[k] = (uint8_t)(hex_digit(text[2 * k]) << 4 | hex_digit(text[2 * k + 1]));
+            return 0;
+        }
+    }
+    return ust_ip6_parse(text, out) == UST_OK ? 0 : -1;
+}
+
 int link_opts_check(const struct link_opts *o)
 {
     if (!o->tap) {
@@ -504,6 +546,10 @@ int link_opts_check(const struct link_opts *o)
     }
     if (o->no_ipv6 && (o->naddr6 || o->have_gateway6 || o->temp_addr)) {
         cli_usage_error("--no-ipv6: not with an IPv6 --addr, --gateway6 or --temp-addr");
+        return -1;
+    }
+    if (o->stable_secret && o->stable_secret_file) {
+        cli_usage_error("--stable-secret: not with --stable-secret-file (one key)");
         return -1;
     }
     if (o->dhcp && o->have_gateway) {

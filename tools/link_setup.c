@@ -159,6 +159,15 @@ int link_open(const struct link_opts *o, struct link_ctx *c)
     cfg.ip_accept_source_route = o->accept_source_route;
     cfg.ipv6_enabled = !o->no_ipv6;
     cfg.ipv6_temp_addrs = o->temp_addr;
+    if (o->stable_secret) /* checked by link_opts */
+        cfg.ipv6_stable_secret_set = stable_secret_parse(o->stable_secret,
+                                                         cfg.ipv6_stable_secret) == 0;
+    if (o->stable_secret_file) {
+        int rc = stable_secret_file(o->stable_secret_file, cfg.ipv6_stable_secret);
+        if (rc != 0)
+            return rc;
+        cfg.ipv6_stable_secret_set = true;
+    }
     if (o->queue.count > 1) /* the reply to the first copy may reach another queue */
         cfg.arp_request_copies = 2;
     if (o->tap_rx_batch >= 0)

@@ -13,6 +13,8 @@
 #define UST_MAX_ROUTES 64      /* routing table entries */
 #define UST_DEFAULT_TTL 64     /* cfg.ip_default_ttl default */
 #define UST_MAX_ADDRS6 8       /* IPv6 addresses per interface (link-local included) */
+#define UST_RA_MAX_ROUTES 32   /* RFC 4191 routes per interface (cfg.ipv6_ra_max_routes) */
+#define UST_RA_MAX_DNS 8       /* RFC 8106 servers / names per interface (ipv6_ra_max_dns) */
 
 struct ust_config {
     uint64_t seed;                  /* PRNG seed (default 1): same seed, same run */
@@ -95,7 +97,9 @@ struct ust_config {
                                        link-local address (true; CLI --no-ipv6) */
     uint8_t ipv6_hop_limit;         /* default Hop Limit (64; 0 is replaced by 64) */
     unsigned ipv6_dad_transmits;    /* DupAddrDetectTransmits (1, RFC 4862 5.1;
-                                       0: addresses are used at once, no DAD) */
+                                       0: addresses are used at once, no DAD):
+                                       each interface's default, changed per
+                                       interface by ust_iface_set_dad_transmits */
     ust_time_t nd_retrans_time;     /* RetransTimer: between NS (1 s, RFC 4861 10) */
     ust_time_t nd_reachable_time;   /* BaseReachableTime (30 s); each entry uses a
                                        random 0.5-1.5 times it (RFC 4861 6.3.2) */
@@ -356,12 +360,32 @@ struct ust_config {
                                         0: not a default router) */
     uint8_t ipv6_ra_cur_hop_limit;   /* AdvCurHopLimit (64; 0: unspecified) */
     unsigned ipv6_ra_mtu;            /* AdvLinkMTU: an MTU option when not 0 (0) */
+    unsigned ipv6_ra_max_routes;    /* RFC 4191 Route Information routes kept per
+                                       interface (16, at most UST_RA_MAX_ROUTES;
+                                       a full list refuses new ones) */
+    unsigned ipv6_ra_max_dns;       /* RFC 8106 RDNSS addresses, and DNSSL names,
+                                       kept per interface (3, as RFC 8106 5.3.1
+                                       suggests; at most UST_RA_MAX_DNS): a new one
+                                       replaces the soonest-expiring */
+    uint8_t ipv6_stable_secret[16]; /* RFC 7217 5 secret_key of the stable link-local
+                                       and SLAAC interface identifiers (Linux
+                                       stable_secret; CLI --stable-secret): the same
+                                       key forms the same addresses after a restart */
+    bool ipv6_stable_secret_set;    /* use ipv6_stable_secret (false: a key is drawn
+                                       from the stack PRNG when the first interface
+                                       gets IPv6, so addresses change with cfg.seed) */
 
     /* ---- the stub resolver (ust_getaddrinfo, include/ustack/dns.h) ---- */
     ust_ip4_t dns_server;           /* name server asked over UDP/TCP port 53 (0: none,
                                        names not in dns_hosts give EAI_AGAIN; the
                                        CLI's --dns, default the first nameserver of
                                        /etc/resolv.conf) */
+    uint8_t dns_servers6[UST_RA_MAX_DNS][16]; /* IPv6 name servers: what Router
+                                       Advertisements' RDNSS options (RFC 8106)
+                                       hand over, as DHCP sets dns_server (none;
+                                       the resolver does not query over IPv6 yet:
+                                       kept and shown, ust_iface_ra_dns) */
+    unsigned dns_servers6_count;    /* entries of dns_servers6 in use (0) */
     char dns_hosts[128];            /* hosts(5) file read before asking ("/etc/hosts";
                                        "" = none) */
     unsigned dns_attempts;          /* UDP attempts, each with a new ID and port (3, as

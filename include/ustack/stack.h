@@ -100,6 +100,26 @@ UST_API int ust_iface_add_addr6(struct ust_stack *st, int ifindex, const uint8_t
  * 0, UST_ERR_NOENT, UST_ERR_EXIST (on already), UST_ERR_NOTSUP (not
  * Ethernet, or an MTU below 1280). */
 UST_API int ust_iface_enable_ipv6(struct ust_stack *st, int ifindex);
+/* What interface ifindex's Router Advertisements said about DNS (RFC 8106
+ * RDNSS and DNSSL; at most cfg.ipv6_ra_max_dns of each, lifetimes in
+ * seconds left, UINT32_MAX infinite): 0 or UST_ERR_NOENT, UST_ERR_NOTSUP
+ * (IPv6 or RA processing off there). */
+#define UST_DNSSL_NAME_MAX 254
+struct ust_ra_dns {
+    unsigned n_servers;
+    uint8_t servers[UST_RA_MAX_DNS][16];
+    uint32_t server_lft[UST_RA_MAX_DNS];
+    unsigned n_domains;
+    char domains[UST_RA_MAX_DNS][UST_DNSSL_NAME_MAX];
+    uint32_t domain_lft[UST_RA_MAX_DNS];
+};
+UST_API int ust_iface_ra_dns(const struct ust_stack *st, int ifindex, struct ust_ra_dns *out);
+/* Sets interface ifindex's DupAddrDetectTransmits (RFC 4862 5.1; the
+ * default is cfg.ipv6_dad_transmits): the Neighbor Solicitations each new
+ * address sends before it is used, 0 turning DAD off there. An address
+ * still tentative sends at most that many more. 0 or UST_ERR_NOENT,
+ * UST_ERR_NOTSUP (IPv6 off there). */
+UST_API int ust_iface_set_dad_transmits(struct ust_stack *st, int ifindex, unsigned transmits);
 /* Copies up to max of interface ifindex's IPv6 addresses; returns how many
  * (0 when IPv6 is off there) or UST_ERR_NOENT. */
 UST_API int ust_iface_addrs6(const struct ust_stack *st, int ifindex,
@@ -165,6 +185,10 @@ UST_API int ust_ip_max_sizes(const struct ust_stack *st, ust_ip4_t dst, unsigned
 UST_API void ust_stack_set_forwarding(struct ust_stack *st, bool on);
 /* Sets cfg.dns_server (the resolver's name server; DHCP hands it one). */
 UST_API void ust_stack_set_dns_server(struct ust_stack *st, ust_ip4_t server);
+/* Sets cfg.dns_servers6 to the n (at most UST_RA_MAX_DNS) IPv6 servers
+ * (Router Advertisements' RDNSS options hand theirs over this way). */
+UST_API void ust_stack_set_dns_servers6(struct ust_stack *st, const uint8_t (*servers)[16],
+                                        unsigned n);
 
 /* ---- ARP --------------------------------------------------------------- */
 /* Removes every neighbour cache entry (RFC 1122 2.3.2.1: a way to flush). */

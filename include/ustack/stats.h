@@ -119,13 +119,20 @@
  * 255, source not link-local, malformed, accept_ra off), options skipped
  * (wrong length: BadOptions; MTU out of range; link-local PIO prefix),
  * entries refused because a bounded list was full, entries expired, and
- * default router choices made round-robin (none known reachable). As a
- * router (src/net6/ra_send.c, RFC 4861 6.2): RAs sent, Router Solicitations
- * received, and those ignored (invalid, or the interface does not advertise). */
+ * default router choices made round-robin (none known reachable). RFC
+ * 4191 Route Information options ignored (bad length, reserved preference,
+ * link-local prefix), refused at cfg.ipv6_ra_max_routes, expired; RFC 8106
+ * RDNSS / DNSSL options ignored (bad length or name, unusable address),
+ * entries that replaced the soonest-expiring one of a full list
+ * (cfg.ipv6_ra_max_dns), expired. As a router (src/net6/ra_send.c, RFC
+ * 4861 6.2): RAs sent, Router Solicitations received, and those ignored
+ * (invalid, or the interface does not advertise). */
 #define UST_RA_COUNTERS(X) \
     X(InRAs) X(Accepted) X(Ignored) X(BadHopLimit) X(BadSource) X(Malformed) \
     X(BadOptions) X(MtuIgnored) X(PrefixIgnored) X(RouterListFull) X(PrefixListFull) \
     X(RoutersExpired) X(PrefixesExpired) X(RoundRobin) \
+    X(RouteInfoIgnored) X(RouteListFull) X(RoutesExpired) \
+    X(RdnssIgnored) X(DnsslIgnored) X(DnsListReplaced) X(DnsExpired) \
     X(OutRAs) X(InRSs) X(RsIgnored)
 
 /* IPv6 stateless address autoconfiguration (src/net6/addrconf.c, RFC 4862,

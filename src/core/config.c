@@ -117,6 +117,9 @@ void ust_config_default(struct ust_config *c)
     c->ipv6_ra_max_interval = 600 * UST_SEC;
     c->ipv6_ra_router_lifetime = 1800;
     c->ipv6_ra_cur_hop_limit = 64;
+    c->ipv6_stable_secret_set = false; /* a key per stack from its PRNG */
+    c->ipv6_ra_max_routes = 16;
+    c->ipv6_ra_max_dns = 3;
     snprintf(c->dns_hosts, sizeof(c->dns_hosts), "/etc/hosts");
     c->dns_attempts = 3;
     c->dns_timeout = 1 * UST_SEC;

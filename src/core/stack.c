@@ -348,3 +348,11 @@ const struct ust_iface *iface_at(const struct ust_stack *st, int index)
 void ust_stack_set_forwarding(struct ust_stack *st, bool on) { st->cfg.ip_forwarding = on; }
 
 void ust_stack_set_dns_server(struct ust_stack *st, ust_ip4_t server) { st->cfg.dns_server = server; }
+
+void ust_stack_set_dns_servers6(struct ust_stack *st, const uint8_t (*servers)[16], unsigned n)
+{
+    if (n > UST_RA_MAX_DNS)
+        n = UST_RA_MAX_DNS;
+    memcpy(st->cfg.dns_servers6, servers, n * 16u);
+    st->cfg.dns_servers6_count = n;
+}

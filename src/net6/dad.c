@@ -7,9 +7,11 @@
  * logged and counted (DadDuplicates). */
 #include "core/services.h"
 #include "core/trace.h"
+#include "link/iface.h"
 #include "mld6.h"
 #include "net6_impl.h"
 #include "ustack/dev.h"
+#include "ustack/stack.h"
 
 #define MAX_RTR_SOLICITATION_DELAY UST_SEC
 
@@ -29,7 +31,7 @@ void dad_start(struct ust_stack *st, struct ip6_ifaddr *a)
     /* DupAddrDetectTransmits 0: no DAD (RFC 4862 5.4). Nor on a link
      * without link-layer addresses (TUN): a point-to-point link has no
      * one to collide with and no NS to ask with (Linux: IFF_NOARP). */
-    a->dad_left = ust_stack_config(st)->ipv6_dad_transmits;
+    a->dad_left = ip6_iface(st, a->ifindex)->dad_transmits; /* per interface (SLAAC-1) */
     if (ip6_link_noarp(st, a->ifindex)) {
         a->dad_left = 0;
         char b[IPV6_ADDR_STRLEN];
@@ -82,4 +84,23 @@ void dad_conflict(struct ust_stack *st, struct ip6_ifaddr *a, const char *why)
      * the log line and counter. */
     TRACE(st, "nd", "dad %s: duplicate (%s), address not used", IP6STR(&a->addr, b), why);
     slaac_dad_result(st, a, true); /* removed, another IID tried (RFC 7217 6) */
+}
+
+/* RFC 4862 5.1: DupAddrDetectTransmits is a variable of each interface.
+ * The new value counts for every DAD started from now on; an address
+ * still tentative sends at most that many more probes (0: usable when
+ * its timer next fires, without another NS). */
+int ust_iface_set_dad_transmits(struct ust_stack *st, int ifindex, unsigned transmits)
+{
+    struct ip6_iface *f = ip6_iface(st, ifindex);
+    if (!f)
+        return iface_at(st, ifindex) ? UST_ERR_NOTSUP : UST_ERR_NOENT;
+    f->dad_transmits = transmits;
+    for (int i = 0; i < UST_MAX_ADDRS6; i++) {
+        struct ip6_ifaddr *a = &f->addrs[i];
+        if (a->used && a->state == IP6A_TENTATIVE && a->dad_left > transmits)
+            a->dad_left = transmits;
+    }
+    slaac_set_dad_transmits(st, ifindex, transmits);
+    return UST_OK;
 }

@@ -177,10 +177,17 @@ static int iface_up(struct ust_stack *st, int ifindex)
         return UST_OK;
     }
     if (!n6->have_secret) {
-        rng_bytes(stack_rng(st), n6->secret, sizeof(n6->secret));
+        /* RFC 7217 5: the key is set once and kept; a configured one
+         * (cfg.ipv6_stable_secret) keeps the addresses across restarts. */
+        const struct ust_config *cfg = ust_stack_config(st);
+        if (cfg->ipv6_stable_secret_set)
+            memcpy(n6->secret, cfg->ipv6_stable_secret, sizeof(n6->secret));
+        else
+            rng_bytes(stack_rng(st), n6->secret, sizeof(n6->secret));
         n6->have_secret = true;
     }
     n6->ifs[ifindex].enabled = true;
+    n6->ifs[ifindex].dad_transmits = ust_stack_config(st)->ipv6_dad_transmits;
     ip6_group_join(st, ifindex, &all_nodes);
     struct ipv6_addr ll = {{0xfe, 0x80}};
     ip6_iid_stable(st, &ll, ifindex, 0, ll.b + 8);

@@ -12,6 +12,7 @@
 #include "link/iface.h"
 #include "ustack/stack.h"
 #include "wire/icmpv6.h"
+#include "wire/nd.h"
 
 struct ust_dev;
 
@@ -58,8 +59,44 @@ struct ip6_autoconf {
     uint32_t retrans_ms;       /* ... its non-zero Retrans Timer (0: none yet) */
     struct router_list rl;
     struct addrconf ac;
-    struct ust_timer timer;    /* the earlier of the two modules' deadlines */
+    struct ust_timer timer;    /* the earlier of the modules' deadlines */
+    /* RFC 4191 more-specific routes (ra_routes.c), cfg.ipv6_ra_max_routes */
+    struct ra_route {
+        struct ipv6_addr prefix, router;
+        uint8_t len;
+        int8_t pref;           /* 1 high, 0 medium, -1 low */
+        ust_time_t expires;    /* UST_TIME_NEVER: infinite lifetime */
+    } routes[UST_RA_MAX_ROUTES];
+    unsigned n_routes;
+    /* RFC 8106 RDNSS servers and DNSSL names (ra_dns.c), cfg.ipv6_ra_max_dns */
+    struct ra_dns_server {
+        struct ipv6_addr addr;
+        ust_time_t expires;
+    } dns[UST_RA_MAX_DNS];
+    unsigned n_dns;
+    struct ra_dns_domain {
+        char name[ND_DNSSL_NAME_MAX];
+        ust_time_t expires;
+    } domains[UST_RA_MAX_DNS];
+    unsigned n_domains;
 };
+/* ra_routes.c: a Route Information option of an RA from router; the
+ * longest route for dst (its length and router; -1 when none); expiry;
+ * the routes through a router that stopped being one. */
+void ra_routes_option(struct ip6_autoconf *ra, ust_time_t now, const struct ipv6_addr *router,
+                      const struct nd_opt *o);
+int ra_routes_match(const struct ip6_autoconf *ra, const struct ipv6_addr *dst,
+                    struct ipv6_addr *router);
+ust_time_t ra_routes_deadline(const struct ip6_autoconf *ra);
+void ra_routes_tick(struct ip6_autoconf *ra, ust_time_t now);
+void ra_routes_drop_router(struct ip6_autoconf *ra, const struct ipv6_addr *router);
+/* ra_dns.c: an RDNSS or DNSSL option (true when the server list changed);
+ * expiry (true likewise); the one hand-off of the servers of every
+ * interface to the resolver (cfg.dns_servers6). */
+bool ra_dns_option(struct ip6_autoconf *ra, ust_time_t now, const struct nd_opt *o);
+ust_time_t ra_dns_deadline(const struct ip6_autoconf *ra);
+bool ra_dns_tick(struct ip6_autoconf *ra, ust_time_t now);
+void ra_dns_handoff(struct ust_stack *st);
 /* The interface got IPv6: router list and SLAAC when cfg.ipv6_accept_ra. */
 int slaac_iface_up(struct ust_stack *st, int ifindex);
 /* Our link-local address on ifindex once it passed DAD (RFC 4861 6.3.7). */
@@ -84,6 +121,8 @@ int slaac_hop_limit(const struct ust_stack *st, int ifindex);
 ust_time_t slaac_retrans_time(const struct ust_stack *st, int ifindex);
 ust_time_t slaac_base_reachable(const struct ust_stack *st, int ifindex);
 void slaac_destroy(struct ust_stack *st);
+/* ust_iface_set_dad_transmits changed ifindex's DupAddrDetectTransmits. */
+void slaac_set_dad_transmits(struct ust_stack *st, int ifindex, unsigned transmits);
 
 /* ---- source choice (ipv6_source.c) ---- */
 /* RFC 6724 5 among ifindex's assigned addresses: 0 and *src, or

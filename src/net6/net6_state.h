@@ -67,6 +67,9 @@ struct ip6_iface {
     struct ip6_ifaddr addrs[UST_MAX_ADDRS6];
     struct ip6_autoconf *ra;   /* router discovery and SLAAC (slaac.c); NULL:
                                   cfg.ipv6_accept_ra off */
+    unsigned dad_transmits;    /* DupAddrDetectTransmits of this interface (RFC
+                                  4862 5.1): cfg.ipv6_dad_transmits, then
+                                  ust_iface_set_dad_transmits (dad.c) */
 };
 
 /* ---- routes (route6.c): on-link prefixes and default routers ---- */
@@ -155,9 +158,10 @@ struct net6_state {
     struct pmtu6_entry pmtu[PMTU6_ENTRIES];
     ust_time_t icmp6_tat;      /* error rate limiter (core/ratelimit.h) */
     struct pkt_queue local;    /* packets to ourselves, delivered by poll */
-    uint8_t secret[16];        /* RFC 7217 secret_key, from the stack PRNG when the
-                               first interface gets IPv6 (a stack without IPv6
-                               draws nothing: its IPv4 runs stay as they were) */
+    uint8_t secret[16];        /* RFC 7217 secret_key: cfg.ipv6_stable_secret, else
+                               from the stack PRNG when the first interface gets
+                               IPv6 (a stack without IPv6 draws nothing: its IPv4
+                               runs stay as they were) */
     bool have_secret;
     struct mld6_state mld;     /* mld6.c: listened groups per interface */
     struct redir6_entry redir[REDIR6_ENTRIES];

@@ -14,6 +14,7 @@
 #include "core/services.h"
 #include "core/siphash.h"
 #include "core/trace.h"
+#include "addrsel.h"
 #include "net6_impl.h"
 #include "ustack/dev.h"
 
@@ -28,7 +29,10 @@ static struct ip6_autoconf *autoconf_of(const struct ust_stack *st, int ifindex)
 static void rearm(struct ip6_autoconf *ra)
 {
     ust_time_t a = router_list_next_deadline(&ra->rl), b = addrconf_next_deadline(&ra->ac);
+    ust_time_t c = ra_routes_deadline(ra), d = ra_dns_deadline(ra);
     ust_time_t when = a < b ? a : b;
+    when = c < when ? c : when;
+    when = d < when ? d : when;
     /* Background unless an address waits for its DAD: Router Solicitations
      * (for ever without a router, RFC 7559) and lifetimes do not keep a
      * simulation from going idle (timer.h). */
@@ -44,6 +48,9 @@ static void autoconf_timer(struct ust_stack *st, struct ust_timer *t, ust_time_t
     struct ip6_autoconf *ra = (struct ip6_autoconf *)((char *)t - offsetof(struct ip6_autoconf, timer));
     router_list_tick(&ra->rl, now, stack_rng(st));
     addrconf_tick(&ra->ac, now);
+    ra_routes_tick(ra, now);
+    if (ra_dns_tick(ra, now))
+        ra_dns_handoff(st);
     rearm(ra);
 }
 
@@ -211,7 +218,7 @@ int slaac_iface_up(struct ust_stack *st, int ifindex)
         free(ra);
         return rc;
     }
-    addrconf_set_dad_params(&ra->ac, cfg->ipv6_dad_transmits, cfg->nd_retrans_time);
+    addrconf_set_dad_params(&ra->ac, f->dad_transmits, cfg->nd_retrans_time);
     ra->on = true;
     f->ra = ra;
     ac_rs_start(&ra->ac, stack_now(st));
@@ -284,9 +291,17 @@ void slaac_ra_input(struct ust_stack *st, const struct ip6_rx *rx)
     nd_opt_iter_init(&it, m.opts, m.opts_len);
     const uint8_t *ll;
     size_t ll_len;
-    while (nd_opt_next(&it, &o))
+    bool dns_changed = false;
+    while (nd_opt_next(&it, &o)) {
         if (o.type == ND_OPT_SLLA && nd_opt_lladdr(&o, &ll, &ll_len) == 0 && ll_len == 6)
             nd_learn(st, rx->ifindex, &rx->h->src, ll, true);
+        else if (o.type == ND_OPT_ROUTE_INFO) /* RFC 4191 */
+            ra_routes_option(ra, now, &rx->h->src, &o);
+        else if (o.type == ND_OPT_RDNSS || o.type == ND_OPT_DNSSL) /* RFC 8106 */
+            dns_changed |= ra_dns_option(ra, now, &o);
+    }
+    if (dns_changed)
+        ra_dns_handoff(st);
     /* RFC 4861 6.3.4: the sender's entry, new or not, is a router's. */
     struct nd_entry *e = nd_lookup(st, rx->ifindex, &rx->h->src);
     if (e)
@@ -301,6 +316,8 @@ void slaac_ra_input(struct ust_stack *st, const struct ip6_rx *rx)
 void slaac_router_gone(struct ust_stack *st, int ifindex, const struct ipv6_addr *router)
 {
     struct ip6_autoconf *ra = autoconf_of(st, ifindex);
+    if (ra)
+        ra_routes_drop_router(ra, router); /* its RFC 4191 routes too */
     if (ra && router_list_drop(&ra->rl, router))
         rearm(ra);
 }
@@ -321,6 +338,25 @@ void slaac_dad_result(struct ust_stack *st, const struct ip6_ifaddr *a, bool dup
     rearm(ra);
 }
 
+/* RFC 4191 3.2: longest match first: an RA route beats the on-link
+ * prefixes when it is longer; a ::/0 route counts only when no default
+ * router is known (the Default Router List has their preferences). */
+static bool ra_route_wins(const struct ip6_autoconf *ra, const struct ipv6_addr *dst,
+                          struct ipv6_addr *nh)
+{
+    struct ipv6_addr via;
+    int len = ra_routes_match(ra, dst, &via);
+    if (len < 0 || (len == 0 && ra->rl.n_routers > 0) || ipv6_addr_is_link_local(dst))
+        return false;
+    for (unsigned i = 0; i < ra->rl.n_prefixes; i++) {
+        const struct rl_prefix *p = &ra->rl.prefixes[i];
+        if (p->len >= len && as_common_prefix(&p->prefix, dst, p->len) >= p->len)
+            return false;
+    }
+    *nh = via;
+    return true;
+}
+
 /* A destination no static route covers: on-link by the RA prefixes, else a
  * default router (RFC 4861 5.2, 6.3.6; RFC 5942: never assumed on-link).
  * The selection runs on a copy: output is const and only the round-robin
@@ -332,6 +368,10 @@ int slaac_next_hop(const struct ust_stack *st, const struct ipv6_addr *dst, int 
         struct ip6_autoconf *ra = autoconf_of(st, i);
         if (!ra || (ifindex >= 0 && i != ifindex))
             continue;
+        if (ra_route_wins(ra, dst, nh)) {
+            *out_ifindex = i;
+            return UST_OK;
+        }
         struct router_list view = ra->rl;
         if (router_list_next_hop(&view, dst, nh) == UST_OK) {
             *out_ifindex = i;
@@ -379,4 +419,13 @@ void slaac_destroy(struct ust_stack *st)
         free(f->ra);
         f->ra = NULL;
     }
+}
+
+/* ust_iface_set_dad_transmits: the temporary-address regeneration advance
+ * (RFC 8981 3.8 REGEN_ADVANCE) counts this interface's DAD probes. */
+void slaac_set_dad_transmits(struct ust_stack *st, int ifindex, unsigned transmits)
+{
+    struct ip6_iface *f = ip6_iface(st, ifindex);
+    if (f && f->ra)
+        addrconf_set_dad_params(&f->ra->ac, transmits, slaac_retrans_time(st, ifindex));
 }

@@ -20,7 +20,9 @@
 #define ND_OPT_PREFIX 3
 #define ND_OPT_REDIRECTED 4
 #define ND_OPT_MTU 5
+#define ND_OPT_ROUTE_INFO 24 /* RFC 4191 2.3 */
 #define ND_OPT_RDNSS 25
+#define ND_OPT_DNSSL 31      /* RFC 8106 5.2 */
 
 /* RA flags (RFC 4861 4.2), NA flags (4.4), PIO flags (4.6.2). */
 #define ND_RA_MANAGED 0x80
@@ -107,6 +109,30 @@ int nd_opt_redirected(const struct nd_opt *o, const uint8_t **pkt, size_t *pkt_l
 /* RDNSS: lifetime and the number of addresses; nd_opt_rdnss_addr reads #i. */
 int nd_opt_rdnss(const struct nd_opt *o, uint32_t *lifetime, size_t *count);
 void nd_opt_rdnss_addr(const struct nd_opt *o, size_t i, struct ipv6_addr *a);
+
+/* Route Information (RFC 4191 2.3): WIRE_BAD_LEN when RFC 4191 3.1 says
+ * to ignore it: Length not 1-3, Prefix Length > 128, or too long for the
+ * Length (> 0 with Length 1, > 64 with Length 2); WIRE_UNSUPPORTED for the
+ * reserved preference 10 (2.3: MUST be ignored). Prefix bits past the
+ * Prefix Length are cleared (2.3: ignored by the receiver). */
+struct nd_route_info {
+    uint8_t prefix_len;
+    int8_t pref;          /* RFC 4191 2.1: 1 high, 0 medium, -1 low */
+    uint32_t lifetime;    /* seconds, 0xffffffff: infinite */
+    struct ipv6_addr prefix;
+};
+int nd_opt_route_info(const struct nd_opt *o, struct nd_route_info *ri);
+/* DNSSL (RFC 8106 5.2): the lifetime, once every domain name in it is
+ * well formed (nd_opt_dnssl_next to the end without an error); else
+ * WIRE_BAD_LEN (length below 2, a label over 63 octets, a compression
+ * pointer, a name not ended inside the option or over 253 characters, a
+ * character other than a letter, digit, '-' or '_'). */
+#define ND_DNSSL_NAME_MAX 254 /* 253 characters and the NUL */
+int nd_opt_dnssl(const struct nd_opt *o, uint32_t *lifetime);
+/* The domain name at *off (start with *off = 8) as dotted text into
+ * name[ND_DNSSL_NAME_MAX]: 1 and *off past it, 0 at the end (the zero
+ * padding, 5.2), WIRE_BAD_LEN when malformed as above. */
+int nd_opt_dnssl_next(const struct nd_opt *o, size_t *off, char name[ND_DNSSL_NAME_MAX]);
 
 /* Emitters: the option's length in bytes, or WIRE_NOSPACE. */
 int nd_opt_lladdr_emit(uint8_t type, const uint8_t mac[6], uint8_t *buf, size_t cap);

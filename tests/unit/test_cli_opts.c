@@ -10,6 +10,9 @@
  * it into this test directly. */
 #include "../../tools/link_opts.c"
 #include "../../tools/opt_size.c"
+#include "../../tools/link_secret.c"
+
+#include <sys/stat.h>
 
 static void test_rates(void **state)
 {
@@ -183,6 +186,51 @@ static void test_link_opts_errors(void **state)
     assert_int_equal(link_opts_check(&o), -1);
 }
 
+/* --stable-secret (IID-4): 32 hex digits or IPv6 notation give the same
+ * 16-byte key; other text is refused; not with --stable-secret-file. A
+ * missing key file is created with a random key that a second read gives
+ * back (the key kept across restarts), 0600. */
+static void test_link_opts_stable_secret(void **state)
+{
+    (void)state;
+    uint8_t a[16], b[16];
+    assert_int_equal(stable_secret_parse("000102030405060708090a0b0c0d0eFF", a), 0);
+    assert_int_equal(stable_secret_parse("0001:0203:0405:0607:0809:0a0b:0c0d:0eff", b), 0);
+    assert_memory_equal(a, b, 16);
+    assert_int_equal(a[1], 1);
+    assert_int_equal(a[15], 0xff);
+    assert_int_equal(stable_secret_parse("000102030405060708090a0b0c0d0e", a), -1);
+    assert_int_equal(stable_secret_parse("zz0102030405060708090a0b0c0d0eff", a), -1);
+    struct link_opts o;
+    char *ok[] = {"--tap", "t", "--addr", "203.0.113.2/24", "--stable-secret",
+                  "000102030405060708090a0b0c0d0eff"};
+    assert_int_equal(parse_all(&o, 6, ok), 0);
+    assert_string_equal(o.stable_secret, "000102030405060708090a0b0c0d0eff");
+    assert_int_equal(link_opts_check(&o), 0);
+    char *bad[] = {"--tap", "t", "--addr", "203.0.113.2/24", "--stable-secret", "secret"};
+    assert_int_equal(parse_all(&o, 6, bad), -1);
+    char *two[] = {"--tap", "t", "--addr", "203.0.113.2/24", "--stable-secret",
+                   "000102030405060708090a0b0c0d0eff", "--stable-secret-file", "/tmp/k"};
+    assert_int_equal(parse_all(&o, 8, two), 0);
+    assert_int_equal(link_opts_check(&o), -1);
+    char dir[] = "/tmp/ust_secret_XXXXXX", path[64];
+    assert_non_null(mkdtemp(dir));
+    snprintf(path, sizeof(path), "%s/key", dir);
+    assert_int_equal(stable_secret_file(path, a), 0);
+    assert_int_equal(stable_secret_file(path, b), 0);
+    assert_memory_equal(a, b, 16);
+    struct stat sb;
+    assert_int_equal(stat(path, &sb), 0);
+    assert_int_equal(sb.st_mode & 0777, 0600);
+    FILE *f = fopen(path, "w");
+    assert_non_null(f);
+    fputs("not a key\n", f);
+    fclose(f);
+    assert_int_not_equal(stable_secret_file(path, b), 0);
+    unlink(path);
+    rmdir(dir);
+}
+
 /* --temp-addr: RFC 8981 temporary addresses on (cfg.ipv6_temp_addrs), off
  * by default, refused beside --no-ipv6. */
 static void test_link_opts_temp_addr(void **state)
@@ -275,6 +323,7 @@ int main(void)
         cmocka_unit_test(test_link_opts_defaults_and_foreign),
         cmocka_unit_test(test_link_opts_errors),
         cmocka_unit_test(test_link_opts_temp_addr),
+        cmocka_unit_test(test_link_opts_stable_secret),
         cmocka_unit_test(test_numbers),
         cmocka_unit_test(test_fault_opts),
     };
