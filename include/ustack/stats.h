@@ -141,8 +141,8 @@
  * unknown types), reports sent per version, Leave Groups, joins refused
  * at cfg.igmp_max_memberships, our reports suppressed by another host's
  * (v1/v2 compatibility mode), sources refused at cfg.mcast_max_sources
- * (ENOBUFS), multicast datagrams a socket's source filter kept from it
- * (RFC 3376 3.1; IPv4 and IPv6 sockets). */
+ * (ENOBUFS), IPv4 multicast datagrams a socket's source filter kept from
+ * it (RFC 3376 3.1). */
 #define UST_IGMP_COUNTERS(X) \
     X(InMsgs) X(InErrors) X(InCsumErrors) X(InQueries) X(InReports) X(InIgnored) \
     X(OutV3Reports) X(OutV2Reports) X(OutV1Reports) X(OutLeaves) X(OutErrors) \
