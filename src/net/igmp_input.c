@@ -69,12 +69,14 @@ static void v3_schedule(struct ust_stack *st, struct igmp_iface *ifs, const stru
     if (!g || g->refs == 0)
         return;
     bool pending = timer_armed(&g->timer);
-    bool sources = m->nsrc > 0 && (!pending || g->q_sources) &&
+    if (!(pending && g->q_sources && m->nsrc > 0))
+        for (unsigned i = 0; i < g->nsrc; i++)
+            g->src[i].queried = false; /* no union to keep (rule 4, 5) */
+    g->q_sources = m->nsrc > 0 && (!pending || g->q_sources) &&
                    igmp_mark_queried(g, m->sources, m->nsrc);
-    if (!sources)
+    if (!g->q_sources)
         for (unsigned i = 0; i < g->nsrc; i++)
             g->src[i].queried = false;
-    g->q_sources = sources;
     if (!pending || g->timer.when > at)
         timer_arm(st, &g->timer, at); /* rules 3-5: the earlier of the two */
 }

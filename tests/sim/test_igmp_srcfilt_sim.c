@@ -359,7 +359,8 @@ static void test_delivery_filtered_per_socket(void **state)
 /* RFC 3376 5.2: a Group-and-Source-Specific Query is answered with
  * IS_IN of the queried sources the interface receives (INCLUDE({B,C})
  * asked about B and 203.0.113.9: IS_IN({B})); one naming none of them
- * gets no answer. */
+ * gets no answer; two before the answer are answered once, with the
+ * union of what they asked. */
 static void test_group_source_query(void **state)
 {
     (void)state;
@@ -378,7 +379,19 @@ static void test_group_source_query(void **state)
     nh_run_until(t.n, 9 * UST_SEC);
     struct sent s[8];
     assert_int_equal(igmp_sent(&t, t.pa, mark, s, 8), 0);
-    assert_int_equal(igmp_stats(t.a)->InQueries, 2);
+    /* rule 5: two source queries before the answer: one answer, of the
+     * union (B from the first, C from the second) */
+    mark = nh_tx_count(t.n, t.pa);
+    inject_gss_query(&t, GROUP, asked, 1);
+    const ust_ip4_t asked_c[] = {C_ADDR};
+    inject_gss_query(&t, GROUP, asked_c, 1);
+    nh_run_until(t.n, 12 * UST_SEC);
+    assert_int_equal(igmp_sent(&t, t.pa, mark, s, 8), 1);
+    assert_int_equal(s[0].rec_type[0], IGMP_MODE_IS_INCLUDE);
+    assert_int_equal(s[0].rec_nsrc[0], 2);
+    assert_true((s[0].rec_src[0][0] == B_ADDR && s[0].rec_src[0][1] == C_ADDR) ||
+                (s[0].rec_src[0][0] == C_ADDR && s[0].rec_src[0][1] == B_ADDR));
+    assert_int_equal(igmp_stats(t.a)->InQueries, 4);
     nh_net_free(t.n);
 }
 
