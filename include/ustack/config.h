@@ -426,6 +426,11 @@ struct ust_config {
     ust_time_t igmp_unsolicited_report_interval; /* the repeats of an unsolicited
                                        report are spread at random over (0, this] (1 s,
                                        RFC 3376 8.11) */
+    unsigned mcast_max_sources;     /* sources in one socket's filter on one group
+                                       (IP_ADD_SOURCE_MEMBERSHIP, IP_BLOCK_SOURCE,
+                                       MCAST_*_SOURCE*; 10, as Linux's igmp_max_msf).
+                                       Beyond: ENOBUFS, counted in igmp
+                                       SourcesRefused */
 };
 
 UST_API void ust_config_default(struct ust_config *cfg);

@@ -49,9 +49,8 @@
  * sockets: the path MTU). Anything else is passed to the protocol; unknown
  * options: ENOPROTOOPT.
  *
- * IPv4 multicast on UDP sockets (RFC 1112, the RFC 3678 / Linux options,
- * any-source only: IP_ADD_SOURCE_MEMBERSHIP, IP_BLOCK_SOURCE and the
- * other source filters answer ENOPROTOOPT): IP_ADD_MEMBERSHIP /
+ * IPv4 multicast on UDP sockets (RFC 1112, the RFC 3678 / Linux options):
+ * IP_ADD_MEMBERSHIP /
  * IP_DROP_MEMBERSHIP take struct ip_mreq (interface by address) or struct
  * ip_mreqn (imr_ifindex = the ustack interface index + 1, as in
  * IP_PKTINFO, else imr_address); no interface: the one the route to the
@@ -74,6 +73,25 @@
  * the interface's address as struct in_addr). MCAST_JOIN_GROUP /
  * MCAST_LEAVE_GROUP (struct group_req, RFC 3678 5.1) at IPPROTO_IP take
  * an AF_INET group (else EINVAL), gr_interface as imr_ifindex.
+ * Source filters (RFC 3678 4.1.2 / 5.1.2, IGMPv3 source lists): a
+ * membership is INCLUDE (source-specific) or EXCLUDE (any-source, with
+ * blocked sources). IP_ADD_SOURCE_MEMBERSHIP / IP_DROP_SOURCE_MEMBERSHIP
+ * (struct ip_mreq_source; interface by address, none: by route) add or
+ * drop an INCLUDE source, joining the group first if needed (an
+ * any-source membership with no blocked source becomes INCLUDE); the last
+ * source dropped leaves the group. IP_BLOCK_SOURCE / IP_UNBLOCK_SOURCE
+ * block or unblock a source of an any-source membership.
+ * MCAST_JOIN_SOURCE_GROUP / MCAST_LEAVE_SOURCE_GROUP / MCAST_BLOCK_SOURCE /
+ * MCAST_UNBLOCK_SOURCE (struct group_source_req, AF_INET group and source,
+ * else EINVAL; gsr_interface as imr_ifindex) do the same. Errors as Linux:
+ * no membership (block, unblock, drop): EINVAL; the other mode while it
+ * has sources: EINVAL; a source already listed, or (drop, unblock) not
+ * listed: EADDRNOTAVAIL; no such interface: ENODEV; more than
+ * cfg.mcast_max_sources (10) sources: ENOBUFS (igmp SourcesRefused). A
+ * datagram from a source its filter excludes is not delivered to that
+ * socket (igmp SourceFiltered); the interface reports the merged filter
+ * of all its sockets (RFC 3376 3.2) with ALLOW / BLOCK / TO_IN / TO_EX
+ * records. IPv6 source filters: ENOPROTOOPT.
  *
  * IPv6 multicast on AF_INET6 UDP sockets (RFC 3493 5.2, errors as Linux):
  * IPV6_JOIN_GROUP / IPV6_LEAVE_GROUP (also named IPV6_ADD_MEMBERSHIP /

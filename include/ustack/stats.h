@@ -151,11 +151,13 @@
  * Query without Router Alert, a General Query not sent to 224.0.0.1, and
  * unknown types), reports sent per version, Leave Groups, joins refused
  * at cfg.igmp_max_memberships, our reports suppressed by another host's
- * (v1/v2 compatibility mode). */
+ * (v1/v2 compatibility mode), sources refused at cfg.mcast_max_sources
+ * (ENOBUFS), IPv4 multicast datagrams a socket's source filter kept from
+ * it (RFC 3376 3.1). */
 #define UST_IGMP_COUNTERS(X) \
     X(InMsgs) X(InErrors) X(InCsumErrors) X(InQueries) X(InReports) X(InIgnored) \
     X(OutV3Reports) X(OutV2Reports) X(OutV1Reports) X(OutLeaves) X(OutErrors) \
-    X(JoinsRefused) X(ReportsSuppressed)
+    X(JoinsRefused) X(ReportsSuppressed) X(SourcesRefused) X(SourceFiltered)
 /* MLD as a host (RFC 3810): messages received (InErrors: malformed;
  * InIgnored: what RFC 3810 5.1.14/5.2.13 and 6.2 say to ignore, a Query
  * whose Hop Limit is not 1, whose source is not link-local or that has

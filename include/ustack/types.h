@@ -176,6 +176,8 @@ enum ust_err {
                                   multi-queue device (IFF_MULTI_QUEUE) was asked
                                   for, or the other way round; errno EINVAL */
     UST_ERR_NODEV = -35,       /* no such interface (ENODEV) */
+    UST_ERR_NOBUFS = -36,      /* a per-socket list is full (ENOBUFS: a
+                                  multicast source filter at its bound) */
 };
 
 /* Human-readable text for an enum ust_err value. */

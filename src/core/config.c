@@ -136,4 +136,5 @@ void ust_config_default(struct ust_config *c)
     c->igmp_max_memberships = 20;
     c->igmp_robustness = 2;
     c->igmp_unsolicited_report_interval = 1 * UST_SEC;
+    c->mcast_max_sources = 10;
 }

@@ -46,6 +46,7 @@ static const struct {
     {UST_ERR_DEVTYPE, EINVAL, "not a TAP/TUN device of the requested kind"},
     {UST_ERR_QUEUEMODE, EINVAL, "TAP/TUN device of the other queue mode (single/multi-queue)"},
     {UST_ERR_NODEV, ENODEV, "no such interface"},
+    {UST_ERR_NOBUFS, ENOBUFS, "no buffer space available"},
 };
 
 const char *ust_strerror(int err)

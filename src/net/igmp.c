@@ -72,21 +72,33 @@ static void arm_retrans(struct ust_stack *st, struct igmp_iface *ifs)
 
 static bool is_group(const struct igmp_group *g, const void *ctx) { return g == ctx; }
 
-/* A join or a leave of g (RFC 3376 5.1, RFC 2236 3): the first report now,
- * Robustness - 1 more later. */
-static void state_change(struct ust_stack *st, struct igmp_iface *ifs, struct igmp_group *g)
+bool igmp_pending(const struct igmp_group *g)
+{
+    if (g->retrans)
+        return true;
+    for (unsigned i = 0; i < g->nsrc; i++)
+        if (g->src[i].rt)
+            return true;
+    return false;
+}
+
+/* A change of g's state (RFC 3376 5.1): v3: its pending records now, the
+ * Robustness - 1 repeats later; v2/v1 (a join only, RFC 2236 3): the
+ * Report now and repeated. */
+void igmp_state_change(struct ust_stack *st, struct igmp_iface *ifs, struct igmp_group *g)
 {
     int ver = igmp_host_version(st, ifs->index);
-    g->retrans = (uint8_t)(igmp_robustness(st, ifs) - 1);
-    if (ver == 3)
-        igmp_send_v3(st, ifs, is_group, g, 0);
-    else
+    if (ver == 3) {
+        igmp_send_v3(st, ifs, is_group, g, IGMP_REP_PENDING);
+    } else {
+        g->retrans = (uint8_t)(igmp_robustness(st, ifs) - 1);
         igmp_send_simple(st, ifs, ver == 2 ? IGMP_V2_REPORT : IGMP_V1_REPORT, g->addr);
-    if (g->retrans)
+    }
+    if (igmp_pending(g))
         arm_retrans(st, ifs);
 }
 
-static void free_group(struct ust_stack *st, struct igmp_iface *ifs, struct igmp_group *g)
+void igmp_free_group(struct ust_stack *st, struct igmp_iface *ifs, struct igmp_group *g)
 {
     for (struct igmp_group **pp = &ifs->groups; *pp; pp = &(*pp)->next) {
         if (*pp == g) {
@@ -96,13 +108,13 @@ static void free_group(struct ust_stack *st, struct igmp_iface *ifs, struct igmp
     }
     timer_cancel(st, &g->timer);
     ifs->ngroups--;
+    free(g->src);
     free(g);
 }
 
 static void group_timer_fired(struct ust_stack *st, struct ust_timer *t, ust_time_t now);
 
-static struct igmp_group *new_group(struct ust_stack *st, struct igmp_iface *ifs,
-                                    ust_ip4_t group)
+struct igmp_group *igmp_new_group(struct ust_stack *st, struct igmp_iface *ifs, ust_ip4_t group)
 {
     char a[16];
     unsigned joined = 0; /* groups still announcing their leave do not count */
@@ -128,66 +140,34 @@ static struct igmp_group *new_group(struct ust_stack *st, struct igmp_iface *ifs
     return g;
 }
 
+static const struct igmp_sf any_source = {.exclude = true};
+
 int igmp_join(struct ust_stack *st, int ifindex, ust_ip4_t group)
 {
-    struct igmp_iface *ifs = igmp_iface_of(st, ifindex);
-    if (!ifs || !ipv4_is_multicast(group))
-        return UST_ERR_INVAL;
-    if (group == IGMP_ALL_SYSTEMS)
-        return UST_OK; /* always a member, never reported (RFC 3376 3) */
-    struct igmp_group *g = igmp_find_group(ifs, group);
-    if (g && g->refs++ > 0)
-        return UST_OK;
-    uint8_t mac[6];
-    link_ip4_mcast_mac(group, mac);
-    if (link_mcast_add(st, ifindex, mac) != UST_OK) {
-        stack_stats(st)->igmp.JoinsRefused++;
-        if (g)
-            g->refs = 0;
-        return UST_ERR_NOMEM;
-    }
-    if (!g && !(g = new_group(st, ifs, group))) {
-        link_mcast_del(st, ifindex, mac);
-        return UST_ERR_NOMEM;
-    }
-    char a[16];
-    TRACE(st, "igmp", "join %s", IP4STR(group, a));
-    g->refs = 1;
-    g->change = IGMP_CHANGE_TO_EXCLUDE;
-    state_change(st, ifs, g);
-    return UST_OK;
+    return igmp_filter_change(st, ifindex, group, NULL, &any_source);
 }
 
 void igmp_leave(struct ust_stack *st, int ifindex, ust_ip4_t group)
 {
-    struct igmp_iface *ifs = igmp_iface_of(st, ifindex);
-    struct igmp_group *g = ifs ? igmp_find_group(ifs, group) : NULL;
-    if (!g || g->refs == 0 || --g->refs > 0)
-        return;
-    uint8_t mac[6];
-    link_ip4_mcast_mac(group, mac);
-    link_mcast_del(st, ifindex, mac);
-    timer_cancel(st, &g->timer);
-    char a[16];
-    TRACE(st, "igmp", "leave %s", IP4STR(group, a));
-    int ver = igmp_host_version(st, ifindex);
-    if (ver == 3) {
-        /* TO_IN({}) until it has been sent Robustness times (5.1). */
-        g->change = IGMP_CHANGE_TO_INCLUDE;
-        state_change(st, ifs, g);
-        if (g->retrans == 0)
-            free_group(st, ifs, g);
-        return;
-    }
-    if (ver == 2)
-        igmp_send_simple(st, ifs, IGMP_V2_LEAVE, group); /* RFC 2236 6 */
-    free_group(st, ifs, g); /* v1: a leave is silent (RFC 1112) */
+    igmp_filter_change(st, ifindex, group, &any_source, NULL);
 }
 
-static bool has_retrans(const struct igmp_group *g, const void *ctx)
+static bool has_pending(const struct igmp_group *g, const void *ctx)
 {
     (void)ctx;
-    return g->retrans > 0;
+    return igmp_pending(g);
+}
+
+/* v2/v1: the repeats of the join Reports. */
+static void older_retrans(struct ust_stack *st, struct igmp_iface *ifs, int ver)
+{
+    for (struct igmp_group *g = ifs->groups; g; g = g->next) {
+        if (g->retrans == 0)
+            continue;
+        if (g->refs > 0)
+            igmp_send_simple(st, ifs, ver == 2 ? IGMP_V2_REPORT : IGMP_V1_REPORT, g->addr);
+        g->retrans--;
+    }
 }
 
 /* The next round of state-change reports for every group that still has
@@ -198,18 +178,16 @@ static void retrans_fired(struct ust_stack *st, struct ust_timer *t, ust_time_t 
     struct igmp_iface *ifs = CONTAINER(t, struct igmp_iface, retrans);
     int ver = igmp_host_version(st, ifs->index);
     if (ver == 3)
-        igmp_send_v3(st, ifs, has_retrans, NULL, 0);
+        igmp_send_v3(st, ifs, has_pending, NULL, IGMP_REP_PENDING);
+    else
+        older_retrans(st, ifs, ver);
     bool more = false;
     for (struct igmp_group *g = ifs->groups, *next; g; g = next) {
         next = g->next;
-        if (g->retrans == 0)
-            continue;
-        if (ver != 3 && g->refs > 0)
-            igmp_send_simple(st, ifs, ver == 2 ? IGMP_V2_REPORT : IGMP_V1_REPORT, g->addr);
-        if (--g->retrans > 0)
+        if (igmp_pending(g))
             more = true;
         else if (g->refs == 0)
-            free_group(st, ifs, g);
+            igmp_free_group(st, ifs, g);
     }
     if (more)
         arm_retrans(st, ifs);
@@ -222,16 +200,16 @@ static bool joined(const struct igmp_group *g, const void *ctx)
 }
 
 /* RFC 3376 5.2: the interface timer ran out: a Current-State Report of
- * every group, IS_EX({}) each (ASM). */
+ * every group, IS_IN or IS_EX of its sources. */
 static void general_fired(struct ust_stack *st, struct ust_timer *t, ust_time_t now)
 {
     (void)now;
     struct igmp_iface *ifs = CONTAINER(t, struct igmp_iface, general);
-    igmp_send_v3(st, ifs, joined, NULL, IGMP_MODE_IS_EXCLUDE);
+    igmp_send_v3(st, ifs, joined, NULL, IGMP_REP_CURRENT);
 }
 
-/* The answer to a query about one group (v3: Group-Specific, 5.2; v1/v2:
- * any query, RFC 2236 3). */
+/* The answer to a query about one group (v3: Group-Specific or
+ * Group-and-Source-Specific, 5.2; v1/v2: any query, RFC 2236 3). */
 static void group_timer_fired(struct ust_stack *st, struct ust_timer *t, ust_time_t now)
 {
     (void)now;
@@ -240,9 +218,13 @@ static void group_timer_fired(struct ust_stack *st, struct ust_timer *t, ust_tim
     if (g->refs == 0)
         return;
     int ver = igmp_host_version(st, g->ifindex);
-    if (ver == 3)
-        igmp_send_v3(st, ifs, is_group, g, IGMP_MODE_IS_EXCLUDE);
-    else
+    if (ver == 3) {
+        bool q = g->q_sources && g->nex == 0;
+        igmp_send_v3(st, ifs, is_group, g, q ? IGMP_REP_QUERIED : IGMP_REP_CURRENT);
+        g->q_sources = false;
+        for (unsigned i = 0; i < g->nsrc; i++)
+            g->src[i].queried = false;
+    } else
         igmp_send_simple(st, ifs, ver == 2 ? IGMP_V2_REPORT : IGMP_V1_REPORT, g->addr);
 }
 
@@ -253,8 +235,10 @@ void igmp_enter_older_mode(struct ust_stack *st, struct igmp_iface *ifs)
     for (struct igmp_group *g = ifs->groups, *next; g; g = next) {
         next = g->next;
         g->retrans = 0;
+        for (unsigned i = 0; i < g->nsrc; i++)
+            g->src[i].rt = 0;
         if (g->refs == 0)
-            free_group(st, ifs, g);
+            igmp_free_group(st, ifs, g);
     }
 }
 
@@ -285,6 +269,7 @@ void igmp_destroy(struct ust_stack *st)
         struct igmp_group *g = is->ifs[i].groups;
         while (g) {
             struct igmp_group *next = g->next;
+            free(g->src);
             free(g);
             g = next;
         }

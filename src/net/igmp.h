@@ -1,7 +1,8 @@
 /* IGMP as a host (RFC 3376, with the IGMPv2/v1 compatibility of 7 and
  * RFC 2236 / RFC 1112): per interface, the groups some socket joined, the
- * reports that announce them and the answers to queries. Any-source
- * membership only: every group is in EXCLUDE({}) mode (RFC 3376 3). */
+ * reports that announce them and the answers to queries. Each socket's
+ * source filter (mode + source list, RFC 3376 3.1) is merged per
+ * interface (3.2) in igmp_filter.c. */
 #ifndef UST_NET_IGMP_H
 #define UST_NET_IGMP_H
 
@@ -18,14 +19,30 @@ struct ust_stack;
 #define IGMP_DEFAULT_QI (125 * UST_SEC)
 #define IGMP_DEFAULT_QRI (10 * UST_SEC)
 
+/* One source the sockets' filters name for a group (RFC 3376 3.2): how
+ * many INCLUDE / EXCLUDE sockets list it, and a pending ALLOW or BLOCK
+ * record (5.1) kept after no socket names it any more. */
+struct igmp_src {
+    ust_ip4_t addr;
+    unsigned in_count, ex_count;
+    uint8_t rt;             /* source-list-change reports still to carry it */
+    bool rt_allow;          /* ... in ALLOW_NEW_SOURCES (else BLOCK_OLD_SOURCES) */
+    bool was_allowed;       /* scratch of igmp_filter.c: before the change */
+    bool queried;           /* named by a pending Group-and-Source-Specific Query */
+};
+
 struct igmp_group {
     struct igmp_group *next;
     ust_ip4_t addr;
     int ifindex;
     unsigned refs;          /* socket memberships; 0: leaving, announced until retrans ends */
+    unsigned nex;           /* ... of them in EXCLUDE mode: the group is EXCLUDE if any */
+    struct igmp_src *src;   /* the sources the filters name, and pending ones */
+    unsigned nsrc, srccap;
     struct ust_timer timer; /* the answer to a query about this group (5.2; v1/v2: 2236 3) */
-    uint8_t retrans;        /* state-change reports still to send (5.1) */
-    uint8_t change;         /* their record: IGMP_CHANGE_TO_EXCLUDE (join) / _INCLUDE (leave) */
+    bool q_sources;         /* ... to a Group-and-Source-Specific one: sources `queried` */
+    uint8_t retrans;        /* filter-mode-change reports still to send (5.1) */
+    uint8_t change;         /* their record: IGMP_CHANGE_TO_EXCLUDE / _INCLUDE */
 };
 
 struct igmp_iface {
@@ -57,6 +74,23 @@ int igmp_join(struct ust_stack *st, int ifindex, ust_ip4_t group);
 /* One membership fewer; the last closes the filter and announces the
  * leave (v3: TO_IN({}), v2: Leave Group, v1: nothing). */
 void igmp_leave(struct ust_stack *st, int ifindex, ust_ip4_t group);
+
+/* One socket's filter on a group (RFC 3376 3.1): INCLUDE or EXCLUDE the
+ * n sources (host byte order). */
+struct igmp_sf {
+    bool exclude;
+    unsigned n;
+    const ust_ip4_t *src;
+};
+/* A socket's filter on group changes from `old` to `new` (NULL: not a
+ * member): the interface state is merged again (RFC 3376 3.2) and its
+ * change announced (5.1: TO_IN/TO_EX on a mode change, else ALLOW/BLOCK
+ * of the sources whose reception changed). igmp_join/igmp_leave are this
+ * with EXCLUDE({}). Errors as igmp_join (a join only). */
+int igmp_filter_change(struct ust_stack *st, int ifindex, ust_ip4_t group,
+                       const struct igmp_sf *old, const struct igmp_sf *new);
+/* Would the interface's merged filter pass a datagram from src? */
+bool igmp_source_allowed(const struct igmp_group *g, ust_ip4_t src);
 /* Does the interface belong to the group (delivery, loopback copies)? */
 bool igmp_is_member(const struct ust_stack *st, int ifindex, ust_ip4_t group);
 /* The interface's Host Compatibility Mode: 3, 2 or 1 (RFC 3376 7.2.1). */
@@ -68,16 +102,33 @@ extern const struct ip_proto_ops igmp_proto_ops;
 /* A v1/v2 querier was heard on an interface in v3 mode: the v3 work
  * pending there is dropped (as Linux: nothing v3 is sent any more). */
 void igmp_enter_older_mode(struct ust_stack *st, struct igmp_iface *ifs);
+/* igmp.c, for igmp_filter.c: */
+struct igmp_group *igmp_new_group(struct ust_stack *st, struct igmp_iface *ifs, ust_ip4_t group);
+void igmp_free_group(struct ust_stack *st, struct igmp_iface *ifs, struct igmp_group *g);
+/* The first state-change report of g now, the rest later (5.1). */
+void igmp_state_change(struct ust_stack *st, struct igmp_iface *ifs, struct igmp_group *g);
+/* Any state-change record of g still to send? */
+bool igmp_pending(const struct igmp_group *g);
+/* Group-and-Source-Specific Query sources (igmp_filter.c, 5.2 rule 5):
+ * marks those of q[0..n) (network order bytes) the group's filter names;
+ * false: the answer must be group-specific (EXCLUDE mode: sources outside
+ * the filter would need remembering). */
+bool igmp_mark_queried(struct igmp_group *g, const uint8_t *q, unsigned n);
 struct igmp_group *igmp_find_group(const struct igmp_iface *ifs, ust_ip4_t group);
 unsigned igmp_robustness(const struct ust_stack *st, const struct igmp_iface *ifs);
 /* Sending (igmp_send.c): */
 struct igmp_iface *igmp_iface_of(struct ust_stack *st, int ifindex);
 void igmp_send_simple(struct ust_stack *st, struct igmp_iface *ifs, uint8_t type,
                       ust_ip4_t group);
-/* A v3 Report of every group with `pick` true, split to the MTU; the
- * record of each is `rec_type`, or the group's pending change when 0. */
+/* What igmp_send_v3 reports of each group it picks (RFC 3376 5.1, 5.2). */
+enum igmp_report_kind {
+    IGMP_REP_PENDING, /* its state-change records, one retransmission counted */
+    IGMP_REP_CURRENT, /* IS_IN / IS_EX of its current state */
+    IGMP_REP_QUERIED, /* IS_IN of the queried sources it receives */
+};
+/* A v3 Report of every group with `pick` true, split to the MTU. */
 void igmp_send_v3(struct ust_stack *st, struct igmp_iface *ifs,
                   bool (*pick)(const struct igmp_group *g, const void *ctx), const void *ctx,
-                  uint8_t rec_type);
+                  enum igmp_report_kind kind);
 
 #endif

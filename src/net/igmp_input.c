@@ -50,9 +50,11 @@ static ust_time_t random_delay(struct ust_stack *st, ust_time_t max)
     return max > 0 ? (ust_time_t)rng_below(stack_rng(st), (uint64_t)max) : 0;
 }
 
-/* RFC 3376 5.2 rules 1-3 (a Group-and-Source-Specific Query is answered
- * as a Group-Specific one: with EXCLUDE({}) the answer is the group's
- * IS_EX({}) record, which keeps every source flowing). */
+/* RFC 3376 5.2 rules 1-5: a General Query arms the interface timer; a
+ * group's pending answer is to a Group-and-Source-Specific Query only
+ * while every query since named sources (their union is marked), else it
+ * is Group-Specific. In EXCLUDE mode a source query is answered as a
+ * group query (IS_EX of the state: a superset, which routers accept). */
 static void v3_schedule(struct ust_stack *st, struct igmp_iface *ifs, const struct igmp_msg *m,
                         ust_time_t max)
 {
@@ -66,8 +68,17 @@ static void v3_schedule(struct ust_stack *st, struct igmp_iface *ifs, const stru
     struct igmp_group *g = igmp_find_group(ifs, m->group);
     if (!g || g->refs == 0)
         return;
-    if (!timer_armed(&g->timer) || g->timer.when > at)
-        timer_arm(st, &g->timer, at); /* rule 3: the earlier of the two */
+    bool pending = timer_armed(&g->timer);
+    if (!(pending && g->q_sources && m->nsrc > 0))
+        for (unsigned i = 0; i < g->nsrc; i++)
+            g->src[i].queried = false; /* no union to keep (rule 4, 5) */
+    g->q_sources = m->nsrc > 0 && (!pending || g->q_sources) &&
+                   igmp_mark_queried(g, m->sources, m->nsrc);
+    if (!g->q_sources)
+        for (unsigned i = 0; i < g->nsrc; i++)
+            g->src[i].queried = false;
+    if (!pending || g->timer.when > at)
+        timer_arm(st, &g->timer, at); /* rules 3-5: the earlier of the two */
 }
 
 /* RFC 2236 3: a timer per group, reset only when the query asks for an

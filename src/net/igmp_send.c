@@ -12,6 +12,7 @@
 #include "net.h"
 #include "ustack/dev.h"
 #include "wire/igmp.h"
+#include "wire/wbuf.h"
 
 static int igmp_output(struct ust_stack *st, struct igmp_iface *ifs, ust_ip4_t dst,
                        const uint8_t *msg, size_t len)
@@ -52,55 +53,172 @@ void igmp_send_simple(struct ust_stack *st, struct igmp_iface *ifs, uint8_t type
         s->OutV1Reports++;
 }
 
-/* Records that fit one datagram on this interface (RFC 3376 4.2.16: a
- * Report larger than the MTU is split). */
-static size_t records_per_report(struct ust_stack *st, const struct igmp_iface *ifs)
+/* A v3 Report being filled (RFC 3376 4.2.16: split to the MTU). */
+struct report {
+    struct ust_stack *st;
+    struct igmp_iface *ifs;
+    size_t room;               /* bytes of records one Report may carry */
+    size_t used;               /* ... of them in recs */
+    struct igmp_record *recs;
+    size_t n, maxrec;
+    uint8_t *srcbytes;         /* the records' sources, network order */
+    size_t srcoff;
+    uint8_t *buf;
+};
+
+static bool report_init(struct report *r, struct ust_stack *st, struct igmp_iface *ifs)
 {
     const struct ust_iface *ifc = iface_at(st, ifs->index);
     unsigned mtu = ifc ? ust_dev_mtu(ifc->dev) : 576;
-    size_t room = mtu - IPV4_HDR_LEN - IPV4_RA_LEN - IGMP_V3_REPORT_HDR;
-    size_t n = room / IGMP_V3_RECORD_HDR;
-    return n ? n : 1;
+    *r = (struct report){.st = st, .ifs = ifs};
+    r->room = mtu - IPV4_HDR_LEN - IPV4_RA_LEN - IGMP_V3_REPORT_HDR;
+    r->maxrec = r->room / IGMP_V3_RECORD_HDR;
+    r->recs = malloc(r->maxrec * sizeof(*r->recs));
+    r->srcbytes = malloc(r->room);
+    r->buf = malloc(IGMP_V3_REPORT_HDR + r->room);
+    return r->recs && r->srcbytes && r->buf;
 }
 
-static void flush_v3(struct ust_stack *st, struct igmp_iface *ifs, const struct igmp_record *r,
-                     size_t n, uint8_t *buf, size_t cap)
+static void report_flush(struct report *r)
 {
-    int len = igmp_v3_report_emit(r, n, buf, cap);
-    if (len < 0)
+    if (r->n == 0)
         return;
-    TRACE(st, "igmp", "tx v3 report, %zu record%s (first type %u)", n, n == 1 ? "" : "s",
-          r[0].type);
-    if (igmp_output(st, ifs, IGMP_V3_ROUTERS, buf, (size_t)len) == 0)
-        stack_stats(st)->igmp.OutV3Reports++;
+    int len = igmp_v3_report_emit(r->recs, r->n, r->buf, IGMP_V3_REPORT_HDR + r->room);
+    if (len >= 0) {
+        TRACE(r->st, "igmp", "tx v3 report, %zu record%s (first type %u, %u sources)", r->n,
+              r->n == 1 ? "" : "s", r->recs[0].type, r->recs[0].nsrc);
+        if (igmp_output(r->st, r->ifs, IGMP_V3_ROUTERS, r->buf, (size_t)len) == 0)
+            stack_stats(r->st)->igmp.OutV3Reports++;
+    }
+    r->n = r->used = r->srcoff = 0;
+}
+
+static void report_free(struct report *r)
+{
+    report_flush(r);
+    free(r->recs);
+    free(r->srcbytes);
+    free(r->buf);
+}
+
+/* One record of src[0..n): split over Reports when too long (4.2.16);
+ * an IS_EX / TO_EX record is not split: the sources that do not fit are
+ * left out. */
+static void report_add(struct report *r, uint8_t type, ust_ip4_t group, const ust_ip4_t *src,
+                       size_t n)
+{
+    bool ex = type == IGMP_MODE_IS_EXCLUDE || type == IGMP_CHANGE_TO_EXCLUDE;
+    size_t done = 0;
+    do {
+        if (r->used + IGMP_V3_RECORD_HDR + (n > done ? 4 : 0) > r->room || r->n == r->maxrec)
+            report_flush(r);
+        size_t fit = (r->room - r->used - IGMP_V3_RECORD_HDR) / 4;
+        size_t k = n - done < fit ? n - done : fit;
+        struct igmp_record *rec = &r->recs[r->n++];
+        *rec = (struct igmp_record){.type = type, .group = group, .nsrc = (uint16_t)k,
+                                    .sources = r->srcbytes + r->srcoff};
+        for (size_t i = 0; i < k; i++)
+            put_be32(r->srcbytes + r->srcoff + 4 * i, src[done + i]);
+        r->srcoff += 4 * k;
+        r->used += IGMP_V3_RECORD_HDR + 4 * k;
+        done += k;
+    } while (done < n && !ex);
+}
+
+/* The group's sources for which `want` holds, into a fresh array (NULL and
+ * *n = 0 when none or out of memory). */
+static ust_ip4_t *collect(const struct igmp_group *g, bool (*want)(const struct igmp_group *,
+                                                                  const struct igmp_src *),
+                          size_t *n)
+{
+    ust_ip4_t *v = g->nsrc ? malloc(g->nsrc * sizeof(*v)) : NULL;
+    *n = 0;
+    for (unsigned i = 0; v && i < g->nsrc; i++)
+        if (want(g, &g->src[i]))
+            v[(*n)++] = g->src[i].addr;
+    return v;
+}
+
+/* The interface state's source list (RFC 3376 3.2). */
+static bool in_list(const struct igmp_group *g, const struct igmp_src *s)
+{
+    if (g->nex > 0)
+        return s->ex_count == g->nex && s->in_count == 0;
+    return s->in_count > 0;
+}
+
+static bool to_allow(const struct igmp_group *g, const struct igmp_src *s)
+{
+    (void)g;
+    return s->rt > 0 && s->rt_allow;
+}
+
+static bool to_block(const struct igmp_group *g, const struct igmp_src *s)
+{
+    (void)g;
+    return s->rt > 0 && !s->rt_allow;
+}
+
+static bool queried_received(const struct igmp_group *g, const struct igmp_src *s)
+{
+    return s->queried && in_list(g, s); /* INCLUDE mode only: A * Q (5.2) */
+}
+
+static void add_collected(struct report *r, const struct igmp_group *g, uint8_t type,
+                          bool (*want)(const struct igmp_group *, const struct igmp_src *),
+                          bool even_empty)
+{
+    size_t n;
+    ust_ip4_t *v = collect(g, want, &n);
+    if (n || even_empty)
+        report_add(r, type, g->addr, v, n);
+    free(v);
+}
+
+/* 5.1: the mode-change record with the current list, else the pending
+ * ALLOW and BLOCK records; one of their repeats is used up. */
+static void add_pending(struct report *r, struct igmp_group *g)
+{
+    if (g->retrans) {
+        add_collected(r, g, g->change, in_list, true);
+        g->retrans--;
+        return;
+    }
+    add_collected(r, g, IGMP_ALLOW_NEW_SOURCES, to_allow, false);
+    add_collected(r, g, IGMP_BLOCK_OLD_SOURCES, to_block, false);
+    for (unsigned i = 0; i < g->nsrc; i++)
+        if (g->src[i].rt)
+            g->src[i].rt--;
+}
+
+static void add_group(struct report *r, struct igmp_group *g, enum igmp_report_kind kind)
+{
+    switch (kind) {
+    case IGMP_REP_PENDING:
+        add_pending(r, g);
+        break;
+    case IGMP_REP_CURRENT:
+        add_collected(r, g, g->nex ? IGMP_MODE_IS_EXCLUDE : IGMP_MODE_IS_INCLUDE, in_list,
+                      true);
+        break;
+    case IGMP_REP_QUERIED:
+        add_collected(r, g, IGMP_MODE_IS_INCLUDE, queried_received, false);
+        break;
+    }
 }
 
 void igmp_send_v3(struct ust_stack *st, struct igmp_iface *ifs,
                   bool (*pick)(const struct igmp_group *g, const void *ctx), const void *ctx,
-                  uint8_t rec_type)
+                  enum igmp_report_kind kind)
 {
-    size_t per = records_per_report(st, ifs);
-    size_t cap = IGMP_V3_REPORT_HDR + per * IGMP_V3_RECORD_HDR;
-    struct igmp_record *recs = malloc(per * sizeof(*recs));
-    uint8_t *buf = malloc(cap);
-    size_t n = 0;
-    if (!recs || !buf) {
+    struct report r;
+    if (!report_init(&r, st, ifs)) {
         stack_stats(st)->igmp.OutErrors++;
-        goto out;
+        report_free(&r);
+        return;
     }
-    for (const struct igmp_group *g = ifs->groups; g; g = g->next) {
-        if (!pick(g, ctx))
-            continue;
-        recs[n++] = (struct igmp_record){.type = rec_type ? rec_type : g->change,
-                                         .group = g->addr};
-        if (n == per) {
-            flush_v3(st, ifs, recs, n, buf, cap);
-            n = 0;
-        }
-    }
-    if (n)
-        flush_v3(st, ifs, recs, n, buf, cap);
-out:
-    free(recs);
-    free(buf);
+    for (struct igmp_group *g = ifs->groups; g; g = g->next)
+        if (pick(g, ctx))
+            add_group(&r, g, kind);
+    report_free(&r);
 }

@@ -245,7 +245,7 @@ static unsigned deliver_to_all(struct ust_stack *st, const struct udp_rx *rx, ui
     unsigned n = 0;
     for (struct udp_pcb *p = *bucket(st, dport); p; p = p->hnext) {
         if (pcb_matches(p, &rx->src, rx->sport, &rx->dst, dport) &&
-            (!is_group(&rx->dst) || udp_mcast_accepts(p, &rx->dst, rx->ifindex))) {
+            (!is_group(&rx->dst) || udp_mcast_accepts(st, p, &rx->dst, &rx->src, rx->ifindex))) {
             deliver(st, p, rx, data, len);
             n++;
         }

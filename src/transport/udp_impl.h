@@ -163,7 +163,8 @@ int udp_mcast_setsockopt(struct ust_stack *st, struct udp_pcb *pcb, int name, co
                          size_t len);
 int udp_mcast_getsockopt(struct ust_stack *st, struct udp_pcb *pcb, int name, void *val,
                          size_t *len);
-bool udp_mcast_accepts(const struct udp_pcb *pcb, const struct ust_addr *group, int ifindex);
+bool udp_mcast_accepts(struct ust_stack *st, const struct udp_pcb *pcb,
+                       const struct ust_addr *group, const struct ust_addr *src, int ifindex);
 ust_ip4_t udp_mcast_source(struct ust_stack *st, const struct udp_pcb *pcb, ust_ip4_t dst,
                            const struct sock_tx_meta *tx, ust_ip4_t src);
 void udp_mcast_out(struct ust_stack *st, const struct udp_pcb *pcb, const struct sock_tx_meta *tx,

@@ -1,11 +1,12 @@
 /* Multicast on UDP sockets (RFC 1112 7.1, the RFC 3678 / Linux socket
- * interface, any-source only): group memberships (IP_ADD_MEMBERSHIP,
+ * interface): group memberships (IP_ADD_MEMBERSHIP,
  * IP_DROP_MEMBERSHIP with struct ip_mreq or ip_mreqn), the sending
  * settings (IP_MULTICAST_IF, IP_MULTICAST_TTL, IP_MULTICAST_LOOP) and
  * IP_MULTICAST_ALL, and the input filter that gives a multicast datagram
  * to every socket on the port that joined its group on the interface it
- * came in on. Memberships hold family-tagged groups (struct ust_addr):
- * IPv4 ones join with IGMP, IPv6 ones (udp_mcast6.c) with MLD. */
+ * came in on, when the membership's source filter (udp_mcast_src.c) lets
+ * its source through. Memberships hold family-tagged groups (struct
+ * ust_addr): IPv4 ones join with IGMP, IPv6 ones (udp_mcast6.c) with MLD. */
 #include <netinet/in.h>
 #include <stdlib.h>
 #include <string.h>
@@ -43,14 +44,67 @@ static int group_join(struct ust_stack *st, const struct ust_addr *g, int ifinde
     return igmp_join(st, ifindex, g->u.v4);
 }
 
-static void group_leave(struct ust_stack *st, const struct ust_addr *g, int ifindex)
+/* An IPv4 filter as IGMP takes it; NULL: out of memory. */
+static ust_ip4_t *ip4_list(const struct ust_addr *src, unsigned n)
 {
-    if (g->family == UST_AF_INET6) {
-        struct ipv6_addr a = tp_ip6(g);
-        ipv6_mcast_leave(st, ifindex, &a);
-    } else {
-        igmp_leave(st, ifindex, g->u.v4);
+    ust_ip4_t *v = malloc((n ? n : 1) * sizeof(*v));
+    for (unsigned i = 0; v && i < n; i++)
+        v[i] = src[i].u.v4;
+    return v;
+}
+
+/* IGMP's state for m moves from m's filter to the given one (NULL:
+ * leaving). */
+static int ip4_refilter(struct ust_stack *st, const struct mcast_membership *m, bool exclude,
+                        const struct ust_addr *src, unsigned n, bool leaving)
+{
+    ust_ip4_t *ov = ip4_list(m->src, m->nsrc), *nv = ip4_list(src, n);
+    int rc = UST_ERR_NOMEM;
+    if (ov && nv) {
+        struct igmp_sf o = {.exclude = m->exclude, .n = m->nsrc, .src = ov};
+        struct igmp_sf f = {.exclude = exclude, .n = n, .src = nv};
+        rc = igmp_filter_change(st, m->ifindex, m->group.u.v4, &o, leaving ? NULL : &f);
     }
+    free(ov);
+    free(nv);
+    return rc;
+}
+
+static void group_leave(struct ust_stack *st, struct mcast_membership *m)
+{
+    if (m->group.family == UST_AF_INET6) {
+        struct ipv6_addr a = tp_ip6(&m->group);
+        ipv6_mcast_leave(st, m->ifindex, &a);
+    } else if (m->exclude && m->nsrc == 0) {
+        igmp_leave(st, m->ifindex, m->group.u.v4);
+    } else if (ip4_refilter(st, m, false, NULL, 0, true) != UST_OK) {
+        igmp_leave(st, m->ifindex, m->group.u.v4); /* no memory: as any-source */
+    }
+    free(m->src);
+    m->src = NULL;
+    m->nsrc = 0;
+}
+
+int udp_mcast_refilter(struct ust_stack *st, struct mcast_membership *m, bool exclude,
+                       const struct ust_addr *src, unsigned n)
+{
+    if (m->group.family != UST_AF_INET)
+        return UST_ERR_NOPROTOOPT;
+    struct ust_addr *copy = n ? malloc(n * sizeof(*copy)) : NULL;
+    if (n && !copy)
+        return UST_ERR_NOMEM;
+    int rc = ip4_refilter(st, m, exclude, src, n, false);
+    if (rc != UST_OK) {
+        free(copy);
+        return rc;
+    }
+    if (n)
+        memcpy(copy, src, n * sizeof(*copy));
+    free(m->src);
+    m->src = copy;
+    m->nsrc = n;
+    m->exclude = exclude;
+    return UST_OK;
 }
 
 /* The same group, whatever scope id an address off the wire carries. */
@@ -61,7 +115,7 @@ static bool same_group(const struct ust_addr *a, const struct ust_addr *b)
     return a->family == UST_AF_INET6 ? memcmp(a->u.v6, b->u.v6, 16) == 0 : a->u.v4 == b->u.v4;
 }
 
-static int find(const struct udp_mcast *mc, const struct ust_addr *g, int ifindex)
+int udp_mcast_find(const struct udp_mcast *mc, const struct ust_addr *g, int ifindex)
 {
     for (unsigned i = 0; mc && i < mc->n; i++)
         if (same_group(&mc->v[i].group, g) && (ifindex < 0 || mc->v[i].ifindex == ifindex))
@@ -69,13 +123,29 @@ static int find(const struct udp_mcast *mc, const struct ust_addr *g, int ifinde
     return -1;
 }
 
+/* The network layer's join of an empty filter (any-source: EXCLUDE). */
+static int group_join_mode(struct ust_stack *st, const struct ust_addr *g, int ifindex,
+                           bool exclude)
+{
+    if (exclude || g->family != UST_AF_INET)
+        return group_join(st, g, ifindex);
+    static const struct igmp_sf include_none = {.exclude = false};
+    return igmp_filter_change(st, ifindex, g->u.v4, NULL, &include_none);
+}
+
 int udp_mcast_add(struct ust_stack *st, struct udp_pcb *pcb, const struct ust_addr *g,
                   int ifindex)
+{
+    return udp_mcast_add_mode(st, pcb, g, ifindex, true);
+}
+
+int udp_mcast_add_mode(struct ust_stack *st, struct udp_pcb *pcb, const struct ust_addr *g,
+                       int ifindex, bool exclude)
 {
     struct udp_mcast *mc = udp_mcast_of(pcb);
     if (!mc)
         return UST_ERR_NOMEM;
-    if (find(mc, g, ifindex) >= 0)
+    if (udp_mcast_find(mc, g, ifindex) >= 0)
         return UST_ERR_ADDRINUSE; /* Linux: EADDRINUSE */
     if (mc->n >= ust_stack_config(st)->igmp_max_memberships) {
         if (g->family == UST_AF_INET6)
@@ -92,10 +162,11 @@ int udp_mcast_add(struct ust_stack *st, struct udp_pcb *pcb, const struct ust_ad
         mc->v = v;
         mc->cap = cap;
     }
-    int rc = group_join(st, g, ifindex);
+    int rc = group_join_mode(st, g, ifindex, exclude);
     if (rc != UST_OK)
         return rc;
-    mc->v[mc->n] = (struct mcast_membership){.group = *g, .ifindex = ifindex};
+    mc->v[mc->n] = (struct mcast_membership){.group = *g, .ifindex = ifindex,
+                                             .exclude = exclude};
     mc->v[mc->n++].group.scope_id = 0;
     return UST_OK;
 }
@@ -104,10 +175,10 @@ int udp_mcast_drop(struct ust_stack *st, struct udp_pcb *pcb, const struct ust_a
                    int ifindex)
 {
     struct udp_mcast *mc = pcb->mc;
-    int i = find(mc, g, ifindex);
+    int i = udp_mcast_find(mc, g, ifindex);
     if (i < 0)
         return UST_ERR_ADDRNOTAVAIL; /* Linux: not a member */
-    group_leave(st, &mc->v[i].group, mc->v[i].ifindex);
+    group_leave(st, &mc->v[i]);
     mc->v[i] = mc->v[--mc->n];
     return UST_OK;
 }
@@ -243,7 +314,7 @@ int udp_mcast_setsockopt(struct ust_stack *st, struct udp_pcb *pcb, int name, co
             return UST_ERR_NOMEM;
         return set_value(st, pcb->mc, name, val, len);
     default:
-        return UST_ERR_NOPROTOOPT;
+        return udp_mcast_source_opt(st, pcb, name, val, len);
     }
 }
 
@@ -272,14 +343,21 @@ int udp_mcast_getsockopt(struct ust_stack *st, struct udp_pcb *pcb, int name, vo
     return UST_OK;
 }
 
-bool udp_mcast_accepts(const struct udp_pcb *pcb, const struct ust_addr *group, int ifindex)
+bool udp_mcast_accepts(struct ust_stack *st, const struct udp_pcb *pcb,
+                       const struct ust_addr *group, const struct ust_addr *src, int ifindex)
 {
     const struct udp_mcast *mc = pcb->mc;
     if (!mc)
         return false;
-    for (unsigned i = 0; i < mc->n; i++)
-        if (same_group(&mc->v[i].group, group) && mc->v[i].ifindex == ifindex)
+    for (unsigned i = 0; i < mc->n; i++) {
+        const struct mcast_membership *m = &mc->v[i];
+        if (!same_group(&m->group, group) || m->ifindex != ifindex)
+            continue;
+        if (udp_mcast_source_ok(m, src))
             return true;
+        stack_stats(st)->igmp.SourceFiltered++; /* RFC 3376 3.1 */
+        return false;
+    }
     /* IP_MULTICAST_ALL: any IPv4 group the interface belongs to. */
     return mc->all && group->family == UST_AF_INET;
 }
@@ -316,7 +394,7 @@ void udp_mcast_close(struct ust_stack *st, struct udp_pcb *pcb)
     if (!mc)
         return;
     for (unsigned i = 0; i < mc->n; i++)
-        group_leave(st, &mc->v[i].group, mc->v[i].ifindex);
+        group_leave(st, &mc->v[i]);
     free(mc->v);
     free(mc);
     pcb->mc = NULL;

@@ -9,6 +9,9 @@
 struct mcast_membership {
     struct ust_addr group; /* either family */
     int ifindex;
+    bool exclude;          /* filter mode (RFC 3376 3.1); any-source: EXCLUDE({}) */
+    unsigned nsrc;         /* at most cfg.mcast_max_sources */
+    struct ust_addr *src;  /* the filter's sources, the group's family */
 };
 
 struct udp_mcast {
@@ -33,6 +36,23 @@ int udp_mcast_add(struct ust_stack *st, struct udp_pcb *pcb, const struct ust_ad
 /* Leaves it (ifindex -1: wherever joined); EADDRNOTAVAIL: not a member. */
 int udp_mcast_drop(struct ust_stack *st, struct udp_pcb *pcb, const struct ust_addr *g,
                    int ifindex);
+/* The membership of g on ifindex (-1: any interface), or -1. */
+int udp_mcast_find(const struct udp_mcast *mc, const struct ust_addr *g, int ifindex);
+/* Joins as udp_mcast_add with an empty filter of that mode. */
+int udp_mcast_add_mode(struct ust_stack *st, struct udp_pcb *pcb, const struct ust_addr *g,
+                       int ifindex, bool exclude);
+/* The network layer's state for membership m changes from its filter to
+ * (exclude, src[0..n)); on success m holds the new filter (src copied). */
+int udp_mcast_refilter(struct ust_stack *st, struct mcast_membership *m, bool exclude,
+                       const struct ust_addr *src, unsigned n);
+/* Source filter options (udp_mcast_src.c, RFC 3678 4.1.2, 5.1.2): IPv4
+ * IP_{ADD,DROP}_SOURCE_MEMBERSHIP, IP_{BLOCK,UNBLOCK}_SOURCE and
+ * MCAST_{JOIN,LEAVE}_SOURCE_GROUP, MCAST_{BLOCK,UNBLOCK}_SOURCE;
+ * UST_ERR_NOPROTOOPT for any other name. */
+int udp_mcast_source_opt(struct ust_stack *st, struct udp_pcb *pcb, int name, const void *val,
+                         size_t len);
+/* Does m's filter let a datagram from src through (RFC 3376 3.1)? */
+bool udp_mcast_source_ok(const struct mcast_membership *m, const struct ust_addr *src);
 /* MCAST_JOIN_GROUP / MCAST_LEAVE_GROUP of an IPv4 group (udp_mcast.c). */
 int udp_mcast_group_req4(struct ust_stack *st, struct udp_pcb *pcb, bool join, const void *val,
                          size_t len);

@@ -13,6 +13,18 @@
  *       sends the bytes HEX to GROUP:PORT COUNT times, 200 ms apart, with
  *       the default multicast TTL (1); to an IPv6 group it keeps trying
  *       (every 200 ms, up to 2 minutes) while it has no source yet.
+ *   mcast_prog filter GROUP PORT MODE SOURCE COUNT
+ *       one socket bound to 0.0.0.0:PORT sets a source filter on GROUP
+ *       (interface by route) in two steps, waiting for a line on stdin
+ *       before each (the test watches the reports of each step): prints
+ *       "bound"; step 1 (include: IP_ADD_SOURCE_MEMBERSHIP SOURCE; exclude
+ *       and switch: IP_ADD_MEMBERSHIP), prints "joined"; step 2 (exclude:
+ *       IP_BLOCK_SOURCE SOURCE; switch: IP_ADD_SOURCE_MEMBERSHIP SOURCE, the
+ *       filter becomes INCLUDE; include: nothing), prints "filtered";
+ *       reads COUNT datagrams printing "from ADDR: HEX" for each, prints
+ *       "received", waits for a line, undoes the filter (include, switch:
+ *       IP_DROP_SOURCE_MEMBERSHIP; exclude: IP_UNBLOCK_SOURCE then
+ *       IP_DROP_MEMBERSHIP), prints "left" and waits 3 s.
  * An IPv6 GROUP (one with a ':') uses AF_INET6 sockets bound to [::]:PORT:
  * socket 0 joins and leaves with IPV6_JOIN_GROUP / IPV6_LEAVE_GROUP, the
  * others with MCAST_JOIN_GROUP / MCAST_LEAVE_GROUP, all on interface 0
@@ -143,6 +155,78 @@ static int do_recv(const char *group, int port, int nsock, int count)
     return 0;
 }
 
+static void source_opt(int fd, int name, const char *what, const char *group,
+                       const char *source)
+{
+    struct ip_mreq_source m;
+    memset(&m, 0, sizeof(m));
+    m.imr_multiaddr = addr_of(group, 0).sin_addr;
+    m.imr_sourceaddr = addr_of(source, 0).sin_addr;
+    if (setsockopt(fd, IPPROTO_IP, name, &m, sizeof(m)) != 0)
+        die(what);
+}
+
+static void say(const char *what)
+{
+    printf("%s\n", what);
+    fflush(stdout);
+}
+
+static int wait_line(void)
+{
+    char line[16];
+    return fgets(line, sizeof(line), stdin) != NULL;
+}
+
+static int do_filter(const char *group, int port, const char *mode, const char *source,
+                     int count)
+{
+    int include = !strcmp(mode, "include"), exclude = !strcmp(mode, "exclude");
+    if (!include && !exclude && strcmp(mode, "switch"))
+        return 2;
+    int fd = bound_socket(port, 0);
+    say("bound");
+    if (!wait_line())
+        return 1;
+    if (include)
+        source_opt(fd, IP_ADD_SOURCE_MEMBERSHIP, "IP_ADD_SOURCE_MEMBERSHIP", group, source);
+    else
+        membership(fd, 0, group, 1);
+    say("joined");
+    if (!wait_line())
+        return 1;
+    if (exclude)
+        source_opt(fd, IP_BLOCK_SOURCE, "IP_BLOCK_SOURCE", group, source);
+    else if (!include)
+        source_opt(fd, IP_ADD_SOURCE_MEMBERSHIP, "IP_ADD_SOURCE_MEMBERSHIP", group, source);
+    say("filtered");
+    for (int k = 0; k < count; k++) {
+        unsigned char buf[2048];
+        struct sockaddr_in from;
+        socklen_t flen = sizeof(from);
+        ssize_t n = recvfrom(fd, buf, sizeof(buf), 0, (struct sockaddr *)&from, &flen);
+        if (n < 0)
+            die("recvfrom");
+        char a[INET_ADDRSTRLEN];
+        printf("from %s: ", inet_ntop(AF_INET, &from.sin_addr, a, sizeof(a)));
+        for (ssize_t j = 0; j < n; j++)
+            printf("%02x", buf[j]);
+        printf("\n");
+    }
+    say("received");
+    if (!wait_line())
+        return 1;
+    if (exclude) {
+        source_opt(fd, IP_UNBLOCK_SOURCE, "IP_UNBLOCK_SOURCE", group, source);
+        membership(fd, 0, group, 0);
+    } else {
+        source_opt(fd, IP_DROP_SOURCE_MEMBERSHIP, "IP_DROP_SOURCE_MEMBERSHIP", group, source);
+    }
+    say("left");
+    sleep(3);
+    return 0;
+}
+
 static int do_send(const char *group, int port, const char *hex, int count)
 {
     unsigned char buf[1024];
@@ -175,8 +259,11 @@ int main(int argc, char **argv)
 {
     if (argc == 6 && !strcmp(argv[1], "recv"))
         return do_recv(argv[2], atoi(argv[3]), atoi(argv[4]), atoi(argv[5]));
+    if (argc == 7 && !strcmp(argv[1], "filter"))
+        return do_filter(argv[2], atoi(argv[3]), argv[4], argv[5], atoi(argv[6]));
     if (argc == 6 && !strcmp(argv[1], "send"))
         return do_send(argv[2], atoi(argv[3]), argv[4], atoi(argv[5]));
-    fprintf(stderr, "usage: mcast_prog recv GROUP PORT NSOCK COUNT | send GROUP PORT HEX COUNT\n");
+    fprintf(stderr, "usage: mcast_prog recv GROUP PORT NSOCK COUNT | send GROUP PORT HEX COUNT"
+                    " | filter GROUP PORT MODE SOURCE COUNT\n");
     return 2;
 }
