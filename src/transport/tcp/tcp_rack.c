@@ -384,11 +384,31 @@ static void on_losses(struct tcb *t, const struct lost *lo)
     retransmit_first_lost(t);
 }
 
+/* Segments marked lost in a recovery that the ACK of its recovery point
+ * ended before they were resent: they are lost still, and only a recovery
+ * resends them (tcp_rack_send_lost). With paced retransmissions a loss
+ * found late in an episode, in new data sent during it, waits for the
+ * pacing gap, and the episode's end in between left it to the RTO. As
+ * Linux (tcp_time_to_recover: any lost_out), they start a new recovery:
+ * sent after the old recovery point, their loss is a new congestion event
+ * (RFC 6675 5, RFC 6582 3.2). */
+static void lost_unsent(struct tcb *t, struct lost *lo)
+{
+    if (lo->n || t->rec.fast_recovery || t->rec.rto_recovery)
+        return;
+    const struct rack_seg *g = sendmap_first_lost(&t->rack.map);
+    if (g) {
+        lo->n = 1;
+        lo->first = g->start;
+    }
+}
+
 /* RACK_detect_loss_and_arm_timer (6.2 step 5). */
 static unsigned detect_and_arm(struct tcb *t)
 {
     struct lost lo = {0};
     ust_time_t timeout = detect_loss(t, &lo);
+    lost_unsent(t, &lo);
     on_losses(t, &lo);
     if (timeout)
         timer_arm(t->st, &t->timer.rack, stack_now(t->st) + timeout);
