@@ -91,6 +91,7 @@
     X(RttSamples) X(RttAmbiguous) X(RttDelayedAck) \
     X(SpuriousDsack) X(SpuriousEifel) X(SpuriousRtos) X(Undos) \
     X(RecoveryEpisodes) X(CwndReductions) X(CwndReductionsSkipped) X(LostRetransmits) \
+    X(DsackRecv) X(DsackRecvSegs) \
     X(SendmapFull) \
     X(SackCompressed) \
     X(OutTsoPackets) X(RcvBufGrown) X(SndBufGrown) X(BufGrowFailed) X(BufGrowLimited) X(QuickAckIdle)

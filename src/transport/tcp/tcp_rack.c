@@ -30,7 +30,7 @@
 
 #define DUP_THRESH 3u               /* RFC 8985 6.2 step 4, as RFC 6675 */
 #define REO_WND_PERSIST 16          /* recoveries a widened window lasts */
-#define REO_WND_MULT_MAX 64         /* the window is bounded by SRTT anyway */
+#define REO_WND_MULT_MAX 255        /* as Linux (reo_wnd_steps, a u8); SRTT bounds it too */
 #define RS_NEWLY (1u << 7)          /* scratch: SACKed by the ACK being processed */
 
 void tcp_rack_start(struct tcb *t)
@@ -86,6 +86,30 @@ static bool sent_after(ust_time_t t1, uint32_t n1, ust_time_t t2, uint32_t n2)
 }
 
 /* ---- steps 1-4: what an ACK delivered ---------------------------------- */
+
+/* Step 3, from a D-SACK (Linux tcp_sacktag_one): the receiver got again
+ * a retransmitted segment it had already SACKed, so the copy that got
+ * there first was not lost, only late: the path reorders (or its ACKs
+ * report late), and a window of zero would keep resending such
+ * segments. Run before the ACK's blocks are recorded. */
+static void dsack_reordering(struct tcb *t, const struct tcp_opts *o)
+{
+    struct tcp_rack *r = &t->rack;
+    const struct sendmap *m = &r->map;
+    /* from SND.UNA before this ACK: a D-SACK for what it also
+     * acknowledges counts (Linux tags before it cleans the queue) */
+    uint32_t l = seq_max(o->sack[0].left, t->snd.una);
+    uint32_t right = seq_min(o->sack[0].right, t->snd.max);
+    if (r->reordering_seen || !seq_lt(l, right))
+        return;
+    for (unsigned k = sendmap_index(m, l); k < m->n && seq_lt(m->s[k].start, right); k++) {
+        if ((m->s[k].flags & (RS_SACKED | RS_RETRANS)) == (RS_SACKED | RS_RETRANS)) {
+            r->reordering_seen = true;
+            TCB_TRACE(t, "RACK: reordering seen (D-SACK of %u, SACKed before)", m->s[k].start);
+            return;
+        }
+    }
+}
 
 /* Step 1: records the ACK's SACK blocks (a D-SACK first block aside) on
  * the map, marking what they newly cover (*newly: how many bytes).
@@ -149,6 +173,17 @@ static void note_reordering(struct tcb *t, const struct rack_seg *g)
         r->fack = g->end;
 }
 
+/* A D-SACK (RFC 2883) reports a segment that arrived twice: here, with
+ * no duplication on the path, a retransmission that was not needed
+ * (Linux TCPDSACKRecv / TCPDSACKRecvSegs). */
+static void count_dsack(struct tcb *t, const struct tcp_opts *o)
+{
+    struct ust_stats *stats = stack_stats(t->st);
+    uint32_t len = o->sack[0].right - o->sack[0].left, mss = t->opt.mss ? t->opt.mss : 1;
+    stats->tcp.DsackRecv++;
+    stats->tcp.DsackRecvSegs += len > mss ? (len + mss - 1) / mss : 1;
+}
+
 /* Step 4, first half: each round trip with a D-SACK widens reo_wnd. */
 static void dsack_round(struct tcb *t, uint32_t ack, bool dsack)
 {
@@ -190,6 +225,8 @@ void tcp_rack_ack(struct tcb *t, const struct tcp_hdr *h)
     uint32_t ack = h->ack;
     bool dsack = tcp_sack_is_dsack(&h->opts, ack);
     uint32_t newly_sacked = 0, full = m->full;
+    if (dsack)
+        dsack_reordering(t, &h->opts);
     bool sacked = mark_sacked(t, &h->opts, ack, dsack, &newly_sacked);
     stack_stats(t->st)->tcp.SendmapFull += m->full - full;
     bool found = false, rexmit = false;
@@ -226,6 +263,8 @@ void tcp_rack_ack(struct tcb *t, const struct tcp_hdr *h)
         r->have_seg = true;
     }
     r->delivered = delivered_and_acked(t, ack, newly_sacked);
+    if (dsack)
+        count_dsack(t, &h->opts);
     dsack_round(t, ack, dsack);
 }
 
@@ -345,11 +384,31 @@ static void on_losses(struct tcb *t, const struct lost *lo)
     retransmit_first_lost(t);
 }
 
+/* Segments marked lost in a recovery that the ACK of its recovery point
+ * ended before they were resent: they are lost still, and only a recovery
+ * resends them (tcp_rack_send_lost). With paced retransmissions a loss
+ * found late in an episode, in new data sent during it, waits for the
+ * pacing gap, and the episode's end in between left it to the RTO. As
+ * Linux (tcp_time_to_recover: any lost_out), they start a new recovery:
+ * sent after the old recovery point, their loss is a new congestion event
+ * (RFC 6675 5, RFC 6582 3.2). */
+static void lost_unsent(struct tcb *t, struct lost *lo)
+{
+    if (lo->n || t->rec.fast_recovery || t->rec.rto_recovery)
+        return;
+    const struct rack_seg *g = sendmap_first_lost(&t->rack.map);
+    if (g) {
+        lo->n = 1;
+        lo->first = g->start;
+    }
+}
+
 /* RACK_detect_loss_and_arm_timer (6.2 step 5). */
 static unsigned detect_and_arm(struct tcb *t)
 {
     struct lost lo = {0};
     ust_time_t timeout = detect_loss(t, &lo);
+    lost_unsent(t, &lo);
     on_losses(t, &lo);
     if (timeout)
         timer_arm(t->st, &t->timer.rack, stack_now(t->st) + timeout);
@@ -471,6 +530,14 @@ void tcp_rack_send_lost(struct tcb *t)
     while (pipe + t->opt.mss <= t->cc.cwnd) {
         struct rack_seg *g = sendmap_first_lost(&t->rack.map);
         if (!g)
+            return;
+        /* Retransmissions are paced as new data is (Linux's
+         * tcp_xmit_retransmit_queue checks tcp_pacing_check): a burst of
+         * them, each filling a different hole, arrives as one and
+         * crowds the receiver's SACK blocks and the path's queue, and
+         * RACK then takes the late-reported ones for lost again. The
+         * pacing timer brings output, and this loop, back. */
+        if (!tcp_pacing_may_send(t))
             return;
         uint32_t sent = retransmit_seg(t, g);
         if (!sent)

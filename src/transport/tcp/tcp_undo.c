@@ -216,6 +216,8 @@ static void undo(struct tcb *t, enum undo_why why)
         if (!tcp_rack_on(t))
             t->snd.nxt = t->snd.max;
     }
+    if (why == UNDO_EIFEL && !u->rto) /* the original filled the hole, late: */
+        t->rack.reordering_seen = true; /* reordering (Linux tcp_try_undo_partial) */
     t->rec.fast_recovery = false;
     t->rec.rto_recovery = false;
     sendmap_clear_flag(&t->rack.map, RS_LOST);
