@@ -1,5 +1,6 @@
 /* The demo's and tests' name server (dns_responder.h): RFC 1035 4.1 answers
- * built byte by byte, one A record per matching zone line. */
+ * built byte by byte, one A (or AAAA, RFC 3596) record per matching zone
+ * line. */
 #include "dns_responder.h"
 
 #include <errno.h>
@@ -46,29 +47,45 @@ static size_t put_soa(const struct dns_responder *r, uint8_t *p)
     return 33;
 }
 
+/* One record of the zone line z (owner: the question's name). */
+static size_t put_rr(const struct dns_responder *r, const struct dns_zone_rec *z, uint8_t *p)
+{
+    put16(p, 0xC000 | HDR);
+    put16(p + 2, z->v6 ? 28 : 1), put16(p + 4, 1), put32(p + 6, r->ttl);
+    put16(p + 10, z->v6 ? 16 : 4);
+    if (z->v6)
+        memcpy(p + 12, z->addr6, 16);
+    else
+        put32(p + 12, z->addr);
+    return z->v6 ? 28 : 16;
+}
+
 size_t dns_responder_answer(const struct dns_responder *r, const uint8_t *q, size_t qlen,
                             bool tc, uint8_t *out, size_t cap)
 {
     char name[256];
     size_t ql = qlen > HDR ? qname_text(q, qlen, name, sizeof(name)) : 0;
     if (!ql || HDR + ql + 4 > qlen || (be16(q + 2) & 0x8000) || be16(q + 4) != 1 ||
-        HDR + ql + 4 + 33 + r->nrecs * 16 > cap)
+        HDR + ql + 4 + 33 + r->nrecs * 28 > cap)
         return 0;
     size_t o = HDR + ql + 4;
+    uint16_t qtype = be16(q + HDR + ql);
     memcpy(out, q, o);                      /* ID and question as asked */
     unsigned an = 0;
+    bool known = false;
     for (size_t i = 0; i < r->nrecs && !tc; i++) {
         if (strcmp(r->recs[i].name, name) != 0)
             continue;
-        put16(out + o, 0xC000 | HDR);       /* owner: the question's name */
-        put16(out + o + 2, 1), put16(out + o + 4, 1), put32(out + o + 6, r->ttl);
-        put16(out + o + 10, 4), put32(out + o + 12, r->recs[i].addr);
-        o += 16, an++;
+        known = true;
+        if (qtype != (r->recs[i].v6 ? 28 : 1))
+            continue;
+        o += put_rr(r, &r->recs[i], out + o);
+        an++;
     }
-    bool nx = !an && !tc;
+    bool nx = !known && !tc, nodata = known && !an && !tc;
     put16(out + 2, (uint16_t)(0x8400 | (be16(q + 2) & 0x0100) | (tc ? 0x0200 : 0) | (nx ? 3 : 0)));
-    put16(out + 6, (uint16_t)an), put16(out + 8, nx ? 1 : 0), put16(out + 10, 0);
-    if (nx)
+    put16(out + 6, (uint16_t)an), put16(out + 8, nx || nodata ? 1 : 0), put16(out + 10, 0);
+    if (nx || nodata)
         o += put_soa(r, out + o);
     return o;
 }

@@ -59,7 +59,7 @@ static void udp_attempt(struct ust_stack *st, struct ust_dns_query *q)
     const struct ust_config *cfg = ust_stack_config(st);
     dns_query_close(st, q);
     q->id = (uint16_t)rng_next(stack_rng(st));
-    q->msglen = (size_t)dns_query_build(q->msg, sizeof(q->msg), q->id, q->name, DNS_TYPE_A);
+    q->msglen = (size_t)dns_query_build(q->msg, sizeof(q->msg), q->id, q->name, q->qtype);
     q->fd = udp_open(st);
     struct sockaddr_in to = server_addr(st);
     if (q->fd < 0 || ust_sendto(st, q->fd, q->msg, q->msglen, 0, (struct sockaddr *)&to,
@@ -86,7 +86,7 @@ void dns_query_send(struct ust_stack *st, struct ust_dns_query *q)
  * carry its ID and repeat its question. */
 bool dns_answer_matches(const struct ust_dns_query *q, const struct dns_answer *a)
 {
-    return a->id == q->id && a->qtype == DNS_TYPE_A && a->qclass == DNS_CLASS_IN &&
+    return a->id == q->id && a->qtype == q->qtype && a->qclass == DNS_CLASS_IN &&
            dns_name_equal(a->qname, q->name);
 }
 
