@@ -95,7 +95,7 @@ int dns_responder_open(struct dns_responder *r, struct ust_stack *st,
 {
     memset(r, 0, sizeof(*r));
     r->st = st, r->recs = recs, r->nrecs = nrecs, r->ttl = 300, r->neg_ttl = 60;
-    r->tcp_fd = -1;
+    r->tcp_fd = r->udp6_fd = r->tcp6_listen_fd = -1;
     struct sockaddr_in sin = {.sin_family = AF_INET, .sin_port = htons(53)};
     r->udp_fd = ust_socket(st, AF_INET, SOCK_DGRAM | SOCK_NONBLOCK, 0);
     r->tcp_listen_fd = ust_socket(st, AF_INET, SOCK_STREAM | SOCK_NONBLOCK, 0);
@@ -107,19 +107,36 @@ int dns_responder_open(struct dns_responder *r, struct ust_stack *st,
     return 0;
 }
 
-static void serve_udp(struct dns_responder *r)
+int dns_responder_open6(struct dns_responder *r)
+{
+    struct sockaddr_in6 sin6 = {.sin6_family = AF_INET6, .sin6_port = htons(53)};
+    int one = 1;
+    r->udp6_fd = ust_socket(r->st, AF_INET6, SOCK_DGRAM | SOCK_NONBLOCK, 0);
+    r->tcp6_listen_fd = ust_socket(r->st, AF_INET6, SOCK_STREAM | SOCK_NONBLOCK, 0);
+    if (r->udp6_fd < 0 || r->tcp6_listen_fd < 0 ||
+        ust_setsockopt(r->st, r->udp6_fd, IPPROTO_IPV6, IPV6_V6ONLY, &one, sizeof(one)) < 0 ||
+        ust_setsockopt(r->st, r->tcp6_listen_fd, IPPROTO_IPV6, IPV6_V6ONLY, &one, sizeof(one)) <
+            0 ||
+        ust_bind(r->st, r->udp6_fd, (struct sockaddr *)&sin6, sizeof(sin6)) < 0 ||
+        ust_bind(r->st, r->tcp6_listen_fd, (struct sockaddr *)&sin6, sizeof(sin6)) < 0 ||
+        ust_listen(r->st, r->tcp6_listen_fd, 4) < 0)
+        return -1;
+    return 0;
+}
+
+static void serve_udp(struct dns_responder *r, int fd)
 {
     uint8_t q[512], a[1024];
-    struct sockaddr_in from;
+    struct sockaddr_in6 from; /* room for either family */
     socklen_t flen = sizeof(from);
     ssize_t n;
-    while ((n = ust_recvfrom(r->st, r->udp_fd, q, sizeof(q), 0, (struct sockaddr *)&from,
-                             &flen)) > 0) {
+    while (fd >= 0 &&
+           (n = ust_recvfrom(r->st, fd, q, sizeof(q), 0, (struct sockaddr *)&from, &flen)) > 0) {
         r->udp_queries++;
         size_t len = r->silent_udp ? 0 : dns_responder_answer(r, q, (size_t)n, r->truncate_udp,
                                                              a, sizeof(a));
         if (len)
-            ust_sendto(r->st, r->udp_fd, a, len, 0, (struct sockaddr *)&from, flen);
+            ust_sendto(r->st, fd, a, len, 0, (struct sockaddr *)&from, flen);
         flen = sizeof(from);
     }
 }
@@ -127,8 +144,13 @@ static void serve_udp(struct dns_responder *r)
 /* One connection at a time, one length-prefixed query (RFC 7766 8). */
 static void serve_tcp(struct dns_responder *r)
 {
-    if (r->tcp_fd < 0 && (r->tcp_fd = ust_accept(r->st, r->tcp_listen_fd, NULL, NULL)) >= 0)
-        ust_set_nonblock(r->st, r->tcp_fd, 1), r->tcp_have = 0;
+    if (r->tcp_fd < 0) {
+        r->tcp_fd = ust_accept(r->st, r->tcp_listen_fd, NULL, NULL);
+        if (r->tcp_fd < 0 && r->tcp6_listen_fd >= 0)
+            r->tcp_fd = ust_accept(r->st, r->tcp6_listen_fd, NULL, NULL);
+        if (r->tcp_fd >= 0)
+            ust_set_nonblock(r->st, r->tcp_fd, 1), r->tcp_have = 0;
+    }
     if (r->tcp_fd < 0)
         return;
     ssize_t n = ust_recv(r->st, r->tcp_fd, r->tcp_buf + r->tcp_have,
@@ -153,7 +175,8 @@ static void serve_tcp(struct dns_responder *r)
 
 void dns_responder_serve(struct dns_responder *r)
 {
-    serve_udp(r);
+    serve_udp(r, r->udp_fd);
+    serve_udp(r, r->udp6_fd);
     serve_tcp(r);
 }
 
@@ -163,4 +186,6 @@ void dns_responder_close(struct dns_responder *r)
         ust_close(r->st, r->tcp_fd);
     ust_close(r->st, r->udp_fd);
     ust_close(r->st, r->tcp_listen_fd);
+    if (r->udp6_fd >= 0)
+        ust_close(r->st, r->udp6_fd), ust_close(r->st, r->tcp6_listen_fd);
 }

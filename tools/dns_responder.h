@@ -24,6 +24,7 @@ struct dns_zone_rec {
 struct dns_responder {
     struct ust_stack *st;
     int udp_fd, tcp_listen_fd, tcp_fd;
+    int udp6_fd, tcp6_listen_fd;  /* -1 until dns_responder_open6 */
     const struct dns_zone_rec *recs;
     size_t nrecs;
     uint32_t ttl, neg_ttl;      /* seconds */
@@ -37,6 +38,9 @@ struct dns_responder {
 /* Binds UDP and TCP port 53 on st (non-blocking). 0 or -1 (errno). */
 int dns_responder_open(struct dns_responder *r, struct ust_stack *st,
                        const struct dns_zone_rec *recs, size_t nrecs);
+/* Also serves UDP and TCP port 53 over IPv6 (AF_INET6 sockets on ::,
+ * IPV6_V6ONLY). 0 or -1 (errno). */
+int dns_responder_open6(struct dns_responder *r);
 /* Answers every query that has arrived. */
 void dns_responder_serve(struct dns_responder *r);
 void dns_responder_close(struct dns_responder *r);

@@ -354,6 +354,13 @@ struct ust_config {
                                        names not in dns_hosts give EAI_AGAIN; the
                                        CLI's --dns, default the first nameserver of
                                        /etc/resolv.conf) */
+    uint8_t dns_server6[16];        /* IPv6 name server, asked over UDP/TCP on AF_INET6
+                                       when dns_server is 0 (all zero: none; --dns
+                                       with an IPv6 address, resolv.conf's first
+                                       IPv6 nameserver, RDNSS via
+                                       ust_stack_set_dns_server6) */
+    uint32_t dns_server6_scope;     /* its sin6_scope_id (ifindex + 1) when it is
+                                       link-local, else 0 */
     char dns_hosts[128];            /* hosts(5) file read before asking ("/etc/hosts";
                                        "" = none) */
     unsigned dns_attempts;          /* UDP attempts, each with a new ID and port (3, as

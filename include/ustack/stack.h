@@ -140,6 +140,11 @@ UST_API int ust_ip_max_sizes(const struct ust_stack *st, ust_ip4_t dst, unsigned
 UST_API void ust_stack_set_forwarding(struct ust_stack *st, bool on);
 /* Sets cfg.dns_server (the resolver's name server; DHCP hands it one). */
 UST_API void ust_stack_set_dns_server(struct ust_stack *st, ust_ip4_t server);
+/* Sets cfg.dns_server6 and its scope (an IPv6 name server, e.g. from an
+ * RA's RDNSS option, RFC 8106; all-zero addr removes it). The resolver
+ * asks it when cfg.dns_server is 0. */
+UST_API void ust_stack_set_dns_server6(struct ust_stack *st, const uint8_t addr[16],
+                                       uint32_t scope_id);
 
 /* ---- ARP --------------------------------------------------------------- */
 /* Removes every neighbour cache entry (RFC 1122 2.3.2.1: a way to flush). */

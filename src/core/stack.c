@@ -342,3 +342,9 @@ const struct ust_iface *iface_at(const struct ust_stack *st, int index)
 void ust_stack_set_forwarding(struct ust_stack *st, bool on) { st->cfg.ip_forwarding = on; }
 
 void ust_stack_set_dns_server(struct ust_stack *st, ust_ip4_t server) { st->cfg.dns_server = server; }
+
+void ust_stack_set_dns_server6(struct ust_stack *st, const uint8_t addr[16], uint32_t scope_id)
+{
+    memcpy(st->cfg.dns_server6, addr, sizeof(st->cfg.dns_server6));
+    st->cfg.dns_server6_scope = scope_id;
+}

@@ -40,6 +40,18 @@ struct ust_dns_query {
     size_t tcp_sent, tcp_have;
 };
 
+/* The name server's socket address: cfg.dns_server, else cfg.dns_server6
+ * (DNS over IPv6). false when there is none. */
+struct dns_server {
+    union {
+        struct sockaddr sa;
+        struct sockaddr_in sin;
+        struct sockaddr_in6 sin6;
+    } u;
+    socklen_t len;
+};
+bool dns_server_addr(const struct ust_stack *st, struct dns_server *srv);
+
 /* Sends the first UDP attempt (state UDP) or decides (state DONE). */
 void dns_query_send(struct ust_stack *st, struct ust_dns_query *q);
 /* Reads answers, handles the deadline. */

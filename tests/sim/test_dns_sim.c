@@ -501,6 +501,33 @@ static void test_numeric_ipv6(void **state)
     assert_int_equal(dns_stats(n->a)->Queries, 0);
 }
 
+/* DNS over IPv6 (cfg.dns_server6, set as an RDNSS would set it): the AAAA
+ * and A queries go to B's IPv6 address over UDP, and again over TCP when
+ * B truncates; answers from B's IPv4 address would not count. */
+static void test_dns_over_ipv6_transport(void **state)
+{
+    struct net2 *n = *state;
+    const uint8_t b6[16] = {0x20, 0x01, 0x0d, 0xb8, [15] = 0x53};
+    assert_int_equal(ust_iface_add_addr6(n->b, 0, b6, 64), 0);
+    assert_int_equal(dns_responder_open6(&n->r), 0);
+    give_a_ipv6(n, 0);
+    ust_stack_set_dns_server(n->a, 0);
+    ust_stack_set_dns_server6(n->a, b6, 0);
+    struct addrinfo h = {.ai_family = AF_UNSPEC, .ai_socktype = SOCK_STREAM}, *res;
+    assert_int_equal(lookup(n, "dual.example.test", NULL, &h, &res), 0);
+    assert_int_equal(list_len(res), 2);
+    assert_memory_equal(ai_addr_at(res, 0).u.v6, V6_DUAL, 16);
+    ust_freeaddrinfo(res);
+    assert_int_equal(n->r.udp_queries, 2); /* AAAA and A, both over IPv6 */
+    assert_int_equal(dns_stats(n->a)->Answers, 2);
+    n->r.truncate_udp = true;
+    assert_int_equal(lookup(n, "v6.example.test", NULL, &h, &res), 0);
+    assert_memory_equal(ai_addr_at(res, 0).u.v6, V6_WEB, 16);
+    ust_freeaddrinfo(res);
+    assert_true(n->r.tcp_queries >= 1);
+    assert_true(dns_stats(n->a)->TcpQueries >= 1);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -522,6 +549,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_unspec_no_ipv6_route_puts_ipv4_first, setup,
                                         teardown),
         cmocka_unit_test_setup_teardown(test_numeric_ipv6, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_dns_over_ipv6_transport, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -428,17 +428,24 @@ static void test_hosts_ipv6_lines(void **state)
     assert_int_equal(addr6[0][15], 1);
 }
 
-/* The CLI's default server: resolv.conf's first IPv4 nameserver. */
+/* The CLI's default server: resolv.conf's first IPv4 nameserver, else
+ * its first IPv6 one. */
 static void test_resolv_conf(void **state)
 {
     (void)state;
-    ust_ip4_t ip = 0;
-    assert_int_equal(resolv_conf_parse("# x\nsearch example.test\nnameserver ::1\n"
-                                       "nameserver 198.51.100.53\nnameserver 198.51.100.54\n",
-                                       &ip), UST_OK);
-    assert_int_equal(ip, UST_IP4(198, 51, 100, 53));
-    assert_int_equal(resolv_conf_parse("#nameserver 1.2.3.4\n options ndots:1\n", &ip),
-                     UST_ERR_NOENT);
+    struct ust_addr a;
+    const char *text = "# x\nsearch example.test\nnameserver 2001:db8::53\n"
+                       "nameserver 198.51.100.53\nnameserver 198.51.100.54\nnameserver ::1\n";
+    assert_int_equal(resolv_conf_parse(text, UST_AF_INET, &a), UST_OK);
+    assert_int_equal(a.u.v4, UST_IP4(198, 51, 100, 53));
+    assert_int_equal(resolv_conf_parse(text, UST_AF_INET6, &a), UST_OK);
+    const uint8_t want[16] = {0x20, 0x01, 0x0d, 0xb8, [14] = 0, [15] = 0x53};
+    assert_memory_equal(a.u.v6, want, 16);
+    assert_int_equal(resolv_conf_parse("nameserver fe80::1%2\n", UST_AF_INET6, &a), UST_OK);
+    assert_int_equal(a.scope_id, 2);
+    assert_int_equal(resolv_conf_parse("#nameserver 1.2.3.4\n options ndots:1\n", UST_AF_INET,
+                                       &a), UST_ERR_NOENT);
+    assert_int_equal(resolv_conf_parse("nameserver 1.2.3.4\n", UST_AF_INET6, &a), UST_ERR_NOENT);
 }
 
 int main(void)
