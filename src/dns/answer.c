@@ -70,9 +70,10 @@ void dns_answer_use(struct ust_stack *st, struct ust_dns_query *q, const struct 
     }
     dns_query_done(st, q, result);
     char ip[UST_IP6_STRLEN];
-    TRACE(st, "dns", "%s %s: %s%s", q->name, q->qtype == DNS_TYPE_AAAA ? "AAAA" : "A",
+    TRACE(st, "dns", "%s%s: %s%s", q->name, q->qtype == DNS_TYPE_AAAA ? " AAAA" : "",
           result ? ust_gai_strerror(result) : "",
-          result ? "" : q->qtype == DNS_TYPE_AAAA ? ust_ip6_str(q->addr6[0], ip) : ust_ip4_str(q->addr[0], ip));
+          result ? "" : q->qtype == DNS_TYPE_AAAA ? ust_ip6_str(q->addr6[0], ip)
+                                                  : ust_ip4_str(q->addr[0], ip));
     if (result == 0)
         cache_store(st, q, cap_ttl(a->ttl, cfg->dns_ttl_max));
     else if (result == EAI_NONAME && a->has_soa) /* RFC 2308 5: no SOA, no caching */
