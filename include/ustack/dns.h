@@ -69,9 +69,10 @@ struct addrinfo;
 UST_API int ust_getaddrinfo(struct ust_stack *st, const char *node, const char *service,
                             const struct addrinfo *hints, struct addrinfo **res);
 UST_API void ust_freeaddrinfo(struct addrinfo *res);
-/* getnameinfo(3) for AF_INET: the host is the first name of the first
- * hosts-file line (cfg.dns_hosts) with the address, else the address in
- * dotted decimal (NI_NAMEREQD: EAI_NONAME instead; no PTR query is sent);
+/* getnameinfo(3) for AF_INET and AF_INET6: the host is the first name of
+ * the first hosts-file line (cfg.dns_hosts) with the address, else the
+ * address as text (dotted decimal; RFC 5952 for IPv6, "%N" for a scope
+ * id) (NI_NAMEREQD: EAI_NONAME instead; no PTR query is sent);
  * the service the name of a well-known port above, else its number.
  * NI_NUMERICHOST, NI_NUMERICSERV, NI_NOFQDN, NI_NAMEREQD, NI_DGRAM;
  * EAI_FAMILY for another family or a short salen, EAI_OVERFLOW when a

@@ -80,5 +80,9 @@ unsigned dns_hosts_file_lookup6(const char *path, const char *name, uint8_t (*ad
  * order); false when no line has it (or the file cannot be read). */
 bool dns_hosts_reverse(const char *text, size_t len, uint32_t addr, char name[DNS_NAME_TEXT]);
 bool dns_hosts_file_reverse(const char *path, uint32_t addr, char name[DNS_NAME_TEXT]);
+/* The same for an IPv6 address (network order). */
+bool dns_hosts_reverse6(const char *text, size_t len, const uint8_t addr[16],
+                        char name[DNS_NAME_TEXT]);
+bool dns_hosts_file_reverse6(const char *path, const uint8_t addr[16], char name[DNS_NAME_TEXT]);
 
 #endif

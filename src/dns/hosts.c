@@ -135,9 +135,10 @@ unsigned dns_hosts_lookup6(const char *text, size_t len, const char *name, uint8
     return hosts_scan(text, len, name, &w, canon);
 }
 
-/* The first name of the first line for address `addr` (host order):
+/* The first name of the first line for address `want` (either family):
  * the reverse of a lookup, as getnameinfo(3) reads hosts(5). */
-bool dns_hosts_reverse(const char *text, size_t len, uint32_t addr, char name[DNS_NAME_TEXT])
+static bool reverse_scan(const char *text, size_t len, const struct ust_addr *want,
+                         char name[DNS_NAME_TEXT])
 {
     const char *p = text, *end = text + len;
     while (p < end) {
@@ -145,16 +146,29 @@ bool dns_hosts_reverse(const char *text, size_t len, uint32_t addr, char name[DN
         if (!eol)
             eol = end;
         char field[DNS_NAME_TEXT];
-        ust_ip4_t a;
+        struct ust_addr a;
         const char *q = p;
-        if (next_field(&q, eol, field, sizeof(field)) && ust_ip4_parse(field, &a) == UST_OK &&
-            a == addr && next_field(&q, eol, field, sizeof(field)) && field[0]) {
+        if (next_field(&q, eol, field, sizeof(field)) && ust_addr_parse(field, &a) == UST_OK &&
+            ust_addr_eq(&a, want) && next_field(&q, eol, field, sizeof(field)) && field[0]) {
             snprintf(name, DNS_NAME_TEXT, "%s", field);
             return true;
         }
         p = eol + 1;
     }
     return false;
+}
+
+bool dns_hosts_reverse(const char *text, size_t len, uint32_t addr, char name[DNS_NAME_TEXT])
+{
+    struct ust_addr want = ust_addr_from_ip4(addr);
+    return reverse_scan(text, len, &want, name);
+}
+
+bool dns_hosts_reverse6(const char *text, size_t len, const uint8_t addr[16],
+                        char name[DNS_NAME_TEXT])
+{
+    struct ust_addr want = ust_addr_from_ip6(addr, 0);
+    return reverse_scan(text, len, &want, name);
 }
 
 /* The hosts file's text (at most 1 MiB), NULL when it cannot be read. */
@@ -194,6 +208,15 @@ bool dns_hosts_file_reverse(const char *path, uint32_t addr, char name[DNS_NAME_
     size_t len = 0;
     char *text = hosts_read(path, &len);
     bool found = text && dns_hosts_reverse(text, len, addr, name);
+    free(text);
+    return found;
+}
+
+bool dns_hosts_file_reverse6(const char *path, const uint8_t addr[16], char name[DNS_NAME_TEXT])
+{
+    size_t len = 0;
+    char *text = hosts_read(path, &len);
+    bool found = text && dns_hosts_reverse6(text, len, addr, name);
     free(text);
     return found;
 }

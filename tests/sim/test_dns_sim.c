@@ -493,6 +493,16 @@ static void test_numeric_ipv6(void **state)
     assert_int_equal(s6->sin6_addr.s6_addr[0], 0xfe);
     assert_int_equal(ntohs(s6->sin6_port), 53);
     assert_string_equal(res->ai_canonname, "fe80::1%1");
+    /* And back (getnameinfo for AF_INET6): RFC 5952 text with the scope. */
+    char host[64], serv[16];
+    assert_int_equal(ust_getnameinfo(n->a, res->ai_addr, res->ai_addrlen, host, sizeof(host),
+                                     serv, sizeof(serv), NI_NUMERICHOST), 0);
+    assert_string_equal(host, "fe80::1%1");
+    assert_string_equal(serv, "domain");
+    assert_int_equal(ust_getnameinfo(n->a, res->ai_addr, res->ai_addrlen, host, 9, NULL, 0,
+                                     NI_NUMERICHOST), EAI_OVERFLOW);
+    assert_int_equal(ust_getnameinfo(n->a, res->ai_addr, sizeof(struct sockaddr_in), host,
+                                     sizeof(host), NULL, 0, 0), EAI_FAMILY);
     ust_freeaddrinfo(res);
     h.ai_family = AF_UNSPEC;
     assert_int_equal(lookup(n, "2001:db8::5", NULL, &h, &res), 0);

@@ -426,6 +426,10 @@ static void test_hosts_ipv6_lines(void **state)
     assert_int_equal(dns_hosts_lookup(text, strlen(text), "web6", addr, 4, canon), 0);
     assert_int_equal(dns_hosts_lookup6(text, strlen(text), "localhost", addr6, 4, canon), 1);
     assert_int_equal(addr6[0][15], 1);
+    /* The reverse: the first name of the first line with the address. */
+    assert_true(dns_hosts_reverse6(text, strlen(text), V6_A, canon));
+    assert_string_equal(canon, "web");
+    assert_false(dns_hosts_reverse6(text, strlen(text), V6_B, canon));
 }
 
 /* The CLI's default server: resolv.conf's first IPv4 nameserver, else
