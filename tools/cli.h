@@ -124,8 +124,9 @@ struct link_opts {
     uint64_t fault_seed;    /* --fault-seed N (default 1: the same faults every run) */
     uint32_t trace_cats;    /* --trace LIST: UST_TRACE_* categories */
     struct ust_pcap_opts capture; /* --snaplen N, --pcapng */
-    bool have_dns;          /* --dns ADDR: cfg.dns_server (default: resolv.conf's) */
-    ust_ip4_t dns;
+    bool have_dns;          /* --dns ADDR: cfg.dns_server or cfg.dns_server6
+                               (default: resolv.conf's) */
+    struct ust_addr dns;
     const char *hosts;      /* --hosts FILE: cfg.dns_hosts (default /etc/hosts) */
     bool no_ctl;            /* no control socket (the preload shim's stack) */
     bool notes_to_stderr;   /* the link's own lines ("faults on ...") go to stderr:
@@ -193,8 +194,8 @@ struct link_opts {
     "                       (default: 256K, growing with rate x RTT up to 6M)\n" \
     "  --accept-source-route  accept received LSRR/SSRR options (RFC 1122 3.2.1.8c);\n" \
     "                       by default they are dropped, as Linux accept_source_route=0\n" \
-    "  --dns ADDR           name server for host names (default: the first nameserver\n" \
-    "                       in /etc/resolv.conf)\n" \
+    "  --dns ADDR           name server for host names, IPv4 or IPv6 (default: the first\n" \
+    "                       IPv4 nameserver in /etc/resolv.conf, else its first IPv6 one)\n" \
     "  --hosts FILE         hosts file read before asking it (default /etc/hosts;\n" \
     "                       '' = none)\n" \
     "fault injection (a lossy wire, like netem; on what ustack sends unless --faults):\n" \
@@ -315,11 +316,12 @@ struct link_ctx {
  * say, and the real event loop. Returns 0, or an exit code after printing
  * one error line (everything created so far is freed). */
 int link_open(const struct link_opts *o, struct link_ctx *out);
-/* The first "nameserver A.B.C.D" of a resolv.conf(5) text (resolv_conf.c):
- * UST_OK, or UST_ERR_NOENT when it names none (IPv6 ones are skipped). */
-int resolv_conf_parse(const char *text, ust_ip4_t *out);
-/* The same from the file at path; 0 (no server) when it has none. */
-ust_ip4_t resolv_conf_nameserver(const char *path);
+/* The first "nameserver ADDR" of family (UST_AF_INET or UST_AF_INET6) of
+ * a resolv.conf(5) text (resolv_conf.c): UST_OK, or UST_ERR_NOENT when it
+ * names none ("fe80::1%2": the numeric scope is the stack's ifindex + 1). */
+int resolv_conf_parse(const char *text, int family, struct ust_addr *out);
+/* The same from the file at path: UST_OK or UST_ERR_NOENT. */
+int resolv_conf_nameserver(const char *path, int family, struct ust_addr *out);
 /* link_secret.c: --stable-secret's text (32 hex digits or an IPv6
  * address) into out: 0 or -1; --stable-secret-file's key, the file
  * created with a random key if missing: 0, or an exit code after one
@@ -329,7 +331,7 @@ int stable_secret_file(const char *path, uint8_t out[16]);
 /* `ustack resolve`, and names in `ustack get`: addresses of a host name as
  * ust_getaddrinfo gives them; on failure prints "ustack: CMD: NAME: reason"
  * and returns -1. */
-int cli_resolve(struct link_ctx *c, const char *cmd, const char *name, ust_ip4_t *ip);
+int cli_resolve(struct link_ctx *c, const char *cmd, const char *name, struct ust_addr *addr);
 void link_close(struct link_ctx *c);
 /* --addr dhcp (link_dhcp.c): an address-less interface, then the lease
  * within o->dhcp_wait_s (0, or an exit code after one error line). */
@@ -347,7 +349,7 @@ void link_dhcp_stop(struct link_ctx *c);
 bool link_lost(struct link_ctx *c);
 struct cli_signals;
 /* Runs the stack until no IPv6 address is tentative (DAD over), 5 s at
- * most, or until SIGINT/SIGTERM arrives (link_setup.c). */
+ * most, or until SIGINT/SIGTERM arrives (sig may be NULL; link_setup.c). */
 void link_wait_dad(struct link_ctx *c, const struct cli_signals *sig);
 
 /* ---- TCP clients (client.c) -------------------------------------------------- */

@@ -352,15 +352,14 @@ static int get_download(struct get_run *g)
 {
     struct link_ctx *c = g->c;
     g->start = ust_clock_monotonic();
-    ust_ip4_t ip;
-    if (g->o->name[0] && cli_resolve(c, "get", g->o->name, &ip) == 0)
-        g->o->addr = ust_addr_from_ip4(ip);
-    else if (g->o->name[0]) {
+    /* A tentative source is no source (RFC 4862 5.4): for the connection
+     * and for the resolver, which asks AAAA only with a usable one. */
+    if (g->o->addr.family == UST_AF_INET6 || (g->o->name[0] && g->o->link.naddr6))
+        link_wait_dad(c, g->sig);
+    if (g->o->name[0] && cli_resolve(c, "get", g->o->name, &g->o->addr) != 0) {
         out_file_discard(g->out);
         return CLI_EXIT_FAIL;
     }
-    if (g->o->addr.family == UST_AF_INET6)
-        link_wait_dad(c, g->sig); /* a tentative source is no source (RFC 4862 5.4) */
     g->fd = g->buf ? client_connect_addr(c, &g->o->addr, g->o->port, g->o->timeout) : -1;
     int rc = CLI_EXIT_FAIL;
     if (g->fd >= 0) {

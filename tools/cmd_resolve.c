@@ -10,12 +10,16 @@ static void resolve_usage(FILE *out)
 {
     fprintf(out,
             "usage: ustack resolve NAME --tap NAME|--tun NAME --addr A.B.C.D/N [--dns ADDR]\n"
-            "                      [link options]\n"
+            "                      [-4|-6] [link options]\n"
             "Looks NAME up as getaddrinfo(3) does, over ustack's own sockets: a numeric\n"
-            "address, then the hosts file (--hosts), then an A query to the name server\n"
-            "(--dns) over UDP, again over TCP when the answer is truncated. Prints one line\n"
-            "per address and socket type, as 'getent ahosts'. Exit 2 when NAME has no\n"
-            "address (the reason on stderr).\n"
+            "address, then the hosts file (--hosts), then A and AAAA queries to the name\n"
+            "server (--dns, IPv4 or IPv6) over UDP, again over TCP when the answer is\n"
+            "truncated. AAAA is asked when the stack has a global IPv6 address; the\n"
+            "addresses come in RFC 6724 order. Prints one line per address and socket\n"
+            "type, as 'getent ahosts'. Exit 2 when NAME has no address (the reason on\n"
+            "stderr).\n"
+            "  -4                   IPv4 addresses only (A records)\n"
+            "  -6                   IPv6 addresses only (AAAA records)\n"
             "  --stats              print the stack's counters (those not 0) on stderr\n"
             "                       afterwards: the dns group counts queries, timeouts,\n"
             "                       ignored (Mismatched, Malformed) and truncated answers\n"
@@ -23,7 +27,7 @@ static void resolve_usage(FILE *out)
 }
 
 static int resolve_parse(int argc, char **argv, struct link_opts *o, const char **name,
-                         bool *stats)
+                         bool *stats, int *family)
 {
     link_opts_init(o);
     *name = NULL;
@@ -39,6 +43,10 @@ static int resolve_parse(int argc, char **argv, struct link_opts *o, const char 
         }
         if (!strcmp(argv[i], "--stats")) {
             *stats = true;
+            continue;
+        }
+        if (!strcmp(argv[i], "-4") || !strcmp(argv[i], "-6")) {
+            *family = argv[i][1] == '4' ? AF_INET : AF_INET6;
             continue;
         }
         if (argv[i][0] == '-')
@@ -58,18 +66,31 @@ static const char *socktype_name(int t)
     return t == SOCK_STREAM ? "STREAM" : t == SOCK_DGRAM ? "DGRAM" : "RAW";
 }
 
+/* An entry's address, either family. */
+static struct ust_addr ai_address(const struct addrinfo *ai)
+{
+    if (ai->ai_family == AF_INET6) {
+        const struct sockaddr_in6 *s6 = (const struct sockaddr_in6 *)ai->ai_addr;
+        return ust_addr_from_ip6(s6->sin6_addr.s6_addr, s6->sin6_scope_id);
+    }
+    return ust_addr_from_ip4(ntohl(((const struct sockaddr_in *)ai->ai_addr)->sin_addr.s_addr));
+}
+
 int cmd_resolve(int argc, char **argv)
 {
     struct link_opts o;
     const char *name;
     bool stats = false;
-    int rc = resolve_parse(argc, argv, &o, &name, &stats);
+    int family = AF_UNSPEC;
+    int rc = resolve_parse(argc, argv, &o, &name, &stats, &family);
     if (rc >= 0)
         return rc;
     struct link_ctx c;
     if ((rc = link_open(&o, &c)) != 0)
         return rc;
-    struct addrinfo hints = {.ai_family = AF_INET, .ai_flags = AI_CANONNAME}, *res = NULL;
+    if (o.naddr6) /* AAAA is asked with a usable (no longer tentative) address */
+        link_wait_dad(&c, NULL);
+    struct addrinfo hints = {.ai_family = family, .ai_flags = AI_CANONNAME}, *res = NULL;
     int err = ust_getaddrinfo(c.st, name, NULL, &hints, &res);
     if (stats)
         ust_stats_print(c.st, stderr, false);
@@ -79,25 +100,25 @@ int cmd_resolve(int argc, char **argv)
         return CLI_EXIT_USAGE;
     }
     for (const struct addrinfo *ai = res; ai; ai = ai->ai_next) {
-        const struct sockaddr_in *sin = (const struct sockaddr_in *)ai->ai_addr;
-        char ip[16];
-        fprintf(c.out, "%-15s %-6s %s\n", ust_ip4_str(ntohl(sin->sin_addr.s_addr), ip),
-                socktype_name(ai->ai_socktype), ai->ai_canonname ? ai->ai_canonname : "");
+        struct ust_addr a = ai_address(ai);
+        char ip[UST_ADDR_STRLEN];
+        fprintf(c.out, "%-15s %-6s %s\n", ust_addr_str(&a, ip), socktype_name(ai->ai_socktype),
+                ai->ai_canonname ? ai->ai_canonname : "");
     }
     ust_freeaddrinfo(res);
     link_close(&c);
     return CLI_EXIT_OK;
 }
 
-int cli_resolve(struct link_ctx *c, const char *cmd, const char *name, ust_ip4_t *ip)
+int cli_resolve(struct link_ctx *c, const char *cmd, const char *name, struct ust_addr *addr)
 {
-    struct addrinfo hints = {.ai_family = AF_INET, .ai_socktype = SOCK_STREAM}, *res = NULL;
+    struct addrinfo hints = {.ai_family = AF_UNSPEC, .ai_socktype = SOCK_STREAM}, *res = NULL;
     int err = ust_getaddrinfo(c->st, name, NULL, &hints, &res);
     if (err) {
         fprintf(stderr, "ustack: %s: %s: %s\n", cmd, name, ust_gai_strerror(err));
         return -1;
     }
-    *ip = ntohl(((const struct sockaddr_in *)res->ai_addr)->sin_addr.s_addr);
+    *addr = ai_address(res); /* the first in RFC 6724 order */
     ust_freeaddrinfo(res);
     return 0;
 }

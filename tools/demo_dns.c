@@ -47,7 +47,7 @@ static void print_ahosts(struct demo *d, const struct addrinfo *res)
 
 int scene_dns(struct demo *d)
 {
-    const struct dns_zone_rec zone[] = {{demo_name, host_specs[HOST_B].nic[0].addr}};
+    const struct dns_zone_rec zone[] = {{.name = demo_name, .addr = host_specs[HOST_B].nic[0].addr}};
     struct dns_responder r;
     if (dns_responder_open(&r, d->host[ROUTER].st, zone, 1) != 0)
         return cli_usage_error("demo: R cannot serve DNS on port 53");

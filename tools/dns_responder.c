@@ -1,5 +1,6 @@
 /* The demo's and tests' name server (dns_responder.h): RFC 1035 4.1 answers
- * built byte by byte, one A record per matching zone line. */
+ * built byte by byte, one A (or AAAA, RFC 3596) record per matching zone
+ * line. */
 #include "dns_responder.h"
 
 #include <errno.h>
@@ -46,29 +47,45 @@ static size_t put_soa(const struct dns_responder *r, uint8_t *p)
     return 33;
 }
 
+/* One record of the zone line z (owner: the question's name). */
+static size_t put_rr(const struct dns_responder *r, const struct dns_zone_rec *z, uint8_t *p)
+{
+    put16(p, 0xC000 | HDR);
+    put16(p + 2, z->v6 ? 28 : 1), put16(p + 4, 1), put32(p + 6, r->ttl);
+    put16(p + 10, z->v6 ? 16 : 4);
+    if (z->v6)
+        memcpy(p + 12, z->addr6, 16);
+    else
+        put32(p + 12, z->addr);
+    return z->v6 ? 28 : 16;
+}
+
 size_t dns_responder_answer(const struct dns_responder *r, const uint8_t *q, size_t qlen,
                             bool tc, uint8_t *out, size_t cap)
 {
     char name[256];
     size_t ql = qlen > HDR ? qname_text(q, qlen, name, sizeof(name)) : 0;
     if (!ql || HDR + ql + 4 > qlen || (be16(q + 2) & 0x8000) || be16(q + 4) != 1 ||
-        HDR + ql + 4 + 33 + r->nrecs * 16 > cap)
+        HDR + ql + 4 + 33 + r->nrecs * 28 > cap)
         return 0;
     size_t o = HDR + ql + 4;
+    uint16_t qtype = be16(q + HDR + ql);
     memcpy(out, q, o);                      /* ID and question as asked */
     unsigned an = 0;
+    bool known = false;
     for (size_t i = 0; i < r->nrecs && !tc; i++) {
         if (strcmp(r->recs[i].name, name) != 0)
             continue;
-        put16(out + o, 0xC000 | HDR);       /* owner: the question's name */
-        put16(out + o + 2, 1), put16(out + o + 4, 1), put32(out + o + 6, r->ttl);
-        put16(out + o + 10, 4), put32(out + o + 12, r->recs[i].addr);
-        o += 16, an++;
+        known = true;
+        if (qtype != (r->recs[i].v6 ? 28 : 1))
+            continue;
+        o += put_rr(r, &r->recs[i], out + o);
+        an++;
     }
-    bool nx = !an && !tc;
+    bool nx = !known && !tc, nodata = known && !an && !tc;
     put16(out + 2, (uint16_t)(0x8400 | (be16(q + 2) & 0x0100) | (tc ? 0x0200 : 0) | (nx ? 3 : 0)));
-    put16(out + 6, (uint16_t)an), put16(out + 8, nx ? 1 : 0), put16(out + 10, 0);
-    if (nx)
+    put16(out + 6, (uint16_t)an), put16(out + 8, nx || nodata ? 1 : 0), put16(out + 10, 0);
+    if (nx || nodata)
         o += put_soa(r, out + o);
     return o;
 }
@@ -78,7 +95,7 @@ int dns_responder_open(struct dns_responder *r, struct ust_stack *st,
 {
     memset(r, 0, sizeof(*r));
     r->st = st, r->recs = recs, r->nrecs = nrecs, r->ttl = 300, r->neg_ttl = 60;
-    r->tcp_fd = -1;
+    r->tcp_fd = r->udp6_fd = r->tcp6_listen_fd = -1;
     struct sockaddr_in sin = {.sin_family = AF_INET, .sin_port = htons(53)};
     r->udp_fd = ust_socket(st, AF_INET, SOCK_DGRAM | SOCK_NONBLOCK, 0);
     r->tcp_listen_fd = ust_socket(st, AF_INET, SOCK_STREAM | SOCK_NONBLOCK, 0);
@@ -90,19 +107,36 @@ int dns_responder_open(struct dns_responder *r, struct ust_stack *st,
     return 0;
 }
 
-static void serve_udp(struct dns_responder *r)
+int dns_responder_open6(struct dns_responder *r)
+{
+    struct sockaddr_in6 sin6 = {.sin6_family = AF_INET6, .sin6_port = htons(53)};
+    int one = 1;
+    r->udp6_fd = ust_socket(r->st, AF_INET6, SOCK_DGRAM | SOCK_NONBLOCK, 0);
+    r->tcp6_listen_fd = ust_socket(r->st, AF_INET6, SOCK_STREAM | SOCK_NONBLOCK, 0);
+    if (r->udp6_fd < 0 || r->tcp6_listen_fd < 0 ||
+        ust_setsockopt(r->st, r->udp6_fd, IPPROTO_IPV6, IPV6_V6ONLY, &one, sizeof(one)) < 0 ||
+        ust_setsockopt(r->st, r->tcp6_listen_fd, IPPROTO_IPV6, IPV6_V6ONLY, &one, sizeof(one)) <
+            0 ||
+        ust_bind(r->st, r->udp6_fd, (struct sockaddr *)&sin6, sizeof(sin6)) < 0 ||
+        ust_bind(r->st, r->tcp6_listen_fd, (struct sockaddr *)&sin6, sizeof(sin6)) < 0 ||
+        ust_listen(r->st, r->tcp6_listen_fd, 4) < 0)
+        return -1;
+    return 0;
+}
+
+static void serve_udp(struct dns_responder *r, int fd)
 {
     uint8_t q[512], a[1024];
-    struct sockaddr_in from;
+    struct sockaddr_in6 from; /* room for either family */
     socklen_t flen = sizeof(from);
     ssize_t n;
-    while ((n = ust_recvfrom(r->st, r->udp_fd, q, sizeof(q), 0, (struct sockaddr *)&from,
-                             &flen)) > 0) {
+    while (fd >= 0 &&
+           (n = ust_recvfrom(r->st, fd, q, sizeof(q), 0, (struct sockaddr *)&from, &flen)) > 0) {
         r->udp_queries++;
         size_t len = r->silent_udp ? 0 : dns_responder_answer(r, q, (size_t)n, r->truncate_udp,
                                                              a, sizeof(a));
         if (len)
-            ust_sendto(r->st, r->udp_fd, a, len, 0, (struct sockaddr *)&from, flen);
+            ust_sendto(r->st, fd, a, len, 0, (struct sockaddr *)&from, flen);
         flen = sizeof(from);
     }
 }
@@ -110,8 +144,13 @@ static void serve_udp(struct dns_responder *r)
 /* One connection at a time, one length-prefixed query (RFC 7766 8). */
 static void serve_tcp(struct dns_responder *r)
 {
-    if (r->tcp_fd < 0 && (r->tcp_fd = ust_accept(r->st, r->tcp_listen_fd, NULL, NULL)) >= 0)
-        ust_set_nonblock(r->st, r->tcp_fd, 1), r->tcp_have = 0;
+    if (r->tcp_fd < 0) {
+        r->tcp_fd = ust_accept(r->st, r->tcp_listen_fd, NULL, NULL);
+        if (r->tcp_fd < 0 && r->tcp6_listen_fd >= 0)
+            r->tcp_fd = ust_accept(r->st, r->tcp6_listen_fd, NULL, NULL);
+        if (r->tcp_fd >= 0)
+            ust_set_nonblock(r->st, r->tcp_fd, 1), r->tcp_have = 0;
+    }
     if (r->tcp_fd < 0)
         return;
     ssize_t n = ust_recv(r->st, r->tcp_fd, r->tcp_buf + r->tcp_have,
@@ -136,7 +175,8 @@ static void serve_tcp(struct dns_responder *r)
 
 void dns_responder_serve(struct dns_responder *r)
 {
-    serve_udp(r);
+    serve_udp(r, r->udp_fd);
+    serve_udp(r, r->udp6_fd);
     serve_tcp(r);
 }
 
@@ -146,4 +186,6 @@ void dns_responder_close(struct dns_responder *r)
         ust_close(r->st, r->tcp_fd);
     ust_close(r->st, r->udp_fd);
     ust_close(r->st, r->tcp_listen_fd);
+    if (r->udp6_fd >= 0)
+        ust_close(r->st, r->udp6_fd), ust_close(r->st, r->tcp6_listen_fd);
 }

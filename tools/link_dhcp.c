@@ -20,8 +20,10 @@ int link_dhcp_start(struct link_ctx *c, const struct link_opts *o)
     ust_time_t wait = (ust_time_t)o->dhcp_wait_s * UST_SEC;
     rc = ust_dhcp_wait_bound(c->st, c->dhcp, ust_stack_now(c->st) + wait);
     if (rc == UST_OK) {
-        if (o->have_dns) /* an explicit --dns wins over the lease's */
-            ust_stack_set_dns_server(c->st, o->dns);
+        if (o->have_dns && o->dns.family == UST_AF_INET) /* --dns wins over the lease's */
+            ust_stack_set_dns_server(c->st, o->dns.u.v4);
+        else if (o->have_dns) /* an IPv6 --dns is asked only without an IPv4 server */
+            ust_stack_set_dns_server(c->st, 0);
         return 0;
     }
     if (rc == UST_ERR_INTR)

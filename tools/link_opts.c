@@ -349,8 +349,9 @@ int link_opts_parse(struct link_opts *o, int argc, char **argv, int *i)
     if ((r = opt_value(argc, argv, i, "--dns", &v)) != 0) {
         if (r < 0)
             return -1;
-        if (ust_ip4_parse(v, &o->dns) != UST_OK || o->dns == 0)
-            return cli_usage_error("--dns: '%s' is not an IPv4 address (e.g. 198.51.100.53)", v), -1;
+        if (ust_addr_parse(v, &o->dns) != UST_OK || ust_addr_is_any(&o->dns))
+            return cli_usage_error("--dns: '%s' is not an IPv4 or IPv6 address (e.g. "
+                                   "198.51.100.53 or 2001:db8::53)", v), -1;
         o->have_dns = true;
         return 1;
     }

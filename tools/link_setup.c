@@ -141,6 +141,24 @@ static int open_ctl(const struct link_opts *o, struct link_ctx *c)
     return 0;
 }
 
+/* --dns, else resolv.conf's first IPv4 nameserver, else its first IPv6
+ * one (the resolver asks the IPv6 one only without an IPv4 one). */
+static void set_dns_servers(const struct link_opts *o, struct ust_config *cfg)
+{
+    struct ust_addr a;
+    if (o->have_dns)
+        a = o->dns;
+    else if (resolv_conf_nameserver("/etc/resolv.conf", UST_AF_INET, &a) != UST_OK &&
+             resolv_conf_nameserver("/etc/resolv.conf", UST_AF_INET6, &a) != UST_OK)
+        return;
+    if (a.family == UST_AF_INET) {
+        cfg->dns_server = a.u.v4;
+    } else {
+        memcpy(cfg->dns_server6, a.u.v6, 16);
+        cfg->dns_server6_scope = a.scope_id;
+    }
+}
+
 int link_open(const struct link_opts *o, struct link_ctx *c)
 {
     memset(c, 0, sizeof(*c));
@@ -181,7 +199,7 @@ int link_open(const struct link_opts *o, struct link_ctx *c)
         cfg.tcp_sndbuf = cfg.tcp_wmem_max = (size_t)o->sndbuf;
     if (o->rcvbuf)
         cfg.tcp_rcvbuf = cfg.tcp_rmem_max = (size_t)o->rcvbuf;
-    cfg.dns_server = o->have_dns ? o->dns : resolv_conf_nameserver("/etc/resolv.conf");
+    set_dns_servers(o, &cfg);
     if (o->hosts)
         snprintf(cfg.dns_hosts, sizeof(cfg.dns_hosts), "%s", o->hosts);
     c->st = ust_stack_new(&cfg);
@@ -243,7 +261,7 @@ bool link_lost(struct link_ctx *c)
 void link_wait_dad(struct link_ctx *c, const struct cli_signals *sig)
 {
     ust_time_t until = ust_stack_now(c->st) + 5 * UST_SEC;
-    while (!sig->caught && ust_stack_now(c->st) < until && !link_lost(c)) {
+    while (!(sig && sig->caught) && ust_stack_now(c->st) < until && !link_lost(c)) {
         struct ust_addr6_info a[UST_MAX_ADDRS6];
         int n = ust_iface_addrs6(c->st, 0, a, UST_MAX_ADDRS6);
         bool tentative = false;

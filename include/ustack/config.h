@@ -382,10 +382,17 @@ struct ust_config {
                                        /etc/resolv.conf) */
     uint8_t dns_servers6[UST_RA_MAX_DNS][16]; /* IPv6 name servers: what Router
                                        Advertisements' RDNSS options (RFC 8106)
-                                       hand over, as DHCP sets dns_server (none;
-                                       the resolver does not query over IPv6 yet:
-                                       kept and shown, ust_iface_ra_dns) */
+                                       hand over (none; the first also becomes
+                                       dns_server6 unless one was configured;
+                                       all are shown by ust_iface_ra_dns) */
     unsigned dns_servers6_count;    /* entries of dns_servers6 in use (0) */
+    uint8_t dns_server6[16];        /* IPv6 name server, asked over UDP/TCP on AF_INET6
+                                       when dns_server is 0 (all zero: none; --dns
+                                       with an IPv6 address, resolv.conf's first
+                                       IPv6 nameserver, RDNSS via
+                                       ust_stack_set_dns_server6) */
+    uint32_t dns_server6_scope;     /* its sin6_scope_id (ifindex + 1) when it is
+                                       link-local, else 0 */
     char dns_hosts[128];            /* hosts(5) file read before asking ("/etc/hosts";
                                        "" = none) */
     unsigned dns_attempts;          /* UDP attempts, each with a new ID and port (3, as

@@ -1,14 +1,16 @@
 /* ustack — names: a DNS stub resolver over the stack's own sockets.
  *
- * ust_getaddrinfo() works like getaddrinfo(3) for IPv4 (AAAA records and
- * AF_INET6 wait for IPv6 in the stack: AF_INET6 gives EAI_FAMILY) and
- * returns the same struct addrinfo list and EAI_* codes (<netdb.h>), freed
+ * ust_getaddrinfo() works like getaddrinfo(3) for IPv4 and IPv6 (A and
+ * AAAA records, RFC 3596) and returns the same struct addrinfo list and EAI_* codes (<netdb.h>), freed
  * by ust_freeaddrinfo (never by libc's freeaddrinfo). A node is looked up
  * in this order, the first that knows it answers:
- *   1. a numeric IPv4 address ("203.0.113.5"); AI_NUMERICHOST stops here
- *      (EAI_NONAME otherwise). node NULL: 0.0.0.0 with AI_PASSIVE, else
- *      127.0.0.1.
- *   2. the hosts file cfg.dns_hosts (hosts(5), IPv4 lines; "" = none).
+ *   1. a numeric address ("203.0.113.5", "2001:db8::5", "fe80::1%1" with
+ *      a numeric scope = sin6_scope_id); AI_NUMERICHOST stops here
+ *      (EAI_NONAME otherwise, and for an address of the other family
+ *      unless AI_V4MAPPED maps an IPv4 one). node NULL: 0.0.0.0 / :: with
+ *      AI_PASSIVE, else 127.0.0.1 / ::1.
+ *   2. the hosts file cfg.dns_hosts (hosts(5): IPv4 lines for A, IPv6
+ *      lines for AAAA; "" = none).
  *   3. the stack's cache (positive and negative answers, TTLs honoured).
  *   4. DNS: an A query over UDP from the stack to cfg.dns_server port 53,
  *      a fresh random query ID and a random source port for each attempt
@@ -20,7 +22,15 @@
  *      truncated answer (TC) is asked again over TCP (RFC 7766, 2-byte
  *      length framing). CNAME chains inside the answer are followed up
  *      to cfg.dns_cname_max links.
- * Results: NXDOMAIN and an answer without A records give EAI_NONAME,
+ * Which types are asked (RFC 3493 6.1): AF_INET A; AF_INET6 AAAA, then A
+ * with AI_V4MAPPED when no AAAA came (always with AI_ALL), returned as
+ * ::ffff:a.b.c.d; AF_UNSPEC AAAA then A when the stack has a global
+ * (non-loopback, non-link-local) IPv6 address, else A only. One after the
+ * other, each with its own attempts. AI_ADDRCONFIG skips a family the
+ * stack has no non-loopback address of. The addresses are ordered by
+ * RFC 6724 6 against the sources the stack would use (IPv6 first only
+ * when it has a fitting IPv6 source).
+ * Results: NXDOMAIN and an answer without A (AAAA) records give EAI_NONAME,
  * SERVFAIL and no answer after the last attempt EAI_AGAIN, another RCODE
  * EAI_FAIL, no cfg.dns_server EAI_AGAIN; an unknown service EAI_SERVICE
  * (numbers and a few names: echo discard ftp ssh telnet smtp domain http
@@ -59,9 +69,10 @@ struct addrinfo;
 UST_API int ust_getaddrinfo(struct ust_stack *st, const char *node, const char *service,
                             const struct addrinfo *hints, struct addrinfo **res);
 UST_API void ust_freeaddrinfo(struct addrinfo *res);
-/* getnameinfo(3) for AF_INET: the host is the first name of the first
- * hosts-file line (cfg.dns_hosts) with the address, else the address in
- * dotted decimal (NI_NAMEREQD: EAI_NONAME instead; no PTR query is sent);
+/* getnameinfo(3) for AF_INET and AF_INET6: the host is the first name of
+ * the first hosts-file line (cfg.dns_hosts) with the address, else the
+ * address as text (dotted decimal; RFC 5952 for IPv6, "%N" for a scope
+ * id) (NI_NAMEREQD: EAI_NONAME instead; no PTR query is sent);
  * the service the name of a well-known port above, else its number.
  * NI_NUMERICHOST, NI_NUMERICSERV, NI_NOFQDN, NI_NAMEREQD, NI_DGRAM;
  * EAI_FAMILY for another family or a short salen, EAI_OVERFLOW when a

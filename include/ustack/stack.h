@@ -189,6 +189,11 @@ UST_API void ust_stack_set_dns_server(struct ust_stack *st, ust_ip4_t server);
  * (Router Advertisements' RDNSS options hand theirs over this way). */
 UST_API void ust_stack_set_dns_servers6(struct ust_stack *st, const uint8_t (*servers)[16],
                                         unsigned n);
+/* Sets cfg.dns_server6 and its scope (an IPv6 name server, e.g. from an
+ * RA's RDNSS option, RFC 8106; all-zero addr removes it). The resolver
+ * asks it when cfg.dns_server is 0. */
+UST_API void ust_stack_set_dns_server6(struct ust_stack *st, const uint8_t addr[16],
+                                       uint32_t scope_id);
 
 /* ---- ARP --------------------------------------------------------------- */
 /* Removes every neighbour cache entry (RFC 1122 2.3.2.1: a way to flush). */

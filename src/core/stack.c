@@ -356,3 +356,9 @@ void ust_stack_set_dns_servers6(struct ust_stack *st, const uint8_t (*servers)[1
     memcpy(st->cfg.dns_servers6, servers, n * 16u);
     st->cfg.dns_servers6_count = n;
 }
+
+void ust_stack_set_dns_server6(struct ust_stack *st, const uint8_t addr[16], uint32_t scope_id)
+{
+    memcpy(st->cfg.dns_server6, addr, sizeof(st->cfg.dns_server6));
+    st->cfg.dns_server6_scope = scope_id;
+}

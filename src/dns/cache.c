@@ -6,11 +6,12 @@
 
 #include "dns.h"
 
-const struct dns_cache_entry *dns_cache_get(struct dns_cache *c, const char *name, ust_time_t now)
+const struct dns_cache_entry *dns_cache_get(struct dns_cache *c, const char *name, uint16_t qtype,
+                                            ust_time_t now)
 {
     for (unsigned i = 0; c->e && i < c->cap; i++) {
         struct dns_cache_entry *e = &c->e[i];
-        if (!e->name[0] || !dns_name_equal(e->name, name))
+        if (!e->name[0] || e->qtype != qtype || !dns_name_equal(e->name, name))
             continue;
         if (now >= e->expires) {
             e->name[0] = '\0'; /* expired: the slot is free again */
@@ -51,7 +52,8 @@ int dns_cache_put(struct dns_cache *c, unsigned cap, const struct dns_cache_entr
     }
     struct dns_cache_entry *e = NULL;
     for (unsigned i = 0; i < c->cap && !e; i++)
-        if (c->e[i].name[0] && dns_name_equal(c->e[i].name, src->name))
+        if (c->e[i].name[0] && c->e[i].qtype == src->qtype &&
+            dns_name_equal(c->e[i].name, src->name))
             e = &c->e[i]; /* a newer answer replaces the old one */
     if (!e)
         e = victim(c, now, evicted);

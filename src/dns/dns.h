@@ -20,8 +20,11 @@ struct ust_stack;
 struct dns_cache_entry {
     char name[DNS_NAME_TEXT]; /* "" = free slot */
     char canon[DNS_NAME_TEXT];
+    uint16_t qtype;           /* A and AAAA answers are cached apart */
     uint32_t addr[DNS_MAX_ADDRS];
     unsigned naddr;
+    uint8_t addr6[DNS_MAX_ADDRS][16];
+    unsigned naddr6;
     int result;               /* 0, or the EAI_ code of a negative answer */
     ust_time_t expires;
     ust_time_t used;          /* least recently used goes first when full */
@@ -41,8 +44,9 @@ struct dns_state *stack_dns(struct ust_stack *st);
 void dns_destroy(struct dns_state *d);
 
 /* ---- cache (cache.c): bounded, TTL-honouring, per stack ---- */
-/* The live entry for name at `now`, or NULL. Marks it used. */
-const struct dns_cache_entry *dns_cache_get(struct dns_cache *c, const char *name, ust_time_t now);
+/* The live entry for name and qtype at `now`, or NULL. Marks it used. */
+const struct dns_cache_entry *dns_cache_get(struct dns_cache *c, const char *name, uint16_t qtype,
+                                            ust_time_t now);
 /* Stores an answer for ttl_s seconds (0: not stored). Evicts an expired
  * entry first, else the least recently used one (*evicted set). cap is
  * the configured size (0: no cache). */
@@ -55,8 +59,8 @@ void dns_cache_free(struct dns_cache *c);
 const char *dns_service_name(uint16_t port);
 
 /* ---- hosts file (hosts.c): parsing is separate from reading the file ---- */
-/* Looks `name` up in the text of a hosts(5) file: IPv4 lines only (IPv6
- * lines are skipped until the stack has IPv6), '#' comments, names
+/* Looks `name` up in the text of a hosts(5) file: IPv4 lines only (the
+ * IPv6 ones are dns_hosts_lookup6's), '#' comments, names
  * compared without case. Fills up to max addresses (host order, in file
  * order, without repeats) and the canonical name (the first name of the
  * first matching line). Returns the number found. */
@@ -66,9 +70,19 @@ unsigned dns_hosts_lookup(const char *text, size_t len, const char *name, uint32
  * the file cannot be read. */
 unsigned dns_hosts_file_lookup(const char *path, const char *name, uint32_t *addr, unsigned max,
                                char canon[DNS_NAME_TEXT]);
+/* The same for IPv6 lines (AAAA): addresses in network order; a line with
+ * a scoped address ("fe80::1%2") names nothing. */
+unsigned dns_hosts_lookup6(const char *text, size_t len, const char *name, uint8_t (*addr6)[16],
+                           unsigned max, char canon[DNS_NAME_TEXT]);
+unsigned dns_hosts_file_lookup6(const char *path, const char *name, uint8_t (*addr6)[16],
+                                unsigned max, char canon[DNS_NAME_TEXT]);
 /* The reverse: the first name of the first line with address addr (host
  * order); false when no line has it (or the file cannot be read). */
 bool dns_hosts_reverse(const char *text, size_t len, uint32_t addr, char name[DNS_NAME_TEXT]);
 bool dns_hosts_file_reverse(const char *path, uint32_t addr, char name[DNS_NAME_TEXT]);
+/* The same for an IPv6 address (network order). */
+bool dns_hosts_reverse6(const char *text, size_t len, const uint8_t addr[16],
+                        char name[DNS_NAME_TEXT]);
+bool dns_hosts_file_reverse6(const char *path, const uint8_t addr[16], char name[DNS_NAME_TEXT]);
 
 #endif

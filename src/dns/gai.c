@@ -50,8 +50,8 @@ static int parse_service(const char *s, int flags, uint16_t *port)
 
 static int check_hints(const struct addrinfo *h)
 {
-    if (h->ai_family != AF_UNSPEC && h->ai_family != AF_INET)
-        return EAI_FAMILY; /* AF_INET6: not until the stack has IPv6 */
+    if (h->ai_family != AF_UNSPEC && h->ai_family != AF_INET && h->ai_family != AF_INET6)
+        return EAI_FAMILY;
     if (h->ai_socktype != 0 && h->ai_socktype != SOCK_STREAM && h->ai_socktype != SOCK_DGRAM)
         return EAI_SOCKTYPE;
     if (h->ai_flags & ~KNOWN_FLAGS)
@@ -59,42 +59,147 @@ static int check_hints(const struct addrinfo *h)
     return 0;
 }
 
+/* The record types to ask for (RFC 3493 6.1): AF_INET A, AF_INET6 AAAA
+ * (then A when AI_V4MAPPED may map them), AF_UNSPEC both -- AAAA only
+ * when the stack has a global IPv6 address: without one no AAAA result
+ * could be reached (RFC 6724 6 rule 1 would put it last anyway), and an
+ * IPv4-only stack keeps its one query per name. */
+static void plan_passes(const struct ust_stack *st, struct ust_dns_query *q)
+{
+    /* AI_ADDRCONFIG (RFC 3493 6.1): a family the stack has no
+     * non-loopback address of is not asked for at all. */
+    bool cfg_only = q->flags & AI_ADDRCONFIG;
+    bool have6 = dns_family_configured(st, AF_INET6);
+    bool ask6 = q->family == AF_INET6 || (q->family == AF_UNSPEC && have6);
+    bool ask4 = q->family != AF_INET6 || (q->flags & AI_V4MAPPED);
+    q->npass = 0;
+    if (ask6 && (!cfg_only || have6))
+        q->pass_type[q->npass++] = DNS_TYPE_AAAA;
+    if (ask4 && (!cfg_only || dns_family_configured(st, AF_INET)))
+        q->pass_type[q->npass++] = DNS_TYPE_A;
+    q->pass = 0;
+    q->qtype = q->pass_type[0];
+}
+
+/* No node: the loopback or the wildcard address of each family asked
+ * (IPv6 for AF_UNSPEC under plan_passes' condition). */
+static int no_node(struct ust_dns_query *q)
+{
+    static const uint8_t loop6[16] = {[15] = 1};
+    bool passive = q->flags & AI_PASSIVE;
+    if (q->pass_type[0] == DNS_TYPE_AAAA) {
+        memset(q->addr6[0], 0, 16);
+        if (!passive)
+            memcpy(q->addr6[0], loop6, 16);
+        q->naddr6 = 1;
+    }
+    if (q->family != AF_INET6)
+        q->addr[q->naddr++] = passive ? 0 : UST_IP4(127, 0, 0, 1);
+    return 0;
+}
+
+/* A numeric node (either family; "fe80::1%2" carries its scope): 0,
+ * EAI_NONAME for the other family (unless AI_V4MAPPED maps an IPv4 one),
+ * 1 when node is not numeric. */
+static int numeric_node(struct ust_dns_query *q, const char *node)
+{
+    struct ust_addr a;
+    if (ust_addr_parse(node, &a) != UST_OK)
+        return 1;
+    if (a.family == UST_AF_INET6) {
+        if (q->family == AF_INET)
+            return EAI_NONAME;
+        memcpy(q->addr6[q->naddr6++], a.u.v6, 16);
+        q->scope6 = a.scope_id;
+        return 0;
+    }
+    if (q->family == AF_INET6 && !(q->flags & AI_V4MAPPED))
+        return EAI_NONAME;
+    q->addr[q->naddr++] = a.u.v4;
+    return 0;
+}
+
+/* This pass's type from the hosts file or the cache: 0 / EAI_*, or
+ * UST_DNS_PENDING when it has to be asked for. */
+static int known_pass(struct ust_stack *st, struct ust_dns_query *q)
+{
+    const struct ust_config *cfg = ust_stack_config(st);
+    struct ust_dns_stats *c = &stack_stats(st)->dns;
+    bool six = q->qtype == DNS_TYPE_AAAA;
+    unsigned n = six ? dns_hosts_file_lookup6(cfg->dns_hosts, q->name, q->addr6, DNS_MAX_ADDRS,
+                                              q->canon)
+                     : dns_hosts_file_lookup(cfg->dns_hosts, q->name, q->addr, DNS_MAX_ADDRS,
+                                             q->canon);
+    if (n) {
+        *(six ? &q->naddr6 : &q->naddr) = n;
+        c->HostsHits++;
+        return 0;
+    }
+    const struct dns_cache_entry *e = dns_cache_get(&stack_dns(st)->cache, q->name, q->qtype,
+                                                    ust_stack_now(st));
+    if (!e)
+        return UST_DNS_PENDING;
+    c->CacheHits++;
+    if (six)
+        memcpy(q->addr6, e->addr6, sizeof(q->addr6)), q->naddr6 = e->naddr6;
+    else
+        memcpy(q->addr, e->addr, sizeof(q->addr)), q->naddr = e->naddr;
+    if (!q->canon[0] || e->result == 0)
+        snprintf(q->canon, sizeof(q->canon), "%s", e->canon);
+    return e->result;
+}
+
 /* Numeric address, hosts file, cache: 0 / EAI_* when one of them knows,
  * UST_DNS_PENDING when the name has to be asked for. */
 static int local_sources(struct ust_stack *st, struct ust_dns_query *q, const char *node)
 {
-    const struct ust_config *cfg = ust_stack_config(st);
-    struct ust_dns_stats *c = &stack_stats(st)->dns;
-    ust_ip4_t ip;
-    if (!node) {
-        q->addr[q->naddr++] = (q->flags & AI_PASSIVE) ? 0 : UST_IP4(127, 0, 0, 1);
-        return 0;
-    }
-    if (ust_ip4_parse(node, &ip) == UST_OK) {
-        q->addr[q->naddr++] = ip;
-        return 0;
-    }
+    if (!node)
+        return no_node(q);
+    int rc = numeric_node(q, node);
+    if (rc <= 0)
+        return rc;
     uint8_t wire[DNS_MAX_NAME + 1];
-    if ((q->flags & AI_NUMERICHOST) || dns_name_encode(node, wire, sizeof(wire)) < 0)
+    if ((q->flags & AI_NUMERICHOST) || dns_name_encode(node, wire, sizeof(wire)) < 0 ||
+        q->npass == 0) /* npass 0: AI_ADDRCONFIG left no family to ask for */
         return EAI_NONAME;
     snprintf(q->name, sizeof(q->name), "%s", node);
     size_t n = strlen(q->name);
     if (n && q->name[n - 1] == '.')
         q->name[n - 1] = '\0';
-    q->naddr = dns_hosts_file_lookup(cfg->dns_hosts, q->name, q->addr, DNS_MAX_ADDRS, q->canon);
-    if (q->naddr) {
-        c->HostsHits++;
+    return known_pass(st, q);
+}
+
+/* The two passes' results as one (glibc: any address is success; else
+ * the more telling failure, "no such name" only when both say so). */
+static int merge_results(int first, int second)
+{
+    if (first == 0 || second == 0)
         return 0;
+    return first != EAI_NONAME ? first : second;
+}
+
+/* After a pass: the next one (from the hosts file, the cache or the
+ * server), or the merged result. AI_V4MAPPED without AI_ALL asks for A
+ * only when AAAA gave nothing (RFC 3493 6.1). */
+static int next_pass(struct ust_stack *st, struct ust_dns_query *q, int rc)
+{
+    while (rc != UST_DNS_PENDING && q->pass + 1 < q->npass && q->name[0]) {
+        bool mapped_only = q->family == AF_INET6 && !(q->flags & AI_ALL);
+        if (mapped_only && q->naddr6)
+            break;
+        q->first_result = q->pass == 0 ? rc : merge_results(q->first_result, rc);
+        q->qtype = q->pass_type[++q->pass];
+        rc = known_pass(st, q);
+        if (rc == UST_DNS_PENDING) {
+            dns_query_send(st, q);
+            rc = q->state == DNS_Q_DONE ? q->result : UST_DNS_PENDING;
+        }
+        if (rc != UST_DNS_PENDING)
+            rc = merge_results(q->first_result, rc);
     }
-    const struct dns_cache_entry *e = dns_cache_get(&stack_dns(st)->cache, q->name,
-                                                    ust_stack_now(st));
-    if (!e)
-        return UST_DNS_PENDING;
-    c->CacheHits++;
-    memcpy(q->addr, e->addr, sizeof(q->addr));
-    q->naddr = e->naddr;
-    snprintf(q->canon, sizeof(q->canon), "%s", e->canon);
-    return e->result;
+    if (rc != UST_DNS_PENDING && q->pass > 0)
+        q->result = rc;
+    return rc;
 }
 
 int ust_dns_query_start(struct ust_stack *st, const char *node, const char *service,
@@ -106,9 +211,11 @@ int ust_dns_query_start(struct ust_stack *st, const char *node, const char *serv
     if (!q)
         return EAI_MEMORY;
     q->fd = -1;
+    q->family = h->ai_family;
     q->flags = h->ai_flags;
     q->socktype = h->ai_socktype;
     q->protocol = h->ai_protocol;
+    plan_passes(st, q);
     int rc = check_hints(h);
     if (!rc && !node && !service)
         rc = EAI_NONAME;
@@ -118,17 +225,23 @@ int ust_dns_query_start(struct ust_stack *st, const char *node, const char *serv
         rc = local_sources(st, q, node);
     if (rc == UST_DNS_PENDING) {
         dns_query_send(st, q);
-        return q->state == DNS_Q_DONE ? q->result : UST_DNS_PENDING;
+        rc = q->state == DNS_Q_DONE ? q->result : UST_DNS_PENDING;
+    } else {
+        dns_query_done(st, q, rc);
     }
-    dns_query_done(st, q, rc);
-    return rc;
+    return next_pass(st, q, rc);
 }
 
 int ust_dns_query_step(struct ust_stack *st, struct ust_dns_query *q)
 {
     if (q->state != DNS_Q_DONE)
         dns_query_advance(st, q);
-    return q->state == DNS_Q_DONE ? q->result : UST_DNS_PENDING;
+    if (q->state != DNS_Q_DONE)
+        return UST_DNS_PENDING;
+    return q->pass + 1 < q->npass ? next_pass(st, q, q->result)
+                                  : (q->pass ? (q->result = merge_results(q->first_result,
+                                                                           q->result))
+                                             : q->result);
 }
 
 int ust_dns_query_pollfd(const struct ust_dns_query *q, struct pollfd *pfd)

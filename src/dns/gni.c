@@ -1,4 +1,4 @@
-/* ust_getnameinfo: an IPv4 address and port as text, the reverse of
+/* ust_getnameinfo: an IPv4 or IPv6 address and port as text, the reverse of
  * ust_getaddrinfo's local sources: the hosts file names an address, the
  * service table a port. No PTR query is sent (RFC 1035 3.5): without a
  * name in the hosts file the address stays numeric (or, with NI_NAMEREQD,
@@ -24,12 +24,16 @@ static int put_text(char *out, socklen_t cap, const char *text)
     return 0;
 }
 
-static int host_text(struct ust_stack *st, uint32_t addr, char *host, socklen_t hostlen,
-                     int flags)
+static int host_text(struct ust_stack *st, const struct ust_addr *addr, char *host,
+                     socklen_t hostlen, int flags)
 {
     char name[DNS_NAME_TEXT];
-    if (!(flags & NI_NUMERICHOST) &&
-        dns_hosts_file_reverse(ust_stack_config(st)->dns_hosts, addr, name)) {
+    const char *hosts = ust_stack_config(st)->dns_hosts;
+    bool named = !(flags & NI_NUMERICHOST) &&
+                 (addr->family == UST_AF_INET6
+                      ? !addr->scope_id && dns_hosts_file_reverse6(hosts, addr->u.v6, name)
+                      : dns_hosts_file_reverse(hosts, addr->u.v4, name));
+    if (named) {
         char *dot = flags & NI_NOFQDN ? strchr(name, '.') : NULL;
         if (dot)
             *dot = '\0';
@@ -37,10 +41,8 @@ static int host_text(struct ust_stack *st, uint32_t addr, char *host, socklen_t 
     }
     if (flags & NI_NAMEREQD)
         return EAI_NONAME;
-    struct in_addr in = {.s_addr = htonl(addr)};
-    char numeric[INET_ADDRSTRLEN];
-    inet_ntop(AF_INET, &in, numeric, sizeof(numeric));
-    return put_text(host, hostlen, numeric);
+    char numeric[UST_ADDR_STRLEN]; /* RFC 5952, "%N" for a scope (RFC 4007 11.2) */
+    return put_text(host, hostlen, ust_addr_str(addr, numeric));
 }
 
 static int serv_text(uint16_t port, char *serv, socklen_t servlen, int flags)
@@ -51,21 +53,42 @@ static int serv_text(uint16_t port, char *serv, socklen_t servlen, int flags)
     return put_text(serv, servlen, name ? name : numeric);
 }
 
+/* The address and port of a sockaddr_in or sockaddr_in6 of at least its
+ * size; -1 for another family or a short salen. */
+static int sockaddr_read(const struct sockaddr *sa, socklen_t salen, struct ust_addr *addr,
+                         uint16_t *port)
+{
+    if (sa->sa_family == AF_INET6 && salen >= (socklen_t)sizeof(struct sockaddr_in6)) {
+        struct sockaddr_in6 in6;
+        memcpy(&in6, sa, sizeof(in6));
+        *addr = ust_addr_from_ip6(in6.sin6_addr.s6_addr, in6.sin6_scope_id);
+        *port = ntohs(in6.sin6_port);
+        return 0;
+    }
+    if (sa->sa_family != AF_INET || salen < (socklen_t)sizeof(struct sockaddr_in))
+        return -1;
+    struct sockaddr_in in;
+    memcpy(&in, sa, sizeof(in));
+    *addr = ust_addr_from_ip4(ntohl(in.sin_addr.s_addr));
+    *port = ntohs(in.sin_port);
+    return 0;
+}
+
 int ust_getnameinfo(struct ust_stack *st, const struct sockaddr *sa, socklen_t salen, char *host,
                     socklen_t hostlen, char *serv, socklen_t servlen, int flags)
 {
     if (flags & ~KNOWN_NI_FLAGS)
         return EAI_BADFLAGS;
-    if (!sa || salen < (socklen_t)sizeof(struct sockaddr_in) || sa->sa_family != AF_INET)
+    struct ust_addr addr;
+    uint16_t port;
+    if (!sa || sockaddr_read(sa, salen, &addr, &port) != 0)
         return EAI_FAMILY;
     if ((!host || !hostlen) && (!serv || !servlen))
         return EAI_NONAME;
-    struct sockaddr_in in;
-    memcpy(&in, sa, sizeof(in));
     int rc = 0;
     if (host && hostlen)
-        rc = host_text(st, ntohl(in.sin_addr.s_addr), host, hostlen, flags);
+        rc = host_text(st, &addr, host, hostlen, flags);
     if (rc == 0 && serv && servlen)
-        rc = serv_text(ntohs(in.sin_port), serv, servlen, flags);
+        rc = serv_text(port, serv, servlen, flags);
     return rc;
 }

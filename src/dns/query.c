@@ -26,26 +26,54 @@ void dns_query_close(struct ust_stack *st, struct ust_dns_query *q)
     q->tcp = NULL;
 }
 
-static struct sockaddr_in server_addr(const struct ust_stack *st)
+bool dns_server_addr(const struct ust_stack *st, struct dns_server *srv)
 {
-    struct sockaddr_in sin = {.sin_family = AF_INET, .sin_port = htons(DNS_PORT)};
-    sin.sin_addr.s_addr = htonl(ust_stack_config(st)->dns_server);
-    return sin;
+    static const uint8_t none6[16];
+    const struct ust_config *cfg = ust_stack_config(st);
+    memset(srv, 0, sizeof(*srv));
+    if (cfg->dns_server) {
+        srv->u.sin.sin_family = AF_INET;
+        srv->u.sin.sin_port = htons(DNS_PORT);
+        srv->u.sin.sin_addr.s_addr = htonl(cfg->dns_server);
+        srv->len = sizeof(srv->u.sin);
+        return true;
+    }
+    if (!memcmp(cfg->dns_server6, none6, 16))
+        return false;
+    srv->u.sin6.sin6_family = AF_INET6;
+    srv->u.sin6.sin6_port = htons(DNS_PORT);
+    memcpy(&srv->u.sin6.sin6_addr, cfg->dns_server6, 16);
+    srv->u.sin6.sin6_scope_id = cfg->dns_server6_scope;
+    srv->len = sizeof(srv->u.sin6);
+    return true;
+}
+
+/* Bound to port, of the server's family. */
+static int bind_port(struct ust_stack *st, int fd, int family, uint16_t port)
+{
+    struct dns_server any;
+    memset(&any, 0, sizeof(any));
+    any.u.sa.sa_family = (sa_family_t)family;
+    if (family == AF_INET6)
+        any.u.sin6.sin6_port = htons(port);
+    else
+        any.u.sin.sin_port = htons(port);
+    return ust_bind(st, fd, &any.u.sa,
+                    family == AF_INET6 ? sizeof(any.u.sin6) : sizeof(any.u.sin));
 }
 
 /* A UDP socket on a random port of the ephemeral range: the port is the
  * other half of the 32 bits an off-path forger must guess (RFC 5452 9.2). */
-static int udp_open(struct ust_stack *st)
+static int udp_open(struct ust_stack *st, int family)
 {
     const struct ust_config *cfg = ust_stack_config(st);
-    int fd = ust_socket(st, AF_INET, SOCK_DGRAM | SOCK_NONBLOCK, 0);
+    int fd = ust_socket(st, family, SOCK_DGRAM | SOCK_NONBLOCK, 0);
     if (fd < 0)
         return -1;
     unsigned span = (unsigned)cfg->ephemeral_hi - cfg->ephemeral_lo + 1;
     for (int i = 0; i < PORT_TRIES; i++) {
         uint16_t port = (uint16_t)(cfg->ephemeral_lo + rng_below(stack_rng(st), span));
-        struct sockaddr_in sin = {.sin_family = AF_INET, .sin_port = htons(port)};
-        if (ust_bind(st, fd, (struct sockaddr *)&sin, sizeof(sin)) == 0)
+        if (bind_port(st, fd, family, port) == 0)
             return fd;
         if (errno != EADDRINUSE)
             break;
@@ -59,11 +87,10 @@ static void udp_attempt(struct ust_stack *st, struct ust_dns_query *q)
     const struct ust_config *cfg = ust_stack_config(st);
     dns_query_close(st, q);
     q->id = (uint16_t)rng_next(stack_rng(st));
-    q->msglen = (size_t)dns_query_build(q->msg, sizeof(q->msg), q->id, q->name, DNS_TYPE_A);
-    q->fd = udp_open(st);
-    struct sockaddr_in to = server_addr(st);
-    if (q->fd < 0 || ust_sendto(st, q->fd, q->msg, q->msglen, 0, (struct sockaddr *)&to,
-                                sizeof(to)) < 0) {
+    q->msglen = (size_t)dns_query_build(q->msg, sizeof(q->msg), q->id, q->name, q->qtype);
+    struct dns_server to;
+    q->fd = dns_server_addr(st, &to) ? udp_open(st, to.u.sa.sa_family) : -1;
+    if (q->fd < 0 || ust_sendto(st, q->fd, q->msg, q->msglen, 0, &to.u.sa, to.len) < 0) {
         dns_query_done(st, q, EAI_AGAIN);
         return;
     }
@@ -74,7 +101,8 @@ static void udp_attempt(struct ust_stack *st, struct ust_dns_query *q)
 
 void dns_query_send(struct ust_stack *st, struct ust_dns_query *q)
 {
-    if (ust_stack_config(st)->dns_server == 0 || ust_stack_config(st)->dns_attempts == 0) {
+    struct dns_server srv;
+    if (!dns_server_addr(st, &srv) || ust_stack_config(st)->dns_attempts == 0) {
         dns_query_done(st, q, EAI_AGAIN); /* nobody to ask */
         return;
     }
@@ -86,17 +114,29 @@ void dns_query_send(struct ust_stack *st, struct ust_dns_query *q)
  * carry its ID and repeat its question. */
 bool dns_answer_matches(const struct ust_dns_query *q, const struct dns_answer *a)
 {
-    return a->id == q->id && a->qtype == DNS_TYPE_A && a->qclass == DNS_CLASS_IN &&
+    return a->id == q->id && a->qtype == q->qtype && a->qclass == DNS_CLASS_IN &&
            dns_name_equal(a->qname, q->name);
 }
 
+/* Same family, address and port (RFC 5452 9.1). */
+static bool from_server(const struct dns_server *srv, const struct dns_server *from)
+{
+    if (from->u.sa.sa_family != srv->u.sa.sa_family)
+        return false;
+    if (srv->u.sa.sa_family == AF_INET6)
+        return from->u.sin6.sin6_port == srv->u.sin6.sin6_port &&
+               !memcmp(&from->u.sin6.sin6_addr, &srv->u.sin6.sin6_addr, 16);
+    return from->u.sin.sin_addr.s_addr == srv->u.sin.sin_addr.s_addr &&
+           from->u.sin.sin_port == srv->u.sin.sin_port;
+}
+
 static void udp_input(struct ust_stack *st, struct ust_dns_query *q, const uint8_t *buf,
-                      size_t n, const struct sockaddr_in *from)
+                      size_t n, const struct dns_server *from)
 {
     struct ust_dns_stats *c = &stack_stats(st)->dns;
-    struct sockaddr_in srv = server_addr(st);
+    struct dns_server srv;
     struct dns_answer a;
-    if (from->sin_addr.s_addr != srv.sin_addr.s_addr || from->sin_port != srv.sin_port) {
+    if (!dns_server_addr(st, &srv) || !from_server(&srv, from)) {
         c->Mismatched++;
         return;
     }
@@ -124,14 +164,15 @@ void dns_query_advance(struct ust_stack *st, struct ust_dns_query *q)
         dns_tcp_advance(st, q);
     } else {
         uint8_t buf[DNS_UDP_MAX];
-        struct sockaddr_in from;
-        socklen_t flen = sizeof(from);
+        struct dns_server from;
+        socklen_t flen = sizeof(from.u);
         ssize_t n;
+        memset(&from, 0, sizeof(from));
         while (q->state == DNS_Q_UDP &&
-               (n = ust_recvfrom(st, q->fd, buf, sizeof(buf), MSG_DONTWAIT,
-                                 (struct sockaddr *)&from, &flen)) >= 0) {
+               (n = ust_recvfrom(st, q->fd, buf, sizeof(buf), MSG_DONTWAIT, &from.u.sa, &flen)) >=
+                   0) {
             udp_input(st, q, buf, (size_t)n, &from);
-            flen = sizeof(from);
+            flen = sizeof(from.u);
         }
     }
     if (q->state == DNS_Q_DONE || ust_stack_now(st) < q->deadline)

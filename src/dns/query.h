@@ -15,10 +15,19 @@ struct ust_dns_query {
     int result;                     /* 0 or EAI_*, once DONE */
     char name[DNS_NAME_TEXT];       /* as asked, no trailing dot */
     char canon[DNS_NAME_TEXT];
+    uint16_t qtype;                 /* DNS_TYPE_A or DNS_TYPE_AAAA (RFC 3596) */
+    /* The record types to look up, one after the other: AAAA then A for
+     * AF_UNSPEC (and AF_INET6 with AI_V4MAPPED), one for a family. */
+    uint16_t pass_type[2];
+    unsigned npass, pass;
+    int first_result;               /* the earlier pass's result */
     uint32_t addr[DNS_MAX_ADDRS];   /* host order */
     unsigned naddr;
+    uint8_t addr6[DNS_MAX_ADDRS][16]; /* network order */
+    unsigned naddr6;
+    uint32_t scope6;                /* a numeric node's %scope (sin6_scope_id) */
     /* what the caller asked for */
-    int flags, socktype, protocol;
+    int family, flags, socktype, protocol;
     uint16_t port;                  /* host order */
     /* the query on the wire */
     uint8_t msg[DNS_QUERY_MAX];
@@ -30,6 +39,18 @@ struct ust_dns_query {
     uint8_t *tcp;                   /* 2 + 65535 bytes while over TCP */
     size_t tcp_sent, tcp_have;
 };
+
+/* The name server's socket address: cfg.dns_server, else cfg.dns_server6
+ * (DNS over IPv6). false when there is none. */
+struct dns_server {
+    union {
+        struct sockaddr sa;
+        struct sockaddr_in sin;
+        struct sockaddr_in6 sin6;
+    } u;
+    socklen_t len;
+};
+bool dns_server_addr(const struct ust_stack *st, struct dns_server *srv);
 
 /* Sends the first UDP attempt (state UDP) or decides (state DONE). */
 void dns_query_send(struct ust_stack *st, struct ust_dns_query *q);
@@ -46,5 +67,11 @@ void dns_answer_use(struct ust_stack *st, struct ust_dns_query *q, const struct 
 /* The same question again over TCP after a truncated answer (query_tcp.c). */
 void dns_tcp_start(struct ust_stack *st, struct ust_dns_query *q);
 void dns_tcp_advance(struct ust_stack *st, struct ust_dns_query *q);
+
+/* RFC 6724 6 order of a result's addresses, by the sources the stack
+ * would use (gai_order.c). */
+void dns_order_results(const struct ust_stack *st, struct ust_addr *addrs, size_t n);
+/* AI_ADDRCONFIG: has the stack a non-loopback address of family? */
+bool dns_family_configured(const struct ust_stack *st, int family);
 
 #endif

@@ -22,11 +22,11 @@ void dns_tcp_start(struct ust_stack *st, struct ust_dns_query *q)
     const struct ust_config *cfg = ust_stack_config(st);
     dns_query_close(st, q);
     q->tcp = malloc(TCP_BUF);
-    q->fd = ust_socket(st, AF_INET, SOCK_STREAM | SOCK_NONBLOCK, 0);
-    struct sockaddr_in to = {.sin_family = AF_INET, .sin_port = htons(DNS_PORT)};
-    to.sin_addr.s_addr = htonl(cfg->dns_server);
+    struct dns_server to;
+    bool have = dns_server_addr(st, &to);
+    q->fd = have ? ust_socket(st, to.u.sa.sa_family, SOCK_STREAM | SOCK_NONBLOCK, 0) : -1;
     if (!q->tcp || q->fd < 0 ||
-        (ust_connect(st, q->fd, (struct sockaddr *)&to, sizeof(to)) < 0 && errno != EINPROGRESS)) {
+        (ust_connect(st, q->fd, &to.u.sa, to.len) < 0 && errno != EINPROGRESS)) {
         dns_query_done(st, q, EAI_AGAIN);
         return;
     }

@@ -5,8 +5,8 @@
  * in a full list replaces the entry that would expire soonest (5.3.1).
  * The servers of every interface go to the resolver in one place,
  * ra_dns_handoff (cfg.dns_servers6, as the DHCP client sets dns_server);
- * the resolver does not query over IPv6 yet, so there they are kept and
- * shown (ust_iface_ra_dns, `ustack netstat`). */
+ * the first becomes the resolver's cfg.dns_server6 unless the user set
+ * one; all are shown by ust_iface_ra_dns. */
 #include <string.h>
 
 #include "core/services.h"
@@ -175,10 +175,24 @@ bool ra_dns_tick(struct ip6_autoconf *ra, ust_time_t now)
 
 /* The one hand-off: every interface's RA servers, in interface order,
  * without repeats, become the resolver's IPv6 server list. */
+/* cfg.dns_server6 is the RAs' to set when it is unset or came from an
+ * earlier RDNSS list; a server the user configured stays. */
+static bool server6_from_ra(const struct ust_config *c)
+{
+    static const uint8_t zero[16];
+    if (!memcmp(c->dns_server6, zero, 16))
+        return true;
+    for (unsigned i = 0; i < c->dns_servers6_count; i++)
+        if (!memcmp(c->dns_server6, c->dns_servers6[i], 16))
+            return true;
+    return false;
+}
+
 void ra_dns_handoff(struct ust_stack *st)
 {
     uint8_t list[UST_RA_MAX_DNS][16];
     unsigned n = 0;
+    uint32_t first_scope = 0;
     for (int f = 0; f < UST_MAX_IFACES; f++) {
         const struct ip6_iface *ifc = ip6_iface_const(st, f);
         const struct ip6_autoconf *ra = ifc ? ifc->ra : NULL;
@@ -186,11 +200,18 @@ void ra_dns_handoff(struct ust_stack *st)
             unsigned k = 0;
             while (k < n && memcmp(list[k], ra->dns[i].addr.b, 16) != 0)
                 k++;
-            if (k == n)
-                memcpy(list[n++], ra->dns[i].addr.b, 16);
+            if (k < n)
+                continue;
+            if (n == 0 && ipv6_addr_is_link_local(&ra->dns[i].addr))
+                first_scope = (uint32_t)f + 1; /* RFC 8106 5.1: a link-local server */
+            memcpy(list[n++], ra->dns[i].addr.b, 16);
         }
     }
+    bool ours = server6_from_ra(ust_stack_config(st));
     ust_stack_set_dns_servers6(st, (const uint8_t(*)[16])list, n);
+    static const uint8_t none[16];
+    if (ours) /* the resolver asks the first (RFC 8106 5.3.1: in RA order) */
+        ust_stack_set_dns_server6(st, n ? list[0] : none, n ? first_scope : 0);
 }
 
 static uint32_t secs_left(ust_time_t now, ust_time_t until)

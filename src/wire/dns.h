@@ -24,6 +24,7 @@
 #define DNS_TYPE_A 1
 #define DNS_TYPE_CNAME 5
 #define DNS_TYPE_SOA 6
+#define DNS_TYPE_AAAA 28 /* RFC 3596 2.1 */
 #define DNS_CLASS_IN 1
 
 #define DNS_FLAG_QR 0x8000
@@ -39,7 +40,7 @@ enum dns_err {
     DNS_ELABEL = -3,      /* a label type other than 0 (RFC 6891's 0x40 and 0x80 too) */
     DNS_ENAME = -4,       /* a name longer than 255 bytes, or a byte we cannot print */
     DNS_EHEADER = -5,     /* not a standard query response, or not exactly one question */
-    DNS_ERDATA = -6,      /* RDATA of an A, CNAME or SOA whose length does not fit */
+    DNS_ERDATA = -6,      /* RDATA of an A, AAAA, CNAME or SOA whose length does not fit */
     DNS_ECHAIN = -7,      /* a CNAME chain longer than allowed (or a loop) */
 };
 
@@ -51,8 +52,10 @@ struct dns_answer {
     char qname[DNS_NAME_TEXT];  /* lower case, no trailing dot */
     uint16_t qtype, qclass;
     char canon[DNS_NAME_TEXT];  /* the end of the CNAME chain (= qname without one) */
-    uint32_t addr[DNS_MAX_ADDRS]; /* host order */
+    uint32_t addr[DNS_MAX_ADDRS]; /* A records (qtype A), host order */
     unsigned naddr;
+    uint8_t addr6[DNS_MAX_ADDRS][16]; /* AAAA records (qtype AAAA), network order */
+    unsigned naddr6;
     uint32_t ttl;               /* smallest TTL of the records used */
     bool has_soa;               /* an SOA in the authority section: negative TTL */
     uint32_t neg_ttl;           /* RFC 2308 5: min(SOA TTL, SOA MINIMUM) */
@@ -67,7 +70,8 @@ int dns_query_build(uint8_t *buf, size_t cap, uint16_t id, const char *name, uin
  * text into out (DNS_NAME_TEXT bytes) and moves *off past it. */
 int dns_name_read(const uint8_t *msg, size_t len, size_t *off, char out[DNS_NAME_TEXT]);
 /* Parses a response: header, question, and every record of the three
- * sections (bounds); A records for the question's name, following at most
+ * sections (bounds); the A or AAAA records (whichever the question asked
+ * for: RFC 3596 2.1) of the question's name, following at most
  * cname_max CNAMEs, and the negative-caching TTL. DNS_OK or a dns_err. */
 int dns_response_parse(const uint8_t *msg, size_t len, unsigned cname_max, struct dns_answer *a);
 /* Case-insensitive equality of two names as text (RFC 1035 2.3.3). */

@@ -1,5 +1,6 @@
 /* Parsing a DNS response (RFC 1035 4.1) for a stub resolver: header and
- * question, a bounds walk over every record, then the A records of the
+ * question, a bounds walk over every record, then the A (or AAAA, RFC 3596)
+ * records of the
  * question's name along a bounded CNAME chain (RFC 1034 3.6.2) and the
  * SOA that gives a negative answer its TTL (RFC 2308 5). */
 #include <string.h>
@@ -89,7 +90,8 @@ static int header_question(const uint8_t *m, size_t len, struct dns_answer *a, s
 }
 
 /* Walks every record of the three sections: each must lie inside the
- * message (RFC 9267 3, 4), A records have 4 bytes, CNAMEs one name, an SOA
+ * message (RFC 9267 3, 4), A records have 4 bytes, AAAA records 16
+ * (RFC 3596 2.2), CNAMEs one name, an SOA
  * in the authority section sets the negative TTL. */
 static int walk_sections(const uint8_t *m, size_t len, size_t off, struct dns_answer *a)
 {
@@ -102,7 +104,7 @@ static int walk_sections(const uint8_t *m, size_t len, size_t off, struct dns_an
             return rc;
         if (r.rclass != DNS_CLASS_IN || i >= an + ns)
             continue;
-        if (r.type == DNS_TYPE_A && r.rdlen != 4)
+        if ((r.type == DNS_TYPE_A && r.rdlen != 4) || (r.type == DNS_TYPE_AAAA && r.rdlen != 16))
             return DNS_ERDATA;
         if (r.type == DNS_TYPE_CNAME && (rc = rdata_name(m, len, &r, name)) != DNS_OK)
             return rc;
@@ -123,7 +125,20 @@ static void keep_ttl(struct dns_answer *a, uint32_t ttl)
         a->ttl = ttl;
 }
 
-/* The A records owned by `name` in the answer section; if none, the
+/* One address record of the type the question asked for (an A in an
+ * answer to an AAAA question is not an answer: RFC 3596 2.1). */
+static void keep_addr(const uint8_t *m, const struct rr *r, struct dns_answer *a)
+{
+    if (r->type == DNS_TYPE_A && a->naddr < DNS_MAX_ADDRS)
+        a->addr[a->naddr++] = get_be32(m + r->rdata);
+    else if (r->type == DNS_TYPE_AAAA && a->naddr6 < DNS_MAX_ADDRS)
+        memcpy(a->addr6[a->naddr6++], m + r->rdata, 16);
+    else
+        return;
+    keep_ttl(a, r->ttl);
+}
+
+/* The address records owned by `name` in the answer section; if none, the
  * target of its CNAME into `next` (empty: no CNAME either). */
 static void scan_owner(const uint8_t *m, size_t len, size_t off, const char *name,
                        struct dns_answer *a, char next[DNS_NAME_TEXT])
@@ -135,9 +150,8 @@ static void scan_owner(const uint8_t *m, size_t len, size_t off, const char *nam
         (void)rr_read(m, len, &off, &r); /* walk_sections checked every record */
         if (r.rclass != DNS_CLASS_IN || !dns_name_equal(r.owner, name))
             continue;
-        if (r.type == DNS_TYPE_A && a->naddr < DNS_MAX_ADDRS) {
-            a->addr[a->naddr++] = get_be32(m + r.rdata);
-            keep_ttl(a, r.ttl);
+        if (r.type == a->qtype && (r.type == DNS_TYPE_A || r.type == DNS_TYPE_AAAA)) {
+            keep_addr(m, &r, a);
         } else if (r.type == DNS_TYPE_CNAME && !next[0]) {
             (void)rdata_name(m, len, &r, next);
             keep_ttl(a, r.ttl);
@@ -159,14 +173,14 @@ int dns_response_parse(const uint8_t *m, size_t len, unsigned cname_max, struct 
     memcpy(name, a->qname, sizeof(name));
     for (unsigned hop = 0;; hop++) {
         scan_owner(m, len, off, name, a, next);
-        if (a->naddr || !next[0])
+        if (a->naddr || a->naddr6 || !next[0])
             break;
         if (hop == cname_max)
             return DNS_ECHAIN;
         memcpy(name, next, sizeof(name));
     }
     memcpy(a->canon, name, sizeof(name));
-    if (!a->naddr && a->ttl == UINT32_MAX)
+    if (!a->naddr && !a->naddr6 && a->ttl == UINT32_MAX)
         a->ttl = 0;
     return DNS_OK;
 }

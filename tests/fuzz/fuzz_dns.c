@@ -28,6 +28,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     if (rc == DNS_OK) {
         check(strlen(a.qname) < DNS_NAME_TEXT && strlen(a.canon) < DNS_NAME_TEXT);
         check(a.naddr <= DNS_MAX_ADDRS);
+        check(a.naddr6 <= DNS_MAX_ADDRS);
         /* The question's name encodes back to at most 255 bytes. */
         uint8_t wire[DNS_MAX_NAME + 1];
         check(!a.qname[0] || dns_name_encode(a.qname, wire, sizeof(wire)) > 0);

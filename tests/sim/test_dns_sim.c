@@ -25,9 +25,12 @@
 #define WEB2 UST_IP4(203, 0, 113, 81)
 
 static const struct dns_zone_rec zone[] = {
-    {"web.example.test", WEB},
-    {"web.example.test", WEB2},
-    {"mail.example.test", UST_IP4(203, 0, 113, 25)},
+    {.name = "web.example.test", .addr = WEB},
+    {.name = "web.example.test", .addr = WEB2},
+    {.name = "mail.example.test", .addr = UST_IP4(203, 0, 113, 25)},
+    {.name = "v6.example.test", .v6 = true, .addr6 = {0x20, 0x01, 0x0d, 0xb8, [15] = 0x80}},
+    {.name = "dual.example.test", .v6 = true, .addr6 = {0x20, 0x01, 0x0d, 0xb8, [15] = 0x81}},
+    {.name = "dual.example.test", .addr = WEB},
 };
 
 struct net2 {
@@ -301,7 +304,7 @@ static void test_argument_errors(void **state)
 {
     struct net2 *n = *state;
     struct addrinfo *res = NULL;
-    struct addrinfo h6 = {.ai_family = AF_INET6}, hraw = {.ai_socktype = SOCK_RAW},
+    struct addrinfo h6 = {.ai_family = AF_UNIX}, hraw = {.ai_socktype = SOCK_RAW},
                     hnum = {.ai_flags = AI_NUMERICHOST}, hpass = {.ai_flags = AI_PASSIVE};
     assert_int_equal(lookup(n, "web.example.test", NULL, &h6, &res), EAI_FAMILY);
     assert_int_equal(lookup(n, "web.example.test", NULL, &hraw, &res), EAI_SOCKTYPE);
@@ -323,6 +326,218 @@ static void test_argument_errors(void **state)
     assert_string_equal(ust_gai_strerror(EAI_NONAME), "Name or service not known");
 }
 
+static const uint8_t V6_WEB[16] = {0x20, 0x01, 0x0d, 0xb8, [15] = 0x80};
+static const uint8_t V6_DUAL[16] = {0x20, 0x01, 0x0d, 0xb8, [15] = 0x81};
+
+/* A global IPv6 address on A's interface 0 (prefix on-link), usable once
+ * DAD is done. */
+static void give_a_ipv6(struct net2 *n, const uint8_t prefix_byte5)
+{
+    uint8_t addr[16] = {0x20, 0x01, 0x0d, 0xb8, 0, prefix_byte5, [15] = 1};
+    assert_int_equal(ust_iface_add_addr6(n->a, 0, addr, 64), 0);
+    ust_sim_run_until(n->sim, ust_sim_now(n->sim) + 5 * UST_SEC);
+    struct ust_addr6_info info[8];
+    int k = ust_iface_addrs6(n->a, 0, info, 8), usable = 0;
+    for (int i = 0; i < k; i++)
+        usable += !memcmp(info[i].addr, addr, 16) && info[i].state == UST_ADDR6_PREFERRED;
+    assert_int_equal(usable, 1);
+}
+
+/* The address of entry i of a list (either family) as an ust_addr. */
+static struct ust_addr ai_addr_at(const struct addrinfo *ai, int i)
+{
+    while (i-- > 0)
+        ai = ai->ai_next;
+    struct ust_addr a = {0};
+    if (ai->ai_family == AF_INET6) {
+        const struct sockaddr_in6 *s6 = (const struct sockaddr_in6 *)ai->ai_addr;
+        a = ust_addr_from_ip6(s6->sin6_addr.s6_addr, s6->sin6_scope_id);
+        assert_int_equal(ai->ai_addrlen, sizeof(*s6));
+    } else {
+        a = ust_addr_from_ip4(ntohl(((const struct sockaddr_in *)ai->ai_addr)->sin_addr.s_addr));
+    }
+    return a;
+}
+
+static int list_len(const struct addrinfo *ai)
+{
+    int n = 0;
+    for (; ai; ai = ai->ai_next)
+        n++;
+    return n;
+}
+
+/* RFC 3596: AF_INET6 asks for AAAA and returns sockaddr_in6 entries. */
+static void test_aaaa_over_udp(void **state)
+{
+    struct net2 *n = *state;
+    struct addrinfo h = {.ai_family = AF_INET6, .ai_socktype = SOCK_STREAM}, *res;
+    assert_int_equal(lookup(n, "v6.example.test", "80", &h, &res), 0);
+    assert_int_equal(list_len(res), 1);
+    assert_int_equal(res->ai_family, AF_INET6);
+    const struct sockaddr_in6 *s6 = (const struct sockaddr_in6 *)res->ai_addr;
+    assert_int_equal(s6->sin6_family, AF_INET6);
+    assert_int_equal(ntohs(s6->sin6_port), 80);
+    assert_memory_equal(s6->sin6_addr.s6_addr, V6_WEB, 16);
+    ust_freeaddrinfo(res);
+    assert_int_equal(dns_stats(n->a)->Queries, 1);
+    /* Cached apart from A: the same name again asks nobody; an A lookup
+     * of it is a new question (NXDOMAIN here: the zone has no A). */
+    assert_int_equal(lookup(n, "v6.example.test", "80", &h, &res), 0);
+    ust_freeaddrinfo(res);
+    assert_int_equal(dns_stats(n->a)->Queries, 1);
+    struct addrinfo h4 = {.ai_family = AF_INET};
+    assert_int_equal(lookup(n, "v6.example.test", "80", &h4, &res), EAI_NONAME);
+    assert_int_equal(dns_stats(n->a)->Queries, 2);
+    /* A name with only A records has no AAAA: NODATA is "no name". */
+    assert_int_equal(lookup(n, "web.example.test", "80", &h, &res), EAI_NONAME);
+}
+
+/* RFC 3493 6.1: AI_V4MAPPED maps A records when there is no AAAA; with
+ * AI_ALL it adds them after the AAAA ones. */
+static void test_v4mapped_and_all(void **state)
+{
+    struct net2 *n = *state;
+    struct addrinfo h = {.ai_family = AF_INET6, .ai_socktype = SOCK_STREAM,
+                         .ai_flags = AI_V4MAPPED}, *res;
+    const uint8_t mapped_web[16] = {[10] = 0xff, [11] = 0xff, 203, 0, 113, 80};
+    assert_int_equal(lookup(n, "web.example.test", NULL, &h, &res), 0);
+    assert_int_equal(list_len(res), 2);
+    struct ust_addr a0 = ai_addr_at(res, 0);
+    assert_int_equal(a0.family, UST_AF_INET6);
+    assert_memory_equal(a0.u.v6, mapped_web, 16);
+    ust_freeaddrinfo(res);
+    /* dual has AAAA: AI_V4MAPPED alone returns it only ... */
+    assert_int_equal(lookup(n, "dual.example.test", NULL, &h, &res), 0);
+    assert_int_equal(list_len(res), 1);
+    assert_memory_equal(ai_addr_at(res, 0).u.v6, V6_DUAL, 16);
+    ust_freeaddrinfo(res);
+    /* ... with AI_ALL the mapped A follows (A has no IPv6 source: rule 1
+     * orders nothing before the other here, both lack one or not). */
+    h.ai_flags = AI_V4MAPPED | AI_ALL;
+    assert_int_equal(lookup(n, "dual.example.test", NULL, &h, &res), 0);
+    assert_int_equal(list_len(res), 2);
+    int v6_at = !memcmp(ai_addr_at(res, 0).u.v6, V6_DUAL, 16) ? 0 : 1;
+    const uint8_t mapped_dual[16] = {[10] = 0xff, [11] = 0xff, 203, 0, 113, 80};
+    assert_memory_equal(ai_addr_at(res, v6_at).u.v6, V6_DUAL, 16);
+    assert_memory_equal(ai_addr_at(res, 1 - v6_at).u.v6, mapped_dual, 16);
+    ust_freeaddrinfo(res);
+    /* Without AI_V4MAPPED an IPv4 numeric host is no AF_INET6 address. */
+    h.ai_flags = 0;
+    assert_int_equal(lookup(n, "198.51.100.3", NULL, &h, &res), EAI_NONAME);
+    struct addrinfo h4 = {.ai_family = AF_INET};
+    assert_int_equal(lookup(n, "2001:db8::5", NULL, &h4, &res), EAI_NONAME);
+}
+
+/* AI_ADDRCONFIG: IPv6 results only when the stack has a non-loopback,
+ * non-link-local IPv6 address (A starts with its link-local one only). */
+static void test_addrconfig(void **state)
+{
+    struct net2 *n = *state;
+    struct addrinfo h = {.ai_family = AF_INET6, .ai_flags = AI_ADDRCONFIG,
+                         .ai_socktype = SOCK_STREAM}, *res;
+    assert_int_equal(lookup(n, "v6.example.test", NULL, &h, &res), EAI_NONAME);
+    give_a_ipv6(n, 0);
+    assert_int_equal(lookup(n, "v6.example.test", NULL, &h, &res), 0);
+    assert_memory_equal(ai_addr_at(res, 0).u.v6, V6_WEB, 16);
+    ust_freeaddrinfo(res);
+    h.ai_family = AF_INET; /* A has 203.0.113.1: IPv4 counts */
+    assert_int_equal(lookup(n, "web.example.test", NULL, &h, &res), 0);
+    ust_freeaddrinfo(res);
+}
+
+/* AF_UNSPEC and RFC 6724 6: without a global IPv6 address only A is asked;
+ * with one whose prefix reaches the AAAA (rule 1: a source exists; rule 6:
+ * precedence 40 over IPv4's 35) IPv6 comes first; with one that has no
+ * route to it (rule 1: no source) IPv4 comes first. */
+static void test_unspec_order(void **state)
+{
+    struct net2 *n = *state;
+    struct addrinfo h = {.ai_family = AF_UNSPEC, .ai_socktype = SOCK_STREAM}, *res;
+    assert_int_equal(lookup(n, "dual.example.test", NULL, &h, &res), 0);
+    assert_int_equal(list_len(res), 1);
+    assert_int_equal(res->ai_family, AF_INET);
+    ust_freeaddrinfo(res);
+    assert_int_equal(dns_stats(n->a)->Queries, 1);
+    give_a_ipv6(n, 0); /* 2001:db8::1/64: on-link for 2001:db8::81 */
+    assert_int_equal(lookup(n, "dual.example.test", NULL, &h, &res), 0);
+    assert_int_equal(list_len(res), 2);
+    assert_int_equal(res->ai_family, AF_INET6);
+    assert_memory_equal(ai_addr_at(res, 0).u.v6, V6_DUAL, 16);
+    assert_int_equal(ai_addr_at(res, 1).u.v4, WEB);
+    ust_freeaddrinfo(res);
+    assert_int_equal(dns_stats(n->a)->Queries, 2); /* the AAAA; A came from the cache */
+}
+
+static void test_unspec_no_ipv6_route_puts_ipv4_first(void **state)
+{
+    struct net2 *n = *state;
+    struct addrinfo h = {.ai_family = AF_UNSPEC, .ai_socktype = SOCK_STREAM}, *res;
+    give_a_ipv6(n, 9); /* 2001:db8:9::1/64, no default route: 2001:db8::81 unreachable */
+    assert_int_equal(lookup(n, "dual.example.test", NULL, &h, &res), 0);
+    assert_int_equal(list_len(res), 2);
+    assert_int_equal(res->ai_family, AF_INET);
+    assert_memory_equal(ai_addr_at(res, 1).u.v6, V6_DUAL, 16);
+    ust_freeaddrinfo(res);
+}
+
+/* Numeric IPv6 hosts, with a numeric scope (sin6_scope_id). */
+static void test_numeric_ipv6(void **state)
+{
+    struct net2 *n = *state;
+    struct addrinfo h = {.ai_family = AF_INET6, .ai_socktype = SOCK_DGRAM,
+                         .ai_flags = AI_NUMERICHOST | AI_CANONNAME}, *res;
+    assert_int_equal(lookup(n, "fe80::1%1", "53", &h, &res), 0);
+    const struct sockaddr_in6 *s6 = (const struct sockaddr_in6 *)res->ai_addr;
+    assert_int_equal(s6->sin6_scope_id, 1);
+    assert_int_equal(s6->sin6_addr.s6_addr[0], 0xfe);
+    assert_int_equal(ntohs(s6->sin6_port), 53);
+    assert_string_equal(res->ai_canonname, "fe80::1%1");
+    /* And back (getnameinfo for AF_INET6): RFC 5952 text with the scope. */
+    char host[64], serv[16];
+    assert_int_equal(ust_getnameinfo(n->a, res->ai_addr, res->ai_addrlen, host, sizeof(host),
+                                     serv, sizeof(serv), NI_NUMERICHOST), 0);
+    assert_string_equal(host, "fe80::1%1");
+    assert_string_equal(serv, "domain");
+    assert_int_equal(ust_getnameinfo(n->a, res->ai_addr, res->ai_addrlen, host, 9, NULL, 0,
+                                     NI_NUMERICHOST), EAI_OVERFLOW);
+    assert_int_equal(ust_getnameinfo(n->a, res->ai_addr, sizeof(struct sockaddr_in), host,
+                                     sizeof(host), NULL, 0, 0), EAI_FAMILY);
+    ust_freeaddrinfo(res);
+    h.ai_family = AF_UNSPEC;
+    assert_int_equal(lookup(n, "2001:db8::5", NULL, &h, &res), 0);
+    assert_int_equal(res->ai_family, AF_INET6);
+    ust_freeaddrinfo(res);
+    assert_int_equal(dns_stats(n->a)->Queries, 0);
+}
+
+/* DNS over IPv6 (cfg.dns_server6, set as an RDNSS would set it): the AAAA
+ * and A queries go to B's IPv6 address over UDP, and again over TCP when
+ * B truncates; answers from B's IPv4 address would not count. */
+static void test_dns_over_ipv6_transport(void **state)
+{
+    struct net2 *n = *state;
+    const uint8_t b6[16] = {0x20, 0x01, 0x0d, 0xb8, [15] = 0x53};
+    assert_int_equal(ust_iface_add_addr6(n->b, 0, b6, 64), 0);
+    assert_int_equal(dns_responder_open6(&n->r), 0);
+    give_a_ipv6(n, 0);
+    ust_stack_set_dns_server(n->a, 0);
+    ust_stack_set_dns_server6(n->a, b6, 0);
+    struct addrinfo h = {.ai_family = AF_UNSPEC, .ai_socktype = SOCK_STREAM}, *res;
+    assert_int_equal(lookup(n, "dual.example.test", NULL, &h, &res), 0);
+    assert_int_equal(list_len(res), 2);
+    assert_memory_equal(ai_addr_at(res, 0).u.v6, V6_DUAL, 16);
+    ust_freeaddrinfo(res);
+    assert_int_equal(n->r.udp_queries, 2); /* AAAA and A, both over IPv6 */
+    assert_int_equal(dns_stats(n->a)->Answers, 2);
+    n->r.truncate_udp = true;
+    assert_int_equal(lookup(n, "v6.example.test", NULL, &h, &res), 0);
+    assert_memory_equal(ai_addr_at(res, 0).u.v6, V6_WEB, 16);
+    ust_freeaddrinfo(res);
+    assert_true(n->r.tcp_queries >= 1);
+    assert_true(dns_stats(n->a)->TcpQueries >= 1);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -337,6 +552,14 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_hosts_file_comes_first, setup_with_hosts,
                                         teardown_with_hosts),
         cmocka_unit_test_setup_teardown(test_argument_errors, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_aaaa_over_udp, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_v4mapped_and_all, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_addrconfig, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_unspec_order, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_unspec_no_ipv6_route_puts_ipv4_first, setup,
+                                        teardown),
+        cmocka_unit_test_setup_teardown(test_numeric_ipv6, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_dns_over_ipv6_transport, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

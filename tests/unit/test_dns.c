@@ -297,42 +297,159 @@ static void test_cache_ttl_and_eviction(void **state)
 {
     (void)state;
     struct dns_cache c = {0};
-    struct dns_cache_entry e = {.naddr = 1, .addr = {1}};
+    struct dns_cache_entry e = {.qtype = DNS_TYPE_A, .naddr = 1, .addr = {1}};
     bool ev;
     const ust_time_t t0 = 1000 * UST_SEC;
     snprintf(e.name, sizeof(e.name), "a.test");
     assert_int_equal(dns_cache_put(&c, 2, &e, 10, t0, &ev), 0);
     assert_false(ev);
-    assert_non_null(dns_cache_get(&c, "A.TEST", t0 + 10 * UST_SEC - 1));
-    assert_null(dns_cache_get(&c, "a.test", t0 + 10 * UST_SEC)); /* expired at the TTL */
+    assert_non_null(dns_cache_get(&c, "A.TEST", DNS_TYPE_A, t0 + 10 * UST_SEC - 1));
+    assert_null(dns_cache_get(&c, "a.test", DNS_TYPE_A, t0 + 10 * UST_SEC)); /* expired at the TTL */
     assert_int_equal(dns_cache_put(&c, 2, &e, 0, t0, &ev), 0);  /* TTL 0: not stored */
-    assert_null(dns_cache_get(&c, "a.test", t0));
+    assert_null(dns_cache_get(&c, "a.test", DNS_TYPE_A, t0));
     /* Two slots: a third name evicts the least recently used. */
     dns_cache_put(&c, 2, &e, 100, t0, &ev);
     snprintf(e.name, sizeof(e.name), "b.test");
     dns_cache_put(&c, 2, &e, 100, t0 + 1, &ev);
-    assert_non_null(dns_cache_get(&c, "a.test", t0 + 2)); /* a used after b */
+    assert_non_null(dns_cache_get(&c, "a.test", DNS_TYPE_A, t0 + 2)); /* a used after b */
     snprintf(e.name, sizeof(e.name), "c.test");
     e.result = -2; /* a negative entry */
     dns_cache_put(&c, 2, &e, 100, t0 + 3, &ev);
     assert_true(ev);
-    assert_null(dns_cache_get(&c, "b.test", t0 + 4));
-    assert_non_null(dns_cache_get(&c, "a.test", t0 + 4));
-    assert_int_equal(dns_cache_get(&c, "c.test", t0 + 4)->result, -2);
+    assert_null(dns_cache_get(&c, "b.test", DNS_TYPE_A, t0 + 4));
+    assert_non_null(dns_cache_get(&c, "a.test", DNS_TYPE_A, t0 + 4));
+    assert_int_equal(dns_cache_get(&c, "c.test", DNS_TYPE_A, t0 + 4)->result, -2);
+    /* A and AAAA answers for one name are kept apart. */
+    assert_null(dns_cache_get(&c, "a.test", DNS_TYPE_AAAA, t0 + 4));
     dns_cache_free(&c);
 }
 
-/* The CLI's default server: resolv.conf's first IPv4 nameserver. */
+/* Header and the question "www.example.test" AAAA IN. */
+static void start6(struct msg *m, uint16_t id, uint16_t an)
+{
+    start(m, id, 0, an, 0);
+    m->b[m->n - 3] = DNS_TYPE_AAAA; /* the question's QTYPE low byte */
+}
+
+static const uint8_t V6_A[16] = {0x20, 0x01, 0x0d, 0xb8, [15] = 0x10};
+static const uint8_t V6_B[16] = {0x20, 0x01, 0x0d, 0xb8, 0, 1, [15] = 0x11};
+
+/* RFC 3596 2.1/2.2: golden bytes of an AAAA answer (two records, one
+ * compressed owner), and an A record in it is not part of the answer. */
+static void test_aaaa_answer_golden(void **state)
+{
+    (void)state;
+    static const uint8_t golden[] = {
+        0xab, 0xcd, 0x81, 0x80, 0, 1, 0, 3, 0, 0, 0, 0,
+        3, 'w', 'w', 'w', 7, 'e', 'x', 'a', 'm', 'p', 'l', 'e', 4, 't', 'e', 's', 't', 0,
+        0, 28, 0, 1,
+        0xc0, 12, 0, 28, 0, 1, 0, 0, 0x0e, 0x10, 0, 16,
+        0x20, 0x01, 0x0d, 0xb8, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0x10,
+        0xc0, 12, 0, 1, 0, 1, 0, 0, 0, 5, 0, 4, 203, 0, 113, 1,
+        0xc0, 12, 0, 28, 0, 1, 0, 0, 0, 60, 0, 16,
+        0x20, 0x01, 0x0d, 0xb8, 0, 1, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0x11,
+    };
+    struct dns_answer a;
+    assert_int_equal(dns_response_parse(golden, sizeof(golden), 8, &a), DNS_OK);
+    assert_int_equal(a.id, 0xabcd);
+    assert_int_equal(a.qtype, DNS_TYPE_AAAA);
+    assert_int_equal(a.naddr6, 2);
+    assert_memory_equal(a.addr6[0], V6_A, 16);
+    assert_memory_equal(a.addr6[1], V6_B, 16);
+    assert_int_equal(a.naddr, 0); /* the A record answers another question */
+    assert_int_equal(a.ttl, 60);  /* the smallest TTL of the records used */
+    /* And the builder asks the question with QTYPE 28. */
+    uint8_t q[DNS_HDR_LEN + DNS_MAX_NAME + 4];
+    int n = dns_query_build(q, sizeof(q), 0xabcd, "www.example.test", DNS_TYPE_AAAA);
+    assert_int_equal(n, 34);
+    assert_memory_equal(q + 12, golden + 12, 22);
+}
+
+/* An AAAA whose RDLENGTH is not 16, or that runs past the message, makes
+ * the whole answer malformed (RFC 3596 2.2, RFC 9267 4). */
+static void test_aaaa_malformed(void **state)
+{
+    (void)state;
+    struct msg m;
+    struct dns_answer a;
+    uint16_t bad_len[] = {4, 15, 17, 0};
+    for (size_t i = 0; i < sizeof(bad_len) / sizeof(bad_len[0]); i++) {
+        start6(&m, 1, 1);
+        rr_head(&m, PTR_Q, 2, DNS_TYPE_AAAA, 60, bad_len[i]);
+        uint8_t zeros[17] = {0};
+        put(&m, zeros, bad_len[i]);
+        assert_int_equal(parse(&m, &a), DNS_ERDATA);
+    }
+    start6(&m, 1, 1);
+    rr_head(&m, PTR_Q, 2, DNS_TYPE_AAAA, 60, 16);
+    put(&m, V6_A, 16);
+    for (size_t cut = 1; cut <= 16 + 10; cut++) /* truncated inside the record */
+        assert_int_equal(dns_response_parse(m.b, m.n - cut, 8, &a), DNS_ESHORT);
+    assert_int_equal(parse(&m, &a), DNS_OK);
+    assert_int_equal(a.naddr6, 1);
+}
+
+/* A CNAME chain ending in AAAA records: the canonical name and the
+ * addresses of its end. */
+static void test_aaaa_through_cname(void **state)
+{
+    (void)state;
+    struct msg m;
+    struct dns_answer a;
+    start6(&m, 2, 2);
+    rr_head(&m, PTR_Q, 2, DNS_TYPE_CNAME, 300, 6);
+    put(&m, "\3web\xc0\x10", 6);
+    rr_head(&m, "\3web\xc0\x10", 6, DNS_TYPE_AAAA, 300, 16);
+    put(&m, V6_B, 16);
+    assert_int_equal(parse(&m, &a), DNS_OK);
+    assert_string_equal(a.canon, "web.example.test");
+    assert_int_equal(a.naddr6, 1);
+    assert_memory_equal(a.addr6[0], V6_B, 16);
+}
+
+/* hosts(5) IPv6 lines answer AAAA lookups, IPv4 lines A lookups; a scoped
+ * address stands for no name. */
+static void test_hosts_ipv6_lines(void **state)
+{
+    (void)state;
+    const char *text = "203.0.113.5 web\n2001:db8::10 web web6 # v6\n"
+                       "fe80::1%1 scoped\n2001:db8::10 again\n::1 localhost\n";
+    uint8_t addr6[4][16];
+    uint32_t addr[4];
+    char canon[DNS_NAME_TEXT];
+    assert_int_equal(dns_hosts_lookup6(text, strlen(text), "web6", addr6, 4, canon), 1);
+    assert_memory_equal(addr6[0], V6_A, 16);
+    assert_string_equal(canon, "web");
+    assert_int_equal(dns_hosts_lookup(text, strlen(text), "web", addr, 4, canon), 1);
+    assert_int_equal(addr[0], 0xcb007105);
+    assert_int_equal(dns_hosts_lookup6(text, strlen(text), "scoped", addr6, 4, canon), 0);
+    assert_int_equal(dns_hosts_lookup(text, strlen(text), "web6", addr, 4, canon), 0);
+    assert_int_equal(dns_hosts_lookup6(text, strlen(text), "localhost", addr6, 4, canon), 1);
+    assert_int_equal(addr6[0][15], 1);
+    /* The reverse: the first name of the first line with the address. */
+    assert_true(dns_hosts_reverse6(text, strlen(text), V6_A, canon));
+    assert_string_equal(canon, "web");
+    assert_false(dns_hosts_reverse6(text, strlen(text), V6_B, canon));
+}
+
+/* The CLI's default server: resolv.conf's first IPv4 nameserver, else
+ * its first IPv6 one. */
 static void test_resolv_conf(void **state)
 {
     (void)state;
-    ust_ip4_t ip = 0;
-    assert_int_equal(resolv_conf_parse("# x\nsearch example.test\nnameserver ::1\n"
-                                       "nameserver 198.51.100.53\nnameserver 198.51.100.54\n",
-                                       &ip), UST_OK);
-    assert_int_equal(ip, UST_IP4(198, 51, 100, 53));
-    assert_int_equal(resolv_conf_parse("#nameserver 1.2.3.4\n options ndots:1\n", &ip),
-                     UST_ERR_NOENT);
+    struct ust_addr a;
+    const char *text = "# x\nsearch example.test\nnameserver 2001:db8::53\n"
+                       "nameserver 198.51.100.53\nnameserver 198.51.100.54\nnameserver ::1\n";
+    assert_int_equal(resolv_conf_parse(text, UST_AF_INET, &a), UST_OK);
+    assert_int_equal(a.u.v4, UST_IP4(198, 51, 100, 53));
+    assert_int_equal(resolv_conf_parse(text, UST_AF_INET6, &a), UST_OK);
+    const uint8_t want[16] = {0x20, 0x01, 0x0d, 0xb8, [14] = 0, [15] = 0x53};
+    assert_memory_equal(a.u.v6, want, 16);
+    assert_int_equal(resolv_conf_parse("nameserver fe80::1%2\n", UST_AF_INET6, &a), UST_OK);
+    assert_int_equal(a.scope_id, 2);
+    assert_int_equal(resolv_conf_parse("#nameserver 1.2.3.4\n options ndots:1\n", UST_AF_INET,
+                                       &a), UST_ERR_NOENT);
+    assert_int_equal(resolv_conf_parse("nameserver 1.2.3.4\n", UST_AF_INET6, &a), UST_ERR_NOENT);
 }
 
 int main(void)
@@ -352,6 +469,10 @@ int main(void)
         cmocka_unit_test(test_hosts_reverse),
         cmocka_unit_test(test_cache_ttl_and_eviction),
         cmocka_unit_test(test_resolv_conf),
+        cmocka_unit_test(test_aaaa_answer_golden),
+        cmocka_unit_test(test_aaaa_malformed),
+        cmocka_unit_test(test_aaaa_through_cname),
+        cmocka_unit_test(test_hosts_ipv6_lines),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -274,6 +274,9 @@ static void test_ra_rdnss_dnssl_reach_resolver(void **state)
     inject_ra_from(&f, "fe80::1", PEER_MAC, 1800, opts, n);
     assert_int_equal(ust_stack_config(f.st)->dns_servers6_count, 2);
     assert_true(resolver_has(&f, "2001:db8::53") && resolver_has(&f, "2001:db8::54"));
+    struct ipv6_addr first;
+    assert_int_equal(ipv6_addr_parse("2001:db8::53", &first), 0);
+    assert_memory_equal(ust_stack_config(f.st)->dns_server6, first.b, 16); /* the one asked */
     struct ust_ra_dns d;
     assert_int_equal(ust_iface_ra_dns(f.st, 0, &d), 0);
     assert_int_equal(d.n_servers, 2);
@@ -293,6 +296,8 @@ static void test_ra_rdnss_dnssl_reach_resolver(void **state)
     n = rdnss(opts, 0, one, 1);
     inject_ra_from(&f, "fe80::1", PEER_MAC, 1800, opts, n);
     assert_int_equal(ust_stack_config(f.st)->dns_servers6_count, 0);
+    static const uint8_t none[16];
+    assert_memory_equal(ust_stack_config(f.st)->dns_server6, none, 16); /* withdrawn */
     assert_int_equal(ust_iface_ra_dns(f.st, 0, &d), 0);
     assert_int_equal(d.n_servers, 0);
     assert_int_equal(d.n_domains, 1);
