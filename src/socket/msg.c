@@ -70,6 +70,16 @@ static void cmsg_pktinfo(struct msghdr *m, size_t *used, const struct sock_meta 
     cmsg_put(m, used, IP_PKTINFO, &pi, sizeof(pi));
 }
 
+/* The fields of Linux's struct sock_extended_err both families share. */
+void sock_ee_fill(struct ust_sock_extended_err *ee, const struct sock_meta *meta)
+{
+    ee->ee_errno = (uint32_t)ust_err_to_errno(meta->err);
+    ee->ee_origin = meta->err_origin;
+    ee->ee_type = meta->err_type;
+    ee->ee_code = meta->err_code;
+    ee->ee_info = meta->err_info;
+}
+
 static void cmsg_err(const struct ust_sock *s, struct msghdr *m, size_t *used,
                      const struct sock_meta *meta)
 {
@@ -82,11 +92,7 @@ static void cmsg_err(const struct ust_sock *s, struct msghdr *m, size_t *used,
         struct sockaddr_in offender;
     } e;
     memset(&e, 0, sizeof(e));
-    e.ee.ee_errno = (uint32_t)ust_err_to_errno(meta->err);
-    e.ee.ee_origin = meta->err_origin;
-    e.ee.ee_type = meta->err_type;
-    e.ee.ee_code = meta->err_code;
-    e.ee.ee_info = meta->err_info;
+    sock_ee_fill(&e.ee, meta);
     e.offender.sin_family = AF_INET;
     e.offender.sin_addr.s_addr = htonl(meta->offender.u.v4);
     cmsg_put(m, used, IP_RECVERR, &e, sizeof(e));

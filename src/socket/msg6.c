@@ -36,11 +36,7 @@ void sock_cmsg_err6(struct msghdr *m, size_t *used, const struct sock_meta *meta
         struct sockaddr_in6 offender;
     } e;
     memset(&e, 0, sizeof(e));
-    e.ee.ee_errno = (uint32_t)ust_err_to_errno(meta->err);
-    e.ee.ee_origin = meta->err_origin;
-    e.ee.ee_type = meta->err_type;
-    e.ee.ee_code = meta->err_code;
-    e.ee.ee_info = meta->err_info;
+    sock_ee_fill(&e.ee, meta);
     struct ust_addr off = ust_addr_to_v4mapped(&meta->offender);
     e.offender.sin6_family = AF_INET6;
     memcpy(e.offender.sin6_addr.s6_addr, off.u.v6, 16);

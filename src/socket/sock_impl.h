@@ -58,6 +58,7 @@ void sock_cmsg_put(struct msghdr *m, size_t *used, int level, int type, const vo
                    size_t len);
 void sock_put_control6(struct msghdr *m, size_t *used, const struct sock_meta *meta);
 void sock_cmsg_err6(struct msghdr *m, size_t *used, const struct sock_meta *meta);
+void sock_ee_fill(struct ust_sock_extended_err *ee, const struct sock_meta *meta);
 int sock_tx_one6(const struct cmsghdr *c, struct sock_tx_meta *tx);
 /* now + d without overflow. */
 ust_time_t sock_time_add(ust_time_t now, ust_time_t d);

@@ -186,7 +186,7 @@ int udp_mcast_drop(struct ust_stack *st, struct udp_pcb *pcb, const struct ust_a
 /* The interface of an ip_mreqn (index + 1, else address) or ip_mreq
  * (address); none given: the one routing picks for the group, else the
  * first (as Linux's ip_mc_find_dev). -1: no such interface. */
-static int iface_for(struct ust_stack *st, int index1, ust_ip4_t addr, ust_ip4_t group)
+int udp_mcast_iface4(struct ust_stack *st, int index1, ust_ip4_t addr, ust_ip4_t group)
 {
     if (index1 > 0)
         return iface_by_index(st, index1 - 1) ? index1 - 1 : -1;
@@ -212,7 +212,7 @@ static int set_membership(struct ust_stack *st, struct udp_pcb *pcb, bool add, c
         return UST_ERR_INVAL;
     /* A drop that names no interface leaves the group wherever joined. */
     bool named = add || m.imr_ifindex > 0 || m.imr_address.s_addr;
-    int ifindex = named ? iface_for(st, m.imr_ifindex, ntohl(m.imr_address.s_addr), group) : -1;
+    int ifindex = named ? udp_mcast_iface4(st, m.imr_ifindex, ntohl(m.imr_address.s_addr), group) : -1;
     if (named && ifindex < 0)
         return UST_ERR_ADDRNOTAVAIL;
     struct ust_addr g = ust_addr_from_ip4(group);
@@ -265,7 +265,7 @@ static int set_mcast_if(struct ust_stack *st, struct udp_mcast *mc, const void *
         mc->ifindex = -1;
         return UST_OK;
     }
-    int i = iface_for(st, m.imr_ifindex, ntohl(m.imr_address.s_addr), 0);
+    int i = udp_mcast_iface4(st, m.imr_ifindex, ntohl(m.imr_address.s_addr), 0);
     if (i < 0)
         return UST_ERR_ADDRNOTAVAIL;
     mc->ifindex = i;

@@ -38,6 +38,10 @@ int udp_mcast_drop(struct ust_stack *st, struct udp_pcb *pcb, const struct ust_a
                    int ifindex);
 /* The membership of g on ifindex (-1: any interface), or -1. */
 int udp_mcast_find(const struct udp_mcast *mc, const struct ust_addr *g, int ifindex);
+/* The IPv4 interface of an ip_mreqn (index + 1, else address), ip_mreq or
+ * ip_mreq_source (address); none given: the one routing picks for group,
+ * else the first (Linux ip_mc_find_dev). -1: no such interface. */
+int udp_mcast_iface4(struct ust_stack *st, int index1, ust_ip4_t addr, ust_ip4_t group);
 /* Joins as udp_mcast_add with an empty filter of that mode. */
 int udp_mcast_add_mode(struct ust_stack *st, struct udp_pcb *pcb, const struct ust_addr *g,
                        int ifindex, bool exclude);

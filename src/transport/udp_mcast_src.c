@@ -108,19 +108,6 @@ static int source_op(struct ust_stack *st, struct udp_pcb *pcb, int name,
     }
 }
 
-/* The interface of an address (ip_mreq_source's imr_interface) or, none
- * given, the group's route, else the first (as ip_mreq). */
-static int iface_of_addr(struct ust_stack *st, ust_ip4_t addr, ust_ip4_t group)
-{
-    const struct ust_iface *ifc = NULL;
-    if (addr)
-        return (ifc = iface_by_addr(st, addr)) ? ifc->index : -1;
-    ust_ip4_t src = ipv4_source_for(st, group);
-    if (!(ifc = src ? iface_by_addr(st, src) : NULL))
-        ifc = iface_by_index(st, 0);
-    return ifc ? ifc->index : -1;
-}
-
 /* struct ip_mreq_source (RFC 3678 4.1.2). */
 static int mreq_source(struct ust_stack *st, struct udp_pcb *pcb, int name, const void *val,
                        size_t len)
@@ -132,7 +119,7 @@ static int mreq_source(struct ust_stack *st, struct udp_pcb *pcb, int name, cons
     ust_ip4_t group = ntohl(m.imr_multiaddr.s_addr);
     if (!ipv4_is_multicast(group))
         return UST_ERR_INVAL;
-    int ifindex = iface_of_addr(st, ntohl(m.imr_interface.s_addr), group);
+    int ifindex = udp_mcast_iface4(st, 0, ntohl(m.imr_interface.s_addr), group);
     if (ifindex < 0)
         return UST_ERR_NODEV; /* Linux: ENODEV */
     struct ust_addr g = ust_addr_from_ip4(group);
@@ -162,7 +149,7 @@ static int group_source_req4(struct ust_stack *st, struct udp_pcb *pcb, int name
         ifindex = iface_by_index(st, (int)gsr.gsr_interface - 1) ? (int)gsr.gsr_interface - 1
                                                                   : -1;
     else
-        ifindex = iface_of_addr(st, 0, group);
+        ifindex = udp_mcast_iface4(st, 0, 0, group);
     if (ifindex < 0)
         return UST_ERR_NODEV;
     struct ust_addr g = ust_addr_from_ip4(group);
