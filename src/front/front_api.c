@@ -338,6 +338,24 @@ int ust_front_connect(struct ust_front *f, int fd, const struct sockaddr *addr, 
     return (int)leave(f, fs, m.ret, m.err);
 }
 
+/* Runs the call tmpl describes on the stack's turn until it is done, or
+ * would block on a non-blocking socket, or waiting for `want` on fd
+ * passes the deadline (the loop of accept, recvfrom, recvmsg, sendmsg). */
+static ssize_t call_waiting(struct ust_front *f, struct front_sock *fs, int fd,
+                            const struct front_msg *tmpl, bool nonblock, ust_time_t deadline,
+                            short want)
+{
+    for (;;) {
+        struct front_msg m = *tmpl;
+        front_call(f, &m);
+        if (m.ret >= 0 || m.err != EAGAIN || nonblock)
+            return leave(f, fs, m.ret, m.err);
+        int e = wait_change(fs, f, m.seq, deadline, fd, want);
+        if (e)
+            return leave(f, fs, -1, e);
+    }
+}
+
 int ust_front_accept(struct ust_front *f, int fd, struct sockaddr *addr, socklen_t *len,
                      int flags)
 {
@@ -349,16 +367,8 @@ int ust_front_accept(struct ust_front *f, int fd, struct sockaddr *addr, socklen
     if (!fs)
         return -1;
     ust_time_t deadline = deadline_of(fs->rcvtimeo);
-    for (;;) {
-        struct front_msg m = {.op = FOP_ACCEPT, .fs = fs, .from = addr, .outlenp = len,
-                              .c = flags};
-        front_call(f, &m);
-        if (m.ret >= 0 || m.err != EAGAIN || fs->nonblock)
-            return (int)leave(f, fs, m.ret, m.err);
-        int e = wait_change(fs, f, m.seq, deadline, fd, POLLIN);
-        if (e)
-            return (int)leave(f, fs, -1, e);
-    }
+    struct front_msg m = {.op = FOP_ACCEPT, .fs = fs, .from = addr, .outlenp = len, .c = flags};
+    return (int)call_waiting(f, fs, fd, &m, fs->nonblock, deadline, POLLIN);
 }
 
 /* socket.c's send_blocking over the front: a blocking stream send queues
@@ -408,16 +418,9 @@ ssize_t ust_front_recvfrom(struct ust_front *f, int fd, void *buf, size_t len, i
     /* MSG_OOB never waits (socket.c) */
     bool nonblock = fs->nonblock || (flags & (MSG_DONTWAIT | MSG_OOB));
     ust_time_t deadline = deadline_of(fs->rcvtimeo);
-    for (;;) {
-        struct front_msg m = {.op = FOP_RECV, .fs = fs, .out = buf, .outlen = len, .c = flags,
-                              .from = from, .outlenp = fromlen};
-        front_call(f, &m);
-        if (m.ret >= 0 || m.err != EAGAIN || nonblock)
-            return leave(f, fs, m.ret, m.err);
-        int e = wait_change(fs, f, m.seq, deadline, fd, POLLIN);
-        if (e)
-            return leave(f, fs, -1, e);
-    }
+    struct front_msg m = {.op = FOP_RECV, .fs = fs, .out = buf, .outlen = len, .c = flags,
+                          .from = from, .outlenp = fromlen};
+    return call_waiting(f, fs, fd, &m, nonblock, deadline, POLLIN);
 }
 
 /* recvmsg / sendmsg with control messages (RFC 3542, IP_PKTINFO,
@@ -429,15 +432,8 @@ ssize_t ust_front_recvmsg(struct ust_front *f, int fd, struct msghdr *msg, int f
         return -1;
     bool nonblock = fs->nonblock || (flags & (MSG_DONTWAIT | MSG_OOB | MSG_ERRQUEUE));
     ust_time_t deadline = deadline_of(fs->rcvtimeo);
-    for (;;) {
-        struct front_msg m = {.op = FOP_RECVMSG, .fs = fs, .msg = msg, .c = flags};
-        front_call(f, &m);
-        if (m.ret >= 0 || m.err != EAGAIN || nonblock)
-            return leave(f, fs, m.ret, m.err);
-        int e = wait_change(fs, f, m.seq, deadline, fd, POLLIN);
-        if (e)
-            return leave(f, fs, -1, e);
-    }
+    struct front_msg m = {.op = FOP_RECVMSG, .fs = fs, .msg = msg, .c = flags};
+    return call_waiting(f, fs, fd, &m, nonblock, deadline, POLLIN);
 }
 
 ssize_t ust_front_sendmsg(struct ust_front *f, int fd, const struct msghdr *msg, int flags)
@@ -447,16 +443,8 @@ ssize_t ust_front_sendmsg(struct ust_front *f, int fd, const struct msghdr *msg,
         return -1;
     bool nonblock = fs->nonblock || (flags & MSG_DONTWAIT);
     ust_time_t deadline = deadline_of(fs->sndtimeo);
-    for (;;) {
-        struct front_msg m = {.op = FOP_SENDMSG, .fs = fs, .msg = (struct msghdr *)msg,
-                              .c = flags};
-        front_call(f, &m);
-        if (m.ret >= 0 || m.err != EAGAIN || nonblock)
-            return leave(f, fs, m.ret, m.err);
-        int e = wait_change(fs, f, m.seq, deadline, fd, POLLOUT);
-        if (e)
-            return leave(f, fs, -1, e);
-    }
+    struct front_msg m = {.op = FOP_SENDMSG, .fs = fs, .msg = (struct msghdr *)msg, .c = flags};
+    return call_waiting(f, fs, fd, &m, nonblock, deadline, POLLOUT);
 }
 
 ssize_t ust_front_recv(struct ust_front *f, int fd, void *buf, size_t len, int flags)
