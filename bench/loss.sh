@@ -310,15 +310,15 @@ cell_value() {
 }
 
 LOAD_START=$(cut -d' ' -f1-3 /proc/loadavg)
-ncells=$(($(wc -w <<<"$LEVELS") * 6))
+ncells=$(($(wc -w <<<"$LEVELS") * 7))
 # ROWS: the table's rows; "0offl" (0 %, ustack's offloads on) after the levels.
 ROWS=$LEVELS
 if [ "${BENCH_LOSS_OFFLOAD_ROW:-1}" != 0 ]; then
     ROWS="$ROWS 0offl"
     PERMILLE[0offl]=0
-    ncells=$((ncells + 4))
+    ncells=$((ncells + 5))
 fi
-COLS="llbbr llreno uout lin ubbr1 ubbr"
+COLS="llbbr llreno uout lin lbin ubbr1 ubbr"
 
 # row LEVEL RUN: the cells of one row, keys "COLUMN,LEVEL,RUN".
 row() {
@@ -361,6 +361,13 @@ row() {
     fi
     TAP_HOOKS=input
     cell "lin,$lv,$r" "$NS_TAP" "$NS_TAP" tap_single_segments "${BTC[@]}" -- "$LP"
+    if [ $linux_bbr = yes ]; then # the same, Linux's sender on bbr: ustack bbr's like
+        set_cc "$NS_TAP" bbr
+        cell "lbin,$lv,$r" "$NS_TAP" "$NS_TAP" tap_single_segments "${BTC[@]}" -- "$LP"
+        set_cc "$NS_TAP" reno
+    else
+        VAL["lbin,$lv,$r"]=n/a
+    fi
     TAP_HOOKS="input output"
     SERVER_HOST=$H_ADDR
     if [ $ustack_bbr != no ]; then # loss-agnostic: the model Linux 6.1's bbr (v1) has
@@ -376,7 +383,7 @@ row() {
         VAL["ubbr,$lv,$r"]=n/a
     fi
     echo "bench/loss: run $r, $lv%: L-L bbr ${VAL[llbbr,$lv,$r]}, L-L reno ${VAL[llreno,$lv,$r]}," \
-         "ustack->L ${VAL[uout,$lv,$r]}, L->ustack ${VAL[lin,$lv,$r]}," \
+         "ustack->L ${VAL[uout,$lv,$r]}, L->ustack ${VAL[lin,$lv,$r]}, L bbr->ustack ${VAL[lbin,$lv,$r]}," \
          "ustack bbr1->L ${VAL[ubbr1,$lv,$r]}, ustack bbr->L ${VAL[ubbr,$lv,$r]}" >&2
 }
 
@@ -446,16 +453,17 @@ if [ "$RUNS" -gt 1 ]; then
 else
     printf "TCP under random loss (nftables, each way), Mbit/s, %s s per cell, one run\n\n" "$SECS"
 fi
-printf "| loss | Linux→Linux reno | ustack→Linux | vs reno | Linux(reno)→ustack | vs reno | Linux→Linux bbr | ustack bbr1→Linux | vs bbr | ustack bbr (v3 draft)→Linux | v3 vs bbr | dropped %% |\n"
-printf "|---|---|---|---|---|---|---|---|---|---|---|---|\n"
+printf "| loss | Linux→Linux reno | ustack→Linux | vs reno | Linux(reno)→ustack | vs reno | Linux→Linux bbr | ustack bbr1→Linux | vs bbr | Linux(bbr)→ustack | vs bbr | ustack bbr (v3 draft)→Linux | v3 vs bbr | dropped %% |\n"
+printf "|---|---|---|---|---|---|---|---|---|---|---|---|---|---|\n"
 rowname() { [ "$1" = 0offl ] && echo "0% offl." || echo "$1%"; }
 for lv in $ROWS; do
-    printf "| %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s |\n" "$(rowname "$lv")" \
+    printf "| %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s |\n" "$(rowname "$lv")" \
         "$(cellv "llreno,$lv")" \
         "$(cellv "uout,$lv")" "$(ratio "${MED[uout,$lv]}" "${MED[llreno,$lv]}")" \
         "$(cellv "lin,$lv")" "$(ratio "${MED[lin,$lv]}" "${MED[llreno,$lv]}")" \
         "$(cellv "llbbr,$lv")" \
         "$(cellv "ubbr1,$lv")" "$(ratio "${MED[ubbr1,$lv]}" "${MED[llbbr,$lv]}")" \
+        "$(cellv "lbin,$lv")" "$(ratio "${MED[lbin,$lv]}" "${MED[llbbr,$lv]}")" \
         "$(cellv "ubbr,$lv")" "$(ratio "${MED[ubbr,$lv]}" "${MED[llbbr,$lv]}")" "$(drops "$lv")"
 done
 for i in "${!FOOTNOTES[@]}"; do echo "[$((i + 1))] ${FOOTNOTES[$i]}"; done
@@ -502,6 +510,7 @@ for lv in $ROWS; do
     sender_row "$(rowname "$lv")" "ustack bbr (v3 draft)" "ubbr,$lv"
     sender_row "$(rowname "$lv")" "Linux reno (veth)" "llreno,$lv"
     sender_row "$(rowname "$lv")" "Linux reno (to ustack)" "lin,$lv"
+    sender_row "$(rowname "$lv")" "Linux bbr (to ustack)" "lbin,$lv"
     sender_row "$(rowname "$lv")" "Linux bbr (veth)" "llbbr,$lv"
 done
 if [ -n "${BENCH_LOSS_RAW:-}" ]; then
@@ -536,7 +545,7 @@ notes:
   off). "dropped %": the counters' dropped/seen over both directions, lowest
   and highest of the level's cells; largest mean size of a packet the rules
   saw in the loss rows: $maxsize bytes (one segment: at most 1500).
-- Linux(reno)->ustack: the data dropped by ustack's fault injector as it arrives
+- Linux(reno)->ustack and Linux(bbr)->ustack: the data dropped by ustack's fault injector as it arrives
   (bench_tcp --rx-loss, counted in "dropped %"), the ACKs by nftables; the
   TAP's Linux side with TSO/GSO/GRO off, as the veth (see the top of
   bench/loss.sh: why no data Linux sends is dropped on the output hook).
@@ -549,8 +558,8 @@ notes:
   switches). Softirq work done on behalf of a program is not in it. A
   sender with little CPU and many sleeps waits for its peer each round
   trip: its goodput is latency-bound (window / RTT), not CPU-bound.
-- vs reno = the cell's median / Linux->Linux reno's; vs bbr = ustack bbr1 / Linux->Linux
-  bbr (like for like: this kernel's bbr is BBRv1); v3 vs bbr: the draft's, for information.
+- vs reno = the cell's median / Linux->Linux reno's; vs bbr = ustack bbr1 (or
+  Linux bbr->ustack) / Linux->Linux bbr (like for like: this kernel's bbr is BBRv1); v3 vs bbr: the draft's, for information.
 - ustack bbr1: BBR with loss never bounding its model (--cc bbr1), the loss
   model of Linux 6.1's bbr (BBRv1); ustack bbr (v3 draft): inflight_hi capped
   when a round loses more than BBRLossThresh, bw_lo/inflight_lo cut in every
