@@ -225,6 +225,11 @@ const uint8_t *nd_lladdr(const struct nd_msg *m, uint8_t type);
 /* ---- Redirects (redirect6.c) and the redirected destinations
  * (redirect6_cache.c), RFC 4861 8 ---- */
 void redirect6_input(struct ust_stack *st, const struct ip6_rx *rx);
+/* Router mode: pkt[0..len) (header h), arrived on ifindex, is forwarded
+ * back out of it to next_hop: a Redirect to its source when RFC 4861 8.2
+ * allows (redirect6_send.c). */
+void redirect6_send(struct ust_stack *st, int ifindex, const uint8_t *pkt, size_t len,
+                    const struct ipv6_hdr *h, const struct ipv6_addr *next_hop);
 /* dst's redirected next hop (on ifindex when >= 0): true and out_ifindex,
  * nh set, or false. */
 bool redir6_lookup(const struct ust_stack *st, const struct ipv6_addr *dst, int ifindex,
