@@ -123,6 +123,10 @@ ust_time_t slaac_base_reachable(const struct ust_stack *st, int ifindex);
 void slaac_destroy(struct ust_stack *st);
 /* ust_iface_set_dad_transmits changed ifindex's DupAddrDetectTransmits. */
 void slaac_set_dad_transmits(struct ust_stack *st, int ifindex, unsigned transmits);
+/* The link of ifindex went down (up false: every autoconfigured address
+ * removed, what RAs taught forgotten, soliciting stopped) or came up
+ * (Router Solicitations again): ipv6_link.c, RFC 8981 3.6. */
+void slaac_link_change(struct ust_stack *st, int ifindex, bool up);
 
 /* ---- source choice (ipv6_source.c) ---- */
 /* RFC 6724 5 among ifindex's assigned addresses: 0 and *src, or
@@ -201,6 +205,8 @@ int nd_output(struct ust_stack *st, int ifindex, const struct ipv6_addr *nh, str
 struct nd_entry *nd_lookup(struct ust_stack *st, int ifindex, const struct ipv6_addr *ip);
 struct nd_entry *nd_create(struct ust_stack *st, int ifindex, const struct ipv6_addr *ip);
 void nd_remove(struct ust_stack *st, struct nd_entry *e);
+/* Every entry of interface ifindex removed (its link went down). */
+void nd_iface_flush(struct ust_stack *st, int ifindex);
 /* RFC 4861 7.2.5 / 7.3.3: a link-layer address learned (NS source,
  * unsolicited NA, ...): STALE when new or changed, packets flushed. */
 void nd_learn(struct ust_stack *st, int ifindex, const struct ipv6_addr *ip,
@@ -239,6 +245,8 @@ void redir6_add(struct ust_stack *st, const struct ipv6_addr *dst, int ifindex,
 /* The neighbour nh on ifindex stopped answering: destinations redirected
  * to it go back to the routes. */
 void redir6_forget_next_hop(struct ust_stack *st, int ifindex, const struct ipv6_addr *nh);
+/* Every redirect through interface ifindex forgotten (its link went down). */
+void redir6_forget_iface(struct ust_stack *st, int ifindex);
 /* An NS for target: to its solicited-node group (dst_mac NULL) or unicast;
  * from :: for DAD. */
 void nd_send_ns(struct ust_stack *st, int ifindex, const struct ipv6_addr *target,

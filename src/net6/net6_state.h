@@ -70,6 +70,7 @@ struct ip6_iface {
     unsigned dad_transmits;    /* DupAddrDetectTransmits of this interface (RFC
                                   4862 5.1): cfg.ipv6_dad_transmits, then
                                   ust_iface_set_dad_transmits (dad.c) */
+    bool link_down;            /* ust_iface_set_link(false) (ipv6_link.c) */
 };
 
 /* ---- routes (route6.c): on-link prefixes and default routers ---- */
