@@ -352,6 +352,11 @@ struct ust_config {
     bool ipv6_accept_redirects;     /* believe valid Redirects (RFC 4861 8.3): the
                                        destination's next hop changes (true; Linux
                                        accept_redirects=1 on hosts) */
+    bool ipv6_send_redirects;       /* router mode (ip_forwarding): send Redirects
+                                       (RFC 4861 8.2) for packets forwarded back out
+                                       of their arrival link (true; rate: the
+                                       icmp6_err_rate / _burst of a bucket of their
+                                       own; Linux: always on for routers) */
     /* Router side (ust_ra_advertise, RFC 4861 6.2.1): the advertising
      * interface's AdvertisingInterval, the values its RAs carry. */
     ust_time_t ipv6_ra_min_interval; /* MinRtrAdvInterval (200 s: 0.33 x Max) */

@@ -37,6 +37,14 @@ UST_API struct ust_sim_switch *ust_sim_switch_new(struct ust_sim *sim, const cha
 UST_API struct ust_dev *ust_sim_attach(struct ust_sim_switch *sw, struct ust_stack *st,
                                        const char *ifname,
                                        const struct ust_mac *mac, unsigned mtu);
+/* Pulls a simulated NIC's cable out of its switch (frames on their way to
+ * it are lost, its transmissions fail) and tells its stack the link went
+ * down (ust_iface_set_link); ust_sim_plug puts it into a new port of sw
+ * (the same or another switch: another link) and tells it the link is up.
+ * 0, or UST_ERR_INVAL (not a simulated NIC; unplugged already / plugged
+ * already). */
+UST_API int ust_sim_unplug(struct ust_dev *dev);
+UST_API int ust_sim_plug(struct ust_dev *dev, struct ust_sim_switch *sw);
 /* Makes a simulated NIC segment TCP/IPv4 and TCP/IPv6 itself (TSO, up to 64 KiB) and complete
  * checksums, as a NIC with transmit offloads: the stack then hands it TCP
  * super-packets (cfg.tcp_tso), which the NIC cuts into frames with the

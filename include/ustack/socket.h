@@ -181,6 +181,26 @@
 #include "export.h"
 #include "types.h"
 
+/* IPV6_ADDR_PREFERENCES (IPPROTO_IPV6, int; RFC 5014, as Linux): on an
+ * AF_INET6 TCP or UDP socket, IPV6_PREFER_SRC_PUBLIC makes the source the
+ * stack picks for this socket alone (connect, sends) a public address over
+ * a temporary one (RFC 6724 5 rule 7 reversed); IPV6_PREFER_SRC_TMP and
+ * IPV6_PREFER_SRC_PUBTMP_DEFAULT keep the stack's default (temporary first
+ * when cfg.ipv6_temp_addrs forms them). COA / HOME and CGA / NONCGA are
+ * accepted (no Mobile IPv6, no CGA here). Two of TMP / PUBLIC /
+ * PUBTMP_DEFAULT, COA with HOME or CGA with NONCGA: EINVAL. getsockopt
+ * returns TMP, PUBLIC or PUBTMP_DEFAULT, with COA or HOME. <netinet/in.h>
+ * names the option but not its flags: Linux's values (linux/in6.h). */
+#ifndef IPV6_PREFER_SRC_TMP
+#define IPV6_PREFER_SRC_TMP 0x0001
+#define IPV6_PREFER_SRC_PUBLIC 0x0002
+#define IPV6_PREFER_SRC_PUBTMP_DEFAULT 0x0100
+#define IPV6_PREFER_SRC_COA 0x0004
+#define IPV6_PREFER_SRC_HOME 0x0400
+#define IPV6_PREFER_SRC_CGA 0x0008
+#define IPV6_PREFER_SRC_NONCGA 0x0800
+#endif
+
 struct ust_stack;
 
 /* domain AF_INET; type SOCK_DGRAM or SOCK_STREAM, optionally | SOCK_NONBLOCK;

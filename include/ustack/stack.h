@@ -120,6 +120,19 @@ UST_API int ust_iface_ra_dns(const struct ust_stack *st, int ifindex, struct ust
  * still tentative sends at most that many more. 0 or UST_ERR_NOENT,
  * UST_ERR_NOTSUP (IPv6 off there). */
 UST_API int ust_iface_set_dad_transmits(struct ust_stack *st, int ifindex, unsigned transmits);
+/* The link (carrier) of interface ifindex went down (up false) or came
+ * back up, perhaps on another link: what an embedder calls on a carrier
+ * change (ustack sees none on TAP; the simulator's ust_sim_unplug /
+ * ust_sim_plug call it). Every reconnection is taken as a move to a new
+ * link (no RFC 6059 detection). Down: the autoconfigured IPv6 addresses
+ * (SLAAC, temporary) are removed, and with them what Router
+ * Advertisements taught (routers, prefixes, routes, DNS), the
+ * interface's neighbour cache and redirects. Up: the remaining IPv6
+ * addresses (link-local, static) run DAD again, Router Solicitations
+ * start, and the new link's RAs form new addresses and temporary ones
+ * (RFC 4862 5.4, RFC 4861 6.3.7, RFC 8981 3.6). 0 (also when nothing
+ * changes, or IPv6 is off there) or UST_ERR_NOENT. */
+UST_API int ust_iface_set_link(struct ust_stack *st, int ifindex, bool up);
 /* Copies up to max of interface ifindex's IPv6 addresses; returns how many
  * (0 when IPv6 is off there) or UST_ERR_NOENT. */
 UST_API int ust_iface_addrs6(const struct ust_stack *st, int ifindex,

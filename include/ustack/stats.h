@@ -64,7 +64,8 @@
     X(ResolveFailed) X(NudFailed) X(QueueDrops) X(EntriesEvicted) X(UnsolicitedNaIgnored) \
     X(AddrUnreachReported) \
     X(RedirectsReceived) X(RedirectsAccepted) X(RedirectsDisabled) X(RedirectBadHeader) X(RedirectBadTarget) \
-    X(RedirectBadOption) X(RedirectNotFirstHop) X(RedirectCacheEvicted)
+    X(RedirectBadOption) X(RedirectNotFirstHop) X(RedirectCacheEvicted) \
+    X(RedirectsSent) X(RedirectsRateLimited) X(RedirectsNotSent)
 
 #define UST_UDP_COUNTERS(X) \
     X(InDatagrams) X(NoPorts) X(InErrors) X(InCsumErrors) X(RcvbufErrors) \

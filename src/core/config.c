@@ -113,6 +113,7 @@ void ust_config_default(struct ust_config *c)
     c->ipv6_ra_max_prefixes = 16;
     c->ipv6_max_addrs = 16;
     c->ipv6_accept_redirects = true;
+    c->ipv6_send_redirects = true;
     c->ipv6_ra_min_interval = 200 * UST_SEC;
     c->ipv6_ra_max_interval = 600 * UST_SEC;
     c->ipv6_ra_router_lifetime = 1800;

@@ -5,7 +5,9 @@
  * Big; Hop Limit 1 or 0 with Time Exceeded (code 0); no route with
  * Destination Unreachable code 0; a link-local source or destination never
  * leaves its link (RFC 4291 2.5.6; a link-local source to another link:
- * Destination Unreachable code 2, beyond scope). No Redirects are sent. */
+ * Destination Unreachable code 2, beyond scope). A packet going back out
+ * of the link it came from is forwarded and its sender told the better
+ * first hop with a Redirect (RFC 4861 8.2, redirect6_send.c). */
 #include <string.h>
 
 #include "core/services.h"
@@ -63,6 +65,8 @@ bool ip6_forward(struct ust_stack *st, int ifindex, const uint8_t *pkt, size_t l
     struct ipv6_addr nh;
     if (!fwd_route(st, ifindex, pkt, len, h, link_mcast, &out_if, &nh))
         return true;
+    if (out_if == ifindex) /* RFC 4861 8.2: before forwarding, as Linux ip6_forward */
+        redirect6_send(st, ifindex, pkt, len, h, &nh);
     unsigned mtu = ip6_link_mtu(st, out_if);
     if (len > mtu) { /* RFC 8200 5: routers do not fragment; RFC 4443 3.2 */
         stack_stats(st)->ip6.Ip6InTooBigErrors++;

@@ -51,6 +51,14 @@ void nd_remove(struct ust_stack *st, struct nd_entry *e)
     free(e);
 }
 
+void nd_iface_flush(struct ust_stack *st, int ifindex)
+{
+    struct nd_table *t = tab(st);
+    for (unsigned i = t->count; i-- > 0;) /* nd_remove moves the last entry to i */
+        if (t->v[i]->ifindex == ifindex)
+            nd_remove(st, t->v[i]);
+}
+
 void nd_destroy(struct ust_stack *st)
 {
     struct nd_table *t = tab(st);

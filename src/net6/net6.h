@@ -50,6 +50,10 @@ int ipv6_output(struct ust_stack *st, const struct ipv6_out *o, struct pkt *p);
  * route or no usable address exists. ifindex as in struct ipv6_out. */
 int ipv6_source_for(const struct ust_stack *st, const struct ipv6_addr *dst, int ifindex,
                     struct ipv6_addr *src);
+/* The same for a socket that set IPV6_ADDR_PREFERENCES (RFC 5014):
+ * prefer_public reverses rule 7 for it alone (RFC 6724 5, SAS-5). */
+int ipv6_source_pref(const struct ust_stack *st, const struct ipv6_addr *dst, int ifindex,
+                     bool prefer_public, struct ipv6_addr *src);
 /* The path MTU towards dst (at least IPV6_MIN_MTU, RFC 8201), for TCP's
  * MSS (MTU - 60) and UDP's fragmentation decisions. */
 unsigned ipv6_mtu_for(const struct ust_stack *st, const struct ipv6_addr *dst, int ifindex);

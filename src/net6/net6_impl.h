@@ -123,6 +123,10 @@ ust_time_t slaac_base_reachable(const struct ust_stack *st, int ifindex);
 void slaac_destroy(struct ust_stack *st);
 /* ust_iface_set_dad_transmits changed ifindex's DupAddrDetectTransmits. */
 void slaac_set_dad_transmits(struct ust_stack *st, int ifindex, unsigned transmits);
+/* The link of ifindex went down (up false: every autoconfigured address
+ * removed, what RAs taught forgotten, soliciting stopped) or came up
+ * (Router Solicitations again): ipv6_link.c, RFC 8981 3.6. */
+void slaac_link_change(struct ust_stack *st, int ifindex, bool up);
 
 /* ---- source choice (ipv6_source.c) ---- */
 /* RFC 6724 5 among ifindex's assigned addresses: 0 and *src, or
@@ -201,6 +205,8 @@ int nd_output(struct ust_stack *st, int ifindex, const struct ipv6_addr *nh, str
 struct nd_entry *nd_lookup(struct ust_stack *st, int ifindex, const struct ipv6_addr *ip);
 struct nd_entry *nd_create(struct ust_stack *st, int ifindex, const struct ipv6_addr *ip);
 void nd_remove(struct ust_stack *st, struct nd_entry *e);
+/* Every entry of interface ifindex removed (its link went down). */
+void nd_iface_flush(struct ust_stack *st, int ifindex);
 /* RFC 4861 7.2.5 / 7.3.3: a link-layer address learned (NS source,
  * unsolicited NA, ...): STALE when new or changed, packets flushed. */
 void nd_learn(struct ust_stack *st, int ifindex, const struct ipv6_addr *ip,
@@ -225,6 +231,11 @@ const uint8_t *nd_lladdr(const struct nd_msg *m, uint8_t type);
 /* ---- Redirects (redirect6.c) and the redirected destinations
  * (redirect6_cache.c), RFC 4861 8 ---- */
 void redirect6_input(struct ust_stack *st, const struct ip6_rx *rx);
+/* Router mode: pkt[0..len) (header h), arrived on ifindex, is forwarded
+ * back out of it to next_hop: a Redirect to its source when RFC 4861 8.2
+ * allows (redirect6_send.c). */
+void redirect6_send(struct ust_stack *st, int ifindex, const uint8_t *pkt, size_t len,
+                    const struct ipv6_hdr *h, const struct ipv6_addr *next_hop);
 /* dst's redirected next hop (on ifindex when >= 0): true and out_ifindex,
  * nh set, or false. */
 bool redir6_lookup(const struct ust_stack *st, const struct ipv6_addr *dst, int ifindex,
@@ -234,6 +245,8 @@ void redir6_add(struct ust_stack *st, const struct ipv6_addr *dst, int ifindex,
 /* The neighbour nh on ifindex stopped answering: destinations redirected
  * to it go back to the routes. */
 void redir6_forget_next_hop(struct ust_stack *st, int ifindex, const struct ipv6_addr *nh);
+/* Every redirect through interface ifindex forgotten (its link went down). */
+void redir6_forget_iface(struct ust_stack *st, int ifindex);
 /* An NS for target: to its solicited-node group (dst_mac NULL) or unicast;
  * from :: for DAD. */
 void nd_send_ns(struct ust_stack *st, int ifindex, const struct ipv6_addr *target,

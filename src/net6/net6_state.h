@@ -70,6 +70,7 @@ struct ip6_iface {
     unsigned dad_transmits;    /* DupAddrDetectTransmits of this interface (RFC
                                   4862 5.1): cfg.ipv6_dad_transmits, then
                                   ust_iface_set_dad_transmits (dad.c) */
+    bool link_down;            /* ust_iface_set_link(false) (ipv6_link.c) */
 };
 
 /* ---- routes (route6.c): on-link prefixes and default routers ---- */
@@ -157,6 +158,7 @@ struct net6_state {
     struct reasm6_table reasm;
     struct pmtu6_entry pmtu[PMTU6_ENTRIES];
     ust_time_t icmp6_tat;      /* error rate limiter (core/ratelimit.h) */
+    ust_time_t redirect_tat;   /* Redirects sent by a router (RFC 4861 8.2) */
     struct pkt_queue local;    /* packets to ourselves, delivered by poll */
     uint8_t secret[16];        /* RFC 7217 secret_key: cfg.ipv6_stable_secret, else
                                from the stack PRNG when the first interface gets

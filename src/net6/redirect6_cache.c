@@ -63,6 +63,14 @@ void redir6_add(struct ust_stack *st, const struct ipv6_addr *dst, int ifindex,
                                .expires = stack_now(st) + REDIR6_AGE};
 }
 
+void redir6_forget_iface(struct ust_stack *st, int ifindex)
+{
+    struct redir6_entry *v = stack_net6(st)->redir;
+    for (unsigned i = 0; i < REDIR6_ENTRIES; i++)
+        if (v[i].ifindex == ifindex)
+            v[i].expires = 0;
+}
+
 void redir6_forget_next_hop(struct ust_stack *st, int ifindex, const struct ipv6_addr *nh)
 {
     struct redir6_entry *v = stack_net6(st)->redir;

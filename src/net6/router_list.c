@@ -43,6 +43,18 @@ void router_list_free(struct router_list *rl)
     rl->n_routers = rl->n_prefixes = 0;
 }
 
+void router_list_clear(struct router_list *rl)
+{
+    rl->n_routers = rl->n_prefixes = rl->rr_next = 0;
+    rl->cur_hop_limit = RL_DEFAULT_HOP_LIMIT;
+    rl->base_reachable_ms = RL_REACHABLE_TIME_MS;
+    rl->reachable_time = (ust_time_t)RL_REACHABLE_TIME_MS * UST_MSEC;
+    rl->reachable_redraw = UST_TIME_NEVER;
+    rl->retrans_timer = (ust_time_t)RL_RETRANS_TIMER_MS * UST_MSEC;
+    rl->mtu = rl->link_mtu;
+    rl->managed = rl->other = false;
+}
+
 /* Seconds of an RA field to an expiry time; 0xffffffff is infinity for the
  * 32-bit lifetimes (RFC 4861 4.6.2). */
 static ust_time_t expiry(ust_time_t now, uint32_t secs, bool infinite_allowed)

@@ -94,6 +94,10 @@ struct router_list {
 int router_list_init(struct router_list *rl, const struct ust_config *cfg, uint32_t link_mtu,
                      const struct rl_ops *ops, void *ctx, struct ust_ra_stats *stats);
 void router_list_free(struct router_list *rl);
+/* Forgets every router, prefix and RA-set link parameter (back to
+ * router_list_init's defaults), without calling the ops: the link changed
+ * (ust_iface_set_link). */
+void router_list_clear(struct router_list *rl);
 
 /* Processes an RA (RFC 4861 6.3.4). ip: the IPv6 header fields; m: what
  * nd_parse() made of the message. Returns 0 when it was accepted (its PIOs

@@ -421,6 +421,34 @@ void slaac_destroy(struct ust_stack *st)
     }
 }
 
+/* Down: addrconf_stop removes the SLAAC and temporary addresses (RFC 8981
+ * 3.6: TEMP-6) and ends the solicitations; the Default Router List, the
+ * prefixes, RFC 4191 routes, RDNSS / DNSSL and the RA-set parameters
+ * belong to the old link and go too (Linux addrconf_ifdown). Up: Router
+ * Solicitations start as on an interface that comes up (RFC 4861 6.3.7);
+ * the new link's RAs form new addresses, temporary ones included. */
+void slaac_link_change(struct ust_stack *st, int ifindex, bool up)
+{
+    struct ip6_autoconf *ra = autoconf_of(st, ifindex);
+    if (!ra)
+        return;
+    if (up) {
+        ac_rs_start(&ra->ac, stack_now(st));
+        rearm(ra);
+        return;
+    }
+    addrconf_stop(&ra->ac);
+    router_list_clear(&ra->rl);
+    ra->n_routes = 0;
+    ra->hop_limit = 0;
+    ra->reachable_ms = ra->retrans_ms = 0;
+    if (ra->n_dns || ra->n_domains) {
+        ra->n_dns = ra->n_domains = 0;
+        ra_dns_handoff(st);
+    }
+    rearm(ra);
+}
+
 /* ust_iface_set_dad_transmits: the temporary-address regeneration advance
  * (RFC 8981 3.8 REGEN_ADVANCE) counts this interface's DAD probes. */
 void slaac_set_dad_transmits(struct ust_stack *st, int ifindex, unsigned transmits)

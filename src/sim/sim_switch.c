@@ -234,19 +234,25 @@ static void sim_switch_free(void *obj)
     free(sw);
 }
 
+/* false: no memory for one more port. */
+static bool room_for_port(struct ust_sim_switch *sw)
+{
+    if (sw->nports < sw->capports)
+        return true;
+    unsigned cap = sw->capports ? sw->capports * 2 : 8;
+    struct sim_nic **v = realloc(sw->ports, cap * sizeof(*v));
+    if (!v)
+        return false;
+    sw->ports = v;
+    sw->capports = cap;
+    return true;
+}
+
 struct ust_dev *ust_sim_attach(struct ust_sim_switch *sw, struct ust_stack *st, const char *ifname,
                                const struct ust_mac *mac, unsigned mtu)
 {
-    if (!sw || !st || ust_sim_add_stack(sw->sim, st) != UST_OK)
+    if (!sw || !st || ust_sim_add_stack(sw->sim, st) != UST_OK || !room_for_port(sw))
         return NULL;
-    if (sw->nports == sw->capports) {
-        unsigned cap = sw->capports ? sw->capports * 2 : 8;
-        struct sim_nic **v = realloc(sw->ports, cap * sizeof(*v));
-        if (!v)
-            return NULL;
-        sw->ports = v;
-        sw->capports = cap;
-    }
     struct sim_nic *nic = calloc(1, sizeof(*nic));
     if (!nic)
         return NULL;
@@ -300,5 +306,42 @@ int ust_sim_get_link_stats(const struct ust_dev *dev, enum ust_sim_dir dir,
     if (!nic || !out)
         return UST_ERR_INVAL;
     *out = nic->dir[dir].stats;
+    return UST_OK;
+}
+
+/* ---- cables pulled and plugged (ust_sim_unplug / ust_sim_plug) ---- */
+
+/* The stack's link state follows the cable (ust_iface_set_link). */
+static void tell_link(struct ust_dev *dev, bool up)
+{
+    struct ust_dev *d;
+    for (int i = 0; i < ust_iface_count(dev->st); i++)
+        if (ust_iface_info(dev->st, i, NULL, NULL, &d) == UST_OK && d == dev)
+            ust_iface_set_link(dev->st, i, up);
+}
+
+int ust_sim_unplug(struct ust_dev *dev)
+{
+    struct sim_nic *nic = sim_nic_of(dev, UST_SIM_TX);
+    if (!nic || !nic->sw)
+        return UST_ERR_INVAL;
+    nic->sw->ports[nic->port] = NULL; /* frames in flight to the port are lost */
+    nic->sw = NULL;
+    TRACE(dev->st, "sim", "%s unplugged", dev->name);
+    tell_link(dev, false);
+    return UST_OK;
+}
+
+int ust_sim_plug(struct ust_dev *dev, struct ust_sim_switch *sw)
+{
+    struct sim_nic *nic = sim_nic_of(dev, UST_SIM_TX);
+    if (!nic || nic->sw || !sw || (nic->sim && nic->sim != sw->sim) || !room_for_port(sw))
+        return UST_ERR_INVAL;
+    nic->sim = sw->sim;
+    nic->sw = sw;
+    nic->port = sw->nports;
+    sw->ports[sw->nports++] = nic;
+    TRACE(dev->st, "sim", "%s plugged into %s port %u", dev->name, sw->name, nic->port);
+    tell_link(dev, true);
     return UST_OK;
 }

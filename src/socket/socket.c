@@ -300,6 +300,7 @@ static void inherit_options(struct ust_sock *child, const struct ust_sock *s)
     child->sndbuf = s->sndbuf;
     child->domain = s->domain;
     child->v6only = s->v6only;
+    child->srcprefs = s->srcprefs; /* IPV6_ADDR_PREFERENCES (Linux copies the ipv6 state) */
 }
 
 int ust_accept(struct ust_stack *st, int fd, struct sockaddr *addr, socklen_t *len)

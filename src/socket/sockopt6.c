@@ -2,7 +2,8 @@
  * the socket layer's own (it decides what addresses the socket takes);
  * IPV6_UNICAST_HOPS and IPV6_TCLASS are the protocols' IP_TTL and IP_TOS
  * under their IPv6 names, so one setting serves both families of a dual
- * socket. A protocol that knows an IPPROTO_IPV6 option itself (UDP: RFC
+ * socket. IPV6_ADDR_PREFERENCES (RFC 5014) is kept here too: the
+ * protocols read s->srcprefs when they choose a source. A protocol that knows an IPPROTO_IPV6 option itself (UDP: RFC
  * 3542's, and hop limit 0) gets it first. AF_INET sockets have none of
  * them (ENOPROTOOPT, as Linux). */
 #include <string.h>
@@ -13,8 +14,49 @@
 bool sock_is_ipv6_opt(const struct ust_sock *s, int level, int name)
 {
     (void)s;
-    return level == IPPROTO_IPV6 &&
-           (name == IPV6_V6ONLY || name == IPV6_UNICAST_HOPS || name == IPV6_TCLASS);
+    return level == IPPROTO_IPV6 && (name == IPV6_V6ONLY || name == IPV6_UNICAST_HOPS ||
+                                     name == IPV6_TCLASS || name == IPV6_ADDR_PREFERENCES);
+}
+
+/* RFC 5014 flags as Linux's __ip6_sock_set_addr_preferences: at most one
+ * of TMP / PUBLIC / PUBTMP_DEFAULT (the last clears both), of HOME / COA
+ * and of CGA / NONCGA (EINVAL otherwise); only TMP, PUBLIC and COA are
+ * kept, the rest of the stored value stays unless the flag group is named. */
+static int set_addr_prefs(struct ust_sock *s, int v)
+{
+    unsigned keep = ~0u, set = 0;
+    switch (v & (IPV6_PREFER_SRC_PUBLIC | IPV6_PREFER_SRC_TMP | IPV6_PREFER_SRC_PUBTMP_DEFAULT)) {
+    case IPV6_PREFER_SRC_PUBLIC:
+    case IPV6_PREFER_SRC_TMP:
+        set |= (unsigned)v & (IPV6_PREFER_SRC_PUBLIC | IPV6_PREFER_SRC_TMP);
+        /* fall through */
+    case IPV6_PREFER_SRC_PUBTMP_DEFAULT:
+        keep &= ~(unsigned)(IPV6_PREFER_SRC_PUBLIC | IPV6_PREFER_SRC_TMP);
+        break;
+    case 0:
+        break;
+    default:
+        return sock_fail(EINVAL);
+    }
+    switch (v & (IPV6_PREFER_SRC_HOME | IPV6_PREFER_SRC_COA)) {
+    case IPV6_PREFER_SRC_HOME: keep &= ~(unsigned)IPV6_PREFER_SRC_COA; break;
+    case IPV6_PREFER_SRC_COA: set |= IPV6_PREFER_SRC_COA; break;
+    case 0: break;
+    default: return sock_fail(EINVAL);
+    }
+    if ((v & IPV6_PREFER_SRC_CGA) && (v & IPV6_PREFER_SRC_NONCGA))
+        return sock_fail(EINVAL);
+    s->srcprefs = (uint8_t)((s->srcprefs & keep) | set);
+    return 0;
+}
+
+/* getsockopt: the stored choice, PUBTMP_DEFAULT when none; COA or HOME. */
+static int get_addr_prefs(const struct ust_sock *s)
+{
+    int v = s->srcprefs & IPV6_PREFER_SRC_TMP      ? IPV6_PREFER_SRC_TMP
+            : s->srcprefs & IPV6_PREFER_SRC_PUBLIC ? IPV6_PREFER_SRC_PUBLIC
+                                                   : IPV6_PREFER_SRC_PUBTMP_DEFAULT;
+    return v | (s->srcprefs & IPV6_PREFER_SRC_COA ? IPV6_PREFER_SRC_COA : IPV6_PREFER_SRC_HOME);
 }
 
 /* The protocol's own answer: UST_ERR_NOPROTOOPT when it has none. */
@@ -43,7 +85,7 @@ int sock_setopt_ipv6(struct ust_sock *s, int name, const void *val, socklen_t le
 {
     if (s->domain != AF_INET6)
         return sock_fail(ENOPROTOOPT);
-    if (name != IPV6_V6ONLY) {
+    if (name != IPV6_V6ONLY && name != IPV6_ADDR_PREFERENCES) {
         int rc = ask_protocol_set(s, name, val, len);
         if (rc != UST_ERR_NOPROTOOPT)
             return rc < 0 ? sock_fail_err(rc) : 0;
@@ -58,6 +100,8 @@ int sock_setopt_ipv6(struct ust_sock *s, int name, const void *val, socklen_t le
             return sock_fail(EINVAL);
         s->v6only = v != 0;
         return 0;
+    case IPV6_ADDR_PREFERENCES: /* RFC 5014 */
+        return set_addr_prefs(s, v);
     case IPV6_UNICAST_HOPS: /* RFC 3493 5.1: -1 the default, 1..255 as given;
                                0 only where the protocol takes it (UDP) */
         if (v < -1 || v == 0 || v > 255)
@@ -74,8 +118,9 @@ int sock_getopt_ipv6(struct ust_sock *s, int name, void *val, socklen_t *len)
 {
     if (s->domain != AF_INET6)
         return sock_fail(ENOPROTOOPT);
-    int v = s->v6only;
-    if (name != IPV6_V6ONLY && s->ops->getsockopt) {
+    int v = name == IPV6_ADDR_PREFERENCES ? get_addr_prefs(s) : s->v6only;
+    bool own = name == IPV6_V6ONLY || name == IPV6_ADDR_PREFERENCES;
+    if (!own && s->ops->getsockopt) {
         size_t n = *len;
         int rc = s->ops->getsockopt(s, IPPROTO_IPV6, name, val, &n);
         if (rc != UST_ERR_NOPROTOOPT) {
@@ -85,7 +130,7 @@ int sock_getopt_ipv6(struct ust_sock *s, int name, void *val, socklen_t *len)
             return 0;
         }
     }
-    if (name != IPV6_V6ONLY) {
+    if (!own) {
         size_t n = sizeof(v);
         int rc = s->ops->getsockopt ? s->ops->getsockopt(s, IPPROTO_IP,
                                                          name == IPV6_TCLASS ? IP_TOS : IP_TTL,

@@ -140,6 +140,8 @@ struct ust_sock {
     int type;            /* SOCK_DGRAM / SOCK_STREAM */
     int domain;          /* AF_INET / AF_INET6 (0: AF_INET) */
     bool v6only;         /* IPV6_V6ONLY (RFC 3493 5.3; off by default, as Linux) */
+    uint8_t srcprefs;    /* IPV6_ADDR_PREFERENCES as Linux keeps them (RFC 5014):
+                            IPV6_PREFER_SRC_TMP, _PUBLIC, _COA bits; 0 = default */
     bool nonblock;
     bool reuseaddr;      /* SO_REUSEADDR */
     bool broadcast;      /* SO_BROADCAST */

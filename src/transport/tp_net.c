@@ -4,6 +4,7 @@
 #include "link/iface.h"
 #include "net/net.h"
 #include "net6/net6.h"
+#include "sock_ops.h"
 #include "wire/csum.h"
 
 bool tp_addr_scoped(const struct ust_addr *a)
@@ -49,11 +50,18 @@ bool tp_csum_offload6_for(const struct ust_stack *st, const struct ust_addr *dst
     return ipv6_csum_offload_for(st, &d, tp_ifindex(dst));
 }
 
-int tp_source_for(const struct ust_stack *st, const struct ust_addr *dst, struct ust_addr *src)
+bool tp_prefer_public(const struct ust_sock *s)
+{
+    /* RFC 5014 / Linux: PREFER_SRC_TMP and _PUBLIC never both stored */
+    return s && (s->srcprefs & IPV6_PREFER_SRC_PUBLIC);
+}
+
+int tp_source_for(const struct ust_stack *st, const struct ust_addr *dst, bool prefer_public,
+                  struct ust_addr *src)
 {
     if (dst->family == UST_AF_INET6) {
         struct ipv6_addr d = tp_ip6(dst), s;
-        int rc = ipv6_source_for(st, &d, tp_ifindex(dst), &s);
+        int rc = ipv6_source_pref(st, &d, tp_ifindex(dst), prefer_public, &s);
         if (rc < 0)
             return rc;
         *src = ust_addr_from_ip6(s.b, 0);

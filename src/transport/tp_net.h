@@ -14,6 +14,8 @@
 #include "wire/csum.h"
 #include "wire/ipv6.h"
 
+struct ust_sock;
+
 struct ust_stack;
 
 /* The stack's interface index of a scoped IPv6 address; -1: by route. */
@@ -62,8 +64,12 @@ static inline bool tp_csum_offload_for(const struct ust_stack *st, const struct 
         return tp_csum_offload6_for(st, dst);
     return dst->family == UST_AF_INET && ipv4_csum_offload_for(st, dst->u.v4);
 }
-/* The source the stack uses towards dst: 0, or UST_ERR_NOROUTE. */
-int tp_source_for(const struct ust_stack *st, const struct ust_addr *dst, struct ust_addr *src);
+/* The source the stack uses towards dst: 0, or UST_ERR_NOROUTE.
+ * prefer_public: the socket's IPV6_PREFER_SRC_PUBLIC (RFC 5014, SAS-5). */
+int tp_source_for(const struct ust_stack *st, const struct ust_addr *dst, bool prefer_public,
+                  struct ust_addr *src);
+/* Does socket s ask for public over temporary sources (IPV6_ADDR_PREFERENCES)? */
+bool tp_prefer_public(const struct ust_sock *s);
 /* Is a one of our addresses (bind: EADDRNOTAVAIL otherwise)? */
 bool tp_is_local(struct ust_stack *st, const struct ust_addr *a);
 /* The TCP/UDP pseudo-header sum (RFC 9293 3.1, RFC 8200 8.1). */

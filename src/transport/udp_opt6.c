@@ -160,9 +160,9 @@ int udp_source6_for(struct ust_stack *st, const struct udp_pcb *pcb, const struc
         return UST_OK;
     }
     struct ipv6_addr d = tp_ip6(dst), s;
-    if (ipv6_source_for(st, &d, ix, &s) != UST_OK)
+    if (ipv6_source_pref(st, &d, ix, tp_prefer_public(pcb->sock), &s) != UST_OK)
         return UST_ERR_NETUNREACH;
-    *src = ust_addr_from_ip6(s.b, 0); /* RFC 6724's choice */
+    *src = ust_addr_from_ip6(s.b, 0); /* RFC 6724's choice (rule 7 as the socket asks) */
     if (tp_addr_scoped(src))
         src->scope_id = ix >= 0 ? (uint32_t)ix + 1 : dst->scope_id;
     return UST_OK;

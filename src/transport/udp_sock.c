@@ -102,7 +102,9 @@ static int connect_source(struct ust_stack *st, const struct udp_pcb *pcb,
         return UST_OK;
     }
     if (dst->family == UST_AF_INET6)
-        return tp_source_for(st, dst, src) == UST_OK ? UST_OK : UST_ERR_NETUNREACH;
+        return tp_source_for(st, dst, tp_prefer_public(pcb->sock), src) == UST_OK
+                   ? UST_OK
+                   : UST_ERR_NETUNREACH;
     ust_ip4_t s4 = ipv4_source_for(st, ipv4_first_hop(pcb->opts, pcb->opt_len, dst->u.v4));
     if (s4 == 0)
         return UST_ERR_NETUNREACH;

@@ -7,7 +7,8 @@
  * (rule 7), the stable one otherwise; deprecated addresses last (rule 3)
  * even against a longer matching prefix (rule 8); tentative ones never
  * (Section 4); a temporary address is replaced before it is deprecated
- * (RFC 8981 3.5). Virtual clock throughout. */
+ * (RFC 8981 3.5); a socket's IPV6_ADDR_PREFERENCES reverses rule 7 for
+ * it alone (RFC 5014). Virtual clock throughout. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -112,9 +113,18 @@ static struct sockaddr_in6 sin6(const struct ipv6_addr *a, uint16_t port)
     return s;
 }
 
+/* Sets IPV6_ADDR_PREFERENCES on a host socket (prefs 0: leaves it unset). */
+static void set_prefs(struct net *n, int fd, int prefs)
+{
+    if (prefs)
+        assert_int_equal(ust_setsockopt(n->st[HOST], fd, IPPROTO_IPV6, IPV6_ADDR_PREFERENCES,
+                                        &prefs, sizeof(prefs)),
+                         0);
+}
+
 /* The source the host's TCP connect to the router used, as the router's
- * accept() saw it. */
-static struct ipv6_addr tcp_source(struct net *n, uint16_t port)
+ * accept() saw it; the host socket with IPV6_ADDR_PREFERENCES prefs. */
+static struct ipv6_addr tcp_source_prefs(struct net *n, uint16_t port, int prefs)
 {
     int l = ust_socket(n->st[ROUTER], AF_INET6, SOCK_STREAM | SOCK_NONBLOCK, 0);
     struct ipv6_addr any = {{0}}, r = ip6("2001:db8:1::1");
@@ -122,6 +132,7 @@ static struct ipv6_addr tcp_source(struct net *n, uint16_t port)
     assert_int_equal(ust_bind(n->st[ROUTER], l, (struct sockaddr *)&la, sizeof(la)), 0);
     assert_int_equal(ust_listen(n->st[ROUTER], l, 4), 0);
     int c = ust_socket(n->st[HOST], AF_INET6, SOCK_STREAM | SOCK_NONBLOCK, 0);
+    set_prefs(n, c, prefs);
     assert_int_equal(ust_connect(n->st[HOST], c, (struct sockaddr *)&ra, sizeof(ra)), -1);
     assert_int_equal(errno, EINPROGRESS);
     struct sockaddr_in6 peer;
@@ -141,14 +152,20 @@ static struct ipv6_addr tcp_source(struct net *n, uint16_t port)
     return got;
 }
 
+static struct ipv6_addr tcp_source(struct net *n, uint16_t port)
+{
+    return tcp_source_prefs(n, port, 0);
+}
+
 /* The source of an unconnected sendto, as the router's recvfrom saw it. */
-static struct ipv6_addr udp_source(struct net *n, uint16_t port)
+static struct ipv6_addr udp_source_prefs(struct net *n, uint16_t port, int prefs)
 {
     int u = ust_socket(n->st[ROUTER], AF_INET6, SOCK_DGRAM | SOCK_NONBLOCK, 0);
     struct ipv6_addr any = {{0}}, r = ip6("2001:db8:1::1");
     struct sockaddr_in6 la = sin6(&any, port), ra = sin6(&r, port);
     assert_int_equal(ust_bind(n->st[ROUTER], u, (struct sockaddr *)&la, sizeof(la)), 0);
     int c = ust_socket(n->st[HOST], AF_INET6, SOCK_DGRAM | SOCK_NONBLOCK, 0);
+    set_prefs(n, c, prefs);
     assert_int_equal(ust_sendto(n->st[HOST], c, "q", 1, 0, (struct sockaddr *)&ra, sizeof(ra)), 1);
     run_for(n, 100 * UST_MSEC);
     char b[4];
@@ -160,6 +177,11 @@ static struct ipv6_addr udp_source(struct net *n, uint16_t port)
     ust_close(n->st[ROUTER], u);
     ust_close(n->st[HOST], c);
     return got;
+}
+
+static struct ipv6_addr udp_source(struct net *n, uint16_t port)
+{
+    return udp_source_prefs(n, port, 0);
 }
 
 static void temp_on(struct ust_config *c) { c->ipv6_temp_addrs = true; }
@@ -304,6 +326,76 @@ static void test_deprecated_last_tentative_never(void **state)
     assert_memory_equal(t.b, near.b, 16);
 }
 
+static int get_prefs(struct net *n, int fd)
+{
+    int v = -1;
+    socklen_t len = sizeof(v);
+    assert_int_equal(ust_getsockopt(n->st[HOST], fd, IPPROTO_IPV6, IPV6_ADDR_PREFERENCES, &v, &len),
+                     0);
+    assert_int_equal(len, sizeof(v));
+    return v;
+}
+
+static void expect_prefs_einval(struct net *n, int fd, int prefs)
+{
+    errno = 0;
+    assert_int_equal(ust_setsockopt(n->st[HOST], fd, IPPROTO_IPV6, IPV6_ADDR_PREFERENCES, &prefs,
+                                    sizeof(prefs)),
+                     -1);
+    assert_int_equal(errno, EINVAL);
+}
+
+/* SAS-5 (RFC 6724 5 rule 7, RFC 5014): IPV6_PREFER_SRC_PUBLIC on one
+ * socket makes its TCP connect and UDP sends leave from the public
+ * (stable) address while the host's default, and every other socket,
+ * keeps the temporary one. Flags as Linux: conflicting ones EINVAL. */
+static void test_addr_preferences_per_socket(void **state)
+{
+    struct net *n = net_new(temp_on);
+    *state = n;
+    router_sends_ra(n, 86400, 14400);
+    run_for(n, 5 * UST_SEC);
+    struct ipv6_addr stable, temp;
+    assert_true(host_addr(n, false, UST_ADDR6_PREFERRED, &stable));
+    assert_true(host_addr(n, true, UST_ADDR6_PREFERRED, &temp));
+    struct ipv6_addr t = tcp_source_prefs(n, 87, IPV6_PREFER_SRC_PUBLIC);
+    assert_memory_equal(t.b, stable.b, 16);
+    t = tcp_source(n, 88); /* another socket: unaffected */
+    assert_memory_equal(t.b, temp.b, 16);
+    t = tcp_source_prefs(n, 89, IPV6_PREFER_SRC_TMP);
+    assert_memory_equal(t.b, temp.b, 16);
+    struct ipv6_addr u = udp_source_prefs(n, 5304, IPV6_PREFER_SRC_PUBLIC);
+    assert_memory_equal(u.b, stable.b, 16);
+    u = udp_source(n, 5305);
+    assert_memory_equal(u.b, temp.b, 16);
+    /* a connected UDP socket fixes its source at connect */
+    int c = ust_socket(n->st[HOST], AF_INET6, SOCK_DGRAM | SOCK_NONBLOCK, 0);
+    assert_int_equal(get_prefs(n, c), IPV6_PREFER_SRC_PUBTMP_DEFAULT | IPV6_PREFER_SRC_HOME);
+    set_prefs(n, c, IPV6_PREFER_SRC_PUBLIC | IPV6_PREFER_SRC_COA);
+    assert_int_equal(get_prefs(n, c), IPV6_PREFER_SRC_PUBLIC | IPV6_PREFER_SRC_COA);
+    struct ipv6_addr r = ip6("2001:db8:1::1");
+    struct sockaddr_in6 ra = sin6(&r, 5306), me;
+    socklen_t mlen = sizeof(me);
+    assert_int_equal(ust_connect(n->st[HOST], c, (struct sockaddr *)&ra, sizeof(ra)), 0);
+    assert_int_equal(ust_getsockname(n->st[HOST], c, (struct sockaddr *)&me, &mlen), 0);
+    assert_memory_equal(&me.sin6_addr, stable.b, 16);
+    /* conflicting flags are refused and change nothing */
+    expect_prefs_einval(n, c, IPV6_PREFER_SRC_TMP | IPV6_PREFER_SRC_PUBLIC);
+    expect_prefs_einval(n, c, IPV6_PREFER_SRC_PUBLIC | IPV6_PREFER_SRC_PUBTMP_DEFAULT);
+    expect_prefs_einval(n, c, IPV6_PREFER_SRC_HOME | IPV6_PREFER_SRC_COA);
+    expect_prefs_einval(n, c, IPV6_PREFER_SRC_CGA | IPV6_PREFER_SRC_NONCGA);
+    assert_int_equal(get_prefs(n, c), IPV6_PREFER_SRC_PUBLIC | IPV6_PREFER_SRC_COA);
+    set_prefs(n, c, IPV6_PREFER_SRC_PUBTMP_DEFAULT | IPV6_PREFER_SRC_HOME);
+    assert_int_equal(get_prefs(n, c), IPV6_PREFER_SRC_PUBTMP_DEFAULT | IPV6_PREFER_SRC_HOME);
+    ust_close(n->st[HOST], c);
+    int v4 = ust_socket(n->st[HOST], AF_INET, SOCK_DGRAM, 0), p = IPV6_PREFER_SRC_PUBLIC;
+    assert_int_equal(ust_setsockopt(n->st[HOST], v4, IPPROTO_IPV6, IPV6_ADDR_PREFERENCES, &p,
+                                    sizeof(p)),
+                     -1);
+    assert_int_equal(errno, ENOPROTOOPT);
+    ust_close(n->st[HOST], v4);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -312,6 +404,7 @@ int main(void)
         cmocka_unit_test_teardown(test_bound_source_overrides_rules, teardown),
         cmocka_unit_test_teardown(test_temporary_regenerated_before_deprecation, teardown),
         cmocka_unit_test_teardown(test_deprecated_last_tentative_never, teardown),
+        cmocka_unit_test_teardown(test_addr_preferences_per_socket, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -70,7 +70,7 @@ static bool bad_destination(const struct ust_stack *st, const struct ust_addr *d
 
 /* MUST-44: the bound address, else the one routing picks for dst. */
 static int connect_source(struct ust_stack *st, const struct tcb *t, const struct ust_addr *dst,
-                          struct ust_addr *src)
+                          bool prefer_public, struct ust_addr *src)
 {
     if (!ust_addr_is_any(&t->laddr)) {
         if (t->laddr.family != dst->family)
@@ -78,7 +78,7 @@ static int connect_source(struct ust_stack *st, const struct tcb *t, const struc
         *src = t->laddr;
         return UST_OK;
     }
-    if (tp_source_for(st, dst, src) != UST_OK)
+    if (tp_source_for(st, dst, prefer_public, src) != UST_OK)
         return UST_ERR_NETUNREACH;
     return UST_OK;
 }
@@ -104,7 +104,7 @@ static int tcp_op_connect(struct ust_sock *s, const struct sock_addr *a)
     if (a->port == 0)
         return UST_ERR_INVAL;
     struct ust_addr src;
-    int rc = connect_source(st, t, &a->addr, &src);
+    int rc = connect_source(st, t, &a->addr, tp_prefer_public(s), &src);
     if (rc != UST_OK)
         return rc;
     rc = t->in_ports ? UST_OK : tcb_bind_connect(t, &src, &a->addr, a->port);
