@@ -10,53 +10,47 @@
 #include "net/igmp.h"
 #include "net6/net6.h"
 #include "tp_net.h"
+#include "wire/wbuf.h"
 #include "udp_mcast.h"
 
-/* An IPv4 filter as IGMP takes it; NULL: out of memory. */
-static ust_ip4_t *ip4_list(const struct ust_addr *src, unsigned n)
+/* Sources as the network layer takes them: 4 bytes (network order) or
+ * 16 each; NULL: out of memory. */
+static uint8_t *addr_bytes(const struct ust_addr *src, unsigned n, size_t alen)
 {
-    ust_ip4_t *v = malloc((n ? n : 1) * sizeof(*v));
-    for (unsigned i = 0; v && i < n; i++)
-        v[i] = src[i].u.v4;
-    return v;
-}
-
-/* IGMP's state for m moves from m's filter to the given one (leaving:
- * no membership any more). */
-static int ip4_refilter(struct ust_stack *st, const struct mcast_membership *m, bool exclude,
-                        const struct ust_addr *src, unsigned n, bool leaving)
-{
-    ust_ip4_t *ov = ip4_list(m->src, m->nsrc), *nv = ip4_list(src, n);
-    int rc = UST_ERR_NOMEM;
-    if (ov && nv) {
-        struct igmp_sf o = {.exclude = m->exclude, .n = m->nsrc, .src = ov};
-        struct igmp_sf f = {.exclude = exclude, .n = n, .src = nv};
-        rc = igmp_filter_change(st, m->ifindex, m->group.u.v4, &o, leaving ? NULL : &f);
+    uint8_t *v = malloc(n ? n * alen : 1);
+    for (unsigned i = 0; v && i < n; i++) {
+        if (alen == 4)
+            put_be32(v + 4 * (size_t)i, src[i].u.v4);
+        else
+            memcpy(v + 16 * (size_t)i, src[i].u.v6, 16);
     }
-    free(ov);
-    free(nv);
-    return rc;
-}
-
-/* IPv6 sources as 16-byte strings; NULL: out of memory. */
-static uint8_t *ip6_bytes(const struct ust_addr *src, unsigned n)
-{
-    uint8_t *v = malloc(n ? (size_t)n * 16 : 1);
-    for (unsigned i = 0; v && i < n; i++)
-        memcpy(v + (size_t)i * 16, src[i].u.v6, 16);
     return v;
 }
 
-static int ip6_refilter(struct ust_stack *st, const struct mcast_membership *m, bool exclude,
-                        const struct ust_addr *src, unsigned n, bool leaving)
+/* The group's filter state for one socket moves from old to new (NULL:
+ * leaving), with IGMP or MLD. */
+static int net_filter(struct ust_stack *st, const struct mcast_membership *m,
+                      const struct msf_filter *old, const struct msf_filter *new)
 {
-    uint8_t *ov = ip6_bytes(m->src, m->nsrc), *nv = ip6_bytes(src, n);
+    if (m->group.family == UST_AF_INET6) {
+        struct ipv6_addr g = tp_ip6(&m->group);
+        return ipv6_mcast_filter(st, m->ifindex, &g, old, new);
+    }
+    return igmp_filter_change(st, m->ifindex, m->group.u.v4, old, new);
+}
+
+/* m's state moves from m's filter to the given one (leaving: no
+ * membership any more). */
+static int refilter(struct ust_stack *st, const struct mcast_membership *m, bool exclude,
+                    const struct ust_addr *src, unsigned n, bool leaving)
+{
+    size_t alen = m->group.family == UST_AF_INET6 ? 16 : 4;
+    uint8_t *ov = addr_bytes(m->src, m->nsrc, alen), *nv = addr_bytes(src, n, alen);
     int rc = UST_ERR_NOMEM;
     if (ov && nv) {
-        struct msf_filter o = {.exclude = m->exclude, .n = m->nsrc, .alen = 16, .src = ov};
-        struct msf_filter f = {.exclude = exclude, .n = n, .alen = 16, .src = nv};
-        struct ipv6_addr g = tp_ip6(&m->group);
-        rc = ipv6_mcast_filter(st, m->ifindex, &g, &o, leaving ? NULL : &f);
+        struct msf_filter o = {.exclude = m->exclude, .n = m->nsrc, .alen = alen, .src = ov};
+        struct msf_filter f = {.exclude = exclude, .n = n, .alen = alen, .src = nv};
+        rc = net_filter(st, m, &o, leaving ? NULL : &f);
     }
     free(ov);
     free(nv);
@@ -66,39 +60,25 @@ static int ip6_refilter(struct ust_stack *st, const struct mcast_membership *m, 
 int udp_mcast_net_join(struct ust_stack *st, const struct ust_addr *g, int ifindex,
                        bool exclude)
 {
-    if (g->family == UST_AF_INET6) {
+    struct mcast_membership m = {.group = *g, .ifindex = ifindex};
+    struct msf_filter none = {.exclude = exclude, .alen = g->family == UST_AF_INET6 ? 16 : 4};
+    if (g->family == UST_AF_INET6 && exclude) {
         struct ipv6_addr a = tp_ip6(g);
-        if (exclude)
-            return ipv6_mcast_join(st, ifindex, &a);
-        static const struct msf_filter include_none = {.alen = 16};
-        return ipv6_mcast_filter(st, ifindex, &a, NULL, &include_none);
+        return ipv6_mcast_join(st, ifindex, &a); /* bounded as IPV6_JOIN_GROUP */
     }
-    if (exclude)
-        return igmp_join(st, ifindex, g->u.v4);
-    static const struct igmp_sf include_none = {.exclude = false};
-    return igmp_filter_change(st, ifindex, g->u.v4, NULL, &include_none);
-}
-
-/* Without memory for the lists, m leaves with its mode but no sources
- * (the counts of its sources stay: a source kept or blocked too long,
- * never a mode wrong). */
-static void leave_without_sources(struct ust_stack *st, const struct mcast_membership *m)
-{
-    if (m->group.family == UST_AF_INET6) {
-        struct ipv6_addr a = tp_ip6(&m->group);
-        struct msf_filter o = {.exclude = m->exclude, .alen = 16};
-        ipv6_mcast_filter(st, m->ifindex, &a, &o, NULL);
-        return;
-    }
-    struct igmp_sf o = {.exclude = m->exclude};
-    igmp_filter_change(st, m->ifindex, m->group.u.v4, &o, NULL);
+    return net_filter(st, &m, NULL, &none);
 }
 
 void udp_mcast_net_leave(struct ust_stack *st, struct mcast_membership *m)
 {
-    bool v6 = m->group.family == UST_AF_INET6;
-    if (m->nsrc == 0 || (v6 ? ip6_refilter : ip4_refilter)(st, m, false, NULL, 0, true) != UST_OK)
-        leave_without_sources(st, m);
+    /* Without memory for the lists, m leaves with its mode but no sources
+     * (the counts of its sources stay: a source kept or blocked too long,
+     * never a mode wrong). */
+    if (m->nsrc == 0 || refilter(st, m, false, NULL, 0, true) != UST_OK) {
+        struct msf_filter o = {.exclude = m->exclude,
+                               .alen = m->group.family == UST_AF_INET6 ? 16 : 4};
+        net_filter(st, m, &o, NULL);
+    }
     free(m->src);
     m->src = NULL;
     m->nsrc = 0;
@@ -110,8 +90,7 @@ int udp_mcast_refilter(struct ust_stack *st, struct mcast_membership *m, bool ex
     struct ust_addr *copy = n ? malloc(n * sizeof(*copy)) : NULL;
     if (n && !copy)
         return UST_ERR_NOMEM;
-    bool v6 = m->group.family == UST_AF_INET6;
-    int rc = (v6 ? ip6_refilter : ip4_refilter)(st, m, exclude, src, n, false);
+    int rc = refilter(st, m, exclude, src, n, false);
     if (rc != UST_OK) {
         free(copy);
         return rc;
