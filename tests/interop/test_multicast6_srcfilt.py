@@ -9,7 +9,8 @@ by tshark's ICMPv6 dissector, shows the MLDv2 records of the filter's
 changes with the source in them: ALLOW/BLOCK for a source-specific join
 and its leave, TO_EX/BLOCK/ALLOW/TO_IN for a block and unblock on an
 any-source join, TO_IN({source}) when an any-source join becomes
-source-specific; tshark flags nothing malformed."""
+source-specific; tshark flags nothing malformed. `ustack serve --join-source
+GROUP,SOURCE` echoes the admitted source's datagrams only."""
 import os
 import subprocess
 
@@ -18,6 +19,7 @@ import pytest
 from conftest import wait_until
 from test_mld import assert_mld_clean
 from test_multicast import capture
+from test_ipv6 import LINUX4, LINUX6, US4, US6, counter, stop_and_check, ustack_link_local
 from test_multicast6 import linux_side, under_ustack
 
 SRC_A = "2001:db8::1"  # Linux's first address
@@ -131,3 +133,52 @@ def test_source_filter_delivery_and_mld_records(netns, ustack_bin, mode):
     # passing one was read: the socket's filter, not the network, kept them.
     assert udp_from(ucap, blocked, group) >= 1
     assert_mld_clean(cap)
+
+
+# Linux sends to the group's port 7 from the blocked source, then from the
+# admitted one, until an echo comes; prints who got it (peer and bytes).
+ECHO_CLIENT = r"""
+import socket, sys
+group, blocked, admitted, msg = sys.argv[1], sys.argv[2], sys.argv[3], bytes.fromhex(sys.argv[4])
+socks = {}
+for src in (blocked, admitted):
+    s = socket.socket(socket.AF_INET6, socket.SOCK_DGRAM)
+    s.bind((src, 0))
+    s.setsockopt(socket.IPPROTO_IPV6, socket.IPV6_MULTICAST_IF, socket.if_nametoindex("tap0"))
+    s.settimeout(0.25)
+    socks[src] = s
+for _ in range(240):
+    for src, s in socks.items():
+        s.sendto(msg, (group, 7))
+    for src, s in socks.items():
+        try:
+            data, peer = s.recvfrom(2048)
+        except socket.timeout:
+            continue
+        print(src, peer[0], data.hex())
+        sys.exit(0)
+sys.exit(1)
+"""
+
+
+def test_serve_join_source_echoes_admitted_source_only(netns):
+    """`ustack serve --udp-echo 7 --join-source ff3e::1:2,2001:db8::5`:
+    Linux sends to the group from 2001:db8::1 and 2001:db8::5; the echo
+    comes back to ::5 only, ::1's datagrams are counted in mld6
+    SourceFiltered, and the MLDv2 report carries ALLOW(::5)."""
+    group = "ff3e::1:2"
+    u = netns.serve("tap0", f"{US4}/24", host_addr=f"{LINUX4}/24",
+                    extra=["--addr", f"{US6}/64", "--trace", "arp", "--udp-echo", "7",
+                           "--join-source", f"{group},{SRC_B}"])
+    netns.run(["ip", "-6", "addr", "add", f"{LINUX6}/64", "dev", "tap0", "nodad"], check=True)
+    netns.run(["ip", "-6", "addr", "add", f"{SRC_B}/64", "dev", "tap0", "nodad"], check=True)
+    ustack_link_local(netns, u)  # its addresses past DAD: the answer comes from US6
+    payload = os.urandom(150)
+    rc, out, err = netns.run(["/usr/bin/python3", "-c", ECHO_CLIENT, group, SRC_A, SRC_B,
+                              payload.hex()], timeout=180)
+    assert rc == 0, (out, err)
+    assert out.split() == [SRC_B, US6, payload.hex()], (out, err)
+    text = stop_and_check(u)
+    assert counter(text, "mld6", "SourceFiltered") >= 1, text
+    assert count_records(u.pcap, group, "5", [SRC_B]) >= 1
+    assert_mld_clean(u.pcap)
