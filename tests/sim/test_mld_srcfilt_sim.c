@@ -7,7 +7,9 @@
  * state in the answer to a General Query; answers to Multicast Address
  * and Source Specific Queries; queries whose source list does not fit
  * the message; the errors Linux's ip6_mc_source gives and the
- * cfg.mld_max_sources / cfg.mld_max_group_sources bounds. */
+ * cfg.mld_max_sources / cfg.mld_max_group_sources bounds; a state too big
+ * for one Report split to the MTU; source lists not reported in MLDv1
+ * compatibility mode. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -560,6 +562,98 @@ static void test_source_bounds(void **state)
     nh_net_free(t.n);
 }
 
+/* RFC 3810 5.2.15: a state too big for one Report is split over several,
+ * each within the link MTU (1500), IS_IN records of the same group
+ * carrying the sources between them: four sockets naming 50 sources each
+ * (200, 3200 bytes of sources) answer a General Query with every one of
+ * the 200 exactly once. */
+static void test_large_state_split_to_mtu(void **state)
+{
+    (void)state;
+    struct topo t;
+    topo_init(&t, NULL);
+    char text[40];
+    for (int k = 0; k < 4; k++) {
+        int fd = udp6_bound(t.a, PORT);
+        for (int i = 0; i < 50; i++) {
+            snprintf(text, sizeof(text), "2001:db8::%x", 0x1000 + 50 * k + i);
+            assert_int_equal(gsr6(t.a, fd, MCAST_JOIN_SOURCE_GROUP, SSM_GROUP, text), 0);
+        }
+    }
+    nh_run_until(t.n, 6 * UST_SEC);
+    size_t mark = nh_tx_count(t.n, t.pa);
+    inject_query(&t, "ff02::1", NULL, 1000, NULL, 0, 0);
+    nh_run_until(t.n, 9 * UST_SEC);
+    struct sent s[8];
+    size_t k = reports(&t, mark, s, 8);
+    assert_true(k >= 3); /* 3200 bytes of sources need three 1500-byte Reports */
+    bool seen[200] = {false};
+    int total = 0;
+    struct ipv6_addr g = ip6(SSM_GROUP);
+    for (size_t i = 0; i < k; i++) {
+        assert_true(s[i].len + 48 <= 1500);
+        struct mld2_rec_iter it;
+        struct mld2_record r;
+        assert_int_equal(mld2_report_iter_init(&it, s[i].msg, s[i].len), 0);
+        while (mld2_rec_next(&it, &r)) {
+            if (!ipv6_addr_eq(&r.group, &g))
+                continue;
+            assert_int_equal(r.type, MLD2_MODE_IS_INCLUDE);
+            for (uint16_t q = 0; q < r.nsrc; q++) {
+                struct ipv6_addr a;
+                mld2_record_source(&r, q, &a);
+                unsigned idx = (unsigned)get_be16(a.b + 14) - 0x1000;
+                assert_true(idx < 200);
+                assert_false(seen[idx]);
+                seen[idx] = true;
+                total++;
+            }
+        }
+    }
+    assert_int_equal(total, 200);
+    nh_net_free(t.n);
+}
+
+/* RFC 3810 8.3.2 (MLDv1 compatibility): with an MLDv1 querier present,
+ * source lists are not reported: a source-specific join is an MLDv1
+ * Report of the group, the last source's leave a Done; no v2 Report. */
+static void test_v1_mode_ignores_sources(void **state)
+{
+    (void)state;
+    struct topo t;
+    topo_init(&t, NULL);
+    uint8_t pkt[100] = {0}, frame[200], dmac[6];
+    struct ipv6_addr dst = ip6("ff02::1");
+    uint8_t *m = pkt + 48;
+    m[0] = ICMPV6_MLD_QUERY;
+    put_be16(m + 4, 1000);
+    icmpv6_set_csum(m, MLD1_LEN, &QUERIER, &dst);
+    assert_int_equal(ipv6_hbh_router_alert_emit(IPV6_NH_ICMPV6, pkt + 40, 8), 8);
+    struct ipv6_hdr h = {.payload_len = 8 + MLD1_LEN, .next_hdr = IPV6_NH_HOPOPTS,
+                         .hop_limit = 1, .src = QUERIER, .dst = dst};
+    ipv6_emit(&h, pkt, 40);
+    ipv6_mcast_mac(&dst, dmac);
+    size_t len = nh_build_eth(frame, sizeof(frame), dmac, Q_MAC, ETH_TYPE_IPV6, pkt,
+                              48 + MLD1_LEN);
+    nh_inject(t.n, t.pa, frame, len);
+    nh_run_until(t.n, 5 * UST_SEC);
+    int s1 = udp6_bound(t.a, PORT);
+    size_t mark = nh_tx_count(t.n, t.pa);
+    uint64_t v1 = mld(t.a)->OutV1Reports, v2 = mld(t.a)->OutV2Reports;
+    assert_int_equal(gsr6(t.a, s1, MCAST_JOIN_SOURCE_GROUP, SSM_GROUP, B_TEXT), 0);
+    assert_int_equal(gsr6(t.a, s1, MCAST_JOIN_SOURCE_GROUP, SSM_GROUP, C_TEXT), 0);
+    nh_run_until(t.n, 8 * UST_SEC);
+    assert_int_equal(mld(t.a)->OutV1Reports, v1 + 2); /* the join, repeated once */
+    assert_int_equal(gsr6(t.a, s1, MCAST_LEAVE_SOURCE_GROUP, SSM_GROUP, B_TEXT), 0);
+    assert_int_equal(mld(t.a)->OutDones, 0);
+    assert_int_equal(gsr6(t.a, s1, MCAST_LEAVE_SOURCE_GROUP, SSM_GROUP, C_TEXT), 0);
+    assert_int_equal(mld(t.a)->OutDones, 1);
+    assert_int_equal(mld(t.a)->OutV2Reports, v2);
+    struct sent s[8];
+    assert_int_equal(reports(&t, mark, s, 8), 0);
+    nh_net_free(t.n);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -571,6 +665,8 @@ int main(void)
         cmocka_unit_test(test_query_source_list_bounds),
         cmocka_unit_test(test_source_errors),
         cmocka_unit_test(test_source_bounds),
+        cmocka_unit_test(test_large_state_split_to_mtu),
+        cmocka_unit_test(test_v1_mode_ignores_sources),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
