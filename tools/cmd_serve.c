@@ -25,6 +25,9 @@ static void serve_usage(FILE *out)
             "  --udp-echo PORT      echo UDP datagrams sent to PORT\n"
             "  --join GROUP         the --udp-echo sockets join multicast GROUP (IPv4: IGMPv3;\n"
             "                       IPv6, e.g. ff15::1:2: MLDv2, the sockets then on [::])\n"
+            "  --join-source GROUP,SOURCE\n"
+            "                       the same, source-specific: only SOURCE's datagrams\n"
+            "                       (MCAST_JOIN_SOURCE_GROUP; repeat for more sources)\n"
             "  --tcp-echo PORT      TCP echo (RFC 862): send back every byte received\n"
             "  --discard PORT       TCP discard (RFC 863): read and drop\n"
             "  --http PORT          HTTP/1.1 static files (GET, HEAD) from --root\n"
@@ -143,6 +146,30 @@ static bool is_group(const struct ust_addr *g)
     return g->family == UST_AF_INET6 ? g->u.v6[0] == 0xff : (g->u.v4 >> 28) == 0xe;
 }
 
+/* --join-source GROUP,SOURCE: a group and a unicast source of its family. */
+static int parse_join_source(struct serve_opts *o, const char *v)
+{
+    char buf[128];
+    const char *comma = strchr(v, ',');
+    size_t glen = comma ? (size_t)(comma - v) : 0;
+    struct ust_addr g, src;
+    if (!comma || glen >= sizeof(buf))
+        return cli_usage_error("--join-source: '%s' is not GROUP,SOURCE "
+                               "(e.g. ff3e::1:2,2001:db8::1)", v);
+    memcpy(buf, v, glen);
+    buf[glen] = 0;
+    if (ust_addr_parse(buf, &g) != 0 || !is_group(&g))
+        return cli_usage_error("--join-source: '%s' is not a multicast group", buf);
+    if (ust_addr_parse(comma + 1, &src) != 0 || is_group(&src) || src.family != g.family)
+        return cli_usage_error("--join-source: '%s' is not a unicast source of the group's "
+                               "family", comma + 1);
+    if (o->ngroups == SERVE_MAX_PORTS)
+        return cli_usage_error("--join-source: at most %d groups", SERVE_MAX_PORTS);
+    o->sources[o->ngroups] = src;
+    o->groups[o->ngroups++] = g;
+    return 0;
+}
+
 static int serve_parse(int argc, char **argv, struct serve_opts *o)
 {
     memset(o, 0, sizeof(*o));
@@ -166,6 +193,11 @@ static int serve_parse(int argc, char **argv, struct serve_opts *o)
             if (o->nports == SERVE_MAX_PORTS)
                 return cli_usage_error("--udp-echo: at most %d ports", SERVE_MAX_PORTS);
             o->ports[o->nports++] = (uint16_t)port;
+            continue;
+        }
+        if ((r = opt_value(argc, argv, &i, "--join-source", &v)) != 0) {
+            if (r < 0 || parse_join_source(o, v) != 0)
+                return CLI_EXIT_USAGE;
             continue;
         }
         if ((r = opt_value(argc, argv, &i, "--join", &v)) != 0) {
@@ -236,12 +268,22 @@ static int echo_open(struct ust_stack *st, uint16_t port, bool dual)
 }
 
 /* fd joins group on the interface its route picks (MCAST_JOIN_GROUP,
- * RFC 3678 5.1: IPv4 groups at IPPROTO_IP, IPv6 ones at IPPROTO_IPV6). */
-static int echo_join(struct ust_stack *st, int fd, const struct ust_addr *group)
+ * RFC 3678 5.1: IPv4 groups at IPPROTO_IP, IPv6 ones at IPPROTO_IPV6);
+ * with a source, MCAST_JOIN_SOURCE_GROUP (5.1.2; another source of a
+ * group joined already adds to its filter). */
+static int echo_join(struct ust_stack *st, int fd, const struct ust_addr *group,
+                     const struct ust_addr *source)
 {
+    int level = group->family == UST_AF_INET6 ? IPPROTO_IPV6 : IPPROTO_IP;
+    if (source->family != 0) {
+        struct group_source_req gsr;
+        memset(&gsr, 0, sizeof(gsr));
+        ust_addr_to_sockaddr(group, 0, &gsr.gsr_group);
+        ust_addr_to_sockaddr(source, 0, &gsr.gsr_source);
+        return ust_setsockopt(st, fd, level, MCAST_JOIN_SOURCE_GROUP, &gsr, sizeof(gsr));
+    }
     struct group_req gr = {.gr_interface = 0};
     ust_addr_to_sockaddr(group, 0, &gr.gr_group);
-    int level = group->family == UST_AF_INET6 ? IPPROTO_IPV6 : IPPROTO_IP;
     return ust_setsockopt(st, fd, level, MCAST_JOIN_GROUP, &gr, sizeof(gr));
 }
 
@@ -319,8 +361,9 @@ int serve_open(struct serve_run *r)
             return cli_usage_error("--udp-echo %u: %s", o->ports[i], strerror(errno));
     for (unsigned i = 0; i < o->nports; i++)
         for (unsigned k = 0; k < o->ngroups; k++)
-            if (echo_join(st, r->fds[i], &o->groups[k]) < 0)
-                return cli_usage_error("--join: %s", strerror(errno));
+            if (echo_join(st, r->fds[i], &o->groups[k], &o->sources[k]) < 0)
+                return cli_usage_error("%s: %s", o->sources[k].family ? "--join-source" : "--join",
+                                       strerror(errno));
     if (!(r->srv = tcp_server_new(st, o->root ? o->root_real : NULL)))
         return cli_usage_error("out of memory");
     tcp_server_dual_stack(r->srv, o->dual);

@@ -19,6 +19,8 @@ struct serve_opts {
     uint16_t ports[SERVE_MAX_PORTS];
     unsigned nports;
     struct ust_addr groups[SERVE_MAX_PORTS]; /* --join: the --udp-echo sockets' groups */
+    struct ust_addr sources[SERVE_MAX_PORTS]; /* --join-source: groups[k]'s one source
+                                                (family 0: any source, --join) */
     unsigned ngroups;
     struct tcp_port tcp[SERVE_MAX_PORTS];
     unsigned ntcp;

@@ -443,6 +443,14 @@ struct ust_config {
                                        MCAST_*_SOURCE*; 10, as Linux's igmp_max_msf).
                                        Beyond: ENOBUFS, counted in igmp
                                        SourcesRefused */
+    unsigned mld_max_sources;       /* the same for IPv6 groups (MCAST_*_SOURCE* at
+                                       IPPROTO_IPV6; 64, as Linux's mld_max_msf).
+                                       Beyond: ENOBUFS, counted in mld6
+                                       SourcesRefused */
+    unsigned mld_max_group_sources; /* distinct sources the filters of all sockets
+                                       name for one IPv6 group on one interface (the
+                                       merged table MLDv2 reports, RFC 3810 4.2;
+                                       256). Beyond: ENOBUFS, mld6 SourcesRefused */
 };
 
 UST_API void ust_config_default(struct ust_config *cfg);

@@ -91,7 +91,14 @@
  * datagram from a source its filter excludes is not delivered to that
  * socket (igmp SourceFiltered); the interface reports the merged filter
  * of all its sockets (RFC 3376 3.2) with ALLOW / BLOCK / TO_IN / TO_EX
- * records. IPv6 source filters: ENOPROTOOPT.
+ * records. IPv6 source filters: the four MCAST_*_SOURCE* options at
+ * IPPROTO_IPV6 on AF_INET6 sockets (AF_INET6 group and source, else
+ * EADDRNOTAVAIL, as Linux; gsr_interface = index + 1, 0 = the group's
+ * route, and for all but the join a membership on any interface), the
+ * same rules and errors, at most cfg.mld_max_sources (64) sources per
+ * socket and cfg.mld_max_group_sources (256) per group on an interface
+ * (ENOBUFS, mld6 SourcesRefused); filtered datagrams count in mld6
+ * SourceFiltered; MLDv2 reports the merged filter (RFC 3810 4.2, 6.1).
  *
  * IPv6 multicast on AF_INET6 UDP sockets (RFC 3493 5.2, errors as Linux):
  * IPV6_JOIN_GROUP / IPV6_LEAVE_GROUP (also named IPV6_ADD_MEMBERSHIP /

@@ -164,10 +164,14 @@
  * InIgnored: what RFC 3810 5.1.14/5.2.13 and 6.2 say to ignore, a Query
  * whose Hop Limit is not 1, whose source is not link-local or that has
  * no Router Alert, a General Query not to ff02::1), reports and Dones
- * sent, groups refused when the per-interface table is full. */
+ * sent, groups refused when the per-interface table is full, sources
+ * refused at cfg.mld_max_sources or cfg.mld_max_group_sources (ENOBUFS),
+ * IPv6 multicast datagrams a socket's source filter kept from it (RFC
+ * 3810 4.1). */
 #define UST_MLD6_COUNTERS(X) \
     X(InMsgs) X(InErrors) X(InQueries) X(InReports) X(InIgnored) X(OutV2Reports) \
-    X(OutV1Reports) X(OutDones) X(OutErrors) X(JoinsRefused)
+    X(OutV1Reports) X(OutDones) X(OutErrors) X(JoinsRefused) X(SourcesRefused) \
+    X(SourceFiltered)
 
 #define UST_COUNTER_FIELD(name) uint64_t name;
 

@@ -138,4 +138,6 @@ void ust_config_default(struct ust_config *c)
     c->igmp_robustness = 2;
     c->igmp_unsolicited_report_interval = 1 * UST_SEC;
     c->mcast_max_sources = 10;
+    c->mld_max_sources = 64;
+    c->mld_max_group_sources = 256;
 }

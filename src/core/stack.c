@@ -75,6 +75,7 @@ void ust_stack_free(struct ust_stack *st)
     tcp_destroy(st);
     udp_destroy(st);
     igmp_destroy(st);
+    mld6_destroy(st);
     reasm_destroy(st);
     reasm6_destroy(st);
     ipv4_local_destroy(st);

@@ -49,7 +49,7 @@ bool igmp_is_member(const struct ust_stack *st, int ifindex, ust_ip4_t group)
     if (ifindex < 0 || ifindex >= UST_MAX_IFACES)
         return false;
     const struct igmp_group *g = igmp_find_group(&stack_net_const(st)->igmp.ifs[ifindex], group);
-    return g && g->refs > 0;
+    return g && g->f.refs > 0;
 }
 
 /* [Robustness Variable]: the querier's (QRV), else the configured one. */
@@ -72,16 +72,6 @@ static void arm_retrans(struct ust_stack *st, struct igmp_iface *ifs)
 
 static bool is_group(const struct igmp_group *g, const void *ctx) { return g == ctx; }
 
-bool igmp_pending(const struct igmp_group *g)
-{
-    if (g->retrans)
-        return true;
-    for (unsigned i = 0; i < g->nsrc; i++)
-        if (g->src[i].rt)
-            return true;
-    return false;
-}
-
 /* A change of g's state (RFC 3376 5.1): v3: its pending records now, the
  * Robustness - 1 repeats later; v2/v1 (a join only, RFC 2236 3): the
  * Report now and repeated. */
@@ -91,10 +81,10 @@ void igmp_state_change(struct ust_stack *st, struct igmp_iface *ifs, struct igmp
     if (ver == 3) {
         igmp_send_v3(st, ifs, is_group, g, IGMP_REP_PENDING);
     } else {
-        g->retrans = (uint8_t)(igmp_robustness(st, ifs) - 1);
+        g->f.retrans = (uint8_t)(igmp_robustness(st, ifs) - 1);
         igmp_send_simple(st, ifs, ver == 2 ? IGMP_V2_REPORT : IGMP_V1_REPORT, g->addr);
     }
-    if (igmp_pending(g))
+    if (msf_pending(&g->f))
         arm_retrans(st, ifs);
 }
 
@@ -108,7 +98,7 @@ void igmp_free_group(struct ust_stack *st, struct igmp_iface *ifs, struct igmp_g
     }
     timer_cancel(st, &g->timer);
     ifs->ngroups--;
-    free(g->src);
+    msf_free(&g->f);
     free(g);
 }
 
@@ -119,7 +109,7 @@ struct igmp_group *igmp_new_group(struct ust_stack *st, struct igmp_iface *ifs, 
     char a[16];
     unsigned joined = 0; /* groups still announcing their leave do not count */
     for (const struct igmp_group *g = ifs->groups; g; g = g->next)
-        joined += g->refs > 0;
+        joined += g->f.refs > 0;
     /* Leaving ones are bounded too: at most as many again. */
     unsigned max = ust_stack_config(st)->igmp_max_memberships;
     if (joined >= max || ifs->ngroups >= 2 * max) {
@@ -140,7 +130,7 @@ struct igmp_group *igmp_new_group(struct ust_stack *st, struct igmp_iface *ifs, 
     return g;
 }
 
-static const struct igmp_sf any_source = {.exclude = true};
+static const struct msf_filter any_source = {.exclude = true, .alen = 4};
 
 int igmp_join(struct ust_stack *st, int ifindex, ust_ip4_t group)
 {
@@ -155,18 +145,18 @@ void igmp_leave(struct ust_stack *st, int ifindex, ust_ip4_t group)
 static bool has_pending(const struct igmp_group *g, const void *ctx)
 {
     (void)ctx;
-    return igmp_pending(g);
+    return msf_pending(&g->f);
 }
 
 /* v2/v1: the repeats of the join Reports. */
 static void older_retrans(struct ust_stack *st, struct igmp_iface *ifs, int ver)
 {
     for (struct igmp_group *g = ifs->groups; g; g = g->next) {
-        if (g->retrans == 0)
+        if (g->f.retrans == 0)
             continue;
-        if (g->refs > 0)
+        if (g->f.refs > 0)
             igmp_send_simple(st, ifs, ver == 2 ? IGMP_V2_REPORT : IGMP_V1_REPORT, g->addr);
-        g->retrans--;
+        g->f.retrans--;
     }
 }
 
@@ -184,9 +174,9 @@ static void retrans_fired(struct ust_stack *st, struct ust_timer *t, ust_time_t 
     bool more = false;
     for (struct igmp_group *g = ifs->groups, *next; g; g = next) {
         next = g->next;
-        if (igmp_pending(g))
+        if (msf_pending(&g->f))
             more = true;
-        else if (g->refs == 0)
+        else if (g->f.refs == 0)
             igmp_free_group(st, ifs, g);
     }
     if (more)
@@ -196,7 +186,7 @@ static void retrans_fired(struct ust_stack *st, struct ust_timer *t, ust_time_t 
 static bool joined(const struct igmp_group *g, const void *ctx)
 {
     (void)ctx;
-    return g->refs > 0;
+    return g->f.refs > 0;
 }
 
 /* RFC 3376 5.2: the interface timer ran out: a Current-State Report of
@@ -215,15 +205,14 @@ static void group_timer_fired(struct ust_stack *st, struct ust_timer *t, ust_tim
     (void)now;
     struct igmp_group *g = CONTAINER(t, struct igmp_group, timer);
     struct igmp_iface *ifs = &stack_net(st)->igmp.ifs[g->ifindex];
-    if (g->refs == 0)
+    if (g->f.refs == 0)
         return;
     int ver = igmp_host_version(st, g->ifindex);
     if (ver == 3) {
-        bool q = g->q_sources && g->nex == 0;
+        bool q = g->f.q_sources && g->f.nex == 0;
         igmp_send_v3(st, ifs, is_group, g, q ? IGMP_REP_QUERIED : IGMP_REP_CURRENT);
-        g->q_sources = false;
-        for (unsigned i = 0; i < g->nsrc; i++)
-            g->src[i].queried = false;
+        g->f.q_sources = false;
+        msf_clear_queried(&g->f);
     } else
         igmp_send_simple(st, ifs, ver == 2 ? IGMP_V2_REPORT : IGMP_V1_REPORT, g->addr);
 }
@@ -234,10 +223,8 @@ void igmp_enter_older_mode(struct ust_stack *st, struct igmp_iface *ifs)
     timer_cancel(st, &ifs->retrans);
     for (struct igmp_group *g = ifs->groups, *next; g; g = next) {
         next = g->next;
-        g->retrans = 0;
-        for (unsigned i = 0; i < g->nsrc; i++)
-            g->src[i].rt = 0;
-        if (g->refs == 0)
+        msf_drop_pending(&g->f);
+        if (g->f.refs == 0)
             igmp_free_group(st, ifs, g);
     }
 }
@@ -269,7 +256,7 @@ void igmp_destroy(struct ust_stack *st)
         struct igmp_group *g = is->ifs[i].groups;
         while (g) {
             struct igmp_group *next = g->next;
-            free(g->src);
+            msf_free(&g->f);
             free(g);
             g = next;
         }

@@ -2,13 +2,14 @@
  * RFC 2236 / RFC 1112): per interface, the groups some socket joined, the
  * reports that announce them and the answers to queries. Each socket's
  * source filter (mode + source list, RFC 3376 3.1) is merged per
- * interface (3.2) in igmp_filter.c. */
+ * interface (3.2) by core/msf.c, as MLDv2's (igmp_filter.c). */
 #ifndef UST_NET_IGMP_H
 #define UST_NET_IGMP_H
 
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "core/msf.h"
 #include "core/timer.h"
 #include "ustack/config.h"
 #include "ustack/types.h"
@@ -19,30 +20,14 @@ struct ust_stack;
 #define IGMP_DEFAULT_QI (125 * UST_SEC)
 #define IGMP_DEFAULT_QRI (10 * UST_SEC)
 
-/* One source the sockets' filters name for a group (RFC 3376 3.2): how
- * many INCLUDE / EXCLUDE sockets list it, and a pending ALLOW or BLOCK
- * record (5.1) kept after no socket names it any more. */
-struct igmp_src {
-    ust_ip4_t addr;
-    unsigned in_count, ex_count;
-    uint8_t rt;             /* source-list-change reports still to carry it */
-    bool rt_allow;          /* ... in ALLOW_NEW_SOURCES (else BLOCK_OLD_SOURCES) */
-    bool was_allowed;       /* scratch of igmp_filter.c: before the change */
-    bool queried;           /* named by a pending Group-and-Source-Specific Query */
-};
-
 struct igmp_group {
     struct igmp_group *next;
     ust_ip4_t addr;
     int ifindex;
-    unsigned refs;          /* socket memberships; 0: leaving, announced until retrans ends */
-    unsigned nex;           /* ... of them in EXCLUDE mode: the group is EXCLUDE if any */
-    struct igmp_src *src;   /* the sources the filters name, and pending ones */
-    unsigned nsrc, srccap;
     struct ust_timer timer; /* the answer to a query about this group (5.2; v1/v2: 2236 3) */
-    bool q_sources;         /* ... to a Group-and-Source-Specific one: sources `queried` */
-    uint8_t retrans;        /* filter-mode-change reports still to send (5.1) */
-    uint8_t change;         /* their record: IGMP_CHANGE_TO_EXCLUDE / _INCLUDE */
+    struct msf_table f;     /* f.refs memberships (0: leaving, announced until
+                               the records are sent), merged filter (3.2),
+                               pending records (5.1) */
 };
 
 struct igmp_iface {
@@ -75,22 +60,13 @@ int igmp_join(struct ust_stack *st, int ifindex, ust_ip4_t group);
  * leave (v3: TO_IN({}), v2: Leave Group, v1: nothing). */
 void igmp_leave(struct ust_stack *st, int ifindex, ust_ip4_t group);
 
-/* One socket's filter on a group (RFC 3376 3.1): INCLUDE or EXCLUDE the
- * n sources (host byte order). */
-struct igmp_sf {
-    bool exclude;
-    unsigned n;
-    const ust_ip4_t *src;
-};
 /* A socket's filter on group changes from `old` to `new` (NULL: not a
- * member): the interface state is merged again (RFC 3376 3.2) and its
+ * member; addresses of 4 bytes, network order): the interface state is merged again (RFC 3376 3.2) and its
  * change announced (5.1: TO_IN/TO_EX on a mode change, else ALLOW/BLOCK
  * of the sources whose reception changed). igmp_join/igmp_leave are this
  * with EXCLUDE({}). Errors as igmp_join (a join only). */
 int igmp_filter_change(struct ust_stack *st, int ifindex, ust_ip4_t group,
-                       const struct igmp_sf *old, const struct igmp_sf *new);
-/* Would the interface's merged filter pass a datagram from src? */
-bool igmp_source_allowed(const struct igmp_group *g, ust_ip4_t src);
+                       const struct msf_filter *old, const struct msf_filter *new);
 /* Does the interface belong to the group (delivery, loopback copies)? */
 bool igmp_is_member(const struct ust_stack *st, int ifindex, ust_ip4_t group);
 /* The interface's Host Compatibility Mode: 3, 2 or 1 (RFC 3376 7.2.1). */
@@ -107,13 +83,6 @@ struct igmp_group *igmp_new_group(struct ust_stack *st, struct igmp_iface *ifs, 
 void igmp_free_group(struct ust_stack *st, struct igmp_iface *ifs, struct igmp_group *g);
 /* The first state-change report of g now, the rest later (5.1). */
 void igmp_state_change(struct ust_stack *st, struct igmp_iface *ifs, struct igmp_group *g);
-/* Any state-change record of g still to send? */
-bool igmp_pending(const struct igmp_group *g);
-/* Group-and-Source-Specific Query sources (igmp_filter.c, 5.2 rule 5):
- * marks those of q[0..n) (network order bytes) the group's filter names;
- * false: the answer must be group-specific (EXCLUDE mode: sources outside
- * the filter would need remembering). */
-bool igmp_mark_queried(struct igmp_group *g, const uint8_t *q, unsigned n);
 struct igmp_group *igmp_find_group(const struct igmp_iface *ifs, ust_ip4_t group);
 unsigned igmp_robustness(const struct ust_stack *st, const struct igmp_iface *ifs);
 /* Sending (igmp_send.c): */

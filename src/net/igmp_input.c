@@ -66,17 +66,15 @@ static void v3_schedule(struct ust_stack *st, struct igmp_iface *ifs, const stru
         return;
     }
     struct igmp_group *g = igmp_find_group(ifs, m->group);
-    if (!g || g->refs == 0)
+    if (!g || g->f.refs == 0)
         return;
     bool pending = timer_armed(&g->timer);
-    if (!(pending && g->q_sources && m->nsrc > 0))
-        for (unsigned i = 0; i < g->nsrc; i++)
-            g->src[i].queried = false; /* no union to keep (rule 4, 5) */
-    g->q_sources = m->nsrc > 0 && (!pending || g->q_sources) &&
-                   igmp_mark_queried(g, m->sources, m->nsrc);
-    if (!g->q_sources)
-        for (unsigned i = 0; i < g->nsrc; i++)
-            g->src[i].queried = false;
+    if (!(pending && g->f.q_sources && m->nsrc > 0))
+        msf_clear_queried(&g->f); /* no union to keep (rule 4, 5) */
+    g->f.q_sources = m->nsrc > 0 && (!pending || g->f.q_sources) &&
+                     msf_mark_queried(&g->f, m->sources, m->nsrc, 4);
+    if (!g->f.q_sources)
+        msf_clear_queried(&g->f);
     if (!pending || g->timer.when > at)
         timer_arm(st, &g->timer, at); /* rules 3-5: the earlier of the two */
 }
@@ -88,7 +86,7 @@ static void older_schedule(struct ust_stack *st, struct igmp_iface *ifs,
 {
     ust_time_t now = stack_now(st);
     for (struct igmp_group *g = ifs->groups; g; g = g->next) {
-        if (g->refs == 0 || (m->group != 0 && g->addr != m->group))
+        if (g->f.refs == 0 || (m->group != 0 && g->addr != m->group))
             continue;
         if (timer_armed(&g->timer) && g->timer.when - now <= max)
             continue;

@@ -101,10 +101,10 @@ static void report_free(struct report *r)
     free(r->buf);
 }
 
-/* One record of src[0..n): split over Reports when too long (4.2.16);
+/* One record of src[0..n) (4 bytes each, network order): split over Reports when too long (4.2.16);
  * an IS_EX / TO_EX record is not split: the sources that do not fit are
  * left out. */
-static void report_add(struct report *r, uint8_t type, ust_ip4_t group, const ust_ip4_t *src,
+static void report_add(struct report *r, uint8_t type, ust_ip4_t group, const uint8_t *src,
                        size_t n)
 {
     bool ex = type == IGMP_MODE_IS_EXCLUDE || type == IGMP_CHANGE_TO_EXCLUDE;
@@ -117,59 +117,21 @@ static void report_add(struct report *r, uint8_t type, ust_ip4_t group, const us
         struct igmp_record *rec = &r->recs[r->n++];
         *rec = (struct igmp_record){.type = type, .group = group, .nsrc = (uint16_t)k,
                                     .sources = r->srcbytes + r->srcoff};
-        for (size_t i = 0; i < k; i++)
-            put_be32(r->srcbytes + r->srcoff + 4 * i, src[done + i]);
+        if (k)
+            memcpy(r->srcbytes + r->srcoff, src + 4 * done, 4 * k);
         r->srcoff += 4 * k;
         r->used += IGMP_V3_RECORD_HDR + 4 * k;
         done += k;
     } while (done < n && !ex);
 }
 
-/* The group's sources for which `want` holds, into a fresh array (NULL and
- * *n = 0 when none or out of memory). */
-static ust_ip4_t *collect(const struct igmp_group *g, bool (*want)(const struct igmp_group *,
-                                                                  const struct igmp_src *),
-                          size_t *n)
-{
-    ust_ip4_t *v = g->nsrc ? malloc(g->nsrc * sizeof(*v)) : NULL;
-    *n = 0;
-    for (unsigned i = 0; v && i < g->nsrc; i++)
-        if (want(g, &g->src[i]))
-            v[(*n)++] = g->src[i].addr;
-    return v;
-}
-
-/* The interface state's source list (RFC 3376 3.2). */
-static bool in_list(const struct igmp_group *g, const struct igmp_src *s)
-{
-    if (g->nex > 0)
-        return s->ex_count == g->nex && s->in_count == 0;
-    return s->in_count > 0;
-}
-
-static bool to_allow(const struct igmp_group *g, const struct igmp_src *s)
-{
-    (void)g;
-    return s->rt > 0 && s->rt_allow;
-}
-
-static bool to_block(const struct igmp_group *g, const struct igmp_src *s)
-{
-    (void)g;
-    return s->rt > 0 && !s->rt_allow;
-}
-
-static bool queried_received(const struct igmp_group *g, const struct igmp_src *s)
-{
-    return s->queried && in_list(g, s); /* INCLUDE mode only: A * Q (5.2) */
-}
-
+/* IPv4 sources as msf_collect gives them: 4 bytes each, network order. */
 static void add_collected(struct report *r, const struct igmp_group *g, uint8_t type,
-                          bool (*want)(const struct igmp_group *, const struct igmp_src *),
+                          bool (*want)(const struct msf_table *, const struct msf_src *),
                           bool even_empty)
 {
     size_t n;
-    ust_ip4_t *v = collect(g, want, &n);
+    uint8_t *v = msf_collect(&g->f, 4, want, &n);
     if (n || even_empty)
         report_add(r, type, g->addr, v, n);
     free(v);
@@ -179,16 +141,13 @@ static void add_collected(struct report *r, const struct igmp_group *g, uint8_t 
  * ALLOW and BLOCK records; one of their repeats is used up. */
 static void add_pending(struct report *r, struct igmp_group *g)
 {
-    if (g->retrans) {
-        add_collected(r, g, g->change, in_list, true);
-        g->retrans--;
-        return;
+    if (g->f.retrans) {
+        add_collected(r, g, g->f.change, msf_in_list, true);
+    } else {
+        add_collected(r, g, IGMP_ALLOW_NEW_SOURCES, msf_want_allow, false);
+        add_collected(r, g, IGMP_BLOCK_OLD_SOURCES, msf_want_block, false);
     }
-    add_collected(r, g, IGMP_ALLOW_NEW_SOURCES, to_allow, false);
-    add_collected(r, g, IGMP_BLOCK_OLD_SOURCES, to_block, false);
-    for (unsigned i = 0; i < g->nsrc; i++)
-        if (g->src[i].rt)
-            g->src[i].rt--;
+    msf_sent_pending(&g->f);
 }
 
 static void add_group(struct report *r, struct igmp_group *g, enum igmp_report_kind kind)
@@ -198,11 +157,11 @@ static void add_group(struct report *r, struct igmp_group *g, enum igmp_report_k
         add_pending(r, g);
         break;
     case IGMP_REP_CURRENT:
-        add_collected(r, g, g->nex ? IGMP_MODE_IS_EXCLUDE : IGMP_MODE_IS_INCLUDE, in_list,
+        add_collected(r, g, g->f.nex ? IGMP_MODE_IS_EXCLUDE : IGMP_MODE_IS_INCLUDE, msf_in_list,
                       true);
         break;
     case IGMP_REP_QUERIED:
-        add_collected(r, g, IGMP_MODE_IS_INCLUDE, queried_received, false);
+        add_collected(r, g, IGMP_MODE_IS_INCLUDE, msf_want_queried, false);
         break;
     }
 }

@@ -22,15 +22,28 @@ static unsigned socket_groups(struct ust_stack *st, int ifindex)
 
 /* A new group beyond cfg.igmp_max_memberships on the interface (the IPv4
  * bound, for both families): ENOMEM, counted in JoinsRefused. */
-int ipv6_mcast_join(struct ust_stack *st, int ifindex, const struct ipv6_addr *group)
+static bool group_room(struct ust_stack *st, int ifindex, const struct ipv6_addr *group)
 {
     struct mld6_iface *ifs = mld6_iface_of(st, ifindex);
     if (ifs && !ipv6_addr_is_solicited_node(group) && !mld6_find_group(ifs, group) &&
         socket_groups(st, ifindex) >= ust_stack_config(st)->igmp_max_memberships) {
         stack_stats(st)->mld6.JoinsRefused++;
-        return UST_ERR_NOMEM;
+        return false;
     }
-    return mld6_join(st, ifindex, group);
+    return true;
+}
+
+int ipv6_mcast_join(struct ust_stack *st, int ifindex, const struct ipv6_addr *group)
+{
+    return group_room(st, ifindex, group) ? mld6_join(st, ifindex, group) : UST_ERR_NOMEM;
+}
+
+int ipv6_mcast_filter(struct ust_stack *st, int ifindex, const struct ipv6_addr *group,
+                      const struct msf_filter *old, const struct msf_filter *new)
+{
+    if (!old && !group_room(st, ifindex, group))
+        return UST_ERR_NOMEM;
+    return mld6_filter_change(st, ifindex, group, old, new);
 }
 
 void ipv6_mcast_leave(struct ust_stack *st, int ifindex, const struct ipv6_addr *group)

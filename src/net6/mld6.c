@@ -1,5 +1,6 @@
 /* MLD host state (RFC 3810 6, 8): the groups of each interface, the
- * unsolicited State-Change reports that announce joins and leaves, the
+ * unsolicited State-Change reports that announce their changes (merged
+ * and scheduled in mld6_filter.c), the
  * timers that answer queries, and the MLDv1 compatibility mode. Queries
  * are read in mld6_input.c; messages are built in mld6_send.c. The design
  * is IGMPv3's (src/net/igmp.c). */
@@ -35,7 +36,7 @@ bool mld6_is_member(const struct ust_stack *st, int ifindex, const struct ipv6_a
         return false;
     const struct mld6_iface *ifs = &stack_net6_const(st)->mld.ifs[ifindex];
     for (unsigned i = 0; i < MLD6_MAX_GROUPS; i++)
-        if (ifs->groups[i].used && ifs->groups[i].refs > 0 &&
+        if (ifs->groups[i].used && ifs->groups[i].f.refs > 0 &&
             ipv6_addr_eq(&ifs->groups[i].addr, group))
             return true;
     return false;
@@ -55,14 +56,6 @@ unsigned mld6_robustness(const struct mld6_iface *ifs)
     return ifs->qrv ? ifs->qrv : MLD6_ROBUSTNESS;
 }
 
-/* RFC 3810 6: ff02::1 is never reported, nor are groups of reserved (0)
- * or interface-local (1) scope. */
-static bool is_reported(const struct ipv6_addr *g)
-{
-    static const struct ipv6_addr all_nodes = {{0xff, 0x02, [15] = 1}};
-    return ipv6_mcast_scope(g) > 1 && !ipv6_addr_eq(g, &all_nodes);
-}
-
 /* RFC 3810 6.1: retransmissions at random intervals in (0, [Unsolicited
  * Report Interval]]. */
 static void arm_retrans(struct ust_stack *st, struct mld6_iface *ifs)
@@ -75,29 +68,32 @@ static void arm_retrans(struct ust_stack *st, struct mld6_iface *ifs)
 
 static bool is_group(const struct mld6_group *g, const void *ctx) { return g == ctx; }
 
-/* A join or a leave of g (RFC 3810 6.1; RFC 2710 4): the first report
- * now, Robustness - 1 more later. */
-static void state_change(struct ust_stack *st, struct mld6_iface *ifs, struct mld6_group *g)
+/* A change of g's state (RFC 3810 6.1): v2: its pending records now, the
+ * Robustness - 1 repeats later; v1 (a join only, RFC 2710 4): the Report
+ * now and repeated. */
+void mld6_state_change(struct ust_stack *st, struct mld6_iface *ifs, struct mld6_group *g)
 {
-    g->retrans = (uint8_t)(mld6_robustness(ifs) - 1);
-    if (mld6_host_version(st, ifs->index) == 2)
-        mld6_send_v2(st, ifs, is_group, g, 0);
-    else
+    if (mld6_host_version(st, ifs->index) == 2) {
+        mld6_send_v2(st, ifs, is_group, g, MLD6_REP_PENDING);
+    } else {
+        g->f.retrans = (uint8_t)(mld6_robustness(ifs) - 1);
         mld6_send_v1(st, ifs, ICMPV6_MLD1_REPORT, &g->addr);
-    if (g->retrans)
+    }
+    if (msf_pending(&g->f))
         arm_retrans(st, ifs);
 }
 
-static void free_group(struct ust_stack *st, struct mld6_group *g)
+void mld6_free_group(struct ust_stack *st, struct mld6_group *g)
 {
     timer_cancel(st, &g->timer);
+    msf_free(&g->f);
     g->used = false;
 }
 
 static void group_timer_fired(struct ust_stack *st, struct ust_timer *t, ust_time_t now);
 
-static struct mld6_group *new_group(struct ust_stack *st, struct mld6_iface *ifs,
-                                    const struct ipv6_addr *group)
+struct mld6_group *mld6_new_group(struct ust_stack *st, struct mld6_iface *ifs,
+                                  const struct ipv6_addr *group)
 {
     for (unsigned i = 0; i < MLD6_MAX_GROUPS; i++) {
         struct mld6_group *g = &ifs->groups[i];
@@ -111,68 +107,33 @@ static struct mld6_group *new_group(struct ust_stack *st, struct mld6_iface *ifs
     return NULL;
 }
 
+static const struct msf_filter any_source = {.exclude = true, .alen = IPV6_ADDR_LEN};
+
 int mld6_join(struct ust_stack *st, int ifindex, const struct ipv6_addr *group)
 {
-    struct mld6_iface *ifs = mld6_iface_of(st, ifindex);
-    if (!ifs || !ipv6_addr_is_multicast(group))
-        return UST_ERR_INVAL;
-    struct mld6_group *g = mld6_find_group(ifs, group);
-    if (g && g->refs++ > 0)
-        return UST_OK;
-    uint8_t mac[6];
-    ipv6_mcast_mac(group, mac);
-    if (link_mcast_add(st, ifindex, mac) != UST_OK) {
-        stack_stats(st)->mld6.JoinsRefused++;
-        if (g)
-            g->refs = 0;
-        return UST_ERR_NOMEM;
-    }
-    if (!g && !(g = new_group(st, ifs, group))) {
-        link_mcast_del(st, ifindex, mac);
-        return UST_ERR_NOMEM;
-    }
-    g->refs = 1;
-    g->quiet = !is_reported(group);
-    if (g->quiet)
-        return UST_OK; /* a member, with no report */
-    char a[IPV6_ADDR_STRLEN];
-    TRACE(st, "mld", "join %s", IP6STR(group, a));
-    g->change = MLD2_CHANGE_TO_EXCLUDE;
-    state_change(st, ifs, g);
-    return UST_OK;
+    return mld6_filter_change(st, ifindex, group, NULL, &any_source);
 }
 
 void mld6_leave(struct ust_stack *st, int ifindex, const struct ipv6_addr *group)
 {
     struct mld6_iface *ifs = mld6_iface_of(st, ifindex);
     struct mld6_group *g = ifs ? mld6_find_group(ifs, group) : NULL;
-    if (!g || g->refs == 0 || --g->refs > 0)
-        return;
-    uint8_t mac[6];
-    ipv6_mcast_mac(group, mac);
-    link_mcast_del(st, ifindex, mac);
-    timer_cancel(st, &g->timer);
-    if (g->quiet) {
-        free_group(st, g);
-        return;
-    }
-    char a[IPV6_ADDR_STRLEN];
-    TRACE(st, "mld", "leave %s", IP6STR(group, a));
-    if (mld6_host_version(st, ifindex) == 2) {
-        g->change = MLD2_CHANGE_TO_INCLUDE; /* TO_IN({}) Robustness times (6.1) */
-        state_change(st, ifs, g);
-        if (g->retrans == 0)
-            free_group(st, g);
-        return;
-    }
-    mld6_send_v1(st, ifs, ICMPV6_MLD1_DONE, group); /* RFC 2710 4 */
-    free_group(st, g);
+    if (g && g->f.refs > 0)
+        mld6_filter_change(st, ifindex, group, &any_source, NULL);
 }
 
-static bool has_retrans(const struct mld6_group *g, const void *ctx)
+void mld6_destroy(struct ust_stack *st)
+{
+    struct mld6_state *ms = &stack_net6(st)->mld;
+    for (int i = 0; i < UST_MAX_IFACES; i++)
+        for (unsigned k = 0; k < MLD6_MAX_GROUPS; k++)
+            msf_free(&ms->ifs[i].groups[k].f);
+}
+
+static bool has_pending(const struct mld6_group *g, const void *ctx)
 {
     (void)ctx;
-    return g->used && g->retrans > 0;
+    return g->used && msf_pending(&g->f);
 }
 
 /* The next round of State-Change reports for every group with some left;
@@ -183,18 +144,21 @@ static void retrans_fired(struct ust_stack *st, struct ust_timer *t, ust_time_t 
     struct mld6_iface *ifs = CONTAINER(t, struct mld6_iface, retrans);
     int ver = mld6_host_version(st, ifs->index);
     if (ver == 2)
-        mld6_send_v2(st, ifs, has_retrans, NULL, 0);
+        mld6_send_v2(st, ifs, has_pending, NULL, MLD6_REP_PENDING);
     bool more = false;
     for (unsigned i = 0; i < MLD6_MAX_GROUPS; i++) {
         struct mld6_group *g = &ifs->groups[i];
-        if (!g->used || g->retrans == 0)
+        if (!g->used)
             continue;
-        if (ver == 1 && g->refs > 0)
-            mld6_send_v1(st, ifs, ICMPV6_MLD1_REPORT, &g->addr);
-        if (--g->retrans > 0)
+        if (ver == 1 && g->f.retrans > 0) {
+            if (g->f.refs > 0)
+                mld6_send_v1(st, ifs, ICMPV6_MLD1_REPORT, &g->addr);
+            g->f.retrans--;
+        }
+        if (msf_pending(&g->f))
             more = true;
-        else if (g->refs == 0)
-            free_group(st, g);
+        else if (g->f.refs == 0)
+            mld6_free_group(st, g);
     }
     if (more)
         arm_retrans(st, ifs);
@@ -203,31 +167,37 @@ static void retrans_fired(struct ust_stack *st, struct ust_timer *t, ust_time_t 
 static bool joined(const struct mld6_group *g, const void *ctx)
 {
     (void)ctx;
-    return g->used && g->refs > 0 && !g->quiet;
+    return g->used && g->f.refs > 0 && !g->quiet;
 }
 
 /* RFC 3810 6.3: the interface timer ran out: a Current-State Report of
- * every group, IS_EX({}) each. */
+ * every group, IS_IN or IS_EX of its sources. */
 static void general_fired(struct ust_stack *st, struct ust_timer *t, ust_time_t now)
 {
     (void)now;
     struct mld6_iface *ifs = CONTAINER(t, struct mld6_iface, general);
-    mld6_send_v2(st, ifs, joined, NULL, MLD2_MODE_IS_EXCLUDE);
+    mld6_send_v2(st, ifs, joined, NULL, MLD6_REP_CURRENT);
 }
 
-/* The answer to a query about one group (v2: Multicast Address Specific,
- * 6.3; v1: any query, RFC 2710 4). */
+/* The answer to a query about one group (v2: Multicast Address Specific
+ * or Multicast Address and Source Specific, 6.3; v1: any query, RFC 2710
+ * 4). */
 static void group_timer_fired(struct ust_stack *st, struct ust_timer *t, ust_time_t now)
 {
     (void)now;
     struct mld6_group *g = CONTAINER(t, struct mld6_group, timer);
     struct mld6_iface *ifs = &stack_net6(st)->mld.ifs[g->ifindex];
-    if (!g->used || g->refs == 0)
+    if (!g->used || g->f.refs == 0)
         return;
-    if (mld6_host_version(st, g->ifindex) == 2)
-        mld6_send_v2(st, ifs, is_group, g, MLD2_MODE_IS_EXCLUDE);
-    else
+    if (mld6_host_version(st, g->ifindex) == 2) {
+        bool q = g->f.q_sources && g->f.nex == 0;
+        mld6_send_v2(st, ifs, is_group, g, q ? MLD6_REP_QUERIED : MLD6_REP_CURRENT);
+    } else {
         mld6_send_v1(st, ifs, ICMPV6_MLD1_REPORT, &g->addr);
+    }
+    g->f.q_sources = false;
+    msf_clear_queried(&g->f);
+    msf_gc(&g->f);
 }
 
 void mld6_link_local_valid(struct ust_stack *st, int ifindex)
@@ -236,7 +206,7 @@ void mld6_link_local_valid(struct ust_stack *st, int ifindex)
     if (!ifs)
         return;
     if (mld6_host_version(st, ifindex) == 2) {
-        mld6_send_v2(st, ifs, joined, NULL, MLD2_MODE_IS_EXCLUDE);
+        mld6_send_v2(st, ifs, joined, NULL, MLD6_REP_CURRENT);
         return;
     }
     for (unsigned i = 0; i < MLD6_MAX_GROUPS; i++)
@@ -250,9 +220,10 @@ void mld6_enter_v1_mode(struct ust_stack *st, struct mld6_iface *ifs)
     timer_cancel(st, &ifs->retrans);
     for (unsigned i = 0; i < MLD6_MAX_GROUPS; i++) {
         struct mld6_group *g = &ifs->groups[i];
-        g->retrans = 0;
-        if (g->used && g->refs == 0)
-            free_group(st, g);
+        msf_drop_pending(&g->f);
+        msf_gc(&g->f);
+        if (g->used && g->f.refs == 0)
+            mld6_free_group(st, g);
     }
 }
 

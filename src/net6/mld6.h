@@ -1,14 +1,16 @@
 /* MLD as a host (RFC 3810, with the MLDv1 compatibility of 8 and RFC
  * 2710): per interface, the groups it listens to (the solicited-node group
  * of each address, RFC 4291 2.8 / RFC 4861 7.2.1), the reports that
- * announce them and the answers to queries. Any-source listening only:
- * every group is in EXCLUDE({}) mode, as igmp.h for IPv4. */
+ * announce them and the answers to queries. Each socket's source filter
+ * (RFC 3810 4.1) is merged per interface (4.2) by core/msf.c, as IGMPv3's
+ * (mld6_filter.c); any-source joins are EXCLUDE({}). */
 #ifndef UST_NET6_MLD6_H
 #define UST_NET6_MLD6_H
 
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "core/msf.h"
 #include "core/timer.h"
 #include "ustack/config.h"
 #include "ustack/types.h"
@@ -33,11 +35,10 @@ struct mld6_group {
     bool used;
     struct ipv6_addr addr;
     int ifindex;
-    unsigned refs;          /* joins; 0: leaving, announced until retrans ends */
     bool quiet;             /* ff02::1, scope 0/1: a member, never reported (6) */
-    struct ust_timer timer; /* the answer to a query about this group (6.2) */
-    uint8_t retrans;        /* state-change reports still to send (6.1) */
-    uint8_t change;         /* MLD2_CHANGE_TO_EXCLUDE (join) / _INCLUDE (leave) */
+    struct ust_timer timer; /* the answer to a query about this group (6.2, 6.3) */
+    struct msf_table f;     /* f.refs joins (0: leaving, announced until the
+                               records are sent), merged filter, pending records */
 };
 
 struct mld6_iface {
@@ -64,6 +65,17 @@ int mld6_join(struct ust_stack *st, int ifindex, const struct ipv6_addr *group);
 /* One fewer; the last closes the filter and announces the leave (v2:
  * TO_IN({}) Robustness times; v1: a Done to ff02::2, RFC 2710 4). */
 void mld6_leave(struct ust_stack *st, int ifindex, const struct ipv6_addr *group);
+/* A socket's filter on group goes from old to new (NULL: not a member;
+ * addresses of 16 bytes): the interface state is merged again (RFC 3810
+ * 4.2) and its change announced (6.1: TO_IN/TO_EX on a mode change, else
+ * ALLOW/BLOCK of the sources whose reception changed). mld6_join and
+ * mld6_leave are this with EXCLUDE({}). Errors as mld6_join (a join only),
+ * and UST_ERR_NOBUFS: the group's table would name more than
+ * cfg.mld_max_group_sources sources (SourcesRefused). */
+int mld6_filter_change(struct ust_stack *st, int ifindex, const struct ipv6_addr *group,
+                       const struct msf_filter *old, const struct msf_filter *new);
+/* Frees the groups' source tables (the stack is going away). */
+void mld6_destroy(struct ust_stack *st);
 /* Does the interface listen to group (a join not yet left)? */
 bool mld6_is_member(const struct ust_stack *st, int ifindex, const struct ipv6_addr *group);
 /* The interface's link-local address became valid: the groups reported
@@ -78,14 +90,25 @@ void mld6_input(struct ust_stack *st, const struct ip6_rx *rx, uint8_t type);
 struct mld6_iface *mld6_iface_of(struct ust_stack *st, int ifindex);
 struct mld6_group *mld6_find_group(struct mld6_iface *ifs, const struct ipv6_addr *group);
 unsigned mld6_robustness(const struct mld6_iface *ifs);
+struct mld6_group *mld6_new_group(struct ust_stack *st, struct mld6_iface *ifs,
+                                  const struct ipv6_addr *group);
+void mld6_free_group(struct ust_stack *st, struct mld6_group *g);
+/* The first state-change report of g now, the rest later (6.1). */
+void mld6_state_change(struct ust_stack *st, struct mld6_iface *ifs, struct mld6_group *g);
 /* An MLDv1 Report or Done about g (mld6_send.c). */
 void mld6_send_v1(struct ust_stack *st, struct mld6_iface *ifs, uint8_t type,
                   const struct ipv6_addr *group);
+/* What mld6_send_v2 reports of each group it picks (RFC 3810 6.1, 6.3). */
+enum mld6_report_kind {
+    MLD6_REP_PENDING, /* its state-change records, one retransmission counted */
+    MLD6_REP_CURRENT, /* IS_IN / IS_EX of its current state */
+    MLD6_REP_QUERIED, /* IS_IN of the queried sources it receives */
+};
 /* MLDv2 Reports to ff02::16 of every group with `pick` true, split to the
- * MTU; each record is `rec_type`, or the group's pending change when 0. */
+ * MTU (5.2.15). */
 void mld6_send_v2(struct ust_stack *st, struct mld6_iface *ifs,
                   bool (*pick)(const struct mld6_group *g, const void *ctx), const void *ctx,
-                  uint8_t rec_type);
+                  enum mld6_report_kind kind);
 /* A v1 Query was heard: v2 work pending is dropped (8.2.1). */
 void mld6_enter_v1_mode(struct ust_stack *st, struct mld6_iface *ifs);
 

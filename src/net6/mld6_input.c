@@ -67,8 +67,12 @@ static ust_time_t random_delay(struct ust_stack *st, ust_time_t max)
     return max > 0 ? (ust_time_t)rng_below(stack_rng(st), (uint64_t)max) : 0;
 }
 
-/* RFC 3810 6.2 rules 1-3 (a source-specific query is answered like a
- * group one: IS_EX({}) keeps every source flowing). */
+/* RFC 3810 6.2 rules 1-5: a General Query arms the interface timer; a
+ * group's pending answer is to a Multicast Address and Source Specific
+ * Query only while every query since named sources (their union is
+ * marked), else it is about the whole group. In EXCLUDE mode a source
+ * query is answered as a group query (IS_EX of the state: a superset,
+ * which routers accept, as IGMPv3's). */
 static void v2_schedule(struct ust_stack *st, struct mld6_iface *ifs, const struct mld_query *q,
                         ust_time_t max)
 {
@@ -80,10 +84,17 @@ static void v2_schedule(struct ust_stack *st, struct mld6_iface *ifs, const stru
         return;
     }
     struct mld6_group *g = mld6_find_group(ifs, &q->group);
-    if (!g || g->refs == 0 || g->quiet)
+    if (!g || g->f.refs == 0 || g->quiet)
         return;
-    if (!timer_armed(&g->timer) || g->timer.when > at)
-        timer_arm(st, &g->timer, at); /* rule 3 */
+    bool pending = timer_armed(&g->timer);
+    if (!(pending && g->f.q_sources && q->nsrc > 0))
+        msf_clear_queried(&g->f); /* no union to keep (rules 4, 5) */
+    g->f.q_sources = q->nsrc > 0 && (!pending || g->f.q_sources) &&
+                     msf_mark_queried(&g->f, q->sources, q->nsrc, IPV6_ADDR_LEN);
+    if (!g->f.q_sources)
+        msf_clear_queried(&g->f);
+    if (!pending || g->timer.when > at)
+        timer_arm(st, &g->timer, at); /* rules 3-5: the earlier of the two */
 }
 
 /* RFC 2710 4: a timer per group, reset only when the query asks sooner. */
@@ -94,7 +105,7 @@ static void v1_schedule(struct ust_stack *st, struct mld6_iface *ifs, const stru
     bool general = ipv6_addr_is_unspecified(&q->group);
     for (unsigned i = 0; i < MLD6_MAX_GROUPS; i++) {
         struct mld6_group *g = &ifs->groups[i];
-        if (!g->used || g->refs == 0 || g->quiet || (!general && !ipv6_addr_eq(&g->addr, &q->group)))
+        if (!g->used || g->f.refs == 0 || g->quiet || (!general && !ipv6_addr_eq(&g->addr, &q->group)))
             continue;
         if (timer_armed(&g->timer) && g->timer.when - now <= max)
             continue;
@@ -125,8 +136,8 @@ static void query_input(struct ust_stack *st, const struct ip6_rx *rx)
     note_querier(st, ifs, &q);
     ust_time_t max = (ust_time_t)q.max_resp_ms * UST_MSEC;
     char g[IPV6_ADDR_STRLEN];
-    TRACE(st, "mld", "rx v%d query for %s, max resp %u ms", q.v2 ? 2 : 1, IP6STR(&q.group, g),
-          q.max_resp_ms);
+    TRACE(st, "mld", "rx v%d query for %s, %u sources, max resp %u ms", q.v2 ? 2 : 1,
+          IP6STR(&q.group, g), q.nsrc, q.max_resp_ms);
     if (mld6_host_version(st, ifs->index) == 2)
         v2_schedule(st, ifs, &q, max);
     else

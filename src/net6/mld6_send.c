@@ -70,58 +70,143 @@ void mld6_send_v1(struct ust_stack *st, struct mld6_iface *ifs, uint8_t type,
         stack_stats(st)->mld6.OutV1Reports++;
 }
 
-/* Records that fit one packet on this interface (RFC 3810 5.2.15). */
-static size_t records_per_report(struct ust_stack *st, const struct mld6_iface *ifs)
+/* Reports being filled: records and their sources up to the MTU. */
+struct report {
+    struct ust_stack *st;
+    struct mld6_iface *ifs;
+    size_t room;               /* bytes of records one Report may carry */
+    size_t used;               /* ... of them in recs */
+    struct mld2_record *recs;
+    size_t n, maxrec;
+    uint8_t *srcbytes;         /* the records' sources */
+    size_t srcoff;
+};
+
+static bool report_init(struct report *r, struct ust_stack *st, struct mld6_iface *ifs)
 {
-    size_t room = ip6_link_mtu(st, ifs->index) - IPV6_HDR_LEN - HBH_LEN - MLD2_REPORT_HDR;
-    return room / MLD2_RECORD_HDR;
+    *r = (struct report){.st = st, .ifs = ifs};
+    r->room = ip6_link_mtu(st, ifs->index) - IPV6_HDR_LEN - HBH_LEN - MLD2_REPORT_HDR;
+    r->maxrec = r->room / MLD2_RECORD_HDR;
+    r->recs = malloc(r->maxrec * sizeof(*r->recs));
+    r->srcbytes = malloc(r->room);
+    return r->recs && r->srcbytes;
 }
 
-static void flush_v2(struct ust_stack *st, struct mld6_iface *ifs, const struct mld2_record *r,
-                     size_t n)
+static void trace_report(struct ust_stack *st, const struct mld2_record *r, size_t n)
 {
-    struct ipv6_addr src = link_local_source(st, ifs->index);
-    size_t cap = MLD2_REPORT_HDR + n * MLD2_RECORD_HDR;
-    struct pkt *p = pkt_alloc(PKT_HEADROOM, HBH_LEN + cap);
-    int len = p ? mld2_report_emit(r, n, &src, &all_mld2_routers, p->data + HBH_LEN, cap) : -1;
-    if (len < 0 || mld6_output(st, ifs->index, &src, &all_mld2_routers, p) < 0) {
-        if (p && len < 0)
-            pkt_free(p);
-        stack_stats(st)->mld6.OutErrors++;
-        return;
-    }
     static const char *const rec_names[] = {"?", "IS_IN", "IS_EX", "TO_IN", "TO_EX", "ALLOW",
                                             "BLOCK"};
     char g[IPV6_ADDR_STRLEN];
-    TRACE(st, "mld", "tx v2 report to ff02::16, %zu record%s (first %s %s)", n,
+    TRACE(st, "mld", "tx v2 report to ff02::16, %zu record%s (first %s %s, %u sources)", n,
           n == 1 ? "" : "s", rec_names[r[0].type <= MLD2_BLOCK_OLD_SOURCES ? r[0].type : 0],
-          IP6STR(&r[0].group, g));
-    stack_stats(st)->mld6.OutV2Reports++;
+          IP6STR(&r[0].group, g), r[0].nsrc);
+}
+
+static void report_flush(struct report *r)
+{
+    if (r->n == 0)
+        return;
+    struct ust_stack *st = r->st;
+    struct ipv6_addr src = link_local_source(st, r->ifs->index);
+    size_t cap = MLD2_REPORT_HDR + r->used;
+    struct pkt *p = pkt_alloc(PKT_HEADROOM, HBH_LEN + cap);
+    int len = p ? mld2_report_emit(r->recs, r->n, &src, &all_mld2_routers, p->data + HBH_LEN,
+                                   cap)
+                : -1;
+    if (len < 0 || mld6_output(st, r->ifs->index, &src, &all_mld2_routers, p) < 0) {
+        if (p && len < 0)
+            pkt_free(p);
+        stack_stats(st)->mld6.OutErrors++;
+    } else {
+        trace_report(st, r->recs, r->n);
+        stack_stats(st)->mld6.OutV2Reports++;
+    }
+    r->n = r->used = r->srcoff = 0;
+}
+
+static void report_free(struct report *r)
+{
+    if (r->recs && r->srcbytes)
+        report_flush(r);
+    free(r->recs);
+    free(r->srcbytes);
+}
+
+/* One record of src[0..n) (16 bytes each): split over Reports when too
+ * long (5.2.15); an IS_EX / TO_EX record is not split: the sources that
+ * do not fit are left out (5.2.15: "the Multicast Address Record MUST be
+ * truncated"). */
+static void report_add(struct report *r, uint8_t type, const struct ipv6_addr *group,
+                       const uint8_t *src, size_t n)
+{
+    bool ex = type == MLD2_MODE_IS_EXCLUDE || type == MLD2_CHANGE_TO_EXCLUDE;
+    size_t done = 0;
+    do {
+        if (r->used + MLD2_RECORD_HDR + (n > done ? IPV6_ADDR_LEN : 0) > r->room ||
+            r->n == r->maxrec)
+            report_flush(r);
+        size_t fit = (r->room - r->used - MLD2_RECORD_HDR) / IPV6_ADDR_LEN;
+        size_t k = n - done < fit ? n - done : fit;
+        if (k)
+            memcpy(r->srcbytes + r->srcoff, src + done * IPV6_ADDR_LEN, k * IPV6_ADDR_LEN);
+        r->recs[r->n++] = (struct mld2_record){.type = type, .group = *group,
+                                               .nsrc = (uint16_t)k,
+                                               .sources = r->srcbytes + r->srcoff};
+        r->srcoff += k * IPV6_ADDR_LEN;
+        r->used += MLD2_RECORD_HDR + k * IPV6_ADDR_LEN;
+        done += k;
+    } while (done < n && !ex);
+}
+
+static void add_collected(struct report *r, const struct mld6_group *g, uint8_t type,
+                          bool (*want)(const struct msf_table *, const struct msf_src *),
+                          bool even_empty)
+{
+    size_t n;
+    uint8_t *v = msf_collect(&g->f, IPV6_ADDR_LEN, want, &n);
+    if (n || even_empty)
+        report_add(r, type, &g->addr, v, n);
+    free(v);
+}
+
+/* 6.1: the mode-change record with the current list, else the pending
+ * ALLOW and BLOCK records; one of their repeats is used up. */
+static void add_group(struct report *r, struct mld6_group *g, enum mld6_report_kind kind)
+{
+    uint8_t current = g->f.nex ? MLD2_MODE_IS_EXCLUDE : MLD2_MODE_IS_INCLUDE;
+    switch (kind) {
+    case MLD6_REP_PENDING:
+        if (g->f.retrans) {
+            add_collected(r, g, g->f.change, msf_in_list, true);
+        } else {
+            add_collected(r, g, MLD2_ALLOW_NEW_SOURCES, msf_want_allow, false);
+            add_collected(r, g, MLD2_BLOCK_OLD_SOURCES, msf_want_block, false);
+        }
+        msf_sent_pending(&g->f);
+        break;
+    case MLD6_REP_CURRENT: /* 6.3: IS_IN / IS_EX of the state */
+        add_collected(r, g, current, msf_in_list, true);
+        break;
+    case MLD6_REP_QUERIED: /* 6.3: IS_IN of the queried sources received */
+        add_collected(r, g, MLD2_MODE_IS_INCLUDE, msf_want_queried, false);
+        break;
+    }
 }
 
 void mld6_send_v2(struct ust_stack *st, struct mld6_iface *ifs,
                   bool (*pick)(const struct mld6_group *g, const void *ctx), const void *ctx,
-                  uint8_t rec_type)
+                  enum mld6_report_kind kind)
 {
-    size_t per = records_per_report(st, ifs);
-    struct mld2_record *recs = malloc(per * sizeof(*recs));
-    size_t n = 0;
-    if (!recs) {
+    struct report r;
+    if (!report_init(&r, st, ifs)) {
         stack_stats(st)->mld6.OutErrors++;
+        report_free(&r);
         return;
     }
     for (unsigned i = 0; i < MLD6_MAX_GROUPS; i++) {
-        const struct mld6_group *g = &ifs->groups[i];
-        if (!g->used || !pick(g, ctx))
-            continue;
-        recs[n++] = (struct mld2_record){.type = rec_type ? rec_type : g->change,
-                                         .group = g->addr};
-        if (n == per) {
-            flush_v2(st, ifs, recs, n);
-            n = 0;
-        }
+        struct mld6_group *g = &ifs->groups[i];
+        if (g->used && pick(g, ctx))
+            add_group(&r, g, kind);
     }
-    if (n)
-        flush_v2(st, ifs, recs, n);
-    free(recs);
+    report_free(&r);
 }

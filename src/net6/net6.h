@@ -75,6 +75,13 @@ bool ipv6_is_local(const struct ust_stack *st, const struct ipv6_addr *a, int if
  * sockets' groups on the interface already, or MLD's table is full. */
 int ipv6_mcast_join(struct ust_stack *st, int ifindex, const struct ipv6_addr *group);
 void ipv6_mcast_leave(struct ust_stack *st, int ifindex, const struct ipv6_addr *group);
+/* A socket's source filter on group moves from old to new (NULL: not a
+ * member; 16-byte addresses), merged and reported by MLDv2 (RFC 3810 4.2,
+ * 6.1). Errors as ipv6_mcast_join for a join; UST_ERR_NOBUFS: the group
+ * would name more than cfg.mld_max_group_sources sources. */
+struct msf_filter;
+int ipv6_mcast_filter(struct ust_stack *st, int ifindex, const struct ipv6_addr *group,
+                      const struct msf_filter *old, const struct msf_filter *new);
 /* The interface of a join that names none (the group's route, else the
  * first interface with IPv6); -1: none. */
 int ipv6_mcast_iface(const struct ust_stack *st, const struct ipv6_addr *group);

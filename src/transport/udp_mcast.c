@@ -33,80 +33,6 @@ struct udp_mcast *udp_mcast_of(struct udp_pcb *pcb)
     return pcb->mc;
 }
 
-/* The network layer's membership for a family-tagged group: IGMP for
- * IPv4, MLD for IPv6. */
-static int group_join(struct ust_stack *st, const struct ust_addr *g, int ifindex)
-{
-    if (g->family == UST_AF_INET6) {
-        struct ipv6_addr a = tp_ip6(g);
-        return ipv6_mcast_join(st, ifindex, &a);
-    }
-    return igmp_join(st, ifindex, g->u.v4);
-}
-
-/* An IPv4 filter as IGMP takes it; NULL: out of memory. */
-static ust_ip4_t *ip4_list(const struct ust_addr *src, unsigned n)
-{
-    ust_ip4_t *v = malloc((n ? n : 1) * sizeof(*v));
-    for (unsigned i = 0; v && i < n; i++)
-        v[i] = src[i].u.v4;
-    return v;
-}
-
-/* IGMP's state for m moves from m's filter to the given one (NULL:
- * leaving). */
-static int ip4_refilter(struct ust_stack *st, const struct mcast_membership *m, bool exclude,
-                        const struct ust_addr *src, unsigned n, bool leaving)
-{
-    ust_ip4_t *ov = ip4_list(m->src, m->nsrc), *nv = ip4_list(src, n);
-    int rc = UST_ERR_NOMEM;
-    if (ov && nv) {
-        struct igmp_sf o = {.exclude = m->exclude, .n = m->nsrc, .src = ov};
-        struct igmp_sf f = {.exclude = exclude, .n = n, .src = nv};
-        rc = igmp_filter_change(st, m->ifindex, m->group.u.v4, &o, leaving ? NULL : &f);
-    }
-    free(ov);
-    free(nv);
-    return rc;
-}
-
-static void group_leave(struct ust_stack *st, struct mcast_membership *m)
-{
-    if (m->group.family == UST_AF_INET6) {
-        struct ipv6_addr a = tp_ip6(&m->group);
-        ipv6_mcast_leave(st, m->ifindex, &a);
-    } else if (m->exclude && m->nsrc == 0) {
-        igmp_leave(st, m->ifindex, m->group.u.v4);
-    } else if (ip4_refilter(st, m, false, NULL, 0, true) != UST_OK) {
-        igmp_leave(st, m->ifindex, m->group.u.v4); /* no memory: as any-source */
-    }
-    free(m->src);
-    m->src = NULL;
-    m->nsrc = 0;
-}
-
-int udp_mcast_refilter(struct ust_stack *st, struct mcast_membership *m, bool exclude,
-                       const struct ust_addr *src, unsigned n)
-{
-    if (m->group.family != UST_AF_INET)
-        return UST_ERR_NOPROTOOPT;
-    struct ust_addr *copy = n ? malloc(n * sizeof(*copy)) : NULL;
-    if (n && !copy)
-        return UST_ERR_NOMEM;
-    int rc = ip4_refilter(st, m, exclude, src, n, false);
-    if (rc != UST_OK) {
-        free(copy);
-        return rc;
-    }
-    if (n)
-        memcpy(copy, src, n * sizeof(*copy));
-    free(m->src);
-    m->src = copy;
-    m->nsrc = n;
-    m->exclude = exclude;
-    return UST_OK;
-}
-
 /* The same group, whatever scope id an address off the wire carries. */
 static bool same_group(const struct ust_addr *a, const struct ust_addr *b)
 {
@@ -121,16 +47,6 @@ int udp_mcast_find(const struct udp_mcast *mc, const struct ust_addr *g, int ifi
         if (same_group(&mc->v[i].group, g) && (ifindex < 0 || mc->v[i].ifindex == ifindex))
             return (int)i;
     return -1;
-}
-
-/* The network layer's join of an empty filter (any-source: EXCLUDE). */
-static int group_join_mode(struct ust_stack *st, const struct ust_addr *g, int ifindex,
-                           bool exclude)
-{
-    if (exclude || g->family != UST_AF_INET)
-        return group_join(st, g, ifindex);
-    static const struct igmp_sf include_none = {.exclude = false};
-    return igmp_filter_change(st, ifindex, g->u.v4, NULL, &include_none);
 }
 
 int udp_mcast_add(struct ust_stack *st, struct udp_pcb *pcb, const struct ust_addr *g,
@@ -162,7 +78,7 @@ int udp_mcast_add_mode(struct ust_stack *st, struct udp_pcb *pcb, const struct u
         mc->v = v;
         mc->cap = cap;
     }
-    int rc = group_join_mode(st, g, ifindex, exclude);
+    int rc = udp_mcast_net_join(st, g, ifindex, exclude);
     if (rc != UST_OK)
         return rc;
     mc->v[mc->n] = (struct mcast_membership){.group = *g, .ifindex = ifindex,
@@ -178,7 +94,7 @@ int udp_mcast_drop(struct ust_stack *st, struct udp_pcb *pcb, const struct ust_a
     int i = udp_mcast_find(mc, g, ifindex);
     if (i < 0)
         return UST_ERR_ADDRNOTAVAIL; /* Linux: not a member */
-    group_leave(st, &mc->v[i]);
+    udp_mcast_net_leave(st, &mc->v[i]);
     mc->v[i] = mc->v[--mc->n];
     return UST_OK;
 }
@@ -355,7 +271,10 @@ bool udp_mcast_accepts(struct ust_stack *st, const struct udp_pcb *pcb,
             continue;
         if (udp_mcast_source_ok(m, src))
             return true;
-        stack_stats(st)->igmp.SourceFiltered++; /* RFC 3376 3.1 */
+        if (group->family == UST_AF_INET6)
+            stack_stats(st)->mld6.SourceFiltered++; /* RFC 3810 4.1 */
+        else
+            stack_stats(st)->igmp.SourceFiltered++; /* RFC 3376 3.1 */
         return false;
     }
     /* IP_MULTICAST_ALL: any IPv4 group the interface belongs to. */
@@ -394,7 +313,7 @@ void udp_mcast_close(struct ust_stack *st, struct udp_pcb *pcb)
     if (!mc)
         return;
     for (unsigned i = 0; i < mc->n; i++)
-        group_leave(st, &mc->v[i]);
+        udp_mcast_net_leave(st, &mc->v[i]);
     free(mc->v);
     free(mc);
     pcb->mc = NULL;

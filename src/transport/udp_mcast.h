@@ -10,7 +10,7 @@ struct mcast_membership {
     struct ust_addr group; /* either family */
     int ifindex;
     bool exclude;          /* filter mode (RFC 3376 3.1); any-source: EXCLUDE({}) */
-    unsigned nsrc;         /* at most cfg.mcast_max_sources */
+    unsigned nsrc;         /* at most cfg.mcast_max_sources (IPv6: mld_max_sources) */
     struct ust_addr *src;  /* the filter's sources, the group's family */
 };
 
@@ -45,6 +45,11 @@ int udp_mcast_iface4(struct ust_stack *st, int index1, ust_ip4_t addr, ust_ip4_t
 /* Joins as udp_mcast_add with an empty filter of that mode. */
 int udp_mcast_add_mode(struct ust_stack *st, struct udp_pcb *pcb, const struct ust_addr *g,
                        int ifindex, bool exclude);
+/* The network layer's join of g with an empty filter of that mode, and
+ * the leave of m (udp_mcast_net.c: IGMP or MLD). */
+int udp_mcast_net_join(struct ust_stack *st, const struct ust_addr *g, int ifindex,
+                       bool exclude);
+void udp_mcast_net_leave(struct ust_stack *st, struct mcast_membership *m);
 /* The network layer's state for membership m changes from its filter to
  * (exclude, src[0..n)); on success m holds the new filter (src copied). */
 int udp_mcast_refilter(struct ust_stack *st, struct mcast_membership *m, bool exclude,
@@ -55,6 +60,10 @@ int udp_mcast_refilter(struct ust_stack *st, struct mcast_membership *m, bool ex
  * UST_ERR_NOPROTOOPT for any other name. */
 int udp_mcast_source_opt(struct ust_stack *st, struct udp_pcb *pcb, int name, const void *val,
                          size_t len);
+/* The same four MCAST_*_SOURCE* options at IPPROTO_IPV6 with AF_INET6
+ * addresses (RFC 3678 5.1.2, RFC 3810 4.1). */
+int udp_mcast6_source_opt(struct ust_stack *st, struct udp_pcb *pcb, int name, const void *val,
+                          size_t len);
 /* Does m's filter let a datagram from src through (RFC 3376 3.1)? */
 bool udp_mcast_source_ok(const struct mcast_membership *m, const struct ust_addr *src);
 /* MCAST_JOIN_GROUP / MCAST_LEAVE_GROUP of an IPv4 group (udp_mcast.c). */

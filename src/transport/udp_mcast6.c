@@ -105,7 +105,7 @@ int udp_mcast6_setsockopt(struct ust_stack *st, struct udp_pcb *pcb, int name, c
             return UST_ERR_NOMEM;
         return set_value6(st, pcb->mc, name, val, len);
     default:
-        return UST_ERR_NOPROTOOPT;
+        return udp_mcast6_source_opt(st, pcb, name, val, len);
     }
 }
 

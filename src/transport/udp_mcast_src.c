@@ -1,8 +1,10 @@
 /* Source filters on UDP sockets (RFC 3678 4.1.2 and 5.1.2, the "delta"
- * interface; errors as Linux's ip_mc_source): one filter per membership,
- * INCLUDE (source-specific joins) or EXCLUDE (sources blocked on an
- * any-source join), at most cfg.mcast_max_sources sources. The merged
- * interface state and its reports are IGMP's (net/igmp_filter.c). */
+ * interface; errors as Linux's ip_mc_source and ip6_mc_source): one
+ * filter per membership, INCLUDE (source-specific joins) or EXCLUDE
+ * (sources blocked on an any-source join), at most cfg.mcast_max_sources
+ * (IPv4) or cfg.mld_max_sources (IPv6) sources. The merged interface
+ * state and its reports are IGMP's (net/igmp_filter.c) or MLD's
+ * (net6/mld6_filter.c). */
 #include <netinet/in.h>
 #include <stdlib.h>
 #include <string.h>
@@ -10,6 +12,7 @@
 #include "core/services.h"
 #include "link/iface.h"
 #include "net/net.h"
+#include "net6/net6.h"
 #include "tp_net.h"
 #include "udp_mcast.h"
 
@@ -34,6 +37,13 @@ bool udp_mcast_source_ok(const struct mcast_membership *m, const struct ust_addr
     return m->exclude ? !listed : listed;
 }
 
+/* Linux's igmp_max_msf (10) and mld_max_msf (64). */
+static unsigned max_sources(struct ust_stack *st, const struct ust_addr *g)
+{
+    const struct ust_config *c = ust_stack_config(st);
+    return g->family == UST_AF_INET6 ? c->mld_max_sources : c->mcast_max_sources;
+}
+
 /* RFC 3678 4.1.2: add (or drop) one source of an existing membership's
  * filter in mode `exclude`. Linux: no membership EINVAL; the other mode
  * with sources EINVAL (an empty filter switches mode); a source already
@@ -53,8 +63,11 @@ static int change_source(struct ust_stack *st, struct udp_pcb *pcb, const struct
         return UST_ERR_ADDRNOTAVAIL;
     if (!add && m->nsrc == 1 && !exclude)
         return udp_mcast_drop(st, pcb, g, m->ifindex); /* INCLUDE({}) is no membership */
-    if (add && m->nsrc >= ust_stack_config(st)->mcast_max_sources) {
-        stack_stats(st)->igmp.SourcesRefused++;
+    if (add && m->nsrc >= max_sources(st, g)) {
+        if (g->family == UST_AF_INET6)
+            stack_stats(st)->mld6.SourcesRefused++;
+        else
+            stack_stats(st)->igmp.SourcesRefused++;
         return UST_ERR_NOBUFS;
     }
     struct ust_addr *v = malloc((m->nsrc + 1) * sizeof(*v));
@@ -155,6 +168,52 @@ static int group_source_req4(struct ust_stack *st, struct udp_pcb *pcb, int name
     struct ust_addr g = ust_addr_from_ip4(group);
     struct ust_addr s = ust_addr_from_ip4(ntohl(ss.sin_addr.s_addr));
     return source_op(st, pcb, name, &g, ifindex, &s);
+}
+
+/* struct group_source_req at IPPROTO_IPV6 (Linux's
+ * do_ipv6_mcast_group_source and ip6_mc_source): AF_INET6 group and
+ * source (else EADDRNOTAVAIL), a multicast group (else EINVAL), an
+ * interface (index + 1; 0: the group's route) that runs IPv6 (else
+ * ENODEV). Interface 0 matches a membership on any interface, except
+ * for the join. */
+static int group_source_req6(struct ust_stack *st, struct udp_pcb *pcb, int name,
+                             const void *val, size_t len)
+{
+    struct group_source_req gsr;
+    if (!val || len < sizeof(gsr))
+        return UST_ERR_INVAL;
+    memcpy(&gsr, val, sizeof(gsr));
+    struct sockaddr_in6 gs, ss;
+    memcpy(&gs, &gsr.gsr_group, sizeof(gs));
+    memcpy(&ss, &gsr.gsr_source, sizeof(ss));
+    if (gs.sin6_family != AF_INET6 || ss.sin6_family != AF_INET6)
+        return UST_ERR_ADDRNOTAVAIL;
+    struct ust_addr g = ust_addr_from_ip6(gs.sin6_addr.s6_addr, 0);
+    struct ipv6_addr a = tp_ip6(&g);
+    if (!ipv6_addr_is_multicast(&a))
+        return UST_ERR_INVAL;
+    uint32_t index1 = gsr.gsr_interface;
+    int ifindex = index1 ? (int)index1 - 1 : ipv6_mcast_iface(st, &a);
+    if (ifindex < 0 || index1 > UST_MAX_IFACES || !ipv6_iface_exists(st, ifindex))
+        return UST_ERR_NODEV;
+    if (index1 == 0 && name != MCAST_JOIN_SOURCE_GROUP)
+        ifindex = -1;
+    struct ust_addr s = ust_addr_from_ip6(ss.sin6_addr.s6_addr, 0);
+    return source_op(st, pcb, name, &g, ifindex, &s);
+}
+
+int udp_mcast6_source_opt(struct ust_stack *st, struct udp_pcb *pcb, int name, const void *val,
+                          size_t len)
+{
+    switch (name) {
+    case MCAST_JOIN_SOURCE_GROUP:
+    case MCAST_LEAVE_SOURCE_GROUP:
+    case MCAST_BLOCK_SOURCE:
+    case MCAST_UNBLOCK_SOURCE:
+        return group_source_req6(st, pcb, name, val, len);
+    default:
+        return UST_ERR_NOPROTOOPT;
+    }
 }
 
 int udp_mcast_source_opt(struct ust_stack *st, struct udp_pcb *pcb, int name, const void *val,

@@ -28,7 +28,9 @@
  * An IPv6 GROUP (one with a ':') uses AF_INET6 sockets bound to [::]:PORT:
  * socket 0 joins and leaves with IPV6_JOIN_GROUP / IPV6_LEAVE_GROUP, the
  * others with MCAST_JOIN_GROUP / MCAST_LEAVE_GROUP, all on interface 0
- * (the group's route); send uses the default IPV6_MULTICAST_HOPS (1).
+ * (the group's route); send uses the default IPV6_MULTICAST_HOPS (1);
+ * filter uses the MCAST_*_SOURCE* options of struct group_source_req in
+ * place of the IPv4 ones (RFC 3678 5.1.2).
  * Not built with sanitizers: it runs with the shim preloaded. */
 #include <arpa/inet.h>
 #include <errno.h>
@@ -155,9 +157,31 @@ static int do_recv(const char *group, int port, int nsock, int count)
     return 0;
 }
 
+/* The RFC 3678 5.1.2 option that does at IPPROTO_IPV6 what an IPv4
+ * delta option does. */
+static int protocol_independent(int name)
+{
+    switch (name) {
+    case IP_ADD_SOURCE_MEMBERSHIP: return MCAST_JOIN_SOURCE_GROUP;
+    case IP_DROP_SOURCE_MEMBERSHIP: return MCAST_LEAVE_SOURCE_GROUP;
+    case IP_BLOCK_SOURCE: return MCAST_BLOCK_SOURCE;
+    default: return MCAST_UNBLOCK_SOURCE;
+    }
+}
+
 static void source_opt(int fd, int name, const char *what, const char *group,
                        const char *source)
 {
+    if (is_v6(group)) {
+        struct group_source_req r;
+        memset(&r, 0, sizeof(r));
+        struct sockaddr_in6 g = addr6_of(group, 0), s = addr6_of(source, 0);
+        memcpy(&r.gsr_group, &g, sizeof(g));
+        memcpy(&r.gsr_source, &s, sizeof(s));
+        if (setsockopt(fd, IPPROTO_IPV6, protocol_independent(name), &r, sizeof(r)) != 0)
+            die(what);
+        return;
+    }
     struct ip_mreq_source m;
     memset(&m, 0, sizeof(m));
     m.imr_multiaddr = addr_of(group, 0).sin_addr;
@@ -184,7 +208,7 @@ static int do_filter(const char *group, int port, const char *mode, const char *
     int include = !strcmp(mode, "include"), exclude = !strcmp(mode, "exclude");
     if (!include && !exclude && strcmp(mode, "switch"))
         return 2;
-    int fd = bound_socket(port, 0);
+    int fd = bound_socket(port, is_v6(group));
     say("bound");
     if (!wait_line())
         return 1;
@@ -202,13 +226,16 @@ static int do_filter(const char *group, int port, const char *mode, const char *
     say("filtered");
     for (int k = 0; k < count; k++) {
         unsigned char buf[2048];
-        struct sockaddr_in from;
+        struct sockaddr_storage from;
         socklen_t flen = sizeof(from);
         ssize_t n = recvfrom(fd, buf, sizeof(buf), 0, (struct sockaddr *)&from, &flen);
         if (n < 0)
             die("recvfrom");
-        char a[INET_ADDRSTRLEN];
-        printf("from %s: ", inet_ntop(AF_INET, &from.sin_addr, a, sizeof(a)));
+        char a[INET6_ADDRSTRLEN];
+        const void *src = from.ss_family == AF_INET6
+                              ? (const void *)&((struct sockaddr_in6 *)&from)->sin6_addr
+                              : (const void *)&((struct sockaddr_in *)&from)->sin_addr;
+        printf("from %s: ", inet_ntop(from.ss_family, src, a, sizeof(a)));
         for (ssize_t j = 0; j < n; j++)
             printf("%02x", buf[j]);
         printf("\n");
