@@ -90,7 +90,7 @@
     X(SynQueueEvictions) X(TimeWaitOverflow) X(OfoMemDrops) \
     X(PacingWaits) X(CcFallbacks) \
     X(RttSamples) X(RttAmbiguous) X(RttDelayedAck) \
-    X(SpuriousDsack) X(SpuriousEifel) X(SpuriousRtos) X(Undos) \
+    X(SpuriousDsack) X(SpuriousEifel) X(SpuriousRtos) X(Undos) X(FrtoNoNewData) \
     X(RecoveryEpisodes) X(CwndReductions) X(CwndReductionsSkipped) X(LostRetransmits) \
     X(DsackRecv) X(DsackRecvSegs) \
     X(SendmapFull) \

@@ -128,6 +128,28 @@ static void test_drain_until_inflight_at_bdp(void **state)
     assert_true(s.cc.cwnd >= 80000 && s.cc.cwnd <= 2 * 80000 + 80000);
 }
 
+/* 4.5.2: max_bw is the maximum over the last two ProbeBW cycles; the
+ * filter moves on once per cycle, at the first round after the probe's
+ * samples (ack_phase ACKS_PROBE_STOPPING, then ACKS_INIT as Linux). Rounds
+ * of lower delivery rates (random loss) in CRUISE keep the 8 MB/s seen
+ * before: moving the window every round made max_bw the best of the last
+ * two rounds, and under loss the pacing rate followed each bad round. */
+static void test_max_bw_spans_probe_cycles(void **state)
+{
+    (void)state;
+    struct bbr_sim s;
+    sim_init(&s);
+    through_startup(&s);
+    ack(&s, 8000000, 80000, RTT, 0);
+    assert_string_equal(mode(&s), "ProbeBW_CRUISE");
+    for (int k = 0; k < 20; k++) {
+        ack(&s, 4000000, 40000, RTT, 0);
+        assert_string_equal(mode(&s), "ProbeBW_CRUISE");
+        assert_int_equal(s.cc.alg.bbr.max_bw, 8000000);
+    }
+    assert_near(s.cc.pacing_rate, 8000000.0 * 0.99);
+}
+
 /* Rounds at 8 MB/s with cwnd in flight, until `want` or `max` rounds. */
 static unsigned run_until(struct bbr_sim *s, const char *want, unsigned max, ust_time_t rtt)
 {
@@ -279,6 +301,40 @@ static void test_recovery_conserves_and_restores(void **state)
     assert_int_equal(s.cc.cwnd, before);
 }
 
+/* Packet conservation lets at least one segment go per ACK: an ACK that
+ * delivers nothing (a D-SACK) but finds nearly all of the flight lost
+ * leaves one retransmission out; cwnd at that pipe would send nothing
+ * after it, so neither RACK nor the round's end could ever come, only the
+ * RTO (what bench/loss.sh showed at 10 % loss). */
+static void test_conservation_sends_after_a_lost_flight(void **state)
+{
+    (void)state;
+    struct bbr_sim s;
+    sim_init(&s);
+    through_startup(&s);
+    ack(&s, 8000000, 80000, RTT, 0);
+    s.cc.bbr_loss_thresh = CC_BBR_LOSS_AGNOSTIC; /* as cc_sync sets it for bbr1 */
+    cc_bbr1.enter_recovery(&s.cc, 100000);
+    ack(&s, 1000000, 30000, RTT, 0); /* 10 kB delivered, 30 kB left */
+    assert_int_equal(s.cc.cwnd, 40000);
+    /* 10 kB more went; then an ACK delivers nothing and RACK marks all
+     * but one segment (the first retransmission) lost */
+    s.cc.now += RTT;
+    struct rate_sample rs = {
+        .prior_delivered = s.delivered, .delivered_total = s.delivered,
+        .newly_lost = 39 * MSS, .lost = 39 * MSS, .inflight = MSS, .rand = 12345,
+    };
+    cc_bbr1.cong_control(&s.cc, &rs);
+    assert_int_equal(s.cc.cwnd, 2 * MSS); /* pipe + one segment */
+    /* an ACK that delivers a segment, one more found lost: again room */
+    s.cc.now += RTT;
+    rs.newly_lost = MSS;
+    rs.newly_acked = rs.delivered = MSS;
+    rs.inflight = MSS;
+    cc_bbr1.cong_control(&s.cc, &rs);
+    assert_int_equal(s.cc.cwnd, 2 * MSS);
+}
+
 /* ---- through a connection ----------------------------------------------- */
 
 static struct th *th_bbr(void)
@@ -362,10 +418,12 @@ int main(void)
         cmocka_unit_test(test_bbr1_is_loss_agnostic),
         cmocka_unit_test(test_loss_agnostic_keeps_lower_bounds_open),
         cmocka_unit_test(test_drain_until_inflight_at_bdp),
+        cmocka_unit_test(test_max_bw_spans_probe_cycles),
         cmocka_unit_test(test_probe_rtt_every_5s_without_new_min),
         cmocka_unit_test(test_new_min_rtt_postpones_probe_rtt),
         cmocka_unit_test(test_loss_above_2pct_ends_probe_up),
         cmocka_unit_test(test_recovery_conserves_and_restores),
+        cmocka_unit_test(test_conservation_sends_after_a_lost_flight),
         cmocka_unit_test(test_without_sack_falls_back_to_cubic),
         cmocka_unit_test(test_with_sack_bbr_paces),
     };

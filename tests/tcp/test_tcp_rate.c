@@ -169,12 +169,56 @@ static void test_app_limited(void **state)
     th_free(h);
 }
 
+/* rs.newly_lost is what the ACK's own loss detection marked (Linux's
+ * rs->losses): NewReno with a cong_control hook that records it. */
+static uint32_t seen_newly_lost;
+static void record_sample(struct cc_state *cc, const struct rate_sample *rs)
+{
+    (void)cc;
+    seen_newly_lost = rs->newly_lost;
+}
+
+static void test_timer_losses_not_in_next_sample(void **state)
+{
+    (void)state;
+    struct th *h = th_new(NULL);
+    struct ust_sock *s = th_open_sack(h, true);
+    uint32_t i = h->iss + 1;
+    struct tcb *t = tcb_of(h);
+    struct cc_ops recorder = *t->cc_ops;
+    recorder.cong_control = record_sample;
+    t->cc_ops = &recorder;
+    send_n(h, s, 0, 4);
+    /* segment 3 SACKed after 1 ms: segments 0-2 wait for RACK's
+     * reordering window (one SACKed segment, less than DupThresh) */
+    th_advance(h, 1 * MS);
+    sack_in(h, i, i + 3 * M, i + 4 * M);
+    seg_expect_nothing(h);
+    assert_int_equal(seen_newly_lost, 0);
+    assert_true(timer_armed(&t->timer.rack));
+    /* the reordering timer marks them lost (into C.lost) and recovery
+     * resends them */
+    th_advance(h, 100 * MS);
+    assert_int_equal(h->st->stats.tcp.RackReoTimeouts, 1);
+    assert_int_equal(t->rate.lost, 3 * M);
+    h->allow_unchecked = true;
+    /* the next ACK delivers nothing new: it found no loss, so its sample
+     * has none (before, it carried the timer's 3 segments, and BBR cut
+     * cwnd for them a second time) */
+    sack_in(h, i, i + 3 * M, i + 4 * M);
+    assert_int_equal(seen_newly_lost, 0);
+    assert_int_equal(t->rate.lost, 3 * M);
+    t->cc_ops = &cc_newreno;
+    th_free(h);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_cumulative_acks),
         cmocka_unit_test(test_sack_loss_and_retransmission),
         cmocka_unit_test(test_app_limited),
+        cmocka_unit_test(test_timer_losses_not_in_next_sample),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -369,6 +369,32 @@ static void test_frto_genuine_rto_is_not_undone(void **state)
     th_free(k.h);
 }
 
+/* Step 2b with no room for a new full segment: the ACK of segment 0
+ * opens the peer's window only 100 bytes past what was sent, so sender
+ * SWS avoidance holds the new data; F-RTO falls back and the lost
+ * segments go at once instead of waiting for another RTO. */
+static void test_frto_without_new_data_resends_lost(void **state)
+{
+    (void)state;
+    struct ust_config c = cfg(true);
+    struct conn k = open_conn(&c, 100 * MS, false);
+    send_segs(&k, 14 * k.m, 0, 10);
+    th_advance(k.h, 200 * MS);
+    assert_int_equal(seg_expect(k.h, A, k.i + 10 * k.m, k.p)->len, k.m); /* the probe */
+    th_advance(k.h, 300 * MS);
+    assert_int_equal(seg_expect(k.h, A, k.i, k.p)->len, k.m); /* the RTO */
+    seg_expect_nothing(k.h);
+    th_advance(k.h, 10 * MS);
+    uint16_t wnd = (uint16_t)(10 * k.m + 100); /* up to SND.MAX + 100 */
+    seg_in_opts(k.h, A, k.p, k.i + k.m, wnd, &(struct tcp_opts){0}, 0, NULL, 0);
+    assert_int_equal(seg_expect(k.h, A, k.i + k.m, k.p)->len, k.m);
+    assert_int_equal(seg_expect(k.h, A, k.i + 2 * k.m, k.p)->len, k.m);
+    seg_expect_nothing(k.h);
+    assert_int_equal(STAT(k.h, FrtoNoNewData), 1);
+    assert_int_equal(STAT(k.h, Timeouts), 1);
+    th_free(k.h);
+}
+
 /* ---- Eifel (RFC 3522, RFC 4015) ---------------------------------------- */
 
 /* Without RACK (the duplicate-ACK rules), timestamps on: two segments,
@@ -457,6 +483,7 @@ int main(void)
         cmocka_unit_test(test_genuine_loss_is_not_undone),
         cmocka_unit_test(test_frto_spurious_rto_is_undone),
         cmocka_unit_test(test_frto_genuine_rto_is_not_undone),
+        cmocka_unit_test(test_frto_without_new_data_resends_lost),
         cmocka_unit_test(test_eifel_ack_of_original_undoes_rto),
         cmocka_unit_test(test_eifel_ack_of_retransmission_keeps_reduction),
         cmocka_unit_test(test_eifel_with_rack_undoes_rto),

@@ -445,8 +445,15 @@ static void adapt_upper_bounds(struct cc_state *cc, const struct rate_sample *rs
     if (b->ack_phase == ACKS_PROBE_STARTING && b->round_start)
         b->ack_phase = ACKS_PROBE_FEEDBACK; /* samples of the probe begin */
     if (b->ack_phase == ACKS_PROBE_STOPPING && b->round_start) {
+        /* the probe's samples are complete: the filter moves on once per
+         * cycle, so that max_bw spans two cycles (4.5.2). The draft's
+         * pseudocode leaves ack_phase here, which moved it every round of
+         * DOWN and CRUISE (max_bw: the best of two rounds); Linux's
+         * bbr_adapt_upper_bounds ends the phase. */
+        b->bw_probe_samples = false;
+        b->ack_phase = ACKS_INIT;
         if (in_probe_bw(b) && !rs->is_app_limited)
-            advance_max_bw_filter(b); /* a cycle's samples are complete */
+            advance_max_bw_filter(b);
     }
     if (inflight_too_high(cc, rs)) {
         if (b->bw_probe_samples)
@@ -658,13 +665,25 @@ static void bound_cwnd_for_model(struct cc_state *cc)
 }
 
 /* 4.6.4.4 BBRModulateCwndForRecovery: losses leave cwnd; during the first
- * round of recovery, packet conservation (what is delivered may go) */
+ * round of recovery, packet conservation (what is delivered may go, and at
+ * least one segment per ACK, as at its entry and as RFC 6937's PRR-SSRB
+ * allows DeliveredData + MSS). Without that one segment an ACK that
+ * delivers nothing (a D-SACK, a duplicate) but finds losses leaves cwnd at
+ * pipe: with the lost segments still to resend and only retransmissions
+ * out, nothing goes after them, so RACK cannot see them lost (RFC 8985
+ * 6.2 needs a later transmission delivered) and the round never ends:
+ * only the RTO gets out of it. */
+static uint32_t conservation_cwnd(const struct cc_state *cc, const struct rate_sample *rs)
+{
+    uint32_t acked = rs->newly_acked > cc->mss ? rs->newly_acked : cc->mss;
+    return rs->inflight + acked;
+}
+
 static void modulate_cwnd_for_recovery(struct cc_state *cc, const struct rate_sample *rs)
 {
     struct cc_bbr_state *b = B(cc);
     if (b->recovery_start) { /* BBROnEnterFastRecovery */
-        uint32_t acked = rs->newly_acked > cc->mss ? rs->newly_acked : cc->mss;
-        cc->cwnd = rs->inflight + acked;
+        cc->cwnd = conservation_cwnd(cc, rs);
         b->recovery_start = false;
         b->packet_conservation = true;
         b->conservation_end = b->delivered;
@@ -674,8 +693,8 @@ static void modulate_cwnd_for_recovery(struct cc_state *cc, const struct rate_sa
         cc->cwnd = cc->cwnd > rs->newly_lost + cc->mss ? cc->cwnd - rs->newly_lost : cc->mss;
     if (b->packet_conservation && rs->has_data && rs->prior_delivered >= b->conservation_end)
         b->packet_conservation = false; /* one round trip of recovery is over */
-    if (b->packet_conservation && cc->cwnd < rs->inflight + rs->newly_acked)
-        cc->cwnd = rs->inflight + rs->newly_acked;
+    if (b->packet_conservation && cc->cwnd < conservation_cwnd(cc, rs))
+        cc->cwnd = conservation_cwnd(cc, rs);
 }
 
 /* 4.6.4.6 BBRSetCwnd */

@@ -966,6 +966,9 @@ void tcp_undo_retransmitted(struct tcb *tcb, uint32_t seq, uint32_t len);
 /* F-RTO sent new data (step 2b) and waits for the next ACK: no
  * retransmission goes meanwhile. */
 static inline bool tcp_undo_frto_hold(const struct tcb *t) { return t->undo.frto == 3; }
+/* F-RTO's new data could not go after all: back to the usual recovery
+ * (RFC 5682 2.1 step 2b). */
+void tcp_undo_frto_fallback(struct tcb *t);
 
 /* Gives the congestion-control algorithm the time, RTT, sequence space
  * and settings before a call (cc.h). */

@@ -370,10 +370,8 @@ static void record_sent(struct tcb *t, uint32_t seq, uint32_t len, bool fin, boo
 }
 
 /* Sends data and FIN segments while the windows allow. */
-static void output_data(struct tcb *t)
+static void output_segments(struct tcb *t)
 {
-    if (!tcp_undo_frto_hold(t)) /* F-RTO tests with new data first (tcp_undo.c) */
-        tcp_rack_send_lost(t); /* RACK recovery: lost segments before new data */
     for (;;) {
         tcp_sack_skip_held(t);
         uint32_t data_seq = tcp_snd_data_seq(t);
@@ -418,6 +416,26 @@ static void output_data(struct tcb *t)
         }
         if (t->rack.tlp_probing)
             break; /* a loss probe is one segment */
+    }
+}
+
+/* RACK recovery: lost segments before new data. F-RTO (tcp_undo.c) tests
+ * with new data first; when none goes after all (the peer's window has
+ * no room for a full segment, so sender SWS avoidance holds it, or cwnd
+ * has none) and pacing is not what holds it, it falls back to the usual
+ * recovery and resends now (RFC 5682 2.1 step 2b, as Linux's
+ * tcp_xmit_recovery): held, the lost segments would wait for the next RTO. */
+static void output_data(struct tcb *t)
+{
+    bool frto_hold = tcp_undo_frto_hold(t);
+    uint32_t top = t->snd.max;
+    if (!frto_hold)
+        tcp_rack_send_lost(t);
+    output_segments(t);
+    if (frto_hold && t->snd.max == top && !timer_armed(&t->timer.pace)) {
+        tcp_undo_frto_fallback(t);
+        tcp_rack_send_lost(t);
+        output_segments(t);
     }
     tcp_rate_check_app_limited(t);
 }

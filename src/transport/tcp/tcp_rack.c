@@ -493,6 +493,7 @@ void tcp_rack_reo_timeout(struct ust_stack *st, struct ust_timer *tm, ust_time_t
     stack_stats(st)->tcp.RackReoTimeouts++;
     cc_sync(t, stack_now(st));
     detect_and_arm(t);
+    tcp_rate_timer_losses(t);
     tcp_output(t);
     tcb_reap(t);
 }
@@ -518,6 +519,7 @@ void tcp_rack_rto(struct tcb *t)
         if (g->start == t->snd.una || g->xmit_ts + r->rtt + wnd <= now)
             sendmap_set_flags(m, g, g->flags | RS_LOST);
     }
+    tcp_rate_timer_losses(t);
     retransmit_first_lost(t);
 }
 

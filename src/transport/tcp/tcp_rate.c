@@ -78,6 +78,18 @@ void tcp_rate_ack_begin(struct tcb *t)
     /* pipe is a walk of the map: only for an algorithm that reads it */
     uint32_t pipe = t->cc_ops->cong_control ? tcp_rack_pipe(t) : 0;
     t->rate.acc = (struct tcp_rate_acc){.prior_in_flight = pipe};
+    /* rs.newly_lost is what this ACK's loss detection marks (as Linux's
+     * rs->losses, the change in tp->lost over the ACK): the marks a timer
+     * made since the previous ACK (RACK's reordering timer, the RTO) are
+     * in C.lost already (tcp_rate_timer_losses) and must not cut cwnd
+     * again on the next ACK, which may deliver nothing (a D-SACK) */
+    t->rate.lost_pending = 0;
+}
+
+void tcp_rate_timer_losses(struct tcb *t)
+{
+    if (tcp_rack_on(t) && t->cc_ops->cong_control)
+        count_losses(t, t->snd.una, t->snd.max);
 }
 
 /* The newest transmission of those delivered gives the sample (draft 3.3

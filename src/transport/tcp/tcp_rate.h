@@ -66,6 +66,9 @@ void tcp_rate_presend(struct tcb *t, uint32_t seq, uint32_t len);
 void tcp_rate_sent(struct tcb *t, uint32_t seq, uint32_t len);
 /* An acceptable ACK is about to be processed. */
 void tcp_rate_ack_begin(struct tcb *t);
+/* A timer (RACK's reordering timer, the RTO) marked losses: they go
+ * into C.lost now, and into no ACK's rs.newly_lost. */
+void tcp_rate_timer_losses(struct tcb *t);
 /* The ACK delivered record g (cumulatively or by a new SACK block). */
 void tcp_rate_delivered(struct tcb *t, const struct rack_seg *g);
 /* After the ACK's loss detection: counts new loss marks, builds the rate

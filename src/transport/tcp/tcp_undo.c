@@ -159,6 +159,14 @@ static bool new_data_can_go(const struct tcb *t)
     return seq_lt(t->snd.max, data_end) && seq_lt(t->snd.max, t->snd.una + t->snd.wnd);
 }
 
+void tcp_undo_frto_fallback(struct tcb *t)
+{
+    char b[TCB_STR_LEN];
+    t->undo.frto = 0;
+    stack_stats(t->st)->tcp.FrtoNoNewData++;
+    TCB_TRACE(t, "%s F-RTO: no new data can go, lost segments resent", tcb_str(t, b, sizeof(b)));
+}
+
 /* RFC 5682 3 steps 2 and 3, on the ACKs after the RTO. */
 static enum undo_why frto_step(struct tcb *t, const struct seg *s, bool advanced)
 {
