@@ -53,6 +53,30 @@ static void test_new_data_and_retransmission(void **state)
     sendmap_free(&m);
 }
 
+/* sendmap_first_lost answers from the kept counts when nothing is lost
+ * and unSACKed: a lost record found, a SACKed-and-lost one skipped, none
+ * once the marks are cleared or SACKed, and a later lost one after an
+ * earlier SACKed one. */
+static void test_first_lost_follows_marks(void **state)
+{
+    (void)state;
+    struct sendmap m = {0};
+    for (uint32_t k = 0; k < 4; k++)
+        sendmap_sent(&m, 1000 + k * 100, 100, T0 + k);
+    assert_null(sendmap_first_lost(&m));
+    sendmap_set_flags(&m, &m.s[2], RS_LOST);
+    assert_ptr_equal(sendmap_first_lost(&m), &m.s[2]);
+    sendmap_set_flags(&m, &m.s[0], RS_LOST | RS_SACKED); /* SACKed: not to resend */
+    assert_ptr_equal(sendmap_first_lost(&m), &m.s[2]);
+    sendmap_set_flags(&m, &m.s[2], RS_LOST | RS_SACKED);
+    assert_null(sendmap_first_lost(&m));
+    sendmap_set_flags(&m, &m.s[3], RS_LOST);
+    assert_ptr_equal(sendmap_first_lost(&m), &m.s[3]);
+    sendmap_clear_flag(&m, RS_LOST);
+    assert_null(sendmap_first_lost(&m));
+    sendmap_free(&m);
+}
+
 static void test_ack_trims(void **state)
 {
     (void)state;
@@ -204,6 +228,7 @@ int main(void)
         cmocka_unit_test(test_pipe_kept_through_changes),
         cmocka_unit_test(test_new_data_and_retransmission),
         cmocka_unit_test(test_ack_trims),
+        cmocka_unit_test(test_first_lost_follows_marks),
         cmocka_unit_test(test_sequence_wrap),
         cmocka_unit_test(test_bounded),
         cmocka_unit_test(test_limit_follows_send_buffer),
