@@ -78,7 +78,6 @@ struct tap_rxq *tap_rxq_new(int fd, size_t buf_len, unsigned max_batch, int *err
         *err = rc;
         return NULL;
     }
-    uring_set_fd(&q->ring, fd);
     *err = 0;
     return q;
 }
@@ -108,7 +107,7 @@ static int read_batch(struct tap_rxq *q, unsigned n)
         struct io_uring_sqe *sqe = uring_get_sqe(&q->ring);
         if (!sqe)
             return -EBUSY; /* the ring is sized for max_batch: cannot happen */
-        uring_prep_read(&q->ring, sqe, q->buf + i * q->buf_len, (unsigned)q->buf_len);
+        io_uring_prep_read(sqe, q->fd, q->buf + i * q->buf_len, (unsigned)q->buf_len, 0);
         sqe->rw_flags = RWF_NOWAIT;
         io_uring_sqe_set_data64(sqe, i);
         q->res[i] = -EINPROGRESS;

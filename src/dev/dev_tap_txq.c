@@ -90,7 +90,6 @@ struct tap_txq *tap_txq_new(int fd, unsigned mtu, bool sqpoll, int *err)
         return NULL;
     }
     q->fd = fd;
-    uring_set_fd(&q->ring, fd);
     for (unsigned i = 0; i < q->nslots; i++)
         q->free_slot[i] = i;
     q->nfree = q->nslots;
@@ -268,7 +267,8 @@ static int queue_slot(struct tap_txq *q, struct pkt *p, size_t len)
     q->len[s] = (uint32_t)len;
     if (p && len > q->slot_len)
         q->large_bytes += len;
-    uring_prep_write(&q->ring, sqe, slot_data(q, s), (unsigned)len);
+    /* offset 0: a TAP descriptor has no file position */
+    io_uring_prep_write(sqe, q->fd, slot_data(q, s), (unsigned)len, 0);
     io_uring_sqe_set_data64(sqe, s);
     q->held_bytes += len;
     /* A burst is on: let the polling thread start on it. Without one,

@@ -31,28 +31,6 @@ void uring_free(struct uring *u)
     memset(u, 0, sizeof(*u));
 }
 
-void uring_set_fd(struct uring *u, int fd)
-{
-    u->fd = fd;
-    u->fixed = io_uring_register_files(&u->ring, &fd, 1) == 0;
-}
-
-/* offset 0: a TAP descriptor has no file position */
-void uring_prep_read(const struct uring *u, struct io_uring_sqe *sqe, void *buf, unsigned len)
-{
-    io_uring_prep_read(sqe, u->fixed ? 0 : u->fd, buf, len, 0);
-    if (u->fixed)
-        sqe->flags |= IOSQE_FIXED_FILE;
-}
-
-void uring_prep_write(const struct uring *u, struct io_uring_sqe *sqe, const void *buf,
-                      unsigned len)
-{
-    io_uring_prep_write(sqe, u->fixed ? 0 : u->fd, buf, len, 0);
-    if (u->fixed)
-        sqe->flags |= IOSQE_FIXED_FILE;
-}
-
 bool uring_sq_full(const struct uring *u) { return io_uring_sq_space_left(&u->ring) == 0; }
 
 struct io_uring_sqe *uring_get_sqe(struct uring *u) { return io_uring_get_sqe(&u->ring); }

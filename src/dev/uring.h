@@ -15,8 +15,6 @@ struct uring {
     struct io_uring ring;
     bool sqpoll; /* the kernel's polling thread consumes submissions */
     bool ready;  /* io_uring_queue_init succeeded: uring_free has work */
-    bool fixed;  /* fd is registered: entries name it by index 0 */
-    int fd;      /* the one descriptor this ring reads or writes */
 };
 
 /* Creates a ring of `entries` (a power of two) submission entries; with
@@ -24,15 +22,6 @@ struct uring {
  * Returns 0 or a negative errno (ENOSYS, EPERM, ...: the caller falls back). */
 int uring_init(struct uring *u, unsigned entries, bool sqpoll, unsigned idle_ms);
 void uring_free(struct uring *u);
-/* The descriptor every entry of this ring reads or writes. It is
- * registered with the ring when the kernel allows (io_uring_register_files):
- * a registered file is looked up once, not per operation (fget/fput, an
- * atomic reference count, per frame); otherwise entries carry fd itself. */
-void uring_set_fd(struct uring *u, int fd);
-/* Fill sqe with a read into / a write from buf of the ring's descriptor. */
-void uring_prep_read(const struct uring *u, struct io_uring_sqe *sqe, void *buf, unsigned len);
-void uring_prep_write(const struct uring *u, struct io_uring_sqe *sqe, const void *buf,
-                      unsigned len);
 /* An SQE to fill, or NULL when the queue is full. It becomes visible to
  * the kernel at the next uring_publish(). */
 struct io_uring_sqe *uring_get_sqe(struct uring *u);
