@@ -58,6 +58,16 @@ int tcp_emit(const struct tcp_hdr *h, uint32_t src, uint32_t dst, uint8_t *buf, 
 int tcp_emit_ps(const struct tcp_hdr *h, uint32_t pseudo, uint8_t *buf, size_t cap,
                 size_t payload_len)
 {
+    int hl = tcp_emit_nocsum(h, buf, cap, payload_len);
+    if (hl < 0)
+        return hl;
+    uint32_t sum = pseudo + (uint32_t)((size_t)hl + payload_len);
+    put_be16(buf + 16, csum_fold(csum_partial(buf, (size_t)hl + payload_len, sum)));
+    return hl;
+}
+
+int tcp_emit_nocsum(const struct tcp_hdr *h, uint8_t *buf, size_t cap, size_t payload_len)
+{
     size_t hl = TCP_HDR_LEN + tcp_opts_len(&h->opts);
     if (cap < hl || payload_len > cap - hl)
         return WIRE_NOSPACE;
@@ -73,7 +83,5 @@ int tcp_emit_ps(const struct tcp_hdr *h, uint32_t pseudo, uint8_t *buf, size_t c
     put_be16(buf + 16, 0);
     put_be16(buf + 18, h->urp);
     tcp_emit_options(&h->opts, buf + TCP_HDR_LEN);
-    uint32_t sum = pseudo + (uint32_t)(hl + payload_len);
-    put_be16(buf + 16, csum_fold(csum_partial(buf, hl + payload_len, sum)));
     return (int)hl;
 }

@@ -74,6 +74,10 @@ int tcp_emit(const struct tcp_hdr *h, uint32_t src, uint32_t dst, uint8_t *buf, 
 /* tcp_emit with the pseudo-header sum given as for tcp_parse_ps. */
 int tcp_emit_ps(const struct tcp_hdr *h, uint32_t pseudo, uint8_t *buf, size_t cap,
                 size_t payload_len);
+/* The same with the checksum field left 0: for a segment whose checksum
+ * the device completes (CHECKSUM_PARTIAL), where a sum would be thrown
+ * away. Checks cap and payload_len as tcp_emit_ps does. */
+int tcp_emit_nocsum(const struct tcp_hdr *h, uint8_t *buf, size_t cap, size_t payload_len);
 /* tcpdump's text of the flags, e.g. "[S.]", "[P.]", "[F.]", "[R]". */
 #define TCP_FLAGS_TEXT_LEN 12
 void tcp_flags_text(uint8_t flags, char out[TCP_FLAGS_TEXT_LEN]);

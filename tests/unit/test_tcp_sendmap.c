@@ -53,6 +53,62 @@ static void test_new_data_and_retransmission(void **state)
     sendmap_free(&m);
 }
 
+/* sendmap_first_lost answers from the kept counts when nothing is lost
+ * and unSACKed: a lost record found, a SACKed-and-lost one skipped, none
+ * once the marks are cleared or SACKed, and a later lost one after an
+ * earlier SACKed one. */
+static void test_first_lost_follows_marks(void **state)
+{
+    (void)state;
+    struct sendmap m = {0};
+    for (uint32_t k = 0; k < 4; k++)
+        sendmap_sent(&m, 1000 + k * 100, 100, T0 + k);
+    assert_null(sendmap_first_lost(&m));
+    sendmap_set_flags(&m, &m.s[2], RS_LOST);
+    assert_ptr_equal(sendmap_first_lost(&m), &m.s[2]);
+    sendmap_set_flags(&m, &m.s[0], RS_LOST | RS_SACKED); /* SACKed: not to resend */
+    assert_ptr_equal(sendmap_first_lost(&m), &m.s[2]);
+    sendmap_set_flags(&m, &m.s[2], RS_LOST | RS_SACKED);
+    assert_null(sendmap_first_lost(&m));
+    sendmap_set_flags(&m, &m.s[3], RS_LOST);
+    assert_ptr_equal(sendmap_first_lost(&m), &m.s[3]);
+    sendmap_clear_flag(&m, RS_LOST);
+    assert_null(sendmap_first_lost(&m));
+    sendmap_free(&m);
+}
+
+/* A full map that slides (ACK some records, send as many new ones) keeps
+ * every record in order, never counts itself full, and stays inside its
+ * allocation: ACKs move the records' start, appends compact them. */
+static void test_sliding_window_keeps_records(void **state)
+{
+    (void)state;
+    struct sendmap m = {0};
+    sendmap_set_limit(&m, SENDMAP_MIN);
+    uint32_t next = 0xfffff000u, una = next; /* across the wrap too */
+    for (unsigned k = 0; k < SENDMAP_MIN; k++, next += 100)
+        sendmap_sent(&m, next, 100, T0 + k);
+    for (unsigned round = 0; round < 2000; round++) {
+        una += 17 * 100;
+        sendmap_ack(&m, una);
+        for (unsigned k = 0; k < 17; k++, next += 100)
+            sendmap_sent(&m, next, 100, T0 + SENDMAP_MIN + round * 17 + k);
+        assert_int_equal(m.n, SENDMAP_MIN);
+        assert_int_equal(m.s[0].start, una);
+        assert_int_equal(m.s[m.n - 1].end, next);
+        assert_true(m.s >= m.mem);
+        assert_true(m.s + m.n <= m.mem + m.cap + m.cap / SENDMAP_SLACK_DIV);
+    }
+    for (unsigned i = 1; i < m.n; i++)
+        assert_int_equal(m.s[i].start, m.s[i - 1].end);
+    assert_int_equal(m.full, 0);
+    assert_int_equal(sendmap_pipe(&m), SENDMAP_MIN * 100);
+    sendmap_ack(&m, next); /* all acknowledged: back to the start */
+    assert_int_equal(m.n, 0);
+    assert_ptr_equal(m.s, m.mem);
+    sendmap_free(&m);
+}
+
 static void test_ack_trims(void **state)
 {
     (void)state;
@@ -204,6 +260,8 @@ int main(void)
         cmocka_unit_test(test_pipe_kept_through_changes),
         cmocka_unit_test(test_new_data_and_retransmission),
         cmocka_unit_test(test_ack_trims),
+        cmocka_unit_test(test_first_lost_follows_marks),
+        cmocka_unit_test(test_sliding_window_keeps_records),
         cmocka_unit_test(test_sequence_wrap),
         cmocka_unit_test(test_bounded),
         cmocka_unit_test(test_limit_follows_send_buffer),

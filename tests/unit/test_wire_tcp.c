@@ -92,6 +92,14 @@ static void emit_matches(const struct tcp_hdr *h, const uint8_t *golden, size_t 
     assert_int_equal(tcp_emit(h, A1, A2, out, n, n - h->hdr_len), h->hdr_len);
     assert_memory_equal(out, golden, n);
     assert_int_equal(out[n], 0xee);
+    /* without the checksum: the same header, the field left 0 */
+    memset(out, 0xee, h->hdr_len);
+    assert_int_equal(tcp_emit_nocsum(h, out, n, n - h->hdr_len), h->hdr_len);
+    assert_int_equal(out[16], 0);
+    assert_int_equal(out[17], 0);
+    assert_memory_equal(out, golden, 16);
+    assert_memory_equal(out + 18, golden + 18, n - 18);
+    assert_int_equal(tcp_emit_nocsum(h, out, h->hdr_len - 1, 0), WIRE_NOSPACE);
     free(out);
 }
 

@@ -245,7 +245,10 @@ static int tcp_xmit(struct tcb *t, uint32_t seq, uint8_t flags, uint32_t data_of
      * CHECKSUM_PARTIAL on every TCP segment, tcp_v4_send_check) */
     bool partial = tso || tp_csum_offload_for(st, &t->raddr);
     uint32_t ps = tp_csum_pseudo(&t->laddr, &t->raddr, IPV4_PROTO_TCP, 0);
-    if (!hdr || tcp_emit_ps(&h, ps, hdr, hl + len, partial ? 0 : len) < 0) {
+    int emitted = !hdr       ? -1
+                  : partial ? tcp_emit_nocsum(&h, hdr, hl + len, 0)
+                            : tcp_emit_ps(&h, ps, hdr, hl + len, len);
+    if (emitted < 0) {
         pkt_free(p);
         return UST_ERR_NOMEM;
     }

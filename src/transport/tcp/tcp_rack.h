@@ -21,6 +21,8 @@
 
 #define SENDMAP_MIN 1024   /* records a connection may always have (56 KiB) */
 #define SENDMAP_MAX 65536  /* records whatever the send buffer (3.5 MiB) */
+#define SENDMAP_SLACK_DIV 4 /* a cumulative ACK moves s forward; a quarter more
+                               records of room let a compaction wait */
 
 enum {
     RS_SACKED = 1u << 0,  /* the peer selectively acknowledged all of it */
@@ -38,8 +40,9 @@ struct rack_seg {
 };
 
 struct sendmap {
-    struct rack_seg *s;   /* s[0..n): sorted, contiguous */
-    unsigned n, cap;
+    struct rack_seg *s;   /* s[0..n): sorted, contiguous, somewhere in mem */
+    struct rack_seg *mem; /* the allocation: cap + cap / SENDMAP_SLACK_DIV records */
+    unsigned n, cap;      /* records in use, and at most (before a new allocation) */
     unsigned limit;       /* records at most (0: SENDMAP_MIN) */
     uint32_t next_no;     /* xmit_no of the next transmission */
     uint32_t full;        /* times a record could not be added (SendmapFull) */
