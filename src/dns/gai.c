@@ -98,13 +98,16 @@ static int no_node(struct ust_dns_query *q)
     return 0;
 }
 
-/* A numeric node (either family; "fe80::1%2" carries its scope): 0,
- * EAI_NONAME for the other family (unless AI_V4MAPPED maps an IPv4 one),
- * 1 when node is not numeric. */
-static int numeric_node(struct ust_dns_query *q, const char *node)
+/* A numeric node (either family; "fe80::1%2" or "fe80::1%tap0" carries its
+ * scope): 0, EAI_NONAME for the other family (unless AI_V4MAPPED maps an
+ * IPv4 one) or a zone no interface is named, 1 when node is not numeric. */
+static int numeric_node(struct ust_stack *st, struct ust_dns_query *q, const char *node)
 {
     struct ust_addr a;
-    if (ust_addr_parse(node, &a) != UST_OK)
+    int rc = ust_addr_parse_scoped(st, node, &a);
+    if (rc == UST_ERR_NOENT)
+        return EAI_NONAME; /* as glibc for "fe80::1%nosuchif" */
+    if (rc != UST_OK)
         return 1;
     if (a.family == UST_AF_INET6) {
         if (q->family == AF_INET)
@@ -155,7 +158,7 @@ static int local_sources(struct ust_stack *st, struct ust_dns_query *q, const ch
 {
     if (!node)
         return no_node(q);
-    int rc = numeric_node(q, node);
+    int rc = numeric_node(st, q, node);
     if (rc <= 0)
         return rc;
     uint8_t wire[DNS_MAX_NAME + 1];

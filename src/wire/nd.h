@@ -109,6 +109,10 @@ int nd_opt_redirected(const struct nd_opt *o, const uint8_t **pkt, size_t *pkt_l
 /* RDNSS: lifetime and the number of addresses; nd_opt_rdnss_addr reads #i. */
 int nd_opt_rdnss(const struct nd_opt *o, uint32_t *lifetime, size_t *count);
 void nd_opt_rdnss_addr(const struct nd_opt *o, size_t i, struct ipv6_addr *a);
+/* An RDNSS option (RFC 8106 5.1) with count (1..127) addresses: its
+ * length (8 + 16 x count), or WIRE_NOSPACE / WIRE_UNSUPPORTED. */
+int nd_opt_rdnss_emit(uint32_t lifetime, const uint8_t (*addrs)[IPV6_ADDR_LEN], size_t count,
+                      uint8_t *buf, size_t cap);
 
 /* Route Information (RFC 4191 2.3): WIRE_BAD_LEN when RFC 4191 3.1 says
  * to ignore it: Length not 1-3, Prefix Length > 128, or too long for the

@@ -481,6 +481,33 @@ static void test_unspec_no_ipv6_route_puts_ipv4_first(void **state)
     ust_freeaddrinfo(res);
 }
 
+/* The zone may name the interface, as Linux's getaddrinfo takes it
+ * ("fe80::1%eth0", RFC 4007 11.2): eth0 is interface 0, so sin6_scope_id
+ * 1, as "%1" gives; a name no interface has is EAI_NONAME, not a lookup. */
+static void test_numeric_ipv6_zone_by_interface_name(void **state)
+{
+    struct net2 *n = *state;
+    struct addrinfo h = {.ai_family = AF_UNSPEC, .ai_socktype = SOCK_DGRAM}, *res;
+    assert_int_equal(ust_if_nametoindex(n->a, "eth0"), 1);
+    assert_int_equal(ust_if_nametoindex(n->a, "eth1"), 0);
+    assert_int_equal(lookup(n, "fe80::1%eth0", "53", &h, &res), 0);
+    assert_int_equal(list_len(res), 1);
+    const struct sockaddr_in6 *s6 = (const struct sockaddr_in6 *)res->ai_addr;
+    assert_int_equal(res->ai_family, AF_INET6);
+    assert_int_equal(s6->sin6_scope_id, 1);
+    assert_int_equal(s6->sin6_addr.s6_addr[0], 0xfe);
+    assert_int_equal(s6->sin6_addr.s6_addr[15], 1);
+    ust_freeaddrinfo(res);
+    assert_int_equal(lookup(n, "fe80::1%eth1", "53", &h, &res), EAI_NONAME);
+    struct ust_addr a;
+    assert_int_equal(ust_addr_parse_scoped(n->a, "fe80::2%eth0", &a), UST_OK);
+    assert_int_equal(a.scope_id, 1);
+    assert_int_equal(ust_addr_parse_scoped(n->a, "fe80::2%eth1", &a), UST_ERR_NOENT);
+    assert_int_equal(ust_addr_parse_scoped(n->a, "203.0.113.1%eth0", &a), UST_ERR_INVAL);
+    assert_int_equal(ust_addr_parse_scoped(n->a, "fe80::2%2", &a), UST_OK);
+    assert_int_equal(a.scope_id, 2);
+}
+
 /* Numeric IPv6 hosts, with a numeric scope (sin6_scope_id). */
 static void test_numeric_ipv6(void **state)
 {
@@ -557,6 +584,8 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_addrconfig, setup, teardown),
         cmocka_unit_test_setup_teardown(test_unspec_order, setup, teardown),
         cmocka_unit_test_setup_teardown(test_unspec_no_ipv6_route_puts_ipv4_first, setup,
+                                        teardown),
+        cmocka_unit_test_setup_teardown(test_numeric_ipv6_zone_by_interface_name, setup,
                                         teardown),
         cmocka_unit_test_setup_teardown(test_numeric_ipv6, setup, teardown),
         cmocka_unit_test_setup_teardown(test_dns_over_ipv6_transport, setup, teardown),
