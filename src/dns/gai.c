@@ -190,10 +190,13 @@ static int next_pass(struct ust_stack *st, struct ust_dns_query *q, int rc)
         bool mapped_only = q->family == AF_INET6 && !(q->flags & AI_ALL);
         if (mapped_only && q->naddr6)
             break;
+        if (dns_twin_pending(st, q))
+            return UST_DNS_PENDING; /* the first pass answered, the twin not yet */
         q->first_result = q->pass == 0 ? rc : merge_results(q->first_result, rc);
         q->qtype = q->pass_type[++q->pass];
-        rc = known_pass(st, q);
-        if (rc == UST_DNS_PENDING) {
+        if (q->twin) {
+            rc = dns_twin_take(st, q);
+        } else if ((rc = known_pass(st, q)) == UST_DNS_PENDING) {
             dns_query_send(st, q);
             rc = q->state == DNS_Q_DONE ? q->result : UST_DNS_PENDING;
         }
@@ -228,6 +231,7 @@ int ust_dns_query_start(struct ust_stack *st, const char *node, const char *serv
         rc = local_sources(st, q, node);
     if (rc == UST_DNS_PENDING) {
         dns_query_send(st, q);
+        dns_twin_start(st, q, known_pass); /* the other type too, at once */
         rc = q->state == DNS_Q_DONE ? q->result : UST_DNS_PENDING;
     } else {
         dns_query_done(st, q, rc);
@@ -237,6 +241,7 @@ int ust_dns_query_start(struct ust_stack *st, const char *node, const char *serv
 
 int ust_dns_query_step(struct ust_stack *st, struct ust_dns_query *q)
 {
+    (void)dns_twin_pending(st, q); /* its answers read, its resends sent */
     if (q->state != DNS_Q_DONE)
         dns_query_advance(st, q);
     if (q->state != DNS_Q_DONE)
@@ -249,6 +254,8 @@ int ust_dns_query_step(struct ust_stack *st, struct ust_dns_query *q)
 
 int ust_dns_query_pollfd(const struct ust_dns_query *q, struct pollfd *pfd)
 {
+    if ((q->state == DNS_Q_DONE || q->fd < 0) && q->twin)
+        q = q->twin; /* the first pass answered: wait for the second */
     if (q->state == DNS_Q_DONE || q->fd < 0)
         return -1;
     pfd->fd = q->fd;
@@ -259,4 +266,10 @@ int ust_dns_query_pollfd(const struct ust_dns_query *q, struct pollfd *pfd)
     return 0;
 }
 
-ust_time_t ust_dns_query_deadline(const struct ust_dns_query *q) { return q->deadline; }
+ust_time_t ust_dns_query_deadline(const struct ust_dns_query *q)
+{
+    /* the sooner of the two passes in flight (a twin's resend is due then) */
+    if (q->twin && q->twin->state != DNS_Q_DONE && q->twin->deadline < q->deadline)
+        return q->twin->deadline;
+    return q->deadline;
+}

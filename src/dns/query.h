@@ -38,6 +38,10 @@ struct ust_dns_query {
     ust_time_t deadline;
     uint8_t *tcp;                   /* 2 + 65535 bytes while over TCP */
     size_t tcp_sent, tcp_have;
+    /* The second pass asked at the same time as the first (glibc without
+     * single-request): its own query and socket, NULL when the passes go
+     * one after the other (gai_parallel.c). */
+    struct ust_dns_query *twin;
 };
 
 /* The name server's socket address: cfg.dns_server, else cfg.dns_server6
@@ -67,6 +71,19 @@ void dns_answer_use(struct ust_stack *st, struct ust_dns_query *q, const struct 
 /* The same question again over TCP after a truncated answer (query_tcp.c). */
 void dns_tcp_start(struct ust_stack *st, struct ust_dns_query *q);
 void dns_tcp_advance(struct ust_stack *st, struct ust_dns_query *q);
+
+/* gai_parallel.c: after the first pass went out, the second pass's query
+ * sent too when it has to be asked (AF_UNSPEC, or AI_V4MAPPED with
+ * AI_ALL): both are then in flight before either answer. */
+void dns_twin_start(struct ust_stack *st, struct ust_dns_query *q,
+                    int (*known)(struct ust_stack *, struct ust_dns_query *));
+/* Advances the twin; true while it still waits for its answer. */
+bool dns_twin_pending(struct ust_stack *st, struct ust_dns_query *q);
+/* The twin's answer as the second pass's: its addresses and result into q
+ * (the twin freed). Returns the twin's result. */
+int dns_twin_take(struct ust_stack *st, struct ust_dns_query *q);
+/* Closes and frees the twin, if any. */
+void dns_twin_free(struct ust_stack *st, struct ust_dns_query *q);
 
 /* RFC 6724 6 order of a result's addresses, by the sources the stack
  * would use (gai_order.c). */

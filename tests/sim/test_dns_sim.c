@@ -481,6 +481,38 @@ static void test_unspec_no_ipv6_route_puts_ipv4_first(void **state)
     ust_freeaddrinfo(res);
 }
 
+/* AF_UNSPEC on a stack with a global IPv6 address asks AAAA and A: both
+ * queries are out before either answer (glibc without single-request).
+ * B reads nothing until A's queries had time to arrive; then one read
+ * finds both, and one answer each completes the lookup. A sequential
+ * resolver would have sent the A query only after the AAAA answer. */
+static void test_unspec_asks_aaaa_and_a_in_parallel(void **state)
+{
+    struct net2 *n = *state;
+    give_a_ipv6(n, 0);
+    struct addrinfo h = {.ai_family = AF_UNSPEC, .ai_socktype = SOCK_STREAM}, *res;
+    struct ust_dns_query *q;
+    assert_int_equal(ust_dns_query_start(n->a, "dual.example.test", NULL, &h, &q),
+                     UST_DNS_PENDING);
+    ust_sim_run_until(n->sim, ust_sim_now(n->sim) + 100 * UST_MSEC); /* < dns_timeout */
+    assert_int_equal(n->r.udp_queries, 0);
+    serve(n); /* B's first look at its socket */
+    assert_int_equal(n->r.udp_queries, 2);
+    assert_int_equal(dns_stats(n->a)->Queries, 2);
+    assert_int_equal(dns_stats(n->a)->ParallelQueries, 1);
+    int rc;
+    while ((rc = ust_dns_query_step(n->a, q)) == UST_DNS_PENDING)
+        assert_true(ust_sim_step(n->sim, ust_sim_now(n->sim) + UST_SEC));
+    assert_int_equal(ust_dns_query_finish(n->a, q, &res), 0);
+    assert_int_equal(rc, 0);
+    assert_int_equal(list_len(res), 2);
+    bool v6_first = ai_addr_at(res, 0).family == UST_AF_INET6;
+    assert_memory_equal(ai_addr_at(res, v6_first ? 0 : 1).u.v6, V6_DUAL, 16);
+    assert_int_equal(ai_addr_at(res, v6_first ? 1 : 0).u.v4, WEB);
+    ust_freeaddrinfo(res);
+    assert_int_equal(dns_stats(n->a)->Answers, 2);
+}
+
 /* The zone may name the interface, as Linux's getaddrinfo takes it
  * ("fe80::1%eth0", RFC 4007 11.2): eth0 is interface 0, so sin6_scope_id
  * 1, as "%1" gives; a name no interface has is EAI_NONAME, not a lookup. */
@@ -584,6 +616,8 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_addrconfig, setup, teardown),
         cmocka_unit_test_setup_teardown(test_unspec_order, setup, teardown),
         cmocka_unit_test_setup_teardown(test_unspec_no_ipv6_route_puts_ipv4_first, setup,
+                                        teardown),
+        cmocka_unit_test_setup_teardown(test_unspec_asks_aaaa_and_a_in_parallel, setup,
                                         teardown),
         cmocka_unit_test_setup_teardown(test_numeric_ipv6_zone_by_interface_name, setup,
                                         teardown),
