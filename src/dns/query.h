@@ -35,6 +35,7 @@ struct ust_dns_query {
     uint16_t id;
     int fd;                         /* -1: none */
     unsigned attempt;               /* 0-based */
+    unsigned server;                /* index in dns_servers(), 0-based */
     ust_time_t deadline;
     uint8_t *tcp;                   /* 2 + 65535 bytes while over TCP */
     size_t tcp_sent, tcp_have;
@@ -44,8 +45,7 @@ struct ust_dns_query {
     struct ust_dns_query *twin;
 };
 
-/* The name server's socket address: cfg.dns_server, else cfg.dns_server6
- * (DNS over IPv6). false when there is none. */
+/* A name server's socket address (DNS over IPv4 or IPv6). */
 struct dns_server {
     union {
         struct sockaddr sa;
@@ -54,7 +54,12 @@ struct dns_server {
     } u;
     socklen_t len;
 };
-bool dns_server_addr(const struct ust_stack *st, struct dns_server *srv);
+#define DNS_MAX_SERVERS 3 /* resolv.conf's MAXNS */
+/* The servers in the order tried (query.c): the IPv4 one, the IPv6 one,
+ * the other RDNSS addresses. Returns how many (0: none to ask). */
+unsigned dns_servers(const struct ust_stack *st, struct dns_server out[DNS_MAX_SERVERS]);
+/* Server number index of that list; false past its end. */
+bool dns_server_addr(const struct ust_stack *st, unsigned index, struct dns_server *srv);
 
 /* Sends the first UDP attempt (state UDP) or decides (state DONE). */
 void dns_query_send(struct ust_stack *st, struct ust_dns_query *q);

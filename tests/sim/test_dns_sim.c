@@ -597,6 +597,44 @@ static void test_dns_over_ipv6_transport(void **state)
     assert_true(dns_stats(n->a)->TcpQueries >= 1);
 }
 
+/* Several name servers, tried in order with failover (as glibc's
+ * nameserver lines, at most 3): the IPv4 server does not answer, the
+ * IPv6 one after it does; then an RDNSS list whose first server is dead
+ * and whose second answers. Each dead server costs one timeout. */
+static void test_name_servers_fail_over_in_order(void **state)
+{
+    struct net2 *n = *state;
+    const uint8_t b6[16] = {0x20, 0x01, 0x0d, 0xb8, [15] = 0x53};
+    const uint8_t dead6[16] = {0x20, 0x01, 0x0d, 0xb8, [14] = 0xde, [15] = 0xad};
+    assert_int_equal(ust_iface_add_addr6(n->b, 0, b6, 64), 0);
+    assert_int_equal(dns_responder_open6(&n->r), 0);
+    give_a_ipv6(n, 0);
+    ust_stack_set_dns_server(n->a, UST_IP4(203, 0, 113, 99)); /* nobody there */
+    ust_stack_set_dns_server6(n->a, b6, 0);
+    struct addrinfo h = {.ai_family = AF_INET6, .ai_socktype = SOCK_STREAM}, *res;
+    ust_time_t t0 = ust_sim_now(n->sim);
+    assert_int_equal(lookup(n, "v6.example.test", NULL, &h, &res), 0);
+    assert_memory_equal(ai_addr_at(res, 0).u.v6, V6_WEB, 16);
+    ust_freeaddrinfo(res);
+    assert_true(ust_sim_now(n->sim) - t0 >= ust_stack_config(n->a)->dns_timeout);
+    assert_int_equal(dns_stats(n->a)->ServerFailovers, 1);
+    assert_int_equal(dns_stats(n->a)->Timeouts, 1);
+    assert_int_equal(n->r.udp_queries, 1);
+    /* RDNSS order: dead6 first (also the configured dns_server6), b6 next. */
+    ust_stack_set_dns_server(n->a, 0);
+    ust_stack_set_dns_server6(n->a, dead6, 0);
+    const uint8_t list[2][16] = {
+        {0x20, 0x01, 0x0d, 0xb8, [14] = 0xde, [15] = 0xad},
+        {0x20, 0x01, 0x0d, 0xb8, [15] = 0x53},
+    };
+    ust_stack_set_dns_servers6(n->a, list, 2);
+    assert_int_equal(lookup(n, "dual.example.test", NULL, &h, &res), 0);
+    assert_memory_equal(ai_addr_at(res, 0).u.v6, V6_DUAL, 16);
+    ust_freeaddrinfo(res);
+    assert_int_equal(dns_stats(n->a)->ServerFailovers, 2);
+    assert_int_equal(n->r.udp_queries, 2);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -623,6 +661,7 @@ int main(void)
                                         teardown),
         cmocka_unit_test_setup_teardown(test_numeric_ipv6, setup, teardown),
         cmocka_unit_test_setup_teardown(test_dns_over_ipv6_transport, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_name_servers_fail_over_in_order, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
