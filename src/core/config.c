@@ -120,6 +120,7 @@ void ust_config_default(struct ust_config *c)
     c->ipv6_ra_managed = c->ipv6_ra_other = false; /* no DHCPv6 on the link */
     c->ipv6_ra_rdnss_count = 0;                    /* no RDNSS option */
     c->ipv6_ra_rdnss_lifetime = 0;                 /* 3 x MaxRtrAdvInterval */
+    c->ipv6_ra_dnssl[0] = '\0';                    /* no DNSSL option */
     c->ipv6_stable_secret_set = false; /* a key per stack from its PRNG */
     c->ipv6_ra_max_routes = 16;
     c->ipv6_ra_max_dns = 3;

@@ -167,9 +167,13 @@ static int local_sources(struct ust_stack *st, struct ust_dns_query *q, const ch
         return EAI_NONAME;
     snprintf(q->name, sizeof(q->name), "%s", node);
     size_t n = strlen(q->name);
-    if (n && q->name[n - 1] == '.')
+    bool absolute = n && q->name[n - 1] == '.';
+    if (absolute)
         q->name[n - 1] = '\0';
-    return known_pass(st, q);
+    rc = known_pass(st, q); /* the hosts file sees the name as given */
+    if (rc == UST_DNS_PENDING && dns_search_plan(st, q, absolute))
+        rc = known_pass(st, q);
+    return rc;
 }
 
 /* The two passes' results as one (glibc: any address is success; else
@@ -208,6 +212,36 @@ static int next_pass(struct ust_stack *st, struct ust_dns_query *q, int rc)
     return rc;
 }
 
+/* The first pass of q->name (from the hosts file, the cache or the
+ * server, and the second one's twin with it), then next_pass. */
+static int first_pass(struct ust_stack *st, struct ust_dns_query *q, int rc)
+{
+    if (rc == UST_DNS_PENDING) {
+        dns_query_send(st, q);
+        dns_twin_start(st, q, known_pass); /* the other type too, at once */
+        rc = q->state == DNS_Q_DONE ? q->result : UST_DNS_PENDING;
+    } else {
+        dns_query_done(st, q, rc);
+    }
+    return next_pass(st, q, rc);
+}
+
+/* "No such name" for a candidate of the search list: the next one, from
+ * its first pass (gai_search.c). */
+static int search_on(struct ust_stack *st, struct ust_dns_query *q, int rc)
+{
+    while (rc == EAI_NONAME && dns_search_next(st, q)) {
+        dns_twin_free(st, q);
+        q->naddr = q->naddr6 = 0;
+        q->canon[0] = '\0';
+        q->pass = 0;
+        q->first_result = 0;
+        q->qtype = q->pass_type[0];
+        rc = first_pass(st, q, known_pass(st, q));
+    }
+    return rc;
+}
+
 int ust_dns_query_start(struct ust_stack *st, const char *node, const char *service,
                         const struct addrinfo *hints, struct ust_dns_query **qp)
 {
@@ -229,14 +263,7 @@ int ust_dns_query_start(struct ust_stack *st, const char *node, const char *serv
         rc = parse_service(service, h->ai_flags, &q->port);
     if (!rc)
         rc = local_sources(st, q, node);
-    if (rc == UST_DNS_PENDING) {
-        dns_query_send(st, q);
-        dns_twin_start(st, q, known_pass); /* the other type too, at once */
-        rc = q->state == DNS_Q_DONE ? q->result : UST_DNS_PENDING;
-    } else {
-        dns_query_done(st, q, rc);
-    }
-    return next_pass(st, q, rc);
+    return search_on(st, q, first_pass(st, q, rc));
 }
 
 int ust_dns_query_step(struct ust_stack *st, struct ust_dns_query *q)
@@ -246,10 +273,11 @@ int ust_dns_query_step(struct ust_stack *st, struct ust_dns_query *q)
         dns_query_advance(st, q);
     if (q->state != DNS_Q_DONE)
         return UST_DNS_PENDING;
-    return q->pass + 1 < q->npass ? next_pass(st, q, q->result)
-                                  : (q->pass ? (q->result = merge_results(q->first_result,
-                                                                           q->result))
-                                             : q->result);
+    int rc = q->pass + 1 < q->npass ? next_pass(st, q, q->result)
+                                    : (q->pass ? (q->result = merge_results(q->first_result,
+                                                                             q->result))
+                                               : q->result);
+    return search_on(st, q, rc);
 }
 
 int ust_dns_query_pollfd(const struct ust_dns_query *q, struct pollfd *pfd)

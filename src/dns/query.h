@@ -4,11 +4,23 @@
 #define UST_DNS_QUERY_H
 
 #include "dns.h"
+#include "ustack/stack.h"
 
 #define DNS_QUERY_MAX (DNS_HDR_LEN + DNS_MAX_NAME + 4)
 #define DNS_UDP_MAX 4096 /* datagrams we read; answers without EDNS are <= 512 */
 
 enum dns_q_state { DNS_Q_DONE, DNS_Q_UDP, DNS_Q_TCP };
+
+#define DNS_MAX_SEARCH 6 /* search domains, as resolv.conf's MAXDNSRCH */
+
+/* The search list of one lookup (gai_search.c): the name as given and
+ * the domains appended to it in turn, then the name alone. */
+struct dns_search {
+    char base[DNS_NAME_TEXT];
+    char domains[DNS_MAX_SEARCH][UST_DNSSL_NAME_MAX];
+    unsigned n;                     /* 0: no search (the name as given) */
+    unsigned next;                  /* candidate to ask next: 0..n (n: base) */
+};
 
 struct ust_dns_query {
     enum dns_q_state state;
@@ -43,6 +55,7 @@ struct ust_dns_query {
      * single-request): its own query and socket, NULL when the passes go
      * one after the other (gai_parallel.c). */
     struct ust_dns_query *twin;
+    struct dns_search search;
 };
 
 /* A name server's socket address (DNS over IPv4 or IPv6). */
@@ -89,6 +102,13 @@ bool dns_twin_pending(struct ust_stack *st, struct ust_dns_query *q);
 int dns_twin_take(struct ust_stack *st, struct ust_dns_query *q);
 /* Closes and frees the twin, if any. */
 void dns_twin_free(struct ust_stack *st, struct ust_dns_query *q);
+
+/* gai_search.c: a name with no dot (fewer than ndots 1) and the DNSSL
+ * domains of the stack's RAs: q->name becomes the first candidate (true);
+ * false to ask the name as it is (absolute: it ended in a dot). */
+bool dns_search_plan(struct ust_stack *st, struct ust_dns_query *q, bool absolute);
+/* The next candidate into q->name; false when all were asked. */
+bool dns_search_next(struct ust_stack *st, struct ust_dns_query *q);
 
 /* RFC 6724 6 order of a result's addresses, by the sources the stack
  * would use (gai_order.c). */

@@ -5,8 +5,8 @@
  * answer to Router Solicitations (6.2.6: after a random delay of up to
  * 0.5 s, at most one multicast RA per MIN_DELAY_BETWEEN_RAS). The RA
  * carries the configured prefixes (PIO with L/A), the source link-layer
- * address and, when configured, the link MTU, the M and O flags (4.2) and
- * an RDNSS option (RFC 8106 5.1). */
+ * address and, when configured, the link MTU, the M and O flags (4.2),
+ * an RDNSS and a DNSSL option (RFC 8106 5.1, 5.2). */
 #include <string.h>
 
 #include "core/rand.h"
@@ -77,10 +77,17 @@ static size_t ra_build(struct ust_stack *st, const struct ra_adv *adv, const uin
         len += (size_t)nd_opt_rdnss_emit(rdnss_lifetime(cfg),
                                          (const uint8_t(*)[16])cfg->ipv6_ra_rdnss,
                                          rdnss_count(cfg), buf + len, cap - len);
+    int dnssl = nd_opt_dnssl_emit(rdnss_lifetime(cfg), cfg->ipv6_ra_dnssl, buf + len, cap - len);
+    if (dnssl > 0) /* none configured, or a malformed name: no option */
+        len += (size_t)dnssl;
     return len;
 }
 
-#define RA_MAX_LEN (ND_RA_LEN + 8 + 8 + RA_ADV_MAX_PREFIXES * 32 + 8 + UST_RA_MAX_DNS * 16)
+/* The DNSSL option: each name's text and a length octet per label (at
+ * most twice the text: "a b" gives 1 a 0 1 b 0), header and padding. */
+#define RA_DNSSL_MAX (2 * sizeof(((struct ust_config *)0)->ipv6_ra_dnssl) + 16)
+#define RA_MAX_LEN (ND_RA_LEN + 8 + 8 + RA_ADV_MAX_PREFIXES * 32 + 8 + UST_RA_MAX_DNS * 16 + \
+                    RA_DNSSL_MAX)
 
 /* One multicast RA to all-nodes; false when there is no usable link-local
  * source yet (6.2.2: RAs come from the link-local address). */

@@ -132,6 +132,10 @@ int nd_opt_route_info(const struct nd_opt *o, struct nd_route_info *ri);
  * pointer, a name not ended inside the option or over 253 characters, a
  * character other than a letter, digit, '-' or '_'). */
 #define ND_DNSSL_NAME_MAX 254 /* 253 characters and the NUL */
+/* A DNSSL option (RFC 8106 5.2) of the space-separated names: its length
+ * (a multiple of 8), or WIRE_NOSPACE, WIRE_BAD_LEN (an empty or long
+ * label), WIRE_UNSUPPORTED (no name). */
+int nd_opt_dnssl_emit(uint32_t lifetime, const char *names, uint8_t *buf, size_t cap);
 int nd_opt_dnssl(const struct nd_opt *o, uint32_t *lifetime);
 /* The domain name at *off (start with *off = 8) as dotted text into
  * name[ND_DNSSL_NAME_MAX]: 1 and *off past it, 0 at the end (the zero
