@@ -184,3 +184,22 @@ def test_dad_transmits_option(netns):
                            stderr=subprocess.PIPE, text=True, timeout=60)
         lines = p.stderr.strip().splitlines()
         assert p.returncode == 2 and len(lines) == 1 and said in lines[0], p.stderr
+
+
+def test_resolve_and_dns_take_the_link_name_as_zone(netns):
+    """`resolve fe80::1%tap0`: getaddrinfo's numeric host with the zone by
+    name (zone 1: the link is the stack's interface 0), printed back with
+    the numeric zone as getent does; a name no interface has is "not
+    known"; `--dns fe80::1%tap9` on tap0 is a usage error."""
+    rc, out, err = netns.run([USTACK, "resolve", "fe80::1%tap0", "--tap", "tap0", "--addr",
+                              f"{US}/24", "--hosts", ""], timeout=60)
+    assert rc == 0, out + err
+    assert out.split()[0] == "fe80::1%1", out
+    rc, out, err = netns.run([USTACK, "resolve", "fe80::1%tap7", "--tap", "tap0", "--addr",
+                              f"{US}/24", "--hosts", ""], timeout=60)
+    assert rc == 2 and err.strip().endswith("fe80::1%tap7: Name or service not known"), err
+    p = subprocess.run([USTACK, "resolve", "x.example.test", "--tap", "tap0", "--addr",
+                        f"{US}/24", "--dns", "fe80::1%tap9"], stdout=subprocess.PIPE,
+                       stderr=subprocess.PIPE, text=True, timeout=60)
+    lines = p.stderr.strip().splitlines()
+    assert p.returncode == 2 and len(lines) == 1 and "%tap0 or a number" in lines[0], p.stderr
