@@ -139,6 +139,16 @@ static int check_queues(const struct serve_opts *o)
     return 0;
 }
 
+/* --dual-stack (the default) or --ipv4-only: 1 consumed, 0 not ours. */
+static int parse_family_opt(struct serve_opts *o, const char *arg)
+{
+    bool *flag = !strcmp(arg, "--dual-stack") ? &o->dual_opt
+                 : !strcmp(arg, "--ipv4-only") ? &o->ipv4_only : NULL;
+    if (flag)
+        *flag = true;
+    return flag != NULL;
+}
+
 /* Dual-stack is the default whenever IPv6 is on (issue #13: "serve listens
  * on both families"); --ipv4-only asks for the old 0.0.0.0 sockets. */
 static int check_family(struct serve_opts *o)
@@ -208,14 +218,8 @@ static int serve_parse(int argc, char **argv, struct serve_opts *o)
             o->queues = (unsigned)n;
             continue;
         }
-        if (!strcmp(argv[i], "--dual-stack")) {
-            o->dual_opt = true;
+        if (parse_family_opt(o, argv[i]))
             continue;
-        }
-        if (!strcmp(argv[i], "--ipv4-only")) {
-            o->ipv4_only = true;
-            continue;
-        }
         if ((r = opt_value(argc, argv, &i, "--root", &v)) != 0) {
             if (r < 0)
                 return CLI_EXIT_USAGE;
