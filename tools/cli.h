@@ -96,6 +96,7 @@ struct link_opts {
     uint8_t gateway6[16];
     bool no_ipv6;           /* --no-ipv6: cfg.ipv6_enabled false */
     bool temp_addr;         /* --temp-addr: cfg.ipv6_temp_addrs */
+    int dad_transmits;      /* --dad-transmits N: cfg.ipv6_dad_transmits (-1: default 1) */
     const char *stable_secret; /* --stable-secret HEX: cfg.ipv6_stable_secret */
     const char *stable_secret_file; /* --stable-secret-file FILE: the same, kept there */
     bool have_host_addr;    /* --host-addr H/N: Linux side of the TAP */
@@ -127,6 +128,7 @@ struct link_opts {
     bool have_dns;          /* --dns ADDR: cfg.dns_server or cfg.dns_server6
                                (default: resolv.conf's) */
     struct ust_addr dns;
+    const char *dns_zoned;  /* --dns fe80::1%NAME: zone by name, parsed once --tap is known */
     const char *hosts;      /* --hosts FILE: cfg.dns_hosts (default /etc/hosts) */
     bool no_ctl;            /* no control socket (the preload shim's stack) */
     bool notes_to_stderr;   /* the link's own lines ("faults on ...") go to stderr:
@@ -150,6 +152,8 @@ struct link_opts {
     "  --no-ipv6            no IPv6 on the link (no link-local address, no ND)\n"         \
     "  --temp-addr          also form RFC 8981 temporary addresses from Router\n"         \
     "                       Advertisement prefixes, preferred as sources (RFC 6724)\n"    \
+    "  --dad-transmits N    Neighbor Solicitations of Duplicate Address Detection per\n" \
+    "                       new IPv6 address (RFC 4862; default 1, 0-10; 0: no DAD)\n" \
     "  --stable-secret HEX  RFC 7217 key of the link-local and SLAAC addresses: 32 hex\n" \
     "                       digits (or IPv6 notation, as Linux's stable_secret); the\n" \
     "                       same key gives the same addresses after a restart\n"        \
@@ -209,12 +213,20 @@ struct link_opts {
     "  --fault-seed N       seed of the injector's PRNG (default 1: same seed, same\n" \
     "                       faults on the same frames)\n"
 
+#define LINK_DAD_TRANSMITS_MAX 10 /* --dad-transmits N: 0..10 */
+
 void link_opts_init(struct link_opts *o);
 /* Consumes argv[*i] if it is a link option. Returns 1 if consumed, 0 if it
  * is not a link option, -1 on error (one line already printed). */
 int link_opts_parse(struct link_opts *o, int argc, char **argv, int *i);
 /* Checks that the required link options are present. 0 or -1 (printed). */
 int link_opts_check(const struct link_opts *o);
+/* The stack's interface for the --tap/--tun link is its first (index 0):
+ * the IPv6 zone of its link-local addresses is 1 (ifindex + 1). */
+#define LINK_SCOPE_ID 1
+/* ust_addr_parse, and the zone of an IPv6 address may also name the link
+ * ("fe80::1%tap0" with --tap tap0), as getaddrinfo takes it. 0 or -1. */
+int cli_addr_parse_zone(const struct link_opts *o, const char *s, struct ust_addr *out);
 /* --trace [LIST] (also --trace=LIST): sets *on and *cats; the next argument
  * is taken as LIST only when it is a category list. 1 consumed, 0 not
  * --trace, -1 error (printed). Also used by demo. */
@@ -280,7 +292,7 @@ struct tcp_server;
 struct tcp_server *tcp_server_new(struct ust_stack *st, const char *http_root);
 /* Listens on port on every address. 0, or -1 with errno set. */
 int tcp_server_listen(struct tcp_server *s, enum tcpsrv_kind kind, uint16_t port);
-/* Later listeners on [::] with IPV6_V6ONLY off (serve --dual-stack). */
+/* Later listeners on [::] with IPV6_V6ONLY off (serve's default). */
 void tcp_server_dual_stack(struct tcp_server *s, bool dual);
 /* Polls every listener and connection once and serves what is ready.
  * Returns true if something happened (the caller should not sleep). */
@@ -295,7 +307,7 @@ bool iperf3_available(void);
 /* Logs one line per test event to `log`. NULL (errno set) on failure. */
 struct iperf3_server *iperf3_server_new(struct ust_stack *st, FILE *log);
 /* Listens on port on every address. 0, or -1 with errno set. */
-int iperf3_server_listen(struct iperf3_server *s, uint16_t port);
+int iperf3_server_listen(struct iperf3_server *s, uint16_t port, bool dual);
 /* Serves what is ready, like tcp_server_turn. Returns true if busy. */
 bool iperf3_server_turn(struct iperf3_server *s);
 void iperf3_server_free(struct iperf3_server *s);

@@ -53,6 +53,7 @@ static int bulk_parse(int argc, char **argv, struct bulk_opts *o, bool sender)
     o->bytes = 10u << 20;
     o->timeout = 10 * UST_SEC;
     const char *cmd = sender ? "send" : "recv";
+    const char *host = NULL;
     int npos = 0;
     for (int i = 1; i < argc; i++) {
         const char *v;
@@ -80,9 +81,7 @@ static int bulk_parse(int argc, char **argv, struct bulk_opts *o, bool sender)
             return cli_usage_error("%s: unknown option '%s' (try 'ustack %s --help')", cmd,
                                    argv[i], cmd);
         } else if (sender && npos == 0) {
-            if (ust_addr_parse(argv[i], &o->host) != UST_OK)
-                return cli_usage_error("send: '%s' is not an IPv4 or IPv6 address (ustack "
-                                       "cannot resolve host names)", argv[i]);
+            host = argv[i]; /* parsed once --tap is known: "fe80::1%tap0" */
             npos++;
         } else if (sender && npos == 1) {
             if (parse_uint("send: PORT", argv[i], 1, 65535, &port))
@@ -98,6 +97,9 @@ static int bulk_parse(int argc, char **argv, struct bulk_opts *o, bool sender)
                                "5001 --bytes 10M ...)");
     if (!sender && !o->port)
         return cli_usage_error("recv: --port PORT is required");
+    if (sender && cli_addr_parse_zone(&o->link, host, &o->host) != 0)
+        return cli_usage_error("send: '%s' is not an IPv4 or IPv6 address (ustack cannot "
+                               "resolve host names)", host);
     return link_opts_check(&o->link) ? CLI_EXIT_USAGE : -1;
 }
 

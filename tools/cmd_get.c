@@ -31,8 +31,9 @@ static void get_usage(FILE *out)
             "usage: ustack get http://HOST[:PORT]/PATH [-o FILE] --tap NAME|--tun NAME\n"
             "                  --addr A.B.C.D/N [--timeout SEC] [link options]\n"
             "Downloads one file over HTTP/1.1 with ustack's TCP. HOST is an IPv4 address,\n"
-            "an IPv6 address in brackets ([2001:db8::1], [fe80::1%%25N] with the interface\n"
-            "index + 1; [::ffff:A.B.C.D] goes over IPv4) or a name, resolved as\n"
+            "an IPv6 address in brackets ([2001:db8::1], [fe80::1%%25tap0] with the link's\n"
+            "name or %%25N, N the interface index + 1; [::ffff:A.B.C.D] goes over IPv4)\n"
+            "or a name, resolved as\n"
             "'ustack resolve' does (--hosts, --dns).\n"
             "  -o FILE, --output FILE  write the body to FILE (- or none: standard output);\n"
             "                   FILE is replaced only when the whole body arrived: after an\n"
@@ -51,7 +52,8 @@ static bool host_name_ok(const char *h)
     return true;
 }
 
-/* "[IPv6]" of a URL (RFC 3986 3.2.2; a zone as %25N, RFC 6874, or %N):
+/* "[IPv6]" of a URL (RFC 3986 3.2.2; a zone as %25N or %25tap0, RFC 6874,
+ * or %N; the name is the link's, as getaddrinfo takes it):
  * *end is set after the ']'. */
 static int parse_ip6_host(struct get_opts *o, const char *host, const char **end)
 {
@@ -65,7 +67,7 @@ static int parse_ip6_host(struct get_opts *o, const char *host, const char **end
     char *zone = strstr(h, "%25");
     if (zone)
         memmove(zone + 1, zone + 3, strlen(zone + 3) + 1);
-    if (!strchr(h, ':') || ust_addr_parse(h, &o->addr) != UST_OK)
+    if (!strchr(h, ':') || cli_addr_parse_zone(&o->link, h, &o->addr) != 0)
         return cli_usage_error("get: '%s' is not an IPv6 address", h);
     *end = close + 1;
     if (**end && **end != ':' && **end != '/' && **end != '?' && **end != '#')

@@ -38,9 +38,11 @@ static void serve_usage(FILE *out)
             "                       stack and thread each, sharing nothing; Linux spreads\n"
             "                       the connections by flow hash (default 1; at most 64;\n"
             "                       not with --iperf3 or --pcap)\n"
-            "  --dual-stack         UDP echo, TCP echo, discard and HTTP on [::] (AF_INET6,\n"
-            "                       IPV6_V6ONLY off): one socket takes IPv6 and IPv4, the\n"
-            "                       latter as ::ffff:A.B.C.D (default: 0.0.0.0, IPv4)\n"
+            "  --dual-stack         the default: UDP echo, TCP echo, discard, HTTP and iperf3\n"
+            "                       on [::] (AF_INET6, IPV6_V6ONLY off): one socket takes\n"
+            "                       IPv6 and IPv4, the latter as ::ffff:A.B.C.D (with\n"
+            "                       --no-ipv6: 0.0.0.0)\n"
+            "  --ipv4-only          the services on 0.0.0.0 (AF_INET) only, IPv4\n"
             LINK_OPTS_HELP);
 }
 
@@ -140,7 +142,28 @@ static int check_queues(const struct serve_opts *o)
     return 0;
 }
 
-/* Returns -1 to continue, or an exit code. */
+/* --dual-stack (the default) or --ipv4-only: 1 consumed, 0 not ours. */
+static int parse_family_opt(struct serve_opts *o, const char *arg)
+{
+    bool *flag = !strcmp(arg, "--dual-stack") ? &o->dual_opt
+                 : !strcmp(arg, "--ipv4-only") ? &o->ipv4_only : NULL;
+    if (flag)
+        *flag = true;
+    return flag != NULL;
+}
+
+/* Dual-stack is the default whenever IPv6 is on (issue #13: "serve listens
+ * on both families"); --ipv4-only asks for the old 0.0.0.0 sockets. */
+static int check_family(struct serve_opts *o)
+{
+    if (o->dual_opt && o->ipv4_only)
+        return cli_usage_error("--dual-stack: not with --ipv4-only");
+    if (o->dual_opt && o->link.no_ipv6)
+        return cli_usage_error("--dual-stack: not with --no-ipv6");
+    o->dual = !o->ipv4_only && !o->link.no_ipv6;
+    return 0;
+}
+
 static bool is_group(const struct ust_addr *g)
 {
     return g->family == UST_AF_INET6 ? g->u.v6[0] == 0xff : (g->u.v4 >> 28) == 0xe;
@@ -227,10 +250,8 @@ static int serve_parse(int argc, char **argv, struct serve_opts *o)
             o->queues = (unsigned)n;
             continue;
         }
-        if (!strcmp(argv[i], "--dual-stack")) {
-            o->dual = true;
+        if (parse_family_opt(o, argv[i]))
             continue;
-        }
         if ((r = opt_value(argc, argv, &i, "--root", &v)) != 0) {
             if (r < 0)
                 return CLI_EXIT_USAGE;
@@ -243,13 +264,14 @@ static int serve_parse(int argc, char **argv, struct serve_opts *o)
         return cli_usage_error("serve: unexpected argument '%s' (try 'ustack serve --help')",
                                argv[i]);
     }
-    if (link_opts_check(&o->link) || check_queues(o))
+    if (link_opts_check(&o->link) || check_queues(o) || check_family(o))
         return CLI_EXIT_USAGE;
     return check_root(o);
 }
 
 /* Opens a non-blocking UDP socket bound to port on every address: of
- * IPv4, or with --dual-stack of both families ([::], IPV6_V6ONLY off). */
+ * both families ([::], IPV6_V6ONLY off: the default), or with --ipv4-only
+ * or --no-ipv6 of IPv4. */
 static int echo_open(struct ust_stack *st, uint16_t port, bool dual)
 {
     int fd = ust_socket(st, dual ? AF_INET6 : AF_INET, SOCK_DGRAM | SOCK_NONBLOCK, 0);
@@ -293,7 +315,7 @@ static void echo_drain(struct ust_stack *st, int fd)
     static const size_t cap = 65536;
     uint8_t buf[65536];
     for (int n = 0; n < ECHO_BATCH; n++) {
-        struct sockaddr_storage from; /* sockaddr_in6 on a --dual-stack socket */
+        struct sockaddr_storage from; /* sockaddr_in6 on a dual-stack socket */
         socklen_t flen = sizeof(from);
         ssize_t len = ust_recvfrom(st, fd, buf, cap, 0, (struct sockaddr *)&from, &flen);
         if (len < 0)
@@ -333,7 +355,7 @@ void serve_print_banner(const struct serve_opts *o, const struct link_ctx *c, co
         fprintf(c->out, " (root %s)", o->root_real);
     if (o->iperf3_port)
         fprintf(c->out, ", iperf3 on %u", o->iperf3_port);
-    if (o->dual)
+    if (o->dual && (o->nports || o->ntcp || o->iperf3_port))
         fprintf(c->out, ", dual-stack ([::])");
 }
 
@@ -372,7 +394,7 @@ int serve_open(struct serve_run *r)
             return cli_usage_error("%s %u: %s", tcp_kind_opt[o->tcp[i].kind], o->tcp[i].port,
                                    strerror(errno));
     if (o->iperf3_port && (!(r->ip3 = iperf3_server_new(st, r->c->out)) ||
-                           iperf3_server_listen(r->ip3, o->iperf3_port) < 0))
+                           iperf3_server_listen(r->ip3, o->iperf3_port, o->dual) < 0))
         return cli_usage_error("--iperf3 %u: %s", o->iperf3_port, strerror(errno));
     if ((r->relay ? cli_signals_open_relay(&r->sig, r->c) : cli_signals_open(&r->sig, r->c)) != 0)
         return cli_usage_error("cannot watch for Ctrl-C: %s", strerror(errno));

@@ -19,10 +19,11 @@ struct iperf3_server *iperf3_server_new(struct ust_stack *st, FILE *log)
     return NULL;
 }
 
-int iperf3_server_listen(struct iperf3_server *s, uint16_t port)
+int iperf3_server_listen(struct iperf3_server *s, uint16_t port, bool dual)
 {
     (void)s;
     (void)port;
+    (void)dual;
     errno = ENOTSUP;
     return -1;
 }

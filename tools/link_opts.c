@@ -161,6 +161,7 @@ void link_opts_init(struct link_opts *o)
     o->tap_rx_batch = -1;
     o->dhcp_wait_s = LINK_DHCP_WAIT_DEFAULT_S;
     o->tap_sqpoll = -1;
+    o->dad_transmits = -1;
     o->fault_dirs = 1u << UST_DEV_TX;
     o->fault_seed = 1;
 }
@@ -334,11 +335,29 @@ static int parse_io_opt(struct link_opts *o, int argc, char **argv, int *i)
 }
 
 
+/* --dad-transmits N: DupAddrDetectTransmits (RFC 4862 5.1). Linux's
+ * dad_transmits takes any integer; 10 bounds how long (10 x RetransTimer,
+ * 10 s) a new address may stay unusable. 1 consumed, 0 not ours, -1 error. */
+static int parse_dad_opt(struct link_opts *o, int argc, char **argv, int *i)
+{
+    const char *v;
+    int r = opt_value(argc, argv, i, "--dad-transmits", &v);
+    unsigned long n;
+    if (r == 0)
+        return 0;
+    if (r < 0 || parse_uint("--dad-transmits", v, 0, LINK_DAD_TRANSMITS_MAX, &n) != 0)
+        return -1;
+    o->dad_transmits = (int)n;
+    return 1;
+}
+
 int link_opts_parse(struct link_opts *o, int argc, char **argv, int *i)
 {
     const char *v;
     int r;
     if ((r = trace_opt_parse(argc, argv, i, &o->trace, &o->trace_cats)) != 0)
+        return r;
+    if ((r = parse_dad_opt(o, argc, argv, i)) != 0)
         return r;
     if ((r = capture_opt_parse(argc, argv, i, &o->capture)) != 0)
         return r;
@@ -349,6 +368,11 @@ int link_opts_parse(struct link_opts *o, int argc, char **argv, int *i)
     if ((r = opt_value(argc, argv, i, "--dns", &v)) != 0) {
         if (r < 0)
             return -1;
+        if (strchr(v, '%') && ust_addr_parse(v, &o->dns) != UST_OK) {
+            o->dns_zoned = v; /* "fe80::1%tap0": checked once --tap is known */
+            o->have_dns = true;
+            return 1;
+        }
         if (ust_addr_parse(v, &o->dns) != UST_OK || ust_addr_is_any(&o->dns))
             return cli_usage_error("--dns: '%s' is not an IPv4 or IPv6 address (e.g. "
                                    "198.51.100.53 or 2001:db8::53)", v), -1;
@@ -535,8 +559,29 @@ int stable_secret_parse(const char *text, uint8_t out[16])
     return ust_ip6_parse(text, out) == UST_OK ? 0 : -1;
 }
 
+int cli_addr_parse_zone(const struct link_opts *o, const char *s, struct ust_addr *out)
+{
+    if (ust_addr_parse(s, out) == UST_OK)
+        return 0;
+    const char *pct = strchr(s, '%');
+    char buf[UST_ADDR_STRLEN];
+    size_t n = pct ? (size_t)(pct - s) : 0;
+    if (!pct || n >= sizeof(buf) || !o->tap || strcmp(pct + 1, o->tap) != 0)
+        return -1;
+    memcpy(buf, s, n);
+    buf[n] = '\0';
+    if (ust_addr_parse(buf, out) != UST_OK || out->family != UST_AF_INET6)
+        return -1;
+    out->scope_id = LINK_SCOPE_ID;
+    return 0;
+}
+
 int link_opts_check(const struct link_opts *o)
 {
+    struct ust_addr zoned;
+    if (o->dns_zoned && o->tap && cli_addr_parse_zone(o, o->dns_zoned, &zoned) != 0)
+        return cli_usage_error("--dns: '%s' is not an address on this link (the zone must be "
+                               "%%%s or a number)", o->dns_zoned, o->tap);
     if (!o->tap) {
         cli_usage_error("--tap NAME is required (the TAP device to run on; or --tun NAME)");
         return -1;
@@ -545,8 +590,9 @@ int link_opts_check(const struct link_opts *o)
         cli_usage_error("--addr A.B.C.D/N is required (e.g. --addr 203.0.113.2/24, or --addr dhcp)");
         return -1;
     }
-    if (o->no_ipv6 && (o->naddr6 || o->have_gateway6 || o->temp_addr)) {
-        cli_usage_error("--no-ipv6: not with an IPv6 --addr, --gateway6 or --temp-addr");
+    if (o->no_ipv6 && (o->naddr6 || o->have_gateway6 || o->temp_addr || o->dad_transmits >= 0)) {
+        cli_usage_error("--no-ipv6: not with an IPv6 --addr, --gateway6, --temp-addr or "
+                        "--dad-transmits");
         return -1;
     }
     if (o->stable_secret && o->stable_secret_file) {

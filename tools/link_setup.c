@@ -146,7 +146,10 @@ static int open_ctl(const struct link_opts *o, struct link_ctx *c)
 static void set_dns_servers(const struct link_opts *o, struct ust_config *cfg)
 {
     struct ust_addr a;
-    if (o->have_dns)
+    if (o->dns_zoned) { /* "fe80::1%tap0", checked by link_opts_check */
+        if (cli_addr_parse_zone(o, o->dns_zoned, &a) != 0)
+            return;
+    } else if (o->have_dns)
         a = o->dns;
     else if (resolv_conf_nameserver("/etc/resolv.conf", UST_AF_INET, &a) != UST_OK &&
              resolv_conf_nameserver("/etc/resolv.conf", UST_AF_INET6, &a) != UST_OK)
@@ -177,6 +180,8 @@ int link_open(const struct link_opts *o, struct link_ctx *c)
     cfg.ip_accept_source_route = o->accept_source_route;
     cfg.ipv6_enabled = !o->no_ipv6;
     cfg.ipv6_temp_addrs = o->temp_addr;
+    if (o->dad_transmits >= 0) /* every interface's, so the link-local's first DAD too */
+        cfg.ipv6_dad_transmits = (unsigned)o->dad_transmits;
     if (o->stable_secret) /* checked by link_opts */
         cfg.ipv6_stable_secret_set = stable_secret_parse(o->stable_secret,
                                                          cfg.ipv6_stable_secret) == 0;

@@ -27,7 +27,8 @@ struct serve_opts {
     const char *root;         /* --root DIR */
     uint16_t iperf3_port;     /* --iperf3 [PORT]; 0: off */
     unsigned queues;          /* --queues N (default 1): one stack per queue */
-    bool dual;                /* --dual-stack: echo, discard, http and UDP echo on [::] */
+    bool dual;                /* the services on [::] (not --ipv4-only, not --no-ipv6) */
+    bool dual_opt, ipv4_only; /* --dual-stack (the default), --ipv4-only */
     char root_real[PATH_MAX];
 };
 

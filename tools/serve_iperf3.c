@@ -50,7 +50,7 @@ struct iperf3_server {
     int lfd;
     unsigned tests;
     int cfd;                 /* control connection of the running test, -1: idle */
-    char peer[24];
+    char peer[UST_ADDR_STRLEN + 8]; /* "[addr%scope]:65535" */
     struct ip3_ctrl ctrl;
     struct ip3_stream streams[IP3_MAX_STREAMS];
     unsigned nstreams;
@@ -90,9 +90,10 @@ struct iperf3_server *iperf3_server_new(struct ust_stack *st, FILE *log)
     return s;
 }
 
-int iperf3_server_listen(struct iperf3_server *s, uint16_t port)
+int iperf3_server_listen(struct iperf3_server *s, uint16_t port, bool dual)
 {
-    int fd = cli_tcp_listen(s->st, port, 64);
+    /* dual: [::] with IPV6_V6ONLY off, so iperf3 -c over either family */
+    int fd = dual ? cli_tcp_listen_dual(s->st, port, 64) : cli_tcp_listen(s->st, port, 64);
     if (fd < 0)
         return -1;
     s->lfd = fd;
@@ -445,16 +446,24 @@ static void waiting_turn(struct iperf3_server *s, const struct pollfd *pfd, ust_
     }
 }
 
+/* "A.B.C.D:port" (also for an IPv4 client on the [::] listener, whose
+ * address comes mapped) or "[2001:db8::1]:port". */
 static void peer_name(struct iperf3_server *s, int fd)
 {
-    struct sockaddr_in sin;
-    socklen_t len = sizeof(sin);
-    char a[16];
-    if (ust_getpeername(s->st, fd, (struct sockaddr *)&sin, &len) < 0)
+    struct sockaddr_storage ss;
+    socklen_t len = sizeof(ss);
+    struct ust_addr a;
+    uint16_t port;
+    char text[UST_ADDR_STRLEN];
+    if (ust_getpeername(s->st, fd, (struct sockaddr *)&ss, &len) < 0 ||
+        ust_addr_from_sockaddr((struct sockaddr *)&ss, len, &a, &port) != UST_OK) {
         snprintf(s->peer, sizeof(s->peer), "?");
-    else
-        snprintf(s->peer, sizeof(s->peer), "%s:%u", ust_ip4_str(ntohl(sin.sin_addr.s_addr), a),
-                 ntohs(sin.sin_port));
+        return;
+    }
+    a = ust_addr_unmap(&a);
+    bool v6 = a.family == UST_AF_INET6;
+    snprintf(s->peer, sizeof(s->peer), "%s%s%s:%u", v6 ? "[" : "", ust_addr_str(&a, text),
+             v6 ? "]" : "", port);
 }
 
 /* A new connection: the control connection of a new test when idle, a

@@ -365,6 +365,21 @@ struct ust_config {
                                         0: not a default router) */
     uint8_t ipv6_ra_cur_hop_limit;   /* AdvCurHopLimit (64; 0: unspecified) */
     unsigned ipv6_ra_mtu;            /* AdvLinkMTU: an MTU option when not 0 (0) */
+    bool ipv6_ra_managed;            /* AdvManagedFlag: the M flag, addresses from
+                                        DHCPv6 (false; RFC 4861 4.2) */
+    bool ipv6_ra_other;              /* AdvOtherConfigFlag: the O flag, other
+                                        configuration from DHCPv6 (false) */
+    uint8_t ipv6_ra_rdnss[UST_RA_MAX_DNS][16]; /* RDNSS addresses the RAs carry
+                                        in one option (RFC 8106 5.1; none) */
+    unsigned ipv6_ra_rdnss_count;    /* entries of ipv6_ra_rdnss in use (0: no
+                                        RDNSS option; at most UST_RA_MAX_DNS) */
+    unsigned ipv6_ra_rdnss_lifetime; /* its Lifetime in seconds, and the DNSSL
+                                        option's (0: 3 x MaxRtrAdvInterval, RFC
+                                        8106 5.1 and 5.2's SHOULD default;
+                                        UINT32_MAX: infinity) */
+    char ipv6_ra_dnssl[128];         /* DNSSL names the RAs carry in one option,
+                                        space-separated, e.g. "example.test"
+                                        (RFC 8106 5.2; "": no DNSSL option) */
     unsigned ipv6_ra_max_routes;    /* RFC 4191 Route Information routes kept per
                                        interface (16, at most UST_RA_MAX_ROUTES;
                                        a full list refuses new ones) */

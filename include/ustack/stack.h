@@ -69,6 +69,15 @@ UST_API int ust_iface_count(const struct ust_stack *st);
 UST_API int ust_iface_info(const struct ust_stack *st, int ifindex, ust_ip4_t *addr,
                            int *prefix_len,
                            struct ust_dev **dev);
+/* if_nametoindex(3) over the stack's interfaces, named by their devices
+ * (ust_dev_name: the TAP/TUN name): the IPv6 zone (ifindex + 1, as
+ * sin6_scope_id), or 0 when no interface has that name. */
+UST_API uint32_t ust_if_nametoindex(const struct ust_stack *st, const char *name);
+/* ust_addr_parse, and an IPv6 zone may also be an interface name
+ * ("fe80::1%tap0", RFC 4007 11.2, as Linux's getaddrinfo takes it). 0,
+ * UST_ERR_INVAL, or UST_ERR_NOENT for a name no interface has. */
+UST_API int ust_addr_parse_scoped(const struct ust_stack *st, const char *s,
+                                  struct ust_addr *out);
 /* ---- IPv6 addresses and routes (issue #13) ----------------------------
  * With cfg.ipv6_enabled every Ethernet interface gets IPv6 and a link-local
  * address fe80::/64 with a stable, opaque identifier (RFC 7217). Addresses

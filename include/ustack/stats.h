@@ -102,7 +102,8 @@
  * question: Mismatched; unparsable: Malformed), attempts that timed out. */
 #define UST_DNS_COUNTERS(X) \
     X(Queries) X(TcpQueries) X(Answers) X(Timeouts) X(Mismatched) X(Malformed) \
-    X(Truncated) X(NxDomain) X(ServFail) X(HostsHits) X(CacheHits) X(CacheEvictions)
+    X(Truncated) X(NxDomain) X(ServFail) X(HostsHits) X(CacheHits) X(CacheEvictions) \
+    X(ParallelQueries) X(ServerFailovers) X(SearchNames)
 
 /* The DHCP client (include/ustack/dhcp.h): messages sent and received,
  * replies that did not count (another xid or hardware address, or not for

@@ -118,6 +118,10 @@ void ust_config_default(struct ust_config *c)
     c->ipv6_ra_max_interval = 600 * UST_SEC;
     c->ipv6_ra_router_lifetime = 1800;
     c->ipv6_ra_cur_hop_limit = 64;
+    c->ipv6_ra_managed = c->ipv6_ra_other = false; /* no DHCPv6 on the link */
+    c->ipv6_ra_rdnss_count = 0;                    /* no RDNSS option */
+    c->ipv6_ra_rdnss_lifetime = 0;                 /* 3 x MaxRtrAdvInterval */
+    c->ipv6_ra_dnssl[0] = '\0';                    /* no DNSSL option */
     c->ipv6_stable_secret_set = false; /* a key per stack from its PRNG */
     c->ipv6_ra_max_routes = 16;
     c->ipv6_ra_max_dns = 3;

@@ -98,13 +98,16 @@ static int no_node(struct ust_dns_query *q)
     return 0;
 }
 
-/* A numeric node (either family; "fe80::1%2" carries its scope): 0,
- * EAI_NONAME for the other family (unless AI_V4MAPPED maps an IPv4 one),
- * 1 when node is not numeric. */
-static int numeric_node(struct ust_dns_query *q, const char *node)
+/* A numeric node (either family; "fe80::1%2" or "fe80::1%tap0" carries its
+ * scope): 0, EAI_NONAME for the other family (unless AI_V4MAPPED maps an
+ * IPv4 one) or a zone no interface is named, 1 when node is not numeric. */
+static int numeric_node(struct ust_stack *st, struct ust_dns_query *q, const char *node)
 {
     struct ust_addr a;
-    if (ust_addr_parse(node, &a) != UST_OK)
+    int rc = ust_addr_parse_scoped(st, node, &a);
+    if (rc == UST_ERR_NOENT)
+        return EAI_NONAME; /* as glibc for "fe80::1%nosuchif" */
+    if (rc != UST_OK)
         return 1;
     if (a.family == UST_AF_INET6) {
         if (q->family == AF_INET)
@@ -155,7 +158,7 @@ static int local_sources(struct ust_stack *st, struct ust_dns_query *q, const ch
 {
     if (!node)
         return no_node(q);
-    int rc = numeric_node(q, node);
+    int rc = numeric_node(st, q, node);
     if (rc <= 0)
         return rc;
     uint8_t wire[DNS_MAX_NAME + 1];
@@ -164,9 +167,13 @@ static int local_sources(struct ust_stack *st, struct ust_dns_query *q, const ch
         return EAI_NONAME;
     snprintf(q->name, sizeof(q->name), "%s", node);
     size_t n = strlen(q->name);
-    if (n && q->name[n - 1] == '.')
+    bool absolute = n && q->name[n - 1] == '.';
+    if (absolute)
         q->name[n - 1] = '\0';
-    return known_pass(st, q);
+    rc = known_pass(st, q); /* the hosts file sees the name as given */
+    if (rc == UST_DNS_PENDING && dns_search_plan(st, q, absolute))
+        rc = known_pass(st, q);
+    return rc;
 }
 
 /* The two passes' results as one (glibc: any address is success; else
@@ -187,10 +194,13 @@ static int next_pass(struct ust_stack *st, struct ust_dns_query *q, int rc)
         bool mapped_only = q->family == AF_INET6 && !(q->flags & AI_ALL);
         if (mapped_only && q->naddr6)
             break;
+        if (dns_twin_pending(st, q))
+            return UST_DNS_PENDING; /* the first pass answered, the twin not yet */
         q->first_result = q->pass == 0 ? rc : merge_results(q->first_result, rc);
         q->qtype = q->pass_type[++q->pass];
-        rc = known_pass(st, q);
-        if (rc == UST_DNS_PENDING) {
+        if (q->twin) {
+            rc = dns_twin_take(st, q);
+        } else if ((rc = known_pass(st, q)) == UST_DNS_PENDING) {
             dns_query_send(st, q);
             rc = q->state == DNS_Q_DONE ? q->result : UST_DNS_PENDING;
         }
@@ -199,6 +209,36 @@ static int next_pass(struct ust_stack *st, struct ust_dns_query *q, int rc)
     }
     if (rc != UST_DNS_PENDING && q->pass > 0)
         q->result = rc;
+    return rc;
+}
+
+/* The first pass of q->name (from the hosts file, the cache or the
+ * server, and the second one's twin with it), then next_pass. */
+static int first_pass(struct ust_stack *st, struct ust_dns_query *q, int rc)
+{
+    if (rc == UST_DNS_PENDING) {
+        dns_query_send(st, q);
+        dns_twin_start(st, q, known_pass); /* the other type too, at once */
+        rc = q->state == DNS_Q_DONE ? q->result : UST_DNS_PENDING;
+    } else {
+        dns_query_done(st, q, rc);
+    }
+    return next_pass(st, q, rc);
+}
+
+/* "No such name" for a candidate of the search list: the next one, from
+ * its first pass (gai_search.c). */
+static int search_on(struct ust_stack *st, struct ust_dns_query *q, int rc)
+{
+    while (rc == EAI_NONAME && dns_search_next(st, q)) {
+        dns_twin_free(st, q);
+        q->naddr = q->naddr6 = 0;
+        q->canon[0] = '\0';
+        q->pass = 0;
+        q->first_result = 0;
+        q->qtype = q->pass_type[0];
+        rc = first_pass(st, q, known_pass(st, q));
+    }
     return rc;
 }
 
@@ -223,29 +263,27 @@ int ust_dns_query_start(struct ust_stack *st, const char *node, const char *serv
         rc = parse_service(service, h->ai_flags, &q->port);
     if (!rc)
         rc = local_sources(st, q, node);
-    if (rc == UST_DNS_PENDING) {
-        dns_query_send(st, q);
-        rc = q->state == DNS_Q_DONE ? q->result : UST_DNS_PENDING;
-    } else {
-        dns_query_done(st, q, rc);
-    }
-    return next_pass(st, q, rc);
+    return search_on(st, q, first_pass(st, q, rc));
 }
 
 int ust_dns_query_step(struct ust_stack *st, struct ust_dns_query *q)
 {
+    (void)dns_twin_pending(st, q); /* its answers read, its resends sent */
     if (q->state != DNS_Q_DONE)
         dns_query_advance(st, q);
     if (q->state != DNS_Q_DONE)
         return UST_DNS_PENDING;
-    return q->pass + 1 < q->npass ? next_pass(st, q, q->result)
-                                  : (q->pass ? (q->result = merge_results(q->first_result,
-                                                                           q->result))
-                                             : q->result);
+    int rc = q->pass + 1 < q->npass ? next_pass(st, q, q->result)
+                                    : (q->pass ? (q->result = merge_results(q->first_result,
+                                                                             q->result))
+                                               : q->result);
+    return search_on(st, q, rc);
 }
 
 int ust_dns_query_pollfd(const struct ust_dns_query *q, struct pollfd *pfd)
 {
+    if ((q->state == DNS_Q_DONE || q->fd < 0) && q->twin)
+        q = q->twin; /* the first pass answered: wait for the second */
     if (q->state == DNS_Q_DONE || q->fd < 0)
         return -1;
     pfd->fd = q->fd;
@@ -256,4 +294,10 @@ int ust_dns_query_pollfd(const struct ust_dns_query *q, struct pollfd *pfd)
     return 0;
 }
 
-ust_time_t ust_dns_query_deadline(const struct ust_dns_query *q) { return q->deadline; }
+ust_time_t ust_dns_query_deadline(const struct ust_dns_query *q)
+{
+    /* the sooner of the two passes in flight (a twin's resend is due then) */
+    if (q->twin && q->twin->state != DNS_Q_DONE && q->twin->deadline < q->deadline)
+        return q->twin->deadline;
+    return q->deadline;
+}

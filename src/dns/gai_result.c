@@ -111,6 +111,7 @@ int ust_dns_query_finish(struct ust_stack *st, struct ust_dns_query *q, struct a
         return EAI_MEMORY;
     if (q->state != DNS_Q_DONE)
         dns_query_done(st, q, EAI_AGAIN);
+    dns_twin_free(st, q); /* a lookup given up while its second pass waited */
     int rc = q->result;
     if (rc == 0 && res)
         rc = build_list(st, q, res);

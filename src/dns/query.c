@@ -26,25 +26,62 @@ void dns_query_close(struct ust_stack *st, struct ust_dns_query *q)
     q->tcp = NULL;
 }
 
-bool dns_server_addr(const struct ust_stack *st, struct dns_server *srv)
+static void server4(struct dns_server *srv, ust_ip4_t addr)
+{
+    memset(srv, 0, sizeof(*srv));
+    srv->u.sin.sin_family = AF_INET;
+    srv->u.sin.sin_port = htons(DNS_PORT);
+    srv->u.sin.sin_addr.s_addr = htonl(addr);
+    srv->len = sizeof(srv->u.sin);
+}
+
+static void server6(struct dns_server *srv, const uint8_t addr[16], uint32_t scope)
+{
+    memset(srv, 0, sizeof(*srv));
+    srv->u.sin6.sin6_family = AF_INET6;
+    srv->u.sin6.sin6_port = htons(DNS_PORT);
+    memcpy(&srv->u.sin6.sin6_addr, addr, 16);
+    srv->u.sin6.sin6_scope_id = scope;
+    srv->len = sizeof(srv->u.sin6);
+}
+
+static bool listed(const struct dns_server *list, unsigned n, const uint8_t addr[16])
+{
+    for (unsigned i = 0; i < n; i++)
+        if (list[i].u.sa.sa_family == AF_INET6 && !memcmp(&list[i].u.sin6.sin6_addr, addr, 16))
+            return true;
+    return false;
+}
+
+/* The name servers in the order they are tried: cfg.dns_server (IPv4),
+ * cfg.dns_server6 (configured, or the first RDNSS one), then the other
+ * RDNSS addresses (cfg.dns_servers6, RFC 8106 5.3.1: in RA order; a
+ * link-local one only as dns_server6, the one with a known scope); at
+ * most DNS_MAX_SERVERS, as resolv.conf's MAXNS. */
+unsigned dns_servers(const struct ust_stack *st, struct dns_server out[DNS_MAX_SERVERS])
 {
     static const uint8_t none6[16];
     const struct ust_config *cfg = ust_stack_config(st);
-    memset(srv, 0, sizeof(*srv));
-    if (cfg->dns_server) {
-        srv->u.sin.sin_family = AF_INET;
-        srv->u.sin.sin_port = htons(DNS_PORT);
-        srv->u.sin.sin_addr.s_addr = htonl(cfg->dns_server);
-        srv->len = sizeof(srv->u.sin);
-        return true;
+    unsigned n = 0;
+    if (cfg->dns_server)
+        server4(&out[n++], cfg->dns_server);
+    if (memcmp(cfg->dns_server6, none6, 16) != 0)
+        server6(&out[n++], cfg->dns_server6, cfg->dns_server6_scope);
+    for (unsigned i = 0; i < cfg->dns_servers6_count && i < UST_RA_MAX_DNS; i++) {
+        const uint8_t *a = cfg->dns_servers6[i];
+        bool link_local = a[0] == 0xfe && (a[1] & 0xc0) == 0x80;
+        if (n < DNS_MAX_SERVERS && !link_local && !listed(out, n, a))
+            server6(&out[n++], a, 0);
     }
-    if (!memcmp(cfg->dns_server6, none6, 16))
+    return n;
+}
+
+bool dns_server_addr(const struct ust_stack *st, unsigned index, struct dns_server *srv)
+{
+    struct dns_server list[DNS_MAX_SERVERS];
+    if (index >= dns_servers(st, list))
         return false;
-    srv->u.sin6.sin6_family = AF_INET6;
-    srv->u.sin6.sin6_port = htons(DNS_PORT);
-    memcpy(&srv->u.sin6.sin6_addr, cfg->dns_server6, 16);
-    srv->u.sin6.sin6_scope_id = cfg->dns_server6_scope;
-    srv->len = sizeof(srv->u.sin6);
+    *srv = list[index];
     return true;
 }
 
@@ -89,8 +126,15 @@ static void udp_attempt(struct ust_stack *st, struct ust_dns_query *q)
     q->id = (uint16_t)rng_next(stack_rng(st));
     q->msglen = (size_t)dns_query_build(q->msg, sizeof(q->msg), q->id, q->name, q->qtype);
     struct dns_server to;
-    q->fd = dns_server_addr(st, &to) ? udp_open(st, to.u.sa.sa_family) : -1;
+    q->fd = dns_server_addr(st, q->server, &to) ? udp_open(st, to.u.sa.sa_family) : -1;
     if (q->fd < 0 || ust_sendto(st, q->fd, q->msg, q->msglen, 0, &to.u.sa, to.len) < 0) {
+        struct dns_server list[DNS_MAX_SERVERS];
+        if (q->server + 1 < dns_servers(st, list)) { /* no route there: the next one */
+            q->server++;
+            stack_stats(st)->dns.ServerFailovers++;
+            udp_attempt(st, q);
+            return;
+        }
         dns_query_done(st, q, EAI_AGAIN);
         return;
     }
@@ -102,11 +146,12 @@ static void udp_attempt(struct ust_stack *st, struct ust_dns_query *q)
 void dns_query_send(struct ust_stack *st, struct ust_dns_query *q)
 {
     struct dns_server srv;
-    if (!dns_server_addr(st, &srv) || ust_stack_config(st)->dns_attempts == 0) {
+    if (!dns_server_addr(st, 0, &srv) || ust_stack_config(st)->dns_attempts == 0) {
         dns_query_done(st, q, EAI_AGAIN); /* nobody to ask */
         return;
     }
     q->attempt = 0;
+    q->server = 0;
     udp_attempt(st, q);
 }
 
@@ -136,7 +181,7 @@ static void udp_input(struct ust_stack *st, struct ust_dns_query *q, const uint8
     struct ust_dns_stats *c = &stack_stats(st)->dns;
     struct dns_server srv;
     struct dns_answer a;
-    if (!dns_server_addr(st, &srv) || !from_server(&srv, from)) {
+    if (!dns_server_addr(st, q->server, &srv) || !from_server(&srv, from)) {
         c->Mismatched++;
         return;
     }
@@ -156,6 +201,28 @@ static void udp_input(struct ust_stack *st, struct ust_dns_query *q, const uint8
         return;
     }
     dns_answer_use(st, q, &a);
+}
+
+/* After a timeout: the next server in this round, else the first one in
+ * the next round with a doubled timeout (as glibc's res_send: every
+ * server once per attempt, in order). */
+static void next_try(struct ust_stack *st, struct ust_dns_query *q)
+{
+    struct dns_server list[DNS_MAX_SERVERS];
+    if (q->state == DNS_Q_TCP) {
+        dns_query_done(st, q, EAI_AGAIN);
+        return;
+    }
+    if (++q->server < dns_servers(st, list)) {
+        stack_stats(st)->dns.ServerFailovers++;
+        udp_attempt(st, q);
+        return;
+    }
+    q->server = 0;
+    if (++q->attempt >= ust_stack_config(st)->dns_attempts)
+        dns_query_done(st, q, EAI_AGAIN);
+    else
+        udp_attempt(st, q);
 }
 
 void dns_query_advance(struct ust_stack *st, struct ust_dns_query *q)
@@ -178,9 +245,7 @@ void dns_query_advance(struct ust_stack *st, struct ust_dns_query *q)
     if (q->state == DNS_Q_DONE || ust_stack_now(st) < q->deadline)
         return;
     stack_stats(st)->dns.Timeouts++;
-    TRACE(st, "dns", "%s: no answer in attempt %u", q->name, q->attempt + 1);
-    if (q->state == DNS_Q_TCP || ++q->attempt >= ust_stack_config(st)->dns_attempts)
-        dns_query_done(st, q, EAI_AGAIN);
-    else
-        udp_attempt(st, q);
+    TRACE(st, "dns", "%s: no answer from server %u in attempt %u", q->name, q->server + 1,
+          q->attempt + 1);
+    next_try(st, q);
 }

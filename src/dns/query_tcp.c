@@ -23,7 +23,7 @@ void dns_tcp_start(struct ust_stack *st, struct ust_dns_query *q)
     dns_query_close(st, q);
     q->tcp = malloc(TCP_BUF);
     struct dns_server to;
-    bool have = dns_server_addr(st, &to);
+    bool have = dns_server_addr(st, q->server, &to); /* the one that truncated */
     q->fd = have ? ust_socket(st, to.u.sa.sa_family, SOCK_STREAM | SOCK_NONBLOCK, 0) : -1;
     if (!q->tcp || q->fd < 0 ||
         (ust_connect(st, q->fd, &to.u.sa, to.len) < 0 && errno != EINPROGRESS)) {

@@ -5,7 +5,8 @@
  * answer to Router Solicitations (6.2.6: after a random delay of up to
  * 0.5 s, at most one multicast RA per MIN_DELAY_BETWEEN_RAS). The RA
  * carries the configured prefixes (PIO with L/A), the source link-layer
- * address and, when configured, the link MTU. */
+ * address and, when configured, the link MTU, the M and O flags (4.2),
+ * an RDNSS and a DNSSL option (RFC 8106 5.1, 5.2). */
 #include <string.h>
 
 #include "core/rand.h"
@@ -35,13 +36,32 @@ bool ra_send_advertising(const struct ust_stack *st, int ifindex)
     return f && f->adv.on;
 }
 
-/* The RA's bytes: fixed part, SLLA, MTU, one PIO per prefix (4.2, 4.6). */
+/* RFC 8106 5.1: the Lifetime SHOULD default to at least 3 x
+ * MaxRtrAdvInterval, so that a lost RA or two do not expire the servers. */
+static uint32_t rdnss_lifetime(const struct ust_config *cfg)
+{
+    if (cfg->ipv6_ra_rdnss_lifetime)
+        return (uint32_t)cfg->ipv6_ra_rdnss_lifetime;
+    uint64_t three_max = 3 * (uint64_t)(cfg->ipv6_ra_max_interval / UST_SEC);
+    return three_max > UINT32_MAX - 1 ? UINT32_MAX - 1 : (uint32_t)three_max;
+}
+
+static unsigned rdnss_count(const struct ust_config *cfg)
+{
+    return cfg->ipv6_ra_rdnss_count < UST_RA_MAX_DNS ? cfg->ipv6_ra_rdnss_count
+                                                     : UST_RA_MAX_DNS;
+}
+
+/* The RA's bytes: fixed part with M and O (4.2), SLLA, MTU, one PIO per
+ * prefix (4.6), RDNSS (RFC 8106 5.1). */
 static size_t ra_build(struct ust_stack *st, const struct ra_adv *adv, const uint8_t mac[6],
                        uint16_t lifetime, uint8_t *buf, size_t cap)
 {
     const struct ust_config *cfg = ust_stack_config(st);
     struct nd_msg m = {.type = ICMPV6_ND_RA, .cur_hop_limit = cfg->ipv6_ra_cur_hop_limit,
-                       .router_lifetime = lifetime};
+                       .router_lifetime = lifetime,
+                       .ra_flags = (uint8_t)((cfg->ipv6_ra_managed ? ND_RA_MANAGED : 0) |
+                                             (cfg->ipv6_ra_other ? ND_RA_OTHER : 0))};
     size_t len = (size_t)nd_emit(&m, buf, cap);
     len += (size_t)nd_opt_lladdr_emit(ND_OPT_SLLA, mac, buf + len, cap - len);
     if (cfg->ipv6_ra_mtu)
@@ -53,10 +73,21 @@ static size_t ra_build(struct ust_stack *st, const struct ra_adv *adv, const uin
                                     .preferred_lifetime = a->preferred_lft, .prefix = a->prefix};
         len += (size_t)nd_opt_prefix_emit(&pi, buf + len, cap - len);
     }
+    if (rdnss_count(cfg))
+        len += (size_t)nd_opt_rdnss_emit(rdnss_lifetime(cfg),
+                                         (const uint8_t(*)[16])cfg->ipv6_ra_rdnss,
+                                         rdnss_count(cfg), buf + len, cap - len);
+    int dnssl = nd_opt_dnssl_emit(rdnss_lifetime(cfg), cfg->ipv6_ra_dnssl, buf + len, cap - len);
+    if (dnssl > 0) /* none configured, or a malformed name: no option */
+        len += (size_t)dnssl;
     return len;
 }
 
-#define RA_MAX_LEN (ND_RA_LEN + 8 + 8 + RA_ADV_MAX_PREFIXES * 32)
+/* The DNSSL option: each name's text and a length octet per label (at
+ * most twice the text: "a b" gives 1 a 0 1 b 0), header and padding. */
+#define RA_DNSSL_MAX (2 * sizeof(((struct ust_config *)0)->ipv6_ra_dnssl) + 16)
+#define RA_MAX_LEN (ND_RA_LEN + 8 + 8 + RA_ADV_MAX_PREFIXES * 32 + 8 + UST_RA_MAX_DNS * 16 + \
+                    RA_DNSSL_MAX)
 
 /* One multicast RA to all-nodes; false when there is no usable link-local
  * source yet (6.2.2: RAs come from the link-local address). */
@@ -71,9 +102,12 @@ static bool ra_send(struct ust_stack *st, int ifindex, struct ra_adv *adv, uint1
         return true; /* no memory now: the next interval tries again */
     pkt_trim(p, ra_build(st, adv, ust_dev_mac(dev)->b, lifetime, p->data, RA_MAX_LEN));
     char s[IPV6_ADDR_STRLEN];
-    TRACE(st, "nd", "%s tx RA from %s: router lifetime %u s, %u prefix%s%s", ust_dev_name(dev),
-          IP6STR(&src, s), lifetime, adv->nprefixes, adv->nprefixes == 1 ? "" : "es",
-          ust_stack_config(st)->ipv6_ra_mtu ? ", mtu option" : "");
+    const struct ust_config *cfg = ust_stack_config(st);
+    TRACE(st, "nd", "%s tx RA from %s: router lifetime %u s, %u prefix%s%s%s%s%s",
+          ust_dev_name(dev), IP6STR(&src, s), lifetime, adv->nprefixes,
+          adv->nprefixes == 1 ? "" : "es", cfg->ipv6_ra_mtu ? ", mtu option" : "",
+          cfg->ipv6_ra_managed ? ", M" : "", cfg->ipv6_ra_other ? ", O" : "",
+          rdnss_count(cfg) ? ", rdnss option" : "");
     stack_stats(st)->ra.OutRAs++;
     nd_send_msg(st, ifindex, &src, &all_nodes, NULL, p);
     adv->last_mcast = stack_now(st);

@@ -109,6 +109,10 @@ int nd_opt_redirected(const struct nd_opt *o, const uint8_t **pkt, size_t *pkt_l
 /* RDNSS: lifetime and the number of addresses; nd_opt_rdnss_addr reads #i. */
 int nd_opt_rdnss(const struct nd_opt *o, uint32_t *lifetime, size_t *count);
 void nd_opt_rdnss_addr(const struct nd_opt *o, size_t i, struct ipv6_addr *a);
+/* An RDNSS option (RFC 8106 5.1) with count (1..127) addresses: its
+ * length (8 + 16 x count), or WIRE_NOSPACE / WIRE_UNSUPPORTED. */
+int nd_opt_rdnss_emit(uint32_t lifetime, const uint8_t (*addrs)[IPV6_ADDR_LEN], size_t count,
+                      uint8_t *buf, size_t cap);
 
 /* Route Information (RFC 4191 2.3): WIRE_BAD_LEN when RFC 4191 3.1 says
  * to ignore it: Length not 1-3, Prefix Length > 128, or too long for the
@@ -128,6 +132,10 @@ int nd_opt_route_info(const struct nd_opt *o, struct nd_route_info *ri);
  * pointer, a name not ended inside the option or over 253 characters, a
  * character other than a letter, digit, '-' or '_'). */
 #define ND_DNSSL_NAME_MAX 254 /* 253 characters and the NUL */
+/* A DNSSL option (RFC 8106 5.2) of the space-separated names: its length
+ * (a multiple of 8), or WIRE_NOSPACE, WIRE_BAD_LEN (an empty or long
+ * label), WIRE_UNSUPPORTED (no name). */
+int nd_opt_dnssl_emit(uint32_t lifetime, const char *names, uint8_t *buf, size_t cap);
 int nd_opt_dnssl(const struct nd_opt *o, uint32_t *lifetime);
 /* The domain name at *off (start with *off = 8) as dotted text into
  * name[ND_DNSSL_NAME_MAX]: 1 and *off past it, 0 at the end (the zero

@@ -116,3 +116,18 @@ int nd_opt_mtu_emit(uint32_t mtu, uint8_t *buf, size_t cap)
     put_be32(buf + 4, mtu);
     return 8;
 }
+
+int nd_opt_rdnss_emit(uint32_t lifetime, const uint8_t (*addrs)[IPV6_ADDR_LEN], size_t count,
+                      uint8_t *buf, size_t cap)
+{
+    size_t len = 8 + 16 * count; /* RFC 8106 5.1: Length 1 + 2 per address */
+    if (count == 0 || count > 127 || cap < len)
+        return count == 0 || count > 127 ? WIRE_UNSUPPORTED : WIRE_NOSPACE;
+    buf[0] = ND_OPT_RDNSS;
+    buf[1] = (uint8_t)(1 + 2 * count);
+    put_be16(buf + 2, 0);
+    put_be32(buf + 4, lifetime);
+    for (size_t i = 0; i < count; i++)
+        memcpy(buf + 8 + 16 * i, addrs[i], IPV6_ADDR_LEN);
+    return (int)len;
+}

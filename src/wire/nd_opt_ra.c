@@ -77,3 +77,51 @@ int nd_opt_dnssl(const struct nd_opt *o, uint32_t *lifetime)
     *lifetime = get_be32(o->p + 4);
     return WIRE_OK;
 }
+
+/* One name as labels (RFC 1035 3.1) at buf; its length or WIRE_BAD_LEN. */
+static int name_emit(const char *name, size_t n, uint8_t *buf, size_t cap)
+{
+    size_t out = 0, start = 0;
+    for (size_t i = 0; i <= n; i++) {
+        if (i < n && name[i] != '.')
+            continue;
+        size_t label = i - start;
+        if (label == 0 || label > 63 || out + 1 + label + 1 > cap)
+            return label == 0 || label > 63 ? WIRE_BAD_LEN : WIRE_NOSPACE;
+        buf[out++] = (uint8_t)label;
+        memcpy(buf + out, name + start, label);
+        out += label;
+        start = i + 1;
+    }
+    buf[out++] = 0;
+    return (int)out;
+}
+
+int nd_opt_dnssl_emit(uint32_t lifetime, const char *names, uint8_t *buf, size_t cap)
+{
+    if (cap < 16)
+        return WIRE_NOSPACE;
+    size_t len = 8;
+    for (const char *p = names; *p;) {
+        size_t n = strcspn(p, " ");
+        if (n > 0) {
+            int r = name_emit(p, n, buf + len, cap - len);
+            if (r < 0)
+                return r;
+            len += (size_t)r;
+        }
+        p += n + (p[n] == ' ');
+    }
+    if (len == 8)
+        return WIRE_UNSUPPORTED; /* no name: no option */
+    while (len % 8) { /* RFC 8106 5.2: zero padding to a multiple of 8 */
+        if (len >= cap)
+            return WIRE_NOSPACE;
+        buf[len++] = 0;
+    }
+    buf[0] = ND_OPT_DNSSL;
+    buf[1] = (uint8_t)(len / 8);
+    put_be16(buf + 2, 0);
+    put_be32(buf + 4, lifetime);
+    return (int)len;
+}

@@ -4,6 +4,12 @@ inside the test's namespace: dns_forge.py MODE ADDR.
 
   swallow    read queries, answer nothing (the resolver must time out);
              each query's ID and source port are printed, one line each
+  pair       hold every query until both an A and an AAAA query have come
+             (whatever the name), then answer them all (A 198.51.100.9, AAAA
+             2001:db8::9) and later ones at once; prints "query A" /
+             "query AAAA" as each arrives and "answer A" / "answer AAAA" as
+             each goes out: a resolver that asks one type only after the
+             other's answer gets no answer at all
   malformed  answer each query with, in this order: a compression pointer
              loop, a forward pointer, a label of 64 bytes, a name of more
              than 255 bytes, an answer with another ID, an answer to another
@@ -19,6 +25,7 @@ import sys
 from scapy.layers.dns import DNS, DNSQR, DNSRR
 
 GOOD = "198.51.100.9"
+GOOD6 = "2001:db8::9"
 
 
 def question(q):
@@ -59,11 +66,38 @@ def hostile(q):
     return [loop, loop2, fwd, long_label, long_name, wrong_id, wrong_q, good]
 
 
+def answer(q):
+    """The right answer to q (A or AAAA) and its type's name."""
+    d = DNS(q)
+    qtype = "AAAA" if d.qd.qtype == 28 else "A"
+    rdata = GOOD6 if qtype == "AAAA" else GOOD
+    return qtype, bytes(DNS(id=d.id, qr=1, rd=1, ra=1, qd=d.qd,
+                            an=DNSRR(rrname=d.qd.qname, type=qtype, ttl=60, rdata=rdata)))
+
+
+def pair(s):
+    held, seen = [], set()
+    while True:
+        q, peer = s.recvfrom(4096)
+        qtype, _ = answer(q)
+        print(f"query {qtype}", flush=True)
+        held.append((q, peer))
+        seen.add(qtype)
+        if seen == {"A", "AAAA"}:
+            for hq, hpeer in held:
+                t, a = answer(hq)
+                s.sendto(a, hpeer)
+                print(f"answer {t}", flush=True)
+            held = []
+
+
 def main():
     mode, addr = sys.argv[1], sys.argv[2]
-    s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+    s = socket.socket(socket.AF_INET6 if ":" in addr else socket.AF_INET, socket.SOCK_DGRAM)
     s.bind((addr, 53))
     print("ready", flush=True)
+    if mode == "pair":
+        pair(s)
     while True:
         q, peer = s.recvfrom(4096)
         if mode == "swallow":

@@ -2,13 +2,17 @@
 namespace: dnsmasq listens only on the Linux side's IPv6 address and holds
 a name with only an AAAA record; ustack (--dns 2001:db8::1) asks it over
 UDP on AF_INET6, prints the AAAA result (RFC 3596), and `ustack get` by
-that name connects over IPv6 and downloads byte-exact."""
+that name connects over IPv6 and downloads byte-exact. Against
+dns_forge.py's "pair" server (no answer until both types were asked),
+`ustack resolve` sends its AAAA and A queries before either answer."""
 import filecmp
 import os
 import re
 import subprocess
 
 from conftest import USTACK, dnsmasq_dns, stop_process, wait_until
+
+FORGE = os.path.join(os.path.dirname(os.path.abspath(__file__)), "dns_forge.py")
 
 US4, LINUX4 = "203.0.113.2", "203.0.113.1"
 US6, LINUX6 = "2001:db8::2", "2001:db8::1"
@@ -94,3 +98,24 @@ def test_dns_option_rejects_garbage(netns, ustack_bin):
     assert rc == 2 and out == "", out + err
     assert err.strip() == ("ustack: --dns: '2001:db8::zz' is not an IPv4 or IPv6 address "
                            "(e.g. 198.51.100.53 or 2001:db8::53)"), err
+
+
+def test_aaaa_and_a_asked_in_parallel(netns, ustack_bin):
+    """The server answers nothing until it holds an A and an AAAA query: a
+    resolver asking one type after the other's answer would get none."""
+    linux_side(netns)
+    forge = subprocess.Popen(netns.cmd(["/usr/bin/python3", FORGE, "pair", LINUX6]),
+                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    netns.procs_raw.append(forge)
+    assert forge.stdout.readline().strip() == "ready", forge.stderr.read()
+    rc, out, err = netns.run([USTACK, "resolve", "pair.example.test", *LINK, "--stats"],
+                             timeout=120)
+    assert rc == 0, out + err
+    assert [ln.split()[0] for ln in out.splitlines()] == \
+        ["2001:db8::9", "2001:db8::9", "198.51.100.9", "198.51.100.9"], out
+    c = counters(err)
+    assert c.get("ParallelQueries") == 1 and c.get("Answers") == 2, err
+    stop_process(forge)
+    log = forge.stdout.read().split("\n")
+    first_answer = next(i for i, ln in enumerate(log) if ln.startswith("answer"))
+    assert {ln for ln in log[:first_answer]} == {"query A", "query AAAA"}, log

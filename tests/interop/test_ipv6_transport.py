@@ -1,7 +1,7 @@
 """TCP and UDP over IPv6 between ustack and the Linux kernel (issue #13), each
 test in its own network namespace, documentation addresses only: ustack
 2001:db8::2/64 (and its own link-local address), Linux 2001:db8::1/64. curl
-and socat on the Linux side talk to `ustack serve --dual-stack` (its sockets
+and socat on the Linux side talk to `ustack serve` (dual-stack by default: its sockets
 on [::]); `ustack get` fetches from Linux's http.server bound to its IPv6
 address; every capture ustack writes is read back by tshark (no malformed
 frames, no bad checksums)."""
@@ -74,7 +74,7 @@ def test_curl6_downloads_20mb_byte_exact(netns, tmp_path):
     root = tmp_path / "www"
     root.mkdir()
     (root / "big.bin").write_bytes(os.urandom(20 * 1024 * 1024))
-    u = serve6(netns, extra=["--http", "80", "--root", str(root), "--dual-stack"])
+    u = serve6(netns, extra=["--http", "80", "--root", str(root)])
     ustack_link_local(netns, u)
     out = tmp_path / "got.bin"
     rc, so, se = netns.run(["curl", "-6", "-g", "-sS", "--fail", "-o", str(out),
@@ -119,7 +119,7 @@ def test_udp6_echo_with_socat(netns):
     """A short datagram and one of 3000 bytes (fragmented both ways,
     RFC 8200 5) come back byte-exact from serve's IPv6 UDP echo."""
     require_tool("socat")
-    u = serve6(netns, extra=["--udp-echo", "7", "--dual-stack"])
+    u = serve6(netns, extra=["--udp-echo", "7"])
     ustack_link_local(netns, u)
     small = b"hello ustack over IPv6\n"
     big = bytes((i * 7) % 251 for i in range(3000))
@@ -139,7 +139,7 @@ def test_tcp_to_link_local_with_scope_and_netstat(netns):
     scope and to its global one; `ustack netstat` lists the [::] listeners
     and both IPv6 connections while they are open."""
     ctl = netns.artifact("ctl.sock")
-    u = serve6(netns, extra=["--tcp-echo", "7", "--udp-echo", "7", "--dual-stack",
+    u = serve6(netns, extra=["--tcp-echo", "7", "--udp-echo", "7",
                              "--ctl", ctl])
     ll = ustack_link_local(netns, u)
     _, addrs, _ = netns.run(["ip", "-6", "addr", "show", "dev", "tap0", "scope", "link"],

@@ -71,7 +71,7 @@ def test_tun6_curl_download_byte_exact(netns, tmp_path):
     root = tmp_path / "www"
     root.mkdir()
     (root / "big.bin").write_bytes(os.urandom(8 * 1024 * 1024 + 5))
-    u = serve_tun6(netns, extra=["--http", "80", "--root", str(root), "--dual-stack"])
+    u = serve_tun6(netns, extra=["--http", "80", "--root", str(root)])
     assert US6 in skipped_dad(u), u.stderr_text()
     out = tmp_path / "got.bin"
     rc, so, se = netns.run(["curl", "-6", "-g", "-sS", "--fail", "-o", str(out),

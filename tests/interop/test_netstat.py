@@ -103,7 +103,8 @@ def test_json_and_info_show_a_known_transfer(netns, tmp_path):
     assert inst["pid"] == u.proc.pid and inst["ctl"] == ctl
     conn = conn_of(doc, 7, port)
     assert conn["proto"] == "tcp" and conn["state"] == "ESTABLISHED"
-    assert conn["local_address"] == US and conn["remote_address"] == LINUX
+    # serve is dual-stack: the IPv4 connection is on a [::] socket, mapped
+    assert conn["local_address"] == f"::ffff:{US}" and conn["remote_address"] == f"::ffff:{LINUX}"
     assert conn["recv_q"] == 0 and conn["send_q"] == 0
     info = conn["tcp_info"]
     assert info["bytes_received"] == NBYTES and info["bytes_acked"] == NBYTES
@@ -120,7 +121,8 @@ def test_json_and_info_show_a_known_transfer(netns, tmp_path):
     # The text of -i: the connection's row, then its ss-style line.
     text, _ = netstat(netns, "-i", "--ctl", ctl)
     lines = text.splitlines()
-    row = [i for i, l in enumerate(lines) if f"{US}:7 " in l and f"{LINUX}:{port} " in l]
+    row = [i for i, l in enumerate(lines)
+           if f"[::ffff:{US}]:7 " in l and f"[::ffff:{LINUX}]:{port} " in l]
     assert len(row) == 1, text
     detail = lines[row[0] + 1]
     assert detail.startswith("\t cubic "), text
@@ -166,7 +168,7 @@ def test_permission_denied_is_said_and_fails(private_run):
             assert out == ""
     # root may: the same instance answers
     out, _ = netstat(netns)
-    assert re.search(rf"0\.0\.0\.0:7 .* LISTEN\s+{u.proc.pid}/ustack$", out, re.M), out
+    assert re.search(rf"\[::\]:7 .* LISTEN\s+{u.proc.pid}/ustack$", out, re.M), out
     assert u.stop() == 0, u.stderr_text()
 
 
@@ -198,7 +200,7 @@ def test_killed_instance_socket_is_cleaned_and_live_ones_listed(private_run):
     theirs = "/run/ustack/999999.sock"
     plant_stale(netns, theirs, 65534)
     out, err = netstat(netns)
-    assert re.search(rf"0\.0\.0\.0:7 .* LISTEN\s+{live.proc.pid}/ustack$", out, re.M), out
+    assert re.search(rf"\[::\]:7 .* LISTEN\s+{live.proc.pid}/ustack$", out, re.M), out
     assert ":9 " not in out, out
     assert (f"ustack: netstat: removed stale control socket {dead_path} (no instance listens "
             f"on it)") in err, err

@@ -8,7 +8,7 @@ import secrets
 import subprocess
 from concurrent.futures import ThreadPoolExecutor
 
-from conftest import USTACK, require_tool
+from conftest import USTACK, require_tool, wait_until
 
 ADDR, HOST = "203.0.113.2/24", "203.0.113.1/24"
 CURLS = 100
@@ -78,6 +78,39 @@ def test_two_queue_serve_100_concurrent_curls(netns, tmp_path):
     assert all(n > 0 for n in opens), f"one queue served every connection: {opens}"
     for p in ctl_paths:
         assert not os.path.exists(p), f"{p} left behind"
+
+
+def test_two_queue_serve_is_dual_stack(netns, tmp_path):
+    """Every queue's stack listens on [::]: 20 concurrent curl -6 and 20
+    curl -4 to one two-queue serve all get the file byte-exact."""
+    require_tool("curl")
+    www = tmp_path / "www"
+    www.mkdir()
+    body = secrets.token_bytes(50_000)
+    (www / "f.bin").write_bytes(body)
+    u = netns.serve("tap0", ADDR, host_addr=HOST, pcap=False,
+                    extra=["--queues", "2", "--http", "80", "--root", str(www), "--addr",
+                           "2001:db8::2/64", "--trace", "arp"])
+    assert "dual-stack ([::])" in u.banner, u.banner
+    netns.run(["ip", "-6", "addr", "add", "2001:db8::1/64", "dev", "tap0", "nodad"], check=True)
+    # every queue's stack ran DAD of the address (one line each, q0/q1)
+    wait_until(lambda: u.stderr_text().count("dad 2001:db8::2: unique") == 2, 60,
+               "DAD of 2001:db8::2 on both queues")
+
+    def fetch(n):
+        family, url = ("-6", "http://[2001:db8::2]/f.bin") if n % 2 else \
+            ("-4", "http://203.0.113.2/f.bin")
+        out = tmp_path / f"got{n}"
+        rc, _, err = netns.run(["curl", family, "-g", "-sS", "--max-time", "300", "-o",
+                                str(out), url], timeout=400)
+        return n, rc, err, out.read_bytes() if out.exists() else b""
+
+    with ThreadPoolExecutor(max_workers=40) as pool:
+        results = list(pool.map(fetch, range(40)))
+    for n, rc, err, got in results:
+        assert rc == 0, f"curl {n}: rc {rc}: {err}"
+        assert got == body, f"curl {n}: {len(got)} bytes, not the file's {len(body)}"
+    assert u.stop() == 0, u.stderr_text()
 
 
 def test_queues_refuse_a_tap_of_the_other_queue_mode(netns, tmp_path):

@@ -434,14 +434,15 @@ def test_netstat_agrees_with_ss(netns, tmp_path):
     assert text.splitlines()[0].split() == ["Proto", "Recv-Q", "Send-Q", "Local", "Address",
                                             "Foreign", "Address", "State", "PID/Program", "name"]
     pid = u.proc.pid  # ip netns exec execs ustack: same process
-    assert re.search(rf"^tcp\s+0\s+\d+ 0\.0\.0\.0:7\s+0\.0\.0\.0:\*\s+LISTEN\s+{pid}/ustack$",
+    # serve is dual-stack: [::] listeners, IPv4 peers as ::ffff:A.B.C.D (as ss shows them)
+    assert re.search(rf"^tcp\s+0\s+\d+ \[::\]:7\s+\[::\]:\*\s+LISTEN\s+{pid}/ustack$",
                      text, re.M), text
     # An open connection: ESTABLISHED on both sides.
     h = popen(netns, ["/usr/bin/python3", NSCLIENT, "hold", US, "7"])
     line = h.stdout.readline().split()
     assert line[0] == "established", line
     lport = line[1]
-    here, there = f"{US}:7", f"{LINUX}:{lport}"
+    here, there = f"[::ffff:{US}]:7", f"[::ffff:{LINUX}]:{lport}"
     assert ss_state(netns, lport) == "ESTAB"
     wait_until(lambda: rows(ustack_netstat(netns, "--ctl", ctl), here, there) == ["ESTABLISHED"],
                60, "ustack netstat showing ESTABLISHED")
@@ -463,8 +464,8 @@ def test_netstat_agrees_with_ss(netns, tmp_path):
                       "s.close()\n"])
     lport = s.stdout.readline().strip()
     assert s.wait(timeout=60) == 0
-    there = f"{LINUX}:{lport}"
-    wait_until(lambda: rows(ustack_netstat(netns, "--ctl", ctl), f"{US}:80", there)
+    there = f"[::ffff:{LINUX}]:{lport}"
+    wait_until(lambda: rows(ustack_netstat(netns, "--ctl", ctl), f"[::ffff:{US}]:80", there)
                == ["TIME_WAIT"], 60, "TIME_WAIT in ustack netstat")
     wait_until(lambda: ss_state(netns, lport) is None, 60, "the connection gone from Linux")
     stats = ustack_netstat(netns, "--stats", "--ctl", ctl)
@@ -506,7 +507,7 @@ def test_time_wait_reopened_by_linux_reusing_its_port(netns, tmp_path):
     root = make_root(tmp_path)
     ctl = str(tmp_path / "ctl.sock")
     u = serve(netns, "--http", "80", "--root", str(root), "--ctl", ctl)
-    here, there = f"{US}:80", f"{LINUX}:41234"
+    here, there = f"[::ffff:{US}]:80", f"[::ffff:{LINUX}]:41234"  # dual-stack serve
     for n in range(3):
         rc, out, err = netns.run(["/usr/bin/python3", "-c", SAME_PORT_GET, US, "41234"],
                                  timeout=120)
@@ -527,7 +528,7 @@ def test_netstat_finds_instances_in_run_ustack(netns):
     path = f"/run/ustack/{pid}.sock"
     assert f"control socket {path}" in u.banner
     out = ustack_netstat(netns)
-    assert re.search(rf"0\.0\.0\.0:7\s+0\.0\.0\.0:\*\s+LISTEN\s+{pid}/ustack$", out, re.M), out
+    assert re.search(rf"\[::\]:7\s+\[::\]:\*\s+LISTEN\s+{pid}/ustack$", out, re.M), out
     stop_clean(u)
     assert not os.path.exists(path)
 

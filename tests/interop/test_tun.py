@@ -22,7 +22,7 @@ def test_serve_on_tun_answers_linux_ping_and_tcp(netns):
     u = serve_tun(netns, "tun0", "--tcp-echo", "7")
     # No MAC address and no ARP on an IP-only link.
     assert re.search(rf"^ustack serve: {US}/24 on tun0 \(tun, mtu 1500\), answering ping, "
-                     r"tcp echo on 7$", u.banner, re.M), u.banner
+                     r"tcp echo on 7, dual-stack \(\[::\]\)$", u.banner, re.M), u.banner
     rc, out, err = netns.run(["ip", "-o", "link", "show", "tun0"], check=True)
     assert "link/none" in out and "POINTOPOINT" in out, out
     rc, out, err = netns.run(["ping", "-c", "3", "-i", "0.2", "-W", "10", US])

@@ -481,6 +481,65 @@ static void test_unspec_no_ipv6_route_puts_ipv4_first(void **state)
     ust_freeaddrinfo(res);
 }
 
+/* AF_UNSPEC on a stack with a global IPv6 address asks AAAA and A: both
+ * queries are out before either answer (glibc without single-request).
+ * B reads nothing until A's queries had time to arrive; then one read
+ * finds both, and one answer each completes the lookup. A sequential
+ * resolver would have sent the A query only after the AAAA answer. */
+static void test_unspec_asks_aaaa_and_a_in_parallel(void **state)
+{
+    struct net2 *n = *state;
+    give_a_ipv6(n, 0);
+    struct addrinfo h = {.ai_family = AF_UNSPEC, .ai_socktype = SOCK_STREAM}, *res;
+    struct ust_dns_query *q;
+    assert_int_equal(ust_dns_query_start(n->a, "dual.example.test", NULL, &h, &q),
+                     UST_DNS_PENDING);
+    ust_sim_run_until(n->sim, ust_sim_now(n->sim) + 100 * UST_MSEC); /* < dns_timeout */
+    assert_int_equal(n->r.udp_queries, 0);
+    serve(n); /* B's first look at its socket */
+    assert_int_equal(n->r.udp_queries, 2);
+    assert_int_equal(dns_stats(n->a)->Queries, 2);
+    assert_int_equal(dns_stats(n->a)->ParallelQueries, 1);
+    int rc;
+    while ((rc = ust_dns_query_step(n->a, q)) == UST_DNS_PENDING)
+        assert_true(ust_sim_step(n->sim, ust_sim_now(n->sim) + UST_SEC));
+    assert_int_equal(ust_dns_query_finish(n->a, q, &res), 0);
+    assert_int_equal(rc, 0);
+    assert_int_equal(list_len(res), 2);
+    bool v6_first = ai_addr_at(res, 0).family == UST_AF_INET6;
+    assert_memory_equal(ai_addr_at(res, v6_first ? 0 : 1).u.v6, V6_DUAL, 16);
+    assert_int_equal(ai_addr_at(res, v6_first ? 1 : 0).u.v4, WEB);
+    ust_freeaddrinfo(res);
+    assert_int_equal(dns_stats(n->a)->Answers, 2);
+}
+
+/* The zone may name the interface, as Linux's getaddrinfo takes it
+ * ("fe80::1%eth0", RFC 4007 11.2): eth0 is interface 0, so sin6_scope_id
+ * 1, as "%1" gives; a name no interface has is EAI_NONAME, not a lookup. */
+static void test_numeric_ipv6_zone_by_interface_name(void **state)
+{
+    struct net2 *n = *state;
+    struct addrinfo h = {.ai_family = AF_UNSPEC, .ai_socktype = SOCK_DGRAM}, *res;
+    assert_int_equal(ust_if_nametoindex(n->a, "eth0"), 1);
+    assert_int_equal(ust_if_nametoindex(n->a, "eth1"), 0);
+    assert_int_equal(lookup(n, "fe80::1%eth0", "53", &h, &res), 0);
+    assert_int_equal(list_len(res), 1);
+    const struct sockaddr_in6 *s6 = (const struct sockaddr_in6 *)res->ai_addr;
+    assert_int_equal(res->ai_family, AF_INET6);
+    assert_int_equal(s6->sin6_scope_id, 1);
+    assert_int_equal(s6->sin6_addr.s6_addr[0], 0xfe);
+    assert_int_equal(s6->sin6_addr.s6_addr[15], 1);
+    ust_freeaddrinfo(res);
+    assert_int_equal(lookup(n, "fe80::1%eth1", "53", &h, &res), EAI_NONAME);
+    struct ust_addr a;
+    assert_int_equal(ust_addr_parse_scoped(n->a, "fe80::2%eth0", &a), UST_OK);
+    assert_int_equal(a.scope_id, 1);
+    assert_int_equal(ust_addr_parse_scoped(n->a, "fe80::2%eth1", &a), UST_ERR_NOENT);
+    assert_int_equal(ust_addr_parse_scoped(n->a, "203.0.113.1%eth0", &a), UST_ERR_INVAL);
+    assert_int_equal(ust_addr_parse_scoped(n->a, "fe80::2%2", &a), UST_OK);
+    assert_int_equal(a.scope_id, 2);
+}
+
 /* Numeric IPv6 hosts, with a numeric scope (sin6_scope_id). */
 static void test_numeric_ipv6(void **state)
 {
@@ -538,6 +597,44 @@ static void test_dns_over_ipv6_transport(void **state)
     assert_true(dns_stats(n->a)->TcpQueries >= 1);
 }
 
+/* Several name servers, tried in order with failover (as glibc's
+ * nameserver lines, at most 3): the IPv4 server does not answer, the
+ * IPv6 one after it does; then an RDNSS list whose first server is dead
+ * and whose second answers. Each dead server costs one timeout. */
+static void test_name_servers_fail_over_in_order(void **state)
+{
+    struct net2 *n = *state;
+    const uint8_t b6[16] = {0x20, 0x01, 0x0d, 0xb8, [15] = 0x53};
+    const uint8_t dead6[16] = {0x20, 0x01, 0x0d, 0xb8, [14] = 0xde, [15] = 0xad};
+    assert_int_equal(ust_iface_add_addr6(n->b, 0, b6, 64), 0);
+    assert_int_equal(dns_responder_open6(&n->r), 0);
+    give_a_ipv6(n, 0);
+    ust_stack_set_dns_server(n->a, UST_IP4(203, 0, 113, 99)); /* nobody there */
+    ust_stack_set_dns_server6(n->a, b6, 0);
+    struct addrinfo h = {.ai_family = AF_INET6, .ai_socktype = SOCK_STREAM}, *res;
+    ust_time_t t0 = ust_sim_now(n->sim);
+    assert_int_equal(lookup(n, "v6.example.test", NULL, &h, &res), 0);
+    assert_memory_equal(ai_addr_at(res, 0).u.v6, V6_WEB, 16);
+    ust_freeaddrinfo(res);
+    assert_true(ust_sim_now(n->sim) - t0 >= ust_stack_config(n->a)->dns_timeout);
+    assert_int_equal(dns_stats(n->a)->ServerFailovers, 1);
+    assert_int_equal(dns_stats(n->a)->Timeouts, 1);
+    assert_int_equal(n->r.udp_queries, 1);
+    /* RDNSS order: dead6 first (also the configured dns_server6), b6 next. */
+    ust_stack_set_dns_server(n->a, 0);
+    ust_stack_set_dns_server6(n->a, dead6, 0);
+    const uint8_t list[2][16] = {
+        {0x20, 0x01, 0x0d, 0xb8, [14] = 0xde, [15] = 0xad},
+        {0x20, 0x01, 0x0d, 0xb8, [15] = 0x53},
+    };
+    ust_stack_set_dns_servers6(n->a, list, 2);
+    assert_int_equal(lookup(n, "dual.example.test", NULL, &h, &res), 0);
+    assert_memory_equal(ai_addr_at(res, 0).u.v6, V6_DUAL, 16);
+    ust_freeaddrinfo(res);
+    assert_int_equal(dns_stats(n->a)->ServerFailovers, 2);
+    assert_int_equal(n->r.udp_queries, 2);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -558,8 +655,13 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_unspec_order, setup, teardown),
         cmocka_unit_test_setup_teardown(test_unspec_no_ipv6_route_puts_ipv4_first, setup,
                                         teardown),
+        cmocka_unit_test_setup_teardown(test_unspec_asks_aaaa_and_a_in_parallel, setup,
+                                        teardown),
+        cmocka_unit_test_setup_teardown(test_numeric_ipv6_zone_by_interface_name, setup,
+                                        teardown),
         cmocka_unit_test_setup_teardown(test_numeric_ipv6, setup, teardown),
         cmocka_unit_test_setup_teardown(test_dns_over_ipv6_transport, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_name_servers_fail_over_in_order, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
