@@ -24,9 +24,11 @@
 #        BENCH_LOSS_KEEP=1   keep the programs' outputs (the path is printed)
 #        BENCH_LOSS_PCAP=DIR  capture every ustack-sending cell (ustack->L, bbr1,
 #                            bbr) on the TAP's Linux side into DIR/KEY.pcap
-#                            (tcpdump -s 128): it sees the data before the
-#                            nftables input hook drops it and Linux's ACKs
-#                            before the output hook does
+#                            (needs tcpdump; -s 128). It sees every frame
+#                            ustack sent, before the nftables input hook
+#                            drops it, but only the ACKs Linux's output hook
+#                            let through (a packet socket sees a sent packet
+#                            at the device, after the IP output hooks)
 #
 # Loss: nftables in the namespaces, an inet table whose rule
 #   counter numgen random mod 1000 < N counter drop
@@ -87,6 +89,7 @@ die() { echo "bench/loss: $*" >&2; exit 1; }
 for tool in nft ethtool taskset; do
     command -v $tool >/dev/null || die "$tool is missing (scripts/deps.sh bench installs it)"
 done
+[ -z "${BENCH_LOSS_PCAP:-}" ] || command -v tcpdump >/dev/null || die "BENCH_LOSS_PCAP: tcpdump is missing"
 [[ "$SECS" =~ ^[0-9]+$ ]] && [ "$SECS" -gt 0 ] || die "BENCH_LOSS_SECS: whole seconds > 0"
 [[ "$TIMEOUT" =~ ^[0-9]+$ ]] || die "BENCH_LOSS_TIMEOUT: whole seconds"
 [[ "$RUNS" =~ ^[0-9]+$ ]] && [ "$RUNS" -gt 0 ] || die "BENCH_LOSS_RUNS: a whole number > 0"
