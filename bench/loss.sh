@@ -28,7 +28,10 @@
 #                            ustack sent, before the nftables input hook
 #                            drops it, but only the ACKs Linux's output hook
 #                            let through (a packet socket sees a sent packet
-#                            at the device, after the IP output hooks)
+#                            at the device, after the IP output hooks);
+#                            KEY.nstat0 / KEY.nstat1: the TAP namespace's
+#                            nstat -az before and after the cell (Linux's
+#                            receiver counters: OFO drops, prunes, ...)
 #
 # Loss: nftables in the namespaces, an inet table whose rule
 #   counter numgen random mod 1000 < N counter drop
@@ -284,13 +287,17 @@ cell() {
     read -r rto0 tlp0 < <(tcpext "$cns")
     bl0=$(softnet_drops)
     local pcap_pid=
-    case $key in u*) [ -z "${BENCH_LOSS_PCAP:-}" ] || pcap_pid=$(start_pcap "$key") ;; esac
+    case $key in u*) [ -z "${BENCH_LOSS_PCAP:-}" ] || {
+        pcap_pid=$(start_pcap "$key")
+        in_ns "$NS_TAP" nstat -az >"$BENCH_LOSS_PCAP/$key.nstat0" 2>&1 || true
+    } ;; esac
     t0=$(date +%s.%N)
     run_client "$key-source" "$cns" "$TIMEOUT" taskset -c $SRC_CPU "${ccmd[@]}" \
         source "$SERVER_HOST" $PORT $BULK_BYTES "$SECS" || rc=$?
     t1=$(date +%s.%N)
     wait_server 250
-    [ -z "$pcap_pid" ] || { kill "$pcap_pid" 2>/dev/null; wait "$pcap_pid" 2>/dev/null || true; }
+    [ -z "$pcap_pid" ] || { kill "$pcap_pid" 2>/dev/null; wait "$pcap_pid" 2>/dev/null || true
+        in_ns "$NS_TAP" nstat -az >"$BENCH_LOSS_PCAP/$key.nstat1" 2>&1 || true; }
     read -r rto1 tlp1 < <(tcpext "$cns") # the client sends: its namespace's counters
     LX_RTOS[$key]=$((rto1 - rto0))
     LX_TLPS[$key]=$((tlp1 - tlp0))
