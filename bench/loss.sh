@@ -22,6 +22,16 @@
 #        BENCH_LOSS_OFFLOAD_ROW=0  leave out the extra 0 % row with ustack's offloads on
 #        BENCH_LOSS_RAW=1    also print every ustack sender's non-zero TCP counters
 #        BENCH_LOSS_KEEP=1   keep the programs' outputs (the path is printed)
+#        BENCH_LOSS_PCAP=DIR  capture every ustack-sending cell (ustack->L, bbr1,
+#                            bbr) on the TAP's Linux side into DIR/KEY.pcap
+#                            (needs tcpdump; -s 128). It sees every frame
+#                            ustack sent, before the nftables input hook
+#                            drops it, but only the ACKs Linux's output hook
+#                            let through (a packet socket sees a sent packet
+#                            at the device, after the IP output hooks);
+#                            KEY.nstat0 / KEY.nstat1: the TAP namespace's
+#                            nstat -az before and after the cell (Linux's
+#                            receiver counters: OFO drops, prunes, ...)
 #
 # Loss: nftables in the namespaces, an inet table whose rule
 #   counter numgen random mod 1000 < N counter drop
@@ -82,6 +92,7 @@ die() { echo "bench/loss: $*" >&2; exit 1; }
 for tool in nft ethtool taskset; do
     command -v $tool >/dev/null || die "$tool is missing (scripts/deps.sh bench installs it)"
 done
+[ -z "${BENCH_LOSS_PCAP:-}" ] || command -v tcpdump >/dev/null || die "BENCH_LOSS_PCAP: tcpdump is missing"
 [[ "$SECS" =~ ^[0-9]+$ ]] && [ "$SECS" -gt 0 ] || die "BENCH_LOSS_SECS: whole seconds > 0"
 [[ "$TIMEOUT" =~ ^[0-9]+$ ]] || die "BENCH_LOSS_TIMEOUT: whole seconds"
 [[ "$RUNS" =~ ^[0-9]+$ ]] && [ "$RUNS" -gt 0 ] || die "BENCH_LOSS_RUNS: a whole number > 0"
@@ -240,6 +251,18 @@ tap_single_segments() {
         echo "bench/loss: ethtool -K $TAP failed" >&2
 }
 
+# start_pcap KEY: prints the PID of a background job that waits for the
+# TAP ustack's client is about to create, then runs tcpdump on it into
+# BENCH_LOSS_PCAP/KEY.pcap until killed (the cell kills it by that PID).
+start_pcap() {
+    mkdir -p "$BENCH_LOSS_PCAP"
+    (
+        for _ in $(seq 200); do in_ns "$NS_TAP" ip link show "$TAP" >/dev/null 2>&1 && break; sleep 0.01; done
+        exec ip netns exec "$NS_TAP" tcpdump -i "$TAP" -s 128 -n -U -w "$BENCH_LOSS_PCAP/$1.pcap"
+    ) >/dev/null 2>&1 &
+    echo $!
+}
+
 # cell KEY SERVER_NS CLIENT_NS HOOK SERVER_CMD... -- CLIENT_CMD...: one
 # bulk transfer, the sender for SECS seconds, loss PM per mille on the TAP's
 # hooks TAP_HOOKS and on the veth; HOOK (or "-") runs once the server is
@@ -263,11 +286,18 @@ cell() {
     local rto0 tlp0 rto1 tlp1 bl0
     read -r rto0 tlp0 < <(tcpext "$cns")
     bl0=$(softnet_drops)
+    local pcap_pid=
+    case $key in u*) [ -z "${BENCH_LOSS_PCAP:-}" ] || {
+        pcap_pid=$(start_pcap "$key")
+        in_ns "$NS_TAP" nstat -az >"$BENCH_LOSS_PCAP/$key.nstat0" 2>&1 || true
+    } ;; esac
     t0=$(date +%s.%N)
     run_client "$key-source" "$cns" "$TIMEOUT" taskset -c $SRC_CPU "${ccmd[@]}" \
         source "$SERVER_HOST" $PORT $BULK_BYTES "$SECS" || rc=$?
     t1=$(date +%s.%N)
     wait_server 250
+    [ -z "$pcap_pid" ] || { kill "$pcap_pid" 2>/dev/null; wait "$pcap_pid" 2>/dev/null || true
+        in_ns "$NS_TAP" nstat -az >"$BENCH_LOSS_PCAP/$key.nstat1" 2>&1 || true; }
     read -r rto1 tlp1 < <(tcpext "$cns") # the client sends: its namespace's counters
     LX_RTOS[$key]=$((rto1 - rto0))
     LX_TLPS[$key]=$((tlp1 - tlp0))
