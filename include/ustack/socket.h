@@ -280,6 +280,13 @@ struct ust_sock_extended_err {
     uint32_t ee_info;   /* next-hop MTU for fragmentation needed */
     uint32_t ee_data;
 };
+/* IPV6_USE_MIN_MTU (RFC 3542 11.1; int: -1 the default = the minimum MTU
+ * 1280 for multicast destinations only, 0 = the path MTU for all, 1 =
+ * 1280 for all; UDP and TCP, where TCP's MSS follows). Linux reserves the
+ * value 63 for it (linux/in6.h) without implementing it. */
+#ifndef IPV6_USE_MIN_MTU
+#define IPV6_USE_MIN_MTU 63
+#endif
 #define UST_SO_EE_ORIGIN_LOCAL 1
 #define UST_SO_EE_ORIGIN_ICMP 2
 #define UST_SO_EE_ORIGIN_ICMP6 3
