@@ -123,7 +123,8 @@
  * With IP_RECVERR every such error is also queued for MSG_ERRQUEUE, for
  * unconnected sockets too (at most 32,
                             the oldest dropped first). ICMPv6 errors the same way
- * (IPV6_RECVERR, the same flag as IP_RECVERR); a datagram over IPv6 to a
+ * (IPV6_RECVERR; on a dual socket IP_RECVERR governs the ICMP errors about
+ * IPv4-mapped traffic and IPV6_RECVERR the ICMPv6 ones, as Linux); a datagram over IPv6 to a
  * port no socket has is answered with ICMPv6 port unreachable. A unicast datagram goes to the most
  * specific socket (connected, then bound to the address, then wildcard;
  * the newest on a tie), a broadcast one to every matching socket.
@@ -264,9 +265,17 @@ UST_API ssize_t ust_recvmsg(struct ust_stack *st, int fd, struct msghdr *msg, in
  * least). Anything else, or any control message on a TCP socket:
  * EINVAL. IPV6_UNICAST_HOPS takes 0..255 and -1 (the default) on UDP and
  * TCP sockets (RFC 3493 5.1, Linux); 0 goes out as hop limit 0 to IPv6
- * peers (the destination takes it, RFC 8200 3), an IPv4-mapped peer gets
- * the default TTL. IPV6_MTU (getsockopt, connected UDP socket): the path
- * MTU. */
+ * peers (the destination takes it, RFC 8200 3). On a dual socket
+ * IPV6_UNICAST_HOPS / IPV6_TCLASS (and the IPV6_HOPLIMIT / IPV6_TCLASS
+ * control messages) govern IPv6 packets only, IP_TTL / IP_TOS the
+ * IPv4-mapped ones (Linux). IPV6_MTU (getsockopt, connected UDP socket):
+ * the path MTU. RFC 3542 11: IPV6_USE_MIN_MTU (below), IPV6_RECVPATHMTU
+ * (int; after an IPV6_DONTFRAG send failed with EMSGSIZE, the next
+ * recvmsg returns 0 bytes from that destination, port 0, with an
+ * IPV6_PATHMTU struct ip6_mtuinfo: the destination and its path MTU; one
+ * pending notice, as Linux) and getsockopt IPV6_PATHMTU (struct
+ * ip6_mtuinfo, the connected socket's path MTU; ENOTCONN, EINVAL for a
+ * short buffer). */
 UST_API ssize_t ust_sendmsg(struct ust_stack *st, int fd, const struct msghdr *msg, int flags);
 
 /* The error queued for MSG_ERRQUEUE; the same layout as Linux's struct
