@@ -130,7 +130,8 @@
  * With IP_RECVERR every such error is also queued for MSG_ERRQUEUE, for
  * unconnected sockets too (at most 32,
                             the oldest dropped first). ICMPv6 errors the same way
- * (IPV6_RECVERR, the same flag as IP_RECVERR); a datagram over IPv6 to a
+ * (IPV6_RECVERR; on a dual socket IP_RECVERR governs the ICMP errors about
+ * IPv4-mapped traffic and IPV6_RECVERR the ICMPv6 ones, as Linux); a datagram over IPv6 to a
  * port no socket has is answered with ICMPv6 port unreachable. A unicast datagram goes to the most
  * specific socket (connected, then bound to the address, then wildcard;
  * the newest on a tie), a broadcast one to every matching socket.
@@ -291,9 +292,17 @@ UST_API ssize_t ust_recvmsg(struct ust_stack *st, int fd, struct msghdr *msg, in
  * least). Anything else, or any control message on a TCP socket:
  * EINVAL. IPV6_UNICAST_HOPS takes 0..255 and -1 (the default) on UDP and
  * TCP sockets (RFC 3493 5.1, Linux); 0 goes out as hop limit 0 to IPv6
- * peers (the destination takes it, RFC 8200 3), an IPv4-mapped peer gets
- * the default TTL. IPV6_MTU (getsockopt, connected UDP socket): the path
- * MTU. */
+ * peers (the destination takes it, RFC 8200 3). On a dual socket
+ * IPV6_UNICAST_HOPS / IPV6_TCLASS (and the IPV6_HOPLIMIT / IPV6_TCLASS
+ * control messages) govern IPv6 packets only, IP_TTL / IP_TOS the
+ * IPv4-mapped ones (Linux). IPV6_MTU (getsockopt, connected UDP socket):
+ * the path MTU. RFC 3542 11: IPV6_USE_MIN_MTU (below), IPV6_RECVPATHMTU
+ * (int; after an IPV6_DONTFRAG send failed with EMSGSIZE, the next
+ * recvmsg returns 0 bytes from that destination, port 0, with an
+ * IPV6_PATHMTU struct ip6_mtuinfo: the destination and its path MTU; one
+ * pending notice, as Linux) and getsockopt IPV6_PATHMTU (struct
+ * ip6_mtuinfo, the connected socket's path MTU; ENOTCONN, EINVAL for a
+ * short buffer). */
 UST_API ssize_t ust_sendmsg(struct ust_stack *st, int fd, const struct msghdr *msg, int flags);
 
 /* The error queued for MSG_ERRQUEUE; the same layout as Linux's struct
@@ -307,6 +316,13 @@ struct ust_sock_extended_err {
     uint32_t ee_info;   /* next-hop MTU for fragmentation needed */
     uint32_t ee_data;
 };
+/* IPV6_USE_MIN_MTU (RFC 3542 11.1; int: -1 the default = the minimum MTU
+ * 1280 for multicast destinations only, 0 = the path MTU for all, 1 =
+ * 1280 for all; UDP and TCP, where TCP's MSS follows). Linux reserves the
+ * value 63 for it (linux/in6.h) without implementing it. */
+#ifndef IPV6_USE_MIN_MTU
+#define IPV6_USE_MIN_MTU 63
+#endif
 #define UST_SO_EE_ORIGIN_LOCAL 1
 #define UST_SO_EE_ORIGIN_ICMP 2
 #define UST_SO_EE_ORIGIN_ICMP6 3

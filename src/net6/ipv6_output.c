@@ -126,6 +126,8 @@ int ipv6_output(struct ust_stack *st, const struct ipv6_out *o, struct pkt *p)
             return output_fail(st, p, UST_OK);
     }
     unsigned mtu = ipv6_mtu_for(st, &o->dst, ifindex);
+    if (o->min_mtu && mtu > IPV6_MIN_MTU)
+        mtu = IPV6_MIN_MTU; /* RFC 3542 11.1 */
     if (p->len + IPV6_HDR_LEN > mtu && p->off.gso_size == 0) {
         if (o->dontfrag)
             return output_fail(st, p, UST_ERR_MSGSIZE);

@@ -34,6 +34,8 @@ struct ipv6_out {
                              fragmenting above the path MTU (RFC 3542 11.2) */
     bool mc_loop;         /* multicast dst: a copy for this host's members
                              on the interface (IPV6_MULTICAST_LOOP) */
+    bool min_mtu;         /* IPV6_USE_MIN_MTU: fragment to 1280, not the
+                             path MTU (RFC 3542 11.1) */
 };
 
 /* Sends p (consumed): p holds the upper-layer header and payload, its

@@ -1,6 +1,7 @@
 /* The IPPROTO_IPV6 control messages of AF_INET6 sockets (RFC 3542 6, as
  * Linux): on receive IPV6_PKTINFO (destination, interface), IPV6_HOPLIMIT,
- * IPV6_TCLASS and the IPV6_RECVERR of the error queue; on send
+ * IPV6_TCLASS, IPV6_PATHMTU (11.3) and the IPV6_RECVERR of the error
+ * queue; on send
  * IPV6_PKTINFO (source, interface), IPV6_HOPLIMIT, IPV6_TCLASS and
  * IPV6_DONTFRAG (11.2) for one datagram. ipi6_ifindex is the ustack interface index + 1, as
  * IP_PKTINFO's ipi_ifindex (0: none / delivered locally). */
@@ -24,6 +25,14 @@ void sock_put_control6(struct msghdr *m, size_t *used, const struct sock_meta *m
     if (meta->has_tclass) { /* an int, RFC 3542 6.5 */
         int v = meta->tclass;
         sock_cmsg_put(m, used, IPPROTO_IPV6, IPV6_TCLASS, &v, sizeof(v));
+    }
+    if (meta->has_pathmtu) { /* RFC 3542 11.3, Linux ipv6_recv_rxpmtu */
+        struct ip6_mtuinfo mi = {.ip6m_mtu = meta->pathmtu};
+        struct ust_addr d = ust_addr_to_v4mapped(&meta->pathmtu_dst);
+        mi.ip6m_addr.sin6_family = AF_INET6;
+        memcpy(mi.ip6m_addr.sin6_addr.s6_addr, d.u.v6, 16);
+        mi.ip6m_addr.sin6_scope_id = meta->pathmtu_dst.scope_id;
+        sock_cmsg_put(m, used, IPPROTO_IPV6, IPV6_PATHMTU, &mi, sizeof(mi));
     }
 }
 

@@ -79,6 +79,9 @@ struct sock_meta {
     uint8_t hoplimit;
     bool has_tclass;        /* IPV6_RECVTCLASS: the Traffic Class as received */
     uint8_t tclass;
+    bool has_pathmtu;       /* IPV6_RECVPATHMTU: IPV6_PATHMTU (RFC 3542 11.3) */
+    uint32_t pathmtu;       /* the path MTU towards ... */
+    struct ust_addr pathmtu_dst; /* ... this destination */
 };
 
 /* Per-message settings from ust_sendmsg's control messages (RFC 1122

@@ -390,7 +390,7 @@ static ust_ip4_t udp_source(struct ust_stack *st, const struct udp_pcb *pcb, ust
 }
 
 /* Hands the datagram in p (UDP header and payload) to IPv6. */
-static int udp_send6(struct ust_stack *st, const struct udp_pcb *pcb, const struct ust_addr *to,
+static int udp_send6(struct ust_stack *st, struct udp_pcb *pcb, const struct ust_addr *to,
                      uint16_t dport, struct pkt *p, size_t len, const struct sock_tx_meta *tx)
 {
     struct ust_addr src, d = *to, *dst = &d;
@@ -404,14 +404,19 @@ static int udp_send6(struct ust_stack *st, const struct udp_pcb *pcb, const stru
     uint32_t ps = tp_csum_pseudo(&src, dst, IPV6_NH_UDP, 0); /* RFC 8200 8.1: mandatory */
     udp_emit_ps(pcb->lport, dport, ps, p->data, p->len, len);
     /* RFC 3542 6.3, 6.5: the message's IPV6_HOPLIMIT / IPV6_TCLASS, else
-     * the socket's; hop limit 0 goes out as given (RFC 3493 5.1, Linux). */
-    int hops = tx && tx->hops >= 0 ? tx->hops : tx && tx->ttl > 0 ? tx->ttl : pcb->ttl;
-    int tclass = tx && tx->tclass >= 0 ? tx->tclass : tx && tx->tos >= 0 ? tx->tos : pcb->tos;
+     * the socket's IPV6_UNICAST_HOPS / IPV6_TCLASS (IP_TTL and IP_TOS are
+     * the IPv4 ones, Linux); hop limit 0 goes out as given (RFC 3493 5.1). */
+    int hops = tx && tx->hops >= 0 ? tx->hops : pcb->hops6;
+    int tclass = tx && tx->tclass >= 0 ? tx->tclass : pcb->tclass6;
     struct ipv6_out o = {.src = tp_ip6(&src), .dst = tp_ip6(dst), .ifindex = ifindex,
                          .proto = IPV6_NH_UDP, .hop_limit = (int16_t)(hops >= 0 ? hops : -1),
-                         .tclass = (uint8_t)tclass, .dontfrag = udp_dontfrag6(pcb, tx)};
+                         .tclass = (uint8_t)tclass, .dontfrag = udp_dontfrag6(pcb, tx),
+                         .min_mtu = udp_min_mtu6(pcb, dst)};
     udp_mcast_out6(pcb, tx, &o); /* hop limit, loopback of a group */
-    return ipv6_output(st, &o, p);
+    rc = ipv6_output(st, &o, p);
+    if (rc == UST_ERR_MSGSIZE && o.dontfrag)
+        udp_rxpmtu_note(st, pcb, dst, ifindex); /* RFC 3542 11.3, Linux ipv6_local_rxpmtu */
+    return rc;
 }
 
 static int udp_send4(struct ust_stack *st, const struct udp_pcb *pcb, ust_ip4_t dst,
@@ -524,11 +529,20 @@ static int icmp_to_err(uint8_t type, uint8_t code)
     }
 }
 
+/* Does p queue the errors of this ICMP version (Linux: IP_RECVERR for
+ * ICMP, also about IPv4-mapped traffic of a dual socket, __udp4_lib_err;
+ * IPV6_RECVERR for ICMPv6, __udp6_lib_err)? */
+static bool wants_errors(const struct udp_pcb *p, bool icmp6)
+{
+    return icmp6 ? p->recv_err6 : p->recv_err;
+}
+
 /* The socket that sent the quoted datagram: the connected one for that
  * peer first, else one bound to the port (and address) that asked for
- * errors with IP_RECVERR. */
+ * errors with IP_RECVERR / IPV6_RECVERR. */
 static struct udp_pcb *icmp_owner(struct ust_stack *st, const struct ust_addr *osrc,
-                                  const struct ust_addr *odst, uint16_t sport, uint16_t dport)
+                                  const struct ust_addr *odst, uint16_t sport, uint16_t dport,
+                                  bool icmp6)
 {
     struct udp_pcb *best = NULL;
     for (struct udp_pcb *p = *bucket(st, sport); p; p = p->hnext) {
@@ -536,7 +550,7 @@ static struct udp_pcb *icmp_owner(struct ust_stack *st, const struct ust_addr *o
             continue;
         if (p->connected && ust_addr_eq(&p->raddr, odst) && p->rport == dport)
             return p;
-        if (!p->connected && p->recv_err && !best)
+        if (!p->connected && wants_errors(p, icmp6) && !best)
             best = p;
     }
     return best;
@@ -554,7 +568,7 @@ void udp_icmp_error(struct ust_stack *st, uint8_t type, uint8_t code, uint32_t e
     if (err == 0)
         return;
     struct ust_addr osrc = ust_addr_from_ip4(orig->src), odst = ust_addr_from_ip4(orig->dst);
-    struct udp_pcb *p = icmp_owner(st, &osrc, &odst, sport, dport);
+    struct udp_pcb *p = icmp_owner(st, &osrc, &odst, sport, dport, false);
     if (!p) {
         TRACE(st, "udp", "icmp type %u code %u about %s:%u: no socket to tell", type, code,
               IP4STR(orig->dst, a), dport);
@@ -627,7 +641,7 @@ static void udp_ip6_err_input(struct ust_stack *st, const struct ip6_err *e)
     uint16_t sport = get_be16(e->l4), dport = get_be16(e->l4 + 2);
     struct ust_addr osrc = ust_addr_from_ip6(e->orig->src.b, 0);
     struct ust_addr odst = ust_addr_from_ip6(e->orig->dst.b, 0);
-    struct udp_pcb *p = icmp_owner(st, &osrc, &odst, sport, dport);
+    struct udp_pcb *p = icmp_owner(st, &osrc, &odst, sport, dport, true);
     int err = icmp6_to_err(e->type, e->code);
     char a[UST_ADDR_STRLEN];
     if (!p) {
@@ -637,7 +651,7 @@ static void udp_ip6_err_input(struct ust_stack *st, const struct ip6_err *e)
     }
     TRACE(st, "udp", "icmpv6 type %u code %u for fd %d (peer %s:%u): %s", e->type, e->code,
           p->sock->fd, ust_addr_str(&odst, a), dport, ust_strerror(err));
-    if (p->recv_err) {
+    if (p->recv_err6) {
         struct udp_icmp ie = {.err = err, .origin = UST_SO_EE_ORIGIN_ICMP6, .type = e->type,
                               .code = e->code, .extra = e->extra,
                               .from = ust_addr_from_ip6(e->from.b, 0), .odst = odst,

@@ -68,16 +68,19 @@ struct udp_pcb {
     bool addr_locked;    /* laddr given by bind() (kept by disconnect) */
     bool port_locked;    /* lport given by bind() (kept by disconnect) */
     bool shut_rd, shut_wr;
-    int ttl;             /* IP_TTL; -1 = stack default */
-    int tos;             /* IP_TOS */
+    int ttl;             /* IP_TTL (IPv4 datagrams); -1 = stack default */
+    int tos;             /* IP_TOS (IPv4 datagrams) */
+    int hops6;           /* IPV6_UNICAST_HOPS (IPv6 datagrams); -1 = default */
+    uint8_t tclass6;     /* IPV6_TCLASS (IPv6 datagrams) */
     uint8_t opt_len;     /* IP_OPTIONS, as given (validated, padded) */
     uint8_t opts[IPV4_MAX_OPT_LEN];
     bool recv_pktinfo;   /* IP_PKTINFO */
     bool recv_opts;      /* IP_RECVOPTS */
     bool recv_retopts;   /* IP_RETOPTS */
     bool recv_tos;       /* IP_RECVTOS */
-    bool recv_err;       /* IP_RECVERR / IPV6_RECVERR: ICMP and ICMPv6
-                            errors queued (udp_errq.c) */
+    bool recv_err;       /* IP_RECVERR: ICMP errors queued (udp_errq.c) */
+    bool recv_err6;      /* IPV6_RECVERR: ICMPv6 errors queued (Linux keeps
+                            the two apart on a dual socket) */
     bool recv_pktinfo6;  /* IPV6_RECVPKTINFO (RFC 3542 6.1) */
     bool recv_hoplimit;  /* IPV6_RECVHOPLIMIT (RFC 3542 6.3) */
     bool recv_tclass;    /* IPV6_RECVTCLASS (RFC 3542 6.5) */
@@ -86,6 +89,11 @@ struct udp_pcb {
     int sticky_ifindex;  /* ... and interface (the ustack index + 1; 0 none) */
     bool dontfrag6;      /* IPV6_DONTFRAG (RFC 3542 11.2) */
     uint8_t pmtudisc6;   /* IPV6_MTU_DISCOVER (Linux IPV6_PMTUDISC_*) */
+    int8_t use_min_mtu;  /* IPV6_USE_MIN_MTU (RFC 3542 11.1): -1, 0, 1 */
+    bool recv_pathmtu;   /* IPV6_RECVPATHMTU (RFC 3542 11.3) */
+    bool rxpmtu_pending; /* an IPV6_PATHMTU notice waits for recvmsg ... */
+    struct ust_addr rxpmtu_dst; /* ... about this destination ... */
+    uint32_t rxpmtu_mtu; /* ... and its path MTU (Linux np->rxpmtu: one) */
     struct udp_err *errq_head, *errq_tail;
     unsigned errq_len;
     int pending_err;     /* negative ust_err from ICMP, reported once */
@@ -154,6 +162,17 @@ int udp_ip6_getsockopt(struct ust_stack *st, struct udp_pcb *pcb, int name, void
 bool udp_dontfrag6(const struct udp_pcb *pcb, const struct sock_tx_meta *tx);
 int udp_source6_for(struct ust_stack *st, const struct udp_pcb *pcb, const struct ust_addr *dst,
                     const struct sock_tx_meta *tx, struct ust_addr *src, int *ifindex);
+/* RFC 3542 11 (udp_pmtu6.c): is a datagram to dst held to the minimum
+ * MTU (IPV6_USE_MIN_MTU)? A DONTFRAG send to dst over ifindex failed with
+ * EMSGSIZE: keep its IPV6_PATHMTU notice (with IPV6_RECVPATHMTU); is one
+ * waiting, and hand it to recvmsg (0 bytes from dst, port 0); the
+ * IPV6_PATHMTU option (struct ip6_mtuinfo). */
+bool udp_min_mtu6(const struct udp_pcb *pcb, const struct ust_addr *dst);
+void udp_rxpmtu_note(struct ust_stack *st, struct udp_pcb *pcb, const struct ust_addr *dst,
+                     int ifindex);
+bool udp_rxpmtu_ready(const struct udp_pcb *pcb);
+ssize_t udp_rxpmtu_recv(struct udp_pcb *pcb, struct sock_addr *from, struct sock_meta *meta);
+int udp_get_pathmtu(struct ust_stack *st, const struct udp_pcb *pcb, void *val, size_t *len);
 /* Multicast (udp_mcast.c): IP_ADD/DROP_MEMBERSHIP, IP_MULTICAST_IF/TTL/
  * LOOP/ALL (UST_ERR_NOPROTOOPT for any other name); the input filter (has
  * the socket joined group on that interface?); the source, TTL, interface

@@ -140,7 +140,7 @@ void udp_mcast_out6(const struct udp_pcb *pcb, const struct sock_tx_meta *tx, st
         return;
     const struct udp_mcast *mc = pcb->mc;
     /* RFC 3493 5.2: IPV6_MULTICAST_HOPS, not the unicast hop limit. */
-    if (!(tx && tx->ttl > 0))
+    if (!(tx && tx->hops >= 0)) /* the message's IPV6_HOPLIMIT wins */
         o->hop_limit = (int16_t)(mc ? mc->hops6 : 1);
     o->mc_loop = mc ? mc->loop6 : true;
 }

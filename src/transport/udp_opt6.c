@@ -3,9 +3,12 @@
  * datagram (IPV6_RECVPKTINFO, IPV6_RECVHOPLIMIT, IPV6_RECVTCLASS), the
  * sticky IPV6_PKTINFO (source and interface of every datagram),
  * IPV6_RECVERR (ICMPv6 errors to the error queue, RFC 4443 3) and IPV6_MTU
- * (the path MTU of a connected socket). IPV6_TCLASS is IP_TOS under its
- * IPv6 name (socket/sockopt6.c). Semantics and errno as Linux's
- * do_ipv6_setsockopt / ip6_datagram_send_ctl. */
+ * (the path MTU of a connected socket), IPV6_TCLASS, and RFC 3542 11's
+ * IPV6_USE_MIN_MTU, IPV6_RECVPATHMTU and IPV6_PATHMTU (udp_pmtu6.c). On a
+ * dual socket the hop limit, Traffic Class and IPV6_RECVERR are the IPv6
+ * half only; IP_TTL, IP_TOS and IP_RECVERR (udp_opt.c) govern the
+ * IPv4-mapped traffic, as Linux keeps them apart. Semantics and errno as
+ * Linux's do_ipv6_setsockopt / ip6_datagram_send_ctl. */
 #include <netinet/in.h>
 #include <string.h>
 
@@ -15,6 +18,7 @@
 #include "transport/sock_ops.h"
 #include "transport/tp_net.h"
 #include "udp_impl.h"
+#include "ustack/socket.h"
 
 static bool *flag6_of(struct udp_pcb *pcb, int name)
 {
@@ -22,8 +26,9 @@ static bool *flag6_of(struct udp_pcb *pcb, int name)
     case IPV6_RECVPKTINFO: return &pcb->recv_pktinfo6;
     case IPV6_RECVHOPLIMIT: return &pcb->recv_hoplimit;
     case IPV6_RECVTCLASS: return &pcb->recv_tclass;
-    case IPV6_RECVERR: return &pcb->recv_err;
+    case IPV6_RECVERR: return &pcb->recv_err6;
     case IPV6_DONTFRAG: return &pcb->dontfrag6;
+    case IPV6_RECVPATHMTU: return &pcb->recv_pathmtu;
     default: return NULL;
     }
 }
@@ -46,6 +51,40 @@ static int set_sticky(struct udp_pcb *pcb, const void *val, size_t len)
     return UST_OK;
 }
 
+/* The int-valued options that are not flags. Each family of a dual
+ * socket has its own (Linux): these govern IPv6 datagrams only, IP_TTL
+ * and IP_TOS the IPv4-mapped ones (udp_opt.c). */
+static int set_value6(struct udp_pcb *pcb, int name, int v)
+{
+    switch (name) {
+    case IPV6_MTU_DISCOVER: /* Linux: IPV6_PMTUDISC_DONT .. _OMIT */
+        if (v < IPV6_PMTUDISC_DONT || v > IPV6_PMTUDISC_OMIT)
+            return UST_ERR_INVAL;
+        pcb->pmtudisc6 = (uint8_t)v;
+        return UST_OK;
+    case IPV6_UNICAST_HOPS:
+        /* RFC 3493 5.1: -1 the default, 0..255 as given. Hop limit 0 is
+         * sent (Linux too); a node it is addressed to takes it (RFC 8200
+         * 3: only a forwarding node decrements and checks). */
+        if (v < -1 || v > 255)
+            return UST_ERR_INVAL;
+        pcb->hops6 = v;
+        return UST_OK;
+    case IPV6_TCLASS: /* RFC 3542 6.5: -1 the default (0) */
+        if (v < -1 || v > 255)
+            return UST_ERR_INVAL;
+        pcb->tclass6 = (uint8_t)(v < 0 ? 0 : v);
+        return UST_OK;
+    case IPV6_USE_MIN_MTU: /* RFC 3542 11.1: -1, 0 or 1 */
+        if (v < -1 || v > 1)
+            return UST_ERR_INVAL;
+        pcb->use_min_mtu = (int8_t)v;
+        return UST_OK;
+    default:
+        return UST_ERR_NOPROTOOPT;
+    }
+}
+
 int udp_ip6_setsockopt(struct ust_stack *st, struct udp_pcb *pcb, int name, const void *val,
                        size_t len)
 {
@@ -53,31 +92,18 @@ int udp_ip6_setsockopt(struct ust_stack *st, struct udp_pcb *pcb, int name, cons
     if (name == IPV6_PKTINFO)
         return set_sticky(pcb, val, len);
     bool *flag = flag6_of(pcb, name);
-    if (!flag && name != IPV6_UNICAST_HOPS && name != IPV6_MTU_DISCOVER)
+    if (!flag && name != IPV6_UNICAST_HOPS && name != IPV6_MTU_DISCOVER &&
+        name != IPV6_TCLASS && name != IPV6_USE_MIN_MTU)
         return UST_ERR_NOPROTOOPT;
     int v;
     if (!val || len < sizeof(v))
         return UST_ERR_INVAL;
     memcpy(&v, val, sizeof(v));
-    if (flag) {
-        *flag = v != 0;
-        if (name == IPV6_RECVERR && !v)
-            udp_errq_clear(pcb); /* Linux purges the queue */
-        return UST_OK;
-    }
-    if (name == IPV6_MTU_DISCOVER) { /* Linux: IPV6_PMTUDISC_DONT .. _OMIT */
-        if (v < IPV6_PMTUDISC_DONT || v > IPV6_PMTUDISC_OMIT)
-            return UST_ERR_INVAL;
-        pcb->pmtudisc6 = (uint8_t)v;
-        return UST_OK;
-    }
-    /* RFC 3493 5.1: -1 the default, 0..255 as given. Hop limit 0 is sent
-     * (Linux too); a node it is addressed to takes it (RFC 8200 3: only a
-     * forwarding node decrements and checks). One setting with IP_TTL, so
-     * a mapped IPv4 peer gets the default TTL for 0 (RFC 1122 3.2.1.7). */
-    if (v < -1 || v > 255)
-        return UST_ERR_INVAL;
-    pcb->ttl = v;
+    if (!flag)
+        return set_value6(pcb, name, v);
+    *flag = v != 0;
+    if (name == IPV6_RECVERR && !v)
+        udp_errq_clear(pcb); /* Linux purges the queue */
     return UST_OK;
 }
 
@@ -89,33 +115,40 @@ static int put_int(int v, void *val, size_t *len)
     return UST_OK;
 }
 
+static int get_sticky(const struct udp_pcb *pcb, void *val, size_t *len)
+{
+    struct in6_pktinfo pi = {.ipi6_ifindex = (unsigned)pcb->sticky_ifindex};
+    if (pcb->sticky_src.family == UST_AF_INET6)
+        memcpy(pi.ipi6_addr.s6_addr, pcb->sticky_src.u.v6, 16);
+    size_t n = *len < sizeof(pi) ? *len : sizeof(pi);
+    memcpy(val, &pi, n);
+    *len = n;
+    return UST_OK;
+}
+
 int udp_ip6_getsockopt(struct ust_stack *st, struct udp_pcb *pcb, int name, void *val,
                        size_t *len)
 {
     bool *flag = flag6_of(pcb, name);
     if (flag)
         return put_int(*flag, val, len);
-    if (name == IPV6_MTU_DISCOVER)
-        return put_int(pcb->pmtudisc6, val, len);
-    if (name == IPV6_UNICAST_HOPS)
-        return put_int(pcb->ttl >= 0 ? pcb->ttl : ust_stack_config(st)->ipv6_hop_limit, val, len);
-    if (name == IPV6_MTU) { /* Linux: the path MTU towards the connected peer */
+    switch (name) {
+    case IPV6_MTU_DISCOVER: return put_int(pcb->pmtudisc6, val, len);
+    case IPV6_TCLASS: return put_int(pcb->tclass6, val, len);
+    case IPV6_USE_MIN_MTU: return put_int(pcb->use_min_mtu, val, len);
+    case IPV6_UNICAST_HOPS:
+        return put_int(pcb->hops6 >= 0 ? pcb->hops6 : ust_stack_config(st)->ipv6_hop_limit, val,
+                       len);
+    case IPV6_MTU: /* Linux: the path MTU towards the connected peer */
         if (!pcb->connected)
             return UST_ERR_NOTCONN;
         return put_int((int)tp_mtu_for(st, &pcb->raddr) +
                            (pcb->raddr.family == UST_AF_INET6 ? IPV6_HDR_LEN : IPV4_HDR_LEN),
                        val, len);
+    case IPV6_PATHMTU: return udp_get_pathmtu(st, pcb, val, len);
+    case IPV6_PKTINFO: return get_sticky(pcb, val, len);
+    default: return UST_ERR_NOPROTOOPT;
     }
-    if (name == IPV6_PKTINFO) {
-        struct in6_pktinfo pi = {.ipi6_ifindex = (unsigned)pcb->sticky_ifindex};
-        if (pcb->sticky_src.family == UST_AF_INET6)
-            memcpy(pi.ipi6_addr.s6_addr, pcb->sticky_src.u.v6, 16);
-        size_t n = *len < sizeof(pi) ? *len : sizeof(pi);
-        memcpy(val, &pi, n);
-        *len = n;
-        return UST_OK;
-    }
-    return UST_ERR_NOPROTOOPT;
 }
 
 /* An explicit source (RFC 3542 6.1): one of our addresses; a link-local

@@ -40,6 +40,8 @@ static int udp_sock_init(struct ust_sock *s)
         return UST_ERR_NOMEM;
     pcb->sock = s;
     pcb->ttl = -1;
+    pcb->hops6 = -1;
+    pcb->use_min_mtu = -1; /* RFC 3542 11.1: the minimum MTU for multicast only */
     pcb->pmtudisc6 = IPV6_PMTUDISC_WANT; /* Linux's default: fragment */
     s->pcb = pcb;
     pcb->laddr = udp_wildcard(pcb);
@@ -267,6 +269,8 @@ static ssize_t udp_sock_recvmsg(struct ust_sock *s, void *buf, size_t len, int f
         return UST_ERR_NOTSUP;
     if (flags & MSG_ERRQUEUE)
         return udp_errq_recv(pcb, buf, len, flags, from, meta);
+    if (udp_rxpmtu_ready(pcb)) /* Linux udpv6_recvmsg: before any datagram */
+        return udp_rxpmtu_recv(pcb, from, meta);
     if (pcb->pending_err)
         return take_pending(pcb);
     struct udp_dgram *d = pcb->head;

@@ -134,6 +134,8 @@ struct tcb *tcb_new(struct ust_stack *st)
     t->so.keepintvl = c->tcp_keepintvl;
     t->so.keepcnt = c->tcp_keepcnt;
     t->so.ttl = -1;
+    t->so.hops6 = -1;
+    t->so.use_min_mtu = -1;
     t->opt.peer_mss = TCP_DEFAULT_MSS;
     t->opt.mss = TCP_DEFAULT_MSS;
     tcp_timers_init(t);

@@ -170,13 +170,20 @@ struct tcp_sockopts {
     uint16_t user_mss;          /* TCP_MAXSEG (0 = none) */
     ust_time_t user_timeout;    /* TCP_USER_TIMEOUT: give up after this long (0 = off) */
     /* IP_TOS / IP_TTL (RFC 9293 MUST-48): handed to IP unchanged, but for
-     * the two ECN bits, which TCP owns (tcp_ecn.c); ttl -1 = default, 0
-     * only from IPV6_UNICAST_HOPS (RFC 3493 5.1), never sent over IPv4 */
+     * the two ECN bits, which TCP owns (tcp_ecn.c); ttl -1 = default.
+     * They govern IPv4 (also IPv4-mapped) connections; an IPv6 one has
+     * IPV6_TCLASS / IPV6_UNICAST_HOPS (0 allowed, RFC 3493 5.1), as Linux
+     * keeps the two apart on a dual socket (tcp_so_tos / tcp_so_ttl). */
     uint8_t tos;
     int16_t ttl;
+    uint8_t tclass6;
+    int16_t hops6;
+    int8_t use_min_mtu;         /* IPV6_USE_MIN_MTU (RFC 3542 11.1): 1 = MSS from 1280 */
+    bool recv_pathmtu;          /* IPV6_RECVPATHMTU: kept, no notices on TCP (Linux) */
     uint8_t ecn_mode;           /* cfg.tcp_ecn or UST_TCP_ECN: 0, 1, 2 */
     bool oobinline;             /* SO_OOBINLINE: the mark's octet stays data */
     bool recverr;               /* IP_RECVERR: soft errors show as POLLERR (MUST-47) */
+    bool recverr6;              /* IPV6_RECVERR: the same for an IPv6 connection */
     uint8_t ip_opts[40];        /* IP_OPTIONS, on every segment (tcp_ipopt.c) */
     uint8_t ip_opt_len;
     bool rcvbuf_lock, sndbuf_lock; /* SO_RCVBUF / SO_SNDBUF set: no autotuning
@@ -607,10 +614,26 @@ uint32_t tcp_ts_now(const struct tcb *tcb);
 void tcp_update_mss(struct tcb *tcb);
 /* ---- tcp_icmp.c: picks up a path MTU lowered since the MSS was computed */
 void tcp_pmtu_sync(struct tcb *t);
+/* The TOS / TTL / IP_RECVERR of the family a connection to raddr uses
+ * (Linux: inet->tos, uc_ttl, recverr for IPv4 and IPv4-mapped peers;
+ * np->tclass, hop_limit, recverr for IPv6 ones). */
+static inline uint8_t tcp_so_tos(const struct tcp_sockopts *so, const struct ust_addr *raddr)
+{
+    return raddr->family == UST_AF_INET6 ? so->tclass6 : so->tos;
+}
+static inline int16_t tcp_so_ttl(const struct tcp_sockopts *so, const struct ust_addr *raddr)
+{
+    return raddr->family == UST_AF_INET6 ? so->hops6 : so->ttl;
+}
+static inline bool tcp_so_recverr(const struct tcp_sockopts *so, const struct ust_addr *raddr)
+{
+    return raddr->family == UST_AF_INET6 ? so->recverr6 : so->recverr;
+}
 /* The MSS to advertise in our SYN. */
 uint16_t tcp_adv_mss(const struct tcb *tcb);
 /* The same for a peer raddr without a TCB (user_mss 0 = none). */
-uint16_t tcp_adv_mss_to(struct ust_stack *st, const struct ust_addr *raddr, uint16_t user_mss);
+uint16_t tcp_adv_mss_to(struct ust_stack *st, const struct ust_addr *raddr, uint16_t user_mss,
+                        bool min_mtu);
 /* A SYN,ACK sent without a TCB: a SYN cookie (tcp_syncookie.c). */
 struct tcp_synack {
     struct ust_addr laddr, raddr;

@@ -69,13 +69,14 @@ void tcp_soft_error(struct tcb *t, int err)
 {
     t->adv.soft_err = err;    /* explains a later R2 */
     t->adv.soft_report = err; /* SO_ERROR; POLLERR with IP_RECVERR */
-    if (t->so.recverr)
+    if (tcp_so_recverr(&t->so, &t->raddr)) /* IPV6_RECVERR for an IPv6 connection */
         tcp_notify(t);
 }
 
 short tcp_soft_poll(const struct tcb *t)
 {
-    return t->so.recverr && t->adv.soft_report && tcp_state_synchronized(t->state) ? POLLERR : 0;
+    bool on = tcp_so_recverr(&t->so, &t->raddr);
+    return on && t->adv.soft_report && tcp_state_synchronized(t->state) ? POLLERR : 0;
 }
 
 int tcp_soft_error_due(struct tcb *t)

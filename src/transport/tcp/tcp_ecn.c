@@ -109,7 +109,7 @@ bool tcp_ecn_window_reduced(const struct tcb *t)
 
 uint8_t tcp_ecn_tx(struct tcb *t, uint8_t *flags, uint32_t seq, uint32_t len)
 {
-    uint8_t tos = (uint8_t)(t->so.tos & ~TCP_ECN_MASK);
+    uint8_t tos = (uint8_t)(tcp_so_tos(&t->so, &t->raddr) & ~TCP_ECN_MASK);
     if (!t->ecn.ok || (*flags & (TCP_SYN | TCP_RST)))
         return tos;
     if (t->ecn.echo)

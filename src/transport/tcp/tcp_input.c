@@ -103,6 +103,10 @@ static struct tcb *listener_child_new(struct tcb *l, const struct tcp_rx_ip *ip,
     c->so.tos = l->so.tos;
     c->so.ecn_mode = l->so.ecn_mode;
     c->so.ttl = l->so.ttl;
+    c->so.tclass6 = l->so.tclass6; /* the IPv6 half of a dual listener's (Linux) */
+    c->so.hops6 = l->so.hops6;
+    c->so.use_min_mtu = l->so.use_min_mtu;
+    c->so.recv_pathmtu = l->so.recv_pathmtu;
     tcp_ipopt_inherit(c, l, ip->h4); /* MUST-52, MUST-53 */
     c->so.keepidle = l->so.keepidle;
     c->so.keepintvl = l->so.keepintvl;

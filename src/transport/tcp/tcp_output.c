@@ -29,18 +29,32 @@ uint32_t tcp_snd_data_seq(const struct tcb *t)
 
 uint32_t tcp_flight(const struct tcb *t) { return t->snd.max - t->snd.una; }
 
-uint16_t tcp_adv_mss_to(struct ust_stack *st, const struct ust_addr *raddr, uint16_t user_mss)
+/* The path MTU less the IP header (tp_mtu_for); IPV6_USE_MIN_MTU 1 holds
+ * an IPv6 connection to 1280 (RFC 3542 11.1; -1, the default, means the
+ * minimum for multicast only, which TCP never is). */
+static unsigned mtu_less_ip(struct ust_stack *st, const struct ust_addr *raddr, bool min_mtu)
+{
+    unsigned mtu = tp_mtu_for(st, raddr);
+    unsigned floor = IPV6_MIN_MTU - IPV6_HDR_LEN;
+    return min_mtu && raddr->family == UST_AF_INET6 && mtu > floor ? floor : mtu;
+}
+
+uint16_t tcp_adv_mss_to(struct ust_stack *st, const struct ust_addr *raddr, uint16_t user_mss,
+                        bool min_mtu)
 {
     /* RFC 9293 3.7.1 MUST-67: at most MMS_R - 20; path MTU of the route
      * (IPv6: MTU - 60, RFC 8201 / RFC 9293 3.7.1) */
-    unsigned mtu = tp_mtu_for(st, raddr);
+    unsigned mtu = mtu_less_ip(st, raddr, min_mtu);
     unsigned mss = mtu > TCP_HDR_LEN ? mtu - TCP_HDR_LEN : TCP_DEFAULT_MSS;
     if (user_mss && user_mss < mss)
         mss = user_mss;
     return (uint16_t)(mss > 65535 ? 65535 : mss);
 }
 
-uint16_t tcp_adv_mss(const struct tcb *t) { return tcp_adv_mss_to(t->st, &t->raddr, t->so.user_mss); }
+uint16_t tcp_adv_mss(const struct tcb *t)
+{
+    return tcp_adv_mss_to(t->st, &t->raddr, t->so.user_mss, t->so.use_min_mtu == 1);
+}
 
 uint32_t tcp_ts_now(const struct tcb *t)
 {
@@ -59,7 +73,7 @@ void tcp_update_mss(struct tcb *t)
 {
     /* RFC 9293 3.7.1 MUST-16: min(SendMSS + 20, MMS_S) - TCPhdr - IPopts;
      * the timestamps option is the only one we send after the SYN. */
-    unsigned mtu = tp_mtu_for(t->st, &t->raddr);
+    unsigned mtu = mtu_less_ip(t->st, &t->raddr, t->so.use_min_mtu == 1);
     unsigned mss = t->opt.peer_mss;
     if (mtu > TCP_HDR_LEN && mtu - TCP_HDR_LEN < mss)
         mss = mtu - TCP_HDR_LEN;
@@ -265,7 +279,7 @@ static int tcp_xmit(struct tcb *t, uint32_t seq, uint8_t flags, uint32_t data_of
     }
     t->ctr.bytes_sent += len; /* retransmissions included, as Linux's tcpi_bytes_sent */
     tcp_pacing_sent(t, len);
-    int rc = tcp_send_pkt(st, &t->laddr, &t->raddr, tos, t->so.ttl, t->so.ip_opts,
+    int rc = tcp_send_pkt(st, &t->laddr, &t->raddr, tos, tcp_so_ttl(&t->so, &t->raddr), t->so.ip_opts,
                           t->so.ip_opt_len, p);
     trace_note_tx_clear(st); /* the note was this segment's only */
     return rc;

@@ -10,6 +10,8 @@
 #include "net/net.h"
 #include "tcp.h"
 #include "transport/sock_ops.h"
+#include "transport/tp_net.h"
+#include "ustack/socket.h"
 #include "wire/seq.h"
 
 #define TCP_BUF_MIN 2048
@@ -178,12 +180,15 @@ static int sol_ip_set(struct tcb *t, int name, const void *val, size_t len)
     }
 }
 
-/* IPPROTO_IPV6 options of an AF_INET6 TCP socket: IPV6_UNICAST_HOPS
- * (RFC 3493 5.1: -1 the default, 0..255 as given, 0 too, as Linux);
- * IPV6_PKTINFO (RFC 3542 6.1.1: a TCP socket's source is its connection's,
- * so a sticky source other than :: fails; the interface is not used);
- * IPV6_RECVERR is IP_RECVERR. Others: the socket layer's (IPV6_TCLASS as
- * IP_TOS, IPV6_V6ONLY). */
+/* IPPROTO_IPV6 options of an AF_INET6 TCP socket, each the IPv6 half of
+ * a dual socket (Linux keeps them apart from IP_TTL, IP_TOS, IP_RECVERR,
+ * which an IPv4-mapped connection uses): IPV6_UNICAST_HOPS (RFC 3493 5.1:
+ * -1 the default, 0..255 as given, 0 too, as Linux), IPV6_TCLASS (RFC
+ * 3542 6.5: -1 = 0), IPV6_RECVERR, IPV6_USE_MIN_MTU (11.1: -1, 0, 1),
+ * IPV6_RECVPATHMTU (kept; Linux queues no notices for TCP); IPV6_PKTINFO
+ * (6.1.1: a TCP socket's source is its connection's, so a sticky source
+ * other than :: fails; the interface is not used). Others: the socket
+ * layer's (IPV6_V6ONLY). */
 static int sol_ipv6_set(struct tcb *t, int name, const void *val, size_t len)
 {
     if (name == IPV6_PKTINFO) {
@@ -193,18 +198,32 @@ static int sol_ipv6_set(struct tcb *t, int name, const void *val, size_t len)
         memcpy(&pi, val, sizeof(pi));
         return IN6_IS_ADDR_UNSPECIFIED(&pi.ipi6_addr) ? UST_OK : UST_ERR_INVAL;
     }
-    if (name == IPV6_RECVERR)
-        return sol_ip_set(t, IP_RECVERR, val, len);
-    if (name != IPV6_UNICAST_HOPS)
-        return UST_ERR_NOPROTOOPT;
     int v;
     if (len < sizeof(v))
         return UST_ERR_INVAL;
     memcpy(&v, val, sizeof(v));
-    if (v < -1 || v > 255)
-        return UST_ERR_INVAL;
-    t->so.ttl = (int16_t)v;
-    return UST_OK;
+    switch (name) {
+    case IPV6_RECVERR: t->so.recverr6 = v != 0; return UST_OK;
+    case IPV6_RECVPATHMTU: t->so.recv_pathmtu = v != 0; return UST_OK;
+    case IPV6_USE_MIN_MTU:
+        if (v < -1 || v > 1)
+            return UST_ERR_INVAL;
+        t->so.use_min_mtu = (int8_t)v;
+        if (tcp_state_synchronized(t->state))
+            tcp_update_mss(t);
+        return UST_OK;
+    case IPV6_UNICAST_HOPS:
+    case IPV6_TCLASS:
+        if (v < -1 || v > 255)
+            return UST_ERR_INVAL;
+        if (name == IPV6_TCLASS)
+            t->so.tclass6 = (uint8_t)(v < 0 ? 0 : v);
+        else
+            t->so.hops6 = (int16_t)v;
+        return UST_OK;
+    default:
+        return UST_ERR_NOPROTOOPT;
+    }
 }
 
 int tcp_setsockopt(struct ust_sock *s, int level, int name, const void *val, size_t len)
@@ -290,6 +309,38 @@ static int put_int(void *val, size_t *len, int v)
     return UST_OK;
 }
 
+/* RFC 3542 11.4 / Linux IPV6_PATHMTU: struct ip6_mtuinfo with the path
+ * MTU towards the peer (ip6m_addr zero); ENOTCONN without a connection. */
+static int get_pathmtu(struct tcb *t, void *val, size_t *len)
+{
+    struct ip6_mtuinfo mi;
+    if (*len < sizeof(mi))
+        return UST_ERR_INVAL;
+    if (!tcp_state_synchronized(t->state) && t->state != UST_TCP_SYN_SENT)
+        return UST_ERR_NOTCONN;
+    memset(&mi, 0, sizeof(mi));
+    mi.ip6m_mtu = tp_mtu_for(t->st, &t->raddr) +
+                  (t->raddr.family == UST_AF_INET6 ? IPV6_HDR_LEN : IPV4_HDR_LEN);
+    memcpy(val, &mi, sizeof(mi));
+    *len = sizeof(mi);
+    return UST_OK;
+}
+
+static int sol_ipv6_get(struct tcb *t, int name, void *val, size_t *len)
+{
+    switch (name) {
+    case IPV6_RECVERR: return put_int(val, len, t->so.recverr6);
+    case IPV6_RECVPATHMTU: return put_int(val, len, t->so.recv_pathmtu);
+    case IPV6_USE_MIN_MTU: return put_int(val, len, t->so.use_min_mtu);
+    case IPV6_TCLASS: return put_int(val, len, t->so.tclass6);
+    case IPV6_UNICAST_HOPS:
+        return put_int(val, len, t->so.hops6 >= 0 ? t->so.hops6
+                                                  : ust_stack_config(t->st)->ipv6_hop_limit);
+    case IPV6_PATHMTU: return get_pathmtu(t, val, len);
+    default: return UST_ERR_NOPROTOOPT;
+    }
+}
+
 int tcp_getsockopt(struct ust_sock *s, int level, int name, void *val, size_t *len)
 {
     struct tcb *t = s->pcb;
@@ -316,12 +367,10 @@ int tcp_getsockopt(struct ust_sock *s, int level, int name, void *val, size_t *l
         return put_int(val, len, t->so.ttl > 0 ? t->so.ttl : ust_stack_config(t->st)->ip_default_ttl);
     if (level == IPPROTO_IP && name == IP_OPTIONS)
         return tcp_ipopt_get(t, val, len);
-    if ((level == IPPROTO_IP && name == IP_RECVERR) ||
-        (level == IPPROTO_IPV6 && name == IPV6_RECVERR && s->domain == AF_INET6))
+    if (level == IPPROTO_IP && name == IP_RECVERR)
         return put_int(val, len, t->so.recverr);
-    if (level == IPPROTO_IPV6 && name == IPV6_UNICAST_HOPS && s->domain == AF_INET6)
-        return put_int(val, len, t->so.ttl >= 0 ? t->so.ttl
-                                                : ust_stack_config(t->st)->ipv6_hop_limit);
+    if (level == IPPROTO_IPV6 && s->domain == AF_INET6)
+        return sol_ipv6_get(t, name, val, len);
     if (level != IPPROTO_TCP)
         return UST_ERR_NOPROTOOPT;
     switch (name) {

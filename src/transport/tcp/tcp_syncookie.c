@@ -149,12 +149,14 @@ void tcp_syncookie_send(struct tcb *l, const struct tcp_rx_ip *ip, const struct 
                               syncookie_mss_index(peer_mss)),
         .ack = h->seq + 1,
         .wnd = (uint16_t)(l->rcv.buf.cap > 65535 ? 65535 : l->rcv.buf.cap), /* never scaled */
-        .mss = tcp_adv_mss_to(st, &t.raddr, l->so.user_mss),
+        .mss = tcp_adv_mss_to(st, &t.raddr, l->so.user_mss, l->so.use_min_mtu == 1),
         .has_wscale = o.wscale_ok, .wscale = rcv_wscale,
         .sack_permitted = o.sack_ok, .ecn = o.ecn_ok,
         .has_timestamp = ust_stack_config(st)->tcp_timestamps && h->opts.has_timestamp,
         .ts_ecr = h->opts.ts_val,
-        .tos = (uint8_t)(l->so.tos & ~TCP_ECN_MASK), .ttl = l->so.ttl, /* a SYN,ACK is never ECT */
+        /* the family's TOS and TTL; a SYN,ACK is never ECT */
+        .tos = (uint8_t)(tcp_so_tos(&l->so, &t.raddr) & ~TCP_ECN_MASK),
+        .ttl = tcp_so_ttl(&l->so, &t.raddr),
     };
     sa.ip_opt_len = tcp_ipopt_for_syn(l, ip->h4, sa.ip_opts); /* MUST-52/53 */
     if (sa.has_timestamp) {
