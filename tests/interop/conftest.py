@@ -276,7 +276,7 @@ def netns(request):
         subprocess.run(["ip", "netns", "del", name], check=False)
 
 
-_TSHARK_ENV = None
+_TSHARK_ENVS = {}
 
 # Dissectors the checks use; every other protocol is disabled. The payloads
 # are bulk test data, and a heuristic dissector guessing a protocol in random
@@ -285,11 +285,12 @@ _TSHARK_KEEP = {"frame", "eth", "vlan", "ethertype", "arp", "ip", "icmp", "udp",
                 "fcs", "pkt_comment", "ipv6", "icmpv6"}
 
 
-def _tshark_env():
+def _tshark_env(extra=()):
     """An environment whose Wireshark configuration disables all protocols
-    but _TSHARK_KEEP (and tshark's own _ws.* pseudo-protocols)."""
-    global _TSHARK_ENV  # noqa: PLW0603 - computed once per test session
-    if _TSHARK_ENV is None:
+    but _TSHARK_KEEP, `extra` (e.g. "igmp" for the multicast checks) and
+    tshark's own _ws.* pseudo-protocols."""
+    keep = frozenset(_TSHARK_KEEP) | frozenset(extra)
+    if keep not in _TSHARK_ENVS:  # computed once per test session and set
         cfg = tempfile.mkdtemp(prefix="ust-tshark-")
         atexit.register(shutil.rmtree, cfg, True)
         out = subprocess.run(["tshark", "-G", "protocols"], stdout=subprocess.PIPE,
@@ -297,10 +298,10 @@ def _tshark_env():
         names = [l.split("\t")[2] for l in out.splitlines() if l.count("\t") >= 2]
         with open(os.path.join(cfg, "disabled_protos"), "w", encoding="utf-8") as f:
             for n in names:
-                if n not in _TSHARK_KEEP and not n.startswith("_ws."):
+                if n not in keep and not n.startswith("_ws."):
                     f.write(n + "\n")
-        _TSHARK_ENV = dict(os.environ, WIRESHARK_CONFIG_DIR=cfg)
-    return _TSHARK_ENV
+        _TSHARK_ENVS[keep] = dict(os.environ, WIRESHARK_CONFIG_DIR=cfg)
+    return _TSHARK_ENVS[keep]
 
 
 def _signed32(x):
