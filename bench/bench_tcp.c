@@ -188,8 +188,26 @@ struct opts {
     long bbr_loss_thresh; /* < 0: the stack's default */
     long rx_batch;        /* cfg.tap_rx_batch; < 0: the default */
     int sqpoll;           /* cfg.tap_tx_sqpoll; < 0: the default */
+    int napi;             /* cfg.tap_napi; < 0: the default */
+    const char *tap_hook; /* --tap-hook: a shell command run once the TAP is
+                             configured, before any traffic (NULL: none) */
     unsigned busy_poll_us; /* cfg.busy_poll_us */
 };
+
+/* --tap-hook: the bench's Linux-side settings of the new TAP (its NAPI
+ * thread, steering, offloads) in place before our first frame; the
+ * command finds the device's name in $TAP. */
+static int run_tap_hook(const struct opts *o)
+{
+    if (setenv("TAP", o->tap, 1) != 0)
+        return -1;
+    int rc = system(o->tap_hook);
+    if (rc != 0) {
+        fprintf(stderr, "bench_tcp: --tap-hook '%s' failed (status %d)\n", o->tap_hook, rc);
+        return -1;
+    }
+    return 0;
+}
 
 static int usage(void)
 {
@@ -198,7 +216,8 @@ static int usage(void)
                     "                 [--tap-tx auto|write|uring] [--offload on|csum|off]\n"
                     "                 [--cc NAME] [--rx-loss P]\n"
                     "                 [--bbr-loss-thresh PERMILLE] [--rx-batch N]\n"
-                    "                 [--sqpoll on|off] [--busy-poll US]\n"
+                    "                 [--sqpoll on|off] [--tap-napi on|off] [--busy-poll US]\n"
+                    "                 [--tap-hook CMD]\n"
                     "                 [--trace] MODE ARGS...\n" BENCH_MODES_USAGE);
     return 2;
 }
@@ -243,6 +262,10 @@ static int parse_opts(int argc, char **argv, struct opts *o)
             o->rx_batch = strtol(val, NULL, 0);
         else if (!strcmp(opt, "--sqpoll"))
             o->sqpoll = !strcmp(val, "on");
+        else if (!strcmp(opt, "--tap-napi"))
+            o->napi = !strcmp(val, "on");
+        else if (!strcmp(opt, "--tap-hook"))
+            o->tap_hook = val;
         else if (!strcmp(opt, "--busy-poll"))
             o->busy_poll_us = (unsigned)strtoul(val, NULL, 0);
         else if (!strcmp(opt, "--mtu"))
@@ -280,6 +303,8 @@ static int open_stack(const struct opts *o, struct ust_ctx *u)
         cfg.tap_rx_batch = (unsigned)o->rx_batch;
     if (o->sqpoll >= 0)
         cfg.tap_tx_sqpoll = o->sqpoll != 0;
+    if (o->napi >= 0)
+        cfg.tap_napi = o->napi != 0;
     cfg.busy_poll_us = o->busy_poll_us;
     cfg.dev_offload = !o->no_offload;
     cfg.dev_offload_tso = !o->offload_csum;
@@ -324,6 +349,8 @@ static int open_stack(const struct opts *o, struct ust_ctx *u)
         fprintf(stderr, "bench_tcp: configuring %s: %s\n", o->tap, ust_strerror(rc));
         return -1;
     }
+    if (o->tap_hook && run_tap_hook(o) != 0)
+        return -1;
     (void)ust_stack_now(u->st);
     rc = ust_iface_add(u->st, dev, o->addr, o->prefix);
     if (rc < 0) {
@@ -350,7 +377,7 @@ int main(int argc, char **argv)
 {
     struct opts o = {
         .buf = 4u << 20, .mtu = 1500, .wscale = true, .timestamps = true, .rx_loss = -1,
-        .bbr_loss_thresh = -1, .rx_batch = -1, .sqpoll = -1};
+        .bbr_loss_thresh = -1, .rx_batch = -1, .sqpoll = -1, .napi = -1};
     int mi = parse_opts(argc, argv, &o);
     if (mi < 0)
         return usage();

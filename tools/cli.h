@@ -112,6 +112,7 @@ struct link_opts {
     enum ust_tap_tx tap_tx; /* --tap-tx auto|write|uring (default auto) */
     int tap_rx_batch;       /* --tap-rx-batch N: cfg.tap_rx_batch (-1: the default) */
     int tap_sqpoll;         /* --tap-sqpoll on|off: cfg.tap_tx_sqpoll (-1: the default) */
+    int tap_napi;           /* --tap-napi on|off: cfg.tap_napi (-1: the default) */
     unsigned busy_poll_us;  /* --busy-poll US: cfg.busy_poll_us (default 0) */
     bool no_offload;        /* --offload off: cfg.dev_offload false (default on) */
     bool offload_csum;      /* --offload csum: cfg.dev_offload_tso false */
@@ -178,6 +179,10 @@ struct link_opts {
     "  --tap-sqpoll on|off  io_uring transmit through a kernel polling thread on\n" \
     "                       another CPU (on) or one system call per burst (off, the\n" \
     "                       default)\n" \
+    "  --tap-napi on|off    open the TAP/TUN with IFF_NAPI: Linux takes the frames\n" \
+    "                       we write in NAPI batches (a kernel thread with the\n" \
+    "                       device's sysfs 'threaded' on) instead of inside each\n" \
+    "                       write (off, the default)\n" \
     "  --tap-rx-batch N     TAP reads per io_uring system call, at most (default 32;\n" \
     "                       0 = one read() per frame)\n" \
     "  --busy-poll US       poll the link this many microseconds before sleeping\n" \

@@ -161,6 +161,7 @@ void link_opts_init(struct link_opts *o)
     o->tap_rx_batch = -1;
     o->dhcp_wait_s = LINK_DHCP_WAIT_DEFAULT_S;
     o->tap_sqpoll = -1;
+    o->tap_napi = -1;
     o->dad_transmits = -1;
     o->fault_dirs = 1u << UST_DEV_TX;
     o->fault_seed = 1;
@@ -295,9 +296,25 @@ static int parse_device(struct link_opts *o, bool tun, const char *v)
     o->tun = tun;
     return 1;
 }
+/* --NAME on|off into *out (1 or 0). 1 consumed, 0 not this option, -1
+ * error. */
+static int parse_on_off(int argc, char **argv, int *i, const char *name, int *out)
+{
+    const char *v;
+    int r = opt_value(argc, argv, i, name, &v);
+    if (r <= 0)
+        return r;
+    if (strcmp(v, "on") && strcmp(v, "off")) {
+        cli_usage_error("%s: '%s' is not on or off", name, v);
+        return -1;
+    }
+    *out = !strcmp(v, "on");
+    return r;
+}
+
 /* How the TAP/TUN descriptor is read and written, and the loop's busy
- * poll: --tap-rx-batch N, --tap-sqpoll on|off, --busy-poll US. 0: not
- * one of them. */
+ * poll: --tap-rx-batch N, --tap-sqpoll on|off, --tap-napi on|off,
+ * --busy-poll US. 0: not one of them. */
 static int parse_io_opt(struct link_opts *o, int argc, char **argv, int *i)
 {
     const char *v;
@@ -321,17 +338,9 @@ static int parse_io_opt(struct link_opts *o, int argc, char **argv, int *i)
         o->busy_poll_us = (unsigned)n;
         return r;
     }
-    if ((r = opt_value(argc, argv, i, "--tap-sqpoll", &v)) != 0) {
-        if (r < 0)
-            return -1;
-        if (strcmp(v, "on") && strcmp(v, "off")) {
-            cli_usage_error("--tap-sqpoll: '%s' is not on or off", v);
-            return -1;
-        }
-        o->tap_sqpoll = !strcmp(v, "on");
+    if ((r = parse_on_off(argc, argv, i, "--tap-sqpoll", &o->tap_sqpoll)) != 0)
         return r;
-    }
-    return 0;
+    return parse_on_off(argc, argv, i, "--tap-napi", &o->tap_napi);
 }
 
 

@@ -197,6 +197,8 @@ int link_open(const struct link_opts *o, struct link_ctx *c)
         cfg.tap_rx_batch = (unsigned)o->tap_rx_batch;
     if (o->tap_sqpoll >= 0)
         cfg.tap_tx_sqpoll = o->tap_sqpoll != 0;
+    if (o->tap_napi >= 0)
+        cfg.tap_napi = o->tap_napi != 0;
     cfg.busy_poll_us = o->busy_poll_us;
     cfg.dev_offload = !o->no_offload;
     cfg.dev_offload_tso = !o->offload_csum;

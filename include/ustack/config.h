@@ -54,6 +54,16 @@ struct ust_config {
                                        io_uring_enter per burst, the kernel's work in
                                        our thread (as fast on 2 CPUs, half the CPU
                                        time: ARCHITECTURE.md, "TAP I/O") */
+    bool tap_napi;                  /* TAP/TUN devices are opened with IFF_NAPI: Linux
+                                       queues each frame we write for the device's
+                                       NAPI poll (batches of up to 64) instead of
+                                       running its receive path inside the write.
+                                       With the device's NAPI threaded
+                                       (/sys/class/net/DEV/threaded) that poll is a
+                                       kernel thread, which can run on another CPU
+                                       (ARCHITECTURE.md, "Transmit bursts"). false
+                                       (the default): the write runs it. A kernel
+                                       that refuses the flag gets a plain device */
     unsigned busy_poll_us;          /* the event loop polls its descriptors this long
                                        (microseconds) before it sleeps, as Linux's
                                        SO_BUSY_POLL: lower latency for a CPU spent

@@ -17,6 +17,7 @@ void ust_config_default(struct ust_config *c)
     c->dev_fault_queue_len = 2048;
     c->tap_rx_batch = 32;
     c->tap_tx_sqpoll = false;
+    c->tap_napi = false;
     c->busy_poll_us = 0;
     c->dev_offload = true;
     c->dev_offload_tso = true;

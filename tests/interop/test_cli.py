@@ -28,6 +28,8 @@ BAD_ARGS = [
     (["serve"] + A + ["--host-addr", "x/24"], "--host-addr: 'x/24' is not"),
     (["serve"] + A + ["--shape", "fast"], "--shape: 'fast' is not RATE[,BURST]"),
     (["serve"] + A + ["--tap-tx", "fast"], "--tap-tx: 'fast' is not auto, write or uring"),
+    (["serve"] + A + ["--tap-napi", "maybe"], "--tap-napi: 'maybe' is not on or off"),
+    (["serve"] + A + ["--tap-sqpoll", "1"], "--tap-sqpoll: '1' is not on or off"),
     (["serve"] + A + ["--udp-echo", "0"], "--udp-echo: '0' is not a number"),
     (["serve"] + A + ["--udp-echo"], "--udp-echo: missing value"),
     (["ping", "203.0.113.1", "--tap", "ustbad0", "--addr", "1.2.3"],
