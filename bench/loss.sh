@@ -20,8 +20,12 @@
 #                            "bbr1" column (--cc bbr1) is loss-agnostic whatever
 #                            it says, the BBRv1 behaviour of Linux 6.1's bbr
 #        BENCH_LOSS_OFFLOAD_ROW=0  leave out the extra 0 % row with ustack's offloads on
+#        BENCH_LOSS_UST_ARGS more bench_tcp options for every ustack cell
+#                            (words split on spaces, e.g. "--busy-poll 50")
 #        BENCH_LOSS_STEER=0  leave Linux's receive processing on the CPU that
 #                            hands it the packet (see "Receive steering" below)
+#        BENCH_LOSS_VETH_ACKS=receiver  the veth's ACK end unsteered (Linux's
+#                            fastest setting; see "Receive steering")
 #        BENCH_LOSS_RAW=1    also print every ustack sender's non-zero TCP counters
 #        BENCH_LOSS_KEEP=1   keep the programs' outputs (the path is printed)
 #        BENCH_LOSS_PCAP=DIR  capture every ustack-sending cell (ustack->L, bbr1,
@@ -77,28 +81,31 @@
 #
 # Receive steering (BENCH_LOSS_STEER=1, the default with two CPUs or more):
 # the sender runs on one CPU and the receiver on the other, two hosts of one
-# CPU each. Without steering, Linux processes a packet on the CPU that hands
-# it over: a veth's transmit and a TAP write both run the receiving Linux's
-# IP and TCP input in the sending thread. For a Linux sender over the veth
-# that is its own kernel on its own CPU; for ustack writing to the TAP it is
-# the Linux receiver's work charged to ustack's CPU (about 40 % of it at 0 %
-# loss, 2.4 of 3.2 us per frame in the kernel). So each link hands Linux's
-# receive work for the data to the receiving program's CPU, with what the
-# device offers:
-# - veth: RPS (rps_cpus) on the data receiver's end, to the receiver's CPU;
-#   the ACK end is left as it is (steering ACKs to the sender's CPU as well
-#   measured slower for Linux: 8.6 against 10.4 Gbit/s at 0 %);
+# CPU each, and every packet is processed by the CPU of the host it arrives
+# at. Linux by itself processes a packet on the CPU that hands it over: a
+# veth's transmit and a TAP write both run the receiving Linux's IP and TCP
+# input in the sending thread, so without steering ustack's CPU did the
+# Linux receiver's work (about 40 % of it at 0 % loss), while over the veth
+# the receiver's work ran on the Linux sender's CPU and the sender's ACK
+# processing (and the transmissions an ACK releases) on the receiver's.
+# The steering, with what each device offers:
+# - veth: RPS (rps_cpus) on each end, to its own host's CPU (data to the
+#   receiver's, ACKs to the sender's);
 # - TAP: ustack opens it with IFF_NAPI (--tap-napi on), and bench_tcp's
 #   --tap-hook runs bench/tap_napi_cpu.sh before the first frame: the TAP's
-#   NAPI poll becomes a kernel thread pinned to the Linux program's CPU (the
-#   receiver's where ustack sends; the sender's where Linux sends, for the
-#   ACKs ustack writes and the transmissions they release). RPS on the TAP
-#   instead costs an inter-processor interrupt per frame (a VM exit here):
-#   6.3-8.2 Gbit/s against 9.9-10.7 with the NAPI thread.
-# Measured at 0 % loss (4 s, reno, no nftables table): Linux->Linux 8.4-9.0
-# Gbit/s unsteered, 9.4-11.4 steered; ustack->Linux 4.5-4.8 unsteered,
-# 9.9-10.7 steered; Linux->ustack 6.0-6.1 unsteered, 7.1-7.6 steered (there
-# ustack's own receive work is the limit).
+#   NAPI poll, Linux's input for what ustack writes, becomes a kernel thread
+#   pinned to the Linux program's CPU. ustack's own input is its own thread.
+#   RPS on the TAP instead costs an inter-processor interrupt per frame (a
+#   VM exit here): 6.3-8.2 Gbit/s against 9.9-10.7 with the NAPI thread.
+# Measured (4 s cells): at 0 %, Linux->Linux reno 8.4-9.0 Gbit/s unsteered,
+# 7.6-8.7 with each end on its own CPU; ustack->Linux 4.5-4.8 unsteered,
+# 9.9-10.7 steered; Linux->ustack 6.0-6.1 and 7.1-7.6. Steering only the
+# veth's data end (BENCH_LOSS_VETH_ACKS=receiver: the Linux sender's ACK
+# work stays on the receiver's CPU, in softirq beside the receiver) is
+# Linux's fastest setting, 9.4-11.4 Gbit/s at 0 % and about 4.2 instead of
+# 2.7 Gbit/s for reno at 0.1 %, where its smoothed RTT is then 0.04 ms
+# instead of 0.15: one host's CPU doing the other's work, which two hosts
+# on a wire cannot do.
 set -euo pipefail
 
 BUILD=${1:-build}
@@ -162,10 +169,13 @@ for ns in "$NS_A" "$NS_B"; do
     in_ns "$ns" ethtool -K veth0 tso off gso off gro off
 done
 
-# The veth cells' receiver is in NS_B: its end steers to the receiver's CPU
-# (RPS; see "Receive steering" at the top).
-[ "$STEER" = 0 ] || printf '%x\n' $((1 << SINK_CPU)) |
-    in_ns "$NS_B" tee /sys/class/net/veth0/queues/rx-0/rps_cpus >/dev/null
+# Each veth end steers what it receives to its own host's CPU (RPS; see
+# "Receive steering" at the top): the receiver is in NS_B, the sender in NS_A.
+if [ "$STEER" != 0 ]; then
+    printf '%x\n' $((1 << SINK_CPU)) | in_ns "$NS_B" tee /sys/class/net/veth0/queues/rx-0/rps_cpus >/dev/null
+    [ "${BENCH_LOSS_VETH_ACKS:-own}" != own ] ||
+        printf '%x\n' $((1 << SRC_CPU)) | in_ns "$NS_A" tee /sys/class/net/veth0/queues/rx-0/rps_cpus >/dev/null
+fi
 for ns in "$NS_TAP" "$NS_A" "$NS_B"; do
     # Linux's buffers up to what ustack gets (autotuning stays on)
     in_ns "$ns" sysctl -qw net.ipv4.tcp_rmem="4096 131072 $BUF" net.ipv4.tcp_wmem="4096 16384 $BUF"
@@ -281,6 +291,8 @@ btc() {
     BTC=("$BT" --tap "$TAP" --addr "$U_ADDR/24" --host-addr "$H_ADDR/24" --buf "$BUF"
          --offload "$UST_OFFLOAD" "$@")
     [ "$STEER" = 0 ] || BTC+=(--tap-napi on --tap-hook "$NAPI_HOOK $cpu")
+    # shellcheck disable=SC2206 # words on purpose
+    BTC+=(${BENCH_LOSS_UST_ARGS:-})
 }
 NAPI_HOOK=$(cd "$(dirname "$0")" && pwd)/tap_napi_cpu.sh
 
@@ -612,9 +624,9 @@ notes:
   (sysctl net.ipv4.tcp_congestion_control; Linux bbr: $linux_bbr).
 - Receive steering: $([ "$STEER" = 0 ] && echo "off (BENCH_LOSS_STEER=0 or one CPU): Linux's receive work runs
   on the CPU that hands it the packet" || echo "Linux's receive work runs on the CPU of the Linux program it is
-  for: RPS on the veth receiver's end (CPU $SINK_CPU); the TAP opened with IFF_NAPI
-  (--tap-napi on), its NAPI thread pinned to CPU $SINK_CPU where ustack sends and
-  CPU $SRC_CPU where Linux sends; see the top of bench/loss.sh").
+  for: RPS on the veth's ends (the receiver's to CPU $SINK_CPU, the sender's $([ "${BENCH_LOSS_VETH_ACKS:-own}" = own ] && echo "to CPU $SRC_CPU" || echo "unsteered"));
+  the TAP opened with IFF_NAPI (--tap-napi on), its NAPI thread pinned to CPU $SINK_CPU
+  where ustack sends and CPU $SRC_CPU where Linux sends; see the top of bench/loss.sh").
 - Loss: nftables "numgen random mod 1000 < N drop" on every packet each way
   (TAP: input and output hooks; veth: the input hook of each end, TSO/GSO/GRO
   off). "dropped %": the counters' dropped/seen over both directions, lowest
