@@ -8,6 +8,7 @@
 #include <errno.h>
 #include <string.h>
 #include "net_harness.h"
+#include "recv_text.h"
 #include "sin.h"
 
 #define A_ADDR UST_IP4(203, 0, 113, 2)
@@ -56,17 +57,6 @@ static void send_to(struct ust_stack *st, int fd, ust_ip4_t dst, const char *msg
     struct sockaddr_in d = sin_of(dst, PORT);
     assert_int_equal(ust_sendto(st, fd, msg, strlen(msg), 0, (struct sockaddr *)&d, sizeof(d)),
                      (ssize_t)strlen(msg));
-}
-
-/* The datagram queued on fd, or -1 (EAGAIN). */
-static ssize_t recv_on(struct ust_stack *st, int fd, char *buf, size_t cap)
-{
-    ssize_t n = ust_recv(st, fd, buf, cap - 1, 0);
-    if (n >= 0)
-        buf[n] = 0;
-    else
-        assert_int_equal(errno, EAGAIN);
-    return n;
 }
 
 #endif

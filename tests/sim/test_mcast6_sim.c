@@ -23,6 +23,7 @@
 #include <string.h>
 
 #include "../harness/net_harness.h"
+#include "../harness/recv_text.h"
 #include "../harness/sin.h"
 #include "wire/eth.h"
 #include "wire/icmpv6.h"
@@ -123,17 +124,6 @@ static void send_to_group(struct ust_stack *st, int fd, const char *msg)
     assert_int_equal(inet_pton(AF_INET6, GROUP_TEXT, &d.sin6_addr), 1);
     assert_int_equal(ust_sendto(st, fd, msg, strlen(msg), 0, (struct sockaddr *)&d, sizeof(d)),
                      (ssize_t)strlen(msg));
-}
-
-/* The datagram queued on fd, or -1 (EAGAIN). */
-static ssize_t recv_on(struct ust_stack *st, int fd, char *buf, size_t cap)
-{
-    ssize_t n = ust_recv(st, fd, buf, cap - 1, 0);
-    if (n >= 0)
-        buf[n] = 0;
-    else
-        assert_int_equal(errno, EAGAIN);
-    return n;
 }
 
 /* The IPv6 header of frame i of port when it carries UDP to the group. */

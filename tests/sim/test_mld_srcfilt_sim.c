@@ -22,6 +22,7 @@
 #include <string.h>
 
 #include "../harness/net_harness.h"
+#include "../harness/recv_text.h"
 #include "wire/eth.h"
 #include "wire/icmpv6.h"
 #include "wire/ipv6.h"
@@ -122,17 +123,6 @@ static void send_to(struct ust_stack *st, int fd, const char *group, const char 
     memcpy(&d.sin6_addr, ip6(group).b, 16);
     assert_int_equal(ust_sendto(st, fd, msg, strlen(msg), 0, (struct sockaddr *)&d, sizeof(d)),
                      (ssize_t)strlen(msg));
-}
-
-/* The datagram queued on fd, or -1 (EAGAIN). */
-static ssize_t recv_on(struct ust_stack *st, int fd, char *buf, size_t cap)
-{
-    ssize_t n = ust_recv(st, fd, buf, cap - 1, 0);
-    if (n >= 0)
-        buf[n] = 0;
-    else
-        assert_int_equal(errno, EAGAIN);
-    return n;
 }
 
 /* One MLDv2 Report A sent: its records (the first 4 sources of each). */
