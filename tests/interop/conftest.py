@@ -214,6 +214,18 @@ class Netns:
         assert p.returncode == 0, p.stderr.decode(errors="replace")
         return p.stdout
 
+    def linux_tap(self, *addrs, name="tap0"):
+        """A persistent TAP with Linux's addresses ("A.B.C.D/N", "X::Y/N"),
+        up, before the program under ustack opens the same device: Linux
+        servers can bind those addresses first (IPv6 ones without DAD, so
+        that they are usable at once)."""
+        self.run(["ip", "tuntap", "add", name, "mode", "tap"], check=True)
+        for a in addrs:
+            v6 = ":" in a
+            self.run(["ip"] + ["-6"] * v6 + ["addr", "add", a, "dev", name] + ["nodad"] * v6,
+                     check=True)
+        self.run(["ip", "link", "set", name, "up"], check=True)
+
     def artifact(self, suffix):
         os.makedirs(ARTIFACTS, exist_ok=True)
         return f"{self.artifact_prefix}-{suffix}"

@@ -39,9 +39,7 @@ class Log:
 
 
 def linux_side(netns):
-    netns.run(["ip", "tuntap", "add", "tap0", "mode", "tap"], check=True)
-    netns.run(["ip", "addr", "add", f"{LINUX}/24", "dev", "tap0"], check=True)
-    netns.run(["ip", "link", "set", "tap0", "up"], check=True)
+    netns.linux_tap(f"{LINUX}/24")
 
 
 def dnsmasq_dhcp(netns, tmp_path):

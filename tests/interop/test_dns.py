@@ -22,9 +22,7 @@ LINK = ["--tap", "tap0", "--addr", f"{US}/24", "--dns", LINUX, "--hosts", ""]
 def linux_side(netns):
     """tap0 exists with Linux's address before the server binds to it;
     ustack then opens the same device."""
-    netns.run(["ip", "tuntap", "add", "tap0", "mode", "tap"], check=True)
-    netns.run(["ip", "addr", "add", f"{LINUX}/24", "dev", "tap0"], check=True)
-    netns.run(["ip", "link", "set", "tap0", "up"], check=True)
+    netns.linux_tap(f"{LINUX}/24")
 
 
 def listening(netns, proto, port):

@@ -23,10 +23,7 @@ LINK = ["--tap", "tap0", "--addr", f"{US4}/24", "--addr", f"{US6}/64", "--dns", 
 def linux_side(netns):
     """tap0 with both of Linux's addresses (IPv6 without DAD, so that
     dnsmasq can bind it at once) before ustack opens the same device."""
-    netns.run(["ip", "tuntap", "add", "tap0", "mode", "tap"], check=True)
-    netns.run(["ip", "addr", "add", f"{LINUX4}/24", "dev", "tap0"], check=True)
-    netns.run(["ip", "-6", "addr", "add", f"{LINUX6}/64", "dev", "tap0", "nodad"], check=True)
-    netns.run(["ip", "link", "set", "tap0", "up"], check=True)
+    netns.linux_tap(f"{LINUX4}/24", f"{LINUX6}/64")
 
 
 def dnsmasq6(netns, tmp_path, *records):

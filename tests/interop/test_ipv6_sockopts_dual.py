@@ -79,10 +79,7 @@ for dst in (("::ffff:" + sys.argv[1], 9030), (sys.argv[2], 9031)):
 def linux_side(netns):
     """tap0 with Linux's addresses (no DAD on its side), up, before the
     program under ustack opens the same device."""
-    netns.run(["ip", "tuntap", "add", "tap0", "mode", "tap"], check=True)
-    netns.run(["ip", "addr", "add", f"{LINUX4}/24", "dev", "tap0"], check=True)
-    netns.run(["ip", "-6", "addr", "add", f"{LINUX6}/64", "dev", "tap0", "nodad"], check=True)
-    netns.run(["ip", "link", "set", "tap0", "up"], check=True)
+    netns.linux_tap(f"{LINUX4}/24", f"{LINUX6}/64")
 
 
 def linux_echo(netns):

@@ -18,9 +18,7 @@ PROG = os.path.join(BUILD, "tests", "progs", "mcast_prog")
 
 
 def linux_side(netns):
-    netns.run(["ip", "tuntap", "add", "tap0", "mode", "tap"], check=True)
-    netns.run(["ip", "addr", "add", f"{LINUX}/24", "dev", "tap0"], check=True)
-    netns.run(["ip", "link", "set", "tap0", "up"], check=True)
+    netns.linux_tap(f"{LINUX}/24")
 
 
 def under_ustack(netns, name, *argv, pcap=None, stdin=None):

@@ -67,10 +67,7 @@ for _ in range(120):
 
 
 def linux_side(netns):
-    netns.run(["ip", "tuntap", "add", "tap0", "mode", "tap"], check=True)
-    netns.run(["ip", "addr", "add", f"{LINUX4}/24", "dev", "tap0"], check=True)
-    netns.run(["ip", "-6", "addr", "add", f"{LINUX6}/64", "dev", "tap0", "nodad"], check=True)
-    netns.run(["ip", "link", "set", "tap0", "up"], check=True)
+    netns.linux_tap(f"{LINUX4}/24", f"{LINUX6}/64")
 
 
 def under_ustack(netns, name, *argv, pcap=None, stdin=None):

@@ -48,9 +48,7 @@ def listening(netns, port, proto="t"):
 def linux_side(netns):
     """tap0 with Linux's address, before Linux servers bind to it; the
     program under ustack opens the same device."""
-    netns.run(["ip", "tuntap", "add", "tap0", "mode", "tap"], check=True)
-    netns.run(["ip", "addr", "add", f"{LINUX}/24", "dev", "tap0"], check=True)
-    netns.run(["ip", "link", "set", "tap0", "up"], check=True)
+    netns.linux_tap(f"{LINUX}/24")
 
 
 def ustack_server(netns, name, argv, link=None, stdout=subprocess.PIPE):
