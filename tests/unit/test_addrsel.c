@@ -20,7 +20,7 @@
 static struct ipv6_addr addr(const char *text)
 {
     if (!strchr(text, ':')) {
-        char buf[64];
+        char buf[80]; /* "::ffff:" and any text (GCC -O2 counts it up to 63) */
         snprintf(buf, sizeof(buf), "::ffff:%s", text);
         return ip6(buf);
     }

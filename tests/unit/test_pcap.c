@@ -360,7 +360,7 @@ static void test_pcapng_rx_drop_comment(void **state)
     bool found = false;
     while (p + 12 <= buf + n && !found) {
         if (le32(p) == 6 && le32(p + 20) == sizeof(in)) {
-            uint16_t l;
+            uint16_t l = 0;
             const uint8_t *end = p + le32(p + 4) - 4;
             const uint8_t *v = ng_option(p + 28 + sizeof(in), end, 1, &l);
             assert_non_null(v);
