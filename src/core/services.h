@@ -76,6 +76,10 @@ static inline unsigned stack_rx_segs(const struct ust_stack *st)
 
 /* The last time seen at an entry point. */
 ust_time_t stack_now(const struct ust_stack *st);
+/* The injected clock read again (ust_stack_set_clock), for work that
+ * spans real time inside one turn of the loop (a paced burst); without a
+ * clock, and on the simulator's virtual one, the same as stack_now(). */
+ust_time_t stack_now_fresh(struct ust_stack *st);
 /* Updates it from an entry point (time never runs backwards). */
 void stack_set_now(struct ust_stack *st, ust_time_t now);
 /* ust_stack_poll_at without the background timers (timer.h): when the

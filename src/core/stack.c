@@ -117,12 +117,14 @@ void ust_stack_set_waiter(struct ust_stack *st, ust_wait_fn fn, void *ctx)
     st->wait_ctx = ctx;
 }
 
-ust_time_t ust_stack_now(struct ust_stack *st)
+ust_time_t stack_now_fresh(struct ust_stack *st)
 {
     if (st->clock_fn)
         stack_set_now(st, st->clock_fn(st->clock_ctx));
     return st->now;
 }
+
+ust_time_t ust_stack_now(struct ust_stack *st) { return stack_now_fresh(st); }
 
 void stack_tx_flush(struct ust_stack *st)
 {

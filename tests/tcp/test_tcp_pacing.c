@@ -107,6 +107,35 @@ static void test_late_timer_catches_up(void **state)
     th_free(h);
 }
 
+/* A clock that has moved on while a quantum was built (a real loop reads
+ * its time once per turn): the next quantum goes in the same call when the
+ * link is free by the clock, and the timer is armed from the clock's time
+ * when it is not. */
+static ust_time_t clock_now;
+static ust_time_t read_clock(void *ctx)
+{
+    (void)ctx;
+    return clock_now;
+}
+
+static void test_fresh_clock_lets_next_quantum_go(void **state)
+{
+    (void)state;
+    struct th *h = th_new(NULL);
+    struct ust_sock *s = th_open_sack(h, true);
+    tcb_of(h)->cc.pacing_rate = 1000 * M; /* 1 ms a segment, quantum 2 */
+    clock_now = h->now + 2 * MS;          /* the first quantum took 2 ms */
+    ust_stack_set_clock(h->st, read_clock, NULL);
+    assert_int_equal(tcp_sock_ops.send(s, data, 10 * M, 0, NULL), 10 * M);
+    expect_segs(h, 0, 4, 9); /* two quanta: the second one free by the clock */
+    assert_int_equal(STAT(h, PacingWaits), 1);
+    assert_int_equal(tcb_of(h)->timer.pace.when, h->now + 4 * MS);
+    ust_stack_set_clock(h->st, NULL, NULL);
+    th_advance(h, 4 * MS);
+    expect_segs(h, 4, 2, 9);
+    th_free(h);
+}
+
 /* Rate 0 (NewReno, CUBIC): the whole window at once, no timer. */
 static void test_unpaced_when_rate_zero(void **state)
 {
@@ -127,6 +156,7 @@ int main(void)
         cmocka_unit_test(test_segments_leave_at_pacing_rate),
         cmocka_unit_test(test_no_credit_for_idle_time),
         cmocka_unit_test(test_late_timer_catches_up),
+        cmocka_unit_test(test_fresh_clock_lets_next_quantum_go),
         cmocka_unit_test(test_unpaced_when_rate_zero),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -9,6 +9,15 @@
  * free again. So over any interval T at most rate * T plus two quanta
  * leave, and on the virtual clock the timing is exact and deterministic.
  *
+ * The loop's time (stack_now) is read once per turn, and building a
+ * quantum of frames takes real time: at 8 Gbit/s a 64 KiB quantum leaves
+ * in 65 us of wire time and about as much CPU. So before holding output,
+ * the check asks the clock again (stack_now_fresh): when the link is free
+ * by then, the next quantum goes in the same turn instead of after a
+ * timer round through the event loop. Measured, bbr1 at 0 % loss over the
+ * TAP (5 s, 9 alternating pairs): 8 of 9 pairs faster, 9.2 -> 9.7 Gbit/s
+ * on average. The simulator's clock is virtual: there nothing changes.
+ *
  * A real event loop wakes late: src/loop waits to the nanosecond
  * (epoll_pwait2) but the kernel adds timer slack (50 us by default) and
  * scheduling delay, and falls back to whole milliseconds without
@@ -50,6 +59,8 @@ bool tcp_pacing_may_send(struct tcb *t)
     if (!t->cc.pacing_rate || p->burst_left)
         return true;
     ust_time_t now = stack_now(t->st);
+    if (now < p->next) /* the loop's time is from before this burst: ask the clock */
+        now = stack_now_fresh(t->st);
     if (now >= p->next) { /* the link is free: a new burst */
         p->burst_left = tcp_pacing_quantum(t->cc.pacing_rate, t->opt.mss);
         return true;
