@@ -209,6 +209,9 @@ static int run_tap_hook(const struct opts *o)
     return 0;
 }
 
+/* "on" 1, "off" 0, anything else -1 (a usage error). */
+static int on_off(const char *v) { return !strcmp(v, "on") ? 1 : !strcmp(v, "off") ? 0 : -1; }
+
 static int usage(void)
 {
     fprintf(stderr, "usage: bench_tcp --tap NAME --addr A.B.C.D/N --host-addr A.B.C.D/N\n"
@@ -260,10 +263,10 @@ static int parse_opts(int argc, char **argv, struct opts *o)
             o->rx_loss = strtod(val, NULL);
         else if (!strcmp(opt, "--rx-batch"))
             o->rx_batch = strtol(val, NULL, 0);
-        else if (!strcmp(opt, "--sqpoll"))
-            o->sqpoll = !strcmp(val, "on");
-        else if (!strcmp(opt, "--tap-napi"))
-            o->napi = !strcmp(val, "on");
+        else if (!strcmp(opt, "--sqpoll") && on_off(val) >= 0)
+            o->sqpoll = on_off(val);
+        else if (!strcmp(opt, "--tap-napi") && on_off(val) >= 0)
+            o->napi = on_off(val);
         else if (!strcmp(opt, "--tap-hook"))
             o->tap_hook = val;
         else if (!strcmp(opt, "--busy-poll"))
