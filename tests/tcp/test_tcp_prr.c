@@ -245,6 +245,45 @@ static void test_rto_in_recovery_is_a_new_episode(void **state)
     th_free(h);
 }
 
+/* A stretch ACK (a Linux receiver reading in batches ACKs dozens of
+ * segments at once) that moves SND.UNA half-way through a window of 20 and
+ * SACKs three segments past a hole: the loss it reveals halves the 20
+ * segments outstanding when it arrived (RFC 5681 3.2 (4); Linux halves its
+ * cwnd, the same 20), not the 10 left once SND.UNA moved, with and without
+ * PRR. */
+static void stretch_ack_loss(bool prr)
+{
+    struct ust_config c;
+    ust_config_default(&c);
+    c.tcp_rack = true;
+    c.tcp_prr = prr;
+    struct th *h = th_new(&c);
+    struct ust_sock *s = th_open_sack(h, true);
+    uint32_t i = h->iss + 1, next = i;
+    tcb_of(h)->cc.cwnd = 20 * M;
+    tcb_of(h)->cc.ssthresh = 20 * M; /* congestion avoidance: the ACK adds < 1 SMSS */
+    assert_int_equal(tcp_sock_ops.send(s, data, 40 * M, 0, NULL), 40 * M);
+    assert_int_equal(sent_new(h, &next), 20);
+    th_advance(h, 100 * MS);
+    /* segments 0-9 ACKed, 10 missing, 11-13 SACKed */
+    sack_in(h, i + 10 * M, i + 11 * M, i + 14 * M);
+    assert_int_equal(STAT(h, FastRetrans), 1);
+    assert_true(tcb_of(h)->rec.fast_recovery);
+    assert_int_equal(th_info(s).ssthresh, 10 * M); /* 20 outstanding / 2 */
+    assert_int_equal(th_info(s).cwnd_reductions, 1);
+    assert_int_equal(tcb_of(h)->rec.ack_flight, 0); /* only while an ACK is processed */
+    assert_int_equal(seg_expect(h, A, i + 10 * M, PEER_ISS + 1)->len, M);
+    h->allow_unchecked = true;
+    th_free(h);
+}
+
+static void test_stretch_ack_loss_halves_prior_flight(void **state)
+{
+    (void)state;
+    stretch_ack_loss(true);
+    stretch_ack_loss(false);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -252,6 +291,7 @@ int main(void)
         cmocka_unit_test(test_prr_off_reduces_at_once),
         cmocka_unit_test(test_probe_and_rack_loss_one_reduction),
         cmocka_unit_test(test_rto_in_recovery_is_a_new_episode),
+        cmocka_unit_test(test_stretch_ack_loss_halves_prior_flight),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

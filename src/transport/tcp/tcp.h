@@ -304,6 +304,8 @@ struct tcp_recovery {
     bool episode_on;
     uint32_t episode_high;      /* SND.MAX when the episode began */
     unsigned episode_reductions; /* reductions in it (1 as the RFCs want) */
+    uint32_t ack_flight;        /* FlightSize when the ACK being processed arrived,
+                                   before it moved SND.UNA; 0 outside tcp_ack_input */
     /* Proportional Rate Reduction during RACK fast recovery (tcp_prr.c) */
     bool prr_on;
     uint32_t prr_recover_fs;    /* RecoverFS: what recovery may see delivered */

@@ -205,12 +205,13 @@ bool tcp_ack_input(struct tcb *t, const struct seg *s)
         return false;
     }
     t->rxt.persist_probes = 0; /* the peer answers */
+    t->rec.ack_flight = tcp_flight(t); /* for a loss this ACK reveals (tcp_recovery.c) */
     tcp_sack_update(t, &s->h->opts);
     tcp_rate_ack_begin(t);
     tcp_rtt_ack(t, s);   /* RFC 6298 3, RFC 7323 4 (tcp_rtt_meas.c) */
     tcp_undo_ack(t, s);  /* D-SACKs and Eifel (tcp_undo.c) */
     tcp_rack_ack(t, s->h); /* RFC 8985 6.2: what this ACK delivered */
-    uint32_t old_wnd = t->snd.wnd, old_flight = tcp_flight(t);
+    uint32_t old_wnd = t->snd.wnd, old_flight = t->rec.ack_flight;
     bool advanced = seq_gt(s->ack, t->snd.una);
     if (advanced)
         ack_new_data(t, s);
@@ -221,6 +222,7 @@ bool tcp_ack_input(struct tcb *t, const struct seg *s)
     tcp_rate_ack_end(t); /* the rate sample, to cong_control (BBR) */
     tcp_undo_ack_done(t, s, advanced); /* F-RTO, and the undo (tcp_undo.c) */
     tcp_ecn_ack(t, s->flags, old_flight); /* RFC 3168 6.1.2 */
+    t->rec.ack_flight = 0;
     /* window update (RFC 9293 3.10.7.4, SND.WL1/WL2 rule) */
     if (seq_lt(t->snd.wl1, s->seq) || (t->snd.wl1 == s->seq && seq_le(t->snd.wl2, s->ack))) {
         uint32_t wnd = (uint32_t)s->wnd << t->opt.snd_wscale;

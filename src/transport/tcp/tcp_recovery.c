@@ -188,10 +188,24 @@ bool tcp_cc_reduce(struct tcb *t, uint32_t flight)
     return true;
 }
 
+/* The FlightSize a reduction halves (RFC 5681 3.2 equation (4)): what was
+ * outstanding when the ACK that revealed the loss arrived, not what is
+ * left once it moved SND.UNA. A Linux receiver that reads in batches ACKs
+ * 30-40 segments at once, and a loss found on such a stretch ACK would
+ * otherwise halve a window already a third smaller than the one the loss
+ * happened in, every episode. Linux halves cwnd (tcp_reno_ssthresh), which
+ * a cwnd-limited sender's flight before the ACK equals. Off an ACK (RACK's
+ * reordering timer), the flight now. */
+static uint32_t loss_flight(const struct tcb *t)
+{
+    uint32_t now = tcp_flight(t);
+    return t->rec.ack_flight > now ? t->rec.ack_flight : now;
+}
+
 void tcp_cc_enter_recovery(struct tcb *t)
 {
     if (!ust_stack_config(t->st)->tcp_prr)
-        tcp_cc_reduce(t, tcp_flight(t)); /* cwnd = ssthresh at once (RFC 6675 5) */
-    else if (episode_reduce(t, tcp_flight(t)))
+        tcp_cc_reduce(t, loss_flight(t)); /* cwnd = ssthresh at once (RFC 6675 5) */
+    else if (episode_reduce(t, loss_flight(t)))
         tcp_prr_start(t); /* RFC 6937 in place of cwnd = ssthresh */
 }
