@@ -179,6 +179,8 @@ static int fault_copy(struct fault_dir *d, ust_time_t now, const uint8_t *frame,
     memcpy(h->data, frame, len);
     if (len && chance(d->fx, d->f.corrupt)) {
         corrupt_bit(d->fx, dev, h->data, len);
+        if (d == &d->fx->dir[UST_DEV_RX]) /* a checksum the driver vouched for */
+            stack_services(dev->st)->rx_off.csum_valid = false; /* is not of these bytes */
         d->stats.corrupted++;
         DEV_COUNT(dev, fault_corrupted);
         trace_fault(d, "corrupted", len);

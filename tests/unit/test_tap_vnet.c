@@ -3,7 +3,9 @@
  * checksum field holds only the pseudo-header sum (what Linux sends with
  * NEEDS_CSUM) goes up whole and is trusted, where the same frame without
  * the header fails TCP's checksum; with a layer attached it goes up as
- * its wire segments, each checksum complete; a bad header is refused and
+ * its wire segments, each checksum complete and made here, so trusted
+ * (as a single frame's completed one), unless the layer corrupted the
+ * bytes; a bad header is refused and
  * counted; on transmit the header p->off asks for is pushed in front of
  * the frame. */
 #include <setjmp.h>
@@ -111,8 +113,54 @@ static void test_super_frame_split_with_a_layer(void **state)
     assert_int_equal(s->link.rx_gso_split, 1);
     assert_int_equal(s->link.rx_frames, 4); /* 3 x 1000 + 500 */
     assert_int_equal(s->tcp.InSegs, 4);
-    assert_int_equal(s->tcp.InCsumErrors, 0); /* each checked in full, each complete */
-    assert_int_equal(s->link.rx_csum_trusted, 0);
+    assert_int_equal(s->tcp.InCsumErrors, 0);
+    assert_int_equal(s->link.rx_csum_trusted, 4); /* each checksum made here: not again */
+    ust_stack_free(r.st);
+}
+
+/* One segment (no GSO) whose field holds the pseudo-header sum, with a
+ * layer: completed here, then trusted; the bytes carry the full sum. */
+static const struct vnet_hdr csum_hdr = {.flags = VNET_F_NEEDS_CSUM, .csum_start = 20,
+                                         .csum_offset = 16};
+
+static void test_completed_frame_trusted_with_a_layer(void **state)
+{
+    (void)state;
+    struct rig r = rig_new();
+    struct ust_dev_faults none = {0};
+    assert_int_equal(ust_dev_faults_set(r.dev, UST_DEV_RX, &none), 0);
+    static uint8_t buf[8192];
+    size_t n = super_frame(buf, sizeof(buf), &csum_hdr);
+    assert_int_equal(tap_vnet_rx(r.dev, 0, buf, n), 0);
+    const struct ust_stats *s = ust_stack_stats(r.st);
+    assert_int_equal(s->link.rx_csum_trusted, 1);
+    assert_int_equal(s->tcp.InSegs, 1);
+    assert_int_equal(s->tcp.OutRsts, 1); /* taken: no connection, so a reset */
+    /* the field now holds the complete checksum: checked in full, it passes */
+    assert_int_equal(ust_dev_input(r.dev, 0, buf + VNET_HDR_LEN, n - VNET_HDR_LEN), 0);
+    assert_int_equal(s->tcp.InCsumErrors, 0);
+    assert_int_equal(s->tcp.OutRsts, 2);
+    ust_stack_free(r.st);
+}
+
+/* A layer that flips a bit of every frame on the way up withdraws the
+ * trust: each copy fails a check (mostly TCP's checksum), none is taken. */
+static void test_corrupted_frame_not_trusted(void **state)
+{
+    (void)state;
+    struct rig r = rig_new();
+    struct ust_dev_faults flip = {.corrupt = 1.0};
+    assert_int_equal(ust_dev_faults_set(r.dev, UST_DEV_RX, &flip), 0);
+    static uint8_t buf[8192];
+    const struct ust_stats *s = ust_stack_stats(r.st);
+    for (int i = 0; i < 40; i++) {
+        size_t n = super_frame(buf, sizeof(buf), &csum_hdr);
+        (void)tap_vnet_rx(r.dev, 0, buf, n);
+        n = super_frame(buf, sizeof(buf), &gso_hdr); /* its 4 segments */
+        (void)tap_vnet_rx(r.dev, 0, buf, n);
+    }
+    assert_int_equal(s->tcp.OutRsts, 0); /* a segment taken would be answered */
+    assert_true(s->tcp.InCsumErrors > 100); /* most bits flipped are TCP's */
     ust_stack_free(r.st);
 }
 
@@ -163,6 +211,8 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_super_frame_trusted_whole),
         cmocka_unit_test(test_super_frame_split_with_a_layer),
+        cmocka_unit_test(test_completed_frame_trusted_with_a_layer),
+        cmocka_unit_test(test_corrupted_frame_not_trusted),
         cmocka_unit_test(test_bad_header_refused),
         cmocka_unit_test(test_push_header_for_tso),
     };
