@@ -349,6 +349,33 @@ static void test_blocks_follow_arrival_order_behind_dsack(void **state)
     th_free(h);
 }
 
+/* A FIN held out of order is a block of its own (Linux's blocks cover
+ * its sequence number) and keeps its place in the order of arrival like
+ * any block: behind the newest segment's, ahead of older ones. */
+static void test_fin_block_keeps_its_place(void **state)
+{
+    (void)state;
+    struct th *h = th_new(NULL);
+    th_open_sack(h, true);
+    uint32_t i = h->iss + 1, p = PEER_ISS + 1;
+    seg_in(h, A, p, i, 65535, data, 100); /* in order, delayed */
+    seg_expect_nothing(h);
+    seg_in(h, A, p + 1000, i, 65535, data, 100);
+    th_expect_sack_blocks(seg_expect(h, A, i, p + 100), (uint32_t[]){p + 1000, p + 1100}, 1);
+    seg_in(h, A | F, p + 3000, i, 65535, NULL, 0);
+    th_expect_sack_blocks(seg_expect(h, A, i, p + 100),
+                          (uint32_t[]){p + 3000, p + 3001, p + 1000, p + 1100}, 2);
+    seg_in(h, A, p + 2000, i, 65535, data, 100);
+    th_expect_sack_blocks(seg_expect(h, A, i, p + 100),
+                          (uint32_t[]){p + 2000, p + 2100, p + 3000, p + 3001, p + 1000,
+                                       p + 1100}, 3);
+    /* the gap before the FIN filled: the FIN's block grows into the range */
+    seg_in(h, A, p + 2100, i, 65535, data, 900);
+    th_expect_sack_blocks(seg_expect(h, A, i, p + 100),
+                          (uint32_t[]){p + 2000, p + 3001, p + 1000, p + 1100}, 2);
+    th_free(h);
+}
+
 /* Segments of one receive batch, in units of SEG from the peer's first byte. */
 struct batch {
     const unsigned *segs;
@@ -438,6 +465,7 @@ int main(void)
         cmocka_unit_test(test_every_second_full_segment_with_timestamps),
         cmocka_unit_test(test_ack_after_reading_pushed_data),
         cmocka_unit_test(test_blocks_follow_arrival_order_behind_dsack),
+        cmocka_unit_test(test_fin_block_keeps_its_place),
         cmocka_unit_test(test_sack_compression_in_a_batch),
         cmocka_unit_test(test_sack_compression_off),
     };

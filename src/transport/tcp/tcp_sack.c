@@ -131,18 +131,44 @@ static int block_of(const struct tcp_sack_block *b, unsigned n, uint32_t seq)
     return -1;
 }
 
+/* What block_of(held_blocks()) gives for seq, without building the
+ * blocks: a binary search of the held ranges (sorted, disjoint, never
+ * adjacent). This runs for every segment that arrives out of order, and
+ * with a window of holes (1 % loss, 4 MiB) building them all each time
+ * was 5 % of a receiver's CPU. */
+static int held_index(const struct tcb *t, uint32_t seq)
+{
+    const struct assembler *a = &t->rcv.ooo;
+    if (seq_lt(seq, t->rcv.nxt))
+        return -1;
+    uint32_t off = seq - t->rcv.nxt;
+    unsigned lo = 0, hi = a->n;
+    while (lo < hi) { /* the first range that ends past off */
+        unsigned mid = lo + (hi - lo) / 2;
+        if (a->r[mid].end <= off)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    if (lo < a->n && a->r[lo].start <= off)
+        return (int)lo;
+    bool fin = t->rcv.ooo_fin && seq_gt(t->rcv.ooo_fin_seq, t->rcv.nxt);
+    if (!fin || seq != t->rcv.ooo_fin_seq)
+        return -1;
+    /* the FIN: on the range that ends at it, else a block of its own */
+    return lo > 0 && a->r[lo - 1].end == off ? (int)(lo - 1) : (int)a->n;
+}
+
 void tcp_sack_note_ooo(struct tcb *t, uint32_t seq)
 {
-    struct tcp_sack_block held[HELD_MAX];
-    unsigned nh = held_blocks(t, held);
-    int newest = block_of(held, nh, seq);
+    int newest = held_index(t, seq);
     uint32_t keep[TCP_MAX_SACK_BLOCKS];
     unsigned n = 0;
     keep[n++] = seq;
     /* the older records, but not twice the newest block and not what
      * RCV.NXT passed; the oldest falls off */
     for (unsigned i = 0; i < t->rcv.sack_recent_n && n < TCP_MAX_SACK_BLOCKS; i++) {
-        int k = block_of(held, nh, t->rcv.sack_recent[i]);
+        int k = held_index(t, t->rcv.sack_recent[i]);
         if (k >= 0 && k != newest)
             keep[n++] = t->rcv.sack_recent[i];
     }
