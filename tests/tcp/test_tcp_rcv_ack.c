@@ -311,6 +311,19 @@ static void test_ack_after_reading_pushed_data(void **state)
     th_free(h);
 }
 
+/* A SACK connection that took 100 bytes in order (their ACK delayed):
+ * *i our next sequence number, *p the peer's first. */
+static struct th *sack_receiver(uint32_t *i, uint32_t *p)
+{
+    struct th *h = th_new(NULL);
+    th_open_sack(h, true);
+    *i = h->iss + 1;
+    *p = PEER_ISS + 1;
+    seg_in(h, A, *p, *i, 65535, data, 100);
+    seg_expect_nothing(h);
+    return h;
+}
+
 /* Holes arriving out of sequence order: each ACK's first block holds the
  * segment that drew it, then the blocks the previous ACK reported, in its
  * order (RFC 2018 4). A duplicate of old data puts a D-SACK first and the
@@ -319,11 +332,8 @@ static void test_ack_after_reading_pushed_data(void **state)
 static void test_blocks_follow_arrival_order_behind_dsack(void **state)
 {
     (void)state;
-    struct th *h = th_new(NULL);
-    th_open_sack(h, true);
-    uint32_t i = h->iss + 1, p = PEER_ISS + 1;
-    seg_in(h, A, p, i, 65535, data, 100); /* in order, delayed */
-    seg_expect_nothing(h);
+    uint32_t i, p;
+    struct th *h = sack_receiver(&i, &p);
     seg_in(h, A, p + 5000, i, 65535, data, 100);
     th_expect_sack_blocks(seg_expect(h, A, i, p + 100), (uint32_t[]){p + 5000, p + 5100}, 1);
     seg_in(h, A, p + 1000, i, 65535, data, 100);
@@ -355,11 +365,8 @@ static void test_blocks_follow_arrival_order_behind_dsack(void **state)
 static void test_fin_block_keeps_its_place(void **state)
 {
     (void)state;
-    struct th *h = th_new(NULL);
-    th_open_sack(h, true);
-    uint32_t i = h->iss + 1, p = PEER_ISS + 1;
-    seg_in(h, A, p, i, 65535, data, 100); /* in order, delayed */
-    seg_expect_nothing(h);
+    uint32_t i, p;
+    struct th *h = sack_receiver(&i, &p);
     seg_in(h, A, p + 1000, i, 65535, data, 100);
     th_expect_sack_blocks(seg_expect(h, A, i, p + 100), (uint32_t[]){p + 1000, p + 1100}, 1);
     seg_in(h, A | F, p + 3000, i, 65535, NULL, 0);

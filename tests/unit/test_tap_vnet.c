@@ -54,6 +54,15 @@ static struct rig rig_new(void)
     return r;
 }
 
+/* A rig whose device has a fault injector on receive: a layer (with no
+ * fault set, one that does nothing). */
+static struct rig rig_layered(struct ust_dev_faults faults)
+{
+    struct rig r = rig_new();
+    assert_int_equal(ust_dev_faults_set(r.dev, UST_DEV_RX, &faults), 0);
+    return r;
+}
+
 /* header + an IPv4/TCP super-frame from PEER (no connection: TCP parses
  * it, then answers RST); the TCP checksum is the pseudo-header sum only. */
 static size_t super_frame(uint8_t *buf, size_t cap, const struct vnet_hdr *vh)
@@ -102,9 +111,7 @@ static void test_super_frame_trusted_whole(void **state)
 static void test_super_frame_split_with_a_layer(void **state)
 {
     (void)state;
-    struct rig r = rig_new();
-    struct ust_dev_faults none = {0}; /* an injector that does nothing: a layer */
-    assert_int_equal(ust_dev_faults_set(r.dev, UST_DEV_RX, &none), 0);
+    struct rig r = rig_layered((struct ust_dev_faults){0});
     static uint8_t buf[8192];
     size_t n = super_frame(buf, sizeof(buf), &gso_hdr);
     assert_int_equal(tap_vnet_rx(r.dev, 0, buf, n), 0);
@@ -126,9 +133,7 @@ static const struct vnet_hdr csum_hdr = {.flags = VNET_F_NEEDS_CSUM, .csum_start
 static void test_completed_frame_trusted_with_a_layer(void **state)
 {
     (void)state;
-    struct rig r = rig_new();
-    struct ust_dev_faults none = {0};
-    assert_int_equal(ust_dev_faults_set(r.dev, UST_DEV_RX, &none), 0);
+    struct rig r = rig_layered((struct ust_dev_faults){0});
     static uint8_t buf[8192];
     size_t n = super_frame(buf, sizeof(buf), &csum_hdr);
     assert_int_equal(tap_vnet_rx(r.dev, 0, buf, n), 0);
@@ -148,9 +153,7 @@ static void test_completed_frame_trusted_with_a_layer(void **state)
 static void test_corrupted_frame_not_trusted(void **state)
 {
     (void)state;
-    struct rig r = rig_new();
-    struct ust_dev_faults flip = {.corrupt = 1.0};
-    assert_int_equal(ust_dev_faults_set(r.dev, UST_DEV_RX, &flip), 0);
+    struct rig r = rig_layered((struct ust_dev_faults){.corrupt = 1.0});
     static uint8_t buf[8192];
     const struct ust_stats *s = ust_stack_stats(r.st);
     for (int i = 0; i < 40; i++) {
