@@ -10,8 +10,9 @@ bursts interleave with new data); the order the stack handed the frames to its d
 capture, ahead of the queue) must be the order the Linux side of the TAP
 received them (an AF_PACKET socket). Frames are told apart by their IPv4
 identification, which is new for every packet (a retransmission too), so
-a frame lost on either side only shortens the list and no timing can make
-the check fail: only a frame overtaken by a later one."""
+a frame lost on either side (the packet socket misses some on a busy
+machine) only shortens the list and no timing can make the check fail:
+only a frame overtaken by a later one."""
 import os
 import re
 import subprocess
@@ -86,6 +87,10 @@ def test_linux_receives_frames_in_the_order_ustack_sent_them(netns, tmp_path, ta
     assert (ring > 4000) if tap_tx == "uring" else (ring == 0), counters
     sent = sent_ids(u.pcap)
     received = [int(x) for x in got.read_text().split()]
-    assert len(sent) >= FILE_BYTES // 1460 and len(received) >= FILE_BYTES // 1460
+    # ustack's own capture has every frame; the packet socket may miss some on
+    # a busy machine (its queue overflows), which only shortens the list:
+    # half the file's segments still make the comparison mean something
+    assert len(sent) >= FILE_BYTES // 1460, len(sent)
+    assert len(received) >= FILE_BYTES // 1460 // 2, len(received)
     late = overtaken(sent, received)
     assert not late, f"{len(late)} of {len(received)} frames arrived after later ones: {late[:10]}"
