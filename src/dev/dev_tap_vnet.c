@@ -70,14 +70,15 @@ struct rx_seg_ctx {
     ust_time_t now;
 };
 
-/* A segment cut here carries a TCP checksum computed here: trusted, as
- * the completed single frame (see wire_complete). */
-static const struct rx_offload made_here = {.csum_valid = true, .segs = 1};
+/* One segment whose checksum is vouched for: the kernel's word (NEEDS_CSUM,
+ * DATA_VALID), or a sum computed here (a segment cut here, a frame
+ * completed by wire_complete). */
+static const struct rx_offload trusted_one = {.csum_valid = true, .segs = 1};
 
 static int rx_seg_input(void *arg, struct pkt *seg)
 {
     struct rx_seg_ctx *c = arg;
-    (void)dev_input_offload(c->dev, c->now, seg->data, seg->len, &made_here);
+    (void)dev_input_offload(c->dev, c->now, seg->data, seg->len, &trusted_one);
     pkt_pool_free(stack_pkt_pool(c->dev->st), seg);
     return UST_OK;
 }
@@ -161,7 +162,7 @@ static int wire_complete(struct ust_dev *dev, ust_time_t now, uint8_t *f, size_t
 {
     uint8_t *field = f + h->csum_start + h->csum_offset;
     put_be16(field, csum_fold(csum_partial(f + h->csum_start, len - h->csum_start, 0)));
-    return dev_input_offload(dev, now, f, len, &made_here);
+    return dev_input_offload(dev, now, f, len, &trusted_one);
 }
 
 int tap_vnet_rx(struct ust_dev *dev, ust_time_t now, uint8_t *buf, size_t n)
@@ -177,10 +178,8 @@ int tap_vnet_rx(struct ust_dev *dev, ust_time_t now, uint8_t *buf, size_t n)
         return rx_gso(dev, now, f, len, &h, wire);
     if ((h.flags & VNET_F_NEEDS_CSUM) && wire) /* the field holds the pseudo-header sum */
         return wire_complete(dev, now, f, len, &h);
-    if (h.flags && !wire) {
-        struct rx_offload off = {.csum_valid = true, .segs = 1};
-        return dev_input_offload(dev, now, f, len, &off);
-    }
+    if (h.flags && !wire)
+        return dev_input_offload(dev, now, f, len, &trusted_one);
     return ust_dev_input(dev, now, f, len); /* checked as any frame */
 }
 
