@@ -191,8 +191,10 @@ int link_open(const struct link_opts *o, struct link_ctx *c)
             return rc;
         cfg.ipv6_stable_secret_set = true;
     }
-    if (o->queue.count > 1) /* the reply to the first copy may reach another queue */
+    if (o->queue.count > 1) { /* the reply to the first copy may reach another queue */
         cfg.arp_request_copies = 2;
+        cfg.nd_solicit_copies = 2;
+    }
     if (o->tap_rx_batch >= 0)
         cfg.tap_rx_batch = (unsigned)o->tap_rx_batch;
     if (o->tap_sqpoll >= 0)

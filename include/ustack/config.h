@@ -116,6 +116,15 @@ struct ust_config {
     ust_time_t nd_delay_first_probe;/* DELAY_FIRST_PROBE_TIME (5 s) */
     unsigned nd_max_mcast_solicit;  /* MAX_MULTICAST_SOLICIT (3) */
     unsigned nd_max_ucast_solicit;  /* MAX_UNICAST_SOLICIT (3) */
+    unsigned nd_solicit_copies;     /* NS sent back to back for each solicitation
+                                       of a neighbour (1; 0 counts as 1, more than 4
+                                       as 4). With more than 1, address resolution
+                                       sends its multicast NS and then that many to
+                                       the target's own address (at the
+                                       solicited-node group's MAC). serve --queues N
+                                       sets 2: Linux's tun driver steers the NA by
+                                       the address pair, so only the NA to the second
+                                       unicast copy is sure to reach the asking stack */
     ust_time_t nd_stale_time;       /* an unused STALE entry is removed after
                                        (60 s, as Linux gc_stale_time) */
     unsigned nd_max_entries;        /* neighbour cache capacity (256) */

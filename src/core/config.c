@@ -37,6 +37,7 @@ void ust_config_default(struct ust_config *c)
     c->nd_delay_first_probe = 5 * UST_SEC;
     c->nd_max_mcast_solicit = 3;
     c->nd_max_ucast_solicit = 3;
+    c->nd_solicit_copies = 1;
     c->nd_stale_time = 60 * UST_SEC;
     c->nd_max_entries = 256;
     c->nd_queue_len = 64;

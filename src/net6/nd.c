@@ -60,9 +60,35 @@ void nd_send_ns(struct ust_stack *st, int ifindex, const struct ipv6_addr *targe
         ipv6_solicited_node(target, &dst);
     char t[IPV6_ADDR_STRLEN];
     TRACE(st, "nd", "%s tx NS who-has %s%s%s", ust_dev_name(dev), IP6STR(target, t),
-          dad ? " (dad, from ::)" : "", unicast_dst ? " (unicast probe)" : "");
+          dad ? " (dad, from ::)" : "", unicast_dst ? " (to its own address)" : "");
     stack_stats(st)->icmp6.Icmp6OutNeighborSolicits++;
     nd_send_msg(st, ifindex, &src, &dst, dst_mac, p);
+}
+
+#define ND_SOLICIT_COPIES_MAX 4 /* cfg.nd_solicit_copies: never an NS flood */
+
+void nd_solicit(struct ust_stack *st, int ifindex, const struct ipv6_addr *target,
+                const uint8_t *known_mac)
+{
+    unsigned copies = ust_stack_config(st)->nd_solicit_copies;
+    copies = copies < 1 ? 1 : copies > ND_SOLICIT_COPIES_MAX ? ND_SOLICIT_COPIES_MAX : copies;
+    uint8_t group_mac[6];
+    if (!known_mac) {
+        nd_send_ns(st, ifindex, target, NULL, NULL, false); /* RFC 4861 7.2.2 */
+        if (copies == 1)
+            return;
+        /* Stacks sharing a multi-queue TAP (config.h): the NA to a
+         * multicast NS is steered by a flow nobody wrote, so the copies go
+         * to the target's own address, a flow this stack's queue then owns.
+         * The group's MAC reaches the target as the multicast NS did; its
+         * answer is the same NA (RFC 4861 7.2.4: solicited, to our address). */
+        struct ipv6_addr group;
+        ipv6_solicited_node(target, &group);
+        ipv6_mcast_mac(&group, group_mac);
+        known_mac = group_mac;
+    }
+    for (unsigned i = 0; i < copies; i++)
+        nd_send_ns(st, ifindex, target, target, known_mac, false);
 }
 
 /* RFC 4861 7.2.4: the answer to an NS for our (non-tentative) target. */

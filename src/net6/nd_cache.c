@@ -158,7 +158,7 @@ int nd_output(struct ust_stack *st, int ifindex, const struct ipv6_addr *nh, str
             return UST_ERR_NOMEM;
         }
         e->probes = 1;
-        nd_send_ns(st, ifindex, nh, NULL, NULL, false);
+        nd_solicit(st, ifindex, nh, NULL);
         nd_set_state(st, e, ND_INCOMPLETE, slaac_retrans_time(st, e->ifindex));
     }
     e->used = stack_now(st);
@@ -215,7 +215,7 @@ void nd_timer_fired(struct ust_stack *st, struct ust_timer *t, ust_time_t now)
             return;
         }
         e->probes++;
-        nd_send_ns(st, e->ifindex, &e->ip, NULL, NULL, false);
+        nd_solicit(st, e->ifindex, &e->ip, NULL);
         nd_set_state(st, e, ND_INCOMPLETE, slaac_retrans_time(st, e->ifindex));
         return;
     case ND_REACHABLE:
@@ -233,7 +233,7 @@ void nd_timer_fired(struct ust_stack *st, struct ust_timer *t, ust_time_t now)
             return;
         }
         e->probes++;
-        nd_send_ns(st, e->ifindex, &e->ip, &e->ip, e->mac.b, false);
+        nd_solicit(st, e->ifindex, &e->ip, e->mac.b);
         nd_set_state(st, e, ND_PROBE, slaac_retrans_time(st, e->ifindex));
         return;
     }

@@ -251,6 +251,10 @@ void redir6_forget_iface(struct ust_stack *st, int ifindex);
  * from :: for DAD. */
 void nd_send_ns(struct ust_stack *st, int ifindex, const struct ipv6_addr *target,
                 const struct ipv6_addr *unicast_dst, const uint8_t *dst_mac, bool dad);
+/* One solicitation of a neighbour, cfg.nd_solicit_copies NS: address
+ * resolution (known_mac NULL) or a NUD probe to known_mac. */
+void nd_solicit(struct ust_stack *st, int ifindex, const struct ipv6_addr *target,
+                const uint8_t *known_mac);
 
 /* ---- ICMPv6 (icmp6.c, icmp6_error.c), path MTU (pmtu6.c) ---- */
 int icmp6_register(struct ust_stack *st);

@@ -28,7 +28,7 @@ struct fx {
     int port;
 };
 
-static void fx_up(struct fx *f, unsigned max_entries)
+static void fx_up_copies(struct fx *f, unsigned max_entries, unsigned ns_copies)
 {
     f->n = nh_net_new();
     f->n->ipv6 = true;
@@ -37,12 +37,15 @@ static void fx_up(struct fx *f, unsigned max_entries)
     cfg.ipv6_dad_transmits = 0; /* addresses usable at once: this is about the cache */
     if (max_entries)
         cfg.nd_max_entries = max_entries;
+    cfg.nd_solicit_copies = ns_copies;
     f->st = nh_stack(f->n, &cfg);
     f->port = nh_host(f->n, f->st, NH_NO_WIRE, 1, UST_IP4(203, 0, 113, 2), 24, 1500);
     assert_true(f->port >= 0);
     assert_int_equal(ust_iface_add_addr6(f->st, 0, US.b, 64), 0);
     nh_tx_clear(f->n, f->port);
 }
+
+static void fx_up(struct fx *f, unsigned max_entries) { fx_up_copies(f, max_entries, 1); }
 
 /* An NA (or NS) from NB in an Ethernet frame to us. */
 static void inject_nd(struct fx *f, uint8_t type, const struct ipv6_addr *target,
@@ -302,6 +305,70 @@ static void test_table_bounded_evicts_incomplete_first(void **state)
     nh_net_free(f.n);
 }
 
+/* Recorded NS number i since the last clear: its Ethernet and IPv6
+ * destinations; each carries our SLLA and asks for NB. */
+static void nth_ns(struct fx *f, size_t i, uint8_t dmac[6], struct ipv6_addr *dst)
+{
+    size_t seen = 0;
+    for (size_t k = 0; k < nh_tx_count(f->n, f->port); k++) {
+        const struct nh_frame *fr = nh_tx(f->n, f->port, k);
+        const uint8_t *ip = fr->data + 14;
+        if (get_be16(fr->data + 12) != ETH_TYPE_IPV6 || ip[6] != IPV6_NH_ICMPV6 ||
+            ip[40] != ICMPV6_ND_NS || seen++ != i)
+            continue;
+        memcpy(dmac, fr->data, 6);
+        memcpy(dst->b, ip + 24, 16);
+        assert_memory_equal(ip + 48, NB.b, 16);                   /* target */
+        assert_int_equal(ip[64], ND_OPT_SLLA);
+        assert_memory_equal(ip + 66, ust_dev_mac(nh_dev(f->n, f->port))->b, 6);
+        return;
+    }
+    fail_msg("no NS number %zu", i);
+}
+
+/* cfg.nd_solicit_copies (serve --queues): each resolution attempt is the
+ * multicast NS of RFC 4861 7.2.2 and then the copies to NB's own address
+ * at the group's MAC; a NUD probe is the copies to the cached MAC. At
+ * most 4; the attempts stay RetransTimer apart and 3 in number. */
+static void test_solicit_copies(void **state)
+{
+    (void)state;
+    const unsigned asked[] = {2, 9}, sent[] = {2, 4};
+    for (int k = 0; k < 2; k++) {
+        struct fx f;
+        fx_up_copies(&f, 0, asked[k]);
+        send_to_nb(&f);
+        run_to(&f, 1500 * UST_MSEC); /* the first attempt and its retry */
+        struct ipv6_addr group, dst;
+        ipv6_solicited_node(&NB, &group);
+        uint8_t group_mac[6], dmac[6];
+        ipv6_mcast_mac(&group, group_mac);
+        for (size_t i = 0; i < 2 * (1 + sent[k]); i++) {
+            nth_ns(&f, i, dmac, &dst);
+            bool first = i % (1 + sent[k]) == 0;
+            assert_memory_equal(dst.b, first ? group.b : NB.b, 16);
+            assert_memory_equal(dmac, group_mac, 6);
+        }
+        const struct ust_stats *s = ust_stack_stats(f.st);
+        assert_int_equal(s->icmp6.Icmp6OutNeighborSolicits, 2 * (1 + sent[k]));
+        inject_nd(&f, ICMPV6_ND_NA, &NB, NB_MAC, true, true, NB_MAC);
+        assert_int_equal(entry(&f)->state, ND_REACHABLE);
+        /* STALE, used, DELAY, then the first NUD probe: the copies only. */
+        run_to(&f, 46 * UST_SEC);
+        send_to_nb(&f);
+        nh_tx_clear(f.n, f.port);
+        run_to(&f, 46 * UST_SEC + 5100 * UST_MSEC);
+        assert_int_equal(entry(&f)->state, ND_PROBE);
+        for (size_t i = 0; i < sent[k]; i++) {
+            nth_ns(&f, i, dmac, &dst);
+            assert_memory_equal(dst.b, NB.b, 16);
+            assert_memory_equal(dmac, NB_MAC, 6);
+        }
+        assert_int_equal(nh_tx_count(f.n, f.port), sent[k]);
+        nh_net_free(f.n);
+    }
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -313,6 +380,7 @@ int main(void)
         cmocka_unit_test(test_na_flags_and_unsolicited),
         cmocka_unit_test(test_ns_learns_sender_and_is_answered),
         cmocka_unit_test(test_table_bounded_evicts_incomplete_first),
+        cmocka_unit_test(test_solicit_copies),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
