@@ -298,11 +298,18 @@ static void faults_free(struct dev_layer *l)
     free(fx);
 }
 
+/* Loss alone passes each surviving frame up as it is, at once. */
+static bool faults_rx_unchanged(const struct dev_layer *l)
+{
+    return fault_loss_only(&((const struct faults *)l)->dir[UST_DEV_RX]);
+}
+
 static const struct dev_layer_ops faults_layer_ops = {
     .name = "faults",
     .rank = 2,
     .transmit = faults_transmit,
     .input = faults_input,
+    .rx_unchanged = faults_rx_unchanged,
     .free = faults_free,
 };
 

@@ -26,6 +26,12 @@ struct dev_layer_ops {
      * (layers may also arm the stack's timers instead). */
     ust_time_t (*poll_at)(const struct dev_layer *l);
     void (*poll)(struct dev_layer *l, ust_time_t now);
+    /* Optional: true while every received frame the layer passes on goes up
+     * unchanged within its input call (or is dropped): a driver's word on
+     * the frame's checksum then holds above it, so a frame the kernel sent
+     * with its checksum left to us (NEEDS_CSUM) need not be completed
+     * first. NULL: the layer reads, changes or holds frames (capture). */
+    bool (*rx_unchanged)(const struct dev_layer *l);
     /* Frees the layer and whatever it holds. */
     void (*free)(struct dev_layer *l);
 };
@@ -131,6 +137,9 @@ bool dev_write_errno_fatal(int e);
 void dev_layer_insert(struct ust_dev *dev, struct dev_layer *l);
 /* The layer with these ops, NULL if none. */
 struct dev_layer *dev_layer_find(const struct ust_dev *dev, const struct dev_layer_ops *ops);
+/* No layer needs the wire's checksums of received frames (every one's
+ * rx_unchanged says so; true without layers). */
+bool dev_layers_rx_unchanged(const struct ust_dev *dev);
 /* Unlinks l and frees it. */
 void dev_layer_remove(struct ust_dev *dev, struct dev_layer *l);
 void dev_layers_free(struct ust_dev *dev);

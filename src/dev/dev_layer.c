@@ -37,6 +37,14 @@ struct dev_layer *dev_layer_find(const struct ust_dev *dev, const struct dev_lay
     return NULL;
 }
 
+bool dev_layers_rx_unchanged(const struct ust_dev *dev)
+{
+    for (const struct dev_layer *l = dev->top; l; l = l->below)
+        if (!l->ops->rx_unchanged || !l->ops->rx_unchanged(l))
+            return false;
+    return true;
+}
+
 void dev_layer_remove(struct ust_dev *dev, struct dev_layer *l)
 {
     layer_unlink(dev, l);

@@ -154,11 +154,19 @@ static int shaper_input(struct dev_layer *l, ust_time_t now, const uint8_t *fram
     return dev_layer_input_above(l, now, frame, len);
 }
 
+/* The shaper paces what is sent; what arrives goes up as it came. */
+static bool shaper_rx_unchanged(const struct dev_layer *l)
+{
+    (void)l;
+    return true;
+}
+
 static const struct dev_layer_ops shaper_layer_ops = {
     .name = "shaper",
     .rank = 1,
     .transmit = shaper_enqueue,
     .input = shaper_input,
+    .rx_unchanged = shaper_rx_unchanged,
     .poll_at = shaper_poll_at,
     .poll = shaper_poll,
     .free = shaper_free,

@@ -149,7 +149,8 @@ static int rx_gso(struct ust_dev *dev, ust_time_t now, uint8_t *f, size_t len,
     return dev_input_offload(dev, now, f, len, &off);
 }
 
-/* A NEEDS_CSUM frame where wire frames are wanted: its checksum completed,
+/* A NEEDS_CSUM frame where the wire's checksums are wanted (a capture, a
+ * layer that changes or holds frames, forwarding): its checksum completed,
  * so that a capture shows what a wire would carry. Then trusted: the sum
  * was just made over these bytes, and checking it again upstream was a
  * second pass over every byte received (the loss bench's receiver, whose
@@ -172,13 +173,17 @@ int tap_vnet_rx(struct ust_dev *dev, ust_time_t now, uint8_t *buf, size_t n)
         return rx_refuse(dev, "bad virtio_net_hdr", n);
     uint8_t *f = buf + VNET_HDR_LEN;
     size_t len = n - VNET_HDR_LEN;
-    /* Wire frames wanted: a layer (capture, faults) or forwarding. */
-    bool wire = dev->top != NULL || ust_stack_config(dev->st)->ip_forwarding;
+    /* Wire frames wanted: a layer (capture, faults) or forwarding; with
+     * their checksums complete unless every layer passes frames up as they
+     * came (loss alone, the shaper), so the kernel's word still holds. */
+    bool forwarding = ust_stack_config(dev->st)->ip_forwarding;
+    bool wire = dev->top != NULL || forwarding;
+    bool sums = forwarding || !dev_layers_rx_unchanged(dev);
     if (h.gso_type != VNET_GSO_NONE)
         return rx_gso(dev, now, f, len, &h, wire);
-    if ((h.flags & VNET_F_NEEDS_CSUM) && wire) /* the field holds the pseudo-header sum */
+    if ((h.flags & VNET_F_NEEDS_CSUM) && sums) /* the field holds the pseudo-header sum */
         return wire_complete(dev, now, f, len, &h);
-    if (h.flags && !wire)
+    if (h.flags && !sums)
         return dev_input_offload(dev, now, f, len, &trusted_one);
     return ust_dev_input(dev, now, f, len); /* checked as any frame */
 }

@@ -14,6 +14,7 @@
 #include <stdint.h>
 #include <cmocka.h>
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -125,18 +126,29 @@ static void test_super_frame_split_with_a_layer(void **state)
     ust_stack_free(r.st);
 }
 
-/* One segment (no GSO) whose field holds the pseudo-header sum, with a
- * layer: completed here, then trusted; the bytes carry the full sum. */
+/* One segment (no GSO) whose field holds the pseudo-header sum. */
 static const struct vnet_hdr csum_hdr = {.flags = VNET_F_NEEDS_CSUM, .csum_start = 20,
                                          .csum_offset = 16};
 
-static void test_completed_frame_trusted_with_a_layer(void **state)
+static uint16_t tcp_csum_field(const uint8_t *buf)
+{
+    return get_be16(buf + VNET_HDR_LEN + IPV4_HDR_LEN + 16);
+}
+
+/* With a capture: completed here (what a wire carries), then trusted; the
+ * bytes carry the full sum. */
+static void test_completed_frame_trusted_with_a_capture(void **state)
 {
     (void)state;
-    struct rig r = rig_layered((struct ust_dev_faults){0});
+    struct rig r = rig_new();
+    FILE *cap = tmpfile();
+    assert_non_null(cap);
+    assert_int_equal(ust_dev_pcap_attach(r.dev, cap), 0);
     static uint8_t buf[8192];
     size_t n = super_frame(buf, sizeof(buf), &csum_hdr);
+    uint16_t partial = tcp_csum_field(buf);
     assert_int_equal(tap_vnet_rx(r.dev, 0, buf, n), 0);
+    assert_int_not_equal(tcp_csum_field(buf), partial);
     const struct ust_stats *s = ust_stack_stats(r.st);
     assert_int_equal(s->link.rx_csum_trusted, 1);
     assert_int_equal(s->tcp.InSegs, 1);
@@ -145,6 +157,35 @@ static void test_completed_frame_trusted_with_a_layer(void **state)
     assert_int_equal(ust_dev_input(r.dev, 0, buf + VNET_HDR_LEN, n - VNET_HDR_LEN), 0);
     assert_int_equal(s->tcp.InCsumErrors, 0);
     assert_int_equal(s->tcp.OutRsts, 2);
+    ust_stack_free(r.st);
+    fclose(cap); /* attached: not closed by the stack */
+}
+
+/* Layers that pass each frame up unchanged at once (a fault injector with
+ * loss alone, the shaper) leave the kernel's word in force: the frame is
+ * trusted as it came, its field never completed. A duplicating injector
+ * copies frames, so there the sum is completed first. */
+static void test_unchanged_frame_not_completed(void **state)
+{
+    (void)state;
+    struct rig r = rig_layered((struct ust_dev_faults){.loss = 0.0});
+    assert_int_equal(ust_dev_shaper_attach(r.dev, 1000000000, 1 << 20, 1 << 20), 0);
+    static uint8_t buf[8192];
+    size_t n = super_frame(buf, sizeof(buf), &csum_hdr);
+    uint16_t partial = tcp_csum_field(buf);
+    assert_int_equal(tap_vnet_rx(r.dev, 0, buf, n), 0);
+    assert_int_equal(tcp_csum_field(buf), partial);
+    const struct ust_stats *s = ust_stack_stats(r.st);
+    assert_int_equal(s->link.rx_csum_trusted, 1);
+    assert_int_equal(s->tcp.OutRsts, 1);
+    struct ust_dev_faults dup = {.duplicate = 1.0};
+    assert_int_equal(ust_dev_faults_set(r.dev, UST_DEV_RX, &dup), 0);
+    n = super_frame(buf, sizeof(buf), &csum_hdr);
+    assert_int_equal(tap_vnet_rx(r.dev, 0, buf, n), 0);
+    assert_int_not_equal(tcp_csum_field(buf), partial);
+    assert_int_equal(s->link.rx_csum_trusted, 2);
+    assert_int_equal(s->tcp.OutRsts, 3); /* both copies taken */
+    assert_int_equal(s->tcp.InCsumErrors, 0);
     ust_stack_free(r.st);
 }
 
@@ -214,7 +255,8 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_super_frame_trusted_whole),
         cmocka_unit_test(test_super_frame_split_with_a_layer),
-        cmocka_unit_test(test_completed_frame_trusted_with_a_layer),
+        cmocka_unit_test(test_completed_frame_trusted_with_a_capture),
+        cmocka_unit_test(test_unchanged_frame_not_completed),
         cmocka_unit_test(test_corrupted_frame_not_trusted),
         cmocka_unit_test(test_bad_header_refused),
         cmocka_unit_test(test_push_header_for_tso),
