@@ -191,7 +191,7 @@ struct opts {
     int napi;             /* cfg.tap_napi; < 0: the default */
     const char *tap_hook; /* --tap-hook: a shell command run once the TAP is
                              configured, before any traffic (NULL: none) */
-    unsigned busy_poll_us; /* cfg.busy_poll_us */
+    long busy_poll_us;    /* cfg.busy_poll_us; 0: off (auto too); < 0: auto, the default */
 };
 
 /* --tap-hook: the bench's Linux-side settings of the new TAP (its NAPI
@@ -219,7 +219,7 @@ static int usage(void)
                     "                 [--tap-tx auto|write|uring] [--offload on|csum|off]\n"
                     "                 [--cc NAME] [--rx-loss P]\n"
                     "                 [--bbr-loss-thresh PERMILLE] [--rx-batch N]\n"
-                    "                 [--sqpoll on|off] [--tap-napi on|off] [--busy-poll US]\n"
+                    "                 [--sqpoll on|off] [--tap-napi on|off] [--busy-poll US|auto|off]\n"
                     "                 [--tap-hook CMD]\n"
                     "                 [--trace] MODE ARGS...\n" BENCH_MODES_USAGE);
     return 2;
@@ -270,7 +270,9 @@ static int parse_opts(int argc, char **argv, struct opts *o)
         else if (!strcmp(opt, "--tap-hook"))
             o->tap_hook = val;
         else if (!strcmp(opt, "--busy-poll"))
-            o->busy_poll_us = (unsigned)strtoul(val, NULL, 0);
+            o->busy_poll_us = !strcmp(val, "auto") ? -1
+                              : !strcmp(val, "off") ? 0
+                                                    : (long)strtoul(val, NULL, 0);
         else if (!strcmp(opt, "--mtu"))
             o->mtu = (unsigned)strtoul(val, NULL, 0);
         else if (!strcmp(opt, "--offload") &&
@@ -308,7 +310,10 @@ static int open_stack(const struct opts *o, struct ust_ctx *u)
         cfg.tap_tx_sqpoll = o->sqpoll != 0;
     if (o->napi >= 0)
         cfg.tap_napi = o->napi != 0;
-    cfg.busy_poll_us = o->busy_poll_us;
+    if (o->busy_poll_us >= 0) {
+        cfg.busy_poll_us = (unsigned)o->busy_poll_us;
+        cfg.busy_poll_auto_us = 0;
+    }
     cfg.dev_offload = !o->no_offload;
     cfg.dev_offload_tso = !o->offload_csum;
     if (o->bbr_loss_thresh >= 0)
@@ -380,7 +385,8 @@ int main(int argc, char **argv)
 {
     struct opts o = {
         .buf = 4u << 20, .mtu = 1500, .wscale = true, .timestamps = true, .rx_loss = -1,
-        .bbr_loss_thresh = -1, .rx_batch = -1, .sqpoll = -1, .napi = -1};
+        .bbr_loss_thresh = -1, .rx_batch = -1, .sqpoll = -1, .napi = -1,
+        .busy_poll_us = -1};
     int mi = parse_opts(argc, argv, &o);
     if (mi < 0)
         return usage();

@@ -113,7 +113,8 @@ struct link_opts {
     int tap_rx_batch;       /* --tap-rx-batch N: cfg.tap_rx_batch (-1: the default) */
     int tap_sqpoll;         /* --tap-sqpoll on|off: cfg.tap_tx_sqpoll (-1: the default) */
     int tap_napi;           /* --tap-napi on|off: cfg.tap_napi (-1: the default) */
-    unsigned busy_poll_us;  /* --busy-poll US: cfg.busy_poll_us (default 0) */
+    long busy_poll_us;      /* --busy-poll US|auto|off: cfg.busy_poll_us; 0: off (no
+                               auto either); -1: auto, the default */
     bool no_offload;        /* --offload off: cfg.dev_offload false (default on) */
     bool offload_csum;      /* --offload csum: cfg.dev_offload_tso false */
     int ecn;                /* --ecn 0|1|2: cfg.tcp_ecn (-1: the default, 2) */
@@ -185,8 +186,10 @@ struct link_opts {
     "                       write (off, the default)\n" \
     "  --tap-rx-batch N     TAP reads per io_uring system call, at most (default 32;\n" \
     "                       0 = one read() per frame)\n" \
-    "  --busy-poll US       poll the link this many microseconds before sleeping\n" \
-    "                       (lower latency, a CPU spinning; default 0)\n" \
+    "  --busy-poll US|auto|off  poll the link this many microseconds before\n" \
+    "                       sleeping (lower latency, a CPU spinning); auto, the\n" \
+    "                       default: 50 while frames come in quick succession;\n" \
+    "                       off (or 0): sleep at once\n" \
     "  --offload on|csum|off  virtio_net_hdr offloads on the TAP/TUN device: the\n" \
     "                       kernel hands over and takes TCP segments of up to 64 KiB,\n" \
     "                       with checksums it vouches for (default on; plain frames\n" \

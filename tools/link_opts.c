@@ -162,6 +162,7 @@ void link_opts_init(struct link_opts *o)
     o->dhcp_wait_s = LINK_DHCP_WAIT_DEFAULT_S;
     o->tap_sqpoll = -1;
     o->tap_napi = -1;
+    o->busy_poll_us = -1;
     o->dad_transmits = -1;
     o->fault_dirs = 1u << UST_DEV_TX;
     o->fault_seed = 1;
@@ -312,9 +313,28 @@ static int parse_on_off(int argc, char **argv, int *i, const char *name, int *ou
     return r;
 }
 
+/* --busy-poll US|auto|off: -1 auto, 0 off, else the fixed window. */
+static int parse_busy_poll(const char *v, long *out)
+{
+    if (!strcmp(v, "auto") || !strcmp(v, "off")) {
+        *out = !strcmp(v, "auto") ? -1 : 0;
+        return 0;
+    }
+    char *end;
+    errno = 0;
+    unsigned long n = strtoul(v, &end, 10);
+    if (*v < '0' || *v > '9' || *end != '\0' || errno || n > 1000000) {
+        cli_usage_error("--busy-poll: '%s' is not auto, off or a number of microseconds from 0 "
+                        "to 1000000", v);
+        return -1;
+    }
+    *out = (long)n;
+    return 0;
+}
+
 /* How the TAP/TUN descriptor is read and written, and the loop's busy
  * poll: --tap-rx-batch N, --tap-sqpoll on|off, --tap-napi on|off,
- * --busy-poll US. 0: not one of them. */
+ * --busy-poll US|auto|off. 0: not one of them. */
 static int parse_io_opt(struct link_opts *o, int argc, char **argv, int *i)
 {
     const char *v;
@@ -332,12 +352,8 @@ static int parse_io_opt(struct link_opts *o, int argc, char **argv, int *i)
         o->dhcp_wait_s = (unsigned)n;
         return r;
     }
-    if ((r = opt_value(argc, argv, i, "--busy-poll", &v)) != 0) {
-        if (r < 0 || parse_uint("--busy-poll", v, 0, 1000000, &n) != 0)
-            return -1;
-        o->busy_poll_us = (unsigned)n;
-        return r;
-    }
+    if ((r = opt_value(argc, argv, i, "--busy-poll", &v)) != 0)
+        return r < 0 || parse_busy_poll(v, &o->busy_poll_us) != 0 ? -1 : r;
     if ((r = parse_on_off(argc, argv, i, "--tap-sqpoll", &o->tap_sqpoll)) != 0)
         return r;
     return parse_on_off(argc, argv, i, "--tap-napi", &o->tap_napi);

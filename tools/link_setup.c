@@ -201,7 +201,10 @@ int link_open(const struct link_opts *o, struct link_ctx *c)
         cfg.tap_tx_sqpoll = o->tap_sqpoll != 0;
     if (o->tap_napi >= 0)
         cfg.tap_napi = o->tap_napi != 0;
-    cfg.busy_poll_us = o->busy_poll_us;
+    if (o->busy_poll_us >= 0) { /* a fixed window, or none at all (0: off) */
+        cfg.busy_poll_us = (unsigned)o->busy_poll_us;
+        cfg.busy_poll_auto_us = 0;
+    }
     cfg.dev_offload = !o->no_offload;
     cfg.dev_offload_tso = !o->offload_csum;
     if (o->sndbuf) /* a maximum at the initial size: no growth */

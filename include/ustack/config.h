@@ -68,6 +68,14 @@ struct ust_config {
                                        (microseconds) before it sleeps, as Linux's
                                        SO_BUSY_POLL: lower latency for a CPU spent
                                        spinning (0: sleep at once) */
+    unsigned busy_poll_auto_us;     /* with busy_poll_us 0: the event loop polls this
+                                       long before sleeping while frames come in
+                                       quick succession, i.e. its last sleep was
+                                       ended by a descriptor within 4 times this
+                                       long or its last poll found one (50; 0: never).
+                                       A sender on a sub-millisecond path then takes
+                                       its ACKs without a wake-up each round trip;
+                                       an idle or slow exchange never spins */
     bool dev_offload;               /* TAP/TUN devices opened afterwards carry a
                                        virtio_net_hdr (IFF_VNET_HDR) and ask the kernel
                                        for TCP segmentation and checksum offloads (true);

@@ -16,7 +16,8 @@
     X(fault_delayed) X(fault_queue_drops) \
     X(tx_gso_offloaded) X(tx_gso_sw) X(tx_gso_segs) X(tx_csum_sw) X(tx_gso_bad) \
     X(rx_gso_frames) X(rx_gso_bytes) X(rx_gso_split) X(rx_csum_trusted) X(rx_offload_bad) \
-    X(tx_gso_bytes) X(tx_csum_partial) X(offload_refused)
+    X(tx_gso_bytes) X(tx_csum_partial) X(offload_refused) \
+    X(busy_polls) X(busy_poll_hits)
 
 #define UST_ARP_COUNTERS(X) \
     X(in_packets) X(in_errors) X(in_requests) X(in_replies) \

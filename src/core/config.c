@@ -19,6 +19,7 @@ void ust_config_default(struct ust_config *c)
     c->tap_tx_sqpoll = false;
     c->tap_napi = false;
     c->busy_poll_us = 0;
+    c->busy_poll_auto_us = 50;
     c->dev_offload = true;
     c->dev_offload_tso = true;
     c->ip_default_ttl = UST_DEFAULT_TTL;

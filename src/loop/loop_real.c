@@ -35,6 +35,7 @@ struct ust_loop {
     bool lost_reported[UST_MAX_DEVS]; /* by stack device index: failure reported */
     struct loop_fd fds[LOOP_MAX_FDS];
     bool wait_ms_only; /* the kernel has no epoll_pwait2 */
+    bool hot;          /* frames come in quick succession: cfg.busy_poll_auto_us applies */
 };
 
 /* epoll_event.data.u64 says what woke us: a device index below
@@ -176,13 +177,15 @@ static int loop_epoll_wait(struct ust_loop *loop, struct epoll_event *evs, ust_t
  * sched_yield lets a peer on the same CPU run (a request/response partner
  * pinned there would otherwise wait for our time slice to end). Returns
  * what epoll returned last: 0 when the window ended empty. */
-static int loop_busy_poll(struct ust_loop *loop, struct epoll_event *evs, ust_time_t *wait)
+static int loop_busy_poll(struct ust_loop *loop, struct epoll_event *evs, ust_time_t *wait,
+                          ust_time_t window)
 {
-    ust_time_t window = (ust_time_t)ust_stack_config(loop->st)->busy_poll_us * UST_USEC;
     if (window == 0 || *wait == 0)
         return 0;
     if (window > *wait)
         window = *wait;
+    struct ust_link_stats *ls = &loop->st->stats.link; /* the stack's, no device's */
+    ls->busy_polls++;
     ust_time_t start = ust_clock_monotonic(), now = start;
     int n = 0;
     while (n == 0 && now - start < window) {
@@ -193,6 +196,36 @@ static int loop_busy_poll(struct ust_loop *loop, struct epoll_event *evs, ust_ti
         }
     }
     *wait = now - start < *wait ? *wait - (now - start) : 0;
+    if (n > 0)
+        ls->busy_poll_hits++;
+    return n;
+}
+
+/* The wait of one turn: a busy poll (cfg.busy_poll_us, or while the loop
+ * is hot cfg.busy_poll_auto_us), then a sleep. The loop is hot after a
+ * poll that found something or a sleep that something ended within 4
+ * auto windows: the next frame is then likely to come within one, and
+ * taking it without the sleep and the wake-up (tens of microseconds on
+ * a VM, a third of a TAP round trip) is what a sender on a fast path
+ * waits for every round trip. An idle exchange cools the loop at its
+ * first long sleep and never spins. */
+static int loop_wait_events(struct ust_loop *loop, struct epoll_event *evs, ust_time_t wait)
+{
+    const struct ust_config *cfg = ust_stack_config(loop->st);
+    ust_time_t auto_window = (ust_time_t)cfg->busy_poll_auto_us * UST_USEC;
+    ust_time_t window = cfg->busy_poll_us ? (ust_time_t)cfg->busy_poll_us * UST_USEC
+                        : loop->hot      ? auto_window
+                                         : 0;
+    if (wait == 0) /* work is due: a look, which says nothing about the pace */
+        return loop_epoll_wait(loop, evs, 0);
+    int n = loop_busy_poll(loop, evs, &wait, window);
+    if (n != 0) {
+        loop->hot = n > 0;
+        return n;
+    }
+    ust_time_t start = auto_window ? ust_clock_monotonic() : 0;
+    n = loop_epoll_wait(loop, evs, wait);
+    loop->hot = n > 0 && auto_window && ust_clock_monotonic() - start <= 4 * auto_window;
     return n;
 }
 
@@ -239,9 +272,7 @@ int ust_loop_run_once(struct ust_loop *loop, ust_time_t max_wait)
     if (max_wait < wait)
         wait = max_wait;
     struct epoll_event evs[LOOP_MAX_EVENTS];
-    int n = loop_busy_poll(loop, evs, &wait);
-    if (n == 0)
-        n = loop_epoll_wait(loop, evs, wait);
+    int n = loop_wait_events(loop, evs, wait);
     if (n < 0)
         return errno == EINTR ? UST_ERR_AGAIN : UST_ERR_IO;
     /* Drain input before timers, round-robin between devices: an ACK

@@ -119,6 +119,58 @@ static void test_loop_reads_ready_devices_with_budget(void **state)
     close(p.peer);
 }
 
+/* cfg.busy_poll_auto_us: a fresh loop sleeps at once; once a sleep was
+ * ended by a frame within moments (tried until it happens: a preempted
+ * turn may take longer), the next turn polls before sleeping and takes
+ * a frame already there without sleeping; a turn whose wait runs out
+ * with nothing cools the loop, and the turn after it sleeps at once. */
+static void test_loop_auto_busy_poll(void **state)
+{
+    (void)state;
+    struct ust_stack *st = ust_stack_new(NULL);
+    const struct ust_link_stats *ls = &ust_stack_stats(st)->link;
+    struct pair_dev p = {0};
+    struct ust_dev *dev = pair_new(st, &p);
+    struct ust_loop *loop = ust_loop_new(st);
+    assert_int_equal(ust_loop_run_once(loop, UST_MSEC), 0); /* nothing comes */
+    assert_int_equal(ls->busy_polls, 0);
+    int tries = 0;
+    for (; ls->busy_polls == 0 && tries < 1000; tries++) {
+        pair_inject(&p, 1);
+        assert_int_equal(ust_loop_run_once(loop, UST_SEC), 0);
+    }
+    assert_true(ls->busy_polls > 0);
+    /* the turn that polled found its frame waiting: hot stays hot */
+    assert_int_equal(ls->busy_poll_hits, ls->busy_polls);
+    assert_int_equal(dev->stats.rx_frames, (uint64_t)tries);
+    uint64_t polls = ls->busy_polls;
+    assert_int_equal(ust_loop_run_once(loop, 2 * UST_MSEC), 0); /* polls, then the wait runs out */
+    assert_int_equal(ls->busy_polls, polls + 1);
+    assert_int_equal(ls->busy_poll_hits, polls);
+    assert_int_equal(ust_loop_run_once(loop, 2 * UST_MSEC), 0); /* cold: sleeps at once */
+    assert_int_equal(ls->busy_polls, polls + 1);
+    ust_loop_free(loop);
+    ust_stack_free(st);
+    close(p.peer);
+
+    /* 0: never polls, however quickly frames come. */
+    struct ust_config cfg;
+    ust_config_default(&cfg);
+    cfg.busy_poll_auto_us = 0;
+    st = ust_stack_new(&cfg);
+    struct pair_dev q = {0};
+    (void)pair_new(st, &q);
+    loop = ust_loop_new(st);
+    for (int i = 0; i < 50; i++) {
+        pair_inject(&q, 1);
+        assert_int_equal(ust_loop_run_once(loop, UST_SEC), 0);
+    }
+    assert_int_equal(ust_stack_stats(st)->link.busy_polls, 0);
+    ust_loop_free(loop);
+    ust_stack_free(st);
+    close(q.peer);
+}
+
 /* The wait handed to epoll_pwait2 is the stack's, to the nanosecond: a
  * pacing timer due in 120 us must not become a 1 ms sleep. The fallback
  * for kernels without it rounds up to whole ms (never wakes early). */
@@ -683,6 +735,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_loop_reads_ready_devices_with_budget),
+        cmocka_unit_test(test_loop_auto_busy_poll),
         cmocka_unit_test(test_loop_wakes_for_deadline),
         cmocka_unit_test(test_loop_wait_is_precise),
         cmocka_unit_test(test_loop_timers_after_input),
