@@ -14,6 +14,8 @@
 #        BENCH_TCP_CONN_SECS  time limit of each connections/s run (default 10)
 #        BENCH_TCP_BUF    ustack TCP buffer bytes (default 4194304)
 #        BENCH_TCP_JUMBO_MTU  TAP MTU of the extra large-frame rows (default 65000)
+#        BENCH_TCP_UST_ARGS   more bench_tcp options for every ustack program
+#                             (words split on spaces, e.g. "--busy-poll off")
 set -euo pipefail
 
 BUILD=${1:-build}
@@ -58,6 +60,8 @@ btc() { # [MTU [TAP_TX [OFFLOAD]]]
     NTAP=$((NTAP + 1))
     BTC=("$BT" ${BENCH_TCP_TRACE:+--trace} --tap "ustap$NTAP" --addr $U_ADDR/24 --host-addr $H_ADDR/24
          --buf "$BUF" --mtu "${1:-1500}" --tap-tx "${2:-auto}" --offload "${3:-on}")
+    # shellcheck disable=SC2206 # words on purpose
+    BTC+=(${BENCH_TCP_UST_ARGS:-})
 }
 
 # server NAME NS CMD...: a server that prints "ready" (lib.sh), or the end.
