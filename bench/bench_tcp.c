@@ -9,6 +9,9 @@
  * --buf sets the TCP send and receive buffer of every connection
  * (cfg.tcp_sndbuf / tcp_rcvbuf; default 4 MiB, about what Linux autotuning
  * reaches on this path); the window scale follows from it (RFC 7323).
+ * --buf-init SND,RCV starts them at SND and RCV bytes instead, grown by
+ * the stack's autotuning up to --buf (cfg.tcp_wmem_max / tcp_rmem_max):
+ * the middle and last values of Linux's tcp_wmem / tcp_rmem.
  * --mtu sets the IP MTU of the TAP link on both sides (default 1500).
  * --no-wscale / --no-timestamps turn those RFC 7323 options off.
  * --trace prints every layer's trace lines on stderr (slow).
@@ -192,6 +195,7 @@ struct opts {
     const char *tap_hook; /* --tap-hook: a shell command run once the TAP is
                              configured, before any traffic (NULL: none) */
     long busy_poll_us;    /* cfg.busy_poll_us; 0: off (auto too); < 0: auto, the default */
+    unsigned long snd_init, rcv_init; /* --buf-init; 0: --buf fixed from the start */
 };
 
 /* --tap-hook: the bench's Linux-side settings of the new TAP (its NAPI
@@ -220,7 +224,7 @@ static int usage(void)
                     "                 [--cc NAME] [--rx-loss P]\n"
                     "                 [--bbr-loss-thresh PERMILLE] [--rx-batch N]\n"
                     "                 [--sqpoll on|off] [--tap-napi on|off] [--busy-poll US|auto|off]\n"
-                    "                 [--tap-hook CMD]\n"
+                    "                 [--tap-hook CMD] [--buf-init SND,RCV]\n"
                     "                 [--trace] MODE ARGS...\n" BENCH_MODES_USAGE);
     return 2;
 }
@@ -255,6 +259,9 @@ static int parse_opts(int argc, char **argv, struct opts *o)
             continue;
         else if (!strcmp(opt, "--buf"))
             o->buf = strtoul(val, NULL, 0);
+        else if (!strcmp(opt, "--buf-init") &&
+                 sscanf(val, "%lu,%lu", &o->snd_init, &o->rcv_init) == 2)
+            continue;
         else if (!strcmp(opt, "--cc"))
             o->cc = val;
         else if (!strcmp(opt, "--bbr-loss-thresh"))
@@ -290,7 +297,9 @@ static int parse_opts(int argc, char **argv, struct opts *o)
             return -1;
     }
     bool ok = o->tap && o->addr && o->host_addr && o->buf >= 4096 && o->mtu >= 576 &&
-              o->mtu <= 65535 && o->rx_loss <= 1;
+              o->mtu <= 65535 && o->rx_loss <= 1 &&
+              (!o->snd_init || (o->snd_init >= 4096 && o->rcv_init >= 4096 &&
+                                o->snd_init <= o->buf && o->rcv_init <= o->buf));
     return ok && i < argc ? i : -1;
 }
 
@@ -300,8 +309,12 @@ static int open_stack(const struct opts *o, struct ust_ctx *u)
     ust_config_default(&cfg);
     if (getrandom(&cfg.seed, sizeof(cfg.seed), 0) != (ssize_t)sizeof(cfg.seed))
         return -1;
-    cfg.tcp_sndbuf = o->buf;
-    cfg.tcp_rcvbuf = o->buf;
+    cfg.tcp_sndbuf = o->snd_init ? o->snd_init : o->buf;
+    cfg.tcp_rcvbuf = o->rcv_init ? o->rcv_init : o->buf;
+    if (o->snd_init) { /* autotuned up to --buf */
+        cfg.tcp_wmem_max = o->buf;
+        cfg.tcp_rmem_max = o->buf;
+    }
     cfg.tcp_window_scaling = o->wscale;
     cfg.tcp_timestamps = o->timestamps;
     if (o->rx_batch >= 0)

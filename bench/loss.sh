@@ -15,6 +15,11 @@
 #                            stopped and reported as stalled (default 5 x SECS + 30)
 #        BENCH_LOSS_BUF      TCP buffer bytes: ustack's --buf, and the maximum of
 #                            Linux's tcp_rmem/tcp_wmem in the namespaces (default 4194304)
+#        BENCH_LOSS_BUF_INIT=1  ustack's buffers start where Linux's do (send 16384,
+#                            receive 131072, bench_tcp --buf-init) and autotune up to
+#                            BENCH_LOSS_BUF, as Linux's; by default they are
+#                            BENCH_LOSS_BUF from the start, so a sender that closes
+#                            after SECS may still hold that much to deliver
 #        BENCH_LOSS_BBR_THRESH  ustack bbr's cfg.tcp_bbr_loss_thresh, per mille
 #                            (default: the stack's, 20 = the draft's 2 %); the
 #                            "bbr1" column (--cc bbr1) is loss-agnostic whatever
@@ -290,6 +295,7 @@ btc() {
     TAP=ustap$NTAP
     BTC=("$BT" --tap "$TAP" --addr "$U_ADDR/24" --host-addr "$H_ADDR/24" --buf "$BUF"
          --offload "$UST_OFFLOAD" "$@")
+    [ "${BENCH_LOSS_BUF_INIT:-0}" = 0 ] || BTC+=(--buf-init 16384,131072)
     [ "$STEER" = 0 ] || BTC+=(--tap-napi on --tap-hook "$NAPI_HOOK $cpu")
     # shellcheck disable=SC2206 # words on purpose
     BTC+=(${BENCH_LOSS_UST_ARGS:-})
