@@ -12,7 +12,8 @@
 #
 # usage: bench/queues.sh BUILD_DIR     (make bench runs it on build/)
 # env:   BENCH_Q_CONNS (default 20000 connections per row), BENCH_Q_CONC (32),
-#        BENCH_Q_FLOWS (16), BENCH_Q_FLOW_MB (16), BENCH_Q_QUEUES ("1 2")
+#        BENCH_Q_FLOWS (16), BENCH_Q_FLOW_MB (16), BENCH_Q_QUEUES ("1 2"),
+#        BENCH_Q_UST_ARGS (more ustack serve options, e.g. "--busy-poll off")
 set -euo pipefail
 
 BUILD=${1:-build}
@@ -82,7 +83,7 @@ wait_http() {
 start_ustack() {
     ip netns exec "$NS_TAP" "$USTACK" serve --tap "tapq$1" --addr 203.0.113.2/24 \
         --host-addr 203.0.113.1/24 --queues "$1" --http 80 --root "$TMP/www" \
-        --ctl "$TMP/ctl$1.sock" >"$TMP/server.out" 2>"$TMP/server.err" &
+        --ctl "$TMP/ctl$1.sock" ${BENCH_Q_UST_ARGS:-} >"$TMP/server.out" 2>"$TMP/server.err" &
     SERVER_PID=$!
     wait_http "$NS_TAP" 203.0.113.2
 }
