@@ -324,6 +324,15 @@ static struct th *sack_receiver(uint32_t *i, uint32_t *p)
     return h;
 }
 
+/* One segment in (len bytes of data from seq, or a bare FIN); the ACK it
+ * draws still asks for p + 100 (the hole) and carries these n blocks. */
+static void ooo_in(struct th *h, uint32_t i, uint32_t p, uint8_t flags, uint32_t seq,
+                   uint16_t len, const uint32_t *blocks, unsigned n)
+{
+    seg_in(h, flags, seq, i, 65535, len ? data : NULL, len);
+    th_expect_sack_blocks(seg_expect(h, A, i, p + 100), blocks, n);
+}
+
 /* Holes arriving out of sequence order: each ACK's first block holds the
  * segment that drew it, then the blocks the previous ACK reported, in its
  * order (RFC 2018 4). A duplicate of old data puts a D-SACK first and the
@@ -334,27 +343,19 @@ static void test_blocks_follow_arrival_order_behind_dsack(void **state)
     (void)state;
     uint32_t i, p;
     struct th *h = sack_receiver(&i, &p);
-    seg_in(h, A, p + 5000, i, 65535, data, 100);
-    th_expect_sack_blocks(seg_expect(h, A, i, p + 100), (uint32_t[]){p + 5000, p + 5100}, 1);
-    seg_in(h, A, p + 1000, i, 65535, data, 100);
-    th_expect_sack_blocks(seg_expect(h, A, i, p + 100),
-                          (uint32_t[]){p + 1000, p + 1100, p + 5000, p + 5100}, 2);
-    seg_in(h, A, p + 7000, i, 65535, data, 100);
-    th_expect_sack_blocks(seg_expect(h, A, i, p + 100),
-                          (uint32_t[]){p + 7000, p + 7100, p + 1000, p + 1100, p + 5000,
-                                       p + 5100}, 3);
-    seg_in(h, A, p + 3000, i, 65535, data, 100);
-    th_expect_sack_blocks(seg_expect(h, A, i, p + 100),
-                          (uint32_t[]){p + 3000, p + 3100, p + 7000, p + 7100, p + 1000,
-                                       p + 1100, p + 5000, p + 5100}, 4);
-    seg_in(h, A, p, i, 65535, data, 100); /* old data again */
-    th_expect_sack_blocks(seg_expect(h, A, i, p + 100),
-                          (uint32_t[]){p, p + 100, p + 3000, p + 3100, p + 7000, p + 7100,
-                                       p + 1000, p + 1100}, 4);
-    seg_in(h, A, p + 9000, i, 65535, data, 100);
-    th_expect_sack_blocks(seg_expect(h, A, i, p + 100),
-                          (uint32_t[]){p + 9000, p + 9100, p + 3000, p + 3100, p + 7000,
-                                       p + 7100, p + 1000, p + 1100}, 4);
+    ooo_in(h, i, p, A, p + 5000, 100, (uint32_t[]){p + 5000, p + 5100}, 1);
+    ooo_in(h, i, p, A, p + 1000, 100, (uint32_t[]){p + 1000, p + 1100, p + 5000, p + 5100}, 2);
+    ooo_in(h, i, p, A, p + 7000, 100,
+           (uint32_t[]){p + 7000, p + 7100, p + 1000, p + 1100, p + 5000, p + 5100}, 3);
+    ooo_in(h, i, p, A, p + 3000, 100,
+           (uint32_t[]){p + 3000, p + 3100, p + 7000, p + 7100, p + 1000, p + 1100, p + 5000,
+                        p + 5100}, 4);
+    ooo_in(h, i, p, A, p, 100,
+           (uint32_t[]){p, p + 100, p + 3000, p + 3100, p + 7000, p + 7100, p + 1000,
+                        p + 1100}, 4); /* old data again */
+    ooo_in(h, i, p, A, p + 9000, 100,
+           (uint32_t[]){p + 9000, p + 9100, p + 3000, p + 3100, p + 7000, p + 7100, p + 1000,
+                        p + 1100}, 4);
     assert_int_equal(h->st->stats.tcp.DsackOldSent, 1);
     th_free(h);
 }
@@ -367,19 +368,12 @@ static void test_fin_block_keeps_its_place(void **state)
     (void)state;
     uint32_t i, p;
     struct th *h = sack_receiver(&i, &p);
-    seg_in(h, A, p + 1000, i, 65535, data, 100);
-    th_expect_sack_blocks(seg_expect(h, A, i, p + 100), (uint32_t[]){p + 1000, p + 1100}, 1);
-    seg_in(h, A | F, p + 3000, i, 65535, NULL, 0);
-    th_expect_sack_blocks(seg_expect(h, A, i, p + 100),
-                          (uint32_t[]){p + 3000, p + 3001, p + 1000, p + 1100}, 2);
-    seg_in(h, A, p + 2000, i, 65535, data, 100);
-    th_expect_sack_blocks(seg_expect(h, A, i, p + 100),
-                          (uint32_t[]){p + 2000, p + 2100, p + 3000, p + 3001, p + 1000,
-                                       p + 1100}, 3);
+    ooo_in(h, i, p, A, p + 1000, 100, (uint32_t[]){p + 1000, p + 1100}, 1);
+    ooo_in(h, i, p, A | F, p + 3000, 0, (uint32_t[]){p + 3000, p + 3001, p + 1000, p + 1100}, 2);
+    ooo_in(h, i, p, A, p + 2000, 100,
+           (uint32_t[]){p + 2000, p + 2100, p + 3000, p + 3001, p + 1000, p + 1100}, 3);
     /* the gap before the FIN filled: the FIN's block grows into the range */
-    seg_in(h, A, p + 2100, i, 65535, data, 900);
-    th_expect_sack_blocks(seg_expect(h, A, i, p + 100),
-                          (uint32_t[]){p + 2000, p + 3001, p + 1000, p + 1100}, 2);
+    ooo_in(h, i, p, A, p + 2100, 900, (uint32_t[]){p + 2000, p + 3001, p + 1000, p + 1100}, 2);
     th_free(h);
 }
 
