@@ -47,15 +47,25 @@ static void remove_at(struct assembler *a, unsigned i, unsigned count)
     a->n -= count;
 }
 
+unsigned asm_lower_bound(const struct assembler *a, uint32_t off)
+{
+    unsigned lo = 0, hi = a->n;
+    while (lo < hi) {
+        unsigned mid = lo + (hi - lo) / 2;
+        if (a->r[mid].end < off)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    return lo;
+}
+
 int asm_add(struct assembler *a, uint32_t off, uint32_t len)
 {
     if (len == 0)
         return UST_OK;
     uint32_t start = off, end = off + len;
-    /* first range that ends at or after `start` (touching counts) */
-    unsigned i = 0;
-    while (i < a->n && a->r[i].end < start)
-        i++;
+    unsigned i = asm_lower_bound(a, start); /* touching counts */
     /* ranges i..j-1 overlap or touch [start, end) */
     unsigned j = i;
     while (j < a->n && a->r[j].start <= end)

@@ -36,6 +36,11 @@ void asm_set_max(struct assembler *a, unsigned max);
  * ranges. Returns 0, or UST_ERR_NOMEM when that would need a range more
  * than the bound, or memory for it is lacking (nothing is recorded then). */
 int asm_add(struct assembler *a, uint32_t off, uint32_t len);
+/* The index of the first range that ends at or after off (a->n if none):
+ * the range holding off - 1 or later. A binary search: with a window of
+ * holes (hundreds of ranges at 1 % loss and 4 MiB) a walk per segment
+ * was a hot path. */
+unsigned asm_lower_bound(const struct assembler *a, uint32_t off);
 /* Bytes held contiguously from offset 0 (0 when the front is a hole). */
 uint32_t asm_front(const struct assembler *a);
 /* The front moves forward by n bytes (consumed in order): ranges below

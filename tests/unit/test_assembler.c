@@ -38,6 +38,24 @@ static void test_merge(void **state)
     asm_clear(&a);
 }
 
+/* asm_lower_bound: the first range ending at or after an offset, over
+ * ranges [10,15) [20,22) [30,40); past the last, n; none held, 0. */
+static void test_lower_bound(void **state)
+{
+    (void)state;
+    struct assembler a;
+    asm_init(&a);
+    assert_int_equal(asm_lower_bound(&a, 7), 0);
+    asm_add(&a, 10, 5);
+    asm_add(&a, 20, 2);
+    asm_add(&a, 30, 10);
+    const uint32_t off[] = {0, 14, 15, 16, 21, 22, 23, 35, 40, 41};
+    const unsigned want[] = {0, 0, 0, 1, 1, 1, 2, 2, 2, 3};
+    for (unsigned k = 0; k < sizeof(off) / sizeof(off[0]); k++)
+        assert_int_equal(asm_lower_bound(&a, off[k]), want[k]);
+    asm_clear(&a);
+}
+
 static void test_advance(void **state)
 {
     (void)state;
@@ -106,6 +124,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_merge),
+        cmocka_unit_test(test_lower_bound),
         cmocka_unit_test(test_advance),
         cmocka_unit_test(test_bounded),
         cmocka_unit_test(test_set_max_grows),
