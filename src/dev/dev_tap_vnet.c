@@ -177,15 +177,15 @@ int tap_vnet_rx(struct ust_dev *dev, ust_time_t now, uint8_t *buf, size_t n)
      * their checksums complete unless every layer passes frames up as they
      * came (loss alone, the shaper), so the kernel's word still holds. */
     bool forwarding = ust_stack_config(dev->st)->ip_forwarding;
-    bool wire = dev->top != NULL || forwarding;
-    bool sums = forwarding || !dev_layers_rx_unchanged(dev);
     if (h.gso_type != VNET_GSO_NONE)
-        return rx_gso(dev, now, f, len, &h, wire);
-    if ((h.flags & VNET_F_NEEDS_CSUM) && sums) /* the field holds the pseudo-header sum */
-        return wire_complete(dev, now, f, len, &h);
-    if (h.flags && !sums)
+        return rx_gso(dev, now, f, len, &h, dev->top != NULL || forwarding);
+    if (!h.flags)
+        return ust_dev_input(dev, now, f, len); /* checked as any frame */
+    if (!forwarding && dev_layers_rx_unchanged(dev))
         return dev_input_offload(dev, now, f, len, &trusted_one);
-    return ust_dev_input(dev, now, f, len); /* checked as any frame */
+    if (h.flags & VNET_F_NEEDS_CSUM) /* the field holds the pseudo-header sum */
+        return wire_complete(dev, now, f, len, &h);
+    return ust_dev_input(dev, now, f, len); /* DATA_VALID under a layer: checked */
 }
 
 /* ---- transmit ---- */
