@@ -242,6 +242,46 @@ static void test_eifel_undo_of_recovery_is_reordering(void **state)
     th_free(h);
 }
 
+/* An RTO that the same ACK shows both spurious and not the whole story:
+ * the RTO resent segment 0, whose first copy had arrived (D-SACK: the
+ * timeout is undone), and the ACK also SACKs segment 3, the tail loss
+ * probe's new data, sent 200 ms after 1 and 2, which RACK so finds lost.
+ * The undo restores the window and unmarks what the RTO marked; RACK's
+ * verdict on this ACK must come after it, or 1 and 2 wait, unmarked, for
+ * another RTO (Linux runs its loss detection after tcp_try_undo_loss). */
+static void test_rto_undo_keeps_losses_the_same_ack_shows(void **state)
+{
+    (void)state;
+    struct th *h = th_rack();
+    struct ust_sock *s = th_open_sack(h, true);
+    uint32_t i = h->iss + 1, p = PEER_ISS + 1;
+    tcb_of(h)->cc.cwnd = 3 * M; /* segment 3 waits: the probe's new data */
+    assert_int_equal(tcp_sock_ops.send(s, data, 4 * M, 0, NULL), 4 * M);
+    for (uint32_t k = 0; k < 3; k++)
+        assert_int_equal(seg_expect(h, A, i + k * M, p)->len, M);
+    seg_expect_nothing(h);
+    th_advance(h, 200 * MS); /* the PTO: 2 * SRTT */
+    assert_int_equal(seg_expect(h, A | P, i + 3 * M, p)->len, M);
+    seg_expect_nothing(h);
+    th_advance(h, 300 * MS); /* the RTO, restarted by the probe */
+    assert_int_equal(seg_expect(h, A, i, p)->len, M);
+    seg_expect_nothing(h);
+    assert_int_equal(STAT(h, Timeouts), 1);
+    th_advance(h, 1 * MS);
+    struct tcp_opts o = {.num_sack = 2, .sack = {{i, i + M}, {i + 3 * M, i + 4 * M}}};
+    seg_in_opts(h, A, p, i + M, 65535, &o, 0, NULL, 0);
+    assert_int_equal(STAT(h, SpuriousRtos), 1);
+    /* 1 and 2 were sent before 3, more than RACK.rtt + reo_wnd ago: lost,
+     * a new episode, and PRR lets both go with this ACK (pipe 0, two
+     * segments delivered, ssthresh 2 segments) */
+    assert_int_equal(seg_expect(h, A, i + M, p)->len, M);
+    assert_int_equal(seg_expect(h, A, i + 2 * M, p)->len, M);
+    seg_expect_nothing(h);
+    assert_int_equal(STAT(h, FastRetrans), 1);
+    assert_int_equal(STAT(h, RecoveryEpisodes), 2); /* the RTO's, then this */
+    th_free(h);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -251,6 +291,7 @@ int main(void)
         cmocka_unit_test(test_dsack_of_unsacked_retransmission_is_not_reordering),
         cmocka_unit_test(test_reordering_window_steps_beyond_64),
         cmocka_unit_test(test_eifel_undo_of_recovery_is_reordering),
+        cmocka_unit_test(test_rto_undo_keeps_losses_the_same_ack_shows),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -218,9 +218,11 @@ bool tcp_ack_input(struct tcb *t, const struct seg *s)
     else
         ack_duplicate(t, s, old_wnd);
     tcp_sack_check_reneging(t);
+    /* the undo first: it unmarks what the undone response marked lost,
+     * and RACK then marks what this ACK shows lost (Linux's order too) */
+    tcp_undo_ack_done(t, s, advanced); /* F-RTO, and the undo (tcp_undo.c) */
     tcp_rack_ack_done(t, s->h, advanced, !advanced && s->len == 0);
     tcp_rate_ack_end(t); /* the rate sample, to cong_control (BBR) */
-    tcp_undo_ack_done(t, s, advanced); /* F-RTO, and the undo (tcp_undo.c) */
     tcp_ecn_ack(t, s->flags, old_flight); /* RFC 3168 6.1.2 */
     t->rec.ack_flight = 0;
     /* window update (RFC 9293 3.10.7.4, SND.WL1/WL2 rule) */

@@ -228,6 +228,7 @@ static void undo(struct tcb *t, enum undo_why why)
         t->rack.reordering_seen = true; /* reordering (Linux tcp_try_undo_partial) */
     t->rec.fast_recovery = false;
     t->rec.rto_recovery = false;
+    t->rec.episode_on = false; /* a loss found from here on is a new episode */
     sendmap_clear_flag(&t->rack.map, RS_LOST);
     TCB_TRACE(t, "%s spurious %s (%s): cwnd %u ssthresh %u restored", tcb_str(t, b, sizeof(b)),
               u->rto ? "timeout" : "recovery", name[why], t->cc.cwnd, t->cc.ssthresh);
