@@ -12,7 +12,9 @@
  *   drops to zero once three segments are SACKed;
  * - so does an undo by timestamps (Eifel) of a fast recovery, as Linux;
  * - D-SACK rounds widen the window up to 255 steps of min_RTT / 4, as
- *   Linux's.
+ *   Linux's;
+ * - an undone RTO leaves RACK to mark what the same ACK shows lost, and
+ *   an RTO inside a recovery that proves spurious is undone alone.
  *
  * The clock: the handshake takes TH_RTT = 100 ms, so SRTT = min_RTT =
  * 100 ms, the reordering window min_RTT / 4 = 25 ms. No timestamps. */
@@ -282,6 +284,43 @@ static void test_rto_undo_keeps_losses_the_same_ack_shows(void **state)
     th_free(h);
 }
 
+/* A recovery's last retransmission filled the hole and the one ACK for
+ * it was lost: the RTO resends segment 0 a second time, and the ACK of
+ * that copy D-SACKs it and acknowledges everything. The fast
+ * retransmission was needed (the episode stands, nothing to undo there),
+ * but the timeout was not: its reduction is undone and the recovery ends
+ * with cwnd = its ssthresh (half of 8 segments), not one segment. */
+static void test_spurious_rto_inside_recovery_ends_it(void **state)
+{
+    (void)state;
+    struct th *h = th_rack();
+    struct ust_sock *s = th_open_sack(h, true);
+    uint32_t i = h->iss + 1, p = PEER_ISS + 1;
+    send_segs(h, s, 0, 8);
+    th_advance(h, 100 * MS);
+    sack_in(h, i, i + M, i + 8 * M); /* 0 lost: the fast retransmission */
+    assert_int_equal(seg_expect(h, A, i, p)->len, M);
+    seg_expect_nothing(h);
+    assert_int_equal(tcb_of(h)->cc.ssthresh, 4 * M);
+    th_advance(h, 300 * MS); /* its ACK was lost: the RTO */
+    assert_int_equal(seg_expect(h, A, i, p)->len, M);
+    seg_expect_nothing(h);
+    assert_int_equal(tcb_of(h)->cc.cwnd, M);
+    th_advance(h, 1 * MS);
+    sack_in(h, i + 8 * M, i, i + M); /* everything, and a D-SACK of 0 */
+    assert_int_equal(STAT(h, SpuriousRtos), 1);
+    assert_int_equal(STAT(h, Undos), 1);
+    assert_int_equal(tcb_of(h)->cc.ssthresh, 4 * M); /* the episode's reduction stays */
+    assert_int_equal(tcb_of(h)->cc.cwnd, 4 * M);
+    assert_false(tcb_of(h)->rec.rto_recovery);
+    /* four segments may go at once */
+    assert_int_equal(tcp_sock_ops.send(s, data, 6 * M, 0, NULL), 6 * M);
+    for (uint32_t k = 8; k < 12; k++)
+        assert_int_equal(seg_expect(h, A, i + k * M, p)->len, M);
+    seg_expect_nothing(h);
+    th_free(h);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -292,6 +331,7 @@ int main(void)
         cmocka_unit_test(test_reordering_window_steps_beyond_64),
         cmocka_unit_test(test_eifel_undo_of_recovery_is_reordering),
         cmocka_unit_test(test_rto_undo_keeps_losses_the_same_ack_shows),
+        cmocka_unit_test(test_spurious_rto_inside_recovery_ends_it),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

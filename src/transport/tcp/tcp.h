@@ -365,18 +365,26 @@ struct tcp_conn_counters {
 
 /* Undo of a congestion response that proves spurious (tcp_undo.c): what
  * the window was before the episode (a recovery or an RTO) and what tells
- * whether its retransmissions were needed. */
+ * whether its retransmissions were needed; and the same for an RTO that
+ * came inside an episode, which can prove spurious alone. */
+struct tcp_undo_point {
+    struct cc_state prior;      /* cwnd, ssthresh and the algorithm's state before */
+    uint32_t retrans;           /* bytes retransmitted since, not yet D-SACKed */
+    bool retrans_any;           /* something was retransmitted since */
+    bool ts_set;                /* retrans_ts holds the first retransmission's TSval */
+    bool eifel_done;            /* the ACK of the first retransmission came */
+    uint32_t retrans_ts;        /* RFC 3522 RetransmitTS */
+    uint32_t first_end;         /* end of the first retransmission */
+};
+
 struct tcp_undo {
     bool armed;                 /* an episode's prior window is kept */
     bool rto;                   /* the episode had an RTO */
-    struct cc_state prior;      /* cwnd, ssthresh and the algorithm's state before */
+    struct tcp_undo_point ep;   /* the episode's start */
+    bool rto_armed;             /* an RTO came inside the episode: its own point */
+    struct tcp_undo_point rto_pt; /* the window just before that RTO */
+    uint32_t rto_high;          /* SND.MAX at that RTO */
     uint32_t marker;            /* SND.UNA at the start: older D-SACKs are not ours */
-    uint32_t retrans;           /* bytes retransmitted, not yet D-SACKed */
-    bool retrans_any;           /* something was retransmitted in the episode */
-    bool ts_set;                /* retrans_ts holds the first retransmission's TSval */
-    uint32_t retrans_ts;        /* RFC 3522 RetransmitTS */
-    uint32_t first_end;         /* end of the first retransmission */
-    bool eifel_done;            /* the ACK of the first retransmission came */
     uint8_t frto;               /* F-RTO step awaited (RFC 5682 3): 0 none, 2, 3 */
     uint32_t high;              /* SND.MAX at the start: the episode lasts until
                                    SND.UNA passes it (F-RTO's RecoveryPoint) */

@@ -23,14 +23,27 @@
  *
  * The response to a spurious timeout is Eifel's (RFC 4015 3): the window
  * is restored, the segments marked lost are unmarked and transmission
- * resumes with new data; the RTO's back-off ends with the next sample. */
+ * resumes with new data; the RTO's back-off ends with the next sample.
+ *
+ * An RTO inside a recovery episode keeps a point of its own: when a
+ * recovery's last retransmission filled the hole and the one cumulative
+ * ACK for it was lost, the RTO resends data the peer holds, and the ACK
+ * of that copy (a D-SACK, or Eifel) acknowledges all that was
+ * outstanding. The recovery's retransmissions were needed, so the episode
+ * stands, but the timeout was spurious: its reduction is undone to the
+ * recovery's ssthresh, the window the recovery would have ended with had
+ * the ACK come (RFC 4015 3, applied to the RTO's response alone; Linux
+ * gets there by keeping the recovery's ssthresh at such an RTO and
+ * growing cwnd by all that the ACK covers). Otherwise cwnd would restart
+ * from one segment, and every round trip with one or two segments in
+ * flight on a lossy path risks another RTO. */
 #include "core/services.h"
 #include "core/trace.h"
 #include "tcp.h"
 #include "tcp_seg.h"
 #include "wire/seq.h"
 
-enum undo_why { UNDO_NONE, UNDO_DSACK, UNDO_EIFEL, UNDO_FRTO };
+enum undo_why { UNDO_NONE, UNDO_DSACK, UNDO_EIFEL, UNDO_FRTO, UNDO_RTO_DSACK, UNDO_RTO_EIFEL };
 
 /* Retransmitted bytes not yet SACKed: their D-SACKs are to come. */
 static uint32_t retrans_outstanding(const struct tcb *t)
@@ -50,12 +63,16 @@ static bool same_episode(const struct tcb *t)
     return t->undo.armed && seq_lt(t->snd.una, t->undo.high);
 }
 
+static void point_arm(struct tcp_undo_point *pt, const struct cc_state *cc, uint32_t retrans)
+{
+    *pt = (struct tcp_undo_point){.prior = *cc, .retrans = retrans, .retrans_any = retrans != 0};
+}
+
 static void arm(struct tcb *t, bool rto)
 {
     struct tcp_undo *u = &t->undo;
-    *u = (struct tcp_undo){.armed = true, .rto = rto, .prior = t->cc, .marker = t->snd.una,
-                           .high = t->snd.max, .retrans = retrans_outstanding(t)};
-    u->retrans_any = u->retrans != 0;
+    *u = (struct tcp_undo){.armed = true, .rto = rto, .marker = t->snd.una, .high = t->snd.max};
+    point_arm(&u->ep, &t->cc, retrans_outstanding(t));
 }
 
 void tcp_undo_recovery_start(struct tcb *t)
@@ -71,6 +88,11 @@ void tcp_undo_rto_start(struct tcb *t)
     if (same_episode(t)) {
         u->rto = true;
         u->frto = 0; /* RFC 5682 3 step 1: not again within an episode */
+        if (!u->rto_armed) { /* the first RTO's window (a back-off adds to it) */
+            u->rto_armed = true;
+            u->rto_high = t->snd.max;
+            point_arm(&u->rto_pt, &t->cc, 0);
+        }
         return;
     }
     arm(t, true);
@@ -79,43 +101,55 @@ void tcp_undo_rto_start(struct tcb *t)
         u->frto = 2;
 }
 
+static void point_retransmitted(const struct tcb *t, struct tcp_undo_point *pt, uint32_t seq,
+                                uint32_t len)
+{
+    pt->retrans += len;
+    pt->retrans_any = true;
+    if (!pt->ts_set && t->opt.ts_ok) { /* RFC 3522 2: RetransmitTS */
+        pt->ts_set = true;
+        pt->retrans_ts = tcp_ts_now(t);
+        pt->first_end = seq + len;
+    }
+}
+
 void tcp_undo_retransmitted(struct tcb *t, uint32_t seq, uint32_t len)
 {
     struct tcp_undo *u = &t->undo;
     if (!u->armed || len == 0)
         return;
-    u->retrans += len;
-    u->retrans_any = true;
-    if (!u->ts_set && t->opt.ts_ok) { /* RFC 3522 2: RetransmitTS */
-        u->ts_set = true;
-        u->retrans_ts = tcp_ts_now(t);
-        u->first_end = seq + len;
-    }
+    point_retransmitted(t, &u->ep, seq, len);
+    if (u->rto_armed)
+        point_retransmitted(t, &u->rto_pt, seq, len);
 }
 
 /* RFC 3708 3: a D-SACK for data of the episode (not older) cancels as
- * much of its retransmissions; when none is left, all were spurious. */
-static bool dsack_all_spurious(struct tcb *t, const struct seg *s)
+ * much of the retransmissions since the point; when none is left, all
+ * were spurious. */
+static bool dsack_all_spurious(struct tcp_undo_point *pt, uint32_t dsack_len)
 {
-    struct tcp_undo *u = &t->undo;
+    pt->retrans -= dsack_len < pt->retrans ? dsack_len : pt->retrans;
+    return dsack_len && pt->retrans_any && pt->retrans == 0;
+}
+
+/* The bytes this ACK's D-SACK reports for the episode's data (0: none). */
+static uint32_t episode_dsack(const struct tcb *t, const struct seg *s)
+{
     const struct tcp_opts *o = &s->h->opts;
-    if (!t->opt.sack_ok || !tcp_sack_is_dsack(o, s->ack) || seq_lt(o->sack[0].left, u->marker))
-        return false;
-    uint32_t len = o->sack[0].right - o->sack[0].left;
-    u->retrans -= len < u->retrans ? len : u->retrans;
-    return u->retrans_any && u->retrans == 0;
+    if (!t->opt.sack_ok || !tcp_sack_is_dsack(o, s->ack) || seq_lt(o->sack[0].left, t->undo.marker))
+        return 0;
+    return o->sack[0].right - o->sack[0].left;
 }
 
 /* RFC 3522 2: the first ACK that acknowledges the first retransmission
- * echoes a TSval older than RetransmitTS. */
-static bool eifel_spurious(struct tcb *t, const struct seg *s)
+ * since the point echoes a TSval older than RetransmitTS. */
+static bool eifel_spurious(const struct tcb *t, struct tcp_undo_point *pt, const struct seg *s)
 {
-    struct tcp_undo *u = &t->undo;
     const struct tcp_opts *o = &s->h->opts;
-    if (!u->ts_set || u->eifel_done || !seq_gt(s->ack, t->snd.una) || seq_lt(s->ack, u->first_end))
+    if (!pt->ts_set || pt->eifel_done || !seq_gt(s->ack, t->snd.una) || seq_lt(s->ack, pt->first_end))
         return false;
-    u->eifel_done = true;
-    return o->has_timestamp && o->ts_ecr && seq_lt(o->ts_ecr, u->retrans_ts);
+    pt->eifel_done = true;
+    return o->has_timestamp && o->ts_ecr && seq_lt(o->ts_ecr, pt->retrans_ts);
 }
 
 /* RFC 5682 appendix (SACK): the ACK delivers, cumulatively or in a SACK
@@ -145,10 +179,15 @@ void tcp_undo_ack(struct tcb *t, const struct seg *s)
     if (!u->armed)
         return;
     u->ack_orig = u->frto && delivered_original(t, s);
-    if (dsack_all_spurious(t, s))
+    uint32_t dsack = episode_dsack(t, s);
+    bool rto_dsack = u->rto_armed && dsack_all_spurious(&u->rto_pt, dsack);
+    bool rto_eifel = u->rto_armed && eifel_spurious(t, &u->rto_pt, s);
+    if (dsack_all_spurious(&u->ep, dsack))
         u->verdict = (uint8_t)UNDO_DSACK;
-    else if (eifel_spurious(t, s))
+    else if (eifel_spurious(t, &u->ep, s))
         u->verdict = (uint8_t)UNDO_EIFEL;
+    else if ((rto_dsack || rto_eifel) && seq_ge(s->ack, u->rto_high)) /* all it resent */
+        u->verdict = (uint8_t)(rto_dsack ? UNDO_RTO_DSACK : UNDO_RTO_EIFEL);
 }
 
 /* New data may go: some is queued beyond SND.MAX and the peer's window
@@ -193,7 +232,7 @@ static void count(struct tcb *t, enum undo_why why)
         stats->tcp.SpuriousRtos++;
         t->ctr.spurious_rtos++;
     }
-    if (why == UNDO_DSACK) {
+    if (why == UNDO_DSACK || why == UNDO_RTO_DSACK) {
         stats->tcp.SpuriousDsack++;
         t->ctr.spurious_dsack++;
     } else if (why == UNDO_EIFEL && !t->undo.rto) {
@@ -203,22 +242,50 @@ static void count(struct tcb *t, enum undo_why why)
     t->ctr.undos++;
 }
 
+static const char *const why_name[] = {"", "D-SACK", "Eifel", "F-RTO", "D-SACK", "Eifel"};
+
+/* cwnd and ssthresh go back to the larger of now and the point's, the
+ * algorithm to its state then. */
+static void restore_window(struct tcb *t, const struct cc_state *prior)
+{
+    if (t->cc.cwnd < prior->cwnd)
+        t->cc.cwnd = prior->cwnd;
+    if (t->cc.ssthresh < prior->ssthresh)
+        t->cc.ssthresh = prior->ssthresh;
+    if (t->cc_ops->undo) {
+        cc_sync(t, stack_now(t->st));
+        t->cc_ops->undo(&t->cc, prior);
+    }
+}
+
+/* An RTO inside an episode proved spurious by the ACK of all it resent:
+ * the episode's reduction stands, the RTO's goes, and the recovery is
+ * over with the window it ends with (RFC 6937: cwnd = ssthresh). */
+static void undo_rto_only(struct tcb *t, enum undo_why why)
+{
+    struct tcp_undo *u = &t->undo;
+    char b[TCB_STR_LEN];
+    count(t, why);
+    restore_window(t, &u->rto_pt.prior);
+    if (!t->cc_ops->owns_cwnd && t->cc.cwnd < t->cc.ssthresh)
+        t->cc.cwnd = t->cc.ssthresh;
+    t->rxt.retries = 0;
+    t->rec.fast_recovery = false;
+    t->rec.rto_recovery = false;
+    sendmap_clear_flag(&t->rack.map, RS_LOST);
+    TCB_TRACE(t, "%s spurious timeout in recovery (%s): cwnd %u ssthresh %u",
+              tcb_str(t, b, sizeof(b)), why_name[why], t->cc.cwnd, t->cc.ssthresh);
+    u->rto_armed = false;
+}
+
 /* The window goes back and the episode ends (RFC 4015 3 for a timeout:
  * nothing more is resent, new data goes next). */
 static void undo(struct tcb *t, enum undo_why why)
 {
-    static const char *const name[] = {"", "D-SACK", "Eifel", "F-RTO"};
     struct tcp_undo *u = &t->undo;
     char b[TCB_STR_LEN];
     count(t, why);
-    if (t->cc.cwnd < u->prior.cwnd)
-        t->cc.cwnd = u->prior.cwnd;
-    if (t->cc.ssthresh < u->prior.ssthresh)
-        t->cc.ssthresh = u->prior.ssthresh;
-    if (t->cc_ops->undo) {
-        cc_sync(t, stack_now(t->st));
-        t->cc_ops->undo(&t->cc, &u->prior);
-    }
+    restore_window(t, &u->ep.prior);
     if (u->rto) {
         t->rxt.retries = 0;
         if (!tcp_rack_on(t))
@@ -231,7 +298,7 @@ static void undo(struct tcb *t, enum undo_why why)
     t->rec.episode_on = false; /* a loss found from here on is a new episode */
     sendmap_clear_flag(&t->rack.map, RS_LOST);
     TCB_TRACE(t, "%s spurious %s (%s): cwnd %u ssthresh %u restored", tcb_str(t, b, sizeof(b)),
-              u->rto ? "timeout" : "recovery", name[why], t->cc.cwnd, t->cc.ssthresh);
+              u->rto ? "timeout" : "recovery", why_name[why], t->cc.cwnd, t->cc.ssthresh);
     u->armed = false;
     u->frto = 0;
 }
@@ -245,6 +312,8 @@ void tcp_undo_ack_done(struct tcb *t, const struct seg *s, bool advanced)
         return;
     if (why == UNDO_NONE && u->frto)
         why = frto_step(t, s, advanced);
-    if (why != UNDO_NONE)
+    if (why == UNDO_RTO_DSACK || why == UNDO_RTO_EIFEL)
+        undo_rto_only(t, why);
+    else if (why != UNDO_NONE)
         undo(t, why);
 }
