@@ -230,7 +230,13 @@ static void test_rto_in_recovery_is_a_new_episode(void **state)
     seg_expect_nothing(h);
     assert_int_equal(th_info(s).recoveries, 1);
     /* the retransmission is lost and nothing sent after it can show it:
-     * the RTO, 300 ms after it */
+     * the recovery's probe 200 ms after it (2 x SRTT), lost too, then
+     * the RTO, 300 ms after the probe */
+    th_advance(h, 200 * MS);
+    assert_int_equal(seg_expect(h, A, i, p)->len, M);
+    seg_expect_nothing(h);
+    assert_int_equal(th_info(s).tlp_probes, 1);
+    assert_int_equal(th_info(s).recoveries, 1); /* a probe cuts nothing */
     th_advance(h, 300 * MS);
     assert_int_equal(seg_expect(h, A, i, p)->len, M);
     seg_expect_nothing(h);

@@ -14,7 +14,8 @@
  * - D-SACK rounds widen the window up to 255 steps of min_RTT / 4, as
  *   Linux's;
  * - an undone RTO leaves RACK to mark what the same ACK shows lost, and
- *   an RTO inside a recovery that proves spurious is undone alone.
+ *   an RTO inside a recovery that proves spurious is undone alone;
+ * - a recovery whose last ACK is lost is probed, not left to the RTO.
  *
  * The clock: the handshake takes TH_RTT = 100 ms, so SRTT = min_RTT =
  * 100 ms, the reordering window min_RTT / 4 = 25 ms. No timestamps. */
@@ -287,7 +288,8 @@ static void test_rto_undo_keeps_losses_the_same_ack_shows(void **state)
 /* A recovery's last retransmission filled the hole and the one ACK for
  * it was lost: the RTO resends segment 0 a second time, and the ACK of
  * that copy D-SACKs it and acknowledges everything. The fast
- * retransmission was needed (the episode stands, nothing to undo there),
+ * retransmission was needed (the episode stands, nothing to undo there;
+ * the recovery's probe went, and its ACK was lost too),
  * but the timeout was not: its reduction is undone and the recovery ends
  * with cwnd = its ssthresh (half of 8 segments), not one segment. */
 static void test_spurious_rto_inside_recovery_ends_it(void **state)
@@ -302,7 +304,10 @@ static void test_spurious_rto_inside_recovery_ends_it(void **state)
     assert_int_equal(seg_expect(h, A, i, p)->len, M);
     seg_expect_nothing(h);
     assert_int_equal(tcb_of(h)->cc.ssthresh, 4 * M);
-    th_advance(h, 300 * MS); /* its ACK was lost: the RTO */
+    th_advance(h, 200 * MS); /* its ACK was lost: the recovery's probe */
+    assert_int_equal(seg_expect(h, A, i, p)->len, M);
+    seg_expect_nothing(h);
+    th_advance(h, 300 * MS); /* and the probe's ACK: the RTO */
     assert_int_equal(seg_expect(h, A, i, p)->len, M);
     seg_expect_nothing(h);
     assert_int_equal(tcb_of(h)->cc.cwnd, M);
@@ -321,6 +326,38 @@ static void test_spurious_rto_inside_recovery_ends_it(void **state)
     th_free(h);
 }
 
+/* The one cumulative ACK for a recovery's last retransmission is lost
+ * (a Linux receiver answers a flight whose hole that copy filled with a
+ * single ACK). Two round trips later the recovery's probe resends the
+ * segment; its ACK (a D-SACK of it and everything acknowledged) ends the
+ * recovery with the episode's one reduction, where the RTO used to come
+ * 300 ms after the retransmission. */
+static void test_recovery_probe_draws_lost_final_ack(void **state)
+{
+    (void)state;
+    struct th *h = th_rack();
+    struct ust_sock *s = th_open_sack(h, true);
+    uint32_t i = h->iss + 1, p = PEER_ISS + 1;
+    send_segs(h, s, 0, 8);
+    th_advance(h, 100 * MS);
+    sack_in(h, i, i + M, i + 8 * M);
+    assert_int_equal(seg_expect(h, A, i, p)->len, M); /* fast retransmission */
+    seg_expect_nothing(h);
+    th_advance(h, 199 * MS);
+    seg_expect_nothing(h);
+    th_advance(h, 1 * MS); /* PTO = 2 x SRTT */
+    assert_int_equal(seg_expect(h, A, i, p)->len, M); /* the probe: the oldest not SACKed */
+    seg_expect_nothing(h);
+    assert_int_equal(STAT(h, TlpProbes), 1);
+    th_advance(h, 1 * MS);
+    sack_in(h, i + 8 * M, i, i + M);
+    assert_int_equal(th_info(s).unacked, 0);
+    assert_int_equal(STAT(h, Timeouts), 0);
+    assert_int_equal(STAT(h, CwndReductions), 1);
+    assert_int_equal(tcb_of(h)->cc.cwnd, 4 * M); /* ssthresh: recovery ended */
+    th_free(h);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -332,6 +369,7 @@ int main(void)
         cmocka_unit_test(test_eifel_undo_of_recovery_is_reordering),
         cmocka_unit_test(test_rto_undo_keeps_losses_the_same_ack_shows),
         cmocka_unit_test(test_spurious_rto_inside_recovery_ends_it),
+        cmocka_unit_test(test_recovery_probe_draws_lost_final_ack),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -5,7 +5,8 @@
  * segment again. Its ACK carries SACK blocks, so RACK finds the losses
  * and fast recovery repairs them; if the probe itself repaired the only
  * loss, the episode's ACKs show it (7.4) and congestion control reacts
- * as to any loss. One probe per episode; the RTO stays the last resort. */
+ * as to any loss. One probe per episode; the RTO stays the last resort.
+ * Fast recovery gets a probe too (a deviation, see tlp_allowed). */
 #include "core/services.h"
 #include "core/trace.h"
 #include "tcp.h"
@@ -13,13 +14,27 @@
 
 /* RFC 8985 7.2: a PTO runs only in the open state (not in fast or RTO
  * recovery), with nothing SACKed, something outstanding and the peer's
- * window open (a zero window is the persist timer's business). */
+ * window open (a zero window is the persist timer's business).
+ *
+ * Deviation: also in fast recovery (restarted by every transmission in
+ * it, tcp_rack_sent). When a recovery's last retransmission fills the
+ * hole, the peer answers the whole flight with one cumulative ACK (Linux's
+ * receiver holds back its SACKs while a hole is open, tcp_comp_sack_nr,
+ * so the SACKs for the data sent just before may never come apart), and
+ * when that one ACK is lost nothing more comes: 3 of 3 RTOs (200 ms) in a
+ * traced 1 % loss cell against Linux were such. A probe two round trips
+ * after the last transmission draws the ACK again (or repairs a lost
+ * retransmission); the episode is already cut once, so it cuts nothing.
+ * In a cell at 1 % loss each way RTOs went from 7-10 to 0-3 and goodput
+ * from 238 to 366 Mbit/s (mean of 5 pairs). */
 static bool tlp_allowed(const struct tcb *t)
 {
-    return tcp_rack_on(t) && tcp_state_synchronized(t->state) && t->state != UST_TCP_TIME_WAIT &&
-           t->snd.una != t->snd.max && t->snd.wnd != 0 &&
-           !(t->rec.fast_recovery || t->rec.rto_recovery) &&
-           sendmap_count(&t->rack.map, RS_SACKED) == 0;
+    if (!tcp_rack_on(t) || !tcp_state_synchronized(t->state) || t->state == UST_TCP_TIME_WAIT ||
+        t->snd.una == t->snd.max || t->snd.wnd == 0 || t->rec.rto_recovery)
+        return false;
+    if (t->rec.fast_recovery)
+        return true;
+    return sendmap_count(&t->rack.map, RS_SACKED) == 0;
 }
 
 /* The floor of 2 * SRTT in the PTO (cfg.tcp_tlp_min_pto, 2 ms as Linux's
@@ -69,17 +84,34 @@ void tcp_tlp_reset(struct tcb *t)
     timer_cancel(t->st, &t->timer.tlp);
 }
 
-/* The highest segment sent so far goes again (at most one MSS of it).
- * Returns its first sequence number, or snd_max if nothing went. */
-static uint32_t probe_retransmit(struct tcb *t)
+/* The segment a probe resends: the highest sent so far (RFC 8985 7.3),
+ * or in fast recovery the oldest not SACKed, whose ACK the repair waits
+ * for (its copy draws that ACK again, or repairs it if it was lost). */
+static const struct rack_seg *probe_segment(const struct tcb *t)
 {
     const struct sendmap *m = &t->rack.map;
-    if (m->n == 0)
+    if (t->rec.fast_recovery)
+        for (unsigned i = 0; i < m->n; i++)
+            if (!(m->s[i].flags & RS_SACKED))
+                return &m->s[i];
+    return m->n ? &m->s[m->n - 1] : NULL;
+}
+
+/* At most one MSS of the probe segment goes again: the last MSS of the
+ * highest segment, the first of a recovery's oldest. Returns its first
+ * sequence number, or snd_max if nothing went. */
+static uint32_t probe_retransmit(struct tcb *t)
+{
+    const struct rack_seg *g = probe_segment(t);
+    if (!g)
         return t->snd.max;
-    const struct rack_seg *g = &m->s[m->n - 1];
-    uint32_t len = g->end - g->start;
-    uint32_t seq = len > t->opt.mss ? g->end - t->opt.mss : g->start;
-    tcp_request_rexmit(t, seq, g->end - seq);
+    uint32_t len = g->end - g->start, seq = g->start;
+    if (len > t->opt.mss) {
+        if (!t->rec.fast_recovery)
+            seq = g->end - t->opt.mss;
+        len = t->opt.mss;
+    }
+    tcp_request_rexmit(t, seq, len);
     t->rec.rexmit_cause = TCP_REXMIT_TLP;
     tcp_output(t);
     return t->tx_req.sent ? seq : t->snd.max;
@@ -102,10 +134,13 @@ static void send_probe(struct tcb *t)
     if (seq != t->snd.max) {
         r->tlp_on = true;
         r->tlp_end_seq = t->snd.max;
-        r->tlp_is_retrans = rexmit;
+        /* a probe in recovery repairs nothing the episode did not count:
+         * its outcome (7.4) is not asked, as for new data */
+        r->tlp_is_retrans = rexmit && !t->rec.fast_recovery;
         stack_stats(t->st)->tcp.TlpProbes++;
         t->ctr.tlp_probes++;
-        TCB_TRACE(t, "%s tail loss probe: %s at %u", tcb_str(t, b, sizeof(b)),
+        TCB_TRACE(t, "%s %s probe: %s at %u", tcb_str(t, b, sizeof(b)),
+                  t->rec.fast_recovery ? "recovery" : "tail loss",
                   rexmit ? "retransmission" : "new data", seq);
     }
     /* the RTO, not the PTO, runs from here, probe or not */
