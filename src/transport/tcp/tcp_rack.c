@@ -69,7 +69,7 @@ void tcp_rack_sent(struct tcb *t, uint32_t seq, uint32_t len, bool new_data)
     tcp_rate_sent(t, seq, len);
     /* RFC 8985 7.2: new data (not itself a probe) restarts the PTO; so
      * does a retransmission in fast recovery, which may be its last
-     * transmission (tcp_tlp.c, "recovery tail") */
+     * transmission (tcp_tlp.c: the probe in fast recovery) */
     if ((new_data || t->rec.fast_recovery) && !t->rack.tlp_probing)
         t->rack.tlp_rearm = true;
 }
