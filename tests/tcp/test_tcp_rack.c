@@ -58,6 +58,17 @@ static void sack_in(struct th *h, uint32_t ack, uint32_t l0, uint32_t r0, uint32
 
 #define STAT(h, name) ((h)->st->stats.tcp.name)
 
+/* Nothing goes until `after` has passed, then one full segment at seq
+ * with the given flags, alone. */
+static void resent_at(struct th *h, ust_time_t after, uint8_t flags, uint32_t seq)
+{
+    th_advance(h, after - 1 * MS);
+    seg_expect_nothing(h);
+    th_advance(h, 1 * MS);
+    assert_int_equal(seg_expect(h, flags, seq, PEER_ISS + 1)->len, M);
+    seg_expect_nothing(h);
+}
+
 /* ---- TLP: when the probe goes and what it is ---------------------------- */
 
 static void test_probe_resends_last_segment_after_pto(void **state)
@@ -65,24 +76,16 @@ static void test_probe_resends_last_segment_after_pto(void **state)
     (void)state;
     struct th *h = th_rack(true);
     struct ust_sock *s = th_open_sack(h, true);
-    uint32_t i = h->iss + 1, p = PEER_ISS + 1;
+    uint32_t i = h->iss + 1;
     send_segs(h, s, 3 * M, 0, 3);
     /* no ACK: at PTO = 2 * SRTT the highest segment goes again (nothing
      * new to send), not the first, and no RTO has happened */
-    th_advance(h, 199 * MS);
-    seg_expect_nothing(h);
-    th_advance(h, 1 * MS);
-    assert_int_equal(seg_expect(h, A | P, i + 2 * M, p)->len, M);
-    seg_expect_nothing(h);
+    resent_at(h, 200 * MS, A | P, i + 2 * M);
     assert_int_equal(STAT(h, TlpProbes), 1);
     assert_int_equal(STAT(h, Timeouts), 0);
     assert_int_equal(STAT(h, RetransSegs), 1);
     /* the RTO (300 ms) runs from the probe; one probe per episode */
-    th_advance(h, 299 * MS);
-    seg_expect_nothing(h);
-    th_advance(h, 1 * MS);
-    assert_int_equal(seg_expect(h, A, i, p)->len, M);
-    seg_expect_nothing(h);
+    resent_at(h, 300 * MS, A, i);
     assert_int_equal(STAT(h, Timeouts), 1);
     assert_int_equal(STAT(h, TlpProbes), 1);
     th_free(h);
@@ -93,14 +96,10 @@ static void test_probe_sends_new_data_first(void **state)
     (void)state;
     struct th *h = th_rack(true);
     struct ust_sock *s = th_open_sack(h, true);
-    uint32_t i = h->iss + 1, p = PEER_ISS + 1;
+    uint32_t i = h->iss + 1;
     send_segs(h, s, 11 * M, 0, 10); /* cwnd 10 segments: the 11th waits */
-    th_advance(h, 199 * MS);
-    seg_expect_nothing(h);
-    th_advance(h, 1 * MS);
     /* RFC 8985 7.3: a new segment, beyond cwnd, is the probe */
-    assert_int_equal(seg_expect(h, A | P, i + 10 * M, p)->len, M);
-    seg_expect_nothing(h);
+    resent_at(h, 200 * MS, A | P, i + 10 * M);
     assert_int_equal(STAT(h, TlpProbes), 1);
     assert_int_equal(STAT(h, RetransSegs), 0);
     th_free(h);
@@ -111,22 +110,15 @@ static void test_probe_for_one_segment_waits_for_delayed_ack(void **state)
     (void)state;
     struct th *h = th_rack(true);
     struct ust_sock *s = th_open_sack(h, true);
-    uint32_t i = h->iss + 1, p = PEER_ISS + 1;
+    uint32_t i = h->iss + 1;
     send_segs(h, s, M, 0, 1);
     /* one segment: PTO = 2 * SRTT + 200 ms (its ACK may be delayed) =
      * 400 ms, past the RTO (300 ms): the probe goes at the RTO's time, in
      * its place, and the RTO starts again from it */
-    th_advance(h, 299 * MS);
-    seg_expect_nothing(h);
-    th_advance(h, 1 * MS);
-    assert_int_equal(seg_expect(h, A | P, i, p)->len, M);
-    seg_expect_nothing(h);
+    resent_at(h, 300 * MS, A | P, i);
     assert_int_equal(STAT(h, TlpProbes), 1);
     assert_int_equal(STAT(h, Timeouts), 0);
-    th_advance(h, 299 * MS);
-    seg_expect_nothing(h);
-    th_advance(h, 1 * MS);
-    assert_int_equal(seg_expect(h, A | P, i, p)->len, M);
+    resent_at(h, 300 * MS, A | P, i);
     assert_int_equal(STAT(h, Timeouts), 1);
     th_free(h);
 }
@@ -136,12 +128,9 @@ static void test_no_probe_with_rack_off(void **state)
     (void)state;
     struct th *h = th_rack(false);
     struct ust_sock *s = th_open_sack(h, true);
-    uint32_t i = h->iss + 1, p = PEER_ISS + 1;
+    uint32_t i = h->iss + 1;
     send_segs(h, s, 3 * M, 0, 3);
-    th_advance(h, 299 * MS);
-    seg_expect_nothing(h);
-    th_advance(h, 1 * MS); /* RFC 6298: only the RTO */
-    assert_int_equal(seg_expect(h, A, i, p)->len, M);
+    resent_at(h, 300 * MS, A, i); /* RFC 6298: only the RTO */
     assert_int_equal(STAT(h, TlpProbes), 0);
     assert_int_equal(STAT(h, Timeouts), 1);
     th_free(h);
@@ -160,10 +149,7 @@ static void test_no_rack_without_sack(void **state)
     /* RFC 8985 4: RACK-TLP needs SACK; without it, RFC 6298 / 5681 */
     assert_false(tcb_of(h)->rec.rack_on);
     send_segs(h, s, 3 * M, 0, 3);
-    th_advance(h, 299 * MS);
-    seg_expect_nothing(h);
-    th_advance(h, 1 * MS);
-    assert_int_equal(seg_expect(h, A, i, p)->len, M);
+    resent_at(h, 300 * MS, A, i);
     assert_int_equal(STAT(h, TlpProbes), 0);
     assert_int_equal(STAT(h, Timeouts), 1);
     th_free(h);
@@ -501,19 +487,11 @@ static void test_rto_resends_only_what_is_not_sacked(void **state)
     seg_expect_nothing(h);
     /* the retransmission is lost too: no ACK comes, and the recovery's
      * probe (tcp_tlp.c; PTO 2 x SRTT) resends it 200 ms later */
-    th_advance(h, 199 * MS);
-    seg_expect_nothing(h);
-    th_advance(h, 1 * MS);
-    assert_int_equal(seg_expect(h, A, i, p)->len, M);
-    seg_expect_nothing(h);
+    resent_at(h, 200 * MS, A, i);
     assert_int_equal(STAT(h, TlpProbes), 1);
     /* lost as well: the RTO, restarted by the probe, resends it 300 ms
      * later with cwnd 1 SMSS */
-    th_advance(h, 299 * MS);
-    seg_expect_nothing(h);
-    th_advance(h, 1 * MS);
-    assert_int_equal(seg_expect(h, A, i, p)->len, M);
-    seg_expect_nothing(h);
+    resent_at(h, 300 * MS, A, i);
     assert_int_equal(STAT(h, Timeouts), 1);
     /* the SACK of segment 3 survived the RTO (RFC 6675 5.1): 1 and 2 go,
      * 3 does not */

@@ -285,6 +285,20 @@ static void test_rto_undo_keeps_losses_the_same_ack_shows(void **state)
     th_free(h);
 }
 
+/* Eight segments out; the peer SACKs 1..7: segment 0 is lost, and its
+ * fast retransmission goes alone. Returns the socket. */
+static struct ust_sock *first_of_eight_lost(struct th *h)
+{
+    struct ust_sock *s = th_open_sack(h, true);
+    uint32_t i = h->iss + 1;
+    send_segs(h, s, 0, 8);
+    th_advance(h, 100 * MS);
+    sack_in(h, i, i + M, i + 8 * M);
+    assert_int_equal(seg_expect(h, A, i, PEER_ISS + 1)->len, M);
+    seg_expect_nothing(h);
+    return s;
+}
+
 /* A recovery's last retransmission filled the hole and the one ACK for
  * it was lost: the RTO resends segment 0 a second time, and the ACK of
  * that copy D-SACKs it and acknowledges everything. The fast
@@ -296,13 +310,8 @@ static void test_spurious_rto_inside_recovery_ends_it(void **state)
 {
     (void)state;
     struct th *h = th_rack();
-    struct ust_sock *s = th_open_sack(h, true);
+    struct ust_sock *s = first_of_eight_lost(h);
     uint32_t i = h->iss + 1, p = PEER_ISS + 1;
-    send_segs(h, s, 0, 8);
-    th_advance(h, 100 * MS);
-    sack_in(h, i, i + M, i + 8 * M); /* 0 lost: the fast retransmission */
-    assert_int_equal(seg_expect(h, A, i, p)->len, M);
-    seg_expect_nothing(h);
     assert_int_equal(tcb_of(h)->cc.ssthresh, 4 * M);
     th_advance(h, 200 * MS); /* its ACK was lost: the recovery's probe */
     assert_int_equal(seg_expect(h, A, i, p)->len, M);
@@ -336,13 +345,8 @@ static void test_recovery_probe_draws_lost_final_ack(void **state)
 {
     (void)state;
     struct th *h = th_rack();
-    struct ust_sock *s = th_open_sack(h, true);
+    struct ust_sock *s = first_of_eight_lost(h);
     uint32_t i = h->iss + 1, p = PEER_ISS + 1;
-    send_segs(h, s, 0, 8);
-    th_advance(h, 100 * MS);
-    sack_in(h, i, i + M, i + 8 * M);
-    assert_int_equal(seg_expect(h, A, i, p)->len, M); /* fast retransmission */
-    seg_expect_nothing(h);
     th_advance(h, 199 * MS);
     seg_expect_nothing(h);
     th_advance(h, 1 * MS); /* PTO = 2 x SRTT */
