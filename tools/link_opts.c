@@ -55,18 +55,25 @@ int parse_congestion(const char *opt, const char *name)
     return -1;
 }
 
-int parse_uint(const char *opt, const char *s, unsigned long lo, unsigned long hi,
-               unsigned long *out)
+/* A decimal number from lo to hi, digits only, into *out; no message. */
+static bool scan_uint(const char *s, unsigned long lo, unsigned long hi, unsigned long *out)
 {
     char *end;
     errno = 0;
     unsigned long v = strtoul(s, &end, 10);
-    if (*s < '0' || *s > '9' || *end != '\0' || errno || v < lo || v > hi) {
-        cli_usage_error("%s: '%s' is not a number from %lu to %lu", opt, s, lo, hi);
-        return -1;
-    }
+    if (*s < '0' || *s > '9' || *end != '\0' || errno || v < lo || v > hi)
+        return false;
     *out = v;
-    return 0;
+    return true;
+}
+
+int parse_uint(const char *opt, const char *s, unsigned long lo, unsigned long hi,
+               unsigned long *out)
+{
+    if (scan_uint(s, lo, hi, out))
+        return 0;
+    cli_usage_error("%s: '%s' is not a number from %lu to %lu", opt, s, lo, hi);
+    return -1;
 }
 
 int parse_seconds(const char *opt, const char *s, double lo, double hi, ust_time_t *out)
@@ -320,10 +327,8 @@ static int parse_busy_poll(const char *v, long *out)
         *out = !strcmp(v, "auto") ? -1 : 0;
         return 0;
     }
-    char *end;
-    errno = 0;
-    unsigned long n = strtoul(v, &end, 10);
-    if (*v < '0' || *v > '9' || *end != '\0' || errno || n > 1000000) {
+    unsigned long n;
+    if (!scan_uint(v, 0, 1000000, &n)) {
         cli_usage_error("--busy-poll: '%s' is not auto, off or a number of microseconds from 0 "
                         "to 1000000", v);
         return -1;
