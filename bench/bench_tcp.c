@@ -8,7 +8,9 @@
  *
  * --buf sets the TCP send and receive buffer of every connection
  * (cfg.tcp_sndbuf / tcp_rcvbuf; default 4 MiB, about what Linux autotuning
- * reaches on this path); the window scale follows from it (RFC 7323).
+ * reaches on this path) and their ceiling (cfg.tcp_wmem_max / tcp_rmem_max,
+ * so autotuning cannot take them past it, as Linux's tcp_rmem/tcp_wmem
+ * maximum bounds its peer); the window scale follows from it (RFC 7323).
  * --buf-init SND,RCV starts them at SND and RCV bytes instead, grown by
  * the stack's autotuning up to --buf (cfg.tcp_wmem_max / tcp_rmem_max):
  * the middle and last values of Linux's tcp_wmem / tcp_rmem.
@@ -311,10 +313,10 @@ static int open_stack(const struct opts *o, struct ust_ctx *u)
         return -1;
     cfg.tcp_sndbuf = o->snd_init ? o->snd_init : o->buf;
     cfg.tcp_rcvbuf = o->rcv_init ? o->rcv_init : o->buf;
-    if (o->snd_init) { /* autotuned up to --buf */
-        cfg.tcp_wmem_max = o->buf;
-        cfg.tcp_rmem_max = o->buf;
-    }
+    /* --buf is the ceiling too: without it a fixed 4 MiB receive buffer
+     * would autotune on to the default tcp_rmem_max (6 MiB). */
+    cfg.tcp_wmem_max = o->buf;
+    cfg.tcp_rmem_max = o->buf;
     cfg.tcp_window_scaling = o->wscale;
     cfg.tcp_timestamps = o->timestamps;
     if (o->rx_batch >= 0)

@@ -18,6 +18,7 @@
 #ifndef _GNU_SOURCE
 #define _GNU_SOURCE
 #endif
+#include <stddef.h>
 #include <sys/resource.h>
 #include <unistd.h>
 
@@ -89,21 +90,41 @@ static unsigned long long lx_segs_to_bytes(unsigned segs, unsigned mss)
     return b > UINT32_MAX ? UINT32_MAX : b;
 }
 
+/* glibc's struct tcp_info stops at tcpi_total_retrans; the kernel's goes
+ * on (linux/tcp.h, which cannot be included beside netinet/tcp.h). These
+ * are its fields up to the three "chrono" times (Linux 4.10): what limited
+ * the sender, its receive window or its own send buffer. A kernel that
+ * lacks them returns a shorter struct and they stay 0. */
+struct lx_tcp_info {
+    struct tcp_info i;
+    uint64_t pacing_rate, max_pacing_rate, bytes_acked, bytes_received;
+    uint32_t segs_out, segs_in, notsent_bytes, min_rtt, data_segs_in, data_segs_out;
+    uint64_t delivery_rate, busy_us, rwnd_limited_us, sndbuf_limited_us;
+};
+_Static_assert(offsetof(struct lx_tcp_info, pacing_rate) == 104 &&
+                   offsetof(struct lx_tcp_info, busy_us) == 168 &&
+                   offsetof(struct lx_tcp_info, sndbuf_limited_us) == 184,
+               "struct lx_tcp_info: the kernel's struct tcp_info layout (linux/tcp.h)");
+
 static void lx_conn_report(void *ctx, int fd)
 {
     (void)ctx;
+    struct lx_tcp_info x;
     struct tcp_info i;
-    socklen_t len = sizeof(i);
-    memset(&i, 0, sizeof(i));
-    if (getsockopt(fd, IPPROTO_TCP, TCP_INFO, &i, &len) < 0) {
+    socklen_t len = sizeof(x);
+    memset(&x, 0, sizeof(x));
+    if (getsockopt(fd, IPPROTO_TCP, TCP_INFO, &x, &len) < 0) {
         fprintf(stderr, "linux_peer: TCP_INFO: %s\n", strerror(errno));
         return;
     }
+    i = x.i;
     printf("tcpinfo state=%u rtt_us=%u rttvar_us=%u rto_us=%u backoff=%u snd_mss=%u cwnd=%llu "
-           "ssthresh=%llu total_retrans=%u\n",
+           "ssthresh=%llu total_retrans=%u busy_us=%llu rwnd_limited_us=%llu sndbuf_limited_us=%llu\n",
            i.tcpi_state, i.tcpi_rtt, i.tcpi_rttvar, i.tcpi_rto, i.tcpi_backoff, i.tcpi_snd_mss,
            lx_segs_to_bytes(i.tcpi_snd_cwnd, i.tcpi_snd_mss),
-           lx_segs_to_bytes(i.tcpi_snd_ssthresh, i.tcpi_snd_mss), i.tcpi_total_retrans);
+           lx_segs_to_bytes(i.tcpi_snd_ssthresh, i.tcpi_snd_mss), i.tcpi_total_retrans,
+           (unsigned long long)x.busy_us, (unsigned long long)x.rwnd_limited_us,
+           (unsigned long long)x.sndbuf_limited_us);
 }
 
 static const char *const slab_caches[] = {
