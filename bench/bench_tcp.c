@@ -135,14 +135,16 @@ static void print_tcp_info(FILE *out, const struct ust_tcp_info *i)
             "tlp_probes=%u rack_lost=%u fast_retrans=%u recoveries=%u cwnd_reductions=%u "
             "max_episode_reductions=%u lost_retrans=%u min_rtt_us=%u rtt_samples=%u "
             "rtt_ambiguous=%u spurious_dsack=%u spurious_rtos=%u undos=%u pacing_rate=%llu "
-            "delivery_rate=%llu cc_state=%s\n",
+            "delivery_rate=%llu cc_state=%s busy_us=%llu rwnd_limited_us=%llu "
+            "sndbuf_limited_us=%llu\n",
             i->state, i->rtt_us, i->rttvar_us, i->rto_us, i->backoff, i->snd_mss, i->cwnd,
             i->ssthresh, i->total_retrans, (unsigned long long)i->bytes_acked,
             (unsigned long long)i->bytes_received, i->rtos, i->tlp_probes, i->rack_lost,
             i->fast_retrans, i->recoveries, i->cwnd_reductions, i->max_episode_reductions,
             i->lost_retrans, i->min_rtt_us, i->rtt_samples, i->rtt_ambiguous, i->spurious_dsack,
             i->spurious_rtos, i->undos, (unsigned long long)i->pacing_rate,
-            (unsigned long long)i->delivery_rate, cc_state);
+            (unsigned long long)i->delivery_rate, cc_state, (unsigned long long)i->busy_us,
+            (unsigned long long)i->rwnd_limited_us, (unsigned long long)i->sndbuf_limited_us);
 }
 
 static void print_tcp_counter(void *ctx, const char *layer, const char *name, uint64_t value)

@@ -582,16 +582,19 @@ sender_row() { # LEVEL LABEL COLUMN,LEVEL: the counters of the median run
         -v rto="$(line_field "$out" tcpinfo rto_us)" -v mss="$mss" \
         -v cwnd="$(line_field "$out" tcpinfo cwnd)" -v ssth="$(line_field "$out" tcpinfo ssthresh)" \
         -v bl="${BACKLOG[$key]:--}" -v scpu="$(cpu_of "$out")" -v rcpu="$(cpu_of "${key}-sink")" \
+        -v busy="$(line_field "$out" tcpinfo busy_us)" -v rwl="$(line_field "$out" tcpinfo rwnd_limited_us)" \
+        -v sbl="$(line_field "$out" tcpinfo sndbuf_limited_us)" \
         'BEGIN { if (mss <= 0) mss = 1
                  st = ssth >= 2^30 ? "inf" : sprintf("%.1f", ssth / mss)
-                 printf "| %s | %s | %s | %s | %s | %s | %.2f | %.0f | %.1f | %s | %s | %s | %s |\n",
-                        lv, who, mbps, rtx, rtos, tlps, srtt / 1000, rto / 1000, cwnd / mss, st, bl,
+                 lim = busy == "" ? "-" : sprintf("%.2f (%.2f / %.2f)", busy / 1e6, rwl / 1e6, sbl / 1e6)
+                 printf "| %s | %s | %s | %s | %s | %s | %.2f | %.0f | %.1f | %s | %s | %s | %s | %s |\n",
+                        lv, who, mbps, rtx, rtos, tlps, srtt / 1000, rto / 1000, cwnd / mss, st, lim, bl,
                         scpu, rcpu }'
 }
 echo
 printf "Senders' counters at the end of each transfer, from the median run (TCP_INFO; RTOs and TLPs:\nustack's TCP counters Timeouts and TlpProbes, Linux's TcpExt TCPTimeouts and TCPLossProbes in\nthe sender's namespace)\n\n"
-printf "| loss | sender | Mbit/s | retransmitted segs | RTOs | TLPs | srtt ms | rto ms | cwnd MSS | ssthresh MSS | backlog drops | sender CPU s / sleeps | receiver CPU s / sleeps |\n"
-printf "|---|---|---|---|---|---|---|---|---|---|---|---|---|\n"
+printf "| loss | sender | Mbit/s | retransmitted segs | RTOs | TLPs | srtt ms | rto ms | cwnd MSS | ssthresh MSS | busy s (rwnd / sndbuf-limited) | backlog drops | sender CPU s / sleeps | receiver CPU s / sleeps |\n"
+printf "|---|---|---|---|---|---|---|---|---|---|---|---|---|---|\n"
 for lv in $ROWS; do
     sender_row "$(rowname "$lv")" "ustack newreno" "uout,$lv"
     sender_row "$(rowname "$lv")" "ustack bbr1" "ubbr1,$lv"
@@ -642,6 +645,12 @@ notes:
   (bench_tcp --rx-loss, counted in "dropped %"), the ACKs by nftables; the
   TAP's Linux side with TSO/GSO/GRO off, as the veth (see the top of
   bench/loss.sh: why no data Linux sends is dropped on the output hook).
+- busy s (rwnd / sndbuf-limited): the sender's TCP_INFO chronographs (ustack's
+  busy_us, rwnd_limited_us, sndbuf_limited_us; Linux's tcpi_busy_time,
+  tcpi_rwnd_limited, tcpi_sndbuf_limited): time with data queued or unacked,
+  and of it the time the peer's window held the next segment, and the time
+  all was sent while the application waited for room in a full send buffer
+  (a hole whose repair is lost keeps either full until an RTO).
 - backlog drops: packets the kernel dropped during the cell because a CPU's
   input queue was full (netdev_max_backlog; /proc/net/softnet_stat, the whole
   machine): a loss no nftables rule counts, which shows up as retransmissions

@@ -38,6 +38,7 @@ static const struct info_field info_fields[] = {
     U32(rack_lost), U32(fast_retrans), U32(recoveries), U32(cwnd_reductions),
     U32(max_episode_reductions), U32(lost_retrans), U32(spurious_dsack), U32(spurious_rtos),
     U32(undos), U32(tso_packets), U32(rcv_space), U32(rcv_rtt_us), U32(rcvbuf), U32(sndbuf),
+    U64(busy_us), U64(rwnd_limited_us), U64(sndbuf_limited_us),
 };
 
 static void write_field(FILE *f, const struct info_field *d, const struct ust_tcp_info *i)

@@ -402,6 +402,13 @@ struct ust_tcp_info {
     uint32_t rcv_rtt_us;      /* receiver's RTT estimate (tcpi_rcv_rtt) */
     uint32_t rcvbuf;          /* receive buffer now (grows unless SO_RCVBUF) */
     uint32_t sndbuf;          /* send buffer now (grows unless SO_SNDBUF) */
+    /* where the sender's time went (Linux tcpi_busy_time, tcpi_rwnd_limited,
+       tcpi_sndbuf_limited): */
+    uint64_t busy_us;         /* data queued or unacknowledged */
+    uint64_t rwnd_limited_us; /* of it, the next segment beyond the peer's
+                                 window while cwnd had room for it */
+    uint64_t sndbuf_limited_us; /* of it, all sent and the application
+                                   waiting for room in a full send buffer */
 };
 
 /* setsockopt(fd, IPPROTO_TCP, UST_TCP_RTO_MIN, &int, sizeof(int)): this

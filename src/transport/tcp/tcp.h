@@ -60,6 +60,7 @@
 #include "core/siphash.h"
 #include "core/timer.h"
 #include "tcp_pacing.h"
+#include "tcp_chrono.h"
 #include "tcp_minrtt.h"
 #include "tcp_rack.h"
 #include "tcp_rate.h"
@@ -467,6 +468,7 @@ struct tcb {
     struct tcp_oow_ack oow;     /* rate limit of out-of-window ACKs */
     struct tcp_conn_counters ctr; /* for UST_TCP_INFO */
     struct tcp_rate rate;       /* delivery rate sampling (tcp_rate.c) */
+    struct tcp_chrono chrono;   /* busy, window- and buffer-limited time (tcp_chrono.c) */
     struct tcp_pacing pace;     /* pacing (tcp_pacing.c) */
     struct tcp_minrtt min_rtt;  /* windowed minimum RTT (tcp_minrtt.c) */
     struct tcp_undo undo;       /* undo of spurious reductions (tcp_undo.c) */

@@ -455,6 +455,7 @@ static void output_data(struct tcb *t)
         output_segments(t);
     }
     tcp_rate_check_app_limited(t);
+    tcp_chrono_after_output(t);
 }
 
 /* Retransmits up to `max` bytes (at most one MSS) from sequence number

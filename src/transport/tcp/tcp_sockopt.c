@@ -297,6 +297,10 @@ void tcp_fill_info(const struct tcb *t, struct ust_tcp_info *i)
     i->bytes_sent = t->ctr.bytes_sent;
     i->bytes_retrans = t->ctr.bytes_retrans;
     i->tso_packets = t->ctr.tso_packets;
+    i->rwnd_limited_us = tcp_chrono_spent(t, CHRONO_RWND) / UST_USEC;
+    i->sndbuf_limited_us = tcp_chrono_spent(t, CHRONO_SNDBUF) / UST_USEC;
+    i->busy_us = tcp_chrono_spent(t, CHRONO_BUSY) / UST_USEC + i->rwnd_limited_us +
+                 i->sndbuf_limited_us;
     snprintf(i->cc_algo, sizeof(i->cc_algo), "%s", t->cc_ops->name);
 }
 

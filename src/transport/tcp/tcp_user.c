@@ -218,8 +218,12 @@ static ssize_t tcp_op_send(struct ust_sock *s, const void *buf, size_t len, int 
     long n = ring_write(&t->snd.buf, buf, len);
     if (n < 0)
         return n;
-    if (n == 0)
+    t->chrono.app_waits = (size_t)n < len;
+    if (n == 0) {
+        tcp_chrono_after_output(t); /* held by its own buffer if all is sent */
         return UST_ERR_AGAIN;
+    }
+    tcp_chrono_start(t, CHRONO_BUSY);
     if (flags & MSG_OOB)
         tcp_urg_mark(t); /* RFC 9293 3.10.2: SND.UP = SND.NXT-to-be (MUST-30) */
     tcp_output(t);
