@@ -94,6 +94,24 @@ static void print_loss(FILE *out, const char *kv)
     }
 }
 
+/* Where the sender's time went, as ss prints it: busy time in ms, and the
+ * parts its window and its send buffer held it, each with its share. */
+static void print_chrono(FILE *out, const char *kv)
+{
+    unsigned long long busy = netstat_info_num(kv, "busy_us");
+    if (!busy)
+        return;
+    fprintf(out, " busy:%llums", busy / 1000);
+    static const char *const parts[][2] = {{"rwnd_limited_us", "rwnd_limited"},
+                                           {"sndbuf_limited_us", "sndbuf_limited"}};
+    for (size_t k = 0; k < sizeof(parts) / sizeof(parts[0]); k++) {
+        unsigned long long v = netstat_info_num(kv, parts[k][0]);
+        if (v)
+            fprintf(out, " %s:%llums(%.1f%%)", parts[k][1], v / 1000,
+                    100.0 * (double)v / (double)busy);
+    }
+}
+
 /* `ss -ti`'s second line: times in ms, cwnd and ssthresh in segments,
  * rates in bit/s; "ssthresh" left out while it is still "infinite". */
 void netstat_print_info(FILE *out, const char *kv)
@@ -125,6 +143,7 @@ void netstat_print_info(FILE *out, const char *kv)
         print_rate(out, "pacing_rate", netstat_info_num(kv, "pacing_rate"));
     if (netstat_info_num(kv, "delivery_rate"))
         print_rate(out, "delivery_rate", netstat_info_num(kv, "delivery_rate"));
+    print_chrono(out, kv);
     fprintf(out, " retrans:%llu/%llu", netstat_info_num(kv, "retransmits"),
             netstat_info_num(kv, "total_retrans"));
     print_loss(out, kv);

@@ -113,6 +113,12 @@ def test_json_and_info_show_a_known_transfer(netns, tmp_path):
     assert info["cc_algo"] == "cubic" and info["unacked"] == 0
     assert info["snd_mss"] > 0 and info["rtt_samples"] > 0 and info["rto_us"] > 0
     assert isinstance(info["cc_state"], str)
+    # The echo had data queued or in flight for a while, and it is all
+    # acknowledged now: the busy time is over and stays what it was.
+    assert info["busy_us"] > 0
+    assert info["rwnd_limited_us"] + info["sndbuf_limited_us"] <= info["busy_us"]
+    again = conn_of(netstat_json(netns, "-i", "--ctl", ctl), 7, port)["tcp_info"]
+    assert again["busy_us"] == info["busy_us"]
     listener = [s for s in inst["sockets"] if s["local_port"] == 7 and s["state"] == "LISTEN"]
     assert len(listener) == 1 and "tcp_info" not in listener[0]
     # Without -i: the same table, no TCP_INFO.
@@ -127,6 +133,7 @@ def test_json_and_info_show_a_known_transfer(netns, tmp_path):
     detail = lines[row[0] + 1]
     assert detail.startswith("\t cubic "), text
     assert f" bytes_received:{NBYTES} " in detail and f" bytes_acked:{NBYTES} " in detail
+    assert f" busy:{info['busy_us'] // 1000}ms" in detail, detail
     c.stdin.write("close\n")
     c.stdin.flush()
     assert c.wait(timeout=60) == 0

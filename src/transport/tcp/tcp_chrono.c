@@ -28,6 +28,8 @@ void tcp_chrono_start(struct tcb *t, enum tcp_chrono_kind kind)
 
 void tcp_chrono_stop(struct tcb *t, enum tcp_chrono_kind kind)
 {
+    if (t->chrono.kind == CHRONO_IDLE)
+        return; /* (a receiver's every segment comes here: no clock read) */
     if (nothing_to_send(t))
         chrono_set(t, CHRONO_IDLE);
     else if (kind == t->chrono.kind)
@@ -64,9 +66,7 @@ void tcp_chrono_after_output(struct tcb *t)
     }
     uint32_t next = unsent < t->opt.mss ? unsent : t->opt.mss;
     uint32_t end = t->snd.nxt + next;
-    bool rwnd_holds = seq_gt(end, t->snd.una + t->snd.wnd);
-    bool cwnd_admits = !seq_gt(end, tcp_cc_send_edge(t));
-    if (rwnd_holds && cwnd_admits)
+    if (seq_gt(end, t->snd.una + t->snd.wnd) && !seq_gt(end, tcp_cc_send_edge(t)))
         tcp_chrono_start(t, CHRONO_RWND);
     else
         tcp_chrono_stop(t, CHRONO_RWND);
