@@ -25,6 +25,15 @@ static unsigned sent(struct th *h)
     return n;
 }
 
+/* The three times so far, in ms: busy, and of it window- and buffer-limited. */
+static void expect_times(struct ust_sock *s, uint64_t busy, uint64_t rwnd, uint64_t sndbuf)
+{
+    struct ust_tcp_info ti = th_info(s);
+    assert_int_equal(ti.busy_us, busy * 1000);
+    assert_int_equal(ti.rwnd_limited_us, rwnd * 1000);
+    assert_int_equal(ti.sndbuf_limited_us, sndbuf * 1000);
+}
+
 /* The peer's window (2 segments) holds the next segment while cwnd (10)
  * would send it: window-limited until the peer opens it; busy until all
  * is acknowledged, then nothing more. */
@@ -34,33 +43,27 @@ static void test_window_limited_time(void **state)
     struct th *h = th_new(NULL);
     struct ust_sock *s = th_open_active(h, 2 * M);
     uint32_t i = h->iss + 1, p = PEER_ISS + 1;
-    assert_int_equal(th_info(s).busy_us, 0);
+    expect_times(s, 0, 0, 0);
     assert_int_equal(tcp_sock_ops.send(s, data, 6 * M, 0, NULL), 6 * M);
     assert_int_equal(sent(h), 2);
     th_advance(h, 30 * MS);
-    struct ust_tcp_info ti = th_info(s);
-    assert_int_equal(ti.rwnd_limited_us, 30000);
-    assert_int_equal(ti.busy_us, 30000);
+    expect_times(s, 30, 30, 0);
     seg_in(h, A, p, i + 2 * M, 65535, NULL, 0); /* the window opens: the rest goes */
     assert_int_equal(sent(h), 4);
     th_advance(h, 20 * MS);
-    ti = th_info(s);
-    assert_int_equal(ti.rwnd_limited_us, 30000);
-    assert_int_equal(ti.busy_us, 50000);
+    expect_times(s, 50, 30, 0);
     seg_in(h, A, p, i + 6 * M, 65535, NULL, 0); /* all acknowledged: idle */
     th_advance(h, 40 * MS);
-    ti = th_info(s);
-    assert_int_equal(ti.busy_us, 50000);
-    assert_int_equal(ti.rwnd_limited_us, 30000);
-    assert_int_equal(ti.sndbuf_limited_us, 0);
+    expect_times(s, 50, 30, 0);
     h->allow_unchecked = true;
     th_free(h);
 }
 
 /* A send ring of 4 segments and a write of 6: the 4 go at once, and the
  * application waits for room with nothing left to send (buffer-limited)
- * until an ACK frees some; a write refused on a full ring with all of it
- * sent starts the wait again. */
+ * until an ACK frees some. A write that fills the ring exactly leaves the
+ * sender merely busy (the application wanted no more); one refused on the
+ * full ring, all of it sent, starts the wait again. */
 static void test_send_buffer_limited_time(void **state)
 {
     (void)state;
@@ -74,27 +77,20 @@ static void test_send_buffer_limited_time(void **state)
     assert_int_equal(tcp_sock_ops.send(s, data, 6 * M, 0, NULL), 4 * M);
     assert_int_equal(sent(h), 4);
     th_advance(h, 25 * MS);
-    struct ust_tcp_info ti = th_info(s);
-    assert_int_equal(ti.sndbuf_limited_us, 25000);
-    assert_int_equal(ti.rwnd_limited_us, 0);
-    assert_int_equal(ti.busy_us, 25000);
+    expect_times(s, 25, 0, 25);
     seg_in(h, A, p, i + M, 65535, NULL, 0); /* room for a segment */
     th_advance(h, 10 * MS);
-    ti = th_info(s);
-    assert_int_equal(ti.sndbuf_limited_us, 25000);
-    assert_int_equal(ti.busy_us, 35000);
-    assert_int_equal(tcp_sock_ops.send(s, data, 2 * M, 0, NULL), M);
+    expect_times(s, 35, 0, 25);
+    assert_int_equal(tcp_sock_ops.send(s, data, M, 0, NULL), M); /* fills it, asks no more */
     assert_int_equal(sent(h), 1);
+    th_advance(h, 5 * MS);
+    expect_times(s, 40, 0, 25);
     assert_int_equal(tcp_sock_ops.send(s, data, M, 0, NULL), UST_ERR_AGAIN);
     th_advance(h, 5 * MS);
-    ti = th_info(s);
-    assert_int_equal(ti.sndbuf_limited_us, 30000);
-    assert_int_equal(ti.busy_us, 40000);
+    expect_times(s, 45, 0, 30);
     seg_in(h, A, p, i + 5 * M, 65535, NULL, 0);
     th_advance(h, 5 * MS);
-    ti = th_info(s);
-    assert_int_equal(ti.sndbuf_limited_us, 30000);
-    assert_int_equal(ti.busy_us, 40000);
+    expect_times(s, 45, 0, 30);
     h->allow_unchecked = true;
     th_free(h);
 }
