@@ -95,11 +95,31 @@ static void test_send_buffer_limited_time(void **state)
     th_free(h);
 }
 
+/* A reset with data in flight ends the connection, and with it the busy
+ * time: its TCP_INFO stays what it was at the reset. */
+static void test_reset_ends_busy_time(void **state)
+{
+    (void)state;
+    struct th *h = th_new(NULL);
+    struct ust_sock *s = th_open_active(h, 65535);
+    uint32_t i = h->iss + 1, p = PEER_ISS + 1;
+    assert_int_equal(tcp_sock_ops.send(s, data, 4 * M, 0, NULL), 4 * M);
+    assert_int_equal(sent(h), 4);
+    th_advance(h, 10 * MS);
+    seg_in(h, R, p, i, 0, NULL, 0);
+    assert_int_equal(th_state(s), UST_TCP_CLOSED);
+    th_advance(h, 20 * MS);
+    expect_times(s, 10, 0, 0);
+    h->allow_unchecked = true;
+    th_free(h);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_window_limited_time),
         cmocka_unit_test(test_send_buffer_limited_time),
+        cmocka_unit_test(test_reset_ends_busy_time),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

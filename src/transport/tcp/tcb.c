@@ -294,6 +294,7 @@ void tcp_set_state(struct tcb *t, enum ust_tcp_state s)
     tcp_notify(t);
     if (s == UST_TCP_CLOSED) {
         tcp_timers_cancel(t);
+        tcp_chrono_end(t);
         tcb_hash_remove(t);
         t->flags &= ~(TF_ACK_NOW | TF_DELACK | TF_ACK_BATCH);
     }

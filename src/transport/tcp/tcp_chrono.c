@@ -79,6 +79,13 @@ void tcp_chrono_after_ack(struct tcb *t)
         tcp_chrono_stop(t, CHRONO_BUSY);
 }
 
+void tcp_chrono_end(struct tcb *t)
+{
+    t->chrono.app_waits = false;
+    if (t->chrono.kind != CHRONO_IDLE)
+        chrono_set(t, CHRONO_IDLE);
+}
+
 ust_time_t tcp_chrono_spent(const struct tcb *t, enum tcp_chrono_kind kind)
 {
     const struct tcp_chrono *c = &t->chrono;

@@ -41,6 +41,10 @@ void tcp_chrono_stop(struct tcb *t, enum tcp_chrono_kind kind);
 void tcp_chrono_after_output(struct tcb *t);
 /* After an ACK freed room in the send ring. */
 void tcp_chrono_after_ack(struct tcb *t);
+/* The connection is over (CLOSED: reset, timed out, aborted): what it
+ * still held is dropped, so no condition goes on (Linux stops the busy
+ * chronograph when it purges the write queue). */
+void tcp_chrono_end(struct tcb *t);
 /* The time spent in `kind` so far, the current period included. */
 ust_time_t tcp_chrono_spent(const struct tcb *t, enum tcp_chrono_kind kind);
 
