@@ -3,7 +3,7 @@
  * modes on kernel sockets) on the Linux side of the TAP.
  *
  *   bench_tcp --tap NAME --addr A.B.C.D/N --host-addr A.B.C.D/N
- *             [--buf BYTES] [--mtu N] [--no-wscale] [--no-timestamps] [--trace]
+ *             [--buf BYTES|default] [--mtu N] [--no-wscale] [--no-timestamps] [--trace]
  *             [--cc NAME] [--bbr-loss-thresh PERMILLE] [--rx-loss P] MODE ARGS...
  *
  * --buf sets the TCP send and receive buffer of every connection
@@ -11,6 +11,8 @@
  * reaches on this path) and their ceiling (cfg.tcp_wmem_max / tcp_rmem_max,
  * so autotuning cannot take them past it, as Linux's tcp_rmem/tcp_wmem
  * maximum bounds its peer); the window scale follows from it (RFC 7323).
+ * --buf default leaves all four as the stack's defaults (ust_config_default,
+ * what `ustack run` gives a program: 256 KiB, autotuned up to 4 / 6 MiB).
  * --buf-init SND,RCV starts them at SND and RCV bytes instead, grown by
  * the stack's autotuning up to --buf (cfg.tcp_wmem_max / tcp_rmem_max):
  * the middle and last values of Linux's tcp_wmem / tcp_rmem.
@@ -183,6 +185,7 @@ struct opts {
     ust_ip4_t addr, host_addr;
     int prefix, host_prefix;
     size_t buf;
+    bool buf_default; /* --buf default: the stack's own buffer settings */
     unsigned mtu;
     bool wscale;
     bool timestamps;
@@ -223,7 +226,8 @@ static int on_off(const char *v) { return !strcmp(v, "on") ? 1 : !strcmp(v, "off
 static int usage(void)
 {
     fprintf(stderr, "usage: bench_tcp --tap NAME --addr A.B.C.D/N --host-addr A.B.C.D/N\n"
-                    "                 [--buf BYTES] [--mtu N] [--no-wscale] [--no-timestamps]\n"
+                    "                 [--buf BYTES|default] [--mtu N]\n"
+                    "                 [--no-wscale] [--no-timestamps]\n"
                     "                 [--tap-tx auto|write|uring] [--offload on|csum|off]\n"
                     "                 [--cc NAME] [--rx-loss P]\n"
                     "                 [--bbr-loss-thresh PERMILLE] [--rx-batch N]\n"
@@ -261,6 +265,8 @@ static int parse_opts(int argc, char **argv, struct opts *o)
         else if (!strcmp(opt, "--host-addr") &&
                  ust_cidr_parse(val, &o->host_addr, &o->host_prefix) == 0)
             continue;
+        else if (!strcmp(opt, "--buf") && !strcmp(val, "default"))
+            o->buf_default = true;
         else if (!strcmp(opt, "--buf"))
             o->buf = strtoul(val, NULL, 0);
         else if (!strcmp(opt, "--buf-init") &&
@@ -303,7 +309,8 @@ static int parse_opts(int argc, char **argv, struct opts *o)
     bool ok = o->tap && o->addr && o->host_addr && o->buf >= 4096 && o->mtu >= 576 &&
               o->mtu <= 65535 && o->rx_loss <= 1 &&
               (!o->snd_init || (o->snd_init >= 4096 && o->rcv_init >= 4096 &&
-                                o->snd_init <= o->buf && o->rcv_init <= o->buf));
+                                o->snd_init <= o->buf && o->rcv_init <= o->buf &&
+                                !o->buf_default));
     return ok && i < argc ? i : -1;
 }
 
@@ -313,12 +320,14 @@ static int open_stack(const struct opts *o, struct ust_ctx *u)
     ust_config_default(&cfg);
     if (getrandom(&cfg.seed, sizeof(cfg.seed), 0) != (ssize_t)sizeof(cfg.seed))
         return -1;
-    cfg.tcp_sndbuf = o->snd_init ? o->snd_init : o->buf;
-    cfg.tcp_rcvbuf = o->rcv_init ? o->rcv_init : o->buf;
-    /* --buf is the ceiling too: without it a fixed 4 MiB receive buffer
-     * would autotune on to the default tcp_rmem_max (6 MiB). */
-    cfg.tcp_wmem_max = o->buf;
-    cfg.tcp_rmem_max = o->buf;
+    if (!o->buf_default) {
+        cfg.tcp_sndbuf = o->snd_init ? o->snd_init : o->buf;
+        cfg.tcp_rcvbuf = o->rcv_init ? o->rcv_init : o->buf;
+        /* --buf is the ceiling too: without it a fixed 4 MiB receive
+         * buffer would autotune on to the default tcp_rmem_max (6 MiB). */
+        cfg.tcp_wmem_max = o->buf;
+        cfg.tcp_rmem_max = o->buf;
+    }
     cfg.tcp_window_scaling = o->wscale;
     cfg.tcp_timestamps = o->timestamps;
     if (o->rx_batch >= 0)

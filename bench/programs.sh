@@ -31,7 +31,7 @@ REPS=${BENCH_PROG_REPS:-3}
 PP=${BENCH_PROG_PP:-20000}
 AB_N=${BENCH_PROG_AB_N:-20000}
 AB_C=${BENCH_PROG_AB_C:-50}
-BUF=262144 # bench_tcp's buffers = the stack's default, which `ustack run` uses
+BUF=default # bench_tcp's buffers: the stack's defaults, as `ustack run` gives linux_peer
 BULK_BYTES=1000000000000
 
 die() { echo "bench/programs: $*" >&2; exit 1; }
