@@ -9,6 +9,8 @@
 #include <stdint.h>
 #include <cmocka.h>
 
+#include <sys/socket.h>
+
 #include "../harness/tcp_harness.h"
 #include "transport/tcp/tcp.h"
 
@@ -114,12 +116,33 @@ static void test_reset_ends_busy_time(void **state)
     th_free(h);
 }
 
+/* Our FIN and the peer's cross: one segment acknowledges all and closes
+ * the other side, straight into TIME-WAIT, where output no longer runs;
+ * the busy time ends there all the same. */
+static void test_time_wait_ends_busy_time(void **state)
+{
+    (void)state;
+    struct th *h = th_new(NULL);
+    struct ust_sock *s = th_open_active(h, 65535);
+    uint32_t i = h->iss + 1, p = PEER_ISS + 1;
+    assert_int_equal(tcp_sock_ops.send(s, data, 2 * M, 0, NULL), 2 * M);
+    assert_int_equal(tcp_sock_ops.shutdown(s, SHUT_WR), UST_OK);
+    th_advance(h, 10 * MS);
+    seg_in(h, F | A, p, i + 2 * M + 1, 65535, NULL, 0);
+    assert_int_equal(th_state(s), UST_TCP_TIME_WAIT);
+    th_advance(h, 20 * MS);
+    expect_times(s, 10, 0, 0);
+    h->allow_unchecked = true;
+    th_free(h);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_window_limited_time),
         cmocka_unit_test(test_send_buffer_limited_time),
         cmocka_unit_test(test_reset_ends_busy_time),
+        cmocka_unit_test(test_time_wait_ends_busy_time),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

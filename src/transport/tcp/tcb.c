@@ -287,14 +287,15 @@ void tcp_set_state(struct tcb *t, enum ust_tcp_state s)
     if (s == UST_TCP_LISTEN || old == UST_TCP_LISTEN)
         listeners_update(t, s == UST_TCP_LISTEN);
     t->state = s;
-    if (s == UST_TCP_TIME_WAIT || s == UST_TCP_CLOSED)
+    if (s == UST_TCP_TIME_WAIT || s == UST_TCP_CLOSED) {
         tcp_orphan_end(t);
+        tcp_chrono_end(t);
+    }
     if (s == UST_TCP_FIN_WAIT_2 || s == UST_TCP_TIME_WAIT || s == UST_TCP_CLOSED)
         tcb_trim_memory(t);
     tcp_notify(t);
     if (s == UST_TCP_CLOSED) {
         tcp_timers_cancel(t);
-        tcp_chrono_end(t);
         tcb_hash_remove(t);
         t->flags &= ~(TF_ACK_NOW | TF_DELACK | TF_ACK_BATCH);
     }

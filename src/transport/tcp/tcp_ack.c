@@ -68,7 +68,6 @@ static void ack_new_data(struct tcb *t, const struct seg *s)
     t->snd.una = s->ack;
     if (seq_lt(t->snd.nxt, t->snd.una))
         t->snd.nxt = t->snd.una;
-    tcp_chrono_after_ack(t);
     t->rxt.retries = 0;
     tcp_advice_ack(t); /* RFC 1122 3.3.1.4: positive advice */
     cc_sync(t, now);

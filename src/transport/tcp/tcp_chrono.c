@@ -38,7 +38,8 @@ void tcp_chrono_stop(struct tcb *t, enum tcp_chrono_kind kind)
 
 /* The application is woken for room as soon as the ring has some
  * (tcp_op_poll): an ACK that freed some, or autotuning that grew the
- * ring, ends its wait. */
+ * ring, ends its wait. (Every segment's input ends in tcp_output, so
+ * what an ACK changed is seen here, at the same moment.) */
 static void room_check(struct tcb *t)
 {
     if (t->chrono.app_waits && ring_space(&t->snd.buf) > 0) {
@@ -70,13 +71,6 @@ void tcp_chrono_after_output(struct tcb *t)
         tcp_chrono_start(t, CHRONO_RWND);
     else
         tcp_chrono_stop(t, CHRONO_RWND);
-}
-
-void tcp_chrono_after_ack(struct tcb *t)
-{
-    room_check(t);
-    if (nothing_to_send(t))
-        tcp_chrono_stop(t, CHRONO_BUSY);
 }
 
 void tcp_chrono_end(struct tcb *t)

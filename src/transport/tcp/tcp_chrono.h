@@ -39,10 +39,9 @@ void tcp_chrono_start(struct tcb *t, enum tcp_chrono_kind kind);
 void tcp_chrono_stop(struct tcb *t, enum tcp_chrono_kind kind);
 /* After output: whether the window or the send buffer holds the sender. */
 void tcp_chrono_after_output(struct tcb *t);
-/* After an ACK freed room in the send ring. */
-void tcp_chrono_after_ack(struct tcb *t);
-/* The connection is over (CLOSED: reset, timed out, aborted): what it
- * still held is dropped, so no condition goes on (Linux stops the busy
+/* Nothing more to time: in TIME-WAIT all is acknowledged (output, which
+ * would see it, no longer runs there), and a CLOSED connection (reset,
+ * timed out, aborted) dropped what it held (Linux stops the busy
  * chronograph when it purges the write queue). */
 void tcp_chrono_end(struct tcb *t);
 /* The time spent in `kind` so far, the current period included. */
