@@ -110,19 +110,18 @@ static void lx_conn_report(void *ctx, int fd)
 {
     (void)ctx;
     struct lx_tcp_info x;
-    struct tcp_info i;
     socklen_t len = sizeof(x);
     memset(&x, 0, sizeof(x));
     if (getsockopt(fd, IPPROTO_TCP, TCP_INFO, &x, &len) < 0) {
         fprintf(stderr, "linux_peer: TCP_INFO: %s\n", strerror(errno));
         return;
     }
-    i = x.i;
+    const struct tcp_info *i = &x.i;
     printf("tcpinfo state=%u rtt_us=%u rttvar_us=%u rto_us=%u backoff=%u snd_mss=%u cwnd=%llu "
            "ssthresh=%llu total_retrans=%u busy_us=%llu rwnd_limited_us=%llu sndbuf_limited_us=%llu\n",
-           i.tcpi_state, i.tcpi_rtt, i.tcpi_rttvar, i.tcpi_rto, i.tcpi_backoff, i.tcpi_snd_mss,
-           lx_segs_to_bytes(i.tcpi_snd_cwnd, i.tcpi_snd_mss),
-           lx_segs_to_bytes(i.tcpi_snd_ssthresh, i.tcpi_snd_mss), i.tcpi_total_retrans,
+           i->tcpi_state, i->tcpi_rtt, i->tcpi_rttvar, i->tcpi_rto, i->tcpi_backoff, i->tcpi_snd_mss,
+           lx_segs_to_bytes(i->tcpi_snd_cwnd, i->tcpi_snd_mss),
+           lx_segs_to_bytes(i->tcpi_snd_ssthresh, i->tcpi_snd_mss), i->tcpi_total_retrans,
            (unsigned long long)x.busy_us, (unsigned long long)x.rwnd_limited_us,
            (unsigned long long)x.sndbuf_limited_us);
 }
