@@ -556,6 +556,35 @@ for lv in $ROWS; do
 done
 for i in "${!FOOTNOTES[@]}"; do echo "[$((i + 1))] ${FOOTNOTES[$i]}"; done
 
+# like_for_like_summary: how many cells of the loss rows (not "0% offl.")
+# reach 1.0x against Linux with the same kind of controller (ustack reno
+# sending and Linux reno sending to ustack against Linux->Linux reno;
+# ustack bbr1 sending and Linux bbr sending to ustack against Linux->Linux
+# bbr), from the unrounded medians, and which do not.
+like_for_like_summary() {
+    local lv pair c base r ok=0 n=0 below=""
+    declare -A name=([uout]="ustack->Linux" [lin]="Linux(reno)->ustack"
+                     [ubbr1]="ustack bbr1->Linux" [lbin]="Linux(bbr)->ustack")
+    for lv in $LEVELS; do
+        for pair in uout:llreno lin:llreno ubbr1:llbbr lbin:llbbr; do
+            c=${pair%:*} base=${pair#*:}
+            r=$(awk -v a="${MED[$c,$lv]#\~}" -v b="${MED[$base,$lv]#\~}" 'BEGIN {
+                if (a !~ /^[0-9.]+$/ || b !~ /^[0-9.]+$/ || b == 0) print "-"; else printf "%.3f", a / b }')
+            [ "$r" != - ] || continue
+            n=$((n + 1))
+            if awk -v r="$r" 'BEGIN { exit !(r >= 1) }'; then
+                ok=$((ok + 1))
+            else
+                below+="${below:+, }${name[$c]} at $lv % (${r}x)"
+            fi
+        done
+    done
+    [ "$n" -gt 0 ] || return 0
+    echo
+    echo "Like-for-like cells at or above 1.0x (the loss rows): $ok of $n${below:+; below: $below}"
+}
+like_for_like_summary
+
 # cpu_of OUTPUT: "CPU s / sleeps" of a program from its result line ("-" if none).
 cpu_of() {
     local cpu sleeps
