@@ -616,10 +616,13 @@ void tcp_reply_reset(struct ust_stack *st, const struct ust_addr *src, const str
                      const struct tcp_hdr *h, uint32_t seg_len);
 /* Window to put in the header (unscaled bytes, receiver-side SWS avoided). */
 uint32_t tcp_rcv_window(const struct tcb *tcb);
-/* Bytes sent and not acknowledged / queued and not yet sent. */
+/* Bytes sent and not acknowledged. */
 uint32_t tcp_flight(const struct tcb *tcb);
 /* Sequence number of the first data byte held in sndbuf. */
 uint32_t tcp_snd_data_seq(const struct tcb *tcb);
+/* Sequence number just past the last data byte held in sndbuf (where a
+ * FIN goes). */
+uint32_t tcp_snd_data_end(const struct tcb *tcb);
 /* Our TSval now: a 1 ms clock plus the connection's offset. */
 uint32_t tcp_ts_now(const struct tcb *tcb);
 /* Computes the effective send MSS (RFC 9293 3.7.1) into tcb->opt.mss. */

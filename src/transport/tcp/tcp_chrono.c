@@ -56,9 +56,8 @@ static void room_check(struct tcb *t)
 void tcp_chrono_after_output(struct tcb *t)
 {
     room_check(t);
-    uint32_t queued = (uint32_t)ring_len(&t->snd.buf);
-    uint32_t off = t->snd.nxt - tcp_snd_data_seq(t);
-    uint32_t unsent = off < queued ? queued - off : 0;
+    uint32_t data_end = tcp_snd_data_end(t);
+    uint32_t unsent = seq_gt(data_end, t->snd.nxt) ? data_end - t->snd.nxt : 0;
     if (unsent == 0) {
         tcp_chrono_stop(t, CHRONO_RWND);
         if (t->chrono.app_waits)

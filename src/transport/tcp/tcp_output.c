@@ -27,6 +27,11 @@ uint32_t tcp_snd_data_seq(const struct tcb *t)
     return t->snd.una + (syn_unacked ? 1 : 0);
 }
 
+uint32_t tcp_snd_data_end(const struct tcb *t)
+{
+    return tcp_snd_data_seq(t) + (uint32_t)ring_len(&t->snd.buf);
+}
+
 uint32_t tcp_flight(const struct tcb *t) { return t->snd.max - t->snd.una; }
 
 /* The path MTU less the IP header (tp_mtu_for); IPV6_USE_MIN_MTU 1 holds

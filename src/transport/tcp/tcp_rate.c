@@ -211,7 +211,7 @@ void tcp_rate_check_app_limited(struct tcb *t)
     struct tcp_rate *c = &t->rate;
     if (!tcp_rack_on(t))
         return;
-    uint32_t queued_end = tcp_snd_data_seq(t) + (uint32_t)ring_len(&t->snd.buf);
+    uint32_t queued_end = tcp_snd_data_end(t);
     uint32_t unsent = seq_gt(queued_end, t->snd.max) ? queued_end - t->snd.max : 0;
     uint32_t flight = tcp_flight(t);
     /* draft 3.4: less than a segment to send, room in cwnd, no lost

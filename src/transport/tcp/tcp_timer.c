@@ -18,7 +18,7 @@
 
 static bool has_unsent(const struct tcb *t)
 {
-    uint32_t data_end = tcp_snd_data_seq(t) + (uint32_t)ring_len(&t->snd.buf);
+    uint32_t data_end = tcp_snd_data_end(t);
     if (seq_lt(t->snd.max, data_end))
         return true;
     return (t->flags & TF_FIN_QUEUED) && !(t->flags & TF_FIN_SENT);

@@ -194,7 +194,7 @@ void tcp_undo_ack(struct tcb *t, const struct seg *s)
  * has room for it. */
 static bool new_data_can_go(const struct tcb *t)
 {
-    uint32_t data_end = tcp_snd_data_seq(t) + (uint32_t)ring_len(&t->snd.buf);
+    uint32_t data_end = tcp_snd_data_end(t);
     return seq_lt(t->snd.max, data_end) && seq_lt(t->snd.max, t->snd.una + t->snd.wnd);
 }
 

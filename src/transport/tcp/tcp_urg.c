@@ -37,7 +37,7 @@
 
 void tcp_urg_mark(struct tcb *t)
 {
-    t->urg.snd_up = tcp_snd_data_seq(t) + (uint32_t)ring_len(&t->snd.buf);
+    t->urg.snd_up = tcp_snd_data_end(t);
     t->urg.snd_urg = true;
     char b[TCB_STR_LEN];
     TCB_TRACE(t, "%s send urgent pointer %u", tcb_str(t, b, sizeof(b)), t->urg.snd_up);

@@ -305,7 +305,7 @@ static void queue_fin(struct tcb *t)
 {
     if (t->flags & TF_FIN_QUEUED)
         return;
-    t->snd.fin_seq = tcp_snd_data_seq(t) + (uint32_t)ring_len(&t->snd.buf);
+    t->snd.fin_seq = tcp_snd_data_end(t);
     t->flags |= TF_FIN_QUEUED;
     if (t->state == UST_TCP_ESTABLISHED)
         tcp_set_state(t, UST_TCP_FIN_WAIT_1);
