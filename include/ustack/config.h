@@ -202,7 +202,8 @@ struct ust_config {
                                        and tcp_rack, else the connection uses cubic,
                                        counted in CcFallbacks) or "bbr1" (bbr with
                                        tcp_bbr_loss_thresh at 1000 whatever it is set
-                                       to: loss-agnostic as BBRv1, Linux 6.1's bbr);
+                                       to: loss-agnostic as BBRv1, Linux 6.1's bbr,
+                                       whose cwnd adds three send quanta to the BDP);
                                        per socket: TCP_CONGESTION */
     unsigned tcp_ecn;               /* Explicit Congestion Notification (RFC 3168), as
                                        Linux net.ipv4.tcp_ecn: 0 off, 1 request it on

@@ -335,6 +335,39 @@ static void test_conservation_sends_after_a_lost_flight(void **state)
     assert_int_equal(s.cc.cwnd, 2 * MSS);
 }
 
+/* The offload budget, three send quanta (1 ms of data each at the pacing
+ * rate): the draft's "bbr" makes it a floor under cwnd_gain x BDP, "bbr1"
+ * adds it as Linux's v1 does (bbr_quantization_budget). Here the BDP is
+ * the larger, so only bbr1's cwnd has the quanta in it. */
+static void test_bbr1_adds_the_offload_budget(void **state)
+{
+    (void)state;
+    struct bbr_sim v3, v1;
+    sim_init(&v3);
+    sim_init(&v1);
+    cc_bbr1.init(&v1.cc, MSS, 10);
+    v1.cc.bbr_loss_thresh = CC_BBR_LOSS_AGNOSTIC; /* as cc_sync sets it */
+    through_startup(&v3);
+    /* the same samples; bbr1 leaves Drain at once, as 100 kB in flight is
+     * within BDP + budget (80 kB + 3 quanta of Startup's 2.77 x 8 MB/s) */
+    for (uint64_t r = 1000000; r <= 8000000; r *= 2)
+        ack(&v1, r, 100000, RTT, 0);
+    for (int i = 0; i < 3; i++)
+        ack(&v1, 8000000, 100000, RTT, 0);
+    assert_string_equal(mode(&v1), "ProbeBW_CRUISE");
+    for (int i = 0; i < 6; i++) {
+        ack(&v3, 8000000, 80000, RTT, 0);
+        ack(&v1, 8000000, 80000, RTT, 0);
+    }
+    assert_string_equal(mode(&v3), "ProbeBW_CRUISE");
+    assert_string_equal(mode(&v1), "ProbeBW_CRUISE");
+    /* pacing 8 MB/s x 0.99: a quantum is 7920 bytes */
+    assert_near(v1.cc.pacing_rate, 8000000.0 * 0.99);
+    uint32_t extra = 80000; /* one ACK per round: a round's delivery arrives at once */
+    assert_int_equal(v3.cc.cwnd, 2 * 80000 + extra);
+    assert_int_equal(v1.cc.cwnd, 2 * 80000 + 3 * 7920 + extra);
+}
+
 /* ---- through a connection ----------------------------------------------- */
 
 static struct th *th_bbr(void)
@@ -424,6 +457,7 @@ int main(void)
         cmocka_unit_test(test_loss_above_2pct_ends_probe_up),
         cmocka_unit_test(test_recovery_conserves_and_restores),
         cmocka_unit_test(test_conservation_sends_after_a_lost_flight),
+        cmocka_unit_test(test_bbr1_adds_the_offload_budget),
         cmocka_unit_test(test_without_sack_falls_back_to_cubic),
         cmocka_unit_test(test_with_sack_bbr_paces),
     };

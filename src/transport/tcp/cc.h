@@ -61,6 +61,8 @@ struct cc_bbr_state {
     bool round_start, filled_pipe, full_bw_now, loss_round_start, loss_in_round;
     bool bw_probe_samples, probe_rtt_round_done, probe_rtt_expired;
     bool packet_conservation, recovery_start, in_recovery;
+    bool v1_budget;           /* "bbr1": the offload budget is added to the BDP
+                                 (Linux's v1) instead of being its floor */
 };
 
 #define CC_SSTHRESH_INITIAL (1u << 30) /* "arbitrarily high" (RFC 5681 3.1) */

@@ -98,11 +98,19 @@ static uint32_t send_quantum(const struct cc_state *cc)
     return tcp_pacing_quantum(cc->pacing_rate, cc->mss);
 }
 
-/* 4.6.4.2 BBRQuantizationBudget */
+/* 4.6.4.2 BBRQuantizationBudget. The draft makes three send quanta a
+ * floor under the BDP; Linux's v1 (tcp_bbr.c, bbr_quantization_budget)
+ * adds them to it, for the quanta that sit in the sender's queue, its
+ * offload engine and the receiver's GRO or delayed ACK, which hold data
+ * the path's BDP does not count. On a sub-millisecond path the BDP is a
+ * few dozen segments and the difference is most of cwnd: "bbr1", the
+ * like-for-like of Linux's bbr, adds them as v1 does. */
 static uint32_t quantization_budget(const struct cc_state *cc, double inflight)
 {
     double q = 3.0 * send_quantum(cc); /* the offload budget */
-    if (inflight < q)
+    if (cc->alg.bbr.v1_budget)
+        inflight += q;
+    else if (inflight < q)
         inflight = q;
     if (inflight < min_pipe_cwnd(cc))
         inflight = min_pipe_cwnd(cc);
@@ -830,14 +838,21 @@ const struct cc_ops cc_bbr = {
     .state_name = bbr_state_name,
 };
 
+static void bbr1_init(struct cc_state *cc, uint32_t mss, uint32_t iw_segs)
+{
+    bbr_init(cc, mss, iw_segs);
+    B(cc)->v1_budget = true;
+}
+
 /* "bbr1": the same machine with BBRLossThresh at 100 % (bbr_loss_thresh
  * set by cc_sync from loss_agnostic): neither inflight_hi nor bw_lo /
  * inflight_lo react to loss, so random loss leaves the rate alone as in
  * BBRv1 (Linux 6.1's bbr), the controller ustack's "bbr" is compared
- * with like for like. The state machine stays the draft's. */
+ * with like for like. The state machine stays the draft's; the offload
+ * budget is added to the BDP as v1 adds it (quantization_budget). */
 const struct cc_ops cc_bbr1 = {
     .name = "bbr1",
-    .init = bbr_init,
+    .init = bbr1_init,
     .on_ack = bbr_on_ack,
     .enter_recovery = bbr_enter_recovery,
     .on_dupack = bbr_nothing,
