@@ -80,7 +80,13 @@ def test_tun6_curl_download_byte_exact(netns, tmp_path):
     assert sha256(out) == sha256(root / "big.bin")
     counters = stop_and_check(u)
     assert counter(counters, "tcp", "OutSegs") > 5000, counters  # ~5800 segments of IPv6 TCP
-    assert counter(counters, "ip6", "Ip6InDelivers") > 500, counters  # the ACKs came over IPv6
+    # Every TCP segment that came in (the ACKs) came over IPv6. How many
+    # ACKs Linux sends for 8 MiB is its own affair: on a loaded machine its
+    # receiver stretches them (449 in one CI run), so no count is asserted
+    # beyond a handshake's and a few window updates'.
+    tcp_in = counter(counters, "tcp", "InSegs")
+    assert tcp_in > 10, counters
+    assert counter(counters, "ip6", "Ip6InDelivers") >= tcp_in, counters
     assert counter(counters, "icmp6", "Icmp6OutNeighborSolicits") == 0, counters
 
 
