@@ -585,6 +585,59 @@ like_for_like_summary() {
 }
 like_for_like_summary
 
+# Paired ratios: the machine's speed moves in phases of minutes (the same
+# cell 7-18 Gbit/s within an hour on a shared 2-vCPU VM), and the medians
+# above may come from different runs. A run's cells of one row follow each
+# other within about a minute, so each run's ustack cell over the same run's
+# Linux cell compares two transfers made on the same machine state; the
+# median of those per-run ratios is printed beside the medians' ratio.
+# paired_ratio COLUMN BASE LEVEL: "median lowest-highest" of the per-run
+# ratios (the lower middle one for an even count), "-" without pairs.
+paired_ratio() {
+    local r a b list=""
+    for r in $(seq "$RUNS"); do
+        a=${VAL[$1,$3,$r]:-} b=${VAL[$2,$3,$r]:-}
+        a=${a#\~} b=${b#\~}
+        [[ $a =~ ^[0-9.]+$ && $b =~ ^[0-9.]+$ ]] || continue
+        list+="$(awk -v a="$a" -v b="$b" 'BEGIN { if (b > 0) printf "%.4f", a / b }')"$'\n'
+    done
+    list=$(grep . <<<"$list")
+    [ -n "$list" ] || { echo -; return; }
+    sort -g <<<"$list" | awk '{ v[NR] = $1 } END { printf "%.3f %.2f-%.2f\n", v[int((NR + 1) / 2)], v[1], v[NR] }'
+}
+paired_summary() {
+    local lv pair c base pr ok=0 n=0 below="" cells
+    declare -A name=([uout]="ustack->Linux" [lin]="Linux(reno)->ustack"
+                     [ubbr1]="ustack bbr1->Linux" [lbin]="Linux(bbr)->ustack")
+    [ "$RUNS" -gt 1 ] || return 0
+    echo
+    printf "Paired ratios: each run's cell over the same run's Linux->Linux cell, median of %s runs (lowest-highest)\n\n" "$RUNS"
+    printf "| loss | ustack→Linux vs reno | Linux(reno)→ustack vs reno | ustack bbr1→Linux vs bbr | Linux(bbr)→ustack vs bbr |\n"
+    printf "|---|---|---|---|---|\n"
+    for lv in $LEVELS; do
+        cells=""
+        for pair in uout:llreno lin:llreno ubbr1:llbbr lbin:llbbr; do
+            c=${pair%:*} base=${pair#*:}
+            pr=$(paired_ratio "$c" "$base" "$lv")
+            if [ "$pr" = - ]; then
+                cells+=" - |"
+                continue
+            fi
+            cells+=" ${pr%% *}× (${pr#* }) |"
+            n=$((n + 1))
+            if awk -v r="${pr%% *}" 'BEGIN { exit !(r >= 1) }'; then
+                ok=$((ok + 1))
+            else
+                below+="${below:+, }${name[$c]} at $lv % (${pr%% *}x)"
+            fi
+        done
+        printf "| %s |%s\n" "$(rowname "$lv")" "$cells"
+    done
+    echo
+    echo "Like-for-like cells at or above 1.0x, paired: $ok of $n${below:+; below: $below}"
+}
+paired_summary
+
 # cpu_of OUTPUT: "CPU s / sleeps" of a program from its result line ("-" if none).
 cpu_of() {
     local cpu sleeps
