@@ -561,27 +561,35 @@ for i in "${!FOOTNOTES[@]}"; do echo "[$((i + 1))] ${FOOTNOTES[$i]}"; done
 # sending and Linux reno sending to ustack against Linux->Linux reno;
 # ustack bbr1 sending and Linux bbr sending to ustack against Linux->Linux
 # bbr), from the unrounded medians, and which do not.
-like_for_like_summary() {
-    local lv pair c base r ok=0 n=0 below=""
-    declare -A name=([uout]="ustack->Linux" [lin]="Linux(reno)->ustack"
+# The count of like-for-like cells at or above 1.0x, for both summaries:
+# tally COLUMN LEVEL RATIO adds a cell to TALLY_OK / TALLY_N / TALLY_BELOW.
+declare -A LFL_NAME=([uout]="ustack->Linux" [lin]="Linux(reno)->ustack"
                      [ubbr1]="ustack bbr1->Linux" [lbin]="Linux(bbr)->ustack")
+LFL_PAIRS="uout:llreno lin:llreno ubbr1:llbbr lbin:llbbr"
+tally_reset() { TALLY_OK=0 TALLY_N=0 TALLY_BELOW=""; }
+tally() {
+    TALLY_N=$((TALLY_N + 1))
+    if awk -v r="$3" 'BEGIN { exit !(r >= 1) }'; then
+        TALLY_OK=$((TALLY_OK + 1))
+    else
+        TALLY_BELOW+="${TALLY_BELOW:+, }${LFL_NAME[$1]} at $2 % (${3}x)"
+    fi
+}
+like_for_like_summary() {
+    local lv pair c base r
+    tally_reset
     for lv in $LEVELS; do
-        for pair in uout:llreno lin:llreno ubbr1:llbbr lbin:llbbr; do
+        for pair in $LFL_PAIRS; do
             c=${pair%:*} base=${pair#*:}
             r=$(awk -v a="${MED[$c,$lv]#\~}" -v b="${MED[$base,$lv]#\~}" 'BEGIN {
                 if (a !~ /^[0-9.]+$/ || b !~ /^[0-9.]+$/ || b == 0) print "-"; else printf "%.3f", a / b }')
             [ "$r" != - ] || continue
-            n=$((n + 1))
-            if awk -v r="$r" 'BEGIN { exit !(r >= 1) }'; then
-                ok=$((ok + 1))
-            else
-                below+="${below:+, }${name[$c]} at $lv % (${r}x)"
-            fi
+            tally "$c" "$lv" "$r"
         done
     done
-    [ "$n" -gt 0 ] || return 0
+    [ "$TALLY_N" -gt 0 ] || return 0
     echo
-    echo "Like-for-like cells at or above 1.0x (the loss rows): $ok of $n${below:+; below: $below}"
+    echo "Like-for-like cells at or above 1.0x (the loss rows): $TALLY_OK of $TALLY_N${TALLY_BELOW:+; below: $TALLY_BELOW}"
 }
 like_for_like_summary
 
@@ -606,17 +614,16 @@ paired_ratio() {
     sort -g <<<"$list" | awk '{ v[NR] = $1 } END { printf "%.3f %.2f-%.2f\n", v[int((NR + 1) / 2)], v[1], v[NR] }'
 }
 paired_summary() {
-    local lv pair c base pr ok=0 n=0 below="" cells
-    declare -A name=([uout]="ustack->Linux" [lin]="Linux(reno)->ustack"
-                     [ubbr1]="ustack bbr1->Linux" [lbin]="Linux(bbr)->ustack")
+    local lv pair c base pr cells
     [ "$RUNS" -gt 1 ] || return 0
+    tally_reset
     echo
     printf "Paired ratios: each run's cell over the same run's Linux->Linux cell, median of %s runs (lowest-highest)\n\n" "$RUNS"
     printf "| loss | ustack→Linux vs reno | Linux(reno)→ustack vs reno | ustack bbr1→Linux vs bbr | Linux(bbr)→ustack vs bbr |\n"
     printf "|---|---|---|---|---|\n"
     for lv in $LEVELS; do
         cells=""
-        for pair in uout:llreno lin:llreno ubbr1:llbbr lbin:llbbr; do
+        for pair in $LFL_PAIRS; do
             c=${pair%:*} base=${pair#*:}
             pr=$(paired_ratio "$c" "$base" "$lv")
             if [ "$pr" = - ]; then
@@ -624,17 +631,12 @@ paired_summary() {
                 continue
             fi
             cells+=" ${pr%% *}× (${pr#* }) |"
-            n=$((n + 1))
-            if awk -v r="${pr%% *}" 'BEGIN { exit !(r >= 1) }'; then
-                ok=$((ok + 1))
-            else
-                below+="${below:+, }${name[$c]} at $lv % (${pr%% *}x)"
-            fi
+            tally "$c" "$lv" "${pr%% *}"
         done
         printf "| %s |%s\n" "$(rowname "$lv")" "$cells"
     done
     echo
-    echo "Like-for-like cells at or above 1.0x, paired: $ok of $n${below:+; below: $below}"
+    echo "Like-for-like cells at or above 1.0x, paired: $TALLY_OK of $TALLY_N${TALLY_BELOW:+; below: $TALLY_BELOW}"
 }
 paired_summary
 
