@@ -414,43 +414,6 @@ static void test_lost_retransmission_found_with_timestamps(void **state)
     th_free(h);
 }
 
-/* A retransmission ACKed sooner than a third of SRTT after it went out
- * was not what the ACK reports: the original, only late, is. RACK must
- * not take the retransmission's send time as its reference, or every
- * segment sent before it and not yet reported is marked lost and sent
- * again. Here min_RTT is 2 ms (segment 0's ACK) and SRTT about 88 ms; the
- * original of segment 1 comes 5 ms after its retransmission, which passes
- * the min_RTT test alone: segments 8 and 9 (sent with the first flight,
- * on their way) would have gone again. */
-static void test_early_ack_of_retransmission_is_the_originals(void **state)
-{
-    (void)state;
-    struct th *h = th_rack(true);
-    struct ust_sock *s = th_open_sack(h, true);
-    uint32_t i = h->iss + 1, p = PEER_ISS + 1;
-    send_segs(h, s, 10 * M, 0, 10);
-    th_advance(h, 2 * MS);
-    seg_in(h, A, p, i + M, 65535, NULL, 0); /* min_RTT 2 ms */
-    seg_expect_nothing(h);
-    th_advance(h, 98 * MS);
-    sack_in(h, i + M, i + 2 * M, i + 8 * M, 0, 0); /* segment 1 lost */
-    assert_int_equal(seg_expect(h, A, i + M, p)->len, M);
-    seg_expect_nothing(h);
-    assert_int_equal(STAT(h, RackLost), 1);
-    th_advance(h, 5 * MS); /* the original of segment 1 arrives after all */
-    seg_in(h, A, p, i + 8 * M, 65535, NULL, 0);
-    seg_expect_nothing(h); /* 8 and 9 are not lost */
-    assert_int_equal(STAT(h, RackLost), 1);
-    assert_int_equal(STAT(h, RetransSegs), 1);
-    assert_int_equal(STAT(h, RackAmbiguous), 1);
-    th_advance(h, 95 * MS);
-    seg_in(h, A, p, i + 10 * M, 65535, NULL, 0);
-    assert_int_equal(th_info(s).unacked, 0);
-    assert_int_equal(STAT(h, RetransSegs), 1);
-    assert_int_equal(STAT(h, Timeouts), 0);
-    th_free(h);
-}
-
 /* Four segments from i; 100 ms later the peer SACKs the second: RACK
  * declares the first lost exactly `reo` (the reordering window) after. */
 static void expect_first_lost_after(struct th *h, struct ust_sock *s, uint32_t i, uint32_t p,
@@ -590,7 +553,6 @@ int main(void)
         cmocka_unit_test(test_reordering_is_not_loss),
         cmocka_unit_test(test_lost_retransmission_found_and_resent),
         cmocka_unit_test(test_lost_retransmission_found_with_timestamps),
-        cmocka_unit_test(test_early_ack_of_retransmission_is_the_originals),
         cmocka_unit_test(test_dsack_widens_reordering_window),
         cmocka_unit_test(test_reordering_window_bounded_by_srtt),
         cmocka_unit_test(test_rto_resends_only_what_is_not_sacked),

@@ -148,48 +148,18 @@ static bool mark_sacked(struct tcb *t, const struct tcp_opts *o, uint32_t ack, b
  * which an out-of-order segment does not update (RFC 7323 4.3), so the
  * echo on an ACK that SACKs a retransmission is always older than it, and
  * taking that as ambiguity hid every lost retransmission RACK could find
- * from a later one SACKed (Linux uses the min_RTT test alone).
- *
- * "Sooner than any round trip can" is min_RTT in the RFC, and a third of
- * the smoothed RTT here as well. Linux stamps a segment as it hands it to the
- * device; ustack stamps it when it builds it, and the frame reaches the
- * wire when its burst is submitted, after the rest of a receive batch's
- * output, while the ACKs that come meanwhile wait in the device for the
- * next read. Over a TAP at 5 % loss that took 0.14-0.74 ms (10th-90th
- * percentile, stamp to wire), against a min_RTT of about 40 us taken when
- * both queues were empty. The original of a retransmitted segment, sent
- * long before and only held up in those queues, was then SACKed 65 us
- * after the retransmission was built, passed the min_RTT test, and
- * RACK's reference moved to the retransmission's send time: everything
- * built before it and not yet reported (still in the same queues) was
- * marked lost and sent again, and those copies' SACKs did the same, a
- * cascade in which 36-82 % of the retransmissions were spurious (D-SACKed
- * by Linux). An ACK that comes back for a retransmission in less than a
- * third of the round trip the connection measures (SRTT includes those
- * queues) is therefore taken for the earlier copy's; a retransmission
- * that is lost again is still found by the next segment delivered after
- * it. Measured at 5 % loss over the TAP (4 s cells): D-SACKs 33,000-42,000
- * -> 1,100-1,600, retransmissions -35 %. Half of SRTT removed a few
- * hundred more but on a simulated 0.2 ms path whose queue comes and goes
- * (tests/sim/test_tcp_spurious_sim.c) it set aside a delivered
- * retransmission that RACK needed to find a lost one, and the RTO
- * fired; a quarter left 2,000-5,000. RackAmbiguous counts what any of
- * the three tests sets aside. */
+ * from a later one SACKed (Linux uses the min_RTT test alone). */
 static bool ack_ambiguous(const struct tcb *t, const struct rack_seg *g, const struct tcp_hdr *h)
 {
     if (!(g->flags & RS_RETRANS))
         return false;
-    bool earlier = false;
     if (t->opt.ts_ok && h->opts.has_timestamp && seq_le(g->end, h->ack)) {
         uint32_t tsval = (uint32_t)(g->xmit_ts / UST_MSEC) + t->opt.ts_offset;
-        earlier = seq_lt(h->opts.ts_ecr, tsval);
+        if (seq_lt(h->opts.ts_ecr, tsval))
+            return true;
     }
-    ust_time_t age = stack_now(t->st) - g->xmit_ts, min = rack_min_rtt(t);
-    earlier = earlier || (min != UST_TIME_NEVER && age < min) ||
-              (t->rtt.has_sample && age < t->rtt.srtt / 3);
-    if (earlier)
-        stack_stats(t->st)->tcp.RackAmbiguous++;
-    return earlier;
+    ust_time_t min = rack_min_rtt(t);
+    return min != UST_TIME_NEVER && stack_now(t->st) - g->xmit_ts < min;
 }
 
 /* Step 3: a never-retransmitted segment delivered below RACK.fack arrived
