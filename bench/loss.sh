@@ -556,11 +556,6 @@ for lv in $ROWS; do
 done
 for i in "${!FOOTNOTES[@]}"; do echo "[$((i + 1))] ${FOOTNOTES[$i]}"; done
 
-# like_for_like_summary: how many cells of the loss rows (not "0% offl.")
-# reach 1.0x against Linux with the same kind of controller (ustack reno
-# sending and Linux reno sending to ustack against Linux->Linux reno;
-# ustack bbr1 sending and Linux bbr sending to ustack against Linux->Linux
-# bbr), from the unrounded medians, and which do not.
 # The count of like-for-like cells at or above 1.0x, for both summaries:
 # tally COLUMN LEVEL RATIO adds a cell to TALLY_OK / TALLY_N / TALLY_BELOW.
 declare -A LFL_NAME=([uout]="ustack->Linux" [lin]="Linux(reno)->ustack"
@@ -575,6 +570,11 @@ tally() {
         TALLY_BELOW+="${TALLY_BELOW:+, }${LFL_NAME[$1]} at $2 % (${3}x)"
     fi
 }
+# like_for_like_summary: how many cells of the loss rows (not "0% offl.")
+# reach 1.0x against Linux with the same kind of controller (ustack reno
+# sending and Linux reno sending to ustack against Linux->Linux reno;
+# ustack bbr1 sending and Linux bbr sending to ustack against Linux->Linux
+# bbr), from the unrounded medians, and which do not.
 like_for_like_summary() {
     local lv pair c base r
     tally_reset
