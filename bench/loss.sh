@@ -31,6 +31,9 @@
 #                            hands it the packet (see "Receive steering" below)
 #        BENCH_LOSS_VETH_ACKS=receiver  the veth's ACK end unsteered (Linux's
 #                            fastest setting; see "Receive steering")
+#        BENCH_LOSS_COLS     the columns to run (default all: llbbr llreno uout
+#                            lin lbin ubbr1 ubbr, the keys of the table's columns
+#                            in that order); the others show "-"
 #        BENCH_LOSS_RAW=1    also print every ustack sender's non-zero TCP counters
 #        BENCH_LOSS_KEEP=1   keep the programs' outputs (the path is printed)
 #        BENCH_LOSS_PCAP=DIR  capture every ustack-sending cell (ustack->L, bbr1,
@@ -141,6 +144,13 @@ for lv in $LEVELS; do
     pm=$(awk -v p="$lv" 'BEGIN { m = p * 10; if (p !~ /^[0-9.]+$/ || m != int(m) || m > 1000) exit 1; print m }') ||
         die "BENCH_LOSS_LEVELS: '$lv' is not a percentage in steps of 0.1"
     PERMILLE[$lv]=$pm
+done
+
+# the table's columns, left to right, and the ones to run
+COLS="llbbr llreno uout lin lbin ubbr1 ubbr"
+RUN_COLS=${BENCH_LOSS_COLS:-$COLS}
+for c in $RUN_COLS; do
+    [[ " $COLS " == *" $c "* ]] || die "BENCH_LOSS_COLS: '$c' is not one of: $COLS"
 done
 
 # The sender on CPU 0, the receiver on CPU 1 (both on CPU 0 with one CPU),
@@ -327,6 +337,10 @@ start_pcap() {
 # ready. Never exits: a failure becomes the cell's value.
 cell() {
     local key=$1 sns=$2 cns=$3 hook=$4 scmd=() ccmd=() rc=0 t0 t1
+    if [[ " $RUN_COLS " != *" ${key%%,*} "* ]]; then
+        VAL[$key]=- # a column BENCH_LOSS_COLS leaves out
+        return 0
+    fi
     shift 4
     while [ "$1" != -- ]; do scmd+=("$1"); shift; done
     shift
@@ -398,15 +412,14 @@ cell_value() {
 }
 
 LOAD_START=$(cut -d' ' -f1-3 /proc/loadavg)
-ncells=$(($(wc -w <<<"$LEVELS") * 7))
+ncells=$(($(wc -w <<<"$LEVELS") * $(wc -w <<<"$RUN_COLS")))
 # ROWS: the table's rows; "0offl" (0 %, ustack's offloads on) after the levels.
 ROWS=$LEVELS
 if [ "${BENCH_LOSS_OFFLOAD_ROW:-1}" != 0 ]; then
     ROWS="$ROWS 0offl"
     PERMILLE[0offl]=0
-    ncells=$((ncells + 5))
+    ncells=$((ncells + $(tr ' ' '\n' <<<"$RUN_COLS" | grep -c '^u\|^l.*in$' || true)))
 fi
-COLS="llbbr llreno uout lin lbin ubbr1 ubbr"
 
 # row LEVEL RUN: the cells of one row, keys "COLUMN,LEVEL,RUN".
 row() {
