@@ -92,7 +92,7 @@
     X(PacingWaits) X(CcFallbacks) \
     X(RttSamples) X(RttAmbiguous) X(RttDelayedAck) \
     X(SpuriousDsack) X(SpuriousEifel) X(SpuriousRtos) X(Undos) X(FrtoNoNewData) \
-    X(RecoveryEpisodes) X(CwndReductions) X(CwndReductionsSkipped) X(LostRetransmits) \
+    X(RecoveryEpisodes) X(CwndReductions) X(CwndReductionsSkipped) X(LostRetransmits) X(RackAmbiguous) \
     X(DsackRecv) X(DsackRecvSegs) \
     X(SendmapFull) \
     X(SackCompressed) \

@@ -414,6 +414,52 @@ static void test_lost_retransmission_found_with_timestamps(void **state)
     th_free(h);
 }
 
+/* A retransmitted segment whose ACK comes nearer the round trip the
+ * connection now measures, counted from the original, than counted from
+ * the retransmission, was delivered by the original, only late. RACK must
+ * not take the retransmission's send time as its reference, or every
+ * segment sent before it and not yet reported is marked lost and sent
+ * again. Here min_RTT is 2 ms (segment 0's ACK), then twelve round trips
+ * of 100 ms (a queue) bring the smoothed RTT of segments sent once to
+ * about 80 ms; the original of segment 14 is ACKed 5 ms after its
+ * retransmission, which passes the min_RTT test: without the third test
+ * segments 21 and 22 (sent with it, on their way) would go again. */
+static void test_late_ack_of_original_is_not_the_retransmissions(void **state)
+{
+    (void)state;
+    struct th *h = th_rack(true);
+    struct ust_sock *s = th_open_sack(h, true);
+    uint32_t i = h->iss + 1, p = PEER_ISS + 1;
+    send_segs(h, s, M, 0, 1);
+    th_advance(h, 2 * MS);
+    seg_in(h, A, p, i + M, 65535, NULL, 0); /* min_RTT 2 ms */
+    for (uint32_t k = 1; k <= 12; k++) {
+        send_segs(h, s, M, k, 1);
+        th_advance(h, 100 * MS);
+        seg_in(h, A, p, i + (k + 1) * M, 65535, NULL, 0);
+    }
+    assert_true(tcb_of(h)->rack.clean_rtt > 75 * MS);
+    send_segs(h, s, 10 * M, 13, 10);
+    i += 13 * M;
+    th_advance(h, 100 * MS);
+    sack_in(h, i + M, i + 2 * M, i + 8 * M, 0, 0); /* segment 14 lost */
+    assert_int_equal(seg_expect(h, A, i + M, p)->len, M);
+    seg_expect_nothing(h);
+    assert_int_equal(STAT(h, RackLost), 1);
+    th_advance(h, 5 * MS); /* the original of segment 14 arrives after all */
+    seg_in(h, A, p, i + 8 * M, 65535, NULL, 0);
+    seg_expect_nothing(h); /* 21 and 22 are not lost */
+    assert_int_equal(STAT(h, RackLost), 1);
+    assert_int_equal(STAT(h, RetransSegs), 1);
+    assert_int_equal(STAT(h, RackAmbiguous), 1);
+    th_advance(h, 95 * MS);
+    seg_in(h, A, p, i + 10 * M, 65535, NULL, 0);
+    assert_int_equal(th_info(s).unacked, 0);
+    assert_int_equal(STAT(h, RetransSegs), 1);
+    assert_int_equal(STAT(h, Timeouts), 0);
+    th_free(h);
+}
+
 /* Four segments from i; 100 ms later the peer SACKs the second: RACK
  * declares the first lost exactly `reo` (the reordering window) after. */
 static void expect_first_lost_after(struct th *h, struct ust_sock *s, uint32_t i, uint32_t p,
@@ -553,6 +599,7 @@ int main(void)
         cmocka_unit_test(test_reordering_is_not_loss),
         cmocka_unit_test(test_lost_retransmission_found_and_resent),
         cmocka_unit_test(test_lost_retransmission_found_with_timestamps),
+        cmocka_unit_test(test_late_ack_of_original_is_not_the_retransmissions),
         cmocka_unit_test(test_dsack_widens_reordering_window),
         cmocka_unit_test(test_reordering_window_bounded_by_srtt),
         cmocka_unit_test(test_rto_resends_only_what_is_not_sacked),

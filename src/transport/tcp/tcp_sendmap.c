@@ -147,6 +147,7 @@ static void sendmap_append(struct sendmap *m, uint32_t seq, uint32_t end, ust_ti
         struct rack_seg *r = &m->s[m->n - 1];
         account(m, r, -1);
         r->end = end;
+        r->prev_ts = r->xmit_ts;
         r->xmit_ts = now;
         r->xmit_no = no;
         r->flags &= (uint8_t)~(RS_SACKED | RS_LOST);
@@ -171,6 +172,7 @@ void sendmap_sent(struct sendmap *m, uint32_t seq, uint32_t len, ust_time_t now)
             struct rack_seg *r = &m->s[i];
             if (!seq_lt(r->start, end))
                 break;
+            r->prev_ts = r->xmit_ts;
             r->xmit_ts = now;
             r->xmit_no = no;
             sendmap_set_flags(m, r, (uint8_t)((r->flags & ~RS_LOST) | RS_RETRANS));
