@@ -152,7 +152,7 @@ static bool mark_sacked(struct tcb *t, const struct tcp_opts *o, uint32_t ack, b
  *
  * A third test, beyond the RFC's: the ACK is taken for the copy whose
  * round trip would be nearer the one segments sent once are taking now
- * (rack.clean_rtt, the last ACK's). min_RTT is the path's floor, taken
+ * (rack.clean_rtt, smoothed over the ACKs). min_RTT is the path's floor, taken
  * when every queue was empty; when ACKs queue, in the receiver's SACK
  * compression, in the device, behind a batch of 64 frames being
  * processed, the original's SACK can come a fraction of a millisecond

@@ -33,8 +33,8 @@ enum {
 struct rack_seg {
     uint32_t start, end;  /* sequence space [start, end), a FIN included */
     ust_time_t xmit_ts;   /* last transmission (RFC 8985 Segment.xmit_ts) */
-    ust_time_t prev_ts;   /* the transmission before it (0: none): which of
-                             the two an ACK answered (tcp_rack.c, step 2) */
+    ust_time_t prev_ts;   /* the transmission before it, set when resent:
+                             which of the two an ACK answered (tcp_rack.c, step 2) */
     uint32_t xmit_no;     /* its place in the order of transmissions */
     uint8_t flags;        /* RS_* */
     uint8_t rate_flags;   /* RATE_* (tcp_rate.h) */
@@ -64,8 +64,8 @@ struct tcp_rack {
     uint32_t end_seq;         /* RACK.end_seq */
     bool ref_rexmit;          /* that segment was a retransmission */
     ust_time_t rtt;           /* RACK.rtt */
-    ust_time_t clean_rtt;     /* the last ACK's RTT of the newest never-resent
-                                 segment it delivered (0: none yet) */
+    ust_time_t clean_rtt;     /* RTT of the newest never-resent segment each
+                                 ACK delivers, smoothed (0: none yet) */
     uint32_t fack;            /* RACK.fack: highest end_seq delivered */
     bool reordering_seen;     /* RACK.reordering_seen */
     unsigned reo_wnd_mult;    /* RACK.reo_wnd_mult */
