@@ -414,48 +414,94 @@ static void test_lost_retransmission_found_with_timestamps(void **state)
     th_free(h);
 }
 
-/* A retransmitted segment whose ACK comes nearer the round trip the
+/* A retransmitted segment whose SACK comes nearer the round trip the
  * connection now measures, counted from the original, than counted from
  * the retransmission, was delivered by the original, only late. RACK must
  * not take the retransmission's send time as its reference, or every
  * segment sent before it and not yet reported is marked lost and sent
  * again. Here min_RTT is 2 ms (segment 0's ACK), then twelve round trips
  * of 100 ms (a queue) bring the smoothed RTT of segments sent once to
- * about 80 ms; the original of segment 14 is ACKed 5 ms after its
- * retransmission, which passes the min_RTT test: without the third test
- * segments 21 and 22 (sent with it, on their way) would go again. */
-static void test_late_ack_of_original_is_not_the_retransmissions(void **state)
+ * about 80 ms; segments 13 and 14 are reported missing and resent, and
+ * the original of 14 is SACKed 5 ms after its retransmission, which
+ * passes the min_RTT test: without the third test 13's retransmission
+ * and segments 21 and 22 (sent with the first flight, on their way) would
+ * go again. */
+/* Segment 0 ACKed after 2 ms (min_RTT), segments 1-12 one at a time after
+ * 100 ms each (a queue): the smoothed RTT of segments sent once is then
+ * about 80 ms. */
+static void prime_queued_rtt(struct th *h, struct ust_sock *s)
 {
-    (void)state;
-    struct th *h = th_rack(true);
-    struct ust_sock *s = th_open_sack(h, true);
     uint32_t i = h->iss + 1, p = PEER_ISS + 1;
     send_segs(h, s, M, 0, 1);
     th_advance(h, 2 * MS);
-    seg_in(h, A, p, i + M, 65535, NULL, 0); /* min_RTT 2 ms */
+    seg_in(h, A, p, i + M, 65535, NULL, 0);
     for (uint32_t k = 1; k <= 12; k++) {
         send_segs(h, s, M, k, 1);
         th_advance(h, 100 * MS);
         seg_in(h, A, p, i + (k + 1) * M, 65535, NULL, 0);
     }
     assert_true(tcb_of(h)->rack.clean_rtt > 75 * MS);
+}
+
+static void test_late_sack_of_original_is_not_the_retransmissions(void **state)
+{
+    (void)state;
+    struct th *h = th_rack(true);
+    struct ust_sock *s = th_open_sack(h, true);
+    uint32_t i = h->iss + 1, p = PEER_ISS + 1;
+    prime_queued_rtt(h, s);
     send_segs(h, s, 10 * M, 13, 10);
     i += 13 * M;
     th_advance(h, 100 * MS);
-    sack_in(h, i + M, i + 2 * M, i + 8 * M, 0, 0); /* segment 14 lost */
+    sack_in(h, i, i + 2 * M, i + 8 * M, 0, 0); /* segments 13 and 14 lost */
+    assert_int_equal(seg_expect(h, A, i, p)->len, M);
     assert_int_equal(seg_expect(h, A, i + M, p)->len, M);
     seg_expect_nothing(h);
-    assert_int_equal(STAT(h, RackLost), 1);
-    th_advance(h, 5 * MS); /* the original of segment 14 arrives after all */
-    seg_in(h, A, p, i + 8 * M, 65535, NULL, 0);
-    seg_expect_nothing(h); /* 21 and 22 are not lost */
-    assert_int_equal(STAT(h, RackLost), 1);
-    assert_int_equal(STAT(h, RetransSegs), 1);
+    assert_int_equal(STAT(h, RackLost), 2);
+    th_advance(h, 5 * MS); /* the original of 14 arrives after all */
+    sack_in(h, i, i + M, i + 8 * M, 0, 0);
+    seg_expect_nothing(h); /* 13's retransmission, 21 and 22 are not lost */
+    assert_int_equal(STAT(h, RackLost), 2);
+    assert_int_equal(STAT(h, RetransSegs), 2);
     assert_int_equal(STAT(h, RackAmbiguous), 1);
     th_advance(h, 95 * MS);
     seg_in(h, A, p, i + 10 * M, 65535, NULL, 0);
     assert_int_equal(th_info(s).unacked, 0);
-    assert_int_equal(STAT(h, RetransSegs), 1);
+    assert_int_equal(STAT(h, RetransSegs), 2);
+    assert_int_equal(STAT(h, Timeouts), 0);
+    th_free(h);
+}
+
+/* A retransmission that fills the hole at SND.UNA is ACKed at once, while
+ * segments sent once wait for the receiver's coalescing: its quick
+ * cumulative ACK is no sign that the original arrived. With no D-SACK
+ * yet (no late original seen on this path) it is the retransmission's
+ * delivery, and RACK's reference. */
+static void test_quick_cumulative_ack_of_retransmission_is_its_own(void **state)
+{
+    (void)state;
+    struct th *h = th_rack(true);
+    struct ust_sock *s = th_open_sack(h, true);
+    uint32_t i = h->iss + 1, p = PEER_ISS + 1;
+    prime_queued_rtt(h, s);
+    send_segs(h, s, 10 * M, 13, 10);
+    i += 13 * M;
+    th_advance(h, 100 * MS);
+    sack_in(h, i, i + 2 * M, i + 8 * M, 0, 0); /* segments 13 and 14 lost */
+    assert_int_equal(seg_expect(h, A, i, p)->len, M);
+    assert_int_equal(seg_expect(h, A, i + M, p)->len, M);
+    seg_expect_nothing(h);
+    th_advance(h, 10 * MS); /* nearer 80 ms from the original than from it */
+    seg_in(h, A, p, i + 8 * M, 65535, NULL, 0);
+    assert_int_equal(STAT(h, RackAmbiguous), 0);
+    assert_true(tcb_of(h)->rack.ref_rexmit);
+    /* RACK.rtt is now 10 ms: 21 and 22, sent 110 ms ago, are overdue */
+    assert_int_equal(seg_expect(h, A, i + 8 * M, p)->len, M);
+    assert_int_equal(seg_expect(h, A | P, i + 9 * M, p)->len, M);
+    seg_expect_nothing(h);
+    th_advance(h, 90 * MS);
+    seg_in(h, A, p, i + 10 * M, 65535, NULL, 0);
+    assert_int_equal(th_info(s).unacked, 0);
     assert_int_equal(STAT(h, Timeouts), 0);
     th_free(h);
 }
@@ -599,7 +645,8 @@ int main(void)
         cmocka_unit_test(test_reordering_is_not_loss),
         cmocka_unit_test(test_lost_retransmission_found_and_resent),
         cmocka_unit_test(test_lost_retransmission_found_with_timestamps),
-        cmocka_unit_test(test_late_ack_of_original_is_not_the_retransmissions),
+        cmocka_unit_test(test_late_sack_of_original_is_not_the_retransmissions),
+        cmocka_unit_test(test_quick_cumulative_ack_of_retransmission_is_its_own),
         cmocka_unit_test(test_dsack_widens_reordering_window),
         cmocka_unit_test(test_reordering_window_bounded_by_srtt),
         cmocka_unit_test(test_rto_resends_only_what_is_not_sacked),
