@@ -443,21 +443,29 @@ static void prime_queued_rtt(struct th *h, struct ust_sock *s)
     assert_true(tcb_of(h)->rack.clean_rtt > 75 * MS);
 }
 
+/* After prime_queued_rtt: segments 13-22 go, 100 ms later 15-20 are SACKed
+ * and 13 and 14 resent. Returns segment 13's sequence number. */
+static uint32_t resend_13_and_14(struct th *h, struct ust_sock *s)
+{
+    uint32_t i = h->iss + 1 + 13 * M, p = PEER_ISS + 1;
+    send_segs(h, s, 10 * M, 13, 10);
+    th_advance(h, 100 * MS);
+    sack_in(h, i, i + 2 * M, i + 8 * M, 0, 0);
+    assert_int_equal(seg_expect(h, A, i, p)->len, M);
+    assert_int_equal(seg_expect(h, A, i + M, p)->len, M);
+    seg_expect_nothing(h);
+    assert_int_equal(STAT(h, RackLost), 2);
+    return i;
+}
+
 static void test_late_sack_of_original_is_not_the_retransmissions(void **state)
 {
     (void)state;
     struct th *h = th_rack(true);
     struct ust_sock *s = th_open_sack(h, true);
-    uint32_t i = h->iss + 1, p = PEER_ISS + 1;
+    uint32_t p = PEER_ISS + 1;
     prime_queued_rtt(h, s);
-    send_segs(h, s, 10 * M, 13, 10);
-    i += 13 * M;
-    th_advance(h, 100 * MS);
-    sack_in(h, i, i + 2 * M, i + 8 * M, 0, 0); /* segments 13 and 14 lost */
-    assert_int_equal(seg_expect(h, A, i, p)->len, M);
-    assert_int_equal(seg_expect(h, A, i + M, p)->len, M);
-    seg_expect_nothing(h);
-    assert_int_equal(STAT(h, RackLost), 2);
+    uint32_t i = resend_13_and_14(h, s);
     th_advance(h, 5 * MS); /* the original of 14 arrives after all */
     sack_in(h, i, i + M, i + 8 * M, 0, 0);
     seg_expect_nothing(h); /* 13's retransmission, 21 and 22 are not lost */
@@ -482,15 +490,9 @@ static void test_quick_cumulative_ack_of_retransmission_is_its_own(void **state)
     (void)state;
     struct th *h = th_rack(true);
     struct ust_sock *s = th_open_sack(h, true);
-    uint32_t i = h->iss + 1, p = PEER_ISS + 1;
+    uint32_t p = PEER_ISS + 1;
     prime_queued_rtt(h, s);
-    send_segs(h, s, 10 * M, 13, 10);
-    i += 13 * M;
-    th_advance(h, 100 * MS);
-    sack_in(h, i, i + 2 * M, i + 8 * M, 0, 0); /* segments 13 and 14 lost */
-    assert_int_equal(seg_expect(h, A, i, p)->len, M);
-    assert_int_equal(seg_expect(h, A, i + M, p)->len, M);
-    seg_expect_nothing(h);
+    uint32_t i = resend_13_and_14(h, s);
     th_advance(h, 10 * MS); /* nearer 80 ms from the original than from it */
     seg_in(h, A, p, i + 8 * M, 65535, NULL, 0);
     assert_int_equal(STAT(h, RackAmbiguous), 0);
