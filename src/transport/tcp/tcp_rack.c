@@ -279,7 +279,7 @@ void tcp_rack_ack(struct tcb *t, const struct tcp_hdr *h)
     bool sacked = mark_sacked(t, &h->opts, ack, dsack, &newly_sacked);
     stack_stats(t->st)->tcp.SendmapFull += m->full - full;
     bool found = false, rexmit = false;
-    ust_time_t x = 0, clean = 0;
+    ust_time_t now = stack_now(t->st), x = 0, clean = 0;
     uint32_t xn = 0, e = 0;
     for (unsigned i = 0; i < m->n; i++) {
         struct rack_seg *g = &m->s[i];
@@ -290,8 +290,8 @@ void tcp_rack_ack(struct tcb *t, const struct tcp_hdr *h)
         if (!newly && (!seq_le(g->end, ack) || (g->flags & RS_SACKED)))
             continue; /* not delivered by this ACK */
         note_reordering(t, g);
-        if (!(g->flags & RS_RETRANS) && (!clean || stack_now(t->st) - g->xmit_ts < clean))
-            clean = stack_now(t->st) - g->xmit_ts; /* the newest sent once */
+        if (!(g->flags & RS_RETRANS) && (!clean || now - g->xmit_ts < clean))
+            clean = now - g->xmit_ts; /* the newest sent once */
         tcp_rate_delivered(t, g); /* delivered, whichever copy arrived */
         if (ack_ambiguous(t, g, h))
             continue;
@@ -306,7 +306,7 @@ void tcp_rack_ack(struct tcb *t, const struct tcp_hdr *h)
     if (clean) /* smoothed as SRTT (RFC 6298 2.3): one late SACK moves it little */
         r->clean_rtt = r->clean_rtt ? (7 * r->clean_rtt + clean) / 8 : clean;
     if (found) { /* step 2: RACK.rtt, and the newest delivered transmission */
-        r->rtt = stack_now(t->st) - x;
+        r->rtt = now - x;
         if (!r->have_seg || sent_after(x, xn, r->xmit_ts, r->xmit_no)) {
             r->xmit_ts = x;
             r->xmit_no = xn;
