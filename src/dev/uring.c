@@ -41,6 +41,12 @@ void uring_sqe_use_fd(const struct uring *u, struct io_uring_sqe *sqe)
 
 void uring_free(struct uring *u)
 {
+    /* The ring's teardown runs in a kernel worker, after the process has
+     * moved on: a file still registered then keeps the TAP attached, and a
+     * program that opens the same TAP right after ustack exits finds it
+     * busy. Unregistered here, the file goes back within this call. */
+    if (u->fixed)
+        io_uring_unregister_files(&u->ring);
     if (u->ready)
         io_uring_queue_exit(&u->ring);
     memset(u, 0, sizeof(*u));

@@ -415,6 +415,31 @@ static void test_registered_descriptor_is_written(void **state)
     close(fds[1]);
 }
 
+/* Freeing the ring gives the registered file back at once: with the write
+ * end of a pipe registered, freed and then closed here, the read end sees
+ * end-of-file, no writer left (a TAP would be released the same way, free
+ * for the next program to open). The ring's own teardown runs later in a
+ * kernel worker; were the file still registered then, the read would find
+ * the pipe empty but still open (EAGAIN). */
+static void test_free_releases_the_registered_descriptor(void **state)
+{
+    (void)state;
+    int fds[2];
+    assert_int_equal(pipe2(fds, O_NONBLOCK), 0);
+    struct uring u;
+    int rc = uring_init(&u, 8, false, 0, fds[1]);
+    if (rc < 0) {
+        close(fds[0]), close(fds[1]);
+        no_uring(rc);
+    }
+    assert_true(u.fixed);
+    uring_free(&u);
+    close(fds[1]);
+    char c;
+    assert_int_equal(read(fds[0], &c, 1), 0);
+    close(fds[0]);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -429,6 +454,8 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_oversized_frame_waits_for_the_ring, setup, teardown),
         cmocka_unit_test_setup_teardown(test_ring_full_until_the_kernel_consumes, setup, teardown),
         cmocka_unit_test_setup_teardown(test_registered_descriptor_is_written, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_free_releases_the_registered_descriptor, setup,
+                                        teardown),
         cmocka_unit_test_setup_teardown(test_pool_packet_is_written_in_place, setup, teardown),
         cmocka_unit_test_setup_teardown(test_lent_packets_through_the_ring_return_to_the_pool,
                                         setup, teardown),
