@@ -441,6 +441,18 @@ static void output_segments(struct tcb *t)
     }
 }
 
+/* Nothing queued (so nothing in flight either: the ring holds the data
+ * until it is acknowledged), no FIN to send and no probe due: the case of
+ * a receiver, whose output runs after every segment it takes in (4 % of
+ * its time at 8 Gbit/s, in a profile of Linux sending to ustack over the
+ * TAP). Then no segment is lost and output_segments would find len 0 and
+ * no FIN: nothing goes. */
+static bool nothing_to_send(const struct tcb *t)
+{
+    return ring_len(&t->snd.buf) == 0 && t->snd.nxt == t->snd.max &&
+           !(t->flags & (TF_FIN_QUEUED | TF_FORCE_PROBE)) && !t->rack.tlp_probing;
+}
+
 /* RACK recovery: lost segments before new data. F-RTO (tcp_undo.c) tests
  * with new data first; when none goes after all (the peer's window has
  * no room for a full segment, so sender SWS avoidance holds it, or cwnd
@@ -451,6 +463,12 @@ static void output_data(struct tcb *t)
 {
     bool frto_hold = tcp_undo_frto_hold(t);
     uint32_t top = t->snd.max;
+    if (!frto_hold && nothing_to_send(t)) {
+        /* what the two calls below would find, without their work */
+        tcp_rate_check_app_limited(t);
+        tcp_chrono_after_output(t);
+        return;
+    }
     if (!frto_hold)
         tcp_rack_send_lost(t);
     output_segments(t);
