@@ -381,20 +381,27 @@ static void keep_res(void *ctx, uint64_t user_data, int32_t res)
     *(int32_t *)ctx = res;
 }
 
+/* A ring (no polling thread) on the write end of a new non-blocking pipe,
+ * its descriptor registered. */
+static void ring_on_pipe(struct uring *u, int fds[2])
+{
+    assert_int_equal(pipe2(fds, O_NONBLOCK), 0);
+    int rc = uring_init(u, 8, false, 0, fds[1]);
+    if (rc < 0) {
+        close(fds[0]), close(fds[1]);
+        no_uring(rc);
+    }
+    assert_true(u->fixed);
+}
+
 /* The ring's descriptor is registered with it: entries name file 0 of the
  * ring, not the descriptor, and the write still reaches the descriptor. */
 static void test_registered_descriptor_is_written(void **state)
 {
     (void)state;
     int fds[2];
-    assert_int_equal(pipe(fds), 0);
     struct uring u;
-    int rc = uring_init(&u, 8, false, 0, fds[1]);
-    if (rc < 0) {
-        close(fds[0]), close(fds[1]);
-        no_uring(rc);
-    }
-    assert_true(u.fixed);
+    ring_on_pipe(&u, fds);
     static const char msg[] = "frame";
     struct io_uring_sqe *sqe = uring_get_sqe(&u);
     assert_non_null(sqe);
@@ -425,14 +432,8 @@ static void test_free_releases_the_registered_descriptor(void **state)
 {
     (void)state;
     int fds[2];
-    assert_int_equal(pipe2(fds, O_NONBLOCK), 0);
     struct uring u;
-    int rc = uring_init(&u, 8, false, 0, fds[1]);
-    if (rc < 0) {
-        close(fds[0]), close(fds[1]);
-        no_uring(rc);
-    }
-    assert_true(u.fixed);
+    ring_on_pipe(&u, fds);
     uring_free(&u);
     close(fds[1]);
     char c;
