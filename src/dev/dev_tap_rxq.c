@@ -70,7 +70,7 @@ struct tap_rxq *tap_rxq_new(int fd, size_t buf_len, unsigned max_batch, int *err
     unsigned entries = 1;
     while (entries < max_batch)
         entries <<= 1;
-    int rc = q->buf && q->res ? uring_init(&q->ring, entries, false, 0, fd) : -ENOMEM;
+    int rc = q->buf && q->res ? uring_init(&q->ring, entries, false, 0) : -ENOMEM;
     if (rc < 0) {
         free(q->buf);
         free(q->res);
@@ -108,7 +108,6 @@ static int read_batch(struct tap_rxq *q, unsigned n)
         if (!sqe)
             return -EBUSY; /* the ring is sized for max_batch: cannot happen */
         io_uring_prep_read(sqe, q->fd, q->buf + i * q->buf_len, (unsigned)q->buf_len, 0);
-        uring_sqe_use_fd(&q->ring, sqe);
         sqe->rw_flags = RWF_NOWAIT;
         io_uring_sqe_set_data64(sqe, i);
         q->res[i] = -EINPROGRESS;

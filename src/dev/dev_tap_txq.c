@@ -82,7 +82,7 @@ struct tap_txq *tap_txq_new(int fd, unsigned mtu, bool sqpoll, int *err)
     size_t n = TXQ_SLOT_BUDGET / q->slot_len;
     q->nslots = n > TXQ_ENTRIES ? TXQ_ENTRIES : n < TXQ_MIN_SLOTS ? TXQ_MIN_SLOTS : (unsigned)n;
     q->buf = aligned_alloc(64, q->slot_len * q->nslots);
-    int rc = q->buf ? uring_init(&q->ring, TXQ_ENTRIES, sqpoll, TXQ_IDLE_MS, fd) : -ENOMEM;
+    int rc = q->buf ? uring_init(&q->ring, TXQ_ENTRIES, sqpoll, TXQ_IDLE_MS) : -ENOMEM;
     if (rc < 0) {
         free(q->buf);
         free(q);
@@ -269,7 +269,6 @@ static int queue_slot(struct tap_txq *q, struct pkt *p, size_t len)
         q->large_bytes += len;
     /* offset 0: a TAP descriptor has no file position */
     io_uring_prep_write(sqe, q->fd, slot_data(q, s), (unsigned)len, 0);
-    uring_sqe_use_fd(&q->ring, sqe);
     io_uring_sqe_set_data64(sqe, s);
     q->held_bytes += len;
     /* A burst is on: let the polling thread start on it. Without one,

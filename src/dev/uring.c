@@ -7,7 +7,7 @@
 #include <errno.h>
 #include <string.h>
 
-int uring_init(struct uring *u, unsigned entries, bool sqpoll, unsigned idle_ms, int fd)
+int uring_init(struct uring *u, unsigned entries, bool sqpoll, unsigned idle_ms)
 {
     memset(u, 0, sizeof(*u));
     struct io_uring_params p;
@@ -21,32 +21,11 @@ int uring_init(struct uring *u, unsigned entries, bool sqpoll, unsigned idle_ms,
         return rc;
     u->sqpoll = sqpoll;
     u->ready = true;
-    /* A registered descriptor spares every operation the lookup of the
-     * file and its reference count (fget/fput: 2 % of a TAP sender's time
-     * in profiles); without registration entries name fd itself. */
-    u->fd = fd;
-    u->fixed = fd >= 0 && io_uring_register_files(&u->ring, &fd, 1) == 0;
     return 0;
-}
-
-void uring_sqe_use_fd(const struct uring *u, struct io_uring_sqe *sqe)
-{
-    if (u->fixed) {
-        sqe->fd = 0;
-        sqe->flags |= IOSQE_FIXED_FILE;
-    } else {
-        sqe->fd = u->fd;
-    }
 }
 
 void uring_free(struct uring *u)
 {
-    /* The ring's teardown runs in a kernel worker, after the process has
-     * moved on: a file still registered then keeps the TAP attached, and a
-     * program that opens the same TAP right after ustack exits finds it
-     * busy. Unregistered here, the file goes back within this call. */
-    if (u->fixed)
-        io_uring_unregister_files(&u->ring);
     if (u->ready)
         io_uring_queue_exit(&u->ring);
     memset(u, 0, sizeof(*u));

@@ -15,19 +15,12 @@ struct uring {
     struct io_uring ring;
     bool sqpoll; /* the kernel's polling thread consumes submissions */
     bool ready;  /* io_uring_queue_init succeeded: uring_free has work */
-    int fd;      /* the descriptor every entry reads or writes */
-    bool fixed;  /* the descriptor is registered: entries name it as file 0 */
 };
 
-/* Creates a ring of `entries` (a power of two) submission entries for
- * reads and writes of descriptor fd (registered with the ring when it can
- * be; -1: none); with sqpoll a kernel polling thread that sleeps after
- * idle_ms without work.
+/* Creates a ring of `entries` (a power of two) submission entries; with
+ * sqpoll a kernel polling thread that sleeps after idle_ms without work.
  * Returns 0 or a negative errno (ENOSYS, EPERM, ...: the caller falls back). */
-int uring_init(struct uring *u, unsigned entries, bool sqpoll, unsigned idle_ms, int fd);
-/* Points a prepared entry at the ring's descriptor: the registered file
- * when registration worked (no descriptor lookup per operation), else fd. */
-void uring_sqe_use_fd(const struct uring *u, struct io_uring_sqe *sqe);
+int uring_init(struct uring *u, unsigned entries, bool sqpoll, unsigned idle_ms);
 void uring_free(struct uring *u);
 /* An SQE to fill, or NULL when the queue is full. It becomes visible to
  * the kernel at the next uring_publish(). */

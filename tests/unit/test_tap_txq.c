@@ -350,7 +350,7 @@ static void test_ring_full_until_the_kernel_consumes(void **state)
 {
     (void)state;
     struct uring u;
-    int rc = uring_init(&u, 8, true, 2, -1);
+    int rc = uring_init(&u, 8, true, 2);
     if (rc < 0)
         no_uring(rc);
     for (unsigned i = 0; i < u.ring.sq.ring_entries; i++) {
@@ -375,72 +375,6 @@ static void test_ring_full_until_the_kernel_consumes(void **state)
     uring_free(&u);
 }
 
-static void keep_res(void *ctx, uint64_t user_data, int32_t res)
-{
-    (void)user_data;
-    *(int32_t *)ctx = res;
-}
-
-/* A ring (no polling thread) on the write end of a new non-blocking pipe,
- * its descriptor registered. */
-static void ring_on_pipe(struct uring *u, int fds[2])
-{
-    assert_int_equal(pipe2(fds, O_NONBLOCK), 0);
-    int rc = uring_init(u, 8, false, 0, fds[1]);
-    if (rc < 0) {
-        close(fds[0]), close(fds[1]);
-        no_uring(rc);
-    }
-    assert_true(u->fixed);
-}
-
-/* The ring's descriptor is registered with it: entries name file 0 of the
- * ring, not the descriptor, and the write still reaches the descriptor. */
-static void test_registered_descriptor_is_written(void **state)
-{
-    (void)state;
-    int fds[2];
-    struct uring u;
-    ring_on_pipe(&u, fds);
-    static const char msg[] = "frame";
-    struct io_uring_sqe *sqe = uring_get_sqe(&u);
-    assert_non_null(sqe);
-    io_uring_prep_write(sqe, -1, msg, sizeof(msg), 0);
-    uring_sqe_use_fd(&u, sqe);
-    assert_int_equal(sqe->fd, 0);
-    assert_true(sqe->flags & IOSQE_FIXED_FILE);
-    assert_int_equal(uring_publish(&u), 1);
-    assert_int_equal(uring_wait_cqe(&u), 0);
-    int32_t res = -1;
-    assert_int_equal(uring_reap(&u, keep_res, &res), 1);
-    assert_int_equal(res, (int32_t)sizeof(msg));
-    char got[sizeof(msg)];
-    assert_int_equal(read(fds[0], got, sizeof(got)), (ssize_t)sizeof(got));
-    assert_memory_equal(got, msg, sizeof(msg));
-    uring_free(&u);
-    close(fds[0]);
-    close(fds[1]);
-}
-
-/* Freeing the ring gives the registered file back at once: with the write
- * end of a pipe registered, freed and then closed here, the read end sees
- * end-of-file, no writer left (a TAP would be released the same way, free
- * for the next program to open). The ring's own teardown runs later in a
- * kernel worker; were the file still registered then, the read would find
- * the pipe empty but still open (EAGAIN). */
-static void test_free_releases_the_registered_descriptor(void **state)
-{
-    (void)state;
-    int fds[2];
-    struct uring u;
-    ring_on_pipe(&u, fds);
-    uring_free(&u);
-    close(fds[1]);
-    char c;
-    assert_int_equal(read(fds[0], &c, 1), 0);
-    close(fds[0]);
-}
-
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -454,9 +388,6 @@ int main(void)
                                         teardown),
         cmocka_unit_test_setup_teardown(test_oversized_frame_waits_for_the_ring, setup, teardown),
         cmocka_unit_test_setup_teardown(test_ring_full_until_the_kernel_consumes, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_registered_descriptor_is_written, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_free_releases_the_registered_descriptor, setup,
-                                        teardown),
         cmocka_unit_test_setup_teardown(test_pool_packet_is_written_in_place, setup, teardown),
         cmocka_unit_test_setup_teardown(test_lent_packets_through_the_ring_return_to_the_pool,
                                         setup, teardown),
