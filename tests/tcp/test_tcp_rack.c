@@ -71,6 +71,15 @@ static void resent_at(struct th *h, ust_time_t after, uint8_t flags, uint32_t se
 
 /* ---- TLP: when the probe goes and what it is ---------------------------- */
 
+/* The peer ACKs everything up to `ack`: nothing is left in flight, and no
+ * retransmission timeout has happened. */
+static void acked_without_timeout(struct th *h, struct ust_sock *s, uint32_t p, uint32_t ack)
+{
+    seg_in(h, A, p, ack, 65535, NULL, 0);
+    assert_int_equal(th_info(s).unacked, 0);
+    assert_int_equal(STAT(h, Timeouts), 0);
+}
+
 static void test_probe_resends_last_segment_after_pto(void **state)
 {
     (void)state;
@@ -270,9 +279,7 @@ static void test_lost_after_reordering_window_without_dupthresh(void **state)
     assert_int_equal(STAT(h, FastRetrans), 1);
     /* fast recovery: cwnd = ssthresh = FlightSize / 2 */
     assert_int_equal(th_info(s).cwnd, 2 * M);
-    seg_in(h, A, p, i + 4 * M, 65535, NULL, 0);
-    assert_int_equal(th_info(s).unacked, 0);
-    assert_int_equal(STAT(h, Timeouts), 0);
+    acked_without_timeout(h, s, p, i + 4 * M);
     assert_int_equal(STAT(h, TlpProbes), 0);
     th_free(h);
 }
@@ -355,9 +362,7 @@ static void test_lost_retransmission_found_and_resent(void **state)
     assert_int_equal(th_info(s).cwnd, 5 * M);
     assert_int_equal(STAT(h, FastRetrans), 1);
     th_advance(h, 100 * MS);
-    seg_in(h, A, p, i + 12 * M, 65535, NULL, 0);
-    assert_int_equal(th_info(s).unacked, 0);
-    assert_int_equal(STAT(h, Timeouts), 0);
+    acked_without_timeout(h, s, p, i + 12 * M);
     assert_int_equal(th_info(s).cwnd, 5 * M); /* RFC 6937: ssthresh at the end */
     assert_int_equal(th_info(s).cwnd_reductions, 1);
     assert_int_equal(th_info(s).max_episode_reductions, 1);
@@ -473,10 +478,8 @@ static void test_late_sack_of_original_is_not_the_retransmissions(void **state)
     assert_int_equal(STAT(h, RetransSegs), 2);
     assert_int_equal(STAT(h, RackAmbiguous), 1);
     th_advance(h, 95 * MS);
-    seg_in(h, A, p, i + 10 * M, 65535, NULL, 0);
-    assert_int_equal(th_info(s).unacked, 0);
+    acked_without_timeout(h, s, p, i + 10 * M);
     assert_int_equal(STAT(h, RetransSegs), 2);
-    assert_int_equal(STAT(h, Timeouts), 0);
     th_free(h);
 }
 
@@ -502,9 +505,7 @@ static void test_quick_cumulative_ack_of_retransmission_is_its_own(void **state)
     assert_int_equal(seg_expect(h, A | P, i + 9 * M, p)->len, M);
     seg_expect_nothing(h);
     th_advance(h, 90 * MS);
-    seg_in(h, A, p, i + 10 * M, 65535, NULL, 0);
-    assert_int_equal(th_info(s).unacked, 0);
-    assert_int_equal(STAT(h, Timeouts), 0);
+    acked_without_timeout(h, s, p, i + 10 * M);
     th_free(h);
 }
 

@@ -167,9 +167,9 @@ static bool mark_sacked(struct tcb *t, const struct tcp_opts *o, uint32_t ack, b
  * sent at least a round trip earlier: RACK still finds a lost
  * retransmission from the next one delivered after it. Counted with the
  * other two as RackAmbiguous. */
-static bool earlier_copy_nearer(const struct tcb *t, const struct rack_seg *g)
+static bool earlier_copy_nearer(const struct tcb *t, const struct rack_seg *g, ust_time_t now)
 {
-    ust_time_t now = stack_now(t->st), c = t->rack.clean_rtt;
+    ust_time_t c = t->rack.clean_rtt;
     if (!c || g->prev_ts > g->xmit_ts) /* g was resent: prev_ts is set */
         return false;
     ust_time_t rtt_prev = now - g->prev_ts, rtt_last = now - g->xmit_ts;
@@ -192,7 +192,8 @@ static bool late_copy_possible(const struct tcb *t, const struct rack_seg *g,
     return !seq_le(g->end, h->ack) || t->rack.reo_wnd_persist > 0;
 }
 
-static bool ack_ambiguous(const struct tcb *t, const struct rack_seg *g, const struct tcp_hdr *h)
+static bool ack_ambiguous(const struct tcb *t, const struct rack_seg *g, const struct tcp_hdr *h,
+                          ust_time_t now)
 {
     if (!(g->flags & RS_RETRANS))
         return false;
@@ -202,8 +203,8 @@ static bool ack_ambiguous(const struct tcb *t, const struct rack_seg *g, const s
         earlier = seq_lt(h->opts.ts_ecr, tsval);
     }
     ust_time_t min = rack_min_rtt(t);
-    earlier = earlier || (min != UST_TIME_NEVER && stack_now(t->st) - g->xmit_ts < min) ||
-              (late_copy_possible(t, g, h) && earlier_copy_nearer(t, g));
+    earlier = earlier || (min != UST_TIME_NEVER && now - g->xmit_ts < min) ||
+              (late_copy_possible(t, g, h) && earlier_copy_nearer(t, g, now));
     if (earlier)
         stack_stats(t->st)->tcp.RackAmbiguous++;
     return earlier;
@@ -293,7 +294,7 @@ void tcp_rack_ack(struct tcb *t, const struct tcp_hdr *h)
         if (!(g->flags & RS_RETRANS) && (!clean || now - g->xmit_ts < clean))
             clean = now - g->xmit_ts; /* the newest sent once */
         tcp_rate_delivered(t, g); /* delivered, whichever copy arrived */
-        if (ack_ambiguous(t, g, h))
+        if (ack_ambiguous(t, g, h, now))
             continue;
         if (!found || sent_after(g->xmit_ts, g->xmit_no, x, xn)) {
             found = true;
