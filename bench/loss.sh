@@ -255,13 +255,14 @@ loss_counts() {
              END { printf "%d %d %d\n", seen, dropped, size }'
 }
 
-# tcpext NS: "timeouts loss_probes" of the namespace's TCP (Linux's counters
-# TcpExt TCPTimeouts and TCPLossProbes in /proc/net/netstat).
+# tcpext NS: "timeouts loss_probes dsack_segs" of the namespace's TCP (Linux's
+# counters TcpExt TCPTimeouts, TCPLossProbes and TCPDSACKRecvSegs in
+# /proc/net/netstat).
 tcpext() {
     in_ns "$1" awk '$1 == "TcpExt:" {
         if (!n) { for (i = 2; i <= NF; i++) h[i] = $i; n = 1; next }
         for (i = 2; i <= NF; i++) v[h[i]] = $i }
-        END { printf "%d %d\n", v["TCPTimeouts"], v["TCPLossProbes"] }' /proc/net/netstat
+        END { printf "%d %d %d\n", v["TCPTimeouts"], v["TCPLossProbes"], v["TCPDSACKRecvSegs"] }' /proc/net/netstat
 }
 
 # softnet_drops: packets the kernel dropped because a CPU's input backlog
@@ -279,7 +280,7 @@ softnet_drops() {
 # --- cells ------------------------------------------------------------------
 # The result of each cell, by "COLUMN,LEVEL": VAL (Mbit/s, "n/a" or "fail"),
 # WHY (footnote text, if any), DROP (dropped/seen), and the sender's output.
-declare -A VAL WHY DROP SENDER MAXSIZE LX_RTOS LX_TLPS BACKLOG
+declare -A VAL WHY DROP SENDER MAXSIZE LX_RTOS LX_TLPS LX_DSACKS BACKLOG
 FOOTNOTES=()
 
 # Mbit/s formatted as the table shows it.
@@ -355,8 +356,8 @@ cell() {
         return 0
     fi
     [ "$hook" = - ] || $hook
-    local rto0 tlp0 rto1 tlp1 bl0
-    read -r rto0 tlp0 < <(tcpext "$cns")
+    local rto0 tlp0 ds0 rto1 tlp1 ds1 bl0
+    read -r rto0 tlp0 ds0 < <(tcpext "$cns")
     bl0=$(softnet_drops)
     local pcap_pid=
     case $key in u*) [ -z "${BENCH_LOSS_PCAP:-}" ] || {
@@ -370,9 +371,10 @@ cell() {
     wait_server 250
     [ -z "$pcap_pid" ] || { kill "$pcap_pid" 2>/dev/null; wait "$pcap_pid" 2>/dev/null || true
         in_ns "$NS_TAP" nstat -az >"$BENCH_LOSS_PCAP/$key.nstat1" 2>&1 || true; }
-    read -r rto1 tlp1 < <(tcpext "$cns") # the client sends: its namespace's counters
+    read -r rto1 tlp1 ds1 < <(tcpext "$cns") # the client sends: its namespace's counters
     LX_RTOS[$key]=$((rto1 - rto0))
     LX_TLPS[$key]=$((tlp1 - tlp0))
+    LX_DSACKS[$key]=$((ds1 - ds0))
     BACKLOG[$key]=$(($(softnet_drops) - bl0))
     read -r seen dropped size < <(loss_counts "$key-sink")
     DROP[$key]=$(awk -v s="$seen" -v d="$dropped" 'BEGIN { if (s > 0) printf "%.3f", 100 * d / s }')
@@ -665,17 +667,19 @@ sender_row() { # LEVEL LABEL COLUMN,LEVEL: the counters of the median run
     local key=${MEDKEY[$3]:-}
     local out=${SENDER[$key]:-}
     [ -n "$out" ] && [ -n "$(line_field "$out" tcpinfo cwnd)" ] || return 0
-    local mss rtos tlps
+    local mss rtos tlps dsacks
     mss=$(line_field "$out" tcpinfo snd_mss)
     if [[ $3 == u* ]]; then # ustack: the stack's counters (one connection per process)
         rtos=$(line_field "$out" tcpstats Timeouts)
         tlps=$(line_field "$out" tcpstats TlpProbes)
+        dsacks=$(line_field "$out" tcpstats DsackRecvSegs)
     else # Linux: the sender's namespace's counters over the cell
         rtos=${LX_RTOS[$key]:-}
         tlps=${LX_TLPS[$key]:-}
+        dsacks=${LX_DSACKS[$key]:-}
     fi
     awk -v lv="$1" -v who="$2" -v mbps="${VAL[$key]}" -v rtx="$(line_field "$out" tcpinfo total_retrans)" \
-        -v rtos="${rtos:-0}" -v tlps="${tlps:-0}" -v srtt="$(line_field "$out" tcpinfo rtt_us)" \
+        -v rtos="${rtos:-0}" -v tlps="${tlps:-0}" -v dsacks="${dsacks:-0}" -v srtt="$(line_field "$out" tcpinfo rtt_us)" \
         -v rto="$(line_field "$out" tcpinfo rto_us)" -v mss="$mss" \
         -v cwnd="$(line_field "$out" tcpinfo cwnd)" -v ssth="$(line_field "$out" tcpinfo ssthresh)" \
         -v bl="${BACKLOG[$key]:--}" -v scpu="$(cpu_of "$out")" -v rcpu="$(cpu_of "${key}-sink")" \
@@ -684,14 +688,14 @@ sender_row() { # LEVEL LABEL COLUMN,LEVEL: the counters of the median run
         'BEGIN { if (mss <= 0) mss = 1
                  st = ssth >= 2^30 ? "inf" : sprintf("%.1f", ssth / mss)
                  lim = busy == "" ? "-" : sprintf("%.2f (%.2f / %.2f)", busy / 1e6, rwl / 1e6, sbl / 1e6)
-                 printf "| %s | %s | %s | %s | %s | %s | %.2f | %.0f | %.1f | %s | %s | %s | %s | %s |\n",
-                        lv, who, mbps, rtx, rtos, tlps, srtt / 1000, rto / 1000, cwnd / mss, st, lim, bl,
+                 printf "| %s | %s | %s | %s | %s | %s | %s | %.2f | %.0f | %.1f | %s | %s | %s | %s | %s |\n",
+                        lv, who, mbps, rtx, dsacks, rtos, tlps, srtt / 1000, rto / 1000, cwnd / mss, st, lim, bl,
                         scpu, rcpu }'
 }
 echo
-printf "Senders' counters at the end of each transfer, from the median run (TCP_INFO; RTOs and TLPs:\nustack's TCP counters Timeouts and TlpProbes, Linux's TcpExt TCPTimeouts and TCPLossProbes in\nthe sender's namespace)\n\n"
-printf "| loss | sender | Mbit/s | retransmitted segs | RTOs | TLPs | srtt ms | rto ms | cwnd MSS | ssthresh MSS | busy s (rwnd / sndbuf-limited) | backlog drops | sender CPU s / sleeps | receiver CPU s / sleeps |\n"
-printf "|---|---|---|---|---|---|---|---|---|---|---|---|---|---|\n"
+printf "Senders' counters at the end of each transfer, from the median run (TCP_INFO; D-SACKed,\nRTOs and TLPs: ustack's TCP counters DsackRecvSegs, Timeouts and TlpProbes, Linux's TcpExt\nTCPDSACKRecvSegs, TCPTimeouts and TCPLossProbes in the sender's namespace)\n\n"
+printf "| loss | sender | Mbit/s | retransmitted segs | D-SACKed segs | RTOs | TLPs | srtt ms | rto ms | cwnd MSS | ssthresh MSS | busy s (rwnd / sndbuf-limited) | backlog drops | sender CPU s / sleeps | receiver CPU s / sleeps |\n"
+printf "|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|\n"
 for lv in $ROWS; do
     sender_row "$(rowname "$lv")" "ustack newreno" "uout,$lv"
     sender_row "$(rowname "$lv")" "ustack bbr1" "ubbr1,$lv"
@@ -748,6 +752,10 @@ notes:
   and of it the time the peer's window held the next segment, and the time
   all was sent while the application waited for room in a full send buffer
   (a hole whose repair is lost keeps either full until an RTO).
+- D-SACKed segs: segments the receiver reported as received twice (D-SACK,
+  RFC 2883): retransmissions that were not needed, so D-SACKed over
+  retransmitted is the share of spurious ones (less those whose D-SACK was
+  lost with its ACK).
 - backlog drops: packets the kernel dropped during the cell because a CPU's
   input queue was full (netdev_max_backlog; /proc/net/softnet_stat, the whole
   machine): a loss no nftables rule counts, which shows up as retransmissions
