@@ -459,16 +459,9 @@ static bool nothing_to_send(const struct tcb *t)
  * has none) and pacing is not what holds it, it falls back to the usual
  * recovery and resends now (RFC 5682 2.1 step 2b, as Linux's
  * tcp_xmit_recovery): held, the lost segments would wait for the next RTO. */
-static void output_data(struct tcb *t)
+static void send_data(struct tcb *t, bool frto_hold)
 {
-    bool frto_hold = tcp_undo_frto_hold(t);
     uint32_t top = t->snd.max;
-    if (!frto_hold && nothing_to_send(t)) {
-        /* what the two calls below would find, without their work */
-        tcp_rate_check_app_limited(t);
-        tcp_chrono_after_output(t);
-        return;
-    }
     if (!frto_hold)
         tcp_rack_send_lost(t);
     output_segments(t);
@@ -477,6 +470,13 @@ static void output_data(struct tcb *t)
         tcp_rack_send_lost(t);
         output_segments(t);
     }
+}
+
+static void output_data(struct tcb *t)
+{
+    bool frto_hold = tcp_undo_frto_hold(t);
+    if (frto_hold || !nothing_to_send(t))
+        send_data(t, frto_hold);
     tcp_rate_check_app_limited(t);
     tcp_chrono_after_output(t);
 }
