@@ -18,7 +18,9 @@ UST_API void ust_loop_free(struct ust_loop *loop);
 UST_API int ust_loop_refresh(struct ust_loop *loop);
 /* Waits for frames or the next deadline (at most max_wait, UST_TIME_NEVER =
  * no limit), processes them and runs timers. Returns 0, UST_ERR_AGAIN if
- * interrupted by a signal, or UST_ERR_NETDOWN in the turn in which a
+ * a signal handler interrupted the wait (with no handler installed, an
+ * EINTR is the kernel's own, e.g. a torn-down io_uring's task work, and
+ * the turn goes on), or UST_ERR_NETDOWN in the turn in which a
  * device failed (ust_dev_failed() says which and why; each failure is
  * reported once). A failed device is no longer watched, so the loop never
  * spins on it; the others keep working if the application goes on. The

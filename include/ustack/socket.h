@@ -15,7 +15,7 @@
  * block fails with EAGAIN at once, and ust_poll returns 0 at once. The same
  * happens when the waiter answers UST_ERR_TIMEDOUT (the simulator: nothing
  * can happen before the deadline, or ever). A waiter answering
- * UST_ERR_AGAIN (the real loop interrupted by a signal) gives EINTR.
+ * UST_ERR_AGAIN (the real loop interrupted by a signal handler) gives EINTR.
  * MSG_DONTWAIT makes one call non-blocking.
  *
  * A blocking send on TCP queues every byte before it returns, as on Linux:

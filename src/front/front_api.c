@@ -5,9 +5,9 @@
  * loops in src/socket/socket.c. */
 #include <errno.h>
 #include <poll.h>
-#include <signal.h>
 #include <time.h>
 
+#include "core/signals.h"
 #include "front_impl.h"
 #include "ustack/loop.h"
 #include "ustack/socket.h"
@@ -52,35 +52,6 @@ static bool mirror_shows(const struct front_sock *fs, short want)
 /* Signals a fault raises in the faulting thread, never in one blocked in
  * a system call: their handlers (a sanitizer's, a runtime's) cannot have
  * interrupted the wait. */
-static bool fault_signal(int sig)
-{
-    return sig == SIGSEGV || sig == SIGBUS || sig == SIGFPE || sig == SIGILL ||
-           sig == SIGTRAP || sig == SIGSYS;
-}
-
-/* Would the kernel restart a socket call a signal handler interrupted?
- * Only with SA_RESTART and no timeout on the socket (signal(7),
- * "Interruption of system calls"). poll() does not say which signal ran,
- * so the call is restarted only while no handler without SA_RESTART is
- * installed for any signal (fault signals aside). */
-static bool restart_after_signal(ust_time_t deadline)
-{
-    if (deadline != UST_TIME_NEVER)
-        return false;
-    for (int sig = 1; sig < NSIG; sig++) {
-        struct sigaction sa;
-        if (sig == SIGKILL || sig == SIGSTOP || fault_signal(sig) ||
-            sigaction(sig, NULL, &sa) != 0)
-            continue; /* glibc's own signals (32, 33) answer EINVAL */
-        bool handled = (sa.sa_flags & SA_SIGINFO) ? sa.sa_sigaction != NULL
-                                                  : sa.sa_handler != SIG_DFL &&
-                                                        sa.sa_handler != SIG_IGN;
-        if (handled && !(sa.sa_flags & SA_RESTART))
-            return false;
-    }
-    return true;
-}
-
 /* Sleeps in ppoll() on the socket's kernel descriptor (the lock released)
  * until the mirror shows `want`, the deadline passes or a signal handler
  * runs in this thread: EINTR unless the kernel would restart the call.
@@ -106,7 +77,13 @@ static int wait_fd(struct ust_front *f, int fd, short want, ust_time_t deadline)
     struct pollfd p[2] = {{.fd = fd, .events = want},
                           {.fd = ust_loop_fd(f->loop), .events = POLLIN}};
     int r = ppoll(p, direct ? 2 : 1, tsp, NULL);
-    bool interrupted = r < 0 && errno == EINTR && !restart_after_signal(deadline);
+    /* The kernel would restart the call after a handler with SA_RESTART
+     * only without a timeout (signal(7), "Interruption of system calls");
+     * ppoll does not say which signal ran, so one handler without it
+     * interrupts, and none at all leaves the EINTR to the kernel's own
+     * task work (signals.h). */
+    bool interrupted = r < 0 && errno == EINTR &&
+                       signal_handler_interrupts(deadline == UST_TIME_NEVER);
     pthread_mutex_lock(&f->lock);
     if (direct)
         atomic_fetch_sub(&f->direct_waiters, 1);

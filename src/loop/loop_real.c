@@ -9,6 +9,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "core/signals.h"
 #include "core/stack_impl.h"
 #include "dev/dev_impl.h"
 #include "loop/loop_wait.h"
@@ -273,8 +274,16 @@ int ust_loop_run_once(struct ust_loop *loop, ust_time_t max_wait)
         wait = max_wait;
     struct epoll_event evs[LOOP_MAX_EVENTS];
     int n = loop_wait_events(loop, evs, wait);
-    if (n < 0)
-        return errno == EINTR ? UST_ERR_AGAIN : UST_ERR_IO;
+    if (n < 0) {
+        if (errno != EINTR)
+            return UST_ERR_IO;
+        /* With no handler installed nothing of the application's ran:
+         * the kernel's own task work (a torn-down io_uring, signals.h)
+         * ended the wait, and a blocking call must not fail for it. */
+        if (signal_handler_interrupts(false))
+            return UST_ERR_AGAIN;
+        n = 0;
+    }
     /* Drain input before timers, round-robin between devices: an ACK
      * already waiting in a device must be seen before the retransmission
      * timer concludes it is missing (spurious RTOs under load otherwise).

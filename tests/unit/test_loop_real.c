@@ -22,6 +22,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "core/signals.h"
 #include "core/stack_impl.h"
 #include "dev/dev_impl.h"
 #include "loop/loop_wait.h"
@@ -606,6 +607,51 @@ static int tap_child(void)
     return 0;
 }
 
+/* Tearing down an io_uring makes the kernel run task work in the thread
+ * that used it (io_uring's exit work), which ends that thread's next
+ * epoll_wait with EINTR though no signal came: here the transmit ring a
+ * TAP opens with, freed by choosing one write() per frame. With no
+ * handler installed that must not reach the application: the loop's turns
+ * end normally, and a blocking accept with a receive timeout ends with
+ * EAGAIN at its timeout, not EINTR (bench_tcp --tap-tx write failed its
+ * first accept so). */
+static int ring_teardown_child(void)
+{
+    if (unshare(CLONE_NEWNET) != 0)
+        return SKIP_CODE;
+    struct ust_stack *st = ust_stack_new(NULL);
+    struct ust_dev *dev;
+    int err = ust_dev_tap_open(st, "ustring0", 1500, &dev);
+    if (err != UST_OK)
+        return err == UST_ERR_PERM ? SKIP_CODE : 10;
+    bool had_ring = ust_dev_tap_tx(dev) == UST_TAP_TX_URING;
+    if (ust_dev_tap_set_tx(dev, UST_TAP_TX_WRITE) != UST_OK)
+        return 11;
+    if (signal_handler_interrupts(false))
+        return 12; /* the test itself must run with no handler */
+    struct ust_loop *loop = ust_loop_new(st);
+    ust_time_t end = ust_clock_monotonic() + 300 * UST_MSEC;
+    while (ust_clock_monotonic() < end)
+        if (ust_loop_run_once(loop, 50 * UST_MSEC) != UST_OK)
+            return 13;
+    if (ust_dev_tap_set_tx(dev, UST_TAP_TX_AUTO) != UST_OK ||
+        ust_dev_tap_set_tx(dev, UST_TAP_TX_WRITE) != UST_OK)
+        return 14; /* a second ring, torn down again */
+    int fd = ust_socket(st, AF_INET, SOCK_STREAM, 0);
+    struct sockaddr_in sin = {.sin_family = AF_INET, .sin_port = htons(5001)};
+    struct timeval tv = {.tv_sec = 0, .tv_usec = 200000};
+    if (fd < 0 || ust_bind(st, fd, (struct sockaddr *)&sin, sizeof(sin)) != 0 ||
+        ust_listen(st, fd, 1) != 0 ||
+        ust_setsockopt(st, fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv)) != 0)
+        return 15;
+    errno = 0;
+    if (ust_accept(st, fd, NULL, NULL) != -1 || errno != EAGAIN)
+        return 16;
+    ust_loop_free(loop);
+    ust_stack_free(st);
+    return had_ring ? 0 : SKIP_CODE; /* no io_uring: nothing was torn down */
+}
+
 /* Runs `child` in a forked process (it may unshare namespaces and drop
  * privileges without touching this one): 0 passes, SKIP_CODE skips, any
  * other exit code names the step that failed. */
@@ -628,6 +674,12 @@ static void test_tap_against_kernel(void **state)
 {
     (void)state;
     run_in_child(tap_child);
+}
+
+static void test_ring_teardown_is_no_signal(void **state)
+{
+    (void)state;
+    run_in_child(ring_teardown_child);
 }
 
 /* The open errors keep the kernel's reason (tun_set_iff): a second open of
@@ -746,6 +798,7 @@ int main(void)
         cmocka_unit_test(test_blocking_call_sees_device_loss),
         cmocka_unit_test(test_loop_drops_hung_up_device),
         cmocka_unit_test(test_tap_against_kernel),
+        cmocka_unit_test(test_ring_teardown_is_no_signal),
         cmocka_unit_test(test_tuntap_open_errors_keep_errno),
         cmocka_unit_test(test_tap_queue_open),
     };
