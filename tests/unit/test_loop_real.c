@@ -548,15 +548,27 @@ static bool capture_has_arp_reply(FILE *cap)
     return false;
 }
 
-static int tap_child(void)
+/* A stack with TAP `name` in a network namespace of its own: 0, SKIP_CODE
+ * without the privilege, or 10. */
+static int tap_in_own_netns(const char *name, unsigned mtu, struct ust_stack **st,
+                            struct ust_dev **dev)
 {
     if (unshare(CLONE_NEWNET) != 0)
         return SKIP_CODE;
-    struct ust_stack *st = ust_stack_new(NULL);
-    struct ust_dev *dev;
-    int err = ust_dev_tap_open(st, "ustap0", 1400, &dev);
+    *st = ust_stack_new(NULL);
+    int err = ust_dev_tap_open(*st, name, mtu, dev);
     if (err != UST_OK)
         return err == UST_ERR_PERM ? SKIP_CODE : 10;
+    return 0;
+}
+
+static int tap_child(void)
+{
+    struct ust_stack *st;
+    struct ust_dev *dev;
+    int err = tap_in_own_netns("ustap0", 1400, &st, &dev);
+    if (err)
+        return err;
     if (ust_dev_link_type(dev) != UST_LINK_ETHERNET || (ust_dev_mac(dev)->b[0] & 3) != 2)
         return 11;
     if (ust_dev_host_config("ustap0", UST_IP4(203, 0, 113, 1), 24, 1400) != 0)
@@ -617,13 +629,11 @@ static int tap_child(void)
  * first accept so). */
 static int ring_teardown_child(void)
 {
-    if (unshare(CLONE_NEWNET) != 0)
-        return SKIP_CODE;
-    struct ust_stack *st = ust_stack_new(NULL);
+    struct ust_stack *st;
     struct ust_dev *dev;
-    int err = ust_dev_tap_open(st, "ustring0", 1500, &dev);
-    if (err != UST_OK)
-        return err == UST_ERR_PERM ? SKIP_CODE : 10;
+    int err = tap_in_own_netns("ustring0", 1500, &st, &dev);
+    if (err)
+        return err;
     bool had_ring = ust_dev_tap_tx(dev) == UST_TAP_TX_URING;
     if (ust_dev_tap_set_tx(dev, UST_TAP_TX_WRITE) != UST_OK)
         return 11;
