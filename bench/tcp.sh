@@ -223,10 +223,10 @@ notes:
   of the TAP; a TAP-crossing path involves the kernel stack at the other end,
   so the ustack column measures ustack + Linux's own receive path for every
   frame written to the TAP.
-- ustack sends through io_uring by default (--tap-tx auto): bursts of frames go
-  to a kernel polling thread (io_uring SQPOLL), which runs that Linux receive
-  path on the other CPU instead of the sending thread; the "--tap-tx write" row
-  is the same transfer with one write() per frame in ustack's thread.
+- ustack sends through io_uring by default (--tap-tx auto): a burst of frames
+  per system call, which the kernel writes one after another inside that call,
+  Linux's receive path for each included (no polling thread unless --sqpoll
+  on); the "--tap-tx write" row is the same transfer with one write() per frame.
 - bulk: median of ${REPS} transfers of ${SECS} s, Gbit/s of payload counted by the
   receiver from its first byte to EOF (every run: ustack in ${ALL_IN},
   out ${ALL_OUT}); ustack TCP buffers ${BUF} bytes (window scaling on);
