@@ -53,7 +53,9 @@ struct ust_config {
                                        another CPU; false (the default): one
                                        io_uring_enter per burst, the kernel's work in
                                        our thread (as fast on 2 CPUs, half the CPU
-                                       time: ARCHITECTURE.md, "TAP I/O") */
+                                       time: ARCHITECTURE.md, "Transmit bursts and
+                                       receive batches"); a thread allowed one CPU
+                                       gets no polling thread */
     bool tap_napi;                  /* TAP/TUN devices are opened with IFF_NAPI: Linux
                                        queues each frame we write for the device's
                                        NAPI poll (batches of up to 64) instead of

@@ -7,6 +7,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <cmocka.h>
+#include <dirent.h>
 
 #include <errno.h>
 #include <net/if.h>
@@ -548,14 +549,14 @@ static bool capture_has_arp_reply(FILE *cap)
     return false;
 }
 
-/* A stack with TAP `name` in a network namespace of its own: 0, SKIP_CODE
- * without the privilege, or 10. */
-static int tap_in_own_netns(const char *name, unsigned mtu, struct ust_stack **st,
-                            struct ust_dev **dev)
+/* A stack (configured by cfg, or the defaults) with TAP `name` in a network
+ * namespace of its own: 0, SKIP_CODE without the privilege, or 10. */
+static int tap_in_own_netns(const char *name, unsigned mtu, const struct ust_config *cfg,
+                            struct ust_stack **st, struct ust_dev **dev)
 {
     if (unshare(CLONE_NEWNET) != 0)
         return SKIP_CODE;
-    *st = ust_stack_new(NULL);
+    *st = ust_stack_new(cfg);
     int err = ust_dev_tap_open(*st, name, mtu, dev);
     if (err != UST_OK)
         return err == UST_ERR_PERM ? SKIP_CODE : 10;
@@ -566,7 +567,7 @@ static int tap_child(void)
 {
     struct ust_stack *st;
     struct ust_dev *dev;
-    int err = tap_in_own_netns("ustap0", 1400, &st, &dev);
+    int err = tap_in_own_netns("ustap0", 1400, NULL, &st, &dev);
     if (err)
         return err;
     if (ust_dev_link_type(dev) != UST_LINK_ETHERNET || (ust_dev_mac(dev)->b[0] & 3) != 2)
@@ -631,7 +632,7 @@ static int ring_teardown_child(void)
 {
     struct ust_stack *st;
     struct ust_dev *dev;
-    int err = tap_in_own_netns("ustring0", 1500, &st, &dev);
+    int err = tap_in_own_netns("ustring0", 1500, NULL, &st, &dev);
     if (err)
         return err;
     bool had_ring = ust_dev_tap_tx(dev) == UST_TAP_TX_URING;
@@ -662,6 +663,61 @@ static int ring_teardown_child(void)
     return had_ring ? 0 : SKIP_CODE; /* no io_uring: nothing was torn down */
 }
 
+/* The threads of this process: io_uring's polling thread is one of them
+ * (it names itself "iou-sqp-PID" only once it runs, so count them all). */
+static int threads(void)
+{
+    DIR *d = opendir("/proc/self/task");
+    if (!d)
+        return -1;
+    int n = 0;
+    struct dirent *e;
+    while ((e = readdir(d)))
+        n += e->d_name[0] != '.';
+    closedir(d);
+    return n;
+}
+
+/* cfg.tap_tx_sqpoll: the polling thread inherits the stack thread's CPU
+ * affinity, so a thread allowed one CPU gets the ring without it (the two
+ * would take turns on that CPU); allowed two, the thread is there. */
+static int sqpoll_affinity_child(void)
+{
+    cpu_set_t all, one;
+    if (sched_getaffinity(0, sizeof(all), &all) != 0)
+        return 20;
+    int first = -1;
+    for (int c = 0; c < CPU_SETSIZE && first < 0; c++)
+        if (CPU_ISSET(c, &all))
+            first = c;
+    CPU_ZERO(&one);
+    CPU_SET(first, &one);
+    if (sched_setaffinity(0, sizeof(one), &one) != 0)
+        return 21;
+    struct ust_config cfg;
+    ust_config_default(&cfg);
+    cfg.tap_tx_sqpoll = true;
+    struct ust_stack *st;
+    struct ust_dev *dev;
+    int err = tap_in_own_netns("ustsq1", 1500, &cfg, &st, &dev);
+    if (err)
+        return err;
+    if (ust_dev_tap_tx(dev) != UST_TAP_TX_URING || threads() < 1)
+        return SKIP_CODE; /* no io_uring here */
+    if (threads() != 1)
+        return 22;
+    if (CPU_COUNT(&all) < 2)
+        return 0;
+    if (sched_setaffinity(0, sizeof(all), &all) != 0 ||
+        ust_dev_tap_set_tx(dev, UST_TAP_TX_WRITE) != UST_OK ||
+        ust_dev_tap_set_tx(dev, UST_TAP_TX_AUTO) != UST_OK)
+        return 23;
+    if (threads() != 2)
+        return 24;
+    ust_stack_free(st);
+    return 0;
+}
+
 /* Runs `child` in a forked process (it may unshare namespaces and drop
  * privileges without touching this one): 0 passes, SKIP_CODE skips, any
  * other exit code names the step that failed. */
@@ -690,6 +746,12 @@ static void test_ring_teardown_is_no_signal(void **state)
 {
     (void)state;
     run_in_child(ring_teardown_child);
+}
+
+static void test_sqpoll_follows_affinity(void **state)
+{
+    (void)state;
+    run_in_child(sqpoll_affinity_child);
 }
 
 /* The open errors keep the kernel's reason (tun_set_iff): a second open of
@@ -809,6 +871,7 @@ int main(void)
         cmocka_unit_test(test_loop_drops_hung_up_device),
         cmocka_unit_test(test_tap_against_kernel),
         cmocka_unit_test(test_ring_teardown_is_no_signal),
+        cmocka_unit_test(test_sqpoll_follows_affinity),
         cmocka_unit_test(test_tuntap_open_errors_keep_errno),
         cmocka_unit_test(test_tap_queue_open),
     };
