@@ -3,6 +3,9 @@
 
 #include <signal.h>
 
+/* Signals a fault raises in the faulting thread, never in one blocked in
+ * a system call: their handlers (a sanitizer's, a runtime's) cannot have
+ * interrupted a wait. */
 static bool fault_signal(int sig)
 {
     return sig == SIGSEGV || sig == SIGBUS || sig == SIGFPE || sig == SIGILL ||

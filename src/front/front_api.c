@@ -49,9 +49,6 @@ static bool mirror_shows(const struct front_sock *fs, short want)
     return !fs->gate_shut || fs->hup;
 }
 
-/* Signals a fault raises in the faulting thread, never in one blocked in
- * a system call: their handlers (a sanitizer's, a runtime's) cannot have
- * interrupted the wait. */
 /* Sleeps in ppoll() on the socket's kernel descriptor (the lock released)
  * until the mirror shows `want`, the deadline passes or a signal handler
  * runs in this thread: EINTR unless the kernel would restart the call.
